@@ -1,0 +1,347 @@
+"""Rule files (``rules/*.yaml``), global defaults, and user overrides, all validated.
+
+Every rule file is checked by :class:`RuleFile` (unknown keys are errors). A user config
+(``--config FILE``) may override any threshold value, any param and any default; a key
+that does not exist is an error naming the key and the valid ones, and a value whose
+type differs from the default's is an error too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from itsm_diag.errors import ConfigError
+
+SIGN_IDS: tuple[str, ...] = (
+    "backlog",
+    "recurrence",
+    "reporting",
+    "trust",
+    "changes",
+    "onboarding",
+    "strategy",
+)
+CHECK_IDS: tuple[str, ...] = (
+    "ownership",
+    "routing",
+    "vague-tickets",
+    "channels",
+    "knowledge",
+    "sla-by-priority",
+    "reopens",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Condition(_Strict):
+    """``metric op value``; ``text`` words the threshold (``{value}`` is filled in)."""
+
+    metric: str
+    op: Literal["<", "<=", ">", ">="]
+    value: float
+    text: str
+
+
+class Thresholds(_Strict):
+    """How conditions combine: ``all`` must hold, or ``any`` one suffices.
+
+    With ``all``, a condition whose metric is missing makes the result unknown; with
+    ``any``, missing metrics are skipped, and all missing is unknown.
+    """
+
+    combine: Literal["all", "any"] = "all"
+    conditions: dict[str, Condition]
+
+
+class MetricDoc(_Strict):
+    label: str
+    definition: str
+    unit: Literal["count", "ratio", "hours", "days", "per_quarter", "per_month", "weeks", "text"]
+
+
+class Fix(_Strict):
+    id: str
+    action: str
+    horizon: Literal["quick", "structural"]
+    #: the cost bases (``costs`` keys) whose hours this fix addresses
+    addresses: list[str] = Field(default_factory=list)
+    detail: str = ""
+
+
+class Reasons(_Strict):
+    triggered: str
+    clear: str
+    unknown: str
+
+
+class RuleFile(_Strict):
+    """One sign or extra check: its documentation, tunables and wording."""
+
+    id: str
+    kind: Literal["sign", "check"]
+    number: int | None = None
+    title: str
+    question: str
+    what_it_checks: str
+    why_it_matters: str
+    scope: str
+    data_needed: list[str]
+    example: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    thresholds: Thresholds
+    key_figure: str
+    metrics: dict[str, MetricDoc]
+    evidence_template: str
+    reasons: Reasons
+    messages: dict[str, str] = Field(default_factory=dict)
+    costs: dict[str, str] = Field(default_factory=dict)
+    fixes: list[Fix] = Field(default_factory=list)
+
+    def check_consistency(self, source: str) -> None:
+        """Cross-field checks pydantic cannot express."""
+        for name, cond in self.thresholds.conditions.items():
+            if cond.metric not in self.metrics:
+                raise ConfigError(
+                    f"threshold {name!r} compares metric {cond.metric!r}, which is not "
+                    f"documented under 'metrics'",
+                    file=source,
+                )
+        if self.key_figure not in self.metrics:
+            raise ConfigError(f"key_figure {self.key_figure!r} is not under 'metrics'", file=source)
+        for fix in self.fixes:
+            for basis in fix.addresses:
+                if basis not in self.costs:
+                    raise ConfigError(
+                        f"fix {fix.id!r} addresses cost basis {basis!r}, not under 'costs'",
+                        file=source,
+                    )
+
+
+class Defaults(_Strict):
+    """Global defaults (``rules/defaults.yaml``)."""
+
+    window_weeks: int = 13
+    #: a week is 'active' when its arrivals reach this share of the 90th-percentile week
+    active_week_share: float = 0.1
+    #: when the last active week is this many weeks before the data's end, as-of moves back
+    tail_weeks: int = 2
+    max_samples: int = 10
+    weekmask: str = "1111100"
+    holidays: list[str] = Field(default_factory=list)
+    handle_minutes: dict[str, float] = Field(default_factory=dict)
+    hourly_rate: float | None = None
+    currency: str = "EUR"
+    catch_all_categories: list[str] = Field(default_factory=list)
+    vague_summaries: list[str] = Field(default_factory=list)
+    #: structural fixes pay back in 60-90 days: their hours count this much in the ranking
+    structural_weight: float = 0.5
+    #: the band sentences, keyed healthy / gaps / slowing / crisis
+    bands: dict[str, str] = Field(default_factory=dict)
+    #: report wording that belongs to no single rule (fix-plan reasons, self-assessment)
+    wording: dict[str, str] = Field(default_factory=dict)
+
+
+class Rules(BaseModel):
+    """The effective rule set: defaults plus every sign and check, after overrides."""
+
+    defaults: Defaults
+    signs: dict[str, RuleFile]
+    checks: dict[str, RuleFile]
+    #: where each overridden value came from: dotted key -> source
+    overrides: dict[str, str] = Field(default_factory=dict)
+
+    def all(self) -> list[RuleFile]:
+        return [*self.signs.values(), *self.checks.values()]
+
+    def get(self, rule_id: str) -> RuleFile:
+        if rule_id in self.signs:
+            return self.signs[rule_id]
+        if rule_id in self.checks:
+            return self.checks[rule_id]
+        valid = ", ".join([*self.signs, *self.checks])
+        raise ConfigError(f"no sign or check named {rule_id!r}", hint=f"valid ids: {valid}")
+
+
+def rules_dir() -> Path:
+    """The rules folder: inside an installed wheel, else the source checkout's ``rules/``."""
+    packaged = resources.files("itsm_diag") / "_data" / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row)
+
+
+def _pydantic_error(exc: ValidationError, path: str | Path) -> ConfigError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown key {loc!r}"
+    else:
+        msg = f"{loc}: {err['msg']}"
+    return ConfigError(msg, file=path)
+
+
+def load_rule_file(path: Path) -> RuleFile:
+    data = _read_yaml(path)
+    try:
+        rule = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, path) from exc
+    rule.check_consistency(str(path))
+    return rule
+
+
+@lru_cache(maxsize=4)
+def _load_base(directory: str) -> Rules:
+    base = Path(directory)
+    defaults_path = base / "defaults.yaml"
+    try:
+        defaults = Defaults.model_validate(_read_yaml(defaults_path) or {})
+    except ValidationError as exc:
+        raise _pydantic_error(exc, defaults_path) from exc
+    signs: dict[str, RuleFile] = {}
+    for sign_id in SIGN_IDS:
+        signs[sign_id] = load_rule_file(base / f"{sign_id}.yaml")
+    checks: dict[str, RuleFile] = {}
+    for check_id in CHECK_IDS:
+        path = base / "checks" / f"{check_id}.yaml"
+        if path.exists():
+            checks[check_id] = load_rule_file(path)
+    return Rules(defaults=defaults, signs=signs, checks=checks)
+
+
+def load_rules(directory: Path | None = None) -> Rules:
+    """The shipped rules (a fresh copy each call, safe to override)."""
+    return _load_base(str(directory or rules_dir())).model_copy(deep=True)
+
+
+# ---- user overrides ---------------------------------------------------------------------
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, int | float) and default is not None:
+        return isinstance(value, int | float)
+    if default is None:
+        return True
+    return isinstance(value, type(default))
+
+
+def _unknown(key: str, valid: Any, source: str) -> ConfigError:
+    names = ", ".join(sorted(valid)) or "(none)"
+    return ConfigError(f"unknown key {key!r}", file=source, hint=f"valid keys here: {names}")
+
+
+def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> Rules:
+    """Apply a user config mapping to ``rules`` (returns a new object).
+
+    Shape::
+
+        defaults: {window_weeks: 26, hourly_rate: 60}
+        signs:
+          backlog:
+            thresholds: {min_shrink: 0.10}     # condition name -> value
+            params: {mass_closure_min: 500}
+        checks:
+          routing: {thresholds: {...}, params: {...}}
+    """
+    out = rules.model_copy(deep=True)
+    if not isinstance(overrides, Mapping):
+        raise ConfigError("a config file must be a mapping of keys", file=source)
+    for top, body in overrides.items():
+        if top == "defaults":
+            _override_defaults(out, body, source)
+        elif top in ("signs", "checks"):
+            if not isinstance(body, Mapping):
+                raise ConfigError(f"{top!r} must be a mapping of ids", file=source)
+            table = out.signs if top == "signs" else out.checks
+            for rule_id, rule_body in body.items():
+                if rule_id not in table:
+                    raise _unknown(f"{top}.{rule_id}", table, source)
+                _override_rule(out, top, table[rule_id], rule_body, source)
+        else:
+            raise _unknown(str(top), ("defaults", "signs", "checks"), source)
+    return out
+
+
+def _override_defaults(out: Rules, body: Any, source: str) -> None:
+    if not isinstance(body, Mapping):
+        raise ConfigError("'defaults' must be a mapping", file=source)
+    current = out.defaults.model_dump()
+    for key, value in body.items():
+        if key not in current:
+            raise _unknown(f"defaults.{key}", current, source)
+        if isinstance(current[key], dict) and isinstance(value, Mapping):
+            merged = {**current[key], **value}
+            current[key] = merged
+        else:
+            current[key] = value
+        out.overrides[f"defaults.{key}"] = source
+    try:
+        out.defaults = Defaults.model_validate(current)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, source) from exc
+
+
+def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str) -> None:
+    prefix = f"{top}.{rule.id}"
+    if not isinstance(body, Mapping):
+        raise ConfigError(f"{prefix!r} must be a mapping", file=source)
+    for section, values in body.items():
+        if section not in ("thresholds", "params"):
+            raise _unknown(f"{prefix}.{section}", ("thresholds", "params"), source)
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{prefix}.{section} must be a mapping", file=source)
+        for key, value in values.items():
+            dotted = f"{prefix}.{section}.{key}"
+            if section == "thresholds":
+                conds = rule.thresholds.conditions
+                if key not in conds:
+                    raise _unknown(dotted, conds, source)
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ConfigError(f"{dotted} must be a number, not {value!r}", file=source)
+                conds[key].value = float(value)
+            else:
+                if key not in rule.params:
+                    raise _unknown(dotted, rule.params, source)
+                default = rule.params[key]
+                if not _same_type(default, value):
+                    raise ConfigError(
+                        f"{dotted} must be {type(default).__name__} like the default "
+                        f"{default!r}, not {value!r}",
+                        file=source,
+                    )
+                rule.params[key] = copy.deepcopy(value)
+            out.overrides[dotted] = source
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a user config file (YAML) into a mapping."""
+    data = _read_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("a config file must be a mapping of keys", file=path)
+    return data

@@ -1,0 +1,451 @@
+"""Grade measurements against the rule files' thresholds and assemble the Report.
+
+Sign modules measure; this module decides ``triggered``/``clear``/``unknown``, words
+every finding from the rule files, prices it in agent hours and ranks the fix plan.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import __version__
+from itsm_diag import model as m
+from itsm_diag.config import Condition, Rules, RuleFile
+from itsm_diag.errors import UsageError
+from itsm_diag.report import (
+    Assumptions,
+    ConditionOut,
+    CostOut,
+    Evidence,
+    Finding,
+    FixOut,
+    InputInfo,
+    KeyFigure,
+    Kpis,
+    MetricOut,
+    NoteOut,
+    Report,
+    Status,
+    ThresholdOut,
+    TicketCounts,
+    Tool,
+    WindowOut,
+)
+from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
+
+BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
+
+
+def band_for(score: int) -> str:
+    """0-1 healthy, 2-3 gaps, 4-5 slowing, 6-7 crisis."""
+    for top, name in BANDS:
+        if score <= top:
+            return name
+    return "crisis"
+
+
+# ---- text ------------------------------------------------------------------------------
+
+class _SafeFormatter(string.Formatter):
+    """``str.format`` that prints ``n/a`` for missing or None values instead of failing."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str):
+            return kwargs.get(key)
+        return super().get_value(key, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        try:
+            return super().format_field(value, format_spec)
+        except (ValueError, TypeError):
+            return str(value)
+
+
+_FMT = _SafeFormatter()
+
+
+def fmt(template: str, values: Mapping[str, Any]) -> str:
+    """Fill a rule-file template; unknown or missing fields print as ``n/a``."""
+    return " ".join(_FMT.format(template, **values).split())
+
+
+# ---- window ----------------------------------------------------------------------------
+
+@dataclass
+class WindowChoice:
+    window: Window
+    how: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _activity_times(tickets: pd.DataFrame) -> pd.Series:
+    cols = [m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT]
+    stacked = pd.concat([tickets[c] for c in cols], ignore_index=True)
+    return stacked.dropna()
+
+
+def choose_window(
+    tickets: pd.DataFrame,
+    rules: Rules,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+) -> WindowChoice:
+    """The analysis window and a sentence saying how it was chosen.
+
+    As-of is ``until`` when given; else the latest timestamp in the data, unless the data
+    thins out: when the last *active* week (arrivals at least ``active_week_share`` of
+    the 90th-percentile week) ends more than ``tail_weeks`` before the latest
+    timestamp, as-of moves back to the end of that week, and a note says how many
+    tickets came after it.
+    """
+    d = rules.defaults
+    times = _activity_times(tickets)
+    if times.empty and until is None:
+        raise UsageError(
+            "no ticket has an opened, resolved, closed or updated time",
+            hint="check the date columns with 'itsm-diag inspect'",
+        )
+    notes: list[str] = []
+    if until is not None:
+        as_of = until
+        how = f"as-of {as_of:%Y-%m-%d %H:%M} UTC from --until"
+    else:
+        latest = times.max()
+        as_of = latest
+        how = f"as-of {latest:%Y-%m-%d %H:%M} UTC, the latest timestamp in the data"
+        opened = tickets[m.OPENED_AT].dropna()
+        if not opened.empty:
+            weekly = opened.dt.tz_localize(None).dt.to_period("W").value_counts().sort_index()
+            weekly = weekly.reindex(
+                pd.period_range(weekly.index.min(), weekly.index.max(), freq="W"), fill_value=0
+            )
+            bar = d.active_week_share * float(np.percentile(weekly.to_numpy(), 90))
+            active = weekly[weekly >= max(bar, 1.0)]
+            if not active.empty:
+                last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
+                if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
+                    as_of = last_active_end.floor("s")
+                    after = int((opened > as_of).sum())
+                    how = (
+                        f"as-of {as_of:%Y-%m-%d} (end of the last active week): the data "
+                        f"thins out after it; {after} of {len(opened)} tickets "
+                        f"({after / len(opened):.1%}) were opened later, up to "
+                        f"{latest:%Y-%m-%d}. Use --until to choose another end"
+                    )
+                    notes.append(how)
+    if since is not None:
+        start = since
+        how += f"; start {start:%Y-%m-%d} from --since"
+    else:
+        start = as_of - pd.Timedelta(weeks=d.window_weeks)
+        how += f"; window the {d.window_weeks} weeks before it"
+    if start >= as_of:
+        raise UsageError(
+            f"the window is empty: start {start:%Y-%m-%d} is not before end {as_of:%Y-%m-%d}",
+            hint="check --since and --until",
+        )
+    return WindowChoice(Window(start=start, end=as_of), how, notes)
+
+
+# ---- grading ---------------------------------------------------------------------------
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, ConditionOut]]:
+    """Compare the measured metrics with the rule's threshold conditions.
+
+    ``all``: any measured condition that fails -> clear; else any unmeasurable -> unknown;
+    else triggered. ``any``: any condition met -> triggered; none measurable -> unknown;
+    else clear. A module's ``unknown`` note always wins.
+    """
+    outs: dict[str, ConditionOut] = {}
+    for name, cond in rule.thresholds.conditions.items():
+        value = meas.value(cond.metric)
+        met = None if value is None else _OPS[cond.op](value, cond.value)
+        outs[name] = ConditionOut(
+            metric=cond.metric,
+            op=cond.op,
+            value=cond.value,
+            text=_condition_text(cond),
+            measured=value,
+            met=met,
+        )
+    if meas.unknown is not None:
+        return "unknown", outs
+    mets = [o.met for o in outs.values()]
+    status: Status
+    if rule.thresholds.combine == "all":
+        if any(x is False for x in mets):
+            status = "clear"
+        elif any(x is None for x in mets):
+            status = "unknown"
+        else:
+            status = "triggered"
+    else:
+        if any(x is True for x in mets):
+            status = "triggered"
+        elif all(x is None for x in mets):
+            status = "unknown"
+        else:
+            status = "clear"
+    return status, outs
+
+
+def _condition_text(cond: Condition) -> str:
+    return fmt(cond.text, {"value": cond.value})
+
+
+# ---- findings --------------------------------------------------------------------------
+
+def module_name(rule: RuleFile) -> str:
+    package = "itsm_diag.signs" if rule.kind == "sign" else "itsm_diag.checks"
+    return f"{package}.{rule.id.replace('-', '_')}"
+
+
+def measure(rule: RuleFile, ctx: Context) -> Measurement:
+    """Run the rule's module."""
+    module = importlib.import_module(module_name(rule))
+    result: Measurement = module.measure(ctx, rule.params)
+    return result
+
+
+def _note_out(rule: RuleFile, note: Note) -> NoteOut:
+    template = rule.messages.get(note.code)
+    if template is None:
+        raise KeyError(f"rule {rule.id!r} has no message for code {note.code!r}")
+    values = {**note.params, "count": note.count}
+    return NoteOut(code=note.code, text=fmt(template, values), count=note.count,
+                   sample_ids=note.sample_ids)
+
+
+def _window_out(choice: WindowChoice) -> WindowOut:
+    w = choice.window
+    return WindowOut(
+        start=w.start.isoformat(), end=w.end.isoformat(), weeks=round(w.days / 7, 2),
+        how_chosen=choice.how,
+    )
+
+
+def build_finding(
+    rule: RuleFile, meas: Measurement, choice: WindowChoice, rules: Rules
+) -> Finding:
+    status, conds = grade(rule, meas)
+    values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
+    values["window_weeks"] = choice.window.days / 7
+    values["window_start"] = f"{choice.window.start:%Y-%m-%d}"
+    values["window_end"] = f"{choice.window.end:%Y-%m-%d}"
+    for name, cond in rule.thresholds.conditions.items():
+        values[f"threshold_{name}"] = cond.value
+    metrics = {
+        name: MetricOut(
+            label=doc.label, definition=doc.definition, unit=doc.unit,
+            value=meas.metrics[name].value if name in meas.metrics else None,
+            numerator=meas.metrics[name].numerator if name in meas.metrics else None,
+            denominator=meas.metrics[name].denominator if name in meas.metrics else None,
+            sample_ids=meas.metrics[name].sample_ids if name in meas.metrics else [],
+        )
+        for name, doc in rule.metrics.items()
+    }
+    undocumented = set(meas.metrics) - set(rule.metrics)
+    if undocumented:
+        raise KeyError(f"rule {rule.id!r} does not document metrics {sorted(undocumented)}")
+    rate = rules.defaults.hourly_rate
+    costs = [
+        CostOut(
+            basis=c.basis,
+            text=fmt(rule.costs[c.basis], c.params),
+            hours_per_month=round(c.hours_per_month, 1),
+            money_per_month=None if rate is None else round(c.hours_per_month * rate, 0),
+        )
+        for c in meas.costs
+    ]
+    hours = round(sum(c.hours_per_month for c in meas.costs), 1) if meas.costs else None
+    reason = fmt(getattr(rule.reasons, status), values)
+    what_would_answer = None
+    if status == "unknown":
+        if meas.unknown is not None:
+            reason = f"{reason} {_note_out(rule, meas.unknown).text}"
+        else:
+            missing = [o.text for o in conds.values() if o.met is None]
+            reason = f"{reason} Not measurable: {'; '.join(missing)}."
+        what_would_answer = "Needs: " + ", ".join(rule.data_needed)
+    else:
+        met_texts = [o.text for o in conds.values() if o.met]
+        if status == "triggered" and met_texts:
+            reason = f"{reason} ({'; '.join(met_texts)})"
+    key = rule.metrics[rule.key_figure]
+    return Finding(
+        id=rule.id,
+        number=rule.number,
+        title=rule.title,
+        question=rule.question,
+        status=status,
+        confidence=meas.confidence,
+        key_figure=KeyFigure(
+            metric=rule.key_figure, label=key.label, unit=key.unit,
+            value=meas.value(rule.key_figure),
+        ),
+        metrics=metrics,
+        threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
+        evidence=Evidence(
+            summary=fmt(rule.evidence_template, values),
+            scope=rule.scope,
+            window=_window_out(choice),
+            tables=meas.tables,
+            series=meas.series,
+            excluded=[_note_out(rule, n) for n in meas.excluded],
+            notes=[_note_out(rule, n) for n in meas.notes],
+            costs=costs,
+        ),
+        hours_at_stake_per_month=hours,
+        reason=reason,
+        what_would_answer=what_would_answer,
+    )
+
+
+# ---- fix plan --------------------------------------------------------------------------
+
+def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
+    """Fixes of triggered signs, ranked: hours at stake (structural ones weighted by
+    ``structural_weight``, as they pay back later), quick before structural on ties,
+    quantified before unquantified, then by sign number."""
+    d = rules.defaults
+    rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
+    for finding in findings:
+        if finding.status != "triggered":
+            continue
+        rule = rules.signs[finding.id]
+        by_basis = {c.basis: c.hours_per_month for c in finding.evidence.costs}
+        for fix in rule.fixes:
+            bases = [b for b in fix.addresses if b in by_basis]
+            hours = round(sum(by_basis[b] for b in bases), 1) if bases else None
+            weight = 1.0 if fix.horizon == "quick" else d.structural_weight
+            key = (
+                -(hours or 0.0) * weight,
+                0 if hours is not None else 1,
+                0 if fix.horizon == "quick" else 1,
+                finding.number or 99,
+            )
+            rows.append((key, FixOut(
+                rank=0, sign=finding.id, id=fix.id, action=fix.action, horizon=fix.horizon,
+                hours_at_stake_per_month=hours,
+                money_per_month=None if (hours is None or d.hourly_rate is None)
+                else round(hours * d.hourly_rate, 0),
+                why_here="",
+            )))
+    rows.sort(key=lambda r: r[0])
+    out: list[FixOut] = []
+    for rank, (_, fix) in enumerate(rows, start=1):
+        wording = d.wording
+        if fix.hours_at_stake_per_month is None:
+            template = wording["why_unquantified"]
+        elif fix.horizon == "quick":
+            template = wording["why_quick"]
+        else:
+            template = wording["why_structural"]
+        fix.rank = rank
+        fix.why_here = fmt(template, {
+            "hours": fix.hours_at_stake_per_month, "sign": fix.sign,
+            "weight": d.structural_weight, "rank": rank,
+        })
+        out.append(fix)
+    return out
+
+
+# ---- the whole diagnosis ---------------------------------------------------------------
+
+@dataclass
+class Diagnosis:
+    """Inputs of a diagnosis besides the rules: the tables and what was read."""
+
+    tickets: pd.DataFrame
+    events: pd.DataFrame
+    inputs: list[InputInfo]
+    data_notes: list[str] = field(default_factory=list)
+
+
+def diagnose(
+    data: Diagnosis,
+    rules: Rules,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+    answers: Mapping[str, bool] | None = None,
+) -> Report:
+    """Measure and grade every sign and check, and assemble the Report."""
+    choice = choose_window(data.tickets, rules, since, until)
+    d = rules.defaults
+    ctx = Context(
+        tickets=data.tickets,
+        events=data.events,
+        window=choice.window,
+        calendar=Calendar(weekmask=d.weekmask, holidays=tuple(d.holidays)),
+        defaults=d.model_dump(),
+        max_samples=d.max_samples,
+    )
+    signs = [build_finding(r, measure(r, ctx), choice, rules) for r in rules.signs.values()]
+    checks = [build_finding(r, measure(r, ctx), choice, rules) for r in rules.checks.values()]
+    self_assessed = 0
+    if answers:
+        for i, finding in enumerate(signs):
+            if finding.status == "unknown" and finding.id in answers:
+                status: Status = "triggered" if answers[finding.id] else "clear"
+                signs[i] = finding.model_copy(update={
+                    "status": status, "self_assessed": True, "confidence": "low",
+                    "reason": d.wording["self_assessed_yes" if answers[finding.id]
+                                        else "self_assessed_no"],
+                })
+                self_assessed += 1
+    score = sum(1 for s in signs if s.status == "triggered")
+    unknown = sum(1 for s in signs if s.status == "unknown")
+    band = band_for(score)
+    kpis = _kpis(ctx)
+    by_kind = data.tickets[m.KIND].value_counts()
+    return Report(
+        generated_by=Tool(version=__version__),
+        as_of=choice.window.end.isoformat(),
+        window=_window_out(choice),
+        inputs=data.inputs,
+        tickets=TicketCounts(
+            total=len(data.tickets),
+            by_kind={str(k): int(v) for k, v in by_kind.items()},
+            in_window=int(ctx.opened_in_window().sum()),
+        ),
+        score=score,
+        band=band,  # type: ignore[arg-type]
+        band_text=d.bands[band],
+        unknown=unknown,
+        score_max_if_unknown_apply=score + unknown,
+        self_assessed=self_assessed,
+        signs=signs,
+        checks=checks,
+        kpis=kpis,
+        fixes=fix_plan(signs, rules),
+        data_notes=[*data.data_notes, *choice.notes],
+        assumptions=Assumptions(
+            handle_minutes=d.handle_minutes, hourly_rate=d.hourly_rate, currency=d.currency,
+            overrides=rules.overrides,
+        ),
+    )
+
+
+def _kpis(ctx: Context) -> Kpis:
+    # the KPI panel is measured by the signs layer; the engine only wraps it
+    from itsm_diag.signs.kpis import compute_kpis
+
+    return Kpis.model_validate(compute_kpis(ctx))

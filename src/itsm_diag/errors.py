@@ -1,0 +1,72 @@
+"""Typed errors. The CLI turns every :class:`ItsmDiagError` into one stderr line and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ItsmDiagError(Exception):
+    """An error the user can act on: where it happened and what to do about it."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.column = column
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """``file: row N, column 'x': message. hint`` on a single line."""
+        where = []
+        if self.file:
+            where.append(self.file)
+        loc = []
+        if self.row is not None:
+            loc.append(f"row {self.row}")
+        if self.column is not None:
+            loc.append(f"column {self.column!r}")
+        if loc:
+            where.append(", ".join(loc))
+        text = self.message.rstrip(".")
+        if self.hint:
+            text += f". {self.hint.rstrip('.')}"
+        line = ": ".join([*where, text]) if where else text
+        return " ".join(line.split()) + "."
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+
+class InputError(ItsmDiagError):
+    """An input file cannot be read or understood."""
+
+
+class DetectionError(InputError):
+    """The source tool or table could not be decided."""
+
+
+class DateFormatError(InputError):
+    """A date column cannot be parsed, or its day/month order is ambiguous."""
+
+
+class ConfigError(ItsmDiagError):
+    """A config, rule or mapping file is invalid (unknown key, wrong type)."""
+
+
+class UsageError(ItsmDiagError):
+    """The command line asks for something impossible."""
+
+
+class ModelError(Exception):
+    """A frame does not conform to the canonical model: a bug in an importer."""

@@ -1,0 +1,272 @@
+"""The canonical tickets and events tables: column names, dtypes, vocabularies, validation.
+
+Every importer returns frames that pass :func:`conform_tickets` / :func:`conform_events`;
+every sign reads columns through the constants below, never through string literals.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+from itsm_diag.errors import ModelError
+
+# ---- ticket columns -------------------------------------------------------------------
+TICKET_ID: Final = "ticket_id"
+KIND: Final = "kind"
+SOURCE_TOOL: Final = "source_tool"
+SOURCE_FILE: Final = "source_file"
+SUMMARY: Final = "summary"
+STATUS: Final = "status"
+STATUS_RAW: Final = "status_raw"
+PRIORITY: Final = "priority"
+PRIORITY_RAW: Final = "priority_raw"
+CATEGORY: Final = "category"
+SUBCATEGORY: Final = "subcategory"
+SERVICE: Final = "service"
+CI: Final = "ci"
+REQUEST_ITEM: Final = "request_item"
+ASSIGNMENT_GROUP: Final = "assignment_group"
+ASSIGNEE: Final = "assignee"
+REQUESTER: Final = "requester"
+CHANNEL: Final = "channel"
+CHANNEL_RAW: Final = "channel_raw"
+OPENED_AT: Final = "opened_at"
+FIRST_RESPONSE_AT: Final = "first_response_at"
+RESOLVED_AT: Final = "resolved_at"
+CLOSED_AT: Final = "closed_at"
+UPDATED_AT: Final = "updated_at"
+DUE_AT: Final = "due_at"
+START_DATE: Final = "start_date"
+REASSIGNMENT_COUNT: Final = "reassignment_count"
+REOPEN_COUNT: Final = "reopen_count"
+SLA_MET: Final = "sla_met"
+PROBLEM_REF: Final = "problem_ref"
+CAUSED_BY_CHANGE: Final = "caused_by_change"
+CHANGE_TYPE: Final = "change_type"
+CHANGE_OUTCOME: Final = "change_outcome"
+PLANNED_START: Final = "planned_start"
+PLANNED_END: Final = "planned_end"
+ACTUAL_START: Final = "actual_start"
+ACTUAL_END: Final = "actual_end"
+TIME_SPENT_HOURS: Final = "time_spent_hours"
+LABELS: Final = "labels"
+KNOWLEDGE_REF: Final = "knowledge_ref"
+
+# ---- vocabularies ---------------------------------------------------------------------
+KINDS: Final = ("incident", "request", "change", "problem", "task", "other")
+STATUSES: Final = ("new", "open", "pending", "resolved", "closed", "cancelled")
+DONE_STATUSES: Final = frozenset({"resolved", "closed", "cancelled"})
+CHANNELS: Final = ("portal", "email", "phone", "chat", "walk_in", "api", "monitoring", "other")
+CHANGE_TYPES: Final = ("standard", "normal", "emergency")
+CHANGE_OUTCOMES: Final = (
+    "successful",
+    "successful_with_issues",
+    "failed",
+    "backed_out",
+    "cancelled",
+)
+
+# dtype families, resolved to concrete pandas dtypes by _dtype()
+_STR = "string"
+_TS = "timestamp"
+_INT8 = "Int8"
+_INT32 = "Int32"
+_FLOAT = "Float64"
+_BOOL = "boolean"
+
+_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
+    KIND: KINDS,
+    STATUS: STATUSES,
+    CHANNEL: CHANNELS,
+    CHANGE_TYPE: CHANGE_TYPES,
+    CHANGE_OUTCOME: CHANGE_OUTCOMES,
+}
+
+#: every canonical ticket column and its dtype family, in table order
+TICKET_SCHEMA: Final[dict[str, str]] = {
+    TICKET_ID: _STR,
+    KIND: "category",
+    SOURCE_TOOL: "category_open",
+    SOURCE_FILE: "category_open",
+    SUMMARY: _STR,
+    STATUS: "category",
+    STATUS_RAW: _STR,
+    PRIORITY: _INT8,
+    PRIORITY_RAW: _STR,
+    CATEGORY: _STR,
+    SUBCATEGORY: _STR,
+    SERVICE: _STR,
+    CI: _STR,
+    REQUEST_ITEM: _STR,
+    ASSIGNMENT_GROUP: _STR,
+    ASSIGNEE: _STR,
+    REQUESTER: _STR,
+    CHANNEL: "category",
+    CHANNEL_RAW: _STR,
+    OPENED_AT: _TS,
+    FIRST_RESPONSE_AT: _TS,
+    RESOLVED_AT: _TS,
+    CLOSED_AT: _TS,
+    UPDATED_AT: _TS,
+    DUE_AT: _TS,
+    START_DATE: _TS,
+    REASSIGNMENT_COUNT: _INT32,
+    REOPEN_COUNT: _INT32,
+    SLA_MET: _BOOL,
+    PROBLEM_REF: _STR,
+    CAUSED_BY_CHANGE: _STR,
+    CHANGE_TYPE: "category",
+    CHANGE_OUTCOME: "category",
+    PLANNED_START: _TS,
+    PLANNED_END: _TS,
+    ACTUAL_START: _TS,
+    ACTUAL_END: _TS,
+    TIME_SPENT_HOURS: _FLOAT,
+    LABELS: _STR,
+    KNOWLEDGE_REF: _STR,
+}
+TICKET_COLUMNS: Final = tuple(TICKET_SCHEMA)
+TIMESTAMP_COLUMNS: Final = tuple(c for c, t in TICKET_SCHEMA.items() if t == _TS)
+
+# ---- events table ---------------------------------------------------------------------
+EV_TICKET_ID: Final = "ticket_id"
+EV_AT: Final = "at"
+EV_KIND: Final = "kind"
+EV_AUTHOR_ROLE: Final = "author_role"
+EV_AUTHOR: Final = "author"
+EV_VALUE: Final = "value"
+EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog")
+AUTHOR_ROLES: Final = ("requester", "agent", "system")
+
+EVENT_SCHEMA: Final[dict[str, str]] = {
+    EV_TICKET_ID: _STR,
+    EV_AT: _TS,
+    EV_KIND: "category",
+    EV_AUTHOR_ROLE: "category",
+    EV_AUTHOR: _STR,
+    EV_VALUE: _STR,
+}
+_EVENT_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
+    EV_KIND: EVENT_KINDS,
+    EV_AUTHOR_ROLE: AUTHOR_ROLES,
+}
+
+STRING_DTYPE: Final = pd.StringDtype("pyarrow")
+TIMESTAMP_DTYPE: Final = pd.DatetimeTZDtype(unit="ns", tz="UTC")
+
+
+def _dtype(family: str, column: str, cats: dict[str, tuple[str, ...]]) -> object:
+    if family == _STR:
+        return STRING_DTYPE
+    if family == _TS:
+        return TIMESTAMP_DTYPE
+    if family == "category":
+        return pd.CategoricalDtype(categories=list(cats[column]))
+    if family == "category_open":
+        return "category"
+    return family
+
+
+def ticket_dtypes() -> dict[str, object]:
+    """The concrete pandas dtype of every canonical ticket column."""
+    return {c: _dtype(f, c, _CATEGORIES) for c, f in TICKET_SCHEMA.items()}
+
+
+def event_dtypes() -> dict[str, object]:
+    """The concrete pandas dtype of every events column."""
+    return {c: _dtype(f, c, _EVENT_CATEGORIES) for c, f in EVENT_SCHEMA.items()}
+
+
+def empty_tickets() -> pd.DataFrame:
+    """A tickets table with no rows and every canonical column typed."""
+    return conform_tickets(pd.DataFrame({c: pd.Series([], dtype=object) for c in TICKET_COLUMNS}))
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows."""
+    return conform_events(pd.DataFrame({c: pd.Series([], dtype=object) for c in EVENT_SCHEMA}))
+
+
+def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Series:
+    if family == _TS:
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            return series.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return series.dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
+        if series.isna().all():
+            return pd.Series(pd.NaT, index=series.index, dtype=TIMESTAMP_DTYPE)
+        raise ModelError(f"column {column!r} must hold timestamps, not {series.dtype}")
+    if family in ("category", "category_open"):
+        if isinstance(dtype, pd.CategoricalDtype):
+            values = series.astype("object").where(series.notna(), None)
+            bad = set(values.dropna().unique()) - set(dtype.categories)
+            if bad:
+                raise ModelError(
+                    f"column {column!r} holds values outside its vocabulary: "
+                    f"{sorted(map(str, bad))[:5]} (allowed: {list(dtype.categories)})"
+                )
+            return values.astype(dtype)
+        return series.astype("string").astype("category")
+    return series.astype(dtype)  # type: ignore[call-overload]
+
+
+def _conform(
+    df: pd.DataFrame, schema: dict[str, str], dtypes: dict[str, object], what: str
+) -> pd.DataFrame:
+    extra = [c for c in df.columns if c not in schema]
+    if extra:
+        raise ModelError(f"{what} table has unknown columns: {extra}")
+    out: dict[str, pd.Series] = {}
+    for column, family in schema.items():
+        if column in df.columns:
+            try:
+                out[column] = _coerce(df[column], family, dtypes[column], column)
+            except (TypeError, ValueError) as exc:
+                raise ModelError(f"column {column!r} cannot be typed as {family}: {exc}") from exc
+        else:
+            out[column] = pd.Series(pd.NA, index=df.index, dtype="object").pipe(
+                lambda s, f=family, d=dtypes[column], c=column: _coerce(s, f, d, c)
+            )
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def conform_tickets(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with exactly the canonical columns, in order, with their dtypes.
+
+    Missing columns become all-null (never a made-up default); values outside a
+    vocabulary, unknown columns or untyped timestamps raise :class:`ModelError`.
+    """
+    out = _conform(df, TICKET_SCHEMA, ticket_dtypes(), "tickets")
+    if out[TICKET_ID].isna().any():
+        raise ModelError("every ticket needs a ticket_id")
+    return out
+
+
+def conform_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` as a typed events table."""
+    return _conform(df, EVENT_SCHEMA, event_dtypes(), "events")
+
+
+def is_done(tickets: pd.DataFrame) -> pd.Series:
+    """Boolean mask: status resolved, closed or cancelled."""
+    return tickets[STATUS].isin(DONE_STATUSES).fillna(False).astype(bool)
+
+
+def done_at(tickets: pd.DataFrame) -> pd.Series:
+    """Done time of each ticket: ``resolved_at``, else ``closed_at``; NaT when not done.
+
+    A ticket whose status is not done has no done time even if an old resolution
+    timestamp survived a reopen.
+    """
+    when = tickets[RESOLVED_AT].fillna(tickets[CLOSED_AT])
+    return when.where(is_done(tickets))
+
+
+def done_source(tickets: pd.DataFrame) -> pd.Series:
+    """Which column :func:`done_at` took: 'resolved_at', 'closed_at' or <NA>."""
+    done = is_done(tickets)
+    src = pd.Series(pd.NA, index=tickets.index, dtype=STRING_DTYPE)
+    src = src.mask(done & tickets[CLOSED_AT].notna(), CLOSED_AT)
+    return src.mask(done & tickets[RESOLVED_AT].notna(), RESOLVED_AT)

@@ -1,0 +1,172 @@
+"""The Report: the one structured result every renderer arranges (JSON is its dump)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+Status = Literal["triggered", "clear", "unknown"]
+Band = Literal["healthy", "gaps", "slowing", "crisis"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Tool(_Model):
+    name: str = "itsm-diag"
+    version: str
+
+
+class WindowOut(_Model):
+    start: str
+    end: str
+    weeks: float
+    how_chosen: str
+
+
+class InputInfo(_Model):
+    path: str
+    tool: str
+    table: str
+    rows: int
+    tickets: int
+    confidence: float = 1.0
+    detected_by: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_formats: dict[str, str] = Field(default_factory=dict)
+    column_map: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class TicketCounts(_Model):
+    total: int
+    by_kind: dict[str, int]
+    in_window: int = 0
+
+
+class MetricOut(_Model):
+    label: str
+    definition: str
+    unit: str
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    sample_ids: list[str] = Field(default_factory=list)
+
+
+class ConditionOut(_Model):
+    metric: str
+    op: str
+    value: float
+    text: str
+    measured: float | None
+    met: bool | None
+
+
+class ThresholdOut(_Model):
+    combine: str
+    conditions: dict[str, ConditionOut]
+
+
+class NoteOut(_Model):
+    code: str
+    text: str
+    count: int | None = None
+    sample_ids: list[str] = Field(default_factory=list)
+
+
+class CostOut(_Model):
+    basis: str
+    text: str
+    hours_per_month: float
+    money_per_month: float | None = None
+
+
+class Evidence(_Model):
+    summary: str
+    scope: str
+    window: WindowOut
+    tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    series: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    excluded: list[NoteOut] = Field(default_factory=list)
+    notes: list[NoteOut] = Field(default_factory=list)
+    costs: list[CostOut] = Field(default_factory=list)
+
+
+class KeyFigure(_Model):
+    metric: str
+    label: str
+    unit: str
+    value: float | None
+
+
+class Finding(_Model):
+    """One sign or extra check, graded."""
+
+    id: str
+    number: int | None = None
+    title: str
+    question: str
+    status: Status
+    confidence: Literal["high", "medium", "low"]
+    self_assessed: bool = False
+    key_figure: KeyFigure
+    metrics: dict[str, MetricOut]
+    threshold: ThresholdOut
+    evidence: Evidence
+    hours_at_stake_per_month: float | None
+    reason: str
+    what_would_answer: str | None = None
+
+
+class FixOut(_Model):
+    rank: int
+    sign: str
+    id: str
+    action: str
+    horizon: Literal["quick", "structural"]
+    hours_at_stake_per_month: float | None
+    money_per_month: float | None = None
+    why_here: str
+
+
+class Kpis(_Model):
+    time_to_resolve_hours: dict[str, float | None] = Field(default_factory=dict)
+    first_assignment_resolution: float | None = None
+    sla_adherence: float | None = None
+    volume_by_category: dict[str, int] = Field(default_factory=dict)
+    backlog_weekly: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Assumptions(_Model):
+    handle_minutes: dict[str, float]
+    hourly_rate: float | None
+    currency: str
+    overrides: dict[str, str] = Field(default_factory=dict)
+
+
+class Report(_Model):
+    schema_version: int = SCHEMA_VERSION
+    generated_by: Tool
+    as_of: str
+    window: WindowOut
+    inputs: list[InputInfo]
+    tickets: TicketCounts
+    score: int
+    band: Band
+    band_text: str
+    unknown: int
+    score_max_if_unknown_apply: int
+    self_assessed: int = 0
+    signs: list[Finding]
+    checks: list[Finding]
+    kpis: Kpis
+    fixes: list[FixOut]
+    data_notes: list[str] = Field(default_factory=list)
+    assumptions: Assumptions
+    redacted: bool = False
