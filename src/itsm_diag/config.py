@@ -190,16 +190,14 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row)
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
+                          row=row) from exc
 
 
 def _pydantic_error(exc: ValidationError, path: str | Path) -> ConfigError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        msg = f"unknown key {loc!r}"
-    else:
-        msg = f"{loc}: {err['msg']}"
+    msg = f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else f"{loc}: {err['msg']}"
     return ConfigError(msg, file=path)
 
 

@@ -7,8 +7,6 @@ every finding from the rule files, prices it in agent hours and ranks the fix pl
 from __future__ import annotations
 
 import importlib
-import math
-import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +16,7 @@ import pandas as pd
 
 from itsm_diag import __version__
 from itsm_diag import model as m
-from itsm_diag.config import Condition, Rules, RuleFile
+from itsm_diag.config import Condition, RuleFile, Rules
 from itsm_diag.errors import UsageError
 from itsm_diag.report import (
     Assumptions,
@@ -40,6 +38,7 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
+from itsm_diag.text import fmt
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 
@@ -50,33 +49,6 @@ def band_for(score: int) -> str:
         if score <= top:
             return name
     return "crisis"
-
-
-# ---- text ------------------------------------------------------------------------------
-
-class _SafeFormatter(string.Formatter):
-    """``str.format`` that prints ``n/a`` for missing or None values instead of failing."""
-
-    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str):
-            return kwargs.get(key)
-        return super().get_value(key, args, kwargs)
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a"
-        try:
-            return super().format_field(value, format_spec)
-        except (ValueError, TypeError):
-            return str(value)
-
-
-_FMT = _SafeFormatter()
-
-
-def fmt(template: str, values: Mapping[str, Any]) -> str:
-    """Fill a rule-file template; unknown or missing fields print as ``n/a``."""
-    return " ".join(_FMT.format(template, **values).split())
 
 
 # ---- window ----------------------------------------------------------------------------
@@ -351,20 +323,19 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
             )))
     rows.sort(key=lambda r: r[0])
     out: list[FixOut] = []
-    for rank, (_, fix) in enumerate(rows, start=1):
-        wording = d.wording
-        if fix.hours_at_stake_per_month is None:
-            template = wording["why_unquantified"]
-        elif fix.horizon == "quick":
-            template = wording["why_quick"]
+    for rank, (_, planned) in enumerate(rows, start=1):
+        if planned.hours_at_stake_per_month is None:
+            template = d.wording["why_unquantified"]
+        elif planned.horizon == "quick":
+            template = d.wording["why_quick"]
         else:
-            template = wording["why_structural"]
-        fix.rank = rank
-        fix.why_here = fmt(template, {
-            "hours": fix.hours_at_stake_per_month, "sign": fix.sign,
+            template = d.wording["why_structural"]
+        planned.rank = rank
+        planned.why_here = fmt(template, {
+            "hours": planned.hours_at_stake_per_month, "sign": planned.sign,
             "weight": d.structural_weight, "rank": rank,
         })
-        out.append(fix)
+        out.append(planned)
     return out
 
 

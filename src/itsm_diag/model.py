@@ -154,7 +154,7 @@ _EVENT_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 STRING_DTYPE: Final = pd.StringDtype("pyarrow")
-TIMESTAMP_DTYPE: Final = pd.DatetimeTZDtype(unit="ns", tz="UTC")
+TIMESTAMP_DTYPE: Final = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
 def _dtype(family: str, column: str, cats: dict[str, tuple[str, ...]]) -> object:
@@ -209,7 +209,7 @@ def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Se
                 )
             return values.astype(dtype)
         return series.astype("string").astype("category")
-    return series.astype(dtype)  # type: ignore[call-overload]
+    return series.astype(dtype)
 
 
 def _conform(

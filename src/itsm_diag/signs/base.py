@@ -109,7 +109,7 @@ def _cached(ctx: Context, name: str, make: Any) -> pd.Series:
     cache = ctx.__dict__.setdefault("_cache", {})
     if name not in cache:
         cache[name] = make()
-    return cache[name]  # type: ignore[no-any-return]
+    return cache[name]
 
 
 def sample_ids(

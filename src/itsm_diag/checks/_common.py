@@ -1,0 +1,108 @@
+"""Small helpers shared by the extra checks (scopes, blank text, coded notes).
+
+Kept local to the checks on purpose: each helper is a line or two, and the checks must
+not depend on the signs layer's internals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import Context, Note
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """Mask: null, empty or whitespace-only (text columns read from exports have all three)."""
+    text = values.astype(m.STRING_DTYPE)
+    return (text.isna() | text.str.strip().eq("")).fillna(True).astype(bool)
+
+
+def filled(values: pd.Series) -> pd.Series:
+    """Mask: holds a non-blank value."""
+    return ~blank(values)
+
+
+def norm_text(values: pd.Series) -> pd.Series:
+    """Lower case, trimmed, inner whitespace folded: how free-text values are compared."""
+    text = values.astype(m.STRING_DTYPE).str.lower().str.strip()
+    return text.str.replace(r"\s+", " ", regex=True)
+
+
+def norm_list(words: Iterable[Any]) -> set[str]:
+    """A configured word list, normalised like :func:`norm_text`."""
+    return {" ".join(str(w).lower().split()) for w in words}
+
+
+def words_pattern(phrases: Iterable[str]) -> str | None:
+    """Regex matching any phrase as whole words in space-separated text (None when empty)."""
+    alts = sorted({p for p in phrases if p}, key=len, reverse=True)
+    if not alts:
+        return None
+    return r"(?:^| )(?:" + "|".join(re.escape(p) for p in alts) + r")(?: |$)"
+
+
+def in_kinds(ctx: Context, params: dict[str, Any] | Any) -> pd.Series:
+    """Mask of tickets whose kind is in the rule's ``kinds`` param."""
+    return ctx.of_kind(*params["kinds"])
+
+
+def done_in_window(ctx: Context) -> pd.Series:
+    """Mask: done (resolved, closed or cancelled) with the done time inside the window."""
+    return ctx.window.contains(ctx.done_at)
+
+
+def open_at_end(ctx: Context) -> pd.Series:
+    """Mask: opened by the window end and not done by it (a ticket done later was open then)."""
+    t = ctx.tickets
+    end = ctx.window.end
+    opened = (t[m.OPENED_AT] <= end).fillna(False).astype(bool)
+    # a done ticket without a done time counts as done: its status says so now
+    not_done_then = ~m.is_done(t) | (ctx.done_at > end).fillna(False).astype(bool)
+    return opened & not_done_then & t[m.STATUS].notna()
+
+
+def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:
+    """Handle minutes (``defaults.handle_minutes``) of each ticket under ``mask`` by its kind."""
+    table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}
+    kinds = ctx.tickets.loc[mask, m.KIND].astype("object")
+    return kinds.map(table).astype("float64").fillna(0.0)
+
+
+def ids_mask(ctx: Context, ids: Iterable[Any]) -> pd.Series:
+    """Ticket mask from a collection of ticket ids (e.g. found in the events table)."""
+    return ctx.tickets[m.TICKET_ID].isin(list(ids)).fillna(False).astype(bool)
+
+
+def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
+    """Events of one kind on the tickets under ``tickets_mask``, with a value, in time order.
+
+    Sorted by ticket then time (stable, so same-time events keep their export order), which
+    is what shift-within-ticket comparisons need.
+    """
+    ev = ctx.events
+    if ev.empty:
+        return ev
+    ids = ctx.tickets.loc[tickets_mask, m.TICKET_ID]
+    keep = (
+        ev[m.EV_KIND].eq(kind).fillna(False).astype(bool)
+        & ev[m.EV_TICKET_ID].isin(ids).fillna(False).astype(bool)
+        & filled(ev[m.EV_VALUE])
+        & ev[m.EV_AT].notna()
+    )
+    out = ev.loc[keep, [m.EV_TICKET_ID, m.EV_AT, m.EV_VALUE]]
+    return out.sort_values([m.EV_TICKET_ID, m.EV_AT], kind="stable").reset_index(drop=True)
+
+
+def note(code: str, count: int | None = None, ids: list[str] | None = None, **params: Any) -> Note:
+    """A coded note (worded by the rule file's ``messages[code]``)."""
+    return Note(code=code, count=count, sample_ids=ids or [], params=params)
+
+
+def no_field(*fields: str) -> Note:
+    """The unknown note: these fields hold no value at all in the export."""
+    return note("no_field", field=" / ".join(fields))

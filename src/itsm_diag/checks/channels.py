@@ -1,0 +1,63 @@
+"""Extra check ``channels``: how fragmented the intake is.
+
+Fragmentation is 1 - the Herfindahl index of channel shares: 0 when every ticket comes
+through one channel, approaching 1 - 1/k when k channels carry equal shares. Tickets
+with no channel are left out (and counted); no channel at all is unknown.
+"""
+
+from __future__ import annotations
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import in_kinds, no_field, note
+from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    scope = in_kinds(ctx, params) & ctx.opened_in_window()
+    known = scope & t[m.CHANNEL].notna()
+    if scope.any() and not known.any():
+        return Measurement(unknown=no_field(m.CHANNEL))
+    n = int(known.sum())
+    minimum = int(params["min_tickets"])
+    if n < minimum:
+        return Measurement(unknown=note("too_few", n=n, min=minimum))
+
+    excluded: list[Note] = []
+    confidence: Confidence = "high"
+    unknown_channel = scope & ~known
+    if unknown_channel.any():
+        excluded.append(note("no_channel", int(unknown_channel.sum()),
+                             ctx.samples(unknown_channel)))
+        # shares of a minority of tickets may not describe the whole intake
+        if unknown_channel.sum() / scope.sum() > float(params["max_unknown_share"]):
+            confidence = "medium"
+
+    counts = t.loc[known, m.CHANNEL].value_counts()
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    shares = counts / n
+    hhi = float((shares**2).sum())
+    # channels needed to carry 80% of intake: the first k whose cumulative share reaches it
+    reach = float(params["coverage_share"])
+    cum = shares.cumsum().to_numpy()
+    needed = int((cum < reach - 1e-12).sum()) + 1
+    top = str(counts.index[0])
+    top_mask = known & t[m.CHANNEL].eq(top).fillna(False).astype(bool)
+    other_mask = known & ~top_mask
+    metrics = {
+        "fragmentation": Figure(value=1.0 - hhi, sample_ids=ctx.samples(other_mask)),
+        "channels_for_coverage": Figure(value=float(needed)),
+        "top_channel_share": ratio(counts.iloc[0], n, ctx.samples(top_mask)),
+        "channels_used": Figure(value=float(len(counts))),
+    }
+    by_channel = [
+        {"channel": str(c), "n": int(k), "share": round(float(k) / n, 4)}
+        for c, k in counts.items()
+    ]
+    return Measurement(
+        metrics=metrics,
+        confidence=confidence,
+        tables={"by_channel": by_channel},
+        excluded=excluded,
+        notes=[note("top_channel", channel=top)],
+    )

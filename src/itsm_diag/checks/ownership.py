@@ -1,0 +1,94 @@
+"""Extra check ``ownership``: open tickets that nobody owns.
+
+Open at the window end, older than the grace period in business days, and with no
+assignee or no assignment group. Only fields the export actually fills are judged: an
+export without a group column must not make every ticket look unowned.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import blank, filled, in_kinds, no_field, note, open_at_end
+from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    has_assignee = bool(filled(t[m.ASSIGNEE]).any())
+    has_group = bool(filled(t[m.ASSIGNMENT_GROUP]).any())
+    if not (has_assignee or has_group):
+        return Measurement(unknown=no_field(m.ASSIGNEE, m.ASSIGNMENT_GROUP))
+    if not t[m.OPENED_AT].notna().any():
+        return Measurement(unknown=no_field(m.OPENED_AT))
+    if not t[m.STATUS].notna().any():
+        return Measurement(unknown=no_field(m.STATUS))
+
+    kinds = in_kinds(ctx, params)
+    excluded: list[Note] = []
+    notes: list[Note] = []
+    no_status = kinds & t[m.STATUS].isna()
+    if no_status.any():
+        excluded.append(note("no_status", int(no_status.sum()), ctx.samples(no_status)))
+    no_opened = kinds & t[m.OPENED_AT].isna() & ~m.is_done(t) & t[m.STATUS].notna()
+    if no_opened.any():
+        excluded.append(note("no_opened", int(no_opened.sum()), ctx.samples(no_opened)))
+
+    open_now = kinds & open_at_end(ctx)
+    end = pd.Series(ctx.window.end, index=t.index)
+    age = ctx.calendar.busday_count(t[m.OPENED_AT], end)
+    grace = int(params["grace_business_days"])
+    aged = open_now & (age > grace).fillna(False).astype(bool)
+    n_aged = int(aged.sum())
+    if n_aged < int(params["min_tickets"]):
+        return Measurement(
+            unknown=note("too_few", n=n_aged, min=int(params["min_tickets"]), grace=grace),
+            excluded=excluded,
+        )
+
+    # a field the export never fills says nothing about ownership: judge only the others
+    none = pd.Series(False, index=t.index)
+    no_assignee = aged & blank(t[m.ASSIGNEE]) if has_assignee else none
+    no_group = aged & blank(t[m.ASSIGNMENT_GROUP]) if has_group else none
+    unowned = no_assignee | no_group
+    for field, present in ((m.ASSIGNEE, has_assignee), (m.ASSIGNMENT_GROUP, has_group)):
+        if not present:
+            notes.append(note("field_absent", field=field))
+
+    # the export holds today's owner: with an earlier window end the owner may have changed
+    latest = pd.concat([t[c] for c in (m.OPENED_AT, m.UPDATED_AT, m.RESOLVED_AT, m.CLOSED_AT)])
+    confidence: Confidence = "high"
+    if latest.notna().any() and latest.max() > ctx.window.end:
+        notes.append(note("current_owner", latest=f"{latest.max():%Y-%m-%d}"))
+        confidence = "medium"
+
+    oldest_first = age.astype("float64")
+    metrics: dict[str, Figure] = {
+        "unowned_share": ratio(unowned.sum(), n_aged, ctx.samples(unowned, oldest_first)),
+        "unowned_count": Figure(
+            value=float(unowned.sum()), sample_ids=ctx.samples(unowned, oldest_first)
+        ),
+        "open_aged": Figure(value=float(n_aged)),
+    }
+    if has_assignee:
+        metrics["no_assignee_share"] = ratio(
+            no_assignee.sum(), n_aged, ctx.samples(no_assignee, oldest_first)
+        )
+    if has_group:
+        metrics["no_group_share"] = ratio(
+            no_group.sum(), n_aged, ctx.samples(no_group, oldest_first)
+        )
+    both = no_assignee & no_group
+    by_gap = [
+        {"missing": f"{m.ASSIGNEE}+{m.ASSIGNMENT_GROUP}", "count": int(both.sum())},
+        {"missing": m.ASSIGNEE, "count": int((no_assignee & ~no_group).sum())},
+        {"missing": m.ASSIGNMENT_GROUP, "count": int((no_group & ~no_assignee).sum())},
+    ]
+    return Measurement(
+        metrics=metrics,
+        confidence=confidence,
+        tables={"by_gap": [r for r in by_gap if r["count"]]},
+        excluded=excluded,
+        notes=notes,
+    )

@@ -1,0 +1,121 @@
+"""Extra check ``routing``: misrouting and ping-pong between groups.
+
+Share of done tickets reassigned at least N times, and share of tickets whose
+assignment history bounces A -> B -> A. The reassignment count comes from the ticket
+field, else from the assignment events (group changes after the first assignment).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import (
+    done_in_window,
+    events_of,
+    ids_mask,
+    in_kinds,
+    no_field,
+    norm_text,
+    note,
+)
+from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, ParamMap, per_month, ratio
+
+
+def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Assignment events without consecutive repeats, and the bounce mask on them.
+
+    Re-saving the same group is not a handoff, so consecutive repeats are dropped first;
+    then a row bounces when the group two steps back in the same ticket is the same.
+    """
+    group = norm_text(ev[m.EV_VALUE])
+    tid = ev[m.EV_TICKET_ID]
+    repeat = (tid.eq(tid.shift()) & group.eq(group.shift())).fillna(False).astype(bool)
+    hist = ev.loc[~repeat].assign(
+        _group=group[~repeat], _shown=ev.loc[~repeat, m.EV_VALUE].str.strip()
+    ).reset_index(drop=True)
+    by_ticket = hist.groupby(m.EV_TICKET_ID, sort=False)
+    hist["_prev"] = by_ticket["_shown"].shift(1)
+    hist["_prev2"] = by_ticket["_group"].shift(2)
+    bounce = hist["_group"].eq(hist["_prev2"]).fillna(False).astype(bool)
+    return hist, bounce
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    scope = in_kinds(ctx, params) & done_in_window(ctx)
+    minimum = int(params["min_tickets"])
+    ev = events_of(ctx, "assignment", scope)
+    hist, bounce = _history(ev)
+    has_history = ids_mask(ctx, hist[m.EV_TICKET_ID].unique()) & scope
+
+    # reassignments: the ticket's own count, else group changes seen in its history
+    changes = hist.groupby(m.EV_TICKET_ID).size().sub(1).clip(lower=0)
+    from_events = t[m.TICKET_ID].map(changes).astype("Float64")
+    field = t[m.REASSIGNMENT_COUNT].astype("Float64")
+    count = field.fillna(from_events).where(scope)
+    measurable = count.notna()
+    if not measurable.any() and not has_history.any():
+        if not scope.any():
+            return Measurement(unknown=note("too_few", n=0, min=minimum))
+        return Measurement(unknown=no_field(m.REASSIGNMENT_COUNT, "assignment events"))
+
+    excluded: list[Note] = []
+    notes: list[Note] = []
+    unmeasured = scope & ~measurable
+    if unmeasured.any():
+        excluded.append(note("no_count", int(unmeasured.sum()), ctx.samples(unmeasured)))
+    used_events = scope & field.isna() & from_events.notna()
+    if used_events.any():
+        notes.append(note("count_from_events", int(used_events.sum()), ctx.samples(used_events)))
+
+    metrics: dict[str, Figure] = {}
+    costs: list[Cost] = []
+    n_measurable = int(measurable.sum())
+    n_history = int(has_history.sum())
+    order = count.astype("float64")
+    if n_measurable >= minimum:
+        many = (count >= int(params["min_reassignments"])).fillna(False).astype(bool)
+        metrics["multi_reassigned_share"] = ratio(
+            many.sum(), n_measurable, ctx.samples(many, order)
+        )
+        metrics["mean_reassignments"] = Figure(value=float(count.mean()))
+        # a first handoff (desk -> resolver) is normal routing; the rest is rework
+        extra = (count - int(params["normal_reassignments"])).clip(lower=0).fillna(0)
+        extra_month = per_month(float(extra.sum()), ctx.window)
+        metrics["extra_reassignments_per_month"] = Figure(
+            value=extra_month, numerator=float(extra.sum()), denominator=ctx.window.months
+        )
+        minutes = float(params["handoff_minutes"])
+        if extra_month > 0:
+            costs.append(Cost(
+                basis="handoffs",
+                hours_per_month=extra_month * minutes / 60.0,
+                params={"per_month": extra_month, "minutes": minutes},
+            ))
+    if n_history >= minimum:
+        bounced = ids_mask(ctx, hist.loc[bounce, m.EV_TICKET_ID].unique()) & scope
+        metrics["bounce_share"] = ratio(bounced.sum(), n_history, ctx.samples(bounced))
+    if not metrics:
+        return Measurement(
+            unknown=note("too_few", n=max(n_measurable, n_history), min=minimum),
+            excluded=excluded,
+        )
+
+    pairs = (
+        hist.loc[bounce, ["_shown", "_prev"]]
+        .value_counts()
+        .head(10)
+        .reset_index(name="bounces")
+    )
+    table = [
+        {"group": str(r["_shown"]), "bounced_via": str(r["_prev"]), "bounces": int(r["bounces"])}
+        for r in pairs.to_dict("records")
+    ]
+    return Measurement(
+        metrics=metrics,
+        tables={"bounces": table} if table else {},
+        excluded=excluded,
+        notes=notes,
+        costs=costs,
+    )

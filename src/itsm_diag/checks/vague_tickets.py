@@ -1,0 +1,123 @@
+"""Extra check ``vague-tickets``: tickets that say nothing about what is wrong.
+
+A ticket is vague when its category is a catch-all value (or blank), or when its summary
+has fewer than N words and contains one of the vague phrases ("IT issue", "not working").
+Word lists come from the global defaults; a field the export never fills is not judged.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import (
+    blank,
+    filled,
+    in_kinds,
+    no_field,
+    norm_list,
+    norm_text,
+    note,
+    words_pattern,
+)
+from itsm_diag.signs.base import (
+    Confidence,
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    per_month,
+    ratio,
+)
+
+# punctuation that separates words; listed explicitly (not \W) so that accented letters
+# survive whichever regex engine (RE2 for Arrow strings, re otherwise) runs it
+_PUNCT = r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~“”«»…–—]+"
+
+
+def _words(values: pd.Series) -> pd.Series:
+    """Lower-case words separated by single spaces; curly apostrophes made straight."""
+    text = values.astype(m.STRING_DTYPE).str.lower().str.replace("’", "'", regex=False)
+    text = text.str.replace(_PUNCT, " ", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
+    counts = values.fillna("").value_counts().head(n)
+    return [{"value": str(k), "count": int(v)} for k, v in counts.items()]
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    # a field filled nowhere is missing from the export, not blank on every ticket
+    has_category = bool(filled(t[m.CATEGORY]).any())
+    has_summary = bool(filled(t[m.SUMMARY]).any())
+    if not (has_category or has_summary):
+        return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
+    scope = in_kinds(ctx, params) & ctx.opened_in_window()
+    n = int(scope.sum())
+    minimum = int(params["min_tickets"])
+    if n < minimum:
+        return Measurement(unknown=note("too_few", n=n, min=minimum))
+
+    notes: list[Note] = []
+    none = pd.Series(False, index=t.index)
+    catch_all = none
+    if has_category:
+        catch_values = norm_list(ctx.defaults.get("catch_all_categories") or [])
+        catch_all = scope & (
+            blank(t[m.CATEGORY])
+            | norm_text(t[m.CATEGORY]).isin(catch_values).fillna(False).astype(bool)
+        )
+    vague_summary = none
+    if has_summary:
+        words = _words(t[m.SUMMARY])
+        listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
+        pattern = words_pattern(set(_words(listed).dropna()))
+        n_words = (words.str.count(" ") + 1).where(words.ne(""), 0)
+        short = (n_words < int(params["max_words"])).fillna(False).astype(bool)
+        matches = (
+            words.str.contains(pattern, regex=True).fillna(False).astype(bool)
+            if pattern else none
+        )
+        vague_summary = scope & filled(t[m.SUMMARY]) & short & matches
+
+    confidence: Confidence = "high"
+    for field, present in ((m.CATEGORY, has_category), (m.SUMMARY, has_summary)):
+        if not present:
+            notes.append(note("field_absent", field=field))
+            confidence = "medium"
+
+    vague = catch_all | vague_summary
+    metrics: dict[str, Figure] = {
+        "vague_share": ratio(vague.sum(), n, ctx.samples(vague)),
+        "tickets_in_scope": Figure(value=float(n)),
+    }
+    tables: dict[str, list[dict[str, object]]] = {}
+    if has_category:
+        metrics["catch_all_share"] = ratio(catch_all.sum(), n, ctx.samples(catch_all))
+        tables["catch_all_categories"] = _top(t.loc[catch_all, m.CATEGORY].str.strip())
+    if has_summary:
+        metrics["vague_summary_share"] = ratio(
+            vague_summary.sum(), n, ctx.samples(vague_summary)
+        )
+        tables["vague_summaries"] = _top(norm_text(t.loc[vague_summary, m.SUMMARY]))
+
+    costs: list[Cost] = []
+    vague_month = per_month(float(vague.sum()), ctx.window)
+    minutes = float(params["clarify_minutes"])
+    if vague_month > 0 and minutes > 0:
+        costs.append(Cost(
+            basis="clarification",
+            hours_per_month=vague_month * minutes / 60.0,
+            params={"per_month": vague_month, "minutes": minutes},
+        ))
+    return Measurement(
+        metrics=metrics,
+        confidence=confidence,
+        tables={k: v for k, v in tables.items() if v},
+        notes=notes,
+        costs=costs,
+    )

@@ -1,0 +1,253 @@
+"""Command line: parse options, call :mod:`itsm_diag.api`, turn typed errors into exit codes.
+
+Exit codes: 0 success; 1 the ``--fail-on`` threshold was reached; 2 usage or input error
+(one line on stderr, no traceback). Heavy libraries are imported inside commands so
+``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from itsm_diag.report import Report
+
+app = typer.Typer(
+    name="itsm-diag",
+    help="Diagnose the health of an IT service management process from a ticket export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+BANDS = ("healthy", "gaps", "slowing", "crisis")
+
+
+class Format(StrEnum):
+    terminal = "terminal"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"itsm-diag: error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def handled(func: F) -> F:
+    """Turn every ItsmDiagError into one stderr line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from itsm_diag.errors import ItsmDiagError
+
+        try:
+            return func(*args, **kwargs)
+        except ItsmDiagError as exc:
+            _fail(exc.one_line())
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("ITSM_DIAG_DEBUG"):
+                raise
+            # a defect, not bad input; say so in one line rather than a traceback
+            _fail(f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag; "
+                  "rerun with ITSM_DIAG_DEBUG=1 for details and report it")
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail_on(value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    if value.isdigit() and 0 <= int(value) <= 7:
+        return ("score", int(value))
+    if value.lower() in BANDS:
+        return ("band", BANDS.index(value.lower()))
+    from itsm_diag.errors import UsageError
+
+    raise UsageError(f"--fail-on {value!r} is neither a score 0-7 nor a band",
+                     hint=f"use a number or one of {', '.join(BANDS)}")
+
+
+def _reached(report: Report, rule: tuple[str, int] | None) -> bool:
+    if rule is None:
+        return False
+    kind, level = rule
+    if kind == "score":
+        return report.score >= level
+    return BANDS.index(report.band) >= level
+
+
+def _emit(report: Report, fmt: Format, output: Path | None) -> None:
+    from itsm_diag.render import write_atomic
+
+    if fmt is Format.json:
+        from itsm_diag.render.json import render as render_json
+
+        text = render_json(report)
+    else:
+        from itsm_diag.render.terminal import render as render_terminal
+
+        text = render_terminal(report, color=output is None and sys.stdout.isatty())
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def _answers(path: Path | None) -> dict[str, bool] | None:
+    if path is None:
+        return None
+    from itsm_diag.config import SIGN_IDS, load_config_file
+    from itsm_diag.errors import ConfigError
+
+    data = load_config_file(path)
+    out: dict[str, bool] = {}
+    for key, value in data.items():
+        if key not in SIGN_IDS:
+            raise ConfigError(f"unknown sign {key!r}", file=path,
+                              hint=f"valid signs: {', '.join(SIGN_IDS)}")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: answer true (applies) or false (does not apply)",
+                              file=path)
+        out[key] = value
+    return out
+
+
+Paths = Annotated[list[Path], typer.Argument(help="Export files or folders.", show_default=False)]
+SourceOpt = Annotated[str | None, typer.Option(
+    "--source", help="The exporting tool (overrides detection), e.g. servicenow.")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="YAML file overriding thresholds, params and defaults.")]
+DateOpt = Annotated[str | None, typer.Option(
+    "--date-format", help="dayfirst, monthfirst, or a strftime format such as '%d.%m.%Y %H:%M'.")]
+TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one in the file.")]
+
+
+@app.command()
+@handled
+def diagnose(
+    paths: Paths,
+    source: SourceOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write the report here.")] = None,
+    config_file: ConfigOpt = None,
+    since: Annotated[str | None, typer.Option(help="Window start (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end / as-of (YYYY-MM-DD).")] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when the score reaches N (0-7) or the band reaches a band.")
+    ] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", help="YAML of sign: true/false filling signs the data cannot answer.")
+    ] = None,
+    date_format: DateOpt = None,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Diagnose ticket exports: the seven signs, score, band, evidence and fix plan."""
+    from itsm_diag import api
+
+    rule = _fail_on(fail_on)
+    report = api.diagnose_paths(paths, api.RunOptions(
+        source=source, date_format=date_format, tz=tz, config_file=config_file,
+        since=since, until=until, answers=_answers(answers),
+    ))
+    _emit(report, fmt, output)
+    if _reached(report, rule):
+        typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
+                   f"{fail_on}", err=True)
+        raise typer.Exit(code=1)
+
+
+@app.command()
+@handled
+def demo(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Diagnose the bundled sample export: the first thing to run."""
+    from itsm_diag import api
+
+    report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    _emit(report, fmt, output)
+
+
+@app.command()
+@handled
+def inspect(
+    paths: Paths,
+    source: SourceOpt = None,
+    date_format: DateOpt = None,
+    tz: TzOpt = "UTC",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what was detected in the files and how well each field is covered."""
+    import json
+
+    from itsm_diag import api
+
+    info = api.inspect_paths(paths, api.RunOptions(source=source, date_format=date_format, tz=tz))
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, default=str))
+        return
+    for inp in info["inputs"]:
+        typer.echo(f"{inp['path']}")
+        typer.echo(f"  tool {inp['tool']}, table {inp['table']} (confidence "
+                   f"{inp['confidence']:.2f}: {inp['detected_by']})")
+        typer.echo(f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
+                   f"{inp['encoding']}, delimiter {inp['delimiter']!r}")
+        for col, f in inp["date_formats"].items():
+            typer.echo(f"  date column {col}: {f}")
+        typer.echo("  columns: " + ", ".join(f"{k} <- {v}" for k, v in inp["column_map"].items()))
+        for w in inp["warnings"]:
+            typer.echo(f"  warning: {w}")
+    typer.echo(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
+               + ", ".join(f"{k} {n:,}" for k, n in info["by_kind"].items()))
+    typer.echo("coverage (share of tickets with a value):")
+    for col, share in info["coverage"].items():
+        typer.echo(f"  {col:<20} {share:7.1%}")
+    for note in info["notes"]:
+        typer.echo(f"note: {note}")
+
+
+@app.command()
+@handled
+def signs() -> None:
+    """List the seven signs and the extra checks."""
+    from itsm_diag.config import load_rules
+
+    rules = load_rules()
+    for rule in rules.signs.values():
+        typer.echo(f"{rule.number}. {rule.id:<12} {rule.title}")
+    if rules.checks:
+        typer.echo("\nExtra checks (not scored):")
+        for rule in rules.checks.values():
+            typer.echo(f"   {rule.id:<16} {rule.title}")
+
+
+@app.command()
+@handled
+def explain(sign: Annotated[str, typer.Argument(help="A sign or check id, e.g. backlog.")]) -> None:
+    """Print a sign's documentation: what it checks, why, thresholds, data, fixes."""
+    from itsm_diag.config import load_rules
+    from itsm_diag.explain import page
+
+    typer.echo(page(load_rules().get(sign)))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

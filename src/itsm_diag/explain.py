@@ -1,0 +1,53 @@
+"""``itsm-diag explain SIGN``: a sign's page, built from its rule file alone."""
+
+from __future__ import annotations
+
+from itsm_diag.config import RuleFile
+from itsm_diag.text import fmt
+
+
+def page(rule: RuleFile) -> str:
+    """What it does / why it matters / thresholds and how to override / data / fixes."""
+    head = f"{rule.number}. " if rule.number else ""
+    section = "signs" if rule.kind == "sign" else "checks"
+    lines = [
+        f"{head}{rule.title}  [{rule.id}]",
+        "",
+        f"Question: {rule.question}",
+        "",
+        "What it checks",
+        f"  {rule.what_it_checks.strip()}",
+        f"  Scope: {rule.scope}",
+        "",
+        "Why it matters",
+        f"  {rule.why_it_matters.strip()}",
+        "",
+        f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
+    ]
+    for name, cond in rule.thresholds.conditions.items():
+        text = fmt(cond.text, {"value": cond.value})
+        lines.append(f"  {name}: {cond.metric} {cond.op} {cond.value:g}  ({text})")
+    if rule.params:
+        lines += ["", "Parameters"]
+        lines += [f"  {k}: {v!r}" for k, v in rule.params.items()]
+    first = next(iter(rule.thresholds.conditions), "NAME")
+    lines += [
+        "",
+        "Override in a --config file, e.g.",
+        f"  {section}:",
+        f"    {rule.id}:",
+        f"      thresholds: {{{first}: {rule.thresholds.conditions[first].value:g}}}"
+        if rule.thresholds.conditions else "",
+        "",
+        "Data it needs",
+        "  " + ", ".join(rule.data_needed),
+        "",
+        "Metrics",
+    ]
+    lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
+    if rule.example:
+        lines += ["", "Example", f"  {rule.example.strip()}"]
+    if rule.fixes:
+        lines += ["", "Fixes"]
+        lines += [f"  - [{f.horizon}] {f.action}" for f in rule.fixes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,130 @@
+"""The importer interface, and the column-mapping machinery every importer shares.
+
+An importer scores a raw table (how sure it is the file is its tool's) and turns it into
+the canonical tickets table plus an optional events table. Column aliases are compared
+after folding (case, spaces, ``_``/``-``), so ``opened_at``, ``Opened`` and ``OPENED AT``
+meet.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.importers import dates
+from itsm_diag.importers.readers import RawTable
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """User choices that override detection and inference."""
+
+    date_format: str | None = None
+    tz: str = "UTC"
+
+
+@dataclass
+class Detection:
+    """How sure an importer is that a raw table is its tool's, and which table it is."""
+
+    tool: str
+    score: float
+    table: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceInfo:
+    """What was read from one table of one file (becomes the report's ``inputs`` row)."""
+
+    path: str
+    tool: str
+    table: str
+    rows: int
+    tickets: int
+    confidence: float
+    detected_by: str
+    encoding: str | None
+    delimiter: str | None
+    date_formats: dict[str, str]
+    column_map: dict[str, str]
+    warnings: list[str]
+
+
+@dataclass
+class Imported:
+    tickets: pd.DataFrame
+    events: pd.DataFrame
+    info: SourceInfo
+
+
+def fold_name(name: str) -> str:
+    return " ".join(name.replace("_", " ").replace("-", " ").replace("\ufeff", "").lower().split())
+
+
+def resolve_columns(
+    headers: Iterable[str], aliases: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """canonical field -> the first header matching one of its aliases (by priority)."""
+    by_fold: dict[str, str] = {}
+    for h in headers:
+        by_fold.setdefault(fold_name(h), h)
+    out: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for alias in names:
+            hit = by_fold.get(fold_name(alias))
+            if hit is not None:
+                out[canonical] = hit
+                break
+    return out
+
+
+def parse_dates(
+    raw: RawTable,
+    columns: Mapping[str, str],
+    options: ImportOptions,
+) -> tuple[dict[str, pd.Series], dict[str, str], list[str]]:
+    """Parse the mapped date columns (canonical -> raw header) of ``raw``.
+
+    Returns the parsed series by canonical name, the format used per raw header, and
+    warnings. Formats are inferred together so one file keeps one day/month order.
+    """
+    values = {raw_col: raw.frame[raw_col] for raw_col in dict.fromkeys(columns.values())}
+    formats = dates.infer_formats(values, raw.path, options.date_format)
+    parsed: dict[str, pd.Series] = {}
+    warnings: list[str] = []
+    cache: dict[str, pd.Series] = {}
+    for canonical, raw_col in columns.items():
+        if raw_col not in formats:  # an all-empty column
+            parsed[canonical] = pd.Series(pd.NaT, index=raw.frame.index, dtype=m.TIMESTAMP_DTYPE)
+            continue
+        if raw_col not in cache:
+            series, warning = dates.parse(
+                raw.frame[raw_col], formats[raw_col].format, raw.path, raw_col,
+                raw.first_data_row, options.tz,
+            )
+            cache[raw_col] = series
+            if warning:
+                warnings.append(warning)
+        parsed[canonical] = cache[raw_col]
+    used = {c: f.format + (" (order decided by other columns)" if f.ambiguous else "")
+            for c, f in formats.items()}
+    return parsed, used, warnings
+
+
+class Importer(ABC):
+    """One tool's export format."""
+
+    name: str
+
+    @abstractmethod
+    def detect(self, raw: RawTable) -> Detection:
+        """Score ``raw`` in [0, 1]: 1 = certainly this tool."""
+
+    @abstractmethod
+    def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
+        """Canonical tickets (conformed) and events from ``raw``."""

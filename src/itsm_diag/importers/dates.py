@@ -1,0 +1,194 @@
+"""Infer each date column's format from its values, and parse it to UTC.
+
+Day-first and month-first are told apart by the data (a first component above 12
+decides). A column that fits both takes the order the file's other date columns
+showed; when no column decides, the user must say so with ``--date-format``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag.errors import DateFormatError
+
+Order = Literal["day", "month"] | None
+
+_TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "")
+_DATES: tuple[tuple[str, Order], ...] = (
+    ("%Y-%m-%d", None),
+    ("%Y/%m/%d", None),
+    ("%d/%m/%Y", "day"),
+    ("%m/%d/%Y", "month"),
+    ("%d-%m-%Y", "day"),
+    ("%m-%d-%Y", "month"),
+    ("%d.%m.%Y", "day"),
+    ("%d/%m/%y", "day"),
+    ("%m/%d/%y", "month"),
+    ("%d/%b/%y", None),
+    ("%d/%b/%Y", None),
+    ("%d-%b-%Y", None),
+    ("%d %b %Y", None),
+    ("%b %d, %Y", None),
+)
+#: every candidate format and the day/month order it implies
+CANDIDATES: tuple[tuple[str, Order], ...] = tuple(
+    ((f"{d} {t}".strip()), order) for d, order in _DATES for t in _TIMES
+)
+ISO = "ISO8601"
+_SAMPLE = 4000
+#: a column may lose at most this share of values to unparseable text (with a warning)
+MAX_BAD_SHARE = 0.001
+
+
+@dataclass
+class ColumnFormat:
+    column: str
+    format: str
+    order: Order
+    ambiguous: bool = False
+
+
+def _sample(values: pd.Series) -> pd.Series:
+    uniq = pd.Series(values.dropna().unique())
+    if len(uniq) <= _SAMPLE:
+        return uniq.astype(str)
+    idx = np.linspace(0, len(uniq) - 1, _SAMPLE).astype(int)
+    return uniq.iloc[idx].astype(str)
+
+
+def _fits(sample: pd.Series, fmt: str) -> bool:
+    # most candidates fail on the first few values: try those before the whole sample
+    if len(sample) > 64 and not _fits(sample.iloc[:64], fmt):
+        return False
+    if fmt == ISO:
+        parsed = pd.to_datetime(sample, format=ISO, errors="coerce", utc=True)
+    else:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+    return bool(parsed.notna().mean() >= 1 - MAX_BAD_SHARE) and bool(parsed.notna().any())
+
+
+def _looks_iso(sample: pd.Series) -> bool:
+    return bool(sample.str.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                                 r"(Z|[+-]\d{2}:?\d{2})$").all())
+
+
+def candidates_for(values: pd.Series) -> list[tuple[str, Order]]:
+    """All candidate formats that parse (nearly) every sampled value."""
+    sample = _sample(values)
+    if sample.empty:
+        return []
+    if _looks_iso(sample):
+        return [(ISO, None)]
+    return [(fmt, order) for fmt, order in CANDIDATES if _fits(sample, fmt)]
+
+
+def infer_formats(
+    columns: Mapping[str, pd.Series], path: Path, date_format: str | None = None
+) -> dict[str, ColumnFormat]:
+    """Choose a format per column; raise :class:`DateFormatError` when undecidable.
+
+    ``date_format`` is ``dayfirst``, ``monthfirst`` or an explicit strftime format.
+    """
+    chosen: dict[str, ColumnFormat] = {}
+    options: dict[str, list[tuple[str, Order]]] = {}
+    for name, values in columns.items():
+        if values.notna().sum() == 0:
+            continue
+        if date_format and date_format not in ("dayfirst", "monthfirst"):
+            chosen[name] = ColumnFormat(name, date_format, None)
+            continue
+        cands = candidates_for(values)
+        if not cands:
+            example = str(values.dropna().iloc[0])
+            raise DateFormatError(
+                f"cannot read {example!r} as a date", file=path, column=name,
+                hint="pass --date-format with the format (e.g. '%d.%m.%Y %H:%M') or fix "
+                     "the column",
+            )
+        options[name] = cands
+    forced: Order = (
+        "day" if date_format == "dayfirst" else "month" if date_format == "monthfirst" else None
+    )
+    decided = {o for c in options.values() for o in _orders(c) if len(_orders(c)) == 1}
+    decided.discard(None)
+    if forced is None and len(decided) > 1:
+        raise DateFormatError(
+            "some date columns are day-first and others month-first",
+            file=path, hint="pass --date-format dayfirst or monthfirst",
+        )
+    file_order: Order = forced or (next(iter(decided)) if decided else None)
+    for name, cands in options.items():
+        orders = _orders(cands)
+        pick = cands
+        ambiguous = False
+        if len(orders) > 1:
+            if file_order is None:
+                example = _ambiguous_example(columns[name])
+                raise DateFormatError(
+                    f"dates like {example!r} could be day-first or month-first and no "
+                    "value decides it",
+                    file=path, column=name,
+                    hint="pass --date-format dayfirst or --date-format monthfirst",
+                )
+            pick = [c for c in cands if c[1] in (file_order, None)]
+            ambiguous = True
+        elif forced is not None and orders == {_other(forced)}:
+            raise DateFormatError(
+                f"--date-format says {date_format} but the values only fit "
+                f"{'month' if forced == 'day' else 'day'}-first",
+                file=path, column=name, hint="check --date-format",
+            )
+        fmt, order = pick[0]
+        chosen[name] = ColumnFormat(name, fmt, order, ambiguous)
+    return chosen
+
+
+def _orders(cands: list[tuple[str, Order]]) -> set[Order]:
+    return {o for _, o in cands}
+
+
+def _other(order: Order) -> Order:
+    return "month" if order == "day" else "day"
+
+
+def _ambiguous_example(values: pd.Series) -> str:
+    return str(values.dropna().iloc[0])
+
+
+def parse(
+    values: pd.Series, fmt: str, path: Path, column: str, first_row: int, tz: str = "UTC"
+) -> tuple[pd.Series, str | None]:
+    """Parse a text column with ``fmt`` to UTC; naive times are taken in ``tz``.
+
+    Up to :data:`MAX_BAD_SHARE` of values may fail (nulled, with a warning naming the
+    first row); more is an error naming the row and value.
+    """
+    if fmt == ISO:
+        out = pd.to_datetime(values, format=ISO, errors="coerce", utc=True)
+    else:
+        out = pd.to_datetime(values, format=fmt, errors="coerce")
+        out = out.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+        out = out.dt.tz_convert("UTC")
+    bad = values.notna() & out.isna()
+    warning = None
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        example = str(values.iloc[pos])
+        if bad.sum() > max(1, MAX_BAD_SHARE * values.notna().sum()):
+            raise DateFormatError(
+                f"{int(bad.sum())} values do not match the date format {fmt!r} "
+                f"(first: {example!r})",
+                file=path, row=first_row + pos, column=column,
+                hint="fix those cells or pass --date-format",
+            )
+        warning = (
+            f"column {column!r}: {int(bad.sum())} unreadable date(s) left empty "
+            f"(first at row {first_row + pos}: {example!r})"
+        )
+    return out.astype(pd.DatetimeTZDtype(unit="us", tz="UTC")), warning

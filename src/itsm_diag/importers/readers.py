@@ -1,0 +1,259 @@
+"""Read an export file into raw string tables: encoding, delimiter and sheets handled here.
+
+Every cell comes back as text (Arrow-backed strings) or null, so importers decide all
+conversions explicitly; nothing is guessed by a CSV reader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from itsm_diag.errors import InputError
+
+#: cells that mean "no value" in real exports (the UCI ServiceNow log uses "?")
+NULL_TOKENS: tuple[str, ...] = (
+    "", "?", "NA", "N/A", "n/a", "NULL", "null", "None", "(empty)", "-", "#MULTIVALUE", "NS",
+)
+#: row counts at which common tools cut an export short
+TRUNCATION_ROWS: frozenset[int] = frozenset({500, 1_000, 10_000, 32_000, 1_048_575})
+_DELIMITERS = ",;\t|"
+_SAMPLE_BYTES = 256 * 1024
+_XLSX_STOP = "export stopped due to excessive size"
+
+
+@dataclass
+class RawTable:
+    """One table read from a file (a CSV, or one XLSX sheet group)."""
+
+    path: Path
+    frame: pd.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    #: file row number (1-based, header = row 1) of each frame row, for error messages
+    first_data_row: int = 2
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+
+def dedupe_headers(names: list[str]) -> list[str]:
+    """Clean header names and number repeats by position: ``Comment``, ``Comment.1``, ..."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for i, raw in enumerate(names):
+        name = " ".join(str(raw).replace("\ufeff", "").split()) or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _detect_encoding(path: Path, head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the sample's end is still UTF-8
+        if exc.start >= len(head) - 3 and len(head) == _SAMPLE_BYTES:
+            return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is None:
+        raise InputError(
+            "the file is not text in any encoding tried (UTF-8, UTF-16, cp1252...)",
+            file=path, hint="export it again as CSV (UTF-8) or XLSX",
+        )
+    return str(best.encoding)
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=_DELIMITERS)
+        return str(dialect.delimiter)
+    except csv.Error:
+        pass
+    # fall back to the delimiter whose count per line is the most consistent and highest
+    best, best_score = ",", -1.0
+    for d in _DELIMITERS:
+        counts = [ln.count(d) for ln in lines[:20]]
+        if not counts or max(counts) == 0:
+            continue
+        score = min(counts) + (1.0 if len(set(counts)) == 1 else 0.0)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def is_xlsx(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+def read_csv(path: Path, head: bytes) -> RawTable:
+    """Read a delimited text file with pyarrow, every column as text."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    encoding = _detect_encoding(path, head)
+    text = head.decode(encoding, errors="replace")
+    skip = 0
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    explicit_sep = None
+    if first.lower().startswith("sep=") and len(first) == 5:
+        explicit_sep = first[4]
+        skip = 1
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    if not text.strip():
+        raise InputError("the file is empty", file=path, hint="export the tickets again")
+    delimiter = explicit_sep or ("\t" if encoding == "utf-16" else _sniff_delimiter(text))
+    header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
+    if not header_row or not any(h.strip() for h in header_row):
+        raise InputError("the file has no header row", file=path, row=skip + 1,
+                         hint="the first line must name the columns")
+    names = dedupe_headers(header_row)
+    wide_rows: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        # rows wider or narrower than the header are skipped and counted, not fatal
+        wide_rows.append(int(row.number) if row.number is not None else -1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=skip + 1,
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+                block_size=8 << 20,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                null_values=list(NULL_TOKENS),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot be read as a {delimiter!r}-delimited file: {str(exc).splitlines()[0]}",
+            file=path, hint="check the file is a complete CSV export",
+        ) from exc
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame = _strip(frame)
+    raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
+                   first_data_row=skip + 2)
+    if wide_rows:
+        raw.warnings.append(
+            f"{len(wide_rows)} rows did not have {len(names)} cells and were skipped "
+            f"(first at row {wide_rows[0]})"
+        )
+    return raw
+
+
+def _strip(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trim cells and turn blank-after-trim into null (vectorised per column)."""
+    out = {}
+    for col in frame.columns:
+        s = frame[col].str.strip()
+        out[col] = s.mask(s == "")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _cell_text(value: object) -> str | None:
+    """XLSX cell -> text; whole floats lose their '.0'; dates become ISO text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def read_xlsx(path: Path) -> list[RawTable]:
+    """Every sheet of a workbook; sheets with the same header are one table.
+
+    ServiceNow splits large exports 32,000 rows per sheet and may end with an
+    "Export stopped due to excessive size" row, which is dropped (with a warning).
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several private error types
+        raise InputError(f"cannot be read as an Excel workbook: {exc}", file=path,
+                         hint="open it in Excel and save it again as .xlsx or CSV") from exc
+    groups: dict[tuple[str, ...], RawTable] = {}
+    for sheet_name in book.sheet_names:
+        rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=True)
+        rows = [r for r in rows if any(c not in (None, "") for c in r)]
+        if not rows:
+            continue
+        header = dedupe_headers([_cell_text(c) or "" for c in rows[0]])
+        body = [[_cell_text(c) for c in r[: len(header)]] for r in rows[1:]]
+        warnings = []
+        if body and body[-1] and body[-1][0] and _XLSX_STOP in str(body[-1][0]).lower():
+            body = body[:-1]
+            warnings.append(
+                f"sheet {sheet_name!r}: the export was stopped for size (ServiceNow's "
+                "'Export stopped due to excessive size' row); the data is incomplete, "
+                "export as CSV for all rows"
+            )
+        frame = pd.DataFrame(body, columns=header, dtype=pd.StringDtype("pyarrow"))
+        frame = _strip(frame)
+        key = tuple(header)
+        if key in groups:
+            g = groups[key]
+            g.frame = pd.concat([g.frame, frame], ignore_index=True)
+            g.warnings.extend(warnings)
+        else:
+            groups[key] = RawTable(path=path, frame=frame, sheet=sheet_name, warnings=warnings)
+    if not groups:
+        raise InputError("the workbook has no data", file=path, hint="export the tickets again")
+    return list(groups.values())
+
+
+def read_raw(path: Path) -> list[RawTable]:
+    """Read ``path`` (CSV/TSV/TXT or XLSX, told apart by content, not extension)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", file=path,
+                         hint="check the path and permissions") from exc
+    if not head.strip():
+        raise InputError("the file is empty", file=path, hint="export the tickets again")
+    tables = read_xlsx(path) if is_xlsx(head) else [read_csv(path, head)]
+    for t in tables:
+        if len(t.frame) == 0:
+            raise InputError("the file has a header but no rows", file=path,
+                             hint="export again with a filter that matches tickets")
+        if len(t.frame) in TRUNCATION_ROWS:
+            t.warnings.append(
+                f"exactly {len(t.frame):,} rows: a common export cap, so the export is "
+                "probably truncated; export in chunks (e.g. by month) and pass all files"
+            )
+    return tables

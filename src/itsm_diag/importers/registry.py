@@ -1,0 +1,124 @@
+"""Find the files, detect each one's tool, import, combine and de-duplicate.
+
+Every importer scores every table; the best score at or above :data:`MIN_SCORE` wins,
+unless it ties (within :data:`TIE_MARGIN`) with another tool. ``--source`` always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.errors import DetectionError, InputError, UsageError
+from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
+from itsm_diag.importers.readers import RawTable, read_raw
+
+MIN_SCORE = 0.5
+TIE_MARGIN = 0.05
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+def importers() -> dict[str, Importer]:
+    """Every importer by tool name (imported lazily: importers are heavy)."""
+    from itsm_diag.importers.servicenow import ServiceNowImporter
+
+    found: list[Importer] = [ServiceNowImporter()]
+    return {i.name: i for i in found}
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the export files inside folders (sorted, not recursive)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.suffix.lower() in SUFFIXES
+                           and not f.name.startswith("."))
+            if not files:
+                raise InputError("the folder holds no export files "
+                                 f"({', '.join(SUFFIXES)})", file=p)
+            out.extend(files)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError("no such file or folder", file=p, hint="check the path")
+    return out
+
+
+def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detection]:
+    """The importer for ``raw``: ``source`` if given, else the best-scoring one."""
+    table = importers()
+    if source is not None:
+        if source not in table:
+            raise UsageError(f"unknown --source {source!r}",
+                             hint=f"choose one of: {', '.join(sorted(table))}")
+        imp = table[source]
+        det = imp.detect(raw)
+        det.reasons.insert(0, "chosen with --source")
+        return imp, det
+    scored = sorted(((imp.detect(raw), imp) for imp in table.values()),
+                    key=lambda t: -t[0].score)
+    best_det, best_imp = scored[0]
+    listing = ", ".join(f"{d.tool} {d.score:.2f}" for d, _ in scored[:3])
+    if best_det.score < MIN_SCORE:
+        raise DetectionError(
+            f"cannot tell which tool exported this file (scores: {listing}; headers: "
+            f"{', '.join(raw.headers[:6])}...)",
+            file=raw.path, hint="pass --source TOOL or a --mapping file",
+        )
+    if len(scored) > 1 and best_det.score - scored[1][0].score < TIE_MARGIN:
+        raise DetectionError(f"the file fits several tools equally well ({listing})",
+                             file=raw.path, hint="pass --source TOOL")
+    return best_imp, best_det
+
+
+@dataclass
+class Loaded:
+    tickets: pd.DataFrame
+    events: pd.DataFrame
+    sources: list[SourceInfo]
+    notes: list[str] = field(default_factory=list)
+
+
+def load_paths(
+    paths: Sequence[Path], options: ImportOptions, source: str | None = None
+) -> Loaded:
+    """Import every file, combine, and keep one row per ticket (the latest update wins)."""
+    parts: list[Imported] = []
+    for path in expand(paths):
+        for raw in read_raw(path):
+            imp, det = detect(raw, source)
+            parts.append(imp.load(raw, det, options))
+    return combine(parts)
+
+
+def combine(parts: Sequence[Imported]) -> Loaded:
+    notes: list[str] = []
+    tickets = pd.concat([p.tickets for p in parts], ignore_index=True)
+    events = pd.concat([p.events for p in parts if len(p.events)], ignore_index=True) if any(
+        len(p.events) for p in parts) else m.empty_events()
+    dup = tickets[m.TICKET_ID].duplicated(keep=False)
+    if dup.any():
+        n_ids = int(tickets.loc[dup, m.TICKET_ID].nunique())
+        # the latest update wins; rows without an update time lose to rows with one, and
+        # later files win ties (chunked exports are usually passed oldest first)
+        order = tickets.assign(_pos=range(len(tickets))).sort_values(
+            [m.UPDATED_AT, "_pos"], na_position="first", kind="stable")
+        keep = order.drop_duplicates(m.TICKET_ID, keep="last").index
+        dropped = len(tickets) - len(keep)
+        tickets = tickets.loc[sorted(keep)].reset_index(drop=True)
+        notes.append(
+            f"{n_ids:,} ticket ids appear in more than one input row; kept the latest "
+            f"update of each ({dropped:,} older rows dropped)"
+        )
+        if len(events):
+            events = events.drop_duplicates().reset_index(drop=True)
+    if tickets.empty:
+        raise InputError("no tickets were read from the inputs", hint="check the files")
+    tickets = m.conform_tickets(tickets)
+    return Loaded(tickets=tickets, events=m.conform_events(events),
+                  sources=[p.info for p in parts], notes=notes)

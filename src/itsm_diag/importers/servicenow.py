@@ -1,0 +1,407 @@
+"""ServiceNow list exports: incident, change_request, problem, sc_req_item, sc_task.
+
+Accepts field-name headers (CSV default: ``number``, ``opened_at``) and label headers
+(XLSX default: ``Number``, ``Opened``), display values (``3 - Moderate``) and raw values
+(``3``). Audit-log exports, one row per update (the UCI event log), collapse to the
+latest row per ticket and feed the events table with status and assignment changes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.errors import InputError
+from itsm_diag.importers import values as v
+from itsm_diag.importers.base import (
+    Detection,
+    Imported,
+    Importer,
+    ImportOptions,
+    SourceInfo,
+    fold_name,
+    parse_dates,
+    resolve_columns,
+)
+from itsm_diag.importers.readers import RawTable
+
+NAME = "servicenow"
+
+# canonical field -> aliases (field names first, then labels); first match wins
+_COMMON: dict[str, tuple[str, ...]] = {
+    m.TICKET_ID: ("number", "Number"),
+    m.SUMMARY: ("short_description", "Short description"),
+    m.PRIORITY_RAW: ("priority", "Priority"),
+    m.CATEGORY: ("category", "Category"),
+    m.SUBCATEGORY: ("subcategory", "Subcategory"),
+    m.SERVICE: ("business_service", "Service", "Business service"),
+    m.CI: ("cmdb_ci", "Configuration item"),
+    m.ASSIGNMENT_GROUP: ("assignment_group", "Assignment group"),
+    m.ASSIGNEE: ("assigned_to", "Assigned to"),
+    m.REQUESTER: ("caller_id", "Caller", "requested_for", "Requested for", "opened_by",
+                  "Opened by"),
+    m.CHANNEL_RAW: ("contact_type", "Channel", "Contact type"),
+    m.REASSIGNMENT_COUNT: ("reassignment_count", "Reassignment count"),
+    m.REOPEN_COUNT: ("reopen_count", "Reopen count"),
+    m.SLA_MET: ("made_sla", "Made SLA"),
+    m.PROBLEM_REF: ("problem_id", "Problem"),
+    m.CAUSED_BY_CHANGE: ("caused_by", "Caused by Change"),
+    m.LABELS: ("sys_tags", "Tags"),
+    m.KNOWLEDGE_REF: ("u_knowledge_article", "Knowledge article", "knowledge", "Knowledge"),
+    m.REQUEST_ITEM: ("cat_item", "Item", "Catalog item"),
+    m.TIME_SPENT_HOURS: ("time_worked", "Time worked", "u_time_spent_hours"),
+}
+_STATE = ("state", "State", "incident_state", "Incident state", "problem_state")
+_DATES_COMMON: dict[str, tuple[str, ...]] = {
+    m.OPENED_AT: ("opened_at", "Opened", "sys_created_on", "Created", "sys_created_at"),
+    m.RESOLVED_AT: ("resolved_at", "Resolved"),
+    m.CLOSED_AT: ("closed_at", "Closed"),
+    m.UPDATED_AT: ("sys_updated_on", "Updated", "sys_updated_at"),
+    m.DUE_AT: ("due_date", "Due date", "sla_due", "SLA due"),
+}
+_DATES_CHANGE: dict[str, tuple[str, ...]] = {
+    m.PLANNED_START: ("start_date", "Planned start date"),
+    m.PLANNED_END: ("end_date", "Planned end date"),
+    m.ACTUAL_START: ("work_start", "Actual start"),
+    m.ACTUAL_END: ("work_end", "Actual end"),
+}
+_DATES_REQUEST: dict[str, tuple[str, ...]] = {
+    m.START_DATE: ("u_start_date", "variables.start_date", "Start date", "start_date"),
+}
+_CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "change_type_raw": ("type", "Type"),
+    "close_code_raw": ("close_code", "Close code", "closed_code", "Resolution code"),
+}
+_JOURNAL = ("comments_and_work_notes", "Comments and Work notes", "comments",
+            "Additional comments", "Comments", "work_notes", "Work notes")
+
+_PREFIX_KIND: tuple[tuple[str, str], ...] = (
+    ("SCTASK", "task"), ("CTASK", "task"), ("PTASK", "task"), ("RITM", "request"),
+    ("REQ", "request"), ("INC", "incident"), ("CHG", "change"), ("PRB", "problem"),
+    ("TASK", "task"),
+)
+_NUMBER_RE = r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK)\d{5,}$"
+
+# state label or raw value -> canonical status, per table (raw numbers differ by table)
+_STATES: dict[str, dict[str, str]] = {
+    "incident": {
+        "1": "new", "new": "new", "2": "open", "in progress": "open", "active": "open",
+        "work in progress": "open", "assigned": "open",
+        "3": "pending", "on hold": "pending", "awaiting user info": "pending",
+        "awaiting problem": "pending", "awaiting vendor": "pending",
+        "awaiting evidence": "pending", "awaiting caller": "pending",
+        "awaiting change": "pending", "pending": "pending",
+        "6": "resolved", "resolved": "resolved", "7": "closed", "closed": "closed",
+        "8": "cancelled", "canceled": "cancelled", "cancelled": "cancelled",
+    },
+    "change": {
+        "-5": "new", "new": "new", "-4": "open", "assess": "open", "-3": "open",
+        "authorize": "open", "-2": "open", "scheduled": "open", "-1": "open",
+        "implement": "open", "0": "open", "review": "open", "3": "closed", "closed": "closed",
+        "4": "cancelled", "canceled": "cancelled", "cancelled": "cancelled",
+        "on hold": "pending",
+    },
+    "problem": {
+        "101": "new", "new": "new", "102": "open", "assess": "open", "103": "open",
+        "root cause analysis": "open", "104": "open", "fix in progress": "open",
+        "106": "resolved", "resolved": "resolved", "107": "closed", "closed": "closed",
+        "1": "open", "open": "open", "2": "open", "known error": "open",
+        "3": "pending", "pending change": "pending", "4": "closed",
+        "closed/resolved": "closed", "canceled": "cancelled", "cancelled": "cancelled",
+    },
+    "request": {
+        "-5": "pending", "pending": "pending", "1": "open", "open": "open",
+        "2": "open", "work in progress": "open", "in progress": "open",
+        "3": "closed", "closed complete": "closed", "4": "closed",
+        "closed incomplete": "closed", "5": "cancelled", "7": "cancelled",
+        "closed skipped": "cancelled", "closed cancelled": "cancelled",
+        "request cancelled": "cancelled", "new": "new", "requested": "new",
+        "closed": "closed", "canceled": "cancelled", "cancelled": "cancelled",
+    },
+}
+_STATES["task"] = _STATES["request"]
+_STATES["other"] = {**_STATES["incident"], **_STATES["request"]}
+
+_TABLE_HINTS: dict[str, tuple[str, ...]] = {
+    "change": ("type", "start date", "planned start date", "work start", "actual start",
+               "risk", "implementation plan", "backout plan", "chg model"),
+    "problem": ("problem state", "known error", "workaround", "first reported by task",
+                "related incidents", "cause notes", "fix notes"),
+    "request": ("cat item", "item", "catalog item", "requested for", "stage", "request",
+                "sc catalog"),
+    "incident": ("caller id", "caller", "incident state", "caused by", "made sla",
+                 "reopen count", "problem id", "problem"),
+}
+_STRONG = ("number", "opened at", "short description", "sys id", "sys created on",
+           "sys updated on", "assignment group", "caller id", "incident state", "sys mod count",
+           "contact type", "cmdb ci")
+_LABELS = ("number", "opened", "short description", "assignment group", "assigned to",
+           "caller", "channel", "configuration item", "reassignment count", "made sla",
+           "caused by change", "updated", "state", "priority")
+
+
+class ServiceNowImporter(Importer):
+    name = NAME
+
+    def detect(self, raw: RawTable) -> Detection:
+        folded = {fold_name(h) for h in raw.headers}
+        reasons: list[str] = []
+        strong = [h for h in _STRONG if h in folded]
+        labels = [h for h in _LABELS if h in folded]
+        score = 0.0
+        if "number" in folded and ("opened at" in folded or "sys created on" in folded):
+            score = 0.8
+            reasons.append("field-name headers number + opened_at")
+        elif "number" in folded and "opened" in folded and len(labels) >= 4:
+            score = 0.75
+            reasons.append(f"label headers ({', '.join(labels[:5])})")
+        score += 0.02 * len(strong) + 0.01 * len(labels)
+        ids = raw.frame.iloc[:, 0] if "number" not in folded else raw.frame[
+            next(h for h in raw.headers if fold_name(h) == "number")]
+        sample = ids.dropna().head(200).astype(str)
+        if len(sample) and sample.str.match(_NUMBER_RE).mean() > 0.9:
+            score += 0.15
+            reasons.append("ticket numbers like " + str(sample.iloc[0]))
+        table = self._table(raw, folded)
+        return Detection(NAME, min(score, 1.0), table, reasons)
+
+    def _table(self, raw: RawTable, folded: set[str]) -> str:
+        col = next((h for h in raw.headers if fold_name(h) == "number"), None)
+        if col is not None:
+            prefixes = raw.frame[col].dropna().head(500).astype(str).str.extract(
+                r"^([A-Z]+)\d", expand=False).dropna()
+            if not prefixes.empty:
+                top = str(prefixes.mode().iloc[0])
+                for prefix, kind in _PREFIX_KIND:
+                    if top == prefix:
+                        return kind
+        hits = {t: sum(1 for h in hints if h in folded) for t, hints in _TABLE_HINTS.items()}
+        best = max(hits, key=lambda t: hits[t])
+        return best if hits[best] > 0 else "incident"
+
+    def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
+        table = detection.table
+        frame = raw.frame
+        aliases: dict[str, tuple[str, ...]] = dict(_COMMON)
+        date_aliases = dict(_DATES_COMMON)
+        if table == "change":
+            date_aliases.update(_DATES_CHANGE)
+            aliases.update(_CHANGE_FIELDS)
+            aliases.pop(m.REQUEST_ITEM, None)
+        else:
+            date_aliases.update(_DATES_REQUEST if table in ("request", "task") else {})
+            aliases["close_code_raw"] = ("close_code", "closed_code", "Resolution code")
+        aliases[m.STATUS_RAW] = _STATE
+        # travel with the mapped columns so a log collapse filters them the same way
+        aliases["_journal"] = _JOURNAL
+        aliases["_counter"] = ("sys_mod_count", "Updates")
+        cols = resolve_columns(raw.headers, aliases)
+        date_cols = resolve_columns(raw.headers, date_aliases)
+        missing = [c for c in (m.TICKET_ID,) if c not in cols]
+        if m.OPENED_AT not in date_cols:
+            missing.append(m.OPENED_AT)
+        if missing:
+            need = {m.TICKET_ID: "number/Number", m.OPENED_AT: "opened_at/Opened"}
+            raise InputError(
+                f"missing required column(s) {', '.join(need[c] for c in missing)}",
+                file=raw.path,
+                hint="export with those columns, or map them with --mapping",
+            )
+        warnings = list(raw.warnings)
+        ids = frame[cols[m.TICKET_ID]]
+        blank = ids.isna()
+        if blank.all():
+            raise InputError("the ticket number column is empty", file=raw.path,
+                             column=cols[m.TICKET_ID], hint="export the number column")
+        parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
+        warnings.extend(date_warnings)
+
+        out: dict[str, pd.Series] = {}
+        for canonical, header in cols.items():
+            out[canonical] = frame[header]
+        out.update(parsed)
+        events = m.empty_events()
+        rows = len(frame)
+        if ids[~blank].duplicated().any():
+            keep, events, note = _collapse_log(out, cols.get("_counter"))
+            warnings.append(note)
+            out = {k: s[keep] for k, s in out.items()}
+            blank = blank[keep]
+        if blank.any():
+            warnings.append(f"{int(blank.sum())} rows without a ticket number were skipped")
+            out = {k: s[~blank] for k, s in out.items()}
+        tickets = _canonical(out, table, warnings)
+        tickets[m.SOURCE_TOOL] = NAME
+        tickets[m.SOURCE_FILE] = raw.path.name
+        if "_journal" in out:
+            journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
+                                      raw, options)
+            events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
+        tickets = m.conform_tickets(tickets)
+        info = SourceInfo(
+            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
+            confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
+            encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,
+            column_map={k: h for k, h in {**cols, **date_cols}.items()
+                        if not k.startswith("_") and k in m.TICKET_SCHEMA},
+            warnings=warnings,
+        )
+        return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+
+_TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "problem",
+                "request": "sc_req_item", "task": "sc_task", "other": "task"}
+
+
+def _kind(ids: pd.Series, table: str) -> pd.Series:
+    prefix = ids.astype(m.STRING_DTYPE).str.extract(r"^([A-Z]+)\d", expand=False)
+    kind = prefix.map(dict(_PREFIX_KIND))
+    return kind.astype("object").where(kind.notna(), table)
+
+
+def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> pd.DataFrame:
+    """Normalise the mapped raw columns into canonical values."""
+    index = cols[m.TICKET_ID].index
+    df = pd.DataFrame(index=index)
+    for name, series in cols.items():
+        if name in m.TICKET_SCHEMA and m.TICKET_SCHEMA[name] == "string":
+            df[name] = series.astype(m.STRING_DTYPE)
+    df[m.KIND] = _kind(df[m.TICKET_ID], table)
+    for name in m.TIMESTAMP_COLUMNS:
+        if name in cols:
+            df[name] = cols[name]
+    if m.STATUS_RAW in df:
+        kinds = df[m.KIND]
+        status = pd.Series(None, index=index, dtype="object")
+        for kind in kinds.dropna().unique():
+            sel = kinds == kind
+            status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], _STATES.get(str(kind),
+                                                                               _STATES["other"]))
+        bad = v.unmapped(df[m.STATUS_RAW], status)
+        if bad:
+            warnings.append(f"unknown state values left without status: {bad}")
+        df[m.STATUS] = status
+    if m.PRIORITY_RAW in df:
+        df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+    if m.CHANNEL_RAW in df:
+        df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+    for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
+        if name in cols:
+            df[name] = v.integer(cols[name])
+    if m.SLA_MET in cols:
+        df[m.SLA_MET] = v.boolean(cols[m.SLA_MET])
+    if m.KNOWLEDGE_REF in cols:
+        kb = cols[m.KNOWLEDGE_REF].astype(m.STRING_DTYPE)
+        flag = v.boolean(kb)
+        # a true/false "knowledge" flag says an article was used; keep ids as they are
+        df[m.KNOWLEDGE_REF] = kb.mask(flag.eq(False).fillna(False).astype(bool)).mask(
+            flag.eq(True).fillna(False).astype(bool), "(knowledge flag)")
+    if m.TIME_SPENT_HOURS in cols:
+        df[m.TIME_SPENT_HOURS] = v.hours_from_duration(cols[m.TIME_SPENT_HOURS])
+    change = df[m.KIND] == "change"
+    if "change_type_raw" in cols and change.any():
+        df[m.CHANGE_TYPE] = v.map_vocab(cols["change_type_raw"], v.CHANGE_TYPES).where(change)
+    if "close_code_raw" in cols and change.any():
+        outcome = v.map_vocab(cols["close_code_raw"], v.CHANGE_OUTCOMES).where(change)
+        if m.STATUS in df:
+            cancelled = (df[m.STATUS] == "cancelled") & change & outcome.isna()
+            outcome = outcome.mask(cancelled, "cancelled")
+        df[m.CHANGE_OUTCOME] = outcome
+    return df
+
+
+def _collapse_log(
+    cols: dict[str, pd.Series], counter: str | None
+) -> tuple[pd.Series, pd.DataFrame, str]:
+    """Keep the latest row per ticket; turn the update history into events.
+
+    Order within a ticket: the update counter (``sys_mod_count``), then the updated time,
+    then file order.
+    """
+    ids = cols[m.TICKET_ID]
+    n = len(ids)
+    order = pd.DataFrame({"id": ids.astype("object").where(ids.notna(), None).to_numpy(),
+                          "pos": np.arange(n)})
+    if "_counter" in cols:
+        order["cnt"] = pd.to_numeric(cols["_counter"], errors="coerce").to_numpy()
+    if m.UPDATED_AT in cols:
+        order["upd"] = cols[m.UPDATED_AT].to_numpy()
+    keys = ["id", *(c for c in ("cnt", "upd") if c in order), "pos"]
+    order = order.dropna(subset=["id"]).sort_values(keys, kind="stable")
+    last = ~order["id"].duplicated(keep="last")
+    keep_pos = order.loc[last, "pos"].to_numpy()
+    keep = pd.Series(False, index=ids.index)
+    keep.iloc[keep_pos] = True
+
+    # history -> events: a status or group that differs from the ticket's previous row
+    events = []
+    prev_same = order["id"].eq(order["id"].shift())
+    at = cols[m.UPDATED_AT].iloc[order["pos"]].to_numpy() if m.UPDATED_AT in cols else None
+    for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
+        if canon not in cols or at is None:
+            continue
+        val = cols[canon].iloc[order["pos"]].reset_index(drop=True)
+        same_ticket = prev_same.reset_index(drop=True)
+        changed = val.ne(val.shift()) | ~same_ticket
+        changed = changed.fillna(True) & val.notna()
+        events.append(pd.DataFrame({
+            m.EV_TICKET_ID: order["id"].reset_index(drop=True)[changed],
+            m.EV_AT: pd.Series(at)[changed],
+            m.EV_KIND: kind,
+            m.EV_AUTHOR_ROLE: "agent",
+            m.EV_AUTHOR: pd.NA,
+            m.EV_VALUE: val[changed],
+        }))
+    ev = pd.concat(events, ignore_index=True) if events else m.empty_events()
+    n_tickets = int(last.sum())
+    note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
+            f"number{', by ' + counter if counter else ''}); history kept as {len(ev):,} events")
+    return keep, ev, note
+
+
+_JOURNAL_RE = re.compile(
+    r"(?ms)^(?P<at>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?)"
+    r" - (?P<author>[^\n(]+?) \((?P<type>Additional comments|Work notes|Comments)\)\n"
+    r"(?P<text>.*?)(?=^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}[ T]\d{1,2}:\d{2}|\Z)"
+)
+
+
+def _journal_events(
+    journal: pd.Series,
+    ids: pd.Series,
+    requester: pd.Series | None,
+    raw: RawTable,
+    options: ImportOptions,
+) -> pd.DataFrame:
+    """ServiceNow journal cells (``<time> - <name> (Additional comments)\\n<text>``) -> events.
+
+    A comment whose author is the ticket's requester is a requester comment; work notes
+    and other people's comments are agent comments.
+    """
+    has = journal.notna()
+    if not has.any():
+        return m.empty_events()
+    parts = journal[has].astype(str).str.extractall(_JOURNAL_RE.pattern, flags=re.M | re.S)
+    if parts.empty:
+        return m.empty_events()
+    row = parts.index.get_level_values(0)
+    tid = ids.loc[row].to_numpy(dtype=object)
+    req = requester.loc[row].astype(str).str.strip().str.lower().to_numpy() if (
+        requester is not None) else np.full(len(parts), "")
+    author = parts["author"].str.strip()
+    is_req = (author.str.lower().to_numpy() == req) & (parts["type"] != "Work notes").to_numpy()
+    stamp = RawTable(path=raw.path, frame=pd.DataFrame({"at": parts["at"].reset_index(drop=True)}),
+                     first_data_row=raw.first_data_row)
+    parsed, _, _ = parse_dates(stamp, {"at": "at"}, options)
+    return pd.DataFrame({
+        m.EV_TICKET_ID: tid,
+        m.EV_AT: parsed["at"].to_numpy(),
+        m.EV_KIND: np.where(parts["type"].to_numpy() == "Work notes", "worklog", "comment"),
+        m.EV_AUTHOR_ROLE: np.where(is_req, "requester", "agent"),
+        m.EV_AUTHOR: author.to_numpy(),
+        m.EV_VALUE: parts["text"].str.strip().to_numpy(),
+    })

@@ -1,0 +1,127 @@
+"""Vectorised value normalisers shared by importers: vocabularies, numbers, booleans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from itsm_diag import model as m
+
+_STR = m.STRING_DTYPE
+
+
+def fold(s: pd.Series) -> pd.Series:
+    """Lower case, ``-``/``_`` to spaces, whitespace folded: the key for vocabulary maps."""
+    return (
+        s.astype(_STR).str.lower().str.replace(r"[-_]+", " ", regex=True)
+        .str.replace(r"\s+", " ", regex=True).str.strip()
+    )
+
+
+def map_vocab(s: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """Map folded values through ``mapping`` (keys folded too); unmapped -> <NA>."""
+    folded = fold(s)
+    keyed = {" ".join(k.lower().replace("-", " ").replace("_", " ").split()): v
+             for k, v in mapping.items()}
+    return folded.map(keyed).astype("object").where(lambda x: x.notna(), None)
+
+
+def unmapped(s: pd.Series, mapped: pd.Series) -> list[str]:
+    """Distinct raw values that had no mapping (for a warning)."""
+    return sorted(map(str, s[s.notna() & mapped.isna()].unique()))[:10]
+
+
+PRIORITY_WORDS: dict[str, int] = {
+    "critical": 1, "urgent": 1, "highest": 1, "blocker": 1, "p1": 1,
+    "high": 2, "p2": 2,
+    "moderate": 3, "medium": 3, "normal": 3, "p3": 3,
+    "low": 4, "p4": 4, "lowest": 5, "planning": 5, "p5": 5, "trivial": 5,
+}
+
+
+def priority(s: pd.Series) -> pd.Series:
+    """``3 - Moderate`` / ``3`` / ``Moderate`` / ``P3`` -> 3 (Int8, 1 highest .. 5)."""
+    text = s.astype(_STR)
+    lead = pd.to_numeric(text.str.extract(r"^\s*(\d)", expand=False), errors="coerce")
+    word = fold(text).str.extract(r"([a-z]+\d?)", expand=False).map(PRIORITY_WORDS)
+    out = lead.fillna(pd.to_numeric(word, errors="coerce"))
+    out = out.where((out >= 1) & (out <= 5))
+    return out.astype("Int8")
+
+
+_TRUE = {"true", "yes", "y", "1", "t", "x", "within sla", "met", "ja", "oui", "si", "sí"}
+_FALSE = {"false", "no", "n", "0", "f", "sla violated", "breached", "nein", "non"}
+
+
+def boolean(s: pd.Series) -> pd.Series:
+    folded = s.astype(_STR).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out = out.mask(folded.isin(_TRUE).fillna(False).astype(bool), True)
+    return out.mask(folded.isin(_FALSE).fillna(False).astype(bool), False)
+
+
+def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
+    """Whole numbers; ``1,234`` and ``3.0`` accepted; anything else <NA>."""
+    text = s.astype(_STR).str.replace(",", "", regex=False)
+    num = pd.to_numeric(text, errors="coerce")
+    num = num.where(num.notna() & (num == num.round()))
+    return num.astype(dtype)
+
+
+def hours_from_duration(s: pd.Series) -> pd.Series:
+    """``HH:MM:SS``, seconds, or ``1 Day 2 Hours 3 Minutes`` -> hours (Float64)."""
+    text = s.astype(_STR).str.strip()
+    hms = text.str.extract(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+    hours = (pd.to_numeric(hms[0], errors="coerce") + pd.to_numeric(hms[1], errors="coerce") / 60
+             + pd.to_numeric(hms[2], errors="coerce").fillna(0) / 3600)
+    secs = pd.to_numeric(text, errors="coerce") / 3600
+    words = fold(text)
+    parts = {"day": 24.0, "hour": 1.0, "minute": 1 / 60, "second": 1 / 3600}
+    total = pd.Series(0.0, index=s.index)
+    found = pd.Series(False, index=s.index)
+    for unit, factor in parts.items():
+        n = pd.to_numeric(words.str.extract(rf"(\d+)\s*{unit}s?", expand=False), errors="coerce")
+        total = total + n.fillna(0) * factor
+        found = found | n.notna()
+    out = hours.fillna(secs).fillna(total.where(found))
+    return out.astype("Float64")
+
+
+CHANNELS: dict[str, str] = {
+    "self service": "portal", "selfservice": "portal", "portal": "portal", "web": "portal",
+    "service portal": "portal", "web form": "portal", "customer portal": "portal",
+    "help center": "portal", "web widget": "portal", "form": "portal",
+    "email": "email", "e mail": "email", "mail": "email", "inbound email": "email",
+    "phone": "phone", "telephone": "phone", "call": "phone", "voice": "phone", "ivr": "phone",
+    "chat": "chat", "virtual agent": "chat", "messaging": "chat", "teams": "chat",
+    "slack": "chat", "whatsapp": "chat", "sms": "chat", "native messaging": "chat",
+    "walk in": "walk_in", "walkin": "walk_in", "walk up": "walk_in", "in person": "walk_in",
+    "api": "api", "integration": "api", "rest": "api",
+    "monitoring": "monitoring", "event": "monitoring", "alert": "monitoring",
+    "system": "monitoring", "discovery": "monitoring",
+}
+
+
+def channel(s: pd.Series) -> pd.Series:
+    """Tool channel labels -> canonical channel; unknown non-empty values -> ``other``."""
+    mapped = map_vocab(s, CHANNELS)
+    return mapped.where(mapped.notna() | s.isna(), "other")
+
+
+CHANGE_TYPES: dict[str, str] = {
+    "standard": "standard", "pre approved": "standard", "preapproved": "standard",
+    "minor": "standard", "normal": "normal", "major": "normal", "comprehensive": "normal",
+    "significant": "normal", "emergency": "emergency", "expedited": "emergency",
+    "urgent": "emergency", "latent": "emergency",
+}
+
+CHANGE_OUTCOMES: dict[str, str] = {
+    "successful": "successful", "success": "successful", "implemented": "successful",
+    "successful issues": "successful_with_issues",
+    "successful with issues": "successful_with_issues",
+    "partially successful": "successful_with_issues",
+    "unsuccessful": "failed", "failed": "failed", "failure": "failed",
+    "backed out": "backed_out", "back out": "backed_out", "rolled back": "backed_out",
+    "rollback": "backed_out", "canceled": "cancelled", "cancelled": "cancelled",
+}

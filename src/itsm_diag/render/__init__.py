@@ -1,0 +1,24 @@
+"""Renderers: each arranges a Report, never computes; JSON is the model's own dump."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+FORMATS = ("terminal", "json")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and a rename, so a
+    reader never sees half a report and an old report survives a failed write."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,149 @@
+"""The 60-second diagnostic in the terminal (rich): headline, checklist, KPIs, top fixes.
+
+Fits 100 columns; plain text when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from itsm_diag.report import Finding, Report
+
+_MARK = {"triggered": ("✘", "bold red"), "clear": ("✔", "green"), "unknown": ("?", "yellow")}
+_BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red"}
+WIDTH = 100
+
+
+def figure(value: float | None, unit: str) -> str:
+    """A metric value for people: ratios as percentages, counts as integers."""
+    if value is None:
+        return "n/a"
+    if unit == "ratio":
+        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit in ("hours", "days", "weeks", "per_quarter", "per_month"):
+        suffix = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
+                  "per_month": " /mo"}[unit]
+        return f"{value:,.1f}{suffix}"
+    return f"{value:g}"
+
+
+def _headline(r: Report) -> Panel:
+    style = _BAND_STYLE[r.band]
+    text = Text()
+    text.append(f"Score {r.score}/7", style=f"bold {style}")
+    text.append(f"  {r.band.upper()}", style=f"bold {style}")
+    text.append(f"  {r.band_text}\n")
+    if r.unknown:
+        text.append(f"{r.score} now, up to {r.score_max_if_unknown_apply} if the {r.unknown} "
+                    f"unknown sign{'s' if r.unknown != 1 else ''} apply.\n", style="yellow")
+    if r.self_assessed:
+        text.append(f"{r.self_assessed} sign(s) self-assessed from an answers file.\n",
+                    style="yellow")
+    text.append(f"{r.tickets.total:,} tickets (", style="dim")
+    text.append(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n), style="dim")
+    text.append(f"); window {r.window.start[:10]} to {r.window.end[:10]}", style="dim")
+    return Panel(text, title="itsm-diag: the 60-second diagnostic", box=box.ROUNDED,
+                 width=WIDTH)
+
+
+def _checklist(findings: list[Finding], title: str) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left",
+                  show_lines=False)
+    table.add_column("", width=2, no_wrap=True)
+    table.add_column("#", width=2, justify="right")
+    table.add_column("Sign", ratio=3)
+    table.add_column("Key figure", ratio=2)
+    table.add_column("h/mo", width=6, justify="right")
+    for f in findings:
+        mark, style = _MARK[f.status]
+        label = f"{f.key_figure.label}: {figure(f.key_figure.value, f.key_figure.unit)}"
+        if f.status == "unknown":
+            label = "unknown: " + f.reason
+        if f.self_assessed:
+            label = "self-assessed"
+        hours = "" if f.hours_at_stake_per_month is None else f"{f.hours_at_stake_per_month:,.0f}"
+        table.add_row(Text(mark, style=style), str(f.number or ""), f.title, label, hours)
+    return table
+
+
+def _kpis(r: Report) -> Table:
+    k = r.kpis
+    table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left")
+    table.add_column("KPI", ratio=2)
+    table.add_column("Value", ratio=3)
+    ttr = k.time_to_resolve_hours
+    table.add_row("Time to resolve", "n/a" if ttr.get("median") is None else
+                  f"median {ttr['median']:,.1f} h, p90 {ttr.get('p90') or 0:,.1f} h "
+                  f"(n={ttr.get('n') or 0:,.0f})")
+    table.add_row("First-assignment resolution", figure(k.first_assignment_resolution, "ratio"))
+    table.add_row("SLA adherence", figure(k.sla_adherence, "ratio"))
+    top = sorted(k.volume_by_category.items(), key=lambda kv: -kv[1])[:3]
+    table.add_row("Top categories", ", ".join(f"{c} {n:,}" for c, n in top) or "n/a")
+    if k.backlog_weekly:
+        opens = [int(w.get("open", 0)) for w in k.backlog_weekly]
+        table.add_row("Backlog trend", f"{_spark(opens)}  {opens[0]:,} -> {opens[-1]:,}")
+    return table
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def _spark(values: list[int]) -> str:
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo or 1
+    return "".join(_BARS[int((v - lo) / span * (len(_BARS) - 1))] for v in values)
+
+
+def _fixes(r: Report, top: int = 5) -> Table:
+    table = Table(title="Fix plan (top 5, ranked by hours at stake)", box=box.SIMPLE_HEAD,
+                  width=WIDTH, title_justify="left")
+    table.add_column("#", width=2, justify="right")
+    table.add_column("Fix", ratio=5)
+    table.add_column("Horizon", width=10)
+    table.add_column("h/mo", width=6, justify="right")
+    for fix in r.fixes[:top]:
+        hours = ("" if fix.hours_at_stake_per_month is None
+                 else f"{fix.hours_at_stake_per_month:,.0f}")
+        table.add_row(str(fix.rank), fix.action, fix.horizon, hours)
+    if not r.fixes:
+        table.add_row("", "No sign is triggered: nothing to fix urgently.", "", "")
+    return table
+
+
+def _notes(r: Report) -> Text:
+    text = Text()
+    for note in r.data_notes:
+        text.append(f"• {note}\n", style="dim")
+    for inp in r.inputs:
+        text.append(f"• {inp.path}: {inp.tool} {inp.table}, {inp.rows:,} rows -> "
+                    f"{inp.tickets:,} tickets (confidence {inp.confidence:.2f})\n", style="dim")
+        for w in inp.warnings:
+            text.append(f"  ! {w}\n", style="yellow")
+    return text
+
+
+def render(report: Report, color: bool = True) -> str:
+    """The report as terminal text (ANSI colours when ``color``)."""
+    buf = StringIO()
+    console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
+                      if color else None, highlight=False, emoji=False)
+    console.print(Group(
+        _headline(report),
+        _checklist(report.signs, "The seven warning signs"),
+        _kpis(report),
+        _fixes(report),
+        Text("Data notes", style="bold"),
+        _notes(report),
+        Text(f"How the window was chosen: {report.window.how_chosen}", style="dim"),
+    ))
+    return buf.getvalue()

@@ -1,0 +1,220 @@
+"""S1 ``backlog``: the open backlog of incidents and requests never shrinks.
+
+Rebuilds the weekly backlog over the window, fits a Theil-Sen trend (without mass
+closures and without the ramp of an open-date-filtered export), and gathers the
+evidence: arrivals per completion, open tickets by age and the automation candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
+from itsm_diag.signs.common import (
+    filled,
+    in_hours,
+    leading_ramp,
+    mass_closures,
+    series_rows,
+    trend_levels,
+    weekly_backlog,
+)
+
+SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
+#: at most this many mass-closure hours get their own note (the rest are still excluded)
+MAX_MASS_NOTES = 5
+
+
+def scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(usable, no opened time, done without a done time) among incidents and requests.
+
+    Usable tickets were opened by the window end and, when done, say when: a done
+    ticket with no done time cannot be placed on the weekly series.
+    """
+    t = ctx.tickets
+    scope = ctx.of_kind(*SCOPE_KINDS)
+    no_open = scope & t[m.OPENED_AT].isna()
+    by_end = scope & (t[m.OPENED_AT] <= ctx.window.end).fillna(False).astype(bool)
+    no_done_time = by_end & m.is_done(t) & ctx.done_at.isna()
+    return by_end & ~no_done_time, no_open, no_done_time
+
+
+def weekly_rows(ctx: Context) -> list[dict[str, Any]]:
+    """The weekly series of incidents and requests as plain rows (also the KPI panel's)."""
+    usable, _, _ = scope_masks(ctx)
+    return series_rows(weekly_backlog(ctx, usable))
+
+
+def _ticket_type(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Ticket type and the field it came from: request item, else category[/subcategory]."""
+    item = filled(t[m.REQUEST_ITEM])
+    cat = filled(t[m.CATEGORY])
+    sub = filled(t[m.SUBCATEGORY])
+    category = t[m.CATEGORY].astype(m.STRING_DTYPE).str.strip()
+    with_sub = category + " / " + t[m.SUBCATEGORY].astype(m.STRING_DTYPE).str.strip()
+    ttype = pd.Series(pd.NA, index=t.index, dtype=m.STRING_DTYPE)
+    ttype = ttype.mask(cat, category).mask(cat & sub, with_sub)
+    ttype = ttype.mask(item, t[m.REQUEST_ITEM].astype(m.STRING_DTYPE).str.strip())
+    field = pd.Series(pd.NA, index=t.index, dtype=m.STRING_DTYPE)
+    field = field.mask(cat, m.CATEGORY).mask(item, m.REQUEST_ITEM)
+    return ttype, field
+
+
+def _automation(
+    ctx: Context, done_in_window: pd.Series, params: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[Cost]]:
+    """The ticket types with the most volume and the shortest median time to done."""
+    t = ctx.tickets
+    ttype, field = _ticket_type(t)
+    minutes_by_kind = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
+    minutes = (
+        t[m.KIND].astype("object").map(minutes_by_kind).astype("float64")
+        .fillna(minutes_by_kind.get("other", 0.0))
+    )
+    hours = (ctx.done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
+    rows = done_in_window & ttype.notna()
+    df = pd.DataFrame({
+        "type": ttype[rows], "field": field[rows],
+        # a negative duration is junk: it counts for volume, not for the median
+        "hours": hours[rows].where(hours[rows] >= 0).astype("float64"),
+        "minutes": minutes[rows],
+    })
+    if df.empty:
+        return [], []
+    g = df.groupby(["field", "type"], observed=True).agg(
+        volume=("hours", "size"), median_hours=("hours", "median"), minutes=("minutes", "sum")
+    ).reset_index()
+    g = g[g["volume"] >= int(params["automation_min_volume"])]
+    if g.empty:
+        return [], []
+    # most volume and fastest: the sum of both ranks, volume breaking ties
+    score = (g["volume"].rank(ascending=False, method="min")
+             + g["median_hours"].rank(ascending=True, method="min", na_option="bottom"))
+    g = g.assign(score=score).sort_values(
+        ["score", "volume", "type"], ascending=[True, False, True]
+    ).head(int(params["automation_candidates"]))
+    table: list[dict[str, Any]] = []
+    for row in g.itertuples(index=False):  # at most automation_candidates rows
+        mask = rows & ttype.eq(str(row.type)).fillna(False) & field.eq(str(row.field)).fillna(
+            False
+        )
+        table.append({
+            "ticket_type": str(row.type),
+            "field": str(row.field),
+            "volume": int(row.volume),
+            "volume_per_month": round(per_month(row.volume, ctx.window), 1),
+            "median_hours_to_done": None if pd.isna(row.median_hours)
+            else round(float(row.median_hours), 2),
+            "minutes_each": round(float(row.minutes) / int(row.volume), 1),
+            "sample_ids": ctx.samples(mask),
+        })
+    volume = float(g["volume"].sum())
+    total_minutes = float(g["minutes"].sum())
+    costs: list[Cost] = []
+    if total_minutes > 0:
+        costs.append(Cost(
+            basis="automation",
+            hours_per_month=per_month(total_minutes / 60.0, ctx.window),
+            params={"volume_per_month": per_month(volume, ctx.window),
+                    "minutes": total_minutes / volume, "types": len(table)},
+        ))
+    return table, costs
+
+
+def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> list[dict[str, Any]]:
+    age = (ctx.window.end - ctx.tickets.loc[open_mask, m.OPENED_AT]) / pd.Timedelta(days=1)
+    edges = [float(b) for b in bounds]
+    counts = np.bincount(np.searchsorted(edges, age.to_numpy("float64"), side="right"),
+                         minlength=len(edges) + 1)
+    labels = [f"<{edges[0]:g}"]
+    labels += [f"{a:g}-{b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels.append(f">{edges[-1]:g}")
+    total = int(counts.sum())
+    return [
+        {"age_days": label, "count": int(c), "share": (int(c) / total) if total else None}
+        for label, c in zip(labels, counts, strict=True)
+    ]
+
+
+def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
+    t = ctx.tickets
+    w = ctx.window
+    scope = ctx.of_kind(*SCOPE_KINDS)
+    usable, no_open, no_done_time = scope_masks(ctx)
+    excluded: list[Note] = []
+    if no_open.any():
+        excluded.append(Note(code="no_open_times", count=int(no_open.sum()),
+                             sample_ids=ctx.samples(no_open)))
+    if no_done_time.any():
+        excluded.append(Note(code="done_without_time", count=int(no_done_time.sum()),
+                             sample_ids=ctx.samples(no_done_time)))
+    if not scope.any():
+        return Measurement(unknown=Note(code="no_scope"), excluded=excluded)
+    if not (scope & ~no_open).any():
+        return Measurement(unknown=Note(code="no_open_times", count=int(no_open.sum())),
+                           excluded=excluded)
+    if not usable.any():
+        return Measurement(unknown=Note(code="no_scope"), excluded=excluded)
+
+    done_at = ctx.done_at
+    notes: list[Note] = []
+    # a clean-up script closing thousands in an hour is not productivity: out of the trend
+    done_in_window = usable & w.contains(done_at)
+    mass_hours = mass_closures(done_at[done_in_window], params)
+    mass = done_in_window & in_hours(done_at, mass_hours.index)
+    for hour, count in mass_hours.head(MAX_MASS_NOTES).items():
+        in_hour = mass & done_at.dt.floor("h").eq(hour).fillna(False).astype(bool)
+        notes.append(Note(code="mass_closure", count=int(count),
+                          params={"hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC"},
+                          sample_ids=ctx.samples(in_hour)))
+
+    raw = weekly_backlog(ctx, usable)
+    trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
+    # an export filtered by open date has nothing opened long before the window, so its
+    # backlog starts near zero and climbs: leave those weeks out of the trend
+    ramp = 0
+    earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
+    lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
+    if pd.notna(earliest) and earliest >= w.start - lookback:
+        ramp = leading_ramp(trend["open"].to_numpy(), float(params["ramp_share"]))
+    if ramp:
+        notes.append(Note(code="ramp", params={"weeks": ramp}))
+    start, end = trend_levels(trend["open"].to_numpy()[ramp:])
+
+    open_mask = usable & ~(done_at <= w.end).fillna(False).astype(bool)
+    age = (w.end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
+    oldest = ctx.samples(open_mask, order_by=age)
+    open_now = int(open_mask.sum())
+    mean_arrivals = float(raw["arrivals"].mean())
+    # below one ticket the level is treated as one, so a near-empty start gives a finite ratio
+    base = max(start, 1.0)
+    metrics = {
+        "backlog_start": Figure(value=start),
+        "backlog_end": Figure(value=end),
+        "backlog_shrink": Figure(value=(start - end) / base, numerator=start - end,
+                                 denominator=base, sample_ids=oldest),
+        "backlog_weeks_of_arrivals": Figure(
+            value=open_now / mean_arrivals if mean_arrivals > 0 else None,
+            numerator=float(open_now), denominator=mean_arrivals, sample_ids=oldest),
+        "arrivals_per_completion": ratio(float(trend["arrivals"].sum()),
+                                         float(trend["completions"].sum())),
+        "open_now": Figure(value=float(open_now), sample_ids=oldest),
+    }
+    candidates, costs = _automation(ctx, done_in_window & ~mass, params)
+    return Measurement(
+        metrics=metrics,
+        confidence="medium" if (ramp or mass.any()) else "high",
+        tables={
+            "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),
+            "automation_candidates": candidates,
+        },
+        series={"weekly": series_rows(raw)},
+        excluded=excluded,
+        notes=notes,
+        costs=costs,
+    )

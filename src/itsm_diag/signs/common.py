@@ -1,0 +1,204 @@
+"""Vectorised helpers shared by sign modules.
+
+- :func:`weekly_backlog`: arrivals, completions and open backlog per week of the window;
+- :func:`theil_sen` / :func:`trend_levels`: a robust trend (median of pairwise slopes);
+- :func:`leading_ramp`: the near-empty weeks at the start of an open-date-filtered export;
+- :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
+- :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
+- :func:`filled`: present and not blank.
+
+Nothing here words anything; it only computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import Context, Window
+
+WEEK_NS: int = 7 * 24 * 3600 * 10**9
+HOUR = pd.Timedelta(hours=1)
+
+# summary normalisation, applied in this order (lower case first); every pattern is
+# valid in both Python's re and RE2, since Arrow-backed strings may use either engine
+_URL = r"(?:https?://|www\.)\S+"
+_EMAIL = r"\S+@\S+"
+# any token holding a digit: ticket numbers, user ids, host names like srv-0042, error codes
+_ID_TOKEN = r"[\w\-]*\d[\w\-]*"
+# ASCII punctuation only (letters with accents stay)
+_PUNCT = r"[!-/:-@\[-`{-~]"
+
+
+def filled(series: pd.Series) -> pd.Series:
+    """Mask: value present, and for text not blank after trimming."""
+    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+        series.dtype
+    ):
+        text = series.astype(m.STRING_DTYPE).str.strip()
+        return text.fillna("").ne("").astype(bool)
+    return series.notna().astype(bool)
+
+
+def to_ns(ts: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch of the non-null timestamps (unit-safe: the frame's
+    timestamps may be stored in us)."""
+    clean = ts.dropna()
+    if clean.empty:
+        return np.array([], dtype="int64")
+    return clean.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(
+        "int64"
+    )
+
+
+def week_ends(window: Window) -> np.ndarray:
+    """Week-end instants (ns) over the window, the last one exactly at the window end."""
+    n = max(1, int(round(window.days / 7)))
+    return np.asarray(window.end.value - WEEK_NS * np.arange(n - 1, -1, -1), dtype="int64")
+
+
+def weekly_backlog(
+    ctx: Context, mask: pd.Series, exclude_mask: pd.Series | None = None
+) -> pd.DataFrame:
+    """Weekly arrivals, completions and open backlog of the tickets under ``mask``.
+
+    Weeks end at the window end and every 7 days before it; week ``k`` is
+    ``(end_k - 7d, end_k]``. ``open`` at ``t`` = opened <= t and not done by t.
+    Tickets under ``exclude_mask`` are left out entirely; tickets without an opened
+    time cannot be placed and are ignored (callers report them).
+    Columns: week_end (UTC timestamp), arrivals, completions, open.
+    """
+    keep = mask if exclude_mask is None else mask & ~exclude_mask
+    keep = keep & ctx.tickets[m.OPENED_AT].notna()
+    opened = ctx.tickets.loc[keep, m.OPENED_AT]
+    done = ctx.done_at[keep]
+    ends = week_ends(ctx.window)
+    starts = ends - WEEK_NS
+    o = np.sort(to_ns(opened))
+    d = np.sort(to_ns(done))
+    # a ticket leaves the backlog at max(opened, done): a done time before the opened
+    # time (junk) must not make the count negative
+    both = done.notna()
+    leave = np.sort(
+        np.maximum(to_ns(opened[both]), to_ns(done[both])) if both.any() else np.array([], "int64")
+    )
+    def upto(arr: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return np.searchsorted(arr, t, side="right")
+
+    return pd.DataFrame(
+        {
+            "week_end": pd.to_datetime(ends, utc=True),
+            "arrivals": upto(o, ends) - upto(o, starts),
+            "completions": upto(d, ends) - upto(d, starts),
+            "open": upto(o, ends) - upto(leave, ends),
+        }
+    )
+
+
+def series_rows(weekly: pd.DataFrame) -> list[dict[str, Any]]:
+    """The weekly frame as plain rows (week_end as ISO text) for Measurement.series."""
+    return [
+        {
+            "week_end": pd.Timestamp(row.week_end).isoformat(),
+            "arrivals": int(row.arrivals),
+            "completions": int(row.completions),
+            "open": int(row.open),
+        }
+        for row in weekly.itertuples(index=False)  # one row per week: at most ~13
+    ]
+
+
+def theil_sen(y: Sequence[float] | np.ndarray, x: Sequence[float] | np.ndarray | None = None
+              ) -> tuple[float, float]:
+    """Theil-Sen line ``y = intercept + slope * x``: slope is the median of all pairwise
+    slopes, intercept the median of ``y - slope * x``. Robust to a few outlying weeks.
+    ``x`` defaults to 0..n-1. Raises ValueError on empty input.
+    """
+    yy = np.asarray(y, dtype="float64")
+    xx = np.arange(len(yy), dtype="float64") if x is None else np.asarray(x, dtype="float64")
+    if yy.size == 0:
+        raise ValueError("theil_sen needs at least one point")
+    i, j = np.triu_indices(yy.size, k=1)
+    dx = xx[j] - xx[i]
+    ok = dx != 0
+    slope = float(np.median((yy[j] - yy[i])[ok] / dx[ok])) if ok.any() else 0.0
+    intercept = float(np.median(yy - slope * xx))
+    return slope, intercept
+
+
+def trend_levels(y: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Start and end levels of the Theil-Sen line through ``y`` (first and last point)."""
+    slope, intercept = theil_sen(y)
+    return intercept, intercept + slope * (len(y) - 1)
+
+
+def leading_ramp(values: Sequence[float] | np.ndarray, share: float, min_keep: int = 4) -> int:
+    """How many leading points sit under ``share`` x the median (a ramp from near zero).
+
+    At most ``len(values) - min_keep`` points are counted, so a trend keeps enough weeks.
+    """
+    v = np.asarray(values, dtype="float64")
+    if v.size == 0:
+        return 0
+    low = v < share * float(np.median(v))
+    # length of the leading run of True
+    run = int(np.argmin(low)) if not low.all() else int(low.size)
+    return max(0, min(run, v.size - min_keep))
+
+
+def normalise_summary(summary: pd.Series) -> pd.Series:
+    """Lower case; urls, e-mails and tokens holding digits (ids) removed; ASCII
+    punctuation dropped; whitespace folded. Blank results become <NA>."""
+    text = summary.astype(m.STRING_DTYPE).str.lower()
+    for pattern in (_URL, _EMAIL, _ID_TOKEN, _PUNCT):
+        text = text.str.replace(pattern, " ", regex=True)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.mask(text.fillna("").eq(""))
+
+
+def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """One text key per ticket joining ``columns`` with `` | ``.
+
+    The summary column is normalised (:func:`normalise_summary`), other columns are
+    trimmed and lower-cased. <NA> when any part is blank.
+    """
+    parts: list[pd.Series] = []
+    for col in columns:
+        if col == m.SUMMARY:
+            parts.append(normalise_summary(tickets[col]))
+        else:
+            text = tickets[col].astype(m.STRING_DTYPE).str.strip().str.lower()
+            parts.append(text.mask(text.fillna("").eq("")))
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + " | " + part  # <NA> propagates: a key with a blank part is no key
+    return key
+
+
+def mass_closures(done_at: pd.Series, params: Mapping[str, Any]) -> pd.Series:
+    """Clock hours that look like a clean-up script, with their completion counts.
+
+    An hour is a mass closure when its completions reach ``mass_closure_min`` and
+    ``mass_closure_factor`` x the 99th percentile of the ordinary hours (hours with at
+    least one and fewer than ``mass_closure_min`` completions: the candidates
+    themselves must not raise the bar). Returns a Series indexed by hour start, sorted.
+    """
+    hours = done_at.dropna().dt.floor("h")
+    counts = hours.value_counts()
+    min_n = float(params["mass_closure_min"])
+    factor = float(params["mass_closure_factor"])
+    ordinary = counts[counts < min_n]
+    p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
+    mass = counts[(counts >= min_n) & (counts >= factor * p99)]
+    return mass.sort_index()
+
+
+def in_hours(done_at: pd.Series, hours: pd.Index) -> pd.Series:
+    """Mask: done within one of the clock ``hours`` (as returned by :func:`mass_closures`)."""
+    if len(hours) == 0:
+        return pd.Series(False, index=done_at.index)
+    return done_at.dt.floor("h").isin(hours).fillna(False).astype(bool)

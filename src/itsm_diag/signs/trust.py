@@ -1,0 +1,218 @@
+"""S4 ``trust``: have users stopped trusting the process?
+
+Four signals, each measured only where the export supports it: **chasers** (requester
+comments in the events table that match a phrase list), **bypass** (intake outside the
+official channels), **duplicates** (same requester and category opened again while the
+first is still open) and **silence** (open tickets nobody touched for N business days).
+A signal the data cannot give is a Figure with value ``None``; the engine skips it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import (
+    Confidence,
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    per_month,
+    ratio,
+)
+
+_GRADED = ("chaser_share", "bypass_share", "duplicate_share")
+
+
+def phrase_pattern(phrases: Iterable[str]) -> str | None:
+    """One alternation of the literal phrases (lower-cased), or None for an empty list."""
+    parts = sorted({p.strip().lower() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(p) for p in parts) or None
+
+
+def _none(reason_ids: list[str] | None = None) -> Figure:
+    return Figure(value=None, sample_ids=reason_ids or [])
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    kinds = [str(k) for k in params.get("kinds", ["incident", "request"])]
+    scope = ctx.of_kind(*kinds)
+    in_win = scope & ctx.opened_in_window()
+    n = int(in_win.sum())
+    meas = Measurement()
+    if n == 0:
+        meas.unknown = Note(code="no_scope", params={"kinds": ", ".join(kinds)})
+        return meas
+
+    _chasers(ctx, params, scope, in_win, meas)
+    _bypass(ctx, params, in_win, meas)
+    _duplicates(ctx, params, scope, in_win, meas)
+    _silence(ctx, params, scope, meas)
+
+    measured = sum(meas.value(k) is not None for k in _GRADED)
+    if measured == 0:
+        meas.unknown = Note(code="no_signals")
+    # more independent signals behind the verdict -> more confidence in it
+    conf: dict[int, Confidence] = {3: "high", 2: "medium"}
+    meas.confidence = conf.get(measured, "low")
+    meas.tables["signals"] = [
+        {"signal": k, "value": meas.value(k),
+         "numerator": meas.metrics[k].numerator, "denominator": meas.metrics[k].denominator}
+        for k in (*_GRADED, "silent_share")
+    ]
+    return meas
+
+
+def _chasers(
+    ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
+) -> None:
+    t, ev, w = ctx.tickets, ctx.events, ctx.window
+    scope_ids = t.loc[scope, m.TICKET_ID]
+    win_ids = t.loc[in_win, m.TICKET_ID]
+    comments = ev[(ev[m.EV_KIND] == "comment") & ev[m.EV_TICKET_ID].isin(scope_ids)]
+    # a comment whose author role is unknown cannot be a requester chaser or rule one out
+    attributed = comments[comments[m.EV_AUTHOR_ROLE].notna()]
+    pattern = phrase_pattern(params.get("chaser_phrases", []))
+    if pattern is None or not attributed[m.EV_TICKET_ID].isin(win_ids).any():
+        meas.metrics["chaser_share"] = _none()
+        meas.metrics["chasers_per_month"] = _none()
+        meas.excluded.append(Note(code="no_comments"))
+        return
+    is_chaser = (
+        (attributed[m.EV_AUTHOR_ROLE] == "requester")
+        & attributed[m.EV_VALUE].str.contains(pattern, case=False, regex=True, na=False)
+        & (attributed[m.EV_AT] <= w.end)
+    )
+    chasers = attributed[is_chaser.fillna(False).astype(bool)]
+    chased = in_win & t[m.TICKET_ID].isin(chasers[m.EV_TICKET_ID])
+    meas.metrics["chaser_share"] = ratio(
+        int(chased.sum()), int(in_win.sum()), ctx.samples(chased)
+    )
+    # the cost counts chasers posted in the window, whatever the ticket's open date
+    in_window_chasers = chasers[w.contains(chasers[m.EV_AT])]
+    count = len(in_window_chasers)
+    meas.metrics["chasers_per_month"] = Figure(
+        value=per_month(count, w), numerator=float(count), denominator=w.months,
+        sample_ids=sorted(map(str, in_window_chasers[m.EV_TICKET_ID].unique()))[
+            : ctx.max_samples],
+    )
+    minutes = float(params.get("minutes_per_chaser", 5.0))
+    if count:
+        meas.costs.append(Cost(
+            basis="chasers",
+            hours_per_month=per_month(count, w) * minutes / 60.0,
+            params={"per_month": per_month(count, w), "minutes": minutes},
+        ))
+
+
+def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement) -> None:
+    t = ctx.tickets
+    official = [str(c) for c in params.get("official_channels", ["portal", "phone"])]
+    # machine-made tickets (monitoring alerts) say nothing about whether people trust intake
+    neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
+    channel = t[m.CHANNEL]
+    no_channel = in_win & channel.isna()
+    known = in_win & channel.notna() & ~channel.isin(neutral)
+    if not known.any():
+        meas.metrics["bypass_share"] = _none()
+        meas.excluded.append(Note(code="no_channel", count=int(no_channel.sum())))
+        return
+    bypass = known & ~channel.isin(official)
+    meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
+    if no_channel.any():
+        meas.excluded.append(Note(code="channel_missing", count=int(no_channel.sum()),
+                                  sample_ids=ctx.samples(no_channel)))
+
+
+def _duplicates(
+    ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
+) -> None:
+    t, w = ctx.tickets, ctx.window
+    hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
+    if t.loc[in_win, m.REQUESTER].isna().all():
+        meas.metrics["duplicate_share"] = _none()
+        meas.excluded.append(Note(code="no_requester"))
+        return
+    if t.loc[in_win, m.CATEGORY].isna().all():
+        meas.metrics["duplicate_share"] = _none()
+        meas.excluded.append(Note(code="no_category"))
+        return
+    cand = scope & t[m.REQUESTER].notna() & t[m.CATEGORY].notna() & t[m.OPENED_AT].notna()
+    # requester and category are compared case- and space-insensitively
+    req = t.loc[cand, m.REQUESTER].str.strip().str.lower()
+    cat = t.loc[cand, m.CATEGORY].str.strip().str.lower()
+    d = pd.DataFrame({
+        "g": pd.DataFrame({"r": req, "c": cat}).groupby(["r", "c"], sort=False).ngroup(),
+        "opened": t.loc[cand, m.OPENED_AT],
+        "until": ctx.done_at[cand],
+        "id": t.loc[cand, m.TICKET_ID],
+    }).sort_values(["g", "opened", "id"], kind="stable")
+    dup = pd.Series(False, index=d.index)
+    # Compare each ticket with its 1st, 2nd, ... predecessor in the same group. Within a
+    # group the gap only grows with the lag, so once no lag-k pair is within the limit no
+    # larger lag can be: the loop runs over lags (a handful), never over tickets.
+    k = 1
+    while k < len(d):
+        same = d["g"].shift(k) == d["g"]
+        near = same & ((d["opened"] - d["opened"].shift(k)) <= hours).fillna(False)
+        if not near.any():
+            break
+        prev_until = d["until"].shift(k)
+        still_open = prev_until.isna() | (prev_until > d["opened"])
+        dup |= near & still_open.fillna(False)
+        k += 1
+    is_dup = dup.reindex(t.index, fill_value=False).astype(bool) & in_win
+    base = in_win & cand
+    meas.metrics["duplicate_share"] = ratio(int(is_dup.sum()), int(base.sum()),
+                                            ctx.samples(is_dup))
+    missing = in_win & ~cand
+    if missing.any():
+        meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
+                                  sample_ids=ctx.samples(missing)))
+    if is_dup.any():
+        handle: dict[str, Any] = dict(ctx.defaults.get("handle_minutes", {}))
+        minutes = t.loc[is_dup, m.KIND].astype("string").map(
+            lambda k: float(handle.get(str(k), 0.0))
+        ).astype("float64")
+        total = float(minutes.sum())
+        meas.costs.append(Cost(
+            basis="duplicates",
+            hours_per_month=per_month(total, w) / 60.0,
+            params={"per_month": per_month(int(is_dup.sum()), w),
+                    "minutes": total / int(is_dup.sum())},
+        ))
+
+
+def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement) -> None:
+    t, ev, w = ctx.tickets, ctx.events, ctx.window
+    limit = int(params.get("silence_business_days", 5))
+    has_updates = t.loc[scope, m.UPDATED_AT].notna().any() or ev[m.EV_TICKET_ID].isin(
+        t.loc[scope, m.TICKET_ID]).any()
+    if not has_updates:
+        meas.metrics["silent_share"] = _none()
+        meas.metrics["silent_open"] = _none()
+        meas.excluded.append(Note(code="no_updates"))
+        return
+    done = ctx.done_at
+    open_at_end = scope & (t[m.OPENED_AT] <= w.end).fillna(False) & ~(done <= w.end).fillna(
+        False)
+    # an updated_at after the as-of time hides the activity before it: ignore it then
+    updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
+    past = ev[ev[m.EV_AT] <= w.end]
+    last_event = t[m.TICKET_ID].map(past.groupby(m.EV_TICKET_ID, observed=True)[m.EV_AT].max())
+    last = pd.concat(
+        [t[m.OPENED_AT], updated, last_event.astype(m.TIMESTAMP_DTYPE)], axis=1
+    ).max(axis=1)
+    quiet = ctx.calendar.busday_count(last, pd.Series(w.end, index=t.index))
+    silent = open_at_end & (quiet > limit).fillna(False).astype(bool)
+    meas.metrics["silent_share"] = ratio(
+        int(silent.sum()), int(open_at_end.sum()), ctx.samples(silent)
+    )
+    meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
