@@ -68,7 +68,8 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
         raise DetectionError(
             f"cannot tell which tool exported this file (scores: {listing}; headers: "
             f"{', '.join(raw.headers[:6])}...)",
-            file=raw.path, hint="pass --source TOOL or a --mapping file",
+            file=raw.path,
+            hint=f"pass --source with one of: {', '.join(sorted(table))} if it is one of them",
         )
     if len(scored) > 1 and best_det.score - scored[1][0].score < TIE_MARGIN:
         raise DetectionError(f"the file fits several tools equally well ({listing})",

@@ -163,7 +163,8 @@ class ServiceNowImporter(Importer):
             next(h for h in raw.headers if fold_name(h) == "number")]
         sample = ids.dropna().head(200).astype(str)
         if len(sample) and sample.str.match(_NUMBER_RE).mean() > 0.9:
-            score += 0.15
+            # ServiceNow numbering alone is strong evidence (INC0010001, CHG0030001 ...)
+            score = max(score, 0.6) + 0.15
             reasons.append("ticket numbers like " + str(sample.iloc[0]))
         table = self._table(raw, folded)
         return Detection(NAME, min(score, 1.0), table, reasons)
@@ -208,7 +209,7 @@ class ServiceNowImporter(Importer):
             raise InputError(
                 f"missing required column(s) {', '.join(need[c] for c in missing)}",
                 file=raw.path,
-                hint="export with those columns, or map them with --mapping",
+                hint="export the list again with those columns",
             )
         warnings = list(raw.warnings)
         ids = frame[cols[m.TICKET_ID]]
