@@ -142,6 +142,8 @@ def render(report: Report, color: bool = True) -> str:
         _checklist(report.signs, "The seven warning signs"),
         _kpis(report),
         _fixes(report),
+        *([_checklist(report.checks, "Extra checks (not counted in the score)")]
+          if report.checks else []),
         Text("Data notes", style="bold"),
         _notes(report),
         Text(f"How the window was chosen: {report.window.how_chosen}", style="dim"),

@@ -1,0 +1,163 @@
+"""The command line through typer's runner: every command and every exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from itsm_diag import schema
+from itsm_diag.cli import app
+from itsm_diag.config import SIGN_IDS
+
+FIX = Path(__file__).parent / "fixtures" / "servicenow"
+GOOD = [str(FIX / n) for n in ("incident_fields_dayfirst.csv", "change_request_raw.csv",
+                               "problem_labels.csv", "sc_req_item.csv")]
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_commands() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    for cmd in ("diagnose", "inspect", "demo", "signs", "explain"):
+        assert cmd in out
+
+
+def test_signs_lists_seven_in_order() -> None:
+    code, out, _ = run("signs")
+    assert code == 0
+    positions = [out.index(f" {sid} ") for sid in SIGN_IDS]
+    assert positions == sorted(positions)
+
+
+def test_explain_prints_the_rule_page() -> None:
+    code, out, _ = run("explain", "recurrence")
+    assert code == 0
+    for heading in ("What it checks", "Why it matters", "Thresholds", "Override in a --config",
+                    "Data it needs", "Fixes"):
+        assert heading in out
+
+
+def test_explain_unknown_sign_is_exit_2() -> None:
+    code, _, err = run("explain", "nosuch")
+    assert code == 2 and "valid ids" in err and "backlog" in err
+
+
+def test_diagnose_json_matches_schema_and_contract(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code, _, err = run("diagnose", *GOOD, "--format", "json", "--output", str(out))
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, schema.shipped())
+    assert doc["schema_version"] == 1
+    assert [s["id"] for s in doc["signs"]] == list(SIGN_IDS)
+    assert doc["tickets"]["total"] == 14
+    assert doc["tickets"]["by_kind"]["incident"] == 5
+    assert doc["score"] == sum(s["status"] == "triggered" for s in doc["signs"])
+    assert doc["unknown"] == sum(s["status"] == "unknown" for s in doc["signs"])
+    assert [i["table"] for i in doc["inputs"]] == ["incident", "change_request", "problem",
+                                                   "sc_req_item"]
+    assert not list(tmp_path.glob(".*.tmp")), "temporary file left behind"
+
+
+def test_diagnose_terminal_fits_100_columns() -> None:
+    code, out, err = run("diagnose", *GOOD)
+    assert code == 0, err
+    assert "Score" in out and "The seven warning signs" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+@pytest.mark.parametrize(("fail_on", "expected"), [("0", 1), ("7", 0), ("healthy", 1)])
+def test_fail_on_exit_codes(fail_on: str, expected: int) -> None:
+    code, _, err = run("diagnose", *GOOD, "--format", "json", "--fail-on", fail_on)
+    assert code == expected, err
+
+
+def test_fail_on_nonsense_is_usage_error() -> None:
+    code, _, err = run("diagnose", *GOOD, "--fail-on", "purple")
+    assert code == 2 and "--fail-on" in err
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "header_only.csv", "missing_opened.csv",
+                                  "not_servicenow.csv", "ambiguous_dates.csv", "nosuch.csv"])
+def test_bad_input_is_exit_2_one_line(name: str) -> None:
+    code, out, err = run("diagnose", str(FIX / name))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and "Traceback" not in err
+
+
+def test_config_typo_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("signs:\n  backlog:\n    thresholds:\n      min_shrinkk: 0.1\n")
+    code, _, err = run("diagnose", *GOOD, "--config", str(cfg))
+    assert code == 2
+    assert "min_shrinkk" in err and "min_shrink" in err.split("valid keys here:")[1]
+
+
+def test_config_override_is_reported(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("defaults:\n  hourly_rate: 60\n")
+    code, out, err = run("diagnose", *GOOD, "--format", "json", "--config", str(cfg))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["assumptions"]["hourly_rate"] == 60
+    assert doc["assumptions"]["overrides"] == {"defaults.hourly_rate": str(cfg)}
+
+
+def test_answers_fill_unknown_signs(tmp_path: Path) -> None:
+    code, out, _ = run("diagnose", *GOOD, "--format", "json")
+    unknown = [s["id"] for s in json.loads(out)["signs"] if s["status"] == "unknown"]
+    assert unknown, "fixture should leave some sign unknown"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("".join(f"{sid}: true\n" for sid in unknown))
+    code, out, err = run("diagnose", *GOOD, "--format", "json", "--answers", str(answers))
+    assert code == 0, err
+    doc = json.loads(out)
+    filled = [s for s in doc["signs"] if s["id"] in unknown]
+    assert all(s["self_assessed"] and s["status"] == "triggered" for s in filled)
+    assert doc["self_assessed"] == len(unknown) and doc["unknown"] == 0
+
+
+def test_answers_file_with_unknown_sign_is_exit_2(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("backlogg: true\n")
+    code, _, err = run("diagnose", *GOOD, "--answers", str(answers))
+    assert code == 2 and "backlogg" in err
+
+
+def test_until_and_since_set_the_window() -> None:
+    code, out, err = run("diagnose", *GOOD, "--format", "json", "--since", "2026-03-01",
+                         "--until", "2026-04-01")
+    assert code == 0, err
+    window = json.loads(out)["window"]
+    assert window["start"].startswith("2026-03-01") and window["end"].startswith("2026-04-01")
+    code, _, err = run("diagnose", *GOOD, "--until", "someday")
+    assert code == 2 and "--until" in err
+
+
+def test_inspect_reports_detection_and_coverage() -> None:
+    code, out, err = run("inspect", *GOOD[:1])
+    assert code == 0, err
+    assert "tool servicenow, table incident" in out
+    assert "date column opened_at: %d/%m/%Y %H:%M:%S" in out
+    assert "coverage" in out
+
+
+def test_demo_runs() -> None:
+    code, out, err = run("demo", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] > 1000
+
+
+def test_shipped_schema_matches_model() -> None:
+    assert schema.shipped() == json.loads(schema.text())
