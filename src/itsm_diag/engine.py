@@ -224,6 +224,8 @@ def build_finding(
     values["window_end"] = f"{choice.window.end:%Y-%m-%d}"
     for name, cond in rule.thresholds.conditions.items():
         values[f"threshold_{name}"] = cond.value
+    for name, param in rule.params.items():
+        values[f"param_{name}"] = param
     metrics = {
         name: MetricOut(
             label=doc.label, definition=doc.definition, unit=doc.unit,

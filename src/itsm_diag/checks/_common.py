@@ -7,7 +7,7 @@ not depend on the signs layer's internals.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -46,7 +46,7 @@ def words_pattern(phrases: Iterable[str]) -> str | None:
     return r"(?:^| )(?:" + "|".join(re.escape(p) for p in alts) + r")(?: |$)"
 
 
-def in_kinds(ctx: Context, params: dict[str, Any] | Any) -> pd.Series:
+def in_kinds(ctx: Context, params: Mapping[str, Any]) -> pd.Series:
     """Mask of tickets whose kind is in the rule's ``kinds`` param."""
     return ctx.of_kind(*params["kinds"])
 

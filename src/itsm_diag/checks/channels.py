@@ -37,7 +37,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
     shares = counts / n
     hhi = float((shares**2).sum())
-    # channels needed to carry 80% of intake: the first k whose cumulative share reaches it
+    # channels needed to carry the coverage share: the first k whose cumulative share reaches it
     reach = float(params["coverage_share"])
     cum = shares.cumsum().to_numpy()
     needed = int((cum < reach - 1e-12).sum()) + 1
@@ -59,5 +59,5 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         confidence=confidence,
         tables={"by_channel": by_channel},
         excluded=excluded,
-        notes=[note("top_channel", channel=top)],
+        notes=[note("top_channel", channel=top, needed=needed, coverage=reach)],
     )

@@ -19,7 +19,16 @@ from itsm_diag.checks._common import (
     norm_text,
     note,
 )
-from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, ParamMap, per_month, ratio
+from itsm_diag.signs.base import (
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    per_month,
+    ratio,
+)
 
 
 def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -1,0 +1,69 @@
+"""Extra check ``knowledge``: do resolved incidents reference a knowledge article?
+
+Share of incidents resolved in the window with ``knowledge_ref`` filled. An export whose
+``knowledge_ref`` is empty on every ticket lacks the field: unknown, not 0%. Flag-style
+values ("false", "no") some tools export instead of a reference count as empty.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import (
+    blank,
+    done_in_window,
+    filled,
+    in_kinds,
+    no_field,
+    norm_list,
+    norm_text,
+    note,
+)
+from itsm_diag.signs.base import Context, Figure, Measurement, ParamMap, ratio
+
+# cancelled tickets were not resolved: nothing was fixed, so no article could apply
+_RESOLVED = ("resolved", "closed")
+
+
+def _by_category(tickets: pd.DataFrame, with_ref: pd.Series, top: int) -> list[dict[str, object]]:
+    """The most frequent categories of resolved incidents and their article share."""
+    cat = tickets[m.CATEGORY].str.strip().mask(blank(tickets[m.CATEGORY]), "")
+    frame = pd.DataFrame({"category": cat.fillna(""), "with_article": with_ref.astype(int)})
+    grouped = frame.groupby("category", sort=False)["with_article"].agg(["size", "sum"])
+    grouped = grouped.sort_values("size", ascending=False, kind="stable").head(top)
+    return [
+        {"category": str(c), "resolved": int(r["size"]), "with_article": int(r["sum"]),
+         "share": round(float(r["sum"]) / float(r["size"]), 4)}
+        for c, r in grouped.iterrows()
+    ]
+
+
+def _referenced(ctx: Context, params: ParamMap) -> pd.Series:
+    """Mask: a knowledge reference that is not a blank or a 'no' flag."""
+    ref = ctx.tickets[m.KNOWLEDGE_REF]
+    no = norm_text(ref).isin(norm_list(params["not_a_reference"])).fillna(False).astype(bool)
+    return filled(ref) & ~no
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    referenced = _referenced(ctx, params)
+    # filled at all (even with 'false') means the export has the field
+    if not filled(t[m.KNOWLEDGE_REF]).any():
+        return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
+    resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
+    scope = in_kinds(ctx, params) & resolved & done_in_window(ctx)
+    n = int(scope.sum())
+    minimum = int(params["min_tickets"])
+    if n < minimum:
+        return Measurement(unknown=note("too_few", n=n, min=minimum))
+
+    with_ref = scope & referenced
+    without = scope & ~with_ref
+    metrics = {
+        "knowledge_share": ratio(with_ref.sum(), n, ctx.samples(with_ref)),
+        "without_article": Figure(value=float(without.sum()), sample_ids=ctx.samples(without)),
+    }
+    table = _by_category(t.loc[scope], with_ref[scope], int(params["top_categories"]))
+    return Measurement(metrics=metrics, tables={"by_category": table})

@@ -1,0 +1,66 @@
+"""Extra check ``sla-by-priority``: do the most urgent tickets miss their SLA most?
+
+SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
+window; the gap is the adherence of the other priorities minus that of the high ones.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.checks._common import done_in_window, in_kinds, no_field, note
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
+
+
+def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
+    frame = pd.DataFrame({"priority": priority.astype("int64"), "met": met.astype("int64")})
+    grouped = frame.groupby("priority")["met"].agg(["size", "sum"]).sort_index()
+    return [
+        {"priority": int(p), "n": int(r["size"]), "met": int(r["sum"]),
+         "share": round(float(r["sum"]) / float(r["size"]), 4)}
+        for p, r in grouped.iterrows()
+    ]
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t = ctx.tickets
+    missing = [c for c in (m.SLA_MET, m.PRIORITY) if not t[c].notna().any()]
+    if missing:
+        return Measurement(unknown=no_field(*missing))
+    done = in_kinds(ctx, params) & done_in_window(ctx)
+    scope = done & t[m.SLA_MET].notna() & t[m.PRIORITY].notna()
+
+    excluded: list[Note] = []
+    for column, code in ((m.SLA_MET, "no_sla"), (m.PRIORITY, "no_priority")):
+        lacking = done & t[column].isna()
+        if lacking.any():
+            excluded.append(note(code, int(lacking.sum()), ctx.samples(lacking)))
+
+    top = [int(p) for p in params["high_priorities"]]
+    high = scope & t[m.PRIORITY].isin(top).fillna(False).astype(bool)
+    rest = scope & ~high
+    met = t[m.SLA_MET].fillna(False).astype(bool)
+    n_high, n_rest = int(high.sum()), int(rest.sum())
+    minimum = int(params["min_per_group"])
+    if min(n_high, n_rest) < minimum:
+        return Measurement(
+            unknown=note("too_few", high=n_high, rest=n_rest, min=minimum,
+                         priorities=", ".join(map(str, top))),
+            excluded=excluded,
+        )
+
+    high_met, rest_met = int((high & met).sum()), int((rest & met).sum())
+    high_fig = ratio(high_met, n_high, ctx.samples(high & met))
+    rest_fig = ratio(rest_met, n_rest, ctx.samples(rest & met))
+    breached_high = high & ~met
+    # value is always set here: both denominators are at least min_per_group (> 0)
+    gap = float(rest_fig.value or 0.0) - float(high_fig.value or 0.0)
+    metrics = {
+        "high_adherence": high_fig,
+        "rest_adherence": rest_fig,
+        "adherence_gap": Figure(value=gap, sample_ids=ctx.samples(breached_high)),
+        "overall_adherence": ratio(high_met + rest_met, n_high + n_rest),
+    }
+    table = _by_priority(t.loc[scope, m.PRIORITY], met[scope])
+    return Measurement(metrics=metrics, tables={"by_priority": table}, excluded=excluded)
