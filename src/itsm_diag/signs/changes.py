@@ -39,7 +39,7 @@ _FAILED = ("failed", "backed_out")
 
 
 def _key(s: pd.Series) -> pd.Series:
-    """CI / service names compared case- and space-insensitively; blank is missing."""
+    """CI / service / change names compared case- and space-insensitively; blank is missing."""
     out = s.astype(m.STRING_DTYPE).str.strip().str.lower()
     return out.mask(out == "")
 
@@ -49,11 +49,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas = Measurement()
     inc = ctx.of_kind("incident")
     chg = ctx.of_kind("change")
-    linked = inc & t[m.CAUSED_BY_CHANGE].notna()
+    linked = inc & _key(t[m.CAUSED_BY_CHANGE]).notna()
     if not chg.any() and not linked.any():
         meas.unknown = Note(code="no_changes")
         return meas
-    if not inc.any():
+    inc_win = inc & ctx.opened_in_window()
+    # incidents outside the window only say the export does not cover it: not "none broke"
+    if not inc_win.any():
         meas.unknown = Note(code="no_incidents")
         return meas
 
@@ -67,7 +69,6 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     end = t[m.ACTUAL_END].fillna(t[m.PLANNED_END]).fillna(t[m.CLOSED_AT])
     start = t[m.ACTUAL_START].fillna(t[m.PLANNED_START]).fillna(end)
     implemented = chg & ~cancelled.astype(bool) & end.notna()
-    inc_win = inc & ctx.opened_in_window()
 
     # ---- which tiers can this export answer at all? (missing data must not read as 0)
     unusable: list[Note] = []

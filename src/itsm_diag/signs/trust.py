@@ -37,8 +37,9 @@ def phrase_pattern(phrases: Iterable[str]) -> str | None:
     return "|".join(re.escape(p) for p in parts) or None
 
 
-def _none(reason_ids: list[str] | None = None) -> Figure:
-    return Figure(value=None, sample_ids=reason_ids or [])
+def _none() -> Figure:
+    """A signal the data cannot give: the engine skips a None value."""
+    return Figure(value=None)
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -136,18 +137,16 @@ def _duplicates(
 ) -> None:
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
-    if t.loc[in_win, m.REQUESTER].isna().all():
-        meas.metrics["duplicate_share"] = _none()
-        meas.excluded.append(Note(code="no_requester"))
-        return
-    if t.loc[in_win, m.CATEGORY].isna().all():
-        meas.metrics["duplicate_share"] = _none()
-        meas.excluded.append(Note(code="no_category"))
-        return
-    cand = scope & t[m.REQUESTER].notna() & t[m.CATEGORY].notna() & t[m.OPENED_AT].notna()
-    # requester and category are compared case- and space-insensitively
-    req = t.loc[cand, m.REQUESTER].str.strip().str.lower()
-    cat = t.loc[cand, m.CATEGORY].str.strip().str.lower()
+    # requester and category are compared case- and space-insensitively; blank is missing
+    req_all = t[m.REQUESTER].str.strip().str.lower().replace("", pd.NA)
+    cat_all = t[m.CATEGORY].str.strip().str.lower().replace("", pd.NA)
+    for column, values in (("no_requester", req_all), ("no_category", cat_all)):
+        if values[in_win].isna().all():
+            meas.metrics["duplicate_share"] = _none()
+            meas.excluded.append(Note(code=column))
+            return
+    cand = scope & req_all.notna() & cat_all.notna() & t[m.OPENED_AT].notna()
+    req, cat = req_all[cand], cat_all[cand]
     d = pd.DataFrame({
         "g": pd.DataFrame({"r": req, "c": cat}).groupby(["r", "c"], sort=False).ngroup(),
         "opened": t.loc[cand, m.OPENED_AT],

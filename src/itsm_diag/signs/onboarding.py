@@ -1,0 +1,140 @@
+"""S6 ``onboarding``: do new starters still wait for access on day two?
+
+Onboarding requests are service requests whose request item, subcategory, category or
+summary contains an onboarding word (several languages, tunable). A request is **late**:
+
+- with a start date: when it was not done by ``start_hour`` UTC on the start day (an open
+  request whose deadline has passed is late; one whose deadline is still ahead is pending);
+- without one: when it took more than ``max_business_days`` business days from opening to
+  done (weekends and ``ctx.calendar`` holidays excluded); an open request already older
+  than that is late, a younger one pending.
+
+Pending and cancelled requests are left out of the late share, and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import (
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    per_month,
+    ratio,
+)
+
+#: where onboarding words are looked for (request type usually lands in subcategory)
+FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY)
+
+
+def word_pattern(words: Iterable[str]) -> str | None:
+    """One alternation of the literal words (lower-cased), or None for an empty list."""
+    parts = sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(p) for p in parts) or None
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t, w, cal = ctx.tickets, ctx.window, ctx.calendar
+    meas = Measurement()
+    words = [str(x) for x in params.get("words", [])]
+    limit = int(params.get("max_business_days", 2))
+    start_hour = float(params.get("start_hour", 9.0))
+
+    requests = ctx.of_kind("request") & ctx.opened_in_window()
+    pattern = word_pattern(words)
+    if pattern is not None and requests.any():
+        hits = pd.concat(
+            [t.loc[requests, f].str.contains(pattern, case=False, regex=True, na=False)
+             for f in FIELDS], axis=1,
+        ).any(axis=1)
+        onb = hits.reindex(t.index, fill_value=False).astype(bool)
+    else:
+        onb = pd.Series(False, index=t.index)
+    if not onb.any():
+        meas.unknown = Note(
+            code="no_onboarding_requests", count=int(requests.sum()),
+            params={"fields": ", ".join(FIELDS), "words": ", ".join(words)},
+        )
+        return meas
+
+    # a cancelled onboarding request (the hire withdrew) says nothing about speed
+    cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool)
+    # closed without a resolved or closed time: neither open nor measurable
+    done_no_time = onb & ~cancelled & m.is_done(t) & ctx.done_at.isna()
+    scope = onb & ~cancelled & ~done_no_time
+    done = ctx.done_at.where(scope)
+    end = pd.Series(w.end, index=t.index)
+    until = done.fillna(end)  # open requests are measured up to the as-of time
+    lead = cal.busday_count(t[m.OPENED_AT], until)
+
+    has_start = scope & t[m.START_DATE].notna()
+    deadline = t[m.START_DATE].dt.normalize() + pd.Timedelta(hours=start_hour)
+    late_sd = has_start & (until > deadline).fillna(False).astype(bool)
+    # an open request is decided only once its deadline has passed
+    decided_sd = has_start & (done.notna() | late_sd)
+
+    by_lead = scope & ~has_start & t[m.OPENED_AT].notna()
+    late_lt = by_lead & (lead > limit).fillna(False).astype(bool)
+    decided_lt = by_lead & (done.notna() | late_lt)
+
+    late = late_sd | late_lt
+    decided = decided_sd | decided_lt
+    pending = scope & ~decided & (has_start | by_lead)
+    no_time = scope & ~has_start & t[m.OPENED_AT].isna()
+
+    n_onb = int(onb.sum())
+    meas.metrics["onboarding_requests"] = Figure(value=float(n_onb), sample_ids=ctx.samples(onb))
+    meas.metrics["late_share"] = ratio(int(late.sum()), int(decided.sum()), ctx.samples(late))
+    meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
+    meas.metrics["start_date_share"] = ratio(int(has_start.sum()), int(scope.sum()),
+                                             ctx.samples(has_start))
+    done_lead = lead[scope & done.notna()].dropna()
+    meas.metrics["median_lead_business_days"] = Figure(
+        value=float(done_lead.median()) if len(done_lead) else None,
+        numerator=None, denominator=float(len(done_lead)),
+    )
+    if not decided.any():
+        meas.unknown = Note(code="none_decided", count=n_onb)
+    # the lead-time rule is a proxy for "ready on day one": say how much rests on it
+    n_sd, n_lt = int(decided_sd.sum()), int(decided_lt.sum())
+    meas.notes.append(Note(code="basis", params={"with_start": n_sd, "without_start": n_lt,
+                                                 "limit": limit, "hour": start_hour}))
+    meas.confidence = "high" if n_sd >= n_lt else "medium"
+    for code, mask in (("cancelled", cancelled), ("pending", pending), ("no_opened", no_time),
+                       ("done_without_time", done_no_time)):
+        if mask.any():
+            meas.excluded.append(Note(code=code, count=int(mask.sum()),
+                                      sample_ids=ctx.samples(mask)))
+
+    sel = scope & (has_start | by_lead)
+    frame = pd.DataFrame({
+        "ticket_id": t.loc[sel, m.TICKET_ID].astype(str),
+        "opened": t.loc[sel, m.OPENED_AT].dt.strftime("%Y-%m-%d"),
+        "business_days": lead[sel],
+        "done": done[sel].notna(),
+        "late": late[sel],
+        "rule": has_start[sel].map({True: "start_date", False: "lead_time"}),
+    }).sort_values(["opened", "ticket_id"], kind="stable").astype(object)
+    meas.series["lead_times"] = frame.where(frame.notna(), None).to_dict("records")
+
+    # cost: business days each late request ran past its deadline, at least one
+    past_sd = cal.busday_count(t[m.START_DATE], until).clip(lower=1)
+    days_late = past_sd.where(late_sd).fillna((lead - limit).where(late_lt)).fillna(0)
+    total_days = float(days_late[late].sum())
+    hours = float(params.get("lost_hours_per_late_day", 4.0))
+    if total_days > 0:
+        meas.costs.append(Cost(
+            basis="waiting",
+            hours_per_month=per_month(total_days, w) * hours,
+            params={"late_per_month": per_month(int(late.sum()), w),
+                    "days_per_month": per_month(total_days, w), "hours": hours},
+        ))
+    return meas

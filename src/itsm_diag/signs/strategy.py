@@ -1,0 +1,162 @@
+"""S7 ``strategy``: has the team done no strategic work in months?
+
+Every ticket opened in the window is put in one bucket, first rule that applies:
+
+1. its labels or category are marked strategic by the user -> strategic;
+2. incident or service request -> operational; emergency change -> operational (it is
+   firefighting, however it is filed);
+3. other changes (standard, normal, untyped) and problems -> tactical;
+4. task / other whose labels, category or summary hold a strategic word (project, epic,
+   initiative, roadmap...) -> strategic; one holding an improvement word -> tactical;
+5. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
+   is neither firefighting nor named as strategic).
+
+Effort is logged time when at least ``min_time_share`` of the tickets carry it (high
+confidence), else the ticket count (low confidence: a password reset and a migration
+weigh the same).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
+
+BUCKETS = ("operational", "tactical", "strategic")
+#: where strategic and improvement words are looked for
+TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
+_SEP = r"[,;|\s]"
+
+
+def _alternation(words: Iterable[str]) -> str | None:
+    parts = sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(p) for p in parts) or None
+
+
+def _any_field(t: pd.DataFrame, fields: Iterable[str], pattern: str | None) -> pd.Series:
+    if pattern is None:
+        return pd.Series(False, index=t.index)
+    hits = pd.concat(
+        [t[f].str.contains(pattern, case=False, regex=True, na=False) for f in fields], axis=1
+    )
+    return hits.any(axis=1).astype(bool)
+
+
+def _marked(t: pd.DataFrame, labels: list[str], categories: list[str]) -> pd.Series:
+    """Tickets whose labels hold a user-marked label as a whole token, or whose category
+    equals a user-marked category (both case-insensitive)."""
+    out = pd.Series(False, index=t.index)
+    alt = _alternation(labels)
+    if alt is not None:
+        # labels come as "a, b", "a;b" or "a b" depending on the tool: match whole tokens
+        token = f"(?:^|{_SEP})(?:{alt})(?:$|{_SEP})"
+        out |= t[m.LABELS].str.contains(token, case=False, regex=True, na=False).astype(bool)
+    cats = {c.strip().lower() for c in categories if c.strip()}
+    if cats:
+        out |= t[m.CATEGORY].str.strip().str.lower().isin(cats).fillna(False).astype(bool)
+    return out
+
+
+def measure(ctx: Context, params: ParamMap) -> Measurement:
+    t, w = ctx.tickets, ctx.window
+    meas = Measurement()
+    inw = ctx.opened_in_window()
+    if not inw.any():
+        meas.unknown = Note(code="no_tickets")
+        return meas
+    tw = t[inw]
+
+    def samples(mask: pd.Series) -> list[str]:
+        return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
+
+    kind = tw[m.KIND].astype("string")
+    ctype = tw[m.CHANGE_TYPE].astype("string")
+
+    marked = _marked(tw, [str(x) for x in params.get("strategic_labels", [])],
+                     [str(x) for x in params.get("strategic_categories", [])])
+    planned = kind.isin(["task", "other"]).fillna(False).astype(bool)
+    strategic_word = planned & _any_field(
+        tw, TEXT_FIELDS, _alternation(str(x) for x in params.get("strategic_words", [])))
+    tactical_word = planned & _any_field(
+        tw, TEXT_FIELDS, _alternation(str(x) for x in params.get("tactical_words", [])))
+    is_change = (kind == "change").fillna(False).astype(bool)
+    emergency = is_change & (ctype == "emergency").fillna(False).astype(bool)
+    unmatched = str(params.get("unmatched_bucket", "tactical"))
+    if unmatched not in BUCKETS:
+        unmatched = "tactical"
+
+    # first matching rule wins: np.select is the vectorised "if / elif" chain
+    rules = [
+        ("marked strategic", "strategic", marked),
+        ("incident or request", "operational",
+         kind.isin(["incident", "request"]).fillna(False).astype(bool)),
+        ("emergency change", "operational", emergency),
+        ("standard or normal change", "tactical", is_change),
+        ("problem", "tactical", (kind == "problem").fillna(False).astype(bool)),
+        ("strategic word", "strategic", strategic_word),
+        ("improvement word", "tactical", tactical_word),
+        ("other planned work", unmatched, planned),
+    ]
+    conds = [c.to_numpy() for _, _, c in rules]
+    rule = pd.Series(np.select(conds, [r for r, _, _ in rules], default="unclassified"),
+                     index=tw.index)
+    bucket = pd.Series(np.select(conds, [b for _, b, _ in rules], default="unclassified"),
+                       index=tw.index)
+
+    hours = tw[m.TIME_SPENT_HOURS].astype("float64")
+    logged = hours.notna()
+    time_share = float(logged.mean())
+    min_share = float(params.get("min_time_share", 0.5))
+    use_time = time_share >= min_share and float(hours.sum()) > 0
+    effort = hours.fillna(0.0) if use_time else pd.Series(1.0, index=tw.index)
+    meas.confidence = "high" if use_time else "low"
+    meas.metrics["time_logged_share"] = ratio(int(logged.sum()), len(tw))
+    meas.notes.append(Note(code="effort_time" if use_time else "effort_count",
+                           params={"share": time_share, "min": min_share}))
+    if use_time and (~logged).any():
+        meas.excluded.append(Note(code="no_time", count=int((~logged).sum()),
+                                  sample_ids=samples(~logged)))
+
+    summary = pd.DataFrame({"kind": kind.fillna("(none)"), "rule": rule, "bucket": bucket,
+                            "hours": hours, "effort": effort})
+    table = summary.groupby(["kind", "rule", "bucket"], sort=True).agg(
+        tickets=("effort", "size"), hours_logged=("hours", "sum")).reset_index()
+    meas.tables["classification"] = table.astype(object).to_dict("records")
+
+    unclassified = bucket == "unclassified"
+    if unclassified.any():
+        meas.excluded.append(Note(code="unclassified", count=int(unclassified.sum()),
+                                  sample_ids=samples(unclassified)))
+    present = sorted(set(bucket) & set(BUCKETS))
+    if not present:
+        meas.unknown = Note(code="no_kind", count=len(tw))
+        return meas
+    if len(present) < 2:
+        meas.unknown = Note(code="one_kind", count=len(tw),
+                            params={"bucket": ", ".join(present) or "none",
+                                    "kinds": ", ".join(sorted(set(kind.dropna())))})
+        return meas
+
+    total = float(effort[bucket.isin(BUCKETS)].sum())
+    for name in BUCKETS:
+        mask = bucket == name
+        meas.metrics[f"{name}_share"] = ratio(
+            float(effort[mask].sum()), total, samples(mask))
+
+    target = float(params.get("operational_target", 0.70))
+    op = meas.value("operational_share")
+    # hours above the target are only honest with logged time, never with ticket counts
+    if use_time and op is not None and op > target:
+        excess = (op - target) * total
+        meas.costs.append(Cost(
+            basis="operational_excess",
+            hours_per_month=per_month(excess, w),
+            params={"hours": per_month(excess, w), "share": op, "target": target},
+        ))
+    return meas
+
