@@ -8,6 +8,7 @@ evidence: arrivals per completion, open tickets by age and the automation candid
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -132,7 +133,7 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     counts = np.bincount(np.searchsorted(edges, age.to_numpy("float64"), side="right"),
                          minlength=len(edges) + 1)
     labels = [f"<{edges[0]:g}"]
-    labels += [f"{a:g}-{b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels += [f"{a:g}-{b:g}" for a, b in pairwise(edges)]
     labels.append(f">{edges[-1]:g}")
     total = int(counts.sum())
     return [
@@ -163,14 +164,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     done_at = ctx.done_at
     notes: list[Note] = []
-    # a clean-up script closing thousands in an hour is not productivity: out of the trend
+    # a clean-up script closing thousands in an hour is not productivity. It shows in the
+    # closed time (a script closing long-resolved tickets) or in the done time (a script
+    # resolving stale ones): look at both. Only tickets whose done time *is* the clean-up
+    # leave the trend; a ticket resolved earlier by a person keeps its real done time.
     done_in_window = usable & w.contains(done_at)
-    mass_hours = mass_closures(done_at[done_in_window], params)
-    mass = done_in_window & in_hours(done_at, mass_hours.index)
-    for hour, count in mass_hours.head(MAX_MASS_NOTES).items():
-        in_hour = mass & done_at.dt.floor("h").eq(hour).fillna(False).astype(bool)
-        notes.append(Note(code="mass_closure", count=int(count),
-                          params={"hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC"},
+    closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
+    mass_hours = mass_closures(closed, params).index.union(
+        mass_closures(done_at[done_in_window], params).index)
+    mass = done_in_window & in_hours(done_at, mass_hours)
+    touched = usable & (in_hours(done_at, mass_hours) | in_hours(closed, mass_hours))
+    for hour in mass_hours[:MAX_MASS_NOTES]:
+        in_hour = touched & (done_at.dt.floor("h").eq(hour) | closed.dt.floor("h").eq(hour)
+                             ).fillna(False).astype(bool)
+        left_out = in_hour & mass & done_at.dt.floor("h").eq(hour).fillna(False).astype(bool)
+        notes.append(Note(code="mass_closure", count=int(in_hour.sum()),
+                          params={"hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC",
+                                  "excluded": int(left_out.sum())},
                           sample_ids=ctx.samples(in_hour)))
 
     raw = weekly_backlog(ctx, usable)
@@ -198,8 +208,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "backlog_end": Figure(value=end),
         "backlog_shrink": Figure(value=(start - end) / base, numerator=start - end,
                                  denominator=base, sample_ids=oldest),
+        # an empty queue is no backlog whatever the arrivals; a queue with no arrivals at
+        # all cannot be put in weeks of them
         "backlog_weeks_of_arrivals": Figure(
-            value=open_now / mean_arrivals if mean_arrivals > 0 else None,
+            value=open_now / mean_arrivals if mean_arrivals > 0
+            else (0.0 if open_now == 0 else None),
             numerator=float(open_now), denominator=mean_arrivals, sample_ids=oldest),
         "arrivals_per_completion": ratio(float(trend["arrivals"].sum()),
                                          float(trend["completions"].sum())),

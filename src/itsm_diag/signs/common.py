@@ -57,7 +57,7 @@ def to_ns(ts: pd.Series) -> np.ndarray:
 
 def week_ends(window: Window) -> np.ndarray:
     """Week-end instants (ns) over the window, the last one exactly at the window end."""
-    n = max(1, int(round(window.days / 7)))
+    n = max(1, round(window.days / 7))
     return np.asarray(window.end.value - WEEK_NS * np.arange(n - 1, -1, -1), dtype="int64")
 
 

@@ -1,0 +1,98 @@
+"""The KPI panel: the five core service KPIs, computed with whatever the export holds.
+
+Returns plain values (the engine wraps them in ``report.Kpis``; this layer must not
+import the report model). ``notes`` lists codes ``<kpi>.<reason>`` for what could not be
+computed; the report layer words them. Reasons: ``no_done`` (no incident or request
+done in the window), ``no_field`` (the field is empty on all of them), ``no_opened``
+(nothing opened in the window), ``no_scope`` (no incidents or requests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
+from itsm_diag.signs.base import Context
+from itsm_diag.signs.common import filled
+
+TOP_CATEGORIES = 15
+OTHER = "(other)"
+BLANK = "(blank)"
+
+
+def _time_to_resolve(ctx: Context, done: pd.Series) -> dict[str, Any]:
+    hours = ((ctx.done_at - ctx.tickets[m.OPENED_AT]) / pd.Timedelta(hours=1))[done]
+    # a negative duration is junk, not a very fast resolution
+    hours = hours[hours >= 0].dropna().astype("float64")
+    n = len(hours)
+    return {
+        "median": float(hours.median()) if n else None,
+        "p90": float(hours.quantile(0.9)) if n else None,
+        "n": n,
+    }
+
+
+def _first_assignment(ctx: Context, done: pd.Series) -> float | None:
+    count = ctx.tickets.loc[done, m.REASSIGNMENT_COUNT].dropna()
+    return float((count == 0).mean()) if len(count) else None
+
+
+def _sla(ctx: Context, done: pd.Series) -> float | None:
+    t = ctx.tickets
+    met = t.loc[done, m.SLA_MET].dropna()
+    if len(met):
+        return float(met.astype(bool).mean())
+    # no met/breached flag: compare the done time with the due time
+    due = t[m.DUE_AT]
+    both = done & due.notna()
+    if both.any():
+        return float((ctx.done_at[both] <= due[both]).mean())
+    return None
+
+
+def _volume(ctx: Context, opened: pd.Series) -> dict[str, int]:
+    t = ctx.tickets
+    cat = t.loc[opened, m.CATEGORY].astype(m.STRING_DTYPE).str.strip()
+    cat = cat.where(filled(t.loc[opened, m.CATEGORY]), BLANK)
+    counts = cat.value_counts()
+    out = {str(k): int(v) for k, v in counts.head(TOP_CATEGORIES).items()}
+    rest = int(counts.iloc[TOP_CATEGORIES:].sum())
+    if rest:
+        out[OTHER] = rest
+    return out
+
+
+def compute_kpis(ctx: Context) -> dict[str, Any]:
+    """The KPI panel over incidents and requests: keys as ``report.Kpis``."""
+    scope = ctx.of_kind(*SCOPE_KINDS)
+    done = scope & ctx.window.contains(ctx.done_at)
+    opened = scope & ctx.opened_in_window()
+    ttr = _time_to_resolve(ctx, done)
+    far = _first_assignment(ctx, done)
+    sla = _sla(ctx, done)
+    notes: list[str] = []
+    if not scope.any():
+        notes.append("all.no_scope")
+    reason = "no_field" if done.any() else "no_done"
+    for name, value in (("time_to_resolve_hours", ttr["median"]),
+                        ("first_assignment_resolution", far), ("sla_adherence", sla)):
+        if scope.any() and value is None:
+            notes.append(f"{name}.{reason}")
+    volume = _volume(ctx, opened) if opened.any() else {}
+    if scope.any() and not opened.any():
+        notes.append("volume_by_category.no_opened")
+    usable, _, _ = scope_masks(ctx)
+    weekly = weekly_rows(ctx) if usable.any() else []
+    if scope.any() and not usable.any():
+        notes.append("backlog_weekly.no_field")
+    return {
+        "time_to_resolve_hours": ttr,
+        "first_assignment_resolution": far,
+        "sla_adherence": sla,
+        "volume_by_category": volume,
+        "backlog_weekly": weekly,
+        "notes": notes,
+    }

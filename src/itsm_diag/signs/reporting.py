@@ -1,0 +1,158 @@
+"""S3 ``reporting``: the five core KPIs cannot be reported without manual assembly.
+
+For each KPI (time to resolve, first-contact resolution via its proxy first-assignment
+resolution, SLA adherence, volume by category, backlog trend) decide whether the export
+supports it reliably, and when not, whether it is a configuration gap (the field exists
+but is empty or junk) or a capability gap (the column is null on every ticket: the
+export does not have it). Scope: incidents and service requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.common import filled
+
+Gap = Literal["configuration", "capability"]
+KPIS: tuple[str, ...] = (
+    "time_to_resolve",
+    "first_contact_resolution",
+    "sla_adherence",
+    "volume_by_category",
+    "backlog_trend",
+)
+
+
+@dataclass
+class Verdict:
+    """One KPI: computable or not, the gap when not, a detail code and the fill share."""
+
+    kpi: str
+    computable: bool
+    detail: str
+    gap: Gap | None = None
+    share: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        return {"kpi": self.kpi, "computable": self.computable, "gap": self.gap,
+                "detail": self.detail, "share": self.share}
+
+
+def _share(part: pd.Series, whole: pd.Series) -> float:
+    n = int(whole.sum())
+    return float((part & whole).sum()) / n if n else 1.0
+
+
+def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
+             prefix: str, **params: Any) -> Verdict:
+    """ok -> computable; else a capability gap when the export lacks the column, a
+    configuration gap (``sparse`` detail) when it has it but it is not filled enough."""
+    if ok:
+        return Verdict(kpi, True, "ok", None, share)
+    if absent:
+        return Verdict(kpi, False, f"{prefix}_no_field", "capability", share, params)
+    return Verdict(kpi, False, sparse, "configuration", share, params)
+
+
+def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
+    t = ctx.tickets
+    w = ctx.window
+    min_fill = float(params["min_fill"])
+
+    def present(*cols: str) -> bool:
+        """Any of ``cols`` holds a value on some ticket of the export (any kind)."""
+        return any(bool(filled(t[c]).any()) for c in cols)
+
+    scope = ctx.of_kind("incident", "request")
+    if not scope.any():
+        return Measurement(unknown=Note(code="no_scope"))
+    opened = t[m.OPENED_AT]
+    # without a status column a resolved/closed time still says the ticket is done
+    status_known = t[m.STATUS].notna()
+    finish = t[m.RESOLVED_AT].fillna(t[m.CLOSED_AT])
+    finished = scope & (m.is_done(t) | (~status_known & finish.notna()))
+    done_pop = finished & (w.contains(finish) | (finish.isna() & w.contains(opened)))
+    if not done_pop.any():
+        return Measurement(unknown=Note(code="no_done_tickets"))
+    in_window = scope & ctx.opened_in_window()
+
+    # time to resolve: both times on >= min_fill of done tickets, < max_negative negative
+    both = done_pop & opened.notna() & finish.notna()
+    negative = both & (finish < opened).fillna(False).astype(bool)
+    times_share = _share(both, done_pop)
+    neg_share = _share(negative, both) if both.any() else 0.0
+    ttr = _verdict(
+        "time_to_resolve",
+        times_share >= min_fill and neg_share < float(params["max_negative"]),
+        not present(m.OPENED_AT) or not present(m.RESOLVED_AT, m.CLOSED_AT),
+        "ttr_sparse" if times_share < min_fill else "ttr_negative",
+        times_share, "ttr", min_fill=min_fill, negative_share=neg_share,
+    )
+
+    # first-contact resolution, by its proxy: first-assignment resolution
+    fcr_share = _share(done_pop & t[m.REASSIGNMENT_COUNT].notna(), done_pop)
+    fcr = _verdict("first_contact_resolution", fcr_share >= min_fill,
+                   not present(m.REASSIGNMENT_COUNT), "fcr_sparse", fcr_share, "fcr",
+                   min_fill=min_fill)
+
+    # SLA adherence: a met/breached flag or a due time
+    sla_share = max(_share(done_pop & t[m.SLA_MET].notna(), done_pop),
+                    _share(done_pop & t[m.DUE_AT].notna(), done_pop))
+    sla = _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
+                   "sla_sparse", sla_share, "sla", min_fill=min_fill)
+
+    # volume by category: filled, and not drowned in catch-all values
+    vol_pop = in_window | done_pop
+    cat_ok = filled(t[m.CATEGORY])
+    catch_words = {str(x).strip().lower() for x in ctx.defaults.get("catch_all_categories", [])}
+    catch = ~cat_ok | t[m.CATEGORY].astype(m.STRING_DTYPE).str.strip().str.lower().isin(
+        catch_words).fillna(False).astype(bool)
+    cat_share = _share(cat_ok, vol_pop)
+    catch_share = _share(catch, vol_pop)
+    max_catch = float(params["max_catch_all"])
+    volume = _verdict(
+        "volume_by_category", cat_share >= min_fill and catch_share <= max_catch,
+        not present(m.CATEGORY), "volume_sparse" if cat_share < min_fill else "volume_catch_all",
+        cat_share, "volume", min_fill=min_fill, catch_all_share=catch_share,
+        max_catch_all=max_catch,
+    )
+
+    # backlog trend: opened time, status, and a done time on done tickets
+    bl_pop = in_window | done_pop | (scope & ~finished)
+    bl_share = min(_share(opened.notna(), bl_pop), _share(status_known, bl_pop),
+                   _share(finish.notna(), bl_pop & finished))
+    backlog = _verdict(
+        "backlog_trend", bl_share >= min_fill,
+        not present(m.OPENED_AT) or not present(m.STATUS) or not present(m.RESOLVED_AT,
+                                                                         m.CLOSED_AT),
+        "backlog_sparse", bl_share, "backlog", min_fill=min_fill,
+    )
+
+    verdicts = [ttr, fcr, sla, volume, backlog]
+    missing = [v for v in verdicts if not v.computable]
+    notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params})
+             for v in missing]
+    n_done = int(done_pop.sum())
+    n_vol = int(vol_pop.sum())
+    return Measurement(
+        metrics={
+            "kpis_missing": Figure(value=float(len(missing)), numerator=float(len(missing)),
+                                   denominator=float(len(KPIS))),
+            "kpis_computable": Figure(value=float(len(KPIS) - len(missing))),
+            "resolve_times_share": ratio(int(both.sum()), n_done,
+                                         ctx.samples(done_pop & ~both)),
+            "category_filled_share": ratio(int((cat_ok & vol_pop).sum()), n_vol,
+                                           ctx.samples(vol_pop & ~cat_ok)),
+            "catch_all_share": ratio(int((catch & vol_pop).sum()), n_vol,
+                                     ctx.samples(vol_pop & catch)),
+        },
+        tables={"kpis": [v.row() for v in verdicts]},
+        notes=notes,
+    )
