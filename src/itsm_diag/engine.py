@@ -263,7 +263,14 @@ def build_finding(
         met_texts = [o.text for o in conds.values() if o.met]
         if status == "triggered" and met_texts:
             reason = f"{reason} ({'; '.join(met_texts)})"
-    key = rule.metrics[rule.key_figure]
+    # a triggered sign shows the figure that triggered it (trust may fire on bypass
+    # while its usual key figure, chasers, could not be measured)
+    key_metric = rule.key_figure
+    if status == "triggered":
+        fired = [o.metric for o in conds.values() if o.met]
+        if fired and key_metric not in fired:
+            key_metric = fired[0]
+    key = rule.metrics[key_metric]
     return Finding(
         id=rule.id,
         number=rule.number,
@@ -272,8 +279,7 @@ def build_finding(
         status=status,
         confidence=meas.confidence,
         key_figure=KeyFigure(
-            metric=rule.key_figure, label=key.label, unit=key.unit,
-            value=meas.value(rule.key_figure),
+            metric=key_metric, label=key.label, unit=key.unit, value=meas.value(key_metric),
         ),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),

@@ -135,7 +135,7 @@ class FixOut(_Model):
 
 
 class Kpis(_Model):
-    time_to_resolve_hours: dict[str, float | None] = Field(default_factory=dict)
+    time_to_resolve_hours: dict[str, int | float | None] = Field(default_factory=dict)
     first_assignment_resolution: float | None = None
     sla_adherence: float | None = None
     volume_by_category: dict[str, int] = Field(default_factory=dict)

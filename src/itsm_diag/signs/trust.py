@@ -205,7 +205,12 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     # an updated_at after the as-of time hides the activity before it: ignore it then
     updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
     past = ev[ev[m.EV_AT] <= w.end]
-    last_event = t[m.TICKET_ID].map(past.groupby(m.EV_TICKET_ID, observed=True)[m.EV_AT].max())
+    # an empty lookup comes back as float NaN in pandas 3; to_datetime makes it NaT
+    by_ticket = past.groupby(m.EV_TICKET_ID, observed=True)[m.EV_AT].max()
+    last_event = pd.to_datetime(
+        pd.Series(by_ticket.reindex(t[m.TICKET_ID].to_numpy()).to_numpy(), index=t.index),
+        utc=True,
+    ).astype(m.TIMESTAMP_DTYPE)
     last = pd.concat(
         [t[m.OPENED_AT], updated, last_event.astype(m.TIMESTAMP_DTYPE)], axis=1
     ).max(axis=1)
