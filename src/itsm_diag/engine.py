@@ -393,7 +393,7 @@ def diagnose(
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
     band = band_for(score)
-    kpis = _kpis(ctx)
+    kpis = _kpis(ctx, rules)
     by_kind = data.tickets[m.KIND].value_counts()
     return Report(
         generated_by=Tool(version=__version__),
@@ -423,8 +423,18 @@ def diagnose(
     )
 
 
-def _kpis(ctx: Context) -> Kpis:
-    # the KPI panel is measured by the signs layer; the engine only wraps it
+def _kpis(ctx: Context, rules: Rules) -> Kpis:
+    """The KPI panel, measured by the signs layer; the engine words its note codes."""
     from itsm_diag.signs.kpis import compute_kpis
 
-    return Kpis.model_validate(compute_kpis(ctx))
+    raw = compute_kpis(ctx)
+    words = rules.defaults.wording
+    notes = []
+    for code in raw["notes"]:
+        kpi, _, reason = code.partition(".")
+        notes.append(fmt(words["kpi_note"], {
+            "kpi": words.get(f"kpi.{kpi}", kpi),
+            "reason": words.get(f"kpi_reason.{reason}", reason),
+        }))
+    raw["notes"] = notes
+    return Kpis.model_validate(raw)
