@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from itsm_diag import synth
-from itsm_diag.synth_export import SERVICENOW_TABLES, write_servicenow
+from itsm_diag.writers.servicenow import SERVICENOW_TABLES, write_servicenow
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -89,7 +89,7 @@ def test_fail_on_nonsense_is_usage_error() -> None:
 @pytest.mark.parametrize("name", ["empty.csv", "header_only.csv", "missing_opened.csv",
                                   "not_servicenow.csv", "ambiguous_dates.csv", "nosuch.csv"])
 def test_bad_input_is_exit_2_one_line(name: str) -> None:
-    code, out, err = run("diagnose", str(FIX / name))
+    code, _, err = run("diagnose", str(FIX / name))
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and name in lines[0] and "Traceback" not in err

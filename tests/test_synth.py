@@ -17,7 +17,7 @@ import pytest
 
 from itsm_diag import model as m
 from itsm_diag import synth
-from itsm_diag.synth_export import SERVICENOW_TABLES, duration_display, write_servicenow
+from itsm_diag.writers.servicenow import SERVICENOW_TABLES, duration_display, write_servicenow
 
 N = 3000
 CHASER = re.compile(

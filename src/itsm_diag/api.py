@@ -20,6 +20,7 @@ from itsm_diag.report import InputInfo, Report
 @dataclass(frozen=True)
 class RunOptions:
     source: str | None = None
+    mapping: Path | None = None
     date_format: str | None = None
     tz: str = "UTC"
     config_file: Path | None = None
@@ -67,7 +68,7 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
 
     rules = load_rules(options.config_file)
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz),
-                        options.source)
+                        options.source, options.mapping)
     data = Diagnosis(
         tickets=loaded.tickets, events=loaded.events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
@@ -83,7 +84,7 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
     from itsm_diag.importers.registry import load_paths
 
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz),
-                        options.source)
+                        options.source, options.mapping)
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0

@@ -6,6 +6,7 @@ unless it ties (within :data:`TIE_MARGIN`) with another tool. ``--source`` alway
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,16 @@ TIE_MARGIN = 0.05
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 
 
-def importers() -> dict[str, Importer]:
-    """Every importer by tool name (imported lazily: importers are heavy)."""
-    from itsm_diag.importers.servicenow import ServiceNowImporter
+#: modules holding one tool's importer each (their ``IMPORTER`` attribute); imported
+#: lazily because importers pull in pandas
+IMPORTER_MODULES: tuple[str, ...] = (
+    "itsm_diag.importers.servicenow",
+)
 
-    found: list[Importer] = [ServiceNowImporter()]
+
+def importers() -> dict[str, Importer]:
+    """Every importer by tool name."""
+    found: list[Importer] = [importlib.import_module(mod).IMPORTER for mod in IMPORTER_MODULES]
     return {i.name: i for i in found}
 
 
@@ -86,13 +92,28 @@ class Loaded:
 
 
 def load_paths(
-    paths: Sequence[Path], options: ImportOptions, source: str | None = None
+    paths: Sequence[Path],
+    options: ImportOptions,
+    source: str | None = None,
+    mapping: Path | None = None,
 ) -> Loaded:
-    """Import every file, combine, and keep one row per ticket (the latest update wins)."""
+    """Import every file, combine, and keep one row per ticket (the latest update wins).
+
+    With ``mapping`` (a YAML column mapping for any other tool), every file is read
+    through it and detection is skipped.
+    """
     parts: list[Imported] = []
+    mapper: Importer | None = None
+    if mapping is not None:
+        from itsm_diag.importers.mapping import load_mapping
+
+        mapper = load_mapping(mapping)
     for path in expand(paths):
         for raw in read_raw(path):
-            imp, det = detect(raw, source)
+            if mapper is not None:
+                imp, det = mapper, mapper.detect(raw)
+            else:
+                imp, det = detect(raw, source)
             parts.append(imp.load(raw, det, options))
     return combine(parts)
 

@@ -406,3 +406,6 @@ def _journal_events(
         m.EV_AUTHOR: author.to_numpy(),
         m.EV_VALUE: parts["text"].str.strip().to_numpy(),
     })
+
+
+IMPORTER = ServiceNowImporter()
