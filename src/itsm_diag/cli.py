@@ -7,10 +7,11 @@ Exit codes: 0 success; 1 the ``--fail-on`` threshold was reached; 2 usage or inp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -34,6 +35,8 @@ BANDS = ("healthy", "gaps", "slowing", "crisis")
 
 class Format(StrEnum):
     terminal = "terminal"
+    markdown = "markdown"
+    html = "html"
     json = "json"
 
 
@@ -88,21 +91,55 @@ def _reached(report: Report, rule: tuple[str, int] | None) -> bool:
     return BANDS.index(report.band) >= level
 
 
-def _emit(report: Report, fmt: Format, output: Path | None) -> None:
+def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False) -> None:
+    """Render ``report`` in ``fmt`` to ``output`` (atomically) or stdout. ``quiet`` cuts
+    the terminal format to its headline line; a file format is always written whole, and
+    with ``--output`` quiet also keeps the headline off stdout."""
     from itsm_diag.render import write_atomic
 
     if fmt is Format.json:
         from itsm_diag.render.json import render as render_json
 
         text = render_json(report)
+    elif fmt is Format.markdown:
+        from itsm_diag.render.markdown import render as render_markdown
+
+        text = render_markdown(report)
+    elif fmt is Format.html:
+        from itsm_diag.render.html import render as render_html
+
+        text = render_html(report)
     else:
         from itsm_diag.render.terminal import render as render_terminal
 
-        text = render_terminal(report, color=output is None and sys.stdout.isatty())
+        text = render_terminal(report, color=output is None and sys.stdout.isatty(),
+                               quiet=quiet)
     if output is not None:
         write_atomic(output, text)
     else:
         sys.stdout.write(text)
+
+
+@contextlib.contextmanager
+def _progress(paths: Sequence[Path], quiet: bool) -> Iterator[None]:
+    """A spinner on stderr while the exports are read and diagnosed: only when stderr is
+    a terminal (never in pipes, CI logs or captured output) and not ``--quiet``."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    size = 0
+    count = 0
+    for path in paths:
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        for f in files:
+            with contextlib.suppress(OSError):
+                size += f.stat().st_size
+                count += 1
+    what = f"{count} file{'s' if count != 1 else ''}, {size / 1e6:,.1f} MB"
+    with Console(stderr=True).status(f"Reading and diagnosing {what}..."):
+        yield
 
 
 def _answers(path: Path | None) -> dict[str, bool] | None:
@@ -125,8 +162,15 @@ def _answers(path: Path | None) -> dict[str, bool] | None:
 
 
 Paths = Annotated[list[Path], typer.Argument(help="Export files or folders.", show_default=False)]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Report format: terminal, markdown (GitHub-flavoured), html "
+    "(one self-contained file) or json.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Terminal format: print only the headline line; no progress display.")]
 SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="The exporting tool (overrides detection), e.g. servicenow.")]
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", help="YAML column mapping for any other tool (see the README).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML file overriding thresholds, params and defaults.")]
 DateOpt = Annotated[str | None, typer.Option(
@@ -139,9 +183,11 @@ TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one
 def diagnose(
     paths: Paths,
     source: SourceOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
+    mapping: MappingOpt = None,
+    fmt: FormatOpt = Format.terminal,
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write the report here.")] = None,
+    quiet: QuietOpt = False,
     config_file: ConfigOpt = None,
     since: Annotated[str | None, typer.Option(help="Window start (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Window end / as-of (YYYY-MM-DD).")] = None,
@@ -158,11 +204,14 @@ def diagnose(
     from itsm_diag import api
 
     rule = _fail_on(fail_on)
-    report = api.diagnose_paths(paths, api.RunOptions(
-        source=source, date_format=date_format, tz=tz, config_file=config_file,
+    options = api.RunOptions(
+        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        config_file=config_file,
         since=since, until=until, answers=_answers(answers),
-    ))
-    _emit(report, fmt, output)
+    )
+    with _progress(paths, quiet):
+        report = api.diagnose_paths(paths, options)
+    _emit(report, fmt, output, quiet)
     if _reached(report, rule):
         typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
                    f"{fail_on}", err=True)
@@ -172,14 +221,17 @@ def diagnose(
 @app.command()
 @handled
 def demo(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    fmt: FormatOpt = Format.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write the report here.")] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Diagnose the bundled sample export: the first thing to run."""
     from itsm_diag import api
 
-    report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
-    _emit(report, fmt, output)
+    with _progress([api.demo_dir()], quiet):
+        report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    _emit(report, fmt, output, quiet)
 
 
 @app.command()
@@ -187,6 +239,7 @@ def demo(
 def inspect(
     paths: Paths,
     source: SourceOpt = None,
+    mapping: MappingOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -196,7 +249,8 @@ def inspect(
 
     from itsm_diag import api
 
-    info = api.inspect_paths(paths, api.RunOptions(source=source, date_format=date_format, tz=tz))
+    info = api.inspect_paths(paths, api.RunOptions(
+        source=source, mapping=mapping, date_format=date_format, tz=tz))
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-FORMATS = ("terminal", "json")
+FORMATS = ("terminal", "markdown", "html", "json")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -16,9 +16,21 @@ def write_atomic(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); a report gets the mode a plain open()
+        # would give it: the old file's, else 0666 less the umask
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

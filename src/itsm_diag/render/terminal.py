@@ -1,6 +1,8 @@
 """The 60-second diagnostic in the terminal (rich): headline, checklist, KPIs, top fixes.
 
-Fits 100 columns; plain text when the output is not a terminal.
+Fits 100 columns; plain text when the output is not a terminal; ``quiet`` gives the
+headline line alone. Ticket text is shown, never obeyed: rich markup is off and control
+characters (terminal escape sequences) are made visible by :func:`common.clean`.
 """
 
 from __future__ import annotations
@@ -13,26 +15,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from itsm_diag.render.common import clean, clip, figure, headline, key_figure_text, one_line
 from itsm_diag.report import Finding, Report
+
+__all__ = ["WIDTH", "figure", "render"]
 
 _MARK = {"triggered": ("✘", "bold red"), "clear": ("✔", "green"), "unknown": ("?", "yellow")}
 _BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red"}
 WIDTH = 100
-
-
-def figure(value: float | None, unit: str) -> str:
-    """A metric value for people: ratios as percentages, counts as integers."""
-    if value is None:
-        return "n/a"
-    if unit == "ratio":
-        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit in ("hours", "days", "weeks", "per_quarter", "per_month"):
-        suffix = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
-                  "per_month": " /mo"}[unit]
-        return f"{value:,.1f}{suffix}"
-    return f"{value:g}"
 
 
 def _headline(r: Report) -> Panel:
@@ -40,7 +30,7 @@ def _headline(r: Report) -> Panel:
     text = Text()
     text.append(f"Score {r.score}/7", style=f"bold {style}")
     text.append(f"  {r.band.upper()}", style=f"bold {style}")
-    text.append(f"  {r.band_text}\n")
+    text.append(f"  {clean(r.band_text)}\n")
     if r.unknown:
         text.append(f"{r.score} now, up to {r.score_max_if_unknown_apply} if the {r.unknown} "
                     f"unknown sign{'s' if r.unknown != 1 else ''} apply.\n", style="yellow")
@@ -48,7 +38,8 @@ def _headline(r: Report) -> Panel:
         text.append(f"{r.self_assessed} sign(s) self-assessed from an answers file.\n",
                     style="yellow")
     text.append(f"{r.tickets.total:,} tickets (", style="dim")
-    text.append(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n), style="dim")
+    text.append(clip(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n)),
+                style="dim")
     text.append(f"); window {r.window.start[:10]} to {r.window.end[:10]}", style="dim")
     return Panel(text, title="itsm-diag: the 60-second diagnostic", box=box.ROUNDED,
                  width=WIDTH)
@@ -64,13 +55,10 @@ def _checklist(findings: list[Finding], title: str) -> Table:
     table.add_column("h/mo", width=6, justify="right")
     for f in findings:
         mark, style = _MARK[f.status]
-        label = f"{f.key_figure.label}: {figure(f.key_figure.value, f.key_figure.unit)}"
-        if f.status == "unknown":
-            label = "unknown: " + f.reason
-        if f.self_assessed:
-            label = "self-assessed"
+        label = key_figure_text(f)
         hours = "" if f.hours_at_stake_per_month is None else f"{f.hours_at_stake_per_month:,.0f}"
-        table.add_row(Text(mark, style=style), str(f.number or ""), f.title, label, hours)
+        table.add_row(Text(mark, style=style), str(f.number or ""), Text(clean(f.title)),
+                      Text(clip(label, 400)), hours)
     return table
 
 
@@ -86,7 +74,8 @@ def _kpis(r: Report) -> Table:
     table.add_row("First-assignment resolution", figure(k.first_assignment_resolution, "ratio"))
     table.add_row("SLA adherence", figure(k.sla_adherence, "ratio"))
     top = sorted(k.volume_by_category.items(), key=lambda kv: -kv[1])[:3]
-    table.add_row("Top categories", ", ".join(f"{c} {n:,}" for c, n in top) or "n/a")
+    table.add_row("Top categories",
+                  Text(", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
     if k.backlog_weekly:
         opens = [int(w.get("open", 0)) for w in k.backlog_weekly]
         table.add_row("Backlog trend", f"{_spark(opens)}  {opens[0]:,} -> {opens[-1]:,}")
@@ -114,7 +103,7 @@ def _fixes(r: Report, top: int = 5) -> Table:
     for fix in r.fixes[:top]:
         hours = ("" if fix.hours_at_stake_per_month is None
                  else f"{fix.hours_at_stake_per_month:,.0f}")
-        table.add_row(str(fix.rank), fix.action, fix.horizon, hours)
+        table.add_row(str(fix.rank), Text(clean(fix.action)), fix.horizon, hours)
     if not r.fixes:
         table.add_row("", "No sign is triggered: nothing to fix urgently.", "", "")
     return table
@@ -123,20 +112,25 @@ def _fixes(r: Report, top: int = 5) -> Table:
 def _notes(r: Report) -> Text:
     text = Text()
     for note in r.data_notes:
-        text.append(f"• {note}\n", style="dim")
+        text.append(f"• {clip(note, 1000)}\n", style="dim")
     for inp in r.inputs:
-        text.append(f"• {inp.path}: {inp.tool} {inp.table}, {inp.rows:,} rows -> "
-                    f"{inp.tickets:,} tickets (confidence {inp.confidence:.2f})\n", style="dim")
+        text.append(f"• {clip(inp.path)}: {clip(inp.tool, 40)} {clip(inp.table, 40)}, "
+                    f"{inp.rows:,} rows -> {inp.tickets:,} tickets (confidence "
+                    f"{inp.confidence:.2f})\n", style="dim")
         for w in inp.warnings:
-            text.append(f"  ! {w}\n", style="yellow")
+            text.append(f"  ! {clip(w, 1000)}\n", style="yellow")
     return text
 
 
-def render(report: Report, color: bool = True) -> str:
-    """The report as terminal text (ANSI colours when ``color``)."""
+def render(report: Report, color: bool = True, quiet: bool = False) -> str:
+    """The report as terminal text (ANSI colours when ``color``); with ``quiet`` only the
+    headline line."""
+    if quiet:
+        return clean(headline(report)) + "\n"
     buf = StringIO()
+    # markup off: a '[' in a ticket's text must print, not style (or crash) the output
     console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
-                      if color else None, highlight=False, emoji=False)
+                      if color else None, highlight=False, emoji=False, markup=False)
     console.print(Group(
         _headline(report),
         _checklist(report.signs, "The seven warning signs"),
@@ -146,6 +140,6 @@ def render(report: Report, color: bool = True) -> str:
           if report.checks else []),
         Text("Data notes", style="bold"),
         _notes(report),
-        Text(f"How the window was chosen: {report.window.how_chosen}", style="dim"),
+        Text(f"How the window was chosen: {clean(report.window.how_chosen)}", style="dim"),
     ))
     return buf.getvalue()

@@ -1,0 +1,248 @@
+"""Markdown report (GitHub-flavoured), readable as a CI job summary.
+
+Headline, checklist, KPI table, fix plan, then one section per sign with its evidence in
+a collapsed ``<details>`` block (GitHub renders Markdown inside it). Every piece of text
+from the Report goes through :func:`md`, which escapes Markdown and HTML syntax, so a
+ticket summary such as ``| **x** <script>`` shows as typed and cannot break a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from itsm_diag.render import common
+from itsm_diag.report import Finding, NoteOut, Report
+
+MAX_ROWS = 15
+
+# ASCII punctuation that starts something in GFM (CommonMark lets any of it be escaped):
+# code, emphasis, links/images ('!' and '(' are harmless once '[' is escaped), headings,
+# table cells, strikethrough, GitHub's '$' math. '<' and '>' become entities. '-', '+',
+# '=' and '1.' only matter at a line start (lists, setext headings).
+_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
+_BULLET_START = re.compile(r"^(\s*)([-+=])")
+_NUMBER_START = re.compile(r"^(\s*)(\d+)([.)])")
+
+
+def md(text: Any, limit: int | None = common.CELL_LIMIT) -> str:
+    """``text`` as inline Markdown that renders exactly as typed, on one line."""
+    s = common.one_line(text, limit) if limit else " ".join(common.clean(text).split())
+    # entities, not backslashes, for HTML: no '<' survives for any renderer to act on
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _SPECIAL.sub(r"\\\1", s)
+    s = _BULLET_START.sub(r"\1\\\2", s)
+    return _NUMBER_START.sub(r"\1\2\\\3", s)
+
+
+def _prose(text: Any) -> str:
+    """Rule-file wording: escaped like ticket text, but never cut short."""
+    return md(text, limit=None)
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]],
+           align: Iterable[str] | None = None) -> list[str]:
+    head = list(header)
+    aligns = list(align) if align is not None else ["l"] * len(head)
+    rule = ["---:" if a == "r" else "---" for a in aligns]
+    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(rule) + " |"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return out
+
+
+def _ids(sample_ids: list[str]) -> str:
+    return f" (e.g. {md(', '.join(sample_ids))})" if sample_ids else ""
+
+
+def _notes(title: str, notes: list[NoteOut]) -> list[str]:
+    if not notes:
+        return []
+    lines = [f"**{title}**", ""]
+    for n in notes:
+        count = f" ({n.count:,})" if n.count is not None else ""
+        lines.append(f"- {md(n.text, 1000)}{count}{_ids(n.sample_ids)}")
+    return [*lines, ""]
+
+
+def _data_table(name: str, rows: list[dict[str, Any]]) -> list[str]:
+    cols = common.columns(rows)
+    shown = f"; the first {MAX_ROWS} shown" if len(rows) > MAX_ROWS else ""
+    lines = [f"**{md(name.replace('_', ' '))}** ({len(rows)} rows{shown})", ""]
+    lines += _table([md(c.replace("_", " ")) for c in cols],
+                    ([md(common.cell(r.get(c), c)) for c in cols] for r in rows[:MAX_ROWS]))
+    return [*lines, ""]
+
+
+def _finding(f: Finding, r: Report) -> list[str]:
+    mark = common.MARKS[f.status]
+    number = f"{f.number}. " if f.number else ""
+    lines = [f"### {mark} {number}{_prose(f.title)}", "",
+             f"**{f.status}** · confidence {f.confidence}"
+             + (" · self-assessed" if f.self_assessed else ""), "",
+             f"*{_prose(f.question)}*", "", _prose(f.reason), ""]
+    if f.what_would_answer:
+        lines += [_prose(f.what_would_answer), ""]
+    lines += [f"**Evidence:** {_prose(f.evidence.summary)}", "",
+              f"Scope: {_prose(f.evidence.scope)}", ""]
+    if f.hours_at_stake_per_month is not None:
+        lines += [f"**{common.hours(f.hours_at_stake_per_month)}** agent hours a month at "
+                  "stake.", ""]
+    lines += ["<details><summary>Metrics, thresholds and evidence</summary>", ""]
+    lines += _table(
+        ["Metric", "Value", "Numerator", "Denominator", "Definition"],
+        ([f"{md(mo.label)}{_ids(mo.sample_ids)}", md(common.figure(mo.value, mo.unit)),
+          md(common.cell(mo.numerator)), md(common.cell(mo.denominator)),
+          _prose(mo.definition)] for mo in f.metrics.values()),
+        align="lrrrl",
+    )
+    lines.append("")
+    if f.threshold.conditions:
+        combine = "all must hold" if f.threshold.combine == "all" else "any one is enough"
+        lines += [f"**Thresholds** ({combine})", ""]
+        rows = []
+        for c in f.threshold.conditions.values():
+            unit = f.metrics[c.metric].unit if c.metric in f.metrics else ""
+            met = "yes" if c.met else ("no" if c.met is False else "not measurable")
+            rows.append([_prose(c.text), md(f"{c.op} {common.figure(c.value, unit)}"),
+                         md(common.figure(c.measured, unit)), met])
+        lines += [*_table(["Condition", "Threshold", "Measured", "Met"], rows, "lrrl"), ""]
+    if f.evidence.costs:
+        lines += ["**Costs**", ""]
+        for cost in f.evidence.costs:
+            money = ("" if cost.money_per_month is None else
+                     f" ({cost.money_per_month:,.0f} {md(r.assumptions.currency)}/mo)")
+            lines.append(f"- {_prose(cost.text)} **{common.hours(cost.hours_per_month)} h/mo**"
+                         f"{money}")
+        lines.append("")
+    lines += _notes("Notes", f.evidence.notes)
+    lines += _notes("Records left out", f.evidence.excluded)
+    for name, data in [*f.evidence.tables.items(), *f.evidence.series.items()]:
+        if data:
+            lines += _data_table(name, data)
+    return [*lines, "</details>", ""]
+
+
+def _headline(r: Report) -> list[str]:
+    lines = [
+        "# itsm-diag: ITSM process diagnosis", "",
+        f"**Score {r.score}/7 · {r.band.upper()}**: {_prose(r.band_text)}", "",
+    ]
+    if r.unknown:
+        lines += [f"> {md(common.unknown_range(r))}", ""]
+    if r.self_assessed:
+        lines += [f"> {r.self_assessed} sign(s) self-assessed from an answers file.", ""]
+    lines += [f"{md(common.ticket_counts(r))}; window {r.window.start[:10]} to "
+              f"{r.window.end[:10]} (as of {md(r.as_of)}).", ""]
+    return lines
+
+
+def _checklist(r: Report) -> list[str]:
+    lines = ["## The seven warning signs", ""]
+    lines += _table(
+        ["", "#", "Sign", "Status", "Key figure", "h/mo"],
+        ([common.MARKS[f.status], str(f.number or ""), _prose(f.title), f.status,
+          md(common.key_figure_text(f), 400), common.hours(f.hours_at_stake_per_month)]
+         for f in r.signs),
+        align="lrlllr",
+    )
+    return [*lines, ""]
+
+
+def _kpis(r: Report) -> list[str]:
+    k = r.kpis
+    rows = [
+        ["Time to resolve", md(common.ttr_text(r))],
+        ["First-assignment resolution", md(common.figure(k.first_assignment_resolution,
+                                                         "ratio"))],
+        ["SLA adherence", md(common.figure(k.sla_adherence, "ratio"))],
+        ["Top categories", md(", ".join(f"{common.one_line(c, 60)} {n:,}"
+                                        for c, n in common.top_categories(r)) or "n/a", 400)],
+    ]
+    if k.backlog_weekly:
+        opens = [w.get("open") for w in k.backlog_weekly]
+        rows.append(["Open backlog, first to last week",
+                     md(f"{common.cell(opens[0])} → {common.cell(opens[-1])}")])
+    lines = ["## Core KPIs", "", *_table(["KPI", "Value"], rows), ""]
+    if k.notes:
+        lines += [f"KPI notes: {md('; '.join(k.notes), 1000)}", ""]
+    return lines
+
+
+def _fixes(r: Report) -> list[str]:
+    lines = ["## Fix plan", ""]
+    if not r.fixes:
+        return [*lines, "No sign is triggered: nothing to fix urgently.", ""]
+    money = r.assumptions.hourly_rate is not None
+    head = ["#", "Fix", "Sign", "Horizon", "h/mo"]
+    head += [f"{md(r.assumptions.currency)}/mo"] if money else []
+    rows = []
+    for fix in r.fixes:
+        row = [str(fix.rank), _prose(fix.action), md(fix.sign), fix.horizon,
+               common.hours(fix.hours_at_stake_per_month)]
+        if money:
+            row.append("" if fix.money_per_month is None else f"{fix.money_per_month:,.0f}")
+        rows.append(row)
+    lines += _table(head, rows, "rlllr" + ("r" if money else ""))
+    lines += ["", "<details><summary>Why each fix sits where it does</summary>", ""]
+    lines += [f"- {fix.rank}: {_prose(fix.why_here)}" for fix in r.fixes]
+    return [*lines, "", "</details>", ""]
+
+
+def _checks(r: Report) -> list[str]:
+    if not r.checks:
+        return []
+    lines = ["## Extra checks (not counted in the score)", ""]
+    lines += _table(
+        ["", "Check", "Key figure", "Finding"],
+        ([common.MARKS[f.status], _prose(f.title),
+          md(f"{f.key_figure.label}: {common.figure(f.key_figure.value, f.key_figure.unit)}"),
+          _prose(f.reason)] for f in r.checks),
+    )
+    return [*lines, ""]
+
+
+def _data_notes(r: Report) -> list[str]:
+    lines = ["## Data notes", ""]
+    if r.inputs:
+        lines += _table(
+            ["File", "Tool", "Table", "Confidence", "Rows", "Tickets", "Encoding", "Delimiter"],
+            ([md(i.path), md(i.tool), md(i.table), f"{i.confidence:.2f}", f"{i.rows:,}",
+              f"{i.tickets:,}", md(i.encoding or ""), md(common.delimiter_name(i.delimiter))]
+             for i in r.inputs),
+            align="lllrrrll",
+        )
+        lines.append("")
+        for i in r.inputs:
+            if i.date_formats:
+                formats = "; ".join(f"{c} {f}" for c, f in i.date_formats.items())
+                lines.append(f"- {md(i.path)}: date formats {md(formats, 1000)}")
+            lines += [f"- ⚠ {md(i.path)}: {md(w, 1000)}" for w in i.warnings]
+        lines.append("")
+    lines += [f"**Window:** {r.window.start[:10]} to {r.window.end[:10]} "
+              f"({r.window.weeks:g} weeks). {md(r.window.how_chosen, 1000)}", ""]
+    lines += [f"- {md(n, 1000)}" for n in r.data_notes]
+    if r.data_notes:
+        lines.append("")
+    a = r.assumptions
+    minutes = ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())
+    rate = (f"{a.hourly_rate:g} {md(a.currency)}" if a.hourly_rate is not None
+            else "not set (hours only)")
+    lines += [f"**Assumptions:** handle minutes per ticket: {md(minutes, 1000)}; hourly rate: "
+              f"{rate}.", ""]
+    lines += [f"- override {md(k)}: {md(v)}" for k, v in a.overrides.items()]
+    if a.overrides:
+        lines.append("")
+    return lines
+
+
+def render(report: Report) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    r = report
+    lines = [*_headline(r), *_checklist(r), *_kpis(r), *_fixes(r), "## Signs", ""]
+    for f in r.signs:
+        lines += _finding(f, r)
+    lines += [*_checks(r), *_data_notes(r)]
+    lines.append(f"<sub>{md(r.generated_by.name)} {md(r.generated_by.version)} · report "
+                 f"schema {r.schema_version}</sub>")
+    return "\n".join(lines).rstrip() + "\n"

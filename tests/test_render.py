@@ -1,0 +1,279 @@
+"""Renderers: golden files of the demo report in all four formats, hostile ticket text,
+charts, and the CLI's format, quiet and progress options.
+
+``pytest --update-golden`` rewrites the golden files from the current output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from itsm_diag import schema
+from itsm_diag.cli import app
+from itsm_diag.render import charts, html, markdown, terminal
+from itsm_diag.render import json as json_render
+from itsm_diag.report import Report
+from renderkit import GOLDEN, HOSTILE, ROOT, demo_html, demo_report, hostile_report
+
+RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
+    "terminal": ("demo.txt", lambda r: terminal.render(r, color=False)),
+    "markdown": ("demo.md", markdown.render),
+    "html": ("demo.html", lambda r: demo_html()),
+    "json": ("demo.json", json_render.render),
+}
+
+
+def check_golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        if not update:
+            pytest.skip(f"golden file {name} created; rerun to compare")
+        return
+    expected = path.read_text(encoding="utf-8")
+    # a short, readable failure: the first differing line, then the remedy
+    if text != expected:
+        got, want = text.splitlines(), expected.splitlines()
+        line = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                    min(len(got), len(want)))
+        pytest.fail(
+            f"{name} differs from the golden file at line {line + 1}:\n"
+            f"  golden: {want[line][:200] if line < len(want) else '<end>'!r}\n"
+            f"  now:    {got[line][:200] if line < len(got) else '<end>'!r}\n"
+            "If the change is intended, run: pytest --update-golden"
+        )
+
+
+# ---- golden files --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+def test_golden(fmt: str, update_golden: bool) -> None:
+    name, render = RENDERERS[fmt]
+    check_golden(name, render(demo_report()), update_golden)
+
+
+def test_golden_quiet_line(update_golden: bool) -> None:
+    check_golden("demo.quiet.txt", terminal.render(demo_report(), quiet=True), update_golden)
+
+
+def test_json_output_validates_against_the_schema() -> None:
+    doc = json.loads(json_render.render(demo_report()))
+    jsonschema.validate(doc, schema.shipped())
+    golden = GOLDEN / "demo.json"
+    if golden.exists():
+        jsonschema.validate(json.loads(golden.read_text(encoding="utf-8")), schema.shipped())
+
+
+def test_html_is_deterministic() -> None:
+    assert html.render(demo_report()) == demo_html()
+
+
+# ---- the HTML page's promises --------------------------------------------------------------
+
+def test_html_is_self_contained() -> None:
+    page = demo_html()
+    assert "Content-Security-Policy" in page and markup_escape(html.CSP) in page
+    # nothing to fetch: no external URL in a src/href/url(), no script, no @import/@font-face
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", page, re.I)
+    assert "<script" not in page.lower()
+    assert "@import" not in page and "@font-face" not in page
+    # the only xlink:href/href values point inside the page
+    for ref in re.findall(r'href="([^"]*)"', page):
+        assert ref.startswith("#"), ref
+    assert "@media print" in page and "break-before: page" in page
+
+
+def test_html_has_every_section_and_chart() -> None:
+    report = demo_report()
+    page = demo_html()
+    for anchor in ["headline", "kpis", "fixes", "checks", "data",
+                   *(f"sign-{f.id}" for f in report.signs)]:
+        assert f'id="{anchor}"' in page, anchor
+    drawn = re.findall(r'data-chart="([^"]+)"', page)
+    assert len(drawn) == len(set(drawn)), "chart ids repeat"
+    assert {"kpi-backlog-weekly", "backlog-weekly", "backlog-age"} <= set(drawn)
+    # element ids are unique in the page although several SVGs sit in it
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for fix in report.fixes:
+        assert markup_escape(fix.action) in page
+
+
+def markup_escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+# ---- charts --------------------------------------------------------------------------------
+
+def test_charts_are_drawn_only_when_their_data_exists() -> None:
+    report = demo_report().model_copy(deep=True)
+    for f in report.signs:
+        f.evidence.tables.clear()
+        f.evidence.series.clear()
+    report.kpis.backlog_weekly = []
+    assert charts.charts_for(report) == {}
+    assert "<svg" not in html.render(report)
+
+
+def test_charts_tolerate_reshaped_evidence() -> None:
+    report = demo_report().model_copy(deep=True)
+    for f in report.signs:
+        for rows in [*f.evidence.tables.values(), *f.evidence.series.values()]:
+            for row in rows:
+                for key in list(row):
+                    row[key] = "??"  # every value the wrong type
+    report.kpis.backlog_weekly = [{"week_end": "nonsense", "open": "x"}]
+    html.render(report)  # no exception: a chart that cannot be drawn is left out
+
+
+def test_chart_svg_is_inline_ready() -> None:
+    drawn = charts.charts_for(demo_report())
+    assert drawn, "the demo report should have charts"
+    for found in drawn.values():
+        for chart in found:
+            assert chart.svg.startswith("<svg ") and chart.svg.endswith("</svg>")
+            assert "<?xml" not in chart.svg and "DOCTYPE" not in chart.svg
+            assert "<dc:date>" not in chart.svg and "Matplotlib v" not in chart.svg
+            assert 'role="img"' in chart.svg
+
+
+# ---- hostile ticket text -------------------------------------------------------------------
+
+def _no_long_run(text: str) -> None:
+    assert "A" * 1000 not in text, "a 10,000-character value went through uncut"
+
+
+def test_hostile_text_html() -> None:
+    page = html.render(hostile_report())
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;" in page
+    assert "\x1b" not in page and "\x07" not in page
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?https?:""", page)
+    assert "{{ 7*7 }}" in page  # shown as typed, never evaluated
+    _no_long_run(page)
+
+
+def test_hostile_text_markdown() -> None:
+    text = markdown.render(hostile_report())
+    assert "<script" not in text and "\x1b" not in text
+    assert "&lt;script&gt;" in text and r"\| pipe \|" in text and r"\*star\*" in text
+    assert r"\[link\](http://evil.example/x)" in text  # no link: the '[' is escaped
+    _no_long_run(text)
+    # every table row keeps its column count: ticket pipes are escaped
+    cells = 0
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            cells = 0
+            continue
+        n = len(re.findall(r"(?<!\\)\|", line))
+        if cells == 0:
+            cells = n
+        assert n == cells, line[:200]
+
+
+def test_hostile_text_terminal() -> None:
+    for color in (False, True):
+        out = terminal.render(hostile_report(), color=color)
+        assert "\x1b[31mRED" not in out and "\x07" not in out
+        assert r"\x1b[31mRED" in out  # visible, inert
+        _no_long_run(out)
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", out)  # rich's own colours, if any
+        assert max(len(line) for line in plain.splitlines()) <= terminal.WIDTH
+    quiet = terminal.render(hostile_report(), quiet=True)
+    assert len(quiet.splitlines()) == 1
+
+
+def test_hostile_text_json_round_trips() -> None:
+    report = hostile_report()
+    doc = json.loads(json_render.render(report))
+    jsonschema.validate(doc, schema.shipped())
+    assert Report.model_validate(doc) == report
+
+
+# ---- command line --------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+# terminal and json through the CLI are covered by test_cli.py
+@pytest.mark.parametrize(("fmt", "marker"), [
+    ("markdown", "## Fix plan"), ("html", "<!DOCTYPE html>"),
+])
+def test_demo_writes_each_format(fmt: str, marker: str, tmp_path: Path) -> None:
+    demo_report()  # skips when the sample is not there
+    out = tmp_path / f"report.{fmt}"
+    result = runner.invoke(app, ["demo", "--format", fmt, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert marker in out.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_diagnose_markdown_to_stdout_and_quiet() -> None:
+    demo_report()
+    result = runner.invoke(app, ["diagnose", str(ROOT / "samples" / "demo"), "-f", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# itsm-diag")
+    quiet = runner.invoke(app, ["diagnose", str(ROOT / "samples" / "demo"), "--quiet"])
+    assert quiet.exit_code == 0
+    lines = quiet.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("itsm-diag: score ")
+    # CliRunner's stderr is not a terminal: no progress display, no escape codes
+    assert "\x1b" not in quiet.output
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from itsm_diag import cli
+
+    shown: list[str] = []
+
+    class FakeConsole:
+        def __init__(self, **_: object) -> None: ...
+
+        def status(self, text: str) -> object:
+            import contextlib
+
+            shown.append(text)
+            return contextlib.nullcontext()
+
+    monkeypatch.setattr("rich.console.Console", FakeConsole)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with cli._progress([ROOT / "samples" / "demo"], quiet=False):
+        pass
+    assert shown == []
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with cli._progress([ROOT / "samples" / "demo"], quiet=True):
+        pass
+    assert shown == []
+    with cli._progress([ROOT / "samples" / "demo"], quiet=False):
+        pass
+    assert len(shown) == 1 and "MB" in shown[0]
+
+
+def test_help_imports_no_renderer_libraries() -> None:
+    code = ("import sys; from itsm_diag.cli import app; "
+            "print(','.join(m for m in ('matplotlib', 'jinja2', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ""
+
+
+def test_hostile_text_is_in_every_format() -> None:
+    """The hostile value really reaches each renderer (else the tests above prove nothing)."""
+    report = hostile_report()
+    assert "pwned" in terminal.render(report, color=False)
+    assert "pwned" in markdown.render(report)
+    assert "pwned" in html.render(report)
+    assert json.loads(json_render.render(report))["data_notes"][-1] == HOSTILE
