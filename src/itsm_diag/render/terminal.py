@@ -55,7 +55,9 @@ def _checklist(findings: list[Finding], title: str) -> Table:
     table.add_column("h/mo", width=6, justify="right")
     for f in findings:
         mark, style = _MARK[f.status]
-        label = key_figure_text(f)
+        # a narrow cell cannot hold why a sign is unknown: that has its own section
+        label = "unknown: see below" if (f.status == "unknown" and not f.self_assessed) \
+            else key_figure_text(f)
         hours = "" if f.hours_at_stake_per_month is None else f"{f.hours_at_stake_per_month:,.0f}"
         table.add_row(Text(mark, style=style), str(f.number or ""), Text(clean(f.title)),
                       Text(clip(label, 400)), hours)
@@ -109,6 +111,23 @@ def _fixes(r: Report, top: int = 5) -> Table:
     return table
 
 
+def _unknowns(findings: list[Finding], title: str) -> Text:
+    """Why each unknown finding is unknown, and what would answer it."""
+    text = Text()
+    unknown = [f for f in findings if f.status == "unknown" and not f.self_assessed]
+    if not unknown:
+        return text
+    text.append(f"{title}\n", style="bold")
+    for f in unknown:
+        head = f"{f.number}. " if f.number else ""
+        text.append(f"? {head}{clean(f.title)}: ", style="yellow")
+        text.append(f"{clip(f.reason, 1000)}")
+        if f.what_would_answer:
+            text.append(f" {clip(f.what_would_answer, 400)}.", style="dim")
+        text.append("\n")
+    return text
+
+
 def _notes(r: Report) -> Text:
     text = Text()
     for note in r.data_notes:
@@ -134,9 +153,11 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
     console.print(Group(
         _headline(report),
         _checklist(report.signs, "The seven warning signs"),
+        _unknowns(report.signs, "Why some signs are unknown"),
         _kpis(report),
         _fixes(report),
-        *([_checklist(report.checks, "Extra checks (not counted in the score)")]
+        *([_checklist(report.checks, "Extra checks (not counted in the score)"),
+           _unknowns(report.checks, "Why some checks are unknown")]
           if report.checks else []),
         Text("Data notes", style="bold"),
         _notes(report),
