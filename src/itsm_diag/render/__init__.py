@@ -13,6 +13,12 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file in the same folder and a rename, so a
     reader never sees half a report and an old report survives a failed write."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        # a device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it would
+        # replace it with a regular file, so write through it instead
+        with path.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        return
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
