@@ -164,14 +164,11 @@ def test_shipped_schema_matches_model() -> None:
     assert schema.shipped() == json.loads(schema.text())
 
 
-def test_output_to_a_device_writes_through_it(tmp_path: Path) -> None:
+def test_output_to_a_device_writes_through_it() -> None:
     import os
     import stat
 
     from itsm_diag.render import write_atomic
 
-    fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
     write_atomic(Path("/dev/null"), "x")
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode), "/dev/null must stay a device"
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
