@@ -1,0 +1,475 @@
+"""Jira Service Management issue-navigator CSV exports ("all fields" and "current fields").
+
+Repeated header names (``Comment``, ``Labels``, ``Components``, link columns) are kept
+by position (``Comment``, ``Comment.1``...). Comment cells ``<date>;<author>;<body>``
+become comment events; an author equal to the issue's reporter (by account id when the
+export has ``Reporter Id``, else by name) is the requester, anyone else an agent; when
+authors and reporters are in different identity spaces (account ids vs names) the role
+stays unknown. Issue links: ``Inward/Outward issue link (Problem/Incident)`` give
+``problem_ref``; any link type about causing (``Causes``, ``is caused by``) gives
+``caused_by_change``. Several chunked exports (the 1,000-issue cap) are combined by the
+registry, the latest ``Updated`` winning.
+
+Kinds from ``Issue Type``: Incident / Fault / Major incident -> incident; Service
+Request (with Approvals) / IT Help / Access / Purchase -> request; Change (any change
+type) -> change; Problem -> problem; Task / Sub-task -> task; Epic, Story, Bug,
+Post-incident review and anything else -> other (with a warning for unknown types).
+
+Not in a Jira CSV: a close time separate from ``Resolved`` (closed_at stays empty),
+reassignment and reopen counts (they need the change history), SLA met (the SLA
+fields export as text), and usually the channel.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.errors import InputError
+from itsm_diag.importers import values as v
+from itsm_diag.importers.base import (
+    Detection,
+    Imported,
+    Importer,
+    ImportOptions,
+    SourceInfo,
+    fold_name,
+    parse_dates,
+    resolve_columns,
+)
+from itsm_diag.importers.readers import RawTable
+
+NAME = "jira"
+#: the comment/work-log dates, parsed with the date columns (named in error messages)
+_COMMENT_AT = "Comment date"
+
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    m.TICKET_ID: ("Issue key", "Key"),
+    m.SUMMARY: ("Summary",),
+    m.STATUS_RAW: ("Status",),
+    m.PRIORITY_RAW: ("Priority",),
+    m.CATEGORY: ("Custom field (Category)",),
+    m.SUBCATEGORY: ("Custom field (Subcategory)",),
+    m.SERVICE: ("Custom field (Affected services)", "Custom field (Service)"),
+    m.CI: ("Custom field (Configuration item)", "Custom field (Affected hardware)"),
+    m.REQUEST_ITEM: ("Custom field (Request Type)", "Custom field (Customer Request Type)",
+                     "Request Type"),
+    m.ASSIGNMENT_GROUP: ("Custom field (Team)", "Team", "Custom field (Assignment group)",
+                         "Custom field (Support group)"),
+    m.ASSIGNEE: ("Assignee",),
+    m.REQUESTER: ("Reporter",),
+    m.CHANNEL_RAW: ("Custom field (Request channel)", "Request channel",
+                    "Custom field (Channel)", "Custom field (Source)"),
+    m.KNOWLEDGE_REF: ("Custom field (Knowledge article)",),
+    "_type": ("Issue Type", "Issue type", "Type"),
+    "_resolution": ("Resolution",),
+    "_status_category": ("Status Category",),
+    "_reporter_id": ("Reporter Id", "Reporter ID"),
+    "_assignee_id": ("Assignee Id", "Assignee ID"),
+    "_time_spent": ("Time Spent", "Time spent"),
+    "_change_type": ("Custom field (Change type)",),
+    "_change_outcome": ("Custom field (Change outcome)", "Custom field (Change result)"),
+}
+_DATES: dict[str, tuple[str, ...]] = {
+    m.OPENED_AT: ("Created",),
+    m.UPDATED_AT: ("Updated",),
+    m.RESOLVED_AT: ("Resolved",),
+    m.DUE_AT: ("Due date", "Due Date"),
+    m.FIRST_RESPONSE_AT: ("Custom field ([CHART] Date of First Response)",),
+    m.PLANNED_START: ("Custom field (Change start date)", "Custom field (Planned start)",
+                      "Custom field (Planned start date)"),
+    m.PLANNED_END: ("Custom field (Change completion date)", "Custom field (Planned end)",
+                    "Custom field (Planned end date)"),
+    m.ACTUAL_START: ("Custom field (Actual start)", "Custom field (Actual start date)"),
+    m.ACTUAL_END: ("Custom field (Actual end)", "Custom field (Actual end date)"),
+    # a new starter's first day; Jira Software's own "Start date" is only read on requests
+    m.START_DATE: ("Custom field (Employee start date)", "Custom field (New starter start date)",
+                   "Custom field (Start date)"),
+}
+
+KINDS: dict[str, str] = {
+    "incident": "incident", "major incident": "incident", "fault": "incident",
+    "service request": "request", "service request with approvals": "request",
+    "it help": "request", "access": "request", "purchase": "request", "request": "request",
+    "change": "change", "standard change": "change", "normal change": "change",
+    "emergency change": "change", "problem": "problem",
+    "task": "task", "sub task": "task", "subtask": "task",
+    "epic": "other", "story": "other", "bug": "other", "post incident review": "other",
+    "improvement": "other", "new feature": "other",
+}
+STATUSES: dict[str, str] = {
+    "open": "new", "to do": "new", "new": "new", "backlog": "new", "awaiting assignment": "new",
+    "untriaged": "new", "triage": "new", "selected for development": "new",
+    "waiting for support": "open", "in progress": "open", "work in progress": "open",
+    "escalated": "open", "investigating": "open", "under investigation": "open",
+    "under review": "open", "in review": "open", "review": "open", "peer review": "open",
+    "planning": "open", "awaiting implementation": "open", "implementing": "open",
+    "scheduled": "open", "reopened": "open", "known error": "open",
+    "waiting for customer": "pending", "pending": "pending", "on hold": "pending",
+    "waiting for approval": "pending", "awaiting approval": "pending",
+    "awaiting cab approval": "pending", "waiting for vendor": "pending",
+    "waiting for third party": "pending", "blocked": "pending",
+    "resolved": "resolved",
+    "closed": "closed", "done": "closed", "completed": "closed", "complete": "closed",
+    "failed": "closed",
+    "canceled": "cancelled", "cancelled": "cancelled", "declined": "cancelled",
+    "rejected": "cancelled", "won't do": "cancelled", "withdrawn": "cancelled",
+}
+_CATEGORY_STATUS = {"to do": "new", "in progress": "open", "done": "closed"}
+#: the default scheme (Highest..Lowest) and the older one (Blocker..Trivial)
+_PRIORITY_OLD = {"blocker": 1, "critical": 2, "major": 3, "minor": 4, "trivial": 5}
+
+_KEY_RE = r"^[A-Z][A-Z0-9_]+-\d+$"
+_JIRA_DATE_RE = r"^\d{1,2}/[A-Z][a-z]{2}/\d{2}( \d{1,2}:\d{2} [AP]M)?$"
+#: Atlassian Cloud account ids (557058:uuid, or 24 hex) and Server/DC user keys
+_ACCOUNT_RE = r"^(\d{6}:[0-9a-fA-F-]{20,}|[0-9a-f]{24}|JIRAUSER\d+)$"
+_LINK_RE = re.compile(r"^(inward|outward) issue link \((.+)\)(\.\d+)?$", re.I)
+_STRONG = ("issue key", "issue id", "issue type")
+_SUPPORT = ("summary", "project key", "project name", "project type", "reporter", "resolution",
+            "status category", "watchers", "sprint", "last viewed", "creator")
+
+
+def repeated(headers: list[str], name: str) -> list[str]:
+    """Headers named ``name`` (a repeated Jira column: ``Comment``, ``Comment.1``...)."""
+    pattern = re.compile(rf"^{re.escape(fold_name(name))}(\.\d+)?$")
+    return [h for h in headers if pattern.match(fold_name(h))]
+
+
+class JiraImporter(Importer):
+    name = NAME
+
+    def detect(self, raw: RawTable) -> Detection:
+        headers = raw.headers
+        base = {re.sub(r"\.\d+$", "", fold_name(h)) for h in headers}
+        reasons: list[str] = []
+        strong = [h for h in _STRONG if h in base]
+        score = 0.0
+        if "issue key" in base and len(strong) >= 2:
+            score = 0.8
+            reasons.append(f"Jira headers ({', '.join(strong)})")
+        support = [h for h in _SUPPORT if h in base]
+        score += 0.02 * len(support)
+        if any(h.startswith("custom field (") for h in base):
+            score += 0.04
+            reasons.append("'Custom field (...)' columns")
+        if any(_LINK_RE.match(fold_name(h)) for h in headers):
+            score += 0.02
+        if len(repeated(headers, "Comment")) > 1 or len(repeated(headers, "Labels")) > 1:
+            score += 0.04
+            reasons.append("repeated Comment/Labels columns")
+        key_col = next((h for h in headers if fold_name(h) in ("issue key", "key")), None)
+        if key_col is not None:
+            keys = raw.frame[key_col].dropna().head(200).astype(str)
+            if len(keys) and keys.str.match(_KEY_RE).mean() > 0.9:
+                # Jira keys alone (PROJ-123) are evidence, but other tools use such ids too
+                score = max(score, 0.45) + 0.1
+                reasons.append(f"issue keys like {keys.iloc[0]}")
+        created = next((h for h in headers if fold_name(h) == "created"), None)
+        if created is not None:
+            when = raw.frame[created].dropna().head(200).astype(str)
+            if len(when) and when.str.match(_JIRA_DATE_RE).mean() > 0.9:
+                score += 0.05
+                reasons.append("Jira dates (dd/MMM/yy h:mm a)")
+        return Detection(NAME, min(score, 1.0), "issues", reasons)
+
+    def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
+        frame = raw.frame
+        cols = resolve_columns(raw.headers, _COLUMNS)
+        date_cols = resolve_columns(raw.headers, _DATES)
+        missing = [n for n, ok in (("Issue key", m.TICKET_ID in cols),
+                                   ("Created", m.OPENED_AT in date_cols)) if not ok]
+        if missing:
+            raise InputError(
+                f"missing required Jira column(s) {', '.join(missing)}", file=raw.path,
+                hint="export from the issue navigator with 'CSV (all fields)', or pass the "
+                     "right --source (or none, to detect the tool)",
+            )
+        warnings = list(raw.warnings)
+        ids = frame[cols[m.TICKET_ID]]
+        blank = ids.isna()
+        if blank.all():
+            raise InputError("the Issue key column is empty", file=raw.path,
+                             column=cols[m.TICKET_ID], hint="export the Issue key column")
+        # comment dates are inferred with Created so one file keeps one day/month order
+        comment_cells = _cells(frame, repeated(raw.headers, "Comment"), 3)
+        work_cells = _cells(frame, repeated(raw.headers, "Log Work"), 4)
+        stamps = pd.concat([comment_cells["at"], work_cells["at"]], ignore_index=True)
+        date_raw = RawTable(path=raw.path, frame=frame, first_data_row=raw.first_data_row)
+        if len(stamps):
+            # pad to the frame's length so both columns share one table (and one order)
+            extra = pd.Series(stamps.to_numpy(), dtype=m.STRING_DTYPE)
+            n = max(len(frame), len(extra))
+            date_frame = pd.DataFrame({
+                **{h: frame[h].reindex(range(n)) for h in dict.fromkeys(date_cols.values())},
+                _COMMENT_AT: extra.reindex(range(n)),
+            })
+            date_raw = RawTable(path=raw.path, frame=date_frame,
+                                first_data_row=raw.first_data_row)
+            date_cols_all = {**date_cols, _COMMENT_AT: _COMMENT_AT}
+        else:
+            date_cols_all = dict(date_cols)
+        parsed, formats, date_warnings = parse_dates(date_raw, date_cols_all, options)
+        warnings.extend(date_warnings)
+        comment_at = parsed.pop(_COMMENT_AT, None)
+        parsed = {k: s.iloc[: len(frame)].set_axis(frame.index) for k, s in parsed.items()}
+
+        df = pd.DataFrame(index=frame.index)
+        for canonical, header in cols.items():
+            if canonical in m.TICKET_SCHEMA and m.TICKET_SCHEMA[canonical] == "string":
+                df[canonical] = frame[header].astype(m.STRING_DTYPE)
+        for canonical, series in parsed.items():
+            df[canonical] = series
+        kind = self._kinds(frame, cols, warnings)
+        df[m.KIND] = kind
+        if m.CATEGORY not in df:
+            components = repeated(raw.headers, "Components") or repeated(raw.headers,
+                                                                         "Component/s")
+            if components:
+                df[m.CATEGORY] = frame[components[0]].astype(m.STRING_DTYPE)
+        labels = repeated(raw.headers, "Labels")
+        if labels:
+            df[m.LABELS] = _join(frame[labels])
+        if m.START_DATE in df:
+            df[m.START_DATE] = df[m.START_DATE].where(kind == "request")
+        df[m.STATUS] = self._status(df, frame, cols, warnings)
+        if m.PRIORITY_RAW in df:
+            df[m.PRIORITY] = _priority(df[m.PRIORITY_RAW])
+        if m.CHANNEL_RAW in df:
+            df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+        if "_time_spent" in cols:
+            secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
+            df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
+        change = (kind == "change").to_numpy()
+        if "_change_type" in cols:
+            df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],
+                                            v.CHANGE_TYPES).where(change)
+        outcome = pd.Series(None, index=frame.index, dtype="object")
+        for key in ("_change_outcome", "_resolution"):
+            if key in cols:
+                outcome = outcome.fillna(v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES))
+        outcome = outcome.where(change)
+        outcome = outcome.mask(change & (df[m.STATUS] == "cancelled").fillna(False).to_numpy()
+                               & outcome.isna().to_numpy(), "cancelled")
+        df[m.CHANGE_OUTCOME] = outcome
+        df[m.PROBLEM_REF], df[m.CAUSED_BY_CHANGE] = _links(frame, raw.headers, df[m.TICKET_ID],
+                                                           kind)
+
+        events = _events(comment_cells, work_cells, comment_at, frame, cols, ids, warnings)
+        rows = len(frame)
+        if blank.any():
+            warnings.append(f"{int(blank.sum())} rows without an Issue key were skipped")
+            df = df[~blank]
+        df[m.SOURCE_TOOL] = NAME
+        df[m.SOURCE_FILE] = raw.path.name
+        tickets = m.conform_tickets(df)
+        dupes = int(tickets[m.TICKET_ID].duplicated().sum())
+        if dupes:
+            warnings.append(f"{dupes} issue keys appear twice in this file; the latest "
+                            "Updated row is kept")
+        info = SourceInfo(
+            path=str(raw.path), tool=NAME, table="issues", rows=rows,
+            tickets=int(tickets[m.TICKET_ID].nunique()),
+            confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
+            encoding=raw.encoding, delimiter=raw.delimiter,
+            date_formats={h: f for h, f in formats.items() if h != _COMMENT_AT},
+            column_map={k: h for k, h in {**cols, **date_cols}.items() if k in m.TICKET_SCHEMA},
+            warnings=warnings,
+        )
+        return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+    @staticmethod
+    def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd.Series:
+        if "_type" not in cols:
+            warnings.append("no Issue Type column: ticket kinds are unknown (add Issue Type "
+                            "to the export)")
+            return pd.Series(None, index=frame.index, dtype="object")
+        raw_type = frame[cols["_type"]]
+        kind = v.map_vocab(raw_type, KINDS)
+        unknown = v.unmapped(raw_type, kind)
+        if unknown:
+            warnings.append(f"issue types counted as 'other': {unknown}")
+        return kind.where(kind.notna() | raw_type.isna(), "other")
+
+    @staticmethod
+    def _status(df: pd.DataFrame, frame: pd.DataFrame, cols: dict[str, str],
+                warnings: list[str]) -> pd.Series:
+        if m.STATUS_RAW not in df:
+            return pd.Series(None, index=df.index, dtype="object")
+        status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
+        if "_status_category" in cols:
+            status = status.fillna(v.map_vocab(frame[cols["_status_category"]],
+                                               _CATEGORY_STATUS))
+        if m.RESOLVED_AT in df:
+            # workflow-specific statuses: a resolution date means the issue was resolved
+            status = status.mask(status.isna() & df[m.STATUS_RAW].notna()
+                                 & df[m.RESOLVED_AT].notna(), "resolved")
+        if "_resolution" in cols:
+            gave_up = v.fold(frame[cols["_resolution"]]).isin(
+                ["won't do", "won't fix", "declined", "cancelled", "canceled", "rejected"])
+            done = status.isin(["resolved", "closed"])
+            status = status.mask((gave_up.fillna(False) & done).astype(bool), "cancelled")
+        bad = v.unmapped(df[m.STATUS_RAW], status)
+        if bad:
+            warnings.append(f"unknown Jira statuses left without status: {bad}")
+        return status
+
+
+def _priority(raw: pd.Series) -> pd.Series:
+    """Highest..Lowest (default) or Blocker..Trivial (older scheme) -> 1..5."""
+    folded = v.fold(raw)
+    if folded.isin(["blocker", "major", "minor", "trivial"]).any():
+        old = folded.map(_PRIORITY_OLD)
+        return pd.to_numeric(old, errors="coerce").astype("Int8").fillna(v.priority(raw))
+    return v.priority(raw)
+
+
+def _join(frame: pd.DataFrame) -> pd.Series:
+    """Repeated columns (Labels, Labels.1, ...) -> one ``;``-joined value per row."""
+    acc = frame.iloc[:, 0].astype(m.STRING_DTYPE).fillna("")
+    for col in frame.columns[1:]:
+        acc = acc + ";" + frame[col].astype(m.STRING_DTYPE).fillna("")
+    out = acc.str.replace(r";{2,}", ";", regex=True).str.strip(";")
+    return out.mask(out == "")
+
+
+def _cells(frame: pd.DataFrame, headers: list[str], parts: int) -> pd.DataFrame:
+    """``<date>;<author>;<rest>`` cells of repeated columns, one row per cell.
+
+    ``row`` is the frame position; cells that do not start with a date and an author
+    keep their whole text as ``body``.
+    """
+    empty = pd.DataFrame({"row": pd.Series([], dtype="int64"),
+                          "at": pd.Series([], dtype=m.STRING_DTYPE),
+                          "author": pd.Series([], dtype=m.STRING_DTYPE),
+                          "body": pd.Series([], dtype=m.STRING_DTYPE)})
+    if not headers:
+        return empty
+    block = frame[headers].copy()
+    block.columns = range(len(headers))
+    block["row"] = np.arange(len(frame))
+    long = block.melt(id_vars="row", var_name="pos", value_name="cell").dropna(subset=["cell"])
+    if long.empty:
+        return empty
+    long = long.sort_values(["row", "pos"], kind="stable")
+    cell = long["cell"].astype(m.STRING_DTYPE)
+    # the body may itself hold ';' and newlines: split on the first separators only
+    split = cell.str.split(";", n=parts - 1, expand=True).reindex(columns=range(parts))
+    shaped = cell.str.match(r"^[^;\n]{6,40};[^;\n]*;").fillna(False).astype(bool)
+    # Log Work cells are <date>;<author>;<seconds>;<comment>: the comment is the text
+    body = split[parts - 1].astype(m.STRING_DTYPE).fillna("")
+    return pd.DataFrame({
+        "row": long["row"].to_numpy(),
+        "at": split[0].where(shaped).str.strip().to_numpy(),
+        "author": split[1].where(shaped).str.strip().to_numpy(),
+        "body": body.where(shaped, cell).str.strip().to_numpy(),
+    }).astype({"at": m.STRING_DTYPE, "author": m.STRING_DTYPE, "body": m.STRING_DTYPE})
+
+
+def _events(
+    comments: pd.DataFrame,
+    work: pd.DataFrame,
+    stamps: pd.Series | None,
+    frame: pd.DataFrame,
+    cols: dict[str, str],
+    ids: pd.Series,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """Comment and work-log cells -> events; comment roles by matching the reporter."""
+    if stamps is None or (comments.empty and work.empty):
+        return m.empty_events()
+    n_c = len(comments)
+    at = stamps.reset_index(drop=True)
+    both = pd.concat([comments.assign(kind="comment"), work.assign(kind="worklog")],
+                     ignore_index=True)
+    both = both.assign(at=at.iloc[: len(both)].to_numpy())
+    author = both["author"]
+    # match authors to reporters in the same identity space (account ids or names)
+    ids_like = author.dropna().str.match(_ACCOUNT_RE).mean() > 0.5 if author.notna().any() \
+        else False
+    rep_key = "_reporter_id" if ids_like and "_reporter_id" in cols else m.REQUESTER
+    agent_key = "_assignee_id" if rep_key == "_reporter_id" else m.ASSIGNEE
+    role = pd.Series(pd.NA, index=both.index, dtype="object")
+    if rep_key in cols:
+        reporter = frame[cols[rep_key]].to_numpy(dtype=object)[both["row"].to_numpy()]
+        reporter = pd.Series(reporter, index=both.index, dtype=m.STRING_DTYPE)
+        people = set(frame[cols[rep_key]].dropna())
+        if agent_key in cols:
+            people |= set(frame[cols[agent_key]].dropna())
+        known = author.isin(people).fillna(False)
+        if author.notna().any() and known[author.notna()].mean() >= 0.2:
+            is_req = (author == reporter).fillna(False).astype(bool)
+            role = pd.Series(np.where(is_req, "requester", "agent"), index=both.index,
+                             dtype="object").where(author.notna() & reporter.notna())
+        else:
+            role[:] = pd.NA
+            warnings.append("comment authors are not in the same form as the Reporter "
+                            "column (account ids vs names): comment roles left unknown; "
+                            "export with Reporter Id to tell requesters from agents")
+    elif n_c:
+        warnings.append("no Reporter column: comment roles left unknown")
+    # work logs are agents' time entries whoever wrote them
+    role = role.mask(both["kind"] == "worklog", "agent")
+    return pd.DataFrame({
+        m.EV_TICKET_ID: ids.to_numpy(dtype=object)[both["row"].to_numpy()],
+        m.EV_AT: both["at"].to_numpy(),
+        m.EV_KIND: both["kind"].to_numpy(),
+        m.EV_AUTHOR_ROLE: role.to_numpy(),
+        m.EV_AUTHOR: author.to_numpy(),
+        m.EV_VALUE: both["body"].to_numpy(),
+    }).loc[lambda e: e[m.EV_TICKET_ID].notna()]
+
+
+def _links(frame: pd.DataFrame, headers: list[str], keys: pd.Series,
+           kind: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """problem_ref and caused_by_change from issue-link columns (both directions)."""
+    found: dict[str, list[tuple[str, str]]] = {"problem": [], "change": []}
+    for h in headers:
+        hit = _LINK_RE.match(fold_name(h))
+        if not hit:
+            continue
+        direction, link_type = hit.group(1), hit.group(2)
+        if "problem" in link_type:
+            found["problem"].append((h, direction))
+        elif "caus" in link_type:
+            found["change"].append((h, direction))
+    key_kind = pd.Series(kind.to_numpy(), index=keys.to_numpy()).groupby(level=0).first()
+    out = []
+    for target, family in found.items():
+        out.append(_pick_link(frame, family, keys, kind, key_kind, target))
+    return out[0], out[1]
+
+
+def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Series,
+               kind: pd.Series, key_kind: pd.Series, target: str) -> pd.Series:
+    result = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
+    if not family:
+        return result
+    parts = []
+    for pos, (h, direction) in enumerate(family):
+        parts.append(pd.DataFrame({"row": np.arange(len(frame)), "pos": pos,
+                                   "inward": direction == "inward",
+                                   "key": frame[h].to_numpy(dtype=object)}))
+    long = pd.concat(parts, ignore_index=True).dropna(subset=["key"])
+    long["linked"] = long["key"].map(key_kind)
+    long["own"] = kind.to_numpy(dtype=object)[long["row"].to_numpy()]
+    long["own_key"] = keys.to_numpy(dtype=object)[long["row"].to_numpy()]
+    # this issue points at a problem/change: known kind first, else the inward direction
+    # ("is caused by"), the side an incident shows
+    fwd = long[(long["own"] != target)
+               & ((long["linked"] == target) | (long["linked"].isna() & long["inward"]))]
+    fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0, 1))
+    fwd = fwd.sort_values(["row", "rank", "pos"], kind="stable").drop_duplicates("row")
+    result.iloc[fwd["row"].to_numpy()] = fwd["key"].to_numpy()
+    # the problem/change side lists its incidents: fill issues that did not link back
+    back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()]
+    if len(back):
+        by_key = back.drop_duplicates("key").set_index("key")["own_key"]
+        fill = keys.map(by_key).astype(m.STRING_DTYPE)
+        result = result.fillna(fill.where((kind != target).fillna(True).to_numpy()))
+    return result
+
+
+IMPORTER = JiraImporter()

@@ -1,0 +1,247 @@
+"""Read JSON and NDJSON exports into raw string tables, like the CSV path does.
+
+Shapes accepted (told apart by content, not by extension):
+
+- an API page: ``{"tickets": [...], "metric_sets": [...], "users": [...], ...}`` (the
+  Zendesk incremental export and list endpoints; the largest list of objects that is
+  not a known side-load is the records list);
+- a bare array of records ``[{...}, ...]``;
+- a single wrapped record ``{"ticket": {...}}``;
+- NDJSON: one record per line, bare or wrapped (``{"ticket": {...}}``), as in
+  Zendesk's full JSON export.
+
+Nested objects become dotted columns (``via.channel``, ``satisfaction_rating.score``);
+lists of scalars are ``;``-joined (``tags``); ``[{id, value}]`` lists become one column
+per id (``custom_fields.360001``); other lists stay JSON text (``comments``). Every
+value is text, as from a CSV. Side-loaded ``metric_sets`` are joined by ticket id as
+``metric_set.*`` columns; side-loaded ``users``/``groups``/``organizations`` give
+names to the id columns that point at them (``assignee_id`` -> ``assignee.name``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from itsm_diag.errors import InputError
+from itsm_diag.importers.readers import RawTable, dedupe_headers
+
+#: files larger than this are refused: json.loads holds the whole document in memory
+MAX_JSON_BYTES = 1 << 30
+#: objects nested deeper than this are not ticket exports (and would make huge headers)
+MAX_DEPTH = 16
+#: top-level lists that are side-loads, not the records themselves
+SIDELOADS = frozenset({"metric_sets", "users", "groups", "organizations", "brands",
+                       "ticket_forms", "ticket_fields", "audits", "comments", "last_audits"})
+#: side-load -> the record columns holding its ids (the Zendesk API conventions)
+_REFERENCES: dict[str, tuple[str, ...]] = {
+    "users": ("requester_id", "submitter_id", "assignee_id"),
+    "groups": ("group_id",),
+    "organizations": ("organization_id",),
+}
+_WRAPPERS = ("ticket", "request", "record", "item")
+
+
+def looks_like_json(head: bytes) -> bool:
+    """First non-space byte ``{`` or ``[`` followed by what only JSON would hold there."""
+    text = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if text[:1] == b"{":
+        return text[1:].lstrip()[:1] in (b'"', b"}")
+    if text[:1] == b"[":
+        return text[1:].lstrip()[:1] in (b"{", b"[", b"]")
+    return False
+
+
+def read_json(path: Path) -> list[RawTable]:
+    """Read a JSON document or NDJSON file into one raw table of text cells."""
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise InputError(
+            f"the JSON file is {size / 2**30:.1f} GiB, more than the "
+            f"{MAX_JSON_BYTES / 2**30:.0f} GiB this reader holds in memory",
+            file=path, hint="export in smaller pages (e.g. by month) and pass all files",
+        )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
+                         hint="export the file again (JSON exports are UTF-8)") from exc
+    doc, ndjson = _parse(text, path)
+    records, extras = _records(doc, path)
+    if not records:
+        if isinstance(doc, dict):
+            return []  # an empty page of a paged export: nothing to read, nothing wrong
+        raise InputError("the JSON file holds no records", file=path,
+                         hint="export the tickets again")
+    rows = [_flatten_record(r, path, i) for i, r in enumerate(records)]
+    frame = pd.DataFrame.from_records(rows)
+    frame = _join_sideloads(frame, extras, path)
+    frame.columns = dedupe_headers([str(c) for c in frame.columns])
+    frame = frame.astype(pd.StringDtype("pyarrow"))
+    out = {}
+    for col in frame.columns:
+        s = frame[col].str.strip()
+        out[col] = s.mask(s == "")
+    frame = pd.DataFrame(out, index=frame.index)
+    return [RawTable(path=path, frame=frame, encoding="utf-8",
+                     delimiter="ndjson" if ndjson else None, first_data_row=1)]
+
+
+def _parse(text: str, path: Path) -> tuple[Any, bool]:
+    """The document, and whether it was NDJSON (several top-level values, one a line)."""
+    try:
+        return json.loads(text), False
+    except RecursionError as exc:
+        raise _too_deep(path) from exc
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise _bad_json(path, exc, text) from exc
+    # NDJSON: join the lines into one array so the C parser does the work in one call
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    try:
+        return json.loads("[" + ",".join(lines) + "]"), True
+    except RecursionError as exc:
+        raise _too_deep(path) from exc
+    except json.JSONDecodeError:
+        pass
+    for number, line in enumerate(lines, start=1):  # only to name the bad line
+        try:
+            json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {number} is not valid JSON: {exc.msg}", file=path,
+                             row=number, hint="each line of an NDJSON file must be one "
+                             "complete JSON object") from exc
+    raise InputError("the file is not valid JSON or NDJSON", file=path,
+                     hint="export the file again")
+
+
+def _bad_json(path: Path, exc: json.JSONDecodeError, text: str) -> InputError:
+    return InputError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                      file=path, row=exc.lineno,
+                      hint="the file may be cut short; download the export again")
+
+
+def _too_deep(path: Path) -> InputError:
+    return InputError("the JSON is nested too deeply to be a ticket export", file=path,
+                      hint="pass the ticket export itself (JSON pages or NDJSON)")
+
+
+def _records(doc: Any, path: Path) -> tuple[list[Any], dict[str, list[Any]]]:
+    """The record objects and the side-load lists of a parsed document."""
+    if isinstance(doc, list):
+        items = doc
+        extras: dict[str, list[Any]] = {}
+    elif isinstance(doc, dict):
+        lists = {k: v for k, v in doc.items()
+                 if isinstance(v, list) and all(isinstance(x, dict) for x in v[:50])}
+        primary = [k for k in lists if k not in SIDELOADS]
+        if primary:
+            # an empty page (the last page of an incremental export) has an empty list
+            key = max(primary, key=lambda k: len(lists[k]))
+            items = lists[key]
+            extras = {k: v for k, v in lists.items() if k in SIDELOADS}
+        else:
+            items, extras = [doc], {}
+    else:
+        raise InputError("the JSON holds a single value, not records", file=path,
+                         hint="pass a JSON export of tickets")
+    records = [_unwrap(x) for x in items]
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise InputError(f"record {bad + 1} is not a JSON object", file=path, row=bad + 1,
+                         hint="pass a JSON export of tickets (a list of objects)")
+    return records, extras
+
+
+def _unwrap(item: Any) -> Any:
+    """``{"ticket": {...}}`` -> the ticket (NDJSON full exports wrap each line)."""
+    if isinstance(item, dict):
+        for key in _WRAPPERS:
+            inner = item.get(key)
+            if isinstance(inner, dict) and len(item) == 1:
+                return inner
+    return item
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _flatten_record(record: dict[str, Any], path: Path, index: int) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    _flatten(record, "", out, 1, path, index)
+    return out
+
+
+def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None], depth: int,
+             path: Path, index: int) -> None:
+    if depth > MAX_DEPTH:
+        raise InputError(f"record {index + 1} nests objects more than {MAX_DEPTH} levels deep "
+                         f"(at {prefix.rstrip('.')!r})", file=path, row=index + 1,
+                         hint="pass the ticket export itself (JSON pages or NDJSON)")
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, name + ".", out, depth + 1, path, index)
+        elif isinstance(value, list):
+            if all(not isinstance(x, (dict, list)) for x in value):
+                out[name] = ";".join(s for s in map(_scalar, value) if s is not None) or None
+            elif all(isinstance(x, dict) and "id" in x and "value" in x for x in value):
+                # custom fields: one column per field id
+                for x in value:
+                    out[f"{name}.{_scalar(x['id'])}"] = _list_value(x["value"])
+            else:
+                out[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            out[name] = _scalar(value)
+
+
+def _list_value(value: Any) -> str | None:
+    if isinstance(value, list):
+        return ";".join(s for s in map(_scalar, value) if s is not None) or None
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return _scalar(value)
+
+
+def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
+    rows = [_flatten_record(x, path, i) for i, x in enumerate(items) if isinstance(x, dict)]
+    return pd.DataFrame.from_records(rows)
+
+
+def _join_sideloads(frame: pd.DataFrame, extras: dict[str, list[Any]],
+                    path: Path) -> pd.DataFrame:
+    """Join side-loaded metric sets (by ticket id) and names of referenced users/groups."""
+    if "metric_sets" in extras and "id" in frame.columns:
+        ms = _side_frame(extras["metric_sets"], path)
+        if "ticket_id" in ms.columns:
+            # one metric set per ticket: the last one listed is the newest
+            ms = ms.drop_duplicates("ticket_id", keep="last").set_index("ticket_id")
+            ms = ms.drop(columns=[c for c in ("id", "url") if c in ms.columns])
+            ms.columns = [f"metric_set.{c}" for c in ms.columns]
+            ms = ms.drop(columns=[c for c in ms.columns if c in frame.columns])
+            frame = frame.join(ms, on="id")
+    for side, refs in _REFERENCES.items():
+        if side not in extras:
+            continue
+        lookup = _side_frame(extras[side], path)
+        if not {"id", "name"} <= set(lookup.columns):
+            continue
+        names = lookup.drop_duplicates("id", keep="last").set_index("id")["name"]
+        for ref in refs:
+            target = ref.removesuffix("_id") + ".name"
+            if ref in frame.columns and target not in frame.columns:
+                frame[target] = frame[ref].map(names)
+    return frame

@@ -1,0 +1,316 @@
+"""Zendesk Support exports: the admin CSV export, API / incremental-export JSON pages
+(with side-loaded ``metric_sets``) and the NDJSON full export (read by
+:mod:`itsm_diag.importers.jsonfiles`).
+
+Derived fields (documented choices):
+
+- ``kind`` from the ticket type: incident, problem, task as they are; **question ->
+  request**; an untyped ticket (no type, Zendesk's default form) is also counted as a
+  request, with a warning, because it is a customer asking for something.
+- ``reassignment_count`` = group stations - 1 (the first assignment is a station too),
+  never below 0; ``reopen_count`` = Reopens.
+- ``first_response_at`` = created + first reply time in minutes (calendar minutes).
+- ``resolved_at`` = Solved at (the last change to solved); ``closed_at`` = the update
+  time of a closed ticket (closed tickets can no longer be updated, so their last update
+  is the close).
+- ``problem_ref`` = ``problem_id`` (JSON only; the CSV export has no link column).
+- Custom fields ``<Title> [<type>]`` (CSV) are matched by title: Category,
+  Subcategory, Service, Configuration item, Request type, Total time spent (sec).
+  JSON custom fields carry only ids (``custom_fields.<id>``) and are not mapped.
+- Comments exist only in the NDJSON full export (``comments``): an author equal to the
+  requester is a requester comment, others agent comments; private notes are work logs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.errors import InputError
+from itsm_diag.importers import values as v
+from itsm_diag.importers.base import (
+    Detection,
+    Imported,
+    Importer,
+    ImportOptions,
+    SourceInfo,
+    fold_name,
+    parse_dates,
+    resolve_columns,
+)
+from itsm_diag.importers.readers import RawTable
+
+NAME = "zendesk"
+
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    m.TICKET_ID: ("Id", "Ticket ID", "id"),
+    m.SUMMARY: ("Subject", "subject", "raw_subject"),
+    m.STATUS_RAW: ("Status", "status"),
+    m.PRIORITY_RAW: ("Priority", "priority"),
+    m.ASSIGNMENT_GROUP: ("Group", "group.name", "group_id"),
+    m.ASSIGNEE: ("Assignee", "assignee.name", "assignee_id"),
+    m.REQUESTER: ("Requester", "requester.name", "Requester email", "requester_id"),
+    m.CHANNEL_RAW: ("Via", "via.channel"),
+    m.PROBLEM_REF: ("problem_id", "Problem id"),
+    "_type": ("Ticket type", "type"),
+    "_tags": ("Tags", "tags"),
+    "_reopens": ("Reopens", "metric_set.reopens"),
+    "_group_stations": ("Group stations", "metric_set.group_stations"),
+    "_reply_minutes": ("First reply time in minutes",
+                       "metric_set.reply_time_in_minutes.calendar"),
+    "_requester_id": ("requester_id", "Requester id"),
+    "_comments": ("comments",),
+}
+_DATES: dict[str, tuple[str, ...]] = {
+    m.OPENED_AT: ("Created at", "created_at"),
+    m.UPDATED_AT: ("Updated at", "updated_at"),
+    m.RESOLVED_AT: ("Solved at", "metric_set.solved_at"),
+    m.DUE_AT: ("Due date", "due_at"),
+}
+#: custom field titles (``Title [type]`` in the CSV) -> canonical field
+_CUSTOM: dict[str, tuple[str, ...]] = {
+    m.CATEGORY: ("Category", "Ticket Category", "Ticket category"),
+    m.SUBCATEGORY: ("Subcategory", "Sub-category", "Sub category"),
+    m.SERVICE: ("Service", "Affected service", "Business service"),
+    m.CI: ("Configuration item", "Affected CI", "CI", "Asset"),
+    m.REQUEST_ITEM: ("Request type", "Request item", "Catalog item", "Catalogue item"),
+    "_time_spent": ("Total time spent (sec)",),
+}
+_CUSTOM_RE = re.compile(r"^(.*\S)\s*\[[a-z_ -]+\]$", re.I)
+
+KINDS: dict[str, str] = {"incident": "incident", "problem": "problem", "question": "request",
+                         "task": "task"}
+STATUSES: dict[str, str] = {
+    "new": "new", "open": "open", "pending": "pending", "hold": "pending",
+    "on hold": "pending", "solved": "resolved", "closed": "closed", "deleted": "cancelled",
+}
+#: ``Via`` display values (CSV) and ``via.channel`` names or numeric ids (JSON)
+VIA: dict[str, str] = {
+    "mail": "email", "email": "email", "web form": "portal", "web": "portal",
+    "help center": "portal", "web widget": "portal", "mobile": "portal",
+    "web service": "api", "api": "api", "chat": "chat", "native messaging": "chat",
+    "messaging": "chat", "mobile sdk": "chat", "sms": "chat", "voice": "phone",
+    "phone": "phone", "phone call (incoming)": "phone", "phone call (outgoing)": "phone",
+    "voicemail": "phone", "closed ticket": "other", "rule": "other", "linked problem": "other",
+    "merge": "other", "any channel": "other", "twitter": "other", "facebook": "other",
+    "0": "portal", "4": "email", "5": "api", "8": "other", "9": "other", "19": "other",
+}
+
+_CSV_STRONG = ("requester wait time in minutes",
+               "first reply time in minutes within business hours",
+               "group stations", "assignee stations", "reopens")
+_CSV_SUPPORT = ("id", "requester id", "requester domain", "via", "ticket type", "solved at",
+                "satisfaction score", "initially assigned at", "submitter",
+                "requester external id", "full resolution time in minutes",
+                "agent wait time in minutes", "created at", "updated at")
+_JSON_STRONG = ("via.channel", "requester id", "submitter id", "satisfaction rating.score",
+                "has incidents", "raw subject", "recipient", "brand id", "ticket form id",
+                "metric set.reopens")
+_STATUS_VALUES = frozenset({"new", "open", "pending", "hold", "on-hold", "solved", "closed"})
+
+
+class ZendeskImporter(Importer):
+    name = NAME
+
+    def detect(self, raw: RawTable) -> Detection:
+        folded = {fold_name(h) for h in raw.headers}
+        reasons: list[str] = []
+        csv_strong = [h for h in _CSV_STRONG if h in folded]
+        json_strong = [h for h in _JSON_STRONG if h in folded]
+        score = 0.0
+        table = "tickets"
+        if {"group stations", "assignee stations", "reopens"} <= folded or len(csv_strong) >= 3:
+            score = 0.8
+            reasons.append(f"Zendesk metric columns ({', '.join(csv_strong[:3])})")
+        elif "via.channel" in folded and len(json_strong) >= 3:
+            score = 0.8
+            table = "tickets (JSON)"
+            reasons.append(f"Zendesk ticket JSON ({', '.join(json_strong[:4])})")
+        score += 0.02 * len([h for h in _CSV_SUPPORT if h in folded])
+        score += 0.02 * len(json_strong)
+        customs = [h for h in raw.headers if _CUSTOM_RE.match(h)]
+        if customs:
+            score += 0.04
+            reasons.append(f"custom fields like {customs[0]!r}")
+        status_col = next((h for h in raw.headers if fold_name(h) == "status"), None)
+        if status_col is not None:
+            st = raw.frame[status_col].dropna().head(500).astype(str).str.lower()
+            if len(st) and st.isin(_STATUS_VALUES).mean() > 0.95 and st.isin(
+                    ["solved", "pending", "hold", "on-hold"]).any():
+                score += 0.05
+                reasons.append("Zendesk statuses (solved, pending...)")
+        if raw.delimiter == "ndjson":
+            table = "tickets (NDJSON)"
+        return Detection(NAME, min(score, 1.0), table, reasons)
+
+    def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
+        frame = raw.frame
+        cols = resolve_columns(raw.headers, _COLUMNS)
+        cols.update(_custom_columns(raw.headers))
+        date_cols = resolve_columns(raw.headers, _DATES)
+        missing = [n for n, ok in (("Id", m.TICKET_ID in cols),
+                                   ("Created at", m.OPENED_AT in date_cols)) if not ok]
+        if missing:
+            raise InputError(
+                f"missing required Zendesk column(s) {', '.join(missing)}", file=raw.path,
+                hint="export tickets from Admin Center > Account > Tools > Reports (CSV or "
+                     "JSON), or pass the right --source (or none, to detect the tool)",
+            )
+        warnings = list(raw.warnings)
+        ids = frame[cols[m.TICKET_ID]]
+        blank = ids.isna()
+        if blank.all():
+            raise InputError("the Id column is empty", file=raw.path,
+                             column=cols[m.TICKET_ID], hint="export the Id column")
+        parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
+        warnings.extend(date_warnings)
+
+        df = pd.DataFrame(index=frame.index)
+        for canonical, header in cols.items():
+            if canonical in m.TICKET_SCHEMA and m.TICKET_SCHEMA[canonical] == "string":
+                df[canonical] = frame[header].astype(m.STRING_DTYPE)
+        for canonical, series in parsed.items():
+            df[canonical] = series
+        df[m.KIND] = _kinds(frame, cols, warnings)
+        if m.STATUS_RAW in df:
+            status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
+            bad = v.unmapped(df[m.STATUS_RAW], status)
+            if bad:
+                warnings.append(f"unknown Zendesk statuses left without status: {bad}")
+            df[m.STATUS] = status
+            if m.UPDATED_AT in df:
+                # a closed ticket is read-only: its last update is when it was closed
+                df[m.CLOSED_AT] = df[m.UPDATED_AT].where(status.eq("closed").to_numpy())
+        if m.PRIORITY_RAW in df:
+            df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+        if m.CHANNEL_RAW in df:
+            via = v.map_vocab(df[m.CHANNEL_RAW], VIA)
+            df[m.CHANNEL] = via.fillna(v.channel(df[m.CHANNEL_RAW]))
+        if "_tags" in cols:
+            tags = frame[cols["_tags"]].astype(m.STRING_DTYPE).str.strip()
+            # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
+            df[m.LABELS] = tags.str.replace(r"[\s;,]+", ";", regex=True)
+        if "_reopens" in cols:
+            df[m.REOPEN_COUNT] = v.integer(frame[cols["_reopens"]])
+        if "_group_stations" in cols:
+            stations = v.integer(frame[cols["_group_stations"]])
+            df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
+        if "_reply_minutes" in cols and m.OPENED_AT in df:
+            minutes = pd.to_numeric(frame[cols["_reply_minutes"]].str.replace(",", ""),
+                                    errors="coerce")
+            df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
+        if "_time_spent" in cols:
+            secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
+            df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
+        if m.PROBLEM_REF in df:
+            df[m.PROBLEM_REF] = df[m.PROBLEM_REF].where((df[m.KIND] != "problem").to_numpy())
+
+        events = m.empty_events()
+        if "_comments" in cols:
+            events = _comments(frame[cols["_comments"]], ids, frame.get(cols.get("_requester_id",
+                                                                                 "")), raw,
+                               options)
+        rows = len(frame)
+        if blank.any():
+            warnings.append(f"{int(blank.sum())} rows without an Id were skipped")
+            df = df[~blank]
+        df[m.SOURCE_TOOL] = NAME
+        df[m.SOURCE_FILE] = raw.path.name
+        tickets = m.conform_tickets(df)
+        dupes = int(tickets[m.TICKET_ID].duplicated().sum())
+        if dupes:
+            warnings.append(f"{dupes} ticket ids appear more than once in this file; the "
+                            "latest updated_at is kept")
+        info = SourceInfo(
+            path=str(raw.path), tool=NAME, table=detection.table, rows=rows,
+            tickets=int(tickets[m.TICKET_ID].nunique()),
+            confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
+            encoding=raw.encoding, delimiter=raw.delimiter if raw.delimiter != "ndjson" else None,
+            date_formats=formats,
+            column_map={k: h for k, h in {**cols, **date_cols}.items() if k in m.TICKET_SCHEMA},
+            warnings=warnings,
+        )
+        return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+
+def _custom_columns(headers: list[str]) -> dict[str, str]:
+    """Custom fields ``Title [type]`` matched by title."""
+    by_title: dict[str, str] = {}
+    for h in headers:
+        hit = _CUSTOM_RE.match(h)
+        if hit:
+            by_title.setdefault(hit.group(1), h)
+    found = resolve_columns(list(by_title), _CUSTOM)
+    return {canonical: by_title[title] for canonical, title in found.items()}
+
+
+def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd.Series:
+    if "_type" not in cols:
+        warnings.append("no Ticket type column: every ticket is counted as a request")
+        return pd.Series("request", index=frame.index, dtype="object")
+    raw_type = frame[cols["_type"]]
+    kind = v.map_vocab(raw_type, KINDS)
+    unknown = v.unmapped(raw_type, kind)
+    if unknown:
+        warnings.append(f"ticket types counted as requests: {unknown}")
+    untyped = int(raw_type.isna().sum())
+    if untyped:
+        warnings.append(f"{untyped:,} tickets have no ticket type; counted as requests")
+    return kind.where(kind.notna(), "request")
+
+
+def _comments(
+    cells: pd.Series, ids: pd.Series, requester_ids: pd.Series | None, raw: RawTable,
+    options: ImportOptions,
+) -> pd.DataFrame:
+    """The full export's ``comments`` lists (JSON text per ticket) -> events."""
+    has = cells.notna() & ids.notna()
+    if not has.any():
+        return m.empty_events()
+    # one parse for all cells: join them into one JSON array of arrays
+    try:
+        lists = json.loads("[" + ",".join(cells[has].tolist()) + "]")
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the comments are not valid JSON: {exc.msg}", file=raw.path,
+                         column="comments", hint="export the tickets again") from exc
+    lengths = np.fromiter((len(x) if isinstance(x, list) else 0 for x in lists), dtype=np.int64,
+                          count=len(lists))
+    flat = list(itertools.chain.from_iterable(x for x in lists if isinstance(x, list)))
+    if not flat:
+        return m.empty_events()
+    rows = np.repeat(np.flatnonzero(has.to_numpy()), lengths)
+    c = pd.DataFrame.from_records([x if isinstance(x, dict) else {} for x in flat])
+    text = (c["plain_body"] if "plain_body" in c else c.get("body", pd.Series(pd.NA,
+                                                                               index=c.index)))
+    raw_author = c.get("author_id", pd.Series(pd.NA, index=c.index, dtype="object"))
+    # ids are JSON numbers (floats once a null is among them): print them as integers
+    author = pd.to_numeric(raw_author, errors="coerce").astype("Int64").astype(m.STRING_DTYPE)
+    author = author.fillna(raw_author.astype(m.STRING_DTYPE))
+    public = c.get("public", pd.Series(True, index=c.index)).fillna(True).astype(bool)
+    stamp = RawTable(path=raw.path, frame=pd.DataFrame(
+        {"comments.created_at": c.get("created_at", pd.Series(pd.NA, index=c.index))
+         .astype(m.STRING_DTYPE)}), first_data_row=raw.first_data_row)
+    parsed, _, _ = parse_dates(stamp, {"at": "comments.created_at"}, options)
+    role = pd.Series(pd.NA, index=c.index, dtype="object")
+    if requester_ids is not None:
+        req = requester_ids.to_numpy(dtype=object)[rows]
+        is_req = author.to_numpy(dtype=object) == req
+        role = pd.Series(np.where(is_req, "requester", "agent"), index=c.index,
+                         dtype="object").where(author.notna())
+    role = role.mask(~public, "agent")
+    return pd.DataFrame({
+        m.EV_TICKET_ID: ids.to_numpy(dtype=object)[rows],
+        m.EV_AT: parsed["at"].to_numpy(),
+        m.EV_KIND: np.where(public.to_numpy(), "comment", "worklog"),
+        m.EV_AUTHOR_ROLE: role.to_numpy(),
+        m.EV_AUTHOR: author.to_numpy(),
+        m.EV_VALUE: pd.Series(text).astype(m.STRING_DTYPE).str.strip().to_numpy(),
+    })
+
+
+IMPORTER = ZendeskImporter()

@@ -1,0 +1,230 @@
+"""Zendesk importer: admin CSV, API JSON pages with metric sets, NDJSON full export, the JSON
+reader's limits, equivalence with the ServiceNow path, and a wrong --source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from itsm_diag import model as m
+from itsm_diag import synth
+from itsm_diag.cli import app
+from itsm_diag.errors import InputError
+from itsm_diag.importers.base import ImportOptions
+from itsm_diag.importers.readers import read_raw
+from itsm_diag.importers.registry import load_paths
+from itsm_diag.writers.servicenow import write_servicenow
+from itsm_diag.writers.zendesk import (
+    write_zendesk_csv,
+    write_zendesk_ndjson,
+    write_zendesk_pages,
+    zendesk_ids,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "zendesk"
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def test_admin_csv_known_values() -> None:
+    loaded = load_paths([FIX / "admin_export.csv"], ImportOptions())
+    t = loaded.tickets.set_index(m.TICKET_ID)
+    assert t[m.KIND].to_dict() == {"297732": "incident", "297733": "request",
+                                   "297734": "problem", "297735": "request",
+                                   "297736": "task"}
+    inc = t.loc["297732"]
+    assert inc[m.OPENED_AT] == ts("2023-04-08 20:52")  # dd-MM-yyyy, day-first decided
+    assert inc[m.RESOLVED_AT] == ts("2023-04-13 10:15")
+    assert pd.isna(inc[m.CLOSED_AT])  # solved, not closed
+    assert inc[m.FIRST_RESPONSE_AT] == ts("2023-04-08 21:30")  # created + 38 minutes
+    assert inc[m.REASSIGNMENT_COUNT] == 2  # 3 group stations
+    assert inc[m.REOPEN_COUNT] == 1
+    assert inc[m.STATUS] == "resolved" and inc[m.PRIORITY] == 2
+    assert inc[m.CHANNEL] == "email" and inc[m.CHANNEL_RAW] == "Mail"
+    assert inc[m.LABELS] == "laptop;hardware"
+    assert inc[m.CATEGORY] == "Hardware" and inc[m.SUBCATEGORY] == "Laptop"
+    assert inc[m.CI] == "LT-0042" and inc[m.TIME_SPENT_HOURS] == 1.5
+    assert inc[m.ASSIGNMENT_GROUP] == "Desktop Support" and inc[m.REQUESTER] == "Anna Berger"
+    prb = t.loc["297734"]
+    assert prb[m.STATUS] == "closed" and prb[m.CLOSED_AT] == ts("2023-04-20 18:00")
+    assert prb[m.PRIORITY] == 1 and prb[m.CHANNEL] == "api"
+    assert prb[m.REASSIGNMENT_COUNT] == 0  # 0 stations is never below 0
+    assert t.loc["297735", m.REQUEST_ITEM] == "Laptop replacement"
+    assert t.loc["297735", m.CHANNEL] == "other"  # "Closed ticket" follow-up
+    assert t.loc["297736", m.CHANNEL] == "phone"
+    assert pd.isna(t.loc["297733", m.ASSIGNEE])
+    assert pd.isna(t.loc["297733", m.FIRST_RESPONSE_AT])  # no reply yet stays empty
+    assert t[m.SLA_MET].isna().all() and t[m.PROBLEM_REF].isna().all()
+    assert any("no ticket type" in w for w in loaded.sources[0].warnings)
+
+
+def test_json_pages_metric_sets_and_duplicates_across_pages() -> None:
+    loaded = load_paths([FIX / "tickets_page_1.json", FIX / "tickets_page_2.json"],
+                        ImportOptions())
+    t = loaded.tickets.set_index(m.TICKET_ID)
+    assert sorted(t.index) == ["501", "502", "503"]
+    assert any("kept the latest" in n for n in loaded.notes)
+    inc = t.loc["501"]  # page 2's newer version wins, with page 2's metric set
+    assert inc[m.STATUS] == "resolved" and inc[m.UPDATED_AT] == ts("2026-02-04 15:00")
+    assert inc[m.RESOLVED_AT] == ts("2026-02-04 15:00")
+    assert inc[m.REOPEN_COUNT] == 1 and inc[m.REASSIGNMENT_COUNT] == 2
+    assert inc[m.FIRST_RESPONSE_AT] == ts("2026-02-02 08:45")
+    assert inc[m.PROBLEM_REF] == "503" and inc[m.KIND] == "incident"
+    assert inc[m.CHANNEL] == "email" and inc[m.LABELS] == "email;outlook"
+    # side-loaded users and groups name the ids
+    assert inc[m.ASSIGNEE] == "Robin Hale" and inc[m.REQUESTER] == "Anna Berger"
+    assert inc[m.ASSIGNMENT_GROUP] == "Messaging & Collaboration"
+    assert t.loc["503", m.KIND] == "problem" and pd.isna(t.loc["503", m.PROBLEM_REF])
+    req = t.loc["502"]
+    assert req[m.KIND] == "request" and req[m.CHANNEL] == "portal"
+    assert pd.isna(req[m.PRIORITY]) and pd.isna(req[m.ASSIGNEE])
+    assert req[m.REASSIGNMENT_COUNT] == 0
+
+
+def test_ndjson_full_export_with_comments() -> None:
+    loaded = load_paths([FIX / "full_export.ndjson"], ImportOptions())
+    t = loaded.tickets.set_index(m.TICKET_ID)
+    assert t.loc["801", m.STATUS] == "closed"
+    assert t.loc["801", m.CLOSED_AT] == ts("2026-03-05 10:00")
+    assert t.loc["801", m.RESOLVED_AT] == ts("2026-03-02 09:00")  # inline metric_set
+    assert t.loc["801", m.FIRST_RESPONSE_AT] == ts("2026-03-01 09:12")
+    assert t.loc["801", m.REQUESTER] == "9101"  # no side-loaded users: the id
+    assert t.loc["802", m.KIND] == "task" and t.loc["802", m.STATUS] == "pending"
+    assert t.loc["802", m.CHANNEL] == "api"
+    assert pd.isna(t.loc["802", m.REOPEN_COUNT])  # no metric set: unknown, not 0
+    ev = loaded.events
+    assert list(ev[m.EV_KIND]) == ["comment", "comment", "worklog", "comment"]
+    assert list(ev[m.EV_AUTHOR_ROLE]) == ["requester", "agent", "agent", "requester"]
+    assert ev.iloc[0][m.EV_VALUE] == "VPN drops; every hour"
+    assert ev.iloc[3][m.EV_AT] == ts("2026-03-01 16:00")
+
+
+def test_json_reader_flattens_and_bounds(tmp_path: Path) -> None:
+    raw = read_raw(FIX / "tickets_page_1.json")[0]
+    assert {"via.channel", "satisfaction_rating.score", "custom_fields.360001",
+            "metric_set.reopens", "metric_set.reply_time_in_minutes.calendar",
+            "assignee.name"} <= set(raw.headers)
+    assert raw.frame.loc[0, "custom_fields.360001"] == "email"
+    assert raw.frame.loc[0, "has_incidents"] == "false"
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_raw(deep)
+    nested: dict = {"id": 1}
+    for _ in range(30):
+        nested = {"x": nested}
+    (tmp_path / "nested.json").write_text(json.dumps([{"id": 1, "a": nested}]))
+    with pytest.raises(InputError, match="levels deep"):
+        read_raw(tmp_path / "nested.json")
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text('{"id": 1}\n{"id": 2,\n')
+    with pytest.raises(InputError) as err:
+        read_raw(bad)
+    assert "line 2" in err.value.one_line()
+    # an empty last page of an incremental export is nothing to read, not an error
+    (tmp_path / "empty.json").write_text('{"tickets": [], "end_of_stream": true}')
+    assert read_raw(tmp_path / "empty.json") == []
+
+
+def _minute(t: pd.DataFrame) -> pd.DataFrame:
+    return t.assign(**{c: t[c].dt.floor("min") for c in m.TIMESTAMP_COLUMNS})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("zd")
+    data = synth.generate(400, seed=9, conditions=synth.Conditions(trust=True,
+                                                                   recurrence=True))
+    tickets = _minute(data.tickets)
+    sn = load_paths(write_servicenow(tickets, data.events, tmp / "sn",
+                                     date_format="%Y-%m-%d %H:%M"), ImportOptions())
+    ids = zendesk_ids(tickets)
+    back = pd.Series(ids.index, index=ids.to_numpy())
+
+    def load(paths: list[Path]) -> pd.DataFrame:
+        loaded = load_paths(paths, ImportOptions())
+        t = loaded.tickets
+        t = t.assign(**{c: t[c].map(back).astype(m.STRING_DTYPE)
+                        for c in (m.TICKET_ID, m.PROBLEM_REF)})
+        return t.set_index(m.TICKET_ID).sort_index()
+
+    return {
+        "truth": tickets.set_index(m.TICKET_ID).sort_index(),
+        "sn": sn.tickets.set_index(m.TICKET_ID).sort_index(),
+        "sn_events": sn.events,
+        "csv": load([write_zendesk_csv(tickets, tmp / "csv")]),
+        "api": load(write_zendesk_pages(tickets, tmp / "api", per_page=120, stale_share=0.1)),
+        "ndjson": load([write_zendesk_ndjson(tickets, data.events, tmp / "nd")]),
+        "nd_events": load_paths([tmp / "nd" / "tickets.ndjson"], ImportOptions()).events,
+    }
+
+
+#: what every Zendesk format carries, with the translations Zendesk forces
+_ALL = [m.SUMMARY, m.KIND, m.STATUS, m.PRIORITY, m.CHANNEL, m.OPENED_AT, m.UPDATED_AT,
+        m.REASSIGNMENT_COUNT, m.REOPEN_COUNT, m.FIRST_RESPONSE_AT, m.LABELS]
+_CSV = [*_ALL, m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM, m.ASSIGNEE,
+        m.ASSIGNMENT_GROUP]
+_API = [*_ALL, m.PROBLEM_REF, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+
+
+def _expected(t: pd.DataFrame) -> pd.DataFrame:
+    """The truth as Zendesk can hold it: no cancelled, 4 priorities, fewer channels."""
+    return t.assign(**{
+        m.STATUS: t[m.STATUS].astype(object).replace({"cancelled": "closed"}),
+        m.PRIORITY: t[m.PRIORITY].clip(upper=4),
+        m.CHANNEL: t[m.CHANNEL].astype(object).replace({"walk_in": "portal",
+                                                        "monitoring": "api"}),
+    })
+
+
+@pytest.mark.parametrize("fmt,columns", [("csv", _CSV), ("api", _API), ("ndjson", _ALL)])
+def test_same_tickets_as_servicenow(world: dict, fmt: str, columns: list[str]) -> None:
+    z = world[fmt]
+    truth = _expected(world["truth"].loc[z.index])
+    sn = _expected(world["sn"].loc[z.index])
+    assert set(truth[m.KIND]) == {"incident", "request", "problem", "task"}
+    assert len(z) == len(world["truth"][world["truth"][m.KIND].isin(
+        ["incident", "request", "problem", "task"])])  # changes and epics are not Zendesk's
+
+    def same(x: pd.Series, y: pd.Series) -> bool:
+        return x.astype(object).where(x.notna(), None).equals(
+            y.astype(object).where(y.notna(), None))
+
+    assert [c for c in columns if not same(z[c], truth[c])] == []
+    # agreement with the ServiceNow import wherever it has a value (its layouts leave
+    # out some columns per table, and it writes a cancelled request as closed)
+    assert [c for c in columns if not same(z.loc[sn[c].notna(), c],
+                                           sn.loc[sn[c].notna(), c])] == []
+    # one done time: Solved at, else the close
+    pd.testing.assert_series_equal(m.done_at(z.reset_index()),
+                                   m.done_at(_expected(world["truth"]).loc[z.index]
+                                             .reset_index()), check_names=False)
+    if fmt == "csv":
+        diff = (z[m.TIME_SPENT_HOURS] - truth[m.TIME_SPENT_HOURS]).abs().fillna(0)
+        assert (diff <= 1 / 3600).all()
+        has = sn[m.REQUESTER].notna()
+        assert (z.loc[has, m.REQUESTER] == sn.loc[has, m.REQUESTER]).all()
+
+
+def test_ndjson_comments_match_servicenow_journal(world: dict) -> None:
+    def counts(ev: pd.DataFrame) -> pd.Series:
+        c = ev[ev[m.EV_KIND] == "comment"]
+        return c[m.EV_AUTHOR_ROLE].astype(str).value_counts().sort_index()
+
+    ids = set(world["ndjson"].index)
+    sn = world["sn_events"][world["sn_events"][m.EV_TICKET_ID].isin(ids)]
+    pd.testing.assert_series_equal(counts(sn), counts(world["nd_events"]))
+
+
+def test_wrong_source_exits_2_with_advice() -> None:
+    result = CliRunner().invoke(app, ["diagnose", str(FIX / "tickets_page_1.json"),
+                                      "--source", "jira", "-q"])
+    assert result.exit_code == 2
+    assert "looks like a zendesk export" in result.stderr
+    assert "--source zendesk" in result.stderr
