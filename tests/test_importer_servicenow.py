@@ -221,3 +221,17 @@ def test_truncation_warning(tmp_path: Path) -> None:
     f.write_text("number,state,opened_at\n" + rows)
     loaded = load_paths([f], ImportOptions())
     assert any("probably truncated" in w for w in loaded.sources[0].warnings)
+
+
+def test_task_type_labels_and_complete_state(tmp_path: Path) -> None:
+    f = tmp_path / "task.csv"
+    f.write_text(
+        "number,sys_class_name,state,opened_at,closed_at,u_labels\n"
+        "TASK0001001,Epic,Complete,2026-03-02 09:00:00,2026-03-20 09:00:00,roadmap;q2\n"
+        "TASK0001002,Task,Work in Progress,2026-03-03 09:00:00,,\n"
+        "TASK0001003,Catalog Task,Closed Skipped,2026-03-04 09:00:00,2026-03-05 09:00:00,\n"
+    )
+    t = load_paths([f], ImportOptions()).tickets.set_index(m.TICKET_ID)
+    assert list(t[m.KIND]) == ["other", "task", "task"]
+    assert list(t[m.STATUS]) == ["closed", "open", "cancelled"]
+    assert t.loc["TASK0001001", m.LABELS] == "roadmap;q2"

@@ -49,7 +49,7 @@ _COMMON: dict[str, tuple[str, ...]] = {
     m.SLA_MET: ("made_sla", "Made SLA"),
     m.PROBLEM_REF: ("problem_id", "Problem"),
     m.CAUSED_BY_CHANGE: ("caused_by", "Caused by Change"),
-    m.LABELS: ("sys_tags", "Tags"),
+    m.LABELS: ("sys_tags", "Tags", "u_labels", "Labels"),
     m.KNOWLEDGE_REF: ("u_knowledge_article", "Knowledge article", "knowledge", "Knowledge"),
     m.REQUEST_ITEM: ("cat_item", "Item", "Catalog item"),
     m.TIME_SPENT_HOURS: ("time_worked", "Time worked", "u_time_spent_hours"),
@@ -100,7 +100,9 @@ _STATES: dict[str, dict[str, str]] = {
     "change": {
         "-5": "new", "new": "new", "-4": "open", "assess": "open", "-3": "open",
         "authorize": "open", "-2": "open", "scheduled": "open", "-1": "open",
-        "implement": "open", "0": "open", "review": "open", "3": "closed", "closed": "closed",
+        # Review: implemented, awaiting the post-implementation review
+        "implement": "open", "0": "resolved", "review": "resolved", "3": "closed",
+        "closed": "closed",
         "4": "cancelled", "canceled": "cancelled", "cancelled": "cancelled",
         "on hold": "pending",
     },
@@ -120,6 +122,7 @@ _STATES: dict[str, dict[str, str]] = {
         "closed skipped": "cancelled", "closed cancelled": "cancelled",
         "request cancelled": "cancelled", "new": "new", "requested": "new",
         "closed": "closed", "canceled": "cancelled", "cancelled": "cancelled",
+        "complete": "closed", "completed": "closed", "draft": "new",
     },
 }
 _STATES["task"] = _STATES["request"]
@@ -199,6 +202,7 @@ class ServiceNowImporter(Importer):
         # travel with the mapped columns so a log collapse filters them the same way
         aliases["_journal"] = _JOURNAL
         aliases["_counter"] = ("sys_mod_count", "Updates")
+        aliases["_task_type"] = ("sys_class_name", "Task type")
         cols = resolve_columns(raw.headers, aliases)
         date_cols = resolve_columns(raw.headers, date_aliases)
         missing = [c for c in (m.TICKET_ID,) if c not in cols]
@@ -258,10 +262,26 @@ _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "
                 "request": "sc_req_item", "task": "sc_task", "other": "task"}
 
 
-def _kind(ids: pd.Series, table: str) -> pd.Series:
+#: ``sys_class_name`` (label "Task type") values, raw and display, -> kind
+_CLASS_KIND: dict[str, str] = {
+    "incident": "incident", "change request": "change", "problem": "problem",
+    "requested item": "request", "sc req item": "request", "request": "request",
+    "sc request": "request", "catalog task": "task", "sc task": "task", "task": "task",
+    "change task": "task", "problem task": "task", "incident task": "task",
+    "epic": "other", "rm epic": "other", "story": "other", "rm story": "other",
+    "project": "other", "pm project": "other", "project task": "other",
+    "pm project task": "other", "feature": "other",
+}
+
+
+def _kind(ids: pd.Series, table: str, task_type: pd.Series | None) -> pd.Series:
+    """An explicit task type wins, then the number prefix, then the table."""
     prefix = ids.astype(m.STRING_DTYPE).str.extract(r"^([A-Z]+)\d", expand=False)
-    kind = prefix.map(dict(_PREFIX_KIND))
-    return kind.astype("object").where(kind.notna(), table)
+    kind = prefix.map(dict(_PREFIX_KIND)).astype("object")
+    if task_type is not None:
+        explicit = v.map_vocab(task_type, _CLASS_KIND)
+        kind = explicit.where(explicit.notna(), kind)
+    return kind.where(kind.notna(), table)
 
 
 def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> pd.DataFrame:
@@ -271,7 +291,7 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
     for name, series in cols.items():
         if name in m.TICKET_SCHEMA and m.TICKET_SCHEMA[name] == "string":
             df[name] = series.astype(m.STRING_DTYPE)
-    df[m.KIND] = _kind(df[m.TICKET_ID], table)
+    df[m.KIND] = _kind(df[m.TICKET_ID], table, cols.get("_task_type"))
     for name in m.TIMESTAMP_COLUMNS:
         if name in cols:
             df[name] = cols[name]

@@ -55,7 +55,7 @@ _STATE: dict[str, dict[str, str]] = {
                 "resolved": "Resolved", "closed": "Closed", "cancelled": "Closed"},
     "sc_req_item": {"new": "Open", "open": "Work in Progress", "pending": "Pending",
                     "resolved": "Closed Complete", "closed": "Closed Complete",
-                    "cancelled": "Closed Incomplete"},
+                    "cancelled": "Closed Skipped"},
     "task": {"new": "Open", "open": "Work in Progress", "pending": "Pending",
              "resolved": "Closed Complete", "closed": "Closed Complete",
              "cancelled": "Closed Skipped"},
