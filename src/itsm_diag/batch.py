@@ -1,0 +1,182 @@
+"""Many clients at once (``itsm-diag batch DIR``): every sub-folder of DIR is one client,
+diagnosed in its own worker process; one report per client, plus an index of them all
+(``index.md`` and ``index.json``).
+
+A client that fails (a bad file, an empty folder) gets its error in the index and the
+others carry on. Workers are started with ``spawn``: the parent may hold pandas/pyarrow
+thread pools, which a forked child could inherit in a locked state.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itsm_diag.api import RunOptions
+    from itsm_diag.report import Report
+
+#: the report file's extension per format
+EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json"}
+INDEX_COLUMNS = ("client", "score", "band", "unknown", "top_fix", "hours_at_stake", "error")
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """One client's line in the index: its verdict, or the error that stopped it."""
+
+    client: str
+    score: int | None = None
+    band: str | None = None
+    unknown: int | None = None
+    top_fix: str | None = None
+    #: agent hours per month at stake over the triggered signs
+    hours_at_stake: float | None = None
+    #: the report's file name, next to the index
+    report: str | None = None
+    error: str | None = None
+
+
+def default_jobs() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+def client_dirs(root: Path, out: Path) -> list[Path]:
+    """The client folders: sub-folders of ``root``, sorted, except hidden ones, ones
+    starting with ``_`` (such as the default ``_reports``) and the output folder."""
+    out = out.resolve()
+    return sorted(
+        p for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith((".", "_")) and p.resolve() != out
+    )
+
+
+def render(report: Report, fmt: str) -> str:
+    """``report`` in ``fmt`` (a file: the terminal format is plain text, no colour)."""
+    if fmt == "json":
+        from itsm_diag.render.json import render as render_json
+
+        return render_json(report)
+    if fmt == "markdown":
+        from itsm_diag.render.markdown import render as render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from itsm_diag.render.html import render as render_html
+
+        return render_html(report)
+    from itsm_diag.render.terminal import render as render_terminal
+
+    return render_terminal(report, color=False)
+
+
+def row_for(name: str, report: Report, target: Path) -> ClientRow:
+    triggered = [s.hours_at_stake_per_month or 0.0 for s in report.signs
+                 if s.status == "triggered"]
+    top = report.fixes[0] if report.fixes else None
+    return ClientRow(
+        client=name, score=report.score, band=report.band, unknown=report.unknown,
+        top_fix=None if top is None else f"{' '.join(top.action.split())} ({top.sign})",
+        hours_at_stake=round(sum(triggered), 1), report=target.name,
+    )
+
+
+def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path) -> ClientRow:
+    """Diagnose one client and write its report; never raises (runs in a worker)."""
+    from itsm_diag import api
+    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.render import write_atomic
+
+    target = out / f"{name}.{EXTENSIONS[fmt]}"
+    try:
+        report = api.diagnose_paths([path], options)
+        write_atomic(target, render(report, fmt))
+        return row_for(name, report, target)
+    except ItsmDiagError as exc:
+        error = exc.one_line()
+    except Exception as exc:  # a defect must not take the other clients down
+        error = f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag"
+    # an old report next to a failed run would contradict the index
+    target.unlink(missing_ok=True)
+    return ClientRow(client=name, error=error)
+
+
+def run(
+    root: Path,
+    out: Path,
+    options: RunOptions,
+    fmt: str,
+    jobs: int,
+    on_done: Callable[[ClientRow], None] | None = None,
+) -> list[ClientRow]:
+    """Diagnose every client folder of ``root``, ``jobs`` at a time; rows by client name.
+    ``on_done`` sees each row as its client finishes."""
+    dirs = client_dirs(root, out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, ClientRow] = {}
+
+    def done(row: ClientRow) -> None:
+        rows[row.client] = row
+        if on_done is not None:
+            on_done(row)
+
+    if jobs <= 1 or len(dirs) <= 1:
+        # one at a time: no process start-up to pay for
+        for d in dirs:
+            done(run_client(d.name, d, options, fmt, out))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context) as pool:
+            futures: dict[Future[ClientRow], str] = {
+                pool.submit(run_client, d.name, d, options, fmt, out): d.name for d in dirs
+            }
+            for future in as_completed(futures):
+                name = futures[future]
+                try:
+                    done(future.result())
+                except Exception as exc:  # the worker process itself died
+                    done(ClientRow(client=name, error=f"worker failed: {type(exc).__name__}: "
+                                                      f"{exc}"))
+    return [rows[d.name] for d in dirs]
+
+
+def _md_cell(value: object) -> str:
+    from itsm_diag.render.common import one_line
+
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return one_line(value, 120).replace("|", "\\|")
+
+
+def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
+    """``index.md`` (a table for people) and ``index.json`` (the rows) in ``out``."""
+    from itsm_diag.render import write_atomic
+
+    md_path, json_path = out / "index.md", out / "index.json"
+    failed = sum(r.error is not None for r in rows)
+    lines = [
+        "# itsm-diag: clients", "",
+        f"{len(rows)} client(s), {failed} failed.", "",
+        "| client | score | band | unknown | top fix | hours at stake /mo | error |",
+        "|---|--:|---|--:|---|--:|---|",
+    ]
+    for r in rows:
+        name = _md_cell(r.client)
+        if r.report is not None:
+            name = f"[{name}]({r.report})"
+        lines.append("| " + " | ".join([
+            name, _md_cell(r.score), _md_cell(r.band), _md_cell(r.unknown),
+            _md_cell(r.top_fix), _md_cell(r.hours_at_stake), _md_cell(r.error),
+        ]) + " |")
+    write_atomic(md_path, "\n".join(lines) + "\n")
+    doc = {"clients": [asdict(r) for r in rows], "total": len(rows), "failed": failed}
+    write_atomic(json_path, json.dumps(doc, indent=2) + "\n")
+    return md_path, json_path

@@ -1,0 +1,270 @@
+"""Redaction for safe sharing (``--redact``): stable pseudonyms for people, no e-mail
+addresses or phone numbers, no ticket text.
+
+Two passes, so the diagnosis itself never sees a real name:
+
+1. :func:`redact_tables` runs on the canonical tables *before* the diagnosis. Requester,
+   assignee and comment author become ``Requester N`` / ``Agent N`` (one person keeps one
+   pseudonym in every column and every table); e-mail addresses and phone numbers are
+   scrubbed from the remaining free text (summaries, comments, labels, classification).
+   Assignment groups, categories, services and CIs stay: they are teams and things, and
+   the evidence needs them.
+2. :func:`redact_report` runs on the finished Report: evidence fields holding ticket text
+   are dropped, summary-built cluster keys become ``Cluster N``, vague summaries become
+   ``Summary N``, and every string left (notes, file paths, warnings) is swept once more
+   for the people's names, e-mail addresses and phone numbers.
+
+Pseudonyms are deterministic: names are matched case- and edge-space-insensitively (as
+the signs compare them) and numbered in sorted order, so the same export always gives
+the same ``Requester 17``. Everything is vectorised over the tables; the report pass
+only touches the Report's few hundred strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.report import Report
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# a phone candidate: digits with the usual separators; _phone() decides (dates are not)
+PHONE_RE = re.compile(r"(?<![\w+/.-])\+?\(?\d[\d ().\-/]{5,}\d(?![\w])")
+_DATE_LIKE = re.compile(
+    r"^\(?(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?\)?$"
+)
+EMAIL_MARK = "[email]"
+PHONE_MARK = "[phone]"
+
+#: people columns of the tickets table and the events table
+PERSON_COLUMNS = (m.REQUESTER, m.ASSIGNEE)
+#: free-text ticket columns scrubbed of e-mail addresses and phone numbers (people columns
+#: are replaced whole; ids and vocabularies cannot hold either)
+TEXT_COLUMNS = (m.SUMMARY, m.LABELS, m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI,
+                m.REQUEST_ITEM, m.ASSIGNMENT_GROUP, m.STATUS_RAW, m.PRIORITY_RAW,
+                m.CHANNEL_RAW)
+#: evidence-row fields that would carry ticket text: dropped from a redacted report
+TEXT_FIELDS = frozenset({"summary", "summaries", "short_description", "description",
+                         "text", "comment", "comments", "body", "work_notes"})
+#: evidence-row fields holding people: their values are pseudonymised (a safety net; the
+#: tables were pseudonymised before the diagnosis)
+PERSON_FIELDS = frozenset({"requester", "assignee", "author", "caller", "assigned_to",
+                           "opened_by", "requested_for"})
+#: list fields of ticket ids: never swept (a numeric ticket id is not a phone number)
+ID_LIST_FIELDS = frozenset({"sample_ids"})
+# sweeping a name longer than this is pointless and would deepen the pattern recursion
+_MAX_NAME = 120
+
+
+def _phone(match: re.Match[str]) -> str:
+    """``[phone]`` for a phone-like run of 7-15 digits; dates and bare short numbers
+    (counts, ids) stay as they are."""
+    text = match.group()
+    digits = sum(ch.isdigit() for ch in text)
+    if not 7 <= digits <= 15 or _DATE_LIKE.match(text.strip()):
+        return text
+    # a bare run of digits is more often an id or an amount than a phone number
+    if text.isdigit() and digits < 9:
+        return text
+    return PHONE_MARK
+
+
+def _with_missing(values: np.ndarray) -> np.ndarray:
+    """``values`` (object) plus a trailing None, so that factorize code -1 (a missing
+    value) indexes None."""
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = values
+    return out
+
+
+def scrub_series(text: pd.Series) -> pd.Series:
+    """``text`` with e-mail addresses and phone numbers replaced by markers (vectorised;
+    <NA> stays <NA>)."""
+    # scrub each distinct value once: classification columns repeat a few values
+    codes, uniques = pd.factorize(text.astype(m.STRING_DTYPE))
+    clean = pd.Series(uniques, dtype=m.STRING_DTYPE)
+    clean = clean.str.replace(EMAIL_RE, EMAIL_MARK, regex=True)
+    clean = clean.str.replace(PHONE_RE, _phone, regex=True)
+    lookup = _with_missing(clean.to_numpy(dtype=object, na_value=None))
+    return pd.Series(pd.array(lookup[codes], dtype=m.STRING_DTYPE), index=text.index)
+
+
+def scrub_text(text: str) -> str:
+    """:func:`scrub_series` for one string."""
+    return PHONE_RE.sub(_phone, EMAIL_RE.sub(EMAIL_MARK, text))
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternative matching any of ``words``, shaped as a character trie so a
+    few thousand names cost one pass over the text, not one pass per name."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """The matching key of a person: trimmed, lower case (as the signs compare requesters);
+    blank is missing."""
+    k = values.astype(m.STRING_DTYPE).str.strip().str.lower()
+    return k.mask(k.fillna("").eq(""))
+
+
+@dataclass(frozen=True)
+class Pseudonyms:
+    """Who became whom: matching key (trimmed, lower case) -> pseudonym."""
+
+    by_key: Mapping[str, str] = field(default_factory=dict)
+    #: single-word names as written: swept case-sensitively so "Max" spares "max."
+    words: tuple[str, ...] = ()
+    _patterns: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
+                                                   compare=False)
+
+    def __post_init__(self) -> None:
+        multi = [k for k in self.by_key if len(k) <= _MAX_NAME and not k.isalpha()]
+        single = [w for w in self.words if len(w) <= _MAX_NAME]
+        patterns = []
+        if multi:
+            patterns.append(re.compile(rf"(?<!\w)(?:{_trie_pattern(multi)})(?!\w)",
+                                       re.IGNORECASE))
+        if single:
+            patterns.append(re.compile(rf"(?<!\w)(?:{_trie_pattern(single)})(?!\w)"))
+        object.__setattr__(self, "_patterns", tuple(patterns))
+
+    def of(self, name: str) -> str | None:
+        return self.by_key.get(name.strip().lower())
+
+    def sweep(self, text: str) -> str:
+        """``text`` with every known name replaced by its pseudonym."""
+        for pattern in self._patterns:
+            text = pattern.sub(lambda mt: self.by_key.get(mt.group().lower(), mt.group()),
+                               text)
+        return text
+
+
+def pseudonymise(
+    tickets: pd.DataFrame, events: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, Pseudonyms]:
+    """Replace requester, assignee and comment author by ``Requester N`` / ``Agent N``.
+
+    One factorisation over all three columns, sorted, so one person has one number
+    everywhere and the numbering depends only on the names. A person is an agent when
+    they are ever an assignee, or write agent comments without ever requesting.
+    """
+    people = [tickets[m.REQUESTER], tickets[m.ASSIGNEE], events[m.EV_AUTHOR]]
+    req, asg, aut = (_key(col) for col in people)
+    stacked = pd.concat([req, asg, aut], ignore_index=True)
+    codes, uniques = pd.factorize(stacked, sort=True)
+    names = pd.Index(uniques)
+    agent_authors = aut[(events[m.EV_AUTHOR_ROLE] == "agent").fillna(False).to_numpy()]
+    is_agent = names.isin(asg.dropna().unique()) | (
+        names.isin(agent_authors.dropna().unique()) & ~names.isin(req.dropna().unique())
+    )
+    agent_no = np.cumsum(is_agent)
+    requester_no = np.cumsum(~is_agent)
+    labels = np.where(
+        is_agent,
+        np.char.add("Agent ", agent_no.astype(str)),
+        np.char.add("Requester ", requester_no.astype(str)),
+    ).astype(object)
+    # code -1 (no name) indexes the trailing None
+    mapped = _with_missing(labels)[codes]
+    n_t = len(tickets)
+    # single-word names as written, for the case-sensitive sweep of the report
+    written = pd.concat(people, ignore_index=True).astype(m.STRING_DTYPE).str.strip()
+    words = written[written.str.fullmatch(r"[^\W\d_]+").fillna(False).astype(bool)]
+    tickets = tickets.assign(**{
+        m.REQUESTER: pd.array(mapped[:n_t], dtype=m.STRING_DTYPE),
+        m.ASSIGNEE: pd.array(mapped[n_t:2 * n_t], dtype=m.STRING_DTYPE),
+    })
+    events = events.assign(**{m.EV_AUTHOR: pd.array(mapped[2 * n_t:], dtype=m.STRING_DTYPE)})
+    return tickets, events, Pseudonyms(
+        by_key=dict(zip(names.astype(str), labels.tolist(), strict=True)),
+        words=tuple(sorted(words.unique())),
+    )
+
+
+def redact_tables(
+    tickets: pd.DataFrame, events: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, Pseudonyms]:
+    """The canonical tables ready to diagnose for sharing: people pseudonymised, e-mail
+    addresses and phone numbers scrubbed from free text. Ids, times and vocabularies are
+    untouched, so the diagnosis measures the same tickets."""
+    tickets, events, people = pseudonymise(tickets, events)
+    tickets = tickets.assign(**{c: scrub_series(tickets[c]) for c in TEXT_COLUMNS})
+    events = events.assign(**{m.EV_VALUE: scrub_series(events[m.EV_VALUE])})
+    return tickets, events, people
+
+
+# ---- the report pass -------------------------------------------------------------------
+
+def _summary_keyed(finding: dict[str, Any]) -> bool:
+    """Whether the recurrence clusters were keyed on summaries (the engine words the key
+    it used in a ``key_used`` note); without that note, assume they were."""
+    for note in finding["evidence"]["notes"]:
+        if note["code"] == "key_used":
+            return "summary" in note["text"]
+    return True
+
+
+def _rows(finding: dict[str, Any]) -> Iterable[tuple[str, list[dict[str, Any]]]]:
+    ev = finding["evidence"]
+    yield from ev["tables"].items()
+    yield from ev["series"].items()
+
+
+def _strip_evidence(finding: dict[str, Any], people: Pseudonyms) -> None:
+    """Drop ticket text from a finding's evidence rows (in place)."""
+    keyed_on_text = finding["id"] == "recurrence" and _summary_keyed(finding)
+    for name, rows in _rows(finding):
+        for i, row in enumerate(rows, start=1):
+            for key in [k for k in row if k in TEXT_FIELDS]:
+                del row[key]
+            for key in (k for k in row if k in PERSON_FIELDS):
+                if isinstance(row[key], str):
+                    row[key] = people.of(row[key]) or row[key]
+            if keyed_on_text and "key" in row:
+                row["key"] = f"Cluster {i}"
+            if name == "vague_summaries" and "value" in row:
+                row["value"] = f"Summary {i}"
+
+
+def _sweep(value: Any, people: Pseudonyms, key: str = "") -> Any:
+    """Every string in ``value`` (dict keys included) swept of names, e-mail addresses
+    and phone numbers; lists of ticket ids are left alone."""
+    if isinstance(value, str):
+        return scrub_text(people.sweep(value))
+    if isinstance(value, dict):
+        return {_sweep(k, people): _sweep(v, people, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in ID_LIST_FIELDS:
+            return value
+        return [_sweep(v, people, key) for v in value]
+    return value
+
+
+def redact_report(report: Report, people: Pseudonyms) -> Report:
+    """``report`` without ticket text or personal data, marked ``redacted``."""
+    data = report.model_dump()
+    for finding in [*data["signs"], *data["checks"]]:
+        _strip_evidence(finding, people)
+    data = _sweep(data, people)
+    data["redacted"] = True
+    return Report.model_validate(data)
