@@ -40,6 +40,76 @@ def _clean(folder: Path) -> None:
     folder.mkdir(parents=True)
 
 
+#: samples/jira/ and samples/zendesk/: other worlds, so each tool shows a different picture
+JIRA_CONDITIONS = synth.Conditions(backlog=True, changes=True, strategy=True)
+JIRA_TICKETS, JIRA_SEED, JIRA_CHUNK = 1300, 21, 450
+ZENDESK_CONDITIONS = synth.Conditions(trust=True, recurrence=True, onboarding=True)
+ZENDESK_TICKETS, ZENDESK_SEED, ZENDESK_PAGE = 1100, 31, 300
+ZENDESK_FULL_TICKETS = 400
+
+
+def make_jira_zendesk() -> list[Path]:
+    """samples/jira/ (chunked CSV exports) and samples/zendesk/ (admin CSV; api/ pages;
+    full_export/ NDJSON). Run alone: ``python -c "import make_samples as s;
+    s.make_jira_zendesk()"`` from scripts/."""
+    from itsm_diag.writers.jira import write_jira
+    from itsm_diag.writers.zendesk import (
+        write_zendesk_csv,
+        write_zendesk_ndjson,
+        write_zendesk_pages,
+    )
+
+    jira = synth.generate(JIRA_TICKETS, seed=JIRA_SEED, end=DEMO_END, weeks=DEMO_WEEKS,
+                          conditions=JIRA_CONDITIONS)
+    _clean(SAMPLES / "jira")
+    files = write_jira(jira.tickets, jira.events, SAMPLES / "jira", max_rows=JIRA_CHUNK)
+    zd = synth.generate(ZENDESK_TICKETS, seed=ZENDESK_SEED, end=DEMO_END, weeks=DEMO_WEEKS,
+                        conditions=ZENDESK_CONDITIONS)
+    _clean(SAMPLES / "zendesk")
+    files.append(write_zendesk_csv(zd.tickets, SAMPLES / "zendesk"))
+    files += write_zendesk_pages(zd.tickets, SAMPLES / "zendesk" / "api",
+                                 per_page=ZENDESK_PAGE)
+    # the full export of a smaller account (NDJSON with comments is ~0.7 KB a ticket)
+    full = synth.generate(ZENDESK_FULL_TICKETS, seed=ZENDESK_SEED, end=DEMO_END, weeks=14,
+                          conditions=ZENDESK_CONDITIONS)
+    files.append(write_zendesk_ndjson(full.tickets, full.events,
+                                      SAMPLES / "zendesk" / "full_export"))
+    for path in files:
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1000:.0f} KB")
+    return files
+
+
+#: samples/freshservice/ and samples/glpi/: two more worlds with their own picture
+FRESHSERVICE_CONDITIONS = synth.Conditions(reporting=True, changes=True, onboarding=True)
+FRESHSERVICE_TICKETS, FRESHSERVICE_SEED = 1100, 41
+GLPI_CONDITIONS = synth.Conditions(backlog=True, trust=True)
+GLPI_TICKETS, GLPI_SEED = 1000, 51
+
+
+def make_freshservice_glpi() -> list[Path]:
+    """samples/freshservice/ (tickets as XLSX, changes as CSV, English headers) and
+    samples/glpi/ (a GLPI ticket list: ';', BOM, CRLF, day-first dates; read it with
+    ``--mapping glpi``). Run alone: ``python -c "import make_samples as s;
+    s.make_freshservice_glpi()"`` from scripts/."""
+    from itsm_diag.writers.freshservice import write_freshservice
+    from itsm_diag.writers.mapped import write_glpi
+
+    fs = synth.generate(FRESHSERVICE_TICKETS, seed=FRESHSERVICE_SEED, end=DEMO_END,
+                        weeks=DEMO_WEEKS, conditions=FRESHSERVICE_CONDITIONS)
+    _clean(SAMPLES / "freshservice")
+    files = write_freshservice(fs.tickets, SAMPLES / "freshservice", fmt="xlsx",
+                               tables=("tickets",))
+    files += write_freshservice(fs.tickets, SAMPLES / "freshservice", fmt="csv",
+                                tables=("changes",))
+    glpi = synth.generate(GLPI_TICKETS, seed=GLPI_SEED, end=DEMO_END, weeks=DEMO_WEEKS,
+                          conditions=GLPI_CONDITIONS)
+    _clean(SAMPLES / "glpi")
+    files.append(write_glpi(glpi.tickets, SAMPLES / "glpi"))
+    for path in files:
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1000:.0f} KB")
+    return files
+
+
 def main() -> int:
     data = synth.generate(DEMO_TICKETS, seed=DEMO_SEED, end=DEMO_END, weeks=DEMO_WEEKS,
                           conditions=DEMO_CONDITIONS)
@@ -58,6 +128,9 @@ def main() -> int:
                               tables=("incident",))
     files += write_servicenow(data.tickets, data.events, sn, style="label", fmt="csv",
                               tables=others)
+
+    files += make_jira_zendesk()
+    files += make_freshservice_glpi()
 
     problems = []
     for path in files:

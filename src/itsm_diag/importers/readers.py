@@ -9,8 +9,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -72,6 +77,13 @@ def _detect_encoding(path: Path, head: bytes) -> str:
         # a multi-byte character cut at the sample's end is still UTF-8
         if exc.start >= len(head) - 3 and len(head) == _SAMPLE_BYTES:
             return "utf-8"
+    try:
+        # Excel's "CSV" in Western locales is cp1252; charset detection on a few KB of
+        # mostly-ASCII text guesses cp1250/cp1006 for such files, so try cp1252 first
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
@@ -128,20 +140,67 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         raise InputError("the file has no header row", file=path, row=skip + 1,
                          hint="the first line must name the columns")
     names = dedupe_headers(header_row)
-    wide_rows: list[int] = []
+    ragged: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        # rows wider or narrower than the header are skipped and counted, not fatal
-        wide_rows.append(int(row.number) if row.number is not None else -1)
+        # pyarrow cannot keep a row whose width differs from the header (and does not say
+        # where it was): count it here, then re-read the file tolerantly below
+        ragged.append(row.actual_columns)
         return "skip"
 
+    source: Path | io.BytesIO = path
+    read_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    replaced_warning: str | None = None
     try:
-        table = pacsv.read_csv(
-            path,
+        table = _arrow_csv(source, names, skip, read_encoding, delimiter, on_invalid)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc) or read_encoding != "utf8":
+            raise InputError(
+                f"cannot be read as a {delimiter!r}-delimited file: {str(exc).splitlines()[0]}",
+                file=path, hint="check the file is a complete CSV export",
+            ) from exc
+        # a UTF-8 file with a few stray bytes (a cp1252 character pasted in): never fail
+        # on one bad byte; replace it and say how many were replaced
+        text = path.read_bytes().decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        source = io.BytesIO(text.encode("utf-8"))
+        ragged.clear()
+        table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid)
+        replaced_warning = (f"{bad} bytes are not valid {encoding} and were replaced by "
+                            "'\ufffd'; check the file's encoding if names look wrong")
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    warnings = [replaced_warning] if replaced_warning else []
+    if ragged:
+        frame, names, ragged_warnings = _read_ragged(
+            path if isinstance(source, Path) else source, encoding, delimiter, skip, names)
+        warnings.extend(ragged_warnings)
+    frame = _strip(frame)
+    raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
+                   first_data_row=skip + 2, warnings=warnings)
+    return raw
+
+
+def _arrow_csv(
+    source: Path | io.BytesIO,
+    names: list[str],
+    skip: int,
+    encoding: str,
+    delimiter: str,
+    on_invalid: Callable[[Any], str],
+) -> Any:
+    """pyarrow's multi-threaded reader, every column as text, null tokens as null."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    try:
+        return pacsv.read_csv(
+            source,
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=skip + 1,
-                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+                encoding=encoding,
                 block_size=8 << 20,
             ),
             parse_options=pacsv.ParseOptions(
@@ -154,30 +213,103 @@ def read_csv(path: Path, head: bytes) -> RawTable:
                 quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot be read as a {delimiter!r}-delimited file: {str(exc).splitlines()[0]}",
-            file=path, hint="check the file is a complete CSV export",
-        ) from exc
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame = _strip(frame)
-    raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
-                   first_data_row=skip + 2)
-    if wide_rows:
-        raw.warnings.append(
-            f"{len(wide_rows)} rows did not have {len(names)} cells and were skipped "
-            f"(first at row {wide_rows[0]})"
+    except UnicodeDecodeError as exc:
+        raise pa.ArrowInvalid(f"invalid UTF8 data: {exc}") from exc
+
+
+def _read_ragged(
+    source: Path | io.BytesIO, encoding: str, delimiter: str, skip: int, names: list[str]
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Re-read a file whose rows differ in width, keeping every row.
+
+    Rows wider than the header keep their extra cells in added columns ``extra_1``,
+    ``extra_2``... (real Jira exports carry an unheaded extra ``Labels`` cell; dropping
+    the row would lose a ticket, dropping the cells would lose data silently). Narrower
+    rows are padded with nulls. Only taken when pyarrow met such rows, so the fast path
+    stays fast.
+    """
+    # cells over Python's default 131,072-character limit occur in real Jira exports
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    handle: io.TextIOBase
+    if isinstance(source, io.BytesIO):
+        handle = io.TextIOWrapper(io.BytesIO(source.getvalue()), encoding="utf-8", newline="")
+    else:
+        handle = source.open(encoding=encoding, errors="replace", newline="")
+    with handle as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        for _ in range(skip + 1):  # the `sep=` line and the header
+            next(reader, None)
+        rows = list(filter(None, reader))  # blank lines are not rows (as in pyarrow)
+    widths = pd.Series([len(r) for r in rows], dtype="int64")
+    width = max(len(names), int(widths.max()) if len(widths) else 0)
+    all_names = names + [f"extra_{i}" for i in range(1, width - len(names) + 1)]
+    columns = list(itertools.zip_longest(*rows, fillvalue=None)) if rows else []
+    columns += [()] * (width - len(columns))
+    frame = pd.DataFrame(
+        {n: pd.Series(c, dtype=pd.StringDtype("pyarrow")) for n, c in zip(all_names, columns,
+                                                                          strict=True)}
+    )
+    frame = frame.mask(frame.isin(list(NULL_TOKENS)))
+    warnings = []
+    first_row = skip + 2
+    wide = widths > len(names)
+    if wide.any():
+        warnings.append(
+            f"{int(wide.sum())} rows have more cells than the {len(names)} headers (first at "
+            f"row {first_row + int(wide.idxmax())}); the extra cells were kept in added "
+            f"columns {', '.join(all_names[len(names):][:3])}"
+            f"{'...' if width - len(names) > 3 else ''}"
         )
-    return raw
+    narrow = widths < len(names)
+    if narrow.any():
+        warnings.append(
+            f"{int(narrow.sum())} rows have fewer cells than the {len(names)} headers (first "
+            f"at row {first_row + int(narrow.idxmax())}); the missing cells were left empty"
+        )
+    return frame, all_names, warnings
 
 
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:
-    """Trim cells and turn blank-after-trim into null (vectorised per column)."""
+    """Trim cells; blank-after-trim and missing-value tokens become null (per column).
+
+    The CSV reader already nulls exact tokens; this also catches padded ones (`` - ``)
+    and XLSX cells, which no reader option covers.
+    """
     out = {}
+    tokens = list(NULL_TOKENS)
     for col in frame.columns:
         s = frame[col].str.strip()
-        out[col] = s.mask(s == "")
+        out[col] = s.mask(s.isin(tokens))
     return pd.DataFrame(out, index=frame.index)
+
+
+#: a number Excel displayed (and then saved) in scientific notation: digits are lost
+_SCIENTIFIC = r"^[+-]?\d(?:[.,]\d+)?[eE]\+\d{1,3}$"
+#: header words that mark an identifier column (where every digit matters)
+_ID_WORDS = re.compile(r"(?:^|[\s_.#-])(id|ids|number|no|nr|num|key|ref|reference|ticket|"
+                       r"nummer|numero|número|identifiant)(?:$|[\s_.#-])|id$|#", re.I)
+
+
+def flag_mangled_ids(raw: RawTable) -> None:
+    """Warn about id-like columns holding Excel's scientific notation (``1.03006E+13``).
+
+    Such a value was a long number that Excel rounded to six digits before saving: the
+    original id cannot be recovered, and different ids may now look equal.
+    """
+    for col in raw.frame.columns:
+        name = str(col)
+        if not (_ID_WORDS.search(name) or col == raw.frame.columns[0]):
+            continue
+        values = raw.frame[col]
+        hits = values.str.match(_SCIENTIFIC).fillna(False).astype(bool)
+        if hits.any():
+            first = int(hits.to_numpy().argmax())
+            raw.warnings.append(
+                f"column {name!r}: {int(hits.sum()):,} values like {values.iloc[first]!r} "
+                f"(first at row {raw.first_data_row + first}) are numbers Excel shortened to "
+                "scientific notation; their digits are lost (lossy) and distinct ids may "
+                "collide. Export again and do not open and save the file in Excel"
+            )
 
 
 def _cell_text(value: object) -> str | None:
@@ -187,7 +319,10 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        # calamine hands a date-time cell at exactly midnight back as a date; give it its
+        # time so a column keeps one format (every Excel date cell is a date-time)
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else (
+            value.isoformat() + " 00:00:00")
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -246,11 +381,19 @@ def read_raw(path: Path) -> list[RawTable]:
                          hint="check the path and permissions") from exc
     if not head.strip():
         raise InputError("the file is empty", file=path, hint="export the tickets again")
-    tables = read_xlsx(path) if is_xlsx(head) else [read_csv(path, head)]
+    from itsm_diag.importers import jsonfiles  # imported here: jsonfiles imports this module
+
+    if is_xlsx(head):
+        tables = read_xlsx(path)
+    elif jsonfiles.looks_like_json(head):  # content sniff: first non-space byte { or [
+        tables = jsonfiles.read_json(path)
+    else:
+        tables = [read_csv(path, head)]
     for t in tables:
         if len(t.frame) == 0:
             raise InputError("the file has a header but no rows", file=path,
                              hint="export again with a filter that matches tickets")
+        flag_mangled_ids(t)
         if len(t.frame) in TRUNCATION_ROWS:
             t.warnings.append(
                 f"exactly {len(t.frame):,} rows: a common export cap, so the export is "

@@ -20,13 +20,16 @@ from itsm_diag.importers.readers import RawTable, read_raw
 
 MIN_SCORE = 0.5
 TIE_MARGIN = 0.05
-SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".ndjson", ".jsonl")
 
 
 #: modules holding one tool's importer each (their ``IMPORTER`` attribute); imported
 #: lazily because importers pull in pandas
 IMPORTER_MODULES: tuple[str, ...] = (
     "itsm_diag.importers.servicenow",
+    "itsm_diag.importers.jira",
+    "itsm_diag.importers.zendesk",
+    "itsm_diag.importers.freshservice",
 )
 
 
@@ -64,6 +67,18 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
                              hint=f"choose one of: {', '.join(sorted(table))}")
         imp = table[source]
         det = imp.detect(raw)
+        if det.score < MIN_SCORE:
+            # --source overrides detection, but not when another tool clearly fits instead
+            others = [(i.detect(raw), i) for name, i in table.items() if name != source]
+            fits = [d for d, _ in others if d.score >= MIN_SCORE and d.score - det.score >= 0.3]
+            if fits:
+                best = max(fits, key=lambda d: d.score)
+                raise DetectionError(
+                    f"--source {source} does not fit this file ({source} {det.score:.2f}); "
+                    f"it looks like a {best.tool} export ({best.score:.2f})",
+                    file=raw.path,
+                    hint=f"pass --source {best.tool}, or leave --source out to detect the tool",
+                )
         det.reasons.insert(0, "chosen with --source")
         return imp, det
     scored = sorted(((imp.detect(raw), imp) for imp in table.values()),
