@@ -86,11 +86,15 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
     best_det, best_imp = scored[0]
     listing = ", ".join(f"{d.tool} {d.score:.2f}" for d, _ in scored[:3])
     if best_det.score < MIN_SCORE:
+        from itsm_diag.importers.mapping import shipped_mappings
+
         raise DetectionError(
             f"cannot tell which tool exported this file (scores: {listing}; headers: "
             f"{', '.join(raw.headers[:6])}...)",
             file=raw.path,
-            hint=f"pass --source with one of: {', '.join(sorted(table))} if it is one of them",
+            hint=f"pass --source with one of: {', '.join(sorted(table))} if it is one of "
+                 "them; for any other tool pass --mapping FILE or a shipped mapping "
+                 f"({', '.join(shipped_mappings())})",
         )
     if len(scored) > 1 and best_det.score - scored[1][0].score < TIE_MARGIN:
         raise DetectionError(f"the file fits several tools equally well ({listing})",
