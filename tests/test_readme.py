@@ -27,3 +27,24 @@ def test_config_example_applies() -> None:
     assert rules.defaults.window_weeks == 26
     assert rules.defaults.handle_minutes["incident"] == 25
     assert rules.defaults.handle_minutes["request"] == 20  # a partial mapping merges
+
+
+def test_mapping_examples_load(tmp_path: Path) -> None:
+    from itsm_diag.importers.mapping import load_mapping
+
+    section = README.split("### Any other tool: mapping files", 1)[1].split("\n### ", 1)[0]
+    examples = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    assert len(examples) == 2
+    for n, text in enumerate(examples):
+        path = tmp_path / f"m{n}.yaml"
+        path.write_text(text, encoding="utf-8")
+        assert load_mapping(path) is not None
+
+
+def test_every_sample_command_names_an_existing_folder() -> None:
+    section = README.split("### Try the samples", 1)[1].split("\n### ", 1)[0]
+    folders = re.findall(r"itsm-diag diagnose (\S+)", section)
+    assert len(folders) >= 7
+    root = Path(__file__).resolve().parents[1]
+    for folder in folders:
+        assert (root / folder).is_dir(), folder
