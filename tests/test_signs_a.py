@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from itsm_diag.signs.common import (
     leading_ramp,
     mass_closures,
     normalise_summary,
+    phrase_pattern,
     recurrence_key,
     theil_sen,
     trend_levels,
@@ -213,7 +215,8 @@ def test_reporting_gaps_capability_vs_configuration() -> None:
          "opened_at": "2024-01-10T09:00:00", "resolved_at": "2024-01-10T11:00:00",
          "_count": 10, "_every": "1D"},
     ])
-    meas = reporting.measure(ctx, {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2})
+    meas = reporting.measure(ctx, {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2,
+                                   "min_done": 1})
     rows = {r["kpi"]: r for r in meas.tables["kpis"]}
     assert rows["first_contact_resolution"]["gap"] == "capability"
     assert rows["sla_adherence"]["gap"] == "configuration"
@@ -253,3 +256,24 @@ def test_compute_kpis_notes_what_is_missing() -> None:
     assert kpis["volume_by_category"] == {"(blank)": 3}
     assert np.isclose(kpis["time_to_resolve_hours"]["median"], 2.0)
 
+
+
+# ---- phrase matching (trust, onboarding, strategy) ----------------------------------------
+
+def test_phrase_pattern_whole_words_in_both_regex_engines() -> None:
+    pattern = phrase_pattern(["onboard*", "New  Hire", "status?", "epic", "où en est"])
+    texts = ["Onboarding Tom", "new\thire laptop", "Status? please", "epicentre", "Epic: x",
+             "OÙ EN EST ma demande", "ou en est", "xonboard", "é-epic", "renew hire", None]
+    want = [True, True, True, False, True, True, False, False, True, False, False]
+    # Arrow-backed strings run RE2, Python strings run re: both must agree
+    arrow = pd.Series(texts, dtype=m.STRING_DTYPE).str.contains(pattern, case=False, na=False)
+    assert arrow.tolist() == want
+    assert [bool(t and re.search(pattern, t, re.IGNORECASE)) for t in texts] == want
+
+
+def test_phrase_pattern_label_tokens_and_empty_lists() -> None:
+    token = phrase_pattern(["okr-2024"], separators=r",;|\s")
+    labels = pd.Series(["infra, OKR-2024", "okr-2024;net", "okr-2024-draft"], dtype=m.STRING_DTYPE)
+    assert labels.str.contains(token, case=False).tolist() == [True, True, False]
+    never = phrase_pattern(["", "  ", "*"])
+    assert not pd.Series(["", "anything"], dtype=m.STRING_DTYPE).str.contains(never).any()

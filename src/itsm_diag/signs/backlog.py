@@ -3,6 +3,7 @@
 Rebuilds the weekly backlog over the window, fits a Theil-Sen trend (without mass
 closures and without the ramp of an open-date-filtered export), and gathers the
 evidence: arrivals per completion, open tickets by age and the automation candidates.
+Fewer than ``min_tickets`` incidents and requests opened in the window make it unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from itsm_diag.signs.common import (
     leading_ramp,
     mass_closures,
     series_rows,
+    too_few,
     trend_levels,
     weekly_backlog,
 )
@@ -161,6 +163,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                            excluded=excluded)
     if not usable.any():
         return Measurement(unknown=Note(code="no_scope"), excluded=excluded)
+    # a queue of a dozen tickets going 0 -> 3 is not a trend: ask for a real flow first
+    short = too_few(int((scope & ctx.opened_in_window()).sum()), int(params["min_tickets"]))
+    if short is not None:
+        return Measurement(unknown=short, excluded=excluded)
 
     done_at = ctx.done_at
     notes: list[Note] = []

@@ -15,6 +15,10 @@ no CI and both name the same service. A change's end is ``actual_end``, else
 ``planned_end``, else ``closed_at``; its start ``actual_start``, else ``planned_start``,
 else its end. Cancelled changes (status or outcome) were never implemented and are left
 out. Also measured: change failure rate, emergency and standard shares (the tiering).
+
+Minimum samples: fewer than ``min_incidents`` incidents opened in the window make the
+sign unknown; so do fewer than ``min_changes`` implemented changes ending in the window
+when no incident carries a link (the verdict would rest on a handful of changes).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import too_few
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
 _FAILED = ("failed", "backed_out")
@@ -93,6 +98,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas.notes.extend(unusable)
     if not (tier1_ok or tier2_ok or tier3_ok):
         meas.unknown = Note(code="no_tier_usable")
+        return meas
+    # the rate is sought among the window's incidents: a few dozen at least, or "none was
+    # caused by a change" only means "there were hardly any incidents"
+    short = too_few(int(inc_win.sum()), int(params.get("min_incidents", 30)))
+    if short is None and not tier1_ok:
+        # without links, tiers 2-3 search from the change side: they need changes to search
+        n_chg = int((implemented & w.contains(end)).sum())
+        minimum = int(params.get("min_changes", 10))
+        if n_chg < minimum:
+            short = Note(code="too_few_changes", params={"n": n_chg, "min": minimum})
+    if short is not None:
+        meas.unknown = short
         return meas
     usable = int(tier1_ok) + int(tier2_ok) + int(tier3_ok)
     conf: dict[int, Confidence] = {3: "high", 2: "medium"}

@@ -5,13 +5,16 @@
 - :func:`leading_ramp`: the near-empty weeks at the start of an open-date-filtered export;
 - :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
 - :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
-- :func:`filled`: present and not blank.
+- :func:`filled`: present and not blank;
+- :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
+- :func:`too_few`: the ``unknown`` note of a sign measured on too small a sample.
 
 Nothing here words anything; it only computes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Window
+from itsm_diag.signs.base import Context, Note, Window
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -32,6 +35,14 @@ _EMAIL = r"\S+@\S+"
 _ID_TOKEN = r"[\w\-]*\d[\w\-]*"
 # ASCII punctuation only (letters with accents stay)
 _PUNCT = r"[!-/:-@\[-`{-~]"
+# what counts as part of a word for phrase boundaries: ASCII letters, digits and underscore,
+# the Latin-1 and Latin Extended letters (é, ß, ø, ł, ő...) and combining accents (text in
+# decomposed form). Spelled as a class, not \b: RE2's \b knows ASCII letters only.
+_WORD_CHARS = "0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
+_BEFORE = f"(?:^|[^{_WORD_CHARS}])"
+_AFTER = f"(?:[^{_WORD_CHARS}]|$)"
+#: matches nothing (valid in Python's re and RE2, which has no lookarounds)
+NEVER = r"[^\s\S]"
 
 
 def filled(series: pd.Series) -> pd.Series:
@@ -42,6 +53,54 @@ def filled(series: pd.Series) -> pd.Series:
         text = series.astype(m.STRING_DTYPE).str.strip()
         return text.fillna("").ne("").astype(bool)
     return series.notna().astype(bool)
+
+
+def phrase_pattern(words: Sequence[str], *, separators: str | None = None) -> str:
+    r"""One regex matching any of ``words`` (literal words or phrases) as whole words.
+
+    Phrases are trimmed and lower-cased (match with ``case=False``), escaped, and a run of
+    spaces in a phrase matches any run of whitespace. A phrase must start and end on a
+    word boundary, checked only on a side where the phrase has a letter or digit (so
+    ``status?`` needs no letter-free character after its ``?``): ``epic`` does not match
+    "epicentre", ``projet`` matches "Projet:" and "nouveau-projet". A trailing ``*``
+    lifts the end boundary (``onboard*`` matches "onboarding"). Letters are Latin,
+    accents included. With ``separators`` (a character-class body such as ``,;|\s``),
+    only those characters delimit, not any non-letter: for label tokens such as
+    ``okr-2024``. No usable phrase gives :data:`NEVER`. Valid for Python's re and RE2.
+    """
+    if separators is None:
+        before, after = _BEFORE, _AFTER
+        word = re.compile(f"[{_WORD_CHARS}]")
+    else:
+        before, after = f"(?:^|[{separators}])", f"(?:[{separators}]|$)"
+        word = re.compile(f"[^{separators}]")
+    # phrases grouped by which ends need a boundary, so the boundary classes appear once
+    # per group, not once per phrase; longest first, so no phrase is cut short by a prefix
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for phrase in sorted({" ".join(str(w).lower().split()) for w in words}, key=len,
+                         reverse=True):
+        prefix = phrase.endswith("*")
+        phrase = phrase.rstrip("*").rstrip()
+        if not phrase:
+            continue
+        body = r"\s+".join(re.escape(part) for part in phrase.split(" "))
+        ends = (bool(word.match(phrase[0])), bool(word.match(phrase[-1])) and not prefix)
+        groups.setdefault(ends, []).append(body)
+    alts = [
+        f"{before if head else ''}(?:{'|'.join(bodies)}){after if tail else ''}"
+        for (head, tail), bodies in sorted(groups.items())
+    ]
+    return "(?:" + "|".join(alts) + ")" if alts else NEVER
+
+
+def too_few(n: int, minimum: int, **params: Any) -> Note | None:
+    """The ``too_few`` unknown note when ``n`` is under ``minimum``, else None.
+
+    The rule file's ``messages.too_few`` words it with ``{n}``, ``{min}`` and ``params``.
+    """
+    if n < minimum:
+        return Note(code="too_few", params={"n": int(n), "min": int(minimum), **params})
+    return None
 
 
 def to_ns(ts: pd.Series) -> np.ndarray:

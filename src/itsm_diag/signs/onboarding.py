@@ -9,13 +9,12 @@ summary contains an onboarding word (several languages, tunable). A request is *
   done (weekends and ``ctx.calendar`` holidays excluded); an open request already older
   than that is late, a younger one pending.
 
-Pending and cancelled requests are left out of the late share, and reported.
+Pending and cancelled requests are left out of the late share, and reported. Fewer
+than ``min_requests`` decided requests make the sign unknown. The cost is agent time spent
+expediting late requests; the new starters' own lost hours are a metric, not a cost.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import Iterable
 
 import pandas as pd
 
@@ -30,27 +29,22 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import phrase_pattern, too_few
 
 #: where onboarding words are looked for (request type usually lands in subcategory)
 FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY)
 
 
-def word_pattern(words: Iterable[str]) -> str | None:
-    """One alternation of the literal words (lower-cased), or None for an empty list."""
-    parts = sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(p) for p in parts) or None
-
-
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w, cal = ctx.tickets, ctx.window, ctx.calendar
     meas = Measurement()
-    words = [str(x) for x in params.get("words", [])]
+    words = [str(x) for x in params.get("words", []) if str(x).strip()]
     limit = int(params.get("max_business_days", 2))
     start_hour = float(params.get("start_hour", 9.0))
 
     requests = ctx.of_kind("request") & ctx.opened_in_window()
-    pattern = word_pattern(words)
-    if pattern is not None and requests.any():
+    if words and requests.any():
+        pattern = phrase_pattern(words)
         hits = pd.concat(
             [t.loc[requests, f].str.contains(pattern, case=False, regex=True, na=False)
              for f in FIELDS], axis=1,
@@ -92,7 +86,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     n_onb = int(onb.sum())
     meas.metrics["onboarding_requests"] = Figure(value=float(n_onb), sample_ids=ctx.samples(onb))
-    meas.metrics["late_share"] = ratio(int(late.sum()), int(decided.sum()), ctx.samples(late))
+    for code, mask in (("cancelled", cancelled), ("pending", pending), ("no_opened", no_time),
+                       ("done_without_time", done_no_time)):
+        if mask.any():
+            meas.excluded.append(Note(code=code, count=int(mask.sum()),
+                                      sample_ids=ctx.samples(mask)))
+    n_decided = int(decided.sum())
+    # a late share of two or three requests is one new starter's bad luck, not a process
+    short = (Note(code="none_decided", count=n_onb) if n_decided == 0
+             else too_few(n_decided, int(params.get("min_requests", 5))))
+    if short is not None:
+        meas.unknown = short
+        return meas
+
+    meas.metrics["late_share"] = ratio(int(late.sum()), n_decided, ctx.samples(late))
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
     meas.metrics["start_date_share"] = ratio(int(has_start.sum()), int(scope.sum()),
                                              ctx.samples(has_start))
@@ -101,18 +108,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         value=float(done_lead.median()) if len(done_lead) else None,
         numerator=None, denominator=float(len(done_lead)),
     )
-    if not decided.any():
-        meas.unknown = Note(code="none_decided", count=n_onb)
     # the lead-time rule is a proxy for "ready on day one": say how much rests on it
     n_sd, n_lt = int(decided_sd.sum()), int(decided_lt.sum())
     meas.notes.append(Note(code="basis", params={"with_start": n_sd, "without_start": n_lt,
                                                  "limit": limit, "hour": start_hour}))
     meas.confidence = "high" if n_sd >= n_lt else "medium"
-    for code, mask in (("cancelled", cancelled), ("pending", pending), ("no_opened", no_time),
-                       ("done_without_time", done_no_time)):
-        if mask.any():
-            meas.excluded.append(Note(code=code, count=int(mask.sum()),
-                                      sample_ids=ctx.samples(mask)))
 
     sel = scope & (has_start | by_lead)
     frame = pd.DataFrame({
@@ -125,16 +125,23 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     }).sort_values(["opened", "ticket_id"], kind="stable").astype(object)
     meas.series["lead_times"] = frame.where(frame.notna(), None).to_dict("records")
 
-    # cost: business days each late request ran past its deadline, at least one
+    # the new starters' wait: business days each late request ran past its deadline (at
+    # least one), priced in *their* hours. Evidence, not a cost: costs are agent hours.
     past_sd = cal.busday_count(t[m.START_DATE], until).clip(lower=1)
     days_late = past_sd.where(late_sd).fillna((lead - limit).where(late_lt)).fillna(0)
     total_days = float(days_late[late].sum())
-    hours = float(params.get("lost_hours_per_late_day", 4.0))
-    if total_days > 0:
+    starter_hours = float(params.get("lost_hours_per_late_day", 4.0))
+    meas.metrics["starter_hours_lost_per_month"] = Figure(
+        value=per_month(total_days, w) * starter_hours,
+        numerator=total_days * starter_hours, denominator=w.months, sample_ids=ctx.samples(late),
+    )
+    # the cost: agent time spent on each late request (chasing, escalating, stop-gap access)
+    n_late = int(late.sum())
+    minutes = float(params.get("expedite_minutes", 45.0))
+    if n_late and minutes > 0:
         meas.costs.append(Cost(
-            basis="waiting",
-            hours_per_month=per_month(total_days, w) * hours,
-            params={"late_per_month": per_month(int(late.sum()), w),
-                    "days_per_month": per_month(total_days, w), "hours": hours},
+            basis="expedite",
+            hours_per_month=per_month(n_late, w) * minutes / 60.0,
+            params={"late_per_month": per_month(n_late, w), "minutes": minutes},
         ))
     return meas

@@ -1,8 +1,9 @@
 """S2 ``recurrence``: the same incidents keep coming back without a problem record.
 
 Groups the window's incidents by the most specific recurrence key the export fills,
-finds recurring clusters (at least ``min_incidents`` with one key within any
-``span_days``), and checks whether each cluster links to a problem record.
+finds recurring clusters (at least ``cluster_size`` with one key within any
+``span_days``), and checks whether each cluster links to a problem record. Fewer than
+``min_incidents`` keyed incidents in the window make the sign unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
-from itsm_diag.signs.common import filled, normalise_summary, recurrence_key
+from itsm_diag.signs.common import filled, normalise_summary, recurrence_key, too_few
 
 #: key candidates, most specific first; the first whose fields are filled enough is used
 KEY_CANDIDATES: tuple[tuple[str, ...], ...] = (
@@ -97,9 +98,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if not keyed.any():
         return Measurement(unknown=Note(code="no_key", params={"min_fill": min_fill}),
                            excluded=excluded, notes=notes)
+    # "no recurring clusters" in five incidents says nothing about problem management
+    short = too_few(int(keyed.sum()), int(params["min_incidents"]), key=key_name)
+    if short is not None:
+        return Measurement(unknown=short, excluded=excluded, notes=notes)
 
     member = cluster_members(key[keyed], t.loc[keyed, m.OPENED_AT],
-                             int(params["min_incidents"]),
+                             int(params["cluster_size"]),
                              pd.Timedelta(days=float(params["span_days"])))
     member = member.reindex(t.index, fill_value=False).astype(bool)
     cluster_keys = pd.Index(key[member].unique())

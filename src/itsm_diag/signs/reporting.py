@@ -4,7 +4,8 @@ For each KPI (time to resolve, first-contact resolution via its proxy first-assi
 resolution, SLA adherence, volume by category, backlog trend) decide whether the export
 supports it reliably, and when not, whether it is a configuration gap (the field exists
 but is empty or junk) or a capability gap (the column is null on every ticket: the
-export does not have it). Scope: incidents and service requests.
+export does not have it). Scope: incidents and service requests. Fewer than
+``min_done`` done in the window make the sign unknown.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import filled
+from itsm_diag.signs.common import filled, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -81,6 +82,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     done_pop = finished & (w.contains(finish) | (finish.isna() & w.contains(opened)))
     if not done_pop.any():
         return Measurement(unknown=Note(code="no_done_tickets"))
+    # fill shares of a handful of tickets cannot tell a configuration gap from chance
+    short = too_few(int(done_pop.sum()), int(params["min_done"]))
+    if short is not None:
+        return Measurement(unknown=short)
     in_window = scope & ctx.opened_in_window()
 
     # time to resolve: both times on >= min_fill of done tickets, < max_negative negative

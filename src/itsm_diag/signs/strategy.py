@@ -13,12 +13,11 @@ Every ticket opened in the window is put in one bucket, first rule that applies:
 
 Effort is logged time when at least ``min_time_share`` of the tickets carry it (high
 confidence), else the ticket count (low confidence: a password reset and a migration
-weigh the same).
+weigh the same). Fewer than ``min_tickets`` classified tickets make the sign unknown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -26,21 +25,25 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
+from itsm_diag.signs.common import phrase_pattern, too_few
 
 BUCKETS = ("operational", "tactical", "strategic")
 #: where strategic and improvement words are looked for
 TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
-_SEP = r"[,;|\s]"
+#: what separates labels in a labels field ("a, b", "a;b", "a|b" or "a b" by tool)
+_LABEL_SEP = r",;|\s"
 
 
-def _alternation(words: Iterable[str]) -> str | None:
-    parts = sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(p) for p in parts) or None
+def _words(values: Iterable[object]) -> list[str]:
+    """A configured word list as text, blanks dropped."""
+    return [str(x) for x in values if str(x).strip()]
 
 
-def _any_field(t: pd.DataFrame, fields: Iterable[str], pattern: str | None) -> pd.Series:
-    if pattern is None:
+def _any_field(t: pd.DataFrame, fields: Iterable[str], words: list[str]) -> pd.Series:
+    """Mask: any of ``fields`` holds one of ``words`` as whole words."""
+    if not words:
         return pd.Series(False, index=t.index)
+    pattern = phrase_pattern(words)
     hits = pd.concat(
         [t[f].str.contains(pattern, case=False, regex=True, na=False) for f in fields], axis=1
     )
@@ -51,10 +54,9 @@ def _marked(t: pd.DataFrame, labels: list[str], categories: list[str]) -> pd.Ser
     """Tickets whose labels hold a user-marked label as a whole token, or whose category
     equals a user-marked category (both case-insensitive)."""
     out = pd.Series(False, index=t.index)
-    alt = _alternation(labels)
-    if alt is not None:
-        # labels come as "a, b", "a;b" or "a b" depending on the tool: match whole tokens
-        token = f"(?:^|{_SEP})(?:{alt})(?:$|{_SEP})"
+    if labels:
+        # whole label tokens: "okr-2024" must not match "okr-2024-draft"
+        token = phrase_pattern(labels, separators=_LABEL_SEP)
         out |= t[m.LABELS].str.contains(token, case=False, regex=True, na=False).astype(bool)
     cats = {c.strip().lower() for c in categories if c.strip()}
     if cats:
@@ -77,13 +79,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     kind = tw[m.KIND].astype("string")
     ctype = tw[m.CHANGE_TYPE].astype("string")
 
-    marked = _marked(tw, [str(x) for x in params.get("strategic_labels", [])],
+    marked = _marked(tw, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
     planned = kind.isin(["task", "other"]).fillna(False).astype(bool)
-    strategic_word = planned & _any_field(
-        tw, TEXT_FIELDS, _alternation(str(x) for x in params.get("strategic_words", [])))
-    tactical_word = planned & _any_field(
-        tw, TEXT_FIELDS, _alternation(str(x) for x in params.get("tactical_words", [])))
+    strategic_word = planned & _any_field(tw, TEXT_FIELDS,
+                                          _words(params.get("strategic_words", [])))
+    tactical_word = planned & _any_field(tw, TEXT_FIELDS,
+                                         _words(params.get("tactical_words", [])))
     is_change = (kind == "change").fillna(False).astype(bool)
     emergency = is_change & (ctype == "emergency").fillna(False).astype(bool)
     unmatched = str(params.get("unmatched_bucket", "tactical"))
@@ -140,6 +142,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="one_kind", count=len(tw),
                             params={"bucket": ", ".join(present) or "none",
                                     "kinds": ", ".join(sorted(set(kind.dropna())))})
+        return meas
+    # a split of a dozen tickets swings by 8 points per ticket: no basis for a verdict
+    short = too_few(int(bucket.isin(BUCKETS).sum()), int(params.get("min_tickets", 30)))
+    if short is not None:
+        meas.unknown = short
         return meas
 
     total = float(effort[bucket.isin(BUCKETS)].sum())

@@ -9,10 +9,6 @@ A signal the data cannot give is a Figure with value ``None``; the engine skips 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from typing import Any
-
 import pandas as pd
 
 from itsm_diag import model as m
@@ -27,14 +23,14 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import phrase_pattern, too_few
 
 _GRADED = ("chaser_share", "bypass_share", "duplicate_share")
 
 
-def phrase_pattern(phrases: Iterable[str]) -> str | None:
-    """One alternation of the literal phrases (lower-cased), or None for an empty list."""
-    parts = sorted({p.strip().lower() for p in phrases if p and p.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(p) for p in parts) or None
+def _minimum(params: ParamMap) -> int:
+    """Tickets a share needs behind it (the sign's ``min_tickets``)."""
+    return int(params.get("min_tickets", 30))
 
 
 def _none() -> Figure:
@@ -50,6 +46,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas = Measurement()
     if n == 0:
         meas.unknown = Note(code="no_scope", params={"kinds": ", ".join(kinds)})
+        return meas
+    short = too_few(n, _minimum(params), kinds=", ".join(kinds))
+    if short is not None:
+        meas.unknown = short
         return meas
 
     _chasers(ctx, params, scope, in_win, meas)
@@ -80,15 +80,16 @@ def _chasers(
     comments = ev[(ev[m.EV_KIND] == "comment") & ev[m.EV_TICKET_ID].isin(scope_ids)]
     # a comment whose author role is unknown cannot be a requester chaser or rule one out
     attributed = comments[comments[m.EV_AUTHOR_ROLE].notna()]
-    pattern = phrase_pattern(params.get("chaser_phrases", []))
-    if pattern is None or not attributed[m.EV_TICKET_ID].isin(win_ids).any():
+    phrases = [str(x) for x in params.get("chaser_phrases", []) if str(x).strip()]
+    if not phrases or not attributed[m.EV_TICKET_ID].isin(win_ids).any():
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
         meas.excluded.append(Note(code="no_comments"))
         return
     is_chaser = (
         (attributed[m.EV_AUTHOR_ROLE] == "requester")
-        & attributed[m.EV_VALUE].str.contains(pattern, case=False, regex=True, na=False)
+        & attributed[m.EV_VALUE].str.contains(phrase_pattern(phrases), case=False, regex=True,
+                                              na=False)
         & (attributed[m.EV_AT] <= w.end)
     )
     chasers = attributed[is_chaser.fillna(False).astype(bool)]
@@ -125,11 +126,17 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
         meas.metrics["bypass_share"] = _none()
         meas.excluded.append(Note(code="no_channel", count=int(no_channel.sum())))
         return
-    bypass = known & ~channel.isin(official)
-    meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
     if no_channel.any():
         meas.excluded.append(Note(code="channel_missing", count=int(no_channel.sum()),
                                   sample_ids=ctx.samples(no_channel)))
+    # a share of a handful of tickets with a channel is noise, however many lack one
+    if int(known.sum()) < _minimum(params):
+        meas.metrics["bypass_share"] = _none()
+        meas.excluded.append(Note(code="bypass_too_few", params={
+            "n": int(known.sum()), "min": _minimum(params)}))
+        return
+    bypass = known & ~channel.isin(official)
+    meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
 
 
 def _duplicates(
@@ -146,6 +153,16 @@ def _duplicates(
             meas.excluded.append(Note(code=column))
             return
     cand = scope & req_all.notna() & cat_all.notna() & t[m.OPENED_AT].notna()
+    base = in_win & cand
+    missing = in_win & ~cand
+    if missing.any():
+        meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
+                                  sample_ids=ctx.samples(missing)))
+    if int(base.sum()) < _minimum(params):
+        meas.metrics["duplicate_share"] = _none()
+        meas.excluded.append(Note(code="duplicates_too_few", params={
+            "n": int(base.sum()), "min": _minimum(params)}))
+        return
     req, cat = req_all[cand], cat_all[cand]
     d = pd.DataFrame({
         "g": pd.DataFrame({"r": req, "c": cat}).groupby(["r", "c"], sort=False).ngroup(),
@@ -168,18 +185,12 @@ def _duplicates(
         dup |= near & still_open.fillna(False)
         k += 1
     is_dup = dup.reindex(t.index, fill_value=False).astype(bool) & in_win
-    base = in_win & cand
     meas.metrics["duplicate_share"] = ratio(int(is_dup.sum()), int(base.sum()),
                                             ctx.samples(is_dup))
-    missing = in_win & ~cand
-    if missing.any():
-        meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
-                                  sample_ids=ctx.samples(missing)))
     if is_dup.any():
-        handle: dict[str, Any] = dict(ctx.defaults.get("handle_minutes", {}))
-        minutes = t.loc[is_dup, m.KIND].astype("string").map(
-            lambda k: float(handle.get(str(k), 0.0))
-        ).astype("float64")
+        handle = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
+        minutes = t.loc[is_dup, m.KIND].astype("object").map(handle).astype("float64").fillna(
+            0.0)
         total = float(minutes.sum())
         meas.costs.append(Cost(
             basis="duplicates",
