@@ -1,4 +1,5 @@
-"""The library entry points the CLI calls: load inputs, diagnose, inspect, demo data."""
+"""The library entry points the CLI calls: load inputs, diagnose, inspect, demo data,
+read a saved report back (for comparisons)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +16,9 @@ from itsm_diag import model as m
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.base import ImportOptions, SourceInfo
 from itsm_diag.report import InputInfo, Report
+
+if TYPE_CHECKING:
+    from itsm_diag.engine import Diagnosis
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,12 @@ class RunOptions:
     since: str | None = None
     until: str | None = None
     answers: Mapping[str, bool] | None = None
+    #: ``month`` or ``quarter``: add one diagnosis per calendar period (Report.periods)
+    period: str | None = None
+    #: an earlier JSON report: add the comparison with it (Report.comparison)
+    baseline: Path | None = None
+    #: pseudonymise people and drop ticket text before and after the diagnosis
+    redact: bool = False
 
 
 def demo_dir() -> Path:
@@ -38,10 +48,12 @@ def demo_dir() -> Path:
 
 
 def load_rules(config_file: Path | None) -> config.Rules:
+    """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied."""
     rules = config.load_rules()
     if config_file is not None:
         rules = config.apply_overrides(
-            rules, config.load_config_file(config_file), source=str(config_file)
+            rules, config.load_config_file(config_file),
+            source=config.config_source(config_file),
         )
     return rules
 
@@ -53,7 +65,8 @@ def parse_when(text: str | None, option: str) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(text)
     except ValueError as exc:
-        raise UsageError(f"{option} {text!r} is not a date", hint="use YYYY-MM-DD") from exc
+        raise UsageError(f"{option} {text!r} is not a date",
+                         hint="use YYYY-MM-DD, last-month or last-quarter") from exc
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -61,22 +74,155 @@ def input_info(src: SourceInfo) -> InputInfo:
     return InputInfo(**vars(src))
 
 
+def parse_bound(text: str | None, option: str) -> pd.Timestamp | str | None:
+    """A ``--since``/``--until`` value: a keyword (``last-month``, ``last-quarter``),
+    returned as is because it needs the data to resolve, or a UTC timestamp."""
+    from itsm_diag.engine import PERIOD_KEYWORDS
+
+    if text is not None and text.strip().lower() in PERIOD_KEYWORDS:
+        return text.strip().lower()
+    return parse_when(text, option)
+
+
+def parse_period(text: str | None) -> str | None:
+    """A ``--period`` value, checked."""
+    from itsm_diag.engine import PERIOD_MONTHS
+
+    if text is None:
+        return None
+    if text.strip().lower() not in PERIOD_MONTHS:
+        raise UsageError(f"--period {text!r} is not a period",
+                         hint=f"use {' or '.join(PERIOD_MONTHS)}")
+    return text.strip().lower()
+
+
+def resolve_bounds(
+    tickets: pd.DataFrame, rules: config.Rules,
+    since: pd.Timestamp | str | None, until: pd.Timestamp | str | None,
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None, str | None]:
+    """Turn keyword bounds into timestamps: ``(since, until, sentence for the report)``.
+
+    Keywords count back from the data's own as-of time (the one a plain run uses: the
+    latest timestamp, or the end of the last active week when the data thins out), never
+    from the wall clock, so a report on an old export comes out the same any day.
+    ``--since KEYWORD`` starts the window at the period's first instant and, without
+    ``--until``, ends it at the period's last second; ``--until KEYWORD`` ends it there.
+    """
+    from itsm_diag.engine import PERIOD_KEYWORDS, choose_window, last_complete_period
+
+    if not isinstance(since, str) and not isinstance(until, str):
+        return since, until, None
+    reference = choose_window(tickets, rules).window.end
+    said = []
+    out: dict[str, pd.Timestamp | None] = {}
+    for option, value in (("--since", since), ("--until", until)):
+        if isinstance(value, str):
+            start, end = last_complete_period(PERIOD_KEYWORDS[value], reference)
+            out[option] = start if option == "--since" else end
+            said.append(f"{option} {value} is {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+        else:
+            out[option] = value
+    if isinstance(since, str) and until is None:
+        out["--until"] = last_complete_period(PERIOD_KEYWORDS[since], reference)[1]
+        said[0] += " (without --until it sets the window end too)"
+    note = (f"{' and '.join(said)}, counted back from the data's as-of time "
+            f"{reference:%Y-%m-%d %H:%M} UTC")
+    return out["--since"], out["--until"], note
+
+
+def load_report(path: Path) -> Report:
+    """A JSON report written by ``diagnose --format json``, validated; any other schema
+    version is an error (comparing across versions would compare unlike things)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from itsm_diag import __version__
+    from itsm_diag.errors import InputError
+    from itsm_diag.report import SCHEMA_VERSION
+
+    hint = "pass a report written by 'itsm-diag diagnose --format json'"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise InputError("not an itsm-diag JSON report (it has no schema_version)",
+                         file=path, hint=hint)
+    version = data["schema_version"]
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"the report has schema version {version!r}; itsm-diag {__version__} reads "
+            f"version {SCHEMA_VERSION} only", file=path,
+            hint="diagnose the old export again with this itsm-diag to get a comparable report",
+        )
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        what = (f"unknown key {loc!r} (written by a newer itsm-diag?)"
+                if err["type"] == "extra_forbidden" else f"{loc}: {err['msg']}")
+        raise InputError(f"not a valid itsm-diag report: {what}", file=path, hint=hint) from exc
+
+
 def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
-    """Read ``paths`` and return the full diagnosis."""
+    """Read ``paths`` and return the full diagnosis (with periods and the comparison
+    with a baseline when ``options`` ask for them)."""
     from itsm_diag.engine import Diagnosis, diagnose
     from itsm_diag.importers.registry import load_paths
 
+    # everything that can be wrong with the options fails before the (slow) read
+    since = parse_bound(options.since, "--since")
+    until = parse_bound(options.until, "--until")
+    period = parse_period(options.period)
+    baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file)
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz),
                         options.source, options.mapping)
+    tickets, events = loaded.tickets, loaded.events
+    people = None
+    if options.redact:
+        from itsm_diag.redact import redact_tables
+
+        # before the diagnosis, so no real name can reach any evidence row
+        tickets, events, people = redact_tables(tickets, events)
     data = Diagnosis(
-        tickets=loaded.tickets, events=loaded.events,
+        tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
     )
-    return diagnose(
-        data, rules, since=parse_when(options.since, "--since"),
-        until=parse_when(options.until, "--until"), answers=options.answers,
-    )
+    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until)
+    report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
+                      window_note=window_note)
+    if people is not None:
+        from itsm_diag.redact import redact_report
+
+        report = redact_report(report, people)
+    if period is not None:
+        report = _with_periods(report, data, rules, period, since_ts, options.answers)
+    if baseline is not None:
+        from itsm_diag.compare import compare
+
+        report = report.model_copy(update={"comparison": compare(baseline, report)})
+    return report
+
+
+def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: str,
+                  since: pd.Timestamp | None, answers: Mapping[str, bool] | None) -> Report:
+    """``report`` with one diagnosis per calendar period: every period in the data
+    unless ``--since`` narrows it, up to the report's as-of."""
+    from itsm_diag.engine import data_start, diagnose_periods
+
+    end = pd.Timestamp(report.window.end)
+    start = since if since is not None else (data_start(data.tickets) or end)
+    periods, notes = diagnose_periods(data, rules, period, start, end, answers)
+    return report.model_copy(update={"periods": periods,
+                                     "data_notes": [*report.data_notes, *notes]})
 
 
 def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from itsm_diag.report import Report
+    from itsm_diag.report import Comparison, Report
 
 app = typer.Typer(
     name="itsm-diag",
@@ -161,6 +161,26 @@ def _answers(path: Path | None) -> dict[str, bool] | None:
     return out
 
 
+def _config_file(path: Path | None) -> Path | None:
+    """``--config``, else the config file found in the working directory, if any."""
+    if path is not None:
+        return path
+    from itsm_diag.config import find_config_file
+
+    # relative, so the report names the file the same way on every machine
+    return find_config_file(Path())
+
+
+def _increase_text(comparison: Comparison) -> str:
+    """Why --fail-on-increase fires, in one clause."""
+    parts = []
+    if comparison.score.delta:
+        parts.append(f"score {comparison.baseline.score} -> {comparison.current.score}")
+    if comparison.appeared:
+        parts.append(f"newly triggered: {', '.join(comparison.appeared)}")
+    return "; ".join(parts) or "no increase"
+
+
 Paths = Annotated[list[Path], typer.Argument(help="Export files or folders.", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Report format: terminal, markdown (GitHub-flavoured), html "
@@ -172,10 +192,15 @@ SourceOpt = Annotated[str | None, typer.Option(
 MappingOpt = Annotated[Path | None, typer.Option(
     "--mapping", help="YAML column mapping for any other tool (see the README).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="YAML file overriding thresholds, params and defaults.")]
+    "--config", help="YAML or TOML file overriding thresholds, params and defaults "
+    "(default: itsm-diag.toml, else the tool.itsm-diag table of pyproject.toml, in the "
+    "working directory).")]
 DateOpt = Annotated[str | None, typer.Option(
     "--date-format", help="dayfirst, monthfirst, or a strftime format such as '%d.%m.%Y %H:%M'.")]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one in the file.")]
+RedactOpt = Annotated[bool, typer.Option(
+    "--redact", help="For sharing: people become pseudonyms (Requester N, Agent N); e-mail "
+    "addresses, phone numbers and ticket text are removed from the report.")]
 
 
 @app.command()
@@ -189,8 +214,20 @@ def diagnose(
                                                 help="Write the report here.")] = None,
     quiet: QuietOpt = False,
     config_file: ConfigOpt = None,
-    since: Annotated[str | None, typer.Option(help="Window start (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Window end / as-of (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Window start: YYYY-MM-DD, or last-month / last-quarter (that whole calendar "
+        "period, counted back from the data's latest timestamp, not today).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Window end / as-of: YYYY-MM-DD, or last-month / last-quarter (its end).")
+    ] = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="month or quarter: also diagnose each calendar period in the data "
+        "on its own, for a score trend.")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="An earlier JSON report: add what changed since it.")] = None,
+    fail_on_increase: Annotated[bool, typer.Option(
+        "--fail-on-increase", help="With --baseline: exit 1 when the score rose or a sign "
+        "is triggered that was not in the baseline.")] = False,
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", help="Exit 1 when the score reaches N (0-7) or the band reaches a band.")
     ] = None,
@@ -199,22 +236,32 @@ def diagnose(
     ] = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
+    redact: RedactOpt = False,
 ) -> None:
     """Diagnose ticket exports: the seven signs, score, band, evidence and fix plan."""
     from itsm_diag import api
 
     rule = _fail_on(fail_on)
+    if fail_on_increase and baseline is None:
+        _fail("--fail-on-increase needs --baseline OLD.json to compare with")
     options = api.RunOptions(
         source=source, mapping=mapping, date_format=date_format, tz=tz,
-        config_file=config_file,
+        config_file=_config_file(config_file), period=period, baseline=baseline,
         since=since, until=until, answers=_answers(answers),
+        redact=redact,
     )
     with _progress(paths, quiet):
         report = api.diagnose_paths(paths, options)
     _emit(report, fmt, output, quiet)
-    if _reached(report, rule):
+    failed = _reached(report, rule)
+    if failed:
         typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
                    f"{fail_on}", err=True)
+    if fail_on_increase and report.comparison is not None and report.comparison.increased:
+        typer.echo(f"itsm-diag: {_increase_text(report.comparison)} (--fail-on-increase)",
+                   err=True)
+        failed = True
+    if failed:
         raise typer.Exit(code=1)
 
 
@@ -225,12 +272,13 @@ def demo(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write the report here.")] = None,
     quiet: QuietOpt = False,
+    redact: RedactOpt = False,
 ) -> None:
     """Diagnose the bundled sample export: the first thing to run."""
     from itsm_diag import api
 
     with _progress([api.demo_dir()], quiet):
-        report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+        report = api.diagnose_paths([api.demo_dir()], api.RunOptions(redact=redact))
     _emit(report, fmt, output, quiet)
 
 
@@ -297,6 +345,212 @@ def explain(sign: Annotated[str, typer.Argument(help="A sign or check id, e.g. b
     from itsm_diag.explain import page
 
     typer.echo(page(load_rules().get(sign)))
+
+
+class CompareFormat(StrEnum):
+    terminal = "terminal"
+    markdown = "markdown"
+    json = "json"
+
+
+OldArg = Annotated[Path, typer.Argument(
+    metavar="OLD.json", help="The baseline: an earlier JSON report (diagnose --format json).",
+    show_default=False)]
+NewArg = Annotated[Path, typer.Argument(
+    metavar="NEW.json", help="The newer JSON report.", show_default=False)]
+
+
+@app.command("compare")
+@handled
+def compare_reports(
+    old: OldArg,
+    new: NewArg,
+    fmt: Annotated[CompareFormat, typer.Option(
+        "--format", "-f", help="terminal, markdown (GitHub-flavoured) or json.")
+    ] = CompareFormat.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write the comparison here.")] = None,
+    fail_on_increase: Annotated[bool, typer.Option(
+        "--fail-on-increase", help="Exit 1 when the score rose or a sign is triggered that "
+        "was not in OLD.")] = False,
+) -> None:
+    """What changed between two JSON reports: signs, score, band, KPIs, hours at stake."""
+    from itsm_diag import api
+    from itsm_diag.compare import compare
+    from itsm_diag.render import write_atomic
+
+    comparison = compare(api.load_report(old), api.load_report(new))
+    if fmt is CompareFormat.json:
+        from itsm_diag.render.json import render_comparison as render_json
+
+        text = render_json(comparison)
+    elif fmt is CompareFormat.markdown:
+        from itsm_diag.render.markdown import render_comparison as render_markdown
+
+        text = render_markdown(comparison)
+    else:
+        from itsm_diag.render.terminal import render_comparison as render_terminal
+
+        text = render_terminal(comparison, color=output is None and sys.stdout.isatty())
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+    if fail_on_increase and comparison.increased:
+        typer.echo(f"itsm-diag: {_increase_text(comparison)} (--fail-on-increase)", err=True)
+        raise typer.Exit(code=1)
+
+
+@app.command("config")
+@handled
+def show_config(
+    config_file: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the effective configuration and where each value came from."""
+    import json
+
+    from itsm_diag import api, config
+
+    path = _config_file(config_file)
+    rules = api.load_rules(path)
+    source = config.config_source(path) if path is not None else None
+    found_by = None if path is None else ("--config" if config_file is not None
+                                          else "found in the working directory")
+    if as_json:
+        typer.echo(json.dumps({
+            "config_file": source, "found_by": found_by,
+            "settings": {key: {"value": value, "source": src}
+                         for key, (value, src) in config.effective_settings(rules).items()},
+        }, indent=2, ensure_ascii=False))
+        return
+    label = None if source is None else f"{source} ({found_by})"
+    typer.echo(config.describe(rules, label), nl=False)
+
+
+@app.command()
+@handled
+def quiz(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Export files or folders to pre-fill the answers from (optional).",
+        show_default=False)] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", help="YAML of sign: true/false: these signs are not asked.")] = None,
+    save_answers: Annotated[Path | None, typer.Option(
+        "--save-answers", help="Write the answers given to this YAML file (the format "
+        "--answers reads).")] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never prompt: use the export and --answers only (for scripts).")
+    ] = False,
+    source: SourceOpt = None,
+    config_file: ConfigOpt = None,
+    date_format: DateOpt = None,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Self-assessment: the seven diagnostic questions, pre-filled from an export if given.
+
+    Answers are read line by line from standard input (yes / no / ? for don't know;
+    Enter accepts what the export shows), so they can be piped. When input ends before
+    the last question, or with --no-input and no --answers, quiz exits 2.
+    """
+    from rich.console import Console
+
+    from itsm_diag import api
+    from itsm_diag import quiz as q
+    from itsm_diag.errors import UsageError
+
+    if no_input and answers is None:
+        raise UsageError("quiz --no-input has nobody to ask",
+                         hint="give the answers with --answers FILE, or drop --no-input")
+    given = _answers(answers) or {}
+    # the config diagnose would use, so the pre-filled verdicts are diagnose's
+    config_file = _config_file(config_file)
+    report = None
+    if paths:
+        with _progress(paths, quiet=False):
+            report = api.diagnose_paths(paths, api.RunOptions(
+                source=source, date_format=date_format, tz=tz, config_file=config_file))
+    rules = api.load_rules(config_file)
+    items = q.items_for(rules, report)
+    console = Console(highlight=False)
+    try:
+        q.interview(items, given, None if no_input else q.RichAsker(console), console)
+    except KeyboardInterrupt:
+        typer.echo("\nitsm-diag: quiz interrupted; nothing saved", err=True)
+        raise typer.Exit(code=130) from None
+    q.print_result(items, q.score(items, rules), console)
+    if save_answers is not None:
+        q.save_answers(save_answers, items)
+        typer.echo(f"answers saved to {save_answers}")
+
+
+@app.command()
+@handled
+def batch(
+    root: Annotated[Path, typer.Argument(
+        help="A folder with one sub-folder of exports per client.", show_default=False)],
+    fmt: FormatOpt = Format.html,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the reports and the index [default: DIR/_reports].")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Clients diagnosed in parallel [default: min(4, CPUs)].")
+    ] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when any client's score reaches N (0-7) or band reaches a "
+        "band.")] = None,
+    redact: RedactOpt = False,
+    source: SourceOpt = None,
+    config_file: ConfigOpt = None,
+    date_format: DateOpt = None,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Diagnose many clients: each sub-folder of DIR is one client. One report per client
+    plus index.md and index.json. Exit 2 when any client failed (the others still run)."""
+    from itsm_diag import api
+    from itsm_diag import batch as b
+    from itsm_diag.errors import UsageError
+
+    rule = _fail_on(fail_on)
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder", hint="give a folder with one sub-folder "
+                         "of exports per client")
+    out_dir = out if out is not None else root / "_reports"
+    if not b.client_dirs(root, out_dir):
+        raise UsageError(f"{root} has no client sub-folders",
+                         hint="put each client's exports in a folder of its own inside it")
+    options = api.RunOptions(source=source, date_format=date_format, tz=tz,
+                             config_file=_config_file(config_file), redact=redact)
+
+    def report_failure(row: b.ClientRow) -> None:
+        if row.error is not None:
+            typer.echo(f"itsm-diag: error: client {row.client}: {row.error}", err=True)
+
+    rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
+                 on_done=report_failure)
+    md_path, _ = b.write_index(rows, out_dir)
+    for row in rows:
+        verdict = (f"error: {row.error}" if row.error is not None
+                   else f"score {row.score}/7 {row.band}, {row.unknown} unknown")
+        typer.echo(f"{row.client:<24} {verdict}")
+    failed = [row for row in rows if row.error is not None]
+    typer.echo(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}")
+    if failed:
+        raise typer.Exit(code=2)
+    reached = [row.client for row in rows if row.score is not None and _reached_row(row, rule)]
+    if reached:
+        typer.echo(f"itsm-diag: --fail-on {fail_on} reached by: {', '.join(reached)}", err=True)
+        raise typer.Exit(code=1)
+
+
+def _reached_row(row: Any, rule: tuple[str, int] | None) -> bool:
+    """:func:`_reached` for a batch index row (score and band only)."""
+    if rule is None:
+        return False
+    kind, level = rule
+    if kind == "score":
+        return bool(row.score >= level)
+    return BANDS.index(row.band) >= level
 
 
 def main() -> None:

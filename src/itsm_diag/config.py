@@ -1,9 +1,10 @@
 """Rule files (``rules/*.yaml``), global defaults, and user overrides, all validated.
 
 Every rule file is checked by :class:`RuleFile` (unknown keys are errors). A user config
-(``--config FILE``) may override any threshold value, any param and any default; a key
-that does not exist is an error naming the key and the valid ones, and a value whose
-type differs from the default's is an error too.
+(``--config FILE``, YAML or TOML; else ``itsm-diag.toml`` or ``pyproject.toml``'s
+``[tool.itsm-diag]`` found in the working directory) may override any threshold value,
+any param and any default; a key that does not exist is an error naming the key and the
+valid ones, and a value whose type differs from the default's is an error too.
 """
 
 from __future__ import annotations
@@ -340,10 +341,138 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
-    """Read a user config file (YAML) into a mapping."""
+    """Read a user config file into a mapping: TOML for ``*.toml`` (a ``pyproject.toml``
+    contributes its ``[tool.itsm-diag]`` table), YAML otherwise."""
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        return _read_toml_config(path)
     data = _read_yaml(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("a config file must be a mapping of keys", file=path)
     return data
+
+
+# ---- config files found in the working directory -----------------------------------------
+
+#: looked for in the working directory, in this order; the first that applies wins
+CONFIG_FILE = "itsm-diag.toml"
+PYPROJECT = "pyproject.toml"
+PYPROJECT_TABLE = ("tool", "itsm-diag")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
+
+
+def _pyproject_table(data: dict[str, Any]) -> Any:
+    tool = data.get(PYPROJECT_TABLE[0])
+    return tool.get(PYPROJECT_TABLE[1]) if isinstance(tool, dict) else None
+
+
+def _read_toml_config(path: Path) -> dict[str, Any]:
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        table = _pyproject_table(data)
+        if table is None:
+            raise ConfigError("no [tool.itsm-diag] table", file=path,
+                              hint="add one, or name a file holding only itsm-diag settings")
+        if not isinstance(table, dict):
+            raise ConfigError("[tool.itsm-diag] must be a table", file=path)
+        return table
+    return data
+
+
+def find_config_file(directory: Path) -> Path | None:
+    """The config file that applies in ``directory`` when no ``--config`` is given:
+    ``itsm-diag.toml``, else a ``pyproject.toml`` with a ``[tool.itsm-diag]`` table
+    (only ``directory`` itself is searched, never its parents, so what applies is
+    obvious from where the command runs)."""
+    own = directory / CONFIG_FILE
+    if own.is_file():
+        return own
+    pyproject = directory / PYPROJECT
+    if not pyproject.is_file():
+        return None
+    try:
+        table = _pyproject_table(_read_toml(pyproject))
+    except ConfigError:
+        # a broken pyproject.toml is someone else's problem unless it holds our table
+        if "[tool.itsm-diag" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            raise
+        return None
+    return pyproject if table is not None else None
+
+
+def config_source(path: Path) -> str:
+    """How overrides from ``path`` are labelled in the report and ``itsm-diag config``."""
+    return f"{path} [tool.itsm-diag]" if Path(path).name == PYPROJECT else str(path)
+
+
+# ---- the effective configuration, value by value ----------------------------------------
+
+SHIPPED = "shipped default"
+
+
+def effective_settings(rules: Rules) -> dict[str, tuple[Any, str]]:
+    """Every overridable value as ``dotted key -> (value, source)``, in the order of
+    the config file shape (defaults, signs, checks); the source is :data:`SHIPPED` or
+    the file that set it."""
+    out: dict[str, tuple[Any, str]] = {}
+
+    def put(key: str, value: Any) -> None:
+        out[key] = (value, rules.overrides.get(key, SHIPPED))
+
+    for key, value in rules.defaults.model_dump().items():
+        put(f"defaults.{key}", value)
+    for top, table in (("signs", rules.signs), ("checks", rules.checks)):
+        for rule in table.values():
+            for name, cond in rule.thresholds.conditions.items():
+                put(f"{top}.{rule.id}.thresholds.{name}", cond.value)
+            for name, param in rule.params.items():
+                put(f"{top}.{rule.id}.params.{name}", param)
+    return out
+
+
+def _flow(value: Any) -> str:
+    """One YAML flow scalar/collection on a single line."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True,
+                          sort_keys=False).strip()
+    text = text.removesuffix("\n...").strip()
+    if "\n" in text:
+        # a multi-line string: JSON's escaped form is valid YAML and stays on one line
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return text
+
+
+def describe(rules: Rules, config_file: str | None) -> str:
+    """The effective configuration as YAML (loadable by ``--config``), each value
+    followed by a comment naming where it came from."""
+    settings = effective_settings(rules)
+    lines = ["# itsm-diag effective configuration",
+             f"# config file: {config_file or 'none (shipped defaults only)'}"]
+    opened: list[str] = []
+    for key, (value, source) in settings.items():
+        parts = key.split(".")
+        # open the parent mappings this key needs and the previous key did not share
+        common = 0
+        while common < min(len(opened), len(parts) - 1) and opened[common] == parts[common]:
+            common += 1
+        opened = opened[:common]
+        for depth in range(common, len(parts) - 1):
+            lines.append("  " * depth + f"{_flow(parts[depth])}:")
+            opened.append(parts[depth])
+        indent = "  " * (len(parts) - 1)
+        lines.append(f"{indent}{_flow(parts[-1])}: {_flow(value)}  # {source}")
+    return "\n".join(lines) + "\n"

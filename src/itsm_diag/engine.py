@@ -30,6 +30,7 @@ from itsm_diag.report import (
     Kpis,
     MetricOut,
     NoteOut,
+    PeriodOut,
     Report,
     Status,
     ThresholdOut,
@@ -71,8 +72,10 @@ def choose_window(
     rules: Rules,
     since: pd.Timestamp | None = None,
     until: pd.Timestamp | None = None,
+    note: str | None = None,
 ) -> WindowChoice:
-    """The analysis window and a sentence saying how it was chosen.
+    """The analysis window and a sentence saying how it was chosen (``note``, such as
+    what a ``--since last-month`` resolved to, is added to that sentence).
 
     As-of is ``until`` when given; else the latest timestamp in the data, unless the data
     thins out: when the last *active* week (arrivals at least ``active_week_share`` of
@@ -126,6 +129,8 @@ def choose_window(
             f"the window is empty: start {start:%Y-%m-%d} is not before end {as_of:%Y-%m-%d}",
             hint="check --since and --until",
         )
+    if note:
+        how += f"; {note}"
     return WindowChoice(Window(start=start, end=as_of), how, notes)
 
 
@@ -365,9 +370,12 @@ def diagnose(
     since: pd.Timestamp | None = None,
     until: pd.Timestamp | None = None,
     answers: Mapping[str, bool] | None = None,
+    window_note: str | None = None,
+    checks: bool = True,
 ) -> Report:
-    """Measure and grade every sign and check, and assemble the Report."""
-    choice = choose_window(data.tickets, rules, since, until)
+    """Measure and grade every sign and check (the checks only when ``checks``: a
+    period's trend point needs the signs alone), and assemble the Report."""
+    choice = choose_window(data.tickets, rules, since, until, window_note)
     d = rules.defaults
     ctx = Context(
         tickets=data.tickets,
@@ -378,7 +386,8 @@ def diagnose(
         max_samples=d.max_samples,
     )
     signs = [build_finding(r, measure(r, ctx), choice, rules) for r in rules.signs.values()]
-    checks = [build_finding(r, measure(r, ctx), choice, rules) for r in rules.checks.values()]
+    checked = [build_finding(r, measure(r, ctx), choice, rules)
+               for r in rules.checks.values()] if checks else []
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):
@@ -412,7 +421,7 @@ def diagnose(
         score_max_if_unknown_apply=score + unknown,
         self_assessed=self_assessed,
         signs=signs,
-        checks=checks,
+        checks=checked,
         kpis=kpis,
         fixes=fix_plan(signs, rules),
         data_notes=[*data.data_notes, *choice.notes],
@@ -438,3 +447,99 @@ def _kpis(ctx: Context, rules: Rules) -> Kpis:
         }))
     raw["notes"] = notes
     return Kpis.model_validate(raw)
+
+
+# ---- calendar periods: --since/--until keywords and --period ---------------------------
+
+#: ``--since``/``--until`` keywords and the calendar period each names
+PERIOD_KEYWORDS: dict[str, str] = {"last-month": "month", "last-quarter": "quarter"}
+#: ``--period`` values and their length in months
+PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3}
+#: a ``--period`` run diagnoses at most this many periods, the latest ones
+MAX_PERIODS = 36
+
+
+def period_start(ts: pd.Timestamp, kind: str) -> pd.Timestamp:
+    """The first instant (UTC) of the calendar month or quarter holding ``ts``."""
+    months = PERIOD_MONTHS[kind]
+    month = (ts.month - 1) // months * months + 1
+    return pd.Timestamp(year=ts.year, month=month, day=1, tz="UTC")
+
+
+def period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
+    """The last second of the period starting at ``start`` (windows include their end)."""
+    return start + pd.DateOffset(months=PERIOD_MONTHS[kind]) - pd.Timedelta(seconds=1)
+
+
+def period_label(start: pd.Timestamp, kind: str) -> str:
+    """``2026-09`` for a month, ``2026-Q3`` for a quarter."""
+    if kind == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y-%m}"
+
+
+def last_complete_period(kind: str, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The latest calendar month or quarter whose last day ``as_of`` reaches: the
+    period holding ``as_of`` when ``as_of`` falls on its last day (an export taken up
+    to 23:59 on 30 September covers September), else the period before it."""
+    start = period_start(as_of, kind)
+    end = period_end(start, kind)
+    if as_of.normalize() < end.normalize():
+        start = start - pd.DateOffset(months=PERIOD_MONTHS[kind])
+        end = period_end(start, kind)
+    return start, end
+
+
+def calendar_periods(
+    kind: str, start: pd.Timestamp, end: pd.Timestamp
+) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """Each calendar period overlapping [start, end], cut to that range:
+    ``(label, window start, window end)`` in time order."""
+    out = []
+    p_start = period_start(start, kind)
+    while p_start <= end:
+        w_start, w_end = max(p_start, start), min(period_end(p_start, kind), end)
+        if w_start < w_end:
+            out.append((period_label(p_start, kind), w_start, w_end))
+        p_start = p_start + pd.DateOffset(months=PERIOD_MONTHS[kind])
+    return out
+
+
+def data_start(tickets: pd.DataFrame) -> pd.Timestamp | None:
+    """When the data begins: the first opened time, else the first activity time."""
+    opened = tickets[m.OPENED_AT].dropna()
+    if not opened.empty:
+        return pd.Timestamp(opened.min())
+    times = _activity_times(tickets)
+    return None if times.empty else pd.Timestamp(times.min())
+
+
+def diagnose_periods(
+    data: Diagnosis,
+    rules: Rules,
+    kind: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    answers: Mapping[str, bool] | None = None,
+) -> tuple[list[PeriodOut], list[str]]:
+    """One full diagnosis per calendar period in [start, end] (the tickets are read
+    once; each period is its own window), summarised for a trend line; and data notes."""
+    periods = calendar_periods(kind, start, end)
+    notes = []
+    if len(periods) > MAX_PERIODS:
+        dropped = periods[:-MAX_PERIODS]
+        notes.append(f"--period {kind}: only the latest {MAX_PERIODS} periods are diagnosed; "
+                     f"{dropped[0][0]} to {dropped[-1][0]} are left out. Use --since to "
+                     "choose the range")
+        periods = periods[-MAX_PERIODS:]
+    out = []
+    for label, p_start, p_end in periods:
+        report = diagnose(data, rules, since=p_start, until=p_end, answers=answers,
+                          checks=False)
+        out.append(PeriodOut(
+            label=label, start=p_start.isoformat(), end=p_end.isoformat(),
+            score=report.score, band=report.band,
+            triggered=[s.id for s in report.signs if s.status == "triggered"],
+            unknown=report.unknown,
+        ))
+    return out, notes

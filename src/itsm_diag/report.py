@@ -150,6 +150,77 @@ class Assumptions(_Model):
     overrides: dict[str, str] = Field(default_factory=dict)
 
 
+class PeriodOut(_Model):
+    """One calendar period of a ``--period`` run: its own window, diagnosed alone."""
+
+    label: str
+    start: str
+    end: str
+    score: int
+    band: Band
+    triggered: list[str]
+    unknown: int
+
+
+# ---- comparison with a baseline report (built by itsm_diag.compare) ---------------------
+
+SignChangeKind = Literal["appeared", "cleared", "now_unknown", "now_measured", "unchanged"]
+Direction = Literal["better", "worse", "same"]
+
+
+class ReportRef(_Model):
+    """Which report a comparison side is: enough to tell two runs apart."""
+
+    as_of: str
+    window_start: str
+    window_end: str
+    version: str
+    score: int
+    band: Band
+
+
+class SignChange(_Model):
+    id: str
+    number: int | None = None
+    title: str
+    old: Status | None
+    new: Status | None
+    change: SignChangeKind
+    hours_old: float | None = None
+    hours_new: float | None = None
+
+
+class Delta(_Model):
+    """A number then and now; ``direction`` says whether the move is good news."""
+
+    name: str
+    label: str
+    unit: str
+    old: float | None
+    new: float | None
+    delta: float | None
+    direction: Direction | None = None
+
+
+class Comparison(_Model):
+    """What changed between a baseline report and a newer one (see itsm_diag.compare)."""
+
+    baseline: ReportRef
+    current: ReportRef
+    score: Delta
+    band_old: Band
+    band_new: Band
+    band_direction: Direction
+    appeared: list[str]
+    cleared: list[str]
+    signs: list[SignChange]
+    kpis: list[Delta]
+    hours_at_stake: Delta
+    #: the --fail-on-increase verdict: the score rose or a sign is newly triggered
+    increased: bool
+    notes: list[str] = Field(default_factory=list)
+
+
 class Report(_Model):
     schema_version: int = SCHEMA_VERSION
     generated_by: Tool
@@ -170,3 +241,7 @@ class Report(_Model):
     data_notes: list[str] = Field(default_factory=list)
     assumptions: Assumptions
     redacted: bool = False
+    #: ``--period``: one diagnosis per calendar period (absent from the JSON otherwise)
+    periods: list[PeriodOut] | None = None
+    #: ``--baseline``: what changed since the baseline report (absent otherwise)
+    comparison: Comparison | None = None

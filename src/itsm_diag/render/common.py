@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from itsm_diag.report import Finding, Report
+from itsm_diag.report import Comparison, Finding, Report
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
 
 # C0 controls except tab and newline, DEL, and the C1 range (ESC-less CSI lives there too)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+#: what a redacted report says about itself (``--redact``), in every format
+REDACTED_NOTE = ("Redacted for sharing: people are pseudonyms (Requester N, Agent N); e-mail "
+                 "addresses, phone numbers and ticket text are removed.")
 
 MARKS = {"triggered": "✘", "clear": "✔", "unknown": "?"}
 _UNIT_SUFFIX = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
@@ -106,7 +110,8 @@ def headline(r: Report) -> str:
     """The one-line verdict: what ``--quiet`` prints."""
     line = f"itsm-diag: score {r.score}/7 {r.band.upper()}: {r.band_text}"
     extra = unknown_range(r)
-    return f"{line} {extra}" if extra else line
+    line = f"{line} {extra}" if extra else line
+    return f"{line} [redacted]" if r.redacted else line
 
 
 def ticket_counts(r: Report) -> str:
@@ -143,3 +148,58 @@ def delimiter_name(value: str | None) -> str:
     if not value:
         return ""
     return _DELIMITERS.get(value, clip(value, 10))
+
+
+# ---- periods and comparisons -----------------------------------------------------------
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def score_trend(scores: list[int]) -> str:
+    """Scores 0-7 as a one-line bar chart (on the absolute 0-7 scale, so two reports'
+    trend lines compare at a glance)."""
+    return "".join(_SPARK[max(0, min(7, s))] for s in scores)
+
+
+def period_kind(r: Report) -> str:
+    """'month' or 'quarter': what the report's periods are ('' without periods)."""
+    if not r.periods:
+        return ""
+    return "quarter" if "Q" in r.periods[0].label else "month"
+
+
+def signed(value: float | None, unit: str) -> str:
+    """A change for people: ``+3``, ``-1.5 h``, ``+4.2 pp`` (ratios move in percentage
+    points); ``n/a`` when either side is missing."""
+    if value is None:
+        return "n/a"
+    if unit == "ratio":
+        return f"{value * 100:+.1f} pp"
+    if unit == "count":
+        return f"{value:+,.0f}"
+    suffix = _UNIT_SUFFIX.get(unit, "")
+    return f"{value:+,.1f}{suffix}"
+
+
+def status_move(old: str | None, new: str | None) -> str:
+    return f"{old or 'absent'} → {new or 'absent'}"
+
+
+CHANGE_WORDS = {"appeared": "newly triggered", "cleared": "cleared",
+                "now_unknown": "now unknown", "now_measured": "now measured (clear)",
+                "unchanged": "unchanged"}
+
+
+def comparison_headline(c: Comparison) -> str:
+    """'Score 3 → 4 (+1), band gaps → slowing (worse).'"""
+    band = (f"band {c.band_old} → {c.band_new} ({c.band_direction})"
+            if c.band_old != c.band_new else f"band {c.band_new} (unchanged)")
+    return (f"Score {c.baseline.score} → {c.current.score} "
+            f"({signed(c.score.delta, 'count')}), {band}.")
+
+
+def comparison_verdict(c: Comparison) -> str:
+    """The --fail-on-increase verdict in words."""
+    if c.increased:
+        return "Worse than the baseline: --fail-on-increase would fail."
+    return "Not worse than the baseline: --fail-on-increase would pass."

@@ -46,11 +46,19 @@ def _environment() -> Any:
     )
     env.filters.update(
         figure=common.figure, cell=common.cell, clip=common.clip, one_line=common.one_line,
-        hours=common.hours, delimiter=common.delimiter_name,
+        hours=common.hours, delimiter=common.delimiter_name, signed=common.signed,
+    )
+    # --period and --baseline sections
+    env.globals.update(
+        score_trend=common.score_trend, period_kind=common.period_kind,
+        status_move=common.status_move, change_words=common.CHANGE_WORDS,
+        comparison_headline=common.comparison_headline,
+        comparison_verdict=common.comparison_verdict,
     )
     env.globals.update(
         marks=common.MARKS, measured=_measured, threshold=_threshold, money=_money,
         key_figure_text=common.key_figure_text, columns=common.columns, max_rows=MAX_ROWS,
+        redacted_note=common.REDACTED_NOTE,
     )
     return env
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from itsm_diag.render import common
-from itsm_diag.report import Finding, NoteOut, Report
+from itsm_diag.report import Comparison, Finding, NoteOut, Report
 
 MAX_ROWS = 15
 
@@ -132,6 +132,8 @@ def _headline(r: Report) -> list[str]:
         lines += [f"> {md(common.unknown_range(r))}", ""]
     if r.self_assessed:
         lines += [f"> {r.self_assessed} sign(s) self-assessed from an answers file.", ""]
+    if r.redacted:
+        lines += [f"> **{common.REDACTED_NOTE}**", ""]
     lines += [f"{md(common.ticket_counts(r))}; window {r.window.start[:10]} to "
               f"{r.window.end[:10]} (as of {md(r.as_of)}).", ""]
     return lines
@@ -236,10 +238,73 @@ def _data_notes(r: Report) -> list[str]:
     return lines
 
 
+def _periods(r: Report) -> list[str]:
+    """The score of each calendar period (``--period``), oldest first."""
+    if not r.periods:
+        return []
+    kind = common.period_kind(r)
+    lines = [f"## Score by {kind}", "",
+             f"Trend: `{common.score_trend([p.score for p in r.periods])}` (0-7 scale; each "
+             f"{kind} diagnosed on its own window)", ""]
+    lines += _table(
+        [kind.capitalize(), "Score", "Band", "Triggered signs", "Unknown"],
+        ([p.label, f"{p.score}/7", p.band, md(", ".join(p.triggered) or "none"),
+          str(p.unknown)] for p in r.periods),
+        align="lrllr",
+    )
+    return [*lines, ""]
+
+
+def _comparison(c: Comparison, heading: str) -> list[str]:
+    """What changed since the baseline: headline, signs that moved, KPI deltas, notes."""
+    lines = [f"{heading}", "",
+             f"Baseline as of {md(c.baseline.as_of[:10])} (window "
+             f"{md(c.baseline.window_start[:10])} to {md(c.baseline.window_end[:10])}), "
+             f"now as of {md(c.current.as_of[:10])}.", "",
+             f"**{md(common.comparison_headline(c))}**", ""]
+    if c.appeared:
+        lines.append(f"- Newly triggered: {md(', '.join(c.appeared))}")
+    if c.cleared:
+        lines.append(f"- Cleared: {md(', '.join(c.cleared))}")
+    lines += [f"- {md(common.comparison_verdict(c))}", ""]
+    lines += _table(
+        ["#", "Sign", "Status", "Change", "h/mo"],
+        ([str(s.number or ""), _prose(s.title), md(common.status_move(s.old, s.new)),
+          md(common.CHANGE_WORDS[s.change]),
+          f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"]
+         for s in c.signs),
+        align="rlllr",
+    )
+    lines.append("")
+    lines += _table(
+        ["KPI", "Baseline", "Now", "Change", ""],
+        ([md(d.label), md(common.figure(d.old, d.unit)), md(common.figure(d.new, d.unit)),
+          md(common.signed(d.delta, d.unit)), d.direction or ""]
+         for d in [*c.kpis, c.hours_at_stake]),
+        align="lrrrl",
+    )
+    lines.append("")
+    lines += [f"- ⚠ {md(n, 1000)}" for n in c.notes]
+    if c.notes:
+        lines.append("")
+    return lines
+
+
+def render_comparison(comparison: Comparison) -> str:
+    """``itsm-diag compare --format markdown``: a CI job summary of what changed."""
+    c = comparison
+    lines = _comparison(c, f"# itsm-diag: as of {md(c.current.as_of[:10])} against the "
+                           "baseline")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def render(report: Report) -> str:
     """The report as GitHub-flavoured Markdown."""
     r = report
-    lines = [*_headline(r), *_checklist(r), *_kpis(r), *_fixes(r), "## Signs", ""]
+    lines = [*_headline(r), *_checklist(r)]
+    if r.comparison is not None:
+        lines += _comparison(r.comparison, "## Since the baseline")
+    lines += [*_kpis(r), *_periods(r), *_fixes(r), "## Signs", ""]
     for f in r.signs:
         lines += _finding(f, r)
     lines += [*_checks(r), *_data_notes(r)]

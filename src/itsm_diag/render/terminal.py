@@ -10,15 +10,24 @@ from __future__ import annotations
 from io import StringIO
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from itsm_diag.render.common import clean, clip, figure, headline, key_figure_text, one_line
-from itsm_diag.report import Finding, Report
+from itsm_diag.render import common
+from itsm_diag.render.common import (
+    REDACTED_NOTE,
+    clean,
+    clip,
+    figure,
+    headline,
+    key_figure_text,
+    one_line,
+)
+from itsm_diag.report import Comparison, Finding, Report
 
-__all__ = ["WIDTH", "figure", "render"]
+__all__ = ["WIDTH", "figure", "render", "render_comparison"]
 
 _MARK = {"triggered": ("✘", "bold red"), "clear": ("✔", "green"), "unknown": ("?", "yellow")}
 _BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red"}
@@ -37,6 +46,8 @@ def _headline(r: Report) -> Panel:
     if r.self_assessed:
         text.append(f"{r.self_assessed} sign(s) self-assessed from an answers file.\n",
                     style="yellow")
+    if r.redacted:
+        text.append(REDACTED_NOTE + "\n", style="bold")
     text.append(f"{r.tickets.total:,} tickets (", style="dim")
     text.append(clip(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n)),
                 style="dim")
@@ -141,6 +152,76 @@ def _notes(r: Report) -> Text:
     return text
 
 
+def _periods(r: Report) -> Table:
+    """The score of each calendar period (``--period``), oldest first, with a trend line."""
+    kind = common.period_kind(r)
+    trend = common.score_trend([p.score for p in r.periods or []])
+    table = Table(title=f"Score by {kind}  {trend}", box=box.SIMPLE_HEAD, width=WIDTH,
+                  title_justify="left")
+    table.add_column(kind.capitalize(), width=9, no_wrap=True)
+    table.add_column("Score", width=5, justify="right")
+    table.add_column("Band", width=8)
+    table.add_column("Triggered signs", ratio=1)
+    table.add_column("Unknown", width=7, justify="right")
+    for p in r.periods or []:
+        table.add_row(p.label, f"{p.score}/7", Text(p.band, style=_BAND_STYLE[p.band]),
+                      ", ".join(p.triggered) or "none", str(p.unknown))
+    return table
+
+
+def _comparison(c: Comparison, title: str) -> Group:
+    """What changed since the baseline: headline, signs that moved, KPI deltas, notes."""
+    head = Text()
+    head.append(f"{title} (as of {c.baseline.as_of[:10]}, window {c.baseline.window_start[:10]}"
+                f" to {c.baseline.window_end[:10]})\n", style="bold")
+    worse = c.band_direction == "worse" or c.score.direction == "worse"
+    better = c.band_direction == "better" or c.score.direction == "better"
+    head.append(common.comparison_headline(c) + "\n",
+                style="bold red" if worse else "green" if better else "")
+    if c.appeared:
+        head.append(f"Newly triggered: {', '.join(c.appeared)}\n", style="red")
+    if c.cleared:
+        head.append(f"Cleared: {', '.join(c.cleared)}\n", style="green")
+    head.append(common.comparison_verdict(c) + "\n", style="dim")
+    signs = Table(box=box.SIMPLE_HEAD, width=WIDTH)
+    signs.add_column("#", width=2, justify="right")
+    signs.add_column("Sign", ratio=1)
+    signs.add_column("Status", width=21, no_wrap=True)
+    signs.add_column("Change", width=20, no_wrap=True)
+    signs.add_column("h/mo", width=11, justify="right")
+    for s in c.signs:
+        hours = f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"
+        signs.add_row(str(s.number or ""), Text(clean(s.title)),
+                      common.status_move(s.old, s.new),
+                      Text(common.CHANGE_WORDS[s.change],
+                           style={"appeared": "red", "cleared": "green"}.get(s.change, "")),
+                      hours)
+    kpis = Table(box=box.SIMPLE_HEAD, width=WIDTH)
+    kpis.add_column("KPI", ratio=1)
+    kpis.add_column("Baseline", width=12, justify="right")
+    kpis.add_column("Now", width=12, justify="right")
+    kpis.add_column("Change", width=12, justify="right")
+    kpis.add_column("", width=6)
+    for d in [*c.kpis, c.hours_at_stake]:
+        kpis.add_row(d.label, figure(d.old, d.unit), figure(d.new, d.unit),
+                     common.signed(d.delta, d.unit), d.direction or "")
+    notes = Text()
+    for note in c.notes:
+        notes.append(f"• {clip(note, 1000)}\n", style="yellow")
+    return Group(head, signs, kpis, notes)
+
+
+def render_comparison(comparison: Comparison, color: bool = True) -> str:
+    """``itsm-diag compare`` in the terminal."""
+    buf = StringIO()
+    console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
+                      if color else None, highlight=False, emoji=False, markup=False)
+    c = comparison
+    console.print(_comparison(c, f"itsm-diag: as of {c.current.as_of[:10]} against the "
+                                 "baseline"))
+    return buf.getvalue()
+
+
 def render(report: Report, color: bool = True, quiet: bool = False) -> str:
     """The report as terminal text (ANSI colours when ``color``); with ``quiet`` only the
     headline line."""
@@ -150,15 +231,19 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
     # markup off: a '[' in a ticket's text must print, not style (or crash) the output
     console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
                       if color else None, highlight=False, emoji=False, markup=False)
+    checks: list[RenderableType] = (
+        [_checklist(report.checks, "Extra checks (not counted in the score)"),
+         _unknowns(report.checks, "Why some checks are unknown")] if report.checks else [])
     console.print(Group(
         _headline(report),
         _checklist(report.signs, "The seven warning signs"),
         _unknowns(report.signs, "Why some signs are unknown"),
+        *([_comparison(report.comparison, "Since the baseline")]
+          if report.comparison is not None else []),
         _kpis(report),
+        *([_periods(report)] if report.periods else []),
         _fixes(report),
-        *([_checklist(report.checks, "Extra checks (not counted in the score)"),
-           _unknowns(report.checks, "Why some checks are unknown")]
-          if report.checks else []),
+        *checks,
         Text("Data notes", style="bold"),
         _notes(report),
         Text(f"How the window was chosen: {clean(report.window.how_chosen)}", style="dim"),

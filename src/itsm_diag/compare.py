@@ -1,0 +1,179 @@
+"""Compare two reports: which signs appeared or cleared, score, band, KPI and hours deltas.
+
+Pure: two :class:`~itsm_diag.report.Report` objects in, a
+:class:`~itsm_diag.report.Comparison` out (the model lives in ``report.py`` because a
+report can carry its comparison with a baseline). Reading report files is
+:func:`itsm_diag.api.load_report`'s job.
+
+The CI gate (``--fail-on-increase``) is :attr:`Comparison.increased`: true when the
+score is higher than the baseline's, or when at least one sign is triggered now that
+was not triggered in the baseline (clear, unknown or absent there), even if another
+sign cleared and the score stayed the same. Nothing else fails it: a sign turning
+unknown, a KPI getting worse or more hours at stake are reported, never gated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from itsm_diag.report import (
+    Band,
+    Comparison,
+    Delta,
+    Direction,
+    Finding,
+    Report,
+    ReportRef,
+    SignChange,
+    SignChangeKind,
+    Status,
+)
+
+__all__ = ["Comparison", "compare", "sign_change"]
+
+_BANDS: tuple[Band, ...] = ("healthy", "gaps", "slowing", "crisis")
+#: deltas are rounded so float noise (0.1 + 0.2) cannot make two runs' JSON differ
+_DIGITS = 6
+
+
+def sign_change(old: Status | None, new: Status | None) -> SignChangeKind:
+    """How one sign moved. ``None`` means the sign is not in that report.
+
+    appeared: triggered now, not before · cleared: triggered before, clear now ·
+    now_unknown: unknown now, known (or absent) before · now_measured: unknown before,
+    clear now · unchanged: the same status.
+    """
+    if old == new:
+        return "unchanged"
+    if new == "triggered":
+        return "appeared"
+    if old == "triggered" and new == "clear":
+        return "cleared"
+    if new == "unknown" or new is None:
+        return "now_unknown"
+    return "now_measured"
+
+
+def _direction(old: float | None, new: float | None, lower_is_better: bool) -> Direction | None:
+    if old is None or new is None:
+        return None
+    if new == old:
+        return "same"
+    return "better" if (new < old) == lower_is_better else "worse"
+
+
+def _delta(name: str, label: str, unit: str, old: float | None, new: float | None,
+           lower_is_better: bool | None) -> Delta:
+    diff = None if old is None or new is None else round(new - old, _DIGITS)
+    return Delta(
+        name=name, label=label, unit=unit,
+        old=None if old is None else round(old, _DIGITS),
+        new=None if new is None else round(new, _DIGITS),
+        delta=diff,
+        direction=None if lower_is_better is None else _direction(old, new, lower_is_better),
+    )
+
+
+def _ref(r: Report) -> ReportRef:
+    return ReportRef(as_of=r.as_of, window_start=r.window.start, window_end=r.window.end,
+                     version=r.generated_by.version, score=r.score, band=r.band)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
+
+
+def _open_backlog(r: Report) -> float | None:
+    weekly = r.kpis.backlog_weekly
+    return _number(weekly[-1].get("open")) if weekly else None
+
+
+def hours_at_stake(r: Report) -> float:
+    """Agent hours a month at stake: the sum over triggered signs (what the fix plan
+    addresses); a triggered sign that cannot be priced adds nothing."""
+    return round(sum(f.hours_at_stake_per_month or 0.0 for f in r.signs
+                     if f.status == "triggered"), 1)
+
+
+#: (name, label, unit, getter, lower is better; None: neither)
+_KPIS: tuple[tuple[str, str, str, Callable[[Report], float | None], bool | None], ...] = (
+    ("ttr_median", "Time to resolve, median", "hours",
+     lambda r: _number(r.kpis.time_to_resolve_hours.get("median")), True),
+    ("ttr_p90", "Time to resolve, p90", "hours",
+     lambda r: _number(r.kpis.time_to_resolve_hours.get("p90")), True),
+    ("first_assignment_resolution", "First-assignment resolution", "ratio",
+     lambda r: r.kpis.first_assignment_resolution, False),
+    ("sla_adherence", "SLA adherence", "ratio", lambda r: r.kpis.sla_adherence, False),
+    ("open_backlog", "Open backlog at the window end", "count", _open_backlog, True),
+    ("tickets_in_window", "Tickets opened in the window", "count",
+     lambda r: float(r.tickets.in_window), None),
+)
+
+
+def _notes(old: Report, new: Report) -> list[str]:
+    """Reasons to read the deltas with care; empty when the runs are like for like."""
+    notes = []
+    if old.as_of >= new.as_of:
+        notes.append(f"The baseline (as of {old.as_of[:10]}) is not older than this report "
+                     f"(as of {new.as_of[:10]}): check the order of the two files.")
+    if new.unknown > old.unknown:
+        notes.append(f"{new.unknown} signs are unknown now, {old.unknown} in the baseline: "
+                     "a lower score may only mean the data answers less.")
+    if abs(old.window.weeks - new.window.weeks) > 0.5:
+        notes.append(f"The windows differ in length ({old.window.weeks:g} weeks in the "
+                     f"baseline, {new.window.weeks:g} now): shares and rates compare, counts "
+                     "and hours less so.")
+    if old.generated_by.version != new.generated_by.version:
+        notes.append(f"Made by different versions ({old.generated_by.version} and "
+                     f"{new.generated_by.version}): rule changes can move signs too.")
+    if old.assumptions.overrides.keys() != new.assumptions.overrides.keys():
+        only_old = sorted(set(old.assumptions.overrides) - set(new.assumptions.overrides))
+        only_new = sorted(set(new.assumptions.overrides) - set(old.assumptions.overrides))
+        parts = [f"only in the baseline: {', '.join(only_old)}"] if only_old else []
+        parts += [f"only now: {', '.join(only_new)}"] if only_new else []
+        notes.append("The configuration overrides differ (" + "; ".join(parts) + "): a sign "
+                     "can move because a threshold moved.")
+    return notes
+
+
+def compare(old: Report, new: Report) -> Comparison:
+    """What changed from the baseline ``old`` to ``new`` (signs in ``new``'s order, then
+    any the baseline alone has)."""
+    before: dict[str, Finding] = {f.id: f for f in old.signs}
+    after: dict[str, Finding] = {f.id: f for f in new.signs}
+    order = [*after, *(i for i in before if i not in after)]
+    changes = []
+    for sign_id in order:
+        o, n = before.get(sign_id), after.get(sign_id)
+        ref = n or o
+        assert ref is not None  # every id came from one of the two reports
+        changes.append(SignChange(
+            id=sign_id, number=ref.number, title=ref.title,
+            old=o.status if o else None, new=n.status if n else None,
+            change=sign_change(o.status if o else None, n.status if n else None),
+            hours_old=o.hours_at_stake_per_month if o else None,
+            hours_new=n.hours_at_stake_per_month if n else None,
+        ))
+    appeared = [c.id for c in changes if c.change == "appeared"]
+    cleared = [c.id for c in changes if c.change == "cleared"]
+    band_old, band_new = _BANDS.index(old.band), _BANDS.index(new.band)
+    band_direction: Direction = ("same" if band_old == band_new
+                                 else "worse" if band_new > band_old else "better")
+    return Comparison(
+        baseline=_ref(old),
+        current=_ref(new),
+        score=_delta("score", "Score", "count", old.score, new.score, True),
+        band_old=old.band,
+        band_new=new.band,
+        band_direction=band_direction,
+        appeared=appeared,
+        cleared=cleared,
+        signs=changes,
+        kpis=[_delta(name, label, unit, get(old), get(new), lower)
+              for name, label, unit, get, lower in _KPIS],
+        hours_at_stake=_delta("hours_at_stake", "Agent hours a month at stake", "hours",
+                              hours_at_stake(old), hours_at_stake(new), True),
+        increased=new.score > old.score or bool(appeared),
+        notes=_notes(old, new),
+    )
