@@ -139,6 +139,11 @@ def _unknowns(findings: list[Finding], title: str) -> Text:
     return text
 
 
+def _present(text: Text) -> list[Text]:
+    """``[text]``, or nothing when empty: an empty Text still prints a blank line."""
+    return [text] if text.plain else []
+
+
 def _notes(r: Report) -> Text:
     text = Text()
     for note in r.data_notes:
@@ -233,11 +238,12 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
                       if color else None, highlight=False, emoji=False, markup=False)
     checks: list[RenderableType] = (
         [_checklist(report.checks, "Extra checks (not counted in the score)"),
-         _unknowns(report.checks, "Why some checks are unknown")] if report.checks else [])
+         *_present(_unknowns(report.checks, "Why some checks are unknown"))]
+        if report.checks else [])
     console.print(Group(
         _headline(report),
         _checklist(report.signs, "The seven warning signs"),
-        _unknowns(report.signs, "Why some signs are unknown"),
+        *_present(_unknowns(report.signs, "Why some signs are unknown")),
         *([_comparison(report.comparison, "Since the baseline")]
           if report.comparison is not None else []),
         _kpis(report),
