@@ -113,13 +113,34 @@ def _fixes(r: Report, top: int = 5) -> Table:
     table.add_column("Fix", ratio=5)
     table.add_column("Horizon", width=10)
     table.add_column("h/mo", width=6, justify="right")
+    money = r.assumptions.hourly_rate is not None
+    if money:
+        table.add_column(f"{clean(r.assumptions.currency)[:4]}/mo", width=9, justify="right")
     for fix in r.fixes[:top]:
         hours = ("" if fix.hours_at_stake_per_month is None
                  else f"{fix.hours_at_stake_per_month:,.0f}")
-        table.add_row(str(fix.rank), Text(clean(fix.action)), fix.horizon, hours)
+        cells: list[RenderableType] = [str(fix.rank), Text(clean(fix.action)), fix.horizon,
+                                       hours]
+        if money:
+            cells.append("" if fix.money_per_month is None else f"{fix.money_per_month:,.0f}")
+        table.add_row(*cells)
     if not r.fixes:
-        table.add_row("", "No sign is triggered: nothing to fix urgently.", "", "")
+        table.add_row("", "No sign is triggered: nothing to fix urgently.", "", "",
+                      *([""] if money else []))
     return table
+
+
+def _assumptions(r: Report) -> Text:
+    """The basis of every hours figure, so a reader can judge (and tune) it."""
+    a = r.assumptions
+    minutes = ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())
+    rate = (f"{a.hourly_rate:g} {clean(a.currency)} an hour" if a.hourly_rate is not None
+            else "no hourly rate (hours only)")
+    text = Text(f"Assumptions: handle minutes per ticket: {minutes}; {rate}", style="dim")
+    if a.overrides:
+        text.append("; overridden: " + ", ".join(
+            f"{clip(k, 80)} ({clip(v, 80)})" for k, v in a.overrides.items()), style="dim")
+    return text
 
 
 def _unknowns(findings: list[Finding], title: str) -> Text:
@@ -253,5 +274,6 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
         Text("Data notes", style="bold"),
         _notes(report),
         Text(f"How the window was chosen: {clean(report.window.how_chosen)}", style="dim"),
+        _assumptions(report),
     ))
     return buf.getvalue()
