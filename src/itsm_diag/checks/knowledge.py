@@ -41,9 +41,11 @@ def _by_category(tickets: pd.DataFrame, with_ref: pd.Series, top: int) -> list[d
 
 def _referenced(ctx: Context, params: ParamMap) -> pd.Series:
     """Mask: a knowledge reference that is not a blank or a 'no' flag."""
-    ref = ctx.tickets[m.KNOWLEDGE_REF]
-    no = norm_text(ref).isin(norm_list(params["not_a_reference"])).fillna(False).astype(bool)
-    return filled(ref) & ~no
+    words = norm_list(params["not_a_reference"])
+    # one test per distinct reference (they repeat), spread back to the tickets
+    return ctx.per_value(m.KNOWLEDGE_REF, ("knowledge.referenced", frozenset(words)),
+                         lambda ref: filled(ref) & ~norm_text(ref).isin(words).fillna(False)
+                         .astype(bool))
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:

@@ -31,16 +31,19 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import per_distinct
 
 
 def _reopened_in_history(ev: pd.DataFrame, done_words: set[str]) -> pd.Series:
     """Ticket ids whose status goes from a done value to a non-done one (or says 'reopen')."""
-    status = norm_text(ev[m.EV_VALUE])
+    # statuses repeat: normalise each distinct value once
+    status = per_distinct(ev[m.EV_VALUE], norm_text)
     is_done = status.isin(done_words).fillna(False).astype(bool)
     was_done = is_done.groupby(ev[m.EV_TICKET_ID], sort=False).shift(1)
     back = was_done.fillna(False).astype(bool) & ~is_done
     # some tools log the reopen itself as a status ('Reopened', 're-opened')
-    says = status.str.contains(r"re-?open", regex=True).fillna(False).astype(bool)
+    says = per_distinct(status, lambda s: s.str.contains(r"re-?open", regex=True)).fillna(
+        False).astype(bool)
     return ev.loc[back | says, m.EV_TICKET_ID].drop_duplicates()
 
 

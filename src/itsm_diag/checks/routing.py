@@ -29,6 +29,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import lookup, per_distinct
 
 
 def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -37,7 +38,8 @@ def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     Re-saving the same group is not a handoff, so consecutive repeats are dropped first;
     then a row bounces when the group two steps back in the same ticket is the same.
     """
-    group = norm_text(ev[m.EV_VALUE])
+    # group names repeat: normalise each distinct value once
+    group = per_distinct(ev[m.EV_VALUE], norm_text)
     tid = ev[m.EV_TICKET_ID]
     repeat = (tid.eq(tid.shift()) & group.eq(group.shift())).fillna(False).astype(bool)
     hist = ev.loc[~repeat].assign(
@@ -60,7 +62,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # reassignments: the ticket's own count, else group changes seen in its history
     changes = hist.groupby(m.EV_TICKET_ID).size().sub(1).clip(lower=0)
-    from_events = t[m.TICKET_ID].map(changes).astype("Float64")
+    from_events = lookup(t[m.TICKET_ID], changes).astype("Float64")
     field = t[m.REASSIGNMENT_COUNT].astype("Float64")
     count = field.fillna(from_events).where(scope)
     measurable = count.notna()

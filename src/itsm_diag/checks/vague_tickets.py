@@ -52,8 +52,9 @@ def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     # a field filled nowhere is missing from the export, not blank on every ticket
-    has_category = bool(filled(t[m.CATEGORY]).any())
-    has_summary = bool(filled(t[m.SUMMARY]).any())
+    # every text pass below runs once per distinct value (Context.per_value), then spreads
+    has_category = bool(ctx.per_value(m.CATEGORY, "checks.filled", filled).any())
+    has_summary = bool(ctx.per_value(m.SUMMARY, "checks.filled", filled).any())
     if not (has_category or has_summary):
         return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
     scope = in_kinds(ctx, params) & ctx.opened_in_window()
@@ -67,22 +68,27 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     catch_all = none
     if has_category:
         catch_values = norm_list(ctx.defaults.get("catch_all_categories") or [])
-        catch_all = scope & (
-            blank(t[m.CATEGORY])
-            | norm_text(t[m.CATEGORY]).isin(catch_values).fillna(False).astype(bool)
+        catch_all = scope & ctx.per_value(
+            m.CATEGORY, ("vague.catch_all", frozenset(catch_values)),
+            lambda cat: blank(cat) | norm_text(cat).isin(catch_values).fillna(False).astype(bool),
         )
     vague_summary = none
     if has_summary:
-        words = _words(t[m.SUMMARY])
         listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
         pattern = words_pattern(set(_words(listed).dropna()))
-        n_words = (words.str.count(" ") + 1).where(words.ne(""), 0)
-        short = (n_words < int(params["max_words"])).fillna(False).astype(bool)
-        matches = (
-            words.str.contains(pattern, regex=True).fillna(False).astype(bool)
-            if pattern else none
-        )
-        vague_summary = scope & filled(t[m.SUMMARY]) & short & matches
+        max_words = int(params["max_words"])
+
+        def is_vague(summary: pd.Series) -> pd.Series:
+            words = _words(summary)
+            n_words = (words.str.count(" ") + 1).where(words.ne(""), 0)
+            short = (n_words < max_words).fillna(False).astype(bool)
+            if not pattern:
+                return pd.Series(False, index=summary.index)
+            matches = words.str.contains(pattern, regex=True).fillna(False).astype(bool)
+            return filled(summary) & short & matches
+
+        vague_summary = scope & ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words),
+                                              is_vague)
 
     confidence: Confidence = "high"
     for field, present in ((m.CATEGORY, has_category), (m.SUMMARY, has_summary)):
@@ -103,7 +109,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics["vague_summary_share"] = ratio(
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
-        tables["vague_summaries"] = _top(norm_text(t.loc[vague_summary, m.SUMMARY]))
+        normalised = ctx.per_value(m.SUMMARY, "checks.norm_text", norm_text)
+        tables["vague_summaries"] = _top(normalised[vague_summary])
 
     costs: list[Cost] = []
     vague_month = per_month(float(vague.sum()), ctx.window)

@@ -75,10 +75,10 @@ def _automation(
     t = ctx.tickets
     ttype, field = _ticket_type(t)
     minutes_by_kind = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
-    minutes = (
-        t[m.KIND].astype("object").map(minutes_by_kind).astype("float64")
-        .fillna(minutes_by_kind.get("other", 0.0))
-    )
+    # once per distinct kind (a handful), spread back to the tickets
+    minutes = ctx.per_value(m.KIND, ("backlog.minutes", tuple(minutes_by_kind.items())),
+                            lambda kind: kind.astype("object").map(minutes_by_kind)
+                            .astype("float64").fillna(minutes_by_kind.get("other", 0.0)))
     hours = (ctx.done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
     rows = done_in_window & ttype.notna()
     df = pd.DataFrame({

@@ -11,12 +11,14 @@ code it emits in a :class:`Note` is worded by the rule file's ``messages``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm_diag import model as m
@@ -95,34 +97,179 @@ class Context:
 
     def of_kind(self, *kinds: str) -> pd.Series:
         """Mask of tickets whose kind is one of ``kinds``."""
-        return self.tickets[m.KIND].isin(kinds).fillna(False).astype(bool)
+        # every sign asks for the same few scopes: computed once per Context; a copy is
+        # handed out so a caller's in-place ``&=`` cannot reach the cache
+        mask = _cached(self, ("of_kind", kinds), lambda: self.tickets[m.KIND].isin(kinds)
+                       .fillna(False).astype(bool))
+        return mask.copy()
 
     def opened_in_window(self) -> pd.Series:
-        return self.window.contains(self.tickets[m.OPENED_AT])
+        mask = _cached(self, "_opened_in_window",
+                       lambda: self.window.contains(self.tickets[m.OPENED_AT]))
+        return mask.copy()
 
     def samples(self, mask: pd.Series, order_by: pd.Series | None = None) -> list[str]:
         """Up to ``max_samples`` ticket ids under ``mask`` (stable: sorted, or by ``order_by``)."""
-        return sample_ids(self.tickets, mask, self.max_samples, order_by)
+        rows = _positions(self.tickets, mask)
+        if order_by is not None:
+            return _top_by(self.tickets, rows, self.max_samples, order_by)
+        # by id: the ids' sort ranks are computed once, so a sample is a partial sort of
+        # small integers instead of a sort of every matching id string
+        codes, uniques = self.id_ranks
+        return _smallest_ids(codes[rows], uniques, self.max_samples)
+
+    # ---- per-Context caches (additive helpers; nothing here changes what is measured) --
+
+    @property
+    def id_ranks(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """(rank of each ticket's id among the distinct ids in sort order, those ids).
+
+        A missing id ranks after every id (code ``len(ids)``), as ``sort_values`` puts it.
+        """
+        def make() -> tuple[np.ndarray, Any]:
+            codes, uniques = pd.factorize(self.tickets[m.TICKET_ID].array, sort=True)
+            codes = np.asarray(codes, dtype=np.int64)
+            codes[codes < 0] = len(uniques)
+            return codes, uniques
+        return _cached(self, "_id_ranks", make)
+
+    @property
+    def event_id_codes(self) -> np.ndarray:
+        """For each event, the id rank (:attr:`id_ranks`) of its ticket id.
+
+        ``len(ids)`` for a missing ticket id (it equals a ticket's missing id, as
+        ``isin`` treats <NA>), ``len(ids) + 1`` for an id no ticket has.
+        """
+        def make() -> np.ndarray:
+            _, uniques = self.id_ranks
+            ev_ids = self.events[m.EV_TICKET_ID]
+            n = len(uniques)
+            if ev_ids.empty:
+                return np.zeros(0, dtype=np.int64)
+            found = pc.index_in(_arrow(ev_ids), value_set=_arrow_values(uniques))
+            out = found.to_numpy(zero_copy_only=False)
+            out = np.where(np.isnan(out), n + 1, out).astype(np.int64) if out.dtype.kind == "f" \
+                else out.astype(np.int64)
+            out[ev_ids.isna().to_numpy()] = n
+            return out
+        return _cached(self, "_event_id_codes", make)
+
+    def events_of_tickets(self, mask: pd.Series) -> np.ndarray:
+        """Boolean array over events: the event's ticket id is the id of a ticket under
+        ``mask`` (what ``events.ticket_id.isin(tickets.loc[mask, ticket_id])`` gives)."""
+        codes, uniques = self.id_ranks
+        chosen = np.zeros(len(uniques) + 2, dtype=bool)
+        chosen[codes[_positions(self.tickets, mask)]] = True
+        return chosen[self.event_id_codes]
+
+    def tickets_of_events(self, ev_mask: np.ndarray | pd.Series) -> np.ndarray:
+        """Boolean array over tickets: the ticket's id is the ticket id of an event under
+        ``ev_mask`` (what ``tickets.ticket_id.isin(events.loc[ev_mask, ticket_id])`` gives)."""
+        codes, uniques = self.id_ranks
+        hit = np.zeros(len(uniques) + 2, dtype=bool)
+        sel = np.asarray(ev_mask, dtype=bool)
+        hit[self.event_id_codes[sel]] = True
+        return hit[codes]
+
+    def per_value(self, column: str, how: Hashable,
+                  fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+        """``fn`` applied to ticket ``column``, computed on its distinct values only and
+        cached under ``how``. ``fn`` must work value by value (a string normalisation, a
+        match), which is what makes the result identical to ``fn(tickets[column])``.
+        The Series is shared by every caller: read it, never modify it in place."""
+        def make() -> pd.Series:
+            codes, distinct = self.distinct(column)
+            return spread(fn(distinct), codes, self.tickets.index)
+        return _cached(self, ("per_value", column, how), make)
+
+    def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(code of each ticket's value, the distinct values of ticket ``column`` with one
+        <NA> last): see :func:`factorize_na`."""
+        return _cached(self, ("distinct", column), lambda: factorize_na(self.tickets[column]))
 
 
-def _cached(ctx: Context, name: str, make: Any) -> pd.Series:
+def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
     cache = ctx.__dict__.setdefault("_cache", {})
     if name not in cache:
         cache[name] = make()
     return cache[name]
 
 
+def factorize_na(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct): ``distinct`` holds each distinct value of ``values`` once, then
+    one missing value (same dtype); ``codes`` points every row into it (a missing value
+    to that last one). A value-by-value function of ``values`` equals that function of
+    ``distinct`` spread back with :func:`spread`: real exports repeat categories,
+    requesters and even summaries, so a text pass over ``distinct`` is far cheaper."""
+    codes, uniques = pd.factorize(values.array)
+    codes = np.asarray(codes, dtype=np.intp)
+    codes[codes < 0] = len(uniques)
+    order = np.arange(len(uniques) + 1, dtype=np.intp)
+    order[-1] = -1  # with allow_fill, -1 takes a missing value
+    taken = pd.api.extensions.take(uniques, order, allow_fill=True)
+    return codes, pd.Series(taken, dtype=values.dtype, name=values.name)
+
+
+def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row values from ``per_distinct`` (indexed 0..k) through ``codes``."""
+    return pd.Series(per_distinct.array.take(codes), index=index, name=per_distinct.name)
+
+
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    return pa.array(values.array)
+
+
+def _arrow_values(values: Any) -> pa.Array:
+    arr = pa.array(values)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _positions(tickets: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """Row positions where ``mask`` holds (a Series is aligned on the tickets' index)."""
+    if isinstance(mask, pd.Series) and not mask.index.equals(tickets.index):
+        mask = mask.reindex(tickets.index, fill_value=False)
+    arr = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) \
+        else np.asarray(mask, dtype=bool)
+    return np.flatnonzero(arr)
+
+
+def _smallest_ids(codes: np.ndarray, uniques: Any, n: int) -> list[str]:
+    """The ``n`` smallest ids (by rank code) as text; a missing id reads ``<NA>``."""
+    if n <= 0:
+        return []
+    if len(codes) > n:
+        codes = np.partition(codes, n - 1)[:n]
+    codes = np.sort(codes)
+    return [str(uniques[c]) if c < len(uniques) else str(pd.NA) for c in codes]
+
+
+def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series) -> list[str]:
+    """The first ``n`` ids under a stable sort of ``rows`` by ``order_by`` descending
+    (missing last), without sorting every row: only those up to the n-th key."""
+    if not order_by.index.equals(tickets.index):
+        order_by = order_by.reindex(tickets.index)
+    keys = -order_by.to_numpy(dtype="float64", na_value=-np.inf)[rows]
+    if n <= 0:
+        return []
+    if len(keys) > n:
+        kth = np.partition(keys, n - 1)[n - 1]
+        keep = keys <= kth  # everything before the n-th key, and all its ties
+        rows, keys = rows[keep], keys[keep]
+    pick = rows[np.argsort(keys, kind="stable")[:n]]
+    return [str(x) for x in tickets[m.TICKET_ID].take(pick).tolist()]
+
+
 def sample_ids(
     tickets: pd.DataFrame, mask: pd.Series, n: int = 10, order_by: pd.Series | None = None
 ) -> list[str]:
     """Up to ``n`` ticket ids where ``mask`` holds; sorted by ``order_by`` (desc) or by id."""
-    ids = tickets.loc[mask, m.TICKET_ID]
+    rows = _positions(tickets, mask)
     if order_by is not None:
-        ids = ids.iloc[np.argsort(-order_by[mask].to_numpy(dtype="float64", na_value=-np.inf),
-                                  kind="stable")]
-    else:
-        ids = ids.sort_values()
-    return [str(x) for x in ids.head(n).tolist()]
+        return _top_by(tickets, rows, n, order_by)
+    codes, uniques = pd.factorize(tickets[m.TICKET_ID].array.take(rows), sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(uniques)
+    return _smallest_ids(codes, uniques, n)
 
 
 class _Strict(BaseModel):

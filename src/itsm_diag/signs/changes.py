@@ -23,6 +23,9 @@ when no incident carries a link (the verdict would rest on a handful of changes)
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -37,7 +40,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import too_few
+from itsm_diag.signs.common import isin_values, too_few
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
 _FAILED = ("failed", "backed_out")
@@ -115,11 +118,21 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     conf: dict[int, Confidence] = {3: "high", 2: "medium"}
     meas.confidence = conf.get(usable, "low")
 
+    # ids travel as sort-rank codes: carrying, sorting and de-duplicating millions of
+    # candidate pairs works on integers, and the id strings are looked up for the kept
+    # rows only. Codes sort as the strings do; a missing incident id sorts last and a
+    # missing change id first, as the sorts below place <NA>.
+    inc_codes, inc_names = _ranks(t.loc[inc_win, m.TICKET_ID], na_last=True)
+    link_in_win = (inc_win & linked)[inc_win].to_numpy(dtype=bool)
+    n_links = int(link_in_win.sum())
+    chg_codes, chg_names = _ranks(pd.concat([t.loc[inc_win & linked, m.CAUSED_BY_CHANGE],
+                                             t.loc[implemented, m.TICKET_ID]]), na_last=False)
+
     # ---- tier 1: explicit links
     t1 = pd.DataFrame({
-        "incident": t.loc[inc_win & linked, m.TICKET_ID],
-        "change": t.loc[inc_win & linked, m.CAUSED_BY_CHANGE],
-        "opened": t.loc[inc_win & linked, m.OPENED_AT],
+        "incident": inc_codes[link_in_win],
+        "change": chg_codes[:n_links],
+        "opened": t.loc[inc_win & linked, m.OPENED_AT].reset_index(drop=True),
         "tier": 1,
         "matched_on": "link",
         "gap_h": float("nan"),
@@ -127,15 +140,21 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # ---- tiers 2 and 3: same CI, else service, and a time filter (vectorised merges)
     incs = pd.DataFrame({
-        "incident": t.loc[inc_win, m.TICKET_ID], "opened": t.loc[inc_win, m.OPENED_AT],
+        "incident": inc_codes, "opened": t.loc[inc_win, m.OPENED_AT],
         "ci": ci[inc_win], "service": svc[inc_win],
     }).dropna(subset=["opened"])
     chgs = pd.DataFrame({
-        "change": t.loc[implemented, m.TICKET_ID], "start": start[implemented],
+        "change": chg_codes[n_links:], "start": start[implemented],
         "end": end[implemented], "ci": ci[implemented], "service": svc[implemented],
         "bad": t.loc[implemented, m.CHANGE_OUTCOME].isin(bad).fillna(False).astype(bool),
     })
-    pairs = _pairs(incs, chgs)
+    # only pairs that can pass a time filter below: from the change's start (tier 2, on a
+    # failed change) or end, up to ``hours`` after its end
+    lower = chgs["end"]
+    if tier2_ok:
+        lower = lower.where(~chgs["bad"], pd.concat([chgs["start"], chgs["end"]], axis=1)
+                            .min(axis=1))
+    pairs = _pairs(incs, chgs, lower, chgs["end"] + hours)
     in_tail = (pairs["opened"] >= pairs["end"]) & (pairs["opened"] <= pairs["end"] + hours)
     in_run = (pairs["opened"] >= pairs["start"]) & (pairs["opened"] <= pairs["end"] + hours)
     t2 = pairs[in_run & pairs["bad"]] if tier2_ok else pairs.iloc[0:0]
@@ -148,12 +167,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     )
     # best tier wins; within a tier, the change that ended closest before the incident
     found["closeness"] = found["gap_h"].abs()
-    best = found.sort_values(["tier", "closeness", "change"], na_position="first", kind="stable")
-    best = best.drop_duplicates("incident", keep="first")
+    best = _first_per_incident(found)
+    best = best.assign(_rank=best["incident"],
+                       incident=_names(inc_names, best["incident"], na_code=len(inc_names)),
+                       change=_names(chg_names, best["change"], na_code=-1))
 
     count = len(best)
     quarters = w.days / 90.0
-    caused = t[m.TICKET_ID].isin(best["incident"]) & inc_win
+    caused = isin_values(t[m.TICKET_ID], best["incident"]) & inc_win
     meas.metrics["change_caused_per_quarter"] = Figure(
         value=count / quarters if quarters > 0 else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
@@ -166,7 +187,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             sample_ids=sorted(map(str, ids))[: ctx.max_samples],
         )
     max_rows = int(params.get("max_table_rows", 50))
-    table = best.sort_values(["tier", "opened", "incident"], kind="stable").head(max_rows)
+    # by the incident's code: the same order as its id, <NA> last
+    table = best.sort_values(["tier", "opened", "_rank"], kind="stable").head(max_rows)
     rows = pd.DataFrame({
         "incident": table["incident"].astype(str),
         "change": table["change"].astype(str),
@@ -192,18 +214,106 @@ def _gap_h(pairs: pd.DataFrame) -> pd.Series:
     return (pairs["opened"] - pairs["end"]) / pd.Timedelta(hours=1)
 
 
-def _pairs(incs: pd.DataFrame, chgs: pd.DataFrame) -> pd.DataFrame:
-    """Every (incident, change) on the same CI, or the same service when a CI is missing."""
-    by_ci = incs.dropna(subset=["ci"]).merge(
-        chgs.dropna(subset=["ci"]), on="ci", suffixes=("", "_c")
-    ).assign(matched_on="ci")
-    by_svc = incs.dropna(subset=["service"]).merge(
-        chgs.dropna(subset=["service"]), on="service", suffixes=("", "_c")
-    )
-    # two CIs that differ are different things even on one service: no service match then
-    by_svc = by_svc[by_svc["ci"].isna() | by_svc["ci_c"].isna()].assign(matched_on="service")
-    cols = ["incident", "opened", "change", "start", "end", "bad", "matched_on"]
-    return pd.concat([by_ci[cols], by_svc[cols]], ignore_index=True)
+def _first_per_incident(found: pd.DataFrame) -> pd.DataFrame:
+    """``found.sort_values(["tier", "closeness", "change"], na_position="first",
+    kind="stable").drop_duplicates("incident")``, on the rows that can win only.
+
+    Each incident keeps the rows with its lowest tier, then its lowest closeness (a link's
+    NaN lowest), then its lowest change code: three hash group-bys on integer codes over
+    millions of candidate pairs; only that remainder (about one row per incident) is sorted.
+    """
+    rest = found.assign(_close=found["closeness"].fillna(-1.0))
+    for col in ("tier", "_close", "change"):
+        low = rest.groupby("incident", sort=False)[col].transform("min")
+        rest = rest[(rest[col] == low).to_numpy(dtype=bool)]
+    best = rest.sort_values(["tier", "closeness", "change"], na_position="first",
+                            kind="stable")
+    return best.drop_duplicates("incident", keep="first").drop(columns="_close")
+
+
+def _ranks(values: pd.Series, *, na_last: bool) -> tuple[np.ndarray, Any]:
+    """(code of each value, the distinct values in sort order): codes sort as the values
+    do; a missing value gets ``len(distinct)`` with ``na_last``, else -1."""
+    codes, names = pd.factorize(values.array, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    if na_last:
+        codes[codes < 0] = len(names)
+    return codes, names
+
+
+def _names(names: Any, codes: pd.Series, na_code: int) -> pd.Series:
+    """The values behind ``codes`` (``na_code`` is <NA>), on ``codes``' index."""
+    pos = codes.to_numpy(dtype=np.int64)
+    pos = np.where(pos == na_code, -1, pos)
+    return pd.Series(pd.api.extensions.take(names, pos, allow_fill=True), index=codes.index)
+
+
+def _pairs(incs: pd.DataFrame, chgs: pd.DataFrame, lower: pd.Series, upper: pd.Series
+           ) -> pd.DataFrame:
+    """Every (incident, change) on the same CI, or the same service when a CI is missing,
+    whose incident was opened in the change's [lower, upper]: the rows (and row order)
+    of inner merges on each key, cut to that range, without the merge's
+    every-incident-times-every-change product (it grows with the square of the tickets
+    on a busy CI) and without carrying any text column."""
+    parts: list[pd.DataFrame] = []
+    for on in ("ci", "service"):
+        left = np.flatnonzero(incs[on].notna().to_numpy())
+        right = np.flatnonzero(chgs[on].notna().to_numpy())
+        i_rows, c_rows = _merge_in_range(
+            incs[on].iloc[left], _micros(incs["opened"].iloc[left]),
+            chgs[on].iloc[right], _micros(lower.iloc[right]), _micros(upper.iloc[right]))
+        i_rows, c_rows = left[i_rows], right[c_rows]
+        if on == "service":
+            # two CIs that differ are different things even on one service: no match then
+            ok = incs["ci"].isna().to_numpy()[i_rows] | chgs["ci"].isna().to_numpy()[c_rows]
+            i_rows, c_rows = i_rows[ok], c_rows[ok]
+        parts.append(pd.DataFrame({
+            "incident": incs["incident"].to_numpy()[i_rows],
+            "opened": incs["opened"].iloc[i_rows].reset_index(drop=True),
+            "change": chgs["change"].to_numpy()[c_rows],
+            "start": chgs["start"].iloc[c_rows].reset_index(drop=True),
+            "end": chgs["end"].iloc[c_rows].reset_index(drop=True),
+            "bad": chgs["bad"].to_numpy()[c_rows],
+            "matched_on": on,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _micros(ts: pd.Series) -> np.ndarray:
+    return ts.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _merge_in_range(inc_key: pd.Series, opened: np.ndarray, chg_key: pd.Series,
+                    lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (incident, change) of ``inc_key == chg_key`` with ``opened`` in the
+    change's [lower, upper] (widened by a microsecond: the caller filters exactly), in
+    an inner merge's order: by incident row, then change row.
+
+    Incidents are sorted by (key, opened); each change finds its range with two binary
+    searches on one integer (key code x time rank), so the cost follows the pairs kept.
+    """
+    codes, _ = pd.factorize(pd.concat([inc_key, chg_key], ignore_index=True))
+    i_code = codes[: len(inc_key)].astype(np.int64)
+    c_code = codes[len(inc_key):].astype(np.int64)
+    lo, hi = lower - 1, upper + 1
+    # dense time ranks keep key code x rank inside int64 whatever the time span
+    times, ranks = np.unique(np.concatenate([opened, lo, hi]), return_inverse=True)
+    width = np.int64(len(times) + 1)
+    n_i, n_c = len(opened), len(lo)
+    inc_sort_key = i_code * width + ranks[:n_i]
+    order = np.argsort(inc_sort_key, kind="stable")
+    sorted_key = inc_sort_key[order]
+    first = np.searchsorted(sorted_key, c_code * width + ranks[n_i:n_i + n_c], side="left")
+    stop = np.searchsorted(sorted_key, c_code * width + ranks[n_i + n_c:], side="right")
+    counts = np.maximum(stop - first, 0)
+    total = int(counts.sum())
+    chg_rows = np.repeat(np.arange(n_c), counts)
+    # positions first[c], first[c] + 1, ... for each change c, without a Python loop
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    inc_rows = order[np.repeat(first, counts) + offsets]
+    # the merge's order: incident row, then change row (one int64 key, all distinct)
+    keep = np.argsort(inc_rows * np.int64(max(n_c, 1)) + chg_rows)
+    return inc_rows[keep], chg_rows[keep]
 
 
 def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurement) -> None:

@@ -7,7 +7,11 @@
 - :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
 - :func:`filled`: present and not blank;
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
-- :func:`too_few`: the ``unknown`` note of a sign measured on too small a sample.
+- :func:`too_few`: the ``unknown`` note of a sign measured on too small a sample;
+- :func:`isin_values` / :func:`lookup`: membership and mapping on Arrow strings in C
+  (pandas 3's ``ArrowStringArray.isin`` builds one Python scalar per lookup value);
+- :func:`contains_where`: a regex match on some rows only, computed on their distinct
+  values, with exactly the result of ``str.contains`` on the whole column.
 
 Nothing here words anything; it only computes.
 """
@@ -15,14 +19,16 @@ Nothing here words anything; it only computes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Note, Window
+from itsm_diag.signs.base import Context, Note, Window, factorize_na, spread
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -219,19 +225,27 @@ def normalise_summary(summary: pd.Series) -> pd.Series:
     return text.mask(text.fillna("").eq(""))
 
 
-def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+def _key_part(values: pd.Series) -> pd.Series:
+    """A non-summary recurrence key part: trimmed, lower case, blank is <NA>."""
+    text = values.astype(m.STRING_DTYPE).str.strip().str.lower()
+    return text.mask(text.fillna("").eq(""))
+
+
+def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
+                   ctx: Context | None = None) -> pd.Series:
     """One text key per ticket joining ``columns`` with `` | ``.
 
     The summary column is normalised (:func:`normalise_summary`), other columns are
-    trimmed and lower-cased. <NA> when any part is blank.
+    trimmed and lower-cased. <NA> when any part is blank. With ``ctx`` (whose tickets
+    are ``tickets``), each part is computed once per distinct value and cached.
     """
     parts: list[pd.Series] = []
     for col in columns:
-        if col == m.SUMMARY:
-            parts.append(normalise_summary(tickets[col]))
+        fn = normalise_summary if col == m.SUMMARY else _key_part
+        if ctx is not None:
+            parts.append(ctx.per_value(col, f"recurrence.{fn.__name__}", fn))
         else:
-            text = tickets[col].astype(m.STRING_DTYPE).str.strip().str.lower()
-            parts.append(text.mask(text.fillna("").eq("")))
+            parts.append(fn(tickets[col]))
     key = parts[0]
     for part in parts[1:]:
         key = key + " | " + part  # <NA> propagates: a key with a blank part is no key
@@ -261,3 +275,90 @@ def in_hours(done_at: pd.Series, hours: pd.Index) -> pd.Series:
     if len(hours) == 0:
         return pd.Series(False, index=done_at.index)
     return done_at.dt.floor("h").isin(hours).fillna(False).astype(bool)
+
+
+# ---- fast membership and text passes ----------------------------------------------------
+
+def _arrow_text(values: pd.Series | pd.Index | Any, *, one: bool = False
+                ) -> pa.Array | pa.ChunkedArray | None:
+    """The values as Arrow strings (one contiguous array with ``one``, as a value set
+    must be), or None when they are not Arrow-backed strings."""
+    dtype = getattr(values, "dtype", None)
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    arr = pa.array(values.array if hasattr(values, "array") else values)
+    return arr.combine_chunks() if one and isinstance(arr, pa.ChunkedArray) else arr
+
+
+def isin_values(values: pd.Series, lookup: pd.Series | pd.Index | Any) -> pd.Series:
+    """``values.isin(lookup)`` as a bool Series, computed by Arrow's hash lookup when both
+    are Arrow strings (same semantics: a missing value matches a missing lookup value);
+    any other input takes pandas' own ``isin``."""
+    arr, value_set = _arrow_text(values), _arrow_text(lookup, one=True)
+    if arr is None or value_set is None:
+        return values.isin(lookup).fillna(False).astype(bool)
+    if len(arr) == 0 or len(value_set) == 0:
+        return pd.Series(False, index=values.index)
+    hit = pc.is_in(arr, value_set=value_set.cast(arr.type))
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
+def lookup(values: pd.Series, table: pd.Series) -> pd.Series:
+    """``values.map(table)`` for Arrow-string ``values`` and a ``table`` with unique
+    Arrow-string index labels: the positions come from one Arrow hash lookup."""
+    arr, labels = _arrow_text(values), _arrow_text(table.index, one=True)
+    if arr is None or labels is None or not table.index.is_unique:
+        return values.map(table)
+    pos = pc.index_in(arr, value_set=labels.cast(arr.type)).to_numpy(zero_copy_only=False)
+    found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), dtype=bool)
+    taken = pd.Series(table.array.take(np.where(found, pos, -1).astype(np.intp),
+                                       allow_fill=True), index=values.index)
+    return taken
+
+
+def _witnesses(values: pd.Series, chosen: pd.Series) -> list[Any]:
+    """Values of ``values`` that give ``chosen`` the whole column's traits pandas looks at
+    to pick its regex engine (RE2 or Python's re): a newline, a non-ASCII character."""
+    full, part = _arrow_text(values), _arrow_text(chosen)
+    if full is None or part is None:
+        return []
+    extra: list[Any] = []
+    for probe in (lambda a: pc.match_substring(a, "\n"),
+                  lambda a: pc.invert(pc.string_is_ascii(a))):
+        if pc.any(probe(full), min_count=0).as_py() and not pc.any(probe(part),
+                                                                    min_count=0).as_py():
+            extra.append(full.filter(pc.fill_null(probe(full), False))[0].as_py())
+    return extra
+
+
+def contains_where(values: pd.Series, rows: pd.Series, pattern: str, *,
+                   case: bool = True) -> pd.Series:
+    """``values.str.contains(pattern, case=case, regex=True, na=False)`` where ``rows``
+    holds, False elsewhere: the same per-row result, computed once per distinct value of
+    the chosen rows only.
+
+    pandas runs a pattern with RE2 or with Python's ``re`` depending on the pattern and on
+    whether the column holds a newline or non-ASCII text; a row of the whole column that
+    has the trait the chosen rows lack is matched along (and dropped), so the engine, and
+    hence every result, is the one the whole-column call would give.
+    """
+    chosen = values[rows.to_numpy(dtype=bool)] if isinstance(rows, pd.Series) else values[rows]
+    out = np.zeros(len(values), dtype=bool)
+    if len(chosen) == 0:
+        return pd.Series(out, index=values.index)
+    codes, distinct = factorize_na(chosen)
+    extra = _witnesses(values, chosen)
+    if extra:
+        distinct = pd.concat([distinct, pd.Series(extra, dtype=distinct.dtype)],
+                             ignore_index=True)
+    hit = distinct.str.contains(pattern, case=case, regex=True, na=False).to_numpy(
+        dtype=bool, na_value=False)
+    out[np.flatnonzero(rows.to_numpy(dtype=bool) if isinstance(rows, pd.Series)
+                       else np.asarray(rows, dtype=bool))] = hit[codes]
+    return pd.Series(out, index=values.index)
+
+
+def per_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``fn(values)`` for a value-by-value ``fn``, computed on the distinct values only."""
+    codes, distinct = factorize_na(values)
+    return spread(fn(distinct), codes, values.index)

@@ -29,7 +29,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import phrase_pattern, too_few
+from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
 
 #: where onboarding words are looked for (request type usually lands in subcategory)
 FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY)
@@ -45,8 +45,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     requests = ctx.of_kind("request") & ctx.opened_in_window()
     if words and requests.any():
         pattern = phrase_pattern(words)
+        # once per distinct value of each field (request items and categories repeat)
         hits = pd.concat(
-            [t.loc[requests, f].str.contains(pattern, case=False, regex=True, na=False)
+            [contains_where(t.loc[requests, f], pd.Series(True, index=t.index[requests]),
+                            pattern, case=False)
              for f in FIELDS], axis=1,
         ).any(axis=1)
         onb = hits.reindex(t.index, fill_value=False).astype(bool)

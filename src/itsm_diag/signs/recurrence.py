@@ -15,7 +15,13 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
-from itsm_diag.signs.common import filled, normalise_summary, recurrence_key, too_few
+from itsm_diag.signs.common import (
+    filled,
+    isin_values,
+    normalise_summary,
+    recurrence_key,
+    too_few,
+)
 
 #: key candidates, most specific first; the first whose fields are filled enough is used
 KEY_CANDIDATES: tuple[tuple[str, ...], ...] = (
@@ -26,17 +32,25 @@ KEY_CANDIDATES: tuple[tuple[str, ...], ...] = (
 )
 
 
-def choose_key(incidents: pd.DataFrame, min_fill: float) -> tuple[str, ...] | None:
+def choose_key(incidents: pd.DataFrame, min_fill: float, ctx: Context | None = None
+               ) -> tuple[str, ...] | None:
     """The first key candidate whose every field is filled on ``min_fill`` of incidents;
-    subcategory joins category when it is filled that well too."""
+    subcategory joins category when it is filled that well too. With ``ctx`` (whose
+    tickets hold ``incidents``), the fill tests run once per distinct value, cached."""
     n = len(incidents)
     if n == 0:
         return None
 
     def share(col: str) -> float:
-        ok = normalise_summary(incidents[col]).notna() if col == m.SUMMARY else filled(
-            incidents[col]
-        )
+        if ctx is not None:
+            # both tests work value by value: the whole column's, cut to the incidents
+            fn = (lambda s: normalise_summary(s).notna()) if col == m.SUMMARY else filled
+            how = "recurrence.summary_filled" if col == m.SUMMARY else "signs.filled"
+            ok = ctx.per_value(col, how, fn).loc[incidents.index]
+        else:
+            ok = normalise_summary(incidents[col]).notna() if col == m.SUMMARY else filled(
+                incidents[col]
+            )
         return float(ok.sum()) / n
 
     with_sub = share(m.SUBCATEGORY) >= min_fill
@@ -83,13 +97,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=Note(code=code, count=int(no_open.sum())), excluded=excluded)
 
     min_fill = float(params["key_min_fill"])
-    key_cols = choose_key(t[scope], min_fill)
+    key_cols = choose_key(t[scope], min_fill, ctx)
     if key_cols is None:
         return Measurement(unknown=Note(code="no_key", params={"min_fill": min_fill}),
                            excluded=excluded)
     key_name = " + ".join(key_cols)
     notes = [Note(code="key_used", params={"key": key_name})]
-    key = recurrence_key(t, key_cols).where(scope)
+    key = recurrence_key(t, key_cols, ctx).where(scope)
     keyed = scope & key.notna()
     no_key = scope & key.isna()
     if no_key.any():
@@ -122,7 +136,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # with no clusters nothing can be uncovered, whatever the export says about links
         n_uncovered = len(uncovered_keys) if links_known else 0
         uncovered = Figure(value=float(n_uncovered), sample_ids=ctx.samples(
-            member & key.isin(uncovered_keys).fillna(False).astype(bool)))
+            member & isin_values(key, uncovered_keys)))
         share = ratio(n_uncovered, n_clusters)
     else:
         uncovered = Figure(value=None)
@@ -144,7 +158,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     hours = ((done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)).astype("float64")
     df = pd.DataFrame({"key": key[keyed], "at": t.loc[keyed, m.OPENED_AT],
                        "hours": hours[keyed].where(hours[keyed] >= 0)})
-    df = df[df["key"].isin(show)]
+    df = df[isin_values(df["key"], show)]
     table: list[dict[str, Any]] = []
     if not df.empty:
         g = df.groupby("key").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),

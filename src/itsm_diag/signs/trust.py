@@ -9,6 +9,7 @@ A signal the data cannot give is a Figure with value ``None``; the engine skips 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -23,7 +24,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import phrase_pattern, too_few
+from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
 
 _GRADED = ("chaser_share", "bypass_share", "duplicate_share")
 
@@ -74,26 +75,30 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 def _chasers(
     ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
 ) -> None:
-    t, ev, w = ctx.tickets, ctx.events, ctx.window
-    scope_ids = t.loc[scope, m.TICKET_ID]
-    win_ids = t.loc[in_win, m.TICKET_ID]
-    comments = ev[(ev[m.EV_KIND] == "comment") & ev[m.EV_TICKET_ID].isin(scope_ids)]
-    # a comment whose author role is unknown cannot be a requester chaser or rule one out
-    attributed = comments[comments[m.EV_AUTHOR_ROLE].notna()]
+    ev, w = ctx.events, ctx.window
     phrases = [str(x) for x in params.get("chaser_phrases", []) if str(x).strip()]
-    if not phrases or not attributed[m.EV_TICKET_ID].isin(win_ids).any():
+    # comments on tickets in scope; the membership tests go through the Context's id
+    # codes (one integer lookup per event) rather than a per-call string ``isin``
+    comments = (ev[m.EV_KIND] == "comment").to_numpy(dtype=bool, na_value=False) \
+        & ctx.events_of_tickets(scope) if not ev.empty else np.zeros(0, dtype=bool)
+    # a comment whose author role is unknown cannot be a requester chaser or rule one out
+    attributed = comments & ev[m.EV_AUTHOR_ROLE].notna().to_numpy() if not ev.empty \
+        else comments
+    if not phrases or not (attributed & ctx.events_of_tickets(in_win)).any():
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
         meas.excluded.append(Note(code="no_comments"))
         return
-    is_chaser = (
-        (attributed[m.EV_AUTHOR_ROLE] == "requester")
-        & attributed[m.EV_VALUE].str.contains(phrase_pattern(phrases), case=False, regex=True,
-                                              na=False)
-        & (attributed[m.EV_AT] <= w.end)
-    )
-    chasers = attributed[is_chaser.fillna(False).astype(bool)]
-    chased = in_win & t[m.TICKET_ID].isin(chasers[m.EV_TICKET_ID])
+    values = ev.loc[attributed, m.EV_VALUE]
+    by_requester = (ev.loc[attributed, m.EV_AUTHOR_ROLE] == "requester").fillna(False) & (
+        ev.loc[attributed, m.EV_AT] <= w.end).fillna(False)
+    # the phrase match only matters for requesters' comments up to the as-of time
+    said = contains_where(values, by_requester.astype(bool), phrase_pattern(phrases),
+                          case=False)
+    is_chaser = np.zeros(len(ev), dtype=bool)
+    is_chaser[np.flatnonzero(attributed)] = (by_requester & said).to_numpy(dtype=bool)
+    chasers = ev[is_chaser]
+    chased = in_win & ctx.tickets_of_events(is_chaser)
     meas.metrics["chaser_share"] = ratio(
         int(chased.sum()), int(in_win.sum()), ctx.samples(chased)
     )
@@ -139,14 +144,19 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
     meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
 
 
+def _key(values: pd.Series) -> pd.Series:
+    """Requester / category as compared: trimmed, lower case, blank is missing."""
+    return values.str.strip().str.lower().replace("", pd.NA)
+
+
 def _duplicates(
     ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
 ) -> None:
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
     # requester and category are compared case- and space-insensitively; blank is missing
-    req_all = t[m.REQUESTER].str.strip().str.lower().replace("", pd.NA)
-    cat_all = t[m.CATEGORY].str.strip().str.lower().replace("", pd.NA)
+    req_all = ctx.per_value(m.REQUESTER, "trust.key", _key)
+    cat_all = ctx.per_value(m.CATEGORY, "trust.key", _key)
     for column, values in (("no_requester", req_all), ("no_category", cat_all)):
         if values[in_win].isna().all():
             meas.metrics["duplicate_share"] = _none()
@@ -168,7 +178,8 @@ def _duplicates(
         "g": pd.DataFrame({"r": req, "c": cat}).groupby(["r", "c"], sort=False).ngroup(),
         "opened": t.loc[cand, m.OPENED_AT],
         "until": ctx.done_at[cand],
-        "id": t.loc[cand, m.TICKET_ID],
+        # the id only breaks ties: its sort rank orders as the id string does (<NA> last)
+        "id": ctx.id_ranks[0][cand.to_numpy(dtype=bool)],
     }).sort_values(["g", "opened", "id"], kind="stable")
     dup = pd.Series(False, index=d.index)
     # Compare each ticket with its 1st, 2nd, ... predecessor in the same group. Within a
@@ -203,8 +214,8 @@ def _duplicates(
 def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement) -> None:
     t, ev, w = ctx.tickets, ctx.events, ctx.window
     limit = int(params.get("silence_business_days", 5))
-    has_updates = t.loc[scope, m.UPDATED_AT].notna().any() or ev[m.EV_TICKET_ID].isin(
-        t.loc[scope, m.TICKET_ID]).any()
+    has_updates = t.loc[scope, m.UPDATED_AT].notna().any() or (
+        not ev.empty and bool(ctx.events_of_tickets(scope).any()))
     if not has_updates:
         meas.metrics["silent_share"] = _none()
         meas.metrics["silent_open"] = _none()
@@ -215,13 +226,7 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         False)
     # an updated_at after the as-of time hides the activity before it: ignore it then
     updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
-    past = ev[ev[m.EV_AT] <= w.end]
-    # an empty lookup comes back as float NaN in pandas 3; to_datetime makes it NaT
-    by_ticket = past.groupby(m.EV_TICKET_ID, observed=True)[m.EV_AT].max()
-    last_event = pd.to_datetime(
-        pd.Series(by_ticket.reindex(t[m.TICKET_ID].to_numpy()).to_numpy(), index=t.index),
-        utc=True,
-    ).astype(m.TIMESTAMP_DTYPE)
+    last_event = _last_event(ctx)
     last = pd.concat(
         [t[m.OPENED_AT], updated, last_event.astype(m.TIMESTAMP_DTYPE)], axis=1
     ).max(axis=1)
@@ -231,3 +236,26 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         int(silent.sum()), int(open_at_end.sum()), ctx.samples(silent)
     )
     meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
+
+
+def _last_event(ctx: Context) -> pd.Series:
+    """Each ticket's latest event time up to the as-of time (NaT when none): the events
+    of every ticket with its id, by the Context's integer id codes instead of a group-by
+    on id strings and a reindex by 1M id strings."""
+    t, ev, w = ctx.tickets, ctx.events, ctx.window
+    codes, uniques = ctx.id_ranks
+    latest = np.full(len(uniques) + 2, np.iinfo(np.int64).min, dtype=np.int64)
+    if not ev.empty:
+        at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
+        past = (at <= w.end).fillna(False).to_numpy(dtype=bool)
+        ev_codes = ctx.event_id_codes[past]
+        # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
+        keep = ev_codes < len(uniques)
+        stamps = at.to_numpy(dtype="datetime64[us]").view(np.int64)
+        np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
+    per_ticket = latest[codes]
+    none = per_ticket == np.iinfo(np.int64).min
+    values = per_ticket.view("datetime64[us]").copy()
+    values[none] = np.datetime64("NaT")
+    return pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), index=t.index).astype(
+        m.TIMESTAMP_DTYPE)

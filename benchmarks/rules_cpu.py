@@ -1,0 +1,115 @@
+"""CPU seconds of every sign and check (and the KPI panel) on one shared Context.
+
+The canonical tables are built once and pickled (the import is not what is timed)::
+
+    python benchmarks/rules_cpu.py prep csv1m synth1m     # benchmarks/out/rules_cpu/*.pkl
+    python benchmarks/rules_cpu.py run csv1m after         # table + <name>_after.json
+    PROF=1 python benchmarks/rules_cpu.py run synth1m p trust,changes   # pyinstrument
+
+``csv1m``/``csv100k``/``full100k`` load the generated ServiceNow files in
+``benchmarks/data``; ``synth1m``/``synth100k`` are ``synth.generate(n, seed=7,
+Conditions.all())``: every kind and a real events table (6.7M events at 1M).
+The JSON of every Measurement is written next to the timings, so two runs (before and
+after a change) can be compared for identical results.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import resource
+import sys
+import time
+from pathlib import Path
+
+D = Path(__file__).resolve().parent / "out" / "rules_cpu"
+PROF = bool(os.environ.get("PROF"))
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def prep(name: str) -> None:
+    from itsm_diag import synth
+    if name.startswith("synth"):
+        n = {"synth1m": 1_000_000, "synth100k": 100_000, "synth10k": 10_000}[name]
+        s = synth.generate(n, seed=7, conditions=synth.Conditions.all())
+        tickets, events = s.tickets, s.events
+    else:
+        from itsm_diag.importers.base import ImportOptions
+        from itsm_diag.importers.registry import load_paths
+        path = {"csv1m": "servicenow_incident_list_1m_s7.csv",
+                "csv100k": "servicenow_incident_list_100k_s7.csv",
+                "full100k": "servicenow_incident_full_100k_s7.csv"}[name]
+        loaded = load_paths([Path(__file__).resolve().parent / "data" / path], ImportOptions())
+        tickets, events = loaded.tickets, loaded.events
+    with open(D / f"{name}.pkl", "wb") as fh:
+        pickle.dump((tickets, events), fh, protocol=5)
+    print(name, len(tickets), len(events))
+
+
+def run(name: str, tag: str) -> None:
+    import pandas as pd  # noqa: F401
+
+    from itsm_diag import api, engine
+    from itsm_diag.signs.base import Calendar, Context
+    with open(D / f"{name}.pkl", "rb") as fh:
+        tickets, events = pickle.load(fh)
+    rules = api.load_rules(None)
+    since, until, note = api.resolve_bounds(tickets, rules, None, None)
+    choice = engine.choose_window(tickets, rules, since, until, note)
+    d = rules.defaults
+    ctx = Context(tickets=tickets, events=events, window=choice.window,
+                  calendar=Calendar(weekmask=d.weekmask, holidays=tuple(d.holidays)),
+                  defaults=d.model_dump(), max_samples=d.max_samples)
+    out: dict[str, object] = {}
+    rows = []
+    total_c = total_w = 0.0
+    only = set(sys.argv[4].split(",")) if len(sys.argv) > 4 else None
+    for r in [*rules.signs.values(), *rules.checks.values()]:
+        if only and r.id not in only:
+            continue
+        c0, w0 = cpu(), time.perf_counter()
+        if PROF:
+            from pyinstrument import Profiler
+            p = Profiler(interval=0.002)
+            p.start()
+        meas = engine.measure(r, ctx)
+        if PROF:
+            p.stop()
+            (D / f"prof_{name}_{tag}_{r.id}.txt").write_text(
+                p.output_text(unicode=True, color=False, show_all=False))
+        c, w = cpu() - c0, time.perf_counter() - w0
+        total_c += c
+        total_w += w
+        rows.append((r.id, c, w))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(r.id, round(c, 2), "peak MB", peak, flush=True)
+        out[r.id] = meas.model_dump(mode="json")
+    c0, w0 = cpu(), time.perf_counter()
+    from itsm_diag.signs.kpis import compute_kpis
+    out["_kpis"] = compute_kpis(ctx)
+    c, w = cpu() - c0, time.perf_counter() - w0
+    total_c += c
+    total_w += w
+    rows.append(("kpis", c, w))
+    c0 = cpu()
+    out["_in_window"] = int(ctx.opened_in_window().sum())
+    rows.append(("in_window", cpu() - c0, 0.0))
+    for rid, c, w in rows:
+        print(f"{rid:18s} cpu {c:7.2f}  wall {w:7.2f}")
+    print(f"{'TOTAL':18s} cpu {total_c:7.2f}  wall {total_w:7.2f}")
+    (D / f"{name}_{tag}.json").write_text(json.dumps(out, indent=1, sort_keys=True,
+                                                              default=str))
+    (D / f"{name}_{tag}.times.json").write_text(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    D.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1] == "prep":
+        for n in sys.argv[2:]:
+            prep(n)
+    else:
+        run(sys.argv[2], sys.argv[3])
