@@ -21,12 +21,31 @@ import typer
 if TYPE_CHECKING:
     from itsm_diag.report import Comparison, Report
 
+class _PlainHelpGroup(typer.core.TyperGroup):
+    """Plain (click) help, but each command's whole first sentence, wrapped, as rich's
+    help shows it, not cut at the terminal width."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_PlainHelpGroup,
     name="itsm-diag",
     help="Diagnose the health of an IT service management process from a ticket export.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: rich's help formatter imports rich.markdown and markdown-it
+    # (~0.1 s), half of the --help start-up budget
+    rich_markup_mode=None,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -198,6 +217,9 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 DateOpt = Annotated[str | None, typer.Option(
     "--date-format", help="dayfirst, monthfirst, or a strftime format such as '%d.%m.%Y %H:%M'.")]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one in the file.")]
+MaxFileOpt = Annotated[float | None, typer.Option(
+    "--max-file-mb", help="Refuse input files larger than this many MB (default 2048; "
+    "workbooks: their unpacked size).", show_default=False)]
 RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="For sharing: people become pseudonyms (Requester N, Agent N); e-mail "
     "addresses, phone numbers and ticket text are removed from the report.")]
@@ -237,6 +259,7 @@ def diagnose(
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     redact: RedactOpt = False,
+    max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Diagnose ticket exports: the seven signs, score, band, evidence and fix plan."""
     from itsm_diag import api
@@ -248,7 +271,7 @@ def diagnose(
         source=source, mapping=mapping, date_format=date_format, tz=tz,
         config_file=_config_file(config_file), period=period, baseline=baseline,
         since=since, until=until, answers=_answers(answers),
-        redact=redact,
+        redact=redact, max_file_mb=max_file_mb,
     )
     with _progress(paths, quiet):
         report = api.diagnose_paths(paths, options)
@@ -291,6 +314,7 @@ def inspect(
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Show what was detected in the files and how well each field is covered."""
     import json
@@ -298,7 +322,8 @@ def inspect(
     from itsm_diag import api
 
     info = api.inspect_paths(paths, api.RunOptions(
-        source=source, mapping=mapping, date_format=date_format, tz=tz))
+        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        max_file_mb=max_file_mb))
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return
@@ -504,6 +529,7 @@ def batch(
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
+    max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Diagnose many clients: each sub-folder of DIR is one client. One report per client
     plus index.md and index.json. Exit 2 when any client failed (the others still run)."""
@@ -520,7 +546,8 @@ def batch(
         raise UsageError(f"{root} has no client sub-folders",
                          hint="put each client's exports in a folder of its own inside it")
     options = api.RunOptions(source=source, date_format=date_format, tz=tz,
-                             config_file=_config_file(config_file), redact=redact)
+                             config_file=_config_file(config_file), redact=redact,
+                             max_file_mb=max_file_mb)
 
     def report_failure(row: b.ClientRow) -> None:
         if row.error is not None:
@@ -554,6 +581,12 @@ def _reached_row(row: Any, rule: tuple[str, int] | None) -> bool:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["signs"]:
+        from itsm_diag.rulefiles import print_titles
+
+        # the list from the rule files' titles alone: no rule models (pydantic) to load
+        if print_titles():
+            return
     app()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,24 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from itsm_diag.errors import ConfigError
 
-SIGN_IDS: tuple[str, ...] = (
-    "backlog",
-    "recurrence",
-    "reporting",
-    "trust",
-    "changes",
-    "onboarding",
-    "strategy",
-)
-CHECK_IDS: tuple[str, ...] = (
-    "ownership",
-    "routing",
-    "vague-tickets",
-    "channels",
-    "knowledge",
-    "sla-by-priority",
-    "reopens",
-)
+# the rule ids and the rules folder live in the light module that start-up paths use
+from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
+from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
+from itsm_diag.rulefiles import rules_dir as rules_dir
 
 
 class _Strict(BaseModel):
@@ -172,14 +157,6 @@ class Rules(BaseModel):
             return self.checks[rule_id]
         valid = ", ".join([*self.signs, *self.checks])
         raise ConfigError(f"no sign or check named {rule_id!r}", hint=f"valid ids: {valid}")
-
-
-def rules_dir() -> Path:
-    """The rules folder: inside an installed wheel, else the source checkout's ``rules/``."""
-    packaged = resources.files("itsm_diag") / "_data" / "rules"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 # the C loader is several times faster and equally safe; pure-Python builds lack it

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag.errors import ModelError
@@ -189,7 +190,47 @@ def empty_events() -> pd.DataFrame:
     return conform_events(pd.DataFrame({c: pd.Series([], dtype=object) for c in EVENT_SCHEMA}))
 
 
+def _typed(series: pd.Series, family: str, dtype: object) -> bool:
+    """Already of the column's dtype (a categorical with its categories in schema order)."""
+    have = series.dtype
+    if family == "category_open":
+        return isinstance(have, pd.CategoricalDtype) and have.categories.dtype == "string"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return (isinstance(have, pd.CategoricalDtype) and have.ordered == dtype.ordered
+                and list(have.categories) == list(dtype.categories))
+    return bool(have == dtype)
+
+
+def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
+    """An all-missing column of the given dtype (no per-row conversion)."""
+    if family == "category_open":
+        return pd.Series(pd.NA, index=index, dtype="object").astype("string").astype("category")
+    if family == _STR:
+        import pyarrow as pa  # loaded by pandas' Arrow strings already
+
+        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=STRING_DTYPE),
+                         index=index)
+    return pd.Series(pd.NaT if family == _TS else pd.NA, index=index, dtype=dtype)
+
+
+def _vocabulary(series: pd.Series, dtype: pd.CategoricalDtype, column: str) -> pd.Series:
+    """Values -> a categorical with the vocabulary ``dtype``, through the distinct values."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = pd.Index(dtype.categories).get_indexer(uniques)
+    if (lookup < 0).any():
+        bad = [u for u, i in zip(uniques, lookup, strict=True) if i < 0]
+        raise ModelError(
+            f"column {column!r} holds values outside its vocabulary: "
+            f"{sorted(map(str, bad))[:5]} (allowed: {list(dtype.categories)})"
+        )
+    lookup = np.append(lookup, -1)  # code -1 (missing) stays missing
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype), index=series.index,
+                     name=series.name)
+
+
 def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Series:
+    if _typed(series, family, dtype):
+        return series
     if family == _TS:
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             return series.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
@@ -200,14 +241,7 @@ def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Se
         raise ModelError(f"column {column!r} must hold timestamps, not {series.dtype}")
     if family in ("category", "category_open"):
         if isinstance(dtype, pd.CategoricalDtype):
-            values = series.astype("object").where(series.notna(), None)
-            bad = set(values.dropna().unique()) - set(dtype.categories)
-            if bad:
-                raise ModelError(
-                    f"column {column!r} holds values outside its vocabulary: "
-                    f"{sorted(map(str, bad))[:5]} (allowed: {list(dtype.categories)})"
-                )
-            return values.astype(dtype)
+            return _vocabulary(series, dtype, column)
         return series.astype("string").astype("category")
     return series.astype(dtype)
 
@@ -226,10 +260,8 @@ def _conform(
             except (TypeError, ValueError) as exc:
                 raise ModelError(f"column {column!r} cannot be typed as {family}: {exc}") from exc
         else:
-            out[column] = pd.Series(pd.NA, index=df.index, dtype="object").pipe(
-                lambda s, f=family, d=dtypes[column], c=column: _coerce(s, f, d, c)
-            )
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+            out[column] = _nulls(family, dtypes[column], df.index)
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
 
 
 def conform_tickets(df: pd.DataFrame) -> pd.DataFrame:

@@ -46,6 +46,8 @@ CANDIDATES: tuple[tuple[str, Order], ...] = tuple(
     ((f"{d} {t}".strip()), order) for d, order in _DATES for t in _TIMES
 )
 ISO = "ISO8601"
+#: the parsed columns' dtype (:data:`itsm_diag.model.TIMESTAMP_DTYPE`)
+TIMESTAMP = pd.DatetimeTZDtype(unit="us", tz="UTC")
 _SAMPLE = 4000
 #: a column may lose at most this share of values to unparseable text (with a warning)
 MAX_BAD_SHARE = 0.001
@@ -200,26 +202,31 @@ def parse(
     Up to :data:`MAX_BAD_SHARE` of values may fail (nulled, with a warning naming the
     first row); more is an error naming the row and value.
     """
-    if fmt == ISO:
-        out = pd.to_datetime(values, format=ISO, errors="coerce", utc=True)
+    if fmt == ISO or tz == "UTC":
+        # offsets in the text are honoured; naive times are UTC already: no localize pass
+        out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
     else:
         out = pd.to_datetime(values, format=fmt, errors="coerce")
         out = out.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
         out = out.dt.tz_convert("UTC")
-    bad = values.notna() & out.isna()
+    present = values.notna().to_numpy(dtype=bool)
+    bad = present & out.isna().to_numpy(dtype=bool)
     warning = None
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
+    n_bad = int(bad.sum())
+    if n_bad:
+        pos = int(bad.argmax())
         example = str(values.iloc[pos])
-        if bad.sum() > max(1, MAX_BAD_SHARE * values.notna().sum()):
+        if n_bad > max(1, MAX_BAD_SHARE * int(present.sum())):
             raise DateFormatError(
-                f"{int(bad.sum())} values do not match the date format {fmt!r} "
+                f"{n_bad} values do not match the date format {fmt!r} "
                 f"(first: {example!r})",
                 file=path, row=first_row + pos, column=column,
                 hint="fix those cells or pass --date-format",
             )
         warning = (
-            f"column {column!r}: {int(bad.sum())} unreadable date(s) left empty "
+            f"column {column!r}: {n_bad} unreadable date(s) left empty "
             f"(first at row {first_row + pos}: {example!r})"
         )
-    return out.astype(pd.DatetimeTZDtype(unit="us", tz="UTC")), warning
+    if out.dtype != TIMESTAMP:
+        out = out.astype(TIMESTAMP)
+    return out, warning

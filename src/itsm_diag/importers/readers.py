@@ -98,7 +98,10 @@ def _detect_encoding(path: Path, head: bytes) -> str:
 def _sniff_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
     try:
-        dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=_DELIMITERS)
+        # csv.Sniffer's regexes are quadratic in a line's length (a hostile 200 KB line
+        # takes minutes): a few KB of each of the first lines are enough to sniff
+        sample = "\n".join(ln[:4096] for ln in lines[:20])[:8192]
+        dialect = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS)
         return str(dialect.delimiter)
     except csv.Error:
         pass
@@ -135,7 +138,7 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     if not text.strip():
         raise InputError("the file is empty", file=path, hint="export the tickets again")
     delimiter = explicit_sep or ("\t" if encoding == "utf-16" else _sniff_delimiter(text))
-    header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
+    header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
     if not header_row or not any(h.strip() for h in header_row):
         raise InputError("the file has no header row", file=path, row=skip + 1,
                          hint="the first line must name the columns")
@@ -151,8 +154,10 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     source: Path | io.BytesIO = path
     read_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     replaced_warning: str | None = None
+    multiline = _multiline_head(text, delimiter)
     try:
-        table = _arrow_csv(source, names, skip, read_encoding, delimiter, on_invalid)
+        table = _arrow_csv(source, names, skip, read_encoding, delimiter, on_invalid,
+                           multiline)
     except pa.ArrowInvalid as exc:
         if "UTF8" not in str(exc) or read_encoding != "utf8":
             raise InputError(
@@ -165,19 +170,34 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         bad = text.count("\ufffd")
         source = io.BytesIO(text.encode("utf-8"))
         ragged.clear()
-        table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid)
+        table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid, multiline)
         replaced_warning = (f"{bad} bytes are not valid {encoding} and were replaced by "
                             "'\ufffd'; check the file's encoding if names look wrong")
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     warnings = [replaced_warning] if replaced_warning else []
     if ragged:
+        from itsm_diag.importers.guards import check_row_widths
+
+        check_row_widths(path, ragged, len(names))  # a row of 100,000 cells: refused
         frame, names, ragged_warnings = _read_ragged(
             path if isinstance(source, Path) else source, encoding, delimiter, skip, names)
         warnings.extend(ragged_warnings)
-    frame = _strip(frame)
+        frame = _strip(frame)
+    else:
+        # trimmed in Arrow, and only the columns that need it: no second copy of the file
+        frame = _arrow_frame(table, tokens_nulled=True)
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
                    first_data_row=skip + 2, warnings=warnings)
     return raw
+
+
+def _multiline_head(text: str, delimiter: str) -> bool:
+    """Whether the file's first rows (the head sample) hold a cell with a line break."""
+    try:
+        return any("\n" in cell or "\r" in cell
+                   for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                   for cell in row)
+    except csv.Error:
+        return True
 
 
 def _arrow_csv(
@@ -187,8 +207,57 @@ def _arrow_csv(
     encoding: str,
     delimiter: str,
     on_invalid: Callable[[Any], str],
+    multiline: bool = True,
 ) -> Any:
-    """pyarrow's multi-threaded reader, every column as text, null tokens as null."""
+    """pyarrow's multi-threaded reader, every column as text, null tokens as null.
+
+    ``multiline=False`` (the head sample showed no cell with a line break) first tries
+    pyarrow's faster reader that takes every line break for a row end. A line break
+    inside a quoted cell would then show as a cell holding one (inside a block), or an
+    invalid row or a parse error (at a block boundary); any of those, and the file is
+    read again allowing line breaks in cells.
+    """
+    import pyarrow as pa
+
+    if not multiline:
+        invalid: list[Any] = []
+
+        def note_invalid(row: Any) -> str:
+            invalid.append(row)
+            return "skip"
+
+        try:
+            table = _arrow_csv_once(source, names, skip, encoding, delimiter, note_invalid,
+                                    False)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            table = None
+        if table is not None and not invalid and not any(
+                _arrow_may_contain(col, (b"\n", b"\r")) for col in table.columns):
+            return table
+    return _arrow_csv_once(source, names, skip, encoding, delimiter, on_invalid, True)
+
+
+def _arrow_may_contain(column: Any, needles: tuple[bytes, ...]) -> bool:
+    """False only when no cell of an Arrow string column can hold one of ``needles``
+    (one ``bytes.find`` per data buffer; True means "maybe")."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        if data is not None:
+            raw = data.to_pybytes()
+            if any(raw.find(n) >= 0 for n in needles):
+                return True
+    return False
+
+
+def _arrow_csv_once(
+    source: Path | io.BytesIO,
+    names: list[str],
+    skip: int,
+    encoding: str,
+    delimiter: str,
+    on_invalid: Callable[[Any], str],
+    newlines_in_values: bool,
+) -> Any:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -204,7 +273,8 @@ def _arrow_csv(
                 block_size=8 << 20,
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=newlines_in_values,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -283,11 +353,44 @@ def _strip(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _trim_arrow(column: Any, tokens_nulled: bool = False) -> Any:
+    """:func:`_strip` for one Arrow string column, before it becomes a pandas column.
+
+    ``tokens_nulled``: the reader already nulled the exact tokens (pyarrow's
+    ``null_values``), so a column that no trim changes is returned as is, with no copy.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(column)
+    if tokens_nulled and (pc.sum(pc.binary_length(trimmed)).as_py()
+                          == pc.sum(pc.binary_length(column)).as_py()):
+        return column  # nothing to trim: no cell can have become a token
+    tokens = pc.is_in(trimmed, value_set=pa.array(NULL_TOKENS, type=trimmed.type))
+    return pc.if_else(tokens, pa.scalar(None, type=trimmed.type), trimmed)
+
+
+def _arrow_frame(table: Any, tokens_nulled: bool = False) -> pd.DataFrame:
+    """An Arrow table of text -> trimmed pandas frame (Arrow-backed strings, no copy)."""
+    import pyarrow as pa
+
+    columns = [_trim_arrow(table.column(i), tokens_nulled) for i in range(table.num_columns)]
+    return pa.table(columns, names=table.column_names).to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
 #: a number Excel displayed (and then saved) in scientific notation: digits are lost
 _SCIENTIFIC = r"^[+-]?\d(?:[.,]\d+)?[eE]\+\d{1,3}$"
 #: header words that mark an identifier column (where every digit matters)
 _ID_WORDS = re.compile(r"(?:^|[\s_.#-])(id|ids|number|no|nr|num|key|ref|reference|ticket|"
                        r"nummer|numero|número|identifiant)(?:$|[\s_.#-])|id$|#", re.I)
+
+
+def _may_contain(values: pd.Series, needle: bytes) -> bool:
+    """:func:`_arrow_may_contain` for a pandas column (True when it is not Arrow text)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return True
+    return _arrow_may_contain(values.array.__arrow_array__(), (needle,))
 
 
 def flag_mangled_ids(raw: RawTable) -> None:
@@ -301,6 +404,8 @@ def flag_mangled_ids(raw: RawTable) -> None:
         if not (_ID_WORDS.search(name) or col == raw.frame.columns[0]):
             continue
         values = raw.frame[col]
+        if not _may_contain(values, b"+"):  # every such value holds "E+"
+            continue
         hits = values.str.match(_SCIENTIFIC).fillna(False).astype(bool)
         if hits.any():
             first = int(hits.to_numpy().argmax())
@@ -328,6 +433,44 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _sheet_columns(rows: list[list[Any]]) -> Any:
+    """calamine's rows -> an Arrow table of text columns (``c0``, ``c1``...), blank rows
+    dropped; None when the sheet holds nothing.
+
+    Built a column at a time: a column of text cells (every column of a ServiceNow
+    export) goes to Arrow in one call; only a column holding numbers, dates or booleans
+    is converted cell by cell (:func:`_cell_text`).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    grid = np.empty((len(rows), width), dtype=object)
+    try:
+        grid[:] = rows
+    except ValueError:  # rows of different widths (calamine pads, but never trust it)
+        grid[:] = [list(r) + [None] * (width - len(r)) for r in rows]
+    columns = []
+    for j in range(width):
+        col = grid[:, j]
+        try:
+            arr = pa.array(col, type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates or booleans
+            arr = pa.array([_cell_text(c) for c in col], type=pa.string())
+        columns.append(arr)
+    table = pa.table(columns, names=[f"c{j}" for j in range(width)])
+    blank = None
+    for arr in columns:
+        empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))
+        blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is not None and pc.any(blank).as_py():
+        table = table.filter(pc.invert(blank))
+    return table if table.num_rows else None
+
+
 def read_xlsx(path: Path) -> list[RawTable]:
     """Every sheet of a workbook; sheets with the same header are one table.
 
@@ -343,22 +486,22 @@ def read_xlsx(path: Path) -> list[RawTable]:
                          hint="open it in Excel and save it again as .xlsx or CSV") from exc
     groups: dict[tuple[str, ...], RawTable] = {}
     for sheet_name in book.sheet_names:
-        rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=True)
-        rows = [r for r in rows if any(c not in (None, "") for c in r)]
-        if not rows:
+        cells = _sheet_columns(book.get_sheet_by_name(sheet_name).to_python(
+            skip_empty_area=True))
+        if cells is None:
             continue
-        header = dedupe_headers([_cell_text(c) or "" for c in rows[0]])
-        body = [[_cell_text(c) for c in r[: len(header)]] for r in rows[1:]]
+        header = dedupe_headers([c or "" for c in cells.slice(0, 1).to_pylist()[0].values()])
+        body = cells.slice(1)
         warnings = []
-        if body and body[-1] and body[-1][0] and _XLSX_STOP in str(body[-1][0]).lower():
-            body = body[:-1]
+        last = body.column(0)[-1].as_py() if body.num_rows else None
+        if last and _XLSX_STOP in last.lower():
+            body = body.slice(0, body.num_rows - 1)
             warnings.append(
                 f"sheet {sheet_name!r}: the export was stopped for size (ServiceNow's "
                 "'Export stopped due to excessive size' row); the data is incomplete, "
                 "export as CSV for all rows"
             )
-        frame = pd.DataFrame(body, columns=header, dtype=pd.StringDtype("pyarrow"))
-        frame = _strip(frame)
+        frame = _arrow_frame(body.rename_columns(header))
         key = tuple(header)
         if key in groups:
             g = groups[key]
@@ -381,7 +524,9 @@ def read_raw(path: Path) -> list[RawTable]:
                          hint="check the path and permissions") from exc
     if not head.strip():
         raise InputError("the file is empty", file=path, hint="export the tickets again")
-    from itsm_diag.importers import jsonfiles  # imported here: jsonfiles imports this module
+    from itsm_diag.importers import guards, jsonfiles  # here: both import this module
+
+    guards.check_file(path, head)  # size limit, binary files, damaged or bomb workbooks
 
     if is_xlsx(head):
         tables = read_xlsx(path)
@@ -389,6 +534,7 @@ def read_raw(path: Path) -> list[RawTable]:
         tables = jsonfiles.read_json(path)
     else:
         tables = [read_csv(path, head)]
+    guards.after_read(path, head, tables)  # extension mismatch, a runaway quoted cell
     for t in tables:
         if len(t.frame) == 0:
             raise InputError("the file has a header but no rows", file=path,

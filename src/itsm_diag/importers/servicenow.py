@@ -274,10 +274,21 @@ _CLASS_KIND: dict[str, str] = {
 }
 
 
+#: the longest known prefix (SCTASK) and its first digit: a number's first 7 characters
+#: decide its kind, and they take few distinct values (INC0010, INC0011, ...)
+_PREFIX_SPAN = max(len(p) for p, _ in _PREFIX_KIND) + 1
+
+
+@v.per_value
+def _prefix_kind(head: pd.Series) -> pd.Series:
+    """Kind from the start of a number (``INC0010``), or None when no prefix matches."""
+    prefix = head.str.extract(r"^([A-Z]+)\d", expand=False)
+    return prefix.map(dict(_PREFIX_KIND)).astype("object")
+
+
 def _kind(ids: pd.Series, table: str, task_type: pd.Series | None) -> pd.Series:
     """An explicit task type wins, then the number prefix, then the table."""
-    prefix = ids.astype(m.STRING_DTYPE).str.extract(r"^([A-Z]+)\d", expand=False)
-    kind = prefix.map(dict(_PREFIX_KIND)).astype("object")
+    kind = _prefix_kind(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
     if task_type is not None:
         explicit = v.map_vocab(task_type, _CLASS_KIND)
         kind = explicit.where(explicit.notna(), kind)
@@ -298,10 +309,14 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
     if m.STATUS_RAW in df:
         kinds = df[m.KIND]
         status = pd.Series(None, index=index, dtype="object")
-        for kind in kinds.dropna().unique():
+        present = kinds.dropna().unique()
+        for kind in present:
+            vocab = _STATES.get(str(kind), _STATES["other"])
+            if len(present) == 1 and kinds.notna().all():  # the usual one-table export
+                status = v.map_vocab(df[m.STATUS_RAW], vocab)
+                break
             sel = kinds == kind
-            status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], _STATES.get(str(kind),
-                                                                               _STATES["other"]))
+            status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], vocab)
         bad = v.unmapped(df[m.STATUS_RAW], status)
         if bad:
             warnings.append(f"unknown state values left without status: {bad}")

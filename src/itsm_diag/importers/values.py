@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -11,17 +13,45 @@ from itsm_diag import model as m
 _STR = m.STRING_DTYPE
 
 
-def fold(s: pd.Series) -> pd.Series:
-    """Lower case, ``-``/``_`` to spaces, whitespace folded: the key for vocabulary maps."""
+def per_value(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
+    """Run an element-wise normaliser on the distinct values of its first argument only.
+
+    Ticket columns such as state, priority or channel hold a handful of distinct values
+    over millions of rows: ``fn`` (regexes, folds, maps) runs on ``pd.factorize``'s
+    uniques plus one missing value, and the results are taken back to every row by
+    code. ``fn`` must treat each value independently of the others.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(s: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        # the distinct values, then one missing value (code -1) at the end
+        keys = pd.Series(uniques).reindex(pd.RangeIndex(len(uniques) + 1))
+        result = fn(keys, *args, **kwargs)
+        codes = np.where(codes < 0, len(uniques), codes)
+        return pd.Series(result.array.take(codes), index=s.index, name=s.name,
+                         dtype=result.dtype)
+
+    return wrapper
+
+
+def _fold(s: pd.Series) -> pd.Series:
     return (
         s.astype(_STR).str.lower().str.replace(r"[-_]+", " ", regex=True)
         .str.replace(r"\s+", " ", regex=True).str.strip()
     )
 
 
+@per_value
+def fold(s: pd.Series) -> pd.Series:
+    """Lower case, ``-``/``_`` to spaces, whitespace folded: the key for vocabulary maps."""
+    return _fold(s)
+
+
+@per_value
 def map_vocab(s: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     """Map folded values through ``mapping`` (keys folded too); unmapped -> <NA>."""
-    folded = fold(s)
+    folded = _fold(s)
     keyed = {" ".join(k.lower().replace("-", " ").replace("_", " ").split()): v
              for k, v in mapping.items()}
     return folded.map(keyed).astype("object").where(lambda x: x.notna(), None)
@@ -40,11 +70,12 @@ PRIORITY_WORDS: dict[str, int] = {
 }
 
 
+@per_value
 def priority(s: pd.Series) -> pd.Series:
     """``3 - Moderate`` / ``3`` / ``Moderate`` / ``P3`` -> 3 (Int8, 1 highest .. 5)."""
     text = s.astype(_STR)
     lead = pd.to_numeric(text.str.extract(r"^\s*(\d)", expand=False), errors="coerce")
-    word = fold(text).str.extract(r"([a-z]+\d?)", expand=False).map(PRIORITY_WORDS)
+    word = _fold(text).str.extract(r"([a-z]+\d?)", expand=False).map(PRIORITY_WORDS)
     out = lead.fillna(pd.to_numeric(word, errors="coerce"))
     out = out.where((out >= 1) & (out <= 5))
     return out.astype("Int8")
@@ -54,6 +85,7 @@ _TRUE = {"true", "yes", "y", "1", "t", "x", "within sla", "met", "ja", "oui", "s
 _FALSE = {"false", "no", "n", "0", "f", "sla violated", "breached", "nein", "non"}
 
 
+@per_value
 def boolean(s: pd.Series) -> pd.Series:
     folded = s.astype(_STR).str.strip().str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
@@ -61,6 +93,7 @@ def boolean(s: pd.Series) -> pd.Series:
     return out.mask(folded.isin(_FALSE).fillna(False).astype(bool), False)
 
 
+@per_value
 def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     """Whole numbers; ``1,234`` and ``3.0`` accepted; anything else <NA>."""
     text = s.astype(_STR).str.replace(",", "", regex=False)
@@ -69,6 +102,7 @@ def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     return num.astype(dtype)
 
 
+@per_value
 def hours_from_duration(s: pd.Series) -> pd.Series:
     """``HH:MM:SS``, seconds, or ``1 Day 2 Hours 3 Minutes`` -> hours (Float64)."""
     text = s.astype(_STR).str.strip()
@@ -76,7 +110,7 @@ def hours_from_duration(s: pd.Series) -> pd.Series:
     hours = (pd.to_numeric(hms[0], errors="coerce") + pd.to_numeric(hms[1], errors="coerce") / 60
              + pd.to_numeric(hms[2], errors="coerce").fillna(0) / 3600)
     secs = pd.to_numeric(text, errors="coerce") / 3600
-    words = fold(text)
+    words = _fold(text)
     parts = {"day": 24.0, "hour": 1.0, "minute": 1 / 60, "second": 1 / 3600}
     total = pd.Series(0.0, index=s.index)
     found = pd.Series(False, index=s.index)
@@ -103,6 +137,7 @@ CHANNELS: dict[str, str] = {
 }
 
 
+@per_value
 def channel(s: pd.Series) -> pd.Series:
     """Tool channel labels -> canonical channel; unknown non-empty values -> ``other``."""
     mapped = map_vocab(s, CHANNELS)

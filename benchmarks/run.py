@@ -1,0 +1,513 @@
+"""Scale benchmark for issue 7: ``itsm-diag diagnose`` against a pandas read baseline.
+
+One command measures, in the same run and on the same files::
+
+    python benchmarks/run.py --sizes 10k,100k,1m --repeat 3
+
+- per size: ``pandas.read_csv(path, engine="pyarrow")`` (timed inside a fresh
+  interpreter: the call alone) and the whole ``itsm-diag diagnose PATH --format json
+  --output FILE`` as a subprocess (wall time including start-up, peak RSS of that
+  child via ``os.wait4``), ``--repeat`` times each, interleaved; medians, the ratio
+  diagnose / read_csv (target <= 2.5) and the peak memory (target <= 2 GB at 1M);
+- the XLSX-vs-CSV read ratio at ``--xlsx-size`` (100k): the project's own reader
+  (``itsm_diag.importers.readers.read_raw``) on the XLSX and on the same rows as CSV
+  (target < 5), plus ``pandas.read_excel(engine="calamine")`` for context;
+- start-up: ``itsm-diag --help`` and ``itsm-diag signs``, median of ``--startup-repeat``
+  (10) runs (target < 0.2 s);
+- a least-squares line through the diagnose times and peak RSS, extrapolated to 10M.
+
+Files come from ``benchmarks/make_data.py`` (cached in ``benchmarks/data/``). The report
+goes to ``benchmarks/results.md`` (``--results``) and the raw numbers to
+``benchmarks/out/<results stem>.json``; reports written by the runs go to ``benchmarks/out/``.
+(Not ``--output /dev/null``: the report is written atomically through a temp file and
+a rename, which as root would replace ``/dev/null`` with a regular file.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import make_data  # noqa: E402  (benchmarks/ is not a package)
+
+OUT = HERE / "out"
+RATIO_TARGET = 2.5
+MEMORY_TARGET_MB = 2048
+XLSX_TARGET = 5.0
+STARTUP_TARGET = 0.2
+
+#: run in a fresh interpreter: time one read, print JSON
+_READ_CSV = """
+import json, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+t1 = time.perf_counter()
+path, kind = sys.argv[1], sys.argv[2]
+if kind == "pandas":
+    frame = pd.read_csv(path, engine="pyarrow")
+    rows = len(frame)
+else:  # pyarrow with multi-line cells (pandas' pyarrow engine cannot parse those)
+    import pyarrow.csv as pacsv
+    rows = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True)
+                          ).num_rows
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": rows}))
+"""
+
+_READ_RAW = """
+import json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from itsm_diag.importers.readers import read_raw
+t1 = time.perf_counter()
+tables = read_raw(Path(sys.argv[1]))
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1,
+                  "rows": sum(len(t.frame) for t in tables)}))
+"""
+
+_READ_EXCEL = """
+import json, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+t1 = time.perf_counter()
+frame = pd.read_excel(sys.argv[1], engine="calamine", dtype=str, sheet_name=None)
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1,
+                  "rows": sum(len(f) for f in frame.values())}))
+"""
+
+
+# ---- running and measuring one child ---------------------------------------------------
+def run_measured(cmd: list[str], *, timeout: float | None = None) -> dict:
+    """Run ``cmd``: wall time, and peak RSS and CPU of that child alone (``os.wait4``;
+    ``RUSAGE_CHILDREN`` would give the maximum over every child so far)."""
+    out_f = OUT / ".stdout.tmp"
+    err_f = OUT / ".stderr.tmp"
+    with out_f.open("w") as so, err_f.open("w") as se:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se)
+        deadline = None if timeout is None else t0 + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                status = None
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status) if status is not None else -9
+    return {
+        "wall_s": wall,
+        "rss_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+        "rc": proc.returncode if status is not None else "timeout",
+        "stdout": out_f.read_text(),
+        "stderr": err_f.read_text()[-2000:],
+    }
+
+
+def itsm_diag_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "itsm-diag"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("itsm-diag")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from itsm_diag.cli import main; main()"]
+
+
+def warm(path: Path) -> None:
+    """Read the file once so every timed run finds it in the page cache."""
+    with path.open("rb") as fh:
+        while fh.read(16 << 20):
+            pass
+
+
+def median(values: list[float]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+# ---- the measurements ------------------------------------------------------------------
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
+               log) -> dict:
+    warm(path)
+    load_before = loadavg()
+    reads, diags = [], []
+    report = OUT / f"report_{path.stem}.json"
+    cmd = [*itsm_diag_cmd(), "diagnose", str(path), "--format", "json", "--output",
+           str(report)]
+    for i in range(repeat):
+        r = run_measured([sys.executable, "-c", _READ_CSV, str(path), baseline],
+                         timeout=timeout)
+        if r["rc"] != 0:
+            raise RuntimeError(f"baseline read failed on {path}: {r['stderr']}")
+        info = json.loads(r["stdout"])
+        reads.append({**info, "wall_s": r["wall_s"], "rss_mb": r["rss_mb"]})
+        d = run_measured(cmd, timeout=timeout)
+        diags.append({k: d[k] for k in ("wall_s", "rss_mb", "user_s", "sys_s", "rc")}
+                     | {"stderr": d["stderr"] if d["rc"] not in (0, 1) else ""})
+        log(f"    rep {i + 1}: read_csv {info['read_s']:.2f}s  diagnose {d['wall_s']:.2f}s "
+            f"(rc {d['rc']}, peak {d['rss_mb']:.0f} MB)")
+        if d["rc"] not in (0, 1):
+            log(f"    diagnose failed: {d['stderr'].strip().splitlines()[-1:]}")
+            break
+    ok = [d for d in diags if d["rc"] in (0, 1)]
+    read_med = median([r["read_s"] for r in reads])
+    diag_med = median([d["wall_s"] for d in ok])
+    score = None
+    if report.exists() and ok:
+        try:
+            rep = json.loads(report.read_text())
+            score = {"score": rep.get("score"), "band": rep.get("band")}
+        except ValueError:
+            pass
+    return {
+        "tickets": n,
+        "file": path.name,
+        "mb": path.stat().st_size / 1e6,
+        "baseline": baseline,
+        "read_s": read_med,
+        "read_wall_s": median([r["wall_s"] for r in reads]),
+        "read_rss_mb": max(r["rss_mb"] for r in reads),
+        "diagnose_s": diag_med,
+        "diagnose_min_s": min((d["wall_s"] for d in ok), default=None),
+        "diagnose_user_s": median([d["user_s"] for d in ok]),
+        "diagnose_sys_s": median([d["sys_s"] for d in ok]),
+        "rss_mb": max((d["rss_mb"] for d in ok), default=None),
+        "ratio": (diag_med / read_med) if diag_med and read_med else None,
+        "runs": diags,
+        "reads": reads,
+        "report": score,
+        "error": next((d["stderr"] for d in diags if d["rc"] not in (0, 1)), None),
+        "loadavg": f"{load_before} -> {loadavg()}",
+    }
+
+
+def bench_xlsx(n: int, csv: Path, xlsx: Path, repeat: int, log) -> dict:
+    warm(csv)
+    warm(xlsx)
+    out: dict[str, list[float]] = {"raw_csv": [], "raw_xlsx": [], "pandas_xlsx": [],
+                                   "diagnose_xlsx": []}
+    rss: dict[str, float] = {}
+    for _ in range(repeat):
+        for key, code, path in (("raw_csv", _READ_RAW, csv), ("raw_xlsx", _READ_RAW, xlsx),
+                                ("pandas_xlsx", _READ_EXCEL, xlsx)):
+            r = run_measured([sys.executable, "-c", code, str(path)])
+            if r["rc"] != 0:
+                raise RuntimeError(f"{key} failed: {r['stderr']}")
+            out[key].append(json.loads(r["stdout"])["read_s"])
+            rss[key] = max(rss.get(key, 0.0), r["rss_mb"])
+        d = run_measured([*itsm_diag_cmd(), "diagnose", str(xlsx), "--format", "json",
+                          "--output", str(OUT / f"report_{xlsx.stem}.json")])
+        out["diagnose_xlsx"].append(d["wall_s"] if d["rc"] in (0, 1) else None)
+        rss["diagnose_xlsx"] = max(rss.get("diagnose_xlsx", 0.0), d["rss_mb"])
+    med = {k: median(v) for k, v in out.items()}
+    log(f"    read_raw csv {med['raw_csv']:.2f}s  xlsx {med['raw_xlsx']:.2f}s  "
+        f"pandas calamine {med['pandas_xlsx']:.2f}s  diagnose xlsx {med['diagnose_xlsx']}")
+    return {"tickets": n, "csv": csv.name, "xlsx": xlsx.name,
+            "xlsx_mb": xlsx.stat().st_size / 1e6, **{f"{k}_s": v for k, v in med.items()},
+            "ratio": med["raw_xlsx"] / med["raw_csv"], "rss_mb": rss, "samples": out}
+
+
+def bench_other(n: int, tool: str, path: Path, repeat: int, timeout: float, log) -> dict:
+    """diagnose on another tool's export (no read baseline: Jira CSVs have multi-line cells
+    and Zendesk is JSON)."""
+    runs = []
+    for _ in range(repeat):
+        d = run_measured([*itsm_diag_cmd(), "diagnose", str(path), "--format", "json",
+                          "--output", str(OUT / f"report_{path.name}.json")], timeout=timeout)
+        runs.append(d)
+        if d["rc"] not in (0, 1):
+            break
+    ok = [d for d in runs if d["rc"] in (0, 1)]
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+    res = {"tickets": n, "tool": tool, "mb": size,
+           "diagnose_s": median([d["wall_s"] for d in ok]),
+           "rss_mb": max((d["rss_mb"] for d in ok), default=None),
+           "cpu_s": median([d["user_s"] + d["sys_s"] for d in ok]),
+           "error": next((d["stderr"] for d in runs if d["rc"] not in (0, 1)), None)}
+    log(f"    {tool}: diagnose {_f(res['diagnose_s'])}s, peak {_f(res['rss_mb'], '.0f')} MB"
+        + (f" FAILED: {res['error'].strip().splitlines()[-1:]}" if res["error"] else ""))
+    return res
+
+
+def bench_startup(repeat: int) -> dict:
+    res = {}
+    for name, args in (("--help", ["--help"]), ("signs", ["signs"])):
+        run_measured([*itsm_diag_cmd(), *args])  # warm-up (byte-code, page cache)
+        times, cpu = [], []
+        for _ in range(repeat):
+            r = run_measured([*itsm_diag_cmd(), *args])
+            if r["rc"] != 0:
+                raise RuntimeError(f"itsm-diag {name} failed: {r['stderr']}")
+            times.append(r["wall_s"])
+            cpu.append(r["user_s"] + r["sys_s"])
+        res[name] = {"median_s": statistics.median(times), "min_s": min(times),
+                     "max_s": max(times), "cpu_s": statistics.median(cpu)}
+    t, cpu = [], []
+    for _ in range(repeat):
+        r = run_measured([sys.executable, "-c", "pass"])
+        t.append(r["wall_s"])
+        cpu.append(r["user_s"] + r["sys_s"])
+    res["python -c pass"] = {"median_s": statistics.median(t), "min_s": min(t),
+                             "max_s": max(t), "cpu_s": statistics.median(cpu)}
+    return res
+
+
+def linear_fit(xs: list[float], ys: list[float]) -> tuple[float, float] | None:
+    """Least squares y = a + b*x."""
+    if len(xs) < 2:
+        return None
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    return my - b * mx, b
+
+
+# ---- machine and report ----------------------------------------------------------------
+def machine() -> dict:
+    import numpy
+    import pandas
+    import pyarrow
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = int(line.split()[1]) / 1024 / 1024
+                break
+    except OSError:
+        pass
+    try:
+        calamine = __import__("importlib.metadata").metadata.version("python-calamine")
+    except Exception:
+        calamine = "?"
+    try:
+        commit = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain",
+                                "--", "src"], capture_output=True, text=True).stdout.strip()
+        commit += " (src/ modified)" if dirty else ""
+    except OSError:
+        commit = "?"
+    return {"nproc": os.cpu_count(), "mem_gb": mem_gb, "cpu": cpu,
+            "python": platform.python_version(), "pandas": pandas.__version__,
+            "pyarrow": pyarrow.__version__, "numpy": numpy.__version__,
+            "calamine": calamine, "kernel": platform.release(), "commit": commit}
+
+
+def _f(v: float | None, fmt: str = ".2f", suffix: str = "") -> str:
+    return "—" if v is None else f"{v:{fmt}}{suffix}"
+
+
+def _ok(cond: bool | None) -> str:
+    return "—" if cond is None else ("yes" if cond else "**no**")
+
+
+def render(results: dict) -> str:
+    mc = results["machine"]
+    lines = [
+        "# Scale benchmark results",
+        "",
+        f"Measured {results['when']} with `{results['command']}`.",
+        "",
+        f"- Machine: {mc['nproc']} CPUs ({mc['cpu']}), "
+        f"{_f(mc['mem_gb'], '.1f')} GB RAM, Linux {mc['kernel']}",
+        f"- Python {mc['python']}, pandas {mc['pandas']}, pyarrow {mc['pyarrow']}, "
+        f"numpy {mc['numpy']}, python-calamine {mc['calamine']}",
+        f"- Code: commit {mc['commit']}",
+        f"- Data: `make_data.py` layout `{results['layout']}`, seed {results['seed']}; "
+        f"medians of {results['repeat']} runs",
+        f"- Load average (1/5/15 min) at start: {results.get('loadavg_start', '?')} "
+        f"(the machine has {mc['nproc']} CPUs; above that, timings include contention)",
+        "",
+        "## diagnose vs `pandas.read_csv(engine=\"pyarrow\")`",
+        "",
+        f"Targets: ratio ≤ {RATIO_TARGET}, peak memory ≤ {MEMORY_TARGET_MB / 1024:.0f} GB "
+        "(at 1M). `read_csv` is the call alone, in a fresh interpreter; diagnose is the "
+        "whole command's wall time (start-up, read, diagnosis, JSON report).",
+        "",
+        "| tickets | file MB | read_csv s | diagnose s | ratio | ratio ok | diagnose peak RSS MB "
+        "| read_csv peak RSS MB | diagnose user+sys s | score/band | load avg before -> after |",
+        "|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---|---|",
+    ]
+    for s in results["sizes"]:
+        rep = s.get("report") or {}
+        cpu = (s["diagnose_user_s"] or 0) + (s["diagnose_sys_s"] or 0)
+        ok = None if s["ratio"] is None else s["ratio"] <= RATIO_TARGET
+        lines.append(
+            f"| {s['tickets']:,} | {s['mb']:.1f} | {_f(s['read_s'])} | {_f(s['diagnose_s'])}"
+            f" | {_f(s['ratio'])} | {_ok(ok)}"
+            f" | {_f(s['rss_mb'], '.0f')} | {_f(s['read_rss_mb'], '.0f')} | {_f(cpu)}"
+            f" | {rep.get('score', '—')}/{rep.get('band', '—')} | {s.get('loadavg', '')} |"
+        )
+        if s.get("error"):
+            lines.append(f"|  | diagnose failed: `{s['error'].strip().splitlines()[-1]}` "
+                         "| | | | | | | | |")
+    fit = results.get("fit")
+    if fit:
+        lines += [
+            "",
+            f"Linear fit over the sizes (least squares): diagnose ≈ {fit['a_s']:.2f} s + "
+            f"{fit['b_s_per_m']:.2f} s per million tickets; peak RSS ≈ {fit['a_mb']:.0f} MB + "
+            f"{fit['b_mb_per_m']:.0f} MB per million. **10M estimate: "
+            f"{fit['est_10m_s']:.0f} s, {fit['est_10m_mb'] / 1024:.1f} GB** "
+            "(memory on a 24 GB machine: "
+            f"{'fits' if fit['est_10m_mb'] < 20 * 1024 else 'does NOT fit'}).",
+        ]
+    other = results.get("other_tools")
+    if other:
+        lines += [
+            "",
+            "## Other tools' exports (diagnose only; same tickets, written by the tools' "
+            "writers)",
+            "",
+            "| tickets | tool | MB | diagnose s | peak RSS MB | CPU s | error |",
+            "|---:|---|---:|---:|---:|---:|---|",
+        ]
+        for o in other:
+            err = o["error"].strip().splitlines()[-1] if o.get("error") else ""
+            lines.append(f"| {o['tickets']:,} | {o['tool']} | {o['mb']:.1f} | "
+                         f"{_f(o['diagnose_s'])} | {_f(o['rss_mb'], '.0f')} | "
+                         f"{_f(o['cpu_s'])} | {err} |")
+    x = results.get("xlsx")
+    if x:
+        lines += [
+            "",
+            f"## XLSX vs CSV read ({x['tickets']:,} rows)",
+            "",
+            f"Target: XLSX read < {XLSX_TARGET:.0f}× the same data as CSV. Both through the "
+            "project's reader, `itsm_diag.importers.readers.read_raw` (call alone, fresh "
+            "interpreter).",
+            "",
+            "| measure | seconds |",
+            "|---|---:|",
+            f"| read_raw CSV ({x['csv']}) | {_f(x['raw_csv_s'])} |",
+            f"| read_raw XLSX ({x['xlsx']}, {x['xlsx_mb']:.1f} MB) | {_f(x['raw_xlsx_s'])} |",
+            f"| **ratio XLSX / CSV** | **{_f(x['ratio'])}** "
+            f"({'ok' if x['ratio'] < XLSX_TARGET else 'over target'}) |",
+            f"| pandas.read_excel(engine=\"calamine\", dtype=str), for context "
+            f"| {_f(x['pandas_xlsx_s'])} |",
+            f"| itsm-diag diagnose on the XLSX (whole command) | {_f(x['diagnose_xlsx_s'])} |",
+        ]
+    st = results.get("startup")
+    if st:
+        lines += [
+            "",
+            f"## Start-up (median of {results['startup_repeat']}; target < {STARTUP_TARGET} s)",
+            "",
+            "| command | median s | min s | max s | CPU s (user+sys, median) | ok |",
+            "|---|---:|---:|---:|---:|:-:|",
+        ]
+        for name, v in st.items():
+            label = f"`itsm-diag {name}`" if name != "python -c pass" else "`python -c pass` "\
+                "(interpreter floor)"
+            ok = _ok(v["median_s"] < STARTUP_TARGET) if name != "python -c pass" else ""
+            lines.append(f"| {label} | {v['median_s']:.3f} | {v['min_s']:.3f} | "
+                         f"{v['max_s']:.3f} | {_f(v.get('cpu_s'), '.3f')} | {ok} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10k,100k,1m")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=make_data.DEFAULT_SEED)
+    ap.add_argument("--layout", choices=make_data.LAYOUTS, default="list")
+    ap.add_argument("--xlsx-size", default="100k", help="'' to skip the XLSX comparison")
+    ap.add_argument("--startup-repeat", type=int, default=10)
+    ap.add_argument("--no-startup", action="store_true")
+    ap.add_argument("--other-tools", action="store_true",
+                    help="also diagnose Jira CSV / Zendesk JSON exports of each size "
+                         "(when those writers exist)")
+    ap.add_argument("--timeout", type=float, default=1800, help="per diagnose run, seconds")
+    ap.add_argument("--results", type=Path, default=HERE / "results.md")
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    sizes = [make_data.parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    xlsx_n = make_data.parse_size(args.xlsx_size) if args.xlsx_size.strip() else None
+    baseline = "pandas" if args.layout == "list" else "pyarrow-multiline"
+    results: dict = {
+        "when": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
+                                                           else sys.argv[1:]),
+        "layout": args.layout, "seed": args.seed, "repeat": args.repeat,
+        "startup_repeat": args.startup_repeat, "machine": machine(), "sizes": [],
+        "loadavg_start": loadavg(),
+    }
+    for n in sizes:
+        log(f"{make_data.size_label(n)}:")
+        paths = make_data.make(n, args.seed, layout=args.layout, xlsx=n == xlsx_n,
+                               other_tools=args.other_tools, log=log)
+        results["sizes"].append(bench_size(n, paths["csv"], args.repeat, args.timeout,
+                                           baseline, log))
+        for tool in ("jira", "zendesk"):
+            if tool in paths:
+                results.setdefault("other_tools", []).append(
+                    bench_other(n, tool, paths[tool], args.repeat, args.timeout, log))
+    good = [s for s in results["sizes"] if s["diagnose_s"] is not None]
+    fit_t = linear_fit([s["tickets"] / 1e6 for s in good], [s["diagnose_s"] for s in good])
+    fit_m = linear_fit([s["tickets"] / 1e6 for s in good], [s["rss_mb"] for s in good])
+    if fit_t and fit_m:
+        results["fit"] = {"a_s": fit_t[0], "b_s_per_m": fit_t[1], "a_mb": fit_m[0],
+                          "b_mb_per_m": fit_m[1], "est_10m_s": fit_t[0] + 10 * fit_t[1],
+                          "est_10m_mb": fit_m[0] + 10 * fit_m[1]}
+    if xlsx_n:
+        log(f"xlsx vs csv at {make_data.size_label(xlsx_n)}:")
+        paths = make_data.make(xlsx_n, args.seed, layout=args.layout, xlsx=True, log=log)
+        results["xlsx"] = bench_xlsx(xlsx_n, paths["csv"], paths["xlsx"], args.repeat, log)
+    if not args.no_startup:
+        log("start-up:")
+        results["startup"] = bench_startup(args.startup_repeat)
+        for k, v in results["startup"].items():
+            log(f"    {k}: {v['median_s']:.3f}s")
+    raw = OUT / f"{args.results.stem}.json"
+    raw.write_text(json.dumps(results, indent=2, default=str))
+    text = render(results)
+    args.results.write_text(text)
+    log(f"\nwrote {args.results} and {raw}\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

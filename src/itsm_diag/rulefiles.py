@@ -1,0 +1,94 @@
+"""Where the shipped rule files are, and which ones: light enough for start-up paths.
+
+:mod:`itsm_diag.config` validates the rule files with pydantic models; this module only
+names them, and reads the sign and check titles for ``itsm-diag signs`` with the C YAML
+loader, without loading the models (pydantic's import alone is most of the start-up
+budget).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SIGN_IDS: tuple[str, ...] = (
+    "backlog",
+    "recurrence",
+    "reporting",
+    "trust",
+    "changes",
+    "onboarding",
+    "strategy",
+)
+CHECK_IDS: tuple[str, ...] = (
+    "ownership",
+    "routing",
+    "vague-tickets",
+    "channels",
+    "knowledge",
+    "sla-by-priority",
+    "reopens",
+)
+
+
+def rules_dir() -> Path:
+    """The rules folder: inside an installed wheel, else the source checkout's ``rules/``."""
+    packaged = resources.files("itsm_diag") / "_data" / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def _title_fields(path: Path) -> dict[str, Any] | None:
+    """``id``, ``number`` and ``title`` of one rule file, or None when it cannot say."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=loader)  # nosec B506: only the safe loaders
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(
+            data.get("title"), str):
+        return None
+    return data
+
+
+def titles(directory: Path | None = None) -> tuple[list[str], list[str]] | None:
+    """The lines ``itsm-diag signs`` prints for the signs and for the checks; None when a
+    file is missing or malformed (the caller then loads the validated rules, which say
+    what is wrong)."""
+    base = directory or rules_dir()
+    signs = []
+    for sign_id in SIGN_IDS:
+        data = _title_fields(base / f"{sign_id}.yaml")
+        if data is None:
+            return None
+        signs.append(f"{data.get('number')}. {data['id']:<12} {data['title']}")
+    checks = []
+    for check_id in CHECK_IDS:
+        path = base / "checks" / f"{check_id}.yaml"
+        if not path.exists():
+            continue
+        data = _title_fields(path)
+        if data is None:
+            return None
+        checks.append(f"   {data['id']:<16} {data['title']}")
+    return signs, checks
+
+
+def print_titles() -> bool:
+    """Print the list ``itsm-diag signs`` shows; False (nothing printed) when the rule
+    files need the full, validated load to explain a problem."""
+    found = titles()
+    if found is None:
+        return False
+    signs, checks = found
+    lines = [*signs]
+    if checks:
+        lines += ["", "Extra checks (not scored):", *checks]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return True

@@ -1,0 +1,140 @@
+"""The import path's fast paths give the same result as the plain ones they replace.
+
+Normalisers run on distinct values, the CSV reader tries pyarrow's faster parser when
+the head shows no multi-line cells, cells are trimmed in Arrow, XLSX sheets are built a
+column at a time, conform_tickets passes typed columns through, and ``itsm-diag signs``
+reads titles without the rule models.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from itsm_diag import model as m
+from itsm_diag.errors import ModelError
+from itsm_diag.importers import values as v
+from itsm_diag.importers.readers import _cell_text, read_raw
+
+S = m.STRING_DTYPE
+MESSY = ["3 - Moderate", " 2 - High", "P1", "critical", None, "", "x", "Low", "1,234", "3.0",
+         "yes", "no", "Within SLA", "1 Day 2 Hours 15 Minutes", "01:30:00", "3600",
+         "Self-service", "e_mail", "Walk-in", "unknown thing", "7", "0", "-5", "  Email  "]
+
+
+def _per_row(fn, s: pd.Series, *args: object) -> pd.Series:  # type: ignore[no-untyped-def]
+    """``fn`` (a per_value wrapper) on every row: the reference result."""
+    return fn.__wrapped__(s, *args)
+
+
+@pytest.mark.parametrize("dtype", [S, object])
+@pytest.mark.parametrize("name,args", [
+    ("priority", ()), ("boolean", ()), ("integer", ()), ("integer", ("Int8",)),
+    ("hours_from_duration", ()), ("channel", ()), ("fold", ()),
+    ("map_vocab", ({"Within-SLA": "a", "p1": "b", "E Mail": "c"},)),
+])
+def test_normalisers_on_distinct_values_match_per_row(dtype: object, name: str,
+                                                      args: tuple[object, ...]) -> None:
+    rng = np.random.default_rng(0)
+    s = pd.Series(rng.choice(np.array(MESSY, dtype=object), 400), dtype=dtype,
+                  index=np.arange(1000, 1400))
+    fn = getattr(v, name)
+    got = fn(s, *args)
+    pd.testing.assert_series_equal(got, _per_row(fn, s, *args), check_names=False)
+    assert got.index.equals(s.index)
+    empty = pd.Series([], dtype=dtype)
+    assert len(fn(empty, *args)) == 0
+
+
+def test_csv_with_multiline_cells_after_the_head_sample(tmp_path: Path) -> None:
+    # the first 256 KB show no line break in a cell, so the fast parser is tried first;
+    # the later multi-line cells must send the file back to the multi-line parser
+    lines = ["number,opened_at,short_description,comments\n"]
+    for i in range(60_000):
+        comment = "plain" if i < 5_000 else ("line one\nline, two\r\nthree" if i % 3 else "x")
+        lines.append(f'INC{i:07d},2024-01-01 10:00:00,"desc {i}","{comment}"\n')
+    path = tmp_path / "late_multiline.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    frame = read_raw(path)[0].frame
+    assert len(frame) == 60_000
+    assert frame["comments"].iloc[5_002] == "line one\nline, two\r\nthree"
+    assert frame["number"].iloc[-1] == "INC0059999"
+
+
+def test_padded_tokens_and_blanks_become_null_in_csv(tmp_path: Path) -> None:
+    path = tmp_path / "padded.csv"
+    path.write_text("number,state,priority\nINC0000001,  Closed  , - \n"
+                    "INC0000002,\t,N/A\nINC0000003,New,3\n", encoding="utf-8")
+    frame = read_raw(path)[0].frame
+    assert frame["state"].tolist()[0] == "Closed"
+    assert frame["state"].isna().tolist() == [False, True, False]
+    assert frame["priority"].isna().tolist() == [True, True, False]
+    assert frame["number"].dtype == S
+
+
+def test_xlsx_columns_of_numbers_dates_and_blank_rows(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([None, None, None, None])  # a blank row before the header is skipped
+    ws.append(["number", "opened_at", "reassignment_count", "short_description"])
+    ws.append(["INC0000001", datetime(2024, 3, 1, 9, 30), 2.0, "  VPN down  "])
+    ws.append([None, None, None, None])
+    ws.append(["INC0000002", datetime(2024, 3, 2), 1.5, "-"])
+    ws.append(["INC0000003", "2024-03-03 10:00:00", True, "NA"])
+    ws.append(["Export stopped due to excessive size", None, None, None])
+    path = tmp_path / "mixed.xlsx"
+    wb.save(path)
+    raw = read_raw(path)[0]
+    f = raw.frame
+    assert raw.headers == ["number", "opened_at", "reassignment_count", "short_description"]
+    assert f["number"].tolist() == ["INC0000001", "INC0000002", "INC0000003"]
+    assert f["opened_at"].tolist() == ["2024-03-01 09:30:00", "2024-03-02 00:00:00",
+                                       "2024-03-03 10:00:00"]
+    assert f["reassignment_count"].tolist() == ["2", "1.5", "true"]
+    assert f["short_description"].tolist()[0] == "VPN down"
+    assert f["short_description"].isna().tolist() == [False, True, True]
+    assert any("stopped for size" in w for w in raw.warnings)
+    assert _cell_text(2.0) == "2"
+
+
+def test_conform_passes_typed_columns_through_and_checks_vocabularies() -> None:
+    tickets = m.conform_tickets(pd.DataFrame({
+        m.TICKET_ID: pd.Series(["A1", "A2", "A3"], dtype=S),
+        m.KIND: ["incident", None, "change"],
+        m.STATUS: pd.Series(["open", "closed", pd.NA], dtype=S),
+    }))
+    assert tickets[m.KIND].tolist()[0] == "incident" and pd.isna(tickets[m.KIND][1])
+    assert list(tickets[m.STATUS].cat.categories) == list(m.STATUSES)
+    again = m.conform_tickets(tickets)
+    dtypes = m.ticket_dtypes()
+    for col, family in m.TICKET_SCHEMA.items():
+        assert again[col].dtype == tickets[col].dtype
+        series = tickets[col]
+        assert m._coerce(series, family, dtypes[col], col) is series  # no copy, no cast
+    assert again[m.SUMMARY].isna().all() and again[m.SUMMARY].dtype == S
+    with pytest.raises(ModelError, match="outside its vocabulary"):
+        m.conform_tickets(pd.DataFrame({m.TICKET_ID: ["A1"], m.STATUS: ["weird"]}))
+
+
+def test_signs_fast_listing_matches_the_validated_rules() -> None:
+    from itsm_diag.config import load_rules
+    from itsm_diag.rulefiles import titles
+
+    found = titles()
+    assert found is not None
+    rules = load_rules()
+    assert found[0] == [f"{r.number}. {r.id:<12} {r.title}" for r in rules.signs.values()]
+    assert found[1] == [f"   {r.id:<16} {r.title}" for r in rules.checks.values()]
+    out = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['itsm-diag', "
+                          "'signs']; from itsm_diag.cli import main; main(); "
+                          "print('pydantic' in sys.modules)"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0].startswith("1. backlog")
+    assert out.splitlines()[-1] == "False"  # the rule models were never loaded
