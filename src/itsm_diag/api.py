@@ -15,6 +15,7 @@ from itsm_diag import config
 from itsm_diag import model as m
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.base import ImportOptions, SourceInfo
+from itsm_diag.importers.guards import file_limit
 from itsm_diag.report import InputInfo, Report
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class RunOptions:
     baseline: Path | None = None
     #: pseudonymise people and drop ticket text before and after the diagnosis
     redact: bool = False
+    #: refuse input files (and workbooks unpacking to) more than this many MB (None: 2048)
+    max_file_mb: float | None = None
 
 
 def demo_dir() -> Path:
@@ -183,8 +186,9 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file)
-    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz),
-                        options.source, options.mapping)
+    with file_limit(options.max_file_mb):
+        loaded = load_paths(paths, ImportOptions(date_format=options.date_format,
+                                                 tz=options.tz), options.source, options.mapping)
     tickets, events = loaded.tickets, loaded.events
     people = None
     if options.redact:
@@ -229,8 +233,9 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
     """What was detected and how well each canonical field is covered; nothing diagnosed."""
     from itsm_diag.importers.registry import load_paths
 
-    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz),
-                        options.source, options.mapping)
+    with file_limit(options.max_file_mb):
+        loaded = load_paths(paths, ImportOptions(date_format=options.date_format,
+                                                 tz=options.tz), options.source, options.mapping)
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0

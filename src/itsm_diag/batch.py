@@ -147,13 +147,14 @@ def run(
 
 
 def _md_cell(value: object) -> str:
-    from itsm_diag.render.common import one_line
+    from itsm_diag.render.markdown import md
 
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:,.0f}"
-    return one_line(value, 120).replace("|", "\\|")
+    # folder names and error messages (which quote file names and headers) are text
+    return md(value, 120)
 
 
 def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:

@@ -147,7 +147,7 @@ def compare(old: Report, new: Report) -> Comparison:
     for sign_id in order:
         o, n = before.get(sign_id), after.get(sign_id)
         ref = n or o
-        assert ref is not None  # every id came from one of the two reports
+        assert ref is not None  # nosec B101  # type narrowing: every id came from a report
         changes.append(SignChange(
             id=sign_id, number=ref.number, title=ref.title,
             old=o.status if o else None, new=n.status if n else None,

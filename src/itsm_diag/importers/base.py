@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.importers import dates
+from itsm_diag.importers import dates, guards
 from itsm_diag.importers.readers import RawTable
 
 
@@ -110,7 +110,9 @@ def parse_dates(
             cache[raw_col] = series
             if warning:
                 warnings.append(warning)
-        parsed[canonical] = cache[raw_col]
+        # impossible timestamps (before 1990, events after today) are counted and nulled
+        parsed[canonical] = guards.plausible_times(cache[raw_col], canonical, raw_col,
+                                                   raw.first_data_row, warnings)
     used = {c: f.format + (" (order decided by other columns)" if f.ambiguous else "")
             for c, f in formats.items()}
     return parsed, used, warnings

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from itsm_diag.errors import InputError
+from itsm_diag.importers import guards
 from itsm_diag.importers.readers import RawTable, dedupe_headers
 
 #: files larger than this are refused: json.loads holds the whole document in memory
@@ -67,12 +68,13 @@ def read_json(path: Path) -> list[RawTable]:
             file=path, hint="export in smaller pages (e.g. by month) and pass all files",
         )
     data = path.read_bytes()
+    guards.check_json_depth(data, path)  # before json.loads can recurse
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
                          hint="export the file again (JSON exports are UTF-8)") from exc
-    doc, ndjson = _parse(text, path)
+    doc, ndjson, parse_warnings = _parse(text, path)
     records, extras = _records(doc, path)
     if not records:
         if isinstance(doc, dict):
@@ -90,13 +92,15 @@ def read_json(path: Path) -> list[RawTable]:
         out[col] = s.mask(s == "")
     frame = pd.DataFrame(out, index=frame.index)
     return [RawTable(path=path, frame=frame, encoding="utf-8",
-                     delimiter="ndjson" if ndjson else None, first_data_row=1)]
+                     delimiter="ndjson" if ndjson else None, first_data_row=1,
+                     warnings=parse_warnings)]
 
 
-def _parse(text: str, path: Path) -> tuple[Any, bool]:
-    """The document, and whether it was NDJSON (several top-level values, one a line)."""
+def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
+    """The document, whether it was NDJSON (several top-level values, one a line), and
+    warnings (corrupt NDJSON lines skipped)."""
     try:
-        return json.loads(text), False
+        return json.loads(text), False, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError as exc:
@@ -105,20 +109,14 @@ def _parse(text: str, path: Path) -> tuple[Any, bool]:
     # NDJSON: join the lines into one array so the C parser does the work in one call
     lines = [ln for ln in text.splitlines() if ln.strip()]
     try:
-        return json.loads("[" + ",".join(lines) + "]"), True
+        return json.loads("[" + ",".join(lines) + "]"), True, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError:
         pass
-    for number, line in enumerate(lines, start=1):  # only to name the bad line
-        try:
-            json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {number} is not valid JSON: {exc.msg}", file=path,
-                             row=number, hint="each line of an NDJSON file must be one "
-                             "complete JSON object") from exc
-    raise InputError("the file is not valid JSON or NDJSON", file=path,
-                     hint="export the file again")
+    # a corrupt line (or a last line cut short) costs that line, not the file
+    docs, warnings = guards.tolerant_ndjson(lines, path)
+    return docs, True, warnings
 
 
 def _bad_json(path: Path, exc: json.JSONDecodeError, text: str) -> InputError:

@@ -438,7 +438,7 @@ class MappingImporter(Importer):
     def _collapse(self, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         """One ticket per case: first event opens, mapped activities close, last row wins."""
         log = self.spec.event_log
-        assert log is not None
+        assert log is not None  # nosec B101  # type narrowing: only called for event logs
         n_rows = len(rows)
         rows = rows[rows["_case"].notna()].copy()
         rows["_pos"] = range(len(rows))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.errors import DetectionError, InputError, UsageError
+from itsm_diag.importers import guards
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
 
@@ -139,12 +140,15 @@ def load_paths(
 
 def combine(parts: Sequence[Imported]) -> Loaded:
     notes: list[str] = []
+    if not parts:  # every input was an empty JSON page
+        raise InputError("no tickets were read from the inputs", hint="check the files")
     tickets = pd.concat([p.tickets for p in parts], ignore_index=True)
     events = pd.concat([p.events for p in parts if len(p.events)], ignore_index=True) if any(
         len(p.events) for p in parts) else m.empty_events()
     dup = tickets[m.TICKET_ID].duplicated(keep=False)
     if dup.any():
         n_ids = int(tickets.loc[dup, m.TICKET_ID].nunique())
+        conflicting = guards.conflicting_ids(tickets.loc[dup])
         # the latest update wins; rows without an update time lose to rows with one, and
         # later files win ties (chunked exports are usually passed oldest first)
         order = tickets.assign(_pos=range(len(tickets))).sort_values(
@@ -153,13 +157,16 @@ def combine(parts: Sequence[Imported]) -> Loaded:
         dropped = len(tickets) - len(keep)
         tickets = tickets.loc[sorted(keep)].reset_index(drop=True)
         notes.append(
-            f"{n_ids:,} ticket ids appear in more than one input row; kept the latest "
-            f"update of each ({dropped:,} older rows dropped)"
+            f"{n_ids:,} ticket ids appear in more than one input row"
+            + (f", {len(conflicting):,} of them with conflicting data (e.g. "
+               f"{conflicting[0]})" if conflicting else "")
+            + f"; kept the latest update of each ({dropped:,} older rows dropped)"
         )
         if len(events):
             events = events.drop_duplicates().reset_index(drop=True)
     if tickets.empty:
         raise InputError("no tickets were read from the inputs", hint="check the files")
     tickets = m.conform_tickets(tickets)
+    notes.extend(guards.ticket_notes(tickets))  # resolved before opened: counted, reported
     return Loaded(tickets=tickets, events=m.conform_events(events),
                   sources=[p.info for p in parts], notes=notes)

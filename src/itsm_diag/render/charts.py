@@ -139,6 +139,9 @@ def _inline(svg: str, chart_id: str, caption: str) -> str:
 
 def _draw(chart_id: str, caption: str, paint: Callable[[Axes], None],
           width: float = 7.2, height: float = 2.7) -> Chart:
+    from itsm_diag.safety import private_matplotlib_config
+
+    private_matplotlib_config()  # no font cache left in ~/.cache: see itsm_diag.safety
     import matplotlib
 
     # the salt fixes the generated clip-path ids; one per chart keeps them unique per page

@@ -76,7 +76,7 @@ def account_ids(names: pd.Series) -> pd.Series:
 
 
 def _uuid(name: str) -> str:
-    h = hashlib.sha1(name.encode()).hexdigest()
+    h = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()  # a stable fake UUID
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 

@@ -1,0 +1,483 @@
+"""Guards against hostile and broken input files: checked before and after a file is read.
+
+Ticket exports come from strangers. Every guard here either raises an
+:class:`~itsm_diag.errors.InputError` naming the file (and row or column) and what to do,
+or adds a warning and keeps a correct partial result. The readers call them at a few
+fixed points:
+
+- :func:`check_file` before a file is parsed: the size limit (``--max-file-mb``),
+  binary files and wrong extensions (a PDF, an old ``.xls``, an image, a ZIP of CSVs),
+  and for a workbook :func:`check_xlsx` (damaged or cut-short ZIPs, zip bombs: declared
+  sizes and ratios are checked, then every member is inflated in bounded chunks to prove
+  the declared sizes honest, all before calamine opens it);
+- :func:`after_read` once the tables are read: a file named ``.csv`` that is really a
+  workbook (read by content, with a warning), and a CSV whose last row swallowed the
+  rest of the file through an unclosed quote (the swallowed lines are read back as rows);
+- :func:`check_json_depth` before ``json.loads``: nesting is measured on the bytes, so
+  a document nested thousands deep is refused before Python's recursion limit is near;
+- :func:`tolerant_ndjson`: an NDJSON file with a corrupt line (one in a thousand at
+  most, or a last line cut short) loses that line only, with a warning;
+- :func:`plausible_times` on every parsed date column: timestamps before 1990, and
+  event times (opened, resolved, updated...) after the time of the run, are impossible
+  in a ticket export; they are counted, the first row named, and left empty;
+- :func:`ticket_notes` on the combined tickets: tickets resolved or closed before they
+  were opened are counted and reported (the signs leave them out of every duration).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itsm_diag.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from itsm_diag.importers.readers import RawTable
+
+#: ``--max-file-mb`` default: larger files (and workbooks unpacking to more) are refused
+DEFAULT_MAX_FILE_MB = 2048
+_MB = 1 << 20
+_max_bytes: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "itsm_diag_max_file_bytes", default=DEFAULT_MAX_FILE_MB * _MB)
+
+#: a workbook with more ZIP members than this is not an export
+MAX_ZIP_ENTRIES = 10_000
+#: a member inflating more than this many times over (and past MIN_BOMB_BYTES) is a bomb;
+#: real sheets inflate 5-20 times, sheets of empty styled rows up to about 30
+MAX_ZIP_RATIO = 200
+MIN_BOMB_BYTES = 16 * _MB
+#: a ticket export nests a few levels (ticket -> via -> source -> from); this is generous
+MAX_JSON_DEPTH = 64
+#: NDJSON: the share of lines that may be corrupt and skipped (as for unreadable dates)
+MAX_BAD_LINE_SHARE = 0.001
+#: NDJSON: a corrupt last line alone (a download cut short) is skipped in a file this long
+MIN_LINES_FOR_A_CUT_LAST_LINE = 100
+#: timestamps before this are junk (Excel's and Unix's zero dates, typos)
+EARLIEST = "1990-01-01"
+#: canonical timestamp columns that record something that happened: never in the future
+#: (due dates, planned windows and start dates may be)
+EVENT_TIMES = frozenset({"opened_at", "first_response_at", "resolved_at", "closed_at",
+                         "updated_at", "actual_start", "actual_end", "at"})
+
+_EXPORT_HINT = "export the tickets as CSV, XLSX or JSON and pass that file"
+#: leading bytes of files that are certainly not ticket exports -> what they are, what to do
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF", "a PDF document", _EXPORT_HINT),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+     "an Excel 97-2003 (.xls) workbook or a password-protected Office file",
+     "save it in Excel as .xlsx (without a password) or as CSV"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first and pass the file inside"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it first and pass the files inside"),
+    (b"Rar!\x1a\x07", "a RAR archive", "extract it first and pass the files inside"),
+    (b"PK\x05\x06", "an empty ZIP archive", _EXPORT_HINT),
+    (b"\x89PNG", "a PNG image", _EXPORT_HINT),
+    (b"\xff\xd8\xff", "a JPEG image", _EXPORT_HINT),
+    (b"GIF8", "a GIF image", _EXPORT_HINT),
+    (b"PAR1", "a Parquet file", _EXPORT_HINT),
+    (b"SQLite format 3\x00", "an SQLite database", _EXPORT_HINT),
+    (b"\x7fELF", "a program (ELF executable)", _EXPORT_HINT),
+    (b"{\\rtf", "an RTF document", _EXPORT_HINT),
+)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+# ---- the size limit ----------------------------------------------------------------------
+
+def max_file_bytes() -> int:
+    """The current size limit in bytes (``--max-file-mb``)."""
+    return _max_bytes.get()
+
+
+@contextlib.contextmanager
+def file_limit(max_file_mb: float | None) -> Iterator[None]:
+    """Apply ``--max-file-mb`` to every file read inside the block (``None``: default)."""
+    if max_file_mb is None:
+        yield
+        return
+    if not max_file_mb > 0:
+        raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB",
+                         hint=f"the default is {DEFAULT_MAX_FILE_MB}")
+    token = _max_bytes.set(int(max_file_mb * _MB))
+    try:
+        yield
+    finally:
+        _max_bytes.reset(token)
+
+
+def _mb(n: int) -> str:
+    return f"{n / _MB:,.1f}" if n < 10 * _MB else f"{n / _MB:,.0f}"
+
+
+def _too_big(path: Path, size: int, what: str) -> InputError:
+    limit = max_file_bytes()
+    need = -(-size // _MB) + 1
+    return InputError(
+        f"{what} {_mb(size)} MB, more than the {_mb(limit)} MB limit",
+        file=path,
+        hint=f"pass --max-file-mb {need} to read it anyway (it needs several times that in "
+             "memory), or export in smaller chunks (e.g. by month) and pass all files",
+    )
+
+
+# ---- before parsing ----------------------------------------------------------------------
+
+def check_file(path: Path, head: bytes) -> None:
+    """Refuse what is not a ticket export before any parser sees it."""
+    try:
+        size = path.stat().st_size
+    except OSError:  # read_raw already opened it; a vanished file fails there
+        size = len(head)
+    if size > max_file_bytes():
+        raise _too_big(path, size, "the file is")
+    if not head:
+        return
+    for magic, what, hint in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"this is {what}, not a ticket export", file=path, hint=hint)
+    if head.startswith(b"PK\x03\x04"):
+        check_xlsx(path)
+        return
+    if head.startswith(_BOMS):
+        return
+    sample = head[: 64 * 1024]
+    nul = sample.count(0)
+    if nul and nul >= len(sample) // 4 and sample[1::2].count(0) >= len(sample) // 3:
+        raise InputError("the file looks like UTF-16 text without a byte-order mark",
+                         file=path, hint="save it again as CSV (UTF-8) or XLSX")
+    controls = sum(sample.count(b) for b in range(32) if b not in (9, 10, 13)) + sample.count(
+        127)
+    if controls > max(8, len(sample) // 20):
+        raise InputError(
+            f"this is not a text, JSON or Excel file ({controls:,} of its first "
+            f"{len(sample):,} bytes are binary control codes)",
+            file=path, hint=_EXPORT_HINT,
+        )
+
+
+def check_xlsx(path: Path) -> None:
+    """A ZIP that calamine may open: complete, a workbook, and no bomb.
+
+    Declared sizes are checked first (cheap), then every member is inflated in 1 MB
+    chunks without keeping them, which proves the declared sizes honest (a member that
+    inflates to more than it declares fails its CRC check) in bounded memory.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except Exception as exc:  # garbage raises BadZipFile, NotImplementedError, struct.error...
+        raise InputError(
+            "the Excel workbook is damaged or cut short (its ZIP directory cannot be read)",
+            file=path, hint="download or export it again; a complete .xlsx opens in Excel",
+        ) from exc
+    with zf:
+        infos = zf.infolist()
+        names = {i.filename for i in infos}
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise InputError(f"the workbook holds {len(infos):,} parts; an Excel export "
+                             "holds a few dozen", file=path,
+                             hint="export the tickets again as .xlsx or CSV")
+        if "xl/workbook.xml" not in names:
+            raise _not_a_workbook(path, names)
+        total = sum(i.file_size for i in infos)
+        if total > max_file_bytes():
+            raise _too_big(path, total, "the workbook unpacks to")
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > MIN_BOMB_BYTES and ratio > MAX_ZIP_RATIO:
+                raise InputError(
+                    f"the workbook part {info.filename!r} inflates {ratio:,.0f} times "
+                    f"(to {info.file_size / _MB:,.0f} MB): a zip bomb, not an export",
+                    file=path, hint="export the tickets again as .xlsx or CSV",
+                )
+        for info in infos:
+            _inflate(zf, info, path)
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    try:
+        with zf.open(info) as fh:
+            seen = 0
+            while chunk := fh.read(_MB):
+                seen += len(chunk)
+                if seen > info.file_size:  # zipfile stops at the declared size; belt too
+                    raise zipfile.BadZipFile("more data than declared")
+    except Exception as exc:  # BadZipFile, zlib.error, NotImplementedError, EOFError...
+        raise InputError(
+            f"the Excel workbook is damaged (part {info.filename!r}: {exc})",
+            file=path, hint="download or export it again; a complete .xlsx opens in Excel",
+        ) from exc
+
+
+def _not_a_workbook(path: Path, names: set[str]) -> InputError:
+    if any(n.startswith("word/") for n in names):
+        what = "a Word document"
+    elif any(n.startswith("ppt/") for n in names):
+        what = "a PowerPoint presentation"
+    elif "content.xml" in names:
+        what = "an OpenDocument file (.ods/.odt)"
+    else:
+        shown = ", ".join(sorted(names)[:3]) + ("..." if len(names) > 3 else "")
+        return InputError(f"this is a ZIP archive, not an Excel workbook (it holds {shown})",
+                          file=path, hint="unzip it and pass the export files inside")
+    return InputError(f"this is {what}, not a ticket export", file=path,
+                      hint="save the tickets as .xlsx or CSV and pass that file")
+
+
+#: cells a row may hold beyond its header before the file is refused: a real export's
+#: ragged rows carry a few extra cells (Jira's unheaded Labels); each extra one becomes
+#: a column, and a hostile row of 100,000 delimiters would cost minutes
+MAX_EXTRA_CELLS = 1_000
+
+
+def check_row_widths(path: Path, widths: Sequence[int], headers: int) -> None:
+    """Refuse a CSV whose rows are far wider than its header (before they become columns)."""
+    widest = max(widths, default=0)
+    if widest > headers + MAX_EXTRA_CELLS:
+        raise InputError(
+            f"a row has {widest:,} cells but the header names {headers:,} columns: this is "
+            "not a ticket export, or its delimiter or quotes are broken",
+            file=path, hint="export the tickets again as CSV or XLSX",
+        )
+
+
+# ---- after reading -----------------------------------------------------------------------
+
+def after_read(path: Path, head: bytes, tables: Sequence[RawTable]) -> None:
+    """Warnings about what was read: content that contradicts the file's extension, and a
+    CSV whose last row swallowed the rest of the file through an unclosed quote."""
+    from itsm_diag.importers.jsonfiles import looks_like_json
+
+    suffix = path.suffix.lower()
+    workbook = head.startswith(b"PK\x03\x04")
+    kind = ("an Excel workbook" if workbook else "JSON" if looks_like_json(head)
+            else "CSV text")
+    expected = {".csv": "CSV text", ".tsv": "CSV text", ".txt": "CSV text",
+                ".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook",
+                ".json": "JSON", ".ndjson": "JSON", ".jsonl": "JSON"}.get(suffix)
+    for t in tables:
+        if expected is not None and expected != kind:
+            t.warnings.append(f"the file is named {suffix} but holds {kind}; it was read as "
+                              f"{kind}")
+        if kind == "CSV text":
+            _runaway_quote(t)
+            _cut_in_a_quote(path, t)
+
+
+#: a cell this many lines long may be the rest of the file swallowed by an unclosed quote
+_RUNAWAY_LINES = 5
+
+
+def _runaway_quote(t: RawTable) -> None:
+    """Repair a last row whose quoted cell never closed and swallowed every later line.
+
+    pyarrow (like Excel) reads an unclosed quote to the end of the file: thousands of
+    rows become one cell of the last row. When a cell of the last row holds lines that
+    each have the header's number of delimiters, those lines are rows: the cell is cut
+    at its first line break (the rest of that line is the row's own later cells) and the
+    other lines are read back as rows, with a warning naming the row. Only the last row
+    is looked at: a quote closed later in the file hurts one row, not the rest of it.
+    """
+    import csv
+
+    import pandas as pd
+
+    frame = t.frame
+    delim = t.delimiter
+    if len(frame) == 0 or not delim or len(delim) != 1:
+        return
+    last = frame.iloc[-1]
+    width = len(frame.columns)
+    for col, value in last.items():
+        if not isinstance(value, str) or value.count("\n") < _RUNAWAY_LINES:
+            continue
+        first, *rest = value.split("\n")
+        rows = [r for r in csv.reader(rest, delimiter=delim) if r]
+        rowlike = sum(len(r) == width for r in rows)
+        if not rows or rowlike < 0.8 * len(rows):
+            continue
+        fixed = [(r + [None] * width)[:width] for r in rows]
+        extra = pd.DataFrame(fixed, columns=frame.columns, dtype=frame.dtypes.iloc[0])
+        # the broken row's own later cells are on the cell's first line
+        at = frame.columns.get_loc(col)
+        cells = next(csv.reader([first], delimiter=delim), [""])[: width - at]
+        frame = frame.copy()
+        for offset, cell in enumerate(cells):
+            frame.iloc[-1, at + offset] = cell.strip() or None
+        row = t.first_data_row + len(frame) - 1
+        extra = extra.mask(extra.isin(_null_tokens()))
+        t.frame = pd.concat([frame, extra], ignore_index=True)
+        t.warnings.append(
+            f"row {row}, column {str(col)!r}: a quote opened there is never closed, so the "
+            f"{len(rows):,} lines after it were read as one cell; they were read back as "
+            "rows. Check the quotes in that row"
+        )
+        return
+
+
+def _cut_in_a_quote(path: Path, t: RawTable) -> None:
+    """Warn when the file ends inside a quoted cell (an odd number of quote characters):
+    a download cut short leaves its last row with a partial cell and no closing quote."""
+    if any("never closed" in w for w in t.warnings):
+        return  # the runaway-quote repair already said so
+    quotes = 0
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(8 * _MB):
+                quotes += chunk.count(b'"')
+    except OSError:
+        return
+    if quotes % 2:
+        row = t.first_data_row + len(t.frame) - 1
+        t.warnings.append(
+            f"the file ends inside a quoted cell: it was probably cut short, and its last "
+            f"row (row {row}) may be incomplete; export or download it again"
+        )
+
+
+def _null_tokens() -> list[str]:
+    from itsm_diag.importers.readers import NULL_TOKENS
+
+    return list(NULL_TOKENS)
+
+
+# ---- JSON --------------------------------------------------------------------------------
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON (or NDJSON) text, strings skipped.
+
+    Linear in the size and computed without recursion, so a document nested a million
+    deep costs no more than a flat one.
+    """
+    import numpy as np
+
+    brackets = _JSON_STRING.sub(b'""', data).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    arr = np.frombuffer(brackets, dtype=np.uint8)
+    step = np.where((arr == ord("[")) | (arr == ord("{")), 1, -1).astype(np.int64)
+    return int(np.cumsum(step).max())
+
+
+def check_json_depth(data: bytes, path: Path) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` before parsing it."""
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return  # cannot nest deeper than it has brackets
+    depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(
+            f"the JSON is nested too deeply to be a ticket export ({depth:,} levels; an "
+            f"export nests fewer than {MAX_JSON_DEPTH})",
+            file=path, hint="pass the ticket export itself (JSON pages or NDJSON)",
+        )
+
+
+def tolerant_ndjson(lines: Sequence[str], path: Path) -> tuple[list[Any], list[str]]:
+    """Parse NDJSON lines one by one, skipping corrupt ones when they are few.
+
+    At most :data:`MAX_BAD_LINE_SHARE` of the lines may be corrupt, or just the last
+    line of a file of :data:`MIN_LINES_FOR_A_CUT_LAST_LINE` lines or more (a download cut
+    short); they are skipped and counted in a warning. More is an error naming the first
+    bad line.
+    """
+    import json
+
+    docs: list[Any] = []
+    bad: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            docs.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            bad.append((number, exc.msg))
+        except RecursionError as exc:  # depth is checked first; belt and braces
+            raise InputError("the JSON is nested too deeply to be a ticket export",
+                             file=path, row=number) from exc
+    if not bad:
+        return docs, []
+    only_last = (len(bad) == 1 and bad[0][0] == len(lines)
+                 and len(lines) >= MIN_LINES_FOR_A_CUT_LAST_LINE)
+    if not docs or (len(bad) > MAX_BAD_LINE_SHARE * len(lines) and not only_last):
+        number, msg = bad[0]
+        raise InputError(
+            f"line {number} is not valid JSON: {msg}"
+            + (f" ({len(bad):,} bad lines of {len(lines):,})" if len(bad) > 1 else ""),
+            file=path, row=number,
+            hint="each line of an NDJSON file must be one complete JSON object",
+        )
+    number, msg = bad[0]
+    what = ("the last line is cut short (the download may be incomplete)" if only_last
+            else f"{len(bad):,} corrupt lines of {len(lines):,}")
+    return docs, [f"{what}: skipped (first at line {number}: {msg}); every other line "
+                  "was read"]
+
+
+# ---- parsed values -----------------------------------------------------------------------
+
+def plausible_times(series: pd.Series, canonical: str, column: str, first_row: int,
+                    warnings: list[str]) -> pd.Series:
+    """``series`` with impossible timestamps left empty, and a warning counting them.
+
+    Before 1990 is impossible for any column; after the time of the run (plus a day of
+    clock skew) is impossible for an event time (opened, resolved, updated...), not for
+    a due date or a planned window. Such values are nulled rather than kept: one ticket
+    "opened" in 2099 would otherwise move the as-of time and every window with it, and
+    one from 1900 would sit in the backlog for a century.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if len(series) == 0 or not series.notna().any():
+        return series
+    early = (series < pd.Timestamp(EARLIEST, tz="UTC")).fillna(False).astype(bool)
+    late = pd.Series(False, index=series.index)
+    if canonical in EVENT_TIMES:
+        now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+        late = (series > now).fillna(False).astype(bool)
+    for mask, what in ((early, f"before {EARLIEST[:4]}"), (late, "in the future")):
+        if mask.any():
+            pos = int(np.flatnonzero(mask.to_numpy())[0])
+            warnings.append(
+                f"column {column!r}: {int(mask.sum()):,} timestamp(s) {what} left empty "
+                f"(first at row {first_row + pos}: {series.iloc[pos]:%Y-%m-%d %H:%M})"
+            )
+    bad = early | late
+    return series.mask(bad) if bad.any() else series
+
+
+def ticket_notes(tickets: pd.DataFrame) -> list[str]:
+    """Data notes on the combined tickets: those resolved or closed before opening."""
+    from itsm_diag import model as m
+
+    opened = tickets[m.OPENED_AT]
+    notes = []
+    for col, verb in ((m.RESOLVED_AT, "resolved"), (m.CLOSED_AT, "closed")):
+        neg = (tickets[col] < opened).fillna(False).astype(bool)
+        if neg.any():
+            first = tickets.loc[neg].iloc[0]
+            notes.append(
+                f"{int(neg.sum()):,} tickets were {verb} before they were opened (first: "
+                f"{first[m.TICKET_ID]}, opened {first[m.OPENED_AT]:%Y-%m-%d %H:%M}, {verb} "
+                f"{first[col]:%Y-%m-%d %H:%M}); they count as tickets but are left out of "
+                "every duration (time to resolve, its median and p90)"
+            )
+    return notes
+
+
+def conflicting_ids(rows: pd.DataFrame) -> list[str]:
+    """Ticket ids among duplicated ``rows`` whose copies differ in any field but the file
+    they came from (sorted; identical copies from overlapping exports are not conflicts)."""
+    from itsm_diag import model as m
+
+    data = rows.drop(columns=[c for c in (m.SOURCE_FILE,) if c in rows.columns])
+    distinct = data.astype("string").drop_duplicates()
+    counts = distinct[m.TICKET_ID].value_counts()
+    return sorted(str(i) for i in counts[counts > 1].index)

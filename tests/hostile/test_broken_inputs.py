@@ -1,0 +1,410 @@
+"""Broken and hostile input files: each gets one clear error line (exit 2) naming the file
+and what to do, or a warning and a correct partial result. Every case asserts the
+message or the result, not just the absence of a crash."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hostilekit import (
+    HEADER,
+    SAMPLES,
+    cli,
+    csv_bytes,
+    error_line,
+    incident_rows,
+    write,
+    xlsx_bytes,
+    zip_bytes,
+)
+
+from itsm_diag import api
+from itsm_diag.errors import InputError, UsageError
+from itsm_diag.importers import guards
+from itsm_diag.importers.base import ImportOptions
+from itsm_diag.importers.readers import read_raw
+from itsm_diag.importers.registry import load_paths
+
+
+def inspect(*paths: Path, **options: Any) -> dict[str, Any]:
+    return api.inspect_paths(list(paths), api.RunOptions(**options))
+
+
+def warnings_of(info: dict[str, Any]) -> list[str]:
+    return [w for i in info["inputs"] for w in i["warnings"]]
+
+
+# ---- empty, header-only, truncated -------------------------------------------------------
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n  \r\n"])
+def test_empty_file(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path / "incident.csv", data)
+    line = error_line("diagnose", str(path))
+    assert f"{path}: the file is empty" in line and "export the tickets again" in line
+
+
+@pytest.mark.parametrize("name", ["incident.csv", "incident.xlsx"])
+def test_header_only_file(tmp_path: Path, name: str) -> None:
+    data = csv_bytes([]) if name.endswith(".csv") else xlsx_bytes([])
+    path = write(tmp_path / name, data)
+    line = error_line("diagnose", str(path))
+    assert "the file has a header but no rows" in line and "export again with a filter" in line
+
+
+def test_csv_cut_mid_row_keeps_the_rows_and_says_so(tmp_path: Path) -> None:
+    data = csv_bytes(incident_rows(40))
+    path = write(tmp_path / "incident.csv", data[: data.rindex(b",Service Desk")])
+    info = inspect(path)
+    assert info["tickets"] == 40  # the cut row is kept, its missing cells empty
+    assert any("fewer cells than the 10 headers (first at row 41)" in w
+               for w in warnings_of(info)), warnings_of(info)
+
+
+def test_csv_cut_inside_a_quoted_cell_warns(tmp_path: Path) -> None:
+    data = (SAMPLES / "servicenow" / "sc_req_item.csv").read_bytes()[:5000]
+    path = write(tmp_path / "sc_req_item.csv", data)
+    info = inspect(path)
+    assert info["tickets"] == 10
+    assert any("the file ends inside a quoted cell: it was probably cut short, and its last "
+               "row (row 11) may be incomplete" in w for w in warnings_of(info))
+
+
+def test_xlsx_cut_short(tmp_path: Path) -> None:
+    data = (SAMPLES / "servicenow" / "incident.xlsx").read_bytes()
+    path = write(tmp_path / "incident.xlsx", data[: len(data) // 2])
+    line = error_line("diagnose", str(path))
+    assert "the Excel workbook is damaged or cut short" in line
+    assert "download or export it again" in line
+
+
+def test_json_cut_short(tmp_path: Path) -> None:
+    data = (SAMPLES / "zendesk" / "api" / "tickets_1.json").read_bytes()
+    path = write(tmp_path / "tickets.json", data[:3000])
+    line = error_line("diagnose", str(path))
+    assert "not valid JSON" in line and "the file may be cut short" in line
+
+
+def test_ndjson_last_line_cut_short_loses_that_line_only(tmp_path: Path) -> None:
+    lines = (SAMPLES / "zendesk" / "full_export" / "tickets.ndjson").read_bytes().splitlines()
+    whole = len(lines)
+    path = write(tmp_path / "tickets.ndjson", b"\n".join(lines)[:-40])
+    raw = read_raw(path)[0]
+    assert len(raw.frame) == whole - 1
+    assert any(w.startswith("the last line is cut short (the download may be incomplete): "
+                            f"skipped (first at line {whole}") for w in raw.warnings)
+
+
+def test_empty_json_page_alone(tmp_path: Path) -> None:
+    path = write(tmp_path / "page.json", b'{"tickets": [], "next_page": null}')
+    line = error_line("diagnose", str(path))
+    assert "no tickets were read from the inputs" in line
+
+
+# ---- binary files and wrong extensions ---------------------------------------------------
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "this is a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "Excel 97-2003 (.xls) workbook"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(100), "this is a PNG image"),
+    (b"\x1f\x8b\x08\x00" + bytes(100), "a gzip-compressed file"),
+    (bytes(range(256)) * 20, "not a text, JSON or Excel file"),
+])
+def test_binary_files_are_refused(tmp_path: Path, data: bytes, said: str) -> None:
+    path = write(tmp_path / "incident.csv", data)
+    line = error_line("diagnose", str(path))
+    assert line.startswith(f"itsm-diag: error: {path}: ") and said in line, line
+    assert "not a ticket export" in line or "not a text" in line or "decompress" in line
+
+
+def test_utf16_without_bom(tmp_path: Path) -> None:
+    path = write(tmp_path / "incident.csv", csv_bytes(incident_rows(5)).decode().encode(
+        "utf-16-le"))
+    line = error_line("diagnose", str(path))
+    assert "UTF-16 text without a byte-order mark" in line and "UTF-8" in line
+
+
+def test_xlsx_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
+    path = write(tmp_path / "incident.csv", xlsx_bytes(incident_rows(30)))
+    info = inspect(path)
+    assert info["tickets"] == 30
+    assert "the file is named .csv but holds an Excel workbook; it was read as an Excel " \
+           "workbook" in warnings_of(info)
+
+
+def test_csv_named_xlsx_is_read_as_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "incident.xlsx", csv_bytes(incident_rows(30)))
+    info = inspect(path)
+    assert info["tickets"] == 30
+    assert "the file is named .xlsx but holds CSV text; it was read as CSV text" in \
+        warnings_of(info)
+
+
+def test_zip_of_csv_files(tmp_path: Path) -> None:
+    path = write(tmp_path / "export.xlsx", zip_bytes({"incident.csv": csv_bytes([])}))
+    line = error_line("diagnose", str(path))
+    assert "this is a ZIP archive, not an Excel workbook (it holds incident.csv)" in line
+    assert "unzip it and pass the export files inside" in line
+
+
+def test_word_document(tmp_path: Path) -> None:
+    path = write(tmp_path / "tickets.xlsx", zip_bytes({"[Content_Types].xml": b"<x/>",
+                                                       "word/document.xml": b"<w/>"}))
+    assert "this is a Word document, not a ticket export" in error_line("diagnose", str(path))
+
+
+# ---- duplicates, negative durations, impossible timestamps -------------------------------
+
+def test_duplicate_ids_with_conflicting_data_warn_and_latest_wins(tmp_path: Path) -> None:
+    old = incident_rows(20)
+    new = [list(r) for r in old[:3]]
+    for r in new:
+        r[2] = "Resolved"
+        r[7] = r[7].replace("15:00:00", "18:00:00")  # updated later
+    a = write(tmp_path / "a.csv", csv_bytes(old))
+    b = write(tmp_path / "b.csv", csv_bytes(new))
+    loaded = load_paths([a, b], ImportOptions())
+    assert len(loaded.tickets) == 20
+    note = next(n for n in loaded.notes if "more than one input row" in n)
+    assert note.startswith("3 ticket ids appear in more than one input row, 3 of them with "
+                           "conflicting data (e.g. INC0000001); kept the latest update")
+    kept = loaded.tickets.set_index("ticket_id")
+    assert kept.loc["INC0000001", "status"] == "resolved"
+    assert kept.loc["INC0000004", "status"] == "closed"
+
+
+def test_identical_duplicates_are_not_called_conflicting(tmp_path: Path) -> None:
+    rows = incident_rows(10)
+    a = write(tmp_path / "a.csv", csv_bytes(rows))
+    b = write(tmp_path / "b.csv", csv_bytes(rows[:4]))
+    note = next(n for n in load_paths([a, b], ImportOptions()).notes
+                if "more than one input row" in n)
+    assert note.startswith("4 ticket ids appear in more than one input row; kept")
+    assert "conflicting" not in note
+
+
+def test_resolved_before_opened_is_counted_and_left_out_of_durations(tmp_path: Path) -> None:
+    rows = incident_rows(60)
+    for r in rows[:3]:
+        r[5] = r[4].replace("09:00:00", "01:00:00")  # resolved 8 h before it was opened
+    path = write(tmp_path / "incident.csv", csv_bytes(rows))
+    info = inspect(path)
+    note = next(n for n in info["notes"] if "before they were opened" in n)
+    assert note.startswith("3 tickets were resolved before they were opened (first: "
+                           "INC0000001, opened 2024-01-02 09:00, resolved 2024-01-02 01:00)")
+    report = api.diagnose_paths([path], api.RunOptions())
+    ttr = report.kpis.time_to_resolve_hours
+    assert ttr["n"] == 57 and ttr["median"] == pytest.approx(4.0)  # the 3 are not in it
+    assert any("before they were opened" in n for n in report.data_notes)
+
+
+@pytest.mark.parametrize(("value", "what"), [
+    ("2999-01-01 09:00:00", "in the future"), ("1970-01-01 00:00:00", "before 1990"),
+    ("1899-12-30 00:00:00", "before 1990"),
+])
+def test_impossible_timestamps_are_counted_and_left_empty(tmp_path: Path, value: str,
+                                                          what: str) -> None:
+    rows = incident_rows(50)
+    rows[4][4] = value
+    rows[9][4] = value
+    path = write(tmp_path / "incident.csv", csv_bytes(rows))
+    loaded = load_paths([path], ImportOptions())
+    warnings = loaded.sources[0].warnings
+    assert f"column 'opened_at': 2 timestamp(s) {what} left empty (first at row 6: " \
+           f"{value[:16]})" in warnings, warnings
+    opened = loaded.tickets.set_index("ticket_id")["opened_at"]
+    assert opened.isna().sum() == 2 and pd.isna(opened["INC0000005"])
+
+
+def test_due_dates_may_be_in_the_future(tmp_path: Path) -> None:
+    rows = [[*r, "2999-01-01 00:00:00"] for r in incident_rows(20)]
+    path = write(tmp_path / "incident.csv", csv_bytes(rows, [*HEADER, "due_date"]))
+    loaded = load_paths([path], ImportOptions())
+    assert loaded.tickets["due_at"].notna().all()
+    assert not any("future" in w for w in loaded.sources[0].warnings)
+
+
+# ---- one corrupt row among very many -----------------------------------------------------
+
+def test_one_corrupt_row_in_a_million_is_reported_not_fatal(tmp_path: Path) -> None:
+    n = 1_000_000
+    bad = 654_321
+    body = [f"INC{i:07d},Printer jam,Closed,2024-03-{1 + i % 28:02d} 09:00:00\n"
+            for i in range(1, n + 1)]
+    # the corrupt row: an unreadable date and a byte that is not UTF-8
+    body[bad - 1] = f"INC{bad:07d},Printer ~BAD~ jam,Closed,2024-13-45 99:99:99\n"
+    text = "number,short_description,state,opened_at\n" + "".join(body)
+    path = write(tmp_path / "incident.csv", text.encode().replace(b"~BAD~", b"\xff"))
+    loaded = load_paths([path], ImportOptions())
+    assert len(loaded.tickets) == n  # nothing lost: the row is kept, its bad date empty
+    warnings = loaded.sources[0].warnings
+    assert any(f"1 unreadable date(s) left empty (first at row {bad + 1}: "
+               "'2024-13-45 99:99:99')" in w for w in warnings), warnings
+    assert any("1 bytes are not valid utf-8 and were replaced" in w for w in warnings), warnings
+    assert loaded.tickets["opened_at"].isna().sum() == 1
+
+
+def test_unclosed_quote_does_not_swallow_the_rest_of_the_file(tmp_path: Path) -> None:
+    rows = incident_rows(300)
+    rows[99][1] = "BROKEN"
+    data = csv_bytes(rows).replace(b"BROKEN", b'"unclosed quote')
+    path = write(tmp_path / "incident.csv", data)
+    raw = read_raw(path)[0]
+    assert len(raw.frame) == 300  # without the repair: 100 rows, the last one huge
+    assert raw.frame["short_description"].iloc[99] == "unclosed quote"
+    assert raw.frame["number"].iloc[-1] == "INC0000300"
+    assert any(w.startswith("row 101, column 'short_description': a quote opened there is "
+                            "never closed, so the 200 lines after it were read as one cell; "
+                            "they were read back as rows") for w in raw.warnings), raw.warnings
+
+
+def test_ndjson_one_corrupt_line_in_thousands_is_skipped(tmp_path: Path) -> None:
+    recs = [json.dumps({"id": i, "subject": "x", "status": "open", "type": "incident",
+                        "created_at": "2025-01-01T10:00:00Z",
+                        "updated_at": "2025-01-02T10:00:00Z"}) for i in range(1, 3001)]
+    recs[1499] = '{"id": 1500, "subject": "cut'
+    path = write(tmp_path / "tickets.ndjson", "\n".join(recs).encode())
+    raw = read_raw(path)[0]
+    assert len(raw.frame) == 2999
+    assert any(w.startswith("1 corrupt lines of 3,000: skipped (first at line 1500: ")
+               for w in raw.warnings), raw.warnings
+
+
+def test_ndjson_with_many_corrupt_lines_is_an_error(tmp_path: Path) -> None:
+    recs = ['{"id": 1}', "{oops", '{"id": 3}', "{oops"]
+    path = write(tmp_path / "tickets.ndjson", "\n".join(recs).encode())
+    line = error_line("diagnose", str(path))
+    assert "row 2: line 2 is not valid JSON" in line and "(2 bad lines of 4)" in line
+
+
+# ---- workbooks: zip bombs, lying sizes, empty styled rows --------------------------------
+
+def _workbook_with_sheet(sheet: bytes | None = None, stream: Any = None) -> bytes:
+    """A workbook whose sheet XML is ``sheet`` (or written from the ``stream`` chunks)."""
+    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes(incident_rows(2))))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in base.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                if stream is not None:
+                    with out.open(info.filename, "w", force_zip64=True) as fh:
+                        for chunk in stream:
+                            fh.write(chunk)
+                    continue
+                out.writestr(info.filename, sheet if sheet is not None else base.read(info))
+            else:
+                out.writestr(info.filename, base.read(info))
+    return buf.getvalue()
+
+
+def test_zip_bomb_is_refused_before_calamine(tmp_path: Path) -> None:
+    head = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>')
+    chunks = [head] + [b" " * (1 << 20)] * 40 + [b"</sheetData></worksheet>"]
+    path = write(tmp_path / "incident.xlsx", _workbook_with_sheet(stream=chunks))
+    line = error_line("diagnose", str(path))
+    assert "the workbook part 'xl/worksheets/sheet1.xml' inflates" in line
+    assert "a zip bomb, not an export" in line
+
+
+def test_workbook_lying_about_its_sizes_is_refused(tmp_path: Path) -> None:
+    data = bytearray(_workbook_with_sheet())
+    name = b"xl/worksheets/sheet1.xml"
+    # the sheet's central-directory entry declares 10 bytes; it inflates to far more
+    entry = data.index(b"PK\x01\x02", data.rindex(name) - 46 - len(name))
+    assert data[entry + 46: entry + 46 + len(name)] == name
+    data[entry + 24: entry + 28] = (10).to_bytes(4, "little")
+    path = write(tmp_path / "incident.xlsx", bytes(data))
+    line = error_line("diagnose", str(path))
+    assert "the Excel workbook is damaged (part 'xl/worksheets/sheet1.xml'" in line
+
+
+def test_a_million_empty_styled_rows_read_in_bounded_time(tmp_path: Path) -> None:
+    rows = incident_rows(3)
+    sheet = zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows))).read(
+        "xl/worksheets/sheet1.xml")
+    cut = sheet.index(b"</sheetData>")
+    styled = (b'<row r="%d" s="1" customFormat="1"/>' % i for i in range(10, 1_000_010))
+    chunks = [sheet[:cut], *styled, sheet[cut:]]
+    path = write(tmp_path / "incident.xlsx", _workbook_with_sheet(stream=iter(chunks)))
+    start = time.monotonic()
+    tables = read_raw(path)
+    assert time.monotonic() - start < 20
+    assert [len(t.frame) for t in tables] == [3]
+
+
+def test_workbook_unpacking_past_the_limit(tmp_path: Path) -> None:
+    path = write(tmp_path / "incident.xlsx", (SAMPLES / "servicenow" / "incident.xlsx")
+                 .read_bytes())
+    line = error_line("diagnose", str(path), "--max-file-mb", "0.5")
+    assert "the workbook unpacks to 1.9 MB, more than the 0.5 MB limit" in line
+    assert "pass --max-file-mb 3 to read it anyway" in line
+
+
+# ---- size limit --------------------------------------------------------------------------
+
+def test_file_over_the_size_limit_says_how_to_raise_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "incident.csv", csv_bytes(incident_rows(20_000)))
+    size_mb = path.stat().st_size / (1 << 20)
+    line = error_line("diagnose", str(path), "--max-file-mb", "1")
+    assert f"the file is {size_mb:,.1f} MB, more than the 1.0 MB limit" in line
+    assert f"pass --max-file-mb {int(size_mb) + 2} to read it anyway" in line
+    code, _, err = cli("inspect", str(path), "--max-file-mb", "3")
+    assert code == 0, err
+
+
+def test_default_size_limit() -> None:
+    assert guards.max_file_bytes() == guards.DEFAULT_MAX_FILE_MB << 20 == 2048 << 20
+    with guards.file_limit(1):
+        assert guards.max_file_bytes() == 1 << 20
+    assert guards.max_file_bytes() == 2048 << 20
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_size_limit_must_be_positive(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "incident.csv", csv_bytes(incident_rows(5)))
+    line = error_line("diagnose", str(path), "--max-file-mb", value)
+    assert f"--max-file-mb {value} must be a positive number of MB" in line
+    with pytest.raises(UsageError), guards.file_limit(float(value)):
+        pass
+
+
+# ---- JSON nesting ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "depth"), [
+    (b"[" * 100_000 + b"]" * 100_000, 100_000),
+    (b'{"tickets": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}", 5_001),
+    (b'{"id": 1}\n' + b"[" * 3_000 + b"]" * 3_000 + b"\n", 3_000),
+    (b"[" * 1_000_000, 1_000_000),  # not even closed
+])
+def test_deeply_nested_json_is_refused_before_parsing(tmp_path: Path, data: bytes,
+                                                      depth: int) -> None:
+    path = write(tmp_path / "tickets.json", data)
+    line = error_line("diagnose", str(path))
+    assert f"the JSON is nested too deeply to be a ticket export ({depth:,} levels; an " \
+        "export nests fewer than 64)" in line
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    doc = json.dumps([{"subject": "[" * 10_000 + "{" * 10_000, "id": 1}]).encode()
+    assert guards.json_depth(doc) == 2
+    guards.check_json_depth(doc, Path("x.json"))  # no error
+
+
+def test_nesting_just_within_the_limit_reads(tmp_path: Path) -> None:
+    inner: Any = "deep"
+    for _ in range(10):
+        inner = {"k": inner}
+    path = write(tmp_path / "tickets.json", json.dumps([{"id": 1, "x": inner}]).encode())
+    assert read_raw(path)[0].frame.columns[-1] == "x" + ".k" * 10
+
+
+def test_errors_are_input_errors() -> None:
+    with pytest.raises(InputError):
+        guards.check_json_depth(b"[" * 100, Path("x.json"))
