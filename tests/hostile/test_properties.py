@@ -180,9 +180,9 @@ def test_servicenow_writer_round_trips_through_the_importer(seed: int, n: int, s
     for col in ROUND_TRIP:
         same = _same(want[col], back[col])
         if col == m.STATUS:
-            # statuses round-trip up to done / not done: two labels are read back coarser
-            # (known, reported): a cancelled request written "Closed Incomplete" comes back
-            # closed, and with label headers a pending one comes back open
+            # statuses round-trip up to done / not done: ServiceNow's request and problem
+            # states are coarser than the canonical ones (a request has no "resolved" or
+            # "new": both are written as states that read back closed / open)
             same = pd.Series(m.is_done(want).to_numpy() == m.is_done(back).to_numpy(),
                              index=want.index)
         assert same.all(), (col, want.loc[~same, col].head(3).tolist(),

@@ -98,8 +98,9 @@ _STATES: dict[str, dict[str, str]] = {
         "8": "cancelled", "canceled": "cancelled", "cancelled": "cancelled",
     },
     "change": {
-        "-5": "new", "new": "new", "-4": "open", "assess": "open", "-3": "open",
-        "authorize": "open", "-2": "open", "scheduled": "open", "-1": "open",
+        "-5": "new", "new": "new", "-4": "open", "assess": "open", "-3": "pending",
+        # Authorize: waiting on approval, not being worked
+        "authorize": "pending", "-2": "open", "scheduled": "open", "-1": "open",
         # Review: implemented, awaiting the post-implementation review
         "implement": "open", "0": "resolved", "review": "resolved", "3": "closed",
         "closed": "closed",
