@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag.errors import InputError
 from itsm_diag.importers import dates, guards
 from itsm_diag.importers.readers import RawTable
 
@@ -130,3 +131,27 @@ class Importer(ABC):
     @abstractmethod
     def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
         """Canonical tickets (conformed) and events from ``raw``."""
+
+
+def require_ids(
+    raw: RawTable,
+    id_col: str | None,
+    opened_col: str | None,
+    *,
+    tool: str,
+    id_label: str,
+    opened_label: str,
+    hint: str,
+) -> pd.Series:
+    """The ticket id column, once the id and opened-time columns are known to exist and
+    at least one id is filled; otherwise the one-line error that says which is missing."""
+    missing = [label for label, col in ((id_label, id_col), (opened_label, opened_col))
+               if col is None]
+    if missing or id_col is None:
+        raise InputError(f"missing required {tool} column(s) {', '.join(missing)}",
+                         file=raw.path, hint=hint)
+    ids = raw.frame[id_col]
+    if ids.isna().all():
+        raise InputError(f"the {id_label} column is empty", file=raw.path, column=id_col,
+                         hint=f"export the {id_label} column")
+    return ids

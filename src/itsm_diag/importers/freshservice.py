@@ -28,6 +28,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     fold_name,
     parse_dates,
+    require_ids,
     resolve_columns,
 )
 from itsm_diag.importers.mapping import map_values
@@ -263,14 +264,10 @@ class FreshserviceImporter(Importer):
         aliases = {"id": _aliases(id_fields[0]) + _aliases(id_fields[1]), **aliases}
         cols = resolve_columns(raw.headers, aliases)
         date_cols = {_DATES[f]: cols[f] for f in _DATES if f in cols}
-        missing = [what for what, ok in (("Ticket Id / Change ID", "id" in cols),
-                                         ("Created Time", m.OPENED_AT in date_cols)) if not ok]
-        if missing:
-            raise InputError(
-                f"missing required column(s) {', '.join(missing)} (or a translation)",
-                file=raw.path, hint="export the list again with those columns, or pass "
-                "--mapping FILE if the headers are in another language",
-            )
+        require_ids(raw, cols.get("id"), date_cols.get(m.OPENED_AT), tool="Freshservice",
+                    id_label="Ticket Id / Change ID", opened_label="Created Time",
+                    hint="export the list again with those columns (or a translation), or "
+                         "pass --mapping FILE if the headers are in another language")
         warnings = list(raw.warnings)
         ids = frame[cols["id"]].astype(m.STRING_DTYPE).str.lstrip("#").str.strip()
         if table == "changes":

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.errors import InputError
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -38,6 +37,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     fold_name,
     parse_dates,
+    require_ids,
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
@@ -179,20 +179,12 @@ class JiraImporter(Importer):
         frame = raw.frame
         cols = resolve_columns(raw.headers, _COLUMNS)
         date_cols = resolve_columns(raw.headers, _DATES)
-        missing = [n for n, ok in (("Issue key", m.TICKET_ID in cols),
-                                   ("Created", m.OPENED_AT in date_cols)) if not ok]
-        if missing:
-            raise InputError(
-                f"missing required Jira column(s) {', '.join(missing)}", file=raw.path,
-                hint="export from the issue navigator with 'CSV (all fields)', or pass the "
-                     "right --source (or none, to detect the tool)",
-            )
+        ids = require_ids(raw, cols.get(m.TICKET_ID), date_cols.get(m.OPENED_AT),
+                          tool="Jira", id_label="Issue key", opened_label="Created",
+                          hint="export from the issue navigator with 'CSV (all fields)', or "
+                               "pass the right --source (or none, to detect the tool)")
         warnings = list(raw.warnings)
-        ids = frame[cols[m.TICKET_ID]]
         blank = ids.isna()
-        if blank.all():
-            raise InputError("the Issue key column is empty", file=raw.path,
-                             column=cols[m.TICKET_ID], hint="export the Issue key column")
         # comment dates are inferred with Created so one file keeps one day/month order
         comment_cells = _cells(frame, repeated(raw.headers, "Comment"), 3)
         work_cells = _cells(frame, repeated(raw.headers, "Log Work"), 4)

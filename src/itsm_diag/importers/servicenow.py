@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.errors import InputError
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -24,6 +23,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     fold_name,
     parse_dates,
+    require_ids,
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
@@ -206,22 +206,12 @@ class ServiceNowImporter(Importer):
         aliases["_task_type"] = ("sys_class_name", "Task type")
         cols = resolve_columns(raw.headers, aliases)
         date_cols = resolve_columns(raw.headers, date_aliases)
-        missing = [c for c in (m.TICKET_ID,) if c not in cols]
-        if m.OPENED_AT not in date_cols:
-            missing.append(m.OPENED_AT)
-        if missing:
-            need = {m.TICKET_ID: "number/Number", m.OPENED_AT: "opened_at/Opened"}
-            raise InputError(
-                f"missing required column(s) {', '.join(need[c] for c in missing)}",
-                file=raw.path,
-                hint="export the list again with those columns",
-            )
+        ids = require_ids(raw, cols.get(m.TICKET_ID), date_cols.get(m.OPENED_AT),
+                          tool="ServiceNow", id_label="number/Number",
+                          opened_label="opened_at/Opened",
+                          hint="export the list again with those columns")
         warnings = list(raw.warnings)
-        ids = frame[cols[m.TICKET_ID]]
         blank = ids.isna()
-        if blank.all():
-            raise InputError("the ticket number column is empty", file=raw.path,
-                             column=cols[m.TICKET_ID], hint="export the number column")
         parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
         warnings.extend(date_warnings)
 

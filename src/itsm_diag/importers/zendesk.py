@@ -41,6 +41,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     fold_name,
     parse_dates,
+    require_ids,
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
@@ -153,20 +154,13 @@ class ZendeskImporter(Importer):
         cols = resolve_columns(raw.headers, _COLUMNS)
         cols.update(_custom_columns(raw.headers))
         date_cols = resolve_columns(raw.headers, _DATES)
-        missing = [n for n, ok in (("Id", m.TICKET_ID in cols),
-                                   ("Created at", m.OPENED_AT in date_cols)) if not ok]
-        if missing:
-            raise InputError(
-                f"missing required Zendesk column(s) {', '.join(missing)}", file=raw.path,
-                hint="export tickets from Admin Center > Account > Tools > Reports (CSV or "
-                     "JSON), or pass the right --source (or none, to detect the tool)",
-            )
+        ids = require_ids(raw, cols.get(m.TICKET_ID), date_cols.get(m.OPENED_AT),
+                          tool="Zendesk", id_label="Id", opened_label="Created at",
+                          hint="export tickets from Admin Center > Account > Tools > Reports "
+                               "(CSV or JSON), or pass the right --source (or none, to detect "
+                               "the tool)")
         warnings = list(raw.warnings)
-        ids = frame[cols[m.TICKET_ID]]
         blank = ids.isna()
-        if blank.all():
-            raise InputError("the Id column is empty", file=raw.path,
-                             column=cols[m.TICKET_ID], hint="export the Id column")
         parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
         warnings.extend(date_warnings)
 
