@@ -408,3 +408,24 @@ def test_nesting_just_within_the_limit_reads(tmp_path: Path) -> None:
 def test_errors_are_input_errors() -> None:
     with pytest.raises(InputError):
         guards.check_json_depth(b"[" * 100, Path("x.json"))
+
+
+def test_ragged_row_with_bad_bytes_past_the_sample_is_kept_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A wide row whose bytes are not UTF-8, beyond the encoding sample: pyarrow cannot
+    decode it for the invalid-row handler; the file must still load, with warnings and
+    no traceback on stderr."""
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    rows = "".join(f"INC{i:07d},Closed,2026-01-01 10:00:00\n" for i in range(9000))
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(b"number,state,opened_at\n" + rows.encode()
+                     + b"INC9999999,Closed,2026-01-02 10:00:00,\xff\xfe,x\n"
+                     + b"INC9999998,Closed,2026-01-03 10:00:00\n")
+    loaded = load_paths([path], ImportOptions())
+    assert len(loaded.tickets) == 9002
+    warnings = " ".join(loaded.sources[0].warnings)
+    assert "not valid utf-8" in warnings and "more cells than the 3 headers" in warnings
+    assert "Exception ignored" not in capfd.readouterr().err

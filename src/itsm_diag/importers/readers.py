@@ -12,7 +12,8 @@ import io
 import itertools
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,10 +157,14 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     replaced_warning: str | None = None
     multiline = _multiline_head(text, delimiter)
     try:
-        table = _arrow_csv(source, names, skip, read_encoding, delimiter, on_invalid,
-                           multiline)
+        with _quiet_unraisable():
+            table = _arrow_csv(source, names, skip, read_encoding, delimiter, on_invalid,
+                               multiline)
     except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc) or read_encoding != "utf8":
+        # "Expected N columns, got M": a ragged row whose bytes are not UTF-8, which
+        # pyarrow cannot hand to on_invalid; it decodes once the bad bytes are replaced
+        undecodable = "UTF8" in str(exc) or "columns, got" in str(exc)
+        if not undecodable or read_encoding != "utf8":
             raise InputError(
                 f"cannot be read as a {delimiter!r}-delimited file: {str(exc).splitlines()[0]}",
                 file=path, hint="check the file is a complete CSV export",
@@ -170,7 +175,8 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         bad = text.count("\ufffd")
         source = io.BytesIO(text.encode("utf-8"))
         ragged.clear()
-        table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid, multiline)
+        with _quiet_unraisable():
+            table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid, multiline)
         replaced_warning = (f"{bad} bytes are not valid {encoding} and were replaced by "
                             "'\ufffd'; check the file's encoding if names look wrong")
     warnings = [replaced_warning] if replaced_warning else []
@@ -188,6 +194,22 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
                    first_data_row=skip + 2, warnings=warnings)
     return raw
+
+
+@contextmanager
+def _quiet_unraisable() -> Iterator[None]:
+    """Mute "Exception ignored" reports while pyarrow reads.
+
+    pyarrow decodes a bad row before calling the invalid-row handler; when that decoding
+    fails it prints a traceback to stderr and raises ArrowInvalid, which read_csv
+    handles. The traceback is noise on a tool that promises one-line errors.
+    """
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _multiline_head(text: str, delimiter: str) -> bool:
