@@ -155,3 +155,22 @@ def require_ids(
         raise InputError(f"the {id_label} column is empty", file=raw.path, column=id_col,
                          hint=f"export the {id_label} column")
     return ids
+
+
+def finish_tickets(
+    df: pd.DataFrame, blank: pd.Series, raw: RawTable, tool: str, id_label: str,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """Drop rows without an id, stamp the source, conform, and warn about repeated ids
+    (registry.combine keeps the latest update of each)."""
+    if blank.any():
+        warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
+        df = df[~blank]
+    df[m.SOURCE_TOOL] = tool
+    df[m.SOURCE_FILE] = raw.path.name
+    tickets = m.conform_tickets(df)
+    dupes = int(tickets[m.TICKET_ID].duplicated().sum())
+    if dupes:
+        warnings.append(f"{dupes} {id_label} values appear more than once in this file; "
+                        "the latest update of each is kept")
+    return tickets

@@ -35,6 +35,7 @@ from itsm_diag.importers.base import (
     Importer,
     ImportOptions,
     SourceInfo,
+    finish_tickets,
     fold_name,
     parse_dates,
     require_ids,
@@ -251,16 +252,7 @@ class JiraImporter(Importer):
 
         events = _events(comment_cells, work_cells, comment_at, frame, cols, ids, warnings)
         rows = len(frame)
-        if blank.any():
-            warnings.append(f"{int(blank.sum())} rows without an Issue key were skipped")
-            df = df[~blank]
-        df[m.SOURCE_TOOL] = NAME
-        df[m.SOURCE_FILE] = raw.path.name
-        tickets = m.conform_tickets(df)
-        dupes = int(tickets[m.TICKET_ID].duplicated().sum())
-        if dupes:
-            warnings.append(f"{dupes} issue keys appear twice in this file; the latest "
-                            "Updated row is kept")
+        tickets = finish_tickets(df, blank, raw, NAME, "Issue key", warnings)
         info = SourceInfo(
             path=str(raw.path), tool=NAME, table="issues", rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),

@@ -39,6 +39,7 @@ from itsm_diag.importers.base import (
     Importer,
     ImportOptions,
     SourceInfo,
+    finish_tickets,
     fold_name,
     parse_dates,
     require_ids,
@@ -210,16 +211,7 @@ class ZendeskImporter(Importer):
                                                                                  "")), raw,
                                options)
         rows = len(frame)
-        if blank.any():
-            warnings.append(f"{int(blank.sum())} rows without an Id were skipped")
-            df = df[~blank]
-        df[m.SOURCE_TOOL] = NAME
-        df[m.SOURCE_FILE] = raw.path.name
-        tickets = m.conform_tickets(df)
-        dupes = int(tickets[m.TICKET_ID].duplicated().sum())
-        if dupes:
-            warnings.append(f"{dupes} ticket ids appear more than once in this file; the "
-                            "latest updated_at is kept")
+        tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
         info = SourceInfo(
             path=str(raw.path), tool=NAME, table=detection.table, rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),
