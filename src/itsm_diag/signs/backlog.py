@@ -37,8 +37,15 @@ def scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(usable, no opened time, done without a done time) among incidents and requests.
 
     Usable tickets were opened by the window end and, when done, say when: a done
-    ticket with no done time cannot be placed on the weekly series.
+    ticket with no done time cannot be placed on the weekly series. Computed once per
+    Context: the backlog sign and the KPI panel share it.
     """
+    result: tuple[pd.Series, pd.Series, pd.Series] = ctx.memo(
+        "backlog_scope", lambda: _scope_masks(ctx))
+    return result
+
+
+def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     t = ctx.tickets
     scope = ctx.of_kind(*SCOPE_KINDS)
     no_open = scope & t[m.OPENED_AT].isna()
@@ -47,10 +54,17 @@ def scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return by_end & ~no_done_time, no_open, no_done_time
 
 
+def raw_weekly(ctx: Context) -> pd.DataFrame:
+    """The weekly series of all usable incidents and requests (mass closures included),
+    computed once per Context for the backlog sign and the KPI panel."""
+    usable, _, _ = scope_masks(ctx)
+    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: weekly_backlog(ctx, usable))
+    return frame
+
+
 def weekly_rows(ctx: Context) -> list[dict[str, Any]]:
     """The weekly series of incidents and requests as plain rows (also the KPI panel's)."""
-    usable, _, _ = scope_masks(ctx)
-    return series_rows(weekly_backlog(ctx, usable))
+    return series_rows(raw_weekly(ctx))
 
 
 def _ticket_type(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -189,7 +203,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                   "excluded": int(left_out.sum())},
                           sample_ids=ctx.samples(in_hour)))
 
-    raw = weekly_backlog(ctx, usable)
+    raw = raw_weekly(ctx)
     trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
     # an export filtered by open date has nothing opened long before the window, so its
     # backlog starts near zero and climbs: leave those weeks out of the trend

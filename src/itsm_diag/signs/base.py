@@ -187,6 +187,11 @@ class Context:
         <NA> last): see :func:`factorize_na`."""
         return _cached(self, ("distinct", column), lambda: factorize_na(self.tickets[column]))
 
+    def memo(self, name: Hashable, make: Any) -> Any:
+        """``make()`` once per Context: for results several signs share (the caller must
+        not mutate what it gets back)."""
+        return _cached(self, ("memo", name), make)
+
 
 def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
     cache = ctx.__dict__.setdefault("_cache", {})
