@@ -202,3 +202,14 @@ def test_cli_mapping_by_shipped_name() -> None:
     result = runner.invoke(app, ["inspect", str(FIX / "glpi_fr.csv"), "--mapping", "glpi"])
     assert result.exit_code == 0, result.stderr
     assert "glpi" in result.stdout
+
+
+@pytest.mark.parametrize("field", ["status", "channel", "kind", "change_type",
+                                   "change_outcome"])
+def test_every_value_map_is_checked_against_its_vocabulary(field: str) -> None:
+    from pydantic import ValidationError
+
+    from itsm_diag.importers.mapping import ValuesSpec
+
+    with pytest.raises(ValidationError, match=f"{field} values must be one of"):
+        ValuesSpec.model_validate({field: {"Some label": "not-a-canonical-value"}})

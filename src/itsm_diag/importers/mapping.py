@@ -23,7 +23,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from itsm_diag import model as m
 from itsm_diag.errors import ConfigError, InputError
@@ -104,6 +111,13 @@ def map_values(s: pd.Series, mapping: dict[str, str]) -> pd.Series:
     return pd.Series(out, index=s.index, dtype="object")
 
 
+#: the canonical vocabulary each value map must map into
+_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "status": m.STATUSES, "channel": m.CHANNELS, "kind": m.KINDS,
+    "change_type": m.CHANGE_TYPES, "change_outcome": m.CHANGE_OUTCOMES,
+}
+
+
 class ValuesSpec(BaseModel):
     """Tool value -> canonical value, per vocabulary field (keys compared folded)."""
 
@@ -122,30 +136,11 @@ class ValuesSpec(BaseModel):
     def _keys(cls, value: Any) -> Any:
         return _keys_as_text(value)
 
-    @field_validator("status")
+    @field_validator("status", "channel", "kind", "change_type", "change_outcome")
     @classmethod
-    def _status(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_vocab(value, m.STATUSES, "status")
-
-    @field_validator("channel")
-    @classmethod
-    def _channel(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_vocab(value, m.CHANNELS, "channel")
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_vocab(value, m.KINDS, "kind")
-
-    @field_validator("change_type")
-    @classmethod
-    def _change_type(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_vocab(value, m.CHANGE_TYPES, "change_type")
-
-    @field_validator("change_outcome")
-    @classmethod
-    def _change_outcome(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_vocab(value, m.CHANGE_OUTCOMES, "change_outcome")
+    def _vocabulary(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        field = str(info.field_name)
+        return _check_vocab(value, _VOCABULARIES[field], field)
 
     @field_validator("priority")
     @classmethod
