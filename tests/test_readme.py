@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from itsm_diag import config
@@ -38,7 +39,24 @@ def test_mapping_examples_load(tmp_path: Path) -> None:
     for n, text in enumerate(examples):
         path = tmp_path / f"m{n}.yaml"
         path.write_text(text, encoding="utf-8")
-        assert load_mapping(path) is not None
+        assert load_mapping(path).name in ("mytool", "bpi2014")
+    # the first example, applied to a file with its headers, gives the documented values
+    export = tmp_path / "mytool.csv"
+    export.write_text(
+        "Ticket No,Subject,Created,Solved,Closed,State,Urgency,Origin,Ticket type,"
+        "Category,Team,Owner,Caller,SLA breached\n"
+        "T-1,Printer jam,03.02.2026 09:15,03.02.2026 11:00,,Done,Major,Hotline,Fault,"
+        "Hardware,Desk,Ana,Ben,Yes\n",
+        encoding="utf-8")
+    from itsm_diag import model as m
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    row = load_paths([export], ImportOptions(), mapping=tmp_path / "m0.yaml").tickets.iloc[0]
+    assert (row[m.STATUS], row[m.PRIORITY], row[m.CHANNEL], row[m.KIND]) == (
+        "resolved", 2, "phone", "incident")
+    assert not row[m.SLA_MET]  # "breached: yes" means the SLA was missed
+    assert row[m.OPENED_AT] == pd.Timestamp("2026-02-03 08:15", tz="UTC")  # Europe/Berlin
 
 
 def test_every_sample_command_names_an_existing_folder() -> None:

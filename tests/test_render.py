@@ -34,12 +34,13 @@ RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
 
 def check_golden(name: str, text: str, update: bool) -> None:
     path = GOLDEN / name
-    if update or not path.exists():
+    if update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-        if not update:
-            pytest.skip(f"golden file {name} created; rerun to compare")
         return
+    if not path.exists():
+        # a missing golden file is a failure, not a quiet skip: CI would compare nothing
+        pytest.fail(f"golden file {name} is missing; create it with: pytest --update-golden")
     expected = path.read_text(encoding="utf-8")
     # a short, readable failure: the first differing line, then the remedy
     if text != expected:
