@@ -278,3 +278,25 @@ def test_hostile_text_is_in_every_format() -> None:
     assert "pwned" in markdown.render(report)
     assert "pwned" in html.render(report)
     assert json.loads(json_render.render(report))["data_notes"][-1] == HOSTILE
+
+
+def test_every_kpi_says_how_it_is_computed() -> None:
+    from itsm_diag.render import markdown as markdown_render
+
+    report = demo_report()
+    defs = report.kpis.definitions
+    assert set(defs) == {"time_to_resolve_hours", "first_assignment_resolution",
+                         "sla_adherence", "volume_by_category", "backlog_weekly"}
+    window = f"{report.window.start[:10]} to {report.window.end[:10]}"
+    assert all(window in text for text in defs.values()), "each names the window"
+    md = markdown_render.render(report)
+    html = demo_html()
+    for text in defs.values():
+        assert text.split(";")[0][:60] in md.replace("\\", "")
+        assert text[:50] in html
+
+
+def test_stylesheet_stays_inside_the_style_element() -> None:
+    html = demo_html()
+    body = html.split("</style>", 1)[1]
+    assert "{ display:" not in body and "font-weight: 600; }" not in body

@@ -446,6 +446,12 @@ def _kpis(ctx: Context, rules: Rules) -> Kpis:
             "reason": words.get(f"kpi_reason.{reason}", reason),
         }))
     raw["notes"] = notes
+    window = {"start": f"{ctx.window.start:%Y-%m-%d}", "end": f"{ctx.window.end:%Y-%m-%d}"}
+    raw["definitions"] = {
+        kpi: fmt(words[f"kpi_def.{kpi}"], window)
+        for kpi in ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
+                    "volume_by_category", "backlog_weekly")
+    }
     return Kpis.model_validate(raw)
 
 

@@ -141,6 +141,8 @@ class Kpis(_Model):
     volume_by_category: dict[str, int] = Field(default_factory=dict)
     backlog_weekly: list[dict[str, Any]] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    #: how each KPI is computed (scope, numerator, denominator, window), by KPI key
+    definitions: dict[str, str] = Field(default_factory=dict)
 
 
 class Assumptions(_Model):

@@ -95,6 +95,21 @@ def _kpis(r: Report) -> Table:
     return table
 
 
+_KPI_LABELS = {"time_to_resolve_hours": "Time to resolve",
+               "first_assignment_resolution": "First-assignment resolution",
+               "sla_adherence": "SLA adherence", "volume_by_category": "Top categories",
+               "backlog_weekly": "Backlog trend"}
+
+
+def _kpi_definitions(r: Report) -> Text:
+    """How each KPI above was computed (scope, numerator, denominator, window)."""
+    text = Text()
+    for key, label in _KPI_LABELS.items():
+        if key in r.kpis.definitions:
+            text.append(f"{label}: {clip(r.kpis.definitions[key], 400)}\n", style="dim")
+    return text
+
+
 _BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -268,6 +283,7 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
         *([_comparison(report.comparison, "Since the baseline")]
           if report.comparison is not None else []),
         _kpis(report),
+        *_present(_kpi_definitions(report)),
         *([_periods(report)] if report.periods else []),
         _fixes(report),
         *checks,
