@@ -300,3 +300,16 @@ def test_stylesheet_stays_inside_the_style_element() -> None:
     html = demo_html()
     body = html.split("</style>", 1)[1]
     assert "{ display:" not in body and "font-weight: 600; }" not in body
+
+
+def test_fixes_sharing_hours_say_so() -> None:
+    """Two recurrence fixes address the same recurring-incident hours: the plan must not
+    let a reader add them up."""
+    fixes = [f for f in demo_report().fixes
+             if f.sign == "recurrence" and f.hours_at_stake_per_month is not None]
+    assert len(fixes) == 2
+    assert fixes[0].hours_at_stake_per_month == fixes[1].hours_at_stake_per_month
+    assert "do not add them up" not in fixes[0].why_here
+    assert f"fix #{fixes[0].rank}" in fixes[1].why_here
+    backlog = next(f for f in demo_report().fixes if f.sign == "backlog")
+    assert "do not add them up" not in backlog.why_here

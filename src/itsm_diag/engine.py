@@ -312,6 +312,8 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
     quantified before unquantified, then by sign number."""
     d = rules.defaults
     rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
+    #: the cost bases each planned fix addresses, to name fixes that share their hours
+    bases_of: dict[int, set[tuple[str, str]]] = {}
     for finding in findings:
         if finding.status != "triggered":
             continue
@@ -327,14 +329,17 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
                 0 if fix.horizon == "quick" else 1,
                 finding.number or 99,
             )
-            rows.append((key, FixOut(
+            planned = FixOut(
                 rank=0, sign=finding.id, id=fix.id, action=fix.action, horizon=fix.horizon,
                 hours_at_stake_per_month=hours,
                 money_per_month=None if (hours is None or d.hourly_rate is None)
                 else round(hours * d.hourly_rate, 0),
                 why_here="",
-            )))
+            )
+            bases_of[id(planned)] = {(finding.id, b) for b in bases}
+            rows.append((key, planned))
     rows.sort(key=lambda r: r[0])
+    seen: list[tuple[int, set[tuple[str, str]]]] = []
     out: list[FixOut] = []
     for rank, (_, planned) in enumerate(rows, start=1):
         if planned.hours_at_stake_per_month is None:
@@ -348,6 +353,13 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
             "hours": planned.hours_at_stake_per_month, "sign": planned.sign,
             "weight": d.structural_weight, "rank": rank,
         })
+        # two fixes of one sign can address the same hours: say so, or readers add them up
+        mine = bases_of[id(planned)]
+        shared = [r for r, theirs in seen if mine & theirs]
+        if shared:
+            planned.why_here += " " + fmt(d.wording["why_shared"], {
+                "first": ", ".join(f"#{r}" for r in shared)})
+        seen.append((rank, mine))
         out.append(planned)
     return out
 
