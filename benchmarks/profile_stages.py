@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import functools
 import importlib
+import os
 import resource
 import sys
 import time
@@ -61,6 +62,8 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("itsm_diag.engine", "diagnose"),
     ("itsm_diag.engine", "choose_window"),
     ("itsm_diag.engine", "build_finding"),
+    ("itsm_diag.engine", "measure_all"),
+    ("itsm_diag.signs.kpis", "compute_kpis"),
     ("itsm_diag.engine", "_kpis"),
     ("itsm_diag.engine", "fix_plan"),
     ("itsm_diag.render.json", "render"),
@@ -178,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("path", type=Path)
     ap.add_argument("--pyinstrument", action="store_true")
     ap.add_argument("--interval", type=float, default=0.005)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads measuring the signs (default 1: per-sign times add up; "
+                         "with more, they overlap and the nested table mixes them)")
     args = ap.parse_args(argv)
+    os.environ["ITSM_DIAG_THREADS"] = str(args.threads)
     OUT.mkdir(parents=True, exist_ok=True)
     t_imp = time.perf_counter()
     stages = Stages()

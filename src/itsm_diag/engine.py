@@ -7,7 +7,9 @@ every finding from the rule files, prices it in agent hours and ranks the fix pl
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +202,41 @@ def measure(rule: RuleFile, ctx: Context) -> Measurement:
     module = importlib.import_module(module_name(rule))
     result: Measurement = module.measure(ctx, rule.params)
     return result
+
+
+def threads() -> int:
+    """How many threads measure at once: the CPUs this process may use, at most 4
+    (``ITSM_DIAG_THREADS`` overrides it; 1 measures one rule after another)."""
+    wanted = os.environ.get("ITSM_DIAG_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measurement],
+                                                                   dict[str, Any]]:
+    """Every rule's measurement (in ``rule_list``'s order) and the raw KPI panel.
+
+    Measurements only read the tickets (and share the Context's caches, which are
+    computed once under a lock), and most of their time is spent in Arrow and numpy
+    kernels that release the GIL, so threads run them in parallel; the results are
+    the same as one after another.
+    """
+    from itsm_diag.signs.kpis import compute_kpis
+
+    for rule in rule_list:  # imported here, not under the import lock of many threads
+        importlib.import_module(module_name(rule))
+    n = threads()
+    if n < 2:
+        return [measure(r, ctx) for r in rule_list], compute_kpis(ctx)
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="itsm-diag") as pool:
+        kpis = pool.submit(compute_kpis, ctx)
+        measured = list(pool.map(lambda r: measure(r, ctx), rule_list))
+        return measured, kpis.result()
 
 
 def _note_out(rule: RuleFile, note: Note) -> NoteOut:
@@ -397,9 +434,13 @@ def diagnose(
         defaults=d.model_dump(),
         max_samples=d.max_samples,
     )
-    signs = [build_finding(r, measure(r, ctx), choice, rules) for r in rules.signs.values()]
-    checked = [build_finding(r, measure(r, ctx), choice, rules)
-               for r in rules.checks.values()] if checks else []
+    sign_rules = list(rules.signs.values())
+    check_rules = list(rules.checks.values()) if checks else []
+    measured, raw_kpis = measure_all([*sign_rules, *check_rules], ctx)
+    signs = [build_finding(r, meas, choice, rules)
+             for r, meas in zip(sign_rules, measured[:len(sign_rules)], strict=True)]
+    checked = [build_finding(r, meas, choice, rules)
+               for r, meas in zip(check_rules, measured[len(sign_rules):], strict=True)]
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):
@@ -414,7 +455,7 @@ def diagnose(
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
     band = band_for(score)
-    kpis = _kpis(ctx, rules)
+    kpis = _kpis(raw_kpis, choice.window, rules)
     by_kind = data.tickets[m.KIND].value_counts()
     return Report(
         generated_by=Tool(version=__version__),
@@ -444,11 +485,8 @@ def diagnose(
     )
 
 
-def _kpis(ctx: Context, rules: Rules) -> Kpis:
+def _kpis(raw: dict[str, Any], window: Window, rules: Rules) -> Kpis:
     """The KPI panel, measured by the signs layer; the engine words its note codes."""
-    from itsm_diag.signs.kpis import compute_kpis
-
-    raw = compute_kpis(ctx)
     words = rules.defaults.wording
     notes = []
     for code in raw["notes"]:
@@ -458,9 +496,9 @@ def _kpis(ctx: Context, rules: Rules) -> Kpis:
             "reason": words.get(f"kpi_reason.{reason}", reason),
         }))
     raw["notes"] = notes
-    window = {"start": f"{ctx.window.start:%Y-%m-%d}", "end": f"{ctx.window.end:%Y-%m-%d}"}
+    bounds = {"start": f"{window.start:%Y-%m-%d}", "end": f"{window.end:%Y-%m-%d}"}
     raw["definitions"] = {
-        kpi: fmt(words[f"kpi_def.{kpi}"], window)
+        kpi: fmt(words[f"kpi_def.{kpi}"], bounds)
         for kpi in ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
                     "volume_by_category", "backlog_weekly")
     }

@@ -11,6 +11,7 @@ code it emits in a :class:`Note` is worded by the rule file's ``messages``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -193,10 +194,22 @@ class Context:
         return _cached(self, ("memo", name), make)
 
 
+#: guards the creation of per-key locks (held only for a dict lookup)
+_LOCKS_LOCK = threading.Lock()
+
+
 def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
+    # the engine measures signs in threads that share one Context: a per-key lock makes
+    # each cached value computed once (not once per thread) while different keys are
+    # computed in parallel; re-entrant because one cached value may build on another
     cache = ctx.__dict__.setdefault("_cache", {})
-    if name not in cache:
-        cache[name] = make()
+    if name in cache:
+        return cache[name]
+    with _LOCKS_LOCK:
+        lock = ctx.__dict__.setdefault("_locks", {}).setdefault(name, threading.RLock())
+    with lock:
+        if name not in cache:
+            cache[name] = make()
     return cache[name]
 
 
