@@ -2,19 +2,27 @@
 
 The engine measures the signs in threads sharing one Context (issue 7); these tests hold
 that to the same report as one rule after another, and hold the Context's cache to
-computing each value once when threads ask for it together.
+computing each value once when threads ask for it together. Dates are parsed in Arrow
+when the format allows; property tests hold that to pandas' answer, value for value.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from itsm_diag import config, engine, synth
+from itsm_diag import model as m
+from itsm_diag.importers import dates
 from itsm_diag.render import json as render_json
 from itsm_diag.signs.base import Context, Window
 
@@ -78,3 +86,58 @@ def test_a_cached_value_may_build_on_another() -> None:
                                 pd.Timestamp("2024-02-01", tz="UTC")))
     # re-entrant: the outer value's maker asks for an inner one (no self-deadlock)
     assert ctx.memo("outer", lambda: ctx.memo("inner", lambda: 1) + 1) == 2
+
+
+# ---- dates: the Arrow fast path answers exactly as pandas does --------------------------
+
+FAST_FORMATS = [f for f, _ in dates.CANDIDATES if dates._fast_pattern(f) is not None]
+
+
+def _render(stamp: datetime, fmt: str, pad: bool) -> str:
+    text = stamp.strftime(fmt)
+    if not pad:  # one-digit day, month and hour, as a user's locale may write them
+        text = re.sub(r"(?<![\d])0(\d)(?=[/.\- ])", r"\1", text)
+    return text
+
+
+def test_the_fast_path_covers_the_common_export_formats() -> None:
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%d.%m.%Y"):
+        assert fmt in FAST_FORMATS
+    for fmt in ("%d/%m/%y %H:%M", "%d-%b-%Y", "%m/%d/%Y %I:%M %p", dates.ISO):
+        assert fmt not in FAST_FORMATS  # pandas alone
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fmt=st.sampled_from(FAST_FORMATS),
+    stamps=st.lists(st.datetimes(min_value=datetime(1990, 1, 1),
+                                 max_value=datetime(2035, 12, 31)), min_size=1, max_size=40),
+    pads=st.lists(st.booleans(), min_size=40, max_size=40),
+    junk=st.lists(st.sampled_from([
+        None, "", "n/a", "30/02/2024 10:00", "2024-02-30 10:00:00", "31.04.2023",
+        "2024-01-05 24:00:00", "05/01/2024  10:00", "5/1/2024 10:5", "2024-1-5 10:00:00",
+        "13/13/2024 10:00", "2024-01-05T10:00:00", " 05/01/2024 10:00", "05/01/2024 10:00:00",
+        "29/2/2023 01:16", "1/1/1990"]), max_size=4),
+)
+def test_fast_dates_equal_pandas(fmt: str, stamps: list[datetime], pads: list[bool],
+                                 junk: list[str | None]) -> None:
+    texts = [_render(s.replace(microsecond=0), fmt, pad)
+             for s, pad in zip(stamps, pads[:len(stamps)], strict=True)]
+    values = pd.Series([*texts, *junk], dtype=m.STRING_DTYPE)
+    expected = pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[us]")
+    fast = dates._parse_fast(values, fmt)
+    if not junk:
+        assert fast is not None  # clean data takes the fast path: the comparison is real
+    got = expected if fast is None else fast
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+
+
+def test_parse_with_a_time_zone_equals_pandas() -> None:
+    values = pd.Series(["31/03/2024 01:30", "31/03/2024 02:30", "27/10/2024 02:30",
+                        "1/7/2024 9:05", None], dtype=m.STRING_DTYPE)
+    got, _ = dates.parse(values, "%d/%m/%Y %H:%M", Path("x.csv"), "opened_at", 2,
+                         tz="Europe/Berlin")
+    want = (pd.to_datetime(values, format="%d/%m/%Y %H:%M", errors="coerce")
+            .dt.tz_localize("Europe/Berlin", ambiguous="NaT", nonexistent="shift_forward")
+            .dt.tz_convert("UTC").astype(dates.TIMESTAMP))
+    pd.testing.assert_series_equal(got, want, check_names=False)

@@ -7,11 +7,12 @@ showed; when no column decides, the user must say so with ``--date-format``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -202,7 +203,12 @@ def parse(
     Up to :data:`MAX_BAD_SHARE` of values may fail (nulled, with a warning naming the
     first row); more is an error naming the row and value.
     """
-    if fmt == ISO or tz == "UTC":
+    naive = _parse_fast(values, fmt)
+    if naive is not None:
+        out = (naive.dt.tz_localize("UTC") if tz == "UTC" else
+               naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+               .dt.tz_convert("UTC"))
+    elif fmt == ISO or tz == "UTC":
         # offsets in the text are honoured; naive times are UTC already: no localize pass
         out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
     else:
@@ -230,3 +236,79 @@ def parse(
     if out.dtype != TIMESTAMP:
         out = out.astype(TIMESTAMP)
     return out, warning
+
+
+#: the strftime directives the fast path reads, as RE2 groups; a format with any other
+#: directive (``%y``, ``%b``, ``%p``...) is parsed by pandas alone
+_FAST_PARTS = {
+    "%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})",
+    "%H": r"(?P<H>\d{1,2})", "%M": r"(?P<M>\d{2})", "%S": r"(?P<S>\d{2})",
+}
+
+
+def _fast_pattern(fmt: str) -> str | None:
+    """An anchored RE2 pattern with one named group per directive of ``fmt``, or None
+    when ``fmt`` has a directive the fast path does not read."""
+    out, seen = [], set()
+    for part in re.split(r"(%.)", fmt):
+        if part.startswith("%") and len(part) == 2:
+            if part not in _FAST_PARTS or part in seen:
+                return None
+            seen.add(part)
+            out.append(_FAST_PARTS[part])
+        elif "%" in part:
+            return None
+        else:
+            out.append("".join(c if c.isalnum() or c == " " else "\\" + c for c in part))
+    if not {"%Y", "%m", "%d"} <= seen or ("%S" in seen and "%M" not in seen) or (
+            "%M" in seen and "%H" not in seen):
+        return None
+    return "^" + "".join(out) + "$"
+
+
+def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
+    """``pd.to_datetime(values, format=fmt, errors="coerce")`` (naive), computed in Arrow.
+
+    pandas parses a non-ISO format value by value (~1.8 s a million); here Arrow
+    extracts the numbers with one regex, rebuilds each value as ISO text and casts it
+    with Arrow's strict ISO parser. The answer is pandas' own: a value the pattern does
+    not take (odd spacing, a one-digit minute) is handed to pandas, and when any taken
+    value is not a real date (30 February, hour 24), the whole column is (None is
+    returned), so every value that pandas would null or keep is nulled or kept alike.
+    """
+    pattern = _fast_pattern(fmt)
+    if pattern is None or not (isinstance(values.dtype, pd.StringDtype)
+                               and values.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = values.array.__arrow_array__()
+    parts = pc.extract_regex(text, pattern)
+    names = {parts.type.field(i).name for i in range(parts.type.num_fields)}
+
+    kind = parts.type.field(0).type  # string or large_string, as the column is
+
+    def lit(text: str) -> Any:
+        return pa.scalar(text, kind)
+
+    def part(name: str) -> Any:
+        if name not in names:
+            return lit("00")
+        got = pc.struct_field(parts, name)
+        return pc.utf8_lpad(got, 2, "0") if name in ("m", "d", "H") else got
+
+    iso = pc.binary_join_element_wise(
+        part("Y"), lit("-"), part("m"), lit("-"), part("d"), lit(" "), part("H"), lit(":"),
+        part("M"), lit(":"), part("S"), lit(""))
+    iso = pc.if_else(pc.is_valid(parts), iso, pa.scalar(None, kind))
+    try:
+        stamps = pc.cast(iso, pa.timestamp("us"))
+    except (pa.ArrowInvalid, ValueError):  # a taken value is no real date: pandas decides
+        return None
+    out = pd.Series(stamps.to_numpy(zero_copy_only=False), index=values.index)
+    rest = (values.notna() & out.isna()).to_numpy(dtype=bool)
+    if rest.any():
+        out[rest] = pd.to_datetime(values[rest], format=fmt, errors="coerce").astype(
+            "datetime64[us]")
+    return out
