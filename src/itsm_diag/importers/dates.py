@@ -238,77 +238,109 @@ def parse(
     return out, warning
 
 
-#: the strftime directives the fast path reads, as RE2 groups; a format with any other
-#: directive (``%y``, ``%b``, ``%p``...) is parsed by pandas alone
+#: the strftime directives the fast path reads: (RE2 group, its width when zero-padded);
+#: a format with any other directive (``%y``, ``%b``, ``%p``...) is parsed by pandas alone
 _FAST_PARTS = {
-    "%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})",
-    "%H": r"(?P<H>\d{1,2})", "%M": r"(?P<M>\d{2})", "%S": r"(?P<S>\d{2})",
+    "%Y": (r"(?P<Y>\d{4})", 4), "%m": (r"(?P<m>\d{1,2})", 2), "%d": (r"(?P<d>\d{1,2})", 2),
+    "%H": (r"(?P<H>\d{1,2})", 2), "%M": (r"(?P<M>\d{2})", 2), "%S": (r"(?P<S>\d{2})", 2),
 }
+#: the text Arrow's strict ISO cast reads as it is
+_ISO_TEXT = "%Y-%m-%d %H:%M:%S"
 
 
-def _fast_pattern(fmt: str) -> str | None:
-    """An anchored RE2 pattern with one named group per directive of ``fmt``, or None
-    when ``fmt`` has a directive the fast path does not read."""
-    out, seen = [], set()
+@dataclass(frozen=True)
+class _FastFormat:
+    loose: str  # anchored RE2 pattern, one named group per directive, 1-2 digit fields
+    fixed: str  # the same with every field at its zero-padded width (no groups)
+    spans: dict[str, tuple[int, int]]  # directive letter -> (start, stop) in a fixed value
+
+
+def _fast_format(fmt: str) -> _FastFormat | None:
+    """How the fast path reads ``fmt``, or None when it has a directive it does not."""
+    loose, fixed, spans, pos = [], [], {}, 0
     for part in re.split(r"(%.)", fmt):
         if part.startswith("%") and len(part) == 2:
-            if part not in _FAST_PARTS or part in seen:
+            if part not in _FAST_PARTS or part[1] in spans:
                 return None
-            seen.add(part)
-            out.append(_FAST_PARTS[part])
+            group, width = _FAST_PARTS[part]
+            loose.append(group)
+            fixed.append(rf"\d{{{width}}}")
+            spans[part[1]] = (pos, pos + width)
+            pos += width
         elif "%" in part:
             return None
         else:
-            out.append("".join(c if c.isalnum() or c == " " else "\\" + c for c in part))
-    if not {"%Y", "%m", "%d"} <= seen or ("%S" in seen and "%M" not in seen) or (
-            "%M" in seen and "%H" not in seen):
+            lit = "".join(c if c.isalnum() or c == " " else "\\" + c for c in part)
+            loose.append(lit)
+            fixed.append(lit)
+            pos += len(part)
+    if not {"Y", "m", "d"} <= spans.keys() or ("S" in spans and "M" not in spans) or (
+            "M" in spans and "H" not in spans):
         return None
-    return "^" + "".join(out) + "$"
+    return _FastFormat("^" + "".join(loose) + "$", "^" + "".join(fixed) + "$", spans)
+
+
+def _fast_pattern(fmt: str) -> str | None:
+    found = _fast_format(fmt)
+    return None if found is None else found.loose
 
 
 def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
     """``pd.to_datetime(values, format=fmt, errors="coerce")`` (naive), computed in Arrow.
 
-    pandas parses a non-ISO format value by value (~1.8 s a million); here Arrow
-    extracts the numbers with one regex, rebuilds each value as ISO text and casts it
-    with Arrow's strict ISO parser. The answer is pandas' own: a value the pattern does
-    not take (odd spacing, a one-digit minute) is handed to pandas, and when any taken
-    value is not a real date (30 February, hour 24), the whole column is (None is
-    returned), so every value that pandas would null or keep is nulled or kept alike.
+    pandas parses a non-ISO format value by value (~1.8 s a million). Here a value
+    written at the format's zero-padded width is cut at fixed positions into ISO text
+    (one regex test, a few slices); a value with one-digit fields has its numbers
+    extracted by a regex; both are cast by Arrow's strict ISO parser. The answer is
+    pandas' own: a value neither pattern takes (odd spacing, a one-digit minute) is
+    handed to pandas, and when any taken value is not a real date (30 February, hour 24)
+    the whole column is (None is returned), so every value pandas would null or keep is
+    nulled or kept alike.
     """
-    pattern = _fast_pattern(fmt)
-    if pattern is None or not (isinstance(values.dtype, pd.StringDtype)
-                               and values.dtype.storage == "pyarrow"):
+    how = _fast_format(fmt)
+    if how is None or not (isinstance(values.dtype, pd.StringDtype)
+                           and values.dtype.storage == "pyarrow"):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = values.array.__arrow_array__()
-    parts = pc.extract_regex(text, pattern)
-    names = {parts.type.field(i).name for i in range(parts.type.num_fields)}
+    text = pa.concat_arrays(values.array.__arrow_array__().chunks) if len(values) else \
+        pa.array([], pa.large_string())
+    kind = text.type
 
-    kind = parts.type.field(0).type  # string or large_string, as the column is
+    def lit(t: str) -> Any:
+        return pa.scalar(t, kind)
 
-    def lit(text: str) -> Any:
-        return pa.scalar(text, kind)
+    def iso_from(parts: dict[str, Any]) -> Any:
+        def get(letter: str) -> Any:
+            return parts.get(letter, lit("00"))
+        return pc.binary_join_element_wise(
+            get("Y"), lit("-"), get("m"), lit("-"), get("d"), lit(" "), get("H"), lit(":"),
+            get("M"), lit(":"), get("S"), lit(""))
 
-    def part(name: str) -> Any:
-        if name not in names:
-            return lit("00")
-        got = pc.struct_field(parts, name)
-        return pc.utf8_lpad(got, 2, "0") if name in ("m", "d", "H") else got
-
-    iso = pc.binary_join_element_wise(
-        part("Y"), lit("-"), part("m"), lit("-"), part("d"), lit(" "), part("H"), lit(":"),
-        part("M"), lit(":"), part("S"), lit(""))
-    iso = pc.if_else(pc.is_valid(parts), iso, pa.scalar(None, kind))
+    fixed = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
+    if fmt == _ISO_TEXT:
+        iso = text
+    else:
+        iso = iso_from({k: pc.utf8_slice_codeunits(text, a, b) for k, (a, b) in how.spans.items()})
+    iso = pc.if_else(fixed, iso, pa.scalar(None, kind))
     try:
-        stamps = pc.cast(iso, pa.timestamp("us"))
+        stamps = pc.cast(iso, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        rest = np.flatnonzero(~fixed.to_numpy(zero_copy_only=False)
+                              & values.notna().to_numpy(dtype=bool))
+        if len(rest):  # one-digit fields: the numbers by regex, for those rows only
+            some = text.take(pa.array(rest))
+            parts = pc.extract_regex(some, how.loose)
+            names = {parts.type.field(i).name for i in range(parts.type.num_fields)}
+            got = {k: pc.struct_field(parts, k) for k in names}
+            got = {k: pc.utf8_lpad(v, 2, "0") if k in "mdH" else v for k, v in got.items()}
+            loose = pc.if_else(pc.is_valid(parts), iso_from(got), pa.scalar(None, kind))
+            stamps[rest] = pc.cast(loose, pa.timestamp("us")).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, ValueError):  # a taken value is no real date: pandas decides
         return None
-    out = pd.Series(stamps.to_numpy(zero_copy_only=False), index=values.index)
-    rest = (values.notna() & out.isna()).to_numpy(dtype=bool)
-    if rest.any():
-        out[rest] = pd.to_datetime(values[rest], format=fmt, errors="coerce").astype(
+    out = pd.Series(stamps, index=values.index)
+    rest_mask = (values.notna() & out.isna()).to_numpy(dtype=bool)
+    if rest_mask.any():
+        out[rest_mask] = pd.to_datetime(values[rest_mask], format=fmt, errors="coerce").astype(
             "datetime64[us]")
     return out
