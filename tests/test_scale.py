@@ -26,6 +26,8 @@ from itsm_diag.importers import dates
 from itsm_diag.render import json as render_json
 from itsm_diag.signs.base import Context, Window
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
 
 @pytest.fixture(scope="module")
 def world() -> synth.Synthetic:
@@ -141,3 +143,36 @@ def test_parse_with_a_time_zone_equals_pandas() -> None:
             .dt.tz_localize("Europe/Berlin", ambiguous="NaT", nonexistent="shift_forward")
             .dt.tz_convert("UTC").astype(dates.TIMESTAMP))
     pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+# ---- ids: a ServiceNow file's ids are made distinct once, not checked twice ------------
+
+def test_a_servicenow_file_promises_distinct_ids_and_keeps_it(tmp_path: Path) -> None:
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+    from itsm_diag.importers.servicenow import ServiceNowImporter
+
+    src = (SAMPLES / "servicenow" / "problem.csv").read_text(encoding="utf-8").splitlines()
+    # an audit-style export: the first two records again, later updates of the same ids
+    path = tmp_path / "problem.csv"
+    path.write_text("\n".join([*src, *src[1:3]]) + "\n", encoding="utf-8")
+    loaded = load_paths([path], ImportOptions())
+    ids = loaded.tickets[m.TICKET_ID]
+    assert len(ids) == len(src) - 1 and ids.is_unique
+    from itsm_diag.importers.readers import read_raw
+
+    raw = read_raw(path)[0]
+    imported = ServiceNowImporter().load(raw, ServiceNowImporter().detect(raw), ImportOptions())
+    assert imported.unique_ids
+
+
+def test_two_files_with_the_same_ids_are_still_deduplicated(tmp_path: Path) -> None:
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for p in (a, b):
+        p.write_bytes((SAMPLES / "servicenow" / "problem.csv").read_bytes())
+    loaded = load_paths([a, b], ImportOptions())
+    assert loaded.tickets[m.TICKET_ID].is_unique
+    assert any("more than one input row" in n for n in loaded.notes)

@@ -61,6 +61,9 @@ class Imported:
     tickets: pd.DataFrame
     events: pd.DataFrame
     info: SourceInfo
+    #: the importer has made every ticket id distinct (and present), so a single file
+    #: needs no second duplicate pass over a million ids in ``registry.combine``
+    unique_ids: bool = False
 
 
 def fold_name(name: str) -> str:

@@ -142,11 +142,13 @@ def combine(parts: Sequence[Imported]) -> Loaded:
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
-    tickets = pd.concat([p.tickets for p in parts], ignore_index=True)
+    one = len(parts) == 1
+    tickets = parts[0].tickets if one else pd.concat([p.tickets for p in parts],
+                                                     ignore_index=True)
     events = pd.concat([p.events for p in parts if len(p.events)], ignore_index=True) if any(
         len(p.events) for p in parts) else m.empty_events()
-    dup = tickets[m.TICKET_ID].duplicated(keep=False)
-    if dup.any():
+    dup = None if one and parts[0].unique_ids else tickets[m.TICKET_ID].duplicated(keep=False)
+    if dup is not None and dup.any():
         n_ids = int(tickets.loc[dup, m.TICKET_ID].nunique())
         conflicting = guards.conflicting_ids(tickets.loc[dup])
         # the latest update wins; rows without an update time lose to rows with one, and

@@ -246,7 +246,9 @@ class ServiceNowImporter(Importer):
                         if not k.startswith("_") and k in m.TICKET_SCHEMA},
             warnings=warnings,
         )
-        return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+        # unique: repeated numbers were collapsed to one row each above
+        return Imported(tickets=tickets, events=m.conform_events(events), info=info,
+                        unique_ids=True)
 
 
 _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "problem",
