@@ -176,3 +176,38 @@ def test_two_files_with_the_same_ids_are_still_deduplicated(tmp_path: Path) -> N
     loaded = load_paths([a, b], ImportOptions())
     assert loaded.tickets[m.TICKET_ID].is_unique
     assert any("more than one input row" in n for n in loaded.notes)
+
+
+# ---- the signs' shared helpers: Arrow versions answer as the pandas ones --------------
+
+def _ctx(tickets: pd.DataFrame) -> Context:
+    return Context(tickets=tickets, events=pd.DataFrame(),
+                   window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
+                                 pd.Timestamp("2024-02-01", tz="UTC")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30))
+def test_id_ranks_equal_a_sorted_factorize(values: list[str | None]) -> None:
+    ids = pd.Series(values, dtype=m.STRING_DTYPE)
+    codes, uniques = _ctx(pd.DataFrame({m.TICKET_ID: ids})).id_ranks
+    want_codes, want_uniques = pd.factorize(ids.array, sort=True)
+    want = want_codes.astype("int64")
+    want[want < 0] = len(want_uniques)
+    assert codes.tolist() == want.tolist()
+    assert list(uniques) == list(want_uniques)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\t", "x", " y ", "é", "\u3000"])),
+                max_size=30), st.booleans())
+def test_filled_equals_strip_and_compare(values: list[str | None], category: bool) -> None:
+    from itsm_diag.signs.common import filled
+
+    series = pd.Series(values, dtype=m.STRING_DTYPE)
+    want = series.str.strip().fillna("").ne("").astype(bool)
+    if category:
+        series = series.astype("category")
+    got = filled(series)
+    assert got.dtype == bool
+    assert got.tolist() == want.tolist()

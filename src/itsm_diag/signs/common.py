@@ -53,9 +53,17 @@ NEVER = r"[^\s\S]"
 
 def filled(series: pd.Series) -> pd.Series:
     """Mask: value present, and for text not blank after trimming."""
-    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
-        series.dtype
-    ):
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        # judged once per category, then spread by code (code -1, a missing value, is not)
+        ok = filled(pd.Series(np.asarray(dtype.categories, dtype=object), dtype=m.STRING_DTYPE))
+        codes = np.asarray(series.cat.codes)
+        return pd.Series(np.append(ok.to_numpy(dtype=bool), False)[codes], index=series.index)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        trimmed = pc.utf8_trim_whitespace(series.array.__arrow_array__())
+        ok = pc.fill_null(pc.greater(pc.binary_length(trimmed), 0), False)
+        return pd.Series(ok.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
+    if pd.api.types.is_string_dtype(dtype):
         text = series.astype(m.STRING_DTYPE).str.strip()
         return text.fillna("").ne("").astype(bool)
     return series.notna().astype(bool)
