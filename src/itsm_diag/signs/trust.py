@@ -155,14 +155,15 @@ def _duplicates(
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
     # requester and category are compared case- and space-insensitively; blank is missing
-    req_all = ctx.per_value(m.REQUESTER, "trust.key", _key)
-    cat_all = ctx.per_value(m.CATEGORY, "trust.key", _key)
-    for column, values in (("no_requester", req_all), ("no_category", cat_all)):
-        if values[in_win].isna().all():
+    req_ok = ctx.value_codes(m.REQUESTER, "trust.key", _key) >= 0
+    cat_ok = ctx.value_codes(m.CATEGORY, "trust.key", _key) >= 0
+    win = in_win.to_numpy(dtype=bool)
+    for column, ok in (("no_requester", req_ok), ("no_category", cat_ok)):
+        if not ok[win].any():
             meas.metrics["duplicate_share"] = _none()
             meas.excluded.append(Note(code=column))
             return
-    cand = scope & req_all.notna() & cat_all.notna() & t[m.OPENED_AT].notna()
+    cand = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
     base = in_win & cand
     missing = in_win & ~cand
     if missing.any():
@@ -173,29 +174,7 @@ def _duplicates(
         meas.excluded.append(Note(code="duplicates_too_few", params={
             "n": int(base.sum()), "min": _minimum(params)}))
         return
-    req, cat = req_all[cand], cat_all[cand]
-    d = pd.DataFrame({
-        "g": pd.DataFrame({"r": req, "c": cat}).groupby(["r", "c"], sort=False).ngroup(),
-        "opened": t.loc[cand, m.OPENED_AT],
-        "until": ctx.done_at[cand],
-        # the id only breaks ties: its sort rank orders as the id string does (<NA> last)
-        "id": ctx.id_ranks[0][cand.to_numpy(dtype=bool)],
-    }).sort_values(["g", "opened", "id"], kind="stable")
-    dup = pd.Series(False, index=d.index)
-    # Compare each ticket with its 1st, 2nd, ... predecessor in the same group. Within a
-    # group the gap only grows with the lag, so once no lag-k pair is within the limit no
-    # larger lag can be: the loop runs over lags (a handful), never over tickets.
-    k = 1
-    while k < len(d):
-        same = d["g"].shift(k) == d["g"]
-        near = same & ((d["opened"] - d["opened"].shift(k)) <= hours).fillna(False)
-        if not near.any():
-            break
-        prev_until = d["until"].shift(k)
-        still_open = prev_until.isna() | (prev_until > d["opened"])
-        dup |= near & still_open.fillna(False)
-        k += 1
-    is_dup = dup.reindex(t.index, fill_value=False).astype(bool) & in_win
+    is_dup = pd.Series(_near_open_pairs(ctx, cand, hours), index=t.index) & in_win
     meas.metrics["duplicate_share"] = ratio(int(is_dup.sum()), int(base.sum()),
                                             ctx.samples(is_dup))
     if is_dup.any():
@@ -209,6 +188,40 @@ def _duplicates(
             params={"per_month": per_month(int(is_dup.sum()), w),
                     "minutes": total / int(is_dup.sum())},
         ))
+
+
+def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.ndarray:
+    """Per ticket: under ``cand``, and opened within ``hours`` after an earlier ticket of
+    the same requester and category that was still open then (``cand`` tickets only).
+
+    Tickets are ordered by (requester, category, opened, id) with one integer lexsort;
+    the id only breaks ties, through its sort rank (ordered as the id text is).
+    """
+    t = ctx.tickets
+    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
+    out = np.zeros(len(t), dtype=bool)
+    if len(rows) < 2:
+        return out
+    req = ctx.value_codes(m.REQUESTER, "trust.key", _key)[rows]
+    cat = ctx.value_codes(m.CATEGORY, "trust.key", _key)[rows]
+    group = req * (int(cat.max()) + 1) + cat  # both present (>= 0) under cand
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
+    until = ctx.done_at.to_numpy(dtype="datetime64[us]")[rows]
+    order = np.lexsort((ctx.id_ranks[0][rows], opened, group))
+    group, opened, until = group[order], opened[order], until[order]
+    limit = np.timedelta64(int(hours / pd.Timedelta(microseconds=1)), "us")
+    dup = np.zeros(len(rows), dtype=bool)
+    # Compare each ticket with its 1st, 2nd, ... predecessor in the same group. Within a
+    # group the gap only grows with the lag, so once no lag-k pair is within the limit no
+    # larger lag can be: the loop runs over lags (a handful), never over tickets.
+    for k in range(1, len(rows)):
+        near = (group[k:] == group[:-k]) & (opened[k:] - opened[:-k] <= limit)
+        if not near.any():
+            break
+        before = until[:-k]
+        dup[k:] |= near & (np.isnat(before) | (before > opened[k:]))
+    out[rows[order]] = dup
+    return out
 
 
 def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement) -> None:
