@@ -74,6 +74,16 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
     return out
 
 
+def _select(conds: list[np.ndarray], labels: list[str], index: pd.Index) -> pd.Series:
+    """np.select on label codes, as a categorical: the first true condition's label, else
+    "unclassified". (np.select on the labels themselves builds a million fixed-width
+    strings.) The categories are sorted, so grouping orders the labels as text would."""
+    names = sorted({*labels, "unclassified"})
+    codes = np.select(conds, [names.index(x) for x in labels],
+                      default=names.index("unclassified"))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=names), index=index)
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w = ctx.tickets, ctx.window
     meas = Measurement()
@@ -115,11 +125,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         ("improvement word", "tactical", tactical_word),
         ("other planned work", unmatched, planned),
     ]
-    conds = [c.to_numpy() for _, _, c in rules]
-    rule = pd.Series(np.select(conds, [r for r, _, _ in rules], default="unclassified"),
-                     index=tw.index)
-    bucket = pd.Series(np.select(conds, [b for _, b, _ in rules], default="unclassified"),
-                       index=tw.index)
+    conds = [c.to_numpy(dtype=bool) for _, _, c in rules]
+    rule = _select(conds, [r for r, _, _ in rules], tw.index)
+    bucket = _select(conds, [b for _, b, _ in rules], tw.index)
 
     hours = tw[m.TIME_SPENT_HOURS].astype("float64")
     logged = hours.notna()
@@ -137,7 +145,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     summary = pd.DataFrame({"kind": kind.fillna("(none)"), "rule": rule, "bucket": bucket,
                             "hours": hours, "effort": effort})
-    table = summary.groupby(["kind", "rule", "bucket"], sort=True).agg(
+    table = summary.groupby(["kind", "rule", "bucket"], sort=True, observed=True).agg(
         tickets=("effort", "size"), hours_logged=("hours", "sum")).reset_index()
     meas.tables["classification"] = table.astype(object).to_dict("records")
 
