@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -87,6 +88,10 @@ def resolve_columns(
     return out
 
 
+#: below this many rows, date columns are parsed one after another (threads cost more)
+_PARALLEL_ROWS = 50_000
+
+
 def parse_dates(
     raw: RawTable,
     columns: Mapping[str, str],
@@ -101,21 +106,30 @@ def parse_dates(
     formats = dates.infer_formats(values, raw.path, options.date_format)
     parsed: dict[str, pd.Series] = {}
     warnings: list[str] = []
-    cache: dict[str, pd.Series] = {}
+
+    def parse_one(raw_col: str) -> tuple[pd.Series, str | None]:
+        return dates.parse(raw.frame[raw_col], formats[raw_col].format, raw.path, raw_col,
+                           raw.first_data_row, options.tz)
+
+    todo = [c for c in dict.fromkeys(columns.values()) if c in formats]
+    # columns parse independently, mostly in Arrow kernels that release the GIL: in
+    # threads for a large file; results (and the first error) are taken in column order
+    if len(todo) > 1 and len(raw.frame) >= _PARALLEL_ROWS:
+        with ThreadPoolExecutor(max_workers=min(4, len(todo))) as pool:
+            done = dict(zip(todo, pool.map(parse_one, todo), strict=True))
+    else:
+        done = {c: parse_one(c) for c in todo}
+    said: set[str] = set()
     for canonical, raw_col in columns.items():
         if raw_col not in formats:  # an all-empty column
             parsed[canonical] = pd.Series(pd.NaT, index=raw.frame.index, dtype=m.TIMESTAMP_DTYPE)
             continue
-        if raw_col not in cache:
-            series, warning = dates.parse(
-                raw.frame[raw_col], formats[raw_col].format, raw.path, raw_col,
-                raw.first_data_row, options.tz,
-            )
-            cache[raw_col] = series
-            if warning:
-                warnings.append(warning)
+        warning = done[raw_col][1]
+        if warning and raw_col not in said:  # where the one-by-one loop said it
+            warnings.append(warning)
+        said.add(raw_col)
         # impossible timestamps (before 1990, events after today) are counted and nulled
-        parsed[canonical] = guards.plausible_times(cache[raw_col], canonical, raw_col,
+        parsed[canonical] = guards.plausible_times(done[raw_col][0], canonical, raw_col,
                                                    raw.first_data_row, warnings)
     used = {c: f.format + (" (order decided by other columns)" if f.ambiguous else "")
             for c, f in formats.items()}
