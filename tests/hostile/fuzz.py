@@ -154,11 +154,12 @@ def load_seeds(importer: str) -> list[Seed]:
     for rel in files:
         path = SAMPLES / rel
         if path.suffix == ".xlsx":
-            from python_calamine import CalamineWorkbook
+            import fastexcel
 
-            book = CalamineWorkbook.from_path(str(path))
-            raw = book.get_sheet_by_name(book.sheet_names[0]).to_python()[: SEED_ROWS + 1]
-            rows = [["" if c is None else str(c) for c in r] for r in raw]
+            book = fastexcel.read_excel(str(path))
+            raw = book.load_sheet(book.sheet_names[0], header_row=None, dtypes="string",
+                                  n_rows=SEED_ROWS + 1, eager=True).to_pylist()
+            rows = [["" if c is None else str(c) for c in r.values()] for r in raw]
             for cut in _widths(rows):
                 seeds.append(Seed(rel, ".xlsx", _xlsx_bytes(cut), rows=cut, xlsx=True))
         elif path.suffix == ".json":

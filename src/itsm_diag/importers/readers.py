@@ -1,4 +1,5 @@
-"""Read an export file into raw string tables: encoding, delimiter and sheets handled here.
+"""Read an export file into raw string tables: encoding and delimiter here, workbooks in
+:mod:`itsm_diag.importers.xlsx`.
 
 Every cell comes back as text (Arrow-backed strings) or null, so importers decide all
 conversions explicitly; nothing is guessed by a CSV reader.
@@ -30,12 +31,11 @@ NULL_TOKENS: tuple[str, ...] = (
 TRUNCATION_ROWS: frozenset[int] = frozenset({500, 1_000, 10_000, 32_000, 1_048_575})
 _DELIMITERS = ",;\t|"
 _SAMPLE_BYTES = 256 * 1024
-_XLSX_STOP = "export stopped due to excessive size"
 
 
 @dataclass
 class RawTable:
-    """One table read from a file (a CSV, or one XLSX sheet group)."""
+    """One table read from a file (a CSV, or one XLSX sheet group: see :mod:`.xlsx`)."""
 
     path: Path
     frame: pd.DataFrame
@@ -439,103 +439,6 @@ def flag_mangled_ids(raw: RawTable) -> None:
             )
 
 
-def _cell_text(value: object) -> str | None:
-    """XLSX cell -> text; whole floats lose their '.0'; dates become ISO text."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if hasattr(value, "isoformat"):
-        # calamine hands a date-time cell at exactly midnight back as a date; give it its
-        # time so a column keeps one format (every Excel date cell is a date-time)
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else (
-            value.isoformat() + " 00:00:00")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _sheet_columns(rows: list[list[Any]]) -> Any:
-    """calamine's rows -> an Arrow table of text columns (``c0``, ``c1``...), blank rows
-    dropped; None when the sheet holds nothing.
-
-    Built a column at a time: a column of text cells (every column of a ServiceNow
-    export) goes to Arrow in one call; only a column holding numbers, dates or booleans
-    is converted cell by cell (:func:`_cell_text`).
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not rows:
-        return None
-    width = max(len(r) for r in rows)
-    grid = np.empty((len(rows), width), dtype=object)
-    try:
-        grid[:] = rows
-    except ValueError:  # rows of different widths (calamine pads, but never trust it)
-        grid[:] = [list(r) + [None] * (width - len(r)) for r in rows]
-    columns = []
-    for j in range(width):
-        col = grid[:, j]
-        try:
-            arr = pa.array(col, type=pa.string(), from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates or booleans
-            arr = pa.array([_cell_text(c) for c in col], type=pa.string())
-        columns.append(arr)
-    table = pa.table(columns, names=[f"c{j}" for j in range(width)])
-    blank = None
-    for arr in columns:
-        empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))
-        blank = empty if blank is None else pc.and_(blank, empty)
-    if blank is not None and pc.any(blank).as_py():
-        table = table.filter(pc.invert(blank))
-    return table if table.num_rows else None
-
-
-def read_xlsx(path: Path) -> list[RawTable]:
-    """Every sheet of a workbook; sheets with the same header are one table.
-
-    ServiceNow splits large exports 32,000 rows per sheet and may end with an
-    "Export stopped due to excessive size" row, which is dropped (with a warning).
-    """
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several private error types
-        raise InputError(f"cannot be read as an Excel workbook: {exc}", file=path,
-                         hint="open it in Excel and save it again as .xlsx or CSV") from exc
-    groups: dict[tuple[str, ...], RawTable] = {}
-    for sheet_name in book.sheet_names:
-        cells = _sheet_columns(book.get_sheet_by_name(sheet_name).to_python(
-            skip_empty_area=True))
-        if cells is None:
-            continue
-        header = dedupe_headers([c or "" for c in cells.slice(0, 1).to_pylist()[0].values()])
-        body = cells.slice(1)
-        warnings = []
-        last = body.column(0)[-1].as_py() if body.num_rows else None
-        if last and _XLSX_STOP in last.lower():
-            body = body.slice(0, body.num_rows - 1)
-            warnings.append(
-                f"sheet {sheet_name!r}: the export was stopped for size (ServiceNow's "
-                "'Export stopped due to excessive size' row); the data is incomplete, "
-                "export as CSV for all rows"
-            )
-        frame = _arrow_frame(body.rename_columns(header))
-        key = tuple(header)
-        if key in groups:
-            g = groups[key]
-            g.frame = pd.concat([g.frame, frame], ignore_index=True)
-            g.warnings.extend(warnings)
-        else:
-            groups[key] = RawTable(path=path, frame=frame, sheet=sheet_name, warnings=warnings)
-    if not groups:
-        raise InputError("the workbook has no data", file=path, hint="export the tickets again")
-    return list(groups.values())
-
-
 def read_raw(path: Path) -> list[RawTable]:
     """Read ``path`` (CSV/TSV/TXT or XLSX, told apart by content, not extension)."""
     try:
@@ -551,6 +454,8 @@ def read_raw(path: Path) -> list[RawTable]:
     guards.check_file(path, head)  # size limit, binary files, damaged or bomb workbooks
 
     if is_xlsx(head):
+        from itsm_diag.importers.xlsx import read_xlsx
+
         tables = read_xlsx(path)
     elif jsonfiles.looks_like_json(head):  # content sniff: first non-space byte { or [
         tables = jsonfiles.read_json(path)
