@@ -13,7 +13,9 @@ project's own writers, so the benchmark reads what a user's export looks like:
   ticket is relabelled an incident and renumbered ``INC0000001``... in open-time order,
   so "1M tickets" means one CSV with 1,000,000 incident rows.
 - ``servicenow_incident_<layout>_<size>_s<seed>.xlsx``: the same rows as an XLSX list export
-  (openpyxl's write-only mode; only made for the sizes asked with ``--xlsx``).
+  laid out as ServiceNow writes one: 32,000 rows a sheet, each sheet with the header row,
+  sheets ``Page 1``, ``Page 2``... (openpyxl's write-only mode: inline strings, no
+  ``<dimension>``; only made for the sizes asked with ``--xlsx``).
 - ``jira_<size>_s<seed>/`` and ``zendesk_<size>_s<seed>/`` (with ``--other-tools``): a
   Jira CSV (``write_jira``, one file) and a Zendesk JSON export (``write_zendesk_ndjson``)
   of the same tickets, when those writers exist (skipped with a note otherwise).
@@ -39,6 +41,11 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 #: bump when the way files are made changes (invalidates the cache)
 FORMAT_VERSION = 1
+#: per-format overrides, so a change to one writer rebuilds only those files (2: XLSX
+#: split 32,000 rows a sheet, like ServiceNow)
+FORMAT_VERSIONS = {"xlsx": 2}
+#: ServiceNow's Excel export puts at most this many data rows on a sheet
+XLSX_SHEET_ROWS = 32_000
 DEFAULT_SEED = 7
 
 
@@ -65,12 +72,16 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
+def _format_version(path: Path) -> int:
+    return FORMAT_VERSIONS.get(path.suffix.lstrip("."), FORMAT_VERSION)
+
+
 def _cached(path: Path) -> bool:
     meta = _meta_path(path)
     if not path.exists() or not meta.exists():
         return False
     try:
-        return json.loads(meta.read_text()).get("format_version") == FORMAT_VERSION
+        return json.loads(meta.read_text()).get("format_version") == _format_version(path)
     except (OSError, ValueError):
         return False
 
@@ -78,7 +89,7 @@ def _cached(path: Path) -> bool:
 def _write_meta(path: Path, **info: object) -> None:
     size = (sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
             if path.is_dir() else path.stat().st_size)
-    meta = {"format_version": FORMAT_VERSION, "bytes": size, **info}
+    meta = {"format_version": _format_version(path), "bytes": size, **info}
     _meta_path(path).write_text(json.dumps(meta, indent=2))
 
 
@@ -159,11 +170,16 @@ def _write_list(tickets, target: Path, fmt: str) -> Path:
     else:
         import openpyxl
 
+        # ServiceNow splits an Excel export 32,000 rows a sheet ("Page 1", "Page 2"...),
+        # each sheet starting with the header row
         wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet("Page 1")  # the sheet name ServiceNow gives list exports
-        ws.append(list(frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            ws.append([None if v is None or v is pd.NA else v for v in row])
+        header = list(frame.columns)
+        for start in range(0, max(len(frame), 1), XLSX_SHEET_ROWS):
+            ws = wb.create_sheet(f"Page {start // XLSX_SHEET_ROWS + 1}")
+            ws.append(header)
+            chunk = frame.iloc[start:start + XLSX_SHEET_ROWS]
+            for row in chunk.itertuples(index=False, name=None):
+                ws.append([None if v is None or v is pd.NA else v for v in row])
         wb.save(tmp)
     tmp.replace(target)
     return target

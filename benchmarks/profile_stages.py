@@ -36,6 +36,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("itsm_diag.importers.readers", "read_raw"),
     ("itsm_diag.importers.readers", "read_csv"),
     ("itsm_diag.importers.readers", "read_xlsx"),
+    ("itsm_diag.importers.xlsx", "read_xlsx"),
     ("itsm_diag.importers.readers", "_arrow_csv"),
     ("itsm_diag.importers.readers", "_strip"),
     ("itsm_diag.importers.readers", "flag_mangled_ids"),
