@@ -1,4 +1,5 @@
-"""Filling rule-file templates: a ``str.format`` that never fails on missing values."""
+"""Text helpers every layer shares: filling rule-file templates (a ``str.format`` that
+never fails on missing values) and the whitespace-folding pattern."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import math
 import string
 from collections.abc import Mapping
 from typing import Any
+
+#: replaced by one space, folds every run of whitespace to one space, as ``\s+`` does, but
+#: matches only where something changes (a run of two or more, or a lone tab or newline):
+#: a lone space, most of any text, is no match to replace. Arrow's RE2 replacement is
+#: ~8x faster so (0.11 -> 0.014 s on 78k summaries). Valid for RE2 and Python's re.
+SPACE_RUNS = r"\s{2,}|[^\S ]"
 
 
 class _SafeFormatter(string.Formatter):

@@ -16,6 +16,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
 from itsm_diag.signs.common import isin_values
+from itsm_diag.text import SPACE_RUNS
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -32,7 +33,7 @@ def filled(values: pd.Series) -> pd.Series:
 def norm_text(values: pd.Series) -> pd.Series:
     """Lower case, trimmed, inner whitespace folded: how free-text values are compared."""
     text = values.astype(m.STRING_DTYPE).str.lower().str.strip()
-    return text.str.replace(r"\s+", " ", regex=True)
+    return text.str.replace(SPACE_RUNS, " ", regex=True)
 
 
 def norm_list(words: Iterable[Any]) -> set[str]:

@@ -31,6 +31,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.text import SPACE_RUNS
 
 # punctuation that separates words; listed explicitly (not \W) so that accented letters
 # survive whichever regex engine (RE2 for Arrow strings, re otherwise) runs it
@@ -41,7 +42,7 @@ def _words(values: pd.Series) -> pd.Series:
     """Lower-case words separated by single spaces; curly apostrophes made straight."""
     text = values.astype(m.STRING_DTYPE).str.lower().str.replace("’", "'", regex=False)
     text = text.str.replace(_PUNCT, " ", regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
 
 
 def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:

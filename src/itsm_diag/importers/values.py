@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag.text import SPACE_RUNS
 
 _STR = m.STRING_DTYPE
 
@@ -38,7 +39,7 @@ def per_value(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
 def _fold(s: pd.Series) -> pd.Series:
     return (
         s.astype(_STR).str.lower().str.replace(r"[-_]+", " ", regex=True)
-        .str.replace(r"\s+", " ", regex=True).str.strip()
+        .str.replace(SPACE_RUNS, " ", regex=True).str.strip()
     )
 
 

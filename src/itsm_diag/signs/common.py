@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note, Window, factorize_na, spread
+from itsm_diag.text import SPACE_RUNS
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -229,7 +230,7 @@ def normalise_summary(summary: pd.Series) -> pd.Series:
     text = summary.astype(m.STRING_DTYPE).str.lower()
     for pattern in (_URL, _EMAIL, _ID_TOKEN, _PUNCT):
         text = text.str.replace(pattern, " ", regex=True)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    text = text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
     return text.mask(text.fillna("").eq(""))
 
 
