@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -226,3 +227,45 @@ def test_space_runs_fold_whitespace_as_a_plain_run_does(values: list[str]) -> No
         want = series.str.replace(r"\s+", " ", regex=True)
         got = series.str.replace(SPACE_RUNS, " ", regex=True)
         assert got.tolist() == want.tolist()
+
+
+# ---- recurrence on integer keys: the same clusters as the text keys -------------------
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["VPN", " vpn", "Mail", "", None, "SAP ERP"]),
+                          st.sampled_from(["Network", "network ", "Access", None, ""]),
+                          st.integers(0, 40)), min_size=1, max_size=40),
+       st.integers(2, 4))
+def test_integer_keys_give_the_text_keys_and_clusters(rows: list[tuple[str | None, str | None,
+                                                                       int]], size: int) -> None:
+    from itsm_diag.signs.common import recurrence_key, recurrence_key_codes
+    from itsm_diag.signs.recurrence import cluster_codes
+
+    t = pd.DataFrame({
+        m.TICKET_ID: pd.Series([f"INC{i:03d}" for i in range(len(rows))], dtype=m.STRING_DTYPE),
+        m.CI: pd.Series([r[0] for r in rows], dtype=m.STRING_DTYPE),
+        m.CATEGORY: pd.Series([r[1] for r in rows], dtype=m.STRING_DTYPE),
+        m.OPENED_AT: pd.Series(pd.Timestamp("2024-01-01", tz="UTC")
+                               + pd.to_timedelta([r[2] for r in rows], unit="D")),
+    })
+    text = recurrence_key(t, [m.CI, m.CATEGORY])
+    codes, key_text = recurrence_key_codes(_ctx(t), [m.CI, m.CATEGORY])
+    assert (codes < 0).tolist() == text.isna().tolist()
+    keyed = np.flatnonzero(codes >= 0)
+    assert key_text(keyed) == text.iloc[keyed].tolist()
+    # equal codes exactly where the key texts are equal
+    same_code = codes[keyed][:, None] == codes[keyed][None, :]
+    values = text.iloc[keyed].to_numpy(dtype=object)
+    assert (same_code == (values[:, None] == values[None, :])).all()
+    # clusters: the reference is the definition, checked pair by pair on the text keys
+    at = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")
+    got = cluster_codes(codes[keyed], at[keyed], size, pd.Timedelta(days=10))
+    want = []
+    for i in keyed:
+        same = [j for j in keyed if values[list(keyed).index(j)] == values[list(keyed).index(i)]]
+        times = sorted(at[j] for j in same)
+        # some run of `size` same-key incidents within 10 days holds incident i's time
+        want.append(any(times[s] <= at[i] <= times[s + size - 1]
+                        and times[s + size - 1] - times[s] <= np.timedelta64(10, "D")
+                        for s in range(len(times) - size + 1)))
+    assert got.tolist() == want

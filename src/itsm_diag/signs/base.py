@@ -203,10 +203,15 @@ class Context:
         equal values; -1 where ``fn`` gives a missing value): for grouping and sorting on
         normalised text without hashing a million strings. Same ``fn`` rule as
         :meth:`per_value`; computed once per ``how``."""
-        def make() -> np.ndarray:
+        return self.value_table(column, how, fn)[0]
+
+    def value_table(self, column: str, how: Hashable, fn: Callable[[pd.Series], pd.Series]
+                    ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """(:meth:`value_codes`, the value of ``fn`` each code stands for)."""
+        def make() -> tuple[np.ndarray, Any]:
             codes, distinct = self.distinct(column)
-            keys, _ = pd.factorize(fn(distinct).array)  # a few thousand values
-            return np.asarray(keys, dtype=np.int64)[codes]
+            keys, uniques = pd.factorize(fn(distinct).array)  # a few thousand values
+            return np.asarray(keys, dtype=np.int64)[codes], uniques
         return _cached(self, ("value_codes", column, how), make)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:

@@ -261,6 +261,33 @@ def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
     return key
 
 
+def recurrence_key_codes(ctx: Context, columns: Sequence[str]
+                         ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
+    """:func:`recurrence_key` as integers: (a code per ticket, -1 where any part is
+    blank; a function giving the key text of given ticket rows).
+
+    Equal codes are equal keys (each part is coded through its normalised distinct
+    values), so grouping, sorting and counting clusters run on integers; only the keys
+    a report shows become text.
+    """
+    tables = []
+    for col in columns:
+        fn = normalise_summary if col == m.SUMMARY else _key_part
+        tables.append(ctx.value_table(col, f"recurrence.{fn.__name__}", fn))
+    codes = tables[0][0].copy()
+    for part, uniques in tables[1:]:
+        if len(uniques) and int(codes.max(initial=0)) >= (2**62) // len(uniques):
+            ok = codes >= 0  # renumber the keys so far 0..k-1 (no overflow); -1 stays
+            codes = codes.copy()
+            codes[ok] = pd.factorize(codes[ok])[0]
+        codes = np.where((codes < 0) | (part < 0), -1, codes * len(uniques) + part)
+
+    def text(rows: np.ndarray) -> list[str]:
+        pieces = [np.asarray(uniques, dtype=object)[part[rows]] for part, uniques in tables]
+        return [" | ".join(str(p) for p in row) for row in zip(*pieces, strict=True)]
+    return codes.astype(np.int64), text
+
+
 def mass_closures(done_at: pd.Series, params: Mapping[str, Any]) -> pd.Series:
     """Clock hours that look like a clean-up script, with their completion counts.
 

@@ -8,18 +8,18 @@ finds recurring clusters (at least ``cluster_size`` with one key within any
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
 from itsm_diag.signs.common import (
     filled,
-    isin_values,
     normalise_summary,
-    recurrence_key,
+    recurrence_key_codes,
     too_few,
 )
 
@@ -64,20 +64,74 @@ def choose_key(incidents: pd.DataFrame, min_fill: float, ctx: Context | None = N
 
 
 def cluster_members(key: pd.Series, at: pd.Series, min_n: int, span: pd.Timedelta) -> pd.Series:
-    """Mask: the incident belongs to ``min_n`` or more with its key within ``span``.
+    """Mask: the incident belongs to ``min_n`` or more with its key within ``span``
+    (:func:`cluster_codes` on the keys' codes; a missing key is in no cluster)."""
+    codes, _ = pd.factorize(key.array)
+    codes = np.asarray(codes, dtype=np.int64)
+    ok = codes >= 0
+    member = np.zeros(len(key), dtype=bool)
+    member[ok] = cluster_codes(codes[ok], at.to_numpy(dtype="datetime64[us]")[ok], min_n, span)
+    return pd.Series(member, index=key.index)
 
-    Sorted by key and time, row i closes a cluster when the row ``min_n - 1`` places
-    earlier has the same key and lies within ``span``; that row and the ones between
-    are members too.
+
+def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timedelta
+                  ) -> np.ndarray:
+    """Mask over rows: the row belongs to ``min_n`` or more rows with its key code
+    within ``span`` of time.
+
+    Sorted by key and time (a stable integer lexsort), row i closes a cluster when the
+    row ``min_n - 1`` places earlier has the same key and lies within ``span``; that row
+    and the ones between are members too.
     """
-    order = pd.DataFrame({"key": key, "at": at}).sort_values(["key", "at"], kind="stable")
-    by_key = order.groupby("key", sort=False)
-    closes = ((order["at"] - by_key["at"].shift(min_n - 1)) <= span).fillna(False).astype(bool)
+    n = len(codes)
+    order = np.lexsort((at, codes))
+    c, a = codes[order], at[order]
+    limit = np.timedelta64(int(span / pd.Timedelta(microseconds=1)), "us")
+    k = max(1, min_n - 1)
+    closes = np.zeros(n, dtype=bool)
+    if min_n <= 1:
+        closes[:] = ~np.isnat(a)
+    elif n > k:
+        closes[k:] = (c[k:] == c[:-k]) & (a[k:] - a[:-k] <= limit)
     member = closes.copy()
-    closes_by_key = closes.groupby(order["key"], sort=False)
     for back in range(1, min_n):  # min_n - 1 shifts, not a loop over tickets
-        member |= closes_by_key.shift(-back).fillna(False).astype(bool)
-    return member.reindex(key.index).fillna(False).astype(bool)
+        if back < n:
+            member[:-back] |= closes[back:] & (c[:-back] == c[back:])
+    out = np.zeros(n, dtype=bool)
+    out[order] = member
+    return out
+
+
+def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarray], list[str]],
+                  show: np.ndarray, top: int, links_known: bool) -> list[dict[str, Any]]:
+    """Evidence: the largest clusters in ``show`` (key codes), by size then latest
+    incident; ties in the order of the key text."""
+    t = ctx.tickets
+    rows = np.flatnonzero(np.isin(codes, show) & (codes >= 0))
+    if not len(rows):
+        return []
+    opened = t[m.OPENED_AT].iloc[rows]
+    hours = ((ctx.done_at.iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
+    df = pd.DataFrame({"code": codes[rows], "row": rows, "at": opened.array,
+                       "hours": hours.where(hours >= 0).to_numpy()})
+    g = df.groupby("code").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),
+                               median_hours=("hours", "median"), row=("row", "first"))
+    g["key"] = key_text(g["row"].to_numpy())
+    # the order a grouping by key text gives, then the same stable ranking
+    g = g.sort_values("key").sort_values(["count", "last"], ascending=[False, False]).head(top)
+    table: list[dict[str, Any]] = []
+    for code, row in g.iterrows():  # at most ``top`` rows
+        table.append({
+            "key": str(row["key"]),
+            "count": int(row["count"]),
+            "first_seen": pd.Timestamp(row["first"]).isoformat(),
+            "last_seen": pd.Timestamp(row["last"]).isoformat(),
+            "median_hours_to_resolve": None if pd.isna(row["median_hours"])
+            else round(float(row["median_hours"]), 2),
+            "covered": False if links_known else None,
+            "sample_ids": ctx.samples(codes == code),
+        })
+    return table
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -97,15 +151,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=Note(code=code, count=int(no_open.sum())), excluded=excluded)
 
     min_fill = float(params["key_min_fill"])
-    key_cols = choose_key(t[scope], min_fill, ctx)
+    # choose_key reads only the index and length of what it is given when given ctx
+    key_cols = choose_key(t.loc[scope, []], min_fill, ctx)
     if key_cols is None:
         return Measurement(unknown=Note(code="no_key", params={"min_fill": min_fill}),
                            excluded=excluded)
     key_name = " + ".join(key_cols)
     notes = [Note(code="key_used", params={"key": key_name})]
-    key = recurrence_key(t, key_cols, ctx).where(scope)
-    keyed = scope & key.notna()
-    no_key = scope & key.isna()
+    # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
+    all_codes, key_text = recurrence_key_codes(ctx, key_cols)
+    in_scope = scope.to_numpy(dtype=bool)
+    codes = np.where(in_scope, all_codes, -1)
+    keyed = pd.Series(codes >= 0, index=t.index)
+    no_key = scope & ~keyed
     if no_key.any():
         excluded.append(Note(code="no_key_value", count=int(no_key.sum()),
                              params={"key": key_name}, sample_ids=ctx.samples(no_key)))
@@ -117,16 +175,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if short is not None:
         return Measurement(unknown=short, excluded=excluded, notes=notes)
 
-    member = cluster_members(key[keyed], t.loc[keyed, m.OPENED_AT],
-                             int(params["cluster_size"]),
-                             pd.Timedelta(days=float(params["span_days"])))
-    member = member.reindex(t.index, fill_value=False).astype(bool)
-    cluster_keys = pd.Index(key[member].unique())
+    rows = np.flatnonzero(codes >= 0)
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")
+    in_cluster = np.zeros(len(t), dtype=bool)
+    in_cluster[rows] = cluster_codes(codes[rows], opened[rows], int(params["cluster_size"]),
+                                     pd.Timedelta(days=float(params["span_days"])))
+    member = pd.Series(in_cluster, index=t.index)
+    cluster_keys = np.unique(codes[in_cluster])
     # a cluster is covered when any of its incidents in the window names a problem
-    links_known = bool(filled(t[m.PROBLEM_REF]).any())
-    linked = keyed & filled(t[m.PROBLEM_REF])
-    covered_keys = pd.Index(key[linked].unique()).intersection(cluster_keys)
-    uncovered_keys = cluster_keys.difference(covered_keys)
+    has_ref = filled(t[m.PROBLEM_REF])
+    links_known = bool(has_ref.any())
+    linked = keyed & has_ref
+    covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)
+    uncovered_keys = np.setdiff1d(cluster_keys, covered_keys)
     if not links_known:
         notes.append(Note(code="no_problem_links"))
 
@@ -136,7 +197,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # with no clusters nothing can be uncovered, whatever the export says about links
         n_uncovered = len(uncovered_keys) if links_known else 0
         uncovered = Figure(value=float(n_uncovered), sample_ids=ctx.samples(
-            member & isin_values(key, uncovered_keys)))
+            member & np.isin(codes, uncovered_keys)))
         share = ratio(n_uncovered, n_clusters)
     else:
         uncovered = Figure(value=None)
@@ -152,30 +213,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "recurring_incident_share": ratio(int(member.sum()), int(keyed.sum()), in_cluster_ids),
         "problem_records": Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems)),
     }
-
-    # evidence: the largest clusters not known to be covered
-    show = uncovered_keys if links_known else cluster_keys
-    hours = ((done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)).astype("float64")
-    df = pd.DataFrame({"key": key[keyed], "at": t.loc[keyed, m.OPENED_AT],
-                       "hours": hours[keyed].where(hours[keyed] >= 0)})
-    df = df[isin_values(df["key"], show)]
-    table: list[dict[str, Any]] = []
-    if not df.empty:
-        g = df.groupby("key").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),
-                                  median_hours=("hours", "median"))
-        g = g.sort_values(["count", "last"], ascending=[False, False]).head(
-            int(params["top_clusters"]))
-        for k, row in g.iterrows():  # at most top_clusters rows
-            table.append({
-                "key": str(k),
-                "count": int(row["count"]),
-                "first_seen": pd.Timestamp(row["first"]).isoformat(),
-                "last_seen": pd.Timestamp(row["last"]).isoformat(),
-                "median_hours_to_resolve": None if pd.isna(row["median_hours"])
-                else round(float(row["median_hours"]), 2),
-                "covered": False if links_known else None,
-                "sample_ids": ctx.samples(keyed & key.eq(k).fillna(False).astype(bool)),
-            })
+    table = _top_clusters(ctx, codes, key_text, uncovered_keys if links_known else cluster_keys,
+                          int(params["top_clusters"]), links_known)
 
     costs: list[Cost] = []
     minutes = float(ctx.defaults.get("handle_minutes", {}).get("incident", 0.0))
