@@ -82,30 +82,63 @@ def _ticket_type(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return ttype, field
 
 
+def _ticket_type_codes(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_ticket_type` as integers: per ticket a code of its (field, type) pair, -1
+    when it has no type; and the field and type text of each code.
+
+    The type depends on a ticket's request item, category and subcategory only, so it is
+    worded once per distinct combination of the three (a few thousand), not per ticket.
+    """
+    t = ctx.tickets
+    combo = np.zeros(len(t), dtype=np.int64)
+    for column in (m.REQUEST_ITEM, m.CATEGORY, m.SUBCATEGORY):
+        codes, distinct = ctx.distinct(column)
+        combo, _ = pd.factorize(combo * len(distinct) + codes)  # renumbered: no overflow
+    combo = np.asarray(combo, dtype=np.int64)
+    n_combos = int(combo.max()) + 1 if len(combo) else 0
+    first = np.zeros(n_combos, dtype=np.int64)
+    first[combo[::-1]] = np.arange(len(combo) - 1, -1, -1)  # a row holding each combination
+    ttype, field = _ticket_type(t.iloc[first][[m.REQUEST_ITEM, m.CATEGORY, m.SUBCATEGORY]])
+    has = ttype.notna().to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"field": field, "type": ttype})[has]
+    pair_codes, pair_uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    per_combo = np.full(n_combos, -1, dtype=np.int64)
+    per_combo[has] = pair_codes
+    fields = np.array([f for f, _ in pair_uniques], dtype=object)
+    types = np.array([ty for _, ty in pair_uniques], dtype=object)
+    return per_combo[combo], fields, types
+
+
 def _automation(
     ctx: Context, done_in_window: pd.Series, params: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], list[Cost]]:
     """The ticket types with the most volume and the shortest median time to done."""
     t = ctx.tickets
-    ttype, field = _ticket_type(t)
+    pair, fields, types = _ticket_type_codes(ctx)
     minutes_by_kind = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
     # once per distinct kind (a handful), spread back to the tickets
     minutes = ctx.per_value(m.KIND, ("backlog.minutes", tuple(minutes_by_kind.items())),
                             lambda kind: kind.astype("object").map(minutes_by_kind)
                             .astype("float64").fillna(minutes_by_kind.get("other", 0.0)))
     hours = (ctx.done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
-    rows = done_in_window & ttype.notna()
-    df = pd.DataFrame({
-        "type": ttype[rows], "field": field[rows],
-        # a negative duration is junk: it counts for volume, not for the median
-        "hours": hours[rows].where(hours[rows] >= 0).astype("float64"),
-        "minutes": minutes[rows],
-    })
-    if df.empty:
+    rows = done_in_window.to_numpy(dtype=bool) & (pair >= 0)
+    sel = np.flatnonzero(rows)
+    if not len(sel):
         return [], []
-    g = df.groupby(["field", "type"], observed=True).agg(
+    hours_sel = hours.iloc[sel]
+    df = pd.DataFrame({
+        "pair": pair[sel],
+        # a negative duration is junk: it counts for volume, not for the median
+        "hours": hours_sel.where(hours_sel >= 0).astype("float64").to_numpy(),
+        "minutes": minutes.iloc[sel].to_numpy(),
+    })
+    g = df.groupby("pair").agg(
         volume=("hours", "size"), median_hours=("hours", "median"), minutes=("minutes", "sum")
     ).reset_index()
+    g["field"] = fields[g["pair"].to_numpy()]
+    g["type"] = types[g["pair"].to_numpy()]
+    # the order a grouping by (field, type) text gives, on which the ranking below is stable
+    g = g.sort_values(["field", "type"]).reset_index(drop=True)
     g = g[g["volume"] >= int(params["automation_min_volume"])]
     if g.empty:
         return [], []
@@ -117,9 +150,7 @@ def _automation(
     ).head(int(params["automation_candidates"]))
     table: list[dict[str, Any]] = []
     for row in g.itertuples(index=False):  # at most automation_candidates rows
-        mask = rows & ttype.eq(str(row.type)).fillna(False) & field.eq(str(row.field)).fillna(
-            False
-        )
+        mask = rows & (pair == row.pair)
         table.append({
             "ticket_type": str(row.type),
             "field": str(row.field),
