@@ -269,3 +269,23 @@ def test_integer_keys_give_the_text_keys_and_clusters(rows: list[tuple[str | Non
                         and times[s + size - 1] - times[s] <= np.timedelta64(10, "D")
                         for s in range(len(times) - size + 1)))
     assert got.tolist() == want
+
+
+def test_an_empty_open_category_column_is_what_a_cast_of_text_gives() -> None:
+    index = pd.RangeIndex(5)
+    got = m._nulls("category_open", None, index)
+    want = pd.Series(pd.NA, index=index, dtype="object").astype("string").astype("category")
+    pd.testing.assert_series_equal(got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["INC1", "INC2", "INC10", "a", "b", ""])),
+                max_size=8), st.sampled_from(["as is", "ascending", "descending"]))
+def test_any_repeated_equals_a_duplicate_pass(values: list[str | None], order: str) -> None:
+    from itsm_diag.importers.base import any_repeated
+
+    if order != "as is":  # sorted exports take the comparison shortcut
+        present = sorted(v for v in values if v is not None)
+        values = present[::-1] if order == "descending" else present
+    ids = pd.Series(values, dtype=m.STRING_DTYPE)
+    assert any_repeated(ids) == bool(ids.dropna().duplicated().any())

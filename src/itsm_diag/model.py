@@ -204,7 +204,10 @@ def _typed(series: pd.Series, family: str, dtype: object) -> bool:
 def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
     """An all-missing column of the given dtype (no per-row conversion)."""
     if family == "category_open":
-        return pd.Series(pd.NA, index=index, dtype="object").astype("string").astype("category")
+        # all codes -1 (missing) over no categories: the dtype a cast of text gives
+        dtype = pd.CategoricalDtype(pd.Index([], dtype="string"))
+        return pd.Series(pd.Categorical.from_codes(np.full(len(index), -1, dtype=np.int8),
+                                                   dtype=dtype), index=index)
     if family == _STR:
         import pyarrow as pa  # loaded by pandas' Arrow strings already
 

@@ -21,6 +21,7 @@ from itsm_diag.importers.base import (
     Importer,
     ImportOptions,
     SourceInfo,
+    any_repeated,
     fold_name,
     parse_dates,
     require_ids,
@@ -221,7 +222,7 @@ class ServiceNowImporter(Importer):
         out.update(parsed)
         events = m.empty_events()
         rows = len(frame)
-        if ids[~blank].duplicated().any():
+        if any_repeated(ids):
             keep, events, note = _collapse_log(out, cols.get("_counter"))
             warnings.append(note)
             out = {k: s[keep] for k, s in out.items()}
