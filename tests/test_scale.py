@@ -289,3 +289,29 @@ def test_any_repeated_equals_a_duplicate_pass(values: list[str | None], order: s
         values = present[::-1] if order == "descending" else present
     ids = pd.Series(values, dtype=m.STRING_DTYPE)
     assert any_repeated(ids) == bool(ids.dropna().duplicated().any())
+
+
+_WS = ["\t", "\n", "\x0b", "\x0c", "\r", " ", "\x1c", "\x1f", "\x85", "\xa0", "\u1680",
+       "\u2000", "\u2009", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    [*_WS, "a", "Z", "é", "ß", "€", "中", "\u200b", "😀"]), max_size=6)), max_size=12),
+    st.integers(0, 3))
+def test_the_trim_shortcut_never_skips_a_cell_that_trims(values: list[str | None],
+                                                         start: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from itsm_diag.importers.readers import _may_need_trim
+
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.chunked_array([pa.array(values, type=kind).slice(min(start, len(values)))],
+                                  type=kind)
+        changes = not pc.all(pc.equal(pc.utf8_trim_whitespace(column), column)).as_py() \
+            if pc.count(column).as_py() else False
+        if changes:
+            assert _may_need_trim(column)
+        if all(v is None or v == "" or (v[0] in "aZ" and v[-1] in "aZ") for v in values):
+            assert not _may_need_trim(column)  # plain ASCII cells: the shortcut is taken
