@@ -315,3 +315,26 @@ def test_the_trim_shortcut_never_skips_a_cell_that_trims(values: list[str | None
             assert _may_need_trim(column)
         if all(v is None or v == "" or (v[0] in "aZ" and v[-1] in "aZ") for v in values):
             assert not _may_need_trim(column)  # plain ASCII cells: the shortcut is taken
+
+
+def test_whitespace_class_is_pythons_backslash_s_in_both_engines() -> None:
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS
+
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    python_s = [re.fullmatch(r"\s", c) is not None for c in chars]
+    assert [re.fullmatch(SPACE, c) is not None for c in chars] == python_s
+    assert pc.match_substring_regex(pa.array(chars), f"^{SPACE}$").to_pylist() == python_s
+    assert pc.match_substring_regex(pa.array(chars), f"^{NOT_SPACE}$").to_pylist() == [
+        not s for s in python_s]
+    # and pandas hands these patterns to Arrow (a \s pattern it runs in Python, per value);
+    # a private pandas helper: checked while it exists
+    needs_python = getattr(pd.Series(["a b"], dtype=m.STRING_DTYPE).array,
+                           "_needs_python_regex", None)
+    if needs_python is not None:
+        assert needs_python(r"\s+")
+        assert not any(needs_python(p) for p in (SPACE, NOT_SPACE, SPACE_RUNS))

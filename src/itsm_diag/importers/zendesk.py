@@ -46,6 +46,7 @@ from itsm_diag.importers.base import (
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.text import WHITESPACE
 
 NAME = "zendesk"
 
@@ -189,7 +190,7 @@ class ZendeskImporter(Importer):
         if "_tags" in cols:
             tags = frame[cols["_tags"]].astype(m.STRING_DTYPE).str.strip()
             # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
-            df[m.LABELS] = tags.str.replace(r"[\s;,]+", ";", regex=True)
+            df[m.LABELS] = tags.str.replace(f"[{WHITESPACE};,]+", ";", regex=True)
         if "_reopens" in cols:
             df[m.REOPEN_COUNT] = v.integer(frame[cols["_reopens"]])
         if "_group_stations" in cols:

@@ -29,15 +29,15 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note, Window, factorize_na, spread
-from itsm_diag.text import SPACE_RUNS
+from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
 
 # summary normalisation, applied in this order (lower case first); every pattern is
 # valid in both Python's re and RE2, since Arrow-backed strings may use either engine
-_URL = r"(?:https?://|www\.)\S+"
-_EMAIL = r"\S+@\S+"
+_URL = rf"(?:https?://|www\.){NOT_SPACE}+"
+_EMAIL = f"{NOT_SPACE}+@{NOT_SPACE}+"
 # any token holding a digit: ticket numbers, user ids, host names like srv-0042, error codes
 _ID_TOKEN = r"[\w\-]*\d[\w\-]*"
 # ASCII punctuation only (letters with accents stay)
@@ -79,7 +79,8 @@ def phrase_pattern(words: Sequence[str], *, separators: str | None = None) -> st
     ``status?`` needs no letter-free character after its ``?``): ``epic`` does not match
     "epicentre", ``projet`` matches "Projet:" and "nouveau-projet". A trailing ``*``
     lifts the end boundary (``onboard*`` matches "onboarding"). Letters are Latin,
-    accents included. With ``separators`` (a character-class body such as ``,;|\s``),
+    accents included. With ``separators`` (a character-class body such as ``,;|`` and
+    :data:`~itsm_diag.text.WHITESPACE`),
     only those characters delimit, not any non-letter: for label tokens such as
     ``okr-2024``. No usable phrase gives :data:`NEVER`. Valid for Python's re and RE2.
     """
@@ -98,7 +99,7 @@ def phrase_pattern(words: Sequence[str], *, separators: str | None = None) -> st
         phrase = phrase.rstrip("*").rstrip()
         if not phrase:
             continue
-        body = r"\s+".join(re.escape(part) for part in phrase.split(" "))
+        body = f"{SPACE}+".join(re.escape(part) for part in phrase.split(" "))
         ends = (bool(word.match(phrase[0])), bool(word.match(phrase[-1])) and not prefix)
         groups.setdefault(ends, []).append(body)
     alts = [

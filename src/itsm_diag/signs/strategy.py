@@ -26,12 +26,13 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
+from itsm_diag.text import WHITESPACE
 
 BUCKETS = ("operational", "tactical", "strategic")
 #: where strategic and improvement words are looked for
 TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
 #: what separates labels in a labels field ("a, b", "a;b", "a|b" or "a b" by tool)
-_LABEL_SEP = r",;|\s"
+_LABEL_SEP = ",;|" + WHITESPACE
 
 
 def _words(values: Iterable[object]) -> list[str]:
