@@ -36,8 +36,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         excluded.append(note("no_opened", int(no_opened.sum()), ctx.samples(no_opened)))
 
     open_now = kinds & open_at_end(ctx)
-    end = pd.Series(ctx.window.end, index=t.index)
-    age = ctx.calendar.busday_count(t[m.OPENED_AT], end)
+    # business-day ages of the open tickets only (the others are never judged)
+    opened = t.loc[open_now, m.OPENED_AT]
+    age = ctx.calendar.busday_count(opened, pd.Series(ctx.window.end, index=opened.index)
+                                    ).reindex(t.index)
     grace = int(params["grace_business_days"])
     aged = open_now & (age > grace).fillna(False).astype(bool)
     n_aged = int(aged.sum())
@@ -57,10 +59,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             notes.append(note("field_absent", field=field))
 
     # the export holds today's owner: with an earlier window end the owner may have changed
-    latest = pd.concat([t[c] for c in (m.OPENED_AT, m.UPDATED_AT, m.RESOLVED_AT, m.CLOSED_AT)])
+    latest = max((t[c].max() for c in (m.OPENED_AT, m.UPDATED_AT, m.RESOLVED_AT, m.CLOSED_AT)
+                  if t[c].notna().any()), default=None)
     confidence: Confidence = "high"
-    if latest.notna().any() and latest.max() > ctx.window.end:
-        notes.append(note("current_owner", latest=f"{latest.max():%Y-%m-%d}"))
+    if latest is not None and latest > ctx.window.end:
+        notes.append(note("current_owner", latest=f"{latest:%Y-%m-%d}"))
         confidence = "medium"
 
     oldest_first = age.astype("float64")
