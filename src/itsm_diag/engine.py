@@ -222,9 +222,9 @@ def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measureme
     """Every rule's measurement (in ``rule_list``'s order) and the raw KPI panel.
 
     Measurements only read the tickets (and share the Context's caches, which are
-    computed once under a lock), and most of their time is spent in Arrow and numpy
-    kernels that release the GIL, so threads run them in parallel; the results are
-    the same as one after another.
+    computed once under a lock); the part of their time spent in Arrow and numpy
+    kernels, which release the GIL, runs in parallel (at 1M tickets on 2 CPUs: 2.4 s
+    one after another, 1.9 s in threads). The results are the same either way.
     """
     from itsm_diag.signs.kpis import compute_kpis
 
