@@ -240,14 +240,21 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
     shown: list[str] = []
 
+    class FakeStatus:
+        def __enter__(self) -> FakeStatus:
+            return self
+
+        def __exit__(self, *_: object) -> None: ...
+
+        def update(self, text: str) -> None:
+            shown.append(text)
+
     class FakeConsole:
         def __init__(self, **_: object) -> None: ...
 
-        def status(self, text: str) -> object:
-            import contextlib
-
+        def status(self, text: str) -> FakeStatus:
             shown.append(text)
-            return contextlib.nullcontext()
+            return FakeStatus()
 
     monkeypatch.setattr("rich.console.Console", FakeConsole)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
@@ -261,6 +268,46 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     with cli._progress([ROOT / "samples" / "demo"], quiet=False):
         pass
     assert len(shown) == 1 and "MB" in shown[0]
+
+
+def test_progress_names_each_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the spinner says which file is read, how many rows it held, how it
+    is normalised and how many signs are measured (issue 7: progress on large inputs)."""
+    from itsm_diag import api, cli, progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    shown: list[str] = []
+
+    class Status:
+        def __enter__(self) -> Status:
+            return self
+
+        def __exit__(self, *_: object) -> None: ...
+
+        def update(self, text: str) -> None:
+            shown.append(text)
+
+    class Console:
+        def __init__(self, **_: object) -> None: ...
+
+        def status(self, text: str) -> Status:
+            shown.append(text)
+            return Status()
+
+    monkeypatch.setattr("rich.console.Console", Console)
+    demo = ROOT / "samples" / "demo"
+    with cli._progress([demo], quiet=False):
+        api.diagnose_paths([demo], api.RunOptions())
+    stages = "\n".join(shown)
+    assert "Diagnosing 6 files" in shown[0]
+    assert "reading incident_1.csv (" in stages
+    assert "incident_1.csv: 700 rows read; normalising them as servicenow" in stages
+    assert "combining the files" in stages
+    assert "measuring 14 signs and checks in 2,500 tickets" in stages
+    assert "measured 14 of 14 signs and checks" in stages
+    shown.clear()
+    progress.say("after the block")  # the listener is gone with the block
+    assert shown == []
 
 
 def test_help_imports_no_renderer_libraries() -> None:

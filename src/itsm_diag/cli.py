@@ -141,12 +141,16 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False)
 
 @contextlib.contextmanager
 def _progress(paths: Sequence[Path], quiet: bool) -> Iterator[None]:
-    """A spinner on stderr while the exports are read and diagnosed: only when stderr is
-    a terminal (never in pipes, CI logs or captured output) and not ``--quiet``."""
+    """A spinner on stderr while the exports are read and diagnosed, naming the stage
+    (the file being read, rows read, signs measured so far): only when stderr is a
+    terminal (never in pipes, CI logs or captured output) and not ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         yield
         return
     from rich.console import Console
+    from rich.markup import escape
+
+    from itsm_diag import progress
 
     size = 0
     count = 0
@@ -157,7 +161,9 @@ def _progress(paths: Sequence[Path], quiet: bool) -> Iterator[None]:
                 size += f.stat().st_size
                 count += 1
     what = f"{count} file{'s' if count != 1 else ''}, {size / 1e6:,.1f} MB"
-    with Console(stderr=True).status(f"Reading and diagnosing {what}..."):
+    head = f"Diagnosing {what}"
+    with Console(stderr=True).status(escape(f"{head}...")) as status, progress.listening(
+            lambda stage: status.update(escape(f"{head}: {stage}..."))):
         yield
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from itsm_diag import __version__
+from itsm_diag import __version__, progress
 from itsm_diag import model as m
 from itsm_diag.config import Condition, RuleFile, Rules
 from itsm_diag.errors import UsageError
@@ -230,12 +230,22 @@ def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measureme
 
     for rule in rule_list:  # imported here, not under the import lock of many threads
         importlib.import_module(module_name(rule))
+    total = len(rule_list)
+    done: list[str] = []
+    progress.say(f"measuring {total} signs and checks in {len(ctx.tickets):,} tickets")
+
+    def one(rule: RuleFile) -> Measurement:
+        result = measure(rule, ctx)
+        done.append(rule.id)  # list.append is atomic: the count is right in threads
+        progress.say(f"measured {len(done)} of {total} signs and checks ({rule.id})")
+        return result
+
     n = threads()
     if n < 2:
-        return [measure(r, ctx) for r in rule_list], compute_kpis(ctx)
+        return [one(r) for r in rule_list], compute_kpis(ctx)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="itsm-diag") as pool:
         kpis = pool.submit(compute_kpis, ctx)
-        measured = list(pool.map(lambda r: measure(r, ctx), rule_list))
+        measured = list(pool.map(one, rule_list))
         return measured, kpis.result()
 
 
@@ -424,6 +434,7 @@ def diagnose(
 ) -> Report:
     """Measure and grade every sign and check (the checks only when ``checks``: a
     period's trend point needs the signs alone), and assemble the Report."""
+    progress.say(f"choosing the window over {len(data.tickets):,} tickets")
     choice = choose_window(data.tickets, rules, since, until, window_note)
     d = rules.defaults
     ctx = Context(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag import progress
 from itsm_diag.errors import DetectionError, InputError, UsageError
 from itsm_diag.importers import guards
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
@@ -129,13 +130,26 @@ def load_paths(
 
         mapper = load_mapping(mapping)
     for path in expand(paths):
+        progress.say(f"reading {path.name} ({_megabytes(path)})")
         for raw in read_raw(path):
+            where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
+            progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
             if mapper is not None:
                 imp, det = mapper, mapper.detect(raw)
             else:
                 imp, det = detect(raw, source)
+            progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
+                         f"{det.tool}")
             parts.append(imp.load(raw, det, options))
+    progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
     return combine(parts)
+
+
+def _megabytes(path: Path) -> str:
+    try:
+        return f"{path.stat().st_size / 1e6:,.1f} MB"
+    except OSError:
+        return "size unknown"
 
 
 def combine(parts: Sequence[Imported]) -> Loaded:
