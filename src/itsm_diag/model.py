@@ -158,6 +158,35 @@ STRING_DTYPE: Final = pd.StringDtype("pyarrow")
 TIMESTAMP_DTYPE: Final = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
+def is_arrow_text(values: object) -> bool:
+    """Whether ``values`` (a Series, Index or array) holds Arrow-backed strings, the
+    dtype every fast path here works on directly."""
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def factorize_na(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct): ``distinct`` holds each distinct value of ``values`` once, then
+    one missing value (same dtype); ``codes`` points every row into it (a missing value
+    to that last one). A value-by-value function of ``values`` equals that function of
+    ``distinct`` spread back with :func:`spread`: real exports repeat states, categories,
+    requesters and even summaries, so a text pass over ``distinct`` is far cheaper."""
+    codes, uniques = pd.factorize(values.array)
+    codes = np.asarray(codes, dtype=np.intp)
+    codes[codes < 0] = len(uniques)
+    order = np.arange(len(uniques) + 1, dtype=np.intp)
+    order[-1] = -1  # with allow_fill, -1 takes a missing value
+    taken = pd.api.extensions.take(uniques, order, allow_fill=True)
+    return codes, pd.Series(taken, dtype=values.dtype, name=values.name)
+
+
+def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row values from ``per_distinct`` (indexed 0..k) through ``codes``, of its dtype
+    (what the function would have given on every row)."""
+    return pd.Series(per_distinct.array.take(codes), index=index, name=per_distinct.name,
+                     dtype=per_distinct.dtype)
+
+
 def _dtype(family: str, column: str, cats: dict[str, tuple[str, ...]]) -> object:
     if family == _STR:
         return STRING_DTYPE

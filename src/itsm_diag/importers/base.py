@@ -182,8 +182,7 @@ def any_repeated(ids: pd.Series) -> bool:
     over a million ids costs ten times more. Any other column gets the hash pass.
     """
     present = ids.dropna()
-    if len(present) > 1 and isinstance(present.dtype, pd.StringDtype) \
-            and present.dtype.storage == "pyarrow":
+    if len(present) > 1 and m.is_arrow_text(present):
         import pyarrow.compute as pc
 
         arr = present.array.__arrow_array__()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag.errors import DateFormatError
+from itsm_diag.model import is_arrow_text
 
 Order = Literal["day", "month"] | None
 
@@ -298,8 +299,7 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
     nulled or kept alike.
     """
     how = _fast_format(fmt)
-    if how is None or not (isinstance(values.dtype, pd.StringDtype)
-                           and values.dtype.storage == "pyarrow"):
+    if how is None or not is_arrow_text(values):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag.errors import InputError
+from itsm_diag.model import is_arrow_text
 
 #: cells that mean "no value" in real exports (the UCI ServiceNow log uses "?")
 NULL_TOKENS: tuple[str, ...] = (
@@ -455,7 +456,7 @@ _ID_WORDS = re.compile(r"(?:^|[\s_.#-])(id|ids|number|no|nr|num|key|ref|referenc
 
 def _may_contain(values: pd.Series, needle: bytes) -> bool:
     """:func:`_arrow_may_contain` for a pandas column (True when it is not Arrow text)."""
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+    if not is_arrow_text(values):
         return True
     return _arrow_may_contain(values.array.__arrow_array__(), (needle,))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -18,20 +17,15 @@ def per_value(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
     """Run an element-wise normaliser on the distinct values of its first argument only.
 
     Ticket columns such as state, priority or channel hold a handful of distinct values
-    over millions of rows: ``fn`` (regexes, folds, maps) runs on ``pd.factorize``'s
-    uniques plus one missing value, and the results are taken back to every row by
-    code. ``fn`` must treat each value independently of the others.
+    over millions of rows: ``fn`` (regexes, folds, maps) runs on the distinct values plus
+    one missing value (:func:`itsm_diag.model.factorize_na`), and the results are taken
+    back to every row by code. ``fn`` must treat each value independently of the others.
     """
 
     @functools.wraps(fn)
     def wrapper(s: pd.Series, *args: object, **kwargs: object) -> pd.Series:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        # the distinct values, then one missing value (code -1) at the end
-        keys = pd.Series(uniques).reindex(pd.RangeIndex(len(uniques) + 1))
-        result = fn(keys, *args, **kwargs)
-        codes = np.where(codes < 0, len(uniques), codes)
-        return pd.Series(result.array.take(codes), index=s.index, name=s.name,
-                         dtype=result.dtype)
+        codes, distinct = m.factorize_na(s)
+        return m.spread(fn(distinct, *args, **kwargs), codes, s.index).rename(s.name)
 
     return wrapper
 

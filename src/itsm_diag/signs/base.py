@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm_diag import model as m
+from itsm_diag.model import factorize_na, spread
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -129,7 +130,7 @@ class Context:
         """
         def make() -> tuple[np.ndarray, Any]:
             ids = self.tickets[m.TICKET_ID]
-            if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+            if not m.is_arrow_text(ids):
                 codes, uniques = pd.factorize(ids.array, sort=True)
                 codes = np.asarray(codes, dtype=np.int64)
                 codes[codes < 0] = len(uniques)
@@ -242,26 +243,6 @@ def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
         if name not in cache:
             cache[name] = make()
     return cache[name]
-
-
-def factorize_na(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(codes, distinct): ``distinct`` holds each distinct value of ``values`` once, then
-    one missing value (same dtype); ``codes`` points every row into it (a missing value
-    to that last one). A value-by-value function of ``values`` equals that function of
-    ``distinct`` spread back with :func:`spread`: real exports repeat categories,
-    requesters and even summaries, so a text pass over ``distinct`` is far cheaper."""
-    codes, uniques = pd.factorize(values.array)
-    codes = np.asarray(codes, dtype=np.intp)
-    codes[codes < 0] = len(uniques)
-    order = np.arange(len(uniques) + 1, dtype=np.intp)
-    order[-1] = -1  # with allow_fill, -1 takes a missing value
-    taken = pd.api.extensions.take(uniques, order, allow_fill=True)
-    return codes, pd.Series(taken, dtype=values.dtype, name=values.name)
-
-
-def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """Per-row values from ``per_distinct`` (indexed 0..k) through ``codes``."""
-    return pd.Series(per_distinct.array.take(codes), index=index, name=per_distinct.name)
 
 
 def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:

@@ -28,7 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Note, Window, factorize_na, spread
+from itsm_diag.model import factorize_na, spread
+from itsm_diag.signs.base import Context, Note, Window
 from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
@@ -60,7 +61,7 @@ def filled(series: pd.Series) -> pd.Series:
         ok = filled(pd.Series(np.asarray(dtype.categories, dtype=object), dtype=m.STRING_DTYPE))
         codes = np.asarray(series.cat.codes)
         return pd.Series(np.append(ok.to_numpy(dtype=bool), False)[codes], index=series.index)
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+    if m.is_arrow_text(series):
         trimmed = pc.utf8_trim_whitespace(series.array.__arrow_array__())
         ok = pc.fill_null(pc.greater(pc.binary_length(trimmed), 0), False)
         return pd.Series(ok.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
@@ -320,8 +321,7 @@ def _arrow_text(values: pd.Series | pd.Index | Any, *, one: bool = False
                 ) -> pa.Array | pa.ChunkedArray | None:
     """The values as Arrow strings (one contiguous array with ``one``, as a value set
     must be), or None when they are not Arrow-backed strings."""
-    dtype = getattr(values, "dtype", None)
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    if not m.is_arrow_text(values):
         return None
     arr = pa.array(values.array if hasattr(values, "array") else values)
     return arr.combine_chunks() if one and isinstance(arr, pa.ChunkedArray) else arr
