@@ -35,7 +35,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("itsm_diag.importers.registry", "load_paths"),
     ("itsm_diag.importers.readers", "read_raw"),
     ("itsm_diag.importers.readers", "read_csv"),
-    ("itsm_diag.importers.readers", "read_xlsx"),
+    ("itsm_diag.importers.xlsx", "read_xlsx"),
     ("itsm_diag.importers.xlsx", "read_xlsx"),
     ("itsm_diag.importers.readers", "_arrow_csv"),
     ("itsm_diag.importers.readers", "_strip"),

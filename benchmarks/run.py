@@ -414,15 +414,18 @@ def render(results: dict) -> str:
             lines.append(f"|  | diagnose failed: `{s['error'].strip().splitlines()[-1]}` "
                          "| | | | | | | | |")
     fit = results.get("fit")
+    mem_gb = results["machine"]["mem_gb"]
     if fit:
         lines += [
             "",
             f"Linear fit over the sizes (least squares): diagnose ≈ {fit['a_s']:.2f} s + "
             f"{fit['b_s_per_m']:.2f} s per million tickets; peak RSS ≈ {fit['a_mb']:.0f} MB + "
-            f"{fit['b_mb_per_m']:.0f} MB per million. **10M estimate: "
-            f"{fit['est_10m_s']:.0f} s, {fit['est_10m_mb'] / 1024:.1f} GB** "
-            "(memory on a 24 GB machine: "
-            f"{'fits' if fit['est_10m_mb'] < 20 * 1024 else 'does NOT fit'}).",
+            f"{fit['b_mb_per_m']:.0f} MB per million. **10M extrapolated: "
+            f"{fit['est_10m_s']:.0f} s, {fit['est_10m_mb'] / 1024:.1f} GB** (a straight line "
+            "through sizes whose small end is mostly start-up: a rough guide, not a "
+            "measurement; `benchmarks/tile.py` makes a real 10M file) against this "
+            f"machine's {_f(mem_gb, '.1f')} GB: "
+            f"{'fits' if fit['est_10m_mb'] / 1024 < (mem_gb or 0) else 'does NOT fit'}.",
         ]
     other = results.get("other_tools")
     if other:

@@ -235,9 +235,8 @@ def test_diagnose_markdown_to_stdout_and_quiet() -> None:
     assert "\x1b" not in quiet.output
 
 
-def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from itsm_diag import cli
-
+def _fake_status(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """rich's spinner replaced by a recorder: every text it is started or updated with."""
     shown: list[str] = []
 
     class FakeStatus:
@@ -257,6 +256,13 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
             return FakeStatus()
 
     monkeypatch.setattr("rich.console.Console", FakeConsole)
+    return shown
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from itsm_diag import cli
+
+    shown = _fake_status(monkeypatch)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     with cli._progress([ROOT / "samples" / "demo"], quiet=False):
         pass
@@ -276,25 +282,7 @@ def test_progress_names_each_stage(monkeypatch: pytest.MonkeyPatch) -> None:
     from itsm_diag import api, cli, progress
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    shown: list[str] = []
-
-    class Status:
-        def __enter__(self) -> Status:
-            return self
-
-        def __exit__(self, *_: object) -> None: ...
-
-        def update(self, text: str) -> None:
-            shown.append(text)
-
-    class Console:
-        def __init__(self, **_: object) -> None: ...
-
-        def status(self, text: str) -> Status:
-            shown.append(text)
-            return Status()
-
-    monkeypatch.setattr("rich.console.Console", Console)
+    shown = _fake_status(monkeypatch)
     demo = ROOT / "samples" / "demo"
     with cli._progress([demo], quiet=False):
         api.diagnose_paths([demo], api.RunOptions())

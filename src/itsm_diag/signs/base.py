@@ -289,19 +289,6 @@ def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series
     return [str(x) for x in tickets[m.TICKET_ID].take(pick).tolist()]
 
 
-def sample_ids(
-    tickets: pd.DataFrame, mask: pd.Series, n: int = 10, order_by: pd.Series | None = None
-) -> list[str]:
-    """Up to ``n`` ticket ids where ``mask`` holds; sorted by ``order_by`` (desc) or by id."""
-    rows = _positions(tickets, mask)
-    if order_by is not None:
-        return _top_by(tickets, rows, n, order_by)
-    codes, uniques = pd.factorize(tickets[m.TICKET_ID].array.take(rows), sort=True)
-    codes = np.asarray(codes, dtype=np.int64)
-    codes[codes < 0] = len(uniques)
-    return _smallest_ids(codes, uniques, n)
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
