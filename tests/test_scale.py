@@ -55,9 +55,14 @@ def test_threads_give_the_same_report_as_one_after_another(
 
 def test_threads_default_to_the_cpus_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ITSM_DIAG_THREADS", raising=False)
-    assert 1 <= engine.threads() <= 4
-    monkeypatch.setenv("ITSM_DIAG_THREADS", "zero")  # not a count: the default again
-    assert 1 <= engine.threads() <= 4
+    for cpus, want in ((8, 4), (2, 2), (1, 1)):
+        monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _, n=cpus: range(n),
+                            raising=False)
+        assert engine.threads() == want
+        for bad in ("zero", "0", "-3"):  # not a count: the default again
+            monkeypatch.setenv("ITSM_DIAG_THREADS", bad)
+            assert engine.threads() == want
+        monkeypatch.delenv("ITSM_DIAG_THREADS")
 
 
 def test_a_cached_value_is_computed_once_when_threads_race() -> None:
@@ -99,7 +104,7 @@ FAST_FORMATS = [f for f, _ in dates.CANDIDATES if dates._fast_pattern(f) is not 
 def _render(stamp: datetime, fmt: str, pad: bool) -> str:
     text = stamp.strftime(fmt)
     if not pad:  # one-digit day, month and hour, as a user's locale may write them
-        text = re.sub(r"(?<![\d])0(\d)(?=[/.\- ])", r"\1", text)
+        text = re.sub(r"(?<![\d:])0(\d)(?=[/.\- :])", r"\1", text)
     return text
 
 
@@ -138,6 +143,7 @@ def test_fast_dates_equal_pandas(fmt: str, stamps: list[datetime], pads: list[bo
 def test_parse_with_a_time_zone_equals_pandas() -> None:
     values = pd.Series(["31/03/2024 01:30", "31/03/2024 02:30", "27/10/2024 02:30",
                         "1/7/2024 9:05", None], dtype=m.STRING_DTYPE)
+    assert dates._parse_fast(values, "%d/%m/%Y %H:%M") is not None  # the Arrow path ran
     got, _ = dates.parse(values, "%d/%m/%Y %H:%M", Path("x.csv"), "opened_at", 2,
                          tz="Europe/Berlin")
     want = (pd.to_datetime(values, format="%d/%m/%Y %H:%M", errors="coerce")
