@@ -331,6 +331,32 @@ def test_every_kpi_says_how_it_is_computed() -> None:
         assert text[:50] in html
 
 
+def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
+    """A KPI is named by the rules' wording, carried in the Report: reword every label in
+    a config file and each format shows the new names, each as often as it shows a KPI
+    (terminal and HTML: the row or card and the definitions; Markdown: the row). A
+    renderer with a label of its own would show the shipped name instead."""
+    from itsm_diag import api
+
+    keys = ["time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
+            "volume_by_category", "backlog_weekly"]
+    renamed = {key: f"Label {n} from config" for n, key in enumerate(keys, 1)}
+    config = tmp_path / "itsm-diag.yaml"
+    config.write_text("defaults:\n  wording:\n" + "".join(
+        f'    "kpi.{key}": "{label}"\n' for key, label in renamed.items()), encoding="utf-8")
+    shipped = demo_report().kpis.labels
+    assert set(shipped) == set(keys) and not set(shipped.values()) & set(renamed.values())
+
+    report = api.diagnose_paths([ROOT / "samples" / "demo"], api.RunOptions(config_file=config))
+    assert report.kpis.labels == renamed
+    outputs = {"terminal": (terminal.render(report, color=False), 2),
+               "markdown": (markdown.render(report), 1), "html": (html.render(report), 2)}
+    for fmt, (text, times) in outputs.items():
+        for label in renamed.values():
+            assert text.count(label) == times, f"{fmt} shows {label!r} {text.count(label)}x"
+    assert json.loads(json_render.render(report))["kpis"]["labels"] == renamed
+
+
 def test_stylesheet_stays_inside_the_style_element() -> None:
     html = demo_html()
     body = html.split("</style>", 1)[1]

@@ -508,11 +508,10 @@ def _kpis(raw: dict[str, Any], window: Window, rules: Rules) -> Kpis:
         }))
     raw["notes"] = notes
     bounds = {"start": f"{window.start:%Y-%m-%d}", "end": f"{window.end:%Y-%m-%d}"}
-    raw["definitions"] = {
-        kpi: fmt(words[f"kpi_def.{kpi}"], bounds)
-        for kpi in ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
-                    "volume_by_category", "backlog_weekly")
-    }
+    keys = ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
+            "volume_by_category", "backlog_weekly")
+    raw["labels"] = {kpi: words[f"kpi.{kpi}"] for kpi in keys}
+    raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], bounds) for kpi in keys}
     return Kpis.model_validate(raw)
 
 

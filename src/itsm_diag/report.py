@@ -141,6 +141,9 @@ class Kpis(_Model):
     volume_by_category: dict[str, int] = Field(default_factory=dict)
     backlog_weekly: list[dict[str, Any]] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    #: each KPI's name, by KPI key, as the rules word it (``kpi.<key>``): every renderer
+    #: shows these, so a KPI is called the same in every format and a config can rename it
+    labels: dict[str, str] = Field(default_factory=dict)
     #: how each KPI is computed (scope, numerator, denominator, window), by KPI key
     definitions: dict[str, str] = Field(default_factory=dict)
 

@@ -132,6 +132,12 @@ def ttr_text(r: Report) -> str:
             f"(n={ttr.get('n') or 0:,.0f})")
 
 
+def kpi_label(r: Report, key: str) -> str:
+    """The KPI's name as the Report carries it (worded by the rules); the bare key only
+    for a report that has no labels, so a KPI row is never left unnamed."""
+    return r.kpis.labels.get(key, key)
+
+
 def top_categories(r: Report, n: int = 5) -> list[tuple[str, int]]:
     return sorted(r.kpis.volume_by_category.items(), key=lambda kv: -kv[1])[:n]
 

@@ -154,24 +154,22 @@ def _checklist(r: Report) -> list[str]:
 def _kpis(r: Report) -> list[str]:
     k = r.kpis
 
-    def how(key: str) -> str:
-        return md(k.definitions.get(key, ""), 600)
+    def row(key: str, value: str) -> list[str]:
+        return [_prose(common.kpi_label(r, key)), value, md(k.definitions.get(key, ""), 600)]
 
     rows = [
-        ["Time to resolve", md(common.ttr_text(r)), how("time_to_resolve_hours")],
-        ["First-assignment resolution", md(common.figure(k.first_assignment_resolution,
-                                                         "ratio")),
-         how("first_assignment_resolution")],
-        ["SLA adherence", md(common.figure(k.sla_adherence, "ratio")), how("sla_adherence")],
-        ["Top categories", md(", ".join(f"{common.one_line(c, 60)} {n:,}"
-                                        for c, n in common.top_categories(r)) or "n/a", 400),
-         how("volume_by_category")],
+        row("time_to_resolve_hours", md(common.ttr_text(r))),
+        row("first_assignment_resolution",
+            md(common.figure(k.first_assignment_resolution, "ratio"))),
+        row("sla_adherence", md(common.figure(k.sla_adherence, "ratio"))),
+        row("volume_by_category", md(", ".join(f"{common.one_line(c, 60)} {n:,}"
+                                               for c, n in common.top_categories(r))
+                                     or "n/a", 400)),
     ]
     if k.backlog_weekly:
         opens = [w.get("open") for w in k.backlog_weekly]
-        rows.append(["Open backlog, first to last week",
-                     md(f"{common.cell(opens[0])} → {common.cell(opens[-1])}"),
-                     how("backlog_weekly")])
+        rows.append(row("backlog_weekly",
+                        md(f"{common.cell(opens[0])} → {common.cell(opens[-1])}")))
     lines = ["## Core KPIs", "", *_table(["KPI", "Value", "How it is computed"], rows), ""]
     if k.notes:
         lines += [f"KPI notes: {md('; '.join(k.notes), 1000)}", ""]

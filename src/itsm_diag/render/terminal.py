@@ -77,36 +77,33 @@ def _checklist(findings: list[Finding], title: str) -> Table:
 
 def _kpis(r: Report) -> Table:
     k = r.kpis
+
+    def label(key: str) -> Text:
+        # a config can reword a label: shown as text, never as rich markup
+        return Text(clean(common.kpi_label(r, key)))
+
     table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left")
     table.add_column("KPI", ratio=2)
     table.add_column("Value", ratio=3)
-    ttr = k.time_to_resolve_hours
-    table.add_row("Time to resolve", "n/a" if ttr.get("median") is None else
-                  f"median {ttr['median']:,.1f} h, p90 {ttr.get('p90') or 0:,.1f} h "
-                  f"(n={ttr.get('n') or 0:,.0f})")
-    table.add_row("First-assignment resolution", figure(k.first_assignment_resolution, "ratio"))
-    table.add_row("SLA adherence", figure(k.sla_adherence, "ratio"))
-    top = sorted(k.volume_by_category.items(), key=lambda kv: -kv[1])[:3]
-    table.add_row("Top categories",
+    table.add_row(label("time_to_resolve_hours"), common.ttr_text(r))
+    table.add_row(label("first_assignment_resolution"),
+                  figure(k.first_assignment_resolution, "ratio"))
+    table.add_row(label("sla_adherence"), figure(k.sla_adherence, "ratio"))
+    top = common.top_categories(r, 3)
+    table.add_row(label("volume_by_category"),
                   Text(", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
     if k.backlog_weekly:
         opens = [int(w.get("open", 0)) for w in k.backlog_weekly]
-        table.add_row("Backlog trend", f"{_spark(opens)}  {opens[0]:,} -> {opens[-1]:,}")
+        table.add_row(label("backlog_weekly"), f"{_spark(opens)}  {opens[0]:,} -> {opens[-1]:,}")
     return table
-
-
-_KPI_LABELS = {"time_to_resolve_hours": "Time to resolve",
-               "first_assignment_resolution": "First-assignment resolution",
-               "sla_adherence": "SLA adherence", "volume_by_category": "Top categories",
-               "backlog_weekly": "Backlog trend"}
 
 
 def _kpi_definitions(r: Report) -> Text:
     """How each KPI above was computed (scope, numerator, denominator, window)."""
     text = Text()
-    for key, label in _KPI_LABELS.items():
-        if key in r.kpis.definitions:
-            text.append(f"{label}: {clip(r.kpis.definitions[key], 400)}\n", style="dim")
+    for key, definition in r.kpis.definitions.items():
+        text.append(f"{clean(common.kpi_label(r, key))}: {clip(definition, 400)}\n",
+                    style="dim")
     return text
 
 
