@@ -24,6 +24,7 @@ from itsm_diag.errors import ConfigError
 from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import rules_dir as rules_dir
+from itsm_diag.rulefiles import yaml_load
 
 
 class _Strict(BaseModel):
@@ -159,14 +160,9 @@ class Rules(BaseModel):
         raise ConfigError(f"no sign or check named {rule_id!r}", hint=f"valid ids: {valid}")
 
 
-# the C loader is several times faster and equally safe; pure-Python builds lack it
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # nosec B506: only the safe loaders
+        return yaml_load(path)
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
     except yaml.YAMLError as exc:

@@ -1,9 +1,9 @@
 """Where the shipped rule files are, and which ones: light enough for start-up paths.
 
 :mod:`itsm_diag.config` validates the rule files with pydantic models; this module only
-names them, and reads the sign and check titles for ``itsm-diag signs`` with the C YAML
-loader, without loading the models (pydantic's import alone is most of the start-up
-budget).
+names them, reads the sign and check titles for ``itsm-diag signs`` without loading the
+models (pydantic's import alone is most of the start-up budget), and holds the one YAML
+reader every rule, config, mapping and answers file goes through.
 """
 
 from __future__ import annotations
@@ -41,20 +41,51 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
+def yaml_text(text: str) -> Any:
+    """YAML text's data, read with the safe loaders only (the C one when built: several
+    times faster, equally safe); every YAML the tool reads comes through here.
+    yaml.YAMLError passes to the caller, who names the file."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # nosec B506: only the safe loaders
+
+
+def yaml_load(path: Path) -> Any:
+    """:func:`yaml_text` of a UTF-8 file (OSError passes to the caller)."""
+    return yaml_text(path.read_text(encoding="utf-8"))
+
+
 def _title_fields(path: Path) -> dict[str, Any] | None:
     """``id``, ``number`` and ``title`` of one rule file, or None when it cannot say."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=loader)  # nosec B506: only the safe loaders
+        data = yaml_load(path)
     except (OSError, yaml.YAMLError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(
             data.get("title"), str):
         return None
     return data
+
+
+def sign_line(number: object, rule_id: str, title: str) -> str:
+    """One sign as ``itsm-diag signs`` lists it."""
+    return f"{number}. {rule_id:<12} {title}"
+
+
+def check_line(rule_id: str, title: str) -> str:
+    """One extra check as ``itsm-diag signs`` lists it."""
+    return f"   {rule_id:<16} {title}"
+
+
+def listing(signs: list[str], checks: list[str]) -> str:
+    """The whole ``itsm-diag signs`` output from its sign and check lines."""
+    lines = [*signs]
+    if checks:
+        lines += ["", "Extra checks (not scored):", *checks]
+    return "\n".join(lines)
 
 
 def titles(directory: Path | None = None) -> tuple[list[str], list[str]] | None:
@@ -67,7 +98,7 @@ def titles(directory: Path | None = None) -> tuple[list[str], list[str]] | None:
         data = _title_fields(base / f"{sign_id}.yaml")
         if data is None:
             return None
-        signs.append(f"{data.get('number')}. {data['id']:<12} {data['title']}")
+        signs.append(sign_line(data.get("number"), data["id"], data["title"]))
     checks = []
     for check_id in CHECK_IDS:
         path = base / "checks" / f"{check_id}.yaml"
@@ -76,7 +107,7 @@ def titles(directory: Path | None = None) -> tuple[list[str], list[str]] | None:
         data = _title_fields(path)
         if data is None:
             return None
-        checks.append(f"   {data['id']:<16} {data['title']}")
+        checks.append(check_line(data["id"], data["title"]))
     return signs, checks
 
 
@@ -86,9 +117,5 @@ def print_titles() -> bool:
     found = titles()
     if found is None:
         return False
-    signs, checks = found
-    lines = [*signs]
-    if checks:
-        lines += ["", "Extra checks (not scored):", *checks]
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(listing(*found) + "\n")
     return True

@@ -45,6 +45,7 @@ from itsm_diag.importers.base import (
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.rulefiles import yaml_text
 
 __all__ = ["MappingImporter", "MappingSpec", "load_mapping", "shipped_mappings"]
 
@@ -288,7 +289,7 @@ def resolve_mapping_path(path: Path | str) -> Path:
 def parse_mapping(text: str, path: Path | str) -> MappingSpec:
     """Validate mapping YAML text (``path`` only names the file in errors)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
