@@ -172,3 +172,42 @@ def test_output_to_a_device_writes_through_it() -> None:
 
     write_atomic(Path("/dev/null"), "x")
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode), "/dev/null must stay a device"
+
+
+_SCRIPT = """
+import atexit, sys
+from pathlib import Path
+from itsm_diag.cli import main
+marker = Path(sys.argv.pop())
+atexit.register(lambda: marker.write_text("exit handlers ran"))
+sys.argv = ["itsm-diag", *sys.argv[1:]]
+main()
+raise SystemExit("main() returned instead of leaving")
+"""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["demo", "--format", "json", "--output", "{out}"], 0),
+    (["diagnose", "{demo}", "--format", "json", "--output", "{out}", "--fail-on", "1"], 1),
+    (["diagnose", "{missing}"], 2),
+    (["explain", "no-such-sign"], 2),
+])
+def test_console_script_leaves_with_the_command_s_code(tmp_path: Path, args: list[str],
+                                                      expected: int) -> None:
+    # main() skips the interpreter's teardown: exit codes, written reports, flushed
+    # streams and exit handlers must all be as if it had not
+    import subprocess
+    import sys
+
+    out, marker = tmp_path / "report.json", tmp_path / "atexit"
+    demo = Path(__file__).parents[1] / "samples" / "demo"
+    argv = [a.format(out=out, missing=tmp_path / "missing.csv", demo=demo) for a in args]
+    done = subprocess.run([sys.executable, "-c", _SCRIPT, *argv, str(marker)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == expected, done.stderr
+    assert marker.read_text() == "exit handlers ran"
+    if expected == 2:
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("itsm-diag: error:")
+    else:
+        assert json.loads(out.read_text())["score"] >= 0
+        assert done.stdout.endswith("\n") or done.stdout == ""
