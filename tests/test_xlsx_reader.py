@@ -75,13 +75,17 @@ def test_each_cell_type_reads_as_its_text(tmp_path: Path, capfd: pytest.CaptureF
 
 
 def test_columns_mixing_kinds_read_as_text(tmp_path: Path) -> None:
-    rows = [["number", "count", "spent", "b", "c", "d", "e"],
-            ["INC1", 2.0, timedelta(hours=1), 1.0, 1.0, 1.0, 1.0],
-            ["INC2", 1.5, "n/a", "x", "x", "x", "x"],
-            ["INC3", True, timedelta(minutes=5), 2.5, 2.5, 2.5, 2.5],
-            ["INC4", "text", None, None, None, None, None]]
+    rows = [["number", "count", "spent", "b", "c", "d", "e", "flag", "took"],
+            ["INC1", 2.0, timedelta(hours=1), 1.0, 1.0, 1.0, 1.0, 1.0, 2.0],
+            ["INC2", 1.5, "n/a", "x", "x", "x", "x", True, timedelta(hours=1)],
+            ["INC3", True, timedelta(minutes=5), 2.5, 2.5, 2.5, 2.5, False, None],
+            ["INC4", "text", None, None, None, None, None, None, None]]
     t = _texts(_book(tmp_path / "mixed.xlsx", {"Page 1": rows}))
     assert t["count"] == ["2", "1.5", "true", "text"]
+    # numbers and booleans alone: a coercing read would write the booleans as 1 and 0
+    assert t["flag"] == ["1", "true", "false", None]
+    # numbers and durations alone: no type holds both, so the column is read as text
+    assert t["took"] == ["2", "1899-12-31 01:00:00", None, None]
     assert t["b"] == t["e"] == ["1", "x", "2.5", None]
     assert t["number"] == ["INC1", "INC2", "INC3", "INC4"]
     # text and durations: fastexcel writes the durations as date-times on Excel's day 0
@@ -132,9 +136,19 @@ def test_header_row_of_empty_strings_is_skipped(tmp_path: Path) -> None:
 def test_many_mixed_columns_fall_back_to_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                               ) -> None:
     monkeypatch.setattr(xlsx, "_MAX_RETRIES", 1)
+    whole_sheet_reads: list[str] = []
+    text_table = xlsx._text_table
+
+    def counted(reader: Any, name: str) -> Any:
+        whole_sheet_reads.append(name)
+        return text_table(reader, name)
+
+    monkeypatch.setattr(xlsx, "_text_table", counted)
     rows = [["a", "b", "c"], [1.0, 2.0, 0.25], ["x", "y", "z"]]
     t = _texts(_book(tmp_path / "text.xlsx", {"S": rows}))
     assert t == {"a": ["1", "x"], "b": ["2", "y"], "c": ["0.25", "z"]}
+    # three mixed columns, one retry allowed: the sheet was read whole as text, once
+    assert whole_sheet_reads == ["S"]
 
 
 def test_empty_workbook(tmp_path: Path) -> None:
