@@ -8,10 +8,12 @@ reads titles without the rule models.
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ import pytest
 
 from itsm_diag import model as m
 from itsm_diag.errors import ModelError
+from itsm_diag.importers import readers
 from itsm_diag.importers import values as v
 from itsm_diag.importers.readers import read_raw
 
@@ -52,19 +55,57 @@ def test_normalisers_on_distinct_values_match_per_row(dtype: object, name: str,
     assert len(fn(empty, *args)) == 0
 
 
-def test_csv_with_multiline_cells_after_the_head_sample(tmp_path: Path) -> None:
-    # the first 256 KB show no line break in a cell, so the fast parser is tried first;
-    # the later multi-line cells must send the file back to the multi-line parser
-    lines = ["number,opened_at,short_description,comments\n"]
-    for i in range(60_000):
-        comment = "plain" if i < 5_000 else ("line one\nline, two\r\nthree" if i % 3 else "x")
-        lines.append(f'INC{i:07d},2024-01-01 10:00:00,"desc {i}","{comment}"\n')
+MULTILINE = "line one\nline, two\r\nthree"
+
+
+def _comments_csv(path: Path, rows: int, first_multiline: int | None) -> list[str]:
+    """A CSV of ``rows`` tickets whose comments hold line breaks from row
+    ``first_multiline`` on (every third row stays one line); the comments written."""
+    comments = ["plain" if first_multiline is None or i < first_multiline
+                else (MULTILINE if i % 3 else "x") for i in range(rows)]
+    path.write_text("number,opened_at,short_description,comments\n" + "".join(
+        f'INC{i:07d},2024-01-01 10:00:00,"desc {i}","{c}"\n' for i, c in enumerate(comments)),
+        encoding="utf-8")
+    return comments
+
+
+def _newline_flags(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record the ``newlines_in_values`` of every pyarrow read the CSV reader makes."""
+    once = readers._arrow_csv_once
+    flags: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        flags.append(inspect.signature(once).bind(*args, **kwargs)
+                     .arguments["newlines_in_values"])
+        return once(*args, **kwargs)
+
+    monkeypatch.setattr(readers, "_arrow_csv_once", spy)
+    return flags
+
+
+#: every row is over 40 bytes: this many fill the head sample that read_raw sniffs
+PAST_THE_SAMPLE = readers._SAMPLE_BYTES // 40
+
+
+@pytest.mark.parametrize(("first_multiline", "reads"), [
+    (PAST_THE_SAMPLE, [False, True]),  # fast parser first; the later cells send it back
+    (None, [False]),  # no line break anywhere: the fast parser's table is kept
+    (1, [True]),  # the head shows one: straight to the multi-line parser
+])
+def test_csv_with_multiline_cells_after_the_head_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_multiline: int | None,
+        reads: list[bool]) -> None:
     path = tmp_path / "late_multiline.csv"
-    path.write_text("".join(lines), encoding="utf-8")
+    rows = PAST_THE_SAMPLE + 3_000
+    comments = _comments_csv(path, rows, first_multiline)
+    data = path.read_bytes()
+    if first_multiline == PAST_THE_SAMPLE:  # the head sample really holds no line break
+        assert data.index(MULTILINE.encode()) > readers._SAMPLE_BYTES
+    flags = _newline_flags(monkeypatch)
     frame = read_raw(path)[0].frame
-    assert len(frame) == 60_000
-    assert frame["comments"].iloc[5_002] == "line one\nline, two\r\nthree"
-    assert frame["number"].iloc[-1] == "INC0059999"
+    assert flags == reads
+    assert frame["comments"].tolist() == comments
+    assert frame["number"].tolist() == [f"INC{i:07d}" for i in range(rows)]
 
 
 def test_padded_tokens_and_blanks_become_null_in_csv(tmp_path: Path) -> None:
