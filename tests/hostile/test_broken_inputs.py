@@ -27,7 +27,7 @@ from hostilekit import (
 
 from itsm_diag import api
 from itsm_diag.errors import InputError, UsageError
-from itsm_diag.importers import guards
+from itsm_diag.importers import guards, jsonfiles
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.readers import read_raw
 from itsm_diag.importers.registry import load_paths
@@ -388,7 +388,7 @@ def test_deeply_nested_json_is_refused_before_parsing(tmp_path: Path, data: byte
     path = write(tmp_path / "tickets.json", data)
     line = error_line("diagnose", str(path))
     assert f"the JSON is nested too deeply to be a ticket export ({depth:,} levels; an " \
-        "export nests fewer than 64)" in line
+        f"export nests fewer than {guards.MAX_JSON_DEPTH})" in line
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
@@ -397,12 +397,39 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     guards.check_json_depth(doc, Path("x.json"))  # no error
 
 
-def test_nesting_just_within_the_limit_reads(tmp_path: Path) -> None:
+def _nested_record(levels: int) -> bytes:
+    """One ticket whose objects nest ``levels`` deep, the record itself the first."""
     inner: Any = "deep"
-    for _ in range(10):
+    for _ in range(levels - 1):
         inner = {"k": inner}
-    path = write(tmp_path / "tickets.json", json.dumps([{"id": 1, "x": inner}]).encode())
-    assert read_raw(path)[0].frame.columns[-1] == "x" + ".k" * 10
+    return json.dumps([{"id": 1, "x": inner}]).encode()
+
+
+def test_objects_nested_to_the_limit_read_and_one_more_is_refused(tmp_path: Path) -> None:
+    limit = jsonfiles.MAX_DEPTH
+    path = write(tmp_path / "tickets.json", _nested_record(limit))
+    assert read_raw(path)[0].frame.columns[-1] == "x" + ".k" * (limit - 1)
+    path = write(tmp_path / "tickets.json", _nested_record(limit + 1))
+    line = error_line("diagnose", str(path))
+    assert f"record 1 nests objects more than {limit} levels deep" in line
+
+
+def _nested_lists(depth: int) -> bytes:
+    """A ticket export whose brackets nest ``depth`` deep (a list in a record in a list),
+    with more brackets than that in all, so the depth itself is measured."""
+    lists = "[" * (depth - 2) + "1" + "]" * (depth - 2)
+    return f'[{{"id": 1, "tags": ["a"], "x": {lists}}}]'.encode()
+
+
+def test_brackets_nested_to_the_limit_read_and_one_more_is_refused(tmp_path: Path) -> None:
+    limit = guards.MAX_JSON_DEPTH
+    data = _nested_lists(limit)
+    assert guards.json_depth(data) == limit < data.count(b"[") + data.count(b"{")
+    path = write(tmp_path / "tickets.json", data)
+    assert read_raw(path)[0].frame["x"].iloc[0] == "[" * (limit - 2) + "1" + "]" * (limit - 2)
+    path = write(tmp_path / "tickets.json", _nested_lists(limit + 1))
+    line = error_line("diagnose", str(path))
+    assert f"({limit + 1:,} levels; an export nests fewer than {limit})" in line
 
 
 def test_errors_are_input_errors() -> None:
