@@ -6,6 +6,7 @@ charts, and the CLI's format, quiet and progress options.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -259,27 +260,41 @@ def _fake_status(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return shown
 
 
+def _demo_tables() -> dict[str, list[dict[str, str]]]:
+    """The demo's CSV exports, read with the csv module (not the importers): name -> rows."""
+    files = sorted(p for p in (ROOT / "samples" / "demo").rglob("*") if p.is_file())
+    assert files and all(p.suffix == ".csv" for p in files)
+    tables = {}
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as fh:
+            tables[path.name] = list(csv.DictReader(fh))
+    return tables
+
+
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     from itsm_diag import cli
 
+    demo = ROOT / "samples" / "demo"
     shown = _fake_status(monkeypatch)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
-    with cli._progress([ROOT / "samples" / "demo"], quiet=False):
+    with cli._progress([demo], quiet=False):
         pass
     assert shown == []
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    with cli._progress([ROOT / "samples" / "demo"], quiet=True):
+    with cli._progress([demo], quiet=True):
         pass
     assert shown == []
-    with cli._progress([ROOT / "samples" / "demo"], quiet=False):
+    with cli._progress([demo], quiet=False):
         pass
-    assert len(shown) == 1 and "MB" in shown[0]
+    names = list(_demo_tables())
+    size = sum((demo / name).stat().st_size for name in names)
+    assert shown == [f"Diagnosing {len(names)} files, {size / 1e6:,.1f} MB..."]
 
 
 def test_progress_names_each_stage(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a terminal the spinner says which file is read, how many rows it held, how it
     is normalised and how many signs are measured (issue 7: progress on large inputs)."""
-    from itsm_diag import api, cli, progress
+    from itsm_diag import api, cli, config, progress
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     shown = _fake_status(monkeypatch)
@@ -287,12 +302,18 @@ def test_progress_names_each_stage(monkeypatch: pytest.MonkeyPatch) -> None:
     with cli._progress([demo], quiet=False):
         api.diagnose_paths([demo], api.RunOptions())
     stages = "\n".join(shown)
-    assert "Diagnosing 6 files" in shown[0]
-    assert "reading incident_1.csv (" in stages
-    assert "incident_1.csv: 700 rows read; normalising them as servicenow" in stages
+    tables = _demo_tables()
+    assert f"Diagnosing {len(tables)} files" in shown[0]
+    for name, rows in tables.items():
+        assert f"reading {name} (" in stages
+        assert f"{name}: {len(rows):,} rows read; normalising them as servicenow" in stages
     assert "combining the files" in stages
-    assert "measuring 14 signs and checks in 2,500 tickets" in stages
-    assert "measured 14 of 14 signs and checks" in stages
+    rules = config.load_rules()
+    measures = len(rules.signs) + len(rules.checks)  # the KPIs are not counted
+    tickets = len({row["number"] for rows in tables.values() for row in rows})
+    assert f"measuring {measures} signs and checks in {tickets:,} tickets" in stages
+    for done in range(1, measures + 1):
+        assert f"measured {done} of {measures} signs and checks (" in stages
     shown.clear()
     progress.say("after the block")  # the listener is gone with the block
     assert shown == []
