@@ -65,11 +65,15 @@ def test_threads_default_to_the_cpus_at_most_four(monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv("ITSM_DIAG_THREADS")
 
 
+def _ctx(tickets: pd.DataFrame) -> Context:
+    """A Context over ``tickets``: no events, January 2024 as the window."""
+    return Context(tickets=tickets, events=pd.DataFrame(),
+                   window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
+                                 pd.Timestamp("2024-02-01", tz="UTC")))
+
+
 def test_a_cached_value_is_computed_once_when_threads_race() -> None:
-    tickets = pd.DataFrame({"x": [1, 2, 3]})
-    ctx = Context(tickets=tickets, events=pd.DataFrame(),
-                  window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
-                                pd.Timestamp("2024-02-01", tz="UTC")))
+    ctx = _ctx(pd.DataFrame({"x": [1, 2, 3]}))
     calls: list[int] = []
     start = threading.Barrier(8)
 
@@ -89,9 +93,7 @@ def test_a_cached_value_is_computed_once_when_threads_race() -> None:
 
 
 def test_a_cached_value_may_build_on_another() -> None:
-    ctx = Context(tickets=pd.DataFrame({"x": [1]}), events=pd.DataFrame(),
-                  window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
-                                pd.Timestamp("2024-02-01", tz="UTC")))
+    ctx = _ctx(pd.DataFrame({"x": [1]}))
     # re-entrant: the outer value's maker asks for an inner one (no self-deadlock)
     assert ctx.memo("outer", lambda: ctx.memo("inner", lambda: 1) + 1) == 2
 
@@ -186,12 +188,6 @@ def test_two_files_with_the_same_ids_are_still_deduplicated(tmp_path: Path) -> N
 
 
 # ---- the signs' shared helpers: Arrow versions answer as the pandas ones --------------
-
-def _ctx(tickets: pd.DataFrame) -> Context:
-    return Context(tickets=tickets, events=pd.DataFrame(),
-                   window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
-                                 pd.Timestamp("2024-02-01", tz="UTC")))
-
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30))
