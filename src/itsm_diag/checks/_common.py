@@ -1,7 +1,8 @@
 """Small helpers shared by the extra checks (scopes, blank text, coded notes).
 
-Kept local to the checks on purpose: each helper is a line or two, and the checks must
-not depend on the signs layer's internals.
+Kept local to the checks on purpose: each helper is a line or two. What the signs share
+too (the text fold :func:`~itsm_diag.signs.common.fold_key`, distinct-value passes) is
+imported from the signs' public helpers, not copied.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
 from itsm_diag.signs.common import isin_values
-from itsm_diag.text import SPACE_RUNS
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -30,14 +30,9 @@ def filled(values: pd.Series) -> pd.Series:
     return ~blank(values)
 
 
-def norm_text(values: pd.Series) -> pd.Series:
-    """Lower case, trimmed, inner whitespace folded: how free-text values are compared."""
-    text = values.astype(m.STRING_DTYPE).str.lower().str.strip()
-    return text.str.replace(SPACE_RUNS, " ", regex=True)
-
-
 def norm_list(words: Iterable[Any]) -> set[str]:
-    """A configured word list, normalised like :func:`norm_text`."""
+    """A configured word list, normalised as the checks fold text: like
+    :func:`~itsm_diag.signs.common.fold_key` with ``spaces=True``."""
     return {" ".join(str(w).lower().split()) for w in words}
 
 

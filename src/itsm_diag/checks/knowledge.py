@@ -17,10 +17,10 @@ from itsm_diag.checks._common import (
     in_kinds,
     no_field,
     norm_list,
-    norm_text,
     note,
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, ParamMap, ratio
+from itsm_diag.signs.common import fold_key
 
 # cancelled tickets were not resolved: nothing was fixed, so no article could apply
 _RESOLVED = ("resolved", "closed")
@@ -44,8 +44,8 @@ def _referenced(ctx: Context, params: ParamMap) -> pd.Series:
     words = norm_list(params["not_a_reference"])
     # one test per distinct reference (they repeat), spread back to the tickets
     return ctx.per_value(m.KNOWLEDGE_REF, ("knowledge.referenced", frozenset(words)),
-                         lambda ref: filled(ref) & ~norm_text(ref).isin(words).fillna(False)
-                         .astype(bool))
+                         lambda ref: filled(ref) & ~fold_key(ref, spaces=True).isin(words)
+                         .fillna(False).astype(bool))
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:

@@ -7,6 +7,8 @@ neither a count nor a status history are left out, never counted as not reopened
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from itsm_diag import model as m
@@ -18,7 +20,6 @@ from itsm_diag.checks._common import (
     in_kinds,
     no_field,
     norm_list,
-    norm_text,
     note,
 )
 from itsm_diag.signs.base import (
@@ -31,13 +32,13 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import per_distinct
+from itsm_diag.signs.common import fold_key, per_distinct
 
 
 def _reopened_in_history(ev: pd.DataFrame, done_words: set[str]) -> pd.Series:
     """Ticket ids whose status goes from a done value to a non-done one (or says 'reopen')."""
     # statuses repeat: normalise each distinct value once
-    status = per_distinct(ev[m.EV_VALUE], norm_text)
+    status = per_distinct(ev[m.EV_VALUE], partial(fold_key, spaces=True))
     is_done = status.isin(done_words).fillna(False).astype(bool)
     was_done = is_done.groupby(ev[m.EV_TICKET_ID], sort=False).shift(1)
     back = was_done.fillna(False).astype(bool) & ~is_done

@@ -7,6 +7,8 @@ field, else from the assignment events (group changes after the first assignment
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from itsm_diag import model as m
@@ -16,7 +18,6 @@ from itsm_diag.checks._common import (
     ids_mask,
     in_kinds,
     no_field,
-    norm_text,
     note,
 )
 from itsm_diag.signs.base import (
@@ -29,7 +30,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import lookup, per_distinct
+from itsm_diag.signs.common import fold_key, lookup, per_distinct
 
 
 def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -39,7 +40,7 @@ def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     then a row bounces when the group two steps back in the same ticket is the same.
     """
     # group names repeat: normalise each distinct value once
-    group = per_distinct(ev[m.EV_VALUE], norm_text)
+    group = per_distinct(ev[m.EV_VALUE], partial(fold_key, spaces=True))
     tid = ev[m.EV_TICKET_ID]
     repeat = (tid.eq(tid.shift()) & group.eq(group.shift())).fillna(False).astype(bool)
     hist = ev.loc[~repeat].assign(

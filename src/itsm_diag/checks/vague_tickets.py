@@ -7,6 +7,8 @@ Word lists come from the global defaults; a field the export never fills is not 
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from itsm_diag import model as m
@@ -16,7 +18,6 @@ from itsm_diag.checks._common import (
     in_kinds,
     no_field,
     norm_list,
-    norm_text,
     note,
     words_pattern,
 )
@@ -31,6 +32,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
+from itsm_diag.signs.common import FOLD_KEY, fold_key
 from itsm_diag.text import SPACE_RUNS
 
 # punctuation that separates words; listed explicitly (not \W) so that accented letters
@@ -71,7 +73,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         catch_values = norm_list(ctx.defaults.get("catch_all_categories") or [])
         catch_all = scope & ctx.per_value(
             m.CATEGORY, ("vague.catch_all", frozenset(catch_values)),
-            lambda cat: blank(cat) | norm_text(cat).isin(catch_values).fillna(False).astype(bool),
+            lambda cat: blank(cat) | fold_key(cat, spaces=True).isin(catch_values).fillna(False)
+            .astype(bool),
         )
     vague_summary = none
     if has_summary:
@@ -110,7 +113,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics["vague_summary_share"] = ratio(
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
-        normalised = ctx.per_value(m.SUMMARY, "checks.norm_text", norm_text)
+        normalised = ctx.per_value(m.SUMMARY, (FOLD_KEY, "spaces"), partial(fold_key, spaces=True))
         tables["vague_summaries"] = _top(normalised[vague_summary])
 
     costs: list[Cost] = []

@@ -40,16 +40,10 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import isin_values, too_few
+from itsm_diag.signs.common import folded, isin_values, too_few
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
 _FAILED = ("failed", "backed_out")
-
-
-def _key(s: pd.Series) -> pd.Series:
-    """CI / service / change names compared case- and space-insensitively; blank is missing."""
-    out = s.astype(m.STRING_DTYPE).str.strip().str.lower()
-    return out.mask(out == "")
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -57,7 +51,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas = Measurement()
     inc = ctx.of_kind("incident")
     chg = ctx.of_kind("change")
-    linked = inc & _key(t[m.CAUSED_BY_CHANGE]).notna()
+    linked = inc & folded(ctx, m.CAUSED_BY_CHANGE).notna()
     if not chg.any() and not linked.any():
         meas.unknown = Note(code="no_changes")
         return meas
@@ -83,7 +77,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     tier1_ok = bool(linked.any())
     if not tier1_ok:
         unusable.append(Note(code="tier1_unavailable"))
-    ci, svc = _key(t[m.CI]), _key(t[m.SERVICE])
+    ci, svc = folded(ctx, m.CI), folded(ctx, m.SERVICE)
     keys_ok = bool(
         (ci[implemented].notna().any() and ci[inc].notna().any())
         or (svc[implemented].notna().any() and svc[inc].notna().any())

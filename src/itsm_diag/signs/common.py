@@ -3,6 +3,8 @@
 - :func:`weekly_backlog`: arrivals, completions and open backlog per week of the window;
 - :func:`theil_sen` / :func:`trend_levels`: a robust trend (median of pairwise slopes);
 - :func:`leading_ramp`: the near-empty weeks at the start of an open-date-filtered export;
+- :func:`fold_key` (:func:`folded` / :func:`fold_codes` on a Context): text as a
+  grouping or comparison key;
 - :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
 - :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
 - :func:`filled`: present and not blank;
@@ -226,6 +228,10 @@ def leading_ramp(values: Sequence[float] | np.ndarray, share: float, min_keep: i
     return max(0, min(run, v.size - min_keep))
 
 
+#: the Context cache name of :func:`normalise_summary`
+_SUMMARY_KEY = "recurrence.normalise_summary"
+
+
 def normalise_summary(summary: pd.Series) -> pd.Series:
     """Lower case; urls, e-mails and tokens holding digits (ids) removed; ASCII
     punctuation dropped; whitespace folded. Blank results become <NA>."""
@@ -236,10 +242,45 @@ def normalise_summary(summary: pd.Series) -> pd.Series:
     return text.mask(text.fillna("").eq(""))
 
 
-def _key_part(values: pd.Series) -> pd.Series:
-    """A non-summary recurrence key part: trimmed, lower case, blank is <NA>."""
+def fold_key(values: pd.Series, *, spaces: bool = False) -> pd.Series:
+    """Text as a key, compared case- and space-insensitively: trimmed, lower case, blank
+    (empty after trimming) is <NA>. With ``spaces``, each inner run of whitespace is
+    also one space.
+
+    ``spaces`` is a real difference, not a style: the checks compare free text (group
+    names, statuses, knowledge references, summaries) with runs folded, while the signs'
+    keys (requester, category, CI, service, change) have always kept inner whitespace;
+    folding it there would merge keys they count apart and change their figures.
+    """
     text = values.astype(m.STRING_DTYPE).str.strip().str.lower()
+    if spaces:
+        text = text.str.replace(SPACE_RUNS, " ", regex=True)
     return text.mask(text.fillna("").eq(""))
+
+
+#: the Context cache name of :func:`fold_key` (without ``spaces``): one per column per run
+FOLD_KEY = "fold_key"
+
+
+def fold_codes(ctx: Context, column: str
+               ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """:func:`fold_key` of ticket ``column`` as (a code per ticket, -1 where blank; the key
+    each code stands for); see :meth:`Context.value_table`."""
+    return ctx.value_table(column, FOLD_KEY, fold_key)
+
+
+def folded(ctx: Context, column: str) -> pd.Series:
+    """:func:`fold_key` of ticket ``column``, per ticket (shared: never modify it).
+
+    Built from :func:`fold_codes`, not with :meth:`Context.per_value`, so signs that
+    want the text and signs that want the codes share one fold of the column.
+    """
+    def make() -> pd.Series:
+        codes, keys = fold_codes(ctx, column)
+        return pd.Series(keys.take(codes, allow_fill=True), index=ctx.tickets.index,
+                         name=column)
+    result: pd.Series = ctx.memo((FOLD_KEY, column), make)
+    return result
 
 
 def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
@@ -247,16 +288,18 @@ def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
     """One text key per ticket joining ``columns`` with `` | ``.
 
     The summary column is normalised (:func:`normalise_summary`), other columns are
-    trimmed and lower-cased. <NA> when any part is blank. With ``ctx`` (whose tickets
+    folded (:func:`fold_key`). <NA> when any part is blank. With ``ctx`` (whose tickets
     are ``tickets``), each part is computed once per distinct value and cached.
     """
     parts: list[pd.Series] = []
     for col in columns:
-        fn = normalise_summary if col == m.SUMMARY else _key_part
-        if ctx is not None:
-            parts.append(ctx.per_value(col, f"recurrence.{fn.__name__}", fn))
-        else:
+        if ctx is None:
+            fn = normalise_summary if col == m.SUMMARY else fold_key
             parts.append(fn(tickets[col]))
+        elif col == m.SUMMARY:
+            parts.append(ctx.per_value(col, _SUMMARY_KEY, normalise_summary))
+        else:
+            parts.append(folded(ctx, col))
     key = parts[0]
     for part in parts[1:]:
         key = key + " | " + part  # <NA> propagates: a key with a blank part is no key
@@ -272,10 +315,8 @@ def recurrence_key_codes(ctx: Context, columns: Sequence[str]
     values), so grouping, sorting and counting clusters run on integers; only the keys
     a report shows become text.
     """
-    tables = []
-    for col in columns:
-        fn = normalise_summary if col == m.SUMMARY else _key_part
-        tables.append(ctx.value_table(col, f"recurrence.{fn.__name__}", fn))
+    tables = [ctx.value_table(col, _SUMMARY_KEY, normalise_summary) if col == m.SUMMARY
+              else fold_codes(ctx, col) for col in columns]
     codes = tables[0][0].copy()
     for part, uniques in tables[1:]:
         if len(uniques) and int(codes.max(initial=0)) >= (2**62) // len(uniques):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import filled, too_few
+from itsm_diag.signs.common import filled, folded, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -117,8 +117,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     vol_pop = in_window | done_pop
     cat_ok = filled(t[m.CATEGORY])
     catch_words = {str(x).strip().lower() for x in ctx.defaults.get("catch_all_categories", [])}
-    catch = ~cat_ok | t[m.CATEGORY].astype(m.STRING_DTYPE).str.strip().str.lower().isin(
-        catch_words).fillna(False).astype(bool)
+    # a blank category folds to <NA>, not "": it is caught by ~cat_ok, whatever the list
+    catch = ~cat_ok | folded(ctx, m.CATEGORY).isin(catch_words).fillna(False).astype(bool)
     cat_share = _share(cat_ok, vol_pop)
     catch_share = _share(catch, vol_pop)
     max_catch = float(params["max_catch_all"])

@@ -25,7 +25,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
-from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
+from itsm_diag.signs.common import contains_where, folded, phrase_pattern, too_few
 from itsm_diag.text import WHITESPACE
 
 BUCKETS = ("operational", "tactical", "strategic")
@@ -69,9 +69,7 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
         out |= contains_where(t[m.LABELS], pd.Series(True, index=t.index), token, case=False)
     cats = {c.strip().lower() for c in categories if c.strip()}
     if cats:
-        # trimming and lower-casing work value by value: once per distinct category
-        folded = ctx.per_value(m.CATEGORY, "strategy.fold", lambda c: c.str.strip().str.lower())
-        out |= folded[inw].isin(cats).fillna(False).astype(bool)
+        out |= folded(ctx, m.CATEGORY)[inw].isin(cats).fillna(False).astype(bool)
     return out
 
 

@@ -24,7 +24,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
+from itsm_diag.signs.common import contains_where, fold_codes, phrase_pattern, too_few
 
 _GRADED = ("chaser_share", "bypass_share", "duplicate_share")
 
@@ -144,19 +144,14 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
     meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
 
 
-def _key(values: pd.Series) -> pd.Series:
-    """Requester / category as compared: trimmed, lower case, blank is missing."""
-    return values.str.strip().str.lower().replace("", pd.NA)
-
-
 def _duplicates(
     ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
 ) -> None:
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
     # requester and category are compared case- and space-insensitively; blank is missing
-    req_ok = ctx.value_codes(m.REQUESTER, "trust.key", _key) >= 0
-    cat_ok = ctx.value_codes(m.CATEGORY, "trust.key", _key) >= 0
+    req_ok = fold_codes(ctx, m.REQUESTER)[0] >= 0
+    cat_ok = fold_codes(ctx, m.CATEGORY)[0] >= 0
     win = in_win.to_numpy(dtype=bool)
     for column, ok in (("no_requester", req_ok), ("no_category", cat_ok)):
         if not ok[win].any():
@@ -202,8 +197,8 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     out = np.zeros(len(t), dtype=bool)
     if len(rows) < 2:
         return out
-    req = ctx.value_codes(m.REQUESTER, "trust.key", _key)[rows]
-    cat = ctx.value_codes(m.CATEGORY, "trust.key", _key)[rows]
+    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
     group = req * (int(cat.max()) + 1) + cat  # both present (>= 0) under cand
     opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
     until = ctx.done_at.to_numpy(dtype="datetime64[us]")[rows]
