@@ -15,7 +15,7 @@ from itsm_diag import config
 from itsm_diag import model as m
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.base import ImportOptions, SourceInfo
-from itsm_diag.importers.guards import file_limit
+from itsm_diag.importers.guards import check_max_file_mb
 from itsm_diag.report import InputInfo, Report
 
 if TYPE_CHECKING:
@@ -186,9 +186,10 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file)
-    with file_limit(options.max_file_mb):
-        loaded = load_paths(paths, ImportOptions(date_format=options.date_format,
-                                                 tz=options.tz), options.source, options.mapping)
+    check_max_file_mb(options.max_file_mb)
+    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
+                                             max_file_mb=options.max_file_mb),
+                        options.source, options.mapping)
     tickets, events = loaded.tickets, loaded.events
     people = None
     if options.redact:
@@ -233,9 +234,9 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
     """What was detected and how well each canonical field is covered; nothing diagnosed."""
     from itsm_diag.importers.registry import load_paths
 
-    with file_limit(options.max_file_mb):
-        loaded = load_paths(paths, ImportOptions(date_format=options.date_format,
-                                                 tz=options.tz), options.source, options.mapping)
+    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
+                                             max_file_mb=options.max_file_mb),
+                        options.source, options.mapping)
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0

@@ -224,8 +224,8 @@ DateOpt = Annotated[str | None, typer.Option(
     "--date-format", help="dayfirst, monthfirst, or a strftime format such as '%d.%m.%Y %H:%M'.")]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one in the file.")]
 MaxFileOpt = Annotated[float | None, typer.Option(
-    "--max-file-mb", help="Refuse input files larger than this many MB (default 2048; "
-    "workbooks: their unpacked size).", show_default=False)]
+    "--max-file-mb", help="Refuse input files larger than this many MB (default 2048, JSON "
+    "1024; workbooks: their unpacked size).", show_default=False)]
 RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="For sharing: people become pseudonyms (Requester N, Agent N); e-mail "
     "addresses, phone numbers and ticket text are removed from the report.")]

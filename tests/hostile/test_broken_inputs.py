@@ -24,6 +24,8 @@ from hostilekit import (
     xlsx_bytes,
     zip_bytes,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itsm_diag import api
 from itsm_diag.errors import InputError, UsageError
@@ -74,6 +76,18 @@ def test_csv_cut_inside_a_quoted_cell_warns(tmp_path: Path) -> None:
     assert info["tickets"] == 10
     assert any("the file ends inside a quoted cell: it was probably cut short, and its last "
                "row (row 11) may be incomplete" in w for w in warnings_of(info))
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 4096, 10_000])
+def test_quote_count_over_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 size: int) -> None:
+    import random
+
+    monkeypatch.setattr(guards, "_COUNT_STEP", 1000)  # many steps, a partial last one
+    rng = random.Random(size)
+    data = bytes(rng.choice(b'ab",\n') for _ in range(size))
+    path = write(tmp_path / "quotes.csv", data)
+    assert guards.count_byte(path, b'"') == data.count(b'"')
 
 
 def test_xlsx_cut_short(tmp_path: Path) -> None:
@@ -313,7 +327,11 @@ def test_zip_bomb_is_refused_before_calamine(tmp_path: Path) -> None:
     assert "a zip bomb, not an export" in line
 
 
-def test_workbook_lying_about_its_sizes_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("threaded", [False, True])
+def test_workbook_lying_about_its_sizes_is_refused(tmp_path: Path, threaded: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    if threaded:  # every part inflated on the thread pool, as a large workbook's sheets
+        monkeypatch.setattr(guards, "THREADED_PART_BYTES", 0)
     data = bytearray(_workbook_with_sheet())
     name = b"xl/worksheets/sheet1.xml"
     # the sheet's central-directory entry declares 10 bytes; it inflates to far more
@@ -359,20 +377,41 @@ def test_file_over_the_size_limit_says_how_to_raise_it(tmp_path: Path) -> None:
     assert code == 0, err
 
 
-def test_default_size_limit() -> None:
-    assert guards.max_file_bytes() == guards.DEFAULT_MAX_FILE_MB << 20 == 2048 << 20
-    with guards.file_limit(1):
-        assert guards.max_file_bytes() == 1 << 20
-    assert guards.max_file_bytes() == 2048 << 20
+def test_default_size_limits() -> None:
+    assert guards.max_file_bytes(None) == guards.DEFAULT_MAX_FILE_MB << 20 == 2048 << 20
+    assert guards.max_file_bytes(None, json=True) == guards.DEFAULT_MAX_JSON_MB << 20
+    assert guards.DEFAULT_MAX_JSON_MB < guards.DEFAULT_MAX_FILE_MB
+    # a limit the user gives applies to every format
+    assert guards.max_file_bytes(1) == guards.max_file_bytes(1, json=True) == 1 << 20
+
+
+def test_json_has_its_own_default_and_the_option_lifts_it(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    path = write(tmp_path / "tickets.json",
+                 (SAMPLES / "zendesk" / "api" / "tickets_4.json").read_bytes())
+    size_mb = path.stat().st_size / (1 << 20)
+    monkeypatch.setattr(guards, "DEFAULT_MAX_JSON_MB", size_mb / 2)
+    line = error_line("inspect", str(path))
+    assert f"more than the {size_mb / 2:,.1f} MB limit for JSON, which is held in memory " \
+           "whole" in line
+    assert f"pass --max-file-mb {int(size_mb) + 2} to read it anyway" in line
+    code, _, err = cli("inspect", str(path), "--max-file-mb", f"{size_mb * 2:.3f}")
+    assert code == 0, err
+    loaded = load_paths([path], ImportOptions(max_file_mb=size_mb * 2))
+    assert len(loaded.tickets) > 0
+    with pytest.raises(InputError, match="limit for JSON"):
+        load_paths([path], ImportOptions())
 
 
 @pytest.mark.parametrize("value", ["0", "-5"])
 def test_size_limit_must_be_positive(tmp_path: Path, value: str) -> None:
     path = write(tmp_path / "incident.csv", csv_bytes(incident_rows(5)))
-    line = error_line("diagnose", str(path), "--max-file-mb", value)
-    assert f"--max-file-mb {value} must be a positive number of MB" in line
-    with pytest.raises(UsageError), guards.file_limit(float(value)):
-        pass
+    for command in ("diagnose", "inspect"):
+        line = error_line(command, str(path), "--max-file-mb", value)
+        assert f"--max-file-mb {value} must be a positive number of MB" in line
+    with pytest.raises(UsageError):
+        load_paths([path], ImportOptions(max_file_mb=float(value)))
 
 
 # ---- JSON nesting ------------------------------------------------------------------------
@@ -395,6 +434,29 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     doc = json.dumps([{"subject": "[" * 10_000 + "{" * 10_000, "id": 1}]).encode()
     assert guards.json_depth(doc) == 2
     guards.check_json_depth(doc, Path("x.json"))  # no error
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_TRICKY = st.text(alphabet='ab[]{}"\\\n\u00e9', max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TRICKY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TRICKY, inner, max_size=3),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, st.booleans())
+def test_json_depth_is_the_documents_nesting(value: Any, ascii_only: bool) -> None:
+    # quotes, backslashes and brackets inside strings, escaped every way json writes them
+    data = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert guards.json_depth(data) == _depth(value)
 
 
 def _nested_record(levels: int) -> bytes:

@@ -27,6 +27,8 @@ class ImportOptions:
 
     date_format: str | None = None
     tz: str = "UTC"
+    #: ``--max-file-mb``: None for the defaults (:mod:`.guards`)
+    max_file_mb: float | None = None
 
 
 @dataclass

@@ -32,8 +32,6 @@ from itsm_diag.errors import InputError
 from itsm_diag.importers import guards
 from itsm_diag.importers.readers import RawTable, dedupe_headers
 
-#: files larger than this are refused: json.loads holds the whole document in memory
-MAX_JSON_BYTES = 1 << 30
 #: objects nested deeper than this are not ticket exports (and would make huge headers)
 MAX_DEPTH = 16
 #: top-level lists that are side-loads, not the records themselves
@@ -59,14 +57,8 @@ def looks_like_json(head: bytes) -> bool:
 
 
 def read_json(path: Path) -> list[RawTable]:
-    """Read a JSON document or NDJSON file into one raw table of text cells."""
-    size = path.stat().st_size
-    if size > MAX_JSON_BYTES:
-        raise InputError(
-            f"the JSON file is {size / 2**30:.1f} GiB, more than the "
-            f"{MAX_JSON_BYTES / 2**30:.0f} GiB this reader holds in memory",
-            file=path, hint="export in smaller pages (e.g. by month) and pass all files",
-        )
+    """Read a JSON document or NDJSON file into one raw table of text cells (its size was
+    checked against ``--max-file-mb`` by :func:`~.guards.check_file`)."""
     data = path.read_bytes()
     guards.check_json_depth(data, path)  # before json.loads can recurse
     try:

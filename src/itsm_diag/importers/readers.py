@@ -485,8 +485,9 @@ def flag_mangled_ids(raw: RawTable) -> None:
             )
 
 
-def read_raw(path: Path) -> list[RawTable]:
-    """Read ``path`` (CSV/TSV/TXT or XLSX, told apart by content, not extension)."""
+def read_raw(path: Path, max_file_mb: float | None = None) -> list[RawTable]:
+    """Read ``path`` (CSV/TSV/TXT, XLSX or JSON, told apart by content, not extension);
+    ``max_file_mb``: the user's ``--max-file-mb`` (None: the defaults)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(_SAMPLE_BYTES)
@@ -497,7 +498,8 @@ def read_raw(path: Path) -> list[RawTable]:
         raise InputError("the file is empty", file=path, hint="export the tickets again")
     from itsm_diag.importers import guards, jsonfiles  # here: both import this module
 
-    guards.check_file(path, head)  # size limit, binary files, damaged or bomb workbooks
+    # size limit, binary files, damaged or bomb workbooks
+    guards.check_file(path, head, max_file_mb)
 
     if is_xlsx(head):
         from itsm_diag.importers.xlsx import read_xlsx

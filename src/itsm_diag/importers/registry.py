@@ -131,7 +131,7 @@ def load_paths(
         mapper = load_mapping(mapping)
     for path in expand(paths):
         progress.say(f"reading {path.name} ({_megabytes(path)})")
-        for raw in read_raw(path):
+        for raw in read_raw(path, options.max_file_mb):
             where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
             progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
             if mapper is not None:
