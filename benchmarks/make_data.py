@@ -18,11 +18,11 @@ project's own writers, so the benchmark reads what a user's export looks like:
   ``<dimension>``; only made for the sizes asked with ``--xlsx``).
 - ``jira_<size>_s<seed>/`` and ``zendesk_<size>_s<seed>/`` (with ``--other-tools``): a
   Jira CSV (``write_jira``, one file) and a Zendesk JSON export (``write_zendesk_ndjson``)
-  of the same tickets, when those writers exist (skipped with a note otherwise).
+  of the same tickets.
 
-Files are cached in ``benchmarks/data/`` (git-ignored) under a name keyed by size and
-seed, with a ``.meta.json`` sidecar; they are only rebuilt with ``--force`` or when the
-sidecar's format version differs. Usage::
+Files are cached in ``benchmarks/data/`` (git-ignored; ``--data-dir`` picks another
+folder) under a name keyed by size and seed, with a ``.meta.json`` sidecar; they are only
+rebuilt with ``--force`` or when the sidecar's format version differs. Usage::
 
     python benchmarks/make_data.py --sizes 10k,100k,1m --xlsx 100k
 """
@@ -30,12 +30,15 @@ sidecar's format version differs. Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported only when files are made (a fast --help)
+    import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -97,12 +100,14 @@ def _stem(n: int, seed: int, layout: str) -> str:
     return f"servicenow_incident_{layout}_{size_label(n)}_s{seed}"
 
 
-def csv_path(n: int, seed: int = DEFAULT_SEED, layout: str = "list") -> Path:
-    return DATA / f"{_stem(n, seed, layout)}.csv"
+def csv_path(n: int, seed: int = DEFAULT_SEED, layout: str = "list",
+             data: Path = DATA) -> Path:
+    return data / f"{_stem(n, seed, layout)}.csv"
 
 
-def xlsx_path(n: int, seed: int = DEFAULT_SEED, layout: str = "list") -> Path:
-    return DATA / f"{_stem(n, seed, layout)}.xlsx"
+def xlsx_path(n: int, seed: int = DEFAULT_SEED, layout: str = "list",
+              data: Path = DATA) -> Path:
+    return data / f"{_stem(n, seed, layout)}.xlsx"
 
 
 def _generate(n: int, seed: int):  # -> (tickets, events), all relabelled as incidents
@@ -150,28 +155,23 @@ LIST_COLUMNS = ("number", "short_description", "state", "priority", "category", 
 LAYOUTS = ("list", "full")
 
 
-def _write_list(tickets, target: Path, fmt: str) -> Path:
+def _write_list(tickets: pd.DataFrame, target: Path, fmt: str) -> Path:
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    from itsm_diag.writers.servicenow import SERVICENOW_TABLES, servicenow_frame
+    # the writer's own frame and CSV writer; write_servicenow itself has no column choice
+    from itsm_diag.writers.servicenow import SERVICENOW_TABLES, _write_csv, servicenow_frame
 
     spec = tuple(s for s in SERVICENOW_TABLES["incident"] if s[0] in LIST_COLUMNS)
     frame = servicenow_frame(tickets, "incident", spec, None, "field", "%Y-%m-%d %H:%M:%S")
     tmp = target.with_name(target.name + ".part")
     if fmt == "csv":
-        arrays = [pa.array(frame[c].to_numpy(dtype=object, na_value=None), pa.string())
-                  for c in frame.columns]
-        table = pa.Table.from_arrays(arrays, names=list(frame.columns))
-        # ServiceNow quotes every value; empty cells stay empty
-        pacsv.write_csv(table, tmp, write_options=pacsv.WriteOptions(
-            quoting_style="all_valid", include_header=True))
+        _write_csv(frame, tmp)
     else:
         import openpyxl
 
         # ServiceNow splits an Excel export 32,000 rows a sheet ("Page 1", "Page 2"...),
-        # each sheet starting with the header row
+        # each sheet starting with the header row; the writer's _write_xlsx writes one
+        # sheet, so the split is done here
         wb = openpyxl.Workbook(write_only=True)
         header = list(frame.columns)
         for start in range(0, max(len(frame), 1), XLSX_SHEET_ROWS):
@@ -202,80 +202,59 @@ def _write_one(tickets, events, out_dir: Path, target: Path, fmt: str,
     return target
 
 
-#: optional writers: tool -> (module, function, extra keyword arguments given n)
-_OTHER_WRITERS = {
-    # one CSV, not split at Jira's 1,000-issue cap
-    "jira": ("itsm_diag.writers.jira", "write_jira", lambda n: {"max_rows": n}),
-    # the full JSON export (NDJSON, comments inline)
-    "zendesk": ("itsm_diag.writers.zendesk", "write_zendesk_ndjson", lambda n: {}),
-}
+#: the other tools' exports written with ``--other-tools``
+OTHER_TOOLS = ("jira", "zendesk")
 
 
-def _optional_writer(tool: str):
-    """The tool's writer and its extra arguments, or None when it does not exist (yet)."""
-    module, func, extra = _OTHER_WRITERS[tool]
-    try:
-        if importlib.util.find_spec(module) is None:
-            return None
-        fn = getattr(importlib.import_module(module), func, None)
-    except Exception:  # a module someone is half-way through
-        return None
-    return (fn, extra) if callable(fn) else None
+def _write_other(tool: str, tickets: pd.DataFrame, events: pd.DataFrame,
+                 out_dir: Path) -> None:
+    from itsm_diag.writers.jira import write_jira
+    from itsm_diag.writers.zendesk import write_zendesk_ndjson
+
+    if tool == "jira":
+        # one CSV, not split at Jira's 1,000-issue cap
+        write_jira(tickets, events, out_dir, max_rows=len(tickets))
+    else:
+        # the full JSON export (NDJSON, comments inline)
+        write_zendesk_ndjson(tickets, events, out_dir)
 
 
 def make(n: int, seed: int = DEFAULT_SEED, *, layout: str = "list", xlsx: bool = False,
-         other_tools: bool = False, force: bool = False, log=print) -> dict[str, Path]:
-    """Make the files for ``n`` tickets (cached); returns {kind: path}."""
-    DATA.mkdir(parents=True, exist_ok=True)
+         other_tools: bool = False, force: bool = False,
+         log: Callable[[str], object] = print, data: Path = DATA) -> dict[str, Path]:
+    """Make the files for ``n`` tickets (cached in ``data``); returns {kind: path}."""
+    data.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
-    want = {"csv": csv_path(n, seed, layout)}
+    want = {"csv": csv_path(n, seed, layout, data)}
     if xlsx:
-        want["xlsx"] = xlsx_path(n, seed, layout)
-    extra: dict[str, tuple[Path, object]] = {}
+        want["xlsx"] = xlsx_path(n, seed, layout, data)
     if other_tools:
-        for tool in ("jira", "zendesk"):
-            found = _optional_writer(tool)
-            if found is None:
-                log(f"  {tool}: {'.'.join(_OTHER_WRITERS[tool][:2])} does not exist yet; "
-                    "skipped")
-                continue
-            extra[tool] = (DATA / f"{tool}_{size_label(n)}_s{seed}", found)
+        want.update({tool: data / f"{tool}_{size_label(n)}_s{seed}" for tool in OTHER_TOOLS})
     todo = {k: p for k, p in want.items() if force or not _cached(p)}
-    todo_extra = {k: v for k, v in extra.items() if force or not _cached(v[0])}
-    for k, p in want.items():
-        if k not in todo:
-            out[k] = p
-    for k, (p, _) in extra.items():
-        if k not in todo_extra:
-            out[k] = p
-    if not todo and not todo_extra:
+    out.update({k: p for k, p in want.items() if k not in todo})
+    if not todo:
         return out
     log(f"  generating {n:,} tickets (seed {seed})...")
     tickets, events, gen_s = _generate(n, seed)
     log(f"  generated in {gen_s:.1f}s ({len(events):,} events)")
     for fmt, path in todo.items():
         t0 = time.perf_counter()
-        _write_one(tickets, events, DATA, path, fmt, layout)
-        secs = time.perf_counter() - t0
-        _write_meta(path, tickets=n, seed=seed, fmt=fmt, layout=layout,
-                    generate_s=round(gen_s, 2),
-                    write_s=round(secs, 2))
-        log(f"  wrote {path.name}: {path.stat().st_size / 1e6:.1f} MB in {secs:.1f}s")
+        if fmt in OTHER_TOOLS:
+            path.mkdir(parents=True, exist_ok=True)
+            _write_other(fmt, tickets, events, path)
+            secs = time.perf_counter() - t0
+            _write_meta(path, tickets=n, seed=seed, fmt=fmt, write_s=round(secs, 2))
+            log(f"  wrote {path.name}/ in {secs:.1f}s")
+        else:
+            _write_one(tickets, events, data, path, fmt, layout)
+            secs = time.perf_counter() - t0
+            _write_meta(path, tickets=n, seed=seed, fmt=fmt, layout=layout,
+                        generate_s=round(gen_s, 2),
+                        write_s=round(secs, 2))
+            log(f"  wrote {path.name}: {path.stat().st_size / 1e6:.1f} MB in {secs:.1f}s")
         out[fmt] = path
-    for tool, (path, (fn, extra_args)) in todo_extra.items():
-        t0 = time.perf_counter()
-        path.mkdir(parents=True, exist_ok=True)
-        try:
-            fn(tickets, events, path, **extra_args(n))
-        except Exception as exc:  # a writer still being built: report, do not fail
-            log(f"  {tool}: writer failed ({type(exc).__name__}: {exc}); skipped")
-            continue
-        _write_meta(path, tickets=n, seed=seed, fmt=tool,
-                    write_s=round(time.perf_counter() - t0, 2))
-        log(f"  wrote {path.name}/ in {time.perf_counter() - t0:.1f}s")
-        out[tool] = path
     return out
 
 
@@ -289,14 +268,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--xlsx", default="100k",
                     help="sizes to also write as XLSX (comma-separated; '' for none)")
     ap.add_argument("--other-tools", action="store_true",
-                    help="also write Jira CSV / Zendesk JSON when those writers exist")
+                    help="also write a Jira CSV and a Zendesk JSON export")
     ap.add_argument("--force", action="store_true", help="rebuild cached files")
+    ap.add_argument("--data-dir", type=Path, default=DATA,
+                    help=f"where the files are cached (default {DATA})")
     args = ap.parse_args(argv)
     xlsx_sizes = {parse_size(s) for s in args.xlsx.split(",") if s.strip()}
     for n in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
         print(f"{size_label(n)}:")
         paths = make(n, args.seed, layout=args.layout, xlsx=n in xlsx_sizes,
-                     other_tools=args.other_tools, force=args.force)
+                     other_tools=args.other_tools, force=args.force, data=args.data_dir)
         for kind, p in paths.items():
             print(f"  {kind}: {p}")
     return 0

@@ -20,6 +20,9 @@ import argparse
 import time
 from pathlib import Path
 
+# benchmarks/ is not a package: run as a script, this folder is on sys.path
+from make_data import size_label
+
 
 def tile(src: Path, times: int) -> Path:
     import numpy as np
@@ -32,9 +35,8 @@ def tile(src: Path, times: int) -> Path:
         auto_dict_encode=False))
     table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
     n = table.num_rows
-    label = f"{n * times // 1_000_000}m" if (n * times) % 1_000_000 == 0 else str(n * times)
     stem = src.stem.rsplit("_", 2)[0]  # servicenow_incident_list_1m_s7 -> ..._list
-    out = src.with_name(f"{stem}_{label}_tiled.csv")
+    out = src.with_name(f"{stem}_{size_label(n * times)}_tiled.csv")
     tmp = out.with_suffix(".part")
     number = table.schema.get_field_index("number")
     digits = len(str(n * times))
