@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,31 +116,6 @@ def test_padded_tokens_and_blanks_become_null_in_csv(tmp_path: Path) -> None:
     assert frame["state"].isna().tolist() == [False, True, False]
     assert frame["priority"].isna().tolist() == [True, True, False]
     assert frame["number"].dtype == S
-
-
-def test_xlsx_columns_of_numbers_dates_and_blank_rows(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append([None, None, None, None])  # a blank row before the header is skipped
-    ws.append(["number", "opened_at", "reassignment_count", "short_description"])
-    ws.append(["INC0000001", datetime(2024, 3, 1, 9, 30), 2.0, "  VPN down  "])
-    ws.append([None, None, None, None])
-    ws.append(["INC0000002", datetime(2024, 3, 2), 1.5, "-"])
-    ws.append(["INC0000003", "2024-03-03 10:00:00", True, "NA"])
-    ws.append(["Export stopped due to excessive size", None, None, None])
-    path = tmp_path / "mixed.xlsx"
-    wb.save(path)
-    raw = read_raw(path)[0]
-    f = raw.frame
-    assert raw.headers == ["number", "opened_at", "reassignment_count", "short_description"]
-    assert f["number"].tolist() == ["INC0000001", "INC0000002", "INC0000003"]
-    assert f["opened_at"].tolist() == ["2024-03-01 09:30:00", "2024-03-02 00:00:00",
-                                       "2024-03-03 10:00:00"]
-    assert f["reassignment_count"].tolist() == ["2", "1.5", "true"]
-    assert f["short_description"].tolist()[0] == "VPN down"
-    assert f["short_description"].isna().tolist() == [False, True, True]
-    assert any("stopped for size" in w for w in raw.warnings)
 
 
 def test_conform_passes_typed_columns_through_and_checks_vocabularies() -> None:

@@ -92,6 +92,17 @@ def test_columns_mixing_kinds_read_as_text(tmp_path: Path) -> None:
     assert t["spent"] == ["1899-12-31 01:00:00", None, "1899-12-31 00:05:00", None]
 
 
+def test_cells_trimmed_and_missing_value_tokens_empty(tmp_path: Path) -> None:
+    # the CSV reader's null_values option does not reach workbooks: trimmed, then nulled
+    rows = [["number", "short_description", "state"],
+            ["INC1", "  VPN down  ", " New"],
+            ["INC2", "-", "N/A "],
+            ["INC3", "NA", "(empty)"]]
+    t = _texts(_book(tmp_path / "tokens.xlsx", {"Page 1": rows}))
+    assert t["short_description"] == ["VPN down", None, None]
+    assert t["state"] == ["New", None, None]
+
+
 def test_every_sheet_in_order_same_headers_combined(tmp_path: Path) -> None:
     header = ["number", "state"]
     sheets = {f"Page {i}": [header] + [[f"INC{i}{j:03d}", "New"] for j in range(3)]
