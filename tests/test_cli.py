@@ -182,7 +182,7 @@ marker = Path(sys.argv.pop())
 atexit.register(lambda: marker.write_text("exit handlers ran"))
 sys.argv = ["itsm-diag", *sys.argv[1:]]
 main()
-raise SystemExit("main() returned instead of leaving")
+sys.exit(99)  # main() returned instead of leaving
 """
 
 
@@ -191,6 +191,7 @@ raise SystemExit("main() returned instead of leaving")
     (["diagnose", "{demo}", "--format", "json", "--output", "{out}", "--fail-on", "1"], 1),
     (["diagnose", "{missing}"], 2),
     (["explain", "no-such-sign"], 2),
+    (["demo", "--format", "json"], 0),  # the report on standard output, whole
 ])
 def test_console_script_leaves_with_the_command_s_code(tmp_path: Path, args: list[str],
                                                       expected: int) -> None:
@@ -208,6 +209,30 @@ def test_console_script_leaves_with_the_command_s_code(tmp_path: Path, args: lis
     assert marker.read_text() == "exit handlers ran"
     if expected == 2:
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("itsm-diag: error:")
-    else:
+    elif "--output" in args:
         assert json.loads(out.read_text())["score"] >= 0
-        assert done.stdout.endswith("\n") or done.stdout == ""
+    else:
+        assert json.loads(done.stdout)["score"] >= 0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_report_that_cannot_be_written_is_exit_2() -> None:
+    # a full disk behind `>`: the cut report must not pass for a written one (exit 0)
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-c", "from itsm_diag.cli import main; main()",
+                               "demo", "--format", "json"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == ("itsm-diag: error: cannot write the report to standard output: No "
+                           "space left on device. check where standard output is sent (a full "
+                           "disk?).\n")
+
+
+def test_a_report_to_a_missing_folder_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = run("demo", "--format", "json", "--output", str(tmp_path / "no" / "r.json"))
+    assert code == 2
+    assert err.startswith(f"itsm-diag: error: cannot write the report to {tmp_path}")
+    assert "No such file or directory" in err and not list(tmp_path.iterdir())

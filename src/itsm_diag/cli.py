@@ -114,8 +114,6 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False)
     """Render ``report`` in ``fmt`` to ``output`` (atomically) or stdout. ``quiet`` cuts
     the terminal format to its headline line; a file format is always written whole, and
     with ``--output`` quiet also keeps the headline off stdout."""
-    from itsm_diag.render import write_atomic
-
     if fmt is Format.json:
         from itsm_diag.render.json import render as render_json
 
@@ -133,10 +131,40 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False)
 
         text = render_terminal(report, color=output is None and sys.stdout.isatty(),
                                quiet=quiet)
-    if output is not None:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
+    _deliver(output, text)
+
+
+def _deliver(output: Path | None, text: str) -> None:
+    """The report to ``output`` (atomically) or to standard output, flushed here: a write
+    that fails (no such folder, no permission, a full disk) is one error line and exit
+    2, never a traceback, nor a cut report with exit 0."""
+    from itsm_diag.errors import UsageError
+    from itsm_diag.render import write_atomic
+
+    try:
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader stopped reading (| head): nothing more to say to it
+        _silence_stdout()
+    except OSError as exc:
+        where, hint = (
+            (str(output), "check that the folder exists and is writable and that the disk "
+                          "has room") if output is not None
+            else ("standard output", "check where standard output is sent (a full disk?)"))
+        raise UsageError(f"cannot write the report to {where}: {exc.strerror or exc}",
+                         hint=hint) from exc
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so nothing written later fails too."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 @contextlib.contextmanager
@@ -405,7 +433,6 @@ def compare_reports(
     """What changed between two JSON reports: signs, score, band, KPIs, hours at stake."""
     from itsm_diag import api
     from itsm_diag.compare import compare
-    from itsm_diag.render import write_atomic
 
     comparison = compare(api.load_report(old), api.load_report(new))
     if fmt is CompareFormat.json:
@@ -420,10 +447,7 @@ def compare_reports(
         from itsm_diag.render.terminal import render_comparison as render_terminal
 
         text = render_terminal(comparison, color=output is None and sys.stdout.isatty())
-    if output is not None:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
+    _deliver(output, text)
     if fail_on_increase and comparison.increased:
         typer.echo(f"itsm-diag: {_increase_text(comparison)} (--fail-on-increase)", err=True)
         raise typer.Exit(code=1)
@@ -617,9 +641,14 @@ def _leave(code: object) -> None:
         sys.stderr.write(f"{code}\n")
         status = 1
     for stream in (sys.stdout, sys.stderr):
-        # a closed pipe (| head): nothing left to say
-        with contextlib.suppress(OSError, ValueError):
+        if stream is None:  # no console (pythonw)
+            continue
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader left (| head), or it is closed
+            pass
+        except OSError:  # the reports themselves are flushed by _deliver; this is a note
+            status = status or 2
     atexit._run_exitfuncs()
     os._exit(status)
 
