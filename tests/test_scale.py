@@ -54,11 +54,15 @@ def test_threads_give_the_same_report_as_one_after_another(
 
 
 def test_threads_default_to_the_cpus_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    from itsm_diag import batch
+    from itsm_diag import cpus as cpu_count
+
     monkeypatch.delenv("ITSM_DIAG_THREADS", raising=False)
     for cpus, want in ((8, 4), (2, 2), (1, 1)):
-        monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _, n=cpus: range(n),
+        monkeypatch.setattr(cpu_count.os, "sched_getaffinity", lambda _, n=cpus: range(n),
                             raising=False)
-        assert engine.threads() == want
+        assert cpu_count.usable() == cpus
+        assert engine.threads() == batch.default_jobs() == want
         for bad in ("zero", "0", "-3"):  # not a count: the default again
             monkeypatch.setenv("ITSM_DIAG_THREADS", bad)
             assert engine.threads() == want

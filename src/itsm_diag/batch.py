@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -44,7 +43,9 @@ class ClientRow:
 
 
 def default_jobs() -> int:
-    return min(4, os.cpu_count() or 1)
+    from itsm_diag import cpus
+
+    return min(4, cpus.usable())
 
 
 def client_dirs(root: Path, out: Path) -> list[Path]:

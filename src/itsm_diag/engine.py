@@ -210,11 +210,9 @@ def threads() -> int:
     wanted = os.environ.get("ITSM_DIAG_THREADS", "").strip()
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus))
+    from itsm_diag import cpus
+
+    return min(4, cpus.usable())
 
 
 def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measurement],

@@ -10,12 +10,12 @@ and text) comes back as fastexcel's text.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from pathlib import Path
 from typing import Any
 
+from itsm_diag import cpus
 from itsm_diag.errors import InputError
 from itsm_diag.importers.readers import RawTable, _arrow_frame, dedupe_headers
 
@@ -67,7 +67,7 @@ def read_xlsx(path: Path) -> list[RawTable]:
 
     try:
         names = list(reader().sheet_names)
-        threads = min(MAX_THREADS, len(names)) if (os.cpu_count() or 1) > 1 else 1
+        threads = min(MAX_THREADS, len(names)) if cpus.usable() > 1 else 1
         if threads <= 1:
             sheets = [_read_sheet(reader(), name) for name in names]
         else:
