@@ -15,7 +15,6 @@ from itsm_diag import config
 from itsm_diag import model as m
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.base import ImportOptions, SourceInfo
-from itsm_diag.importers.guards import check_max_file_mb
 from itsm_diag.report import InputInfo, Report
 
 if TYPE_CHECKING:
@@ -186,7 +185,6 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file)
-    check_max_file_mb(options.max_file_mb)
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
                         options.source, options.mapping)

@@ -4,10 +4,12 @@ message or the result, not just the absence of a crash."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -332,6 +334,7 @@ def test_workbook_lying_about_its_sizes_is_refused(tmp_path: Path, threaded: boo
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     if threaded:  # every part inflated on the thread pool, as a large workbook's sheets
         monkeypatch.setattr(guards, "THREADED_PART_BYTES", 0)
+        monkeypatch.setattr(guards.cpus, "usable", lambda: 2)  # on a 1-CPU runner too
     data = bytearray(_workbook_with_sheet())
     name = b"xl/worksheets/sheet1.xml"
     # the sheet's central-directory entry declares 10 bytes; it inflates to far more
@@ -404,14 +407,15 @@ def test_json_has_its_own_default_and_the_option_lifts_it(tmp_path: Path,
         load_paths([path], ImportOptions())
 
 
-@pytest.mark.parametrize("value", ["0", "-5"])
+@pytest.mark.parametrize("value", ["0", "-5", "inf", "nan"])
 def test_size_limit_must_be_positive(tmp_path: Path, value: str) -> None:
-    path = write(tmp_path / "incident.csv", csv_bytes(incident_rows(5)))
+    # said before any file is looked at: the missing file is not what is reported
+    missing = tmp_path / "missing.csv"
     for command in ("diagnose", "inspect"):
-        line = error_line(command, str(path), "--max-file-mb", value)
+        line = error_line(command, str(missing), "--max-file-mb", value)
         assert f"--max-file-mb {value} must be a positive number of MB" in line
     with pytest.raises(UsageError):
-        load_paths([path], ImportOptions(max_file_mb=float(value)))
+        ImportOptions(max_file_mb=float(value))
 
 
 # ---- JSON nesting ------------------------------------------------------------------------
@@ -451,12 +455,50 @@ _JSON = st.recursive(
     max_leaves=20)
 
 
+@contextlib.contextmanager
+def _depth_step(step: int) -> Iterator[None]:
+    """json_depth measured ``step`` bytes at a time (small: every carry is exercised)."""
+    saved = guards._DEPTH_STEP
+    guards._DEPTH_STEP = step
+    try:
+        yield
+    finally:
+        guards._DEPTH_STEP = saved
+
+
 @settings(max_examples=300, deadline=None)
-@given(_JSON, st.booleans())
-def test_json_depth_is_the_documents_nesting(value: Any, ascii_only: bool) -> None:
-    # quotes, backslashes and brackets inside strings, escaped every way json writes them
-    data = json.dumps(value, ensure_ascii=ascii_only).encode()
-    assert guards.json_depth(data) == _depth(value)
+@given(_JSON, st.booleans(), st.sampled_from([None, 2]), st.sampled_from([3, 1 << 21]))
+def test_json_depth_is_the_documents_nesting(value: Any, ascii_only: bool,
+                                             indent: int | None, step: int) -> None:
+    # quotes, backslashes and brackets inside strings, escaped every way json writes them,
+    # on one line or pretty-printed over many
+    data = json.dumps(value, ensure_ascii=ascii_only, indent=indent).encode()
+    with _depth_step(step):
+        assert guards.json_depth(data) == _depth(value)
+
+
+_LINE = (st.tuples(st.just("doc"), _JSON)
+         | st.tuples(st.just("junk"), st.text(alphabet='[]{}"\\ab', min_size=1, max_size=30)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=6), st.sampled_from([3, 1 << 21]))
+def test_a_corrupt_ndjson_line_cannot_hide_the_nesting_after_it(
+        lines: list[tuple[str, Any]], step: int) -> None:
+    # a junk line of stray closers or an unclosed quote must not make the documents after
+    # it measure shallower than they nest: the guard may only over-count
+    data = b"\n".join(json.dumps(v).encode() if kind == "doc" else v.encode()
+                      for kind, v in lines)
+    nesting = max((_depth(v) for kind, v in lines if kind == "doc"), default=0)
+    with _depth_step(step):
+        assert guards.json_depth(data) >= nesting
+
+
+def test_stray_closers_do_not_hide_the_next_lines_nesting() -> None:
+    data = b"]" * 200 + b"\n" + b"[" * 150 + b"]" * 150
+    assert guards.json_depth(data) == 150
+    # an unclosed quote ends with its line: the next line's brackets are not text
+    assert guards.json_depth(b'{"a": "cut short\n' + b"[" * 70 + b"]" * 70) == 71
 
 
 def _nested_record(levels: int) -> bytes:

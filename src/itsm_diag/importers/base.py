@@ -30,6 +30,9 @@ class ImportOptions:
     #: ``--max-file-mb``: None for the defaults (:mod:`.guards`)
     max_file_mb: float | None = None
 
+    def __post_init__(self) -> None:
+        guards.check_max_file_mb(self.max_file_mb)  # before any file is read
+
 
 @dataclass
 class Detection:

@@ -27,12 +27,12 @@ fixed points:
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from itsm_diag import cpus
 from itsm_diag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 def check_max_file_mb(max_file_mb: float | None) -> None:
     """Refuse a ``--max-file-mb`` that is not a positive number of MB."""
-    if max_file_mb is not None and not max_file_mb > 0:
+    if max_file_mb is not None and not 0 < max_file_mb < float("inf"):
         raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB",
                          hint=f"the default is {DEFAULT_MAX_FILE_MB}")
 
@@ -208,36 +208,35 @@ THREADED_PART_BYTES = _MB
 
 
 def _inflate_all(path: Path, infos: list[zipfile.ZipInfo]) -> None:
-    """Inflate every part, the large ones in threads (each its own ZipFile: a ZipFile's
-    reads share one file position)."""
+    """Inflate every part, the large ones in threads."""
     large = [i for i in infos if i.compress_size >= THREADED_PART_BYTES]
-    threads = min(_INFLATE_THREADS, len(large)) if (os.cpu_count() or 1) > 1 else 1
+    threads = min(_INFLATE_THREADS, len(large)) if cpus.usable() > 1 else 1
     if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        def one(info: zipfile.ZipInfo) -> None:
-            with zipfile.ZipFile(path) as own:
-                _inflate(own, info, path)
-
         with ThreadPoolExecutor(threads, thread_name_prefix="unzip") as pool:
-            list(pool.map(one, large))
+            list(pool.map(lambda info: _inflate(path, [info]), large))
         infos = [i for i in infos if i.compress_size < THREADED_PART_BYTES]
-    with zipfile.ZipFile(path) as zf:
-        for info in infos:
-            _inflate(zf, info, path)
+    _inflate(path, infos)
 
 
-def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+def _inflate(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Inflate ``infos`` in 1 MB chunks, kept nowhere, through a ZipFile of their own (a
+    ZipFile's reads share one file position, so each thread opens its own)."""
+    info = None
     try:
-        with zf.open(info) as fh:
-            seen = 0
-            while chunk := fh.read(_MB):
-                seen += len(chunk)
-                if seen > info.file_size:  # zipfile stops at the declared size; belt too
-                    raise zipfile.BadZipFile("more data than declared")
-    except Exception as exc:  # BadZipFile, zlib.error, NotImplementedError, EOFError...
+        with zipfile.ZipFile(path) as zf:
+            for info in infos:
+                with zf.open(info) as fh:
+                    seen = 0
+                    while chunk := fh.read(_MB):
+                        seen += len(chunk)
+                        if seen > info.file_size:  # zipfile stops there; belt too
+                            raise zipfile.BadZipFile("more data than declared")
+    except Exception as exc:  # BadZipFile, zlib.error, OSError (a file changed since)...
+        part = f"part {info.filename!r}: " if info is not None else ""
         raise InputError(
-            f"the Excel workbook is damaged (part {info.filename!r}: {exc})",
+            f"the Excel workbook is damaged ({part}{exc})",
             file=path, hint="download or export it again; a complete .xlsx opens in Excel",
         ) from exc
 
@@ -365,29 +364,24 @@ def _cut_in_a_quote(path: Path, t: RawTable) -> None:
         )
 
 
-#: bytes compared at a time by :func:`count_byte` (bounds its temporary mask)
+#: bytes read and compared at a time by :func:`count_byte`
 _COUNT_STEP = 8 * _MB
 
 
 def count_byte(path: Path, byte: bytes) -> int:
-    """How many times ``byte`` occurs in the file: numpy over a memory map, 8 MB at a
-    time (``bytes.count`` is five times slower, and reading copies the file)."""
-    import mmap
-
+    """How many times ``byte`` occurs in the file: read into one reused buffer and
+    counted by numpy (``bytes.count`` is five times slower). Not a memory map: a file
+    cut short while mapped kills the process (SIGBUS) instead of raising."""
     import numpy as np
 
     value = byte[0]
-    with path.open("rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            return 0
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            data = np.frombuffer(mm, dtype=np.uint8)
-            try:
-                step = _COUNT_STEP
-                return sum(int(np.count_nonzero(data[i:i + step] == value))
-                           for i in range(0, len(data), step))
-            finally:
-                del data  # the map cannot close while numpy holds a view of it
+    buffer = bytearray(_COUNT_STEP)
+    view = np.frombuffer(buffer, dtype=np.uint8)  # the same memory, no copy
+    total = 0
+    with path.open("rb", buffering=0) as fh:
+        while n := fh.readinto(buffer):
+            total += int(np.count_nonzero(view[:n] == value))
+    return total
 
 
 def _null_tokens() -> list[str]:
@@ -398,8 +392,10 @@ def _null_tokens() -> list[str]:
 
 # ---- JSON --------------------------------------------------------------------------------
 
-#: every byte but a quote and the four brackets: what nesting is measured on
-_NOT_QUOTE_OR_BRACKET = bytes(b for b in range(256) if b not in b'"[]{}')
+#: every byte but a quote, a line break and the four brackets: what nesting is measured on
+_NOT_MEASURED = bytes(b for b in range(256) if b not in b'"\n[]{}')
+#: bytes measured at a time by :func:`json_depth` (bounds its temporary arrays)
+_DEPTH_STEP = 2 * _MB
 
 
 def json_depth(data: bytes) -> int:
@@ -407,24 +403,42 @@ def json_depth(data: bytes) -> int:
 
     Linear in the size and computed without recursion, so a document nested a million
     deep costs no more than a flat one. Escapes go first (escaped backslashes, then
-    escaped quotes: read left to right, as a JSON parser pairs them), then everything but
-    quotes and brackets; what remains is short, and a bracket between an odd and an even
-    quote is inside a string. Bytes' C methods and numpy only: a regex over the strings
-    cost a quarter of reading a JSON export.
+    escaped quotes: left to right, as a JSON parser pairs them), then every byte but
+    quotes, line breaks and brackets; a bracket after an odd number of quotes on its
+    line is inside a string (a line break cannot be: so a corrupt NDJSON line's open
+    quote ends with it). Depth never counts below 0, so a line of stray closing
+    brackets cannot hide the nesting after it. Never less than the depth a parser
+    reaches; exact for valid JSON. Bytes' C methods and numpy, a step at a time: a
+    regex over the strings cost a quarter of reading a JSON export.
     """
     import numpy as np
 
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    kept = np.frombuffer(data.translate(None, _NOT_QUOTE_OR_BRACKET), dtype=np.uint8)
-    quote = kept == ord('"')
-    # a quote opens or closes a string: brackets after an odd number of them are text
-    in_string = (np.cumsum(quote) & 1).astype(bool)
-    brackets = kept[~quote & ~in_string]
-    if not len(brackets):
-        return 0
-    step = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
-    return int(np.cumsum(step, dtype=np.int64).max())
+    kept = np.frombuffer(data.translate(None, _NOT_MEASURED), dtype=np.uint8)
+    depth, deepest, in_string = 0, 0, False
+    for start in range(0, len(kept), _DEPTH_STEP):
+        part = kept[start:start + _DEPTH_STEP]
+        quote = part == ord('"')
+        newline = part == ord("\n")
+        # quotes so far on each byte's line, the carried string state counting for the
+        # part's first line only
+        seen = np.cumsum(quote, dtype=np.int64)
+        line = np.cumsum(newline, dtype=np.int64)
+        at_break = np.zeros(int(line[-1]) + 1, dtype=np.int64)
+        at_break[line[newline]] = seen[newline]
+        on_line = seen - at_break[line] + np.where(line == 0, int(in_string), 0)
+        inside = (on_line & 1).astype(bool)
+        in_string = bool(inside[-1]) and not bool(newline[-1])
+        marks = part[~quote & ~newline & ~inside]
+        if not len(marks):
+            continue
+        walk = depth + np.cumsum(np.where((marks == ord("[")) | (marks == ord("{")), 1, -1),
+                                 dtype=np.int64)
+        walk -= np.minimum(np.minimum.accumulate(walk), 0)  # stray closers: stay at 0
+        deepest = max(deepest, int(walk.max()))
+        depth = int(walk[-1])
+    return deepest
 
 
 def check_json_depth(data: bytes, path: Path) -> None:
