@@ -177,7 +177,7 @@ def test_output_to_a_device_writes_through_it() -> None:
 _SCRIPT = """
 import atexit, sys
 from pathlib import Path
-from itsm_diag.cli import main
+from itsm_diag.__main__ import main
 marker = Path(sys.argv.pop())
 atexit.register(lambda: marker.write_text("exit handlers ran"))
 sys.argv = ["itsm-diag", *sys.argv[1:]]
@@ -222,7 +222,7 @@ def test_a_report_that_cannot_be_written_is_exit_2() -> None:
     import sys
 
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-c", "from itsm_diag.cli import main; main()",
+        done = subprocess.run([sys.executable, "-c", "from itsm_diag.__main__ import main; main()",
                                "demo", "--format", "json"], stdout=full, stderr=subprocess.PIPE,
                               text=True, timeout=120, check=False)
     assert done.returncode == 2

@@ -608,13 +608,8 @@ def _reached_row(row: Any, rule: tuple[str, int] | None) -> bool:
 
 
 def main() -> None:
-    """The ``itsm-diag`` console script: run the command, then leave at once."""
-    if sys.argv[1:] == ["signs"]:
-        from itsm_diag.rulefiles import print_titles
-
-        # the list from the rule files' titles alone: no rule models (pydantic) to load
-        if print_titles():
-            return
+    """Run the command line, then leave at once (``itsm-diag signs`` alone is answered
+    before this module is imported: :mod:`itsm_diag.__main__`)."""
     try:
         app()
     except SystemExit as exc:
