@@ -333,14 +333,30 @@ def test_sign_change_kinds(old: Any, new: Any, kind: str) -> None:
     assert sign_change(old, new) == kind
 
 
+WORDING = config.load_rules().defaults.wording
+
+
 def test_compare_is_pure_and_symmetric_in_its_counts(demo_reports: dict[str, Path]) -> None:
     a = Report.model_validate_json(demo_reports["base"].read_text())
     b = Report.model_validate_json(demo_reports["flip"].read_text())
-    forward, back = compare(a, b), compare(b, a)
+    forward, back = compare(a, b, WORDING), compare(b, a, WORDING)
     assert forward.appeared == back.cleared == ["onboarding"]
     assert forward.cleared == back.appeared == ["trust"]
-    assert compare(a, a).increased is False and not compare(a, a).appeared
-    assert compare(a, b) == forward  # no hidden state
+    assert compare(a, a, WORDING).increased is False and not compare(a, a, WORDING).appeared
+    assert compare(a, b, WORDING) == forward  # no hidden state
+
+
+def test_compare_words_its_rows_and_notes_from_the_rules(demo_reports: dict[str, Path]
+                                                         ) -> None:
+    a = Report.model_validate_json(demo_reports["base"].read_text())
+    later = a.model_copy(update={"as_of": "2099-01-01T00:00:00+00:00"})
+    wording = {**WORDING, **{k: f"<{k}>" for k in WORDING if k.startswith("compare.")},
+               "compare_note.order": "order {old} before {new}"}
+    got = compare(later, a, wording)
+    assert got.score.label == "<compare.score>"
+    assert got.hours_at_stake.label == "<compare.hours_at_stake>"
+    assert [d.label for d in got.kpis] == [f"<compare.{d.name}>" for d in got.kpis]
+    assert got.notes == [f"order 2099-01-01 before {a.as_of[:10]}"]
 
 
 # ---- configuration files ---------------------------------------------------------------------

@@ -211,7 +211,8 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     if baseline is not None:
         from itsm_diag.compare import compare
 
-        report = report.model_copy(update={"comparison": compare(baseline, report)})
+        report = report.model_copy(update={"comparison": compare(
+            baseline, report, rules.defaults.wording)})
     return report
 
 

@@ -434,7 +434,8 @@ def compare_reports(
     from itsm_diag import api
     from itsm_diag.compare import compare
 
-    comparison = compare(api.load_report(old), api.load_report(new))
+    comparison = compare(api.load_report(old), api.load_report(new),
+                         api.load_rules(None).defaults.wording)
     if fmt is CompareFormat.json:
         from itsm_diag.render.json import render_comparison as render_json
 

@@ -14,7 +14,8 @@ unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from itsm_diag.report import (
     Band,
@@ -28,6 +29,7 @@ from itsm_diag.report import (
     SignChangeKind,
     Status,
 )
+from itsm_diag.text import fmt
 
 __all__ = ["Comparison", "compare", "sign_change"]
 
@@ -96,50 +98,47 @@ def hours_at_stake(r: Report) -> float:
                      if f.status == "triggered"), 1)
 
 
-#: (name, label, unit, getter, lower is better; None: neither)
-_KPIS: tuple[tuple[str, str, str, Callable[[Report], float | None], bool | None], ...] = (
-    ("ttr_median", "Time to resolve, median", "hours",
-     lambda r: _number(r.kpis.time_to_resolve_hours.get("median")), True),
-    ("ttr_p90", "Time to resolve, p90", "hours",
-     lambda r: _number(r.kpis.time_to_resolve_hours.get("p90")), True),
-    ("first_assignment_resolution", "First-assignment resolution", "ratio",
-     lambda r: r.kpis.first_assignment_resolution, False),
-    ("sla_adherence", "SLA adherence", "ratio", lambda r: r.kpis.sla_adherence, False),
-    ("open_backlog", "Open backlog at the window end", "count", _open_backlog, True),
-    ("tickets_in_window", "Tickets opened in the window", "count",
-     lambda r: float(r.tickets.in_window), None),
+#: (name, unit, getter, lower is better; None: neither); each row's label is the
+#: ``compare.<name>`` wording of ``rules/defaults.yaml``
+_KPIS: tuple[tuple[str, str, Callable[[Report], float | None], bool | None], ...] = (
+    ("ttr_median", "hours", lambda r: _number(r.kpis.time_to_resolve_hours.get("median")),
+     True),
+    ("ttr_p90", "hours", lambda r: _number(r.kpis.time_to_resolve_hours.get("p90")), True),
+    ("first_assignment_resolution", "ratio", lambda r: r.kpis.first_assignment_resolution,
+     False),
+    ("sla_adherence", "ratio", lambda r: r.kpis.sla_adherence, False),
+    ("open_backlog", "count", _open_backlog, True),
+    ("tickets_in_window", "count", lambda r: float(r.tickets.in_window), None),
 )
 
 
-def _notes(old: Report, new: Report) -> list[str]:
+def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
     """Reasons to read the deltas with care; empty when the runs are like for like."""
+    def note(key: str, **values: Any) -> str:
+        return fmt(wording[f"compare_note.{key}"], values)
+
     notes = []
     if old.as_of >= new.as_of:
-        notes.append(f"The baseline (as of {old.as_of[:10]}) is not older than this report "
-                     f"(as of {new.as_of[:10]}): check the order of the two files.")
+        notes.append(note("order", old=old.as_of[:10], new=new.as_of[:10]))
     if new.unknown > old.unknown:
-        notes.append(f"{new.unknown} signs are unknown now, {old.unknown} in the baseline: "
-                     "a lower score may only mean the data answers less.")
+        notes.append(note("unknown", old=old.unknown, new=new.unknown))
     if abs(old.window.weeks - new.window.weeks) > 0.5:
-        notes.append(f"The windows differ in length ({old.window.weeks:g} weeks in the "
-                     f"baseline, {new.window.weeks:g} now): shares and rates compare, counts "
-                     "and hours less so.")
+        notes.append(note("window", old=old.window.weeks, new=new.window.weeks))
     if old.generated_by.version != new.generated_by.version:
-        notes.append(f"Made by different versions ({old.generated_by.version} and "
-                     f"{new.generated_by.version}): rule changes can move signs too.")
+        notes.append(note("version", old=old.generated_by.version,
+                          new=new.generated_by.version))
     if old.assumptions.overrides.keys() != new.assumptions.overrides.keys():
         only_old = sorted(set(old.assumptions.overrides) - set(new.assumptions.overrides))
         only_new = sorted(set(new.assumptions.overrides) - set(old.assumptions.overrides))
-        parts = [f"only in the baseline: {', '.join(only_old)}"] if only_old else []
-        parts += [f"only now: {', '.join(only_new)}"] if only_new else []
-        notes.append("The configuration overrides differ (" + "; ".join(parts) + "): a sign "
-                     "can move because a threshold moved.")
+        parts = [note("only_old", ids=", ".join(only_old))] if only_old else []
+        parts += [note("only_new", ids=", ".join(only_new))] if only_new else []
+        notes.append(note("overrides", parts="; ".join(parts)))
     return notes
 
 
-def compare(old: Report, new: Report) -> Comparison:
+def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
     """What changed from the baseline ``old`` to ``new`` (signs in ``new``'s order, then
-    any the baseline alone has)."""
+    any the baseline alone has), worded with ``wording`` (the rules' defaults)."""
     before: dict[str, Finding] = {f.id: f for f in old.signs}
     after: dict[str, Finding] = {f.id: f for f in new.signs}
     order = [*after, *(i for i in before if i not in after)]
@@ -163,17 +162,18 @@ def compare(old: Report, new: Report) -> Comparison:
     return Comparison(
         baseline=_ref(old),
         current=_ref(new),
-        score=_delta("score", "Score", "count", old.score, new.score, True),
+        score=_delta("score", wording["compare.score"], "count", old.score, new.score,
+                     True),
         band_old=old.band,
         band_new=new.band,
         band_direction=band_direction,
         appeared=appeared,
         cleared=cleared,
         signs=changes,
-        kpis=[_delta(name, label, unit, get(old), get(new), lower)
-              for name, label, unit, get, lower in _KPIS],
-        hours_at_stake=_delta("hours_at_stake", "Agent hours a month at stake", "hours",
+        kpis=[_delta(name, wording[f"compare.{name}"], unit, get(old), get(new), lower)
+              for name, unit, get, lower in _KPIS],
+        hours_at_stake=_delta("hours_at_stake", wording["compare.hours_at_stake"], "hours",
                               hours_at_stake(old), hours_at_stake(new), True),
         increased=new.score > old.score or bool(appeared),
-        notes=_notes(old, new),
+        notes=_notes(old, new, wording),
     )
