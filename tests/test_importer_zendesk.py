@@ -228,3 +228,29 @@ def test_wrong_source_exits_2_with_advice() -> None:
     assert result.exit_code == 2
     assert "looks like a zendesk export" in result.stderr
     assert "--source zendesk" in result.stderr
+
+
+def test_json_read_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    # the reader pauses Python's cycle collector while it builds the records: it must be
+    # on again afterwards, after an error too, and stay off for a caller who turned it off
+    import gc
+
+    from itsm_diag.importers.jsonfiles import MAX_DEPTH, read_json
+
+    good = Path(__file__).parent / "fixtures" / "zendesk" / "full_export.ndjson"
+    deep: object = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"k": deep}
+    bad = tmp_path / "deep.json"
+    bad.write_text(json.dumps([{"id": 1, "x": deep}]))
+    assert gc.isenabled()
+    assert len(read_json(good)[0].frame) > 0 and gc.isenabled()
+    with pytest.raises(InputError, match="levels deep"):
+        read_json(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_json(good)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
