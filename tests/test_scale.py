@@ -115,10 +115,12 @@ def _render(stamp: datetime, fmt: str, pad: bool) -> str:
 
 
 def test_the_fast_path_covers_the_common_export_formats() -> None:
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%d.%m.%Y"):
-        assert fmt in FAST_FORMATS
-    for fmt in ("%d/%m/%y %H:%M", "%d-%b-%Y", "%m/%d/%Y %I:%M %p", dates.ISO):
-        assert fmt not in FAST_FORMATS  # pandas alone
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%d.%m.%Y",
+                "%d/%b/%y %I:%M %p", "%d/%m/%y %H:%M", "%b %d, %Y", "%m/%d/%Y %I:%M %p"):
+        assert fmt in FAST_FORMATS  # Jira's default is the second line's first
+    assert len(FAST_FORMATS) == len(dates.CANDIDATES)
+    for fmt in ("%d %B %Y", "%Y-%m-%dT%H:%M:%S.%f", "%I:%M %d/%m/%Y", "%d/%m/%Y %I:%M"):
+        assert dates._fast_pattern(fmt) is None  # pandas alone (no hour for %I without %p)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -131,7 +133,9 @@ def test_the_fast_path_covers_the_common_export_formats() -> None:
         None, "", "n/a", "30/02/2024 10:00", "2024-02-30 10:00:00", "31.04.2023",
         "2024-01-05 24:00:00", "05/01/2024  10:00", "5/1/2024 10:5", "2024-1-5 10:00:00",
         "13/13/2024 10:00", "2024-01-05T10:00:00", " 05/01/2024 10:00", "05/01/2024 10:00:00",
-        "29/2/2023 01:16", "1/1/1990"]), max_size=4),
+        "29/2/2023 01:16", "1/1/1990", "05/Foo/24 1:00 AM", "05/Jan/24 0:30 AM",
+        "05/Jan/24 13:30 PM", "05/JAN/24 1:30 am", "Feb 30, 2024", "5-Jan-2024 10:00",
+        "05/Jan/2024 12:00 PM", "Jan 5, 24"]), max_size=4),
 )
 def test_fast_dates_equal_pandas(fmt: str, stamps: list[datetime], pads: list[bool],
                                  junk: list[str | None]) -> None:

@@ -240,11 +240,16 @@ def parse(
 
 
 #: the strftime directives the fast path reads: (RE2 group, its width when zero-padded);
-#: a format with any other directive (``%y``, ``%b``, ``%p``...) is parsed by pandas alone
+#: a format with any other directive (``%B``, ``%j``, ``%f``...) is parsed by pandas alone
 _FAST_PARTS = {
-    "%Y": (r"(?P<Y>\d{4})", 4), "%m": (r"(?P<m>\d{1,2})", 2), "%d": (r"(?P<d>\d{1,2})", 2),
-    "%H": (r"(?P<H>\d{1,2})", 2), "%M": (r"(?P<M>\d{2})", 2), "%S": (r"(?P<S>\d{2})", 2),
+    "%Y": (r"(?P<Y>\d{4})", 4), "%y": (r"(?P<y>\d{2})", 2),
+    "%m": (r"(?P<m>\d{1,2})", 2), "%b": (r"(?P<b>[A-Za-z]{3})", 3),
+    "%d": (r"(?P<d>\d{1,2})", 2),
+    "%H": (r"(?P<H>\d{1,2})", 2), "%I": (r"(?P<I>\d{1,2})", 2), "%p": (r"(?P<p>[AaPp][Mm])", 2),
+    "%M": (r"(?P<M>\d{2})", 2), "%S": (r"(?P<S>\d{2})", 2),
 }
+#: ``%b`` as strptime reads it in the C locale (any letter case)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: the text Arrow's strict ISO cast reads as it is
 _ISO_TEXT = "%Y-%m-%d %H:%M:%S"
 
@@ -265,7 +270,8 @@ def _fast_format(fmt: str) -> _FastFormat | None:
                 return None
             group, width = _FAST_PARTS[part]
             loose.append(group)
-            fixed.append(rf"\d{{{width}}}")
+            fixed.append(r"[A-Za-z]{3}" if part == "%b" else
+                         r"[AaPp][Mm]" if part == "%p" else rf"\d{{{width}}}")
             spans[part[1]] = (pos, pos + width)
             pos += width
         elif "%" in part:
@@ -275,8 +281,11 @@ def _fast_format(fmt: str) -> _FastFormat | None:
             loose.append(lit)
             fixed.append(lit)
             pos += len(part)
-    if not {"Y", "m", "d"} <= spans.keys() or ("S" in spans and "M" not in spans) or (
-            "M" in spans and "H" not in spans):
+    has = spans.keys()
+    hour = "H" in has or "I" in has
+    if (len(has & {"Y", "y"}) != 1 or len(has & {"m", "b"}) != 1 or "d" not in has
+            or ("H" in has and "I" in has) or ("I" in has) != ("p" in has)
+            or ("S" in has and "M" not in has) or ("M" in has and not hour)):
         return None
     return _FastFormat("^" + "".join(loose) + "$", "^" + "".join(fixed) + "$", spans)
 
@@ -312,6 +321,8 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
         return pa.scalar(t, kind)
 
     def iso_from(parts: dict[str, Any]) -> Any:
+        parts = _iso_parts(parts, kind)
+
         def get(letter: str) -> Any:
             return parts.get(letter, lit("00"))
         return pc.binary_join_element_wise(
@@ -319,12 +330,16 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
             get("M"), lit(":"), get("S"), lit(""))
 
     fixed = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
-    if fmt == _ISO_TEXT:
-        iso = text
-    else:
-        iso = iso_from({k: pc.utf8_slice_codeunits(text, a, b) for k, (a, b) in how.spans.items()})
-    iso = pc.if_else(fixed, iso, pa.scalar(None, kind))
     try:
+        if fmt == _ISO_TEXT:
+            iso = text
+        else:
+            # only the values at the fixed width: a month name or clock cut from any
+            # other value would be read as one
+            at_width = pc.if_else(fixed, text, pa.scalar(None, kind))
+            iso = iso_from({k: pc.utf8_slice_codeunits(at_width, a, b)
+                            for k, (a, b) in how.spans.items()})
+        iso = pc.if_else(fixed, iso, pa.scalar(None, kind))
         stamps = pc.cast(iso, pa.timestamp("us")).to_numpy(zero_copy_only=False)
         rest = np.flatnonzero(~fixed.to_numpy(zero_copy_only=False)
                               & values.notna().to_numpy(dtype=bool))
@@ -333,14 +348,45 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
             parts = pc.extract_regex(some, how.loose)
             names = {parts.type.field(i).name for i in range(parts.type.num_fields)}
             got = {k: pc.struct_field(parts, k) for k in names}
-            got = {k: pc.utf8_lpad(v, 2, "0") if k in "mdH" else v for k, v in got.items()}
+            got = {k: pc.utf8_lpad(v, 2, "0") if k in "mdHI" else v for k, v in got.items()}
             loose = pc.if_else(pc.is_valid(parts), iso_from(got), pa.scalar(None, kind))
             stamps[rest] = pc.cast(loose, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, ValueError):  # a taken value is no real date: pandas decides
+    except (pa.ArrowInvalid, ValueError, _NotAClock):  # no real date: pandas decides
         return None
     out = pd.Series(stamps, index=values.index)
     rest_mask = (values.notna() & out.isna()).to_numpy(dtype=bool)
     if rest_mask.any():
         out[rest_mask] = pd.to_datetime(values[rest_mask], format=fmt, errors="coerce").astype(
             "datetime64[us]")
+    return out
+
+
+class _NotAClock(ValueError):
+    """A 12-hour clock value outside 1-12: strptime refuses it, Arrow would not."""
+
+
+def _iso_parts(parts: dict[str, Any], kind: Any) -> dict[str, Any]:
+    """Two-digit years, month names and 12-hour clocks as the ISO fields they stand for,
+    as strptime reads them: ``%y`` 69-99 is 19xx, 00-68 20xx; ``%b`` any letter case (a
+    name that is no month leaves the value to pandas); ``12 AM`` is 00, ``12 PM`` 12."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = dict(parts)
+    if "y" in out:
+        yy = out.pop("y")
+        out["Y"] = pc.binary_join_element_wise(
+            pc.if_else(pc.less(yy, pa.scalar("69", kind)), pa.scalar("20", kind),
+                       pa.scalar("19", kind)), yy, pa.scalar("", kind))
+    if "b" in out:
+        number = pc.index_in(pc.utf8_lower(out.pop("b")),
+                             value_set=pa.array(_MONTHS, kind))
+        out["m"] = pc.utf8_lpad(pc.cast(pc.add(number, 1), kind), 2, "0")
+    if "I" in out:
+        clock = pc.cast(out.pop("I"), pa.int64())
+        if pc.any(pc.or_(pc.less(clock, 1), pc.greater(clock, 12))).as_py():
+            raise _NotAClock
+        pm = pc.equal(pc.utf8_lower(out.pop("p")), pa.scalar("pm", kind))
+        hour = pc.add(pc.remainder(clock, 12), pc.if_else(pm, 12, 0))
+        out["H"] = pc.utf8_lpad(pc.cast(hour, kind), 2, "0")
     return out
