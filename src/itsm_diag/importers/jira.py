@@ -376,13 +376,16 @@ def _events(
     rep_key = "_reporter_id" if ids_like and "_reporter_id" in cols else m.REQUESTER
     agent_key = "_assignee_id" if rep_key == "_reporter_id" else m.ASSIGNEE
     role = pd.Series(pd.NA, index=both.index, dtype="object")
+    rows = both["row"].to_numpy()
     if rep_key in cols:
-        reporter = frame[cols[rep_key]].to_numpy(dtype=object)[both["row"].to_numpy()]
-        reporter = pd.Series(reporter, index=both.index, dtype=m.STRING_DTYPE)
-        people = set(frame[cols[rep_key]].dropna())
+        reporters = frame[cols[rep_key]].astype(m.STRING_DTYPE)
+        reporter = pd.Series(reporters.array.take(rows), index=both.index)
+        # distinct names by hash, not a Python set built ticket by ticket
+        people = [reporters.dropna().unique()]
         if agent_key in cols:
-            people |= set(frame[cols[agent_key]].dropna())
-        known = author.isin(people).fillna(False)
+            people.append(frame[cols[agent_key]].astype(m.STRING_DTYPE).dropna().unique())
+        known = author.isin(pd.Index(np.concatenate([np.asarray(p, dtype=object)
+                                                     for p in people]))).fillna(False)
         if author.notna().any() and known[author.notna()].mean() >= 0.2:
             is_req = (author == reporter).fillna(False).astype(bool)
             role = pd.Series(np.where(is_req, "requester", "agent"), index=both.index,
@@ -397,7 +400,7 @@ def _events(
     # work logs are agents' time entries whoever wrote them
     role = role.mask(both["kind"] == "worklog", "agent")
     return pd.DataFrame({
-        m.EV_TICKET_ID: ids.to_numpy(dtype=object)[both["row"].to_numpy()],
+        m.EV_TICKET_ID: ids.to_numpy(dtype=object)[rows],
         m.EV_AT: both["at"].to_numpy(),
         m.EV_KIND: both["kind"].to_numpy(),
         m.EV_AUTHOR_ROLE: role.to_numpy(),
