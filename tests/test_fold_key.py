@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from casekit import context_over
 from itsm_diag import model as m
 from itsm_diag.signs import common
-from itsm_diag.signs.base import Context, Window
+from itsm_diag.signs.base import Context
 from itsm_diag.signs.common import fold_codes, fold_key, folded
 
 # (raw value, folded, folded with spaces=True); None stands for <NA>
@@ -63,10 +64,8 @@ def test_fold_key_of_object_text_is_arrow_text() -> None:
 def _ctx(values: list[str | None]) -> Context:
     # an index not starting at 0: the per-ticket result must follow the tickets' index
     index = pd.RangeIndex(10, 10 + len(values))
-    tickets = pd.DataFrame({m.CATEGORY: pd.Series(values, dtype=m.STRING_DTYPE, index=index)})
-    return Context(tickets=tickets, events=pd.DataFrame(),
-                   window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
-                                 pd.Timestamp("2024-02-01", tz="UTC")))
+    return context_over(pd.DataFrame(
+        {m.CATEGORY: pd.Series(values, dtype=m.STRING_DTYPE, index=index)}))
 
 
 def test_folded_and_fold_codes_share_one_fold_per_column(
@@ -88,3 +87,16 @@ def test_folded_and_fold_codes_share_one_fold_per_column(
     # equal codes exactly where the folded keys are equal; -1 where blank
     assert codes.tolist() == [0, 0, 0, 1, -1, -1, 2]
     assert list(np.asarray(keys, dtype=object)) == ["network", "access", "a  b"]
+
+
+def test_configured_words_fold_as_their_column_does() -> None:
+    # the word list and the column go through the same fold: a word matches exactly the
+    # values that fold to it, whatever its case or spacing in the config
+    words = [" Other ", "GENERAL\u3000", "", "   ", "two  words", 7]
+    assert common.fold_words(words) == {"other", "general", "two  words", "7"}
+    assert common.fold_words(words, spaces=True) == {"other", "general", "two words", "7"}
+    column = pd.Series(["other", "General", "Two  Words", "two words", None],
+                       dtype=m.STRING_DTYPE)
+    for spaces in (False, True):
+        hits = fold_key(column, spaces=spaces).isin(common.fold_words(words, spaces=spaces))
+        assert hits.fillna(False).tolist() == [True, True, True, spaces, False]

@@ -1,8 +1,10 @@
-"""Small helpers shared by the extra checks (scopes, blank text, coded notes).
+"""Small helpers shared by the extra checks (scopes, coded notes).
 
 Kept local to the checks on purpose: each helper is a line or two. What the signs share
-too (the text fold :func:`~itsm_diag.signs.common.fold_key`, distinct-value passes) is
-imported from the signs' public helpers, not copied.
+too (the text fold :func:`~itsm_diag.signs.common.fold_key` and
+:func:`~itsm_diag.signs.common.fold_words`, blank text
+:func:`~itsm_diag.signs.common.filled`, distinct-value passes) is imported from the
+signs' public helpers, not copied.
 """
 
 from __future__ import annotations
@@ -16,24 +18,18 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
-from itsm_diag.signs.common import isin_values
+from itsm_diag.signs.common import filled, fold_words, isin_values
 
 
 def blank(values: pd.Series) -> pd.Series:
     """Mask: null, empty or whitespace-only (text columns read from exports have all three)."""
-    text = values.astype(m.STRING_DTYPE)
-    return (text.isna() | text.str.strip().eq("")).fillna(True).astype(bool)
-
-
-def filled(values: pd.Series) -> pd.Series:
-    """Mask: holds a non-blank value."""
-    return ~blank(values)
+    return ~filled(values)
 
 
 def norm_list(words: Iterable[Any]) -> set[str]:
-    """A configured word list, normalised as the checks fold text: like
-    :func:`~itsm_diag.signs.common.fold_key` with ``spaces=True``."""
-    return {" ".join(str(w).lower().split()) for w in words}
+    """A configured word list folded as the checks fold free text (inner whitespace
+    runs as one space)."""
+    return fold_words(words, spaces=True)
 
 
 def words_pattern(phrases: Iterable[str]) -> str | None:

@@ -3,8 +3,8 @@
 - :func:`weekly_backlog`: arrivals, completions and open backlog per week of the window;
 - :func:`theil_sen` / :func:`trend_levels`: a robust trend (median of pairwise slopes);
 - :func:`leading_ramp`: the near-empty weeks at the start of an open-date-filtered export;
-- :func:`fold_key` (:func:`folded` / :func:`fold_codes` on a Context): text as a
-  grouping or comparison key;
+- :func:`fold_key` (:func:`folded` / :func:`fold_codes` on a Context, :func:`fold_words`
+  for configured word lists): text as a grouping or comparison key;
 - :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
 - :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
 - :func:`filled`: present and not blank;
@@ -21,7 +21,7 @@ Nothing here words anything; it only computes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -256,6 +256,13 @@ def fold_key(values: pd.Series, *, spaces: bool = False) -> pd.Series:
     if spaces:
         text = text.str.replace(SPACE_RUNS, " ", regex=True)
     return text.mask(text.fillna("").eq(""))
+
+
+def fold_words(words: Iterable[Any], *, spaces: bool = False) -> set[str]:
+    """A configured word list folded by :func:`fold_key`, the very fold its column gets,
+    so a word and a value it should match can never be folded two ways (blanks dropped)."""
+    return set(fold_key(pd.Series([str(w) for w in words], dtype=object), spaces=spaces)
+               .dropna())
 
 
 #: the Context cache name of :func:`fold_key` (without ``spaces``): one per column per run

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import filled, folded, too_few
+from itsm_diag.signs.common import filled, fold_words, folded, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -116,7 +116,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # volume by category: filled, and not drowned in catch-all values
     vol_pop = in_window | done_pop
     cat_ok = filled(t[m.CATEGORY])
-    catch_words = {str(x).strip().lower() for x in ctx.defaults.get("catch_all_categories", [])}
+    catch_words = fold_words(ctx.defaults.get("catch_all_categories", []))
     # a blank category folds to <NA>, not "": it is caught by ~cat_ok, whatever the list
     catch = ~cat_ok | folded(ctx, m.CATEGORY).isin(catch_words).fillna(False).astype(bool)
     cat_share = _share(cat_ok, vol_pop)

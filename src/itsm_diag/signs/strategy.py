@@ -25,7 +25,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
-from itsm_diag.signs.common import contains_where, folded, phrase_pattern, too_few
+from itsm_diag.signs.common import contains_where, fold_words, folded, phrase_pattern, too_few
 from itsm_diag.text import WHITESPACE
 
 BUCKETS = ("operational", "tactical", "strategic")
@@ -67,7 +67,7 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
         # whole label tokens: "okr-2024" must not match "okr-2024-draft"
         token = phrase_pattern(labels, separators=_LABEL_SEP)
         out |= contains_where(t[m.LABELS], pd.Series(True, index=t.index), token, case=False)
-    cats = {c.strip().lower() for c in categories if c.strip()}
+    cats = fold_words(categories)
     if cats:
         out |= folded(ctx, m.CATEGORY)[inw].isin(cats).fillna(False).astype(bool)
     return out
