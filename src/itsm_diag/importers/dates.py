@@ -351,7 +351,7 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
             got = {k: pc.utf8_lpad(v, 2, "0") if k in "mdHI" else v for k, v in got.items()}
             loose = pc.if_else(pc.is_valid(parts), iso_from(got), pa.scalar(None, kind))
             stamps[rest] = pc.cast(loose, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, ValueError, _NotAClock):  # no real date: pandas decides
+    except (pa.ArrowInvalid, ValueError):  # no real date (or _NotAClock): pandas decides
         return None
     out = pd.Series(stamps, index=values.index)
     rest_mask = (values.notna() & out.isna()).to_numpy(dtype=bool)

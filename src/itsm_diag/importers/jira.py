@@ -380,12 +380,11 @@ def _events(
     if rep_key in cols:
         reporters = frame[cols[rep_key]].astype(m.STRING_DTYPE)
         reporter = pd.Series(reporters.array.take(rows), index=both.index)
-        # distinct names by hash, not a Python set built ticket by ticket
-        people = [reporters.dropna().unique()]
+        # looked up by hash, not through a Python set built ticket by ticket
+        known = author.isin(reporters.dropna().unique())
         if agent_key in cols:
-            people.append(frame[cols[agent_key]].astype(m.STRING_DTYPE).dropna().unique())
-        known = author.isin(pd.Index(np.concatenate([np.asarray(p, dtype=object)
-                                                     for p in people]))).fillna(False)
+            known |= author.isin(frame[cols[agent_key]].astype(m.STRING_DTYPE).dropna().unique())
+        known = known.fillna(False)
         if author.notna().any() and known[author.notna()].mean() >= 0.2:
             is_req = (author == reporter).fillna(False).astype(bool)
             role = pd.Series(np.where(is_req, "requester", "agent"), index=both.index,

@@ -79,6 +79,8 @@ def read_json(path: Path) -> list[RawTable]:
         rows = [_flatten_record(r, path, i) for i, r in enumerate(records)]
         frame = pd.DataFrame.from_records(rows)
         frame = _join_sideloads(frame, extras, path)
+        # freed while the collector is still off: turned on with millions of them alive,
+        # its first full pass would walk them all once more
         del doc, records, rows, extras
     frame.columns = dedupe_headers([str(c) for c in frame.columns])
     frame = frame.astype(pd.StringDtype("pyarrow"))
