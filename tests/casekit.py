@@ -69,6 +69,14 @@ def events_frame(specs: list[Mapping[str, Any]]) -> pd.DataFrame:
     return m.conform_events(df)
 
 
+def context_over(tickets: pd.DataFrame) -> Context:
+    """A bare Context over ``tickets`` (no events, January 2024 as the window), for tests
+    of what a Context computes and caches rather than of a rule."""
+    return Context(tickets=tickets, events=pd.DataFrame(),
+                   window=engine.Window(pd.Timestamp("2024-01-01", tz="UTC"),
+                                        pd.Timestamp("2024-02-01", tz="UTC")))
+
+
 def run_case(rule_id: str, case: Mapping[str, Any]) -> Finding:
     """Measure and grade one rule on the case's tables; window ends at ``as_of``."""
     rules = config.load_rules()

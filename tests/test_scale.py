@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casekit import context_over
 from itsm_diag import config, engine, synth
 from itsm_diag import model as m
 from itsm_diag.importers import dates
 from itsm_diag.render import json as render_json
-from itsm_diag.signs.base import Context, Window
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -69,15 +69,8 @@ def test_threads_default_to_the_cpus_at_most_four(monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv("ITSM_DIAG_THREADS")
 
 
-def _ctx(tickets: pd.DataFrame) -> Context:
-    """A Context over ``tickets``: no events, January 2024 as the window."""
-    return Context(tickets=tickets, events=pd.DataFrame(),
-                   window=Window(pd.Timestamp("2024-01-01", tz="UTC"),
-                                 pd.Timestamp("2024-02-01", tz="UTC")))
-
-
 def test_a_cached_value_is_computed_once_when_threads_race() -> None:
-    ctx = _ctx(pd.DataFrame({"x": [1, 2, 3]}))
+    ctx = context_over(pd.DataFrame({"x": [1, 2, 3]}))
     calls: list[int] = []
     start = threading.Barrier(8)
 
@@ -97,7 +90,7 @@ def test_a_cached_value_is_computed_once_when_threads_race() -> None:
 
 
 def test_a_cached_value_may_build_on_another() -> None:
-    ctx = _ctx(pd.DataFrame({"x": [1]}))
+    ctx = context_over(pd.DataFrame({"x": [1]}))
     # re-entrant: the outer value's maker asks for an inner one (no self-deadlock)
     assert ctx.memo("outer", lambda: ctx.memo("inner", lambda: 1) + 1) == 2
 
@@ -201,7 +194,7 @@ def test_two_files_with_the_same_ids_are_still_deduplicated(tmp_path: Path) -> N
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30))
 def test_id_ranks_equal_a_sorted_factorize(values: list[str | None]) -> None:
     ids = pd.Series(values, dtype=m.STRING_DTYPE)
-    codes, uniques = _ctx(pd.DataFrame({m.TICKET_ID: ids})).id_ranks
+    codes, uniques = context_over(pd.DataFrame({m.TICKET_ID: ids})).id_ranks
     want_codes, want_uniques = pd.factorize(ids.array, sort=True)
     want = want_codes.astype("int64")
     want[want < 0] = len(want_uniques)
@@ -259,7 +252,7 @@ def test_integer_keys_give_the_text_keys_and_clusters(rows: list[tuple[str | Non
                                + pd.to_timedelta([r[2] for r in rows], unit="D")),
     })
     text = recurrence_key(t, [m.CI, m.CATEGORY])
-    codes, key_text = recurrence_key_codes(_ctx(t), [m.CI, m.CATEGORY])
+    codes, key_text = recurrence_key_codes(context_over(t), [m.CI, m.CATEGORY])
     assert (codes < 0).tolist() == text.isna().tolist()
     keyed = np.flatnonzero(codes >= 0)
     assert key_text(keyed) == text.iloc[keyed].tolist()
