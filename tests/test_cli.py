@@ -103,6 +103,19 @@ def test_config_typo_names_the_key(tmp_path: Path) -> None:
     assert "min_shrinkk" in err and "min_shrink" in err.split("valid keys here:")[1]
 
 
+@pytest.mark.parametrize("option", ["--config", "--mapping", "--answers"])
+def test_broken_yaml_names_the_file_and_line_alike(tmp_path: Path, option: str) -> None:
+    # config, mapping and answers files go through the one YAML reader
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("signs:\n  backlog: [oops\n  more: 1\n")
+    command = "quiz" if option == "--answers" else "diagnose"
+    extra = ["--no-input"] if option == "--answers" else []
+    code, _, err = run(command, *GOOD, option, str(bad), *extra)
+    assert code == 2
+    assert err.startswith(f"itsm-diag: error: {bad}: row 3: not valid YAML: ")
+    assert err.rstrip().endswith("fix the YAML syntax (indentation, quotes, colons).")
+
+
 def test_config_override_is_reported(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("defaults:\n  hourly_rate: 60\n")

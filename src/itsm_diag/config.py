@@ -165,11 +165,6 @@ def _read_yaml(path: Path) -> Any:
         return yaml_load(path)
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                          row=row) from exc
 
 
 def _pydantic_error(exc: ValidationError, path: str | Path) -> ConfigError:

@@ -41,28 +41,36 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-def yaml_text(text: str) -> Any:
+def yaml_text(text: str, source: Path | str) -> Any:
     """YAML text's data, read with the safe loaders only (the C one when built: several
-    times faster, equally safe); every YAML the tool reads comes through here.
-    yaml.YAMLError passes to the caller, who names the file."""
+    times faster, equally safe); every YAML the tool reads comes through here. Broken
+    YAML is a :class:`~itsm_diag.errors.ConfigError` naming ``source`` and the line."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # nosec B506: only the safe loaders
+    try:
+        return yaml.load(text, Loader=loader)  # nosec B506: only the safe loaders
+    except yaml.YAMLError as exc:
+        from itsm_diag.errors import ConfigError
+
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                          file=source, row=mark.line + 1 if mark is not None else None,
+                          hint="fix the YAML syntax (indentation, quotes, colons)") from exc
 
 
 def yaml_load(path: Path) -> Any:
     """:func:`yaml_text` of a UTF-8 file (OSError passes to the caller)."""
-    return yaml_text(path.read_text(encoding="utf-8"))
+    return yaml_text(path.read_text(encoding="utf-8"), path)
 
 
 def _title_fields(path: Path) -> dict[str, Any] | None:
     """``id``, ``number`` and ``title`` of one rule file, or None when it cannot say."""
-    import yaml
+    from itsm_diag.errors import ConfigError
 
     try:
         data = yaml_load(path)
-    except (OSError, yaml.YAMLError):
+    except (OSError, ConfigError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(
             data.get("title"), str):

@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -288,13 +287,7 @@ def resolve_mapping_path(path: Path | str) -> Path:
 
 def parse_mapping(text: str, path: Path | str) -> MappingSpec:
     """Validate mapping YAML text (``path`` only names the file in errors)."""
-    try:
-        data = yaml_text(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                          file=path, row=mark.line + 1 if mark is not None else None,
-                          hint="fix the YAML syntax (indentation, quotes, colons)") from exc
+    data = yaml_text(text, path)
     if not isinstance(data, dict):
         raise ConfigError("a mapping file must be a YAML mapping with at least `tool:` and "
                           "`columns:`", file=path, hint="see the README's mapping example")
