@@ -14,7 +14,11 @@ One command measures, in the same run and on the same files::
   (``itsm_diag.importers.readers.read_raw``) on the XLSX and on the same rows as CSV
   (target < 5), and the whole import into the canonical tickets table
   (``itsm_diag.importers.registry.load_paths``, what ``diagnose`` runs), plus fastexcel
-  alone (every sheet as text, one thread) for context;
+  alone (every sheet as text, one thread) for context, and the parse floor (fastexcel
+  alone, sheets typed, one thread a CPU): no reader on it can be faster;
+- the floor of a diagnosis at each size: a child that only starts Python, imports
+  pandas and pyarrow, parses the CSV as the tool does and its date columns, and exits;
+  ``2.5 × read_csv − floor`` is the time left for everything the diagnosis adds;
 - start-up: ``itsm-diag --help`` and ``itsm-diag signs``, median of ``--startup-repeat``
   (10) runs (target < 0.2 s);
 - a least-squares line through the diagnose times and peak RSS, extrapolated to 10M.
@@ -102,6 +106,64 @@ rows = sum(book.load_sheet(name, header_row=None, dtypes="string", eager=True).n
            for name in book.sheet_names)
 t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": rows}))
+"""
+
+#: the least any diagnosis under this design must do, as one whole child process (timed
+#: from outside, like the command): start the interpreter, import pandas and pyarrow,
+#: parse the file with pyarrow as the tool does (every column text, multi-threaded),
+#: parse the date columns (``*_at``/``*_on``) with the format given (the tool has to
+#: infer it), hand the table to pandas (Arrow-backed) and leave with ``os._exit`` as
+#: the command does. No normalising, no sign, no check, no KPI, no report.
+_FLOOR_CSV = """
+import csv, json, os, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+t1 = time.perf_counter()
+path = sys.argv[1]
+with open(path, newline="", encoding="utf-8") as fh:
+    names = next(csv.reader(fh))
+table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20),
+                       parse_options=pacsv.ParseOptions(newlines_in_values=sys.argv[2] != "pandas"),
+                       convert_options=pacsv.ConvertOptions(
+                           column_types={n: pa.string() for n in names},
+                           strings_can_be_null=True))
+t2 = time.perf_counter()
+for i, name in enumerate(names):
+    if name.endswith(("_at", "_on")):
+        table = table.set_column(i, name, pc.strptime(
+            table.column(name), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True))
+t3 = time.perf_counter()
+frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+t4 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "parse_s": t2 - t1, "dates_s": t3 - t2,
+                  "pandas_s": t4 - t3, "rows": len(frame)}), flush=True)
+os._exit(0)
+"""
+
+#: the XLSX parse alone, as the tool asks fastexcel for it: every sheet with its cells'
+#: own types, sheets on as many threads as the process has CPUs (one reader a thread)
+_FLOOR_XLSX = """
+import json, os, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+t0 = time.perf_counter()
+import fastexcel
+import pyarrow  # fastexcel hands back Arrow: imported here, not inside the first sheet
+t1 = time.perf_counter()
+local = threading.local()
+def load(name):
+    if getattr(local, "book", None) is None:
+        local.book = fastexcel.read_excel(sys.argv[1])
+    return local.book.load_sheet(name, header_row=0, schema_sample_rows=None,
+                                 eager=True).num_rows
+names = fastexcel.read_excel(sys.argv[1]).sheet_names
+threads = max(1, min(len(os.sched_getaffinity(0)), len(names)))
+with ThreadPoolExecutor(threads) as pool:
+    rows = sum(pool.map(load, names))
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": rows, "threads": threads}))
 """
 
 
@@ -194,7 +256,7 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
                log) -> dict:
     warm(path)
     load_before = loadavg()
-    reads, diags = [], []
+    reads, diags, floors = [], [], []
     report = OUT / f"report_{path.stem}.json"
     cmd = [*itsm_diag_cmd(), "diagnose", str(path), "--format", "json", "--output",
            str(report)]
@@ -205,10 +267,17 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
             raise RuntimeError(f"baseline read failed on {path}: {r['stderr']}")
         info = json.loads(r["stdout"])
         reads.append({**info, "wall_s": r["wall_s"], "rss_mb": r["rss_mb"]})
+        f = run_measured([sys.executable, "-c", _FLOOR_CSV, str(path), baseline],
+                         timeout=timeout)
+        if f["rc"] != 0:
+            raise RuntimeError(f"floor run failed on {path}: {f['stderr']}")
+        floors.append({**json.loads(f["stdout"]), "wall_s": f["wall_s"],
+                       "rss_mb": f["rss_mb"]})
         d = run_measured(cmd, timeout=timeout)
         diags.append({k: d[k] for k in ("wall_s", "rss_mb", "user_s", "sys_s", "rc")}
                      | {"stderr": d["stderr"] if d["rc"] not in (0, 1) else ""})
-        log(f"    rep {i + 1}: read_csv {info['read_s']:.2f}s  diagnose {d['wall_s']:.2f}s "
+        log(f"    rep {i + 1}: read_csv {info['read_s']:.2f}s  floor {f['wall_s']:.2f}s  "
+            f"diagnose {d['wall_s']:.2f}s "
             f"(rc {d['rc']}, peak {d['rss_mb']:.0f} MB)")
         if d["rc"] not in (0, 1):
             log(f"    diagnose failed: {d['stderr'].strip().splitlines()[-1:]}")
@@ -216,6 +285,7 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
     ok = [d for d in diags if d["rc"] in (0, 1)]
     read_med = median([r["read_s"] for r in reads])
     diag_med = median([d["wall_s"] for d in ok])
+    floor_med = median([f["wall_s"] for f in floors])
     score = None
     if report.exists() and ok:
         try:
@@ -237,6 +307,11 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
         "diagnose_sys_s": median([d["sys_s"] for d in ok]),
         "rss_mb": max((d["rss_mb"] for d in ok), default=None),
         "ratio": (diag_med / read_med) if diag_med and read_med else None,
+        "floor_s": floor_med,
+        "floor_ratio": (floor_med / read_med) if floor_med and read_med else None,
+        "floor_parts_s": {k: median([f[k] for f in floors])
+                          for k in ("import_s", "parse_s", "dates_s", "pandas_s")},
+        "floor_rss_mb": max((f["rss_mb"] for f in floors), default=None),
         "runs": diags,
         "reads": reads,
         "report": score,
@@ -252,13 +327,14 @@ def bench_xlsx(n: int, csv: Path, xlsx: Path, repeat: int, log) -> dict:
     warm(xlsx)
     out: dict[str, list[float]] = {"raw_csv": [], "raw_xlsx": [], "import_csv": [],
                                    "import_xlsx": [], "fastexcel_xlsx": [],
-                                   "diagnose_xlsx": []}
+                                   "floor_xlsx": [], "diagnose_xlsx": []}
     rss: dict[str, float] = {}
     for _ in range(repeat):
         for key, code, path in (("raw_csv", _READ_RAW, csv), ("raw_xlsx", _READ_RAW, xlsx),
                                 ("import_csv", _LOAD_PATHS, csv),
                                 ("import_xlsx", _LOAD_PATHS, xlsx),
-                                ("fastexcel_xlsx", _READ_FASTEXCEL, xlsx)):
+                                ("fastexcel_xlsx", _READ_FASTEXCEL, xlsx),
+                                ("floor_xlsx", _FLOOR_XLSX, xlsx)):
             r = run_measured([sys.executable, "-c", code, str(path)])
             if r["rc"] != 0:
                 raise RuntimeError(f"{key} failed: {r['stderr']}")
@@ -271,16 +347,20 @@ def bench_xlsx(n: int, csv: Path, xlsx: Path, repeat: int, log) -> dict:
     med = {k: median(v) for k, v in out.items()}
     ratio = med["raw_xlsx"] / med["raw_csv"]
     import_ratio = med["import_xlsx"] / med["import_csv"]
+    floor_ratio = med["floor_xlsx"] / med["raw_csv"]
     log(f"    read_raw csv {med['raw_csv']:.2f}s  xlsx {med['raw_xlsx']:.2f}s  "
         f"ratio {ratio:.1f}x")
     log(f"    import   csv {med['import_csv']:.2f}s  xlsx {med['import_xlsx']:.2f}s  "
         f"ratio {import_ratio:.1f}x")
+    log(f"    floor: fastexcel's parse on every CPU {med['floor_xlsx']:.2f}s = "
+        f"{floor_ratio:.1f}x the CSV read_raw")
     log(f"    fastexcel alone {med['fastexcel_xlsx']:.2f}s  "
         f"diagnose xlsx {_f(med['diagnose_xlsx'])}s")
     return {"tickets": n, "csv": csv.name, "xlsx": xlsx.name,
             "xlsx_mb": xlsx.stat().st_size / 1e6, "xlsx_sheets": _sheet_count(xlsx),
             **{f"{k}_s": v for k, v in med.items()},
-            "ratio": ratio, "import_ratio": import_ratio, "rss_mb": rss, "samples": out}
+            "ratio": ratio, "import_ratio": import_ratio, "floor_ratio": floor_ratio,
+            "rss_mb": rss, "samples": out}
 
 
 def _sheet_count(xlsx: Path) -> int:
@@ -435,6 +515,33 @@ def render(results: dict) -> str:
         if s.get("error"):
             lines.append(f"|  | diagnose failed: `{s['error'].strip().splitlines()[-1]}` "
                          "| | | | | | | | |")
+    floors = [x for x in results["sizes"] if x.get("floor_ratio") is not None]
+    if floors:
+        lines += [
+            "",
+            "### The floor: what is left for the diagnosis",
+            "",
+            "The least any diagnosis built on pandas must do, timed as one whole child "
+            "process like the command: start Python, import pandas and pyarrow, parse the "
+            "file as the tool does (every column text), parse the `*_at`/`*_on` date "
+            "columns with their format given, hand the table to pandas, exit. No "
+            f"normalising, no sign or check, no KPI, no report. **Budget left** = "
+            f"{RATIO_TARGET} × read_csv − floor: the time the whole diagnosis would get "
+            "to meet the ratio.",
+            "",
+            "| tickets | read_csv s | floor s | floor / read_csv | of which imports / parse "
+            "/ dates s | budget left s | diagnose − floor s |",
+            "|---:|---:|---:|---:|---|---:|---:|",
+        ]
+        for x in floors:
+            parts = x["floor_parts_s"]
+            left = RATIO_TARGET * x["read_s"] - x["floor_s"]
+            spent = (x["diagnose_s"] - x["floor_s"]) if x["diagnose_s"] else None
+            lines.append(
+                f"| {x['tickets']:,} | {_f(x['read_s'])} | {_f(x['floor_s'])} | "
+                f"**{_f(x['floor_ratio'])}** | {_f(parts['import_s'])} / "
+                f"{_f(parts['parse_s'])} / {_f(parts['dates_s'])} | **{left:.2f}** | "
+                f"{_f(spent)} |")
     fit = results.get("fit")
     mem_gb = results["machine"]["mem_gb"]
     if fit:
@@ -483,6 +590,12 @@ def render(results: dict) -> str:
             f"| import (load_paths) | {_f(x.get('import_csv_s'))} | {_f(x.get('import_xlsx_s'))}"
             f" | **{_f(x.get('import_ratio'))}** "
             f"({'ok' if (x.get('import_ratio') or 99) < XLSX_TARGET else 'over target'}) |",
+            f"| floor: fastexcel's parse alone, every sheet typed, one thread a CPU "
+            f"| {_f(x['raw_csv_s'])} | {_f(x.get('floor_xlsx_s'))} "
+            f"| **{_f(x.get('floor_ratio'))}** |",
+            "",
+            "The floor row is the XLSX parser by itself, with nothing of the tool around "
+            "it: when it is over the target, no reader built on it can meet it.",
             "",
             f"Files: {x['csv']} and {x['xlsx']} ({x['xlsx_mb']:.1f} MB). For context: "
             f"fastexcel alone (every sheet as text, one thread) {_f(x.get('fastexcel_xlsx_s'))}"
