@@ -7,8 +7,9 @@ The canonical tables are built once and pickled (the import is not what is timed
     PROF=1 python benchmarks/rules_cpu.py run synth1m p trust,changes   # pyinstrument
 
 ``csv1m``/``csv100k``/``full100k`` load the generated ServiceNow files in
-``benchmarks/data``; ``synth1m``/``synth100k``/``synth10k`` are ``synth.generate(n,
-seed=7, Conditions.all())``: every kind and a real events table (6.7M events at 1M).
+``benchmarks/data`` (``prep --data-dir`` when ``make_data.py`` wrote them elsewhere);
+``synth1m``/``synth100k``/``synth10k`` are ``synth.generate(n, seed=7,
+Conditions.all())``: every kind and a real events table (6.7M events at 1M).
 The JSON of every Measurement is written next to the timings, so two runs (before and
 after a change) can be compared for identical results. ``--dir`` puts the pickles and
 results elsewhere than ``benchmarks/out/rules_cpu``.
@@ -24,7 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-D = Path(__file__).resolve().parent / "out" / "rules_cpu"
+HERE = Path(__file__).resolve().parent
+D = HERE / "out" / "rules_cpu"
+DATA = HERE / "data"  # make_data.py's default folder
 PROF = bool(os.environ.get("PROF"))
 SYNTH = {"synth1m": 1_000_000, "synth100k": 100_000, "synth10k": 10_000}
 CSV = {"csv1m": "servicenow_incident_list_1m_s7.csv",
@@ -37,7 +40,7 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def prep(name: str, folder: Path = D) -> None:
+def prep(name: str, folder: Path = D, data: Path = DATA) -> None:
     from itsm_diag import synth
     if name in SYNTH:
         s = synth.generate(SYNTH[name], seed=7, conditions=synth.Conditions.all())
@@ -45,7 +48,10 @@ def prep(name: str, folder: Path = D) -> None:
     else:
         from itsm_diag.importers.base import ImportOptions
         from itsm_diag.importers.registry import load_paths
-        path = Path(__file__).resolve().parent / "data" / CSV[name]
+        path = data / CSV[name]
+        if not path.exists():
+            raise SystemExit(f"{path} not found: make it with benchmarks/make_data.py "
+                             "(and give prep the same --data-dir)")
         loaded = load_paths([path], ImportOptions())
         tickets, events = loaded.tickets, loaded.events
     with open(folder / f"{name}.pkl", "wb") as fh:
@@ -119,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prep", parents=[where], help="build and pickle canonical tables")
     p.add_argument("names", nargs="+", choices=[*CSV, *SYNTH])
+    p.add_argument("--data-dir", type=Path, default=DATA,
+                   help=f"where make_data.py wrote the CSVs (default {DATA})")
     r = sub.add_parser("run", parents=[where], help="time every rule on one pickled table")
     r.add_argument("name", help="a name given to prep")
     r.add_argument("tag", help="names the results: <name>_<tag>.json, .times.json")
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.command == "prep":
         for name in args.names:
-            prep(name, args.dir)
+            prep(name, args.dir, args.data_dir)
     else:
         run(args.name, args.tag, set(args.only.split(",")) if args.only else None, args.dir)
     return 0

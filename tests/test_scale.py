@@ -91,8 +91,17 @@ def test_a_cached_value_is_computed_once_when_threads_race() -> None:
 
 def test_a_cached_value_may_build_on_another() -> None:
     ctx = context_over(pd.DataFrame({"x": [1]}))
-    # re-entrant: the outer value's maker asks for an inner one (no self-deadlock)
-    assert ctx.memo("outer", lambda: ctx.memo("inner", lambda: 1) + 1) == 2
+    got: list[int] = []
+    # the outer value's maker asks for an inner one while the outer key is locked. In a
+    # daemon thread, so a deadlock (one lock for every key, say) fails this test instead
+    # of hanging the suite.
+    worker = threading.Thread(
+        target=lambda: got.append(ctx.memo("outer", lambda: ctx.memo("inner", lambda: 1) + 1)),
+        daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "memo deadlocked: a value built on another never returned"
+    assert got == [2]
 
 
 # ---- dates: the Arrow fast path answers exactly as pandas does --------------------------

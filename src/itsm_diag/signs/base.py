@@ -231,9 +231,10 @@ _LOCKS_LOCK = threading.Lock()
 
 
 def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
-    # the engine measures signs in threads that share one Context: a per-key lock makes
-    # each cached value computed once (not once per thread) while different keys are
-    # computed in parallel; re-entrant because one cached value may build on another
+    # the engine measures signs in threads that share one Context: a lock per key makes
+    # each cached value computed once (not once per thread), lets different keys be
+    # computed in parallel and one value build on another (its own key, its own lock);
+    # re-entrant so a maker that asks for its own key ends in a RecursionError, not a hang
     cache = ctx.__dict__.setdefault("_cache", {})
     if name in cache:
         return cache[name]
