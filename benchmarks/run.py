@@ -529,16 +529,21 @@ def render(results: dict) -> str:
             f"{RATIO_TARGET} × read_csv − floor: the time the whole diagnosis would get "
             "to meet the ratio.",
             "",
-            "| tickets | read_csv s | floor s | floor / read_csv | of which imports / parse "
-            "/ dates s | budget left s | diagnose − floor s |",
-            "|---:|---:|---:|---:|---|---:|---:|",
+            "The third column is plainer still: the baseline's own process (start "
+            "Python, `import pandas`, the `read_csv` call, exit), against the call alone.",
+            "",
+            "| tickets | read_csv s | its whole process s (/ read_csv) | floor s "
+            "| floor / read_csv | of which imports / parse / dates s | budget left s "
+            "| diagnose − floor s |",
+            "|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
         for x in floors:
             parts = x["floor_parts_s"]
             left = RATIO_TARGET * x["read_s"] - x["floor_s"]
             spent = (x["diagnose_s"] - x["floor_s"]) if x["diagnose_s"] else None
             lines.append(
-                f"| {x['tickets']:,} | {_f(x['read_s'])} | {_f(x['floor_s'])} | "
+                f"| {x['tickets']:,} | {_f(x['read_s'])} | {_f(x['read_wall_s'])} "
+                f"({_f(x['read_wall_s'] / x['read_s'])}) | {_f(x['floor_s'])} | "
                 f"**{_f(x['floor_ratio'])}** | {_f(parts['import_s'])} / "
                 f"{_f(parts['parse_s'])} / {_f(parts['dates_s'])} | **{left:.2f}** | "
                 f"{_f(spent)} |")
