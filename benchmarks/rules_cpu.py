@@ -26,13 +26,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import make_data  # noqa: E402  (benchmarks/ is not a package)
+
 D = HERE / "out" / "rules_cpu"
-DATA = HERE / "data"  # make_data.py's default folder
 PROF = bool(os.environ.get("PROF"))
 SYNTH = {"synth1m": 1_000_000, "synth100k": 100_000, "synth10k": 10_000}
-CSV = {"csv1m": "servicenow_incident_list_1m_s7.csv",
-       "csv100k": "servicenow_incident_list_100k_s7.csv",
-       "full100k": "servicenow_incident_full_100k_s7.csv"}
+#: name -> (tickets, make_data layout) of a generated ServiceNow CSV
+CSV = {"csv1m": (1_000_000, "list"), "csv100k": (100_000, "list"),
+       "full100k": (100_000, "full")}
 
 
 def cpu() -> float:
@@ -40,7 +43,7 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def prep(name: str, folder: Path = D, data: Path = DATA) -> None:
+def prep(name: str, folder: Path = D, data: Path = make_data.DATA) -> None:
     from itsm_diag import synth
     if name in SYNTH:
         s = synth.generate(SYNTH[name], seed=7, conditions=synth.Conditions.all())
@@ -48,7 +51,8 @@ def prep(name: str, folder: Path = D, data: Path = DATA) -> None:
     else:
         from itsm_diag.importers.base import ImportOptions
         from itsm_diag.importers.registry import load_paths
-        path = data / CSV[name]
+        n, layout = CSV[name]
+        path = make_data.csv_path(n, layout=layout, data=data)
         if not path.exists():
             raise SystemExit(f"{path} not found: make it with benchmarks/make_data.py "
                              "(and give prep the same --data-dir)")
@@ -125,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prep", parents=[where], help="build and pickle canonical tables")
     p.add_argument("names", nargs="+", choices=[*CSV, *SYNTH])
-    p.add_argument("--data-dir", type=Path, default=DATA,
-                   help=f"where make_data.py wrote the CSVs (default {DATA})")
+    p.add_argument("--data-dir", type=Path, default=make_data.DATA,
+                   help=f"where make_data.py wrote the CSVs (default {make_data.DATA})")
     r = sub.add_parser("run", parents=[where], help="time every rule on one pickled table")
     r.add_argument("name", help="a name given to prep")
     r.add_argument("tag", help="names the results: <name>_<tag>.json, .times.json")

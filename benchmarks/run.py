@@ -110,26 +110,25 @@ print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": rows}))
 
 #: the least any diagnosis under this design must do, as one whole child process (timed
 #: from outside, like the command): start the interpreter, import pandas and pyarrow,
-#: parse the file with pyarrow as the tool does (every column text, multi-threaded),
-#: parse the date columns (``*_at``/``*_on``) with the format given (the tool has to
-#: infer it), hand the table to pandas (Arrow-backed) and leave with ``os._exit`` as
-#: the command does. No normalising, no sign, no check, no KPI, no report.
+#: parse the file with the tool's own pyarrow call (``readers._arrow_csv_once``: every
+#: column text, multi-threaded), parse the date columns (``*_at``/``*_on``) with the
+#: format given (the tool has to infer it) by Arrow's strptime, hand the table to pandas
+#: (Arrow-backed) and leave with ``os._exit`` as the command does. No trimming, no
+#: normalising, no sign, no check, no KPI, no report.
 _FLOOR_CSV = """
 import csv, json, os, sys, time
+from pathlib import Path
 t0 = time.perf_counter()
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+from itsm_diag.importers.readers import _arrow_csv_once
 t1 = time.perf_counter()
-path = sys.argv[1]
-with open(path, newline="", encoding="utf-8") as fh:
+path = Path(sys.argv[1])
+with path.open(newline="", encoding="utf-8") as fh:
     names = next(csv.reader(fh))
-table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20),
-                       parse_options=pacsv.ParseOptions(newlines_in_values=sys.argv[2] != "pandas"),
-                       convert_options=pacsv.ConvertOptions(
-                           column_types={n: pa.string() for n in names},
-                           strings_can_be_null=True))
+table = _arrow_csv_once(path, names, 0, "utf-8", ",", lambda row: "error",
+                        newlines_in_values=sys.argv[2] != "pandas")
 t2 = time.perf_counter()
 for i, name in enumerate(names):
     if name.endswith(("_at", "_on")):
@@ -143,23 +142,25 @@ print(json.dumps({"import_s": t1 - t0, "parse_s": t2 - t1, "dates_s": t3 - t2,
 os._exit(0)
 """
 
-#: the XLSX parse alone, as the tool asks fastexcel for it: every sheet with its cells'
-#: own types, sheets on as many threads as the process has CPUs (one reader a thread)
+#: the XLSX parse alone, exactly as the tool asks fastexcel for it (``xlsx._typed_batch``:
+#: every sheet with its cells' own types; the tool's thread count, one reader a thread),
+#: without the zip-bomb check, the text columns or the concatenation
 _FLOOR_XLSX = """
-import json, os, sys, threading, time
+import json, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 t0 = time.perf_counter()
 import fastexcel
 import pyarrow  # fastexcel hands back Arrow: imported here, not inside the first sheet
+from itsm_diag import cpus
+from itsm_diag.importers.xlsx import MAX_THREADS, _typed_batch
 t1 = time.perf_counter()
 local = threading.local()
 def load(name):
     if getattr(local, "book", None) is None:
         local.book = fastexcel.read_excel(sys.argv[1])
-    return local.book.load_sheet(name, header_row=0, schema_sample_rows=None,
-                                 eager=True).num_rows
+    return _typed_batch(local.book, name).num_rows
 names = fastexcel.read_excel(sys.argv[1]).sheet_names
-threads = max(1, min(len(os.sched_getaffinity(0)), len(names)))
+threads = max(1, min(MAX_THREADS, cpus.usable(), len(names)))
 with ThreadPoolExecutor(threads) as pool:
     rows = sum(pool.map(load, names))
 t2 = time.perf_counter()

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from itsm_diag.errors import ConfigError
+
 SIGN_IDS: tuple[str, ...] = (
     "backlog",
     "recurrence",
@@ -51,8 +53,6 @@ def yaml_text(text: str, source: Path | str) -> Any:
     try:
         return yaml.load(text, Loader=loader)  # nosec B506: only the safe loaders
     except yaml.YAMLError as exc:
-        from itsm_diag.errors import ConfigError
-
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
                           file=source, row=mark.line + 1 if mark is not None else None,
@@ -66,8 +66,6 @@ def yaml_load(path: Path) -> Any:
 
 def _title_fields(path: Path) -> dict[str, Any] | None:
     """``id``, ``number`` and ``title`` of one rule file, or None when it cannot say."""
-    from itsm_diag.errors import ConfigError
-
     try:
         data = yaml_load(path)
     except (OSError, ConfigError):

@@ -331,15 +331,11 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
 
     fixed = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
     try:
-        if fmt == _ISO_TEXT:
-            iso = text
-        else:
-            # only the values at the fixed width: a month name or clock cut from any
-            # other value would be read as one
-            at_width = pc.if_else(fixed, text, pa.scalar(None, kind))
-            iso = iso_from({k: pc.utf8_slice_codeunits(at_width, a, b)
-                            for k, (a, b) in how.spans.items()})
-        iso = pc.if_else(fixed, iso, pa.scalar(None, kind))
+        # only the values at the fixed width: a month name or clock cut from any other
+        # value would be read as one (the fields of a null are null)
+        at_width = pc.if_else(fixed, text, pa.scalar(None, kind))
+        iso = at_width if fmt == _ISO_TEXT else iso_from(
+            {k: pc.utf8_slice_codeunits(at_width, a, b) for k, (a, b) in how.spans.items()})
         stamps = pc.cast(iso, pa.timestamp("us")).to_numpy(zero_copy_only=False)
         rest = np.flatnonzero(~fixed.to_numpy(zero_copy_only=False)
                               & values.notna().to_numpy(dtype=bool))
