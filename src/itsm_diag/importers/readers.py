@@ -186,10 +186,11 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         from itsm_diag.importers.guards import check_row_widths
 
         check_row_widths(path, ragged, len(names))  # a row of 100,000 cells: refused
-        frame, names, ragged_warnings = _read_ragged(
+        table, ragged_warnings = _read_ragged(
             path if isinstance(source, Path) else source, encoding, delimiter, skip, names)
         warnings.extend(ragged_warnings)
-        frame = _strip(frame)
+        # Python's csv module kept the tokens: trimmed and nulled in Arrow like the rest
+        frame = _arrow_frame(table)
     else:
         # trimmed in Arrow, and only the columns that need it: no second copy of the file
         frame = _arrow_frame(table, tokens_nulled=True)
@@ -313,15 +314,17 @@ def _arrow_csv_once(
 
 def _read_ragged(
     source: Path | io.BytesIO, encoding: str, delimiter: str, skip: int, names: list[str]
-) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Re-read a file whose rows differ in width, keeping every row.
+) -> tuple[Any, list[str]]:
+    """Re-read a file whose rows differ in width, keeping every row: (Arrow table, warnings).
 
     Rows wider than the header keep their extra cells in added columns ``extra_1``,
     ``extra_2``... (real Jira exports carry an unheaded extra ``Labels`` cell; dropping
     the row would lose a ticket, dropping the cells would lose data silently). Narrower
     rows are padded with nulls. Only taken when pyarrow met such rows, so the fast path
-    stays fast.
+    stays fast. Cells come back untrimmed, tokens included (:func:`_arrow_frame` does both).
     """
+    import pyarrow as pa
+
     # cells over Python's default 131,072-character limit occur in real Jira exports
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     handle: io.TextIOBase
@@ -334,23 +337,20 @@ def _read_ragged(
         for _ in range(skip + 1):  # the `sep=` line and the header
             next(reader, None)
         rows = list(filter(None, reader))  # blank lines are not rows (as in pyarrow)
-    widths = pd.Series([len(r) for r in rows], dtype="int64")
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     width = max(len(names), int(widths.max()) if len(widths) else 0)
     all_names = names + [f"extra_{i}" for i in range(1, width - len(names) + 1)]
-    columns = list(itertools.zip_longest(*rows, fillvalue=None)) if rows else []
-    columns += [()] * (width - len(columns))
-    frame = pd.DataFrame(
-        {n: pd.Series(c, dtype=pd.StringDtype("pyarrow")) for n, c in zip(all_names, columns,
-                                                                          strict=True)}
-    )
-    frame = frame.mask(frame.isin(list(NULL_TOKENS)))
+    # one transpose in C: zip_longest pads short rows with None up to the widest row
+    columns = [pa.array(c, type=pa.string())
+               for c in itertools.zip_longest(*rows, fillvalue=None)]
+    columns += [pa.nulls(len(rows), pa.string())] * (width - len(columns))
     warnings = []
     first_row = skip + 2
     wide = widths > len(names)
     if wide.any():
         warnings.append(
             f"{int(wide.sum())} rows have more cells than the {len(names)} headers (first at "
-            f"row {first_row + int(wide.idxmax())}); the extra cells were kept in added "
+            f"row {first_row + int(wide.argmax())}); the extra cells were kept in added "
             f"columns {', '.join(all_names[len(names):][:3])}"
             f"{'...' if width - len(names) > 3 else ''}"
         )
@@ -358,27 +358,14 @@ def _read_ragged(
     if narrow.any():
         warnings.append(
             f"{int(narrow.sum())} rows have fewer cells than the {len(names)} headers (first "
-            f"at row {first_row + int(narrow.idxmax())}); the missing cells were left empty"
+            f"at row {first_row + int(narrow.argmax())}); the missing cells were left empty"
         )
-    return frame, all_names, warnings
-
-
-def _strip(frame: pd.DataFrame) -> pd.DataFrame:
-    """Trim cells; blank-after-trim and missing-value tokens become null (per column).
-
-    The CSV reader already nulls exact tokens; this also catches padded ones (`` - ``)
-    and XLSX cells, which no reader option covers.
-    """
-    out = {}
-    tokens = list(NULL_TOKENS)
-    for col in frame.columns:
-        s = frame[col].str.strip()
-        out[col] = s.mask(s.isin(tokens))
-    return pd.DataFrame(out, index=frame.index)
+    return pa.table(columns, names=all_names), warnings
 
 
 def _trim_arrow(column: Any, tokens_nulled: bool = False) -> Any:
-    """:func:`_strip` for one Arrow string column, before it becomes a pandas column.
+    """Trim the cells of one Arrow string column; blank-after-trim and missing-value
+    tokens become null (padded ones such as `` - `` too, which no reader option covers).
 
     ``tokens_nulled``: the reader already nulled the exact tokens (pyarrow's
     ``null_values``), so a column that no trim changes is returned as is, with no copy.
