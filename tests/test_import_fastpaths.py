@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itsm_diag import model as m
 from itsm_diag.errors import ModelError
@@ -153,3 +155,31 @@ def test_signs_fast_listing_matches_the_validated_rules() -> None:
     assert fast == validated.stdout
     assert fast.startswith("1. backlog") and "Extra checks (not scored):" in fast
     assert loaded == "[]"  # neither the rule models nor the command line were loaded
+
+
+_TEXT = st.one_of(st.none(), st.sampled_from(["INC0010001", "CHG0030002", "RITM00001",
+                                              "PROJ-12", "x", "", "inc0001", "INC01\n",
+                                              "SCTASK0000001", "\u0661\u0662"]),
+                  st.text(max_size=8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(_TEXT, max_size=40), n=st.integers(0, 30),
+       arrow=st.booleans())
+def test_detection_samples_equal_the_pandas_they_replace(cells: list[str | None], n: int,
+                                                         arrow: bool) -> None:
+    """head_texts, share_matching and most_common_prefix give what the detectors computed
+    with pandas before (``dropna().head(n).astype(str)``, ``str.match().mean()``,
+    ``str.extract().mode()``), on Arrow text and on object columns alike."""
+    from itsm_diag.importers.base import head_texts, most_common_prefix, share_matching
+
+    values = pd.Series(cells, dtype=S if arrow else object)
+    expected = values.dropna().head(n).astype(str)
+    texts = head_texts(values, n)
+    assert texts == expected.tolist()
+    for pattern in (r"^(SCTASK|INC|CHG|RITM)\d{5,}$", r"^[A-Z][A-Z0-9_]+-\d+$", r"\d+$"):
+        want = float(expected.str.match(pattern).mean()) if len(expected) else 0.0
+        assert share_matching(texts, pattern) == pytest.approx(want)
+    prefixes = expected.str.extract(r"^([A-Z]+)\d", expand=False).dropna()
+    want_top = str(prefixes.mode().iloc[0]) if len(prefixes) else None
+    assert most_common_prefix(texts, r"([A-Z]+)\d") == want_top

@@ -8,8 +8,10 @@ meet.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -74,6 +76,35 @@ class Imported:
 
 def fold_name(name: str) -> str:
     return " ".join(name.replace("_", " ").replace("-", " ").replace("\ufeff", "").lower().split())
+
+
+def head_texts(values: pd.Series, n: int = 200) -> list[str]:
+    """The first ``n`` filled values of a column as text: the bounded sample a detector
+    reads a column's content from (``values.dropna().head(n).astype(str)``, without
+    pandas' per-call cost, which on the small files detection mostly sees is most of it).
+    """
+    if m.is_arrow_text(values):
+        import pyarrow.compute as pc
+
+        return pc.drop_null(values.array.__arrow_array__()).slice(0, n).to_pylist()
+    return [str(x) for x in values.dropna().head(n)]
+
+
+def share_matching(texts: Sequence[str], pattern: str) -> float:
+    """The share of ``texts`` that ``pattern`` matches at their start (Python's ``re``,
+    as pandas' ``str.match``); 0.0 when there are none."""
+    if not texts:
+        return 0.0
+    rx = re.compile(pattern)
+    return sum(rx.match(t) is not None for t in texts) / len(texts)
+
+
+def most_common_prefix(texts: Sequence[str], pattern: str) -> str | None:
+    """The most frequent first group of ``pattern`` matched at the texts' start (ties: the
+    smallest, as pandas' ``mode``), or None when it matches none."""
+    rx = re.compile(pattern)
+    counts = Counter(hit.group(1) for t in texts if (hit := rx.match(t)) is not None)
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
 
 
 def resolve_columns(

@@ -27,9 +27,11 @@ from itsm_diag.importers.base import (
     ImportOptions,
     SourceInfo,
     fold_name,
+    head_texts,
     parse_dates,
     require_ids,
     resolve_columns,
+    share_matching,
 )
 from itsm_diag.importers.mapping import map_values
 from itsm_diag.importers.readers import RawTable
@@ -247,10 +249,10 @@ class FreshserviceImporter(Importer):
             reasons.append("headers " + ", ".join(signals[:5]))
         cols = resolve_columns(raw.headers, {"id": _aliases("ticket_id") + _aliases("change_id")})
         if "id" in cols:
-            sample = raw.frame[cols["id"]].dropna().head(200).astype(str)
-            if len(sample) and sample.str.match(_ID_RE).mean() > 0.9:
+            sample = head_texts(raw.frame[cols["id"]])
+            if share_matching(sample, _ID_RE) > 0.9:
                 score += 0.2
-                reasons.append("numbers like " + str(sample.iloc[0]))
+                reasons.append("numbers like " + sample[0])
         table = "changes" if (id_field == "change_id" or _folded("change_type") & folded) \
             else "tickets"
         return Detection(NAME, min(score, 1.0), table, reasons)

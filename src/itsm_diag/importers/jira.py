@@ -37,9 +37,11 @@ from itsm_diag.importers.base import (
     SourceInfo,
     finish_tickets,
     fold_name,
+    head_texts,
     parse_dates,
     require_ids,
     resolve_columns,
+    share_matching,
 )
 from itsm_diag.importers.readers import RawTable
 
@@ -163,17 +165,16 @@ class JiraImporter(Importer):
             reasons.append("repeated Comment/Labels columns")
         key_col = next((h for h in headers if fold_name(h) in ("issue key", "key")), None)
         if key_col is not None:
-            keys = raw.frame[key_col].dropna().head(200).astype(str)
-            if len(keys) and keys.str.match(_KEY_RE).mean() > 0.9:
+            keys = head_texts(raw.frame[key_col])
+            if share_matching(keys, _KEY_RE) > 0.9:
                 # Jira keys alone (PROJ-123) are evidence, but other tools use such ids too
                 score = max(score, 0.45) + 0.1
-                reasons.append(f"issue keys like {keys.iloc[0]}")
+                reasons.append(f"issue keys like {keys[0]}")
         created = next((h for h in headers if fold_name(h) == "created"), None)
-        if created is not None:
-            when = raw.frame[created].dropna().head(200).astype(str)
-            if len(when) and when.str.match(_JIRA_DATE_RE).mean() > 0.9:
-                score += 0.05
-                reasons.append("Jira dates (dd/MMM/yy h:mm a)")
+        if created is not None and share_matching(head_texts(raw.frame[created]),
+                                                  _JIRA_DATE_RE) > 0.9:
+            score += 0.05
+            reasons.append("Jira dates (dd/MMM/yy h:mm a)")
         return Detection(NAME, min(score, 1.0), "issues", reasons)
 
     def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:

@@ -23,9 +23,12 @@ from itsm_diag.importers.base import (
     SourceInfo,
     any_repeated,
     fold_name,
+    head_texts,
+    most_common_prefix,
     parse_dates,
     require_ids,
     resolve_columns,
+    share_matching,
 )
 from itsm_diag.importers.readers import RawTable
 
@@ -166,21 +169,19 @@ class ServiceNowImporter(Importer):
         score += 0.02 * len(strong) + 0.01 * len(labels)
         ids = raw.frame.iloc[:, 0] if "number" not in folded else raw.frame[
             next(h for h in raw.headers if fold_name(h) == "number")]
-        sample = ids.dropna().head(200).astype(str)
-        if len(sample) and sample.str.match(_NUMBER_RE).mean() > 0.9:
+        sample = head_texts(ids)
+        if share_matching(sample, _NUMBER_RE) > 0.9:
             # ServiceNow numbering alone is strong evidence (INC0010001, CHG0030001 ...)
             score = max(score, 0.6) + 0.15
-            reasons.append("ticket numbers like " + str(sample.iloc[0]))
+            reasons.append("ticket numbers like " + sample[0])
         table = self._table(raw, folded)
         return Detection(NAME, min(score, 1.0), table, reasons)
 
     def _table(self, raw: RawTable, folded: set[str]) -> str:
         col = next((h for h in raw.headers if fold_name(h) == "number"), None)
         if col is not None:
-            prefixes = raw.frame[col].dropna().head(500).astype(str).str.extract(
-                r"^([A-Z]+)\d", expand=False).dropna()
-            if not prefixes.empty:
-                top = str(prefixes.mode().iloc[0])
+            top = most_common_prefix(head_texts(raw.frame[col], 500), r"([A-Z]+)\d")
+            if top is not None:
                 for prefix, kind in _PREFIX_KIND:
                     if top == prefix:
                         return kind

@@ -41,6 +41,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     finish_tickets,
     fold_name,
+    head_texts,
     parse_dates,
     require_ids,
     resolve_columns,
@@ -142,9 +143,9 @@ class ZendeskImporter(Importer):
             reasons.append(f"custom fields like {customs[0]!r}")
         status_col = next((h for h in raw.headers if fold_name(h) == "status"), None)
         if status_col is not None:
-            st = raw.frame[status_col].dropna().head(500).astype(str).str.lower()
-            if len(st) and st.isin(_STATUS_VALUES).mean() > 0.95 and st.isin(
-                    ["solved", "pending", "hold", "on-hold"]).any():
+            st = [s.lower() for s in head_texts(raw.frame[status_col], 500)]
+            if st and sum(s in _STATUS_VALUES for s in st) / len(st) > 0.95 and any(
+                    s in ("solved", "pending", "hold", "on-hold") for s in st):
                 score += 0.05
                 reasons.append("Zendesk statuses (solved, pending...)")
         if raw.delimiter == "ndjson":
