@@ -51,7 +51,7 @@ def yaml_text(text: str, source: Path | str) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # nosec B506: only the safe loaders
+        return yaml.load(text, Loader=loader)  # nosec B506  # only the safe loaders
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
