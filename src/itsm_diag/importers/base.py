@@ -89,10 +89,10 @@ def head_texts(values: pd.Series, n: int = 200) -> list[str]:
         column = values.array.__arrow_array__()
         # the first 4n rows hold n filled values in nearly every column: no copy of a
         # million-row column for each detector; the whole column only when they do not
-        for stop in (4 * n, len(column)):
-            filled = pc.drop_null(column.slice(0, stop))
-            if len(filled) >= n or stop >= len(column):
-                return filled.slice(0, n).to_pylist()
+        filled = pc.drop_null(column.slice(0, 4 * n))
+        if len(filled) < n and len(column) > 4 * n:
+            filled = pc.drop_null(column)
+        return filled.slice(0, n).to_pylist()
     return [str(x) for x in values.dropna().head(n)]
 
 
