@@ -88,28 +88,28 @@ def test_last_complete_period(as_of: str, month: tuple[str, str],
     for kind, (first, last) in (("month", month), ("quarter", quarter)):
         start, end = engine.last_complete_period(kind, ts)
         assert start == pd.Timestamp(first, tz="UTC")
-        assert end == pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1, seconds=-1)
+        assert end == pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1, microseconds=-1)
 
 
 def test_since_last_month_is_that_month_from_the_data_not_the_clock() -> None:
     doc = run_json("diagnose", *GOOD, "--since", "last-month")
     # the data ends 2026-03-31 18:00: March is the last month it covers
     assert doc["window"]["start"] == "2026-03-01T00:00:00+00:00"
-    assert doc["window"]["end"] == "2026-03-31T23:59:59+00:00"
-    assert "counted back from the data's as-of time 2026-03-31 18:00" in \
+    assert doc["window"]["end"] == "2026-03-31T23:59:59.999999+00:00"
+    assert "counted back from the data's as-of day 2026-03-31" in \
         doc["window"]["how_chosen"]
 
 
 def test_until_last_quarter_ends_the_default_window_there() -> None:
     doc = run_json("diagnose", *GOOD, "--until", "last-quarter")
-    assert doc["window"]["end"] == "2026-03-31T23:59:59+00:00"
+    assert doc["window"]["end"] == "2026-03-31T23:59:59.999999+00:00"
     assert doc["window"]["weeks"] == pytest.approx(13, abs=0.01)
 
 
 def test_since_date_with_until_keyword() -> None:
     doc = run_json("diagnose", *GOOD, "--since", "2026-02-01", "--until", "last-month")
     assert doc["window"]["start"].startswith("2026-02-01")
-    assert doc["window"]["end"] == "2026-03-31T23:59:59+00:00"
+    assert doc["window"]["end"] == "2026-03-31T23:59:59.999999+00:00"
 
 
 @pytest.mark.parametrize("option", ["--since", "--until"])
@@ -133,13 +133,18 @@ def test_period_month_diagnoses_each_month() -> None:
         assert p["start"][:7] == p["label"] and p["end"][:7] == p["label"]
         assert p["score"] == len(p["triggered"])
         assert set(p["triggered"]) <= set(config.SIGN_IDS)
-        assert p["band"] == engine.band_for(p["score"])
-    # the first month starts with the data (2026-02-01 09:00); the others are whole
+        # a band is stated only when the unknown signs cannot move it
+        low, high = engine.band_for(p["score"]), engine.band_for(p["score"] + p["unknown"])
+        assert p["band_range"] == [low, high]
+        assert p["band"] == (low if low == high and not p["partial"] else "undetermined")
+    # the data starts on 2026-02-01 09:00 and its as-of is 2026-03-31 18:00: both months
+    # are covered whole days from the first to the last
     assert labels == ["2026-02", "2026-03"]
-    assert periods[0]["start"] == "2026-02-01T09:00:00+00:00"
-    assert periods[0]["end"] == "2026-02-28T23:59:59+00:00"
+    assert periods[0]["start"] == "2026-02-01T00:00:00+00:00"
+    assert periods[0]["end"] == "2026-02-28T23:59:59.999999+00:00"
     assert periods[1]["start"] == "2026-03-01T00:00:00+00:00"
-    assert periods[1]["end"] == "2026-03-31T18:00:00+00:00"  # up to the as-of
+    assert periods[1]["end"] == "2026-03-31T23:59:59.999999+00:00"
+    assert [p["partial"] for p in periods] == [False, False]
     jsonschema.validate(doc, schema.shipped())
 
 

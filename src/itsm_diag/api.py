@@ -3,6 +3,7 @@ read a saved report back (for comparisons)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -60,30 +61,44 @@ def load_rules(config_file: Path | None) -> config.Rules:
     return rules
 
 
-def parse_when(text: str | None, option: str) -> pd.Timestamp | None:
-    """``YYYY-MM-DD`` (or any ISO time) -> UTC timestamp; errors name the option."""
+#: a date without a time of day: ``--since`` takes its first instant, ``--until`` its last
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_when(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp | None:
+    """``YYYY-MM-DD`` (or any ISO time) -> UTC timestamp; errors name the option.
+
+    A date alone is a whole day in ``tz``: ``--since D`` starts at 00:00 of D and
+    ``--until D`` ends at the end of D, so the dates a report prints reproduce its window.
+    A time without a zone is read in ``tz``."""
+    from itsm_diag.engine import day_end, day_start
+
     if text is None:
         return None
     try:
-        ts = pd.Timestamp(text)
+        ts = pd.Timestamp(text.strip())
     except ValueError as exc:
         raise UsageError(f"{option} {text!r} is not a date",
                          hint="use YYYY-MM-DD, last-month or last-quarter") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
+    ts = ts.tz_convert("UTC")
+    if _DATE_ONLY.fullmatch(text.strip()):
+        return day_end(ts, tz) if option == "--until" else day_start(ts, tz)
+    return ts
 
 
 def input_info(src: SourceInfo) -> InputInfo:
     return InputInfo(**vars(src))
 
 
-def parse_bound(text: str | None, option: str) -> pd.Timestamp | str | None:
+def parse_bound(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp | str | None:
     """A ``--since``/``--until`` value: a keyword (``last-month``, ``last-quarter``),
     returned as is because it needs the data to resolve, or a UTC timestamp."""
     from itsm_diag.engine import PERIOD_KEYWORDS
 
     if text is not None and text.strip().lower() in PERIOD_KEYWORDS:
         return text.strip().lower()
-    return parse_when(text, option)
+    return parse_when(text, option, tz)
 
 
 def parse_period(text: str | None) -> str | None:
@@ -100,7 +115,7 @@ def parse_period(text: str | None) -> str | None:
 
 def resolve_bounds(
     tickets: pd.DataFrame, rules: config.Rules,
-    since: pd.Timestamp | str | None, until: pd.Timestamp | str | None,
+    since: pd.Timestamp | str | None, until: pd.Timestamp | str | None, tz: str = "UTC",
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None, str | None]:
     """Turn keyword bounds into timestamps: ``(since, until, sentence for the report)``.
 
@@ -111,24 +126,30 @@ def resolve_bounds(
     ``--until``, ends it at the period's last second; ``--until KEYWORD`` ends it there.
     """
     from itsm_diag.engine import PERIOD_KEYWORDS, choose_window, last_complete_period
+    from itsm_diag.signs.shape import measure_shape
 
     if not isinstance(since, str) and not isinstance(until, str):
         return since, until, None
-    reference = choose_window(tickets, rules).window.end
+    shape = measure_shape(tickets, rules.defaults.shape)
+    reference = choose_window(tickets, rules, tz=tz, shape=shape).window.end
     said = []
     out: dict[str, pd.Timestamp | None] = {}
+
+    def day(ts: pd.Timestamp) -> str:
+        return f"{ts.tz_convert(tz):%Y-%m-%d}"
+
     for option, value in (("--since", since), ("--until", until)):
         if isinstance(value, str):
-            start, end = last_complete_period(PERIOD_KEYWORDS[value], reference)
+            start, end = last_complete_period(PERIOD_KEYWORDS[value], reference, tz)
             out[option] = start if option == "--since" else end
-            said.append(f"{option} {value} is {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+            said.append(f"{option} {value} is {day(start)} to {day(end)}")
         else:
             out[option] = value
     if isinstance(since, str) and until is None:
-        out["--until"] = last_complete_period(PERIOD_KEYWORDS[since], reference)[1]
+        out["--until"] = last_complete_period(PERIOD_KEYWORDS[since], reference, tz)[1]
         said[0] += " (without --until it sets the window end too)"
-    note = (f"{' and '.join(said)}, counted back from the data's as-of time "
-            f"{reference:%Y-%m-%d %H:%M} UTC")
+    note = (f"{' and '.join(said)}, counted back from the data's as-of day "
+            f"{day(reference)}")
     return out["--since"], out["--until"], note
 
 
@@ -180,8 +201,8 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     from itsm_diag.importers.registry import load_paths
 
     # everything that can be wrong with the options fails before the (slow) read
-    since = parse_bound(options.since, "--since")
-    until = parse_bound(options.until, "--until")
+    since = parse_bound(options.since, "--since", options.tz)
+    until = parse_bound(options.until, "--until", options.tz)
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file)
@@ -199,15 +220,17 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
     )
-    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until)
+    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,
+                                                     options.tz)
     report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
-                      window_note=window_note)
+                      window_note=window_note, tz=options.tz)
     if people is not None:
         from itsm_diag.redact import redact_report
 
         report = redact_report(report, people)
     if period is not None:
-        report = _with_periods(report, data, rules, period, since_ts, options.answers)
+        report = _with_periods(report, data, rules, period, since_ts, options.answers,
+                               options.tz)
     if baseline is not None:
         from itsm_diag.compare import compare
 
@@ -217,14 +240,15 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
 
 
 def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: str,
-                  since: pd.Timestamp | None, answers: Mapping[str, bool] | None) -> Report:
+                  since: pd.Timestamp | None, answers: Mapping[str, bool] | None,
+                  tz: str = "UTC") -> Report:
     """``report`` with one diagnosis per calendar period: every period in the data
     unless ``--since`` narrows it, up to the report's as-of."""
     from itsm_diag.engine import data_start, diagnose_periods
 
     end = pd.Timestamp(report.window.end)
     start = since if since is not None else (data_start(data.tickets) or end)
-    periods, notes = diagnose_periods(data, rules, period, start, end, answers)
+    periods, notes = diagnose_periods(data, rules, period, start, end, answers, tz)
     return report.model_copy(update={"periods": periods,
                                      "data_notes": [*report.data_notes, *notes]})
 

@@ -105,9 +105,13 @@ def _reached(report: Report, rule: tuple[str, int] | None) -> bool:
     if rule is None:
         return False
     kind, level = rule
+    # the triggered count decides, also for a band: unknown signs never fail a build, and
+    # an undetermined band is compared by its lower end (the band of the score)
     if kind == "score":
         return report.score >= level
-    return BANDS.index(report.band) >= level
+    from itsm_diag.engine import band_for
+
+    return BANDS.index(band_for(report.score)) >= level
 
 
 def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False) -> None:
@@ -605,7 +609,9 @@ def _reached_row(row: Any, rule: tuple[str, int] | None) -> bool:
     kind, level = rule
     if kind == "score":
         return bool(row.score >= level)
-    return BANDS.index(row.band) >= level
+    from itsm_diag.engine import band_for
+
+    return BANDS.index(band_for(row.score)) >= level
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from itsm_diag.engine import band_for
 from itsm_diag.report import (
     Band,
     Comparison,
@@ -156,7 +157,8 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         ))
     appeared = [c.id for c in changes if c.change == "appeared"]
     cleared = [c.id for c in changes if c.change == "cleared"]
-    band_old, band_new = _BANDS.index(old.band), _BANDS.index(new.band)
+    # an undetermined band moves with its lower end, the band of the score
+    band_old, band_new = (_BANDS.index(band_for(old.score)), _BANDS.index(band_for(new.score)))
     band_direction: Direction = ("same" if band_old == band_new
                                  else "worse" if band_new > band_old else "better")
     return Comparison(

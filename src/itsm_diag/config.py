@@ -123,6 +123,10 @@ class Defaults(_Strict):
     active_week_share: float = 0.1
     #: when the last active week is this many weeks before the data's end, as-of moves back
     tail_weeks: int = 2
+    #: how the extract's shape is read (see itsm_diag.signs.shape.measure_shape)
+    shape: dict[str, float] = Field(default_factory=lambda: {
+        "min_tickets": 50, "silent_ratio": 0.05, "min_silent_weeks": 3,
+        "min_silent_arrivals_share": 0.2, "min_done_share": 0.95})
     max_samples: int = 10
     weekmask: str = "1111100"
     holidays: list[str] = Field(default_factory=list)

@@ -41,9 +41,12 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
+from itsm_diag.signs.shape import ExtractShape, measure_shape
 from itsm_diag.text import fmt
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
+#: the band of a report whose unknown signs could still move it
+UNDETERMINED = "undetermined"
 
 
 def band_for(score: int) -> str:
@@ -54,13 +57,59 @@ def band_for(score: int) -> str:
     return "crisis"
 
 
+def band_range(score: int, unknown: int) -> tuple[str, str]:
+    """The bands of ``score`` and of ``score + unknown``: where the band lies whatever
+    the unknown signs turn out to be."""
+    return band_for(score), band_for(score + unknown)
+
+
+def honest_band(score: int, unknown: int) -> str:
+    """The band, stated only when the unknown signs cannot move it; else undetermined."""
+    low, high = band_range(score, unknown)
+    return low if low == high else UNDETERMINED
+
+
+def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, str],
+                  bands: Mapping[str, str]) -> str:
+    """The verdict in words: the band's sentence, or, when unknown signs could move it,
+    how many signs were answered and where the band lies."""
+    low, high = band_range(score, unknown)
+    if low == high:
+        return bands[low]
+    return fmt(wording["band_undetermined"], {
+        "score": score, "answered": signs - unknown, "unknown": unknown, "low": low,
+        "high": high})
+
+
+def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
+    """The extract's shape as data notes (worded by ``defaults.wording``)."""
+    return [fmt(wording[f"shape.{code}"], values) for code, values in shape.as_dict().items()]
+
+
 # ---- window ----------------------------------------------------------------------------
+
+#: the last instant a window includes of its last day: timestamps are kept to the microsecond
+LAST_TICK = pd.Timedelta(microseconds=1)
+
+
+def day_start(ts: pd.Timestamp, tz: str = "UTC") -> pd.Timestamp:
+    """00:00 of the calendar day (in ``tz``) holding ``ts``, as a UTC timestamp."""
+    return ts.tz_convert(tz).normalize().tz_convert("UTC")
+
+
+def day_end(ts: pd.Timestamp, tz: str = "UTC") -> pd.Timestamp:
+    """The last microsecond of the calendar day (in ``tz``) holding ``ts``, in UTC: a
+    window that ends there includes the whole day (``--until 2026-09-30``)."""
+    local = ts.tz_convert(tz).normalize() + pd.DateOffset(days=1)  # calendar day: DST-safe
+    return (local - LAST_TICK).tz_convert("UTC")
+
 
 @dataclass
 class WindowChoice:
     window: Window
     how: str
     notes: list[str] = field(default_factory=list)
+    tz: str = "UTC"
 
 
 def _activity_times(tickets: pd.DataFrame) -> pd.Series:
@@ -69,23 +118,38 @@ def _activity_times(tickets: pd.DataFrame) -> pd.Series:
     return stacked.dropna()
 
 
+def _after_as_of(tickets: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, int]:
+    """How many tickets were opened, and how many done, after ``as_of``: what a window
+    ending there leaves out, said whenever the as-of is not the data's end."""
+    done = m.done_at(tickets)
+    return {"opened": int((tickets[m.OPENED_AT] > as_of).sum()),
+            "done": int((done > as_of).sum()), "total": len(tickets)}
+
+
 def choose_window(
     tickets: pd.DataFrame,
     rules: Rules,
     since: pd.Timestamp | None = None,
     until: pd.Timestamp | None = None,
     note: str | None = None,
+    tz: str = "UTC",
+    shape: ExtractShape | None = None,
 ) -> WindowChoice:
     """The analysis window and a sentence saying how it was chosen (``note``, such as
     what a ``--since last-month`` resolved to, is added to that sentence).
 
-    As-of is ``until`` when given; else the latest timestamp in the data, unless the data
-    thins out: when the last *active* week (arrivals at least ``active_week_share`` of
-    the 90th-percentile week) ends more than ``tail_weeks`` before the latest
-    timestamp, as-of moves back to the end of that week, and a note says how many
-    tickets came after it.
+    Bounds are whole days in ``tz``: the window starts at 00:00 of its first day and ends
+    at the last microsecond of its last day, so the dates it prints, passed back as
+    ``--since``/``--until``, give the same window. As-of is ``until`` when given; else
+    the end of the day of the latest timestamp in the data, unless the data thins out:
+    when the last *active* week (arrivals at least ``active_week_share`` of the
+    90th-percentile week) ends more than ``tail_weeks`` before the latest timestamp,
+    as-of moves back to the end of that week, and a note counts the tickets opened and
+    the tickets done after it. An extract selected on closure keeps its end: its
+    completions come last, and moving back would hide them.
     """
     d = rules.defaults
+    words = d.wording
     times = _activity_times(tickets)
     if times.empty and until is None:
         raise UsageError(
@@ -95,13 +159,14 @@ def choose_window(
     notes: list[str] = []
     if until is not None:
         as_of = until
-        how = f"as-of {as_of:%Y-%m-%d %H:%M} UTC from --until"
+        how = f"as-of {_local(as_of, tz)} from --until"
     else:
         latest = times.max()
-        as_of = latest
-        how = f"as-of {latest:%Y-%m-%d %H:%M} UTC, the latest timestamp in the data"
+        as_of = day_end(latest, tz)
+        how = f"as-of {_local(as_of, tz)}, the end of the day of the latest timestamp in the data"
         opened = tickets[m.OPENED_AT].dropna()
-        if not opened.empty:
+        closure = shape is not None and shape.closure is not None
+        if not opened.empty and not closure:
             weekly = opened.dt.tz_localize(None).dt.to_period("W").value_counts().sort_index()
             weekly = weekly.reindex(
                 pd.period_range(weekly.index.min(), weekly.index.max(), freq="W"), fill_value=0
@@ -111,29 +176,46 @@ def choose_window(
             if not active.empty:
                 last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
                 if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
-                    as_of = last_active_end.floor("s")
-                    after = int((opened > as_of).sum())
-                    how = (
-                        f"as-of {as_of:%Y-%m-%d} (end of the last active week): the data "
-                        f"thins out after it; {after} of {len(opened)} tickets "
-                        f"({after / len(opened):.1%}) were opened later, up to "
-                        f"{latest:%Y-%m-%d}. Use --until to choose another end"
-                    )
+                    as_of = day_end(last_active_end.floor("s"), tz)
+                    after = _after_as_of(tickets, as_of)
+                    how = fmt(words["window_thins_out"], {
+                        "as_of": _local(as_of, tz, with_time=False),
+                        "latest": _local(latest, tz, with_time=False), **after,
+                        "opened_share": after["opened"] / max(after["total"], 1),
+                        "done_share": after["done"] / max(after["total"], 1)})
                     notes.append(how)
     if since is not None:
         start = since
-        how += f"; start {start:%Y-%m-%d} from --since"
+        how += f"; start {_local(start, tz, with_time=False)} from --since"
     else:
-        start = as_of - pd.Timedelta(weeks=d.window_weeks)
-        how += f"; window the {d.window_weeks} weeks before it"
+        # whole days: the window holds exactly window_weeks x 7 calendar days
+        first_day = as_of.tz_convert(tz).normalize() - pd.DateOffset(days=7 * d.window_weeks - 1)
+        start = first_day.tz_convert("UTC")
+        how += f"; window the {d.window_weeks} weeks up to it"
     if start >= as_of:
         raise UsageError(
-            f"the window is empty: start {start:%Y-%m-%d} is not before end {as_of:%Y-%m-%d}",
+            f"the window is empty: start {_local(start, tz)} is not before end "
+            f"{_local(as_of, tz)}",
             hint="check --since and --until",
         )
+    if until is not None and since is None and note is None:
+        after = _after_as_of(tickets, as_of)
+        if after["opened"] or after["done"]:
+            notes.append(fmt(words["window_until_leaves_out"], {
+                "as_of": _local(as_of, tz, with_time=False), **after}))
     if note:
         how += f"; {note}"
-    return WindowChoice(Window(start=start, end=as_of), how, notes)
+    return WindowChoice(Window(start=start, end=as_of), how, notes, tz)
+
+
+def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
+    """A bound for people, in the run's time zone: ``2026-09-30`` for a day's first or
+    last instant (what ``--since``/``--until`` take back), else with its time."""
+    local = ts.tz_convert(tz)
+    whole = local == local.normalize() or (local + LAST_TICK) == (local + LAST_TICK).normalize()
+    if whole or not with_time:
+        return f"{local:%Y-%m-%d}"
+    return f"{local:%Y-%m-%d %H:%M} {tz}"
 
 
 # ---- grading ---------------------------------------------------------------------------
@@ -260,7 +342,8 @@ def _window_out(choice: WindowChoice) -> WindowOut:
     w = choice.window
     return WindowOut(
         start=w.start.isoformat(), end=w.end.isoformat(), weeks=round(w.days / 7, 2),
-        how_chosen=choice.how,
+        how_chosen=choice.how, first_day=_local(w.start, choice.tz, with_time=False),
+        last_day=_local(w.end, choice.tz, with_time=False), tz=choice.tz,
     )
 
 
@@ -270,8 +353,8 @@ def build_finding(
     status, conds = grade(rule, meas)
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     values["window_weeks"] = choice.window.days / 7
-    values["window_start"] = f"{choice.window.start:%Y-%m-%d}"
-    values["window_end"] = f"{choice.window.end:%Y-%m-%d}"
+    values["window_start"] = _local(choice.window.start, choice.tz, with_time=False)
+    values["window_end"] = _local(choice.window.end, choice.tz, with_time=False)
     for name, cond in rule.thresholds.conditions.items():
         values[f"threshold_{name}"] = cond.value
     for name, param in rule.params.items():
@@ -429,12 +512,14 @@ def diagnose(
     answers: Mapping[str, bool] | None = None,
     window_note: str | None = None,
     checks: bool = True,
+    tz: str = "UTC",
 ) -> Report:
     """Measure and grade every sign and check (the checks only when ``checks``: a
     period's trend point needs the signs alone), and assemble the Report."""
-    progress.say(f"choosing the window over {len(data.tickets):,} tickets")
-    choice = choose_window(data.tickets, rules, since, until, window_note)
     d = rules.defaults
+    progress.say(f"reading the shape of {len(data.tickets):,} tickets")
+    shape = measure_shape(data.tickets, d.shape)
+    choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,
@@ -442,6 +527,7 @@ def diagnose(
         calendar=Calendar(weekmask=d.weekmask, holidays=tuple(d.holidays)),
         defaults=d.model_dump(),
         max_samples=d.max_samples,
+        shape=shape,
     )
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
@@ -463,7 +549,6 @@ def diagnose(
                 self_assessed += 1
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
-    band = band_for(score)
     kpis = _kpis(raw_kpis, choice.window, rules)
     by_kind = data.tickets[m.KIND].value_counts()
     return Report(
@@ -477,8 +562,9 @@ def diagnose(
             in_window=int(ctx.opened_in_window().sum()),
         ),
         score=score,
-        band=band,  # type: ignore[arg-type]
-        band_text=d.bands[band],
+        band=honest_band(score, unknown),  # type: ignore[arg-type]
+        band_range=list(band_range(score, unknown)),  # type: ignore[arg-type]
+        band_text=band_sentence(score, unknown, len(signs), d.wording, d.bands),
         unknown=unknown,
         score_max_if_unknown_apply=score + unknown,
         self_assessed=self_assessed,
@@ -486,7 +572,8 @@ def diagnose(
         checks=checked,
         kpis=kpis,
         fixes=fix_plan(signs, rules),
-        data_notes=[*data.data_notes, *choice.notes],
+        data_notes=[*data.data_notes, *shape_notes(shape, d.wording), *choice.notes],
+        extract_shape=shape.as_dict(),
         assumptions=Assumptions(
             handle_minutes=d.handle_minutes, hourly_rate=d.hourly_rate, currency=d.currency,
             overrides=rules.overrides,
@@ -523,49 +610,52 @@ PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3}
 MAX_PERIODS = 36
 
 
-def period_start(ts: pd.Timestamp, kind: str) -> pd.Timestamp:
-    """The first instant (UTC) of the calendar month or quarter holding ``ts``."""
+def period_start(ts: pd.Timestamp, kind: str, tz: str = "UTC") -> pd.Timestamp:
+    """The first instant (as UTC) of the calendar month or quarter (in ``tz``) holding ``ts``."""
     months = PERIOD_MONTHS[kind]
-    month = (ts.month - 1) // months * months + 1
-    return pd.Timestamp(year=ts.year, month=month, day=1, tz="UTC")
+    local = ts.tz_convert(tz)
+    month = (local.month - 1) // months * months + 1
+    return pd.Timestamp(year=local.year, month=month, day=1, tz=tz).tz_convert("UTC")
 
 
-def period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
-    """The last second of the period starting at ``start`` (windows include their end)."""
-    return start + pd.DateOffset(months=PERIOD_MONTHS[kind]) - pd.Timedelta(seconds=1)
+def period_end(start: pd.Timestamp, kind: str, tz: str = "UTC") -> pd.Timestamp:
+    """The last instant of the period starting at ``start`` (windows include their end)."""
+    local = start.tz_convert(tz) + pd.DateOffset(months=PERIOD_MONTHS[kind])
+    return (local - LAST_TICK).tz_convert("UTC")
 
 
-def period_label(start: pd.Timestamp, kind: str) -> str:
+def period_label(start: pd.Timestamp, kind: str, tz: str = "UTC") -> str:
     """``2026-09`` for a month, ``2026-Q3`` for a quarter."""
+    local = start.tz_convert(tz)
     if kind == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return f"{start:%Y-%m}"
+        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local:%Y-%m}"
 
 
-def last_complete_period(kind: str, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+def last_complete_period(kind: str, as_of: pd.Timestamp, tz: str = "UTC"
+                         ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The latest calendar month or quarter whose last day ``as_of`` reaches: the
     period holding ``as_of`` when ``as_of`` falls on its last day (an export taken up
     to 23:59 on 30 September covers September), else the period before it."""
-    start = period_start(as_of, kind)
-    end = period_end(start, kind)
-    if as_of.normalize() < end.normalize():
-        start = start - pd.DateOffset(months=PERIOD_MONTHS[kind])
-        end = period_end(start, kind)
+    start = period_start(as_of, kind, tz)
+    end = period_end(start, kind, tz)
+    if day_start(as_of, tz) < day_start(end, tz):
+        start = period_start(start - pd.Timedelta(days=1), kind, tz)
+        end = period_end(start, kind, tz)
     return start, end
 
 
 def calendar_periods(
-    kind: str, start: pd.Timestamp, end: pd.Timestamp
+    kind: str, start: pd.Timestamp, end: pd.Timestamp, tz: str = "UTC"
 ) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
-    """Each calendar period overlapping [start, end], cut to that range:
-    ``(label, window start, window end)`` in time order."""
+    """Each calendar period overlapping [start, end]: ``(label, period start, period
+    end)`` in time order, whole (the caller cuts them to what the data covers)."""
     out = []
-    p_start = period_start(start, kind)
+    p_start = period_start(start, kind, tz)
     while p_start <= end:
-        w_start, w_end = max(p_start, start), min(period_end(p_start, kind), end)
-        if w_start < w_end:
-            out.append((period_label(p_start, kind), w_start, w_end))
-        p_start = p_start + pd.DateOffset(months=PERIOD_MONTHS[kind])
+        p_end = period_end(p_start, kind, tz)
+        out.append((period_label(p_start, kind, tz), p_start, p_end))
+        p_start = p_end + LAST_TICK
     return out
 
 
@@ -585,10 +675,15 @@ def diagnose_periods(
     start: pd.Timestamp,
     end: pd.Timestamp,
     answers: Mapping[str, bool] | None = None,
+    tz: str = "UTC",
 ) -> tuple[list[PeriodOut], list[str]]:
     """One full diagnosis per calendar period in [start, end] (the tickets are read
-    once; each period is its own window), summarised for a trend line; and data notes."""
-    periods = calendar_periods(kind, start, end)
+    once; each period is its own window), summarised for a trend line; and data notes.
+
+    ``start`` and ``end`` are what the data (or ``--since``/the report's as-of) covers: a
+    period they cut is diagnosed over the whole days they cover, marked partial, and
+    given no band (its rates and counts are of a shorter span than its label says)."""
+    periods = calendar_periods(kind, start, end, tz)
     notes = []
     if len(periods) > MAX_PERIODS:
         dropped = periods[:-MAX_PERIODS]
@@ -596,14 +691,23 @@ def diagnose_periods(
                      f"{dropped[0][0]} to {dropped[-1][0]} are left out. Use --since to "
                      "choose the range")
         periods = periods[-MAX_PERIODS:]
+    first_day, last_day = day_start(start, tz), day_end(end, tz)
     out = []
     for label, p_start, p_end in periods:
-        report = diagnose(data, rules, since=p_start, until=p_end, answers=answers,
-                          checks=False)
+        w_start, w_end = max(p_start, first_day), min(p_end, last_day)
+        if w_start >= w_end:
+            continue
+        report = diagnose(data, rules, since=w_start, until=w_end, answers=answers,
+                          checks=False, tz=tz)
+        days = (p_end + LAST_TICK - p_start) / pd.Timedelta(days=1)
+        covered = (w_end + LAST_TICK - w_start) / pd.Timedelta(days=1)
+        partial = covered < days
         out.append(PeriodOut(
-            label=label, start=p_start.isoformat(), end=p_end.isoformat(),
-            score=report.score, band=report.band,
+            label=label, start=w_start.isoformat(), end=w_end.isoformat(),
+            score=report.score,
+            band=UNDETERMINED if partial else report.band,  # type: ignore[arg-type]
+            band_range=report.band_range,
             triggered=[s.id for s in report.signs if s.status == "triggered"],
-            unknown=report.unknown,
+            unknown=report.unknown, partial=partial, coverage=round(covered / days, 4),
         ))
     return out, notes

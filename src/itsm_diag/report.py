@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 Status = Literal["triggered", "clear", "unknown"]
+#: a band the score alone decides
 Band = Literal["healthy", "gaps", "slowing", "crisis"]
+#: a report's band: ``undetermined`` when its unknown signs could still move it
+ReportBand = Literal["healthy", "gaps", "slowing", "crisis", "undetermined"]
 
 
 class _Model(BaseModel):
@@ -21,10 +24,16 @@ class Tool(_Model):
 
 
 class WindowOut(_Model):
+    #: the first and the last instant the window includes (UTC, ISO 8601)
     start: str
     end: str
     weeks: float
     how_chosen: str
+    #: the window's first and last calendar day in ``tz``: what ``--since``/``--until``
+    #: take to reproduce it
+    first_day: str = ""
+    last_day: str = ""
+    tz: str = "UTC"
 
 
 class InputInfo(_Model):
@@ -156,15 +165,22 @@ class Assumptions(_Model):
 
 
 class PeriodOut(_Model):
-    """One calendar period of a ``--period`` run: its own window, diagnosed alone."""
+    """One calendar period of a ``--period`` run: its own window, diagnosed alone.
+
+    A period the data covers only in part is ``partial``: it is diagnosed over the days
+    the data covers and never given a band (``undetermined``), as a whole one would be."""
 
     label: str
     start: str
     end: str
     score: int
-    band: Band
+    band: ReportBand
+    band_range: list[Band]
     triggered: list[str]
     unknown: int
+    partial: bool = False
+    #: the share of the period's days the data covers (1.0 for a whole period)
+    coverage: float = 1.0
 
 
 # ---- comparison with a baseline report (built by itsm_diag.compare) ---------------------
@@ -181,7 +197,7 @@ class ReportRef(_Model):
     window_end: str
     version: str
     score: int
-    band: Band
+    band: ReportBand
 
 
 class SignChange(_Model):
@@ -213,8 +229,8 @@ class Comparison(_Model):
     baseline: ReportRef
     current: ReportRef
     score: Delta
-    band_old: Band
-    band_new: Band
+    band_old: ReportBand
+    band_new: ReportBand
     band_direction: Direction
     appeared: list[str]
     cleared: list[str]
@@ -234,7 +250,10 @@ class Report(_Model):
     inputs: list[InputInfo]
     tickets: TicketCounts
     score: int
-    band: Band
+    #: stated only when the unknown signs cannot move it, else ``undetermined``
+    band: ReportBand
+    #: [band of score, band of score + unknown]: where the band lies in any case
+    band_range: list[Band]
     band_text: str
     unknown: int
     score_max_if_unknown_apply: int
@@ -244,6 +263,9 @@ class Report(_Model):
     kpis: Kpis
     fixes: list[FixOut]
     data_notes: list[str] = Field(default_factory=list)
+    #: what the extract's shape showed before grading (``closure_selected``...), in numbers;
+    #: the data notes word it
+    extract_shape: dict[str, dict[str, Any]] = Field(default_factory=dict)
     assumptions: Assumptions
     redacted: bool = False
     #: ``--period``: one diagnosis per calendar period (absent from the JSON otherwise)

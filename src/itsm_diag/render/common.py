@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from itsm_diag.report import Comparison, Finding, Report
+from itsm_diag.report import Comparison, Finding, PeriodOut, Report
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
@@ -99,21 +99,33 @@ def key_figure_text(f: Finding) -> str:
         return "self-assessed"
     if f.status == "unknown":
         return "unknown: " + f.reason
-    return f"{f.key_figure.label}: {figure(f.key_figure.value, f.key_figure.unit)}"
+    text = f"{f.key_figure.label}: {figure(f.key_figure.value, f.key_figure.unit)}"
+    # a verdict resting on thin or indirect evidence says so wherever it is shown
+    return text if f.confidence == "high" else f"{text} ({f.confidence} confidence)"
 
 
 def unknown_range(r: Report) -> str:
-    """'3 now, up to 5 if the 2 unknown signs apply.' ('' when nothing is unknown)."""
-    if not r.unknown:
+    """'3 now, up to 5 if the 2 unknown signs apply.' ('' when nothing is unknown, or
+    when the band is undetermined: its sentence says it already)."""
+    if not r.unknown or r.band == "undetermined":
         return ""
     plural = "s" if r.unknown != 1 else ""
     return (f"{r.score} now, up to {r.score_max_if_unknown_apply} if the {r.unknown} "
             f"unknown sign{plural} apply.")
 
 
+def band_label(r: Report) -> str:
+    """``SLOWING``, or ``BAND UNDETERMINED (HEALTHY-SLOWING)`` when unknown signs could
+    still move it."""
+    if r.band == "undetermined":
+        low, high = r.band_range
+        return f"BAND UNDETERMINED ({low.upper()} TO {high.upper()})"
+    return r.band.upper()
+
+
 def headline(r: Report) -> str:
     """The one-line verdict: what ``--quiet`` prints."""
-    line = f"itsm-diag: score {r.score}/7 {r.band.upper()}: {r.band_text}"
+    line = f"itsm-diag: score {r.score}/7 {band_label(r)}: {r.band_text}"
     extra = unknown_range(r)
     line = f"{line} {extra}" if extra else line
     return f"{line} [redacted]" if r.redacted else line
@@ -170,6 +182,16 @@ def score_trend(scores: list[int]) -> str:
     """Scores 0-7 as a one-line bar chart (on the absolute 0-7 scale, so two reports'
     trend lines compare at a glance)."""
     return "".join(_SPARK[max(0, min(7, s))] for s in scores)
+
+
+def period_band(p: PeriodOut) -> str:
+    """A period's band in words: a partial period is not graded, an undetermined one
+    shows where its band lies."""
+    if p.partial:
+        return f"partial ({p.coverage:.0%} of the period): not graded"
+    if p.band == "undetermined":
+        return f"undetermined ({p.band_range[0]} to {p.band_range[1]})"
+    return p.band
 
 
 def period_kind(r: Report) -> str:

@@ -58,6 +58,7 @@ def _environment() -> Any:
     env.globals.update(
         marks=common.MARKS, measured=_measured, threshold=_threshold, money=_money,
         key_figure_text=common.key_figure_text, kpi_label=common.kpi_label,
+        period_band=common.period_band,
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE,
     )

@@ -126,7 +126,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
 def _headline(r: Report) -> list[str]:
     lines = [
         "# itsm-diag: ITSM process diagnosis", "",
-        f"**Score {r.score}/7 · {r.band.upper()}**: {_prose(r.band_text)}", "",
+        f"**Score {r.score}/7 · {common.band_label(r)}**: {_prose(r.band_text)}", "",
     ]
     if r.unknown:
         lines += [f"> {md(common.unknown_range(r))}", ""]
@@ -134,8 +134,8 @@ def _headline(r: Report) -> list[str]:
         lines += [f"> {r.self_assessed} sign(s) self-assessed from an answers file.", ""]
     if r.redacted:
         lines += [f"> **{common.REDACTED_NOTE}**", ""]
-    lines += [f"{md(common.ticket_counts(r))}; window {r.window.start[:10]} to "
-              f"{r.window.end[:10]} (as of {md(r.as_of)}).", ""]
+    lines += [f"{md(common.ticket_counts(r))}; window {r.window.first_day} to "
+              f"{r.window.last_day} (as of {md(r.as_of)}).", ""]
     return lines
 
 
@@ -226,7 +226,7 @@ def _data_notes(r: Report) -> list[str]:
                 lines.append(f"- {md(i.path)}: date formats {md(formats, 1000)}")
             lines += [f"- ⚠ {md(i.path)}: {md(w, 1000)}" for w in i.warnings]
         lines.append("")
-    lines += [f"**Window:** {r.window.start[:10]} to {r.window.end[:10]} "
+    lines += [f"**Window:** {r.window.first_day} to {r.window.last_day} "
               f"({r.window.weeks:g} weeks). {md(r.window.how_chosen, 1000)}", ""]
     lines += [f"- {md(n, 1000)}" for n in r.data_notes]
     if r.data_notes:
@@ -253,7 +253,7 @@ def _periods(r: Report) -> list[str]:
              f"{kind} diagnosed on its own window)", ""]
     lines += _table(
         [kind.capitalize(), "Score", "Band", "Triggered signs", "Unknown"],
-        ([p.label, f"{p.score}/7", p.band, md(", ".join(p.triggered) or "none"),
+        ([p.label, f"{p.score}/7", common.period_band(p), md(", ".join(p.triggered) or "none"),
           str(p.unknown)] for p in r.periods),
         align="lrllr",
     )

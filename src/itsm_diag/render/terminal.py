@@ -30,7 +30,8 @@ from itsm_diag.report import Comparison, Finding, Report
 __all__ = ["WIDTH", "figure", "render", "render_comparison"]
 
 _MARK = {"triggered": ("✘", "bold red"), "clear": ("✔", "green"), "unknown": ("?", "yellow")}
-_BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red"}
+_BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red",
+               "undetermined": "magenta"}
 WIDTH = 100
 
 
@@ -38,11 +39,10 @@ def _headline(r: Report) -> Panel:
     style = _BAND_STYLE[r.band]
     text = Text()
     text.append(f"Score {r.score}/7", style=f"bold {style}")
-    text.append(f"  {r.band.upper()}", style=f"bold {style}")
+    text.append(f"  {common.band_label(r)}", style=f"bold {style}")
     text.append(f"  {clean(r.band_text)}\n")
-    if r.unknown:
-        text.append(f"{r.score} now, up to {r.score_max_if_unknown_apply} if the {r.unknown} "
-                    f"unknown sign{'s' if r.unknown != 1 else ''} apply.\n", style="yellow")
+    if common.unknown_range(r):
+        text.append(common.unknown_range(r) + "\n", style="yellow")
     if r.self_assessed:
         text.append(f"{r.self_assessed} sign(s) self-assessed from an answers file.\n",
                     style="yellow")
@@ -51,7 +51,7 @@ def _headline(r: Report) -> Panel:
     text.append(f"{r.tickets.total:,} tickets (", style="dim")
     text.append(clip(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n)),
                 style="dim")
-    text.append(f"); window {r.window.start[:10]} to {r.window.end[:10]}", style="dim")
+    text.append(f"); window {r.window.first_day} to {r.window.last_day}", style="dim")
     return Panel(text, title="itsm-diag: the 60-second diagnostic", box=box.ROUNDED,
                  width=WIDTH)
 
@@ -202,7 +202,8 @@ def _periods(r: Report) -> Table:
     table.add_column("Triggered signs", ratio=1)
     table.add_column("Unknown", width=7, justify="right")
     for p in r.periods or []:
-        table.add_row(p.label, f"{p.score}/7", Text(p.band, style=_BAND_STYLE[p.band]),
+        table.add_row(p.label, f"{p.score}/7",
+                      Text(common.period_band(p), style=_BAND_STYLE[p.band]),
                       ", ".join(p.triggered) or "none", str(p.unknown))
     return table
 

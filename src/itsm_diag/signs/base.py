@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
+from itsm_diag.signs.shape import ExtractShape
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -88,6 +89,8 @@ class Context:
     calendar: Calendar = field(default_factory=Calendar)
     defaults: Mapping[str, Any] = field(default_factory=dict)
     max_samples: int = 10
+    #: the extract's shape, measured over the whole data before grading
+    shape: ExtractShape = field(default_factory=ExtractShape)
 
     @property
     def done_at(self) -> pd.Series:

@@ -1,0 +1,142 @@
+"""The shape of the extract, measured before anything is graded.
+
+Real exports are cut and selected in ways that bias what the signs measure. This module
+looks at the incidents and requests over the whole span of the data (not only the
+window) and reports what it sees, in numbers; the engine words it as data notes and the
+signs a shape biases become ``unknown``:
+
+- **closure-selected**: cases chosen because they were completed in a late period
+  (process-mining logs are usually cut that way). Weeks on end with arrivals and next to
+  no completions, then a burst of completions, and (nearly) every case done. A backlog
+  rebuilt from it misses every ticket still open at the cut.
+- **arrivals stop while completions go on**: an export cut on the opened date with
+  the tickets' later history kept. Handled by the window choice (the as-of moves back to
+  the last week with arrivals), which says how many tickets were opened and done after.
+
+Open-date ramps and mass closures are measured by the backlog sign itself (they bias
+only the trend line, which it rebuilds without them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+
+#: the kinds whose flow the shape is read from (the backlog's scope); all tickets when none
+FLOW_KINDS: tuple[str, ...] = ("incident", "request")
+
+
+@dataclass(frozen=True)
+class ClosureSelection:
+    """Weeks of arrivals with (next to) no completions, then the completions."""
+
+    silent_from: pd.Timestamp
+    silent_to: pd.Timestamp
+    silent_weeks: int
+    silent_arrivals: int
+    silent_completions: int
+    burst_from: pd.Timestamp
+    burst_to: pd.Timestamp
+    burst_completions: int
+    done: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "silent_from": f"{self.silent_from:%Y-%m-%d}",
+            "silent_to": f"{self.silent_to:%Y-%m-%d}",
+            "silent_weeks": self.silent_weeks, "silent_arrivals": self.silent_arrivals,
+            "silent_completions": self.silent_completions,
+            "burst_from": f"{self.burst_from:%Y-%m-%d}", "burst_to": f"{self.burst_to:%Y-%m-%d}",
+            "burst_completions": self.burst_completions, "done": self.done, "total": self.total,
+            "done_share": self.done / self.total if self.total else 0.0,
+        }
+
+
+@dataclass(frozen=True)
+class ExtractShape:
+    """What the extract's shape says (``None`` fields: not seen)."""
+
+    closure: ClosureSelection | None = None
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
+        return {} if self.closure is None else {"closure_selected": self.closure.params()}
+
+    @property
+    def biases_open_tickets(self) -> bool:
+        """Whether measurements of the tickets still open are biased (none can be seen)."""
+        return self.closure is not None
+
+
+def _weekly(ts: pd.Series, weeks: pd.PeriodIndex) -> np.ndarray:
+    counts = ts.dropna().dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W") \
+        .value_counts()
+    return counts.reindex(weeks, fill_value=0).to_numpy(dtype=np.int64)
+
+
+def _longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """(start, length) of the longest run of True in ``flags`` (the first on ties)."""
+    best = (0, 0)
+    start = -1
+    for i, flag in enumerate([*flags.tolist(), False]):  # one value a week: a few hundred
+        if flag and start < 0:
+            start = i
+        elif not flag and start >= 0:
+            if i - start > best[1]:
+                best = (start, i - start)
+            start = -1
+    return best
+
+
+def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any]) -> ExtractShape:
+    """The extract's shape over incidents and requests (every ticket when there are none).
+
+    ``params`` (``defaults.shape`` of the rules): ``silent_ratio``, ``min_silent_weeks``,
+    ``min_silent_arrivals_share``, ``min_done_share``, ``min_tickets``.
+    """
+    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
+    if not scope.any():
+        scope = np.ones(len(tickets), dtype=bool)
+    t = tickets.loc[scope, [m.OPENED_AT]]
+    done_at = m.done_at(tickets)[scope]
+    opened = t[m.OPENED_AT]
+    total = int(opened.notna().sum())
+    if total < int(params["min_tickets"]):
+        return ExtractShape()
+    first = opened.min()
+    last = pd.concat([opened, done_at]).max()
+    weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
+                            last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
+    arrivals = _weekly(opened, weeks)
+    completions = _weekly(done_at, weeks)
+    done = int(done_at.notna().sum())
+    closure = None
+    ratio = float(params["silent_ratio"])
+    silent = (arrivals > 0) & (completions <= ratio * arrivals)
+    start, length = _longest_run(silent)
+    if length >= int(params["min_silent_weeks"]) and done >= float(
+            params["min_done_share"]) * total:
+        run = slice(start, start + length)
+        silent_arrivals = int(arrivals[run].sum())
+        later = completions[start + length:]
+        if (silent_arrivals >= float(params["min_silent_arrivals_share"]) * total
+                and later.sum() > 0):
+            busy = np.flatnonzero(later)
+            burst_first, burst_last = start + length + int(busy[0]), start + length + int(busy[-1])
+            closure = ClosureSelection(
+                silent_from=weeks[start].start_time.tz_localize("UTC"),
+                silent_to=weeks[start + length - 1].end_time.tz_localize("UTC").floor("s"),
+                silent_weeks=length, silent_arrivals=silent_arrivals,
+                silent_completions=int(completions[run].sum()),
+                burst_from=weeks[burst_first].start_time.tz_localize("UTC"),
+                burst_to=weeks[burst_last].end_time.tz_localize("UTC").floor("s"),
+                burst_completions=int(later.sum()), done=done, total=total,
+            )
+    return ExtractShape(closure=closure)
