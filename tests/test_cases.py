@@ -2,7 +2,8 @@
 
 Each case names the expected status and, optionally, metric values (``metrics``:
 exact or ``{approx: x, rel: r}``), note/exclusion codes that must appear, sample ids
-that must stand behind a metric, and whether hours at stake are present.
+that must stand behind a metric, whether hours at stake are present, and phrases the
+reason must hold (``reason_contains``: a clear verdict names the condition that failed).
 """
 
 from __future__ import annotations
@@ -50,3 +51,9 @@ def test_case(rule_id: str, case: dict[str, Any]) -> None:
         assert finding.confidence == expect["confidence"]
     if expect.get("hours"):
         assert finding.hours_at_stake_per_month and finding.hours_at_stake_per_month > 0
+    if finding.status != "triggered":
+        # hours are at stake only where the statement applies
+        assert finding.hours_at_stake_per_month is None
+        assert not finding.evidence.costs
+    for text in expect.get("reason_contains") or []:
+        assert text in finding.reason, finding.reason

@@ -84,6 +84,9 @@ class RuleFile(_Strict):
     why_it_matters: str
     scope: str
     data_needed: list[str]
+    #: when the export holds enough evidence for a verdict (which fields or records, and
+    #: how much of them); below it the rule is unknown, never clear
+    presence: str
     example: str = ""
     params: dict[str, Any] = Field(default_factory=dict)
     thresholds: Thresholds

@@ -42,7 +42,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape
-from itsm_diag.text import fmt
+from itsm_diag.text import figure, fmt
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -79,6 +79,18 @@ def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, st
     return fmt(wording["band_undetermined"], {
         "score": score, "answered": signs - unknown, "unknown": unknown, "low": low,
         "high": high})
+
+
+#: raw columns an importer keeps beside the canonical one it maps them to
+_RAW_OF = {m.STATUS_RAW: m.STATUS, m.PRIORITY_RAW: m.PRIORITY, m.CHANNEL_RAW: m.CHANNEL}
+
+
+def carried_fields(inputs: list[InputInfo]) -> frozenset[str] | None:
+    """The canonical fields some input file has a column for (None without inputs)."""
+    if not inputs:
+        return None
+    fields = {f for i in inputs for f in i.column_map}
+    return frozenset(fields | {_RAW_OF[f] for f in fields if f in _RAW_OF})
 
 
 def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
@@ -233,12 +245,15 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
 
     ``all``: any measured condition that fails -> clear; else any unmeasurable -> unknown;
     else triggered. ``any``: any condition met -> triggered; none measurable -> unknown;
-    else clear. A module's ``unknown`` note always wins.
+    else clear. A module's ``unknown`` note always wins; a condition the module settled
+    (``Measurement.decided``) counts as measured.
     """
     outs: dict[str, ConditionOut] = {}
     for name, cond in rule.thresholds.conditions.items():
         value = meas.value(cond.metric)
         met = None if value is None else _OPS[cond.op](value, cond.value)
+        if name in meas.decided:
+            met = meas.decided[name]
         outs[name] = ConditionOut(
             metric=cond.metric,
             op=cond.op,
@@ -249,23 +264,51 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
         )
     if meas.unknown is not None:
         return "unknown", outs
-    mets = [o.met for o in outs.values()]
-    status: Status
-    if rule.thresholds.combine == "all":
-        if any(x is False for x in mets):
-            status = "clear"
-        elif any(x is None for x in mets):
-            status = "unknown"
-        else:
-            status = "triggered"
-    else:
-        if any(x is True for x in mets):
-            status = "triggered"
-        elif all(x is None for x in mets):
-            status = "unknown"
-        else:
-            status = "clear"
+    status = _combine(rule.thresholds.combine, [o.met for o in outs.values()])
+    if status == "clear" and meas.absence_unproven is not None:
+        return "unknown", outs
     return status, outs
+
+
+def _combine(how: str, mets: list[bool | None]) -> Status:
+    if how == "all":
+        if any(x is False for x in mets):
+            return "clear"
+        return "unknown" if any(x is None for x in mets) else "triggered"
+    if any(x is True for x in mets):
+        return "triggered"
+    return "unknown" if all(x is None for x in mets) else "clear"
+
+
+def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
+            status: Status) -> bool:
+    """Whether one ticket more or less behind a count or a share would change the
+    verdict (a rate of 1 incident in 91 days against "more than one a quarter")."""
+    if status == "unknown":
+        return False
+    names = list(outs)
+    for i, name in enumerate(names):
+        fig = meas.metrics.get(outs[name].metric)
+        if (fig is None or fig.value is None or fig.numerator is None or not fig.denominator
+                or name in meas.decided or not float(fig.numerator).is_integer()
+                or abs(fig.value - fig.numerator / fig.denominator) > 1e-9):
+            continue
+        cond = rule.thresholds.conditions[name]
+        for step in (-1.0, 1.0):
+            moved = max(fig.numerator + step, 0.0) / fig.denominator
+            mets = [o.met for o in outs.values()]
+            mets[i] = _OPS[cond.op](moved, cond.value)
+            if _combine(rule.thresholds.combine, mets) != status:
+                return True
+    return False
+
+
+def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
+    """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 wk)'."""
+    unit = rule.metrics[out.metric].unit
+    said = ("settled by the data note" if out.measured is None
+            else f"measured {figure(out.measured, unit)}")
+    return f"{out.text} ({said})"
 
 
 def _condition_text(cond: Condition) -> str:
@@ -351,6 +394,10 @@ def build_finding(
     rule: RuleFile, meas: Measurement, choice: WindowChoice, rules: Rules
 ) -> Finding:
     status, conds = grade(rule, meas)
+    confidence = meas.confidence
+    shaky = fragile(rule, meas, conds, status)
+    if shaky:
+        confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     values["window_weeks"] = choice.window.days / 7
     values["window_start"] = _local(choice.window.start, choice.tz, with_time=False)
@@ -372,6 +419,7 @@ def build_finding(
     undocumented = set(meas.metrics) - set(rule.metrics)
     if undocumented:
         raise KeyError(f"rule {rule.id!r} does not document metrics {sorted(undocumented)}")
+    d_words = rules.defaults.wording
     rate = rules.defaults.hourly_rate
     costs = [
         CostOut(
@@ -382,35 +430,49 @@ def build_finding(
         )
         for c in meas.costs
     ]
-    hours = round(sum(c.hours_per_month for c in meas.costs), 1) if meas.costs else None
     reason = fmt(getattr(rule.reasons, status), values)
     what_would_answer = None
     if status == "unknown":
         if meas.unknown is not None:
             reason = f"{reason} {_note_out(rule, meas.unknown).text}"
+        elif meas.absence_unproven is not None and not any(o.met is None for o in conds.values()):
+            reason = f"{reason} {_note_out(rule, meas.absence_unproven).text}"
         else:
             missing = [o.text for o in conds.values() if o.met is None]
             reason = f"{reason} Not measurable: {'; '.join(missing)}."
         what_would_answer = "Needs: " + ", ".join(rule.data_needed)
-    else:
-        met_texts = [o.text for o in conds.values() if o.met]
-        if status == "triggered" and met_texts:
+    elif status == "triggered":
+        met_texts = [_measured_text(rule, o) for o in conds.values() if o.met]
+        if met_texts:
             reason = f"{reason} ({'; '.join(met_texts)})"
-    # a triggered sign shows the figure that triggered it (trust may fire on bypass
-    # while its usual key figure, chasers, could not be measured)
+    else:
+        # a clear verdict says which condition failed, so a figure that looks alarming
+        # on its own (a backlog that grew, but is too small to matter) is not a puzzle
+        failed = [_measured_text(rule, o) for o in conds.values() if o.met is False]
+        if failed:
+            reason = f"{reason} {d_words['not_met']} {'; '.join(failed)}."
+    # the key figure is the one that decided: the condition that triggered the sign (trust
+    # may fire on bypass while its usual figure, chasers, could not be measured), or the
+    # one that failed and cleared it
     key_metric = rule.key_figure
-    if status == "triggered":
-        fired = [o.metric for o in conds.values() if o.met]
-        if fired and key_metric not in fired:
-            key_metric = fired[0]
+    deciding = [o.metric for o in conds.values()
+                if (o.met if status == "triggered" else o.met is False)]
+    if status != "unknown" and deciding and key_metric not in deciding:
+        key_metric = deciding[0]
     key = rule.metrics[key_metric]
+    if shaky:
+        reason = f"{reason} {d_words['fragile']}"
+    # hours are at stake only where the sign applies: a clear or unknown sign prices nothing
+    if status != "triggered":
+        costs = []
+    hours = round(sum(c.hours_per_month for c in costs), 1) if costs else None
     return Finding(
         id=rule.id,
         number=rule.number,
         title=rule.title,
         question=rule.question,
         status=status,
-        confidence=meas.confidence,
+        confidence=confidence,
         key_figure=KeyFigure(
             metric=key_metric, label=key.label, unit=key.unit, value=meas.value(key_metric),
         ),
@@ -528,6 +590,7 @@ def diagnose(
         defaults=d.model_dump(),
         max_samples=d.max_samples,
         shape=shape,
+        carried=carried_fields(data.inputs),
     )
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

@@ -42,6 +42,9 @@ def page(rule: RuleFile) -> str:
         "Data it needs",
         "  " + ", ".join(rule.data_needed),
         "",
+        "Presence rule (when the export can answer it; otherwise it is unknown, never clear)",
+        f"  {' '.join(rule.presence.split())}",
+        "",
         "Metrics",
     ]
     lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]

@@ -90,7 +90,9 @@ class Result:
     @property
     def headline(self) -> str:
         line = f"Score {self.score}/7 {self.band.upper()}: {self.band_text}"
-        return f"{line} {self.range_text}" if self.unknown else line
+        # an undetermined band's sentence already says where it lies
+        return f"{line} {self.range_text}" if self.unknown and self.band != "undetermined" \
+            else line
 
 
 def items_for(rules: Rules, report: Report | None) -> list[Item]:
@@ -222,16 +224,18 @@ def interview(
 
 def score(items: Sequence[Item], rules: Rules) -> Result:
     """Score and band of the answered quiz, as the engine bands a diagnosis."""
-    from itsm_diag.engine import band_for
+    from itsm_diag.engine import band_sentence, honest_band
 
     n = sum(item.status == "triggered" for item in items)
-    band = band_for(n)
+    unknown = sum(item.status == "unknown" for item in items)
+    d = rules.defaults
     return Result(
         score=n,
-        unknown=sum(item.status == "unknown" for item in items),
+        unknown=unknown,
         self_assessed=sum(item.self_assessed for item in items),
-        band=band,
-        band_text=rules.defaults.bands[band],
+        # the same rule as a diagnosis: a "don't know" that could move the band leaves it open
+        band=honest_band(n, unknown),
+        band_text=band_sentence(n, unknown, len(items), d.wording, d.bands),
     )
 
 

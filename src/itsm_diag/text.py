@@ -43,6 +43,22 @@ class _SafeFormatter(string.Formatter):
 
 _FMT = _SafeFormatter()
 
+UNIT_SUFFIX = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
+                "per_month": " /mo"}
+
+
+def figure(value: float | None, unit: str) -> str:
+    """A metric value for people: ratios as percentages, counts as integers."""
+    if value is None:
+        return "n/a"
+    if unit == "ratio":
+        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit in UNIT_SUFFIX:
+        return f"{value:,.1f}{UNIT_SUFFIX[unit]}"
+    return f"{value:g}"
+
 
 def fmt(template: str, values: Mapping[str, Any]) -> str:
     """Fill a rule-file template (whitespace folded to single spaces)."""

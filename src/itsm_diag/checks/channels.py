@@ -22,6 +22,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     minimum = int(params["min_tickets"])
     if n < minimum:
         return Measurement(unknown=note("too_few", n=n, min=minimum))
+    fill = n / int(scope.sum())
+    if fill < float(params["min_fill"]):
+        return Measurement(unknown=note("sparse", n=n, total=int(scope.sum()), share=fill,
+                                        min=float(params["min_fill"])))
 
     excluded: list[Note] = []
     confidence: Confidence = "high"

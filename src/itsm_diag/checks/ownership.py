@@ -24,6 +24,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return Measurement(unknown=no_field(m.OPENED_AT))
     if not t[m.STATUS].notna().any():
         return Measurement(unknown=no_field(m.STATUS))
+    if ctx.shape.biases_open_tickets:
+        return Measurement(unknown=note("closure_selected"))
 
     kinds = in_kinds(ctx, params)
     excluded: list[Note] = []

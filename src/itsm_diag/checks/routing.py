@@ -72,6 +72,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             return Measurement(unknown=note("too_few", n=0, min=minimum))
         return Measurement(unknown=no_field(m.REASSIGNMENT_COUNT, "assignment events"))
 
+    covered = int((measurable | has_history).sum())
+    fill = covered / max(int(scope.sum()), 1)
+    if fill < float(params["min_fill"]):
+        return Measurement(unknown=note("sparse", n=covered, total=int(scope.sum()),
+                                        share=fill, min=float(params["min_fill"])))
     excluded: list[Note] = []
     notes: list[Note] = []
     unmeasured = scope & ~measurable

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from itsm_diag.report import Comparison, Finding, PeriodOut, Report
+from itsm_diag.text import UNIT_SUFFIX
+from itsm_diag.text import figure as figure  # the renderers' one number format
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
@@ -29,21 +31,6 @@ REDACTED_NOTE = ("Redacted for sharing: people are pseudonyms (Requester N, Agen
                  "addresses, phone numbers and ticket text are removed.")
 
 MARKS = {"triggered": "✘", "clear": "✔", "unknown": "?"}
-_UNIT_SUFFIX = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
-                "per_month": " /mo"}
-
-
-def figure(value: float | None, unit: str) -> str:
-    """A metric value for people: ratios as percentages, counts as integers."""
-    if value is None:
-        return "n/a"
-    if unit == "ratio":
-        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit in _UNIT_SUFFIX:
-        return f"{value:,.1f}{_UNIT_SUFFIX[unit]}"
-    return f"{value:g}"
 
 
 def clean(text: object) -> str:
@@ -210,7 +197,7 @@ def signed(value: float | None, unit: str) -> str:
         return f"{value * 100:+.1f} pp"
     if unit == "count":
         return f"{value:+,.0f}"
-    suffix = _UNIT_SUFFIX.get(unit, "")
+    suffix = UNIT_SUFFIX.get(unit, "")
     return f"{value:+,.1f}{suffix}"
 
 

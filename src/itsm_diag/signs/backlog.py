@@ -212,6 +212,20 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     short = too_few(int((scope & ctx.opened_in_window()).sum()), int(params["min_tickets"]))
     if short is not None:
         return Measurement(unknown=short, excluded=excluded)
+    # done tickets that cannot be placed in time leave holes in every week's backlog
+    done_by_end = scope & m.is_done(t) & ~(t[m.OPENED_AT] > w.end).fillna(False).astype(bool)
+    placed = 1.0 - float(no_done_time.sum()) / max(int(done_by_end.sum()), 1)
+    if placed < float(params["min_done_time_share"]):
+        return Measurement(unknown=Note(code="done_times_sparse", count=int(no_done_time.sum()),
+                                        params={"share": placed, "done": int(done_by_end.sum()),
+                                                "min": float(params["min_done_time_share"])}),
+                           excluded=excluded)
+    # an extract selected on closure holds no ticket that was still open when it was cut:
+    # every past week's backlog is missing exactly the tickets that make a backlog
+    if ctx.shape.closure is not None:
+        return Measurement(unknown=Note(code="closure_selected",
+                                        params=ctx.shape.closure.params()),
+                           excluded=excluded, series={"weekly": weekly_rows(ctx)})
 
     done_at = ctx.done_at
     notes: list[Note] = []
@@ -245,20 +259,39 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         ramp = leading_ramp(trend["open"].to_numpy(), float(params["ramp_share"]))
     if ramp:
         notes.append(Note(code="ramp", params={"weeks": ramp}))
-    start, end = trend_levels(trend["open"].to_numpy()[ramp:])
+    levels = trend["open"].to_numpy()[ramp:]
+    start, end = trend_levels(levels)
+    if min(start, end) < 0:
+        # a straight line through a queue that empties dips below zero: a backlog cannot,
+        # so the levels are the medians of the first and last weeks instead
+        edge = int(params["edge_weeks"])
+        start, end = float(np.median(levels[:edge])), float(np.median(levels[-edge:]))
+        notes.append(Note(code="levels_from_edges", params={"weeks": edge}))
 
     open_mask = usable & ~(done_at <= w.end).fillna(False).astype(bool)
     age = (w.end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())
     mean_arrivals = float(raw["arrivals"].mean())
-    # below one ticket the level is treated as one, so a near-empty start gives a finite ratio
-    base = max(start, 1.0)
+    # a share of a near-empty start is no figure (0.4 -> 768 is "+190,000%"): below the
+    # floor the shrink is not a percentage, and whether the queue shrank is settled by
+    # the levels themselves
+    floor = max(float(params["min_start_tickets"]),
+                float(params["min_start_weeks"]) * mean_arrivals)
+    decided: dict[str, bool] = {}
+    if start < floor:
+        shrink = Figure(value=None, numerator=start - end, denominator=None, sample_ids=oldest)
+        decided["min_shrink"] = end >= start
+        notes.append(Note(code="near_empty_start", params={
+            "start": start, "end": end, "floor": floor,
+            "grew": "grew" if end > start else "did not grow"}))
+    else:
+        shrink = Figure(value=(start - end) / start, numerator=start - end, denominator=start,
+                        sample_ids=oldest)
     metrics = {
         "backlog_start": Figure(value=start),
         "backlog_end": Figure(value=end),
-        "backlog_shrink": Figure(value=(start - end) / base, numerator=start - end,
-                                 denominator=base, sample_ids=oldest),
+        "backlog_shrink": shrink,
         # an empty queue is no backlog whatever the arrivals; a queue with no arrivals at
         # all cannot be put in weeks of them
         "backlog_weeks_of_arrivals": Figure(
@@ -272,6 +305,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
     return Measurement(
         metrics=metrics,
+        decided=decided,
         confidence="medium" if (ramp or mass.any()) else "high",
         tables={
             "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),

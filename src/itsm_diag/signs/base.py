@@ -91,6 +91,18 @@ class Context:
     max_samples: int = 10
     #: the extract's shape, measured over the whole data before grading
     shape: ExtractShape = field(default_factory=ExtractShape)
+    #: canonical fields some input file mapped from a column of its own (None: not known,
+    #: as for tables built in memory): a column the export has, even where it is empty
+    carried: frozenset[str] | None = None
+
+    def carries(self, column: str) -> bool:
+        """Whether the export has a column for ``column`` (filled or not); when that is
+        not known, whether any ticket holds a value in it."""
+        if self.carried is not None and column in self.carried:
+            return True
+        from itsm_diag.signs.common import filled  # common imports this module
+
+        return bool(filled(self.tickets[column]).any())
 
     @property
     def done_at(self) -> pd.Series:
@@ -334,6 +346,14 @@ class Measurement(_Strict):
     metrics: dict[str, Figure] = Field(default_factory=dict)
     #: set when the data cannot answer at all: the sign is ``unknown`` whatever the metrics
     unknown: Note | None = None
+    #: threshold conditions the module settles itself, by condition name, where their
+    #: metric cannot honestly be a number (a backlog that grew from an empty queue has no
+    #: percentage of growth, but it plainly did not shrink); a note says why
+    decided: dict[str, bool] = Field(default_factory=dict)
+    #: set when the evidence could show that the statement applies but not that it does
+    #: not (a link field filled on 0.01% of incidents): a clear grade becomes ``unknown``
+    #: with this note, a triggered one stands
+    absence_unproven: Note | None = None
     confidence: Confidence = "high"
     #: evidence tables, e.g. automation candidates or top clusters (rows of plain values)
     tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)

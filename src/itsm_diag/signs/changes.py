@@ -111,6 +111,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     usable = int(tier1_ok) + int(tier2_ok) + int(tier3_ok)
     conf: dict[int, Confidence] = {3: "high", 2: "medium"}
     meas.confidence = conf.get(usable, "low")
+    # links alone, on a sliver of the incidents, can show that changes break things but
+    # not that they do not: a few links say the field exists, not that it is kept
+    n_linked_win = int((inc_win & linked).sum())
+    link_share = n_linked_win / int(inc_win.sum())
+    min_share = float(params["min_link_share"])
+    if not tier3_ok and link_share < min_share:
+        meas.absence_unproven = Note(code="links_sparse", params={
+            "linked": n_linked_win, "n": int(inc_win.sum()), "share": link_share,
+            "min": min_share, "all_linked": int(linked.sum())})
 
     # ids travel as sort-rank codes: carrying, sorting and de-duplicating millions of
     # candidate pairs works on integers, and the id strings are looked up for the kept

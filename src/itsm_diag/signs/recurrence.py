@@ -15,7 +15,16 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
+from itsm_diag.signs.base import (
+    Confidence,
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    per_month,
+    ratio,
+)
 from itsm_diag.signs.common import (
     filled,
     normalise_summary,
@@ -134,6 +143,22 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
     return table
 
 
+def _no_key(ctx: Context, scope: pd.Series, min_fill: float) -> Note:
+    """The unknown note for want of a key, with what the export does hold: how well each
+    key field is filled and how many incidents carry a problem link."""
+    t = ctx.tickets
+    n = max(int(scope.sum()), 1)
+
+    def share(col: str) -> float:
+        return float((filled(t[col]) & scope).sum()) / n
+
+    return Note(code="no_key", params={
+        "min_fill": min_fill, "n": int(scope.sum()), "ci": share(m.CI),
+        "service": share(m.SERVICE), "category": share(m.CATEGORY),
+        "summary": share(m.SUMMARY),
+        "linked": int((filled(t[m.PROBLEM_REF]) & ctx.of_kind("incident")).sum())})
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     w = ctx.window
@@ -154,8 +179,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # choose_key reads only the index and length of what it is given when given ctx
     key_cols = choose_key(t.loc[scope, []], min_fill, ctx)
     if key_cols is None:
-        return Measurement(unknown=Note(code="no_key", params={"min_fill": min_fill}),
-                           excluded=excluded)
+        return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded)
     key_name = " + ".join(key_cols)
     notes = [Note(code="key_used", params={"key": key_name})]
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
@@ -168,8 +192,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         excluded.append(Note(code="no_key_value", count=int(no_key.sum()),
                              params={"key": key_name}, sample_ids=ctx.samples(no_key)))
     if not keyed.any():
-        return Measurement(unknown=Note(code="no_key", params={"min_fill": min_fill}),
-                           excluded=excluded, notes=notes)
+        return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded,
+                           notes=notes)
     # "no recurring clusters" in five incidents says nothing about problem management
     short = too_few(int(keyed.sum()), int(params["min_incidents"]), key=key_name)
     if short is not None:
@@ -182,14 +206,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                      pd.Timedelta(days=float(params["span_days"])))
     member = pd.Series(in_cluster, index=t.index)
     cluster_keys = np.unique(codes[in_cluster])
-    # a cluster is covered when any of its incidents in the window names a problem
+    # a cluster is covered when any of its incidents in the window names a problem. Only
+    # an export with the problem column can show that none does: without it, "no link" is
+    # missing data, not missing problem management
     has_ref = filled(t[m.PROBLEM_REF])
-    links_known = bool(has_ref.any())
+    links_known = ctx.carries(m.PROBLEM_REF)
     linked = keyed & has_ref
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)
     uncovered_keys = np.setdiff1d(cluster_keys, covered_keys)
+    confidence: Confidence = "high" if m.SUMMARY not in key_cols else "medium"
     if not links_known:
-        notes.append(Note(code="no_problem_links"))
+        notes.append(Note(code="no_problem_links",
+                          params={"problems": int(ctx.of_kind("problem").sum())}))
+    elif not (incident & has_ref).any():
+        # the column is there and empty on every incident: nobody links, or the export
+        # does not fill it; the verdict stands, with less confidence
+        notes.append(Note(code="problem_field_empty", params={"n": int(incident.sum())}))
+        confidence = "medium"
 
     n_clusters = len(cluster_keys)
     in_cluster_ids = ctx.samples(member)
@@ -225,7 +258,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     return Measurement(
         metrics=metrics,
         # a summary-based key groups by wording, which is weaker evidence than a CI
-        confidence="high" if m.SUMMARY not in key_cols else "medium",
+        confidence=confidence,
         tables={"top_uncovered_clusters": table},
         excluded=excluded,
         notes=notes,

@@ -83,6 +83,23 @@ def _select(conds: list[np.ndarray], labels: list[str], index: pd.Index) -> pd.S
     return pd.Series(pd.Categorical.from_codes(codes, categories=names), index=index)
 
 
+def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool:
+    """Whether any ticket outside the window is strategic work (marked by the user, or
+    planned work named as a project, epic, initiative...): proof that the export can
+    hold strategic work at all."""
+    t = ctx.tickets
+    rest = ~inw
+    if not rest.any():
+        return False
+    marked = _marked(ctx, rest, _words(params.get("strategic_labels", [])),
+                     [str(x) for x in params.get("strategic_categories", [])])
+    if marked.any():
+        return True
+    planned = rest & t[m.KIND].isin(["task", "other"]).fillna(False).astype(bool)
+    words = _words(params.get("strategic_words", []))
+    return bool(planned.any() and _any_field(t, TEXT_FIELDS, words, planned).any())
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w = ctx.tickets, ctx.window
     meas = Measurement()
@@ -161,6 +178,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="one_kind", count=len(tw),
                             params={"bucket": ", ".join(present) or "none",
                                     "kinds": ", ".join(sorted(set(kind.dropna().unique())))})
+        return meas
+    # strategic work the export cannot hold is not work the team did not do: a ticket-only
+    # export (incidents, requests, tasks, changes) has no project records at all
+    if not (bucket == "strategic").any() and not _strategic_elsewhere(ctx, params, inw):
+        meas.unknown = Note(code="no_strategic_records", count=len(t), params={
+            "kinds": ", ".join(sorted(set(t[m.KIND].dropna().astype(str).unique())))})
         return meas
     # a split of a dozen tickets swings by 8 points per ticket: no basis for a verdict
     short = too_few(int(bucket.isin(BUCKETS).sum()), int(params.get("min_tickets", 30)))

@@ -89,6 +89,16 @@ def _chasers(
         meas.metrics["chasers_per_month"] = _none()
         meas.excluded.append(Note(code="no_comments"))
         return
+    # comments on a few tickets only (an export that carries some threads, not all) would
+    # make "no chaser" read as "nobody chased": the comments must cover the tickets
+    commented = in_win & ctx.tickets_of_events(comments)
+    share = float(commented.sum()) / max(int(in_win.sum()), 1)
+    if share < float(params["min_comment_share"]):
+        meas.metrics["chaser_share"] = _none()
+        meas.metrics["chasers_per_month"] = _none()
+        meas.excluded.append(Note(code="comments_sparse", count=int(commented.sum()), params={
+            "n": int(in_win.sum()), "share": share, "min": float(params["min_comment_share"])}))
+        return
     values = ev.loc[attributed, m.EV_VALUE]
     by_requester = (ev.loc[attributed, m.EV_AUTHOR_ROLE] == "requester").fillna(False) & (
         ev.loc[attributed, m.EV_AT] <= w.end).fillna(False)
@@ -131,6 +141,13 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
         meas.metrics["bypass_share"] = _none()
         meas.excluded.append(Note(code="no_channel", count=int(no_channel.sum())))
         return
+    # the few tickets that carry a channel are not a sample of the rest
+    with_channel = float((in_win & channel.notna()).sum()) / max(int(in_win.sum()), 1)
+    if with_channel < float(params["min_signal_fill"]):
+        meas.metrics["bypass_share"] = _none()
+        meas.excluded.append(Note(code="channel_sparse", count=int(no_channel.sum()), params={
+            "share": with_channel, "min": float(params["min_signal_fill"])}))
+        return
     if no_channel.any():
         meas.excluded.append(Note(code="channel_missing", count=int(no_channel.sum()),
                                   sample_ids=ctx.samples(no_channel)))
@@ -161,6 +178,12 @@ def _duplicates(
     cand = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
     base = in_win & cand
     missing = in_win & ~cand
+    keyed = float(base.sum()) / max(int(in_win.sum()), 1)
+    if keyed < float(params["min_signal_fill"]):
+        meas.metrics["duplicate_share"] = _none()
+        meas.excluded.append(Note(code="duplicate_keys_sparse", count=int(missing.sum()),
+                                  params={"share": keyed, "min": float(params["min_signal_fill"])}))
+        return
     if missing.any():
         meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
                                   sample_ids=ctx.samples(missing)))
@@ -224,7 +247,8 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     limit = int(params.get("silence_business_days", 5))
     has_updates = t.loc[scope, m.UPDATED_AT].notna().any() or (
         not ev.empty and bool(ctx.events_of_tickets(scope).any()))
-    if not has_updates:
+    # an extract selected on closure shows no ticket that was open when it was cut
+    if not has_updates or ctx.shape.biases_open_tickets:
         meas.metrics["silent_share"] = _none()
         meas.metrics["silent_open"] = _none()
         meas.excluded.append(Note(code="no_updates"))
