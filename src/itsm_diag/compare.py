@@ -88,6 +88,9 @@ def _number(value: object) -> float | None:
 
 
 def _open_backlog(r: Report) -> float | None:
+    """Tickets open at the window end, as the backlog sign counted them."""
+    if "open_now" in r.kpis.backlog:
+        return _number(r.kpis.backlog["open_now"])
     weekly = r.kpis.backlog_weekly
     return _number(weekly[-1].get("open")) if weekly else None
 

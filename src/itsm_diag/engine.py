@@ -549,6 +549,7 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
         if shared:
             planned.why_here += " " + fmt(d.wording["why_shared"], {
                 "first": ", ".join(f"#{r}" for r in shared)})
+            planned.shares_hours_with = shared
         seen.append((rank, mine))
         out.append(planned)
     return out
@@ -612,7 +613,7 @@ def diagnose(
                 self_assessed += 1
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
-    kpis = _kpis(raw_kpis, choice.window, rules)
+    kpis = _kpis(raw_kpis, choice, rules, signs)
     by_kind = data.tickets[m.KIND].value_counts()
     return Report(
         generated_by=Tool(version=__version__),
@@ -644,8 +645,19 @@ def diagnose(
     )
 
 
-def _kpis(raw: dict[str, Any], window: Window, rules: Rules) -> Kpis:
-    """The KPI panel, measured by the signs layer; the engine words its note codes."""
+#: the reporting sign's KPI names and the KPI panel's keys they judge
+_PANEL_KEY = {"time_to_resolve": "time_to_resolve_hours",
+              "first_contact_resolution": "first_assignment_resolution",
+              "sla_adherence": "sla_adherence", "volume_by_category": "volume_by_category",
+              "backlog_trend": "backlog_weekly"}
+
+
+def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
+          signs: list[Finding]) -> Kpis:
+    """The KPI panel, measured by the signs layer; the engine words its note codes, takes
+    the backlog figures from the backlog sign (so the panel and the sign show one number)
+    and each KPI's reliability from the reporting sign (so a KPI the export cannot carry
+    is never shown without its caveat)."""
     words = rules.defaults.wording
     notes = []
     for code in raw["notes"]:
@@ -655,11 +667,33 @@ def _kpis(raw: dict[str, Any], window: Window, rules: Rules) -> Kpis:
             "reason": words.get(f"kpi_reason.{reason}", reason),
         }))
     raw["notes"] = notes
-    bounds = {"start": f"{window.start:%Y-%m-%d}", "end": f"{window.end:%Y-%m-%d}"}
+    left_out = raw.pop("left_out", {})
+    bounds = {"start": choice.window.start, "end": choice.window.end}
+    bounds = {k: _local(v, choice.tz, with_time=False) for k, v in bounds.items()}
     keys = ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
             "volume_by_category", "backlog_weekly")
     raw["labels"] = {kpi: words[f"kpi.{kpi}"] for kpi in keys}
-    raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], bounds) for kpi in keys}
+    raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {**bounds, **left_out})
+                          for kpi in keys}
+    by_id = {f.id: f for f in signs}
+    backlog = by_id.get("backlog")
+    if backlog is not None:
+        raw["backlog"] = {name: backlog.metrics[metric].value for name, metric in (
+            ("start", "backlog_start"), ("end", "backlog_end"), ("shrink", "backlog_shrink"),
+            ("open_now", "open_now"))}
+        if backlog.status == "unknown":
+            raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
+                words["kpi_caveat.backlog_unknown"], {"reason": backlog.reason})
+    reporting = by_id.get("reporting")
+    if reporting is not None and reporting.status != "unknown":
+        texts = {n.code: n.text for n in reporting.evidence.notes}
+        for row in reporting.evidence.tables.get("kpis", []):
+            key = _PANEL_KEY.get(str(row.get("kpi")))
+            if key is None:
+                continue
+            raw.setdefault("reliable", {})[key] = bool(row.get("computable"))
+            if not row.get("computable"):
+                raw.setdefault("caveats", {})[key] = texts.get(str(row.get("detail")), "")
     return Kpis.model_validate(raw)
 
 

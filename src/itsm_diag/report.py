@@ -141,6 +141,8 @@ class FixOut(_Model):
     hours_at_stake_per_month: float | None
     money_per_month: float | None = None
     why_here: str
+    #: ranks of earlier fixes that address some of the same hours: never add them up
+    shares_hours_with: list[int] = Field(default_factory=list)
 
 
 class Kpis(_Model):
@@ -155,6 +157,14 @@ class Kpis(_Model):
     labels: dict[str, str] = Field(default_factory=dict)
     #: how each KPI is computed (scope, numerator, denominator, window), by KPI key
     definitions: dict[str, str] = Field(default_factory=dict)
+    #: the backlog as the backlog sign measured it (one number per concept): the robust
+    #: trend's start and end levels, the shrink, and the tickets open at the window end
+    backlog: dict[str, float | None] = Field(default_factory=dict)
+    #: whether the export supports each KPI reliably (the reporting sign's verdict, by
+    #: KPI key); a KPI marked False is shown with its caveat
+    reliable: dict[str, bool] = Field(default_factory=dict)
+    #: why a KPI is not reliable, by KPI key
+    caveats: dict[str, str] = Field(default_factory=dict)
 
 
 class Assumptions(_Model):

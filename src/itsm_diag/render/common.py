@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from itsm_diag.report import Comparison, Finding, PeriodOut, Report
+from itsm_diag.report import Comparison, Finding, FixOut, PeriodOut, Report
 from itsm_diag.text import UNIT_SUFFIX
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
@@ -80,6 +80,25 @@ def hours(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
 
 
+def fix_hours(fix: FixOut, *, short: bool = False) -> str:
+    """A fix's hours, or ``98 (same as #1)`` (``98 =#1`` when ``short``) when an earlier
+    fix counts them already: the same hours are never shown as if they added up."""
+    text = hours(fix.hours_at_stake_per_month)
+    if text and fix.shares_hours_with:
+        ranks = ", ".join(f"#{r}" for r in fix.shares_hours_with)
+        text += f" ={ranks}" if short else f" (same as {ranks})"
+    return text
+
+
+def no_fixes(r: Report) -> str:
+    """What the fix plan says when no sign is triggered: never "nothing to fix" while
+    unknown signs could hide something."""
+    if r.unknown:
+        return (f"No sign the export answers is triggered; {r.unknown} cannot be answered "
+                "from it, so this is no all-clear (see the unknown signs).")
+    return "No sign is triggered: nothing to fix urgently."
+
+
 def key_figure_text(f: Finding) -> str:
     """What the checklist shows for a finding: its key figure, or why it is unknown."""
     if f.self_assessed:
@@ -129,6 +148,24 @@ def ttr_text(r: Report) -> str:
         return "n/a"
     return (f"median {ttr['median']:,.1f} h, p90 {ttr.get('p90') or 0:,.1f} h "
             f"(n={ttr.get('n') or 0:,.0f})")
+
+
+def backlog_text(r: Report) -> str:
+    """The backlog KPI as the backlog sign measured it: '135 → 212 (trend), 218 open at
+    the window end' (the one figure shown wherever the backlog appears)."""
+    b = r.kpis.backlog
+    start, end, now = b.get("start"), b.get("end"), b.get("open_now")
+    parts = []
+    if start is not None and end is not None:
+        parts.append(f"{start:,.0f} → {end:,.0f} (trend)")
+    if now is not None:
+        parts.append(f"{now:,.0f} open at the window end")
+    return ", ".join(parts) or "n/a"
+
+
+def kpi_caveat(r: Report, key: str) -> str:
+    """Why a KPI is not reliable ('' when it is, or when nothing says otherwise)."""
+    return r.kpis.caveats.get(key, "")
 
 
 def kpi_label(r: Report, key: str) -> str:

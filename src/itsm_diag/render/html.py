@@ -58,7 +58,8 @@ def _environment() -> Any:
     env.globals.update(
         marks=common.MARKS, measured=_measured, threshold=_threshold, money=_money,
         key_figure_text=common.key_figure_text, kpi_label=common.kpi_label,
-        period_band=common.period_band,
+        period_band=common.period_band, fix_hours=common.fix_hours,
+        kpi_caveat=common.kpi_caveat,
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE,
     )
@@ -80,6 +81,7 @@ def render(report: Report) -> str:
     return str(template.render(
         r=report, charts=charts, csp=CSP,
         headline=common.headline(report), unknown_range=common.unknown_range(report),
+        no_fixes=common.no_fixes(report), backlog_text=common.backlog_text(report),
         ticket_counts=common.ticket_counts(report), ttr=common.ttr_text(report),
         top_categories=common.top_categories(report),
         backlog_open=[w.get("open") for w in report.kpis.backlog_weekly],

@@ -155,7 +155,10 @@ def _kpis(r: Report) -> list[str]:
     k = r.kpis
 
     def row(key: str, value: str) -> list[str]:
-        return [_prose(common.kpi_label(r, key)), value, md(k.definitions.get(key, ""), 600)]
+        caveat = common.kpi_caveat(r, key)
+        if caveat:
+            value = f"{value} ⚠ {md(caveat, 400)}"
+        return [_prose(common.kpi_label(r, key)), value, md(k.definitions.get(key, ""), 800)]
 
     rows = [
         row("time_to_resolve_hours", md(common.ttr_text(r))),
@@ -166,10 +169,8 @@ def _kpis(r: Report) -> list[str]:
                                                for c, n in common.top_categories(r))
                                      or "n/a", 400)),
     ]
-    if k.backlog_weekly:
-        opens = [w.get("open") for w in k.backlog_weekly]
-        rows.append(row("backlog_weekly",
-                        md(f"{common.cell(opens[0])} → {common.cell(opens[-1])}")))
+    if k.backlog or k.backlog_weekly:
+        rows.append(row("backlog_weekly", md(common.backlog_text(r))))
     lines = ["## Core KPIs", "", *_table(["KPI", "Value", "How it is computed"], rows), ""]
     if k.notes:
         lines += [f"KPI notes: {md('; '.join(k.notes), 1000)}", ""]
@@ -179,14 +180,14 @@ def _kpis(r: Report) -> list[str]:
 def _fixes(r: Report) -> list[str]:
     lines = ["## Fix plan", ""]
     if not r.fixes:
-        return [*lines, "No sign is triggered: nothing to fix urgently.", ""]
+        return [*lines, common.no_fixes(r), ""]
     money = r.assumptions.hourly_rate is not None
     head = ["#", "Fix", "Sign", "Horizon", "h/mo"]
     head += [f"{md(r.assumptions.currency)}/mo"] if money else []
     rows = []
     for fix in r.fixes:
         row = [str(fix.rank), _prose(fix.action), md(fix.sign), fix.horizon,
-               common.hours(fix.hours_at_stake_per_month)]
+               common.fix_hours(fix)]
         if money:
             row.append("" if fix.money_per_month is None else f"{fix.money_per_month:,.0f}")
         rows.append(row)

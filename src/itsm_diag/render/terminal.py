@@ -82,19 +82,29 @@ def _kpis(r: Report) -> Table:
         # a config can reword a label: shown as text, never as rich markup
         return Text(clean(common.kpi_label(r, key)))
 
+    def value(key: str, text: str) -> Text:
+        out = Text(clean(text))
+        caveat = common.kpi_caveat(r, key)
+        if caveat:
+            out.append(f"  ⚠ {clip(caveat, 300)}", style="yellow")
+        return out
+
     table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left")
     table.add_column("KPI", ratio=2)
     table.add_column("Value", ratio=3)
-    table.add_row(label("time_to_resolve_hours"), common.ttr_text(r))
-    table.add_row(label("first_assignment_resolution"),
-                  figure(k.first_assignment_resolution, "ratio"))
-    table.add_row(label("sla_adherence"), figure(k.sla_adherence, "ratio"))
+    table.add_row(label("time_to_resolve_hours"), value("time_to_resolve_hours",
+                                                        common.ttr_text(r)))
+    table.add_row(label("first_assignment_resolution"), value(
+        "first_assignment_resolution", figure(k.first_assignment_resolution, "ratio")))
+    table.add_row(label("sla_adherence"), value("sla_adherence",
+                                                figure(k.sla_adherence, "ratio")))
     top = common.top_categories(r, 3)
-    table.add_row(label("volume_by_category"),
-                  Text(", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
-    if k.backlog_weekly:
+    table.add_row(label("volume_by_category"), value(
+        "volume_by_category", ", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
+    if k.backlog or k.backlog_weekly:
         opens = [int(w.get("open", 0)) for w in k.backlog_weekly]
-        table.add_row(label("backlog_weekly"), f"{_spark(opens)}  {opens[0]:,} -> {opens[-1]:,}")
+        table.add_row(label("backlog_weekly"), value(
+            "backlog_weekly", f"{_spark(opens)}  {common.backlog_text(r)}".strip()))
     return table
 
 
@@ -124,20 +134,19 @@ def _fixes(r: Report, top: int = 5) -> Table:
     table.add_column("#", width=2, justify="right")
     table.add_column("Fix", ratio=5)
     table.add_column("Horizon", width=10)
-    table.add_column("h/mo", width=6, justify="right")
+    table.add_column("h/mo", width=9, justify="right")
     money = r.assumptions.hourly_rate is not None
     if money:
         table.add_column(f"{clean(r.assumptions.currency)[:4]}/mo", width=9, justify="right")
     for fix in r.fixes[:top]:
-        hours = ("" if fix.hours_at_stake_per_month is None
-                 else f"{fix.hours_at_stake_per_month:,.0f}")
+        hours = common.fix_hours(fix, short=True)
         cells: list[RenderableType] = [str(fix.rank), Text(clean(fix.action)), fix.horizon,
                                        hours]
         if money:
             cells.append("" if fix.money_per_month is None else f"{fix.money_per_month:,.0f}")
         table.add_row(*cells)
     if not r.fixes:
-        table.add_row("", "No sign is triggered: nothing to fix urgently.", "", "",
+        table.add_row("", common.no_fixes(r), "", "",
                       *([""] if money else []))
     return table
 

@@ -139,7 +139,9 @@ def _automation(
     g["type"] = types[g["pair"].to_numpy()]
     # the order a grouping by (field, type) text gives, on which the ranking below is stable
     g = g.sort_values(["field", "type"]).reset_index(drop=True)
-    g = g[g["volume"] >= int(params["automation_min_volume"])]
+    # frequent AND quick: a ticket type that takes a day to close is not a script's job
+    g = g[(g["volume"] >= int(params["automation_min_volume"]))
+          & (g["median_hours"] <= float(params["automation_max_median_hours"]))]
     if g.empty:
         return [], []
     # most volume and fastest: the sum of both ranks, volume breaking ties
@@ -169,7 +171,8 @@ def _automation(
             basis="automation",
             hours_per_month=per_month(total_minutes / 60.0, ctx.window),
             params={"volume_per_month": per_month(volume, ctx.window),
-                    "minutes": total_minutes / volume, "types": len(table)},
+                    "minutes": total_minutes / volume, "types": len(table),
+                    "max_hours": float(params["automation_max_median_hours"])},
         ))
     return table, costs
 

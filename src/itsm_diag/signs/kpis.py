@@ -23,6 +23,28 @@ OTHER = "(other)"
 BLANK = "(blank)"
 
 
+def _left_out(ctx: Context, scope: pd.Series, done: pd.Series) -> dict[str, int]:
+    """What the window and the data leave out of the KPIs, counted, so each definition
+    can say it: done after the as-of or before the window start, done time taken from
+    the closed time (no resolved time), no opened time, negative durations, opened after
+    the as-of."""
+    t, w = ctx.tickets, ctx.window
+    done_at = ctx.done_at
+    hours = (done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
+
+    def count(mask: pd.Series) -> int:
+        return int((scope & mask.fillna(False).astype(bool)).sum())
+
+    return {
+        "done_after": count(done_at > w.end), "done_before": count(done_at < w.start),
+        "from_closed": int((done & (ctx.done_source == m.CLOSED_AT).fillna(False)).sum()),
+        "no_opened": int((done & t[m.OPENED_AT].isna()).sum()),
+        "negative": int((done & (hours < 0).fillna(False)).sum()),
+        "opened_after": count(t[m.OPENED_AT] > w.end),
+        "done_no_time": count(m.is_done(t) & done_at.isna()),
+    }
+
+
 def _time_to_resolve(ctx: Context, done: pd.Series) -> dict[str, Any]:
     hours = ((ctx.done_at - ctx.tickets[m.OPENED_AT]) / pd.Timedelta(hours=1))[done]
     # a negative duration is junk, not a very fast resolution
@@ -89,6 +111,7 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     if scope.any() and not usable.any():
         notes.append("backlog_weekly.no_field")
     return {
+        "left_out": _left_out(ctx, scope, done),
         "time_to_resolve_hours": ttr,
         "first_assignment_resolution": far,
         "sla_adherence": sla,
