@@ -51,11 +51,13 @@ def flat(record: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, field in record.items():
         if isinstance(field, dict) and ("display_value" in field or "value" in field):
-            value = field.get("value")
-            if isinstance(value, str) and _STAMP.match(value):
+            value, shown = field.get("value"), field.get("display_value")
+            # a date-time: the stored value and a short display value (a journal field's
+            # value may start with a stamp, but its display value is the whole journal)
+            stamp = isinstance(value, str) and _STAMP.match(value) is not None
+            if stamp and (not shown or (len(str(shown)) <= 32 and "\n" not in str(shown))):
                 row[name] = value
             else:
-                shown = field.get("display_value")
                 row[name] = value if shown is None else shown
         else:
             row[name] = field

@@ -101,7 +101,9 @@ class Zendesk(Source):
 
     def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
         got = data.get("tickets", {})
-        tickets = sorted(got.get("main", []), key=lambda t: int(t.get("id") or 0))
+        # in the export's own order: by last update
+        tickets = sorted(got.get("main", []),
+                         key=lambda t: (utc(t.get("updated_at")), int(t.get("id") or 0)))
         if not tickets:
             return []
         doc = {"tickets": tickets, **{name: got.get(name, []) for name in SIDELOADS},
