@@ -334,3 +334,117 @@ def pull(tool: str, url: str, out: Any, *, env: dict[str, str] | None = None,
         stderr.write(exc.one_line() + "\n")
         code = 2
     return Run(code, stdout.getvalue(), stderr.getvalue(), waits)
+
+
+# ---- Freshservice -------------------------------------------------------------------------
+
+def _inverse(table: dict[int, str]) -> dict[str, int]:
+    return {v: k for k, v in table.items()}
+
+
+def _fs_iso(text: str | None) -> str | None:
+    return text.replace(" ", "T") + "Z" if text else None
+
+
+class People:
+    """Stable numeric ids for names (agents, groups, requesters)."""
+
+    def __init__(self, start: int) -> None:
+        self.ids: dict[str, int] = {}
+        self.start = start
+
+    def id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        return self.ids.setdefault(name, self.start + len(self.ids))
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        out = []
+        for name, i in self.ids.items():
+            if kind == "groups":
+                out.append({"id": i, "name": name, "updated_at": "2024-01-01T00:00:00Z"})
+            else:
+                first, _, last = name.partition(" ")
+                out.append({"id": i, "first_name": first, "last_name": last or None,
+                            "updated_at": "2024-01-01T00:00:00Z"})
+        return out
+
+
+def freshservice_from_export(tickets: list[dict[str, str]], changes: list[dict[str, str]]
+                             ) -> dict[str, list[dict[str, Any]]]:
+    """The API records behind a Freshservice UI export's rows (English headers)."""
+    from itsm_diag.pull import freshservice as fs
+
+    agents, groups, people = People(100), People(200), People(1000)
+    out: dict[str, list[dict[str, Any]]] = {"tickets": [], "changes": []}
+    for row in tickets:
+        g = row.get
+        out["tickets"].append({
+            "id": int(g("Ticket Id", "").split("-")[1]), "type": g("Type") or None,
+            "subject": g("Subject") or None,
+            "status": _inverse(fs.TICKET_STATUS)[g("Status", "")],
+            "priority": _inverse(fs.PRIORITY).get(g("Priority", "")),
+            "source": _inverse(fs.SOURCE)[g("Source", "")] if g("Source") else None,
+            "requester_id": people.id(g("Requester Name")),
+            "responder_id": agents.id(g("Agent")), "group_id": groups.id(g("Group")),
+            "category": g("Category") or None, "sub_category": g("Sub-Category") or None,
+            "created_at": _fs_iso(g("Created Time")), "updated_at": _fs_iso(g("Last Updated Time")),
+            "due_by": _fs_iso(g("Due by Time")),
+            "tags": g("Tags").split(";") if g("Tags") else [],
+            "stats": {"resolved_at": _fs_iso(g("Resolved Time")),
+                      "closed_at": _fs_iso(g("Closed Time")),
+                      "first_responded_at": _fs_iso(g("Initial Response Time"))},
+        })
+    for row in changes:
+        g = row.get
+        out["changes"].append({
+            "id": int(g("Change ID", "").split("-")[1]), "subject": g("Subject") or None,
+            "status": _inverse(fs.CHANGE_STATUS)[g("Status", "")],
+            "change_type": _inverse(fs.CHANGE_TYPE).get(g("Change Type", "")),
+            "risk": _inverse(fs.RISK).get(g("Risk", "")),
+            "priority": _inverse(fs.PRIORITY).get(g("Priority", "")),
+            "planned_start_date": _fs_iso(g("Planned Start Date")),
+            "planned_end_date": _fs_iso(g("Planned End Date")),
+            "agent_id": agents.id(g("Agent")), "group_id": groups.id(g("Group")),
+            "requester_id": people.id(g("Requester Name")), "category": g("Category") or None,
+            "created_at": _fs_iso(g("Created Time")), "closed_at": _fs_iso(g("Closed Time")),
+            "updated_at": _fs_iso(g("Last Updated Time")),
+        })
+    out["agents"], out["groups"] = agents.records("agents"), groups.records("groups")
+    out["requesters"] = people.records("requesters")
+    return out
+
+
+class FreshserviceApp(App):
+    """``/api/v2/{tickets,changes,agents,groups,requesters}``: ``updated_since`` (tickets
+    and changes: required, as the list otherwise holds only the last 30 days),
+    ``order_by``/``order_type``, ``page``/``per_page`` (at most ``cap``), ``Link`` next,
+    ``X-RateLimit-*`` headers; the API key as Basic ``KEY:X``."""
+
+    def __init__(self, data: dict[str, list[dict[str, Any]]], cap: int = 100) -> None:
+        self.data = data
+        self.cap = cap
+        self.auth = "Basic " + base64.b64encode(f"{TOKEN}:X".encode()).decode()
+
+    def get(self, path: str, query: dict[str, str]) -> Reply:
+        name = path.removeprefix("/api/v2/")
+        if name not in self.data:
+            return Reply(404, {"code": "not_found"})
+        rows = list(self.data[name])
+        if name in ("tickets", "changes"):
+            since = query.get("updated_since")
+            if since is None:
+                return Reply(400, {"description": "updated_since expected in this test"})
+            rows = [r for r in rows if r["updated_at"] >= since]
+            field = query.get("order_by", "created_at")
+            rows.sort(key=lambda r: (r[field], r["id"]),
+                      reverse=query.get("order_type", "desc") == "desc")
+        size = min(int(query.get("per_page", 30)), self.cap)
+        page = int(query.get("page", 1))
+        chunk = rows[(page - 1) * size: page * size]
+        headers = {"X-RateLimit-Total": "100", "X-RateLimit-Remaining": "99",
+                   "X-RateLimit-Used-CurrentRequest": "1"}
+        if page * size < len(rows):
+            q = {**query, "page": page + 1}
+            headers["Link"] = f'<http://127.0.0.1{path}?{urlencode(q)}>; rel="next"'
+        return Reply(200, {name: chunk}, headers)
