@@ -448,3 +448,160 @@ class FreshserviceApp(App):
             q = {**query, "page": page + 1}
             headers["Link"] = f'<http://127.0.0.1{path}?{urlencode(q)}>; rel="next"'
         return Reply(200, {name: chunk}, headers)
+
+
+# ---- Jira ---------------------------------------------------------------------------------
+
+def _jira_iso(text: str | None) -> str | None:
+    """A Jira CSV time (``12/Jan/26 3:45 PM``, UTC here) as the API writes it."""
+    import datetime as dt
+
+    if not text:
+        return None
+    when = dt.datetime.strptime(text, "%d/%b/%y %I:%M %p")
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def adf(text: str) -> dict[str, Any]:
+    return {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
+        for line in text.split("\n")]}
+
+
+def jira_from_export(headers: list[str], rows: list[list[str]]) -> tuple[
+        list[dict[str, Any]], dict[str, str]]:
+    """The API issues (``fields=*all``, ``expand=changelog``) behind a Jira CSV export;
+    the columns ``Reassignment count`` / ``Reopen count``, where present, become that
+    many assignee changes / reopening status changes in the change history."""
+    names: dict[str, str] = {}
+    issues = []
+    for row in rows:
+        cells: dict[str, list[str]] = {}
+        for h, v in zip(headers, row, strict=True):
+            cells.setdefault(h, []).append(v)
+
+        def one(h: str, cells: dict[str, list[str]] = cells) -> str | None:
+            vals = [v for v in cells.get(h, []) if v]
+            return vals[0] if vals else None
+
+        def person(name: str | None, account: str | None) -> dict[str, Any] | None:
+            return {"displayName": name, "accountId": account} if name or account else None
+
+        f: dict[str, Any] = {
+            "summary": one("Summary"), "issuetype": {"name": one("Issue Type")},
+            "status": {"name": one("Status"),
+                       "statusCategory": {"name": one("Status Category")}},
+            "project": {"key": one("Project key")},
+            "priority": {"name": one("Priority")} if one("Priority") else None,
+            "resolution": {"name": one("Resolution")} if one("Resolution") else None,
+            "assignee": person(one("Assignee"), one("Assignee Id")),
+            "reporter": person(one("Reporter"), one("Reporter Id")),
+            "created": _jira_iso(one("Created")), "updated": _jira_iso(one("Updated")),
+            "resolutiondate": _jira_iso(one("Resolved")),
+            "duedate": (_jira_iso(one("Due date")) or "")[:10] or None,
+            "components": [{"name": c} for c in cells.get("Components", []) if c],
+            "labels": [v for v in cells.get("Labels", []) if v],
+            "timespent": int(one("Time Spent")) if one("Time Spent") else None,
+            "issuelinks": [], "comment": {"comments": [], "startAt": 0},
+        }
+        for h in cells:
+            if h.startswith("Custom field (") and "count)" not in h:
+                fid = "customfield_" + str(10000 + sorted(
+                    x for x in dict.fromkeys(headers) if x.startswith("Custom field (")).index(h))
+                names[fid] = h[len("Custom field ("):-1]
+                value = one(h)
+                if value and len(value) > 9 and value[2] == "/" and value[-1] == "M":
+                    value = _jira_iso(value)
+                elif value and "date" in h.lower() and len(value) == 9:
+                    value = "20" + value[7:9] + "-" + {m: f"{i:02d}" for i, m in enumerate(
+                        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                         "Nov", "Dec"), 1)}[value[3:6]] + "-" + value[:2]
+                f[fid] = {"value": value} if value and "type" in h.lower() else value
+            if h.startswith(("Inward issue link (", "Outward issue link (")):
+                kind = h.split("(", 1)[1][:-1]
+                side = "inwardIssue" if h.startswith("Inward") else "outwardIssue"
+                f["issuelinks"] += [{"type": {"name": kind}, side: {"key": k}}
+                                    for k in cells[h] if k]
+        for c in cells.get("Comment", []):
+            if c:
+                at, author, body = c.split(";", 2)
+                f["comment"]["comments"].append({"created": _jira_iso(at),
+                                                 "author": {"accountId": author},
+                                                 "body": adf(body)})
+        f["comment"]["total"] = f["comment"]["maxResults"] = len(f["comment"]["comments"])
+        histories = []
+        for i in range(int(one("Custom field (Reassignment count)") or 0)):
+            histories.append({"created": f["created"], "items": [
+                {"field": "assignee", "from": f"a{i}", "fromString": f"A{i}",
+                 "to": f"a{i + 1}", "toString": f"A{i + 1}"}]})
+        for _ in range(int(one("Custom field (Reopen count)") or 0)):
+            histories.append({"created": f["created"], "items": [
+                {"field": "status", "fromString": "Resolved", "toString": "In Progress"}]})
+        issues.append({"id": one("Issue id"), "key": one("Issue key"), "fields": f,
+                       "changelog": {"startAt": 0, "maxResults": len(histories),
+                                     "total": len(histories), "histories": histories}})
+    return issues, names
+
+
+class JiraApp(App):
+    """``GET /rest/api/3/search/jql`` (jql, nextPageToken, maxResults capped at ``cap``,
+    isLast, names), ``/rest/api/3/myself`` (timeZone) and ``/rest/api/3/issue/{key}/
+    changelog|comment`` (startAt paging). The fake understands the JQL the pull writes:
+    ``(...) AND updated >= "t" AND updated < "t" ORDER BY updated ASC, key ASC``, times in
+    ``zone``; comments and histories beyond ``inline`` are left for the issue endpoints."""
+
+    def __init__(self, issues: list[dict[str, Any]], names: dict[str, str], cap: int = 100,
+                 zone: str = "Europe/Paris", inline: int = 1000) -> None:
+        self.issues = issues
+        self.names = names
+        self.cap = cap
+        self.zone = zone
+        self.inline = inline
+
+    def _utc(self, local: str) -> str:
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        when = dt.datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(self.zone))
+        return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+    def get(self, path: str, query: dict[str, str]) -> Reply:
+        import re
+
+        if path == "/rest/api/3/myself":
+            return Reply(200, {"accountId": "me", "timeZone": self.zone})
+        m = re.fullmatch(r"/rest/api/3/issue/([^/]+)/(changelog|comment)", path)
+        if m:
+            issue = next((i for i in self.issues if i["key"] == m[1]), None)
+            if issue is None:
+                return Reply(404, {"errorMessages": ["Issue does not exist"]})
+            items = (issue["changelog"]["histories"] if m[2] == "changelog"
+                     else issue["fields"]["comment"]["comments"])
+            start, size = int(query.get("startAt", 0)), int(query.get("maxResults", 50))
+            field = "values" if m[2] == "changelog" else "comments"
+            return Reply(200, {field: items[start: start + size], "startAt": start,
+                               "maxResults": size, "total": len(items),
+                               "isLast": start + size >= len(items)})
+        if path == "/rest/api/3/search":
+            return Reply(410, {"errorMessages": ["The requested API has been removed."]})
+        if path != "/rest/api/3/search/jql":
+            return Reply(404, {"errorMessages": ["not found"]})
+        jql = query["jql"]
+        low = re.search(r'updated >= "([^"]+)"', jql)
+        high = re.search(r'updated < "([^"]+)"', jql)
+        rows = [i for i in self.issues
+                if (not low or i["fields"]["updated"][:19] >= self._utc(low[1]))
+                and (not high or i["fields"]["updated"][:19] < self._utc(high[1]))]
+        rows.sort(key=lambda i: (i["fields"]["updated"], int(i["key"].split("-")[1])))
+        start = int(query.get("nextPageToken", "0") or 0)
+        size = min(int(query.get("maxResults", 50)), self.cap)
+        page = json.loads(json.dumps(rows[start: start + size]))
+        for issue in page:  # a search returns the first `inline` comments and changes only
+            c, h = issue["fields"]["comment"], issue["changelog"]
+            c["comments"], c["maxResults"] = c["comments"][: self.inline], self.inline
+            h["histories"], h["maxResults"] = h["histories"][: self.inline], self.inline
+        last = start + size >= len(rows)
+        body: dict[str, Any] = {"issues": page, "isLast": last, "names": self.names}
+        if not last:
+            body["nextPageToken"] = str(start + size)
+        return Reply(200, body)

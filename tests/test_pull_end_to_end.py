@@ -21,9 +21,11 @@ from pullkit import (
     TOKEN,
     FakeServer,
     FreshserviceApp,
+    JiraApp,
     ServiceNowApp,
     ZendeskApp,
     freshservice_from_export,
+    jira_from_export,
     pull,
     sn_record,
 )
@@ -37,9 +39,11 @@ def data() -> synth.Synthetic:
 def report(path: Path) -> dict[str, Any]:
     doc = json.loads(render(api.diagnose_paths([path], api.RunOptions())))
     for item in doc["inputs"]:
-        # where the file is, and the CSV delimiter (a pulled file is JSON)
-        item.pop("path")
-        item.pop("delimiter", None)
+        # how the file is written, not what it says: where it is, its delimiter (a pulled
+        # ServiceNow or Zendesk file is JSON), its date formats (a pulled Jira CSV has UTC
+        # ISO times) and so the detection's reasons
+        for key in ("path", "delimiter", "date_formats", "detected_by"):
+            item.pop(key, None)
     return doc
 
 
@@ -118,4 +122,46 @@ def test_freshservice(data: synth.Synthetic, tmp_path: Path) -> None:
         srv.faults = {2: "429", 6: "drop"}
         run = pull("freshservice", srv.url, pulled, env={"ITSM_DIAG_TOKEN": TOKEN})
     assert run.code == 0, run.err
+    same_reports(files, pulled)
+
+
+def test_jira(data: synth.Synthetic, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from itsm_diag import model as m
+    from itsm_diag.writers.jira import jira_keys, write_jira
+
+    # a Jira CSV holds minutes and due days: the same tickets at that precision
+    t = data.tickets.copy()
+    for col, unit in ((c, "min") for c in t.columns if isinstance(t[c].dtype,
+                                                                  pd.DatetimeTZDtype)):
+        t[col] = t[col].dt.floor(unit)
+    t[m.DUE_AT] = t[m.DUE_AT].dt.floor("D")
+    events = data.events.copy()
+    events[m.EV_AT] = events[m.EV_AT].dt.floor("min")
+    files = tmp_path / "files"
+    [path] = write_jira(t, events, files)
+    with path.open(newline="", encoding="utf-8") as fh:
+        headers, *rows = list(csv.reader(fh))
+    # what the pull derives from the change history, in the export as custom fields
+    keys = jira_keys(t)
+    counts = t.set_index(t[m.TICKET_ID].map(keys))
+    at = headers.index("Issue key")
+    headers += ["Custom field (Reassignment count)", "Custom field (Reopen count)"]
+    for row in rows:
+        c = counts.loc[row[at]]
+        row += [str(int(c[m.REASSIGNMENT_COUNT]) if pd.notna(c[m.REASSIGNMENT_COUNT]) else 0),
+                str(int(c[m.REOPEN_COUNT]) if pd.notna(c[m.REOPEN_COUNT]) else 0)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([headers, *rows])
+    issues, names = jira_from_export(headers, rows)
+    app = JiraApp(issues, names, cap=40, inline=1)
+    pulled = tmp_path / "pulled"
+    with FakeServer(app) as srv:
+        srv.faults = {3: "503", 5: "drop", 8: "429"}
+        run = pull("jira", srv.url, pulled, jql="project = ITSM")
+    assert run.code == 0, run.err
+    # comments and histories longer than the search gives are read in full
+    assert any("/changelog" in r.path for r in srv.log)
+    assert any("/comment" in r.path for r in srv.log)
     same_reports(files, pulled)

@@ -152,6 +152,7 @@ def run(options: PullOptions) -> Result:
     try:
         with store.locked(out):
             state = store.State.open(out, params)
+            source.prepare(client)
             data: dict[str, dict[str, list[Any]]] = {}
             for stream in source.streams():
                 data[stream.name] = _pull_stream(source, client, state, stream, options,
@@ -275,6 +276,7 @@ def _pull_window(source: Source, client: Client, state: store.State, stream: Str
                   if req.body is not None else client.get(req.path, req.params,
                                                            what=stream.what))
         page: Page = source.parse(stream, window, w["cursor"], answer)
+        page.records = source.complete(client, page.records)
         for kind, records in (("main", page.records), *page.extras.items()):
             if records:
                 st["journal_bytes"] = journal.append(kind, records)
@@ -319,6 +321,7 @@ def _dry_run(source: Source, options: PullOptions, creds: Credentials, out: Text
         client = Client(options.url, auth_header=header, tool=source.tool,
                         env_hint=source.env_hint, timeout=options.timeout,
                         backoff=options.backoff, secrets=creds.secrets())
+        source.prepare(client)
     requests_total = 0
     try:
         for stream in source.streams():

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from itsm_diag.errors import UsageError
-from itsm_diag.pull.client import Answer, Credentials
+from itsm_diag.pull.client import Answer, Client, Credentials
 
 Key = Callable[[Any], tuple[str, str]]
 
@@ -85,6 +85,13 @@ class Source:
         raise NotImplementedError
 
     # ---- paging ---------------------------------------------------------------------------
+    def prepare(self, client: Client) -> None:
+        """Anything to learn from the server before the first page (Jira: its time zone)."""
+
+    def complete(self, client: Client, records: list[Any]) -> list[Any]:
+        """A page's records made whole (Jira: comments and history the search cut short)."""
+        return records
+
     def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
         raise NotImplementedError
 
