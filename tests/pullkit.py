@@ -325,9 +325,9 @@ def pull(tool: str, url: str, out: Any, *, env: dict[str, str] | None = None,
 
     waits: list[float] = []
     stdout, stderr = io.StringIO(), io.StringIO()
+    options.setdefault("backoff", Backoff(sleep=waits.append))
     opts = PullOptions(tool=tool, url=url, out=out, env=ENV if env is None else env,
-                       backoff=Backoff(sleep=waits.append), progress=False, stdout=stdout,
-                       stderr=stderr, **options)
+                       progress=False, stdout=stdout, stderr=stderr, **options)
     try:
         code = run(opts).exit_code
     except ItsmDiagError as exc:
