@@ -170,3 +170,16 @@ def test_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("itsm-diag: error: no credentials for ServiceNow")
     assert "Traceback" not in done.stderr
+
+
+def test_pulled_csv_cells_cannot_run_as_formulas() -> None:
+    import csv
+    import io
+
+    from itsm_diag.pull.source import csv_text
+
+    text = csv_text(["Summary", "=cmd"], [["=HYPERLINK(\"http://x\")", "+1"], ["-2", "@A1"],
+                                          ["\tx", None], ["fine - ok", "3"]])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [["Summary", "'=cmd"], ["'=HYPERLINK(\"http://x\")", "'+1"],
+                    ["'-2", "'@A1"], ["'\tx", ""], ["fine - ok", "3"]]

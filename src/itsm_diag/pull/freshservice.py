@@ -21,8 +21,6 @@ statuses beyond the documented codes (written as their number).
 from __future__ import annotations
 
 import base64
-import csv
-import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from typing import Any
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.freshservice import HEADERS
 from itsm_diag.pull.client import Answer, Credentials, PullError
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
+from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, csv_text, utc
 from itsm_diag.pull.store import write_atomic
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -154,11 +152,8 @@ class Freshservice(Source):
                 continue
             rows = [build(r, agents, groups, people) for r in records]
             path = out / f"{stream}.csv"
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow([HEADERS[f]["en"][0] for f in rows[0]])
-            writer.writerows([[("" if v is None else v) for v in row.values()] for row in rows])
-            write_atomic(path, buf.getvalue())
+            write_atomic(path, csv_text([HEADERS[f]["en"][0] for f in rows[0]],
+                                        [list(row.values()) for row in rows]))
             files.append((path, len(rows)))
         return files
 

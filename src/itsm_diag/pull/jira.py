@@ -22,8 +22,6 @@ back to an open one).
 from __future__ import annotations
 
 import base64
-import csv
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.jira import STATUSES
 from itsm_diag.pull.client import Answer, Client, Credentials, PullError
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
+from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, csv_text, utc
 from itsm_diag.pull.store import write_atomic
 
 SEARCH = "/rest/api/3/search/jql"
@@ -223,18 +221,16 @@ class Jira(Source):
                 if h not in widths:
                     headers.append(h)
                 widths[h] = max(widths.get(h, 0), len(values))
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([h for h in headers for _ in range(max(widths[h], 1))])
+        lines = []
         for row in rows:
-            cells: list[str] = []
+            cells: list[object] = []
             for h in headers:
                 values = row.get(h, [])
-                cells += [("" if v is None else v) for v in values]
-                cells += [""] * (max(widths[h], 1) - len(values))
-            writer.writerow(cells)
+                cells += [*values, *[None] * (max(widths[h], 1) - len(values))]
+            lines.append(cells)
         path = out / "jira.csv"
-        write_atomic(path, buf.getvalue())
+        write_atomic(path, csv_text([h for h in headers for _ in range(max(widths[h], 1))],
+                                    lines))
         return [(path, len(rows))]
 
     def _row(self, issue: dict[str, Any], names: dict[str, str]) -> dict[str, list[Any]]:
