@@ -458,6 +458,41 @@ def compare_reports(
         raise typer.Exit(code=1)
 
 
+@app.command()
+@handled
+def pull(
+    tool: Annotated[str, typer.Argument(help="servicenow, jira, zendesk or freshservice.")],
+    url: Annotated[str, typer.Option("--url", help="The instance's https:// address.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files (and the state "
+                                      "that lets a rerun resume).")],
+    since: Annotated[str | None, typer.Option(
+        help="Only records updated at or after this date (UTC).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Only records whose latest update is before this date (UTC).")] = None,
+    table: Annotated[list[str] | None, typer.Option(
+        "--table", help="ServiceNow table (repeatable; default incident, change_request, "
+        "problem, sc_req_item).")] = None,
+    jql: Annotated[str | None, typer.Option(help="Jira: the issues to pull (JQL).")] = None,
+    page_size: Annotated[int | None, typer.Option(help="Records asked per request.")] = None,
+    slice_days: Annotated[int, typer.Option(
+        help="Days per window when --since cuts the range.")] = 30,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 60.0,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the requests and an estimate; fetch no records.")] = False,
+) -> None:
+    """Fetch a tool's tickets from its API (read-only, resumable) into files diagnose reads.
+
+    Credentials come only from ITSM_DIAG_USER + ITSM_DIAG_PASSWORD or ITSM_DIAG_TOKEN.
+    Exit 1 when the server's count and the records received differ."""
+    from itsm_diag.pull.engine import PullOptions, run
+
+    result = run(PullOptions(tool=tool, url=url, out=out, since=since, until=until,
+                             tables=table or [], jql=jql, page_size=page_size,
+                             slice_days=slice_days, timeout=timeout, dry_run=dry_run))
+    if result.exit_code:
+        raise typer.Exit(code=result.exit_code)
+
+
 @app.command("config")
 @handled
 def show_config(

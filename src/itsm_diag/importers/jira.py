@@ -73,6 +73,9 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "_reporter_id": ("Reporter Id", "Reporter ID"),
     "_assignee_id": ("Assignee Id", "Assignee ID"),
     "_time_spent": ("Time Spent", "Time spent"),
+    # not in Jira's own CSV: itsm-diag pull derives them from the change history
+    "_reassignments": ("Custom field (Reassignment count)",),
+    "_reopens": ("Custom field (Reopen count)",),
     "_change_type": ("Custom field (Change type)",),
     "_change_outcome": ("Custom field (Change outcome)", "Custom field (Change result)"),
 }
@@ -236,6 +239,9 @@ class JiraImporter(Importer):
         if "_time_spent" in cols:
             secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
+        for key, count in (("_reassignments", m.REASSIGNMENT_COUNT), ("_reopens", m.REOPEN_COUNT)):
+            if key in cols:
+                df[count] = pd.to_numeric(frame[cols[key]], errors="coerce").astype("Int32")
         change = (kind == "change").to_numpy()
         if "_change_type" in cols:
             df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],

@@ -1,0 +1,293 @@
+"""Jira Cloud (Service Management): the enhanced JQL search, with change history.
+
+``GET /rest/api/3/search/jql?jql=...&fields=*all&expand=changelog,names&maxResults=N``
+with ``nextPageToken`` (the old ``/rest/api/3/search`` answers 410 Gone). The JQL is
+``(<--jql>) AND updated >= "<T>" [AND updated < "<until>"] ORDER BY updated ASC, key ASC``;
+paging is by key: when a page ends in a later minute than ``T``, the next request starts
+a new search at that minute (issues of that minute come twice and are kept once), so a
+token is followed only inside one busy minute, and an issue updated during the pull moves
+to the end and is read there. JQL times are minutes in the account's time zone
+(``GET /rest/api/3/myself``), so bounds are written in it. An issue's comments or change
+history longer than the search returns are read from ``/issue/{key}/comment`` and
+``/issue/{key}/changelog``.
+
+The file: ``jira.csv`` in the issue navigator's "CSV (all fields)" layout (repeated
+``Labels``, ``Comment`` ``date;accountId;body``, ``Inward/Outward issue link (type)``,
+``Custom field (name)``), times in UTC, plus what the CSV export cannot hold and the
+change history gives: ``Custom field (Reassignment count)`` (assignee changes after the
+first assignment) and ``Custom field (Reopen count)`` (status changes from a done status
+back to an open one).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from itsm_diag.errors import UsageError
+from itsm_diag.importers.jira import STATUSES
+from itsm_diag.pull.client import Answer, Client, Credentials, PullError
+from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, csv_text, utc
+from itsm_diag.pull.store import write_atomic
+
+SEARCH = "/rest/api/3/search/jql"
+_DONE = {"resolved", "closed", "cancelled"}
+_SKIP_FIELDS = {"summary", "issuetype", "status", "project", "priority", "resolution",
+                "assignee", "reporter", "creator", "created", "updated", "resolutiondate",
+                "duedate", "components", "labels", "timespent", "issuelinks", "comment",
+                "description", "attachment", "worklog", "watches", "votes", "subtasks"}
+
+
+def adf_text(node: Any) -> str:
+    """Atlassian Document Format (v3 comment bodies) as plain text, a line a paragraph."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    if node.get("type") == "hardBreak":
+        return "\n"
+    parts = [adf_text(c) for c in node.get("content") or []]
+    sep = "\n" if node.get("type") in ("doc", "bulletList", "orderedList") else ""
+    return sep.join(parts)
+
+
+def _scalar(value: Any) -> str | None:
+    """A custom field's value as CSV text (options, users, request types, lists)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, dict):
+        for key in ("value", "name", "displayName", "key"):
+            if isinstance(value.get(key), (str, int, float)):
+                return str(value[key])
+        inner = value.get("requestType")
+        return _scalar(inner) if inner is not None else None
+    if isinstance(value, list):
+        parts = [p for p in map(_scalar, value) if p]
+        return ",".join(parts) or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return _time(text) if len(text) >= 20 and text[4:5] == "-" and text[10:11] == "T" else text
+
+
+def _time(value: Any) -> str | None:
+    text = utc(value) if value else ""
+    return text[:19].replace("T", " ") if text else None
+
+
+class Jira(Source):
+    tool = "jira"
+    env_hint = "ITSM_DIAG_USER (the account's email) and ITSM_DIAG_PASSWORD (an API token)"
+    page_size = 100
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(options)
+        jql = (options.get("jql") or "").strip()
+        if not jql:
+            raise UsageError("pull jira needs --jql", hint='e.g. --jql "project = ITSM"')
+        if " order by " in f" {jql.lower()} ":
+            raise UsageError("--jql must not hold ORDER BY",
+                             hint="the pull orders by update time itself; leave it out")
+        self.jql = jql
+        self.page_size = min(options.get("page_size") or 100, 5000)
+        self.zone: ZoneInfo | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"jql": self.jql}
+
+    def streams(self) -> list[Stream]:
+        return [Stream("issues", "issues")]
+
+    def auth(self, creds: Credentials) -> str:
+        if creds.user and (creds.password or creds.token):
+            pair = f"{creds.user}:{creds.password or creds.token}".encode()
+            return "Basic " + base64.b64encode(pair).decode("ascii")
+        if creds.token:
+            return f"Bearer {creds.token}"
+        raise UsageError("no credentials for Jira",
+                         hint="set ITSM_DIAG_USER (the account's email) and "
+                              "ITSM_DIAG_PASSWORD (an API token), or ITSM_DIAG_TOKEN (a "
+                              "personal access token)")
+
+    # ---- paging -------------------------------------------------------------------------
+    def prepare(self, client: Client) -> None:
+        """The account's time zone, in which JQL reads times."""
+        answer = client.get("/rest/api/3/myself", what="the account (myself)")
+        name = answer.data.get("timeZone") if isinstance(answer.data, dict) else None
+        try:
+            self.zone = ZoneInfo(name) if name else ZoneInfo("UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = ZoneInfo("UTC")
+
+    def _minute(self, iso_utc: str) -> str:
+        when = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+        return when.astimezone(self.zone or ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
+
+    def query(self, window: Window, since: str | None) -> str:
+        parts = [f"({self.jql})"]
+        if since:
+            parts.append(f'updated >= "{self._minute(since)}"')
+        if window.until:
+            parts.append(f'updated < "{self._minute(window.until)}"')
+        return " AND ".join(parts) + " ORDER BY updated ASC, key ASC"
+
+    def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
+        cursor = cursor or {}
+        params: dict[str, Any] = {
+            "jql": self.query(window, cursor.get("since") or window.since),
+            "fields": "*all", "expand": "changelog,names", "maxResults": self.page_size}
+        if cursor.get("token"):
+            params["nextPageToken"] = cursor["token"]
+        return Request(SEARCH, params)
+
+    def parse(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
+              answer: Answer) -> Page:
+        doc = answer.data
+        issues = doc.get("issues") if isinstance(doc, dict) else None
+        if not isinstance(issues, list):
+            raise PullError("the search answer holds no 'issues' list",
+                            hint="check that --url is https://SITE.atlassian.net")
+        token = doc.get("nextPageToken")
+        done = bool(doc.get("isLast")) or not token
+        names = [{"id": k, "name": v} for k, v in (doc.get("names") or {}).items()]
+        cursor = cursor or {}
+        since = cursor.get("since") or window.since
+        if not issues:
+            return Page([], cursor or None, done=True, extras={"names": names})
+        last = utc((issues[-1].get("fields") or {}).get("updated"))
+        if done:
+            nxt = {"since": last}
+        elif since is None or self._minute(last) > self._minute(since):
+            nxt = {"since": last}  # a new search from the last issue's minute
+        else:
+            nxt = {"since": since, "token": token}  # inside one busy minute
+        return Page(issues, nxt, done=done, extras={"names": names})
+
+    def complete(self, client: Client, records: list[Any]) -> list[Any]:
+        """Comments and change history the search cut short, read in full."""
+        for issue in records:
+            key = issue.get("key")
+            fields = issue.setdefault("fields", {})
+            comment = fields.get("comment") or {}
+            have = comment.get("comments") or []
+            if comment.get("total", len(have)) > len(have):
+                comment["comments"] = self._all(client, f"/rest/api/3/issue/{key}/comment",
+                                                "comments", key)
+            log = issue.get("changelog") or {}
+            hist = log.get("histories") or []
+            if log.get("total", len(hist)) > len(hist):
+                log["histories"] = self._all(client, f"/rest/api/3/issue/{key}/changelog",
+                                             "values", key)
+        return records
+
+    @staticmethod
+    def _all(client: Client, path: str, field: str, key: Any) -> list[Any]:
+        out: list[Any] = []
+        while True:
+            answer = client.get(path, {"startAt": len(out), "maxResults": 100},
+                                what=f"issue {key}")
+            items = answer.data.get(field) or []
+            out.extend(items)
+            total = answer.data.get("total")
+            if not items or answer.data.get("isLast") or (total is not None and
+                                                          len(out) >= total):
+                return out
+
+    def keys(self, stream: Stream) -> dict[str, Key]:
+        return {"main": lambda i: (str(i.get("id") or i.get("key")),
+                                   utc((i.get("fields") or {}).get("updated"))),
+                "names": lambda n: (str(n.get("id")), "")}
+
+    # ---- the file -------------------------------------------------------------------------
+    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+        got = data.get("issues", {})
+        issues = sorted(got.get("main", []), key=lambda i: (
+            utc((i.get("fields") or {}).get("created")), int(i.get("id") or 0)))
+        if not issues:
+            return []
+        names = {n["id"]: n["name"] for n in got.get("names", [])}
+        rows = [self._row(i, names) for i in issues]
+        headers: list[str] = []
+        widths: dict[str, int] = {}
+        for row in rows:
+            for h, values in row.items():
+                if h not in widths:
+                    headers.append(h)
+                widths[h] = max(widths.get(h, 0), len(values))
+        lines = []
+        for row in rows:
+            cells: list[object] = []
+            for h in headers:
+                values = row.get(h, [])
+                cells += [*values, *[None] * (max(widths[h], 1) - len(values))]
+            lines.append(cells)
+        path = out / "jira.csv"
+        write_atomic(path, csv_text([h for h in headers for _ in range(max(widths[h], 1))],
+                                    lines))
+        return [(path, len(rows))]
+
+    def _row(self, issue: dict[str, Any], names: dict[str, str]) -> dict[str, list[Any]]:
+        f = issue.get("fields") or {}
+
+        def name(obj: Any, key: str = "name") -> str | None:
+            return obj.get(key) if isinstance(obj, dict) else None
+
+        status = f.get("status") or {}
+        row: dict[str, list[Any]] = {
+            "Summary": [f.get("summary")], "Issue key": [issue.get("key")],
+            "Issue id": [issue.get("id")], "Issue Type": [name(f.get("issuetype"))],
+            "Status": [status.get("name")],
+            "Status Category": [name(status.get("statusCategory"))],
+            "Project key": [name(f.get("project"), "key")],
+            "Priority": [name(f.get("priority"))], "Resolution": [name(f.get("resolution"))],
+            "Assignee": [name(f.get("assignee"), "displayName")],
+            "Assignee Id": [name(f.get("assignee"), "accountId")],
+            "Reporter": [name(f.get("reporter"), "displayName")],
+            "Reporter Id": [name(f.get("reporter"), "accountId")],
+            "Created": [_time(f.get("created"))], "Updated": [_time(f.get("updated"))],
+            "Resolved": [_time(f.get("resolutiondate"))], "Due date": [f.get("duedate")],
+            "Components": [c.get("name") for c in f.get("components") or []],
+            "Labels": list(f.get("labels") or []),
+            "Time Spent": [None if f.get("timespent") is None else str(f["timespent"])],
+        }
+        for fid, value in f.items():
+            if fid.startswith("customfield_") and fid in names:
+                row[f"Custom field ({names[fid]})"] = [_scalar(value)]
+        for link in f.get("issuelinks") or []:
+            kind = name(link.get("type")) or "Relates"
+            for side, field in (("Inward", "inwardIssue"), ("Outward", "outwardIssue")):
+                if isinstance(link.get(field), dict):
+                    row.setdefault(f"{side} issue link ({kind})", []).append(link[field]["key"])
+        row["Comment"] = [
+            f"{_time(c.get('created'))};{name(c.get('author'), 'accountId') or ''};"
+            f"{adf_text(c.get('body'))}"
+            for c in ((f.get("comment") or {}).get("comments") or [])]
+        moves, reopens = _history(issue)
+        row["Custom field (Reassignment count)"] = [str(moves)]
+        row["Custom field (Reopen count)"] = [str(reopens)]
+        return row
+
+
+def _history(issue: dict[str, Any]) -> tuple[int, int]:
+    """(reassignments, reopens) from the change history, oldest change first."""
+    moves = reopens = 0
+    histories = sorted((issue.get("changelog") or {}).get("histories") or [],
+                       key=lambda h: utc(h.get("created")))
+    for h in histories:
+        for item in h.get("items") or []:
+            field = str(item.get("field") or "").lower()
+            if field == "assignee" and item.get("from") and item.get("to"):
+                moves += 1
+            elif field == "status":
+                before = STATUSES.get(str(item.get("fromString") or "").lower())
+                after = STATUSES.get(str(item.get("toString") or "").lower())
+                if before in _DONE and after is not None and after not in _DONE:
+                    reopens += 1
+    return moves, reopens

@@ -1,0 +1,181 @@
+"""ServiceNow: the Table API (``GET /api/now/table/{table}``), one stream per table.
+
+Each request asks for ``sysparm_display_value=all`` (every field as ``{"display_value",
+"value"}``), ``sysparm_exclude_reference_link=true`` and ``sysparm_limit`` rows at offset
+0, ordered by ``sys_updated_on`` then ``sys_id``. Paging is by key, not by offset: the
+next page asks for the rows after the last one received (``sys_updated_on`` later, or
+equal with a greater ``sys_id``, an ``^NQ`` query), so neither a deep offset nor a row
+updated during the pull (it moves to the end, and is read again there) can shift a row
+past a page boundary. A window is done when a page says there is no next page (no
+``rel="next"`` in ``Link``, or fewer rows than ``X-Total-Count``), or is empty: a page
+shorter than asked (the instance's cap on ``sysparm_limit``) is not an end.
+
+``X-Total-Count`` of a one-row request counts a range: the check at the end.
+
+The file: ``<table>.json`` ``{"result": [...]}`` with each field's display value
+(state labels, "3 - Moderate", names of referenced groups and people, as a list export
+shows them) except date-times, which keep the stored UTC value ``yyyy-MM-dd HH:mm:ss``
+(the display value is in the API user's time zone and format).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from itsm_diag.errors import UsageError
+from itsm_diag.pull.client import Answer, Credentials, PullError, dumps
+from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
+from itsm_diag.pull.store import write_atomic
+
+TABLES = ("incident", "change_request", "problem", "sc_req_item")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
+_TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _sn_time(iso_utc: str) -> str:
+    """``2025-01-31T08:00:00Z`` -> ``2025-01-31 08:00:00``, as encoded queries compare."""
+    return iso_utc[:19].replace("T", " ")
+
+
+def _value(record: dict[str, Any], name: str) -> str:
+    field = record.get(name)
+    if isinstance(field, dict):
+        return str(field.get("value") or "")
+    return "" if field is None else str(field)
+
+
+def flat(record: dict[str, Any]) -> dict[str, Any]:
+    """One row as a list export shows it: display values, date-times as stored (UTC)."""
+    row: dict[str, Any] = {}
+    for name, field in record.items():
+        if isinstance(field, dict) and ("display_value" in field or "value" in field):
+            value, shown = field.get("value"), field.get("display_value")
+            # a date-time: the stored value and a short display value (a journal field's
+            # value may start with a stamp, but its display value is the whole journal)
+            stamp = isinstance(value, str) and _STAMP.match(value) is not None
+            if stamp and (not shown or (len(str(shown)) <= 32 and "\n" not in str(shown))):
+                row[name] = value
+            else:
+                row[name] = value if shown is None else shown
+        else:
+            row[name] = field
+    return row
+
+
+class ServiceNow(Source):
+    tool = "servicenow"
+    env_hint = "ITSM_DIAG_USER and ITSM_DIAG_PASSWORD (or ITSM_DIAG_TOKEN, an OAuth token)"
+    page_size = 1000
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(options)
+        self.tables = list(dict.fromkeys(options.get("tables") or TABLES))
+        bad = [t for t in self.tables if not _TABLE.match(t)]
+        if bad:
+            raise UsageError(f"--table {bad[0]!r} is not a table name",
+                             hint="use the table's system name, e.g. incident or sc_req_item")
+        self.page_size = options.get("page_size") or self.page_size
+
+    def params(self) -> dict[str, Any]:
+        return {"tables": self.tables}
+
+    def streams(self) -> list[Stream]:
+        return [Stream(t, f"table {t}", counted=True) for t in self.tables]
+
+    def auth(self, creds: Credentials) -> str:
+        import base64
+
+        if creds.user and creds.password:
+            pair = f"{creds.user}:{creds.password}".encode()
+            return "Basic " + base64.b64encode(pair).decode("ascii")
+        if creds.token:
+            return f"Bearer {creds.token}"
+        raise UsageError("no credentials for ServiceNow",
+                         hint="set ITSM_DIAG_USER and ITSM_DIAG_PASSWORD (a user with the "
+                              "itil role, or snc_read_only) or ITSM_DIAG_TOKEN")
+
+    # ---- paging -------------------------------------------------------------------------
+    def _range(self, window: Window) -> list[str]:
+        parts = []
+        if window.since:
+            parts.append(f"sys_updated_on>={_sn_time(window.since)}")
+        if window.until:
+            parts.append(f"sys_updated_on<{_sn_time(window.until)}")
+        return parts
+
+    def query(self, window: Window, cursor: dict[str, Any] | None) -> str:
+        base = self._range(window)
+        order = "ORDERBYsys_updated_on^ORDERBYsys_id"
+        if not cursor:
+            return "^".join([*base, order])
+        at, sys_id = cursor["updated"], cursor["sys_id"]
+        later = "^".join([*base, f"sys_updated_on>{at}"])
+        tie = "^".join([*base, f"sys_updated_on={at}", f"sys_id>{sys_id}"])
+        return f"{later}^NQ{tie}^{order}"
+
+    def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
+        return Request(f"/api/now/table/{stream.name}", {
+            "sysparm_query": self.query(window, cursor),
+            "sysparm_display_value": "all",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_limit": self.page_size,
+            "sysparm_offset": 0,
+        })
+
+    def parse(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
+              answer: Answer) -> Page:
+        rows = answer.data.get("result") if isinstance(answer.data, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise PullError(f"the answer for {stream.what} holds no 'result' list of rows",
+                            hint="check that --url is the instance's address")
+        if not rows:
+            return Page([], cursor, done=True)
+        last = rows[-1]
+        missing = [n for n in ("sys_id", "sys_updated_on") if not _value(last, n)]
+        if missing:
+            raise PullError(f"the rows of {stream.what} lack {missing[0]}",
+                            hint="the account needs read access to the system fields")
+        nxt = {"updated": _value(last, "sys_updated_on"), "sys_id": _value(last, "sys_id")}
+        total = _int(answer.headers.get("X-Total-Count"))
+        link = answer.headers.get("Link")
+        if total is not None:
+            done = len(rows) >= total
+        elif link is not None:
+            done = 'rel="next"' not in link
+        else:
+            done = False  # no hint: the next (empty) page says
+        return Page(rows, nxt, done=done, total=total)
+
+    def keys(self, stream: Stream) -> dict[str, Key]:
+        return {"main": lambda r: (_value(r, "sys_id"), utc(_value(r, "sys_updated_on")))}
+
+    def count(self, stream: Stream, window: Window) -> Request:
+        return Request(f"/api/now/table/{stream.name}", {
+            "sysparm_query": "^".join(self._range(window)), "sysparm_fields": "sys_id",
+            "sysparm_limit": 1})
+
+    def count_of(self, answer: Answer) -> int | None:
+        return _int(answer.headers.get("X-Total-Count"))
+
+    # ---- the files ------------------------------------------------------------------------
+    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+        files = []
+        for table in self.tables:
+            rows = data.get(table, {}).get("main", [])
+            if not rows:
+                continue
+            rows = sorted(rows, key=lambda r: (_value(r, "number"), _value(r, "sys_id")))
+            path = out / f"{table}.json"
+            body = ",\n".join(dumps(flat(r)) for r in rows)
+            write_atomic(path, '{"result":[\n' + body + "\n]}\n")
+            files.append((path, len(rows)))
+        return files
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

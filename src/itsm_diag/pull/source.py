@@ -1,0 +1,202 @@
+"""What every tool's puller provides, and the helpers they share (times, windows).
+
+A :class:`Source` names its streams (a ServiceNow table, Jira's issues, Freshservice's
+agents...), builds the request for a stream's next page from a cursor, reads a page's
+answer into records and the next cursor, tells each record's id and update time, and at
+the end writes the records as files its tool's importer reads. The engine
+(:mod:`itsm_diag.pull.engine`) does the rest: paging, journal, state, progress, checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from itsm_diag.errors import UsageError
+from itsm_diag.pull.client import Answer, Client, Credentials
+
+Key = Callable[[Any], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str          # journal/state key and file stem
+    what: str          # in messages: "table incident"
+    sliced: bool = True  # read window by window (--since/--until); False: one pass
+    counted: bool = False  # the API can count the records in a range (checked at the end)
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = None  # a read POST (client.READ_POSTS)
+
+
+@dataclass
+class Page:
+    records: list[Any]
+    cursor: dict[str, Any] | None  # the position after this page (where a rerun goes on)
+    done: bool  # the window holds nothing more (for now: an open window goes on later)
+    extras: dict[str, list[Any]] = field(default_factory=dict)  # side-loads by name
+    total: int | None = None  # the server's count of what the request matches, if given
+
+
+@dataclass(frozen=True)
+class Window:
+    since: str | None  # ISO UTC, inclusive
+    until: str | None  # ISO UTC, exclusive; None: open (up to now, and on)
+
+    def holds(self, updated: str) -> bool:
+        return (self.since is None or updated >= self.since) and (
+            self.until is None or updated < self.until)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"since": self.since, "until": self.until}
+
+
+class Source:
+    """One tool's API. Subclasses set the class attributes and the methods."""
+
+    tool = ""
+    #: the environment variables this tool reads, for messages
+    env_hint = "ITSM_DIAG_USER and ITSM_DIAG_PASSWORD (or ITSM_DIAG_TOKEN)"
+    #: documented requests/minute the estimate assumes (None: not documented)
+    rate_per_minute: int | None = None
+    page_size = 100
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+
+    # ---- what to read -------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """The options that make a pull this pull (saved; a rerun must match them)."""
+        return {}
+
+    def streams(self) -> list[Stream]:
+        raise NotImplementedError
+
+    def auth(self, creds: Credentials) -> str:
+        """The Authorization header value, from the environment's credentials."""
+        raise NotImplementedError
+
+    # ---- paging ---------------------------------------------------------------------------
+    def prepare(self, client: Client) -> None:
+        """Anything to learn from the server before the first page (Jira: its time zone)."""
+
+    def complete(self, client: Client, records: list[Any]) -> list[Any]:
+        """A page's records made whole (Jira: comments and history the search cut short)."""
+        return records
+
+    def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
+        raise NotImplementedError
+
+    def parse(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
+              answer: Answer) -> Page:
+        raise NotImplementedError
+
+    def keys(self, stream: Stream) -> dict[str, Key]:
+        """Per record kind (``main`` and each side-load): ``record -> (id, updated)``;
+        ``updated`` in :func:`utc` form (side-loads: any text, later wins)."""
+        raise NotImplementedError
+
+    def count(self, stream: Stream, window: Window) -> Request | None:
+        """A request whose answer counts the records of ``window`` (``counted`` streams)."""
+        return None
+
+    def count_of(self, answer: Answer) -> int | None:
+        return None
+
+    # ---- the files ------------------------------------------------------------------------
+    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+        """Write the latest records of every stream (``data[stream][kind]``) as files the
+        importer of this tool reads; returns ``(path, records)`` per file."""
+        raise NotImplementedError
+
+
+# ---- CSV ------------------------------------------------------------------------------------
+
+#: a cell starting with one of these runs as a formula when a spreadsheet opens the file
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_safe(value: object) -> str:
+    """A cell as text a spreadsheet shows as text: ``'`` before a leading ``= + - @``
+    (OWASP's CSV-injection advice; ticket text such as ``=HYPERLINK(...)`` would
+    otherwise run when the pulled file is opened in Excel). Blank for None."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
+    """A pulled CSV's text: every cell through :func:`sheet_safe`."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow([sheet_safe(h) for h in header])
+    out.writerows([sheet_safe(v) for v in row] for row in rows)
+    return buf.getvalue()
+
+
+# ---- times ----------------------------------------------------------------------------------
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_when(text: str, option: str) -> datetime:
+    """``--since``/``--until``: a date or an ISO date and time (UTC unless it says)."""
+    value = text.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"{option} {value!r} is not a date",
+                         hint="write it as 2025-01-31 or 2025-01-31T08:00:00Z") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc(text: str | None) -> str:
+    """A tool's timestamp as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` in UTC (sorts as text)."""
+    if not text:
+        return ""
+    value = text.strip().replace(" ", "T", 1)
+    if _DATE_ONLY.match(value):
+        value += "T00:00:00"
+    # Jira writes +0000 without the colon, which fromisoformat (3.11) takes as well
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{when.microsecond:06d}" if when.microsecond else "") + "Z"
+
+
+def windows(since: datetime | None, until: datetime | None, days: int) -> list[Window]:
+    """[since, until) cut into windows of ``days`` (one window without --since)."""
+    if since is None:
+        return [Window(None, iso(until) if until else None)]
+    out: list[Window] = []
+    start = since
+    end = until or datetime.now(UTC)
+    while True:
+        stop = start + timedelta(days=days)
+        if stop >= end:
+            out.append(Window(iso(start), iso(until) if until else None))
+            return out
+        out.append(Window(iso(start), iso(stop)))
+        start = stop
