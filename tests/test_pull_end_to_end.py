@@ -41,8 +41,8 @@ def report(path: Path) -> dict[str, Any]:
     for item in doc["inputs"]:
         # how the file is written, not what it says: where it is, its delimiter (a pulled
         # ServiceNow or Zendesk file is JSON), its date formats (a pulled Jira CSV has UTC
-        # ISO times) and so the detection's reasons
-        for key in ("path", "delimiter", "date_formats", "detected_by"):
+        # ISO times) and so the detection's reasons and confidence
+        for key in ("path", "delimiter", "date_formats", "detected_by", "confidence"):
             item.pop(key, None)
     return doc
 
