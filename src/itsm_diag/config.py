@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from itsm_diag.errors import ConfigError
 
 # the rule ids and the rules folder live in the light module that start-up paths use
+from itsm_diag.rulefiles import ANALYSIS_IDS as ANALYSIS_IDS
 from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import rules_dir as rules_dir
@@ -118,6 +119,44 @@ class RuleFile(_Strict):
                     )
 
 
+class TableDoc(_Strict):
+    """An analysis table: its name, how it is computed, and its columns' labels."""
+
+    label: str
+    definition: str
+    #: column key -> label, in display order
+    columns: dict[str, str]
+
+
+class AnalysisReasons(_Strict):
+    measured: str
+    unknown: str
+
+
+class AnalysisFile(_Strict):
+    """One analysis (``rules/analyses/<id>.yaml``): measured and worded like a sign, but
+    never graded: it shows where the work goes, what recurs or what to do next."""
+
+    id: str
+    kind: Literal["analysis"]
+    title: str
+    question: str
+    what_it_shows: str
+    why_it_matters: str
+    scope: str
+    data_needed: list[str]
+    #: when the export holds enough evidence for the analysis; below it, it is unknown
+    presence: str
+    example: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, MetricDoc] = Field(default_factory=dict)
+    tables: dict[str, TableDoc] = Field(default_factory=dict)
+    reasons: AnalysisReasons
+    messages: dict[str, str] = Field(default_factory=dict)
+    #: other wording the analysis needs (driver sentences, outcome and attribute names)
+    wording: dict[str, str] = Field(default_factory=dict)
+
+
 class Defaults(_Strict):
     """Global defaults (``rules/defaults.yaml``)."""
 
@@ -152,6 +191,8 @@ class Rules(BaseModel):
     defaults: Defaults
     signs: dict[str, RuleFile]
     checks: dict[str, RuleFile]
+    #: the analyses (flow, text clusters, drivers, action list, forecast), by id
+    analyses: dict[str, AnalysisFile] = Field(default_factory=dict)
     #: where each overridden value came from: dotted key -> source
     overrides: dict[str, str] = Field(default_factory=dict)
 
@@ -163,7 +204,7 @@ class Rules(BaseModel):
             return self.signs[rule_id]
         if rule_id in self.checks:
             return self.checks[rule_id]
-        valid = ", ".join([*self.signs, *self.checks])
+        valid = ", ".join([*self.signs, *self.checks, *self.analyses])
         raise ConfigError(f"no sign or check named {rule_id!r}", hint=f"valid ids: {valid}")
 
 
@@ -191,6 +232,14 @@ def load_rule_file(path: Path) -> RuleFile:
     return rule
 
 
+def load_analysis_file(path: Path) -> AnalysisFile:
+    data = _read_yaml(path)
+    try:
+        return AnalysisFile.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, path) from exc
+
+
 @lru_cache(maxsize=4)
 def _load_base(directory: str) -> Rules:
     base = Path(directory)
@@ -207,7 +256,12 @@ def _load_base(directory: str) -> Rules:
         path = base / "checks" / f"{check_id}.yaml"
         if path.exists():
             checks[check_id] = load_rule_file(path)
-    return Rules(defaults=defaults, signs=signs, checks=checks)
+    analyses: dict[str, AnalysisFile] = {}
+    for analysis_id in ANALYSIS_IDS:
+        path = base / "analyses" / f"{analysis_id}.yaml"
+        if path.exists():
+            analyses[analysis_id] = load_analysis_file(path)
+    return Rules(defaults=defaults, signs=signs, checks=checks, analyses=analyses)
 
 
 def load_rules(directory: Path | None = None) -> Rules:
@@ -244,6 +298,8 @@ def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> 
             params: {mass_closure_min: 500}
         checks:
           routing: {thresholds: {...}, params: {...}}
+        analyses:
+          flow: {params: {idle_business_days: 3}}
     """
     out = rules.model_copy(deep=True)
     if not isinstance(overrides, Mapping):
@@ -251,6 +307,13 @@ def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> 
     for top, body in overrides.items():
         if top == "defaults":
             _override_defaults(out, body, source)
+        elif top == "analyses":
+            if not isinstance(body, Mapping):
+                raise ConfigError("'analyses' must be a mapping of ids", file=source)
+            for analysis_id, analysis_body in body.items():
+                if analysis_id not in out.analyses:
+                    raise _unknown(f"analyses.{analysis_id}", out.analyses, source)
+                _override_analysis(out, out.analyses[analysis_id], analysis_body, source)
         elif top in ("signs", "checks"):
             if not isinstance(body, Mapping):
                 raise ConfigError(f"{top!r} must be a mapping of ids", file=source)
@@ -260,7 +323,7 @@ def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> 
                     raise _unknown(f"{top}.{rule_id}", table, source)
                 _override_rule(out, top, table[rule_id], rule_body, source)
         else:
-            raise _unknown(str(top), ("defaults", "signs", "checks"), source)
+            raise _unknown(str(top), ("defaults", "signs", "checks", "analyses"), source)
     return out
 
 
@@ -312,6 +375,27 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                         file=source,
                     )
                 rule.params[key] = copy.deepcopy(value)
+            out.overrides[dotted] = source
+
+
+def _override_analysis(out: Rules, analysis: AnalysisFile, body: Any, source: str) -> None:
+    prefix = f"analyses.{analysis.id}"
+    if not isinstance(body, Mapping):
+        raise ConfigError(f"{prefix!r} must be a mapping", file=source)
+    for section, values in body.items():
+        if section != "params":
+            raise _unknown(f"{prefix}.{section}", ("params",), source)
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{prefix}.params must be a mapping", file=source)
+        for key, value in values.items():
+            dotted = f"{prefix}.params.{key}"
+            if key not in analysis.params:
+                raise _unknown(dotted, analysis.params, source)
+            default = analysis.params[key]
+            if not _same_type(default, value):
+                raise ConfigError(f"{dotted} must be {type(default).__name__} like the "
+                                  f"default {default!r}, not {value!r}", file=source)
+            analysis.params[key] = copy.deepcopy(value)
             out.overrides[dotted] = source
 
 
@@ -415,6 +499,9 @@ def effective_settings(rules: Rules) -> dict[str, tuple[Any, str]]:
                 put(f"{top}.{rule.id}.thresholds.{name}", cond.value)
             for name, param in rule.params.items():
                 put(f"{top}.{rule.id}.params.{name}", param)
+    for analysis in rules.analyses.values():
+        for name, param in analysis.params.items():
+            put(f"analyses.{analysis.id}.params.{name}", param)
     return out
 
 

@@ -113,6 +113,28 @@ class KeyFigure(_Model):
     value: float | None
 
 
+class DriverOut(_Model):
+    """One driver of a bad outcome: tickets with ``attribute`` = ``value`` have it at
+    least ``lift`` times as often as the other tickets (see the drivers analysis)."""
+
+    outcome: str
+    outcome_label: str
+    attribute: str
+    attribute_label: str
+    value: str
+    #: tickets with the value whose outcome is known, and how many of them had it
+    tickets: int
+    with_outcome: int
+    rate: float
+    #: the same outcome among the other tickets whose outcome and attribute are known
+    others: int
+    others_with_outcome: int
+    rate_elsewhere: float
+    lift: float
+    text: str
+    sample_ids: list[str] = Field(default_factory=list)
+
+
 class Finding(_Model):
     """One sign or extra check, graded."""
 
@@ -130,6 +152,38 @@ class Finding(_Model):
     hours_at_stake_per_month: float | None
     reason: str
     what_would_answer: str | None = None
+    #: where the bad outcome this sign or check looks at is most likely (drivers analysis)
+    drivers: list[DriverOut] = Field(default_factory=list)
+
+
+class TableOut(_Model):
+    """An analysis table: label, definition, column labels (key -> label, display order),
+    the tickets behind it and its rows (each row's ``sample_ids`` name tickets)."""
+
+    label: str
+    definition: str
+    columns: dict[str, str]
+    n: int | None = None
+    rows: list[dict[str, Any]] = Field(default_factory=list)
+    #: rows before the report kept only the first ones (None: all rows are here)
+    total_rows: int | None = None
+
+
+class AnalysisOut(_Model):
+    """One analysis (flow, text clusters, drivers, action list, forecast): measured and
+    worded from its rule file, never graded. ``unknown`` says why the export cannot
+    answer it."""
+
+    id: str
+    title: str
+    question: str
+    status: Literal["measured", "unknown"]
+    reason: str
+    scope: str
+    metrics: dict[str, MetricOut] = Field(default_factory=dict)
+    tables: dict[str, TableOut] = Field(default_factory=dict)
+    notes: list[NoteOut] = Field(default_factory=list)
+    excluded: list[NoteOut] = Field(default_factory=list)
 
 
 class FixOut(_Model):
@@ -278,6 +332,9 @@ class Report(_Model):
     extract_shape: dict[str, dict[str, Any]] = Field(default_factory=dict)
     assumptions: Assumptions
     redacted: bool = False
+    #: where work flows, what recurs, what to act on, the backlog's forward look: by id
+    #: (``flow``, ``text-clusters``, ``drivers``, ``actions``, ``forecast``)
+    analyses: dict[str, AnalysisOut] = Field(default_factory=dict)
     #: ``--period``: one diagnosis per calendar period (absent from the JSON otherwise)
     periods: list[PeriodOut] | None = None
     #: ``--baseline``: what changed since the baseline report (absent otherwise)

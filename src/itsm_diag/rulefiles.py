@@ -33,6 +33,15 @@ CHECK_IDS: tuple[str, ...] = (
     "sla-by-priority",
     "reopens",
 )
+#: analyses (``rules/analyses/<id>.yaml``): where the work goes, what recurs, what to do
+#: next; measured and worded like the signs, never graded or scored
+ANALYSIS_IDS: tuple[str, ...] = (
+    "flow",
+    "text-clusters",
+    "drivers",
+    "actions",
+    "forecast",
+)
 
 
 def rules_dir() -> Path:

@@ -94,6 +94,10 @@ class Context:
     #: canonical fields some input file mapped from a column of its own (None: not known,
     #: as for tables built in memory): a column the export has, even where it is empty
     carried: frozenset[str] | None = None
+    #: each analysis's params (``rules/analyses/<id>.yaml``), by id: a sign that uses an
+    #: analysis's measurement (the recurrence sign's text clusters, the routing check's
+    #: handoff pairs) reads its params here, so both use one setting
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def carries(self, column: str) -> bool:
         """Whether the export has a column for ``column`` (filled or not); when that is

@@ -1,0 +1,372 @@
+"""Analysis ``text-clusters``: what recurs, read from what users wrote.
+
+Incident summaries are grouped by text similarity, so "Outlook won't sync", "outlook not
+syncing on laptop" and "Outlook sync error again" are one issue while "Outlook calendar
+slow" is another. The work runs on the **distinct** normalised summaries (lower case;
+urls, e-mail addresses, any token holding a digit (ids, dates, host names) and
+punctuation removed; then words of the people columns (names), stop words and one- or
+two-letter tokens dropped; a light suffix stemmer folds "syncing", "synced", "syncs" to
+one word), never on the tickets: a million tickets repeat a few thousand wordings.
+
+Similarity is the weighted Jaccard of the word sets, a word weighing ``ln(1 + N / df)``
+(N distinct summaries, df those holding the word): rare words (``sync``) decide, common
+ones (``laptop``, ``error``) barely count. Pairs at or above ``similarity`` are found with
+prefix filtering (a pair that similar must share one of each side's rarest words, so only
+summaries sharing such a word are compared); clusters are stars: the most frequent wording
+not yet placed becomes a centre, and each other wording joins the most similar centre it
+reaches the threshold with (so every member is similar to its centre: no chaining).
+Decided in rounds over arrays (all wordings whose more frequent neighbours are decided
+at once), not one wording at a time.
+
+No model, no download, no dependency beyond numpy, pandas and pyarrow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from itsm_diag import model as m
+from itsm_diag.analyses._util import ids_of, note, params_key, rounded
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.common import _SUMMARY_KEY, filled, normalise_summary
+from itsm_diag.signs.recurrence import cluster_codes
+
+#: suffix rules of the light stemmer, applied in order to each distinct word
+_STEPS = (
+    (re.compile(r"^(.{2,})ies$"), r"\1y"),
+    (re.compile(r"^(.{2,}(?:sh|ch|x|ss|z))es$"), r"\1"),
+    (re.compile(r"^(.{2,}[^s])s$"), r"\1"),
+    (re.compile(r"^(.{2,}?)([bdgmnprt])\2(?:ing|ed)$"), r"\1\2"),
+    (re.compile(r"^(.{3,}?)(?:ing|ed)$"), r"\1"),
+    (re.compile(r"^(.{4,})e$"), r"\1"),
+)
+
+
+def stem(word: str) -> str:
+    """``syncing``, ``synced``, ``syncs`` -> ``sync``; ``stopped`` -> ``stop``;
+    ``updates``, ``updated``, ``update`` -> ``updat``. A key, never shown."""
+    for pattern, repl in _STEPS:
+        word = pattern.sub(repl, word)
+    return word
+
+
+@dataclass
+class Clusters:
+    """Text clusters of the distinct normalised summaries of the tickets in scope."""
+
+    #: per ticket: the code of its cluster (-1: out of scope or no summary)
+    codes: np.ndarray
+    #: per cluster code: its label (its commonest words; a lone wording shows itself)
+    labels: np.ndarray
+    #: per cluster code: how many distinct wordings it holds
+    wordings: np.ndarray
+    #: per cluster code: the lowest similarity of a member wording to its centre (1.0 alone)
+    min_similarity: np.ndarray
+    #: per distinct normalised summary (codes of ``norm``): its cluster code
+    cluster_of_norm: np.ndarray
+    n_distinct: int
+    scope: pd.Series
+
+
+def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(text position, word) of every whitespace-separated word."""
+    lists = pc.utf8_split_whitespace(texts)
+    parent = pc.list_parent_indices(lists).to_numpy()
+    words = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
+    return np.asarray(parent, dtype=np.int64), words
+
+
+def _name_words(ctx: Context) -> set[str]:
+    """Words of the people columns (names typed into summaries are not the issue)."""
+    out: set[str] = set()
+    for col in (m.REQUESTER, m.ASSIGNEE):
+        _, distinct = ctx.distinct(col)
+        values = distinct.dropna()
+        if values.empty:
+            continue
+        norm = normalise_summary(values).dropna()
+        if not norm.empty:
+            out.update(pc.list_flatten(pc.utf8_split_whitespace(
+                pa.array(norm.array))).to_pylist())
+    return out
+
+
+def _vocabulary(words: np.ndarray, stop: set[str], names: set[str], min_len: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(stem code of each word, -1 when dropped; the stems)."""
+    codes, uniques = pd.factorize(words)
+    kept = [None if (w in stop or w in names or len(w) < min_len) else stem(w)
+            for w in uniques]  # one per distinct word (the vocabulary), not per ticket
+    stem_codes, stems = pd.factorize(pd.Series(kept, dtype=object))
+    return np.asarray(stem_codes, dtype=np.int64)[codes], np.asarray(stems, dtype=object)
+
+
+def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
+           theta: float, floor: float, contained: float) -> pd.DataFrame:
+    """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
+    ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
+    least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
+    every hour"). Candidates come from prefix filtering at ``floor``."""
+    theta_hi = theta
+    theta = min(theta, floor)
+    n_tok = int(tok.max()) + 1 if len(tok) else 0
+    # global order: rarest (heaviest) word first; each document's prefix holds its words
+    # until what is left could no longer reach theta of its weight
+    rank = np.empty(n_tok, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_tok), -w))] = np.arange(n_tok)
+    order = np.lexsort((rank[tok], doc))
+    d, t = doc[order], tok[order]
+    wt = w[t]
+    cum = np.cumsum(wt)
+    start = np.r_[True, d[1:] != d[:-1]]
+    base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
+    before = cum - wt - base
+    in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
+    pre = pd.DataFrame({"d": d[in_prefix], "t": t[in_prefix]})
+    cand = pre.merge(pre, on="t", suffixes=("a", "b"))
+    cand = cand[cand["da"].to_numpy() < cand["db"].to_numpy()][["da", "db"]].drop_duplicates()
+    a, b = cand["da"].to_numpy(), cand["db"].to_numpy()
+    lo, hi = np.minimum(total[a], total[b]), np.maximum(total[a], total[b])
+    keep = lo >= theta * hi  # the lighter side caps the similarity
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return pd.DataFrame({"a": [], "b": [], "sim": []})
+    # overlap: each word of a, looked up among b's words (sorted doc*V+word keys)
+    width = n_tok + 1
+    keys = np.sort(doc * width + tok)
+    starts_a = np.searchsorted(d, a, side="left")
+    ends_a = np.searchsorted(d, a, side="right")
+    lens = ends_a - starts_a
+    pair_of = np.repeat(np.arange(len(a)), lens)
+    pos = np.repeat(starts_a - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+    words = t[pos]
+    probe = b[pair_of] * width + words
+    found = np.searchsorted(keys, probe)
+    hit = (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == probe)
+    overlap = np.bincount(pair_of[hit], weights=w[words[hit]], minlength=len(a))
+    sim = overlap / (total[a] + total[b] - overlap)
+    n_words = np.bincount(doc, minlength=int(doc.max()) + 1 if len(doc) else 0)
+    lighter = np.where(total[a] <= total[b], a, b)
+    share = overlap / np.minimum(total[a], total[b])
+    ok = (sim >= theta_hi - 1e-12) | ((sim >= theta - 1e-12) & (share >= contained - 1e-12)
+                                      & (n_words[lighter] >= 2))
+    return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok]})
+
+
+def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Star clusters: (centre of each document, its similarity to it), decided greedily
+    by ``priority`` (0 first) in rounds over arrays."""
+    centre = np.full(n, -1, dtype=np.int64)
+    sim_to = np.ones(n)
+    if edges.empty:
+        return np.arange(n), sim_to
+    a, b, s = edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy()
+    # direct every edge from the lower-priority end (u) to the higher-priority one (v)
+    swap = priority[a] < priority[b]
+    u, v = np.where(swap, b, a), np.where(swap, a, b)
+    state = np.zeros(n, dtype=np.int8)  # 0 undecided, 1 centre, 2 member
+    touched = np.zeros(n, dtype=bool)
+    touched[u] = True
+    state[~touched] = 1  # no more frequent neighbour: a centre at once
+    centre[state == 1] = np.flatnonzero(state == 1)
+    for _ in range(n + 1):
+        undecided = state == 0
+        if not undecided.any():
+            break
+        blocked = np.zeros(n, dtype=bool)
+        blocked[u[state[v] == 0]] = True
+        ready = undecided & ~blocked
+        to_centre = state[v] == 1
+        # each ready document joins its most similar centre (ties: the more frequent one)
+        cand = ready[u] & to_centre
+        if cand.any():
+            cu, cv, cs = u[cand], v[cand], s[cand]
+            order = np.lexsort((priority[cv], -cs, cu))
+            cu, cv, cs = cu[order], cv[order], cs[order]
+            first = np.r_[True, cu[1:] != cu[:-1]]
+            centre[cu[first]], sim_to[cu[first]] = cv[first], cs[first]
+            state[cu[first]] = 2
+        alone = ready & (state == 0)
+        state[alone] = 1
+        centre[alone] = np.flatnonzero(alone)
+    return centre, sim_to
+
+
+def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndarray,
+            cluster: np.ndarray, n_clusters: int, top: int) -> list[list[str]]:
+    """Per cluster, its ``top`` commonest words (by tickets using them; ties: rarer
+    word first), each shown in the form users wrote most."""
+    frame = pd.DataFrame({"c": cluster[doc], "t": tok, "word": words, "n": weight[doc]})
+    shown = frame.groupby(["t", "word"])["n"].sum().reset_index().sort_values(
+        ["t", "n"], ascending=[True, False]).drop_duplicates("t").set_index("t")["word"]
+    counts = frame.groupby(["c", "t"])["n"].sum().reset_index()
+    counts = counts.sort_values(["c", "n", "t"], ascending=[True, False, True])
+    counts = counts.groupby("c").head(top)
+    out: list[list[str]] = [[] for _ in range(n_clusters)]
+    for c, t in zip(counts["c"].to_numpy(), counts["t"].to_numpy(), strict=True):
+        out[int(c)].append(str(shown[t]))  # at most ``top`` words per cluster
+    return out
+
+
+def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
+    """The text clusters of the summaries of the tickets in scope (cached per Context)."""
+    def make() -> Clusters:
+        return _clusters(ctx, params)
+    result: Clusters = ctx.memo(("analyses.text-clusters", params_key(params)), make)
+    return result
+
+
+def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
+    scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
+    norm_codes, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
+    in_scope = scope.to_numpy(dtype=bool) & (norm_codes >= 0)
+    used, tickets = np.unique(norm_codes[in_scope], return_counts=True)
+    n_norm = len(norm)
+    cluster_of_norm = np.arange(n_norm, dtype=np.int64)
+    texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
+    doc, words = _tokens(texts)
+    stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
+    tok, stems = _vocabulary(words, stop, _name_words(ctx), int(params["min_word_length"]))
+    keep = tok >= 0
+    pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]}).drop_duplicates(
+        ["d", "t"])
+    d, t, wd = pairs["d"].to_numpy(), pairs["t"].to_numpy(), pairs["word"].to_numpy()
+    n_docs = len(used)
+    df = np.bincount(t, minlength=len(stems)).astype("float64")
+    weight = np.log1p(n_docs / (df + float(params["df_smoothing"])))
+    total = np.bincount(d, weights=weight[t], minlength=n_docs)
+    theta = float(params["similarity"])
+    edges = _pairs(d, t, weight, total, theta, float(params["contained_similarity"]),
+                   float(params["containment"]))
+    # centres first where they reach the most tickets of other wordings (similarity x
+    # tickets): the core wording "outlook sync" reaches every variant, a variant with
+    # extra words reaches fewer; ties: more tickets, then text order
+    reach = np.zeros(n_docs)
+    if not edges.empty:
+        ea, eb, es = edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy()
+        reach += np.bincount(ea, weights=es * tickets[eb], minlength=n_docs)
+        reach += np.bincount(eb, weights=es * tickets[ea], minlength=n_docs)
+    priority = np.empty(n_docs, dtype=np.int64)
+    priority[np.lexsort((np.arange(n_docs), -tickets, -reach))] = np.arange(n_docs)
+    centre, sim_to = _stars(n_docs, priority, edges)
+    cluster_of_norm[used] = used[centre]
+    # per cluster (coded by its centre's normalised summary): label, wordings, cohesion
+    c_codes, c_index = np.unique(centre, return_inverse=True)
+    words_of = _labels(d, t, wd, tickets, c_index, len(c_codes), int(params["label_words"]))
+    labels = np.asarray(pd.array(norm, dtype=m.STRING_DTYPE), dtype=object).copy()
+    wordings = np.ones(n_norm, dtype=np.int64)
+    min_sim = np.ones(n_norm)
+    per_c = np.bincount(c_index, minlength=len(c_codes))
+    low = pd.Series(sim_to).groupby(c_index).min().to_numpy()
+    for i, code in enumerate(used[c_codes]):  # one per cluster, not per ticket
+        if per_c[i] > 1:
+            labels[code] = " ".join(words_of[i]) or labels[code]
+        wordings[code] = per_c[i]
+        min_sim[code] = low[i]
+    codes = np.where(in_scope, cluster_of_norm[np.maximum(norm_codes, 0)], -1)
+    return Clusters(codes=codes, labels=labels, wordings=wordings, min_similarity=min_sim,
+                    cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope)
+
+
+def key_table(ctx: Context, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(per ticket, the code of its summary's text cluster, -1 where blank or out of scope;
+    per code, the cluster's label): the summary part of the recurrence key."""
+    found = clusters_of(ctx, params)
+    return found.codes, found.labels
+
+
+def _samples(ctx: Context, rows: np.ndarray, cluster: np.ndarray, k: int
+             ) -> dict[int, list[dict[str, Any]]]:
+    """Per cluster: its ``k`` most used wordings as typed, with their ticket counts."""
+    summary = ctx.tickets[m.SUMMARY].take(rows).str.strip()
+    frame = pd.DataFrame({"c": cluster, "s": summary.to_numpy(dtype=object)})
+    counts = frame.value_counts().reset_index(name="n")
+    counts = counts.sort_values(["c", "n", "s"], ascending=[True, False, True])
+    counts = counts.groupby("c").head(k)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for c, s, n in counts.itertuples(index=False):  # k per cluster shown
+        out.setdefault(int(c), []).append({"summary": str(s), "tickets": int(n)})
+    return out
+
+
+def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
+    t = ctx.tickets
+    scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
+    n_scope = int(scope.sum())
+    has_summary = scope & filled(t[m.SUMMARY])
+    if not ctx.carries(m.SUMMARY) or not has_summary.any():
+        return Measurement(unknown=note("no_summary", n=n_scope))
+    minimum = int(params["min_tickets"])
+    if int(has_summary.sum()) < minimum:
+        return Measurement(unknown=note("too_few", n=int(has_summary.sum()), min=minimum))
+    found = clusters_of(ctx, params)
+    codes = found.codes
+    rows = np.flatnonzero(codes >= 0)
+    keyed = len(rows)
+    cl = codes[rows]
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
+    recurring_row = cluster_codes(cl, opened, int(params["cluster_size"]),
+                                  pd.Timedelta(days=float(params["span_days"])))
+    recurring = np.unique(cl[recurring_row])
+    merged = np.flatnonzero(found.wordings > 1)
+    merged_rows = np.isin(cl, merged)
+    linked_known = ctx.carries(m.PROBLEM_REF)
+    linked = filled(t[m.PROBLEM_REF]).to_numpy(dtype=bool)[rows]
+    covered = np.unique(cl[linked & np.isin(cl, recurring)]) if linked_known else np.zeros(0)
+    exact = len(np.unique(ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0][rows]))
+    metrics: dict[str, Figure] = {
+        "distinct_summaries": Figure(value=float(found.n_distinct)),
+        "clusters": Figure(value=float(len(np.unique(cl))), numerator=float(exact)),
+        "merged_ticket_share": ratio(int(merged_rows.sum()), keyed,
+                                     ids_of(ctx, rows[merged_rows][:ctx.max_samples])),
+        "recurring_clusters": Figure(value=float(len(recurring)),
+                                     sample_ids=ids_of(ctx, rows[recurring_row][
+                                         :ctx.max_samples])),
+    }
+    notes: list[Note] = [note("key_used", similarity=float(params["similarity"]),
+                              distinct=found.n_distinct, clusters=len(np.unique(cl)),
+                              exact=exact)]
+    if linked_known and len(recurring):
+        metrics["covered_share"] = ratio(len(covered), len(recurring))
+    elif not linked_known:
+        notes.append(note("no_problem_links"))
+    # the table: the largest clusters, with the wordings they hold (purity evidence)
+    frame = pd.DataFrame({"c": cl, "row": rows, "rec": recurring_row,
+                          "link": linked if linked_known else np.zeros(len(rows), bool),
+                          "at": opened})
+    g = frame.groupby("c").agg(tickets=("row", "size"), first=("at", "min"),
+                               last=("at", "max"), linked=("link", "sum"))
+    g["wordings"] = found.wordings[g.index.to_numpy()]
+    g = g.sort_values(["tickets", "wordings"], ascending=False)
+    top = g.head(int(params["top_clusters"]))
+    shown = _samples(ctx, rows[np.isin(cl, top.index.to_numpy())],
+                     cl[np.isin(cl, top.index.to_numpy())], int(params["sample_wordings"]))
+    ids = frame[frame["c"].isin(top.index)].sort_values("row").groupby("c").head(
+        ctx.max_samples)
+    ids_by = {int(c): ids_of(ctx, grp.to_numpy()) for c, grp in ids.groupby("c")["row"]}
+    rec_set = set(recurring.tolist())
+    table = [{
+        "label": str(found.labels[c]), "tickets": int(r["tickets"]),
+        "wordings": int(r["wordings"]),
+        "min_similarity": rounded(float(found.min_similarity[c]), 2),
+        "recurring": int(c) in rec_set,
+        "problem_linked": int(r["linked"]) if linked_known else None,
+        "first_seen": pd.Timestamp(r["first"]).date().isoformat(),
+        "last_seen": pd.Timestamp(r["last"]).date().isoformat(),
+        "summaries": shown.get(int(c), []),
+        "sample_ids": ids_by.get(int(c), []),
+    } for c, r in top.iterrows()]
+    excluded = []
+    blank = scope & ~has_summary
+    if blank.any():
+        excluded.append(note("no_summary_value", int(blank.sum()), ctx.samples(blank)))
+    return Measurement(metrics=metrics, tables={"clusters": table}, notes=notes,
+                       excluded=excluded)
