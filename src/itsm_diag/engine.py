@@ -592,6 +592,7 @@ def diagnose(
         max_samples=d.max_samples,
         shape=shape,
         carried=carried_fields(data.inputs),
+        analyses={a.id: a.params for a in rules.analyses.values()},
     )
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
@@ -600,6 +601,12 @@ def diagnose(
              for r, meas in zip(sign_rules, measured[:len(sign_rules)], strict=True)]
     checked = [build_finding(r, meas, choice, rules)
                for r, meas in zip(check_rules, measured[len(sign_rules):], strict=True)]
+    analyses: dict[str, Any] = {}
+    if checks:  # a period's trend point needs the signs alone
+        from itsm_diag.insights import analyse
+
+        progress.say("reading the flow, the recurring wordings and the open tickets")
+        analyses, signs, checked = analyse(ctx, rules, signs, checked)
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):
@@ -636,6 +643,7 @@ def diagnose(
         checks=checked,
         kpis=kpis,
         fixes=fix_plan(signs, rules),
+        analyses=analyses,
         data_notes=[*data.data_notes, *shape_notes(shape, d.wording), *choice.notes],
         extract_shape=shape.as_dict(),
         assumptions=Assumptions(

@@ -277,10 +277,13 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
 
 
 def key_table(ctx: Context, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(per ticket, the code of its summary's text cluster, -1 where blank or out of scope;
-    per code, the cluster's label): the summary part of the recurrence key."""
+    """(per ticket, the code of its summary's text cluster, -1 where blank; per code, the
+    cluster's label): the summary part of the recurrence key. A wording the clusters did
+    not see (outside their scope) is a cluster of its own."""
     found = clusters_of(ctx, params)
-    return found.codes, found.labels
+    norm_codes = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0]
+    return np.where(norm_codes >= 0, found.cluster_of_norm[np.maximum(norm_codes, 0)],
+                    -1), found.labels
 
 
 def _samples(ctx: Context, rows: np.ndarray, cluster: np.ndarray, k: int

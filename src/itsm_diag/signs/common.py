@@ -313,16 +313,20 @@ def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
     return key
 
 
-def recurrence_key_codes(ctx: Context, columns: Sequence[str]
+def recurrence_key_codes(ctx: Context, columns: Sequence[str],
+                         summary: tuple[np.ndarray, Any] | None = None
                          ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
     """:func:`recurrence_key` as integers: (a code per ticket, -1 where any part is
     blank; a function giving the key text of given ticket rows).
 
     Equal codes are equal keys (each part is coded through its normalised distinct
     values), so grouping, sorting and counting clusters run on integers; only the keys
-    a report shows become text.
+    a report shows become text. ``summary``, when given, codes the summary part instead
+    of the normalised summary: (a code per ticket, the text of each code), such as the
+    text clusters of :mod:`itsm_diag.analyses.textclusters`.
     """
-    tables = [ctx.value_table(col, _SUMMARY_KEY, normalise_summary) if col == m.SUMMARY
+    tables = [(summary if summary is not None
+               else ctx.value_table(col, _SUMMARY_KEY, normalise_summary)) if col == m.SUMMARY
               else fold_codes(ctx, col) for col in columns]
     codes = tables[0][0].copy()
     for part, uniques in tables[1:]:

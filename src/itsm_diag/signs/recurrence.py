@@ -182,8 +182,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded)
     key_name = " + ".join(key_cols)
     notes = [Note(code="key_used", params={"key": key_name})]
+    # a summary part groups wordings of one issue together (the text clusters), where on
+    summary_table = None
+    text_params = ctx.analyses.get("text-clusters")
+    if m.SUMMARY in key_cols and params.get("text_clusters", True) and text_params:
+        from itsm_diag.analyses.textclusters import clusters_of, key_table
+
+        summary_table = key_table(ctx, text_params)
+        found = clusters_of(ctx, text_params)
+        notes.append(Note(code="text_clusters", params={
+            "similarity": float(text_params["similarity"]), "distinct": found.n_distinct,
+            "clusters": len(np.unique(found.codes[found.codes >= 0]))}))
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
-    all_codes, key_text = recurrence_key_codes(ctx, key_cols)
+    all_codes, key_text = recurrence_key_codes(ctx, key_cols, summary_table)
     in_scope = scope.to_numpy(dtype=bool)
     codes = np.where(in_scope, all_codes, -1)
     keyed = pd.Series(codes >= 0, index=t.index)

@@ -1,0 +1,223 @@
+"""Analysis ``actions``: the list to work through on Monday.
+
+Tickets open at the as-of time (the window end: what the backlog sign counts as open),
+each with the reasons it needs attention:
+
+- ``overdue`` / ``due_soon``: past its due time, or due within ``due_within_hours``. The
+  due time is the export's own (``due_at``); without one, the opened time plus the
+  resolution target of its priority (``target_hours``, an assumption the list prints);
+- ``stale``: no update (event, else the ticket's updated time) for more than
+  ``stale_business_days`` business days;
+- ``unowned``: no assignee more than ``unowned_hours`` after it was opened;
+- ``bouncing``: its assignment history went A -> B -> A within ``bounce_days``, or it was
+  reassigned ``min_reassignments`` times or more.
+
+Ordered: overdue first (earliest due first), then due soon, then by priority and age.
+Vectorised over the open tickets; only the rows kept for the report become dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.analyses._util import NAT, note, ticket_rows_of_events, ts_us
+from itsm_diag.checks._common import open_at_end
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.common import filled, fold_key, per_distinct
+
+REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
+US_HOUR = 3_600_000_000
+US_DAY = 24 * US_HOUR
+
+
+def _last_update(ctx: Context, rows: np.ndarray, end: int) -> np.ndarray:
+    """Per open ticket (``rows``): its latest event up to ``end`` (us), else its updated
+    time when that is not after ``end``, else its opened time; NAT when none is known."""
+    t = ctx.tickets
+    n = len(t)
+    last = np.full(n, NAT, dtype=np.int64)
+    if not ctx.events.empty:
+        ev_rows = ticket_rows_of_events(ctx)
+        at = ts_us(ctx.events[m.EV_AT])
+        ok = (ev_rows >= 0) & (at != NAT) & (at <= end)
+        np.maximum.at(last, ev_rows[ok], at[ok])
+    updated = ts_us(t[m.UPDATED_AT])
+    opened = ts_us(t[m.OPENED_AT])
+    use_upd = (last == NAT) & (updated != NAT) & (updated <= end)
+    last = np.where(use_upd, updated, last)
+    last = np.where((last == NAT) & (opened != NAT), opened, last)
+    return last[rows]
+
+
+def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarray:
+    """Per open ticket (``rows``): an A -> B -> A bounce in its assignment history that
+    came back between ``since`` and ``end`` (us)."""
+    out = np.zeros(len(rows), dtype=bool)
+    ev = ctx.events
+    if ev.empty or not len(rows):
+        return out
+    ev_rows = ticket_rows_of_events(ctx)
+    at = ts_us(ev[m.EV_AT])
+    wanted = np.zeros(len(ctx.tickets), dtype=bool)
+    wanted[rows] = True
+    keep = (ev[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool)
+            & (ev_rows >= 0) & (at != NAT) & (at <= end)
+            & filled(ev[m.EV_VALUE]).to_numpy(dtype=bool))
+    keep = keep & wanted[np.maximum(ev_rows, 0)]
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return out
+    idx = idx[np.lexsort((at[idx], ev_rows[idx]))]
+    key = per_distinct(ev[m.EV_VALUE].take(idx).reset_index(drop=True),
+                       partial(fold_key, spaces=True))
+    codes = np.asarray(pd.factorize(key.array)[0], dtype=np.int64)
+    r = ev_rows[idx]
+    same = np.r_[False, (r[1:] == r[:-1]) & (codes[1:] == codes[:-1])]
+    r, codes, when = r[~same], codes[~same], at[idx][~same]
+    if len(r) < 3:
+        return out
+    bounce = np.r_[False, False, (r[2:] == r[:-2]) & (codes[2:] == codes[:-2])]
+    recent = bounce & (when >= since)
+    hit = np.zeros(len(ctx.tickets), dtype=bool)
+    hit[r[recent]] = True
+    return hit[rows]
+
+
+def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
+    t = ctx.tickets
+    if not t[m.STATUS].notna().any():
+        return Measurement(unknown=note("no_status"))
+    if ctx.shape.biases_open_tickets:
+        return Measurement(unknown=note("closure_selected"))
+    open_mask = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
+    rows = np.flatnonzero(open_mask.to_numpy(dtype=bool))
+    if not len(rows):
+        return Measurement(unknown=note("none_open"))
+    end = int(ts_us(pd.Series([ctx.window.end]))[0])
+    opened = ts_us(t[m.OPENED_AT])[rows]
+    has_opened = opened != NAT
+    age_days = np.where(has_opened, (end - opened) / US_DAY, np.nan)
+
+    # due: the export's, else opened + the priority's resolution target
+    due = ts_us(t[m.DUE_AT])[rows]
+    due = np.where(due > end + 400 * US_DAY, NAT, due)  # no due time a year away is real
+    from_field = due != NAT
+    targets = {int(k): float(v) for k, v in params["target_hours"].items()}
+    prio = t[m.PRIORITY].take(rows).astype("Float64").to_numpy(dtype="float64",
+                                                                na_value=np.nan)
+    target_h = pd.Series(prio).map(targets).to_numpy(dtype="float64", na_value=np.nan)
+    from_target = ~from_field & has_opened & np.isfinite(target_h) & bool(
+        params["use_priority_targets"])
+    due = np.where(from_target, opened + np.nan_to_num(target_h * US_HOUR).astype(np.int64),
+                   due)
+    has_due = from_field | from_target
+    overdue = has_due & (due < end)
+    due_soon = has_due & ~overdue & (due <= end + int(float(params["due_within_hours"])
+                                                      * US_HOUR))
+
+    last = _last_update(ctx, rows, end)
+    day = np.datetime64("1970-01-01", "D")
+    hol = np.array(ctx.calendar.holidays, dtype="datetime64[D]")
+    known_last = last != NAT
+    idle_days = np.full(len(rows), -1, dtype=np.int64)
+    idle_days[known_last] = np.busday_count(
+        day + (last[known_last] // US_DAY).astype("timedelta64[D]"),
+        day + np.timedelta64(end // US_DAY, "D"), weekmask=ctx.calendar.weekmask, holidays=hol)
+    stale = known_last & (idle_days > int(params["stale_business_days"]))
+
+    carries_assignee = ctx.carries(m.ASSIGNEE)
+    no_owner = ~filled(t[m.ASSIGNEE].take(rows)).to_numpy(dtype=bool)
+    unowned = (carries_assignee & no_owner & has_opened
+               & (end - opened > float(params["unowned_hours"]) * US_HOUR))
+
+    reassign = t[m.REASSIGNMENT_COUNT].take(rows).astype("Float64").to_numpy(
+        dtype="float64", na_value=np.nan)
+    since = end - int(params["bounce_days"]) * US_DAY
+    bouncing = _bouncing(ctx, rows, end, since) | (
+        np.nan_to_num(reassign, nan=0.0) >= int(params["min_reassignments"]))
+
+    flags = {"overdue": overdue, "due_soon": due_soon, "stale": stale, "unowned": unowned,
+             "bouncing": bouncing}
+    any_flag = np.zeros(len(rows), dtype=bool)
+    for f in flags.values():
+        any_flag |= f
+    metrics: dict[str, Figure] = {"open_tickets": Figure(value=float(len(rows)))}
+    for name, mask in flags.items():
+        metrics[name] = ratio(int(mask.sum()), len(rows), _ids(t, rows[mask], age_days[mask],
+                                                               ctx.max_samples))
+    metrics["listed"] = ratio(int(any_flag.sum()), len(rows))
+    notes: list[Note] = []
+    excluded: list[Note] = []
+    if from_target.any():
+        notes.append(note("due_from_targets", int(from_target.sum()),
+                          targets=", ".join(f"P{k} {v:g} h" for k, v in sorted(targets.items()))))
+    if not has_due.any():
+        notes.append(note("no_due"))
+    if not carries_assignee:
+        notes.append(note("no_assignee_field"))
+    if (~has_opened).any():
+        excluded.append(note("no_opened", int((~has_opened).sum())))
+    # the list: flagged tickets, overdue first (earliest due), then due soon, by priority, age
+    sel = np.flatnonzero(any_flag)
+    order = np.lexsort((-np.nan_to_num(age_days[sel], nan=0.0),
+                        np.nan_to_num(prio[sel], nan=9.0),
+                        np.where(overdue[sel] | due_soon[sel], due[sel], np.iinfo(np.int64).max),
+                        ~due_soon[sel], ~overdue[sel]))
+    sel = sel[order]
+    cap = int(params["max_rows"])
+    kept = sel[:cap]
+    table = _rows(ctx, rows[kept], flags, kept, age_days, idle_days, due, from_field,
+                  from_target, reassign, prio)
+    if len(sel) > cap:
+        notes.append(note("capped", len(sel), shown=cap))
+    return Measurement(metrics=metrics, tables={"actions": table}, notes=notes,
+                       excluded=excluded)
+
+
+def _ids(t: pd.DataFrame, rows: np.ndarray, age: np.ndarray, k: int) -> list[str]:
+    """The ids of the ``k`` oldest of ``rows``."""
+    order = np.argsort(-np.nan_to_num(age, nan=-1.0), kind="stable")[:k]
+    return [str(x) for x in t[m.TICKET_ID].take(rows[order]).tolist()]
+
+
+def _iso(us: int) -> str | None:
+    return None if us == NAT else pd.Timestamp(us, unit="us", tz="UTC").isoformat()
+
+
+def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.ndarray,
+          age: np.ndarray, idle: np.ndarray, due: np.ndarray, from_field: np.ndarray,
+          from_target: np.ndarray, reassign: np.ndarray, prio: np.ndarray
+          ) -> list[dict[str, Any]]:
+    """The kept rows as plain dicts (at most ``max_rows``)."""
+    t = ctx.tickets
+    cols = {c: t[c].take(rows).astype("string").str.strip().tolist()
+            for c in (m.TICKET_ID, m.STATUS_RAW, m.STATUS, m.ASSIGNMENT_GROUP, m.ASSIGNEE,
+                      m.SUMMARY)}
+    out = []
+    for i, p in enumerate(pos):  # the kept rows only (max_rows), not every open ticket
+        out.append({
+            "ticket_id": cols[m.TICKET_ID][i],
+            "reasons": [r for r in REASONS if flags[r][p]],
+            "priority": None if not np.isfinite(prio[p]) else int(prio[p]),
+            "status": _text(cols[m.STATUS_RAW][i]) or _text(cols[m.STATUS][i]),
+            "group": _text(cols[m.ASSIGNMENT_GROUP][i]),
+            "assignee": _text(cols[m.ASSIGNEE][i]),
+            "age_days": None if not np.isfinite(age[p]) else round(float(age[p]), 1),
+            "idle_business_days": None if idle[p] < 0 else int(idle[p]),
+            "due": _iso(int(due[p])) if (from_field[p] or from_target[p]) else None,
+            "due_from": "field" if from_field[p] else ("priority target" if from_target[p]
+                                                       else None),
+            "reassignments": None if not np.isfinite(reassign[p]) else int(reassign[p]),
+            "summary": _text(cols[m.SUMMARY][i]),
+        })
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value is pd.NA or value == "" else str(value)

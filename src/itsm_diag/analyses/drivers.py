@@ -1,0 +1,200 @@
+"""Analysis ``drivers``: where each bad outcome is most likely.
+
+For the done tickets in the window, each bad outcome (SLA breach, reopen, three or more
+reassignments, an A -> B -> A bounce, a long time to resolve) is compared across the
+values of each attribute (first and last assignment group, category, channel, priority):
+a value is a driver when its tickets have the outcome at least ``min_lift`` times as
+often as the other tickets whose outcome and attribute are known, with at least
+``min_sample`` tickets and ``min_events`` outcomes behind it and a two-proportion
+z-score of at least ``min_z`` (many values are tested: a chance spike must not pass).
+Counted with ``np.bincount`` over integer codes per attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.analyses import flow as flow_mod
+from itsm_diag.analyses._util import NAT, ids_of, note, rounded, ticket_rows_of_events, ts_us
+from itsm_diag.signs.base import Context, Figure, Measurement, ratio
+from itsm_diag.signs.common import filled, fold_key, per_distinct
+
+#: outcome ids, in the order they are shown
+OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
+#: attribute ids and the ticket column each reads (first_group reads the events)
+ATTRIBUTES = {"first_group": None, "assignment_group": m.ASSIGNMENT_GROUP,
+              "category": m.CATEGORY, "channel": m.CHANNEL, "priority": m.PRIORITY}
+
+
+def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
+              ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per outcome: (known mask, bad mask) over all tickets (False outside scope)."""
+    t = ctx.tickets
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    sla = t[m.SLA_MET]
+    out["sla_breach"] = (scope & sla.notna().to_numpy(),
+                         scope & sla.eq(False).fillna(False).to_numpy(dtype=bool))
+    reopen = t[m.REOPEN_COUNT]
+    out["reopen"] = (scope & reopen.notna().to_numpy(),
+                     scope & (reopen > 0).fillna(False).to_numpy(dtype=bool))
+    # bounces: the flow view's, on the tickets with an assignment history
+    history = np.zeros(len(t), dtype=bool)
+    bounced = np.zeros(len(t), dtype=bool)
+    flow_params = ctx.analyses.get("flow")
+    if flow_params and not ctx.events.empty:
+        flow = flow_mod.flow_of(ctx, flow_params)
+        ev_rows = ticket_rows_of_events(ctx)
+        assign = (ctx.events[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool)
+                  & filled(ctx.events[m.EV_VALUE]).to_numpy(dtype=bool))
+        history[ev_rows[assign & (ev_rows >= 0)]] = True
+        history &= flow.scope.to_numpy(dtype=bool)
+        bounced[flow.bounced_rows] = True
+    out["bounce"] = (scope & history, scope & bounced)
+    count = t[m.REASSIGNMENT_COUNT].astype("Float64")
+    known = count.notna().to_numpy()
+    many = (count >= int(params["min_reassignments"])).fillna(False).to_numpy(dtype=bool)
+    out["reassigned"] = (scope & known, scope & many)
+    opened, done = ts_us(t[m.OPENED_AT]), ts_us(ctx.done_at)
+    ok = scope & (opened != NAT) & (done != NAT) & (done >= opened)
+    hours = np.where(ok, (done - opened) / 3.6e9, np.nan)
+    long = _long(hours, ok, t[m.PRIORITY], float(params["long_quantile"]),
+                 int(params["min_sample"]))
+    out["long_resolution"] = (ok, long)
+    return out
+
+
+def _long(hours: np.ndarray, ok: np.ndarray, priority: pd.Series, q: float,
+          min_n: int) -> np.ndarray:
+    """Longer than the ``q`` quantile of the tickets of its priority (of all tickets,
+    where its priority is unknown or has fewer than ``min_n`` tickets)."""
+    frame = pd.DataFrame({"p": priority.astype("Float64").to_numpy(dtype="float64",
+                                                                     na_value=np.nan),
+                          "h": hours})[ok]
+    overall = float(np.quantile(frame["h"], q)) if len(frame) else np.inf
+    by = frame.groupby("p")["h"]
+    bar = by.quantile(q).where(by.size() >= min_n)
+    limit = frame["p"].map(bar).fillna(overall).to_numpy()
+    out = np.zeros(len(hours), dtype=bool)
+    out[np.flatnonzero(ok)] = frame["h"].to_numpy() > limit
+    return out
+
+
+def _first_group(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per ticket, the code of the first group in its assignment history (-1: none)."""
+    ev = ctx.events
+    codes = np.full(len(ctx.tickets), -1, dtype=np.int64)
+    if ev.empty:
+        return codes, np.zeros(0, dtype=object)
+    rows = ticket_rows_of_events(ctx)
+    at = ts_us(ev[m.EV_AT])
+    keep = (ev[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool) & (rows >= 0)
+            & (at != NAT) & filled(ev[m.EV_VALUE]).to_numpy(dtype=bool))
+    keep = keep & scope[np.maximum(rows, 0)]
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return codes, np.zeros(0, dtype=object)
+    order = idx[np.lexsort((at[idx], rows[idx]))]
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    values = ev[m.EV_VALUE].take(first).reset_index(drop=True)
+    key = per_distinct(values, partial(fold_key, spaces=True))
+    c, uniques = pd.factorize(key.array)
+    shown = _shown(values, np.asarray(c), len(uniques))
+    codes[rows[first]] = c
+    return codes, shown
+
+
+def _shown(values: pd.Series, codes: np.ndarray, n: int) -> np.ndarray:
+    """Per code, the first value as written (trimmed)."""
+    out = np.empty(n, dtype=object)
+    ok = np.flatnonzero(codes >= 0)
+    _, first = np.unique(codes[ok], return_index=True)
+    out[codes[ok[first]]] = values.take(ok[first]).astype("string").str.strip().to_numpy(
+        dtype=object)
+    return out
+
+
+def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    column = ATTRIBUTES[name]
+    if column is None:
+        return _first_group(ctx, scope)
+    values = ctx.tickets[column]
+    if column == m.PRIORITY:
+        text = values.astype("Float64").astype("Int64").astype("string")
+        codes, uniques = pd.factorize(text.array)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+    text = values.astype("string")
+    key = per_distinct(text, partial(fold_key, spaces=True))
+    codes, uniques = pd.factorize(key.array)
+    codes = np.asarray(codes, dtype=np.int64)
+    return codes, _shown(text, codes, len(uniques))
+
+
+def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
+    scope = (ctx.of_kind(*params["kinds"]) & ctx.window.contains(ctx.done_at)).to_numpy()
+    n_scope = int(scope.sum())
+    min_n, min_k = int(params["min_sample"]), int(params["min_events"])
+    if n_scope < min_n:
+        return Measurement(unknown=note("too_few", n=n_scope, min=min_n))
+    outcomes = _outcomes(ctx, scope, params)
+    attrs = {name: _attribute(ctx, name, scope) for name in ATTRIBUTES}
+    rows: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []
+    metrics: dict[str, Figure] = {}
+    min_lift, min_z = float(params["min_lift"]), float(params["min_z"])
+    for outcome in OUTCOMES:
+        known, bad = outcomes[outcome]
+        n_known, n_bad = int(known.sum()), int(bad.sum())
+        measurable = n_known >= min_n
+        summary.append({"outcome": outcome, "tickets": n_known, "with_outcome": n_bad,
+                        "rate": rounded(n_bad / n_known, 4) if n_known else None,
+                        "measurable": measurable})
+        if not measurable:
+            continue
+        metrics[f"{outcome}_rate"] = ratio(n_bad, n_known, ctx.samples(pd.Series(
+            bad, index=ctx.tickets.index)))
+        found: list[dict[str, Any]] = []
+        for attr, (codes, shown) in attrs.items():
+            use = known & (codes >= 0)
+            if not use.any() or len(shown) < 2:
+                continue
+            size = len(shown)
+            n = np.bincount(codes[use], minlength=size)
+            k = np.bincount(codes[use], weights=bad[use].astype(float), minlength=size)
+            total_n, total_k = float(n.sum()), float(k.sum())
+            n_out, k_out = total_n - n, total_k - k
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p_in = k / n
+                p_out = k_out / n_out
+                lift = p_in / p_out
+                pooled = total_k / total_n
+                se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_out))
+                z = (p_in - p_out) / se
+            hit = ((n >= min_n) & (k >= min_k) & (n_out >= min_n) & (p_out > 0)
+                   & (lift >= min_lift) & (z >= min_z))
+            for code in np.flatnonzero(hit):  # the drivers found: a handful per outcome
+                members = use & (codes == code) & bad
+                found.append({
+                    "outcome": outcome, "attribute": attr, "value": str(shown[code]),
+                    "tickets": int(n[code]), "with_outcome": int(k[code]),
+                    "rate": round(float(p_in[code]), 4), "others": int(n_out[code]),
+                    "others_with_outcome": int(k_out[code]),
+                    "rate_elsewhere": round(float(p_out[code]), 4),
+                    "lift": round(float(lift[code]), 2), "z": round(float(z[code]), 1),
+                    "excess": float(k[code] - n[code] * p_out[code]),
+                    "sample_ids": ids_of(ctx, np.flatnonzero(members)[:ctx.max_samples]),
+                })
+        found.sort(key=lambda r: (-r["excess"], -r["lift"], r["attribute"], r["value"]))
+        for r in found[: int(params["max_drivers"])]:
+            r.pop("excess")
+            rows.append(r)
+    if not metrics:
+        return Measurement(unknown=note("no_outcome", n=n_scope, min=min_n))
+    metrics["drivers"] = Figure(value=float(len(rows)))
+    return Measurement(metrics=metrics, tables={"drivers": rows, "outcomes": summary},
+                       notes=[note("tested", lift=min_lift, n=min_n, k=min_k, z=min_z)])

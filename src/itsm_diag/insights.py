@@ -1,0 +1,144 @@
+"""The analyses in the Report: measured by :mod:`itsm_diag.analyses`, worded here.
+
+Engine layer, like :mod:`itsm_diag.engine` (which calls :func:`analyse`): runs each
+analysis, words its figures, tables and notes from ``rules/analyses/<id>.yaml``, hands the
+backlog sign's numbers to the forecast (one number per concept), and puts each driver of a
+bad outcome under the sign or check it explains. Nothing here is graded or scored.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from itsm_diag.config import AnalysisFile, Rules
+from itsm_diag.report import AnalysisOut, DriverOut, Finding, MetricOut, NoteOut, TableOut
+from itsm_diag.signs.base import Context, Measurement, Note
+from itsm_diag.text import fmt
+
+#: module of each analysis id
+MODULES = {"flow": "flow", "text-clusters": "textclusters", "drivers": "drivers",
+           "actions": "actions", "forecast": "forecast"}
+
+
+def params_of(rules: Rules) -> dict[str, Mapping[str, Any]]:
+    """Each analysis's params, by id (what :attr:`Context.analyses` holds)."""
+    return {a.id: a.params for a in rules.analyses.values()}
+
+
+def _backlog(findings: list[Finding], rules: Rules) -> dict[str, Any]:
+    """What the forecast reads of the backlog sign."""
+    found = next((f for f in findings if f.id == "backlog"), None)
+    if found is None:
+        return {"status": "unknown", "reason": "no backlog sign"}
+    shrink = rules.signs["backlog"].thresholds.conditions.get("min_shrink")
+    return {"status": found.status, "reason": found.reason,
+            "open_now": found.metrics["open_now"].value if "open_now" in found.metrics
+            else None,
+            "weekly": found.evidence.series.get("weekly", []),
+            "threshold": shrink.value if shrink is not None else 0.05}
+
+
+def measure(rule: AnalysisFile, ctx: Context, findings: list[Finding], rules: Rules
+            ) -> Measurement:
+    module = importlib.import_module(f"itsm_diag.analyses.{MODULES[rule.id]}")
+    if rule.id == "forecast":
+        result: Measurement = module.measure(ctx, rule.params, _backlog(findings, rules))
+    else:
+        result = module.measure(ctx, rule.params)
+    return result
+
+
+def _note(rule: AnalysisFile, note: Note) -> NoteOut:
+    template = rule.messages.get(note.code)
+    if template is None:
+        raise KeyError(f"analysis {rule.id!r} has no message for code {note.code!r}")
+    return NoteOut(code=note.code, text=fmt(template, {**note.params, "count": note.count}),
+                   count=note.count, sample_ids=note.sample_ids)
+
+
+def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence rows as the report shows them: the action list's reason codes worded."""
+    if rule.id != "actions" or name != "actions":
+        return rows
+    out = []
+    for row in rows:
+        words = [fmt(rule.wording[f"reason.{code}"], {"days": row.get("idle_business_days")})
+                 for code in row["reasons"]]
+        out.append({**row, "reasons": "; ".join(words)})
+    return out
+
+
+def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
+    """The analysis as the Report holds it."""
+    undocumented = set(meas.metrics) - set(rule.metrics)
+    if undocumented:
+        raise KeyError(f"analysis {rule.id!r} does not document metrics {sorted(undocumented)}")
+    unknown_tables = set(meas.tables) - set(rule.tables)
+    if unknown_tables:
+        raise KeyError(f"analysis {rule.id!r} does not document tables {sorted(unknown_tables)}")
+    metrics = {
+        name: MetricOut(label=doc.label, definition=" ".join(doc.definition.split()),
+                        unit=doc.unit, value=meas.metrics[name].value,
+                        numerator=meas.metrics[name].numerator,
+                        denominator=meas.metrics[name].denominator,
+                        sample_ids=meas.metrics[name].sample_ids)
+        for name, doc in rule.metrics.items() if name in meas.metrics
+    }
+    n_of = {"tickets": "tickets", "open_tickets": "open_tickets"}
+    n = next((int(meas.metrics[k].value or 0) for k in n_of if k in meas.metrics), None)
+    tables = {
+        name: TableOut(label=doc.label, definition=" ".join(doc.definition.split()),
+                       columns=doc.columns, n=n, rows=_rows(rule, name, meas.tables[name]))
+        for name, doc in rule.tables.items() if meas.tables.get(name)
+    }
+    status: Literal["measured", "unknown"] = ("unknown" if meas.unknown is not None
+                                              else "measured")
+    reason = " ".join(getattr(rule.reasons, status).split())
+    if meas.unknown is not None:
+        reason = f"{reason} {_note(rule, meas.unknown).text}"
+    return AnalysisOut(
+        id=rule.id, title=rule.title, question=rule.question, status=status, reason=reason,
+        scope=" ".join(rule.scope.split()), metrics=metrics, tables=tables,
+        notes=[_note(rule, x) for x in meas.notes],
+        excluded=[_note(rule, x) for x in meas.excluded])
+
+
+def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOut]]:
+    """The drivers, by the id of the sign or check each explains."""
+    table = out.tables.get("drivers")
+    if table is None:
+        return {}
+    explains = rule.params.get("explains", {})
+    words = rule.wording
+    found: dict[str, list[DriverOut]] = {}
+    for row in table.rows:
+        target = explains.get(row["outcome"])
+        if target is None:
+            continue
+        outcome = words.get(f"outcome.{row['outcome']}", row["outcome"])
+        attribute = words.get(f"attribute.{row['attribute']}", row["attribute"])
+        text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
+        found.setdefault(str(target), []).append(DriverOut(
+            outcome=row["outcome"], outcome_label=outcome, attribute=row["attribute"],
+            attribute_label=attribute, value=row["value"], tickets=row["tickets"],
+            with_outcome=row["with_outcome"], rate=row["rate"], others=row["others"],
+            others_with_outcome=row["others_with_outcome"],
+            rate_elsewhere=row["rate_elsewhere"], lift=row["lift"], text=text,
+            sample_ids=row["sample_ids"]))
+    return found
+
+
+def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Finding]
+            ) -> tuple[dict[str, AnalysisOut], list[Finding], list[Finding]]:
+    """Every analysis, and the findings with the drivers that explain them."""
+    outs: dict[str, AnalysisOut] = {}
+    for rule in rules.analyses.values():
+        outs[rule.id] = build(rule, measure(rule, ctx, signs, rules))
+    drivers = rules.analyses.get("drivers")
+    if drivers is not None and "drivers" in outs:
+        by_target = drivers_for(drivers, outs["drivers"])
+        signs = [f.model_copy(update={"drivers": by_target.get(f.id, [])}) for f in signs]
+        checks = [f.model_copy(update={"drivers": by_target.get(f.id, [])}) for f in checks]
+    return outs, signs, checks
