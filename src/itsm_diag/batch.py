@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from itsm_diag.report import Report
 
 #: the report file's extension per format
-EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json"}
+EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json",
+              "csv": "csv"}
 INDEX_COLUMNS = ("client", "score", "band", "unknown", "top_fix", "hours_at_stake", "error")
 
 
@@ -72,6 +73,10 @@ def render(report: Report, fmt: str) -> str:
         from itsm_diag.render.html import render as render_html
 
         return render_html(report)
+    if fmt == "csv":  # each client's Monday action list
+        from itsm_diag.render.analyses import action_csv
+
+        return action_csv(report)
     from itsm_diag.render.terminal import render as render_terminal
 
     return render_terminal(report, color=False)

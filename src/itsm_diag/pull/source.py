@@ -9,10 +9,8 @@ the end writes the records as files its tool's importer reads. The engine
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,10 @@ from typing import Any
 
 from itsm_diag.errors import UsageError
 from itsm_diag.pull.client import Answer, Client, Credentials
+
+# the pulled CSVs escape every cell against spreadsheet formulas (one implementation)
+from itsm_diag.safety import csv_text as csv_text
+from itsm_diag.safety import sheet_safe as sheet_safe
 
 Key = Callable[[Any], tuple[str, str]]
 
@@ -118,31 +120,6 @@ class Source:
         """Write the latest records of every stream (``data[stream][kind]``) as files the
         importer of this tool reads; returns ``(path, records)`` per file."""
         raise NotImplementedError
-
-
-# ---- CSV ------------------------------------------------------------------------------------
-
-#: a cell starting with one of these runs as a formula when a spreadsheet opens the file
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def sheet_safe(value: object) -> str:
-    """A cell as text a spreadsheet shows as text: ``'`` before a leading ``= + - @``
-    (OWASP's CSV-injection advice; ticket text such as ``=HYPERLINK(...)`` would
-    otherwise run when the pulled file is opened in Excel). Blank for None."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
-    """A pulled CSV's text: every cell through :func:`sheet_safe`."""
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow([sheet_safe(h) for h in header])
-    out.writerows([sheet_safe(v) for v in row] for row in rows)
-    return buf.getvalue()
 
 
 # ---- times ----------------------------------------------------------------------------------

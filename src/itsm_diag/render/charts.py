@@ -369,6 +369,74 @@ _BY_SIGN: dict[str, list[Callable[[Finding], Chart | None]]] = {
 }
 
 
+# ---- the flow view (issue 17): drawn from Report.analyses["flow"] ---------------------
+
+def time_in_status(report: Report) -> Chart | None:
+    """Share of time in each status, with the median hours per ticket."""
+    flow = report.analyses.get("flow")
+    table = flow.tables.get("time_in_status") if flow is not None else None
+    rows = [r for r in (table.rows if table else [])
+            if _num(r.get("share_of_time")) is not None][:12]
+    if not rows:
+        return None
+    labels = [_label(r.get("status")) for r in rows][::-1]
+    shares = [100 * (_num(r["share_of_time"]) or 0.0) for r in rows][::-1]
+    medians = [_num(r.get("median_hours")) for r in rows][::-1]
+
+    def paint(ax: Axes) -> None:
+        bars = ax.barh(labels, shares, color=BLUE)
+        ax.bar_label(bars, labels=[f"{s:.0f}% · median {m:,.1f} h" if m is not None
+                                   else f"{s:.0f}%" for s, m in zip(shares, medians,
+                                                                   strict=True)],
+                     fontsize=8, padding=2)
+        ax.set_xlabel("share of all time from opened to done (%)")
+        ax.set_xlim(0, max(shares) * 1.45 or 1)
+
+    return _draw("flow-time-in-status", "Time in each status", paint,
+                 height=0.9 + 0.3 * len(rows))
+
+
+def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
+    """Transfers between the busiest groups (from: rows, to: columns)."""
+    flow = report.analyses.get("flow")
+    table = flow.tables.get("handoffs") if flow is not None else None
+    rows = [r for r in (table.rows if table else [])
+            if _num(r.get("transfers")) is not None and r.get("from") is not None
+            and r.get("to") is not None]
+    if not rows:
+        return None
+    volume: Counter[str] = Counter()
+    for r in rows:
+        volume[str(r["from"])] += int(_num(r["transfers"]) or 0)
+        volume[str(r["to"])] += int(_num(r["transfers"]) or 0)
+    groups = [g for g, _ in volume.most_common(top)]
+    index = {g: i for i, g in enumerate(groups)}
+    grid = [[0.0] * len(groups) for _ in groups]
+    for r in rows:
+        a, b = index.get(str(r["from"])), index.get(str(r["to"]))
+        if a is not None and b is not None:
+            grid[a][b] += _num(r["transfers"]) or 0.0
+    peak = max(max(row) for row in grid) or 1.0
+
+    def paint(ax: Axes) -> None:
+        image = ax.imshow(grid, cmap="Reds", vmin=0, vmax=peak, aspect="auto")
+        names = [_label(g) for g in groups]
+        ax.set_xticks(range(len(groups)), names, rotation=40, ha="right", fontsize=7)
+        ax.set_yticks(range(len(groups)), names, fontsize=7)
+        ax.set_xlabel("to group")
+        ax.set_ylabel("from group")
+        for i, row in enumerate(grid):
+            for j, value in enumerate(row):
+                if value:
+                    ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=6,
+                            color="white" if value > peak / 2 else INK)
+        ax.figure.colorbar(image, ax=ax, label="transfers", shrink=0.8)
+
+    size = 2.6 + 0.32 * len(groups)
+    return _draw("flow-handoffs", f"Handoffs between the {len(groups)} busiest groups", paint,
+                 width=max(size + 1.5, 6.0), height=size)
+
+
 def charts_for(report: Report) -> dict[str, list[Chart]]:
     """Every chart the report's data allows, by sign id (``kpis``: the KPI panel's)."""
     os.environ.setdefault("MPLBACKEND", "Agg")  # belt and braces: never a GUI backend
@@ -388,4 +456,7 @@ def charts_for(report: Report) -> dict[str, list[Chart]]:
             charts = ([weekly] if weekly else []) + charts
         if charts:
             out[sign_id] = charts
+    flow = [c for c in (time_in_status(report), handoff_heatmap(report)) if c is not None]
+    if flow:
+        out["flow"] = flow
     return out

@@ -63,6 +63,9 @@ def _environment() -> Any:
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE,
     )
+    from itsm_diag.render.analyses import driver_lines
+
+    env.globals.update(driver_lines=driver_lines)
     return env
 
 
@@ -77,9 +80,11 @@ def render(report: Report) -> str:
         sign: [(c.caption, Markup(c.svg)) for c in found]  # nosec B704  # see above
         for sign, found in charts_for(report).items()
     }
+    from itsm_diag.render.analyses import html as analyses_html
+
     template = _environment().get_template("report.html.j2")
     return str(template.render(
-        r=report, charts=charts, csp=CSP,
+        r=report, charts=charts, csp=CSP, analyses_html=analyses_html(report, charts),
         headline=common.headline(report), unknown_range=common.unknown_range(report),
         no_fixes=common.no_fixes(report), backlog_text=common.backlog_text(report),
         ticket_counts=common.ticket_counts(report), ttr=common.ttr_text(report),

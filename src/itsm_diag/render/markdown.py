@@ -83,6 +83,11 @@ def _finding(f: Finding, r: Report) -> list[str]:
              f"*{_prose(f.question)}*", "", _prose(f.reason), ""]
     if f.what_would_answer:
         lines += [_prose(f.what_would_answer), ""]
+    if f.drivers:
+        from itsm_diag.render.analyses import driver_lines
+
+        lines += ["**Where it concentrates:**", "",
+                  *[f"- {md(x, 400)}" for x in driver_lines(f)], ""]
     lines += [f"**Evidence:** {_prose(f.evidence.summary)}", "",
               f"Scope: {_prose(f.evidence.scope)}", ""]
     if f.hours_at_stake_per_month is not None:
@@ -313,7 +318,9 @@ def render(report: Report) -> str:
     lines += [*_kpis(r), *_periods(r), *_fixes(r), "## Signs", ""]
     for f in r.signs:
         lines += _finding(f, r)
-    lines += [*_checks(r), *_data_notes(r)]
+    from itsm_diag.render import analyses
+
+    lines += [*_checks(r), *analyses.markdown(r), *_data_notes(r)]
     lines.append(f"<sub>{md(r.generated_by.name)} {md(r.generated_by.version)} · report "
                  f"schema {r.schema_version}</sub>")
     return "\n".join(lines).rstrip() + "\n"

@@ -270,6 +270,12 @@ def render_comparison(comparison: Comparison, color: bool = True) -> str:
     return buf.getvalue()
 
 
+def _analyses(report: Report) -> list[RenderableType]:
+    from itsm_diag.render import analyses
+
+    return analyses.terminal(report)
+
+
 def render(report: Report, color: bool = True, quiet: bool = False) -> str:
     """The report as terminal text (ANSI colours when ``color``); with ``quiet`` only the
     headline line."""
@@ -294,6 +300,7 @@ def render(report: Report, color: bool = True, quiet: bool = False) -> str:
         *([_periods(report)] if report.periods else []),
         _fixes(report),
         *checks,
+        *_analyses(report),
         Text("Data notes", style="bold"),
         _notes(report),
         Text(f"How the window was chosen: {clean(report.window.how_chosen)}", style="dim"),

@@ -1,0 +1,224 @@
+"""The analyses section (flow, text clusters, drivers, action list, forecast) per format,
+and the action list as CSV.
+
+Self-contained on purpose: each format's renderer calls one function here
+(:func:`markdown`, :func:`terminal`, :func:`html`; :func:`driver_lines` under a finding),
+so the section moves with whatever shape the renderers take. Everything shown comes
+from ``Report.analyses`` and ``Finding.drivers``; nothing is computed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from itsm_diag.render import common
+from itsm_diag.report import AnalysisOut, Finding, Report, TableOut
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+#: the heading of the section, in every format
+HEADING = "Where work flows, what recurs, what to act on"
+#: columns whose values are ratios (shown as percentages)
+PERCENT = frozenset({"share", "share_of_time", "idle_share", "rate", "rate_elsewhere"})
+#: rows of each table shown in the terminal, Markdown and HTML (the JSON has them all)
+TERMINAL_ROWS = 5
+MAX_ROWS = 15
+#: the tables the terminal shows, per analysis (the others are in the other formats)
+TERMINAL_TABLES = {"flow": ("time_in_status", "bounce_pairs", "idle_by_group",
+                            "status_variants"),
+                   "text-clusters": ("clusters",), "drivers": ("drivers",),
+                   "actions": ("actions",), "forecast": ("projection",)}
+#: columns the terminal leaves out of a table (kept in the other formats)
+TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
+                           "due_from", "summary", "z", "others", "p90_hours", "status", "due",
+                           "idle_business_days", "reassignments", "problem_linked",
+                           "idle_gaps", "rate", "rate_elsewhere"})
+
+
+def value(key: str, raw: Any, limit: int = common.CELL_LIMIT) -> str:
+    """An analysis cell as text."""
+    if key in PERCENT and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return common.figure(float(raw), "ratio")
+    if key == "due" and isinstance(raw, str):
+        return raw[:16].replace("T", " ")
+    if key == "summaries" and isinstance(raw, list):
+        return common.one_line("; ".join(
+            f"{s.get('summary')} ({s.get('tickets')})" if isinstance(s, dict) else str(s)
+            for s in raw), limit)
+    return common.cell(raw, key, limit)
+
+
+def metric_text(out: AnalysisOut, name: str) -> str:
+    mo = out.metrics[name]
+    text = common.figure(mo.value, mo.unit)
+    if mo.unit == "ratio" and mo.numerator is not None and mo.denominator:
+        text += f" ({mo.numerator:,.0f} of {mo.denominator:,.0f})"
+    return text
+
+
+def _table_rows(table: TableOut, limit: int, skip: frozenset[str] = frozenset()
+                ) -> tuple[list[str], list[str], list[list[str]]]:
+    keys = [k for k in table.columns if k not in skip]
+    labels = [table.columns[k] for k in keys]
+    rows = [[value(k, r.get(k)) for k in keys] for r in table.rows[:limit]]
+    return keys, labels, rows
+
+
+def driver_lines(f: Finding) -> list[str]:
+    """The drivers that explain a finding, one sentence each (with sample ids)."""
+    return [d.text + (f" (e.g. {', '.join(d.sample_ids[:3])})" if d.sample_ids else "")
+            for d in f.drivers]
+
+
+# ---- Markdown -------------------------------------------------------------------------------
+
+def markdown(r: Report) -> list[str]:
+    """The section as Markdown lines (every text escaped by the Markdown renderer's md)."""
+    from itsm_diag.render.markdown import _table, md
+
+    if not r.analyses:
+        return []
+    lines = [f"## {HEADING}", ""]
+    for out in r.analyses.values():
+        lines += [f"### {md(out.title)}", "", f"*{md(out.question, None)}*", "",
+                  f"**{out.status}** · {md(out.reason, None)}", "",
+                  f"Scope: {md(out.scope, None)}", ""]
+        if out.metrics:
+            lines += _table(["Figure", "Value", "Definition"], (
+                [md(mo.label) + (f" (e.g. {md(', '.join(mo.sample_ids[:5]))})"
+                                 if mo.sample_ids else ""),
+                 md(metric_text(out, name)), md(mo.definition, None)]
+                for name, mo in out.metrics.items()), "lrl")
+            lines.append("")
+        for table in out.tables.values():
+            keys, labels, rows = _table_rows(table, MAX_ROWS)
+            more = (f"; the first {MAX_ROWS} of {len(table.rows)} rows shown"
+                    if len(table.rows) > MAX_ROWS else "")
+            n = f" (n = {table.n:,})" if table.n is not None else ""
+            lines += [f"**{md(table.label)}**{n}{more}: {md(table.definition, None)}", ""]
+            lines += _table([md(x) for x in labels], ([md(c) for c in row] for row in rows),
+                            ["r" if k in PERCENT or k in ("tickets", "transfers") else "l"
+                             for k in keys])
+            lines.append("")
+        for note in [*out.notes, *out.excluded]:
+            count = f" ({note.count:,})" if note.count is not None else ""
+            lines.append(f"- {md(note.text, 1000)}{count}")
+        lines.append("")
+    return lines
+
+
+# ---- terminal -------------------------------------------------------------------------------
+
+def terminal(r: Report) -> list[RenderableType]:
+    """The section as rich renderables: key figures and the top rows of the main tables."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    if not r.analyses:
+        return []
+    parts: list[RenderableType] = [Text(HEADING, style="bold")]
+    for out in r.analyses.values():
+        head = Text(f"{out.title}", style="bold")
+        parts.append(head)
+        if out.status == "unknown":
+            parts.append(Text(common.clip(f"  ? {out.reason}", 600), style="yellow"))
+            continue
+        figures = "; ".join(f"{mo.label}: {metric_text(out, k)}"
+                            for k, mo in list(out.metrics.items())[:6])
+        parts.append(Text(common.clip(f"  {figures}", 600), style="dim"))
+        for name in TERMINAL_TABLES.get(out.id, ()):
+            table = out.tables.get(name)
+            if table is None:
+                continue
+            keys, labels, rows = _table_rows(table, TERMINAL_ROWS, TERMINAL_SKIP)
+            grid = Table(title=common.clean(table.label), title_justify="left",
+                         box=box.SIMPLE, show_edge=False, pad_edge=False)
+            for key, label in zip(keys, labels, strict=True):
+                grid.add_column(common.clean(label), overflow="fold",
+                                justify="right" if key in PERCENT else "left",
+                                max_width=40 if key in ("path", "label", "reasons") else 24)
+            for row in rows:
+                grid.add_row(*[common.one_line(c, 80) for c in row])
+            parts.append(grid)
+    return parts
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+
+def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
+    """The section as HTML (markupsafe Markup, every text escaped)."""
+    from markupsafe import Markup, escape
+
+    if not r.analyses:
+        return Markup("")
+    e = escape
+    parts = [f'<section id="analyses"><h2>{e(HEADING)}</h2>']
+    for out in r.analyses.values():
+        parts.append(f'<section class="analysis st-{e(out.status)}" id="analysis-{e(out.id)}">'
+                     f"<h3>{e(out.title)}</h3><p class=\"question\">{e(out.question)}</p>"
+                     f"<p class=\"reason\">{e(out.reason)}</p>"
+                     f"<p class=\"dim\">{e(out.scope)}</p>")
+        if out.id == "flow":
+            for caption, svg in charts.get("flow", []):
+                parts.append(f'<figure class="chart">{svg}<figcaption>{e(caption)}'
+                             "</figcaption></figure>")
+        if out.metrics:
+            parts.append('<table class="metrics"><thead><tr><th>Figure</th>'
+                         '<th class="num">Value</th><th>Definition</th></tr></thead><tbody>')
+            for name, mo in out.metrics.items():
+                ids = (f' <span class="ids">e.g. {e(", ".join(mo.sample_ids[:5]))}</span>'
+                       if mo.sample_ids else "")
+                parts.append(f"<tr><td>{e(mo.label)}{ids}</td><td class=\"num\">"
+                             f"{e(metric_text(out, name))}</td><td class=\"def\">"
+                             f"{e(mo.definition)}</td></tr>")
+            parts.append("</tbody></table>")
+        for table in out.tables.values():
+            keys, labels, rows = _table_rows(table, MAX_ROWS)
+            n = f" (n = {table.n:,})" if table.n is not None else ""
+            more = (f"; the first {MAX_ROWS} of {len(table.rows)} rows"
+                    if len(table.rows) > MAX_ROWS else "")
+            parts.append(f"<h4>{e(table.label)}{e(n)}{e(more)}</h4>"
+                         f'<p class="dim">{e(table.definition)}</p><table class="evidence">'
+                         "<thead><tr>" + "".join(f"<th>{e(x)}</th>" for x in labels)
+                         + "</tr></thead><tbody>")
+            for row in rows:
+                parts.append("<tr>" + "".join(
+                    f'<td{" class=num" if k in PERCENT else ""}>{e(c)}</td>'
+                    for k, c in zip(keys, row, strict=True)) + "</tr>")
+            parts.append("</tbody></table>")
+        notes = [*out.notes, *out.excluded]
+        if notes:
+            parts.append("<ul class=\"notes\">" + "".join(
+                f"<li>{e(common.clip(n.text, 1000))}</li>" for n in notes) + "</ul>")
+        parts.append("</section>")
+    parts.append("</section>")
+    return Markup("".join(parts))  # nosec B704  # every piece above went through escape
+
+
+# ---- CSV --------------------------------------------------------------------------------------
+
+def action_csv(r: Report) -> str:
+    """The Monday action list as CSV (``diagnose --format csv``): every row the report
+    holds, the action list's column labels as the header, every cell escaped against
+    spreadsheet formulas (:func:`itsm_diag.safety.csv_text`). Only a header when the
+    list is empty or unknown."""
+    from itsm_diag.safety import csv_text
+
+    out = r.analyses.get("actions")
+    table = out.tables.get("actions") if out is not None else None
+    if table is None:
+        from itsm_diag.config import load_rules
+
+        columns = load_rules().analyses["actions"].tables["actions"].columns
+        return csv_text(list(columns.values()), [])
+    keys = list(table.columns)
+
+    def cell(key: str, raw: Any) -> object:
+        if isinstance(raw, list):
+            return "; ".join(str(x) for x in raw)
+        return raw
+
+    return csv_text([table.columns[k] for k in keys],
+                    ([cell(k, row.get(k)) for k in keys] for row in table.rows))
