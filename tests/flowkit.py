@@ -79,3 +79,68 @@ def purity_recall(cluster: np.ndarray, family: pd.Series) -> tuple[float, float]
     purity = counts.groupby(level="c").max().sum() / counts.sum()
     recall = (counts.groupby(level="f").max() / counts.groupby(level="f").sum()).mean()
     return float(purity), float(recall)
+
+
+# ---- a hand-made flow with known answers ------------------------------------------------------
+
+SD, NET, VENDOR, DESK = "Service Desk", "Network Ops", "Vendor Liaison", "Desktop Support"
+#: the world's end: the window is the 13 weeks up to it
+END = pd.Timestamp("2026-06-30 23:00", tz="UTC")
+
+
+@dataclass
+class FlowWorld:
+    tickets: pd.DataFrame
+    events: pd.DataFrame
+    #: ticket ids per planted path
+    bounced_network: list[str]
+    idle_vendor: list[str]
+    straight: list[str]
+
+
+def flow_world() -> FlowWorld:
+    """200 incidents done in June 2026 (Monday to Friday, business hours):
+
+    - 60 bounce Service Desk -> Network Ops -> Service Desk within hours;
+    - 40 go Service Desk -> Vendor Liaison, wait there (status Awaiting Vendor) with no
+      update for 14 calendar days (10 business days), then back to Service Desk;
+    - 100 go Service Desk -> Desktop Support and are resolved within hours.
+    Every ticket: New, In Progress, Resolved, then Closed a day later.
+    """
+    rows, events = [], []
+    start = pd.Timestamp("2026-06-01 09:00", tz="UTC")  # a Monday
+    ids: dict[str, list[str]] = {"net": [], "vendor": [], "straight": []}
+    h = pd.Timedelta(hours=1)
+    for i in range(200):
+        tid = f"INC{i + 1:05d}"
+        opened = start + pd.Timedelta(days=(i % 5)) + pd.Timedelta(minutes=7 * (i // 5))
+        kind = "net" if i < 60 else ("vendor" if i < 100 else "straight")
+        ids[kind].append(tid)
+        if kind == "net":
+            path = [(opened, SD), (opened + h, NET), (opened + 2 * h, SD)]
+            resolved = opened + 3 * h
+            status = [(opened, "New"), (opened + h, "In Progress")]
+        elif kind == "vendor":
+            path = [(opened, SD), (opened + h, VENDOR), (opened + pd.Timedelta(days=14), SD)]
+            resolved = opened + pd.Timedelta(days=14, hours=2)
+            status = [(opened, "New"), (opened + h, "Awaiting Vendor"),
+                      (opened + pd.Timedelta(days=14), "In Progress")]
+        else:
+            path = [(opened, SD), (opened + h, DESK)]
+            resolved = opened + 4 * h
+            status = [(opened, "New"), (opened + h, "In Progress")]
+        status += [(resolved, "Resolved"), (resolved + pd.Timedelta(days=1), "Closed")]
+        for at, group in path:
+            events.append({"ticket_id": tid, "at": at, "kind": "assignment",
+                           "author_role": "agent", "value": group})
+        for at, value in status:
+            events.append({"ticket_id": tid, "at": at, "kind": "status",
+                           "author_role": "agent", "value": value})
+        rows.append({"ticket_id": tid, "kind": "incident", "status": "closed",
+                     "status_raw": "Closed", "opened_at": opened, "resolved_at": resolved,
+                     "closed_at": resolved + pd.Timedelta(days=1), "assignment_group": path[-1][1],
+                     "updated_at": resolved + pd.Timedelta(days=1), "priority": 3})
+    tickets = m.conform_tickets(pd.DataFrame(rows))
+    return FlowWorld(tickets=tickets, events=m.conform_events(pd.DataFrame(events)),
+                     bounced_network=ids["net"],
+                     idle_vendor=ids["vendor"], straight=ids["straight"])

@@ -411,12 +411,17 @@ def signs() -> None:
 
 @app.command()
 @handled
-def explain(sign: Annotated[str, typer.Argument(help="A sign or check id, e.g. backlog.")]) -> None:
+def explain(sign: Annotated[str, typer.Argument(
+        help="A sign, check or analysis id, e.g. backlog or flow.")]) -> None:
     """Print a sign's documentation: what it checks, why, thresholds, data, fixes."""
     from itsm_diag.config import load_rules
-    from itsm_diag.explain import page
+    from itsm_diag.explain import analysis_page, page
 
-    typer.echo(page(load_rules().get(sign)))
+    rules = load_rules()
+    if sign in rules.analyses:
+        typer.echo(analysis_page(rules.analyses[sign]))
+        return
+    typer.echo(page(rules.get(sign)))
 
 
 class CompareFormat(StrEnum):

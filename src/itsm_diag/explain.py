@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itsm_diag.config import RuleFile
+from itsm_diag.config import AnalysisFile, RuleFile
 from itsm_diag.text import fmt
 
 
@@ -53,4 +53,44 @@ def page(rule: RuleFile) -> str:
     if rule.fixes:
         lines += ["", "Fixes"]
         lines += [f"  - [{f.horizon}] {f.action}" for f in rule.fixes]
+    return "\n".join(lines) + "\n"
+
+
+def analysis_page(rule: AnalysisFile) -> str:
+    """An analysis's page: what it shows, why, scope, presence rule, params, figures,
+    tables and how to override its params. Analyses are never graded or scored."""
+    lines = [
+        f"{rule.title}  [{rule.id}]  (an analysis: not graded, not counted in the score)",
+        "",
+        f"Question: {rule.question}",
+        "",
+        "What it shows",
+        f"  {' '.join(rule.what_it_shows.split())}",
+        f"  Scope: {' '.join(rule.scope.split())}",
+        "",
+        "Why it matters",
+        f"  {' '.join(rule.why_it_matters.split())}",
+        "",
+        "Data it needs",
+        "  " + ", ".join(rule.data_needed),
+        "",
+        "Presence rule (when the export can answer it; otherwise it is unknown)",
+        f"  {' '.join(rule.presence.split())}",
+    ]
+    if rule.params:
+        lines += ["", "Parameters"]
+        lines += [f"  {k}: {v!r}" for k, v in rule.params.items()]
+        first = next(iter(rule.params))
+        lines += ["", "Override in a --config file, e.g.", "  analyses:", f"    {rule.id}:",
+                  f"      params: {{{first}: {rule.params[first]!r}}}"]
+    if rule.metrics:
+        lines += ["", "Figures"]
+        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
+                  for k, d in rule.metrics.items()]
+    if rule.tables:
+        lines += ["", "Tables"]
+        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
+                  for k, d in rule.tables.items()]
+    if rule.example:
+        lines += ["", "Example", f"  {' '.join(rule.example.split())}"]
     return "\n".join(lines) + "\n"

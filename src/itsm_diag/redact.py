@@ -260,11 +260,29 @@ def _sweep(value: Any, people: Pseudonyms, key: str = "") -> Any:
     return value
 
 
+def _strip_analyses(analyses: dict[str, Any], people: Pseudonyms) -> None:
+    """Drop ticket text from the analyses' rows (in place): summaries and the wordings of
+    the text clusters go, a cluster's label (its users' words) becomes ``Cluster N``."""
+    for analysis_id, analysis in analyses.items():
+        for table in analysis["tables"].values():
+            for i, row in enumerate(table["rows"], start=1):
+                for key in [k for k in row if k in TEXT_FIELDS]:
+                    del row[key]
+                for key in (k for k in row if k in PERSON_FIELDS):
+                    if isinstance(row[key], str):
+                        row[key] = people.of(row[key]) or row[key]
+                if analysis_id == "text-clusters" and "label" in row:
+                    row["label"] = f"Cluster {i}"
+            for key in [k for k in table["columns"] if k in TEXT_FIELDS]:
+                del table["columns"][key]
+
+
 def redact_report(report: Report, people: Pseudonyms) -> Report:
     """``report`` without ticket text or personal data, marked ``redacted``."""
     data = report.model_dump()
     for finding in [*data["signs"], *data["checks"]]:
         _strip_evidence(finding, people)
+    _strip_analyses(data["analyses"], people)
     data = _sweep(data, people)
     data["redacted"] = True
     return Report.model_validate(data)

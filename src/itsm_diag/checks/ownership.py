@@ -90,10 +90,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         {"missing": m.ASSIGNEE, "count": int((no_assignee & ~no_group).sum())},
         {"missing": m.ASSIGNMENT_GROUP, "count": int((no_group & ~no_assignee).sum())},
     ]
+    from itsm_diag.analyses.flow import evidence as flow_evidence
+
     return Measurement(
         metrics=metrics,
         confidence=confidence,
-        tables={"by_gap": [r for r in by_gap if r["count"]]},
+        # where owned tickets sit untouched, from the flow view (done tickets' history)
+        tables={"by_gap": [r for r in by_gap if r["count"]],
+                **flow_evidence(ctx, ("idle_by_group",))},
         excluded=excluded,
         notes=notes,
     )

@@ -129,9 +129,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         {"group": str(r["_shown"]), "bounced_via": str(r["_prev"]), "bounces": int(r["bounces"])}
         for r in pairs.to_dict("records")
     ]
+    from itsm_diag.analyses.flow import evidence as flow_evidence
+
+    tables = {"bounces": table} if table else {}
+    # the flow view's pairs, with sample ids (same bounces: one number per concept)
+    tables.update(flow_evidence(ctx, ("bounce_pairs", "handoffs")))
     return Measurement(
         metrics=metrics,
-        tables={"bounces": table} if table else {},
+        tables=tables,
         excluded=excluded,
         notes=notes,
         costs=costs,

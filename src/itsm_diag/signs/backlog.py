@@ -192,6 +192,12 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     ]
 
 
+def _flow_evidence(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    from itsm_diag.analyses.flow import evidence
+
+    return evidence(ctx, ("time_in_status", "status_variants"))
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     w = ctx.window
@@ -313,6 +319,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         tables={
             "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),
             "automation_candidates": candidates,
+            # where the time to done goes, from the flow view (status history)
+            **_flow_evidence(ctx),
         },
         series={"weekly": series_rows(raw)},
         excluded=excluded,

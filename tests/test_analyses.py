@@ -1,0 +1,488 @@
+"""Issue 17: the flow view, text clusters, drivers, the Monday action list and the
+backlog's forward look, each on data with planted answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowkit import (
+    DESK,
+    NET,
+    SD,
+    VENDOR,
+    FlowWorld,
+    flow_world,
+    plant_wordings,
+    purity_recall,
+)
+from itsm_diag import config, engine, synth
+from itsm_diag import model as m
+from itsm_diag.analyses import actions, flow, forecast, textclusters
+from itsm_diag.report import Report
+from itsm_diag.signs.base import Context, Window
+
+
+def _ctx(tickets: pd.DataFrame, events: pd.DataFrame, end: pd.Timestamp | None = None,
+         rules: config.Rules | None = None) -> Context:
+    rules = rules or config.load_rules()
+    if end is None:
+        window = engine.choose_window(tickets, rules).window
+    else:
+        window = Window(start=end - pd.Timedelta(weeks=13), end=end)
+    return Context(tickets=tickets, events=events, window=window,
+                   defaults=rules.defaults.model_dump(),
+                   analyses={a.id: a.params for a in rules.analyses.values()})
+
+
+def _diagnose(tickets: pd.DataFrame, events: pd.DataFrame) -> Report:
+    rules = config.load_rules()
+    return engine.diagnose(engine.Diagnosis(tickets=tickets, events=events, inputs=[]), rules)
+
+
+@pytest.fixture(scope="module")
+def world() -> FlowWorld:
+    return flow_world()
+
+
+@pytest.fixture(scope="module")
+def world_report(world: FlowWorld) -> Report:
+    return _diagnose(world.tickets, world.events)
+
+
+# ---- flow ----------------------------------------------------------------------------------
+
+def test_flow_finds_the_planted_bounce_pairs(world_report: Report, world: FlowWorld) -> None:
+    out = world_report.analyses["flow"]
+    assert out.status == "measured"
+    pairs = out.tables["bounce_pairs"].rows
+    assert [(r["group"], r["bounced_via"], r["bounces"], r["tickets"]) for r in pairs] == [
+        (SD, NET, 60, 60), (SD, VENDOR, 40, 40)]
+    assert set(pairs[0]["sample_ids"]) <= set(world.bounced_network)
+    assert pairs[0]["sample_ids"] == world.bounced_network[:5]
+    handoffs = {(r["from"], r["to"]): r for r in out.tables["handoffs"].rows}
+    assert handoffs[(SD, NET)]["transfers"] == 60 and handoffs[(SD, NET)]["sent_back"] == 0
+    assert handoffs[(NET, SD)]["sent_back"] == 60
+    assert handoffs[(SD, DESK)]["transfers"] == 100
+    bounced = out.metrics["bounced_tickets"]
+    assert (bounced.numerator, bounced.denominator) == (100, 200)
+
+
+def test_flow_bounces_are_the_routing_checks_bounces(world_report: Report) -> None:
+    """One number per concept: the flow view and the routing check count one bounce set."""
+    routing = next(c for c in world_report.checks if c.id == "routing")
+    flow_fig = world_report.analyses["flow"].metrics["bounced_tickets"]
+    assert routing.metrics["bounce_share"].numerator == flow_fig.numerator
+    assert routing.metrics["bounce_share"].denominator == flow_fig.denominator
+    assert routing.metrics["bounce_share"].value == pytest.approx(0.5)
+    # the routing check shows the flow's bounce pairs with sample ids as evidence
+    assert routing.evidence.tables["flow_bounce_pairs"][0]["group"] == SD
+
+
+def test_flow_finds_the_planted_idle_group(world_report: Report, world: FlowWorld) -> None:
+    out = world_report.analyses["flow"]
+    idle = out.tables["idle_by_group"].rows
+    assert idle[0]["group"] == VENDOR
+    assert idle[0]["idle_tickets"] == 40 and idle[0]["idle_gaps"] == 40
+    assert idle[0]["idle_share"] > 0.99
+    assert set(idle[0]["sample_ids"]) <= set(world.idle_vendor)
+    # no other group holds a ticket idle
+    assert all(r["group"] == VENDOR for r in idle)
+    groups = {r["group"]: r for r in out.tables["time_in_group"].rows}
+    assert groups[VENDOR]["median_hours"] == pytest.approx(14 * 24 - 1, abs=0.01)
+    assert groups[VENDOR]["tickets"] == 40
+
+
+def test_flow_time_in_status_stops_at_done(world_report: Report) -> None:
+    rows = {r["status"]: r for r in world_report.analyses["flow"].tables["time_in_status"].rows}
+    # the wait for the vendor is most of the time; Resolved -> Closed is not counted
+    assert next(iter(rows)) == "Awaiting Vendor"
+    assert rows["Awaiting Vendor"]["tickets"] == 40
+    assert rows["Awaiting Vendor"]["median_hours"] == pytest.approx(14 * 24 - 1, abs=0.01)
+    assert "Resolved" not in rows and "Closed" not in rows
+    assert sum(r["share_of_time"] for r in rows.values()) == pytest.approx(1.0, abs=0.001)
+
+
+def test_flow_variants(world_report: Report) -> None:
+    out = world_report.analyses["flow"]
+    status = [(r["path"], r["tickets"]) for r in out.tables["status_variants"].rows]
+    assert status == [("New → In Progress → Resolved → Closed", 160),
+                      ("New → Awaiting Vendor → In Progress → Resolved → Closed", 40)]
+    groups = {r["path"]: r for r in out.tables["group_variants"].rows}
+    assert groups[f"{SD} → {DESK}"]["tickets"] == 100
+    assert groups[f"{SD} → {NET} → {SD}"]["share"] == pytest.approx(0.3)
+    assert groups[f"{SD} → {VENDOR} → {SD}"]["median_hours"] == pytest.approx(14 * 24 + 2)
+
+
+def test_flow_touchpoints(world_report: Report) -> None:
+    rows = {r["group"]: r for r in
+            world_report.analyses["flow"].tables["touchpoints_by_group"].rows}
+    # Desktop Support: its assignment, In Progress (same hour: the group holds it then),
+    # Resolved
+    assert rows[DESK]["median_updates"] == 3
+    # 100 tickets with 5 updates up to done, 60 with 6, 40 with 7
+    assert world_report.analyses["flow"].metrics["median_updates"].value == 5.5
+
+
+def test_flow_long_tail_cost() -> None:
+    """Tickets off the top paths need more updates: the tail's extra updates are priced."""
+    w = flow_world()
+    rules = config.load_rules()
+    params = {**rules.analyses["flow"].params, "top_variants": 1}
+    meas = flow.measure(_ctx(w.tickets, w.events, rules=rules), params)
+    tail = next(n for n in meas.notes if n.code == "tail_cost")
+    # the 40 vendor tickets have 7 updates up to done; the 160 on the top path 5.375 on
+    # average (100 with 5, 60 with 6): 1.625 extra each
+    assert tail.params["tickets"] == 40
+    assert tail.params["top_updates"] == pytest.approx(5.4)
+    assert tail.params["extra_updates"] == pytest.approx(40 * 1.625)
+    assert meas.metrics["tail_hours_per_month"].value == pytest.approx(
+        round(65 * 5 / 60 / (13 * 7 / 30.4375), 1), abs=0.05)
+
+
+def test_flow_is_unknown_without_history(world: FlowWorld) -> None:
+    rules = config.load_rules()
+    ctx = _ctx(world.tickets, m.empty_events(), rules=rules)
+    meas = flow.measure(ctx, rules.analyses["flow"].params)
+    assert meas.unknown is not None and meas.unknown.code == "no_history"
+    # history on 10 of 200 tickets is too little to describe the flow
+    few = world.events[world.events["ticket_id"].isin(world.straight[:10])]
+    meas = flow.measure(_ctx(world.tickets, few.reset_index(drop=True), rules=rules),
+                        rules.analyses["flow"].params)
+    assert meas.unknown is not None and meas.unknown.code == "sparse"
+
+
+def test_flow_status_part_alone() -> None:
+    w = flow_world()
+    status_only = w.events[w.events["kind"] == "status"].reset_index(drop=True)
+    rules = config.load_rules()
+    meas = flow.measure(_ctx(w.tickets, status_only, rules=rules), rules.analyses["flow"].params)
+    assert meas.unknown is None
+    assert "time_in_status" in meas.tables and "handoffs" not in meas.tables
+    assert any(n.code == "part_sparse" and n.params["part"] == "assignment" for n in meas.notes)
+
+
+def test_flow_evidence_in_backlog_and_ownership(world_report: Report) -> None:
+    by_id = {f.id: f for f in [*world_report.signs, *world_report.checks]}
+    assert "flow_time_in_status" in by_id["backlog"].evidence.tables or \
+        by_id["backlog"].status == "unknown"
+    assert "flow_idle_by_group" in by_id["ownership"].evidence.tables or \
+        by_id["ownership"].status == "unknown"
+
+
+# ---- text clusters -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[Context, Any, config.Rules]:
+    s = synth.generate(20_000, seed=11)
+    p = plant_wordings(s.tickets, per_family=60)
+    rules = config.load_rules()
+    return _ctx(p.tickets, s.events, rules=rules), p, rules
+
+
+def test_text_clusters_purity_and_recall(planted: tuple[Context, Any, config.Rules]) -> None:
+    ctx, p, rules = planted
+    found = textclusters.clusters_of(ctx, rules.analyses["text-clusters"].params)
+    purity, recall = purity_recall(found.codes, p.family)
+    assert purity >= 0.9 and recall >= 0.9, (purity, recall)
+
+
+def test_the_issues_own_example(planted: tuple[Context, Any, config.Rules]) -> None:
+    """"Outlook won't sync", "outlook not syncing on laptop", "Outlook sync error again"
+    are one issue; "Outlook calendar slow" is not."""
+    ctx, p, rules = planted
+    found = textclusters.clusters_of(ctx, rules.analyses["text-clusters"].params)
+    summary = p.tickets[m.SUMMARY].astype(str).to_numpy()
+
+    def cluster_of(text: str) -> int:
+        rows = np.flatnonzero(summary == text)
+        assert len(rows), text
+        return int(found.codes[rows[0]])
+
+    sync = {cluster_of(t) for t in ("Outlook won't sync", "outlook not syncing on laptop",
+                                    "Outlook sync error again")}
+    assert len(sync) == 1
+    assert cluster_of("Outlook calendar slow") not in sync
+    label = str(found.labels[sync.pop()])
+    assert "outlook" in label and "sync" in label
+
+
+def test_text_clusters_table_shows_its_wordings(
+        planted: tuple[Context, Any, config.Rules]) -> None:
+    ctx, _, rules = planted
+    meas = textclusters.measure(ctx, rules.analyses["text-clusters"].params)
+    assert meas.unknown is None
+    sync = next(r for r in meas.tables["clusters"] if "outlook" in r["label"]
+                and "sync" in r["label"])
+    assert sync["wordings"] >= 5 and 0.4 <= sync["min_similarity"] < 1.0
+    assert len(sync["summaries"]) == 5 and len(sync["sample_ids"]) == 10
+    # every shown wording is about Outlook syncing (purity, readable)
+    assert all("outlook" in s["summary"].lower() and "sync" in s["summary"].lower()
+               for s in sync["summaries"])
+    assert next(n for n in meas.notes if n.code == "key_used").params["similarity"] == 0.6
+
+
+def test_text_clusters_strip_ids_dates_and_names() -> None:
+    assert textclusters.stem("syncing") == textclusters.stem("synced") == "sync"
+    assert textclusters.stem("stopped") == "stop"
+    assert textclusters.stem("updates") == textclusters.stem("updated")
+
+
+def test_recurrence_groups_wordings_by_text_cluster() -> None:
+    """With the summary as the key (no CI, service or category), the recurrence sign
+    counts one issue per text cluster, and says so."""
+    s = synth.generate(3000, seed=5)
+    p = plant_wordings(s.tickets, per_family=40)
+    t = p.tickets.copy()
+    for col in (m.CI, m.SERVICE, m.CATEGORY, m.SUBCATEGORY, m.PROBLEM_REF):
+        t[col] = pd.Series(pd.NA, index=t.index, dtype=m.STRING_DTYPE)
+    report = _diagnose(t, s.events)
+    rec = next(f for f in report.signs if f.id == "recurrence")
+    codes = [n.code for n in rec.evidence.notes]
+    assert "text_clusters" in codes
+    keys = [r["key"] for r in rec.evidence.tables["top_uncovered_clusters"]]
+    # each planted family (40 incidents in up to 16 wordings) recurs as one cluster
+    sync = [k for k in keys if "outlook" in k and "sync" in k]
+    assert sync, keys
+    top = rec.evidence.tables["top_uncovered_clusters"]
+    assert max(r["count"] for r in top if r["key"] in sync) >= 36
+
+
+def test_text_clusters_unknown_without_summaries(world: FlowWorld) -> None:
+    rules = config.load_rules()
+    meas = textclusters.measure(_ctx(world.tickets, world.events, rules=rules),
+                                rules.analyses["text-clusters"].params)
+    assert meas.unknown is not None and meas.unknown.code == "no_summary"
+
+
+# ---- drivers -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def driver_report() -> Report:
+    """SLA breaches planted in category Network: 60% there, the usual rate elsewhere."""
+    s = synth.generate(6000, seed=13)
+    t = s.tickets.copy()
+    rng = np.random.default_rng(1)
+    net = (t[m.CATEGORY] == "Network").fillna(False).to_numpy() & t[m.SLA_MET].notna().to_numpy()
+    sla = t[m.SLA_MET].astype("boolean").to_numpy(dtype=object, na_value=None).copy()
+    flip = np.flatnonzero(net)[rng.random(int(net.sum())) < 0.6]
+    sla[flip] = False
+    t[m.SLA_MET] = pd.array(sla, dtype="boolean")
+    return _diagnose(t, s.events)
+
+
+def test_drivers_find_the_planted_driver(driver_report: Report) -> None:
+    out = driver_report.analyses["drivers"]
+    rows = out.tables["drivers"].rows
+    net = [r for r in rows if r["outcome_id"] == "sla_breach" and r["attribute_id"] ==
+           "category" and r["value"] == "Network"]
+    assert net, rows
+    r = net[0]
+    assert r["lift"] >= 2 and r["tickets"] >= 30 and r["with_outcome"] >= 10
+    assert r["rate"] == pytest.approx(r["with_outcome"] / r["tickets"], abs=1e-4)
+    # shown under the check it explains, in words with its counts
+    sla = next(c for c in driver_report.checks if c.id == "sla-by-priority")
+    texts = [d.text for d in sla.drivers]
+    assert any("in category Network miss their SLA" in x and f"of {r['tickets']:,}" in x
+               for x in texts), texts
+
+
+def test_drivers_need_a_sample_and_a_real_difference(driver_report: Report) -> None:
+    rows = driver_report.analyses["drivers"].tables["drivers"].rows
+    assert all(r["tickets"] >= 30 and r["with_outcome"] >= 10 and r["lift"] >= 2 and
+               r["z"] >= 3 for r in rows)
+    # no other category drives SLA breaches (they all sit at the base rate)
+    assert [r["value"] for r in rows if r["outcome_id"] == "sla_breach"
+            and r["attribute_id"] == "category"] == ["Network"]
+
+
+# ---- the Monday action list ----------------------------------------------------------------
+
+def _open_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    end = pd.Timestamp("2026-06-30 17:00", tz="UTC")  # a Tuesday
+    base = {"kind": "incident", "status": "open", "status_raw": "In Progress",
+            "assignment_group": SD, "assignee": "Kim", "priority": 3}
+    rows = [
+        {**base, "ticket_id": "OVERDUE", "opened_at": end - pd.Timedelta(days=3),
+         "due_at": end - pd.Timedelta(hours=5), "updated_at": end - pd.Timedelta(hours=2),
+         "summary": "=HYPERLINK(\"http://evil\")"},
+        {**base, "ticket_id": "SOON", "opened_at": end - pd.Timedelta(hours=6),
+         "due_at": end + pd.Timedelta(hours=20), "updated_at": end - pd.Timedelta(hours=1),
+         "priority": 1},
+        {**base, "ticket_id": "STALE", "opened_at": end - pd.Timedelta(days=30),
+         "updated_at": end - pd.Timedelta(days=14), "priority": 4},
+        {**base, "ticket_id": "UNOWNED", "opened_at": end - pd.Timedelta(hours=8),
+         "updated_at": end - pd.Timedelta(hours=8), "assignee": None, "priority": 4},
+        {**base, "ticket_id": "BOUNCING", "opened_at": end - pd.Timedelta(days=2),
+         "updated_at": end - pd.Timedelta(hours=3), "priority": 4},
+        {**base, "ticket_id": "FINE", "opened_at": end - pd.Timedelta(hours=5),
+         "updated_at": end - pd.Timedelta(hours=1), "priority": 4},
+    ]
+    # history: everyone is busy (recent updates), so only the planted reasons show
+    done = [{**base, "ticket_id": f"D{i:03d}", "status": "closed", "status_raw": "Closed",
+             "opened_at": end - pd.Timedelta(days=20 + i % 30), "resolved_at":
+             end - pd.Timedelta(days=10 + i % 20), "updated_at": end - pd.Timedelta(days=10)}
+            for i in range(60)]
+    tickets = m.conform_tickets(pd.DataFrame([*rows, *done]))
+    ev = [{"ticket_id": "BOUNCING", "at": end - pd.Timedelta(hours=h), "kind": "assignment",
+           "author_role": "agent", "value": g}
+          for h, g in ((40, SD), (30, NET), (20, SD))]
+    return tickets, m.conform_events(pd.DataFrame(ev))
+
+
+def test_action_list_reasons_and_order() -> None:
+    tickets, events = _open_world()
+    rules = config.load_rules()
+    ctx = _ctx(tickets, events, end=pd.Timestamp("2026-06-30 23:59", tz="UTC"), rules=rules)
+    meas = actions.measure(ctx, rules.analyses["actions"].params)
+    assert meas.unknown is None
+    got = {r["ticket_id"]: r["reasons"] for r in meas.tables["actions"]}
+    # STALE has no due time: opened 30 days ago, its priority 4 target (120 h) has passed
+    assert got == {"OVERDUE": ["overdue"], "SOON": ["due_soon"], "STALE": ["overdue", "stale"],
+                   "UNOWNED": ["unowned"], "BOUNCING": ["bouncing"]}
+    order = [r["ticket_id"] for r in meas.tables["actions"]]
+    # overdue first, the longest overdue first (STALE was due 25 days ago), then due soon
+    assert order[:3] == ["STALE", "OVERDUE", "SOON"]
+    stale = next(r for r in meas.tables["actions"] if r["ticket_id"] == "STALE")
+    assert stale["idle_business_days"] == 10 and stale["age_days"] == pytest.approx(30.3, 0.1)
+    assert meas.metrics["open_tickets"].value == 6
+    assert meas.metrics["listed"].numerator == 5
+
+
+def test_action_list_uses_priority_targets_without_a_due_time() -> None:
+    tickets, events = _open_world()
+    tickets[m.DUE_AT] = pd.Series(pd.NaT, index=tickets.index, dtype=m.TIMESTAMP_DTYPE)
+    rules = config.load_rules()
+    ctx = _ctx(tickets, events, end=pd.Timestamp("2026-06-30 23:59", tz="UTC"), rules=rules)
+    meas = actions.measure(ctx, rules.analyses["actions"].params)
+    rows = {r["ticket_id"]: r for r in meas.tables["actions"]}
+    # priority 1 opened 6 h before the end: its 4 h target has passed
+    assert "overdue" in rows["SOON"]["reasons"] and rows["SOON"]["due_from"] == "priority target"
+    assert any(n.code == "due_from_targets" for n in meas.notes)
+
+
+def test_action_list_csv_is_formula_safe() -> None:
+    tickets, events = _open_world()
+    report = _diagnose(tickets, events)
+    from itsm_diag.render.analyses import action_csv
+
+    text = action_csv(report)
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    assert header[:3] == ["Ticket", "Why", "Priority"]
+    overdue = next(r for r in rows if r[0] == "OVERDUE")
+    assert overdue[header.index("Summary")] == "'=HYPERLINK(\"http://evil\")"
+    assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)
+
+
+def test_action_list_unknown_for_a_closure_selected_extract() -> None:
+    tickets, events = _open_world()
+    rules = config.load_rules()
+    ctx = _ctx(tickets, events, rules=rules)
+    from itsm_diag.signs.shape import ClosureSelection, ExtractShape
+
+    ts = pd.Timestamp("2026-06-01", tz="UTC")
+    closure = ClosureSelection(silent_from=ts, silent_to=ts, silent_weeks=4, silent_arrivals=50,
+                               silent_completions=0, burst_from=ts, burst_to=ts,
+                               burst_completions=60, done=60, total=66)
+    shaped = Context(tickets=ctx.tickets, events=ctx.events, window=ctx.window,
+                     shape=ExtractShape(closure=closure), analyses=ctx.analyses)
+    meas = actions.measure(shaped, rules.analyses["actions"].params)
+    assert meas.unknown is not None and meas.unknown.code == "closure_selected"
+
+
+# ---- the backlog's forward look ------------------------------------------------------------
+
+def _weekly(arrivals: list[int], completions: list[int]) -> list[dict[str, Any]]:
+    return [{"week_end": f"w{i}", "arrivals": a, "completions": c, "open": 0}
+            for i, (a, c) in enumerate(zip(arrivals, completions, strict=True))]
+
+
+def test_forecast_projects_at_the_median_rates(world: FlowWorld) -> None:
+    rules = config.load_rules()
+    ctx = _ctx(world.tickets, world.events, rules=rules)
+    backlog = {"status": "triggered", "open_now": 400.0, "threshold": 0.05,
+               "weekly": _weekly([100] * 13, [90] * 12 + [900])}  # one clean-up week
+    meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
+    assert meas.metrics["net_per_week"].value == 10
+    proj = {r["weeks"]: r for r in meas.tables["projection"]}
+    assert proj[4] == {"weeks": 4, "expected": 440, "low": 440, "high": 440}
+    assert proj[12]["expected"] == 520
+    assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
+        100 + 0.05 * 400 / 13)
+    assert meas.metrics["extra_completions_per_week"].value == pytest.approx(
+        10 + 0.05 * 400 / 13)
+
+
+def test_forecast_interval_grows_with_the_horizon(world: FlowWorld) -> None:
+    rules = config.load_rules()
+    ctx = _ctx(world.tickets, world.events, rules=rules)
+    rng = np.random.default_rng(2)
+    arrivals = list(rng.integers(80, 120, 13))
+    backlog = {"status": "clear", "open_now": 50.0, "threshold": 0.05,
+               "weekly": _weekly(arrivals, [100] * 13)}
+    proj = {r["weeks"]: r for r in forecast.measure(
+        ctx, rules.analyses["forecast"].params, backlog).tables["projection"]}
+    assert proj[12]["high"] - proj[12]["low"] > proj[4]["high"] - proj[4]["low"] > 0
+    assert all(r["low"] >= 0 for r in proj.values())
+
+
+def test_forecast_unknown_with_the_backlog(world: FlowWorld) -> None:
+    rules = config.load_rules()
+    meas = forecast.measure(_ctx(world.tickets, world.events, rules=rules),
+                            rules.analyses["forecast"].params,
+                            {"status": "unknown", "reason": "closure-selected"})
+    assert meas.unknown is not None and "closure-selected" in meas.unknown.params["reason"]
+
+
+def test_forecast_uses_the_backlog_signs_numbers() -> None:
+    """One number per concept: the forecast's open count is the backlog sign's."""
+    s = synth.generate(3000, seed=7, conditions=synth.Conditions(backlog=True))
+    report = _diagnose(s.tickets, s.events)
+    backlog = next(f for f in report.signs if f.id == "backlog")
+    fc = report.analyses["forecast"]
+    assert fc.status == "measured"
+    assert fc.metrics["open_now"].value == backlog.metrics["open_now"].value
+    weekly = backlog.evidence.series["weekly"]
+    assert fc.metrics["arrivals_per_week"].value == float(np.median(
+        [w["arrivals"] for w in weekly]))
+
+
+# ---- rules, explain, config ------------------------------------------------------------------
+
+@pytest.mark.parametrize("analysis", ["flow", "text-clusters", "drivers", "actions", "forecast"])
+def test_explain_pages(analysis: str) -> None:
+    from itsm_diag.explain import analysis_page
+
+    rules = config.load_rules()
+    page = analysis_page(rules.analyses[analysis])
+    assert "Presence rule" in page and "not counted in the score" in page
+    assert "analyses:" in page  # how to override its params
+
+
+def test_config_overrides_analysis_params() -> None:
+    rules = config.apply_overrides(config.load_rules(),
+                                   {"analyses": {"flow": {"params": {"idle_business_days": 5}}}},
+                                   "test.yaml")
+    assert rules.analyses["flow"].params["idle_business_days"] == 5
+    assert rules.overrides["analyses.flow.params.idle_business_days"] == "test.yaml"
+    from itsm_diag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="idle_days"):
+        config.apply_overrides(config.load_rules(),
+                               {"analyses": {"flow": {"params": {"idle_days": 5}}}}, "t.yaml")
+
+
+def test_analyses_render_in_every_format(world_report: Report) -> None:
+    from itsm_diag.render import html, markdown, terminal
+
+    md = markdown.render(world_report)
+    assert "## Where work flows" in md and "Top bounce pairs" in md
+    page = html.render(world_report)
+    assert 'data-chart="flow-handoffs"' in page and 'data-chart="flow-time-in-status"' in page
+    assert "Vendor Liaison" in terminal.render(world_report, color=False)
