@@ -238,13 +238,19 @@ class PeriodOut(_Model):
     start: str
     end: str
     score: int
-    band: ReportBand
-    band_range: list[Band]
+    band: ReportBand = Field(description=(
+        "The period's band, stated only when its unknown signs cannot move it and the "
+        "period is whole; otherwise 'undetermined'."))
+    band_range: list[Band] = Field(description=(
+        "[band of the score, band of score + unknown]: where the period's band lies."))
     triggered: list[str]
     unknown: int
-    partial: bool = False
-    #: the share of the period's days the data covers (1.0 for a whole period)
-    coverage: float = 1.0
+    partial: bool = Field(default=False, description=(
+        "True when the data covers less than the whole period (it starts after the "
+        "period's first day or ends before its last): the period is diagnosed over the "
+        "days covered and not graded (band 'undetermined')."))
+    coverage: float = Field(default=1.0, description=(
+        "Share (0-1) of the period's days the data covers."))
 
 
 # ---- comparison with a baseline report (built by itsm_diag.compare) ---------------------
@@ -314,10 +320,13 @@ class Report(_Model):
     inputs: list[InputInfo]
     tickets: TicketCounts
     score: int
-    #: stated only when the unknown signs cannot move it, else ``undetermined``
-    band: ReportBand
-    #: [band of score, band of score + unknown]: where the band lies in any case
-    band_range: list[Band]
+    band: ReportBand = Field(description=(
+        "healthy (0-1 triggered), gaps (2-3), slowing (4-5) or crisis (6-7), stated only "
+        "when the unknown signs cannot move it; otherwise 'undetermined' (band_range says "
+        "where it lies). --fail-on compares the triggered count, the lower end."))
+    band_range: list[Band] = Field(description=(
+        "[band of score, band of score + unknown]: the lowest and highest band the "
+        "report can have whatever the unknown signs turn out to be."))
     band_text: str
     unknown: int
     score_max_if_unknown_apply: int
@@ -327,9 +336,11 @@ class Report(_Model):
     kpis: Kpis
     fixes: list[FixOut]
     data_notes: list[str] = Field(default_factory=list)
-    #: what the extract's shape showed before grading (``closure_selected``...), in numbers;
-    #: the data notes word it
-    extract_shape: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    extract_shape: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
+        "How the extract was cut, seen before grading, by shape code with its numbers "
+        "(closure_selected: weeks of arrivals without completions, then the completions; "
+        "done and total tickets). Signs the shape biases are unknown; the data notes word "
+        "it."))
     assumptions: Assumptions
     redacted: bool = False
     #: where work flows, what recurs, what to act on, the backlog's forward look: by id
