@@ -49,8 +49,6 @@ from itsm_diag.analyses._util import (
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
 from itsm_diag.signs.common import filled, fold_key, per_distinct
 
-#: the canonical status a status event set, where the importer knows it
-EV_STATUS = getattr(m, "EV_STATUS", "status")
 NO_GROUP = "(no group)"
 ARROW = " → "
 
@@ -131,8 +129,8 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
     done = np.zeros(n_labels, dtype=bool)
     known = np.zeros(n_labels, dtype=bool)
     ev = ctx.events
-    if EV_STATUS in ev.columns and ev[EV_STATUS].notna().any():
-        canon = ev[EV_STATUS].take(ev_idx).to_numpy(dtype=object)
+    if m.EV_STATUS in ev.columns and ev[m.EV_STATUS].notna().any():
+        canon = ev[m.EV_STATUS].take(ev_idx).to_numpy(dtype=object)
         ok = (codes >= 0) & pd.notna(canon)
         frame = pd.DataFrame({"code": codes[ok], "done": pd.Series(canon[ok]).isin(
             m.DONE_STATUSES).to_numpy()})
