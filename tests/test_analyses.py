@@ -354,6 +354,20 @@ def test_action_list_reasons_and_order() -> None:
     assert meas.metrics["listed"].numerator == 5
 
 
+def test_action_list_leaves_out_tickets_done_since() -> None:
+    """Open at the as-of, closed in the export since: nobody's job on Monday."""
+    tickets, events = _open_world()
+    rules = config.load_rules()
+    later = tickets.copy()
+    row = later.index[later[m.TICKET_ID] == "STALE"][0]
+    later.loc[row, m.STATUS] = "closed"
+    later.loc[row, m.RESOLVED_AT] = pd.Timestamp("2026-07-03", tz="UTC")
+    ctx = _ctx(later, events, end=pd.Timestamp("2026-06-30 23:59", tz="UTC"), rules=rules)
+    meas = actions.measure(ctx, rules.analyses["actions"].params)
+    assert "STALE" not in {r["ticket_id"] for r in meas.tables["actions"]}
+    assert next(n for n in meas.excluded if n.code == "done_since").count == 1
+
+
 def test_action_list_uses_priority_targets_without_a_due_time() -> None:
     tickets, events = _open_world()
     tickets[m.DUE_AT] = pd.Series(pd.NaT, index=tickets.index, dtype=m.TIMESTAMP_DTYPE)
@@ -414,7 +428,7 @@ def test_forecast_projects_at_the_median_rates(world: FlowWorld) -> None:
     assert proj[4] == {"weeks": 4, "expected": 440, "low": 440, "high": 440}
     assert proj[12]["expected"] == 520
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
-        100 + 0.05 * 400 / 13)
+        90 + 10 + 0.05 * 400 / 13)
     assert meas.metrics["extra_completions_per_week"].value == pytest.approx(
         10 + 0.05 * 400 / 13)
 
@@ -430,6 +444,18 @@ def test_forecast_interval_grows_with_the_horizon(world: FlowWorld) -> None:
         ctx, rules.analyses["forecast"].params, backlog).tables["projection"]}
     assert proj[12]["high"] - proj[12]["low"] > proj[4]["high"] - proj[4]["low"] > 0
     assert all(r["low"] >= 0 for r in proj.values())
+
+
+def test_forecast_needs_nothing_extra_when_the_backlog_shrinks_fast_enough(
+        world: FlowWorld) -> None:
+    rules = config.load_rules()
+    backlog = {"status": "clear", "open_now": 100.0, "threshold": 0.05,
+               "weekly": _weekly([100] * 13, [120] * 13)}
+    meas = forecast.measure(_ctx(world.tickets, world.events, rules=rules),
+                            rules.analyses["forecast"].params, backlog)
+    assert meas.metrics["extra_completions_per_week"].value == 0
+    assert meas.metrics["completions_needed_per_week"].value == 120
+    assert {r["weeks"]: r["expected"] for r in meas.tables["projection"]} == {4: 20, 12: 0}
 
 
 def test_forecast_unknown_with_the_backlog(world: FlowWorld) -> None:

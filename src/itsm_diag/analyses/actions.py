@@ -1,7 +1,8 @@
 """Analysis ``actions``: the list to work through on Monday.
 
-Tickets open at the as-of time (the window end: what the backlog sign counts as open),
-each with the reasons it needs attention:
+Tickets open at the as-of time (the window end: what the backlog sign counts as open)
+and still open in the export (one done since needs nobody), each with the reasons it
+needs attention:
 
 - ``overdue`` / ``due_soon``: past its due time, or due within ``due_within_hours``. The
   due time is the export's own (``due_at``); without one, the opened time plus the
@@ -95,10 +96,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("no_status"))
     if ctx.shape.biases_open_tickets:
         return Measurement(unknown=note("closure_selected"))
-    open_mask = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
+    open_then = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
+    # a to-do list holds what is still open: a ticket open at the as-of but done since (the
+    # export runs past a window that ended earlier) needs nobody on Monday
+    done_since = open_then & m.is_done(t)
+    open_mask = open_then & ~done_since
     rows = np.flatnonzero(open_mask.to_numpy(dtype=bool))
     if not len(rows):
-        return Measurement(unknown=note("none_open"))
+        return Measurement(unknown=note("none_open"),
+                           excluded=[note("done_since", int(done_since.sum()),
+                                          ctx.samples(done_since))] if done_since.any() else [])
     end = int(ts_us(pd.Series([ctx.window.end]))[0])
     opened = ts_us(t[m.OPENED_AT])[rows]
     has_opened = opened != NAT
@@ -163,6 +170,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(note("no_assignee_field"))
     if (~has_opened).any():
         excluded.append(note("no_opened", int((~has_opened).sum())))
+    if done_since.any():
+        excluded.append(note("done_since", int(done_since.sum()), ctx.samples(done_since)))
     # the list: flagged tickets, overdue first (earliest due), then due soon, by priority, age
     sel = np.flatnonzero(any_flag)
     order = np.lexsort((-np.nan_to_num(age_days[sel], nan=0.0),

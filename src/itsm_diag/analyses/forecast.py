@@ -7,8 +7,9 @@ absolute deviation of the net change. The backlog in ``h`` weeks is ``open now +
 median net change``, with an interval of ``z x spread x sqrt(h)`` (weeks varying
 independently; ``z`` for the ``interval`` coverage), never below zero. The completions
 a week needed to bring the backlog down by the backlog sign's threshold in a quarter
-(13 weeks) are ``median arrivals + threshold x open now / 13``; the gap to today's
-median completions, in agent hours, uses the handle time of the open tickets' kinds.
+(13 weeks): today's median completions plus the extra ones that turn the median net
+change into ``-threshold x open now / 13`` (none when it already shrinks that fast); the
+extra ones, in agent hours, at the handle time of the open tickets' kinds.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
                                                   numerator=float(round(low)),
                                                   denominator=float(round(high)))
     shrink = float(backlog["threshold"])
-    needed = med_a + shrink * now / QUARTER_WEEKS
-    extra = max(needed - med_c, 0.0)
+    # the net change a week must reach -shrink x now / 13; today's median net change is
+    # med_net: the completions a week must grow by the difference (never below zero)
+    extra = max(med_net + shrink * now / QUARTER_WEEKS, 0.0)
+    needed = med_c + extra
     minutes = _handle_minutes(ctx)
     metrics["completions_needed_per_week"] = Figure(value=needed, numerator=shrink * now,
                                                     denominator=float(QUARTER_WEEKS))
