@@ -114,12 +114,19 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
     ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
     least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
-    every hour"). Candidates come from prefix filtering at ``floor``."""
-    theta_hi = theta
-    theta = min(theta, floor)
+    every hour").
+
+    Candidates, never all pairs: (1) prefix filtering at ``theta`` (a pair that similar
+    shares a word among each side's rarest words worth more than ``1 - theta`` of its
+    weight); (2) for the containment rule (``contained`` 1.0: every word of the lighter
+    one is in the other), the lighter one's rarest word looked up in the other's words.
+    """
     n_tok = int(tok.max()) + 1 if len(tok) else 0
-    # global order: rarest (heaviest) word first; each document's prefix holds its words
-    # until what is left could no longer reach theta of its weight
+    n_doc = int(doc.max()) + 1 if len(doc) else 0
+    empty = pd.DataFrame({"a": [], "b": [], "sim": []})
+    if not len(doc):
+        return empty
+    # global order: rarest (heaviest) word first
     rank = np.empty(n_tok, dtype=np.int64)
     rank[np.lexsort((np.arange(n_tok), -w))] = np.arange(n_tok)
     order = np.lexsort((rank[tok], doc))
@@ -130,15 +137,36 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
     before = cum - wt - base
     in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
-    pre = pd.DataFrame({"d": d[in_prefix], "t": t[in_prefix]})
+    pre = pd.DataFrame({"d": d[in_prefix], "t": t[in_prefix], "rest": (total[d] - before)[
+        in_prefix]})
     cand = pre.merge(pre, on="t", suffixes=("a", "b"))
-    cand = cand[cand["da"].to_numpy() < cand["db"].to_numpy()][["da", "db"]].drop_duplicates()
-    a, b = cand["da"].to_numpy(), cand["db"].to_numpy()
+    ra, rb = cand["resta"].to_numpy(), cand["restb"].to_numpy()
+    ta, tb = total[cand["da"].to_numpy()], total[cand["db"].to_numpy()]
+    # positional filter: what is left of each side from the shared word on bounds the
+    # overlap, which must reach theta / (1 + theta) of both weights together
+    cand = cand[(np.minimum(ra, rb) >= theta / (1 + theta) * (ta + tb) - 1e-9)
+                & (np.minimum(ta, tb) >= theta * np.maximum(ta, tb) - 1e-9)][["da", "db"]]
+    n_words = np.bincount(doc, minlength=n_doc)
+    if contained <= 1.0:
+        # the lighter document's rarest word must be among the other's words (with
+        # contained < 1 this finds the pairs whose overlap holds that word)
+        rare = pd.DataFrame({"da": d[start], "t": t[start]})
+        rare = rare[n_words[rare["da"].to_numpy()] >= 2]
+        full = pd.DataFrame({"db": d, "t": t})
+        more = rare.merge(full, on="t")[["da", "db"]]
+        wa, wb = total[more["da"].to_numpy()], total[more["db"].to_numpy()]
+        more = more[(wa <= wb) & (wa >= floor * wb)]
+        cand = pd.concat([cand, more], ignore_index=True)
+    a0, b0 = cand["da"].to_numpy(), cand["db"].to_numpy()
+    keep = a0 != b0
+    a0, b0 = a0[keep], b0[keep]
+    key = np.unique(np.minimum(a0, b0) * n_doc + np.maximum(a0, b0))
+    a, b = key // n_doc, key % n_doc
     lo, hi = np.minimum(total[a], total[b]), np.maximum(total[a], total[b])
-    keep = lo >= theta * hi  # the lighter side caps the similarity
+    keep = lo >= min(theta, floor) * hi  # the lighter side caps the similarity
     a, b = a[keep], b[keep]
     if not len(a):
-        return pd.DataFrame({"a": [], "b": [], "sim": []})
+        return empty
     # overlap: each word of a, looked up among b's words (sorted doc*V+word keys)
     width = n_tok + 1
     keys = np.sort(doc * width + tok)
@@ -153,11 +181,10 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     hit = (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == probe)
     overlap = np.bincount(pair_of[hit], weights=w[words[hit]], minlength=len(a))
     sim = overlap / (total[a] + total[b] - overlap)
-    n_words = np.bincount(doc, minlength=int(doc.max()) + 1 if len(doc) else 0)
     lighter = np.where(total[a] <= total[b], a, b)
     share = overlap / np.minimum(total[a], total[b])
-    ok = (sim >= theta_hi - 1e-12) | ((sim >= theta - 1e-12) & (share >= contained - 1e-12)
-                                      & (n_words[lighter] >= 2))
+    ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
+                                   & (n_words[lighter] >= 2))
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok]})
 
 
