@@ -641,6 +641,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(when those writers exist)")
     ap.add_argument("--timeout", type=float, default=1800, help="per diagnose run, seconds")
     ap.add_argument("--results", type=Path, default=HERE / "results.md")
+    ap.add_argument("--analyses", action="store_true",
+                    help="also time what each issue-17 analysis adds, at the same sizes, on "
+                    "synthetic tickets with their events (benchmarks/analyses.py)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -691,9 +694,16 @@ def main(argv: list[str] | None = None) -> int:
         results["startup"] = bench_startup(args.startup_repeat)
         for k, v in results["startup"].items():
             log(f"    {k}: {v['median_s']:.3f}s")
+    extra = ""
+    if args.analyses:
+        import analyses
+
+        log("analyses (issue 17):")
+        results["analyses"] = [analyses.bench(n, args.repeat, args.seed, log) for n in sizes]
+        extra = "\n" + analyses.render(results["analyses"])
     raw = OUT / f"{args.results.stem}.json"
     raw.write_text(json.dumps(results, indent=2, default=str))
-    text = render(results)
+    text = render(results) + extra
     args.results.write_text(text)
     log(f"\nwrote {args.results} and {raw}\n")
     print(text)
