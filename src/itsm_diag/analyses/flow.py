@@ -137,16 +137,23 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
         by = frame.groupby("code")["done"].mean()
         done[by.index.to_numpy()] = by.to_numpy() >= 0.5
         known[by.index.to_numpy()] = True
-    values = ctx.events[m.EV_VALUE].take(ev_idx).reset_index(drop=True)
-    folded = per_distinct(values, partial(fold_key, spaces=True))
-    t = ctx.tickets
-    pairs = pd.DataFrame({"raw": fold_key(t[m.STATUS_RAW].fillna(t[m.STATUS].astype(
-        "string")), spaces=True), "status": t[m.STATUS].astype("string")}).dropna()
-    by_raw = pairs.value_counts().reset_index().drop_duplicates("raw").set_index("raw")[
-        "status"]
     first = np.unique(codes[codes >= 0], return_index=True)[1]
-    rows = np.flatnonzero(codes >= 0)[first]
-    for code, text in zip(codes[rows], folded.take(rows), strict=True):  # one per label
+    first_rows = np.flatnonzero(codes >= 0)[first]
+    rows = first_rows
+    if known[codes[rows]].all():
+        return done
+    values = ctx.events[m.EV_VALUE].take(ev_idx[rows]).reset_index(drop=True)
+    folded = fold_key(values, spaces=True)
+    # the tickets' own (raw, canonical) status pairs, counted once per distinct pair
+    t = ctx.tickets
+    both = pd.DataFrame({"raw": t[m.STATUS_RAW].fillna(t[m.STATUS].astype("string")),
+                         "status": t[m.STATUS].astype("string")}).dropna()
+    counts = both.value_counts().reset_index(name="n")
+    counts["raw"] = fold_key(counts["raw"].astype("string"), spaces=True)
+    by_raw = counts.groupby(["raw", "status"])["n"].sum().reset_index().sort_values(
+        "n", ascending=False).drop_duplicates("raw").set_index("raw")["status"]
+    rows = np.arange(len(rows))
+    for code, text in zip(codes[first_rows], folded.take(rows), strict=True):  # per label
         if known[code]:
             continue
         canon = by_raw.get(text, text)
@@ -172,7 +179,7 @@ def _status_part(ctx: Context, ev: pd.DataFrame, done_us: np.ndarray, params: Ma
     done_label = _done_labels(ctx, ev_i, codes, len(shown))
     is_done = done_label[codes]
     n = len(row)
-    flow.status_tickets = len(np.unique(row))
+    flow.status_tickets = len(run_starts(row))
     starts = run_starts(row)
     run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     pos = np.arange(n)
@@ -212,7 +219,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
         return
     g_codes, g_shown = _labels(ctx, gv["i"].to_numpy())
     g_shown = np.append(g_shown, NO_GROUP)  # code -1 (before any group) shows last
-    flow.group_tickets = len(np.unique(gv["row"].to_numpy()))
+    flow.group_tickets = len(run_starts(gv["row"].to_numpy()))
     _handoffs(ctx, gv["row"].to_numpy(), g_codes, g_shown, done_us, params, flow)
 
     # one timeline per ticket: opened, every update up to done, done
@@ -220,8 +227,11 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     group_code[np.flatnonzero(assign)[filled(ctx.events[m.EV_VALUE].take(
         ev["i"].to_numpy()[assign])).to_numpy()]] = g_codes
     # the group timeline covers the tickets with an assignment history
-    rows_all = np.unique(gv["row"].to_numpy())
-    in_hist = np.isin(ev["row"].to_numpy(), rows_all)
+    g_rows = gv["row"].to_numpy()
+    rows_all = g_rows[run_starts(g_rows)]
+    has_hist = np.zeros(len(ctx.tickets), dtype=bool)
+    has_hist[rows_all] = True
+    in_hist = has_hist[ev["row"].to_numpy()]
     e_row, e_at, e_grp = ev["row"].to_numpy()[in_hist], ev["at"].to_numpy()[in_hist], \
         group_code[in_hist]
     ok_open = opened_us[rows_all] != NAT
@@ -395,9 +405,11 @@ def flow_of(ctx: Context, params: Mapping[str, Any]) -> Flow:
         done_us = ts_us(ctx.done_at)
         opened_us = ts_us(t[m.OPENED_AT])
         # updates: every recorded event up to the ticket's done time
-        active = ev["at"].to_numpy() <= done_us[ev["row"].to_numpy()]
-        flow.update_rows, flow.updates = np.unique(ev["row"].to_numpy()[active],
-                                                   return_counts=True)
+        ev_rows = ev["row"].to_numpy()
+        active_rows = ev_rows[ev["at"].to_numpy() <= done_us[ev_rows]]  # still sorted
+        starts = run_starts(active_rows)
+        flow.update_rows = active_rows[starts]
+        flow.updates = np.diff(np.r_[starts, len(active_rows)])
         _status_part(ctx, ev, done_us, params, flow)
         _group_part(ctx, ev, opened_us, done_us, params, flow)
         return flow

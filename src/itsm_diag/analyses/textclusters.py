@@ -137,15 +137,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
     before = cum - wt - base
     in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
-    pre = pd.DataFrame({"d": d[in_prefix], "t": t[in_prefix], "rest": (total[d] - before)[
-        in_prefix]})
-    cand = pre.merge(pre, on="t", suffixes=("a", "b"))
-    ra, rb = cand["resta"].to_numpy(), cand["restb"].to_numpy()
-    ta, tb = total[cand["da"].to_numpy()], total[cand["db"].to_numpy()]
-    # positional filter: what is left of each side from the shared word on bounds the
-    # overlap, which must reach theta / (1 + theta) of both weights together
-    cand = cand[(np.minimum(ra, rb) >= theta / (1 + theta) * (ta + tb) - 1e-9)
-                & (np.minimum(ta, tb) >= theta * np.maximum(ta, tb) - 1e-9)][["da", "db"]]
+    cand = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]],
+                         (total[d] - before)[in_prefix], theta)
     n_words = np.bincount(doc, minlength=n_doc)
     if contained <= 1.0:
         # the lighter document's rarest word must be among the other's words (with
@@ -186,6 +179,43 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
                                    & (n_words[lighter] >= 2))
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok]})
+
+
+def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i != j, of entries of one ``block`` (entries sorted by block then
+    weight) whose ``weight[j]`` lies in [lo[i], hi[i]]: a range join, so pairs that cannot
+    qualify are never made (a block of thousands of near-equal wordings yields nothing)."""
+    n = len(block)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    span = float(np.max(weight)) * 4.0 + 4.0
+    key = block.astype("float64") * span + weight
+    start = np.searchsorted(key, block * span + lo, side="left")
+    stop = np.searchsorted(key, block * span + hi, side="right")
+    count = np.maximum(stop - start, 0)
+    i = np.repeat(np.arange(n), count)
+    j = np.repeat(start - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
+    keep = i != j
+    return i[keep], j[keep]
+
+
+def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np.ndarray,
+                  theta: float) -> pd.DataFrame:
+    """Candidate pairs from the prefix entries (document, word, its weight, the weight
+    left from that word on): sharing a word, with the lighter side at least ``theta`` of
+    the heavier, and what is left of each side able to reach ``theta / (1 + theta)`` of
+    both weights (the overlap a weighted Jaccard of ``theta`` needs)."""
+    c = theta / (1 + theta)
+    order = np.lexsort((weight, tok))
+    doc, tok, weight, rest = doc[order], tok[order], weight[order], rest[order]
+    # for entry a, a partner b needs W_b >= theta W_a, W_b <= W_a / theta, and
+    # rest_a >= c (W_a + W_b), that is W_b <= rest_a / c - W_a
+    lo = theta * weight - 1e-9
+    hi = np.minimum(weight / theta, rest / c - weight) + 1e-9
+    i, j = _range_pairs(tok, weight, lo, hi)
+    ok = rest[j] >= c * (weight[i] + weight[j]) - 1e-9
+    return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]})
 
 
 def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
