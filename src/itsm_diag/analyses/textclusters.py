@@ -258,19 +258,24 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarra
 
 
 def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndarray,
-            cluster: np.ndarray, n_clusters: int, top: int) -> list[list[str]]:
-    """Per cluster, its ``top`` commonest words (by tickets using them; ties: rarer
-    word first), each shown in the form users wrote most."""
-    frame = pd.DataFrame({"c": cluster[doc], "t": tok, "word": words, "n": weight[doc]})
-    shown = frame.groupby(["t", "word"])["n"].sum().reset_index().sort_values(
-        ["t", "n"], ascending=[True, False]).drop_duplicates("t").set_index("t")["word"]
+            cluster: np.ndarray, wanted: np.ndarray, top: int) -> dict[int, str]:
+    """For the clusters in ``wanted``: their ``top`` commonest words (by tickets using
+    them; ties: the rarer word first), each in the form users wrote most, space-joined."""
+    keep = np.isin(cluster[doc], wanted)
+    if not keep.any():
+        return {}
+    frame = pd.DataFrame({"c": cluster[doc][keep], "t": tok[keep], "word": words[keep],
+                          "n": weight[doc][keep]})
+    forms = frame.groupby(["t", "word"])["n"].sum().reset_index().sort_values(
+        ["t", "n"], ascending=[True, False]).drop_duplicates("t")
+    shown = np.empty(int(tok.max()) + 1, dtype=object)
+    shown[forms["t"].to_numpy()] = forms["word"].to_numpy(dtype=object)
     counts = frame.groupby(["c", "t"])["n"].sum().reset_index()
     counts = counts.sort_values(["c", "n", "t"], ascending=[True, False, True])
     counts = counts.groupby("c").head(top)
-    out: list[list[str]] = [[] for _ in range(n_clusters)]
-    for c, t in zip(counts["c"].to_numpy(), counts["t"].to_numpy(), strict=True):
-        out[int(c)].append(str(shown[t]))  # at most ``top`` words per cluster
-    return out
+    counts["word"] = shown[counts["t"].to_numpy()]
+    joined = counts.groupby("c", sort=False)["word"].agg(" ".join)
+    return {int(c): str(w) for c, w in joined.items()}  # one per merged cluster
 
 
 def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
@@ -317,17 +322,18 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     cluster_of_norm[used] = used[centre]
     # per cluster (coded by its centre's normalised summary): label, wordings, cohesion
     c_codes, c_index = np.unique(centre, return_inverse=True)
-    words_of = _labels(d, t, wd, tickets, c_index, len(c_codes), int(params["label_words"]))
+    per_c = np.bincount(c_index, minlength=len(c_codes))
+    low = pd.Series(sim_to).groupby(c_index).min().to_numpy()
+    # a lone wording is its own label; a cluster of several, its commonest words
+    merged = np.flatnonzero(per_c > 1)
+    words_of = _labels(d, t, wd, tickets, c_index, merged, int(params["label_words"]))
     labels = np.asarray(pd.array(norm, dtype=m.STRING_DTYPE), dtype=object).copy()
     wordings = np.ones(n_norm, dtype=np.int64)
     min_sim = np.ones(n_norm)
-    per_c = np.bincount(c_index, minlength=len(c_codes))
-    low = pd.Series(sim_to).groupby(c_index).min().to_numpy()
-    for i, code in enumerate(used[c_codes]):  # one per cluster, not per ticket
-        if per_c[i] > 1:
-            labels[code] = " ".join(words_of[i]) or labels[code]
-        wordings[code] = per_c[i]
-        min_sim[code] = low[i]
+    wordings[used[c_codes]] = per_c
+    min_sim[used[c_codes]] = low
+    for i in merged:  # one per merged cluster, not per ticket or wording
+        labels[used[c_codes[i]]] = words_of.get(int(i)) or labels[used[c_codes[i]]]
     codes = np.where(in_scope, cluster_of_norm[np.maximum(norm_codes, 0)], -1)
     return Clusters(codes=codes, labels=labels, wordings=wordings, min_similarity=min_sim,
                     cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope)
