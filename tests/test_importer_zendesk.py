@@ -160,7 +160,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "sn_events": sn.events,
         "csv": load([write_zendesk_csv(tickets, tmp / "csv")]),
         "api": load(write_zendesk_pages(tickets, tmp / "api", per_page=120, stale_share=0.1)),
-        "ndjson": load([write_zendesk_ndjson(tickets, data.events, tmp / "nd")]),
+        # the folder: the export and the ticket fields that name its custom fields
+        "ndjson": load([write_zendesk_ndjson(tickets, data.events, tmp / "nd").parent]),
         "nd_events": load_paths([tmp / "nd" / "tickets.ndjson"], ImportOptions()).events,
     }
 
@@ -168,9 +169,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
 #: what every Zendesk format carries, with the translations Zendesk forces
 _ALL = [m.SUMMARY, m.KIND, m.STATUS, m.PRIORITY, m.CHANNEL, m.OPENED_AT, m.UPDATED_AT,
         m.REASSIGNMENT_COUNT, m.REOPEN_COUNT, m.FIRST_RESPONSE_AT, m.LABELS]
-_CSV = [*_ALL, m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM, m.ASSIGNEE,
-        m.ASSIGNMENT_GROUP]
-_API = [*_ALL, m.PROBLEM_REF, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+#: custom fields: CSV columns ``Title [type]``; JSON ids named by ticket_fields.json
+_CUSTOM = [m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM]
+_CSV = [*_ALL, *_CUSTOM, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+_API = [*_ALL, *_CUSTOM, m.PROBLEM_REF, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+_NDJSON = [*_ALL, *_CUSTOM, m.PROBLEM_REF]
 
 
 def _expected(t: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +186,7 @@ def _expected(t: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-@pytest.mark.parametrize("fmt,columns", [("csv", _CSV), ("api", _API), ("ndjson", _ALL)])
+@pytest.mark.parametrize("fmt,columns", [("csv", _CSV), ("api", _API), ("ndjson", _NDJSON)])
 def test_same_tickets_as_servicenow(world: dict, fmt: str, columns: list[str]) -> None:
     z = world[fmt]
     truth = _expected(world["truth"].loc[z.index])
@@ -205,9 +208,11 @@ def test_same_tickets_as_servicenow(world: dict, fmt: str, columns: list[str]) -
     pd.testing.assert_series_equal(m.done_at(z.reset_index()),
                                    m.done_at(_expected(world["truth"]).loc[z.index]
                                              .reset_index()), check_names=False)
+    # time spent: a custom field in whole seconds, in every format
+    assert z[m.TIME_SPENT_HOURS].notna().sum() == truth[m.TIME_SPENT_HOURS].notna().sum() > 0
+    diff = (z[m.TIME_SPENT_HOURS] - truth[m.TIME_SPENT_HOURS]).abs().fillna(0)
+    assert (diff <= 1 / 3600).all()
     if fmt == "csv":
-        diff = (z[m.TIME_SPENT_HOURS] - truth[m.TIME_SPENT_HOURS]).abs().fillna(0)
-        assert (diff <= 1 / 3600).all()
         has = sn[m.REQUESTER].notna()
         assert (z.loc[has, m.REQUESTER] == sn.loc[has, m.REQUESTER]).all()
 
@@ -220,6 +225,48 @@ def test_ndjson_comments_match_servicenow_journal(world: dict) -> None:
     ids = set(world["ndjson"].index)
     sn = world["sn_events"][world["sn_events"][m.EV_TICKET_ID].isin(ids)]
     pd.testing.assert_series_equal(counts(sn), counts(world["nd_events"]))
+
+
+def test_json_custom_fields_need_the_ticket_fields(tmp_path: Path) -> None:
+    """Without ticket_fields.json the JSON custom fields are ids only: nothing is guessed
+    and the warning says which file names them; with it, a drop-down's option tag becomes
+    the option's name, as the CSV shows it."""
+    data = synth.generate(300, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path / "api", per_page=100)
+    fields = [p for p in pages if p.name == "ticket_fields.json"]
+    assert len(fields) == 1
+    doc = json.loads(fields[0].read_text())
+    category = next(f for f in doc["ticket_fields"] if f["title"] == "Ticket Category")
+    assert {"name": "Inquiry / Help", "value": "inquiry_help"}.items() <= next(
+        o for o in category["custom_field_options"] if o["name"] == "Inquiry / Help").items()
+
+    bare = load_paths([p for p in pages if p not in fields], ImportOptions())
+    assert bare.tickets[m.CATEGORY].isna().all()
+    assert bare.tickets[m.TIME_SPENT_HOURS].isna().all()
+    warned = [w for s in bare.sources for w in s.warnings if "custom fields are ids only" in w]
+    assert warned and "ticket_fields.json" in warned[0]
+
+    named = load_paths(pages, ImportOptions())
+    assert not [w for s in named.sources for w in s.warnings if "ids only" in w]
+    assert named.notes[0].startswith("ticket_fields.json: definitions of 6 Zendesk custom")
+    assert "Inquiry / Help" in set(named.tickets[m.CATEGORY].dropna())
+    assert "inquiry_help" not in set(named.tickets[m.CATEGORY].dropna())
+    assert named.tickets[m.REQUEST_ITEM].notna().sum() > 0
+    assert len(named.sources) == len(pages) - 1  # the definitions are not a ticket input
+
+
+def test_ticket_fields_alone_or_broken_exit_2(tmp_path: Path) -> None:
+    data = synth.generate(200, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path, per_page=500)
+    fields = tmp_path / "ticket_fields.json"
+    result = CliRunner().invoke(app, ["diagnose", str(fields), "-q"])
+    assert result.exit_code == 2
+    assert "only ticket field definitions" in result.stderr
+    fields.write_text('{"ticket_fields": [{"id": 1, ')
+    result = CliRunner().invoke(app, ["diagnose", *map(str, pages), "-q"])
+    assert result.exit_code == 2
+    assert "ticket_fields.json" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_wrong_source_exits_2_with_advice() -> None:
