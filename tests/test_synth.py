@@ -118,6 +118,18 @@ def test_same_seed_gives_identical_frames() -> None:
     assert not a.tickets[m.OPENED_AT].equals(c.tickets[m.OPENED_AT])
 
 
+@pytest.mark.parametrize("seed", [3, 31])
+def test_status_history_ends_in_the_final_status(seed: int) -> None:
+    """An audit log is written from the events: its last row must be the ticket's state
+    (an on-hold ticket went on hold after work started, not before)."""
+    s = synth.generate(1500, seed=seed, conditions=synth.Conditions.all())
+    ev = s.events[s.events[m.EV_KIND] == "status"].sort_values(
+        [m.EV_TICKET_ID, m.EV_AT], kind="stable")
+    last = ev.groupby(m.EV_TICKET_ID)[m.EV_VALUE].last()
+    t = s.tickets[s.tickets[m.KIND].isin(["incident", "request"])].set_index(m.TICKET_ID)
+    assert (last.reindex(t.index).astype(str) == t[m.STATUS].astype(str)).all()
+
+
 def test_conforms_to_the_canonical_model(healthy: synth.Synthetic) -> None:
     t, e = healthy.tickets, healthy.events
     assert len(t) == N

@@ -1208,6 +1208,8 @@ class _Builder:
         # pending tickets went on hold
         pend = np.flatnonzero((self.status == PENDING) & (self.kind <= REQ))
         p_at = self.opened[pend] + 0.5 * (self.updated[pend] - self.opened[pend])
+        # on hold after work started (its status history ends in pending, as the ticket)
+        p_at = np.fmin(np.fmax(p_at, self.first_resp[pend] + 60), self.updated[pend])
         block(pend, p_at, "status", "agent", agent_names(pend), const("pending", len(pend)))
         # done: resolution note, resolved / closed / cancelled transitions
         res = np.flatnonzero(~np.isnan(self.resolved))
