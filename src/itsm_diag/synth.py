@@ -1184,6 +1184,8 @@ class _Builder:
         total = np.repeat(reas, reas)
         span = np.fmin(np.fmax(self.first_resp[rep] - self.opened[rep], HOUR), DAY)
         span = np.where(np.isnan(span), HOUR, span)
+        # before the export moment: the ticket's group and count already show them
+        span = np.fmin(span, 0.9 * (x_hi - self.opened[rep]))
         at = self.opened[rep] + span * (step + 1) / (total + 1)
         mid = rng.integers(0, len(GROUPS), len(rep))
         grp = np.where(step == total - 1, self.group[rep], mid)

@@ -310,9 +310,12 @@ def _derived(
 
 
 def duration_display(hours: pd.Series) -> pd.Series:
-    """Hours as a ServiceNow duration display value: '1 Day 2 Hours 15 Minutes'."""
-    minutes = np.round(hours.astype("Float64").fillna(0).to_numpy(dtype=float) * 60)
+    """Hours as a ServiceNow duration display value: '1 Day 2 Hours 15 Minutes' (under
+    half a minute: '20 Seconds', not an empty cell)."""
+    raw = hours.astype("Float64").fillna(0).to_numpy(dtype=float)
+    minutes = np.round(raw * 60)
     minutes = minutes.astype(np.int64)
+    seconds = np.round(raw * 3600).astype(np.int64)
     parts = []
     for value, unit in ((minutes // 1440, "Day"), (minutes % 1440 // 60, "Hour"),
                         (minutes % 60, "Minute")):
@@ -321,7 +324,10 @@ def duration_display(hours: pd.Series) -> pd.Series:
         parts.append(text.where(value > 0, ""))
     out = (parts[0] + " " + parts[1] + " " + parts[2]).str.strip().str.replace(
         r"\s+", " ", regex=True)
-    out = out.where((minutes > 0) & hours.notna().to_numpy(), pd.NA)
+    short = pd.Series(seconds.astype(str), dtype=m.STRING_DTYPE) + " Second" + pd.Series(
+        np.where(seconds == 1, "", "s"), dtype=m.STRING_DTYPE)
+    out = out.where(minutes > 0, short.where(seconds > 0))
+    out = out.where(hours.notna().to_numpy(), pd.NA)
     out.index = hours.index
     return out.astype(m.STRING_DTYPE)
 
@@ -422,6 +428,7 @@ def servicenow_log_frame(tickets: pd.DataFrame, events: pd.DataFrame,
     moves = has_group.groupby(rows[m.EV_TICKET_ID], sort=False).cumsum()
     final = inc.set_index(m.TICKET_ID)
     tid = rows[m.EV_TICKET_ID]
+    last_row = ~tid.duplicated(keep="last")
 
     def final_of(col: str) -> pd.Series:
         return tid.map(final[col])
@@ -443,7 +450,10 @@ def servicenow_log_frame(tickets: pd.DataFrame, events: pd.DataFrame,
         # a ticket without a count (an instance that does not track it) shows "?"
         "reassignment_count": (moves - 1).clip(lower=0).astype(str).where(
             final_of(m.REASSIGNMENT_COUNT).notna(), "?"),
-        "reopen_count": reopened.groupby(tid, sort=False).cumsum().astype(str),
+        # running reopens from the history; the last update shows the ticket's count
+        "reopen_count": reopened.groupby(tid, sort=False).cumsum().where(
+            ~last_row, final_of(m.REOPEN_COUNT)).astype("Int64").astype(str).replace(
+            "<NA>", "?"),
         "sys_mod_count": rows.groupby(m.EV_TICKET_ID, sort=False).cumcount().astype(str),
         "made_sla": text(final_of(m.SLA_MET).astype("boolean")),
         "caller_id": text(final_of(m.REQUESTER)),
