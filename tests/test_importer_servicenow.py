@@ -276,3 +276,14 @@ def test_written_audit_log_has_the_real_header(real_log: Path) -> None:
 
     with real_log.open(encoding="utf-8") as fh:
         assert fh.readline().strip() == ",".join(LOG_COLUMNS)
+
+
+def test_change_requested_by_is_the_requester(tmp_path: Path) -> None:
+    """A change's requester is its "Requested by" (field requested_by), as an incident's is
+    its caller; list exports of change_request have no caller column."""
+    for header in ("requested_by", "Requested by"):
+        f = tmp_path / f"change_request_{header[0]}.csv"
+        f.write_text(f"number,type,state,{header},opened_at\n"
+                     "CHG0030001,Normal,Implement,Ana Silva,2026-03-02 09:00:00\n")
+        t = load_paths([f], ImportOptions()).tickets
+        assert t.loc[0, m.REQUESTER] == "Ana Silva"
