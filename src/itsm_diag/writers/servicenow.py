@@ -27,7 +27,6 @@ those fields: the capability gap the reporting sign looks for).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -39,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from itsm_diag import model as m
+from itsm_diag.writers import write_workbook
 
 __all__ = ["SERVICENOW_TABLES", "write_servicenow"]
 
@@ -226,7 +226,7 @@ def write_servicenow(
             if fmt == "csv":
                 _write_csv(chunk, path)
             else:
-                _write_xlsx(chunk, path)
+                write_workbook(chunk, path, "Page 1")  # ServiceNow names its sheets so
             written.append(path)
     return written
 
@@ -358,19 +358,6 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     # ServiceNow quotes every value; empty cells stay empty
     options = pacsv.WriteOptions(quoting_style="all_valid", include_header=True)
     pacsv.write_csv(table, path, write_options=options)
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    try:  # a test-only dependency: imported when used
-        openpyxl = importlib.import_module("openpyxl")
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError("writing XLSX needs openpyxl (pip install openpyxl)") from exc
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Page 1")  # the sheet name ServiceNow gives list exports
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([None if v is pd.NA or v is None else v for v in row])
-    wb.save(path)
 
 
 #: the header of the real incident audit log (the UCI "Incident management process
