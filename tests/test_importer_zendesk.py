@@ -301,3 +301,40 @@ def test_json_read_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_onboarding_typed_as_tasks_is_found_in_every_format(tmp_path: Path) -> None:
+    """A Zendesk account that types its onboarding tickets as tasks tagged "onboarding" /
+    "new_hire" (subjects name only the person, no request type): the onboarding sign
+    finds them from the admin CSV, the API pages and the full export alike, with the
+    verdict the same tickets get as ServiceNow requested items."""
+    from itsm_diag import api
+
+    data = synth.generate(1500, seed=31, conditions=synth.Conditions(onboarding=True))
+    t = data.tickets.copy()
+    onb = (t[m.REQUEST_ITEM] == "New hire onboarding").fillna(False).astype(bool)
+    assert onb.sum() >= 20
+    as_tasks = t.copy()
+    as_tasks.loc[onb, m.KIND] = "task"
+    as_tasks.loc[onb, m.LABELS] = "onboarding;new_hire"
+    as_tasks.loc[onb, m.SUMMARY] = "Laptop and accounts for " + t.loc[onb, m.SUMMARY].str.split(
+        " - ").str[-1]
+    as_tasks.loc[onb, [m.REQUEST_ITEM, m.CATEGORY]] = pd.NA
+    as_tasks = m.conform_tickets(as_tasks)
+    paths = {
+        "csv": [write_zendesk_csv(as_tasks, tmp_path / "csv")],
+        "api": write_zendesk_pages(as_tasks, tmp_path / "api", per_page=500),
+        "full": [write_zendesk_ndjson(as_tasks, data.events, tmp_path / "full").parent],
+    }
+    reference = next(s for s in api.diagnose_paths(
+        write_servicenow(t, data.events, tmp_path / "sn"), api.RunOptions()).signs
+        if s.id == "onboarding")
+    assert reference.status == "triggered"
+    for fmt, p in paths.items():
+        sign = next(s for s in api.diagnose_paths(p, api.RunOptions()).signs
+                    if s.id == "onboarding")
+        assert sign.status == "triggered", (fmt, sign.reason)
+        assert sign.metrics["onboarding_requests"].value == reference.metrics[
+            "onboarding_requests"].value, fmt
+        assert "stand for the onboarding requests" in " ".join(
+            n.text for n in sign.evidence.notes)
