@@ -411,6 +411,16 @@ def active_gaps(fmt: str, world: dict[str, Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+def differing_gaps(a: str, b: str, gaps: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The gaps that make two formats differ: those of one and not the other, and a
+    vocabulary gap of both that loses different values (Zendesk: cancelled; Freshservice:
+    new). A field both lack puts them on equal footing."""
+    both = gaps[a] & gaps[b]
+    unequal = {g for g in both if LOST_VALUES.get(a, {}).get(_split(g)[0])
+               != LOST_VALUES.get(b, {}).get(_split(g)[0])}
+    return frozenset((gaps[a] ^ gaps[b]) | unequal)
+
+
 def check_world(world: dict[str, Any]) -> dict[str, list[str]]:
     """Every failure of the five rules above, by rule."""
     reports, loaded, truth = world["reports"], world["loaded"], world["data"].tickets
@@ -429,7 +439,7 @@ def check_world(world: dict[str, Any]) -> dict[str, list[str]]:
                 sa, sb = status[a][rule], status[b][rule]
                 if same_tool and {sa, sb} == {"triggered", "clear"}:
                     fails["contradiction"].append(f"{rule}: {a} {sa}, {b} {sb}")
-                if lacks(gaps[a] | gaps[b], needs - {"minutes"}):
+                if lacks(differing_gaps(a, b, gaps), needs - {"minutes"}):
                     continue
                 if not same_tool:
                     compared.add(rule)
