@@ -5,7 +5,8 @@ Zendesk has incidents, problems, questions and tasks; changes and epics (kind
 given in opened order (:func:`zendesk_ids`); people and groups get stable numeric ids.
 
 - :func:`write_zendesk_csv`: the admin "CSV export" with its fixed columns in order,
-  dates ``dd-MM-yyyy HH:mm`` (an account whose format is day-first), metric columns
+  dates ``dd-MM-yyyy HH:mm`` (an account whose format is day-first) in the account's
+  time zone (UTC unless given; JSON is always UTC), metric columns
   (Group stations = reassignments + 1, Reopens, First reply time in minutes...) and
   custom fields ``Ticket Category [list]``, ``Subcategory [list]``, ``Service [list]``,
   ``Configuration item [txt]``, ``Request type [list]``, ``Total time spent (sec) [int]``.
@@ -160,8 +161,9 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), None)
 
 
-def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
-    """The admin CSV export of ``tickets`` (all cells text)."""
+def zendesk_csv_frame(tickets: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
+    """The admin CSV export of ``tickets`` (all cells text; times in the account's time
+    zone ``tz``, without it, as Zendesk writes them)."""
     t = zendesk_tickets(tickets)
     ids = zendesk_ids(tickets)
     kind = t[m.KIND].astype("object")
@@ -174,7 +176,7 @@ def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
     full = _minutes(solved, t[m.OPENED_AT])
 
     def fmt(col: pd.Series) -> pd.Series:
-        return col.dt.strftime(CSV_DATE)
+        return col.dt.tz_convert(tz).dt.strftime(CSV_DATE)
 
     cols: dict[str, Any] = {
         "Id": t[m.TICKET_ID].map(ids),
@@ -218,11 +220,12 @@ def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_zendesk_csv(tickets: pd.DataFrame, out_dir: str | Path,
-                      name: str = "zendesk_export.csv") -> Path:
-    """Write the admin CSV export; returns its path."""
+                      name: str = "zendesk_export.csv", tz: str = "UTC") -> Path:
+    """Write the admin CSV export, times in the account's time zone ``tz``; returns its
+    path (read it back with ``--tz`` set to that zone)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frame = zendesk_csv_frame(tickets)
+    frame = zendesk_csv_frame(tickets, tz)
     arrays = [pa.array(frame[c].to_numpy(dtype=object, na_value=None), pa.string())
               for c in frame.columns]
     path = out / name
