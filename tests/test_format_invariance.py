@@ -51,11 +51,11 @@ ALL_ON = ("backlog", "recurrence", "reporting", "trust", "changes", "onboarding"
 #: (name, tickets, seed, conditions on): healthy and crisis worlds and two mixes; small,
 #: so each data set takes a few seconds in all eleven formats
 DATASETS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
-    ("healthy", 1200, 31, ()),
-    ("crisis", 1200, 7, ALL_ON),
-    ("mixed", 1000, 5, ("backlog", "changes", "strategy")),
+    ("healthy", 900, 31, ()),
+    ("crisis", 900, 7, ALL_ON),
+    ("mixed", 900, 5, ("backlog", "changes", "strategy")),
     # what every tool carries (common_ground): the cross-tool comparisons bite here
-    ("common", 1500, 11, ("trust", "onboarding", "recurrence")),
+    ("common", 1200, 11, ("trust", "onboarding", "recurrence")),
 )
 
 #: format -> tool
