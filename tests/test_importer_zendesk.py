@@ -269,6 +269,22 @@ def test_ticket_fields_alone_or_broken_exit_2(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_odd_ticket_fields_are_skipped_not_fatal(tmp_path: Path) -> None:
+    """Field definitions of the wrong shape (options not a list, no title, an id that is
+    an object) name nothing and break nothing; the good ones still apply."""
+    data = synth.generate(200, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path, per_page=500)
+    fields = tmp_path / "ticket_fields.json"
+    doc = json.loads(fields.read_text())
+    good = doc["ticket_fields"][0]  # Ticket Category
+    doc["ticket_fields"] = [good, {"id": 5, "title": "X", "custom_field_options": 7},
+                            {"id": 6}, {"id": {"a": 1}, "title": "Y"}, "text", None]
+    fields.write_text(json.dumps(doc))
+    loaded = load_paths(pages, ImportOptions())
+    assert loaded.tickets[m.CATEGORY].notna().any()
+    assert loaded.tickets[m.TIME_SPENT_HOURS].isna().all()  # its definition is gone
+
+
 def test_wrong_source_exits_2_with_advice() -> None:
     result = CliRunner().invoke(app, ["diagnose", str(FIX / "tickets_page_1.json"),
                                       "--source", "jira", "-q"])

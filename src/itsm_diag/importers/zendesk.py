@@ -310,7 +310,9 @@ def read_ticket_fields(path: Path, head: bytes, max_file_mb: float | None
             continue
         title = " ".join(str(f["title"]).split())
         tag = _TYPE_TAGS.get(str(f.get("type", "")).lower(), "txt")
-        opts = {str(o["value"]): str(o["name"]) for o in f.get("custom_field_options") or []
+        options = f.get("custom_field_options")
+        opts = {str(o["value"]): str(o["name"]) for o in
+                (options if isinstance(options, list) else [])
                 if isinstance(o, dict) and o.get("value") is not None and o.get("name")}
         out[str(f["id"])] = (f"{title} [{tag}]", opts)
     return out
