@@ -50,8 +50,8 @@ ZENDESK_TICKETS, ZENDESK_SEED, ZENDESK_PAGE = 1100, 31, 300
 def make_jira_zendesk() -> list[Path]:
     """samples/jira/ (chunked CSV exports) and samples/zendesk/ (admin CSV; api/ pages;
     full_export/ NDJSON; the same tickets in all three, the JSON ones with the
-    ticket_fields.json that names their custom fields). Run alone: ``python -c "import make_samples as s;
-    s.make_jira_zendesk()"`` from scripts/."""
+    ticket_fields.json that names their custom fields). Run alone from scripts/:
+    ``python -c "import make_samples as s; s.make_jira_zendesk()"``."""
     from itsm_diag.writers.jira import write_jira
     from itsm_diag.writers.zendesk import (
         write_zendesk_csv,
