@@ -41,7 +41,7 @@ PARTS = ("flow", "text-clusters", "drivers", "actions", "forecast")
 
 
 def _context(tickets: Any, events: Any, rules: Any) -> Any:
-    from itsm_diag.engine import carried_fields, choose_window
+    from itsm_diag.engine import choose_window
     from itsm_diag.signs.base import Calendar, Context
     from itsm_diag.signs.shape import measure_shape
 
@@ -51,7 +51,6 @@ def _context(tickets: Any, events: Any, rules: Any) -> Any:
     return Context(tickets=tickets, events=events, window=choice.window,
                    calendar=Calendar(weekmask=d.weekmask, holidays=tuple(d.holidays)),
                    defaults=d.model_dump(), max_samples=d.max_samples, shape=shape,
-                   carried=carried_fields([]),
                    analyses={a.id: a.params for a in rules.analyses.values()}), choice
 
 

@@ -44,9 +44,10 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 #: bump when the way files are made changes (invalidates the cache)
 FORMAT_VERSION = 1
-#: per-format overrides, so a change to one writer rebuilds only those files (2: XLSX
-#: split 32,000 rows a sheet, like ServiceNow)
-FORMAT_VERSIONS = {"xlsx": 2}
+#: per-format overrides, so a change to one writer rebuilds only those files (xlsx 2:
+#: split 32,000 rows a sheet, like ServiceNow; zendesk 2: custom fields as the API writes
+#: them, with ticket_fields.json)
+FORMAT_VERSIONS = {"xlsx": 2, "zendesk": 2}
 #: ServiceNow's Excel export puts at most this many data rows on a sheet
 XLSX_SHEET_ROWS = 32_000
 DEFAULT_SEED = 7
@@ -76,7 +77,9 @@ def _meta_path(path: Path) -> Path:
 
 
 def _format_version(path: Path) -> int:
-    return FORMAT_VERSIONS.get(path.suffix.lstrip("."), FORMAT_VERSION)
+    # a file by its suffix, a folder of another tool's export by its tool
+    key = path.suffix.lstrip(".") or path.name.split("_")[0]
+    return FORMAT_VERSIONS.get(key, FORMAT_VERSION)
 
 
 def _cached(path: Path) -> bool:

@@ -252,9 +252,23 @@ def _zd_cursor(updated: str, tid: int) -> str:
 
 
 class ZendeskApp(App):
+    def fields_page(self, query: dict[str, str]) -> Reply:
+        """Ticket fields, cursor-paged as the API does (``page[size]``, ``page[after]``,
+        ``meta.has_more`` / ``after_cursor``): the cursor is the last id, base64."""
+        size = min(int(query.get("page[size]", 100)), 100)
+        after = int(base64.urlsafe_b64decode(query["page[after]"]).decode()) \
+            if "page[after]" in query else -1
+        rest = sorted((f for f in self.ticket_fields if f["id"] > after), key=lambda f: f["id"])
+        page = rest[:size]
+        cursor = base64.urlsafe_b64encode(str(page[-1]["id"]).encode()).decode() \
+            if page else None
+        return Reply(200, {"ticket_fields": page, "meta": {
+            "has_more": len(rest) > size, "after_cursor": cursor, "before_cursor": None}})
+
     def __init__(self, tickets: list[dict[str, Any]], metric_sets: list[dict[str, Any]],
                  users: list[dict[str, Any]], groups: list[dict[str, Any]],
-                 cap: int = 1000) -> None:
+                 cap: int = 1000, ticket_fields: list[dict[str, Any]] | None = None) -> None:
+        self.ticket_fields = ticket_fields or []
         self.tickets = tickets
         self.metrics = {ms["ticket_id"]: ms for ms in metric_sets}
         self.users = {u["id"]: u for u in users}
@@ -263,6 +277,8 @@ class ZendeskApp(App):
         self.auth = BASIC
 
     def get(self, path: str, query: dict[str, str]) -> Reply:
+        if path == "/api/v2/ticket_fields.json":
+            return self.fields_page(query)
         if path != "/api/v2/incremental/tickets/cursor.json":
             return Reply(404, {"error": "InvalidEndpoint"})
         if "cursor" in query:

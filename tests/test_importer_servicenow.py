@@ -235,3 +235,55 @@ def test_task_type_labels_and_complete_state(tmp_path: Path) -> None:
     assert list(t[m.KIND]) == ["other", "task", "task"]
     assert list(t[m.STATUS]) == ["closed", "open", "cancelled"]
     assert t.loc["TASK0001001", m.LABELS] == "roadmap;q2"
+
+
+def test_written_audit_log_reads_back_as_the_incidents(tmp_path: Path) -> None:
+    """The audit-log writer (one row per update, like the real log) and the importer's
+    collapse meet: every incident once, in its final state, with its history."""
+    from itsm_diag import synth
+    from itsm_diag.writers.servicenow import LOG_COLUMNS, write_servicenow_log
+
+    data = synth.generate(400, seed=3, conditions=synth.Conditions(trust=True))
+    path = write_servicenow_log(data.tickets, data.events, tmp_path)
+    assert path.read_text().splitlines()[0] == ",".join(LOG_COLUMNS)
+    loaded = load_paths([path], ImportOptions())
+    got = loaded.tickets.set_index(m.TICKET_ID).sort_index()
+    truth = data.tickets[data.tickets[m.KIND] == "incident"].set_index(m.TICKET_ID).sort_index()
+    assert list(got.index) == list(truth.index)
+    assert loaded.sources[0].rows > 2 * len(truth)  # an update log, not a list
+    for col in (m.STATUS, m.ASSIGNMENT_GROUP, m.ASSIGNEE, m.REQUESTER, m.CATEGORY,
+                m.SUBCATEGORY, m.CI, m.PRIORITY, m.CHANNEL, m.REASSIGNMENT_COUNT,
+                m.REOPEN_COUNT, m.SLA_MET, m.PROBLEM_REF, m.CAUSED_BY_CHANGE):
+        want = truth[col].astype(object).where(truth[col].notna(), None)
+        have = got[col].astype(object).where(got[col].notna(), None)
+        assert have.equals(want), col
+    for col in (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT):  # written to the minute
+        pd.testing.assert_series_equal(got[col], truth[col].dt.floor("min"), check_names=False)
+    # the last update is the last event written (the export moment cuts later ones)
+    assert (got[m.UPDATED_AT] <= data.end).all()
+    ev = loaded.events
+    # the group history: one event per change of group (a move to the same group is none)
+    moves = ev[ev[m.EV_KIND] == "assignment"].groupby(m.EV_TICKET_ID).size() - 1
+    moves = moves.reindex(truth.index, fill_value=0).to_numpy()
+    counts = truth[m.REASSIGNMENT_COUNT].astype("int64").to_numpy()
+    assert (moves <= counts).all() and (moves == counts).mean() > 0.9
+    assert set(ev.loc[ev[m.EV_KIND] == "status", m.EV_VALUE]) <= {
+        "New", "Active", "Awaiting User Info", "Resolved", "Closed", "Canceled"}
+
+
+def test_written_audit_log_has_the_real_header(real_log: Path) -> None:
+    from itsm_diag.writers.servicenow import LOG_COLUMNS
+
+    with real_log.open(encoding="utf-8") as fh:
+        assert fh.readline().strip() == ",".join(LOG_COLUMNS)
+
+
+def test_change_requested_by_is_the_requester(tmp_path: Path) -> None:
+    """A change's requester is its "Requested by" (field requested_by), as an incident's is
+    its caller; list exports of change_request have no caller column."""
+    for header in ("requested_by", "Requested by"):
+        f = tmp_path / f"change_request_{header[0]}.csv"
+        f.write_text(f"number,type,state,{header},opened_at\n"
+                     "CHG0030001,Normal,Implement,Ana Silva,2026-03-02 09:00:00\n")
+        t = load_paths([f], ImportOptions()).tickets
+        assert t.loc[0, m.REQUESTER] == "Ana Silva"

@@ -160,7 +160,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "sn_events": sn.events,
         "csv": load([write_zendesk_csv(tickets, tmp / "csv")]),
         "api": load(write_zendesk_pages(tickets, tmp / "api", per_page=120, stale_share=0.1)),
-        "ndjson": load([write_zendesk_ndjson(tickets, data.events, tmp / "nd")]),
+        # the folder: the export and the ticket fields that name its custom fields
+        "ndjson": load([write_zendesk_ndjson(tickets, data.events, tmp / "nd").parent]),
         "nd_events": load_paths([tmp / "nd" / "tickets.ndjson"], ImportOptions()).events,
     }
 
@@ -168,9 +169,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
 #: what every Zendesk format carries, with the translations Zendesk forces
 _ALL = [m.SUMMARY, m.KIND, m.STATUS, m.PRIORITY, m.CHANNEL, m.OPENED_AT, m.UPDATED_AT,
         m.REASSIGNMENT_COUNT, m.REOPEN_COUNT, m.FIRST_RESPONSE_AT, m.LABELS]
-_CSV = [*_ALL, m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM, m.ASSIGNEE,
-        m.ASSIGNMENT_GROUP]
-_API = [*_ALL, m.PROBLEM_REF, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+#: custom fields: CSV columns ``Title [type]``; JSON ids named by ticket_fields.json
+_CUSTOM = [m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM]
+_CSV = [*_ALL, *_CUSTOM, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+_API = [*_ALL, *_CUSTOM, m.PROBLEM_REF, m.ASSIGNEE, m.ASSIGNMENT_GROUP]
+_NDJSON = [*_ALL, *_CUSTOM, m.PROBLEM_REF]
 
 
 def _expected(t: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +186,7 @@ def _expected(t: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-@pytest.mark.parametrize("fmt,columns", [("csv", _CSV), ("api", _API), ("ndjson", _ALL)])
+@pytest.mark.parametrize("fmt,columns", [("csv", _CSV), ("api", _API), ("ndjson", _NDJSON)])
 def test_same_tickets_as_servicenow(world: dict, fmt: str, columns: list[str]) -> None:
     z = world[fmt]
     truth = _expected(world["truth"].loc[z.index])
@@ -205,9 +208,11 @@ def test_same_tickets_as_servicenow(world: dict, fmt: str, columns: list[str]) -
     pd.testing.assert_series_equal(m.done_at(z.reset_index()),
                                    m.done_at(_expected(world["truth"]).loc[z.index]
                                              .reset_index()), check_names=False)
+    # time spent: a custom field in whole seconds, in every format
+    assert z[m.TIME_SPENT_HOURS].notna().sum() == truth[m.TIME_SPENT_HOURS].notna().sum() > 0
+    diff = (z[m.TIME_SPENT_HOURS] - truth[m.TIME_SPENT_HOURS]).abs().fillna(0)
+    assert (diff <= 1 / 3600).all()
     if fmt == "csv":
-        diff = (z[m.TIME_SPENT_HOURS] - truth[m.TIME_SPENT_HOURS]).abs().fillna(0)
-        assert (diff <= 1 / 3600).all()
         has = sn[m.REQUESTER].notna()
         assert (z.loc[has, m.REQUESTER] == sn.loc[has, m.REQUESTER]).all()
 
@@ -220,6 +225,64 @@ def test_ndjson_comments_match_servicenow_journal(world: dict) -> None:
     ids = set(world["ndjson"].index)
     sn = world["sn_events"][world["sn_events"][m.EV_TICKET_ID].isin(ids)]
     pd.testing.assert_series_equal(counts(sn), counts(world["nd_events"]))
+
+
+def test_json_custom_fields_need_the_ticket_fields(tmp_path: Path) -> None:
+    """Without ticket_fields.json the JSON custom fields are ids only: nothing is guessed
+    and the warning says which file names them; with it, a drop-down's option tag becomes
+    the option's name, as the CSV shows it."""
+    data = synth.generate(300, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path / "api", per_page=100)
+    fields = [p for p in pages if p.name == "ticket_fields.json"]
+    assert len(fields) == 1
+    doc = json.loads(fields[0].read_text())
+    category = next(f for f in doc["ticket_fields"] if f["title"] == "Ticket Category")
+    assert {"name": "Inquiry / Help", "value": "inquiry_help"}.items() <= next(
+        o for o in category["custom_field_options"] if o["name"] == "Inquiry / Help").items()
+
+    bare = load_paths([p for p in pages if p not in fields], ImportOptions())
+    assert bare.tickets[m.CATEGORY].isna().all()
+    assert bare.tickets[m.TIME_SPENT_HOURS].isna().all()
+    warned = [w for s in bare.sources for w in s.warnings if "custom fields are ids only" in w]
+    assert warned and "ticket_fields.json" in warned[0]
+
+    named = load_paths(pages, ImportOptions())
+    assert not [w for s in named.sources for w in s.warnings if "ids only" in w]
+    assert named.notes[0].startswith("ticket_fields.json: definitions of 6 Zendesk custom")
+    assert "Inquiry / Help" in set(named.tickets[m.CATEGORY].dropna())
+    assert "inquiry_help" not in set(named.tickets[m.CATEGORY].dropna())
+    assert named.tickets[m.REQUEST_ITEM].notna().sum() > 0
+    assert len(named.sources) == len(pages) - 1  # the definitions are not a ticket input
+
+
+def test_ticket_fields_alone_or_broken_exit_2(tmp_path: Path) -> None:
+    data = synth.generate(200, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path, per_page=500)
+    fields = tmp_path / "ticket_fields.json"
+    result = CliRunner().invoke(app, ["diagnose", str(fields), "-q"])
+    assert result.exit_code == 2
+    assert "only ticket field definitions" in result.stderr
+    fields.write_text('{"ticket_fields": [{"id": 1, ')
+    result = CliRunner().invoke(app, ["diagnose", *map(str, pages), "-q"])
+    assert result.exit_code == 2
+    assert "ticket_fields.json" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_odd_ticket_fields_are_skipped_not_fatal(tmp_path: Path) -> None:
+    """Field definitions of the wrong shape (options not a list, no title, an id that is
+    an object) name nothing and break nothing; the good ones still apply."""
+    data = synth.generate(200, seed=4)
+    pages = write_zendesk_pages(data.tickets, tmp_path, per_page=500)
+    fields = tmp_path / "ticket_fields.json"
+    doc = json.loads(fields.read_text())
+    good = doc["ticket_fields"][0]  # Ticket Category
+    doc["ticket_fields"] = [good, {"id": 5, "title": "X", "custom_field_options": 7},
+                            {"id": 6}, {"id": {"a": 1}, "title": "Y"}, "text", None]
+    fields.write_text(json.dumps(doc))
+    loaded = load_paths(pages, ImportOptions())
+    assert loaded.tickets[m.CATEGORY].notna().any()
+    assert loaded.tickets[m.TIME_SPENT_HOURS].isna().all()  # its definition is gone
 
 
 def test_wrong_source_exits_2_with_advice() -> None:
@@ -254,3 +317,40 @@ def test_json_read_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_onboarding_typed_as_tasks_is_found_in_every_format(tmp_path: Path) -> None:
+    """A Zendesk account that types its onboarding tickets as tasks tagged "onboarding" /
+    "new_hire" (subjects name only the person, no request type): the onboarding sign
+    finds them from the admin CSV, the API pages and the full export alike, with the
+    verdict the same tickets get as ServiceNow requested items."""
+    from itsm_diag import api
+
+    data = synth.generate(1500, seed=31, conditions=synth.Conditions(onboarding=True))
+    t = data.tickets.copy()
+    onb = (t[m.REQUEST_ITEM] == "New hire onboarding").fillna(False).astype(bool)
+    assert onb.sum() >= 20
+    as_tasks = t.copy()
+    as_tasks.loc[onb, m.KIND] = "task"
+    as_tasks.loc[onb, m.LABELS] = "onboarding;new_hire"
+    as_tasks.loc[onb, m.SUMMARY] = "Laptop and accounts for " + t.loc[onb, m.SUMMARY].str.split(
+        " - ").str[-1]
+    as_tasks.loc[onb, [m.REQUEST_ITEM, m.CATEGORY]] = pd.NA
+    as_tasks = m.conform_tickets(as_tasks)
+    paths = {
+        "csv": [write_zendesk_csv(as_tasks, tmp_path / "csv")],
+        "api": write_zendesk_pages(as_tasks, tmp_path / "api", per_page=500),
+        "full": [write_zendesk_ndjson(as_tasks, data.events, tmp_path / "full").parent],
+    }
+    reference = next(s for s in api.diagnose_paths(
+        write_servicenow(t, data.events, tmp_path / "sn"), api.RunOptions()).signs
+        if s.id == "onboarding")
+    assert reference.status == "triggered"
+    for fmt, p in paths.items():
+        sign = next(s for s in api.diagnose_paths(p, api.RunOptions()).signs
+                    if s.id == "onboarding")
+        assert sign.status == "triggered", (fmt, sign.reason)
+        assert sign.metrics["onboarding_requests"].value == reference.metrics[
+            "onboarding_requests"].value, fmt
+        assert "stand for the onboarding requests" in " ".join(
+            n.text for n in sign.evidence.notes)

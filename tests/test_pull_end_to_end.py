@@ -77,9 +77,10 @@ def test_zendesk(data: synth.Synthetic, tmp_path: Path) -> None:
     from itsm_diag.writers.zendesk import write_zendesk_pages
 
     files = tmp_path / "files"
-    [page] = write_zendesk_pages(data.tickets, files, per_page=10**6, stale_share=0)
+    page, fields = write_zendesk_pages(data.tickets, files, per_page=10**6, stale_share=0)
     doc = json.loads(page.read_text())
-    app = ZendeskApp(doc["tickets"], doc["metric_sets"], doc["users"], doc["groups"], cap=50)
+    app = ZendeskApp(doc["tickets"], doc["metric_sets"], doc["users"], doc["groups"], cap=50,
+                     ticket_fields=json.loads(fields.read_text())["ticket_fields"])
     pulled = tmp_path / "pulled"
     with FakeServer(app) as srv:
         srv.faults = {2: "503", 4: "drop"}

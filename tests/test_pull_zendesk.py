@@ -40,6 +40,9 @@ def served(a: ZendeskApp, until: str = "9") -> dict[int, str]:
     return {t["id"]: t["updated_at"] for t in a.tickets if t["updated_at"] < until}
 
 
+EXPORT = "/api/v2/incremental/tickets/cursor.json"
+
+
 def test_cursor_export_with_faults_and_a_capped_page_size(tmp_path: Path) -> None:
     a = app()
     with FakeServer(a) as srv:
@@ -51,7 +54,8 @@ def test_cursor_export_with_faults_and_a_capped_page_size(tmp_path: Path) -> Non
     assert run.waits[0] == 2.0
     assert log[0].query["start_time"] == "1735689600"  # 2025-01-01 as Unix time
     assert log[0].query["include"] == "metric_sets,users,groups"
-    assert all("cursor" in r.query for r in log[2:])
+    exports = [r for r in log if r.path == EXPORT]
+    assert all("cursor" in r.query for r in exports[2:])
     assert {r.method for r in log} == {"GET"}
 
 
@@ -89,20 +93,35 @@ def test_updates_during_the_pull_and_a_resumed_run(tmp_path: Path,
         doc = json.loads((tmp_path / "tickets.json").read_text())
         assert [m["reopens"] for m in doc["metric_sets"] if m["ticket_id"] == 1000] == [1]
         # a finished pull rerun asks from its last cursor: nothing new, one request
-        before = len(srv.log)
+        before = [r for r in srv.log if r.path == EXPORT]
         assert pull("zendesk", srv.url, tmp_path).code == 0
-        assert len(srv.log) == before + 1 and "cursor" in srv.log[-1].query
+        after = [r for r in srv.log if r.path == EXPORT]
+        assert len(after) == len(before) + 1 and "cursor" in after[-1].query
 
 
 def test_until_stops_the_stream(tmp_path: Path) -> None:
     a = app()
     with FakeServer(a) as srv:
         run = pull("zendesk", srv.url, tmp_path, until="2025-01-03")
-        asked = len(srv.log)
+        asked = sum(r.path == EXPORT for r in srv.log)
     assert run.code == 0, run.err
     assert {k: t["updated_at"] for k, t in written(tmp_path).items()} == served(
         a, "2025-01-03")
     assert asked == 3  # the third page crosses --until: no fourth request
+
+
+def test_ticket_fields_are_pulled_page_by_page(tmp_path: Path) -> None:
+    # the tickets carry custom fields by id: the fields' names come from ticket_fields
+    a = app()
+    a.ticket_fields = [{"id": 360000000 + i, "title": f"Field {i}", "type": "text",
+                        "updated_at": "2024-06-01T00:00:00Z"} for i in range(150)]
+    with FakeServer(a) as srv:
+        run = pull("zendesk", srv.url, tmp_path)
+        fields = [r for r in srv.log if r.path == "/api/v2/ticket_fields.json"]
+    assert run.code == 0, run.err
+    assert len(fields) == 2 and fields[1].query["page[size]"] == "100"
+    doc = json.loads((tmp_path / "ticket_fields.json").read_text())
+    assert [f["id"] for f in doc["ticket_fields"]] == [f["id"] for f in a.ticket_fields]
 
 
 def test_credentials_per_zendesk_convention(tmp_path: Path) -> None:

@@ -118,6 +118,24 @@ def test_same_seed_gives_identical_frames() -> None:
     assert not a.tickets[m.OPENED_AT].equals(c.tickets[m.OPENED_AT])
 
 
+@pytest.mark.parametrize("seed", [3, 11, 31])
+def test_status_history_ends_in_the_final_status(seed: int) -> None:
+    """An audit log is written from the events: its last row must be the ticket's state
+    (an on-hold ticket went on hold after work started, not before)."""
+    s = synth.generate(1500, seed=seed, conditions=synth.Conditions.all())
+    ev = s.events[s.events[m.EV_KIND] == "status"].sort_values(
+        [m.EV_TICKET_ID, m.EV_AT], kind="stable")
+    last = ev.groupby(m.EV_TICKET_ID)[m.EV_VALUE].last()
+    t = s.tickets[s.tickets[m.KIND].isin(["incident", "request"])].set_index(m.TICKET_ID)
+    assert (last.reindex(t.index).astype(str) == t[m.STATUS].astype(str)).all()
+    # and the group history ends in the ticket's group, one move per reassignment (a
+    # ticket opened minutes before the export was moved after it)
+    moves = s.events[s.events[m.EV_KIND] == "assignment"].sort_values(
+        [m.EV_TICKET_ID, m.EV_AT], kind="stable").groupby(m.EV_TICKET_ID)[m.EV_VALUE]
+    assert (moves.last().reindex(t.index) == t[m.ASSIGNMENT_GROUP]).all()
+    assert ((moves.size() - 1).reindex(t.index) == t[m.REASSIGNMENT_COUNT]).all()
+
+
 def test_conforms_to_the_canonical_model(healthy: synth.Synthetic) -> None:
     t, e = healthy.tickets, healthy.events
     assert len(t) == N
@@ -319,6 +337,9 @@ def test_write_servicenow_xlsx(tmp_path: Path) -> None:
 
 
 def test_duration_display() -> None:
-    hours = pd.Series([0.25, 1.0, 2.5, 26.75, None, 0.0], dtype="Float64")
+    hours = pd.Series([0.25, 1.0, 2.5, 26.75, None, 0.0, 20 / 3600, 1 / 3600],
+                      dtype="Float64")
+    # under half a minute: seconds, not an empty cell (a blank reads as no time logged)
     assert duration_display(hours).tolist() == [
-        "15 Minutes", "1 Hour", "2 Hours 30 Minutes", "1 Day 2 Hours 45 Minutes", pd.NA, pd.NA]
+        "15 Minutes", "1 Hour", "2 Hours 30 Minutes", "1 Day 2 Hours 45 Minutes", pd.NA, pd.NA,
+        "20 Seconds", "1 Second"]

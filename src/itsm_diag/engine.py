@@ -81,18 +81,6 @@ def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, st
         "high": high})
 
 
-#: raw columns an importer keeps beside the canonical one it maps them to
-_RAW_OF = {m.STATUS_RAW: m.STATUS, m.PRIORITY_RAW: m.PRIORITY, m.CHANNEL_RAW: m.CHANNEL}
-
-
-def carried_fields(inputs: list[InputInfo]) -> frozenset[str] | None:
-    """The canonical fields some input file has a column for (None without inputs)."""
-    if not inputs:
-        return None
-    fields = {f for i in inputs for f in i.column_map}
-    return frozenset(fields | {_RAW_OF[f] for f in fields if f in _RAW_OF})
-
-
 def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
     """The extract's shape as data notes (worded by ``defaults.wording``)."""
     return [fmt(wording[f"shape.{code}"], values) for code, values in shape.as_dict().items()]
@@ -591,7 +579,6 @@ def diagnose(
         defaults=d.model_dump(),
         max_samples=d.max_samples,
         shape=shape,
-        carried=carried_fields(data.inputs),
         analyses={a.id: a.params for a in rules.analyses.values()},
     )
     sign_rules = list(rules.signs.values())

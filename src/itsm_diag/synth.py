@@ -1188,6 +1188,8 @@ class _Builder:
         total = np.repeat(reas, reas)
         span = np.fmin(np.fmax(self.first_resp[rep] - self.opened[rep], HOUR), DAY)
         span = np.where(np.isnan(span), HOUR, span)
+        # before the export moment: the ticket's group and count already show them
+        span = np.fmin(span, 0.9 * (x_hi - self.opened[rep]))
         at = self.opened[rep] + span * (step + 1) / (total + 1)
         mid = rng.integers(0, len(GROUPS), len(rep))
         grp = np.where(step == total - 1, self.group[rep], mid)
@@ -1212,6 +1214,8 @@ class _Builder:
         # pending tickets went on hold
         pend = np.flatnonzero((self.status == PENDING) & (self.kind <= REQ))
         p_at = self.opened[pend] + 0.5 * (self.updated[pend] - self.opened[pend])
+        # on hold after work started (its status history ends in pending, as the ticket)
+        p_at = np.fmin(np.fmax(p_at, self.first_resp[pend] + 60), self.updated[pend])
         block(pend, p_at, "status", "agent", agent_names(pend), const("pending", len(pend)))
         # done: resolution note, resolved / closed / cancelled transitions
         res = np.flatnonzero(~np.isnan(self.resolved))

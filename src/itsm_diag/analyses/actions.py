@@ -138,7 +138,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         day + np.timedelta64(end // US_DAY, "D"), weekmask=ctx.calendar.weekmask, holidays=hol)
     stale = known_last & (idle_days > int(params["stale_business_days"]))
 
-    carries_assignee = ctx.carries(m.ASSIGNEE)
+    # an export that never fills the assignee says nothing about ownership
+    carries_assignee = bool(filled(t[m.ASSIGNEE]).any())
     no_owner = ~filled(t[m.ASSIGNEE].take(rows)).to_numpy(dtype=bool)
     unowned = (carries_assignee & no_owner & has_opened
                & (end - opened > float(params["unowned_hours"]) * US_HOUR))

@@ -368,7 +368,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
     n_scope = int(scope.sum())
     has_summary = scope & filled(t[m.SUMMARY])
-    if not ctx.carries(m.SUMMARY) or not has_summary.any():
+    if not has_summary.any():
         return Measurement(unknown=note("no_summary", n=n_scope))
     minimum = int(params["min_tickets"])
     if int(has_summary.sum()) < minimum:
@@ -384,8 +384,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     recurring = np.unique(cl[recurring_row])
     merged = np.flatnonzero(found.wordings > 1)
     merged_rows = np.isin(cl, merged)
-    linked_known = ctx.carries(m.PROBLEM_REF)
-    linked = filled(t[m.PROBLEM_REF]).to_numpy(dtype=bool)[rows]
+    # as the recurrence sign reads links: known when some incident names a problem (an
+    # empty or absent problem column cannot show that nobody links)
+    has_ref = filled(t[m.PROBLEM_REF])
+    linked_known = bool((ctx.of_kind("incident") & has_ref).any())
+    linked = has_ref.to_numpy(dtype=bool)[rows]
     covered = np.unique(cl[linked & np.isin(cl, recurring)]) if linked_known else np.zeros(0)
     exact = len(np.unique(ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0][rows]))
     metrics: dict[str, Figure] = {

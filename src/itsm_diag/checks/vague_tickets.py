@@ -1,8 +1,12 @@
 """Extra check ``vague-tickets``: tickets that say nothing about what is wrong.
 
-A ticket is vague when its category is a catch-all value (or blank), or when its summary
-has fewer than N words and contains one of the vague phrases ("IT issue", "not working").
-Word lists come from the global defaults; a field the export never fills is not judged.
+A ticket is vague when its category is a catch-all value (or blank) and it names no
+request item (a catalogue item or request type that is not a catch-all either), or when
+its summary has fewer than N words and contains one of the vague phrases ("IT issue",
+"not working"). The request item counts because it says what a request is about:
+ServiceNow's requested items have no category column at all, while Jira, Zendesk or
+Freshservice export a category for the same requests, sometimes "Other". Word lists come
+from the global defaults; a field the export never fills is not judged.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     # a field filled nowhere is missing from the export, not blank on every ticket
     # every text pass below runs once per distinct value (Context.per_value), then spreads
-    has_category = bool(ctx.per_value(m.CATEGORY, "checks.filled", filled).any())
+    item_filled = ctx.per_value(m.REQUEST_ITEM, "checks.filled", filled)
+    has_category = bool(ctx.per_value(m.CATEGORY, "checks.filled", filled).any()
+                        or item_filled.any())
     has_summary = bool(ctx.per_value(m.SUMMARY, "checks.filled", filled).any())
     if not (has_category or has_summary):
         return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
@@ -71,11 +77,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     catch_all = none
     if has_category:
         catch_values = norm_list(ctx.defaults.get("catch_all_categories") or [])
-        catch_all = scope & ctx.per_value(
-            m.CATEGORY, ("vague.catch_all", frozenset(catch_values)),
-            lambda cat: blank(cat) | fold_key(cat, spaces=True).isin(catch_values).fillna(False)
-            .astype(bool),
-        )
+
+        def is_catch_all(values: pd.Series) -> pd.Series:
+            return blank(values) | fold_key(values, spaces=True).isin(catch_values).fillna(
+                False).astype(bool)
+
+        how = ("vague.catch_all", frozenset(catch_values))
+        # a request item that says what the ticket is about makes up for the category
+        catch_all = (scope & ctx.per_value(m.CATEGORY, how, is_catch_all)
+                     & ctx.per_value(m.REQUEST_ITEM, how, is_catch_all))
     vague_summary = none
     if has_summary:
         listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")

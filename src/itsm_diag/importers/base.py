@@ -31,6 +31,10 @@ class ImportOptions:
     tz: str = "UTC"
     #: ``--max-file-mb``: None for the defaults (:mod:`.guards`)
     max_file_mb: float | None = None
+    #: custom field id -> (its name as a CSV header, ``Title [type]``; a drop-down's
+    #: option value -> option name), from field definitions passed with the tickets
+    #: (Zendesk's ticket_fields.json)
+    custom_fields: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         guards.check_max_file_mb(self.max_file_mb)  # before any file is read

@@ -129,7 +129,11 @@ def load_paths(
         from itsm_diag.importers.mapping import load_mapping
 
         mapper = load_mapping(mapping)
-    for path in expand(paths):
+    from itsm_diag.importers.zendesk import split_ticket_fields
+
+    # Zendesk's ticket field definitions are not tickets: they name JSON custom fields
+    files, options, field_notes = split_ticket_fields(expand(paths), options)
+    for path in files:
         progress.say(f"reading {path.name} ({_megabytes(path)})")
         for raw in read_raw(path, options.max_file_mb):
             where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
@@ -142,7 +146,9 @@ def load_paths(
                          f"{det.tool}")
             parts.append(imp.load(raw, det, options))
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
-    return combine(parts)
+    loaded = combine(parts)
+    loaded.notes[:0] = field_notes
+    return loaded
 
 
 def _megabytes(path: Path) -> str:

@@ -16,22 +16,30 @@ Derived fields (documented choices):
 - ``problem_ref`` = ``problem_id`` (JSON only; the CSV export has no link column).
 - Custom fields ``<Title> [<type>]`` (CSV) are matched by title: Category,
   Subcategory, Service, Configuration item, Request type, Total time spent (sec).
-  JSON custom fields carry only ids (``custom_fields.<id>``) and are not mapped.
+  JSON custom fields carry only ids and values (``custom_fields.<id>``; a drop-down's
+  value is its option's tag): the account's ticket fields (``GET
+  /api/v2/ticket_fields.json``, a file passed with the tickets, see
+  :func:`split_ticket_fields`) name them and their options, so the JSON carries what the
+  CSV does. Without that file they stay unnamed, with a warning.
 - Comments exist only in the NDJSON full export (``comments``): an author equal to the
   requester is a requester comment, others agent comments; private notes are work logs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.errors import InputError
+from itsm_diag.importers import guards
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -86,6 +94,15 @@ _CUSTOM: dict[str, tuple[str, ...]] = {
     "_time_spent": ("Total time spent (sec)",),
 }
 _CUSTOM_RE = re.compile(r"^(.*\S)\s*\[[a-z_ -]+\]$", re.I)
+#: a JSON custom field column (``custom_fields`` and its older twin ``fields``)
+_JSON_CUSTOM_RE = re.compile(r"^(?:custom_fields|fields)\.(\d+)$")
+#: the ticket fields response starts with its one key
+_FIELDS_HEAD_RE = re.compile(rb'^\s*\{\s*"ticket_fields"\s*:')
+#: Zendesk field type -> the type tag the CSV export writes after a custom field's title
+_TYPE_TAGS = {"tagger": "list", "multiselect": "multiselect", "text": "txt",
+              "textarea": "txt", "integer": "int", "decimal": "dec", "checkbox": "flag",
+              "date": "date", "regexp": "regexp", "partialcreditcard": "txt",
+              "lookup": "lookup"}
 
 KINDS: dict[str, str] = {"incident": "incident", "problem": "problem", "question": "request",
                          "task": "task"}
@@ -155,14 +172,15 @@ class ZendeskImporter(Importer):
     def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
         frame = raw.frame
         cols = resolve_columns(raw.headers, _COLUMNS)
-        cols.update(_custom_columns(raw.headers))
+        warnings = list(raw.warnings)
+        named, options_of = _json_custom_names(raw.headers, options, warnings)
+        cols.update(_custom_columns(raw.headers, named))
         date_cols = resolve_columns(raw.headers, _DATES)
         ids = require_ids(raw, cols.get(m.TICKET_ID), date_cols.get(m.OPENED_AT),
                           tool="Zendesk", id_label="Id", opened_label="Created at",
                           hint="export tickets from Admin Center > Account > Tools > Reports "
                                "(CSV or JSON), or pass the right --source (or none, to detect "
                                "the tool)")
-        warnings = list(raw.warnings)
         blank = ids.isna()
         parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
         warnings.extend(date_warnings)
@@ -171,6 +189,10 @@ class ZendeskImporter(Importer):
         for canonical, header in cols.items():
             if canonical in m.TICKET_SCHEMA and m.TICKET_SCHEMA[canonical] == "string":
                 df[canonical] = frame[header].astype(m.STRING_DTYPE)
+                if options_of.get(header):
+                    # a drop-down's JSON value is its option's tag: show the option's name
+                    names = df[canonical].map(options_of[header]).astype(m.STRING_DTYPE)
+                    df[canonical] = names.fillna(df[canonical])
         for canonical, series in parsed.items():
             df[canonical] = series
         df[m.KIND] = _kinds(frame, cols, warnings)
@@ -226,15 +248,105 @@ class ZendeskImporter(Importer):
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
 
 
-def _custom_columns(headers: list[str]) -> dict[str, str]:
-    """Custom fields ``Title [type]`` matched by title."""
+def _custom_columns(headers: list[str], named: Mapping[str, str] | None = None
+                    ) -> dict[str, str]:
+    """Custom fields ``Title [type]`` matched by title; ``named``: header -> such a name
+    for columns that do not carry it themselves (JSON custom fields)."""
     by_title: dict[str, str] = {}
     for h in headers:
-        hit = _CUSTOM_RE.match(h)
+        hit = _CUSTOM_RE.match((named or {}).get(h, h))
         if hit:
             by_title.setdefault(hit.group(1), h)
     found = resolve_columns(list(by_title), _CUSTOM)
     return {canonical: by_title[title] for canonical, title in found.items()}
+
+
+def _json_custom_names(
+    headers: list[str], options: ImportOptions, warnings: list[str]
+) -> tuple[dict[str, str], dict[str, Mapping[str, str]]]:
+    """JSON custom field columns named by the ticket field definitions: header ->
+    ``Title [type]``, and header -> {option tag: option name} for drop-downs."""
+    ids = {h: hit.group(1) for h in headers if (hit := _JSON_CUSTOM_RE.match(h))}
+    if not ids:
+        return {}, {}
+    known = {h: options.custom_fields[i] for h, i in ids.items() if i in options.custom_fields}
+    unnamed = sorted({i for i in ids.values() if i not in options.custom_fields})
+    if unnamed:
+        warnings.append(
+            f"{len(unnamed)} custom fields are ids only (e.g. custom_fields.{unnamed[0]}) and "
+            "were not read: pass the account's ticket fields (GET /api/v2/ticket_fields.json "
+            "saved as a .json file) with the tickets to read category, request type and "
+            "time spent from them")
+    return ({h: name for h, (name, _) in known.items()},
+            {h: opts for h, (_, opts) in known.items() if opts})
+
+
+def is_ticket_fields(head: bytes) -> bool:
+    """The first bytes of a file are those of Zendesk's ticket fields response."""
+    return bool(_FIELDS_HEAD_RE.match(head.lstrip(b"\xef\xbb\xbf")))
+
+
+def read_ticket_fields(path: Path, head: bytes, max_file_mb: float | None
+                       ) -> dict[str, tuple[str, dict[str, str]]]:
+    """Field id -> (``Title [type]``, drop-down option value -> name) from a ticket
+    fields response (``{"ticket_fields": [{"id", "title", "type",
+    "custom_field_options"}]}``)."""
+    guards.check_file(path, head, max_file_mb)
+    data = path.read_bytes()
+    guards.check_json_depth(data, path)
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"the ticket fields file is not valid UTF-8 JSON ({exc})", file=path,
+                         hint="save the response of GET /api/v2/ticket_fields.json again"
+                         ) from exc
+    fields = doc.get("ticket_fields") if isinstance(doc, dict) else None
+    if not isinstance(fields, list):
+        raise InputError("the ticket fields file has no ticket_fields list", file=path,
+                         hint="save the response of GET /api/v2/ticket_fields.json again")
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for f in fields:
+        if not isinstance(f, dict) or f.get("id") is None or not f.get("title"):
+            continue
+        title = " ".join(str(f["title"]).split())
+        tag = _TYPE_TAGS.get(str(f.get("type", "")).lower(), "txt")
+        options = f.get("custom_field_options")
+        opts = {str(o["value"]): str(o["name"]) for o in
+                (options if isinstance(options, list) else [])
+                if isinstance(o, dict) and o.get("value") is not None and o.get("name")}
+        out[str(f["id"])] = (f"{title} [{tag}]", opts)
+    return out
+
+
+def split_ticket_fields(paths: list[Path], options: ImportOptions
+                        ) -> tuple[list[Path], ImportOptions, list[str]]:
+    """Take Zendesk ticket field definitions out of ``paths``: the other files, the
+    options naming the custom fields, and a note per definitions file."""
+    rest: list[Path] = []
+    found: dict[str, tuple[str, Mapping[str, str]]] = {}
+    notes: list[str] = []
+    for path in paths:
+        head = b""
+        if path.suffix.lower() == ".json":
+            try:
+                with path.open("rb") as fh:
+                    head = fh.read(256)
+            except OSError:
+                head = b""  # read_raw names the problem when it opens the file
+        if not is_ticket_fields(head):
+            rest.append(path)
+            continue
+        defs = read_ticket_fields(path, head, options.max_file_mb)
+        found.update(defs)
+        notes.append(f"{path.name}: definitions of {len(defs):,} Zendesk custom fields, used "
+                     "to name the custom fields of Zendesk JSON tickets")
+    if not found:
+        return rest, options, notes
+    if not rest:
+        raise InputError("only ticket field definitions were given, no tickets",
+                         file=paths[0], hint="pass the ticket export with them")
+    return rest, dataclasses.replace(
+        options, custom_fields={**options.custom_fields, **found}), notes
 
 
 def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd.Series:

@@ -12,8 +12,11 @@ finished pull fetches the tickets changed since.
 ``--until`` is applied to what arrives (the export has no end time): tickets whose last
 update is at or after it are left out, and the stream stops at the first one.
 
-The file: ``tickets.json``, one document shaped like an export page (``tickets``,
-``metric_sets``, ``users``, ``groups``): what the Zendesk importer reads.
+The files: ``tickets.json``, one document shaped like an export page (``tickets``,
+``metric_sets``, ``users``, ``groups``), and ``ticket_fields.json``, the account's ticket
+fields (``GET /api/v2/ticket_fields.json``, cursor-paged with ``page[size]`` and
+``page[after]``), which name the custom fields (category, request type, time spent...)
+the tickets carry by id only: what the Zendesk importer reads.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, ut
 from itsm_diag.pull.store import write_atomic
 
 PATH = "/api/v2/incremental/tickets/cursor.json"
+FIELDS_PATH = "/api/v2/ticket_fields.json"
 SIDELOADS = ("metric_sets", "users", "groups")
 
 
@@ -43,7 +47,8 @@ class Zendesk(Source):
         self.page_size = min(options.get("page_size") or self.page_size, 1000)
 
     def streams(self) -> list[Stream]:
-        return [Stream("tickets", "tickets", sliced=False)]
+        return [Stream("tickets", "tickets", sliced=False),
+                Stream("ticket_fields", "ticket fields", sliced=False)]
 
     def auth(self, creds: Credentials) -> str:
         if creds.user and creds.token:
@@ -59,6 +64,11 @@ class Zendesk(Source):
         return "Basic " + base64.b64encode(pair).decode("ascii")
 
     def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
+        if stream.name == "ticket_fields":
+            page: dict[str, Any] = {"page[size]": 100}
+            if cursor and cursor.get("after"):
+                page["page[after]"] = cursor["after"]
+            return Request(FIELDS_PATH, page)
         params: dict[str, Any] = {"include": ",".join(SIDELOADS), "exclude_deleted": "true",
                                   "per_page": self.page_size}
         if cursor and cursor.get("after"):
@@ -71,6 +81,8 @@ class Zendesk(Source):
     def parse(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
               answer: Answer) -> Page:
         doc = answer.data
+        if stream.name == "ticket_fields":
+            return self._fields_page(doc, cursor)
         tickets = doc.get("tickets") if isinstance(doc, dict) else None
         if not isinstance(tickets, list) or "end_of_stream" not in doc:
             raise PullError("the answer is not an incremental ticket export page",
@@ -91,7 +103,22 @@ class Zendesk(Source):
             raise PullError("the export page has no after_cursor but the stream goes on")
         return Page(tickets, nxt, done=done, extras=extras)
 
+    @staticmethod
+    def _fields_page(doc: Any, cursor: dict[str, Any] | None) -> Page:
+        fields = doc.get("ticket_fields") if isinstance(doc, dict) else None
+        if not isinstance(fields, list):
+            raise PullError("the answer is not a ticket fields page",
+                            hint="check that the account lets the agent read ticket fields")
+        meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+        more = bool(meta.get("has_more"))
+        after = meta.get("after_cursor")
+        if more and not after:
+            raise PullError("the ticket fields page says it has more but gives no cursor")
+        return Page(fields, {"after": after} if after else cursor, done=not more)
+
     def keys(self, stream: Stream) -> dict[str, Key]:
+        if stream.name == "ticket_fields":
+            return {"main": lambda f: (str(f.get("id")), utc(f.get("updated_at")) or "")}
         return {
             "main": lambda t: (str(t.get("id")), utc(t.get("updated_at"))),
             "metric_sets": lambda ms: (str(ms.get("ticket_id")), utc(ms.get("updated_at"))),
@@ -100,6 +127,18 @@ class Zendesk(Source):
         }
 
     def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+        written = self._write_tickets(out, data)
+        fields = sorted(data.get("ticket_fields", {}).get("main", []),
+                        key=lambda f: int(f.get("id") or 0))
+        if written and fields:
+            path = out / "ticket_fields.json"
+            write_atomic(path, dumps({"ticket_fields": fields, "next_page": None,
+                                      "previous_page": None, "count": len(fields)}) + "\n")
+            written.append((path, len(fields)))
+        return written
+
+    def _write_tickets(self, out: Path, data: dict[str, dict[str, list[Any]]]
+                       ) -> list[tuple[Path, int]]:
         got = data.get("tickets", {})
         # in the export's own order: by last update
         tickets = sorted(got.get("main", []),

@@ -91,22 +91,10 @@ class Context:
     max_samples: int = 10
     #: the extract's shape, measured over the whole data before grading
     shape: ExtractShape = field(default_factory=ExtractShape)
-    #: canonical fields some input file mapped from a column of its own (None: not known,
-    #: as for tables built in memory): a column the export has, even where it is empty
-    carried: frozenset[str] | None = None
     #: each analysis's params (``rules/analyses/<id>.yaml``), by id: a sign that uses an
     #: analysis's measurement (the recurrence sign's text clusters, the routing check's
     #: handoff pairs) reads its params here, so both use one setting
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def carries(self, column: str) -> bool:
-        """Whether the export has a column for ``column`` (filled or not); when that is
-        not known, whether any ticket holds a value in it."""
-        if self.carried is not None and column in self.carried:
-            return True
-        from itsm_diag.signs.common import filled  # common imports this module
-
-        return bool(filled(self.tickets[column]).any())
 
     @property
     def done_at(self) -> pd.Series:

@@ -1,7 +1,13 @@
 """S6 ``onboarding``: do new starters still wait for access on day two?
 
-Onboarding requests are service requests whose request item, subcategory, category or
-summary contains an onboarding word (several languages, tunable). A request is **late**:
+Onboarding requests are request-like tickets opened in the window whose request item,
+subcategory, category, summary or labels contain an onboarding word (several languages,
+tunable; in labels ``_`` and ``-`` count as spaces, so the Zendesk tag ``new_hire``
+matches "new hire"). Request-like: service requests (Zendesk questions are imported as
+requests), and tasks: Zendesk teams often type onboarding tickets as tasks. Tasks count
+only when the export holds no onboarding request: in ServiceNow and Jira a request's
+catalogue or sub-tasks are the steps of fulfilling it, and counting them would count one
+new starter several times (the tasks left out are reported). A request is **late**:
 
 - with a start date: when it was not done by ``start_hour`` UTC on the start day (an open
   request whose deadline has passed is late; one whose deadline is still ahead is pending);
@@ -32,7 +38,23 @@ from itsm_diag.signs.base import (
 from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
 
 #: where onboarding words are looked for (request type usually lands in subcategory)
-FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY)
+FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY, m.LABELS)
+#: request-like kinds, in order of preference (tasks stand in when no request matches)
+KINDS = ("request", "task")
+
+
+def _matches(ctx: Context, rows: pd.Series, pattern: str) -> pd.Series:
+    """Tickets under ``rows`` whose onboarding fields hold an onboarding word."""
+    t = ctx.tickets
+    hits = pd.Series(False, index=t.index)
+    for f in FIELDS:
+        values = t[f]
+        if f == m.LABELS:
+            # a tag cannot hold a space: new_hire, new-starter
+            values = ctx.per_value(m.LABELS, "onboarding.tag_words",
+                                   lambda v: v.str.replace(r"[_\-]+", " ", regex=True))
+        hits |= contains_where(values, rows, pattern, case=False)
+    return hits
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -42,22 +64,27 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     limit = int(params.get("max_business_days", 2))
     start_hour = float(params.get("start_hour", 9.0))
 
-    requests = ctx.of_kind("request") & ctx.opened_in_window()
-    if words and requests.any():
-        pattern = phrase_pattern(words)
+    inw = ctx.opened_in_window()
+    requests = ctx.of_kind("request") & inw
+    tasks = ctx.of_kind("task") & inw
+    onb = pd.Series(False, index=t.index)
+    onb_tasks = onb
+    if words and (requests | tasks).any():
         # once per distinct value of each field (request items and categories repeat)
-        hits = pd.concat(
-            [contains_where(t.loc[requests, f], pd.Series(True, index=t.index[requests]),
-                            pattern, case=False)
-             for f in FIELDS], axis=1,
-        ).any(axis=1)
-        onb = hits.reindex(t.index, fill_value=False).astype(bool)
-    else:
-        onb = pd.Series(False, index=t.index)
+        pattern = phrase_pattern(words)
+        onb = _matches(ctx, requests, pattern)
+        onb_tasks = _matches(ctx, tasks, pattern)
+    if onb.any() and onb_tasks.any():
+        meas.excluded.append(Note(code="tasks_left_out", count=int(onb_tasks.sum()),
+                                  sample_ids=ctx.samples(onb_tasks)))
+    elif onb_tasks.any():
+        onb = onb_tasks
+        meas.notes.append(Note(code="onboarding_tasks", count=int(onb.sum())))
     if not onb.any():
         meas.unknown = Note(
             code="no_onboarding_requests", count=int(requests.sum()),
-            params={"fields": ", ".join(FIELDS), "words": ", ".join(words)},
+            params={"fields": ", ".join(FIELDS), "words": ", ".join(words),
+                    "tasks": int(tasks.sum())},
         )
         return meas
 

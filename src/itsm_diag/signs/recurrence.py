@@ -16,7 +16,6 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import (
-    Confidence,
     Context,
     Cost,
     Figure,
@@ -218,22 +217,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     member = pd.Series(in_cluster, index=t.index)
     cluster_keys = np.unique(codes[in_cluster])
     # a cluster is covered when any of its incidents in the window names a problem. Only
-    # an export with the problem column can show that none does: without it, "no link" is
-    # missing data, not missing problem management
+    # an export in which some incident names one can show that the others do not: a list
+    # exported without the problem field, a format that has no such field or writes link
+    # columns only when links exist, all look like "nobody links" (missing data, not
+    # missing problem management)
     has_ref = filled(t[m.PROBLEM_REF])
-    links_known = ctx.carries(m.PROBLEM_REF)
+    links_known = bool((incident & has_ref).any())
     linked = keyed & has_ref
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)
     uncovered_keys = np.setdiff1d(cluster_keys, covered_keys)
-    confidence: Confidence = "high" if m.SUMMARY not in key_cols else "medium"
     if not links_known:
         notes.append(Note(code="no_problem_links",
                           params={"problems": int(ctx.of_kind("problem").sum())}))
-    elif not (incident & has_ref).any():
-        # the column is there and empty on every incident: nobody links, or the export
-        # does not fill it; the verdict stands, with less confidence
-        notes.append(Note(code="problem_field_empty", params={"n": int(incident.sum())}))
-        confidence = "medium"
 
     n_clusters = len(cluster_keys)
     in_cluster_ids = ctx.samples(member)
@@ -269,7 +264,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     return Measurement(
         metrics=metrics,
         # a summary-based key groups by wording, which is weaker evidence than a CI
-        confidence=confidence,
+        confidence="high" if m.SUMMARY not in key_cols else "medium",
         tables={"top_uncovered_clusters": table},
         excluded=excluded,
         notes=notes,

@@ -11,9 +11,13 @@ Every ticket opened in the window is put in one bucket, first rule that applies:
 5. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
    is neither firefighting nor named as strategic).
 
-Effort is logged time when at least ``min_time_share`` of the tickets carry it (high
-confidence), else the ticket count (low confidence: a password reset and a migration
-weigh the same). Fewer than ``min_tickets`` classified tickets make the sign unknown.
+Effort is logged time when at least ``min_time_share`` of the tickets, and of each
+bucket's tickets, carry it (high confidence). Otherwise the split by ticket count is
+shown but the sign is unknown (a password reset and a migration weigh the same, so
+counts and hours of one set of tickets can give opposite verdicts: an export format
+without logged time would contradict one with it); ``grade_ticket_counts`` grades the
+count split anyway, with low confidence. Fewer than ``min_tickets`` classified tickets
+make the sign unknown.
 """
 
 from __future__ import annotations
@@ -149,12 +153,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     logged = hours.notna()
     time_share = float(logged.mean())
     min_share = float(params.get("min_time_share", 0.5))
-    use_time = time_share >= min_share and float(hours.sum()) > 0
+    # logged time is effort only when every bucket logs it: an export (or a format, such
+    # as an incident audit log) without time on incidents would count them as no effort
+    by_bucket = logged.groupby(bucket, observed=True).mean()
+    by_bucket = by_bucket[by_bucket.index.isin(BUCKETS)]
+    weakest = str(by_bucket.idxmin()) if len(by_bucket) else "none"
+    weakest_share = float(by_bucket.min()) if len(by_bucket) else 0.0
+    use_time = (time_share >= min_share and weakest_share >= min_share
+                and float(hours.sum()) > 0)
     effort = hours.fillna(0.0) if use_time else pd.Series(1.0, index=tw.index)
     meas.confidence = "high" if use_time else "low"
     meas.metrics["time_logged_share"] = ratio(int(logged.sum()), len(tw))
     meas.notes.append(Note(code="effort_time" if use_time else "effort_count",
-                           params={"share": time_share, "min": min_share}))
+                           params={"share": time_share, "min": min_share,
+                                   "bucket": weakest, "bucket_share": weakest_share}))
     if use_time and (~logged).any():
         meas.excluded.append(Note(code="no_time", count=int((~logged).sum()),
                                   sample_ids=samples(~logged)))
@@ -197,6 +209,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.metrics[f"{name}_share"] = ratio(
             float(effort[mask].sum()), total, samples(mask))
 
+    if not use_time and not params.get("grade_ticket_counts", False):
+        # a count is not effort (a password reset weighs what a month of project work
+        # does): the same tickets with and without logged time would get opposite
+        # verdicts, so counts are shown, not graded, unless the user asks for it
+        meas.unknown = Note(code="no_effort_time", params={
+            "share": time_share, "min": min_share, "bucket": weakest,
+            "bucket_share": weakest_share,
+            **{name: meas.value(f"{name}_share") or 0.0 for name in BUCKETS}})
+        return meas
     target = float(params.get("operational_target", 0.70))
     op = meas.value("operational_share")
     # hours above the target are only honest with logged time, never with ticket counts

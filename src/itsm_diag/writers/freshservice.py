@@ -9,7 +9,6 @@ Problems, tasks and epics are not part of either export and are skipped.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +19,7 @@ import pyarrow.csv as pacsv
 
 from itsm_diag import model as m
 from itsm_diag.importers.freshservice import HEADERS
+from itsm_diag.writers import write_workbook
 
 __all__ = ["freshservice_frames", "freshservice_id", "write_freshservice"]
 
@@ -165,20 +165,6 @@ def write_freshservice(
             pacsv.write_csv(pa.Table.from_arrays(arrays, names=list(frame.columns)), path,
                             write_options=pacsv.WriteOptions(quoting_style="needed"))
         else:
-            _write_xlsx(frame, path)
+            write_workbook(frame, path, "Tickets")
         written.append(path)
     return written
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    try:  # a test-only dependency: imported when used
-        openpyxl = importlib.import_module("openpyxl")
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError("writing XLSX needs openpyxl (pip install openpyxl)") from exc
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Tickets")
-    ws.append(list(frame.columns))
-    objects = frame.astype(object).where(frame.notna(), None)
-    for row in objects.itertuples(index=False, name=None):
-        ws.append([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row])
-    wb.save(path)

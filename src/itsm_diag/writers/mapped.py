@@ -15,6 +15,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.importers.mapping import MappingSpec, load_mapping
+from itsm_diag.writers import write_workbook
 
 __all__ = ["mapped_frame", "write_glpi", "write_mapped"]
 
@@ -61,10 +62,14 @@ def write_mapped(
     crlf: bool = False,
     date_format: str = "%Y-%m-%d %H:%M",
 ) -> Path:
-    """Write one CSV of ``tickets`` as the tool described by ``spec`` exports it."""
+    """Write one CSV of ``tickets`` as the tool described by ``spec`` exports it (an XLSX
+    workbook, every cell text, when ``path`` ends in ``.xlsx``)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = mapped_frame(tickets, spec, date_format)
+    if out.suffix.lower() == ".xlsx":
+        write_workbook(frame, out, "Export")
+        return out
     frame.to_csv(out, sep=delimiter, index=False, quoting=csv.QUOTE_ALL,
                  encoding="utf-8-sig" if bom else "utf-8",
                  lineterminator="\r\n" if crlf else "\n")

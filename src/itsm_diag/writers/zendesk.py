@@ -5,7 +5,8 @@ Zendesk has incidents, problems, questions and tasks; changes and epics (kind
 given in opened order (:func:`zendesk_ids`); people and groups get stable numeric ids.
 
 - :func:`write_zendesk_csv`: the admin "CSV export" with its fixed columns in order,
-  dates ``dd-MM-yyyy HH:mm`` (an account whose format is day-first), metric columns
+  dates ``dd-MM-yyyy HH:mm`` (an account whose format is day-first) in the account's
+  time zone (UTC unless given; JSON is always UTC), metric columns
   (Group stations = reassignments + 1, Reopens, First reply time in minutes...) and
   custom fields ``Ticket Category [list]``, ``Subcategory [list]``, ``Service [list]``,
   ``Configuration item [txt]``, ``Request type [list]``, ``Total time spent (sec) [int]``.
@@ -15,13 +16,18 @@ given in opened order (:func:`zendesk_ids`); people and groups get stable numeri
   older, still-open version (as the time-based export repeats updated tickets).
 - :func:`write_zendesk_ndjson`: the full JSON export, one ``{"ticket": {...}}`` a line,
   with the metric set and comments (requester and agent comments) inline.
+- :func:`write_ticket_fields`: the account's ticket fields (``GET
+  /api/v2/ticket_fields.json``), which name the JSON custom fields: JSON tickets carry
+  ``custom_fields`` as ``[{"id": ..., "value": ...}]`` only, a drop-down's value being
+  its option's tag (``inquiry_help``), not its name. The page and NDJSON writers write
+  it next to the tickets (``ticket_fields.json``) unless told not to.
 
 What Zendesk cannot carry: walk-in and monitoring channels (written as web form and web
 service), priority 5 (written as Low), ``cancelled`` (written as Closed), due dates
 except on tasks, SLA met, knowledge article, caused-by change, planned/actual change
 times, start date (custom date fields are not in the CSV). The CSV has no problem link
-and no comments; JSON custom fields are ids only, so JSON carries no category,
-subcategory, service, CI or request item; NDJSON carries people as ids only.
+and no comments; JSON names category, subcategory, service, CI, request type and time
+spent only through ``ticket_fields.json``; NDJSON carries people as ids only.
 """
 
 from __future__ import annotations
@@ -63,7 +69,67 @@ _CSV_COLUMNS = (
     "On hold time in minutes", "On hold time in minutes within business hours",
     "Ticket Category [list]", "Subcategory [list]", "Service [list]",
     "Configuration item [txt]", "Request type [list]", "Total time spent (sec) [int]",
+)  # the last six: CUSTOM_FIELDS
+
+#: the custom fields: (title, Zendesk field type, CSV type tag, canonical column)
+CUSTOM_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    ("Ticket Category", "tagger", "list", m.CATEGORY),
+    ("Subcategory", "tagger", "list", m.SUBCATEGORY),
+    ("Service", "tagger", "list", m.SERVICE),
+    ("Configuration item", "text", "txt", m.CI),
+    ("Request type", "tagger", "list", m.REQUEST_ITEM),
+    ("Total time spent (sec)", "integer", "int", m.TIME_SPENT_HOURS),
 )
+
+
+def field_id(title: str) -> int:
+    """A stable numeric id per custom field title (Zendesk ids are 360000000000-ish)."""
+    return 360000000000 + zlib.crc32(("field:" + title).encode())
+
+
+def option_tag(names: pd.Series) -> pd.Series:
+    """A drop-down option's value as Zendesk makes it from its name: a lower-case tag."""
+    tag = names.astype(m.STRING_DTYPE).str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True)
+    return tag.str.strip("_")
+
+
+def _custom_values(t: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per custom field title, the JSON value of each ticket (None when empty)."""
+    out: dict[str, pd.Series] = {}
+    for title, kind, _, column in CUSTOM_FIELDS:
+        col = t[column]
+        if column == m.TIME_SPENT_HOURS:
+            value = (col * 3600).round().astype("Int64")
+        elif kind == "tagger":
+            value = option_tag(col)
+        else:
+            value = col.astype(m.STRING_DTYPE)
+        out[title] = value
+    return out
+
+
+def write_ticket_fields(tickets: pd.DataFrame, out_dir: str | Path,
+                        name: str = "ticket_fields.json") -> Path:
+    """The ticket fields response (``{"ticket_fields": [...]}``): each custom field's id,
+    title and type, and a drop-down's options (name and tag value) seen in ``tickets``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t = zendesk_tickets(tickets)
+    fields: list[dict[str, Any]] = []
+    for title, kind, _, column in CUSTOM_FIELDS:
+        field: dict[str, Any] = {"id": field_id(title), "type": kind, "title": title,
+                                 "raw_title": title, "active": True, "removable": True}
+        if kind == "tagger":
+            names = pd.Series(sorted(t[column].dropna().astype(str).unique()), dtype=object)
+            field["custom_field_options"] = [
+                {"id": field_id(title + ":" + n), "name": n, "raw_name": n, "value": v}
+                for n, v in zip(names, option_tag(names), strict=True)]
+        fields.append(field)
+    path = out / name
+    doc = {"ticket_fields": fields, "next_page": None, "previous_page": None,
+           "count": len(fields)}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def zendesk_tickets(tickets: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +161,9 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), None)
 
 
-def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
-    """The admin CSV export of ``tickets`` (all cells text)."""
+def zendesk_csv_frame(tickets: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
+    """The admin CSV export of ``tickets`` (all cells text; times in the account's time
+    zone ``tz``, without it, as Zendesk writes them)."""
     t = zendesk_tickets(tickets)
     ids = zendesk_ids(tickets)
     kind = t[m.KIND].astype("object")
@@ -109,7 +176,7 @@ def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
     full = _minutes(solved, t[m.OPENED_AT])
 
     def fmt(col: pd.Series) -> pd.Series:
-        return col.dt.strftime(CSV_DATE)
+        return col.dt.tz_convert(tz).dt.strftime(CSV_DATE)
 
     cols: dict[str, Any] = {
         "Id": t[m.TICKET_ID].map(ids),
@@ -153,11 +220,12 @@ def zendesk_csv_frame(tickets: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_zendesk_csv(tickets: pd.DataFrame, out_dir: str | Path,
-                      name: str = "zendesk_export.csv") -> Path:
-    """Write the admin CSV export; returns its path."""
+                      name: str = "zendesk_export.csv", tz: str = "UTC") -> Path:
+    """Write the admin CSV export, times in the account's time zone ``tz``; returns its
+    path (read it back with ``--tz`` set to that zone)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frame = zendesk_csv_frame(tickets)
+    frame = zendesk_csv_frame(tickets, tz)
     arrays = [pa.array(frame[c].to_numpy(dtype=object, na_value=None), pa.string())
               for c in frame.columns]
     path = out / name
@@ -199,6 +267,7 @@ def _api_columns(t: pd.DataFrame, ids: pd.Series) -> dict[str, pd.Series]:
         "group_stations": (t[m.REASSIGNMENT_COUNT] + 1).astype("Int64"),
         "reply_minutes": _minutes(t[m.FIRST_RESPONSE_AT], t[m.OPENED_AT]),
         "solved_at": _iso(solved),
+        **{f"custom:{title}": value for title, value in _custom_values(t).items()},
     }
 
 
@@ -227,6 +296,9 @@ def _objects(cols: dict[str, pd.Series]) -> tuple[list[dict[str, Any]], list[dic
                                             "business": None},
                   "solved_at": r.pop("solved_at")}
         channel = r.pop("channel")
+        # every custom field is listed, empty ones with a null value (as the API does)
+        r["custom_fields"] = [{"id": field_id(k[7:]), "value": r.pop(k)}
+                              for k in list(r) if k.startswith("custom:")]
         r["tags"] = tags.split(";") if tags else []
         r["via"] = {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}
         r["satisfaction_rating"] = None
@@ -251,8 +323,10 @@ def _stale(t: pd.DataFrame, share: float, seed: int = 7) -> pd.DataFrame:
 
 
 def write_zendesk_pages(tickets: pd.DataFrame, out_dir: str | Path, *, per_page: int = 1000,
-                        stale_share: float = 0.05, name: str = "tickets") -> list[Path]:
-    """Write incremental-export JSON pages (``tickets_1.json``...); returns their paths."""
+                        stale_share: float = 0.05, name: str = "tickets",
+                        ticket_fields: bool = True) -> list[Path]:
+    """Write incremental-export JSON pages (``tickets_1.json``...) and, unless
+    ``ticket_fields`` is False, ``ticket_fields.json``; returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t = zendesk_tickets(tickets)
@@ -284,12 +358,16 @@ def write_zendesk_pages(tickets: pd.DataFrame, out_dir: str | Path, *, per_page:
         path = out / f"{name}_{page}.json"
         path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
         paths.append(path)
+    if ticket_fields:
+        paths.append(write_ticket_fields(tickets, out))
     return paths
 
 
 def write_zendesk_ndjson(tickets: pd.DataFrame, events: pd.DataFrame | None,
-                         out_dir: str | Path, name: str = "tickets.ndjson") -> Path:
-    """Write the full JSON export (NDJSON) with metric sets and comments inline."""
+                         out_dir: str | Path, name: str = "tickets.ndjson",
+                         ticket_fields: bool = True) -> Path:
+    """Write the full JSON export (NDJSON) with metric sets and comments inline, and
+    (unless ``ticket_fields`` is False) ``ticket_fields.json`` beside it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t = zendesk_tickets(tickets)
@@ -316,4 +394,6 @@ def write_zendesk_ndjson(tickets: pd.DataFrame, events: pd.DataFrame | None,
             line = {"ticket": {**obj, "metric_set": metric,
                                "comments": comments.get(obj["id"], [])}}
             fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    if ticket_fields:
+        write_ticket_fields(tickets, out)
     return path
