@@ -95,12 +95,27 @@ class CostOut(_Model):
     money_per_month: float | None = None
 
 
+class ColumnOut(_Model):
+    label: str
+    unit: str = "text"
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class TableOut(_Model):
+    title: str
+    columns: dict[str, ColumnOut] = Field(default_factory=dict)
+    rows: int = 0
+    rows_total: int = 0
+    complete: bool = True
+
+
 class Evidence(_Model):
     summary: str
     scope: str
     window: WindowOut
     tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     series: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    about_tables: dict[str, TableOut] = Field(default_factory=dict)
     excluded: list[NoteOut] = Field(default_factory=list)
     notes: list[NoteOut] = Field(default_factory=list)
     costs: list[CostOut] = Field(default_factory=list)
@@ -165,6 +180,7 @@ class Kpis(_Model):
     reliable: dict[str, bool] = Field(default_factory=dict)
     #: why a KPI is not reliable, by KPI key
     caveats: dict[str, str] = Field(default_factory=dict)
+    targets: dict[str, float] = Field(default_factory=dict)
 
 
 class Assumptions(_Model):
@@ -255,6 +271,8 @@ class Comparison(_Model):
 class Report(_Model):
     schema_version: int = SCHEMA_VERSION
     generated_by: Tool
+    title: str = ""
+    client: str = ""
     as_of: str
     window: WindowOut
     inputs: list[InputInfo]
