@@ -239,6 +239,12 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     return report
 
 
+def titled(report: Report, title: str | None, client: str | None) -> Report:
+    """The report with its ``--title`` and ``--client`` (shown by every format)."""
+    update = {k: " ".join(v.split()) for k, v in (("title", title), ("client", client)) if v}
+    return report.model_copy(update=update) if update else report
+
+
 def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: str,
                   since: pd.Timestamp | None, answers: Mapping[str, bool] | None,
                   tz: str = "UTC") -> Report:

@@ -306,7 +306,7 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
 
 
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
-    """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 wk)'."""
+    """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     unit = rule.metrics[out.metric].unit
     said = ("settled by the data note" if out.measured is None
             else f"measured {figure(out.measured, unit)}")
@@ -381,6 +381,15 @@ def _note_out(rule: RuleFile, note: Note) -> NoteOut:
     values = {**note.params, "count": note.count}
     return NoteOut(code=note.code, text=fmt(template, values), count=note.count,
                    sample_ids=note.sample_ids)
+
+
+def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:
+    """The key figure as it reads: a negative value with a label for that case (a shrink
+    below zero is growth) is shown by its size under that label."""
+    if value is not None and value < 0 and doc.label_if_negative:
+        return KeyFigure(metric=metric, label=doc.label_if_negative, unit=doc.unit,
+                         value=-value)
+    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value)
 
 
 def _humanised(key: str) -> str:
@@ -520,9 +529,7 @@ def build_finding(
         question=rule.question,
         status=status,
         confidence=confidence,
-        key_figure=KeyFigure(
-            metric=key_metric, label=key.label, unit=key.unit, value=meas.value(key_metric),
-        ),
+        key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(
