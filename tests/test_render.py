@@ -99,12 +99,17 @@ def test_html_is_self_contained() -> None:
 def test_html_has_every_section_and_chart() -> None:
     report = demo_report()
     page = demo_html()
-    for anchor in ["headline", "kpis", "fixes", "checks", "data",
+    for anchor in ["summary", "signs", "fixes", "checks", "data",
                    *(f"sign-{f.id}" for f in report.signs)]:
         assert f'id="{anchor}"' in page, anchor
     drawn = re.findall(r'data-chart="([^"]+)"', page)
-    assert len(drawn) == len(set(drawn)), "chart ids repeat"
-    assert {"kpi-backlog-weekly", "backlog-weekly", "backlog-age"} <= set(drawn)
+    assert len(drawn) == len(set(drawn)), "a chart is drawn twice"
+    assert {"backlog-weekly", "recurrence-clusters", "changes-over-time",
+            "onboarding-lead-times", "strategy-effort"} == set(drawn)
+    # one chart per sign at most: each sign's section holds one <svg> or none
+    for f in report.signs:
+        section = page.split(f'id="sign-{f.id}"', 1)[1].split("</section>", 1)[0]
+        assert section.count("<svg") <= 1, f.id
     # element ids are unique in the page although several SVGs sit in it
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
@@ -187,13 +192,13 @@ def test_hostile_text_markdown() -> None:
 
 
 def test_hostile_text_terminal() -> None:
-    for color in (False, True):
-        out = terminal.render(hostile_report(), color=color)
+    for color, columns in ((False, 80), (True, 120)):
+        out = terminal.render(hostile_report(), color=color, columns=columns, verbose=True)
         assert "\x1b[31mRED" not in out and "\x07" not in out
         assert r"\x1b[31mRED" in out  # visible, inert
         _no_long_run(out)
         plain = re.sub(r"\x1b\[[0-9;]*m", "", out)  # rich's own colours, if any
-        assert max(len(line) for line in plain.splitlines()) <= terminal.WIDTH
+        assert max(len(line) for line in plain.splitlines()) <= columns
     quiet = terminal.render(hostile_report(), quiet=True)
     assert len(quiet.splitlines()) == 1
 
@@ -370,7 +375,7 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
 
     report = api.diagnose_paths([ROOT / "samples" / "demo"], api.RunOptions(config_file=config))
     assert report.kpis.labels == renamed
-    outputs = {"terminal": (terminal.render(report, color=False), 2),
+    outputs = {"terminal": (terminal.render(report, color=False, verbose=True), 2),
                "markdown": (markdown.render(report), 1), "html": (html.render(report), 2)}
     for fmt, (text, times) in outputs.items():
         for label in renamed.values():

@@ -516,7 +516,8 @@ def signs() -> None:
                        [check_line(r.id, r.title) for r in rules.checks.values()]))
 
 
-@app.command(cls=_Command, epilog=_examples("itsm-diag explain backlog", "itsm-diag explain routing"))
+@app.command(cls=_Command,
+             epilog=_examples("itsm-diag explain backlog", "itsm-diag explain routing"))
 @handled
 def explain(sign: Annotated[str, typer.Argument(
         metavar="SIGN", help="A sign or check id, e.g. backlog (itsm-diag signs lists them).")]
@@ -627,7 +628,8 @@ def pull(
         raise typer.Exit(code=result.exit_code)
 
 
-@app.command("config", cls=_Command, epilog=_examples("itsm-diag config", "itsm-diag config --json"))
+@app.command("config", cls=_Command,
+             epilog=_examples("itsm-diag config", "itsm-diag config --json"))
 @handled
 def show_config(
     config_file: ConfigOpt = None,

@@ -26,7 +26,6 @@ from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import rules_dir as rules_dir
 from itsm_diag.rulefiles import yaml_load
 
-
 #: the KPIs a target can be set for, and which way is good: the median time to resolve
 #: should stay at most its target (hours), the two shares at least theirs (0-1)
 KPI_TARGETS: dict[str, str] = {"time_to_resolve_hours": "at_most",

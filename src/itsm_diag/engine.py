@@ -22,8 +22,8 @@ from itsm_diag.config import Condition, RuleFile, Rules
 from itsm_diag.errors import UsageError
 from itsm_diag.report import (
     Assumptions,
-    ConditionOut,
     ColumnOut,
+    ConditionOut,
     CostOut,
     Evidence,
     Finding,

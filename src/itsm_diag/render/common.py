@@ -28,7 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e"
 
 #: what a redacted report says about itself (``--redact``), in every format
 REDACTED_NOTE = ("Redacted for sharing: people are pseudonyms (Requester N, Agent N); e-mail "
-                 "addresses, phone numbers and ticket text are removed.")
+                 "addresses, phone numbers and ticket text are removed, and input files "
+                 "are named input 1, input 2, … instead of their paths.")
 
 MARKS = {"triggered": "✘", "clear": "✔", "unknown": "?"}
 
@@ -150,16 +151,16 @@ def human_date(value: object) -> str:
         try:
             return f"{int(text[8:10])} {_MONTHS[int(text[5:7]) - 1]} {text[:4]}"
         except (ValueError, IndexError):
-            return text
-    return text
+            return clip(text)
+    return clip(text)
 
 
 def human_time(value: object) -> str:
     """An ISO timestamp as '3 Jul 2026 23:09' (UTC, as the report stores it)."""
     text = str(value or "")
     day = human_date(text)
-    if day != text and len(text) >= 16 and text[10] == "T":
-        return f"{day} {text[11:16]}"
+    if day != clip(text) and len(text) >= 16 and text[10] == "T":
+        return f"{day} {clean(text[11:16])}"
     return day
 
 
@@ -209,6 +210,27 @@ def value_text(value: Any, col: ColumnOut | None, limit: int = CELL_LIMIT) -> st
     if unit == "date":
         return human_date(value)
     return cell(value, limit=limit)
+
+
+def amount(value: float | None, unit: str = "") -> str:
+    """A numerator or denominator: whole numbers with separators, else one decimal (a
+    robust trend's level is a fraction of a ticket; three decimals would be noise)."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+_STRFTIME = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "hh", "%I": "hh",
+             "%M": "mm", "%S": "ss", "%f": "ffffff", "%p": "AM/PM", "%b": "Mon", "%B": "Month",
+             "%z": "+hhmm", "%Z": "zone", "%j": "day of year", "%a": "Day", "%A": "Weekday"}
+
+
+def date_pattern(text: str) -> str:
+    """A strftime pattern as people write one ('%d/%m/%Y %H:%M' -> 'DD/MM/YYYY hh:mm')."""
+    out = re.sub(r"%[A-Za-z]", lambda m: _STRFTIME.get(m.group(), m.group()), str(text))
+    return clip(out, 60)
 
 
 def is_numeric(col: ColumnOut | None) -> bool:

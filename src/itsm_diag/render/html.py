@@ -10,7 +10,6 @@ report (``--format pdf``, or the browser's Print) stays a short document.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from itsm_diag.render import common
@@ -36,16 +35,6 @@ def _threshold(finding: Finding, cond: ConditionOut) -> str:
 
 def _money(value: float | None, currency: str) -> str:
     return "" if value is None else f"{value:,.0f} {currency}"
-
-
-def _amount(value: float | None, unit: str = "") -> str:
-    """A numerator or denominator: whole numbers with separators, else one decimal (a
-    robust trend's level is a fraction of a ticket; three decimals would be noise)."""
-    if value is None:
-        return ""
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
 
 
 def _summary_figure(f: Finding) -> str:
@@ -103,17 +92,6 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-_STRFTIME = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "hh", "%I": "hh",
-             "%M": "mm", "%S": "ss", "%f": "ffffff", "%p": "AM/PM", "%b": "Mon", "%B": "Month",
-             "%z": "+hhmm", "%Z": "zone", "%j": "day of year", "%a": "Day", "%A": "Weekday"}
-
-
-def _date_format(text: str) -> str:
-    """A strftime pattern as people write one ('%d/%m/%Y %H:%M' -> 'DD/MM/YYYY hh:mm')."""
-    out = re.sub(r"%[A-Za-z]", lambda m: _STRFTIME.get(m.group(), m.group()), str(text))
-    return common.clip(out, 60)
-
-
 def _kpi_rows(r: Report) -> list[tuple[str, str]]:
     k = r.kpis
     rows = [("time_to_resolve_hours", common.ttr_text(r)),
@@ -153,8 +131,8 @@ def _environment() -> Any:
     env.filters.update(
         figure=common.figure, cell=common.cell, clip=common.clip, one_line=common.one_line,
         hours=common.hours, delimiter=common.delimiter_name, signed=common.signed,
-        human_date=common.human_date, human_time=common.human_time, amount=_amount,
-        date_format=_date_format,
+        human_date=common.human_date, human_time=common.human_time, amount=common.amount,
+        date_format=common.date_pattern,
     )
     # --period and --baseline sections
     env.globals.update(

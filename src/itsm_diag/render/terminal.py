@@ -212,7 +212,7 @@ def _unknowns(findings: list[Finding], title: str) -> Text:
     return text
 
 
-def _present(text: Text) -> list[Text]:
+def _present(text: Text) -> list[RenderableType]:
     """``[text]`` without its last line break, or nothing when empty: an empty Text still
     prints a blank line."""
     text.rstrip()
@@ -273,11 +273,11 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
     if c.cleared:
         head.append(f"Cleared: {', '.join(c.cleared)}\n", style="green")
     head.append(common.comparison_verdict(c) + "\n", style="dim")
-    signs = Table(box=box.SIMPLE_HEAD, width=w)
+    signs = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)
     signs.add_column("#", width=2, justify="right")
-    signs.add_column("Sign", ratio=1)
-    signs.add_column("Status", width=21, no_wrap=True)
-    signs.add_column("Change", width=20, no_wrap=True)
+    signs.add_column("Sign", ratio=4)
+    signs.add_column("Status", ratio=2)
+    signs.add_column("Change", ratio=2)
     signs.add_column("Hours", width=11, justify="right")
     for s in c.signs:
         hours = f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"
@@ -286,11 +286,11 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
                       Text(common.CHANGE_WORDS[s.change],
                            style={"appeared": "red", "cleared": "green"}.get(s.change, "")),
                       hours)
-    kpis = Table(box=box.SIMPLE_HEAD, width=w)
+    kpis = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)
     kpis.add_column("KPI", ratio=1)
-    kpis.add_column("Baseline", width=12, justify="right")
-    kpis.add_column("Now", width=12, justify="right")
-    kpis.add_column("Change", width=12, justify="right")
+    kpis.add_column("Baseline", width=8, justify="right")
+    kpis.add_column("Now", width=8, justify="right")
+    kpis.add_column("Change", width=8, justify="right")
     kpis.add_column("Direction", width=9)
     for d in [*c.kpis, c.hours_at_stake]:
         kpis.add_row(d.label, figure(d.old, d.unit), figure(d.new, d.unit),
