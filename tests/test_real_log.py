@@ -52,3 +52,45 @@ def test_signs_without_data_are_unknown_not_clear(report: Report) -> None:
     assert by_id["strategy"].status == "unknown"
     for sign in (by_id["onboarding"], by_id["strategy"]):
         assert sign.what_would_answer and sign.reason
+
+
+# ---- verdicts a consultant can defend (issue 14) ---------------------------------------
+
+def test_band_is_left_open_while_unknown_signs_could_move_it(report: Report) -> None:
+    unknown = [s.id for s in report.signs if s.status == "unknown"]
+    assert report.unknown == len(unknown) >= 3
+    assert report.band == "undetermined"
+    assert report.band_range[0] == "healthy" and report.band_range[1] != "healthy"
+
+
+def test_a_link_kept_on_three_incidents_cannot_clear_changes(report: Report) -> None:
+    # 3 of 24,918 incidents carry a caused-by link and there are no change records: the
+    # sign was "clear" at 1.0 a quarter (a 90-day window would have flipped it)
+    changes = next(s for s in report.signs if s.id == "changes")
+    assert changes.status == "unknown"
+    assert "(3 in the whole export)" in changes.reason
+
+
+def test_unknown_recurrence_says_what_the_export_does_hold(report: Report) -> None:
+    recurrence = next(s for s in report.signs if s.id == "recurrence")
+    assert recurrence.status == "unknown"
+    assert "380 incidents carry a problem link" in recurrence.reason
+
+
+def test_backlog_one_number_and_the_status_history(report: Report) -> None:
+    backlog = next(s for s in report.signs if s.id == "backlog")
+    weekly = backlog.evidence.series["weekly"]
+    assert report.kpis.backlog["open_now"] == backlog.metrics["open_now"].value \
+        == weekly[-1]["open"]
+    assert report.kpis.backlog["start"] == backlog.metrics["backlog_start"].value
+    # the audit log's status history is used: incidents resolved and reopened count
+    # again, so completions exceed the incidents done in the window
+    done_tickets = sum(w["completions"] for w in weekly)
+    assert done_tickets > report.tickets.in_window * 0.9
+    assert all(w["open"] >= 0 for w in weekly)
+
+
+def test_the_thinned_out_as_of_counts_what_it_leaves_out(report: Report) -> None:
+    note = next(n for n in report.data_notes if "thins out" in n)
+    assert "were opened and" in note and "were done later" in note
+    assert report.window.last_day == report.window.end[:10]

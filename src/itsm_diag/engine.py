@@ -308,7 +308,7 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     unit = rule.metrics[out.metric].unit
-    said = ("settled by the data note" if out.measured is None
+    said = ("no figure: see the notes" if out.measured is None
             else f"measured {figure(out.measured, unit)}")
     return f"{out.text} ({said})"
 

@@ -138,6 +138,9 @@ EV_KIND: Final = "kind"
 EV_AUTHOR_ROLE: Final = "author_role"
 EV_AUTHOR: Final = "author"
 EV_VALUE: Final = "value"
+#: the canonical status a status event set (its ``value`` keeps the tool's own label), where
+#: the importer knows it: the status history the backlog at past weeks is rebuilt from
+EV_STATUS: Final = "status"
 EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog")
 AUTHOR_ROLES: Final = ("requester", "agent", "system")
 
@@ -148,10 +151,12 @@ EVENT_SCHEMA: Final[dict[str, str]] = {
     EV_AUTHOR_ROLE: "category",
     EV_AUTHOR: _STR,
     EV_VALUE: _STR,
+    EV_STATUS: "category",
 }
 _EVENT_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     EV_KIND: EVENT_KINDS,
     EV_AUTHOR_ROLE: AUTHOR_ROLES,
+    EV_STATUS: STATUSES,
 }
 
 STRING_DTYPE: Final = pd.StringDtype("pyarrow")

@@ -299,13 +299,17 @@ class PeriodOut(_Model):
     start: str = D("Its first instant (UTC, ISO 8601).")
     end: str = D("Its last instant (UTC, ISO 8601).")
     score: int = D("Signs triggered in the period.")
-    band: ReportBand = D("The period's band; undetermined when its unknown signs could move "
-                         "it, or when it is partial.")
-    band_range: list[Band] = D("[band of score, band of score + unknown].")
+    band: ReportBand = D("The period's band, stated only when its unknown signs cannot move "
+                         "it and the period is whole; otherwise 'undetermined'.")
+    band_range: list[Band] = D("[band of the score, band of score + unknown]: where the "
+                               "period's band lies.")
     triggered: list[str] = D("Ids of the signs triggered.")
     unknown: int = D("Signs the period's data cannot answer.")
-    partial: bool = D("The data covers only part of the period.", default=False)
-    coverage: float = D("Ratio (0-1) of the period's days the data covers.", default=1.0)
+    partial: bool = D("True when the data covers less than the whole period (it starts "
+                      "after the period's first day or ends before its last): the period is "
+                      "diagnosed over the days covered and not graded (band "
+                      "'undetermined').", default=False)
+    coverage: float = D("Share (0-1) of the period's days the data covers.", default=1.0)
 
 
 # ---- comparison with a baseline report (built by itsm_diag.compare) ---------------------
@@ -388,10 +392,13 @@ class Report(_Model):
     inputs: list[InputInfo] = D("Every input file read, in order.")
     tickets: TicketCounts = D("Ticket counts: in total, by kind and in the window.")
     score: int = D("Signs triggered, 0-7 (unknown signs are not counted).")
-    band: ReportBand = D("healthy (0-1), gaps (2-3), slowing (4-5) or crisis (6-7), stated "
-                         "only when the unknown signs cannot move it; else undetermined.")
-    band_range: list[Band] = D("[band of score, band of score + unknown]: where the band "
-                               "lies in any case.")
+    band: ReportBand = D(
+        "healthy (0-1 triggered), gaps (2-3), slowing (4-5) or crisis (6-7), stated only "
+        "when the unknown signs cannot move it; otherwise 'undetermined' (band_range says "
+        "where it lies). --fail-on compares the triggered count, the lower end.")
+    band_range: list[Band] = D(
+        "[band of score, band of score + unknown]: the lowest and highest band the report "
+        "can have whatever the unknown signs turn out to be.")
     band_text: str = D("The band in a sentence.")
     unknown: int = D("Signs the export cannot answer.")
     score_max_if_unknown_apply: int = D("score + unknown.")
@@ -405,8 +412,10 @@ class Report(_Model):
     data_notes: list[str] = D("Notes on the data as a whole, in words.",
                               default_factory=list)
     extract_shape: dict[str, dict[str, Any]] = D(
-        "What the extract's shape showed before grading (closure_selected, ...), in "
-        "numbers; the data notes word it.", default_factory=dict)
+        "How the extract was cut, seen before grading, by shape code with its numbers "
+        "(closure_selected: weeks of arrivals without completions, then the completions; "
+        "done and total tickets). Signs the shape biases are unknown; the data notes word "
+        "it.", default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
                                  "figure.")
     redacted: bool = D("People are pseudonyms and ticket text and input names are removed "

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
-from itsm_diag.signs.common import filled, fold_words, isin_values
+from itsm_diag.signs.common import filled, fold_words, isin_values, open_at
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -51,13 +51,13 @@ def done_in_window(ctx: Context) -> pd.Series:
 
 
 def open_at_end(ctx: Context) -> pd.Series:
-    """Mask: opened by the window end and not done by it (a ticket done later was open then)."""
+    """Mask: opened by the window end and not done by it (a ticket done later was open then;
+    by the status history where the export has it), as the backlog counts them."""
     t = ctx.tickets
-    end = ctx.window.end
-    opened = (t[m.OPENED_AT] <= end).fillna(False).astype(bool)
+    known = t[m.STATUS].notna()
     # a done ticket without a done time counts as done: its status says so now
-    not_done_then = ~m.is_done(t) | (ctx.done_at > end).fillna(False).astype(bool)
-    return opened & not_done_then & t[m.STATUS].notna()
+    no_time = m.is_done(t) & ctx.done_at.isna()
+    return open_at(ctx, known, ctx.window.end) & ~no_time
 
 
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:

@@ -474,15 +474,40 @@ class MappingImporter(Importer):
 
         activity = rows["_activity"].astype(m.STRING_DTYPE)
         role = map_values(activity, dict.fromkeys(log.requester_activities, "requester"))
+        kind = map_values(activity, log.activity_kinds).fillna("status")
+        value = activity
+        if m.ASSIGNMENT_GROUP in rows:
+            # with a group column, the assignment history is the group itself: an activity
+            # mapped to "assignment" carries the group it left the case with, and so does
+            # every row where the group changed (the routing check's ping-pong and the flow
+            # view read group names, not the activity's name)
+            grp = rows[m.ASSIGNMENT_GROUP].astype(m.STRING_DTYPE)
+            held = grp.groupby(case, sort=False).ffill()
+            prev = held.groupby(case, sort=False).shift()
+            changed = (held.notna() & held.ne(prev).fillna(True)).fillna(False).astype(bool)
+            is_assign = (kind == "assignment").to_numpy(dtype=bool) & held.notna().to_numpy()
+            value = value.mask(pd.Series(is_assign, index=rows.index), held)
         events = pd.DataFrame({
             m.EV_TICKET_ID: rows["_case"].astype(m.STRING_DTYPE),
             m.EV_AT: at,
-            m.EV_KIND: map_values(activity, log.activity_kinds).fillna("status"),
+            m.EV_KIND: kind,
             m.EV_AUTHOR_ROLE: role.fillna(log.author_role),
             m.EV_AUTHOR: (rows["_resource"].astype(m.STRING_DTYPE) if "_resource" in rows
                           else pd.Series(pd.NA, index=rows.index, dtype=m.STRING_DTYPE)),
-            m.EV_VALUE: activity,
+            m.EV_VALUE: value,
+            # the status each status-bearing row set, in canonical terms
+            m.EV_STATUS: done.where(kind == "status"),
         })
+        if m.ASSIGNMENT_GROUP in rows:
+            # a group change on a row that is not an assignment activity: its own event
+            moved = changed & ~pd.Series(is_assign, index=rows.index)
+            extra = events[moved.to_numpy()].assign(**{
+                m.EV_KIND: "assignment", m.EV_VALUE: held[moved], m.EV_STATUS: pd.NA})
+            # each right after the row it came from, so same-time events keep their order
+            order = np.concatenate([2 * np.arange(len(events)),
+                                    2 * np.flatnonzero(moved.to_numpy()) + 1])
+            events = pd.concat([events, extra], ignore_index=True)
+            events = events.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
         note = (f"event log: {n_rows:,} rows collapsed to {len(out):,} tickets (first "
                 f"{log.timestamp!r} opens, activities mapped in values.status set the status "
                 f"and done times); every row kept as an event")

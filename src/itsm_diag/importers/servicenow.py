@@ -232,6 +232,14 @@ class ServiceNowImporter(Importer):
             warnings.append(f"{int(blank.sum())} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings)
+        if len(events) and m.EV_KIND in events:
+            # the status history in canonical terms, through the table's own state labels
+            is_status = (events[m.EV_KIND] == "status").to_numpy(dtype=bool)
+            status = pd.Series(pd.NA, index=events.index, dtype="object")
+            status[is_status] = v.map_vocab(
+                events.loc[is_status, m.EV_VALUE].astype(m.STRING_DTYPE),
+                _STATES.get(table, _STATES["other"])).astype("object").to_numpy()
+            events[m.EV_STATUS] = status
         tickets[m.SOURCE_TOOL] = NAME
         tickets[m.SOURCE_FILE] = raw.path.name
         if "_journal" in out:

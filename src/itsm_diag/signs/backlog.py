@@ -22,6 +22,7 @@ from itsm_diag.signs.common import (
     in_hours,
     leading_ramp,
     mass_closures,
+    open_at,
     series_rows,
     too_few,
     trend_levels,
@@ -271,7 +272,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         start, end = float(np.median(levels[:edge])), float(np.median(levels[-edge:]))
         notes.append(Note(code="levels_from_edges", params={"weeks": edge}))
 
-    open_mask = usable & ~(done_at <= w.end).fillna(False).astype(bool)
+    # open at the end as the weekly series counts it (by the status history where known)
+    open_mask = open_at(ctx, usable, w.end)
     age = (w.end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -145,25 +146,38 @@ def weekly_backlog(
     """Weekly arrivals, completions and open backlog of the tickets under ``mask``.
 
     Weeks end at the window end and every 7 days before it; week ``k`` is
-    ``(end_k - 7d, end_k]``. ``open`` at ``t`` = opened <= t and not done by t.
+    ``(end_k - 7d, end_k]``. ``open`` at ``t`` = opened <= t and not done at t.
     Tickets under ``exclude_mask`` are left out entirely; tickets without an opened
     time cannot be placed and are ignored (callers report them).
+
+    Where the events hold a ticket's status history (status events with a canonical
+    status), "done at t" is the status it had at t: a ticket resolved, reopened and
+    closed again is back in the backlog between the two, and each time it is done
+    counts as a completion. Other tickets are done from their final done time on.
     Columns: week_end (UTC timestamp), arrivals, completions, open.
     """
     keep = mask if exclude_mask is None else mask & ~exclude_mask
     keep = keep & ctx.tickets[m.OPENED_AT].notna()
+    history = status_history(ctx, keep)
+    plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
     opened = ctx.tickets.loc[keep, m.OPENED_AT]
-    done = ctx.done_at[keep]
+    done = ctx.done_at[plain]
     ends = week_ends(ctx.window)
     starts = ends - WEEK_NS
     o = np.sort(to_ns(opened))
-    d = np.sort(to_ns(done))
+    d = to_ns(done)
     # a ticket leaves the backlog at max(opened, done): a done time before the opened
     # time (junk) must not make the count negative
     both = done.notna()
-    leave = np.sort(
-        np.maximum(to_ns(opened[both]), to_ns(done[both])) if both.any() else np.array([], "int64")
-    )
+    leave = np.maximum(to_ns(ctx.tickets.loc[plain, m.OPENED_AT][both]), d) if both.any() \
+        else np.array([], "int64")
+    back = np.array([], "int64")
+    if history is not None:
+        d = np.concatenate([d, history.done])
+        leave = np.concatenate([leave, history.done])
+        back = np.sort(history.reopened)
+    d, leave = np.sort(d), np.sort(leave)
+
     def upto(arr: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.searchsorted(arr, t, side="right")
 
@@ -172,9 +186,93 @@ def weekly_backlog(
             "week_end": pd.to_datetime(ends, utc=True),
             "arrivals": upto(o, ends) - upto(o, starts),
             "completions": upto(d, ends) - upto(d, starts),
-            "open": upto(o, ends) - upto(leave, ends),
+            "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
         }
     )
+
+
+@dataclass(frozen=True)
+class StatusHistory:
+    """Done and reopen moments (ns) of the tickets whose status history is known."""
+
+    #: per ticket row: the backlog follows its history
+    tickets: np.ndarray
+    #: each time one of them became done (resolved, closed, cancelled)
+    done: np.ndarray
+    #: each time one of them left a done status again (a reopen)
+    reopened: np.ndarray
+    #: the history itself, by ticket then time: ticket row, moment (ns), done after it
+    rows: np.ndarray
+    when: np.ndarray
+    is_done: np.ndarray
+
+    def done_by(self, t_ns: int) -> np.ndarray:
+        """Per ticket row: done at ``t_ns`` by its history (False before its first event)."""
+        out = np.zeros(len(self.tickets), dtype=bool)
+        past = self.when <= t_ns
+        rows, done = self.rows[past], self.is_done[past]
+        last = np.r_[rows[1:] != rows[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+        out[rows[last]] = done[last]
+        return out
+
+
+def open_at(ctx: Context, mask: pd.Series, when: pd.Timestamp) -> pd.Series:
+    """Tickets under ``mask`` open at ``when``: opened by then and not done then (by the
+    status history where it is known, else by the final done time), as the weekly
+    backlog counts them."""
+    t = ctx.tickets
+    opened = mask & (t[m.OPENED_AT] <= when).fillna(False).astype(bool)
+    not_done = ~(ctx.done_at <= when).fillna(False).astype(bool)
+    history = status_history(ctx, mask & t[m.OPENED_AT].notna())
+    if history is None:
+        return opened & not_done
+    by_history = ~history.done_by(int(when.value))
+    return opened & pd.Series(np.where(history.tickets, by_history, not_done.to_numpy()),
+                              index=t.index)
+
+
+def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
+    """The status history of the tickets under ``keep`` from the status events with a
+    canonical status (None when there are none). A ticket whose history ends in another
+    state than its final status says (done or not) keeps its final done time instead:
+    its history is incomplete. Moments before the ticket was opened count at its
+    opening. Computed once per ``keep`` (the backlog's scope) and cached."""
+    ev = ctx.events
+    if ev.empty or m.EV_STATUS not in ev or not ev[m.EV_STATUS].notna().any():
+        return None
+
+    def make() -> StatusHistory | None:
+        sel = (ev[m.EV_STATUS].notna() & ev[m.EV_AT].notna()).to_numpy(dtype=bool) \
+            & ctx.events_of_tickets(keep)
+        rows = np.flatnonzero(sel)
+        if not len(rows):
+            return None
+        codes = ctx.event_id_codes[rows]
+        at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        is_done = ev[m.EV_STATUS].iloc[rows].isin(m.DONE_STATUSES).to_numpy(dtype=bool)
+        order = np.lexsort((rows, at, codes))  # ticket, time, then export order
+        codes, at, is_done = codes[order], at[order], is_done[order]
+        first = np.r_[True, codes[1:] != codes[:-1]]
+        last = np.r_[codes[1:] != codes[:-1], True]
+        prev = np.r_[False, is_done[:-1]] & ~first
+        # the ticket row of each id code (ids are unique within a run)
+        id_codes, uniques = ctx.id_ranks
+        row_of = np.full(len(uniques) + 2, -1, dtype=np.int64)
+        row_of[id_codes] = np.arange(len(id_codes))
+        t_rows = row_of[codes]
+        final_done = m.is_done(ctx.tickets).to_numpy(dtype=bool)
+        agree = np.zeros(len(ctx.tickets), dtype=bool)
+        agree[t_rows[last]] = is_done[last] == final_done[t_rows[last]]
+        use = agree[t_rows]
+        opened = ctx.tickets[m.OPENED_AT].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        when = np.maximum(at, opened[t_rows])
+        return StatusHistory(tickets=agree & keep.to_numpy(dtype=bool),
+                             done=when[use & is_done & ~prev],
+                             reopened=when[use & ~is_done & prev],
+                             rows=t_rows[use], when=when[use], is_done=is_done[use])
+    key = ("status_history", hash(np.packbits(keep.to_numpy(dtype=bool)).tobytes()))
+    result: StatusHistory | None = ctx.memo(key, make)
+    return result
 
 
 def series_rows(weekly: pd.DataFrame) -> list[dict[str, Any]]:

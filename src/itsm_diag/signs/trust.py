@@ -24,7 +24,13 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import contains_where, fold_codes, phrase_pattern, too_few
+from itsm_diag.signs.common import (
+    contains_where,
+    fold_codes,
+    open_at,
+    phrase_pattern,
+    too_few,
+)
 
 _GRADED = ("chaser_share", "bypass_share", "duplicate_share")
 
@@ -253,9 +259,7 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         meas.metrics["silent_open"] = _none()
         meas.excluded.append(Note(code="no_updates"))
         return
-    done = ctx.done_at
-    open_at_end = scope & (t[m.OPENED_AT] <= w.end).fillna(False) & ~(done <= w.end).fillna(
-        False)
+    open_at_end = open_at(ctx, scope, w.end)
     # an updated_at after the as-of time hides the activity before it: ignore it then
     updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
     last_event = _last_event(ctx)
