@@ -24,7 +24,7 @@ _UNITS = ("count, ratio (a share between 0 and 1), hours, days, weeks, per_month
           "per_quarter or text")
 
 
-def D(text: str, **kwargs: Any) -> Any:  # noqa: N802  # reads as a field's annotation
+def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation
     """A field with its description (what the JSON Schema says about it)."""
     return Field(description=text, **kwargs)
 

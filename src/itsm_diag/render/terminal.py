@@ -64,7 +64,7 @@ def _headline(r: Report, w: int) -> Panel:
     style = _BAND_STYLE[r.band]
     text = Text()
     text.append(f"Score {r.score} of 7", style=f"bold {style}")
-    band = (f"band not settled ({r.band_range[0]} to {r.band_range[1]})"
+    band = (f"band undetermined ({r.band_range[0]} to {r.band_range[1]})"
             if r.band == "undetermined" else f"{r.band.upper()}")
     text.append(f"  {band}", style=f"bold {style}")
     text.append(f"  {clean(r.band_text)}\n")
