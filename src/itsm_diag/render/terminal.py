@@ -13,7 +13,6 @@ visible by :func:`common.clean`.
 from __future__ import annotations
 
 import os
-import shutil
 from io import StringIO
 
 from rich import box
@@ -53,11 +52,19 @@ def width(requested: int | None = None) -> int:
     held between :data:`MIN_WIDTH` and :data:`MAX_WIDTH`."""
     if requested is None:
         columns = os.environ.get("COLUMNS", "")
-        if columns.isdigit():
-            requested = int(columns)
-        else:
-            requested = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        requested = int(columns) if columns.isdigit() else _terminal_columns()
     return max(MIN_WIDTH, min(MAX_WIDTH, requested))
+
+
+def _terminal_columns() -> int:
+    """The terminal's width, also when standard output is a pipe (``| head``, ``| less``)
+    and standard error still is the terminal; else :data:`DEFAULT_WIDTH`."""
+    for fd in (1, 2, 0):
+        try:
+            return os.get_terminal_size(fd).columns
+        except (OSError, ValueError):
+            continue
+    return DEFAULT_WIDTH
 
 
 def _headline(r: Report, w: int) -> Panel:
