@@ -295,9 +295,14 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
 
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
-    unit = rule.metrics[out.metric].unit
-    said = ("no figure: see the notes" if out.measured is None
-            else f"measured {figure(out.measured, unit)}")
+    doc = rule.metrics[out.metric]
+    if out.measured is None:
+        said = "no figure: see the notes"
+    elif out.measured < 0 and doc.label_if_negative:
+        # "measured -58%" of a shrink reads as a riddle: say what the sign of it means
+        said = f"{doc.label_if_negative.lower()}: {figure(-out.measured, doc.unit)}"
+    else:
+        said = f"measured {figure(out.measured, doc.unit)}"
     return f"{out.text} ({said})"
 
 
