@@ -26,7 +26,7 @@ from itsm_diag.report import Report
 from renderkit import GOLDEN, HOSTILE, ROOT, demo_html, demo_report, hostile_report
 
 RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
-    "terminal": ("demo.txt", lambda r: terminal.render(r, color=False)),
+    "terminal": ("demo.txt", lambda r: terminal.render(r, color=False, columns=100)),
     "markdown": ("demo.md", markdown.render),
     "html": ("demo.html", lambda r: demo_html()),
     "json": ("demo.json", json_render.render),
@@ -64,6 +64,71 @@ def test_golden(fmt: str, update_golden: bool) -> None:
     check_golden(name, render(demo_report()), update_golden)
 
 
+@pytest.mark.parametrize("columns", [80, 120])
+def test_golden_terminal_widths(columns: int, update_golden: bool) -> None:
+    text = terminal.render(demo_report(), color=False, columns=columns)
+    check_golden(f"demo.{columns}.txt", text, update_golden)
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 120, 160, 220])
+def test_terminal_lines_never_exceed_the_width(columns: int) -> None:
+    """Laid out for 80-160 columns: narrower asks get 80, wider 160, and no line of any
+    section (verbose included, colour codes aside) is wider than the layout."""
+    width = min(max(columns, 80), 160)
+    for report in (demo_report(), hostile_report()):
+        for verbose in (False, True):
+            out = terminal.render(report, color=True, columns=columns, verbose=verbose)
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+            widest = max(len(line) for line in plain.splitlines())
+            assert widest <= width, (columns, verbose, widest)
+            if report is demo_report():
+                assert widest >= width - 2, "the layout does not use the width"
+
+
+def test_terminal_width_comes_from_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "132")
+    assert terminal.width() == 132
+    monkeypatch.setenv("COLUMNS", "40")
+    assert terminal.width() == 80
+    monkeypatch.setenv("COLUMNS", "300")
+    assert terminal.width() == 160
+
+
+def test_terminal_first_screen_holds_the_verdict_the_signs_and_the_top_fixes() -> None:
+    """50 lines at 100 columns: the headline, the seven signs and the top three fixes,
+    with no KPI definition pushing them off; the definitions come with verbose."""
+    report = demo_report()
+    out = terminal.render(report, color=False, columns=100)
+    screen = " ".join(" ".join(out.splitlines()[:50]).split())
+    assert f"Score {report.score} of 7" in screen
+    for f in report.signs:
+        assert " ".join(f.title.split()[:3]) in screen, f.title
+    for fix in report.fixes[:3]:
+        assert " ".join(fix.action.split()[:5]) in screen, fix.action
+    definition = next(iter(report.kpis.definitions.values()))[:40]
+    assert definition not in out
+    assert definition in terminal.render(report, color=False, columns=100, verbose=True)
+    # units said once, in words; no code or sentence of n/a
+    assert "h/mo" not in out and "/qtr" not in out and "negative = grew" not in out
+    assert "Hours: agent hours a month at stake" in out
+
+
+def test_unknown_signs_read_plainly_in_every_format() -> None:
+    """An unknown sign shows no evidence sentence full of n/a, the range sentence is
+    grammatical, and a band is never said twice ('HEALTHY Healthy.')."""
+    r = demo_report().model_copy(deep=True)
+    r.signs[6].status = "unknown"
+    r.signs[6].evidence.summary = "n/a of n/a tickets (mean n/a)"
+    r.unknown, r.score_max_if_unknown_apply = 1, r.score + 1
+    for text in (terminal.render(r, color=False), markdown.render(r), html.render(r)):
+        assert "n/a of n/a" not in text
+        assert "1 unknown sign apply" not in text
+    from itsm_diag import config
+
+    for band, sentence in config.load_rules().defaults.bands.items():
+        assert not sentence.lower().startswith(band), sentence
+
+
 def test_golden_quiet_line(update_golden: bool) -> None:
     check_golden("demo.quiet.txt", terminal.render(demo_report(), quiet=True), update_golden)
 
@@ -99,12 +164,17 @@ def test_html_is_self_contained() -> None:
 def test_html_has_every_section_and_chart() -> None:
     report = demo_report()
     page = demo_html()
-    for anchor in ["headline", "kpis", "fixes", "checks", "data",
+    for anchor in ["summary", "signs", "fixes", "checks", "data",
                    *(f"sign-{f.id}" for f in report.signs)]:
         assert f'id="{anchor}"' in page, anchor
     drawn = re.findall(r'data-chart="([^"]+)"', page)
-    assert len(drawn) == len(set(drawn)), "chart ids repeat"
-    assert {"kpi-backlog-weekly", "backlog-weekly", "backlog-age"} <= set(drawn)
+    assert len(drawn) == len(set(drawn)), "a chart is drawn twice"
+    assert {"backlog-weekly", "recurrence-clusters", "changes-over-time",
+            "onboarding-lead-times", "strategy-effort"} == set(drawn)
+    # one chart per sign at most: each sign's section holds one <svg> or none
+    for f in report.signs:
+        section = page.split(f'id="sign-{f.id}"', 1)[1].split("</section>", 1)[0]
+        assert section.count("<svg") <= 1, f.id
     # element ids are unique in the page although several SVGs sit in it
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
@@ -187,13 +257,13 @@ def test_hostile_text_markdown() -> None:
 
 
 def test_hostile_text_terminal() -> None:
-    for color in (False, True):
-        out = terminal.render(hostile_report(), color=color)
+    for color, columns in ((False, 80), (True, 120)):
+        out = terminal.render(hostile_report(), color=color, columns=columns, verbose=True)
         assert "\x1b[31mRED" not in out and "\x07" not in out
         assert r"\x1b[31mRED" in out  # visible, inert
         _no_long_run(out)
         plain = re.sub(r"\x1b\[[0-9;]*m", "", out)  # rich's own colours, if any
-        assert max(len(line) for line in plain.splitlines()) <= terminal.WIDTH
+        assert max(len(line) for line in plain.splitlines()) <= columns
     quiet = terminal.render(hostile_report(), quiet=True)
     assert len(quiet.splitlines()) == 1
 
@@ -370,7 +440,7 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
 
     report = api.diagnose_paths([ROOT / "samples" / "demo"], api.RunOptions(config_file=config))
     assert report.kpis.labels == renamed
-    outputs = {"terminal": (terminal.render(report, color=False), 2),
+    outputs = {"terminal": (terminal.render(report, color=False, verbose=True), 2),
                "markdown": (markdown.render(report), 1), "html": (html.render(report), 2)}
     for fmt, (text, times) in outputs.items():
         for label in renamed.values():

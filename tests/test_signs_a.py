@@ -242,7 +242,7 @@ def test_compute_kpis_panel() -> None:
     # the engine adds the wording, the backlog sign's figures and the reporting sign's
     # reliability verdicts; the measure layer adds what the window left out
     assert set(kpis) == (set(Kpis.model_fields) - {"definitions", "labels", "backlog",
-                                                   "reliable", "caveats"}) | {"left_out"}
+                                                   "reliable", "caveats", "targets"}) | {"left_out"}
     left_out = kpis.pop("left_out")
     assert left_out["done_after"] == 0 and left_out["negative"] == 0
     Kpis.model_validate(kpis)

@@ -258,7 +258,7 @@ def test_compare_markdown(demo_reports: dict[str, Path]) -> None:
     assert code == 0, err
     assert re.match(r"# itsm-diag: as of \d{4}-\d\d-\d\d against the baseline\n", out)
     assert "- Newly triggered: onboarding" in out and "- Cleared: trust" in out
-    assert "| KPI | Baseline | Now | Change |  |" in out
+    assert "| KPI | Baseline | Now | Change | Direction |" in out
     assert "| 6 | New starters still wait for access on day two | clear → triggered | " \
            "newly triggered |" in out
 

@@ -196,7 +196,27 @@ def load_report(path: Path) -> Report:
 
 def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     """Read ``paths`` and return the full diagnosis (with periods and the comparison
-    with a baseline when ``options`` ask for them)."""
+    with a baseline when ``options`` ask for them). With ``redact``, neither the report
+    nor an error names an input path, file or folder (``input 1``…)."""
+    if not options.redact:
+        return _diagnose_paths(paths, options)
+    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.redact import hide_inputs, input_labels, redact_inputs
+
+    labels = input_labels(paths)
+    try:
+        report = _diagnose_paths(paths, options)
+    except ItsmDiagError as exc:
+        # the error's class and exit code stay; only the names go
+        exc.message = hide_inputs(exc.message, labels)
+        exc.file = None if exc.file is None else hide_inputs(exc.file, labels)
+        exc.hint = None if exc.hint is None else hide_inputs(exc.hint, labels)
+        exc.args = (exc.message,)
+        raise
+    return redact_inputs(report, labels)
+
+
+def _diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     from itsm_diag.engine import Diagnosis, diagnose
     from itsm_diag.importers.registry import load_paths
 
@@ -237,6 +257,12 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
         report = report.model_copy(update={"comparison": compare(
             baseline, report, rules.defaults.wording)})
     return report
+
+
+def titled(report: Report, title: str | None, client: str | None) -> Report:
+    """The report with its ``--title`` and ``--client`` (shown by every format)."""
+    update = {k: " ".join(v.split()) for k, v in (("title", title), ("client", client)) if v}
+    return report.model_copy(update=update) if update else report
 
 
 def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: str,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: the report file's extension per format
 EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json",
-              "csv": "csv"}
+              "pdf": "pdf", "csv": "csv"}
 INDEX_COLUMNS = ("client", "score", "band", "unknown", "top_fix", "hours_at_stake", "error")
 
 
@@ -102,7 +102,12 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path) 
     target = out / f"{name}.{EXTENSIONS[fmt]}"
     try:
         report = api.diagnose_paths([path], options)
-        write_atomic(target, render(report, fmt))
+        if fmt == "pdf":
+            from itsm_diag.render import pdf
+
+            write_atomic(target, pdf.render(report))
+        else:
+            write_atomic(target, render(report, fmt))
         return row_for(name, report, target)
     except ItsmDiagError as exc:
         error = exc.one_line()

@@ -36,6 +36,26 @@ class _PlainHelpGroup(typer.core.TyperGroup):
                 formatter.write_dl(rows)
 
 
+class _Command(typer.core.TyperCommand):
+    """Help in words: argument metavars as written (``EXPORT...``), without the Python
+    types typer adds to them (``<list[Path]>``); choices stay listed."""
+
+    def get_help(self, ctx: Any) -> str:
+        return _words_only(super().get_help(ctx))
+
+    def get_usage(self, ctx: Any) -> str:
+        return _words_only(super().get_usage(ctx))
+
+
+def _words_only(text: str) -> str:
+    import re
+
+    text = re.sub(r"\{([A-Z][A-Za-z0-9_.|]*)\}(\.\.\.)?", lambda m: m.group(1) + (
+        "..." if m.group(2) and not m.group(1).endswith("...") else ""), text)
+    text = re.sub(r"\[(\[[A-Z]+\]\.\.\.)\]\.\.\.", r"\1", text)
+    return re.sub(r" <(?:list\[\w+\]|Path|path|str|int|float|text|bool)>", "", text)
+
+
 app = typer.Typer(
     cls=_PlainHelpGroup,
     name="itsm-diag",
@@ -57,8 +77,50 @@ class Format(StrEnum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    pdf = "pdf"
     #: the Monday action list alone (issue 17), cells escaped against spreadsheet formulas
     csv = "csv"
+
+
+#: the format an output file's suffix names, when --format is not given
+SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".md": Format.markdown,
+                  ".markdown": Format.markdown, ".json": Format.json, ".pdf": Format.pdf,
+                  ".txt": Format.terminal, ".csv": Format.csv}
+
+
+def _format_for(fmt: str | None, output: Path | None,
+                allowed: tuple[str, ...] = tuple(Format)) -> Format:
+    """``--format`` when given (any case), else the one ``-o``'s suffix names
+    (``report.html`` is HTML), else the terminal's plain text."""
+    if fmt is not None:
+        name = fmt.strip().lower()
+        if name not in allowed:
+            from itsm_diag.errors import UsageError
+
+            raise UsageError(f"--format {fmt!r} is not a report format",
+                             hint=f"use one of {', '.join(allowed)}")
+        return Format(name)
+    if output is not None:
+        found = SUFFIX_FORMATS.get(output.suffix.lower(), Format.terminal)
+        return found if found.value in allowed else Format.terminal
+    return Format.terminal
+
+
+def _version(value: bool) -> None:
+    if value:
+        from itsm_diag import __version__
+
+        typer.echo(f"itsm-diag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Diagnose the health of an IT service management process from a ticket export."""
 
 
 def _fail(message: str) -> None:
@@ -116,10 +178,20 @@ def _reached(report: Report, rule: tuple[str, int] | None) -> bool:
     return BANDS.index(band_for(report.score)) >= level
 
 
-def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False) -> None:
+def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False,
+          verbose: bool = False, browser: Path | None = None) -> None:
     """Render ``report`` in ``fmt`` to ``output`` (atomically) or stdout. ``quiet`` cuts
     the terminal format to its headline line; a file format is always written whole, and
     with ``--output`` quiet also keeps the headline off stdout."""
+    if fmt is Format.pdf:
+        from itsm_diag.errors import UsageError
+        from itsm_diag.render import pdf
+
+        if output is None:
+            raise UsageError("--format pdf writes a file, not to the terminal",
+                             hint="add -o REPORT.pdf")
+        pdf.write(report, output, browser)
+        return
     if fmt is Format.json:
         from itsm_diag.render.json import render as render_json
 
@@ -146,7 +218,7 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False)
         from itsm_diag.render.terminal import render as render_terminal
 
         text = render_terminal(report, color=output is None and sys.stdout.isatty(),
-                               quiet=quiet)
+                               quiet=quiet, verbose=verbose)
     _deliver(output, text)
 
 
@@ -250,62 +322,103 @@ def _increase_text(comparison: Comparison) -> str:
     return "; ".join(parts) or "no increase"
 
 
-Paths = Annotated[list[Path], typer.Argument(help="Export files or folders.", show_default=False)]
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="Report format: terminal, markdown (GitHub-flavoured), html "
-    "(one self-contained file) or json; csv writes the Monday action list alone.")]
+Paths = Annotated[list[Path], typer.Argument(
+    metavar="EXPORT...", help="Export files or folders (a folder is read whole).",
+    show_default=False)]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", metavar="terminal|markdown|html|json|pdf|csv", show_default=False,
+    help="Report format: terminal, markdown (GitHub-flavoured), html (one self-contained "
+    "file), json, pdf (the HTML report printed by Chromium or Chrome), or csv (the Monday "
+    "action list alone). Default: the "
+    "one -o's suffix names (.txt .md .html .json .pdf .csv), else terminal.")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) "
+    "instead of the terminal.")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Terminal format: print only the headline line; no progress display.")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Terminal format: add the KPI definitions, the whole fix plan "
+    "and each input file.")]
+TitleOpt = Annotated[str | None, typer.Option(
+    "--title", metavar="TEXT", help="The report's title (default: IT service management "
+    "health check).")]
+ClientOpt = Annotated[str | None, typer.Option(
+    "--client", metavar="NAME", help="Who the report is for: shown under the title.")]
+BrowserOpt = Annotated[Path | None, typer.Option(
+    "--browser", metavar="PATH", help="--format pdf: the Chromium or Chrome to print with "
+    "(default: the first of chromium, chromium-browser, google-chrome found on PATH).")]
 SourceOpt = Annotated[str | None, typer.Option(
-    "--source", help="The exporting tool (overrides detection), e.g. servicenow.")]
+    "--source", metavar="TOOL", help="The exporting tool, overriding detection: servicenow, "
+    "jira, zendesk or freshservice.")]
 MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", help="YAML column mapping for any other tool (see the README).")]
+    "--mapping", metavar="FILE|NAME", help="YAML column mapping for any other tool, or a "
+    "shipped one: glpi, topdesk, remedy (see the README).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="YAML or TOML file overriding thresholds, params and defaults "
-    "(default: itsm-diag.toml, else the tool.itsm-diag table of pyproject.toml, in the "
-    "working directory).")]
+    "--config", metavar="FILE", help="YAML or TOML file overriding thresholds, params and "
+    "defaults (default: itsm-diag.toml, else the tool.itsm-diag table of pyproject.toml, "
+    "in the working directory).")]
 DateOpt = Annotated[str | None, typer.Option(
-    "--date-format", help="dayfirst, monthfirst, or a strftime format such as '%d.%m.%Y %H:%M'.")]
-TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times without one in the file.")]
+    "--date-format", metavar="ORDER|PATTERN",
+    help="dayfirst, monthfirst, or a strftime pattern such as '%d.%m.%Y %H:%M'.")]
+TzOpt = Annotated[str, typer.Option(
+    "--tz", metavar="ZONE", help="Time zone of times without one in the file, e.g. "
+    "Europe/Berlin.")]
 MaxFileOpt = Annotated[float | None, typer.Option(
-    "--max-file-mb", help="Refuse input files larger than this many MB (default 2048, JSON "
-    "1024; workbooks: their unpacked size).", show_default=False)]
+    "--max-file-mb", metavar="MB", help="Refuse input files larger than this many MB "
+    "(default 2048, JSON 1024; workbooks: their unpacked size).", show_default=False)]
 RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="For sharing: people become pseudonyms (Requester N, Agent N); e-mail "
-    "addresses, phone numbers and ticket text are removed from the report.")]
+    "addresses, phone numbers, ticket text and input file names are removed from the "
+    "report.")]
+FailOnOpt = Annotated[str | None, typer.Option(
+    "--fail-on", metavar="N|BAND", help="Exit 1 when the score (signs triggered) reaches N "
+    "(0-7), or its band reaches BAND: healthy, gaps, slowing or crisis.")]
 
 
-@app.command()
+def _examples(*lines: str) -> str:
+    """A command's examples, for its --help (``\b`` keeps click from re-wrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@app.command(cls=_Command, epilog=_examples(
+    "itsm-diag diagnose exports/",
+    "itsm-diag diagnose exports/ -o acme.html --client 'Acme Corp'",
+    "itsm-diag diagnose exports/ -o acme.pdf --redact",
+    "itsm-diag diagnose exports/ --until last-month --period month -o health.json",
+    "itsm-diag diagnose exports/ --fail-on slowing"))
 @handled
 def diagnose(
     paths: Paths,
     source: SourceOpt = None,
     mapping: MappingOpt = None,
-    fmt: FormatOpt = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write the report here.")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    title: TitleOpt = None,
+    client: ClientOpt = None,
+    browser: BrowserOpt = None,
     config_file: ConfigOpt = None,
     since: Annotated[str | None, typer.Option(
-        help="Window start: YYYY-MM-DD, or last-month / last-quarter (that whole calendar "
-        "period, counted back from the data's latest timestamp, not today).")] = None,
+        metavar="DATE", help="Window start: YYYY-MM-DD, or last-month / last-quarter (that "
+        "whole calendar period, counted back from the data's latest timestamp, not "
+        "today).")] = None,
     until: Annotated[str | None, typer.Option(
-        help="Window end / as-of: YYYY-MM-DD, or last-month / last-quarter (its end).")
-    ] = None,
+        metavar="DATE", help="Window end / as-of: YYYY-MM-DD (the whole day), or "
+        "last-month / last-quarter (its end).")] = None,
     period: Annotated[str | None, typer.Option(
-        "--period", help="month or quarter: also diagnose each calendar period in the data "
-        "on its own, for a score trend.")] = None,
+        "--period", metavar="month|quarter", help="Also diagnose each calendar month or "
+        "quarter in the data on its own, for a score trend.")] = None,
     baseline: Annotated[Path | None, typer.Option(
-        "--baseline", help="An earlier JSON report: add what changed since it.")] = None,
+        "--baseline", metavar="OLD.json", help="An earlier JSON report: add what changed "
+        "since it.")] = None,
     fail_on_increase: Annotated[bool, typer.Option(
         "--fail-on-increase", help="With --baseline: exit 1 when the score rose or a sign "
         "is triggered that was not in the baseline.")] = False,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when the score reaches N (0-7) or the band reaches a band.")
-    ] = None,
+    fail_on: FailOnOpt = None,
     answers: Annotated[Path | None, typer.Option(
-        "--answers", help="YAML of sign: true/false filling signs the data cannot answer.")
-    ] = None,
+        "--answers", metavar="FILE", help="YAML of sign: true/false filling signs the data "
+        "cannot answer (itsm-diag quiz --save-answers writes one).")] = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     redact: RedactOpt = False,
@@ -325,7 +438,8 @@ def diagnose(
     )
     with _progress(paths, quiet):
         report = api.diagnose_paths(paths, options)
-    _emit(report, fmt, output, quiet)
+    report = api.titled(report, title, client)
+    _emit(report, _format_for(fmt, output), output, quiet, verbose, browser)
     failed = _reached(report, rule)
     if failed:
         typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
@@ -338,13 +452,17 @@ def diagnose(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples("itsm-diag demo", "itsm-diag demo -o demo.html",
+                              "itsm-diag demo -o demo.pdf --client 'Example Ltd'"))
 @handled
 def demo(
-    fmt: FormatOpt = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write the report here.")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    title: TitleOpt = None,
+    client: ClientOpt = None,
+    browser: BrowserOpt = None,
     redact: RedactOpt = False,
 ) -> None:
     """Diagnose the bundled sample export: the first thing to run."""
@@ -352,10 +470,12 @@ def demo(
 
     with _progress([api.demo_dir()], quiet):
         report = api.diagnose_paths([api.demo_dir()], api.RunOptions(redact=redact))
-    _emit(report, fmt, output, quiet)
+    report = api.titled(report, title, client)
+    _emit(report, _format_for(fmt, output), output, quiet, verbose, browser)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples("itsm-diag inspect exports/",
+                              "itsm-diag inspect incident.csv --json"))
 @handled
 def inspect(
     paths: Paths,
@@ -397,7 +517,7 @@ def inspect(
         typer.echo(f"note: {note}")
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples("itsm-diag signs"))
 @handled
 def signs() -> None:
     """List the seven signs and the extra checks."""
@@ -409,10 +529,12 @@ def signs() -> None:
                        [check_line(r.id, r.title) for r in rules.checks.values()]))
 
 
-@app.command()
+@app.command(cls=_Command,
+             epilog=_examples("itsm-diag explain backlog", "itsm-diag explain routing"))
 @handled
 def explain(sign: Annotated[str, typer.Argument(
-        help="A sign, check or analysis id, e.g. backlog or flow.")]) -> None:
+        metavar="SIGN", help="A sign, check or analysis id, e.g. backlog or flow (itsm-diag "
+        "signs lists the signs and checks).")]) -> None:
     """Print a sign's documentation: what it checks, why, thresholds, data, fixes."""
     from itsm_diag.config import load_rules
     from itsm_diag.explain import analysis_page, page
@@ -437,16 +559,18 @@ NewArg = Annotated[Path, typer.Argument(
     metavar="NEW.json", help="The newer JSON report.", show_default=False)]
 
 
-@app.command("compare")
+@app.command("compare", cls=_Command, epilog=_examples(
+    "itsm-diag compare last-month.json this-month.json",
+    "itsm-diag compare old.json new.json -o changes.md --fail-on-increase"))
 @handled
 def compare_reports(
     old: OldArg,
     new: NewArg,
-    fmt: Annotated[CompareFormat, typer.Option(
-        "--format", "-f", help="terminal, markdown (GitHub-flavoured) or json.")
-    ] = CompareFormat.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write the comparison here.")] = None,
+    fmt_name: Annotated[str | None, typer.Option(
+        "--format", "-f", metavar="terminal|markdown|json", show_default=False,
+        help="terminal, markdown (GitHub-flavoured) or json. Default: the one -o's suffix "
+        "names (.txt .md .json), else terminal.")] = None,
+    output: OutputOpt = None,
     fail_on_increase: Annotated[bool, typer.Option(
         "--fail-on-increase", help="Exit 1 when the score rose or a sign is triggered that "
         "was not in OLD.")] = False,
@@ -457,6 +581,7 @@ def compare_reports(
 
     comparison = compare(api.load_report(old), api.load_report(new),
                          api.load_rules(None).defaults.wording)
+    fmt = CompareFormat(_format_for(fmt_name, output, tuple(CompareFormat)).value)
     if fmt is CompareFormat.json:
         from itsm_diag.render.json import render_comparison as render_json
 
@@ -475,25 +600,35 @@ def compare_reports(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples(
+    "itsm-diag pull servicenow --url https://acme.service-now.com -o acme/ --since 2025-07-01",
+    "itsm-diag pull jira --url https://acme.atlassian.net -o acme/ --jql 'project = ITSM'",
+    "itsm-diag pull zendesk --url https://acme.zendesk.com -o acme/ --dry-run"))
 @handled
 def pull(
-    tool: Annotated[str, typer.Argument(help="servicenow, jira, zendesk or freshservice.")],
-    url: Annotated[str, typer.Option("--url", help="The instance's https:// address.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the files (and the state "
-                                      "that lets a rerun resume).")],
+    tool: Annotated[str, typer.Argument(
+        metavar="TOOL", help="servicenow, jira, zendesk or freshservice.")],
+    url: Annotated[str, typer.Option("--url", metavar="URL",
+                                     help="The instance's https:// address.")],
+    out: Annotated[Path, typer.Option("--output", "-o", "--out", metavar="FOLDER",
+                                      help="Folder for the files (and the state that lets "
+                                      "a rerun resume).")],
     since: Annotated[str | None, typer.Option(
-        help="Only records updated at or after this date (UTC).")] = None,
+        metavar="DATE", help="Only records updated at or after this date (UTC).")] = None,
     until: Annotated[str | None, typer.Option(
-        help="Only records whose latest update is before this date (UTC).")] = None,
+        metavar="DATE", help="Only records whose latest update is before this date (UTC).")
+    ] = None,
     table: Annotated[list[str] | None, typer.Option(
-        "--table", help="ServiceNow table (repeatable; default incident, change_request, "
-        "problem, sc_req_item).")] = None,
-    jql: Annotated[str | None, typer.Option(help="Jira: the issues to pull (JQL).")] = None,
-    page_size: Annotated[int | None, typer.Option(help="Records asked per request.")] = None,
+        "--table", metavar="TABLE", help="ServiceNow table (repeatable; default incident, "
+        "change_request, problem, sc_req_item).")] = None,
+    jql: Annotated[str | None, typer.Option(
+        metavar="QUERY", help="Jira: the issues to pull (JQL).")] = None,
+    page_size: Annotated[int | None, typer.Option(
+        metavar="N", help="Records asked per request.")] = None,
     slice_days: Annotated[int, typer.Option(
-        help="Days per window when --since cuts the range.")] = 30,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 60.0,
+        metavar="DAYS", help="Days per window when --since cuts the range.")] = 30,
+    timeout: Annotated[float, typer.Option(
+        metavar="SECONDS", help="Seconds to wait for an answer.")] = 60.0,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the requests and an estimate; fetch no records.")] = False,
 ) -> None:
@@ -510,7 +645,8 @@ def pull(
         raise typer.Exit(code=result.exit_code)
 
 
-@app.command("config")
+@app.command("config", cls=_Command,
+             epilog=_examples("itsm-diag config", "itsm-diag config --json"))
 @handled
 def show_config(
     config_file: ConfigOpt = None,
@@ -537,17 +673,22 @@ def show_config(
     typer.echo(config.describe(rules, label), nl=False)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples(
+    "itsm-diag quiz exports/ --save-answers acme-answers.yaml",
+    "itsm-diag quiz --save-answers acme-answers.yaml",
+    "itsm-diag quiz exports/ --answers acme-answers.yaml --no-input"))
 @handled
 def quiz(
     paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="[EXPORT]...",
         help="Export files or folders to pre-fill the answers from (optional).",
         show_default=False)] = None,
     answers: Annotated[Path | None, typer.Option(
-        "--answers", help="YAML of sign: true/false: these signs are not asked.")] = None,
+        "--answers", metavar="FILE", help="YAML of sign: true/false: these signs are not "
+        "asked.")] = None,
     save_answers: Annotated[Path | None, typer.Option(
-        "--save-answers", help="Write the answers given to this YAML file (the format "
-        "--answers reads).")] = None,
+        "--save-answers", metavar="FILE", help="Write the answers given to this YAML file "
+        "(the format --answers reads).")] = None,
     no_input: Annotated[bool, typer.Option(
         "--no-input", help="Never prompt: use the export and --answers only (for scripts).")
     ] = False,
@@ -593,21 +734,25 @@ def quiz(
         typer.echo(f"answers saved to {save_answers}")
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_examples(
+    "itsm-diag batch clients/",
+    "itsm-diag batch clients/ --redact -f html -o shared/ --jobs 4",
+    "itsm-diag batch clients/ -f json --fail-on slowing"))
 @handled
 def batch(
     root: Annotated[Path, typer.Argument(
-        help="A folder with one sub-folder of exports per client.", show_default=False)],
-    fmt: FormatOpt = Format.html,
+        metavar="DIR", help="A folder with one sub-folder of exports per client.",
+        show_default=False)],
+    fmt_name: Annotated[str, typer.Option(
+        "--format", "-f", metavar="terminal|markdown|html|json|pdf",
+        help="Each client's report: terminal, markdown, html, json or pdf.")] = "html",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for the reports and the index [default: DIR/_reports].")
-    ] = None,
+        "--output", "-o", "--out", metavar="FOLDER",
+        help="Folder for the reports and the index [default: DIR/_reports].")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Clients diagnosed in parallel [default: min(4, CPUs)].")
-    ] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when any client's score reaches N (0-7) or band reaches a "
-        "band.")] = None,
+        "--jobs", "-j", min=1, metavar="N",
+        help="Clients diagnosed in parallel [default: min(4, CPUs)].")] = None,
+    fail_on: FailOnOpt = None,
     redact: RedactOpt = False,
     source: SourceOpt = None,
     config_file: ConfigOpt = None,
@@ -622,6 +767,11 @@ def batch(
     from itsm_diag.errors import UsageError
 
     rule = _fail_on(fail_on)
+    fmt = _format_for(fmt_name, None)
+    if fmt is Format.pdf:
+        from itsm_diag.render.pdf import find_browser
+
+        find_browser()  # no browser: say so before diagnosing anyone
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder", hint="give a folder with one sub-folder "
                          "of exports per client")

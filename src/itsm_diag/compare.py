@@ -57,9 +57,17 @@ def sign_change(old: Status | None, new: Status | None) -> SignChangeKind:
     return "now_measured"
 
 
-def _direction(old: float | None, new: float | None, lower_is_better: bool) -> Direction | None:
+#: the digits a value is shown with, by unit: a move smaller than what is shown is no
+#: move (64.04% against 64.01% reads "64% -> 64%", and must not be called worse)
+_SHOWN = {"ratio": 3, "hours": 1, "count": 0}
+
+
+def _direction(old: float | None, new: float | None, lower_is_better: bool,
+               unit: str = "") -> Direction | None:
     if old is None or new is None:
         return None
+    digits = _SHOWN.get(unit, _DIGITS)
+    old, new = round(old, digits), round(new, digits)
     if new == old:
         return "same"
     return "better" if (new < old) == lower_is_better else "worse"
@@ -68,12 +76,15 @@ def _direction(old: float | None, new: float | None, lower_is_better: bool) -> D
 def _delta(name: str, label: str, unit: str, old: float | None, new: float | None,
            lower_is_better: bool | None) -> Delta:
     diff = None if old is None or new is None else round(new - old, _DIGITS)
+    if diff is not None and round(diff, _SHOWN.get(unit, _DIGITS)) == 0:
+        diff = 0.0  # no "-0.0 pp": an unchanged value moved by nothing
     return Delta(
         name=name, label=label, unit=unit,
         old=None if old is None else round(old, _DIGITS),
         new=None if new is None else round(new, _DIGITS),
         delta=diff,
-        direction=None if lower_is_better is None else _direction(old, new, lower_is_better),
+        direction=None if lower_is_better is None
+        else _direction(old, new, lower_is_better, unit),
     )
 
 
@@ -122,6 +133,18 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
         return fmt(wording[f"compare_note.{key}"], values)
 
     notes = []
+    tools_old, tools_new = _tools(old), _tools(new)
+    if tools_old and tools_new and tools_old != tools_new:
+        notes.append(note("tools", old=", ".join(sorted(tools_old)),
+                          new=", ".join(sorted(tools_new))))
+    kinds_old = {k for k, n in old.tickets.by_kind.items() if n}
+    kinds_new = {k for k, n in new.tickets.by_kind.items() if n}
+    if kinds_old != kinds_new:
+        notes.append(note("kinds", only_old=", ".join(sorted(kinds_old - kinds_new)) or "none",
+                          only_new=", ".join(sorted(kinds_new - kinds_old)) or "none"))
+    small, large = sorted((old.tickets.in_window, new.tickets.in_window))
+    if small and large >= 2 * small:
+        notes.append(note("size", old=old.tickets.in_window, new=new.tickets.in_window))
     if old.as_of >= new.as_of:
         notes.append(note("order", old=old.as_of[:10], new=new.as_of[:10]))
     if new.unknown > old.unknown:
@@ -138,6 +161,10 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
         parts += [note("only_new", ids=", ".join(only_new))] if only_new else []
         notes.append(note("overrides", parts="; ".join(parts)))
     return notes
+
+
+def _tools(r: Report) -> set[str]:
+    return {i.tool for i in r.inputs}
 
 
 def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:

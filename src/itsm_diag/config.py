@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from itsm_diag.errors import ConfigError
 
@@ -27,9 +27,16 @@ from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import rules_dir as rules_dir
 from itsm_diag.rulefiles import yaml_load
 
+#: the KPIs a target can be set for, and which way is good: the median time to resolve
+#: should stay at most its target (hours), the two shares at least theirs (0-1)
+KPI_TARGETS: dict[str, str] = {"time_to_resolve_hours": "at_most",
+                               "first_assignment_resolution": "at_least",
+                               "sla_adherence": "at_least"}
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # folded YAML scalars end in a newline: no report string should
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Condition(_Strict):
@@ -56,6 +63,31 @@ class MetricDoc(_Strict):
     label: str
     definition: str
     unit: Literal["count", "ratio", "hours", "days", "per_quarter", "per_month", "weeks", "text"]
+    #: how the metric reads as a key figure when it is negative, by its size ("Backlog
+    #: growth" for a negative shrink): no reader has to decode a minus sign
+    label_if_negative: str = ""
+
+
+#: how a table column's values read: the renderers format each unit for people, and the
+#: JSON report states it so a program knows a ``ratio`` is a share between 0 and 1
+ColumnUnit = Literal["count", "ratio", "hours", "days", "business_days", "minutes",
+                     "per_month", "date", "timestamp", "text", "ids", "yes_no", "code"]
+
+
+class ColumnDoc(_Strict):
+    """One column of an evidence table, worded for people."""
+
+    label: str
+    unit: ColumnUnit = "text"
+    #: words for the codes the column holds (``link`` -> ``explicit link``)
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class TableDoc(_Strict):
+    """One evidence table (or series) of a rule: its title and its columns."""
+
+    title: str
+    columns: dict[str, ColumnDoc] = Field(default_factory=dict)
 
 
 class Fix(_Strict):
@@ -98,6 +130,9 @@ class RuleFile(_Strict):
     messages: dict[str, str] = Field(default_factory=dict)
     costs: dict[str, str] = Field(default_factory=dict)
     fixes: list[Fix] = Field(default_factory=list)
+    #: the evidence tables and series the module returns, worded (title, column labels,
+    #: units and code words): no report shows a dict key as a heading
+    tables: dict[str, TableDoc] = Field(default_factory=dict)
 
     def check_consistency(self, source: str) -> None:
         """Cross-field checks pydantic cannot express."""
@@ -119,7 +154,7 @@ class RuleFile(_Strict):
                     )
 
 
-class TableDoc(_Strict):
+class AnalysisTableDoc(_Strict):
     """An analysis table: its name, how it is computed, and its columns' labels."""
 
     label: str
@@ -150,7 +185,7 @@ class AnalysisFile(_Strict):
     example: str = ""
     params: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, MetricDoc] = Field(default_factory=dict)
-    tables: dict[str, TableDoc] = Field(default_factory=dict)
+    tables: dict[str, AnalysisTableDoc] = Field(default_factory=dict)
     reasons: AnalysisReasons
     messages: dict[str, str] = Field(default_factory=dict)
     #: other wording the analysis needs (driver sentences, outcome and attribute names)
@@ -179,6 +214,18 @@ class Defaults(_Strict):
     vague_summaries: list[str] = Field(default_factory=list)
     #: structural fixes pay back in 60-90 days: their hours count this much in the ranking
     structural_weight: float = 0.5
+    #: targets a client sets for the KPI panel, by KPI key (``sla_adherence: 0.9``); none
+    #: ship: a target is the client's, not a benchmark the tool could defend for everyone
+    kpi_targets: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("kpi_targets")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(KPI_TARGETS))
+        if unknown:
+            raise ValueError(f"no target can be set for {', '.join(unknown)}; the KPIs "
+                             f"that take one: {', '.join(KPI_TARGETS)}")
+        return value
     #: the band sentences, keyed healthy / gaps / slowing / crisis
     bands: dict[str, str] = Field(default_factory=dict)
     #: report wording that belongs to no single rule (fix-plan reasons, self-assessment)
@@ -218,7 +265,9 @@ def _read_yaml(path: Path) -> Any:
 def _pydantic_error(exc: ValidationError, path: str | Path) -> ConfigError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    msg = f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else f"{loc}: {err['msg']}"
+    # pydantic prefixes a validator's own message with "Value error, ": say it plainly
+    text = str(err["msg"]).removeprefix("Value error, ")
+    msg = f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else f"{loc}: {text}"
     return ConfigError(msg, file=path)
 
 

@@ -22,6 +22,7 @@ from itsm_diag.config import Condition, RuleFile, Rules
 from itsm_diag.errors import UsageError
 from itsm_diag.report import (
     Assumptions,
+    ColumnOut,
     ConditionOut,
     CostOut,
     Evidence,
@@ -35,6 +36,7 @@ from itsm_diag.report import (
     PeriodOut,
     Report,
     Status,
+    TableOut,
     ThresholdOut,
     TicketCounts,
     Tool,
@@ -292,10 +294,15 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
 
 
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
-    """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 wk)'."""
-    unit = rule.metrics[out.metric].unit
-    said = ("no figure: see the notes" if out.measured is None
-            else f"measured {figure(out.measured, unit)}")
+    """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
+    doc = rule.metrics[out.metric]
+    if out.measured is None:
+        said = "no figure: see the notes"
+    elif out.measured < 0 and doc.label_if_negative:
+        # "measured -58%" of a shrink reads as a riddle: say what the sign of it means
+        said = f"{doc.label_if_negative.lower()}: {figure(-out.measured, doc.unit)}"
+    else:
+        said = f"measured {figure(out.measured, doc.unit)}"
     return f"{out.text} ({said})"
 
 
@@ -367,6 +374,59 @@ def _note_out(rule: RuleFile, note: Note) -> NoteOut:
     values = {**note.params, "count": note.count}
     return NoteOut(code=note.code, text=fmt(template, values), count=note.count,
                    sample_ids=note.sample_ids)
+
+
+def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:
+    """The key figure as it reads: a negative value with a label for that case (a shrink
+    below zero is growth) is shown by its size under that label."""
+    if value is not None and value < 0 and doc.label_if_negative:
+        return KeyFigure(metric=metric, label=doc.label_if_negative, unit=doc.unit,
+                         value=-value)
+    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value)
+
+
+def _humanised(key: str) -> str:
+    """A key no rule words yet, as a phrase ('median_hours' -> 'Median hours'): the meta
+    test names every such key, so this only keeps a new column from showing raw."""
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _about_tables(rule: RuleFile, meas: Measurement) -> dict[str, TableOut]:
+    """Each evidence table and series of a finding, as the rule words it: title, column
+    labels and units, and whether the rows are all there (a table cut to its top rows
+    says how many it would have held)."""
+    out: dict[str, TableOut] = {}
+    for name, rows in [*meas.tables.items(), *meas.series.items()]:
+        doc = rule.tables.get(name)
+        cols: dict[str, ColumnOut] = {}
+        for row in rows:
+            for key in row:
+                if key in cols:
+                    continue
+                col = doc.columns.get(key) if doc is not None else None
+                cols[key] = (ColumnOut(label=col.label, unit=col.unit, values=col.values)
+                             if col is not None else ColumnOut(label=_humanised(key)))
+        total = max(meas.table_totals.get(name, len(rows)), len(rows))
+        out[name] = TableOut(title=doc.title if doc is not None else _humanised(name),
+                             columns=cols, rows=len(rows), rows_total=total,
+                             complete=total == len(rows))
+    return out
+
+
+def _one_time_form(tables: dict[str, list[dict[str, Any]]],
+                   about: dict[str, TableOut]) -> dict[str, list[dict[str, Any]]]:
+    """Timestamps in one form in every table (``+00:00``, as everywhere in the report),
+    whichever form a module wrote them in."""
+    out = {}
+    for name, rows in tables.items():
+        cols = about[name].columns
+        stamps = [k for k, c in cols.items() if c.unit == "timestamp"]
+        if stamps:
+            rows = [{k: (v[:-1] + "+00:00" if k in stamps and isinstance(v, str)
+                         and v.endswith("Z") else v) for k, v in row.items()} for row in rows]
+        out[name] = rows
+    return out
 
 
 def _window_out(choice: WindowChoice) -> WindowOut:
@@ -454,6 +514,7 @@ def build_finding(
     if status != "triggered":
         costs = []
     hours = round(sum(c.hours_per_month for c in costs), 1) if costs else None
+    about = _about_tables(rule, meas)
     return Finding(
         id=rule.id,
         number=rule.number,
@@ -461,17 +522,16 @@ def build_finding(
         question=rule.question,
         status=status,
         confidence=confidence,
-        key_figure=KeyFigure(
-            metric=key_metric, label=key.label, unit=key.unit, value=meas.value(key_metric),
-        ),
+        key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(
             summary=fmt(rule.evidence_template, values),
             scope=rule.scope,
             window=_window_out(choice),
-            tables=meas.tables,
-            series=meas.series,
+            tables=_one_time_form(meas.tables, about),
+            series=_one_time_form(meas.series, about),
+            about_tables=about,
             excluded=[_note_out(rule, n) for n in meas.excluded],
             notes=[_note_out(rule, n) for n in meas.notes],
             costs=costs,
@@ -668,6 +728,7 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
     keys = ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
             "volume_by_category", "backlog_weekly")
     raw["labels"] = {kpi: words[f"kpi.{kpi}"] for kpi in keys}
+    raw["targets"] = {k: v for k, v in rules.defaults.kpi_targets.items() if k in keys}
     raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {**bounds, **left_out})
                           for kpi in keys}
     by_id = {f.id: f for f in signs}

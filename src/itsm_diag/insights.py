@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from itsm_diag.config import AnalysisFile, Rules
-from itsm_diag.report import AnalysisOut, DriverOut, Finding, MetricOut, NoteOut, TableOut
+from itsm_diag.report import AnalysisOut, AnalysisTable, DriverOut, Finding, MetricOut, NoteOut
 from itsm_diag.signs.base import Context, Measurement, Note
 from itsm_diag.text import fmt
 
@@ -99,7 +99,7 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     n_of = {"tickets": "tickets", "open_tickets": "open_tickets"}
     n = next((int(meas.metrics[k].value or 0) for k in n_of if k in meas.metrics), None)
     tables = {
-        name: TableOut(label=doc.label, definition=" ".join(doc.definition.split()),
+        name: AnalysisTable(label=doc.label, definition=" ".join(doc.definition.split()),
                        columns=doc.columns, n=n, rows=_rows(rule, name, meas.tables[name]))
         for name, doc in rule.tables.items() if meas.tables.get(name)
     }

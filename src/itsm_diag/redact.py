@@ -286,3 +286,68 @@ def redact_report(report: Report, people: Pseudonyms) -> Report:
     data = _sweep(data, people)
     data["redacted"] = True
     return Report.model_validate(data)
+
+
+# ---- input paths: a redacted report names no file or folder ------------------------------
+
+#: what a redacted report calls the folders the inputs came from
+INPUT_FOLDER = "the input folder"
+
+
+def input_labels(paths: Iterable[Any]) -> dict[str, str]:
+    """Every way an input can be named (its path as given and absolute, its file name,
+    the folders holding it and their names) -> ``input 1``, ``input 2``… in the order
+    the files are read, or :data:`INPUT_FOLDER`. Longest first, so a path is replaced
+    whole before its file name is."""
+    from pathlib import Path
+
+    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.importers.registry import expand
+
+    given = [Path(p) for p in paths]
+    try:
+        files = expand(given)
+    except (ItsmDiagError, OSError):
+        files = [p for p in given if not p.is_dir()]
+    out: dict[str, str] = {}
+    folders: list[Path] = [p for p in given if p.is_dir()]
+    for n, f in enumerate(files, start=1):
+        for form in (str(f), str(f.absolute()), str(f.resolve()), f.name):
+            out.setdefault(form, f"input {n}")
+        folders.append(f.parent)
+    for d in folders:
+        for form in (str(d), str(d.absolute()), str(d.resolve())):
+            if form not in (".", "/", ""):
+                out.setdefault(form, INPUT_FOLDER)
+        # a folder's own name often is the client's ("AcmeCorp Confidential")
+        if len(d.name) >= 3:
+            out.setdefault(d.name, INPUT_FOLDER)
+    return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+
+def hide_inputs(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` with every input path, file and folder name replaced by its label (a
+    name is replaced only where it stands alone, not inside a longer word)."""
+    if not labels or not text:
+        return text
+    pattern = _inputs_pattern(tuple(labels))
+    return pattern.sub(lambda m: labels[m.group(0)], text)
+
+
+def _inputs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])")
+
+
+def redact_inputs(report: Report, labels: Mapping[str, str]) -> Report:
+    """``report`` naming no input path, file or folder (``input 1``…), in every string."""
+    def sweep(value: Any) -> Any:
+        if isinstance(value, str):
+            return hide_inputs(value, labels)
+        if isinstance(value, dict):
+            return {sweep(k): sweep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sweep(v) for v in value]
+        return value
+
+    return Report.model_validate(sweep(report.model_dump()))

@@ -1,4 +1,11 @@
-"""The Report: the one structured result every renderer arranges (JSON is its dump)."""
+"""The Report: the one structured result every renderer arranges (JSON is its dump).
+
+Every field carries a description, so the JSON Schema (``python -m itsm_diag.schema``)
+documents the whole document for a program reading it. Conventions throughout: times
+are ISO 8601 in UTC with an explicit ``+00:00`` offset; a ``ratio`` is a share between 0
+and 1 (0.25 is 25%); hours are agent or calendar hours as each field says; a missing
+value is ``null``, never a made-up default.
+"""
 
 from __future__ import annotations
 
@@ -13,160 +20,245 @@ Band = Literal["healthy", "gaps", "slowing", "crisis"]
 #: a report's band: ``undetermined`` when its unknown signs could still move it
 ReportBand = Literal["healthy", "gaps", "slowing", "crisis", "undetermined"]
 
+_UNITS = ("count, ratio (a share between 0 and 1), hours, days, weeks, per_month, "
+          "per_quarter or text")
+
+
+def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation
+    """A field with its description (what the JSON Schema says about it)."""
+    return Field(description=text, **kwargs)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class Tool(_Model):
-    name: str = "itsm-diag"
-    version: str
+    """The program that wrote the report."""
+
+    name: str = D("Always itsm-diag.", default="itsm-diag")
+    version: str = D("The itsm-diag version (the package's).")
 
 
 class WindowOut(_Model):
-    #: the first and the last instant the window includes (UTC, ISO 8601)
-    start: str
-    end: str
-    weeks: float
-    how_chosen: str
-    #: the window's first and last calendar day in ``tz``: what ``--since``/``--until``
-    #: take to reproduce it
-    first_day: str = ""
-    last_day: str = ""
-    tz: str = "UTC"
+    """The period a diagnosis covers."""
+
+    start: str = D("The first instant the window includes (UTC, ISO 8601).")
+    end: str = D("The last instant the window includes (UTC, ISO 8601; the end of its last "
+                 "day).")
+    weeks: float = D("The window's length in weeks.")
+    how_chosen: str = D("How the window was chosen (the as-of time and what it left out), "
+                        "in words.")
+    first_day: str = D("The window's first calendar day in tz (YYYY-MM-DD): what --since "
+                       "takes to reproduce it.", default="")
+    last_day: str = D("The window's last calendar day in tz (YYYY-MM-DD): what --until "
+                      "takes to reproduce it.", default="")
+    tz: str = D("The time zone of first_day and last_day (--tz).", default="UTC")
 
 
 class InputInfo(_Model):
-    path: str
-    tool: str
-    table: str
-    rows: int
-    tickets: int
-    confidence: float = 1.0
-    detected_by: str = ""
-    encoding: str | None = None
-    delimiter: str | None = None
-    date_formats: dict[str, str] = Field(default_factory=dict)
-    column_map: dict[str, str] = Field(default_factory=dict)
-    warnings: list[str] = Field(default_factory=list)
+    """One input file (or one sheet of a workbook) and how it was read."""
+
+    path: str = D("The file as given on the command line (input N in a redacted report).")
+    tool: str = D("The exporting tool detected (servicenow, jira, zendesk, freshservice, "
+                  "or a mapping's name).")
+    table: str = D("The kind of records in the file (incident, change_request, ...).")
+    rows: int = D("Rows the file held.")
+    tickets: int = D("Tickets the file gave after collapsing audit rows and duplicates.")
+    confidence: float = D("How sure the detection was, 0 to 1.", default=1.0)
+    detected_by: str = D("What the detection recognised, in words.", default="")
+    encoding: str | None = D("The text encoding read (CSV only).", default=None)
+    delimiter: str | None = D("The CSV delimiter read (CSV only).", default=None)
+    date_formats: dict[str, str] = D("The strftime pattern read for each date column.",
+                                     default_factory=dict)
+    column_map: dict[str, str] = D("Canonical field -> the file's column it came from.",
+                                   default_factory=dict)
+    warnings: list[str] = D("What was odd about the file (truncation, dropped rows...).",
+                            default_factory=list)
 
 
 class TicketCounts(_Model):
-    total: int
-    by_kind: dict[str, int]
-    in_window: int = 0
+    """How many tickets the inputs held."""
+
+    total: int = D("Distinct tickets after combining every input.")
+    by_kind: dict[str, int] = D("Tickets by kind: incident, request, change, problem, task, "
+                                "other.")
+    in_window: int = D("Tickets opened in the window.", default=0)
 
 
 class MetricOut(_Model):
-    label: str
-    definition: str
-    unit: str
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    sample_ids: list[str] = Field(default_factory=list)
+    """One measured figure of a finding: value = numerator / denominator where both apply."""
+
+    label: str = D("The metric's name for people.")
+    definition: str = D("How it is computed: scope, numerator, denominator, window.")
+    unit: str = D(f"The value's unit: {_UNITS}.")
+    value: float | None = D("The measured value, in unit; null when it cannot be measured.")
+    numerator: float | None = D("The count (or sum) on top of the ratio, when there is one.",
+                                default=None)
+    denominator: float | None = D("What it is divided by, when there is one.", default=None)
+    sample_ids: list[str] = D("Up to 10 ticket ids behind the figure, to check by hand.",
+                              default_factory=list)
 
 
 class ConditionOut(_Model):
-    metric: str
-    op: str
-    value: float
-    text: str
-    measured: float | None
-    met: bool | None
+    """One threshold condition of a rule and whether the data meets it."""
+
+    metric: str = D("The metric compared (a key of the finding's metrics).")
+    op: str = D("The comparison: <, <=, > or >=.")
+    value: float = D("The threshold, in the metric's unit.")
+    text: str = D("The condition in words.")
+    measured: float | None = D("The metric's value (null: not measurable).")
+    met: bool | None = D("Whether the condition holds; null when it cannot be measured.")
 
 
 class ThresholdOut(_Model):
-    combine: str
-    conditions: dict[str, ConditionOut]
+    """How a rule's conditions decide its status."""
+
+    combine: str = D("all: every condition must hold to trigger; any: one is enough.")
+    conditions: dict[str, ConditionOut] = D("The conditions, by name.")
 
 
 class NoteOut(_Model):
-    code: str
-    text: str
-    count: int | None = None
-    sample_ids: list[str] = Field(default_factory=list)
+    """A note on the evidence, or a group of records left out and why."""
+
+    code: str = D("A stable code for the note (the rule file words it).")
+    text: str = D("The note in words.")
+    count: int | None = D("How many records it concerns, when it counts some.", default=None)
+    sample_ids: list[str] = D("Up to 10 ticket ids it concerns.", default_factory=list)
 
 
 class CostOut(_Model):
-    basis: str
-    text: str
-    hours_per_month: float
-    money_per_month: float | None = None
+    """Agent hours a month a triggered finding costs, and how they were estimated."""
+
+    basis: str = D("What the hours are for (a stable code; fixes name the bases they "
+                   "address).")
+    text: str = D("The estimate and its assumptions, in words.")
+    hours_per_month: float = D("Agent hours a month.")
+    money_per_month: float | None = D("hours_per_month x the hourly rate, when one is set.",
+                                      default=None)
+
+
+class ColumnOut(_Model):
+    """One column of an evidence table, worded by the rule file."""
+
+    label: str = D("The column's name for people.")
+    unit: str = D("How its values read: count, ratio (a share between 0 and 1), hours, "
+                  "days, business_days, minutes, per_month, date (YYYY-MM-DD), timestamp "
+                  "(UTC, ISO 8601), text, ids (ticket ids), yes_no (a boolean) or code (a "
+                  "value from values).", default="text")
+    values: dict[str, str] = D("Words for the codes the column holds.",
+                               default_factory=dict)
+
+
+class TableOut(_Model):
+    """What an evidence table (or series) is, and whether all of its rows are there."""
+
+    title: str = D("The table's title for people.")
+    columns: dict[str, ColumnOut] = D("Each column (a key of the rows), in order.",
+                                      default_factory=dict)
+    rows: int = D("Rows the report holds.", default=0)
+    rows_total: int = D("Rows the whole table has; more than rows when the measuring "
+                        "module kept only the top of it.", default=0)
+    complete: bool = D("Whether the report holds every row (rows == rows_total).",
+                       default=True)
 
 
 class Evidence(_Model):
-    summary: str
-    scope: str
-    window: WindowOut
-    tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    series: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    excluded: list[NoteOut] = Field(default_factory=list)
-    notes: list[NoteOut] = Field(default_factory=list)
-    costs: list[CostOut] = Field(default_factory=list)
+    """What a finding rests on."""
+
+    summary: str = D("The evidence in one or two sentences (the rule's template filled).")
+    scope: str = D("Which tickets the rule looks at.")
+    window: WindowOut = D("The window the evidence covers.")
+    tables: dict[str, list[dict[str, Any]]] = D(
+        "Evidence tables by name: rows of plain values, described in about_tables.",
+        default_factory=dict)
+    series: dict[str, list[dict[str, Any]]] = D(
+        "Series for charts by name (e.g. the weekly backlog), described in about_tables.",
+        default_factory=dict)
+    about_tables: dict[str, TableOut] = D(
+        "Each table and series: title, column labels and units, and whether it is "
+        "complete.", default_factory=dict)
+    excluded: list[NoteOut] = D("Records in scope that could not be used, and why.",
+                                default_factory=list)
+    notes: list[NoteOut] = D("Notes on the data behind the finding.", default_factory=list)
+    costs: list[CostOut] = D("Hours at stake, when the finding is triggered.",
+                             default_factory=list)
 
 
 class KeyFigure(_Model):
-    metric: str
-    label: str
-    unit: str
-    value: float | None
+    """The one figure that sums a finding up (the one that decided it)."""
+
+    metric: str = D("The metric it shows (a key of metrics).")
+    label: str = D("The figure's name for people.")
+    unit: str = D(f"The value's unit: {_UNITS}.")
+    value: float | None = D("The value as the label reads it: a metric with a label for "
+                            "negative values (a shrink that is growth) is given by its "
+                            "size; metrics[metric].value keeps the sign.")
 
 
 class DriverOut(_Model):
     """One driver of a bad outcome: tickets with ``attribute`` = ``value`` have it at
     least ``lift`` times as often as the other tickets (see the drivers analysis)."""
 
-    outcome: str
-    outcome_label: str
-    attribute: str
-    attribute_label: str
-    value: str
-    #: tickets with the value whose outcome is known, and how many of them had it
-    tickets: int
-    with_outcome: int
-    rate: float
-    #: the same outcome among the other tickets whose outcome and attribute are known
-    others: int
-    others_with_outcome: int
-    rate_elsewhere: float
-    lift: float
-    text: str
-    sample_ids: list[str] = Field(default_factory=list)
+    outcome: str = D("The outcome's id: sla_breach, reopen, reassigned, bounce or "
+                     "long_resolution.")
+    outcome_label: str = D("The outcome in words.")
+    attribute: str = D("first_group, assignment_group, category, channel or priority.")
+    attribute_label: str = D("The attribute in words.")
+    value: str = D("The attribute's value where the outcome concentrates.")
+    tickets: int = D("Tickets with the value whose outcome is known.")
+    with_outcome: int = D("Of them, how many had the outcome.")
+    rate: float = D("with_outcome / tickets (a ratio).")
+    others: int = D("The other tickets whose outcome and attribute are known.")
+    others_with_outcome: int = D("Of them, how many had the outcome.")
+    rate_elsewhere: float = D("others_with_outcome / others (a ratio).")
+    lift: float = D("rate / rate_elsewhere.")
+    text: str = D("The driver in one sentence, with its counts.")
+    sample_ids: list[str] = D("Tickets with the value that had the outcome.",
+                              default_factory=list)
 
 
 class Finding(_Model):
     """One sign or extra check, graded."""
 
-    id: str
-    number: int | None = None
-    title: str
-    question: str
-    status: Status
-    confidence: Literal["high", "medium", "low"]
-    self_assessed: bool = False
-    key_figure: KeyFigure
-    metrics: dict[str, MetricOut]
-    threshold: ThresholdOut
-    evidence: Evidence
-    hours_at_stake_per_month: float | None
-    reason: str
-    what_would_answer: str | None = None
-    #: where the bad outcome this sign or check looks at is most likely (drivers analysis)
-    drivers: list[DriverOut] = Field(default_factory=list)
+    id: str = D("The rule id (backlog, recurrence, ... or an extra check's id).")
+    number: int | None = D("The sign's number, 1-7; null for an extra check.", default=None)
+    title: str = D("The sign as a statement for people.")
+    question: str = D("The diagnostic question the sign answers.")
+    status: Status = D("triggered: the statement holds; clear: it does not; unknown: the "
+                       "export cannot tell (never counted as clear).")
+    confidence: Literal["high", "medium", "low"] = D(
+        "How far the verdict can be trusted: low when thin or indirect evidence carries "
+        "it, or one ticket would flip it.")
+    self_assessed: bool = D("The status comes from an answers file, not from the data.",
+                            default=False)
+    key_figure: KeyFigure = D("The figure that sums the finding up.")
+    metrics: dict[str, MetricOut] = D("Every figure measured, by metric key.")
+    threshold: ThresholdOut = D("The conditions and whether each holds.")
+    evidence: Evidence = D("What the finding rests on.")
+    hours_at_stake_per_month: float | None = D(
+        "Agent hours a month the finding costs; only on triggered findings, else null.")
+    reason: str = D("Why the finding has its status, in words (a clear one names the "
+                    "condition that failed).")
+    what_would_answer: str | None = D("For an unknown finding: the data that would answer "
+                                      "it.", default=None)
+    drivers: list[DriverOut] = D(
+        "Where the bad outcome this sign or check looks at is most likely (the drivers "
+        "analysis): each driver in words, with its counts.", default_factory=list)
 
 
-class TableOut(_Model):
-    """An analysis table: label, definition, column labels (key -> label, display order),
-    the tickets behind it and its rows (each row's ``sample_ids`` name tickets)."""
+class AnalysisTable(_Model):
+    """An analysis table: its label, how it is computed, its columns' labels and its rows
+    (each row's ``sample_ids`` name tickets)."""
 
-    label: str
-    definition: str
-    columns: dict[str, str]
-    n: int | None = None
-    rows: list[dict[str, Any]] = Field(default_factory=list)
-    #: rows before the report kept only the first ones (None: all rows are here)
-    total_rows: int | None = None
+    label: str = D("The table's name for people.")
+    definition: str = D("How the table is computed: scope, what each row counts.")
+    columns: dict[str, str] = D("Column key -> label, in display order (keys of the rows).")
+    n: int | None = D("Tickets behind the table (the analysis's scope), where known.",
+                      default=None)
+    rows: list[dict[str, Any]] = D("The rows, plain values.", default_factory=list)
+    total_rows: int | None = D("Rows before the report kept only the first ones; null when "
+                               "every row is here.", default=None)
 
 
 class AnalysisOut(_Model):
@@ -174,58 +266,86 @@ class AnalysisOut(_Model):
     worded from its rule file, never graded. ``unknown`` says why the export cannot
     answer it."""
 
-    id: str
-    title: str
-    question: str
-    status: Literal["measured", "unknown"]
-    reason: str
-    scope: str
-    metrics: dict[str, MetricOut] = Field(default_factory=dict)
-    tables: dict[str, TableOut] = Field(default_factory=dict)
-    notes: list[NoteOut] = Field(default_factory=list)
-    excluded: list[NoteOut] = Field(default_factory=list)
+    id: str = D("flow, text-clusters, drivers, actions or forecast.")
+    title: str = D("The analysis's title for people.")
+    question: str = D("The question it answers.")
+    status: Literal["measured", "unknown"] = D(
+        "measured, or unknown when the export lacks the evidence (see reason).")
+    reason: str = D("What it shows, or why it cannot be answered from this export.")
+    scope: str = D("Which tickets it looks at.")
+    metrics: dict[str, MetricOut] = D("Its figures, by key, each with its definition.",
+                                      default_factory=dict)
+    tables: dict[str, AnalysisTable] = D("Its tables, by key.", default_factory=dict)
+    notes: list[NoteOut] = D("Data notes and the assumptions behind its figures.",
+                             default_factory=list)
+    excluded: list[NoteOut] = D("Records it could not use, and why.", default_factory=list)
 
 
 class FixOut(_Model):
-    rank: int
-    sign: str
-    id: str
-    action: str
-    horizon: Literal["quick", "structural"]
-    hours_at_stake_per_month: float | None
-    money_per_month: float | None = None
-    why_here: str
-    #: ranks of earlier fixes that address some of the same hours: never add them up
-    shares_hours_with: list[int] = Field(default_factory=list)
+    """One fix of the fix plan."""
+
+    rank: int = D("Position in the plan, 1 first.")
+    sign: str = D("The sign it fixes (a sign id).")
+    id: str = D("The fix's id in the sign's rule file.")
+    action: str = D("What to do, in words.")
+    horizon: Literal["quick", "structural"] = D(
+        "quick: results within 30 days; structural: pays back after 60-90 days.")
+    hours_at_stake_per_month: float | None = D(
+        "Agent hours a month the fix addresses; null when it addresses none measured.")
+    money_per_month: float | None = D("Those hours x the hourly rate, when one is set.",
+                                      default=None)
+    why_here: str = D("Why the fix sits at its rank, in words.")
+    shares_hours_with: list[int] = D(
+        "Ranks of earlier fixes that address some of the same hours: never add them up.",
+        default_factory=list)
 
 
 class Kpis(_Model):
-    time_to_resolve_hours: dict[str, int | float | None] = Field(default_factory=dict)
-    first_assignment_resolution: float | None = None
-    sla_adherence: float | None = None
-    volume_by_category: dict[str, int] = Field(default_factory=dict)
-    backlog_weekly: list[dict[str, Any]] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    #: each KPI's name, by KPI key, as the rules word it (``kpi.<key>``): every renderer
-    #: shows these, so a KPI is called the same in every format and a config can rename it
-    labels: dict[str, str] = Field(default_factory=dict)
-    #: how each KPI is computed (scope, numerator, denominator, window), by KPI key
-    definitions: dict[str, str] = Field(default_factory=dict)
-    #: the backlog as the backlog sign measured it (one number per concept): the robust
-    #: trend's start and end levels, the shrink, and the tickets open at the window end
-    backlog: dict[str, float | None] = Field(default_factory=dict)
-    #: whether the export supports each KPI reliably (the reporting sign's verdict, by
-    #: KPI key); a KPI marked False is shown with its caveat
-    reliable: dict[str, bool] = Field(default_factory=dict)
-    #: why a KPI is not reliable, by KPI key
-    caveats: dict[str, str] = Field(default_factory=dict)
+    """The core KPI panel."""
+
+    time_to_resolve_hours: dict[str, int | float | None] = D(
+        "Hours from opened to done for incidents and requests done in the window: median, "
+        "p90 (90th percentile) and n (tickets measured).", default_factory=dict)
+    first_assignment_resolution: float | None = D(
+        "Ratio (0-1) of done incidents and requests never reassigned.", default=None)
+    sla_adherence: float | None = D("Ratio (0-1) of done incidents and requests that met "
+                                    "their SLA.", default=None)
+    volume_by_category: dict[str, int] = D(
+        "Incidents and requests opened in the window, by category (the top 15; the rest "
+        "as '(other)', blanks as '(blank)').", default_factory=dict)
+    backlog_weekly: list[dict[str, Any]] = D(
+        "Incidents and requests at each week end: week_end (timestamp), arrivals, "
+        "completions and open (counts).", default_factory=list)
+    notes: list[str] = D("Why a KPI could not be computed, in words.", default_factory=list)
+    labels: dict[str, str] = D(
+        "Each KPI's name for people, by KPI key (the rules word them; a config can "
+        "rename them).", default_factory=dict)
+    definitions: dict[str, str] = D(
+        "How each KPI is computed (scope, numerator, denominator, window, what was left "
+        "out), by KPI key.", default_factory=dict)
+    backlog: dict[str, float | None] = D(
+        "The backlog as the backlog sign measured it: start and end (levels of a robust "
+        "trend, tickets), shrink (ratio; negative means it grew) and open_now (tickets "
+        "open at the window end).", default_factory=dict)
+    reliable: dict[str, bool] = D(
+        "Whether the export supports each KPI reliably (the reporting sign's verdict), by "
+        "KPI key.", default_factory=dict)
+    caveats: dict[str, str] = D("Why a KPI is not reliable, by KPI key.",
+                                default_factory=dict)
+    targets: dict[str, float] = D(
+        "Targets set in the configuration (kpi_targets), by KPI key: time_to_resolve_hours "
+        "(median hours, at most), first_assignment_resolution and sla_adherence (ratios, "
+        "at least).", default_factory=dict)
 
 
 class Assumptions(_Model):
-    handle_minutes: dict[str, float]
-    hourly_rate: float | None
-    currency: str
-    overrides: dict[str, str] = Field(default_factory=dict)
+    """What every hours figure rests on."""
+
+    handle_minutes: dict[str, float] = D("Agent minutes per ticket, by kind.")
+    hourly_rate: float | None = D("Money per agent hour, when set.")
+    currency: str = D("The currency of every money figure.")
+    overrides: dict[str, str] = D("Settings the configuration changed -> where from.",
+                                  default_factory=dict)
 
 
 class PeriodOut(_Model):
@@ -234,23 +354,21 @@ class PeriodOut(_Model):
     A period the data covers only in part is ``partial``: it is diagnosed over the days
     the data covers and never given a band (``undetermined``), as a whole one would be."""
 
-    label: str
-    start: str
-    end: str
-    score: int
-    band: ReportBand = Field(description=(
-        "The period's band, stated only when its unknown signs cannot move it and the "
-        "period is whole; otherwise 'undetermined'."))
-    band_range: list[Band] = Field(description=(
-        "[band of the score, band of score + unknown]: where the period's band lies."))
-    triggered: list[str]
-    unknown: int
-    partial: bool = Field(default=False, description=(
-        "True when the data covers less than the whole period (it starts after the "
-        "period's first day or ends before its last): the period is diagnosed over the "
-        "days covered and not graded (band 'undetermined')."))
-    coverage: float = Field(default=1.0, description=(
-        "Share (0-1) of the period's days the data covers."))
+    label: str = D("The period: YYYY-MM for a month, YYYY-Qn for a quarter.")
+    start: str = D("Its first instant (UTC, ISO 8601).")
+    end: str = D("Its last instant (UTC, ISO 8601).")
+    score: int = D("Signs triggered in the period.")
+    band: ReportBand = D("The period's band, stated only when its unknown signs cannot move "
+                         "it and the period is whole; otherwise 'undetermined'.")
+    band_range: list[Band] = D("[band of the score, band of score + unknown]: where the "
+                               "period's band lies.")
+    triggered: list[str] = D("Ids of the signs triggered.")
+    unknown: int = D("Signs the period's data cannot answer.")
+    partial: bool = D("True when the data covers less than the whole period (it starts "
+                      "after the period's first day or ends before its last): the period is "
+                      "diagnosed over the days covered and not graded (band "
+                      "'undetermined').", default=False)
+    coverage: float = D("Share (0-1) of the period's days the data covers.", default=1.0)
 
 
 # ---- comparison with a baseline report (built by itsm_diag.compare) ---------------------
@@ -262,91 +380,111 @@ Direction = Literal["better", "worse", "same"]
 class ReportRef(_Model):
     """Which report a comparison side is: enough to tell two runs apart."""
 
-    as_of: str
-    window_start: str
-    window_end: str
-    version: str
-    score: int
-    band: ReportBand
+    as_of: str = D("The report's as-of time (UTC, ISO 8601).")
+    window_start: str = D("Its window's first instant.")
+    window_end: str = D("Its window's last instant.")
+    version: str = D("The itsm-diag version that wrote it.")
+    score: int = D("Its score.")
+    band: ReportBand = D("Its band.")
 
 
 class SignChange(_Model):
-    id: str
-    number: int | None = None
-    title: str
-    old: Status | None
-    new: Status | None
-    change: SignChangeKind
-    hours_old: float | None = None
-    hours_new: float | None = None
+    """One sign, then and now."""
+
+    id: str = D("The sign id.")
+    number: int | None = D("The sign's number.", default=None)
+    title: str = D("The sign as a statement for people.")
+    old: Status | None = D("Its status in the baseline (null: absent there).")
+    new: Status | None = D("Its status now (null: absent now).")
+    change: SignChangeKind = D("appeared (newly triggered), cleared, now_unknown, "
+                               "now_measured (clear now, unknown before) or unchanged.")
+    hours_old: float | None = D("Agent hours a month at stake in the baseline.", default=None)
+    hours_new: float | None = D("Agent hours a month at stake now.", default=None)
 
 
 class Delta(_Model):
     """A number then and now; ``direction`` says whether the move is good news."""
 
-    name: str
-    label: str
-    unit: str
-    old: float | None
-    new: float | None
-    delta: float | None
-    direction: Direction | None = None
+    name: str = D("A stable key for the figure.")
+    label: str = D("The figure's name for people.")
+    unit: str = D(f"The unit of old, new and delta: {_UNITS}.")
+    old: float | None = D("The baseline's value.")
+    new: float | None = D("The value now.")
+    delta: float | None = D("new - old (0 when the move is smaller than what is shown).")
+    direction: Direction | None = D(
+        "better, worse or same (a move smaller than the shown precision is same); null "
+        "for a figure with no good direction.", default=None)
 
 
 class Comparison(_Model):
     """What changed between a baseline report and a newer one (see itsm_diag.compare)."""
 
-    baseline: ReportRef
-    current: ReportRef
-    score: Delta
-    band_old: ReportBand
-    band_new: ReportBand
-    band_direction: Direction
-    appeared: list[str]
-    cleared: list[str]
-    signs: list[SignChange]
-    kpis: list[Delta]
-    hours_at_stake: Delta
-    #: the --fail-on-increase verdict: the score rose or a sign is newly triggered
-    increased: bool
-    notes: list[str] = Field(default_factory=list)
+    baseline: ReportRef = D("The earlier report.")
+    current: ReportRef = D("The newer report.")
+    score: Delta = D("The score then and now.")
+    band_old: ReportBand = D("The baseline's band.")
+    band_new: ReportBand = D("The band now.")
+    band_direction: Direction = D("Whether the band moved for the better.")
+    appeared: list[str] = D("Ids of signs triggered now and not in the baseline.")
+    cleared: list[str] = D("Ids of signs triggered in the baseline and clear now.")
+    signs: list[SignChange] = D("Every sign, then and now.")
+    kpis: list[Delta] = D("The KPIs then and now.")
+    hours_at_stake: Delta = D("Agent hours a month at stake, then and now.")
+    increased: bool = D("The --fail-on-increase verdict: the score rose or a sign is newly "
+                        "triggered.")
+    notes: list[str] = D("Reasons to read the deltas with care (different tools, ticket "
+                         "populations, windows, versions or settings).",
+                         default_factory=list)
 
 
 class Report(_Model):
-    schema_version: int = SCHEMA_VERSION
-    generated_by: Tool
-    as_of: str
-    window: WindowOut
-    inputs: list[InputInfo]
-    tickets: TicketCounts
-    score: int
-    band: ReportBand = Field(description=(
+    """An itsm-diag diagnosis: the seven signs, the score and band, the evidence, the KPI
+    panel and the fix plan."""
+
+    schema_version: int = D("The version of this document's layout.", default=SCHEMA_VERSION)
+    generated_by: Tool = D("The program that wrote it.")
+    title: str = D("The report's title (--title); empty for the default.", default="")
+    client: str = D("Who the report is for (--client); empty when not given.", default="")
+    as_of: str = D("The time the report describes the process at (UTC, ISO 8601): the "
+                   "window's end.")
+    window: WindowOut = D("The period diagnosed.")
+    inputs: list[InputInfo] = D("Every input file read, in order.")
+    tickets: TicketCounts = D("Ticket counts: in total, by kind and in the window.")
+    score: int = D("Signs triggered, 0-7 (unknown signs are not counted).")
+    band: ReportBand = D(
         "healthy (0-1 triggered), gaps (2-3), slowing (4-5) or crisis (6-7), stated only "
         "when the unknown signs cannot move it; otherwise 'undetermined' (band_range says "
-        "where it lies). --fail-on compares the triggered count, the lower end."))
-    band_range: list[Band] = Field(description=(
-        "[band of score, band of score + unknown]: the lowest and highest band the "
-        "report can have whatever the unknown signs turn out to be."))
-    band_text: str
-    unknown: int
-    score_max_if_unknown_apply: int
-    self_assessed: int = 0
-    signs: list[Finding]
-    checks: list[Finding]
-    kpis: Kpis
-    fixes: list[FixOut]
-    data_notes: list[str] = Field(default_factory=list)
-    extract_shape: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
+        "where it lies). --fail-on compares the triggered count, the lower end.")
+    band_range: list[Band] = D(
+        "[band of score, band of score + unknown]: the lowest and highest band the report "
+        "can have whatever the unknown signs turn out to be.")
+    band_text: str = D("The band in a sentence.")
+    unknown: int = D("Signs the export cannot answer.")
+    score_max_if_unknown_apply: int = D("score + unknown.")
+    self_assessed: int = D("Signs whose status comes from an answers file.", default=0)
+    signs: list[Finding] = D("The seven signs, in order: backlog, recurrence, reporting, "
+                             "trust, changes, onboarding, strategy.")
+    checks: list[Finding] = D("The extra checks (not counted in the score).")
+    kpis: Kpis = D("The core KPIs: time to resolve, first-assignment resolution, SLA "
+                   "adherence, volume by category and the backlog.")
+    fixes: list[FixOut] = D("The fix plan, best first.")
+    data_notes: list[str] = D("Notes on the data as a whole, in words.",
+                              default_factory=list)
+    extract_shape: dict[str, dict[str, Any]] = D(
         "How the extract was cut, seen before grading, by shape code with its numbers "
         "(closure_selected: weeks of arrivals without completions, then the completions; "
         "done and total tickets). Signs the shape biases are unknown; the data notes word "
-        "it."))
-    assumptions: Assumptions
-    redacted: bool = False
-    #: where work flows, what recurs, what to act on, the backlog's forward look: by id
-    #: (``flow``, ``text-clusters``, ``drivers``, ``actions``, ``forecast``)
-    analyses: dict[str, AnalysisOut] = Field(default_factory=dict)
-    #: ``--period``: one diagnosis per calendar period (absent from the JSON otherwise)
-    periods: list[PeriodOut] | None = None
-    #: ``--baseline``: what changed since the baseline report (absent otherwise)
-    comparison: Comparison | None = None
+        "it.", default_factory=dict)
+    assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
+                                 "figure.")
+    redacted: bool = D("People are pseudonyms and ticket text and input names are removed "
+                       "(--redact).", default=False)
+    analyses: dict[str, AnalysisOut] = D(
+        "Where work flows, what recurs, what to act on, the backlog's forward look, by id "
+        "(flow, text-clusters, drivers, actions, forecast); never graded or scored.",
+        default_factory=dict)
+    periods: list[PeriodOut] | None = D(
+        "--period: one diagnosis per calendar period, oldest first (absent otherwise).",
+        default=None)
+    comparison: Comparison | None = D("--baseline: what changed since the baseline report "
+                                      "(absent otherwise).", default=None)

@@ -43,8 +43,9 @@ class _SafeFormatter(string.Formatter):
 
 _FMT = _SafeFormatter()
 
-UNIT_SUFFIX = {"hours": " h", "days": " d", "weeks": " wk", "per_quarter": " /qtr",
-                "per_month": " /mo"}
+# units in words (an "h" is the one abbreviation, and every report says it means hours)
+UNIT_SUFFIX = {"hours": " h", "days": " days", "weeks": " weeks", "per_quarter": " a quarter",
+               "per_month": " a month"}
 
 
 def figure(value: float | None, unit: str) -> str:

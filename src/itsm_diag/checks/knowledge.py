@@ -68,4 +68,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         "without_article": Figure(value=float(without.sum()), sample_ids=ctx.samples(without)),
     }
     table = _by_category(t.loc[scope], with_ref[scope], int(params["top_categories"]))
-    return Measurement(metrics=metrics, tables={"by_category": table})
+    categories = int(t.loc[scope, m.CATEGORY].str.strip().mask(
+        blank(t.loc[scope, m.CATEGORY]), "").fillna("").nunique())
+    return Measurement(metrics=metrics, tables={"by_category": table},
+                       table_totals={"by_category": categories}
+                       if categories > len(table) else {})

@@ -119,9 +119,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             excluded=excluded,
         )
 
+    all_pairs = hist.loc[bounce, ["_shown", "_prev"]].value_counts()
     pairs = (
-        hist.loc[bounce, ["_shown", "_prev"]]
-        .value_counts()
+        all_pairs
         .head(10)
         .reset_index(name="bounces")
     )
@@ -137,6 +137,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     return Measurement(
         metrics=metrics,
         tables=tables,
+        table_totals={"bounces": len(all_pairs)} if len(all_pairs) > len(table) else {},
         excluded=excluded,
         notes=notes,
         costs=costs,

@@ -116,15 +116,21 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         "tickets_in_scope": Figure(value=float(n)),
     }
     tables: dict[str, list[dict[str, object]]] = {}
+    totals: dict[str, int] = {}
     if has_category:
         metrics["catch_all_share"] = ratio(catch_all.sum(), n, ctx.samples(catch_all))
-        tables["catch_all_categories"] = _top(t.loc[catch_all, m.CATEGORY].str.strip())
+        values = t.loc[catch_all, m.CATEGORY].str.strip()
+        tables["catch_all_categories"] = _top(values)
+        totals["catch_all_categories"] = int(values.fillna("").nunique())
     if has_summary:
         metrics["vague_summary_share"] = ratio(
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
         normalised = ctx.per_value(m.SUMMARY, (FOLD_KEY, "spaces"), partial(fold_key, spaces=True))
         tables["vague_summaries"] = _top(normalised[vague_summary])
+        totals["vague_summaries"] = int(normalised[vague_summary].fillna("").nunique())
+    # a table holding every value is complete: only a cut one states its full size
+    totals = {k: v for k, v in totals.items() if v > len(tables.get(k, []))}
 
     costs: list[Cost] = []
     vague_month = per_month(float(vague.sum()), ctx.window)
@@ -139,6 +145,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics=metrics,
         confidence=confidence,
         tables={k: v for k, v in tables.items() if v},
+        table_totals=totals,
         notes=notes,
         costs=costs,
     )

@@ -6,16 +6,20 @@ import os
 import tempfile
 from pathlib import Path
 
-FORMATS = ("terminal", "markdown", "html", "json")
+FORMATS = ("terminal", "markdown", "html", "json", "pdf")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and a rename, so a
-    reader never sees half a report and an old report survives a failed write."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes: a PDF) to ``path`` via a temp file in the same folder and
+    a rename, so a reader never sees half a report and an old report survives a failed
+    write."""
     path = Path(path)
     if path.exists() and not path.is_file():
         # a device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it would
         # replace it with a regular file, so write through it instead
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+            return
         with path.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         return
@@ -25,8 +29,12 @@ def write_atomic(path: Path, text: str) -> None:
         # mkstemp makes the file private (0600); a report gets the mode a plain open()
         # would give it: the old file's, else 0666 less the umask
         os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from itsm_diag.render import common
-from itsm_diag.report import AnalysisOut, Finding, Report, TableOut
+from itsm_diag.report import AnalysisOut, AnalysisTable, Finding, Report
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -57,7 +57,7 @@ def metric_text(out: AnalysisOut, name: str) -> str:
     return text
 
 
-def _table_rows(table: TableOut, limit: int, skip: frozenset[str] = frozenset()
+def _table_rows(table: AnalysisTable, limit: int, skip: frozenset[str] = frozenset()
                 ) -> tuple[list[str], list[str], list[list[str]]]:
     keys = [k for k in table.columns if k not in skip]
     labels = [table.columns[k] for k in keys]
@@ -164,35 +164,39 @@ def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
             for caption, svg in charts.get("flow", []):
                 parts.append(f'<figure class="chart">{svg}<figcaption>{e(caption)}'
                              "</figcaption></figure>")
+        # the detail folds away (and prints as one line), as each finding's does
+        parts.append(f"<details><summary>Detail: {len(out.metrics)} figures, "
+                     f"{len(out.tables)} tables</summary>")
         if out.metrics:
-            parts.append('<table class="metrics"><thead><tr><th>Figure</th>'
-                         '<th class="num">Value</th><th>Definition</th></tr></thead><tbody>')
+            parts.append('<div class="scroll"><table class="metrics"><thead><tr>'
+                         '<th>Figure</th><th class="num">Value</th><th>Definition</th>'
+                         "</tr></thead><tbody>")
             for name, mo in out.metrics.items():
                 ids = (f' <span class="ids">e.g. {e(", ".join(mo.sample_ids[:5]))}</span>'
                        if mo.sample_ids else "")
                 parts.append(f"<tr><td>{e(mo.label)}{ids}</td><td class=\"num\">"
                              f"{e(metric_text(out, name))}</td><td class=\"def\">"
                              f"{e(mo.definition)}</td></tr>")
-            parts.append("</tbody></table>")
+            parts.append("</tbody></table></div>")
         for table in out.tables.values():
             keys, labels, rows = _table_rows(table, MAX_ROWS)
             n = f" (n = {table.n:,})" if table.n is not None else ""
             more = (f"; the first {MAX_ROWS} of {len(table.rows)} rows"
                     if len(table.rows) > MAX_ROWS else "")
             parts.append(f"<h4>{e(table.label)}{e(n)}{e(more)}</h4>"
-                         f'<p class="dim">{e(table.definition)}</p><table class="evidence">'
-                         "<thead><tr>" + "".join(f"<th>{e(x)}</th>" for x in labels)
-                         + "</tr></thead><tbody>")
+                         f'<p class="dim">{e(table.definition)}</p><div class="scroll">'
+                         '<table class="evidence"><thead><tr>'
+                         + "".join(f"<th>{e(x)}</th>" for x in labels) + "</tr></thead><tbody>")
             for row in rows:
                 parts.append("<tr>" + "".join(
                     f'<td{" class=num" if k in PERCENT else ""}>{e(c)}</td>'
                     for k, c in zip(keys, row, strict=True)) + "</tr>")
-            parts.append("</tbody></table>")
+            parts.append("</tbody></table></div>")
         notes = [*out.notes, *out.excluded]
         if notes:
             parts.append("<ul class=\"notes\">" + "".join(
                 f"<li>{e(common.clip(n.text, 1000))}</li>" for n in notes) + "</ul>")
-        parts.append("</section>")
+        parts.append("</details></section>")
     parts.append("</section>")
     return Markup("".join(parts))  # nosec B704  # every piece above went through escape
 

@@ -174,6 +174,13 @@ def _label(text: Any) -> str:
     return clip(text, LABEL_LIMIT)
 
 
+def _code_words(finding: Finding, table: str, column: str) -> dict[str, str]:
+    """The words the rule gives a column's codes (``link`` -> ``the caused-by field``)."""
+    about = finding.evidence.about_tables.get(table)
+    col = about.columns.get(column) if about is not None else None
+    return dict(col.values) if col is not None else {}
+
+
 # ---- the charts ---------------------------------------------------------------------------
 
 def backlog_weekly(finding: Finding | None, report: Report, chart_id: str = "backlog-weekly"
@@ -273,13 +280,14 @@ def changes_over_time(finding: Finding) -> Chart | None:
     counts = Counter((_week_start(w), how) for w, how in dated)
     kinds = sorted({how for _, how in dated})
     palette = [RED, AMBER, PURPLE, BLUE, GREY]
+    words = _code_words(finding, "change_caused", "matched_on")
 
     def paint(ax: Axes) -> None:
         bottom = [0.0] * len(weeks)
         for i, how in enumerate(kinds):
             values = [float(counts.get((wk, how), 0)) for wk in weeks]
             ax.bar(range(len(weeks)), values, bottom=bottom, color=palette[i % len(palette)],
-                   label=f"matched on {_label(how)}")
+                   label=f"matched on {_label(words.get(how, how))}")
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         _week_ticks(ax, [wk.isoformat() for wk in weeks])
         ax.set_xlabel("week starting")
@@ -287,7 +295,7 @@ def changes_over_time(finding: Finding) -> Chart | None:
         from matplotlib.ticker import MaxNLocator
 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        _legend_above(ax, ncols=len(kinds))
+        _legend_above(ax, ncols=min(len(kinds), 3))
 
     return _draw("changes-over-time", "Change-caused incidents per week", paint)
 
@@ -337,7 +345,14 @@ def strategy_effort(finding: Finding) -> Chart | None:
     values = [_num(r.get(measure)) for r in rows]
     if any(v is None for v in values):
         return None
-    labels = [_label(" · ".join(str(r[k]) for k in ("kind", "rule") if r.get(k)) or r["bucket"])
+    # the rule that put the tickets in their bucket, in words ("emergency changes"); work
+    # found by its wording also names its kind ("planned work named as project work (tasks)")
+    rule_words = _code_words(finding, "classification", "rule")
+    kind_words = _code_words(finding, "classification", "kind")
+    planned = ("strategic word", "improvement word", "other planned work")
+    labels = [_label(rule_words.get(str(r.get("rule")), str(r.get("rule") or r["bucket"]))
+                     + (f" ({kind_words.get(str(r['kind']), r['kind'])})"
+                        if r.get("rule") in planned and r.get("kind") else ""))
               for r in rows]
     buckets = [str(r["bucket"]) for r in rows]
     colors = {"operational": RED, "tactical": AMBER, "strategic": GREEN}
@@ -358,10 +373,38 @@ def strategy_effort(finding: Finding) -> Chart | None:
                  height=0.9 + 0.3 * len(rows))
 
 
+_BAND_COLOURS = {"healthy": GREEN, "gaps": AMBER, "slowing": "#c45000", "crisis": RED}
+
+
+def period_scores(report: Report) -> Chart | None:
+    """The score of each ``--period`` period on the 0-7 scale, coloured by band; a
+    partial or undetermined period is grey."""
+    periods = report.periods or []
+    if not periods:
+        return None
+
+    def paint(ax: Axes) -> None:
+        x = list(range(len(periods)))
+        colours = [GREY if (p.partial or p.band == "undetermined")
+                   else _BAND_COLOURS.get(p.band, GREY) for p in periods]
+        bars = ax.bar(x, [p.score for p in periods], color=colours)
+        ax.bar_label(bars, fmt="{:,.0f}", fontsize=8)
+        step = max(1, -(-len(periods) // 12))
+        ax.set_xticks(x[::step], [p.label for p in periods][::step])
+        ax.set_ylim(0, 7.5)
+        ax.set_yticks(range(0, 8))
+        ax.set_ylabel("signs triggered")
+
+    return _draw("period-scores", "Signs triggered in each period (grey: partial or band not "
+                 "settled)", paint, height=2.3)
+
+
 # ---- per finding ------------------------------------------------------------------------
 
+# one chart per sign, where a chart says more than the sentence: the backlog's is its
+# weekly trend (drawn below, as it may come from the KPI panel); its age split is a table
 _BY_SIGN: dict[str, list[Callable[[Finding], Chart | None]]] = {
-    "backlog": [backlog_age],
+    "backlog": [],
     "recurrence": [recurrence_clusters],
     "changes": [changes_over_time],
     "onboarding": [onboarding_lead_times],
@@ -438,13 +481,13 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
 
 
 def charts_for(report: Report) -> dict[str, list[Chart]]:
-    """Every chart the report's data allows, by sign id (``kpis``: the KPI panel's)."""
+    """Every chart the report's data allows, by sign id (``periods``: the score by
+    period); each is drawn once in the page."""
     os.environ.setdefault("MPLBACKEND", "Agg")  # belt and braces: never a GUI backend
     out: dict[str, list[Chart]] = {}
-    # the KPI panel's trend, from the KPI itself (the backlog sign may be unknown)
-    trend = backlog_weekly(None, report, chart_id="kpi-backlog-weekly")
+    trend = period_scores(report)
     if trend is not None:
-        out["kpis"] = [trend]
+        out["periods"] = [trend]
     by_id = {f.id: f for f in report.signs}
     for sign_id, makers in _BY_SIGN.items():
         finding = by_id.get(sign_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from itsm_diag.report import Comparison, Finding, FixOut, PeriodOut, Report
+from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
 from itsm_diag.text import UNIT_SUFFIX
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
@@ -28,7 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e"
 
 #: what a redacted report says about itself (``--redact``), in every format
 REDACTED_NOTE = ("Redacted for sharing: people are pseudonyms (Requester N, Agent N); e-mail "
-                 "addresses, phone numbers and ticket text are removed.")
+                 "addresses, phone numbers and ticket text are removed, and input files "
+                 "are named input 1, input 2, … instead of their paths.")
 
 MARKS = {"triggered": "✘", "clear": "✔", "unknown": "?"}
 
@@ -99,13 +100,24 @@ def no_fixes(r: Report) -> str:
     return "No sign is triggered: nothing to fix urgently."
 
 
+def key_value(f: Finding) -> str:
+    """The key figure's value for people; a rate whose label names its period already
+    ('... per quarter') is not followed by 'a quarter' again."""
+    k = f.key_figure
+    label = k.label.lower()
+    if (k.unit == "per_quarter" and "quarter" in label) or (
+            k.unit == "per_month" and "month" in label):
+        return "n/a" if k.value is None else f"{k.value:,.1f}"
+    return figure(k.value, k.unit)
+
+
 def key_figure_text(f: Finding) -> str:
     """What the checklist shows for a finding: its key figure, or why it is unknown."""
     if f.self_assessed:
         return "self-assessed"
     if f.status == "unknown":
         return "unknown: " + f.reason
-    text = f"{f.key_figure.label}: {figure(f.key_figure.value, f.key_figure.unit)}"
+    text = f"{f.key_figure.label}: {key_value(f)}"
     # a verdict resting on thin or indirect evidence says so wherever it is shown
     return text if f.confidence == "high" else f"{text} ({f.confidence} confidence)"
 
@@ -115,9 +127,116 @@ def unknown_range(r: Report) -> str:
     when the band is undetermined: its sentence says it already)."""
     if not r.unknown or r.band == "undetermined":
         return ""
-    plural = "s" if r.unknown != 1 else ""
+    if r.unknown == 1:
+        return (f"{r.score} now, up to {r.score_max_if_unknown_apply} if the unknown sign "
+                "applies; the band stays the same either way.")
     return (f"{r.score} now, up to {r.score_max_if_unknown_apply} if the {r.unknown} "
-            f"unknown sign{plural} apply.")
+            "unknown signs apply; the band stays the same either way.")
+
+
+#: a status in words, for people (the JSON keeps the codes)
+STATUS_WORDS = {"triggered": "Triggered", "clear": "Clear", "unknown": "Unknown"}
+
+#: what "hours at stake" means, said once wherever hours appear
+HOURS_NOTE = ("Hours at stake: agent hours a month the sign costs now, from ticket volumes "
+              "and the handle minutes under Assumptions; shown only for triggered signs.")
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def human_date(value: object) -> str:
+    """An ISO date or timestamp as a date for people ('3 Jul 2026'); anything else as is."""
+    text = str(value or "")
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        try:
+            return f"{int(text[8:10])} {_MONTHS[int(text[5:7]) - 1]} {text[:4]}"
+        except (ValueError, IndexError):
+            return clip(text)
+    return clip(text)
+
+
+def human_time(value: object) -> str:
+    """An ISO timestamp as '3 Jul 2026 23:09' (UTC, as the report stores it)."""
+    text = str(value or "")
+    day = human_date(text)
+    if day != clip(text) and len(text) >= 16 and text[10] == "T":
+        return f"{day} {clean(text[11:16])}"
+    return day
+
+
+def window_text(r: Report) -> str:
+    """'2 Jul to 30 Sep 2026 (13 weeks)'."""
+    first, last = human_date(r.window.first_day), human_date(r.window.last_day)
+    if first[-4:] == last[-4:]:
+        first = first[:-5]
+    weeks = f"{r.window.weeks:g} weeks"
+    return f"{first} to {last} ({weeks})"
+
+
+def tools_text(r: Report) -> str:
+    """The exporting tools, named once ('ServiceNow')."""
+    names = {"servicenow": "ServiceNow", "jira": "Jira Service Management",
+             "zendesk": "Zendesk", "freshservice": "Freshservice"}
+    seen: dict[str, None] = {}
+    for i in r.inputs:
+        seen.setdefault(names.get(i.tool, clip(i.tool, 40)), None)
+    return ", ".join(seen)
+
+
+def value_text(value: Any, col: ColumnOut | None, limit: int = CELL_LIMIT) -> str:
+    """An evidence-table value for people, by its column's unit: shares as %, dates as
+    dates, codes in words, yes/no, counts with separators."""
+    if col is None:
+        return cell(value, limit=limit)
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    unit = col.unit
+    if unit == "code" or col.values:
+        if isinstance(value, list):
+            return one_line(", ".join(col.values.get(str(v), clean(v)) for v in value), limit)
+        return one_line(col.values.get(str(value), str(value)), limit)
+    if isinstance(value, bool) or unit == "yes_no":
+        return "yes" if value else "no"
+    if unit == "ratio" and isinstance(value, int | float):
+        return figure(float(value), "ratio")
+    if unit in ("hours",) and isinstance(value, int | float):
+        return f"{value:,.1f} h"
+    if unit == "minutes" and isinstance(value, int | float):
+        return f"{value:,.0f} min"
+    if unit in ("per_month",) and isinstance(value, int | float):
+        return f"{value:,.1f}"
+    if unit == "timestamp":
+        return human_time(value)
+    if unit == "date":
+        return human_date(value)
+    return cell(value, limit=limit)
+
+
+def amount(value: float | None, unit: str = "") -> str:
+    """A numerator or denominator: whole numbers with separators, else one decimal (a
+    robust trend's level is a fraction of a ticket; three decimals would be noise)."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+_STRFTIME = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "hh", "%I": "hh",
+             "%M": "mm", "%S": "ss", "%f": "ffffff", "%p": "AM/PM", "%b": "Mon", "%B": "Month",
+             "%z": "+hhmm", "%Z": "zone", "%j": "day of year", "%a": "Day", "%A": "Weekday"}
+
+
+def date_pattern(text: str) -> str:
+    """A strftime pattern as people write one ('%d/%m/%Y %H:%M' -> 'DD/MM/YYYY hh:mm')."""
+    out = re.sub(r"%[A-Za-z]", lambda m: _STRFTIME.get(m.group(), m.group()), str(text))
+    return clip(out, 60)
+
+
+def is_numeric(col: ColumnOut | None) -> bool:
+    """Whether a column is right-aligned (a number)."""
+    return col is not None and col.unit in ("count", "ratio", "hours", "days", "minutes",
+                                            "business_days", "per_month")
 
 
 def band_label(r: Report) -> str:
@@ -146,8 +265,8 @@ def ttr_text(r: Report) -> str:
     ttr = r.kpis.time_to_resolve_hours
     if ttr.get("median") is None:
         return "n/a"
-    return (f"median {ttr['median']:,.1f} h, p90 {ttr.get('p90') or 0:,.1f} h "
-            f"(n={ttr.get('n') or 0:,.0f})")
+    return (f"median {ttr['median']:,.1f} h, 90th percentile {ttr.get('p90') or 0:,.1f} h "
+            f"({ttr.get('n') or 0:,.0f} tickets)")
 
 
 def backlog_text(r: Report) -> str:

@@ -3,8 +3,9 @@
 The page arranges the Report through Jinja2 templates in ``render/templates`` with
 autoescaping on, so ticket text can never become markup. A Content-Security-Policy meta
 tag forbids every fetch the page could attempt (``default-src 'none'``), so even a
-future template mistake cannot make the report phone home. The print stylesheet starts
-each sign on a new page, so "Print to PDF" gives a clean document.
+future template mistake cannot make the report phone home. Page 1 is an executive
+summary; the detail of every finding sits in a closed ``<details>``, so the printed
+report (``--format pdf``, or the browser's Print) stays a short document.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from itsm_diag.render import common
-from itsm_diag.report import ConditionOut, Finding, Report
+from itsm_diag.report import ConditionOut, Finding, Report, TableOut
 
-#: the rows of an evidence table shown in the page; the JSON report has them all
+#: the rows of an evidence table shown in the page (the JSON report holds every row the
+#: finding kept, and says when that is itself a cut)
 MAX_ROWS = 15
+#: the report's title when ``--title`` is not given
+DEFAULT_TITLE = "IT service management health check"
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
@@ -33,6 +37,86 @@ def _money(value: float | None, currency: str) -> str:
     return "" if value is None else f"{value:,.0f} {currency}"
 
 
+def _summary_figure(f: Finding) -> str:
+    """The summary table's key figure: short, and for an unknown finding no sentence of
+    n/a (its section says why it is unknown)."""
+    if f.self_assessed:
+        return "self-assessed from an answers file"
+    if f.status == "unknown":
+        return "cannot be answered from this export"
+    return f"{f.key_figure.label}: {common.key_value(f)}"
+
+
+def _detail_summary(f: Finding) -> str:
+    parts = [f"{len(f.metrics)} measures"] if f.metrics else []
+    if f.threshold.conditions:
+        parts.append("the thresholds")
+    tables = [n for n, rows in [*f.evidence.tables.items(), *f.evidence.series.items()] if rows]
+    if tables:
+        parts.append(f"{len(tables)} table{'s' if len(tables) != 1 else ''}")
+    notes = len(f.evidence.notes) + len(f.evidence.excluded)
+    if notes:
+        parts.append(f"{notes} note{'s' if notes != 1 else ''}")
+    return ", ".join(parts) or "how it was measured"
+
+
+def _about(f: Finding, name: str) -> TableOut:
+    found = f.evidence.about_tables.get(name)
+    if found is not None:
+        return found
+    # a report written before tables were worded: the columns in first-seen order
+    rows = f.evidence.tables.get(name) or f.evidence.series.get(name) or []
+    from itsm_diag.report import ColumnOut
+
+    cols = {k: ColumnOut(label=k.replace("_", " ").capitalize()) for k in common.columns(rows)}
+    return TableOut(title=name.replace("_", " ").capitalize(), columns=cols, rows=len(rows),
+                    rows_total=len(rows))
+
+
+def _table_extent(about: TableOut, shown: int) -> str:
+    """'60 rows; the first 15 shown here, the JSON report has 50 of them'."""
+    rows, total = about.rows, max(about.rows_total, about.rows)
+    text = f"{total:,} row{'s' if total != 1 else ''}"
+    if rows > shown:
+        text += f"; the first {shown} shown here"
+        text += (f", all {rows:,} in the JSON report" if rows == total
+                 else f", {rows:,} in the JSON report")
+    elif rows < total:
+        text += f"; the first {rows:,} shown"
+    return text
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _kpi_rows(r: Report) -> list[tuple[str, str]]:
+    k = r.kpis
+    rows = [("time_to_resolve_hours", common.ttr_text(r)),
+            ("first_assignment_resolution", common.figure(k.first_assignment_resolution,
+                                                          "ratio")),
+            ("sla_adherence", common.figure(k.sla_adherence, "ratio"))]
+    top = common.top_categories(r, 3)
+    rows.append(("volume_by_category", ", ".join(
+        f"{common.one_line(c, 40)} {n:,}" for c, n in top) or "n/a"))
+    if k.backlog or k.backlog_weekly:
+        rows.append(("backlog_weekly", common.backlog_text(r)))
+    return rows
+
+
+def _kpi_target(r: Report, key: str) -> str:
+    from itsm_diag.config import KPI_TARGETS
+
+    target = r.kpis.targets.get(key)
+    if target is None:
+        return ""
+    way = "at most" if KPI_TARGETS.get(key) == "at_most" else "at least"
+    unit = "hours" if key == "time_to_resolve_hours" else "ratio"
+    return f"{way} {common.figure(target, unit)}"
+
+
 def _environment() -> Any:
     import jinja2
 
@@ -47,6 +131,8 @@ def _environment() -> Any:
     env.filters.update(
         figure=common.figure, cell=common.cell, clip=common.clip, one_line=common.one_line,
         hours=common.hours, delimiter=common.delimiter_name, signed=common.signed,
+        human_date=common.human_date, human_time=common.human_time, amount=common.amount,
+        date_format=common.date_pattern,
     )
     # --period and --baseline sections
     env.globals.update(
@@ -61,7 +147,10 @@ def _environment() -> Any:
         period_band=common.period_band, fix_hours=common.fix_hours,
         kpi_caveat=common.kpi_caveat,
         columns=common.columns, max_rows=MAX_ROWS,
-        redacted_note=common.REDACTED_NOTE,
+        redacted_note=common.REDACTED_NOTE, status_words=common.STATUS_WORDS,
+        summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,
+        table_extent=_table_extent, value_text=common.value_text,
+        is_numeric=common.is_numeric, as_list=_as_list, kpi_target=_kpi_target,
     )
     from itsm_diag.render.analyses import driver_lines
 
@@ -80,14 +169,19 @@ def render(report: Report) -> str:
         sign: [(c.caption, Markup(c.svg)) for c in found]  # nosec B704  # see above
         for sign, found in charts_for(report).items()
     }
+    env = _environment()
+    titles = {f.id: f.title for f in [*report.signs, *report.checks]}
+    env.filters["sign_title"] = lambda sign_id: titles.get(sign_id, sign_id)
+    template = env.get_template("report.html.j2")
     from itsm_diag.render.analyses import html as analyses_html
 
-    template = _environment().get_template("report.html.j2")
     return str(template.render(
         r=report, charts=charts, csp=CSP, analyses_html=analyses_html(report, charts),
-        headline=common.headline(report), unknown_range=common.unknown_range(report),
-        no_fixes=common.no_fixes(report), backlog_text=common.backlog_text(report),
-        ticket_counts=common.ticket_counts(report), ttr=common.ttr_text(report),
-        top_categories=common.top_categories(report),
-        backlog_open=[w.get("open") for w in report.kpis.backlog_weekly],
+        title=report.title or DEFAULT_TITLE,
+        unknown_range=common.unknown_range(report),
+        no_fixes=common.no_fixes(report),
+        ticket_counts=common.ticket_counts(report), window_text=common.window_text(report),
+        tools=common.tools_text(report), sign_titles=titles,
+        kpi_rows=_kpi_rows(report), hours_note=common.HOURS_NOTE,
+        kpi_caveat_keys=[k for k, _ in _kpi_rows(report) if common.kpi_caveat(report, k)],
     ))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from itsm_diag.render import common
-from itsm_diag.report import Comparison, Finding, NoteOut, Report
+from itsm_diag.report import Comparison, Finding, NoteOut, Report, TableOut
 
 MAX_ROWS = 15
 
@@ -65,12 +65,25 @@ def _notes(title: str, notes: list[NoteOut]) -> list[str]:
     return [*lines, ""]
 
 
-def _data_table(name: str, rows: list[dict[str, Any]]) -> list[str]:
-    cols = common.columns(rows)
-    shown = f"; the first {MAX_ROWS} shown" if len(rows) > MAX_ROWS else ""
-    lines = [f"**{md(name.replace('_', ' '))}** ({len(rows)} rows{shown})", ""]
-    lines += _table([md(c.replace("_", " ")) for c in cols],
-                    ([md(common.cell(r.get(c), c)) for c in cols] for r in rows[:MAX_ROWS]))
+def _data_table(about: TableOut | None, name: str, rows: list[dict[str, Any]]) -> list[str]:
+    if about is None:  # a report written before its tables were worded
+        cols = {c: None for c in common.columns(rows)}
+        title, total = name.replace("_", " ").capitalize(), len(rows)
+        labels = {c: c.replace("_", " ").capitalize() for c in cols}
+    else:
+        cols = dict(about.columns)  # type: ignore[arg-type]
+        title, total = about.title, max(about.rows_total, len(rows))
+        labels = {c: col.label for c, col in about.columns.items()}
+    extent = f"{total:,} row{'s' if total != 1 else ''}"
+    if len(rows) > MAX_ROWS:
+        extent += f"; the first {MAX_ROWS} shown"
+    elif len(rows) < total:
+        extent += f"; the first {len(rows)} shown"
+    lines = [f"**{_prose(title)}** ({extent})", ""]
+    lines += _table([md(labels[c]) for c in cols],
+                    ([md(common.value_text(r.get(c), col)) for c, col in cols.items()]
+                     for r in rows[:MAX_ROWS]),
+                    ["r" if common.is_numeric(col) else "l" for col in cols.values()])
     return [*lines, ""]
 
 
@@ -78,7 +91,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
     mark = common.MARKS[f.status]
     number = f"{f.number}. " if f.number else ""
     lines = [f"### {mark} {number}{_prose(f.title)}", "",
-             f"**{f.status}** · confidence {f.confidence}"
+             f"**{common.STATUS_WORDS[f.status]}** · {f.confidence} confidence"
              + (" · self-assessed" if f.self_assessed else ""), "",
              f"*{_prose(f.question)}*", "", _prose(f.reason), ""]
     if f.what_would_answer:
@@ -88,16 +101,18 @@ def _finding(f: Finding, r: Report) -> list[str]:
 
         lines += ["**Where it concentrates:**", "",
                   *[f"- {md(x, 400)}" for x in driver_lines(f)], ""]
-    lines += [f"**Evidence:** {_prose(f.evidence.summary)}", "",
-              f"Scope: {_prose(f.evidence.scope)}", ""]
+    # an unknown finding's evidence sentence would be a row of n/a: its reason says it all
+    if f.status != "unknown":
+        lines += [f"**Evidence:** {_prose(f.evidence.summary)}", ""]
+    lines += [f"Scope: {_prose(f.evidence.scope)}", ""]
     if f.hours_at_stake_per_month is not None:
         lines += [f"**{common.hours(f.hours_at_stake_per_month)}** agent hours a month at "
                   "stake.", ""]
-    lines += ["<details><summary>Metrics, thresholds and evidence</summary>", ""]
+    lines += ["<details><summary>Measures, thresholds and evidence</summary>", ""]
     lines += _table(
-        ["Metric", "Value", "Numerator", "Denominator", "Definition"],
+        ["Measure", "Value", "Counted", "Out of", "How it is computed"],
         ([f"{md(mo.label)}{_ids(mo.sample_ids)}", md(common.figure(mo.value, mo.unit)),
-          md(common.cell(mo.numerator)), md(common.cell(mo.denominator)),
+          md(common.amount(mo.numerator)), md(common.amount(mo.denominator)),
           _prose(mo.definition)] for mo in f.metrics.values()),
         align="lrrrl",
     )
@@ -111,49 +126,62 @@ def _finding(f: Finding, r: Report) -> list[str]:
             met = "yes" if c.met else ("no" if c.met is False else "not measurable")
             rows.append([_prose(c.text), md(f"{c.op} {common.figure(c.value, unit)}"),
                          md(common.figure(c.measured, unit)), met])
-        lines += [*_table(["Condition", "Threshold", "Measured", "Met"], rows, "lrrl"), ""]
+        lines += [*_table(["Condition", "Threshold", "Measured", "Holds"], rows, "lrrl"), ""]
     if f.evidence.costs:
-        lines += ["**Costs**", ""]
+        lines += ["**Hours at stake**", ""]
         for cost in f.evidence.costs:
             money = ("" if cost.money_per_month is None else
-                     f" ({cost.money_per_month:,.0f} {md(r.assumptions.currency)}/mo)")
-            lines.append(f"- {_prose(cost.text)} **{common.hours(cost.hours_per_month)} h/mo**"
-                         f"{money}")
+                     f" ({cost.money_per_month:,.0f} {md(r.assumptions.currency)} a month)")
+            lines.append(f"- {_prose(cost.text)} **{common.hours(cost.hours_per_month)} "
+                         f"hours a month**{money}")
         lines.append("")
     lines += _notes("Notes", f.evidence.notes)
     lines += _notes("Records left out", f.evidence.excluded)
     for name, data in [*f.evidence.tables.items(), *f.evidence.series.items()]:
         if data:
-            lines += _data_table(name, data)
+            lines += _data_table(f.evidence.about_tables.get(name), name, data)
     return [*lines, "</details>", ""]
 
 
 def _headline(r: Report) -> list[str]:
-    lines = [
-        "# itsm-diag: ITSM process diagnosis", "",
-        f"**Score {r.score}/7 · {common.band_label(r)}**: {_prose(r.band_text)}", "",
-    ]
+    title = _prose(r.title or "itsm-diag: IT service management health check")
+    lines = [f"# {title}", ""]
+    if r.client:
+        lines += [f"For {_prose(r.client)}", ""]
+    lines += [f"**Score {r.score} of 7 · {common.band_label(r)}**: {_prose(r.band_text)}", ""]
     if r.unknown:
         lines += [f"> {md(common.unknown_range(r))}", ""]
     if r.self_assessed:
-        lines += [f"> {r.self_assessed} sign(s) self-assessed from an answers file.", ""]
+        lines += [f"> {r.self_assessed} of the signs are self-assessed from an answers file.",
+                  ""]
     if r.redacted:
         lines += [f"> **{common.REDACTED_NOTE}**", ""]
-    lines += [f"{md(common.ticket_counts(r))}; window {r.window.first_day} to "
-              f"{r.window.last_day} (as of {md(r.as_of)}).", ""]
+    tools = common.tools_text(r)
+    lines += [f"{md(common.ticket_counts(r))}{' from ' + md(tools) if tools else ''}; "
+              f"{md(common.window_text(r))}, data as of {common.human_date(r.as_of)}.", ""]
     return lines
 
 
 def _checklist(r: Report) -> list[str]:
     lines = ["## The seven warning signs", ""]
     lines += _table(
-        ["", "#", "Sign", "Status", "Key figure", "h/mo"],
-        ([common.MARKS[f.status], str(f.number or ""), _prose(f.title), f.status,
-          md(common.key_figure_text(f), 400), common.hours(f.hours_at_stake_per_month)]
+        ["#", "Sign", "Status", "Key figure", "Confidence", "Hours a month"],
+        ([str(f.number or ""), _prose(f.title),
+          f"{common.MARKS[f.status]} {common.STATUS_WORDS[f.status]}",
+          md(_figure(f), 400), f.confidence, common.hours(f.hours_at_stake_per_month)]
          for f in r.signs),
-        align="lrlllr",
+        align="rllllr",
     )
-    return [*lines, ""]
+    return [*lines, "", md(common.HOURS_NOTE, None), ""]
+
+
+def _figure(f: Finding) -> str:
+    """The key figure, or, for an unknown finding, no sentence of n/a."""
+    if f.self_assessed:
+        return "self-assessed from an answers file"
+    if f.status == "unknown":
+        return "cannot be answered from this export (see below)"
+    return f"{f.key_figure.label}: {common.key_value(f)}"
 
 
 def _kpis(r: Report) -> list[str]:
@@ -187,12 +215,13 @@ def _fixes(r: Report) -> list[str]:
     if not r.fixes:
         return [*lines, common.no_fixes(r), ""]
     money = r.assumptions.hourly_rate is not None
-    head = ["#", "Fix", "Sign", "Horizon", "h/mo"]
-    head += [f"{md(r.assumptions.currency)}/mo"] if money else []
+    head = ["#", "Fix", "For the sign", "Horizon", "Hours a month"]
+    head += [f"{md(r.assumptions.currency)} a month"] if money else []
+    titles = {f.id: f.title for f in r.signs}
     rows = []
     for fix in r.fixes:
-        row = [str(fix.rank), _prose(fix.action), md(fix.sign), fix.horizon,
-               common.fix_hours(fix)]
+        row = [str(fix.rank), _prose(fix.action), _prose(titles.get(fix.sign, fix.sign)),
+               fix.horizon, common.fix_hours(fix)]
         if money:
             row.append("" if fix.money_per_month is None else f"{fix.money_per_month:,.0f}")
         rows.append(row)
@@ -207,10 +236,9 @@ def _checks(r: Report) -> list[str]:
         return []
     lines = ["## Extra checks (not counted in the score)", ""]
     lines += _table(
-        ["", "Check", "Key figure", "Finding"],
-        ([common.MARKS[f.status], _prose(f.title),
-          md(f"{f.key_figure.label}: {common.figure(f.key_figure.value, f.key_figure.unit)}"),
-          _prose(f.reason)] for f in r.checks),
+        ["Check", "Status", "Key figure", "Confidence", "Finding"],
+        ([_prose(f.title), f"{common.MARKS[f.status]} {common.STATUS_WORDS[f.status]}",
+          md(_figure(f)), f.confidence, _prose(f.reason)] for f in r.checks),
     )
     return [*lines, ""]
 
@@ -219,8 +247,10 @@ def _data_notes(r: Report) -> list[str]:
     lines = ["## Data notes", ""]
     if r.inputs:
         lines += _table(
-            ["File", "Tool", "Table", "Confidence", "Rows", "Tickets", "Encoding", "Delimiter"],
-            ([md(i.path), md(i.tool), md(i.table), f"{i.confidence:.2f}", f"{i.rows:,}",
+            ["File", "Tool", "Table", "Detection confidence", "Rows", "Tickets", "Encoding",
+             "Delimiter"],
+            ([md(i.path), md(i.tool), md(i.table), common.figure(i.confidence, "ratio"),
+              f"{i.rows:,}",
               f"{i.tickets:,}", md(i.encoding or ""), md(common.delimiter_name(i.delimiter))]
              for i in r.inputs),
             align="lllrrrll",
@@ -228,12 +258,12 @@ def _data_notes(r: Report) -> list[str]:
         lines.append("")
         for i in r.inputs:
             if i.date_formats:
-                formats = "; ".join(f"{c} {f}" for c, f in i.date_formats.items())
-                lines.append(f"- {md(i.path)}: date formats {md(formats, 1000)}")
+                formats = "; ".join(f"{c} read as {common.date_pattern(f)}"
+                                    for c, f in i.date_formats.items())
+                lines.append(f"- {md(i.path)}: date columns {md(formats, 1000)}")
             lines += [f"- ⚠ {md(i.path)}: {md(w, 1000)}" for w in i.warnings]
         lines.append("")
-    lines += [f"**Window:** {r.window.first_day} to {r.window.last_day} "
-              f"({r.window.weeks:g} weeks). {md(r.window.how_chosen, 1000)}", ""]
+    lines += [f"**Window:** {md(common.window_text(r))}. {md(r.window.how_chosen, 1000)}", ""]
     lines += [f"- {md(n, 1000)}" for n in r.data_notes]
     if r.data_notes:
         lines.append("")
@@ -255,11 +285,13 @@ def _periods(r: Report) -> list[str]:
         return []
     kind = common.period_kind(r)
     lines = [f"## Score by {kind}", "",
-             f"Trend: `{common.score_trend([p.score for p in r.periods])}` (0-7 scale; each "
-             f"{kind} diagnosed on its own window)", ""]
+             f"Each {kind} diagnosed on its own window; a {kind} the data covers only in "
+             "part is not graded.", ""]
+    titles = {f.id: f.title for f in r.signs}
     lines += _table(
         [kind.capitalize(), "Score", "Band", "Triggered signs", "Unknown"],
-        ([p.label, f"{p.score}/7", common.period_band(p), md(", ".join(p.triggered) or "none"),
+        ([p.label, f"{p.score} of 7", common.period_band(p),
+          md("; ".join(titles.get(t, t) for t in p.triggered) or "none", 1000),
           str(p.unknown)] for p in r.periods),
         align="lrllr",
     )
@@ -279,7 +311,7 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
         lines.append(f"- Cleared: {md(', '.join(c.cleared))}")
     lines += [f"- {md(common.comparison_verdict(c))}", ""]
     lines += _table(
-        ["#", "Sign", "Status", "Change", "h/mo"],
+        ["#", "Sign", "Status", "Change", "Hours a month"],
         ([str(s.number or ""), _prose(s.title), md(common.status_move(s.old, s.new)),
           md(common.CHANGE_WORDS[s.change]),
           f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"]
@@ -288,7 +320,7 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
     )
     lines.append("")
     lines += _table(
-        ["KPI", "Baseline", "Now", "Change", ""],
+        ["KPI", "Baseline", "Now", "Change", "Direction"],
         ([md(d.label), md(common.figure(d.old, d.unit)), md(common.figure(d.new, d.unit)),
           md(common.signed(d.delta, d.unit)), d.direction or ""]
          for d in [*c.kpis, c.hours_at_stake]),

@@ -1,12 +1,18 @@
-"""The 60-second diagnostic in the terminal (rich): headline, checklist, KPIs, top fixes.
+"""The 60-second diagnostic in the terminal (rich): headline, the seven signs, top fixes.
 
-Fits 100 columns; plain text when the output is not a terminal; ``quiet`` gives the
-headline line alone. Ticket text is shown, never obeyed: rich markup is off and control
-characters (terminal escape sequences) are made visible by :func:`common.clean`.
+Laid out for the terminal's width (``COLUMNS``, else the terminal's own, else 100),
+held between 80 and 160 columns, and no line is wider. The first screen (50 lines at 100
+columns) holds the headline, the seven signs and the top three fixes; the KPIs, why
+signs are unknown, the extra checks and the data notes follow; KPI definitions, the
+whole fix plan and every input file come with ``verbose``. Plain text when the output
+is not a terminal; ``quiet`` gives the headline line alone. Ticket text is shown, never
+obeyed: rich markup is off and control characters (terminal escape sequences) are made
+visible by :func:`common.clean`.
 """
 
 from __future__ import annotations
 
+import os
 from io import StringIO
 
 from rich import box
@@ -27,55 +33,94 @@ from itsm_diag.render.common import (
 )
 from itsm_diag.report import Comparison, Finding, Report
 
-__all__ = ["WIDTH", "figure", "render", "render_comparison"]
+__all__ = ["MAX_WIDTH", "MIN_WIDTH", "figure", "render", "render_comparison", "width"]
 
 _MARK = {"triggered": ("✘", "bold red"), "clear": ("✔", "green"), "unknown": ("?", "yellow")}
 _BAND_STYLE = {"healthy": "green", "gaps": "yellow", "slowing": "dark_orange", "crisis": "red",
                "undetermined": "magenta"}
-WIDTH = 100
+#: the narrowest and widest layouts: below 80 columns nothing fits, past 160 lines get
+#: too long to read
+MIN_WIDTH, MAX_WIDTH = 80, 160
+#: the width when nothing says otherwise (output to a file or a pipe, no COLUMNS)
+DEFAULT_WIDTH = 100
+#: the fixes the first screen shows
+TOP_FIXES = 3
 
 
-def _headline(r: Report) -> Panel:
+def width(requested: int | None = None) -> int:
+    """The layout width: ``requested``, else ``COLUMNS``, else the terminal's, else 100,
+    held between :data:`MIN_WIDTH` and :data:`MAX_WIDTH`."""
+    if requested is None:
+        columns = os.environ.get("COLUMNS", "")
+        requested = int(columns) if columns.isdigit() else _terminal_columns()
+    return max(MIN_WIDTH, min(MAX_WIDTH, requested))
+
+
+def _terminal_columns() -> int:
+    """The terminal's width, also when standard output is a pipe (``| head``, ``| less``)
+    and standard error still is the terminal; else :data:`DEFAULT_WIDTH`."""
+    for fd in (1, 2, 0):
+        try:
+            return os.get_terminal_size(fd).columns
+        except (OSError, ValueError):
+            continue
+    return DEFAULT_WIDTH
+
+
+def _headline(r: Report, w: int) -> Panel:
     style = _BAND_STYLE[r.band]
     text = Text()
-    text.append(f"Score {r.score}/7", style=f"bold {style}")
-    text.append(f"  {common.band_label(r)}", style=f"bold {style}")
+    text.append(f"Score {r.score} of 7", style=f"bold {style}")
+    band = (f"band undetermined ({r.band_range[0]} to {r.band_range[1]})"
+            if r.band == "undetermined" else f"{r.band.upper()}")
+    text.append(f"  {band}", style=f"bold {style}")
     text.append(f"  {clean(r.band_text)}\n")
     if common.unknown_range(r):
         text.append(common.unknown_range(r) + "\n", style="yellow")
     if r.self_assessed:
-        text.append(f"{r.self_assessed} sign(s) self-assessed from an answers file.\n",
+        text.append(f"{r.self_assessed} of the signs are self-assessed from an answers file.\n",
                     style="yellow")
     if r.redacted:
         text.append(REDACTED_NOTE + "\n", style="bold")
-    text.append(f"{r.tickets.total:,} tickets (", style="dim")
-    text.append(clip(", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n)),
-                style="dim")
-    text.append(f"); window {r.window.first_day} to {r.window.last_day}", style="dim")
-    return Panel(text, title="itsm-diag: the 60-second diagnostic", box=box.ROUNDED,
-                 width=WIDTH)
+    tools = common.tools_text(r)
+    text.append(f"{clip(common.ticket_counts(r))}{' from ' + tools if tools else ''}; "
+                f"{common.window_text(r)}", style="dim")
+    title = clip(r.title or "itsm-diag: the 60-second diagnostic", w - 10)
+    if r.client:
+        title = clip(f"{title} for {r.client}", w - 10)
+    return Panel(text, title=clean(title), box=box.ROUNDED, width=w, title_align="left")
 
 
-def _checklist(findings: list[Finding], title: str) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left",
-                  show_lines=False)
-    table.add_column("", width=2, no_wrap=True)
-    table.add_column("#", width=2, justify="right")
-    table.add_column("Sign", ratio=3)
-    table.add_column("Key figure", ratio=2)
-    table.add_column("h/mo", width=6, justify="right")
+def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = True) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, width=w, title_justify="left",
+                  show_lines=False, pad_edge=False, title_style="bold", show_edge=False)
+    if numbered:
+        table.add_column("#", width=1, justify="right")
+    table.add_column("Sign" if numbered else "Check", ratio=5)
+    table.add_column("Status", width=11, no_wrap=True)
+    table.add_column("Key figure", ratio=4)
+    table.add_column("Hours", width=5, justify="right")
     for f in findings:
         mark, style = _MARK[f.status]
-        # a narrow cell cannot hold why a sign is unknown: that has its own section
-        label = "unknown: see below" if (f.status == "unknown" and not f.self_assessed) \
+        # a narrow cell cannot hold why a sign is unknown: that has its own lines below
+        label = "see why below" if (f.status == "unknown" and not f.self_assessed) \
             else key_figure_text(f)
         hours = "" if f.hours_at_stake_per_month is None else f"{f.hours_at_stake_per_month:,.0f}"
-        table.add_row(Text(mark, style=style), str(f.number or ""), Text(clean(f.title)),
-                      Text(clip(label, 400)), hours)
+        cells: list[RenderableType] = [str(f.number or "")] if numbered else []
+        cells += [Text(clean(f.title)), Text(f"{mark} {f.status}", style=style),
+                  Text(clip(label, 400)), hours]
+        table.add_row(*cells)
     return table
 
 
-def _kpis(r: Report) -> Table:
+def _legend() -> Text:
+    """Units and marks, said once."""
+    return Text("Hours: agent hours a month at stake, for triggered signs only (the basis is "
+                "under Assumptions). Confidence is high unless the key figure says otherwise.",
+                style="dim")
+
+
+def _kpis(r: Report, w: int) -> Table:
     k = r.kpis
 
     def label(key: str) -> Text:
@@ -89,9 +134,10 @@ def _kpis(r: Report) -> Table:
             out.append(f"  ⚠ {clip(caveat, 300)}", style="yellow")
         return out
 
-    table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=WIDTH, title_justify="left")
+    table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=w, title_justify="left",
+                  pad_edge=False, title_style="bold", show_edge=False)
     table.add_column("KPI", ratio=2)
-    table.add_column("Value", ratio=3)
+    table.add_column("Value", ratio=5)
     table.add_row(label("time_to_resolve_hours"), value("time_to_resolve_hours",
                                                         common.ttr_text(r)))
     table.add_row(label("first_assignment_resolution"), value(
@@ -102,9 +148,7 @@ def _kpis(r: Report) -> Table:
     table.add_row(label("volume_by_category"), value(
         "volume_by_category", ", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
     if k.backlog or k.backlog_weekly:
-        opens = [int(w.get("open", 0)) for w in k.backlog_weekly]
-        table.add_row(label("backlog_weekly"), value(
-            "backlog_weekly", f"{_spark(opens)}  {common.backlog_text(r)}".strip()))
+        table.add_row(label("backlog_weekly"), value("backlog_weekly", common.backlog_text(r)))
     return table
 
 
@@ -117,29 +161,23 @@ def _kpi_definitions(r: Report) -> Text:
     return text
 
 
-_BARS = "▁▂▃▄▅▆▇█"
 
-
-def _spark(values: list[int]) -> str:
-    if not values:
-        return ""
-    lo, hi = min(values), max(values)
-    span = hi - lo or 1
-    return "".join(_BARS[int((v - lo) / span * (len(_BARS) - 1))] for v in values)
-
-
-def _fixes(r: Report, top: int = 5) -> Table:
-    table = Table(title="Fix plan (top 5, ranked by hours at stake)", box=box.SIMPLE_HEAD,
-                  width=WIDTH, title_justify="left")
+def _fixes(r: Report, w: int, top: int | None = TOP_FIXES) -> Table:
+    shown = r.fixes if top is None else r.fixes[:top]
+    title = ("Fix plan, ranked by hours at stake" if len(shown) == len(r.fixes)
+             else f"Top {len(shown)} of {len(r.fixes)} fixes, ranked by hours at stake "
+                  "(--verbose: all)")
+    table = Table(title=title, box=box.SIMPLE_HEAD, width=w, title_justify="left",
+                  pad_edge=False, title_style="bold", show_edge=False)
     table.add_column("#", width=2, justify="right")
     table.add_column("Fix", ratio=5)
     table.add_column("Horizon", width=10)
-    table.add_column("h/mo", width=9, justify="right")
+    table.add_column("Hours", width=15, justify="right")
     money = r.assumptions.hourly_rate is not None
     if money:
-        table.add_column(f"{clean(r.assumptions.currency)[:4]}/mo", width=9, justify="right")
-    for fix in r.fixes[:top]:
-        hours = common.fix_hours(fix, short=True)
+        table.add_column(clean(r.assumptions.currency)[:4], width=9, justify="right")
+    for fix in shown:
+        hours = common.fix_hours(fix)
         cells: list[RenderableType] = [str(fix.rank), Text(clean(fix.action)), fix.horizon,
                                        hours]
         if money:
@@ -181,15 +219,27 @@ def _unknowns(findings: list[Finding], title: str) -> Text:
     return text
 
 
-def _present(text: Text) -> list[Text]:
-    """``[text]``, or nothing when empty: an empty Text still prints a blank line."""
+def _present(text: Text) -> list[RenderableType]:
+    """``[text]`` without its last line break, or nothing when empty: an empty Text still
+    prints a blank line."""
+    text.rstrip()
     return [text] if text.plain else []
 
 
-def _notes(r: Report) -> Text:
+def _notes(r: Report, verbose: bool) -> Text:
     text = Text()
     for note in r.data_notes:
         text.append(f"• {clip(note, 1000)}\n", style="dim")
+    warned = sum(len(i.warnings) for i in r.inputs)
+    if not verbose:
+        rows = sum(i.rows for i in r.inputs)
+        text.append(f"• {len(r.inputs)} input file{'s' if len(r.inputs) != 1 else ''}, "
+                    f"{rows:,} rows; {warned} warning{'s' if warned != 1 else ''} "
+                    "(--verbose: each file)\n", style="dim")
+        for inp in r.inputs:
+            for w in inp.warnings:
+                text.append(f"  ! {clip(inp.path, 80)}: {clip(w, 1000)}\n", style="yellow")
+        return text
     for inp in r.inputs:
         text.append(f"• {clip(inp.path)}: {clip(inp.tool, 40)} {clip(inp.table, 40)}, "
                     f"{inp.rows:,} rows -> {inp.tickets:,} tickets (confidence "
@@ -199,15 +249,14 @@ def _notes(r: Report) -> Text:
     return text
 
 
-def _periods(r: Report) -> Table:
-    """The score of each calendar period (``--period``), oldest first, with a trend line."""
+def _periods(r: Report, w: int) -> Table:
+    """The score of each calendar period (``--period``), oldest first."""
     kind = common.period_kind(r)
-    trend = common.score_trend([p.score for p in r.periods or []])
-    table = Table(title=f"Score by {kind}  {trend}", box=box.SIMPLE_HEAD, width=WIDTH,
-                  title_justify="left")
+    table = Table(title=f"Score by {kind}", box=box.SIMPLE_HEAD, width=w,
+                  title_justify="left", pad_edge=False, title_style="bold", show_edge=False)
     table.add_column(kind.capitalize(), width=9, no_wrap=True)
     table.add_column("Score", width=5, justify="right")
-    table.add_column("Band", width=8)
+    table.add_column("Band", ratio=1)
     table.add_column("Triggered signs", ratio=1)
     table.add_column("Unknown", width=7, justify="right")
     for p in r.periods or []:
@@ -217,7 +266,7 @@ def _periods(r: Report) -> Table:
     return table
 
 
-def _comparison(c: Comparison, title: str) -> Group:
+def _comparison(c: Comparison, title: str, w: int) -> Group:
     """What changed since the baseline: headline, signs that moved, KPI deltas, notes."""
     head = Text()
     head.append(f"{title} (as of {c.baseline.as_of[:10]}, window {c.baseline.window_start[:10]}"
@@ -231,12 +280,12 @@ def _comparison(c: Comparison, title: str) -> Group:
     if c.cleared:
         head.append(f"Cleared: {', '.join(c.cleared)}\n", style="green")
     head.append(common.comparison_verdict(c) + "\n", style="dim")
-    signs = Table(box=box.SIMPLE_HEAD, width=WIDTH)
+    signs = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)
     signs.add_column("#", width=2, justify="right")
-    signs.add_column("Sign", ratio=1)
-    signs.add_column("Status", width=21, no_wrap=True)
-    signs.add_column("Change", width=20, no_wrap=True)
-    signs.add_column("h/mo", width=11, justify="right")
+    signs.add_column("Sign", ratio=4)
+    signs.add_column("Status", ratio=2)
+    signs.add_column("Change", ratio=2)
+    signs.add_column("Hours", width=11, justify="right")
     for s in c.signs:
         hours = f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"
         signs.add_row(str(s.number or ""), Text(clean(s.title)),
@@ -244,12 +293,12 @@ def _comparison(c: Comparison, title: str) -> Group:
                       Text(common.CHANGE_WORDS[s.change],
                            style={"appeared": "red", "cleared": "green"}.get(s.change, "")),
                       hours)
-    kpis = Table(box=box.SIMPLE_HEAD, width=WIDTH)
+    kpis = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)
     kpis.add_column("KPI", ratio=1)
-    kpis.add_column("Baseline", width=12, justify="right")
-    kpis.add_column("Now", width=12, justify="right")
-    kpis.add_column("Change", width=12, justify="right")
-    kpis.add_column("", width=6)
+    kpis.add_column("Baseline", width=8, justify="right")
+    kpis.add_column("Now", width=8, justify="right")
+    kpis.add_column("Change", width=8, justify="right")
+    kpis.add_column("Direction", width=9)
     for d in [*c.kpis, c.hours_at_stake]:
         kpis.add_row(d.label, figure(d.old, d.unit), figure(d.new, d.unit),
                      common.signed(d.delta, d.unit), d.direction or "")
@@ -259,14 +308,16 @@ def _comparison(c: Comparison, title: str) -> Group:
     return Group(head, signs, kpis, notes)
 
 
-def render_comparison(comparison: Comparison, color: bool = True) -> str:
+def render_comparison(comparison: Comparison, color: bool = True,
+                      columns: int | None = None) -> str:
     """``itsm-diag compare`` in the terminal."""
     buf = StringIO()
-    console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
+    w = width(columns)
+    console = Console(file=buf, width=w, force_terminal=color, color_system="standard"
                       if color else None, highlight=False, emoji=False, markup=False)
     c = comparison
     console.print(_comparison(c, f"itsm-diag: as of {c.current.as_of[:10]} against the "
-                                 "baseline"))
+                                 "baseline", w))
     return buf.getvalue()
 
 
@@ -276,34 +327,46 @@ def _analyses(report: Report) -> list[RenderableType]:
     return analyses.terminal(report)
 
 
-def render(report: Report, color: bool = True, quiet: bool = False) -> str:
-    """The report as terminal text (ANSI colours when ``color``); with ``quiet`` only the
-    headline line."""
+def render(report: Report, color: bool = True, quiet: bool = False,
+           columns: int | None = None, verbose: bool = False) -> str:
+    """The report as terminal text (ANSI colours when ``color``), ``columns`` wide (see
+    :func:`width`); with ``quiet`` only the headline line; ``verbose`` adds the KPI
+    definitions, the whole fix plan and each input file."""
     if quiet:
         return clean(headline(report)) + "\n"
     buf = StringIO()
+    w = width(columns)
     # markup off: a '[' in a ticket's text must print, not style (or crash) the output
-    console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
+    console = Console(file=buf, width=w, force_terminal=color, color_system="standard"
                       if color else None, highlight=False, emoji=False, markup=False)
     checks: list[RenderableType] = (
-        [_checklist(report.checks, "Extra checks (not counted in the score)"),
+        [_checklist(report.checks, "Extra checks (not counted in the score)", w,
+                    numbered=False),
          *_present(_unknowns(report.checks, "Why some checks are unknown"))]
         if report.checks else [])
-    console.print(Group(
-        _headline(report),
-        _checklist(report.signs, "The seven warning signs"),
-        *_present(_unknowns(report.signs, "Why some signs are unknown")),
-        *([_comparison(report.comparison, "Since the baseline")]
-          if report.comparison is not None else []),
-        _kpis(report),
-        *_present(_kpi_definitions(report)),
-        *([_periods(report)] if report.periods else []),
-        _fixes(report),
-        *checks,
-        *_analyses(report),
-        Text("Data notes", style="bold"),
-        _notes(report),
-        Text(f"How the window was chosen: {clean(report.window.how_chosen)}", style="dim"),
-        _assumptions(report),
-    ))
-    return buf.getvalue()
+    parts: list[list[RenderableType]] = [
+        [_headline(report, w)],
+        [_checklist(report.signs, "The seven warning signs", w), _legend()],
+        [_fixes(report, w, top=None if verbose else TOP_FIXES)],
+        _present(_unknowns(report.signs, "Why some signs are unknown")),
+        [_comparison(report.comparison, "Since the baseline", w)]
+        if report.comparison is not None else [],
+        [_kpis(report, w), *(_present(_kpi_definitions(report)) if verbose else [])],
+        [_periods(report, w)] if report.periods else [],
+        checks,
+        _analyses(report),
+        [Text("Data notes", style="bold"), *_present(_notes(report, verbose)),
+         Text(f"Window: {clean(report.window.how_chosen)}", style="dim"),
+         _assumptions(report)],
+    ]
+    blocks: list[RenderableType] = []
+    for part in (p for p in parts if p):
+        # one blank line between the sections, so each reads as a block
+        blocks += [Text(""), *part] if blocks else part
+    console.print(Group(*blocks))
+    return buf.getvalue() if color else _trimmed(buf.getvalue())
+
+
+def _trimmed(text: str) -> str:
+    """Plain text without the spaces rich pads each line to the full width with."""
+    return "\n".join(line.rstrip() for line in text.split("\n"))

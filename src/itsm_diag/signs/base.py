@@ -351,6 +351,9 @@ class Measurement(_Strict):
     tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     #: series for charts, e.g. the weekly backlog (rows of plain values)
     series: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    #: the rows a table would hold uncut, for each table the module cut to its top rows
+    #: (the report states the cut; a table not named here is complete)
+    table_totals: dict[str, int] = Field(default_factory=dict)
     #: records in scope that could not be used, and why
     excluded: list[Note] = Field(default_factory=list)
     #: data notes (mass closure, ramp-up, which key or tier was used)

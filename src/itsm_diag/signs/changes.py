@@ -202,6 +202,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     }).astype(object)
     # NaN (no gap for an explicit link) must reach the report as null
     meas.tables["change_caused"] = rows.where(rows.notna(), None).to_dict("records")
+    if len(best) > len(rows):
+        meas.table_totals["change_caused"] = len(best)
     if count:
         handle = dict(ctx.defaults.get("handle_minutes", {}))
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))

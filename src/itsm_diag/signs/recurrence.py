@@ -110,6 +110,13 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     return out
 
 
+def _total(table: list[dict[str, Any]], clusters: float | None) -> dict[str, int]:
+    """The cut the cluster table states: it lists the largest ``top_clusters`` of them."""
+    if clusters is None or int(clusters) <= len(table):
+        return {}
+    return {"top_uncovered_clusters": int(clusters)}
+
+
 def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarray], list[str]],
                   show: np.ndarray, top: int, links_known: bool) -> list[dict[str, Any]]:
     """Evidence: the largest clusters in ``show`` (key codes), by size then latest
@@ -266,6 +273,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # a summary-based key groups by wording, which is weaker evidence than a CI
         confidence="high" if m.SUMMARY not in key_cols else "medium",
         tables={"top_uncovered_clusters": table},
+        table_totals=_total(table, uncovered.value if links_known else float(n_clusters)),
         excluded=excluded,
         notes=notes,
         costs=costs,

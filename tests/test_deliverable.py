@@ -1,0 +1,220 @@
+"""Issue 16: the report a consultant sends and the JSON a program reads. Command-line
+conventions (formats from the output's suffix, any case, --version, help in words),
+redaction of input names, the JSON's self-description, and compare's warnings."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from itsm_diag import schema
+from itsm_diag.cli import app
+from itsm_diag.render import json as json_render
+from renderkit import DEMO, ROOT, demo_report
+
+runner = CliRunner()
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00$")
+
+
+def run(*args: object) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---- command line -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "marker"), [
+    ("r.html", "<!DOCTYPE html>"), ("r.HTM", "<!DOCTYPE html>"), ("r.md", "# "),
+    ("r.json", '"schema_version"'), ("r.txt", "The seven warning signs"),
+    ("r.out", "The seven warning signs")])
+def test_format_follows_the_output_suffix(tmp_path: Path, name: str, marker: str) -> None:
+    code, _, err = run("demo", "-o", tmp_path / name)
+    assert code == 0, err
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert text.lstrip().startswith(marker) or marker in text[:2000], text[:200]
+    assert "\x1b[" not in text  # a file gets plain text
+
+
+def test_format_is_case_insensitive_and_explicit_wins(tmp_path: Path) -> None:
+    code, out, err = run("demo", "--format", "MarkDown")
+    assert code == 0 and out.startswith("# "), err
+    code, _, err = run("demo", "-f", "JSON", "-o", tmp_path / "x.html")
+    assert code == 0 and json.loads((tmp_path / "x.html").read_text())["schema_version"]
+    code, _, err = run("demo", "-f", "docx")
+    assert code == 2 and "'docx' is not a report format" in err and "Value error" not in err
+    assert "terminal, markdown, html, json, pdf" in err
+
+
+def test_version_and_help_in_words() -> None:
+    from itsm_diag import __version__
+
+    code, out, _ = run("--version")
+    assert code == 0 and out.strip() == f"itsm-diag {__version__}"
+    for command in ("diagnose", "demo", "inspect", "signs", "explain", "compare", "pull",
+                    "config", "quiz", "batch"):
+        code, out, _ = run(command, "--help")
+        assert code == 0, command
+        assert "Examples:" in out and f"itsm-diag {command}" in out, command
+        assert not re.search(r"<(?:list\[|str>|path>|int>|float>)", out), (command, out)
+        assert "{" not in out.split("Options:")[0], out.split("\n")[0]
+    code, out, _ = run("diagnose", "--help")
+    assert "terminal|markdown|html|json|pdf" in out and "healthy, gaps, slowing or crisis" in out
+    for metavar in ("EXPORT...", "FILE", "TOOL", "DATE", "N|BAND", "ZONE"):
+        assert metavar in out, metavar
+
+
+def test_batch_and_pull_take_the_common_output_option(tmp_path: Path) -> None:
+    clients = tmp_path / "clients"
+    (clients / "acme").mkdir(parents=True)
+    for f in DEMO.glob("*.csv"):
+        shutil.copy(f, clients / "acme" / f.name)
+    code, _, err = run("batch", clients, "-o", tmp_path / "out", "-f", "JSON", "-j", "1")
+    assert code == 0, err
+    assert (tmp_path / "out" / "acme.json").exists()
+    code, _, err = run("batch", clients, "--out", tmp_path / "old", "-j", "1")
+    assert code == 0 and (tmp_path / "old" / "acme.html").exists(), err
+    _, out, _ = run("pull", "--help")
+    assert "-o, --output, --out FOLDER" in out
+
+
+def test_pdf_without_a_browser_is_one_clear_line(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ITSM_DIAG_BROWSER", raising=False)
+    code, _, err = run("demo", "-o", tmp_path / "r.pdf")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "needs Chromium or Google Chrome" in err and "--browser" in err
+    assert not (tmp_path / "r.pdf").exists()
+    code, _, err = run("demo", "-o", tmp_path / "r.pdf", "--browser", tmp_path / "nothing")
+    assert code == 2 and "no browser at" in err
+    code, _, err = run("demo", "-f", "pdf")
+    assert code == 2 and "add -o REPORT.pdf" in err
+
+
+def test_title_and_client_in_every_format() -> None:
+    for fmt in ("terminal", "markdown", "html", "json"):
+        code, out, err = run("demo", "-f", fmt, "--title", "Service desk review",
+                             "--client", "Acme <Corp>")
+        assert code == 0, err
+        assert "Service desk review" in out, fmt
+        assert ("Acme &lt;Corp&gt;" if fmt in ("html", "markdown") else "Acme <Corp>") in out
+
+
+# ---- redaction --------------------------------------------------------------------------
+
+def test_redaction_names_no_input_anywhere(tmp_path: Path) -> None:
+    """A client's folder name and the file names never reach a redacted report (any
+    format) nor an error line: they read 'input N' and 'the input folder'."""
+    folder = tmp_path / "jane.doe" / "clients" / "AcmeCorp Confidential"
+    folder.mkdir(parents=True)
+    for f in DEMO.glob("*.csv"):
+        shutil.copy(f, folder / f.name)
+    secrets = ("AcmeCorp", "jane.doe", "incident_1", "sc_req_item.csv", str(tmp_path))
+    for fmt in ("terminal", "markdown", "html", "json"):
+        code, out, err = run("diagnose", folder, "--redact", "-f", fmt, "--verbose"
+                             if fmt == "terminal" else "--quiet")
+        assert code == 0, err
+        for secret in secrets:
+            assert secret not in out and secret not in err, (fmt, secret)
+    doc = json.loads(run("diagnose", folder, "--redact", "-f", "json")[1])
+    assert [i["path"] for i in doc["inputs"]] == [f"input {n}" for n in range(1, 7)]
+    assert "input 1, input 2" in run("diagnose", folder, "--redact")[1].replace("\n", " ")
+    (folder / "zz_empty.csv").write_text("number,opened_at\n", encoding="utf-8")
+    code, _, err = run("diagnose", folder, "--redact")
+    assert code == 2 and "input 7" in err
+    assert not any(secret in err for secret in secrets), err
+
+
+# ---- the JSON report --------------------------------------------------------------------
+
+def _walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    out = [(path, node)]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _walk(v, f"{path}[{i}]")
+    return out
+
+
+def test_every_schema_field_is_described() -> None:
+    doc = schema.generate()
+    missing = []
+    for where, node in _walk(doc):
+        if isinstance(node, dict) and isinstance(node.get("properties"), dict):
+            missing += [f"{where}.{k}" for k, v in node["properties"].items()
+                        if not v.get("description")]
+    assert missing == []
+    assert len([1 for _, n in _walk(doc) if isinstance(n, dict) and "description" in n]) > 150
+
+
+def test_json_strings_times_and_tables_are_clean() -> None:
+    doc = json.loads(json_render.render(demo_report()))
+    strings = [(p, v) for p, v in _walk(doc) if isinstance(v, str)]
+    assert [p for p, v in strings if v != v.strip()] == [], "no stray whitespace"
+    stamps = [v for _, v in strings if re.match(r"^\d{4}-\d\d-\d\dT", v)]
+    assert len(stamps) > 50
+    assert [v for v in stamps if not ISO_UTC.match(v)] == [], "one timestamp form"
+    for f in [*doc["signs"], *doc["checks"]]:
+        ev = f["evidence"]
+        for name, rows in [*ev["tables"].items(), *ev["series"].items()]:
+            about = ev["about_tables"][name]
+            assert about["rows"] == len(rows)
+            assert about["complete"] == (about["rows_total"] == len(rows))
+            assert about["title"] and "_" not in about["title"]
+            keys = {k for row in rows for k in row}
+            assert keys <= set(about["columns"]), (f["id"], name)
+            for key, col in about["columns"].items():
+                assert col["label"] and "_" not in col["label"], (f["id"], name, key)
+                if col["unit"] == "ratio":
+                    assert all(0 <= (r[key] or 0) <= 1 for r in rows if key in r)
+    changes = next(f for f in doc["signs"] if f["id"] == "changes")
+    about = changes["evidence"]["about_tables"]["change_caused"]
+    assert about["rows"] == 50 and about["rows_total"] > 50 and not about["complete"]
+
+
+def test_every_table_a_module_emits_is_worded_by_its_rule() -> None:
+    """Over the samples of every tool, each evidence table and column has a title and
+    label in its rule file (none falls back to a humanised key)."""
+    from itsm_diag import api, config
+
+    rules = config.load_rules()
+    by_id = {r.id: r for r in rules.all()}
+    seen = 0
+    for folder, mapping in [("samples/demo", None), ("samples/jira", None),
+                            ("samples/zendesk", None), ("samples/freshservice", None),
+                            ("samples/glpi", ROOT / "src/itsm_diag/mappings/glpi.yaml")]:
+        report = api.diagnose_paths([ROOT / folder], api.RunOptions(mapping=mapping))
+        for f in [*report.signs, *report.checks]:
+            docs = by_id[f.id].tables
+            for name, rows in [*f.evidence.tables.items(), *f.evidence.series.items()]:
+                assert name in docs, (folder, f.id, name)
+                for key in {k for row in rows for k in row}:
+                    assert key in docs[name].columns, (folder, f.id, name, key)
+                    seen += 1
+    assert seen > 50
+
+
+# ---- compare ----------------------------------------------------------------------------
+
+def test_compare_warns_on_other_tools_and_never_calls_nothing_worse(tmp_path: Path) -> None:
+    demo, jira = tmp_path / "demo.json", tmp_path / "jira.json"
+    assert run("demo", "-o", demo)[0] == 0
+    assert run("diagnose", ROOT / "samples" / "jira", "-o", jira)[0] == 0
+    doc = json.loads(run("compare", demo, jira, "-f", "json")[1])
+    notes = " ".join(doc["notes"])
+    assert "different tools (servicenow in the baseline, jira now)" in notes
+    same = json.loads(run("compare", demo, demo, "-f", "json")[1])
+    assert all(d["direction"] in ("same", None) for d in same["kpis"])
+    assert all(d["delta"] in (0, None) for d in same["kpis"])
+    from itsm_diag.compare import _delta
+
+    nudged = _delta("x", "X", "ratio", 0.64041, 0.64012, lower_is_better=False)
+    assert nudged.direction == "same" and nudged.delta == 0
