@@ -91,6 +91,12 @@ def fix_hours(fix: FixOut, *, short: bool = False) -> str:
     return text
 
 
+def confidence_text(f: Finding) -> str:
+    """A verdict's confidence for a table cell: none for an unknown finding (there is no
+    verdict to be confident in)."""
+    return "" if f.status == "unknown" else f.confidence
+
+
 def no_fixes(r: Report) -> str:
     """What the fix plan says when no sign is triggered: never "nothing to fix" while
     unknown signs could hide something."""

@@ -91,7 +91,8 @@ def _finding(f: Finding, r: Report) -> list[str]:
     mark = common.MARKS[f.status]
     number = f"{f.number}. " if f.number else ""
     lines = [f"### {mark} {number}{_prose(f.title)}", "",
-             f"**{common.STATUS_WORDS[f.status]}** · {f.confidence} confidence"
+             f"**{common.STATUS_WORDS[f.status]}**"
+             + ("" if f.status == "unknown" else f" · {f.confidence} confidence")
              + (" · self-assessed" if f.self_assessed else ""), "",
              f"*{_prose(f.question)}*", "", _prose(f.reason), ""]
     if f.what_would_answer:
@@ -168,7 +169,8 @@ def _checklist(r: Report) -> list[str]:
         ["#", "Sign", "Status", "Key figure", "Confidence", "Hours a month"],
         ([str(f.number or ""), _prose(f.title),
           f"{common.MARKS[f.status]} {common.STATUS_WORDS[f.status]}",
-          md(_figure(f), 400), f.confidence, common.hours(f.hours_at_stake_per_month)]
+          md(_figure(f), 400), common.confidence_text(f),
+          common.hours(f.hours_at_stake_per_month)]
          for f in r.signs),
         align="rllllr",
     )
@@ -238,7 +240,7 @@ def _checks(r: Report) -> list[str]:
     lines += _table(
         ["Check", "Status", "Key figure", "Confidence", "Finding"],
         ([_prose(f.title), f"{common.MARKS[f.status]} {common.STATUS_WORDS[f.status]}",
-          md(_figure(f)), f.confidence, _prose(f.reason)] for f in r.checks),
+          md(_figure(f)), common.confidence_text(f), _prose(f.reason)] for f in r.checks),
     )
     return [*lines, ""]
 
