@@ -67,6 +67,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("itsm_diag.signs.kpis", "compute_kpis"),
     ("itsm_diag.engine", "_kpis"),
     ("itsm_diag.engine", "fix_plan"),
+    ("itsm_diag.insights", "analyse"),
     ("itsm_diag.render.json", "render"),
 )
 
@@ -162,6 +163,15 @@ def instrument(stages: Stages) -> None:
         return stages.wrap(f"measure[{rule.id}]", orig_measure)(rule, ctx)
 
     engine.measure = measure
+    # every analysis (issue 17), named by analysis id
+    from itsm_diag import insights
+
+    orig_analysis = insights.measure
+
+    def analysis(rule, ctx, findings, rules):  # type: ignore[no-untyped-def]
+        return stages.wrap(f"analysis[{rule.id}]", orig_analysis)(rule, ctx, findings, rules)
+
+    insights.measure = analysis
 
 
 def run(path: Path, *, stages: Stages) -> float:

@@ -233,6 +233,76 @@ def test_text_clusters_strip_ids_dates_and_names() -> None:
     assert textclusters.stem("updates") == textclusters.stem("updated")
 
 
+def _pairwise_stars(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
+                    tickets: np.ndarray, theta: float, floor: float, contained: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The clustering as first written: every similar pair of wordings, then the greedy
+    (the oracle for the word-set version, which must give the same answer)."""
+    n = len(tickets)
+    edges = textclusters._pairs(d, t, weight, total, theta, floor, contained)
+    reach = np.zeros(n)
+    if not edges.empty:
+        ea, eb = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
+        es = edges["sim"].to_numpy()
+        reach += np.bincount(ea, weights=es * tickets[eb], minlength=n)
+        reach += np.bincount(eb, weights=es * tickets[ea], minlength=n)
+    priority = np.empty(n, dtype=np.int64)
+    priority[np.lexsort((np.arange(n), -tickets, textclusters.tie_ranks(reach)))] = \
+        np.arange(n)
+    return textclusters._stars(n, priority, edges)
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 4))
+def test_word_set_clustering_equals_the_pairwise_one(seed: int) -> None:
+    """Random wordings over a small vocabulary, many with the same words in another order
+    (the same word set), each with its ticket count: the word-set clustering places every
+    wording with the centre, and at the similarity, the pairwise one does."""
+    rng = np.random.default_rng(seed)
+    n_docs, vocab = int(rng.integers(2, 120)), int(rng.integers(3, 25))
+    docs: list[list[int]] = []
+    for _ in range(n_docs):
+        if docs and rng.random() < 0.4:
+            same = list(docs[int(rng.integers(0, len(docs)))])
+            rng.shuffle(same)
+            docs.append(same)
+        else:
+            docs.append(list(dict.fromkeys(rng.integers(0, vocab, int(rng.integers(0, 6)))
+                                           .tolist())))
+    d = np.array([i for i, words in enumerate(docs) for _ in words], dtype=np.int64)
+    t = pd.factorize(np.array([w for words in docs for w in words], dtype=np.int64))[0]
+    t = np.asarray(t, dtype=np.int64)
+    if not len(t):
+        return
+    df = np.bincount(t).astype(float)
+    weight = np.log1p(n_docs / (df + 2.0))
+    total = np.bincount(d, weights=weight[t], minlength=n_docs)
+    tickets = rng.integers(1, 6, n_docs)
+    theta, floor = float(rng.choice([0.5, 0.6, 0.7])), float(rng.choice([0.3, 0.4]))
+    contained = float(rng.choice([1.0, 0.8]))
+    want = _pairwise_stars(d, t, weight, total, tickets, theta, floor, contained)
+    got = textclusters._clustered(d, t, weight, total, tickets, theta, floor, contained)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_wordings_that_differ_only_in_a_dropped_name_are_one_cluster() -> None:
+    """3,000 "new hire onboarding <name>" wordings whose names are people of the export
+    (dropped) are one word set: one cluster, never 4.5 million pairs."""
+    s = synth.generate(3000, seed=5)
+    t = s.tickets.copy()
+    people = t[m.REQUESTER].dropna().astype(str).to_numpy()
+    inc = np.flatnonzero((t[m.KIND] == "incident").to_numpy())
+    names = [f"{people[i % len(people)]} {i}" for i in range(len(inc))]
+    summary = np.array(t[m.SUMMARY].astype(object).to_numpy())
+    summary[inc] = [f"New hire onboarding {n}" for n in names]
+    t[m.SUMMARY] = pd.array(summary, dtype=m.STRING_DTYPE)
+    rules = config.load_rules()
+    ctx = _ctx(t, s.events, rules=rules)
+    found = textclusters.clusters_of(ctx, rules.analyses["text-clusters"].params)
+    rows = np.flatnonzero(found.codes >= 0)
+    assert len(rows) > 100 and len(np.unique(found.codes[rows])) == 1
+    assert "onboarding" in str(found.labels[found.codes[rows[0]]])
+
+
 def test_recurrence_groups_wordings_by_text_cluster() -> None:
     """With the summary as the key (no CI, service or category), the recurrence sign
     counts one issue per text cluster, and says so."""

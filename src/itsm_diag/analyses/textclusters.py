@@ -123,7 +123,7 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     """
     n_tok = int(tok.max()) + 1 if len(tok) else 0
     n_doc = int(doc.max()) + 1 if len(doc) else 0
-    empty = pd.DataFrame({"a": [], "b": [], "sim": []})
+    empty = pd.DataFrame({"a": [], "b": [], "sim": [], "overlap": []})
     if not len(doc):
         return empty
     # global order: rarest (heaviest) word first
@@ -178,7 +178,7 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     share = overlap / np.minimum(total[a], total[b])
     ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
                                    & (n_words[lighter] >= 2))
-    return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok]})
+    return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]})
 
 
 def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
@@ -257,6 +257,137 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarra
     return centre, sim_to
 
 
+def tie_ranks(values: np.ndarray, rel: float = 1e-9) -> np.ndarray:
+    """Rank of each value, largest first, values within ``rel`` of the next larger one
+    tied: a sum of similarities x tickets comes out a few units in the last place apart
+    when added in another order, and that rounding must not decide which wording leads."""
+    order = np.argsort(-values, kind="stable")
+    v = values[order]
+    step = np.r_[True, (v[:-1] - v[1:]) > rel * np.abs(v[:-1])]
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[order] = np.cumsum(step) - 1
+    return ranks
+
+
+def _word_sets(d: np.ndarray, t: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the word set of each document, -1 for one without words; per set, its first
+    document). Two wordings with the same words after stop words, names and stemming
+    ("new hire onboarding maria k schmidt" once names are dropped) are one set."""
+    order = np.lexsort((t, d))
+    counts = np.bincount(d, minlength=n_docs)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(counts * 4, out=offsets[1:])
+    data = np.ascontiguousarray(t[order], dtype="<i4")
+    # each document's sorted word codes as one binary value, grouped by Arrow's hash
+    keys = pa.Array.from_buffers(pa.large_binary(), n_docs,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    sets = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    sets[counts == 0] = -1
+    sets[counts > 0] = np.unique(sets[counts > 0], return_inverse=True)[1]
+    n_sets = int(sets.max()) + 1 if n_docs else 0
+    first = np.full(n_sets, n_docs, dtype=np.int64)
+    np.minimum.at(first, sets[sets >= 0], np.flatnonzero(sets >= 0))
+    return sets, first
+
+
+def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
+               tickets: np.ndarray, theta: float, floor: float, contained: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Star clusters of the documents: (centre of each, its similarity to it).
+
+    The same greedy as pairing every two documents and running :func:`_stars` on them
+    all, computed on word sets: documents with the same words are similar to each other
+    (weighted Jaccard 1) and to the same other documents, so a thousand wordings that
+    differ only in a dropped name are not a million pairs. Within a set, the first
+    document in priority order (its head) is the only one that can become a centre (every
+    later one has it, or the centre it joined, to join); so the greedy runs on the heads,
+    and every other document then joins the most similar centre before it: its own head
+    when that is a centre (similarity 1 beats any other set), else one of the centres
+    its set is paired with.
+    """
+    n_docs = len(tickets)
+    sets, first = _word_sets(d, t, n_docs)
+    n_sets = len(first)
+    rep = np.zeros(n_docs, dtype=bool)
+    rep[first] = True
+    keep = rep[d]
+    sd, st = sets[d[keep]], t[keep]
+    edges = _pairs(sd, st, weight, total[first], theta, floor, contained)
+    ea, eb = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
+    e_sim = edges["sim"].to_numpy(dtype="float64")
+    e_ov = edges["overlap"].to_numpy(dtype="float64")
+    # a set's words weighed in the order _pairs sums an overlap (rarest first), so a
+    # pair of its documents gets the very similarity pairing them would give
+    n_tok = int(t.max()) + 1 if len(t) else 0
+    rank = np.empty(n_tok, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_tok), -weight[:n_tok]))] = np.arange(n_tok)
+    by_rank = np.lexsort((rank[st], sd))
+    self_ov = np.bincount(sd[by_rank], weights=weight[st[by_rank]], minlength=n_sets)
+    set_total = total[first]
+    self_sim = self_ov / (set_total + set_total - self_ov)
+    # centres first where they reach the most tickets of other wordings (similarity x
+    # tickets): the core wording "outlook sync" reaches every variant, a variant with
+    # extra words reaches fewer; ties: more tickets, then text order
+    has = sets >= 0
+    set_tickets = np.bincount(sets[has], weights=tickets[has], minlength=n_sets)
+    cross = (np.bincount(ea, weights=e_sim * set_tickets[eb], minlength=n_sets)
+             + np.bincount(eb, weights=e_sim * set_tickets[ea], minlength=n_sets))
+    reach = np.zeros(n_docs)
+    s_of = sets[has]
+    within = self_sim[s_of] * (set_tickets[s_of] - tickets[has])
+    reach[has] = within + cross[s_of]
+    priority = np.empty(n_docs, dtype=np.int64)
+    priority[np.lexsort((np.arange(n_docs), -tickets, tie_ranks(reach)))] = np.arange(n_docs)
+    # the heads, and the greedy among them (similarities between the heads themselves)
+    best = np.full(n_sets, n_docs, dtype=np.int64)
+    np.minimum.at(best, s_of, priority[has])
+    doc_at = np.empty(n_docs, dtype=np.int64)
+    doc_at[priority] = np.arange(n_docs)
+    head = doc_at[best]
+    head_sim = e_ov / (total[head[ea]] + total[head[eb]] - e_ov)
+    set_centre, set_sim = _stars(n_sets, priority[head],
+                                 pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}))
+    centre = np.arange(n_docs, dtype=np.int64)
+    sim_to = np.ones(n_docs)
+    centre[head] = head[set_centre]
+    sim_to[head] = set_sim
+    member = has.copy()
+    member[head] = False
+    rows = np.flatnonzero(member)
+    s_m = sets[rows]
+    own = set_centre[s_m] == s_m
+    # the head is a centre: join it
+    x, h = rows[own], head[s_m[own]]
+    centre[x] = h
+    sim_to[x] = self_ov[s_m[own]] / (total[x] + total[h] - self_ov[s_m[own]])
+    # else: the most similar centre of a paired set placed before the document (ties:
+    # the one placed first); the head's own centre is one, so there always is one
+    x, s_x = rows[~own], s_m[~own]
+    if len(x):
+        is_c = set_centre == np.arange(n_sets)
+        f_set = np.r_[ea, eb]
+        f_c = np.r_[eb, ea]
+        f_ov = np.r_[e_ov, e_ov]
+        ok = is_c[f_c] & (set_centre[f_set] != f_set)
+        f_set, f_c, f_ov = f_set[ok], f_c[ok], f_ov[ok]
+        order = np.argsort(f_set, kind="stable")
+        f_set, f_c, f_ov = f_set[order], f_c[order], f_ov[order]
+        lo = np.searchsorted(f_set, s_x, side="left")
+        n = np.searchsorted(f_set, s_x, side="right") - lo
+        px = np.repeat(x, n)
+        pe = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+        c_doc = head[f_c[pe]]
+        fine = priority[c_doc] < priority[px]
+        px, pe, c_doc = px[fine], pe[fine], c_doc[fine]
+        sim = f_ov[pe] / (total[px] + total[c_doc] - f_ov[pe])
+        order = np.lexsort((priority[c_doc], -sim, px))
+        px, c_doc, sim = px[order], c_doc[order], sim[order]
+        pick = np.r_[True, px[1:] != px[:-1]]
+        centre[px[pick]] = c_doc[pick]
+        sim_to[px[pick]] = sim[pick]
+    return centre, sim_to
+
+
 def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndarray,
             cluster: np.ndarray, wanted: np.ndarray, top: int) -> dict[int, str]:
     """For the clusters in ``wanted``: their ``top`` commonest words (by tickets using
@@ -306,19 +437,9 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     weight = np.log1p(n_docs / (df + float(params["df_smoothing"])))
     total = np.bincount(d, weights=weight[t], minlength=n_docs)
     theta = float(params["similarity"])
-    edges = _pairs(d, t, weight, total, theta, float(params["contained_similarity"]),
-                   float(params["containment"]))
-    # centres first where they reach the most tickets of other wordings (similarity x
-    # tickets): the core wording "outlook sync" reaches every variant, a variant with
-    # extra words reaches fewer; ties: more tickets, then text order
-    reach = np.zeros(n_docs)
-    if not edges.empty:
-        ea, eb, es = edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy()
-        reach += np.bincount(ea, weights=es * tickets[eb], minlength=n_docs)
-        reach += np.bincount(eb, weights=es * tickets[ea], minlength=n_docs)
-    priority = np.empty(n_docs, dtype=np.int64)
-    priority[np.lexsort((np.arange(n_docs), -tickets, -reach))] = np.arange(n_docs)
-    centre, sim_to = _stars(n_docs, priority, edges)
+    centre, sim_to = _clustered(d, t, weight, total, tickets, theta,
+                                float(params["contained_similarity"]),
+                                float(params["containment"]))
     cluster_of_norm[used] = used[centre]
     # per cluster (coded by its centre's normalised summary): label, wordings, cohesion
     c_codes, c_index = np.unique(centre, return_inverse=True)
