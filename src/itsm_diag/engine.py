@@ -335,14 +335,18 @@ def threads() -> int:
     return min(4, cpus.usable())
 
 
-def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measurement],
-                                                                   dict[str, Any]]:
+def measure_all(rule_list: list[RuleFile], ctx: Context,
+                more: Mapping[str, Callable[[], Any]] | None = None
+                ) -> tuple[list[Measurement], dict[str, Any]]:
     """Every rule's measurement (in ``rule_list``'s order) and the raw KPI panel.
 
     Measurements only read the tickets (and share the Context's caches, which are
     computed once under a lock); the part of their time spent in Arrow and numpy
     kernels, which release the GIL, runs in parallel (at 1M tickets on 2 CPUs: 2.4 s
     one after another, 1.9 s in threads). The results are the same either way.
+
+    ``more``: other measurements that read only the Context (the analyses), run in the
+    same threads; their results are in the panel under ``"more"``, by name.
     """
     from itsm_diag.signs.kpis import compute_kpis
 
@@ -358,13 +362,23 @@ def measure_all(rule_list: list[RuleFile], ctx: Context) -> tuple[list[Measureme
         progress.say(f"measured {len(done)} of {total} signs and checks ({rule.id})")
         return result
 
+    extra = dict(more or {})
     n = threads()
     if n < 2:
-        return [one(r) for r in rule_list], compute_kpis(ctx)
+        measured = [one(r) for r in rule_list]
+        kpis = compute_kpis(ctx)
+        return measured, {**kpis, "more": {k: job() for k, job in extra.items()}} \
+            if extra else kpis
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="itsm-diag") as pool:
-        kpis = pool.submit(compute_kpis, ctx)
+        # the longest first (the analyses, then the panel), so no thread is left with
+        # one long job at the end
+        later = {k: pool.submit(job) for k, job in extra.items()}
+        panel = pool.submit(compute_kpis, ctx)
         measured = list(pool.map(one, rule_list))
-        return measured, kpis.result()
+        kpis = panel.result()
+        if extra:
+            kpis = {**kpis, "more": {k: f.result() for k, f in later.items()}}
+        return measured, kpis
 
 
 def _note_out(rule: RuleFile, note: Note) -> NoteOut:
@@ -643,7 +657,13 @@ def diagnose(
     )
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
-    measured, raw_kpis = measure_all([*sign_rules, *check_rules], ctx)
+    more: dict[str, Callable[[], Any]] = {}
+    if checks:  # a period's trend point needs the signs alone
+        from itsm_diag.insights import jobs
+
+        more = jobs(ctx, rules)
+    measured, raw_kpis = measure_all([*sign_rules, *check_rules], ctx, more)
+    premeasured = raw_kpis.pop("more", {})
     signs = [build_finding(r, meas, choice, rules)
              for r, meas in zip(sign_rules, measured[:len(sign_rules)], strict=True)]
     checked = [build_finding(r, meas, choice, rules)
@@ -653,7 +673,7 @@ def diagnose(
         from itsm_diag.insights import analyse
 
         progress.say("reading the flow, the recurring wordings and the open tickets")
-        analyses, signs, checked = analyse(ctx, rules, signs, checked)
+        analyses, signs, checked = analyse(ctx, rules, signs, checked, premeasured)
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):

@@ -9,7 +9,8 @@ bad outcome under the sign or check it explains. Nothing here is graded or score
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Literal
 
 from itsm_diag.config import AnalysisFile, Rules
@@ -139,12 +140,25 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
     return found
 
 
-def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Finding]
+def jobs(ctx: Context, rules: Rules) -> dict[str, Callable[[], Measurement]]:
+    """The analyses that read only the Context (all but the forecast, which reads the
+    backlog sign's finding), as jobs the engine runs beside the signs and checks."""
+    chosen = [rule for rule in rules.analyses.values() if rule.id != "forecast"]
+    for rule in chosen:  # imported here, not under the import lock of many threads
+        importlib.import_module(f"itsm_diag.analyses.{MODULES[rule.id]}")
+    return {rule.id: partial(measure, rule, ctx, [], rules) for rule in chosen}
+
+
+def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Finding],
+            measured: Mapping[str, Measurement] | None = None
             ) -> tuple[dict[str, AnalysisOut], list[Finding], list[Finding]]:
-    """Every analysis, and the findings with the drivers that explain them."""
+    """Every analysis, and the findings with the drivers that explain them.
+    ``measured``: analyses already measured (by :func:`jobs`), by id."""
     outs: dict[str, AnalysisOut] = {}
+    done = measured or {}
     for rule in rules.analyses.values():
-        outs[rule.id] = build(rule, measure(rule, ctx, signs, rules))
+        meas = done[rule.id] if rule.id in done else measure(rule, ctx, signs, rules)
+        outs[rule.id] = build(rule, meas)
     drivers = rules.analyses.get("drivers")
     if drivers is not None and "drivers" in outs:
         by_target = drivers_for(drivers, outs["drivers"])
