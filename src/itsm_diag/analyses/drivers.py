@@ -23,7 +23,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
 from itsm_diag.analyses._util import NAT, ids_of, note, rounded, ticket_rows_of_events, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, ratio
-from itsm_diag.signs.common import filled, fold_key, per_distinct
+from itsm_diag.signs.common import FOLD_KEY, filled, fold_key, per_distinct
 
 #: outcome ids, in the order they are shown
 OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
@@ -125,14 +125,24 @@ def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, 
         return _first_group(ctx, scope)
     values = ctx.tickets[column]
     if column == m.PRIORITY:
-        text = values.astype("Float64").astype("Int64").astype("string")
-        codes, uniques = pd.factorize(text.array)
-        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
-    text = values.astype("string")
-    key = per_distinct(text, partial(fold_key, spaces=True))
-    codes, uniques = pd.factorize(key.array)
-    codes = np.asarray(codes, dtype=np.int64)
-    return codes, _shown(text, codes, len(uniques))
+        # an integer column: its codes in order of first appearance, as the text's were
+        codes, uniques = pd.factorize(values.array)
+        return (np.asarray(codes, dtype=np.int64),
+                np.array([str(int(u)) for u in uniques], dtype=object))
+    # the shared fold of the column (one factorize of its distinct values, not of every
+    # ticket): codes in order of first appearance, as a factorize of every ticket gives
+    codes, _ = ctx.value_table(column, (FOLD_KEY, "spaces"), partial(fold_key, spaces=True))
+    rows, distinct = ctx.distinct(column)
+    per_distinct_code = np.full(len(distinct), -1, dtype=np.int64)
+    per_distinct_code[rows] = codes
+    # the distinct values are in order of first appearance too: a code's first distinct
+    # value is the value its first ticket holds
+    ok = np.flatnonzero(per_distinct_code >= 0)
+    found, first = np.unique(per_distinct_code[ok], return_index=True)
+    shown = np.empty(len(found), dtype=object)
+    shown[found] = distinct.take(ok[first]).astype("string").str.strip().to_numpy(
+        dtype=object)
+    return codes, shown
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
