@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -388,6 +389,13 @@ def folded(ctx: Context, column: str) -> pd.Series:
     return result
 
 
+def _normalised(ctx: Context, column: str) -> pd.Series:
+    """:func:`normalise_summary` of ticket ``column``, per ticket, from the value table
+    the text clusters read too: one normalisation a run."""
+    codes, keys = ctx.value_table(column, _SUMMARY_KEY, normalise_summary)
+    return pd.Series(keys.take(codes, allow_fill=True), index=ctx.tickets.index, name=column)
+
+
 def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
                    ctx: Context | None = None) -> pd.Series:
     """One text key per ticket joining ``columns`` with `` | ``.
@@ -402,7 +410,8 @@ def recurrence_key(tickets: pd.DataFrame, columns: Sequence[str],
             fn = normalise_summary if col == m.SUMMARY else fold_key
             parts.append(fn(tickets[col]))
         elif col == m.SUMMARY:
-            parts.append(ctx.per_value(col, _SUMMARY_KEY, normalise_summary))
+            # from the value table the text clusters read too: one normalisation a run
+            parts.append(ctx.memo((_SUMMARY_KEY, col), partial(_normalised, ctx, col)))
         else:
             parts.append(folded(ctx, col))
     key = parts[0]
