@@ -1,14 +1,17 @@
-"""Scale benchmark for issue 7: ``itsm-diag diagnose`` against a pandas read baseline.
+"""Scale benchmark (issues 7 and 19): ``itsm-diag diagnose`` against a pandas read.
 
 One command measures, in the same run and on the same files::
 
-    python benchmarks/run.py --sizes 10k,100k,1m --repeat 3
+    python benchmarks/run.py --repeat 3          # sizes 100k, 1m, 3m
 
-- per size: ``pandas.read_csv(path, engine="pyarrow")`` (timed inside a fresh
-  interpreter: the call alone) and the whole ``itsm-diag diagnose PATH --format json
-  --output FILE`` as a subprocess (wall time including start-up, peak RSS of that
-  child via ``os.wait4``), ``--repeat`` times each, interleaved; medians, the ratio
-  diagnose / read_csv (target <= 2.5) and the peak memory (target <= 2 GB at 1M);
+- per size, ``--repeat`` times, back to back: the **baseline process** ``python -c
+  "import pandas as pd; pd.read_csv(F, engine='pyarrow')"`` (a fresh interpreter; its
+  wall time as a whole, and the ``read_csv`` call alone timed inside it), the floor
+  below, and the whole ``itsm-diag diagnose PATH --format json --output FILE`` as a
+  subprocess (wall time including start-up, peak RSS of that child via ``os.wait4``);
+  medians; issue 19's **process ratio** (median of diagnose / baseline process, paired
+  per repeat; target <= 2.0 at every size, stretch 1.5), issue 7's call ratio (against
+  the call alone) and the peak memory (target <= 1.5 GB at 1M);
 - the XLSX-vs-CSV ratios at ``--xlsx-size`` (100k; the XLSX split 32,000 rows a sheet,
   as ServiceNow writes it), each timed in a fresh interpreter: the project's reader
   (``itsm_diag.importers.readers.read_raw``) on the XLSX and on the same rows as CSV
@@ -18,9 +21,8 @@ One command measures, in the same run and on the same files::
   alone, sheets typed, one thread a CPU): no reader on it can be faster;
 - the floor of a diagnosis at each size: a child that only starts Python, imports
   pandas and pyarrow, parses the CSV as the tool does and its date columns, and exits;
-  ``2.5 × read_csv − floor`` is the time left for everything the diagnosis adds;
 - start-up: ``itsm-diag --help`` and ``itsm-diag signs``, median of ``--startup-repeat``
-  (10) runs (target < 0.2 s);
+  (10) runs (target <= 0.1 s);
 - a least-squares line through the diagnose times and peak RSS, extrapolated to 10M.
 
 Files come from ``benchmarks/make_data.py`` (cached in ``benchmarks/data/``). The report
@@ -49,10 +51,16 @@ sys.path.insert(0, str(HERE))
 import make_data  # noqa: E402  (benchmarks/ is not a package)
 
 OUT = HERE / "out"
-RATIO_TARGET = 2.5
-MEMORY_TARGET_MB = 2048
+#: issue 19: the whole ``diagnose --format json`` process against the whole baseline
+#: process (``python -c "import pandas as pd; pd.read_csv(F, engine='pyarrow')"``),
+#: paired run by run; the stretch is the long-term goal
+RATIO_TARGET = 2.0
+RATIO_STRETCH = 1.5
+#: issue 7's ratio, against the ``read_csv`` call alone (kept for the history)
+CALL_RATIO_TARGET = 2.5
+MEMORY_TARGET_MB = 1536
 XLSX_TARGET = 5.0
-STARTUP_TARGET = 0.2
+STARTUP_TARGET = 0.1
 
 #: run in a fresh interpreter: time one read, print JSON
 _READ_CSV = """
@@ -277,9 +285,9 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
         d = run_measured(cmd, timeout=timeout)
         diags.append({k: d[k] for k in ("wall_s", "rss_mb", "user_s", "sys_s", "rc")}
                      | {"stderr": d["stderr"] if d["rc"] not in (0, 1) else ""})
-        log(f"    rep {i + 1}: read_csv {info['read_s']:.2f}s  floor {f['wall_s']:.2f}s  "
-            f"diagnose {d['wall_s']:.2f}s "
-            f"(rc {d['rc']}, peak {d['rss_mb']:.0f} MB)")
+        log(f"    rep {i + 1}: baseline process {r['wall_s']:.2f}s (read_csv call "
+            f"{info['read_s']:.2f}s)  floor {f['wall_s']:.2f}s  diagnose {d['wall_s']:.2f}s "
+            f"= {d['wall_s'] / r['wall_s']:.2f}x (rc {d['rc']}, peak {d['rss_mb']:.0f} MB)")
         if d["rc"] not in (0, 1):
             log(f"    diagnose failed: {d['stderr'].strip().splitlines()[-1:]}")
             break
@@ -308,6 +316,10 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
         "diagnose_sys_s": median([d["sys_s"] for d in ok]),
         "rss_mb": max((d["rss_mb"] for d in ok), default=None),
         "ratio": (diag_med / read_med) if diag_med and read_med else None,
+        # issue 19's measure: whole process against whole process, paired per repeat
+        "process_ratio": median([d["wall_s"] / r["wall_s"]
+                                 for d, r in zip(diags, reads, strict=True)
+                                 if d["rc"] in (0, 1)]),
         "floor_s": floor_med,
         "floor_ratio": (floor_med / read_med) if floor_med and read_med else None,
         "floor_parts_s": {k: median([f[k] for f in floors])
@@ -493,29 +505,39 @@ def render(results: dict) -> str:
         f"- Load average (1/5/15 min) at start: {results.get('loadavg_start', '?')} "
         f"(the machine has {mc['nproc']} CPUs; above that, timings include contention)",
         "",
-        "## diagnose vs `pandas.read_csv(engine=\"pyarrow\")`",
+        "## diagnose vs the baseline process (issue 19)",
         "",
-        f"Targets: ratio ≤ {RATIO_TARGET}, peak memory ≤ {MEMORY_TARGET_MB / 1024:.0f} GB "
-        "(at 1M). `read_csv` is the call alone, in a fresh interpreter; diagnose is the "
-        "whole command's wall time (start-up, read, diagnosis, JSON report).",
+        f"Targets: **process ratio ≤ {RATIO_TARGET}** at every size (stretch "
+        f"{RATIO_STRETCH}), peak memory ≤ {MEMORY_TARGET_MB / 1024:.1f} GB at 1M. The "
+        "baseline process is `python -c \"import pandas as pd; pd.read_csv(F, "
+        "engine='pyarrow')\"` (start-up, the pandas import and the read); diagnose is "
+        "the whole `itsm-diag diagnose F --format json` command (start-up, read, "
+        "diagnosis, every analysis, the JSON report). The process ratio is the median, "
+        "over the repeats, of diagnose / baseline timed back to back. `read_csv s` is "
+        f"the call alone and `call ratio` issue 7's measure against it (target "
+        f"{CALL_RATIO_TARGET}), kept for the history.",
         "",
-        "| tickets | file MB | read_csv s | diagnose s | ratio | ratio ok | diagnose peak RSS MB "
+        "| tickets | file MB | baseline process s | diagnose s | **process ratio** | ≤ 2.0 "
+        "| ≤ 1.5 | read_csv call s | call ratio | diagnose peak RSS MB "
         "| read_csv peak RSS MB | diagnose user+sys s | score/band | load avg before -> after |",
-        "|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---|---|",
+        "|---:|---:|---:|---:|---:|:-:|:-:|---:|---:|---:|---:|---:|---|---|",
     ]
     for s in results["sizes"]:
         rep = s.get("report") or {}
         cpu = (s["diagnose_user_s"] or 0) + (s["diagnose_sys_s"] or 0)
-        ok = None if s["ratio"] is None else s["ratio"] <= RATIO_TARGET
+        pr = s.get("process_ratio")
         lines.append(
-            f"| {s['tickets']:,} | {s['mb']:.1f} | {_f(s['read_s'])} | {_f(s['diagnose_s'])}"
-            f" | {_f(s['ratio'])} | {_ok(ok)}"
+            f"| {s['tickets']:,} | {s['mb']:.1f} | {_f(s['read_wall_s'])} "
+            f"| {_f(s['diagnose_s'])} | **{_f(pr)}** "
+            f"| {_ok(None if pr is None else pr <= RATIO_TARGET)} "
+            f"| {_ok(None if pr is None else pr <= RATIO_STRETCH)} "
+            f"| {_f(s['read_s'])} | {_f(s['ratio'])}"
             f" | {_f(s['rss_mb'], '.0f')} | {_f(s['read_rss_mb'], '.0f')} | {_f(cpu)}"
             f" | {rep.get('score', '—')}/{rep.get('band', '—')} | {s.get('loadavg', '')} |"
         )
         if s.get("error"):
             lines.append(f"|  | diagnose failed: `{s['error'].strip().splitlines()[-1]}` "
-                         "| | | | | | | | |")
+                         "| | | | | | | | | | | |")
     floors = [x for x in results["sizes"] if x.get("floor_ratio") is not None]
     if floors:
         lines += [
@@ -527,7 +549,7 @@ def render(results: dict) -> str:
             "file as the tool does (every column text), parse the `*_at`/`*_on` date "
             "columns with their format given, hand the table to pandas, exit. No "
             f"normalising, no sign or check, no KPI, no report. **Budget left** = "
-            f"{RATIO_TARGET} × read_csv − floor: the time the whole diagnosis would get "
+            f"{CALL_RATIO_TARGET} × read_csv − floor: the time the whole diagnosis would get "
             "to meet the ratio.",
             "",
             "The third column is plainer still: the baseline's own process (start "
@@ -540,7 +562,7 @@ def render(results: dict) -> str:
         ]
         for x in floors:
             parts = x["floor_parts_s"]
-            left = RATIO_TARGET * x["read_s"] - x["floor_s"]
+            left = CALL_RATIO_TARGET * x["read_s"] - x["floor_s"]
             spent = (x["diagnose_s"] - x["floor_s"]) if x["diagnose_s"] else None
             lines.append(
                 f"| {x['tickets']:,} | {_f(x['read_s'])} | {_f(x['read_wall_s'])} "
@@ -629,7 +651,7 @@ def render(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10k,100k,1m")
+    ap.add_argument("--sizes", default="100k,1m,3m")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=make_data.DEFAULT_SEED)
     ap.add_argument("--layout", choices=make_data.LAYOUTS, default="list")
@@ -674,6 +696,10 @@ def main(argv: list[str] | None = None) -> int:
                                other_tools=args.other_tools, log=log)
         results["sizes"].append(bench_size(n, paths["csv"], args.repeat, args.timeout,
                                            baseline, log))
+        got = results["sizes"][-1]
+        log(f"  {make_data.size_label(n)}: diagnose / baseline process = "
+            f"{_f(got['process_ratio'])}x (target {RATIO_TARGET}, stretch {RATIO_STRETCH}); "
+            f"peak {_f(got['rss_mb'], '.0f')} MB")
         for tool in ("jira", "zendesk"):
             if tool in paths:
                 results.setdefault("other_tools", []).append(
