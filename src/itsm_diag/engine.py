@@ -643,7 +643,8 @@ def diagnose(
     period's trend point needs the signs alone), and assemble the Report."""
     d = rules.defaults
     progress.say(f"reading the shape of {len(data.tickets):,} tickets")
-    shape = measure_shape(data.tickets, d.shape)
+    done_at = m.done_at(data.tickets)
+    shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
     ctx = Context(
         tickets=data.tickets,
@@ -654,7 +655,7 @@ def diagnose(
         max_samples=d.max_samples,
         shape=shape,
         analyses={a.id: a.params for a in rules.analyses.values()},
-    )
+    ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
     more: dict[str, Callable[[], Any]] = {}

@@ -100,6 +100,12 @@ class Context:
     def done_at(self) -> pd.Series:
         return _cached(self, "_done_at", lambda: m.done_at(self.tickets))
 
+    def given_done_at(self, done_at: pd.Series) -> Context:
+        """This Context with :attr:`done_at` already known (the engine computed it for
+        the extract's shape): a million-row pass saved, the same values."""
+        self.__dict__.setdefault("_cache", {})["_done_at"] = done_at
+        return self
+
     @property
     def done_source(self) -> pd.Series:
         return _cached(self, "_done_source", lambda: m.done_source(self.tickets))

@@ -95,17 +95,19 @@ def _longest_run(flags: np.ndarray) -> tuple[int, int]:
     return best
 
 
-def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any]) -> ExtractShape:
+def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
+                  done_at: pd.Series | None = None) -> ExtractShape:
     """The extract's shape over incidents and requests (every ticket when there are none).
 
     ``params`` (``defaults.shape`` of the rules): ``silent_ratio``, ``min_silent_weeks``,
-    ``min_silent_arrivals_share``, ``min_done_share``, ``min_tickets``.
+    ``min_silent_arrivals_share``, ``min_done_share``, ``min_tickets``. ``done_at``:
+    :func:`model.done_at` of ``tickets`` when the caller has it already.
     """
     scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(tickets), dtype=bool)
     t = tickets.loc[scope, [m.OPENED_AT]]
-    done_at = m.done_at(tickets)[scope]
+    done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())
     if total < int(params["min_tickets"]):
