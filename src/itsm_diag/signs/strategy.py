@@ -29,7 +29,14 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
-from itsm_diag.signs.common import contains_where, fold_words, folded, phrase_pattern, too_few
+from itsm_diag.signs.common import (
+    contains_where,
+    fold_words,
+    folded,
+    phrase_pattern,
+    rows_of,
+    too_few,
+)
 from itsm_diag.text import WHITESPACE
 
 BUCKETS = ("operational", "tactical", "strategic")
@@ -65,7 +72,7 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
             ) -> pd.Series:
     """Tickets in the window whose labels hold a user-marked label as a whole token, or
     whose category equals a user-marked category (both case-insensitive)."""
-    t = ctx.tickets.loc[inw, [m.LABELS]]
+    t = rows_of(ctx.tickets, inw, [m.LABELS])
     out = pd.Series(False, index=t.index)
     if labels:
         # whole label tokens: "okr-2024" must not match "okr-2024-draft"
@@ -112,7 +119,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="no_tickets")
         return meas
     # only the columns read below: a row filter of every column copies the whole table
-    tw = t.loc[inw, [m.KIND, m.CHANGE_TYPE, *TEXT_FIELDS, m.TIME_SPENT_HOURS]]
+    tw = rows_of(t, inw, [m.KIND, m.CHANGE_TYPE, *TEXT_FIELDS, m.TIME_SPENT_HOURS])
 
     def samples(mask: pd.Series) -> list[str]:
         return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
