@@ -330,6 +330,30 @@ def test_text_clusters_unknown_without_summaries(world: FlowWorld) -> None:
     assert meas.unknown is not None and meas.unknown.code == "no_summary"
 
 
+def test_summaries_that_are_only_ids_leave_text_clusters_unknown_not_crashed() -> None:
+    """Every incident's summary is an id or a number ("INC0012345", "4711"): once ids and
+    numbers are taken out no wording is left. The text clusters are unknown and say why
+    in numbers, and the recurrence sign keyed on the summary (through the clusters) is
+    measured without an error (it was an IndexError on an empty code table)."""
+    s = synth.generate(3000, seed=5)
+    t = s.tickets.copy()
+    summary = np.array([f"INC{i:07d}" if i % 2 else str(4000 + i) for i in range(len(t))],
+                       dtype=object)
+    t[m.SUMMARY] = pd.array(summary, dtype=m.STRING_DTYPE)
+    for col in (m.CI, m.SERVICE, m.CATEGORY, m.SUBCATEGORY):
+        t[col] = pd.Series(pd.NA, index=t.index, dtype=m.STRING_DTYPE)
+    rules = config.load_rules()
+    meas = textclusters.measure(_ctx(t, s.events, rules=rules),
+                                rules.analyses["text-clusters"].params)
+    assert meas.unknown is not None and meas.unknown.code == "no_words"
+    assert meas.unknown.params["words"] == 0 and meas.unknown.params["n"] > 30
+    report = _diagnose(t, s.events)
+    assert report.analyses["text-clusters"].status == "unknown"
+    assert "keep a word" in report.analyses["text-clusters"].reason
+    rec = next(f for f in report.signs if f.id == "recurrence")
+    assert rec.status == "unknown"
+
+
 # ---- drivers -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

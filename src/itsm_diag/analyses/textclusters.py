@@ -409,6 +409,14 @@ def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndar
     return {int(c): str(w) for c, w in joined.items()}  # one per merged cluster
 
 
+def _through(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` where a code is >= 0, -1 elsewhere (an empty table included: an
+    export whose every summary is blank once normalised has no code at all)."""
+    if not len(table):
+        return np.full(len(codes), -1, dtype=np.int64)
+    return np.where(codes >= 0, table[np.maximum(codes, 0)], -1)
+
+
 def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     """The text clusters of the summaries of the tickets in scope (cached per Context)."""
     def make() -> Clusters:
@@ -424,6 +432,11 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     used, tickets = np.unique(norm_codes[in_scope], return_counts=True)
     n_norm = len(norm)
     cluster_of_norm = np.arange(n_norm, dtype=np.int64)
+    if not len(used):  # no summary in scope keeps a word (all ids, numbers, links)
+        return Clusters(codes=np.full(len(norm_codes), -1, dtype=np.int64),
+                        labels=np.asarray(pd.array(norm, dtype=m.STRING_DTYPE), dtype=object),
+                        wordings=np.ones(n_norm, dtype=np.int64), min_similarity=np.ones(n_norm),
+                        cluster_of_norm=cluster_of_norm, n_distinct=0, scope=scope)
     texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
     doc, words = _tokens(texts)
     stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
@@ -455,7 +468,7 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     min_sim[used[c_codes]] = low
     for i in merged:  # one per merged cluster, not per ticket or wording
         labels[used[c_codes[i]]] = words_of.get(int(i)) or labels[used[c_codes[i]]]
-    codes = np.where(in_scope, cluster_of_norm[np.maximum(norm_codes, 0)], -1)
+    codes = np.where(in_scope, _through(cluster_of_norm, norm_codes), -1)
     return Clusters(codes=codes, labels=labels, wordings=wordings, min_similarity=min_sim,
                     cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope)
 
@@ -466,7 +479,7 @@ def key_table(ctx: Context, params: Mapping[str, Any]) -> tuple[np.ndarray, np.n
     not see (outside their scope) is a cluster of its own."""
     found = clusters_of(ctx, params)
     norm_codes = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0]
-    return np.where(norm_codes >= 0, found.cluster_of_norm[np.maximum(norm_codes, 0)],
+    return np.where(norm_codes >= 0, _through(found.cluster_of_norm, norm_codes),
                     -1), found.labels
 
 
@@ -498,6 +511,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     codes = found.codes
     rows = np.flatnonzero(codes >= 0)
     keyed = len(rows)
+    if keyed < minimum:  # summaries that are only ids, numbers, links or e-mail addresses
+        return Measurement(unknown=note("no_words", n=int(has_summary.sum()), words=keyed,
+                                        min=minimum))
     cl = codes[rows]
     opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
     recurring_row = cluster_codes(cl, opened, int(params["cluster_size"]),
