@@ -4,6 +4,7 @@ backlog's forward look, each on data with planted answers."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from typing import Any
 
@@ -328,6 +329,60 @@ def test_text_clusters_unknown_without_summaries(world: FlowWorld) -> None:
     meas = textclusters.measure(_ctx(world.tickets, world.events, rules=rules),
                                 rules.analyses["text-clusters"].params)
     assert meas.unknown is not None and meas.unknown.code == "no_summary"
+
+
+def test_text_clusters_bound_their_work_and_say_so(
+        planted: tuple[Context, Any, config.Rules]) -> None:
+    """Free text over a wide vocabulary makes candidate pairs grow with the square of the
+    wordings (300,000 distinct wordings: 70 million pairs, 100 s, 15 GB). Over
+    ``max_candidate_pairs`` the wordings used most are compared, as many as fit (their
+    own candidate pairs within the limit), the others stand alone, and a note says so in
+    numbers; under it, nothing changes."""
+    ctx, _, rules = planted
+    params = dict(rules.analyses["text-clusters"].params)
+    full = textclusters._clusters(ctx, params)
+    assert full.compared == full.n_distinct and full.candidates > 100
+    limit = full.candidates // 4
+    cut_params = {**params, "max_candidate_pairs": limit}
+    cut = textclusters._clusters(ctx, cut_params)
+    again = textclusters._clusters(ctx, cut_params)
+    assert np.array_equal(cut.codes, again.codes)  # deterministic
+    assert 0 < cut.compared < cut.n_distinct and cut.candidates == full.candidates
+    # which wordings were compared: the most used (a wording's tickets in scope)
+    norm_codes = ctx.value_table(m.SUMMARY, textclusters._SUMMARY_KEY,
+                                 textclusters.normalise_summary)[0]
+    in_scope = full.scope.to_numpy(dtype=bool) & (norm_codes >= 0)
+    used, tickets = np.unique(norm_codes[in_scope], return_counts=True)
+    alone = (cut.cluster_of_norm[used] == used) & (cut.wordings[used] == 1)
+    merged = ~alone
+    assert merged.any() and tickets[merged].min() >= np.sort(tickets)[::-1][cut.compared - 1]
+    # the compared wordings' own candidate pairs fit the limit
+    order = np.lexsort((np.arange(len(used)), -tickets))
+    chosen = np.zeros(len(used), dtype=bool)
+    chosen[order[:cut.compared]] = True
+    assert cut.compared_tickets == int(tickets[chosen].sum())
+    meas = textclusters.measure(ctx, cut_params)
+    over = next(n for n in meas.notes if n.code == "over_budget")
+    assert over.params["pairs"] == full.candidates and over.params["limit"] == limit
+    assert over.params["compared"] + over.params["left"] == full.n_distinct
+    # under the limit: the very clusters of an unbounded run
+    wide = textclusters._clusters(ctx, {**params, "max_candidate_pairs": full.candidates})
+    assert np.array_equal(wide.codes, full.codes) and wide.compared == wide.n_distinct
+    assert not any(n.code == "over_budget"
+                   for n in textclusters.measure(ctx, params).notes)
+    # the recurrence sign, keyed on the summary alone through these clusters, says it too
+    from itsm_diag.signs import recurrence
+
+    t = ctx.tickets.copy()
+    for col in (m.CI, m.SERVICE, m.CATEGORY, m.SUBCATEGORY):
+        t[col] = pd.Series(pd.NA, index=t.index, dtype=m.STRING_DTYPE)
+    bounded = dataclasses.replace(_ctx(t, ctx.events, rules=rules),
+                                  analyses={**ctx.analyses, "text-clusters": cut_params})
+    rec = recurrence.measure(bounded, rules.signs["recurrence"].params)
+    assert any(n.code == "text_clusters" for n in rec.notes)
+    note = next(n for n in rec.notes if n.code == "text_clusters_bounded")
+    assert 0 < note.params["compared"] < note.params["distinct"]
+    assert note.params["limit"] == limit
 
 
 def test_summaries_that_are_only_ids_leave_text_clusters_unknown_not_crashed() -> None:

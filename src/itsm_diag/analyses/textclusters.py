@@ -74,6 +74,12 @@ class Clusters:
     cluster_of_norm: np.ndarray
     n_distinct: int
     scope: pd.Series
+    #: distinct wordings compared with each other (all of them unless the candidate pairs
+    #: were over ``max_candidate_pairs``: then the most used, as many as fit), the
+    #: incidents they hold, and the candidate pairs comparing all of them would make
+    compared: int = 0
+    compared_tickets: int = 0
+    candidates: int = 0
 
 
 def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +116,8 @@ def _vocabulary(words: np.ndarray, stop: set[str], names: set[str], min_len: int
 
 
 def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
-           theta: float, floor: float, contained: float) -> pd.DataFrame:
+           theta: float, floor: float, contained: float, count_only: bool = False
+           ) -> pd.DataFrame:
     """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
     ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
     least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
@@ -120,8 +127,12 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     shares a word among each side's rarest words worth more than ``1 - theta`` of its
     weight); (2) for the containment rule (``contained`` 1.0: every word of the lighter
     one is in the other), the lighter one's rarest word looked up in the other's words.
+
+    ``count_only``: how many candidate pairs the two filters would make (before they are
+    made and compared), as a one-row frame ``{"candidates": [n]}``: the work a call
+    costs grows with it (see :func:`_within_budget`).
     """
-    n_tok = int(tok.max()) + 1 if len(tok) else 0
+    n_tok = len(w)  # every word's weight (a subset of the documents may miss some)
     n_doc = int(doc.max()) + 1 if len(doc) else 0
     empty = pd.DataFrame({"a": [], "b": [], "sim": [], "overlap": []})
     if not len(doc):
@@ -137,9 +148,17 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
     before = cum - wt - base
     in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
+    n_words = np.bincount(doc, minlength=n_doc)
+    if count_only:
+        n = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]],
+                          (total[d] - before)[in_prefix], theta, count_only=True)
+        if contained <= 1.0:  # the containment join below: one row per posting
+            df = np.bincount(t, minlength=n_tok)
+            rare_t = t[start][n_words[d[start]] >= 2]
+            n += int(df[rare_t].sum())
+        return pd.DataFrame({"candidates": [int(n)]})
     cand = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]],
                          (total[d] - before)[in_prefix], theta)
-    n_words = np.bincount(doc, minlength=n_doc)
     if contained <= 1.0:
         # the lighter document's rarest word must be among the other's words (with
         # contained < 1 this finds the pairs whose overlap holds that word)
@@ -181,8 +200,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]})
 
 
-def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 count_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Positions (i, j), i != j, of entries of one ``block`` (entries sorted by block then
     weight) whose ``weight[j]`` lies in [lo[i], hi[i]]: a range join, so pairs that cannot
     qualify are never made (a block of thousands of near-equal wordings yields nothing)."""
@@ -194,6 +213,8 @@ def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.n
     start = np.searchsorted(key, block * span + lo, side="left")
     stop = np.searchsorted(key, block * span + hi, side="right")
     count = np.maximum(stop - start, 0)
+    if count_only:  # (pairs it would make, nothing): for the work budget
+        return np.array([int(count.sum())]), np.zeros(0, np.int64)
     i = np.repeat(np.arange(n), count)
     j = np.repeat(start - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
     keep = i != j
@@ -201,7 +222,7 @@ def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.n
 
 
 def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np.ndarray,
-                  theta: float) -> pd.DataFrame:
+                  theta: float, count_only: bool = False) -> Any:
     """Candidate pairs from the prefix entries (document, word, its weight, the weight
     left from that word on): sharing a word, with the lighter side at least ``theta`` of
     the heavier, and what is left of each side able to reach ``theta / (1 + theta)`` of
@@ -213,7 +234,9 @@ def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np
     # rest_a >= c (W_a + W_b), that is W_b <= rest_a / c - W_a
     lo = theta * weight - 1e-9
     hi = np.minimum(weight / theta, rest / c - weight) + 1e-9
-    i, j = _range_pairs(tok, weight, lo, hi)
+    i, j = _range_pairs(tok, weight, lo, hi, count_only)
+    if count_only:
+        return int(i[0]) if len(i) else 0
     ok = rest[j] >= c * (weight[i] + weight[j]) - 1e-9
     return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]})
 
@@ -290,6 +313,64 @@ def _word_sets(d: np.ndarray, t: np.ndarray, n_docs: int) -> tuple[np.ndarray, n
     return sets, first
 
 
+def _heads(d: np.ndarray, t: np.ndarray, n_docs: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(:func:`_word_sets`'s sets and first documents; the (set, word) entries of each
+    set's first document, which is what :func:`_pairs` compares)."""
+    sets, first = _word_sets(d, t, n_docs)
+    rep = np.zeros(n_docs, dtype=bool)
+    rep[first] = True
+    keep = rep[d]
+    return sets, first, sets[d[keep]], t[keep]
+
+
+def _subset(d: np.ndarray, t: np.ndarray, chosen: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The (document, word) entries of the ``chosen`` documents, renumbered 0..k-1 in
+    their order."""
+    new_id = np.cumsum(chosen) - 1
+    keep = chosen[d]
+    return new_id[d[keep]], t[keep]
+
+
+def _within_budget(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
+                   tickets: np.ndarray, theta: float, floor: float, contained: float,
+                   budget: int) -> tuple[np.ndarray | None, int]:
+    """(None when comparing every document makes at most ``budget`` candidate pairs,
+    else the documents to compare: the most used ones, as many as fit; the candidate
+    pairs of all of them).
+
+    Candidate pairs grow with the square of the wordings that share common words: free
+    text over a wide vocabulary (300,000 distinct wordings) made 70 million of them, 100
+    s and 15 GB. Counting them costs a sort; making and comparing them is the work. The
+    wordings used most (ties: text order) are kept, so the clusters that hold the most
+    tickets are the ones found; the count of a subset shrinks about with its size
+    squared, which the first guess uses.
+    """
+    n_docs = len(tickets)
+
+    def count(chosen: np.ndarray) -> int:
+        sd, st = _subset(d, t, chosen)
+        k = int(chosen.sum())
+        _, first, hd, ht = _heads(sd, st, k)
+        return int(_pairs(hd, ht, weight, total[chosen][first], theta, floor, contained,
+                          count_only=True)["candidates"].iloc[0])
+
+    everyone = np.ones(n_docs, dtype=bool)
+    total_pairs = count(everyone)
+    if total_pairs <= budget:
+        return None, total_pairs
+    order = np.lexsort((np.arange(n_docs), -tickets))  # most used first, then text order
+    size = int(n_docs * (max(budget, 0) / total_pairs) ** 0.5)
+    while size > 0:
+        chosen = np.zeros(n_docs, dtype=bool)
+        chosen[order[:size]] = True
+        if count(chosen) <= budget:
+            return chosen, total_pairs
+        size = int(size * 0.8)
+    return np.zeros(n_docs, dtype=bool), total_pairs
+
+
 def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
                tickets: np.ndarray, theta: float, floor: float, contained: float
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -306,12 +387,8 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     its set is paired with.
     """
     n_docs = len(tickets)
-    sets, first = _word_sets(d, t, n_docs)
+    sets, first, sd, st = _heads(d, t, n_docs)
     n_sets = len(first)
-    rep = np.zeros(n_docs, dtype=bool)
-    rep[first] = True
-    keep = rep[d]
-    sd, st = sets[d[keep]], t[keep]
     edges = _pairs(sd, st, weight, total[first], theta, floor, contained)
     ea, eb = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
     e_sim = edges["sim"].to_numpy(dtype="float64")
@@ -450,9 +527,20 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     weight = np.log1p(n_docs / (df + float(params["df_smoothing"])))
     total = np.bincount(d, weights=weight[t], minlength=n_docs)
     theta = float(params["similarity"])
-    centre, sim_to = _clustered(d, t, weight, total, tickets, theta,
-                                float(params["contained_similarity"]),
-                                float(params["containment"]))
+    floor, contained = float(params["contained_similarity"]), float(params["containment"])
+    chosen, candidates = _within_budget(d, t, weight, total, tickets, theta, floor,
+                                        contained, int(params["max_candidate_pairs"]))
+    if chosen is None:
+        centre, sim_to = _clustered(d, t, weight, total, tickets, theta, floor, contained)
+    else:
+        # the wordings left out stand alone (their own centre, similarity 1)
+        centre, sim_to = np.arange(n_docs, dtype=np.int64), np.ones(n_docs)
+        picked = np.flatnonzero(chosen)
+        if len(picked):
+            sd, st = _subset(d, t, chosen)
+            c_sub, s_sub = _clustered(sd, st, weight, total[picked], tickets[picked], theta,
+                                      floor, contained)
+            centre[picked], sim_to[picked] = picked[c_sub], s_sub
     cluster_of_norm[used] = used[centre]
     # per cluster (coded by its centre's normalised summary): label, wordings, cohesion
     c_codes, c_index = np.unique(centre, return_inverse=True)
@@ -469,8 +557,12 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     for i in merged:  # one per merged cluster, not per ticket or wording
         labels[used[c_codes[i]]] = words_of.get(int(i)) or labels[used[c_codes[i]]]
     codes = np.where(in_scope, _through(cluster_of_norm, norm_codes), -1)
+    compared = n_docs if chosen is None else int(chosen.sum())
     return Clusters(codes=codes, labels=labels, wordings=wordings, min_similarity=min_sim,
-                    cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope)
+                    cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope,
+                    compared=compared, candidates=candidates,
+                    compared_tickets=int(tickets.sum() if chosen is None
+                                         else tickets[chosen].sum()))
 
 
 def key_table(ctx: Context, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -540,6 +632,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     notes: list[Note] = [note("key_used", similarity=float(params["similarity"]),
                               distinct=found.n_distinct, clusters=len(np.unique(cl)),
                               exact=exact)]
+    if found.compared < found.n_distinct:
+        notes.append(note("over_budget", n=found.n_distinct, pairs=found.candidates,
+                          limit=int(params["max_candidate_pairs"]), compared=found.compared,
+                          tickets=found.compared_tickets, all_tickets=keyed,
+                          left=found.n_distinct - found.compared))
     if linked_known and len(recurring):
         metrics["covered_share"] = ratio(len(covered), len(recurring))
     elif not linked_known:

@@ -199,6 +199,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(Note(code="text_clusters", params={
             "similarity": float(text_params["similarity"]), "distinct": found.n_distinct,
             "clusters": len(np.unique(found.codes[found.codes >= 0]))}))
+        if found.compared < found.n_distinct:  # the clustering's work was bounded
+            notes.append(Note(code="text_clusters_bounded", params={
+                "distinct": found.n_distinct, "compared": found.compared,
+                "limit": int(text_params["max_candidate_pairs"])}))
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
     all_codes, key_text = recurrence_key_codes(ctx, key_cols, summary_table)
     in_scope = scope.to_numpy(dtype=bool)
