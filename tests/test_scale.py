@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -350,3 +351,69 @@ def test_whitespace_class_is_pythons_backslash_s_in_both_engines() -> None:
     if needs_python is not None:
         assert needs_python(r"\s+")
         assert not any(needs_python(p) for p in (SPACE, NOT_SPACE, SPACE_RUNS))
+
+
+def _near_open_pairs_by_lag(ctx: Any, cand: pd.Series, hours: pd.Timedelta) -> np.ndarray:
+    """The duplicate rule as first written (the oracle): each ticket against its 1st,
+    2nd, ... predecessor in its (requester, category) group, lag by lag."""
+    from itsm_diag.signs.common import fold_codes
+
+    t = ctx.tickets
+    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
+    out = np.zeros(len(t), dtype=bool)
+    if len(rows) < 2:
+        return out
+    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
+    group = req * (int(cat.max()) + 1) + cat
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
+    until = ctx.done_at.to_numpy(dtype="datetime64[us]")[rows]
+    order = np.lexsort((ctx.id_ranks[0][rows], opened, group))
+    group, opened, until = group[order], opened[order], until[order]
+    limit = np.timedelta64(int(hours / pd.Timedelta(microseconds=1)), "us")
+    dup = np.zeros(len(rows), dtype=bool)
+    for k in range(1, len(rows)):
+        near = (group[k:] == group[:-k]) & (opened[k:] - opened[:-k] <= limit)
+        if not near.any():
+            break
+        before = until[:-k]
+        dup[k:] |= near & (np.isnat(before) | (before > opened[k:]))
+    out[rows[order]] = dup
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.integers(2, 300), st.sampled_from([0.5, 4.0, 24.0]))
+def test_near_open_duplicates_equal_the_lag_by_lag_rule(seed: int, n: int,
+                                                         hours: float) -> None:
+    """The trust sign's duplicate rule (opened within ``hours`` after a still-open ticket
+    of the same requester and category), computed with one cumulative maximum per
+    group, flags exactly the tickets the lag-by-lag loop flags: on storms (many tickets
+    at one second), ties, tickets done before they were opened, never done, or done at
+    the very microsecond the next one opens, and tickets without an opened time."""
+    from itsm_diag.signs.trust import _near_open_pairs
+
+    rng = np.random.default_rng(seed)
+    base = pd.Timestamp("2024-01-10", tz="UTC")
+    opened = base + pd.to_timedelta(rng.integers(0, 72, n) * rng.choice([1, 60, 3600], n),
+                                    unit="s")
+    if rng.random() < 0.3:  # a storm: a third of the tickets at one second
+        opened = opened.where(rng.random(n) > 0.33, base)
+    done_after = pd.to_timedelta(rng.integers(-3600, 30 * 3600, n), unit="s")
+    resolved = (opened + done_after).where(rng.random(n) > 0.3)
+    if rng.random() < 0.5:  # closed exactly when another ticket opens
+        resolved = resolved.where(rng.random(n) > 0.2, opened[rng.integers(0, n, n)])
+    opened = opened.where(rng.random(n) > 0.05)
+    status = np.where(pd.isna(resolved), "open", "resolved")
+    tickets = m.conform_tickets(pd.DataFrame({
+        m.TICKET_ID: [f"T{i:04d}" for i in rng.permutation(n)],
+        m.KIND: "incident", m.STATUS: status,
+        m.OPENED_AT: opened, m.RESOLVED_AT: resolved,
+        m.REQUESTER: rng.choice(["ann", "Ann ", "bob", "cy"], n),
+        m.CATEGORY: rng.choice(["net", "NET", "mail"], n),
+    }))
+    ctx = context_over(tickets)
+    cand = pd.Series(rng.random(n) < 0.9, index=tickets.index)
+    want = _near_open_pairs_by_lag(ctx, cand, pd.Timedelta(hours=hours))
+    got = _near_open_pairs(ctx, cand, pd.Timedelta(hours=hours))
+    assert np.array_equal(got, want)
