@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
@@ -49,6 +50,20 @@ def _words(values: pd.Series) -> pd.Series:
     text = values.astype(m.STRING_DTYPE).str.lower().str.replace("’", "'", regex=False)
     text = text.str.replace(_PUNCT, " ", regex=True)
     return text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
+
+
+def _fewer_words(words: pd.Series, limit: int) -> pd.Series:
+    """Mask: the text (words separated by single spaces, see :func:`_words`) holds fewer
+    than ``limit`` words (an empty text none); missing is False. Spaces are counted by
+    Arrow's literal substring count (pandas' ``str.count`` is a regex, 10x slower)."""
+    if m.is_arrow_text(words):
+        spaces = pc.count_substring(words.array.__arrow_array__(), " ").to_numpy(
+            zero_copy_only=False)
+        n_words = pd.Series(spaces, index=words.index, dtype="float64") + 1
+    else:
+        n_words = words.str.count(" ").astype("float64") + 1
+    n_words = n_words.where(words.ne("").fillna(True).to_numpy(dtype=bool), 0)
+    return (n_words < limit).fillna(False).astype(bool)
 
 
 def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
@@ -94,11 +109,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
         def is_vague(summary: pd.Series) -> pd.Series:
             words = _words(summary)
-            n_words = (words.str.count(" ") + 1).where(words.ne(""), 0)
-            short = (n_words < max_words).fillna(False).astype(bool)
+            short = _fewer_words(words, max_words)
             if not pattern:
                 return pd.Series(False, index=summary.index)
-            matches = words.str.contains(pattern, regex=True).fillna(False).astype(bool)
+            # the phrase match only where it can matter: a long summary is never vague
+            # (a regex over 660 MB of long summaries cost 30 s)
+            matches = pd.Series(False, index=summary.index)
+            if short.any():
+                matches[short] = words[short].str.contains(pattern, regex=True).fillna(
+                    False).astype(bool)
             return filled(summary) & short & matches
 
         vague_summary = scope & ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words),
