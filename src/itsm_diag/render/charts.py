@@ -107,8 +107,10 @@ def _figure(width: float = 7.2, height: float = 2.7) -> Figure:
 
 
 def _svg(fig: Figure, chart_id: str, caption: str) -> str:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata=_METADATA)
+    FigureCanvasSVG(fig).print_svg(buf, metadata=_METADATA)
     return _inline(buf.getvalue(), chart_id, caption)
 
 
