@@ -1,7 +1,8 @@
-"""The HTML charts' fonts: matplotlib lists only its own fonts (no scan of the computer's,
-issue 19), and the charts are the same bytes as with matplotlib's full font list.
+"""How the HTML charts are drawn (issue 19: what --format html costs): matplotlib lists
+only its own fonts (no scan of the computer's), the charts are the same bytes as with
+matplotlib's full font list, and each chart is drawn once.
 
-Each case runs in a fresh interpreter: the font list is made once per process, when
+The font cases run in a fresh interpreter: the font list is made once per process, when
 matplotlib is first imported.
 """
 
@@ -13,7 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from renderkit import GOLDEN, ROOT
+import pytest
+
+from itsm_diag.render import charts
+from renderkit import GOLDEN, ROOT, demo_report
 
 #: renders the demo and the hostile report as HTML, then says which fonts matplotlib knows
 _SCRIPT = """
@@ -54,8 +58,13 @@ def _render(tmp_path: Path, mode: str) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_charts_list_only_matplotlibs_own_fonts(tmp_path: Path) -> None:
-    seeded = _render(tmp_path, "seeded")
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The reports drawn as a run draws them: no MPLCONFIGDIR, matplotlib not imported."""
+    return _render(tmp_path_factory.mktemp("seeded"), "seeded")
+
+
+def test_charts_list_only_matplotlibs_own_fonts(seeded: dict) -> None:
     data = Path(seeded["data"])
     shipped = sorted(p.name for p in (data / "fonts" / "ttf").glob("*.ttf"))
     fonts = [Path(f) for f in seeded["ttf"]]
@@ -65,8 +74,8 @@ def test_charts_list_only_matplotlibs_own_fonts(tmp_path: Path) -> None:
     assert seeded["demo"] == (GOLDEN / "demo.html").read_text(encoding="utf-8")
 
 
-def test_charts_are_the_same_bytes_with_every_font_listed(tmp_path: Path) -> None:
-    seeded = _render(tmp_path, "seeded")
+def test_charts_are_the_same_bytes_with_every_font_listed(tmp_path: Path,
+                                                          seeded: dict) -> None:
     full = _render(tmp_path, "own-config")
     # the user's own folder: matplotlib listed its fonts, AFM files too, and kept the list
     assert full["afm"] > 0 and any((tmp_path / "mplconfig").glob("fontlist-*.json"))
@@ -77,9 +86,26 @@ def test_charts_are_the_same_bytes_with_every_font_listed(tmp_path: Path) -> Non
 
 
 def test_a_matplotlib_whose_font_list_version_is_unknown_lists_its_fonts(
-        tmp_path: Path) -> None:
-    seeded = _render(tmp_path, "seeded")
+        tmp_path: Path, seeded: dict) -> None:
     unknown = _render(tmp_path, "unreadable")
     assert unknown["afm"] > 0  # nothing seeded: matplotlib built its list as before
     assert unknown["demo"] == seeded["demo"]
     assert unknown["hostile"] == seeded["hostile"]
+
+
+def test_each_chart_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # savefig would draw each figure twice: once with drawing switched off to work out
+    # the constrained layout, then for real; the SVG canvas lays out inside its one draw
+    from matplotlib.figure import Figure
+
+    drawn: list[Figure] = []
+    real = Figure.draw
+
+    def draw(self: Figure, renderer: object) -> None:
+        drawn.append(self)
+        real(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", draw)
+    made = [c for found in charts.charts_for(demo_report()).values() for c in found]
+    assert len(made) >= 5
+    assert len(drawn) == len(made) == len(set(map(id, drawn)))
