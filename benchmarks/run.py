@@ -22,7 +22,10 @@ One command measures, in the same run and on the same files::
 - the floor of a diagnosis at each size: a child that only starts Python, imports
   pandas and pyarrow, parses the CSV as the tool does and its date columns, and exits;
 - start-up: ``itsm-diag --help`` and ``itsm-diag signs``, median of ``--startup-repeat``
-  (10) runs (target <= 0.1 s);
+  (10) runs after a warm-up (target <= 0.1 s, issue 19);
+- what ``--format html`` adds at ``--html-size`` (100k): the same diagnosis written as
+  JSON and as HTML, in pairs, ``--repeat`` times; the median of the pairs' differences
+  (target <= 0.3 s, issue 19);
 - a least-squares line through the diagnose times and peak RSS, extrapolated to 10M.
 
 Files come from ``benchmarks/make_data.py`` (cached in ``benchmarks/data/``). The report
@@ -61,6 +64,7 @@ CALL_RATIO_TARGET = 2.5
 MEMORY_TARGET_MB = 1536
 XLSX_TARGET = 5.0
 STARTUP_TARGET = 0.1
+HTML_TARGET = 0.3
 
 #: run in a fresh interpreter: time one read, print JSON
 _READ_CSV = """
@@ -405,6 +409,33 @@ def bench_other(n: int, tool: str, path: Path, repeat: int, timeout: float, log)
     return res
 
 
+def bench_html(n: int, path: Path, repeat: int, timeout: float, log) -> dict:
+    """The same diagnosis written as JSON, then as HTML (charts, template), in pairs so
+    both sides of a difference see the same load; medians over ``repeat`` pairs after a
+    warm-up pair."""
+    warm(path)
+    load_before = loadavg()
+    runs: dict[str, list[float]] = {"json": [], "html": []}
+    for i in range(repeat + 1):
+        pair = {}
+        for fmt in ("json", "html"):
+            r = run_measured([*itsm_diag_cmd(), "diagnose", str(path), "--format", fmt,
+                              "--output", str(OUT / f"report_{path.stem}.{fmt}")],
+                             timeout=timeout)
+            if r["rc"] not in (0, 1):
+                raise RuntimeError(f"diagnose --format {fmt} failed: {r['stderr']}")
+            pair[fmt] = r["wall_s"]
+        if i:  # the first pair warms byte-code and the page cache
+            for fmt, wall in pair.items():
+                runs[fmt].append(wall)
+            log(f"    pair {i}: json {pair['json']:.2f}s  html {pair['html']:.2f}s  "
+                f"(+{pair['html'] - pair['json']:.2f}s)")
+    adds = [h - j for h, j in zip(runs["html"], runs["json"], strict=True)]
+    return {"tickets": n, "json_s": median(runs["json"]), "html_s": median(runs["html"]),
+            "adds_s": median(adds), "adds_min_s": min(adds), "adds_max_s": max(adds),
+            "runs": runs, "loadavg": f"{load_before} -> {loadavg()}"}
+
+
 def bench_startup(repeat: int) -> dict:
     res = {}
     for name, args in (("--help", ["--help"]), ("signs", ["signs"])):
@@ -630,11 +661,26 @@ def render(results: dict) -> str:
             f" s; `itsm-diag diagnose` on the XLSX (whole command) "
             f"{_f(x['diagnose_xlsx_s'])} s.",
         ]
+    h = results.get("html")
+    if h:
+        lines += [
+            "",
+            f"## What `--format html` adds ({h['tickets']:,} tickets; target ≤ {HTML_TARGET} s)",
+            "",
+            f"The same `diagnose` written as JSON and as HTML, {len(h['runs']['json'])} pairs "
+            "after a warm-up pair; the added time is the median of the pairs' differences.",
+            "",
+            "| json s | html s | html adds s (min–max) | ok | load avg before -> after |",
+            "|---:|---:|---:|:-:|---|",
+            f"| {_f(h['json_s'])} | {_f(h['html_s'])} | **{_f(h['adds_s'])}** "
+            f"({_f(h['adds_min_s'])}–{_f(h['adds_max_s'])}) | "
+            f"{_ok(h['adds_s'] <= HTML_TARGET)} | {h['loadavg']} |",
+        ]
     st = results.get("startup")
     if st:
         lines += [
             "",
-            f"## Start-up (median of {results['startup_repeat']}; target < {STARTUP_TARGET} s)",
+            f"## Start-up (median of {results['startup_repeat']}; target ≤ {STARTUP_TARGET} s)",
             "",
             "| command | median s | min s | max s | CPU s (user+sys, median) | ok |",
             "|---|---:|---:|---:|---:|:-:|",
@@ -642,7 +688,7 @@ def render(results: dict) -> str:
         for name, v in st.items():
             label = f"`itsm-diag {name}`" if name != "python -c pass" else "`python -c pass` "\
                 "(interpreter floor)"
-            ok = _ok(v["median_s"] < STARTUP_TARGET) if name != "python -c pass" else ""
+            ok = _ok(v["median_s"] <= STARTUP_TARGET) if name != "python -c pass" else ""
             lines.append(f"| {label} | {v['median_s']:.3f} | {v['min_s']:.3f} | "
                          f"{v['max_s']:.3f} | {_f(v.get('cpu_s'), '.3f')} | {ok} |")
     lines.append("")
@@ -656,6 +702,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=make_data.DEFAULT_SEED)
     ap.add_argument("--layout", choices=make_data.LAYOUTS, default="list")
     ap.add_argument("--xlsx-size", default="100k", help="'' to skip the XLSX comparison")
+    ap.add_argument("--html-size", default="100k",
+                    help="where to time what --format html adds; '' to skip")
     ap.add_argument("--startup-repeat", type=int, default=10)
     ap.add_argument("--no-startup", action="store_true")
     ap.add_argument("--other-tools", action="store_true",
@@ -715,6 +763,13 @@ def main(argv: list[str] | None = None) -> int:
         log(f"xlsx vs csv at {make_data.size_label(xlsx_n)}:")
         paths = make_data.make(xlsx_n, args.seed, layout=args.layout, xlsx=True, log=log)
         results["xlsx"] = bench_xlsx(xlsx_n, paths["csv"], paths["xlsx"], args.repeat, log)
+    if args.html_size.strip():
+        html_n = make_data.parse_size(args.html_size)
+        log(f"json vs html at {make_data.size_label(html_n)}:")
+        paths = make_data.make(html_n, args.seed, layout=args.layout, log=log)
+        results["html"] = bench_html(html_n, paths["csv"], args.repeat, args.timeout, log)
+        log(f"    html adds {results['html']['adds_s']:.2f} s at "
+            f"{make_data.size_label(html_n)} (target <= {HTML_TARGET} s)")
     if not args.no_startup:
         log("start-up:")
         results["startup"] = bench_startup(args.startup_repeat)

@@ -107,8 +107,12 @@ def _figure(width: float = 7.2, height: float = 2.7) -> Figure:
 
 
 def _svg(fig: Figure, chart_id: str, caption: str) -> str:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata=_METADATA)
+    # not savefig: with a layout engine it draws the figure a first time, drawing switched
+    # off, only to lay it out; the SVG canvas lays out inside its one draw (same bytes)
+    FigureCanvasSVG(fig).print_svg(buf, metadata=_METADATA)
     return _inline(buf.getvalue(), chart_id, caption)
 
 
