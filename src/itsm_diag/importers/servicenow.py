@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.importers import values as v
@@ -353,6 +355,15 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
     return df
 
 
+def _id_ranks(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's id rank among the distinct ids in code point order, whether it has an
+    id): Arrow's dense rank of the text, no Python string per row."""
+    arr = pa.array(ids.astype(m.STRING_DTYPE).array)
+    rank = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy(
+        zero_copy_only=False).astype(np.int64)
+    return rank, ~ids.isna().to_numpy(dtype=bool)
+
+
 def _collapse_log(
     cols: dict[str, pd.Series], counter: str | None
 ) -> tuple[pd.Series, pd.DataFrame, str]:
@@ -363,32 +374,39 @@ def _collapse_log(
     """
     ids = cols[m.TICKET_ID]
     n = len(ids)
-    order = pd.DataFrame({"id": ids.astype("object").where(ids.notna(), None).to_numpy(),
-                          "pos": np.arange(n)})
-    if "_counter" in cols:
-        order["cnt"] = pd.to_numeric(cols["_counter"], errors="coerce").to_numpy()
+    # one integer sort: the ids' ranks (code point order, as Python orders the text; a
+    # missing id is left out), then the counter, the updated time (missing last, as
+    # sort_values puts them) and the file position
+    rank, present = _id_ranks(ids)
+    keys: list[np.ndarray] = [np.arange(n)]
     if m.UPDATED_AT in cols:
-        order["upd"] = cols[m.UPDATED_AT].to_numpy()
-    keys = ["id", *(c for c in ("cnt", "upd") if c in order), "pos"]
-    order = order.dropna(subset=["id"]).sort_values(keys, kind="stable")
-    last = ~order["id"].duplicated(keep="last")
-    keep_pos = order.loc[last, "pos"].to_numpy()
+        keys.append(cols[m.UPDATED_AT].to_numpy(dtype="datetime64[us]"))
+    if "_counter" in cols:
+        keys.append(pd.to_numeric(cols["_counter"], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan))
+    keys.append(rank)
+    pos = np.lexsort(keys)
+    pos = pos[present[pos]]
+    sorted_rank = rank[pos]
+    last = np.r_[sorted_rank[1:] != sorted_rank[:-1], True] if len(pos) else np.zeros(
+        0, dtype=bool)
     keep = pd.Series(False, index=ids.index)
-    keep.iloc[keep_pos] = True
+    keep.iloc[pos[last]] = True
 
     # history -> events: a status or group that differs from the ticket's previous row
     events = []
-    prev_same = order["id"].eq(order["id"].shift())
-    at = cols[m.UPDATED_AT].iloc[order["pos"]].to_numpy() if m.UPDATED_AT in cols else None
+    same_ticket = np.r_[False, sorted_rank[1:] == sorted_rank[:-1]] if len(pos) else \
+        np.zeros(0, dtype=bool)
+    ticket = ids.iloc[pos].reset_index(drop=True)
+    at = cols[m.UPDATED_AT].iloc[pos].to_numpy() if m.UPDATED_AT in cols else None
     for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
         if canon not in cols or at is None:
             continue
-        val = cols[canon].iloc[order["pos"]].reset_index(drop=True)
-        same_ticket = prev_same.reset_index(drop=True)
+        val = cols[canon].iloc[pos].reset_index(drop=True)
         changed = val.ne(val.shift()) | ~same_ticket
         changed = changed.fillna(True) & val.notna()
         events.append(pd.DataFrame({
-            m.EV_TICKET_ID: order["id"].reset_index(drop=True)[changed],
+            m.EV_TICKET_ID: ticket.astype("object")[changed],
             m.EV_AT: pd.Series(at)[changed],
             m.EV_KIND: kind,
             m.EV_AUTHOR_ROLE: "agent",
