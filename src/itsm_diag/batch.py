@@ -160,6 +160,8 @@ def _md_cell(value: object) -> str:
 
 def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
     """``index.md`` (a table for people) and ``index.json`` (the rows) in ``out``."""
+    from urllib.parse import quote
+
     from itsm_diag.render import write_atomic
 
     md_path, json_path = out / "index.md", out / "index.json"
@@ -173,7 +175,9 @@ def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
     for r in rows:
         name = _md_cell(r.client)
         if r.report is not None:
-            name = f"[{name}]({r.report})"
+            # the file name is a folder name: percent-encoded, it is a link target and
+            # nothing else (no markup, no second link, no line break)
+            name = f"[{name}]({quote(r.report, safe='')})"
         lines.append("| " + " | ".join([
             name, _md_cell(r.score), _md_cell(r.band), _md_cell(r.unknown),
             _md_cell(r.top_fix), _md_cell(r.hours_at_stake), _md_cell(r.error),

@@ -59,8 +59,17 @@ class Format(StrEnum):
     json = "json"
 
 
+def _say(message: str) -> None:
+    """One line on stderr, ``itsm-diag: ...``, safe for a terminal: the message may quote
+    file names, headers, values or option values, whose control characters and line
+    breaks are shown as escapes, never obeyed."""
+    from itsm_diag.text import shown
+
+    typer.echo(f"itsm-diag: {shown(message, one_line=True)}", err=True)
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"itsm-diag: error: {message}", err=True)
+    _say(f"error: {message}")
     raise typer.Exit(code=2)
 
 
@@ -77,6 +86,12 @@ def handled(func: F) -> F:
             _fail(exc.one_line())
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # the reader stopped reading (| head): a normal end, nothing more to say
+            _silence_stdout()
+        except MemoryError:
+            _fail("not enough memory to read these inputs. Pass fewer or smaller exports "
+                  "(export by month and diagnose a few months at a time)")
         except Exception as exc:
             if os.environ.get("ITSM_DIAG_DEBUG"):
                 raise
@@ -312,11 +327,9 @@ def diagnose(
     _emit(report, fmt, output, quiet)
     failed = _reached(report, rule)
     if failed:
-        typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
-                   f"{fail_on}", err=True)
+        _say(f"score {report.score} ({report.band}) reached --fail-on {fail_on}")
     if fail_on_increase and report.comparison is not None and report.comparison.increased:
-        typer.echo(f"itsm-diag: {_increase_text(report.comparison)} (--fail-on-increase)",
-                   err=True)
+        _say(f"{_increase_text(report.comparison)} (--fail-on-increase)")
         failed = True
     if failed:
         raise typer.Exit(code=1)
@@ -359,26 +372,40 @@ def inspect(
         source=source, mapping=mapping, date_format=date_format, tz=tz,
         max_file_mb=max_file_mb))
     if as_json:
-        typer.echo(json.dumps(info, indent=2, default=str))
+        _deliver(None, json.dumps(info, indent=2, default=str) + "\n")
         return
+    _deliver(None, _inspect_text(info))
+
+
+def _inspect_text(info: dict[str, Any]) -> str:
+    """``inspect``'s plain-text listing. File names, headers, values and warnings come
+    from the files: each line is made safe for a terminal (control characters and line
+    breaks inside a value shown as escapes, so no value can start a line of its own)."""
+    from itsm_diag.text import shown
+
+    def safe(value: object) -> str:
+        return shown(value, one_line=True)
+
+    lines = []
     for inp in info["inputs"]:
-        typer.echo(f"{inp['path']}")
-        typer.echo(f"  tool {inp['tool']}, table {inp['table']} (confidence "
-                   f"{inp['confidence']:.2f}: {inp['detected_by']})")
-        typer.echo(f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
-                   f"{inp['encoding']}, delimiter {inp['delimiter']!r}")
-        for col, f in inp["date_formats"].items():
-            typer.echo(f"  date column {col}: {f}")
-        typer.echo("  columns: " + ", ".join(f"{k} <- {v}" for k, v in inp["column_map"].items()))
-        for w in inp["warnings"]:
-            typer.echo(f"  warning: {w}")
-    typer.echo(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
-               + ", ".join(f"{k} {n:,}" for k, n in info["by_kind"].items()))
-    typer.echo("coverage (share of tickets with a value):")
-    for col, share in info["coverage"].items():
-        typer.echo(f"  {col:<20} {share:7.1%}")
-    for note in info["notes"]:
-        typer.echo(f"note: {note}")
+        lines += [
+            safe(inp["path"]),
+            f"  tool {safe(inp['tool'])}, table {safe(inp['table'])} (confidence "
+            f"{inp['confidence']:.2f}: {safe(inp['detected_by'])})",
+            f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
+            f"{safe(inp['encoding'])}, delimiter {safe(repr(inp['delimiter']))}",
+        ]
+        lines += [f"  date column {safe(col)}: {safe(f)}"
+                  for col, f in inp["date_formats"].items()]
+        lines.append("  columns: " + ", ".join(f"{safe(k)} <- {safe(v)}"
+                                               for k, v in inp["column_map"].items()))
+        lines += [f"  warning: {safe(w)}" for w in inp["warnings"]]
+    lines.append(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
+                 + ", ".join(f"{safe(k)} {n:,}" for k, n in info["by_kind"].items()))
+    lines.append("coverage (share of tickets with a value):")
+    lines += [f"  {col:<20} {share:7.1%}" for col, share in info["coverage"].items()]
+    lines += [f"note: {safe(note)}" for note in info["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
@@ -450,7 +477,7 @@ def compare_reports(
         text = render_terminal(comparison, color=output is None and sys.stdout.isatty())
     _deliver(output, text)
     if fail_on_increase and comparison.increased:
-        typer.echo(f"itsm-diag: {_increase_text(comparison)} (--fail-on-increase)", err=True)
+        _say(f"{_increase_text(comparison)} (--fail-on-increase)")
         raise typer.Exit(code=1)
 
 
@@ -511,6 +538,7 @@ def quiz(
     from itsm_diag import api
     from itsm_diag import quiz as q
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import shown
 
     if no_input and answers is None:
         raise UsageError("quiz --no-input has nobody to ask",
@@ -534,7 +562,7 @@ def quiz(
     q.print_result(items, q.score(items, rules), console)
     if save_answers is not None:
         q.save_answers(save_answers, items)
-        typer.echo(f"answers saved to {save_answers}")
+        typer.echo(shown(f"answers saved to {save_answers}", one_line=True))
 
 
 @app.command()
@@ -564,6 +592,10 @@ def batch(
     from itsm_diag import api
     from itsm_diag import batch as b
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import shown
+
+    def line(text: str) -> str:
+        return shown(text, one_line=True)
 
     rule = _fail_on(fail_on)
     if not root.is_dir():
@@ -579,22 +611,24 @@ def batch(
 
     def report_failure(row: b.ClientRow) -> None:
         if row.error is not None:
-            typer.echo(f"itsm-diag: error: client {row.client}: {row.error}", err=True)
+            _say(f"error: client {row.client}: {row.error}")
 
     rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
                  on_done=report_failure)
     md_path, _ = b.write_index(rows, out_dir)
+    lines = []
     for row in rows:
         verdict = (f"error: {row.error}" if row.error is not None
                    else f"score {row.score}/7 {row.band}, {row.unknown} unknown")
-        typer.echo(f"{row.client:<24} {verdict}")
+        lines.append(line(f"{row.client:<24} {verdict}"))
     failed = [row for row in rows if row.error is not None]
-    typer.echo(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}")
+    lines.append(line(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}"))
+    _deliver(None, "\n".join(lines) + "\n")
     if failed:
         raise typer.Exit(code=2)
     reached = [row.client for row in rows if row.score is not None and _reached_row(row, rule)]
     if reached:
-        typer.echo(f"itsm-diag: --fail-on {fail_on} reached by: {', '.join(reached)}", err=True)
+        _say(f"--fail-on {fail_on} reached by: {', '.join(reached)}")
         raise typer.Exit(code=1)
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: the longest one error line may be: it quotes headers, file names and values, and a
+#: line that fills the screen says nothing
+MESSAGE_LIMIT = 1000
+
 
 class ItsmDiagError(Exception):
     """An error the user can act on: where it happened and what to do about it."""
@@ -27,10 +31,16 @@ class ItsmDiagError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """``file: row N, column 'x': message. hint`` on a single line."""
+        """``file: row N, column 'x': message. hint`` on a single line, safe for a
+        terminal (file names, headers and values quoted in it come from outside: their
+        control characters are shown as escapes, never obeyed) and at most
+        :data:`MESSAGE_LIMIT` characters long."""
+        from itsm_diag.text import cap, shown
+
         where = []
         if self.file:
-            where.append(self.file)
+            # a file name may hold a line break: shown as an escape, not folded away
+            where.append(shown(self.file, one_line=True))
         loc = []
         if self.row is not None:
             loc.append(f"row {self.row}")
@@ -42,7 +52,7 @@ class ItsmDiagError(Exception):
         if self.hint:
             text += f". {self.hint.rstrip('.')}"
         line = ": ".join([*where, text]) if where else text
-        return " ".join(line.split()) + "."
+        return cap(shown(" ".join(line.split()), one_line=True), MESSAGE_LIMIT - 1) + "."
 
     def __str__(self) -> str:
         return self.one_line()

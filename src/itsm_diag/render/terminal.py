@@ -25,6 +25,7 @@ from itsm_diag.render.common import (
     key_figure_text,
     one_line,
 )
+from itsm_diag.render.safety import safe
 from itsm_diag.report import Comparison, Finding, Report
 
 __all__ = ["WIDTH", "figure", "render", "render_comparison"]
@@ -251,6 +252,7 @@ def _comparison(c: Comparison, title: str) -> Group:
 
 def render_comparison(comparison: Comparison, color: bool = True) -> str:
     """``itsm-diag compare`` in the terminal."""
+    comparison = safe(comparison, "terminal")  # a baseline's fields come from a file
     buf = StringIO()
     console = Console(file=buf, width=WIDTH, force_terminal=color, color_system="standard"
                       if color else None, highlight=False, emoji=False, markup=False)
@@ -263,6 +265,7 @@ def render_comparison(comparison: Comparison, color: bool = True) -> str:
 def render(report: Report, color: bool = True, quiet: bool = False) -> str:
     """The report as terminal text (ANSI colours when ``color``); with ``quiet`` only the
     headline line."""
+    report = safe(report, "terminal")
     if quiet:
         return clean(headline(report)) + "\n"
     buf = StringIO()
