@@ -3,7 +3,7 @@ read a saved report back (for comparisons)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -173,9 +173,11 @@ def load_report(path: Path) -> Report:
         raise InputError(f"not a valid itsm-diag report: {what}", file=path, hint=hint) from exc
 
 
-def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
+def diagnose_paths(paths: Sequence[Path], options: RunOptions,
+                   warn: Callable[[str], None] | None = None) -> Report:
     """Read ``paths`` and return the full diagnosis (with periods and the comparison
-    with a baseline when ``options`` ask for them)."""
+    with a baseline when ``options`` ask for them). ``warn`` hears of each file inside an
+    input folder that was not read (the report's data notes name them too)."""
     from itsm_diag.engine import Diagnosis, diagnose
     from itsm_diag.importers.registry import load_paths
 
@@ -188,6 +190,9 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
                         options.source, options.mapping)
+    if warn is not None:
+        for skipped in loaded.skipped:
+            warn(skipped.note())
     tickets, events = loaded.tickets, loaded.events
     people = None
     if options.redact:
@@ -248,4 +253,6 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
         "by_kind": {str(k): int(n) for k, n in t[m.KIND].value_counts().items() if n},
         "coverage": coverage,
         "notes": loaded.notes,
+        # files inside the folders that were not read, and why (also among the notes)
+        "skipped": [{"path": s.path, "reason": s.reason} for s in loaded.skipped],
     }

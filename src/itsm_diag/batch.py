@@ -88,13 +88,41 @@ def row_for(name: str, report: Report, target: Path) -> ClientRow:
     )
 
 
-def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path) -> ClientRow:
-    """Diagnose one client and write its report; never raises (runs in a worker)."""
+#: the index files every batch writes next to the reports
+INDEX_FILES = ("index.md", "index.json")
+
+
+def report_names(dirs: Sequence[Path], fmt: str) -> dict[str, str]:
+    """Each client's report file name: ``CLIENT.EXT``, unless that would be an index file
+    or another client's report on a file system that folds case or Unicode forms (then
+    ``CLIENT~2.EXT``, ``~3``...): no two outputs ever share a name."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFC", name).casefold()
+
+    taken = {key(n) for n in INDEX_FILES}
+    names = {}
+    ext = EXTENSIONS[fmt]
+    for d in dirs:
+        name, n = f"{d.name}.{ext}", 1
+        while key(name) in taken:
+            n += 1
+            name = f"{d.name}~{n}.{ext}"
+        taken.add(key(name))
+        names[d.name] = name
+    return names
+
+
+def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
+               file_name: str | None = None) -> ClientRow:
+    """Diagnose one client and write its report (``file_name`` in ``out``); never raises
+    (runs in a worker)."""
     from itsm_diag import api
     from itsm_diag.errors import ItsmDiagError
     from itsm_diag.render import write_atomic
 
-    target = out / f"{name}.{EXTENSIONS[fmt]}"
+    target = out / (file_name or f"{name}.{EXTENSIONS[fmt]}")
     try:
         report = api.diagnose_paths([path], options)
         write_atomic(target, render(report, fmt))
@@ -118,7 +146,13 @@ def run(
 ) -> list[ClientRow]:
     """Diagnose every client folder of ``root``, ``jobs`` at a time; rows by client name.
     ``on_done`` sees each row as its client finishes."""
+    from itsm_diag.render import check_output
+
     dirs = client_dirs(root, out)
+    names = report_names(dirs, fmt)
+    inputs = [entry for d in dirs for entry in d.iterdir()]
+    for target in [*names.values(), *INDEX_FILES]:
+        check_output(out / target, inputs, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, ClientRow] = {}
 
@@ -130,12 +164,13 @@ def run(
     if jobs <= 1 or len(dirs) <= 1:
         # one at a time: no process start-up to pay for
         for d in dirs:
-            done(run_client(d.name, d, options, fmt, out))
+            done(run_client(d.name, d, options, fmt, out, names[d.name]))
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context) as pool:
             futures: dict[Future[ClientRow], str] = {
-                pool.submit(run_client, d.name, d, options, fmt, out): d.name for d in dirs
+                pool.submit(run_client, d.name, d, options, fmt, out, names[d.name]): d.name
+                for d in dirs
             }
             for future in as_completed(futures):
                 name = futures[future]
@@ -164,7 +199,7 @@ def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
 
     from itsm_diag.render import write_atomic
 
-    md_path, json_path = out / "index.md", out / "index.json"
+    md_path, json_path = (out / name for name in INDEX_FILES)
     failed = sum(r.error is not None for r in rows)
     lines = [
         "# itsm-diag: clients", "",

@@ -174,6 +174,27 @@ def _deliver(output: Path | None, text: str) -> None:
                          hint=hint) from exc
 
 
+def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None]) -> None:
+    """Refuse an ``--output`` that is one of the run's inputs (before the slow read): an
+    export (a file named, or any file inside a folder named), a mapping, a config, a
+    baseline or an answers file."""
+    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.importers.registry import list_inputs
+    from itsm_diag.render import check_output
+
+    try:
+        seen = list_inputs(paths).seen
+    except ItsmDiagError:
+        seen = list(paths)  # the run itself will say what is wrong with them
+    check_output(output, [*seen, *(p for p in others if p is not None)])
+
+
+def _warn(message: str) -> None:
+    """A warning the user must see even with ``--quiet`` or a report file: a file in an
+    input folder that was not read."""
+    _say(f"warning: {message}")
+
+
 def _silence_stdout() -> None:
     """Point standard output at the null device, so nothing written later fails too."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -322,8 +343,10 @@ def diagnose(
         since=since, until=until, answers=_answers(answers),
         redact=redact, max_file_mb=max_file_mb,
     )
+    if output is not None:
+        _guard_output(output, paths, [mapping, options.config_file, baseline, answers])
     with _progress(paths, quiet):
-        report = api.diagnose_paths(paths, options)
+        report = api.diagnose_paths(paths, options, warn=_warn)
     _emit(report, fmt, output, quiet)
     failed = _reached(report, rule)
     if failed:
@@ -461,6 +484,10 @@ def compare_reports(
     from itsm_diag import api
     from itsm_diag.compare import compare
 
+    if output is not None:
+        from itsm_diag.render import check_output
+
+        check_output(output, [old, new])
     comparison = compare(api.load_report(old), api.load_report(new),
                          api.load_rules(None).defaults.wording)
     if fmt is CompareFormat.json:

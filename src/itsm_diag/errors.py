@@ -62,8 +62,27 @@ class InputError(ItsmDiagError):
     """An input file cannot be read or understood."""
 
 
+class Skippable(InputError):
+    """A file that is not read at all: inside a folder it is skipped and named in a note
+    with this reason (the run goes on with the other files); named on its own, it is an
+    error."""
+
+
+class NotAnExport(Skippable):
+    """The file is no ticket export (an image, an archive, an empty file, a text no
+    tool's export matches)."""
+
+
+class CannotOpen(Skippable):
+    """The file cannot be opened (no permission, a broken link, a pipe nothing writes to)."""
+
+
 class DetectionError(InputError):
     """The source tool or table could not be decided."""
+
+
+class UnknownTool(DetectionError, NotAnExport):
+    """No tool's export (and no mapping) matches the file's columns."""
 
 
 class DateFormatError(InputError):

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itsm_diag import cpus
-from itsm_diag.errors import InputError, UsageError
+from itsm_diag.errors import InputError, NotAnExport, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,7 @@ def _mb(n: int) -> str:
     return f"{n / _MB:,.1f}" if n < 10 * _MB else f"{n / _MB:,.0f}"
 
 
-def _too_big(path: Path, size: int, what: str, limit: int, why: str = "") -> InputError:
+def too_big(path: Path, size: int, what: str, limit: int, why: str = "") -> InputError:
     need = -(-size // _MB) + 1
     return InputError(
         f"{what} {_mb(size)} MB, more than the {_mb(limit)} MB limit{why}",
@@ -137,12 +137,12 @@ def check_file(path: Path, head: bytes, max_file_mb: float | None = None) -> Non
     if size > limit:
         why = " for JSON, which is held in memory whole" if json and max_file_mb is None \
             else ""
-        raise _too_big(path, size, "the file is", limit, why)
+        raise too_big(path, size, "the file is", limit, why)
     if not head:
         return
     for magic, what, hint in _MAGIC:
         if head.startswith(magic):
-            raise InputError(f"this is {what}, not a ticket export", file=path, hint=hint)
+            raise NotAnExport(f"this is {what}, not a ticket export", file=path, hint=hint)
     if head.startswith(b"PK\x03\x04"):
         check_xlsx(path, limit)
         return
@@ -156,7 +156,7 @@ def check_file(path: Path, head: bytes, max_file_mb: float | None = None) -> Non
     controls = sum(sample.count(b) for b in range(32) if b not in (9, 10, 13)) + sample.count(
         127)
     if controls > max(8, len(sample) // 20):
-        raise InputError(
+        raise NotAnExport(
             f"this is not a text, JSON or Excel file ({controls:,} of its first "
             f"{len(sample):,} bytes are binary control codes)",
             file=path, hint=_EXPORT_HINT,
@@ -188,7 +188,7 @@ def check_xlsx(path: Path, limit: int) -> None:
             raise _not_a_workbook(path, names)
         total = sum(i.file_size for i in infos)
         if total > limit:
-            raise _too_big(path, total, "the workbook unpacks to", limit)
+            raise too_big(path, total, "the workbook unpacks to", limit)
         for info in infos:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > MIN_BOMB_BYTES and ratio > MAX_ZIP_RATIO:
@@ -242,7 +242,7 @@ def _inflate(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         ) from exc
 
 
-def _not_a_workbook(path: Path, names: set[str]) -> InputError:
+def _not_a_workbook(path: Path, names: set[str]) -> NotAnExport:
     if any(n.startswith("word/") for n in names):
         what = "a Word document"
     elif any(n.startswith("ppt/") for n in names):
@@ -251,10 +251,10 @@ def _not_a_workbook(path: Path, names: set[str]) -> InputError:
         what = "an OpenDocument file (.ods/.odt)"
     else:
         shown = ", ".join(sorted(names)[:3]) + ("..." if len(names) > 3 else "")
-        return InputError(f"this is a ZIP archive, not an Excel workbook (it holds {shown})",
-                          file=path, hint="unzip it and pass the export files inside")
-    return InputError(f"this is {what}, not a ticket export", file=path,
-                      hint="save the tickets as .xlsx or CSV and pass that file")
+        return NotAnExport(f"this is a ZIP archive, not an Excel workbook (it holds {shown})",
+                           file=path, hint="unzip it and pass the export files inside")
+    return NotAnExport(f"this is {what}, not a ticket export", file=path,
+                       hint="save the tickets as .xlsx or CSV and pass that file")
 
 
 #: cells a row may hold beyond its header before the file is refused: a real export's

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from itsm_diag.errors import InputError
+from itsm_diag.errors import InputError, NotAnExport
 from itsm_diag.importers import guards
 from itsm_diag.importers.readers import RawTable, dedupe_headers
 
@@ -70,6 +70,10 @@ def read_json(path: Path) -> list[RawTable]:
                          hint="export the file again (JSON exports are UTF-8)") from exc
     with _collector_paused():
         doc, ndjson, parse_warnings = _parse(text, path)
+        if isinstance(doc, dict) and "schema_version" in doc and "generated_by" in doc:
+            raise NotAnExport("this is an itsm-diag report, not a ticket export", file=path,
+                              hint="pass the export it was made from; compare two reports "
+                                   "with 'itsm-diag compare'")
         records, extras = _records(doc, path)
         if not records:
             if isinstance(doc, dict):

@@ -2,6 +2,11 @@
 
 Every importer scores every table; the best score at or above :data:`MIN_SCORE` wins,
 unless it ties (within :data:`TIE_MARGIN`) with another tool. ``--source`` always wins.
+
+Every file inside an input folder is accounted for: read, or named in a data note with
+the reason it was not (a hidden file, a sub-folder, an archive, an image, a broken link,
+a file no tool's export matches...). A file named on its own that cannot be read is an
+error instead.
 """
 
 from __future__ import annotations
@@ -15,7 +20,14 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag import progress
-from itsm_diag.errors import DetectionError, InputError, UsageError
+from itsm_diag.errors import (
+    DetectionError,
+    InputError,
+    ItsmDiagError,
+    Skippable,
+    UnknownTool,
+    UsageError,
+)
 from itsm_diag.importers import guards
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
@@ -41,23 +53,104 @@ def importers() -> dict[str, Importer]:
     return {i.name: i for i in found}
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the export files inside folders (sorted, not recursive)."""
-    out: list[Path] = []
+#: file name endings of archives: the exports inside must be extracted first
+_ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zst", ".7z", ".rar")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or sub-folder inside an input folder that was not read, and why."""
+
+    path: str
+    reason: str
+
+    def note(self) -> str:
+        return f"{self.path} was not read: {self.reason}"
+
+
+@dataclass
+class Listing:
+    """What :func:`list_inputs` found: the files to read (each with whether it was found
+    inside a folder), what was skipped and why, and every file looked at."""
+
+    files: list[tuple[Path, bool]]
+    skipped: list[Skipped]
+    seen: list[Path]
+
+
+def _why_not_read(entry: Path) -> str | None:
+    """Why an entry of an input folder is not read as an export (None: it is read)."""
+    suffix = entry.suffix.lower()
+    if entry.name.startswith("."):
+        return "a hidden file"
+    if entry.is_symlink() and not entry.exists():
+        return "a broken link (its target does not exist)"
+    if entry.is_dir():
+        return ("a sub-folder: folders are read one level deep; pass the sub-folder as a "
+                "path of its own to read it too")
+    if not entry.is_file():
+        return "a named pipe, socket or device, not a file: pass it on its own to read it"
+    if suffix in _ARCHIVES:
+        return f"an archive ({suffix}): extract it and pass the export files inside"
+    if suffix in (".yaml", ".yml", ".toml"):
+        return ("a YAML or TOML file, not an export: pass a mapping with --mapping, a "
+                "config with --config")
+    if suffix == ".xls":
+        return "an Excel 97-2003 workbook: save it in Excel as .xlsx or CSV"
+    if suffix not in SUFFIXES:
+        return (f"not an export file ({suffix or 'no extension'}); exports end in "
+                f"{', '.join(SUFFIXES)}")
+    return None
+
+
+def list_inputs(paths: Iterable[Path], used: Iterable[Path] = ()) -> Listing:
+    """The files to read: files as given, and the export files inside folders (sorted,
+    not recursive); every other entry of a folder is skipped with its reason, except
+    ``used`` files (a client's mapping or config, read as such)."""
+    taken = {_key(p) for p in used}
+    files: list[tuple[Path, bool]] = []
+    skipped: list[Skipped] = []
+    seen: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files = sorted(f for f in p.iterdir()
-                           if f.is_file() and f.suffix.lower() in SUFFIXES
-                           and not f.name.startswith("."))
-            if not files:
+            entries = sorted(p.iterdir())
+            seen.extend(entries)
+            found = 0
+            for entry in entries:
+                if _key(entry) in taken:
+                    continue
+                reason = _why_not_read(entry)
+                if reason is None:
+                    files.append((entry, True))
+                    found += 1
+                else:
+                    skipped.append(Skipped(str(entry), reason))
+            if not found:
+                named = [s for s in skipped if Path(s.path).parent == p]
+                what = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in named[:3])
                 raise InputError("the folder holds no export files "
-                                 f"({', '.join(SUFFIXES)})", file=p)
-            out.extend(files)
-        elif p.exists():
-            out.append(p)
+                                 f"({', '.join(SUFFIXES)})" + (f" (not read: {what})"
+                                                               if what else ""), file=p)
+        elif p.exists() or p.is_symlink():
+            files.append((p, False))
+            seen.append(p)
         else:
             raise InputError("no such file or folder", file=p, hint="check the path")
-    return out
+    return Listing(files, skipped, seen)
+
+
+def _key(path: Path) -> tuple[int, int] | str:
+    """What identifies a file: its device and inode when it exists, else its path."""
+    try:
+        st = path.stat()
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return str(path.absolute())
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """The files :func:`list_inputs` would read."""
+    return [p for p, _ in list_inputs(paths).files]
 
 
 def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detection]:
@@ -90,7 +183,7 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
     if best_det.score < MIN_SCORE:
         from itsm_diag.importers.mapping import shipped_mappings
 
-        raise DetectionError(
+        raise UnknownTool(
             f"cannot tell which tool exported this file (scores: {listing}; headers: "
             f"{', '.join(raw.headers[:6])}...)",
             file=raw.path,
@@ -110,6 +203,8 @@ class Loaded:
     events: pd.DataFrame
     sources: list[SourceInfo]
     notes: list[str] = field(default_factory=list)
+    #: files inside input folders that were not read, and why (also in ``notes``)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def load_paths(
@@ -129,20 +224,50 @@ def load_paths(
         from itsm_diag.importers.mapping import load_mapping
 
         mapper = load_mapping(mapping)
-    for path in expand(paths):
-        progress.say(f"reading {path.name} ({_megabytes(path)})")
-        for raw in read_raw(path, options.max_file_mb):
-            where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
-            progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
-            if mapper is not None:
-                imp, det = mapper, mapper.detect(raw)
-            else:
-                imp, det = detect(raw, source)
-            progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
-                         f"{det.tool}")
-            parts.append(imp.load(raw, det, options))
+    listing = list_inputs(paths, used=[mapping] if mapping is not None else [])
+    skipped = list(listing.skipped)
+    for path, in_folder in listing.files:
+        try:
+            parts.extend(_load_file(path, options, source, mapper))
+        except Skippable as exc:
+            if not in_folder:
+                raise
+            skipped.append(Skipped(str(path), _reason(exc)))
+    if not parts and skipped:
+        first = skipped[0]
+        raise InputError(f"no tickets were read from the inputs: {len(skipped)} file(s) not "
+                         f"read ({first.path}: {first.reason}"
+                         + ("; ..." if len(skipped) > 1 else "") + ")",
+                         hint="pass ticket export files (CSV, XLSX or JSON)")
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
-    return combine(parts)
+    loaded = combine(parts)
+    loaded.skipped = skipped
+    loaded.notes[:0] = [s.note() for s in skipped]
+    return loaded
+
+
+def _load_file(path: Path, options: ImportOptions, source: str | None,
+               mapper: Importer | None) -> list[Imported]:
+    """Every table of one file, detected and imported."""
+    progress.say(f"reading {path.name} ({_megabytes(path)})")
+    out = []
+    for raw in read_raw(path, options.max_file_mb):
+        where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
+        progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
+        if mapper is not None:
+            imp, det = mapper, mapper.detect(raw)
+        else:
+            imp, det = detect(raw, source)
+        progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
+                     f"{det.tool}")
+        out.append(imp.load(raw, det, options))
+    return out
+
+
+def _reason(exc: ItsmDiagError) -> str:
+    """An error's message and hint, without the file name (the note names the file)."""
+    text = exc.message.rstrip(".")
+    return f"{text}; {exc.hint.rstrip('.')}" if exc.hint else text
 
 
 def _megabytes(path: Path) -> str:

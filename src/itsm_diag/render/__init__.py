@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 FORMATS = ("terminal", "markdown", "html", "json")
+
+
+def check_output(output: Path, inputs: Iterable[Path], option: str = "--output") -> None:
+    """Refuse to write ``output`` when it is one of the run's inputs: the same file under
+    any name (a symbolic or hard link included: device and inode are compared), or the
+    same path. A report never replaces an export, a mapping, a config or a baseline."""
+    from itsm_diag.errors import UsageError
+
+    target = _identity(output)
+    if target is None:
+        return  # nothing there yet: no input can be lost
+    for path in inputs:
+        if _identity(path) == target:
+            same = "" if Path(path) == Path(output) else f" (the same file as {path})"
+            raise UsageError(f"{option} {output} is an input of this run{same}; a report "
+                             "never replaces an input",
+                             hint="write the report to another file")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def write_atomic(path: Path, text: str) -> None:
