@@ -222,3 +222,73 @@ def test_named_pipe_nobody_writes_to_is_refused_in_one_line(
     assert line == (f"itsm-diag: error: {fifo}: nothing was written to this pipe "
                     "within 0.2 seconds. start the program that writes to it first, or pass "
                     "a file.")
+
+
+# ---- class 2: tickets are the same only within one source -----------------------------------
+
+def _zendesk_and_freshservice(folder: Path) -> None:
+    """A Zendesk CSV and a Freshservice CSV in one folder, both numbering 101 and 102."""
+    import csv
+
+    import fastexcel
+
+    folder.mkdir()
+    with (SAMPLES / "zendesk" / "zendesk_export.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    for n, row in enumerate(rows[1:3]):
+        row[0] = str(101 + n)
+    with (folder / "zendesk.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows[:3])
+    book = fastexcel.read_excel(str(SAMPLES / "freshservice" / "tickets.xlsx"))
+    sheet = book.load_sheet(book.sheet_names[0], dtypes="string", n_rows=2).to_pandas()
+    sheet.iloc[:, 0] = ["101", "102"]
+    sheet.to_csv(folder / "freshservice.csv", index=False)
+
+
+def test_equal_ids_from_two_tools_are_two_tickets(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    _zendesk_and_freshservice(folder)
+    code, out, err = cli("diagnose", str(folder), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] == 4
+    assert not any("appear in more than one input row" in n for n in doc["data_notes"])
+    assert ("tickets come from 2 sources (freshservice, zendesk): a ticket is the same only "
+            "within one source, so each id is shown as source:id (e.g. freshservice:101)"
+            ) in " ".join(doc["data_notes"])
+    code, text, _ = cli("inspect", str(folder))
+    assert code == 0 and "4 tickets" in text and "note: tickets come from 2 sources" in text
+
+
+def test_one_source_keeps_its_ids_and_still_merges_chunks(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(DEMO / "incident_1.csv", folder / "a.csv")
+    shutil.copy(DEMO / "incident_1.csv", folder / "b.csv")  # an overlapping chunk
+    code, out, err = cli("diagnose", str(folder), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] == INCIDENTS_1
+    samples = [i for s in doc["signs"] for t in s["evidence"]["tables"].values() for r in t
+               for i in r.get("sample_ids", [])]
+    assert samples and not any(":" in i for i in samples)
+
+
+# ---- class 6: ids differing only by invisible characters are one ticket ---------------------
+
+def test_ids_differing_by_invisible_characters_are_one_ticket(tmp_path: Path) -> None:
+    from hostilekit import csv_bytes, incident_rows, write
+
+    rows = incident_rows(4)
+    variants = ["INC0000001", "INC0000001\u200b", "\ufeffINC0000001", "\uff29NC0000001"]
+    for n, (row, number) in enumerate(zip(rows, variants, strict=True)):
+        row[0] = number
+        row[7] = f"2024-01-0{n + 1} 15:00:00"  # sys_updated_on: the last one wins
+    path = write(tmp_path / "incident.csv", csv_bytes(rows))
+    code, out, err = cli("diagnose", str(path), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] == 1
+    warnings = doc["inputs"][0]["warnings"]
+    assert ("3 ticket id(s) held invisible characters, odd spaces or full-width forms and "
+            "were normalised (e.g. 'INC0000001\\u200b' -> 'INC0000001')") in " ".join(warnings)

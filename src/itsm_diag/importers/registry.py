@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +28,7 @@ from itsm_diag.errors import (
     UnknownTool,
     UsageError,
 )
-from itsm_diag.importers import guards
+from itsm_diag.importers import guards, ids
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
 
@@ -277,10 +277,46 @@ def _megabytes(path: Path) -> str:
         return "size unknown"
 
 
+def _identified(part: Imported) -> Imported:
+    """``part`` with its ids normalised (:func:`ids.normalise`), the change counted in
+    its warnings."""
+    t = part.tickets
+    new_ids, changed, example = ids.normalise(t[m.TICKET_ID])
+    if not changed:
+        return part
+    t = t.assign(**{m.TICKET_ID: new_ids})
+    for col in ids.ID_COLUMNS[1:]:
+        t[col] = ids.normalise(t[col])[0]
+    events = part.events
+    if len(events):
+        events = events.assign(**{m.EV_TICKET_ID: ids.normalise(events[m.EV_TICKET_ID])[0]})
+    info = replace(part.info, warnings=[*part.info.warnings, ids.note(changed, example)])
+    return Imported(tickets=t, events=events, info=info, unique_ids=False)
+
+
+def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
+    """With tickets from several sources, every id becomes ``source:id`` (the same
+    number in two tools is two tickets); one source keeps its ids as exported."""
+    found = ids.sources([p.info.tool for p in parts])
+    if len(found) < 2:
+        return parts, None
+    out = [Imported(tickets=ids.namespace(p.tickets, p.info.tool, ids.ID_COLUMNS),
+                    events=ids.namespace(p.events, p.info.tool, [m.EV_TICKET_ID]),
+                    info=p.info, unique_ids=p.unique_ids) for p in parts]
+    example = next(str(p.tickets[m.TICKET_ID].dropna().iloc[0]) for p in out
+                   if p.tickets[m.TICKET_ID].notna().any())
+    return out, (f"tickets come from {len(found)} sources ({', '.join(found)}): a ticket is "
+                 "the same only within one source, so each id is shown as source:id (e.g. "
+                 f"{example}) and equal numbers from different tools stay separate tickets")
+
+
 def combine(parts: Sequence[Imported]) -> Loaded:
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
+    parts, apart = _kept_apart([_identified(p) for p in parts])
+    if apart is not None:
+        notes.append(apart)
     one = len(parts) == 1
     tickets = parts[0].tickets if one else pd.concat([p.tickets for p in parts],
                                                      ignore_index=True)
