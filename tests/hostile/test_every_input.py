@@ -14,6 +14,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hostilekit import SAMPLES, cli, error_line
 
@@ -292,3 +293,76 @@ def test_ids_differing_by_invisible_characters_are_one_ticket(tmp_path: Path) ->
     warnings = doc["inputs"][0]["warnings"]
     assert ("3 ticket id(s) held invisible characters, odd spaces or full-width forms and "
             "were normalised (e.g. 'INC0000001\\u200b' -> 'INC0000001')") in " ".join(warnings)
+
+
+# ---- class 5: values outside a vocabulary are counted and named -----------------------------
+
+def test_priorities_outside_the_vocabulary_are_counted_not_guessed(tmp_path: Path) -> None:
+    from hostilekit import csv_bytes, incident_rows, write
+
+    rows = incident_rows(8)
+    labels = ["10 - Low", "42", "P0", "0 - Critical", "1 - Critical", "Urgent", "P0",
+              "3 - Moderate"]
+    for row, label in zip(rows, labels, strict=True):
+        row[3] = label
+    path = write(tmp_path / "incident.csv", csv_bytes(rows))
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    loaded = load_paths([path], ImportOptions())
+    got = dict(zip(loaded.tickets["priority_raw"], loaded.tickets["priority"], strict=True))
+    assert {k: (None if v is pd.NA else int(v)) for k, v in got.items()} == {
+        "10 - Low": None, "42": None, "P0": None, "0 - Critical": None, "1 - Critical": 1,
+        "Urgent": 1, "3 - Moderate": 3}
+    warning = ("priority: 5 ticket(s) hold values outside its vocabulary, left without "
+               "priority: 'P0' (2), '0 - Critical' (1), '10 - Low' (1), '42' (1)")
+    assert warning in loaded.sources[0].warnings
+    code, text, _ = cli("inspect", str(path))
+    assert code == 0 and f"  warning: {warning}" in text
+    code, out, _ = cli("diagnose", str(path), "-f", "json")
+    assert code == 0 and warning in json.loads(out)["inputs"][0]["warnings"]
+
+
+def test_status_channel_and_type_outside_the_vocabulary_are_counted(tmp_path: Path) -> None:
+    import csv
+
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    with (SAMPLES / "zendesk" / "zendesk_export.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    for row in rows[1:4]:
+        row[header.index("Status")] = "Waiting for Godot"
+        row[header.index("Via")] = "Carrier pigeon"
+        row[header.index("Ticket type")] = "Complaint"
+    path = tmp_path / "zendesk.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    warnings = load_paths([path], ImportOptions()).sources[0].warnings
+    for expected in (
+            "status: 3 ticket(s) hold values outside its vocabulary, left without status: "
+            "'Waiting for Godot' (3)",
+            "channel: 3 ticket(s) hold values outside its vocabulary, counted as 'other': "
+            "'Carrier pigeon' (3)",
+            "ticket type: 3 ticket(s) hold values outside its vocabulary, counted as "
+            "requests: 'Complaint' (3)"):
+        assert expected in warnings, warnings
+
+
+def test_mapping_keys_matching_nothing_and_idle_activities_are_warned(tmp_path: Path) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "mapping"
+    log = tmp_path / "log.csv"
+    log.write_text((fixtures / "bpi2014_activities.csv").read_text(encoding="utf-8")
+                   .replace(";Closed;", ";Resolve ticket;"), encoding="utf-8")
+    mapping = tmp_path / "bpi.yaml"
+    mapping.write_text((fixtures / "bpi2014.yaml").read_text(encoding="utf-8")
+                       .replace("Resolved: resolved", "Resolved ticket: resolved"),
+                       encoding="utf-8")
+    code, text, err = cli("inspect", str(log), "--mapping", str(mapping))
+    assert code == 0, err
+    assert ("  warning: values.status: 2 of its 5 key(s) match no value in this file: "
+            "'Resolved ticket', 'Closed' (keys are compared ignoring case, '-' and '_'); "
+            "check their spelling against the file's values") in text
+    assert ("  warning: event log: 1 frequent activity mapped to no status and no event kind: "
+            "'Resolve ticket' (2 rows); they neither open, resolve nor close a ticket") in text

@@ -231,8 +231,11 @@ class JiraImporter(Importer):
         df[m.STATUS] = self._status(df, frame, cols, warnings)
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = _priority(df[m.PRIORITY_RAW])
+            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                            "left without priority")
         if m.CHANNEL_RAW in df:
             df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+            v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
         if "_time_spent" in cols:
             secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
@@ -273,9 +276,7 @@ class JiraImporter(Importer):
             return pd.Series(None, index=frame.index, dtype="object")
         raw_type = frame[cols["_type"]]
         kind = v.map_vocab(raw_type, KINDS)
-        unknown = v.unmapped(raw_type, kind)
-        if unknown:
-            warnings.append(f"issue types counted as 'other': {unknown}")
+        v.note_unmapped(warnings, "issue type", raw_type, kind, "counted as 'other'")
         return kind.where(kind.notna() | raw_type.isna(), "other")
 
     @staticmethod
@@ -296,9 +297,7 @@ class JiraImporter(Importer):
                 ["won't do", "won't fix", "declined", "cancelled", "canceled", "rejected"])
             done = status.isin(["resolved", "closed"])
             status = status.mask((gave_up.fillna(False) & done).astype(bool), "cancelled")
-        bad = v.unmapped(df[m.STATUS_RAW], status)
-        if bad:
-            warnings.append(f"unknown Jira statuses left without status: {bad}")
+        v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status, "left without status")
         return status
 
 

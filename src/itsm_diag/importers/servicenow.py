@@ -312,14 +312,15 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
                 break
             sel = kinds == kind
             status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], vocab)
-        bad = v.unmapped(df[m.STATUS_RAW], status)
-        if bad:
-            warnings.append(f"unknown state values left without status: {bad}")
+        v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
         df[m.STATUS] = status
     if m.PRIORITY_RAW in df:
         df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+        v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                        "left without priority")
     if m.CHANNEL_RAW in df:
         df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+        v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
     for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
         if name in cols:
             df[name] = v.integer(cols[name])

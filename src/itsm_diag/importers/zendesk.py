@@ -176,18 +176,20 @@ class ZendeskImporter(Importer):
         df[m.KIND] = _kinds(frame, cols, warnings)
         if m.STATUS_RAW in df:
             status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
-            bad = v.unmapped(df[m.STATUS_RAW], status)
-            if bad:
-                warnings.append(f"unknown Zendesk statuses left without status: {bad}")
+            v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status,
+                            "left without status")
             df[m.STATUS] = status
             if m.UPDATED_AT in df:
                 # a closed ticket is read-only: its last update is when it was closed
                 df[m.CLOSED_AT] = df[m.UPDATED_AT].where(status.eq("closed").to_numpy())
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                            "left without priority")
         if m.CHANNEL_RAW in df:
             via = v.map_vocab(df[m.CHANNEL_RAW], VIA)
             df[m.CHANNEL] = via.fillna(v.channel(df[m.CHANNEL_RAW]))
+            v.note_channels(warnings, df[m.CHANNEL_RAW], {**v.CHANNELS, **VIA})
         if "_tags" in cols:
             tags = frame[cols["_tags"]].astype(m.STRING_DTYPE).str.strip()
             # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
@@ -243,9 +245,7 @@ def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd
         return pd.Series("request", index=frame.index, dtype="object")
     raw_type = frame[cols["_type"]]
     kind = v.map_vocab(raw_type, KINDS)
-    unknown = v.unmapped(raw_type, kind)
-    if unknown:
-        warnings.append(f"ticket types counted as requests: {unknown}")
+    v.note_unmapped(warnings, "ticket type", raw_type, kind, "counted as requests")
     untyped = int(raw_type.isna().sum())
     if untyped:
         warnings.append(f"{untyped:,} tickets have no ticket type; counted as requests")
