@@ -170,9 +170,12 @@ def check_xlsx(path: Path, limit: int) -> None:
     chunks without keeping them, which proves the declared sizes honest (a member that
     inflates to more than it declares fails its CRC check) in bounded memory.
     """
+    import struct
+
     try:
         zf = zipfile.ZipFile(path)
-    except Exception as exc:  # garbage raises BadZipFile, NotImplementedError, struct.error...
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, struct.error,
+            ValueError, EOFError, OSError) as exc:  # what zipfile raises on garbage
         raise InputError(
             "the Excel workbook is damaged or cut short (its ZIP directory cannot be read)",
             file=path, hint="download or export it again; a complete .xlsx opens in Excel",
@@ -223,18 +226,38 @@ def _inflate_all(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 def _inflate(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     """Inflate ``infos`` in 1 MB chunks, kept nowhere, through a ZipFile of their own (a
-    ZipFile's reads share one file position, so each thread opens its own)."""
+    ZipFile's reads share one file position, so each thread opens its own). Worksheets
+    and the shared strings are checked on the way for sizes the parser would allocate
+    (:mod:`.sheetbounds`)."""
+    import zlib
+
+    from itsm_diag.importers.sheetbounds import SheetBounds, check_shared_strings
+
     info = None
     try:
         with zipfile.ZipFile(path) as zf:
             for info in infos:
+                name = info.filename
+                sheet = None
                 with zf.open(info) as fh:
                     seen = 0
                     while chunk := fh.read(_MB):
+                        if not seen and name.lower() == "xl/sharedstrings.xml":
+                            check_shared_strings(path, info.file_size, chunk[:4096])
+                        elif not seen and chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+                            # any XML part: a worksheet may be stored under any name
+                            sheet = SheetBounds(path, name, info.file_size)
                         seen += len(chunk)
                         if seen > info.file_size:  # zipfile stops there; belt too
                             raise zipfile.BadZipFile("more data than declared")
-    except Exception as exc:  # BadZipFile, zlib.error, OSError (a file changed since)...
+                        if sheet is not None:
+                            sheet.feed(chunk)
+                if sheet is not None:
+                    sheet.feed(b"", last=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            NotImplementedError, RuntimeError, ValueError) as exc:
+        # a damaged part (bad CRC, cut short), a compression zipfile cannot inflate, an
+        # encrypted part (RuntimeError), a file changed since it was opened (OSError)
         part = f"part {info.filename!r}: " if info is not None else ""
         raise InputError(
             f"the Excel workbook is damaged ({part}{exc})",

@@ -1,0 +1,119 @@
+"""Issue 15, crashes and hangs: inputs and option values that once aborted the process,
+ran out of memory, hung, or ended in an "unexpected ... bug" line.
+
+Class 8: workbook dimensions and shared-string counts are checked before the parser
+allocates them. The tests that once killed the process (SIGABRT inside the XLSX parser)
+run the command line in a subprocess, so the old behaviour shows as exit 134, not as a
+dead test worker.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from hostilekit import SAMPLES, error_line
+
+from itsm_diag.importers.sheetbounds import SheetBounds
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _workbook(sheet_rows: str, extra: dict[str, str] | None = None) -> bytes:
+    """A minimal valid workbook whose one sheet holds ``sheet_rows`` (raw XML rows)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import fuzz
+
+    base = fuzz._xlsx_bytes([["number", "opened_at"], ["INC1", "2024-01-01 10:00:00"]])
+    src = zipfile.ZipFile(io.BytesIO(base))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", sheet_rows.encode() + b"</sheetData>")
+            zf.writestr(name, data)
+        for name, text in (extra or {}).items():
+            zf.writestr(name, text)
+    return out.getvalue()
+
+
+def _cell(ref: str | None) -> str:
+    at = f' r="{ref}"' if ref else ""
+    return f'<c{at} t="inlineStr"><is><t>x</t></is></c>'
+
+
+def _run(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "itsm_diag", "inspect", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("name,rows,extra,said", [
+    ("far-cell", f'<row r="1048576">{_cell("XFD1048576")}</row>', None,
+     "spans up to 1,048,579 rows by 16,386 columns (17,182,015,494 cells) but holds"),
+    ("row-past-2^32", f'<row r="99999999999">{_cell("A99999999999")}</row>', None,
+     "names a cell beyond Excel's limits (1,048,576 rows, 16,384 columns)"),
+    ("shared-strings", "", {"xl/sharedStrings.xml": f'<sst {NS} count="4000000000" '
+                            'uniqueCount="4000000000"><si><t>a</t></si></sst>'},
+     "declares 4,000,000,000 shared strings in"),
+], ids=["far-cell", "row-past-2^32", "shared-strings"])
+def test_workbook_sizes_that_aborted_the_parser_are_refused(
+        tmp_path: Path, name: str, rows: str, extra: dict[str, str] | None, said: str) -> None:
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(_workbook(rows, extra))
+    assert path.stat().st_size < 3000
+    done = _run(path)
+    assert done.returncode == 2, (done.returncode, done.stderr[-300:])
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"itsm-diag: error: {path}: ")
+    assert said in lines[0]
+    assert "open it in Excel and save it again as .xlsx" in lines[0]
+
+
+@pytest.mark.parametrize("rows,said", [
+    # 704 million cells from two references (the parser took minutes and 21 GiB)
+    (f'<row r="999999">{_cell("ZZ999999")}</row>', "704,001,408 cells"),
+    # a reference spelt with single quotes and spaces, inside a prefixed tag
+    ("<x:row r = '1048576'><x:c r = 'XFD1048576' t='inlineStr'><x:is><x:t>x</x:t></x:is>"
+     "</x:c></x:row>", "by 16,386 columns"),
+    # cells placed by position (no r): one wide row, then a far row
+    ('<row r="2">' + _cell(None) * 2000 + f'</row><row r="900000">{_cell(None)}</row>',
+     "by 2,002 columns"),
+], ids=["two-references", "odd-spelling-prefixed", "by-position"])
+def test_oversized_used_ranges_are_refused_however_written(
+        tmp_path: Path, rows: str, said: str) -> None:
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(_workbook(rows))
+    line = error_line("inspect", str(path))
+    assert "reading it would take" in line and said in line, line
+
+
+def test_real_workbooks_pass_the_bounds(tmp_path: Path) -> None:
+    for path in [*SAMPLES.rglob("*.xlsx"),
+                 *(Path(__file__).resolve().parents[1] / "fixtures").rglob("*.xlsx")]:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                data = zf.read(info)
+                if data.lstrip()[:1] == b"<" and info.filename != "xl/sharedStrings.xml":
+                    bounds = SheetBounds(path, info.filename, info.file_size)
+                    bounds.feed(data, last=True)  # raises when refused
+
+
+@pytest.mark.parametrize("step", [1, 7, 33, 4096])
+def test_bounds_do_not_depend_on_how_the_bytes_are_cut(step: int) -> None:
+    rows = "".join(f'<row r="{r}">' + "".join(_cell(f"{c}{r}") for c in "ABCXYZ") + "</row>"
+                   for r in range(1, 60))
+    rows += "<row>" + _cell(None) * 9 + "</row>"  # 9 cells by position, then row 61
+    xml = f"<worksheet {NS}><sheetData>{rows}</sheetData></worksheet>".encode()
+    whole = SheetBounds(Path("x.xlsx"), "sheet", 10**9)
+    whole.feed(xml, last=True)
+    cut = SheetBounds(Path("x.xlsx"), "sheet", 10**9)
+    for at in range(0, len(xml), step):
+        cut.feed(xml[at: at + step])
+    cut.feed(b"", last=True)
+    assert (whole.max_row, whole.max_col, whole.rows, whole.widest_row) == (59, 26, 60, 9)
+    assert (cut.max_row, cut.max_col, cut.rows, cut.widest_row) == (59, 26, 60, 9)
