@@ -62,14 +62,23 @@ def load_rules(config_file: Path | None) -> config.Rules:
 
 def parse_when(text: str | None, option: str) -> pd.Timestamp | None:
     """``YYYY-MM-DD`` (or any ISO time) -> UTC timestamp; errors name the option."""
+    from itsm_diag.importers.guards import EARLIEST, LATEST
+    from itsm_diag.text import quote
+
     if text is None:
         return None
+    hint = "use YYYY-MM-DD, last-month or last-quarter"
     try:
-        ts = pd.Timestamp(text)
-    except ValueError as exc:
-        raise UsageError(f"{option} {text!r} is not a date",
-                         hint="use YYYY-MM-DD, last-month or last-quarter") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = pd.Timestamp(text) if text.strip() else pd.NaT
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint) from exc
+    if pd.isna(ts):
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if not pd.Timestamp(EARLIEST, tz="UTC") <= ts < pd.Timestamp(LATEST, tz="UTC"):
+        raise UsageError(f"{option} {quote(text)} is outside {EARLIEST[:4]}-{LATEST[:4]}, "
+                         "where ticket exports live", hint=hint)
+    return ts
 
 
 def input_info(src: SourceInfo) -> InputInfo:

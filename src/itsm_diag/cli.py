@@ -106,13 +106,14 @@ def handled(func: F) -> F:
 def _fail_on(value: str | None) -> tuple[str, int] | None:
     if value is None:
         return None
-    if value.isdigit() and 0 <= int(value) <= 7:
+    if value.isascii() and value.isdigit() and 0 <= int(value) <= 7:
         return ("score", int(value))
     if value.lower() in BANDS:
         return ("band", BANDS.index(value.lower()))
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import quote
 
-    raise UsageError(f"--fail-on {value!r} is neither a score 0-7 nor a band",
+    raise UsageError(f"--fail-on {quote(value)} is neither a score 0-7 nor a band",
                      hint=f"use a number or one of {', '.join(BANDS)}")
 
 

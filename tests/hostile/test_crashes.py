@@ -117,3 +117,113 @@ def test_bounds_do_not_depend_on_how_the_bytes_are_cut(step: int) -> None:
     cut.feed(b"", last=True)
     assert (whole.max_row, whole.max_col, whole.rows, whole.widest_row) == (59, 26, 60, 9)
     assert (cut.max_row, cut.max_col, cut.rows, cut.widest_row) == (59, 26, 60, 9)
+
+
+# ---- class 9: YAML alias bombs, and what messages quote --------------------------------------
+
+def _alias_bomb() -> str:
+    """400 bytes of mapping that expand to 9^8 = 43 million strings through aliases."""
+    lines = ["tool: x", "columns:", "  ticket_id: number", "  opened_at: opened", "values:",
+             '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefg", "bcdefgh", strict=True):
+        lines.append(f"  {name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines.append("  status: *h")
+    return "\n".join(lines) + "\n"
+
+
+def _limited(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """The command line in a process limited to 2 GiB of address space."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "itsm_diag", *args], capture_output=True,
+                          text=True, timeout=120, check=False, preexec_fn=limit)
+
+
+def test_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    mapping = tmp_path / "bomb.yaml"
+    mapping.write_text(_alias_bomb(), encoding="utf-8")
+    assert mapping.stat().st_size < 500
+    export = tmp_path / "export.csv"
+    export.write_text("number,opened\nINC1,2024-01-01 10:00\n", encoding="utf-8")
+    done = _limited(["inspect", str(export), "--mapping", str(mapping)])
+    assert done.returncode == 2, done.stderr[-300:]
+    assert done.stderr == (
+        f"itsm-diag: error: {mapping}: row 11: the YAML expands to more than 100,000 values "
+        "through its aliases (*name): an alias bomb, not a config or mapping file. write the "
+        "values out, without nested aliases.\n")
+
+
+def test_messages_quote_a_bounded_part_of_any_value(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("tool: x\ncolumns:\n  ticket_id: number\n  opened_at: opened\n"
+                       f"kind: {'x' * 5_000_000}\n", encoding="utf-8")
+    line = error_line("inspect", str(SAMPLES / "glpi"), "--mapping", str(mapping))
+    assert len(line) <= 1000 + len("itsm-diag: error: ")
+    assert "kind must be one of incident, request, change, problem, task, other; got 'xxx" in line
+
+
+# ---- class 13: option and config values ------------------------------------------------------
+
+DEMO = str(SAMPLES / "demo")
+
+
+@pytest.mark.parametrize("option,said", [
+    (["--tz", "Mars/Olympus"], "--tz 'Mars/Olympus' is not a known time zone. use an IANA "
+                               "name such as Europe/Berlin"),
+    (["--date-format", "%Q"], "--date-format '%Q' is not a date format: 'Q' is a bad "
+                              "directive in format '%Q'"),
+    (["--date-format", "%H:%M"], "--date-format '%H:%M' is not a date format: it has no year "
+                                 "and no month and no day directive"),
+    (["--since", ""], "--since '' is not a date. use YYYY-MM-DD, last-month or last-quarter"),
+    (["--since", "0001-01-01"], "--since '0001-01-01' is outside 1990-2100"),
+    (["--until", "9999-12-31"], "--until '9999-12-31' is outside 1990-2100"),
+    (["--fail-on", "²"], "--fail-on '²' is neither a score 0-7 nor a band"),
+])
+def test_option_values_get_one_clear_line(option: list[str], said: str) -> None:
+    assert said in error_line("diagnose", DEMO, *option)
+
+
+@pytest.mark.parametrize("yaml_text,said", [
+    ("defaults:\n  window_weeks: 1000000\n",
+     "defaults.window_weeks: Input should be less than or equal to 520 (got 1000000)"),
+    ("defaults:\n  window_weeks: -5\n",
+     "defaults.window_weeks: Input should be greater than or equal to 1 (got -5)"),
+    ("signs:\n  backlog:\n    thresholds:\n      min_shrink: .nan\n",
+     "signs.backlog.thresholds.min_shrink must be a finite number, not nan"),
+    ("defaults:\n  hourly_rate: .inf\n",
+     "defaults.hourly_rate: Input should be a finite number (got inf)"),
+    ("defaults:\n  window_weeks: 13\n  window_weeks: 26\n",
+     "row 3: the key 'window_weeks' is given twice (lines 2 and 3); only one can apply"),
+    ("defaults:\n  currency: \"\xe9\"\n".encode("latin-1"),
+     "the file is not UTF-8 text (byte 23 is 0xe9). save it as UTF-8"),
+])
+def test_config_values_are_checked_for_range_and_finiteness(
+        tmp_path: Path, yaml_text: str | bytes, said: str) -> None:
+    config = tmp_path / "config.yaml"
+    if isinstance(yaml_text, bytes):
+        config.write_bytes(yaml_text)
+    else:
+        config.write_text(yaml_text, encoding="utf-8")
+    line = error_line("diagnose", DEMO, "--config", str(config))
+    assert line.startswith(f"itsm-diag: error: {config}: ") and said in line, line
+
+
+@pytest.mark.parametrize("kind", ["mapping", "answers"])
+def test_non_utf8_and_duplicate_keys_in_mapping_and_answers_files(
+        tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"{kind}.yaml"
+    if kind == "mapping":
+        good = "tool: glpi2\ncolumns:\n  ticket_id: ID\n  opened_at: Opening date\n"
+        args = ["inspect", str(SAMPLES / "glpi"), "--mapping", str(path)]
+        twice = good + "  ticket_id: Title\n"
+    else:
+        good = "backlog: true\n"
+        args = ["diagnose", DEMO, "--answers", str(path)]
+        twice = good + "backlog: false\n"
+    path.write_bytes(good.encode() + b"# caf\xe9\n")
+    assert "the file is not UTF-8 text" in error_line(*args)
+    path.write_text(twice, encoding="utf-8")
+    assert "is given twice" in error_line(*args)

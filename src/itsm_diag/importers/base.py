@@ -33,7 +33,10 @@ class ImportOptions:
     max_file_mb: float | None = None
 
     def __post_init__(self) -> None:
-        guards.check_max_file_mb(self.max_file_mb)  # before any file is read
+        # before any file is read
+        guards.check_max_file_mb(self.max_file_mb)
+        guards.check_tz(self.tz)
+        guards.check_date_format(self.date_format)
 
 
 @dataclass

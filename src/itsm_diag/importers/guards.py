@@ -62,6 +62,9 @@ MAX_BAD_LINE_SHARE = 0.001
 MIN_LINES_FOR_A_CUT_LAST_LINE = 100
 #: timestamps before this are junk (Excel's and Unix's zero dates, typos)
 EARLIEST = "1990-01-01"
+#: ``--since`` and ``--until`` end before this (a window to year 9999 would be a
+#: million weeks)
+LATEST = "2100-01-01"
 #: canonical timestamp columns that record something that happened: never in the future
 #: (due dates, planned windows and start dates may be)
 EVENT_TIMES = frozenset({"opened_at", "first_response_at", "resolved_at", "closed_at",
@@ -90,6 +93,52 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 # ---- the size limit ----------------------------------------------------------------------
+
+def check_tz(tz: str, option: str = "--tz") -> None:
+    """Refuse a time zone name the zone database does not know."""
+    import zoneinfo
+
+    from itsm_diag.text import quote
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise UsageError(f"{option} {quote(tz)} is not a known time zone",
+                         hint="use an IANA name such as Europe/Berlin, America/New_York or "
+                              "UTC") from exc
+
+
+#: strftime directives that give a year, a month and a day of the month
+_YEAR, _MONTH, _DAY = ("%Y", "%y"), ("%m", "%b", "%B"), ("%d",)
+
+
+def date_format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot be a date format (None when it can): ``dayfirst``,
+    ``monthfirst``, or a strftime format with a year, a month and a day."""
+    import time
+
+    if fmt in ("dayfirst", "monthfirst"):
+        return None
+    try:
+        time.strptime("", fmt)
+    except ValueError as exc:
+        if "does not match format" not in str(exc):
+            return str(exc)  # "'Q' is a bad directive in format '%Q'", "stray %..."
+    missing = [what for what, codes in (("year", _YEAR), ("month", _MONTH), ("day", _DAY))
+               if not any(code in fmt for code in codes)]
+    return f"it has no {' and no '.join(missing)} directive" if missing else None
+
+
+def check_date_format(fmt: str | None, option: str = "--date-format") -> None:
+    """Refuse a date format no date can be read with."""
+    from itsm_diag.text import quote
+
+    problem = None if fmt is None else date_format_problem(fmt)
+    if problem is not None:
+        raise UsageError(f"{option} {quote(fmt)} is not a date format: {problem}",
+                         hint="use dayfirst, monthfirst, or a format such as "
+                              "'%d.%m.%Y %H:%M'")
+
 
 def check_max_file_mb(max_file_mb: float | None) -> None:
     """Refuse a ``--max-file-mb`` that is not a positive number of MB."""

@@ -44,7 +44,7 @@ from itsm_diag.importers.base import (
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
-from itsm_diag.rulefiles import yaml_text
+from itsm_diag.rulefiles import read_text, yaml_text
 from itsm_diag.text import quote
 
 __all__ = ["MappingImporter", "MappingSpec", "load_mapping", "shipped_mappings"]
@@ -219,6 +219,16 @@ class MappingSpec(BaseModel):
             raise ValueError(f"kind must be one of {', '.join(m.KINDS)}; got {value!r}")
         return value
 
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        from itsm_diag.importers.guards import date_format_problem
+
+        problem = None if value is None else date_format_problem(value)
+        if problem is not None:
+            raise ValueError(f"date_format {value!r} is not a date format: {problem}")
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
@@ -263,7 +273,7 @@ def _explain(err: ValidationError) -> str:
         elif e["type"] == "value_error":
             parts.append(str(e["msg"]).removeprefix("Value error, "))
         else:
-            parts.append(f"{where}: {e['msg']} (got {e.get('input')!r})")
+            parts.append(f"{where}: {e['msg']} (got {quote(e.get('input'))})")
     return "; ".join(parts)
 
 
@@ -307,7 +317,7 @@ def load_mapping(path: Path | str) -> MappingImporter:
     """The importer described by a mapping file (or a shipped mapping's name)."""
     resolved = resolve_mapping_path(path)
     try:
-        text = resolved.read_text(encoding="utf-8-sig")
+        text = read_text(resolved)
     except OSError as exc:
         raise ConfigError(f"cannot read the mapping: {exc.strerror}", file=resolved,
                           hint="check the path and permissions") from exc
