@@ -150,11 +150,20 @@ def load_report(path: Path) -> Report:
 
     from itsm_diag import __version__
     from itsm_diag.errors import InputError
+    from itsm_diag.importers.guards import check_json_depth, max_file_bytes
     from itsm_diag.report import SCHEMA_VERSION
 
     hint = "pass a report written by 'itsm-diag diagnose --format json'"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        if len(raw) > max_file_bytes(None, json=True):
+            raise InputError("the file is far larger than a report", file=path, hint=hint)
+        try:
+            check_json_depth(raw, Path(path))  # before json.loads can recurse
+        except InputError as exc:
+            raise InputError("the JSON is nested too deeply to be a report", file=path,
+                             hint=hint) from exc
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
@@ -162,6 +171,9 @@ def load_report(path: Path) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
+    except RecursionError as exc:  # the depth check comes first; belt and braces
+        raise InputError("the JSON is nested too deeply to be a report", file=path,
+                         hint=hint) from exc
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError("not an itsm-diag JSON report (it has no schema_version)",
                          file=path, hint=hint)

@@ -35,6 +35,30 @@ class _PlainHelpGroup(typer.core.TyperGroup):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command line; a usage error (an unknown option, a missing argument, a
+        value click rejects) is one line on stderr and exit 2, like every other error,
+        not click's usage block of four."""
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except NoArgsIsHelpError as exc:  # `itsm-diag` alone: the help, as before
+            exc.show()
+            code = exc.exit_code
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            where = f" Run '{ctx.command_path} --help' for usage." if ctx is not None else ""
+            message = exc.format_message().replace("Value error, ", "").rstrip(".")
+            _say(f"error: {message}.{where}")
+            code = exc.exit_code
+        except typer.Abort:
+            _say("aborted")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
     cls=_PlainHelpGroup,

@@ -227,3 +227,122 @@ def test_non_utf8_and_duplicate_keys_in_mapping_and_answers_files(
     assert "the file is not UTF-8 text" in error_line(*args)
     path.write_text(twice, encoding="utf-8")
     assert "is given twice" in error_line(*args)
+
+
+# ---- class 10: a lone surrogate in a JSON export ---------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html", "json"])
+def test_lone_surrogate_in_json_export_reaches_every_format(tmp_path: Path, fmt: str) -> None:
+    import json
+
+    doc = json.loads((SAMPLES / "zendesk" / "api" / "tickets_1.json").read_text("utf-8"))
+    doc["tickets"][0]["subject"] = "Broken \ud83d emoji"
+    doc["tickets"][1]["id"] = f"{doc['tickets'][1]['id']}\udc00"
+    export = tmp_path / "tickets.json"
+    export.write_text(json.dumps(doc), encoding="utf-8")  # ensure_ascii: "\\ud83d" escapes
+    out = tmp_path / f"report.{fmt}"
+    from hostilekit import cli
+
+    code, _, err = cli("diagnose", str(export), "-f", fmt, "-o", str(out))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    if fmt != "terminal":  # the terminal report shows no ticket ids or subjects
+        assert "\ufffd" in text
+    code, listing, _ = cli("inspect", str(export))
+    assert ("warning: 2 half character(s) (a lone UTF-16 surrogate escape such as \\ud83d, half "
+            "an emoji) replaced by U+FFFD") in listing
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_kept() -> None:
+    from itsm_diag.importers.jsonfiles import _mend_surrogates
+
+    assert _mend_surrogates(rb'["\ud83d\ude00", "\\ud83d", "\\\ud83d", "\ude00\ud83d"]') == (
+        rb'["\ud83d\ude00", "\\ud83d", "\\\ufffd", "\ufffd\ufffd"]', 3)
+
+
+# ---- class 14: a baseline nested 100,000 deep; a reader that stops reading -------------------
+
+def test_deeply_nested_baseline_is_refused_in_one_line(tmp_path: Path) -> None:
+    baseline = tmp_path / "old.json"
+    baseline.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    line = error_line("diagnose", DEMO, "--baseline", str(baseline))
+    assert line == (f"itsm-diag: error: {baseline}: the JSON is nested too deeply to be a "
+                    "report. pass a report written by 'itsm-diag diagnose --format json'.")
+    assert error_line("compare", str(baseline), str(baseline)) == line
+
+
+@pytest.mark.parametrize("command", ["inspect", "inspect --json", "signs", "diagnose"])
+def test_a_closed_pipe_is_a_normal_end(tmp_path: Path, command: str) -> None:
+    """``itsm-diag inspect ... | head -1``: the reader leaves first; exit 0, nothing said.
+    The listing is made longer than a pipe's buffers (60 files), so writing it meets the
+    closed pipe whatever the timing."""
+    import shutil
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for n in range(60):
+        shutil.copy(SAMPLES / "demo" / "problem.csv", folder / f"problem_{n:02d}.csv")
+    args = command.split() + ([] if command == "signs" else [str(folder)])
+    proc = subprocess.Popen([sys.executable, "-m", "itsm_diag", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before anything is written: the first write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert err == ""
+
+
+# ---- class 15: usage errors, a stopped write, a header over 256 KB --------------------------
+
+@pytest.mark.parametrize("args,said", [
+    (["diagnose", DEMO, "--formt", "json"],
+     "itsm-diag: error: No such option: --formt (Possible options: --date-format, --format). "
+     "Run 'itsm-diag diagnose --help' for usage."),
+    (["diagnose"], "itsm-diag: error: Missing argument 'paths'. Run 'itsm-diag diagnose --help' "
+                   "for usage."),
+    (["diagnose", DEMO, "-f", "xml"],
+     "itsm-diag: error: Invalid value for '--format' / '-f': 'xml' is not one of 'terminal', "
+     "'markdown', 'html', 'json'. Run 'itsm-diag diagnose --help' for usage."),
+    (["no-such-command"], "itsm-diag: error: No such command 'no-such-command'. Run "
+                          "'itsm-diag --help' for usage."),
+])
+def test_usage_errors_are_one_line(args: list[str], said: str) -> None:
+    assert error_line(*args) == said
+
+
+def test_a_stop_signal_during_the_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text("previous\n", encoding="utf-8")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from itsm_diag import render\n"
+        "real = os.replace\n"
+        "def stopped(src, dst):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)  # arrives while the report is written\n"
+        "    real(src, dst)\n"
+        "os.replace = stopped\n"
+        f"render.write_atomic(Path({str(report)!r}), 'new report')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 128 + 15, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    assert report.read_text(encoding="utf-8") == "previous\n"
+
+
+def test_a_header_over_256_kb_keeps_every_column(tmp_path: Path) -> None:
+    import csv
+
+    header = ["number", "opened_at", "short_description"] + [
+        f"custom_field_{i}_" + "x" * 40 for i in range(8000)]
+    path = tmp_path / "wide.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerow(["INC0000001", "2024-01-01 10:00:00", "Printer"] + [""] * 8000)
+    assert len(",".join(header)) > 256 * 1024
+    from itsm_diag.importers.readers import read_raw
+
+    (table,) = read_raw(path)
+    assert table.headers == header
+    assert table.warnings == []

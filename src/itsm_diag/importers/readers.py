@@ -141,7 +141,11 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     if not text.strip():
         raise NotAnExport("the file is empty", file=path, hint="export the tickets again")
     delimiter = explicit_sep or ("\t" if encoding == "utf-16" else _sniff_delimiter(text))
-    header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
+    sample = io.StringIO(text, newline="")
+    header_row = next(csv.reader(sample, delimiter=delimiter), None)
+    if header_row is not None and len(head) == _SAMPLE_BYTES and sample.tell() >= len(text):
+        # the header runs past the sample (a header of thousands of columns): read it whole
+        header_row = _whole_header(path, encoding, delimiter, skip)
     if not header_row or not any(h.strip() for h in header_row):
         raise NotAnExport("the file has no header row", file=path, row=skip + 1,
                          hint="the first line must name the columns")
@@ -197,6 +201,15 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
                    first_data_row=skip + 2, warnings=warnings)
     return raw
+
+
+def _whole_header(path: Path, encoding: str, delimiter: str, skip: int) -> list[str] | None:
+    """The file's header row, read from the file itself (however long it is)."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):  # the `sep=` line
+            fh.readline()
+        return next(csv.reader(fh, delimiter=delimiter), None)
 
 
 @contextmanager

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 FORMATS = ("terminal", "markdown", "html", "json")
@@ -46,17 +49,43 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
         return
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    with _stopping_unwinds():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            # mkstemp makes the file private (0600); a report gets the mode a plain open()
+            # would give it: the old file's, else 0666 less the umask
+            os.chmod(tmp, _mode_for(path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class Stopped(SystemExit):
+    """SIGTERM or SIGHUP arrived while a report was being written."""
+
+
+@contextlib.contextmanager
+def _stopping_unwinds() -> Iterator[None]:
+    """While a report is written, SIGTERM and SIGHUP raise :class:`Stopped` (exit code
+    128 + the signal) instead of ending the process on the spot, so the temporary file is
+    removed on the way out. Only the main thread can set handlers; elsewhere (a batch
+    worker's thread) the default stands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        # mkstemp makes the file private (0600); a report gets the mode a plain open()
-        # would give it: the old file's, else 0666 less the umask
-        os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _mode_for(path: Path) -> int:
