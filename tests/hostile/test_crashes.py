@@ -346,3 +346,71 @@ def test_a_header_over_256_kb_keeps_every_column(tmp_path: Path) -> None:
     (table,) = read_raw(path)
     assert table.headers == header
     assert table.warnings == []
+
+
+# ---- class 11: dates: position-free tolerance, joined files, clock changes -------------------
+
+def _incidents_with(tmp_path: Path, n: int, bad: dict[int, str]) -> Path:
+    from hostilekit import csv_bytes, incident_rows, write
+
+    rows = incident_rows(n)
+    for index, value in bad.items():
+        rows[index][4] = value  # opened_at
+    return write(tmp_path / "incident.csv", csv_bytes(rows))
+
+
+@pytest.mark.parametrize("index", [2, 4000, 4999])
+def test_one_bad_date_is_tolerated_wherever_it_is(tmp_path: Path, index: int) -> None:
+    import json
+
+    from hostilekit import cli
+
+    path = _incidents_with(tmp_path, 5000, {index: "not a date"})
+    code, out, err = cli("diagnose", str(path), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] == 5000
+    assert (f"column 'opened_at': 1 unreadable date(s) left empty (first at row {index + 2}: "
+            "'not a date')") in doc["inputs"][0]["warnings"]
+
+
+@pytest.mark.parametrize("first", [2, 3000])
+def test_too_many_bad_dates_quote_a_bad_one(tmp_path: Path, first: int) -> None:
+    path = _incidents_with(tmp_path, 5000, {i: f"junk {i}" for i in range(first, first + 7)})
+    line = error_line("diagnose", str(path))
+    assert line == (f"itsm-diag: error: {path}: row {first + 2}, column 'opened_at': 7 of 5,000 "
+                    "values are not dates in the format '%Y-%m-%d %H:%M:%S' (first: "
+                    f"'junk {first}'); at most 5 may be. fix those cells or pass --date-format.")
+
+
+def test_two_exports_joined_with_cat_are_read_as_one(tmp_path: Path) -> None:
+    import json
+
+    from hostilekit import cli, csv_bytes, incident_rows, write
+
+    path = write(tmp_path / "joined.csv",
+                 csv_bytes(incident_rows(50)) + csv_bytes(incident_rows(50, start=51)))
+    code, out, err = cli("diagnose", str(path), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["tickets"]["total"] == 100
+    assert ("1 row(s) repeat the header line (files joined one after the other?), first at "
+            "row 52: read as empty rows, not as tickets") in doc["inputs"][0]["warnings"]
+
+
+def test_clock_changes_have_a_rule_and_a_note(tmp_path: Path) -> None:
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    path = _incidents_with(tmp_path, 20, {0: "2024-10-27 02:30:00", 1: "2024-03-31 02:30:00"})
+    loaded = load_paths([path], ImportOptions(tz="Europe/Berlin"))
+    opened = loaded.tickets.set_index("ticket_id")["opened_at"]
+    # first pass of the repeated hour (CEST, +02:00); the skipped hour moved forward by it
+    assert str(opened["INC0000001"]) == "2024-10-27 00:30:00+00:00"
+    assert str(opened["INC0000002"]) == "2024-03-31 01:30:00+00:00"
+    warnings = " ".join(loaded.sources[0].warnings)
+    assert ("column 'opened_at': 1 time(s) in Europe/Berlin fall in the hour repeated when "
+            "clocks go back; read as its first pass (summer time) (first at row 2)") in warnings
+    assert ("column 'opened_at': 1 time(s) in Europe/Berlin fall in the hour skipped when "
+            "clocks go forward; read as if the clock had moved (02:30 -> 03:30) (first at row "
+            "3)") in warnings

@@ -148,7 +148,7 @@ def parse_dates(
     warnings. Formats are inferred together so one file keeps one day/month order.
     """
     values = {raw_col: raw.frame[raw_col] for raw_col in dict.fromkeys(columns.values())}
-    formats = dates.infer_formats(values, raw.path, options.date_format)
+    formats = dates.infer_formats(values, raw.path, options.date_format, raw.first_data_row)
     parsed: dict[str, pd.Series] = {}
     warnings: list[str] = []
 

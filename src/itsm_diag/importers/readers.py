@@ -198,9 +198,42 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     else:
         # trimmed in Arrow, and only the columns that need it: no second copy of the file
         frame = _arrow_frame(table, tokens_nulled=True)
+    frame = _blank_repeated_headers(frame, header_row, skip + 2, warnings)
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
                    first_data_row=skip + 2, warnings=warnings)
     return raw
+
+
+def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: int,
+                            warnings: list[str]) -> pd.DataFrame:
+    """Rows that repeat the header (two exports joined with ``cat``, each with its header
+    and perhaps its ``sep=`` line) emptied, with a note: kept as empty rows, so every
+    later row number still names its line in the file. Found from the first column (one
+    comparison over it), then checked cell by cell on those rows only."""
+    if frame.empty:
+        return frame
+    names = [" ".join(str(h).replace("\ufeff", "").split()) for h in header]
+    first = frame.iloc[:, 0].str.replace("\ufeff", "", regex=False)
+    maybe = (first.eq(names[0]) | first.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+    if not maybe.any():
+        return frame
+    rows = []
+    for pos in np.flatnonzero(maybe):
+        cells = frame.iloc[pos, : len(names)]
+        filled = [(str(v).replace("\ufeff", ""), n) for v, n in zip(cells, names, strict=True)
+                  if v is not None and v is not pd.NA]
+        if filled[0][0].startswith("sep=") and len(filled) == 1:
+            rows.append(pos)  # the `sep=` line of the second file
+        elif len(filled) >= min(2, len(names)) and all(v == n for v, n in filled):
+            rows.append(pos)
+    if not rows:
+        return frame
+    frame = frame.copy()
+    frame.iloc[rows, :] = None
+    warnings.append(f"{len(rows):,} row(s) repeat the header line (files joined one after the "
+                    f"other?), first at row {first_row + rows[0]}: read as empty rows, not as "
+                    "tickets")
+    return frame
 
 
 def _whole_header(path: Path, encoding: str, delimiter: str, skip: int) -> list[str] | None:
