@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunOptions:
     source: str | None = None
-    mapping: Path | None = None
+    #: one mapping, or several (``--mapping`` repeated): each file goes to the mapping
+    #: whose columns it has
+    mapping: Path | tuple[Path, ...] | None = None
     date_format: str | None = None
     tz: str = "UTC"
     config_file: Path | None = None
@@ -39,6 +41,15 @@ class RunOptions:
     redact: bool = False
     #: refuse input files (and workbooks unpacking to) more than this many MB (None: 2048)
     max_file_mb: float | None = None
+    #: a second config applied over ``config_file`` (a batch client's own)
+    client_config: Path | None = None
+
+    @property
+    def mappings(self) -> tuple[Path, ...]:
+        """``mapping`` as a tuple (empty without one)."""
+        if self.mapping is None:
+            return ()
+        return (self.mapping,) if isinstance(self.mapping, str | Path) else tuple(self.mapping)
 
 
 def demo_dir() -> Path:
@@ -49,14 +60,14 @@ def demo_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "samples" / "demo"
 
 
-def load_rules(config_file: Path | None) -> config.Rules:
-    """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied."""
+def load_rules(config_file: Path | None, *more: Path | None) -> config.Rules:
+    """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied,
+    then each of ``more`` over it (a batch client's config over the batch's)."""
     rules = config.load_rules()
-    if config_file is not None:
-        rules = config.apply_overrides(
-            rules, config.load_config_file(config_file),
-            source=config.config_source(config_file),
-        )
+    for path in (config_file, *more):
+        if path is not None:
+            rules = config.apply_overrides(
+                rules, config.load_config_file(path), source=config.config_source(path))
     return rules
 
 
@@ -207,10 +218,11 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions,
     until = parse_bound(options.until, "--until")
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
-    rules = load_rules(options.config_file)
+    rules = load_rules(options.config_file, options.client_config)
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
-                        options.source, options.mapping)
+                        options.source, options.mappings,
+                        consumed=[p for p in (options.client_config,) if p is not None])
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
@@ -261,7 +273,8 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
 
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
-                        options.source, options.mapping)
+                        options.source, options.mappings,
+                        consumed=[p for p in (options.client_config,) if p is not None])
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0

@@ -2,6 +2,11 @@
 diagnosed in its own worker process; one report per client, plus an index of them all
 (``index.md`` and ``index.json``).
 
+A client folder may hold its own config (``itsm-diag.toml``, ``itsm-diag.yaml`` or
+``itsm-diag.yml``, applied over the batch's ``--config``) and its own mappings (files
+named ``*.mapping.yaml`` or ``*.mapping.yml``, used with the batch's ``--mapping``): the
+clients of one consultant use different tools and conventions.
+
 A client that fails (a bad file, an empty folder) gets its error in the index and the
 others carry on. Workers are started with ``spawn``: the parent may hold pandas/pyarrow
 thread pools, which a forked child could inherit in a locked state.
@@ -114,6 +119,24 @@ def report_names(dirs: Sequence[Path], fmt: str) -> dict[str, str]:
     return names
 
 
+#: a client's own config file, the first of these found in its folder
+CLIENT_CONFIGS = ("itsm-diag.toml", "itsm-diag.yaml", "itsm-diag.yml")
+#: a client's own mapping files
+CLIENT_MAPPINGS = ("*.mapping.yaml", "*.mapping.yml")
+
+
+def client_options(folder: Path, options: RunOptions) -> RunOptions:
+    """``options`` with the client folder's own config and mappings added."""
+    from dataclasses import replace
+
+    config = next((folder / n for n in CLIENT_CONFIGS if (folder / n).is_file()), None)
+    mappings = sorted(p for pattern in CLIENT_MAPPINGS for p in folder.glob(pattern)
+                      if p.is_file())
+    if config is None and not mappings:
+        return options
+    return replace(options, mapping=(*options.mappings, *mappings), client_config=config)
+
+
 def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
                file_name: str | None = None) -> ClientRow:
     """Diagnose one client and write its report (``file_name`` in ``out``); never raises
@@ -124,7 +147,7 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
 
     target = out / (file_name or f"{name}.{EXTENSIONS[fmt]}")
     try:
-        report = api.diagnose_paths([path], options)
+        report = api.diagnose_paths([path], client_options(path, options))
         write_atomic(target, render(report, fmt))
         return row_for(name, report, target)
     except ItsmDiagError as exc:

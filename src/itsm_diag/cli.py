@@ -303,8 +303,10 @@ QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Terminal format: print only the headline line; no progress display.")]
 SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="The exporting tool (overrides detection), e.g. servicenow.")]
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", help="YAML column mapping for any other tool (see the README).")]
+MappingOpt = Annotated[list[Path] | None, typer.Option(
+    "--mapping", help="YAML column mapping for any other tool (see the README), or a "
+    "shipped one (glpi, topdesk, remedy); repeat it for several: each file is read by the "
+    "mapping whose columns it has.", show_default=False)]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML or TOML file overriding thresholds, params and defaults "
     "(default: itsm-diag.toml, else the tool.itsm-diag table of pyproject.toml, in the "
@@ -363,13 +365,14 @@ def diagnose(
     if fail_on_increase and baseline is None:
         _fail("--fail-on-increase needs --baseline OLD.json to compare with")
     options = api.RunOptions(
-        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
         config_file=_config_file(config_file), period=period, baseline=baseline,
         since=since, until=until, answers=_answers(answers),
         redact=redact, max_file_mb=max_file_mb,
     )
     if output is not None:
-        _guard_output(output, paths, [mapping, options.config_file, baseline, answers])
+        _guard_output(output, paths,
+                      [*options.mappings, options.config_file, baseline, answers])
     with _progress(paths, quiet):
         report = api.diagnose_paths(paths, options, warn=_warn)
     _emit(report, fmt, output, quiet)
@@ -417,7 +420,7 @@ def inspect(
     from itsm_diag import api
 
     info = api.inspect_paths(paths, api.RunOptions(
-        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
         max_file_mb=max_file_mb))
     if as_json:
         _deliver(None, json.dumps(info, indent=2, default=str) + "\n")
@@ -575,6 +578,7 @@ def quiz(
         "--no-input", help="Never prompt: use the export and --answers only (for scripts).")
     ] = False,
     source: SourceOpt = None,
+    mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
@@ -602,7 +606,8 @@ def quiz(
     if paths:
         with _progress(paths, quiet=False):
             report = api.diagnose_paths(paths, api.RunOptions(
-                source=source, date_format=date_format, tz=tz, config_file=config_file))
+                source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
+                config_file=config_file))
     rules = api.load_rules(config_file)
     items = q.items_for(rules, report)
     console = Console(highlight=False)
@@ -634,13 +639,18 @@ def batch(
         "band.")] = None,
     redact: RedactOpt = False,
     source: SourceOpt = None,
+    mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Diagnose many clients: each sub-folder of DIR is one client. One report per client
-    plus index.md and index.json. Exit 2 when any client failed (the others still run)."""
+    plus index.md and index.json. Exit 2 when any client failed (the others still run).
+
+    A client folder may hold its own config (itsm-diag.toml, .yaml or .yml, over --config)
+    and mappings (*.mapping.yaml, with --mapping).
+    """
     from itsm_diag import api
     from itsm_diag import batch as b
     from itsm_diag.errors import UsageError
@@ -657,7 +667,8 @@ def batch(
     if not b.client_dirs(root, out_dir):
         raise UsageError(f"{root} has no client sub-folders",
                          hint="put each client's exports in a folder of its own inside it")
-    options = api.RunOptions(source=source, date_format=date_format, tz=tz,
+    options = api.RunOptions(source=source, mapping=tuple(mapping or ()),
+                             date_format=date_format, tz=tz,
                              config_file=_config_file(config_file), redact=redact,
                              max_file_mb=max_file_mb)
 

@@ -360,11 +360,27 @@ class MappingImporter(Importer):
         return Detection(self.name, score, table,
                          [f"mapping {self.path.name} ({len(found)}/{len(wanted)} columns found)"])
 
+    def _required(self) -> tuple[str, ...]:
+        return (("_case", "_activity", "_at") if self.spec.event_log
+                else (m.TICKET_ID, m.OPENED_AT))
+
+    def missing_required(self, raw: RawTable) -> str | None:
+        """Why the mapping does not fit ``raw`` (a required column it names is not in the
+        file), or None when it fits."""
+        wanted = self._wanted()
+        found = resolve_columns(raw.headers, wanted)
+        for key in self._required():
+            if key not in found:
+                field = {"_case": "event_log.case_id", "_activity": "event_log.activity",
+                         "_at": "event_log.timestamp"}.get(key, f"columns.{key}")
+                names = " / ".join(quote(n, 40) for n in wanted[key])
+                return f"{self.path.name}: no column {names} for {field}"
+        return None
+
     def _resolve(self, raw: RawTable, warnings: list[str]) -> dict[str, str]:
         wanted = self._wanted()
         found = resolve_columns(raw.headers, wanted)
-        required = {"_case", "_activity", "_at"} if self.spec.event_log else {m.TICKET_ID,
-                                                                               m.OPENED_AT}
+        required = self._required()
         missing = [k for k in wanted if k not in found]
         hard = [k for k in missing if k in required or self.spec.missing_columns == "error"]
         if hard:

@@ -15,6 +15,7 @@ import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ from itsm_diag.errors import (
 from itsm_diag.importers import guards, ids
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
+
+if TYPE_CHECKING:
+    from itsm_diag.importers.mapping import MappingImporter
 
 MIN_SCORE = 0.5
 TIE_MARGIN = 0.05
@@ -197,6 +201,34 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
     return best_imp, best_det
 
 
+def detect_with_mappings(raw: RawTable, source: str | None,
+                         mappers: Sequence[MappingImporter]) -> tuple[Importer, Detection]:
+    """The importer for ``raw`` when mappings were given: the mapping whose required
+    columns the file has (the one finding most of its columns when several fit; a tie
+    between two is an error), else the best tool (:func:`detect`)."""
+    if not mappers:
+        return detect(raw, source)
+    fits = [(mapper.detect(raw), mapper) for mapper in mappers
+            if mapper.missing_required(raw) is None]
+    if fits:
+        fits.sort(key=lambda t: -t[0].score)
+        best_det, best = fits[0]
+        if len(fits) > 1 and best_det.score - fits[1][0].score < TIE_MARGIN and \
+                fits[1][1].spec.tool != best.spec.tool:
+            raise DetectionError(
+                f"the file fits the mappings {best.path.name} and {fits[1][1].path.name} "
+                f"equally well ({best_det.score:.2f})", file=raw.path,
+                hint="pass only the mapping meant for this file, or name more of its "
+                     "columns in it")
+        return best, best_det
+    try:
+        return detect(raw, source)
+    except UnknownTool as exc:
+        why = "; ".join(reason for m in mappers if (reason := m.missing_required(raw)))
+        raise UnknownTool(f"no mapping fits this file ({why}) and {exc.message}",
+                          file=raw.path, hint=exc.hint) from exc
+
+
 @dataclass
 class Loaded:
     tickets: pd.DataFrame
@@ -211,24 +243,27 @@ def load_paths(
     paths: Sequence[Path],
     options: ImportOptions,
     source: str | None = None,
-    mapping: Path | None = None,
+    mapping: Path | Sequence[Path] | None = None,
+    consumed: Sequence[Path] = (),
 ) -> Loaded:
     """Import every file, combine, and keep one row per ticket (the latest update wins).
 
-    With ``mapping`` (a YAML column mapping for any other tool), every file is read
-    through it and detection is skipped.
+    ``mapping``: YAML column mappings (one or several, files or shipped names) for any
+    other tool. They take part in detection: a file is read through the mapping whose
+    required columns it has (the best-fitting one when several do); a file no mapping
+    fits is detected among the tools. ``consumed``: files inside input folders that are
+    read as something else (a client's config), so not noted as skipped.
     """
-    parts: list[Imported] = []
-    mapper: Importer | None = None
-    if mapping is not None:
-        from itsm_diag.importers.mapping import load_mapping
+    from itsm_diag.importers.mapping import MappingImporter, load_mapping
 
-        mapper = load_mapping(mapping)
-    listing = list_inputs(paths, used=[mapping] if mapping is not None else [])
+    given = [mapping] if isinstance(mapping, str | Path) else list(mapping or ())
+    mappers: list[MappingImporter] = [load_mapping(p) for p in given]
+    parts: list[Imported] = []
+    listing = list_inputs(paths, used=[*given, *consumed])
     skipped = list(listing.skipped)
     for path, in_folder in listing.files:
         try:
-            parts.extend(_load_file(path, options, source, mapper))
+            parts.extend(_load_file(path, options, source, mappers))
         except Skippable as exc:
             if not in_folder:
                 raise
@@ -247,17 +282,14 @@ def load_paths(
 
 
 def _load_file(path: Path, options: ImportOptions, source: str | None,
-               mapper: Importer | None) -> list[Imported]:
+               mappers: Sequence[MappingImporter]) -> list[Imported]:
     """Every table of one file, detected and imported."""
     progress.say(f"reading {path.name} ({_megabytes(path)})")
     out = []
     for raw in read_raw(path, options.max_file_mb):
         where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
         progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
-        if mapper is not None:
-            imp, det = mapper, mapper.detect(raw)
-        else:
-            imp, det = detect(raw, source)
+        imp, det = detect_with_mappings(raw, source, mappers)
         progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
                      f"{det.tool}")
         out.append(imp.load(raw, det, options))
