@@ -254,7 +254,7 @@ def load_paths(
     fits is detected among the tools. ``consumed``: files inside input folders that are
     read as something else (a client's config), so not noted as skipped.
     """
-    from itsm_diag.importers.mapping import MappingImporter, load_mapping
+    from itsm_diag.importers.mapping import load_mapping
 
     given = [mapping] if isinstance(mapping, str | Path) else list(mapping or ())
     mappers: list[MappingImporter] = [load_mapping(p) for p in given]
