@@ -49,7 +49,9 @@ class RunOptions:
         """``mapping`` as a tuple (empty without one)."""
         if self.mapping is None:
             return ()
-        return (self.mapping,) if isinstance(self.mapping, str | Path) else tuple(self.mapping)
+        if isinstance(self.mapping, str | Path):
+            return (Path(self.mapping),)
+        return tuple(Path(p) for p in self.mapping)
 
 
 def demo_dir() -> Path:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,7 +143,7 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
     """Diagnose one client and write its report (``file_name`` in ``out``); never raises
     (runs in a worker)."""
     from itsm_diag import api
-    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.errors import ItsmDiagError, from_environment
     from itsm_diag.render import write_atomic
 
     target = out / (file_name or f"{name}.{EXTENSIONS[fmt]}")
@@ -153,7 +154,9 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
     except ItsmDiagError as exc:
         error = exc.one_line()
     except Exception as exc:  # a defect must not take the other clients down
-        error = f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag"
+        typed = from_environment(exc)  # a full disk, a file gone, no memory
+        error = (typed.one_line() if typed is not None else
+                 f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag")
     # an old report next to a failed run would contradict the index
     target.unlink(missing_ok=True)
     return ClientRow(client=name, error=error)
@@ -199,9 +202,13 @@ def run(
                 name = futures[future]
                 try:
                     done(future.result())
-                except Exception as exc:  # the worker process itself died
-                    done(ClientRow(client=name, error=f"worker failed: {type(exc).__name__}: "
-                                                      f"{exc}"))
+                except (BrokenProcessPool, CancelledError, OSError) as exc:
+                    # run_client never raises: the worker process itself died (killed by
+                    # the system, out of memory) or could not be started
+                    done(ClientRow(client=name, error=(
+                        f"the process diagnosing this client stopped ({type(exc).__name__}: "
+                        f"{exc}); rerun the batch with --jobs 1, or this client alone, to see "
+                        "why")))
     return [rows[d.name] for d in dirs]
 
 

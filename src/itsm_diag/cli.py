@@ -102,7 +102,7 @@ def handled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from itsm_diag.errors import ItsmDiagError
+        from itsm_diag.errors import ItsmDiagError, from_environment
 
         try:
             return func(*args, **kwargs)
@@ -113,10 +113,12 @@ def handled(func: F) -> F:
         except BrokenPipeError:
             # the reader stopped reading (| head): a normal end, nothing more to say
             _silence_stdout()
-        except MemoryError:
-            _fail("not enough memory to read these inputs. Pass fewer or smaller exports "
-                  "(export by month and diagnose a few months at a time)")
         except Exception as exc:
+            # what the machine raises (a full disk, a file gone, no memory) is a typed
+            # error; anything left is a defect (the fuzz step hunts for one)
+            typed = from_environment(exc)
+            if typed is not None:
+                _fail(typed.one_line())
             if os.environ.get("ITSM_DIAG_DEBUG"):
                 raise
             # a defect, not bad input; say so in one line rather than a traceback

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from itsm_diag.errors import ConfigError
 
@@ -40,9 +40,14 @@ class _Strict(BaseModel):
 MAX_WINDOW_WEEKS = 520
 
 
-def _iso_day(text: str) -> str:
-    date.fromisoformat(text)  # a ValueError names what is wrong
-    return text
+def _iso_day(value: object) -> str:
+    """A holiday as YYYY-MM-DD: YAML reads an unquoted one as a date already."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"a day is YYYY-MM-DD, not {quote(value)}")
+    date.fromisoformat(value)  # a ValueError names what is wrong
+    return value
 
 
 class Condition(_Strict):
@@ -142,7 +147,7 @@ class Defaults(_Strict):
     #: working days Monday..Sunday, 1 = working
     weekmask: str = Field("1111100", pattern=r"^[01]{7}$")
     #: days off as YYYY-MM-DD
-    holidays: list[Annotated[str, AfterValidator(_iso_day)]] = Field(default_factory=list)
+    holidays: list[Annotated[str, BeforeValidator(_iso_day)]] = Field(default_factory=list)
     handle_minutes: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
         default_factory=dict)
     hourly_rate: float | None = Field(None, ge=0, le=1_000_000)

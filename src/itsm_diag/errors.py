@@ -97,5 +97,25 @@ class UsageError(ItsmDiagError):
     """The command line asks for something impossible."""
 
 
+class ResourceError(ItsmDiagError):
+    """The machine, not the input, stopped the run: a disk full, a file gone or unreadable
+    halfway, not enough memory."""
+
+
+def from_environment(exc: BaseException) -> ResourceError | None:
+    """The typed error for an exception the environment raises (an ``OSError`` a reader
+    or writer met, a ``MemoryError``), or None for anything else (a defect)."""
+    if isinstance(exc, MemoryError):
+        return ResourceError("not enough memory to read these inputs",
+                             hint="pass fewer or smaller exports (export by month and "
+                                  "diagnose a few months at a time)")
+    if isinstance(exc, OSError):
+        what = exc.strerror or type(exc).__name__
+        return ResourceError(f"a file could not be read or written: {what}",
+                             file=exc.filename if isinstance(exc.filename, str) else None,
+                             hint="check the file, its permissions and the disk's free space")
+    return None
+
+
 class ModelError(Exception):
     """A frame does not conform to the canonical model: a bug in an importer."""

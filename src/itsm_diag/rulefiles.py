@@ -72,6 +72,10 @@ def yaml_text(text: str, source: Path | str) -> Any:
             return None
         _check_nodes(node, source)
         return loader.construct_document(node)
+    except (ValueError, OverflowError, TypeError) as exc:
+        # a scalar YAML reads as a date or number and cannot build (2024-13-45)
+        raise ConfigError(f"a value cannot be read: {exc}", file=source,
+                          hint="quote it if it is text") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",

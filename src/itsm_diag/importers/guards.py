@@ -102,7 +102,8 @@ def check_tz(tz: str, option: str = "--tz") -> None:
 
     try:
         zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
+        # OSError: a name too long for a file name in the zone database
         raise UsageError(f"{option} {quote(tz)} is not a known time zone",
                          hint="use an IANA name such as Europe/Berlin, America/New_York or "
                               "UTC") from exc
@@ -397,7 +398,10 @@ def _runaway_quote(t: RawTable) -> None:
         if not isinstance(value, str) or value.count("\n") < _RUNAWAY_LINES:
             continue
         first, *rest = value.split("\n")
-        rows = [r for r in csv.reader(rest, delimiter=delim) if r]
+        try:
+            rows = [r for r in csv.reader(rest, delimiter=delim) if r]
+        except csv.Error:  # a stray carriage return: not lines of this file's rows
+            continue
         rowlike = sum(len(r) == width for r in rows)
         if not rows or rowlike < 0.8 * len(rows):
             continue

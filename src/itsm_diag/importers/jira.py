@@ -340,7 +340,9 @@ def _cells(frame: pd.DataFrame, headers: list[str], parts: int) -> pd.DataFrame:
     long = long.sort_values(["row", "pos"], kind="stable")
     cell = long["cell"].astype(m.STRING_DTYPE)
     # the body may itself hold ';' and newlines: split on the first separators only
-    split = cell.str.split(";", n=parts - 1, expand=True).reindex(columns=range(parts))
+    # (a cell without ';' gives fewer columns: the missing ones are empty text, not NaN)
+    split = cell.str.split(";", n=parts - 1, expand=True).reindex(
+        columns=range(parts)).astype(m.STRING_DTYPE)
     shaped = cell.str.match(r"^[^;\n]{6,40};[^;\n]*;").fillna(False).astype(bool)
     # Log Work cells are <date>;<author>;<seconds>;<comment>: the comment is the text
     body = split[parts - 1].astype(m.STRING_DTYPE).fillna("")

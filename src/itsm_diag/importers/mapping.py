@@ -235,7 +235,7 @@ class MappingSpec(BaseModel):
         if value is not None:
             try:
                 zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 raise ValueError(f"time_zone {value!r} is not a known time zone (use an "
                                  "IANA name such as Europe/Paris or UTC)") from None
         return value

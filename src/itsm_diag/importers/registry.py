@@ -256,7 +256,8 @@ def load_paths(
     """
     from itsm_diag.importers.mapping import load_mapping
 
-    given = [mapping] if isinstance(mapping, str | Path) else list(mapping or ())
+    given = [Path(mapping)] if isinstance(mapping, str | Path) else [
+        Path(p) for p in mapping or ()]
     mappers: list[MappingImporter] = [load_mapping(p) for p in given]
     parts: list[Imported] = []
     listing = list_inputs(paths, used=[*given, *consumed])

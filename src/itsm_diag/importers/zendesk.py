@@ -286,8 +286,9 @@ def _comments(
     parsed, _, _ = parse_dates(stamp, {"at": "comments.created_at"}, options)
     role = pd.Series(pd.NA, index=c.index, dtype="object")
     if requester_ids is not None:
-        req = requester_ids.to_numpy(dtype=object)[rows]
-        is_req = author.to_numpy(dtype=object) == req
+        req = pd.Series(requester_ids.to_numpy(dtype=object)[rows], index=c.index)
+        # compared as text: an element-wise == over object arrays fails on a missing id
+        is_req = author.eq(req.astype(m.STRING_DTYPE)).fillna(False).to_numpy(dtype=bool)
         role = pd.Series(np.where(is_req, "requester", "agent"), index=c.index,
                          dtype="object").where(author.notna())
     role = role.mask(~public, "agent")
