@@ -163,7 +163,7 @@ def load_report(path: Path) -> Report:
 
     from itsm_diag import __version__
     from itsm_diag.errors import InputError
-    from itsm_diag.importers.guards import check_json_depth, max_file_bytes
+    from itsm_diag.importers.guards import check_json_depth, loads, max_file_bytes
     from itsm_diag.report import SCHEMA_VERSION
 
     hint = "pass a report written by 'itsm-diag diagnose --format json'"
@@ -181,7 +181,7 @@ def load_report(path: Path) -> Report:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
     except RecursionError as exc:  # the depth check comes first; belt and braces

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from itsm_diag.text import path_text
+
 #: the longest one error line may be: it quotes headers, file names and values, and a
 #: line that fills the screen says nothing
 MESSAGE_LIMIT = 1000
@@ -25,7 +27,8 @@ class ItsmDiagError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.file = str(file) if file is not None else None
+        # a name's bytes that are not UTF-8 shown as escapes, as everywhere else
+        self.file = path_text(file) if file is not None else None
         self.row = row
         self.column = column
         self.hint = hint

@@ -90,6 +90,17 @@ def cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
+def path_text(path: object) -> str:
+    """A path as text that any UTF-8 output can hold: a file name's bytes that are not
+    UTF-8 (kept by Python as lone surrogates) shown as ``\\xff`` escapes."""
+    import os
+
+    try:
+        return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+    except (UnicodeError, TypeError):
+        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 _REPR = reprlib.Repr()
 _REPR.maxstring = 80
 _REPR.maxother = 80

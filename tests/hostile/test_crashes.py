@@ -489,3 +489,44 @@ def test_zendesk_comment_without_an_author_reads(tmp_path: Path) -> None:
     events = load_paths([path], ImportOptions()).events
     first = events[events["author"].isna()]
     assert len(first) == 1 and first["author_role"].isna().all()
+
+
+# ---- found by a second attack round after the classes above were closed ------------------
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    """pyarrow and fastexcel take UTF-8 paths only, and the tickets table cannot hold a
+    name's undecodable bytes: read through a link, shown as \\xff escapes."""
+    import json
+    import os
+
+    from hostilekit import cli
+
+    name = os.fsdecode(b"caf\xe9-export.csv")  # a Latin-1 name on a UTF-8 system
+    (tmp_path / name).write_bytes((SAMPLES / "demo" / "problem.csv").read_bytes())
+    code, out, err = cli("diagnose", str(tmp_path / name), "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["inputs"][0]["path"].endswith("caf\\xe9-export.csv")
+    code, out, err = cli("diagnose", str(tmp_path), "-f", "json")
+    assert code == 0, err
+
+
+def test_an_integer_of_thousands_of_digits_in_json_is_kept_as_text(tmp_path: Path) -> None:
+    import json
+
+    from hostilekit import cli
+
+    doc = json.loads((SAMPLES / "zendesk" / "api" / "tickets_1.json").read_text("utf-8"))
+    text = json.dumps(doc).replace(f'"id": {doc["tickets"][0]["id"]},', '"id": ' + "9" * 5000
+                                   + ",", 1)
+    path = tmp_path / "tickets.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = cli("diagnose", str(path), "-f", "json")
+    assert code == 0, err
+    _, before, _ = cli("diagnose", str(SAMPLES / "zendesk" / "api" / "tickets_1.json"), "-f",
+                       "json")
+    assert json.loads(out)["tickets"]["total"] == json.loads(before)["tickets"]["total"]
+
+
+def test_a_size_limit_past_a_petabyte_is_refused() -> None:
+    line = error_line("diagnose", DEMO, "--max-file-mb", "1e308")
+    assert "--max-file-mb 1e+308 must be a positive number of MB, at most 1,000,000,000" in line

@@ -248,7 +248,7 @@ def finish_tickets(
         warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
         df = df[~blank]
     df[m.SOURCE_TOOL] = tool
-    df[m.SOURCE_FILE] = raw.path.name
+    df[m.SOURCE_FILE] = raw.name
     tickets = m.conform_tickets(df)
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0

@@ -303,7 +303,7 @@ class FreshserviceImporter(Importer):
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]
         df[m.SOURCE_TOOL] = NAME
-        df[m.SOURCE_FILE] = raw.path.name
+        df[m.SOURCE_FILE] = raw.name
         tickets = m.conform_tickets(df)
         column_map = {canon: cols[f] for f, canon in {**_TEXT, **_DATES}.items() if f in cols}
         column_map[m.TICKET_ID] = cols["id"]
@@ -314,7 +314,7 @@ class FreshserviceImporter(Importer):
             if f in cols:
                 column_map[canon] = cols[f]
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=NAME, table=table, rows=len(frame), tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,

@@ -141,10 +141,16 @@ def check_date_format(fmt: str | None, option: str = "--date-format") -> None:
                               "'%d.%m.%Y %H:%M'")
 
 
+#: the largest --max-file-mb taken (a petabyte): more is no limit at all, and its bytes
+#: would not fit a 64-bit count
+MAX_FILE_MB_OPTION = 1e9
+
+
 def check_max_file_mb(max_file_mb: float | None) -> None:
     """Refuse a ``--max-file-mb`` that is not a positive number of MB."""
-    if max_file_mb is not None and not 0 < max_file_mb < float("inf"):
-        raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB",
+    if max_file_mb is not None and not 0 < max_file_mb <= MAX_FILE_MB_OPTION:
+        raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB, at "
+                         f"most {MAX_FILE_MB_OPTION:,.0f}",
                          hint=f"the default is {DEFAULT_MAX_FILE_MB}")
 
 
@@ -520,6 +526,25 @@ def json_depth(data: bytes) -> int:
     return deepest
 
 
+def loads(text: str) -> Any:
+    """``json.loads``, but an integer of thousands of digits (past Python's limit for
+    turning text into an int, which raises a plain ValueError) is kept as its text: a
+    ticket id or count that long is junk to name, not a reason to stop. The usual
+    document pays nothing: the slower pass runs only after that error."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_int=_long_int)
+
+
+def _long_int(text: str) -> int | str:
+    return int(text) if len(text) <= 4000 else text
+
+
 def check_json_depth(data: bytes, path: Path) -> None:
     """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` before parsing it."""
     if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
@@ -547,7 +572,7 @@ def tolerant_ndjson(lines: Sequence[str], path: Path) -> tuple[list[Any], list[s
     bad: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         try:
-            docs.append(json.loads(line))
+            docs.append(loads(line))
         except json.JSONDecodeError as exc:
             bad.append((number, exc.msg))
         except RecursionError as exc:  # depth is checked first; belt and braces

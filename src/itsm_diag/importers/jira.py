@@ -258,7 +258,7 @@ class JiraImporter(Importer):
         rows = len(frame)
         tickets = finish_tickets(df, blank, raw, NAME, "Issue key", warnings)
         info = SourceInfo(
-            path=str(raw.path), tool=NAME, table="issues", rows=rows,
+            path=raw.label, tool=NAME, table="issues", rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter,

@@ -153,7 +153,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     """The document, whether it was NDJSON (several top-level values, one a line), and
     warnings (corrupt NDJSON lines skipped)."""
     try:
-        return json.loads(text), False, []
+        return guards.loads(text), False, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError as exc:
@@ -162,7 +162,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     # NDJSON: join the lines into one array so the C parser does the work in one call
     lines = [ln for ln in text.splitlines() if ln.strip()]
     try:
-        return json.loads("[" + ",".join(lines) + "]"), True, []
+        return guards.loads("[" + ",".join(lines) + "]"), True, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError:

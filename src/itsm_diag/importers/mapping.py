@@ -434,7 +434,7 @@ class MappingImporter(Importer):
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
         tickets[m.SOURCE_TOOL] = spec.tool
-        tickets[m.SOURCE_FILE] = raw.path.name
+        tickets[m.SOURCE_FILE] = raw.name
         tickets = m.conform_tickets(tickets)
         column_map = {c: h for c, h in found.items() if c in m.TICKET_SCHEMA}
         if spec.event_log is not None:
@@ -443,7 +443,7 @@ class MappingImporter(Importer):
             column_map.setdefault(m.STATUS, found.get("_status", found["_activity"])
                                   + " (last mapped event)")
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=spec.tool, table=detection.table, rows=len(frame), tickets=len(tickets),
             confidence=round(detection.score, 2),
             detected_by=f"--mapping {self.path.name}", encoding=raw.encoding,

@@ -24,6 +24,7 @@ import pandas as pd
 
 from itsm_diag.errors import CannotOpen, InputError, ItsmDiagError, NotAnExport
 from itsm_diag.model import is_arrow_text
+from itsm_diag.text import path_text
 
 #: cells that mean "no value" in real exports (the UCI ServiceNow log uses "?")
 NULL_TOKENS: tuple[str, ...] = (
@@ -51,6 +52,16 @@ class RawTable:
     @property
     def headers(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
+
+    @property
+    def name(self) -> str:
+        """The file's name as text (bytes that are not UTF-8 shown as escapes)."""
+        return path_text(self.path.name)
+
+    @property
+    def label(self) -> str:
+        """The file's path as text, and its sheet when it has one: ``x.xlsx [Page 1]``."""
+        return path_text(self.path) + (f" [{self.sheet}]" if self.sheet else "")
 
 
 def dedupe_headers(names: list[str]) -> list[str]:
@@ -555,7 +566,19 @@ def _seekable(path: Path, max_file_mb: float | None) -> Iterator[Path]:
         raise CannotOpen(f"cannot open: {what}", file=path,
                          hint="check the path and permissions") from exc
     if stat.S_ISREG(mode):
-        yield path
+        if _utf8_name(path):
+            yield path
+            return
+        # a name holding bytes that are not UTF-8 (Python keeps them as surrogates): the
+        # Arrow and workbook parsers take UTF-8 paths only, so they read it through a
+        # link of a plain name (no copy)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="itsm-diag-link-") as folder:
+            suffix = path.suffix if _utf8_name(Path(path.suffix)) else ""
+            link = Path(folder) / f"export{suffix}"
+            os.symlink(os.path.abspath(path), link)
+            yield link
         return
     if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
         raise NotAnExport("this is not a file (a socket or a device)", file=path,
@@ -594,6 +617,14 @@ def _seekable(path: Path, max_file_mb: float | None) -> Iterator[Path]:
         if handle >= 0:
             os.close(handle)
         Path(tmp).unlink(missing_ok=True)
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:

@@ -32,6 +32,7 @@ from itsm_diag.errors import (
 from itsm_diag.importers import guards, ids
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
+from itsm_diag.text import path_text
 
 if TYPE_CHECKING:
     from itsm_diag.importers.mapping import MappingImporter
@@ -120,6 +121,7 @@ def list_inputs(paths: Iterable[Path], used: Iterable[Path] = ()) -> Listing:
             entries = sorted(p.iterdir())
             seen.extend(entries)
             found = 0
+            here: list[tuple[Path, str]] = []
             for entry in entries:
                 if _key(entry) in taken:
                     continue
@@ -128,10 +130,10 @@ def list_inputs(paths: Iterable[Path], used: Iterable[Path] = ()) -> Listing:
                     files.append((entry, True))
                     found += 1
                 else:
-                    skipped.append(Skipped(str(entry), reason))
+                    here.append((entry, reason))
+                    skipped.append(Skipped(path_text(entry), reason))
             if not found:
-                named = [s for s in skipped if Path(s.path).parent == p]
-                what = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in named[:3])
+                what = "; ".join(f"{path_text(e.name)}: {r}" for e, r in here[:3])
                 raise InputError("the folder holds no export files "
                                  f"({', '.join(SUFFIXES)})" + (f" (not read: {what})"
                                                                if what else ""), file=p)
@@ -268,7 +270,7 @@ def load_paths(
         except Skippable as exc:
             if not in_folder:
                 raise
-            skipped.append(Skipped(str(path), _reason(exc)))
+            skipped.append(Skipped(path_text(path), _reason(exc)))
     if not parts and skipped:
         first = skipped[0]
         raise InputError(f"no tickets were read from the inputs: {len(skipped)} file(s) not "

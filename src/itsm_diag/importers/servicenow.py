@@ -233,14 +233,14 @@ class ServiceNowImporter(Importer):
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings)
         tickets[m.SOURCE_TOOL] = NAME
-        tickets[m.SOURCE_FILE] = raw.path.name
+        tickets[m.SOURCE_FILE] = raw.name
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
                                       raw, options)
             events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
         tickets = m.conform_tickets(tickets)
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,

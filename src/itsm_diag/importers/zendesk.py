@@ -32,6 +32,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.errors import InputError
+from itsm_diag.importers import guards
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -217,7 +218,7 @@ class ZendeskImporter(Importer):
         rows = len(frame)
         tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
         info = SourceInfo(
-            path=str(raw.path), tool=NAME, table=detection.table, rows=rows,
+            path=raw.label, tool=NAME, table=detection.table, rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter if raw.delimiter != "ndjson" else None,
@@ -262,7 +263,7 @@ def _comments(
         return m.empty_events()
     # one parse for all cells: join them into one JSON array of arrays
     try:
-        lists = json.loads("[" + ",".join(cells[has].tolist()) + "]")
+        lists = guards.loads("[" + ",".join(cells[has].tolist()) + "]")
     except json.JSONDecodeError as exc:
         raise InputError(f"the comments are not valid JSON: {exc.msg}", file=raw.path,
                          column="comments", hint="export the tickets again") from exc
