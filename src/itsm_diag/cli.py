@@ -201,7 +201,8 @@ def _deliver(output: Path | None, text: str) -> None:
                          hint=hint) from exc
 
 
-def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None]) -> None:
+def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None],
+                  option: str = "--output") -> None:
     """Refuse an ``--output`` that is one of the run's inputs (before the slow read): an
     export (a file named, or any file inside a folder named), a mapping, a config, a
     baseline or an answers file."""
@@ -213,7 +214,7 @@ def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | N
         seen = list_inputs(paths).seen
     except ItsmDiagError:
         seen = list(paths)  # the run itself will say what is wrong with them
-    check_output(output, [*seen, *(p for p in others if p is not None)])
+    check_output(output, [*seen, *(p for p in others if p is not None)], option)
 
 
 def _warn(message: str) -> None:
@@ -601,6 +602,9 @@ def quiz(
     if no_input and answers is None:
         raise UsageError("quiz --no-input has nobody to ask",
                          hint="give the answers with --answers FILE, or drop --no-input")
+    if save_answers is not None:  # the answers file itself may be updated in place
+        _guard_output(save_answers, paths or [], [*(mapping or []), config_file],
+                      "--save-answers")
     given = _answers(answers) or {}
     # the config diagnose would use, so the pre-filled verdicts are diagnose's
     config_file = _config_file(config_file)

@@ -51,7 +51,7 @@ def test_report_never_replaces_an_input_file(export_folder: Path, how: str) -> N
         target = export_folder.parent / "report.json"
         target.symlink_to(export)
     line = error_line("diagnose", str(export_folder), "-f", "json", "-o", str(target))
-    assert "is an input of this run" in line and "a report never replaces an input" in line
+    assert "is an input of this run" in line and "an output never replaces an input" in line
     assert export.read_bytes() == before
     assert sorted(p.name for p in export_folder.iterdir()) == ["incident.csv"]
 
@@ -366,3 +366,13 @@ def test_mapping_keys_matching_nothing_and_idle_activities_are_warned(tmp_path: 
             "check their spelling against the file's values") in text
     assert ("  warning: event log: 1 frequent activity mapped to no status and no event kind: "
             "'Resolve ticket' (2 rows); they neither open, resolve nor close a ticket") in text
+
+
+def test_quiz_never_saves_answers_over_an_export(tmp_path: Path) -> None:
+    export = tmp_path / "incident.csv"
+    shutil.copy(DEMO / "incident_1.csv", export)
+    before = export.read_bytes()
+    line = error_line("quiz", str(export), "--no-input", "--answers", "/dev/null",
+                      "--save-answers", str(export))
+    assert f"--save-answers {export} is an input of this run" in line
+    assert export.read_bytes() == before

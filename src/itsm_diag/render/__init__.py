@@ -25,9 +25,8 @@ def check_output(output: Path, inputs: Iterable[Path], option: str = "--output")
     for path in inputs:
         if _identity(path) == target:
             same = "" if Path(path) == Path(output) else f" (the same file as {path})"
-            raise UsageError(f"{option} {output} is an input of this run{same}; a report "
-                             "never replaces an input",
-                             hint="write the report to another file")
+            raise UsageError(f"{option} {output} is an input of this run{same}; an output "
+                             "never replaces an input", hint="write to another file")
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
