@@ -223,3 +223,115 @@ def test_every_value_map_is_checked_against_its_vocabulary(field: str) -> None:
 
     with pytest.raises(ValidationError, match=f"{field} values must be one of"):
         ValuesSpec.model_validate({field: {"Some label": "not-a-canonical-value"}})
+
+
+# ---- several mappings in one run (issue 15) ------------------------------------------------
+
+_PROBLEMS_LOG = """Problem ID;Logged;Action;Team
+PM0001;07-01-2013 09:00:00;Open;TEAM0001
+PM0001;08-01-2013 10:00:00;Root cause found;TEAM0001
+PM0001;09-01-2013 11:00:00;Closed;TEAM0001
+PM0002;10-01-2013 09:00:00;Open;TEAM0002
+"""
+_PROBLEMS_MAPPING = """tool: bpi2014
+kind: problem
+event_log:
+  case_id: Problem ID
+  activity: Action
+  timestamp: Logged
+columns:
+  assignment_group: Team
+values:
+  status:
+    Open: open
+    Root cause found: open
+    Closed: closed
+"""
+
+
+def test_two_mappings_read_incident_and_problem_logs_of_one_organisation(
+        tmp_path: Path) -> None:
+    problems = tmp_path / "problems.csv"
+    problems.write_text(_PROBLEMS_LOG, encoding="utf-8")
+    problem_mapping = tmp_path / "problems.yaml"
+    problem_mapping.write_text(_PROBLEMS_MAPPING, encoding="utf-8")
+    loaded = load_paths([FIX / "bpi2014_activities.csv", problems], ImportOptions(
+        date_format="dayfirst"), mapping=[FIX / "bpi2014.yaml", problem_mapping])
+    by = {Path(s.path).name: s.detected_by for s in loaded.sources}
+    assert by == {"bpi2014_activities.csv": "--mapping bpi2014.yaml",
+                  "problems.csv": "--mapping problems.yaml"}
+    kinds = loaded.tickets.set_index(m.TICKET_ID)[m.KIND].to_dict()
+    assert kinds["PM0001"] == "problem" and kinds["IM0000004"] == "incident"
+    assert len(kinds) == 5  # one source (tool bpi2014): its ids stay as exported
+    assert not any("sources" in n for n in loaded.notes)
+
+
+def test_a_mapping_and_a_tool_export_in_one_folder(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "samples" / "glpi" / "tickets.csv", folder)
+    shutil.copy(Path(__file__).parents[1] / "samples" / "demo" / "problem.csv", folder)
+    mapping = folder / "glpi.yaml"  # in the folder: read as the mapping, not noted as skipped
+    mapping.write_text(shipped_mappings()["glpi"].read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    result = runner.invoke(app, ["diagnose", str(folder), "--mapping", str(mapping),
+                                 "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    doc = json.loads(result.stdout)
+    assert sorted((Path(i["path"]).name, i["tool"]) for i in doc["inputs"]) == [
+        ("problem.csv", "servicenow"), ("tickets.csv", "glpi")]
+    assert not any("was not read" in n for n in doc["data_notes"])
+    assert any(n.startswith("tickets come from 2 sources (servicenow, glpi)")
+               or n.startswith("tickets come from 2 sources (glpi, servicenow)")
+               for n in doc["data_notes"])
+
+
+def test_a_file_no_mapping_fits_names_each_mapping(tmp_path: Path) -> None:
+    first = tmp_path / "a.yaml"
+    first.write_text("tool: a\ncolumns:\n  ticket_id: Key\n  opened_at: Created\n")
+    second = tmp_path / "b.yaml"
+    second.write_text("tool: b\ncolumns:\n  ticket_id: Ref\n  opened_at: Opened\n")
+    data = tmp_path / "t.csv"
+    data.write_text("ID,Created\n1,2026-03-02 10:00\n")
+    result = runner.invoke(app, ["inspect", str(data), "--mapping", str(first),
+                                 "--mapping", str(second)])
+    assert result.exit_code == 2
+    assert ("no mapping fits this file (a.yaml: no column 'Key' for columns.ticket_id; b.yaml: "
+            "no column 'Ref' for columns.ticket_id) and cannot tell which tool exported this "
+            "file") in result.stderr
+
+
+def test_batch_reads_each_clients_own_mapping_and_config(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    root = tmp_path / "clients"
+    samples = Path(__file__).parents[1] / "samples"
+    shutil.copytree(samples / "glpi", root / "acme")
+    (root / "acme" / "glpi.mapping.yaml").write_text(
+        shipped_mappings()["glpi"].read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "acme" / "itsm-diag.yaml").write_text("defaults:\n  hourly_rate: 80\n",
+                                                  encoding="utf-8")
+    shutil.copytree(samples / "demo", root / "globex")
+    result = runner.invoke(app, ["batch", str(root), "--format", "json", "--jobs", "1"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    acme = json.loads((root / "_reports" / "acme.json").read_text(encoding="utf-8"))
+    globex = json.loads((root / "_reports" / "globex.json").read_text(encoding="utf-8"))
+    assert [i["tool"] for i in acme["inputs"]] == ["glpi"]
+    assert acme["assumptions"]["hourly_rate"] == 80
+    assert globex["assumptions"]["hourly_rate"] is None
+    assert not any("was not read" in n for n in acme["data_notes"])
+
+
+def test_quiz_takes_mappings(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("".join(f"{s}: false\n" for s in (
+        "backlog", "recurrence", "reporting", "trust", "changes", "onboarding", "strategy")))
+    samples = Path(__file__).parents[1] / "samples"
+    result = runner.invoke(app, ["quiz", str(samples / "glpi"), "--mapping", "glpi",
+                                 "--answers", str(answers), "--no-input"])
+    assert result.exit_code == 0, result.stdout + result.stderr

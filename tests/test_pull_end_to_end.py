@@ -166,3 +166,12 @@ def test_jira(data: synth.Synthetic, tmp_path: Path) -> None:
     assert any("/changelog" in r.path for r in srv.log)
     assert any("/comment" in r.path for r in srv.log)
     same_reports(files, pulled)
+
+
+def test_diagnose_passes_over_the_pull_state_folder() -> None:
+    # the resume state is itsm-diag's own bookkeeping beside the pulled files: not an
+    # export to read, nor a file to name as not read
+    from itsm_diag.importers.registry import PULL_STATE
+    from itsm_diag.pull.store import STATE_DIR
+
+    assert STATE_DIR == PULL_STATE

@@ -159,8 +159,11 @@ def test_parse_with_a_time_zone_equals_pandas() -> None:
     assert dates._parse_fast(values, "%d/%m/%Y %H:%M") is not None  # the Arrow path ran
     got, _ = dates.parse(values, "%d/%m/%Y %H:%M", Path("x.csv"), "opened_at", 2,
                          tz="Europe/Berlin")
+    # pandas, with the clock-change rules (repeated hour: first pass; skipped hour: moved
+    # forward by the gap, 02:30 -> 03:30 CEST)
     want = (pd.to_datetime(values, format="%d/%m/%Y %H:%M", errors="coerce")
-            .dt.tz_localize("Europe/Berlin", ambiguous="NaT", nonexistent="shift_forward")
+            .dt.tz_localize("Europe/Berlin", ambiguous=np.ones(5, dtype=bool),
+                            nonexistent=pd.Timedelta(hours=1))
             .dt.tz_convert("UTC").astype(dates.TIMESTAMP))
     pd.testing.assert_series_equal(got, want, check_names=False)
 

@@ -22,7 +22,15 @@ def main() -> None:
     if sys.argv[1:] == ["signs"]:
         from itsm_diag.rulefiles import print_titles
 
-        if print_titles():  # else the rule files need the validated load to say why
+        try:
+            done = print_titles()  # else the rule files need the validated load to say why
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left (| head): a normal end
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        if done:
             return
     from itsm_diag.cli import main as run
 

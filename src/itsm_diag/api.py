@@ -4,7 +4,7 @@ read a saved report back (for comparisons)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunOptions:
     source: str | None = None
-    mapping: Path | None = None
+    #: one mapping, or several (``--mapping`` repeated): each file goes to the mapping
+    #: whose columns it has
+    mapping: Path | tuple[Path, ...] | None = None
     date_format: str | None = None
     tz: str = "UTC"
     config_file: Path | None = None
@@ -40,6 +42,17 @@ class RunOptions:
     redact: bool = False
     #: refuse input files (and workbooks unpacking to) more than this many MB (None: 2048)
     max_file_mb: float | None = None
+    #: a second config applied over ``config_file`` (a batch client's own)
+    client_config: Path | None = None
+
+    @property
+    def mappings(self) -> tuple[Path, ...]:
+        """``mapping`` as a tuple (empty without one)."""
+        if self.mapping is None:
+            return ()
+        if isinstance(self.mapping, str | Path):
+            return (Path(self.mapping),)
+        return tuple(Path(p) for p in self.mapping)
 
 
 def demo_dir() -> Path:
@@ -50,14 +63,14 @@ def demo_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "samples" / "demo"
 
 
-def load_rules(config_file: Path | None) -> config.Rules:
-    """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied."""
+def load_rules(config_file: Path | None, *more: Path | None) -> config.Rules:
+    """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied,
+    then each of ``more`` over it (a batch client's config over the batch's)."""
     rules = config.load_rules()
-    if config_file is not None:
-        rules = config.apply_overrides(
-            rules, config.load_config_file(config_file),
-            source=config.config_source(config_file),
-        )
+    for path in (config_file, *more):
+        if path is not None:
+            rules = config.apply_overrides(
+                rules, config.load_config_file(path), source=config.config_source(path))
     return rules
 
 
@@ -72,16 +85,23 @@ def parse_when(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp |
     ``--until D`` ends at the end of D, so the dates a report prints reproduce its window.
     A time without a zone is read in ``tz``."""
     from itsm_diag.engine import day_end, day_start
+    from itsm_diag.importers.guards import EARLIEST, LATEST
+    from itsm_diag.text import quote
 
     if text is None:
         return None
+    hint = "use YYYY-MM-DD, last-month or last-quarter"
     try:
-        ts = pd.Timestamp(text.strip())
-    except ValueError as exc:
-        raise UsageError(f"{option} {text!r} is not a date",
-                         hint="use YYYY-MM-DD, last-month or last-quarter") from exc
+        ts = pd.Timestamp(text.strip()) if text.strip() else pd.NaT
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint) from exc
+    if pd.isna(ts):
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint)
     ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
     ts = ts.tz_convert("UTC")
+    if not pd.Timestamp(EARLIEST, tz="UTC") <= ts < pd.Timestamp(LATEST, tz="UTC"):
+        raise UsageError(f"{option} {quote(text)} is outside {EARLIEST[:4]}-{LATEST[:4]}, "
+                         "where ticket exports live", hint=hint)
     if _DATE_ONLY.fullmatch(text.strip()):
         return day_end(ts, tz) if option == "--until" else day_start(ts, tz)
     return ts
@@ -162,18 +182,30 @@ def load_report(path: Path) -> Report:
 
     from itsm_diag import __version__
     from itsm_diag.errors import InputError
+    from itsm_diag.importers.guards import check_json_depth, loads, max_file_bytes
     from itsm_diag.report import SCHEMA_VERSION
 
     hint = "pass a report written by 'itsm-diag diagnose --format json'"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        if len(raw) > max_file_bytes(None, json=True):
+            raise InputError("the file is far larger than a report", file=path, hint=hint)
+        try:
+            check_json_depth(raw, Path(path))  # before json.loads can recurse
+        except InputError as exc:
+            raise InputError("the JSON is nested too deeply to be a report", file=path,
+                             hint=hint) from exc
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
+    except RecursionError as exc:  # the depth check comes first; belt and braces
+        raise InputError("the JSON is nested too deeply to be a report", file=path,
+                         hint=hint) from exc
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError("not an itsm-diag JSON report (it has no schema_version)",
                          file=path, hint=hint)
@@ -194,18 +226,22 @@ def load_report(path: Path) -> Report:
         raise InputError(f"not a valid itsm-diag report: {what}", file=path, hint=hint) from exc
 
 
-def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
+def diagnose_paths(paths: Sequence[Path], options: RunOptions,
+                   warn: Callable[[str], None] | None = None) -> Report:
     """Read ``paths`` and return the full diagnosis (with periods and the comparison
-    with a baseline when ``options`` ask for them). With ``redact``, neither the report
-    nor an error names an input path, file or folder (``input 1``…)."""
+    with a baseline when ``options`` ask for them). ``warn`` hears of each file inside an
+    input folder that was not read (the report's data notes name them too). With
+    ``redact``, neither the report, nor an error, nor a warning names an input path, file
+    or folder (``input 1``…)."""
     if not options.redact:
-        return _diagnose_paths(paths, options)
+        return _diagnose_paths(paths, options, warn)
     from itsm_diag.errors import ItsmDiagError
     from itsm_diag.redact import hide_inputs, input_labels, redact_inputs
 
     labels = input_labels(paths)
+    hidden = None if warn is None else (lambda text: warn(hide_inputs(text, labels)))
     try:
-        report = _diagnose_paths(paths, options)
+        report = _diagnose_paths(paths, options, hidden)
     except ItsmDiagError as exc:
         # the error's class and exit code stay; only the names go
         exc.message = hide_inputs(exc.message, labels)
@@ -216,7 +252,9 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     return redact_inputs(report, labels)
 
 
-def _diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
+def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
+                    warn: Callable[[str], None] | None = None) -> Report:
+    """:func:`diagnose_paths` before any redaction of the inputs' names."""
     from itsm_diag.engine import Diagnosis, diagnose
     from itsm_diag.importers.registry import load_paths
 
@@ -225,10 +263,14 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions) -> Report:
     until = parse_bound(options.until, "--until", options.tz)
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
-    rules = load_rules(options.config_file)
+    rules = load_rules(options.config_file, options.client_config)
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
-                        options.source, options.mapping)
+                        options.source, options.mappings,
+                        consumed=[p for p in (options.client_config,) if p is not None])
+    if warn is not None:
+        for skipped in loaded.skipped:
+            warn(skipped.note())
     tickets, events = loaded.tickets, loaded.events
     people = None
     if options.redact:
@@ -285,7 +327,8 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
 
     loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                              max_file_mb=options.max_file_mb),
-                        options.source, options.mapping)
+                        options.source, options.mappings,
+                        consumed=[p for p in (options.client_config,) if p is not None])
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0
@@ -298,4 +341,6 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
         "by_kind": {str(k): int(n) for k, n in t[m.KIND].value_counts().items() if n},
         "coverage": coverage,
         "notes": loaded.notes,
+        # files inside the folders that were not read, and why (also among the notes)
+        "skipped": [{"path": s.path, "reason": s.reason} for s in loaded.skipped],
     }

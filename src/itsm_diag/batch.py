@@ -2,6 +2,11 @@
 diagnosed in its own worker process; one report per client, plus an index of them all
 (``index.md`` and ``index.json``).
 
+A client folder may hold its own config (``itsm-diag.toml``, ``itsm-diag.yaml`` or
+``itsm-diag.yml``, applied over the batch's ``--config``) and its own mappings (files
+named ``*.mapping.yaml`` or ``*.mapping.yml``, used with the batch's ``--mapping``): the
+clients of one consultant use different tools and conventions.
+
 A client that fails (a bad file, an empty folder) gets its error in the index and the
 others carry on. Workers are started with ``spawn``: the parent may hold pandas/pyarrow
 thread pools, which a forked child could inherit in a locked state.
@@ -12,7 +17,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,15 +99,61 @@ def row_for(name: str, report: Report, target: Path) -> ClientRow:
     )
 
 
-def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path) -> ClientRow:
-    """Diagnose one client and write its report; never raises (runs in a worker)."""
+#: the index files every batch writes next to the reports
+INDEX_FILES = ("index.md", "index.json")
+
+
+def report_names(dirs: Sequence[Path], fmt: str) -> dict[str, str]:
+    """Each client's report file name: ``CLIENT.EXT``, unless that would be an index file
+    or another client's report on a file system that folds case or Unicode forms (then
+    ``CLIENT~2.EXT``, ``~3``...): no two outputs ever share a name."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFC", name).casefold()
+
+    taken = {key(n) for n in INDEX_FILES}
+    names = {}
+    ext = EXTENSIONS[fmt]
+    for d in dirs:
+        name, n = f"{d.name}.{ext}", 1
+        while key(name) in taken:
+            n += 1
+            name = f"{d.name}~{n}.{ext}"
+        taken.add(key(name))
+        names[d.name] = name
+    return names
+
+
+#: a client's own config file, the first of these found in its folder
+CLIENT_CONFIGS = ("itsm-diag.toml", "itsm-diag.yaml", "itsm-diag.yml")
+#: a client's own mapping files
+CLIENT_MAPPINGS = ("*.mapping.yaml", "*.mapping.yml")
+
+
+def client_options(folder: Path, options: RunOptions) -> RunOptions:
+    """``options`` with the client folder's own config and mappings added."""
+    from dataclasses import replace
+
+    config = next((folder / n for n in CLIENT_CONFIGS if (folder / n).is_file()), None)
+    mappings = sorted(p for pattern in CLIENT_MAPPINGS for p in folder.glob(pattern)
+                      if p.is_file())
+    if config is None and not mappings:
+        return options
+    return replace(options, mapping=(*options.mappings, *mappings), client_config=config)
+
+
+def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
+               file_name: str | None = None) -> ClientRow:
+    """Diagnose one client and write its report (``file_name`` in ``out``); never raises
+    (runs in a worker)."""
     from itsm_diag import api
-    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.errors import ItsmDiagError, from_environment
     from itsm_diag.render import write_atomic
 
-    target = out / f"{name}.{EXTENSIONS[fmt]}"
+    target = out / (file_name or f"{name}.{EXTENSIONS[fmt]}")
     try:
-        report = api.diagnose_paths([path], options)
+        report = api.diagnose_paths([path], client_options(path, options))
         if fmt == "pdf":
             from itsm_diag.render import pdf
 
@@ -112,7 +164,9 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path) 
     except ItsmDiagError as exc:
         error = exc.one_line()
     except Exception as exc:  # a defect must not take the other clients down
-        error = f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag"
+        typed = from_environment(exc)  # a full disk, a file gone, no memory
+        error = (typed.one_line() if typed is not None else
+                 f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag")
     # an old report next to a failed run would contradict the index
     target.unlink(missing_ok=True)
     return ClientRow(client=name, error=error)
@@ -128,7 +182,13 @@ def run(
 ) -> list[ClientRow]:
     """Diagnose every client folder of ``root``, ``jobs`` at a time; rows by client name.
     ``on_done`` sees each row as its client finishes."""
+    from itsm_diag.render import check_output
+
     dirs = client_dirs(root, out)
+    names = report_names(dirs, fmt)
+    inputs = [entry for d in dirs for entry in d.iterdir()]
+    for target in [*names.values(), *INDEX_FILES]:
+        check_output(out / target, inputs, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, ClientRow] = {}
 
@@ -140,20 +200,25 @@ def run(
     if jobs <= 1 or len(dirs) <= 1:
         # one at a time: no process start-up to pay for
         for d in dirs:
-            done(run_client(d.name, d, options, fmt, out))
+            done(run_client(d.name, d, options, fmt, out, names[d.name]))
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context) as pool:
             futures: dict[Future[ClientRow], str] = {
-                pool.submit(run_client, d.name, d, options, fmt, out): d.name for d in dirs
+                pool.submit(run_client, d.name, d, options, fmt, out, names[d.name]): d.name
+                for d in dirs
             }
             for future in as_completed(futures):
                 name = futures[future]
                 try:
                     done(future.result())
-                except Exception as exc:  # the worker process itself died
-                    done(ClientRow(client=name, error=f"worker failed: {type(exc).__name__}: "
-                                                      f"{exc}"))
+                except (BrokenProcessPool, CancelledError, OSError) as exc:
+                    # run_client never raises: the worker process itself died (killed by
+                    # the system, out of memory) or could not be started
+                    done(ClientRow(client=name, error=(
+                        f"the process diagnosing this client stopped ({type(exc).__name__}: "
+                        f"{exc}); rerun the batch with --jobs 1, or this client alone, to see "
+                        "why")))
     return [rows[d.name] for d in dirs]
 
 
@@ -170,9 +235,11 @@ def _md_cell(value: object) -> str:
 
 def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
     """``index.md`` (a table for people) and ``index.json`` (the rows) in ``out``."""
+    from urllib.parse import quote
+
     from itsm_diag.render import write_atomic
 
-    md_path, json_path = out / "index.md", out / "index.json"
+    md_path, json_path = (out / name for name in INDEX_FILES)
     failed = sum(r.error is not None for r in rows)
     lines = [
         "# itsm-diag: clients", "",
@@ -183,7 +250,9 @@ def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
     for r in rows:
         name = _md_cell(r.client)
         if r.report is not None:
-            name = f"[{name}]({r.report})"
+            # the file name is a folder name: percent-encoded, it is a link target and
+            # nothing else (no markup, no second link, no line break)
+            name = f"[{name}]({quote(r.report, safe='')})"
         lines.append("| " + " | ".join([
             name, _md_cell(r.score), _md_cell(r.band), _md_cell(r.unknown),
             _md_cell(r.top_fix), _md_cell(r.hours_at_stake), _md_cell(r.error),

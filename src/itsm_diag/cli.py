@@ -35,6 +35,30 @@ class _PlainHelpGroup(typer.core.TyperGroup):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command line; a usage error (an unknown option, a missing argument, a
+        value click rejects) is one line on stderr and exit 2, like every other error,
+        not click's usage block of four."""
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except NoArgsIsHelpError as exc:  # `itsm-diag` alone: the help, as before
+            exc.show()
+            code = exc.exit_code
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            where = f" Run '{ctx.command_path} --help' for usage." if ctx is not None else ""
+            message = exc.format_message().replace("Value error, ", "").rstrip(".")
+            _say(f"error: {message}.{where}")
+            code = exc.exit_code
+        except typer.Abort:
+            _say("aborted")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 class _Command(typer.core.TyperCommand):
     """Help in words: argument metavars as written (``EXPORT...``), without the Python
@@ -123,8 +147,17 @@ def _main(
     """Diagnose the health of an IT service management process from a ticket export."""
 
 
+def _say(message: str) -> None:
+    """One line on stderr, ``itsm-diag: ...``, safe for a terminal: the message may quote
+    file names, headers, values or option values, whose control characters and line
+    breaks are shown as escapes, never obeyed."""
+    from itsm_diag.text import shown
+
+    typer.echo(f"itsm-diag: {shown(message, one_line=True)}", err=True)
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"itsm-diag: error: {message}", err=True)
+    _say(f"error: {message}")
     raise typer.Exit(code=2)
 
 
@@ -133,7 +166,7 @@ def handled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from itsm_diag.errors import ItsmDiagError
+        from itsm_diag.errors import ItsmDiagError, from_environment
 
         try:
             return func(*args, **kwargs)
@@ -141,7 +174,15 @@ def handled(func: F) -> F:
             _fail(exc.one_line())
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # the reader stopped reading (| head): a normal end, nothing more to say
+            _silence_stdout()
         except Exception as exc:
+            # what the machine raises (a full disk, a file gone, no memory) is a typed
+            # error; anything left is a defect (the fuzz step hunts for one)
+            typed = from_environment(exc)
+            if typed is not None:
+                _fail(typed.one_line())
             if os.environ.get("ITSM_DIAG_DEBUG"):
                 raise
             # a defect, not bad input; say so in one line rather than a traceback
@@ -155,13 +196,14 @@ def handled(func: F) -> F:
 def _fail_on(value: str | None) -> tuple[str, int] | None:
     if value is None:
         return None
-    if value.isdigit() and 0 <= int(value) <= 7:
+    if value.isascii() and value.isdigit() and 0 <= int(value) <= 7:
         return ("score", int(value))
     if value.lower() in BANDS:
         return ("band", BANDS.index(value.lower()))
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import quote
 
-    raise UsageError(f"--fail-on {value!r} is neither a score 0-7 nor a band",
+    raise UsageError(f"--fail-on {quote(value)} is neither a score 0-7 nor a band",
                      hint=f"use a number or one of {', '.join(BANDS)}")
 
 
@@ -245,6 +287,28 @@ def _deliver(output: Path | None, text: str) -> None:
             else ("standard output", "check where standard output is sent (a full disk?)"))
         raise UsageError(f"cannot write the report to {where}: {exc.strerror or exc}",
                          hint=hint) from exc
+
+
+def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None],
+                  option: str = "--output") -> None:
+    """Refuse an ``--output`` that is one of the run's inputs (before the slow read): an
+    export (a file named, or any file inside a folder named), a mapping, a config, a
+    baseline or an answers file."""
+    from itsm_diag.errors import ItsmDiagError
+    from itsm_diag.importers.registry import list_inputs
+    from itsm_diag.render import check_output
+
+    try:
+        seen = list_inputs(paths).seen
+    except ItsmDiagError:
+        seen = list(paths)  # the run itself will say what is wrong with them
+    check_output(output, [*seen, *(p for p in others if p is not None)], option)
+
+
+def _warn(message: str) -> None:
+    """A warning the user must see even with ``--quiet`` or a report file: a file in an
+    input folder that was not read."""
+    _say(f"warning: {message}")
 
 
 def _silence_stdout() -> None:
@@ -350,9 +414,10 @@ BrowserOpt = Annotated[Path | None, typer.Option(
 SourceOpt = Annotated[str | None, typer.Option(
     "--source", metavar="TOOL", help="The exporting tool, overriding detection: servicenow, "
     "jira, zendesk or freshservice.")]
-MappingOpt = Annotated[Path | None, typer.Option(
+MappingOpt = Annotated[list[Path] | None, typer.Option(
     "--mapping", metavar="FILE|NAME", help="YAML column mapping for any other tool, or a "
-    "shipped one: glpi, topdesk, remedy (see the README).")]
+    "shipped one: glpi, topdesk, remedy (see the README); repeat it for several: each file "
+    "is read by the mapping whose columns it has.", show_default=False)]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", metavar="FILE", help="YAML or TOML file overriding thresholds, params and "
     "defaults (default: itsm-diag.toml, else the tool.itsm-diag table of pyproject.toml, "
@@ -431,22 +496,23 @@ def diagnose(
     if fail_on_increase and baseline is None:
         _fail("--fail-on-increase needs --baseline OLD.json to compare with")
     options = api.RunOptions(
-        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
         config_file=_config_file(config_file), period=period, baseline=baseline,
         since=since, until=until, answers=_answers(answers),
         redact=redact, max_file_mb=max_file_mb,
     )
+    if output is not None:
+        _guard_output(output, paths,
+                      [*options.mappings, options.config_file, baseline, answers])
     with _progress(paths, quiet):
-        report = api.diagnose_paths(paths, options)
+        report = api.diagnose_paths(paths, options, warn=_warn)
     report = api.titled(report, title, client)
     _emit(report, _format_for(fmt, output), output, quiet, verbose, browser)
     failed = _reached(report, rule)
     if failed:
-        typer.echo(f"itsm-diag: score {report.score} ({report.band}) reached --fail-on "
-                   f"{fail_on}", err=True)
+        _say(f"score {report.score} ({report.band}) reached --fail-on {fail_on}")
     if fail_on_increase and report.comparison is not None and report.comparison.increased:
-        typer.echo(f"itsm-diag: {_increase_text(report.comparison)} (--fail-on-increase)",
-                   err=True)
+        _say(f"{_increase_text(report.comparison)} (--fail-on-increase)")
         failed = True
     if failed:
         raise typer.Exit(code=1)
@@ -492,29 +558,43 @@ def inspect(
     from itsm_diag import api
 
     info = api.inspect_paths(paths, api.RunOptions(
-        source=source, mapping=mapping, date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
         max_file_mb=max_file_mb))
     if as_json:
-        typer.echo(json.dumps(info, indent=2, default=str))
+        _deliver(None, json.dumps(info, indent=2, default=str) + "\n")
         return
+    _deliver(None, _inspect_text(info))
+
+
+def _inspect_text(info: dict[str, Any]) -> str:
+    """``inspect``'s plain-text listing. File names, headers, values and warnings come
+    from the files: each line is made safe for a terminal (control characters and line
+    breaks inside a value shown as escapes, so no value can start a line of its own)."""
+    from itsm_diag.text import shown
+
+    def safe(value: object) -> str:
+        return shown(value, one_line=True)
+
+    lines = []
     for inp in info["inputs"]:
-        typer.echo(f"{inp['path']}")
-        typer.echo(f"  tool {inp['tool']}, table {inp['table']} (confidence "
-                   f"{inp['confidence']:.2f}: {inp['detected_by']})")
-        typer.echo(f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
-                   f"{inp['encoding']}, delimiter {inp['delimiter']!r}")
-        for col, f in inp["date_formats"].items():
-            typer.echo(f"  date column {col}: {f}")
-        typer.echo("  columns: " + ", ".join(f"{k} <- {v}" for k, v in inp["column_map"].items()))
-        for w in inp["warnings"]:
-            typer.echo(f"  warning: {w}")
-    typer.echo(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
-               + ", ".join(f"{k} {n:,}" for k, n in info["by_kind"].items()))
-    typer.echo("coverage (share of tickets with a value):")
-    for col, share in info["coverage"].items():
-        typer.echo(f"  {col:<20} {share:7.1%}")
-    for note in info["notes"]:
-        typer.echo(f"note: {note}")
+        lines += [
+            safe(inp["path"]),
+            f"  tool {safe(inp['tool'])}, table {safe(inp['table'])} (confidence "
+            f"{inp['confidence']:.2f}: {safe(inp['detected_by'])})",
+            f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
+            f"{safe(inp['encoding'])}, delimiter {safe(repr(inp['delimiter']))}",
+        ]
+        lines += [f"  date column {safe(col)}: {safe(f)}"
+                  for col, f in inp["date_formats"].items()]
+        lines.append("  columns: " + ", ".join(f"{safe(k)} <- {safe(v)}"
+                                               for k, v in inp["column_map"].items()))
+        lines += [f"  warning: {safe(w)}" for w in inp["warnings"]]
+    lines.append(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
+                 + ", ".join(f"{safe(k)} {n:,}" for k, n in info["by_kind"].items()))
+    lines.append("coverage (share of tickets with a value):")
+    lines += [f"  {col:<20} {share:7.1%}" for col, share in info["coverage"].items()]
+    lines += [f"note: {safe(note)}" for note in info["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 @app.command(cls=_Command, epilog=_examples("itsm-diag signs"))
@@ -579,6 +659,10 @@ def compare_reports(
     from itsm_diag import api
     from itsm_diag.compare import compare
 
+    if output is not None:
+        from itsm_diag.render import check_output
+
+        check_output(output, [old, new])
     comparison = compare(api.load_report(old), api.load_report(new),
                          api.load_rules(None).defaults.wording)
     fmt = CompareFormat(_format_for(fmt_name, output, tuple(CompareFormat)).value)
@@ -596,7 +680,7 @@ def compare_reports(
         text = render_terminal(comparison, color=output is None and sys.stdout.isatty())
     _deliver(output, text)
     if fail_on_increase and comparison.increased:
-        typer.echo(f"itsm-diag: {_increase_text(comparison)} (--fail-on-increase)", err=True)
+        _say(f"{_increase_text(comparison)} (--fail-on-increase)")
         raise typer.Exit(code=1)
 
 
@@ -693,6 +777,7 @@ def quiz(
         "--no-input", help="Never prompt: use the export and --answers only (for scripts).")
     ] = False,
     source: SourceOpt = None,
+    mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
@@ -708,10 +793,14 @@ def quiz(
     from itsm_diag import api
     from itsm_diag import quiz as q
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import shown
 
     if no_input and answers is None:
         raise UsageError("quiz --no-input has nobody to ask",
                          hint="give the answers with --answers FILE, or drop --no-input")
+    if save_answers is not None:  # the answers file itself may be updated in place
+        _guard_output(save_answers, paths or [], [*(mapping or []), config_file],
+                      "--save-answers")
     given = _answers(answers) or {}
     # the config diagnose would use, so the pre-filled verdicts are diagnose's
     config_file = _config_file(config_file)
@@ -719,7 +808,8 @@ def quiz(
     if paths:
         with _progress(paths, quiet=False):
             report = api.diagnose_paths(paths, api.RunOptions(
-                source=source, date_format=date_format, tz=tz, config_file=config_file))
+                source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
+                config_file=config_file))
     rules = api.load_rules(config_file)
     items = q.items_for(rules, report)
     console = Console(highlight=False)
@@ -731,7 +821,7 @@ def quiz(
     q.print_result(items, q.score(items, rules), console)
     if save_answers is not None:
         q.save_answers(save_answers, items)
-        typer.echo(f"answers saved to {save_answers}")
+        typer.echo(shown(f"answers saved to {save_answers}", one_line=True))
 
 
 @app.command(cls=_Command, epilog=_examples(
@@ -755,16 +845,25 @@ def batch(
     fail_on: FailOnOpt = None,
     redact: RedactOpt = False,
     source: SourceOpt = None,
+    mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
     tz: TzOpt = "UTC",
     max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Diagnose many clients: each sub-folder of DIR is one client. One report per client
-    plus index.md and index.json. Exit 2 when any client failed (the others still run)."""
+    plus index.md and index.json. Exit 2 when any client failed (the others still run).
+
+    A client folder may hold its own config (itsm-diag.toml, .yaml or .yml, over --config)
+    and mappings (*.mapping.yaml, with --mapping).
+    """
     from itsm_diag import api
     from itsm_diag import batch as b
     from itsm_diag.errors import UsageError
+    from itsm_diag.text import shown
+
+    def line(text: str) -> str:
+        return shown(text, one_line=True)
 
     rule = _fail_on(fail_on)
     fmt = _format_for(fmt_name, None)
@@ -779,28 +878,31 @@ def batch(
     if not b.client_dirs(root, out_dir):
         raise UsageError(f"{root} has no client sub-folders",
                          hint="put each client's exports in a folder of its own inside it")
-    options = api.RunOptions(source=source, date_format=date_format, tz=tz,
+    options = api.RunOptions(source=source, mapping=tuple(mapping or ()),
+                             date_format=date_format, tz=tz,
                              config_file=_config_file(config_file), redact=redact,
                              max_file_mb=max_file_mb)
 
     def report_failure(row: b.ClientRow) -> None:
         if row.error is not None:
-            typer.echo(f"itsm-diag: error: client {row.client}: {row.error}", err=True)
+            _say(f"error: client {row.client}: {row.error}")
 
     rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
                  on_done=report_failure)
     md_path, _ = b.write_index(rows, out_dir)
+    lines = []
     for row in rows:
         verdict = (f"error: {row.error}" if row.error is not None
                    else f"score {row.score}/7 {row.band}, {row.unknown} unknown")
-        typer.echo(f"{row.client:<24} {verdict}")
+        lines.append(line(f"{row.client:<24} {verdict}"))
     failed = [row for row in rows if row.error is not None]
-    typer.echo(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}")
+    lines.append(line(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}"))
+    _deliver(None, "\n".join(lines) + "\n")
     if failed:
         raise typer.Exit(code=2)
     reached = [row.client for row in rows if row.score is not None and _reached_row(row, rule)]
     if reached:
-        typer.echo(f"itsm-diag: --fail-on {fail_on} reached by: {', '.join(reached)}", err=True)
+        _say(f"--fail-on {fail_on} reached by: {', '.join(reached)}")
         raise typer.Exit(code=1)
 
 

@@ -10,13 +10,22 @@ valid ones, and a value whose type differs from the default's is an error too.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from itsm_diag.errors import ConfigError
 
@@ -26,6 +35,7 @@ from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import rules_dir as rules_dir
 from itsm_diag.rulefiles import yaml_load
+from itsm_diag.text import quote
 
 #: the KPIs a target can be set for, and which way is good: the median time to resolve
 #: should stay at most its target (hours), the two shares at least theirs (0-1)
@@ -35,8 +45,24 @@ KPI_TARGETS: dict[str, str] = {"time_to_resolve_hours": "at_most",
 
 
 class _Strict(BaseModel):
-    # folded YAML scalars end in a newline: no report string should
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # folded YAML scalars end in a newline: no report string should; NaN and infinity
+    # are no threshold or setting: NaN compares false with everything and would flip a
+    # verdict without a word
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+#: the longest window (and as-of tail) a config may ask for: ten years of weeks
+MAX_WINDOW_WEEKS = 520
+
+
+def _iso_day(value: object) -> str:
+    """A holiday as YYYY-MM-DD: YAML reads an unquoted one as a date already."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"a day is YYYY-MM-DD, not {quote(value)}")
+    date.fromisoformat(value)  # a ValueError names what is wrong
+    return value
 
 
 class Condition(_Strict):
@@ -195,25 +221,30 @@ class AnalysisFile(_Strict):
 class Defaults(_Strict):
     """Global defaults (``rules/defaults.yaml``)."""
 
-    window_weeks: int = 13
+    #: ten years at most: a longer window is no diagnosis of the process as it is
+    window_weeks: int = Field(13, ge=1, le=MAX_WINDOW_WEEKS)
     #: a week is 'active' when its arrivals reach this share of the 90th-percentile week
-    active_week_share: float = 0.1
+    active_week_share: float = Field(0.1, ge=0, le=1)
     #: when the last active week is this many weeks before the data's end, as-of moves back
-    tail_weeks: int = 2
+    tail_weeks: int = Field(2, ge=0, le=MAX_WINDOW_WEEKS)
     #: how the extract's shape is read (see itsm_diag.signs.shape.measure_shape)
-    shape: dict[str, float] = Field(default_factory=lambda: {
-        "min_tickets": 50, "silent_ratio": 0.05, "min_silent_weeks": 3,
-        "min_silent_arrivals_share": 0.2, "min_done_share": 0.95})
-    max_samples: int = 10
-    weekmask: str = "1111100"
-    holidays: list[str] = Field(default_factory=list)
-    handle_minutes: dict[str, float] = Field(default_factory=dict)
-    hourly_rate: float | None = None
-    currency: str = "EUR"
+    shape: dict[str, Annotated[float, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=lambda: {
+            "min_tickets": 50, "silent_ratio": 0.05, "min_silent_weeks": 3,
+            "min_silent_arrivals_share": 0.2, "min_done_share": 0.95})
+    max_samples: int = Field(10, ge=0, le=1000)
+    #: working days Monday..Sunday, 1 = working
+    weekmask: str = Field("1111100", pattern=r"^[01]{7}$")
+    #: days off as YYYY-MM-DD
+    holidays: list[Annotated[str, BeforeValidator(_iso_day)]] = Field(default_factory=list)
+    handle_minutes: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
+        default_factory=dict)
+    hourly_rate: float | None = Field(None, ge=0, le=1_000_000)
+    currency: str = Field("EUR", max_length=12)
     catch_all_categories: list[str] = Field(default_factory=list)
     vague_summaries: list[str] = Field(default_factory=list)
     #: structural fixes pay back in 60-90 days: their hours count this much in the ranking
-    structural_weight: float = 0.5
+    structural_weight: float = Field(0.5, ge=0, le=1)
     #: targets a client sets for the KPI panel, by KPI key (``sla_adherence: 0.9``); none
     #: ship: a target is the client's, not a benchmark the tool could defend for everyone
     kpi_targets: dict[str, float] = Field(default_factory=dict)
@@ -262,12 +293,13 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
 
 
-def _pydantic_error(exc: ValidationError, path: str | Path) -> ConfigError:
+def _pydantic_error(exc: ValidationError, path: str | Path, prefix: str = "") -> ConfigError:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = prefix + ".".join(str(p) for p in err["loc"])
     # pydantic prefixes a validator's own message with "Value error, ": say it plainly
-    text = str(err["msg"]).removeprefix("Value error, ")
-    msg = f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else f"{loc}: {text}"
+    msg = (f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else
+           f"{loc}: {str(err['msg']).removeprefix('Value error, ')} "
+           f"(got {quote(err.get('input'))})")
     return ConfigError(msg, file=path)
 
 
@@ -328,6 +360,17 @@ def _same_type(default: Any, value: Any) -> bool:
     if default is None:
         return True
     return isinstance(value, type(default))
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or infinity anywhere in a param value (lists and mappings included)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    if isinstance(value, Mapping):
+        return all(_finite(v) for v in value.values())
+    return True
 
 
 def _unknown(key: str, valid: Any, source: str) -> ConfigError:
@@ -392,7 +435,7 @@ def _override_defaults(out: Rules, body: Any, source: str) -> None:
     try:
         out.defaults = Defaults.model_validate(current)
     except ValidationError as exc:
-        raise _pydantic_error(exc, source) from exc
+        raise _pydantic_error(exc, source, "defaults.") from exc
 
 
 def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str) -> None:
@@ -410,8 +453,10 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                 conds = rule.thresholds.conditions
                 if key not in conds:
                     raise _unknown(dotted, conds, source)
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ConfigError(f"{dotted} must be a number, not {value!r}", file=source)
+                if isinstance(value, bool) or not isinstance(value, int | float) or \
+                        not math.isfinite(value):
+                    raise ConfigError(f"{dotted} must be a finite number, not {quote(value)}",
+                                      file=source)
                 conds[key].value = float(value)
             else:
                 if key not in rule.params:
@@ -420,9 +465,12 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                 if not _same_type(default, value):
                     raise ConfigError(
                         f"{dotted} must be {type(default).__name__} like the default "
-                        f"{default!r}, not {value!r}",
+                        f"{default!r}, not {quote(value)}",
                         file=source,
                     )
+                if not _finite(value):
+                    raise ConfigError(f"{dotted} must hold finite numbers, not "
+                                      f"{quote(value)}", file=source)
                 rule.params[key] = copy.deepcopy(value)
             out.overrides[dotted] = source
 
@@ -478,6 +526,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the file is not UTF-8 text (byte {exc.start:,})", file=path,
+                          hint="save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
 

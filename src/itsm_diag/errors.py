@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from itsm_diag.text import path_text
+
+#: the longest one error line may be: it quotes headers, file names and values, and a
+#: line that fills the screen says nothing
+MESSAGE_LIMIT = 1000
+
 
 class ItsmDiagError(Exception):
     """An error the user can act on: where it happened and what to do about it."""
@@ -21,16 +27,23 @@ class ItsmDiagError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.file = str(file) if file is not None else None
+        # a name's bytes that are not UTF-8 shown as escapes, as everywhere else
+        self.file = path_text(file) if file is not None else None
         self.row = row
         self.column = column
         self.hint = hint
 
     def one_line(self) -> str:
-        """``file: row N, column 'x': message. hint`` on a single line."""
+        """``file: row N, column 'x': message. hint`` on a single line, safe for a
+        terminal (file names, headers and values quoted in it come from outside: their
+        control characters are shown as escapes, never obeyed) and at most
+        :data:`MESSAGE_LIMIT` characters long."""
+        from itsm_diag.text import cap, shown
+
         where = []
         if self.file:
-            where.append(self.file)
+            # a file name may hold a line break: shown as an escape, not folded away
+            where.append(shown(self.file, one_line=True))
         loc = []
         if self.row is not None:
             loc.append(f"row {self.row}")
@@ -42,7 +55,7 @@ class ItsmDiagError(Exception):
         if self.hint:
             text += f". {self.hint.rstrip('.')}"
         line = ": ".join([*where, text]) if where else text
-        return " ".join(line.split()) + "."
+        return cap(shown(" ".join(line.split()), one_line=True), MESSAGE_LIMIT - 1) + "."
 
     def __str__(self) -> str:
         return self.one_line()
@@ -52,8 +65,27 @@ class InputError(ItsmDiagError):
     """An input file cannot be read or understood."""
 
 
+class Skippable(InputError):
+    """A file that is not read at all: inside a folder it is skipped and named in a note
+    with this reason (the run goes on with the other files); named on its own, it is an
+    error."""
+
+
+class NotAnExport(Skippable):
+    """The file is no ticket export (an image, an archive, an empty file, a text no
+    tool's export matches)."""
+
+
+class CannotOpen(Skippable):
+    """The file cannot be opened (no permission, a broken link, a pipe nothing writes to)."""
+
+
 class DetectionError(InputError):
     """The source tool or table could not be decided."""
+
+
+class UnknownTool(DetectionError, NotAnExport):
+    """No tool's export (and no mapping) matches the file's columns."""
 
 
 class DateFormatError(InputError):
@@ -66,6 +98,26 @@ class ConfigError(ItsmDiagError):
 
 class UsageError(ItsmDiagError):
     """The command line asks for something impossible."""
+
+
+class ResourceError(ItsmDiagError):
+    """The machine, not the input, stopped the run: a disk full, a file gone or unreadable
+    halfway, not enough memory."""
+
+
+def from_environment(exc: BaseException) -> ResourceError | None:
+    """The typed error for an exception the environment raises (an ``OSError`` a reader
+    or writer met, a ``MemoryError``), or None for anything else (a defect)."""
+    if isinstance(exc, MemoryError):
+        return ResourceError("not enough memory to read these inputs",
+                             hint="pass fewer or smaller exports (export by month and "
+                                  "diagnose a few months at a time)")
+    if isinstance(exc, OSError):
+        what = exc.strerror or type(exc).__name__
+        return ResourceError(f"a file could not be read or written: {what}",
+                             file=exc.filename if isinstance(exc.filename, str) else None,
+                             hint="check the file, its permissions and the disk's free space")
+    return None
 
 
 class ModelError(Exception):

@@ -52,25 +52,126 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
+#: the most characters a YAML file the tool reads may hold (a mapping with a large values
+#: table is a few hundred KB)
+MAX_YAML_CHARS = 10_000_000
+#: the most values a YAML document may expand to once its aliases (``*name``) are
+#: followed: a real config or mapping holds a few hundred; nine nested aliases of nine
+#: items each make a billion from 400 bytes
+MAX_YAML_NODES = 100_000
+
+
 def yaml_text(text: str, source: Path | str) -> Any:
     """YAML text's data, read with the safe loaders only (the C one when built: several
     times faster, equally safe); every YAML the tool reads comes through here. Broken
-    YAML is a :class:`~itsm_diag.errors.ConfigError` naming ``source`` and the line."""
+    YAML is a :class:`~itsm_diag.errors.ConfigError` naming ``source`` and the line, and
+    so are a key given twice in one mapping (which one would win?), an alias bomb (a
+    document expanding past :data:`MAX_YAML_NODES` values) and an alias that refers to
+    itself; the node graph is checked before anything is built from it."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if len(text) > MAX_YAML_CHARS:
+        raise ConfigError(f"the file holds {len(text):,} characters; a config or mapping "
+                          f"file holds far fewer (at most {MAX_YAML_CHARS:,})", file=source,
+                          hint="pass the right file")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        return yaml.load(text, Loader=loader)  # nosec B506  # only the safe loaders
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    except (ValueError, OverflowError, TypeError) as exc:
+        # a scalar YAML reads as a date or number and cannot build (2024-13-45)
+        raise ConfigError(f"a value cannot be read: {exc}", file=source,
+                          hint="quote it if it is text") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
                           file=source, row=mark.line + 1 if mark is not None else None,
                           hint="fix the YAML syntax (indentation, quotes, colons)") from exc
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: Any, source: Path | str) -> None:
+    """Refuse duplicate keys, self-referring aliases and alias bombs in a composed YAML
+    node graph: one walk, each distinct node once (an alias is the same node object
+    again), its expanded size summed from its children's."""
+    import yaml
+
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            kids = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            kids = list(node.value)
+        else:
+            kids = []
+        if not done:
+            if key in open_nodes:
+                raise ConfigError("a YAML alias refers to the value it is part of",
+                                  file=source, row=node.start_mark.line + 1,
+                                  hint="write the value out instead of the alias")
+            open_nodes.add(key)
+            stack.append((node, True))
+            for kid in kids:
+                if id(kid) in open_nodes:
+                    raise ConfigError("a YAML alias refers to the value it is part of",
+                                      file=source, row=kid.start_mark.line + 1,
+                                      hint="write the value out instead of the alias")
+                if id(kid) not in size:
+                    stack.append((kid, False))
+            continue
+        open_nodes.discard(key)
+        size[key] = 1 + sum(size[id(kid)] for kid in kids)
+        if size[key] > MAX_YAML_NODES:
+            raise ConfigError(
+                f"the YAML expands to more than {MAX_YAML_NODES:,} values through its "
+                "aliases (*name): an alias bomb, not a config or mapping file",
+                file=source, row=node.start_mark.line + 1,
+                hint="write the values out, without nested aliases")
+        if isinstance(node, yaml.MappingNode):
+            _no_duplicate_keys(node, source)
+
+
+def _no_duplicate_keys(node: Any, source: Path | str) -> None:
+    """A key written twice in one YAML mapping is an error naming both lines (PyYAML
+    keeps the last silently). ``<<`` merge keys are YAML's own and may repeat."""
+    seen: dict[tuple[str, str], int] = {}
+    for key, _ in node.value:
+        if not hasattr(key, "tag") or not isinstance(key.value, str) or key.value == "<<":
+            continue
+        ident = (key.tag, key.value)
+        line = key.start_mark.line + 1
+        if ident in seen:
+            raise ConfigError(f"the key {key.value!r} is given twice (lines {seen[ident]} and "
+                              f"{line}); only one can apply", file=source, row=line,
+                              hint="remove one of them")
+        seen[ident] = line
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a leading BOM dropped); bytes that are not UTF-8 are a
+    :class:`~itsm_diag.errors.ConfigError` naming the first one (OSError passes)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the file is not UTF-8 text (byte {exc.start:,} is "
+                          f"0x{data[exc.start]:02x})", file=path,
+                          hint="save it as UTF-8 (any editor's 'UTF-8' encoding)") from exc
 
 
 def yaml_load(path: Path) -> Any:
     """:func:`yaml_text` of a UTF-8 file (OSError passes to the caller)."""
-    return yaml_text(path.read_text(encoding="utf-8"), path)
+    return yaml_text(read_text(path), path)
 
 
 def _title_fields(path: Path) -> dict[str, Any] | None:

@@ -1,9 +1,14 @@
 """Text helpers every layer shares: filling rule-file templates (a ``str.format`` that
-never fails on missing values) and the whitespace-folding pattern."""
+never fails on missing values), the whitespace-folding pattern, and the character-level
+core of the output-safety layer (:func:`shown`, :func:`quote`), light enough for
+:mod:`itsm_diag.errors` and the command line to use before anything heavy is imported.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+import reprlib
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -64,3 +69,71 @@ def figure(value: float | None, unit: str) -> str:
 def fmt(template: str, values: Mapping[str, Any]) -> str:
     """Fill a rule-file template (whitespace folded to single spaces)."""
     return " ".join(_FMT.format(template, **values).split())
+
+
+# ---- output safety: characters -----------------------------------------------------------
+
+#: C0 controls except tab and newline, DEL, and the C1 range (ESC-less CSI lives there too);
+#: bidi embeddings, overrides and isolates (U+202E reverses what follows: "Trojan Source"),
+#: and invisible zero-width space, word joiner and BOM (zero-width (non-)joiners stay:
+#: scripts and emoji need them); lone UTF-16 surrogates, which no UTF-8 output can hold
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e"
+                     "\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]")
+#: the same, with every line break too (tab, LF, and U+2028/U+2029, which some
+#: terminals and editors take for line ends): for text that must stay on one line
+CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e\u2028"
+                              "\u2029\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"  # a lone surrogate: half a character, nothing left to show
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
+def shown(text: object, *, one_line: bool = False) -> str:
+    """``text`` as a string whose control characters are shown, not obeyed (``\\x1b[31m``
+    prints as the six characters ``\\x1b[31m``); lone surrogates become U+FFFD. With
+    ``one_line``, line breaks and tabs are shown as escapes too (``\\x0a``), so no value
+    can start a line of its own (a fake ``itsm-diag: score 0/7`` line, say)."""
+    s = str(text)
+    return (CONTROL_OR_BREAK if one_line else CONTROL).sub(_escape, s)
+
+
+def cap(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def path_text(path: object) -> str:
+    """A path as text that any UTF-8 output can hold: a file name's bytes that are not
+    UTF-8 (kept by Python as lone surrogates) shown as ``\\xff`` escapes."""
+    import os
+
+    try:
+        return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+    except (UnicodeError, TypeError):
+        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 80
+_REPR.maxother = 80
+_REPR.maxlevel = 3
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+#: the longest a message quotes any value from a file or an option
+QUOTE_LIMIT = 80
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value from outside, quoted for a message: ``repr`` for a string, cut to ``limit``
+    characters, and a bounded preview of any other object (``reprlib``: a structure that
+    expands to gigabytes through shared references prints a few items), shown on one
+    line."""
+    if isinstance(value, str):
+        text = repr(cap(value, limit)) if len(value) > limit else repr(value)
+    else:
+        text = _REPR.repr(value)
+    return cap(shown(text, one_line=True), limit + 2)

@@ -29,7 +29,29 @@ def test_seeds_come_from_every_sample_kind() -> None:
 
 def test_a_short_fuzz_run_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = fuzz.main(["--per-importer", "60", "--jobs", "1", "--budget", "300",
-                      "--full-every", "5", "--failures", str(tmp_path)])
+                      "--full-every", "5", "--render-every", "20", "--failures",
+                      str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "fuzz: 300 inputs" in out and " 0 failures" in out
+    # 60 per importer, 30 YAML files (half), 1 mixed folder (a fiftieth); every 5th also
+    # loaded, every 20th diagnosed whole and rendered
+    assert "fuzz: 331 inputs" in out and " 0 failures" in out, out
+    assert "fuzz yaml" in out and "fuzz mixed" in out
+
+
+def test_issue_15_classes_are_generated() -> None:
+    """The generators for the classes issue 15 closed are drawn: workbook dimensions,
+    YAML anchors and friends, clock changes, joined files, surrogates, control text, and
+    folders mixing tools."""
+    applied = set()
+    for importer in ("servicenow", "zendesk", "freshservice"):
+        seeds = fuzz.load_seeds(importer)
+        for i in range(600):
+            applied.update(fuzz.generate(8, importer, i, seeds)[2])
+    assert {"controls", "dst", "m_joined", "m_surrogate", "m_dims"} <= applied
+    seeds = fuzz.load_seeds("yaml")
+    kinds = {fuzz.generate(8, "yaml", i, seeds)[2][0] for i in range(300)}
+    assert {"alias bomb", "duplicate key", "deep nesting", "not utf-8", "bad value",
+            "odd yaml"} <= kinds
+    suffix, _data, names = fuzz.generate(8, "mixed", 0, fuzz.load_seeds("mixed"))
+    assert suffix == ".mixed" and len([n for n in names if "/" in n]) >= 2

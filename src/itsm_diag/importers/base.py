@@ -37,7 +37,10 @@ class ImportOptions:
     custom_fields: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        guards.check_max_file_mb(self.max_file_mb)  # before any file is read
+        # before any file is read
+        guards.check_max_file_mb(self.max_file_mb)
+        guards.check_tz(self.tz)
+        guards.check_date_format(self.date_format)
 
 
 @dataclass
@@ -149,7 +152,7 @@ def parse_dates(
     warnings. Formats are inferred together so one file keeps one day/month order.
     """
     values = {raw_col: raw.frame[raw_col] for raw_col in dict.fromkeys(columns.values())}
-    formats = dates.infer_formats(values, raw.path, options.date_format)
+    formats = dates.infer_formats(values, raw.path, options.date_format, raw.first_data_row)
     parsed: dict[str, pd.Series] = {}
     warnings: list[str] = []
 
@@ -249,7 +252,7 @@ def finish_tickets(
         warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
         df = df[~blank]
     df[m.SOURCE_TOOL] = tool
-    df[m.SOURCE_FILE] = raw.path.name
+    df[m.SOURCE_FILE] = raw.name
     tickets = m.conform_tickets(df)
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0

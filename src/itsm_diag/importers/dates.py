@@ -19,6 +19,7 @@ import pandas as pd
 
 from itsm_diag.errors import DateFormatError
 from itsm_diag.model import is_arrow_text
+from itsm_diag.text import quote
 
 Order = Literal["day", "month"] | None
 
@@ -81,52 +82,123 @@ def _sample(values: pd.Series) -> pd.Series:
     return uniq.iloc[idx].astype(str)
 
 
-def _screen(sample: pd.Series, n: int = 24) -> list[tuple[str, Order]]:
-    """Candidates that parse the first ``n`` sampled values with ``strptime``.
+def tolerance(present: int) -> int:
+    """How many values of a column with ``present`` values may be unreadable (nulled and
+    counted): :data:`MAX_BAD_SHARE` of them, and always one. The same count bounds the
+    format inference, so whether a file is read never depends on where a bad value is."""
+    return max(1, int(MAX_BAD_SHARE * present))
+
+
+def _screen(sample: pd.Series, allowed: int, n: int = 24) -> list[tuple[str, Order]]:
+    """Candidates that parse the first ``n`` sampled values with ``strptime``, all but at
+    most ``allowed`` of them (each sampled value is at least one of the column's values,
+    so more failures here mean more in the column than it may have).
 
     A cheap first pass: each pandas ``to_datetime`` call costs a millisecond or more,
     ``strptime`` a few microseconds, and most of the ~70 candidates fail at once.
     """
     head = [str(x).strip() for x in sample.iloc[:n]]
+    limit = min(allowed, len(head) - 1)
     out = []
     for fmt, order in CANDIDATES:
-        try:
-            for value in head:
+        failed = 0
+        for value in head:
+            try:
                 datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        out.append((fmt, order))
+            except ValueError:
+                failed += 1
+                if failed > limit:
+                    break
+        if failed <= limit:
+            out.append((fmt, order))
     return out
 
 
-def _fits(sample: pd.Series, fmt: str) -> bool:
-    # most candidates fail on the first few values: try those before the whole sample
-    if len(sample) > 64 and not _fits(sample.iloc[:64], fmt):
-        return False
+def _unread(sample: pd.Series, fmt: str) -> int:
+    """How many sampled values ``fmt`` cannot read."""
     if fmt == ISO:
         parsed = pd.to_datetime(sample, format=ISO, errors="coerce", utc=True)
     else:
         parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
-    return bool(parsed.notna().mean() >= 1 - MAX_BAD_SHARE) and bool(parsed.notna().any())
+    return int(parsed.isna().sum())
 
 
-def _looks_iso(sample: pd.Series) -> bool:
-    return bool(sample.str.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
-                                 r"(Z|[+-]\d{2}:?\d{2})$").all())
+def _misses(sample: pd.Series, fmt: str, allowed: int) -> int | None:
+    """How many sampled values ``fmt`` cannot read, or None when more than ``allowed``
+    (or all of them)."""
+    # most candidates fail on the first few values: try those before the whole sample
+    if len(sample) > 64 and _misses(sample.iloc[:64], fmt, allowed) is None:
+        return None
+    bad = _unread(sample, fmt)
+    return bad if bad <= allowed and bad < len(sample) else None
 
 
-def candidates_for(values: pd.Series) -> list[tuple[str, Order]]:
-    """All candidate formats that parse (nearly) every sampled value."""
+_ISO_PATTERN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+             r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _looks_iso(sample: pd.Series, allowed: int) -> bool:
+    matched = int(sample.str.match(_ISO_PATTERN).sum())
+    return matched > 0 and len(sample) - matched <= allowed
+
+
+def candidates_for(values: pd.Series, present: int | None = None) -> list[tuple[str, Order]]:
+    """All candidate formats that parse every sampled value but the few
+    :func:`tolerance` allows the column (``present``: its filled values)."""
     sample = _sample(values)
     if sample.empty:
         return []
-    if _looks_iso(sample):
+    allowed = tolerance(int(values.notna().sum()) if present is None else present)
+    if _looks_iso(sample, allowed):
         return [(ISO, None)]
-    return [(fmt, order) for fmt, order in _screen(sample) if _fits(sample, fmt)]
+    # a few failures first (each failing candidate stops early); all the column may
+    # have only when that finds nothing
+    screened = _screen(sample, min(allowed, 2)) or (
+        _screen(sample, allowed) if allowed > 2 else [])
+    misses = {(fmt, order): _misses(sample, fmt, allowed) for fmt, order in screened}
+    fitting = {cand: n for cand, n in misses.items() if n is not None}
+    # the formats that read the most values: a value only the day-first order reads is a
+    # date that decides the order, not an unreadable one the month-first order may drop
+    fewest = min(fitting.values(), default=0)
+    return [cand for cand, n in fitting.items() if n == fewest]
+
+
+def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> DateFormatError:
+    """The error for a column no format reads: what the most fitting format could not
+    read (how many, the first row and value), or a value no format reads at all."""
+    head = [str(x).strip() for x in _sample(values).iloc[:24]]
+    best, best_read = None, 0
+    for fmt, _ in CANDIDATES:
+        read = 0
+        for value in head:
+            try:
+                datetime.strptime(value, fmt)
+                read += 1
+            except ValueError:
+                pass
+        if read > best_read:
+            best, best_read = fmt, read
+    hint = "fix those cells or pass --date-format"
+    present = values.notna().to_numpy(dtype=bool)
+    if best is not None:
+        parsed = pd.to_datetime(values, format=best, errors="coerce")
+        bad = present & parsed.isna().to_numpy(dtype=bool)
+        pos = int(bad.argmax())
+        return DateFormatError(
+            f"{int(bad.sum()):,} of {int(present.sum()):,} values are not dates in the format "
+            f"{best!r} (first: {quote(str(values.iloc[pos]))}); at most "
+            f"{tolerance(int(present.sum())):,} may be",
+            file=path, row=first_row + pos, column=column, hint=hint)
+    pos = int(present.argmax())
+    return DateFormatError(f"cannot read {quote(str(values.iloc[pos]))} as a date", file=path,
+                           row=first_row + pos, column=column,
+                           hint="pass --date-format with the format (e.g. '%d.%m.%Y %H:%M') "
+                                "or fix the column")
 
 
 def infer_formats(
-    columns: Mapping[str, pd.Series], path: Path, date_format: str | None = None
+    columns: Mapping[str, pd.Series], path: Path, date_format: str | None = None,
+    first_row: int = 2,
 ) -> dict[str, ColumnFormat]:
     """Choose a format per column; raise :class:`DateFormatError` when undecidable.
 
@@ -135,19 +207,15 @@ def infer_formats(
     chosen: dict[str, ColumnFormat] = {}
     options: dict[str, list[tuple[str, Order]]] = {}
     for name, values in columns.items():
-        if values.notna().sum() == 0:
+        present = int(values.notna().sum())
+        if present == 0:
             continue
         if date_format and date_format not in ("dayfirst", "monthfirst"):
             chosen[name] = ColumnFormat(name, date_format, None)
             continue
-        cands = candidates_for(values)
+        cands = candidates_for(values, present)
         if not cands:
-            example = str(values.dropna().iloc[0])
-            raise DateFormatError(
-                f"cannot read {example!r} as a date", file=path, column=name,
-                hint="pass --date-format with the format (e.g. '%d.%m.%Y %H:%M') or fix "
-                     "the column",
-            )
+            raise _unreadable(values, path, name, first_row)
         options[name] = cands
     forced: Order = (
         "day" if date_format == "dayfirst" else "month" if date_format == "monthfirst" else None
@@ -204,41 +272,84 @@ def parse(
     """Parse a text column with ``fmt`` to UTC; naive times are taken in ``tz``.
 
     Up to :data:`MAX_BAD_SHARE` of values may fail (nulled, with a warning naming the
-    first row); more is an error naming the row and value.
+    first row); more is an error naming the row and value. Times that fall in a clock
+    change of ``tz`` follow :func:`_localize` and are counted in the warning.
     """
+    notes: list[str] = []
     naive = _parse_fast(values, fmt)
     if naive is not None:
         out = (naive.dt.tz_localize("UTC") if tz == "UTC" else
-               naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-               .dt.tz_convert("UTC"))
+               _localize(naive, tz, column, first_row, notes))
     elif fmt == ISO or tz == "UTC":
         # offsets in the text are honoured; naive times are UTC already: no localize pass
         out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
     else:
-        out = pd.to_datetime(values, format=fmt, errors="coerce")
-        out = out.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-        out = out.dt.tz_convert("UTC")
+        out = _localize(pd.to_datetime(values, format=fmt, errors="coerce"), tz, column,
+                        first_row, notes)
     present = values.notna().to_numpy(dtype=bool)
     bad = present & out.isna().to_numpy(dtype=bool)
-    warning = None
     n_bad = int(bad.sum())
     if n_bad:
         pos = int(bad.argmax())
         example = str(values.iloc[pos])
-        if n_bad > max(1, MAX_BAD_SHARE * int(present.sum())):
+        if n_bad > tolerance(int(present.sum())):
             raise DateFormatError(
-                f"{n_bad} values do not match the date format {fmt!r} "
-                f"(first: {example!r})",
+                f"{n_bad:,} of {int(present.sum()):,} values are not dates in the format "
+                f"{fmt!r} (first: {quote(example)}); at most "
+                f"{tolerance(int(present.sum())):,} may be",
                 file=path, row=first_row + pos, column=column,
                 hint="fix those cells or pass --date-format",
             )
-        warning = (
+        notes.append(
             f"column {column!r}: {n_bad} unreadable date(s) left empty "
             f"(first at row {first_row + pos}: {example!r})"
         )
     if out.dtype != TIMESTAMP:
         out = out.astype(TIMESTAMP)
-    return out, warning
+    return out, "; ".join(notes) or None
+
+
+def _localize(naive: pd.Series, tz: str, column: str, first_row: int,
+              notes: list[str]) -> pd.Series:
+    """Naive wall-clock times in ``tz`` -> UTC, with a rule for each clock change:
+
+    - a time in the hour repeated when clocks go back (02:30 twice in Europe/Berlin on
+      the last Sunday of October) is read as its first pass, still in summer time: an
+      export that writes local times without an offset cannot say which was meant, and
+      the first is the one a ticket opened before the change shows;
+    - a time in the hour skipped when clocks go forward (02:30 never happens on the last
+      Sunday of March) is read as if the clock had already moved: moved forward by the
+      gap (02:30 -> 03:30), so two such times keep their distance.
+
+    Both are counted in a note naming the first row. pandas localizes every other time;
+    only the few that fall in a change are looked at again.
+    """
+    out = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    odd = (naive.notna() & out.isna()).to_numpy(dtype=bool)
+    if odd.any():
+        some = naive[odd]
+        first_pass = some.dt.tz_localize(tz, ambiguous=np.ones(len(some), dtype=bool),
+                                         nonexistent="NaT")
+        repeated = first_pass.notna().to_numpy(dtype=bool)
+        skipped = ~repeated
+        if skipped.any():
+            gap = some[skipped]
+            # the offset in force just before the gap, applied to the wall time
+            before = gap.dt.tz_localize(tz, nonexistent="shift_backward")
+            offset = before.dt.tz_localize(None) - before.dt.tz_convert(None)
+            first_pass[skipped] = (gap - offset).dt.tz_localize("UTC").dt.tz_convert(tz)
+        out = out.copy()
+        out[odd] = first_pass
+        positions = np.flatnonzero(odd)
+        for mask, what in ((repeated, "the hour repeated when clocks go back; read as its "
+                            "first pass (summer time)"),
+                           (skipped, "the hour skipped when clocks go forward; read as if "
+                            "the clock had moved (02:30 -> 03:30)")):
+            if mask.any():
+                row = first_row + int(positions[mask][0])
+                notes.append(f"column {column!r}: {int(mask.sum()):,} time(s) in {tz} fall in "
+                             f"{what} (first at row {row})")
+    return out.dt.tz_convert("UTC")
 
 
 #: the strftime directives the fast path reads: (RE2 group, its width when zero-padded);

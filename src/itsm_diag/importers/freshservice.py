@@ -303,7 +303,7 @@ class FreshserviceImporter(Importer):
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]
         df[m.SOURCE_TOOL] = NAME
-        df[m.SOURCE_FILE] = raw.path.name
+        df[m.SOURCE_FILE] = raw.name
         tickets = m.conform_tickets(df)
         column_map = {canon: cols[f] for f, canon in {**_TEXT, **_DATES}.items() if f in cols}
         column_map[m.TICKET_ID] = cols["id"]
@@ -314,7 +314,7 @@ class FreshserviceImporter(Importer):
             if f in cols:
                 column_map[canon] = cols[f]
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=NAME, table=table, rows=len(frame), tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,
@@ -331,17 +331,19 @@ class FreshserviceImporter(Importer):
             df[m.STATUS_RAW] = raw_status
             status = map_values(raw_status, _CHANGE_STATUS if table == "changes"
                                  else _TICKET_STATUS)
-            bad = v.unmapped(raw_status, status)
-            if bad:
-                warnings.append(f"unknown status values left without status: {bad}")
+            v.note_unmapped(warnings, "status", raw_status, status, "left without status")
             df[m.STATUS] = status
         if "priority" in cols:
             df[m.PRIORITY_RAW] = frame[cols["priority"]]
             df[m.PRIORITY] = pd.to_numeric(map_values(frame[cols["priority"]], {
                 k: str(p) for k, p in _PRIORITY.items()}), errors="coerce").astype("Int8")
+            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                            "left without priority")
         if "source" in cols:
             df[m.CHANNEL_RAW] = frame[cols["source"]]
             mapped = map_values(frame[cols["source"]], _SOURCE)
+            v.note_unmapped(warnings, "source (channel)", frame[cols["source"]], mapped,
+                            "counted as 'other'")
             df[m.CHANNEL] = mapped.where(mapped.notna() | frame[cols["source"]].isna(), "other")
         if "resolution_status" in cols:
             sla = map_values(frame[cols["resolution_status"]],

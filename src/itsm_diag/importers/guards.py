@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itsm_diag import cpus
-from itsm_diag.errors import InputError, UsageError
+from itsm_diag.errors import InputError, NotAnExport, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +62,9 @@ MAX_BAD_LINE_SHARE = 0.001
 MIN_LINES_FOR_A_CUT_LAST_LINE = 100
 #: timestamps before this are junk (Excel's and Unix's zero dates, typos)
 EARLIEST = "1990-01-01"
+#: ``--since`` and ``--until`` end before this (a window to year 9999 would be a
+#: million weeks)
+LATEST = "2100-01-01"
 #: canonical timestamp columns that record something that happened: never in the future
 #: (due dates, planned windows and start dates may be)
 EVENT_TIMES = frozenset({"opened_at", "first_response_at", "resolved_at", "closed_at",
@@ -91,10 +94,63 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 # ---- the size limit ----------------------------------------------------------------------
 
+def check_tz(tz: str, option: str = "--tz") -> None:
+    """Refuse a time zone name the zone database does not know."""
+    import zoneinfo
+
+    from itsm_diag.text import quote
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
+        # OSError: a name too long for a file name in the zone database
+        raise UsageError(f"{option} {quote(tz)} is not a known time zone",
+                         hint="use an IANA name such as Europe/Berlin, America/New_York or "
+                              "UTC") from exc
+
+
+#: strftime directives that give a year, a month and a day of the month
+_YEAR, _MONTH, _DAY = ("%Y", "%y"), ("%m", "%b", "%B"), ("%d",)
+
+
+def date_format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot be a date format (None when it can): ``dayfirst``,
+    ``monthfirst``, or a strftime format with a year, a month and a day."""
+    import time
+
+    if fmt in ("dayfirst", "monthfirst"):
+        return None
+    try:
+        time.strptime("", fmt)
+    except ValueError as exc:
+        if "does not match format" not in str(exc):
+            return str(exc)  # "'Q' is a bad directive in format '%Q'", "stray %..."
+    missing = [what for what, codes in (("year", _YEAR), ("month", _MONTH), ("day", _DAY))
+               if not any(code in fmt for code in codes)]
+    return f"it has no {' and no '.join(missing)} directive" if missing else None
+
+
+def check_date_format(fmt: str | None, option: str = "--date-format") -> None:
+    """Refuse a date format no date can be read with."""
+    from itsm_diag.text import quote
+
+    problem = None if fmt is None else date_format_problem(fmt)
+    if problem is not None:
+        raise UsageError(f"{option} {quote(fmt)} is not a date format: {problem}",
+                         hint="use dayfirst, monthfirst, or a format such as "
+                              "'%d.%m.%Y %H:%M'")
+
+
+#: the largest --max-file-mb taken (a petabyte): more is no limit at all, and its bytes
+#: would not fit a 64-bit count
+MAX_FILE_MB_OPTION = 1e9
+
+
 def check_max_file_mb(max_file_mb: float | None) -> None:
     """Refuse a ``--max-file-mb`` that is not a positive number of MB."""
-    if max_file_mb is not None and not 0 < max_file_mb < float("inf"):
-        raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB",
+    if max_file_mb is not None and not 0 < max_file_mb <= MAX_FILE_MB_OPTION:
+        raise UsageError(f"--max-file-mb {max_file_mb:g} must be a positive number of MB, at "
+                         f"most {MAX_FILE_MB_OPTION:,.0f}",
                          hint=f"the default is {DEFAULT_MAX_FILE_MB}")
 
 
@@ -111,7 +167,7 @@ def _mb(n: int) -> str:
     return f"{n / _MB:,.1f}" if n < 10 * _MB else f"{n / _MB:,.0f}"
 
 
-def _too_big(path: Path, size: int, what: str, limit: int, why: str = "") -> InputError:
+def too_big(path: Path, size: int, what: str, limit: int, why: str = "") -> InputError:
     need = -(-size // _MB) + 1
     return InputError(
         f"{what} {_mb(size)} MB, more than the {_mb(limit)} MB limit{why}",
@@ -137,12 +193,12 @@ def check_file(path: Path, head: bytes, max_file_mb: float | None = None) -> Non
     if size > limit:
         why = " for JSON, which is held in memory whole" if json and max_file_mb is None \
             else ""
-        raise _too_big(path, size, "the file is", limit, why)
+        raise too_big(path, size, "the file is", limit, why)
     if not head:
         return
     for magic, what, hint in _MAGIC:
         if head.startswith(magic):
-            raise InputError(f"this is {what}, not a ticket export", file=path, hint=hint)
+            raise NotAnExport(f"this is {what}, not a ticket export", file=path, hint=hint)
     if head.startswith(b"PK\x03\x04"):
         check_xlsx(path, limit)
         return
@@ -156,7 +212,7 @@ def check_file(path: Path, head: bytes, max_file_mb: float | None = None) -> Non
     controls = sum(sample.count(b) for b in range(32) if b not in (9, 10, 13)) + sample.count(
         127)
     if controls > max(8, len(sample) // 20):
-        raise InputError(
+        raise NotAnExport(
             f"this is not a text, JSON or Excel file ({controls:,} of its first "
             f"{len(sample):,} bytes are binary control codes)",
             file=path, hint=_EXPORT_HINT,
@@ -170,9 +226,12 @@ def check_xlsx(path: Path, limit: int) -> None:
     chunks without keeping them, which proves the declared sizes honest (a member that
     inflates to more than it declares fails its CRC check) in bounded memory.
     """
+    import struct
+
     try:
         zf = zipfile.ZipFile(path)
-    except Exception as exc:  # garbage raises BadZipFile, NotImplementedError, struct.error...
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, struct.error,
+            ValueError, EOFError, OSError) as exc:  # what zipfile raises on garbage
         raise InputError(
             "the Excel workbook is damaged or cut short (its ZIP directory cannot be read)",
             file=path, hint="download or export it again; a complete .xlsx opens in Excel",
@@ -188,7 +247,7 @@ def check_xlsx(path: Path, limit: int) -> None:
             raise _not_a_workbook(path, names)
         total = sum(i.file_size for i in infos)
         if total > limit:
-            raise _too_big(path, total, "the workbook unpacks to", limit)
+            raise too_big(path, total, "the workbook unpacks to", limit)
         for info in infos:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > MIN_BOMB_BYTES and ratio > MAX_ZIP_RATIO:
@@ -223,18 +282,38 @@ def _inflate_all(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 def _inflate(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     """Inflate ``infos`` in 1 MB chunks, kept nowhere, through a ZipFile of their own (a
-    ZipFile's reads share one file position, so each thread opens its own)."""
+    ZipFile's reads share one file position, so each thread opens its own). Worksheets
+    and the shared strings are checked on the way for sizes the parser would allocate
+    (:mod:`.sheetbounds`)."""
+    import zlib
+
+    from itsm_diag.importers.sheetbounds import SheetBounds, check_shared_strings
+
     info = None
     try:
         with zipfile.ZipFile(path) as zf:
             for info in infos:
+                name = info.filename
+                sheet = None
                 with zf.open(info) as fh:
                     seen = 0
                     while chunk := fh.read(_MB):
+                        if not seen and name.lower() == "xl/sharedstrings.xml":
+                            check_shared_strings(path, info.file_size, chunk[:4096])
+                        elif not seen and chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+                            # any XML part: a worksheet may be stored under any name
+                            sheet = SheetBounds(path, name, info.file_size)
                         seen += len(chunk)
                         if seen > info.file_size:  # zipfile stops there; belt too
                             raise zipfile.BadZipFile("more data than declared")
-    except Exception as exc:  # BadZipFile, zlib.error, OSError (a file changed since)...
+                        if sheet is not None:
+                            sheet.feed(chunk)
+                if sheet is not None:
+                    sheet.feed(b"", last=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            NotImplementedError, RuntimeError, ValueError) as exc:
+        # a damaged part (bad CRC, cut short), a compression zipfile cannot inflate, an
+        # encrypted part (RuntimeError), a file changed since it was opened (OSError)
         part = f"part {info.filename!r}: " if info is not None else ""
         raise InputError(
             f"the Excel workbook is damaged ({part}{exc})",
@@ -242,7 +321,7 @@ def _inflate(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         ) from exc
 
 
-def _not_a_workbook(path: Path, names: set[str]) -> InputError:
+def _not_a_workbook(path: Path, names: set[str]) -> NotAnExport:
     if any(n.startswith("word/") for n in names):
         what = "a Word document"
     elif any(n.startswith("ppt/") for n in names):
@@ -251,10 +330,10 @@ def _not_a_workbook(path: Path, names: set[str]) -> InputError:
         what = "an OpenDocument file (.ods/.odt)"
     else:
         shown = ", ".join(sorted(names)[:3]) + ("..." if len(names) > 3 else "")
-        return InputError(f"this is a ZIP archive, not an Excel workbook (it holds {shown})",
-                          file=path, hint="unzip it and pass the export files inside")
-    return InputError(f"this is {what}, not a ticket export", file=path,
-                      hint="save the tickets as .xlsx or CSV and pass that file")
+        return NotAnExport(f"this is a ZIP archive, not an Excel workbook (it holds {shown})",
+                           file=path, hint="unzip it and pass the export files inside")
+    return NotAnExport(f"this is {what}, not a ticket export", file=path,
+                       hint="save the tickets as .xlsx or CSV and pass that file")
 
 
 #: cells a row may hold beyond its header before the file is refused: a real export's
@@ -325,7 +404,10 @@ def _runaway_quote(t: RawTable) -> None:
         if not isinstance(value, str) or value.count("\n") < _RUNAWAY_LINES:
             continue
         first, *rest = value.split("\n")
-        rows = [r for r in csv.reader(rest, delimiter=delim) if r]
+        try:
+            rows = [r for r in csv.reader(rest, delimiter=delim) if r]
+        except csv.Error:  # a stray carriage return: not lines of this file's rows
+            continue
         rowlike = sum(len(r) == width for r in rows)
         if not rows or rowlike < 0.8 * len(rows):
             continue
@@ -444,6 +526,25 @@ def json_depth(data: bytes) -> int:
     return deepest
 
 
+def loads(text: str) -> Any:
+    """``json.loads``, but an integer of thousands of digits (past Python's limit for
+    turning text into an int, which raises a plain ValueError) is kept as its text: a
+    ticket id or count that long is junk to name, not a reason to stop. The usual
+    document pays nothing: the slower pass runs only after that error."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_int=_long_int)
+
+
+def _long_int(text: str) -> int | str:
+    return int(text) if len(text) <= 4000 else text
+
+
 def check_json_depth(data: bytes, path: Path) -> None:
     """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` before parsing it."""
     if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
@@ -471,7 +572,7 @@ def tolerant_ndjson(lines: Sequence[str], path: Path) -> tuple[list[Any], list[s
     bad: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         try:
-            docs.append(json.loads(line))
+            docs.append(loads(line))
         except json.JSONDecodeError as exc:
             bad.append((number, exc.msg))
         except RecursionError as exc:  # depth is checked first; belt and braces

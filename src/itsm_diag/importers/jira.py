@@ -234,8 +234,11 @@ class JiraImporter(Importer):
         df[m.STATUS] = self._status(df, frame, cols, warnings)
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = _priority(df[m.PRIORITY_RAW])
+            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                            "left without priority")
         if m.CHANNEL_RAW in df:
             df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+            v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
         if "_time_spent" in cols:
             secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
@@ -261,7 +264,7 @@ class JiraImporter(Importer):
         rows = len(frame)
         tickets = finish_tickets(df, blank, raw, NAME, "Issue key", warnings)
         info = SourceInfo(
-            path=str(raw.path), tool=NAME, table="issues", rows=rows,
+            path=raw.label, tool=NAME, table="issues", rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter,
@@ -279,9 +282,7 @@ class JiraImporter(Importer):
             return pd.Series(None, index=frame.index, dtype="object")
         raw_type = frame[cols["_type"]]
         kind = v.map_vocab(raw_type, KINDS)
-        unknown = v.unmapped(raw_type, kind)
-        if unknown:
-            warnings.append(f"issue types counted as 'other': {unknown}")
+        v.note_unmapped(warnings, "issue type", raw_type, kind, "counted as 'other'")
         return kind.where(kind.notna() | raw_type.isna(), "other")
 
     @staticmethod
@@ -302,9 +303,7 @@ class JiraImporter(Importer):
                 ["won't do", "won't fix", "declined", "cancelled", "canceled", "rejected"])
             done = status.isin(["resolved", "closed"])
             status = status.mask((gave_up.fillna(False) & done).astype(bool), "cancelled")
-        bad = v.unmapped(df[m.STATUS_RAW], status)
-        if bad:
-            warnings.append(f"unknown Jira statuses left without status: {bad}")
+        v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status, "left without status")
         return status
 
 
@@ -347,7 +346,9 @@ def _cells(frame: pd.DataFrame, headers: list[str], parts: int) -> pd.DataFrame:
     long = long.sort_values(["row", "pos"], kind="stable")
     cell = long["cell"].astype(m.STRING_DTYPE)
     # the body may itself hold ';' and newlines: split on the first separators only
-    split = cell.str.split(";", n=parts - 1, expand=True).reindex(columns=range(parts))
+    # (a cell without ';' gives fewer columns: the missing ones are empty text, not NaN)
+    split = cell.str.split(";", n=parts - 1, expand=True).reindex(
+        columns=range(parts)).astype(m.STRING_DTYPE)
     shaped = cell.str.match(r"^[^;\n]{6,40};[^;\n]*;").fillna(False).astype(bool)
     # Log Work cells are <date>;<author>;<seconds>;<comment>: the comment is the text
     body = split[parts - 1].astype(m.STRING_DTYPE).fillna("")

@@ -24,13 +24,14 @@ import codecs
 import contextlib
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from itsm_diag.errors import InputError
+from itsm_diag.errors import InputError, NotAnExport
 from itsm_diag.importers import guards
 from itsm_diag.importers.readers import RawTable, dedupe_headers
 
@@ -63,6 +64,7 @@ def read_json(path: Path) -> list[RawTable]:
     checked against ``--max-file-mb`` by :func:`~.guards.check_file`)."""
     data = path.read_bytes()
     guards.check_json_depth(data, path)  # before json.loads can recurse
+    data, broken = _mend_surrogates(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,6 +72,10 @@ def read_json(path: Path) -> list[RawTable]:
                          hint="export the file again (JSON exports are UTF-8)") from exc
     with _collector_paused():
         doc, ndjson, parse_warnings = _parse(text, path)
+        if isinstance(doc, dict) and "schema_version" in doc and "generated_by" in doc:
+            raise NotAnExport("this is an itsm-diag report, not a ticket export", file=path,
+                              hint="pass the export it was made from; compare two reports "
+                                   "with 'itsm-diag compare'")
         records, extras = _records(doc, path)
         if not records:
             if isinstance(doc, dict):
@@ -89,9 +95,44 @@ def read_json(path: Path) -> list[RawTable]:
         s = frame[col].str.strip()
         out[col] = s.mask(s == "")
     frame = pd.DataFrame(out, index=frame.index)
+    if broken:
+        parse_warnings.append(
+            f"{broken:,} half character(s) (a lone UTF-16 surrogate escape such as \\ud83d, "
+            "half an emoji) replaced by U+FFFD")
     return [RawTable(path=path, frame=frame, encoding="utf-8",
                      delimiter="ndjson" if ndjson else None, first_data_row=1,
                      warnings=parse_warnings)]
+
+
+#: a JSON escape of a UTF-16 surrogate half (``\\ud800``-``\\udfff``)
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LOW = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _mend_surrogates(data: bytes) -> tuple[bytes, int]:
+    """``data`` with every lone surrogate escape (a high half without its low half, or a
+    low half alone) replaced by ``\\ufffd``, and how many: ``json.loads`` would keep them
+    as half characters that no UTF-8 output can write. A pair stays as it is; an escape
+    after an odd number of backslashes is text (``\\\\ud83d``), not an escape."""
+    if b"\\ud" not in data and b"\\uD" not in data:
+        return data, 0
+    out, kept, count, skip_to = [], 0, 0, 0
+    for m in _SURROGATE.finditer(data):
+        at = m.start()
+        if at < skip_to:
+            continue  # the low half of a pair just kept
+        before = at
+        while before and data[before - 1] == 0x5C:  # the backslashes before it
+            before -= 1
+        if (at - before) % 2:
+            continue  # an escaped backslash, then the letters "ud83d"
+        if m.group()[3:4] in b"89abAB" and _LOW.match(data, m.end()):
+            skip_to = m.end() + 6
+            continue
+        out += [data[kept:at], b"\\ufffd"]
+        kept = m.end()
+        count += 1
+    return (b"".join([*out, data[kept:]]), count) if count else (data, 0)
 
 
 @contextlib.contextmanager
@@ -112,7 +153,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     """The document, whether it was NDJSON (several top-level values, one a line), and
     warnings (corrupt NDJSON lines skipped)."""
     try:
-        return json.loads(text), False, []
+        return guards.loads(text), False, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError as exc:
@@ -121,7 +162,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     # NDJSON: join the lines into one array so the C parser does the work in one call
     lines = [ln for ln in text.splitlines() if ln.strip()]
     try:
-        return json.loads("[" + ",".join(lines) + "]"), True, []
+        return guards.loads("[" + ",".join(lines) + "]"), True, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError:

@@ -44,7 +44,8 @@ from itsm_diag.importers.base import (
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
-from itsm_diag.rulefiles import yaml_text
+from itsm_diag.rulefiles import read_text, yaml_text
+from itsm_diag.text import quote
 
 __all__ = ["MappingImporter", "MappingSpec", "load_mapping", "shipped_mappings"]
 
@@ -61,6 +62,10 @@ MAPPABLE: tuple[str, ...] = tuple(c for c in m.TICKET_COLUMNS if c not in _RESER
 
 #: YAML 1.1 reads unquoted yes/no/on/off keys as booleans: accept every spelling back
 _BOOL_SPELLINGS = {True: ("true", "yes", "on", "y"), False: ("false", "no", "off", "n")}
+
+#: an event-log activity on at least this share of the rows is frequent: mapped to
+#: nothing, it is named in a warning
+FREQUENT_SHARE = 0.01
 
 #: common status words understood without a `values.status` entry
 DEFAULT_STATUS: dict[str, str] = {
@@ -214,13 +219,23 @@ class MappingSpec(BaseModel):
             raise ValueError(f"kind must be one of {', '.join(m.KINDS)}; got {value!r}")
         return value
 
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        from itsm_diag.importers.guards import date_format_problem
+
+        problem = None if value is None else date_format_problem(value)
+        if problem is not None:
+            raise ValueError(f"date_format {value!r} is not a date format: {problem}")
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         if value is not None:
             try:
                 zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 raise ValueError(f"time_zone {value!r} is not a known time zone (use an "
                                  "IANA name such as Europe/Paris or UTC)") from None
         return value
@@ -258,7 +273,7 @@ def _explain(err: ValidationError) -> str:
         elif e["type"] == "value_error":
             parts.append(str(e["msg"]).removeprefix("Value error, "))
         else:
-            parts.append(f"{where}: {e['msg']} (got {e.get('input')!r})")
+            parts.append(f"{where}: {e['msg']} (got {quote(e.get('input'))})")
     return "; ".join(parts)
 
 
@@ -302,7 +317,7 @@ def load_mapping(path: Path | str) -> MappingImporter:
     """The importer described by a mapping file (or a shipped mapping's name)."""
     resolved = resolve_mapping_path(path)
     try:
-        text = resolved.read_text(encoding="utf-8-sig")
+        text = read_text(resolved)
     except OSError as exc:
         raise ConfigError(f"cannot read the mapping: {exc.strerror}", file=resolved,
                           hint="check the path and permissions") from exc
@@ -345,11 +360,27 @@ class MappingImporter(Importer):
         return Detection(self.name, score, table,
                          [f"mapping {self.path.name} ({len(found)}/{len(wanted)} columns found)"])
 
+    def _required(self) -> tuple[str, ...]:
+        return (("_case", "_activity", "_at") if self.spec.event_log
+                else (m.TICKET_ID, m.OPENED_AT))
+
+    def missing_required(self, raw: RawTable) -> str | None:
+        """Why the mapping does not fit ``raw`` (a required column it names is not in the
+        file), or None when it fits."""
+        wanted = self._wanted()
+        found = resolve_columns(raw.headers, wanted)
+        for key in self._required():
+            if key not in found:
+                field = {"_case": "event_log.case_id", "_activity": "event_log.activity",
+                         "_at": "event_log.timestamp"}.get(key, f"columns.{key}")
+                names = " / ".join(quote(n, 40) for n in wanted[key])
+                return f"{self.path.name}: no column {names} for {field}"
+        return None
+
     def _resolve(self, raw: RawTable, warnings: list[str]) -> dict[str, str]:
         wanted = self._wanted()
         found = resolve_columns(raw.headers, wanted)
-        required = {"_case", "_activity", "_at"} if self.spec.event_log else {m.TICKET_ID,
-                                                                               m.OPENED_AT}
+        required = self._required()
         missing = [k for k in wanted if k not in found]
         hard = [k for k in missing if k in required or self.spec.missing_columns == "error"]
         if hard:
@@ -388,10 +419,11 @@ class MappingImporter(Importer):
         rows = pd.DataFrame(index=frame.index)
         for key, header in found.items():
             rows[key] = parsed[key] if key in parsed else frame[header]
+        self._unused_values(rows, warnings)
         events = m.empty_events()
         if spec.event_log is not None:
-            rows, events, note = self._collapse(rows)
-            warnings.append(note)
+            rows, events, notes = self._collapse(rows)
+            warnings.extend(notes)
         blank = rows[m.TICKET_ID].isna()
         if blank.all():
             raise InputError("the ticket id column is empty", file=raw.path,
@@ -402,7 +434,7 @@ class MappingImporter(Importer):
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
         tickets[m.SOURCE_TOOL] = spec.tool
-        tickets[m.SOURCE_FILE] = raw.path.name
+        tickets[m.SOURCE_FILE] = raw.name
         tickets = m.conform_tickets(tickets)
         column_map = {c: h for c, h in found.items() if c in m.TICKET_SCHEMA}
         if spec.event_log is not None:
@@ -411,7 +443,7 @@ class MappingImporter(Importer):
             column_map.setdefault(m.STATUS, found.get("_status", found["_activity"])
                                   + " (last mapped event)")
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=spec.tool, table=detection.table, rows=len(frame), tickets=len(tickets),
             confidence=round(detection.score, 2),
             detected_by=f"--mapping {self.path.name}", encoding=raw.encoding,
@@ -420,11 +452,35 @@ class MappingImporter(Importer):
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
 
+    def _unused_values(self, rows: pd.DataFrame, warnings: list[str]) -> None:
+        """Warn about ``values:`` keys that match no value of their column in this file:
+        a misspelt key maps nothing, and the values it meant stay unmapped."""
+        log = self.spec.event_log
+        status_label = "_status" if "_status" in rows else "_activity" if log else m.STATUS
+        columns = {"status": status_label, "priority": m.PRIORITY, "channel": m.CHANNEL,
+                   "kind": m.KIND, "change_type": m.CHANGE_TYPE,
+                   "change_outcome": m.CHANGE_OUTCOME, "sla_met": m.SLA_MET}
+        for field, column in columns.items():
+            keys = getattr(self.spec.values, field)
+            if not keys or column not in rows:
+                continue
+            present = set(v.fold(pd.Series(rows[column].dropna().unique(),
+                                           dtype=m.STRING_DTYPE)).dropna())
+            unused = [k for k in keys if _fold_key(str(k)) not in present]
+            if unused:
+                named = ", ".join(quote(str(k), 40) for k in unused[:v.NAMED_VALUES])
+                more = (f" and {len(unused) - v.NAMED_VALUES} more"
+                        if len(unused) > v.NAMED_VALUES else "")
+                warnings.append(
+                    f"values.{field}: {len(unused)} of its {len(keys)} key(s) match no value "
+                    f"in this file: {named}{more} (keys are compared ignoring case, '-' and "
+                    "'_'); check their spelling against the file's values")
+
     # ---- event log -----------------------------------------------------------------
     def _status_map(self) -> dict[str, str]:
         return {**DEFAULT_STATUS, **{_fold_key(k): s for k, s in self.spec.values.status.items()}}
 
-    def _collapse(self, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    def _collapse(self, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         """One ticket per case: first event opens, mapped activities close, last row wins."""
         log = self.spec.event_log
         assert log is not None  # nosec B101  # type narrowing: only called for event logs
@@ -511,7 +567,32 @@ class MappingImporter(Importer):
         note = (f"event log: {n_rows:,} rows collapsed to {len(out):,} tickets (first "
                 f"{log.timestamp!r} opens, activities mapped in values.status set the status "
                 f"and done times); every row kept as an event")
-        return out, events, note
+        kinds = map_values(activity, log.activity_kinds)
+        # a row that sets no status and is no comment, assignment or worklog either
+        idle = label.notna() & ~has_status & (kinds.isna() | ("_status" in rows)) & \
+            role.isna()
+        return out, events, [note, *self._idle_rows(label[idle], len(rows))]
+
+    def _idle_rows(self, labels: pd.Series, n_rows: int) -> list[str]:
+        """A warning naming the frequent activities (or statuses) of an event log that map
+        to nothing: an unmapped "Resolve ticket" leaves every ticket unresolved, and the
+        time to resolve silently moves to the close."""
+        if labels.empty:
+            return []
+        counts = labels.astype(m.STRING_DTYPE).value_counts()
+        frequent = counts[counts >= max(1, FREQUENT_SHARE * n_rows)]
+        if frequent.empty:
+            return []
+        status = bool(self.spec.event_log and self.spec.event_log.status)
+        what = ("status" if status else "activity") if len(frequent) == 1 else (
+            "statuses" if status else "activities")
+        named = ", ".join(f"{quote(str(a), 40)} ({int(n):,} rows)"
+                          for a, n in frequent.head(v.NAMED_VALUES).items())
+        rest = len(counts) - min(len(frequent), v.NAMED_VALUES)
+        return [f"event log: {len(frequent)} frequent {what} mapped to no status and no event "
+                f"kind: {named}" + (f" ({rest} rarer or unnamed ones too)" if rest else "")
+                + "; they neither open, resolve nor close a ticket: map them under "
+                  "values.status (or event_log.activity_kinds) if they should"]
 
     # ---- values --------------------------------------------------------------------
     def _canonical(self, rows: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
@@ -530,9 +611,8 @@ class MappingImporter(Importer):
             raw_status = rows[m.STATUS].astype(m.STRING_DTYPE)
             df[m.STATUS_RAW] = raw_status
             status = map_values(raw_status, self._status_map())
-            bad = v.unmapped(raw_status, status)
-            if bad:
-                warnings.append(f"status values not in values.status (left empty): {bad}")
+            v.note_unmapped(warnings, "status", raw_status, status,
+                            "left without status (map them under values.status)")
             df[m.STATUS] = status
         if m.PRIORITY in rows:
             raw_priority = rows[m.PRIORITY].astype(m.STRING_DTYPE)
@@ -542,18 +622,21 @@ class MappingImporter(Importer):
                 errors="coerce")
             df[m.PRIORITY] = pd.Series(mapped, index=rows.index).astype("Int8").fillna(
                 v.priority(raw_priority))
+            v.note_unmapped(warnings, "priority", raw_priority, df[m.PRIORITY],
+                            "left without priority (map them under values.priority)")
         if m.CHANNEL in rows:
             raw_channel = rows[m.CHANNEL].astype(m.STRING_DTYPE)
             df[m.CHANNEL_RAW] = raw_channel
             mapped_ch = map_values(raw_channel, {**v.CHANNELS, **vals.channel})
+            v.note_unmapped(warnings, "channel", raw_channel, mapped_ch,
+                            "counted as 'other' (map them under values.channel)")
             df[m.CHANNEL] = mapped_ch.where(mapped_ch.notna() | raw_channel.isna(), "other")
         kind = pd.Series(None, index=rows.index, dtype="object")
         if m.KIND in rows:
             kind = map_values(rows[m.KIND], {**_DEFAULT_KIND, **vals.kind})
-            bad = v.unmapped(rows[m.KIND], kind)
-            if bad:
-                warnings.append(f"kind values not in values.kind: {bad}"
-                                + (f" (taken as {spec.kind})" if spec.kind else " (left empty)"))
+            v.note_unmapped(warnings, "kind", rows[m.KIND], kind,
+                            (f"taken as {spec.kind}" if spec.kind else "left empty")
+                            + " (map them under values.kind)")
         if spec.kind is not None:
             kind = kind.where(kind.notna(), spec.kind)
         elif kind.isna().all():

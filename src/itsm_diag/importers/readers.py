@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from itsm_diag.errors import InputError
+from itsm_diag.errors import CannotOpen, InputError, ItsmDiagError, NotAnExport
 from itsm_diag.model import is_arrow_text
+from itsm_diag.text import path_text
 
 #: cells that mean "no value" in real exports (the UCI ServiceNow log uses "?")
 NULL_TOKENS: tuple[str, ...] = (
@@ -51,6 +52,16 @@ class RawTable:
     @property
     def headers(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
+
+    @property
+    def name(self) -> str:
+        """The file's name as text (bytes that are not UTF-8 shown as escapes)."""
+        return path_text(self.path.name)
+
+    @property
+    def label(self) -> str:
+        """The file's path as text, and its sheet when it has one: ``x.xlsx [Page 1]``."""
+        return path_text(self.path) + (f" [{self.sheet}]" if self.sheet else "")
 
 
 def dedupe_headers(names: list[str]) -> list[str]:
@@ -139,11 +150,15 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         skip = 1
         text = text.split("\n", 1)[1] if "\n" in text else ""
     if not text.strip():
-        raise InputError("the file is empty", file=path, hint="export the tickets again")
+        raise NotAnExport("the file is empty", file=path, hint="export the tickets again")
     delimiter = explicit_sep or ("\t" if encoding == "utf-16" else _sniff_delimiter(text))
-    header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
+    sample = io.StringIO(text, newline="")
+    header_row = next(csv.reader(sample, delimiter=delimiter), None)
+    if header_row is not None and len(head) == _SAMPLE_BYTES and sample.tell() >= len(text):
+        # the header runs past the sample (a header of thousands of columns): read it whole
+        header_row = _whole_header(path, encoding, delimiter, skip)
     if not header_row or not any(h.strip() for h in header_row):
-        raise InputError("the file has no header row", file=path, row=skip + 1,
+        raise NotAnExport("the file has no header row", file=path, row=skip + 1,
                          hint="the first line must name the columns")
     names = dedupe_headers(header_row)
     ragged: list[int] = []
@@ -194,9 +209,51 @@ def read_csv(path: Path, head: bytes) -> RawTable:
     else:
         # trimmed in Arrow, and only the columns that need it: no second copy of the file
         frame = _arrow_frame(table, tokens_nulled=True)
+    frame = _blank_repeated_headers(frame, header_row, skip + 2, warnings)
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
                    first_data_row=skip + 2, warnings=warnings)
     return raw
+
+
+def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: int,
+                            warnings: list[str]) -> pd.DataFrame:
+    """Rows that repeat the header (two exports joined with ``cat``, each with its header
+    and perhaps its ``sep=`` line) emptied, with a note: kept as empty rows, so every
+    later row number still names its line in the file. Found from the first column (one
+    comparison over it), then checked cell by cell on those rows only."""
+    if frame.empty:
+        return frame
+    names = [" ".join(str(h).replace("\ufeff", "").split()) for h in header]
+    first = frame.iloc[:, 0].str.replace("\ufeff", "", regex=False)
+    maybe = (first.eq(names[0]) | first.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+    if not maybe.any():
+        return frame
+    rows = []
+    for pos in np.flatnonzero(maybe):
+        cells = frame.iloc[pos, : len(names)]
+        filled = [(str(v).replace("\ufeff", ""), n) for v, n in zip(cells, names, strict=True)
+                  if v is not None and v is not pd.NA]
+        if filled[0][0].startswith("sep=") and len(filled) == 1:
+            rows.append(pos)  # the `sep=` line of the second file
+        elif len(filled) >= min(2, len(names)) and all(v == n for v, n in filled):
+            rows.append(pos)
+    if not rows:
+        return frame
+    frame = frame.copy()
+    frame.iloc[rows, :] = None
+    warnings.append(f"{len(rows):,} row(s) repeat the header line (files joined one after the "
+                    f"other?), first at row {first_row + rows[0]}: read as empty rows, not as "
+                    "tickets")
+    return frame
+
+
+def _whole_header(path: Path, encoding: str, delimiter: str, skip: int) -> list[str] | None:
+    """The file's header row, read from the file itself (however long it is)."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):  # the `sep=` line
+            fh.readline()
+        return next(csv.reader(fh, delimiter=delimiter), None)
 
 
 @contextmanager
@@ -474,15 +531,112 @@ def flag_mangled_ids(raw: RawTable) -> None:
 
 def read_raw(path: Path, max_file_mb: float | None = None) -> list[RawTable]:
     """Read ``path`` (CSV/TSV/TXT, XLSX or JSON, told apart by content, not extension);
-    ``max_file_mb``: the user's ``--max-file-mb`` (None: the defaults)."""
+    ``max_file_mb``: the user's ``--max-file-mb`` (None: the defaults). A pipe (``<(cat
+    export.csv)``, a named pipe) is first copied to a private temporary file: the parsers
+    need to seek, and the copy is bounded by the size limit."""
+    with _seekable(path, max_file_mb) as source:
+        try:
+            tables = _read_file(source, max_file_mb)
+        except ItsmDiagError as exc:
+            if source != path and exc.file == str(source):
+                exc.file = str(path)  # name what the user passed, not the copy
+            raise
+    for t in tables:
+        t.path = path
+    return tables
+
+
+#: how long a pipe may stay silent before it is refused (a named pipe nothing writes to
+#: would otherwise wait for ever)
+PIPE_WAIT_SECONDS = 30.0
+
+
+@contextmanager
+def _seekable(path: Path, max_file_mb: float | None) -> Iterator[Path]:
+    """``path`` itself when it is a regular file; a pipe's bytes in a temporary file
+    (removed afterwards) otherwise; anything else (a socket, a device) refused."""
+    import os
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        what = "a broken link (its target does not exist)" if path.is_symlink() else \
+            exc.strerror
+        raise CannotOpen(f"cannot open: {what}", file=path,
+                         hint="check the path and permissions") from exc
+    if stat.S_ISREG(mode):
+        if _utf8_name(path):
+            yield path
+            return
+        # a name holding bytes that are not UTF-8 (Python keeps them as surrogates): the
+        # Arrow and workbook parsers take UTF-8 paths only, so they read it through a
+        # link of a plain name (no copy)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="itsm-diag-link-") as folder:
+            suffix = path.suffix if _utf8_name(Path(path.suffix)) else ""
+            link = Path(folder) / f"export{suffix}"
+            os.symlink(os.path.abspath(path), link)
+            yield link
+        return
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        raise NotAnExport("this is not a file (a socket or a device)", file=path,
+                          hint="pass an export file")
+    import select
+    import tempfile
+
+    from itsm_diag.importers.guards import max_file_bytes, too_big
+
+    limit = max_file_bytes(max_file_mb)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise CannotOpen(f"cannot open: {exc.strerror}", file=path,
+                         hint="check the path and permissions") from exc
+    handle, tmp = tempfile.mkstemp(prefix="itsm-diag-pipe-", suffix=path.suffix)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(int(PIPE_WAIT_SECONDS * 1000)):
+            raise CannotOpen(f"nothing was written to this pipe within "
+                             f"{PIPE_WAIT_SECONDS:g} seconds", file=path,
+                             hint="start the program that writes to it first, or pass a file")
+        os.set_blocking(fd, True)
+        size = 0
+        with os.fdopen(handle, "wb") as out:
+            handle = -1
+            while chunk := os.read(fd, 1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise too_big(path, size, "the piped data is more than", limit)
+                out.write(chunk)
+        yield Path(tmp)
+    finally:
+        os.close(fd)
+        if handle >= 0:
+            os.close(handle)
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
+    """:func:`read_raw` of a regular file."""
     try:
         with path.open("rb") as fh:
             head = fh.read(_SAMPLE_BYTES)
     except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", file=path,
+        raise CannotOpen(f"cannot open: {exc.strerror}", file=path,
                          hint="check the path and permissions") from exc
     if not head.strip():
-        raise InputError("the file is empty", file=path, hint="export the tickets again")
+        raise NotAnExport("the file is empty", file=path, hint="export the tickets again")
     from itsm_diag.importers import guards, jsonfiles  # here: both import this module
 
     # size limit, binary files, damaged or bomb workbooks
@@ -499,8 +653,8 @@ def read_raw(path: Path, max_file_mb: float | None = None) -> list[RawTable]:
     guards.after_read(path, head, tables)  # extension mismatch, a runaway quoted cell
     for t in tables:
         if len(t.frame) == 0:
-            raise InputError("the file has a header but no rows", file=path,
-                             hint="export again with a filter that matches tickets")
+            raise NotAnExport("the file has a header but no rows", file=path,
+                              hint="export again with a filter that matches tickets")
         flag_mangled_ids(t)
         if len(t.frame) in TRUNCATION_ROWS:
             t.warnings.append(

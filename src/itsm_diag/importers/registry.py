@@ -2,23 +2,40 @@
 
 Every importer scores every table; the best score at or above :data:`MIN_SCORE` wins,
 unless it ties (within :data:`TIE_MARGIN`) with another tool. ``--source`` always wins.
+
+Every file inside an input folder is accounted for: read, or named in a data note with
+the reason it was not (a hidden file, a sub-folder, an archive, an image, a broken link,
+a file no tool's export matches...). A file named on its own that cannot be read is an
+error instead.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag import progress
-from itsm_diag.errors import DetectionError, InputError, UsageError
-from itsm_diag.importers import guards
+from itsm_diag.errors import (
+    DetectionError,
+    InputError,
+    ItsmDiagError,
+    Skippable,
+    UnknownTool,
+    UsageError,
+)
+from itsm_diag.importers import guards, ids
 from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
 from itsm_diag.importers.readers import RawTable, read_raw
+from itsm_diag.text import path_text
+
+if TYPE_CHECKING:
+    from itsm_diag.importers.mapping import MappingImporter
 
 MIN_SCORE = 0.5
 TIE_MARGIN = 0.05
@@ -41,23 +58,111 @@ def importers() -> dict[str, Importer]:
     return {i.name: i for i in found}
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the export files inside folders (sorted, not recursive)."""
-    out: list[Path] = []
+#: file name endings of archives: the exports inside must be extracted first
+_ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zst", ".7z", ".rar")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or sub-folder inside an input folder that was not read, and why."""
+
+    path: str
+    reason: str
+
+    def note(self) -> str:
+        return f"{self.path} was not read: {self.reason}"
+
+
+@dataclass
+class Listing:
+    """What :func:`list_inputs` found: the files to read (each with whether it was found
+    inside a folder), what was skipped and why, and every file looked at."""
+
+    files: list[tuple[Path, bool]]
+    skipped: list[Skipped]
+    seen: list[Path]
+
+
+def _why_not_read(entry: Path) -> str | None:
+    """Why an entry of an input folder is not read as an export (None: it is read)."""
+    suffix = entry.suffix.lower()
+    if entry.name.startswith("."):
+        return "a hidden file"
+    if entry.is_symlink() and not entry.exists():
+        return "a broken link (its target does not exist)"
+    if entry.is_dir():
+        return ("a sub-folder: folders are read one level deep; pass the sub-folder as a "
+                "path of its own to read it too")
+    if not entry.is_file():
+        return "a named pipe, socket or device, not a file: pass it on its own to read it"
+    if suffix in _ARCHIVES:
+        return f"an archive ({suffix}): extract it and pass the export files inside"
+    if suffix in (".yaml", ".yml", ".toml"):
+        return ("a YAML or TOML file, not an export: pass a mapping with --mapping, a "
+                "config with --config")
+    if suffix == ".xls":
+        return "an Excel 97-2003 workbook: save it in Excel as .xlsx or CSV"
+    if suffix not in SUFFIXES:
+        return (f"not an export file ({suffix or 'no extension'}); exports end in "
+                f"{', '.join(SUFFIXES)}")
+    return None
+
+
+#: the folder ``itsm-diag pull`` keeps its resume state in (itsm_diag.pull.store.STATE_DIR)
+PULL_STATE = ".itsm-diag-pull"
+
+
+def list_inputs(paths: Iterable[Path], used: Iterable[Path] = ()) -> Listing:
+    """The files to read: files as given, and the export files inside folders (sorted,
+    not recursive); every other entry of a folder is skipped with its reason, except
+    ``used`` files (a client's mapping or config, read as such)."""
+    taken = {_key(p) for p in used}
+    files: list[tuple[Path, bool]] = []
+    skipped: list[Skipped] = []
+    seen: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files = sorted(f for f in p.iterdir()
-                           if f.is_file() and f.suffix.lower() in SUFFIXES
-                           and not f.name.startswith("."))
-            if not files:
+            entries = sorted(p.iterdir())
+            seen.extend(entries)
+            found = 0
+            here: list[tuple[Path, str]] = []
+            for entry in entries:
+                # a client's config read as such, or the resume state of a pull into this
+                # folder (itsm-diag's own bookkeeping, not an export)
+                if _key(entry) in taken or (entry.name == PULL_STATE and entry.is_dir()):
+                    continue
+                reason = _why_not_read(entry)
+                if reason is None:
+                    files.append((entry, True))
+                    found += 1
+                else:
+                    here.append((entry, reason))
+                    skipped.append(Skipped(path_text(entry), reason))
+            if not found:
+                what = "; ".join(f"{path_text(e.name)}: {r}" for e, r in here[:3])
                 raise InputError("the folder holds no export files "
-                                 f"({', '.join(SUFFIXES)})", file=p)
-            out.extend(files)
-        elif p.exists():
-            out.append(p)
+                                 f"({', '.join(SUFFIXES)})" + (f" (not read: {what})"
+                                                               if what else ""), file=p)
+        elif p.exists() or p.is_symlink():
+            files.append((p, False))
+            seen.append(p)
         else:
             raise InputError("no such file or folder", file=p, hint="check the path")
-    return out
+    return Listing(files, skipped, seen)
+
+
+def _key(path: Path) -> tuple[int, int] | str:
+    """What identifies a file: its device and inode when it exists, else its path."""
+    try:
+        st = path.stat()
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return str(path.absolute())
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """The files :func:`list_inputs` would read."""
+    return [p for p, _ in list_inputs(paths).files]
 
 
 def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detection]:
@@ -90,7 +195,7 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
     if best_det.score < MIN_SCORE:
         from itsm_diag.importers.mapping import shipped_mappings
 
-        raise DetectionError(
+        raise UnknownTool(
             f"cannot tell which tool exported this file (scores: {listing}; headers: "
             f"{', '.join(raw.headers[:6])}...)",
             file=raw.path,
@@ -104,51 +209,113 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
     return best_imp, best_det
 
 
+def detect_with_mappings(raw: RawTable, source: str | None,
+                         mappers: Sequence[MappingImporter]) -> tuple[Importer, Detection]:
+    """The importer for ``raw`` when mappings were given: the mapping whose required
+    columns the file has (the one finding most of its columns when several fit; a tie
+    between two is an error), else the best tool (:func:`detect`)."""
+    if not mappers:
+        return detect(raw, source)
+    fits = [(mapper.detect(raw), mapper) for mapper in mappers
+            if mapper.missing_required(raw) is None]
+    if fits:
+        fits.sort(key=lambda t: -t[0].score)
+        best_det, best = fits[0]
+        if len(fits) > 1 and best_det.score - fits[1][0].score < TIE_MARGIN and \
+                fits[1][1].spec.tool != best.spec.tool:
+            raise DetectionError(
+                f"the file fits the mappings {best.path.name} and {fits[1][1].path.name} "
+                f"equally well ({best_det.score:.2f})", file=raw.path,
+                hint="pass only the mapping meant for this file, or name more of its "
+                     "columns in it")
+        return best, best_det
+    try:
+        return detect(raw, source)
+    except UnknownTool as exc:
+        why = "; ".join(reason for m in mappers if (reason := m.missing_required(raw)))
+        raise UnknownTool(f"no mapping fits this file ({why}) and {exc.message}",
+                          file=raw.path, hint=exc.hint) from exc
+
+
 @dataclass
 class Loaded:
     tickets: pd.DataFrame
     events: pd.DataFrame
     sources: list[SourceInfo]
     notes: list[str] = field(default_factory=list)
+    #: files inside input folders that were not read, and why (also in ``notes``)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def load_paths(
     paths: Sequence[Path],
     options: ImportOptions,
     source: str | None = None,
-    mapping: Path | None = None,
+    mapping: Path | Sequence[Path] | None = None,
+    consumed: Sequence[Path] = (),
 ) -> Loaded:
     """Import every file, combine, and keep one row per ticket (the latest update wins).
 
-    With ``mapping`` (a YAML column mapping for any other tool), every file is read
-    through it and detection is skipped.
+    ``mapping``: YAML column mappings (one or several, files or shipped names) for any
+    other tool. They take part in detection: a file is read through the mapping whose
+    required columns it has (the best-fitting one when several do); a file no mapping
+    fits is detected among the tools. ``consumed``: files inside input folders that are
+    read as something else (a client's config), so not noted as skipped.
     """
-    parts: list[Imported] = []
-    mapper: Importer | None = None
-    if mapping is not None:
-        from itsm_diag.importers.mapping import load_mapping
+    from itsm_diag.importers.mapping import load_mapping
 
-        mapper = load_mapping(mapping)
+    given = [Path(mapping)] if isinstance(mapping, str | Path) else [
+        Path(p) for p in mapping or ()]
+    mappers: list[MappingImporter] = [load_mapping(p) for p in given]
+    parts: list[Imported] = []
+    listing = list_inputs(paths, used=[*given, *consumed])
+    skipped = list(listing.skipped)
     from itsm_diag.importers.zendesk import split_ticket_fields
 
     # Zendesk's ticket field definitions are not tickets: they name JSON custom fields
-    files, options, field_notes = split_ticket_fields(expand(paths), options)
-    for path in files:
-        progress.say(f"reading {path.name} ({_megabytes(path)})")
-        for raw in read_raw(path, options.max_file_mb):
-            where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
-            progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
-            if mapper is not None:
-                imp, det = mapper, mapper.detect(raw)
-            else:
-                imp, det = detect(raw, source)
-            progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
-                         f"{det.tool}")
-            parts.append(imp.load(raw, det, options))
+    rest, options, field_notes = split_ticket_fields([p for p, _ in listing.files], options)
+    tickets_files = set(rest)
+    for path, in_folder in listing.files:
+        if path not in tickets_files:
+            continue
+        try:
+            parts.extend(_load_file(path, options, source, mappers))
+        except Skippable as exc:
+            if not in_folder:
+                raise
+            skipped.append(Skipped(path_text(path), _reason(exc)))
+    if not parts and skipped:
+        first = skipped[0]
+        raise InputError(f"no tickets were read from the inputs: {len(skipped)} file(s) not "
+                         f"read ({first.path}: {first.reason}"
+                         + ("; ..." if len(skipped) > 1 else "") + ")",
+                         hint="pass ticket export files (CSV, XLSX or JSON)")
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
     loaded = combine(parts)
-    loaded.notes[:0] = field_notes
+    loaded.skipped = skipped
+    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes]
     return loaded
+
+
+def _load_file(path: Path, options: ImportOptions, source: str | None,
+               mappers: Sequence[MappingImporter]) -> list[Imported]:
+    """Every table of one file, detected and imported."""
+    progress.say(f"reading {path.name} ({_megabytes(path)})")
+    out = []
+    for raw in read_raw(path, options.max_file_mb):
+        where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
+        progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
+        imp, det = detect_with_mappings(raw, source, mappers)
+        progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
+                     f"{det.tool}")
+        out.append(imp.load(raw, det, options))
+    return out
+
+
+def _reason(exc: ItsmDiagError) -> str:
+    """An error's message and hint, without the file name (the note names the file)."""
+    text = exc.message.rstrip(".")
+    return f"{text}; {exc.hint.rstrip('.')}" if exc.hint else text
 
 
 def _megabytes(path: Path) -> str:
@@ -158,10 +325,46 @@ def _megabytes(path: Path) -> str:
         return "size unknown"
 
 
+def _identified(part: Imported) -> Imported:
+    """``part`` with its ids normalised (:func:`ids.normalise`), the change counted in
+    its warnings."""
+    t = part.tickets
+    new_ids, changed, example = ids.normalise(t[m.TICKET_ID])
+    if not changed:
+        return part
+    t = t.assign(**{m.TICKET_ID: new_ids})
+    for col in ids.ID_COLUMNS[1:]:
+        t[col] = ids.normalise(t[col])[0]
+    events = part.events
+    if len(events):
+        events = events.assign(**{m.EV_TICKET_ID: ids.normalise(events[m.EV_TICKET_ID])[0]})
+    info = replace(part.info, warnings=[*part.info.warnings, ids.note(changed, example)])
+    return Imported(tickets=t, events=events, info=info, unique_ids=False)
+
+
+def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
+    """With tickets from several sources, every id becomes ``source:id`` (the same
+    number in two tools is two tickets); one source keeps its ids as exported."""
+    found = ids.sources([p.info.tool for p in parts])
+    if len(found) < 2:
+        return parts, None
+    out = [Imported(tickets=ids.namespace(p.tickets, p.info.tool, ids.ID_COLUMNS),
+                    events=ids.namespace(p.events, p.info.tool, [m.EV_TICKET_ID]),
+                    info=p.info, unique_ids=p.unique_ids) for p in parts]
+    example = next(str(p.tickets[m.TICKET_ID].dropna().iloc[0]) for p in out
+                   if p.tickets[m.TICKET_ID].notna().any())
+    return out, (f"tickets come from {len(found)} sources ({', '.join(found)}): a ticket is "
+                 "the same only within one source, so each id is shown as source:id (e.g. "
+                 f"{example}) and equal numbers from different tools stay separate tickets")
+
+
 def combine(parts: Sequence[Imported]) -> Loaded:
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
+    parts, apart = _kept_apart([_identified(p) for p in parts])
+    if apart is not None:
+        notes.append(apart)
     one = len(parts) == 1
     tickets = parts[0].tickets if one else pd.concat([p.tickets for p in parts],
                                                      ignore_index=True)

@@ -243,14 +243,14 @@ class ServiceNowImporter(Importer):
                 _STATES.get(table, _STATES["other"])).astype("object").to_numpy()
             events[m.EV_STATUS] = status
         tickets[m.SOURCE_TOOL] = NAME
-        tickets[m.SOURCE_FILE] = raw.path.name
+        tickets[m.SOURCE_FILE] = raw.name
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
                                       raw, options)
             events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
         tickets = m.conform_tickets(tickets)
         info = SourceInfo(
-            path=str(raw.path) + (f" [{raw.sheet}]" if raw.sheet else ""),
+            path=raw.label,
             tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,
@@ -322,14 +322,15 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
                 break
             sel = kinds == kind
             status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], vocab)
-        bad = v.unmapped(df[m.STATUS_RAW], status)
-        if bad:
-            warnings.append(f"unknown state values left without status: {bad}")
+        v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
         df[m.STATUS] = status
     if m.PRIORITY_RAW in df:
         df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+        v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                        "left without priority")
     if m.CHANNEL_RAW in df:
         df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
+        v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
     for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
         if name in cols:
             df[name] = v.integer(cols[name])

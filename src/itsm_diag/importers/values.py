@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.text import SPACE_RUNS
+from itsm_diag.text import SPACE_RUNS, quote
 
 _STR = m.STRING_DTYPE
 
@@ -52,9 +52,26 @@ def map_vocab(s: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
     return folded.map(keyed).astype("object").where(lambda x: x.notna(), None)
 
 
-def unmapped(s: pd.Series, mapped: pd.Series) -> list[str]:
-    """Distinct raw values that had no mapping (for a warning)."""
-    return sorted(map(str, s[s.notna() & mapped.isna()].unique()))[:10]
+#: distinct unmapped values a warning names (the rest are counted)
+NAMED_VALUES = 5
+
+
+def note_unmapped(warnings: list[str], field: str, raw: pd.Series, mapped: pd.Series,
+                  outcome: str) -> None:
+    """Add a warning counting the tickets whose ``raw`` value ``mapped`` left empty (a
+    value outside the field's vocabulary), naming the most frequent such values with
+    their counts: nothing outside a vocabulary is dropped or guessed without a word."""
+    mask = (raw.notna() & mapped.isna()).to_numpy(dtype=bool)
+    if not mask.any():
+        return
+    # most frequent first, ties in text order: the same warning on every run
+    counts = raw[mask].astype(_STR).value_counts().sort_index().sort_values(
+        ascending=False, kind="stable")
+    named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
+                      for value, n in counts.head(NAMED_VALUES).items())
+    more = f" and {len(counts) - NAMED_VALUES:,} more" if len(counts) > NAMED_VALUES else ""
+    warnings.append(f"{field}: {int(mask.sum()):,} ticket(s) hold values outside its "
+                    f"vocabulary, {outcome}: {named}{more}")
 
 
 PRIORITY_WORDS: dict[str, int] = {
@@ -67,11 +84,18 @@ PRIORITY_WORDS: dict[str, int] = {
 
 @per_value
 def priority(s: pd.Series) -> pd.Series:
-    """``3 - Moderate`` / ``3`` / ``Moderate`` / ``P3`` -> 3 (Int8, 1 highest .. 5)."""
+    """``3 - Moderate`` / ``3`` / ``Moderate`` / ``P3`` -> 3 (Int8, 1 highest .. 5).
+
+    A leading number decides when there is one, and only 1 to 5 is a priority: ``10 -
+    Low``, ``42``, ``0 - Critical`` and ``P0`` are left empty (and counted by
+    :func:`note_unmapped`), never read digit by digit or guessed from a word.
+    """
     text = s.astype(_STR)
-    lead = pd.to_numeric(text.str.extract(r"^\s*(\d)", expand=False), errors="coerce")
+    lead = pd.to_numeric(text.str.extract(r"^\s*(\d+)(?:\.0+)?(?![\d.,])", expand=False),
+                         errors="coerce")
     word = _fold(text).str.extract(r"([a-z]+\d?)", expand=False).map(PRIORITY_WORDS)
-    out = lead.fillna(pd.to_numeric(word, errors="coerce"))
+    numbered = text.str.match(r"^\s*\d").fillna(False).astype(bool)
+    out = lead.where(numbered, pd.to_numeric(word, errors="coerce"))
     out = out.where((out >= 1) & (out <= 5))
     return out.astype("Int8")
 
@@ -137,6 +161,12 @@ def channel(s: pd.Series) -> pd.Series:
     """Tool channel labels -> canonical channel; unknown non-empty values -> ``other``."""
     mapped = map_vocab(s, CHANNELS)
     return mapped.where(mapped.notna() | s.isna(), "other")
+
+
+def note_channels(warnings: list[str], raw: pd.Series, known: Mapping[str, str]) -> None:
+    """:func:`note_unmapped` for a channel column whose values outside ``known`` were
+    counted as ``other``."""
+    note_unmapped(warnings, "channel", raw, map_vocab(raw, known), "counted as 'other'")
 
 
 CHANGE_TYPES: dict[str, str] = {

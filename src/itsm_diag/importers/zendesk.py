@@ -198,18 +198,20 @@ class ZendeskImporter(Importer):
         df[m.KIND] = _kinds(frame, cols, warnings)
         if m.STATUS_RAW in df:
             status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
-            bad = v.unmapped(df[m.STATUS_RAW], status)
-            if bad:
-                warnings.append(f"unknown Zendesk statuses left without status: {bad}")
+            v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status,
+                            "left without status")
             df[m.STATUS] = status
             if m.UPDATED_AT in df:
                 # a closed ticket is read-only: its last update is when it was closed
                 df[m.CLOSED_AT] = df[m.UPDATED_AT].where(status.eq("closed").to_numpy())
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
+            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
+                            "left without priority")
         if m.CHANNEL_RAW in df:
             via = v.map_vocab(df[m.CHANNEL_RAW], VIA)
             df[m.CHANNEL] = via.fillna(v.channel(df[m.CHANNEL_RAW]))
+            v.note_channels(warnings, df[m.CHANNEL_RAW], {**v.CHANNELS, **VIA})
         if "_tags" in cols:
             tags = frame[cols["_tags"]].astype(m.STRING_DTYPE).str.strip()
             # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
@@ -237,7 +239,7 @@ class ZendeskImporter(Importer):
         rows = len(frame)
         tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
         info = SourceInfo(
-            path=str(raw.path), tool=NAME, table=detection.table, rows=rows,
+            path=raw.label, tool=NAME, table=detection.table, rows=rows,
             tickets=int(tickets[m.TICKET_ID].nunique()),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter if raw.delimiter != "ndjson" else None,
@@ -355,9 +357,7 @@ def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd
         return pd.Series("request", index=frame.index, dtype="object")
     raw_type = frame[cols["_type"]]
     kind = v.map_vocab(raw_type, KINDS)
-    unknown = v.unmapped(raw_type, kind)
-    if unknown:
-        warnings.append(f"ticket types counted as requests: {unknown}")
+    v.note_unmapped(warnings, "ticket type", raw_type, kind, "counted as requests")
     untyped = int(raw_type.isna().sum())
     if untyped:
         warnings.append(f"{untyped:,} tickets have no ticket type; counted as requests")
@@ -374,7 +374,7 @@ def _comments(
         return m.empty_events()
     # one parse for all cells: join them into one JSON array of arrays
     try:
-        lists = json.loads("[" + ",".join(cells[has].tolist()) + "]")
+        lists = guards.loads("[" + ",".join(cells[has].tolist()) + "]")
     except json.JSONDecodeError as exc:
         raise InputError(f"the comments are not valid JSON: {exc.msg}", file=raw.path,
                          column="comments", hint="export the tickets again") from exc
@@ -398,8 +398,9 @@ def _comments(
     parsed, _, _ = parse_dates(stamp, {"at": "comments.created_at"}, options)
     role = pd.Series(pd.NA, index=c.index, dtype="object")
     if requester_ids is not None:
-        req = requester_ids.to_numpy(dtype=object)[rows]
-        is_req = author.to_numpy(dtype=object) == req
+        req = pd.Series(requester_ids.to_numpy(dtype=object)[rows], index=c.index)
+        # compared as text: an element-wise == over object arrays fails on a missing id
+        is_req = author.eq(req.astype(m.STRING_DTYPE)).fillna(False).to_numpy(dtype=bool)
         role = pd.Series(np.where(is_req, "requester", "agent"), index=c.index,
                          dtype="object").where(author.notna())
     role = role.mask(~public, "agent")

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from itsm_diag.errors import UsageError
 from itsm_diag.pull.client import dumps
 
+#: diagnose OUT passes over it (importers.registry.PULL_STATE, the same name: tested)
 STATE_DIR = ".itsm-diag-pull"
 STATE_VERSION = 1
 

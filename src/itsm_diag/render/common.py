@@ -13,18 +13,11 @@ import re
 from typing import Any
 
 from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
-from itsm_diag.text import UNIT_SUFFIX
+from itsm_diag.text import UNIT_SUFFIX, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
-
-# C0 controls except tab and newline, DEL, and the C1 range (ESC-less CSI lives there too);
-# bidi embeddings, overrides and isolates (U+202E reverses what follows: "Trojan Source"),
-# and invisible zero-width space, word joiner and BOM (zero-width (non-)joiners stay: scripts
-# and emoji need them)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e"
-                      r"\u2060-\u2064\u2066-\u2069\ufeff]")
 
 #: what a redacted report says about itself (``--redact``), in every format
 REDACTED_NOTE = ("Redacted for sharing: people are pseudonyms (Requester N, Agent N); e-mail "
@@ -36,9 +29,8 @@ MARKS = {"triggered": "✘", "clear": "✔", "unknown": "?"}
 
 def clean(text: object) -> str:
     """``text`` as a string whose control characters are shown, not obeyed
-    (``\\x1b[31m`` prints as the six characters ``\\x1b[31m``)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", str(text))
+    (``\\x1b[31m`` prints as the six characters ``\\x1b[31m``): :func:`itsm_diag.text.shown`."""
+    return shown(text)
 
 
 def clip(text: object, limit: int = CELL_LIMIT) -> str:

@@ -163,7 +163,9 @@ def render(report: Report) -> str:
     from markupsafe import Markup
 
     from itsm_diag.render.charts import charts_for
+    from itsm_diag.render.safety import safe
 
+    report = safe(report, "html")
     # Markup: the SVG is matplotlib's output, which escapes the (ticket) text it draws
     charts = {
         sign: [(c.caption, Markup(c.svg)) for c in found]  # nosec B704  # see above

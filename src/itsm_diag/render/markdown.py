@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from itsm_diag.render import common
+from itsm_diag.render.safety import safe
 from itsm_diag.report import Comparison, Finding, NoteOut, Report, TableOut
 
 MAX_ROWS = 15
@@ -337,7 +338,7 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
 
 def render_comparison(comparison: Comparison) -> str:
     """``itsm-diag compare --format markdown``: a CI job summary of what changed."""
-    c = comparison
+    c = safe(comparison, "markdown")  # a baseline's fields come from a file
     lines = _comparison(c, f"# itsm-diag: as of {md(c.current.as_of[:10])} against the "
                            "baseline")
     return "\n".join(lines).rstrip() + "\n"
@@ -345,7 +346,7 @@ def render_comparison(comparison: Comparison) -> str:
 
 def render(report: Report) -> str:
     """The report as GitHub-flavoured Markdown."""
-    r = report
+    r = safe(report, "markdown")
     lines = [*_headline(r), *_checklist(r)]
     if r.comparison is not None:
         lines += _comparison(r.comparison, "## Since the baseline")

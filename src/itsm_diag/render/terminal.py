@@ -31,6 +31,7 @@ from itsm_diag.render.common import (
     key_figure_text,
     one_line,
 )
+from itsm_diag.render.safety import safe
 from itsm_diag.report import Comparison, Finding, Report
 
 __all__ = ["MAX_WIDTH", "MIN_WIDTH", "figure", "render", "render_comparison", "width"]
@@ -311,6 +312,7 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
 def render_comparison(comparison: Comparison, color: bool = True,
                       columns: int | None = None) -> str:
     """``itsm-diag compare`` in the terminal."""
+    comparison = safe(comparison, "terminal")  # a baseline's fields come from a file
     buf = StringIO()
     w = width(columns)
     console = Console(file=buf, width=w, force_terminal=color, color_system="standard"
@@ -332,6 +334,7 @@ def render(report: Report, color: bool = True, quiet: bool = False,
     """The report as terminal text (ANSI colours when ``color``), ``columns`` wide (see
     :func:`width`); with ``quiet`` only the headline line; ``verbose`` adds the KPI
     definitions, the whole fix plan and each input file."""
+    report = safe(report, "terminal")
     if quiet:
         return clean(headline(report)) + "\n"
     buf = StringIO()
