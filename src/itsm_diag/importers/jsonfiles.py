@@ -46,9 +46,6 @@ _REFERENCES: dict[str, tuple[str, ...]] = {
     "organizations": ("organization_id",),
 }
 _WRAPPERS = ("ticket", "request", "record", "item")
-#: digits as zeros, to find a run of 19 of them: where an integer may not fit 64 bits
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19
 
 
 def looks_like_json(head: bytes) -> bool:
@@ -72,7 +69,7 @@ def read_json(path: Path) -> list[RawTable]:
         raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
                          hint="export the file again (JSON exports are UTF-8)") from exc
     with _collector_paused():
-        doc, ndjson, parse_warnings = _parse(text, path, data.removeprefix(codecs.BOM_UTF8))
+        doc, ndjson, parse_warnings = _parse(text, path)
         records, extras = _records(doc, path)
         if not records:
             if isinstance(doc, dict):
@@ -111,48 +108,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def loads(text: str, utf8: bytes | None = None, long_digits: bool | None = None) -> Any:
-    """``json.loads(text)``, parsed by orjson where orjson gives the same objects (about a
-    third faster); ``json.loads`` parses it, or raises as it always did, where orjson would
-    differ: text with a run of 19 digits anywhere (orjson makes an integer beyond 64 bits
-    a float) or with a lone surrogate, and text orjson refuses (NaN, Infinity, numbers out
-    of the float range, nesting over 1,024 levels, and invalid JSON). ``utf8``: the text's
-    UTF-8 bytes and ``long_digits``: whether they hold such a run, when the caller knows."""
-    import orjson
-
-    if utf8 is None:
-        try:
-            utf8 = text.encode()
-        except UnicodeEncodeError:  # a lone surrogate (a \ud800 escape parsed by json.loads)
-            return json.loads(text)
-    if long_digits is None:
-        long_digits = has_long_digit_run(utf8)
-    if long_digits:
-        return json.loads(text)
-    try:
-        return orjson.loads(utf8)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-def has_long_digit_run(data: bytes) -> bool:
-    """Whether 19 digits follow each other anywhere in ``data`` (bytes' C methods: a
-    tenth of a second for 100 MB)."""
-    return _LONG_DIGIT_RUN in data.translate(_DIGITS_AS_ZERO)
-
-
-def _parse(text: str, path: Path, utf8: bytes) -> tuple[Any, bool, list[str]]:
+def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     """The document, whether it was NDJSON (several top-level values, one a line), and
-    warnings (corrupt NDJSON lines skipped). ``utf8``: the text's bytes."""
-    # checked once: joining NDJSON lines with commas makes no new run of digits
-    long_digits = has_long_digit_run(utf8)
-    # NDJSON's first line is a whole object: json.loads stops there at once ("Extra
-    # data"), where orjson would first check all the bytes
-    head = text.lstrip()
-    first = head.split("\n", 1)[0].rstrip()
-    ndjson_like = head.startswith("{") and first.endswith("}") and len(first) < len(head)
+    warnings (corrupt NDJSON lines skipped)."""
     try:
-        return (json.loads(text) if ndjson_like else loads(text, utf8, long_digits)), False, []
+        return json.loads(text), False, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError as exc:
@@ -161,8 +121,7 @@ def _parse(text: str, path: Path, utf8: bytes) -> tuple[Any, bool, list[str]]:
     # NDJSON: join the lines into one array so the C parser does the work in one call
     lines = [ln for ln in text.splitlines() if ln.strip()]
     try:
-        joined = "[" + ",".join(lines) + "]"
-        return loads(joined, joined.encode(), long_digits), True, []
+        return json.loads("[" + ",".join(lines) + "]"), True, []
     except RecursionError as exc:
         raise _too_deep(path) from exc
     except json.JSONDecodeError:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.errors import InputError
-from itsm_diag.importers import guards, jsonfiles
+from itsm_diag.importers import guards
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -382,7 +382,7 @@ def _comments(
         return m.empty_events()
     # one parse for all cells: join them into one JSON array of arrays
     try:
-        lists = jsonfiles.loads("[" + ",".join(cells[has].tolist()) + "]")
+        lists = json.loads("[" + ",".join(cells[has].tolist()) + "]")
     except json.JSONDecodeError as exc:
         raise InputError(f"the comments are not valid JSON: {exc.msg}", file=raw.path,
                          column="comments", hint="export the tickets again") from exc
