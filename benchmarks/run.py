@@ -387,24 +387,37 @@ def _sheet_count(xlsx: Path) -> int:
         return sum(1 for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
 
 
-def bench_other(n: int, tool: str, path: Path, repeat: int, timeout: float, log) -> dict:
+def bench_other(n: int, tool: str, path: Path, repeat: int, timeout: float, log,
+                csv: Path | None = None) -> dict:
     """diagnose on another tool's export (no read baseline: Jira CSVs have multi-line cells
-    and Zendesk is JSON)."""
-    runs = []
+    and Zendesk is JSON), paired with the diagnose of the same tickets as a ServiceNow CSV
+    (``csv``; CSV then tool in each round, so both see the same machine load): the ratio of
+    the medians is issue 19's "Zendesk JSON <= 1.5x the CSV diagnose" figure."""
+    runs, csv_runs = [], []
     for _ in range(repeat):
+        if csv is not None:
+            csv_runs.append(run_measured([*itsm_diag_cmd(), "diagnose", str(csv), "--format",
+                                          "json", "--output", str(OUT / "report_pair.json")],
+                                         timeout=timeout))
         d = run_measured([*itsm_diag_cmd(), "diagnose", str(path), "--format", "json",
                           "--output", str(OUT / f"report_{path.name}.json")], timeout=timeout)
         runs.append(d)
         if d["rc"] not in (0, 1):
             break
     ok = [d for d in runs if d["rc"] in (0, 1)]
+    csv_s = median([d["wall_s"] for d in csv_runs if d["rc"] in (0, 1)])
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
     res = {"tickets": n, "tool": tool, "mb": size,
            "diagnose_s": median([d["wall_s"] for d in ok]),
            "rss_mb": max((d["rss_mb"] for d in ok), default=None),
            "cpu_s": median([d["user_s"] + d["sys_s"] for d in ok]),
+           "csv_diagnose_s": csv_s,
+           "ratio_to_csv": (median([d["wall_s"] for d in ok]) / csv_s
+                            if ok and csv_s else None),
            "error": next((d["stderr"] for d in runs if d["rc"] not in (0, 1)), None)}
     log(f"    {tool}: diagnose {_f(res['diagnose_s'])}s, peak {_f(res['rss_mb'], '.0f')} MB"
+        + (f", {_f(res['ratio_to_csv'])}x the CSV diagnose ({_f(csv_s)}s, paired)"
+           if res["ratio_to_csv"] else "")
         + (f" FAILED: {res['error'].strip().splitlines()[-1:]}" if res["error"] else ""))
     return res
 
@@ -622,14 +635,16 @@ def render(results: dict) -> str:
             "## Other tools' exports (diagnose only; same tickets, written by the tools' "
             "writers)",
             "",
-            "| tickets | tool | MB | diagnose s | peak RSS MB | CPU s | error |",
-            "|---:|---|---:|---:|---:|---:|---|",
+            "| tickets | tool | MB | diagnose s | peak RSS MB | CPU s | CSV diagnose s (paired) "
+            "| ratio to CSV | error |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for o in other:
             err = o["error"].strip().splitlines()[-1] if o.get("error") else ""
             lines.append(f"| {o['tickets']:,} | {o['tool']} | {o['mb']:.1f} | "
                          f"{_f(o['diagnose_s'])} | {_f(o['rss_mb'], '.0f')} | "
-                         f"{_f(o['cpu_s'])} | {err} |")
+                         f"{_f(o['cpu_s'])} | {_f(o.get('csv_diagnose_s'))} | "
+                         f"{_f(o.get('ratio_to_csv'))} | {err} |")
     x = results.get("xlsx")
     if x:
         lines += [
@@ -751,7 +766,8 @@ def main(argv: list[str] | None = None) -> int:
         for tool in ("jira", "zendesk"):
             if tool in paths:
                 results.setdefault("other_tools", []).append(
-                    bench_other(n, tool, paths[tool], args.repeat, args.timeout, log))
+                    bench_other(n, tool, paths[tool], args.repeat, args.timeout, log,
+                                csv=paths["csv"]))
     good = [s for s in results["sizes"] if s["diagnose_s"] is not None]
     fit_t = linear_fit([s["tickets"] / 1e6 for s in good], [s["diagnose_s"] for s in good])
     fit_m = linear_fit([s["tickets"] / 1e6 for s in good], [s["rss_mb"] for s in good])

@@ -132,6 +132,50 @@ def test_json_reader_flattens_and_bounds(tmp_path: Path) -> None:
     assert read_raw(tmp_path / "empty.json") == []
 
 
+def test_json_lists_and_custom_field_values_as_text(tmp_path: Path) -> None:
+    """Each kind of list and custom field value the flatten turns into text (its fast paths
+    for text lists and text/integer/null values, and the general ones beside them)."""
+    records = [
+        {"id": 1, "tags": [], "cc": ["a", "b c", ""], "mix": ["a", 1, None, True, 2.0, 2.5],
+         "custom_fields": [{"id": 11, "value": "email"}, {"id": "12", "value": 1800},
+                           {"id": 13, "value": None}, {"id": 14.0, "value": True},
+                           {"id": 15, "value": ["x", 3]}, {"id": 16, "value": {"k": "é"}},
+                           {"id": None, "value": 2.0}, {"id": 18, "value": 10**20}]},
+        {"id": 2, "tags": [""], "cc": [], "mix": [[1]],
+         "custom_fields": [{"id": 11, "value": "web"}, {"id": 12}]},
+    ]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    frame = read_raw(path)[0].frame
+    assert list(frame.columns) == [
+        "id", "tags", "cc", "mix", "custom_fields.11", "custom_fields.12", "custom_fields.13",
+        "custom_fields.14", "custom_fields.15", "custom_fields.16", "custom_fields.None",
+        "custom_fields.18", "custom_fields"]
+    first = frame.iloc[0].tolist()
+    assert first[:4] == ["1", pd.NA, "a;b c;", "a;1;true;2;2.5"]
+    assert first[4:12] == ["email", "1800", pd.NA, "true", "x;3", '{"k": "é"}', "2",
+                           "100000000000000000000"]
+    second = frame.iloc[1].tolist()
+    # a list without id/value pairs stays JSON text, in a column of its own
+    assert second[1:4] == [pd.NA, pd.NA, "[[1]]"]
+    # ... as is one where a pair has no value: the custom field columns stay null
+    assert pd.isna(second[4]) and second[-1] == '[{"id": 11, "value": "web"}, {"id": 12}]'
+
+
+def test_drop_down_tags_named_once_per_distinct_tag() -> None:
+    from itsm_diag.importers.zendesk import _option_names
+
+    tags = pd.Series(["email", None, "unknown", "email", "", "net"], dtype=m.STRING_DTYPE,
+                     index=range(10, 16))
+    names = _option_names(tags, {"email": "E-mail", "net": "Network", "": "Blank"})
+    assert names.tolist() == ["E-mail", pd.NA, "unknown", "E-mail", "Blank", "Network"]
+    assert names.dtype == m.STRING_DTYPE and list(names.index) == list(range(10, 16))
+    # as Series.map then fillna with the tag did
+    expected = tags.map({"email": "E-mail", "net": "Network", "": "Blank"}).astype(
+        m.STRING_DTYPE).fillna(tags)
+    pd.testing.assert_series_equal(names, expected, check_names=False)
+
+
 def _minute(t: pd.DataFrame) -> pd.DataFrame:
     return t.assign(**{c: t[c].dt.floor("min") for c in m.TIMESTAMP_COLUMNS})
 

@@ -256,12 +256,27 @@ def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None], depth
         elif isinstance(value, dict):
             _flatten(value, name + ".", out, depth + 1, path, index)
         elif isinstance(value, list):
-            if all(not isinstance(x, (dict, list)) for x in value):
+            if not value:
+                out[name] = None
+            elif all(type(x) is str for x in value):
+                out[name] = ";".join(value) or None
+            elif all(not isinstance(x, (dict, list)) for x in value):
                 out[name] = ";".join(s for s in map(_scalar, value) if s is not None) or None
             elif all(isinstance(x, dict) and "id" in x and "value" in x for x in value):
-                # custom fields: one column per field id
+                # custom fields: one column per field id; text, number and null ids and
+                # values (nearly all of them) converted here, without the calls
                 for x in value:
-                    out[f"{name}.{_scalar(x['id'])}"] = _list_value(x["value"])
+                    fid, fval = x["id"], x["value"]
+                    kind = type(fid)
+                    fname = (f"{name}.{fid}" if kind is str or kind is int
+                             else f"{name}.{_scalar(fid)}")
+                    kind = type(fval)
+                    if kind is str or fval is None:
+                        out[fname] = fval
+                    elif kind is int:
+                        out[fname] = str(fval)
+                    else:
+                        out[fname] = _list_value(fval)
             else:
                 out[name] = json.dumps(value, ensure_ascii=False)
         else:

@@ -191,8 +191,7 @@ class ZendeskImporter(Importer):
                 df[canonical] = frame[header].astype(m.STRING_DTYPE)
                 if options_of.get(header):
                     # a drop-down's JSON value is its option's tag: show the option's name
-                    names = df[canonical].map(options_of[header]).astype(m.STRING_DTYPE)
-                    df[canonical] = names.fillna(df[canonical])
+                    df[canonical] = _option_names(df[canonical], options_of[header])
         for canonical, series in parsed.items():
             df[canonical] = series
         df[m.KIND] = _kinds(frame, cols, warnings)
@@ -248,6 +247,15 @@ class ZendeskImporter(Importer):
             warnings=warnings,
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+
+def _option_names(tags: pd.Series, names: Mapping[str, str]) -> pd.Series:
+    """Each drop-down tag as its option's name (a tag without one, or no tag, as it was),
+    looked up once per distinct tag."""
+    codes, uniques = pd.factorize(tags)
+    named = [n if (n := names.get(t)) is not None else t for t in uniques]
+    return pd.Series(pd.array(named, dtype=m.STRING_DTYPE).take(codes, allow_fill=True),
+                     index=tags.index, name=tags.name)
 
 
 def _custom_columns(headers: list[str], named: Mapping[str, str] | None = None
