@@ -285,6 +285,54 @@ def test_word_set_clustering_equals_the_pairwise_one(seed: int) -> None:
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_stars_one_by_one_after_the_rounds_give_the_rounds_answer(seed: int) -> None:
+    """The greedy finished document by document in priority order (after MAX_ROUNDS
+    rounds) places every document as deciding it all in rounds does: random graphs
+    (ties in similarity and chains included), from no rounds at all to every round."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 200))
+    m_edges = int(rng.integers(1, 4 * n))
+    a = rng.integers(0, n, m_edges)
+    b = rng.integers(0, n, m_edges)
+    if seed % 3 == 0:  # a chain: each similar to the next
+        a, b = np.arange(n - 1), np.arange(1, n)
+    keep = a != b
+    key = np.unique(np.minimum(a[keep], b[keep]) * n + np.maximum(a[keep], b[keep]))
+    a, b = key // n, key % n
+    sim = rng.choice([0.6, 0.7, 0.75, 1.0], len(a))
+    edges = pd.DataFrame({"a": a, "b": b, "sim": sim})
+    priority = rng.permutation(n)
+    want = textclusters._stars(n, priority, edges, max_rounds=10 * n + 10)
+    for rounds in (0, 1, 3):
+        got = textclusters._stars(n, priority, edges, max_rounds=rounds)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_a_long_chain_of_wordings_is_decided_as_the_rounds_decide_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wordings each similar only to the next (4 words sliding by one: 3 of 5 shared),
+    used less and less along the chain: a round per link made this quadratic (64,000
+    took 15 s); past MAX_ROUNDS the rest is decided in one pass, with the answer the
+    rounds give: half the wordings are centres, each other one joins a neighbour."""
+    n, width = 4_000, 4
+    d = np.repeat(np.arange(n), width)
+    t = (np.arange(n)[:, None] + np.arange(width)[None, :]).ravel()
+    w = np.ones(n + width)
+    total = np.bincount(d, weights=w[t], minlength=n)
+    tickets = np.arange(n, 0, -1)
+    got = textclusters._clustered(d, t, w, total, tickets, 0.6, 0.4, 1.0)
+    every_round = textclusters._stars
+    monkeypatch.setattr(textclusters, "_stars",
+                        lambda *args: every_round(*args, max_rounds=10 * n))
+    want = textclusters._clustered(d, t, w, total, tickets, 0.6, 0.4, 1.0)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    centres = np.flatnonzero(got[0] == np.arange(n))
+    assert len(centres) == n // 2
+    members = np.flatnonzero(got[0] != np.arange(n))
+    assert np.all(np.abs(got[0][members] - members) == 1) and np.allclose(got[1][members], 0.6)
+
+
 def test_wordings_that_differ_only_in_a_dropped_name_are_one_cluster() -> None:
     """3,000 "new hire onboarding <name>" wordings whose names are people of the export
     (dropped) are one word set: one cluster, never 4.5 million pairs."""

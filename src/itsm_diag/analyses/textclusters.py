@@ -241,9 +241,21 @@ def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np
     return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]})
 
 
-def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+#: rounds of :func:`_stars` before the documents still undecided are taken one by one
+MAX_ROUNDS = 64
+
+
+def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame,
+           max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
     """Star clusters: (centre of each document, its similarity to it), decided greedily
-    by ``priority`` (0 first) in rounds over arrays."""
+    by ``priority`` (0 first) in rounds over arrays.
+
+    A round decides every document whose more frequent neighbours are all decided, so
+    the rounds are as many as the longest chain of such dependencies: a handful on real
+    wordings, but a chain of wordings each similar only to the next (64,000 long: 15 s)
+    would make them quadratic. After ``max_rounds`` the rest is decided in priority
+    order, one document at a time over its own edges: the same greedy, the same answer.
+    """
     centre = np.full(n, -1, dtype=np.int64)
     sim_to = np.ones(n)
     if edges.empty:
@@ -257,9 +269,12 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarra
     touched[u] = True
     state[~touched] = 1  # no more frequent neighbour: a centre at once
     centre[state == 1] = np.flatnonzero(state == 1)
-    for _ in range(n + 1):
+    for done_rounds in range(n + 1):
         undecided = state == 0
         if not undecided.any():
+            break
+        if done_rounds >= max_rounds:
+            _finish_in_order(state, centre, sim_to, priority, u, v, s)
             break
         blocked = np.zeros(n, dtype=bool)
         blocked[u[state[v] == 0]] = True
@@ -278,6 +293,31 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame) -> tuple[np.ndarra
         state[alone] = 1
         centre[alone] = np.flatnonzero(alone)
     return centre, sim_to
+
+
+def _finish_in_order(state: np.ndarray, centre: np.ndarray, sim_to: np.ndarray,
+                     priority: np.ndarray, u: np.ndarray, v: np.ndarray, s: np.ndarray
+                     ) -> None:
+    """Decide the undecided documents (``state`` 0) in priority order, in place: each
+    joins its most similar centre among its more frequent neighbours (ties: the more
+    frequent centre), else becomes a centre. Its neighbours are decided by then, as in
+    a round. A loop over the wordings left after the rounds (a long chain), each step a
+    slice of its own edges; never over tickets."""
+    by_u = np.argsort(u, kind="stable")
+    us, vs, ss = u[by_u], v[by_u], s[by_u]
+    left = np.flatnonzero(state == 0)
+    starts = np.searchsorted(us, left, side="left")
+    ends = np.searchsorted(us, left, side="right")
+    for k in np.argsort(priority[left], kind="stable"):
+        x, lo, hi = int(left[k]), int(starts[k]), int(ends[k])
+        nv, ns = vs[lo:hi], ss[lo:hi]
+        is_c = state[nv] == 1
+        if is_c.any():
+            nv, ns = nv[is_c], ns[is_c]
+            best = np.lexsort((priority[nv], -ns))[0]
+            centre[x], sim_to[x], state[x] = nv[best], ns[best], 2
+        else:
+            centre[x], state[x] = x, 1
 
 
 def tie_ranks(values: np.ndarray, rel: float = 1e-9) -> np.ndarray:
