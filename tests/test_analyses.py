@@ -431,6 +431,17 @@ def test_text_clusters_bound_their_work_and_say_so(
     note = next(n for n in rec.notes if n.code == "text_clusters_bounded")
     assert 0 < note.params["compared"] < note.params["distinct"]
     assert note.params["limit"] == limit
+    # and a reader of the terminal report is told, not only the JSON
+    from itsm_diag.render import terminal
+
+    bounded_rules = config.apply_overrides(
+        rules, {"analyses": {"text-clusters": {"params": {"max_candidate_pairs": limit}}}},
+        source="test")
+    report = engine.diagnose(engine.Diagnosis(tickets=ctx.tickets, events=ctx.events,
+                                              inputs=[]), bounded_rules)
+    shown = " ".join(terminal.render(report, color=False).split())
+    assert "were compared with each other, the other" in shown
+    assert f"limit of {limit:,} (max_candidate_pairs)" in shown
 
 
 def test_summaries_that_are_only_ids_leave_text_clusters_unknown_not_crashed() -> None:

@@ -29,6 +29,9 @@ TERMINAL_TABLES = {"flow": ("time_in_status", "bounce_pairs", "idle_by_group",
                             "status_variants"),
                    "text-clusters": ("clusters",), "drivers": ("drivers",),
                    "actions": ("actions",), "forecast": ("projection",)}
+#: notes the terminal shows under an analysis's figures: those that say a figure covers
+#: less than the export (the other formats show every note)
+TERMINAL_NOTES = {"text-clusters": ("over_budget",)}
 #: columns the terminal leaves out of a table (kept in the other formats)
 TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
                            "due_from", "summary", "z", "others", "p90_hours", "status", "due",
@@ -128,6 +131,9 @@ def terminal(r: Report) -> list[RenderableType]:
         figures = "; ".join(f"{mo.label}: {metric_text(out, k)}"
                             for k, mo in list(out.metrics.items())[:6])
         parts.append(Text(common.clip(f"  {figures}", 600), style="dim"))
+        for note in out.notes:
+            if note.code in TERMINAL_NOTES.get(out.id, ()):
+                parts.append(Text(common.clip(f"  ! {note.text}", 600), style="yellow"))
         for name in TERMINAL_TABLES.get(out.id, ()):
             table = out.tables.get(name)
             if table is None:
