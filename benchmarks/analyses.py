@@ -92,7 +92,7 @@ def _timed_run(tickets: Any, events: Any, rules: Any, with_analyses: bool
         ctx = dataclasses.replace(ctx, analyses={})
     sign_rules = [*rules.signs.values(), *rules.checks.values()]
     t = time.perf_counter()
-    measured, _ = engine.measure_all(sign_rules, ctx)
+    measured, _, _ = engine.measure_all(sign_rules, ctx)
     signs_s = time.perf_counter() - t
     findings = [engine.build_finding(r, meas, choice, rules)
                 for r, meas in zip(sign_rules, measured, strict=True)]

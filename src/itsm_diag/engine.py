@@ -337,8 +337,9 @@ def threads() -> int:
 
 def measure_all(rule_list: list[RuleFile], ctx: Context,
                 more: Mapping[str, Callable[[], Any]] | None = None
-                ) -> tuple[list[Measurement], dict[str, Any]]:
-    """Every rule's measurement (in ``rule_list``'s order) and the raw KPI panel.
+                ) -> tuple[list[Measurement], dict[str, Any], dict[str, Any]]:
+    """Every rule's measurement (in ``rule_list``'s order), the raw KPI panel, and the
+    result of each job in ``more`` by name.
 
     Measurements only read the tickets (and share the Context's caches, which are
     computed once under a lock); the part of their time spent in Arrow and numpy
@@ -346,7 +347,7 @@ def measure_all(rule_list: list[RuleFile], ctx: Context,
     one after another, 1.9 s in threads). The results are the same either way.
 
     ``more``: other measurements that read only the Context (the analyses), run in the
-    same threads; their results are in the panel under ``"more"``, by name.
+    same threads.
     """
     from itsm_diag.signs.kpis import compute_kpis
 
@@ -366,19 +367,14 @@ def measure_all(rule_list: list[RuleFile], ctx: Context,
     n = threads()
     if n < 2:
         measured = [one(r) for r in rule_list]
-        kpis = compute_kpis(ctx)
-        return measured, {**kpis, "more": {k: job() for k, job in extra.items()}} \
-            if extra else kpis
+        return measured, compute_kpis(ctx), {k: job() for k, job in extra.items()}
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="itsm-diag") as pool:
         # the longest first (the analyses, then the panel), so no thread is left with
         # one long job at the end
         later = {k: pool.submit(job) for k, job in extra.items()}
         panel = pool.submit(compute_kpis, ctx)
         measured = list(pool.map(one, rule_list))
-        kpis = panel.result()
-        if extra:
-            kpis = {**kpis, "more": {k: f.result() for k, f in later.items()}}
-        return measured, kpis
+        return measured, panel.result(), {k: f.result() for k, f in later.items()}
 
 
 def _note_out(rule: RuleFile, note: Note) -> NoteOut:
@@ -663,8 +659,7 @@ def diagnose(
         from itsm_diag.insights import jobs
 
         more = jobs(ctx, rules)
-    measured, raw_kpis = measure_all([*sign_rules, *check_rules], ctx, more)
-    premeasured = raw_kpis.pop("more", {})
+    measured, raw_kpis, premeasured = measure_all([*sign_rules, *check_rules], ctx, more)
     signs = [build_finding(r, meas, choice, rules)
              for r, meas in zip(sign_rules, measured[:len(sign_rules)], strict=True)]
     checked = [build_finding(r, meas, choice, rules)
