@@ -12,8 +12,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.importers import values as v
@@ -356,15 +354,6 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
     return df
 
 
-def _id_ranks(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(each row's id rank among the distinct ids in code point order, whether it has an
-    id): Arrow's dense rank of the text, no Python string per row."""
-    arr = pa.array(ids.astype(m.STRING_DTYPE).array)
-    rank = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy(
-        zero_copy_only=False).astype(np.int64)
-    return rank, ~ids.isna().to_numpy(dtype=bool)
-
-
 def _collapse_log(
     cols: dict[str, pd.Series], counter: str | None
 ) -> tuple[pd.Series, pd.DataFrame, str]:
@@ -378,7 +367,8 @@ def _collapse_log(
     # one integer sort: the ids' ranks (code point order, as Python orders the text; a
     # missing id is left out), then the counter, the updated time (missing last, as
     # sort_values puts them) and the file position
-    rank, present = _id_ranks(ids)
+    rank = m.dense_ranks(ids.astype(m.STRING_DTYPE))
+    present = ~ids.isna().to_numpy(dtype=bool)
     keys: list[np.ndarray] = [np.arange(n)]
     if m.UPDATED_AT in cols:
         keys.append(cols[m.UPDATED_AT].to_numpy(dtype="datetime64[us]"))

@@ -57,16 +57,6 @@ _AFTER = f"(?:[^{_WORD_CHARS}]|$)"
 NEVER = r"[^\s\S]"
 
 
-def rows_of(frame: pd.DataFrame, mask: pd.Series | np.ndarray, columns: list[str]
-            ) -> pd.DataFrame:
-    """``frame.loc[mask, columns]``, without the row filter's copy of every column when
-    the mask keeps every row (a window that covers the whole export, the usual case)."""
-    keep = np.asarray(mask, dtype=bool)
-    if keep.all():
-        return frame[columns]
-    return frame.loc[keep, columns]
-
-
 def filled(series: pd.Series) -> pd.Series:
     """Mask: value present, and for text not blank after trimming."""
     dtype = series.dtype

@@ -106,8 +106,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(tickets), dtype=bool)
-    # no row filter (a copy) when every ticket is in scope
-    t = tickets[[m.OPENED_AT]] if scope.all() else tickets.loc[scope, [m.OPENED_AT]]
+    t = m.rows_of(tickets, scope, [m.OPENED_AT])
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())

@@ -34,7 +34,6 @@ from itsm_diag.signs.common import (
     fold_words,
     folded,
     phrase_pattern,
-    rows_of,
     too_few,
 )
 from itsm_diag.text import WHITESPACE
@@ -72,7 +71,7 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
             ) -> pd.Series:
     """Tickets in the window whose labels hold a user-marked label as a whole token, or
     whose category equals a user-marked category (both case-insensitive)."""
-    t = rows_of(ctx.tickets, inw, [m.LABELS])
+    t = m.rows_of(ctx.tickets, inw, [m.LABELS])
     out = pd.Series(False, index=t.index)
     if labels:
         # whole label tokens: "okr-2024" must not match "okr-2024-draft"
@@ -119,7 +118,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="no_tickets")
         return meas
     # only the columns read below: a row filter of every column copies the whole table
-    tw = rows_of(t, inw, [m.KIND, m.CHANGE_TYPE, *TEXT_FIELDS, m.TIME_SPENT_HOURS])
+    tw = m.rows_of(t, inw, [m.KIND, m.CHANGE_TYPE, *TEXT_FIELDS, m.TIME_SPENT_HOURS])
 
     def samples(mask: pd.Series) -> list[str]:
         return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
