@@ -115,9 +115,58 @@ def _vocabulary(words: np.ndarray, stop: set[str], names: set[str], min_len: int
     return np.asarray(stem_codes, dtype=np.int64)[codes], np.asarray(stems, dtype=object)
 
 
+def _rarest_first(w: np.ndarray) -> np.ndarray:
+    """Each word's rank in the global order every overlap is summed in: the rarest
+    (heaviest) first, ties by word code."""
+    rank = np.empty(len(w), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(w)), -w))] = np.arange(len(w))
+    return rank
+
+
+def _entries(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
+             theta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray]:
+    """The (document, word) entries ordered by document, rarest (heaviest) word first:
+    (documents, words, each document's first entry, the entries of each document's
+    prefix at ``theta``, the weight left from each entry on)."""
+    order = np.lexsort((_rarest_first(w)[tok], doc))
+    d, t = doc[order], tok[order]
+    wt = w[t]
+    cum = np.cumsum(wt)
+    start = np.r_[True, d[1:] != d[:-1]]
+    base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
+    before = cum - wt - base
+    in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
+    return d, t, start, in_prefix, total[d] - before
+
+
+def _rare_words(d: np.ndarray, t: np.ndarray, start: np.ndarray, n_doc: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(document, its rarest word) of the documents of two words or more: what the
+    containment rule looks up in the other documents."""
+    n_words = np.bincount(d, minlength=n_doc)
+    two = n_words[d[start]] >= 2
+    return d[start][two], t[start][two]
+
+
+def _candidate_count(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
+                     theta: float, contained: float) -> int:
+    """How many candidate pairs :func:`_pairs` would make and compare (its two filters'
+    rows, before they are made): the work it costs grows with this number."""
+    if not len(doc):
+        return 0
+    d, t, start, pre, rest = _entries(doc, tok, w, total, theta)
+    _, ptok, pweight, _, lo, hi = _prefix_order(d[pre], t[pre], total[d[pre]], rest[pre],
+                                                theta)
+    n = int(_range_bounds(ptok, pweight, lo, hi)[1].sum())
+    if contained <= 1.0:  # the containment join: one row per posting of a rare word
+        _, rare_t = _rare_words(d, t, start, int(doc.max()) + 1)
+        n += int(np.bincount(t, minlength=len(w))[rare_t].sum())
+    return n
+
+
 def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
-           theta: float, floor: float, contained: float, count_only: bool = False
-           ) -> pd.DataFrame:
+           theta: float, floor: float, contained: float) -> pd.DataFrame:
     """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
     ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
     least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
@@ -127,43 +176,22 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     shares a word among each side's rarest words worth more than ``1 - theta`` of its
     weight); (2) for the containment rule (``contained`` 1.0: every word of the lighter
     one is in the other), the lighter one's rarest word looked up in the other's words.
-
-    ``count_only``: how many candidate pairs the two filters would make (before they are
-    made and compared), as a one-row frame ``{"candidates": [n]}``: the work a call
-    costs grows with it (see :func:`_within_budget`).
+    :func:`_candidate_count` counts them first.
     """
-    n_tok = len(w)  # every word's weight (a subset of the documents may miss some)
     n_doc = int(doc.max()) + 1 if len(doc) else 0
     empty = pd.DataFrame({"a": [], "b": [], "sim": [], "overlap": []})
     if not len(doc):
         return empty
-    # global order: rarest (heaviest) word first
-    rank = np.empty(n_tok, dtype=np.int64)
-    rank[np.lexsort((np.arange(n_tok), -w))] = np.arange(n_tok)
-    order = np.lexsort((rank[tok], doc))
-    d, t = doc[order], tok[order]
-    wt = w[t]
-    cum = np.cumsum(wt)
-    start = np.r_[True, d[1:] != d[:-1]]
-    base = np.maximum.accumulate(np.where(start, cum - wt, 0.0))
-    before = cum - wt - base
-    in_prefix = before <= (1.0 - theta) * total[d] + 1e-9
+    n_tok = len(w)
+    d, t, start, in_prefix, rest = _entries(doc, tok, w, total, theta)
     n_words = np.bincount(doc, minlength=n_doc)
-    if count_only:
-        n = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]],
-                          (total[d] - before)[in_prefix], theta, count_only=True)
-        if contained <= 1.0:  # the containment join below: one row per posting
-            df = np.bincount(t, minlength=n_tok)
-            rare_t = t[start][n_words[d[start]] >= 2]
-            n += int(df[rare_t].sum())
-        return pd.DataFrame({"candidates": [int(n)]})
-    cand = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]],
-                         (total[d] - before)[in_prefix], theta)
+    cand = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]], rest[in_prefix],
+                         theta)
     if contained <= 1.0:
         # the lighter document's rarest word must be among the other's words (with
         # contained < 1 this finds the pairs whose overlap holds that word)
-        rare = pd.DataFrame({"da": d[start], "t": t[start]})
-        rare = rare[n_words[rare["da"].to_numpy()] >= 2]
+        rare_d, rare_t = _rare_words(d, t, start, n_doc)
+        rare = pd.DataFrame({"da": rare_d, "t": rare_t})
         full = pd.DataFrame({"db": d, "t": t})
         more = rare.merge(full, on="t")[["da", "db"]]
         wa, wb = total[more["da"].to_numpy()], total[more["db"].to_numpy()]
@@ -200,44 +228,53 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]})
 
 
-def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                 count_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (i, j), i != j, of entries of one ``block`` (entries sorted by block then
-    weight) whose ``weight[j]`` lies in [lo[i], hi[i]]: a range join, so pairs that cannot
-    qualify are never made (a block of thousands of near-equal wordings yields nothing)."""
-    n = len(block)
-    if not n:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    span = float(np.max(weight)) * 4.0 + 4.0
+def _range_bounds(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry i of ``block`` (entries sorted by block then weight): (the first
+    position j of its block with ``weight[j]`` >= lo[i], how many follow it up to
+    hi[i]): a range join's bounds, so pairs that cannot qualify are never made."""
+    span = float(np.max(weight)) * 4.0 + 4.0 if len(weight) else 1.0
     key = block.astype("float64") * span + weight
     start = np.searchsorted(key, block * span + lo, side="left")
     stop = np.searchsorted(key, block * span + hi, side="right")
-    count = np.maximum(stop - start, 0)
-    if count_only:  # (pairs it would make, nothing): for the work budget
-        return np.array([int(count.sum())]), np.zeros(0, np.int64)
-    i = np.repeat(np.arange(n), count)
+    return start, np.maximum(stop - start, 0)
+
+
+def _range_pairs(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i != j, of entries of one ``block`` (entries sorted by block then
+    weight) whose ``weight[j]`` lies in [lo[i], hi[i]] (a block of thousands of
+    near-equal wordings yields nothing)."""
+    start, count = _range_bounds(block, weight, lo, hi)
+    i = np.repeat(np.arange(len(block)), count)
     j = np.repeat(start - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
     keep = i != j
     return i[keep], j[keep]
 
 
-def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np.ndarray,
-                  theta: float, count_only: bool = False) -> Any:
-    """Candidate pairs from the prefix entries (document, word, its weight, the weight
-    left from that word on): sharing a word, with the lighter side at least ``theta`` of
-    the heavier, and what is left of each side able to reach ``theta / (1 + theta)`` of
-    both weights (the overlap a weighted Jaccard of ``theta`` needs)."""
+def _prefix_order(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np.ndarray,
+                  theta: float) -> tuple[np.ndarray, ...]:
+    """The prefix entries ordered by word then weight, and each one's partner range:
+    (doc, tok, weight, rest, lo, hi). For entry a, a partner b needs W_b >= theta W_a,
+    W_b <= W_a / theta, and rest_a >= c (W_a + W_b), that is W_b <= rest_a / c - W_a,
+    with c = theta / (1 + theta) (the overlap a weighted Jaccard of ``theta`` needs)."""
     c = theta / (1 + theta)
     order = np.lexsort((weight, tok))
     doc, tok, weight, rest = doc[order], tok[order], weight[order], rest[order]
-    # for entry a, a partner b needs W_b >= theta W_a, W_b <= W_a / theta, and
-    # rest_a >= c (W_a + W_b), that is W_b <= rest_a / c - W_a
     lo = theta * weight - 1e-9
     hi = np.minimum(weight / theta, rest / c - weight) + 1e-9
-    i, j = _range_pairs(tok, weight, lo, hi, count_only)
-    if count_only:
-        return int(i[0]) if len(i) else 0
-    ok = rest[j] >= c * (weight[i] + weight[j]) - 1e-9
+    return doc, tok, weight, rest, lo, hi
+
+
+def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np.ndarray,
+                  theta: float) -> pd.DataFrame:
+    """Candidate pairs from the prefix entries (document, word, its weight, the weight
+    left from that word on): sharing a word, with the lighter side at least ``theta`` of
+    the heavier, and what is left of each side able to reach ``theta / (1 + theta)`` of
+    both weights."""
+    doc, tok, weight, rest, lo, hi = _prefix_order(doc, tok, weight, rest, theta)
+    i, j = _range_pairs(tok, weight, lo, hi)
+    ok = rest[j] >= theta / (1 + theta) * (weight[i] + weight[j]) - 1e-9
     return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]})
 
 
@@ -374,8 +411,8 @@ def _subset(d: np.ndarray, t: np.ndarray, chosen: np.ndarray
 
 
 def _within_budget(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
-                   tickets: np.ndarray, theta: float, floor: float, contained: float,
-                   budget: int) -> tuple[np.ndarray | None, int]:
+                   tickets: np.ndarray, theta: float, contained: float, budget: int
+                   ) -> tuple[np.ndarray | None, int]:
     """(None when comparing every document makes at most ``budget`` candidate pairs,
     else the documents to compare: the most used ones, as many as fit; the candidate
     pairs of all of them).
@@ -393,8 +430,7 @@ def _within_budget(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.n
         sd, st = _subset(d, t, chosen)
         k = int(chosen.sum())
         _, first, hd, ht = _heads(sd, st, k)
-        return int(_pairs(hd, ht, weight, total[chosen][first], theta, floor, contained,
-                          count_only=True)["candidates"].iloc[0])
+        return _candidate_count(hd, ht, weight, total[chosen][first], theta, contained)
 
     everyone = np.ones(n_docs, dtype=bool)
     total_pairs = count(everyone)
@@ -435,10 +471,7 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     e_ov = edges["overlap"].to_numpy(dtype="float64")
     # a set's words weighed in the order _pairs sums an overlap (rarest first), so a
     # pair of its documents gets the very similarity pairing them would give
-    n_tok = int(t.max()) + 1 if len(t) else 0
-    rank = np.empty(n_tok, dtype=np.int64)
-    rank[np.lexsort((np.arange(n_tok), -weight[:n_tok]))] = np.arange(n_tok)
-    by_rank = np.lexsort((rank[st], sd))
+    by_rank = np.lexsort((_rarest_first(weight)[st], sd))
     self_ov = np.bincount(sd[by_rank], weights=weight[st[by_rank]], minlength=n_sets)
     set_total = total[first]
     self_sim = self_ov / (set_total + set_total - self_ov)
@@ -568,8 +601,8 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     total = np.bincount(d, weights=weight[t], minlength=n_docs)
     theta = float(params["similarity"])
     floor, contained = float(params["contained_similarity"]), float(params["containment"])
-    chosen, candidates = _within_budget(d, t, weight, total, tickets, theta, floor,
-                                        contained, int(params["max_candidate_pairs"]))
+    chosen, candidates = _within_budget(d, t, weight, total, tickets, theta, contained,
+                                        int(params["max_candidate_pairs"]))
     if chosen is None:
         centre, sim_to = _clustered(d, t, weight, total, tickets, theta, floor, contained)
     else:
