@@ -230,6 +230,51 @@ def test_filled_equals_strip_and_compare(values: list[str | None], category: boo
     assert got.tolist() == want.tolist()
 
 
+def test_filled_agrees_with_pythons_strip_on_every_code_point() -> None:
+    # filled tests "not empty and not all whitespace" in Arrow instead of trimming a copy
+    # of every string: the two must agree on what whitespace is, character by character
+    from itsm_diag.signs.common import filled
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    values = [*chars, *(f" {c}x{c} " for c in chars[:3000]), "", None]
+    got = filled(pd.Series(values, dtype=m.STRING_DTYPE)).tolist()
+    want = [bool(v and v.strip()) for v in values]
+    assert [v for v, g, w in zip(values, got, want, strict=True) if g != w] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-50, 50), max_size=40),
+       st.lists(st.integers(-60, 60), max_size=8))
+def test_count_upto_equals_a_sorted_search(values: list[int], points: list[int]) -> None:
+    from itsm_diag.signs.common import count_upto
+
+    v, p = np.array(values, dtype=np.int64), np.sort(np.array(points, dtype=np.int64))
+    want = np.searchsorted(np.sort(v), p, side="right")
+    assert count_upto(v, p).tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-2 * 10**10, 3 * 10**10)), min_size=1,
+                max_size=60), st.integers(0, 40), st.integers(0, 40))
+def test_weekly_counts_equal_pandas_weekly_periods(seconds: list[int | None], cut_lo: int,
+                                                   cut_hi: int) -> None:
+    # the extract's shape counts per week with integer arithmetic, not periods
+    from itsm_diag.signs.shape import _weekly
+
+    # years 1336 to 2920: exports hold typos such as 3019, outside nanosecond timestamps
+    ts = pd.Series(pd.array([None if s is None else np.datetime64(s, "s") for s in seconds],
+                            dtype="datetime64[us]")).dt.tz_localize("UTC")
+    if ts.isna().all():
+        return
+    lo = ts.min() + pd.Timedelta(days=cut_lo)
+    hi = max(lo, ts.max() - pd.Timedelta(days=cut_hi))
+    weeks = pd.period_range(lo.tz_localize(None).to_period("W"),
+                            hi.tz_localize(None).to_period("W"), freq="W")
+    naive = ts.dropna().dt.tz_localize(None).dt.to_period("W").value_counts()
+    want = naive.reindex(weeks, fill_value=0).to_numpy(dtype=np.int64)
+    assert _weekly(ts, weeks).tolist() == want.tolist()
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)

@@ -139,7 +139,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     stale = known_last & (idle_days > int(params["stale_business_days"]))
 
     # an export that never fills the assignee says nothing about ownership
-    carries_assignee = bool(filled(t[m.ASSIGNEE]).any())
+    carries_assignee = bool(ctx.filled(m.ASSIGNEE).any())
     no_owner = ~filled(t[m.ASSIGNEE].take(rows)).to_numpy(dtype=bool)
     unowned = (carries_assignee & no_owner & has_opened
                & (end - opened > float(params["unowned_hours"]) * US_HOUR))

@@ -169,13 +169,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         metrics[f"{outcome}_rate"] = ratio(n_bad, n_known, ctx.samples(pd.Series(
             bad, index=ctx.tickets.index)))
         found: list[dict[str, Any]] = []
+        # the tickets whose outcome is known, once per outcome (not a million-row mask
+        # per attribute); counts of ones are the sums of weights of ones, exactly
+        at_known = np.flatnonzero(known)
+        bad_known = bad[at_known]
         for attr, (codes, shown) in attrs.items():
-            use = known & (codes >= 0)
-            if not use.any() or len(shown) < 2:
+            c = codes[at_known]
+            has = c >= 0
+            if not has.any() or len(shown) < 2:
                 continue
             size = len(shown)
-            n = np.bincount(codes[use], minlength=size)
-            k = np.bincount(codes[use], weights=bad[use].astype(float), minlength=size)
+            n = np.bincount(c[has], minlength=size)
+            k = np.bincount(c[has & bad_known], minlength=size).astype(float)
             total_n, total_k = float(n.sum()), float(k.sum())
             n_out, k_out = total_n - n, total_k - k
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -188,7 +193,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             hit = ((n >= min_n) & (k >= min_k) & (n_out >= min_n) & (p_out > 0)
                    & (lift >= min_lift) & (z >= min_z))
             for code in np.flatnonzero(hit):  # the drivers found: a handful per outcome
-                members = use & (codes == code) & bad
+                members = known & (codes == code) & bad
                 found.append({
                     "outcome": outcome, "attribute": attr, "value": str(shown[code]),
                     "tickets": int(n[code]), "with_outcome": int(k[code]),

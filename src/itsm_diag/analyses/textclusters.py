@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.analyses._util import ids_of, note, params_key, rounded
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import _SUMMARY_KEY, filled, normalise_summary
+from itsm_diag.signs.common import _SUMMARY_KEY, normalise_summary
 from itsm_diag.signs.recurrence import cluster_codes
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
@@ -666,7 +666,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
     n_scope = int(scope.sum())
-    has_summary = scope & filled(t[m.SUMMARY])
+    has_summary = scope & ctx.filled(m.SUMMARY)
     if not has_summary.any():
         return Measurement(unknown=note("no_summary", n=n_scope))
     minimum = int(params["min_tickets"])
@@ -688,7 +688,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     merged_rows = np.isin(cl, merged)
     # as the recurrence sign reads links: known when some incident names a problem (an
     # empty or absent problem column cannot show that nobody links)
-    has_ref = filled(t[m.PROBLEM_REF])
+    has_ref = ctx.filled(m.PROBLEM_REF)
     linked_known = bool((ctx.of_kind("incident") & has_ref).any())
     linked = has_ref.to_numpy(dtype=bool)[rows]
     covered = np.unique(cl[linked & np.isin(cl, recurring)]) if linked_known else np.zeros(0)

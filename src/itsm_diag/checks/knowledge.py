@@ -52,7 +52,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     referenced = _referenced(ctx, params)
     # filled at all (even with 'false') means the export has the field
-    if not filled(t[m.KNOWLEDGE_REF]).any():
+    if not ctx.filled(m.KNOWLEDGE_REF).any():
         return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
     resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
     scope = in_kinds(ctx, params) & resolved & done_in_window(ctx)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import blank, filled, in_kinds, no_field, note, open_at_end
+from itsm_diag.checks._common import in_kinds, no_field, note, open_at_end
 from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
-    has_assignee = bool(filled(t[m.ASSIGNEE]).any())
-    has_group = bool(filled(t[m.ASSIGNMENT_GROUP]).any())
+    has_assignee = bool(ctx.filled(m.ASSIGNEE).any())
+    has_group = bool(ctx.filled(m.ASSIGNMENT_GROUP).any())
     if not (has_assignee or has_group):
         return Measurement(unknown=no_field(m.ASSIGNEE, m.ASSIGNMENT_GROUP))
     if not t[m.OPENED_AT].notna().any():
@@ -53,8 +53,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # a field the export never fills says nothing about ownership: judge only the others
     none = pd.Series(False, index=t.index)
-    no_assignee = aged & blank(t[m.ASSIGNEE]) if has_assignee else none
-    no_group = aged & blank(t[m.ASSIGNMENT_GROUP]) if has_group else none
+    no_assignee = aged & ~ctx.filled(m.ASSIGNEE) if has_assignee else none
+    no_group = aged & ~ctx.filled(m.ASSIGNMENT_GROUP) if has_group else none
     unowned = no_assignee | no_group
     for field, present in ((m.ASSIGNEE, has_assignee), (m.ASSIGNMENT_GROUP, has_group)):
         if not present:

@@ -118,6 +118,14 @@ class Context:
                        .fillna(False).astype(bool))
         return mask.copy()
 
+    def filled(self, column: str) -> pd.Series:
+        """Mask of tickets whose ``column`` holds a value (text: not blank once trimmed),
+        as :func:`~itsm_diag.signs.common.filled` gives it; computed once per column,
+        handed out as a copy like :meth:`of_kind`."""
+        from itsm_diag.signs.common import filled
+
+        return _cached(self, ("filled", column), lambda: filled(self.tickets[column])).copy()
+
     def opened_in_window(self) -> pd.Series:
         mask = _cached(self, "_opened_in_window",
                        lambda: self.window.contains(self.tickets[m.OPENED_AT]))

@@ -66,8 +66,12 @@ def filled(series: pd.Series) -> pd.Series:
         codes = np.asarray(series.cat.codes)
         return pd.Series(np.append(ok.to_numpy(dtype=bool), False)[codes], index=series.index)
     if m.is_arrow_text(series):
-        trimmed = pc.utf8_trim_whitespace(series.array.__arrow_array__())
-        ok = pc.fill_null(pc.greater(pc.binary_length(trimmed), 0), False)
+        # "not empty and not all whitespace": what trimming then testing the length
+        # says (the same Unicode whitespace, checked on every code point), without
+        # writing a trimmed copy of every string
+        text = series.array.__arrow_array__()
+        ok = pc.fill_null(pc.and_(pc.greater(pc.binary_length(text), 0),
+                                  pc.invert(pc.utf8_is_space(text))), False)
         return pd.Series(ok.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
     if pd.api.types.is_string_dtype(dtype):
         text = series.astype(m.STRING_DTYPE).str.strip()
@@ -165,7 +169,7 @@ def weekly_backlog(
     done = ctx.done_at[plain]
     ends = week_ends(ctx.window)
     starts = ends - WEEK_NS
-    o = np.sort(to_ns(opened))
+    o = to_ns(opened)
     d = to_ns(done)
     # a ticket leaves the backlog at max(opened, done): a done time before the opened
     # time (junk) must not make the count negative
@@ -176,11 +180,10 @@ def weekly_backlog(
     if history is not None:
         d = np.concatenate([d, history.done])
         leave = np.concatenate([leave, history.done])
-        back = np.sort(history.reopened)
-    d, leave = np.sort(d), np.sort(leave)
+        back = history.reopened
 
     def upto(arr: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return np.searchsorted(arr, t, side="right")
+        return count_upto(arr, t)
 
     return pd.DataFrame(
         {
@@ -190,6 +193,15 @@ def weekly_backlog(
             "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
         }
     )
+
+
+def count_upto(values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per point ``p`` (ascending), how many ``values`` are <= ``p``: what
+    ``np.searchsorted(np.sort(values), points, side="right")`` gives, without sorting a
+    million values to read a few dozen counts (each value is placed among the points,
+    then the points' tallies are summed up)."""
+    slot = np.searchsorted(points, values, side="left")  # points below each value
+    return np.cumsum(np.bincount(slot, minlength=len(points) + 1))[:len(points)]
 
 
 @dataclass(frozen=True)

@@ -152,17 +152,16 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
 def _no_key(ctx: Context, scope: pd.Series, min_fill: float) -> Note:
     """The unknown note for want of a key, with what the export does hold: how well each
     key field is filled and how many incidents carry a problem link."""
-    t = ctx.tickets
     n = max(int(scope.sum()), 1)
 
     def share(col: str) -> float:
-        return float((filled(t[col]) & scope).sum()) / n
+        return float((ctx.filled(col) & scope).sum()) / n
 
     return Note(code="no_key", params={
         "min_fill": min_fill, "n": int(scope.sum()), "ci": share(m.CI),
         "service": share(m.SERVICE), "category": share(m.CATEGORY),
         "summary": share(m.SUMMARY),
-        "linked": int((filled(t[m.PROBLEM_REF]) & ctx.of_kind("incident")).sum())})
+        "linked": int((ctx.filled(m.PROBLEM_REF) & ctx.of_kind("incident")).sum())})
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -232,7 +231,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # exported without the problem field, a format that has no such field or writes link
     # columns only when links exist, all look like "nobody links" (missing data, not
     # missing problem management)
-    has_ref = filled(t[m.PROBLEM_REF])
+    has_ref = ctx.filled(m.PROBLEM_REF)
     links_known = bool((incident & has_ref).any())
     linked = keyed & has_ref
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import filled, fold_words, folded, too_few
+from itsm_diag.signs.common import fold_words, folded, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -69,7 +69,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     def present(*cols: str) -> bool:
         """Any of ``cols`` holds a value on some ticket of the export (any kind)."""
-        return any(bool(filled(t[c]).any()) for c in cols)
+        return any(bool(ctx.filled(c).any()) for c in cols)
 
     scope = ctx.of_kind("incident", "request")
     if not scope.any():
@@ -115,7 +115,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     # volume by category: filled, and not drowned in catch-all values
     vol_pop = in_window | done_pop
-    cat_ok = filled(t[m.CATEGORY])
+    cat_ok = ctx.filled(m.CATEGORY)
     catch_words = fold_words(ctx.defaults.get("catch_all_categories", []))
     # a blank category folds to <NA>, not "": it is caught by ~cat_ok, whatever the list
     catch = ~cat_ok | folded(ctx, m.CATEGORY).isin(catch_words).fillna(False).astype(bool)

@@ -30,6 +30,7 @@ from itsm_diag import model as m
 
 #: the kinds whose flow the shape is read from (the backlog's scope); all tickets when none
 FLOW_KINDS: tuple[str, ...] = ("incident", "request")
+_DAY_US = 86_400 * 10**6
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,21 @@ class ExtractShape:
         return self.closure is not None
 
 
+def _week_numbers(us: np.ndarray) -> np.ndarray:
+    """The UTC calendar week (Monday to Sunday, pandas' ``"W"`` periods) of each instant
+    (microseconds since the epoch), numbered as those periods' ordinals are: week 1 holds
+    1970-01-01, a Thursday. Integer arithmetic where a conversion to periods costs ~30 ms
+    a million timestamps."""
+    return (np.floor_divide(us, _DAY_US) + 3) // 7 + 1
+
+
 def _weekly(ts: pd.Series, weeks: pd.PeriodIndex) -> np.ndarray:
-    counts = ts.dropna().dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W") \
-        .value_counts()
-    return counts.reindex(weeks, fill_value=0).to_numpy(dtype=np.int64)
+    """Timestamps of ``ts`` per week of ``weeks`` (consecutive weeks; others not counted)."""
+    n = len(weeks)
+    us = ts.to_numpy(dtype="datetime64[us]")  # UTC instants, any year the model holds
+    slot = _week_numbers(us[~np.isnat(us)].view(np.int64)) - int(weeks[0].ordinal)
+    slot = slot[(slot >= 0) & (slot < n)]
+    return np.bincount(slot, minlength=n).astype(np.int64)
 
 
 def _longest_run(flags: np.ndarray) -> tuple[int, int]:
