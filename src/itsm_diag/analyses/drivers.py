@@ -146,7 +146,7 @@ def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, 
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
-    scope = (ctx.of_kind(*params["kinds"]) & ctx.window.contains(ctx.done_at)).to_numpy()
+    scope = (ctx.of_kind(*params["kinds"]) & ctx.done_in_window()).to_numpy()
     n_scope = int(scope.sum())
     min_n, min_k = int(params["min_sample"]), int(params["min_events"])
     if n_scope < min_n:

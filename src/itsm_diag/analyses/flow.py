@@ -85,7 +85,7 @@ class Flow:
 
 def _scope(ctx: Context, params: Mapping[str, Any]) -> pd.Series:
     kinds = ctx.of_kind(*params["kinds"])
-    return kinds & ctx.window.contains(ctx.done_at)
+    return kinds & ctx.done_in_window()
 
 
 def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:

@@ -47,7 +47,7 @@ def in_kinds(ctx: Context, params: Mapping[str, Any]) -> pd.Series:
 
 def done_in_window(ctx: Context) -> pd.Series:
     """Mask: done (resolved, closed or cancelled) with the done time inside the window."""
-    return ctx.window.contains(ctx.done_at)
+    return ctx.done_in_window()
 
 
 def open_at_end(ctx: Context) -> pd.Series:

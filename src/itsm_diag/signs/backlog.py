@@ -243,7 +243,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # closed time (a script closing long-resolved tickets) or in the done time (a script
     # resolving stale ones): look at both. Only tickets whose done time *is* the clean-up
     # leave the trend; a ticket resolved earlier by a person keeps its real done time.
-    done_in_window = usable & w.contains(done_at)
+    done_in_window = usable & ctx.done_in_window()
     closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
     mass_hours = mass_closures(closed, params).index.union(
         mass_closures(done_at[done_in_window], params).index)

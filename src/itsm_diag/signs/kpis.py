@@ -90,7 +90,7 @@ def _volume(ctx: Context, opened: pd.Series) -> dict[str, int]:
 def compute_kpis(ctx: Context) -> dict[str, Any]:
     """The KPI panel over incidents and requests: keys as ``report.Kpis``."""
     scope = ctx.of_kind(*SCOPE_KINDS)
-    done = scope & ctx.window.contains(ctx.done_at)
+    done = scope & ctx.done_in_window()
     opened = scope & ctx.opened_in_window()
     ttr = _time_to_resolve(ctx, done)
     far = _first_assignment(ctx, done)
