@@ -275,6 +275,17 @@ def test_weekly_counts_equal_pandas_weekly_periods(seconds: list[int | None], cu
     assert _weekly(ts, weeks).tolist() == want.tolist()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["incident", "change", "é", " x ", ""])),
+                max_size=30), st.booleans())
+def test_category_text_equals_a_cast_to_string(values: list[str | None], unused: bool) -> None:
+    from itsm_diag.signs.common import category_text
+
+    cats = sorted({v for v in values if v is not None} | ({"unused"} if unused else set()))
+    series = pd.Series(pd.Categorical(values, categories=cats), name="kind")
+    pd.testing.assert_series_equal(category_text(series), series.astype("string"))
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)

@@ -30,6 +30,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import (
+    category_text,
     contains_where,
     fold_words,
     folded,
@@ -123,8 +124,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     def samples(mask: pd.Series) -> list[str]:
         return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
 
-    kind = tw[m.KIND].astype("string")
-    ctype = tw[m.CHANGE_TYPE].astype("string")
+    kind = category_text(tw[m.KIND])
+    ctype = category_text(tw[m.CHANGE_TYPE])
 
     marked = _marked(ctx, inw, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
