@@ -99,7 +99,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     open_then = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
     # a to-do list holds what is still open: a ticket open at the as-of but done since (the
     # export runs past a window that ended earlier) needs nobody on Monday
-    done_since = open_then & m.is_done(t)
+    done_since = open_then & ctx.is_done()
     open_mask = open_then & ~done_since
     rows = np.flatnonzero(open_mask.to_numpy(dtype=bool))
     if not len(rows):

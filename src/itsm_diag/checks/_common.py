@@ -56,7 +56,7 @@ def open_at_end(ctx: Context) -> pd.Series:
     t = ctx.tickets
     known = t[m.STATUS].notna()
     # a done ticket without a done time counts as done: its status says so now
-    no_time = m.is_done(t) & ctx.done_at.isna()
+    no_time = ctx.is_done() & ctx.done_at.isna()
     return open_at(ctx, known, ctx.window.end) & ~no_time
 
 

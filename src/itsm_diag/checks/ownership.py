@@ -33,7 +33,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     no_status = kinds & t[m.STATUS].isna()
     if no_status.any():
         excluded.append(note("no_status", int(no_status.sum()), ctx.samples(no_status)))
-    no_opened = kinds & t[m.OPENED_AT].isna() & ~m.is_done(t) & t[m.STATUS].notna()
+    no_opened = kinds & t[m.OPENED_AT].isna() & ~ctx.is_done() & t[m.STATUS].notna()
     if no_opened.any():
         excluded.append(note("no_opened", int(no_opened.sum()), ctx.samples(no_opened)))
 

@@ -51,7 +51,7 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     scope = ctx.of_kind(*SCOPE_KINDS)
     no_open = scope & t[m.OPENED_AT].isna()
     by_end = scope & (t[m.OPENED_AT] <= ctx.window.end).fillna(False).astype(bool)
-    no_done_time = by_end & m.is_done(t) & ctx.done_at.isna()
+    no_done_time = by_end & ctx.is_done() & ctx.done_at.isna()
     return by_end & ~no_done_time, no_open, no_done_time
 
 
@@ -223,7 +223,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if short is not None:
         return Measurement(unknown=short, excluded=excluded)
     # done tickets that cannot be placed in time leave holes in every week's backlog
-    done_by_end = scope & m.is_done(t) & ~(t[m.OPENED_AT] > w.end).fillna(False).astype(bool)
+    done_by_end = scope & ctx.is_done() & ~(t[m.OPENED_AT] > w.end).fillna(False).astype(bool)
     placed = 1.0 - float(no_done_time.sum()) / max(int(done_by_end.sum()), 1)
     if placed < float(params["min_done_time_share"]):
         return Measurement(unknown=Note(code="done_times_sparse", count=int(no_done_time.sum()),

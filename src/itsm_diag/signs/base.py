@@ -138,6 +138,11 @@ class Context:
 
         return _cached(self, ("filled", column), lambda: filled(self.tickets[column])).copy()
 
+    def is_done(self) -> pd.Series:
+        """:func:`model.is_done` of the tickets (status resolved, closed or cancelled),
+        computed once, handed out as a copy."""
+        return _cached(self, "_is_done", lambda: m.is_done(self.tickets)).copy()
+
     def done_in_window(self) -> pd.Series:
         """Mask of tickets done (:attr:`done_at`) inside the window, computed once."""
         return _cached(self, "_done_in_window",

@@ -288,7 +288,7 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
         row_of = np.full(len(uniques) + 2, -1, dtype=np.int64)
         row_of[id_codes] = np.arange(len(id_codes))
         t_rows = row_of[codes]
-        final_done = m.is_done(ctx.tickets).to_numpy(dtype=bool)
+        final_done = ctx.is_done().to_numpy(dtype=bool)
         agree = np.zeros(len(ctx.tickets), dtype=bool)
         agree[t_rows[last]] = is_done[last] == final_done[t_rows[last]]
         use = agree[t_rows]

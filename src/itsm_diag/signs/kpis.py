@@ -41,7 +41,7 @@ def _left_out(ctx: Context, scope: pd.Series, done: pd.Series) -> dict[str, int]
         "no_opened": int((done & t[m.OPENED_AT].isna()).sum()),
         "negative": int((done & (hours < 0).fillna(False)).sum()),
         "opened_after": count(t[m.OPENED_AT] > w.end),
-        "done_no_time": count(m.is_done(t) & done_at.isna()),
+        "done_no_time": count(ctx.is_done() & done_at.isna()),
     }
 
 

@@ -91,7 +91,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # a cancelled onboarding request (the hire withdrew) says nothing about speed
     cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool)
     # closed without a resolved or closed time: neither open nor measurable
-    done_no_time = onb & ~cancelled & m.is_done(t) & ctx.done_at.isna()
+    done_no_time = onb & ~cancelled & ctx.is_done() & ctx.done_at.isna()
     scope = onb & ~cancelled & ~done_no_time
     done = ctx.done_at.where(scope)
     end = pd.Series(w.end, index=t.index)
