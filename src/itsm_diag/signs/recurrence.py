@@ -52,13 +52,16 @@ def choose_key(incidents: pd.DataFrame, min_fill: float, ctx: Context | None = N
     def share(col: str) -> float:
         if ctx is not None:
             # both tests work value by value: the whole column's, cut to the incidents
-            fn = (lambda s: normalise_summary(s).notna()) if col == m.SUMMARY else filled
-            how = "recurrence.summary_filled" if col == m.SUMMARY else "signs.filled"
-            ok = ctx.per_value(col, how, fn).loc[incidents.index]
-        else:
-            ok = normalise_summary(incidents[col]).notna() if col == m.SUMMARY else filled(
-                incidents[col]
-            )
+            whole = (ctx.per_value(col, "recurrence.summary_filled",
+                                   lambda s: normalise_summary(s).notna())
+                     if col == m.SUMMARY else ctx.filled(col))
+            # cut by position (the tickets' index is a range): a label lookup of every
+            # incident cost more than the test itself
+            at = ctx.tickets.index.get_indexer(incidents.index)
+            return float(whole.to_numpy(dtype=bool)[at].sum()) / n
+        ok = normalise_summary(incidents[col]).notna() if col == m.SUMMARY else filled(
+            incidents[col]
+        )
         return float(ok.sum()) / n
 
     with_sub = share(m.SUBCATEGORY) >= min_fill
