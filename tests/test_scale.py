@@ -476,3 +476,52 @@ def test_near_open_duplicates_equal_the_lag_by_lag_rule(seed: int, n: int,
     want = _near_open_pairs_by_lag(ctx, cand, pd.Timedelta(hours=hours))
     got = _near_open_pairs(ctx, cand, pd.Timedelta(hours=hours))
     assert np.array_equal(got, want)
+
+
+# ---- the KPI panel's counts in numpy equal their pandas definitions ----------------------
+
+_STAMPS = st.one_of(st.none(), st.sampled_from([
+    "2023-12-20T10:00", "2024-01-01T00:00", "2024-01-10T09:30", "2024-01-31T23:59",
+    "2024-02-01T00:00", "2024-02-01T00:00:01", "2024-03-05T12:00"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["incident", "request", "change"]),
+    st.sampled_from(["new", "open", "resolved", "closed", "cancelled"]),
+    _STAMPS, _STAMPS, _STAMPS,
+    st.sampled_from([None, "", "  ", "Network", " Network ", "Email"])), min_size=1,
+    max_size=25))
+def test_kpi_left_out_and_volume_equal_their_pandas_definitions(
+        rows: list[tuple[str, str, str | None, str | None, str | None, str | None]]) -> None:
+    from casekit import tickets_frame
+    from itsm_diag.signs import kpis
+    from itsm_diag.signs.common import filled
+
+    tickets = tickets_frame([
+        {"ticket_id": f"T{i}", "kind": k, "status": s, "opened_at": o, "resolved_at": r,
+         "closed_at": c, "category": cat} for i, (k, s, o, r, c, cat) in enumerate(rows)])
+    ctx = context_over(tickets)
+    t, w = ctx.tickets, ctx.window
+    scope = ctx.of_kind(*kpis.SCOPE_KINDS)
+    done = scope & ctx.done_in_window()
+    opened = scope & ctx.opened_in_window()
+    hours = (ctx.done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
+
+    def count(mask: pd.Series) -> int:
+        return int((scope & mask.fillna(False).astype(bool)).sum())
+
+    want = {
+        "done_after": count(ctx.done_at > w.end), "done_before": count(ctx.done_at < w.start),
+        "from_closed": int((done & (ctx.done_source == m.CLOSED_AT).fillna(False)).sum()),
+        "no_opened": int((done & t[m.OPENED_AT].isna()).sum()),
+        "negative": int((done & (hours < 0).fillna(False)).sum()),
+        "opened_after": count(t[m.OPENED_AT] > w.end),
+        "done_no_time": count(m.is_done(t) & ctx.done_at.isna()),
+    }
+    assert kpis._left_out(ctx, scope, done) == want
+    if opened.any():
+        cat = t.loc[opened, m.CATEGORY].astype(m.STRING_DTYPE).str.strip()
+        cat = cat.where(filled(t.loc[opened, m.CATEGORY]), kpis.BLANK)
+        assert list(kpis._volume(ctx, opened).items()) == [
+            (str(k), int(v)) for k, v in cat.value_counts().items()]

@@ -51,12 +51,12 @@ class Window:
             # the canonical columns: compared as UTC datetime64 in numpy (NaT compares
             # False), a fifth of the time of pandas' masked comparisons
             at = ts.to_numpy(dtype="datetime64[us]")
-            return pd.Series((at >= _utc64(self.start)) & (at <= _utc64(self.end)),
+            return pd.Series((at >= utc64(self.start)) & (at <= utc64(self.end)),
                              index=ts.index, name=ts.name)
         return ((ts >= self.start) & (ts <= self.end)).fillna(False).astype(bool)
 
 
-def _utc64(at: pd.Timestamp) -> np.datetime64:
+def utc64(at: pd.Timestamp) -> np.datetime64:
     """A window bound as a naive UTC datetime64 (in its own unit: nothing rounded)."""
     value: np.datetime64 = at.tz_convert("UTC").tz_localize(None).to_datetime64()
     return value

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
-from itsm_diag.signs.base import Context
+from itsm_diag.signs.base import Context, utc64
 from itsm_diag.signs.common import filled
 
 TOP_CATEGORIES = 15
@@ -29,19 +30,23 @@ def _left_out(ctx: Context, scope: pd.Series, done: pd.Series) -> dict[str, int]
     the closed time (no resolved time), no opened time, negative durations, opened after
     the as-of."""
     t, w = ctx.tickets, ctx.window
-    done_at = ctx.done_at
-    hours = (done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
+    # UTC datetime64 in numpy: a missing time (NaT) compares False, as the masked
+    # comparisons filled with False did
+    done_at = ctx.done_at.to_numpy(dtype="datetime64[us]")
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")
+    start, end = utc64(w.start), utc64(w.end)
+    in_scope, is_done = scope.to_numpy(dtype=bool), done.to_numpy(dtype=bool)
 
-    def count(mask: pd.Series) -> int:
-        return int((scope & mask.fillna(False).astype(bool)).sum())
+    def count(mask: np.ndarray) -> int:
+        return int((in_scope & mask).sum())
 
     return {
-        "done_after": count(done_at > w.end), "done_before": count(done_at < w.start),
+        "done_after": count(done_at > end), "done_before": count(done_at < start),
         "from_closed": int((done & (ctx.done_source == m.CLOSED_AT).fillna(False)).sum()),
-        "no_opened": int((done & t[m.OPENED_AT].isna()).sum()),
-        "negative": int((done & (hours < 0).fillna(False)).sum()),
-        "opened_after": count(t[m.OPENED_AT] > w.end),
-        "done_no_time": count(ctx.is_done() & done_at.isna()),
+        "no_opened": int((is_done & np.isnat(opened)).sum()),
+        "negative": int((is_done & (done_at < opened)).sum()),
+        "opened_after": count(opened > end),
+        "done_no_time": count(ctx.is_done().to_numpy(dtype=bool) & np.isnat(done_at)),
     }
 
 
@@ -76,10 +81,11 @@ def _sla(ctx: Context, done: pd.Series) -> float | None:
 
 
 def _volume(ctx: Context, opened: pd.Series) -> dict[str, int]:
-    t = ctx.tickets
-    cat = t.loc[opened, m.CATEGORY].astype(m.STRING_DTYPE).str.strip()
-    cat = cat.where(filled(t.loc[opened, m.CATEGORY]), BLANK)
-    counts = cat.value_counts()
+    # each distinct category trimmed (or blank) once, then taken for the tickets opened
+    codes, distinct = ctx.distinct(m.CATEGORY)
+    names = distinct.astype(m.STRING_DTYPE).str.strip().where(filled(distinct), BLANK)
+    rows = np.flatnonzero(opened.to_numpy(dtype=bool))
+    counts = pd.Series(names.array.take(codes[rows])).value_counts()
     out = {str(k): int(v) for k, v in counts.head(TOP_CATEGORIES).items()}
     rest = int(counts.iloc[TOP_CATEGORIES:].sum())
     if rest:
