@@ -6,7 +6,7 @@ The canonical tables are built once and pickled (the import is not what is timed
     python benchmarks/rules_cpu.py run csv1m after         # table + <name>_after.json
     PROF=1 python benchmarks/rules_cpu.py run synth1m p trust,changes   # pyinstrument
 
-``csv1m``/``csv100k``/``full100k`` load the generated ServiceNow files in
+``csv3m``/``csv1m``/``csv100k``/``full100k`` load the generated ServiceNow files in
 ``benchmarks/data`` (``prep --data-dir`` when ``make_data.py`` wrote them elsewhere);
 ``synth1m``/``synth100k``/``synth10k`` are ``synth.generate(n, seed=7,
 Conditions.all())``: every kind and a real events table (6.7M events at 1M).
@@ -34,7 +34,8 @@ D = HERE / "out" / "rules_cpu"
 PROF = bool(os.environ.get("PROF"))
 SYNTH = {"synth1m": 1_000_000, "synth100k": 100_000, "synth10k": 10_000}
 #: name -> (tickets, make_data layout) of a generated ServiceNow CSV
-CSV = {"csv1m": (1_000_000, "list"), "csv100k": (100_000, "list"),
+CSV = {"csv3m": (3_000_000, "list"), "csv1m": (1_000_000, "list"),
+       "csv100k": (100_000, "list"),
        "full100k": (100_000, "full")}
 
 
