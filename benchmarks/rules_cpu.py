@@ -5,6 +5,7 @@ The canonical tables are built once and pickled (the import is not what is timed
     python benchmarks/rules_cpu.py prep csv1m synth1m     # benchmarks/out/rules_cpu/*.pkl
     python benchmarks/rules_cpu.py run csv1m after         # table + <name>_after.json
     PROF=1 python benchmarks/rules_cpu.py run synth1m p trust,changes   # pyinstrument
+    python benchmarks/rules_cpu.py diagnose csv1m --threads 1    # the whole engine.diagnose
 
 ``csv3m``/``csv1m``/``csv100k``/``full100k`` load the generated ServiceNow files in
 ``benchmarks/data`` (``prep --data-dir`` when ``make_data.py`` wrote them elsewhere);
@@ -122,6 +123,31 @@ def run(name: str, tag: str, only: set[str] | None = None, folder: Path = D) -> 
     (folder / f"{name}_{tag}.times.json").write_text(json.dumps(rows))
 
 
+def diagnose(name: str, threads: int, repeat: int, folder: Path = D) -> None:
+    """CPU and wall seconds of the whole ``engine.diagnose`` (every sign, check and
+    analysis, the KPIs and the report) on one pickled table: min and median of
+    ``repeat`` runs, each on a fresh Context (no cache carried over)."""
+    os.environ["ITSM_DIAG_THREADS"] = str(threads)
+    from itsm_diag import api
+    from itsm_diag.engine import Diagnosis
+    from itsm_diag.engine import diagnose as run_engine
+    with open(folder / f"{name}.pkl", "rb") as fh:
+        tickets, events = pickle.load(fh)
+    rules = api.load_rules(None)
+    data = Diagnosis(tickets=tickets, events=events, inputs=[], data_notes=[])
+    since, until, note = api.resolve_bounds(data.tickets, rules, None, None, "UTC")
+    cpus, walls = [], []
+    for _ in range(repeat):
+        c0, w0 = cpu(), time.perf_counter()
+        run_engine(data, rules, since=since, until=until, window_note=note)
+        cpus.append(cpu() - c0)
+        walls.append(time.perf_counter() - w0)
+    cpus.sort()
+    walls.sort()
+    print(f"{name} threads={threads}: cpu min {cpus[0]:.2f} median {cpus[len(cpus) // 2]:.2f}"
+          f"  wall min {walls[0]:.2f} median {walls[len(walls) // 2]:.2f}  ({repeat} runs)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     where = argparse.ArgumentParser(add_help=False)
@@ -136,11 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("name", help="a name given to prep")
     r.add_argument("tag", help="names the results: <name>_<tag>.json, .times.json")
     r.add_argument("only", nargs="?", help="comma-separated rule ids (default: all)")
+    g = sub.add_parser("diagnose", parents=[where],
+                       help="time the whole engine.diagnose on one pickled table")
+    g.add_argument("name", help="a name given to prep")
+    g.add_argument("--threads", type=int, default=1, help="measuring threads (default 1)")
+    g.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.command == "prep":
         for name in args.names:
             prep(name, args.dir, args.data_dir)
+    elif args.command == "diagnose":
+        diagnose(args.name, args.threads, args.repeat, args.dir)
     else:
         run(args.name, args.tag, set(args.only.split(",")) if args.only else None, args.dir)
     return 0
