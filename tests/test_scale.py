@@ -525,3 +525,50 @@ def test_kpi_left_out_and_volume_equal_their_pandas_definitions(
         cat = cat.where(filled(t.loc[opened, m.CATEGORY]), kpis.BLANK)
         assert list(kpis._volume(ctx, opened).items()) == [
             (str(k), int(v)) for k, v in cat.value_counts().items()]
+
+
+# ---- sorting by codes with radix passes gives numpy's lexsort order -----------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2**40), st.integers(0, 5)),
+                max_size=60), st.booleans())
+def test_then_by_code_equals_lexsort(rows: list[tuple[int, int, int]], negative: bool) -> None:
+    from itsm_diag.signs.common import then_by_code
+
+    first = np.array([r[0] for r in rows], dtype=np.int64)
+    codes = np.array([r[1] for r in rows], dtype=np.int64)
+    if not negative:
+        codes = np.abs(codes)
+    tie = np.array([r[2] for r in rows], dtype=np.int64)
+    want = np.lexsort((tie, first, codes))
+    assert then_by_code(np.lexsort((tie, first)), codes).tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.one_of(st.none(), st.integers(0, 6))),
+                max_size=40), st.integers(1, 4), st.integers(0, 3))
+def test_cluster_codes_order_by_key_then_time_as_lexsort(
+        rows: list[tuple[int, int | None]], min_n: int, span_days: int) -> None:
+    # NaT sorts last, as numpy's lexsort puts it
+    from itsm_diag.signs.recurrence import cluster_codes
+
+    codes = np.array([r[0] for r in rows], dtype=np.int64)
+    at = np.array([np.datetime64("NaT") if r[1] is None else
+                   np.datetime64("2024-01-01") + np.timedelta64(r[1], "D") for r in rows],
+                  dtype="datetime64[us]")
+    order = np.lexsort((at, codes))
+    c, a = codes[order], at[order]
+    limit = np.timedelta64(span_days, "D")
+    member = np.zeros(len(rows), dtype=bool)
+    for i in range(len(rows)):  # the definition, row by row
+        j = i - (min_n - 1)
+        if min_n <= 1:
+            closes = not np.isnat(a[i])
+        else:
+            closes = j >= 0 and c[j] == c[i] and bool(a[i] - a[j] <= limit)
+        if closes:
+            member[max(j, 0):i + 1] |= c[max(j, 0):i + 1] == c[i]
+    want = np.zeros(len(rows), dtype=bool)
+    want[order] = member
+    got = cluster_codes(codes, at, min_n, pd.Timedelta(days=span_days))
+    assert got.tolist() == want.tolist()

@@ -47,7 +47,7 @@ from itsm_diag.analyses._util import (
     ts_us,
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
-from itsm_diag.signs.common import filled, fold_key, per_distinct
+from itsm_diag.signs.common import filled, fold_key, per_distinct, then_by_code
 
 NO_GROUP = "(no group)"
 ARROW = " → "
@@ -101,7 +101,7 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
     kind = np.asarray(ev[m.EV_KIND].cat.codes)[idx].astype(np.int64) if isinstance(
         ev[m.EV_KIND].dtype, pd.CategoricalDtype) else pd.Categorical(
         ev[m.EV_KIND].iloc[idx], categories=list(m.EVENT_KINDS)).codes.astype(np.int64)
-    order = np.lexsort((at[idx], rows[idx]))
+    order = then_by_code(np.argsort(at[idx], kind="stable"), rows[idx])
     idx = idx[order]
     return pd.DataFrame({"row": rows[idx], "at": at[idx], "kind": kind[order], "i": idx})
 
@@ -244,7 +244,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     # the active life ends at done: what is recorded after it is not part of the flow
     keep = (tie == 2) | (at <= done_us[row])
     row, at, tie, grp = row[keep], at[keep], tie[keep], grp[keep]
-    order = np.lexsort((tie, at, row))
+    order = then_by_code(np.lexsort((tie, at)), row)
     row, at, tie, grp = row[order], at[order], tie[order], grp[order]
     n = len(row)
     first = np.r_[True, row[1:] != row[:-1]]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
-from itsm_diag.signs.common import filled, fold_words, isin_values, open_at
+from itsm_diag.signs.common import filled, fold_words, isin_values, open_at, then_by_code
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -93,9 +93,9 @@ def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
     rows = np.flatnonzero(keep)
     rows = rows[filled(ev[m.EV_VALUE].iloc[rows]).to_numpy(dtype=bool)]
     # ticket then time: the id codes sort as the id strings do (ranks of the sorted
-    # distinct ids), so an integer lexsort (stable) replaces a sort on strings
+    # distinct ids), so integer sorts (stable) replace a sort on strings
     at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[us]").view(np.int64)
-    order = np.lexsort((at, ctx.event_id_codes[rows]))
+    order = then_by_code(np.argsort(at, kind="stable"), ctx.event_id_codes[rows])
     out = ev[[m.EV_TICKET_ID, m.EV_AT, m.EV_VALUE]].iloc[rows[order]]
     return out.reset_index(drop=True)
 

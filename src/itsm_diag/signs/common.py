@@ -210,6 +210,23 @@ def weekly_backlog(
     )
 
 
+def then_by_code(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``order`` (a permutation of rows) stably re-sorted by the rows' integer ``codes``:
+    ``np.lexsort((..., codes))`` when ``order`` sorts by the other keys. Non-negative
+    codes go through a least-significant-digit radix sort on 16-bit digits (numpy's
+    stable sort of ``uint16`` is a counting sort): a pass or two over the rows where a
+    comparison sort of a million random codes costs several times more."""
+    if not len(order):
+        return order
+    top = int(codes.max())
+    if int(codes.min()) < 0:
+        return order[np.argsort(codes[order], kind="stable")]
+    for shift in range(0, max(top.bit_length(), 1), 16):
+        digit = ((codes[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def count_upto(values: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Per point ``p`` (ascending), how many ``values`` are <= ``p``: what
     ``np.searchsorted(np.sort(values), points, side="right")`` gives, without sorting a
@@ -278,7 +295,8 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
         codes = ctx.event_id_codes[rows]
         at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
         is_done = ev[m.EV_STATUS].iloc[rows].isin(m.DONE_STATUSES).to_numpy(dtype=bool)
-        order = np.lexsort((rows, at, codes))  # ticket, time, then export order
+        # ticket, time, then export order (rows ascend: a stable sort keeps it)
+        order = then_by_code(np.argsort(at, kind="stable"), codes)
         codes, at, is_done = codes[order], at[order], is_done[order]
         first = np.r_[True, codes[1:] != codes[:-1]]
         last = np.r_[codes[1:] != codes[:-1], True]

@@ -28,6 +28,7 @@ from itsm_diag.signs.common import (
     filled,
     normalise_summary,
     recurrence_key_codes,
+    then_by_code,
     too_few,
 )
 
@@ -90,12 +91,12 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     """Mask over rows: the row belongs to ``min_n`` or more rows with its key code
     within ``span`` of time.
 
-    Sorted by key and time (a stable integer lexsort), row i closes a cluster when the
-    row ``min_n - 1`` places earlier has the same key and lies within ``span``; that row
-    and the ones between are members too.
+    Sorted by key and time (stable: by time, then radix passes by key), row i closes a
+    cluster when the row ``min_n - 1`` places earlier has the same key and lies within
+    ``span``; that row and the ones between are members too.
     """
     n = len(codes)
-    order = np.lexsort((at, codes))
+    order = then_by_code(np.argsort(at, kind="stable"), codes)
     c, a = codes[order], at[order]
     limit = np.timedelta64(int(span / pd.Timedelta(microseconds=1)), "us")
     k = max(1, min_n - 1)

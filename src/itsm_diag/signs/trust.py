@@ -29,6 +29,7 @@ from itsm_diag.signs.common import (
     fold_codes,
     open_at,
     phrase_pattern,
+    then_by_code,
     too_few,
 )
 
@@ -238,7 +239,9 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
     group = req * (int(cat.max()) + 1) + cat  # both present (>= 0) under cand
     until = ctx.done_at.to_numpy(dtype="datetime64[us]")[rows]
-    order = np.lexsort((ctx.id_ranks[0][rows], opened, group))
+    # by (group, opened, id): time and id first (cheap: exports are mostly in time and
+    # id order already), then a radix pass by group
+    order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), group)
     group, at = group[order], opened[order].astype(np.int64)
     done = until[order]
     still = np.where(np.isnat(done), np.iinfo(np.int64).max,
