@@ -572,3 +572,20 @@ def test_cluster_codes_order_by_key_then_time_as_lexsort(
     want[order] = member
     got = cluster_codes(codes, at, min_n, pd.Timedelta(days=span_days))
     assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-3 * 10**15, 3 * 10**15)), max_size=30),
+       st.sampled_from(["ns", "us"]), st.sampled_from(["UTC", "Europe/Paris"]))
+def test_window_contains_equals_pandas_comparisons(offsets: list[int | None], unit: str,
+                                                   tz: str) -> None:
+    # the window test compares in numpy, in the column's own unit and time zone
+    from itsm_diag.signs.base import Window
+
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    window = Window(start, start + pd.Timedelta(days=30))
+    ns = [None if o is None else start.value + o for o in offsets]
+    ts = pd.Series(pd.to_datetime(ns, utc=True)).astype(f"datetime64[{unit}, UTC]")
+    ts = ts.dt.tz_convert(tz)
+    want = ((ts >= window.start) & (ts <= window.end)).fillna(False).astype(bool)
+    assert window.contains(ts).tolist() == want.tolist()

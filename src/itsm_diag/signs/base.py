@@ -49,8 +49,9 @@ class Window:
         """Mask of timestamps inside the window (NaT is outside)."""
         if isinstance(ts.dtype, pd.DatetimeTZDtype):
             # the canonical columns: compared as UTC datetime64 in numpy (NaT compares
-            # False), a fifth of the time of pandas' masked comparisons
-            at = ts.to_numpy(dtype="datetime64[us]")
+            # False; in the column's own unit, nothing rounded), a fifth of the time of
+            # pandas' masked comparisons
+            at = ts.to_numpy(dtype=f"datetime64[{ts.dtype.unit}]")
             return pd.Series((at >= utc64(self.start)) & (at <= utc64(self.end)),
                              index=ts.index, name=ts.name)
         return ((ts >= self.start) & (ts <= self.end)).fillna(False).astype(bool)
