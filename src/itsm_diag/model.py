@@ -185,7 +185,17 @@ def dense_ranks(values: pd.Series) -> np.ndarray:
         return codes
     import pyarrow.compute as pc  # loaded with pandas' Arrow strings already
 
-    ranks = pc.rank(values.array.__arrow_array__(), sort_keys="ascending",  # missing last
+    text = values.array.__arrow_array__()
+    n = len(text)
+    if n > 1 and text.null_count == 0:
+        # exports are often listed by number: when each id is >= the one before (byte
+        # order, which is code point order for UTF-8), the ranks are a running count of
+        # the changes, one pass instead of a sort of every id (~0.2 s at 3M)
+        before, after = text.slice(0, n - 1), text.slice(1)
+        if not pc.any(pc.less(after, before)).as_py():
+            changes = pc.not_equal(after, before).to_numpy(zero_copy_only=False)
+            return np.concatenate([[0], np.cumsum(changes, dtype=np.int64)])
+    ranks = pc.rank(text, sort_keys="ascending",  # missing last
                     tiebreaker="dense")
     return np.asarray(ranks.to_numpy(zero_copy_only=False), dtype=np.int64) - 1
 
