@@ -65,7 +65,7 @@ def top_rows_per_key(keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k
     ks = keys[order]
     rank = np.arange(len(ks)) - run_starts(ks).repeat(np.diff(np.r_[run_starts(ks), len(ks)]))
     keep = order[rank < k]
-    frame = pd.DataFrame({"key": keys[keep], "row": rows[keep]})
+    frame = pd.DataFrame({"key": keys[keep], "row": rows[keep]}, copy=False)
     return {int(key): grp.to_numpy() for key, grp in frame.groupby("key", sort=False)["row"]}
 
 

@@ -75,7 +75,7 @@ def _long(hours: np.ndarray, ok: np.ndarray, priority: pd.Series, q: float,
     where its priority is unknown or has fewer than ``min_n`` tickets)."""
     frame = pd.DataFrame({"p": priority.astype("Float64").to_numpy(dtype="float64",
                                                                      na_value=np.nan),
-                          "h": hours})[ok]
+                          "h": hours}, copy=False)[ok]
     overall = float(np.quantile(frame["h"], q)) if len(frame) else np.inf
     by = frame.groupby("p")["h"]
     bar = by.quantile(q).where(by.size() >= min_n)

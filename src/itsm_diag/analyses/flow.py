@@ -103,7 +103,8 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
         ev[m.EV_KIND].iloc[idx], categories=list(m.EVENT_KINDS)).codes.astype(np.int64)
     order = then_by_code(np.argsort(at[idx], kind="stable"), rows[idx])
     idx = idx[order]
-    return pd.DataFrame({"row": rows[idx], "at": at[idx], "kind": kind[order], "i": idx})
+    return pd.DataFrame({"row": rows[idx], "at": at[idx], "kind": kind[order], "i": idx},
+                        copy=False)
 
 
 def _labels(ctx: Context, ev_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +134,7 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
         canon = ev[m.EV_STATUS].take(ev_idx).to_numpy(dtype=object)
         ok = (codes >= 0) & pd.notna(canon)
         frame = pd.DataFrame({"code": codes[ok], "done": pd.Series(canon[ok]).isin(
-            m.DONE_STATUSES).to_numpy()})
+            m.DONE_STATUSES).to_numpy()}, copy=False)
         by = frame.groupby("code")["done"].mean()
         done[by.index.to_numpy()] = by.to_numpy() >= 0.5
         known[by.index.to_numpy()] = True
@@ -147,7 +148,7 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
     # the tickets' own (raw, canonical) status pairs, counted once per distinct pair
     t = ctx.tickets
     both = pd.DataFrame({"raw": t[m.STATUS_RAW].fillna(t[m.STATUS].astype("string")),
-                         "status": t[m.STATUS].astype("string")}).dropna()
+                         "status": t[m.STATUS].astype("string")}, copy=False).dropna()
     counts = both.value_counts().reset_index(name="n")
     counts["raw"] = fold_key(counts["raw"].astype("string"), spaces=True)
     by_raw = counts.groupby(["raw", "status"])["n"].sum().reset_index().sort_values(
@@ -190,7 +191,8 @@ def _status_part(ctx: Context, ev: pd.DataFrame, done_us: np.ndarray, params: Ma
     end = np.where(next_same, nxt, np.where(is_done, NAT, ticket_done))
     counted = (pos <= last_active) & (end != NAT)
     dur = np.clip(hours(end - at), 0, None)
-    frame = pd.DataFrame({"label": codes[counted], "row": row[counted], "h": dur[counted]})
+    frame = pd.DataFrame({"label": codes[counted], "row": row[counted], "h": dur[counted]},
+                         copy=False)
     per = frame.groupby(["label", "row"], sort=False)["h"].sum().reset_index()
     total = float(per["h"].sum())
     agg = per.groupby("label")["h"].agg(["count", "median", "sum"])
@@ -260,7 +262,8 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     label = np.where(cur >= 0, cur, len(g_shown) - 1)
     frame = pd.DataFrame({"g": label, "row": row, "h": hours(gap_us),
                           "idle_h": np.where(idle, hours(gap_us), 0.0),
-                          "idle_n": idle.astype(np.int64), "upd": update.astype(np.int64)})
+                          "idle_n": idle.astype(np.int64), "upd": update.astype(np.int64)},
+                         copy=False)
     per = frame.groupby(["g", "row"], sort=False).sum().reset_index()
     # a group that held a ticket for no time and made no update did not hold it
     per = per[(per["h"] > 0) | (per["upd"] > 0)]
@@ -270,7 +273,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
         "hours": by["h"].sum(), "idle_hours": by["idle_h"].sum(),
         "idle_tickets": by["idle_n"].apply(lambda s: int((s > 0).sum())),
         "idle_gaps": by["idle_n"].sum(), "median_updates": by["upd"].median(),
-        "p90_updates": by["upd"].quantile(0.9), "updates": by["upd"].sum()})
+        "p90_updates": by["upd"].quantile(0.9), "updates": by["upd"].sum()}, copy=False)
     total = float(out["hours"].sum())
     out["share_of_time"] = out["hours"] / total if total else np.nan
     out["idle_share"] = (out["idle_hours"] / out["hours"]).where(out["hours"] > 0)
@@ -339,7 +342,7 @@ def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> dict[int, np.ndar
     """Per key, its first ``k`` distinct ticket rows by id order (stable samples)."""
     if not len(keys):
         return {}
-    frame = pd.DataFrame({"key": keys, "row": rows}).drop_duplicates()
+    frame = pd.DataFrame({"key": keys, "row": rows}, copy=False).drop_duplicates()
     frame = frame.sort_values(["key", "row"]).groupby("key").head(k)
     return {int(key): grp.to_numpy() for key, grp in frame.groupby("key")["row"]}
 
@@ -365,10 +368,10 @@ def _variants(ctx: Context, row: np.ndarray, labels: np.ndarray, done_us: np.nda
     dur = np.where((opened != NAT) & (done_us[tickets] != NAT),
                    hours(done_us[tickets] - opened), np.nan)
     dur = np.where(dur >= 0, dur, np.nan)
-    frame = pd.DataFrame({"code": codes, "h": dur, "row": tickets})
+    frame = pd.DataFrame({"code": codes, "h": dur, "row": tickets}, copy=False)
     by = frame.groupby("code")
     agg = pd.DataFrame({"tickets": by.size(), "median_hours": by["h"].median(),
-                        "first": by["row"].min()})
+                        "first": by["row"].min()}, copy=False)
     agg = agg.sort_values(["tickets", "first"], ascending=[False, True])
     top_n = int(params["top_variants"])
     top = agg.head(top_n)

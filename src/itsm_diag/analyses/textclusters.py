@@ -191,8 +191,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
         # the lighter document's rarest word must be among the other's words (with
         # contained < 1 this finds the pairs whose overlap holds that word)
         rare_d, rare_t = _rare_words(d, t, start, n_doc)
-        rare = pd.DataFrame({"da": rare_d, "t": rare_t})
-        full = pd.DataFrame({"db": d, "t": t})
+        rare = pd.DataFrame({"da": rare_d, "t": rare_t}, copy=False)
+        full = pd.DataFrame({"db": d, "t": t}, copy=False)
         more = rare.merge(full, on="t")[["da", "db"]]
         wa, wb = total[more["da"].to_numpy()], total[more["db"].to_numpy()]
         more = more[(wa <= wb) & (wa >= floor * wb)]
@@ -225,7 +225,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     share = overlap / np.minimum(total[a], total[b])
     ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
                                    & (n_words[lighter] >= 2))
-    return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]})
+    return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]},
+                        copy=False)
 
 
 def _range_bounds(block: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray
@@ -275,7 +276,7 @@ def _prefix_pairs(doc: np.ndarray, tok: np.ndarray, weight: np.ndarray, rest: np
     doc, tok, weight, rest, lo, hi = _prefix_order(doc, tok, weight, rest, theta)
     i, j = _range_pairs(tok, weight, lo, hi)
     ok = rest[j] >= theta / (1 + theta) * (weight[i] + weight[j]) - 1e-9
-    return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]})
+    return pd.DataFrame({"da": doc[i[ok]], "db": doc[j[ok]]}, copy=False)
 
 
 #: rounds of :func:`_stars` before the documents still undecided are taken one by one
@@ -496,7 +497,7 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     head = doc_at[best]
     head_sim = e_ov / (total[head[ea]] + total[head[eb]] - e_ov)
     set_centre, set_sim = _stars(n_sets, priority[head],
-                                 pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}))
+                                 pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}, copy=False))
     centre = np.arange(n_docs, dtype=np.int64)
     sim_to = np.ones(n_docs)
     centre[head] = head[set_centre]
@@ -546,7 +547,7 @@ def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndar
     if not keep.any():
         return {}
     frame = pd.DataFrame({"c": cluster[doc][keep], "t": tok[keep], "word": words[keep],
-                          "n": weight[doc][keep]})
+                          "n": weight[doc][keep]}, copy=False)
     forms = frame.groupby(["t", "word"])["n"].sum().reset_index().sort_values(
         ["t", "n"], ascending=[True, False]).drop_duplicates("t")
     shown = np.empty(int(tok.max()) + 1, dtype=object)
@@ -592,8 +593,8 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
     tok, stems = _vocabulary(words, stop, _name_words(ctx), int(params["min_word_length"]))
     keep = tok >= 0
-    pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]}).drop_duplicates(
-        ["d", "t"])
+    pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]},
+                         copy=False).drop_duplicates(["d", "t"])
     d, t, wd = pairs["d"].to_numpy(), pairs["t"].to_numpy(), pairs["word"].to_numpy()
     n_docs = len(used)
     df = np.bincount(t, minlength=len(stems)).astype("float64")
@@ -652,7 +653,7 @@ def _samples(ctx: Context, rows: np.ndarray, cluster: np.ndarray, k: int
              ) -> dict[int, list[dict[str, Any]]]:
     """Per cluster: its ``k`` most used wordings as typed, with their ticket counts."""
     summary = ctx.tickets[m.SUMMARY].take(rows).str.strip()
-    frame = pd.DataFrame({"c": cluster, "s": summary.to_numpy(dtype=object)})
+    frame = pd.DataFrame({"c": cluster, "s": summary.to_numpy(dtype=object)}, copy=False)
     counts = frame.value_counts().reset_index(name="n")
     counts = counts.sort_values(["c", "n", "s"], ascending=[True, False, True])
     counts = counts.groupby("c").head(k)
@@ -717,7 +718,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the table: the largest clusters, with the wordings they hold (purity evidence)
     frame = pd.DataFrame({"c": cl, "row": rows, "rec": recurring_row,
                           "link": linked if linked_known else np.zeros(len(rows), bool),
-                          "at": opened})
+                          "at": opened}, copy=False)
     g = frame.groupby("c").agg(tickets=("row", "size"), first=("at", "min"),
                                last=("at", "max"), linked=("link", "sum"))
     g["wordings"] = found.wordings[g.index.to_numpy()]

@@ -29,7 +29,8 @@ _RESOLVED = ("resolved", "closed")
 def _by_category(tickets: pd.DataFrame, with_ref: pd.Series, top: int) -> list[dict[str, object]]:
     """The most frequent categories of resolved incidents and their article share."""
     cat = tickets[m.CATEGORY].str.strip().mask(blank(tickets[m.CATEGORY]), "")
-    frame = pd.DataFrame({"category": cat.fillna(""), "with_article": with_ref.astype(int)})
+    frame = pd.DataFrame({"category": cat.fillna(""), "with_article": with_ref.astype(int)},
+                         copy=False)
     grouped = frame.groupby("category", sort=False)["with_article"].agg(["size", "sum"])
     grouped = grouped.sort_values("size", ascending=False, kind="stable").head(top)
     return [

@@ -49,7 +49,8 @@ def _reopened_in_history(ev: pd.DataFrame, done_words: set[str]) -> pd.Series:
 
 
 def _by_kind(kinds: pd.Series, reopened: pd.Series) -> list[dict[str, object]]:
-    frame = pd.DataFrame({"kind": kinds.astype("object"), "reopened": reopened.astype(int)})
+    frame = pd.DataFrame({"kind": kinds.astype("object"), "reopened": reopened.astype(int)},
+                         copy=False)
     grouped = frame.groupby("kind")["reopened"].agg(["size", "sum"])
     return [
         {"kind": str(k), "done": int(r["size"]), "reopened": int(r["sum"]),

@@ -14,7 +14,8 @@ from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, r
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
-    frame = pd.DataFrame({"priority": priority.astype("int64"), "met": met.astype("int64")})
+    frame = pd.DataFrame({"priority": priority.astype("int64"), "met": met.astype("int64")},
+                         copy=False)
     grouped = frame.groupby("priority")["met"].agg(["size", "sum"]).sort_index()
     return [
         {"priority": int(p), "n": int(r["size"]), "met": int(r["sum"]),

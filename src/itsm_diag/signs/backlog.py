@@ -101,7 +101,7 @@ def _ticket_type_codes(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray
     first[combo[::-1]] = np.arange(len(combo) - 1, -1, -1)  # a row holding each combination
     ttype, field = _ticket_type(t.iloc[first][[m.REQUEST_ITEM, m.CATEGORY, m.SUBCATEGORY]])
     has = ttype.notna().to_numpy(dtype=bool)
-    pairs = pd.DataFrame({"field": field, "type": ttype})[has]
+    pairs = pd.DataFrame({"field": field, "type": ttype}, copy=False)[has]
     pair_codes, pair_uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
     per_combo = np.full(n_combos, -1, dtype=np.int64)
     per_combo[has] = pair_codes
@@ -132,7 +132,7 @@ def _automation(
         # a negative duration is junk: it counts for volume, not for the median
         "hours": hours_sel.where(hours_sel >= 0).astype("float64").to_numpy(),
         "minutes": minutes.iloc[sel].to_numpy(),
-    })
+    }, copy=False)
     g = df.groupby("pair").agg(
         volume=("hours", "size"), median_hours=("hours", "median"), minutes=("minutes", "sum")
     ).reset_index()

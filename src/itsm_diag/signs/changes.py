@@ -139,18 +139,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         "tier": 1,
         "matched_on": "link",
         "gap_h": float("nan"),
-    })
+    }, copy=False)
 
     # ---- tiers 2 and 3: same CI, else service, and a time filter (vectorised merges)
     incs = pd.DataFrame({
         "incident": inc_codes, "opened": t.loc[inc_win, m.OPENED_AT],
         "ci": ci[inc_win], "service": svc[inc_win],
-    }).dropna(subset=["opened"])
+    }, copy=False).dropna(subset=["opened"])
     chgs = pd.DataFrame({
         "change": chg_codes[n_links:], "start": start[implemented],
         "end": end[implemented], "ci": ci[implemented], "service": svc[implemented],
         "bad": t.loc[implemented, m.CHANGE_OUTCOME].isin(bad).fillna(False).astype(bool),
-    })
+    }, copy=False)
     # only pairs that can pass a time filter below: from the change's start (tier 2, on a
     # failed change) or end, up to ``hours`` after its end
     lower = chgs["end"]
@@ -199,7 +199,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         "matched_on": table["matched_on"].astype(str),
         "incident_opened": table["opened"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "hours_after_change_end": table["gap_h"].round(1),
-    }).astype(object)
+    }, copy=False).astype(object)
     # NaN (no gap for an explicit link) must reach the report as null
     meas.tables["change_caused"] = rows.where(rows.notna(), None).to_dict("records")
     if len(best) > len(rows):
@@ -280,7 +280,7 @@ def _pairs(incs: pd.DataFrame, chgs: pd.DataFrame, lower: pd.Series, upper: pd.S
             "end": chgs["end"].iloc[c_rows].reset_index(drop=True),
             "bad": chgs["bad"].to_numpy()[c_rows],
             "matched_on": on,
-        }))
+        }, copy=False))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -207,7 +207,7 @@ def weekly_backlog(
             "completions": upto(d, ends) - upto(d, starts),
             "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
         }
-    )
+    , copy=False)
 
 
 def then_by_code(order: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -151,7 +151,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         "done": done[sel].notna(),
         "late": late[sel],
         "rule": has_start[sel].map({True: "start_date", False: "lead_time"}),
-    }).sort_values(["opened", "ticket_id"], kind="stable").astype(object)
+    }, copy=False).sort_values(["opened", "ticket_id"], kind="stable").astype(object)
     meas.series["lead_times"] = frame.where(frame.notna(), None).to_dict("records")
 
     # the new starters' wait: business days each late request ran past its deadline (at

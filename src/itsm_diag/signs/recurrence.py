@@ -132,7 +132,7 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
     opened = t[m.OPENED_AT].iloc[rows]
     hours = ((ctx.done_at.iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
     df = pd.DataFrame({"code": codes[rows], "row": rows, "at": opened.array,
-                       "hours": hours.where(hours >= 0).to_numpy()})
+                       "hours": hours.where(hours >= 0).to_numpy()}, copy=False)
     g = df.groupby("code").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),
                                median_hours=("hours", "median"), row=("row", "first"))
     g["key"] = key_text(g["row"].to_numpy())

@@ -179,7 +179,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                                   sample_ids=samples(~logged)))
 
     summary = pd.DataFrame({"kind": kind.fillna("(none)"), "rule": rule, "bucket": bucket,
-                            "hours": hours, "effort": effort})
+                            "hours": hours, "effort": effort}, copy=False)
     table = summary.groupby(["kind", "rule", "bucket"], sort=True, observed=True).agg(
         tickets=("effort", "size"), hours_logged=("hours", "sum")).reset_index()
     meas.tables["classification"] = table.astype(object).to_dict("records")
