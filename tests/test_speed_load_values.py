@@ -80,3 +80,18 @@ def test_constant_category_equals_the_cast_of_a_text_column(rows: int) -> None:
     pd.testing.assert_series_equal(got, want, check_names=False)
     assert got.cat.categories.dtype == want.cat.categories.dtype
     assert got.cat.codes.dtype == want.cat.codes.dtype
+
+
+@pytest.mark.parametrize("rows", [0, 1, 65_535, 65_536, 65_537, 200_000])
+def test_missing_text_columns_share_one_block_of_nulls(rows: int) -> None:
+    """An absent text column is all missing, of the text dtype, whatever its chunks."""
+    import pyarrow as pa
+
+    index = pd.RangeIndex(rows)
+    got = m.conform_tickets(pd.DataFrame({m.TICKET_ID: pd.Series(["T"] * rows, index=index,
+                                                                  dtype=m.STRING_DTYPE)}))
+    want = pd.Series(pd.array(pa.nulls(rows, pa.large_string()), dtype=m.STRING_DTYPE),
+                     name=m.LABELS)
+    pd.testing.assert_series_equal(got[m.LABELS], want)
+    chunks = got[m.LABELS].array.__arrow_array__().chunks
+    assert len({c.buffers()[1].address for c in chunks}) <= 1  # one block, shared

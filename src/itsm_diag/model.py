@@ -262,6 +262,10 @@ def _typed(series: pd.Series, family: str, dtype: object) -> bool:
     return bool(have == dtype)
 
 
+#: rows per chunk of an all-missing text column (:func:`_nulls`)
+_NULL_CHUNK: Final = 1 << 16
+
+
 def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
     """An all-missing column of the given dtype (no per-row conversion)."""
     if family == "category_open":
@@ -272,8 +276,15 @@ def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
     if family == _STR:
         import pyarrow as pa  # loaded by pandas' Arrow strings already
 
-        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=STRING_DTYPE),
-                         index=index)
+        # Arrow arrays are immutable: one block of nulls repeated as the column's chunks
+        # (a million rows: 16 chunks sharing 512 KB) instead of 8 bytes of offsets a row
+        n = len(index)
+        block = pa.nulls(min(n, _NULL_CHUNK), pa.large_string())
+        chunks = [block] * (n // _NULL_CHUNK)
+        if n % _NULL_CHUNK:
+            chunks.append(block.slice(0, n % _NULL_CHUNK))
+        return pd.Series(pd.array(pa.chunked_array(chunks, pa.large_string()),
+                                  dtype=STRING_DTYPE), index=index)
     return pd.Series(pd.NaT if family == _TS else pd.NA, index=index, dtype=dtype)
 
 
