@@ -77,3 +77,28 @@ def test_values_at_width_are_the_ones_the_fixed_pattern_matches(
     text = text.slice(min(start, len(text)))
     want = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
     assert dates._at_width(text, how).equals(want)
+    # a chunked column, chunk by chunk (an empty chunk too)
+    cut = len(text) // 2
+    chunked = pa.chunked_array([text.slice(0, cut), text.slice(cut, 0), text.slice(cut)])
+    assert dates._at_width(chunked, how).to_pylist() == pc.fill_null(
+        pc.match_substring_regex(chunked, how.fixed), False).to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(CELLS, max_size=10), fmt=st.sampled_from([*FORMATS[:4], "%d %b %Y"]),
+       cut=st.integers(0, 10))
+def test_fast_parse_equals_pandas(cells: list[str | None], fmt: str, cut: int) -> None:
+    """The Arrow parse (whole column at width or not, in two chunks) reads what pandas
+    reads."""
+    import pyarrow as pa
+
+    from itsm_diag import model as m
+
+    text = pa.array(cells, pa.large_string())
+    values = pd.Series(pd.array(pa.chunked_array([text[:cut], text[cut:]]),
+                                dtype=m.STRING_DTYPE))
+    got = dates._parse_fast(values, fmt)
+    want = pd.to_datetime(values, format=fmt, errors="coerce")
+    if got is not None:
+        pd.testing.assert_series_equal(got.astype("datetime64[us]"),
+                                       want.astype("datetime64[us]"), check_names=False)

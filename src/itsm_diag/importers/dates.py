@@ -465,6 +465,20 @@ def _at_width(text: Any, how: _FastFormat) -> Any:
     """Which values are written at the format's zero-padded width: RE2's match of
     ``how.fixed`` (nulls false), read from the Arrow buffers when the format is digits
     and ASCII literals (a regex over a million values costs ~0.06 s; this ~4x less).
+    ``text``: an Arrow string array or chunked array (each chunk read in place)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    layout = how.layout
+    if layout is None or text.type not in (pa.string(), pa.large_string()):
+        return pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    return pa.array(np.concatenate([_layout_rows(c, layout) for c in chunks])
+                    if chunks else np.zeros(0, dtype=bool))
+
+
+def _layout_rows(text: Any, layout: tuple[int | None, ...]) -> np.ndarray:
+    """:func:`_at_width` of one Arrow string array, as a numpy mask.
 
     A value matches when it has exactly the layout's bytes: its length, a digit at each
     field byte, each literal's byte. When every such value lies back to back in the
@@ -472,11 +486,9 @@ def _at_width(text: Any, how: _FastFormat) -> Any:
     one (rows, width) view; otherwise they are gathered.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    layout = how.layout
-    if layout is None or text.type not in (pa.string(), pa.large_string()) or not len(text):
-        return pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
+    if not len(text):
+        return np.zeros(0, dtype=bool)
     width = len(layout)
     buffers = text.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64 if text.type == pa.large_string()
@@ -496,7 +508,7 @@ def _at_width(text: Any, how: _FastFormat) -> Any:
         for at, byte in enumerate(layout):
             good &= _DIGIT[block[:, at]] if byte is None else block[:, at] == byte
         ok[rows] = good
-    return pa.array(ok)
+    return ok
 
 
 def _fast_pattern(fmt: str) -> str | None:
@@ -522,8 +534,8 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.concat_arrays(values.array.__arrow_array__().chunks) if len(values) else \
-        pa.array([], pa.large_string())
+    # the column's chunks as they are (no concatenated copy of the text)
+    text = values.array.__arrow_array__() if len(values) else pa.array([], pa.large_string())
     kind = text.type
 
     def lit(t: str) -> Any:
@@ -542,7 +554,8 @@ def _parse_fast(values: pd.Series, fmt: str) -> pd.Series | None:
     try:
         # only the values at the fixed width: a month name or clock cut from any other
         # value would be read as one (the fields of a null are null)
-        at_width = pc.if_else(fixed, text, pa.scalar(None, kind))
+        every = (pc.sum(fixed).as_py() or 0) == len(text) - text.null_count
+        at_width = text if every else pc.if_else(fixed, text, pa.scalar(None, kind))
         iso = at_width if fmt == _ISO_TEXT else iso_from(
             {k: pc.utf8_slice_codeunits(at_width, a, b) for k, (a, b) in how.spans.items()})
         stamps = pc.cast(iso, pa.timestamp("us")).to_numpy(zero_copy_only=False)
