@@ -102,3 +102,22 @@ def test_fast_parse_equals_pandas(cells: list[str | None], fmt: str, cut: int) -
     if got is not None:
         pd.testing.assert_series_equal(got.astype("datetime64[us]"),
                                        want.astype("datetime64[us]"), check_names=False)
+
+
+def test_values_at_width_over_several_slabs() -> None:
+    """Columns longer than one slab of rows, back to back and gathered, against RE2."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(3)
+    pool = np.array(["2024-03-01 10:00:00", "2024-3-01 10:00:00", "2024-03-01 10:00:0x",
+                     "2024/03/01 10:00:00", "2024-03-01 10:00:00 ", None], dtype=object)
+    how = dates._fast_format("%Y-%m-%d %H:%M:%S")
+    assert how is not None
+    for weights in ([1, 0, 0, 0, 0, 0], [0.6, 0, 0.1, 0.1, 0, 0.2],
+                    [0.5, 0.2, 0.1, 0.1, 0.05, 0.05]):
+        cells = rng.choice(pool, 3 * dates._SLAB + 17, p=weights).tolist()
+        text = pa.array(cells, pa.large_string())
+        want = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
+        assert dates._at_width(text, how).equals(want)

@@ -456,9 +456,8 @@ def _fast_format(fmt: str) -> _FastFormat | None:
                        None if layout is None else tuple(layout))
 
 
-#: ASCII digits, the only ones RE2's ``\d`` (the fixed pattern's) matches
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[ord("0"):ord("9") + 1] = True
+#: rows whose bytes :func:`_layout_rows` tests at a time
+_SLAB = 1 << 15
 
 
 def _at_width(text: Any, how: _FastFormat) -> Any:
@@ -500,13 +499,21 @@ def _layout_rows(text: Any, layout: tuple[int | None, ...]) -> np.ndarray:
     if len(rows):
         data = np.frombuffer(buffers[2], dtype=np.uint8)
         starts = offsets[rows].astype(np.intp)
-        if starts[-1] - starts[0] == width * (len(rows) - 1):  # back to back
-            block = data[starts[0]:starts[0] + width * len(rows)].reshape(-1, width)
-        else:
-            block = data[starts[:, None] + np.arange(width)]
-        good = np.ones(len(rows), dtype=bool)
-        for at, byte in enumerate(layout):
-            good &= _DIGIT[block[:, at]] if byte is None else block[:, at] == byte
+        digit_at = [at for at, byte in enumerate(layout) if byte is None]
+        literal_at = [at for at, byte in enumerate(layout) if byte is not None]
+        literal = np.array([layout[at] for at in literal_at], dtype=np.uint8)
+        back_to_back = starts[-1] - starts[0] == width * (len(rows) - 1)
+        good = np.empty(len(rows), dtype=bool)
+        # a slab of rows at a time: the byte tests' temporaries stay small (a fresh
+        # allocation of the whole column's size costs more than the test)
+        for first in range(0, len(rows), _SLAB):
+            last = min(len(rows), first + _SLAB)
+            block = (data[starts[0] + first * width:starts[0] + last * width].reshape(-1, width)
+                     if back_to_back else data[starts[first:last, None] + np.arange(width)])
+            # uint8 arithmetic: a byte below "0" wraps above 9, so only ASCII digits
+            # pass (RE2's \d is ASCII too)
+            good[first:last] = ((block[:, digit_at] - np.uint8(48)) <= 9).all(axis=1) & (
+                block[:, literal_at] == literal).all(axis=1)
         ok[rows] = good
     return ok
 
