@@ -272,6 +272,10 @@ def _typed(series: pd.Series, family: str, dtype: object) -> bool:
     return bool(have == dtype)
 
 
+#: rows per chunk of an all-missing text column (:func:`_nulls`)
+_NULL_CHUNK: Final = 1 << 16
+
+
 def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
     """An all-missing column of the given dtype (no per-row conversion)."""
     if family == "category_open":
@@ -282,8 +286,15 @@ def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
     if family == _STR:
         import pyarrow as pa  # loaded by pandas' Arrow strings already
 
-        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=STRING_DTYPE),
-                         index=index)
+        # Arrow arrays are immutable: one block of nulls repeated as the column's chunks
+        # (a million rows: 16 chunks sharing 512 KB) instead of 8 bytes of offsets a row
+        n = len(index)
+        block = pa.nulls(min(n, _NULL_CHUNK), pa.large_string())
+        chunks = [block] * (n // _NULL_CHUNK)
+        if n % _NULL_CHUNK:
+            chunks.append(block.slice(0, n % _NULL_CHUNK))
+        return pd.Series(pd.array(pa.chunked_array(chunks, pa.large_string()),
+                                  dtype=STRING_DTYPE), index=index)
     return pd.Series(pd.NaT if family == _TS else pd.NA, index=index, dtype=dtype)
 
 
@@ -300,6 +311,37 @@ def _vocabulary(series: pd.Series, dtype: pd.CategoricalDtype, column: str) -> p
     lookup = np.append(lookup, -1)  # code -1 (missing) stays missing
     return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype), index=series.index,
                      name=series.name)
+
+
+def vocabulary_codes(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index,
+                     dtype: pd.CategoricalDtype, column: str) -> pd.Series:
+    """``_vocabulary(spread(per_distinct, codes, index), dtype, column)``, without the
+    per-row column and its factorize: each distinct result is looked up in the
+    vocabulary once and the rows take its code (:func:`factorize_na`'s ``codes``).
+    The result has the column's dtype, so :func:`conform_tickets` passes it through."""
+    lookup = pd.Index(dtype.categories).get_indexer(per_distinct.array)
+    bad = (lookup < 0) & per_distinct.notna().to_numpy(dtype=bool)
+    if bad.any():
+        # only results some row takes (the trailing missing slot may be unused)
+        bad &= np.bincount(codes, minlength=len(per_distinct)) > 0
+        if bad.any():
+            raise ModelError(
+                f"column {column!r} holds values outside its vocabulary: "
+                f"{sorted(dict.fromkeys(map(str, per_distinct[bad])))[:5]} "
+                f"(allowed: {list(dtype.categories)})")
+    # -1 (missing) where the result is missing; int8: the codes dtype of a small vocabulary
+    taken = lookup.astype(np.int8)[codes]
+    return pd.Series(pd.Categorical.from_codes(taken, dtype=dtype), index=index,
+                     name=per_distinct.name)
+
+
+def constant_category(value: str, index: pd.Index) -> pd.Series:
+    """``value`` on every row as the open-vocabulary categorical :func:`conform_tickets`
+    makes of a text column (a source tool or file name), without a per-row column."""
+    # no rows, no category: what the cast of an empty column gives
+    dtype = pd.CategoricalDtype(pd.Index([value] if len(index) else []).astype("string"))
+    return pd.Series(pd.Categorical.from_codes(np.zeros(len(index), dtype=np.int8),
+                                               dtype=dtype), index=index)
 
 
 def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Series:

@@ -251,8 +251,8 @@ def finish_tickets(
     if blank.any():
         warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
         df = df[~blank]
-    df[m.SOURCE_TOOL] = tool
-    df[m.SOURCE_FILE] = raw.name
+    df[m.SOURCE_TOOL] = m.constant_category(tool, df.index)
+    df[m.SOURCE_FILE] = m.constant_category(raw.name, df.index)
     tickets = m.conform_tickets(df)
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0

@@ -433,8 +433,8 @@ class MappingImporter(Importer):
             warnings.append(f"{int(blank.sum())} rows without a ticket id were skipped")
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
-        tickets[m.SOURCE_TOOL] = spec.tool
-        tickets[m.SOURCE_FILE] = raw.name
+        tickets[m.SOURCE_TOOL] = m.constant_category(spec.tool, tickets.index)
+        tickets[m.SOURCE_FILE] = m.constant_category(raw.name, tickets.index)
         tickets = m.conform_tickets(tickets)
         column_map = {c: h for c, h in found.items() if c in m.TICKET_SCHEMA}
         if spec.event_log is not None:

@@ -224,8 +224,7 @@ def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: i
     if frame.empty:
         return frame
     names = [" ".join(str(h).replace("\ufeff", "").split()) for h in header]
-    first = frame.iloc[:, 0].str.replace("\ufeff", "", regex=False)
-    maybe = (first.eq(names[0]) | first.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+    maybe = _header_like(frame.iloc[:, 0], names[0])
     if not maybe.any():
         return frame
     rows = []
@@ -245,6 +244,28 @@ def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: i
                     f"other?), first at row {first_row + rows[0]}: read as empty rows, not as "
                     "tickets")
     return frame
+
+
+def _header_like(first: pd.Series, name: str) -> np.ndarray:
+    """Rows whose first cell, byte order marks removed, is ``name`` or a ``sep=`` line.
+
+    Two Arrow passes over the column (equal, starts-with), then the exact test on those
+    few rows: a pandas replace and regex over every cell cost ~10x more. A column that
+    may hold a byte order mark takes the pandas path (a mark can sit anywhere in a cell).
+    """
+    import pyarrow.compute as pc
+
+    if not is_arrow_text(first) or _arrow_may_contain(
+            first.array.__arrow_array__(), ("\ufeff".encode(),)):
+        text = first.str.replace("\ufeff", "", regex=False)
+        return (text.eq(name) | text.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+    cells = first.array.__arrow_array__()
+    near = pc.or_(pc.equal(cells, name), pc.starts_with(cells, "sep="))
+    maybe = np.asarray(near.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    for pos in np.flatnonzero(maybe):
+        cell = first.iloc[pos]
+        maybe[pos] = cell == name or re.fullmatch(r"sep=.", cell) is not None
+    return maybe
 
 
 def _whole_header(path: Path, encoding: str, delimiter: str, skip: int) -> list[str] | None:
@@ -359,7 +380,10 @@ def _arrow_csv_once(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                # large_string: the offsets pandas' Arrow strings use, so the frame takes
+                # the reader's buffers as they are (a string column would be cast: a
+                # copy of every column's offsets, ~0.1 s at 1M rows)
+                column_types={n: pa.large_string() for n in names},
                 null_values=list(NULL_TOKENS),
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -471,13 +495,17 @@ def _may_need_trim(column: Any) -> bool:
         if buffers[2] is None or buffers[2].size == 0:
             continue
         width = np.int64 if chunk.type == pa.large_string() else np.int32
+        # as intp: what a gather indexes with (no copy of large_string's int64 offsets)
         offsets = np.frombuffer(buffers[1], dtype=width)[
-            chunk.offset:chunk.offset + len(chunk) + 1]
+            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.intp, copy=False)
         raw = np.frombuffer(buffers[2], dtype=np.uint8)
-        # an empty (or null) cell reads its neighbours' bytes: they are checked anyway
-        first = raw[np.minimum(offsets[:-1], len(raw) - 1)]
-        last = raw[np.maximum(offsets[1:] - 1, 0)]
-        if _WS_FIRST[first].any() or _WS_LAST[last].any():
+        # an empty (or null) cell reads its neighbours' bytes: they are checked anyway;
+        # mode="clip" keeps the gathers in bounds without a clamped copy of the offsets
+        first = raw.take(offsets[:-1], mode="clip")
+        if np.take(_WS_FIRST, first).any():
+            return True
+        last = raw.take(offsets[1:] - 1, mode="clip")
+        if np.take(_WS_LAST, last).any():
             return True
     return False
 
@@ -487,8 +515,9 @@ def _arrow_frame(table: Any, tokens_nulled: bool = False) -> pd.DataFrame:
     import pyarrow as pa
 
     columns = [_trim_arrow(table.column(i), tokens_nulled) for i in range(table.num_columns)]
+    text = pd.StringDtype("pyarrow")
     return pa.table(columns, names=table.column_names).to_pandas(
-        types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        types_mapper={pa.string(): text, pa.large_string(): text}.get)
 
 
 #: a number Excel displayed (and then saved) in scientific notation: digits are lost

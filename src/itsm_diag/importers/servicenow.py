@@ -240,13 +240,13 @@ class ServiceNowImporter(Importer):
                 events.loc[is_status, m.EV_VALUE].astype(m.STRING_DTYPE),
                 _STATES.get(table, _STATES["other"])).astype("object").to_numpy()
             events[m.EV_STATUS] = status
-        tickets[m.SOURCE_TOOL] = NAME
-        tickets[m.SOURCE_FILE] = raw.name
+        tickets[m.SOURCE_TOOL] = m.constant_category(NAME, tickets[m.TICKET_ID].index)
+        tickets[m.SOURCE_FILE] = m.constant_category(raw.name, tickets[m.TICKET_ID].index)
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
                                       raw, options)
             events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
-        tickets = m.conform_tickets(tickets)
+        tickets = m.conform_tickets(pd.DataFrame(tickets, copy=False))
         info = SourceInfo(
             path=raw.label,
             tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
@@ -290,18 +290,26 @@ def _prefix_kind(head: pd.Series) -> pd.Series:
 
 
 def _kind(ids: pd.Series, table: str, task_type: pd.Series | None) -> pd.Series:
-    """An explicit task type wins, then the number prefix, then the table."""
-    kind = _prefix_kind(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
+    """An explicit task type wins, then the number prefix, then the table (a categorical
+    of the kinds, built from each column's distinct values)."""
+    head = v.Distinct.of(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
+    kind = head.category(head.apply(_prefix_kind), m.KIND)
     if task_type is not None:
-        explicit = v.map_vocab(task_type, _CLASS_KIND)
+        types = v.Distinct.of(task_type)
+        explicit = types.category(types.apply(v.map_vocab, _CLASS_KIND), m.KIND)
         kind = explicit.where(explicit.notna(), kind)
     return kind.where(kind.notna(), table)
 
 
-def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> pd.DataFrame:
-    """Normalise the mapped raw columns into canonical values."""
+def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
+               ) -> dict[str, pd.Series]:
+    """Normalise the mapped raw columns into canonical values (by canonical name).
+
+    Each vocabulary column (kind, status, channel) is made from its raw column's
+    distinct values as the schema's categorical, so conform_tickets passes it through;
+    a raw column that feeds a value and a warning is factorized once for both."""
     index = cols[m.TICKET_ID].index
-    df = pd.DataFrame(index=index)
+    df: dict[str, pd.Series] = {}
     for name, series in cols.items():
         if name in m.TICKET_SCHEMA and m.TICKET_SCHEMA[name] == "string":
             df[name] = series.astype(m.STRING_DTYPE)
@@ -311,24 +319,30 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]) -> p
             df[name] = cols[name]
     if m.STATUS_RAW in df:
         kinds = df[m.KIND]
-        status = pd.Series(None, index=index, dtype="object")
         present = kinds.dropna().unique()
-        for kind in present:
-            vocab = _STATES.get(str(kind), _STATES["other"])
-            if len(present) == 1 and kinds.notna().all():  # the usual one-table export
-                status = v.map_vocab(df[m.STATUS_RAW], vocab)
-                break
-            sel = kinds == kind
-            status[sel] = v.map_vocab(df.loc[sel, m.STATUS_RAW], vocab)
-        v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
-        df[m.STATUS] = status
+        if len(present) == 1 and kinds.notna().all():  # the usual one-table export
+            raw = v.Distinct.of(df[m.STATUS_RAW])
+            vocab = _STATES.get(str(present[0]), _STATES["other"])
+            mapped = raw.apply(v.map_vocab, vocab)
+            v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
+            df[m.STATUS] = raw.category(mapped, m.STATUS)
+        else:
+            status = pd.Series(None, index=index, dtype="object")
+            for kind in present:
+                sel = kinds == kind
+                status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
+                                          _STATES.get(str(kind), _STATES["other"]))
+            v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
+            df[m.STATUS] = status
     if m.PRIORITY_RAW in df:
         df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
         v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
                         "left without priority")
     if m.CHANNEL_RAW in df:
-        df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
-        v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
+        raw = v.Distinct.of(df[m.CHANNEL_RAW])
+        df[m.CHANNEL] = raw.category(raw.apply(v.channel), m.CHANNEL)
+        v.note_unmapped_distinct(warnings, "channel", raw, raw.apply(v.map_vocab, v.CHANNELS),
+                                 "counted as 'other'")
     for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
         if name in cols:
             df[name] = v.integer(cols[name])

@@ -4,13 +4,43 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.text import SPACE_RUNS, quote
 
 _STR = m.STRING_DTYPE
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A column factorized once (:func:`itsm_diag.model.factorize_na`): its distinct
+    values then one missing value, and each row's code into them. Several normalisers
+    and checks of the same column share it instead of each factorizing the column."""
+
+    values: pd.Series
+    codes: np.ndarray
+    index: pd.Index
+
+    @classmethod
+    def of(cls, s: pd.Series) -> Distinct:
+        codes, values = m.factorize_na(s)
+        return cls(values, codes, s.index)
+
+    def apply(self, fn: Callable[..., pd.Series], *args: object) -> pd.Series:
+        """A :func:`per_value` normaliser's result for each distinct value (not spread)."""
+        return getattr(fn, "__wrapped__", fn)(self.values, *args)
+
+    def category(self, per_distinct: pd.Series, column: str) -> pd.Series:
+        """Per-distinct results as the canonical ticket column ``column`` (a vocabulary
+        categorical), straight from the codes."""
+        dtype = m.ticket_dtypes()[column]
+        if not isinstance(dtype, pd.CategoricalDtype):
+            raise TypeError(f"{column!r} is not a vocabulary column")
+        return m.vocabulary_codes(per_distinct, self.codes, self.index, dtype, column)
 
 
 def per_value(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
@@ -62,15 +92,30 @@ def note_unmapped(warnings: list[str], field: str, raw: pd.Series, mapped: pd.Se
     value outside the field's vocabulary), naming the most frequent such values with
     their counts: nothing outside a vocabulary is dropped or guessed without a word."""
     mask = (raw.notna() & mapped.isna()).to_numpy(dtype=bool)
-    if not mask.any():
-        return
+    if mask.any():
+        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(), outcome)
+
+
+def note_unmapped_distinct(warnings: list[str], field: str, raw: Distinct,
+                           mapped: pd.Series, outcome: str) -> None:
+    """:func:`note_unmapped` from a column's distinct values and their results
+    (``mapped``, one per distinct value): counted from the codes, no per-row pass."""
+    mask = (raw.values.notna() & mapped.isna()).to_numpy(dtype=bool)
+    if mask.any():
+        counts = np.bincount(raw.codes, minlength=len(raw.values))[mask]
+        _unmapped_warning(warnings, field, pd.Series(
+            counts, index=pd.Index(raw.values[mask].astype(_STR).array)), outcome)
+
+
+def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
+                      outcome: str) -> None:
+    """The warning of :func:`note_unmapped` from each unmapped value's row count."""
     # most frequent first, ties in text order: the same warning on every run
-    counts = raw[mask].astype(_STR).value_counts().sort_index().sort_values(
-        ascending=False, kind="stable")
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
                       for value, n in counts.head(NAMED_VALUES).items())
     more = f" and {len(counts) - NAMED_VALUES:,} more" if len(counts) > NAMED_VALUES else ""
-    warnings.append(f"{field}: {int(mask.sum()):,} ticket(s) hold values outside its "
+    warnings.append(f"{field}: {int(counts.sum()):,} ticket(s) hold values outside its "
                     f"vocabulary, {outcome}: {named}{more}")
 
 
