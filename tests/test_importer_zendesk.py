@@ -398,3 +398,16 @@ def test_onboarding_typed_as_tasks_is_found_in_every_format(tmp_path: Path) -> N
             "onboarding_requests"].value, fmt
         assert "stand for the onboarding requests" in " ".join(
             n.text for n in sign.evidence.notes)
+
+
+def test_comment_author_ids_that_are_not_whole_numbers_keep_their_text(tmp_path: Path) -> None:
+    # found by the fuzz (zendesk:1937 at seed 8): an author id of 2.5 beside a missing one
+    # made the integer cast raise a TypeError out of the importer
+    line = json.loads((FIX / "full_export.ndjson").read_text().splitlines()[0])
+    ids = [2.5, None, 1e30, 7101]
+    for comment, author in zip(line["ticket"]["comments"], ids, strict=True):
+        comment["author_id"] = author
+    path = tmp_path / "export.ndjson"
+    path.write_text(json.dumps(line) + "\n")
+    ev = load_paths([path], ImportOptions()).events
+    assert ev[m.EV_AUTHOR].tolist() == ["2.5", pd.NA, "1e+30", "7101"]

@@ -396,8 +396,15 @@ def _comments(
     text = (c["plain_body"] if "plain_body" in c else c.get("body", pd.Series(pd.NA,
                                                                                index=c.index)))
     raw_author = c.get("author_id", pd.Series(pd.NA, index=c.index, dtype="object"))
-    # ids are JSON numbers (floats once a null is among them): print them as integers
-    author = pd.to_numeric(raw_author, errors="coerce").astype("Int64").astype(m.STRING_DTYPE)
+    # ids are JSON numbers (floats once a null is among them): print them as integers;
+    # one that is not a whole number an integer can hold (2.5, 1e30) keeps its own text
+    number = pd.to_numeric(raw_author, errors="coerce")
+    if number.dtype.kind == "f":
+        value = number.to_numpy()
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(value) & (np.mod(value, 1) == 0) & (np.abs(value) < 2.0**63)
+        number = number.where(whole)
+    author = number.astype("Int64").astype(m.STRING_DTYPE)
     author = author.fillna(raw_author.astype(m.STRING_DTYPE))
     public = c.get("public", pd.Series(True, index=c.index)).fillna(True).astype(bool)
     stamp = RawTable(path=raw.path, frame=pd.DataFrame(
