@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from itsm_diag import model as m
 from itsm_diag.importers import readers
+from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.readers import read_raw
+from itsm_diag.importers.registry import load_paths
 
 #: pieces a first cell is built from: header names, sep lines, marks, spaces, line breaks
 PIECES = ["number", "Number", "sep=", ",", ";", "\ufeff", " ", "\n", "\r", "é", "INC001", "x"]
@@ -28,9 +30,10 @@ CELLS = st.one_of(st.none(), st.lists(st.sampled_from(PIECES), max_size=4).map("
 
 def _pandas_header_like(first: pd.Series, name: str) -> np.ndarray:
     """The pandas test the Arrow one replaced: a BOM-free cell equal to the name, or
-    ``sep=`` and one character."""
+    ``sep=`` and at most one character (``sep=`` alone: the line's character is the
+    delimiter, so the line splits there)."""
     text = first.str.replace("\ufeff", "", regex=False)
-    return (text.eq(name) | text.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+    return (text.eq(name) | text.str.fullmatch(r"sep=.?")).fillna(False).to_numpy(bool)
 
 
 @settings(max_examples=300, deadline=None)
@@ -55,6 +58,17 @@ def test_repeated_header_blanked_in_a_joined_csv(tmp_path: Path) -> None:
     assert raw.frame["number"].tolist() == ["INC1", pd.NA, "INC1", "number"]
     assert any("1 row(s) repeat the header line" in w and "first at row 3" in w
                for w in raw.warnings)
+
+
+def test_sep_lines_of_joined_exports_are_not_tickets(tmp_path: Path) -> None:
+    """Two exports joined with ``cat``, each starting with Excel's ``sep=,`` line: the
+    second file's ``sep=,`` splits at its own comma into ``sep=`` and an empty cell; it
+    was read as a ticket numbered ``sep=``."""
+    body = "sep=,\nnumber,opened_at\nINC1,2024-01-01 10:00:00\n"
+    path = tmp_path / "joined.csv"
+    path.write_text(body + body.replace("INC1", "INC2"), encoding="utf-8")
+    tickets = load_paths([path], ImportOptions()).tickets
+    assert tickets[m.TICKET_ID].tolist() == ["INC1", "INC2"]
 
 
 @settings(max_examples=200, deadline=None)

@@ -232,7 +232,7 @@ def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: i
         cells = frame.iloc[pos, : len(names)]
         filled = [(str(v).replace("\ufeff", ""), n) for v, n in zip(cells, names, strict=True)
                   if v is not None and v is not pd.NA]
-        if filled[0][0].startswith("sep=") and len(filled) == 1:
+        if filled[0][0].startswith("sep=") and all(v == "" for v, _ in filled[1:]):
             rows.append(pos)  # the `sep=` line of the second file
         elif len(filled) >= min(2, len(names)) and all(v == n for v, n in filled):
             rows.append(pos)
@@ -244,6 +244,11 @@ def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: i
                     f"other?), first at row {first_row + rows[0]}: read as empty rows, not as "
                     "tickets")
     return frame
+
+
+#: the first cell of a ``sep=`` line: ``sep=;`` whole, or ``sep=`` when the character is
+#: the file's own delimiter (the line then splits into ``sep=`` and an empty cell)
+_SEP_CELL = r"sep=.?"
 
 
 def _header_like(first: pd.Series, name: str) -> np.ndarray:
@@ -258,13 +263,13 @@ def _header_like(first: pd.Series, name: str) -> np.ndarray:
     if not is_arrow_text(first) or _arrow_may_contain(
             first.array.__arrow_array__(), ("\ufeff".encode(),)):
         text = first.str.replace("\ufeff", "", regex=False)
-        return (text.eq(name) | text.str.fullmatch(r"sep=.")).fillna(False).to_numpy(bool)
+        return (text.eq(name) | text.str.fullmatch(_SEP_CELL)).fillna(False).to_numpy(bool)
     cells = first.array.__arrow_array__()
     near = pc.or_(pc.equal(cells, name), pc.starts_with(cells, "sep="))
     maybe = np.asarray(near.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     for pos in np.flatnonzero(maybe):
         cell = first.iloc[pos]
-        maybe[pos] = cell == name or re.fullmatch(r"sep=.", cell) is not None
+        maybe[pos] = cell == name or re.fullmatch(_SEP_CELL, cell) is not None
     return maybe
 
 
