@@ -206,8 +206,9 @@ def weekly_backlog(
             "arrivals": upto(o, ends) - upto(o, starts),
             "completions": upto(d, ends) - upto(d, starts),
             "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
-        }
-    , copy=False)
+        },
+        copy=False,
+    )
 
 
 def then_by_code(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
