@@ -22,6 +22,7 @@ import json
 import os
 import pickle
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -142,10 +143,9 @@ def diagnose(name: str, threads: int, repeat: int, folder: Path = D) -> None:
         run_engine(data, rules, since=since, until=until, window_note=note)
         cpus.append(cpu() - c0)
         walls.append(time.perf_counter() - w0)
-    cpus.sort()
-    walls.sort()
-    print(f"{name} threads={threads}: cpu min {cpus[0]:.2f} median {cpus[len(cpus) // 2]:.2f}"
-          f"  wall min {walls[0]:.2f} median {walls[len(walls) // 2]:.2f}  ({repeat} runs)")
+    print(f"{name} threads={threads}: CPU s (user+sys of this process) min {min(cpus):.2f}"
+          f" median {statistics.median(cpus):.2f}; wall s min {min(walls):.2f}"
+          f" median {statistics.median(walls):.2f} ({repeat} runs)")
 
 
 def main(argv: list[str] | None = None) -> int:

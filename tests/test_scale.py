@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from casekit import context_over
@@ -581,9 +581,14 @@ def test_cluster_codes_order_by_key_then_time_as_lexsort(
     assert got.tolist() == want.tolist()
 
 
+_DAYS_30_NS = 30 * 86_400 * 10**9
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-3 * 10**15, 3 * 10**15)), max_size=30),
        st.sampled_from(["ns", "us"]), st.sampled_from(["UTC", "Europe/Paris"]))
+@example([-1, 0, 1, _DAYS_30_NS - 1, _DAYS_30_NS, _DAYS_30_NS + 1, None], "ns", "UTC")
+@example([-1000, 0, _DAYS_30_NS, _DAYS_30_NS + 1000], "us", "Europe/Paris")
 def test_window_contains_equals_pandas_comparisons(offsets: list[int | None], unit: str,
                                                    tz: str) -> None:
     # the window test compares in numpy, in the column's own unit and time zone

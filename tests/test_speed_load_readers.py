@@ -48,6 +48,15 @@ def test_repeated_header_rows_found_as_pandas_finds_them(cells: list[str | None]
                                   _pandas_header_like(first, name))
 
 
+def test_repeated_header_rows_with_byte_order_marks() -> None:
+    """A column that may hold a mark takes the pandas path, the very expression the
+    property test above uses as its reference: here the answers are written out."""
+    cells = ["sep=\n", "sep=é", "sep=,,", "\ufeffnumber", "num\ufeffber", None, "sep=",
+             "\ufeffsep=;", "numbers"]
+    got = readers._header_like(pd.Series(cells, dtype=m.STRING_DTYPE), "number")
+    assert got.tolist() == [False, True, False, True, True, False, True, True, False]
+
+
 def test_repeated_header_blanked_in_a_joined_csv(tmp_path: Path) -> None:
     """Two exports joined with ``cat``: the second header reads as an empty row, counted
     once; a row whose first cell alone names the header is a row like any other."""
@@ -82,6 +91,13 @@ def test_trim_check_never_misses_a_cell_the_trim_changes(cells: list[str | None]
                                .slice(min(start, len(cells)))])
     if not readers._may_need_trim(column):
         assert pc.utf8_trim_whitespace(column).equals(column)
+
+
+def test_trim_check_says_no_for_cells_that_need_no_trim() -> None:
+    """The shortcut must also pay: cells with inner spaces only need no trim pass."""
+    column = pa.chunked_array([pa.array(["a", "é b", None, "x  y"], pa.large_string())])
+    assert readers._may_need_trim(column) is False
+    assert readers._may_need_trim(pa.chunked_array([pa.array(["a", " b"])])) is True
 
 
 def test_reader_columns_are_large_strings_as_pandas_keeps_them(tmp_path: Path) -> None:
