@@ -319,25 +319,17 @@ def _nulls(family: str, dtype: object, index: pd.Index) -> pd.Series:
 
 def _vocabulary(series: pd.Series, dtype: pd.CategoricalDtype, column: str) -> pd.Series:
     """Values -> a categorical with the vocabulary ``dtype``, through the distinct values."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    lookup = pd.Index(dtype.categories).get_indexer(uniques)
-    if (lookup < 0).any():
-        bad = [u for u, i in zip(uniques, lookup, strict=True) if i < 0]
-        raise ModelError(
-            f"column {column!r} holds values outside its vocabulary: "
-            f"{sorted(map(str, bad))[:5]} (allowed: {list(dtype.categories)})"
-        )
-    lookup = np.append(lookup, -1)  # code -1 (missing) stays missing
-    return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype), index=series.index,
-                     name=series.name)
+    codes, distinct = factorize_na(series)
+    return vocabulary_codes(distinct, codes, series.index, dtype, column)
 
 
 def vocabulary_codes(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index,
                      dtype: pd.CategoricalDtype, column: str) -> pd.Series:
-    """``_vocabulary(spread(per_distinct, codes, index), dtype, column)``, without the
-    per-row column and its factorize: each distinct result is looked up in the
-    vocabulary once and the rows take its code (:func:`factorize_na`'s ``codes``).
-    The result has the column's dtype, so :func:`conform_tickets` passes it through."""
+    """The categorical of vocabulary ``dtype`` that ``spread(per_distinct, codes,
+    index)`` gives, without the per-row column: each distinct value is looked up in the
+    vocabulary once and the rows take its code (:func:`factorize_na`'s ``codes``); a
+    value outside the vocabulary is a :class:`ModelError`. The result has the column's
+    dtype, so :func:`conform_tickets` passes it through."""
     lookup = pd.Index(dtype.categories).get_indexer(per_distinct.array)
     bad = (lookup < 0) & per_distinct.notna().to_numpy(dtype=bool)
     if bad.any():
@@ -348,8 +340,8 @@ def vocabulary_codes(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index
                 f"column {column!r} holds values outside its vocabulary: "
                 f"{sorted(dict.fromkeys(map(str, per_distinct[bad])))[:5]} "
                 f"(allowed: {list(dtype.categories)})")
-    # -1 (missing) where the result is missing; int8: the codes dtype of a small vocabulary
-    taken = lookup.astype(np.int8)[codes]
+    # -1 (missing) where the result is missing; int8: the codes of a small vocabulary
+    taken = lookup.astype(np.int8 if len(dtype.categories) < 128 else np.int32)[codes]
     return pd.Series(pd.Categorical.from_codes(taken, dtype=dtype), index=index,
                      name=per_distinct.name)
 
