@@ -395,3 +395,19 @@ def test_batch_without_clients_is_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "no client sub-folders" in one_line_error(err)
     code, _, err = run("batch", tmp_path / "nosuch")
     assert code == 2 and "not a folder" in one_line_error(err)
+
+
+def test_quiz_will_not_save_answers_over_the_config_it_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the itsm-diag.toml of the working directory is an input of the run, found without
+    # --config: --save-answers pointed at it must be refused before anything is written
+    config = tmp_path / "itsm-diag.toml"
+    config.write_text("[defaults]\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("onboarding: true\n", encoding="utf-8")
+    code, _, err = run("quiz", INCIDENTS, "--save-answers", "itsm-diag.toml", "--no-input",
+                       "--answers", answers)
+    assert code == 2
+    assert "itsm-diag.toml" in err and "input" in err
+    assert config.read_text(encoding="utf-8") == "[defaults]\n"

@@ -798,12 +798,13 @@ def quiz(
     if no_input and answers is None:
         raise UsageError("quiz --no-input has nobody to ask",
                          hint="give the answers with --answers FILE, or drop --no-input")
+    # the config diagnose would use, so the pre-filled verdicts are diagnose's (and the
+    # one found in the working directory is an input --save-answers must not overwrite)
+    config_file = _config_file(config_file)
     if save_answers is not None:  # the answers file itself may be updated in place
         _guard_output(save_answers, paths or [], [*(mapping or []), config_file],
                       "--save-answers")
     given = _answers(answers) or {}
-    # the config diagnose would use, so the pre-filled verdicts are diagnose's
-    config_file = _config_file(config_file)
     report = None
     if paths:
         with _progress(paths, quiet=False):
