@@ -187,9 +187,10 @@ def load_report(path: Path) -> Report:
 
     hint = "pass a report written by 'itsm-diag diagnose --format json'"
     try:
-        raw = Path(path).read_bytes()
-        if len(raw) > max_file_bytes(None, json=True):
+        # refused on its size before it is read into memory
+        if Path(path).stat().st_size > max_file_bytes(None, json=True):
             raise InputError("the file is far larger than a report", file=path, hint=hint)
+        raw = Path(path).read_bytes()
         try:
             check_json_depth(raw, Path(path))  # before json.loads can recurse
         except InputError as exc:
@@ -203,9 +204,6 @@ def load_report(path: Path) -> Report:
         data = loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
-    except RecursionError as exc:  # the depth check comes first; belt and braces
-        raise InputError("the JSON is nested too deeply to be a report", file=path,
-                         hint=hint) from exc
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError("not an itsm-diag JSON report (it has no schema_version)",
                          file=path, hint=hint)

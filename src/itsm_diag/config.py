@@ -33,8 +33,8 @@ from itsm_diag.errors import ConfigError
 from itsm_diag.rulefiles import ANALYSIS_IDS as ANALYSIS_IDS
 from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
+from itsm_diag.rulefiles import read_text, yaml_load
 from itsm_diag.rulefiles import rules_dir as rules_dir
-from itsm_diag.rulefiles import yaml_load
 from itsm_diag.text import quote
 
 #: the KPIs a target can be set for, and which way is good: the median time to resolve
@@ -522,13 +522,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib
 
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        # read as every rule or mapping file is (UTF-8, a leading BOM dropped)
+        return tomllib.loads(read_text(path))
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"the file is not UTF-8 text (byte {exc.start:,})", file=path,
-                          hint="save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
 

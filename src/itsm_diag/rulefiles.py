@@ -115,10 +115,9 @@ def _check_nodes(root: Any, source: Path | str) -> None:
         else:
             kids = []
         if not done:
-            if key in open_nodes:
-                raise ConfigError("a YAML alias refers to the value it is part of",
-                                  file=source, row=node.start_mark.line + 1,
-                                  hint="write the value out instead of the alias")
+            # a node is opened once: a copy of it still on the stack is below its own
+            # closing entry, so it is finished (in ``size``) by the time it comes up; a
+            # cycle shows as a child that is open, checked as the children are pushed
             open_nodes.add(key)
             stack.append((node, True))
             for kid in kids:

@@ -141,6 +141,17 @@ def test_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
         "values out, without nested aliases.\n")
 
 
+@pytest.mark.parametrize("text", ["a: &x [1, *x]\n", "a: &x\n  - 1\n  - *x\n",
+                                  "a: &x\n  b: {c: *x}\n"])
+def test_a_yaml_alias_inside_its_own_value_is_refused(tmp_path: Path, text: str) -> None:
+    # PyYAML builds such a value as a recursive list or dict; the tool refuses it first
+    mapping = tmp_path / "self.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    line = error_line("inspect", str(SAMPLES / "glpi"), "--mapping", str(mapping))
+    assert line == (f"itsm-diag: error: {mapping}: row 1: a YAML alias refers to the value "
+                    "it is part of. write the value out instead of the alias.")
+
+
 def test_messages_quote_a_bounded_part_of_any_value(tmp_path: Path) -> None:
     mapping = tmp_path / "m.yaml"
     mapping.write_text("tool: x\ncolumns:\n  ticket_id: number\n  opened_at: opened\n"

@@ -96,14 +96,3 @@ def safe(model: M, fmt: str) -> M:
     """A copy of ``model`` (a Report or Comparison) with every string made safe for
     ``fmt`` (terminal, markdown, html or json); numbers and structure unchanged."""
     return _model(model, _FORMATS[fmt])
-
-
-def line(text: object) -> str:
-    """One line of the command line's own output, safe for a terminal: control
-    characters and line breaks shown as escapes, surrogates replaced."""
-    return shown(text, one_line=True)
-
-
-def text(value: str, fmt: str) -> str:
-    """One string made safe for ``fmt`` (as :func:`safe` does to each string)."""
-    return _FORMATS[fmt](value)
