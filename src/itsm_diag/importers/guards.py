@@ -94,19 +94,27 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 # ---- the size limit ----------------------------------------------------------------------
 
-def check_tz(tz: str, option: str = "--tz") -> None:
-    """Refuse a time zone name the zone database does not know."""
+def known_tz(tz: object) -> bool:
+    """Whether the zone database knows the time zone name ``tz`` (the one test of the
+    ``--tz`` option and a mapping's ``time_zone``)."""
     import zoneinfo
 
+    try:
+        zoneinfo.ZoneInfo(tz)  # type: ignore[arg-type]  # a non-text value is not a zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        # OSError: a name too long for a file name in the zone database
+        return False
+    return True
+
+
+def check_tz(tz: str, option: str = "--tz") -> None:
+    """Refuse a time zone name the zone database does not know."""
     from itsm_diag.text import quote
 
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
-        # OSError: a name too long for a file name in the zone database
+    if not known_tz(tz):
         raise UsageError(f"{option} {quote(tz)} is not a known time zone",
                          hint="use an IANA name such as Europe/Berlin, America/New_York or "
-                              "UTC") from exc
+                              "UTC")
 
 
 #: strftime directives that give a year, a month and a day of the month

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
-import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -232,12 +231,11 @@ class MappingSpec(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-                raise ValueError(f"time_zone {value!r} is not a known time zone (use an "
-                                 "IANA name such as Europe/Paris or UTC)") from None
+        from itsm_diag.importers.guards import known_tz
+
+        if value is not None and not known_tz(value):
+            raise ValueError(f"time_zone {value!r} is not a known time zone (use an "
+                             "IANA name such as Europe/Paris or UTC)")
         return value
 
     def names(self, field: str) -> tuple[str, ...]:
