@@ -249,13 +249,12 @@ class ZendeskImporter(Importer):
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
 
 
+@v.per_value
 def _option_names(tags: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """Each drop-down tag as its option's name (a tag without one, or no tag, as it was),
     looked up once per distinct tag."""
-    codes, uniques = pd.factorize(tags)
-    named = [n if (n := names.get(t)) is not None else t for t in uniques]
-    return pd.Series(pd.array(named, dtype=m.STRING_DTYPE).take(codes, allow_fill=True),
-                     index=tags.index, name=tags.name)
+    named = [t if pd.isna(t) or (n := names.get(t)) is None else n for t in tags]
+    return pd.Series(pd.array(named, dtype=m.STRING_DTYPE), index=tags.index)
 
 
 def _custom_columns(headers: list[str], named: Mapping[str, str] | None = None
