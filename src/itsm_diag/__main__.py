@@ -19,9 +19,9 @@ def main() -> None:
             done = print_titles()  # else the rule files need the validated load to say why
             sys.stdout.flush()
         except BrokenPipeError:  # the reader left (| head): a normal end
-            import os
+            from itsm_diag.text import silence_stdout
 
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            silence_stdout()
             return
         if done:
             return

@@ -176,7 +176,9 @@ def handled(func: F) -> F:
             raise
         except BrokenPipeError:
             # the reader stopped reading (| head): a normal end, nothing more to say
-            _silence_stdout()
+            from itsm_diag.text import silence_stdout
+
+            silence_stdout()
         except Exception as exc:
             # what the machine raises (a full disk, a file gone, no memory) is a typed
             # error; anything left is a defect (the fuzz step hunts for one)
@@ -279,7 +281,9 @@ def _deliver(output: Path | None, text: str) -> None:
             sys.stdout.flush()
     except BrokenPipeError:
         # the reader stopped reading (| head): nothing more to say to it
-        _silence_stdout()
+        from itsm_diag.text import silence_stdout
+
+        silence_stdout()
     except OSError as exc:
         where, hint = (
             (str(output), "check that the folder exists and is writable and that the disk "
@@ -309,14 +313,6 @@ def _warn(message: str) -> None:
     """A warning the user must see even with ``--quiet`` or a report file: a file in an
     input folder that was not read."""
     _say(f"warning: {message}")
-
-
-def _silence_stdout() -> None:
-    """Point standard output at the null device, so nothing written later fails too."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 @contextlib.contextmanager

@@ -1,15 +1,19 @@
 """Text helpers every layer shares: filling rule-file templates (a ``str.format`` that
 never fails on missing values), the whitespace-folding pattern, and the character-level
-core of the output-safety layer (:func:`shown`, :func:`quote`), light enough for
-:mod:`itsm_diag.errors` and the command line to use before anything heavy is imported.
+core of the output-safety layer (:func:`shown`, :func:`quote`, :func:`silence_stdout`),
+light enough for :mod:`itsm_diag.errors` and the command line to use before anything
+heavy is imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import reprlib
 import string
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -137,3 +141,12 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     else:
         text = _REPR.repr(value)
     return cap(shown(text, one_line=True), limit + 2)
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device, so nothing written later fails too (the
+    reader of a pipe left: ``| head``)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
