@@ -335,3 +335,9 @@ def test_quiz_takes_mappings(tmp_path: Path) -> None:
     result = runner.invoke(app, ["quiz", str(samples / "glpi"), "--mapping", "glpi",
                                  "--answers", str(answers), "--no-input"])
     assert result.exit_code == 0, result.stdout + result.stderr
+    # the mapping was read: the export itself decides the signs it can show
+    assert "reporting   clear     from the export" in result.stdout
+    assert "(the export showed triggered)" in result.stdout
+    unmapped = runner.invoke(app, ["quiz", str(samples / "glpi"), "--answers", str(answers),
+                                   "--no-input"])
+    assert unmapped.exit_code == 2 and "cannot tell which tool" in unmapped.stderr

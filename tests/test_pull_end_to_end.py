@@ -168,10 +168,19 @@ def test_jira(data: synth.Synthetic, tmp_path: Path) -> None:
     same_reports(files, pulled)
 
 
-def test_diagnose_passes_over_the_pull_state_folder() -> None:
+def test_diagnose_passes_over_the_pull_state_folder(tmp_path: Path) -> None:
     # the resume state is itsm-diag's own bookkeeping beside the pulled files: not an
     # export to read, nor a file to name as not read
-    from itsm_diag.importers.registry import PULL_STATE
+    import shutil
+
+    from itsm_diag.api import demo_dir
+    from itsm_diag.importers.registry import list_inputs
     from itsm_diag.pull.store import STATE_DIR
 
-    assert STATE_DIR == PULL_STATE
+    shutil.copy(demo_dir() / "incident_1.csv", tmp_path / "incident_1.csv")
+    state = tmp_path / STATE_DIR
+    state.mkdir()
+    (state / "cursor.json").write_text('{"next": 2}', encoding="utf-8")
+    listing = list_inputs([tmp_path])
+    assert [p.name for p, _ in listing.files] == ["incident_1.csv"]
+    assert not any(STATE_DIR in str(skipped) for skipped in listing.skipped)

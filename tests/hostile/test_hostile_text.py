@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hostilekit import HEADER, SAMPLES, cli, csv_bytes, incident_rows, write
+from hostilekit import SAMPLES, cli, csv_bytes, incident_rows, write
 
 #: writes "evil" to the clipboard of a terminal that obeys OSC 52
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
@@ -140,8 +140,12 @@ def test_json_keeps_text_exact_but_writable(tmp_path: Path) -> None:
 
 
 def test_header_text_list_in_detection_errors_is_capped(tmp_path: Path) -> None:
-    header = ["x" * 100_000, *HEADER[1:]]
-    bad = write(tmp_path / "wide.csv", csv_bytes([["1"] * len(header)], header=[
-        f"col{i}" + "y" * 5000 for i in range(400)][: len(header)]))
+    # 400 headers of 5,000 characters: 2 MB of header text the error line quotes from
+    header = [f"col{i}" + "y" * 5000 for i in range(400)]
+    bad = write(tmp_path / "wide.csv", csv_bytes([["1"] * len(header)], header=header))
     code, _, err = cli("diagnose", str(bad))
-    assert code == 2 and len(err) < 1100, len(err)
+    assert code == 2
+    assert err.startswith(f"itsm-diag: error: {bad}: cannot tell which tool exported this "
+                          "file (scores: ")
+    assert "headers: col0yyy" in err and "col399" not in err
+    assert len(err) < 1100 and err.rstrip().endswith("…."), (len(err), err[-40:])
