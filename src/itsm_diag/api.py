@@ -20,6 +20,7 @@ from itsm_diag.report import InputInfo, Report
 
 if TYPE_CHECKING:
     from itsm_diag.engine import Diagnosis
+    from itsm_diag.importers.registry import Loaded
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,6 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
                     warn: Callable[[str], None] | None = None) -> Report:
     """:func:`diagnose_paths` before any redaction of the inputs' names."""
     from itsm_diag.engine import Diagnosis, diagnose
-    from itsm_diag.importers.registry import load_paths
 
     # everything that can be wrong with the options fails before the (slow) read
     since = parse_bound(options.since, "--since", options.tz)
@@ -262,10 +262,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file, options.client_config)
-    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
-                                             max_file_mb=options.max_file_mb),
-                        options.source, options.mappings,
-                        consumed=[p for p in (options.client_config,) if p is not None])
+    loaded = _load(paths, options)
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
@@ -319,14 +316,21 @@ def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: 
                                      "data_notes": [*report.data_notes, *notes]})
 
 
-def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
-    """What was detected and how well each canonical field is covered; nothing diagnosed."""
+def _load(paths: Sequence[Path], options: RunOptions) -> Loaded:
+    """The inputs read as ``options`` say (the client config is an input the folders must
+    not read as an export)."""
     from itsm_diag.importers.registry import load_paths
 
-    loaded = load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
-                                             max_file_mb=options.max_file_mb),
-                        options.source, options.mappings,
-                        consumed=[p for p in (options.client_config,) if p is not None])
+    return load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
+                                           max_file_mb=options.max_file_mb),
+                      options.source, options.mappings,
+                      consumed=[p for p in (options.client_config,) if p is not None])
+
+
+def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
+    """What was detected and how well each canonical field is covered; nothing diagnosed."""
+
+    loaded = _load(paths, options)
     t = loaded.tickets
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0
