@@ -116,8 +116,13 @@ def markdown(r: Report) -> list[str]:
 def terminal(r: Report) -> list[RenderableType]:
     """The section as rich renderables: key figures and the top rows of the main tables."""
     from rich import box
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
+
+    def indented(line: str, style: str) -> RenderableType:
+        # a block indented as a whole: its wrapped lines line up under its first
+        return Padding(Text(common.clip(line, 600), style=style), (0, 0, 0, 2))
 
     if not r.analyses:
         return []
@@ -126,14 +131,14 @@ def terminal(r: Report) -> list[RenderableType]:
         head = Text(f"{out.title}", style="bold")
         parts.append(head)
         if out.status == "unknown":
-            parts.append(Text(common.clip(f"  ? {out.reason}", 600), style="yellow"))
+            parts.append(indented(f"? {out.reason}", "yellow"))
             continue
         figures = "; ".join(f"{mo.label}: {metric_text(out, k)}"
                             for k, mo in list(out.metrics.items())[:6])
-        parts.append(Text(common.clip(f"  {figures}", 600), style="dim"))
+        parts.append(indented(figures, "dim"))
         for note in out.notes:
             if note.code in TERMINAL_NOTES.get(out.id, ()):
-                parts.append(Text(common.clip(f"  ! {note.text}", 600), style="yellow"))
+                parts.append(indented(f"! {note.text}", "yellow"))
         for name in TERMINAL_TABLES.get(out.id, ()):
             table = out.tables.get(name)
             if table is None:
