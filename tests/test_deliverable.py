@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,23 @@ def test_compare_warns_on_other_tools_and_never_calls_nothing_worse(tmp_path: Pa
 
     nudged = _delta("x", "X", "ratio", 0.64041, 0.64012, lower_is_better=False)
     assert nudged.direction == "same" and nudged.delta == 0
+
+
+def test_html_analyses_show_their_result_before_the_detail() -> None:
+    # a reader sees each analysis's figures without opening it; an analysis the export
+    # cannot answer gets no empty "Detail: 0 figures" fold; counts read "1 table"
+    from itsm_diag.render import analyses, html
+
+    report = demo_report()
+    page = html.render(report)
+    for out in report.analyses.values():
+        section = re.search(rf'<section class="analysis[^"]*" id="analysis-{out.id}">(.*?)'
+                            r"</section>", page, re.S)
+        assert section is not None, out.id
+        body = section.group(1)
+        if out.status == "unknown":
+            assert "<details>" not in body, out.id
+            continue
+        shown = html_escape(analyses.key_figures(out))
+        assert f'<p class="summary">{shown}</p>' in body.split("<details>")[0], out.id
+        assert re.search(r"Detail: [^<]*\b1 tables\b", body) is None

@@ -60,6 +60,17 @@ def metric_text(out: AnalysisOut, name: str) -> str:
     return text
 
 
+#: figures an analysis shows in its overview line (the rest are in its detail)
+OVERVIEW_FIGURES = 6
+
+
+def key_figures(out: AnalysisOut) -> str:
+    """The analysis's first figures as one line, ``label: value; ...``: what the terminal
+    and the HTML show before any detail."""
+    return "; ".join(f"{mo.label}: {metric_text(out, k)}"
+                     for k, mo in list(out.metrics.items())[:OVERVIEW_FIGURES])
+
+
 def _table_rows(table: AnalysisTable, limit: int, skip: frozenset[str] = frozenset()
                 ) -> tuple[list[str], list[str], list[list[str]]]:
     keys = [k for k in table.columns if k not in skip]
@@ -133,9 +144,7 @@ def terminal(r: Report) -> list[RenderableType]:
         if out.status == "unknown":
             parts.append(indented(f"? {out.reason}", "yellow"))
             continue
-        figures = "; ".join(f"{mo.label}: {metric_text(out, k)}"
-                            for k, mo in list(out.metrics.items())[:6])
-        parts.append(indented(figures, "dim"))
+        parts.append(indented(key_figures(out), "dim"))
         for note in out.notes:
             if note.code in TERMINAL_NOTES.get(out.id, ()):
                 parts.append(indented(f"! {note.text}", "yellow"))
@@ -169,15 +178,23 @@ def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
     for out in r.analyses.values():
         parts.append(f'<section class="analysis st-{e(out.status)}" id="analysis-{e(out.id)}">'
                      f"<h3>{e(out.title)}</h3><p class=\"question\">{e(out.question)}</p>"
-                     f"<p class=\"reason\">{e(out.reason)}</p>"
-                     f"<p class=\"dim\">{e(out.scope)}</p>")
+                     f"<p class=\"reason\">{e(out.reason)}</p>")
+        if out.metrics:  # the result itself, before any detail (as the terminal shows it)
+            parts.append(f'<p class="summary">{e(common.clip(key_figures(out), 600))}</p>')
+        parts.append(f'<p class="dim">{e(out.scope)}</p>')
         if out.id == "flow":
             for caption, svg in charts.get("flow", []):
                 parts.append(f'<figure class="chart">{svg}<figcaption>{e(caption)}'
                              "</figcaption></figure>")
+        notes = [*out.notes, *out.excluded]
+        if not (out.metrics or out.tables or notes):  # no empty "Detail: 0 figures" fold
+            parts.append("</section>")
+            continue
         # the detail folds away (and prints as one line), as each finding's does
-        parts.append(f"<details><summary>Detail: {len(out.metrics)} figures, "
-                     f"{len(out.tables)} tables</summary>")
+        inside = [common.counted(n, w) for n, w in ((len(out.metrics), "figure"),
+                                                   (len(out.tables), "table"),
+                                                   (len(notes), "note")) if n]
+        parts.append(f"<details><summary>Detail: {e(', '.join(inside))}</summary>")
         if out.metrics:
             parts.append('<div class="scroll"><table class="metrics"><thead><tr>'
                          '<th>Figure</th><th class="num">Value</th><th>Definition</th>'
@@ -203,7 +220,6 @@ def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
                     f'<td{" class=num" if k in PERCENT else ""}>{e(c)}</td>'
                     for k, c in zip(keys, row, strict=True)) + "</tr>")
             parts.append("</tbody></table></div>")
-        notes = [*out.notes, *out.excluded]
         if notes:
             parts.append("<ul class=\"notes\">" + "".join(
                 f"<li>{e(common.clip(n.text, 1000))}</li>" for n in notes) + "</ul>")

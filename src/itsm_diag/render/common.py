@@ -33,6 +33,11 @@ def clean(text: object) -> str:
     return shown(text)
 
 
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless one: "1 table", "2 tables"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def clip(text: object, limit: int = CELL_LIMIT) -> str:
     """:func:`clean` text cut to ``limit`` characters (an ellipsis marks the cut)."""
     s = clean(text)

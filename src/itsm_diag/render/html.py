@@ -48,15 +48,15 @@ def _summary_figure(f: Finding) -> str:
 
 
 def _detail_summary(f: Finding) -> str:
-    parts = [f"{len(f.metrics)} measures"] if f.metrics else []
+    parts = [common.counted(len(f.metrics), "measure")] if f.metrics else []
     if f.threshold.conditions:
         parts.append("the thresholds")
     tables = [n for n, rows in [*f.evidence.tables.items(), *f.evidence.series.items()] if rows]
     if tables:
-        parts.append(f"{len(tables)} table{'s' if len(tables) != 1 else ''}")
+        parts.append(common.counted(len(tables), "table"))
     notes = len(f.evidence.notes) + len(f.evidence.excluded)
     if notes:
-        parts.append(f"{notes} note{'s' if notes != 1 else ''}")
+        parts.append(common.counted(notes, "note"))
     return ", ".join(parts) or "how it was measured"
 
 
