@@ -8,6 +8,7 @@ when the format allows; property tests hold that to pandas' answer, value for va
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -291,6 +292,56 @@ def test_category_text_equals_a_cast_to_string(values: list[str | None], unused:
     cats = sorted({v for v in values if v is not None} | ({"unused"} if unused else set()))
     series = pd.Series(pd.Categorical(values, categories=cats), name="kind")
     pd.testing.assert_series_equal(category_text(series), series.astype("string"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["incident", "change", "(none)", "Zeta",
+                                                      "é", " x ", ""])), max_size=30),
+       st.booleans(), st.sampled_from([None, "(none)", "zz"]))
+def test_category_sorted_is_the_text_in_text_order(values: list[str | None], unused: bool,
+                                                   missing: str | None) -> None:
+    """Strategy's kind column: categorical codes, yet the same values, tests and sorted
+    group-by as the text (categories here in a shuffled, not text, order)."""
+    from itsm_diag.signs.common import category_sorted
+
+    cats = sorted({v for v in values if v is not None} | ({"unused"} if unused else set()),
+                  key=lambda v: v[::-1])
+    series = pd.Series(pd.Categorical(values, categories=cats), name="kind")
+    text = series.astype("string")
+    if missing is not None:
+        text = text.fillna(missing)
+    got = category_sorted(series, missing)
+    assert got.astype("string").tolist() == text.tolist()
+    for value in ("incident", "(none)", "zz"):
+        assert (got == value).tolist() == (text == value).fillna(False).tolist()
+    assert got.isin(["change", "é"]).tolist() == text.isin(["change", "é"]).tolist()
+    weights = pd.Series(np.arange(len(values), dtype=float))
+    want = weights.groupby(text, sort=True).sum()
+    have = weights.groupby(got, sort=True, observed=True).sum()
+    assert [str(x) for x in have.index] == [str(x) for x in want.index]
+    assert have.tolist() == want.tolist()
+
+
+def test_per_value_at_is_per_value_on_those_rows() -> None:
+    """Context.per_value_at spreads a distinct-value result to the chosen rows only: the
+    same Series (values, index, dtype, name) as per_value's, then the row filter."""
+    from itsm_diag.signs.base import Context, Window
+    from itsm_diag.signs.common import fold_key
+
+    t = pd.DataFrame({m.SUMMARY: pd.array([" VPN  down", None, "vpn down", "Printer", "x"],
+                                          dtype=m.STRING_DTYPE)}, index=[10, 11, 12, 13, 14])
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+    ctx = Context(tickets=t, events=pd.DataFrame(), defaults={},
+                  window=Window(start=end - pd.Timedelta(weeks=13), end=end))
+    rows = pd.Series([True, True, False, True, False], index=t.index)
+    fold = functools.partial(fold_key, spaces=True)
+    whole = ctx.per_value(m.SUMMARY, "fold", fold)
+    part = ctx.per_value_at(m.SUMMARY, "fold", fold, rows)
+    pd.testing.assert_series_equal(part, whole[rows])
+    assert part.tolist()[0] == "vpn down" and part.index.tolist() == [10, 11, 13]
+    # the value table shares the same distinct-value pass
+    codes, uniques = ctx.value_table(m.SUMMARY, "fold", fold)
+    assert codes[0] == codes[2] and list(uniques)[codes[3]] == "printer"
 
 
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------

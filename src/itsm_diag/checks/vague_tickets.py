@@ -145,9 +145,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics["vague_summary_share"] = ratio(
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
-        normalised = ctx.per_value(m.SUMMARY, (FOLD_KEY, "spaces"), partial(fold_key, spaces=True))
-        tables["vague_summaries"] = _top(normalised[vague_summary])
-        totals["vague_summaries"] = int(normalised[vague_summary].fillna("").nunique())
+        normalised = ctx.per_value_at(m.SUMMARY, (FOLD_KEY, "spaces"),
+                                      partial(fold_key, spaces=True), vague_summary)
+        tables["vague_summaries"] = _top(normalised)
+        totals["vague_summaries"] = int(normalised.fillna("").nunique())
     # a table holding every value is complete: only a cut one states its full size
     totals = {k: v for k, v in totals.items() if v > len(tables.get(k, []))}
 

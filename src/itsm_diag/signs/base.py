@@ -235,9 +235,23 @@ class Context:
         match), which is what makes the result identical to ``fn(tickets[column])``.
         The Series is shared by every caller: read it, never modify it in place."""
         def make() -> pd.Series:
-            codes, distinct = self.distinct(column)
-            return spread(fn(distinct), codes, self.tickets.index)
+            return spread(self._mapped(column, how, fn), self.distinct(column)[0],
+                          self.tickets.index)
         return _cached(self, ("per_value", column, how), make)
+
+    def per_value_at(self, column: str, how: Hashable,
+                     fn: Callable[[pd.Series], pd.Series], rows: pd.Series) -> pd.Series:
+        """``per_value(column, how, fn)[rows]`` (``rows`` a boolean Series on the
+        tickets), spread to those rows only: text spread to a million rows to read a few
+        hundred costs ~0.3 s."""
+        keep = np.asarray(rows, dtype=bool)
+        return spread(self._mapped(column, how, fn), self.distinct(column)[0][keep],
+                      self.tickets.index[keep])
+
+    def _mapped(self, column: str, how: Hashable,
+                fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+        # fn of the distinct values, shared by per_value, per_value_at and value_table
+        return _cached(self, ("mapped", column, how), lambda: fn(self.distinct(column)[1]))
 
     def value_codes(self, column: str, how: Hashable,
                     fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
@@ -251,9 +265,9 @@ class Context:
                     ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
         """(:meth:`value_codes`, the value of ``fn`` each code stands for)."""
         def make() -> tuple[np.ndarray, Any]:
-            codes, distinct = self.distinct(column)
-            keys, uniques = pd.factorize(fn(distinct).array)  # a few thousand values
-            return np.asarray(keys, dtype=np.int64)[codes], uniques
+            mapped = self._mapped(column, how, fn)
+            keys, uniques = pd.factorize(mapped.array)  # a few thousand values
+            return np.asarray(keys, dtype=np.int64)[self.distinct(column)[0]], uniques
         return _cached(self, ("value_codes", column, how), make)
 
     def distinct(self, column: str) -> tuple[np.ndarray, pd.Series]:

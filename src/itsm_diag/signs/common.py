@@ -94,6 +94,28 @@ def category_text(series: pd.Series) -> pd.Series:
     return pd.Series(names.take(codes, allow_fill=True), index=series.index, name=series.name)
 
 
+def category_sorted(series: pd.Series, missing: str | None = None) -> pd.Series:
+    """:func:`category_text` of ``series`` (``missing`` in place of a missing value when
+    given), kept categorical with its categories in text order: comparisons, ``isin`` and
+    a sorted group-by then work on codes and give what they give on the text, without a
+    million strings taken. Other categories (numbers) get the text itself."""
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.CategoricalDtype)
+            and pd.api.types.infer_dtype(dtype.categories, skipna=True) in ("string", "empty")):
+        text = category_text(series)
+        return text if missing is None else text.fillna(missing)
+    names = [str(x) for x in dtype.categories]
+    if missing is not None and missing not in names:
+        names.append(missing)
+    order = sorted(set(names))
+    where = np.array([order.index(x) for x in names] + [-1], dtype=np.intp)
+    codes = series.cat.codes.to_numpy(dtype=np.intp)
+    if missing is not None:
+        where[-1] = order.index(missing)
+    return pd.Series(pd.Categorical.from_codes(where[codes], categories=order),
+                     index=series.index, name=series.name)
+
+
 def phrase_pattern(words: Sequence[str], *, separators: str | None = None) -> str:
     r"""One regex matching any of ``words`` (literal words or phrases) as whole words.
 

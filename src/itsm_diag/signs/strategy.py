@@ -30,7 +30,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import (
-    category_text,
+    category_sorted,
     contains_where,
     fold_words,
     folded,
@@ -124,8 +124,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     def samples(mask: pd.Series) -> list[str]:
         return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
 
-    kind = category_text(tw[m.KIND])
-    ctype = category_text(tw[m.CHANGE_TYPE])
+    # categorical in text order: every test below and the group-by run on codes
+    kind = category_sorted(tw[m.KIND])
+    ctype = category_sorted(tw[m.CHANGE_TYPE])
 
     marked = _marked(ctx, inw, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
@@ -178,8 +179,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.excluded.append(Note(code="no_time", count=int((~logged).sum()),
                                   sample_ids=samples(~logged)))
 
-    summary = pd.DataFrame({"kind": kind.fillna("(none)"), "rule": rule, "bucket": bucket,
-                            "hours": hours, "effort": effort}, copy=False)
+    summary = pd.DataFrame({"kind": category_sorted(tw[m.KIND], "(none)"), "rule": rule,
+                            "bucket": bucket, "hours": hours, "effort": effort}, copy=False)
     table = summary.groupby(["kind", "rule", "bucket"], sort=True, observed=True).agg(
         tickets=("effort", "size"), hours_logged=("hours", "sum")).reset_index()
     meas.tables["classification"] = table.astype(object).to_dict("records")
