@@ -344,6 +344,42 @@ def test_per_value_at_is_per_value_on_those_rows() -> None:
     assert codes[0] == codes[2] and list(uniques)[codes[3]] == "printer"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(
+           ["project alpha", "Projet: é", "epicentre", "okr-2024", "a\nproject", "ÉPIC x",
+            "epic", "roadmap-okr", "", " Epic "])), min_size=1, max_size=25),
+       st.lists(st.booleans(), min_size=25, max_size=25),
+       st.lists(st.booleans(), min_size=25, max_size=25),
+       st.sampled_from([["epic", "project"], ["projet"], ["épic"], ["okr-2024"]]))
+def test_contains_in_matches_str_contains_on_the_scope(
+        values: list[str | None], in_scope: list[bool], in_rows: list[bool],
+        words: list[str]) -> None:
+    """contains_in (no text copied: the Context's distinct values) gives, on the chosen
+    rows, what ``str.contains`` gives on the scope's rows as a column of their own: the
+    regex engine pandas picks (RE2 or Python's re) follows the scope's newlines and
+    non-ASCII text, as it did when the sign copied the window's rows out."""
+    from itsm_diag.signs.base import Context, Window
+    from itsm_diag.signs.common import contains_in, phrase_pattern
+
+    n = len(values)
+    t = pd.DataFrame({m.SUMMARY: pd.array(values, dtype=m.STRING_DTYPE)})
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+    ctx = Context(tickets=t, events=pd.DataFrame(), defaults={},
+                  window=Window(start=end - pd.Timedelta(weeks=13), end=end))
+    scope = np.array(in_scope[:n], dtype=bool)
+    rows = scope & np.array(in_rows[:n], dtype=bool)
+    pattern = phrase_pattern(words)
+    got = contains_in(ctx, m.SUMMARY, rows, pattern, case=False, scope=scope)
+    column = t[m.SUMMARY][scope]
+    want = np.zeros(n, dtype=bool)
+    want[scope] = column.str.contains(pattern, case=False, regex=True, na=False).to_numpy(
+        dtype=bool, na_value=False)
+    assert got.tolist() == (want & rows).tolist()
+    whole = contains_in(ctx, m.SUMMARY, np.ones(n, dtype=bool), pattern, case=False)
+    assert whole.tolist() == t[m.SUMMARY].str.contains(
+        pattern, case=False, regex=True, na=False).to_numpy(dtype=bool, na_value=False).tolist()
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)

@@ -622,6 +622,34 @@ def contains_where(values: pd.Series, rows: pd.Series, pattern: str, *,
     return pd.Series(out, index=values.index)
 
 
+def contains_in(ctx: Context, column: str, rows: np.ndarray, pattern: str, *,
+                case: bool = True, scope: np.ndarray | None = None) -> np.ndarray:
+    """:func:`contains_where` on ticket ``column`` from the Context's factorization of it
+    (:meth:`Context.distinct`): per ticket, True where ``rows`` holds and the value
+    matches. ``scope`` (default every ticket) is the column the call stands for: its
+    rows decide pandas' regex engine as the whole column would (the window's tickets,
+    for a sign that reads only those). No ticket's text is copied: the pattern runs on
+    the distinct values of ``rows``, the traits are read on those of ``scope``."""
+    codes, distinct = ctx.distinct(column)
+    rows = np.asarray(rows, dtype=bool)
+    out = np.zeros(len(codes), dtype=bool)
+    if not rows.any():
+        return out
+    used = np.unique(codes[rows])
+    seen = used if scope is None and rows.all() else np.unique(
+        codes if scope is None else codes[np.asarray(scope, dtype=bool)])
+    part = distinct.take(used).reset_index(drop=True)
+    extra = _witnesses(distinct.take(seen), part)
+    if extra:
+        part = pd.concat([part, pd.Series(extra, dtype=part.dtype)], ignore_index=True)
+    hit = part.str.contains(pattern, case=case, regex=True, na=False).to_numpy(
+        dtype=bool, na_value=False)
+    by_code = np.zeros(len(distinct), dtype=bool)
+    by_code[used] = hit[:len(used)]
+    out[rows] = by_code[codes[rows]]
+    return out
+
+
 def per_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``fn(values)`` for a value-by-value ``fn``, computed on the distinct values only."""
     codes, distinct = factorize_na(values)

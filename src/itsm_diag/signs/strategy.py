@@ -31,7 +31,7 @@ from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import (
     category_sorted,
-    contains_where,
+    contains_in,
     fold_words,
     folded,
     phrase_pattern,
@@ -51,37 +51,37 @@ def _words(values: Iterable[object]) -> list[str]:
     return [str(x) for x in values if str(x).strip()]
 
 
-def _any_field(t: pd.DataFrame, fields: Iterable[str], words: list[str],
-               rows: pd.Series | None = None) -> pd.Series:
-    """Mask: any of ``fields`` holds one of ``words`` as whole words. With ``rows``, only
-    those rows are looked at (False elsewhere): the words only decide planned work, so
-    an incident's summary need not be scanned at all."""
-    rows = pd.Series(True, index=t.index) if rows is None else rows
-    out = pd.Series(False, index=t.index)
+def _any_field(ctx: Context, fields: Iterable[str], words: list[str], rows: np.ndarray,
+               scope: np.ndarray | None = None) -> np.ndarray:
+    """Per ticket: one of ``fields`` holds one of ``words`` as whole words, looked at on
+    ``rows`` only (False elsewhere): the words only decide planned work, so an incident's
+    summary need not be scanned at all. ``scope``: see :func:`contains_in`."""
+    out = np.zeros(len(ctx.tickets), dtype=bool)
     if not words or not rows.any():
         return out
     pattern = phrase_pattern(words)
     for f in fields:
-        # each field matched once per distinct value of the rows, with the whole
-        # column's regex engine (see contains_where): the same result as str.contains
-        out |= contains_where(t[f], rows, pattern, case=False)
+        # each field matched once per distinct value of the rows, with the regex engine
+        # the scope's column would get (see contains_in): the same result as str.contains
+        out |= contains_in(ctx, f, rows, pattern, case=False, scope=scope)
     return out
 
 
 def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[str]
             ) -> pd.Series:
-    """Tickets in the window whose labels hold a user-marked label as a whole token, or
-    whose category equals a user-marked category (both case-insensitive)."""
-    t = m.rows_of(ctx.tickets, inw, [m.LABELS])
-    out = pd.Series(False, index=t.index)
+    """Tickets under ``inw`` whose labels hold a user-marked label as a whole token, or
+    whose category equals a user-marked category (both case-insensitive); indexed as
+    the tickets under ``inw``."""
+    keep = inw.to_numpy(dtype=bool)
+    out = np.zeros(int(keep.sum()), dtype=bool)
     if labels:
         # whole label tokens: "okr-2024" must not match "okr-2024-draft"
         token = phrase_pattern(labels, separators=_LABEL_SEP)
-        out |= contains_where(t[m.LABELS], pd.Series(True, index=t.index), token, case=False)
+        out |= contains_in(ctx, m.LABELS, keep, token, case=False, scope=keep)[keep]
     cats = fold_words(categories)
     if cats:
-        out |= folded(ctx, m.CATEGORY)[inw].isin(cats).fillna(False).astype(bool)
-    return out
+        out |= folded(ctx, m.CATEGORY)[inw].isin(cats).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(out, index=ctx.tickets.index[keep])
 
 
 def _select(conds: list[np.ndarray], labels: list[str], index: pd.Index) -> pd.Series:
@@ -106,9 +106,9 @@ def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool
                      [str(x) for x in params.get("strategic_categories", [])])
     if marked.any():
         return True
-    planned = rest & t[m.KIND].isin(["task", "other"]).fillna(False).astype(bool)
+    planned = (rest & t[m.KIND].isin(["task", "other"]).fillna(False)).to_numpy(dtype=bool)
     words = _words(params.get("strategic_words", []))
-    return bool(planned.any() and _any_field(t, TEXT_FIELDS, words, planned).any())
+    return bool(planned.any() and _any_field(ctx, TEXT_FIELDS, words, planned).any())
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -118,8 +118,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not inw.any():
         meas.unknown = Note(code="no_tickets")
         return meas
-    # only the columns read below: a row filter of every column copies the whole table
-    tw = m.rows_of(t, inw, [m.KIND, m.CHANGE_TYPE, *TEXT_FIELDS, m.TIME_SPENT_HOURS])
+    # only the columns read below, no text: the text fields are matched in place
+    tw = m.rows_of(t, inw, [m.KIND, m.CHANGE_TYPE, m.TIME_SPENT_HOURS])
+    keep = inw.to_numpy(dtype=bool)
 
     def samples(mask: pd.Series) -> list[str]:
         return ctx.samples(mask.reindex(t.index, fill_value=False).astype(bool))
@@ -131,10 +132,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     marked = _marked(ctx, inw, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
     planned = kind.isin(["task", "other"]).fillna(False).astype(bool)
-    strategic_word = planned & _any_field(tw, TEXT_FIELDS,
-                                          _words(params.get("strategic_words", [])), planned)
-    tactical_word = planned & _any_field(tw, TEXT_FIELDS,
-                                         _words(params.get("tactical_words", [])), planned)
+    # the window's planned work, as a mask over every ticket; the window's tickets are
+    # the column each match stands for (its regex engine, see contains_in)
+    planned_at = np.zeros(len(t), dtype=bool)
+    planned_at[keep] = planned.to_numpy(dtype=bool)
+
+    def said(words_key: str) -> pd.Series:
+        hits = _any_field(ctx, TEXT_FIELDS, _words(params.get(words_key, [])), planned_at,
+                          scope=keep)
+        return pd.Series(hits[keep], index=tw.index)
+
+    strategic_word = planned & said("strategic_words")
+    tactical_word = planned & said("tactical_words")
     is_change = (kind == "change").fillna(False).astype(bool)
     emergency = is_change & (ctype == "emergency").fillna(False).astype(bool)
     unmatched = str(params.get("unmatched_bucket", "tactical"))
