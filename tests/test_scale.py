@@ -221,6 +221,8 @@ def test_id_ranks_equal_a_sorted_factorize(values: list[str | None], order: str)
     want[want < 0] = len(want_uniques)
     assert codes.tolist() == want.tolist()
     assert list(uniques) == list(want_uniques)
+    # read one by one (a sample's ids) as in the whole list
+    assert [uniques[i] for i in range(len(uniques))] == list(want_uniques)
 
 
 @settings(max_examples=200, deadline=None)
