@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -242,6 +243,14 @@ def any_repeated(ids: pd.Series) -> bool:
     return bool(present.duplicated().any())
 
 
+def stamp_source(tickets: pd.DataFrame | MutableMapping[str, Any], tool: str,
+                 file_name: str, index: pd.Index) -> None:
+    """Set the tickets' source tool and file (in place; a frame, or columns by name, on
+    ``index``): the columns that keep two tools' tickets apart in a combined run."""
+    tickets[m.SOURCE_TOOL] = m.constant_category(tool, index)
+    tickets[m.SOURCE_FILE] = m.constant_category(file_name, index)
+
+
 def finish_tickets(
     df: pd.DataFrame, blank: pd.Series, raw: RawTable, tool: str, id_label: str,
     warnings: list[str],
@@ -251,8 +260,7 @@ def finish_tickets(
     if blank.any():
         warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
         df = df[~blank]
-    df[m.SOURCE_TOOL] = m.constant_category(tool, df.index)
-    df[m.SOURCE_FILE] = m.constant_category(raw.name, df.index)
+    stamp_source(df, tool, raw.name, df.index)
     tickets = m.conform_tickets(df)
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0

@@ -32,6 +32,7 @@ from itsm_diag.importers.base import (
     require_ids,
     resolve_columns,
     share_matching,
+    stamp_source,
 )
 from itsm_diag.importers.mapping import map_values
 from itsm_diag.importers.readers import RawTable
@@ -302,8 +303,7 @@ class FreshserviceImporter(Importer):
         if not keep.all():
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]
-        df[m.SOURCE_TOOL] = m.constant_category(NAME, df.index)
-        df[m.SOURCE_FILE] = m.constant_category(raw.name, df.index)
+        stamp_source(df, NAME, raw.name, df.index)
         tickets = m.conform_tickets(df)
         column_map = {canon: cols[f] for f, canon in {**_TEXT, **_DATES}.items() if f in cols}
         column_map[m.TICKET_ID] = cols["id"]

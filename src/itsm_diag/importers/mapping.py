@@ -41,6 +41,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     parse_dates,
     resolve_columns,
+    stamp_source,
 )
 from itsm_diag.importers.readers import RawTable
 from itsm_diag.rulefiles import read_text, yaml_text
@@ -431,8 +432,7 @@ class MappingImporter(Importer):
             warnings.append(f"{int(blank.sum())} rows without a ticket id were skipped")
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
-        tickets[m.SOURCE_TOOL] = m.constant_category(spec.tool, tickets.index)
-        tickets[m.SOURCE_FILE] = m.constant_category(raw.name, tickets.index)
+        stamp_source(tickets, spec.tool, raw.name, tickets.index)
         tickets = m.conform_tickets(tickets)
         column_map = {c: h for c, h in found.items() if c in m.TICKET_SCHEMA}
         if spec.event_log is not None:

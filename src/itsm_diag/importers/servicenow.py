@@ -29,6 +29,7 @@ from itsm_diag.importers.base import (
     require_ids,
     resolve_columns,
     share_matching,
+    stamp_source,
 )
 from itsm_diag.importers.readers import RawTable
 
@@ -240,8 +241,7 @@ class ServiceNowImporter(Importer):
                 events.loc[is_status, m.EV_VALUE].astype(m.STRING_DTYPE),
                 _STATES.get(table, _STATES["other"])).astype("object").to_numpy()
             events[m.EV_STATUS] = status
-        tickets[m.SOURCE_TOOL] = m.constant_category(NAME, tickets[m.TICKET_ID].index)
-        tickets[m.SOURCE_FILE] = m.constant_category(raw.name, tickets[m.TICKET_ID].index)
+        stamp_source(tickets, NAME, raw.name, tickets[m.TICKET_ID].index)
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
                                       raw, options)
