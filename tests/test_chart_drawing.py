@@ -259,10 +259,16 @@ def test_hostile_labels_are_escaped_and_clipped(full: Report) -> None:
         assert markup.count("</svg>") == 1 and markup.endswith("</svg>")
         assert "<script" not in markup and "]]>" not in markup and "<![CDATA[" not in markup
         assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u202e\ufffe]", markup)
+        # shown as typed (control and bidi characters as escapes), cut at LABEL_LIMIT
+        full = charts._label(NASTY)
+        assert full.startswith("</svg>]]>\\x1b[31m\\u202e\"q\" 'q' &amp; <script>")
+        assert len(full) == charts.LABEL_LIMIT and full.endswith("…")
+        # whole in the tooltip; beside the plot, cut further to the room it has
+        tips = ["".join(t.itertext()) for t in root.iter(f"{NS}title")]
+        assert any(tip.startswith(full) for tip in tips)
         label = next(t for t in texts(root) if t.startswith("</svg>"))
-        # shown as typed (control and bidi characters as escapes), cut like a table cell
-        assert label.startswith("</svg>]]>\\x1b[31m\\u202e\"q\" 'q' &amp; <script>")
-        assert len(label) == charts.LABEL_LIMIT and label.endswith("…")
+        assert label.endswith("…") and full.startswith(label[:-1].rstrip())
+        assert svg.text_width(label, svg.TICK_SIZE) <= charts.LABEL_ROOM
     # the whole page stays one document with its charts
     page = html.render(report)
     assert page.count("<svg") == page.count("</svg>")
@@ -310,3 +316,11 @@ def test_the_same_bytes_every_run_and_no_plotting_library(full: Report) -> None:
                                                       "PATH": "/usr/bin:/bin"}, check=False)
         assert run.returncode == 0, run.stderr[-2000:]
         assert run.stdout.rstrip("\n") == here
+
+
+def test_fit_cuts_a_label_to_its_room() -> None:
+    assert svg.fit("short", 12, 300) == "short"
+    long = "W" * 48
+    cut = svg.fit(long, 12, 120)
+    assert cut.endswith("…") and long.startswith(cut[:-1])
+    assert svg.text_width(cut, 12) <= 120 < svg.text_width(cut[:-1] + "W…", 12)

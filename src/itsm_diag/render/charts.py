@@ -49,6 +49,8 @@ LABEL_LIMIT = 48
 #: the height of a vertical chart's plot box, and of one bar's row in a horizontal one
 PLOT_HEIGHT = 180
 ROW = 26
+#: the most a category label may take beside a horizontal bar or the heatmap
+LABEL_ROOM = 330
 
 
 @dataclass(frozen=True)
@@ -188,11 +190,13 @@ def _bar_labels(canvas: Canvas, plot: _Plot, values: Sequence[float], count: int
 def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequence[float],
               colours: Sequence[str], notes: Sequence[str], xlabel: str,
               keys: Sequence[Key] = (), *, whole: bool = True) -> Chart:
-    """Horizontal bars, the first row on top: a label left of each bar, its note (the
-    value) right of its end, a round value axis below."""
-    label_w = max(text_width(t, TICK_SIZE) for t in labels)
+    """Horizontal bars, the first row on top: a label left of each bar (at most
+    :data:`LABEL_ROOM` wide; the bar's tooltip has it whole), its note (the value) right
+    of its end, a round value axis below."""
+    cut = [svg.fit(t, TICK_SIZE, LABEL_ROOM) for t in labels]
+    label_w = max(text_width(t, TICK_SIZE) for t in cut)
     note_w = max((text_width(t, SMALL) for t in notes), default=0.0)
-    left = min(10 + label_w + 8, WIDTH / 2)
+    left = 12 + label_w + 8
     right = WIDTH - 10 - note_w - 6
     canvas = Canvas()
     top = 6 + svg.legend(canvas, keys, left, 6, WIDTH - 10) + (10 if keys else 6)
@@ -203,7 +207,7 @@ def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequen
     for i, (label, value, colour, note) in enumerate(
             zip(labels, values, colours, notes, strict=True)):
         mid = top + (i + 0.5) * ROW
-        canvas.text(left - 6, mid + drop(TICK_SIZE), label, anchor="end")
+        canvas.text(left - 6, mid + drop(TICK_SIZE), cut[i], anchor="end")
         canvas.rect(left, mid - ROW * 0.36, x(value) - left, ROW * 0.72, colour,
                     tip=f"{label}: {note}")
         canvas.text(x(value) + 4, mid + drop(SMALL), note, size=SMALL)
@@ -513,15 +517,16 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
     peak = max(max(row) for row in grid) or 1.0
     caption = f"Handoffs between the {len(groups)} busiest groups"
     names = [_label(g) for g in groups]
-    name_w = max(text_width(t, SMALL) for t in names)
-    left = min(10 + LABEL_SIZE + 10 + name_w + 6, WIDTH / 2)
+    short = [svg.fit(t, SMALL, LABEL_ROOM * 0.6) for t in names]
+    name_w = max(text_width(t, SMALL) for t in short)
+    left = 12 + LABEL_SIZE + 10 + name_w + 6
     cell = max(min(44.0, (WIDTH - left - 110) / len(groups)), 12.0)
     top_y, size = 10.0, cell * len(groups)
     font = min(10.5, cell * 0.36)
     canvas = Canvas()
     for i, row in enumerate(grid):
         y = top_y + i * cell
-        canvas.text(left - 6, y + cell / 2 + drop(SMALL), names[i], size=SMALL,
+        canvas.text(left - 6, y + cell / 2 + drop(SMALL), short[i], size=SMALL,
                     anchor="end")
         for j, value in enumerate(row):
             canvas.rect(left + j * cell, y, cell, cell, _red(value / peak),
@@ -531,7 +536,7 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
                             _count(value), size=font, anchor="middle",
                             color="#fff" if value > peak / 2 else INK)
     bottom = top_y + size
-    for j, name in enumerate(names):
+    for j, name in enumerate(short):
         x = left + (j + 0.5) * cell
         canvas.line(x, bottom, x, bottom + 4)
         canvas.text(x + 3, bottom + 4 + SMALL, name, size=SMALL, anchor="end", rotate=-40)

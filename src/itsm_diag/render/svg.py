@@ -44,18 +44,19 @@ TICK_BELOW = 5 + TICK_SIZE
 LABEL_BELOW = TICK_BELOW + 6 + LABEL_SIZE
 AXIS_ROOM = LABEL_BELOW + 8
 
-# Helvetica's advance widths (thousandths of an em) for ' ' to '~': close to Arial,
-# Liberation Sans and most system sans-serifs; a wider font is covered by _SLACK
+# advance widths (thousandths of an em) of ' ' to '~': the wider of Helvetica (Arial,
+# Liberation Sans) and DejaVu Sans (the usual system-ui fallback on Linux), so a label is
+# given the room it takes in either
 _ASCII = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337,
+    636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 556,
+    1015, 709, 686, 722, 770, 667, 611, 778, 752, 295, 500, 667, 557, 863, 748, 787,
+    667, 787, 722, 667, 611, 732, 684, 989, 685, 667, 685, 390, 337, 390, 838, 556,
+    500, 613, 635, 550, 635, 615, 344, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+    635, 635, 395, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
 ]
-#: DejaVu Sans (a common system-ui fallback on Linux) is about 10 % wider than Helvetica
-_SLACK = 1.12
+#: a margin for fonts a little wider still
+_SLACK = 1.05
 #: characters XML 1.0 cannot hold at all, even as references
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -89,11 +90,21 @@ def text_width(text: str, size: float) -> float:
             total += _ASCII[code - 32]
         elif unicodedata.combining(ch):
             continue
-        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+        elif ch == "…" or unicodedata.east_asian_width(ch) in ("W", "F"):
             total += 1000
         else:
-            total += 600
+            total += 700
     return total / 1000 * size * _SLACK
+
+
+def fit(text: str, size: float, room: float) -> str:
+    """``text`` cut (an ellipsis marks the cut) to about ``room`` wide at ``size``: a long
+    label keeps the plot its room instead of running off the drawing's edge."""
+    if text_width(text, size) <= room:
+        return text
+    while len(text) > 1 and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 # ---- scales and ticks -----------------------------------------------------------------------
