@@ -33,7 +33,6 @@ from itsm_diag.text import shown
 #: the drawing's width in SVG units; the page shows it at most 720 px wide (style.css)
 WIDTH = 720
 INK = "#1d2330"
-DIM = "#5b6372"
 AXIS = "#9aa1ad"
 GRID = "#e3e6eb"
 TICK_SIZE = 12
@@ -218,14 +217,11 @@ class Canvas:
         self.parts.append(markup)
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str, *,
-             opacity: float | None = None, tip: str | None = None,
-             stroke: str | None = None) -> None:
+             opacity: float | None = None, tip: str | None = None) -> None:
         attrs = f'x="{n(x)}" y="{n(y)}" width="{n(max(w, 0))}" height="{n(max(h, 0))}" ' \
                 f'fill="{fill}"'
         if opacity is not None:
             attrs += f' fill-opacity="{opacity:g}"'
-        if stroke:
-            attrs += f' stroke="{stroke}"'
         self.add(_element("rect", attrs, tip))
 
     def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str = AXIS,
@@ -246,8 +242,7 @@ class Canvas:
         self.add(_element("circle", f'cx="{n(x)}" cy="{n(y)}" r="{n(r)}" {paint}', tip))
 
     def text(self, x: float, y: float, text: str, *, size: float = TICK_SIZE,
-             anchor: str = "start", color: str = INK, rotate: float | None = None,
-             weight: str | None = None) -> None:
+             anchor: str = "start", color: str = INK, rotate: float | None = None) -> None:
         """``text`` (escaped here) with its baseline at ``y``."""
         attrs = f'x="{n(x)}" y="{n(y)}"'
         if anchor != "start":
@@ -256,8 +251,6 @@ class Canvas:
             attrs += f' font-size="{n(size)}"'
         if color != INK:
             attrs += f' fill="{color}"'
-        if weight:
-            attrs += f' font-weight="{weight}"'
         if rotate is not None:
             attrs += f' transform="rotate({n(rotate)} {n(x)} {n(y)})"'
         self.add(f"<text {attrs}>{esc(text)}</text>")
@@ -312,13 +305,13 @@ def legend(canvas: Canvas, keys: Sequence[Key], x: float, y: float, right: float
 
 
 def value_axis(canvas: Canvas, scale: Scale, ticks: Sequence[float], *, left: float,
-               right: float, label: str = "", grid: bool = True) -> None:
+               right: float, label: str = "") -> None:
     """A vertical value axis at ``left`` with round ticks and light grid lines across to
     ``right``; ``label`` written upwards beside it."""
     width = 0.0
     for t in ticks:
         y = scale(t)
-        if grid and t != ticks[0]:
+        if t != ticks[0]:
             canvas.line(left, y, right, y, GRID)
         canvas.line(left - 4, y, left, y)
         text = tick_text(t, ticks)
