@@ -889,7 +889,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="targets: the importers, yaml and mixed")
     ap.add_argument("--only", help="IMPORTER:INDEX: rerun one input, with its traceback")
     args = ap.parse_args(argv)
-    os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="itsm-fuzz-mpl-"))
     if args.only:
         importer, index = args.only.split(":")
         suffix, data, applied = generate(args.seed, importer, int(index), load_seeds(importer))

@@ -1,59 +1,56 @@
-"""Charts for the HTML report: matplotlib figures of a Report's evidence, as inline SVG.
+"""Charts for the HTML report: a Report's evidence drawn as inline SVG.
 
 Each chart plots rows the sign modules already put in the Report (evidence tables and
-series, the KPI panel); nothing is measured here. A chart is drawn only when its data is
-there and has the expected shape: sign modules evolve, and a missing or reshaped table
-must cost a chart, never the report.
+series, the KPI panel, the flow view, the periods); nothing is measured here. A chart is
+drawn only when its data is there and has the expected shape: sign modules evolve, and
+a missing or reshaped table must cost a chart, never the report.
 
-Output is deterministic (fixed hash salt per chart, no date or creator metadata) so the
-HTML report can be golden-tested, and self-contained: text stays text
-(``svg.fonttype: none``) with a generic font fallback, no external references.
-matplotlib is imported lazily (only ``--format html`` pays for it), and only the
-object-oriented ``Figure`` API is used, so no GUI backend is ever loaded.
+The SVG is written by :mod:`itsm_diag.render.svg` (no plotting library: ``--format
+html`` stays cheap), deterministic byte for byte so the HTML report can be
+golden-tested, and self-contained: text stays text in the page's font, no ids, no
+external references, every ticket-derived label escaped and clipped.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import re
+import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from itsm_diag.render.common import clip
+from itsm_diag.render import svg
+from itsm_diag.render.common import one_line
+from itsm_diag.render.svg import (
+    AXIS_ROOM,
+    LABEL_BELOW,
+    LABEL_SIZE,
+    SMALL,
+    TICK_BELOW,
+    TICK_SIZE,
+    WIDTH,
+    Canvas,
+    Key,
+    Scale,
+    drop,
+    nice_ticks,
+    text_width,
+)
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
     from itsm_diag.report import Finding, Report
 
 RED, GREEN, AMBER, BLUE, GREY, PURPLE = (
     "#c0392b", "#2e7d32", "#b26a00", "#1f5fa8", "#8a8f98", "#6a3d9a")
-INK = "#1d2330"
+INK = svg.INK
 # chart labels come from ticket data: long ones are cut so the plot keeps its room
 LABEL_LIMIT = 48
-
-_RC: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "text.parse_math": False,  # a '$' in a category name must stay a dollar sign
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
-    "font.size": 9,
-    "axes.edgecolor": "#9aa1ad",
-    "axes.labelcolor": INK,
-    "axes.titlesize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "legend.frameon": False,
-    "svg.image_inline": True,
-}
-_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+#: the height of a vertical chart's plot box, and of one bar's row in a horizontal one
+PLOT_HEIGHT = 180
+ROW = 26
+#: the most a category label may take beside a horizontal bar or the heatmap
+LABEL_ROOM = 330
 
 
 @dataclass(frozen=True)
@@ -79,13 +76,14 @@ def _rows(source: dict[str, list[dict[str, Any]]], *names: str,
 
 
 def _num(value: Any) -> float | None:
+    """A finite number, or None (a bool, text, NaN or infinity cannot be drawn)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
         out = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return None if out != out else out
+    return out if math.isfinite(out) else None
 
 
 def _when(value: Any) -> datetime | None:
@@ -98,84 +96,19 @@ def _when(value: Any) -> datetime | None:
     return out.replace(tzinfo=None)
 
 
-# ---- drawing -----------------------------------------------------------------------------
-
-def _figure(width: float = 7.2, height: float = 2.7) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _svg(fig: Figure, chart_id: str, caption: str) -> str:
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-
-    buf = io.StringIO()
-    # not savefig: with a layout engine it draws the figure a first time, drawing switched
-    # off, only to lay it out; the SVG canvas lays out inside its one draw (same bytes)
-    FigureCanvasSVG(fig).print_svg(buf, metadata=_METADATA)
-    return _inline(buf.getvalue(), chart_id, caption)
-
-
-_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
-_STYLE = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", re.S)
-_IDS = re.compile(r'\sid="([^"]+)"')
-_REFS = re.compile(r'(?:href="#|url\(#)([^")]+)')
-
-
-def _inline(svg: str, chart_id: str, caption: str) -> str:
-    """matplotlib's SVG file made fit to sit inside HTML: no XML prolog or DOCTYPE, no
-    global ``*{}`` style (the page styles charts), no element ids except the ones the
-    drawing refers to (several charts on one page would repeat ``figure_1``...), and an
-    accessible name."""
-    from markupsafe import escape
-
-    svg = _HEAD.sub("", svg, count=1)
-    svg = _STYLE.sub("", svg, count=1)
-    used = set(_REFS.findall(svg))
-    svg = _IDS.sub(lambda m: m.group(0) if m.group(1) in used else "", svg)
-    # no space-only runs at line ends: golden files and diff tools stay quiet
-    svg = re.sub(r"[ \t]+\n", "\n", svg)
-    return svg.replace(
-        "<svg ", f'<svg class="chart-svg" role="img" aria-label="{escape(caption)}" '
-        f'data-chart="{escape(chart_id)}" ', 1,
-    ).strip()
-
-
-def _draw(chart_id: str, caption: str, paint: Callable[[Axes], None],
-          width: float = 7.2, height: float = 2.7) -> Chart:
-    from itsm_diag.safety import private_matplotlib_config
-
-    private_matplotlib_config()  # no font cache left in ~/.cache: see itsm_diag.safety
-    import matplotlib
-
-    # the salt fixes the generated clip-path ids; one per chart keeps them unique per page
-    rc: Any = {**_RC, "svg.hashsalt": f"itsm-diag-{chart_id}"}  # Any: stubs want literal keys
-    with matplotlib.rc_context(rc):
-        fig = _figure(width, height)
-        paint(fig.add_subplot())
-        return Chart(chart_id, caption, _svg(fig, chart_id, caption))
-
-
-def _week_ticks(ax: Axes, labels: list[str]) -> None:
-    """At most seven readable date labels under weekly bars ('Jul 08')."""
-    step = max(1, -(-len(labels) // 7))
-    ticks = list(range(0, len(labels), step))
-    ax.set_xticks(ticks, [_short_date(labels[i]) for i in ticks])
-
-
 def _short_date(text: str) -> str:
     when = _when(text)
     return f"{when:%b %d}" if when else text
 
 
-def _legend_above(ax: Axes, **kwargs: Any) -> None:
-    # above the plot, so it never hides a bar or a point
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, fontsize=8,
-              **kwargs)
-
-
 def _label(text: Any) -> str:
-    return clip(text, LABEL_LIMIT)
+    """Ticket text as one chart label: one line, at most :data:`LABEL_LIMIT` characters
+    (escaped for SVG when drawn)."""
+    return one_line(text, LABEL_LIMIT)
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
 
 
 def _code_words(finding: Finding, table: str, column: str) -> dict[str, str]:
@@ -183,6 +116,103 @@ def _code_words(finding: Finding, table: str, column: str) -> dict[str, str]:
     about = finding.evidence.about_tables.get(table)
     col = about.columns.get(column) if about is not None else None
     return dict(col.values) if col is not None else {}
+
+
+# ---- layouts shared by the charts ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Plot:
+    """A vertical chart's plot box: categories (or time) across, values up."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    y: Scale
+
+    def slot(self, count: int) -> float:
+        return (self.right - self.left) / max(count, 1)
+
+    def centre(self, i: int, count: int) -> float:
+        return self.left + (i + 0.5) * self.slot(count)
+
+    def bar(self, count: int) -> float:
+        """A bar's width: 0.8 of its slot, never a slab when there are few."""
+        return min(0.8 * self.slot(count), 64.0)
+
+
+def _upright(canvas: Canvas, keys: Sequence[Key], ticks: list[float], ylabel: str,
+             *, top_value: float | None = None, height: float = PLOT_HEIGHT) -> _Plot:
+    """A legend above, a value axis on the left with round ``ticks`` (the scale may reach
+    ``top_value``, above the last tick, to leave room for bar labels)."""
+    left = 4 + svg.value_axis_room(ticks, bool(ylabel))
+    right = WIDTH - 12
+    top = 6 + svg.legend(canvas, keys, left, 6, right) + (14 if keys else 10)
+    bottom = top + height
+    y = Scale(ticks[0], max(ticks[-1], top_value or ticks[-1]), bottom, top)
+    svg.value_axis(canvas, y, ticks, left=left, right=right, label=ylabel)
+    return _Plot(left, top, right, bottom, y)
+
+
+def _category_axis(canvas: Canvas, plot: _Plot, labels: Sequence[str], xlabel: str,
+                   most: int | None = None) -> float:
+    """Category labels under the plot, thinned so none overlaps; the chart's height."""
+    count = len(labels)
+    widest = max((text_width(t, TICK_SIZE) for t in labels), default=0.0)
+    step = svg.thin_step(count, widest, plot.slot(count), most)
+    canvas.line(plot.left, plot.bottom, plot.right, plot.bottom)
+    for i in range(0, count, step):
+        x = plot.centre(i, count)
+        canvas.line(x, plot.bottom, x, plot.bottom + 4)
+        canvas.text(x, plot.bottom + TICK_BELOW, labels[i], anchor="middle")
+    return _x_label(canvas, plot, xlabel)
+
+
+def _x_label(canvas: Canvas, plot: _Plot, xlabel: str) -> float:
+    if not xlabel:
+        return plot.bottom + TICK_BELOW + 8
+    canvas.text((plot.left + plot.right) / 2, plot.bottom + LABEL_BELOW, xlabel, size=LABEL_SIZE,
+                anchor="middle")
+    return plot.bottom + AXIS_ROOM
+
+
+def _value_ticks(values: Iterable[float | None], *, integer: bool = True) -> list[float]:
+    return nice_ticks(0.0, max((v for v in values if v is not None), default=0.0),
+                      integer=integer)
+
+
+def _bar_labels(canvas: Canvas, plot: _Plot, values: Sequence[float], count: int) -> None:
+    for i, value in enumerate(values):
+        canvas.text(plot.centre(i, count), plot.y(value) - 4, _count(value), size=SMALL,
+                    anchor="middle")
+
+
+def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequence[float],
+              colours: Sequence[str], notes: Sequence[str], xlabel: str,
+              keys: Sequence[Key] = (), *, whole: bool = True) -> Chart:
+    """Horizontal bars, the first row on top: a label left of each bar (at most
+    :data:`LABEL_ROOM` wide; the bar's tooltip has it whole), its note (the value) right
+    of its end, a round value axis below."""
+    cut = [svg.fit(t, TICK_SIZE, LABEL_ROOM) for t in labels]
+    label_w = max(text_width(t, TICK_SIZE) for t in cut)
+    note_w = max((text_width(t, SMALL) for t in notes), default=0.0)
+    left = 12 + label_w + 8
+    right = WIDTH - 10 - note_w - 6
+    canvas = Canvas()
+    top = 6 + svg.legend(canvas, keys, left, 6, WIDTH - 10) + (10 if keys else 6)
+    bottom = top + ROW * len(values)
+    ticks = _value_ticks(values, integer=whole)
+    x = Scale(ticks[0], ticks[-1], left, right)
+    svg.count_axis(canvas, x, ticks, top=top, bottom=bottom, label=xlabel)
+    for i, (label, value, colour, note) in enumerate(
+            zip(labels, values, colours, notes, strict=True)):
+        mid = top + (i + 0.5) * ROW
+        canvas.text(left - 6, mid + drop(TICK_SIZE), cut[i], anchor="end")
+        canvas.rect(left, mid - ROW * 0.36, x(value) - left, ROW * 0.72, colour,
+                    tip=f"{label}: {note}")
+        canvas.text(x(value) + 4, mid + drop(SMALL), note, size=SMALL)
+    canvas.line(left, top, left, bottom)
+    return Chart(chart_id, caption, canvas.svg(chart_id, caption, bottom + AXIS_ROOM))
 
 
 # ---- the charts ---------------------------------------------------------------------------
@@ -195,28 +225,40 @@ def backlog_weekly(finding: Finding | None, report: Report, chart_id: str = "bac
         rows = _rows({"kpis": report.kpis.backlog_weekly}, "kpis", need=("week_end", "open"))
     if not rows:
         return None
-    labels = [str(r["week_end"])[:10] for r in rows]
+    labels = [_short_date(str(r["week_end"])[:10]) for r in rows]
     opens = [_num(r.get("open")) for r in rows]
     arrivals = [_num(r.get("arrivals")) for r in rows]
     done = [_num(r.get("completions")) for r in rows]
-
-    def paint(ax: Axes) -> None:
-        x = list(range(len(rows)))
-        if any(v is not None for v in arrivals):
-            ax.bar([i - 0.2 for i in x], [v or 0 for v in arrivals], width=0.4, color=BLUE,
-                   alpha=0.55, label="Arrivals")
-        if any(v is not None for v in done):
-            ax.bar([i + 0.2 for i in x], [v or 0 for v in done], width=0.4, color=GREEN,
-                   alpha=0.55, label="Completions")
-        ax.plot(x, [float("nan") if v is None else v for v in opens], color=RED,
-                linewidth=2.2, marker="o", markersize=3, label="Open at week end")
-        _week_ticks(ax, labels)
-        ax.set_ylabel("tickets")
-        ax.set_xlabel("week ending")
-        _legend_above(ax, ncols=3)
-        ax.set_ylim(bottom=0)
-
-    return _draw(chart_id, "Weekly backlog with arrivals and completions", paint)
+    bars = [(values, colour, name, offset)
+            for values, colour, name, offset in ((arrivals, BLUE, "Arrivals", -1),
+                                                 (done, GREEN, "Completions", 1))
+            if any(v is not None for v in values)]
+    keys = [Key("Open at week end", RED, "line"),
+            *(Key(name, colour, opacity=0.55) for _, colour, name, _ in bars)]
+    caption = "Weekly backlog with arrivals and completions"
+    canvas = Canvas()
+    plot = _upright(canvas, keys, _value_ticks([*opens, *arrivals, *done]), "tickets")
+    count, half = len(rows), plot.bar(len(rows)) / 2
+    for values, colour, name, offset in bars:
+        for i, v in enumerate(values):
+            # arrivals left of the week's centre, completions right of it
+            x = plot.centre(i, count) - (half if offset < 0 else 0.0)
+            canvas.rect(x, plot.y(v or 0), half, plot.bottom - plot.y(v or 0), colour,
+                        opacity=0.55, tip=f"week ending {labels[i]}: {_count(v or 0)} "
+                                          f"{name.lower()}")
+    run: list[tuple[float, float]] = []
+    for i, v in enumerate([*opens, None]):
+        if v is not None:
+            run.append((plot.centre(i, count), plot.y(v)))
+        elif run:
+            canvas.polyline(run, RED, 2.6)
+            run = []
+    for i, v in enumerate(opens):
+        if v is not None:
+            canvas.circle(plot.centre(i, count), plot.y(v), 3, RED,
+                          tip=f"week ending {labels[i]}: {_count(v)} open")
+    height = _category_axis(canvas, plot, labels, "week ending", most=8)
+    return Chart(chart_id, caption, canvas.svg(chart_id, caption, height))
 
 
 def backlog_age(finding: Finding) -> Chart | None:
@@ -227,16 +269,20 @@ def backlog_age(finding: Finding) -> Chart | None:
     key = next((k for k in ("age_days", "age", "bucket", "label") if k in rows[0]), None)
     if key is None:
         return None
-    labels = [_label(r[key]) for r in rows]
-    counts = [_num(r["count"]) or 0 for r in rows]
-
-    def paint(ax: Axes) -> None:
-        bars = ax.bar(labels, counts, color=AMBER)
-        ax.bar_label(bars, fmt="{:,.0f}", fontsize=8)
-        ax.set_xlabel("age in days")
-        ax.set_ylabel("open tickets")
-
-    return _draw("backlog-age", "Open tickets by age", paint, height=2.4)
+    labels = [_label(r.get(key)) for r in rows]
+    counts = [_num(r["count"]) or 0.0 for r in rows]
+    caption = "Open tickets by age"
+    canvas = Canvas()
+    ticks = _value_ticks(counts)
+    plot = _upright(canvas, (), ticks, "open tickets", top_value=ticks[-1] * 1.08,
+                    height=PLOT_HEIGHT - 30)
+    bar = plot.bar(len(rows))
+    for i, value in enumerate(counts):
+        canvas.rect(plot.centre(i, len(rows)) - bar / 2, plot.y(value), bar,
+                    plot.bottom - plot.y(value), AMBER)
+    _bar_labels(canvas, plot, counts, len(rows))
+    height = _category_axis(canvas, plot, labels, "age in days")
+    return Chart("backlog-age", caption, canvas.svg("backlog-age", caption, height))
 
 
 def recurrence_clusters(finding: Finding) -> Chart | None:
@@ -246,24 +292,15 @@ def recurrence_clusters(finding: Finding) -> Chart | None:
     if not rows:
         return None
     top = rows[:10]
-    labels = [_label(r["key"]) for r in top][::-1]
-    counts = [_num(r["count"]) or 0 for r in top][::-1]
-    covered = [r.get("covered") for r in top][::-1]
-    colors = [GREEN if c is True else RED if c is False else GREY for c in covered]
-
-    def paint(ax: Axes) -> None:
-        bars = ax.barh(labels, counts, color=colors)
-        ax.bar_label(bars, fmt="{:,.0f}", fontsize=8, padding=2)
-        ax.set_xlabel("incidents in the cluster")
-        handles = [(GREEN, "has a problem record"), (RED, "no problem record"),
-                   (GREY, "problem coverage unknown")]
-        from matplotlib.patches import Patch
-
-        shown = [Patch(color=c, label=t) for c, t in handles if c in colors]
-        ax.legend(handles=shown, loc="lower right", fontsize=8)
-
-    return _draw("recurrence-clusters", "Recurring clusters, top 10", paint,
-                 height=0.9 + 0.28 * len(top))
+    counts = [_num(r["count"]) or 0.0 for r in top]
+    colours = [GREEN if r.get("covered") is True else RED if r.get("covered") is False
+               else GREY for r in top]
+    keys = [Key(text, c) for c, text in ((GREEN, "has a problem record"),
+                                         (RED, "no problem record"),
+                                         (GREY, "problem coverage unknown")) if c in colours]
+    return _sideways("recurrence-clusters", "Recurring clusters, top 10",
+                     [_label(r["key"]) for r in top], counts, colours,
+                     [_count(c) for c in counts], "incidents in the cluster", keys)
 
 
 def _week_start(d: datetime) -> date:
@@ -285,23 +322,26 @@ def changes_over_time(finding: Finding) -> Chart | None:
     kinds = sorted({how for _, how in dated})
     palette = [RED, AMBER, PURPLE, BLUE, GREY]
     words = _code_words(finding, "change_caused", "matched_on")
-
-    def paint(ax: Axes) -> None:
-        bottom = [0.0] * len(weeks)
+    names = [f"matched on {_label(words.get(how, how))}" for how in kinds]
+    keys = [Key(name, palette[i % len(palette)]) for i, name in enumerate(names)]
+    totals = [sum(counts.get((wk, how), 0) for how in kinds) for wk in weeks]
+    caption = "Change-caused incidents per week"
+    canvas = Canvas()
+    plot = _upright(canvas, keys, _value_ticks(totals), "incidents")
+    bar = plot.bar(len(weeks))
+    labels = [f"{wk:%b %d}" for wk in weeks]
+    for j, wk in enumerate(weeks):
+        base = 0.0
         for i, how in enumerate(kinds):
-            values = [float(counts.get((wk, how), 0)) for wk in weeks]
-            ax.bar(range(len(weeks)), values, bottom=bottom, color=palette[i % len(palette)],
-                   label=f"matched on {_label(words.get(how, how))}")
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        _week_ticks(ax, [wk.isoformat() for wk in weeks])
-        ax.set_xlabel("week starting")
-        ax.set_ylabel("incidents")
-        from matplotlib.ticker import MaxNLocator
-
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        _legend_above(ax, ncols=min(len(kinds), 3))
-
-    return _draw("changes-over-time", "Change-caused incidents per week", paint)
+            value = float(counts.get((wk, how), 0))
+            if value:
+                top = plot.y(base + value)
+                canvas.rect(plot.centre(j, len(weeks)) - bar / 2, top, bar, plot.y(base) - top,
+                            palette[i % len(palette)],
+                            tip=f"week starting {labels[j]}: {_count(value)} {names[i]}")
+            base += value
+    height = _category_axis(canvas, plot, labels, "week starting", most=8)
+    return Chart("changes-over-time", caption, canvas.svg("changes-over-time", caption, height))
 
 
 def onboarding_lead_times(finding: Finding) -> Chart | None:
@@ -311,32 +351,39 @@ def onboarding_lead_times(finding: Finding) -> Chart | None:
               and (d := _num(r["business_days"])) is not None]
     if not points:
         return None
+    groups = []
+    for late, colour, text in ((False, GREEN, "on time"), (True, RED, "late"),
+                               (None, GREY, "not judged")):
+        pts = [p for p in points if p[2] is late]
+        for still_open, words in ((False, "done"), (True, "still open")):
+            chosen = [p for p in pts if (p[3] is False) == still_open]
+            if chosen:
+                groups.append((chosen, colour, f"{text}, {words}", still_open))
+    keys = [Key(name, colour, "ring" if hollow else "dot")
+            for _, colour, name, hollow in groups]
+    caption = "Onboarding lead times"
+    canvas = Canvas()
+    plot = _upright(canvas, keys, _value_ticks([p[1] for p in points], integer=False),
+                    "business days")
+    lo, hi = min(p[0] for p in points), max(p[0] for p in points)
+    pad = max((hi - lo) * 0.03, timedelta(days=1))
+    lo, hi = lo - pad, hi + pad
+    x = Scale(0.0, (hi - lo).total_seconds(), plot.left + 4, plot.right - 4)
 
-    def paint(ax: Axes) -> None:
-        import matplotlib.dates as mdates
+    def at(when: datetime) -> float:
+        return x((when - lo).total_seconds())
 
-        for late, color, text in ((False, GREEN, "on time"), (True, RED, "late"),
-                                  (None, GREY, "not judged")):
-            pts = [p for p in points if p[2] is late]
-            if not pts:
-                continue
-            done = [p for p in pts if p[3] is not False]
-            open_ = [p for p in pts if p[3] is False]
-            if done:
-                ax.scatter(mdates.date2num([p[0] for p in done]), [p[1] for p in done], s=16,
-                           color=color,
-                           label=f"{text}, done")
-            if open_:
-                ax.scatter(mdates.date2num([p[0] for p in open_]), [p[1] for p in open_], s=16,
-                           facecolors="none", edgecolors=color, label=f"{text}, still open")
-        ax.set_ylabel("business days")
-        ax.set_xlabel("request opened")
-        _legend_above(ax, ncols=4)
-        ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
-
-    return _draw("onboarding-lead-times", "Onboarding lead times", paint)
+    canvas.line(plot.left, plot.bottom, plot.right, plot.bottom)
+    for when, text in svg.date_ticks(lo, hi, most=8):
+        canvas.line(at(when), plot.bottom, at(when), plot.bottom + 4)
+        canvas.text(at(when), plot.bottom + TICK_BELOW, text, anchor="middle")
+    for chosen, colour, name, hollow in groups:
+        for when, days, _, _ in chosen:
+            canvas.circle(at(when), plot.y(days), 3.5, colour, hollow=hollow,
+                          tip=f"opened {when:%b %d}: {days:,.1f} business days, {name}")
+    height = _x_label(canvas, plot, "request opened")
+    return Chart("onboarding-lead-times", caption,
+                 canvas.svg("onboarding-lead-times", caption, height))
 
 
 def strategy_effort(finding: Finding) -> Chart | None:
@@ -354,27 +401,23 @@ def strategy_effort(finding: Finding) -> Chart | None:
     rule_words = _code_words(finding, "classification", "rule")
     kind_words = _code_words(finding, "classification", "kind")
     planned = ("strategic word", "improvement word", "other planned work")
-    labels = [_label(rule_words.get(str(r.get("rule")), str(r.get("rule") or r["bucket"]))
-                     + (f" ({kind_words.get(str(r['kind']), r['kind'])})"
-                        if r.get("rule") in planned and r.get("kind") else ""))
-              for r in rows]
+    words = [rule_words.get(str(r.get("rule")), str(r.get("rule") or r["bucket"]))
+             for r in rows]
+    repeated = {w for w, c in Counter(words).items() if c > 1}
+    labels = [_label(w + (f" ({kind_words.get(str(r['kind']), r['kind'])})"
+                          if (r.get("rule") in planned or w in repeated) and r.get("kind")
+                          else ""))
+              for w, r in zip(words, rows, strict=True)]
     buckets = [str(r["bucket"]) for r in rows]
-    colors = {"operational": RED, "tactical": AMBER, "strategic": GREEN}
-    order = sorted(range(len(rows)), key=lambda i: (values[i] or 0.0))
-
-    def paint(ax: Axes) -> None:
-        bars = ax.barh([labels[i] for i in order], [values[i] or 0.0 for i in order],
-                       color=[colors.get(buckets[i], GREY) for i in order])
-        ax.bar_label(bars, fmt="{:,.0f}", fontsize=8, padding=2)
-        ax.set_xlabel("hours logged" if use_hours else "tickets")
-        from matplotlib.patches import Patch
-
-        present = [b for b in colors if b in buckets]
-        ax.legend(handles=[Patch(color=colors[b], label=b) for b in present],
-                  loc="lower right", fontsize=8)
-
-    return _draw("strategy-effort", "Effort split by kind of work", paint,
-                 height=0.9 + 0.3 * len(rows))
+    colours = {"operational": RED, "tactical": AMBER, "strategic": GREEN}
+    order = sorted(range(len(rows)), key=lambda i: -(values[i] or 0.0))
+    shown = [values[i] or 0.0 for i in order]
+    keys = [Key(b, colours[b]) for b in colours if b in buckets]
+    return _sideways("strategy-effort", "Effort split by kind of work",
+                     [labels[i] for i in order], shown,
+                     [colours.get(buckets[i], GREY) for i in order],
+                     [_count(v) for v in shown], "hours logged" if use_hours else "tickets",
+                     keys)
 
 
 _BAND_COLOURS = {"healthy": GREEN, "gaps": AMBER, "slowing": "#c45000", "crisis": RED}
@@ -386,21 +429,22 @@ def period_scores(report: Report) -> Chart | None:
     periods = report.periods or []
     if not periods:
         return None
-
-    def paint(ax: Axes) -> None:
-        x = list(range(len(periods)))
-        colours = [GREY if (p.partial or p.band == "undetermined")
-                   else _BAND_COLOURS.get(p.band, GREY) for p in periods]
-        bars = ax.bar(x, [p.score for p in periods], color=colours)
-        ax.bar_label(bars, fmt="{:,.0f}", fontsize=8)
-        step = max(1, -(-len(periods) // 12))
-        ax.set_xticks(x[::step], [p.label for p in periods][::step])
-        ax.set_ylim(0, 7.5)
-        ax.set_yticks(range(0, 8))
-        ax.set_ylabel("signs triggered")
-
-    return _draw("period-scores", "Signs triggered in each period (grey: partial or band not "
-                 "settled)", paint, height=2.3)
+    caption = "Signs triggered in each period (grey: partial or band not settled)"
+    canvas = Canvas()
+    plot = _upright(canvas, (), [float(t) for t in range(8)], "signs triggered",
+                    top_value=7.5, height=PLOT_HEIGHT - 20)
+    bar, count = plot.bar(len(periods)), len(periods)
+    scores = [float(p.score) for p in periods]
+    for i, p in enumerate(periods):
+        colour = (GREY if (p.partial or p.band == "undetermined")
+                  else _BAND_COLOURS.get(p.band, GREY))
+        canvas.rect(plot.centre(i, count) - bar / 2, plot.y(scores[i]), bar,
+                    plot.bottom - plot.y(scores[i]), colour,
+                    tip=f"{p.label}: {_count(scores[i])} of 7, {p.band}"
+                        + (", partial" if p.partial else ""))
+    _bar_labels(canvas, plot, scores, count)
+    height = _category_axis(canvas, plot, [_label(p.label) for p in periods], "", most=12)
+    return Chart("period-scores", caption, canvas.svg("period-scores", caption, height))
 
 
 # ---- per finding ------------------------------------------------------------------------
@@ -426,21 +470,28 @@ def time_in_status(report: Report) -> Chart | None:
             if _num(r.get("share_of_time")) is not None][:12]
     if not rows:
         return None
-    labels = [_label(r.get("status")) for r in rows][::-1]
-    shares = [100 * (_num(r["share_of_time"]) or 0.0) for r in rows][::-1]
-    medians = [_num(r.get("median_hours")) for r in rows][::-1]
+    shares = [100 * (_num(r["share_of_time"]) or 0.0) for r in rows]
+    medians = [_num(r.get("median_hours")) for r in rows]
+    notes = [f"{s:.0f}% · median {m:,.1f} h" if m is not None else f"{s:.0f}%"
+             for s, m in zip(shares, medians, strict=True)]
+    return _sideways("flow-time-in-status", "Time in each status",
+                     [_label(r.get("status")) for r in rows], shares, [BLUE] * len(rows),
+                     notes, "share of all time from opened to done (%)", whole=False)
 
-    def paint(ax: Axes) -> None:
-        bars = ax.barh(labels, shares, color=BLUE)
-        ax.bar_label(bars, labels=[f"{s:.0f}% · median {m:,.1f} h" if m is not None
-                                   else f"{s:.0f}%" for s, m in zip(shares, medians,
-                                                                   strict=True)],
-                     fontsize=8, padding=2)
-        ax.set_xlabel("share of all time from opened to done (%)")
-        ax.set_xlim(0, max(shares) * 1.45 or 1)
 
-    return _draw("flow-time-in-status", "Time in each status", paint,
-                 height=0.9 + 0.3 * len(rows))
+#: matplotlib's "Reds" (ColorBrewer's 9-class Reds), low to high
+_REDS = ("#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d",
+         "#a50f15", "#67000d")
+
+
+def _red(share: float) -> str:
+    """The colour of ``share`` (0..1) on :data:`_REDS`, interpolated."""
+    pos = min(max(share, 0.0), 1.0) * (len(_REDS) - 1)
+    i = min(int(pos), len(_REDS) - 2)
+    a, b = _REDS[i], _REDS[i + 1]
+    mix = [round(int(a[k:k + 2], 16) + (int(b[k:k + 2], 16) - int(a[k:k + 2], 16))
+                 * (pos - i)) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
 
 
 def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
@@ -464,30 +515,62 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
         if a is not None and b is not None:
             grid[a][b] += _num(r["transfers"]) or 0.0
     peak = max(max(row) for row in grid) or 1.0
+    caption = f"Handoffs between the {len(groups)} busiest groups"
+    names = [_label(g) for g in groups]
+    short = [svg.fit(t, SMALL, LABEL_ROOM * 0.6) for t in names]
+    name_w = max(text_width(t, SMALL) for t in short)
+    left = 12 + LABEL_SIZE + 10 + name_w + 6
+    cell = max(min(44.0, (WIDTH - left - 110) / len(groups)), 12.0)
+    top_y, size = 10.0, cell * len(groups)
+    font = min(10.5, cell * 0.36)
+    canvas = Canvas()
+    for i, row in enumerate(grid):
+        y = top_y + i * cell
+        canvas.text(left - 6, y + cell / 2 + drop(SMALL), short[i], size=SMALL,
+                    anchor="end")
+        for j, value in enumerate(row):
+            canvas.rect(left + j * cell, y, cell, cell, _red(value / peak),
+                        tip=f"{names[i]} to {names[j]}: {_count(value)} transfers")
+            if value:
+                canvas.text(left + (j + 0.5) * cell, y + cell / 2 + drop(font),
+                            _count(value), size=font, anchor="middle",
+                            color="#fff" if value > peak / 2 else INK)
+    bottom = top_y + size
+    for j, name in enumerate(short):
+        x = left + (j + 0.5) * cell
+        canvas.line(x, bottom, x, bottom + 4)
+        canvas.text(x + 3, bottom + 4 + SMALL, name, size=SMALL, anchor="end", rotate=-40)
+    canvas.text(left - 10 - name_w - 6, top_y + size / 2, "from group", size=LABEL_SIZE,
+                anchor="middle", rotate=-90)
+    under = bottom + 4 + SMALL + name_w * math.sin(math.radians(40)) + 8
+    canvas.text(left + size / 2, under + LABEL_SIZE, "to group", size=LABEL_SIZE,
+                anchor="middle")
+    _colour_bar(canvas, left + size + 18, top_y + size * 0.1, size * 0.8, peak)
+    height = under + LABEL_SIZE + 8
+    return Chart("flow-handoffs", caption, canvas.svg("flow-handoffs", caption, height))
 
-    def paint(ax: Axes) -> None:
-        image = ax.imshow(grid, cmap="Reds", vmin=0, vmax=peak, aspect="auto")
-        names = [_label(g) for g in groups]
-        ax.set_xticks(range(len(groups)), names, rotation=40, ha="right", fontsize=7)
-        ax.set_yticks(range(len(groups)), names, fontsize=7)
-        ax.set_xlabel("to group")
-        ax.set_ylabel("from group")
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                if value:
-                    ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=6,
-                            color="white" if value > peak / 2 else INK)
-        ax.figure.colorbar(image, ax=ax, label="transfers", shrink=0.8)
 
-    size = 2.6 + 0.32 * len(groups)
-    return _draw("flow-handoffs", f"Handoffs between the {len(groups)} busiest groups", paint,
-                 width=max(size + 1.5, 6.0), height=size)
+def _colour_bar(canvas: Canvas, x: float, y: float, height: float, peak: float) -> None:
+    """The heatmap's key: the colour scale from 0 (bottom) to ``peak``, with round ticks."""
+    steps = 40
+    for k in range(steps):
+        canvas.rect(x, y + height * (1 - (k + 1) / steps), 14, height / steps + 0.3,
+                    _red((k + 0.5) / steps))
+    scale = Scale(0.0, peak, y + height, y)
+    ticks = [t for t in nice_ticks(0.0, peak, 5, integer=True) if t <= peak]
+    widest = 0.0
+    for t in ticks:
+        text = svg.tick_text(t, ticks)
+        widest = max(widest, text_width(text, SMALL))
+        canvas.line(x + 14, scale(t), x + 18, scale(t))
+        canvas.text(x + 21, scale(t) + drop(SMALL), text, size=SMALL)
+    canvas.text(x + 21 + widest + 18, y + height / 2, "transfers", size=LABEL_SIZE,
+                anchor="middle", rotate=-90)
 
 
 def charts_for(report: Report) -> dict[str, list[Chart]]:
     """Every chart the report's data allows, by sign id (``periods``: the score by
-    period); each is drawn once in the page."""
-    os.environ.setdefault("MPLBACKEND", "Agg")  # belt and braces: never a GUI backend
+    period; ``flow``: the flow view); each is drawn once in the page."""
     out: dict[str, list[Chart]] = {}
     trend = period_scores(report)
     if trend is not None:

@@ -10,6 +10,7 @@ report (``--format pdf``, or the browser's Print) stays a short document.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from itsm_diag.render import common
@@ -117,7 +118,11 @@ def _kpi_target(r: Report, key: str) -> str:
     return f"{way} {common.figure(target, unit)}"
 
 
+@functools.cache
 def _environment() -> Any:
+    """The templates' environment, made once per process: Jinja compiles each template
+    the first time it is asked for and keeps it, so a batch or a test session renders
+    later reports without compiling again. Nothing in it depends on one report."""
     import jinja2
 
     env = jinja2.Environment(
@@ -155,6 +160,9 @@ def _environment() -> Any:
     from itsm_diag.render.analyses import driver_lines
 
     env.globals.update(driver_lines=driver_lines)
+    # a sign's title from the report being rendered (its context's sign_titles)
+    env.filters["sign_title"] = jinja2.pass_context(
+        lambda ctx, sign_id: ctx["sign_titles"].get(sign_id, sign_id))
     return env
 
 
@@ -166,15 +174,13 @@ def render(report: Report) -> str:
     from itsm_diag.render.safety import safe
 
     report = safe(report, "html")
-    # Markup: the SVG is matplotlib's output, which escapes the (ticket) text it draws
+    # Markup: render.svg writes the SVG and escapes every text it draws (ticket text too)
     charts = {
         sign: [(c.caption, Markup(c.svg)) for c in found]  # nosec B704  # see above
         for sign, found in charts_for(report).items()
     }
-    env = _environment()
     titles = {f.id: f.title for f in [*report.signs, *report.checks]}
-    env.filters["sign_title"] = lambda sign_id: titles.get(sign_id, sign_id)
-    template = env.get_template("report.html.j2")
+    template = _environment().get_template("report.html.j2")
     from itsm_diag.render.analyses import html as analyses_html
 
     return str(template.render(
