@@ -246,6 +246,25 @@ def test_bars_sorted_and_repeated_labels_told_apart(full: Report) -> None:
     assert len(names) == len(set(names)) == len(bars)
 
 
+def test_effort_in_tickets_when_the_sign_counted_tickets(full: Report) -> None:
+    """An export that logs no time (the real audit log) has hours_logged 0.0 on every row:
+    the chart shows what the sign weighed (its effort note), tickets, not a zero-hour
+    axis; with the hours note it shows the hours."""
+    report = full.model_copy(deep=True)
+    found = finding(report, "strategy")
+    for row in found.evidence.tables["classification"]:
+        row["hours_logged"] = 0.0
+    timed = [n for n in found.evidence.notes if n.code == "effort_time"]
+    assert timed  # the demo logs time
+    assert "hours logged" in texts(parse(charts.strategy_effort(found).svg))
+    for note in timed:
+        note.code = "effort_count"
+    root = parse(charts.strategy_effort(found).svg)
+    assert "tickets" in texts(root) and "hours logged" not in texts(root)
+    bars = [r for r in root.iter(f"{NS}rect") if r.find(f"{NS}title") is not None]
+    assert min(float(r.get("width") or 0) for r in bars) > 0
+
+
 # ---- hostile labels --------------------------------------------------------------------------
 
 def test_hostile_labels_are_escaped_and_clipped(full: Report) -> None:

@@ -390,8 +390,10 @@ def strategy_effort(finding: Finding) -> Chart | None:
     rows = _rows(finding.evidence.tables, "classification", "effort", need=("bucket",))
     if not rows:
         return None
-    # the sign counts logged hours when every row has them, else tickets: show the same
-    use_hours = all(_num(r.get("hours_logged")) is not None for r in rows)
+    # the effort the sign used: logged hours when its note says so (a bucket logging no
+    # time would read as no work), else tickets
+    use_hours = any(n.code == "effort_time" for n in finding.evidence.notes) and all(
+        _num(r.get("hours_logged")) is not None for r in rows)
     measure = "hours_logged" if use_hours else "tickets"
     values = [_num(r.get(measure)) for r in rows]
     if any(v is None for v in values):
