@@ -382,6 +382,31 @@ def test_contains_in_matches_str_contains_on_the_scope(
         pattern, case=False, regex=True, na=False).to_numpy(dtype=bool, na_value=False).tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", "A", "é", "b", "a "])),
+                max_size=30),
+       st.integers(min_value=1, max_value=4), st.booleans())
+def test_factorize_na_on_arrow_text_is_pandas_factorize(values: list[str | None],
+                                                       chunks: int, large: bool) -> None:
+    """Arrow text is factorized by Arrow's dictionary encoding (the missing value encoded
+    as a value, then moved last): the same distinct values in the same order and the
+    same codes as pandas' factorize gives, whatever the chunks and string type."""
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    cut = [values[i::chunks] for i in range(chunks)]  # interleaved: values spread over chunks
+    flat = [v for part in cut for v in part]
+    column = pa.chunked_array([pa.array(part, kind) for part in cut], kind)
+    series = pd.Series(pd.array(column, dtype=m.STRING_DTYPE), name="col")
+    codes, distinct = m.factorize_na(series)
+    want_codes, want_uniques = pd.factorize(pd.Series(flat, dtype=object))
+    want = np.where(want_codes < 0, len(want_uniques), want_codes)
+    assert codes.tolist() == want.tolist()
+    assert distinct.iloc[:-1].tolist() == list(want_uniques)
+    assert distinct.iloc[-1] is pd.NA and len(distinct) == len(want_uniques) + 1
+    assert distinct.dtype == series.dtype and distinct.name == "col"
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)
