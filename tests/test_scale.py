@@ -407,6 +407,25 @@ def test_factorize_na_on_arrow_text_is_pandas_factorize(values: list[str | None]
     assert distinct.dtype == series.dtype and distinct.name == "col"
 
 
+def test_missing_number_and_flag_columns_are_all_missing_of_their_dtype() -> None:
+    """conform_tickets' all-missing columns built without writing their values (zeros
+    under a full mask) equal pandas' own all-NA column, and stay independent: filling one
+    leaves the others missing."""
+    tickets = m.conform_tickets(pd.DataFrame({m.TICKET_ID: pd.array(["a", "b", "c"],
+                                                                  dtype=m.STRING_DTYPE)}))
+    dtypes = {c: pd.api.types.pandas_dtype(d) for c, d in m.ticket_dtypes().items()}
+    masked = [c for c in tickets.columns
+              if isinstance(dtypes[c], (pd.BooleanDtype, pd.Int8Dtype, pd.Int32Dtype,
+                                        pd.Float64Dtype))]
+    assert {m.PRIORITY, m.REOPEN_COUNT, m.SLA_MET, m.TIME_SPENT_HOURS} <= set(masked)
+    for column in masked:
+        want = pd.Series(pd.NA, index=tickets.index, dtype=dtypes[column], name=column)
+        pd.testing.assert_series_equal(tickets[column], want)
+    tickets.loc[0, m.REOPEN_COUNT] = 2
+    assert tickets[m.REASSIGNMENT_COUNT].isna().all() and tickets[m.PRIORITY].isna().all()
+    assert tickets[m.REOPEN_COUNT].tolist()[0] == 2
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)

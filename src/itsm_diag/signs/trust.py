@@ -250,7 +250,7 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     earlier = np.r_[np.iinfo(np.int64).min, cover[:-1]]
     first = np.r_[True, group[1:] != group[:-1]]
     earlier[first] = np.iinfo(np.int64).min  # no ticket before the first of its group
-    reach = pd.Series(earlier).groupby(group, sort=False).cummax().to_numpy()
+    reach = pd.Series(earlier, copy=False).groupby(group, sort=False).cummax().to_numpy()
     out[rows[order]] = reach >= at
     return out
 
