@@ -341,6 +341,10 @@ def test_per_value_at_is_per_value_on_those_rows() -> None:
     part = ctx.per_value_at(m.SUMMARY, "fold", fold, rows)
     pd.testing.assert_series_equal(part, whole[rows])
     assert part.tolist()[0] == "vpn down" and part.index.tolist() == [10, 11, 13]
+    # a mask in another row order is read by its index, as a boolean filter reads it
+    shuffled = rows.iloc[::-1]
+    pd.testing.assert_series_equal(ctx.per_value_at(m.SUMMARY, "fold", fold, shuffled),
+                                   whole[rows])
     # the value table shares the same distinct-value pass
     codes, uniques = ctx.value_table(m.SUMMARY, "fold", fold)
     assert codes[0] == codes[2] and list(uniques)[codes[3]] == "printer"
