@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from itsm_diag.render import charts, html, svg
+from itsm_diag.render import charts, common, html, svg
 from itsm_diag.report import AnalysisOut, AnalysisTable, Finding, PeriodOut, Report
 from renderkit import ROOT, demo_report
 
@@ -71,16 +71,11 @@ def flow_report(report: Report, *, status: str = "Active", group: str = "Group 7
 
 
 def every_chart(report: Report) -> dict[str, charts.Chart]:
-    """Each chart kind drawn from ``report`` (the age split is not in the page: drawn
-    here directly)."""
-    made = {c.id: c for found in charts.charts_for(report).values() for c in found}
-    age = charts.backlog_age(finding(report, "backlog"))
-    if age is not None:
-        made[age.id] = age
-    return made
+    """Each chart kind drawn from ``report``, by id."""
+    return {c.id: c for found in charts.charts_for(report).values() for c in found}
 
 
-KINDS = {"backlog-weekly", "backlog-age", "recurrence-clusters", "changes-over-time",
+KINDS = {"backlog-weekly", "recurrence-clusters", "changes-over-time",
          "onboarding-lead-times", "strategy-effort", "period-scores", "flow-time-in-status",
          "flow-handoffs"}
 
@@ -153,6 +148,22 @@ def test_the_weekly_backlog_falls_back_on_the_kpi_panel(full: Report) -> None:
     finding(report, "backlog").evidence.series.clear()
     chart = charts.backlog_weekly(finding(report, "backlog"), report)
     assert chart is not None and report.kpis.backlog_weekly
+    dots = [c for c in parse(chart.svg).iter(f"{NS}circle") if c.find(f"{NS}title") is not None]
+    assert len(dots) == len(report.kpis.backlog_weekly)  # one 'open' dot a panel week
+
+
+def test_a_week_without_a_count_draws_no_bar(full: Report) -> None:
+    """A week whose arrivals are missing is a gap, not a bar of 0 with a tooltip saying
+    '0 arrivals'; its completions and open count are still drawn."""
+    report = full.model_copy(deep=True)
+    weekly = finding(report, "backlog").evidence.series["weekly"]
+    weekly[2]["arrivals"] = None
+    root = parse(charts.backlog_weekly(finding(report, "backlog"), report).svg)
+    tips = [r.find(f"{NS}title").text or "" for r in root.iter(f"{NS}rect")
+            if r.find(f"{NS}title") is not None]
+    assert sum("arrivals" in tip for tip in tips) == len(weekly) - 1
+    assert sum("completions" in tip for tip in tips) == len(weekly)
+    assert not any(tip.endswith(": 0 arrivals") for tip in tips)
 
 
 # ---- scales and ticks ----------------------------------------------------------------------
@@ -194,6 +205,27 @@ def test_date_ticks_fall_on_round_days() -> None:
     years = svg.date_ticks(datetime(2014, 3, 1), datetime(2019, 2, 1))
     assert [t for _, t in years] == ["Jan 2015", "Jan 2016", "Jan 2017", "Jan 2018",
                                      "Jan 2019"]
+
+
+@pytest.mark.parametrize(("lo", "hi"), [
+    (datetime(2026, 7, 2, 9), datetime(2026, 7, 4, 9)),  # onboarding requests a day apart
+    (datetime(2026, 7, 2, 9), datetime(2026, 7, 2, 18)),  # within one day: its two ends
+    (datetime(2026, 6, 28, 13, 5), datetime(2026, 10, 2, 8)),
+    (datetime(2014, 3, 1, 6), datetime(2019, 2, 1)),
+])
+def test_date_ticks_stay_inside_the_span(lo: datetime, hi: datetime) -> None:
+    """A tick before ``lo`` would be drawn over the value axis (the day's midnight is
+    before a request opened at 9:00)."""
+    ticks = svg.date_ticks(lo, hi)
+    assert ticks and all(lo <= when <= hi for when, _ in ticks)
+
+
+def test_month_names_are_fixed_not_the_locales() -> None:
+    """Tick labels name months from a fixed table, as the rest of the page does: a
+    program that set LC_TIME would otherwise get other bytes ('juil.')."""
+    assert svg.day_label(datetime(2026, 7, 3)) == "Jul 03"
+    assert svg.month_label(datetime(2026, 12, 1)) == "Dec 2026"
+    assert svg.MONTH_NAMES is common.MONTH_NAMES
 
 
 def test_a_value_lands_where_its_axis_says(full: Report) -> None:
@@ -304,7 +336,7 @@ def test_escape_covers_xml_and_attributes() -> None:
 def test_every_svg_in_the_page_is_valid_xml(full: Report) -> None:
     page = html.render(full)
     found = re.findall(r"<svg\b.*?</svg>", page, re.S)
-    assert len(found) == len(KINDS) - 1  # the age split is a table in the page
+    assert len(found) == len(KINDS)
     for markup in found:
         root = parse(markup)
         # self-contained: no id, no reference, no image, nothing fetched

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from itsm_diag.render import svg
-from itsm_diag.render.common import one_line
+from itsm_diag.render.common import figure, one_line
 from itsm_diag.render.svg import (
     AXIS_ROOM,
     LABEL_BELOW,
@@ -98,17 +98,13 @@ def _when(value: Any) -> datetime | None:
 
 def _short_date(text: str) -> str:
     when = _when(text)
-    return f"{when:%b %d}" if when else text
+    return svg.day_label(when) if when else text
 
 
 def _label(text: Any) -> str:
     """Ticket text as one chart label: one line, at most :data:`LABEL_LIMIT` characters
     (escaped for SVG when drawn)."""
     return one_line(text, LABEL_LIMIT)
-
-
-def _count(value: float) -> str:
-    return f"{value:,.0f}"
 
 
 def _code_words(finding: Finding, table: str, column: str) -> dict[str, str]:
@@ -183,8 +179,13 @@ def _value_ticks(values: Iterable[float | None], *, integer: bool = True) -> lis
 
 def _bar_labels(canvas: Canvas, plot: _Plot, values: Sequence[float], count: int) -> None:
     for i, value in enumerate(values):
-        canvas.text(plot.centre(i, count), plot.y(value) - 4, _count(value), size=SMALL,
+        canvas.text(plot.centre(i, count), plot.y(value) - 4, figure(value, "count"), size=SMALL,
                     anchor="middle")
+
+
+def _chart(chart_id: str, caption: str, canvas: Canvas, height: float) -> Chart:
+    """The drawing as the chart ``chart_id`` (its caption also labels the SVG)."""
+    return Chart(chart_id, caption, canvas.svg(chart_id, caption, height))
 
 
 def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequence[float],
@@ -212,13 +213,12 @@ def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequen
                     tip=f"{label}: {note}")
         canvas.text(x(value) + 4, mid + drop(SMALL), note, size=SMALL)
     canvas.line(left, top, left, bottom)
-    return Chart(chart_id, caption, canvas.svg(chart_id, caption, bottom + AXIS_ROOM))
+    return _chart(chart_id, caption, canvas, bottom + AXIS_ROOM)
 
 
 # ---- the charts ---------------------------------------------------------------------------
 
-def backlog_weekly(finding: Finding | None, report: Report, chart_id: str = "backlog-weekly"
-                   ) -> Chart | None:
+def backlog_weekly(finding: Finding | None, report: Report) -> Chart | None:
     source = finding.evidence.series if finding else {}
     rows = _rows(source, "weekly", "backlog_weekly", need=("week_end", "open"))
     if not rows:
@@ -241,10 +241,12 @@ def backlog_weekly(finding: Finding | None, report: Report, chart_id: str = "bac
     count, half = len(rows), plot.bar(len(rows)) / 2
     for values, colour, name, offset in bars:
         for i, v in enumerate(values):
+            if v is None:  # a week without the count is not a week of zero
+                continue
             # arrivals left of the week's centre, completions right of it
             x = plot.centre(i, count) - (half if offset < 0 else 0.0)
-            canvas.rect(x, plot.y(v or 0), half, plot.bottom - plot.y(v or 0), colour,
-                        opacity=0.55, tip=f"week ending {labels[i]}: {_count(v or 0)} "
+            canvas.rect(x, plot.y(v), half, plot.bottom - plot.y(v), colour,
+                        opacity=0.55, tip=f"week ending {labels[i]}: {figure(v, 'count')} "
                                           f"{name.lower()}")
     run: list[tuple[float, float]] = []
     for i, v in enumerate([*opens, None]):
@@ -256,33 +258,9 @@ def backlog_weekly(finding: Finding | None, report: Report, chart_id: str = "bac
     for i, v in enumerate(opens):
         if v is not None:
             canvas.circle(plot.centre(i, count), plot.y(v), 3, RED,
-                          tip=f"week ending {labels[i]}: {_count(v)} open")
+                          tip=f"week ending {labels[i]}: {figure(v, 'count')} open")
     height = _category_axis(canvas, plot, labels, "week ending", most=8)
-    return Chart(chart_id, caption, canvas.svg(chart_id, caption, height))
-
-
-def backlog_age(finding: Finding) -> Chart | None:
-    tables = finding.evidence.tables
-    rows = _rows(tables, "open_by_age", "age_buckets", need=("count",))
-    if not rows:
-        return None
-    key = next((k for k in ("age_days", "age", "bucket", "label") if k in rows[0]), None)
-    if key is None:
-        return None
-    labels = [_label(r.get(key)) for r in rows]
-    counts = [_num(r["count"]) or 0.0 for r in rows]
-    caption = "Open tickets by age"
-    canvas = Canvas()
-    ticks = _value_ticks(counts)
-    plot = _upright(canvas, (), ticks, "open tickets", top_value=ticks[-1] * 1.08,
-                    height=PLOT_HEIGHT - 30)
-    bar = plot.bar(len(rows))
-    for i, value in enumerate(counts):
-        canvas.rect(plot.centre(i, len(rows)) - bar / 2, plot.y(value), bar,
-                    plot.bottom - plot.y(value), AMBER)
-    _bar_labels(canvas, plot, counts, len(rows))
-    height = _category_axis(canvas, plot, labels, "age in days")
-    return Chart("backlog-age", caption, canvas.svg("backlog-age", caption, height))
+    return _chart("backlog-weekly", caption, canvas, height)
 
 
 def recurrence_clusters(finding: Finding) -> Chart | None:
@@ -300,7 +278,7 @@ def recurrence_clusters(finding: Finding) -> Chart | None:
                                          (GREY, "problem coverage unknown")) if c in colours]
     return _sideways("recurrence-clusters", "Recurring clusters, top 10",
                      [_label(r["key"]) for r in top], counts, colours,
-                     [_count(c) for c in counts], "incidents in the cluster", keys)
+                     [figure(c, "count") for c in counts], "incidents in the cluster", keys)
 
 
 def _week_start(d: datetime) -> date:
@@ -329,7 +307,7 @@ def changes_over_time(finding: Finding) -> Chart | None:
     canvas = Canvas()
     plot = _upright(canvas, keys, _value_ticks(totals), "incidents")
     bar = plot.bar(len(weeks))
-    labels = [f"{wk:%b %d}" for wk in weeks]
+    labels = [svg.day_label(wk) for wk in weeks]
     for j, wk in enumerate(weeks):
         base = 0.0
         for i, how in enumerate(kinds):
@@ -338,10 +316,10 @@ def changes_over_time(finding: Finding) -> Chart | None:
                 top = plot.y(base + value)
                 canvas.rect(plot.centre(j, len(weeks)) - bar / 2, top, bar, plot.y(base) - top,
                             palette[i % len(palette)],
-                            tip=f"week starting {labels[j]}: {_count(value)} {names[i]}")
+                            tip=f"week starting {labels[j]}: {figure(value, 'count')} {names[i]}")
             base += value
     height = _category_axis(canvas, plot, labels, "week starting", most=8)
-    return Chart("changes-over-time", caption, canvas.svg("changes-over-time", caption, height))
+    return _chart("changes-over-time", caption, canvas, height)
 
 
 def onboarding_lead_times(finding: Finding) -> Chart | None:
@@ -380,10 +358,9 @@ def onboarding_lead_times(finding: Finding) -> Chart | None:
     for chosen, colour, name, hollow in groups:
         for when, days, _, _ in chosen:
             canvas.circle(at(when), plot.y(days), 3.5, colour, hollow=hollow,
-                          tip=f"opened {when:%b %d}: {days:,.1f} business days, {name}")
+                          tip=f"opened {svg.day_label(when)}: {days:,.1f} business days, {name}")
     height = _x_label(canvas, plot, "request opened")
-    return Chart("onboarding-lead-times", caption,
-                 canvas.svg("onboarding-lead-times", caption, height))
+    return _chart("onboarding-lead-times", caption, canvas, height)
 
 
 def strategy_effort(finding: Finding) -> Chart | None:
@@ -418,8 +395,8 @@ def strategy_effort(finding: Finding) -> Chart | None:
     return _sideways("strategy-effort", "Effort split by kind of work",
                      [labels[i] for i in order], shown,
                      [colours.get(buckets[i], GREY) for i in order],
-                     [_count(v) for v in shown], "hours logged" if use_hours else "tickets",
-                     keys)
+                     [figure(v, "count") for v in shown],
+                     "hours logged" if use_hours else "tickets", keys)
 
 
 _BAND_COLOURS = {"healthy": GREEN, "gaps": AMBER, "slowing": "#c45000", "crisis": RED}
@@ -442,11 +419,11 @@ def period_scores(report: Report) -> Chart | None:
                   else _BAND_COLOURS.get(p.band, GREY))
         canvas.rect(plot.centre(i, count) - bar / 2, plot.y(scores[i]), bar,
                     plot.bottom - plot.y(scores[i]), colour,
-                    tip=f"{p.label}: {_count(scores[i])} of 7, {p.band}"
+                    tip=f"{p.label}: {figure(scores[i], 'count')} of 7, {p.band}"
                         + (", partial" if p.partial else ""))
     _bar_labels(canvas, plot, scores, count)
     height = _category_axis(canvas, plot, [_label(p.label) for p in periods], "", most=12)
-    return Chart("period-scores", caption, canvas.svg("period-scores", caption, height))
+    return _chart("period-scores", caption, canvas, height)
 
 
 # ---- per finding ------------------------------------------------------------------------
@@ -532,10 +509,10 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
                     anchor="end")
         for j, value in enumerate(row):
             canvas.rect(left + j * cell, y, cell, cell, _red(value / peak),
-                        tip=f"{names[i]} to {names[j]}: {_count(value)} transfers")
+                        tip=f"{names[i]} to {names[j]}: {figure(value, 'count')} transfers")
             if value:
                 canvas.text(left + (j + 0.5) * cell, y + cell / 2 + drop(font),
-                            _count(value), size=font, anchor="middle",
+                            figure(value, "count"), size=font, anchor="middle",
                             color="#fff" if value > peak / 2 else INK)
     bottom = top_y + size
     for j, name in enumerate(short):
@@ -549,7 +526,7 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
                 anchor="middle")
     _colour_bar(canvas, left + size + 18, top_y + size * 0.1, size * 0.8, peak)
     height = under + LABEL_SIZE + 8
-    return Chart("flow-handoffs", caption, canvas.svg("flow-handoffs", caption, height))
+    return _chart("flow-handoffs", caption, canvas, height)
 
 
 def _colour_bar(canvas: Canvas, x: float, y: float, height: float, peak: float) -> None:

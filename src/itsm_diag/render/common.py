@@ -144,7 +144,8 @@ STATUS_WORDS = {"triggered": "Triggered", "clear": "Clear", "unknown": "Unknown"
 HOURS_NOTE = ("Hours at stake: agent hours a month the sign costs now, from ticket volumes "
               "and the handle minutes under Assumptions; shown only for triggered signs.")
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: month names for people, fixed (not the locale's: the same report gives the same bytes)
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def human_date(value: object) -> str:
@@ -152,7 +153,7 @@ def human_date(value: object) -> str:
     text = str(value or "")
     if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
         try:
-            return f"{int(text[8:10])} {_MONTHS[int(text[5:7]) - 1]} {text[:4]}"
+            return f"{int(text[8:10])} {MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
         except (ValueError, IndexError):
             return clip(text)
     return clip(text)

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from itsm_diag.render.common import MONTH_NAMES
 from itsm_diag.text import shown
 
 #: the drawing's width in SVG units; the page shows it at most 720 px wide (style.css)
@@ -166,7 +167,8 @@ def thin_step(count: int, label_width: float, slot: float, most: int | None = No
     return step
 
 
-_MONTHS = (1, 2, 3, 6, 12)
+#: the month steps date ticks may take
+_MONTH_STEPS = (1, 2, 3, 6, 12)
 
 
 def _add_months(d: date, months: int) -> date:
@@ -174,10 +176,22 @@ def _add_months(d: date, months: int) -> date:
     return date(total // 12, total % 12 + 1, 1)
 
 
+def day_label(d: date | datetime) -> str:
+    """``Jul 03``: a tick's or a tooltip's day (month names fixed, not the locale's)."""
+    return f"{MONTH_NAMES[d.month - 1]} {d.day:02d}"
+
+
+def month_label(d: date | datetime) -> str:
+    """``Jul 2026``: a monthly tick."""
+    return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+
+
 def date_ticks(lo: datetime, hi: datetime, most: int = 7) -> list[tuple[datetime, str]]:
-    """Round dates between ``lo`` and ``hi`` as (moment, label), at most ``most``: every
-    day, 2 days, Monday, 1st and 15th, or 1st of every 1, 2, 3, 6 or 12 months."""
-    start, end = lo.date(), hi.date()
+    """Round dates between ``lo`` and ``hi`` (both included) as (moment, label), at most
+    ``most``: every day, 2 days, Monday, 1st and 15th, or 1st of every 1, 2, 3, 6 or 12
+    months; a span holding no round date gets its two ends."""
+    start = lo.date() if lo.time() == datetime.min.time() else lo.date() + timedelta(days=1)
+    end = hi.date()
 
     def days(every: int) -> list[date]:
         first = start if every < 7 else start + timedelta(days=(7 - start.weekday()) % 7)
@@ -193,16 +207,17 @@ def date_ticks(lo: datetime, hi: datetime, most: int = 7) -> list[tuple[datetime
             d = _add_months(d, every)
         return out
 
-    def halves() -> list[date]:
-        return [d for d in days(1) if d.day in (1, 15)]
-
-    options: list[tuple[list[date], str]] = [
-        (days(1), "%b %d"), (days(2), "%b %d"), (days(7), "%b %d"), (halves(), "%b %d")]
-    options += [(months(m), "%b %Y") for m in _MONTHS]
-    chosen = next(((ds, f) for ds, f in options if 2 <= len(ds) <= most),
-                  options[-1] if len(options[-1][0]) >= 2 else ([start, end], "%b %d"))
-    dates, fmt = chosen
-    return [(datetime(d.year, d.month, d.day), d.strftime(fmt)) for d in dates]
+    every_day = days(1)
+    options = [(every_day, day_label), (days(2), day_label), (days(7), day_label),
+               ([d for d in every_day if d.day in (1, 15)], day_label)]
+    options += [(months(m), month_label) for m in _MONTH_STEPS]
+    for dates, label in options:
+        if 2 <= len(dates) <= most:
+            return [(datetime(d.year, d.month, d.day), label(d)) for d in dates]
+    dates, label = options[-1]
+    if len(dates) >= 2:
+        return [(datetime(d.year, d.month, d.day), label(d)) for d in dates]
+    return [(lo, day_label(lo)), (hi, day_label(hi))] if hi > lo else [(lo, day_label(lo))]
 
 
 # ---- the drawing ----------------------------------------------------------------------------
