@@ -95,3 +95,26 @@ def test_missing_text_columns_share_one_block_of_nulls(rows: int) -> None:
     pd.testing.assert_series_equal(got[m.LABELS], want)
     chunks = got[m.LABELS].array.__arrow_array__().chunks
     assert len({c.buffers()[1].address for c in chunks}) <= 1  # one block, shared
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(min_value=-(2**40), max_value=2**40),
+                          st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from(["1e30", "3,000,000,000", "2147483647", "-2147483648",
+                                           "2147483648", "3.0", "2.5", "", "x"])),
+                max_size=20),
+       st.sampled_from(["Int8", "Int32", "Int64"]))
+def test_integer_keeps_only_whole_numbers_the_type_holds(raw: list[object], dtype: str) -> None:
+    """A count too large for its column (a 3,000,000,000 reassignment count, 1e30) is
+    missing, not wrapped round to a negative number by the cast; the rest is the whole
+    number Python reads from the same text."""
+    info = np.iinfo(pd.api.types.pandas_dtype(dtype).numpy_dtype)
+    got = v.integer(pd.Series([str(x) for x in raw], dtype=object), dtype).tolist()
+    for text, value in zip((str(x) for x in raw), got, strict=True):
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            number = float("nan")
+        want = (int(number) if number == number and abs(number) != float("inf")
+                and number == int(number) and info.min <= int(number) <= info.max else None)
+        assert (None if value is pd.NA else value) == want, (text, value)

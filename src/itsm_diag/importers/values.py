@@ -157,13 +157,22 @@ def boolean(s: pd.Series) -> pd.Series:
     return out.mask(folded.isin(_FALSE).fillna(False).astype(bool), False)
 
 
+def whole(num: pd.Series, dtype: str) -> pd.Series:
+    """``num`` (numbers) where it is a whole number the integer ``dtype`` can hold, else
+    missing: a count of 3,000,000,000 or 1e30 is junk, not a value to wrap round to a
+    negative one in the cast."""
+    low = float(np.iinfo(pd.api.types.pandas_dtype(dtype).numpy_dtype).min)
+    with np.errstate(invalid="ignore"):
+        ok = num.notna() & (num == num.round()) & (num >= low) & (num < -low)
+    return num.where(ok.fillna(False).astype(bool))
+
+
 @per_value
 def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
-    """Whole numbers; ``1,234`` and ``3.0`` accepted; anything else <NA>."""
+    """Whole numbers the column's integer type holds; ``1,234`` and ``3.0`` accepted;
+    anything else <NA>."""
     text = s.astype(_STR).str.replace(",", "", regex=False)
-    num = pd.to_numeric(text, errors="coerce")
-    num = num.where(num.notna() & (num == num.round()))
-    return num.astype(dtype)
+    return whole(pd.to_numeric(text, errors="coerce"), dtype).astype(dtype)
 
 
 @per_value

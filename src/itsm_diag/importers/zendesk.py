@@ -397,12 +397,7 @@ def _comments(
     raw_author = c.get("author_id", pd.Series(pd.NA, index=c.index, dtype="object"))
     # ids are JSON numbers (floats once a null is among them): print them as integers;
     # one that is not a whole number an integer can hold (2.5, 1e30) keeps its own text
-    number = pd.to_numeric(raw_author, errors="coerce")
-    if number.dtype.kind == "f":
-        value = number.to_numpy()
-        with np.errstate(invalid="ignore"):
-            whole = np.isfinite(value) & (np.mod(value, 1) == 0) & (np.abs(value) < 2.0**63)
-        number = number.where(whole)
+    number = v.whole(pd.to_numeric(raw_author, errors="coerce"), "Int64")
     author = number.astype("Int64").astype(m.STRING_DTYPE)
     author = author.fillna(raw_author.astype(m.STRING_DTYPE))
     public = c.get("public", pd.Series(True, index=c.index)).fillna(True).astype(bool)
