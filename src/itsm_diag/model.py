@@ -226,32 +226,22 @@ def factorize_na(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def _factorize_arrow(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """:func:`factorize_na` of Arrow text by Arrow's dictionary encoding with the missing
-    value encoded as a value: the same distinct values in the same order (first seen,
-    as pandas' factorize gives them), int32 codes straight from Arrow's indices, without
-    pandas' filled copy and its widening to 64 bits (a million rows: 12 MB less written
-    a column, and half the time on few distinct values)."""
+    """:func:`factorize_na` of Arrow text by Arrow's dictionary encoding: the same
+    distinct values in the same order (first seen, as pandas' factorize gives them), a
+    missing value coded one past the last, int32 codes straight from Arrow's indices,
+    without pandas' widening to 64 bits (a million rows: 8 MB less written a column)."""
     import pyarrow as pa  # loaded with pandas' Arrow strings already
+    import pyarrow.compute as pc
 
-    encoded = values.array.__arrow_array__().dictionary_encode(null_encoding="encode")
-    if isinstance(encoded, pa.ChunkedArray):
-        # one dictionary for every chunk (concatenating dictionary chunks unifies them)
-        encoded = (encoded.chunk(0) if encoded.num_chunks == 1 else
-                   encoded.combine_chunks() if encoded.num_chunks else
+    encoded = values.array.__arrow_array__().dictionary_encode()
+    if isinstance(encoded, pa.ChunkedArray):  # one dictionary for every chunk
+        encoded = (encoded.combine_chunks() if encoded.num_chunks else
                    pa.array([], encoded.type.value_type).dictionary_encode())
     dictionary = encoded.dictionary
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    missing = np.flatnonzero(dictionary.is_null().to_numpy(zero_copy_only=False))
-    present = dictionary
-    if len(missing):  # the missing value moves last, the values after it one down
-        at = int(missing[0])
-        remap = np.arange(len(dictionary), dtype=indices.dtype)
-        remap[at + 1:] -= 1
-        remap[at] = len(dictionary) - 1
-        indices = remap[indices]
-        present = pa.concat_arrays([dictionary.slice(0, at), dictionary.slice(at + 1)])
-    distinct = pa.concat_arrays([present, pa.nulls(1, dictionary.type)])
-    return indices, pd.Series(pd.array(distinct, dtype=values.dtype), name=values.name)
+    indices = pc.fill_null(encoded.indices, len(dictionary))
+    distinct = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
+    return (indices.to_numpy(zero_copy_only=False),
+            pd.Series(pd.array(distinct, dtype=values.dtype), name=values.name))
 
 
 def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
