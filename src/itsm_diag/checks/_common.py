@@ -45,11 +45,6 @@ def in_kinds(ctx: Context, params: Mapping[str, Any]) -> pd.Series:
     return ctx.of_kind(*params["kinds"])
 
 
-def done_in_window(ctx: Context) -> pd.Series:
-    """Mask: done (resolved, closed or cancelled) with the done time inside the window."""
-    return ctx.done_in_window()
-
-
 def open_at_end(ctx: Context) -> pd.Series:
     """Mask: opened by the window end and not done by it (a ticket done later was open then;
     by the status history where the export has it), as the backlog counts them."""

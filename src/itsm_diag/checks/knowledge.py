@@ -12,7 +12,6 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     blank,
-    done_in_window,
     filled,
     in_kinds,
     no_field,
@@ -56,7 +55,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not ctx.filled(m.KNOWLEDGE_REF).any():
         return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
     resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
-    scope = in_kinds(ctx, params) & resolved & done_in_window(ctx)
+    scope = in_kinds(ctx, params) & resolved & ctx.done_in_window()
     n = int(scope.sum())
     minimum = int(params["min_tickets"])
     if n < minimum:

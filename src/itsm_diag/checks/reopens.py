@@ -13,7 +13,6 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
-    done_in_window,
     events_of,
     handle_minutes,
     ids_mask,
@@ -61,7 +60,7 @@ def _by_kind(kinds: pd.Series, reopened: pd.Series) -> list[dict[str, object]]:
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
-    scope = in_kinds(ctx, params) & done_in_window(ctx)
+    scope = in_kinds(ctx, params) & ctx.done_in_window()
     minimum = int(params["min_tickets"])
     ev = events_of(ctx, "status", scope)
     has_history = ids_mask(ctx, ev[m.EV_TICKET_ID].unique()) & scope

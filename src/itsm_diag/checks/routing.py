@@ -13,7 +13,6 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
-    done_in_window,
     events_of,
     ids_mask,
     in_kinds,
@@ -55,7 +54,7 @@ def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
-    scope = in_kinds(ctx, params) & done_in_window(ctx)
+    scope = in_kinds(ctx, params) & ctx.done_in_window()
     minimum = int(params["min_tickets"])
     ev = events_of(ctx, "assignment", scope)
     hist, bounce = _history(ev)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import done_in_window, in_kinds, no_field, note
+from itsm_diag.checks._common import in_kinds, no_field, note
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
 
 
@@ -29,7 +29,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     missing = [c for c in (m.SLA_MET, m.PRIORITY) if not t[c].notna().any()]
     if missing:
         return Measurement(unknown=no_field(*missing))
-    done = in_kinds(ctx, params) & done_in_window(ctx)
+    done = in_kinds(ctx, params) & ctx.done_in_window()
     scope = done & t[m.SLA_MET].notna() & t[m.PRIORITY].notna()
 
     excluded: list[Note] = []

@@ -75,10 +75,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     # a field filled nowhere is missing from the export, not blank on every ticket
     # every text pass below runs once per distinct value (Context.per_value), then spreads
-    item_filled = ctx.per_value(m.REQUEST_ITEM, "checks.filled", filled)
-    has_category = bool(ctx.per_value(m.CATEGORY, "checks.filled", filled).any()
-                        or item_filled.any())
-    has_summary = bool(ctx.per_value(m.SUMMARY, "checks.filled", filled).any())
+    item_filled = ctx.filled(m.REQUEST_ITEM)
+    has_category = bool(ctx.filled(m.CATEGORY).any() or item_filled.any())
+    has_summary = bool(ctx.filled(m.SUMMARY).any())
     if not (has_category or has_summary):
         return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
     scope = in_kinds(ctx, params) & ctx.opened_in_window()

@@ -125,11 +125,12 @@ class Context:
 
     def of_kind(self, *kinds: str) -> pd.Series:
         """Mask of tickets whose kind is one of ``kinds``."""
-        # every sign asks for the same few scopes: computed once per Context; a copy is
-        # handed out so a caller's in-place ``&=`` cannot reach the cache
+        # every sign asks for the same few scopes: computed once per Context; a shallow
+        # copy is handed out (copy-on-write: a caller's in-place ``&=`` copies first and
+        # cannot reach the cache)
         mask = _cached(self, ("of_kind", kinds), lambda: self.tickets[m.KIND].isin(kinds)
                        .fillna(False).astype(bool))
-        return mask.copy()
+        return mask.copy(deep=False)
 
     def filled(self, column: str) -> pd.Series:
         """Mask of tickets whose ``column`` holds a value (text: not blank once trimmed),
@@ -137,22 +138,23 @@ class Context:
         handed out as a copy like :meth:`of_kind`."""
         from itsm_diag.signs.common import filled
 
-        return _cached(self, ("filled", column), lambda: filled(self.tickets[column])).copy()
+        return _cached(self, ("filled", column),
+                       lambda: filled(self.tickets[column])).copy(deep=False)
 
     def is_done(self) -> pd.Series:
         """:func:`model.is_done` of the tickets (status resolved, closed or cancelled),
         computed once, handed out as a copy."""
-        return _cached(self, "_is_done", lambda: m.is_done(self.tickets)).copy()
+        return _cached(self, "_is_done", lambda: m.is_done(self.tickets)).copy(deep=False)
 
     def done_in_window(self) -> pd.Series:
         """Mask of tickets done (:attr:`done_at`) inside the window, computed once."""
         return _cached(self, "_done_in_window",
-                       lambda: self.window.contains(self.done_at)).copy()
+                       lambda: self.window.contains(self.done_at)).copy(deep=False)
 
     def opened_in_window(self) -> pd.Series:
         mask = _cached(self, "_opened_in_window",
                        lambda: self.window.contains(self.tickets[m.OPENED_AT]))
-        return mask.copy()
+        return mask.copy(deep=False)
 
     def samples(self, mask: pd.Series, order_by: pd.Series | None = None) -> list[str]:
         """Up to ``max_samples`` ticket ids under ``mask`` (stable: sorted, or by ``order_by``)."""
