@@ -35,7 +35,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import contains_where, phrase_pattern, too_few
+from itsm_diag.signs.common import contains_in, contains_where, phrase_pattern, too_few
 
 #: where onboarding words are looked for (request type usually lands in subcategory)
 FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY, m.LABELS)
@@ -47,13 +47,15 @@ def _matches(ctx: Context, rows: pd.Series, pattern: str) -> pd.Series:
     """Tickets under ``rows`` whose onboarding fields hold an onboarding word."""
     t = ctx.tickets
     hits = pd.Series(False, index=t.index)
+    chosen = rows.to_numpy(dtype=bool)
     for f in FIELDS:
-        values = t[f]
         if f == m.LABELS:
             # a tag cannot hold a space: new_hire, new-starter
-            values = ctx.per_value(m.LABELS, "onboarding.tag_words",
-                                   lambda v: v.str.replace(r"[_\-]+", " ", regex=True))
-        hits |= contains_where(values, rows, pattern, case=False)
+            tags = ctx.per_value(m.LABELS, "onboarding.tag_words",
+                                 lambda v: v.str.replace(r"[_\-]+", " ", regex=True))
+            hits |= contains_where(tags, rows, pattern, case=False)
+        else:  # the ticket column itself: matched on the Context's distinct values
+            hits |= contains_in(ctx, f, chosen, pattern, case=False)
     return hits
 
 
