@@ -244,11 +244,12 @@ def any_repeated(ids: pd.Series) -> bool:
 
 
 def stamp_source(tickets: pd.DataFrame | MutableMapping[str, Any], tool: str,
-                 file_name: str, index: pd.Index) -> None:
-    """Set the tickets' source tool and file (in place; a frame, or columns by name, on
+                 file_name: str, index: pd.Index | None = None) -> None:
+    """Set the tickets' source tool and file (in place; a frame, or columns by name on
     ``index``): the columns that keep two tools' tickets apart in a combined run."""
-    tickets[m.SOURCE_TOOL] = m.constant_category(tool, index)
-    tickets[m.SOURCE_FILE] = m.constant_category(file_name, index)
+    rows = index if index is not None else tickets.index  # type: ignore[union-attr]
+    tickets[m.SOURCE_TOOL] = m.constant_category(tool, rows)
+    tickets[m.SOURCE_FILE] = m.constant_category(file_name, rows)
 
 
 def finish_tickets(
@@ -260,7 +261,7 @@ def finish_tickets(
     if blank.any():
         warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
         df = df[~blank]
-    stamp_source(df, tool, raw.name, df.index)
+    stamp_source(df, tool, raw.name)
     tickets = m.conform_tickets(df)
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0

@@ -303,7 +303,7 @@ class FreshserviceImporter(Importer):
         if not keep.all():
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]
-        stamp_source(df, NAME, raw.name, df.index)
+        stamp_source(df, NAME, raw.name)
         tickets = m.conform_tickets(df)
         column_map = {canon: cols[f] for f, canon in {**_TEXT, **_DATES}.items() if f in cols}
         column_map[m.TICKET_ID] = cols["id"]

@@ -432,7 +432,7 @@ class MappingImporter(Importer):
             warnings.append(f"{int(blank.sum())} rows without a ticket id were skipped")
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
-        stamp_source(tickets, spec.tool, raw.name, tickets.index)
+        stamp_source(tickets, spec.tool, raw.name)
         tickets = m.conform_tickets(tickets)
         column_map = {c: h for c, h in found.items() if c in m.TICKET_SCHEMA}
         if spec.event_log is not None:

@@ -340,9 +340,9 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
                         "left without priority")
     if m.CHANNEL_RAW in df:
         raw = v.Distinct.of(df[m.CHANNEL_RAW])
-        df[m.CHANNEL] = raw.category(raw.apply(v.channel), m.CHANNEL)
-        v.note_unmapped_distinct(warnings, "channel", raw, raw.apply(v.map_vocab, v.CHANNELS),
-                                 "counted as 'other'")
+        mapped = raw.apply(v.map_vocab, v.CHANNELS)  # once, for the column and the warning
+        df[m.CHANNEL] = raw.category(v.channel_of(mapped, raw.values), m.CHANNEL)
+        v.note_unmapped_distinct(warnings, "channel", raw, mapped, "counted as 'other'")
     for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
         if name in cols:
             df[name] = v.integer(cols[name])

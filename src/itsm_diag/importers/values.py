@@ -213,7 +213,12 @@ CHANNELS: dict[str, str] = {
 @per_value
 def channel(s: pd.Series) -> pd.Series:
     """Tool channel labels -> canonical channel; unknown non-empty values -> ``other``."""
-    mapped = map_vocab(s, CHANNELS)
+    return channel_of(map_vocab(s, CHANNELS), s)
+
+
+def channel_of(mapped: pd.Series, s: pd.Series) -> pd.Series:
+    """:func:`channel` from ``map_vocab(s, CHANNELS)`` already computed (an importer that
+    also counts the unmapped values maps the column once)."""
     return mapped.where(mapped.notna() | s.isna(), "other")
 
 
