@@ -214,14 +214,18 @@ def test_id_ranks_equal_a_sorted_factorize(values: list[str | None], order: str)
         if order == "sorted, one swap" and len(values) > 2:
             values[0], values[-1] = values[-1], values[0]
     ids = pd.Series(values, dtype=m.STRING_DTYPE)
-    codes, uniques = context_over(pd.DataFrame({m.TICKET_ID: ids})).id_ranks
+    ctx = context_over(pd.DataFrame({m.TICKET_ID: ids}))
+    codes, first = ctx.id_ranks
     want_codes, want_uniques = pd.factorize(ids.array, sort=True)
     want = want_codes.astype("int64")
     want[want < 0] = len(want_uniques)
     assert codes.tolist() == want.tolist()
-    assert list(uniques) == list(want_uniques)
-    # read one by one (a sample's ids) as in the whole list
-    assert [uniques[i] for i in range(len(uniques))] == list(want_uniques)
+    # each rank's row holds that id: the distinct ids in rank order
+    assert ids.take(first).tolist() == list(want_uniques)
+    # a sample names the rows' ids smallest rank first, a missing id last as <NA>
+    every = ctx.samples(pd.Series(True, index=ids.index))
+    in_order = [str(want_uniques[c]) if c < len(want_uniques) else "<NA>" for c in sorted(want)]
+    assert every == in_order[:ctx.max_samples]
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,7 +12,7 @@ code it emits in a :class:`Note` is worded by the rule file's ``messages``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -163,32 +163,27 @@ class Context:
             return _top_by(self.tickets, rows, self.max_samples, order_by)
         # by id: the ids' sort ranks are computed once, so a sample is a partial sort of
         # small integers instead of a sort of every matching id string
-        codes, uniques = self.id_ranks
-        return _smallest_ids(codes[rows], uniques, self.max_samples)
+        codes, first = self.id_ranks
+        return _smallest_ids(codes[rows], self.tickets[m.TICKET_ID], first, self.max_samples)
 
     # ---- per-Context caches (additive helpers; nothing here changes what is measured) --
 
     @property
-    def id_ranks(self) -> tuple[np.ndarray, Any]:
-        """(rank of each ticket's id among the distinct ids in sort order, those ids:
-        ``len()`` and ``[rank]`` as text; see :class:`RankedIds`).
+    def id_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rank of each ticket's id among the distinct ids in sort order; for each rank,
+        a row holding that id). ``len`` of the second is the number of distinct ids.
 
         A missing id ranks after every id (code ``len(ids)``), as ``sort_values`` puts it.
         """
-        def make() -> tuple[np.ndarray, Any]:
+        def make() -> tuple[np.ndarray, np.ndarray]:
             ids = self.tickets[m.TICKET_ID]
-            if not m.is_arrow_text(ids):
-                codes, uniques = pd.factorize(ids.array, sort=True)
-                codes = np.asarray(codes, dtype=np.int64)
-                codes[codes < 0] = len(uniques)
-                return codes, uniques
             ranks = m.dense_ranks(ids)
             n_values = int(ranks.max()) + 1 if len(ranks) else 0
             n_distinct = n_values - (1 if ids.hasnans else 0)  # missing ids rank last
             first = np.zeros(n_distinct, dtype=np.int64)
             real = ranks < n_distinct
             first[ranks[real]] = np.flatnonzero(real)  # any row holding each id
-            return ranks, RankedIds(ids.array.__arrow_array__(), first)
+            return ranks, first
         return _cached(self, "_id_ranks", make)
 
     @property
@@ -199,12 +194,13 @@ class Context:
         ``isin`` treats <NA>), ``len(ids) + 1`` for an id no ticket has.
         """
         def make() -> np.ndarray:
-            _, uniques = self.id_ranks
+            _, first = self.id_ranks
             ev_ids = self.events[m.EV_TICKET_ID]
-            n = len(uniques)
+            n = len(first)
             if ev_ids.empty:
                 return np.zeros(0, dtype=np.int64)
-            every = uniques.arrow() if isinstance(uniques, RankedIds) else _arrow_values(uniques)
+            # the distinct ticket ids in rank order: their positions are the ranks
+            every = _arrow_values(self.tickets[m.TICKET_ID].array.take(first))
             found = pc.index_in(_arrow(ev_ids), value_set=every)
             out = found.to_numpy(zero_copy_only=False)
             out = np.where(np.isnan(out), n + 1, out).astype(np.int64) if out.dtype.kind == "f" \
@@ -216,16 +212,16 @@ class Context:
     def events_of_tickets(self, mask: pd.Series) -> np.ndarray:
         """Boolean array over events: the event's ticket id is the id of a ticket under
         ``mask`` (what ``events.ticket_id.isin(tickets.loc[mask, ticket_id])`` gives)."""
-        codes, uniques = self.id_ranks
-        chosen = np.zeros(len(uniques) + 2, dtype=bool)
+        codes, first = self.id_ranks
+        chosen = np.zeros(len(first) + 2, dtype=bool)
         chosen[codes[_positions(self.tickets, mask)]] = True
         return chosen[self.event_id_codes]
 
     def tickets_of_events(self, ev_mask: np.ndarray | pd.Series) -> np.ndarray:
         """Boolean array over tickets: the ticket's id is the ticket id of an event under
         ``ev_mask`` (what ``tickets.ticket_id.isin(events.loc[ev_mask, ticket_id])`` gives)."""
-        codes, uniques = self.id_ranks
-        hit = np.zeros(len(uniques) + 2, dtype=bool)
+        codes, first = self.id_ranks
+        hit = np.zeros(len(first) + 2, dtype=bool)
         sel = np.asarray(ev_mask, dtype=bool)
         hit[self.event_id_codes[sel]] = True
         return hit[codes]
@@ -321,36 +317,17 @@ def _positions(tickets: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarra
     return np.flatnonzero(arr)
 
 
-class RankedIds:
-    """The distinct ticket ids in rank order (:attr:`Context.id_ranks`), read from the
-    tickets' own id column where asked: a sample names a few ids, so the million ids
-    are not copied out in rank order unless every one is wanted (:meth:`arrow`)."""
-
-    def __init__(self, ids: pa.Array | pa.ChunkedArray, first: np.ndarray) -> None:
-        self._ids, self._first = ids, first
-
-    def __len__(self) -> int:
-        return len(self._first)
-
-    def __getitem__(self, rank: int) -> str:
-        return str(self._ids[int(self._first[rank])].as_py())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.arrow().to_pylist())
-
-    def arrow(self) -> pa.Array:
-        """Every id, in rank order."""
-        return _arrow_values(self._ids.take(pa.array(self._first)))
-
-
-def _smallest_ids(codes: np.ndarray, uniques: Any, n: int) -> list[str]:
-    """The ``n`` smallest ids (by rank code) as text; a missing id reads ``<NA>``."""
+def _smallest_ids(codes: np.ndarray, ids: pd.Series, first: np.ndarray, n: int) -> list[str]:
+    """The ``n`` smallest ids (by rank code, :attr:`Context.id_ranks`) as text, read from
+    the rows holding them; a missing id (ranked last) reads ``<NA>``."""
     if n <= 0:
         return []
     if len(codes) > n:
         codes = np.partition(codes, n - 1)[:n]
     codes = np.sort(codes)
-    return [str(uniques[c]) if c < len(uniques) else str(pd.NA) for c in codes]
+    known = codes[codes < len(first)]
+    named = [str(x) for x in ids.take(first[known]).tolist()]
+    return named + [str(pd.NA)] * (len(codes) - len(known))
 
 
 def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series) -> list[str]:

@@ -306,8 +306,8 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
         last = np.r_[codes[1:] != codes[:-1], True]
         prev = np.r_[False, is_done[:-1]] & ~first
         # the ticket row of each id code (ids are unique within a run)
-        id_codes, uniques = ctx.id_ranks
-        row_of = np.full(len(uniques) + 2, -1, dtype=np.int64)
+        id_codes, first_rows = ctx.id_ranks
+        row_of = np.full(len(first_rows) + 2, -1, dtype=np.int64)
         row_of[id_codes] = np.arange(len(id_codes))
         t_rows = row_of[codes]
         final_done = ctx.is_done().to_numpy(dtype=bool)

@@ -286,14 +286,14 @@ def _last_event(ctx: Context) -> pd.Series:
     of every ticket with its id, by the Context's integer id codes instead of a group-by
     on id strings and a reindex by 1M id strings."""
     t, ev, w = ctx.tickets, ctx.events, ctx.window
-    codes, uniques = ctx.id_ranks
-    latest = np.full(len(uniques) + 2, np.iinfo(np.int64).min, dtype=np.int64)
+    codes, first = ctx.id_ranks
+    latest = np.full(len(first) + 2, np.iinfo(np.int64).min, dtype=np.int64)
     if not ev.empty:
         at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
         past = (at <= w.end).fillna(False).to_numpy(dtype=bool)
         ev_codes = ctx.event_id_codes[past]
         # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
-        keep = ev_codes < len(uniques)
+        keep = ev_codes < len(first)
         stamps = at.to_numpy(dtype="datetime64[us]").view(np.int64)
         np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
     per_ticket = latest[codes]
