@@ -676,7 +676,7 @@ def test_kpi_left_out_and_volume_equal_their_pandas_definitions(
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2**40), st.integers(0, 5)),
                 max_size=60), st.booleans())
 def test_then_by_code_equals_lexsort(rows: list[tuple[int, int, int]], negative: bool) -> None:
-    from itsm_diag.signs.common import then_by_code
+    from itsm_diag.signs.common import by_code_then, then_by_code
 
     first = np.array([r[0] for r in rows], dtype=np.int64)
     codes = np.array([r[1] for r in rows], dtype=np.int64)
@@ -685,6 +685,8 @@ def test_then_by_code_equals_lexsort(rows: list[tuple[int, int, int]], negative:
     tie = np.array([r[2] for r in rows], dtype=np.int64)
     want = np.lexsort((tie, first, codes))
     assert then_by_code(np.lexsort((tie, first)), codes).tolist() == want.tolist()
+    # the usual call: by code, then time, then export order
+    assert by_code_then(codes, first).tolist() == np.lexsort((first, codes)).tolist()
 
 
 @settings(max_examples=200, deadline=None)

@@ -30,7 +30,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses._util import NAT, note, ticket_rows_of_events, ts_us
 from itsm_diag.checks._common import open_at_end
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import filled, fold_key, per_distinct, then_by_code
+from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct
 
 REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
 US_HOUR = 3_600_000_000
@@ -74,7 +74,7 @@ def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarra
     idx = np.flatnonzero(keep)
     if not len(idx):
         return out
-    idx = idx[then_by_code(np.argsort(at[idx], kind="stable"), ev_rows[idx])]
+    idx = idx[by_code_then(ev_rows[idx], at[idx])]
     key = per_distinct(ev[m.EV_VALUE].take(idx).reset_index(drop=True),
                        partial(fold_key, spaces=True))
     codes = np.asarray(pd.factorize(key.array)[0], dtype=np.int64)

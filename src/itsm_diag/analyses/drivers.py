@@ -23,7 +23,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
 from itsm_diag.analyses._util import NAT, ids_of, note, rounded, ticket_rows_of_events, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, ratio
-from itsm_diag.signs.common import FOLD_KEY, filled, fold_key, per_distinct, then_by_code
+from itsm_diag.signs.common import FOLD_KEY, by_code_then, filled, fold_key, per_distinct
 
 #: outcome ids, in the order they are shown
 OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
@@ -99,7 +99,7 @@ def _first_group(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, np.ndarra
     idx = np.flatnonzero(keep)
     if not len(idx):
         return codes, np.zeros(0, dtype=object)
-    order = idx[then_by_code(np.argsort(at[idx], kind="stable"), rows[idx])]
+    order = idx[by_code_then(rows[idx], at[idx])]
     first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
     values = ev[m.EV_VALUE].take(first).reset_index(drop=True)
     key = per_distinct(values, partial(fold_key, spaces=True))

@@ -47,7 +47,7 @@ from itsm_diag.analyses._util import (
     ts_us,
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
-from itsm_diag.signs.common import filled, fold_key, per_distinct, then_by_code
+from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct, then_by_code
 
 NO_GROUP = "(no group)"
 ARROW = " → "
@@ -101,7 +101,7 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
     kind = np.asarray(ev[m.EV_KIND].cat.codes)[idx].astype(np.int64) if isinstance(
         ev[m.EV_KIND].dtype, pd.CategoricalDtype) else pd.Categorical(
         ev[m.EV_KIND].iloc[idx], categories=list(m.EVENT_KINDS)).codes.astype(np.int64)
-    order = then_by_code(np.argsort(at[idx], kind="stable"), rows[idx])
+    order = by_code_then(rows[idx], at[idx])
     idx = idx[order]
     return pd.DataFrame({"row": rows[idx], "at": at[idx], "kind": kind[order], "i": idx},
                         copy=False)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
-from itsm_diag.signs.common import filled, fold_words, isin_values, open_at, then_by_code
+from itsm_diag.signs.common import by_code_then, filled, fold_words, isin_values, open_at
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -90,7 +90,7 @@ def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
     # ticket then time: the id codes sort as the id strings do (ranks of the sorted
     # distinct ids), so integer sorts (stable) replace a sort on strings
     at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[us]").view(np.int64)
-    order = then_by_code(np.argsort(at, kind="stable"), ctx.event_id_codes[rows])
+    order = by_code_then(ctx.event_id_codes[rows], at)
     out = ev[[m.EV_TICKET_ID, m.EV_AT, m.EV_VALUE]].iloc[rows[order]]
     return out.reset_index(drop=True)
 

@@ -231,6 +231,12 @@ def then_by_code(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return order
 
 
+def by_code_then(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Rows ordered by integer ``codes``, then by ``at`` (times), then as given (a stable
+    sort): ``np.lexsort((at, codes))``, by :func:`then_by_code`."""
+    return then_by_code(np.argsort(at, kind="stable"), codes)
+
+
 def count_upto(values: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Per point ``p`` (ascending), how many ``values`` are <= ``p``: what
     ``np.searchsorted(np.sort(values), points, side="right")`` gives, without sorting a
@@ -300,7 +306,7 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
         at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
         is_done = ev[m.EV_STATUS].iloc[rows].isin(m.DONE_STATUSES).to_numpy(dtype=bool)
         # ticket, time, then export order (rows ascend: a stable sort keeps it)
-        order = then_by_code(np.argsort(at, kind="stable"), codes)
+        order = by_code_then(codes, at)
         codes, at, is_done = codes[order], at[order], is_done[order]
         first = np.r_[True, codes[1:] != codes[:-1]]
         last = np.r_[codes[1:] != codes[:-1], True]

@@ -25,10 +25,10 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import (
+    by_code_then,
     filled,
     normalise_summary,
     recurrence_key_codes,
-    then_by_code,
     too_few,
 )
 
@@ -96,7 +96,7 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     ``span``; that row and the ones between are members too.
     """
     n = len(codes)
-    order = then_by_code(np.argsort(at, kind="stable"), codes)
+    order = by_code_then(codes, at)
     c, a = codes[order], at[order]
     limit = np.timedelta64(int(span / pd.Timedelta(microseconds=1)), "us")
     k = max(1, min_n - 1)
