@@ -100,7 +100,7 @@ def test_every_chart_kind_is_drawn_from_its_data(full: Report) -> None:
         "strategy-effort": "Effort split by kind of work",
         "period-scores": "Signs triggered in each period (grey: partial or band not settled)",
         "flow-time-in-status": "Time in each status",
-        "flow-handoffs": "Handoffs between the 3 busiest groups",
+        "flow-handoffs": "Handoffs between the 3 busiest groups (most transfers in and out)",
     }
     for chart_id, chart in made.items():
         root = parse(chart.svg)
@@ -375,3 +375,14 @@ def test_fit_cuts_a_label_to_its_room() -> None:
     cut = svg.fit(long, 12, 120)
     assert cut.endswith("…") and long.startswith(cut[:-1])
     assert svg.text_width(cut, 12) <= 120 < svg.text_width(cut[:-1] + "W…", 12)
+
+
+def test_heatmap_caption_says_what_busiest_means_and_what_it_leaves_out(full: Report) -> None:
+    """Groups ranked by transfers in and out; transfers with a group outside the grid are
+    counted in the caption, not silently dropped."""
+    two = charts.handoff_heatmap(full, top=2)
+    assert two is not None
+    assert two.caption == ("Handoffs between the 2 busiest groups (most transfers in and "
+                           "out); 10 transfers with other groups not shown")
+    every = charts.handoff_heatmap(full)
+    assert every is not None and "not shown" not in every.caption

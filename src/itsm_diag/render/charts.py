@@ -451,7 +451,7 @@ def time_in_status(report: Report) -> Chart | None:
         return None
     shares = [100 * (_num(r["share_of_time"]) or 0.0) for r in rows]
     medians = [_num(r.get("median_hours")) for r in rows]
-    notes = [f"{s:.0f}% · median {m:,.1f} h" if m is not None else f"{s:.0f}%"
+    notes = [f"{s:.0f}% · median {m:,.1f} h a ticket" if m is not None else f"{s:.0f}%"
              for s, m in zip(shares, medians, strict=True)]
     return _sideways("flow-time-in-status", "Time in each status",
                      [_label(r.get("status")) for r in rows], shares, [BLUE] * len(rows),
@@ -477,24 +477,30 @@ def handoff_heatmap(report: Report, top: int = 12) -> Chart | None:
     """Transfers between the busiest groups (from: rows, to: columns)."""
     flow = report.analyses.get("flow")
     table = flow.tables.get("handoffs") if flow is not None else None
-    rows = [r for r in (table.rows if table else [])
-            if _num(r.get("transfers")) is not None and r.get("from") is not None
-            and r.get("to") is not None]
-    if not rows:
+    pairs = [(str(r["from"]), str(r["to"]), value) for r in (table.rows if table else [])
+             if (value := _num(r.get("transfers"))) is not None
+             and r.get("from") is not None and r.get("to") is not None]
+    if not pairs:
         return None
     volume: Counter[str] = Counter()
-    for r in rows:
-        volume[str(r["from"])] += int(_num(r["transfers"]) or 0)
-        volume[str(r["to"])] += int(_num(r["transfers"]) or 0)
+    for source, target, value in pairs:  # transfers are counts
+        volume[source] += int(value)
+        volume[target] += int(value)
     groups = [g for g, _ in volume.most_common(top)]
     index = {g: i for i, g in enumerate(groups)}
     grid = [[0.0] * len(groups) for _ in groups]
-    for r in rows:
-        a, b = index.get(str(r["from"])), index.get(str(r["to"]))
+    hidden = 0.0
+    for source, target, value in pairs:
+        a, b = index.get(source), index.get(target)
         if a is not None and b is not None:
-            grid[a][b] += _num(r["transfers"]) or 0.0
+            grid[a][b] += value
+        else:
+            hidden += value
     peak = max(max(row) for row in grid) or 1.0
-    caption = f"Handoffs between the {len(groups)} busiest groups"
+    # what "busiest" means, and what the grid leaves out
+    caption = (f"Handoffs between the {len(groups)} busiest groups (most transfers in and "
+               f"out)" + (f"; {figure(hidden, 'count')} transfers with other groups not shown"
+                          if hidden else ""))
     names = [_label(g) for g in groups]
     short = [svg.fit(t, SMALL, LABEL_ROOM * 0.6) for t in names]
     name_w = max(text_width(t, SMALL) for t in short)
