@@ -720,3 +720,27 @@ def test_analyses_render_in_every_format(world_report: Report) -> None:
     page = html.render(world_report)
     assert 'data-chart="flow-handoffs"' in page and 'data-chart="flow-time-in-status"' in page
     assert "Vendor Liaison" in terminal.render(world_report, color=False)
+
+
+def test_cluster_samples_count_each_wording_as_typed_without_its_outer_spaces() -> None:
+    """The wordings a cluster shows are counted by their trimmed text (" VPN down " is
+    "VPN down"; case is kept: "vpn DOWN" is another wording), most used first, ties by
+    text, ``k`` per cluster; clusters are given per row."""
+    from casekit import tickets_frame
+
+    texts = ["VPN down", " VPN down ", "VPN down\t", "vpn DOWN", "vpn DOWN", "VPN is down",
+             "Mail slow", "Mail slow", " Mail slow", "mail slow", "Mail  slow"]
+    t = tickets_frame([{"summary": s, "opened_at": "2024-03-01"} for s in texts])
+    ctx = Context(tickets=t, events=m.empty_events(),
+                  window=Window(start=pd.Timestamp("2024-01-01", tz="UTC"),
+                                end=pd.Timestamp("2024-06-01", tz="UTC")))
+    rows = np.arange(len(texts))
+    cluster = np.array([7] * 6 + [2] * 5)
+    shown = textclusters._samples(ctx, rows, cluster, 2)
+    assert shown == {
+        2: [{"summary": "Mail slow", "tickets": 3}, {"summary": "Mail  slow", "tickets": 1}],
+        7: [{"summary": "VPN down", "tickets": 3}, {"summary": "vpn DOWN", "tickets": 2}],
+    }
+    # a subset of the rows counts only those rows
+    assert textclusters._samples(ctx, rows[3:6], cluster[3:6], 3) == {
+        7: [{"summary": "vpn DOWN", "tickets": 2}, {"summary": "VPN is down", "tickets": 1}]}

@@ -689,6 +689,30 @@ def test_then_by_code_equals_lexsort(rows: list[tuple[int, int, int]], negative:
     assert by_code_then(codes, first).tolist() == np.lexsort((first, codes)).tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=80), st.sampled_from([1, 10**9]),
+       st.sampled_from([np.int64, np.int32]))
+def test_distinct_codes_equals_unique_with_counts(values: list[int], scale: int,
+                                                  dtype: type) -> None:
+    # dense codes are counted, sparse ones (far above their number) sorted: both give
+    # np.unique's values and counts
+    from itsm_diag.signs.common import distinct_codes
+
+    codes = np.array([v * scale for v in values], dtype=np.int64).astype(dtype) \
+        if scale == 1 else np.array([v * scale for v in values], dtype=np.int64)
+    found, counts = distinct_codes(codes)
+    want, want_counts = np.unique(codes, return_counts=True)
+    assert found.tolist() == want.tolist() and counts.tolist() == want_counts.tolist()
+    assert found.dtype == np.int64 and counts.dtype == np.int64
+
+
+def test_distinct_codes_refuses_negative_codes() -> None:
+    from itsm_diag.signs.common import distinct_codes
+
+    with pytest.raises(ValueError, match="non-negative"):
+        distinct_codes(np.array([3, -1, 2]))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.one_of(st.none(), st.integers(0, 6))),
                 max_size=40), st.integers(1, 4), st.integers(0, 3))

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.analyses._util import ids_of, note, params_key, rounded
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import _SUMMARY_KEY, normalise_summary
+from itsm_diag.signs.common import _SUMMARY_KEY, distinct_codes, normalise_summary
 from itsm_diag.signs.recurrence import cluster_codes
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
@@ -580,7 +580,7 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
     norm_codes, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
     in_scope = scope.to_numpy(dtype=bool) & (norm_codes >= 0)
-    used, tickets = np.unique(norm_codes[in_scope], return_counts=True)
+    used, tickets = distinct_codes(norm_codes[in_scope])
     n_norm = len(norm)
     cluster_of_norm = np.arange(n_norm, dtype=np.int64)
     if not len(used):  # no summary in scope keeps a word (all ids, numbers, links)
@@ -649,12 +649,26 @@ def key_table(ctx: Context, params: Mapping[str, Any]) -> tuple[np.ndarray, np.n
                     -1), found.labels
 
 
+#: the Context cache name of :func:`_trim`
+_TRIMMED = "textclusters.trimmed"
+
+
+def _trim(values: pd.Series) -> pd.Series:
+    """The wording as typed, without its leading and trailing whitespace."""
+    return values.str.strip()
+
+
 def _samples(ctx: Context, rows: np.ndarray, cluster: np.ndarray, k: int
              ) -> dict[int, list[dict[str, Any]]]:
-    """Per cluster: its ``k`` most used wordings as typed, with their ticket counts."""
-    summary = ctx.tickets[m.SUMMARY].take(rows).str.strip()
-    frame = pd.DataFrame({"c": cluster, "s": summary.to_numpy(dtype=object)}, copy=False)
+    """Per cluster: its ``k`` most used wordings as typed, with their ticket counts.
+
+    Wordings are counted by the integer code of their trimmed text (one trim per
+    distinct summary, shared by the run), and only the counted pairs are turned into
+    text: not a hundred thousand summaries copied out, trimmed and hashed as strings."""
+    codes, trimmed = ctx.value_table(m.SUMMARY, _TRIMMED, _trim)
+    frame = pd.DataFrame({"c": cluster, "s": codes[rows]}, copy=False)
     counts = frame.value_counts().reset_index(name="n")
+    counts["s"] = np.asarray(trimmed, dtype=object)[counts["s"].to_numpy()]
     counts = counts.sort_values(["c", "n", "s"], ascending=[True, False, True])
     counts = counts.groupby("c").head(k)
     out: dict[int, list[dict[str, Any]]] = {}
@@ -684,7 +698,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
     recurring_row = cluster_codes(cl, opened, int(params["cluster_size"]),
                                   pd.Timedelta(days=float(params["span_days"])))
-    recurring = np.unique(cl[recurring_row])
+    recurring = distinct_codes(cl[recurring_row])[0]
     merged = np.flatnonzero(found.wordings > 1)
     merged_rows = np.isin(cl, merged)
     # as the recurrence sign reads links: known when some incident names a problem (an
@@ -692,11 +706,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     has_ref = ctx.filled(m.PROBLEM_REF)
     linked_known = bool((ctx.of_kind("incident") & has_ref).any())
     linked = has_ref.to_numpy(dtype=bool)[rows]
-    covered = np.unique(cl[linked & np.isin(cl, recurring)]) if linked_known else np.zeros(0)
-    exact = len(np.unique(ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0][rows]))
+    covered = (distinct_codes(cl[linked & np.isin(cl, recurring)])[0] if linked_known
+               else np.zeros(0))
+    exact = len(distinct_codes(
+        ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0][rows])[0])
+    n_clusters = len(distinct_codes(cl)[0])
     metrics: dict[str, Figure] = {
         "distinct_summaries": Figure(value=float(found.n_distinct)),
-        "clusters": Figure(value=float(len(np.unique(cl))), numerator=float(exact)),
+        "clusters": Figure(value=float(n_clusters), numerator=float(exact)),
         "merged_ticket_share": ratio(int(merged_rows.sum()), keyed,
                                      ids_of(ctx, rows[merged_rows][:ctx.max_samples])),
         "recurring_clusters": Figure(value=float(len(recurring)),
@@ -704,7 +721,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                          :ctx.max_samples])),
     }
     notes: list[Note] = [note("key_used", similarity=float(params["similarity"]),
-                              distinct=found.n_distinct, clusters=len(np.unique(cl)),
+                              distinct=found.n_distinct, clusters=n_clusters,
                               exact=exact)]
     if found.compared < found.n_distinct:
         notes.append(note("over_budget", n=found.n_distinct, pairs=found.candidates,

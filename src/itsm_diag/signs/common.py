@@ -231,6 +231,24 @@ def then_by_code(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return order
 
 
+def distinct_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of non-negative integer ``codes``, ascending; how many times
+    each occurs): ``np.unique(codes, return_counts=True)`` by counting instead of
+    sorting (a million cluster or value codes: ~1 ms against ~20-35 ms). Codes far
+    larger than their number (a sparse code space) are sorted as ``np.unique`` does."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    top = int(codes.max())
+    if int(codes.min()) < 0:
+        raise ValueError("distinct_codes counts non-negative codes only")
+    if top > 4 * len(codes) + 1024:
+        found, counts = np.unique(codes, return_counts=True)
+        return found.astype(np.int64), counts.astype(np.int64)
+    counts = np.bincount(codes, minlength=top + 1)
+    found = np.flatnonzero(counts)
+    return found.astype(np.int64), counts[found].astype(np.int64)
+
+
 def by_code_then(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Rows ordered by integer ``codes``, then by ``at`` (times), then as given (a stable
     sort): ``np.lexsort((at, codes))``, by :func:`then_by_code`."""

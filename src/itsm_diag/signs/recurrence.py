@@ -26,6 +26,7 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import (
     by_code_then,
+    distinct_codes,
     filled,
     normalise_summary,
     recurrence_key_codes,
@@ -201,7 +202,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         found = clusters_of(ctx, text_params)
         notes.append(Note(code="text_clusters", params={
             "similarity": float(text_params["similarity"]), "distinct": found.n_distinct,
-            "clusters": len(np.unique(found.codes[found.codes >= 0]))}))
+            "clusters": len(distinct_codes(found.codes[found.codes >= 0])[0])}))
         if found.compared < found.n_distinct:  # the clustering's work was bounded
             notes.append(Note(code="text_clusters_bounded", params={
                 "distinct": found.n_distinct, "compared": found.compared,
@@ -229,7 +230,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     in_cluster[rows] = cluster_codes(codes[rows], opened[rows], int(params["cluster_size"]),
                                      pd.Timedelta(days=float(params["span_days"])))
     member = pd.Series(in_cluster, index=t.index)
-    cluster_keys = np.unique(codes[in_cluster])
+    cluster_keys = distinct_codes(codes[in_cluster])[0]
     # a cluster is covered when any of its incidents in the window names a problem. Only
     # an export in which some incident names one can show that the others do not: a list
     # exported without the problem field, a format that has no such field or writes link
