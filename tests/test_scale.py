@@ -289,6 +289,46 @@ def test_weekly_counts_equal_pandas_weekly_periods(seconds: list[int | None], cu
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-2 * 10**10, 3 * 10**10)), min_size=1,
+                max_size=60))
+def test_window_weekly_arrivals_equal_pandas_weekly_periods(seconds: list[int | None]) -> None:
+    # the window's "last active week" reads arrivals per week from integer week numbers:
+    # the same weeks, counts and empty weeks as periods per ticket, counted and reindexed
+    from itsm_diag.engine import _weekly_arrivals
+
+    ts = pd.Series(pd.array([None if s is None else np.datetime64(s, "s") for s in seconds],
+                            dtype="datetime64[us]")).dt.tz_localize("UTC")
+    if ts.isna().all():
+        return
+    naive = ts.dropna().dt.tz_localize(None).dt.to_period("W").value_counts().sort_index()
+    want = naive.reindex(pd.period_range(naive.index.min(), naive.index.max(), freq="W"),
+                         fill_value=0)
+    got = _weekly_arrivals(ts)
+    assert got.index.equals(want.index)
+    assert got.to_numpy().tolist() == want.to_numpy().tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[st.one_of(st.none(), st.integers(0, 10**9))] * 4), max_size=20))
+def test_activity_bounds_are_those_of_the_stacked_times(rows: list[tuple[int | None, ...]]
+                                                        ) -> None:
+    # the window's end and the data's start read the columns' own extremes, not the four
+    # time columns stacked and stripped of blanks
+    from itsm_diag.engine import _activity_bound
+
+    cols = [m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT]
+    t = pd.DataFrame({c: pd.Series(pd.array(
+        [None if r[i] is None else np.datetime64(r[i], "s") for r in rows],
+        dtype="datetime64[us]")).dt.tz_localize("UTC") for i, c in enumerate(cols)})
+    stacked = pd.concat([t[c] for c in cols], ignore_index=True).dropna()
+    if stacked.empty:
+        assert _activity_bound(t, last=True) is None is _activity_bound(t, last=False)
+        return
+    assert _activity_bound(t, last=True) == stacked.max()
+    assert _activity_bound(t, last=False) == stacked.min()
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["incident", "change", "(none)", "Zeta",
                                                       "é", " x ", ""])), max_size=30),
        st.booleans(), st.sampled_from([None, "(none)", "zz"]))

@@ -76,7 +76,7 @@ class ExtractShape:
         return self.closure is not None
 
 
-def _week_numbers(us: np.ndarray) -> np.ndarray:
+def week_numbers(us: np.ndarray) -> np.ndarray:
     """The UTC calendar week (Monday to Sunday, pandas' ``"W"`` periods) of each instant
     (microseconds since the epoch), numbered as those periods' ordinals are: week 1 holds
     1970-01-01, a Thursday. Integer arithmetic where a conversion to periods costs ~30 ms
@@ -88,7 +88,7 @@ def _weekly(ts: pd.Series, weeks: pd.PeriodIndex) -> np.ndarray:
     """Timestamps of ``ts`` per week of ``weeks`` (consecutive weeks; others not counted)."""
     n = len(weeks)
     us = ts.to_numpy(dtype="datetime64[us]")  # UTC instants, any year the model holds
-    slot = _week_numbers(us[~np.isnat(us)].view(np.int64)) - int(weeks[0].ordinal)
+    slot = week_numbers(us[~np.isnat(us)].view(np.int64)) - int(weeks[0].ordinal)
     slot = slot[(slot >= 0) & (slot < n)]
     return np.bincount(slot, minlength=n).astype(np.int64)
 
@@ -125,7 +125,8 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if total < int(params["min_tickets"]):
         return ExtractShape()
     first = opened.min()
-    last = pd.concat([opened, done_at]).max()
+    # the later of the two columns' maxima (no million-row concat to read one value)
+    last = max(ts for ts in (opened.max(), done_at.max()) if pd.notna(ts))
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
