@@ -271,6 +271,22 @@ def test_until_a_day_ends_at_its_end_and_since_starts_at_its_start() -> None:
     assert (berlin.window.first_day, berlin.window.last_day) == ("2026-07-01", "2026-08-31")
 
 
+def test_tickets_without_any_time_get_no_window_unless_until_gives_one() -> None:
+    # no opened, resolved, closed or updated time anywhere: no as-of to end a window at
+    from itsm_diag import config
+    from itsm_diag.errors import UsageError
+
+    t = m.conform_tickets(pd.DataFrame({m.TICKET_ID: ["A1", "A2"],
+                                        m.KIND: ["incident", "incident"]}))
+    rules = config.load_rules()
+    with pytest.raises(UsageError, match="no ticket has an opened, resolved, closed or"):
+        engine.choose_window(t, rules)
+    until = pd.Timestamp("2026-09-30T23:59:59.999999", tz="UTC")
+    chosen = engine.choose_window(t, rules, until=until)
+    assert chosen.window.end == until and "from --until" in chosen.how
+    assert engine.data_start(t) is None
+
+
 def test_a_partial_period_is_marked_and_not_graded(tmp_path: Path) -> None:
     r = api.diagnose_paths([api.demo_dir()], api.RunOptions(period="month",
                                                             since="2026-09-29"))

@@ -174,17 +174,16 @@ def choose_window(
     d = rules.defaults
     words = d.wording
     latest = _activity_bound(tickets, last=True)
-    if latest is None and until is None:
-        raise UsageError(
-            "no ticket has an opened, resolved, closed or updated time",
-            hint="check the date columns with 'itsm-diag inspect'",
-        )
     notes: list[str] = []
     if until is not None:
         as_of = until
         how = f"as-of {_local(as_of, tz)} from --until"
+    elif latest is None:
+        raise UsageError(
+            "no ticket has an opened, resolved, closed or updated time",
+            hint="check the date columns with 'itsm-diag inspect'",
+        )
     else:
-        assert latest is not None  # no time at all was refused above
         as_of = day_end(latest, tz)
         how = f"as-of {_local(as_of, tz)}, the end of the day of the latest timestamp in the data"
         opened = tickets[m.OPENED_AT]
