@@ -245,3 +245,16 @@ def test_html_analyses_show_their_result_before_the_detail() -> None:
         shown = html_escape(analyses.key_figures(out))
         assert f'<p class="summary">{shown}</p>' in body.split("<details>")[0], out.id
         assert re.search(r"Detail: [^<]*\b1 tables\b", body) is None
+
+
+@pytest.mark.parametrize(("value", "key", "shown"), [
+    (359.3, "age_days", "359.3"),  # measured to 0.1 day: no invented second decimal
+    (12.25, "lift", "12.25"), (12.5, "lift", "12.5"), (1234.5, "", "1,234.5"),
+    (6.804, "z", "6.8"), (2.0, "", "2"), (0.123, "", "0.123"), (0.25, "share", "25%"),
+    (float("nan"), "", ""), (3, "", "3"),
+])
+def test_table_cells_show_no_precision_the_figure_lacks(value: object, key: str,
+                                                       shown: str) -> None:
+    from itsm_diag.render.common import cell
+
+    assert cell(value, key) == shown

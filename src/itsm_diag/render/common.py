@@ -64,7 +64,11 @@ def cell(value: Any, key: str = "", limit: int = CELL_LIMIT) -> str:
             return figure(value, "ratio")
         if value.is_integer() and abs(value) < 1e15:
             return f"{int(value):,}"
-        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
+        if abs(value) < 1:
+            return f"{value:,.3g}"
+        # at most two decimals, no trailing zeros: an age measured to 0.1 day reads
+        # 359.3, not 359.30 (a precision the figure does not have)
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, list):
