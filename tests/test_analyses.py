@@ -491,6 +491,9 @@ def test_drivers_find_the_planted_driver(driver_report: Report) -> None:
            "category" and r["value"] == "Network"]
     assert net, rows
     r = net[0]
+    # the table names the outcome and the attribute as values ("of category" and "miss
+    # their SLA" read as a sentence, not as table cells); the sentence below keeps them
+    assert (r["outcome"], r["attribute"]) == ("SLA breached", "Category")
     assert r["lift"] >= 2 and r["tickets"] >= 30 and r["with_outcome"] >= 10
     assert r["rate"] == pytest.approx(r["with_outcome"] / r["tickets"], abs=1e-4)
     # shown under the check it explains, in words with its counts

@@ -61,11 +61,13 @@ def _note(rule: AnalysisFile, note: Note) -> NoteOut:
 
 def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Evidence rows as the report shows them: the action list's reason codes and the
-    drivers' outcome and attribute ids worded (the ids kept beside them)."""
+    drivers' outcome and attribute ids worded (the ids kept beside them). A driver's
+    row names its outcome and attribute as table values ("SLA breached", "Priority"),
+    as the outcomes table does; its sentence (:func:`drivers_for`) uses the phrases."""
     if rule.id == "drivers" and name == "drivers":
         w = rule.wording
-        return [{**row, "outcome": w.get(f"outcome.{row['outcome']}", row["outcome"]),
-                 "attribute": w.get(f"attribute.{row['attribute']}", row["attribute"]),
+        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
+                 "attribute": w[f"column.{row['attribute']}"],
                  "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
                 for row in rows]
     if rule.id == "drivers" and name == "outcomes":
@@ -128,8 +130,10 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
         target = explains.get(row["outcome_id"])
         if target is None:
             continue
-        outcome, attribute = row["outcome"], row["attribute"]
-        text = fmt(words["driver"], row)
+        # the phrases that make the sentence ("of priority", "miss their SLA")
+        outcome = words[f"outcome.{row['outcome_id']}"]
+        attribute = words[f"attribute.{row['attribute_id']}"]
+        text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
         found.setdefault(str(target), []).append(DriverOut(
             outcome=row["outcome_id"], outcome_label=outcome, attribute=row["attribute_id"],
             attribute_label=attribute, value=row["value"], tickets=row["tickets"],
