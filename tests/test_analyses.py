@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowkit import (
     DESK,
@@ -747,3 +749,38 @@ def test_cluster_samples_count_each_wording_as_typed_without_its_outer_spaces() 
     # a subset of the rows counts only those rows
     assert textclusters._samples(ctx, rows[3:6], cluster[3:6], 3) == {
         7: [{"summary": "vpn DOWN", "tickets": 2}, {"summary": "VPN is down", "tickets": 1}]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(
+    [*"abcKÉé19@:/.-_'w ", "\t", "\xa0", "\u3000", "\u2028", "www.", "http://", "Σ"]),
+    max_size=20).map("".join)), max_size=12), st.lists(st.one_of(st.none(), st.sampled_from(
+        ["Kim O'Brien", "jo@x.org", "Ana\xa0Lee", "Émile  Zola", "srv-0042 team", ""])),
+        max_size=4))
+def test_name_words_equal_the_words_of_the_normalised_names(
+        requesters: list[str | None], assignees: list[str | None]) -> None:
+    # names are normalised piece by piece (cut at whitespace, each distinct piece once):
+    # the words are those of every whole name normalised
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from casekit import tickets_frame
+    from itsm_diag.signs.common import normalise_summary
+
+    n = max(len(requesters), len(assignees), 1)
+    rows = zip((requesters + [None] * n)[:n], (assignees + [None] * n)[:n], strict=True)
+    t = tickets_frame([{"ticket_id": f"T{i}", "requester": r, "assignee": a}
+                       for i, (r, a) in enumerate(rows)])
+    ctx = Context(tickets=t, events=m.empty_events(),
+                  window=Window(start=pd.Timestamp("2024-01-01", tz="UTC"),
+                                end=pd.Timestamp("2024-06-01", tz="UTC")))
+    want: set[str] = set()
+    for col in (m.REQUESTER, m.ASSIGNEE):
+        values = t[col].dropna().drop_duplicates()
+        if values.empty:
+            continue
+        norm = normalise_summary(values).dropna()
+        if not norm.empty:
+            want.update(pc.list_flatten(pc.utf8_split_whitespace(
+                pa.array(norm.array))).to_pylist())
+    assert textclusters._name_words(ctx) == want

@@ -38,6 +38,7 @@ from itsm_diag.analyses._util import ids_of, note, params_key, rounded
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import _SUMMARY_KEY, distinct_codes, normalise_summary
 from itsm_diag.signs.recurrence import cluster_codes
+from itsm_diag.text import SPACE
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
 _STEPS = (
@@ -91,14 +92,23 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _name_words(ctx: Context) -> set[str]:
-    """Words of the people columns (names typed into summaries are not the issue)."""
+    """Words of the people columns (names typed into summaries are not the issue): the
+    words of their normalised values (:func:`normalise_summary`).
+
+    Normalised word by word: each name is cut at its whitespace and each distinct piece
+    normalised once (52,000 names hold about 7,000 distinct pieces). The same words come
+    out, because no step of the normalisation reaches across whitespace: links, e-mail
+    addresses and ids are runs of non-whitespace, punctuation is one character, and
+    case is folded character by character."""
     out: set[str] = set()
     for col in (m.REQUESTER, m.ASSIGNEE):
         _, distinct = ctx.distinct(col)
         values = distinct.dropna()
         if values.empty:
             continue
-        norm = normalise_summary(values).dropna()
+        pieces = pc.unique(pc.list_flatten(pc.split_pattern_regex(
+            pa.array(values.astype(m.STRING_DTYPE).array), pattern=f"{SPACE}+")))
+        norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE))).dropna()
         if not norm.empty:
             out.update(pc.list_flatten(pc.utf8_split_whitespace(
                 pa.array(norm.array))).to_pylist())
