@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -62,10 +63,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # reassignments: the ticket's own count, else group changes seen in its history
     changes = hist.groupby(m.EV_TICKET_ID).size().sub(1).clip(lower=0)
-    from_events = lookup(t[m.TICKET_ID], changes).astype("Float64")
-    field = t[m.REASSIGNMENT_COUNT].astype("Float64")
-    count = field.fillna(from_events).where(scope)
-    measurable = count.notna()
+    # per ticket as floats, NaN where unknown: numpy over the rows, not a nullable Float64
+    # column copied at each step (a fresh 9 MB each at a million tickets)
+    in_scope = scope.to_numpy(dtype=bool)
+    from_events = lookup(t[m.TICKET_ID], changes).to_numpy(dtype="float64", na_value=np.nan)
+    field = t[m.REASSIGNMENT_COUNT].to_numpy(dtype="float64", na_value=np.nan)
+    count = np.where(in_scope, np.where(np.isnan(field), from_events, field), np.nan)
+    measurable = pd.Series(~np.isnan(count), index=t.index)
     if not measurable.any() and not has_history.any():
         if not scope.any():
             return Measurement(unknown=note("too_few", n=0, min=minimum))
@@ -81,7 +85,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     unmeasured = scope & ~measurable
     if unmeasured.any():
         excluded.append(note("no_count", int(unmeasured.sum()), ctx.samples(unmeasured)))
-    used_events = scope & field.isna() & from_events.notna()
+    used_events = pd.Series(in_scope & np.isnan(field) & ~np.isnan(from_events),
+                            index=t.index)
     if used_events.any():
         notes.append(note("count_from_events", int(used_events.sum()), ctx.samples(used_events)))
 
@@ -89,18 +94,19 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     costs: list[Cost] = []
     n_measurable = int(measurable.sum())
     n_history = int(has_history.sum())
-    order = count.astype("float64")
+    order = pd.Series(count, index=t.index)
     if n_measurable >= minimum:
-        many = (count >= int(params["min_reassignments"])).fillna(False).astype(bool)
+        many = pd.Series(count >= int(params["min_reassignments"]), index=t.index)
         metrics["multi_reassigned_share"] = ratio(
             many.sum(), n_measurable, ctx.samples(many, order)
         )
-        metrics["mean_reassignments"] = Figure(value=float(count.mean()))
+        metrics["mean_reassignments"] = Figure(value=float(np.nanmean(count)))
         # a first handoff (desk -> resolver) is normal routing; the rest is rework
-        extra = (count - int(params["normal_reassignments"])).clip(lower=0).fillna(0)
-        extra_month = per_month(float(extra.sum()), ctx.window)
+        extra = float(np.nansum(np.clip(count - int(params["normal_reassignments"]), 0,
+                                        None)))
+        extra_month = per_month(extra, ctx.window)
         metrics["extra_reassignments_per_month"] = Figure(
-            value=extra_month, numerator=float(extra.sum()), denominator=ctx.window.months
+            value=extra_month, numerator=extra, denominator=ctx.window.months
         )
         minutes = float(params["handoff_minutes"])
         if extra_month > 0:
