@@ -120,7 +120,7 @@ def _activity_bound(tickets: pd.DataFrame, *, last: bool) -> pd.Timestamp | None
     of the four columns stacked into one and stripped of their blanks (two copies of
     4 x 8 bytes a ticket, written to read one value)."""
     cols = (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT)
-    found = [tickets[c].max() if last else tickets[c].min() for c in cols]
+    found = [m.latest_time(tickets[c]) if last else tickets[c].min() for c in cols]
     known = [pd.Timestamp(ts) for ts in found if pd.notna(ts)]
     if not known:
         return None

@@ -446,6 +446,19 @@ def is_done(tickets: pd.DataFrame) -> pd.Series:
     return tickets[STATUS].isin(DONE_STATUSES).fillna(False).astype(bool)
 
 
+def latest_time(times: pd.Series) -> pd.Timestamp | None:
+    """The latest time in a timestamp column, None when it holds none: ``times.max()``
+    without the copy of the column pandas makes to skip the missing times (a missing
+    time, NaT, is the smallest 64-bit integer, so the plain maximum passes it by)."""
+    values = times.to_numpy(dtype="datetime64[us]")  # UTC; a view of canonical columns
+    if not len(values):
+        return None
+    top = int(values.view(np.int64).max())
+    if top == np.iinfo(np.int64).min:
+        return None
+    return pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
+
+
 def done_at(tickets: pd.DataFrame) -> pd.Series:
     """Done time of each ticket: ``resolved_at``, else ``closed_at``; NaT when not done.
 

@@ -126,7 +126,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
         return ExtractShape()
     first = opened.min()
     # the later of the two columns' maxima (no million-row concat to read one value)
-    last = max(ts for ts in (opened.max(), done_at.max()) if pd.notna(ts))
+    last = max(ts for ts in (m.latest_time(opened), m.latest_time(done_at)) if ts is not None)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
