@@ -7,6 +7,7 @@ export without a group column must not make every ticket look unowned.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -38,12 +39,16 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         excluded.append(note("no_opened", int(no_opened.sum()), ctx.samples(no_opened)))
 
     open_now = kinds & open_at_end(ctx)
-    # business-day ages of the open tickets only (the others are never judged)
-    opened = t.loc[open_now, m.OPENED_AT]
-    age = ctx.calendar.busday_count(opened, pd.Series(ctx.window.end, index=opened.index)
-                                    ).reindex(t.index)
+    # business-day ages of the open tickets only (the others are never judged), placed at
+    # their rows of a float column (NaN: not open, or no opened time) instead of a
+    # reindex of a nullable column by a million labels
+    rows = np.flatnonzero(open_now.to_numpy(dtype=bool))
+    opened = t[m.OPENED_AT].take(rows)
+    days = ctx.calendar.busday_count(opened, pd.Series(ctx.window.end, index=opened.index))
+    age = np.full(len(t), np.nan)
+    age[rows] = days.to_numpy(dtype="float64", na_value=np.nan)
     grace = int(params["grace_business_days"])
-    aged = open_now & (age > grace).fillna(False).astype(bool)
+    aged = open_now & pd.Series(age > grace, index=t.index)
     n_aged = int(aged.sum())
     if n_aged < int(params["min_tickets"]):
         return Measurement(
@@ -69,7 +74,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         notes.append(note("current_owner", latest=f"{latest:%Y-%m-%d}"))
         confidence = "medium"
 
-    oldest_first = age.astype("float64")
+    oldest_first = pd.Series(age, index=t.index)
     metrics: dict[str, Figure] = {
         "unowned_share": ratio(unowned.sum(), n_aged, ctx.samples(unowned, oldest_first)),
         "unowned_count": Figure(
