@@ -679,6 +679,52 @@ def test_near_open_duplicates_equal_the_lag_by_lag_rule(seed: int, n: int,
     assert np.array_equal(got, want)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.one_of(st.none(), st.integers(0, 40)),
+                          st.integers(0, 30)), min_size=1, max_size=40),
+       st.integers(1, 4))
+def test_recurrence_top_clusters_read_only_the_clusters_that_can_be_shown(
+        rows: list[tuple[int, int | None, int]], top: int) -> None:
+    # the largest clusters by size, then latest incident, then key text: the same table
+    # when the clusters too small to reach the top are left out before grouping
+    from casekit import tickets_frame
+    from itsm_diag.signs import recurrence
+
+    def at(days: float) -> str:
+        return f"{pd.Timestamp('2024-01-01') + pd.Timedelta(days=days):%Y-%m-%dT%H:%M}"
+
+    t = tickets_frame([{
+        "ticket_id": f"T{i:03d}", "kind": "incident", "status": "resolved",
+        "opened_at": None if day is None else at(day),
+        "resolved_at": at((day or 0) + hours / 24)}
+        for i, (_, day, hours) in enumerate(rows)])
+    ctx = context_over(t)
+    codes = np.array([c for c, _, _ in rows], dtype=np.int64)
+    show = np.array([0, 1, 2, 3, 5], dtype=np.int64)
+
+    def key_text(at: np.ndarray) -> list[str]:
+        return [f"key {9 - codes[r]}" for r in at]  # text order unlike code order
+
+    def unfiltered() -> list[dict[str, Any]]:
+        keep = np.flatnonzero(np.isin(codes, show) & (codes >= 0))
+        if not len(keep):
+            return []
+        opened = t[m.OPENED_AT].iloc[keep]
+        hours = ((ctx.done_at.iloc[keep] - opened) / pd.Timedelta(hours=1)).astype("float64")
+        df = pd.DataFrame({"code": codes[keep], "row": keep, "at": opened.array,
+                           "hours": hours.where(hours >= 0).to_numpy()}, copy=False)
+        g = df.groupby("code").agg(count=("at", "size"), first=("at", "min"),
+                                   last=("at", "max"), median_hours=("hours", "median"),
+                                   row=("row", "first"))
+        g["key"] = key_text(g["row"].to_numpy())
+        g = g.sort_values("key").sort_values(["count", "last"], ascending=[False, False])
+        return [{"key": str(k), "count": int(c)} for k, c in g.head(top)[["key", "count"]]
+                .itertuples(index=False)]
+
+    got = recurrence._top_clusters(ctx, codes, key_text, show, top, links_known=True)
+    assert [{"key": r["key"], "count": r["count"]} for r in got] == unfiltered()
+
+
 # ---- the KPI panel's counts in numpy equal their pandas definitions ----------------------
 
 _STAMPS = st.one_of(st.none(), st.sampled_from([

@@ -128,8 +128,15 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
     incident; ties in the order of the key text."""
     t = ctx.tickets
     rows = np.flatnonzero(np.isin(codes, show) & (codes >= 0))
-    if not len(rows):
+    if not len(rows) or top < 1:
         return []
+    # only the clusters whose size can reach the table: one with fewer incidents than the
+    # top-th largest cannot be shown, whatever its dates or key (the rest keep their rows
+    # in order, so each cluster's figures are those over all its rows)
+    found, sizes = distinct_codes(codes[rows])
+    if len(found) > top:
+        bar = np.partition(sizes, len(sizes) - top)[len(sizes) - top]
+        rows = rows[np.isin(codes[rows], found[sizes >= bar])]
     opened = t[m.OPENED_AT].iloc[rows]
     hours = ((ctx.done_at.iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
     df = pd.DataFrame({"code": codes[rows], "row": rows, "at": opened.array,
