@@ -56,10 +56,10 @@ def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
         history &= flow.scope.to_numpy(dtype=bool)
         bounced[flow.bounced_rows] = True
     out["bounce"] = (scope & history, scope & bounced)
-    count = t[m.REASSIGNMENT_COUNT].astype("Float64")
-    known = count.notna().to_numpy()
-    many = (count >= int(params["min_reassignments"])).fillna(False).to_numpy(dtype=bool)
-    out["reassigned"] = (scope & known, scope & many)
+    # floats, NaN where unknown (no nullable column copied for a comparison)
+    count = t[m.REASSIGNMENT_COUNT].to_numpy(dtype="float64", na_value=np.nan)
+    out["reassigned"] = (scope & ~np.isnan(count),
+                         scope & (count >= int(params["min_reassignments"])))
     opened, done = ts_us(t[m.OPENED_AT]), ts_us(ctx.done_at)
     ok = scope & (opened != NAT) & (done != NAT) & (done >= opened)
     hours = np.where(ok, (done - opened) / 3.6e9, np.nan)
@@ -73,9 +73,9 @@ def _long(hours: np.ndarray, ok: np.ndarray, priority: pd.Series, q: float,
           min_n: int) -> np.ndarray:
     """Longer than the ``q`` quantile of the tickets of its priority (of all tickets,
     where its priority is unknown or has fewer than ``min_n`` tickets)."""
-    frame = pd.DataFrame({"p": priority.astype("Float64").to_numpy(dtype="float64",
-                                                                     na_value=np.nan),
-                          "h": hours}, copy=False)[ok]
+    # the measurable tickets' rows only, the priority as floats (NaN: unknown)
+    frame = pd.DataFrame({"p": priority.to_numpy(dtype="float64", na_value=np.nan)[ok],
+                          "h": hours[ok]}, copy=False)
     overall = float(np.quantile(frame["h"], q)) if len(frame) else np.inf
     by = frame.groupby("p")["h"]
     bar = by.quantile(q).where(by.size() >= min_n)
