@@ -725,6 +725,58 @@ def test_recurrence_top_clusters_read_only_the_clusters_that_can_be_shown(
     assert [{"key": r["key"], "count": r["count"]} for r in got] == unfiltered()
 
 
+_DAYS = st.one_of(st.none(), st.integers(-40, 45))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["open", "resolved"]), _DAYS, _DAYS),
+                min_size=1, max_size=20),
+       st.lists(st.tuples(st.integers(0, 25), st.integers(-40, 45)), max_size=25))
+def test_trust_silence_on_the_open_rows_equals_the_whole_column_computation(
+        rows: list[tuple[str, int | None, int | None]],
+        events: list[tuple[int, int]]) -> None:
+    # each open ticket's latest sign of life (opened, updated up to the as-of time, its
+    # latest event up to it) and its business days of silence, computed on the open rows
+    # only, as the old whole-column computation gave them
+    from casekit import events_frame, tickets_frame
+    from itsm_diag.signs import trust
+    from itsm_diag.signs.base import Calendar, Context, Measurement, Window
+    from itsm_diag.signs.common import open_at
+
+    def at(days: int | None) -> str | None:
+        if days is None:
+            return None
+        return f"{pd.Timestamp('2024-01-31 10:00') + pd.Timedelta(days=days):%Y-%m-%dT%H:%M}"
+
+    t = tickets_frame([{"ticket_id": f"T{i:02d}", "kind": "incident", "status": status,
+                        "opened_at": at(o), "updated_at": at(u),
+                        "resolved_at": at(o) if status == "resolved" else None}
+                       for i, (status, o, u) in enumerate(rows)])
+    ev = events_frame([{m.EV_TICKET_ID: f"T{i:02d}", m.EV_KIND: "comment",
+                        m.EV_AT: at(d)} for i, d in events])
+    w = Window(pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-29", tz="UTC"))
+    ctx = Context(tickets=t, events=ev, window=w, calendar=Calendar())
+    scope = pd.Series(True, index=t.index)
+    meas = Measurement()
+    trust._silence(ctx, {"silence_business_days": 5}, scope, meas)
+    if "silent_share" not in meas.metrics or meas.metrics["silent_share"].value is None:
+        return
+    # the whole-column computation this replaced
+    open_end = open_at(ctx, scope, w.end)
+    updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
+    last_ev = pd.Series(pd.NaT, index=t.index, dtype=m.TIMESTAMP_DTYPE)
+    past = ev[ev[m.EV_AT] <= w.end] if not ev.empty else ev
+    if len(past):
+        latest = past.groupby(m.EV_TICKET_ID)[m.EV_AT].max()
+        last_ev = pd.Series(latest.reindex(t[m.TICKET_ID]).array, index=t.index
+                            ).astype(m.TIMESTAMP_DTYPE)
+    last = pd.concat([t[m.OPENED_AT], updated, last_ev], axis=1).max(axis=1)
+    quiet = ctx.calendar.busday_count(last, pd.Series(w.end, index=t.index))
+    silent = open_end & (quiet > 5).fillna(False).astype(bool)
+    assert meas.metrics["silent_open"].value == float(silent.sum())
+    assert meas.metrics["silent_open"].sample_ids == ctx.samples(silent)
+
+
 # ---- the KPI panel's counts in numpy equal their pandas definitions ----------------------
 
 _STAMPS = st.one_of(st.none(), st.sampled_from([

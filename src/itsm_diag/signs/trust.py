@@ -23,6 +23,7 @@ from itsm_diag.signs.base import (
     ParamMap,
     per_month,
     ratio,
+    utc64,
 )
 from itsm_diag.signs.common import (
     contains_where,
@@ -267,27 +268,37 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         meas.excluded.append(Note(code="no_updates"))
         return
     open_at_end = open_at(ctx, scope, w.end)
+    # the tickets open at the end only (the others are never silent): each one's latest
+    # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
+    rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
+    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]").view(np.int64)[rows]
+    updated_at = t[m.UPDATED_AT].to_numpy(dtype="datetime64[us]")[rows]
     # an updated_at after the as-of time hides the activity before it: ignore it then
-    updated = t[m.UPDATED_AT].where(t[m.UPDATED_AT] <= w.end)
-    last_event = _last_event(ctx)
-    last = pd.concat(
-        [t[m.OPENED_AT], updated, last_event.astype(m.TIMESTAMP_DTYPE)], axis=1
-    ).max(axis=1)
-    quiet = ctx.calendar.busday_count(last, pd.Series(w.end, index=t.index))
-    silent = open_at_end & (quiet > limit).fillna(False).astype(bool)
+    updated = np.where(updated_at <= utc64(w.end), updated_at.view(np.int64), _NAT)
+    last = np.maximum(np.maximum(opened, updated), _last_event_us(ctx)[rows])
+    seen = last != _NAT
+    last_at = pd.Series(pd.DatetimeIndex(last[seen].view("datetime64[us]")).tz_localize("UTC"))
+    quiet = ctx.calendar.busday_count(last_at, pd.Series(w.end, index=last_at.index))
+    silent_at = np.zeros(len(t), dtype=bool)
+    silent_at[rows[seen]] = (quiet > limit).fillna(False).to_numpy(dtype=bool)
+    silent = pd.Series(silent_at, index=t.index)
     meas.metrics["silent_share"] = ratio(
         int(silent.sum()), int(open_at_end.sum()), ctx.samples(silent)
     )
     meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
 
 
-def _last_event(ctx: Context) -> pd.Series:
-    """Each ticket's latest event time up to the as-of time (NaT when none): the events
-    of every ticket with its id, by the Context's integer id codes instead of a group-by
-    on id strings and a reindex by 1M id strings."""
+#: a missing time (NaT) as int64 microseconds: the smallest int64
+_NAT = np.iinfo(np.int64).min
+
+
+def _last_event_us(ctx: Context) -> np.ndarray:
+    """Each ticket's latest event time up to the as-of time, as int64 microseconds
+    (:data:`_NAT` when none): the events of every ticket with its id, by the Context's
+    integer id codes instead of a group-by on id strings and a reindex by 1M id strings."""
     t, ev, w = ctx.tickets, ctx.events, ctx.window
     codes, first = ctx.id_ranks
-    latest = np.full(len(first) + 2, np.iinfo(np.int64).min, dtype=np.int64)
+    latest = np.full(len(first) + 2, _NAT, dtype=np.int64)
     if not ev.empty:
         at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
         past = (at <= w.end).fillna(False).to_numpy(dtype=bool)
@@ -296,9 +307,6 @@ def _last_event(ctx: Context) -> pd.Series:
         keep = ev_codes < len(first)
         stamps = at.to_numpy(dtype="datetime64[us]").view(np.int64)
         np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
-    per_ticket = latest[codes]
-    none = per_ticket == np.iinfo(np.int64).min
-    values = per_ticket.view("datetime64[us]").copy()
-    values[none] = np.datetime64("NaT")
-    return pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), index=t.index).astype(
-        m.TIMESTAMP_DTYPE)
+    return latest[codes] if len(t) else np.zeros(0, dtype=np.int64)
+
+
