@@ -258,3 +258,28 @@ def test_table_cells_show_no_precision_the_figure_lacks(value: object, key: str,
     from itsm_diag.render.common import cell
 
     assert cell(value, key) == shown
+
+
+def test_wide_evidence_tables_give_their_room_to_sentences_not_to_dates() -> None:
+    """An analysis table's columns are laid out by what they hold: numbers and shares
+    right-aligned on one line, dates and times on one line, sentences kept readable
+    (a minimum width, not six lines of two words), id lists free to wrap; a table of
+    ten columns or more is set smaller so it fits the page."""
+    from itsm_diag.render.analyses import _column_kinds, _table_rows
+    from itsm_diag.report import AnalysisTable
+
+    rows = [{"ticket_id": f"INC00{i}", "reasons": "overdue; no update for 256 business days",
+             "age_days": 359.3, "idle": 12, "share": 0.25, "due": "2025-10-13T17:50:00+00:00",
+             "sample_ids": ["INC0010707", "INC0010712", "INC0010714"], "note": None}
+            for i in range(3)]
+    table = AnalysisTable(label="t", definition="d", columns={k: k for k in rows[0]}, rows=rows)
+    keys, _, shown = _table_rows(table, 15)
+    kinds = _column_kinds(table, keys, shown)
+    assert kinds == {"ticket_id": "text", "reasons": "long", "age_days": "num", "idle": "num",
+                     "share": "num", "due": "date", "sample_ids": "text", "note": "text"}
+    from itsm_diag.render import html as html_render
+
+    html = html_render.render(demo_report())
+    assert '<table class="evidence wide">' in html  # the action list's twelve columns
+    assert '<td class="date">2025-10-13 17:50</td>' in html
+    assert '<td class="num">359.3</td>' in html

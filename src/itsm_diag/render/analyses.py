@@ -9,6 +9,7 @@ from ``Report.analyses`` and ``Finding.drivers``; nothing is computed.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from itsm_diag.render import common
@@ -77,6 +78,43 @@ def _table_rows(table: AnalysisTable, limit: int, skip: frozenset[str] = frozens
     labels = [table.columns[k] for k in keys]
     rows = [[value(k, r.get(k)) for k in keys] for r in table.rows[:limit]]
     return keys, labels, rows
+
+
+#: the mean characters above which a text column holds sentences (``long``)
+_LONG_TEXT = 30
+#: a date, or a date and time, as the tables print them (kept on one line)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+
+
+def _column_kinds(table: AnalysisTable, keys: list[str], shown: list[list[str]]
+                  ) -> dict[str, str]:
+    """How each column of a table's shown rows is laid out in HTML: ``num`` (numbers
+    and shares: right-aligned, one line), ``date`` (dates and times as shown: one line),
+    ``long`` (sentences: wraps, but not below a readable width) or ``text`` (wraps).
+    Read from the values, so a table of twelve columns gives its room to the reasons and
+    summaries rather than breaking each over six lines, or a date over three."""
+    kinds = {}
+    for i, k in enumerate(keys):
+        raw = [r.get(k) for r in table.rows[:len(shown)] if r.get(k) is not None]
+        text = [row[i] for row in shown if row[i]]
+        if k in PERCENT or (raw and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in raw)):
+            kinds[k] = "num"
+        elif text and all(_DATE.fullmatch(v) for v in text):
+            kinds[k] = "date"
+        elif (k != "sample_ids"  # lists of ids wrap at any width
+              and text and sum(map(len, text)) > _LONG_TEXT * len(text)):
+            kinds[k] = "long"
+        else:
+            kinds[k] = "text"
+    return kinds
+
+
+def _css(kind: str, only: str | None = None) -> str:
+    """The class attribute of a cell of that kind (none for text, or unless ``only``)."""
+    if kind == "text" or (only is not None and kind != only):
+        return ""
+    return f' class="{kind}"'
 
 
 def driver_lines(f: Finding) -> list[str]:
@@ -211,13 +249,18 @@ def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
             n = f" (n = {table.n:,})" if table.n is not None else ""
             more = (f"; the first {MAX_ROWS} of {len(table.rows)} rows"
                     if len(table.rows) > MAX_ROWS else "")
+            kinds = _column_kinds(table, keys, rows)
             parts.append(f"<h4>{e(table.label)}{e(n)}{e(more)}</h4>"
                          f'<p class="dim">{e(table.definition)}</p><div class="scroll">'
-                         '<table class="evidence"><thead><tr>'
-                         + "".join(f"<th>{e(x)}</th>" for x in labels) + "</tr></thead><tbody>")
+                         # ten columns or more: a smaller type, so they fit the page
+                         f'<table class="evidence{" wide" if len(keys) >= 10 else ""}">'
+                         "<thead><tr>"
+                         + "".join(f"<th{_css(kinds[k], 'num')}>{e(x)}</th>"
+                                   for k, x in zip(keys, labels, strict=True))
+                         + "</tr></thead><tbody>")
             for row in rows:
                 parts.append("<tr>" + "".join(
-                    f'<td{" class=num" if k in PERCENT else ""}>{e(c)}</td>'
+                    f"<td{_css(kinds[k])}>{e(c)}</td>"
                     for k, c in zip(keys, row, strict=True)) + "</tr>")
             parts.append("</tbody></table></div>")
         if notes:
