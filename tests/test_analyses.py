@@ -784,3 +784,17 @@ def test_name_words_equal_the_words_of_the_normalised_names(
             want.update(pc.list_flatten(pc.utf8_split_whitespace(
                 pa.array(norm.array))).to_pylist())
     assert textclusters._name_words(ctx) == want
+
+
+def test_every_driver_outcome_and_attribute_is_worded_for_the_table_and_the_sentence() -> None:
+    # the table names each as a value ("SLA breached", "Priority"), the sentence as a
+    # phrase ("miss their SLA", "of priority"); an id never shows with the shipped rules
+    from itsm_diag.analyses import drivers
+
+    rule = config.load_rules().analyses["drivers"]
+    for outcome in drivers.OUTCOMES:
+        assert f"{outcome}_rate" in rule.metrics
+        assert rule.wording.get(f"outcome.{outcome}")
+    for attribute in drivers.ATTRIBUTES:
+        assert rule.wording.get(f"attribute.{attribute}")
+        assert rule.wording.get(f"column.{attribute}")

@@ -67,7 +67,7 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
     if rule.id == "drivers" and name == "drivers":
         w = rule.wording
         return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
-                 "attribute": w[f"column.{row['attribute']}"],
+                 "attribute": w.get(f"column.{row['attribute']}", row["attribute"]),
                  "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
                 for row in rows]
     if rule.id == "drivers" and name == "outcomes":
@@ -131,8 +131,8 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
         if target is None:
             continue
         # the phrases that make the sentence ("of priority", "miss their SLA")
-        outcome = words[f"outcome.{row['outcome_id']}"]
-        attribute = words[f"attribute.{row['attribute_id']}"]
+        outcome = words.get(f"outcome.{row['outcome_id']}", row["outcome_id"])
+        attribute = words.get(f"attribute.{row['attribute_id']}", row["attribute_id"])
         text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
         found.setdefault(str(target), []).append(DriverOut(
             outcome=row["outcome_id"], outcome_label=outcome, attribute=row["attribute_id"],

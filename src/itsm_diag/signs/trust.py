@@ -296,7 +296,7 @@ def _last_event_us(ctx: Context) -> np.ndarray:
     """Each ticket's latest event time up to the as-of time, as int64 microseconds
     (:data:`_NAT` when none): the events of every ticket with its id, by the Context's
     integer id codes instead of a group-by on id strings and a reindex by 1M id strings."""
-    t, ev, w = ctx.tickets, ctx.events, ctx.window
+    ev, w = ctx.events, ctx.window
     codes, first = ctx.id_ranks
     latest = np.full(len(first) + 2, _NAT, dtype=np.int64)
     if not ev.empty:
@@ -307,6 +307,6 @@ def _last_event_us(ctx: Context) -> np.ndarray:
         keep = ev_codes < len(first)
         stamps = at.to_numpy(dtype="datetime64[us]").view(np.int64)
         np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
-    return latest[codes] if len(t) else np.zeros(0, dtype=np.int64)
+    return latest[codes]
 
 
