@@ -854,8 +854,9 @@ def test_distinct_codes_equals_unique_with_counts(values: list[int], scale: int,
     # np.unique's values and counts
     from itsm_diag.signs.common import distinct_codes
 
-    codes = np.array([v * scale for v in values], dtype=np.int64).astype(dtype) \
-        if scale == 1 else np.array([v * scale for v in values], dtype=np.int64)
+    codes = np.array([v * scale for v in values], dtype=np.int64)
+    if scale == 1:  # value codes come as int32 too (Arrow's dictionary indices)
+        codes = codes.astype(dtype)
     found, counts = distinct_codes(codes)
     want, want_counts = np.unique(codes, return_counts=True)
     assert found.tolist() == want.tolist() and counts.tolist() == want_counts.tolist()
