@@ -374,10 +374,9 @@ def test_category_sorted_is_the_text_in_text_order(values: list[str | None], unu
     assert have.tolist() == want.tolist()
 
 
-def test_per_value_at_is_per_value_on_those_rows() -> None:
-    """Context.per_value_at spreads a distinct-value result to the chosen rows only: the
-    same Series (values, index, dtype, name) as the function on every row, then the row
-    filter; per_value and value_table run the function once between them."""
+def test_per_value_and_value_table_share_one_pass_over_the_distinct_values() -> None:
+    """per_value gives the function on every row; value_table codes its results; the
+    function runs once between them, on the distinct values and the missing one."""
     from itsm_diag.signs.base import Context, Window
     from itsm_diag.signs.common import fold_key
 
@@ -386,25 +385,17 @@ def test_per_value_at_is_per_value_on_those_rows() -> None:
     end = pd.Timestamp("2026-01-01", tz="UTC")
     ctx = Context(tickets=t, events=pd.DataFrame(), defaults={},
                   window=Window(start=end - pd.Timedelta(weeks=13), end=end))
-    rows = pd.Series([True, True, False, True, False], index=t.index)
     calls: list[int] = []
 
     def fold(values: pd.Series) -> pd.Series:
         calls.append(len(values))
         return fold_key(values, spaces=True)
 
-    want = fold_key(t[m.SUMMARY], spaces=True)[rows]  # every row, then the filter
-    part = ctx.per_value_at(m.SUMMARY, "fold", fold, rows)
-    pd.testing.assert_series_equal(part, want)
-    assert part.tolist()[0] == "vpn down" and part.index.tolist() == [10, 11, 13]
-    # a mask in another row order is read by its index, as a boolean filter reads it
-    pd.testing.assert_series_equal(ctx.per_value_at(m.SUMMARY, "fold", fold, rows.iloc[::-1]),
-                                   want)
     pd.testing.assert_series_equal(ctx.per_value(m.SUMMARY, "fold", fold),
                                    fold_key(t[m.SUMMARY], spaces=True))
     codes, uniques = ctx.value_table(m.SUMMARY, "fold", fold)
     assert codes[0] == codes[2] and list(uniques)[codes[3]] == "printer"
-    assert calls == [5]  # 4 distinct values and the missing one, once for all three
+    assert calls == [5]  # 4 distinct values and the missing one, once for both
 
 
 @settings(max_examples=300, deadline=None)

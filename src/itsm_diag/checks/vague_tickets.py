@@ -37,7 +37,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import FOLD_KEY, fold_key
+from itsm_diag.signs.common import fold_key, per_distinct
 from itsm_diag.text import SPACE_RUNS
 
 # punctuation that separates words; listed explicitly (not \W) so that accented letters
@@ -144,8 +144,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics["vague_summary_share"] = ratio(
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
-        normalised = ctx.per_value_at(m.SUMMARY, (FOLD_KEY, "spaces"),
-                                      partial(fold_key, spaces=True), vague_summary)
+        # the vague tickets' summaries only, each distinct one folded once (not every
+        # summary of the export: fold_key gives a value the same result in any company)
+        normalised = per_distinct(t.loc[vague_summary, m.SUMMARY],
+                                  partial(fold_key, spaces=True))
         tables["vague_summaries"] = _top(normalised)
         totals["vague_summaries"] = int(normalised.fillna("").nunique())
     # a table holding every value is complete: only a cut one states its full size
