@@ -145,7 +145,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             vague_summary.sum(), n, ctx.samples(vague_summary)
         )
         # the vague tickets' summaries only, each distinct one folded once (not every
-        # summary of the export: fold_key gives a value the same result in any company)
+        # summary of the export: fold_key gives each value the same result whatever other
+        # values it is given)
         normalised = per_distinct(t.loc[vague_summary, m.SUMMARY],
                                   partial(fold_key, spaces=True))
         tables["vague_summaries"] = _top(normalised)
