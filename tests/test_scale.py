@@ -374,6 +374,25 @@ def test_category_sorted_is_the_text_in_text_order(values: list[str | None], unu
     assert have.tolist() == want.tolist()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["Other", " other ", "OTHER", "General", "Network", "", "  ", "é", "Autre"])), max_size=30),
+    st.sets(st.sampled_from(["other", "general", "network", "autre", "x"]), max_size=3))
+def test_folded_in_is_the_folded_column_isin(values: list[str | None], words: set[str]
+                                             ) -> None:
+    # a folded column tested against a word list on the fold's codes: the same mask as
+    # the folded text of every ticket tested, blanks never in it
+    from itsm_diag.signs.base import Context, Window
+    from itsm_diag.signs.common import fold_key, folded_in
+
+    t = pd.DataFrame({m.CATEGORY: pd.array(values, dtype=m.STRING_DTYPE)})
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+    ctx = Context(tickets=t, events=pd.DataFrame(), defaults={},
+                  window=Window(start=end - pd.Timedelta(weeks=13), end=end))
+    want = fold_key(t[m.CATEGORY]).isin(words).fillna(False).astype(bool).to_numpy()
+    assert folded_in(ctx, m.CATEGORY, words).tolist() == want.tolist()
+
+
 def test_per_value_and_value_table_share_one_pass_over_the_distinct_values() -> None:
     """per_value gives the function on every row; value_table codes its results; the
     function runs once between them, on the distinct values and the missing one."""

@@ -448,6 +448,15 @@ def fold_codes(ctx: Context, column: str
     return ctx.value_table(column, FOLD_KEY, fold_key)
 
 
+def folded_in(ctx: Context, column: str, words: Iterable[str]) -> np.ndarray:
+    """Per ticket: its :func:`fold_key` of ``column`` is one of ``words`` (False where
+    blank): ``folded(ctx, column).isin(words)``, read on the fold's codes (each distinct
+    folded value tested once) without the folded text of every ticket."""
+    codes, keys = fold_codes(ctx, column)
+    hit = pd.Series(keys).isin(list(words)).to_numpy(dtype=bool)
+    return np.append(hit, False)[codes]  # a blank value's code, -1, reads the last slot
+
+
 def folded(ctx: Context, column: str) -> pd.Series:
     """:func:`fold_key` of ticket ``column``, per ticket (shared: never modify it).
 

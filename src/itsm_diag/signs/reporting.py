@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import fold_words, folded, too_few
+from itsm_diag.signs.common import fold_words, folded_in, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -118,7 +118,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     cat_ok = ctx.filled(m.CATEGORY)
     catch_words = fold_words(ctx.defaults.get("catch_all_categories", []))
     # a blank category folds to <NA>, not "": it is caught by ~cat_ok, whatever the list
-    catch = ~cat_ok | folded(ctx, m.CATEGORY).isin(catch_words).fillna(False).astype(bool)
+    catch = ~cat_ok | pd.Series(folded_in(ctx, m.CATEGORY, catch_words), index=t.index)
     cat_share = _share(cat_ok, vol_pop)
     catch_share = _share(catch, vol_pop)
     max_catch = float(params["max_catch_all"])

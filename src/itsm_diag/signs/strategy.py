@@ -33,7 +33,7 @@ from itsm_diag.signs.common import (
     category_sorted,
     contains_in,
     fold_words,
-    folded,
+    folded_in,
     phrase_pattern,
     too_few,
 )
@@ -80,7 +80,7 @@ def _marked(ctx: Context, inw: pd.Series, labels: list[str], categories: list[st
         out |= contains_in(ctx, m.LABELS, keep, token, case=False, scope=keep)[keep]
     cats = fold_words(categories)
     if cats:
-        out |= folded(ctx, m.CATEGORY)[inw].isin(cats).fillna(False).to_numpy(dtype=bool)
+        out |= folded_in(ctx, m.CATEGORY, cats)[keep]
     return pd.Series(out, index=ctx.tickets.index[keep])
 
 
