@@ -393,6 +393,29 @@ def test_folded_in_is_the_folded_column_isin(values: list[str | None], words: se
     assert folded_in(ctx, m.CATEGORY, words).tolist() == want.tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(
+    ["INC1", "INC2", "INC10", "REQ7", "a", "É"])), st.booleans()), max_size=40),
+    st.booleans(), st.integers(1, 4))
+def test_samples_are_the_smallest_ids_under_the_mask(rows: list[tuple[str | None, bool]],
+                                                     listed_by_id: bool, n: int) -> None:
+    # an export listed by id takes its sample from its first matching rows; any export
+    # gives the n smallest ids under the mask (text order, a missing id last)
+    from itsm_diag.signs.base import Context, Window
+
+    if listed_by_id:
+        rows = sorted(rows, key=lambda r: (r[0] is None, r[0] or ""))
+    ids = [r[0] for r in rows]
+    t = pd.DataFrame({m.TICKET_ID: pd.array(ids, dtype=m.STRING_DTYPE)})
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+    ctx = Context(tickets=t, events=pd.DataFrame(), defaults={}, max_samples=n,
+                  window=Window(start=end - pd.Timedelta(weeks=13), end=end))
+    mask = pd.Series([r[1] for r in rows], index=t.index, dtype=bool)
+    chosen = sorted((i for i, keep in zip(ids, mask, strict=True) if keep),
+                    key=lambda i: (i is None, i or ""))[:n]
+    assert ctx.samples(mask) == [str(pd.NA) if i is None else i for i in chosen]
+
+
 def test_per_value_and_value_table_share_one_pass_over_the_distinct_values() -> None:
     """per_value gives the function on every row; value_table codes its results; the
     function runs once between them, on the distinct values and the missing one."""
@@ -930,3 +953,17 @@ def test_window_contains_equals_pandas_comparisons(offsets: list[int | None], un
     ts = ts.dt.tz_convert(tz)
     want = ((ts >= window.start) & (ts <= window.end)).fillna(False).astype(bool)
     assert window.contains(ts).tolist() == want.tolist()
+
+
+def test_first_positions_read_past_the_first_blocks() -> None:
+    # the sample's rows of a sparse mask lie past the first 4,096-row block: the blocks
+    # grow fourfold until enough rows are found or the table ends
+    from itsm_diag.signs.base import _first_positions
+
+    t = pd.DataFrame({"x": np.zeros(100_000)})
+    mask = np.zeros(100_000, dtype=bool)
+    mask[[5_000, 30_000, 99_999]] = True
+    assert _first_positions(t, mask, 2).tolist() == [5_000, 30_000]
+    assert _first_positions(t, mask, 5).tolist() == [5_000, 30_000, 99_999]
+    assert _first_positions(t, np.zeros(100_000, dtype=bool), 3).tolist() == []
+    assert _first_positions(t.iloc[:0], np.zeros(0, dtype=bool), 3).tolist() == []

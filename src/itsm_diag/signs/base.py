@@ -158,13 +158,28 @@ class Context:
 
     def samples(self, mask: pd.Series, order_by: pd.Series | None = None) -> list[str]:
         """Up to ``max_samples`` ticket ids under ``mask`` (stable: sorted, or by ``order_by``)."""
-        rows = _positions(self.tickets, mask)
         if order_by is not None:
-            return _top_by(self.tickets, rows, self.max_samples, order_by)
+            return _top_by(self.tickets, _positions(self.tickets, mask), self.max_samples,
+                           order_by)
         # by id: the ids' sort ranks are computed once, so a sample is a partial sort of
-        # small integers instead of a sort of every matching id string
+        # small integers instead of a sort of every matching id string; an export listed
+        # in id order (most are) has its smallest ids in its first matching rows
         codes, first = self.id_ranks
+        if self._ids_in_row_order:
+            rows = _first_positions(self.tickets, mask, self.max_samples)
+        else:
+            rows = _positions(self.tickets, mask)
         return _smallest_ids(codes[rows], self.tickets[m.TICKET_ID], first, self.max_samples)
+
+    @property
+    def _ids_in_row_order(self) -> bool:
+        """Whether every ticket's id rank is >= the one before (the export is listed by
+        id): then the first rows under a mask hold its smallest ids."""
+        def make() -> bool:
+            codes = self.id_ranks[0]
+            return bool(len(codes) < 2 or (codes[1:] >= codes[:-1]).all())
+        result: bool = _cached(self, "_ids_in_row_order", make)
+        return result
 
     # ---- per-Context caches (additive helpers; nothing here changes what is measured) --
 
@@ -299,13 +314,34 @@ def _arrow_values(values: Any) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _positions(tickets: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
-    """Row positions where ``mask`` holds (a Series is aligned on the tickets' index)."""
+def _mask_array(tickets: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """``mask`` as a numpy bool array over the tickets' rows (a Series is aligned on the
+    tickets' index; missing is False)."""
     if isinstance(mask, pd.Series) and not mask.index.equals(tickets.index):
         mask = mask.reindex(tickets.index, fill_value=False)
-    arr = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) \
+    return mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) \
         else np.asarray(mask, dtype=bool)
-    return np.flatnonzero(arr)
+
+
+def _positions(tickets: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """Row positions where ``mask`` holds (a Series is aligned on the tickets' index)."""
+    return np.flatnonzero(_mask_array(tickets, mask))
+
+
+def _first_positions(tickets: pd.DataFrame, mask: pd.Series | np.ndarray, n: int
+                     ) -> np.ndarray:
+    """The first ``n`` row positions where ``mask`` holds (all of them when fewer): read
+    in blocks growing fourfold from the top, so a sample of a dense mask reads a few
+    thousand rows, not a million."""
+    arr = _mask_array(tickets, mask)
+    found: list[np.ndarray] = []
+    have, start, step = 0, 0, 4096
+    while have < n and start < len(arr):
+        part = np.flatnonzero(arr[start:start + step]) + start
+        found.append(part)
+        have += len(part)
+        start, step = start + step, step * 4
+    return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
 
 
 def _smallest_ids(codes: np.ndarray, ids: pd.Series, first: np.ndarray, n: int) -> list[str]:
