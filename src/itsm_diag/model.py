@@ -446,17 +446,23 @@ def is_done(tickets: pd.DataFrame) -> pd.Series:
     return tickets[STATUS].isin(DONE_STATUSES).fillna(False).astype(bool)
 
 
+#: a missing time (NaT) as int64 microseconds (:func:`ts_us`): the smallest int64, so a
+#: maximum passes it by
+NAT = np.iinfo(np.int64).min
+
+
+def ts_us(values: pd.Series) -> np.ndarray:
+    """Timestamps as int64 microseconds since the epoch (UTC), :data:`NAT` where missing:
+    a view of a canonical column, no copy."""
+    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
 def latest_time(times: pd.Series) -> pd.Timestamp | None:
     """The latest time in a timestamp column, None when it holds none: ``times.max()``
-    without the copy of the column pandas makes to skip the missing times (a missing
-    time, NaT, is the smallest 64-bit integer, so the plain maximum passes it by)."""
-    values = times.to_numpy(dtype="datetime64[us]")  # UTC; a view of canonical columns
-    if not len(values):
-        return None
-    top = int(values.view(np.int64).max())
-    if top == np.iinfo(np.int64).min:
-        return None
-    return pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
+    without the copy of the column pandas makes to skip the missing times."""
+    values = ts_us(times)
+    top = int(values.max()) if len(values) else NAT
+    return None if top == NAT else pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
 
 
 def done_at(tickets: pd.DataFrame) -> pd.Series:

@@ -74,14 +74,6 @@ def hours(us: np.ndarray) -> np.ndarray:
     return us.astype("float64") / 3.6e9
 
 
-def ts_us(values: pd.Series) -> np.ndarray:
-    """Timestamps as int64 microseconds since the epoch; NaT as the int64 minimum."""
-    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-NAT = np.iinfo(np.int64).min
-
-
 def note(code: str, count: int | None = None, ids: list[str] | None = None,
          **params: Any) -> Note:
     """A coded note, worded by the analysis file's ``messages[code]``."""

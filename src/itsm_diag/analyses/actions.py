@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.analyses._util import NAT, note, ticket_rows_of_events, ts_us
+from itsm_diag.analyses._util import note, ticket_rows_of_events
 from itsm_diag.checks._common import open_at_end
+from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct
 

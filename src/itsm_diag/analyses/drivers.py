@@ -21,7 +21,8 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
-from itsm_diag.analyses._util import NAT, ids_of, note, rounded, ticket_rows_of_events, ts_us
+from itsm_diag.analyses._util import ids_of, note, rounded, ticket_rows_of_events
+from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, ratio
 from itsm_diag.signs.common import FOLD_KEY, by_code_then, filled, fold_key, per_distinct
 

@@ -34,7 +34,6 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import (
-    NAT,
     ffill_within,
     hours,
     ids_of,
@@ -44,8 +43,8 @@ from itsm_diag.analyses._util import (
     run_starts,
     ticket_rows_of_events,
     top_rows_per_key,
-    ts_us,
 )
+from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
 from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct, then_by_code
 

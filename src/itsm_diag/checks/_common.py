@@ -89,7 +89,7 @@ def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
     rows = rows[filled(ev[m.EV_VALUE].iloc[rows]).to_numpy(dtype=bool)]
     # ticket then time: the id codes sort as the id strings do (ranks of the sorted
     # distinct ids), so integer sorts (stable) replace a sort on strings
-    at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[us]").view(np.int64)
+    at = m.ts_us(ev[m.EV_AT].iloc[rows])
     order = by_code_then(ctx.event_id_codes[rows], at)
     out = ev[[m.EV_TICKET_ID, m.EV_AT, m.EV_VALUE]].iloc[rows[order]]
     return out.reset_index(drop=True)

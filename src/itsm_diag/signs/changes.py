@@ -265,8 +265,8 @@ def _pairs(incs: pd.DataFrame, chgs: pd.DataFrame, lower: pd.Series, upper: pd.S
         left = np.flatnonzero(incs[on].notna().to_numpy())
         right = np.flatnonzero(chgs[on].notna().to_numpy())
         i_rows, c_rows = _merge_in_range(
-            incs[on].iloc[left], _micros(incs["opened"].iloc[left]),
-            chgs[on].iloc[right], _micros(lower.iloc[right]), _micros(upper.iloc[right]))
+            incs[on].iloc[left], m.ts_us(incs["opened"].iloc[left]),
+            chgs[on].iloc[right], m.ts_us(lower.iloc[right]), m.ts_us(upper.iloc[right]))
         i_rows, c_rows = left[i_rows], right[c_rows]
         if on == "service":
             # two CIs that differ are different things even on one service: no match then
@@ -282,10 +282,6 @@ def _pairs(incs: pd.DataFrame, chgs: pd.DataFrame, lower: pd.Series, upper: pd.S
             "matched_on": on,
         }, copy=False))
     return pd.concat(parts, ignore_index=True)
-
-
-def _micros(ts: pd.Series) -> np.ndarray:
-    return ts.to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
 def _merge_in_range(inc_key: pd.Series, opened: np.ndarray, chg_key: pd.Series,

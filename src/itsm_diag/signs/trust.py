@@ -271,12 +271,12 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     # the tickets open at the end only (the others are never silent): each one's latest
     # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
     rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
-    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]").view(np.int64)[rows]
+    opened = m.ts_us(t[m.OPENED_AT])[rows]
     updated_at = t[m.UPDATED_AT].to_numpy(dtype="datetime64[us]")[rows]
     # an updated_at after the as-of time hides the activity before it: ignore it then
-    updated = np.where(updated_at <= utc64(w.end), updated_at.view(np.int64), _NAT)
+    updated = np.where(updated_at <= utc64(w.end), updated_at.view(np.int64), m.NAT)
     last = np.maximum(np.maximum(opened, updated), _last_event_us(ctx)[rows])
-    seen = last != _NAT
+    seen = last != m.NAT
     last_at = pd.Series(pd.DatetimeIndex(last[seen].view("datetime64[us]")).tz_localize("UTC"))
     quiet = ctx.calendar.busday_count(last_at, pd.Series(w.end, index=last_at.index))
     silent_at = np.zeros(len(t), dtype=bool)
@@ -288,24 +288,21 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
 
 
-#: a missing time (NaT) as int64 microseconds: the smallest int64
-_NAT = np.iinfo(np.int64).min
-
-
 def _last_event_us(ctx: Context) -> np.ndarray:
     """Each ticket's latest event time up to the as-of time, as int64 microseconds
-    (:data:`_NAT` when none): the events of every ticket with its id, by the Context's
-    integer id codes instead of a group-by on id strings and a reindex by 1M id strings."""
+    (:data:`~itsm_diag.model.NAT` when none): the events of every ticket with its id, by
+    the Context's integer id codes instead of a group-by on id strings and a reindex by
+    1M id strings."""
     ev, w = ctx.events, ctx.window
     codes, first = ctx.id_ranks
-    latest = np.full(len(first) + 2, _NAT, dtype=np.int64)
+    latest = np.full(len(first) + 2, m.NAT, dtype=np.int64)
     if not ev.empty:
         at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
         past = (at <= w.end).fillna(False).to_numpy(dtype=bool)
         ev_codes = ctx.event_id_codes[past]
         # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
         keep = ev_codes < len(first)
-        stamps = at.to_numpy(dtype="datetime64[us]").view(np.int64)
+        stamps = m.ts_us(at)
         np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
     return latest[codes]
 
