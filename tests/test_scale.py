@@ -332,7 +332,7 @@ def test_activity_bounds_are_those_of_the_stacked_times(rows: list[tuple[int | N
                                                         ) -> None:
     # the window's end and the data's start read the columns' own extremes, not the four
     # time columns stacked and stripped of blanks
-    from itsm_diag.engine import _activity_bound
+    from itsm_diag.model import activity_bound
 
     cols = [m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT]
     t = pd.DataFrame({c: pd.Series(pd.array(
@@ -340,10 +340,10 @@ def test_activity_bounds_are_those_of_the_stacked_times(rows: list[tuple[int | N
         dtype="datetime64[us]")).dt.tz_localize("UTC") for i, c in enumerate(cols)})
     stacked = pd.concat([t[c] for c in cols], ignore_index=True).dropna()
     if stacked.empty:
-        assert _activity_bound(t, last=True) is None is _activity_bound(t, last=False)
+        assert activity_bound(t, last=True) is None is activity_bound(t, last=False)
         return
-    assert _activity_bound(t, last=True) == stacked.max()
-    assert _activity_bound(t, last=False) == stacked.min()
+    assert activity_bound(t, last=True) == stacked.max()
+    assert activity_bound(t, last=False) == stacked.min()
 
 
 @settings(max_examples=200, deadline=None)

@@ -114,19 +114,6 @@ class WindowChoice:
     tz: str = "UTC"
 
 
-def _activity_bound(tickets: pd.DataFrame, *, last: bool) -> pd.Timestamp | None:
-    """The latest (``last``) or earliest opened, resolved, closed or updated time of any
-    ticket, None when no ticket has one: the extreme of the columns' own extremes, not
-    of the four columns stacked into one and stripped of their blanks (two copies of
-    4 x 8 bytes a ticket, written to read one value)."""
-    cols = (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT)
-    found = [m.latest_time(tickets[c]) if last else tickets[c].min() for c in cols]
-    known = [pd.Timestamp(ts) for ts in found if pd.notna(ts)]
-    if not known:
-        return None
-    return max(known) if last else min(known)
-
-
 def _weekly_arrivals(opened: pd.Series) -> pd.Series:
     """Tickets opened per UTC calendar week (pandas' ``"W"`` periods, Monday to Sunday),
     every week from the first to the last that holds one, empty weeks as 0: counted on
@@ -173,7 +160,7 @@ def choose_window(
     """
     d = rules.defaults
     words = d.wording
-    latest = _activity_bound(tickets, last=True)
+    latest = m.activity_bound(tickets, last=True)
     notes: list[str] = []
     if until is not None:
         as_of = until
@@ -850,7 +837,7 @@ def data_start(tickets: pd.DataFrame) -> pd.Timestamp | None:
     first = tickets[m.OPENED_AT].min()
     if pd.notna(first):
         return pd.Timestamp(first)
-    return _activity_bound(tickets, last=False)
+    return m.activity_bound(tickets, last=False)
 
 
 def diagnose_periods(

@@ -465,6 +465,22 @@ def latest_time(times: pd.Series) -> pd.Timestamp | None:
     return None if top == NAT else pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
 
 
+#: the columns a ticket's activity is seen in (the window's end, the data's start)
+ACTIVITY_COLUMNS: Final = (OPENED_AT, RESOLVED_AT, CLOSED_AT, UPDATED_AT)
+
+
+def activity_bound(tickets: pd.DataFrame, *, last: bool) -> pd.Timestamp | None:
+    """The latest (``last``) or earliest opened, resolved, closed or updated time of any
+    ticket, None when no ticket has one: the extreme of the columns' own extremes, not
+    of the four columns stacked into one and stripped of their blanks (two copies of
+    4 x 8 bytes a ticket, written to read one value)."""
+    found = [latest_time(tickets[c]) if last else tickets[c].min() for c in ACTIVITY_COLUMNS]
+    known = [pd.Timestamp(ts) for ts in found if pd.notna(ts)]
+    if not known:
+        return None
+    return max(known) if last else min(known)
+
+
 def done_at(tickets: pd.DataFrame) -> pd.Series:
     """Done time of each ticket: ``resolved_at``, else ``closed_at``; NaT when not done.
 

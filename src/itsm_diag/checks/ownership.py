@@ -66,9 +66,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             notes.append(note("field_absent", field=field))
 
     # the export holds today's owner: with an earlier window end the owner may have changed
-    found = [m.latest_time(t[c]) for c in (m.OPENED_AT, m.UPDATED_AT, m.RESOLVED_AT,
-                                           m.CLOSED_AT)]
-    latest = max((ts for ts in found if ts is not None), default=None)
+    latest = m.activity_bound(t, last=True)
     confidence: Confidence = "high"
     if latest is not None and latest > ctx.window.end:
         notes.append(note("current_owner", latest=f"{latest:%Y-%m-%d}"))
