@@ -967,3 +967,19 @@ def test_first_positions_read_past_the_first_blocks() -> None:
     assert _first_positions(t, mask, 5).tolist() == [5_000, 30_000, 99_999]
     assert _first_positions(t, np.zeros(100_000, dtype=bool), 3).tolist() == []
     assert _first_positions(t.iloc[:0], np.zeros(0, dtype=bool), 3).tolist() == []
+
+
+def test_each_events_ticket_row_is_read_through_the_id_codes() -> None:
+    # an event's ticket row: the row holding its id (ids out of order in the export);
+    # -1 for an event without an id or with an id no ticket has
+    from itsm_diag.analyses._util import ticket_rows_of_events
+    from itsm_diag.signs.base import Context, Window
+
+    t = pd.DataFrame({m.TICKET_ID: pd.array(["INC3", "INC1", "INC2"], dtype=m.STRING_DTYPE)})
+    ev = pd.DataFrame({m.EV_TICKET_ID: pd.array(["INC2", None, "INC9", "INC3", "INC1"],
+                                                dtype=m.STRING_DTYPE)})
+    end = pd.Timestamp("2026-01-01", tz="UTC")
+    ctx = Context(tickets=t, events=ev, defaults={},
+                  window=Window(start=end - pd.Timedelta(weeks=13), end=end))
+    assert ticket_rows_of_events(ctx).tolist() == [2, -1, -1, 0, 1]
+    assert ctx.id_rows.tolist() == [1, 2, 0, -1, -1]  # INC1, INC2, INC3 in id order

@@ -39,11 +39,7 @@ def ffill_within(values: np.ndarray, present: np.ndarray, starts: np.ndarray) ->
 def ticket_rows_of_events(ctx: Context) -> np.ndarray:
     """For each event, the row of its ticket in ``ctx.tickets`` (-1: no such ticket)."""
     def make() -> np.ndarray:
-        _, first = ctx.id_ranks
-        # a missing id, or an id no ticket has (the two codes past the last id): no row
-        row_of = np.full(len(first) + 2, -1, dtype=np.int64)
-        row_of[:len(first)] = first
-        return row_of[ctx.event_id_codes]
+        return ctx.id_rows[ctx.event_id_codes]
     result: np.ndarray = ctx.memo("analyses.event_rows", make)
     return result
 

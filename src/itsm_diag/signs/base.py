@@ -202,6 +202,16 @@ class Context:
         return _cached(self, "_id_ranks", make)
 
     @property
+    def id_rows(self) -> np.ndarray:
+        """For each id code (:attr:`id_ranks`, and the two past the last id: a missing
+        id, an id no ticket has), a ticket row holding that id; -1 for those two."""
+        def make() -> np.ndarray:
+            first = self.id_ranks[1]
+            return np.concatenate([first, np.full(2, -1, dtype=np.int64)])
+        result: np.ndarray = _cached(self, "_id_rows", make)
+        return result
+
+    @property
     def event_id_codes(self) -> np.ndarray:
         """For each event, the id rank (:attr:`id_ranks`) of its ticket id.
 

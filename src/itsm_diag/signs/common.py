@@ -329,11 +329,7 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
         first = np.r_[True, codes[1:] != codes[:-1]]
         last = np.r_[codes[1:] != codes[:-1], True]
         prev = np.r_[False, is_done[:-1]] & ~first
-        # the ticket row of each id code (ids are unique within a run)
-        id_codes, first_rows = ctx.id_ranks
-        row_of = np.full(len(first_rows) + 2, -1, dtype=np.int64)
-        row_of[id_codes] = np.arange(len(id_codes))
-        t_rows = row_of[codes]
+        t_rows = ctx.id_rows[codes]  # the ticket row of each event's id
         final_done = ctx.is_done().to_numpy(dtype=bool)
         agree = np.zeros(len(ctx.tickets), dtype=bool)
         agree[t_rows[last]] = is_done[last] == final_done[t_rows[last]]
