@@ -651,14 +651,9 @@ def contains_in(ctx: Context, column: str, rows: np.ndarray, pattern: str, *,
     out = np.zeros(len(codes), dtype=bool)
     if not rows.any():
         return out
-
-    def present(mask: np.ndarray | None) -> np.ndarray:
-        # the codes some row under ``mask`` holds, in order (a count, not a sort)
-        held = codes if mask is None else codes[mask]
-        return np.flatnonzero(np.bincount(held, minlength=len(distinct)))
-
-    used = present(rows)
-    seen = present(None if scope is None else np.asarray(scope, dtype=bool))
+    # the codes some row holds, in order (a count, not a sort)
+    used = distinct_codes(codes[rows])[0]
+    seen = distinct_codes(codes if scope is None else codes[np.asarray(scope, dtype=bool)])[0]
     by_code = np.zeros(len(distinct), dtype=bool)
     by_code[used] = _contains(distinct.take(used).reset_index(drop=True),
                               distinct.take(seen), pattern, case)

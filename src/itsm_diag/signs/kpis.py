@@ -41,9 +41,9 @@ def _left_out(ctx: Context, scope: pd.Series, done: pd.Series) -> dict[str, int]
         return int((in_scope & mask).sum())
 
     # done_at took the closed time: a done ticket with a closed time and no resolved
-    # time (what ``done_source == closed_at`` says, without a million-row text column)
-    from_closed = (is_done & ctx.is_done().to_numpy(dtype=bool)
-                   & t[m.CLOSED_AT].notna().to_numpy(dtype=bool)
+    # time (what ``done_source == closed_at`` says, without a million-row text column;
+    # ``done`` holds done times in the window, so its tickets' status is done)
+    from_closed = (is_done & t[m.CLOSED_AT].notna().to_numpy(dtype=bool)
                    & t[m.RESOLVED_AT].isna().to_numpy(dtype=bool))
     return {
         "done_after": count(done_at > end), "done_before": count(done_at < start),
