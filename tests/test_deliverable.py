@@ -283,3 +283,14 @@ def test_wide_evidence_tables_give_their_room_to_sentences_not_to_dates() -> Non
     assert '<table class="evidence wide">' in html  # the action list's twelve columns
     assert '<td class="date">2025-10-13 17:50</td>' in html
     assert '<td class="num">359.3</td>' in html
+    # the same columns are right-aligned in the Markdown and the terminal report
+    from itsm_diag.render import markdown, terminal
+
+    md_lines = markdown.render(demo_report()).splitlines()
+    head = next(i for i, line in enumerate(md_lines) if line.startswith("| Ticket | Why |"))
+    assert md_lines[head + 1].split(" | ")[2] == "---:"  # Priority
+    term = terminal.render(demo_report(), color=False, columns=120).splitlines()
+    header = next(line for line in term if line.startswith("Ticket ") and "Age (days)" in line)
+    row = next(line for line in term if line.startswith("RITM0010001"))
+    # Age (days), the last column shown: the value ends where its header ends
+    assert row.rstrip().endswith("359.3") and len(row.rstrip()) == len(header.rstrip())

@@ -88,11 +88,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 def _column_kinds(table: AnalysisTable, keys: list[str], shown: list[list[str]]
                   ) -> dict[str, str]:
-    """How each column of a table's shown rows is laid out in HTML: ``num`` (numbers
-    and shares: right-aligned, one line), ``date`` (dates and times as shown: one line),
-    ``long`` (sentences: wraps, but not below a readable width) or ``text`` (wraps).
-    Read from the values, so a table of twelve columns gives its room to the reasons and
-    summaries rather than breaking each over six lines, or a date over three."""
+    """How each column of a table's shown rows is laid out: ``num`` (numbers and shares:
+    right-aligned in every format, one line in HTML), and in HTML ``date`` (dates and
+    times as shown: one line), ``long`` (sentences: wraps, but not below a readable
+    width) or ``text`` (wraps). Read from the values, so a table of twelve columns gives
+    its room to the reasons and summaries rather than breaking each over six lines, or a
+    date over three."""
     kinds = {}
     for i, k in enumerate(keys):
         raw = [r.get(k) for r in table.rows[:len(shown)] if r.get(k) is not None]
@@ -149,9 +150,9 @@ def markdown(r: Report) -> list[str]:
                     if len(table.rows) > MAX_ROWS else "")
             n = f" (n = {table.n:,})" if table.n is not None else ""
             lines += [f"**{md(table.label)}**{n}{more}: {md(table.definition, None)}", ""]
+            kinds = _column_kinds(table, keys, rows)
             lines += _table([md(x) for x in labels], ([md(c) for c in row] for row in rows),
-                            ["r" if k in PERCENT or k in ("tickets", "transfers") else "l"
-                             for k in keys])
+                            ["r" if kinds[k] == "num" else "l" for k in keys])
             lines.append("")
         for note in [*out.notes, *out.excluded]:
             count = f" ({note.count:,})" if note.count is not None else ""
@@ -191,11 +192,12 @@ def terminal(r: Report) -> list[RenderableType]:
             if table is None:
                 continue
             keys, labels, rows = _table_rows(table, TERMINAL_ROWS, TERMINAL_SKIP)
+            kinds = _column_kinds(table, keys, rows)
             grid = Table(title=common.clean(table.label), title_justify="left",
                          box=box.SIMPLE, show_edge=False, pad_edge=False)
             for key, label in zip(keys, labels, strict=True):
                 grid.add_column(common.clean(label), overflow="fold",
-                                justify="right" if key in PERCENT else "left",
+                                justify="right" if kinds[key] == "num" else "left",
                                 max_width=40 if key in ("path", "label", "reasons") else 24)
             for row in rows:
                 grid.add_row(*[common.one_line(c, 80) for c in row])
