@@ -845,7 +845,7 @@ def test_kpi_left_out_and_volume_equal_their_pandas_definitions(
 
     want = {
         "done_after": count(ctx.done_at > w.end), "done_before": count(ctx.done_at < w.start),
-        "from_closed": int((done & (ctx.done_source == m.CLOSED_AT).fillna(False)).sum()),
+        "from_closed": int((done & (m.done_source(t) == m.CLOSED_AT).fillna(False)).sum()),
         "no_opened": int((done & t[m.OPENED_AT].isna()).sum()),
         "negative": int((done & (hours < 0).fillna(False)).sum()),
         "opened_after": count(t[m.OPENED_AT] > w.end),

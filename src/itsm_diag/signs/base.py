@@ -93,7 +93,7 @@ class Context:
 
     ``tickets`` is the whole canonical table (not cut to the window: a backlog at the
     window start needs tickets opened before it); each sign applies its own scope.
-    ``done_at`` / ``done_source`` are precomputed once (see :func:`model.done_at`).
+    ``done_at`` is precomputed once (see :func:`model.done_at`).
     """
 
     tickets: pd.DataFrame
@@ -118,10 +118,6 @@ class Context:
         the extract's shape): a million-row pass saved, the same values."""
         self.__dict__.setdefault("_cache", {})["_done_at"] = done_at
         return self
-
-    @property
-    def done_source(self) -> pd.Series:
-        return _cached(self, "_done_source", lambda: m.done_source(self.tickets))
 
     def of_kind(self, *kinds: str) -> pd.Series:
         """Mask of tickets whose kind is one of ``kinds``."""
