@@ -228,6 +228,43 @@ def test_console_script_leaves_with_the_command_s_code(tmp_path: Path, args: lis
         assert json.loads(done.stdout)["score"] >= 0
 
 
+_HUGE_PAGES = """
+import atexit, sys
+from pathlib import Path
+from itsm_diag.__main__ import main
+marker = Path(sys.argv.pop())
+def record():
+    import numpy
+    marker.write_text(str(numpy._core.multiarray._get_madvise_hugepage()))
+atexit.register(record)
+sys.argv = ["itsm-diag", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("setting", "advised"), [(None, "False"), ("1", "True"), ("0", "False")])
+def test_a_command_runs_without_huge_page_advice_unless_the_user_asks(
+        tmp_path: Path, setting: str | None, advised: str) -> None:
+    # numpy reads its switch once, when imported: the command must set it before the
+    # diagnosis imports numpy, and leave a user's own choice alone
+    import os
+    import subprocess
+    import sys
+
+    np = pytest.importorskip("numpy")
+    if not hasattr(np._core.multiarray, "_get_madvise_hugepage"):
+        pytest.skip("this numpy cannot say whether it advises huge pages")
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if setting is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = setting
+    marker = tmp_path / "advice"
+    done = subprocess.run([sys.executable, "-c", _HUGE_PAGES, "demo", "--format", "json",
+                           "--output", str(tmp_path / "r.json"), str(marker)],
+                          capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert marker.read_text() == advised
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 def test_a_report_that_cannot_be_written_is_exit_2() -> None:
     # a full disk behind `>`: the cut report must not pass for a written one (exit 0)
