@@ -11,7 +11,9 @@ comparing medians. Each variant is a name, optionally a source tree (put first o
 
 ``NAME=TREE@VAR:VALUE,VAR:VALUE`` (either part may be empty). Every round's JSON reports
 must be byte-identical across the variants, or the run says which round differed. Times
-are ``/usr/bin/time``'s user, system and wall seconds and peak RSS.
+are ``/usr/bin/time``'s user, system and wall seconds, peak RSS and minor page faults
+(the fresh memory a run touches: on a virtual machine the steadiest measure of what a
+change saves in system time).
 """
 from __future__ import annotations
 
@@ -48,21 +50,21 @@ def main() -> None:
                         [str(Path(tree).resolve()), *filter(None, [full.get("PYTHONPATH")])])
                 out = Path(tmp) / f"{name}.json"
                 done = subprocess.run(
-                    ["/usr/bin/time", "-f", "%U %S %e %M", sys.executable, "-m", "itsm_diag",
+                    ["/usr/bin/time", "-f", "%U %S %e %M %R", sys.executable, "-m", "itsm_diag",
                      "diagnose", args.file, "--format", "json", "--output", str(out)],
                     env=full, capture_output=True, text=True, check=False)
                 if done.returncode not in (0, 1):
                     raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr[-500:]}")
-                times[name].append(tuple(map(float, done.stderr.split()[-4:])))
+                times[name].append(tuple(map(float, done.stderr.split()[-5:])))
                 reports.append(out.read_bytes())
             if any(rep != reports[0] for rep in reports):
                 print(f"round {r + 1}: the reports differ", file=sys.stderr)
     md = statistics.median
     for name, rows in times.items():
-        user, system, wall, peak = zip(*rows, strict=True)
+        user, system, wall, peak, faults = zip(*rows, strict=True)
         print(f"{name:12s} wall {md(wall):.2f} s ({min(wall):.2f}-{max(wall):.2f})  user "
               f"{md(user):.2f}  system {md(system):.2f}  peak {md(peak) / 1024:.0f} MB  "
-              f"rounds {len(rows)}")
+              f"page faults {md(faults) / 1000:.0f}k  rounds {len(rows)}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ same candidates: a value is only skipped for a format when strptime must refuse 
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -141,3 +143,36 @@ def test_values_at_width_over_several_slabs() -> None:
         text = pa.array(cells, pa.large_string())
         want = pc.fill_null(pc.match_substring_regex(text, how.fixed), False)
         assert dates._at_width(text, how).equals(want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["2024-01-02", "03/04/2024", " x "]),
+                          st.integers(0, 99).map(lambda i: f"2024-02-03 04:{i:02d}")),
+                min_size=100, max_size=300),
+       st.lists(st.integers(0, 300), max_size=6))
+def test_sample_reads_the_rows_a_take_would_in_any_chunks(cells: list[str | None],
+                                                          cuts: list[int]) -> None:
+    """The sample is read with a filter (no concatenation of the column's chunks): the
+    same values as a take of the same spread positions, whatever the chunks."""
+    from unittest import mock
+
+    import numpy as np
+    import pyarrow as pa
+
+    with mock.patch.object(dates, "_SAMPLE", 7):  # thinned from 70 present values up
+        _sample_matches_a_take(cells, cuts, np, pa)
+
+
+def _sample_matches_a_take(cells: list[str | None], cuts: list[int], np: Any, pa: Any) -> None:
+    bounds = [0, *sorted(min(c, len(cells)) for c in cuts), len(cells)]
+    chunked = pa.chunked_array([pa.array(cells[a:b], pa.large_string())
+                                for a, b in pairwise(bounds)],
+                               pa.large_string())
+    values = pd.Series(pd.array(chunked, dtype=pd.StringDtype("pyarrow")))
+    where = np.flatnonzero(values.notna().to_numpy(dtype=bool))
+    if len(where) > 10 * dates._SAMPLE:
+        where = where[np.linspace(0, len(where) - 1, 10 * dates._SAMPLE).astype(int)]
+    uniq = pd.Series(values.iloc[where].unique())
+    if len(uniq) > dates._SAMPLE:
+        uniq = uniq.iloc[np.linspace(0, len(uniq) - 1, dates._SAMPLE).astype(int)]
+    assert dates._sample(values).tolist() == uniq.astype(str).tolist()

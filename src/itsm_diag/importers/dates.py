@@ -70,11 +70,15 @@ def _sample(values: pd.Series) -> pd.Series:
     Positions are thinned before ``unique()`` so a million-row column costs a few
     thousand look-ups, not a full hash pass.
     """
-    # positions first, one take after: ``dropna()`` would copy the whole column
-    where = np.flatnonzero(values.notna().to_numpy(dtype=bool))
+    # positions first, one filter after: ``dropna()`` would copy the whole column, and so
+    # would a take (Arrow concatenates a column's chunks to take from it; a filter reads
+    # each chunk in place)
+    keep = values.notna().to_numpy(dtype=bool)
+    where = np.flatnonzero(keep)
     if len(where) > 10 * _SAMPLE:
-        where = where[np.linspace(0, len(where) - 1, 10 * _SAMPLE).astype(int)]
-    present = values.iloc[where]
+        keep = np.zeros(len(values), dtype=bool)
+        keep[where[np.linspace(0, len(where) - 1, 10 * _SAMPLE).astype(int)]] = True
+    present = values[keep]
     uniq = pd.Series(present.unique())
     if len(uniq) <= _SAMPLE:
         return uniq.astype(str)
