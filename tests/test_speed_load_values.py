@@ -7,8 +7,6 @@ codes; each is compared with the path it replaced.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,28 +118,3 @@ def test_integer_keeps_only_whole_numbers_the_type_holds(raw: list[object], dtyp
         want = (int(number) if number == number and abs(number) != float("inf")
                 and number == int(number) and info.min <= int(number) <= info.max else None)
         assert (None if value is pd.NA else value) == want, (text, value)
-
-
-@settings(max_examples=100, deadline=None)
-@given(data=st.data())
-def test_text_columns_leave_conform_in_one_chunk_with_their_values(data: st.DataObject) -> None:
-    """A text column of many chunks (a CSV read gives one per block) leaves conform as one
-    chunk of the same values and Arrow type, so a later take copies only its rows; an
-    all-missing column keeps its shared blocks."""
-    import pyarrow as pa
-
-    cells = data.draw(st.lists(st.one_of(st.none(), st.text(max_size=6)), min_size=1,
-                               max_size=60))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(cells)), max_size=5)))
-    kind = data.draw(st.sampled_from([pa.string(), pa.large_string()]))
-    bounds = [0, *cuts, len(cells)]
-    chunked = pa.chunked_array([pa.array(cells[a:b], kind) for a, b in pairwise(bounds)],
-                                kind)
-    summary = pd.Series(pd.array(chunked, dtype=m.STRING_DTYPE))
-    got = m.conform_tickets(pd.DataFrame({m.TICKET_ID: "T", m.SUMMARY: summary}))[m.SUMMARY]
-    text = got.array.__arrow_array__()
-    assert got.tolist() == summary.tolist()
-    assert text.type == summary.array.__arrow_array__().type
-    assert text.num_chunks == 1 or text.null_count == len(text)
-    rows = np.array(data.draw(st.lists(st.integers(0, len(cells) - 1), max_size=10)), dtype=int)
-    assert got.take(rows).tolist() == summary.take(rows).tolist()

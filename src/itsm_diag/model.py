@@ -406,24 +406,6 @@ def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Se
     return series.astype(dtype)
 
 
-def _one_chunk(series: pd.Series) -> pd.Series:
-    """An Arrow text column as one chunk (the same values and type).
-
-    Arrow takes rows from a column of many chunks (a CSV read gives one per block: 21 at
-    1M rows) by first concatenating the whole column: each sample of ids, each row of the
-    action list, paid a copy of a million strings (0.9 s a run at 1M, 135 takes). One
-    concatenation here, and every later take reads only its rows. An all-missing column
-    keeps its shared blocks (:func:`_nulls`): its takes copy no text.
-    """
-    import pyarrow as pa  # loaded with pandas' Arrow strings already
-
-    text = series.array.__arrow_array__()
-    if text.num_chunks <= 1 or text.null_count == len(text):
-        return series
-    return pd.Series(pd.array(pa.chunked_array([text.combine_chunks()], text.type),
-                              dtype=STRING_DTYPE), index=series.index, name=series.name)
-
-
 def _conform(
     df: pd.DataFrame, schema: dict[str, str], dtypes: dict[str, object], what: str
 ) -> pd.DataFrame:
@@ -437,8 +419,6 @@ def _conform(
                 out[column] = _coerce(df[column], family, dtypes[column], column)
             except (TypeError, ValueError) as exc:
                 raise ModelError(f"column {column!r} cannot be typed as {family}: {exc}") from exc
-            if family == _STR:
-                out[column] = _one_chunk(out[column])
         else:
             out[column] = _nulls(family, dtypes[column], df.index)
     return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
