@@ -252,7 +252,8 @@ def test_a_command_runs_without_huge_page_advice_unless_the_user_asks(
     import sys
 
     np = pytest.importorskip("numpy")
-    if not hasattr(np._core.multiarray, "_get_madvise_hugepage"):
+    core = getattr(np, "_core", None)  # numpy 2's name; numpy 1 cannot be asked the same way
+    if core is None or not hasattr(core.multiarray, "_get_madvise_hugepage"):
         pytest.skip("this numpy cannot say whether it advises huge pages")
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
     if setting is not None:
