@@ -411,3 +411,40 @@ def test_comment_author_ids_that_are_not_whole_numbers_keep_their_text(tmp_path:
     path.write_text(json.dumps(line) + "\n")
     ev = load_paths([path], ImportOptions()).events
     assert ev[m.EV_AUTHOR].tolist() == ["2.5", pd.NA, "1e+30", "7101"]
+
+
+_CELLS = ["", " ", "x", " x", "x ", "\u00a0x\u00a0", "\u3000", "a b", "\t", "é ", "\u2003y"]
+
+
+def test_json_cells_are_trimmed_and_blank_is_missing_only_where_they_can_change(
+        tmp_path: Path) -> None:
+    """The JSON reader trims and blanks only the columns whose Arrow bytes allow it (most
+    hold no padded cell and no empty one): the frame equals trimming every column and
+    blanking every empty cell, on columns with and without such cells."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from itsm_diag.importers.jsonfiles import read_json
+
+    cell = st.one_of(st.none(), st.sampled_from(_CELLS), st.integers(-5, 5),
+                     st.text(max_size=4))
+
+    @settings(max_examples=120, deadline=None)
+    @given(st.lists(st.fixed_dictionaries({"id": st.integers(1, 10**6)},
+                                          optional={"a": cell, "b": cell,
+                                                    "via": st.fixed_dictionaries({"c": cell})}),
+                    min_size=1, max_size=12))
+    def check(records: list[dict[str, object]]) -> None:
+        path = tmp_path / "t.ndjson"
+        path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+        got = read_json(path)[0].frame
+        for col in got.columns:
+            cells = [r.get(col) if "." not in col else (r.get("via") or {}).get("c")
+                     for r in records]
+            # what the reader did before: trim every column (Arrow's trim), blank -> missing
+            text = pd.Series([None if c is None else str(c) for c in cells],
+                             dtype=pd.StringDtype("pyarrow")).str.strip()
+            want = text.mask(text == "")
+            assert got[col].tolist() == want.tolist(), col
+
+    check()

@@ -33,7 +33,7 @@ import pandas as pd
 
 from itsm_diag.errors import InputError, NotAnExport
 from itsm_diag.importers import guards
-from itsm_diag.importers.readers import RawTable, dedupe_headers
+from itsm_diag.importers.readers import RawTable, _may_need_trim, dedupe_headers
 
 #: objects nested deeper than this are not ticket exports (and would make huge headers)
 MAX_DEPTH = 16
@@ -92,8 +92,13 @@ def read_json(path: Path) -> list[RawTable]:
     frame = frame.astype(pd.StringDtype("pyarrow"))
     out = {}
     for col in frame.columns:
-        s = frame[col].str.strip()
-        out[col] = s.mask(s == "")
+        # most columns hold no padded cell and no empty one: the trim and the mask (two
+        # copies of the column) only where the Arrow bytes say they can change something
+        s = frame[col]
+        if _may_need_trim(s.array.__arrow_array__()):
+            s = s.str.strip()
+        empty = (s == "").to_numpy(dtype=bool, na_value=False)
+        out[col] = s.mask(empty) if empty.any() else s
     frame = pd.DataFrame(out, index=frame.index)
     if broken:
         parse_warnings.append(
