@@ -43,7 +43,7 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
-from itsm_diag.signs.shape import ExtractShape, measure_shape, week_numbers
+from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
 from itsm_diag.text import figure, fmt
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
@@ -117,10 +117,9 @@ class WindowChoice:
 def _weekly_arrivals(opened: pd.Series) -> pd.Series:
     """Tickets opened per UTC calendar week (pandas' ``"W"`` periods, Monday to Sunday),
     every week from the first to the last that holds one, empty weeks as 0: counted on
-    the weeks' integer numbers (:func:`~itsm_diag.signs.shape.week_numbers`) instead of
+    the weeks' integer numbers (:func:`~itsm_diag.signs.shape.weeks_of`) instead of
     a period per ticket."""
-    us = opened.to_numpy(dtype="datetime64[us]")
-    week = week_numbers(us[~np.isnat(us)].view(np.int64))
+    week = weeks_of(opened)
     first = int(week.min())
     counts = np.bincount(week - first)
     weeks = pd.period_range(pd.Period(ordinal=first, freq="W"), periods=len(counts),

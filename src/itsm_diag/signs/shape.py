@@ -84,11 +84,16 @@ def week_numbers(us: np.ndarray) -> np.ndarray:
     return (np.floor_divide(us, _DAY_US) + 3) // 7 + 1
 
 
+def weeks_of(ts: pd.Series) -> np.ndarray:
+    """The :func:`week_numbers` of the times ``ts`` holds (missing times left out)."""
+    us = ts.to_numpy(dtype="datetime64[us]")  # UTC instants, any year the model holds
+    return week_numbers(us[~np.isnat(us)].view(np.int64))
+
+
 def _weekly(ts: pd.Series, weeks: pd.PeriodIndex) -> np.ndarray:
     """Timestamps of ``ts`` per week of ``weeks`` (consecutive weeks; others not counted)."""
     n = len(weeks)
-    us = ts.to_numpy(dtype="datetime64[us]")  # UTC instants, any year the model holds
-    slot = week_numbers(us[~np.isnat(us)].view(np.int64)) - int(weeks[0].ordinal)
+    slot = weeks_of(ts) - int(weeks[0].ordinal)
     slot = slot[(slot >= 0) & (slot < n)]
     return np.bincount(slot, minlength=n).astype(np.int64)
 
