@@ -601,7 +601,7 @@ def test_action_list_csv_is_formula_safe() -> None:
     text = action_csv(report)
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
-    assert header[:3] == ["Ticket", "Why", "Priority"]
+    assert header[:3] == ["Ticket", "Summary", "Why"]  # what it is about, next to its id
     overdue = next(r for r in rows if r[0] == "OVERDUE")
     assert overdue[header.index("Summary")] == "'=HYPERLINK(\"http://evil\")"
     assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)

@@ -287,8 +287,9 @@ def test_wide_evidence_tables_give_their_room_to_sentences_not_to_dates() -> Non
     from itsm_diag.render import markdown, terminal
 
     md_lines = markdown.render(demo_report()).splitlines()
-    head = next(i for i, line in enumerate(md_lines) if line.startswith("| Ticket | Why |"))
-    assert md_lines[head + 1].split(" | ")[2] == "---:"  # Priority
+    head = next(i for i, line in enumerate(md_lines)
+                if line.startswith("| Ticket | Summary | Why |"))
+    assert md_lines[head + 1].split(" | ")[3] == "---:"  # Priority
     term = terminal.render(demo_report(), color=False, columns=120).splitlines()
     header = next(line for line in term if line.startswith("Ticket ") and "Age (days)" in line)
     row = next(line for line in term if line.startswith("RITM0010001"))

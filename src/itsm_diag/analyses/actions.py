@@ -214,6 +214,9 @@ def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.
     for i, p in enumerate(pos):  # the kept rows only (max_rows), not every open ticket
         out.append({
             "ticket_id": cols[m.TICKET_ID][i],
+            # what the ticket is about next to its id: a reader scans both together, and a
+            # page too narrow for every column keeps them in view
+            "summary": _text(cols[m.SUMMARY][i]),
             "reasons": [r for r in REASONS if flags[r][p]],
             "priority": None if not np.isfinite(prio[p]) else int(prio[p]),
             "status": _text(cols[m.STATUS_RAW][i]) or _text(cols[m.STATUS][i]),
@@ -225,7 +228,6 @@ def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.
             "due_from": "field" if from_field[p] else ("priority target" if from_target[p]
                                                        else None),
             "reassignments": None if not np.isfinite(reassign[p]) else int(reassign[p]),
-            "summary": _text(cols[m.SUMMARY][i]),
         })
     return out
 
