@@ -232,21 +232,20 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     t = ctx.tickets
     rows = np.flatnonzero(cand.to_numpy(dtype=bool))
     out = np.zeros(len(t), dtype=bool)
-    opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[rows]
-    rows, opened = rows[~np.isnat(opened)], opened[~np.isnat(opened)]  # never near
+    opened = m.ts_us(t[m.OPENED_AT])[rows]
+    rows, opened = rows[opened != m.NAT], opened[opened != m.NAT]  # never near
     if len(rows) < 2:
         return out
     req = fold_codes(ctx, m.REQUESTER)[0][rows]
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
     group = req * (int(cat.max()) + 1) + cat  # both present (>= 0) under cand
-    until = ctx.done_at.to_numpy(dtype="datetime64[us]")[rows]
+    until = m.ts_us(ctx.done_at)[rows]
     # by (group, opened, id): time and id first (cheap: exports are mostly in time and
     # id order already), then a radix pass by group
     order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), group)
-    group, at = group[order], opened[order].astype(np.int64)
-    done = until[order]
-    still = np.where(np.isnat(done), np.iinfo(np.int64).max,
-                     done.astype(np.int64) - 1)  # open up to a microsecond before done
+    group, at, done = group[order], opened[order], until[order]
+    still = np.where(done == m.NAT, np.iinfo(np.int64).max,
+                     done - 1)  # open up to a microsecond before done
     cover = np.minimum(at + int(hours / pd.Timedelta(microseconds=1)), still)
     earlier = np.r_[np.iinfo(np.int64).min, cover[:-1]]
     first = np.r_[True, group[1:] != group[:-1]]
@@ -272,9 +271,11 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
     rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
     opened = m.ts_us(t[m.OPENED_AT])[rows]
-    updated_at = t[m.UPDATED_AT].to_numpy(dtype="datetime64[us]")[rows]
+    updated = m.ts_us(t[m.UPDATED_AT])[rows]
     # an updated_at after the as-of time hides the activity before it: ignore it then
-    updated = np.where(updated_at <= utc64(w.end), updated_at.view(np.int64), m.NAT)
+    # (a missing one, NAT, is below any time and stays missing)
+    end_us = int(utc64(w.end).astype("datetime64[us]").view(np.int64))
+    updated = np.where(updated <= end_us, updated, m.NAT)
     last = np.maximum(np.maximum(opened, updated), _last_event_us(ctx)[rows])
     seen = last != m.NAT
     last_at = pd.Series(pd.DatetimeIndex(last[seen].view("datetime64[us]")).tz_localize("UTC"))
