@@ -610,7 +610,7 @@ def test_the_trim_shortcut_never_skips_a_cell_that_trims(values: list[str | None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from itsm_diag.importers.readers import _may_need_trim
+    from itsm_diag.importers.readers import may_need_trim
 
     for kind in (pa.string(), pa.large_string()):
         column = pa.chunked_array([pa.array(values, type=kind).slice(min(start, len(values)))],
@@ -618,9 +618,9 @@ def test_the_trim_shortcut_never_skips_a_cell_that_trims(values: list[str | None
         changes = not pc.all(pc.equal(pc.utf8_trim_whitespace(column), column)).as_py() \
             if pc.count(column).as_py() else False
         if changes:
-            assert _may_need_trim(column)
+            assert may_need_trim(column)
         if all(v is None or v == "" or (v[0] in "aZ" and v[-1] in "aZ") for v in values):
-            assert not _may_need_trim(column)  # plain ASCII cells: the shortcut is taken
+            assert not may_need_trim(column)  # plain ASCII cells: the shortcut is taken
 
 
 def test_whitespace_class_is_pythons_backslash_s_in_both_engines() -> None:

@@ -89,15 +89,15 @@ def test_trim_check_never_misses_a_cell_the_trim_changes(cells: list[str | None]
     """False from the byte check means the trim changes no cell, on sliced chunks too."""
     column = pa.chunked_array([pa.array(cells, pa.large_string() if large else pa.string())
                                .slice(min(start, len(cells)))])
-    if not readers._may_need_trim(column):
+    if not readers.may_need_trim(column):
         assert pc.utf8_trim_whitespace(column).equals(column)
 
 
 def test_trim_check_says_no_for_cells_that_need_no_trim() -> None:
     """The shortcut must also pay: cells with inner spaces only need no trim pass."""
     column = pa.chunked_array([pa.array(["a", "é b", None, "x  y"], pa.large_string())])
-    assert readers._may_need_trim(column) is False
-    assert readers._may_need_trim(pa.chunked_array([pa.array(["a", " b"])])) is True
+    assert readers.may_need_trim(column) is False
+    assert readers.may_need_trim(pa.chunked_array([pa.array(["a", " b"])])) is True
 
 
 def test_reader_columns_are_large_strings_as_pandas_keeps_them(tmp_path: Path) -> None:

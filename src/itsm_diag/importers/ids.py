@@ -40,14 +40,14 @@ def normalise(ids: pd.Series) -> tuple[pd.Series, int, str | None]:
     """``(ids normalised, how many changed, an example 'before' -> 'after')``."""
     import pyarrow.compute as pc
 
-    from itsm_diag.importers.readers import _may_need_trim
+    from itsm_diag.importers.readers import may_need_trim
 
     if len(ids) == 0 or ids.isna().all():
         return ids, 0, None
     text = ids if m.is_arrow_text(ids) else ids.astype(m.STRING_DTYPE)
     column = text.array.__arrow_array__()  # a ChunkedArray of strings, no copy
     plain = _ascii(column)
-    if plain and not _may_need_trim(column):
+    if plain and not may_need_trim(column):
         return ids, 0, None
     new = column
     if not plain:

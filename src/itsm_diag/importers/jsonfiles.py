@@ -33,7 +33,7 @@ import pandas as pd
 
 from itsm_diag.errors import InputError, NotAnExport
 from itsm_diag.importers import guards
-from itsm_diag.importers.readers import RawTable, _may_need_trim, dedupe_headers
+from itsm_diag.importers.readers import RawTable, dedupe_headers, may_need_trim
 
 #: objects nested deeper than this are not ticket exports (and would make huge headers)
 MAX_DEPTH = 16
@@ -95,7 +95,7 @@ def read_json(path: Path) -> list[RawTable]:
         # most columns hold no padded cell and no empty one: the trim and the mask (two
         # copies of the column) only where the Arrow bytes say they can change something
         s = frame[col]
-        if _may_need_trim(s.array.__arrow_array__()):
+        if may_need_trim(s.array.__arrow_array__()):
             s = s.str.strip()
         empty = (s == "").to_numpy(dtype=bool, na_value=False)
         out[col] = s.mask(empty) if empty.any() else s

@@ -459,7 +459,7 @@ def _trim_arrow(column: Any, tokens_nulled: bool = False) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if tokens_nulled and not _may_need_trim(column):
+    if tokens_nulled and not may_need_trim(column):
         return column  # nothing to trim: no cell can have become a token
     trimmed = pc.utf8_trim_whitespace(column)
     if tokens_nulled and (pc.sum(pc.binary_length(trimmed)).as_py()
@@ -481,7 +481,7 @@ _WS_LAST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 _WS_LAST[0x80:] = True
 
 
-def _may_need_trim(column: Any) -> bool:
+def may_need_trim(column: Any) -> bool:
     """False only when no cell of an Arrow string column starts or ends with whitespace.
 
     Reads each cell's first and last byte straight from the Arrow buffers (two gathers
