@@ -311,9 +311,11 @@ def test_window_weekly_arrivals_equal_pandas_weekly_periods(seconds: list[int | 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-2 * 10**10, 3 * 10**10)), max_size=30),
        st.sampled_from(["us", "ns"]))
-def test_latest_time_is_the_columns_maximum(seconds: list[int | None], unit: str) -> None:
-    # the latest time read without pandas' copy of the column: the same Timestamp (or
-    # None for no time at all) as Series.max(), before 1970 and in years like 2920 too
+def test_latest_and_earliest_time_are_the_columns_extremes(seconds: list[int | None],
+                                                           unit: str) -> None:
+    # the latest and earliest times read without pandas' copy of the column: the same
+    # Timestamp (or None for no time at all) as Series.max() and .min(), before 1970 and
+    # in years like 2920 too
     ts = pd.Series(pd.array([None if s is None else np.datetime64(s, "s") for s in seconds],
                             dtype="datetime64[us]")).dt.tz_localize("UTC")
     if unit == "ns" and ts.notna().any() and not (
@@ -321,9 +323,8 @@ def test_latest_time_is_the_columns_maximum(seconds: list[int | None], unit: str
                                 pd.Timestamp("2261-12-31", tz="UTC")).all()):
         return  # outside what nanoseconds hold: canonical columns are in microseconds
     ts = ts.astype(f"datetime64[{unit}, UTC]")
-    want = ts.max()
-    got = m.latest_time(ts)
-    assert (got is None) if pd.isna(want) else (got == want and got.tz is not None)
+    for got, want in ((m.latest_time(ts), ts.max()), (m.earliest_time(ts), ts.min())):
+        assert (got is None) if pd.isna(want) else (got == want and got.tz is not None)
 
 
 @settings(max_examples=200, deadline=None)

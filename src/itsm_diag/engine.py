@@ -833,10 +833,8 @@ def calendar_periods(
 
 def data_start(tickets: pd.DataFrame) -> pd.Timestamp | None:
     """When the data begins: the first opened time, else the first activity time."""
-    first = tickets[m.OPENED_AT].min()
-    if pd.notna(first):
-        return pd.Timestamp(first)
-    return m.activity_bound(tickets, last=False)
+    first = m.earliest_time(tickets[m.OPENED_AT])
+    return first if first is not None else m.activity_bound(tickets, last=False)
 
 
 def diagnose_periods(

@@ -465,6 +465,18 @@ def latest_time(times: pd.Series) -> pd.Timestamp | None:
     return None if top == NAT else pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
 
 
+def earliest_time(times: pd.Series) -> pd.Timestamp | None:
+    """The earliest time in a timestamp column, None when it holds none: ``times.min()``
+    read on the int64 view, the missing times (:data:`NAT`) left out by a mask, not by a
+    copy of the column."""
+    values = ts_us(times)
+    present = values != NAT
+    if not present.any():
+        return None
+    low = int(values.min(where=present, initial=np.iinfo(np.int64).max))
+    return pd.Timestamp(np.datetime64(low, "us")).tz_localize("UTC")
+
+
 #: the columns a ticket's activity is seen in (the window's end, the data's start)
 ACTIVITY_COLUMNS: Final = (OPENED_AT, RESOLVED_AT, CLOSED_AT, UPDATED_AT)
 
@@ -474,8 +486,8 @@ def activity_bound(tickets: pd.DataFrame, *, last: bool) -> pd.Timestamp | None:
     ticket, None when no ticket has one: the extreme of the columns' own extremes, not
     of the four columns stacked into one and stripped of their blanks (two copies of
     4 x 8 bytes a ticket, written to read one value)."""
-    found = [latest_time(tickets[c]) if last else tickets[c].min() for c in ACTIVITY_COLUMNS]
-    known = [pd.Timestamp(ts) for ts in found if pd.notna(ts)]
+    bound = latest_time if last else earliest_time
+    known = [ts for ts in (bound(tickets[c]) for c in ACTIVITY_COLUMNS) if ts is not None]
     if not known:
         return None
     return max(known) if last else min(known)

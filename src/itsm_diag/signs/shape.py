@@ -129,7 +129,9 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     total = int(opened.notna().sum())
     if total < int(params["min_tickets"]):
         return ExtractShape()
-    first = opened.min()
+    first = m.earliest_time(opened)
+    if first is None:  # no opened time at all (a min_tickets of 0 lets it through)
+        return ExtractShape()
     # the later of the two columns' maxima (no million-row concat to read one value)
     last = max(ts for ts in (m.latest_time(opened), m.latest_time(done_at)) if ts is not None)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
