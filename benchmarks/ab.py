@@ -10,10 +10,10 @@ comparing medians. Each variant is a name, optionally a source tree (put first o
         no-advice=@NUMPY_MADVISE_HUGEPAGE:0
 
 ``NAME=TREE@VAR:VALUE,VAR:VALUE`` (either part may be empty). Every round's JSON reports
-must be byte-identical across the variants, or the run says which round differed. Times
-are ``/usr/bin/time``'s user, system and wall seconds, peak RSS and minor page faults
-(the fresh memory a run touches: on a virtual machine the steadiest measure of what a
-change saves in system time).
+must be byte-identical across the variants, or the run says which round differed. Each
+run is measured as ``run.py`` measures one (:func:`run.run_measured`): wall, user and
+system seconds, peak RSS and minor page faults (the fresh memory a run touches: on a
+virtual machine the steadiest measure of what a change saves in system time).
 """
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import OUT, run_measured  # benchmarks/ is not a package: found by sys.path
 
 
 def variant(spec: str) -> tuple[str, str, dict[str, str]]:
@@ -44,6 +48,7 @@ def main() -> None:
     for tree in {tree or str(Path(__file__).resolve().parents[1] / "src") for _, tree, _ in specs}:
         subprocess.run([sys.executable, "-m", "compileall", "-q", tree], check=True)
     times: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in specs}
+    OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             reports = []
@@ -53,13 +58,12 @@ def main() -> None:
                     full["PYTHONPATH"] = os.pathsep.join(
                         [str(Path(tree).resolve()), *filter(None, [full.get("PYTHONPATH")])])
                 out = Path(tmp) / f"{name}.json"
-                done = subprocess.run(
-                    ["/usr/bin/time", "-f", "%U %S %e %M %R", sys.executable, "-m", "itsm_diag",
-                     "diagnose", args.file, "--format", "json", "--output", str(out)],
-                    env=full, capture_output=True, text=True, check=False)
-                if done.returncode not in (0, 1):
-                    raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr[-500:]}")
-                times[name].append(tuple(map(float, done.stderr.split()[-5:])))
+                done = run_measured([sys.executable, "-m", "itsm_diag", "diagnose", args.file,
+                                     "--format", "json", "--output", str(out)], env=full)
+                if done["rc"] not in (0, 1):
+                    raise SystemExit(f"{name}: exit {done['rc']}: {done['stderr'][-500:]}")
+                times[name].append((done["user_s"], done["sys_s"], done["wall_s"],
+                                    done["rss_mb"], done["minflt"]))
                 reports.append(out.read_bytes())
             if any(rep != reports[0] for rep in reports):
                 print(f"round {r + 1}: the reports differ", file=sys.stderr)
@@ -67,7 +71,7 @@ def main() -> None:
     for name, rows in times.items():
         user, system, wall, peak, faults = zip(*rows, strict=True)
         print(f"{name:12s} wall {md(wall):.2f} s ({min(wall):.2f}-{max(wall):.2f})  user "
-              f"{md(user):.2f}  system {md(system):.2f}  peak {md(peak) / 1024:.0f} MB  "
+              f"{md(user):.2f}  system {md(system):.2f}  peak {md(peak):.0f} MB  "
               f"page faults {md(faults) / 1000:.0f}k  rounds {len(rows)}")
 
 

@@ -195,8 +195,10 @@ def _high_water_mb(pid: int) -> float | None:
     return None
 
 
-def run_measured(cmd: list[str], *, timeout: float | None = None) -> dict:
-    """Run ``cmd``: wall time, and peak RSS and CPU of that child alone.
+def run_measured(cmd: list[str], *, timeout: float | None = None,
+                 env: dict[str, str] | None = None) -> dict:
+    """Run ``cmd`` (in ``env``, else this process's environment): wall time, and peak
+    RSS, CPU and page faults of that child alone.
 
     CPU from ``os.wait4`` (``RUSAGE_CHILDREN`` would sum every child so far). Peak RSS
     from the child's own ``VmHWM``, read every 5 ms while it runs: Linux starts a
@@ -208,7 +210,7 @@ def run_measured(cmd: list[str], *, timeout: float | None = None) -> dict:
     peak: float | None = None
     with out_f.open("w") as so, err_f.open("w") as se:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se)
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env)
         deadline = None if timeout is None else t0 + timeout
         while True:
             seen = _high_water_mb(proc.pid)
@@ -245,7 +247,8 @@ def itsm_diag_cmd() -> list[str]:
     found = shutil.which("itsm-diag")
     if found:
         return [found]
-    return [sys.executable, "-c", "from itsm_diag.cli import main; main()"]
+    # the console script's own entry (it sets numpy's huge-page switch before the import)
+    return [sys.executable, "-m", "itsm_diag"]
 
 
 def warm(path: Path) -> None:
