@@ -312,6 +312,7 @@ def _text_frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:
         return pd.DataFrame(index=pd.RangeIndex(len(rows)))
     whole = len(names)
     pick = operator.itemgetter(*names)
+    values: list[tuple[str | None, ...]]
     if whole == 1:
         values = [(r.get(names[0]),) for r in rows]
     else:
