@@ -494,6 +494,46 @@ def test_a_corrupt_ndjson_line_cannot_hide_the_nesting_after_it(
         assert guards.json_depth(data) >= nesting
 
 
+def _measured(data: bytes) -> Any:
+    """The bytes json_depth measures (escapes gone, then all but quotes, breaks, brackets)."""
+    import numpy as np
+
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return np.frombuffer(data.translate(None, guards._NOT_MEASURED), dtype=np.uint8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, st.sampled_from([None, 2]), st.sampled_from([3, 1 << 21]))
+def test_valid_json_is_measured_by_quote_pairs(value: Any, indent: int | None,
+                                               step: int) -> None:
+    # the quick measure applies to every valid document and agrees with the line count
+    kept = _measured(json.dumps(value, indent=indent).encode())
+    with _depth_step(step):
+        assert guards.depth_by_quote_pairs(kept) == guards.depth_by_lines(kept) == _depth(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=6), st.sampled_from([3, 1 << 21]))
+def test_quote_pairs_measure_as_lines_do_or_step_aside(lines: list[tuple[str, Any]],
+                                                       step: int) -> None:
+    # on corrupt NDJSON the quick measure gives the line count's answer, or none when a
+    # line break falls inside a string (then the line count, which ends it there, is used)
+    data = b"\n".join(json.dumps(v).encode() if kind == "doc" else v.encode()
+                      for kind, v in lines)
+    kept = _measured(data)
+    with _depth_step(step):
+        quick = guards.depth_by_quote_pairs(kept)
+        assert quick is None or quick == guards.depth_by_lines(kept)
+        assert guards.json_depth(data) == (guards.depth_by_lines(kept) if quick is None
+                                           else quick)
+
+
+def test_a_line_break_inside_a_string_leaves_the_quick_measure() -> None:
+    kept = _measured(b'{"a": "cut short\n' + b"[" * 70 + b"]" * 70)
+    assert guards.depth_by_quote_pairs(kept) is None
+    assert guards.depth_by_lines(kept) == 71
+
+
 def test_stray_closers_do_not_hide_the_next_lines_nesting() -> None:
     data = b"]" * 200 + b"\n" + b"[" * 150 + b"]" * 150
     assert guards.json_depth(data) == 150
@@ -560,3 +600,11 @@ def test_ragged_row_with_bad_bytes_past_the_sample_is_kept_quietly(
     warnings = " ".join(loaded.sources[0].warnings)
     assert "not valid utf-8" in warnings and "more cells than the 3 headers" in warnings
     assert "Exception ignored" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("doc", ["[{}, {}]", '{"tickets": [{"a": {}}, {}]}'])
+def test_records_without_a_field_are_no_rows(tmp_path: Path, doc: str) -> None:
+    # not rows of nothing, which an importer would index into
+    path = write(tmp_path / "tickets.json", doc.encode())
+    assert jsonfiles.read_json(path)[0].frame.shape == (0, 0)
+    assert "the file has a header but no rows" in error_line("diagnose", str(path))

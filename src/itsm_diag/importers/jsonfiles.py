@@ -309,7 +309,7 @@ def _text_frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:
 
     names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
     if not names:
-        return pd.DataFrame(index=pd.RangeIndex(len(rows)))
+        return pd.DataFrame()  # records without a field are no rows, as from_records made
     whole = len(names)
     pick = operator.itemgetter(*names)
     values: list[tuple[str | None, ...]]
