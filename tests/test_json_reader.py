@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from itsm_diag.errors import InputError
 from itsm_diag.importers import jsonfiles
 
 
@@ -100,3 +101,83 @@ def test_a_line_separator_inside_a_string_keeps_its_ndjson_record(tmp_path: Path
     (table,) = jsonfiles.read_json(path)
     assert table.frame["subject"].tolist() == ["a\u2028b"] * 3
     assert table.warnings == []
+
+
+def _read(path: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """read_json's table, or its error's text, read by parts (of a few lines) or whole."""
+    with monkeypatch.context() as patch:
+        if chunked:
+            patch.setattr(jsonfiles, "NDJSON_PART_BYTES", 40)
+        else:
+            patch.setattr(jsonfiles, "_ndjson_by_chunks", lambda data, path: None)
+        try:
+            (table,) = jsonfiles.read_json(path)
+        except (InputError, ValueError) as exc:
+            return str(exc)
+    return table
+
+
+_CELL = st.none() | st.integers(-5, 10**20) | st.sampled_from(["", " x", "y", "é", "a;b"])
+_LINE_RECORD = st.dictionaries(st.sampled_from(["id", "a", "b", "c"]),
+                               _CELL | st.dictionaries(st.sampled_from(["x", "y"]), _CELL,
+                                                       max_size=2)
+                               | st.lists(st.sampled_from(["t", "u"]), max_size=2),
+                               max_size=4)
+
+
+# the monkeypatch is used through its context(), undone within each example
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_LINE_RECORD | st.fixed_dictionaries({"ticket": _LINE_RECORD}),
+                min_size=2, max_size=12),
+       st.sampled_from(["\n", "\r\n", "\n\n  \n"]), st.booleans())
+def test_ndjson_read_by_parts_is_the_ndjson_read_whole(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        records: list[dict[str, Any]], newline: str, bom: bool) -> None:
+    # columns that first appear in a later part are empty in the earlier ones
+    path = tmp_path_factory.mktemp("nd") / "t.ndjson"
+    text = newline.join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    by_parts, whole = _read(path, True, monkeypatch), _read(path, False, monkeypatch)
+    if isinstance(whole, str):
+        assert by_parts == whole
+        return
+    assert by_parts.frame.equals(whole.frame)
+    assert list(by_parts.frame.columns) == list(whole.frame.columns)
+    assert (by_parts.delimiter, by_parts.warnings) == (whole.delimiter, whole.warnings)
+
+
+def _ndjson(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "t.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("late", [
+    '{"id": 9, "a": "x"',  # a corrupt last line: skipped with a warning
+    '[1, 2]',  # not an object: named with its record
+    '{"id": 9, "x": ' + '{"k": ' * 16 + '1' + '}' * 17,  # nested too deep: named
+    '{"id": 9, "subject": "NaN as a number", "n": NaN}',  # read by the standard library
+])
+def test_a_problem_in_a_later_part_reads_as_the_whole_file_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str) -> None:
+    lines = [json.dumps({"id": i, "a": "v" * 30}) for i in range(150)] + [late]
+    path = _ndjson(tmp_path, lines)
+    monkeypatch.setattr(jsonfiles, "NDJSON_PART_BYTES", 200)
+    assert jsonfiles._ndjson_by_chunks(path.read_bytes(), path) is None
+    by_parts, whole = _read(path, True, monkeypatch), _read(path, False, monkeypatch)
+    if isinstance(whole, str):
+        assert by_parts == whole and ("record 151" in whole or "line 151" in whole)
+    else:
+        assert by_parts.frame.equals(whole.frame) and by_parts.warnings == whole.warnings
+
+
+def test_parts_are_used_for_plain_ndjson_and_not_for_a_document(tmp_path: Path) -> None:
+    path = _ndjson(tmp_path, [json.dumps({"id": i}) for i in range(3)])
+    frame = jsonfiles._ndjson_by_chunks(path.read_bytes(), path)
+    assert frame is not None and frame["id"].tolist() == ["0", "1", "2"]
+    document = json.dumps([{"id": 1}, {"id": 2}], indent=2).encode()
+    assert jsonfiles._ndjson_by_chunks(document, path) is None
+    assert jsonfiles._ndjson_by_chunks(b'{"id": 1}\n', path) is None
+    # a form feed before the first record is no JSON white space: not read as NDJSON
+    assert jsonfiles._ndjson_by_chunks(b'\x0c\n{"id": 1}\n{"id": 2}\n', path) is None

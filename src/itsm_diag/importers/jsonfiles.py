@@ -67,12 +67,15 @@ def read_json(path: Path) -> list[RawTable]:
     data = path.read_bytes()
     guards.check_json_depth(data, path)  # before json.loads can recurse
     data, broken = _mend_surrogates(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
-                         hint="export the file again (JSON exports are UTF-8)") from exc
     with _collector_paused():
+        frame = _ndjson_by_chunks(data, path)
+        if frame is not None:
+            return _finish(path, frame, True, [], broken)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
+                             hint="export the file again (JSON exports are UTF-8)") from exc
         quick = _quick_parse(data)
         doc, ndjson, parse_warnings = (*quick, []) if quick else _parse(text, path)
         del text
@@ -92,6 +95,13 @@ def read_json(path: Path) -> list[RawTable]:
         # freed while the collector is still off: turned on with millions of them alive,
         # its first full pass would walk them all once more
         del doc, records, rows, extras
+    return _finish(path, frame, ndjson, parse_warnings, broken)
+
+
+def _finish(path: Path, frame: pd.DataFrame, ndjson: bool, parse_warnings: list[str],
+            broken: int) -> list[RawTable]:
+    """The raw table of the flattened records: headers made unique, cells trimmed, blank
+    cells missing."""
     frame.columns = dedupe_headers([str(c) for c in frame.columns])
     frame = frame.astype(pd.StringDtype("pyarrow"))
     out = {}
@@ -156,6 +166,75 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+#: NDJSON is parsed and flattened this many bytes of lines at a time (Python's freed
+#: objects are reused by the next part instead of the whole file's living at once)
+NDJSON_PART_BYTES = 8 << 20
+
+
+def _ndjson_by_chunks(data: bytes, path: Path) -> pd.DataFrame | None:
+    """The flattened records of an NDJSON file of plain records, parsed (by msgspec) and
+    flattened a part at a time; None when it is not that, or anything in it is refused:
+    a single document, a corrupt line, a line that is not an object, an object nested
+    too deep. Then the whole file is read at once, which reads those or names the
+    problem exactly as for any file.
+
+    It is NDJSON when it has two non-blank lines and the first is a whole document:
+    exactly when parsing the whole text stops after the first document. Each part's
+    lines are joined into one array as :func:`_quick_parse` joins them all, so the
+    records are the same. Why: a 100k-ticket export's records, their flattened rows
+    and the file's text alive at once took a gigabyte, and the system's time to hand
+    over that memory was a third of the read."""
+    import msgspec
+    import pyarrow as pa
+
+    decode = msgspec.json.Decoder().decode
+    parts = _line_parts(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+    first = next(parts, [])
+    second = next(parts, None)
+    if not first or (len(first) == 1 and second is None):
+        return None  # no line, or one: a document, not NDJSON
+    lead = data[:data.find(first[0])].removeprefix(codecs.BOM_UTF8)
+    try:
+        decode(first[0])
+    except msgspec.DecodeError:
+        return None
+    if lead.strip(b" \t\r\n"):
+        return None  # a blank line of more than JSON's white space: not a document start
+    columns: dict[str, list[pa.Array]] = {}
+    done = 0
+    for lines in itertools.chain([first], [second] if second else [], parts):
+        try:
+            records = [_unwrap(x) for x in decode(b"[" + b",".join(lines) + b"]")]
+            if not all(type(r) is dict for r in records):
+                return None
+            rows = [_flatten_record(r, path, done + i) for i, r in enumerate(records)]
+        except (msgspec.DecodeError, InputError):
+            return None
+        del records
+        names, cells = _row_columns(rows)
+        for name in columns.keys() - set(names):
+            columns[name].append(pa.nulls(len(rows), pa.large_string()))
+        for name, column in zip(names, cells, strict=True):
+            if name not in columns:
+                columns[name] = [pa.nulls(done, pa.large_string())] if done else []
+            columns[name].append(pa.array(column, type=pa.large_string()))
+        done += len(rows)
+    return _arrow_frame(columns, done) if columns else None
+
+
+def _line_parts(data: bytes, start: int) -> Iterator[list[bytes]]:
+    """The non-blank lines of ``data`` from ``start``, about :data:`NDJSON_PART_BYTES`
+    at a time, split at line breaks only (``\\n``, ``\\r``, ``\\r\\n``)."""
+    size = len(data)
+    while start < size:
+        end = data.find(b"\n", min(start + NDJSON_PART_BYTES, size))
+        end = size if end < 0 else end + 1
+        lines = [ln for ln in data[start:end].splitlines() if ln.strip()]
+        if lines:
+            yield lines
+        start = end
 
 
 def _quick_parse(data: bytes) -> tuple[Any, bool] | None:
@@ -325,6 +404,23 @@ def _list_value(value: Any) -> str | None:
     return _scalar(value)
 
 
+def _row_columns(rows: list[dict[str, str | None]]
+                 ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+    """Flattened records -> the keys in the order first seen, and each key's cells."""
+    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
+    if not names:
+        return [], []
+    whole = len(names)
+    pick = operator.itemgetter(*names)
+    values: list[tuple[str | None, ...]]
+    if whole == 1:
+        values = [(r.get(names[0]),) for r in rows]
+    else:
+        # a record holding as many keys as there are names holds every name
+        values = [pick(r) if len(r) == whole else tuple(map(r.get, names)) for r in rows]
+    return names, list(zip(*values, strict=True))
+
+
 def _text_frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:
     """Flattened records -> a frame of Arrow text columns, one per key in the order the
     keys are first seen (a record without a key has no value there).
@@ -334,23 +430,22 @@ def _text_frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:
     every cell once more (half of reading a 100k-ticket export)."""
     import pyarrow as pa
 
-    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
+    names, cells = _row_columns(rows)
     if not names:
         return pd.DataFrame()  # records without a field are no rows, as from_records made
-    whole = len(names)
-    pick = operator.itemgetter(*names)
-    values: list[tuple[str | None, ...]]
-    if whole == 1:
-        values = [(r.get(names[0]),) for r in rows]
-    else:
-        # a record holding as many keys as there are names holds every name
-        values = [pick(r) if len(r) == whole else tuple(map(r.get, names)) for r in rows]
+    return _arrow_frame({name: [pa.array(column, type=pa.large_string())]
+                         for name, column in zip(names, cells, strict=True)}, len(rows))
+
+
+def _arrow_frame(columns: dict[str, list[Any]], size: int) -> pd.DataFrame:
+    """Columns given as Arrow text arrays (parts of ``size`` rows in all) -> a frame."""
+    import pyarrow as pa
+
     text = pd.StringDtype("pyarrow")
     return pd.DataFrame(
         {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
-            [pa.array(column, type=pa.large_string())])), dtype=text, copy=False)
-         for name, column in zip(names, zip(*values, strict=True), strict=True)},
-        index=pd.RangeIndex(len(rows)))
+            parts, type=pa.large_string())), dtype=text, copy=False)
+         for name, parts in columns.items()}, index=pd.RangeIndex(size))
 
 
 def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
