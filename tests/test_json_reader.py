@@ -55,6 +55,27 @@ def test_quick_parse_gives_the_standard_librarys_values(value: Any, indent: int 
     assert _typed(quick[0]) == _typed(json.loads(data))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(_SCALAR | st.sampled_from([float("nan"), float("inf"), "<4100 digits>",
+                                               "<5000 digits>"]),
+                    lambda inner: st.lists(inner, max_size=3), max_leaves=10))
+def test_guards_loads_gives_the_standard_librarys_values(value: Any) -> None:
+    # msgspec first; NaN, infinities and integers past Python's text limit are refused by
+    # it and read by the standard library (those past 4000 digits kept as their text)
+    from itsm_diag.importers import guards
+
+    text = json.dumps(value)
+    for digits in (4100, 5000):
+        text = text.replace(f'"<{digits} digits>"', "7" * digits)
+    try:
+        want = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer past Python's limit
+        want = json.loads(text, parse_int=lambda t: int(t) if len(t) <= 4000 else t)
+    assert _typed(guards.loads(text)) == _typed(want)
+
+
 _NUMBER = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?\Z")
 
 
