@@ -488,6 +488,9 @@ def _null_tokens() -> list[str]:
 
 #: every byte but a quote, a line break and the four brackets: what nesting is measured on
 _NOT_MEASURED = bytes(b for b in range(256) if b not in b'"\n[]{}')
+#: a JSON text this short may skip the depth walk when it holds few brackets (a long one
+#: never does, and counting them would cost a pass over it)
+_SMALL_JSON = 1 << 16
 #: bytes measured at a time by :func:`json_depth` (bounds its temporary arrays)
 _DEPTH_STEP = 2 * _MB
 
@@ -602,7 +605,7 @@ def _long_int(text: str) -> int | str:
 
 def check_json_depth(data: bytes, path: Path) -> None:
     """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` before parsing it."""
-    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+    if len(data) <= _SMALL_JSON and data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
         return  # cannot nest deeper than it has brackets
     depth = json_depth(data)
     if depth > MAX_JSON_DEPTH:
