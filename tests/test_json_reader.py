@@ -202,3 +202,35 @@ def test_parts_are_used_for_plain_ndjson_and_not_for_a_document(tmp_path: Path) 
     assert jsonfiles._ndjson_by_chunks(b'{"id": 1}\n', path) is None
     # a form feed before the first record is no JSON white space: not read as NDJSON
     assert jsonfiles._ndjson_by_chunks(b'\x0c\n{"id": 1}\n{"id": 2}\n', path) is None
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_LINE_RECORD, min_size=1, max_size=9), st.booleans())
+def test_a_documents_records_flattened_by_parts_are_flattened_whole(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        records: list[dict[str, Any]], page: bool) -> None:
+    # an API page or a bare array, its records flattened two at a time, each freed once
+    # flattened: the frame of one part of them all
+    path = tmp_path_factory.mktemp("doc") / "t.json"
+    path.write_text(json.dumps({"tickets": records, "count": len(records)} if page
+                               else records), encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
+        by_parts = jsonfiles.read_json(path)
+    whole = jsonfiles.read_json(path)
+    assert len(by_parts) == len(whole)
+    for a, b in zip(by_parts, whole, strict=True):
+        assert a.frame.equals(b.frame) and list(a.frame.columns) == list(b.frame.columns)
+
+
+def test_a_record_nested_too_deep_in_a_later_part_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deep: Any = "x"
+    for _ in range(16):
+        deep = {"k": deep}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps([{"id": i} for i in range(5)] + [{"id": 5, "x": deep}]))
+    monkeypatch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
+    with pytest.raises(InputError, match="record 6 nests objects more than 16 levels"):
+        jsonfiles.read_json(path)

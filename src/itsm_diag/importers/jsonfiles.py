@@ -89,12 +89,17 @@ def read_json(path: Path) -> list[RawTable]:
                 return []  # an empty page of a paged export: nothing to read or wrong
             raise InputError("the JSON file holds no records", file=path,
                              hint="export the tickets again")
-        rows = [_flatten_record(r, path, i) for i, r in enumerate(records)]
-        frame = _text_frame(rows)
-        frame = _join_sideloads(frame, extras, path)
+        columns = _TextColumns()
+        for start in range(0, len(records), RECORDS_PER_PART):
+            part = records[start:start + RECORDS_PER_PART]
+            # each record is freed once flattened: its memory holds the next part's rows
+            records[start:start + len(part)] = itertools.repeat(None, len(part))
+            columns.add([_flatten_record(r, path, start + i) for i, r in enumerate(part)])
+            del part
+        frame = _join_sideloads(columns.frame(), extras, path)
         # freed while the collector is still off: turned on with millions of them alive,
         # its first full pass would walk them all once more
-        del doc, records, rows, extras
+        del doc, records, extras
     return _finish(path, frame, ndjson, parse_warnings, broken)
 
 
@@ -168,6 +173,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: records of a JSON document are flattened this many at a time, each freed once done
+RECORDS_PER_PART = 10_000
 #: NDJSON is parsed and flattened this many bytes of lines at a time (Python's freed
 #: objects are reused by the next part instead of the whole file's living at once)
 NDJSON_PART_BYTES = 8 << 20
@@ -187,7 +194,6 @@ def _ndjson_by_chunks(data: bytes, path: Path) -> pd.DataFrame | None:
     and the file's text alive at once took a gigabyte, and the system's time to hand
     over that memory was a third of the read."""
     import msgspec
-    import pyarrow as pa
 
     decode = msgspec.json.Decoder().decode
     parts = _line_parts(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
@@ -202,26 +208,18 @@ def _ndjson_by_chunks(data: bytes, path: Path) -> pd.DataFrame | None:
         return None
     if lead.strip(b" \t\r\n"):
         return None  # a blank line of more than JSON's white space: not a document start
-    columns: dict[str, list[pa.Array]] = {}
-    done = 0
+    columns = _TextColumns()
     for lines in itertools.chain([first], [second] if second else [], parts):
         try:
             records = [_unwrap(x) for x in decode(b"[" + b",".join(lines) + b"]")]
             if not all(type(r) is dict for r in records):
                 return None
-            rows = [_flatten_record(r, path, done + i) for i, r in enumerate(records)]
+            rows = [_flatten_record(r, path, columns.size + i) for i, r in enumerate(records)]
         except (msgspec.DecodeError, InputError):
             return None
         del records
-        names, cells = _row_columns(rows)
-        for name in columns.keys() - set(names):
-            columns[name].append(pa.nulls(len(rows), pa.large_string()))
-        for name, column in zip(names, cells, strict=True):
-            if name not in columns:
-                columns[name] = [pa.nulls(done, pa.large_string())] if done else []
-            columns[name].append(pa.array(column, type=pa.large_string()))
-        done += len(rows)
-    return _arrow_frame(columns, done) if columns else None
+        columns.add(rows)
+    return columns.frame() if columns.parts else None
 
 
 def _line_parts(data: bytes, start: int) -> Iterator[list[bytes]]:
@@ -320,6 +318,7 @@ def _records(doc: Any, path: Path) -> tuple[list[Any], dict[str, list[Any]]]:
     if bad is not None:
         raise InputError(f"record {bad + 1} is not a JSON object", file=path, row=bad + 1,
                          hint="pass a JSON export of tickets (a list of objects)")
+    items.clear()  # the records list is their one holder: each is freed once flattened
     return records, extras
 
 
@@ -421,20 +420,35 @@ def _row_columns(rows: list[dict[str, str | None]]
     return names, list(zip(*values, strict=True))
 
 
-def _text_frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:
-    """Flattened records -> a frame of Arrow text columns, one per key in the order the
-    keys are first seen (a record without a key has no value there).
+class _TextColumns:
+    """Arrow text columns built a part of the flattened records at a time, one per key in
+    the order the keys are first seen (a record without a key, or a part before its key
+    was first seen, has no value there).
 
-    Built a column at a time from the values: ``DataFrame.from_records`` makes an object
-    array of every cell, infers each column's type, and the cast to Arrow text copies
+    Built a column at a time from the values: ``DataFrame.from_records`` made an object
+    array of every cell, inferred each column's type, and the cast to Arrow text copied
     every cell once more (half of reading a 100k-ticket export)."""
-    import pyarrow as pa
 
-    names, cells = _row_columns(rows)
-    if not names:
-        return pd.DataFrame()  # records without a field are no rows, as from_records made
-    return _arrow_frame({name: [pa.array(column, type=pa.large_string())]
-                         for name, column in zip(names, cells, strict=True)}, len(rows))
+    def __init__(self) -> None:
+        self.parts: dict[str, list[Any]] = {}
+        self.size = 0
+
+    def add(self, rows: list[dict[str, str | None]]) -> None:
+        import pyarrow as pa
+
+        names, cells = _row_columns(rows)
+        for name in self.parts.keys() - set(names):
+            self.parts[name].append(pa.nulls(len(rows), pa.large_string()))
+        for name, column in zip(names, cells, strict=True):
+            if name not in self.parts:
+                self.parts[name] = [pa.nulls(self.size, pa.large_string())] if self.size else []
+            self.parts[name].append(pa.array(column, type=pa.large_string()))
+        self.size += len(rows)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame()  # records without a field are no rows, as from_records made
+        return _arrow_frame(self.parts, self.size)
 
 
 def _arrow_frame(columns: dict[str, list[Any]], size: int) -> pd.DataFrame:
@@ -449,8 +463,9 @@ def _arrow_frame(columns: dict[str, list[Any]], size: int) -> pd.DataFrame:
 
 
 def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
-    rows = [_flatten_record(x, path, i) for i, x in enumerate(items) if isinstance(x, dict)]
-    return _text_frame(rows)
+    columns = _TextColumns()
+    columns.add([_flatten_record(x, path, i) for i, x in enumerate(items) if isinstance(x, dict)])
+    return columns.frame()
 
 
 def _join_sideloads(frame: pd.DataFrame, extras: dict[str, list[Any]],
