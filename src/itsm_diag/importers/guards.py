@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 #: ``--max-file-mb`` default: larger files (and workbooks unpacking to more) are refused
 DEFAULT_MAX_FILE_MB = 2048
-#: its default for JSON, which is parsed whole into Python objects (about ten times the
-#: file's size in memory); ``--max-file-mb`` given by the user applies to every format
+#: its default for JSON, which is read into memory whole, and a single document parsed
+#: whole into Python objects (several times the file's size; NDJSON is parsed a part at
+#: a time); ``--max-file-mb`` given by the user applies to every format
 DEFAULT_MAX_JSON_MB = 1024
 _MB = 1 << 20
 
