@@ -130,7 +130,7 @@ def _read(path: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
         if chunked:
             patch.setattr(jsonfiles, "NDJSON_PART_BYTES", 40)
         else:
-            patch.setattr(jsonfiles, "_ndjson_by_chunks", lambda data, path: None)
+            patch.setattr(jsonfiles, "_ndjson_by_parts", lambda data, path: None)
         try:
             (table,) = jsonfiles.read_json(path)
         except (InputError, ValueError) as exc:
@@ -185,7 +185,7 @@ def test_a_problem_in_a_later_part_reads_as_the_whole_file_does(
     lines = [json.dumps({"id": i, "a": "v" * 30}) for i in range(150)] + [late]
     path = _ndjson(tmp_path, lines)
     monkeypatch.setattr(jsonfiles, "NDJSON_PART_BYTES", 200)
-    assert jsonfiles._ndjson_by_chunks(path.read_bytes(), path) is None
+    assert jsonfiles._ndjson_by_parts(path.read_bytes(), path) is None
     by_parts, whole = _read(path, True, monkeypatch), _read(path, False, monkeypatch)
     if isinstance(whole, str):
         assert by_parts == whole and ("record 151" in whole or "line 151" in whole)
@@ -195,13 +195,13 @@ def test_a_problem_in_a_later_part_reads_as_the_whole_file_does(
 
 def test_parts_are_used_for_plain_ndjson_and_not_for_a_document(tmp_path: Path) -> None:
     path = _ndjson(tmp_path, [json.dumps({"id": i}) for i in range(3)])
-    frame = jsonfiles._ndjson_by_chunks(path.read_bytes(), path)
+    frame = jsonfiles._ndjson_by_parts(path.read_bytes(), path)
     assert frame is not None and frame["id"].tolist() == ["0", "1", "2"]
     document = json.dumps([{"id": 1}, {"id": 2}], indent=2).encode()
-    assert jsonfiles._ndjson_by_chunks(document, path) is None
-    assert jsonfiles._ndjson_by_chunks(b'{"id": 1}\n', path) is None
+    assert jsonfiles._ndjson_by_parts(document, path) is None
+    assert jsonfiles._ndjson_by_parts(b'{"id": 1}\n', path) is None
     # a form feed before the first record is no JSON white space: not read as NDJSON
-    assert jsonfiles._ndjson_by_chunks(b'\x0c\n{"id": 1}\n{"id": 2}\n', path) is None
+    assert jsonfiles._ndjson_by_parts(b'\x0c\n{"id": 1}\n{"id": 2}\n', path) is None
 
 
 @settings(max_examples=100, deadline=None,

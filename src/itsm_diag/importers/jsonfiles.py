@@ -68,7 +68,7 @@ def read_json(path: Path) -> list[RawTable]:
     guards.check_json_depth(data, path)  # before json.loads can recurse
     data, broken = _mend_surrogates(data)
     with _collector_paused():
-        frame = _ndjson_by_chunks(data, path)
+        frame = _ndjson_by_parts(data, path)
         if frame is not None:
             return _finish(path, frame, True, [], broken)
         try:
@@ -180,36 +180,36 @@ RECORDS_PER_PART = 10_000
 NDJSON_PART_BYTES = 8 << 20
 
 
-def _ndjson_by_chunks(data: bytes, path: Path) -> pd.DataFrame | None:
+def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     """The flattened records of an NDJSON file of plain records, parsed (by msgspec) and
     flattened a part at a time; None when it is not that, or anything in it is refused:
     a single document, a corrupt line, a line that is not an object, an object nested
     too deep. Then the whole file is read at once, which reads those or names the
     problem exactly as for any file.
 
-    It is NDJSON when it has two non-blank lines and the first is a whole document:
-    exactly when parsing the whole text stops after the first document. Each part's
-    lines are joined into one array as :func:`_quick_parse` joins them all, so the
-    records are the same. Why: a 100k-ticket export's records, their flattened rows
-    and the file's text alive at once took a gigabyte, and the system's time to hand
-    over that memory was a third of the read."""
+    It is NDJSON when its first line that is not JSON white space is a whole document
+    and another non-blank line follows: exactly when parsing the whole text stops after
+    the first document. Each part's lines are joined into one array as
+    :func:`_quick_parse` joins them all, so the records are the same. Why: a 100k-ticket
+    export's records, their flattened rows and the file's text alive at once took a
+    gigabyte, and the system's time to hand over that memory was a third of the read."""
     import msgspec
 
     decode = msgspec.json.Decoder().decode
-    parts = _line_parts(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
-    first = next(parts, [])
-    second = next(parts, None)
-    if not first or (len(first) == 1 and second is None):
-        return None  # no line, or one: a document, not NDJSON
-    lead = data[:data.find(first[0])].removeprefix(codecs.BOM_UTF8)
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    found = _NOT_JSON_SPACE.search(data, start)
+    if found is None:
+        return None
+    begin = data.rfind(b"\n", start, found.start()) + 1 or start
+    end = data.find(b"\n", found.start())
+    if end < 0 or _NOT_BLANK.search(data, end) is None:
+        return None  # one line: a document, not NDJSON (read without copying it here)
     try:
-        decode(first[0])
+        decode(data[begin:end])
     except msgspec.DecodeError:
         return None
-    if lead.strip(b" \t\r\n"):
-        return None  # a blank line of more than JSON's white space: not a document start
     columns = _TextColumns()
-    for lines in itertools.chain([first], [second] if second else [], parts):
+    for lines in _line_parts(data, start):
         try:
             records = [_unwrap(x) for x in decode(b"[" + b",".join(lines) + b"]")]
             if not all(type(r) is dict for r in records):
@@ -220,6 +220,12 @@ def _ndjson_by_chunks(data: bytes, path: Path) -> pd.DataFrame | None:
         del records
         columns.add(rows)
     return columns.frame() if columns.parts else None
+
+
+#: a byte that is not JSON's white space (space, tab, line feed, carriage return)
+_NOT_JSON_SPACE = re.compile(rb"[^ \t\r\n]")
+#: a byte that makes a line not blank to ``bytes.strip`` (which also strips \v and \f)
+_NOT_BLANK = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 
 
 def _line_parts(data: bytes, start: int) -> Iterator[list[bytes]]:
