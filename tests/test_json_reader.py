@@ -234,3 +234,18 @@ def test_a_record_nested_too_deep_in_a_later_part_is_named(
     monkeypatch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
     with pytest.raises(InputError, match="record 6 nests objects more than 16 levels"):
         jsonfiles.read_json(path)
+
+
+@pytest.mark.parametrize(("value", "cells"), [
+    (["a", "b", ""], {"l": "a;b;"}),
+    ([1, True, None, 2.0], {"l": "1;true;2"}),
+    ([{"id": 5, "value": "x"}, {"id": "6", "value": 7}], {"l.5": "x", "l.6": "7"}),
+    ([{"id": 5, "value": "x"}, "y"], {"l": '[{"id": 5, "value": "x"}, "y"]'}),
+    (["y", {"id": 5, "value": "x"}], {"l": '["y", {"id": 5, "value": "x"}]'}),
+    ([{"body": "hi"}], {"l": '[{"body": "hi"}]'}),
+    ([[1], 2], {"l": "[[1], 2]"}),
+])
+def test_list_cells(value: list[Any], cells: dict[str, str]) -> None:
+    # a list whose first item is an object is tested for custom fields only: it can be
+    # neither all text nor all scalars
+    assert jsonfiles._flatten_record({"l": value}, Path("t.json"), 0) == cells

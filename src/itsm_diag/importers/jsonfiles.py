@@ -376,9 +376,10 @@ def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None], depth
         elif isinstance(value, list):
             if not value:
                 out[name] = None
-            elif all(type(x) is str for x in value):
+            elif type(value[0]) is not dict and all(type(x) is str for x in value):
                 out[name] = ";".join(value) or None
-            elif all(not isinstance(x, (dict, list)) for x in value):
+            elif type(value[0]) is not dict and all(not isinstance(x, (dict, list))
+                                                    for x in value):
                 out[name] = ";".join(s for s in map(_scalar, value) if s is not None) or None
             elif all(isinstance(x, dict) and "id" in x and "value" in x for x in value):
                 # custom fields: one column per field id; text, number and null ids and
