@@ -249,3 +249,18 @@ def test_list_cells(value: list[Any], cells: dict[str, str]) -> None:
     # a list whose first item is an object is tested for custom fields only: it can be
     # neither all text nor all scalars
     assert jsonfiles._flatten_record({"l": value}, Path("t.json"), 0) == cells
+
+
+@pytest.mark.parametrize("levels", [14, 15])
+def test_an_empty_object_past_the_depth_limit_is_refused(levels: int) -> None:
+    # the record is level 1 and "x" level 2; an empty object makes no cell, but one level
+    # past the limit it is refused as any object is
+    inner: Any = {}
+    for _ in range(levels):
+        inner = {"k": inner}
+    record = {"id": 1, "x": inner}
+    if levels + 2 <= jsonfiles.MAX_DEPTH:
+        assert jsonfiles._flatten_record(record, Path("t.json"), 0) == {"id": "1"}
+    else:
+        with pytest.raises(InputError, match="nests objects more than 16 levels deep"):
+            jsonfiles._flatten_record(record, Path("t.json"), 0)

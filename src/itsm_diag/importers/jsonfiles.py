@@ -372,7 +372,8 @@ def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None], depth
         elif kind is int:
             out[name] = str(value)
         elif isinstance(value, dict):
-            _flatten(value, name + ".", out, depth + 1, path, index)
+            if value or depth >= MAX_DEPTH:  # an empty object has no cell (unless too deep)
+                _flatten(value, name + ".", out, depth + 1, path, index)
         elif isinstance(value, list):
             if not value:
                 out[name] = None
