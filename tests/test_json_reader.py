@@ -76,6 +76,13 @@ def test_guards_loads_gives_the_standard_librarys_values(value: Any) -> None:
     assert _typed(guards.loads(text)) == _typed(want)
 
 
+def test_guards_loads_reads_a_raw_lone_surrogate_as_the_standard_library_does() -> None:
+    # msgspec cannot encode the text to parse it (UnicodeEncodeError): json reads it
+    from itsm_diag.importers import guards
+
+    assert guards.loads('["a\ud800b", 1]') == ["a\ud800b", 1]
+
+
 _NUMBER = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?\Z")
 
 

@@ -582,15 +582,15 @@ def loads(text: str) -> Any:
     document pays nothing: the slower pass runs only after that error.
 
     msgspec parses first (twice as quick); what it refuses (NaN, infinities, lone
-    surrogates, such integers, anything malformed) the standard library reads or
-    names, and where both parse a text their values are the same."""
+    surrogates escaped or raw, such integers, anything malformed) the standard library
+    reads or names, and where both parse a text their values are the same."""
     import json
 
     import msgspec
 
     try:
         return msgspec.json.decode(text)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeEncodeError):  # the latter: a raw lone surrogate
         pass
     try:
         return json.loads(text)
