@@ -46,13 +46,13 @@ _JSON = st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3)
 
 @settings(max_examples=300, deadline=None)
 @given(_JSON, st.sampled_from([None, 2]), st.booleans())
-def test_quick_parse_gives_the_standard_librarys_values(value: Any, indent: int | None,
-                                                        ascii_only: bool) -> None:
+def test_msgspec_gives_the_standard_librarys_values(value: Any, indent: int | None,
+                                                    ascii_only: bool) -> None:
+    # what guards.loads rests on: where msgspec parses a text, its values are json's
+    import msgspec
+
     data = json.dumps(value, indent=indent, ensure_ascii=ascii_only).encode()
-    quick = jsonfiles._quick_parse(data)
-    assert quick is not None  # nothing here is refused: integers of any size included
-    assert quick[1] is False
-    assert _typed(quick[0]) == _typed(json.loads(data))
+    assert _typed(msgspec.json.decode(data)) == _typed(json.loads(data))
 
 
 @settings(max_examples=200, deadline=None)
@@ -89,35 +89,61 @@ _NUMBER = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9
 @settings(max_examples=500, deadline=None)
 @given(_NUMBER)
 def test_number_text_parses_to_the_same_value(text: str) -> None:
+    import msgspec
+
     want = json.loads(text)
-    quick = jsonfiles._quick_parse(text.encode())
-    if quick is None:
+    try:
+        got = msgspec.json.decode(text.encode())
+    except msgspec.DecodeError:
         assert math.isinf(want)  # out of a double's range: the standard library reads it
     else:
-        assert _typed(quick[0]) == _typed(want)
+        assert _typed(got) == _typed(want)
 
 
-@pytest.mark.parametrize(("data", "want"), [
-    (b'{"a": 1}\n{"b": 2}\n', [{"a": 1}, {"b": 2}]),
-    (b'\xef\xbb\xbf{"a": 1}\r\n\r\n  \n{"b": 2}', [{"a": 1}, {"b": 2}]),
-    (b'{"a": "x\xe2\x80\xa8y"}\n{"b": 1}', [{"a": "x\u2028y"}, {"b": 1}]),
-    (b'{"id": 1234567890123456789012345678}\n{"id": 1}',
-     [{"id": 1234567890123456789012345678}, {"id": 1}]),
-])
-def test_ndjson_is_read_by_the_quick_parse(data: bytes, want: list[Any]) -> None:
-    assert jsonfiles._quick_parse(data) == (want, True)
+def _standard_library_only(text: str) -> Any:
+    """What :func:`jsonfiles._parse` gives, or its error's text, with msgspec refusing
+    everything: the reading before msgspec, the oracle."""
+    import msgspec
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise msgspec.DecodeError("refused")
+
+    from unittest import mock
+
+    with mock.patch.object(msgspec.json, "decode", refuse):
+        return _parsed(text)
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return jsonfiles._parse(text, Path("t.json"))
+    except InputError as exc:
+        return str(exc)
 
 
 @pytest.mark.parametrize("data", [
+    b'{"a": 1}\n{"b": 2}\n',
+    b'\xef\xbb\xbf{"a": 1}\r\n\r\n  \n{"b": 2}',
+    b'{"a": "x\xe2\x80\xa8y"}\n{"b": 1}',  # a raw U+2028 inside a string: one record
+    b'{"id": 1234567890123456789012345678}\n{"id": 1}',
+    b'[{"id": 1}, {"id": 2.5e3}]',
     b'{"a": 1} {"b": 2}\n{"c": 3}',  # two documents on a line: a corrupt line
     b'{"a": 1\n"b": 2}',  # a missing comma the joined lines would hide
     b'{"a": NaN}\n{"b": 1}',  # the standard library's extension
     b'[1e400]',
-    b'{"a": "\\ud83d"}',  # half a character (mended before the parse)
+    b'{"a": "\\ud83d"}',  # half a character
     b'{"a": 1}\n{"b": ',  # cut short
 ])
-def test_what_the_quick_parse_refuses_is_left_to_the_standard_library(data: bytes) -> None:
-    assert jsonfiles._quick_parse(data) is None
+def test_parse_gives_the_standard_librarys_reading(data: bytes) -> None:
+    # msgspec first changes nothing: values, NDJSON or not, warnings and errors
+    text = data.decode("utf-8-sig")
+    assert _parsed(text) == _standard_library_only(text)
+
+
+def test_ndjson_lines_end_at_line_breaks_only() -> None:
+    # Python's text splitting also cut a line at a raw U+2028, and lost both halves
+    docs, ndjson, warnings = jsonfiles._parse('{"a": "x\u2028y"}\r\n{"b": 1}', Path("t"))
+    assert (docs, ndjson, warnings) == ([{"a": "x\u2028y"}, {"b": 1}], True, [])
 
 
 def test_a_line_separator_inside_a_string_keeps_its_ndjson_record(tmp_path: Path) -> None:
@@ -140,7 +166,7 @@ def _read(path: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
             patch.setattr(jsonfiles, "_ndjson_by_parts", lambda data, path: None)
         try:
             (table,) = jsonfiles.read_json(path)
-        except (InputError, ValueError) as exc:
+        except InputError as exc:  # a clean error: anything else fails the test
             return str(exc)
     return table
 
@@ -271,3 +297,35 @@ def test_an_empty_object_past_the_depth_limit_is_refused(levels: int) -> None:
     else:
         with pytest.raises(InputError, match="nests objects more than 16 levels deep"):
             jsonfiles._flatten_record(record, Path("t.json"), 0)
+
+
+@pytest.mark.parametrize("data", [
+    b'\xef\xbb\xbf[{"id": 1, "subject": "caf\xc3\xa9"}]',
+    b'{"tickets": [{"id": 1, "n": 12345678901234567890123}], "count": 1}',
+    b'[{"id": 1, "n": NaN}]',
+    b'[{"id": 1, "s": "\xff"}]',  # not UTF-8: the error names the byte
+    b'[{"id": 1}',  # cut short
+    b'null',
+])
+def test_a_document_reads_as_the_standard_library_reads_it(tmp_path: Path,
+                                                           data: bytes) -> None:
+    # the document parsed from its bytes by msgspec, or (refused) from its text as before
+    import msgspec
+
+    path = tmp_path / "t.json"
+    path.write_bytes(data)
+
+    def read() -> Any:
+        try:
+            return [(t.frame.to_dict("list"), t.warnings) for t in jsonfiles.read_json(path)]
+        except InputError as exc:
+            return str(exc)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise msgspec.DecodeError("refused")
+
+    from unittest import mock
+
+    with mock.patch.object(msgspec.json, "decode", refuse):
+        want = read()
+    assert read() == want

@@ -71,14 +71,18 @@ def read_json(path: Path) -> list[RawTable]:
         frame = _ndjson_by_parts(data, path)
         if frame is not None:
             return _finish(path, frame, True, [], broken)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
-                             hint="export the file again (JSON exports are UTF-8)") from exc
         quick = _quick_parse(data)
-        doc, ndjson, parse_warnings = (*quick, []) if quick else _parse(text, path)
-        del text
+        parse_warnings: list[str] = []
+        if quick is not None:
+            (doc,), ndjson = quick, False
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"JSON must be UTF-8; byte {exc.start} is not", file=path,
+                                 hint="export the file again (JSON exports are UTF-8)") from exc
+            doc, ndjson, parse_warnings = _parse(text, path)
+            del text
         if isinstance(doc, dict) and "schema_version" in doc and "generated_by" in doc:
             raise NotAnExport("this is an itsm-diag report, not a ticket export", file=path,
                               hint="pass the export it was made from; compare two reports "
@@ -190,7 +194,7 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     It is NDJSON when its first line that is not JSON white space is a whole document
     and another non-blank line follows: exactly when parsing the whole text stops after
     the first document. Each part's lines are joined into one array as
-    :func:`_quick_parse` joins them all, so the records are the same. Why: a 100k-ticket
+    :func:`_parse` joins them all, so the records are the same. Why: a 100k-ticket
     export's records, their flattened rows and the file's text alive at once took a
     gigabyte, and the system's time to hand over that memory was a third of the read."""
     import msgspec
@@ -222,6 +226,9 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     return columns.frame() if columns.parts else None
 
 
+#: a line break as ``bytes.splitlines`` knows them (not the other characters that
+#: ``str.splitlines`` breaks at)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: a byte that is not JSON's white space (space, tab, line feed, carriage return)
 _NOT_JSON_SPACE = re.compile(rb"[^ \t\r\n]")
 #: a byte that makes a line not blank to ``bytes.strip`` (which also strips \v and \f)
@@ -241,34 +248,27 @@ def _line_parts(data: bytes, start: int) -> Iterator[list[bytes]]:
         start = end
 
 
-def _quick_parse(data: bytes) -> tuple[Any, bool] | None:
-    """The document and whether it was NDJSON, parsed by msgspec (twice as quick as the
-    standard library), or None when msgspec refuses it: then :func:`_parse` reads it
-    and names what is wrong. Where both parse a text they give the same values (msgspec
-    keeps integers of any size; NaN, infinities and lone surrogates it refuses). NDJSON
-    is joined into one array exactly as :func:`_parse` joins it, so a line holding two
-    documents is refused by both; lines are split at line breaks only, where Python's
-    text splitting would also cut a line at a raw U+2028 inside a string."""
+def _quick_parse(data: bytes) -> tuple[Any] | None:
+    """A whole document parsed by msgspec straight from the bytes, or None when msgspec
+    refuses it (NDJSON, NaN, a half character, anything malformed or not UTF-8): then
+    :func:`_parse` reads the decoded text, or names what is wrong. The bytes, not the
+    text: msgspec would copy a text holding any non-ASCII character into UTF-8 again
+    (100 MB and 0.3 CPU-s for a 100k-ticket API page)."""
     import msgspec
 
-    decode = msgspec.json.Decoder().decode
-    body = memoryview(data)[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) \
-        else data
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return decode(body), False
-    except msgspec.DecodeError as exc:
-        if "trailing characters" not in str(exc):
-            return None
-    lines = [ln for ln in bytes(body).splitlines() if ln.strip()]
-    try:
-        return decode(b"[" + b",".join(lines) + b"]"), True
+        return (msgspec.json.decode(memoryview(data)[bom:]),)
     except msgspec.DecodeError:
         return None
 
 
 def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     """The document, whether it was NDJSON (several top-level values, one a line), and
-    warnings (corrupt NDJSON lines skipped)."""
+    warnings (corrupt NDJSON lines skipped). :func:`~.guards.loads` parses (msgspec,
+    else the standard library). NDJSON lines end at line breaks only (``\\n``, ``\\r``),
+    as :func:`_line_parts` splits them: Python's text splitting would also cut a line at
+    a raw U+2028 or U+0085 inside a string, which JSON allows."""
     try:
         return guards.loads(text), False, []
     except RecursionError as exc:
@@ -277,7 +277,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
         if exc.msg != "Extra data":
             raise _bad_json(path, exc, text) from exc
     # NDJSON: join the lines into one array so the C parser does the work in one call
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in _LINE_BREAK.split(text) if ln.strip()]
     try:
         return guards.loads("[" + ",".join(lines) + "]"), True, []
     except RecursionError as exc:
@@ -454,20 +454,15 @@ class _TextColumns:
         self.size += len(rows)
 
     def frame(self) -> pd.DataFrame:
+        import pyarrow as pa
+
         if not self.parts:
             return pd.DataFrame()  # records without a field are no rows, as from_records made
-        return _arrow_frame(self.parts, self.size)
-
-
-def _arrow_frame(columns: dict[str, list[Any]], size: int) -> pd.DataFrame:
-    """Columns given as Arrow text arrays (parts of ``size`` rows in all) -> a frame."""
-    import pyarrow as pa
-
-    text = pd.StringDtype("pyarrow")
-    return pd.DataFrame(
-        {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
-            parts, type=pa.large_string())), dtype=text, copy=False)
-         for name, parts in columns.items()}, index=pd.RangeIndex(size))
+        text = pd.StringDtype("pyarrow")
+        return pd.DataFrame(
+            {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+                parts, type=pa.large_string())), dtype=text, copy=False)
+             for name, parts in self.parts.items()}, index=pd.RangeIndex(self.size))
 
 
 def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
