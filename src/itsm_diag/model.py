@@ -462,7 +462,7 @@ def latest_time(times: pd.Series) -> pd.Timestamp | None:
     without the copy of the column pandas makes to skip the missing times."""
     values = ts_us(times)
     top = int(values.max()) if len(values) else NAT
-    return None if top == NAT else pd.Timestamp(np.datetime64(top, "us")).tz_localize("UTC")
+    return None if top == NAT else _utc(top)
 
 
 def earliest_time(times: pd.Series) -> pd.Timestamp | None:
@@ -473,8 +473,12 @@ def earliest_time(times: pd.Series) -> pd.Timestamp | None:
     present = values != NAT
     if not present.any():
         return None
-    low = int(values.min(where=present, initial=np.iinfo(np.int64).max))
-    return pd.Timestamp(np.datetime64(low, "us")).tz_localize("UTC")
+    return _utc(int(values.min(where=present, initial=np.iinfo(np.int64).max)))
+
+
+def _utc(us: int) -> pd.Timestamp:
+    """The UTC Timestamp of ``us`` microseconds since the epoch."""
+    return pd.Timestamp(np.datetime64(us, "us")).tz_localize("UTC")
 
 
 #: the columns a ticket's activity is seen in (the window's end, the data's start)

@@ -86,8 +86,8 @@ def week_numbers(us: np.ndarray) -> np.ndarray:
 
 def weeks_of(ts: pd.Series) -> np.ndarray:
     """The :func:`week_numbers` of the times ``ts`` holds (missing times left out)."""
-    us = ts.to_numpy(dtype="datetime64[us]")  # UTC instants, any year the model holds
-    return week_numbers(us[~np.isnat(us)].view(np.int64))
+    us = m.ts_us(ts)  # UTC instants, any year the model holds
+    return week_numbers(us[us != m.NAT])
 
 
 def _weekly(ts: pd.Series, weeks: pd.PeriodIndex) -> np.ndarray:
