@@ -67,8 +67,7 @@ def main() -> None:
             for name, tree, env in specs:
                 full = environment(tree, env)
                 out = Path(tmp) / f"{name}.json"
-                done = run_measured([sys.executable, "-m", "itsm_diag", "diagnose", args.file,
-                                     "--format", "json", "--output", str(out)], env=full)
+                done = run_measured(diagnose(args.file, out), env=full)
                 if done["rc"] not in (0, 1):
                     raise SystemExit(f"{name}: exit {done['rc']}: {done['stderr'][-500:]}")
                 times[name].append((done["user_s"], done["sys_s"], done["wall_s"],
@@ -82,6 +81,12 @@ def main() -> None:
         print(f"{name:12s} wall {md(wall):.2f} s ({min(wall):.2f}-{max(wall):.2f})  user "
               f"{md(user):.2f}  system {md(system):.2f}  peak {md(peak):.0f} MB  "
               f"page faults {md(faults) / 1000:.0f}k  rounds {len(rows)}")
+
+
+def diagnose(file: str, out: Path) -> list[str]:
+    """The command timed: the console entry of whichever tree is first on the path."""
+    return [sys.executable, "-m", "itsm_diag", "diagnose", file, "--format", "json",
+            "--output", str(out)]
 
 
 def environment(tree: str, env: dict[str, str]) -> dict[str, str]:
@@ -102,8 +107,7 @@ def count_instructions(file: str, specs: list[tuple[str, str, dict[str, str]]]) 
             out = Path(tmp) / f"{name}.json"
             done = subprocess.run(
                 ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/{name}.cg",
-                 sys.executable, "-m", "itsm_diag", "diagnose", file, "--format", "json",
-                 "--output", str(out)],
+                 *diagnose(file, out)],
                 env={**environment(tree, env), "PYTHONHASHSEED": "0"}, capture_output=True,
                 text=True, check=False)
             found = re.search(r"Collected : (\d+)", done.stderr)

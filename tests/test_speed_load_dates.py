@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -159,20 +158,16 @@ def test_sample_reads_the_rows_a_take_would_in_any_chunks(cells: list[str | None
     import numpy as np
     import pyarrow as pa
 
-    with mock.patch.object(dates, "_SAMPLE", 7):  # thinned from 70 present values up
-        _sample_matches_a_take(cells, cuts, np, pa)
-
-
-def _sample_matches_a_take(cells: list[str | None], cuts: list[int], np: Any, pa: Any) -> None:
     bounds = [0, *sorted(min(c, len(cells)) for c in cuts), len(cells)]
     chunked = pa.chunked_array([pa.array(cells[a:b], pa.large_string())
-                                for a, b in pairwise(bounds)],
-                               pa.large_string())
+                                for a, b in pairwise(bounds)], pa.large_string())
     values = pd.Series(pd.array(chunked, dtype=pd.StringDtype("pyarrow")))
-    where = np.flatnonzero(values.notna().to_numpy(dtype=bool))
-    if len(where) > 10 * dates._SAMPLE:
-        where = where[np.linspace(0, len(where) - 1, 10 * dates._SAMPLE).astype(int)]
-    uniq = pd.Series(values.iloc[where].unique())
-    if len(uniq) > dates._SAMPLE:
-        uniq = uniq.iloc[np.linspace(0, len(uniq) - 1, dates._SAMPLE).astype(int)]
-    assert dates._sample(values).tolist() == uniq.astype(str).tolist()
+    with mock.patch.object(dates, "_SAMPLE", 7):  # thinned from 70 present values up
+        # the take it replaced
+        where = np.flatnonzero(values.notna().to_numpy(dtype=bool))
+        if len(where) > 10 * dates._SAMPLE:
+            where = where[np.linspace(0, len(where) - 1, 10 * dates._SAMPLE).astype(int)]
+        uniq = pd.Series(values.iloc[where].unique())
+        if len(uniq) > dates._SAMPLE:
+            uniq = uniq.iloc[np.linspace(0, len(uniq) - 1, dates._SAMPLE).astype(int)]
+        assert dates._sample(values).tolist() == uniq.astype(str).tolist()
