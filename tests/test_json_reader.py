@@ -212,6 +212,7 @@ def _ndjson(tmp_path: Path, lines: list[str]) -> Path:
     '[1, 2]',  # not an object: named with its record
     '{"id": 9, "x": ' + '{"k": ' * 16 + '1' + '}' * 17,  # nested too deep: named
     '{"id": 9, "subject": "NaN as a number", "n": NaN}',  # read by the standard library
+    '{"id": 9, "a": "x"}, {"id": 10}',  # two records on one line: the whole read has both
 ])
 def test_a_problem_in_a_later_part_reads_as_the_whole_file_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str) -> None:
@@ -224,6 +225,8 @@ def test_a_problem_in_a_later_part_reads_as_the_whole_file_does(
         assert by_parts == whole and ("record 151" in whole or "line 151" in whole)
     else:
         assert by_parts.frame.equals(whole.frame) and by_parts.warnings == whole.warnings
+    if late.endswith("{\"id\": 10}"):  # each line parsed alone: this one only in the array
+        assert whole.frame["id"].tolist()[-2:] == ["9", "10"]
 
 
 def test_parts_are_used_for_plain_ndjson_and_not_for_a_document(tmp_path: Path) -> None:
@@ -370,3 +373,83 @@ def test_records_the_struct_refuses_convert_or_fail_as_before(rows: list[Any]) -
         return names, [a.to_pylist() for a in arrays]
 
     assert outcome(jsonfiles._arrow_columns) == outcome(_columns_one_at_a_time)
+
+
+def _whole_document(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """read_json with the document parsed at once (the record-at-a-time path off): its
+    tables, or its error's text."""
+    with monkeypatch.context() as patch:
+        patch.setattr(jsonfiles, "_document_by_parts", lambda data, path: None)
+        return _tables(path)
+
+
+def _tables(path: Path) -> Any:
+    try:
+        return [(t.frame, t.warnings) for t in jsonfiles.read_json(path)]
+    except InputError as exc:
+        return str(exc)
+
+
+def _same_tables(got: Any, want: Any) -> None:
+    if isinstance(want, str) or isinstance(got, str):
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (frame, warnings), (frame_w, warnings_w) in zip(got, want, strict=True):
+        assert frame.equals(frame_w) and list(frame.columns) == list(frame_w.columns)
+        assert [str(t) for t in frame.dtypes] == [str(t) for t in frame_w.dtypes]
+        assert warnings == warnings_w
+
+
+_SIDE_ITEM = st.fixed_dictionaries({"id": st.integers(1, 4)}, optional={
+    "name": st.sampled_from(["Ann", "Bo", ""]), "ticket_id": st.integers(1, 4),
+    "reopens": _CELL})
+_PAGE_VALUE = (st.lists(_LINE_RECORD | st.fixed_dictionaries({"ticket": _LINE_RECORD}),
+                        max_size=5)
+               | st.lists(_CELL, max_size=2) | _CELL)
+
+
+# the monkeypatch is used through its context(), undone within each example
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["tickets", "results", "metric_sets", "users",
+                                        "count", "next_page", "id"]), _PAGE_VALUE,
+                       max_size=5)
+       | st.lists(_LINE_RECORD | _CELL, max_size=5),
+       st.dictionaries(st.sampled_from(["metric_sets", "users", "groups"]),
+                       st.lists(_SIDE_ITEM, max_size=4), max_size=2),
+       st.booleans())
+def test_a_document_read_a_record_at_a_time_is_the_document_read_whole(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        doc: Any, sides: dict[str, Any], small_parts: bool) -> None:
+    # pages with and without side-loads, bare arrays, single records, empty pages,
+    # records that are not objects: the same tables, or the same error, either way
+    if isinstance(doc, dict):
+        doc = {**doc, **sides}
+    path = tmp_path_factory.mktemp("page") / "t.json"
+    path.write_text(json.dumps(doc, indent=1 if small_parts else None), encoding="utf-8")
+    with monkeypatch.context() as patch:
+        if small_parts:
+            patch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
+        got = _tables(path)
+    _same_tables(got, _whole_document(path, monkeypatch))
+
+
+@pytest.mark.parametrize(("text", "used"), [
+    ('{"tickets": [{"id": 1}, {"id": 2}], "count": 2}', True),
+    ('\ufeff [ {"id": 1}, {"ticket": {"id": 2}} ]', True),
+    ('{"tickets": [{"id": 1, "requester_id": 7}], "users": [{"id": 7, "name": "Ann"}]}',
+     True),
+    ('{"id": 1, "subject": "one ticket, not a page"}', False),
+    ('{"tickets": [], "count": 0}', False),  # an empty page: the whole read returns none
+    ('{"tickets": [{"id": 1}, 5]}', False),  # a record that is no object: named whole
+    ('{"tickets": [{"id": 1, "n": NaN}]}', False),  # NaN: the standard library reads it
+    ('{"tickets": [{"id": 1, "s": "\\ud800"}]}', False),  # a lone surrogate, mended whole
+    ('{"schema_version": 1, "generated_by": "itsm-diag", "signs": [{"id": 1}]}', False),
+])
+def test_which_documents_are_read_a_record_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, used: bool) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(text, encoding="utf-8")
+    assert (jsonfiles._document_by_parts(path.read_bytes(), path) is not None) == used
+    _same_tables(_tables(path), _whole_document(path, monkeypatch))
