@@ -446,10 +446,20 @@ def test_a_document_read_a_record_at_a_time_is_the_document_read_whole(
     ('{"tickets": [{"id": 1, "n": NaN}]}', False),  # NaN: the standard library reads it
     ('{"tickets": [{"id": 1, "s": "\\ud800"}]}', False),  # a lone surrogate, mended whole
     ('{"schema_version": 1, "generated_by": "itsm-diag", "signs": [{"id": 1}]}', False),
+    # what the record-at-a-time read has no use for is parsed all the same, so a value
+    # the whole read refuses refuses the file here too
+    ('{"tickets": [{"id": 1}], "next_page": "\udcff"}', False),
+    ('{"tickets": [{"id": 1}], "brands": [{"id": 2, "name": "\udcff"}]}', False),
+    ('{"tickets": [{"id": 1}], "metric_sets": [{"ticket_id": 1, "x": "\udcff"}]}', False),
+    ('{"tickets": [{"id": 1}], "users": [{"id": 2, "name": "\udcff"}]}', False),
+    ('{"tickets": [{"x": 1}], "metric_sets": [{"ticket_id": 1, "x": "\udcff"}]}', False),
+    ('{"tickets": [{"id": 1}], "tags": ["a", "\udcff"], "count": 1}', False),
+    ('{"tickets": [{"id": 1}], "results": [{"id": 2, "s": "\udcff"}]}', False),
 ])
 def test_which_documents_are_read_a_record_at_a_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, used: bool) -> None:
     path = tmp_path / "t.json"
-    path.write_text(text, encoding="utf-8")
+    # a lone surrogate stands for a byte that is not UTF-8 (written as such, raw)
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
     assert (jsonfiles._document_by_parts(path.read_bytes(), path) is not None) == used
     _same_tables(_tables(path), _whole_document(path, monkeypatch))

@@ -21,6 +21,7 @@ names to the id columns that point at them (``assignee_id`` -> ``assignee.name``
 from __future__ import annotations
 
 import codecs
+import collections
 import contextlib
 import gc
 import itertools
@@ -258,7 +259,10 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     if found is None or data[found.start():found.start() + 1] not in (b"{", b"["):
         return None
     raw_list = msgspec.json.Decoder(list[msgspec.Raw]).decode
-    extras: dict[str, Iterable[Any]] = {}
+    top: dict[str, Any] = {}
+    raw_lists: dict[str, list[Any]] = {}
+    extras: dict[str, Iterator[Any]] = {}
+    chosen = None
     try:
         if data[found.start():found.start() + 1] == b"[":
             items = raw_list(memoryview(data)[bom:])
@@ -266,12 +270,14 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
             top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode(memoryview(data)[bom:])
             if "schema_version" in top and "generated_by" in top:
                 return None  # an itsm-diag report: the whole read names it
-            lists = {key: raw_list(raw) for key, raw in top.items() if _opens(raw, b"[")}
-            lists = {key: v for key, v in lists.items() if all(_opens(x, b"{") for x in v[:50])}
+            raw_lists = {key: raw_list(raw) for key, raw in top.items() if _opens(raw, b"[")}
+            lists = {key: v for key, v in raw_lists.items()
+                     if all(_opens(x, b"{") for x in v[:50])}
             primary = [key for key in lists if key not in SIDELOADS]
             if not primary:
                 return None  # one record, not a page: read whole
-            items = lists[max(primary, key=lambda key: len(lists[key]))]
+            chosen = max(primary, key=lambda key: len(lists[key]))
+            items = lists[chosen]
             # each side-load parsed an object at a time as it is joined (once), below
             extras = {key: map(decode, v) for key, v in lists.items() if key in SIDELOADS}
         if not items:
@@ -286,9 +292,19 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
                 rows.append(_flatten_record(record, path, start + len(rows)))
             columns.add(rows)
         del items
-        return _join_sideloads(columns.frame(), extras, path)
+        frame = _join_sideloads(columns.frame(), extras, path)
+        # the raw values were checked for their form only: what this read had no use for
+        # (a side-load not joined, the page's other values) is parsed too, a value at a
+        # time, so that one the whole read refuses (a byte that is not UTF-8) refuses
+        # the file here as well
+        for rest in extras.values():
+            collections.deque(rest, maxlen=0)
+        for key, raw in top.items():
+            if key != chosen and key not in extras:
+                collections.deque(map(decode, raw_lists.get(key, (raw,))), maxlen=0)
     except (msgspec.DecodeError, InputError):
         return None
+    return frame
 
 
 def _opens(raw: Any, byte: bytes) -> bool:
