@@ -280,6 +280,10 @@ def test_a_record_nested_too_deep_in_a_later_part_is_named(
     (["y", {"id": 5, "value": "x"}], {"l": '["y", {"id": 5, "value": "x"}]'}),
     ([{"body": "hi"}], {"l": '[{"body": "hi"}]'}),
     ([[1], 2], {"l": "[[1], 2]"}),
+    # a later item that is no custom field: the list's text, and no field of it as a cell
+    ([{"id": 5, "value": "x"}, {"id": 6}], {"l": '[{"id": 5, "value": "x"}, {"id": 6}]'}),
+    ([{"id": 5, "value": "x"}, {"id": 5, "value": [1, None, True]}], {"l.5": "1;true"}),
+    ([{"id": 5.0, "value": {"a": "é"}}], {"l.5": '{"a": "é"}'}),
 ])
 def test_list_cells(value: list[Any], cells: dict[str, str]) -> None:
     # a list whose first item is an object is tested for custom fields only: it can be
