@@ -244,7 +244,7 @@ def any_repeated(ids: pd.Series) -> bool:
             return False
         try:
             numbers = pc.cast(arr, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not all plain integers
+        except pa.ArrowException:  # not all plain integers (or past 64 bits)
             pass
         else:
             if _strictly_ordered(numbers):

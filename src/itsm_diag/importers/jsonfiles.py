@@ -243,11 +243,13 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     None when the document is not that plainly, or anything in it is refused: then the
     whole document is parsed at once as before, which reads it or names the problem.
 
-    msgspec first reads the document's outer layer with each value kept as raw JSON
-    (checked, not turned into objects): the page's keys, then the items of its lists.
-    The records list and the side-loads are chosen as :func:`_records` chooses them (a
-    list whose first 50 items are objects; the longest that is not a side-load), from the
-    raw items' first bytes. Why: the whole page parsed at once kept every record's
+    msgspec first reads the document's outer layer with each value kept as raw JSON (its
+    form checked, nothing turned into objects): the page's keys, then the items of its
+    lists. The records list and the side-loads are chosen as :func:`_records` chooses
+    them (a list whose first 50 items are objects; the longest that is not a side-load),
+    from the raw items' first bytes. Whatever else the document holds is parsed too, a
+    value at a time, before the frame is returned, so a value the whole read refuses
+    refuses the file here as well. Why: the whole page parsed at once kept every record's
     objects alive until its flattening, 650 MB for a 100 MB page of 100k tickets, cold in
     the caches by the time they were flattened; one record at a time, its objects are
     still hot and the next record reuses their memory."""
