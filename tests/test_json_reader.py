@@ -411,14 +411,22 @@ _SIDE_ITEM = st.fixed_dictionaries({"id": st.integers(1, 4)}, optional={
 _PAGE_VALUE = (st.lists(_LINE_RECORD | st.fixed_dictionaries({"ticket": _LINE_RECORD}),
                         max_size=5)
                | st.lists(_CELL, max_size=2) | _CELL)
+# tickets whose ids and references the side-loads can match
+_TICKET = st.fixed_dictionaries({"id": st.integers(1, 4)}, optional={
+    "requester_id": st.integers(1, 4), "group_id": st.integers(1, 4), "a": _CELL,
+    "via": st.dictionaries(st.sampled_from(["x", "y"]), _CELL, max_size=2)})
+_PAGE = st.fixed_dictionaries(
+    {"tickets": st.lists(_TICKET | st.fixed_dictionaries({"ticket": _TICKET}), max_size=5)},
+    optional={"count": _CELL, "next_page": _CELL})
 
 
 # the monkeypatch is used through its context(), undone within each example
-@settings(max_examples=200, deadline=None,
+@settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.sampled_from(["tickets", "results", "metric_sets", "users",
-                                        "count", "next_page", "id"]), _PAGE_VALUE,
-                       max_size=5)
+@given(_PAGE
+       | st.dictionaries(st.sampled_from(["tickets", "results", "metric_sets", "users",
+                                          "count", "next_page", "id"]), _PAGE_VALUE,
+                         max_size=5)
        | st.lists(_LINE_RECORD | _CELL, max_size=5),
        st.dictionaries(st.sampled_from(["metric_sets", "users", "groups"]),
                        st.lists(_SIDE_ITEM, max_size=4), max_size=2),
