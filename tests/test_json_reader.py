@@ -160,8 +160,9 @@ def test_a_line_separator_inside_a_string_keeps_its_ndjson_record(tmp_path: Path
 def _read(path: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
     """read_json's table, or its error's text, read by parts (of a few lines) or whole."""
     with monkeypatch.context() as patch:
-        if chunked:
+        if chunked:  # lines cut from the file, and records flattened, a few at a time
             patch.setattr(jsonfiles, "NDJSON_PART_BYTES", 40)
+            patch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
         else:
             patch.setattr(jsonfiles, "_ndjson_by_parts", lambda data, path: None)
         try:

@@ -97,14 +97,7 @@ def read_json(path: Path) -> list[RawTable]:
                 return []  # an empty page of a paged export: nothing to read or wrong
             raise InputError("the JSON file holds no records", file=path,
                              hint="export the tickets again")
-        columns = _TextColumns()
-        for start in range(0, len(records), RECORDS_PER_PART):
-            part = records[start:start + RECORDS_PER_PART]
-            # each record is freed once flattened: its memory holds the next part's rows
-            records[start:start + len(part)] = itertools.repeat(None, len(part))
-            columns.add([_flatten_record(r, path, start + i) for i, r in enumerate(part)])
-            del part
-        frame = _join_sideloads(columns.frame(), extras, path)
+        frame = _join_sideloads(_flattened(enumerate(_taken(records)), path), extras, path)
         # freed while the collector is still off: turned on with millions of them alive,
         # its first full pass would walk them all once more
         del doc, records, extras
@@ -181,30 +174,29 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: records of a JSON document are flattened this many at a time, each freed once done
+#: records are flattened this many at a time into Arrow columns (each read a record at a
+#: time, so a part's flattened rows are the most that is alive at once)
 RECORDS_PER_PART = 10_000
-#: NDJSON is parsed and flattened this many bytes of lines at a time (Python's freed
-#: objects are reused by the next part instead of the whole file's living at once)
+#: NDJSON's lines are cut from the file this many bytes at a time (one part's copy of
+#: the lines alive, not the whole file's)
 NDJSON_PART_BYTES = 8 << 20
 
 
 def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
-    """The flattened records of an NDJSON file of plain records, parsed (by msgspec) and
-    flattened a part at a time; None when it is not that, or anything in it is refused:
+    """The flattened records of an NDJSON file of plain records, each line parsed (by
+    msgspec) and flattened on its own; None when it is not that, or anything in it is refused:
     a single document, a corrupt line, a line that is not an object, an object nested
     too deep. Then the whole file is read at once, which reads those or names the
     problem exactly as for any file.
 
     It is NDJSON when its first line that is not JSON white space is a whole document
     and another non-blank line follows: exactly when parsing the whole text stops after
-    the first document. Why parts: a 100k-ticket export's records, their flattened rows
-    and the file's text alive at once took a gigabyte, and the system's time to hand
-    over that memory was a third of the read.
-
-    Each line is parsed and flattened on its own, so one record's objects are alive at a
-    time and the next reuses their memory: a part parsed whole made 40 MB of objects
-    that Python handed back to the system when the part was done, and took fresh from it
-    for the next (10k page faults a part). A line that parses alone parses to the same
+    the first document. Why one line at a time: a 100k-ticket export's records, their
+    flattened rows and the file's text alive at once took a gigabyte, and the system's
+    time to hand over that memory was a third of the read. One record's objects are
+    alive at a time and the next reuses their memory: 8 MB of lines parsed at once made
+    40 MB of objects that Python handed back to the system when they were flattened, and
+    took fresh for the next 8 MB (10k page faults each). A line that parses alone parses to the same
     values inside the array :func:`_parse` makes of all the lines; one that does not (two
     values on one line) sends the file to that whole read."""
     import msgspec
@@ -222,19 +214,12 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
         decode(data[begin:end])
     except msgspec.DecodeError:
         return None
-    columns = _TextColumns()
-    for lines in _line_parts(data, start):
-        rows: list[dict[str, str | None]] = []
-        try:
-            for line in lines:
-                record = _unwrap(decode(line))
-                if type(record) is not dict:
-                    return None
-                rows.append(_flatten_record(record, path, columns.size + len(rows)))
-        except (msgspec.DecodeError, InputError):
-            return None
-        columns.add(rows)
-    return columns.frame() if columns.parts else None
+    lines = itertools.chain.from_iterable(_line_parts(data, start))
+    try:
+        frame = _flattened(enumerate(_plain(map(decode, lines))), path)
+    except (msgspec.DecodeError, InputError, _NotPlain):
+        return None
+    return frame if len(frame.columns) else None
 
 
 def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
@@ -284,17 +269,8 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
             extras = {key: map(decode, v) for key, v in lists.items() if key in SIDELOADS}
         if not items:
             return None  # an empty page, or no records at all: the whole read says which
-        columns = _TextColumns()
-        for start in range(0, len(items), RECORDS_PER_PART):
-            rows: list[dict[str, str | None]] = []
-            for raw in items[start:start + RECORDS_PER_PART]:
-                record = _unwrap(decode(raw))
-                if type(record) is not dict:
-                    return None  # named by the whole read, with its number
-                rows.append(_flatten_record(record, path, start + len(rows)))
-            columns.add(rows)
-        del items
-        frame = _join_sideloads(columns.frame(), extras, path)
+        frame = _join_sideloads(_flattened(enumerate(_plain(map(decode, items))), path),
+                                extras, path)
         # the raw values were checked for their form only: what this read had no use for
         # (a side-load not joined, the page's other values) is parsed too, a value at a
         # time, so that one the whole read refuses (a byte that is not UTF-8) refuses
@@ -304,7 +280,7 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
         for key, raw in top.items():
             if key != chosen and key not in extras:
                 collections.deque(map(decode, raw_lists.get(key, (raw,))), maxlen=0)
-    except (msgspec.DecodeError, InputError):
+    except (msgspec.DecodeError, InputError, _NotPlain):
         return None
     return frame
 
@@ -587,19 +563,47 @@ class _TextColumns:
 
 
 def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
-    """The side-load's objects flattened, :data:`RECORDS_PER_PART` at a time (``items``
-    may be an iterator that parses each as it is asked for)."""
+    """The side-load's objects flattened (``items`` may parse each as it is asked for);
+    anything else in it is passed over, its place still counted."""
+    return _flattened(((i, x) for i, x in enumerate(items) if isinstance(x, dict)), path)
+
+
+def _flattened(records: Iterable[tuple[int, dict[str, Any]]], path: Path) -> pd.DataFrame:
+    """The records, each with its place in the file (for errors), flattened into Arrow
+    text columns :data:`RECORDS_PER_PART` at a time: every way of reading JSON ends
+    here, so a part's flattened rows are the most alive at once."""
     columns = _TextColumns()
     rows: list[dict[str, str | None]] = []
-    for i, x in enumerate(items):
-        if isinstance(x, dict):
-            rows.append(_flatten_record(x, path, i))
-            if len(rows) == RECORDS_PER_PART:
-                columns.add(rows)
-                rows = []
-    if rows or not columns.parts:
+    for index, record in records:
+        rows.append(_flatten_record(record, path, index))
+        if len(rows) == RECORDS_PER_PART:
+            columns.add(rows)
+            rows = []
+    if rows:
         columns.add(rows)
     return columns.frame()
+
+
+class _NotPlain(Exception):
+    """A record that is not an object: the whole read names it, with its number."""
+
+
+def _plain(values: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """The records ``values`` hold (unwrapped), each as it is asked for; :class:`_NotPlain`
+    at the first that is not an object."""
+    for value in values:
+        record = _unwrap(value)
+        if type(record) is not dict:
+            raise _NotPlain
+        yield record
+
+
+def _taken(records: list[Any]) -> Iterator[Any]:
+    """The records of a list, each freed from it as it is handed out (the list is their
+    one holder, so each is gone once flattened and its memory holds the next rows)."""
+    for i, record in enumerate(records):
+        records[i] = None
+        yield record
 
 
 def _join_sideloads(frame: pd.DataFrame, extras: Mapping[str, Iterable[Any]],
