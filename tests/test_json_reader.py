@@ -476,3 +476,15 @@ def test_which_documents_are_read_a_record_at_a_time(
     path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
     assert (jsonfiles._document_by_parts(path.read_bytes(), path) is not None) == used
     _same_tables(_tables(path), _whole_document(path, monkeypatch))
+
+
+def test_raw_values_say_when_they_have_been_parsed_whole() -> None:
+    # a side-load the join read whole is not parsed again for its check; one it read in
+    # part, or not at all, is; and reading it twice gives the same objects twice
+    import msgspec
+
+    raws = msgspec.json.decode(b'[{"id": 1}, {"id": 2}]', type=list[msgspec.Raw])
+    values = jsonfiles._Parsed(raws, msgspec.json.decode)
+    assert next(iter(values)) == {"id": 1} and not values.read
+    assert list(values) == [{"id": 1}, {"id": 2}] and values.read
+    assert list(values) == [{"id": 1}, {"id": 2}]

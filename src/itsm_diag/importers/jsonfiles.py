@@ -28,7 +28,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -246,43 +246,52 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     if found is None or data[found.start():found.start() + 1] not in (b"{", b"["):
         return None
     raw_list = msgspec.json.Decoder(list[msgspec.Raw]).decode
-    top: dict[str, Any] = {}
-    raw_lists: dict[str, list[Any]] = {}
-    extras: dict[str, Iterator[Any]] = {}
-    chosen = None
+    view = memoryview(data)[bom:]
     try:
         if data[found.start():found.start() + 1] == b"[":
-            items = raw_list(memoryview(data)[bom:])
+            records = _Parsed(raw_list(view), decode)
+            values = [records]
+            extras: dict[str, _Parsed] = {}
         else:
-            top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode(memoryview(data)[bom:])
+            top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode(view)
             if "schema_version" in top and "generated_by" in top:
                 return None  # an itsm-diag report: the whole read names it
-            raw_lists = {key: raw_list(raw) for key, raw in top.items() if _opens(raw, b"[")}
-            lists = {key: v for key, v in raw_lists.items()
-                     if all(_opens(x, b"{") for x in v[:50])}
+            # every value of the page: a list as its raw items, anything else as itself
+            page = {key: _Parsed(raw_list(raw) if _opens(raw, b"[") else [raw], decode)
+                    for key, raw in top.items()}
+            lists = [key for key, raw in top.items() if _opens(raw, b"[")
+                     and all(_opens(x, b"{") for x in page[key].raws[:50])]
             primary = [key for key in lists if key not in SIDELOADS]
             if not primary:
                 return None  # one record, not a page: read whole
-            chosen = max(primary, key=lambda key: len(lists[key]))
-            items = lists[chosen]
-            # each side-load parsed an object at a time as it is joined (once), below
-            extras = {key: map(decode, v) for key, v in lists.items() if key in SIDELOADS}
-        if not items:
+            records = page[max(primary, key=lambda key: len(page[key].raws))]
+            values = list(page.values())
+            extras = {key: page[key] for key in lists if key in SIDELOADS}
+        if not records.raws:
             return None  # an empty page, or no records at all: the whole read says which
-        frame = _join_sideloads(_flattened(enumerate(_plain(map(decode, items))), path),
-                                extras, path)
-        # the raw values were checked for their form only: what this read had no use for
-        # (a side-load not joined, the page's other values) is parsed too, a value at a
+        frame = _join_sideloads(_flattened(enumerate(_plain(records)), path), extras, path)
+        # the raw values were checked for their form only: what no step above parsed (a
+        # side-load not joined, the page's other values) is parsed now, a value at a
         # time, so that one the whole read refuses (a byte that is not UTF-8) refuses
         # the file here as well
-        for rest in extras.values():
-            collections.deque(rest, maxlen=0)
-        for key, raw in top.items():
-            if key != chosen and key not in extras:
-                collections.deque(map(decode, raw_lists.get(key, (raw,))), maxlen=0)
+        for value in values:
+            if not value.read:
+                collections.deque(value, maxlen=0)
     except (msgspec.DecodeError, InputError, _NotPlain):
         return None
     return frame
+
+
+class _Parsed:
+    """Raw JSON values, parsed one at a time on every pass over them; ``read`` once a
+    pass has parsed them all (so a value nothing needed can still be checked)."""
+
+    def __init__(self, raws: list[Any], decode: Callable[[Any], Any]) -> None:
+        self.raws, self.decode, self.read = raws, decode, False
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from map(self.decode, self.raws)
+        self.read = True
 
 
 def _opens(raw: Any, byte: bytes) -> bool:
