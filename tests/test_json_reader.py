@@ -343,8 +343,9 @@ def _columns_one_at_a_time(rows: list[dict[str, str | None]]) -> tuple[list[str]
     """The conversion the struct replaced: rows transposed in Python, a column at a time."""
     import pyarrow as pa
 
-    names, cells = jsonfiles._row_columns(rows)
-    return names, [pa.array(c, type=pa.large_string()) for c in cells]
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    return names, [pa.array([row.get(n) for row in rows], type=pa.large_string())
+                   for n in names]
 
 
 _CELL = st.none() | st.text(max_size=6)  # flattened cells are text or missing

@@ -26,7 +26,6 @@ import contextlib
 import gc
 import itertools
 import json
-import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -202,7 +201,7 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     import msgspec
 
     decode = msgspec.json.Decoder().decode
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    start = _bom_length(data)
     found = _NOT_JSON_SPACE.search(data, start)
     if found is None:
         return None
@@ -241,7 +240,7 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     import msgspec
 
     decode = msgspec.json.Decoder().decode
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    bom = _bom_length(data)
     found = _NOT_JSON_SPACE.search(data, bom)
     if found is None or data[found.start():found.start() + 1] not in (b"{", b"["):
         return None
@@ -294,6 +293,11 @@ class _Parsed:
         self.read = True
 
 
+def _bom_length(data: bytes) -> int:
+    """The length of the UTF-8 byte order mark ``data`` starts with (0 without one)."""
+    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+
+
 def _opens(raw: Any, byte: bytes) -> bool:
     """Whether a raw JSON value (msgspec keeps it without white space around) starts with
     ``byte``: ``[`` a list, ``{`` an object."""
@@ -330,7 +334,7 @@ def _quick_parse(data: bytes) -> tuple[Any] | None:
     (100 MB and 0.3 CPU-s for a 100k-ticket API page)."""
     import msgspec
 
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    bom = _bom_length(data)
     try:
         return (msgspec.json.decode(memoryview(data)[bom:]),)
     except msgspec.DecodeError:
@@ -495,23 +499,6 @@ def _list_value(value: Any) -> str | None:
     return _scalar(value)
 
 
-def _row_columns(rows: list[dict[str, str | None]]
-                 ) -> tuple[list[str], list[tuple[str | None, ...]]]:
-    """Flattened records -> the keys in the order first seen, and each key's cells."""
-    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
-    if not names:
-        return [], []
-    whole = len(names)
-    pick = operator.itemgetter(*names)
-    values: list[tuple[str | None, ...]]
-    if whole == 1:
-        values = [(r.get(names[0]),) for r in rows]
-    else:
-        # a record holding as many keys as there are names holds every name
-        values = [pick(r) if len(r) == whole else tuple(map(r.get, names)) for r in rows]
-    return names, list(zip(*values, strict=True))
-
-
 def _arrow_columns(rows: list[dict[str, str | None]]) -> tuple[list[str], list[Any]]:
     """Flattened records -> the keys in the order first seen, and each key's cells as an
     Arrow text column (null where a record lacks the key).
@@ -519,8 +506,9 @@ def _arrow_columns(rows: list[dict[str, str | None]]) -> tuple[list[str], list[A
     The records go to Arrow once, as a struct of one text field per key: Arrow reads each
     record's dict by key in C, where transposing them into Python tuples first and
     converting each tuple cost twice as much (100k Zendesk tickets: 0.48 against 0.92
-    CPU-s). Anything the struct refuses takes the column-at-a-time way, which converts
-    it or fails exactly as it always did."""
+    CPU-s). Anything the struct refuses is converted a column at a time, which converts
+    it or fails as the columns always did (rare: a lone surrogate in a key, which no
+    column's values hold; one in a cell fails either way)."""
     import pyarrow as pa
 
     names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
@@ -529,8 +517,8 @@ def _arrow_columns(rows: list[dict[str, str | None]]) -> tuple[list[str], list[A
     try:
         whole = pa.array(rows, type=pa.struct([(n, pa.large_string()) for n in names]))
     except (pa.ArrowException, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
-        names, cells = _row_columns(rows)
-        return names, [pa.array(c, type=pa.large_string()) for c in cells]
+        return names, [pa.array([row.get(n) for row in rows], type=pa.large_string())
+                       for n in names]
     return names, [whole.field(i) for i in range(len(names))]
 
 
