@@ -527,9 +527,9 @@ class _TextColumns:
     the order the keys are first seen (a record without a key, or a part before its key
     was first seen, has no value there).
 
-    Built a column at a time from the values: ``DataFrame.from_records`` made an object
-    array of every cell, inferred each column's type, and the cast to Arrow text copied
-    every cell once more (half of reading a 100k-ticket export)."""
+    Each part's columns come from :func:`_arrow_columns`: ``DataFrame.from_records``
+    made an object array of every cell, inferred each column's type, and the cast to
+    Arrow text copied every cell once more (half of reading a 100k-ticket export)."""
 
     def __init__(self) -> None:
         self.parts: dict[str, list[Any]] = {}
