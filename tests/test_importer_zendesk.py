@@ -342,7 +342,8 @@ def test_json_read_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> 
     # on again afterwards, after an error too, and stay off for a caller who turned it off
     import gc
 
-    from itsm_diag.importers.jsonfiles import MAX_DEPTH, read_json
+    from itsm_diag.importers.flatten import MAX_DEPTH
+    from itsm_diag.importers.jsonfiles import read_json
 
     good = Path(__file__).parent / "fixtures" / "zendesk" / "full_export.ndjson"
     deep: object = "x"

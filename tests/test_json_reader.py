@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from itsm_diag.errors import InputError
-from itsm_diag.importers import jsonfiles
+from itsm_diag.importers import flatten, jsonfiles
 
 
 def _typed(value: Any) -> Any:
@@ -289,7 +289,7 @@ def test_a_record_nested_too_deep_in_a_later_part_is_named(
 def test_list_cells(value: list[Any], cells: dict[str, str]) -> None:
     # a list whose first item is an object is tested for custom fields only: it can be
     # neither all text nor all scalars
-    assert jsonfiles._flatten_record({"l": value}, Path("t.json"), 0) == cells
+    assert flatten.flatten_record({"l": value}, Path("t.json"), 0) == cells
 
 
 @pytest.mark.parametrize("levels", [14, 15])
@@ -300,11 +300,11 @@ def test_an_empty_object_past_the_depth_limit_is_refused(levels: int) -> None:
     for _ in range(levels):
         inner = {"k": inner}
     record = {"id": 1, "x": inner}
-    if levels + 2 <= jsonfiles.MAX_DEPTH:
-        assert jsonfiles._flatten_record(record, Path("t.json"), 0) == {"id": "1"}
+    if levels + 2 <= flatten.MAX_DEPTH:
+        assert flatten.flatten_record(record, Path("t.json"), 0) == {"id": "1"}
     else:
         with pytest.raises(InputError, match="nests objects more than 16 levels deep"):
-            jsonfiles._flatten_record(record, Path("t.json"), 0)
+            flatten.flatten_record(record, Path("t.json"), 0)
 
 
 @pytest.mark.parametrize("data", [
@@ -358,7 +358,7 @@ _ROWS = st.lists(st.dictionaries(st.sampled_from(["id", "", "a.b", "é", "x y", 
 def test_records_become_the_columns_they_became_one_at_a_time(rows: list[Any]) -> None:
     # keys in the order first seen, a record without a key null there, the cells' text
     # as it was (empty text stays empty, not null), large_string columns
-    names, arrays = jsonfiles._arrow_columns(rows)
+    names, arrays = flatten.arrow_columns(rows)
     want_names, want = _columns_one_at_a_time(rows)
     assert names == want_names
     assert [a.type for a in arrays] == [w.type for w in want]
@@ -378,7 +378,7 @@ def test_records_the_struct_refuses_convert_or_fail_as_before(rows: list[Any]) -
             return type(exc), str(exc)
         return names, [a.to_pylist() for a in arrays]
 
-    assert outcome(jsonfiles._arrow_columns) == outcome(_columns_one_at_a_time)
+    assert outcome(flatten.arrow_columns) == outcome(_columns_one_at_a_time)
 
 
 def _whole_document(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:

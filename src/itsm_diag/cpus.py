@@ -12,3 +12,13 @@ def usable() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def wanted(most: int) -> int:
+    """How many CPUs a pool of the tool uses: ``ITSM_DIAG_THREADS`` when it is a positive
+    whole number (1: everything in one thread and one process), else :func:`usable`, at
+    most ``most``."""
+    asked = os.environ.get("ITSM_DIAG_THREADS", "").strip()
+    if asked.isdigit() and int(asked) > 0:
+        return int(asked)
+    return min(most, usable())

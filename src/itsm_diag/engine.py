@@ -7,7 +7,6 @@ every finding from the rule files, prices it in agent hours and ranks the fix pl
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -330,12 +329,9 @@ def measure(rule: RuleFile, ctx: Context) -> Measurement:
 def threads() -> int:
     """How many threads measure at once: the CPUs this process may use, at most 4
     (``ITSM_DIAG_THREADS`` overrides it; 1 measures one rule after another)."""
-    wanted = os.environ.get("ITSM_DIAG_THREADS", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
     from itsm_diag import cpus
 
-    return min(4, cpus.usable())
+    return cpus.wanted(4)
 
 
 def measure_all(rule_list: list[RuleFile], ctx: Context,

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from itsm_diag import api
 from itsm_diag.errors import InputError, UsageError
-from itsm_diag.importers import guards, jsonfiles
+from itsm_diag.importers import flatten, guards, jsonfiles
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.readers import read_raw
 from itsm_diag.importers.registry import load_paths
@@ -550,7 +550,7 @@ def _nested_record(levels: int) -> bytes:
 
 
 def test_objects_nested_to_the_limit_read_and_one_more_is_refused(tmp_path: Path) -> None:
-    limit = jsonfiles.MAX_DEPTH
+    limit = flatten.MAX_DEPTH
     path = write(tmp_path / "tickets.json", _nested_record(limit))
     assert read_raw(path)[0].frame.columns[-1] == "x" + ".k" * (limit - 1)
     path = write(tmp_path / "tickets.json", _nested_record(limit + 1))

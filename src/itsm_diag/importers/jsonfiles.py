@@ -16,6 +16,11 @@ per id (``custom_fields.360001``); other lists stay JSON text (``comments``). Ev
 value is text, as from a CSV. Side-loaded ``metric_sets`` are joined by ticket id as
 ``metric_set.*`` columns; side-loaded ``users``/``groups``/``organizations`` give
 names to the id columns that point at them (``assignee_id`` -> ``assignee.name``).
+
+Records are parsed and flattened one at a time (:mod:`~.flatten`); in a big file (16 MB
+and more, with a second CPU) a second process flattens the last part of them meanwhile
+(:mod:`~.jsonworker`), which gives the same table as one process, or leaves its part to
+this one.
 """
 
 from __future__ import annotations
@@ -34,11 +39,10 @@ from typing import Any
 import pandas as pd
 
 from itsm_diag.errors import InputError, NotAnExport
-from itsm_diag.importers import guards
+from itsm_diag.importers import guards, jsonworker
+from itsm_diag.importers.flatten import NotPlain, TextColumns, line_parts, plain, unwrap
 from itsm_diag.importers.readers import RawTable, dedupe_headers, may_need_trim
 
-#: objects nested deeper than this are not ticket exports (and would make huge headers)
-MAX_DEPTH = 16
 #: top-level lists that are side-loads, not the records themselves
 SIDELOADS = frozenset({"metric_sets", "users", "groups", "organizations", "brands",
                        "ticket_forms", "ticket_fields", "audits", "comments", "last_audits"})
@@ -48,7 +52,8 @@ _REFERENCES: dict[str, tuple[str, ...]] = {
     "groups": ("group_id",),
     "organizations": ("organization_id",),
 }
-_WRAPPERS = ("ticket", "request", "record", "item")
+#: the side-loads :func:`_join_sideloads` may read
+_JOINED = frozenset({"metric_sets", *_REFERENCES})
 
 
 def looks_like_json(head: bytes) -> bool:
@@ -197,7 +202,9 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     40 MB of objects that Python handed back to the system when they were flattened, and
     took fresh for the next 8 MB (10k page faults each). A line that parses alone parses to the same
     values inside the array :func:`_parse` makes of all the lines; one that does not (two
-    values on one line) sends the file to that whole read."""
+    values on one line) sends the file to that whole read. In a big file the lines after
+    a line break past :data:`~.jsonworker.OWN_SHARE` of it are flattened by a second
+    process meanwhile (:class:`_Rest`)."""
     import msgspec
 
     decode = msgspec.json.Decoder().decode
@@ -213,11 +220,29 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
         decode(data[begin:end])
     except msgspec.DecodeError:
         return None
-    lines = itertools.chain.from_iterable(_line_parts(data, start))
+
+    def records(begin: int, stop: int, first: int = 0) -> Iterable[tuple[int, dict[str, Any]]]:
+        lines = itertools.chain.from_iterable(line_parts(data, begin, stop, NDJSON_PART_BYTES))
+        return enumerate(plain(map(decode, lines)), first)
+
+    cut, rest = len(data), None
+    if jsonworker.wanted(len(data)):
+        # the lines after the first line break past the reader's share go to a second
+        # process
+        half = data.find(b"\n", max(end, start + int((len(data) - start)
+                                                      * jsonworker.OWN_SHARE))) + 1
+        helper = (jsonworker.Helper.start("lines", memoryview(data)[half:], RECORDS_PER_PART,
+                                          NDJSON_PART_BYTES)
+                  if half and _NOT_BLANK.search(data, half) else None)
+        if helper is not None:
+            cut, rest = half, _Rest(helper, lambda first: records(half, len(data), first))
     try:
-        frame = _flattened(enumerate(_plain(map(decode, lines))), path)
-    except (msgspec.DecodeError, InputError, _NotPlain):
+        frame = _flattened(records(start, cut), path, rest)
+    except (msgspec.DecodeError, InputError, NotPlain):
         return None
+    finally:
+        if rest is not None:
+            rest.helper.close()
     return frame if len(frame.columns) else None
 
 
@@ -268,7 +293,17 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
             extras = {key: page[key] for key in lists if key in SIDELOADS}
         if not records.raws:
             return None  # an empty page, or no records at all: the whole read says which
-        frame = _join_sideloads(_flattened(enumerate(_plain(records)), path), extras, path)
+        # the side-loads a join may use are flattened while a second process flattens
+        # part of the records (if one does), not after
+        joined = {key: items for key, items in extras.items() if key in _JOINED}
+        sides: dict[str, pd.DataFrame] = {}
+
+        def flatten_sides() -> None:
+            sides.update((key, _side_frame(items, path)) for key, items in joined.items())
+
+        side_items = sum(len(items.raws) for items in joined.values())
+        frame = _flattened_split(records, len(data), decode, path, flatten_sides, side_items)
+        frame = _join_sideloads(frame, extras, path, sides)
         # the raw values were checked for their form only: what no step above parsed (a
         # side-load not joined, the page's other values) is parsed now, a value at a
         # time, so that one the whole read refuses (a byte that is not UTF-8) refuses
@@ -276,8 +311,35 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
         for value in values:
             if not value.read:
                 collections.deque(value, maxlen=0)
-    except (msgspec.DecodeError, InputError, _NotPlain):
+    except (msgspec.DecodeError, InputError, NotPlain):
         return None
+    return frame
+
+
+def _flattened_split(records: _Parsed, size: int, decode: Callable[[Any], Any], path: Path,
+                     meanwhile: Callable[[], None], side_items: int) -> pd.DataFrame:
+    """:func:`_flattened` of a document's records, the last part by a second process
+    when the document is big (:mod:`~.jsonworker`), ``meanwhile`` run here before its
+    answer is awaited (it flattens ``side_items`` side-load objects: the records' cut
+    leaves this process their time); ``records`` are marked read either way (every one
+    was parsed, here or there, or the read was refused)."""
+    raws, rest = records.raws, None
+    if jsonworker.wanted(size) and len(raws) > 1:
+        weight = len(raws) + side_items * jsonworker.SIDE_WEIGHT
+        own = int(weight * jsonworker.OWN_SHARE - side_items * jsonworker.SIDE_WEIGHT)
+        own = min(max(own, 1), len(raws) - 1)
+        later = raws[own:]
+        helper = jsonworker.Helper.start("array", b"[" + b",".join(later) + b"]",
+                                         RECORDS_PER_PART, NDJSON_PART_BYTES)
+        if helper is not None:
+            raws, rest = raws[:own], _Rest(
+                helper, lambda first: enumerate(plain(map(decode, later)), first), meanwhile)
+    try:
+        frame = _flattened(enumerate(plain(map(decode, raws))), path, rest)
+    finally:
+        if rest is not None:
+            rest.helper.close()
+    records.read = True
     return frame
 
 
@@ -313,19 +375,6 @@ _NOT_JSON_SPACE = re.compile(rb"[^ \t\r\n]")
 _NOT_BLANK = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 
 
-def _line_parts(data: bytes, start: int) -> Iterator[list[bytes]]:
-    """The non-blank lines of ``data`` from ``start``, about :data:`NDJSON_PART_BYTES`
-    at a time, split at line breaks only (``\\n``, ``\\r``, ``\\r\\n``)."""
-    size = len(data)
-    while start < size:
-        end = data.find(b"\n", min(start + NDJSON_PART_BYTES, size))
-        end = size if end < 0 else end + 1
-        lines = [ln for ln in data[start:end].splitlines() if ln.strip()]
-        if lines:
-            yield lines
-        start = end
-
-
 def _quick_parse(data: bytes) -> tuple[Any] | None:
     """A whole document parsed by msgspec straight from the bytes, or None when msgspec
     refuses it (NDJSON, NaN, a half character, anything malformed or not UTF-8): then
@@ -345,7 +394,7 @@ def _parse(text: str, path: Path) -> tuple[Any, bool, list[str]]:
     """The document, whether it was NDJSON (several top-level values, one a line), and
     warnings (corrupt NDJSON lines skipped). :func:`~.guards.loads` parses (msgspec,
     else the standard library). NDJSON lines end at line breaks only (``\\n``, ``\\r``),
-    as :func:`_line_parts` splits them: Python's text splitting would also cut a line at
+    as :func:`~.flatten.line_parts` splits them: Python's text splitting would also cut a line at
     a raw U+2028 or U+0085 inside a string, which JSON allows."""
     try:
         return guards.loads(text), False, []
@@ -397,7 +446,7 @@ def _records(doc: Any, path: Path) -> tuple[list[Any], dict[str, list[Any]]]:
     else:
         raise InputError("the JSON holds a single value, not records", file=path,
                          hint="pass a JSON export of tickets")
-    records = [_unwrap(x) for x in items]
+    records = [unwrap(x) for x in items]
     bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
     if bad is not None:
         raise InputError(f"record {bad + 1} is not a JSON object", file=path, row=bad + 1,
@@ -406,193 +455,59 @@ def _records(doc: Any, path: Path) -> tuple[list[Any], dict[str, list[Any]]]:
     return records, extras
 
 
-def _unwrap(item: Any) -> Any:
-    """``{"ticket": {...}}`` -> the ticket (NDJSON full exports wrap each line)."""
-    if isinstance(item, dict):
-        for key in _WRAPPERS:
-            inner = item.get(key)
-            if isinstance(inner, dict) and len(item) == 1:
-                return inner
-    return item
-
-
-def _scalar(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _flatten_record(record: dict[str, Any], path: Path, index: int) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    _flatten(record, "", out, 1, path, index)
-    return out
-
-
-def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None], depth: int,
-             path: Path, index: int) -> None:
-    # called for every object of every record: the common cases (text, numbers, None)
-    # are tested by exact type first, before the general isinstance chain
-    if depth > MAX_DEPTH:
-        raise InputError(f"record {index + 1} nests objects more than {MAX_DEPTH} levels deep "
-                         f"(at {prefix.rstrip('.')!r})", file=path, row=index + 1,
-                         hint="pass the ticket export itself (JSON pages or NDJSON)")
-    for key, value in obj.items():
-        name = prefix + key if prefix else key
-        kind = type(value)
-        if kind is str:
-            out[name] = value
-        elif value is None:
-            out[name] = None
-        elif kind is int:
-            out[name] = str(value)
-        elif isinstance(value, dict):
-            if value or depth >= MAX_DEPTH:  # an empty object has no cell (unless too deep)
-                _flatten(value, name + ".", out, depth + 1, path, index)
-        elif isinstance(value, list):
-            if not value:
-                out[name] = None
-            elif type(value[0]) is not dict and all(type(x) is str for x in value):
-                out[name] = ";".join(value) or None
-            elif type(value[0]) is not dict and all(not isinstance(x, (dict, list))
-                                                    for x in value):
-                out[name] = ";".join(s for s in map(_scalar, value) if s is not None) or None
-            else:
-                # custom fields (every item an object with an id and a value): one column
-                # per field id; text, number and null ids and values (nearly all of them)
-                # converted here, without the calls. Anything else is the list's JSON text.
-                cells = []
-                for x in value:
-                    if not (isinstance(x, dict) and "id" in x and "value" in x):
-                        out[name] = _json_text(value)
-                        break
-                    fid, fval = x["id"], x["value"]
-                    kind = type(fid)
-                    fname = (f"{name}.{fid}" if kind is str or kind is int
-                             else f"{name}.{_scalar(fid)}")
-                    kind = type(fval)
-                    if kind is str or fval is None:
-                        cells.append((fname, fval))
-                    elif kind is int:
-                        cells.append((fname, str(fval)))
-                    else:
-                        cells.append((fname, _list_value(fval)))
-                else:
-                    out.update(cells)
-        else:
-            out[name] = _scalar(value)
-
-
-#: ``json.dumps(value, ensure_ascii=False)``, without building the encoder on every call
-#: (a tenth of a comment list's text)
-_json_text = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _list_value(value: Any) -> str | None:
-    if isinstance(value, list):
-        return ";".join(s for s in map(_scalar, value) if s is not None) or None
-    if isinstance(value, dict):
-        return _json_text(value)
-    return _scalar(value)
-
-
-def _arrow_columns(rows: list[dict[str, str | None]]) -> tuple[list[str], list[Any]]:
-    """Flattened records -> the keys in the order first seen, and each key's cells as an
-    Arrow text column (null where a record lacks the key).
-
-    The records go to Arrow once, as a struct of one text field per key: Arrow reads each
-    record's dict by key in C, where transposing them into Python tuples first and
-    converting each tuple cost twice as much (100k Zendesk tickets: 0.48 against 0.92
-    CPU-s). Anything the struct refuses is converted a column at a time, which converts
-    it or fails as the columns always did (rare: a lone surrogate in a key, which no
-    column's values hold; one in a cell fails either way)."""
-    import pyarrow as pa
-
-    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
-    if not names:
-        return [], []
-    try:
-        whole = pa.array(rows, type=pa.struct([(n, pa.large_string()) for n in names]))
-    except (pa.ArrowException, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
-        return names, [pa.array([row.get(n) for row in rows], type=pa.large_string())
-                       for n in names]
-    return names, [whole.field(i) for i in range(len(names))]
-
-
-class _TextColumns:
-    """Arrow text columns built a part of the flattened records at a time, one per key in
-    the order the keys are first seen (a record without a key, or a part before its key
-    was first seen, has no value there).
-
-    Each part's columns come from :func:`_arrow_columns`: ``DataFrame.from_records``
-    made an object array of every cell, inferred each column's type, and the cast to
-    Arrow text copied every cell once more (half of reading a 100k-ticket export)."""
-
-    def __init__(self) -> None:
-        self.parts: dict[str, list[Any]] = {}
-        self.size = 0
-
-    def add(self, rows: list[dict[str, str | None]]) -> None:
-        import pyarrow as pa
-
-        names, arrays = _arrow_columns(rows)
-        for name in self.parts.keys() - set(names):
-            self.parts[name].append(pa.nulls(len(rows), pa.large_string()))
-        for name, array in zip(names, arrays, strict=True):
-            if name not in self.parts:
-                self.parts[name] = [pa.nulls(self.size, pa.large_string())] if self.size else []
-            self.parts[name].append(array)
-        self.size += len(rows)
-
-    def frame(self) -> pd.DataFrame:
-        import pyarrow as pa
-
-        if not self.parts:
-            return pd.DataFrame()  # records without a field are no rows, as from_records made
-        text = pd.StringDtype("pyarrow")
-        return pd.DataFrame(
-            {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
-                parts, type=pa.large_string())), dtype=text, copy=False)
-             for name, parts in self.parts.items()}, index=pd.RangeIndex(self.size))
-
-
 def _side_frame(items: Iterable[Any], path: Path) -> pd.DataFrame:
     """The side-load's objects flattened (``items`` may parse each as it is asked for);
     anything else in it is passed over, its place still counted."""
     return _flattened(((i, x) for i, x in enumerate(items) if isinstance(x, dict)), path)
 
 
-def _flattened(records: Iterable[tuple[int, dict[str, Any]]], path: Path) -> pd.DataFrame:
+def _flattened(records: Iterable[tuple[int, dict[str, Any]]], path: Path,
+               rest: _Rest | None = None) -> pd.DataFrame:
     """The records, each with its place in the file (for errors), flattened into Arrow
-    text columns :data:`RECORDS_PER_PART` at a time: every way of reading JSON ends
-    here, so a part's flattened rows are the most alive at once."""
-    columns = _TextColumns()
-    rows: list[dict[str, str | None]] = []
-    for index, record in records:
-        rows.append(_flatten_record(record, path, index))
-        if len(rows) == RECORDS_PER_PART:
-            columns.add(rows)
-            rows = []
-    if rows:
-        columns.add(rows)
-    return columns.frame()
+    text columns :data:`RECORDS_PER_PART` at a time (every way of reading JSON ends
+    here, so a part's flattened rows are the most alive at once); then ``rest``'s."""
+    columns = TextColumns()
+    columns.flatten(records, path, RECORDS_PER_PART)
+    if rest is not None:
+        rest.add_to(columns, path)
+    return _frame(columns)
 
 
-class _NotPlain(Exception):
-    """A record that is not an object: the whole read names it, with its number."""
+def _frame(columns: TextColumns) -> pd.DataFrame:
+    """The columns as a frame of Arrow-backed text (no copy)."""
+    import pyarrow as pa
+
+    if not columns.parts:
+        return pd.DataFrame()  # records without a field are no rows, as from_records made
+    text = pd.StringDtype("pyarrow")
+    return pd.DataFrame(
+        {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+            parts, type=pa.large_string())), dtype=text, copy=False)
+         for name, parts in columns.parts.items()}, index=pd.RangeIndex(columns.size))
 
 
-def _plain(values: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """The records ``values`` hold (unwrapped), each as it is asked for; :class:`_NotPlain`
-    at the first that is not an object."""
-    for value in values:
-        record = _unwrap(value)
-        if type(record) is not dict:
-            raise _NotPlain
-        yield record
+class _Rest:
+    """The records after a cut in a big export, flattened by a second process
+    (:mod:`~.jsonworker`) while this one flattens those before; here, after the others,
+    when it gave no whole answer. ``records(first)`` gives them to flatten here, numbered
+    from ``first``; ``meanwhile``, other work done here before the answer is awaited."""
+
+    def __init__(self, helper: jsonworker.Helper,
+                 records: Callable[[int], Iterable[tuple[int, dict[str, Any]]]],
+                 meanwhile: Callable[[], None] | None = None) -> None:
+        self.helper, self.records, self.meanwhile = helper, records, meanwhile
+
+    def add_to(self, columns: TextColumns, path: Path) -> None:
+        try:
+            if self.meanwhile is not None:
+                self.meanwhile()
+            answer = self.helper.columns()
+        finally:
+            self.helper.close()
+        if answer is None:
+            columns.flatten(self.records(columns.size), path, RECORDS_PER_PART)
+        else:
+            columns.add_columns(*answer)
 
 
 def _taken(records: list[Any]) -> Iterator[Any]:
@@ -603,11 +518,15 @@ def _taken(records: list[Any]) -> Iterator[Any]:
         yield record
 
 
-def _join_sideloads(frame: pd.DataFrame, extras: Mapping[str, Iterable[Any]],
-                    path: Path) -> pd.DataFrame:
-    """Join side-loaded metric sets (by ticket id) and names of referenced users/groups."""
+def _join_sideloads(frame: pd.DataFrame, extras: Mapping[str, Iterable[Any]], path: Path,
+                    ready: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Join side-loaded metric sets (by ticket id) and names of referenced users/groups
+    (``ready``: side-loads already flattened, by name)."""
+    def side(key: str) -> pd.DataFrame:
+        return ready[key] if ready and key in ready else _side_frame(extras[key], path)
+
     if "metric_sets" in extras and "id" in frame.columns:
-        ms = _side_frame(extras["metric_sets"], path)
+        ms = side("metric_sets")
         if "ticket_id" in ms.columns:
             # one metric set per ticket: the last one listed is the newest
             ms = ms.drop_duplicates("ticket_id", keep="last").set_index("ticket_id")
@@ -615,10 +534,10 @@ def _join_sideloads(frame: pd.DataFrame, extras: Mapping[str, Iterable[Any]],
             ms.columns = [f"metric_set.{c}" for c in ms.columns]
             ms = ms.drop(columns=[c for c in ms.columns if c in frame.columns])
             frame = frame.join(ms, on="id")
-    for side, refs in _REFERENCES.items():
-        if side not in extras:
+    for name, refs in _REFERENCES.items():
+        if name not in extras:
             continue
-        lookup = _side_frame(extras[side], path)
+        lookup = side(name)
         if not {"id", "name"} <= set(lookup.columns):
             continue
         names = lookup.drop_duplicates("id", keep="last").set_index("id")["name"]
