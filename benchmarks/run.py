@@ -182,17 +182,43 @@ print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": rows, "threads
 
 
 # ---- running and measuring one child ---------------------------------------------------
-def _high_water_mb(pid: int) -> float | None:
-    """The process's peak resident memory so far (``VmHWM``), None once it has exited or
-    where there is no ``/proc``."""
+def _status_mb(pid: int, field: str) -> float | None:
+    """A memory line of the process's ``/proc`` status (``VmHWM``, ``VmRSS``) in MB, None
+    once it has exited or where there is no ``/proc``."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except (OSError, ValueError):
         pass
     return None
+
+
+def _high_water_mb(pid: int) -> float | None:
+    """The process's peak resident memory so far (``VmHWM``)."""
+    return _status_mb(pid, "VmHWM")
+
+
+def _children(pid: int) -> list[int]:
+    """The process's child processes now (the JSON reader's helper), from ``/proc``."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                found += [int(x) for x in fh.read().split()]
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def _with_children_mb(pid: int) -> float | None:
+    """The resident memory of the process and its children now, together (``VmRSS``): a
+    command whose JSON reader runs a second process holds both at once."""
+    own = _status_mb(pid, "VmRSS")
+    if own is None:
+        return None
+    return own + sum(_status_mb(c, "VmRSS") or 0.0 for c in _children(pid))
 
 
 def run_measured(cmd: list[str], *, timeout: float | None = None,
@@ -200,10 +226,12 @@ def run_measured(cmd: list[str], *, timeout: float | None = None,
     """Run ``cmd`` (in ``env``, else this process's environment): wall time, and peak
     RSS, CPU and page faults of that child alone.
 
-    CPU from ``os.wait4`` (``RUSAGE_CHILDREN`` would sum every child so far). Peak RSS
-    from the child's own ``VmHWM``, read every 5 ms while it runs: Linux starts a
-    forked child's ``ru_maxrss`` at its parent's size, so after this script has built a
-    large dataset in memory every child would report at least that much.
+    CPU from ``os.wait4`` (``RUSAGE_CHILDREN`` would sum every child so far; the child's
+    own usage includes the processes it waited for, such as the JSON reader's helper).
+    Peak RSS from the child's own ``VmHWM``, read every 5 ms while it runs (Linux starts
+    a forked child's ``ru_maxrss`` at its parent's size, so after this script has built
+    a large dataset in memory every child would report at least that much), or, when
+    more, the child's and its own children's ``VmRSS`` together at one reading.
     """
     out_f = OUT / ".stdout.tmp"
     err_f = OUT / ".stderr.tmp"
@@ -213,9 +241,9 @@ def run_measured(cmd: list[str], *, timeout: float | None = None,
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env)
         deadline = None if timeout is None else t0 + timeout
         while True:
-            seen = _high_water_mb(proc.pid)
-            if seen is not None:
-                peak = seen if peak is None else max(peak, seen)
+            for seen in (_high_water_mb(proc.pid), _with_children_mb(proc.pid)):
+                if seen is not None:
+                    peak = seen if peak is None else max(peak, seen)
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
