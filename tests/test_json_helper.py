@@ -244,6 +244,9 @@ def test_no_helper_for_one_cpu_or_a_small_file(monkeypatch: pytest.MonkeyPatch) 
     assert cpus.wanted(4) == 1
     monkeypatch.setenv("ITSM_DIAG_THREADS", "three")  # not a number: the CPUs decide
     assert cpus.wanted(4) == 4 and cpus.wanted(2) == 2
+    assert jsonworker.wanted(jsonworker.MIN_BYTES)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # a bundled application
+    assert not jsonworker.wanted(jsonworker.MIN_BYTES)
 
 
 def test_the_helper_imports_nothing_from_the_working_directory(

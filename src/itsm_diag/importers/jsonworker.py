@@ -55,8 +55,11 @@ _BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
 
 def wanted(size: int) -> bool:
     """Whether a JSON file of ``size`` bytes is worth a second process: big enough, and a
-    second CPU to run it (``ITSM_DIAG_THREADS=1`` keeps every read in one process)."""
-    return size >= MIN_BYTES and cpus.wanted(2) >= 2 and bool(sys.executable)
+    second CPU to run it (``ITSM_DIAG_THREADS=1`` keeps every read in one process), and
+    an interpreter to start (not in a frozen application, whose executable is the
+    application itself)."""
+    return (size >= MIN_BYTES and cpus.wanted(2) >= 2 and bool(sys.executable)
+            and not getattr(sys, "frozen", False))
 
 
 class Helper:
