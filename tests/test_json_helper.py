@@ -194,6 +194,10 @@ def test_a_refusal_in_the_helpers_part_is_the_refusal_of_one_process(
     "import sys, pyarrow as pa; t = pa.table({'id': pa.array(['1'], pa.large_string())})"
     ".replace_schema_metadata({b'rows': b'7'}); w = pa.ipc.new_stream(sys.stdout.buffer, "
     "t.schema); w.write_table(t); w.close()",
+    # columns without the rows the stream says it read
+    "import sys, pyarrow as pa; t = pa.table({'id': pa.array([], pa.large_string())})"
+    ".replace_schema_metadata({b'rows': b'16'}); w = pa.ipc.new_stream(sys.stdout.buffer, "
+    "t.schema); w.write_table(t); w.close()",
     # a stream of columns that are not text
     "import sys, pyarrow as pa; t = pa.table({'id': pa.array([1])})"
     ".replace_schema_metadata({b'rows': b'1'}); w = pa.ipc.new_stream(sys.stdout.buffer, "

@@ -36,7 +36,7 @@ from itsm_diag import cpus
 #: its own, is not worth it for a few thousand records)
 MIN_BYTES = 16 << 20
 #: the helper's answer is given up (and those records flattened here) when it takes this
-#: many times as long as the reader's own half, and at least :data:`MIN_WAIT` seconds
+#: many times as long as the reader's own part, and at least :data:`MIN_WAIT` seconds
 WAIT_FACTOR = 4.0
 MIN_WAIT = 30.0
 #: the share of the records the reader flattens itself: the helper's start (0.12 s), its
@@ -125,7 +125,9 @@ class Helper:
             rows = int((table.schema.metadata or {})[_ROWS])
         except (pa.ArrowException, KeyError, ValueError):
             return None
-        if table.num_rows not in (0, rows) or any(
+        # as many rows as it read records (a table without columns has none of its own:
+        # every record it read had no field), every column text
+        if rows < 0 or (table.num_columns and table.num_rows != rows) or any(
                 not pa.types.is_large_string(t) for t in table.schema.types):
             return None
         return list(table.column_names), list(table.columns), rows
