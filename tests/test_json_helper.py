@@ -225,6 +225,16 @@ def test_a_stalled_helper_is_stopped_and_its_records_read_here(
     _same(got, _alone(path, monkeypatch))
 
 
+def test_an_import_path_holding_a_path_object_still_starts_the_helper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy) -> None:
+    # sys.path.append(Path(...)) is legal (and ignored by imports): not a reason to fail
+    path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
+    monkeypatch.setattr(sys, "path", [*sys.path, tmp_path])
+    got = _tables(path)
+    assert helped.answered()
+    _same(got, _alone(path, monkeypatch))
+
+
 def test_no_helper_when_none_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        helped: _Spy) -> None:
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])

@@ -79,8 +79,11 @@ class Helper:
     def start(cls, mode: str, payload: Any, per_part: int, part_bytes: int) -> Helper | None:
         """A helper flattening ``payload``: ``"lines"``, NDJSON lines; ``"array"``, a JSON
         array of records. None when no process could be started."""
-        args = [sys.executable, "-I", "-c", _BOOT, json.dumps(sys.path), mode,
-                str(per_part), str(part_bytes)]
+        # the import path's text entries (the only ones imports use; a Path object put
+        # there by hand is passed over, as the import system passes it over)
+        paths = [p for p in sys.path if isinstance(p, str)]
+        args = [sys.executable, "-I", "-c", _BOOT, json.dumps(paths), mode, str(per_part),
+                str(part_bytes)]
         try:
             proc = subprocess.Popen(args, stdin=subprocess.PIPE,  # nosec B603: no shell
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
