@@ -245,6 +245,40 @@ def test_no_helper_when_none_can_start(tmp_path: Path, monkeypatch: pytest.Monke
     _same(got, _alone(path, monkeypatch))
 
 
+def test_no_helper_when_no_thread_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            helped: _Spy) -> None:
+    # the process started, the threads that feed and read it did not: it is stopped
+    import threading
+
+    started: list[jsonworker.Helper] = []
+    real_start = jsonworker.Helper.start.__func__  # type: ignore[attr-defined]
+
+    def start(cls: type[jsonworker.Helper], *args: Any) -> Any:
+        got = real_start(cls, *args)
+        started.append(got)
+        return got
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
+    procs: list[Any] = []
+    real_popen = jsonworker.subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        procs.append(real_popen(*args, **kwargs))
+        return procs[-1]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jsonworker.Helper, "start", classmethod(start))
+        patch.setattr(jsonworker.subprocess, "Popen", popen)
+        patch.setattr(threading.Thread, "start", refuse)
+        got = _tables(path)
+    assert started == [None] and helped.answers == []
+    assert len(procs) == 1 and procs[0].returncode is not None  # stopped and reaped
+    _same(got, _alone(path, monkeypatch))
+
+
 def test_no_helper_for_one_cpu_or_a_small_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ITSM_DIAG_THREADS", raising=False)
     monkeypatch.setattr(cpus, "usable", lambda: 2)

@@ -87,9 +87,14 @@ class Helper:
         try:
             proc = subprocess.Popen(args, stdin=subprocess.PIPE,  # nosec B603: no shell
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except (OSError, ValueError):
+        except (OSError, ValueError, subprocess.SubprocessError):
             return None
-        return cls(proc, payload)
+        try:
+            return cls(proc, payload)
+        except RuntimeError:  # no thread to feed or read it (a process out of threads)
+            proc.kill()
+            proc.wait()
+            return None
 
     def _feed(self, payload: Any) -> None:
         # a helper gone early breaks the pipe: its exit status says so
