@@ -187,6 +187,30 @@ def test_a_refusal_in_the_helpers_part_is_the_refusal_of_one_process(
     _same(_tables(page), _alone(page, monkeypatch))
 
 
+@pytest.mark.parametrize("where", [2, 38])
+@pytest.mark.parametrize("page", [False, True])
+def test_nesting_too_deep_is_the_files_refusal_with_a_helper_at_hand(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy, where: int,
+        page: bool) -> None:
+    # nesting past the depth guard's limit anywhere, in what would be the reader's part
+    # or the helper's: the file's refusal, as in one process (the guard measures the
+    # whole file before any record is parsed, so no helper is awaited)
+    records: list[Any] = [_ticket(i) for i in range(40)]
+    deep: Any = 1
+    for _ in range(80):
+        deep = [deep]
+    records[where] = {"id": 1, "deep": deep}
+    path = tmp_path / "t.json"
+    if page:
+        path.write_text(json.dumps({"tickets": records}), encoding="utf-8")
+    else:
+        _ndjson(path, records)
+    got = _tables(path)
+    assert isinstance(got, str) and "nested too deeply to be a ticket export (8" in got
+    assert helped.answers == []
+    assert got == _alone(path, monkeypatch)
+
+
 @pytest.mark.parametrize("boot", [
     "raise SystemExit(3)",                                     # a crash
     "import sys; sys.stdout.write('not an Arrow stream')",     # garbage, exit status 0

@@ -424,6 +424,9 @@ def test_size_limit_must_be_positive(tmp_path: Path, value: str) -> None:
     (b"[" * 100_000 + b"]" * 100_000, 100_000),
     (b'{"tickets": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}", 5_001),
     (b'{"id": 1}\n' + b"[" * 3_000 + b"]" * 3_000 + b"\n", 3_000),
+    # the first line itself too deep; a list too deep inside a page's record
+    (b"[" * 5_000 + b"]" * 5_000 + b'\n{"id": 1}\n', 5_000),
+    (b'{"tickets": [{"id": 1, "x": ' + b"[" * 2_000 + b"]" * 2_000 + b"}]}", 2_003),
     (b"[" * 1_000_000, 1_000_000),  # not even closed
 ])
 def test_deeply_nested_json_is_refused_before_parsing(tmp_path: Path, data: bytes,
