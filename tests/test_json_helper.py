@@ -321,6 +321,42 @@ def test_no_helper_for_one_cpu_or_a_small_file(monkeypatch: pytest.MonkeyPatch) 
     assert not jsonworker.wanted(jsonworker.MIN_BYTES)
 
 
+def _wanted_in_this_process() -> bool:
+    return jsonworker.wanted(jsonworker.MIN_BYTES) or jsonworker.wanted(1 << 40)
+
+
+def test_batch_workers_read_big_json_without_a_helper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch's pool runs a client a CPU: its workers start no helper of their own (a
+    # spawned worker with the pool's initializer says so), the batch itself still works
+    import multiprocessing
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+
+    from itsm_diag import api, batch
+
+    monkeypatch.delenv("ITSM_DIAG_THREADS", raising=False)
+    seen: dict[str, Any] = {}
+    real_pool = batch.ProcessPoolExecutor
+
+    def pool(*args: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", pool)
+    root = tmp_path / "clients"
+    for name in ("acme", "globex"):
+        shutil.copytree(Path("samples/zendesk"), root / name)
+    rows = batch.run(root, tmp_path / "out", api.RunOptions(), "json", jobs=2)
+    assert [r.error for r in rows] == [None, None]
+    assert seen["initializer"] is jsonworker.turn_off
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=seen["initializer"]) as p:
+        assert p.submit(_wanted_in_this_process).result() is False
+    with ProcessPoolExecutor(1, mp_context=context) as p:  # without it: a big file would
+        assert p.submit(_wanted_in_this_process).result() is (cpus.wanted(2) >= 2)
+
+
 def test_the_helper_imports_nothing_from_the_working_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy) -> None:
     # an export's folder holding Python files: the helper runs isolated (-I) on the

@@ -202,8 +202,13 @@ def run(
         for d in dirs:
             done(run_client(d.name, d, options, fmt, out, names[d.name]))
     else:
+        from itsm_diag.importers import jsonworker
+
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context) as pool:
+        # the pool runs a client a CPU: its workers read big JSON files without a helper
+        # process of their own
+        with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context,
+                                 initializer=jsonworker.turn_off) as pool:
             futures: dict[Future[ClientRow], str] = {
                 pool.submit(run_client, d.name, d, options, fmt, out, names[d.name]): d.name
                 for d in dirs

@@ -53,12 +53,23 @@ _BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
          "from itsm_diag.importers.jsonworker import main; raise SystemExit(main(sys.argv[2:]))")
 
 
+#: False in a process that shares the CPUs with others of its kind (:func:`turn_off`)
+_enabled = True
+
+
+def turn_off() -> None:
+    """No helper from this process: for the workers of ``batch``, whose pool already runs
+    a client a CPU (a helper each would double the processes and their memory)."""
+    global _enabled
+    _enabled = False
+
+
 def wanted(size: int) -> bool:
     """Whether a JSON file of ``size`` bytes is worth a second process: big enough, and a
-    second CPU to run it (``ITSM_DIAG_THREADS=1`` keeps every read in one process), and
-    an interpreter to start (not in a frozen application, whose executable is the
-    application itself)."""
-    return (size >= MIN_BYTES and cpus.wanted(2) >= 2 and bool(sys.executable)
+    second CPU to run it (``ITSM_DIAG_THREADS=1`` keeps every read in one process; so
+    does :func:`turn_off`), and an interpreter to start (not in a frozen application,
+    whose executable is the application itself)."""
+    return (_enabled and size >= MIN_BYTES and cpus.wanted(2) >= 2 and bool(sys.executable)
             and not getattr(sys, "frozen", False))
 
 
