@@ -1,6 +1,6 @@
 """JSON records flattened into Arrow text columns: the part of reading a JSON export that
-works a record at a time, without pandas, so that a second process can do it for half of
-a big export (:mod:`~itsm_diag.importers.jsonworker`) as the reader does for the rest.
+works a record at a time, without pandas, so that a second process can do it for the last
+part of a big export (:mod:`~itsm_diag.importers.jsonworker`) as the reader does for the rest.
 
 Nested objects become dotted names (``via.channel``), lists of scalars are ``;``-joined,
 ``[{id, value}]`` lists become one name per id (``custom_fields.360001``), other lists
@@ -171,6 +171,13 @@ class TextColumns:
             else:
                 self.parts[name].append(array)
         self.size += size
+
+    def arrays(self) -> dict[str, Any]:
+        """Each name's column as one chunked Arrow text array (its parts, not copied)."""
+        import pyarrow as pa
+
+        return {name: pa.chunked_array(parts, pa.large_string())
+                for name, parts in self.parts.items()}
 
     def flatten(self, records: Iterable[tuple[int, dict[str, Any]]], path: Path,
                 per_part: int) -> None:

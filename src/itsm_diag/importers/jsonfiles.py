@@ -231,18 +231,15 @@ def _ndjson_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
         # process
         half = data.find(b"\n", max(end, start + int((len(data) - start)
                                                       * jsonworker.OWN_SHARE))) + 1
-        helper = (jsonworker.Helper.start("lines", memoryview(data)[half:], RECORDS_PER_PART,
-                                          NDJSON_PART_BYTES)
-                  if half and _NOT_BLANK.search(data, half) else None)
-        if helper is not None:
-            cut, rest = half, _Rest(helper, lambda first: records(half, len(data), first))
+        if half and _NOT_BLANK.search(data, half):
+            rest = _Rest.start("lines", memoryview(data)[half:],
+                               lambda first: records(half, len(data), first))
+            if rest is not None:
+                cut = half
     try:
         frame = _flattened(records(start, cut), path, rest)
     except (msgspec.DecodeError, InputError, NotPlain):
         return None
-    finally:
-        if rest is not None:
-            rest.helper.close()
     return frame if len(frame.columns) else None
 
 
@@ -293,16 +290,8 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
             extras = {key: page[key] for key in lists if key in SIDELOADS}
         if not records.raws:
             return None  # an empty page, or no records at all: the whole read says which
-        # the side-loads a join may use are flattened while a second process flattens
-        # part of the records (if one does), not after
         joined = {key: items for key, items in extras.items() if key in _JOINED}
-        sides: dict[str, pd.DataFrame] = {}
-
-        def flatten_sides() -> None:
-            sides.update((key, _side_frame(items, path)) for key, items in joined.items())
-
-        side_items = sum(len(items.raws) for items in joined.values())
-        frame = _flattened_split(records, len(data), decode, path, flatten_sides, side_items)
+        frame, sides = _flattened_split(records, joined, len(data), decode, path)
         frame = _join_sideloads(frame, extras, path, sides)
         # the raw values were checked for their form only: what no step above parsed (a
         # side-load not joined, the page's other values) is parsed now, a value at a
@@ -316,31 +305,32 @@ def _document_by_parts(data: bytes, path: Path) -> pd.DataFrame | None:
     return frame
 
 
-def _flattened_split(records: _Parsed, size: int, decode: Callable[[Any], Any], path: Path,
-                     meanwhile: Callable[[], None], side_items: int) -> pd.DataFrame:
-    """:func:`_flattened` of a document's records, the last part by a second process
-    when the document is big (:mod:`~.jsonworker`), ``meanwhile`` run here before its
-    answer is awaited (it flattens ``side_items`` side-load objects: the records' cut
-    leaves this process their time); ``records`` are marked read either way (every one
-    was parsed, here or there, or the read was refused)."""
+def _flattened_split(records: _Parsed, joined: Mapping[str, _Parsed], size: int,
+                     decode: Callable[[Any], Any], path: Path
+                     ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """:func:`_flattened` of a document's records, and the side-loads a join may use
+    (``joined``) flattened, by name. In a big document a second process flattens the
+    last records (:mod:`~.jsonworker`) while this one flattens the others, then the
+    side-loads (the cut leaves this process their time), not after. ``records`` are
+    marked read either way (every one was parsed, here or there, or the read refused)."""
+    sides: dict[str, pd.DataFrame] = {}
+
+    def flatten_sides() -> None:
+        sides.update((key, _side_frame(items, path)) for key, items in joined.items())
+
     raws, rest = records.raws, None
     if jsonworker.wanted(size) and len(raws) > 1:
-        weight = len(raws) + side_items * jsonworker.SIDE_WEIGHT
-        own = int(weight * jsonworker.OWN_SHARE - side_items * jsonworker.SIDE_WEIGHT)
+        side_weight = sum(len(items.raws) for items in joined.values()) * jsonworker.SIDE_WEIGHT
+        own = int((len(raws) + side_weight) * jsonworker.OWN_SHARE - side_weight)
         own = min(max(own, 1), len(raws) - 1)
         later = raws[own:]
-        helper = jsonworker.Helper.start("array", b"[" + b",".join(later) + b"]",
-                                         RECORDS_PER_PART, NDJSON_PART_BYTES)
-        if helper is not None:
-            raws, rest = raws[:own], _Rest(
-                helper, lambda first: enumerate(plain(map(decode, later)), first), meanwhile)
-    try:
-        frame = _flattened(enumerate(plain(map(decode, raws))), path, rest)
-    finally:
-        if rest is not None:
-            rest.helper.close()
+        rest = _Rest.start("array", b"[" + b",".join(later) + b"]",
+                           lambda first: enumerate(plain(map(decode, later)), first),
+                           flatten_sides)
+        raws = raws[:own] if rest is not None else raws
+    frame = _flattened(enumerate(plain(map(decode, raws))), path, rest)
     records.read = True
-    return frame
+    return frame, sides
 
 
 class _Parsed:
@@ -467,23 +457,24 @@ def _flattened(records: Iterable[tuple[int, dict[str, Any]]], path: Path,
     text columns :data:`RECORDS_PER_PART` at a time (every way of reading JSON ends
     here, so a part's flattened rows are the most alive at once); then ``rest``'s."""
     columns = TextColumns()
-    columns.flatten(records, path, RECORDS_PER_PART)
-    if rest is not None:
-        rest.add_to(columns, path)
+    try:
+        columns.flatten(records, path, RECORDS_PER_PART)
+        if rest is not None:
+            rest.add_to(columns, path)
+    finally:
+        if rest is not None:  # whatever refused the records here: no helper outlives it
+            rest.helper.close()
     return _frame(columns)
 
 
 def _frame(columns: TextColumns) -> pd.DataFrame:
     """The columns as a frame of Arrow-backed text (no copy)."""
-    import pyarrow as pa
-
     if not columns.parts:
         return pd.DataFrame()  # records without a field are no rows, as from_records made
     text = pd.StringDtype("pyarrow")
     return pd.DataFrame(
-        {name: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
-            parts, type=pa.large_string())), dtype=text, copy=False)
-         for name, parts in columns.parts.items()}, index=pd.RangeIndex(columns.size))
+        {name: pd.Series(pd.arrays.ArrowStringArray(array), dtype=text, copy=False)
+         for name, array in columns.arrays().items()}, index=pd.RangeIndex(columns.size))
 
 
 class _Rest:
@@ -497,13 +488,22 @@ class _Rest:
                  meanwhile: Callable[[], None] | None = None) -> None:
         self.helper, self.records, self.meanwhile = helper, records, meanwhile
 
+    @classmethod
+    def start(cls, mode: str, payload: Any,
+              records: Callable[[int], Iterable[tuple[int, dict[str, Any]]]],
+              meanwhile: Callable[[], None] | None = None) -> _Rest | None:
+        """A helper started on ``payload`` (:meth:`.jsonworker.Helper.start`), or None
+        when none could start (then every record is flattened here)."""
+        helper = jsonworker.Helper.start(mode, payload, RECORDS_PER_PART, NDJSON_PART_BYTES)
+        return None if helper is None else cls(helper, records, meanwhile)
+
     def add_to(self, columns: TextColumns, path: Path) -> None:
-        try:
-            if self.meanwhile is not None:
-                self.meanwhile()
-            answer = self.helper.columns()
-        finally:
-            self.helper.close()
+        """The helper's columns after ``columns``, or these records flattened here (the
+        caller stops the helper whatever happens: :func:`_flattened`)."""
+        if self.meanwhile is not None:
+            self.meanwhile()
+        answer = self.helper.columns()
+        self.helper.close()  # its process and pipes let go before any flatten here
         if answer is None:
             columns.flatten(self.records(columns.size), path, RECORDS_PER_PART)
         else:

@@ -185,10 +185,9 @@ def main(argv: list[str]) -> int:
         return 2
     columns = TextColumns()
     columns.flatten(enumerate(plain(values)), Path("-"), per_part)
-    names = list(columns.parts)
-    table = pa.Table.from_arrays(
-        [pa.chunked_array(columns.parts[n], pa.large_string()) for n in names],
-        names=names).replace_schema_metadata({_ROWS: str(columns.size).encode()})
+    arrays = columns.arrays()
+    table = pa.Table.from_arrays(list(arrays.values()), names=list(arrays)
+                                 ).replace_schema_metadata({_ROWS: str(columns.size).encode()})
     with pa.ipc.new_stream(sys.stdout.buffer, table.schema) as writer:
         writer.write_table(table)
     sys.stdout.buffer.flush()
