@@ -16,25 +16,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from itsm_diag import cpus
-from itsm_diag.errors import InputError
-from itsm_diag.importers import jsonfiles, jsonworker
+from itsm_diag.importers import jsonworker
+from jsonkit import same_tables, tables
 
 
 class _Spy:
-    """What each helper answered (None: no whole answer) and whether it was stopped."""
+    """Every helper started, what each answered when asked (None: no whole answer), and
+    whether each was stopped."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.answers: list[Any] = []
         self.helpers: list[jsonworker.Helper] = []
-        columns = jsonworker.Helper.columns
+        init, columns = jsonworker.Helper.__init__, jsonworker.Helper.columns
 
-        def spy(helper: jsonworker.Helper) -> Any:
+        def started(helper: jsonworker.Helper, *args: Any) -> None:
+            init(helper, *args)
+            self.helpers.append(helper)
+
+        def answered(helper: jsonworker.Helper) -> Any:
             got = columns(helper)
             self.answers.append(got)
-            self.helpers.append(helper)
             return got
 
-        monkeypatch.setattr(jsonworker.Helper, "columns", spy)
+        monkeypatch.setattr(jsonworker.Helper, "__init__", started)
+        monkeypatch.setattr(jsonworker.Helper, "columns", answered)
 
     def answered(self) -> bool:
         return len(self.answers) == 1 and self.answers[0] is not None
@@ -52,30 +57,11 @@ def helped(monkeypatch: pytest.MonkeyPatch) -> _Spy:
     return _Spy(monkeypatch)
 
 
-def _tables(path: Path) -> Any:
-    try:
-        return [(t.frame, t.warnings, t.delimiter) for t in jsonfiles.read_json(path)]
-    except InputError as exc:
-        return str(exc)
-
-
 def _alone(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The tables one process makes (``ITSM_DIAG_THREADS=1``: no helper)."""
     with monkeypatch.context() as patch:
         patch.setenv("ITSM_DIAG_THREADS", "1")
-        return _tables(path)
-
-
-def _same(got: Any, want: Any) -> None:
-    if isinstance(want, str) or isinstance(got, str):
-        assert got == want
-        return
-    assert len(got) == len(want)
-    for (frame, warnings, kind), (frame_w, warnings_w, kind_w) in zip(got, want, strict=True):
-        assert list(frame.columns) == list(frame_w.columns)
-        assert frame.equals(frame_w)
-        assert [str(t) for t in frame.dtypes] == [str(t) for t in frame_w.dtypes]
-        assert (warnings, kind) == (warnings_w, kind_w)
+        return tables(path)
 
 
 def _ticket(i: int, late: int = 30) -> dict[str, Any]:
@@ -108,11 +94,11 @@ def test_ndjson_flattened_in_two_processes_is_flattened_in_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy, shape: dict[str, bool]
 ) -> None:
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(50)], **shape)
-    got = _tables(path)
+    got = tables(path)
     assert helped.answered() and helped.all_reaped()
     names, _, rows = helped.answers[0]
     assert "late_field" in names and 0 < rows < 50  # the helper read the last part
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
     frame = got[0][0]
     assert list(frame.columns).index("late_field") > list(frame.columns).index("tags")
     assert frame["late_field"].iloc[-1] == "x49" and len(frame) == 50
@@ -130,10 +116,10 @@ def test_a_page_flattened_in_two_processes_is_flattened_in_one(
             "brands": [{"id": 1, "name": "Main"}]}
     path = tmp_path / "page.json"
     path.write_text(json.dumps(page, indent=1), encoding="utf-8")
-    got = _tables(path)
+    got = tables(path)
     assert helped.answered() and helped.all_reaped()
     assert 60 - helped.answers[0][2] <= 50  # the late keys are first seen by the helper
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
     frame = got[0][0]
     assert {"metric_set.reopens", "requester.name", "group.name"} <= set(frame.columns)
     assert frame["group.name"].dropna().isin(["Desk", "Network"]).all()
@@ -161,8 +147,8 @@ def test_any_records_cut_anywhere_are_the_records_of_one_process(
     share = len(records) and (len(records) - 1) / len(records)  # the helper: one record
     with monkeypatch.context() as patch:
         patch.setattr(jsonworker, "OWN_SHARE", share)
-        got = _tables(path)
-    _same(got, _alone(path, monkeypatch))
+        got = tables(path)
+    same_tables(got, _alone(path, monkeypatch))
 
 
 @pytest.mark.parametrize(("late", "wanted"), [
@@ -177,14 +163,28 @@ def test_a_refusal_in_the_helpers_part_is_the_refusal_of_one_process(
     path = tmp_path / "t.ndjson"
     lines = [json.dumps(_ticket(i)) for i in range(40)] + [late]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    got = _tables(path)
+    got = tables(path)
     assert helped.answers == [None] and helped.all_reaped()  # the helper refused its part
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
     assert isinstance(got, str) and wanted in got
     page = tmp_path / "page.json"
     page.write_text('{"tickets": [' + ",".join([*lines[:40], '"no object"']) + "]}",
                     encoding="utf-8")
-    _same(_tables(page), _alone(page, monkeypatch))
+    same_tables(tables(page), _alone(page, monkeypatch))
+
+
+def test_a_refusal_in_the_readers_part_stops_the_helper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy) -> None:
+    # the reader's own records refused while the helper works: the same error as one
+    # process, and the helper stopped without its answer being awaited
+    lines = [json.dumps(_ticket(i)) for i in range(40)]
+    lines[3] = "[1, 2]"
+    path = tmp_path / "t.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = tables(path)
+    assert len(helped.helpers) == 1 and helped.answers == [] and helped.all_reaped()
+    assert isinstance(got, str) and "record 4 is not a JSON object" in got
+    same_tables(got, _alone(path, monkeypatch))
 
 
 @pytest.mark.parametrize("where", [2, 38])
@@ -205,9 +205,8 @@ def test_nesting_too_deep_is_the_files_refusal_with_a_helper_at_hand(
         path.write_text(json.dumps({"tickets": records}), encoding="utf-8")
     else:
         _ndjson(path, records)
-    got = _tables(path)
+    got = tables(path)
     assert isinstance(got, str) and "nested too deeply to be a ticket export (8" in got
-    assert helped.answers == []
     assert got == _alone(path, monkeypatch)
 
 
@@ -231,9 +230,9 @@ def test_a_helper_without_a_whole_answer_leaves_its_records_to_the_reader(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: _Spy, boot: str) -> None:
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
     monkeypatch.setattr(jsonworker, "_BOOT", boot)
-    got = _tables(path)
+    got = tables(path)
     assert helped.answers == [None] and helped.all_reaped()
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
     assert len(got[0][0]) == 40
 
 
@@ -243,10 +242,10 @@ def test_a_stalled_helper_is_stopped_and_its_records_read_here(
     monkeypatch.setattr(jsonworker, "_BOOT", "import time; time.sleep(60)")
     monkeypatch.setattr(jsonworker, "MIN_WAIT", 0.5)
     monkeypatch.setattr(jsonworker, "WAIT_FACTOR", 0.0)
-    got = _tables(path)
+    got = tables(path)
     assert helped.answers == [None] and helped.all_reaped()
     assert helped.helpers[0].proc.returncode != 0  # killed, not finished
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
 
 
 def test_an_import_path_holding_a_path_object_still_starts_the_helper(
@@ -254,9 +253,9 @@ def test_an_import_path_holding_a_path_object_still_starts_the_helper(
     # sys.path.append(Path(...)) is legal (and ignored by imports): not a reason to fail
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
     monkeypatch.setattr(sys, "path", [*sys.path, tmp_path])
-    got = _tables(path)
+    got = tables(path)
     assert helped.answered()
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
 
 
 def test_no_helper_when_none_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -264,9 +263,9 @@ def test_no_helper_when_none_can_start(tmp_path: Path, monkeypatch: pytest.Monke
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
     with monkeypatch.context() as patch:
         patch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
-        got = _tables(path)
+        got = tables(path)
     assert helped.answers == []  # nothing started, nothing awaited
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
 
 
 def test_no_helper_when_no_thread_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -297,10 +296,10 @@ def test_no_helper_when_no_thread_can_start(tmp_path: Path, monkeypatch: pytest.
         patch.setattr(jsonworker.Helper, "start", classmethod(start))
         patch.setattr(jsonworker.subprocess, "Popen", popen)
         patch.setattr(threading.Thread, "start", refuse)
-        got = _tables(path)
+        got = tables(path)
     assert started == [None] and helped.answers == []
     assert len(procs) == 1 and procs[0].returncode is not None  # stopped and reaped
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))
 
 
 def test_no_helper_for_one_cpu_or_a_small_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,7 +321,7 @@ def test_no_helper_for_one_cpu_or_a_small_file(monkeypatch: pytest.MonkeyPatch) 
 
 
 def _wanted_in_this_process() -> bool:
-    return jsonworker.wanted(jsonworker.MIN_BYTES) or jsonworker.wanted(1 << 40)
+    return jsonworker.wanted(jsonworker.MIN_BYTES)
 
 
 def test_batch_workers_read_big_json_without_a_helper(
@@ -368,7 +367,7 @@ def test_the_helper_imports_nothing_from_the_working_directory(
     path = _ndjson(tmp_path / "t.ndjson", [_ticket(i) for i in range(40)])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
-    got = _tables(path)
+    got = tables(path)
     assert helped.answered()
     assert not marker.exists()
-    _same(got, _alone(path, monkeypatch))
+    same_tables(got, _alone(path, monkeypatch))

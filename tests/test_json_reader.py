@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from itsm_diag.errors import InputError
 from itsm_diag.importers import flatten, jsonfiles
+from jsonkit import msgspec_refused, same_tables, tables
 
 
 def _typed(value: Any) -> Any:
@@ -103,14 +104,7 @@ def test_number_text_parses_to_the_same_value(text: str) -> None:
 def _standard_library_only(text: str) -> Any:
     """What :func:`jsonfiles._parse` gives, or its error's text, with msgspec refusing
     everything: the reading before msgspec, the oracle."""
-    import msgspec
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise msgspec.DecodeError("refused")
-
-    from unittest import mock
-
-    with mock.patch.object(msgspec.json, "decode", refuse):
+    with msgspec_refused():
         return _parsed(text)
 
 
@@ -318,25 +312,11 @@ def test_an_empty_object_past_the_depth_limit_is_refused(levels: int) -> None:
 def test_a_document_reads_as_the_standard_library_reads_it(tmp_path: Path,
                                                            data: bytes) -> None:
     # the document parsed from its bytes by msgspec, or (refused) from its text as before
-    import msgspec
-
     path = tmp_path / "t.json"
     path.write_bytes(data)
-
-    def read() -> Any:
-        try:
-            return [(t.frame.to_dict("list"), t.warnings) for t in jsonfiles.read_json(path)]
-        except InputError as exc:
-            return str(exc)
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise msgspec.DecodeError("refused")
-
-    from unittest import mock
-
-    with mock.patch.object(msgspec.json, "decode", refuse):
-        want = read()
-    assert read() == want
+    with msgspec_refused():
+        want = tables(path)
+    same_tables(tables(path), want)
 
 
 def _columns_one_at_a_time(rows: list[dict[str, str | None]]) -> tuple[list[str], list[Any]]:
@@ -386,25 +366,7 @@ def _whole_document(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     tables, or its error's text."""
     with monkeypatch.context() as patch:
         patch.setattr(jsonfiles, "_document_by_parts", lambda data, path: None)
-        return _tables(path)
-
-
-def _tables(path: Path) -> Any:
-    try:
-        return [(t.frame, t.warnings) for t in jsonfiles.read_json(path)]
-    except InputError as exc:
-        return str(exc)
-
-
-def _same_tables(got: Any, want: Any) -> None:
-    if isinstance(want, str) or isinstance(got, str):
-        assert got == want
-        return
-    assert len(got) == len(want)
-    for (frame, warnings), (frame_w, warnings_w) in zip(got, want, strict=True):
-        assert frame.equals(frame_w) and list(frame.columns) == list(frame_w.columns)
-        assert [str(t) for t in frame.dtypes] == [str(t) for t in frame_w.dtypes]
-        assert warnings == warnings_w
+        return tables(path)
 
 
 _SIDE_ITEM = st.fixed_dictionaries({"id": st.integers(1, 4)}, optional={
@@ -445,8 +407,8 @@ def test_a_document_read_a_record_at_a_time_is_the_document_read_whole(
     with monkeypatch.context() as patch:
         if small_parts:
             patch.setattr(jsonfiles, "RECORDS_PER_PART", 2)
-        got = _tables(path)
-    _same_tables(got, _whole_document(path, monkeypatch))
+        got = tables(path)
+    same_tables(got, _whole_document(path, monkeypatch))
 
 
 @pytest.mark.parametrize(("text", "used"), [
@@ -476,7 +438,7 @@ def test_which_documents_are_read_a_record_at_a_time(
     # a lone surrogate stands for a byte that is not UTF-8 (written as such, raw)
     path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
     assert (jsonfiles._document_by_parts(path.read_bytes(), path) is not None) == used
-    _same_tables(_tables(path), _whole_document(path, monkeypatch))
+    same_tables(tables(path), _whole_document(path, monkeypatch))
 
 
 def test_raw_values_say_when_they_have_been_parsed_whole() -> None:
