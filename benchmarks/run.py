@@ -371,7 +371,7 @@ def bench_size(n: int, path: Path, repeat: int, timeout: float, baseline: str,
                                  if d["rc"] in (0, 1)]),
         "read_wall_no_advice_s": median(plain_reads),
         "process_ratio_no_advice": median([d["wall_s"] / w
-                                           for d, w in zip(diags, plain_reads, strict=False)
+                                           for d, w in zip(diags, plain_reads, strict=True)
                                            if d["rc"] in (0, 1)]),
         "floor_s": floor_med,
         "floor_ratio": (floor_med / read_med) if floor_med and read_med else None,
