@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,15 @@ class _Spy:
 
 
 @pytest.fixture
-def helped(monkeypatch: pytest.MonkeyPatch) -> _Spy:
-    """Every JSON file big enough for a helper, on a machine with two CPUs."""
+def helped(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Spy]:
+    """Every JSON file big enough for a helper, on a machine with two CPUs; after the
+    test, every helper it started has been stopped and reaped."""
     monkeypatch.setattr(jsonworker, "MIN_BYTES", 0)
     monkeypatch.delenv("ITSM_DIAG_THREADS", raising=False)
     monkeypatch.setattr(cpus, "usable", lambda: 2)
-    return _Spy(monkeypatch)
+    spy = _Spy(monkeypatch)
+    yield spy
+    assert spy.all_reaped(), "a helper outlived the read"
 
 
 def _alone(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
