@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -500,6 +501,80 @@ def test_factorize_na_on_arrow_text_is_pandas_factorize(values: list[str | None]
     assert distinct.iloc[:-1].tolist() == list(want_uniques)
     assert distinct.iloc[-1] is pd.NA and len(distinct) == len(want_uniques) + 1
     assert distinct.dtype == series.dtype and distinct.name == "col"
+
+
+def _chunked_text(values: list[str | None], cuts: list[int], large: bool,
+                  index: pd.Index | None = None) -> pd.Series:
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    bounds = [0, *sorted({min(c, len(values)) for c in cuts}), len(values)]
+    column = pa.chunked_array([pa.array(values[a:b], kind) for a, b in pairwise(bounds)],
+                              kind)  # empty chunks included
+    return pd.Series(pd.array(column, dtype=m.STRING_DTYPE), index=index, name="col")
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data(), st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "é", "b c"])),
+                           min_size=1, max_size=200),
+       st.lists(st.integers(min_value=0, max_value=200), max_size=8), st.booleans(),
+       st.sampled_from(["range", "offset", "shuffled"]))
+def test_take_rows_is_series_take(data: st.DataObject, values: list[str | None],
+                                  cuts: list[int], large: bool, index_kind: str) -> None:
+    """``model.take_rows`` (each chunk takes its own rows) gives what ``Series.take``
+    gives, values, dtype, Arrow type, index and name: ascending rows (a mask's), a few
+    rows in any order, repeated rows, none, and many rows out of order (Series.take's
+    own path); a row counted from the end is Series.take's, one out of range its error."""
+    n = len(values)
+    index = {"range": None, "offset": pd.RangeIndex(7, 7 + n),
+             "shuffled": pd.Index(np.random.default_rng(n).permutation(n) * 3)}[index_kind]
+    series = _chunked_text(values, cuts, large, index)
+    rows = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=2 * n + 3)),
+                    dtype=np.int64)
+    if data.draw(st.booleans()):
+        rows = np.sort(rows)
+    got, want = m.take_rows(series, rows), series.take(rows)
+    pd.testing.assert_series_equal(got, want)
+    assert got.array.__arrow_array__().type == want.array.__arrow_array__().type
+    pd.testing.assert_series_equal(m.take_rows(series, np.array([-1, 0])),
+                                   series.take(np.array([-1, 0])))  # from the end
+    with pytest.raises(IndexError):
+        series.take(np.array([n]))
+    with pytest.raises(IndexError):
+        m.take_rows(series, np.array([n]))
+
+
+def test_take_rows_reads_only_the_chunks_of_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sample of ids or the rows of a mask never go through the Arrow column's take,
+    which joins every chunk first (at 1M ids, 10-50 MB copied a call): rows in ascending
+    order and a few rows in any order are taken chunk by chunk. Many rows out of order
+    still use it (one join, then one take, is the cheaper way there)."""
+    from pandas.core.arrays.arrow.array import ArrowExtensionArray
+
+    series = _chunked_text([f"INC{i:05d}" for i in range(20_000)], [5_000, 10_000, 15_000],
+                           large=True)
+    want_few = series.take(np.array([19_999, 3, 12_000]))
+    want_mask = series[series.str.endswith("7")]
+    shuffled = np.random.default_rng(1).permutation(len(series))[:1_000]
+    want_shuffled = series.take(shuffled)
+    used: list[int] = []
+    real = ArrowExtensionArray.take
+
+    def counted(self: ArrowExtensionArray, indices: Any, **kw: Any) -> Any:
+        used.append(len(indices))
+        return real(self, indices, **kw)
+
+    monkeypatch.setattr(ArrowExtensionArray, "take", counted)
+    few = m.take_rows(series, np.array([19_999, 3, 12_000]))
+    mask = m.take_rows(series, np.flatnonzero(series.str.endswith("7").to_numpy(dtype=bool)))
+    none = m.take_rows(series, np.zeros(0, dtype=np.int64))
+    assert used == []
+    pd.testing.assert_series_equal(few, want_few)
+    pd.testing.assert_series_equal(mask, want_mask)
+    assert len(none) == 0 and none.dtype == series.dtype
+    pd.testing.assert_series_equal(m.take_rows(series, shuffled), want_shuffled)
+    assert used == [1_000]
 
 
 def test_missing_number_and_flag_columns_are_all_missing_of_their_dtype() -> None:

@@ -49,7 +49,7 @@ def ids_of(ctx: Context, rows: np.ndarray | list[int]) -> list[str]:
     rows = np.asarray(rows, dtype=np.int64)
     if not len(rows):
         return []
-    return [str(x) for x in ctx.tickets[m.TICKET_ID].take(rows).tolist()]
+    return [str(x) for x in m.take_rows(ctx.tickets[m.TICKET_ID], rows).tolist()]
 
 
 def top_rows_per_key(keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int

@@ -140,8 +140,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     stale = known_last & (idle_days > int(params["stale_business_days"]))
 
     # an export that never fills the assignee says nothing about ownership
-    carries_assignee = bool(ctx.filled(m.ASSIGNEE).any())
-    no_owner = ~filled(t[m.ASSIGNEE].take(rows)).to_numpy(dtype=bool)
+    has_assignee = ctx.filled(m.ASSIGNEE).to_numpy(dtype=bool)
+    carries_assignee = bool(has_assignee.any())
+    no_owner = ~has_assignee[rows]  # the run's mask (a take of the column joins its chunks)
     unowned = (carries_assignee & no_owner & has_opened
                & (end - opened > float(params["unowned_hours"]) * US_HOUR))
 
@@ -194,7 +195,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 def _ids(t: pd.DataFrame, rows: np.ndarray, age: np.ndarray, k: int) -> list[str]:
     """The ids of the ``k`` oldest of ``rows``."""
     order = np.argsort(-np.nan_to_num(age, nan=-1.0), kind="stable")[:k]
-    return [str(x) for x in t[m.TICKET_ID].take(rows[order]).tolist()]
+    return [str(x) for x in m.take_rows(t[m.TICKET_ID], rows[order]).tolist()]
 
 
 def _iso(us: int) -> str | None:
@@ -207,7 +208,7 @@ def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.
           ) -> list[dict[str, Any]]:
     """The kept rows as plain dicts (at most ``max_rows``)."""
     t = ctx.tickets
-    cols = {c: t[c].take(rows).astype("string").str.strip().tolist()
+    cols = {c: m.take_rows(t[c], rows).astype("string").str.strip().tolist()
             for c in (m.TICKET_ID, m.STATUS_RAW, m.STATUS, m.ASSIGNMENT_GROUP, m.ASSIGNEE,
                       m.SUMMARY)}
     out = []

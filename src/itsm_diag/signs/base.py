@@ -359,7 +359,7 @@ def _smallest_ids(codes: np.ndarray, ids: pd.Series, first: np.ndarray, n: int) 
         codes = np.partition(codes, n - 1)[:n]
     codes = np.sort(codes)
     known = codes[codes < len(first)]
-    named = [str(x) for x in ids.take(first[known]).tolist()]
+    named = [str(x) for x in m.take_rows(ids, first[known]).tolist()]
     return named + [str(pd.NA)] * (len(codes) - len(known))
 
 
@@ -377,7 +377,7 @@ def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series
         keep = keys <= kth  # everything before the n-th key, and all its ties
         rows, keys = rows[keep], keys[keep]
     pick = rows[np.argsort(keys, kind="stable")[:n]]
-    return [str(x) for x in tickets[m.TICKET_ID].take(pick).tolist()]
+    return [str(x) for x in m.take_rows(tickets[m.TICKET_ID], pick).tolist()]
 
 
 class _Strict(BaseModel):
