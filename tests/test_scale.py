@@ -596,6 +596,35 @@ def test_missing_number_and_flag_columns_are_all_missing_of_their_dtype() -> Non
     assert tickets[m.REOPEN_COUNT].tolist()[0] == 2
 
 
+def test_absent_time_columns_share_one_all_nat_column_and_stay_independent() -> None:
+    """The absent time columns are one all-NaT column (pandas 3 copies on write: nine of
+    them are not 72 MB written at 1M tickets), equal to pandas' own all-NaT column, and
+    writing a time into one leaves every other one missing, through ``.loc``, a column
+    set anew, and on a copy of the table."""
+    tickets = m.conform_tickets(pd.DataFrame({m.TICKET_ID: pd.array(["a", "b", "c"],
+                                                                  dtype=m.STRING_DTYPE)}))
+    times = [c for c, family in m.TICKET_SCHEMA.items() if family == "timestamp"]
+    assert len(times) >= 9
+    want = pd.Series(pd.NaT, index=tickets.index, dtype=m.TIMESTAMP_DTYPE)
+    for column in times:
+        pd.testing.assert_series_equal(tickets[column], want.rename(column))
+    if int(pd.__version__.split(".", 1)[0]) >= 3:
+        assert all(np.shares_memory(m.ts_us(tickets[times[0]]), m.ts_us(tickets[c]))
+                   for c in times[1:])
+    when = pd.Timestamp("2026-01-05 09:00", tz="UTC")
+    copy = tickets.copy()
+    tickets.loc[0, m.CLOSED_AT] = when
+    tickets[m.DUE_AT] = pd.Series([when] * 3, dtype=m.TIMESTAMP_DTYPE)
+    copy.loc[1, m.OPENED_AT] = when
+    assert tickets[m.CLOSED_AT].tolist()[0] == when and tickets[m.DUE_AT].notna().all()
+    for column in times:
+        if column not in (m.CLOSED_AT, m.DUE_AT):
+            assert tickets[column].isna().all(), column
+        if column != m.OPENED_AT:
+            assert copy[column].isna().all(), column
+    assert copy[m.OPENED_AT].tolist()[1] == when
+
+
 # ---- folding whitespace: the faster pattern replaces exactly as \s+ does ----------------
 
 @settings(max_examples=300, deadline=None)
