@@ -229,29 +229,42 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     within a minute costs what any 30,000 tickets cost (the lag-by-lag loop it replaces
     took 7.8 s on it, and hours on larger storms).
     """
+    # a million candidates make each array here 8 MB: each is freed once used, and
+    # worked on in place where it is this function's own (fresh pages cost more than
+    # the arithmetic)
     t = ctx.tickets
     rows = np.flatnonzero(cand.to_numpy(dtype=bool))
     out = np.zeros(len(t), dtype=bool)
     opened = m.ts_us(t[m.OPENED_AT])[rows]
-    rows, opened = rows[opened != m.NAT], opened[opened != m.NAT]  # never near
+    known = opened != m.NAT
+    if not known.all():
+        rows, opened = rows[known], opened[known]  # never near
+    del known
     if len(rows) < 2:
         return out
-    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    group = fold_codes(ctx, m.REQUESTER)[0][rows]
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
-    group = req * (int(cat.max()) + 1) + cat  # both present (>= 0) under cand
-    until = m.ts_us(ctx.done_at)[rows]
+    group *= int(cat.max()) + 1
+    group += cat  # both present (>= 0) under cand
+    del cat
     # by (group, opened, id): time and id first (cheap: exports are mostly in time and
     # id order already), then a radix pass by group
     order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), group)
-    group, at, done = group[order], opened[order], until[order]
-    still = np.where(done == m.NAT, np.iinfo(np.int64).max,
-                     done - 1)  # open up to a microsecond before done
-    cover = np.minimum(at + int(hours / pd.Timedelta(microseconds=1)), still)
-    earlier = np.r_[np.iinfo(np.int64).min, cover[:-1]]
-    first = np.r_[True, group[1:] != group[:-1]]
-    earlier[first] = np.iinfo(np.int64).min  # no ticket before the first of its group
+    group, at, rows = group[order], opened[order], rows[order]
+    del order, opened
+    cover = m.ts_us(ctx.done_at)[rows]
+    still_open = cover == m.NAT
+    cover -= 1  # open up to a microsecond before done
+    cover[still_open] = np.iinfo(np.int64).max
+    del still_open
+    np.minimum(cover, at + int(hours / pd.Timedelta(microseconds=1)), out=cover)
+    earlier = np.empty_like(cover)  # the cover of the ticket before, in its group
+    earlier[0] = np.iinfo(np.int64).min
+    earlier[1:] = cover[:-1]
+    del cover
+    earlier[1:][group[1:] != group[:-1]] = np.iinfo(np.int64).min  # a group's first
     reach = pd.Series(earlier, copy=False).groupby(group, sort=False).cummax().to_numpy()
-    out[rows[order]] = reach >= at
+    out[rows] = reach >= at
     return out
 
 
