@@ -415,7 +415,7 @@ def _comments(
     role = role.mask(~public, "agent")
     return pd.DataFrame({
         m.EV_TICKET_ID: ids.to_numpy(dtype=object)[rows],
-        m.EV_AT: parsed["at"].to_numpy(),
+        m.EV_AT: parsed["at"].array,  # typed times (to_numpy: a Timestamp object each)
         m.EV_KIND: np.where(public.to_numpy(), "comment", "worklog"),
         m.EV_AUTHOR_ROLE: role.to_numpy(),
         m.EV_AUTHOR: author.to_numpy(),
