@@ -146,17 +146,6 @@ def too_few(n: int, minimum: int, **params: Any) -> Note | None:
     return None
 
 
-def to_ns(ts: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch of the non-null timestamps (unit-safe: the frame's
-    timestamps may be stored in us)."""
-    clean = ts.dropna()
-    if clean.empty:
-        return np.array([], dtype="int64")
-    return clean.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(
-        "int64"
-    )
-
-
 def week_ends(window: Window) -> np.ndarray:
     """Week-end instants (ns) over the window, the last one exactly at the window end."""
     n = max(1, round(window.days / 7))
@@ -183,16 +172,19 @@ def weekly_backlog(
     keep = keep & ctx.tickets[m.OPENED_AT].notna()
     history = status_history(ctx, keep)
     plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
-    opened = ctx.tickets.loc[keep, m.OPENED_AT]
-    done = ctx.done_at[plain]
     ends = week_ends(ctx.window)
     starts = ends - WEEK_NS
-    o = to_ns(opened)
-    d = to_ns(done)
+    # the times as int64 microseconds cut by the masks, then in ns (what numpy's cast to
+    # ns gives, wrapping alike): not a dropped, converted and cast copy of each column
+    opened = m.ts_us(ctx.tickets[m.OPENED_AT])
+    keep_at, plain_at = keep.to_numpy(dtype=bool), plain.to_numpy(dtype=bool)
+    o = opened[keep_at] * 1000  # every kept ticket has an opened time
+    done = m.ts_us(ctx.done_at)[plain_at]
+    both = done != m.NAT
+    d = done[both] * 1000
     # a ticket leaves the backlog at max(opened, done): a done time before the opened
     # time (junk) must not make the count negative
-    both = done.notna()
-    leave = np.maximum(to_ns(ctx.tickets.loc[plain, m.OPENED_AT][both]), d) if both.any() \
+    leave = np.maximum(opened[plain_at][both] * 1000, d) if both.any() \
         else np.array([], "int64")
     back = np.array([], "int64")
     if history is not None:
