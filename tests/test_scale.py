@@ -577,6 +577,30 @@ def test_take_rows_reads_only_the_chunks_of_its_rows(monkeypatch: pytest.MonkeyP
     assert used == [1_000]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", ""])), min_size=1,
+                max_size=30),
+       st.dictionaries(st.sampled_from(["a", "b", "c", "x", ""]), st.integers(0, 5),
+                       max_size=5))
+def test_lookup_is_series_map(values: list[str | None], table: dict[str, int]) -> None:
+    """``common.lookup`` (one Arrow hash lookup) finds what ``Series.map`` finds; with an
+    empty table (no events to count from) it hashes nothing and gives what a table
+    that holds none of the values gives, dtype included."""
+    from itsm_diag.signs.common import lookup
+
+    column = pd.Series(pd.array(values, dtype=m.STRING_DTYPE), name="ids")
+
+    def counts(of: dict[str, int]) -> pd.Series:
+        return pd.Series(list(of.values()), dtype="int64",
+                         index=pd.Index(list(of), dtype=m.STRING_DTYPE))
+
+    got, want = lookup(column, counts(table)), column.map(counts(table))
+    assert got.isna().tolist() == want.isna().tolist()
+    assert got.dropna().tolist() == want.dropna().astype("float64").tolist()
+    pd.testing.assert_series_equal(lookup(column, counts({})),
+                                   lookup(column, counts({"not an id": 1})))
+
+
 def test_missing_number_and_flag_columns_are_all_missing_of_their_dtype() -> None:
     """conform_tickets' all-missing columns built without writing their values (zeros
     under a full mask) equal pandas' own all-NA column, and stay independent: filling one

@@ -575,8 +575,11 @@ def lookup(values: pd.Series, table: pd.Series) -> pd.Series:
     arr, labels = _arrow_text(values), _arrow_text(table.index, one=True)
     if arr is None or labels is None or not table.index.is_unique:
         return values.map(table)
-    pos = pc.index_in(arr, value_set=labels.cast(arr.type)).to_numpy(zero_copy_only=False)
-    found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), dtype=bool)
+    if not len(labels):  # nothing to find (no events): not a hash of every value
+        found, pos = np.zeros(len(values), dtype=bool), np.zeros(len(values))
+    else:
+        pos = pc.index_in(arr, value_set=labels.cast(arr.type)).to_numpy(zero_copy_only=False)
+        found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), dtype=bool)
     taken = pd.Series(table.array.take(np.where(found, pos, -1).astype(np.intp),
                                        allow_fill=True), index=values.index)
     return taken
