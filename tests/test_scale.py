@@ -503,6 +503,27 @@ def test_factorize_na_on_arrow_text_is_pandas_factorize(values: list[str | None]
     assert distinct.dtype == series.dtype and distinct.name == "col"
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_factorize_na_of_a_column_of_nulls_is_the_encodings(large: bool) -> None:
+    """A column the export lacks (every value missing) is not dictionary-encoded: every
+    row gets the missing value's code, 0, as int32, and the distinct values are the one
+    missing value: what the encoding gives."""
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    series = pd.Series(pd.array(pa.chunked_array([pa.nulls(5, kind), pa.nulls(3, kind)], kind),
+                                dtype=m.STRING_DTYPE), name="col")
+    codes, distinct = m.factorize_na(series)
+    assert codes.dtype == np.int32 and codes.tolist() == [0] * 8
+    assert distinct.tolist() == [pd.NA] and distinct.dtype == series.dtype
+    assert distinct.name == "col"
+    part_codes, part_distinct = m.factorize_na(pd.Series(
+        pd.array(pa.chunked_array([pa.nulls(5, kind), pa.array(["a"], kind)], kind),
+                 dtype=m.STRING_DTYPE), name="col"))  # one value: the encoding's path
+    assert part_codes.dtype == codes.dtype and part_codes.tolist() == [1] * 5 + [0]
+    assert part_distinct.array.__arrow_array__().type == distinct.array.__arrow_array__().type
+
+
 def _chunked_text(values: list[str | None], cuts: list[int], large: bool,
                   index: pd.Index | None = None) -> pd.Series:
     import pyarrow as pa

@@ -267,7 +267,14 @@ def _factorize_arrow(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     import pyarrow as pa  # loaded with pandas' Arrow strings already
     import pyarrow.compute as pc
 
-    encoded = values.array.__arrow_array__().dictionary_encode()
+    text = values.array.__arrow_array__()
+    if len(text) and text.null_count == len(text):
+        # a column the export lacks: every row the missing value's code, with no column
+        # of nulls encoded (and the zeros not written: fresh pages are only mapped)
+        return (np.zeros(len(text), dtype=np.int32),
+                pd.Series(pd.array(pa.nulls(1, text.type), dtype=values.dtype),
+                          name=values.name))
+    encoded = text.dictionary_encode()
     if isinstance(encoded, pa.ChunkedArray):  # one dictionary for every chunk
         encoded = (encoded.combine_chunks() if encoded.num_chunks else
                    pa.array([], encoded.type.value_type).dictionary_encode())
