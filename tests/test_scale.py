@@ -599,6 +599,28 @@ def test_take_rows_reads_only_the_chunks_of_its_rows(monkeypatch: pytest.MonkeyP
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=120),
+       st.lists(st.sampled_from([m.TICKET_ID, m.KIND, m.OPENED_AT, m.PRIORITY]),
+                unique=True, max_size=4), st.booleans())
+def test_rows_of_is_loc(mask: list[bool], columns: list[str], offset: bool) -> None:
+    """``model.rows_of`` (text columns taken chunk by chunk, every row kept without a
+    copy) is ``frame.loc[mask, columns]``: values, dtypes, index and column labels."""
+    n = len(mask)
+    frame = pd.DataFrame({
+        m.TICKET_ID: _chunked_text([f"INC{i}" if i % 7 else None for i in range(n)],
+                                   [n // 3, n // 2], large=True),
+        m.KIND: pd.Categorical(["incident", "request", None][i % 3] for i in range(n)),
+        m.OPENED_AT: pd.Series(pd.date_range("2026-01-01", periods=n, freq="h", tz="UTC")
+                               .as_unit("us")),
+        m.PRIORITY: pd.array([i % 5 or None for i in range(n)], dtype="Int8"),
+    })
+    if offset:
+        frame.index = pd.RangeIndex(5, 5 + n)
+    keep = pd.Series(mask, index=frame.index)
+    pd.testing.assert_frame_equal(m.rows_of(frame, keep, columns), frame.loc[keep, columns])
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", ""])), min_size=1,
                 max_size=30),
        st.dictionaries(st.sampled_from(["a", "b", "c", "x", ""]), st.integers(0, 5),

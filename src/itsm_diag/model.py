@@ -167,11 +167,16 @@ TIMESTAMP_DTYPE: Final = pd.DatetimeTZDtype(unit="us", tz="UTC")
 def rows_of(frame: pd.DataFrame, mask: pd.Series | np.ndarray, columns: list[str]
             ) -> pd.DataFrame:
     """``frame.loc[mask, columns]``, without the row filter's copy of every column when
-    the mask keeps every row (a window that covers the whole export, the usual case)."""
+    the mask keeps every row (a window that covers the whole export, the usual case), and
+    each Arrow text column's rows taken chunk by chunk (:func:`take_rows`) when it keeps
+    some."""
     keep = np.asarray(mask, dtype=bool)
     if keep.all():
         return frame[columns]
-    return frame.loc[keep, columns]
+    rows = np.flatnonzero(keep)
+    taken = {c: take_rows(frame[c], rows) for c in columns}  # a missing one: KeyError
+    return pd.DataFrame(taken, index=frame.index[rows], copy=False,
+                        columns=frame.columns.take(frame.columns.get_indexer(columns)))
 
 
 def take_rows(values: pd.Series, rows: np.ndarray) -> pd.Series:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -138,8 +137,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     totals: dict[str, int] = {}
     if has_category:
         metrics["catch_all_share"] = ratio(catch_all.sum(), n, ctx.samples(catch_all))
-        values = m.take_rows(t[m.CATEGORY], np.flatnonzero(catch_all.to_numpy(dtype=bool))
-                               ).str.strip()
+        values = m.rows_of(t, catch_all, [m.CATEGORY])[m.CATEGORY].str.strip()
         tables["catch_all_categories"] = _top(values)
         totals["catch_all_categories"] = int(values.fillna("").nunique())
     if has_summary:
@@ -149,8 +147,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         # the vague tickets' summaries only, each distinct one folded once (not every
         # summary of the export: fold_key gives each value the same result whatever other
         # values it is given)
-        normalised = per_distinct(m.take_rows(t[m.SUMMARY], np.flatnonzero(
-                                      vague_summary.to_numpy(dtype=bool))),
+        normalised = per_distinct(m.rows_of(t, vague_summary, [m.SUMMARY])[m.SUMMARY],
                                   partial(fold_key, spaces=True))
         tables["vague_summaries"] = _top(normalised)
         totals["vague_summaries"] = int(normalised.fillna("").nunique())
