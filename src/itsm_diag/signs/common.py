@@ -184,8 +184,7 @@ def weekly_backlog(
     d = done[both] * 1000
     # a ticket leaves the backlog at max(opened, done): a done time before the opened
     # time (junk) must not make the count negative
-    leave = np.maximum(opened[plain_at][both] * 1000, d) if both.any() \
-        else np.array([], "int64")
+    leave = np.maximum(opened[plain_at][both] * 1000, d)
     back = np.array([], "int64")
     if history is not None:
         d = np.concatenate([d, history.done])
@@ -575,14 +574,12 @@ def lookup(values: pd.Series, table: pd.Series) -> pd.Series:
     arr, labels = _arrow_text(values), _arrow_text(table.index, one=True)
     if arr is None or labels is None or not table.index.is_unique:
         return values.map(table)
-    if not len(labels):  # nothing to find (no events): not a hash of every value
-        found, pos = np.zeros(len(values), dtype=bool), np.zeros(len(values))
-    else:
+    at = np.full(len(values), -1, dtype=np.intp)  # -1: not in the table (a missing value)
+    if len(labels):  # an empty table (no events) finds nothing: no hash of every value
         pos = pc.index_in(arr, value_set=labels.cast(arr.type)).to_numpy(zero_copy_only=False)
         found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), dtype=bool)
-    taken = pd.Series(table.array.take(np.where(found, pos, -1).astype(np.intp),
-                                       allow_fill=True), index=values.index)
-    return taken
+        at[found] = pos[found]
+    return pd.Series(table.array.take(at, allow_fill=True), index=values.index)
 
 
 def _witnesses(values: pd.Series, chosen: pd.Series) -> list[Any]:
