@@ -80,6 +80,44 @@ def test_csv_cut_inside_a_quoted_cell_warns(tmp_path: Path) -> None:
                "row (row 11) may be incomplete" in w for w in warnings_of(info))
 
 
+@pytest.mark.parametrize("threads", ["1", "2"])
+@pytest.mark.parametrize("cut", [True, False])
+def test_quotes_counted_beside_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        threads: str, cut: bool) -> None:
+    # a file past one count step has its quotes counted in a thread while Arrow reads it
+    # (two CPUs), in the reader's thread otherwise: the same warning either way
+    monkeypatch.setattr(guards, "_COUNT_STEP", 1000)
+    monkeypatch.setenv("ITSM_DIAG_THREADS", threads)
+    started: list[bool] = []
+    real_init = guards.QuoteCount.__init__
+
+    def init(self: guards.QuoteCount, path: Path, alone: bool = False) -> None:
+        real_init(self, path, alone)
+        started.append(self._thread is not None)
+
+    monkeypatch.setattr(guards.QuoteCount, "__init__", init)
+    data = b"".join(b",".join(b'"%s"' % cell.encode() for cell in row) + b"\n"
+                    for row in [HEADER, *incident_rows(40)])  # every cell quoted
+    data = data[: data.rindex(b'"Service Desk"') + 5] if cut else data
+    assert len(data) > 1000 and data.count(b'"') % 2 == int(cut)
+    warnings = warnings_of(inspect(write(tmp_path / "incident.csv", data)))
+    assert started == [threads == "2"]
+    said = [w for w in warnings if "the file ends inside a quoted cell" in w]
+    assert len(said) == int(cut), warnings
+
+
+def test_quote_count_of_a_file_gone_is_none(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a file that cannot be read again for the count: no count, so no warning, no error
+    monkeypatch.setattr(guards, "_COUNT_STEP", 10)
+    monkeypatch.setenv("ITSM_DIAG_THREADS", "2")
+    path = write(tmp_path / "x.csv", b'"a","b"\n"1","2"\n')
+    count = guards.QuoteCount(path)
+    assert count.result() == 8
+    path.unlink()
+    assert guards.QuoteCount(path, alone=True).result() is None
+
+
 @pytest.mark.parametrize("size", [0, 1, 999, 4096, 10_000])
 def test_quote_count_over_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  size: int) -> None:

@@ -676,6 +676,7 @@ def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
     # size limit, binary files, damaged or bomb workbooks
     guards.check_file(path, head, max_file_mb)
 
+    quotes = None
     if is_xlsx(head):
         from itsm_diag.importers.xlsx import read_xlsx
 
@@ -683,8 +684,9 @@ def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
     elif jsonfiles.looks_like_json(head):  # content sniff: first non-space byte { or [
         tables = jsonfiles.read_json(path)
     else:
+        quotes = guards.QuoteCount(path)  # counted while Arrow reads the file
         tables = [read_csv(path, head)]
-    guards.after_read(path, head, tables)  # extension mismatch, a runaway quoted cell
+    guards.after_read(path, head, tables, quotes)  # extension mismatch, a runaway quote
     for t in tables:
         if len(t.frame) == 0:
             raise NotAnExport("the file has a header but no rows", file=path,
