@@ -116,6 +116,24 @@ def test_admin_changed_date_format_and_older_priorities(tmp_path: Path) -> None:
     assert ev.iloc[0][m.EV_AT] == pd.Timestamp("2026-01-23 15:00", tz="UTC")
 
 
+def test_counts_whole_numbers_only(tmp_path: Path) -> None:
+    # a count custom field is free text in Jira: a fraction or a number past Int32 is
+    # junk (left empty), never cut to 2 or wrapped round to 1,410,065,407 by a cast
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "Summary,Issue key,Issue type,Status,Created,Time Spent,"
+        "Custom field (Reassignment count),Custom field (Reopen count)\n"
+        "A,OPS-1,Incident,Open,2026-01-02 08:00,5400,2.5,1\n"
+        "B,OPS-2,Incident,Open,2026-01-02 09:00,1,9999999999,0\n"
+        "C,OPS-3,Incident,Open,2026-01-02 10:00,x,\"1,234\",3.0\n"
+        "D,OPS-4,Incident,Open,2026-01-02 11:00,,4,\n")
+    t = load(path)
+    assert t[m.REASSIGNMENT_COUNT].tolist() == [pd.NA, pd.NA, 1234, 4]
+    assert t[m.REOPEN_COUNT].tolist() == [1, 0, 3, pd.NA]
+    assert str(t[m.REASSIGNMENT_COUNT].dtype) == "Int32"
+    assert t[m.TIME_SPENT_HOURS].tolist() == [1.5, 1 / 3600, pd.NA, pd.NA]
+
+
 def test_chunked_exports_deduplicate_latest_updated(tmp_path: Path) -> None:
     with (FIX / "all_fields.csv").open(newline="") as fh:
         header, *rows = list(csv.reader(fh))

@@ -244,7 +244,8 @@ class JiraImporter(Importer):
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
         for key, count in (("_reassignments", m.REASSIGNMENT_COUNT), ("_reopens", m.REOPEN_COUNT)):
             if key in cols:
-                df[count] = pd.to_numeric(frame[cols[key]], errors="coerce").astype("Int32")
+                # whole counts only: a cast would cut 2.5 to 2 and wrap 9999999999 round
+                df[count] = v.integer(frame[cols[key]])
         change = (kind == "change").to_numpy()
         if "_change_type" in cols:
             df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],
