@@ -118,3 +118,19 @@ def test_integer_keeps_only_whole_numbers_the_type_holds(raw: list[object], dtyp
         want = (int(number) if number == number and abs(number) != float("inf")
                 and number == int(number) and info.min <= int(number) <= info.max else None)
         assert (None if value is pd.NA else value) == want, (text, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(min_value=-(2**70), max_value=2**70),
+                          st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from(["1,234", "1e3", " 7 ", "", "x", "3.0", "-0"])),
+                max_size=30),
+       st.booleans())
+def test_number_from_distinct_values_is_to_numeric_of_every_row(raw: list[object],
+                                                                thousands: bool) -> None:
+    """Parsed once per distinct value, the column is what ``pd.to_numeric`` gives on every
+    row: values, dtype (Int64 when all are whole, Float64 otherwise) and index."""
+    text = pd.Series([None if x is None else str(x) for x in raw], dtype=m.STRING_DTYPE,
+                     index=np.arange(3, 3 + len(raw)))
+    want = pd.to_numeric(text.str.replace(",", "") if thousands else text, errors="coerce")
+    pd.testing.assert_series_equal(v.number(text, thousands=thousands), want)

@@ -240,7 +240,7 @@ class JiraImporter(Importer):
             df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
             v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
         if "_time_spent" in cols:
-            secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
+            secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
         for key, count in (("_reassignments", m.REASSIGNMENT_COUNT), ("_reopens", m.REOPEN_COUNT)):
             if key in cols:

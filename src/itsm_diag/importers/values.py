@@ -175,6 +175,24 @@ def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     return whole(pd.to_numeric(text, errors="coerce"), dtype).astype(dtype)
 
 
+def number(s: pd.Series, thousands: bool = False) -> pd.Series:
+    """``pd.to_numeric`` of the text (``thousands``: ``1,234`` read as 1234), anything
+    else <NA>; parsed once per distinct value (a metric holds a few thousand over 100k
+    tickets), its dtype the one the whole column gets (Int64 when every value is whole).
+    An empty column is parsed as it is: its distinct values would hold the missing one,
+    which makes ``to_numeric``'s dtype Float64 where nothing gives Int64."""
+    return _number(s, thousands) if len(s) else _numbers(s, thousands)
+
+
+def _numbers(s: pd.Series, thousands: bool) -> pd.Series:
+    text = s.astype(_STR)
+    return pd.to_numeric(text.str.replace(",", "", regex=False) if thousands else text,
+                         errors="coerce")
+
+
+_number = per_value(_numbers)
+
+
 @per_value
 def hours_from_duration(s: pd.Series) -> pd.Series:
     """``HH:MM:SS``, seconds, or ``1 Day 2 Hours 3 Minutes`` -> hours (Float64)."""

@@ -221,11 +221,10 @@ class ZendeskImporter(Importer):
             stations = v.integer(frame[cols["_group_stations"]])
             df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
         if "_reply_minutes" in cols and m.OPENED_AT in df:
-            minutes = pd.to_numeric(frame[cols["_reply_minutes"]].str.replace(",", ""),
-                                    errors="coerce")
+            minutes = v.number(frame[cols["_reply_minutes"]], thousands=True)
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
         if "_time_spent" in cols:
-            secs = pd.to_numeric(frame[cols["_time_spent"]], errors="coerce")
+            secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
         if m.PROBLEM_REF in df:
             df[m.PROBLEM_REF] = df[m.PROBLEM_REF].where((df[m.KIND] != "problem").to_numpy())
