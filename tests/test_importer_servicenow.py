@@ -287,3 +287,45 @@ def test_change_requested_by_is_the_requester(tmp_path: Path) -> None:
                      "CHG0030001,Normal,Implement,Ana Silva,2026-03-02 09:00:00\n")
         t = load_paths([f], ImportOptions()).tickets
         assert t.loc[0, m.REQUESTER] == "Ana Silva"
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_canonical_parts_in_threads_equal_one_thread(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     mixed: bool) -> None:
+    # the parts of the normalisation run in two threads on a big table: the same columns
+    # and the same warnings, in the same order, as one after another
+    from itsm_diag.importers import servicenow
+
+    rows = ["number,sys_class_name,state,priority,contact_type,opened_at,reassignment_count,"
+            "made_sla,u_time_worked"]
+    for i in range(300):
+        cls = ("Incident", "Change Request", "Catalog Task")[i % 3] if mixed else "Incident"
+        rows.append(f"TASK{i:07d},{cls},{('New', 'Closed', 'Odd state')[i % 3]},"
+                    f"{('1 - Critical', '9 - Whatever', '')[i % 3]},"
+                    f"{('Phone', 'Carrier pigeon', 'Email')[i % 3]},"
+                    f"2026-03-{1 + i % 28:02d} 09:00:00,{('1', '2.5', '')[i % 3]},"
+                    f"{('true', 'maybe', 'false')[i % 3]},{('01:30:00', 'x', '')[i % 3]}")
+    f = tmp_path / "task.csv"
+    f.write_text("\n".join(rows) + "\n")
+    threads: list[str] = []
+    real = servicenow._priority_part
+
+    def spy(df: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return real(df)
+
+    monkeypatch.setattr(servicenow, "_priority_part", spy)
+    monkeypatch.setattr(servicenow, "CANONICAL_IN_THREADS", 100)
+    got = {}
+    for n in ("1", "2"):
+        monkeypatch.setenv("ITSM_DIAG_THREADS", n)
+        loaded = load_paths([f], ImportOptions())
+        got[n] = (loaded.tickets, loaded.sources[0].warnings)
+    assert threads[0] == "MainThread" and threads[1].startswith("canonical")
+    pd.testing.assert_frame_equal(got["1"][0], got["2"][0])
+    assert got["1"][1] == got["2"][1]
+    said = " ".join(got["2"][1])  # every part's warning is there
+    assert "Odd state" in said and "9 - Whatever" in said and "Carrier pigeon" in said

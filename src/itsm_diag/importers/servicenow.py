@@ -9,10 +9,13 @@ latest row per ticket and feed the events table with status and assignment chang
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from itsm_diag import cpus
 from itsm_diag import model as m
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
@@ -301,61 +304,45 @@ def _kind(ids: pd.Series, table: str, task_type: pd.Series | None) -> pd.Series:
     return kind.where(kind.notna(), table)
 
 
+#: rows from which :func:`_canonical` normalises its columns in two threads: each part is
+#: a factorize and a take in Arrow (run without the GIL) around a little Python on the
+#: distinct values (3M tickets: 0.35-0.60 -> 0.19-0.30 s)
+CANONICAL_IN_THREADS = 200_000
+
+#: a part of :func:`_canonical`: (its canonical columns, its warnings)
+_Part = tuple[dict[str, pd.Series], list[str]]
+
+
 def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
                ) -> dict[str, pd.Series]:
     """Normalise the mapped raw columns into canonical values (by canonical name).
 
     Each vocabulary column (kind, status, channel) is made from its raw column's
     distinct values as the schema's categorical, so conform_tickets passes it through;
-    a raw column that feeds a value and a warning is factorized once for both."""
-    index = cols[m.TICKET_ID].index
+    a raw column that feeds a value and a warning is factorized once for both. The parts
+    share no column, so a big table has them made in two threads; their columns and
+    warnings are put together in one fixed order whichever finishes first."""
     df: dict[str, pd.Series] = {}
     for name, series in cols.items():
         if name in m.TICKET_SCHEMA and m.TICKET_SCHEMA[name] == "string":
             df[name] = series.astype(m.STRING_DTYPE)
-    df[m.KIND] = _kind(df[m.TICKET_ID], table, cols.get("_task_type"))
     for name in m.TIMESTAMP_COLUMNS:
         if name in cols:
             df[name] = cols[name]
-    if m.STATUS_RAW in df:
-        kinds = df[m.KIND]
-        present = kinds.dropna().unique()
-        if len(present) == 1 and kinds.notna().all():  # the usual one-table export
-            raw = v.Distinct.of(df[m.STATUS_RAW])
-            vocab = _STATES.get(str(present[0]), _STATES["other"])
-            mapped = raw.apply(v.map_vocab, vocab)
-            v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
-            df[m.STATUS] = raw.category(mapped, m.STATUS)
-        else:
-            status = pd.Series(None, index=index, dtype="object")
-            for kind in present:
-                sel = kinds == kind
-                status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
-                                          _STATES.get(str(kind), _STATES["other"]))
-            v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
-            df[m.STATUS] = status
-    if m.PRIORITY_RAW in df:
-        df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
-        v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
-                        "left without priority")
-    if m.CHANNEL_RAW in df:
-        raw = v.Distinct.of(df[m.CHANNEL_RAW])
-        mapped = raw.apply(v.map_vocab, v.CHANNELS)  # once, for the column and the warning
-        df[m.CHANNEL] = raw.category(v.channel_of(mapped, raw.values), m.CHANNEL)
-        v.note_unmapped_distinct(warnings, "channel", raw, mapped, "counted as 'other'")
-    for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
-        if name in cols:
-            df[name] = v.integer(cols[name])
-    if m.SLA_MET in cols:
-        df[m.SLA_MET] = v.boolean(cols[m.SLA_MET])
-    if m.KNOWLEDGE_REF in cols:
-        kb = cols[m.KNOWLEDGE_REF].astype(m.STRING_DTYPE)
-        flag = v.boolean(kb)
-        # a true/false "knowledge" flag says an article was used; keep ids as they are
-        df[m.KNOWLEDGE_REF] = kb.mask(flag.eq(False).fillna(False).astype(bool)).mask(
-            flag.eq(True).fillna(False).astype(bool), "(knowledge flag)")
-    if m.TIME_SPENT_HOURS in cols:
-        df[m.TIME_SPENT_HOURS] = v.hours_from_duration(cols[m.TIME_SPENT_HOURS])
+    parts: list[Callable[[], _Part]] = [
+        partial(_kind_and_status, df, table, cols.get("_task_type")),
+        partial(_priority_part, df), partial(_channel_part, df), partial(_other_parts, cols)]
+    rows = len(cols[m.TICKET_ID])
+    if rows >= CANONICAL_IN_THREADS and cpus.wanted(2) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2, thread_name_prefix="canonical") as pool:
+            done = list(pool.map(lambda part: part(), parts))
+    else:
+        done = [part() for part in parts]
+    for columns, notes in done:
+        df.update(columns)
+        warnings.extend(notes)
     change = df[m.KIND] == "change"
     if "change_type_raw" in cols and change.any():
         df[m.CHANGE_TYPE] = v.map_vocab(cols["change_type_raw"], v.CHANGE_TYPES).where(change)
@@ -366,6 +353,72 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
             outcome = outcome.mask(cancelled, "cancelled")
         df[m.CHANGE_OUTCOME] = outcome
     return df
+
+
+def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series | None
+                     ) -> _Part:
+    """The kind, then the status read through the labels of each kind's table."""
+    out: dict[str, pd.Series] = {}
+    warnings: list[str] = []
+    kinds = out[m.KIND] = _kind(df[m.TICKET_ID], table, task_type)
+    if m.STATUS_RAW not in df:
+        return out, warnings
+    present = kinds.dropna().unique()
+    if len(present) == 1 and kinds.notna().all():  # the usual one-table export
+        raw = v.Distinct.of(df[m.STATUS_RAW])
+        vocab = _STATES.get(str(present[0]), _STATES["other"])
+        mapped = raw.apply(v.map_vocab, vocab)
+        v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
+        out[m.STATUS] = raw.category(mapped, m.STATUS)
+    else:
+        status = pd.Series(None, index=kinds.index, dtype="object")
+        for kind in present:
+            sel = kinds == kind
+            status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
+                                      _STATES.get(str(kind), _STATES["other"]))
+        v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
+        out[m.STATUS] = status
+    return out, warnings
+
+
+def _priority_part(df: dict[str, pd.Series]) -> _Part:
+    warnings: list[str] = []
+    if m.PRIORITY_RAW not in df:
+        return {}, warnings
+    priority = v.priority(df[m.PRIORITY_RAW])
+    v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], priority,
+                    "left without priority")
+    return {m.PRIORITY: priority}, warnings
+
+
+def _channel_part(df: dict[str, pd.Series]) -> _Part:
+    warnings: list[str] = []
+    if m.CHANNEL_RAW not in df:
+        return {}, warnings
+    raw = v.Distinct.of(df[m.CHANNEL_RAW])
+    mapped = raw.apply(v.map_vocab, v.CHANNELS)  # once, for the column and the warning
+    channel = raw.category(v.channel_of(mapped, raw.values), m.CHANNEL)
+    v.note_unmapped_distinct(warnings, "channel", raw, mapped, "counted as 'other'")
+    return {m.CHANNEL: channel}, warnings
+
+
+def _other_parts(cols: dict[str, pd.Series]) -> _Part:
+    """Counts, the SLA flag, the knowledge reference and the time spent (no warnings)."""
+    out: dict[str, pd.Series] = {}
+    for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
+        if name in cols:
+            out[name] = v.integer(cols[name])
+    if m.SLA_MET in cols:
+        out[m.SLA_MET] = v.boolean(cols[m.SLA_MET])
+    if m.KNOWLEDGE_REF in cols:
+        kb = cols[m.KNOWLEDGE_REF].astype(m.STRING_DTYPE)
+        flag = v.boolean(kb)
+        # a true/false "knowledge" flag says an article was used; keep ids as they are
+        out[m.KNOWLEDGE_REF] = kb.mask(flag.eq(False).fillna(False).astype(bool)).mask(
+            flag.eq(True).fillna(False).astype(bool), "(knowledge flag)")
+    if m.TIME_SPENT_HOURS in cols:
+        out[m.TIME_SPENT_HOURS] = v.hours_from_duration(cols[m.TIME_SPENT_HOURS])
+    return out, []
 
 
 def _collapse_log(
