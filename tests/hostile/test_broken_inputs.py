@@ -106,6 +106,33 @@ def test_quotes_counted_beside_the_read(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(said) == int(cut), warnings
 
 
+def test_no_quote_count_outlives_a_refused_read(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # the read fails while the count still runs: the reader waits for it before leaving
+    # (a piped file is a temporary copy removed next, which Windows refuses while open)
+    import threading
+
+    from itsm_diag.importers import readers
+
+    monkeypatch.setattr(guards, "_COUNT_STEP", 10)
+    monkeypatch.setenv("ITSM_DIAG_THREADS", "2")
+    real_count = guards.count_byte
+
+    def slow_count(path: Path, byte: bytes) -> int:
+        time.sleep(0.3)
+        return real_count(path, byte)
+
+    def refuse(path: Path, head: bytes) -> Any:
+        raise InputError("refused", file=path)
+
+    monkeypatch.setattr(guards, "count_byte", slow_count)
+    monkeypatch.setattr(readers, "read_csv", refuse)
+    path = write(tmp_path / "x.csv", csv_bytes(incident_rows(5)))
+    with pytest.raises(InputError, match="refused"):
+        read_raw(path)
+    assert not [t for t in threading.enumerate() if t.name == "quote-count"]
+
+
 def test_quote_count_of_a_file_gone_is_none(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     # a file that cannot be read again for the count: no count, so no warning, no error

@@ -489,6 +489,16 @@ class QuoteCount:
             self._count = None
         self._done = True
 
+    def __enter__(self) -> QuoteCount:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # the thread is done before the reader leaves, whatever happened: a file read
+        # from a pipe is a temporary copy, removed next (Windows refuses to remove a
+        # file that is still open), and no thread outlives the read that started it
+        if self._thread is not None:
+            self._thread.join()
+
     def result(self) -> int | None:
         """The count (waiting for the thread, or counted now when there is none)."""
         if self._thread is not None:

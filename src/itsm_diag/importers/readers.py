@@ -684,8 +684,8 @@ def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
     elif jsonfiles.looks_like_json(head):  # content sniff: first non-space byte { or [
         tables = jsonfiles.read_json(path)
     else:
-        quotes = guards.QuoteCount(path)  # counted while Arrow reads the file
-        tables = [read_csv(path, head)]
+        with guards.QuoteCount(path) as quotes:  # counted while Arrow reads the file
+            tables = [read_csv(path, head)]
     guards.after_read(path, head, tables, quotes)  # extension mismatch, a runaway quote
     for t in tables:
         if len(t.frame) == 0:
