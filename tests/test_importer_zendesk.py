@@ -414,6 +414,26 @@ def test_comment_author_ids_that_are_not_whole_numbers_keep_their_text(tmp_path:
     assert ev[m.EV_AUTHOR].tolist() == ["2.5", pd.NA, "1e+30", "7101"]
 
 
+def test_metric_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -> None:
+    # negative or fractional metric counts are junk: left empty with a warning, never a
+    # reassignment count of 0 from group stations of -3 or a reopen count of -1
+    lines = [json.loads(x) for x in (FIX / "full_export.ndjson").read_text().splitlines()]
+    for line, (reopens, stations) in zip(lines, [(-1, -3), (2.5, 2)], strict=True):
+        record = line.get("ticket", line)  # the second line is not wrapped
+        record.setdefault("metric_set", {}).update(reopens=reopens, group_stations=stations)
+    path = tmp_path / "export.ndjson"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    loaded = load_paths([path], ImportOptions())
+    t = loaded.tickets
+    assert t[m.REOPEN_COUNT].isna().all()
+    assert t[m.REASSIGNMENT_COUNT].tolist() == [pd.NA, 1]
+    said = loaded.sources[0].warnings
+    assert ("reopens: 2 ticket(s) hold values that are not counts (whole numbers 0 or more), "
+            "left empty: '-1' (1), '2.5' (1)") in said
+    assert ("group stations: 1 ticket(s) hold values that are not counts (whole numbers 0 or "
+            "more), left empty: '-3' (1)") in said
+
+
 _CELLS = ["", " ", "x", " x", "x ", "\u00a0x\u00a0", "\u3000", "a b", "\t", "é ", "\u2003y"]
 
 

@@ -85,6 +85,25 @@ def test_time_zone_and_date_format_from_mapping(tmp_path: Path) -> None:
     assert set(t[m.KIND]) == {"request"}
 
 
+def test_mapped_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -> None:
+    mapping = tmp_path / "counts.yaml"
+    mapping.write_text("tool: counts\ncolumns:\n  ticket_id: ID\n  opened_at: Opened\n"
+                       "  reassignment_count: Hops\n  reopen_count: Reopened\n"
+                       "kind: incident\n")
+    data = tmp_path / "t.csv"
+    data.write_text("ID,Opened,Hops,Reopened\n1,2026-03-02 10:00,-2,1\n"
+                    "2,2026-03-03 11:00,3,0.5\n")
+    loaded = load_paths([data], ImportOptions(), mapping=mapping)
+    t = loaded.tickets.set_index(m.TICKET_ID)
+    assert t[m.REASSIGNMENT_COUNT].tolist() == [pd.NA, 3]
+    assert t[m.REOPEN_COUNT].tolist() == [1, pd.NA]
+    said = loaded.sources[0].warnings
+    assert ("reassignment_count: 1 ticket(s) hold values that are not counts (whole numbers 0 "
+            "or more), left empty: '-2' (1)") in said
+    assert any(w.startswith("reopen_count: 1 ticket(s) hold values that are not counts")
+               for w in said)
+
+
 def test_event_log_collapses_to_tickets() -> None:
     loaded = load_paths([FIX / "bpi2014_activities.csv"], ImportOptions(),
                         mapping=FIX / "bpi2014.yaml")

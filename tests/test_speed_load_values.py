@@ -134,3 +134,18 @@ def test_number_from_distinct_values_is_to_numeric_of_every_row(raw: list[object
                      index=np.arange(3, 3 + len(raw)))
     want = pd.to_numeric(text.str.replace(",", "") if thousands else text, errors="coerce")
     pd.testing.assert_series_equal(v.number(text, thousands=thousands), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(min_value=-(2**33), max_value=2**33),
+                          st.sampled_from(["-0", "3.0", "-3.0", "2.5", "1,234", "x", "",
+                                           "1e30", "-1"])),
+                max_size=25))
+def test_count_is_a_whole_number_from_zero(raw: list[object]) -> None:
+    """A count is what :func:`integer` reads where that is 0 or more, else missing."""
+    text = pd.Series([None if x is None else str(x) for x in raw], dtype=m.STRING_DTYPE)
+    whole = v.integer(text).tolist()
+    want = [None if w is pd.NA or w < 0 else w for w in whole]
+    got = v.count(text)
+    assert str(got.dtype) == "Int32"
+    assert [None if x is pd.NA else x for x in got.tolist()] == want

@@ -323,6 +323,40 @@ def test_priorities_outside_the_vocabulary_are_counted_not_guessed(tmp_path: Pat
     assert code == 0 and warning in json.loads(out)["inputs"][0]["warnings"]
 
 
+def test_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -> None:
+    # a reassignment count of -5 is junk: read as a number it made the mean reassignments
+    # of the routing check negative, without a word
+    import csv
+
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    path = tmp_path / "incident.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["number", "short_description", "state", "opened_at", "resolved_at",
+                    "reassignment_count", "reopen_count"])
+        counts = ["-5", "2.5", "x", "3", "1,234", "0", "-5", "1e30"] * 10
+        for i, count in enumerate(counts):
+            w.writerow([f"INC{i:07d}", "Printer jam", "Closed", f"2026-03-{1 + i % 28:02d} 09:00",
+                        f"2026-03-{1 + i % 28:02d} 13:00", count, "-1" if i % 2 else "0"])
+    loaded = load_paths([path], ImportOptions())
+    got = dict(zip(counts, loaded.tickets["reassignment_count"], strict=True))
+    assert {k: (None if v is pd.NA else int(v)) for k, v in got.items()} == {
+        "-5": None, "2.5": None, "x": None, "3": 3, "1,234": 1234, "0": 0, "1e30": None}
+    assert loaded.tickets["reopen_count"].tolist() == [0, pd.NA] * 40
+    warnings = loaded.sources[0].warnings
+    assert ("reassignment count: 50 ticket(s) hold values that are not counts (whole numbers "
+            "0 or more), left empty: '-5' (20), '1e30' (10), '2.5' (10), 'x' (10)") in warnings
+    assert ("reopen count: 40 ticket(s) hold values that are not counts (whole numbers 0 or "
+            "more), left empty: '-1' (40)") in warnings
+    code, out, _ = cli("diagnose", str(path), "-f", "json")
+    report = json.loads(out)
+    routing = next(c for c in report["checks"] if c["id"] == "routing")
+    mean = routing["metrics"]["mean_reassignments"]["value"]
+    assert code == 0 and (mean is None or mean >= 0)
+
+
 def test_status_channel_and_type_outside_the_vocabulary_are_counted(tmp_path: Path) -> None:
     import csv
 

@@ -242,10 +242,12 @@ class JiraImporter(Importer):
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
-        for key, count in (("_reassignments", m.REASSIGNMENT_COUNT), ("_reopens", m.REOPEN_COUNT)):
+        for key, count, field in (("_reassignments", m.REASSIGNMENT_COUNT, "reassignment count"),
+                                  ("_reopens", m.REOPEN_COUNT, "reopen count")):
             if key in cols:
-                # whole counts only: a cast would cut 2.5 to 2 and wrap 9999999999 round
-                df[count] = v.integer(frame[cols[key]])
+                # counts only: a cast would cut 2.5 to 2 and wrap 9999999999 round
+                df[count] = v.count(frame[cols[key]])
+                v.note_not_counts(warnings, field, frame[cols[key]], df[count])
         change = (kind == "change").to_numpy()
         if "_change_type" in cols:
             df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],

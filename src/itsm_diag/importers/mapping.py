@@ -656,7 +656,8 @@ class MappingImporter(Importer):
                 df[m.SLA_MET] = v.boolean(rows[m.SLA_MET])
         for field in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
             if field in rows:
-                df[field] = v.integer(rows[field].astype(m.STRING_DTYPE))
+                df[field] = v.count(rows[field].astype(m.STRING_DTYPE))
+                v.note_not_counts(warnings, field, rows[field], df[field])
         if m.TIME_SPENT_HOURS in rows:
             df[m.TIME_SPENT_HOURS] = hours(rows[m.TIME_SPENT_HOURS])
         return df

@@ -403,11 +403,14 @@ def _channel_part(df: dict[str, pd.Series]) -> _Part:
 
 
 def _other_parts(cols: dict[str, pd.Series]) -> _Part:
-    """Counts, the SLA flag, the knowledge reference and the time spent (no warnings)."""
+    """Counts, the SLA flag, the knowledge reference and the time spent."""
     out: dict[str, pd.Series] = {}
-    for name in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
+    warnings: list[str] = []
+    for name, field in ((m.REASSIGNMENT_COUNT, "reassignment count"),
+                        (m.REOPEN_COUNT, "reopen count")):
         if name in cols:
-            out[name] = v.integer(cols[name])
+            out[name] = v.count(cols[name])
+            v.note_not_counts(warnings, field, cols[name], out[name])
     if m.SLA_MET in cols:
         out[m.SLA_MET] = v.boolean(cols[m.SLA_MET])
     if m.KNOWLEDGE_REF in cols:
@@ -418,7 +421,7 @@ def _other_parts(cols: dict[str, pd.Series]) -> _Part:
             flag.eq(True).fillna(False).astype(bool), "(knowledge flag)")
     if m.TIME_SPENT_HOURS in cols:
         out[m.TIME_SPENT_HOURS] = v.hours_from_duration(cols[m.TIME_SPENT_HOURS])
-    return out, []
+    return out, warnings
 
 
 def _collapse_log(

@@ -107,16 +107,27 @@ def note_unmapped_distinct(warnings: list[str], field: str, raw: Distinct,
             counts, index=pd.Index(raw.values[mask].astype(_STR).array)), outcome)
 
 
+def note_not_counts(warnings: list[str], field: str, raw: pd.Series,
+                    counted: pd.Series) -> None:
+    """Add a warning counting the tickets whose ``raw`` count :func:`count` left empty
+    (negative, fractional, too large or not a number), naming the most frequent values:
+    a reassignment count of -5 would otherwise pull a mean below zero without a word."""
+    mask = (raw.notna() & counted.isna()).to_numpy(dtype=bool)
+    if mask.any():
+        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),
+                          "left empty", "values that are not counts (whole numbers 0 or more)")
+
+
 def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
-                      outcome: str) -> None:
+                      outcome: str, what: str = "values outside its vocabulary") -> None:
     """The warning of :func:`note_unmapped` from each unmapped value's row count."""
     # most frequent first, ties in text order: the same warning on every run
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
                       for value, n in counts.head(NAMED_VALUES).items())
     more = f" and {len(counts) - NAMED_VALUES:,} more" if len(counts) > NAMED_VALUES else ""
-    warnings.append(f"{field}: {int(counts.sum()):,} ticket(s) hold values outside its "
-                    f"vocabulary, {outcome}: {named}{more}")
+    warnings.append(f"{field}: {int(counts.sum()):,} ticket(s) hold {what}, {outcome}: "
+                    f"{named}{more}")
 
 
 PRIORITY_WORDS: dict[str, int] = {
@@ -173,6 +184,15 @@ def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     anything else <NA>."""
     text = s.astype(_STR).str.replace(",", "", regex=False)
     return whole(pd.to_numeric(text, errors="coerce"), dtype).astype(dtype)
+
+
+@per_value
+def count(s: pd.Series, dtype: str = "Int32") -> pd.Series:
+    """A count (reassignments, reopens): a whole number 0 or more that the column's
+    integer type holds, ``1,234`` and ``3.0`` accepted; anything else <NA> (a negative
+    count is junk, not a number to average). :func:`note_not_counts` says how many."""
+    whole_numbers = integer.__wrapped__(s, dtype)  # type: ignore[attr-defined]
+    return whole_numbers.mask((whole_numbers < 0).fillna(False).astype(bool))
 
 
 def number(s: pd.Series, thousands: bool = False) -> pd.Series:

@@ -216,9 +216,12 @@ class ZendeskImporter(Importer):
             # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
             df[m.LABELS] = tags.str.replace(f"[{WHITESPACE};,]+", ";", regex=True)
         if "_reopens" in cols:
-            df[m.REOPEN_COUNT] = v.integer(frame[cols["_reopens"]])
+            df[m.REOPEN_COUNT] = v.count(frame[cols["_reopens"]])
+            v.note_not_counts(warnings, "reopens", frame[cols["_reopens"]], df[m.REOPEN_COUNT])
         if "_group_stations" in cols:
-            stations = v.integer(frame[cols["_group_stations"]])
+            stations = v.count(frame[cols["_group_stations"]])
+            v.note_not_counts(warnings, "group stations", frame[cols["_group_stations"]],
+                              stations)
             df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
         if "_reply_minutes" in cols and m.OPENED_AT in df:
             minutes = v.number(frame[cols["_reply_minutes"]], thousands=True)
