@@ -132,6 +132,11 @@ def test_counts_whole_numbers_only(tmp_path: Path) -> None:
     assert t[m.REOPEN_COUNT].tolist() == [1, 0, 3, pd.NA]
     assert str(t[m.REASSIGNMENT_COUNT].dtype) == "Int32"
     assert t[m.TIME_SPENT_HOURS].tolist() == [1.5, 1 / 3600, pd.NA, pd.NA]
+    said = load_paths([path], ImportOptions()).sources[0].warnings
+    assert ("time spent: 1 ticket(s) hold values that are not durations, left empty: "
+            "'x' (1)") in said
+    assert ("reassignment count: 2 ticket(s) hold values that are not counts (whole numbers "
+            "0 or more), left empty: '2.5' (1), '9999999999' (1)") in said
 
 
 def test_chunked_exports_deduplicate_latest_updated(tmp_path: Path) -> None:

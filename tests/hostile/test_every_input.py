@@ -357,6 +357,28 @@ def test_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -
     assert code == 0 and (mean is None or mean >= 0)
 
 
+def test_time_spent_that_is_not_a_duration_is_left_empty_and_counted(tmp_path: Path) -> None:
+    # -100 hours logged on a project took effort away from it in the strategy sign's
+    # shares (its table showed -2,200 hours); text no format reads was dropped silently
+    import csv
+
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    path = tmp_path / "incident.csv"
+    worked = ["3600", "-360000", "2 Hours", "x", "1e30", "0"]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["number", "short_description", "state", "opened_at", "time_worked"])
+        for i, value in enumerate(worked):
+            w.writerow([f"INC{i:07d}", "Printer jam", "New", f"2026-03-0{i + 1} 09:00",
+                        value])
+    loaded = load_paths([path], ImportOptions())
+    assert loaded.tickets["time_spent_hours"].tolist() == [1.0, pd.NA, 2.0, pd.NA, pd.NA, 0.0]
+    assert ("time spent: 3 ticket(s) hold values that are not durations, left empty: "
+            "'-360000' (1), '1e30' (1), 'x' (1)") in loaded.sources[0].warnings
+
+
 def test_status_channel_and_type_outside_the_vocabulary_are_counted(tmp_path: Path) -> None:
     import csv
 

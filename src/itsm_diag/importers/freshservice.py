@@ -299,7 +299,8 @@ class FreshserviceImporter(Importer):
         df[m.KIND] = _kind(frame, cols, ids, table)
         self._vocabularies(df, frame, cols, table, warnings)
         if "time_tracked" in cols:
-            df[m.TIME_SPENT_HOURS] = _hours(frame[cols["time_tracked"]])
+            df[m.TIME_SPENT_HOURS] = v.spent_hours(_hours(frame[cols["time_tracked"]]),
+                                                   frame[cols["time_tracked"]], warnings)
         if not keep.all():
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]

@@ -118,6 +118,26 @@ def note_not_counts(warnings: list[str], field: str, raw: pd.Series,
                           "left empty", "values that are not counts (whole numbers 0 or more)")
 
 
+#: the most hours one ticket's logged time may hold: more (114 years) is not a duration,
+#: and a few such values would turn every sum of effort into infinity
+MAX_SPENT_HOURS = 1_000_000.0
+
+
+def spent_hours(hours: pd.Series, raw: pd.Series, warnings: list[str]) -> pd.Series:
+    """Time spent in hours (Float64) where it is a duration: a number from 0 to
+    :data:`MAX_SPENT_HOURS`. A negative, infinite or absurd value, and text no format
+    reads, is left empty and counted in a warning naming the values: -100 hours on a
+    project would otherwise take effort away from it in the strategy sign's shares."""
+    hours = hours.astype("Float64")
+    junk = ((hours < 0) | (hours > MAX_SPENT_HOURS)).fillna(False).to_numpy(dtype=bool)
+    out = hours.mask(junk) if junk.any() else hours
+    mask = (raw.notna() & out.isna()).to_numpy(dtype=bool)
+    if mask.any():
+        _unmapped_warning(warnings, "time spent", raw[mask].astype(_STR).value_counts(),
+                          "left empty", "values that are not durations")
+    return out
+
+
 def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
                       outcome: str, what: str = "values outside its vocabulary") -> None:
     """The warning of :func:`note_unmapped` from each unmapped value's row count."""

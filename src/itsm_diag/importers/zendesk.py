@@ -228,7 +228,8 @@ class ZendeskImporter(Importer):
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
-            df[m.TIME_SPENT_HOURS] = (secs / 3600).astype("Float64")
+            df[m.TIME_SPENT_HOURS] = v.spent_hours(secs / 3600, frame[cols["_time_spent"]],
+                                                   warnings)
         if m.PROBLEM_REF in df:
             df[m.PROBLEM_REF] = df[m.PROBLEM_REF].where((df[m.KIND] != "problem").to_numpy())
 
