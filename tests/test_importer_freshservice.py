@@ -56,6 +56,36 @@ def test_english_tickets_known_answers() -> None:
     assert t.loc["INC-104", m.FIRST_RESPONSE_AT] == ts("2026-03-16 15:00")
 
 
+def test_whole_hours_beside_clock_hours() -> None:
+    # every decimal value whole ("2") beside a clock value ("01:30"): to_numeric's Int64
+    # filled with 1.5 raised a TypeError out of the importer (found by a test below)
+    from itsm_diag.importers.freshservice import _hours
+
+    got = _hours(pd.Series(["2", "01:30", None, "58:22:50"], dtype=m.STRING_DTYPE))
+    assert got.tolist() == [2.0, 1.5, pd.NA, 58 + 22 / 60 + 50 / 3600]
+
+
+def test_hours_that_are_not_durations_are_left_empty_and_counted(tmp_path: Path) -> None:
+    # a first response -5 hours after creation, or -2 hours tracked, is not a duration
+    with (FIX / "tickets_en.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    first = rows[0].index("First Response Time (in hrs)")
+    tracked = rows[0].index("Time tracked")
+    rows[3][first], rows[1][tracked] = "-5", "-2"  # INC-103 (no Initial Response), INC-101
+    path = tmp_path / "tickets.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    loaded = load_paths([path], ImportOptions())
+    t = loaded.tickets.set_index(m.TICKET_ID)
+    assert pd.isna(t.loc["INC-103", m.FIRST_RESPONSE_AT])
+    assert pd.isna(t.loc["INC-101", m.TIME_SPENT_HOURS])
+    said = loaded.sources[0].warnings
+    assert ("first response time: 1 ticket(s) hold values that are not durations, left "
+            "empty: '-5' (1)") in said
+    assert ("time spent: 1 ticket(s) hold values that are not durations, left empty: "
+            "'-2' (1)") in said
+
+
 def test_changes_known_answers() -> None:
     loaded = load_paths([FIX / "changes_en.csv"], ImportOptions())
     assert loaded.sources[0].table == "changes"

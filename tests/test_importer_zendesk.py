@@ -420,7 +420,9 @@ def test_metric_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
     lines = [json.loads(x) for x in (FIX / "full_export.ndjson").read_text().splitlines()]
     for line, (reopens, stations) in zip(lines, [(-1, -3), (2.5, 2)], strict=True):
         record = line.get("ticket", line)  # the second line is not wrapped
-        record.setdefault("metric_set", {}).update(reopens=reopens, group_stations=stations)
+        record.setdefault("metric_set", {}).update(
+            reopens=reopens, group_stations=stations,
+            reply_time_in_minutes={"calendar": -30 if reopens == -1 else 45})
     path = tmp_path / "export.ndjson"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     loaded = load_paths([path], ImportOptions())
@@ -432,6 +434,11 @@ def test_metric_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
             "left empty: '-1' (1), '2.5' (1)") in said
     assert ("group stations: 1 ticket(s) hold values that are not counts (whole numbers 0 or "
             "more), left empty: '-3' (1)") in said
+    # a first reply 30 minutes before the ticket was created is not a reply time
+    assert ("first reply minutes: 1 ticket(s) hold values that are not durations, left "
+            "empty: '-30' (1)") in said
+    assert pd.isna(t[m.FIRST_RESPONSE_AT].iloc[0])
+    assert t[m.FIRST_RESPONSE_AT].iloc[1] == t[m.OPENED_AT].iloc[1] + pd.Timedelta(minutes=45)
 
 
 _CELLS = ["", " ", "x", " x", "x ", "\u00a0x\u00a0", "\u3000", "a b", "\t", "é ", "\u2003y"]

@@ -292,7 +292,9 @@ class FreshserviceImporter(Importer):
             df[canonical] = series
         if "first_response_hours" in cols:
             # no "Initial Response Time" timestamp: created + "First Response Time (in hrs)"
-            hours = _hours(frame[cols["first_response_hours"]]).astype("float64")
+            hours = v.spent_hours(_hours(frame[cols["first_response_hours"]]),
+                                  frame[cols["first_response_hours"]], warnings,
+                                  "first response time").astype("float64")
             derived = (df[m.OPENED_AT] + pd.to_timedelta(hours, unit="h")).dt.round("s")
             df[m.FIRST_RESPONSE_AT] = df[m.FIRST_RESPONSE_AT].fillna(derived) if (
                 m.FIRST_RESPONSE_AT in df) else derived
@@ -388,7 +390,9 @@ def _hours(s: pd.Series) -> pd.Series:
     hms = text.str.extract(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
     clock = (pd.to_numeric(hms[0], errors="coerce") + pd.to_numeric(hms[1], errors="coerce") / 60
              + pd.to_numeric(hms[2], errors="coerce").fillna(0) / 3600)
-    return decimal.fillna(clock).astype("Float64")
+    # Float64 before the fill: where every decimal is whole, to_numeric gives Int64, and
+    # filling it with a clock's 1.5 hours raised a TypeError out of the importer
+    return decimal.astype("Float64").fillna(clock)
 
 
 def _kind(frame: pd.DataFrame, cols: dict[str, str], ids: pd.Series, table: str) -> pd.Series:

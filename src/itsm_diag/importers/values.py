@@ -123,17 +123,20 @@ def note_not_counts(warnings: list[str], field: str, raw: pd.Series,
 MAX_SPENT_HOURS = 1_000_000.0
 
 
-def spent_hours(hours: pd.Series, raw: pd.Series, warnings: list[str]) -> pd.Series:
-    """Time spent in hours (Float64) where it is a duration: a number from 0 to
-    :data:`MAX_SPENT_HOURS`. A negative, infinite or absurd value, and text no format
-    reads, is left empty and counted in a warning naming the values: -100 hours on a
-    project would otherwise take effort away from it in the strategy sign's shares."""
+def spent_hours(hours: pd.Series, raw: pd.Series, warnings: list[str],
+                field: str = "time spent", most: float = MAX_SPENT_HOURS) -> pd.Series:
+    """A duration (Float64: hours of time spent or to a first response, or the minutes
+    to a first reply with ``most`` in minutes) where it is one: a number from 0 to
+    ``most``. A negative, infinite or absurd value, and text no format reads, is left
+    empty and counted in a warning naming the values: -100 hours on a project would
+    otherwise take effort away from it in the strategy sign's shares, and a first reply
+    -5 hours after creation come before it."""
     hours = hours.astype("Float64")
-    junk = ((hours < 0) | (hours > MAX_SPENT_HOURS)).fillna(False).to_numpy(dtype=bool)
+    junk = ((hours < 0) | (hours > most)).fillna(False).to_numpy(dtype=bool)
     out = hours.mask(junk) if junk.any() else hours
     mask = (raw.notna() & out.isna()).to_numpy(dtype=bool)
     if mask.any():
-        _unmapped_warning(warnings, "time spent", raw[mask].astype(_STR).value_counts(),
+        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),
                           "left empty", "values that are not durations")
     return out
 

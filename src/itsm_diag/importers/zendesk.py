@@ -224,7 +224,9 @@ class ZendeskImporter(Importer):
                               stations)
             df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
         if "_reply_minutes" in cols and m.OPENED_AT in df:
-            minutes = v.number(frame[cols["_reply_minutes"]], thousands=True)
+            minutes = v.spent_hours(v.number(frame[cols["_reply_minutes"]], thousands=True),
+                                    frame[cols["_reply_minutes"]], warnings,
+                                    "first reply minutes", most=v.MAX_SPENT_HOURS * 60)
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
