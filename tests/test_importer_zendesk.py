@@ -3,6 +3,7 @@ reader's limits, equivalence with the ServiceNow path, and a wrong --source."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from itsm_diag.writers.zendesk import (
 )
 
 FIX = Path(__file__).parent / "fixtures" / "zendesk"
+SAMPLES = Path(__file__).parents[1] / "samples"
 
 
 def ts(text: str) -> pd.Timestamp:
@@ -412,6 +414,27 @@ def test_comment_author_ids_that_are_not_whole_numbers_keep_their_text(tmp_path:
     path.write_text(json.dumps(line) + "\n")
     ev = load_paths([path], ImportOptions()).events
     assert ev[m.EV_AUTHOR].tolist() == ["2.5", pd.NA, "1e+30", "7101"]
+
+
+def test_reply_minutes_too_large_for_a_time_are_left_empty(tmp_path: Path) -> None:
+    # 1e30 minutes raised OutOfBoundsTimedelta out of the importer (found by replacing
+    # cells of the sample exports with odd values); masking -1e30 was not enough either,
+    # since pandas converts the number a masked cell still holds
+    with (SAMPLES / "zendesk" / "zendesk_export.csv").open(newline="",
+                                                           encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    col = rows[0].index("First reply time in minutes")
+    # a fractional value puts pandas on the path that converts what masked cells hold
+    rows[1][col], rows[2][col], rows[3][col], rows[4][col] = "1e30", "-1e30", "2.5", "NaN"
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    loaded = load_paths([path], ImportOptions())
+    t = loaded.tickets
+    assert t[m.FIRST_RESPONSE_AT].iloc[:2].isna().all()
+    assert t[m.FIRST_RESPONSE_AT].iloc[2] == t[m.OPENED_AT].iloc[2] + pd.Timedelta(minutes=2.5)
+    assert ("first reply minutes: 3 ticket(s) hold values that are not durations, left "
+            "empty: '-1e30' (1), '1e30' (1), 'NaN' (1)") in loaded.sources[0].warnings
 
 
 def test_metric_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -> None:

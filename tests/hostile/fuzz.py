@@ -16,10 +16,11 @@ ranges or shared-string counts (far cells, rows past 2^32, cells placed by posit
 odd attribute spellings), times in the hours clocks skip or repeat (read with
 ``--tz Europe/Berlin`` on every third input), two exports joined with ``cat``, lone
 surrogate escapes in JSON, and control characters, bidi overrides, fake verdict lines
-and markup in cells, headers and file names. Two more targets: ``yaml`` (mapping and
-config files: alias bombs, duplicate keys, deep nesting, non-UTF-8 bytes, NaN, infinity
-and out-of-range numbers) and ``mixed`` (a folder of two or three exports from
-different tools, so ids must stay apart by source).
+and markup in cells, headers and file names; and a whole column of odd numbers,
+durations and dates (a fraction beside 1e30, whole hours beside ``01:30``). Two more
+targets: ``yaml`` (mapping and config files: alias bombs, duplicate keys, deep nesting,
+non-UTF-8 bytes, NaN, infinity and out-of-range numbers) and ``mixed`` (a folder of two
+or three exports from different tools, so ids must stay apart by source).
 
 Each input is written to a temporary file and read in-process through the real entry
 point: ``readers.read_raw`` (the guards, encoding, delimiter, CSV/XLSX/JSON parsing),
@@ -341,6 +342,25 @@ def _swap_cells(rng: random.Random, rows: list[list[str]]) -> list[list[str]]:
     return rows
 
 
+#: values a column of numbers, durations, counts or dates may hold in a hand-edited export
+_ODD_VALUES = ("2", "2.5", "-1", "-0", "0", "1,234", "1e30", "-1e30", "inf", "-inf", "NaN",
+               "x", "", "  ", "null", "-", "01:30", "58:22:50", "2 Hours", "9999999999",
+               "true", "P1", "2026-13-45", "2026-03-01 25:00:00", "1970-01-01 00:00:00",
+               "3000-01-01 00:00:00", "１２", "٣")
+
+
+def _odd_column(rng: random.Random, rows: list[list[str]]) -> list[list[str]]:
+    # a whole column of odd values, many rows long: a crash can need a mix (a fraction
+    # beside 1e30 minutes; whole hours beside 01:30) that one swapped cell never makes
+    body = rows[1:] or [[""] * len(rows[0])]
+    rows = [rows[0]] + [list(rng.choice(body)) for _ in range(rng.randint(3, 40))]
+    col = rng.randrange(len(rows[0])) if rows[0] else 0
+    for r in rows[1:]:
+        if col < len(r) and rng.random() < 0.7:
+            r[col] = rng.choice(_ODD_VALUES)
+    return rows
+
+
 def _giant_cell(rng: random.Random, rows: list[list[str]]) -> list[list[str]]:
     r = rng.randrange(1, len(rows)) if len(rows) > 1 else 0
     if rows[r]:
@@ -587,6 +607,8 @@ MUTATORS: list[tuple[Mutator, int]] = [
     # issue 15's classes
     (_rows_mutation(_controls), 5), (_rows_mutation(_dst), 3), (m_joined, 2),
     (m_surrogate, 2), (m_dims, 3),
+    # a column of odd numbers, durations and dates (tenth round of issue 19)
+    (_rows_mutation(_odd_column), 5),
 ]
 _WEIGHTS = [w for _, w in MUTATORS]
 _SUFFIXES = [".csv", ".xlsx", ".json", ".ndjson", ".txt", ".tsv"]

@@ -131,9 +131,12 @@ def spent_hours(hours: pd.Series, raw: pd.Series, warnings: list[str],
     empty and counted in a warning naming the values: -100 hours on a project would
     otherwise take effort away from it in the strategy sign's shares, and a first reply
     -5 hours after creation come before it."""
-    hours = hours.astype("Float64")
-    junk = ((hours < 0) | (hours > most)).fillna(False).to_numpy(dtype=bool)
-    out = hours.mask(junk) if junk.any() else hours
+    values = hours.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        values[(values < 0) | (values > most)] = np.nan
+    # built anew, not masked: a masked value keeps its number underneath, and
+    # pd.to_timedelta reads it (-1e30 minutes raised OutOfBoundsTimedelta)
+    out = pd.Series(pd.array(values, dtype="Float64"), index=hours.index, name=hours.name)
     mask = (raw.notna() & out.isna()).to_numpy(dtype=bool)
     if mask.any():
         _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),
