@@ -110,10 +110,10 @@ def test_mapped_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
     ("freshservice", ["1.5", "-2", "1e300"], [1.5, None, None]),
     ("mapping", ["1,5", "-2", "1e300"], [1.5, None, None]),
 ])
-def test_spent_hours_leaves_what_is_not_a_duration_empty(tool: str, values: list[str],
-                                                         hours: list[float | None]) -> None:
+def test_duration_leaves_what_is_not_one_empty(tool: str, values: list[str],
+                                               hours: list[float | None]) -> None:
     # each importer parses time its own way (seconds, decimal hours, durations) and hands
-    # the hours to values.spent_hours: a negative or absurd value is left empty, and said
+    # the hours to values.duration: a negative or absurd value is left empty, and said
     from itsm_diag.importers import values as v
 
     raw = pd.Series(values, dtype=m.STRING_DTYPE)
@@ -121,7 +121,7 @@ def test_spent_hours_leaves_what_is_not_a_duration_empty(tool: str, values: list
               "freshservice": pd.to_numeric(raw, errors="coerce"),
               "mapping": pd.to_numeric(raw.str.replace(",", "."), errors="coerce")}[tool]
     said: list[str] = []
-    got = v.spent_hours(parsed, raw, said)
+    got = v.duration(parsed, raw, said)
     assert [None if x is pd.NA else x for x in got.tolist()] == hours
     assert said and said[0].startswith("time spent: 2 ticket(s) hold values that are not "
                                        "durations, left empty: ")

@@ -292,7 +292,7 @@ class FreshserviceImporter(Importer):
             df[canonical] = series
         if "first_response_hours" in cols:
             # no "Initial Response Time" timestamp: created + "First Response Time (in hrs)"
-            hours = v.spent_hours(_hours(frame[cols["first_response_hours"]]),
+            hours = v.duration(_hours(frame[cols["first_response_hours"]]),
                                   frame[cols["first_response_hours"]], warnings,
                                   "first response time").astype("float64")
             derived = (df[m.OPENED_AT] + pd.to_timedelta(hours, unit="h")).dt.round("s")
@@ -301,7 +301,7 @@ class FreshserviceImporter(Importer):
         df[m.KIND] = _kind(frame, cols, ids, table)
         self._vocabularies(df, frame, cols, table, warnings)
         if "time_tracked" in cols:
-            df[m.TIME_SPENT_HOURS] = v.spent_hours(_hours(frame[cols["time_tracked"]]),
+            df[m.TIME_SPENT_HOURS] = v.duration(_hours(frame[cols["time_tracked"]]),
                                                    frame[cols["time_tracked"]], warnings)
         if not keep.all():
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")

@@ -241,7 +241,7 @@ class JiraImporter(Importer):
             v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
-            df[m.TIME_SPENT_HOURS] = v.spent_hours(secs / 3600, frame[cols["_time_spent"]],
+            df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],
                                                    warnings)
         for key, count, field in (("_reassignments", m.REASSIGNMENT_COUNT, "reassignment count"),
                                   ("_reopens", m.REOPEN_COUNT, "reopen count")):

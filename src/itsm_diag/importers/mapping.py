@@ -659,7 +659,7 @@ class MappingImporter(Importer):
                 df[field] = v.count(rows[field].astype(m.STRING_DTYPE))
                 v.note_not_counts(warnings, field, rows[field], df[field])
         if m.TIME_SPENT_HOURS in rows:
-            df[m.TIME_SPENT_HOURS] = v.spent_hours(hours(rows[m.TIME_SPENT_HOURS]),
+            df[m.TIME_SPENT_HOURS] = v.duration(hours(rows[m.TIME_SPENT_HOURS]),
                                                    rows[m.TIME_SPENT_HOURS], warnings)
         return df
 

@@ -420,7 +420,7 @@ def _other_parts(cols: dict[str, pd.Series]) -> _Part:
         out[m.KNOWLEDGE_REF] = kb.mask(flag.eq(False).fillna(False).astype(bool)).mask(
             flag.eq(True).fillna(False).astype(bool), "(knowledge flag)")
     if m.TIME_SPENT_HOURS in cols:
-        out[m.TIME_SPENT_HOURS] = v.spent_hours(
+        out[m.TIME_SPENT_HOURS] = v.duration(
             v.hours_from_duration(cols[m.TIME_SPENT_HOURS]), cols[m.TIME_SPENT_HOURS], warnings)
     return out, warnings
 

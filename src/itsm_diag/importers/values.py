@@ -118,25 +118,25 @@ def note_not_counts(warnings: list[str], field: str, raw: pd.Series,
                           "left empty", "values that are not counts (whole numbers 0 or more)")
 
 
-#: the most hours one ticket's logged time may hold: more (114 years) is not a duration,
-#: and a few such values would turn every sum of effort into infinity
-MAX_SPENT_HOURS = 1_000_000.0
+#: the most hours a duration of one ticket may hold: more (114 years) is not one, and a
+#: few such values would turn every sum of effort into infinity
+MAX_DURATION_HOURS = 1_000_000.0
 
 
-def spent_hours(hours: pd.Series, raw: pd.Series, warnings: list[str],
-                field: str = "time spent", most: float = MAX_SPENT_HOURS) -> pd.Series:
-    """A duration (Float64: hours of time spent or to a first response, or the minutes
-    to a first reply with ``most`` in minutes) where it is one: a number from 0 to
-    ``most``. A negative, infinite or absurd value, and text no format reads, is left
-    empty and counted in a warning naming the values: -100 hours on a project would
-    otherwise take effort away from it in the strategy sign's shares, and a first reply
-    -5 hours after creation come before it."""
-    values = hours.to_numpy(dtype="float64", na_value=np.nan)
+def duration(amounts: pd.Series, raw: pd.Series, warnings: list[str],
+             field: str = "time spent", most: float = MAX_DURATION_HOURS) -> pd.Series:
+    """``amounts`` (Float64) where they are durations: hours of time spent or to a first
+    response, or minutes to a first reply with ``most`` in minutes; a number from 0 to
+    ``most``. A negative, infinite or absurd value, and text no format reads (``raw``
+    present, no amount), is left empty and counted in a warning naming the values: -100
+    hours on a project would otherwise take effort away from it in the strategy sign's
+    shares, and a reply 5 hours before the ticket was created would count as its first."""
+    values = amounts.to_numpy(dtype="float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
         values[(values < 0) | (values > most)] = np.nan
     # built anew, not masked: a masked value keeps its number underneath, and
     # pd.to_timedelta reads it (-1e30 minutes raised OutOfBoundsTimedelta)
-    out = pd.Series(pd.array(values, dtype="Float64"), index=hours.index, name=hours.name)
+    out = pd.Series(pd.array(values, dtype="Float64"), index=amounts.index, name=amounts.name)
     mask = (raw.notna() & out.isna()).to_numpy(dtype=bool)
     if mask.any():
         _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),

@@ -224,13 +224,13 @@ class ZendeskImporter(Importer):
                               stations)
             df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
         if "_reply_minutes" in cols and m.OPENED_AT in df:
-            minutes = v.spent_hours(v.number(frame[cols["_reply_minutes"]], thousands=True),
+            minutes = v.duration(v.number(frame[cols["_reply_minutes"]], thousands=True),
                                     frame[cols["_reply_minutes"]], warnings,
-                                    "first reply minutes", most=v.MAX_SPENT_HOURS * 60)
+                                    "first reply minutes", most=v.MAX_DURATION_HOURS * 60)
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
-            df[m.TIME_SPENT_HOURS] = v.spent_hours(secs / 3600, frame[cols["_time_spent"]],
+            df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],
                                                    warnings)
         if m.PROBLEM_REF in df:
             df[m.PROBLEM_REF] = df[m.PROBLEM_REF].where((df[m.KIND] != "problem").to_numpy())
