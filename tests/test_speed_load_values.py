@@ -7,6 +7,8 @@ codes; each is compared with the path it replaced.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -149,3 +151,14 @@ def test_count_is_a_whole_number_from_zero(raw: list[object]) -> None:
     got = v.count(text)
     assert str(got.dtype) == "Int32"
     assert [None if x is pd.NA else x for x in got.tolist()] == want
+
+
+@pytest.mark.parametrize(("fn", "args"), [(v.number, ()), (v.integer, ()), (v.count, ()),
+                                          (v.priority, ()), (v.boolean, ()),
+                                          (v.hours_from_duration, ()), (v.fold, ()),
+                                          (v.map_vocab, ({"a": "b"},))])
+def test_per_value_of_an_empty_column_is_the_function_of_it(fn: Any, args: tuple) -> None:
+    """per_value hands an empty column to the function as it is: through its distinct
+    values (one missing value) the dtype could differ (to_numeric: Float64, not Int64)."""
+    empty = pd.Series([], dtype=m.STRING_DTYPE, name="c")
+    pd.testing.assert_series_equal(fn(empty, *args), fn.__wrapped__(empty, *args).rename("c"))

@@ -50,10 +50,15 @@ def per_value(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
     over millions of rows: ``fn`` (regexes, folds, maps) runs on the distinct values plus
     one missing value (:func:`itsm_diag.model.factorize_na`), and the results are taken
     back to every row by code. ``fn`` must treat each value independently of the others.
+    An empty column is given to ``fn`` as it is: its distinct values would hold the
+    missing one, and a result's dtype can depend on it (``to_numeric`` of nothing is
+    Int64, of one missing value Float64).
     """
 
     @functools.wraps(fn)
     def wrapper(s: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+        if not len(s):
+            return fn(s, *args, **kwargs).rename(s.name)
         codes, distinct = m.factorize_na(s)
         return m.spread(fn(distinct, *args, **kwargs), codes, s.index).rename(s.name)
 
@@ -221,22 +226,14 @@ def count(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     return whole_numbers.mask((whole_numbers < 0).fillna(False).astype(bool))
 
 
+@per_value
 def number(s: pd.Series, thousands: bool = False) -> pd.Series:
     """``pd.to_numeric`` of the text (``thousands``: ``1,234`` read as 1234), anything
     else <NA>; parsed once per distinct value (a metric holds a few thousand over 100k
-    tickets), its dtype the one the whole column gets (Int64 when every value is whole).
-    An empty column is parsed as it is: its distinct values would hold the missing one,
-    which makes ``to_numeric``'s dtype Float64 where nothing gives Int64."""
-    return _number(s, thousands) if len(s) else _numbers(s, thousands)
-
-
-def _numbers(s: pd.Series, thousands: bool) -> pd.Series:
+    tickets), its dtype the one the whole column gets (Int64 when every value is whole)."""
     text = s.astype(_STR)
     return pd.to_numeric(text.str.replace(",", "", regex=False) if thousands else text,
                          errors="coerce")
-
-
-_number = per_value(_numbers)
 
 
 @per_value
