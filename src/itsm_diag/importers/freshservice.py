@@ -293,8 +293,8 @@ class FreshserviceImporter(Importer):
         if "first_response_hours" in cols:
             # no "Initial Response Time" timestamp: created + "First Response Time (in hrs)"
             hours = v.duration(_hours(frame[cols["first_response_hours"]]),
-                                  frame[cols["first_response_hours"]], warnings,
-                                  "first response time").astype("float64")
+                               frame[cols["first_response_hours"]], warnings,
+                               "first response time").astype("float64")
             derived = (df[m.OPENED_AT] + pd.to_timedelta(hours, unit="h")).dt.round("s")
             df[m.FIRST_RESPONSE_AT] = df[m.FIRST_RESPONSE_AT].fillna(derived) if (
                 m.FIRST_RESPONSE_AT in df) else derived
@@ -302,7 +302,7 @@ class FreshserviceImporter(Importer):
         self._vocabularies(df, frame, cols, table, warnings)
         if "time_tracked" in cols:
             df[m.TIME_SPENT_HOURS] = v.duration(_hours(frame[cols["time_tracked"]]),
-                                                   frame[cols["time_tracked"]], warnings)
+                                                frame[cols["time_tracked"]], warnings)
         if not keep.all():
             warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
             df = df[keep]

@@ -242,13 +242,12 @@ class JiraImporter(Importer):
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],
-                                                   warnings)
+                                                warnings)
         for key, count, field in (("_reassignments", m.REASSIGNMENT_COUNT, "reassignment count"),
                                   ("_reopens", m.REOPEN_COUNT, "reopen count")):
             if key in cols:
                 # counts only: a cast would cut 2.5 to 2 and wrap 9999999999 round
-                df[count] = v.count(frame[cols[key]])
-                v.note_not_counts(warnings, field, frame[cols[key]], df[count])
+                df[count] = v.read_count(frame[cols[key]], warnings, field)
         change = (kind == "change").to_numpy()
         if "_change_type" in cols:
             df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],

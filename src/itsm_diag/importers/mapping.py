@@ -656,11 +656,10 @@ class MappingImporter(Importer):
                 df[m.SLA_MET] = v.boolean(rows[m.SLA_MET])
         for field in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
             if field in rows:
-                df[field] = v.count(rows[field].astype(m.STRING_DTYPE))
-                v.note_not_counts(warnings, field, rows[field], df[field])
+                df[field] = v.read_count(rows[field].astype(m.STRING_DTYPE), warnings, field)
         if m.TIME_SPENT_HOURS in rows:
             df[m.TIME_SPENT_HOURS] = v.duration(hours(rows[m.TIME_SPENT_HOURS]),
-                                                   rows[m.TIME_SPENT_HOURS], warnings)
+                                                rows[m.TIME_SPENT_HOURS], warnings)
         return df
 
 

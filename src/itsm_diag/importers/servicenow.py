@@ -409,8 +409,7 @@ def _other_parts(cols: dict[str, pd.Series]) -> _Part:
     for name, field in ((m.REASSIGNMENT_COUNT, "reassignment count"),
                         (m.REOPEN_COUNT, "reopen count")):
         if name in cols:
-            out[name] = v.count(cols[name])
-            v.note_not_counts(warnings, field, cols[name], out[name])
+            out[name] = v.read_count(cols[name], warnings, field)
     if m.SLA_MET in cols:
         out[m.SLA_MET] = v.boolean(cols[m.SLA_MET])
     if m.KNOWLEDGE_REF in cols:

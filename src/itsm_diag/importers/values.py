@@ -91,36 +91,31 @@ def map_vocab(s: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
 NAMED_VALUES = 5
 
 
+#: what :func:`note_unmapped` says the tickets hold, by default
+OUTSIDE_VOCABULARY = "values outside its vocabulary"
+
+
 def note_unmapped(warnings: list[str], field: str, raw: pd.Series, mapped: pd.Series,
-                  outcome: str) -> None:
+                  outcome: str, what: str = OUTSIDE_VOCABULARY) -> None:
     """Add a warning counting the tickets whose ``raw`` value ``mapped`` left empty (a
-    value outside the field's vocabulary), naming the most frequent such values with
-    their counts: nothing outside a vocabulary is dropped or guessed without a word."""
+    value outside the field's vocabulary, or ``what`` else), naming the most frequent
+    such values with their counts: nothing is dropped or guessed without a word."""
     mask = (raw.notna() & mapped.isna()).to_numpy(dtype=bool)
     if mask.any():
-        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(), outcome)
+        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(), outcome,
+                          what)
 
 
 def note_unmapped_distinct(warnings: list[str], field: str, raw: Distinct,
-                           mapped: pd.Series, outcome: str) -> None:
+                           mapped: pd.Series, outcome: str,
+                           what: str = OUTSIDE_VOCABULARY) -> None:
     """:func:`note_unmapped` from a column's distinct values and their results
     (``mapped``, one per distinct value): counted from the codes, no per-row pass."""
     mask = (raw.values.notna() & mapped.isna()).to_numpy(dtype=bool)
     if mask.any():
         counts = np.bincount(raw.codes, minlength=len(raw.values))[mask]
         _unmapped_warning(warnings, field, pd.Series(
-            counts, index=pd.Index(raw.values[mask].astype(_STR).array)), outcome)
-
-
-def note_not_counts(warnings: list[str], field: str, raw: pd.Series,
-                    counted: pd.Series) -> None:
-    """Add a warning counting the tickets whose ``raw`` count :func:`count` left empty
-    (negative, fractional, too large or not a number), naming the most frequent values:
-    a reassignment count of -5 would otherwise pull a mean below zero without a word."""
-    mask = (raw.notna() & counted.isna()).to_numpy(dtype=bool)
-    if mask.any():
-        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),
-                          "left empty", "values that are not counts (whole numbers 0 or more)")
+            counts, index=pd.Index(raw.values[mask].astype(_STR).array)), outcome, what)
 
 
 #: the most hours a duration of one ticket may hold: more (114 years) is not one, and a
@@ -142,15 +137,12 @@ def duration(amounts: pd.Series, raw: pd.Series, warnings: list[str],
     # built anew, not masked: a masked value keeps its number underneath, and
     # pd.to_timedelta reads it (-1e30 minutes raised OutOfBoundsTimedelta)
     out = pd.Series(pd.array(values, dtype="Float64"), index=amounts.index, name=amounts.name)
-    mask = (raw.notna() & out.isna()).to_numpy(dtype=bool)
-    if mask.any():
-        _unmapped_warning(warnings, field, raw[mask].astype(_STR).value_counts(),
-                          "left empty", "values that are not durations")
+    note_unmapped(warnings, field, raw, out, "left empty", "values that are not durations")
     return out
 
 
 def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
-                      outcome: str, what: str = "values outside its vocabulary") -> None:
+                      outcome: str, what: str) -> None:
     """The warning of :func:`note_unmapped` from each unmapped value's row count."""
     # most frequent first, ties in text order: the same warning on every run
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
@@ -209,21 +201,35 @@ def whole(num: pd.Series, dtype: str) -> pd.Series:
     return num.where(ok.fillna(False).astype(bool))
 
 
-@per_value
-def integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
+def _integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     """Whole numbers the column's integer type holds; ``1,234`` and ``3.0`` accepted;
     anything else <NA>."""
     text = s.astype(_STR).str.replace(",", "", regex=False)
     return whole(pd.to_numeric(text, errors="coerce"), dtype).astype(dtype)
 
 
+integer = per_value(_integer)
+
+
 @per_value
 def count(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     """A count (reassignments, reopens): a whole number 0 or more that the column's
     integer type holds, ``1,234`` and ``3.0`` accepted; anything else <NA> (a negative
-    count is junk, not a number to average). :func:`note_not_counts` says how many."""
-    whole_numbers = integer.__wrapped__(s, dtype)  # type: ignore[attr-defined]
+    count is junk, not a number to average)."""
+    whole_numbers = _integer(s, dtype)
     return whole_numbers.mask((whole_numbers < 0).fillna(False).astype(bool))
+
+
+def read_count(raw: pd.Series, warnings: list[str], field: str) -> pd.Series:
+    """``raw`` as counts (:func:`count`), with a warning counting and naming the values
+    that are not (negative, fractional, too large, not a number): a reassignment count
+    of -5 would otherwise pull a mean below zero without a word. One factorize of the
+    column serves both."""
+    column = Distinct.of(raw)
+    counted = column.apply(count)
+    note_unmapped_distinct(warnings, field, column, counted, "left empty",
+                           "values that are not counts (whole numbers 0 or more)")
+    return m.spread(counted, column.codes, raw.index).rename(raw.name)
 
 
 @per_value

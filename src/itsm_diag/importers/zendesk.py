@@ -216,22 +216,20 @@ class ZendeskImporter(Importer):
             # the CSV separates tags with spaces (tags cannot hold one), JSON with ';'
             df[m.LABELS] = tags.str.replace(f"[{WHITESPACE};,]+", ";", regex=True)
         if "_reopens" in cols:
-            df[m.REOPEN_COUNT] = v.count(frame[cols["_reopens"]])
-            v.note_not_counts(warnings, "reopens", frame[cols["_reopens"]], df[m.REOPEN_COUNT])
+            df[m.REOPEN_COUNT] = v.read_count(frame[cols["_reopens"]], warnings, "reopens")
         if "_group_stations" in cols:
-            stations = v.count(frame[cols["_group_stations"]])
-            v.note_not_counts(warnings, "group stations", frame[cols["_group_stations"]],
-                              stations)
+            stations = v.read_count(frame[cols["_group_stations"]], warnings,
+                                    "group stations")
             df[m.REASSIGNMENT_COUNT] = (stations - 1).clip(lower=0).astype("Int32")
         if "_reply_minutes" in cols and m.OPENED_AT in df:
             minutes = v.duration(v.number(frame[cols["_reply_minutes"]], thousands=True),
-                                    frame[cols["_reply_minutes"]], warnings,
-                                    "first reply minutes", most=v.MAX_DURATION_HOURS * 60)
+                                 frame[cols["_reply_minutes"]], warnings,
+                                 "first reply minutes", most=v.MAX_DURATION_HOURS * 60)
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],
-                                                   warnings)
+                                                warnings)
         if m.PROBLEM_REF in df:
             df[m.PROBLEM_REF] = df[m.PROBLEM_REF].where((df[m.KIND] != "problem").to_numpy())
 
