@@ -104,29 +104,6 @@ def test_mapped_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
                for w in said)
 
 
-@pytest.mark.parametrize(("tool", "values", "hours"), [
-    ("jira", ["5400", "-3600", "1e300"], [1.5, None, None]),
-    ("zendesk", ["5400", "-3600", "1e300"], [1.5, None, None]),
-    ("freshservice", ["1.5", "-2", "1e300"], [1.5, None, None]),
-    ("mapping", ["1,5", "-2", "1e300"], [1.5, None, None]),
-])
-def test_duration_leaves_what_is_not_one_empty(tool: str, values: list[str],
-                                               hours: list[float | None]) -> None:
-    # each importer parses time its own way (seconds, decimal hours, durations) and hands
-    # the hours to values.duration: a negative or absurd value is left empty, and said
-    from itsm_diag.importers import values as v
-
-    raw = pd.Series(values, dtype=m.STRING_DTYPE)
-    parsed = {"jira": v.number(raw) / 3600, "zendesk": v.number(raw) / 3600,
-              "freshservice": pd.to_numeric(raw, errors="coerce"),
-              "mapping": pd.to_numeric(raw.str.replace(",", "."), errors="coerce")}[tool]
-    said: list[str] = []
-    got = v.duration(parsed, raw, said)
-    assert [None if x is pd.NA else x for x in got.tolist()] == hours
-    assert said and said[0].startswith("time spent: 2 ticket(s) hold values that are not "
-                                       "durations, left empty: ")
-
-
 def test_event_log_collapses_to_tickets() -> None:
     loaded = load_paths([FIX / "bpi2014_activities.csv"], ImportOptions(),
                         mapping=FIX / "bpi2014.yaml")

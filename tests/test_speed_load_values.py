@@ -162,3 +162,16 @@ def test_per_value_of_an_empty_column_is_the_function_of_it(fn: Any, args: tuple
     values (one missing value) the dtype could differ (to_numeric: Float64, not Int64)."""
     empty = pd.Series([], dtype=m.STRING_DTYPE, name="c")
     pd.testing.assert_series_equal(fn(empty, *args), fn.__wrapped__(empty, *args).rename("c"))
+
+
+def test_duration_keeps_0_to_the_most_and_names_the_rest() -> None:
+    """values.duration after any importer's own parse: a negative, infinite, absurd or
+    unreadable amount is left empty and named; the column converts to times even where
+    a fraction sits beside 1e30 (a masked cell would keep the number pandas converts)."""
+    raw = pd.Series(["90", "-60", "1e30", "x", "2.5", None, "-0", "inf"], dtype=m.STRING_DTYPE)
+    said: list[str] = []
+    got = v.duration(v.number(raw), raw, said, "first reply minutes", most=60_000_000.0)
+    assert got.tolist() == [90.0, pd.NA, pd.NA, pd.NA, 2.5, pd.NA, 0.0, pd.NA]
+    assert said == ["first reply minutes: 4 ticket(s) hold values that are not durations, "
+                    "left empty: '-60' (1), '1e30' (1), 'inf' (1), 'x' (1)"]
+    assert pd.to_timedelta(got, unit="m").notna().sum() == 3
