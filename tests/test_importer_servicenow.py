@@ -298,7 +298,7 @@ def test_canonical_parts_in_threads_equal_one_thread(tmp_path: Path,
     from itsm_diag.importers import servicenow
 
     rows = ["number,sys_class_name,state,priority,contact_type,opened_at,reassignment_count,"
-            "made_sla,u_time_worked"]
+            "made_sla,time_worked"]
     for i in range(300):
         cls = ("Incident", "Change Request", "Catalog Task")[i % 3] if mixed else "Incident"
         rows.append(f"TASK{i:07d},{cls},{('New', 'Closed', 'Odd state')[i % 3]},"
@@ -329,3 +329,4 @@ def test_canonical_parts_in_threads_equal_one_thread(tmp_path: Path,
     assert got["1"][1] == got["2"][1]
     said = " ".join(got["2"][1])  # every part's warning is there
     assert "Odd state" in said and "9 - Whatever" in said and "Carrier pigeon" in said
+    assert "left empty: '2.5' (100)" in said and "not durations, left empty: 'x' (100)" in said
