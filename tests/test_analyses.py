@@ -727,6 +727,30 @@ def test_analyses_render_in_every_format(world_report: Report) -> None:
     assert "Vendor Liaison" in terminal.render(world_report, color=False)
 
 
+def test_terminal_tables_keep_the_column_that_says_what_a_row_is(world_report: Report) -> None:
+    """The terminal drops wide columns (ticket ids, the action list's status) to fit 80
+    columns, but never a table's first: the time-in-status table once showed its hours
+    with no status beside them, because "status" was a column the terminal left out."""
+    from itsm_diag.render import terminal
+    from itsm_diag.render.analyses import TERMINAL_TABLES
+
+    shown = terminal.render(world_report, color=False, columns=80)
+    lines = shown.splitlines()
+    checked = 0
+    for aid, names in TERMINAL_TABLES.items():
+        out = world_report.analyses.get(aid)
+        for name in names:
+            table = out.tables.get(name) if out is not None else None
+            if table is None or not table.rows:
+                continue
+            first = next(iter(table.columns))
+            at = lines.index(table.label)
+            assert lines[at + 1].startswith(table.columns[first]), (name, lines[at + 1])
+            assert lines[at + 3].strip().startswith(str(table.rows[0][first])[:10]), \
+                (name, lines[at + 3])
+            checked += 1
+    assert checked >= 4  # flow's tables at least
+
 def test_cluster_samples_count_each_wording_as_typed_without_its_outer_spaces() -> None:
     """The wordings a cluster shows are counted by their trimmed text (" VPN down " is
     "VPN down"; case is kept: "vpn DOWN" is another wording), most used first, ties by

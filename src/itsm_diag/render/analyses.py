@@ -33,7 +33,8 @@ TERMINAL_TABLES = {"flow": ("time_in_status", "bounce_pairs", "idle_by_group",
 #: notes the terminal shows under an analysis's figures: those that say a figure covers
 #: less than the export (the other formats show every note)
 TERMINAL_NOTES = {"text-clusters": ("over_budget",)}
-#: columns the terminal leaves out of a table (kept in the other formats)
+#: columns the terminal leaves out of a table (kept in the other formats); never a
+#: table's first column
 TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
                            "due_from", "summary", "z", "others", "p90_hours", "status", "due",
                            "idle_business_days", "reassignments", "problem_linked",
@@ -74,7 +75,9 @@ def key_figures(out: AnalysisOut) -> str:
 
 def _table_rows(table: AnalysisTable, limit: int, skip: frozenset[str] = frozenset()
                 ) -> tuple[list[str], list[str], list[list[str]]]:
-    keys = [k for k in table.columns if k not in skip]
+    # the first column says what a row is about (the status of time in each status,
+    # the ticket of the action list): never skipped, or the figures lose their subject
+    keys = [k for i, k in enumerate(table.columns) if i == 0 or k not in skip]
     labels = [table.columns[k] for k in keys]
     rows = [[value(k, r.get(k)) for k in keys] for r in table.rows[:limit]]
     return keys, labels, rows
