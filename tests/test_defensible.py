@@ -95,7 +95,7 @@ def test_closure_selected_extract_is_detected_and_the_backlog_is_unknown(
     assert r.kpis.backlog["start"] is None and "Not reliable" in r.kpis.caveats[
         "backlog_weekly"]
     note = next(n for n in r.data_notes if "selected on closure" in n)
-    assert f"{shape['done']} of {shape['total']}" in note
+    assert f"{shape['done']:,} of {shape['total']:,}" in note
     # the as-of stays at the data's end: moving it back would hide the completions
     assert r.window.last_day == "2012-04-23"
     assert not any("thins out" in n for n in r.data_notes)

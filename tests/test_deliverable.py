@@ -295,3 +295,36 @@ def test_wide_evidence_tables_give_their_room_to_sentences_not_to_dates() -> Non
     row = next(line for line in term if line.startswith("RITM0010001"))
     # Age (days), the last column shown: the value ends where its header ends
     assert row.rstrip().endswith("359.3") and len(row.rstrip()) == len(header.rstrip())
+
+
+# ---- counts read the same everywhere ------------------------------------------------------
+
+def test_template_counts_get_thousands_separators() -> None:
+    """A count a rule-file template leaves bare prints as a table prints it (24,918), so
+    one report never says "24918 tickets" in a sentence and "24,918" in the table beside
+    it; an explicit spec still wins, and flags, text and fractions are left alone."""
+    import numpy as np
+
+    from itsm_diag.text import fmt
+
+    assert fmt("{a} of {b}", {"a": 1201, "b": np.int64(24918)}) == "1,201 of 24,918"
+    assert fmt("{a:d} {b:,.1f} {c:.0%}", {"a": 24918, "b": 3546.5, "c": 0.25}) == \
+        "24918 3,546.5 25%"
+    assert fmt("{a} {b} {c} {d}", {"a": True, "b": "2016", "c": 3.5, "d": None}) == \
+        "True 2016 3.5 n/a"
+
+
+def test_no_sentence_of_a_large_report_shows_a_bare_count() -> None:
+    """Every sentence of a report of 30,000 tickets (reasons, notes, definitions, data
+    notes) writes numbers of four digits or more with separators: years, dates, times and
+    ticket ids aside."""
+    from itsm_diag import config, engine, synth
+    from itsm_diag.render import markdown
+
+    s = synth.generate(30_000, seed=5)
+    report = engine.diagnose(engine.Diagnosis(tickets=s.tickets, events=s.events,
+                                              inputs=[]), config.load_rules())
+    text = markdown.render(report)
+    bare = [m.group() for m in re.finditer(r"(?<![\w.,:/-])\d{4,}(?![\w,:/-]|\.\d)", text)
+            if not re.fullmatch(r"(19|20)\d\d", m.group())]
+    assert bare == [], bare[:10]

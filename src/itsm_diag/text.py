@@ -34,7 +34,9 @@ SPACE_RUNS = f"{SPACE}{{2,}}|[{WHITESPACE.replace(' ', '')}]"
 
 
 class _SafeFormatter(string.Formatter):
-    """Missing or None values print as ``n/a``; a bad spec falls back to ``str()``."""
+    """Missing or None values print as ``n/a``; a bad spec falls back to ``str()``; a
+    whole number with no spec prints with thousands separators (``24,918``), so a count a
+    template left bare reads as the same figure a table or a ``{n:,}`` shows beside it."""
 
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, str):
@@ -44,6 +46,10 @@ class _SafeFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "n/a"
+        # numpy's integers too (they have __index__, as int has and float has not)
+        if not format_spec and hasattr(type(value), "__index__") \
+                and not isinstance(value, bool):
+            return f"{int(value):,}"
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):

@@ -383,7 +383,7 @@ def _variants(ctx: Context, row: np.ndarray, labels: np.ndarray, done_us: np.nda
     rest = ~np.isin(codes, top.index.to_numpy())
     if rest.any():
         tail_rows = tickets[rest]
-        out.append({"path": f"({len(agg) - len(top)} other paths)", "tickets": int(rest.sum()),
+        out.append({"path": f"({len(agg) - len(top):,} other paths)", "tickets": int(rest.sum()),
                     "share": round(float(rest.sum()) / n, 4),
                     "median_hours": rounded(float(np.nanmedian(dur[rest]))
                                             if np.isfinite(dur[rest]).any() else None),

@@ -588,7 +588,7 @@ class MappingImporter(Importer):
                           for a, n in frequent.head(v.NAMED_VALUES).items())
         rest = len(counts) - min(len(frequent), v.NAMED_VALUES)
         return [f"event log: {len(frequent)} frequent {what} mapped to no status and no event "
-                f"kind: {named}" + (f" ({rest} rarer or unnamed ones too)" if rest else "")
+                f"kind: {named}" + (f" ({rest:,} rarer or unnamed ones too)" if rest else "")
                 + "; they neither open, resolve nor close a ticket: map them under "
                   "values.status (or event_log.activity_kinds) if they should"]
 

@@ -49,8 +49,8 @@ def value(key: str, raw: Any, limit: int = common.CELL_LIMIT) -> str:
         return raw[:16].replace("T", " ")
     if key == "summaries" and isinstance(raw, list):
         return common.one_line("; ".join(
-            f"{s.get('summary')} ({s.get('tickets')})" if isinstance(s, dict) else str(s)
-            for s in raw), limit)
+            f"{s.get('summary')} ({common.cell(s.get('tickets'))})"
+            if isinstance(s, dict) else str(s) for s in raw), limit)
     return common.cell(raw, key, limit)
 
 
@@ -149,7 +149,7 @@ def markdown(r: Report) -> list[str]:
             lines.append("")
         for table in out.tables.values():
             keys, labels, rows = _table_rows(table, MAX_ROWS)
-            more = (f"; the first {MAX_ROWS} of {len(table.rows)} rows shown"
+            more = (f"; the first {MAX_ROWS} of {len(table.rows):,} rows shown"
                     if len(table.rows) > MAX_ROWS else "")
             n = f" (n = {table.n:,})" if table.n is not None else ""
             lines += [f"**{md(table.label)}**{n}{more}: {md(table.definition, None)}", ""]
