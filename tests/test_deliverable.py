@@ -328,3 +328,30 @@ def test_no_sentence_of_a_large_report_shows_a_bare_count() -> None:
     bare = [m.group() for m in re.finditer(r"(?<![\w.,:/-])\d{4,}(?![\w,:/-]|\.\d)", text)
             if not re.fullmatch(r"(19|20)\d\d", m.group())]
     assert bare == [], bare[:10]
+
+
+def test_evidence_sentences_leave_out_what_was_not_measured() -> None:
+    """A clause of an evidence sentence whose every figure is missing is left out (a
+    ``;`` inside brackets does not end a clause); with nothing measured at all the whole
+    sentence stays, n/a and all. A share under 1% keeps a decimal, as the key figure
+    prints it."""
+    from itsm_diag.text import fmt_known
+
+    t = "chasers on {a:.0%} ({b:,.1f} a month); duplicates {c:.0%} (gap: {d:+.0%}; all {e:.0%})"
+    assert fmt_known(t, {"a": None, "b": None, "c": 0.08, "d": None, "e": 0.5}) == \
+        "duplicates 8% (gap: n/a; all 50%)"
+    assert fmt_known(t, {"a": 0.003, "b": 73.25, "c": None, "d": None, "e": None}) == \
+        "chasers on 0.3% (73.2 a month)"
+    assert fmt_known(t, {}) == "chasers on n/a (n/a a month); duplicates n/a (gap: n/a; all n/a)"
+    assert fmt_known("{x:.0%} and {y:.0%}", {"x": 0.0, "y": 0.004}) == "0% and 0.4%"
+
+
+def test_a_known_sign_never_says_n_a_where_a_clause_can_be_left_out() -> None:
+    """The demo is a ticket list: no assignment history, so no A -> B -> A bounces. The
+    routing check is measured from the reassignment counts; its evidence says those, not
+    "n/a bounced A -> B -> A"; an unknown sign keeps its n/a (its reason says why)."""
+    report = demo_report()
+    for f in report.signs + report.checks:
+        if f.status != "unknown":
+            for clause in f.evidence.summary.split("; "):
+                assert not re.fullmatch(r"[^0-9%]*n/a[^0-9%]*", clause), (f.id, clause)

@@ -43,7 +43,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
-from itsm_diag.text import figure, fmt
+from itsm_diag.text import figure, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -535,7 +535,9 @@ def build_finding(
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(
-            summary=fmt(rule.evidence_template, values),
+            # an unknown finding keeps every clause: its n/a are the evidence
+            summary=(fmt(rule.evidence_template, values) if status == "unknown"
+                     else fmt_known(rule.evidence_template, values)),
             scope=rule.scope,
             window=_window_out(choice),
             tables=_one_time_form(meas.tables, about),

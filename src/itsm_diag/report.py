@@ -166,7 +166,9 @@ class TableOut(_Model):
 class Evidence(_Model):
     """What a finding rests on."""
 
-    summary: str = D("The evidence in one or two sentences (the rule's template filled).")
+    summary: str = D("The evidence in one or two sentences (the rule's template filled; a "
+                     "clause with no measured figure is left out unless the finding is "
+                     "unknown).")
     scope: str = D("Which tickets the rule looks at.")
     window: WindowOut = D("The window the evidence covers.")
     tables: dict[str, list[dict[str, Any]]] = D(

@@ -50,6 +50,10 @@ class _SafeFormatter(string.Formatter):
         if not format_spec and hasattr(type(value), "__index__") \
                 and not isinstance(value, bool):
             return f"{int(value):,}"
+        # a share under 1% keeps a decimal, as figure() prints it: "0.3%" in the evidence
+        # sentence beside "0.3%" in the key figure, never "0%" beside "73.3 a month"
+        if format_spec == ".0%" and isinstance(value, float) and 0 < abs(value) < 0.01:
+            format_spec = ".1%"
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):
@@ -79,6 +83,41 @@ def figure(value: float | None, unit: str) -> str:
 def fmt(template: str, values: Mapping[str, Any]) -> str:
     """Fill a rule-file template (whitespace folded to single spaces)."""
     return " ".join(_FMT.format(template, **values).split())
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _clauses(template: str) -> list[str]:
+    """``template`` cut at each ``;`` outside brackets (a ``;`` inside "(gap: x; overall
+    y)" belongs to its clause)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(template):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif ch == ";" and depth == 0:
+            out.append(template[start:i])
+            start = i + 1
+    out.append(template[start:])
+    return [c.strip() for c in out]
+
+
+def fmt_known(template: str, values: Mapping[str, Any]) -> str:
+    """:func:`fmt` for a sentence of ``;``-separated clauses (an evidence summary): a
+    clause whose every placeholder is missing is left out, so a sign measured on part of
+    the export says what it measured ("outside official channels 0%; duplicates 8%")
+    rather than "chasers on n/a of tickets (n/a a month)". If no clause has a value, the
+    whole template is filled (its n/a say that nothing was measured)."""
+    kept = []
+    for clause in _clauses(template):
+        fields = [name for _, name, _, _ in _FMT.parse(clause) if name]
+        if fields and all(_missing(values.get(re.split(r"[.[]", f)[0])) for f in fields):
+            continue
+        kept.append(clause)
+    return fmt("; ".join(kept) if kept else template, values)
 
 
 # ---- output safety: characters -----------------------------------------------------------
