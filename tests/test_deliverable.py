@@ -355,3 +355,26 @@ def test_a_known_sign_never_says_n_a_where_a_clause_can_be_left_out() -> None:
         if f.status != "unknown":
             for clause in f.evidence.summary.split("; "):
                 assert not re.fullmatch(r"[^0-9%]*n/a[^0-9%]*", clause), (f.id, clause)
+
+
+def test_an_index_reads_as_the_same_number_everywhere() -> None:
+    """Intake fragmentation (1 - Herfindahl) is an index, not a share of tickets: the key
+    figure once read "0.3%" beside a threshold of "at least 0.60" and an evidence sentence
+    saying "fragmentation 0.00". Key figure, verdict, evidence and every format now show
+    the one number, to two decimals; so does arrivals per completion."""
+    from itsm_diag.render import markdown, terminal
+    from itsm_diag.text import figure
+
+    report = demo_report()
+    f = next(c for c in report.checks if c.id == "channels")
+    metric = f.metrics["fragmentation"]
+    assert metric.unit == "index" and metric.value is not None
+    shown = figure(metric.value, "index")
+    assert re.fullmatch(r"\d\.\d\d", shown)
+    assert f"(measured {shown})" in f.reason and f"fragmentation {shown}" in f.evidence.summary
+    for text in (markdown.render(report), terminal.render(report, color=False)):
+        assert f"Intake fragmentation: {shown}" in text
+    backlog = next(s for s in report.signs if s.id == "backlog")
+    apc = backlog.metrics["arrivals_per_completion"]
+    assert apc.unit == "index"
+    assert f"arrivals per completion {figure(apc.value, 'index')}" in backlog.evidence.summary

@@ -59,7 +59,7 @@ def sign_change(old: Status | None, new: Status | None) -> SignChangeKind:
 
 #: the digits a value is shown with, by unit: a move smaller than what is shown is no
 #: move (64.04% against 64.01% reads "64% -> 64%", and must not be called worse)
-_SHOWN = {"ratio": 3, "hours": 1, "count": 0}
+_SHOWN = {"ratio": 3, "index": 2, "hours": 1, "count": 0}
 
 
 def _direction(old: float | None, new: float | None, lower_is_better: bool,

@@ -20,8 +20,9 @@ Band = Literal["healthy", "gaps", "slowing", "crisis"]
 #: a report's band: ``undetermined`` when its unknown signs could still move it
 ReportBand = Literal["healthy", "gaps", "slowing", "crisis", "undetermined"]
 
-_UNITS = ("count, ratio (a share between 0 and 1), hours, days, weeks, per_month, "
-          "per_quarter or text")
+_UNITS = ("count, ratio (a share between 0 and 1), index (a plain number that is no "
+          "share of tickets, shown to two decimals: the intake fragmentation, arrivals per "
+          "completion), hours, days, weeks, per_month, per_quarter or text")
 
 
 def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation

@@ -75,6 +75,8 @@ def figure(value: float | None, unit: str) -> str:
         return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
     if unit == "count":
         return f"{value:,.0f}"
+    if unit == "index":  # a plain number, not a share of tickets: no %
+        return f"{value:.2f}"
     if unit in UNIT_SUFFIX:
         return f"{value:,.1f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"

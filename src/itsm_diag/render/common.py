@@ -361,6 +361,8 @@ def signed(value: float | None, unit: str) -> str:
         return f"{value * 100:+.1f} pp"
     if unit == "count":
         return f"{value:+,.0f}"
+    if unit == "index":
+        return f"{value:+.2f}"
     suffix = UNIT_SUFFIX.get(unit, "")
     return f"{value:+,.1f}{suffix}"
 
