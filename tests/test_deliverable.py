@@ -344,6 +344,11 @@ def test_evidence_sentences_leave_out_what_was_not_measured() -> None:
         "chasers on 0.3% (73.2 a month)"
     assert fmt_known(t, {}) == "chasers on n/a (n/a a month); duplicates n/a (gap: n/a; all n/a)"
     assert fmt_known("{x:.0%} and {y:.0%}", {"x": 0.0, "y": 0.004}) == "0% and 0.4%"
+    # one ticket in 23,767 is not "0.0%": a share above zero never prints as zero
+    assert fmt_known("{x:.0%}; {x:.1%}", {"x": 1 / 23_767}) == "<0.1%; <0.1%"
+    from itsm_diag.text import figure
+    assert [figure(v, "ratio") for v in (0.0, 1 / 23_767, 0.003, 0.011, 1.0)] == \
+        ["0%", "<0.1%", "0.3%", "1%", "100%"]
 
 
 def test_a_known_sign_never_says_n_a_where_a_clause_can_be_left_out() -> None:
@@ -378,3 +383,11 @@ def test_an_index_reads_as_the_same_number_everywhere() -> None:
     apc = backlog.metrics["arrivals_per_completion"]
     assert apc.unit == "index"
     assert f"arrivals per completion {figure(apc.value, 'index')}" in backlog.evidence.summary
+    # a mean per ticket is no count: 0.49 reassignments once read "0" in the measures
+    # beside "mean 0.5" in the sentence; 0.74 transfers per ticket read "1"
+    routing = next(c for c in report.checks if c.id == "routing")
+    mean = routing.metrics["mean_reassignments"]
+    assert mean.unit == "index" and 0 < mean.value < 1
+    assert f"(mean {figure(mean.value, 'index')})" in routing.evidence.summary
+    from itsm_diag import config
+    assert config.load_rules().analyses["flow"].metrics["transfers_per_ticket"].unit == "index"

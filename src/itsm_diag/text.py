@@ -50,10 +50,10 @@ class _SafeFormatter(string.Formatter):
         if not format_spec and hasattr(type(value), "__index__") \
                 and not isinstance(value, bool):
             return f"{int(value):,}"
-        # a share under 1% keeps a decimal, as figure() prints it: "0.3%" in the evidence
-        # sentence beside "0.3%" in the key figure, never "0%" beside "73.3 a month"
-        if format_spec == ".0%" and isinstance(value, float) and 0 < abs(value) < 0.01:
-            format_spec = ".1%"
+        # a share as figure() prints it: "0.3%" in the evidence sentence beside "0.3%" in
+        # the key figure, never "0%" beside "73.3 a month"
+        if format_spec in (".0%", ".1%") and isinstance(value, float) and not math.isnan(value):
+            return share(value, int(format_spec[1]))
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):
@@ -67,12 +67,22 @@ UNIT_SUFFIX = {"hours": " h", "days": " days", "weeks": " weeks", "per_quarter":
                "per_month": " a month"}
 
 
+def share(value: float, digits: int = 0) -> str:
+    """A share as a percentage with ``digits`` decimals; under 1% one decimal, and a share
+    above zero that would still print as 0.0% reads "<0.1%" (not zero: some tickets)."""
+    if 0 < value < 0.0005:
+        return "<0.1%"
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.1%}"
+    return f"{value:.{digits}%}"
+
+
 def figure(value: float | None, unit: str) -> str:
     """A metric value for people: ratios as percentages, counts as integers."""
     if value is None:
         return "n/a"
     if unit == "ratio":
-        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+        return share(value)
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "index":  # a plain number, not a share of tickets: no %
