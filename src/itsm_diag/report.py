@@ -22,7 +22,8 @@ ReportBand = Literal["healthy", "gaps", "slowing", "crisis", "undetermined"]
 
 _UNITS = ("count, ratio (a share between 0 and 1), index (a plain number that is no "
           "share of tickets, shown to two decimals: the intake fragmentation, arrivals per "
-          "completion), hours, days, weeks, per_month, per_quarter or text")
+          "completion, a mean per ticket), hours, days, weeks, per_month, per_quarter or "
+          "text")
 
 
 def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation
