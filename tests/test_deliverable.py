@@ -391,3 +391,30 @@ def test_an_index_reads_as_the_same_number_everywhere() -> None:
     assert f"(mean {figure(mean.value, 'index')})" in routing.evidence.summary
     from itsm_diag import config
     assert config.load_rules().analyses["flow"].metrics["transfers_per_ticket"].unit == "index"
+
+
+def test_an_evidence_sentence_shows_each_measure_as_its_table_does() -> None:
+    """Each figure an evidence template names is printed as the measures table and the
+    key figure print it (its unit's figure, suffix and sign aside): the reopen check once
+    said "1.1% of done tickets were reopened" under a key figure of "Reopen rate: 1%",
+    and onboarding "154 hours" beside "153.9 h"."""
+    import string
+
+    from itsm_diag import config
+    from itsm_diag.text import _FMT, figure
+
+    rules = config.load_rules()
+    checked, wrong = 0, []
+    for f in demo_report().signs + demo_report().checks:
+        rule = rules.signs.get(f.id) or rules.checks[f.id]
+        for _, name, spec, _ in string.Formatter().parse(rule.evidence_template):
+            metric = f.metrics.get(name or "")
+            if metric is None or metric.value is None:
+                continue
+            said = _FMT.format_field(metric.value, spec or "").lstrip("+")
+            shown = re.sub(r" (h|weeks|days|a month|a quarter)$", "",
+                           figure(metric.value, metric.unit))
+            checked += 1
+            if said != shown:
+                wrong.append((f.id, name, said, shown))
+    assert wrong == [] and checked >= 40, (wrong, checked)
