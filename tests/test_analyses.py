@@ -822,3 +822,24 @@ def test_every_driver_outcome_and_attribute_is_worded_for_the_table_and_the_sent
     for attribute in drivers.ATTRIBUTES:
         assert rule.wording.get(f"attribute.{attribute}")
         assert rule.wording.get(f"column.{attribute}")
+
+
+@pytest.mark.parametrize(("quantile", "said"), [(0.9, "slowest 10%"), (0.8, "slowest 20%")])
+def test_the_long_resolution_sentence_follows_its_quantile(quantile: float, said: str) -> None:
+    """"Tickets in category X are among the slowest 10% of their priority to resolve 2.1x
+    as often": the share follows long_quantile (it once said "than 90%" whatever the
+    param, and read "take longer to resolve than 90% of their priority 2.1x as often")."""
+    from itsm_diag import insights
+    from itsm_diag.report import AnalysisOut, AnalysisTable
+
+    rule = config.load_rules().analyses["drivers"]
+    rule = rule.model_copy(update={"params": {**rule.params, "long_quantile": quantile}})
+    row = {"outcome_id": "long_resolution", "attribute_id": "category", "value": "Network",
+           "tickets": 391, "with_outcome": 174, "rate": 0.445, "others": 22_000,
+           "others_with_outcome": 2_000, "rate_elsewhere": 0.09, "lift": 4.7,
+           "sample_ids": ["INC1"]}
+    out = AnalysisOut.model_construct(tables={"drivers": AnalysisTable(
+        label="d", definition="d", columns={}, rows=[row])})
+    texts = [d.text for ds in insights.drivers_for(rule, out).values() for d in ds]
+    assert texts == [f"Tickets in category Network are among the {said} of their priority "
+                     "to resolve 4.7x as often (174 of 391; 9% elsewhere)."]

@@ -130,8 +130,10 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
         target = explains.get(row["outcome_id"])
         if target is None:
             continue
-        # the phrases that make the sentence ("of priority", "miss their SLA")
-        outcome = words.get(f"outcome.{row['outcome_id']}", row["outcome_id"])
+        # the phrases that make the sentence ("of priority", "miss their SLA"); "the
+        # slowest 10%" follows the long_quantile param
+        outcome = fmt(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
+                      {"slowest": 1.0 - float(rule.params.get("long_quantile", 0.9))})
         attribute = words.get(f"attribute.{row['attribute_id']}", row["attribute_id"])
         text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
         found.setdefault(str(target), []).append(DriverOut(
