@@ -418,3 +418,27 @@ def test_an_evidence_sentence_shows_each_measure_as_its_table_does() -> None:
             if said != shown:
                 wrong.append((f.id, name, said, shown))
     assert wrong == [] and checked >= 40, (wrong, checked)
+
+
+def test_labels_and_thresholds_follow_the_params_a_config_sets(tmp_path: Path) -> None:
+    """"Tickets reassigned three or more times" was written into the routing check's
+    label, threshold and sentence, and the drivers' outcome: a config setting
+    min_reassignments to 5 measured five and still said three. The words now come from
+    the param ({param_min_reassignments}), in the report and in `explain`."""
+    from itsm_diag import api
+
+    cfg = tmp_path / "itsm-diag.yaml"
+    cfg.write_text("checks:\n  routing:\n    params: {min_reassignments: 5}\n"
+                   "analyses:\n  drivers:\n    params: {min_reassignments: 5}\n")
+    report = api.diagnose_paths([DEMO], api.RunOptions(config_file=cfg))
+    routing = next(c for c in report.checks if c.id == "routing")
+    texts = [routing.key_figure.label, routing.metrics["multi_reassigned_share"].label,
+             routing.threshold.conditions["many_reassignments"].text, routing.evidence.summary,
+             report.analyses["drivers"].metrics["reassigned_rate"].label]
+    assert all("reassigned 5 or more times" in t.lower() for t in texts), texts
+    shown = json_render.render(report)
+    assert "three or more" not in shown and "3 or more" not in shown
+    assert "{param_" not in shown
+    assert "{param_" not in json_render.render(demo_report())
+    code, out, _ = run("explain", "routing")
+    assert code == 0 and "reassigned 3 or more times" in out and "{param_" not in out

@@ -43,7 +43,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
-from itsm_diag.text import figure, fmt, fmt_known
+from itsm_diag.text import figure, fmt, fmt_known, with_params
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -250,7 +250,7 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
             metric=cond.metric,
             op=cond.op,
             value=cond.value,
-            text=_condition_text(cond),
+            text=_condition_text(cond, rule.params),
             measured=value,
             met=met,
         )
@@ -308,8 +308,8 @@ def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     return f"{out.text} ({said})"
 
 
-def _condition_text(cond: Condition) -> str:
-    return fmt(cond.text, {"value": cond.value})
+def _condition_text(cond: Condition, params: Mapping[str, Any]) -> str:
+    return fmt(with_params(cond.text, params), {"value": cond.value})
 
 
 # ---- findings --------------------------------------------------------------------------
@@ -385,13 +385,15 @@ def _note_out(rule: RuleFile, note: Note) -> NoteOut:
                    sample_ids=note.sample_ids)
 
 
-def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:
+def _key_figure(metric: str, doc: Any, value: float | None, params: Mapping[str, Any]
+                ) -> KeyFigure:
     """The key figure as it reads: a negative value with a label for that case (a shrink
     below zero is growth) is shown by its size under that label."""
     if value is not None and value < 0 and doc.label_if_negative:
         return KeyFigure(metric=metric, label=doc.label_if_negative, unit=doc.unit,
                          value=-value)
-    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value)
+    return KeyFigure(metric=metric, label=with_params(doc.label, params), unit=doc.unit,
+                     value=value)
 
 
 def _humanised(key: str) -> str:
@@ -465,8 +467,8 @@ def build_finding(
         values[f"param_{name}"] = param
     metrics = {
         name: MetricOut(
-            label=doc.label, definition=doc.definition, unit=doc.unit,
-            value=meas.metrics[name].value if name in meas.metrics else None,
+            label=with_params(doc.label, rule.params), definition=doc.definition,
+            unit=doc.unit, value=meas.metrics[name].value if name in meas.metrics else None,
             numerator=meas.metrics[name].numerator if name in meas.metrics else None,
             denominator=meas.metrics[name].denominator if name in meas.metrics else None,
             sample_ids=meas.metrics[name].sample_ids if name in meas.metrics else [],
@@ -531,7 +533,7 @@ def build_finding(
         question=rule.question,
         status=status,
         confidence=confidence,
-        key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
+        key_figure=_key_figure(key_metric, key, meas.value(key_metric), rule.params),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itsm_diag.config import AnalysisFile, RuleFile
-from itsm_diag.text import fmt
+from itsm_diag.text import fmt, with_params
 
 
 def page(rule: RuleFile) -> str:
@@ -25,7 +25,7 @@ def page(rule: RuleFile) -> str:
         f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
     ]
     for name, cond in rule.thresholds.conditions.items():
-        text = fmt(cond.text, {"value": cond.value})
+        text = fmt(with_params(cond.text, rule.params), {"value": cond.value})
         lines.append(f"  {name}: {cond.metric} {cond.op} {cond.value:g}  ({text})")
     if rule.params:
         lines += ["", "Parameters"]
@@ -47,7 +47,8 @@ def page(rule: RuleFile) -> str:
         "",
         "Metrics",
     ]
-    lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
+    lines += [f"  {k}: {with_params(d.label, rule.params)}. {d.definition}"
+              for k, d in rule.metrics.items()]
     if rule.example:
         lines += ["", "Example", f"  {rule.example.strip()}"]
     if rule.fixes:
@@ -85,8 +86,8 @@ def analysis_page(rule: AnalysisFile) -> str:
                   f"      params: {{{first}: {rule.params[first]!r}}}"]
     if rule.metrics:
         lines += ["", "Figures"]
-        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
-                  for k, d in rule.metrics.items()]
+        lines += [f"  {k}: {with_params(d.label, rule.params)}. "
+                  f"{' '.join(d.definition.split())}" for k, d in rule.metrics.items()]
     if rule.tables:
         lines += ["", "Tables"]
         lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"

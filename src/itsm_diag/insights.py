@@ -16,7 +16,7 @@ from typing import Any, Literal
 from itsm_diag.config import AnalysisFile, Rules
 from itsm_diag.report import AnalysisOut, AnalysisTable, DriverOut, Finding, MetricOut, NoteOut
 from itsm_diag.signs.base import Context, Measurement, Note
-from itsm_diag.text import fmt
+from itsm_diag.text import fmt, with_params
 
 #: module of each analysis id
 MODULES = {"flow": "flow", "text-clusters": "textclusters", "drivers": "drivers",
@@ -66,12 +66,14 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
     as the outcomes table does; its sentence (:func:`drivers_for`) uses the phrases."""
     if rule.id == "drivers" and name == "drivers":
         w = rule.wording
-        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
+        return [{**row, "outcome": with_params(rule.metrics[f"{row['outcome']}_rate"].label,
+                                               rule.params),
                  "attribute": w.get(f"column.{row['attribute']}", row["attribute"]),
                  "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
                 for row in rows]
     if rule.id == "drivers" and name == "outcomes":
-        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
+        return [{**row, "outcome": with_params(rule.metrics[f"{row['outcome']}_rate"].label,
+                                               rule.params),
                  "outcome_id": row["outcome"]} for row in rows]
     if rule.id != "actions" or name != "actions":
         return rows
@@ -92,7 +94,8 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     if unknown_tables:
         raise KeyError(f"analysis {rule.id!r} does not document tables {sorted(unknown_tables)}")
     metrics = {
-        name: MetricOut(label=doc.label, definition=" ".join(doc.definition.split()),
+        name: MetricOut(label=with_params(doc.label, rule.params),
+                        definition=" ".join(doc.definition.split()),
                         unit=doc.unit, value=meas.metrics[name].value,
                         numerator=meas.metrics[name].numerator,
                         denominator=meas.metrics[name].denominator,
@@ -132,7 +135,8 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
             continue
         # the phrases that make the sentence ("of priority", "miss their SLA"); "the
         # slowest 10%" follows the long_quantile param
-        outcome = fmt(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
+        outcome = fmt(with_params(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
+                                  rule.params),
                       {"slowest": 1.0 - float(rule.params.get("long_quantile", 0.9))})
         attribute = words.get(f"attribute.{row['attribute_id']}", row["attribute_id"])
         text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})

@@ -97,6 +97,19 @@ def fmt(template: str, values: Mapping[str, Any]) -> str:
     return " ".join(_FMT.format(template, **values).split())
 
 
+def with_params(text: str, params: Mapping[str, Any]) -> str:
+    """``text`` with each ``{param_NAME}`` (or ``{param_NAME:spec}``) naming a scalar
+    param filled, and every other placeholder left for later: a label or a threshold's
+    words follow the param a config file set ("reassigned 5 or more times"), never a
+    number written into the sentence."""
+    def fill(match: re.Match[str]) -> str:
+        value = params.get(match.group(1))
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+            return match.group(0)
+        return _FMT.format_field(value, match.group(2) or "")
+    return re.sub(r"\{param_(\w+)(?::([^{}]*))?\}", fill, text)
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
