@@ -429,15 +429,26 @@ def test_labels_and_thresholds_follow_the_params_a_config_sets(tmp_path: Path) -
 
     cfg = tmp_path / "itsm-diag.yaml"
     cfg.write_text("checks:\n  routing:\n    params: {min_reassignments: 5}\n"
-                   "analyses:\n  drivers:\n    params: {min_reassignments: 5}\n")
+                   "analyses:\n  drivers:\n    params: {min_reassignments: 5}\n"
+                   "signs:\n  changes:\n    params: {window_hours: 24}\n"
+                   "  recurrence:\n    params: {cluster_size: 4, span_days: 60}\n"
+                   "  trust:\n    params: {duplicate_hours: 24}\n")
     report = api.diagnose_paths([DEMO], api.RunOptions(config_file=cfg))
     routing = next(c for c in report.checks if c.id == "routing")
     texts = [routing.key_figure.label, routing.metrics["multi_reassigned_share"].label,
              routing.threshold.conditions["many_reassignments"].text, routing.evidence.summary,
              report.analyses["drivers"].metrics["reassigned_rate"].label]
     assert all("reassigned 5 or more times" in t.lower() for t in texts), texts
+    changes = next(s for s in report.signs if s.id == "changes")
+    assert changes.metrics["tier3_incidents"].label == \
+        "Tier 3: within 24 hours of a change (heuristic)"
+    assert "opened within 24 hours after its end" in changes.metrics["tier3_incidents"].definition
+    recurrence = next(s for s in report.signs if s.id == "recurrence")
+    assert "at least 4 incidents within some 60-day span" in \
+        recurrence.metrics["recurring_clusters"].definition
     shown = json_render.render(report)
     assert "three or more" not in shown and "3 or more" not in shown
+    assert "48 hours" not in shown
     assert "{param_" not in shown
     assert "{param_" not in json_render.render(demo_report())
     code, out, _ = run("explain", "routing")

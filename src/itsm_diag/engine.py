@@ -416,7 +416,8 @@ def _about_tables(rule: RuleFile, meas: Measurement) -> dict[str, TableOut]:
                 if key in cols:
                     continue
                 col = doc.columns.get(key) if doc is not None else None
-                cols[key] = (ColumnOut(label=col.label, unit=col.unit, values=col.values)
+                cols[key] = (ColumnOut(label=col.label, unit=col.unit, values={
+                    code: with_params(w, rule.params) for code, w in col.values.items()})
                              if col is not None else ColumnOut(label=_humanised(key)))
         total = max(meas.table_totals.get(name, len(rows)), len(rows))
         out[name] = TableOut(title=doc.title if doc is not None else _humanised(name),
@@ -467,7 +468,8 @@ def build_finding(
         values[f"param_{name}"] = param
     metrics = {
         name: MetricOut(
-            label=with_params(doc.label, rule.params), definition=doc.definition,
+            label=with_params(doc.label, rule.params),
+            definition=with_params(doc.definition, rule.params),
             unit=doc.unit, value=meas.metrics[name].value if name in meas.metrics else None,
             numerator=meas.metrics[name].numerator if name in meas.metrics else None,
             denominator=meas.metrics[name].denominator if name in meas.metrics else None,

@@ -47,7 +47,8 @@ def page(rule: RuleFile) -> str:
         "",
         "Metrics",
     ]
-    lines += [f"  {k}: {with_params(d.label, rule.params)}. {d.definition}"
+    lines += [f"  {k}: {with_params(d.label, rule.params)}. "
+              f"{with_params(d.definition, rule.params)}"
               for k, d in rule.metrics.items()]
     if rule.example:
         lines += ["", "Example", f"  {rule.example.strip()}"]
@@ -87,7 +88,8 @@ def analysis_page(rule: AnalysisFile) -> str:
     if rule.metrics:
         lines += ["", "Figures"]
         lines += [f"  {k}: {with_params(d.label, rule.params)}. "
-                  f"{' '.join(d.definition.split())}" for k, d in rule.metrics.items()]
+                  f"{with_params(' '.join(d.definition.split()), rule.params)}"
+                  for k, d in rule.metrics.items()]
     if rule.tables:
         lines += ["", "Tables"]
         lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"

@@ -95,7 +95,8 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
         raise KeyError(f"analysis {rule.id!r} does not document tables {sorted(unknown_tables)}")
     metrics = {
         name: MetricOut(label=with_params(doc.label, rule.params),
-                        definition=" ".join(doc.definition.split()),
+                        definition=with_params(" ".join(doc.definition.split()),
+                                               rule.params),
                         unit=doc.unit, value=meas.metrics[name].value,
                         numerator=meas.metrics[name].numerator,
                         denominator=meas.metrics[name].denominator,
