@@ -453,3 +453,31 @@ def test_labels_and_thresholds_follow_the_params_a_config_sets(tmp_path: Path) -
     assert "{param_" not in json_render.render(demo_report())
     code, out, _ = run("explain", "routing")
     assert code == 0 and "reassigned 3 or more times" in out and "{param_" not in out
+
+
+def test_no_rule_writes_a_param_s_value_into_its_words() -> None:
+    """A label, definition, threshold text, analysis phrase or table code word that
+    spells out a numeric param's value ("48 hours", "3 incidents") goes stale the day a
+    config changes the param: each names it as {param_NAME} instead."""
+    from itsm_diag import config
+
+    rules = config.load_rules()
+    found = []
+    for rule in [*rules.signs.values(), *rules.checks.values(), *rules.analyses.values()]:
+        texts = [m.label for m in rule.metrics.values()]
+        texts += [m.definition for m in rule.metrics.values()]
+        if isinstance(rule, config.RuleFile):
+            texts += [c.text for c in rule.thresholds.conditions.values()]
+            texts += [w for t in rule.tables.values() for c in t.columns.values()
+                      for w in c.values.values()]
+        else:
+            texts += list(rule.wording.values())
+        for name, value in rule.params.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value in (0, 1):
+                continue
+            number = re.escape(f"{value:g}")
+            for text in texts:
+                plain = re.sub(r"\{[^}]*\}", "", text)
+                if re.search(rf"(?<![\d.]){number}(?![\d.%])", plain):
+                    found.append((rule.id, name, plain[:80]))
+    assert found == []
