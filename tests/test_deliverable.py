@@ -354,12 +354,32 @@ def test_evidence_sentences_leave_out_what_was_not_measured() -> None:
 def test_a_known_sign_never_says_n_a_where_a_clause_can_be_left_out() -> None:
     """The demo is a ticket list: no assignment history, so no A -> B -> A bounces. The
     routing check is measured from the reassignment counts; its evidence says those, not
-    "n/a bounced A -> B -> A"; an unknown sign keeps its n/a (its reason says why)."""
-    report = demo_report()
-    for f in report.signs + report.checks:
-        if f.status != "unknown":
+    "n/a bounced A -> B -> A"; an unknown sign keeps its n/a (its reason says why). With
+    no assignee and no summary, ownership and vague tickets are judged on what is there
+    and say only that (a figure left n/a inside a clause that has others, "tier 1: n/a",
+    stays: it says which part could not be measured)."""
+    import pandas as pd
+
+    from itsm_diag import api, config, engine, synth
+    from itsm_diag import model as m
+
+    jira = api.diagnose_paths([ROOT / "samples" / "jira"], api.RunOptions())
+    # a list with no assignee and no summary: ownership judged on the group alone, vague
+    # tickets on the category alone (the real log's shape)
+    s = synth.generate(3000, seed=3)
+    bare = s.tickets.assign(**{m.ASSIGNEE: pd.NA, m.SUMMARY: pd.NA})
+    partial = engine.diagnose(engine.Diagnosis(tickets=bare, events=s.events, inputs=[]),
+                              config.load_rules())
+    known = {f.id for f in partial.checks if f.status != "unknown"}
+    assert {"ownership", "vague-tickets"} <= known
+    for report in (demo_report(), jira, partial):
+        for f in report.signs + report.checks:
+            if f.status == "unknown":
+                continue
             for clause in f.evidence.summary.split("; "):
                 assert not re.fullmatch(r"[^0-9%]*n/a[^0-9%]*", clause), (f.id, clause)
+            if f.id in ("ownership", "vague-tickets"):
+                assert "n/a" not in f.evidence.summary, (f.id, f.evidence.summary)
 
 
 def test_an_index_reads_as_the_same_number_everywhere() -> None:
