@@ -501,6 +501,10 @@ def build_finding(
         else:
             missing = [o.text for o in conds.values() if o.met is None]
             reason = f"{reason} Not measurable: {'; '.join(missing)}."
+            # and why, where the module knows (no incident names a problem): a list of
+            # conditions alone tells the reader what is missing, not what to export
+            if meas.absence_unproven is not None:
+                reason = f"{reason} {_note_out(rule, meas.absence_unproven).text}"
         what_would_answer = "Needs: " + ", ".join(rule.data_needed)
     elif status == "triggered":
         met_texts = [_measured_text(rule, o) for o in conds.values() if o.met]

@@ -248,11 +248,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     linked = keyed & has_ref
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)
     uncovered_keys = np.setdiff1d(cluster_keys, covered_keys)
-    if not links_known:
-        notes.append(Note(code="no_problem_links",
-                          params={"problems": int(ctx.of_kind("problem").sum())}))
-
     n_clusters = len(cluster_keys)
+    no_links = Note(code="no_problem_links", params={"problems": int(ctx.of_kind("problem").sum())})
+    if not links_known and n_clusters == 0:
+        notes.append(no_links)
     in_cluster_ids = ctx.samples(member)
     if links_known or n_clusters == 0:
         # with no clusters nothing can be uncovered, whatever the export says about links
@@ -292,4 +291,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         excluded=excluded,
         notes=notes,
         costs=costs,
+        # clusters recur, but with no link in the export their coverage is unknown: the
+        # sign's reason says why, not only which conditions could not be measured
+        absence_unproven=no_links if not links_known and n_clusters else None,
     )
