@@ -501,3 +501,18 @@ def test_no_rule_writes_a_param_s_value_into_its_words() -> None:
                 if re.search(rf"(?<![\d.]){number}(?![\d.%])", plain):
                     found.append((rule.id, name, plain[:80]))
     assert found == []
+
+
+def test_channel_codes_read_as_words() -> None:
+    """The canonical channel code walk_in read "Tickets that came in by walk\\_in ..." in
+    the GLPI sample's drivers and its channel table; both now say "walk-in"."""
+    from itsm_diag import api
+    from itsm_diag.render import html
+
+    report = api.diagnose_paths([ROOT / "samples" / "glpi"],
+                                api.RunOptions(mapping=ROOT / "src/itsm_diag/mappings/glpi.yaml"))
+    texts = [d.text for f in report.signs + report.checks for d in f.drivers]
+    assert any("came in by walk-in are" in t for t in texts), texts
+    assert not any("walk_in" in t for t in texts)
+    page = html.render(report)
+    assert ">walk-in</td>" in page and ">walk_in</td>" not in page

@@ -69,6 +69,7 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
         return [{**row, "outcome": with_params(rule.metrics[f"{row['outcome']}_rate"].label,
                                                rule.params),
                  "attribute": w.get(f"column.{row['attribute']}", row["attribute"]),
+                 "value": w.get(f"value.{row['attribute']}.{row['value']}", row["value"]),
                  "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
                 for row in rows]
     if rule.id == "drivers" and name == "outcomes":
