@@ -178,8 +178,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     count = len(best)
     quarters = w.days / 90.0
     caused = isin_values(t[m.TICKET_ID], best["incident"]) & inc_win
+    # a rate projected up from a short window rests on its few incidents alone: one in a
+    # month is no "three a quarter" (none stays none, whatever the window)
+    minimum = int(params.get("min_projected", 2))
+    projected_from_few = quarters < 1 and 0 < count < minimum
+    if projected_from_few:  # the other figures stay: the evidence of what was found
+        meas.unknown = Note(code="too_few_to_project", params={
+            "found": count, "days": round(w.days, 1), "min": minimum})
     meas.metrics["change_caused_per_quarter"] = Figure(
-        value=count / quarters if quarters > 0 else None,
+        value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
     )
     for tier in (1, 2, 3):
