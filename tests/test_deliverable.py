@@ -517,3 +517,24 @@ def test_channel_codes_read_as_words() -> None:
     assert not any("walk_in" in t for t in texts)
     page = html.render(report)
     assert ">walk-in</td>" in page and ">walk_in</td>" not in page
+
+
+@pytest.mark.parametrize(("unit", "old", "new", "shown"), [
+    ("hours", 27.76, 23.94, "-3.9 h"),   # 27.8 h -> 23.9 h: the unrounded move is -3.82
+    ("hours", 309.94, 313.31, "+3.4 h"),
+    ("count", 1195.4, 920.6, "-274"),    # 1,195 -> 921
+    ("index", 0.614, 0.618, "+0.01"),    # 0.61 -> 0.62
+    ("ratio", 0.524, 0.552, "+2.8 pp"),  # percentage points from the measured shares
+    ("hours", None, 23.9, "n/a"),
+])
+def test_a_comparison_s_change_is_the_difference_of_what_it_shows(
+        unit: str, old: float | None, new: float | None, shown: str) -> None:
+    """The real log against its own first months read "27.8 h -> 23.9 h: -3.8 h"; a reader
+    subtracting the two figures gets 3.9. The change of an hours, count or index figure is
+    now the difference of the values as shown (the JSON keeps the exact delta)."""
+    from itsm_diag.render import common
+    from itsm_diag.report import Delta
+
+    delta = None if old is None or new is None else new - old
+    d = Delta(name="x", label="x", unit=unit, old=old, new=new, delta=delta)
+    assert common.change(d) == shown

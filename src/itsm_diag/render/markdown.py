@@ -325,7 +325,7 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
     lines += _table(
         ["KPI", "Baseline", "Now", "Change", "Direction"],
         ([md(d.label), md(common.figure(d.old, d.unit)), md(common.figure(d.new, d.unit)),
-          md(common.signed(d.delta, d.unit)), d.direction or ""]
+          md(common.change(d)), d.direction or ""]
          for d in [*c.kpis, c.hours_at_stake]),
         align="lrrrl",
     )

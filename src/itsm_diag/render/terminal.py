@@ -302,7 +302,7 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
     kpis.add_column("Direction", width=9)
     for d in [*c.kpis, c.hours_at_stake]:
         kpis.add_row(d.label, figure(d.old, d.unit), figure(d.new, d.unit),
-                     common.signed(d.delta, d.unit), d.direction or "")
+                     common.change(d), d.direction or "")
     notes = Text()
     for note in c.notes:
         notes.append(f"• {clip(note, 1000)}\n", style="yellow")
