@@ -566,6 +566,7 @@ def _inspect_text(info: dict[str, Any]) -> str:
     """``inspect``'s plain-text listing. File names, headers, values and warnings come
     from the files: each line is made safe for a terminal (control characters and line
     breaks inside a value shown as escapes, so no value can start a line of its own)."""
+    from itsm_diag.text import share as share_text
     from itsm_diag.text import shown
 
     def safe(value: object) -> str:
@@ -588,7 +589,8 @@ def _inspect_text(info: dict[str, Any]) -> str:
     lines.append(f"{info['tickets']:,} tickets, {info['events']:,} events; by kind: "
                  + ", ".join(f"{safe(k)} {n:,}" for k, n in info["by_kind"].items()))
     lines.append("coverage (share of tickets with a value):")
-    lines += [f"  {col:<20} {share:7.1%}" for col, share in info["coverage"].items()]
+    # share(): three links in 24,918 tickets read <0.1%, not 0.0% (as in the report)
+    lines += [f"  {col:<20} {share_text(share, 1):>7}" for col, share in info["coverage"].items()]
     lines += [f"note: {safe(note)}" for note in info["notes"]]
     return "\n".join(lines) + "\n"
 
