@@ -30,7 +30,7 @@ from itsm_diag.report import (
     SignChangeKind,
     Status,
 )
-from itsm_diag.text import fmt
+from itsm_diag.text import SHOWN_DIGITS, fmt
 
 __all__ = ["Comparison", "compare", "sign_change"]
 
@@ -58,8 +58,9 @@ def sign_change(old: Status | None, new: Status | None) -> SignChangeKind:
 
 
 #: the digits a value is shown with, by unit: a move smaller than what is shown is no
-#: move (64.04% against 64.01% reads "64% -> 64%", and must not be called worse)
-_SHOWN = {"ratio": 3, "index": 2, "hours": 1, "count": 0}
+#: move (64.04% against 64.01% reads "64% -> 64%", and must not be called worse); a
+#: ratio's change shows tenths of a point, one digit more than its value
+_SHOWN = {**SHOWN_DIGITS, "ratio": 3}
 
 
 def _direction(old: float | None, new: float | None, lower_is_better: bool,

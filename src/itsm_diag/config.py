@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -35,7 +35,7 @@ from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import read_text, yaml_load
 from itsm_diag.rulefiles import rules_dir as rules_dir
-from itsm_diag.text import quote
+from itsm_diag.text import quote, with_params
 
 #: the KPIs a target can be set for, and which way is good: the median time to resolve
 #: should stay at most its target (hours), the two shares at least theirs (0-1)
@@ -344,6 +344,27 @@ def _load_base(directory: str) -> Rules:
         if path.exists():
             analyses[analysis_id] = load_analysis_file(path)
     return Rules(defaults=defaults, signs=signs, checks=checks, analyses=analyses)
+
+
+def _filled(node: Any, params: Mapping[str, Any]) -> Any:
+    if isinstance(node, str):
+        return with_params(node, params)
+    if isinstance(node, dict):
+        return {k: v if k == "params" else _filled(v, params) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(v, params) for v in node]
+    return node
+
+
+_R = TypeVar("_R", "RuleFile", "AnalysisFile")
+
+
+def worded(rule: _R) -> _R:
+    """``rule`` with every ``{param_NAME}`` of its wording (labels, definitions, threshold
+    texts, table code words, messages, phrases) filled from its params: words follow the
+    params a config file set ("reassigned 5 or more times"). Called where a rule is
+    turned into a report or a page, after any override (0.6 ms for every rule)."""
+    return type(rule).model_validate(_filled(rule.model_dump(), rule.params))
 
 
 def load_rules(directory: Path | None = None) -> Rules:

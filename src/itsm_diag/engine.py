@@ -17,7 +17,7 @@ import pandas as pd
 
 from itsm_diag import __version__, progress
 from itsm_diag import model as m
-from itsm_diag.config import Condition, RuleFile, Rules
+from itsm_diag.config import Condition, RuleFile, Rules, worded
 from itsm_diag.errors import UsageError
 from itsm_diag.report import (
     Assumptions,
@@ -43,7 +43,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
-from itsm_diag.text import figure, fmt, fmt_known, with_params
+from itsm_diag.text import figure, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -250,7 +250,7 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
             metric=cond.metric,
             op=cond.op,
             value=cond.value,
-            text=_condition_text(cond, rule.params),
+            text=_condition_text(cond),
             measured=value,
             met=met,
         )
@@ -308,8 +308,8 @@ def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     return f"{out.text} ({said})"
 
 
-def _condition_text(cond: Condition, params: Mapping[str, Any]) -> str:
-    return fmt(with_params(cond.text, params), {"value": cond.value})
+def _condition_text(cond: Condition) -> str:
+    return fmt(cond.text, {"value": cond.value})
 
 
 # ---- findings --------------------------------------------------------------------------
@@ -385,15 +385,13 @@ def _note_out(rule: RuleFile, note: Note) -> NoteOut:
                    sample_ids=note.sample_ids)
 
 
-def _key_figure(metric: str, doc: Any, value: float | None, params: Mapping[str, Any]
-                ) -> KeyFigure:
+def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:
     """The key figure as it reads: a negative value with a label for that case (a shrink
     below zero is growth) is shown by its size under that label."""
     if value is not None and value < 0 and doc.label_if_negative:
         return KeyFigure(metric=metric, label=doc.label_if_negative, unit=doc.unit,
                          value=-value)
-    return KeyFigure(metric=metric, label=with_params(doc.label, params), unit=doc.unit,
-                     value=value)
+    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value)
 
 
 def _humanised(key: str) -> str:
@@ -416,8 +414,7 @@ def _about_tables(rule: RuleFile, meas: Measurement) -> dict[str, TableOut]:
                 if key in cols:
                     continue
                 col = doc.columns.get(key) if doc is not None else None
-                cols[key] = (ColumnOut(label=col.label, unit=col.unit, values={
-                    code: with_params(w, rule.params) for code, w in col.values.items()})
+                cols[key] = (ColumnOut(label=col.label, unit=col.unit, values=col.values)
                              if col is not None else ColumnOut(label=_humanised(key)))
         total = max(meas.table_totals.get(name, len(rows)), len(rows))
         out[name] = TableOut(title=doc.title if doc is not None else _humanised(name),
@@ -453,6 +450,7 @@ def _window_out(choice: WindowChoice) -> WindowOut:
 def build_finding(
     rule: RuleFile, meas: Measurement, choice: WindowChoice, rules: Rules
 ) -> Finding:
+    rule = worded(rule)  # its words follow its params, once for every part below
     status, conds = grade(rule, meas)
     confidence = meas.confidence
     shaky = fragile(rule, meas, conds, status)
@@ -468,9 +466,8 @@ def build_finding(
         values[f"param_{name}"] = param
     metrics = {
         name: MetricOut(
-            label=with_params(doc.label, rule.params),
-            definition=with_params(doc.definition, rule.params),
-            unit=doc.unit, value=meas.metrics[name].value if name in meas.metrics else None,
+            label=doc.label, definition=doc.definition, unit=doc.unit,
+            value=meas.metrics[name].value if name in meas.metrics else None,
             numerator=meas.metrics[name].numerator if name in meas.metrics else None,
             denominator=meas.metrics[name].denominator if name in meas.metrics else None,
             sample_ids=meas.metrics[name].sample_ids if name in meas.metrics else [],
@@ -539,7 +536,7 @@ def build_finding(
         question=rule.question,
         status=status,
         confidence=confidence,
-        key_figure=_key_figure(key_metric, key, meas.value(key_metric), rule.params),
+        key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from itsm_diag.config import AnalysisFile, RuleFile
-from itsm_diag.text import fmt, with_params
+from itsm_diag.config import AnalysisFile, RuleFile, worded
+from itsm_diag.text import fmt
 
 
 def page(rule: RuleFile) -> str:
     """What it does / why it matters / thresholds and how to override / data / fixes."""
+    rule = worded(rule)
     head = f"{rule.number}. " if rule.number else ""
     section = "signs" if rule.kind == "sign" else "checks"
     lines = [
@@ -25,7 +26,7 @@ def page(rule: RuleFile) -> str:
         f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
     ]
     for name, cond in rule.thresholds.conditions.items():
-        text = fmt(with_params(cond.text, rule.params), {"value": cond.value})
+        text = fmt(cond.text, {"value": cond.value})
         lines.append(f"  {name}: {cond.metric} {cond.op} {cond.value:g}  ({text})")
     if rule.params:
         lines += ["", "Parameters"]
@@ -47,9 +48,7 @@ def page(rule: RuleFile) -> str:
         "",
         "Metrics",
     ]
-    lines += [f"  {k}: {with_params(d.label, rule.params)}. "
-              f"{with_params(d.definition, rule.params)}"
-              for k, d in rule.metrics.items()]
+    lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
     if rule.example:
         lines += ["", "Example", f"  {rule.example.strip()}"]
     if rule.fixes:
@@ -61,6 +60,7 @@ def page(rule: RuleFile) -> str:
 def analysis_page(rule: AnalysisFile) -> str:
     """An analysis's page: what it shows, why, scope, presence rule, params, figures,
     tables and how to override its params. Analyses are never graded or scored."""
+    rule = worded(rule)
     lines = [
         f"{rule.title}  [{rule.id}]  (an analysis: not graded, not counted in the score)",
         "",
@@ -87,8 +87,7 @@ def analysis_page(rule: AnalysisFile) -> str:
                   f"      params: {{{first}: {rule.params[first]!r}}}"]
     if rule.metrics:
         lines += ["", "Figures"]
-        lines += [f"  {k}: {with_params(d.label, rule.params)}. "
-                  f"{with_params(' '.join(d.definition.split()), rule.params)}"
+        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
                   for k, d in rule.metrics.items()]
     if rule.tables:
         lines += ["", "Tables"]

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Literal
 
-from itsm_diag.config import AnalysisFile, Rules
+from itsm_diag.config import AnalysisFile, Rules, worded
 from itsm_diag.report import AnalysisOut, AnalysisTable, DriverOut, Finding, MetricOut, NoteOut
 from itsm_diag.signs.base import Context, Measurement, Note
-from itsm_diag.text import fmt, with_params
+from itsm_diag.text import fmt
 
 #: module of each analysis id
 MODULES = {"flow": "flow", "text-clusters": "textclusters", "drivers": "drivers",
@@ -66,15 +66,13 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
     as the outcomes table does; its sentence (:func:`drivers_for`) uses the phrases."""
     if rule.id == "drivers" and name == "drivers":
         w = rule.wording
-        return [{**row, "outcome": with_params(rule.metrics[f"{row['outcome']}_rate"].label,
-                                               rule.params),
+        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
                  "attribute": w.get(f"column.{row['attribute']}", row["attribute"]),
                  "value": w.get(f"value.{row['attribute']}.{row['value']}", row["value"]),
                  "outcome_id": row["outcome"], "attribute_id": row["attribute"]}
                 for row in rows]
     if rule.id == "drivers" and name == "outcomes":
-        return [{**row, "outcome": with_params(rule.metrics[f"{row['outcome']}_rate"].label,
-                                               rule.params),
+        return [{**row, "outcome": rule.metrics[f"{row['outcome']}_rate"].label,
                  "outcome_id": row["outcome"]} for row in rows]
     if rule.id != "actions" or name != "actions":
         return rows
@@ -88,6 +86,7 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
 
 def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     """The analysis as the Report holds it."""
+    rule = worded(rule)  # its words follow its params
     undocumented = set(meas.metrics) - set(rule.metrics)
     if undocumented:
         raise KeyError(f"analysis {rule.id!r} does not document metrics {sorted(undocumented)}")
@@ -95,9 +94,7 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     if unknown_tables:
         raise KeyError(f"analysis {rule.id!r} does not document tables {sorted(unknown_tables)}")
     metrics = {
-        name: MetricOut(label=with_params(doc.label, rule.params),
-                        definition=with_params(" ".join(doc.definition.split()),
-                                               rule.params),
+        name: MetricOut(label=doc.label, definition=" ".join(doc.definition.split()),
                         unit=doc.unit, value=meas.metrics[name].value,
                         numerator=meas.metrics[name].numerator,
                         denominator=meas.metrics[name].denominator,
@@ -125,6 +122,7 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
 
 def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOut]]:
     """The drivers, by the id of the sign or check each explains."""
+    rule = worded(rule)
     table = out.tables.get("drivers")
     if table is None:
         return {}
@@ -137,8 +135,7 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
             continue
         # the phrases that make the sentence ("of priority", "miss their SLA"); "the
         # slowest 10%" follows the long_quantile param
-        outcome = fmt(with_params(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
-                                  rule.params),
+        outcome = fmt(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
                       {"slowest": 1.0 - float(rule.params.get("long_quantile", 0.9))})
         attribute = words.get(f"attribute.{row['attribute_id']}", row["attribute_id"])
         text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})

@@ -44,7 +44,7 @@ class _SafeFormatter(string.Formatter):
         return super().get_value(key, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if _missing(value):
             return "n/a"
         # numpy's integers too (they have __index__, as int has and float has not)
         if not format_spec and hasattr(type(value), "__index__") \
@@ -52,7 +52,7 @@ class _SafeFormatter(string.Formatter):
             return f"{int(value):,}"
         # a share as figure() prints it: "0.3%" in the evidence sentence beside "0.3%" in
         # the key figure, never "0%" beside "73.3 a month"
-        if format_spec in (".0%", ".1%") and isinstance(value, float) and not math.isnan(value):
+        if format_spec in (".0%", ".1%") and isinstance(value, float):
             return share(value, int(format_spec[1]))
         try:
             return super().format_field(value, format_spec)
@@ -65,6 +65,9 @@ _FMT = _SafeFormatter()
 # units in words (an "h" is the one abbreviation, and every report says it means hours)
 UNIT_SUFFIX = {"hours": " h", "days": " days", "weeks": " weeks", "per_quarter": " a quarter",
                "per_month": " a month"}
+#: the decimals :func:`figure` shows a value of each unit with (a ratio: as a whole
+#: percentage, 0.01 of a share; a rate or duration: one)
+SHOWN_DIGITS = {"count": 0, "index": 2, "ratio": 2, **dict.fromkeys(UNIT_SUFFIX, 1)}
 
 
 def share(value: float, digits: int = 0) -> str:
@@ -86,9 +89,9 @@ def figure(value: float | None, unit: str) -> str:
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "index":  # a plain number, not a share of tickets: no %
-        return f"{value:.2f}"
+        return f"{value:.{SHOWN_DIGITS[unit]}f}"
     if unit in UNIT_SUFFIX:
-        return f"{value:,.1f}{UNIT_SUFFIX[unit]}"
+        return f"{value:,.{SHOWN_DIGITS[unit]}f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"
 
 

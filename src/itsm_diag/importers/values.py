@@ -211,13 +211,15 @@ def _integer(s: pd.Series, dtype: str = "Int32") -> pd.Series:
 integer = per_value(_integer)
 
 
-@per_value
-def count(s: pd.Series, dtype: str = "Int32") -> pd.Series:
+def _count(s: pd.Series, dtype: str = "Int32") -> pd.Series:
     """A count (reassignments, reopens): a whole number 0 or more that the column's
     integer type holds, ``1,234`` and ``3.0`` accepted; anything else <NA> (a negative
     count is junk, not a number to average)."""
     whole_numbers = _integer(s, dtype)
     return whole_numbers.mask((whole_numbers < 0).fillna(False).astype(bool))
+
+
+count = per_value(_count)
 
 
 def read_count(raw: pd.Series, warnings: list[str], field: str) -> pd.Series:
@@ -226,7 +228,7 @@ def read_count(raw: pd.Series, warnings: list[str], field: str) -> pd.Series:
     of -5 would otherwise pull a mean below zero without a word. One factorize of the
     column serves both."""
     column = Distinct.of(raw)
-    counted = column.apply(count)
+    counted = column.apply(_count)  # on the distinct values already: no second factorize
     note_unmapped_distinct(warnings, field, column, counted, "left empty",
                            "values that are not counts (whole numbers 0 or more)")
     return m.spread(counted, column.codes, raw.index).rename(raw.name)

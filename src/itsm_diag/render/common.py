@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
-from itsm_diag.text import UNIT_SUFFIX, shown
+from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
 #: the longest a ticket-derived value may be in a table cell or list item
@@ -352,16 +352,11 @@ def period_kind(r: Report) -> str:
     return "quarter" if "Q" in r.periods[0].label else "month"
 
 
-#: the decimals a value of each unit is shown with (ratios show as whole percentages but
-#: move in tenths of a point, so their change is taken from the values as measured)
-_SHOWN_DIGITS = {"hours": 1, "count": 0, "index": 2, "days": 1, "weeks": 1}
-
-
 def change(d: Any) -> str:
     """A comparison's change as the reader can check it: the difference of the two values
     as shown (27.8 h -> 23.9 h reads -3.9 h, not the -3.8 h of the unrounded values);
-    ``signed`` for ratios."""
-    digits = _SHOWN_DIGITS.get(d.unit)
+    ``signed`` for ratios (whole percentages that move in tenths of a point)."""
+    digits = None if d.unit == "ratio" else SHOWN_DIGITS.get(d.unit)
     if digits is None or d.old is None or d.new is None:
         return signed(d.delta, d.unit)
     return signed(round(round(d.new, digits) - round(d.old, digits), digits) + 0.0, d.unit)
