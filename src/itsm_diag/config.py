@@ -363,7 +363,7 @@ def worded(rule: _R) -> _R:
     """``rule`` with every ``{param_NAME}`` of its wording (labels, definitions, threshold
     texts, table code words, messages, phrases) filled from its params: words follow the
     params a config file set ("reassigned 5 or more times"). Called where a rule is
-    turned into a report or a page, after any override (0.6 ms for every rule)."""
+    turned into a report or a page, after any override (0.6 ms for all 19 rule files)."""
     return type(rule).model_validate(_filled(rule.model_dump(), rule.params))
 
 
