@@ -221,7 +221,7 @@ def test_hours_only_on_triggered_and_never_twice() -> None:
     assert shared, "the demo has two recurrence fixes addressing the same hours"
     for fmt, text in every_format(r).items():
         if fmt != "json":
-            assert "same as #" in text or "=#" in text, fmt
+            assert "(shares #" in text, fmt
 
 
 def test_automation_candidates_are_frequent_and_quick() -> None:
@@ -344,3 +344,75 @@ def test_the_backlog_follows_the_status_history() -> None:
     assert dict(zip(plain["week_end"].dt.strftime("%m-%d"), plain["open"], strict=True))[
         "01-12"] == 1
     assert int(weekly["completions"].sum()) == 2
+
+
+def _with_conditions(report: Report, sign: str, met: dict[str, bool | None]) -> Report:
+    out = report.model_copy(deep=True)
+    finding = next(f for f in out.signs if f.id == sign)
+    finding.status = "triggered"
+    for name, value in met.items():
+        finding.threshold.conditions[name].met = value
+    return out
+
+
+def test_a_fix_is_planned_only_where_its_cause_held() -> None:
+    """The real log's trust sign triggered on duplicates alone, and the plan told its CIO
+    to fix chasing (never measured) and channel sprawl (0.2% outside the channels)."""
+    from itsm_diag import config
+
+    rules = config.load_rules()
+    base = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    dup_only = _with_conditions(base, "trust",
+                                {"chasers": None, "bypass": False, "duplicates": True})
+    trust = [f.id for f in engine.fix_plan(dup_only.signs, rules) if f.sign == "trust"]
+    assert trust == ["merge-duplicates"]
+    every = _with_conditions(base, "trust",
+                             {"chasers": True, "bypass": True, "duplicates": True})
+    trust = {f.id for f in engine.fix_plan(every.signs, rules) if f.sign == "trust"}
+    assert trust == {"merge-duplicates", "status-notifications", "portal-first-intake"}
+    # a self-assessed "yes" measured nothing: the sign keeps all its fixes
+    answered = _with_conditions(base, "trust",
+                                {"chasers": False, "bypass": False, "duplicates": False})
+    next(f for f in answered.signs if f.id == "trust").self_assessed = True
+    assert len([f for f in engine.fix_plan(answered.signs, rules) if f.sign == "trust"]) == 3
+
+
+def test_reporting_fixes_follow_the_kind_of_gap() -> None:
+    from itsm_diag import config
+
+    rules = config.load_rules()
+    base = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    report = _with_conditions(base, "reporting", {"min_missing": True})
+    finding = next(f for f in report.signs if f.id == "reporting")
+    finding.metrics["configuration_gaps"].value = 2.0
+    finding.metrics["capability_gaps"].value = 0.0
+    ids = {f.id for f in engine.fix_plan(report.signs, rules) if f.sign == "reporting"}
+    assert ids == {"use-kpi-panel", "fix-configuration-gaps"}
+
+
+def test_automation_fix_needs_candidates() -> None:
+    from itsm_diag import config
+
+    rules = config.load_rules()
+    base = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    assert any(f.id == "automate-top-types" for f in base.fixes)
+    report = base.model_copy(deep=True)
+    backlog = next(f for f in report.signs if f.id == "backlog")
+    backlog.evidence.costs = [c for c in backlog.evidence.costs if c.basis != "automation"]
+    assert all(f.id != "automate-top-types" for f in engine.fix_plan(report.signs, rules))
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("when", ["nope"], "condition 'nope'"),
+    ("when_metrics", ["nope"], "metric 'nope'"),
+])
+def test_a_fix_condition_the_rule_lacks_fails_loudly(field: str, value: list[str],
+                                                     says: str) -> None:
+    from itsm_diag import config
+    from itsm_diag.errors import ConfigError
+
+    rule = config.load_rules().signs["trust"]
+    fix = rule.fixes[0].model_copy(update={field: value})
+    broken = rule.model_copy(update={"fixes": [fix]})
+    with pytest.raises(ConfigError, match=says):
+        broken.check_consistency("trust.yaml")

@@ -123,6 +123,17 @@ class Fix(_Strict):
     horizon: Literal["quick", "structural"]
     #: the cost bases (``costs`` keys) whose hours this fix addresses
     addresses: list[str] = Field(default_factory=list)
+    #: threshold conditions of the rule: when any is given, the fix is planned only when
+    #: one of them was met (a sign triggered by duplicates alone gets no advice on
+    #: chasers); a sign whose conditions were not measured (a self-assessed answer) gets
+    #: every fix
+    when: list[str] = Field(default_factory=list)
+    #: metrics of the rule: when any is given, the fix is planned only when one of them
+    #: measured above zero (no advice on capability gaps where there is none)
+    when_metrics: list[str] = Field(default_factory=list)
+    #: planned only when the hours it addresses were measured: advice aimed at a list
+    #: the export left empty (no automation candidates) is no advice
+    needs_hours: bool = False
     detail: str = ""
 
 
@@ -179,6 +190,23 @@ class RuleFile(_Strict):
                         f"fix {fix.id!r} addresses cost basis {basis!r}, not under 'costs'",
                         file=source,
                     )
+            for name in fix.when:
+                if name not in self.thresholds.conditions:
+                    raise ConfigError(
+                        f"fix {fix.id!r} is planned when condition {name!r} is met, which "
+                        f"is not under 'thresholds'",
+                        file=source,
+                    )
+            for name in fix.when_metrics:
+                if name not in self.metrics:
+                    raise ConfigError(
+                        f"fix {fix.id!r} is planned when metric {name!r} is above zero, "
+                        f"which is not under 'metrics'",
+                        file=source,
+                    )
+            if fix.needs_hours and not fix.addresses:
+                raise ConfigError(
+                    f"fix {fix.id!r} needs hours but addresses no cost basis", file=source)
 
 
 class AnalysisTableDoc(_Strict):

@@ -43,7 +43,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
-from itsm_diag.text import figure, fmt, fmt_known
+from itsm_diag.text import figure, fmt, fmt_known, with_params
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -561,9 +561,10 @@ def build_finding(
 # ---- fix plan --------------------------------------------------------------------------
 
 def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
-    """Fixes of triggered signs, ranked: hours at stake (structural ones weighted by
-    ``structural_weight``, as they pay back later), quick before structural on ties,
-    quantified before unquantified, then by sign number."""
+    """Fixes of triggered signs whose cause held (a fix's ``when`` conditions and
+    ``when_metrics``; a fix aimed at hours needs them measured), ranked: hours at stake
+    (structural ones weighted by ``structural_weight``, as they pay back later), quick
+    before structural on ties, quantified before unquantified, then by sign number."""
     d = rules.defaults
     rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
     #: the cost bases each planned fix addresses, to name fixes that share their hours
@@ -573,9 +574,21 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
             continue
         rule = rules.signs[finding.id]
         by_basis = {c.basis: c.hours_per_month for c in finding.evidence.costs}
+        met = {n for n, c in finding.threshold.conditions.items() if c.met}
+        # a self-assessed answer measured nothing: every fix of the sign stands
+        judged = not finding.self_assessed and any(
+            c.met is not None for c in finding.threshold.conditions.values())
         for fix in rule.fixes:
+            if judged and fix.when and not met.intersection(fix.when):
+                continue  # its cause was measured and did not hold here
+            if judged and fix.when_metrics and not any(
+                    (finding.metrics[n].value or 0) > 0 for n in fix.when_metrics
+                    if n in finding.metrics):
+                continue
             bases = [b for b in fix.addresses if b in by_basis]
             hours = round(sum(by_basis[b] for b in bases), 1) if bases else None
+            if fix.needs_hours and not hours:
+                continue
             weight = 1.0 if fix.horizon == "quick" else d.structural_weight
             key = (
                 -(hours or 0.0) * weight,
@@ -584,7 +597,8 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
                 finding.number or 99,
             )
             planned = FixOut(
-                rank=0, sign=finding.id, id=fix.id, action=fix.action, horizon=fix.horizon,
+                rank=0, sign=finding.id, id=fix.id,
+                action=with_params(fix.action, rule.params), horizon=fix.horizon,
                 hours_at_stake_per_month=hours,
                 money_per_month=None if (hours is None or d.hourly_rate is None)
                 else round(hours * d.hourly_rate, 0),

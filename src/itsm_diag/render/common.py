@@ -83,12 +83,13 @@ def hours(value: float | None) -> str:
 
 
 def fix_hours(fix: FixOut, *, short: bool = False) -> str:
-    """A fix's hours, or ``98 (same as #1)`` (``98 =#1`` when ``short``) when an earlier
-    fix counts them already: the same hours are never shown as if they added up."""
+    """A fix's hours, or ``98 (shares #1)`` (``98 ~#1`` when ``short``) when an earlier
+    fix counts some or all of them already: the same hours are never shown as if they
+    added up, nor called equal when they only overlap (24 h beside a 13 h fix)."""
     text = hours(fix.hours_at_stake_per_month)
     if text and fix.shares_hours_with:
         ranks = ", ".join(f"#{r}" for r in fix.shares_hours_with)
-        text += f" ={ranks}" if short else f" (same as {ranks})"
+        text += f" ~{ranks}" if short else f" (shares {ranks})"
     return text
 
 

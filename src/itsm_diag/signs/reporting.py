@@ -151,6 +151,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             "kpis_missing": Figure(value=float(len(missing)), numerator=float(len(missing)),
                                    denominator=float(len(KPIS))),
             "kpis_computable": Figure(value=float(len(KPIS) - len(missing))),
+            "configuration_gaps": Figure(value=float(sum(v.gap == "configuration"
+                                                         for v in missing))),
+            "capability_gaps": Figure(value=float(sum(v.gap == "capability"
+                                                      for v in missing))),
             "resolve_times_share": ratio(int(both.sum()), n_done,
                                          ctx.samples(done_pop & ~both)),
             "category_filled_share": ratio(int((cat_ok & vol_pop).sum()), n_vol,
