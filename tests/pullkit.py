@@ -3,9 +3,12 @@
 A :class:`FakeServer` runs one app in a thread and logs every request (method, path,
 query, Authorization). Faults are injected by request number: ``faults[n] = "429"``
 (with ``Retry-After: 2``), ``"503"``, ``"drop"`` (headers and half the body, then the
-connection closes). ``hooks[n]`` runs before answering request ``n`` (records updated
-during the pull). :class:`Killed` stands for Ctrl-C or a kill in the client, raised by
-the tests at an exact point.
+connection closes), ``"trickle"`` (the answer one byte every 50 ms: each read is quick,
+the whole never ends in time), ``"html"`` (a 200 web page: a login portal, a hibernating
+instance), ``"echo"`` (a 400 whose body quotes the Authorization header it got) and
+``"gzip"`` (the answer gzip-compressed). ``hooks[n]`` runs before answering request
+``n`` (records updated during the pull). :class:`Killed` stands for Ctrl-C or a kill in
+the client, raised by the tests at an exact point.
 
 Apps (the documented shapes they follow are named in each):
 
@@ -15,15 +18,19 @@ Apps (the documented shapes they follow are named in each):
   records in ``sysparm_display_value=all`` form.
 - :class:`ZendeskApp`: ``/api/v2/incremental/tickets/cursor.json``: ``start_time`` or
   ``cursor``, ``per_page`` capped, ``after_cursor``/``after_url``/``end_of_stream``,
-  side-loads ``metric_sets``, ``users``, ``groups``.
+  side-loads ``metric_sets``, ``users``, ``groups``; tickets in the order of their
+  ``generated_timestamp`` (Unix seconds; system changes move it, ``updated_at`` stays),
+  which defaults to ``updated_at``.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -99,6 +106,13 @@ class FakeServer:
                     return self._send(Reply(429, {"error": "slow down"}, {"Retry-After": "2"}))
                 if fault == "503":
                     return self._send(Reply(503, {"error": "unavailable"}))
+                if fault == "html":
+                    return self._raw(200, b"<!DOCTYPE html><html><head><title>Instance "
+                                     b"Hibernating page</title></head><body>Your instance "
+                                     b"is hibernating</body></html>", "text/html")
+                if fault == "echo":
+                    return self._send(Reply(400, {"error": "malformed header: Authorization: "
+                                                  + str(self.headers.get("Authorization"))}))
                 if self.headers.get("Authorization") != server.app.auth:
                     return self._send(Reply(401, {"error": "not authenticated"}))
                 if self.command == "GET":
@@ -108,20 +122,43 @@ class FakeServer:
                                             json.loads(body) if body else None)
                 else:
                     reply = Reply(405, {"error": "method not allowed"})
-                self._send(reply, drop=fault == "drop")
+                self._send(reply, drop=fault == "drop", trickle=fault == "trickle",
+                           zipped=fault == "gzip")
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-            def _send(self, reply: Reply, drop: bool = False) -> None:
+            def _raw(self, status: int, data: bytes, kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _send(self, reply: Reply, drop: bool = False, trickle: bool = False,
+                      zipped: bool = False) -> None:
                 data = json.dumps(reply.body).encode()
+                if zipped:
+                    data = gzip.compress(data)
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                if zipped:
+                    self.send_header("Content-Encoding", "gzip")
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
-                if drop:
+                if drop or trickle:
                     self.send_header("Connection", "close")
                 self.end_headers()
+                if trickle:
+                    self.close_connection = True
+                    try:
+                        for i in range(len(data)):
+                            self.wfile.write(data[i: i + 1])
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                    except OSError:  # the client gave up on it
+                        pass
+                    return
                 if drop:
                     self.wfile.write(data[: len(data) // 2])
                     self.wfile.flush()
@@ -247,8 +284,19 @@ class ServiceNowApp(App):
 
 # ---- Zendesk ------------------------------------------------------------------------------
 
-def _zd_cursor(updated: str, tid: int) -> str:
-    return base64.urlsafe_b64encode(f"{updated}|{tid}".encode()).decode()
+def _zd_cursor(position: int, tid: int) -> str:
+    return base64.urlsafe_b64encode(f"{position}|{tid}".encode()).decode()
+
+
+def _zd_position(ticket: dict[str, Any]) -> int:
+    """Where a ticket stands in the export: its generated_timestamp (Unix seconds), which
+    defaults here to its updated_at."""
+    import datetime as dt
+
+    if "generated_timestamp" in ticket:
+        return int(ticket["generated_timestamp"])
+    when = dt.datetime.fromisoformat(ticket["updated_at"].replace("Z", "+00:00"))
+    return int(when.timestamp())
 
 
 class ZendeskApp(App):
@@ -282,23 +330,21 @@ class ZendeskApp(App):
         if path != "/api/v2/incremental/tickets/cursor.json":
             return Reply(404, {"error": "InvalidEndpoint"})
         if "cursor" in query:
-            updated, tid = base64.urlsafe_b64decode(query["cursor"]).decode().split("|")
-            pos = (updated, int(tid))
-            start = ""
+            position, tid = base64.urlsafe_b64decode(query["cursor"]).decode().split("|")
+            pos = (int(position), int(tid))
+            start = 0
         elif "start_time" in query:
-            import datetime as dt
-            start = dt.datetime.fromtimestamp(int(query["start_time"]), dt.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ")
-            pos = ("", -1)
+            start = int(query["start_time"])
+            pos = (-1, -1)
         else:
             return Reply(400, {"error": "start_time or cursor required"})
-        order = sorted(self.tickets, key=lambda t: (t["updated_at"], t["id"]))
-        rest = [t for t in order if t["updated_at"] >= start
-                and (t["updated_at"], t["id"]) > pos]
+        order = sorted(self.tickets, key=lambda t: (_zd_position(t), t["id"]))
+        rest = [t for t in order if _zd_position(t) >= start
+                and (_zd_position(t), t["id"]) > pos]
         size = min(int(query.get("per_page", 1000)), self.cap)
         page = rest[:size]
-        last = (page[-1]["updated_at"], page[-1]["id"]) if page else pos
-        after = _zd_cursor(*last) if last[1] >= 0 else query.get("cursor") or _zd_cursor("", -1)
+        last = (_zd_position(page[-1]), page[-1]["id"]) if page else pos
+        after = _zd_cursor(*last) if last[1] >= 0 else query.get("cursor") or _zd_cursor(-1, -1)
         include = query.get("include", "").split(",")
         body: dict[str, Any] = {
             "tickets": page,

@@ -183,3 +183,137 @@ def test_pulled_csv_cells_cannot_run_as_formulas() -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [["Summary", "'=cmd"], ["'=HYPERLINK(\"http://x\")", "'+1"],
                     ["'-2", "'@A1"], ["'\tx", ""], ["fine - ok", "3"]]
+
+
+# ---- what the server echoes, where the client connects, how long it waits ---------------
+
+ZD_ENV = {"ITSM_DIAG_USER": "agent@example.com", "ITSM_DIAG_TOKEN": TOKEN}
+
+
+@pytest.mark.parametrize("tool, env", [
+    ("servicenow", ENV),                                   # Basic user:password
+    ("servicenow", {"ITSM_DIAG_TOKEN": TOKEN}),            # Bearer
+    ("zendesk", ZD_ENV),                                   # Basic email/token:token
+    ("freshservice", {"ITSM_DIAG_TOKEN": TOKEN}),          # Basic key:X
+    ("jira", ENV),                                         # Basic email:API token
+])
+def test_credentials_a_server_echoes_never_reach_a_message(
+        tool: str, env: dict[str, str], tmp_path: Path) -> None:
+    options = {"servicenow": {"tables": ["incident"]}, "jira": {"jql": "project = A"}}
+    # any app: the first answer is the echo
+    with FakeServer(ServiceNowApp({"incident": []})) as srv:
+        srv.faults = {1: "echo"}
+        run = pull(tool, srv.url, tmp_path, env=env, **options.get(tool, {}))
+        sent = srv.log[0].auth or ""
+    assert run.code == 2 and "answered 400" in run.err
+    value = sent.split(" ", 1)[1]
+    forms = [value, value.rstrip("="), value[:12]]
+    forms += [v for k, v in env.items() if k != "ITSM_DIAG_USER"]  # who signs in is no secret
+    if sent.startswith("Basic "):
+        forms.append(base64.b64decode(value).decode())
+    for form in forms:
+        assert form not in run.err, form
+    assert "***" in run.err
+
+
+def test_every_form_of_a_secret_is_known() -> None:
+    from itsm_diag.pull.client import secret_forms
+
+    header = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    forms = secret_forms(header, [PASSWORD])
+    value = header.split()[1]
+    assert {value, value.rstrip("="), f"{USER}:{PASSWORD}", PASSWORD} <= set(forms)
+    from urllib.parse import quote
+
+    assert quote(value, safe="") in forms and quote(f"{USER}:{PASSWORD}", safe="") in forms
+    assert forms == sorted(forms, key=len, reverse=True)  # whole forms before their parts
+    # a Freshservice key:X pair does not blank every "X" of a message
+    assert "X" not in secret_forms("Basic " + base64.b64encode(b"k3y-k3y-k3y:X").decode(), [])
+
+
+def test_a_trickling_answer_is_a_timeout_and_is_retried_within_bounds(tmp_path: Path) -> None:
+    rows = [sn_record({"number": f"INC{i:07d}", "sys_updated_on": f"2025-01-01 10:00:{i:02d}",
+                       "short_description": "x"}) for i in range(3)]
+    with FakeServer(ServiceNowApp({"incident": rows})) as srv:
+        # every read comes within the socket timeout; the answer as a whole never does
+        srv.faults = {1: "trickle", 2: "trickle"}
+        started = time.monotonic()
+        stuck = pull("servicenow", srv.url, tmp_path / "a", tables=["incident"], timeout=0.3,
+                     backoff=Backoff(tries=2, sleep=lambda s: None))
+        took = time.monotonic() - started
+        srv.faults = {len(srv.log) + 1: "trickle"}
+        ok = pull("servicenow", srv.url, tmp_path / "b", tables=["incident"], timeout=0.3)
+    assert stuck.code == 2 and took < 5
+    assert "after 2 tries: the answer was still arriving after 0.3 s" in stuck.err
+    assert ok.code == 0, ok.err
+    assert "retried" in ok.out and ok.waits  # once, then it went on
+
+
+def test_a_compressed_answer_is_read(tmp_path: Path) -> None:
+    rows = [sn_record({"number": f"INC{i:07d}", "sys_updated_on": f"2025-01-01 10:00:{i:02d}",
+                       "short_description": "x"}) for i in range(5)]
+    with FakeServer(ServiceNowApp({"incident": rows})) as srv:
+        srv.faults = {n: "gzip" for n in range(1, 10)}
+        run = pull("servicenow", srv.url, tmp_path, tables=["incident"])
+    assert run.code == 0, run.err
+    assert "pulled 5 records" in run.out
+
+
+def test_a_web_page_instead_of_json_is_said_at_once(tmp_path: Path) -> None:
+    with FakeServer(ServiceNowApp({"incident": []})) as srv:
+        srv.faults = {1: "html"}
+        run = pull("servicenow", srv.url, tmp_path, tables=["incident"])
+        asked = len(srv.log)
+    assert run.code == 2 and asked == 1 and run.waits == []
+    assert "answered a web page, not JSON" in run.err and "Hibernating" in run.err
+    assert "login page" in run.err and "rerun" not in run.err
+
+
+def test_the_environment_neither_signs_in_nor_routes(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password NETRC-PW\n"
+                     "machine localhost login intruder password NETRC-PW\n")
+    netrc.chmod(0o600)
+    with FakeServer(ServiceNowApp({"incident": []})) as srv, \
+            FakeServer(ServiceNowApp({"incident": []})) as proxy:
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("NETRC", str(netrc))
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy.url)
+        run = pull("servicenow", srv.url.replace("127.0.0.1", "localhost"), tmp_path / "a",
+                   tables=["incident"])
+    assert run.code == 0, run.err
+    assert proxy.log == []
+    assert srv.log and {r.auth for r in srv.log} == {
+        "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+
+
+@pytest.mark.parametrize("token, said", [(TOKEN + "\r", "control character"),
+                                         ("tok\u201c" + TOKEN, "not ASCII"),
+                                         (TOKEN + "\n", "control character")])
+def test_a_token_no_server_could_take_is_refused_before_sending(
+        token: str, said: str, tmp_path: Path) -> None:
+    with FakeServer(ServiceNowApp({"incident": []})) as srv:
+        run = pull("servicenow", srv.url, tmp_path, tables=["incident"],
+                   env={"ITSM_DIAG_TOKEN": token})
+        asked = len(srv.log)
+    assert run.code == 2 and asked == 0 and run.waits == []
+    assert said in run.err and "ITSM_DIAG_TOKEN" in run.err
+    assert TOKEN not in run.err and "unexpected" not in run.err
+
+
+@pytest.mark.parametrize("url", [
+    "htps://reader:Hunter2PW@acme.service-now.com", "https://reader:Hunter2PW@acme.com",
+    "reader:Hunter2PW@acme.service-now.com", "https://[x", "https://acme.com:99999",
+    "https://acme.com:abc", ":abc", "https://a b.com", "https://acme..com", "https://:443",
+    "notaurl", "", "https://acme.com:0", "https://-acme.com"])
+def test_a_bad_url_is_one_line_before_anything_else(url: str, tmp_path: Path) -> None:
+    # no credentials: the address is checked first, and the run stops there
+    for dry in (False, True):
+        run = pull("servicenow", url, tmp_path, env={}, dry_run=dry)
+        assert run.code == 2, run.err
+        assert "--url" in run.err and "credentials" not in run.err
+        assert "Hunter2PW" not in run.err and "unexpected" not in run.err
+        assert run.err.count("\n") == 1

@@ -99,7 +99,7 @@ def test_updates_during_the_pull_and_a_resumed_run(tmp_path: Path,
         assert len(after) == len(before) + 1 and "cursor" in after[-1].query
 
 
-def test_until_stops_the_stream(tmp_path: Path) -> None:
+def test_until_keeps_what_was_last_updated_before_it(tmp_path: Path) -> None:
     a = app()
     with FakeServer(a) as srv:
         run = pull("zendesk", srv.url, tmp_path, until="2025-01-03")
@@ -107,7 +107,36 @@ def test_until_stops_the_stream(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert {k: t["updated_at"] for k, t in written(tmp_path).items()} == served(
         a, "2025-01-03")
-    assert asked == 3  # the third page crosses --until: no fourth request
+    # the export has no end time and is not in updated_at order: read to its end
+    assert asked == 5
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 1000])
+def test_the_range_is_on_updated_at_whatever_the_page_size(tmp_path: Path,
+                                                           page_size: int) -> None:
+    # the export streams by generated_timestamp, which system changes move: ticket 2 was
+    # last updated on 1 March (inside the range) but stands after 20 March in the stream;
+    # ticket 4 stands after --since but was last updated before it
+    def at(day: str) -> int:
+        import datetime as dt
+
+        return int(dt.datetime.fromisoformat(f"2025-03-{day}T00:00:00+00:00").timestamp())
+
+    base = {"subject": "x", "status": "solved", "requester_id": 1, "assignee_id": 2,
+            "group_id": 9, "created_at": "2025-01-01T00:00:00Z"}
+    ts = [{**base, "id": 1, "updated_at": "2025-03-02T00:00:00Z", "generated_timestamp": at("02")},
+          {**base, "id": 3, "updated_at": "2025-03-15T00:00:00Z", "generated_timestamp": at("15")},
+          {**base, "id": 2, "updated_at": "2025-03-01T12:00:00Z", "generated_timestamp": at("20")},
+          {**base, "id": 4, "updated_at": "2025-02-27T00:00:00Z", "generated_timestamp": at("21")}]
+    a = ZendeskApp(ts, [{"id": 50 + t["id"], "ticket_id": t["id"], "reopens": 0,
+                         "updated_at": t["updated_at"]} for t in ts],
+                   [{"id": 1, "name": "Rita Requester"}, {"id": 2, "name": "Alan Agent"}],
+                   [{"id": 9, "name": "Service Desk"}], cap=page_size)
+    with FakeServer(a) as srv:
+        run = pull("zendesk", srv.url, tmp_path, since="2025-03-01", until="2025-03-10",
+                   page_size=page_size)
+    assert run.code == 0, run.err
+    assert sorted(written(tmp_path)) == [1, 2]
 
 
 def test_ticket_fields_are_pulled_page_by_page(tmp_path: Path) -> None:

@@ -9,28 +9,40 @@ that host.
 
 Credentials come only from ``ITSM_DIAG_USER`` + ``ITSM_DIAG_PASSWORD`` or
 ``ITSM_DIAG_TOKEN`` (each tool says how it uses them); they live in the session's
-``Authorization`` header and never in a URL, a message, a file or the state.
+``Authorization`` header and never in a URL, a message, a file or the state. The session
+does not trust the environment: no ``~/.netrc``, no ``HTTP(S)_PROXY``, no CA bundle
+variables, so nothing but the ``ITSM_DIAG_*`` variables decides what is sent, or where.
+Every form of a secret a server may echo (the raw value, the Basic pair and its base64,
+URL- or JSON-escaped) is blanked from every message.
 
 Faults: 429 waits ``Retry-After`` (seconds or an HTTP date) or the rate-limit reset header;
-5xx, dropped connections, timeouts and cut-short bodies are retried with exponential
-backoff; each bounded by :class:`Backoff`. 401/403/404 stop at once with one line saying
-what to check.
+5xx, dropped connections, timeouts (no answer, or an answer still arriving ``timeout``
+seconds after it started) and cut-short bodies are retried with exponential backoff;
+each bounded by :class:`Backoff`. 401/403/404, a web page where JSON was expected and a
+request that cannot be built stop at once with one line saying what to check.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import gzip
+import http.client
 import ipaddress
 import json
 import os
 import random
+import re
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 from itsm_diag.errors import ItsmDiagError, UsageError
 
@@ -69,11 +81,30 @@ class Credentials:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
         env = os.environ if env is None else env
+        for name in (USER_ENV, PASSWORD_ENV, TOKEN_ENV):
+            _check_variable(name, env.get(name) or "")
         return cls(env.get(USER_ENV) or None, env.get(PASSWORD_ENV) or None,
                    env.get(TOKEN_ENV) or None)
 
     def secrets(self) -> list[str]:
         return [s for s in (self.password, self.token) if s]
+
+
+def _check_variable(name: str, value: str) -> None:
+    """A credential that no server could take, refused before anything is sent (and
+    never quoted: it is a secret)."""
+    bad = next((i for i, ch in enumerate(value) if not ch.isprintable()), None)
+    if bad is not None:
+        raise UsageError(f"{name} holds a control character (position {bad + 1}; a line "
+                         "end or tab copied with it?)",
+                         hint=f"set {name} again without it")
+    # a token goes into the header as it is (Bearer), where only ASCII can travel; user
+    # names and passwords are sent base64-encoded as UTF-8 and may hold any letter
+    if name == TOKEN_ENV and not value.isascii():
+        bad = next(i for i, ch in enumerate(value) if not ch.isascii())
+        raise UsageError(f"{name} holds a character that is not ASCII (position {bad + 1}; "
+                         "a typographic quote or dash copied with it?)",
+                         hint=f"set {name} again to the token exactly as the tool shows it")
 
 
 @dataclass
@@ -108,20 +139,55 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_URL_HINT = "pass the instance's base URL, e.g. https://acme.service-now.com"
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
 def base_url(url: str) -> str:
-    """The URL to read from, checked: https (http only to this machine), no credentials."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"--url must be an https:// address, not {safe(url)!r}",
-                         hint="pass the instance's base URL, e.g. https://acme.service-now.com")
-    if parts.username or parts.password:
-        raise UsageError("--url must not hold a user name or password",
+    """The URL to read from, checked whole before anything else is done with it: https
+    (http only to this machine), a host that can exist, a port that can exist, and no
+    user or password (which is never echoed, even in a URL that is wrong otherwise)."""
+    text = url.strip()
+    # the authority: between "//" (or the start) and the first / ? #
+    authority = re.split(r"[/?#]", text.split("//", 1)[1] if "//" in text else text)[0]
+    if "@" in authority:
+        raise UsageError("--url must not hold a user name or password (the part before '@')",
                          hint=f"put them in {USER_ENV} and {PASSWORD_ENV} (or {TOKEN_ENV})")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(f"plain http:// is refused for {parts.hostname}: credentials and "
+    if not text or any(not ch.isprintable() or ch.isspace() for ch in text):
+        raise UsageError(f"--url {safe(text)!r} is not an address: it is empty or holds a "
+                         "space or a control character", hint=_URL_HINT)
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # "https://[x", a port that is not a number or too large
+        raise UsageError(f"--url {safe(text)!r} is not a valid address ({safe(str(exc), 60)})",
+                         hint=_URL_HINT) from exc
+    if parts.scheme.lower() not in ("https", "http"):
+        raise UsageError(f"--url must be an https:// address, not {safe(text)!r}",
+                         hint=_URL_HINT)
+    if not host or not _valid_host(host):
+        raise UsageError(f"--url {safe(text)!r} names no valid host", hint=_URL_HINT)
+    if port == 0:
+        raise UsageError(f"--url {safe(text)!r} names no valid port", hint=_URL_HINT)
+    if parts.scheme.lower() == "http" and not is_loopback(host):
+        raise UsageError(f"plain http:// is refused for {host}: credentials and "
                          "tickets would cross the network unencrypted",
                          hint="use the https:// address")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def safe(text: str, limit: int = 200) -> str:
@@ -132,7 +198,13 @@ def safe(text: str, limit: int = 200) -> str:
 
 
 class ReadOnlySession(requests.Session):
-    """A session that cannot send anything but a read."""
+    """A session that cannot send anything but a read, and that takes nothing from the
+    environment (``~/.netrc`` credentials, proxies, CA bundles): what is sent, and where,
+    depends on the command line and the ``ITSM_DIAG_*`` variables only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
                 **kwargs: Any) -> requests.Response:
@@ -153,6 +225,87 @@ class Answer:
     status: int
 
 
+class _Late(Exception):
+    """The answer was still arriving when its time was up."""
+
+
+class _Broken(Exception):
+    """The body could not be read or decoded (cut short, garbled compression)."""
+
+
+#: the most of an error answer's body that is read (it is quoted in one line at most)
+_ERROR_BODY = 64 * 1024
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+
+
+def secret_forms(auth_header: str | None, secrets: list[str]) -> list[str]:
+    """Every form in which a server may echo what it was sent: each secret, the header's
+    credential (a Basic pair's base64, with and without padding, and the pair itself),
+    each also URL- and JSON-escaped; longest first, so no part of one is left behind."""
+    forms = {s for s in secrets if s}
+    if auth_header:
+        scheme, _, value = auth_header.partition(" ")
+        value = value.strip()
+        if value:
+            forms.add(value)
+        if scheme.lower() == "basic" and value:
+            # not base64 (binascii.Error) or not UTF-8: nothing more to blank
+            with contextlib.suppress(ValueError):
+                forms.add(base64.b64decode(value, validate=True).decode("utf-8"))
+            forms.add(value.replace("+", "-").replace("/", "_"))  # URL-safe alphabet
+    for form in list(forms):
+        forms.update({form.rstrip("="), quote(form, safe=""), json.dumps(form)[1:-1]})
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _decoded(body: bytes, encoding: str) -> bytes:
+    """The body as sent before ``Content-Encoding`` (gzip and deflate are asked for)."""
+    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+        try:
+            if coding in ("gzip", "x-gzip"):
+                body = gzip.decompress(body)
+            elif coding == "deflate":
+                try:
+                    body = zlib.decompress(body)
+                except zlib.error:  # raw deflate, as some servers send it
+                    body = zlib.decompress(body, -zlib.MAX_WBITS)
+            elif coding != "identity":
+                raise _Broken(f"the answer is encoded as {safe(coding, 40)!r}")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _Broken("the answer was cut short") from exc
+    return body
+
+
+def _read1(raw: Any, size: int) -> bytes:
+    """At most ``size`` bytes of the body as sent, after one socket read at most."""
+    read1 = getattr(raw, "read1", None)
+    if read1 is not None:  # urllib3 2.3 and later
+        return bytes(read1(size, decode_content=False))
+    return bytes(raw._fp.read1(size))  # before: the http.client response it wraps
+
+
+def _json(raw: bytes, charset: str | None) -> Any:
+    """JSON in UTF-8 (or -16, -32, as the JSON RFC allows), or in the charset the answer
+    names."""
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        return json.loads(_as_text(raw, charset))
+
+
+def _as_text(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
+
+
+def _looks_like_page(headers: Mapping[str, str], body: bytes) -> bool:
+    """A web page (a login portal, a hibernating instance's notice), not cut-short JSON."""
+    kind = (headers.get("Content-Type") or "").lower()
+    return "html" in kind or "xml" in kind or body.lstrip()[:1] == b"<"
+
+
 class Client:
     """GET (and the listed read POSTs) against one base URL, with retries."""
 
@@ -168,10 +321,16 @@ class Client:
         self.backoff = backoff or Backoff()
         self.session = ReadOnlySession()
         self.session.headers["Accept"] = "application/json"
+        # only what _decoded can undo (requests would offer br or zstd when installed)
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
         self.session.headers["User-Agent"] = "itsm-diag pull"
         if auth_header:
+            if not auth_header.isascii() or not auth_header.isprintable():
+                raise UsageError(f"the credentials in {env_hint} cannot be sent: they hold "
+                                 "a control character or a character that is not ASCII",
+                                 hint="set them again, exactly as the tool shows them")
             self.session.headers["Authorization"] = auth_header
-        self._secrets = [s for s in (secrets or []) if s]
+        self._secrets = secret_forms(auth_header, list(secrets or []))
         self.on_wait = on_wait
         self.requests = 0
         self.retries = 0
@@ -190,6 +349,45 @@ class Client:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def _read(self, resp: requests.Response, limit: int | None = None) -> bytes:
+        """The body, read as it comes with the time it may take bounded: a server that
+        trickles bytes (each read within the socket timeout) cannot hold the pull forever.
+        Raises :class:`_Late` when the time is up, :class:`_Broken` when it is cut short."""
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
+        try:
+            while limit is None or size < limit:
+                if time.monotonic() > deadline:
+                    raise _Late
+                # raw bytes, one socket read at a time (a decoder could swallow a trickle
+                # of compressed bytes without returning): decoded once whole
+                chunk = _read1(resp.raw, 65536)
+                if not chunk:
+                    complete = True
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise _Late from exc
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+            raise _Broken(f"the transfer broke ({type(exc).__name__})") from exc
+        finally:
+            if not complete:  # a half-read answer: its connection cannot be used again
+                resp.raw.close()
+            resp.raw.release_conn()
+        body = b"".join(chunks)
+        return _decoded(body, resp.headers.get("Content-Encoding") or "") if complete else body
+
+    def _text(self, resp: requests.Response) -> str:
+        """The start of an error answer's body, as text (empty if it does not come)."""
+        try:
+            raw = self._read(resp, _ERROR_BODY)
+        except (_Late, _Broken):
+            return ""
+        return _as_text(raw, resp.encoding)
+
     def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
               body: Mapping[str, Any] | None = None, what: str) -> Answer:
         attempt = 0
@@ -200,38 +398,61 @@ class Client:
             try:
                 self.requests += 1
                 resp = self.session.request(
-                    method, self.url(path), params=params, json=body,
+                    method, self.url(path), params=params, json=body, stream=True,
                     timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False)
                 status = resp.status_code
                 if status == 200:
+                    raw = self._read(resp)
                     try:
-                        data = resp.json()
-                    except ValueError:  # a body cut short: the connection dropped mid-page
+                        data = _json(raw, resp.encoding)
+                    except ValueError:
+                        if _looks_like_page(resp.headers, raw):
+                            raise PullError(self._page_message(raw, what),
+                                            hint="open --url in a browser: it may be a "
+                                                 "login page, or the instance may be "
+                                                 "asleep (hibernating) or moved") from None
                         problem = "the answer was cut short"
                     else:
                         self._respect_quota(resp.headers)
                         return Answer(data, resp.headers, status)
                 elif status == 429:
+                    resp.close()
                     wait = self._retry_after(resp.headers)
                     problem = "rate limited (429)"
                 elif status in _RETRY_STATUS:
+                    resp.close()
                     wait = self._retry_after(resp.headers, default=None)
                     problem = f"server error ({status})"
                 elif status in _SAY_STATUS:
+                    resp.close()
                     raise PullError(self.clean(_SAY_STATUS[status].format(
                         env=self.env_hint, host=self.host, what=what, tool=self.tool)))
                 elif 300 <= status < 400:
+                    resp.close()
+                    location = self.clean(resp.headers.get("Location", "?"))
                     raise PullError(self.clean(
-                        f"{self.host} redirected the request to "
-                        f"{safe(resp.headers.get('Location', '?'))} ({status})"),
+                        f"{self.host} redirected the request to {safe(location)} ({status})"),
                         hint="pass that address as --url (redirects are not followed, so "
                              "credentials only go where you said)")
                 else:
+                    text = self.clean(self._text(resp))
                     raise PullError(self.clean(
-                        f"{self.host} answered {status} for {what}: {safe(resp.text, 160)}"),
+                        f"{self.host} answered {status} for {what}: {safe(text, 160)}"),
                         hint="check --url and the options")
+            except _Late:
+                problem = f"the answer was still arriving after {self.timeout:g} s"
+            except _Broken as exc:
+                problem = str(exc)
             except requests.Timeout:
                 problem = f"no answer within {self.timeout:g} s"
+            except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
+                    requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+                    UnicodeError) as exc:
+                # the request cannot even be built: the same next time. Not quoted: the
+                # message of an invalid header holds the header, a secret
+                raise PullError(f"the request to {self.host} cannot be built "
+                                f"({type(exc).__name__})",
+                                hint=f"check --url and {self.env_hint}") from None
             except requests.ConnectionError as exc:
                 problem = f"connection failed ({type(exc).__name__})"
             except requests.RequestException as exc:  # e.g. ChunkedEncodingError: cut short
@@ -250,6 +471,13 @@ class Client:
             if self.on_wait is not None:
                 self.on_wait(f"{problem}; retry {attempt} in {delay:.1f} s")
             self.backoff.wait(delay)
+
+    def _page_message(self, raw: bytes, what: str) -> str:
+        found = _TITLE.search(raw[:_ERROR_BODY])
+        title = found.group(1).decode("utf-8", errors="replace") if found else ""
+        title = safe(self.clean(title), 80)
+        return self.clean(f"{self.host} answered a web page, not JSON, for {what}"
+                          + (f" (titled {title!r})" if title.strip() else ""))
 
     def _retry_after(self, headers: Mapping[str, str], default: float | None = 1.0) -> float | None:
         value = headers.get("Retry-After")

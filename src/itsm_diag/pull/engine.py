@@ -9,15 +9,22 @@ At the end, where the API counts records (ServiceNow), the server's count of the
 range is compared with the distinct records received whose latest version lies in it;
 an open range that grew meanwhile is paged again (up to :data:`CATCH_UP` times); a
 difference left is said and the run exits 1. Then the latest version of each record is
-written as the tool's export files (atomically) and a summary is printed.
+written as the tool's export files (atomically, never over a file the pull did not write:
+:class:`itsm_diag.pull.store.Outputs`) and a summary is printed.
+
+Order of the checks: ``--url`` first (nothing else is looked at with a wrong address),
+then the options, the credentials, and the files already in ``--out``, all before the
+first request. A server's answer that is valid JSON in a shape its API does not document
+stops the pull with one line (:func:`server_data`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +32,7 @@ from urllib.parse import urlencode
 
 from itsm_diag.errors import UsageError
 from itsm_diag.pull import store
-from itsm_diag.pull.client import Backoff, Client, Credentials, PullError, safe
+from itsm_diag.pull.client import Backoff, Client, Credentials, PullError, base_url, safe
 from itsm_diag.pull.source import Page, Source, Stream, Window, iso, parse_when, windows
 
 #: tool -> its Source class ("module:Class")
@@ -129,9 +136,24 @@ class Progress:
             self.shown = False
 
 
+@contextlib.contextmanager
+def server_data(tool: str, what: str) -> Iterator[None]:
+    """Around code that reads what a server sent: a shape the checks did not foresee (a
+    list where an object was documented...) is the server's answer, not a bug here, and
+    gets one line like the others."""
+    try:
+        yield
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise PullError(f"the server's answer for {what} is not in the shape the {tool} "
+                        f"API documents ({type(exc).__name__})",
+                        hint="check that --url is the tool's own address; the pull cannot "
+                             "go on safely past it") from exc
+
+
 def run(options: PullOptions) -> Result:
     out_stream = options.stdout or sys.stdout
     err = options.stderr or sys.stderr
+    base_url(options.url)  # first: every other message assumes the address is one
     source = make_source(options)
     creds = Credentials.from_env(options.env)
     if options.dry_run:
@@ -152,13 +174,17 @@ def run(options: PullOptions) -> Result:
     try:
         with store.locked(out):
             state = store.State.open(out, params)
-            source.prepare(client)
+            files = store.Outputs(out, state)
+            files.check(source.outputs())  # before an hour of paging, not after
+            with server_data(source.tool, "the account"):
+                source.prepare(client)
             data: dict[str, dict[str, list[Any]]] = {}
             for stream in source.streams():
                 data[stream.name] = _pull_stream(source, client, state, stream, options,
                                                  progress, result)
             progress.end()
-            result.files = source.write(out, data)
+            with server_data(source.tool, "the records received"):
+                result.files = source.write(files, data)
             state.data["finished_at"] = iso_now()
             state.save()
     except KeyboardInterrupt:
@@ -275,8 +301,9 @@ def _pull_window(source: Source, client: Client, state: store.State, stream: Str
         answer = (client.post_read(req.path, req.body, what=stream.what)
                   if req.body is not None else client.get(req.path, req.params,
                                                            what=stream.what))
-        page: Page = source.parse(stream, window, w["cursor"], answer)
-        page.records = source.complete(client, page.records)
+        with server_data(source.tool, stream.what):
+            page: Page = source.parse(stream, window, w["cursor"], answer)
+            page.records = source.complete(client, page.records)
         for kind, records in (("main", page.records), *page.extras.items()):
             if records:
                 st["journal_bytes"] = journal.append(kind, records)
@@ -306,8 +333,6 @@ def _summary(result: Result, client: Client, out: TextIO) -> None:
 
 def _dry_run(source: Source, options: PullOptions, creds: Credentials, out: TextIO) -> Result:
     """The requests the pull would start with, and an estimate of its size."""
-    from itsm_diag.pull.client import base_url
-
     base = base_url(options.url)
     out.write(f"dry run: nothing is written; the pull of {source.tool} at {base} would "
               f"read, into {options.out}:\n")
@@ -321,7 +346,8 @@ def _dry_run(source: Source, options: PullOptions, creds: Credentials, out: Text
         client = Client(options.url, auth_header=header, tool=source.tool,
                         env_hint=source.env_hint, timeout=options.timeout,
                         backoff=options.backoff, secrets=creds.secrets())
-        source.prepare(client)
+        with server_data(source.tool, "the account"):
+            source.prepare(client)
     requests_total = 0
     try:
         for stream in source.streams():

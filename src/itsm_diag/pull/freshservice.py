@@ -28,8 +28,19 @@ from typing import Any
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.freshservice import HEADERS
 from itsm_diag.pull.client import Answer, Credentials, PullError
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, csv_text, utc
-from itsm_diag.pull.store import write_atomic
+from itsm_diag.pull.source import (
+    Key,
+    Page,
+    Request,
+    Source,
+    Stream,
+    Window,
+    csv_text,
+    obj,
+    objects,
+    utc,
+)
+from itsm_diag.pull.store import Outputs
 
 EPOCH = "1970-01-01T00:00:00Z"
 TICKET_STATUS = {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed"}
@@ -79,12 +90,12 @@ class Freshservice(Source):
                 *(Stream(name, name, sliced=False) for name in _LOOKUPS)]
 
     def auth(self, creds: Credentials) -> str:
+        # the API key only: Freshworks ended user name and password sign-in to its APIs
         if creds.token:
             pair = f"{creds.token}:X".encode()
-        elif creds.user and creds.password:
-            pair = f"{creds.user}:{creds.password}".encode()
         else:
-            raise UsageError("no credentials for Freshservice",
+            raise UsageError("no credentials for Freshservice (it takes the API key, not a "
+                             "user name and password)",
                              hint="set ITSM_DIAG_TOKEN to the API key of an agent who can "
                                   "see all tickets and changes")
         return "Basic " + base64.b64encode(pair).decode("ascii")
@@ -109,7 +120,10 @@ class Freshservice(Source):
         cursor = cursor or {}
         page = int(cursor.get("page", 1))
         if stream.name in _LOOKUPS:
+            rows = objects(rows, stream.name, stamp=None)
             return Page(rows, {"page": page + 1} if more else cursor, done=not more)
+        # paging is by updated_at: a record without a readable one cannot be placed
+        rows = objects(rows, stream.name)
         stamps = [utc(r.get("updated_at")) for r in rows]
         if stamps != sorted(stamps):
             raise PullError(f"the {stream.name} came back not in updated_at order "
@@ -134,7 +148,11 @@ class Freshservice(Source):
                                    else str(r.get("id")), utc(r.get("updated_at")))}
 
     # ---- the files ------------------------------------------------------------------------
-    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+    def outputs(self) -> list[str]:
+        return ["tickets.csv", "changes.csv"]
+
+    def write(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
+              ) -> list[tuple[Path, int]]:
         def names(stream: str) -> dict[Any, str]:
             found = {}
             for r in data.get(stream, {}).get("main", []):
@@ -144,23 +162,22 @@ class Freshservice(Source):
             return found
 
         agents, groups, people = names("agents"), names("groups"), names("requesters")
-        files = []
+        written = []
         for stream, build in (("tickets", self._ticket_row), ("changes", self._change_row)):
             records = sorted(data.get(stream, {}).get("main", []),
                              key=lambda r: (utc(r.get("created_at")), int(r.get("id") or 0)))
             if not records:
                 continue
             rows = [build(r, agents, groups, people) for r in records]
-            path = out / f"{stream}.csv"
-            write_atomic(path, csv_text([HEADERS[f]["en"][0] for f in rows[0]],
-                                        [list(row.values()) for row in rows]))
-            files.append((path, len(rows)))
-        return files
+            path = files.write(f"{stream}.csv", csv_text(
+                [HEADERS[f]["en"][0] for f in rows[0]], [list(row.values()) for row in rows]))
+            written.append((path, len(rows)))
+        return written
 
     @staticmethod
     def _ticket_row(r: dict[str, Any], agents: dict[Any, str], groups: dict[Any, str],
                     people: dict[Any, str]) -> dict[str, Any]:
-        stats = r.get("stats") or {}
+        stats = obj(r.get("stats"))
         done = stats.get("resolved_at") or stats.get("closed_at")
         due = r.get("due_by")
         sla = None

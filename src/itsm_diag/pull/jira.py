@@ -11,6 +11,12 @@ to the end and is read there. JQL times are minutes in the account's time zone
 history longer than the search returns are read from ``/issue/{key}/comment`` and
 ``/issue/{key}/changelog``.
 
+Authentication: the account's email and an API token, over Basic, the only way Jira
+Cloud's site REST API (``https://SITE.atlassian.net/rest/api/3``) takes an API token. A
+bearer token is not offered: Atlassian's OAuth tokens are valid only through
+``api.atlassian.com``, and Data Center's personal access tokens are for servers that
+have no ``/rest/api/3/search/jql``.
+
 The file: ``jira.csv`` in the issue navigator's "CSV (all fields)" layout (repeated
 ``Labels``, ``Comment`` ``date;accountId;body``, ``Inward/Outward issue link (type)``,
 ``Custom field (name)``), times in UTC, plus what the CSV export cannot hold and the
@@ -30,8 +36,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from itsm_diag.errors import UsageError
 from itsm_diag.importers.jira import STATUSES
 from itsm_diag.pull.client import Answer, Client, Credentials, PullError
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, csv_text, utc
-from itsm_diag.pull.store import write_atomic
+from itsm_diag.pull.source import (
+    Key,
+    Page,
+    Request,
+    Source,
+    Stream,
+    Window,
+    csv_text,
+    is_time,
+    malformed,
+    number,
+    obj,
+    objects,
+    utc,
+)
+from itsm_diag.pull.store import Outputs
 
 SEARCH = "/rest/api/3/search/jql"
 _DONE = {"resolved", "closed", "cancelled"}
@@ -106,15 +126,16 @@ class Jira(Source):
         return [Stream("issues", "issues")]
 
     def auth(self, creds: Credentials) -> str:
+        # email + API token over Basic only (see the module's doc); the API token may be
+        # in ITSM_DIAG_PASSWORD or ITSM_DIAG_TOKEN
         if creds.user and (creds.password or creds.token):
             pair = f"{creds.user}:{creds.password or creds.token}".encode()
             return "Basic " + base64.b64encode(pair).decode("ascii")
-        if creds.token:
-            return f"Bearer {creds.token}"
-        raise UsageError("no credentials for Jira",
+        raise UsageError("no credentials for Jira: Jira Cloud takes the account's email "
+                         "with an API token (a token alone cannot sign in)",
                          hint="set ITSM_DIAG_USER (the account's email) and "
-                              "ITSM_DIAG_PASSWORD (an API token), or ITSM_DIAG_TOKEN (a "
-                              "personal access token)")
+                              "ITSM_DIAG_PASSWORD (an API token, from "
+                              "id.atlassian.com > Security > API tokens)")
 
     # ---- paging -------------------------------------------------------------------------
     def prepare(self, client: Client) -> None:
@@ -122,8 +143,8 @@ class Jira(Source):
         answer = client.get("/rest/api/3/myself", what="the account (myself)")
         name = answer.data.get("timeZone") if isinstance(answer.data, dict) else None
         try:
-            self.zone = ZoneInfo(name) if name else ZoneInfo("UTC")
-        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             self.zone = ZoneInfo("UTC")
 
     def _minute(self, iso_utc: str) -> str:
@@ -154,14 +175,25 @@ class Jira(Source):
         if not isinstance(issues, list):
             raise PullError("the search answer holds no 'issues' list",
                             hint="check that --url is https://SITE.atlassian.net")
+        objects(issues, "issues", stamp=None)
+        for n, issue in enumerate(issues):
+            fields = issue.get("fields")
+            if not isinstance(fields, dict):
+                raise malformed(f"issues[{n}].fields", "is not an object")
+            if not is_time(fields.get("updated")):
+                raise malformed(f"issues[{n}].fields", "has no readable 'updated'")
         token = doc.get("nextPageToken")
+        if token is not None and not isinstance(token, str):
+            raise malformed("nextPageToken", "is not text")
         done = bool(doc.get("isLast")) or not token
-        names = [{"id": k, "name": v} for k, v in (doc.get("names") or {}).items()]
+        given = obj(doc.get("names"))
+        names = [{"id": k, "name": v} for k, v in given.items() if isinstance(v, str)]
         cursor = cursor or {}
         since = cursor.get("since") or window.since
         if not issues:
             return Page([], cursor or None, done=True, extras={"names": names})
-        last = utc((issues[-1].get("fields") or {}).get("updated"))
+        last = utc(issues[-1]["fields"].get("updated"))
+        nxt: dict[str, Any]
         if done:
             nxt = {"since": last}
         elif since is None or self._minute(last) > self._minute(since):
@@ -174,15 +206,15 @@ class Jira(Source):
         """Comments and change history the search cut short, read in full."""
         for issue in records:
             key = issue.get("key")
-            fields = issue.setdefault("fields", {})
-            comment = fields.get("comment") or {}
-            have = comment.get("comments") or []
-            if comment.get("total", len(have)) > len(have):
+            fields = issue["fields"]  # an object: parse checked it
+            comment = obj(fields.get("comment"))
+            have = _dicts(comment.get("comments"))
+            if (number(comment.get("total")) or 0) > len(have):
                 comment["comments"] = self._all(client, f"/rest/api/3/issue/{key}/comment",
                                                 "comments", key)
-            log = issue.get("changelog") or {}
-            hist = log.get("histories") or []
-            if log.get("total", len(hist)) > len(hist):
+            log = obj(issue.get("changelog"))
+            hist = _dicts(log.get("histories"))
+            if (number(log.get("total")) or 0) > len(hist):
                 log["histories"] = self._all(client, f"/rest/api/3/issue/{key}/changelog",
                                              "values", key)
         return records
@@ -193,11 +225,12 @@ class Jira(Source):
         while True:
             answer = client.get(path, {"startAt": len(out), "maxResults": 100},
                                 what=f"issue {key}")
-            items = answer.data.get(field) or []
+            doc = answer.data if isinstance(answer.data, dict) else {}
+            items = objects(doc.get(field) or [], f"{field} of issue {key}", ident=None,
+                            stamp=None)
             out.extend(items)
-            total = answer.data.get("total")
-            if not items or answer.data.get("isLast") or (total is not None and
-                                                          len(out) >= total):
+            total = number(doc.get("total"))
+            if not items or doc.get("isLast") or (total is not None and len(out) >= total):
                 return out
 
     def keys(self, stream: Stream) -> dict[str, Key]:
@@ -206,7 +239,11 @@ class Jira(Source):
                 "names": lambda n: (str(n.get("id")), "")}
 
     # ---- the file -------------------------------------------------------------------------
-    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
+    def outputs(self) -> list[str]:
+        return ["jira.csv"]
+
+    def write(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
+              ) -> list[tuple[Path, int]]:
         got = data.get("issues", {})
         issues = sorted(got.get("main", []), key=lambda i: (
             utc((i.get("fields") or {}).get("created")), int(i.get("id") or 0)))
@@ -228,9 +265,8 @@ class Jira(Source):
                 values = row.get(h, [])
                 cells += [*values, *[None] * (max(widths[h], 1) - len(values))]
             lines.append(cells)
-        path = out / "jira.csv"
-        write_atomic(path, csv_text([h for h in headers for _ in range(max(widths[h], 1))],
-                                    lines))
+        path = files.write("jira.csv", csv_text(
+            [h for h in headers for _ in range(max(widths[h], 1))], lines))
         return [(path, len(rows))]
 
     def _row(self, issue: dict[str, Any], names: dict[str, str]) -> dict[str, list[Any]]:
@@ -239,7 +275,7 @@ class Jira(Source):
         def name(obj: Any, key: str = "name") -> str | None:
             return obj.get(key) if isinstance(obj, dict) else None
 
-        status = f.get("status") or {}
+        status = obj(f.get("status"))
         row: dict[str, list[Any]] = {
             "Summary": [f.get("summary")], "Issue key": [issue.get("key")],
             "Issue id": [issue.get("id")], "Issue Type": [name(f.get("issuetype"))],
@@ -253,22 +289,24 @@ class Jira(Source):
             "Reporter Id": [name(f.get("reporter"), "accountId")],
             "Created": [_time(f.get("created"))], "Updated": [_time(f.get("updated"))],
             "Resolved": [_time(f.get("resolutiondate"))], "Due date": [f.get("duedate")],
-            "Components": [c.get("name") for c in f.get("components") or []],
-            "Labels": list(f.get("labels") or []),
+            "Components": [name(c) for c in f.get("components") or []],
+            "Labels": _texts(f.get("labels")),
             "Time Spent": [None if f.get("timespent") is None else str(f["timespent"])],
         }
         for fid, value in f.items():
             if fid.startswith("customfield_") and fid in names:
                 row[f"Custom field ({names[fid]})"] = [_scalar(value)]
-        for link in f.get("issuelinks") or []:
+        for link in _dicts(f.get("issuelinks")):
             kind = name(link.get("type")) or "Relates"
             for side, field in (("Inward", "inwardIssue"), ("Outward", "outwardIssue")):
                 if isinstance(link.get(field), dict):
-                    row.setdefault(f"{side} issue link ({kind})", []).append(link[field]["key"])
+                    row.setdefault(f"{side} issue link ({kind})", []).append(
+                        link[field].get("key"))
+        comment = obj(f.get("comment"))
         row["Comment"] = [
             f"{_time(c.get('created'))};{name(c.get('author'), 'accountId') or ''};"
             f"{adf_text(c.get('body'))}"
-            for c in ((f.get("comment") or {}).get("comments") or [])]
+            for c in _dicts(comment.get("comments"))]
         moves, reopens = _history(issue)
         row["Custom field (Reassignment count)"] = [str(moves)]
         row["Custom field (Reopen count)"] = [str(reopens)]
@@ -278,10 +316,10 @@ class Jira(Source):
 def _history(issue: dict[str, Any]) -> tuple[int, int]:
     """(reassignments, reopens) from the change history, oldest change first."""
     moves = reopens = 0
-    histories = sorted((issue.get("changelog") or {}).get("histories") or [],
-                       key=lambda h: utc(h.get("created")))
+    log = obj(issue.get("changelog"))
+    histories = sorted(_dicts(log.get("histories")), key=lambda h: utc(h.get("created")))
     for h in histories:
-        for item in h.get("items") or []:
+        for item in _dicts(h.get("items")):
             field = str(item.get("field") or "").lower()
             if field == "assignee" and item.get("from") and item.get("to"):
                 moves += 1
@@ -291,3 +329,16 @@ def _history(issue: dict[str, Any]) -> tuple[int, int]:
                 if before in _DONE and after is not None and after not in _DONE:
                     reopens += 1
     return moves, reopens
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list the API documents as a list of objects (anything else in it,
+    or a list that is not one, holds nothing this file can use)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _texts(value: Any) -> list[str]:
+    """A list of texts (labels): one text alone is a list of one, not of its letters."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value if v is not None] if isinstance(value, list) else []

@@ -27,7 +27,7 @@ from typing import Any
 from itsm_diag.errors import UsageError
 from itsm_diag.pull.client import Answer, Credentials, PullError, dumps
 from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
-from itsm_diag.pull.store import write_atomic
+from itsm_diag.pull.store import Outputs
 
 TABLES = ("incident", "change_request", "problem", "sc_req_item")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
@@ -160,18 +160,21 @@ class ServiceNow(Source):
         return _int(answer.headers.get("X-Total-Count"))
 
     # ---- the files ------------------------------------------------------------------------
-    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
-        files = []
+    def outputs(self) -> list[str]:
+        return [f"{table}.json" for table in self.tables]
+
+    def write(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
+              ) -> list[tuple[Path, int]]:
+        written = []
         for table in self.tables:
             rows = data.get(table, {}).get("main", [])
             if not rows:
                 continue
             rows = sorted(rows, key=lambda r: (_value(r, "number"), _value(r, "sys_id")))
-            path = out / f"{table}.json"
             body = ",\n".join(dumps(flat(r)) for r in rows)
-            write_atomic(path, '{"result":[\n' + body + "\n]}\n")
-            files.append((path, len(rows)))
-        return files
+            path = files.write(f"{table}.json", '{"result":[\n' + body + "\n]}\n")
+            written.append((path, len(rows)))
+        return written
 
 
 def _int(value: str | None) -> int | None:

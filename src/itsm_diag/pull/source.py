@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from itsm_diag.errors import UsageError
-from itsm_diag.pull.client import Answer, Client, Credentials
+from itsm_diag.pull.client import Answer, Client, Credentials, PullError, safe
+from itsm_diag.pull.store import Outputs
 
 # the pulled CSVs escape every cell against spreadsheet formulas (one implementation)
 from itsm_diag.safety import csv_text as csv_text
@@ -116,10 +117,88 @@ class Source:
         return None
 
     # ---- the files ------------------------------------------------------------------------
-    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
-        """Write the latest records of every stream (``data[stream][kind]``) as files the
-        importer of this tool reads; returns ``(path, records)`` per file."""
+    def outputs(self) -> list[str]:
+        """The names of every file :meth:`write` may write (checked before the first
+        request: none may be a file the pull did not write)."""
         raise NotImplementedError
+
+    def write(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
+              ) -> list[tuple[Path, int]]:
+        """Write the latest records of every stream (``data[stream][kind]``) as files the
+        importer of this tool reads, each through ``files``; returns ``(path, records)``
+        per file."""
+        raise NotImplementedError
+
+
+# ---- what a server sends --------------------------------------------------------------------
+
+def malformed(what: str, problem: str) -> PullError:
+    """A valid JSON answer in a shape the API does not document: one line, exit 2 (paging
+    on past a record that cannot be placed could skip or misplace records)."""
+    return PullError(f"the server's answer is malformed: {what} {problem}",
+                     hint="check that --url is the tool's own address; if it is, the "
+                          "tool's support should know of this record")
+
+
+def is_id(value: Any) -> bool:
+    """A record id as the APIs give it: a whole number, or its digits as text."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+
+
+_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+
+
+def is_time(value: Any) -> bool:
+    """A timestamp :func:`utc` can read (into a real date and time)."""
+    text = utc(value)
+    if _UTC.match(text) is None:
+        return False
+    try:
+        datetime.fromisoformat(text[:19])
+    except ValueError:
+        return False
+    return True
+
+
+def objects(rows: Any, what: str, *, ident: str | None = "id",
+            stamp: str | None = "updated_at") -> list[dict[str, Any]]:
+    """``rows`` checked to be a list of objects, each with a numeric ``ident`` and a
+    readable ``stamp`` (when named); the first that is not is named in the error."""
+    if not isinstance(rows, list):
+        raise malformed(what, f"is {_kind(rows)}, not a list")
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise malformed(f"{what}[{n}]", f"is {_kind(row)}, not an object")
+        if ident is not None and not is_id(row.get(ident)):
+            raise malformed(f"{what}[{n}]", f"has no numeric {ident!r} "
+                            f"({safe(repr(row.get(ident)), 40)})")
+        if stamp is not None and not is_time(row.get(stamp)):
+            raise malformed(f"{what}[{n}]", f"has no readable {stamp!r} "
+                            f"({safe(repr(row.get(stamp)), 40)})")
+    return rows
+
+
+def _kind(value: Any) -> str:
+    return {type(None): "null", bool: "true/false", int: "a number", float: "a number",
+            str: "text", list: "a list", dict: "an object"}.get(type(value), "a value")
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is an object, else an empty one (a documented object that is not)."""
+    return value if isinstance(value, dict) else {}
+
+
+def number(value: Any) -> int | None:
+    """A count the API gives (``total``), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 # ---- times ----------------------------------------------------------------------------------
@@ -144,9 +223,10 @@ def iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def utc(text: str | None) -> str:
-    """A tool's timestamp as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` in UTC (sorts as text)."""
-    if not text:
+def utc(text: Any) -> str:
+    """A tool's timestamp as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` in UTC (sorts as text); text
+    that is no time is returned as it is, anything else (a number, null) as ``""``."""
+    if not text or not isinstance(text, str):
         return ""
     value = text.strip().replace(" ", "T", 1)
     if _DATE_ONLY.match(value):

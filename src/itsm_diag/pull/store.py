@@ -13,12 +13,17 @@ cuts the journal back to the length the state recorded, and fetches that page ag
 each page lands exactly once. The journal keeps every version received; :meth:`Journal.
 latest` keeps the latest of each record (the latest update wins; on a tie, the one
 received last).
+
+The state also holds the SHA-256 of every export file the pull wrote into ``OUT``
+(:class:`Outputs`): a file of that name whose content is not one the pull wrote is the
+user's (an export saved there, a file edited since) and is never replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -33,11 +38,12 @@ STATE_DIR = ".itsm-diag-pull"
 STATE_VERSION = 1
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``path`` so that a reader (or a crash) sees the old file or the new, never half."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
+    with tmp.open("wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -155,3 +161,67 @@ class Journal:
             if old is None or updated >= old[0]:
                 seen[rid] = (updated, record)
         return {kind: [r for _, r in seen.values()] for kind, seen in best.items()}
+
+
+def digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+class Outputs:
+    """The export files of a pull into ``folder``: written atomically, and never over a
+    file the pull did not write itself (an input the user put there).
+
+    The state keeps, per file name, the SHA-256 of the content the pull wrote. A file of
+    that name with another content (or no record: a file the user saved there before the
+    first pull, or a link, or a folder) is refused before the first request and again
+    just before writing. The digest of the new content is saved (beside the old one) before
+    the file is replaced, so a run killed between the two still knows both as its own.
+    """
+
+    KEY = "files"
+
+    def __init__(self, folder: Path, state: State) -> None:
+        self.folder = folder
+        self.state = state
+
+    def _known(self) -> dict[str, list[str]]:
+        known = self.state.data.setdefault(self.KEY, {})
+        return known if isinstance(known, dict) else {}
+
+    def check(self, names: list[str]) -> None:
+        """Refuse when one of ``names`` in the folder is not a file this pull wrote."""
+        for name in names:
+            path = self.folder / name
+            if not (path.exists() or path.is_symlink()):
+                continue
+            if not self._ours(path, name):
+                raise UsageError(
+                    "no earlier pull into this folder wrote this file, and the pull "
+                    "would replace it",
+                    file=path, hint="move it out of the folder, or pull into another --out")
+
+    def _ours(self, path: Path, name: str) -> bool:
+        if path.is_symlink() or not path.is_file():
+            return False
+        try:
+            return digest(path) in self._known().get(name, [])
+        except OSError:  # unreadable: not known to be ours, so not replaced
+            return False
+
+    def write(self, name: str, text: str) -> Path:
+        """Write ``name`` atomically, after :meth:`check`; returns its path."""
+        self.check([name])
+        data = text.encode("utf-8")
+        new = hashlib.sha256(data).hexdigest()
+        known = self.state.data.setdefault(self.KEY, {})
+        known[name] = [*dict.fromkeys([*known.get(name, []), new])]
+        self.state.save()
+        path = self.folder / name
+        write_atomic(path, data)
+        known[name] = [new]
+        self.state.save()
+        return path

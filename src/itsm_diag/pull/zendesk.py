@@ -4,13 +4,19 @@
 ``?cursor=<after_cursor>`` until ``end_of_stream``, with ``include=metric_sets,users,
 groups`` (each ticket's metric set: reopens, group stations, reply and resolution times,
 solved at; the names of requesters, assignees and groups) and ``exclude_deleted=true``.
-The export returns tickets in the order they were last updated, so a ticket updated
-during the pull comes again later in the stream; the latest wins. The saved
-``after_cursor`` is where a rerun goes on, also after ``end_of_stream``: rerunning a
-finished pull fetches the tickets changed since.
+The export returns tickets in the order of their ``generated_timestamp``, the time of
+their last change *including system changes* (an SLA recomputed, a metric updated),
+which ``updated_at`` does not show: ``generated_timestamp >= updated_at``, and the stream
+is not in ``updated_at`` order. A ticket updated during the pull comes again later in the
+stream; the latest wins. The saved ``after_cursor`` is where a rerun goes on, also after
+``end_of_stream``: rerunning a finished pull fetches the tickets changed since.
 
-``--until`` is applied to what arrives (the export has no end time): tickets whose last
-update is at or after it are left out, and the stream stops at the first one.
+``--since``/``--until`` select by ``updated_at``, as for the other tools: the stream
+starts at ``start_time=<since>`` (every ticket updated since then has a later
+``generated_timestamp``), is read to its end (the export has no end time, and a ticket
+last updated before ``--until`` may stand anywhere after it in the stream), and the
+files keep the tickets whose latest ``updated_at`` is in the range. So what is kept does
+not depend on the page size.
 
 The files: ``tickets.json``, one document shaped like an export page (``tickets``,
 ``metric_sets``, ``users``, ``groups``), and ``ticket_fields.json``, the account's ticket
@@ -27,8 +33,18 @@ from typing import Any
 
 from itsm_diag.errors import UsageError
 from itsm_diag.pull.client import Answer, Credentials, PullError, dumps
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
-from itsm_diag.pull.store import write_atomic
+from itsm_diag.pull.source import (
+    Key,
+    Page,
+    Request,
+    Source,
+    Stream,
+    Window,
+    malformed,
+    objects,
+    utc,
+)
+from itsm_diag.pull.store import Outputs
 
 PATH = "/api/v2/incremental/tickets/cursor.json"
 FIELDS_PATH = "/api/v2/ticket_fields.json"
@@ -88,16 +104,21 @@ class Zendesk(Source):
             raise PullError("the answer is not an incremental ticket export page",
                             hint="check that --url is the account's https://SUBDOMAIN."
                                  "zendesk.com address")
+        tickets = objects(tickets, "tickets")
         after = doc.get("after_cursor")
+        if after is not None and not isinstance(after, str):
+            raise malformed("after_cursor", "is not text")
         done = bool(doc["end_of_stream"])
-        until = window.until
-        if until is not None:
-            kept = [t for t in tickets if utc(t.get("updated_at")) < until]
-            if len(kept) < len(tickets):
-                tickets, done = kept, True
-        extras = {name: doc.get(name) or [] for name in SIDELOADS}
-        ids = {t.get("id") for t in tickets}
-        extras["metric_sets"] = [ms for ms in extras["metric_sets"] if ms.get("ticket_id") in ids]
+        # no --until here: the stream is not in updated_at order (see the module's doc)
+        extras = {
+            "metric_sets": objects(doc.get("metric_sets") or [], "metric_sets",
+                                   ident="ticket_id", stamp=None),
+            "users": objects(doc.get("users") or [], "users", stamp=None),
+            "groups": objects(doc.get("groups") or [], "groups", stamp=None),
+        }
+        ids = {str(t["id"]) for t in tickets}
+        extras["metric_sets"] = [ms for ms in extras["metric_sets"]
+                                 if str(ms["ticket_id"]) in ids]
         nxt = {"after": after} if after else cursor
         if not done and not after:
             raise PullError("the export page has no after_cursor but the stream goes on")
@@ -109,6 +130,7 @@ class Zendesk(Source):
         if not isinstance(fields, list):
             raise PullError("the answer is not a ticket fields page",
                             hint="check that the account lets the agent read ticket fields")
+        fields = objects(fields, "ticket_fields", stamp=None)
         meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
         more = bool(meta.get("has_more"))
         after = meta.get("after_cursor")
@@ -126,27 +148,36 @@ class Zendesk(Source):
             "groups": lambda g: (str(g.get("id")), utc(g.get("updated_at"))),
         }
 
-    def write(self, out: Path, data: dict[str, dict[str, list[Any]]]) -> list[tuple[Path, int]]:
-        written = self._write_tickets(out, data)
+    def outputs(self) -> list[str]:
+        return ["tickets.json", "ticket_fields.json"]
+
+    def write(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
+              ) -> list[tuple[Path, int]]:
+        written = self._write_tickets(files, data)
         fields = sorted(data.get("ticket_fields", {}).get("main", []),
                         key=lambda f: int(f.get("id") or 0))
         if written and fields:
-            path = out / "ticket_fields.json"
-            write_atomic(path, dumps({"ticket_fields": fields, "next_page": None,
-                                      "previous_page": None, "count": len(fields)}) + "\n")
+            path = files.write("ticket_fields.json", dumps({
+                "ticket_fields": fields, "next_page": None, "previous_page": None,
+                "count": len(fields)}) + "\n")
             written.append((path, len(fields)))
         return written
 
-    def _write_tickets(self, out: Path, data: dict[str, dict[str, list[Any]]]
+    def _write_tickets(self, files: Outputs, data: dict[str, dict[str, list[Any]]]
                        ) -> list[tuple[Path, int]]:
         got = data.get("tickets", {})
-        # in the export's own order: by last update
-        tickets = sorted(got.get("main", []),
-                         key=lambda t: (utc(t.get("updated_at")), int(t.get("id") or 0)))
+        # the range on the latest version of each ticket, over the whole stream read
+        window = Window(self.options["since"], self.options["until"])
+        tickets = [t for t in got.get("main", []) if window.holds(utc(t.get("updated_at")))]
+        # by last update, as an export sorted on it
+        tickets.sort(key=lambda t: (utc(t.get("updated_at")), int(t.get("id") or 0)))
         if not tickets:
             return []
-        doc = {"tickets": tickets, **{name: got.get(name, []) for name in SIDELOADS},
+        ids = {str(t.get("id")) for t in tickets}
+        doc = {"tickets": tickets,
+               "metric_sets": [m for m in got.get("metric_sets", [])
+                               if str(m.get("ticket_id")) in ids],
+               **{name: got.get(name, []) for name in SIDELOADS if name != "metric_sets"},
                "end_of_stream": True}
-        path = out / "tickets.json"
-        write_atomic(path, dumps(doc) + "\n")
+        path = files.write("tickets.json", dumps(doc) + "\n")
         return [(path, len(tickets))]
