@@ -138,6 +138,58 @@ def resolve_columns(
     return out
 
 
+def _repeat_of(header: str, headers: set[str]) -> str:
+    """The header ``header`` repeats: ``opened_at`` for ``opened_at.1`` (as
+    :func:`~.readers.dedupe_headers` numbers repeats), else ``header`` itself."""
+    base, dot, digits = header.rpartition(".")
+    return base if dot and digits.isdigit() and base in headers else header
+
+
+def repeated_header_notes(raw: RawTable, column_map: Mapping[str, str]) -> list[str]:
+    """Warnings for the fields read from a header that the file has more than once
+    (the same name, or names equal once case, spaces, ``_`` and ``-`` are folded): which
+    column was read, which were not, and in how many rows their values differ."""
+    headers = [str(h) for h in raw.frame.columns]
+    present = set(headers)
+    groups: dict[str, list[int]] = {}
+    for pos, h in enumerate(headers):
+        groups.setdefault(fold_name(_repeat_of(h, present)), []).append(pos)
+    used = set(column_map.values())
+    notes: list[str] = []
+    said: set[str] = set()
+    for canonical, header in column_map.items():
+        if header not in present or header in said:
+            continue
+        said.add(header)
+        same = groups[fold_name(_repeat_of(header, present))]
+        pos = headers.index(header)
+        others = [p for p in same if p != pos and headers[p] not in used]
+        if not others:
+            continue
+        read = raw.frame.iloc[:, pos]
+        unread = []
+        for other in others:
+            values = raw.frame.iloc[:, other]
+            both = (read.notna() & values.notna()).to_numpy(bool)
+            differ = both & (read.astype("string") != values.astype("string")).fillna(
+                False).to_numpy(bool)
+            only = (read.isna() & values.notna()).to_numpy(bool)
+            found = []
+            if differ.any():
+                found.append(f"its value differs in {int(differ.sum()):,} rows, first at "
+                             f"row {raw.first_data_row + int(differ.argmax())}")
+            if only.any():
+                found.append(f"it alone has a value in {int(only.sum()):,} rows")
+            unread.append(f"column {other + 1} was not read ("
+                          + ("; ".join(found) or "its values are the same or empty") + ")")
+        places = [str(p + 1) for p in sorted([pos, *others])]
+        notes.append(
+            f"columns {', '.join(places[:-1])} and {places[-1]} share the header {header!r}: "
+            f"{canonical} was read from column {pos + 1}; {'; '.join(unread)}; keep one "
+            "such column in the export")
+    return notes
+
+
 #: below this many rows, date columns are parsed one after another (threads cost more)
 _PARALLEL_ROWS = 50_000
 

@@ -238,10 +238,28 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> D
             f"{tolerance(int(present.sum())):,} may be",
             file=path, row=first_row + pos, column=column, hint=hint)
     pos = int(present.argmax())
+    if _excel_serials(values):
+        return DateFormatError(
+            f"cannot read {quote(str(values.iloc[pos]))} as a date: the column holds Excel "
+            "date serial numbers (date cells formatted as numbers), which no --date-format "
+            "reads", file=path, row=first_row + pos, column=column,
+            hint="in Excel, format the column as Date (Format Cells > Date) and save the "
+                 "workbook again, or export the tickets as CSV")
     return DateFormatError(f"cannot read {quote(str(values.iloc[pos]))} as a date", file=path,
                            row=first_row + pos, column=column,
                            hint="pass --date-format with the format (e.g. '%d.%m.%Y %H:%M') "
                                 "or fix the column")
+
+
+#: Excel date serial numbers (days since 1899-12-30) of the years 1954 to 2119
+_SERIALS = (20_000, 80_000)
+
+
+def _excel_serials(values: pd.Series) -> bool:
+    """Whether a column's values (a spread sample) are all numbers in the range of Excel
+    date serials: date cells a workbook shows as numbers (``45931.375``)."""
+    numbers = pd.to_numeric(_sample(values), errors="coerce")
+    return bool(len(numbers)) and bool(numbers.between(*_SERIALS).all())
 
 
 def infer_formats(

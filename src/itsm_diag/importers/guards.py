@@ -443,17 +443,58 @@ def _runaway_quote(t: RawTable) -> None:
 
 
 def _cut_in_a_quote(path: Path, t: RawTable, quotes: QuoteCount) -> None:
-    """Warn when the file ends inside a quoted cell (an odd number of quote characters):
-    a download cut short leaves its last row with a partial cell and no closing quote."""
+    """Warn when the file's quote characters do not pair up (an odd count). Either the
+    file ends inside a quoted cell (a download cut short leaves its last row with a
+    partial cell and no closing quote), or a quote stands alone earlier (``"Pri"nter"``),
+    which the reader took as a character of its cell, reading every later row as usual:
+    the line where the unpaired quote opened tells the two apart."""
     if any("never closed" in w for w in t.warnings):
         return  # the runaway-quote repair already said so
     count = quotes.result()
-    if count is not None and count % 2:
-        row = t.first_data_row + len(t.frame) - 1
+    if count is None or not count % 2:
+        return
+    last = t.first_data_row + len(t.frame) - 1
+    try:
+        opened, lines = quote_opening_line(path)
+    except OSError:
+        opened, lines = last, last
+    last_row_lines = 1 + (sum(v.count("\n") for v in t.frame.iloc[-1] if isinstance(v, str))
+                          if len(t.frame) else 0)
+    if opened > lines - last_row_lines:
         t.warnings.append(
             f"the file ends inside a quoted cell: it was probably cut short, and its last "
-            f"row (row {row}) may be incomplete; export or download it again"
+            f"row (row {last}) may be incomplete; export or download it again"
         )
+        return
+    # without multi-line cells or blank lines, a line of the file is a row of it
+    where = f"row {opened}" if lines == last else f"line {opened}"
+    t.warnings.append(
+        f"{where} holds a quote character (\") with no partner: it was read as part of its "
+        "cell and the rows after it were read as usual; check that row's cells"
+    )
+
+
+def quote_opening_line(path: Path) -> tuple[int, int]:
+    """(the 1-based line where a file's unpaired quote opened, the file's line count):
+    the line after the last line end before which the quotes pair up. numpy, a step at a
+    time, like :func:`count_byte`; only run on a file whose quotes do not pair up."""
+    import numpy as np
+
+    quotes = lines = last_even = 0
+    ended = True
+    with path.open("rb") as fh:
+        while chunk := fh.read(_COUNT_STEP):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            ends = np.flatnonzero(data == ord("\n"))
+            marks = np.flatnonzero(data == ord('"'))
+            before = quotes + np.searchsorted(marks, ends)  # quotes before each line end
+            even = np.flatnonzero(before % 2 == 0)
+            if len(even):
+                last_even = lines + int(even[-1]) + 1
+            lines += len(ends)
+            quotes += len(marks)
+            ended = bool(data[-1] == ord("\n"))
+    return last_even + 1, lines + (0 if ended else 1)
 
 
 #: bytes read and compared at a time by :func:`count_byte`

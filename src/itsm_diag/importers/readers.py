@@ -48,6 +48,11 @@ class RawTable:
     #: file row number (1-based, header = row 1) of each frame row, for error messages
     first_data_row: int = 2
     warnings: list[str] = field(default_factory=list)
+    #: positions (0-based) of columns whose header cell was blank (named ``column_N``)
+    unnamed: tuple[int, ...] = ()
+    #: why this table (one sheet of a workbook) holds no tickets, when the reader knows:
+    #: the loader names it and reads the workbook's other sheets
+    not_read: str | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -79,6 +84,24 @@ def dedupe_headers(names: list[str]) -> list[str]:
     return out
 
 
+def blank_headers(names: list[str]) -> tuple[int, ...]:
+    """Positions of the header cells that are blank (:func:`dedupe_headers` names them
+    ``column_N``)."""
+    return tuple(i for i, raw in enumerate(names)
+                 if not " ".join(str(raw).replace("\ufeff", "").split()))
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """Whether a sample that is not valid UTF-8 is still mostly UTF-8 text: more than
+    twice as many valid non-ASCII characters as invalid byte sequences (a UTF-8 export
+    with a few rows pasted from a cp1252 program). A cp1252 file's accented letters are
+    almost never valid UTF-8 sequences, so it has next to no valid ones."""
+    text = head.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - bad > 2 * bad
+
+
 def _detect_encoding(path: Path, head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -91,6 +114,9 @@ def _detect_encoding(path: Path, head: bytes) -> str:
         # a multi-byte character cut at the sample's end is still UTF-8
         if exc.start >= len(head) - 3 and len(head) == _SAMPLE_BYTES:
             return "utf-8"
+    if _mostly_utf8(head):
+        # read as UTF-8; the few bad bytes are replaced and counted (read_csv)
+        return "utf-8"
     try:
         # Excel's "CSV" in Western locales is cp1252; charset detection on a few KB of
         # mostly-ASCII text guesses cp1250/cp1006 for such files, so try cp1252 first
@@ -151,7 +177,8 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         text = text.split("\n", 1)[1] if "\n" in text else ""
     if not text.strip():
         raise NotAnExport("the file is empty", file=path, hint="export the tickets again")
-    delimiter = explicit_sep or ("\t" if encoding == "utf-16" else _sniff_delimiter(text))
+    # UTF-16 too: Excel's "Unicode Text" is tab-separated, other programs write commas
+    delimiter = explicit_sep or _sniff_delimiter(text)
     sample = io.StringIO(text, newline="")
     header_row = next(csv.reader(sample, delimiter=delimiter), None)
     if header_row is not None and len(head) == _SAMPLE_BYTES and sample.tell() >= len(text):
@@ -194,8 +221,9 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         ragged.clear()
         with _quiet_unraisable():
             table = _arrow_csv(source, names, skip, "utf8", delimiter, on_invalid, multiline)
-        replaced_warning = (f"{bad} bytes are not valid {encoding} and were replaced by "
-                            "'\ufffd'; check the file's encoding if names look wrong")
+        replaced_warning = (f"{bad:,} bytes are not valid {encoding} and were replaced by "
+                            "'\ufffd' (first at row {row}); check the file's encoding if "
+                            "names look wrong")
     warnings = [replaced_warning] if replaced_warning else []
     if ragged:
         from itsm_diag.importers.guards import check_row_widths
@@ -210,9 +238,20 @@ def read_csv(path: Path, head: bytes) -> RawTable:
         # trimmed in Arrow, and only the columns that need it: no second copy of the file
         frame = _arrow_frame(table, tokens_nulled=True)
     frame = _blank_repeated_headers(frame, header_row, skip + 2, warnings)
+    if replaced_warning:
+        warnings[0] = replaced_warning.format(row=_first_row_holding(frame, "\ufffd", skip + 2))
     raw = RawTable(path=path, frame=frame, encoding=encoding, delimiter=delimiter,
-                   first_data_row=skip + 2, warnings=warnings)
+                   first_data_row=skip + 2, warnings=warnings,
+                   unnamed=blank_headers(header_row))
     return raw
+
+
+def _first_row_holding(frame: pd.DataFrame, text: str, first_row: int) -> int | str:
+    """The file row of the first frame row with a cell holding ``text`` ("?" if none)."""
+    found = np.zeros(len(frame), dtype=bool)
+    for col in frame.columns:
+        found |= frame[col].str.contains(text, regex=False).fillna(False).to_numpy(bool)
+    return first_row + int(found.argmax()) if found.any() else "?"
 
 
 def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: int,
@@ -684,13 +723,20 @@ def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
     elif jsonfiles.looks_like_json(head):  # content sniff: first non-space byte { or [
         tables = jsonfiles.read_json(path)
     else:
+        _refuse_json_value(path, head)  # `42`, `"hello"`: JSON, but no records
         with guards.QuoteCount(path) as quotes:  # counted while Arrow reads the file
             tables = [read_csv(path, head)]
     guards.after_read(path, head, tables, quotes)  # extension mismatch, a runaway quote
+    if tables and all(len(t.frame) == 0 for t in tables):  # (an empty JSON page: none)
+        raise NotAnExport("the file has a header but no rows", file=path,
+                          hint="export again with a filter that matches tickets")
     for t in tables:
         if len(t.frame) == 0:
-            raise NotAnExport("the file has a header but no rows", file=path,
-                              hint="export again with a filter that matches tickets")
+            # a workbook's other sheet holding a line of text (notes, a title) and no
+            # rows: named by the loader, the sheets with rows are read
+            t.not_read = "the sheet has a first line but no rows under it: no ticket table"
+            continue
+        _note_unnamed(t)
         flag_mangled_ids(t)
         if len(t.frame) in TRUNCATION_ROWS:
             t.warnings.append(
@@ -698,3 +744,56 @@ def _read_file(path: Path, max_file_mb: float | None) -> list[RawTable]:
                 "probably truncated; export in chunks (e.g. by month) and pass all files"
             )
     return tables
+
+
+def _refuse_json_value(path: Path, head: bytes) -> None:
+    """Refuse a file that is one JSON value other than an object or a list (``42``,
+    ``"hello"``, ``true``): JSON, but no records; the CSV reader would call it a broken
+    CSV file. Only a whole file (shorter than the sample) is looked at."""
+    import json
+
+    text = head.lstrip(codecs.BOM_UTF8).strip()
+    if len(head) >= _SAMPLE_BYTES or not text or text[:1] not in b'"-0123456789tfn':
+        return
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return
+    kind = ("text" if isinstance(value, str) else "null" if value is None
+            else "true/false" if isinstance(value, bool) else "a number")
+    raise NotAnExport(f"the file is JSON holding a single value ({kind}), not a list of "
+                      "ticket records", file=path,
+                      hint="export the tickets as JSON records, CSV or XLSX")
+
+
+def _column_letter(pos: int) -> str:
+    """Excel's letter(s) for a 0-based column position: 0 -> A, 27 -> AB."""
+    letters = ""
+    pos += 1
+    while pos:
+        pos, rest = divmod(pos - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _note_unnamed(t: RawTable) -> None:
+    """Warn about columns whose header cell is blank but which hold values: no importer
+    reads a ``column_N``, so their values would be lost without a word. A blank column
+    under a blank header (a trailing delimiter) is normal and not named."""
+    for pos in t.unnamed:
+        if pos >= len(t.frame.columns):
+            continue
+        values = t.frame.iloc[:, pos]
+        filled = values.notna().to_numpy(bool)
+        if not filled.any():
+            continue
+        where = (f"column {pos + 1} ({_column_letter(pos)})" if t.sheet else
+                 f"column {pos + 1}")
+        merged = (" (a header cell merged across two columns, such as K1:L1, leaves the "
+                  "second blank: unmerge it and name each column)" if t.sheet else "")
+        t.warnings.append(
+            f"{where} has a blank header but holds {int(filled.sum()):,} values (first at "
+            f"row {t.first_data_row + int(filled.argmax())}): kept as "
+            f"{str(t.frame.columns[pos])!r}, which no field reads, so they are not used; "
+            f"give the column its name in the export{merged}"
+        )

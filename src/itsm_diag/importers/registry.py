@@ -25,14 +25,22 @@ from itsm_diag.errors import (
     DetectionError,
     InputError,
     ItsmDiagError,
+    NotAnExport,
     Skippable,
     UnknownTool,
     UsageError,
 )
 from itsm_diag.importers import guards, ids
-from itsm_diag.importers.base import Detection, Imported, Importer, ImportOptions, SourceInfo
+from itsm_diag.importers.base import (
+    Detection,
+    Imported,
+    Importer,
+    ImportOptions,
+    SourceInfo,
+    repeated_header_notes,
+)
 from itsm_diag.importers.readers import RawTable, read_raw
-from itsm_diag.text import path_text
+from itsm_diag.text import path_text, quote
 
 if TYPE_CHECKING:
     from itsm_diag.importers.mapping import MappingImporter
@@ -139,7 +147,8 @@ def list_inputs(paths: Iterable[Path], used: Iterable[Path] = ()) -> Listing:
                     here.append((entry, reason))
                     skipped.append(Skipped(path_text(entry), reason))
             if not found:
-                what = "; ".join(f"{path_text(e.name)}: {r}" for e, r in here[:3])
+                # whole paths, as the notes name them (a redacted run replaces them whole)
+                what = "; ".join(f"{path_text(e)}: {r}" for e, r in here[:3])
                 raise InputError("the folder holds no export files "
                                  f"({', '.join(SUFFIXES)})" + (f" (not read: {what})"
                                                                if what else ""), file=p)
@@ -279,7 +288,7 @@ def load_paths(
         if path not in tickets_files:
             continue
         try:
-            parts.extend(_load_file(path, options, source, mappers))
+            parts.extend(_load_file(path, options, source, mappers, skipped))
         except Skippable as exc:
             if not in_folder:
                 raise
@@ -298,18 +307,55 @@ def load_paths(
 
 
 def _load_file(path: Path, options: ImportOptions, source: str | None,
-               mappers: Sequence[MappingImporter]) -> list[Imported]:
-    """Every table of one file, detected and imported."""
+               mappers: Sequence[MappingImporter],
+               skipped: list[Skipped] | None = None) -> list[Imported]:
+    """Every table of one file, detected and imported. A workbook's sheet that holds no
+    ticket table (notes, a title) goes to ``skipped`` with its reason when another sheet
+    of the workbook is read; otherwise its error stands."""
     progress.say(f"reading {path.name} ({_megabytes(path)})")
     out = []
-    for raw in read_raw(path, options.max_file_mb):
+    tables = read_raw(path, options.max_file_mb)
+    unread: list[tuple[RawTable, InputError]] = []
+    for raw in tables:
         where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
         progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
-        imp, det = detect_with_mappings(raw, source, mappers)
-        progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
-                     f"{det.tool}")
-        out.append(imp.load(raw, det, options))
+        det = None
+        try:
+            imp, det = _detected(raw, source, mappers)
+            progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
+                         f"{det.tool}")
+            part = imp.load(raw, det, options)
+        except InputError as exc:
+            # under --source or a mapping nothing is refused in detection: a sheet the
+            # chosen importer scores low and cannot load holds no ticket table either
+            if len(tables) < 2 or not (raw.not_read is not None or isinstance(
+                    exc, UnknownTool) or (det is not None and det.score < MIN_SCORE)):
+                raise
+            unread.append((raw, exc))
+            continue
+        part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))
+        out.append(part)
+    if unread and not out:  # no sheet read: the error of the first sheet with rows
+        raise next((exc for raw, exc in unread if raw.not_read is None), unread[0][1])
+    for raw, why in unread:
+        reason = _reason(why) if not isinstance(why, UnknownTool) else (
+            "no tool's export has its columns, so it holds no ticket table (its first "
+            f"line: {', '.join(quote(h) for h in raw.headers[:4])}"
+            f"{', ...' if len(raw.headers) > 4 else ''})")
+        if skipped is None:
+            out[0].info.warnings.append(f"{raw.label} was not read: {reason}")
+        else:
+            skipped.append(Skipped(raw.label, reason))
     return out
+
+
+def _detected(raw: RawTable, source: str | None,
+              mappers: Sequence[MappingImporter]) -> tuple[Importer, Detection]:
+    """:func:`detect_with_mappings`, after the reader's own word that ``raw`` holds no
+    tickets (a workbook's sheet with no rows)."""
+    if raw.not_read is not None:
+        raise NotAnExport(raw.not_read, file=raw.path)
+    return detect_with_mappings(raw, source, mappers)
 
 
 def _reason(exc: ItsmDiagError) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from itsm_diag import cpus
 from itsm_diag.errors import InputError
-from itsm_diag.importers.readers import RawTable, _arrow_frame, dedupe_headers
+from itsm_diag.importers.readers import RawTable, _arrow_frame, blank_headers, dedupe_headers
 
 #: sheets read at once, at most one a CPU (each thread opens the workbook itself: a
 #: fastexcel reader is not shared between threads; more threads than CPUs measured no
@@ -81,10 +81,12 @@ def read_xlsx(path: Path) -> list[RawTable]:
         raise _failed(path, exc) from exc
 
     groups: dict[tuple[str, ...], tuple[str, list[Any], list[str]]] = {}
+    unnamed: dict[tuple[str, ...], tuple[int, ...]] = {}
     for sheet_name, found in zip(names, sheets, strict=True):
         if found is None:
             continue
-        header, body = found
+        header, body, blanks = found
+        unnamed.setdefault(tuple(header), blanks)
         warnings = []
         last = body.column(0)[-1].as_py() if body.num_rows else None
         if last and _STOP in last.lower():
@@ -102,13 +104,14 @@ def read_xlsx(path: Path) -> list[RawTable]:
         raise InputError("the workbook has no data", file=path, hint="export the tickets again")
     return [
         RawTable(path=path, frame=_arrow_frame(pa.concat_tables(bodies)), sheet=first,
-                 warnings=notes)
-        for first, bodies, notes in groups.values()
+                 warnings=notes, unnamed=unnamed[key])
+        for key, (first, bodies, notes) in groups.items()
     ]
 
 
-def _read_sheet(reader: Any, name: str) -> tuple[list[str], Any] | None:
-    """One sheet -> (its header, an Arrow table of text columns); None when it is empty.
+def _read_sheet(reader: Any, name: str) -> tuple[list[str], Any, tuple[int, ...]] | None:
+    """One sheet -> (its header, an Arrow table of text columns, the positions of its
+    blank header cells); None when it is empty.
 
     Read with the cells' own types (every row looked at, no type forced on a cell); the
     header row is the first non-blank row. Only when fastexcel cannot type a column, or
@@ -120,16 +123,17 @@ def _read_sheet(reader: Any, name: str) -> tuple[list[str], Any] | None:
         if batch.num_columns == 0:
             return None
         return (dedupe_headers(batch.schema.names),
-                _text_columns([_as_text(c) for c in batch.columns]))
+                _text_columns([_as_text(c) for c in batch.columns]), ())
     found = _text_table(reader, name)
     if found is None:
         return None
     table, first_blank = found
-    header = dedupe_headers([c or "" for c in table.slice(0, 1).to_pylist()[0].values()])
+    cells = [c or "" for c in table.slice(0, 1).to_pylist()[0].values()]
+    header, blanks = dedupe_headers(cells), blank_headers(cells)
     if batch is not None and not first_blank:
         # the typed read took the same row for the header: keep its typed cells
-        return header, _text_columns([_as_text(c) for c in batch.columns])
-    return header, _text_columns(table.slice(1).columns, blank_dropped=True)
+        return header, _text_columns([_as_text(c) for c in batch.columns]), blanks
+    return header, _text_columns(table.slice(1).columns, blank_dropped=True), blanks
 
 
 def _text_columns(columns: list[Any], blank_dropped: bool = False) -> Any:
