@@ -75,37 +75,109 @@ def load_rules(config_file: Path | None, *more: Path | None) -> config.Rules:
     return rules
 
 
+#: how an answers file looks, as every refusal of one shows it
+ANSWERS_SHAPE = ("an answers file holds one 'sign: true/false' per line (recurrence: true); "
+                 "itsm-diag quiz --save-answers writes one")
+
+
+def load_answers(path: Path | None) -> dict[str, bool] | None:
+    """An ``--answers`` file (YAML; TOML for ``*.toml``): sign id -> whether it applies.
+    Anything else is an error that says it is the answers file and what one holds."""
+    if path is None:
+        return None
+    from itsm_diag.errors import ConfigError
+    from itsm_diag.rulefiles import yaml_load
+    from itsm_diag.text import quote
+
+    if Path(path).suffix.lower() == ".toml":
+        data: Any = config.load_config_file(path)
+    else:
+        try:
+            data = yaml_load(path)
+        except OSError as exc:
+            raise ConfigError(f"cannot read the answers file: {exc.strerror}",
+                              file=path) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        what = "a list" if isinstance(data, list) else quote(data)
+        raise ConfigError(f"not an answers file: it holds {what}, not signs with true or "
+                          "false", file=path, hint=ANSWERS_SHAPE)
+    out: dict[str, bool] = {}
+    for key, value in data.items():
+        if key not in config.SIGN_IDS:
+            raise ConfigError(f"the answers file names no sign {quote(key)}", file=path,
+                              hint=f"valid signs: {', '.join(config.SIGN_IDS)}")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: answer true (applies) or false (does not apply), "
+                              f"not {quote(value)}", file=path, hint=ANSWERS_SHAPE)
+        out[key] = value
+    return out
+
+
 #: a date without a time of day: ``--since`` takes its first instant, ``--until`` its last
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: an ISO 8601 (RFC 3339) date and time: ``T`` or a space, minutes at least, seconds and
+#: their fraction optional, then ``Z``, an offset, or nothing (read in ``--tz``). Nothing
+#: else is read: ``31.08.2026`` or ``02.03.2026`` would be guessed day- or month-first and
+#: ``2026-08`` would end at 1 August 00:00, silently moving the window
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+                        r"(?:[Zz]|[+-]\d{2}:\d{2})?")
+#: the forms ``--since``/``--until`` take, as every refusal names them
+WHEN_FORMS = ("use YYYY-MM-DD, last-month or last-quarter (each the whole day or period), or "
+              "an ISO time such as 2026-08-31T18:00:00Z or 2026-08-31T18:00:00+02:00")
 
 
 def parse_when(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp | None:
-    """``YYYY-MM-DD`` (or any ISO time) -> UTC timestamp; errors name the option.
+    """``YYYY-MM-DD`` or an ISO date and time -> UTC timestamp; errors name the option.
 
     A date alone is a whole day in ``tz``: ``--since D`` starts at 00:00 of D and
     ``--until D`` ends at the end of D, so the dates a report prints reproduce its window.
-    A time without a zone is read in ``tz``."""
-    from itsm_diag.engine import day_end, day_start
+    A time without a zone is read in ``tz``. Any other form is refused, never guessed."""
+    from itsm_diag.engine import LAST_TICK
     from itsm_diag.importers.guards import EARLIEST, LATEST
     from itsm_diag.text import quote
 
     if text is None:
         return None
-    hint = "use YYYY-MM-DD, last-month or last-quarter"
+    value = text.strip()
+    date_only = _DATE_ONLY.fullmatch(value) is not None
+    if not date_only and _DATE_TIME.fullmatch(value) is None:
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=WHEN_FORMS)
     try:
-        ts = pd.Timestamp(text.strip()) if text.strip() else pd.NaT
-    except (ValueError, OverflowError) as exc:
-        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint) from exc
-    if pd.isna(ts):
-        raise UsageError(f"{option} {quote(text)} is not a date", hint=hint)
-    ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
-    ts = ts.tz_convert("UTC")
+        ts = pd.Timestamp(value.upper().replace(" ", "T", 1))
+    except (ValueError, OverflowError) as exc:  # 2026-02-30, 25:00
+        raise UsageError(f"{option} {quote(text)} is not a date", hint=WHEN_FORMS) from exc
+    outside = UsageError(f"{option} {quote(text)} is outside {EARLIEST[:4]}-{LATEST[:4]}, "
+                         "where ticket exports live", hint=WHEN_FORMS)
+    # roughly on the written year first (a zone's offset can cross a year's end): a year
+    # like 9999 is past what time zones can compute
+    if not int(EARLIEST[:4]) - 1 <= ts.year <= int(LATEST[:4]):
+        raise outside
+    if date_only:
+        # the day's first instant, or the next day's less one tick: a day whose midnight
+        # a clock change skips (America/Santiago) starts at 01:00
+        if option == "--until":
+            ts = _localized(ts + pd.DateOffset(days=1), tz) - LAST_TICK
+        else:
+            ts = _localized(ts, tz)
+    else:
+        ts = _localized(ts, tz) if ts.tzinfo is None else ts.tz_convert("UTC")
     if not pd.Timestamp(EARLIEST, tz="UTC") <= ts < pd.Timestamp(LATEST, tz="UTC"):
-        raise UsageError(f"{option} {quote(text)} is outside {EARLIEST[:4]}-{LATEST[:4]}, "
-                         "where ticket exports live", hint=hint)
-    if _DATE_ONLY.fullmatch(text.strip()):
-        return day_end(ts, tz) if option == "--until" else day_start(ts, tz)
+        raise outside
     return ts
+
+
+def _localized(naive: pd.Timestamp, tz: str) -> pd.Timestamp:
+    """A wall-clock time in ``tz`` -> UTC, by the rules the importers apply to a column
+    (README, Dates): a time in the hour repeated when clocks go back is its first pass, a
+    time in the hour skipped when they go forward is moved on by the gap (02:30 -> 03:30)."""
+    try:
+        return naive.tz_localize(tz, ambiguous=True, nonexistent="raise").tz_convert("UTC")
+    except ValueError:
+        before = naive.tz_localize(tz, nonexistent="shift_backward")
+        offset = before.tz_localize(None) - before.tz_convert(None)
+        return (naive - offset).tz_localize("UTC")
 
 
 def input_info(src: SourceInfo) -> InputInfo:
@@ -185,6 +257,7 @@ def load_report(path: Path) -> Report:
     from itsm_diag.errors import InputError
     from itsm_diag.importers.guards import check_json_depth, loads, max_file_bytes
     from itsm_diag.report import SCHEMA_VERSION
+    from itsm_diag.text import quote
 
     hint = "pass a report written by 'itsm-diag diagnose --format json'"
     try:
@@ -197,7 +270,7 @@ def load_report(path: Path) -> Report:
         except InputError as exc:
             raise InputError("the JSON is nested too deeply to be a report", file=path,
                              hint=hint) from exc
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark is accepted, as in exports
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
@@ -216,13 +289,22 @@ def load_report(path: Path) -> Report:
             hint="diagnose the old export again with this itsm-diag to get a comparable report",
         )
     try:
-        return Report.model_validate(data)
+        report = Report.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         what = (f"unknown key {loc!r} (written by a newer itsm-diag?)"
                 if err["type"] == "extra_forbidden" else f"{loc}: {err['msg']}")
         raise InputError(f"not a valid itsm-diag report: {what}", file=path, hint=hint) from exc
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(report.as_of)
+    except ValueError:
+        # every comparison is "as of" that time: a report without one compares nothing
+        raise InputError(f"not a valid itsm-diag report: as_of {quote(report.as_of)} is not "
+                         "an ISO 8601 time", file=path, hint=hint) from None
+    return report
 
 
 def diagnose_paths(paths: Sequence[Path], options: RunOptions,
@@ -234,13 +316,16 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions,
     or folder (``input 1``…)."""
     if not options.redact:
         return _diagnose_paths(paths, options, warn)
+    from itsm_diag import progress
     from itsm_diag.errors import ItsmDiagError
     from itsm_diag.redact import hide_inputs, input_labels, redact_inputs
 
     labels = input_labels(paths)
     hidden = None if warn is None else (lambda text: warn(hide_inputs(text, labels)))
     try:
-        report = _diagnose_paths(paths, options, hidden)
+        # the progress display on stderr names files too
+        with progress.hiding(lambda text: hide_inputs(text, labels)):
+            report = _diagnose_paths(paths, options, hidden)
     except ItsmDiagError as exc:
         # the error's class and exit code stay; only the names go
         exc.message = hide_inputs(exc.message, labels)

@@ -7,6 +7,13 @@ A client folder may hold its own config (``itsm-diag.toml``, ``itsm-diag.yaml`` 
 named ``*.mapping.yaml`` or ``*.mapping.yml``, used with the batch's ``--mapping``): the
 clients of one consultant use different tools and conventions.
 
+Nothing is written among a client's files: an output folder inside a client folder is
+refused before anything is read (it would also drop that client from the run), and no
+report may replace a file of the batch folder or of a client's folder, at any depth.
+Every entry of the batch folder that is not a client (a loose export, a stray file) and
+every entry of a client folder that was not read is named in a ``warning:`` line and in
+``index.json``.
+
 A client that fails (a bad file, an empty folder) gets its error in the index and the
 others carry on. Workers are started with ``spawn``: the parent may hold pandas/pyarrow
 thread pools, which a forked child could inherit in a locked state.
@@ -16,10 +23,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +55,9 @@ class ClientRow:
     #: the report's file name, next to the index
     report: str | None = None
     error: str | None = None
+    #: entries of the client's folder that were not read, each with the reason (the
+    #: report's data notes name them too)
+    not_read: tuple[str, ...] = ()
 
 
 def default_jobs() -> int:
@@ -55,14 +66,78 @@ def default_jobs() -> int:
     return min(4, cpus.usable())
 
 
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return Path(os.path.abspath(path))
+
+
+def _is_client(entry: Path) -> bool:
+    """Whether a sub-folder of the batch folder can be a client (not hidden, no ``_``)."""
+    return entry.is_dir() and not entry.name.startswith((".", "_"))
+
+
+def _earlier_output(folder: Path) -> bool:
+    """Whether ``folder`` holds an earlier batch's reports (its ``index.md``, as
+    :func:`write_index` writes it), not a client's exports."""
+    try:
+        with (folder / INDEX_FILES[0]).open("rb") as fh:
+            head = fh.read(len(INDEX_TITLE) + 1)
+    except OSError:
+        return False
+    return head.rstrip(b"\r\n") == INDEX_TITLE.encode() and (folder / INDEX_FILES[1]).is_file()
+
+
 def client_dirs(root: Path, out: Path) -> list[Path]:
     """The client folders: sub-folders of ``root``, sorted, except hidden ones, ones
-    starting with ``_`` (such as the default ``_reports``) and the output folder."""
-    out = out.resolve()
-    return sorted(
-        p for p in root.iterdir()
-        if p.is_dir() and not p.name.startswith((".", "_")) and p.resolve() != out
-    )
+    starting with ``_`` (such as the default ``_reports``) and the output folder when it
+    is empty or holds an earlier batch's reports. An output folder inside a client folder (or one
+    that is a client folder) is refused, before anything is read: the reports would land
+    among that client's exports, and the client would be left out of the run."""
+    from itsm_diag.errors import UsageError
+
+    real_out = _real(out)
+    dirs = []
+    for p in sorted(root.iterdir()):
+        if not _is_client(p):
+            continue
+        real = _real(p)
+        if real == real_out and (_earlier_output(p) or not any(p.iterdir())):
+            continue  # the reports of an earlier run into the same folder, or none yet
+        if real == real_out or real in real_out.parents:
+            raise UsageError(
+                f"--output {out} is inside the client folder {p}: the reports would be "
+                f"written among its files, and the client left out of the run",
+                hint=f"write the reports to a folder that is no client's (the default is "
+                     f"{root / '_reports'})")
+        dirs.append(p)
+    return dirs
+
+
+#: why an entry of the batch folder that is no client folder is not read
+LOOSE_REASON = ("not a client folder: batch reads each sub-folder of the batch folder as "
+                "one client; move it into its client's folder, or diagnose it on its own")
+
+
+def not_read(root: Path, out: Path, redact: bool = False) -> list[str]:
+    """Every entry of the batch folder that is neither a client folder, nor the output
+    folder, nor a folder skipped by name (``.`` or ``_`` first): a loose export, a stray
+    file, a broken link; each as a note with the reason. With ``redact``, numbered
+    instead of named (``entry 1 of the batch folder``), as a redacted report names its
+    inputs."""
+    from itsm_diag.text import path_text
+
+    real_out = _real(out)
+    notes: list[str] = []
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and (entry.name.startswith((".", "_")) or _is_client(entry)
+                               or _real(entry) == real_out):
+            continue
+        name = (f"entry {len(notes) + 1} of the batch folder" if redact
+                else path_text(entry))
+        notes.append(f"{name} was not read: {LOOSE_REASON}")
+    return notes
 
 
 def render(report: Report, fmt: str) -> str:
@@ -101,6 +176,8 @@ def row_for(name: str, report: Report, target: Path) -> ClientRow:
 
 #: the index files every batch writes next to the reports
 INDEX_FILES = ("index.md", "index.json")
+#: the first line of ``index.md``
+INDEX_TITLE = "# itsm-diag: clients"
 
 
 def report_names(dirs: Sequence[Path], fmt: str) -> dict[str, str]:
@@ -133,8 +210,6 @@ CLIENT_MAPPINGS = ("*.mapping.yaml", "*.mapping.yml")
 
 def client_options(folder: Path, options: RunOptions) -> RunOptions:
     """``options`` with the client folder's own config and mappings added."""
-    from dataclasses import replace
-
     config = next((folder / n for n in CLIENT_CONFIGS if (folder / n).is_file()), None)
     mappings = sorted(p for pattern in CLIENT_MAPPINGS for p in folder.glob(pattern)
                       if p.is_file())
@@ -152,15 +227,16 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
     from itsm_diag.render import write_atomic
 
     target = out / (file_name or f"{name}.{EXTENSIONS[fmt]}")
+    skipped: list[str] = []  # named by the parent, on stderr (this is a worker)
     try:
-        report = api.diagnose_paths([path], client_options(path, options))
+        report = api.diagnose_paths([path], client_options(path, options), skipped.append)
         if fmt == "pdf":
             from itsm_diag.render import pdf
 
             write_atomic(target, pdf.render(report))
         else:
             write_atomic(target, render(report, fmt))
-        return row_for(name, report, target)
+        return replace(row_for(name, report, target), not_read=tuple(skipped))
     except ItsmDiagError as exc:
         error = exc.one_line()
     except Exception as exc:  # a defect must not take the other clients down
@@ -169,7 +245,7 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
                  f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag")
     # an old report next to a failed run would contradict the index
     target.unlink(missing_ok=True)
-    return ClientRow(client=name, error=error)
+    return ClientRow(client=name, error=error, not_read=tuple(skipped))
 
 
 def run(
@@ -179,21 +255,34 @@ def run(
     fmt: str,
     jobs: int,
     on_done: Callable[[ClientRow], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[ClientRow]:
     """Diagnose every client folder of ``root``, ``jobs`` at a time; rows by client name.
-    ``on_done`` sees each row as its client finishes."""
+    ``on_done`` sees each row as its client finishes; ``warn`` hears of each entry of the
+    batch folder that is no client (first) and each entry of a client's folder that was
+    not read (as the client finishes)."""
     from itsm_diag.render import check_output
 
     dirs = client_dirs(root, out)
     names = report_names(dirs, fmt)
-    inputs = [entry for d in dirs for entry in d.iterdir()]
+    # no report replaces a loose file of the batch folder or a file of a client's (at any
+    # depth: check_output looks inside the client folders); the batch folder's other
+    # folders (hidden ones, ``_reports``) are no client's
+    inputs = [*(e for e in root.iterdir() if not e.is_dir()), *dirs,
+              *(entry for d in dirs for entry in d.iterdir())]
     for target in [*names.values(), *INDEX_FILES]:
         check_output(out / target, inputs, "--out")
+    if warn is not None:
+        for note in not_read(root, out, options.redact):
+            warn(note)
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, ClientRow] = {}
 
     def done(row: ClientRow) -> None:
         rows[row.client] = row
+        if warn is not None:
+            for note in row.not_read:
+                warn(f"client {row.client}: {note}")
         if on_done is not None:
             on_done(row)
 
@@ -238,16 +327,20 @@ def _md_cell(value: object) -> str:
     return md(value, 120)
 
 
-def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
-    """``index.md`` (a table for people) and ``index.json`` (the rows) in ``out``."""
+def write_index(rows: Sequence[ClientRow], out: Path,
+                loose: Sequence[str] = ()) -> tuple[Path, Path]:
+    """``index.md`` (a table for people) and ``index.json`` (the rows) in ``out``;
+    ``loose``: the entries of the batch folder that were not read (:func:`not_read`),
+    listed under the table and in the JSON."""
     from urllib.parse import quote
 
     from itsm_diag.render import write_atomic
+    from itsm_diag.render.markdown import md
 
     md_path, json_path = (out / name for name in INDEX_FILES)
     failed = sum(r.error is not None for r in rows)
     lines = [
-        "# itsm-diag: clients", "",
+        INDEX_TITLE, "",
         f"{len(rows)} client(s), {failed} failed.", "",
         "| client | score | band | unknown | top fix | hours at stake /mo | error |",
         "|---|--:|---|--:|---|--:|---|",
@@ -262,7 +355,11 @@ def write_index(rows: Sequence[ClientRow], out: Path) -> tuple[Path, Path]:
             name, _md_cell(r.score), _md_cell(r.band), _md_cell(r.unknown),
             _md_cell(r.top_fix), _md_cell(r.hours_at_stake), _md_cell(r.error),
         ]) + " |")
+    if loose:
+        lines += ["", "Not read in the batch folder:", "",
+                  *(f"- {md(note, 600)}" for note in loose)]
     write_atomic(md_path, "\n".join(lines) + "\n")
-    doc = {"clients": [asdict(r) for r in rows], "total": len(rows), "failed": failed}
+    doc = {"clients": [asdict(r) for r in rows], "total": len(rows), "failed": failed,
+           "not_read": list(loose)}
     write_atomic(json_path, json.dumps(doc, indent=2) + "\n")
     return md_path, json_path

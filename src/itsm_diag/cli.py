@@ -344,22 +344,9 @@ def _progress(paths: Sequence[Path], quiet: bool) -> Iterator[None]:
 
 
 def _answers(path: Path | None) -> dict[str, bool] | None:
-    if path is None:
-        return None
-    from itsm_diag.config import SIGN_IDS, load_config_file
-    from itsm_diag.errors import ConfigError
+    from itsm_diag.api import load_answers
 
-    data = load_config_file(path)
-    out: dict[str, bool] = {}
-    for key, value in data.items():
-        if key not in SIGN_IDS:
-            raise ConfigError(f"unknown sign {key!r}", file=path,
-                              hint=f"valid signs: {', '.join(SIGN_IDS)}")
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key}: answer true (applies) or false (does not apply)",
-                              file=path)
-        out[key] = value
-    return out
+    return load_answers(path)
 
 
 def _config_file(path: Path | None) -> Path | None:
@@ -887,8 +874,8 @@ def batch(
             _say(f"error: client {row.client}: {row.error}")
 
     rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
-                 on_done=report_failure)
-    md_path, _ = b.write_index(rows, out_dir)
+                 on_done=report_failure, warn=_warn)
+    md_path, _ = b.write_index(rows, out_dir, b.not_read(root, out_dir, redact))
     lines = []
     for row in rows:
         verdict = (f"error: {row.error}" if row.error is not None

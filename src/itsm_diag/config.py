@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+import string
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
@@ -96,7 +98,8 @@ class MetricDoc(_Strict):
 
 
 #: how a table column's values read: the renderers format each unit for people, and the
-#: JSON report states it so a program knows a ``ratio`` is a share between 0 and 1
+#: JSON report states it so a program knows a ``ratio`` is a fraction (0.25 is 25%): a
+#: share lies between 0 and 1, a change or a gap may be negative or above 1
 ColumnUnit = Literal["count", "ratio", "hours", "days", "business_days", "minutes",
                      "per_month", "date", "timestamp", "text", "ids", "yes_no", "code"]
 
@@ -171,9 +174,17 @@ class RuleFile(_Strict):
     #: the evidence tables and series the module returns, worded (title, column labels,
     #: units and code words): no report shows a dict key as a heading
     tables: dict[str, TableDoc] = Field(default_factory=dict)
+    #: extract shapes (codes of ``itsm_diag.signs.shape``) that bias this rule's evidence:
+    #: with one seen, the rule is unknown, worded by its message of the same code
+    unknown_on_shape: list[Literal["closure_selected", "none_open", "open_only"]] = Field(
+        default_factory=list)
 
     def check_consistency(self, source: str) -> None:
         """Cross-field checks pydantic cannot express."""
+        for code in self.unknown_on_shape:
+            if code not in self.messages:
+                raise ConfigError(f"unknown_on_shape names {code!r}, which has no message",
+                                  file=source)
         for name, cond in self.thresholds.conditions.items():
             if cond.metric not in self.metrics:
                 raise ConfigError(
@@ -250,6 +261,11 @@ class AnalysisFile(_Strict):
 class Defaults(_Strict):
     """Global defaults (``rules/defaults.yaml``)."""
 
+    # strict: YAML's true is no window length or rate (pydantic would read it as 1), and
+    # "13" is no number
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False,
+                              strict=True)
+
     #: ten years at most: a longer window is no diagnosis of the process as it is
     window_weeks: int = Field(13, ge=1, le=MAX_WINDOW_WEEKS)
     #: a week is 'active' when its arrivals reach this share of the 90th-percentile week
@@ -322,13 +338,19 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
 
 
+#: pydantic's words for a value of the wrong type, said for a config's reader
+_TYPE_WORDS = {"int_type": "must be a whole number", "float_type": "must be a number",
+               "bool_type": "must be true or false", "string_type": "must be text",
+               "list_type": "must be a list", "dict_type": "must be a mapping"}
+
+
 def _pydantic_error(exc: ValidationError, path: str | Path, prefix: str = "") -> ConfigError:
     err = exc.errors()[0]
     loc = prefix + ".".join(str(p) for p in err["loc"])
     # pydantic prefixes a validator's own message with "Value error, ": say it plainly
+    said = _TYPE_WORDS.get(err["type"], str(err["msg"]).removeprefix("Value error, "))
     msg = (f"unknown key {loc!r}" if err["type"] == "extra_forbidden" else
-           f"{loc}: {str(err['msg']).removeprefix('Value error, ')} "
-           f"(got {quote(err.get('input'))})")
+           f"{loc}: {said} (got {quote(err.get('input'))})")
     return ConfigError(msg, file=path)
 
 
@@ -424,8 +446,14 @@ def _finite(value: Any) -> bool:
 
 
 def _unknown(key: str, valid: Any, source: str) -> ConfigError:
+    import difflib
+
     names = ", ".join(sorted(valid)) or "(none)"
-    return ConfigError(f"unknown key {key!r}", file=source, hint=f"valid keys here: {names}")
+    # a long list (the wording's 49 keys) is cut to one line: the likely key comes first
+    near = difflib.get_close_matches(key.rsplit(".", 1)[-1], [str(v) for v in valid], n=1)
+    said = f"did you mean {near[0]}? " if near else ""
+    return ConfigError(f"unknown key {quote(key)}", file=source,
+                       hint=f"{said}valid keys here: {names}")
 
 
 def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> Rules:
@@ -469,6 +497,12 @@ def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> 
     return out
 
 
+#: the ``defaults`` mappings whose keys are fixed: the shipped file names every one (the
+#: handle minutes: every ticket kind), so any other key is a misspelling that would be
+#: taken silently (``kpi_targets`` checks its own keys)
+_CLOSED_DEFAULTS = ("shape", "handle_minutes", "bands", "wording")
+
+
 def _override_defaults(out: Rules, body: Any, source: str) -> None:
     if not isinstance(body, Mapping):
         raise ConfigError("'defaults' must be a mapping", file=source)
@@ -476,6 +510,14 @@ def _override_defaults(out: Rules, body: Any, source: str) -> None:
     for key, value in body.items():
         if key not in current:
             raise _unknown(f"defaults.{key}", current, source)
+        if key in _CLOSED_DEFAULTS and isinstance(value, Mapping):
+            valid = _kinds() if key == "handle_minutes" else current[key]
+            for sub in value:
+                if sub not in valid:
+                    raise _unknown(f"defaults.{key}.{sub}", valid, source)
+            if key == "wording":
+                for sub, text in value.items():
+                    _check_wording(sub, text, current[key][sub], source)
         if isinstance(current[key], dict) and isinstance(value, Mapping):
             merged = {**current[key], **value}
             current[key] = merged
@@ -486,6 +528,93 @@ def _override_defaults(out: Rules, body: Any, source: str) -> None:
         out.defaults = Defaults.model_validate(current)
     except ValidationError as exc:
         raise _pydantic_error(exc, source, "defaults.") from exc
+
+
+def _kinds() -> tuple[str, ...]:
+    from itsm_diag.model import KINDS  # not at the top: the model module loads pandas
+
+    return KINDS
+
+
+#: a format spec a wording placeholder may carry: fill and align, sign, ``,`` or ``_``
+#: grouping, a width and a precision of two digits at most, a type (``,.0f``, ``.1%``,
+#: ``>12``); a width of a billion characters is no wording
+_WORDING_SPEC = re.compile(r"(?:[^{}]?[<>=^])?[-+ ]?#?0?\d{0,2}[,_]?(?:\.\d{1,2})?"
+                           r"[bcdeEfFgGnosxX%]?")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _check_wording(key: str, text: Any, current: str, source: str) -> None:
+    """A config's wording ``key`` takes only the placeholders the shipped text fills (its
+    values go into ``str.format``): plain names, no ``{0}``, no attribute or index access
+    (``{score.__class__}`` would print Python internals), no ``!r`` conversion, a bounded
+    format spec. Refused with one line naming the key. (``current`` is the text before
+    this file: a batch client's config may use what the batch's config left out.)"""
+    if not isinstance(text, str):
+        return  # the model refuses a value that is no text, naming the key
+    dotted = f"defaults.wording.{key}"
+    shipped = _load_base(str(rules_dir())).defaults.wording.get(key, "")
+    takes = _placeholders(shipped) | _placeholders(current)
+    listed = ", ".join(f"{{{n}}}" for n in sorted(takes)) or "none"
+    hint = f"the placeholders it takes: {listed}; write a literal brace as {{{{ or }}}}"
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in
+                  string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise ConfigError(f"{dotted}: not a valid text template ({exc})", file=source,
+                          hint=hint) from exc
+    for name, spec, conv in fields:
+        shown_field = quote("{" + name + (f"!{conv}" if conv else "") +
+                            (f":{spec}" if spec else "") + "}")
+        if name not in takes:
+            raise ConfigError(f"{dotted}: placeholder {shown_field} is not one this text "
+                              "takes", file=source, hint=hint)
+        if conv is not None:
+            raise ConfigError(f"{dotted}: placeholder {shown_field} converts its value "
+                              f"(!{conv}), which wording cannot", file=source,
+                              hint=f"write {{{name}}} or {{{name}:spec}}")
+        if not _WORDING_SPEC.fullmatch(spec or ""):
+            raise ConfigError(f"{dotted}: placeholder {shown_field} has a format spec "
+                              "this text cannot take", file=source,
+                              hint="use a spec such as ,.0f or .1% (a width of 99 at most)")
+
+
+#: the strategy sign's buckets (``itsm_diag.signs.strategy.BUCKETS``)
+STRATEGY_BUCKETS = ("operational", "tactical", "strategic")
+#: the priorities a ticket can have (1 = highest)
+PRIORITIES = (1, 2, 3, 4, 5)
+
+
+def _vocabulary(key: str) -> tuple[Any, ...] | None:
+    """The canonical values a param named ``key`` lists (``kinds``: ticket kinds), or
+    None for a param that names no vocabulary. Words and phrases are free text."""
+    from itsm_diag import model  # not at the top: the model module loads pandas
+
+    return {"kinds": model.KINDS, "official_channels": model.CHANNELS,
+            "neutral_channels": model.CHANNELS, "failed_outcomes": model.CHANGE_OUTCOMES,
+            "unmatched_bucket": STRATEGY_BUCKETS, "high_priorities": PRIORITIES,
+            "target_hours": PRIORITIES}.get(key)
+
+
+def _check_vocabulary(dotted: str, key: str, value: Any, source: str) -> None:
+    """A param naming canonical values (channels, kinds, change outcomes, priorities)
+    holds only those: a misspelt ``portl`` would match no ticket and change the verdict
+    without a word."""
+    valid = _vocabulary(key)
+    if valid is None:
+        return
+    # a mapping is keyed by the values (target hours by priority; TOML writes every key
+    # as text, "1")
+    items = ([int(k) if isinstance(k, str) and k.strip().isdecimal() else k for k in value]
+             if isinstance(value, Mapping) else list(value) if isinstance(value, list)
+             else [value])
+    for item in items:
+        if isinstance(item, bool) or item not in valid:
+            raise ConfigError(f"{dotted}: {quote(item)} is not one of the values it takes",
+                              file=source, hint=f"valid: {', '.join(map(str, valid))}")
 
 
 def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str) -> None:
@@ -521,6 +650,7 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                 if not _finite(value):
                     raise ConfigError(f"{dotted} must hold finite numbers, not "
                                       f"{quote(value)}", file=source)
+                _check_vocabulary(dotted, key, value, source)
                 rule.params[key] = copy.deepcopy(value)
             out.overrides[dotted] = source
 
@@ -541,7 +671,8 @@ def _override_analysis(out: Rules, analysis: AnalysisFile, body: Any, source: st
             default = analysis.params[key]
             if not _same_type(default, value):
                 raise ConfigError(f"{dotted} must be {type(default).__name__} like the "
-                                  f"default {default!r}, not {value!r}", file=source)
+                                  f"default {default!r}, not {quote(value)}", file=source)
+            _check_vocabulary(dotted, key, value, source)
             analysis.params[key] = copy.deepcopy(value)
             out.overrides[dotted] = source
 

@@ -5,6 +5,12 @@ read, the tool detected, the signs measured so far). Nothing is shown unless a l
 is attached with :func:`listening`: the command line attaches one only when stderr is a
 terminal, so pipes, CI logs and tests see nothing. Listeners may be called from the
 engine's measuring threads and must be cheap.
+
+A stage names files, sheets and folders from outside, so what a listener hears is made
+safe here, once, for every display: control characters and line breaks shown as
+``\\x1b``-style escapes (a file named ``evil_<ESC>[31m.csv`` must not colour the
+terminal), and, inside :func:`hiding` (a ``--redact`` run), every input named as the
+report names it (``input 1``, ``the input folder``).
 """
 
 from __future__ import annotations
@@ -12,16 +18,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from itsm_diag.text import cap, shown
+
 Listener = Callable[[str], None]
 
 _listener: Listener | None = None
+_hide: Callable[[str], str] | None = None
+
+#: the longest stage a listener hears (a file name may be 255 bytes; a status is one line)
+STAGE_LIMIT = 300
 
 
 def say(text: str) -> None:
     """Tell the listener, if any, what the run is doing now."""
     listener = _listener
-    if listener is not None:
-        listener(text)
+    if listener is None:
+        return
+    hide = _hide
+    if hide is not None:
+        text = hide(text)
+    listener(cap(shown(text, one_line=True), STAGE_LIMIT))
 
 
 @contextmanager
@@ -33,3 +49,15 @@ def listening(listener: Listener) -> Iterator[None]:
         yield
     finally:
         _listener = previous
+
+
+@contextmanager
+def hiding(hide: Callable[[str], str]) -> Iterator[None]:
+    """Pass every :func:`say` inside the block through ``hide`` (a redacted run's input
+    names replaced by their labels) before any listener hears it."""
+    global _hide
+    previous, _hide = _hide, hide
+    try:
+        yield
+    finally:
+        _hide = previous

@@ -292,17 +292,23 @@ def redact_report(report: Report, people: Pseudonyms) -> Report:
 
 #: what a redacted report calls the folders the inputs came from
 INPUT_FOLDER = "the input folder"
+#: what it calls an entry of an input folder that was not read (a ZIP archive, a
+#: sub-folder, a hidden file): numbered in the folder's order
+SKIPPED_ENTRY = "skipped entry {n} of the input folder"
 
 
 def input_labels(paths: Iterable[Any]) -> dict[str, str]:
     """Every way an input can be named (its path as given and absolute, its file name,
     the folders holding it and their names) -> ``input 1``, ``input 2``… in the order
-    the files are read, or :data:`INPUT_FOLDER`. Longest first, so a path is replaced
-    whole before its file name is."""
+    the files are read, :data:`SKIPPED_ENTRY` for every other entry of an input folder
+    (its name is the client's as much as a file's: ``globex-contract.zip``), or
+    :data:`INPUT_FOLDER`. Longest first, so a path is replaced whole before its file
+    name is."""
     from pathlib import Path
 
     from itsm_diag.errors import ItsmDiagError
     from itsm_diag.importers.registry import expand
+    from itsm_diag.text import path_text
 
     given = [Path(p) for p in paths]
     try:
@@ -310,11 +316,32 @@ def input_labels(paths: Iterable[Any]) -> dict[str, str]:
     except (ItsmDiagError, OSError):
         files = [p for p in given if not p.is_dir()]
     out: dict[str, str] = {}
-    folders: list[Path] = [p for p in given if p.is_dir()]
+    given_folders = [p for p in given if p.is_dir()]
+    folders: list[Path] = list(given_folders)
     for n, f in enumerate(files, start=1):
         for form in (str(f), str(f.absolute()), str(f.resolve()), f.name):
             out.setdefault(form, f"input {n}")
         folders.append(f.parent)
+    skipped = 0
+    for d in given_folders:
+        try:
+            entries = sorted(d.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if str(entry) in out:  # read: already ``input N``
+                continue
+            skipped += 1
+            label = SKIPPED_ENTRY.format(n=skipped)
+            # as the notes write it (path_text: a name that is not UTF-8 escaped)
+            forms = [str(entry), path_text(entry), str(entry.absolute())]
+            # a bare name (a sheet's label may use one) unless it could be a word of the
+            # report's own text: "a", "data", "old" (the notes and errors name the whole
+            # path, replaced above)
+            if len(entry.name) >= 3 and not entry.name.isalpha():
+                forms += [entry.name, path_text(entry.name)]
+            for form in forms:
+                out.setdefault(form, label)
     for d in folders:
         for form in (str(d), str(d.absolute()), str(d.resolve())):
             if form not in (".", "/", ""):

@@ -2,8 +2,9 @@
 
 Every field carries a description, so the JSON Schema (``python -m itsm_diag.schema``)
 documents the whole document for a program reading it. Conventions throughout: times
-are ISO 8601 in UTC with an explicit ``+00:00`` offset; a ``ratio`` is a share between 0
-and 1 (0.25 is 25%); hours are agent or calendar hours as each field says; a missing
+are ISO 8601 in UTC with an explicit ``+00:00`` offset; a ``ratio`` is a fraction (0.25
+is 25%): a share lies between 0 and 1, a change or a gap (a backlog shrink) may be negative
+or above 1; hours are agent or calendar hours as each field says; a missing
 value is ``null``, never a made-up default.
 """
 
@@ -20,7 +21,10 @@ Band = Literal["healthy", "gaps", "slowing", "crisis"]
 #: a report's band: ``undetermined`` when its unknown signs could still move it
 ReportBand = Literal["healthy", "gaps", "slowing", "crisis", "undetermined"]
 
-_UNITS = ("count, ratio (a share between 0 and 1), index (a plain number that is no "
+#: what a ratio is, wherever a unit is described
+_RATIO = ("ratio (a fraction shown as a percentage, 0.25 is 25%: a share lies between 0 and "
+          "1, a change or a gap, such as the backlog shrink, may be negative or above 1)")
+_UNITS = (f"count, {_RATIO}, index (a plain number that is no "
           "share of tickets, shown to two decimals: the intake fragmentation, arrivals per "
           "completion, a mean per ticket), hours, days, weeks, per_month, per_quarter or "
           "text")
@@ -31,8 +35,18 @@ def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation
     return Field(description=text, **kwargs)
 
 
+#: the sections the JSON report leaves out when they are absent (``render.json``); every
+#: other field is always written, so the schema requires it
+OMITTED_WHEN_NONE = ("periods", "comparison")
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+def _sections_optional(schema: dict[str, Any]) -> None:
+    """The Report's schema: the sections written only when asked for are not required."""
+    schema["required"] = [k for k in schema.get("required", []) if k not in OMITTED_WHEN_NONE]
 
 
 class Tool(_Model):
@@ -144,7 +158,7 @@ class ColumnOut(_Model):
     """One column of an evidence table, worded by the rule file."""
 
     label: str = D("The column's name for people.")
-    unit: str = D("How its values read: count, ratio (a share between 0 and 1), hours, "
+    unit: str = D(f"How its values read: count, {_RATIO}, hours, "
                   "days, business_days, minutes, per_month, date (YYYY-MM-DD), timestamp "
                   "(UTC, ISO 8601), text, ids (ticket ids), yes_no (a boolean) or code (a "
                   "value from values).", default="text")
@@ -365,7 +379,7 @@ class PeriodOut(_Model):
     band: ReportBand = D("The period's band, stated only when its unknown signs cannot move "
                          "it and the period is whole; otherwise 'undetermined'.")
     band_range: list[Band] = D("[band of the score, band of score + unknown]: where the "
-                               "period's band lies.")
+                               "period's band lies.", min_length=2, max_length=2)
     triggered: list[str] = D("Ids of the signs triggered.")
     unknown: int = D("Signs the period's data cannot answer.")
     partial: bool = D("True when the data covers less than the whole period (it starts "
@@ -445,7 +459,12 @@ class Report(_Model):
     """An itsm-diag diagnosis: the seven signs, the score and band, the evidence, the KPI
     panel and the fix plan."""
 
-    schema_version: int = D("The version of this document's layout.", default=SCHEMA_VERSION)
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True,
+                              json_schema_extra=_sections_optional)
+
+    schema_version: int = D("The version of this document's layout: a reader (compare, "
+                            "--baseline) refuses any other.", default=SCHEMA_VERSION,
+                            json_schema_extra={"const": SCHEMA_VERSION})
     generated_by: Tool = D("The program that wrote it.")
     title: str = D("The report's title (--title); empty for the default.", default="")
     client: str = D("Who the report is for (--client); empty when not given.", default="")
@@ -461,7 +480,7 @@ class Report(_Model):
         "where it lies). --fail-on compares the triggered count, the lower end.")
     band_range: list[Band] = D(
         "[band of score, band of score + unknown]: the lowest and highest band the report "
-        "can have whatever the unknown signs turn out to be.")
+        "can have whatever the unknown signs turn out to be.", min_length=2, max_length=2)
     band_text: str = D("The band in a sentence.")
     unknown: int = D("Signs the export cannot answer.")
     score_max_if_unknown_apply: int = D("score + unknown.")
@@ -477,8 +496,10 @@ class Report(_Model):
     extract_shape: dict[str, dict[str, Any]] = D(
         "How the extract was cut, seen before grading, by shape code with its numbers "
         "(closure_selected: weeks of arrivals without completions, then the completions; "
-        "done and total tickets). Signs the shape biases are unknown; the data notes word "
-        "it.", default_factory=dict)
+        "none_open: (next to) no ticket open at the cut while the flow predicts many "
+        "(open_at_cut, expected_open); open_only: not one ticket done; each with done and "
+        "total tickets). Signs the shape biases are unknown; the data notes word it.",
+        default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
                                  "figure.")
     redacted: bool = D("People are pseudonyms and ticket text and input names are removed "

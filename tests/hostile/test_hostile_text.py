@@ -77,8 +77,9 @@ def test_compare_shows_baseline_fields_inert(tmp_path: Path) -> None:
     code, out, _ = cli("demo", "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    doc["as_of"] = f"{CLEAR}\n{FAKE}"
-    doc["signs"][0]["title"] = f"Backlog{OSC52}\n{FAKE}"
+    # an as_of that is no ISO time is refused (one line, exit 2), so the hostile text
+    # rides in the fields compare shows as they are: titles and labels
+    doc["signs"][0]["title"] = f"Backlog{CLEAR}{OSC52}\n{FAKE}"
     doc["kpis"]["labels"] = {k: f"{OSC52}{k}" for k in doc["kpis"].get("labels", {})} or {
         "sla_adherence": f"{OSC52}SLA"}
     old = tmp_path / "old.json"
@@ -91,6 +92,10 @@ def test_compare_shows_baseline_fields_inert(tmp_path: Path) -> None:
         assert not ACTIVE.search(text), fmt
         assert _fake_line_starts(text) == [], fmt
         assert not any(ln.startswith("#") and FAKE in ln for ln in text.splitlines()), fmt
+    doc["as_of"] = f"{CLEAR}\n{FAKE}"
+    old.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = cli("compare", str(old), str(new))
+    assert code == 2 and not ACTIVE.search(err) and err.count("\n") == 1, err
 
 
 def test_batch_shows_folder_names_inert_and_links_them_safely(tmp_path: Path) -> None:

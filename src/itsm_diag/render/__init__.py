@@ -16,17 +16,38 @@ FORMATS = ("terminal", "markdown", "html", "json", "pdf")
 def check_output(output: Path, inputs: Iterable[Path], option: str = "--output") -> None:
     """Refuse to write ``output`` when it is one of the run's inputs: the same file under
     any name (a symbolic or hard link included: device and inode are compared), or the
-    same path. A report never replaces an export, a mapping, a config or a baseline."""
+    same path; or when it is a file already there anywhere under an input folder (in a
+    sub-folder too: the folder's owner's file, read or not). A report never replaces an
+    export, a mapping, a config or a baseline."""
     from itsm_diag.errors import UsageError
 
     target = _identity(output)
-    if target is None:
+    if target is None and not os.path.lexists(output):
         return  # nothing there yet: no input can be lost
+    inputs = list(inputs)
     for path in inputs:
-        if _identity(path) == target:
+        if target is not None and _identity(path) == target:
             same = "" if Path(path) == Path(output) else f" (the same file as {path})"
             raise UsageError(f"{option} {output} is an input of this run{same}; an output "
                              "never replaces an input", hint="write to another file")
+    # where the output is: the link itself (replacing it loses it) and what it points to
+    places = {_real(output.parent) / output.name, _real(output)}
+    for path in inputs:
+        if not Path(path).is_dir():
+            continue
+        folder = _real(Path(path))
+        if any(folder == p or folder in p.parents for p in places):
+            raise UsageError(f"{option} {output} is a file already inside {path}, part of "
+                             "an input of this run; an output never replaces an input's file",
+                             hint="write to a file outside the input folders")
+
+
+def _real(path: Path) -> Path:
+    """``path`` absolute, its links followed (as far as it exists)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return Path(os.path.abspath(path))
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -281,7 +281,8 @@ def html(r: Report, charts: dict[str, list[tuple[str, Any]]]) -> Any:
 def action_csv(r: Report) -> str:
     """The Monday action list as CSV (``diagnose --format csv``): every row the report
     holds, the action list's column labels as the header, every cell escaped against
-    spreadsheet formulas (:func:`itsm_diag.safety.csv_text`). Only a header when the
+    spreadsheet formulas and with its control characters and line breaks shown as
+    escapes (:func:`itsm_diag.safety.csv_text`, ``inert``). Only a header when the
     list is empty or unknown."""
     from itsm_diag.safety import csv_text
 
@@ -291,7 +292,7 @@ def action_csv(r: Report) -> str:
         from itsm_diag.config import load_rules
 
         columns = load_rules().analyses["actions"].tables["actions"].columns
-        return csv_text(list(columns.values()), [])
+        return csv_text(list(columns.values()), [], inert=True)
     keys = list(table.columns)
 
     def cell(key: str, raw: Any) -> object:
@@ -300,4 +301,4 @@ def action_csv(r: Report) -> str:
         return raw
 
     return csv_text([table.columns[k] for k in keys],
-                    ([cell(k, row.get(k)) for k in keys] for row in table.rows))
+                    ([cell(k, row.get(k)) for k in keys] for row in table.rows), inert=True)
