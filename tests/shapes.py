@@ -130,3 +130,44 @@ def ticket_only_jira(out: Path) -> list[Path]:
     data = synth.generate(1500, seed=22, conditions=synth.Conditions.all())
     t = data.tickets[data.tickets[m.KIND] != "other"]
     return write_jira(t, data.events, out, max_rows=5000)
+
+
+def closed_only_log(out: Path, n: int = 6000, seed: int = 5) -> tuple[Path, Path]:
+    """The live desk of :func:`live_log` exported with a "state is closed" filter: every
+    case done by the export day, none of those still open, and no silent weeks (the
+    completions run all along), so only the empty queue at the cut gives it away."""
+    cases = _population(n, "2012-01-02", 16, median_days=2.0, seed=seed)
+    pulled = pd.Timestamp("2012-01-02", tz="UTC") + pd.Timedelta(weeks=16)
+    return _write_log(_log_rows(cases[cases["done"] <= pulled], pulled), out)
+
+
+def open_only_log(out: Path, n: int = 6000, seed: int = 5) -> tuple[Path, Path]:
+    """The same desk's open queue alone (a "state is not closed" filter)."""
+    cases = _population(n, "2012-01-02", 16, median_days=2.0, seed=seed)
+    pulled = pd.Timestamp("2012-01-02", tz="UTC") + pd.Timedelta(weeks=16)
+    return _write_log(_log_rows(cases[cases["done"] > pulled], pulled), out)
+
+
+def slow_desk_log(out: Path, opened_weeks: int | None = None, n: int = 16000,
+                  seed: int = 6) -> tuple[Path, Path]:
+    """A desk in a steady state over 80 weeks with a long tail (median 15 days to done),
+    exported live; with ``opened_weeks``, filtered to the cases opened in the last that
+    many weeks (an export cut on the opened date, with their history): its backlog climbs
+    from near zero through the whole window as the missing older tickets would have
+    closed."""
+    cases = _population(n, "2012-01-02", 80, median_days=15.0, seed=seed)
+    pulled = pd.Timestamp("2012-01-02", tz="UTC") + pd.Timedelta(weeks=80)
+    if opened_weeks is not None:
+        cases = cases[cases["opened"] >= pulled - pd.Timedelta(weeks=opened_weeks)]
+    return _write_log(_log_rows(cases, pulled), out)
+
+
+def quick_desk_log(out: Path, opened_weeks: int | None = None, n: int = 16000,
+                   seed: int = 7) -> tuple[Path, Path]:
+    """:func:`slow_desk_log` with tickets done in a median of 4 days: cut on the opened
+    date, its first week's tickets are all done long before the window ends."""
+    cases = _population(n, "2012-01-02", 80, median_days=4.0, seed=seed)
+    pulled = pd.Timestamp("2012-01-02", tz="UTC") + pd.Timedelta(weeks=80)
+    if opened_weeks is not None:
+        cases = cases[cases["opened"] >= pulled - pd.Timedelta(weeks=opened_weeks)]
+    return _write_log(_log_rows(cases, pulled), out)

@@ -371,7 +371,10 @@ def test_a_known_sign_never_says_n_a_where_a_clause_can_be_left_out() -> None:
     partial = engine.diagnose(engine.Diagnosis(tickets=bare, events=s.events, inputs=[]),
                               config.load_rules())
     known = {f.id for f in partial.checks if f.status != "unknown"}
-    assert {"ownership", "vague-tickets"} <= known
+    assert "ownership" in known
+    # with no summary the vague share is a floor: it cannot clear, and says why
+    vague = next(f for f in partial.checks if f.id == "vague-tickets")
+    assert vague.status in ("unknown", "triggered"), vague.status
     for report in (demo_report(), jira, partial):
         for f in report.signs + report.checks:
             if f.status == "unknown":

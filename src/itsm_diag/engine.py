@@ -259,6 +259,13 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
     status = _combine(rule.thresholds.combine, [o.met for o in outs.values()])
     if status == "clear" and meas.absence_unproven is not None:
         return "unknown", outs
+    if status == "triggered" and meas.presence_unproven is not None:
+        # graded again on what the missing records could make of the metrics
+        again = [
+            _OPS[o.op](meas.worst_case[o.metric], o.value) if o.metric in meas.worst_case
+            else o.met for o in outs.values()]
+        if _combine(rule.thresholds.combine, again) != "triggered":
+            return "unknown", outs
     return status, outs
 
 
@@ -320,7 +327,11 @@ def module_name(rule: RuleFile) -> str:
 
 
 def measure(rule: RuleFile, ctx: Context) -> Measurement:
-    """Run the rule's module."""
+    """Run the rule's module, unless the extract's shape biases its evidence."""
+    seen = ctx.shape.as_dict()
+    for code in rule.unknown_on_shape:
+        if code in seen:
+            return Measurement(unknown=Note(code=code, params=seen[code]))
     module = importlib.import_module(module_name(rule))
     result: Measurement = module.measure(ctx, rule.params)
     return result
@@ -495,6 +506,8 @@ def build_finding(
             reason = f"{reason} {_note_out(rule, meas.unknown).text}"
         elif meas.absence_unproven is not None and not any(o.met is None for o in conds.values()):
             reason = f"{reason} {_note_out(rule, meas.absence_unproven).text}"
+        elif meas.presence_unproven is not None and not any(o.met is None for o in conds.values()):
+            reason = f"{reason} {_note_out(rule, meas.presence_unproven).text}"
         else:
             missing = [o.text for o in conds.values() if o.met is None]
             reason = f"{reason} Not measurable: {'; '.join(missing)}."

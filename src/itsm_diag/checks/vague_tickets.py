@@ -123,9 +123,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                                               is_vague)
 
     confidence: Confidence = "high"
+    # a field the export never fills is not judged: the share is then a floor, enough to
+    # show many vague tickets but not that tickets say what is wrong
+    unjudged: Note | None = None
     for field, present in ((m.CATEGORY, has_category), (m.SUMMARY, has_summary)):
         if not present:
             notes.append(note("field_absent", field=field))
+            unjudged = unjudged or note("field_unjudged", field=field)
             confidence = "medium"
 
     vague = catch_all | vague_summary
@@ -165,6 +169,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         ))
     return Measurement(
         metrics=metrics,
+        absence_unproven=unjudged,
         confidence=confidence,
         tables={k: v for k, v in tables.items() if v},
         table_totals=totals,

@@ -55,6 +55,60 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return by_end & ~no_done_time, no_open, no_done_time
 
 
+def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
+                     trend: pd.DataFrame, first: int, start: float,
+                     params: Mapping[str, Any]) -> Note | None:
+    """A note when an export that starts shortly before the trend (cut on the opened
+    date, or a tool only just adopted) lacks part of the backlog of the trend's weeks,
+    else ``None``.
+
+    The tickets opened before the export's first one and still open at a week's end are
+    not in it. Their number is estimated from the export's own flow: arrivals a day x the
+    mean time a ticket stays open beyond that week end's distance from the first ticket
+    (open tickets counted at their age so far: a lower bound), which fades as the weeks go
+    by. Added to each week's level, the trend is fitted again: ``shrink_with`` is the
+    shrink it shows then, and the grading decides with it (missing tickets only make the
+    early weeks look smaller, so a backlog that shrank did so at least as much; one that
+    "did not shrink" may be that artefact).
+    """
+    rows = keep.to_numpy(dtype=bool)
+    opened_us = m.ts_us(m.rows_of(ctx.tickets, rows, [m.OPENED_AT])[m.OPENED_AT])
+    window_end_us = int(ctx.window.end.value // 1000)
+    end_us = m.ts_us(ctx.done_at[rows])
+    end_us = np.where((end_us == m.NAT) | (end_us > window_end_us), window_end_us, end_us)
+    ok = opened_us != m.NAT
+    # the stays the export can show end where it begins: when the tickets of its first
+    # week are still open at the window end, tickets outlive its reach, and how many of
+    # those opened before it are open in the trend's weeks has no bound
+    first_us = int(earliest.value // 1000)
+    first_week = ok & (opened_us < first_us + 7 * 86_400 * 10**6)
+    still = int((first_week & (end_us >= window_end_us)).sum())
+    tail = float(params["unseen_tail_share"])
+    if first_week.any() and still >= max(tail * int(first_week.sum()), 1.0):
+        return Note(code="unseen_unbounded", params={
+            "first": f"{earliest:%Y-%m-%d}", "still": still,
+            "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
+    stay = np.sort((end_us[ok] - opened_us[ok]) / 86_400e6)
+    if stay.size == 0:
+        return None
+    ends = pd.DatetimeIndex(trend["week_end"].iloc[first:])
+    gaps = np.maximum(((ends - earliest) / pd.Timedelta(days=1)).to_numpy(dtype=float), 0.0)
+    # mean(max(stay - g, 0)) for every week's gap g at once, from the sorted stays
+    above = np.concatenate([np.cumsum(stay[::-1])[::-1], [0.0]])
+    at = np.searchsorted(stay, gaps, side="right")
+    beyond = (above[at] - gaps * (stay.size - at)) / stay.size
+    per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * len(ends))
+    missing = per_day * beyond
+    if missing[0] < 1.5:  # not two tickets: nothing to weigh
+        return None
+    start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
+    shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
+    return Note(code="unseen_at_start", params={
+        "first": f"{earliest:%Y-%m-%d}", "unseen": float(missing[0]), "start": start,
+        "per_day": per_day, "start_with": start_with, "end_with": end_with,
+        "shrink_with": shrink_with})
+
+
 def raw_weekly(ctx: Context) -> pd.DataFrame:
     """The weekly series of all usable incidents and requests (mass closures included),
     computed once per Context for the backlog sign and the KPI panel."""
@@ -231,11 +285,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                                 "min": float(params["min_done_time_share"])}),
                            excluded=excluded)
     # an extract selected on closure holds no ticket that was still open when it was cut:
-    # every past week's backlog is missing exactly the tickets that make a backlog
-    if ctx.shape.closure is not None:
-        return Measurement(unknown=Note(code="closure_selected",
-                                        params=ctx.shape.closure.params()),
-                           excluded=excluded, series={"weekly": weekly_rows(ctx)})
+    # every past week's backlog is missing exactly the tickets that make a backlog; one
+    # of the open queue alone has no completions to weigh the arrivals against
+    seen = ctx.shape.as_dict()
+    for code in ("closure_selected", "none_open", "open_only"):
+        if code in seen:
+            return Measurement(unknown=Note(code=code, params=seen[code]),
+                               excluded=excluded, series={"weekly": weekly_rows(ctx)})
 
     done_at = ctx.done_at
     notes: list[Note] = []
@@ -260,16 +316,29 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     raw = raw_weekly(ctx)
     trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
+    earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
+    # weeks of the window that end before the export's first ticket hold no evidence (a
+    # window reaching back before the data): out of the trend and of the arrival rate
+    lead = int((trend["week_end"] < earliest).sum()) if pd.notna(earliest) else 0
+    min_weeks = int(params["min_trend_weeks"])
+    if len(trend) - lead < min_weeks:
+        return Measurement(unknown=Note(code="data_starts_late", params={
+            "first": f"{earliest:%Y-%m-%d}", "weeks": len(trend) - lead,
+            "window_weeks": len(trend), "min": min_weeks}),
+            excluded=excluded, series={"weekly": series_rows(raw)})
+    if lead:
+        notes.append(Note(code="before_data", params={"weeks": lead,
+                                                      "first": f"{earliest:%Y-%m-%d}"}))
     # an export filtered by open date has nothing opened long before the window, so its
     # backlog starts near zero and climbs: leave those weeks out of the trend
     ramp = 0
-    earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
-    if pd.notna(earliest) and earliest >= w.start - lookback:
-        ramp = leading_ramp(trend["open"].to_numpy(), float(params["ramp_share"]))
+    cut_on_open = bool(pd.notna(earliest) and earliest >= w.start - lookback)
+    if cut_on_open:
+        ramp = leading_ramp(trend["open"].to_numpy()[lead:], float(params["ramp_share"]))
     if ramp:
         notes.append(Note(code="ramp", params={"weeks": ramp}))
-    levels = trend["open"].to_numpy()[ramp:]
+    levels = trend["open"].to_numpy()[lead + ramp:]
     start, end = trend_levels(levels)
     if min(start, end) < 0:
         # a straight line through a queue that empties dips below zero: a backlog cannot,
@@ -283,7 +352,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     age = (w.end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())
-    mean_arrivals = float(raw["arrivals"].mean())
+    mean_arrivals = float(raw["arrivals"].to_numpy()[lead:].mean())
     # a share of a near-empty start is no figure (0.4 -> 768 is "+190,000%"): below the
     # floor the shrink is not a percentage, and whether the queue shrank is settled by
     # the levels themselves
@@ -314,10 +383,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "open_now": Figure(value=float(open_now), sample_ids=oldest),
     }
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
+    unseen = (_unseen_at_start(ctx, usable & ~mass, earliest, trend, lead + ramp, start,
+                               params) if cut_on_open else None)
+    if unseen is not None and unseen.code == "unseen_at_start":
+        notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
     return Measurement(
         metrics=metrics,
         decided=decided,
-        confidence="medium" if (ramp or mass.any()) else "high",
+        presence_unproven=unseen,
+        worst_case={} if unseen is None else {"backlog_shrink": unseen.params["shrink_with"]},
+        confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",
         tables={
             "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),
             "automation_candidates": candidates,

@@ -429,6 +429,13 @@ class Measurement(_Strict):
     #: not (a link field filled on 0.01% of incidents): a clear grade becomes ``unknown``
     #: with this note, a triggered one stands
     absence_unproven: Note | None = None
+    #: the mirror: the evidence may lack records that would clear the sign (a backlog
+    #: rebuilt from an export that starts too late to hold the tickets still open from
+    #: before: its start can only look smaller). A triggered grade is graded again with
+    #: ``worst_case`` in place of the metrics it names; when it no longer triggers, it
+    #: becomes ``unknown`` with this note. A clear one stands.
+    presence_unproven: Note | None = None
+    worst_case: dict[str, float] = Field(default_factory=dict)
     confidence: Confidence = "high"
     #: evidence tables, e.g. automation candidates or top clusters (rows of plain values)
     tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)

@@ -9,6 +9,14 @@ signs a shape biases become ``unknown``:
   (process-mining logs are usually cut that way). Weeks on end with arrivals and next to
   no completions, then a burst of completions, and (nearly) every case done. A backlog
   rebuilt from it misses every ticket still open at the cut.
+- **none open at the cut**: (next to) no ticket open at the latest arrival or completion,
+  where the flow itself (arrivals a day in the weeks before it x the median time to done,
+  Little's law) says a live queue would hold many. A plain "state is closed" filter makes
+  that shape with no silent weeks at all. An export cut on the opened date with the later
+  history kept does not: no ticket arrived in the weeks before its last completion, so
+  the flow predicts an empty queue there.
+- **open only**: no ticket done at all: an extract of the open queue. Completions, times
+  to resolve and lateness cannot be read from it.
 - **arrivals stop while completions go on**: an export cut on the opened date with
   the tickets' later history kept. Handled by the window choice (the as-of moves back to
   the last week with arrivals), which says how many tickets were opened and done after.
@@ -61,19 +69,62 @@ class ClosureSelection:
 
 
 @dataclass(frozen=True)
+class NoneOpen:
+    """(Next to) no ticket open at the cut, though the flow says a queue would hold many."""
+
+    cut: pd.Timestamp
+    open_at_cut: int
+    expected_open: float
+    per_day: float
+    median_hours: float
+    recent_days: int
+    done: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "cut": f"{self.cut:%Y-%m-%d %H:%M}", "open_at_cut": self.open_at_cut,
+            "expected_open": self.expected_open, "per_day": self.per_day,
+            "median_hours": self.median_hours, "recent_days": self.recent_days,
+            "done": self.done, "total": self.total,
+            "done_share": self.done / self.total if self.total else 0.0,
+        }
+
+
+@dataclass(frozen=True)
+class OpenOnly:
+    """Not one ticket done: an extract of the open queue."""
+
+    done: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"done": self.done, "total": self.total}
+
+
+@dataclass(frozen=True)
 class ExtractShape:
     """What the extract's shape says (``None`` fields: not seen)."""
 
     closure: ClosureSelection | None = None
+    none_open: NoneOpen | None = None
+    open_only: OpenOnly | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
-        return {} if self.closure is None else {"closure_selected": self.closure.params()}
+        out: dict[str, dict[str, Any]] = {}
+        if self.closure is not None:
+            out["closure_selected"] = self.closure.params()
+        if self.none_open is not None:
+            out["none_open"] = self.none_open.params()
+        if self.open_only is not None:
+            out["open_only"] = self.open_only.params()
+        return out
 
     @property
     def biases_open_tickets(self) -> bool:
         """Whether measurements of the tickets still open are biased (none can be seen)."""
-        return self.closure is not None
+        return self.closure is not None or self.none_open is not None
 
 
 def week_numbers(us: np.ndarray) -> np.ndarray:
@@ -161,4 +212,38 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
                 burst_to=weeks[burst_last].end_time.tz_localize("UTC").floor("s"),
                 burst_completions=int(later.sum()), done=done, total=total,
             )
-    return ExtractShape(closure=closure)
+    none_open = None if closure is not None else _none_open(opened, done_at, params, done,
+                                                             total)
+    open_only = OpenOnly(done=done, total=total) if done == 0 else None
+    return ExtractShape(closure=closure, none_open=none_open, open_only=open_only)
+
+
+def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
+               done: int, total: int) -> NoneOpen | None:
+    """:class:`NoneOpen` when the tickets open at the cut are far fewer than the
+    flow predicts (Little's law with the median time to done, which a long tail cannot
+    inflate), else ``None``."""
+    opened_us = m.ts_us(opened)
+    done_us = m.ts_us(done_at)
+    has_opened = opened_us != m.NAT
+    if done == 0 or not has_opened.any():
+        return None
+    # the cut: the latest arrival or completion (a closure-selected extract ends on both)
+    cut = max(int(opened_us[has_opened].max()), int(done_us[done_us != m.NAT].max()))
+    days = int(params["none_open_recent_days"])
+    recent = has_opened & (opened_us > cut - days * _DAY_US)
+    per_day = float(recent.sum()) / days
+    both = has_opened & (done_us != m.NAT) & (done_us >= opened_us)
+    if not both.any():
+        return None
+    median_hours = float(np.median(done_us[both] - opened_us[both])) / 3.6e9
+    expected = per_day * median_hours / 24.0
+    open_at_cut = int((has_opened & (done_us == m.NAT)).sum())
+    if (expected < float(params["none_open_min_expected"])
+            or open_at_cut > float(params["none_open_max_share"]) * expected):
+        return None
+    return NoneOpen(
+        cut=pd.Timestamp(cut, unit="us", tz="UTC"), open_at_cut=open_at_cut,
+        expected_open=expected, per_day=per_day, median_hours=median_hours,
+        recent_days=days, done=done, total=total,
+    )
