@@ -98,7 +98,8 @@ def test_every_chart_kind_is_drawn_from_its_data(full: Report) -> None:
         "changes-over-time": "Change-caused incidents per week",
         "onboarding-lead-times": "Onboarding lead times",
         "strategy-effort": "Effort split by kind of work",
-        "period-scores": "Signs triggered in each period (grey: partial or band not settled)",
+        "period-scores": ("Signs triggered in each period (grey: band not settled; no bar: "
+                          "partial, not graded)"),
         "flow-time-in-status": "Time in each status",
         "flow-handoffs": "Handoffs between the 3 busiest groups (most transfers in and out)",
     }

@@ -154,3 +154,32 @@ def test_vague_tickets_do_not_clear_on_a_field_the_export_never_fills(tmp_path: 
     assert vague.status == "unknown"
     assert "never fills summary" in vague.reason
     assert vague.metrics["vague_share"].value is not None  # measured, a floor
+
+
+def test_a_partial_period_is_not_graded_in_any_format(tmp_path: Path) -> None:
+    # the real log's February held one day: "2016-02 | 2/7 | partial: not graded |
+    # backlog, trust", band_range [gaps, crisis] in the JSON and a bar of 2 in the chart
+    import json
+
+    from itsm_diag.render import json as json_render
+    from itsm_diag.render import markdown, terminal
+
+    r = run(shapes.live_log(tmp_path), period="month")
+    periods = r.periods or []
+    partial = [p for p in periods if p.partial]
+    whole = [p for p in periods if not p.partial]
+    assert partial and whole
+    for p in partial:
+        assert p.score is None and p.band_range is None and p.unknown is None
+        assert p.triggered == [] and p.band == "undetermined"
+    for p in whole:
+        assert p.score is not None and p.band_range is not None
+    doc = json.loads(json_render.render(r))
+    assert [p["score"] for p in doc["periods"]] == [p.score for p in periods]
+    text = terminal.render(r, color=False, columns=100)
+    md = markdown.render(r)
+    for p in partial:
+        row = next(ln for ln in text.splitlines() if ln.startswith(p.label))
+        assert "—" in row and "/7" not in row
+        md_row = next(ln for ln in md.splitlines() if ln.startswith(f"| {p.label}"))
+        assert "of 7" not in md_row

@@ -901,12 +901,16 @@ def diagnose_periods(
         days = (p_end + LAST_TICK - p_start) / pd.Timedelta(days=1)
         covered = (w_end + LAST_TICK - w_start) / pd.Timedelta(days=1)
         partial = covered < days
+        # a partial period is not graded: a score of a day's data read as a month's would
+        # be a verdict the period cannot carry (a one-day "month" whose queue "grew")
         out.append(PeriodOut(
             label=label, start=w_start.isoformat(), end=w_end.isoformat(),
-            score=report.score,
+            score=None if partial else report.score,
             band=UNDETERMINED if partial else report.band,  # type: ignore[arg-type]
-            band_range=report.band_range,
-            triggered=[s.id for s in report.signs if s.status == "triggered"],
-            unknown=report.unknown, partial=partial, coverage=round(covered / days, 4),
+            band_range=None if partial else report.band_range,
+            triggered=[] if partial else [s.id for s in report.signs
+                                          if s.status == "triggered"],
+            unknown=None if partial else report.unknown, partial=partial,
+            coverage=round(covered / days, 4),
         ))
     return out, notes

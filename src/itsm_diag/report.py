@@ -369,19 +369,23 @@ class Assumptions(_Model):
 class PeriodOut(_Model):
     """One calendar period of a ``--period`` run: its own window, diagnosed alone.
 
-    A period the data covers only in part is ``partial``: it is diagnosed over the days
-    the data covers and never given a band (``undetermined``), as a whole one would be."""
+    A period the data covers only in part is ``partial``: it is not graded (no score,
+    band range or triggered signs; band ``undetermined``), as a whole one would be."""
 
     label: str = D("The period: YYYY-MM for a month, YYYY-Qn for a quarter.")
     start: str = D("Its first instant (UTC, ISO 8601).")
     end: str = D("Its last instant (UTC, ISO 8601).")
-    score: int = D("Signs triggered in the period.")
+    score: int | None = D("Signs triggered in the period; null for a partial period, "
+                          "which is not graded.")
     band: ReportBand = D("The period's band, stated only when its unknown signs cannot move "
                          "it and the period is whole; otherwise 'undetermined'.")
-    band_range: list[Band] = D("[band of the score, band of score + unknown]: where the "
-                               "period's band lies.", min_length=2, max_length=2)
-    triggered: list[str] = D("Ids of the signs triggered.")
-    unknown: int = D("Signs the period's data cannot answer.")
+    band_range: list[Band] | None = D(
+        "[band of the score, band of score + unknown]: where the period's band lies; null "
+        "for a partial period.", min_length=2, max_length=2)
+    triggered: list[str] = D("Ids of the signs triggered (none listed for a partial period: "
+                             "a sign measured on part of a period is no verdict on it).")
+    unknown: int | None = D("Signs the period's data cannot answer; null for a partial "
+                            "period.")
     partial: bool = D("True when the data covers less than the whole period (it starts "
                       "after the period's first day or ends before its last): the period is "
                       "diagnosed over the days covered and not graded (band "

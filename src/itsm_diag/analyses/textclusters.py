@@ -549,6 +549,23 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     return centre, sim_to
 
 
+#: a token holding a digit (an asset tag, a ticket or error number), as the
+#: normalisation drops it
+_ID_IN_TEXT = re.compile(r"(?<![\w\-])[\w\-]*\d[\w\-]*")
+
+
+def _shown_label(label: str, wordings: int, summaries: list[dict[str, Any]]) -> str:
+    """A lone wording's label as a reader can take it: its commonest summary as typed,
+    with each id-like token (the part the normalisation dropped) shown as "…"
+    ("Battery of … drains within an hour", not "battery of drains within an hour"). A
+    cluster of several wordings keeps its commonest words."""
+    if wordings != 1 or not summaries:
+        return label
+    typed = str(summaries[0].get("summary") or "")
+    shown = " ".join(_ID_IN_TEXT.sub("…", typed).split())
+    return shown or label
+
+
 def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndarray,
             cluster: np.ndarray, wanted: np.ndarray, top: int) -> dict[int, str]:
     """For the clusters in ``wanted``: their ``top`` commonest words (by tickets using
@@ -758,7 +775,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     ids_by = {int(c): ids_of(ctx, grp.to_numpy()) for c, grp in ids.groupby("c")["row"]}
     rec_set = set(recurring.tolist())
     table = [{
-        "label": str(found.labels[c]), "tickets": int(r["tickets"]),
+        "label": _shown_label(str(found.labels[c]), int(r["wordings"]),
+                              shown.get(int(c), [])),
+        "tickets": int(r["tickets"]),
         "wordings": int(r["wordings"]),
         "min_similarity": rounded(float(found.min_similarity[c]), 2),
         "recurring": int(c) in rec_set,

@@ -408,20 +408,27 @@ def period_scores(report: Report) -> Chart | None:
     periods = report.periods or []
     if not periods:
         return None
-    caption = "Signs triggered in each period (grey: partial or band not settled)"
+    caption = ("Signs triggered in each period (grey: band not settled; no bar: partial, "
+               "not graded)")
     canvas = Canvas()
     plot = _upright(canvas, (), [float(t) for t in range(8)], "signs triggered",
                     top_value=7.5, height=PLOT_HEIGHT - 20)
     bar, count = plot.bar(len(periods)), len(periods)
-    scores = [float(p.score) for p in periods]
+    # a partial period is not graded: its slot stays, empty, so the months keep their places
+    scores = [float(p.score or 0) for p in periods]
     for i, p in enumerate(periods):
-        colour = (GREY if (p.partial or p.band == "undetermined")
-                  else _BAND_COLOURS.get(p.band, GREY))
+        if p.partial or p.score is None:
+            continue
+        colour = (GREY if p.band == "undetermined" else _BAND_COLOURS.get(p.band, GREY))
         canvas.rect(plot.centre(i, count) - bar / 2, plot.y(scores[i]), bar,
                     plot.bottom - plot.y(scores[i]), colour,
                     tip=f"{p.label}: {figure(scores[i], 'count')} of 7, {p.band}"
                         + (", partial" if p.partial else ""))
-    _bar_labels(canvas, plot, scores, count)
+    for i, p in enumerate(periods):
+        graded = not p.partial and p.score is not None
+        canvas.text(plot.centre(i, count), plot.y(scores[i]) - 4,
+                    figure(scores[i], "count") if graded else "partial", size=SMALL,
+                    anchor="middle")
     height = _category_axis(canvas, plot, [_label(p.label) for p in periods], "", most=12)
     return _chart("period-scores", caption, canvas, height)
 

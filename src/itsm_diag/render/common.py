@@ -336,12 +336,20 @@ def score_trend(scores: list[int]) -> str:
     return "".join(_SPARK[max(0, min(7, s))] for s in scores)
 
 
+def period_cells(p: PeriodOut, of: str = "/7") -> tuple[str, str, str]:
+    """A period's score, triggered signs and unknown count as shown: a dash each for a
+    partial period, which is not graded."""
+    if p.partial or p.score is None:
+        return "—", "—", "—"
+    return f"{p.score}{of}", ", ".join(p.triggered) or "none", str(p.unknown)
+
+
 def period_band(p: PeriodOut) -> str:
     """A period's band in words: a partial period is not graded, an undetermined one
     shows where its band lies."""
     if p.partial:
         return f"partial ({p.coverage:.0%} of the period): not graded"
-    if p.band == "undetermined":
+    if p.band == "undetermined" and p.band_range:
         return f"undetermined ({p.band_range[0]} to {p.band_range[1]})"
     return p.band
 

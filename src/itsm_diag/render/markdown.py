@@ -293,9 +293,9 @@ def _periods(r: Report) -> list[str]:
     titles = {f.id: f.title for f in r.signs}
     lines += _table(
         [kind.capitalize(), "Score", "Band", "Triggered signs", "Unknown"],
-        ([p.label, f"{p.score} of 7", common.period_band(p),
-          md("; ".join(titles.get(t, t) for t in p.triggered) or "none", 1000),
-          str(p.unknown)] for p in r.periods),
+        ([p.label, common.period_cells(p, " of 7")[0], common.period_band(p),
+          md("; ".join(titles.get(t, t) for t in p.triggered) or "none", 1000)
+          if not p.partial else "—", common.period_cells(p)[2]] for p in r.periods),
         align="lrllr",
     )
     return [*lines, ""]

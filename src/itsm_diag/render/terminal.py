@@ -261,9 +261,9 @@ def _periods(r: Report, w: int) -> Table:
     table.add_column("Triggered signs", ratio=1)
     table.add_column("Unknown", width=7, justify="right")
     for p in r.periods or []:
-        table.add_row(p.label, f"{p.score}/7",
-                      Text(common.period_band(p), style=_BAND_STYLE[p.band]),
-                      ", ".join(p.triggered) or "none", str(p.unknown))
+        score, triggered, unknown = common.period_cells(p)
+        table.add_row(p.label, score, Text(common.period_band(p), style=_BAND_STYLE[p.band]),
+                      triggered, unknown)
     return table
 
 
