@@ -183,3 +183,52 @@ def test_a_partial_period_is_not_graded_in_any_format(tmp_path: Path) -> None:
         assert "—" in row and "/7" not in row
         md_row = next(ln for ln in md.splitlines() if ln.startswith(f"| {p.label}"))
         assert "of 7" not in md_row
+
+
+def test_times_that_all_fall_in_one_instant_grade_no_sign(tmp_path: Path) -> None:
+    # every time set to 2026-03-01 10:00 (an import stamp): changes said triggered at 330
+    # a quarter, onboarding 66% late and the band a definite "gaps"
+    import pandas as pd
+
+    from itsm_diag import synth
+    from itsm_diag.writers.servicenow import write_servicenow
+
+    data = synth.generate(3000, seed=41, conditions=synth.Conditions.all())
+    stamp = pd.Timestamp("2026-03-01 10:00", tz="UTC")
+    t = data.tickets.copy()
+    for col in t.columns:
+        if isinstance(t[col].dtype, pd.DatetimeTZDtype):
+            t[col] = t[col].where(t[col].isna(), stamp)
+    files = write_servicenow(t, None, tmp_path)
+    r = api.diagnose_paths(files, api.RunOptions())
+    assert "one_instant" in r.extract_shape
+    assert all(s.status == "unknown" for s in r.signs), [(s.id, s.status) for s in r.signs]
+    assert r.band == "undetermined" and r.score == 0
+    assert any("import stamp" in n for n in r.data_notes)
+
+
+def test_a_comparison_says_when_the_band_settled_or_its_range_moved() -> None:
+    # "band undetermined → healthy (same)" and "band undetermined (unchanged)" beside a
+    # range that had moved from gaps-slowing to healthy-slowing
+    from itsm_diag import compare, config
+    from itsm_diag.render.common import comparison_headline
+
+    wording = config.load_rules().defaults.wording
+
+    base = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+
+    def like(score: int, band: str, span: list[str]) -> Report:
+        return base.model_copy(update={"score": score, "band": band, "band_range": span})
+
+    def headline(old: Report, new: Report) -> str:
+        return comparison_headline(compare.compare(old, new, wording))
+
+    settled = headline(like(0, "undetermined", ["healthy", "slowing"]),
+                       like(0, "healthy", ["healthy", "healthy"]))
+    assert "undetermined (healthy to slowing) → healthy (now settled)" in settled
+    moved = headline(like(2, "undetermined", ["gaps", "slowing"]),
+                     like(1, "undetermined", ["healthy", "slowing"]))
+    assert "(gaps to slowing) → undetermined (healthy to slowing) (better)" in moved
+    same = headline(like(1, "undetermined", ["healthy", "slowing"]),
+                    like(1, "undetermined", ["healthy", "crisis"]))
+    assert "(its range moved)" in same

@@ -72,3 +72,35 @@ def test_a_lone_wording_is_labelled_as_typed_with_its_ids_marked(
             typed = r["summaries"][0]["summary"]
             assert r["label"].replace("…", "") .split() == [
                 w for w in typed.split() if not any(ch.isdigit() for ch in w)], r
+
+
+@pytest.mark.parametrize("text, said", [
+    ("6 channel(s) in use", "6 channels in use"),
+    ("Only 1 change-caused incident(s) in a window", "Only 1 change-caused incident in a window"),
+    ("for more than 1 business day(s);", "for more than 1 business day;"),
+    ("0.6 agent hour(s)", "0.6 agent hours"),
+    ("1,201 ticket(s)", "1,201 tickets"),
+])
+def test_a_count_takes_its_noun_in_its_grammar(text: str, said: str) -> None:
+    from itsm_diag.text import plurals
+
+    assert plurals(text) == said
+
+
+def test_a_note_does_not_repeat_the_count_it_says() -> None:
+    from itsm_diag.render.common import count_suffix
+
+    assert count_suffix("387 tickets lack a requester", 387) == ""
+    assert count_suffix("1,201 done later", 1201) == ""
+    assert count_suffix("tickets lack a requester", 387) == " (387)"
+    assert count_suffix("3870 rows", 387) == " (387)"
+
+
+def test_one_hour_reads_as_one_hour(reports: list[Report]) -> None:
+    # the Zendesk sample said "1 agent hours a month at stake" and "**1 hours a month**"
+    from itsm_diag.render import html, markdown
+
+    for r in reports:
+        for text in (markdown.render(r), html.render(r)):
+            assert not re.search(r"(?<![\d,.])1 (agent )?hours\b", text.replace("<strong>", "")
+                                 .replace("</strong>", "").replace("**", ""))

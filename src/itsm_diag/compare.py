@@ -91,7 +91,8 @@ def _delta(name: str, label: str, unit: str, old: float | None, new: float | Non
 
 def _ref(r: Report) -> ReportRef:
     return ReportRef(as_of=r.as_of, window_start=r.window.start, window_end=r.window.end,
-                     version=r.generated_by.version, score=r.score, band=r.band)
+                     version=r.generated_by.version, score=r.score, band=r.band,
+                     band_range=list(r.band_range) if r.band_range else None)
 
 
 def _number(value: object) -> float | None:

@@ -408,6 +408,10 @@ class ReportRef(_Model):
     version: str = D("The itsm-diag version that wrote it.")
     score: int = D("Its score.")
     band: ReportBand = D("Its band.")
+    band_range: list[Band] | None = D(
+        "Where its band lies ([band of the score, band of score + unknown]); null in a "
+        "comparison with a report that did not record it.", default=None,
+        min_length=2, max_length=2)
 
 
 class SignChange(_Model):
@@ -501,8 +505,9 @@ class Report(_Model):
         "How the extract was cut, seen before grading, by shape code with its numbers "
         "(closure_selected: weeks of arrivals without completions, then the completions; "
         "none_open: (next to) no ticket open at the cut while the flow predicts many "
-        "(open_at_cut, expected_open); open_only: not one ticket done; each with done and "
-        "total tickets). Signs the shape biases are unknown; the data notes word it.",
+        "(open_at_cut, expected_open); open_only: not one ticket done; one_instant: every "
+        "opened and done time within hours (first, last, hours); each with total "
+        "tickets). Signs the shape biases are unknown; the data notes word it.",
         default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
                                  "figure.")

@@ -95,9 +95,23 @@ def figure(value: float | None, unit: str) -> str:
     return f"{value:g}"
 
 
+#: a number, up to three words, and a noun written "word(s)" in a rule's wording
+_PLURAL = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)((?:\s+[\w-]+){0,3}?)\s+([\w-]+)\(s\)")
+
+
+def plurals(text: str) -> str:
+    """Each "N word(s)" as English says it: "1 channel", "6 channels", "1 agent hour",
+    "2.5 hours" (only 1 itself is singular)."""
+    def one(match: re.Match[str]) -> str:
+        number, between, noun = match.groups()
+        return f"{number}{between} {noun}{'' if number == '1' else 's'}"
+    return _PLURAL.sub(one, text)
+
+
 def fmt(template: str, values: Mapping[str, Any]) -> str:
-    """Fill a rule-file template (whitespace folded to single spaces)."""
-    return " ".join(_FMT.format(template, **values).split())
+    """Fill a rule-file template (whitespace folded to single spaces; "N word(s)" in the
+    number's grammar)."""
+    return plurals(" ".join(_FMT.format(template, **values).split()))
 
 
 def with_params(text: str, params: Mapping[str, Any]) -> str:

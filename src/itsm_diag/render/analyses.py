@@ -158,7 +158,7 @@ def markdown(r: Report) -> list[str]:
                             ["r" if kinds[k] == "num" else "l" for k in keys])
             lines.append("")
         for note in [*out.notes, *out.excluded]:
-            count = f" ({note.count:,})" if note.count is not None else ""
+            count = common.count_suffix(note.text, note.count)
             lines.append(f"- {md(note.text, 1000)}{count}")
         lines.append("")
     return lines

@@ -10,6 +10,7 @@ a table.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
@@ -80,6 +81,11 @@ def cell(value: Any, key: str = "", limit: int = CELL_LIMIT) -> str:
 
 def hours(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
+
+
+def hours_word(value: float | None) -> str:
+    """"hour" after an hours figure shown as 1, "hours" after any other."""
+    return "hour" if hours(value) == "1" else "hours"
 
 
 def fix_hours(fix: FixOut, *, short: bool = False) -> str:
@@ -395,10 +401,38 @@ CHANGE_WORDS = {"appeared": "newly triggered", "cleared": "cleared",
                 "unchanged": "unchanged"}
 
 
+def count_suffix(text: str, count: int | None) -> str:
+    """" (387)" after a note, unless its text already says that number ("387 tickets
+    lack a requester… (387)" says it twice)."""
+    if count is None:
+        return ""
+    shown = f"{count:,}"
+    if re.search(rf"(?<![\d,.]){re.escape(shown)}(?![\d,]|\.\d)", text) or (
+            shown != str(count) and re.search(rf"(?<![\d,.]){count}(?![\d,]|\.\d)", text)):
+        return ""
+    return f" ({shown})"
+
+
+def _band_words(band: str, span: Sequence[str] | None) -> str:
+    return (f"{band} ({span[0]} to {span[1]})" if band == "undetermined" and span
+            and span[0] != span[1] else band)
+
+
 def comparison_headline(c: Comparison) -> str:
-    """'Score 3 → 4 (+1), band gaps → slowing (worse).'"""
-    band = (f"band {c.band_old} → {c.band_new} ({c.band_direction})"
-            if c.band_old != c.band_new else f"band {c.band_new} (unchanged)")
+    """'Score 3 → 4 (+1), band gaps → slowing (worse).' An undetermined band says where
+    it lies, and a band that settled or unsettled says so, never "same"."""
+    old = _band_words(c.band_old, c.baseline.band_range)
+    new = _band_words(c.band_new, c.current.band_range)
+    if old == new:
+        band = f"band {new} (unchanged)"
+    elif c.band_direction != "same":
+        band = f"band {old} → {new} ({c.band_direction})"
+    elif c.band_old == "undetermined" and c.band_new != "undetermined":
+        band = f"band {old} → {new} (now settled)"
+    elif c.band_new == "undetermined" and c.band_old != "undetermined":
+        band = f"band {old} → {new} (no longer settled)"
+    else:
+        band = f"band {old} → {new} (its range moved)"
     return (f"Score {c.baseline.score} → {c.current.score} "
             f"({signed(c.score.delta, 'count')}), {band}.")
 

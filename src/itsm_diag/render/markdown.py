@@ -61,7 +61,7 @@ def _notes(title: str, notes: list[NoteOut]) -> list[str]:
         return []
     lines = [f"**{title}**", ""]
     for n in notes:
-        count = f" ({n.count:,})" if n.count is not None else ""
+        count = common.count_suffix(n.text, n.count)
         lines.append(f"- {md(n.text, 1000)}{count}{_ids(n.sample_ids)}")
     return [*lines, ""]
 
@@ -108,8 +108,8 @@ def _finding(f: Finding, r: Report) -> list[str]:
         lines += [f"**Evidence:** {_prose(f.evidence.summary)}", ""]
     lines += [f"Scope: {_prose(f.evidence.scope)}", ""]
     if f.hours_at_stake_per_month is not None:
-        lines += [f"**{common.hours(f.hours_at_stake_per_month)}** agent hours a month at "
-                  "stake.", ""]
+        lines += [f"**{common.hours(f.hours_at_stake_per_month)}** agent "
+                  f"{common.hours_word(f.hours_at_stake_per_month)} a month at stake.", ""]
     lines += ["<details><summary>Measures, thresholds and evidence</summary>", ""]
     lines += _table(
         ["Measure", "Value", "Counted", "Out of", "How it is computed"],
@@ -135,7 +135,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
             money = ("" if cost.money_per_month is None else
                      f" ({cost.money_per_month:,.0f} {md(r.assumptions.currency)} a month)")
             lines.append(f"- {_prose(cost.text)} **{common.hours(cost.hours_per_month)} "
-                         f"hours a month**{money}")
+                         f"{common.hours_word(cost.hours_per_month)} a month**{money}")
         lines.append("")
     lines += _notes("Notes", f.evidence.notes)
     lines += _notes("Records left out", f.evidence.excluded)

@@ -15,6 +15,8 @@ signs a shape biases become ``unknown``:
   that shape with no silent weeks at all. An export cut on the opened date with the later
   history kept does not: no ticket arrived in the weeks before its last completion, so
   the flow predicts an empty queue there.
+- **one instant**: every opened and done time within a few hours (an import stamp or a
+  copied date): times that carry no flow, so no sign that reads time is judged.
 - **open only**: no ticket done at all: an extract of the open queue. Completions, times
   to resolve and lateness cannot be read from it.
 - **arrivals stop while completions go on**: an export cut on the opened date with
@@ -92,6 +94,20 @@ class NoneOpen:
 
 
 @dataclass(frozen=True)
+class OneInstant:
+    """Every opened and done time within a few hours: times that carry no flow."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    hours: float
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"first": f"{self.first:%Y-%m-%d %H:%M}", "last": f"{self.last:%Y-%m-%d %H:%M}",
+                "hours": self.hours, "total": self.total}
+
+
+@dataclass(frozen=True)
 class OpenOnly:
     """Not one ticket done: an extract of the open queue."""
 
@@ -109,6 +125,7 @@ class ExtractShape:
     closure: ClosureSelection | None = None
     none_open: NoneOpen | None = None
     open_only: OpenOnly | None = None
+    one_instant: OneInstant | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -119,12 +136,15 @@ class ExtractShape:
             out["none_open"] = self.none_open.params()
         if self.open_only is not None:
             out["open_only"] = self.open_only.params()
+        if self.one_instant is not None:
+            out["one_instant"] = self.one_instant.params()
         return out
 
     @property
     def biases_open_tickets(self) -> bool:
         """Whether measurements of the tickets still open are biased (none can be seen)."""
-        return self.closure is not None or self.none_open is not None
+        return (self.closure is not None or self.none_open is not None
+                or self.one_instant is not None)
 
 
 def week_numbers(us: np.ndarray) -> np.ndarray:
@@ -185,6 +205,11 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
         return ExtractShape()
     # the later of the two columns' maxima (no million-row concat to read one value)
     last = max(ts for ts in (m.latest_time(opened), m.latest_time(done_at)) if ts is not None)
+    # every time within a few hours: an import stamp or a copied date, not a flow
+    span = (last - first) / pd.Timedelta(hours=1)
+    if span < float(params["one_instant_hours"]):
+        return ExtractShape(one_instant=OneInstant(first=first, last=last, hours=span,
+                                                   total=total))
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
