@@ -104,3 +104,17 @@ def test_one_hour_reads_as_one_hour(reports: list[Report]) -> None:
         for text in (markdown.render(r), html.render(r)):
             assert not re.search(r"(?<![\d,.])1 (agent )?hours\b", text.replace("<strong>", "")
                                  .replace("</strong>", "").replace("**", ""))
+
+
+def test_the_window_note_is_said_once(tmp_path: Path) -> None:
+    # the real log printed "as-of 2016-06-05 (end of the last active week) … Use --until
+    # to choose another end" twice: as a data note and as how the window was chosen
+    import shapes
+    from itsm_diag.render import html, markdown, terminal
+
+    log, mapping = shapes.open_date_cut_log(tmp_path)
+    r = api.diagnose_paths([log], api.RunOptions(mapping=mapping))
+    assert any("thins out" in n for n in r.data_notes)
+    for text in (terminal.render(r, color=False, columns=100), markdown.render(r),
+                 html.render(r)):
+        assert text.count("thins out") == 1

@@ -401,6 +401,12 @@ CHANGE_WORDS = {"appeared": "newly triggered", "cleared": "cleared",
                 "unchanged": "unchanged"}
 
 
+def data_notes(r: Report) -> list[str]:
+    """The report's data notes less any the window's "how it was chosen" already says (a
+    window that thins out is both: shown once)."""
+    return [n for n in r.data_notes if n not in r.window.how_chosen]
+
+
 def count_suffix(text: str, count: int | None) -> str:
     """" (387)" after a note, unless its text already says that number ("387 tickets
     lack a requester… (387)" says it twice)."""

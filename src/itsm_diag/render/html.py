@@ -151,6 +151,7 @@ def _environment() -> Any:
         key_figure_text=common.key_figure_text, kpi_label=common.kpi_label,
         period_band=common.period_band, fix_hours=common.fix_hours,
         count_suffix=common.count_suffix, hours_word=common.hours_word,
+        data_notes=common.data_notes,
         kpi_caveat=common.kpi_caveat, confidence_text=common.confidence_text,
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE, status_words=common.STATUS_WORDS,

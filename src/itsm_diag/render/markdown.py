@@ -267,8 +267,9 @@ def _data_notes(r: Report) -> list[str]:
             lines += [f"- ⚠ {md(i.path)}: {md(w, 1000)}" for w in i.warnings]
         lines.append("")
     lines += [f"**Window:** {md(common.window_text(r))}. {md(r.window.how_chosen, 1000)}", ""]
-    lines += [f"- {md(n, 1000)}" for n in r.data_notes]
-    if r.data_notes:
+    notes = common.data_notes(r)
+    lines += [f"- {md(n, 1000)}" for n in notes]
+    if notes:
         lines.append("")
     a = r.assumptions
     minutes = ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())

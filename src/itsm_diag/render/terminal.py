@@ -229,7 +229,7 @@ def _present(text: Text) -> list[RenderableType]:
 
 def _notes(r: Report, verbose: bool) -> Text:
     text = Text()
-    for note in r.data_notes:
+    for note in common.data_notes(r):
         text.append(f"• {clip(note, 1000)}\n", style="dim")
     warned = sum(len(i.warnings) for i in r.inputs)
     if not verbose:
