@@ -118,3 +118,16 @@ def test_the_window_note_is_said_once(tmp_path: Path) -> None:
     for text in (terminal.render(r, color=False, columns=100), markdown.render(r),
                  html.render(r)):
         assert text.count("thins out") == 1
+
+
+def test_an_overdue_share_on_assumed_due_times_says_so(reports: list[Report]) -> None:
+    # the Zendesk sample: "Overdue: 78% (35 of 45)" with every due time assumed from the
+    # priority targets, said only in a Markdown footnote and nowhere in the terminal
+    from itsm_diag.render import terminal
+
+    zendesk = reports[3]
+    actions = zendesk.analyses["actions"]
+    assumed = actions.metrics["due_assumed"]
+    assert assumed.value == 1.0
+    text = terminal.render(zendesk, color=False, columns=100)
+    assert "Due time assumed from the priority target: 100%" in " ".join(text.split())

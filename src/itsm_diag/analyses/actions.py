@@ -162,6 +162,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         metrics[name] = ratio(int(mask.sum()), len(rows), _ids(t, rows[mask], age_days[mask],
                                                                ctx.max_samples))
     metrics["listed"] = ratio(int(any_flag.sum()), len(rows))
+    if from_target.any():
+        # an overdue share resting on assumed due times says so beside it, in every format
+        metrics["due_assumed"] = ratio(int(from_target.sum()), len(rows))
     notes: list[Note] = []
     excluded: list[Note] = []
     if from_target.any():
