@@ -131,3 +131,18 @@ def test_an_overdue_share_on_assumed_due_times_says_so(reports: list[Report]) ->
     assert assumed.value == 1.0
     text = terminal.render(zendesk, color=False, columns=100)
     assert "Due time assumed from the priority target: 100%" in " ".join(text.split())
+
+
+def test_a_gap_between_two_shares_reads_in_points(reports: list[Report]) -> None:
+    # "Adherence gap (rest minus high): 66%" beside "(in points)" in its own sentence
+    from itsm_diag.render import markdown
+    from itsm_diag.text import figure, fmt
+
+    assert figure(0.656, "points") == "66 points" and figure(0.01, "points") == "1 point"
+    assert fmt("{g:+points}", {"g": 0.29}) == "+29 points"
+    demo = reports[0]
+    sla = next(f for f in demo.checks if f.id == "sla-by-priority")
+    assert sla.key_figure is not None and sla.key_figure.unit == "points"
+    shown = figure(sla.key_figure.value, "points")
+    assert f"Adherence gap (rest minus high): {shown}" in markdown.render(demo)
+    assert "in points" not in sla.evidence.summary and shown in sla.evidence.summary

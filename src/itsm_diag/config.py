@@ -90,8 +90,8 @@ class Thresholds(_Strict):
 class MetricDoc(_Strict):
     label: str
     definition: str
-    unit: Literal["count", "ratio", "index", "hours", "days", "per_quarter", "per_month", "weeks",
-                  "text"]
+    unit: Literal["count", "ratio", "index", "points", "hours", "days", "per_quarter",
+                  "per_month", "weeks", "text"]
     #: how the metric reads as a key figure when it is negative, by its size ("Backlog
     #: growth" for a negative shrink): no reader has to decode a minus sign
     label_if_negative: str = ""

@@ -26,8 +26,9 @@ _RATIO = ("ratio (a fraction shown as a percentage, 0.25 is 25%: a share lies be
           "1, a change or a gap, such as the backlog shrink, may be negative or above 1)")
 _UNITS = (f"count, {_RATIO}, index (a plain number that is no "
           "share of tickets, shown to two decimals: the intake fragmentation, arrivals per "
-          "completion, a mean per ticket), hours, days, weeks, per_month, per_quarter or "
-          "text")
+          "completion, a mean per ticket), points (a difference of two shares as a fraction, "
+          "0.05 shown as 5 points: the SLA adherence gap), hours, days, weeks, per_month, "
+          "per_quarter or text")
 
 
 def D(text: str, **kwargs: Any) -> Any:  # reads as a field's annotation

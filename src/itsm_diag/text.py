@@ -54,6 +54,10 @@ class _SafeFormatter(string.Formatter):
         # the key figure, never "0%" beside "73.3 a month"
         if format_spec in (".0%", ".1%") and isinstance(value, float):
             return share(value, int(format_spec[1]))
+        # a difference of two shares in points, as figure() shows the unit "points"
+        if format_spec in ("points", "+points") and isinstance(value, int | float):
+            shown = f"{value * 100:{format_spec[:-6]},.0f}"
+            return f"{shown} point{'' if shown.lstrip('+-') == '1' else 's'}"
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):
@@ -67,7 +71,8 @@ UNIT_SUFFIX = {"hours": " h", "days": " days", "weeks": " weeks", "per_quarter":
                "per_month": " a month"}
 #: the decimals :func:`figure` shows a value of each unit with (a ratio: as a whole
 #: percentage, 0.01 of a share; a rate or duration: one)
-SHOWN_DIGITS = {"count": 0, "index": 2, "ratio": 2, **dict.fromkeys(UNIT_SUFFIX, 1)}
+SHOWN_DIGITS = {"count": 0, "index": 2, "ratio": 2, "points": 2,
+                **dict.fromkeys(UNIT_SUFFIX, 1)}
 
 
 def share(value: float, digits: int = 0) -> str:
@@ -90,6 +95,9 @@ def figure(value: float | None, unit: str) -> str:
         return f"{value:,.0f}"
     if unit == "index":  # a plain number, not a share of tickets: no %
         return f"{value:.{SHOWN_DIGITS[unit]}f}"
+    if unit == "points":  # a difference of two shares: "66 points", never "66%"
+        shown = f"{value * 100:,.0f}"
+        return f"{shown} point{'' if shown in ('1', '-1') else 's'}"
     if unit in UNIT_SUFFIX:
         return f"{value:,.{SHOWN_DIGITS[unit]}f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"

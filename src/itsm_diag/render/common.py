@@ -212,8 +212,8 @@ def value_text(value: Any, col: ColumnOut | None, limit: int = CELL_LIMIT) -> st
         return one_line(col.values.get(str(value), str(value)), limit)
     if isinstance(value, bool) or unit == "yes_no":
         return "yes" if value else "no"
-    if unit == "ratio" and isinstance(value, int | float):
-        return figure(float(value), "ratio")
+    if unit in ("ratio", "points") and isinstance(value, int | float):
+        return figure(float(value), unit)
     if unit in ("hours",) and isinstance(value, int | float):
         return f"{value:,.1f} h"
     if unit == "minutes" and isinstance(value, int | float):
@@ -388,6 +388,8 @@ def signed(value: float | None, unit: str) -> str:
         return f"{value:+,.0f}"
     if unit == "index":
         return f"{value:+.2f}"
+    if unit == "points":
+        return f"{value * 100:+.0f} points"
     suffix = UNIT_SUFFIX.get(unit, "")
     return f"{value:+,.1f}{suffix}"
 
