@@ -146,3 +146,21 @@ def test_a_gap_between_two_shares_reads_in_points(reports: list[Report]) -> None
     shown = figure(sla.key_figure.value, "points")
     assert f"Adherence gap (rest minus high): {shown}" in markdown.render(demo)
     assert "in points" not in sla.evidence.summary and shown in sla.evidence.summary
+
+
+def test_markdown_shows_a_checks_hours_as_the_terminal_does(reports: list[Report]) -> None:
+    # the real log's routing check showed 887 hours in the terminal and HTML, none in
+    # Markdown
+    from itsm_diag.render import markdown
+    from itsm_diag.render.common import hours
+
+    seen = 0
+    for r in reports:
+        text = markdown.render(r)
+        for f in r.checks:
+            if f.hours_at_stake_per_month is not None:
+                row = next(ln for ln in text.splitlines() if ln.startswith("| ")
+                           and f.title in ln and "Hours" not in ln)
+                assert f"| {hours(f.hours_at_stake_per_month)} |" in row, row
+                seen += 1
+    assert seen

@@ -238,10 +238,13 @@ def _checks(r: Report) -> list[str]:
     if not r.checks:
         return []
     lines = ["## Extra checks (not counted in the score)", ""]
+    # the hours a triggered check costs, as the terminal and HTML show them
     lines += _table(
-        ["Check", "Status", "Key figure", "Confidence", "Finding"],
+        ["Check", "Status", "Key figure", "Confidence", "Hours a month", "Finding"],
         ([_prose(f.title), f"{common.MARKS[f.status]} {common.STATUS_WORDS[f.status]}",
-          md(_figure(f)), common.confidence_text(f), _prose(f.reason)] for f in r.checks),
+          md(_figure(f)), common.confidence_text(f), common.hours(f.hours_at_stake_per_month),
+          _prose(f.reason)] for f in r.checks),
+        align="llllrl",
     )
     return [*lines, ""]
 
