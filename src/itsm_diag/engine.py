@@ -43,7 +43,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
-from itsm_diag.text import figure, fmt, fmt_known, with_params
+from itsm_diag.text import figure, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -501,13 +501,13 @@ def build_finding(
     ]
     reason = fmt(getattr(rule.reasons, status), values)
     what_would_answer = None
+    # what left a measured grade unknown: absence (a clear) or presence (a triggered)
+    unproven = meas.absence_unproven or meas.presence_unproven
     if status == "unknown":
         if meas.unknown is not None:
             reason = f"{reason} {_note_out(rule, meas.unknown).text}"
-        elif meas.absence_unproven is not None and not any(o.met is None for o in conds.values()):
-            reason = f"{reason} {_note_out(rule, meas.absence_unproven).text}"
-        elif meas.presence_unproven is not None and not any(o.met is None for o in conds.values()):
-            reason = f"{reason} {_note_out(rule, meas.presence_unproven).text}"
+        elif unproven is not None and not any(o.met is None for o in conds.values()):
+            reason = f"{reason} {_note_out(rule, unproven).text}"
         else:
             missing = [o.text for o in conds.values() if o.met is None]
             reason = f"{reason} Not measurable: {'; '.join(missing)}."
@@ -585,7 +585,7 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
     for finding in findings:
         if finding.status != "triggered":
             continue
-        rule = rules.signs[finding.id]
+        rule = worded(rules.signs[finding.id])  # its actions follow its params too
         by_basis = {c.basis: c.hours_per_month for c in finding.evidence.costs}
         met = {n for n, c in finding.threshold.conditions.items() if c.met}
         # a self-assessed answer measured nothing: every fix of the sign stands
@@ -611,7 +611,7 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
             )
             planned = FixOut(
                 rank=0, sign=finding.id, id=fix.id,
-                action=with_params(fix.action, rule.params), horizon=fix.horizon,
+                action=fix.action, horizon=fix.horizon,
                 hours_at_stake_per_month=hours,
                 money_per_month=None if (hours is None or d.hourly_rate is None)
                 else round(hours * d.hourly_rate, 0),

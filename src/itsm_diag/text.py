@@ -56,8 +56,7 @@ class _SafeFormatter(string.Formatter):
             return share(value, int(format_spec[1]))
         # a difference of two shares in points, as figure() shows the unit "points"
         if format_spec in ("points", "+points") and isinstance(value, int | float):
-            shown = f"{value * 100:{format_spec[:-6]},.0f}"
-            return f"{shown} point{'' if shown.lstrip('+-') == '1' else 's'}"
+            return points(value, signed=format_spec.startswith("+"))
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):
@@ -85,6 +84,11 @@ def share(value: float, digits: int = 0) -> str:
     return f"{value:.{digits}%}"
 
 
+def points(value: float, signed: bool = False) -> str:
+    """A difference of two shares (a fraction) in points: "66 points", "+1 point"."""
+    return plurals(f"{value * 100:{'+' if signed else ''},.0f} point(s)")
+
+
 def figure(value: float | None, unit: str) -> str:
     """A metric value for people: ratios as percentages, counts as integers."""
     if value is None:
@@ -96,8 +100,7 @@ def figure(value: float | None, unit: str) -> str:
     if unit == "index":  # a plain number, not a share of tickets: no %
         return f"{value:.{SHOWN_DIGITS[unit]}f}"
     if unit == "points":  # a difference of two shares: "66 points", never "66%"
-        shown = f"{value * 100:,.0f}"
-        return f"{shown} point{'' if shown in ('1', '-1') else 's'}"
+        return points(value)
     if unit in UNIT_SUFFIX:
         return f"{value:,.{SHOWN_DIGITS[unit]}f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"

@@ -418,17 +418,16 @@ def period_scores(report: Report) -> Chart | None:
     scores = [float(p.score or 0) for p in periods]
     for i, p in enumerate(periods):
         if p.partial or p.score is None:
+            canvas.text(plot.centre(i, count), plot.y(0) - 4, "partial", size=SMALL,
+                        anchor="middle")
             continue
+        canvas.text(plot.centre(i, count), plot.y(scores[i]) - 4,
+                    figure(scores[i], "count"), size=SMALL, anchor="middle")
         colour = (GREY if p.band == "undetermined" else _BAND_COLOURS.get(p.band, GREY))
         canvas.rect(plot.centre(i, count) - bar / 2, plot.y(scores[i]), bar,
                     plot.bottom - plot.y(scores[i]), colour,
                     tip=f"{p.label}: {figure(scores[i], 'count')} of 7, {p.band}"
                         + (", partial" if p.partial else ""))
-    for i, p in enumerate(periods):
-        graded = not p.partial and p.score is not None
-        canvas.text(plot.centre(i, count), plot.y(scores[i]) - 4,
-                    figure(scores[i], "count") if graded else "partial", size=SMALL,
-                    anchor="middle")
     height = _category_axis(canvas, plot, [_label(p.label) for p in periods], "", most=12)
     return _chart("period-scores", caption, canvas, height)
 

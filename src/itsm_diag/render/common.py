@@ -10,11 +10,11 @@ a table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
-from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, shown
+from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
 #: the longest a ticket-derived value may be in a table cell or list item
@@ -84,8 +84,9 @@ def hours(value: float | None) -> str:
 
 
 def hours_word(value: float | None) -> str:
-    """"hour" after an hours figure shown as 1, "hours" after any other."""
-    return "hour" if hours(value) == "1" else "hours"
+    """"hour" after an hours figure shown as 1, "hours" after any other (the rule files'
+    ``word(s)`` grammar, for a figure shown apart from its noun)."""
+    return plurals(f"{hours(value) or 0} hour(s)").split()[-1]
 
 
 def fix_hours(fix: FixOut, *, short: bool = False) -> str:
@@ -342,12 +343,13 @@ def score_trend(scores: list[int]) -> str:
     return "".join(_SPARK[max(0, min(7, s))] for s in scores)
 
 
-def period_cells(p: PeriodOut, of: str = "/7") -> tuple[str, str, str]:
-    """A period's score, triggered signs and unknown count as shown: a dash each for a
-    partial period, which is not graded."""
+def period_cells(p: PeriodOut, of: str = "/7",
+                 joined: Callable[[list[str]], str] = ", ".join) -> tuple[str, str, str]:
+    """A period's score, triggered signs (``joined``) and unknown count as shown: a dash
+    each for a partial period, which is not graded."""
     if p.partial or p.score is None:
         return "—", "—", "—"
-    return f"{p.score}{of}", ", ".join(p.triggered) or "none", str(p.unknown)
+    return f"{p.score}{of}", joined(p.triggered) or "none", str(p.unknown)
 
 
 def period_band(p: PeriodOut) -> str:
@@ -389,7 +391,7 @@ def signed(value: float | None, unit: str) -> str:
     if unit == "index":
         return f"{value:+.2f}"
     if unit == "points":
-        return f"{value * 100:+.0f} points"
+        return points(value, signed=True)
     suffix = UNIT_SUFFIX.get(unit, "")
     return f"{value:+,.1f}{suffix}"
 
@@ -412,13 +414,9 @@ def data_notes(r: Report) -> list[str]:
 def count_suffix(text: str, count: int | None) -> str:
     """" (387)" after a note, unless its text already says that number ("387 tickets
     lack a requester… (387)" says it twice)."""
-    if count is None:
-        return ""
-    shown = f"{count:,}"
-    if re.search(rf"(?<![\d,.]){re.escape(shown)}(?![\d,]|\.\d)", text) or (
-            shown != str(count) and re.search(rf"(?<![\d,.]){count}(?![\d,]|\.\d)", text)):
-        return ""
-    return f" ({shown})"
+    said = {int(n.replace(",", "")) for n in re.findall(r"(?<![\d.,])\d[\d,]*(?![\d,]|\.\d)",
+                                                          text)}
+    return "" if count is None or count in said else f" ({count:,})"
 
 
 def _band_words(band: str, span: Sequence[str] | None) -> str:

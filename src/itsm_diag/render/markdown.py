@@ -298,8 +298,9 @@ def _periods(r: Report) -> list[str]:
     lines += _table(
         [kind.capitalize(), "Score", "Band", "Triggered signs", "Unknown"],
         ([p.label, common.period_cells(p, " of 7")[0], common.period_band(p),
-          md("; ".join(titles.get(t, t) for t in p.triggered) or "none", 1000)
-          if not p.partial else "—", common.period_cells(p)[2]] for p in r.periods),
+          md(common.period_cells(p, joined=lambda ids: "; ".join(titles.get(t, t)
+                                                                 for t in ids))[1], 1000),
+          common.period_cells(p)[2]] for p in r.periods),
         align="lrllr",
     )
     return [*lines, ""]
