@@ -324,11 +324,7 @@ class Client:
         # only what _decoded can undo (requests would offer br or zstd when installed)
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
         self.session.headers["User-Agent"] = "itsm-diag pull"
-        if auth_header:
-            if not auth_header.isascii() or not auth_header.isprintable():
-                raise UsageError(f"the credentials in {env_hint} cannot be sent: they hold "
-                                 "a control character or a character that is not ASCII",
-                                 hint="set them again, exactly as the tool shows them")
+        if auth_header:  # Credentials.from_env checked its variables: ASCII, printable
             self.session.headers["Authorization"] = auth_header
         self._secrets = secret_forms(auth_header, list(secrets or []))
         self.on_wait = on_wait

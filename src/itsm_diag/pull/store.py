@@ -189,8 +189,8 @@ class Outputs:
         self.state = state
 
     def _known(self) -> dict[str, list[str]]:
-        known = self.state.data.setdefault(self.KEY, {})
-        return known if isinstance(known, dict) else {}
+        known: dict[str, list[str]] = self.state.data.setdefault(self.KEY, {})
+        return known
 
     def check(self, names: list[str]) -> None:
         """Refuse when one of ``names`` in the folder is not a file this pull wrote."""
@@ -217,7 +217,7 @@ class Outputs:
         self.check([name])
         data = text.encode("utf-8")
         new = hashlib.sha256(data).hexdigest()
-        known = self.state.data.setdefault(self.KEY, {})
+        known = self._known()
         known[name] = [*dict.fromkeys([*known.get(name, []), new])]
         self.state.save()
         path = self.folder / name

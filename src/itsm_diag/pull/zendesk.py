@@ -116,9 +116,6 @@ class Zendesk(Source):
             "users": objects(doc.get("users") or [], "users", stamp=None),
             "groups": objects(doc.get("groups") or [], "groups", stamp=None),
         }
-        ids = {str(t["id"]) for t in tickets}
-        extras["metric_sets"] = [ms for ms in extras["metric_sets"]
-                                 if str(ms["ticket_id"]) in ids]
         nxt = {"after": after} if after else cursor
         if not done and not after:
             raise PullError("the export page has no after_cursor but the stream goes on")
