@@ -237,12 +237,6 @@ def test_every_shipped_param_passes_the_checks_a_config_gets() -> None:
     assert {r.id: r.params for r in again.all()} == {r.id: r.params for r in rules.all()}
 
 
-def test_the_strategy_buckets_are_the_sign_s() -> None:
-    from itsm_diag.signs.strategy import BUCKETS
-
-    assert config.STRATEGY_BUCKETS == BUCKETS
-
-
 def test_a_misspelt_channel_is_exit_2(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("signs:\n  trust:\n    params: {official_channels: [portl]}\n")

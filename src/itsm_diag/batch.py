@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -66,13 +65,6 @@ def default_jobs() -> int:
     return min(4, cpus.usable())
 
 
-def _real(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # a loop of links
-        return Path(os.path.abspath(path))
-
-
 def _is_client(entry: Path) -> bool:
     """Whether a sub-folder of the batch folder can be a client (not hidden, no ``_``)."""
     return entry.is_dir() and not entry.name.startswith((".", "_"))
@@ -96,13 +88,14 @@ def client_dirs(root: Path, out: Path) -> list[Path]:
     that is a client folder) is refused, before anything is read: the reports would land
     among that client's exports, and the client would be left out of the run."""
     from itsm_diag.errors import UsageError
+    from itsm_diag.render import real_path
 
-    real_out = _real(out)
+    real_out = real_path(out)
     dirs = []
     for p in sorted(root.iterdir()):
         if not _is_client(p):
             continue
-        real = _real(p)
+        real = real_path(p)
         if real == real_out and (_earlier_output(p) or not any(p.iterdir())):
             continue  # the reports of an earlier run into the same folder, or none yet
         if real == real_out or real in real_out.parents:
@@ -120,7 +113,7 @@ LOOSE_REASON = ("not a client folder: batch reads each sub-folder of the batch f
                 "one client; move it into its client's folder, or diagnose it on its own")
 
 
-def not_read(root: Path, out: Path, redact: bool = False) -> list[str]:
+def not_read(root: Path, redact: bool = False) -> list[str]:
     """Every entry of the batch folder that is neither a client folder, nor the output
     folder, nor a folder skipped by name (``.`` or ``_`` first): a loose export, a stray
     file, a broken link; each as a note with the reason. With ``redact``, numbered
@@ -128,11 +121,9 @@ def not_read(root: Path, out: Path, redact: bool = False) -> list[str]:
     inputs."""
     from itsm_diag.text import path_text
 
-    real_out = _real(out)
     notes: list[str] = []
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and (entry.name.startswith((".", "_")) or _is_client(entry)
-                               or _real(entry) == real_out):
+        if entry.is_dir():  # a client, the output folder, or one skipped by its name
             continue
         name = (f"entry {len(notes) + 1} of the batch folder" if redact
                 else path_text(entry))
@@ -273,7 +264,7 @@ def run(
     for target in [*names.values(), *INDEX_FILES]:
         check_output(out / target, inputs, "--out")
     if warn is not None:
-        for note in not_read(root, out, options.redact):
+        for note in not_read(root, options.redact):
             warn(note)
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, ClientRow] = {}

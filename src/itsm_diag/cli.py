@@ -875,7 +875,7 @@ def batch(
 
     rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
                  on_done=report_failure, warn=_warn)
-    md_path, _ = b.write_index(rows, out_dir, b.not_read(root, out_dir, redact))
+    md_path, _ = b.write_index(rows, out_dir, b.not_read(root, redact))
     lines = []
     for row in rows:
         verdict = (f"error: {row.error}" if row.error is not None

@@ -583,8 +583,6 @@ def _check_wording(key: str, text: Any, current: str, source: str) -> None:
                               hint="use a spec such as ,.0f or .1% (a width of 99 at most)")
 
 
-#: the strategy sign's buckets (``itsm_diag.signs.strategy.BUCKETS``)
-STRATEGY_BUCKETS = ("operational", "tactical", "strategic")
 #: the priorities a ticket can have (1 = highest)
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -596,7 +594,7 @@ def _vocabulary(key: str) -> tuple[Any, ...] | None:
 
     return {"kinds": model.KINDS, "official_channels": model.CHANNELS,
             "neutral_channels": model.CHANNELS, "failed_outcomes": model.CHANGE_OUTCOMES,
-            "unmatched_bucket": STRATEGY_BUCKETS, "high_priorities": PRIORITIES,
+            "unmatched_bucket": model.BUCKETS, "high_priorities": PRIORITIES,
             "target_hours": PRIORITIES}.get(key)
 
 

@@ -60,6 +60,8 @@ KNOWLEDGE_REF: Final = "knowledge_ref"
 KINDS: Final = ("incident", "request", "change", "problem", "task", "other")
 STATUSES: Final = ("new", "open", "pending", "resolved", "closed", "cancelled")
 DONE_STATUSES: Final = frozenset({"resolved", "closed", "cancelled"})
+#: the strategy sign's effort buckets
+BUCKETS: Final = ("operational", "tactical", "strategic")
 CHANNELS: Final = ("portal", "email", "phone", "chat", "walk_in", "api", "monitoring", "other")
 CHANGE_TYPES: Final = ("standard", "normal", "emergency")
 CHANGE_OUTCOMES: Final = (

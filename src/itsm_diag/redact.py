@@ -22,6 +22,7 @@ only touches the Report's few hundred strings.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -361,6 +362,7 @@ def hide_inputs(text: str, labels: Mapping[str, str]) -> str:
     return pattern.sub(lambda m: labels[m.group(0)], text)
 
 
+@functools.lru_cache(maxsize=8)  # the progress line asks for it on every message
 def _inputs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(n) for n in names)
     return re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])")

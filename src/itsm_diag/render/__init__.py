@@ -31,18 +31,18 @@ def check_output(output: Path, inputs: Iterable[Path], option: str = "--output")
             raise UsageError(f"{option} {output} is an input of this run{same}; an output "
                              "never replaces an input", hint="write to another file")
     # where the output is: the link itself (replacing it loses it) and what it points to
-    places = {_real(output.parent) / output.name, _real(output)}
+    places = {real_path(output.parent) / output.name, real_path(output)}
     for path in inputs:
         if not Path(path).is_dir():
             continue
-        folder = _real(Path(path))
+        folder = real_path(Path(path))
         if any(folder == p or folder in p.parents for p in places):
             raise UsageError(f"{option} {output} is a file already inside {path}, part of "
                              "an input of this run; an output never replaces an input's file",
                              hint="write to a file outside the input folders")
 
 
-def _real(path: Path) -> Path:
+def real_path(path: Path) -> Path:
     """``path`` absolute, its links followed (as far as it exists)."""
     try:
         return Path(path).resolve()

@@ -39,7 +39,7 @@ from itsm_diag.signs.common import (
 )
 from itsm_diag.text import WHITESPACE
 
-BUCKETS = ("operational", "tactical", "strategic")
+BUCKETS = m.BUCKETS
 #: where strategic and improvement words are looked for
 TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
 #: what separates labels in a labels field ("a, b", "a;b", "a|b" or "a b" by tool)
