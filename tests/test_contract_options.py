@@ -80,6 +80,55 @@ def test_when_reads_the_documented_forms(text: str, option: str, tz: str,
     assert str(got.tz) == "UTC"
 
 
+# a day whose midnight a clock change skips starts at 01:00, in every place a day is cut:
+# America/Santiago skips 2026-09-06 00:00, America/Asuncion skipped 2023-10-01 00:00
+#: 2026-09-06 01:00 -03 in UTC, and the last instant of 2026-09-06 (-03 from 01:00 on)
+SKIPPED_DAY = "2026-09-06T04:00:00+00:00"
+SKIPPED_DAY_END = "2026-09-07T02:59:59.999999+00:00"
+
+
+@pytest.mark.parametrize(("bounds", "start", "end"), [
+    (("--until", "2026-09-06"), None, SKIPPED_DAY_END),   # the window's last day
+    (("--until", "2026-12-05"), SKIPPED_DAY, None),       # its first day, 91 days back
+    (("--since", "2026-09-06", "--until", "2026-10-10"), SKIPPED_DAY, None),
+    (("--since", "2026-08-01", "--until", "2026-09-06", "--period", "month"),
+     None, SKIPPED_DAY_END),
+])
+def test_a_day_whose_midnight_is_skipped_starts_at_one(
+        bounds: tuple[str, ...], start: str | None, end: str | None) -> None:
+    code, out, err = run("diagnose", *GOOD, "--tz", "America/Santiago", *bounds,
+                         "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    window = doc["window"]
+    if start:
+        assert (window["start"], window["first_day"]) == (start, "2026-09-06")
+    if end:
+        assert (window["end"], window["last_day"]) == (end, "2026-09-06")
+    if "--period" in bounds:
+        september = doc["periods"][-1]
+        assert september["label"] == "2026-09" and september["partial"]
+
+
+def test_calendar_days_and_periods_through_a_skipped_midnight() -> None:
+    from itsm_diag import engine
+    inside = pd.Timestamp("2023-10-01T12:00:00+00:00")
+    one_am = pd.Timestamp("2023-10-01T04:00:00+00:00")  # 01:00 -03 in America/Asuncion
+    assert engine.day_start(inside, "America/Asuncion") == one_am
+    assert engine.period_start(inside, "month", "America/Asuncion") == one_am
+    september = engine.period_start(pd.Timestamp("2023-09-15", tz="UTC"), "month",
+                                    "America/Asuncion")
+    assert engine.period_end(september, "month", "America/Asuncion") == (
+        one_am - engine.LAST_TICK)
+    assert engine.day_end(pd.Timestamp("2023-09-30T12:00:00+00:00"), "America/Asuncion") == (
+        one_am - engine.LAST_TICK)
+    # a day the clocks go back is 25 hours long and starts at its one midnight
+    berlin = pd.Timestamp("2026-10-25T12:00:00+00:00")
+    assert engine.day_start(berlin, "Europe/Berlin") == pd.Timestamp("2026-10-24T22:00+00:00")
+    assert engine.day_end(berlin, "Europe/Berlin") == pd.Timestamp(
+        "2026-10-25T22:59:59.999999+00:00")
+
+
 def test_until_a_date_includes_its_last_day() -> None:
     code, out, err = run("diagnose", *GOOD, "--format", "json", "--since", "2026-03-01",
                          "--until", "2026-03-31")

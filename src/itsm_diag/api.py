@@ -158,26 +158,14 @@ def parse_when(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp |
         # the day's first instant, or the next day's less one tick: a day whose midnight
         # a clock change skips (America/Santiago) starts at 01:00
         if option == "--until":
-            ts = _localized(ts + pd.DateOffset(days=1), tz) - LAST_TICK
+            ts = m.wall_time_to_utc(ts + pd.DateOffset(days=1), tz) - LAST_TICK
         else:
-            ts = _localized(ts, tz)
+            ts = m.wall_time_to_utc(ts, tz)
     else:
-        ts = _localized(ts, tz) if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = m.wall_time_to_utc(ts, tz) if ts.tzinfo is None else ts.tz_convert("UTC")
     if not pd.Timestamp(EARLIEST, tz="UTC") <= ts < pd.Timestamp(LATEST, tz="UTC"):
         raise outside
     return ts
-
-
-def _localized(naive: pd.Timestamp, tz: str) -> pd.Timestamp:
-    """A wall-clock time in ``tz`` -> UTC, by the rules the importers apply to a column
-    (README, Dates): a time in the hour repeated when clocks go back is its first pass, a
-    time in the hour skipped when they go forward is moved on by the gap (02:30 -> 03:30)."""
-    try:
-        return naive.tz_localize(tz, ambiguous=True, nonexistent="raise").tz_convert("UTC")
-    except ValueError:
-        before = naive.tz_localize(tz, nonexistent="shift_backward")
-        offset = before.tz_localize(None) - before.tz_convert(None)
-        return (naive - offset).tz_localize("UTC")
 
 
 def input_info(src: SourceInfo) -> InputInfo:

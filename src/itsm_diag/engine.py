@@ -94,15 +94,15 @@ LAST_TICK = pd.Timedelta(microseconds=1)
 
 
 def day_start(ts: pd.Timestamp, tz: str = "UTC") -> pd.Timestamp:
-    """00:00 of the calendar day (in ``tz``) holding ``ts``, as a UTC timestamp."""
-    return ts.tz_convert(tz).normalize().tz_convert("UTC")
+    """The first instant of the calendar day (in ``tz``) holding ``ts``, as a UTC
+    timestamp: 00:00, or 01:00 on a day whose midnight a clock change skips."""
+    return m.wall_time_to_utc(m.local_day(ts, tz), tz)
 
 
 def day_end(ts: pd.Timestamp, tz: str = "UTC") -> pd.Timestamp:
     """The last microsecond of the calendar day (in ``tz``) holding ``ts``, in UTC: a
     window that ends there includes the whole day (``--until 2026-09-30``)."""
-    local = ts.tz_convert(tz).normalize() + pd.DateOffset(days=1)  # calendar day: DST-safe
-    return (local - LAST_TICK).tz_convert("UTC")
+    return m.wall_time_to_utc(m.local_day(ts, tz) + pd.Timedelta(days=1), tz) - LAST_TICK
 
 
 @dataclass
@@ -193,8 +193,8 @@ def choose_window(
         how += f"; start {_local(start, tz, with_time=False)} from --since"
     else:
         # whole days: the window holds exactly window_weeks x 7 calendar days
-        first_day = as_of.tz_convert(tz).normalize() - pd.DateOffset(days=7 * d.window_weeks - 1)
-        start = first_day.tz_convert("UTC")
+        first_day = m.local_day(as_of, tz) - pd.Timedelta(days=7 * d.window_weeks - 1)
+        start = m.wall_time_to_utc(first_day, tz)
         how += f"; window the {d.window_weeks} weeks up to it"
     if start >= as_of:
         raise UsageError(
@@ -216,7 +216,7 @@ def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
     """A bound for people, in the run's time zone: ``2026-09-30`` for a day's first or
     last instant (what ``--since``/``--until`` take back), else with its time."""
     local = ts.tz_convert(tz)
-    whole = local == local.normalize() or (local + LAST_TICK) == (local + LAST_TICK).normalize()
+    whole = ts == day_start(ts, tz) or ts + LAST_TICK == day_start(ts + LAST_TICK, tz)
     if whole or not with_time:
         return f"{local:%Y-%m-%d}"
     return f"{local:%Y-%m-%d %H:%M} {tz}"
@@ -817,13 +817,13 @@ def period_start(ts: pd.Timestamp, kind: str, tz: str = "UTC") -> pd.Timestamp:
     months = PERIOD_MONTHS[kind]
     local = ts.tz_convert(tz)
     month = (local.month - 1) // months * months + 1
-    return pd.Timestamp(year=local.year, month=month, day=1, tz=tz).tz_convert("UTC")
+    return m.wall_time_to_utc(pd.Timestamp(year=local.year, month=month, day=1), tz)
 
 
 def period_end(start: pd.Timestamp, kind: str, tz: str = "UTC") -> pd.Timestamp:
     """The last instant of the period starting at ``start`` (windows include their end)."""
-    local = start.tz_convert(tz) + pd.DateOffset(months=PERIOD_MONTHS[kind])
-    return (local - LAST_TICK).tz_convert("UTC")
+    following = m.local_day(start, tz) + pd.DateOffset(months=PERIOD_MONTHS[kind])
+    return m.wall_time_to_utc(following, tz) - LAST_TICK
 
 
 def period_label(start: pd.Timestamp, kind: str, tz: str = "UTC") -> str:

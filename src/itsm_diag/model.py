@@ -535,6 +535,55 @@ def earliest_time(times: pd.Series) -> pd.Timestamp | None:
     return _utc(int(values.min(where=present, initial=np.iinfo(np.int64).max)))
 
 
+def wall_to_utc(naive: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Naive wall-clock times in ``tz`` -> UTC, with a rule for each clock change:
+
+    - a time in the hour repeated when clocks go back (02:30 twice in Europe/Berlin on
+      the last Sunday of October) is read as its first pass, still in summer time: an
+      export that writes local times without an offset cannot say which was meant, and
+      the first is the one a ticket opened before the change shows;
+    - a time in the hour skipped when clocks go forward (02:30 never happens on the last
+      Sunday of March) is read as if the clock had already moved: moved forward by the
+      gap (02:30 -> 03:30), so two such times keep their distance. A day whose midnight
+      is skipped (America/Santiago) so starts at 01:00.
+
+    Returns the UTC times and two masks over ``naive``: the repeated and the skipped
+    times. pandas localizes every other time; only the few in a change are looked at
+    again. The importers, ``--since``/``--until`` and the window's days all use it.
+    """
+    out = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    odd = (naive.notna() & out.isna()).to_numpy(dtype=bool)
+    repeated = np.zeros(len(naive), dtype=bool)
+    skipped = np.zeros(len(naive), dtype=bool)
+    if odd.any():
+        some = naive[odd]
+        first_pass = some.dt.tz_localize(tz, ambiguous=np.ones(len(some), dtype=bool),
+                                         nonexistent="NaT")
+        in_repeat = first_pass.notna().to_numpy(dtype=bool)
+        if not in_repeat.all():
+            gap = some[~in_repeat]
+            # the offset in force just before the gap, applied to the wall time
+            before = gap.dt.tz_localize(tz, nonexistent="shift_backward")
+            offset = before.dt.tz_localize(None) - before.dt.tz_convert(None)
+            first_pass[~in_repeat] = (gap - offset).dt.tz_localize("UTC").dt.tz_convert(tz)
+        out = out.copy()
+        out[odd] = first_pass
+        repeated[odd] = in_repeat
+        skipped[odd] = ~in_repeat
+    return out.dt.tz_convert("UTC"), repeated, skipped
+
+
+def wall_time_to_utc(naive: pd.Timestamp, tz: str) -> pd.Timestamp:
+    """One wall-clock time in ``tz`` -> UTC, by the rules of :func:`wall_to_utc`."""
+    return wall_to_utc(pd.Series([naive]), tz)[0].iloc[0]
+
+
+def local_day(ts: pd.Timestamp, tz: str) -> pd.Timestamp:
+    """The calendar day (in ``tz``) holding ``ts``, as a naive midnight: day arithmetic on
+    it is calendar arithmetic, whatever the clock does that day."""
+    return ts.tz_convert(tz).tz_localize(None).normalize()
+
+
 def _utc(us: int) -> pd.Timestamp:
     """The UTC Timestamp of ``us`` microseconds since the epoch."""
     return pd.Timestamp(np.datetime64(us, "us")).tz_localize("UTC")

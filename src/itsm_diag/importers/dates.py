@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag.errors import DateFormatError
-from itsm_diag.model import is_arrow_text
+from itsm_diag.model import is_arrow_text, wall_to_utc
 from itsm_diag.text import quote
 
 Order = Literal["day", "month"] | None
@@ -377,45 +377,18 @@ def parse(
 
 def _localize(naive: pd.Series, tz: str, column: str, first_row: int,
               notes: list[str]) -> pd.Series:
-    """Naive wall-clock times in ``tz`` -> UTC, with a rule for each clock change:
-
-    - a time in the hour repeated when clocks go back (02:30 twice in Europe/Berlin on
-      the last Sunday of October) is read as its first pass, still in summer time: an
-      export that writes local times without an offset cannot say which was meant, and
-      the first is the one a ticket opened before the change shows;
-    - a time in the hour skipped when clocks go forward (02:30 never happens on the last
-      Sunday of March) is read as if the clock had already moved: moved forward by the
-      gap (02:30 -> 03:30), so two such times keep their distance.
-
-    Both are counted in a note naming the first row. pandas localizes every other time;
-    only the few that fall in a change are looked at again.
-    """
-    out = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    odd = (naive.notna() & out.isna()).to_numpy(dtype=bool)
-    if odd.any():
-        some = naive[odd]
-        first_pass = some.dt.tz_localize(tz, ambiguous=np.ones(len(some), dtype=bool),
-                                         nonexistent="NaT")
-        repeated = first_pass.notna().to_numpy(dtype=bool)
-        skipped = ~repeated
-        if skipped.any():
-            gap = some[skipped]
-            # the offset in force just before the gap, applied to the wall time
-            before = gap.dt.tz_localize(tz, nonexistent="shift_backward")
-            offset = before.dt.tz_localize(None) - before.dt.tz_convert(None)
-            first_pass[skipped] = (gap - offset).dt.tz_localize("UTC").dt.tz_convert(tz)
-        out = out.copy()
-        out[odd] = first_pass
-        positions = np.flatnonzero(odd)
-        for mask, what in ((repeated, "the hour repeated when clocks go back; read as its "
-                            "first pass (summer time)"),
-                           (skipped, "the hour skipped when clocks go forward; read as if "
-                            "the clock had moved (02:30 -> 03:30)")):
-            if mask.any():
-                row = first_row + int(positions[mask][0])
-                notes.append(f"column {column!r}: {int(mask.sum()):,} time(s) in {tz} fall in "
-                             f"{what} (first at row {row})")
-    return out.dt.tz_convert("UTC")
+    """Naive wall-clock times in ``tz`` -> UTC by :func:`itsm_diag.model.wall_to_utc`'s
+    rules for clock changes, each counted in a note naming the first row."""
+    out, repeated, skipped = wall_to_utc(naive, tz)
+    for mask, what in ((repeated, "the hour repeated when clocks go back; read as its "
+                        "first pass (summer time)"),
+                       (skipped, "the hour skipped when clocks go forward; read as if "
+                        "the clock had moved (02:30 -> 03:30)")):
+        if mask.any():
+            row = first_row + int(np.flatnonzero(mask)[0])
+            notes.append(f"column {column!r}: {int(mask.sum()):,} time(s) in {tz} fall in "
+                         f"{what} (first at row {row})")
+    return out
 
 
 #: the strftime directives the fast path reads: (RE2 group, its width when zero-padded);
