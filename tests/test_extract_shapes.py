@@ -41,6 +41,21 @@ def test_a_closed_only_export_leaves_the_backlog_unknown(tmp_path: Path) -> None
     assert any("selected on closure" in n for n in r.data_notes)
 
 
+def test_a_comparison_across_two_cuts_says_so(tmp_path: Path) -> None:
+    # the live log against its closed-only cut read as the process moving (backlog known
+    # -> unknown, the open backlog KPI gone) with no word on the cut
+    from itsm_diag import compare, config
+
+    wording = config.load_rules().defaults.wording
+    live = run(shapes.live_log(tmp_path / "live"))
+    closed = run(shapes.closed_only_log(tmp_path / "closed"))
+    notes = compare.compare(live, closed, wording).notes
+    cut = [n for n in notes if "cut differently" in n]
+    assert len(cut) == 1 and "in the baseline: none; now: none_open" in cut[0], notes
+    assert not [n for n in compare.compare(live, live, wording).notes
+                if "cut differently" in n]
+
+
 def test_an_open_only_export_grades_nothing_that_needs_completions(tmp_path: Path) -> None:
     # it said backlog triggered (64 weeks of arrivals), strategy clear, onboarding late
     r = run(shapes.open_only_log(tmp_path))

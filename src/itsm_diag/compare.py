@@ -149,6 +149,12 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
         notes.append(note("size", old=old.tickets.in_window, new=new.tickets.in_window))
     if old.as_of >= new.as_of:
         notes.append(note("order", old=old.as_of[:10], new=new.as_of[:10]))
+    shapes_old, shapes_new = set(old.extract_shape), set(new.extract_shape)
+    if shapes_old != shapes_new:
+        # a cut that hides the open work (closure-selected, nothing open) changes what the
+        # signs can see, so deltas across two cuts are not the process moving
+        notes.append(note("shape", old=", ".join(sorted(shapes_old)) or "none",
+                          new=", ".join(sorted(shapes_new)) or "none"))
     if new.unknown > old.unknown:
         notes.append(note("unknown", old=old.unknown, new=new.unknown))
     if abs(old.window.weeks - new.window.weeks) > 0.5:
