@@ -21,10 +21,17 @@ from itsm_diag.signs.base import Calendar, Context
 _SPECIAL = {"_count", "_every", "_id"}
 
 
+def _spliced(specs: list[Any]) -> list[Mapping[str, Any]]:
+    """The specs with a nested list (an alias to another case's tickets plus a few rows
+    more, ``[*base, {...}]``) spliced in place."""
+    return [row for spec in specs
+            for row in (_spliced(spec) if isinstance(spec, list) else [spec])]
+
+
 def expand_rows(specs: list[Mapping[str, Any]], prefix: str = "T") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     n = 0
-    for spec in specs:
+    for spec in _spliced(specs):
         count = int(spec.get("_count", 1))
         every = pd.Timedelta(spec["_every"]) if "_every" in spec else pd.Timedelta(0)
         pid = str(spec.get("_id", prefix))

@@ -177,6 +177,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     count = len(best)
     quarters = w.days / 90.0
+    # what the hours rest on: tier 3 counted beyond chance only (a cost is a claim too)
+    costed = count
+    if tier3_ok:
+        costed -= _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names)
     caused = isin_values(t[m.TICKET_ID], best["incident"]) & inc_win
     # a rate projected up from a short window rests on its few incidents alone: one in a
     # month is no "three a quarter" (none stays none, whatever the window)
@@ -211,15 +215,54 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas.tables["change_caused"] = rows.where(rows.notna(), None).to_dict("records")
     if len(best) > len(rows):
         meas.table_totals["change_caused"] = len(best)
-    if count:
+    if costed:
         handle = dict(ctx.defaults.get("handle_minutes", {}))
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
         meas.costs.append(Cost(
-            basis="change_caused",
-            hours_per_month=per_month(count, w) * minutes / 60.0,
-            params={"per_month": per_month(count, w), "minutes": minutes},
+            basis="change_caused_beyond_chance" if costed < count else "change_caused",
+            hours_per_month=per_month(costed, w) * minutes / 60.0,
+            params={"per_month": per_month(costed, w), "minutes": minutes,
+                    "chance": count - costed},
         ))
     return meas
+
+
+def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.DataFrame,
+               chgs: pd.DataFrame, hours: pd.Timedelta, quarters: float,
+               inc_names: Any) -> int:
+    """Tier 3 matches an incident to a change on timing alone, and on a busy CI or service
+    timing matches by chance: the same count in the same span *before* each change's start
+    (an incident cannot be caused by a change not yet begun) is what chance gives. Counted
+    among the incidents tiers 1-2 did not find; only tier 3's matches beyond it show
+    changes breaking things. A verdict that stands only with the chance matches is graded
+    again without them (``presence_unproven``); more than half of tier 3 by chance costs a
+    step of confidence. Returns how many of tier 3's matches chance explains.
+
+    Incidents that prompt a change also land before it, so this leans towards chance: it
+    can only make the sign more cautious."""
+    found_12 = best.loc[best["tier"] < 3, "_rank"].to_numpy(dtype=np.int64)
+    pairs = _pairs(incs, chgs, chgs["start"] - hours, chgs["start"])
+    before = (pairs["opened"] >= pairs["start"] - hours) & (pairs["opened"] < pairs["start"])
+    codes = pairs.loc[before, "incident"].to_numpy(dtype=np.int64)
+    chance = np.unique(codes[~np.isin(codes, found_12)])
+    ids = _names(inc_names, pd.Series(chance[:ctx.max_samples]), na_code=len(inc_names))
+    meas.metrics["tier3_by_chance"] = Figure(value=float(len(chance)),
+                                             sample_ids=[str(i) for i in ids.dropna()])
+    after = int((best["tier"] == 3).sum())
+    explained = min(after, len(chance))
+    if not explained:
+        return 0
+    params = {"after": after, "before": len(chance), "beyond": after - explained,
+              "hours": hours / pd.Timedelta(hours=1),
+              "rate": (len(best) - explained) / quarters if quarters > 0 else None}
+    meas.notes.append(Note(code="tier3_chance", params=params))
+    if params["rate"] is not None:
+        meas.presence_unproven = Note(code="tier3_chance_decides", params=params)
+        meas.worst_case["change_caused_per_quarter"] = params["rate"]
+    if 2 * explained > after:
+        steps: tuple[Confidence, ...] = ("high", "medium", "low")
+        meas.confidence = steps[min(steps.index(meas.confidence) + 1, 2)]
+    return explained
 
 
 def _gap_h(pairs: pd.DataFrame) -> pd.Series:
