@@ -257,16 +257,23 @@ def grade(rule: RuleFile, meas: Measurement) -> tuple[Status, dict[str, Conditio
     if meas.unknown is not None:
         return "unknown", outs
     status = _combine(rule.thresholds.combine, [o.met for o in outs.values()])
-    if status == "clear" and meas.absence_unproven is not None:
+    # graded again on what the unproven records could make of the metrics
+    if status == "clear" and meas.absence_unproven is not None and (
+            not meas.clear_case or _again(rule, outs, meas.clear_case) != "clear"):
         return "unknown", outs
-    if status == "triggered" and meas.presence_unproven is not None:
-        # graded again on what the missing records could make of the metrics
-        again = [
-            _OPS[o.op](meas.worst_case[o.metric], o.value) if o.metric in meas.worst_case
-            else o.met for o in outs.values()]
-        if _combine(rule.thresholds.combine, again) != "triggered":
-            return "unknown", outs
+    if status == "triggered" and meas.presence_unproven is not None and (
+            _again(rule, outs, meas.worst_case) != "triggered"):
+        return "unknown", outs
     return status, outs
+
+
+def _again(rule: RuleFile, outs: dict[str, ConditionOut], values: Mapping[str, float]
+           ) -> Status:
+    """The grade again with ``values`` in place of the metrics they name (what unproven
+    records could make of them)."""
+    return _combine(rule.thresholds.combine, [
+        _OPS[o.op](values[o.metric], o.value) if o.metric in values else o.met
+        for o in outs.values()])
 
 
 def _combine(how: str, mets: list[bool | None]) -> Status:

@@ -286,37 +286,35 @@ def _week_start(d: datetime) -> date:
 
 
 def changes_over_time(finding: Finding) -> Chart | None:
-    tables = finding.evidence.tables
-    rows = _rows(tables, "change_caused", "change_caused_incidents", need=("incident_opened",))
-    dated = [(w, str(r.get("matched_on") or "other")) for r in rows
-             if (w := _when(r["incident_opened"])) is not None]
-    if not dated:
+    """Incidents matched to a change per week, stacked by tier (tier 3, timing alone, in
+    grey: it holds the matches chance gives), from the sign's uncut weekly series."""
+    rows = _rows(finding.evidence.series, "change_caused_weekly", need=("week_start",))
+    weeks = [w for r in rows if (w := _when(r["week_start"])) is not None]
+    if not rows or len(weeks) != len(rows):
         return None
-    first = _week_start(min(w for w, _ in dated))
-    last = _week_start(max(w for w, _ in dated))
-    weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
-    # counting the listed incidents per week is arranging rows for a chart, not a metric
-    counts = Counter((_week_start(w), how) for w, how in dated)
-    kinds = sorted({how for _, how in dated})
-    palette = [RED, AMBER, PURPLE, BLUE, GREY]
-    words = _code_words(finding, "change_caused", "matched_on")
-    names = [f"matched on {_label(words.get(how, how))}" for how in kinds]
-    keys = [Key(name, palette[i % len(palette)]) for i, name in enumerate(names)]
-    totals = [sum(counts.get((wk, how), 0) for how in kinds) for wk in weeks]
-    caption = "Change-caused incidents per week"
+    about = finding.evidence.about_tables.get("change_caused_weekly")
+    tiers = [(col, colour, about.columns[col].label if about and col in about.columns
+              else col) for col, colour in (("tier_1", RED), ("tier_2", AMBER),
+                                            ("tier_3", GREY))]
+    tiers = [t for t in tiers if any(_num(r.get(t[0])) for r in rows)]
+    if not tiers:
+        return None
+    keys = [Key(_label(name), colour) for _, colour, name in tiers]
+    totals = [sum(_num(r.get(col)) or 0.0 for col, _, _ in tiers) for r in rows]
+    caption = "Incidents matched to a change per week, by tier"
     canvas = Canvas()
     plot = _upright(canvas, keys, _value_ticks(totals), "incidents")
-    bar = plot.bar(len(weeks))
-    labels = [svg.day_label(wk) for wk in weeks]
-    for j, wk in enumerate(weeks):
+    bar = plot.bar(len(rows))
+    labels = [svg.day_label(_week_start(w)) for w in weeks]
+    for j, r in enumerate(rows):
         base = 0.0
-        for i, how in enumerate(kinds):
-            value = float(counts.get((wk, how), 0))
+        for col, colour, name in tiers:
+            value = _num(r.get(col)) or 0.0
             if value:
                 top = plot.y(base + value)
-                canvas.rect(plot.centre(j, len(weeks)) - bar / 2, top, bar, plot.y(base) - top,
-                            palette[i % len(palette)],
-                            tip=f"week starting {labels[j]}: {figure(value, 'count')} {names[i]}")
+                canvas.rect(plot.centre(j, len(rows)) - bar / 2, top, bar, plot.y(base) - top,
+                            colour, tip=f"week starting {labels[j]}: {figure(value, 'count')} "
+                                        f"{_label(name)}")
             base += value
     height = _category_axis(canvas, plot, labels, "week starting", most=8)
     return _chart("changes-over-time", caption, canvas, height)

@@ -429,6 +429,10 @@ class Measurement(_Strict):
     #: not (a link field filled on 0.01% of incidents): a clear grade becomes ``unknown``
     #: with this note, a triggered one stands
     absence_unproven: Note | None = None
+    #: with ``absence_unproven``: the metrics a clear grade is graded again with (what the
+    #: unproven records could make of them); a clear that still holds stands. Without
+    #: them, a clear under ``absence_unproven`` is unknown outright
+    clear_case: dict[str, float] = Field(default_factory=dict)
     #: the mirror: the evidence may lack records that would clear the sign (a backlog
     #: rebuilt from an export that starts too late to hold the tickets still open from
     #: before: its start can only look smaller). A triggered grade is graded again with

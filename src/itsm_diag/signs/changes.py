@@ -175,13 +175,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                        incident=_names(inc_names, best["incident"], na_code=len(inc_names)),
                        change=_names(chg_names, best["change"], na_code=-1))
 
-    count = len(best)
     quarters = w.days / 90.0
-    # what the hours rest on: tier 3 counted beyond chance only (a cost is a claim too)
-    costed = count
-    if tier3_ok:
-        costed -= _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names)
-    caused = isin_values(t[m.TICKET_ID], best["incident"]) & inc_win
+    # the count a verdict can rest on: tier 3 beyond what timing gives by chance
+    chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
+        if tier3_ok else 0
+    count = len(best) - chance
+    # the samples of the rate: tiers 1-2 alone when chance explains all of tier 3
+    shown = best["incident"] if chance < (best["tier"] == 3).sum() \
+        else best.loc[best["tier"] < 3, "incident"]
+    caused = isin_values(t[m.TICKET_ID], shown) & inc_win
     # a rate projected up from a short window rests on its few incidents alone: one in a
     # month is no "three a quarter" (none stays none, whatever the window)
     minimum = int(params.get("min_projected", 2))
@@ -193,6 +195,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
     )
+    meas.series["change_caused_weekly"] = _weekly_by_tier(best)
     for tier in (1, 2, 3):
         ok = (tier1_ok, tier2_ok, tier3_ok)[tier - 1]
         ids = best.loc[best["tier"] == tier, "incident"]
@@ -215,14 +218,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas.tables["change_caused"] = rows.where(rows.notna(), None).to_dict("records")
     if len(best) > len(rows):
         meas.table_totals["change_caused"] = len(best)
-    if costed:
+    if count:
         handle = dict(ctx.defaults.get("handle_minutes", {}))
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
         meas.costs.append(Cost(
-            basis="change_caused_beyond_chance" if costed < count else "change_caused",
-            hours_per_month=per_month(costed, w) * minutes / 60.0,
-            params={"per_month": per_month(costed, w), "minutes": minutes,
-                    "chance": count - costed},
+            basis="change_caused",
+            hours_per_month=per_month(count, w) * minutes / 60.0,
+            params={"per_month": per_month(count, w), "minutes": minutes},
         ))
     return meas
 
@@ -230,16 +232,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.DataFrame,
                chgs: pd.DataFrame, hours: pd.Timedelta, quarters: float,
                inc_names: Any) -> int:
-    """Tier 3 matches an incident to a change on timing alone, and on a busy CI or service
-    timing matches by chance: the same count in the same span *before* each change's start
-    (an incident cannot be caused by a change not yet begun) is what chance gives. Counted
-    among the incidents tiers 1-2 did not find; only tier 3's matches beyond it show
-    changes breaking things. A verdict that stands only with the chance matches is graded
-    again without them (``presence_unproven``); more than half of tier 3 by chance costs a
-    step of confidence. Returns how many of tier 3's matches chance explains.
+    """How many of tier 3's matches timing gives by chance.
 
-    Incidents that prompt a change also land before it, so this leans towards chance: it
-    can only make the sign more cautious."""
+    Tier 3 matches an incident to a change on timing alone, and on a busy CI or service
+    timing matches by chance: the same count in the same span *before* each change's start
+    (an incident cannot be caused by a change not yet begun) is what chance gives, counted
+    among the incidents tiers 1-2 did not find. The rate counts tier 3 beyond it; a clear
+    that all of tier 3's matches would turn into a trigger is graded again with them
+    (``absence_unproven`` with ``clear_case``); more than half of tier 3 by chance costs a
+    step of confidence.
+
+    Incidents that prompt a change also land before it, so this leans towards chance: the
+    rate it gives is a floor, and a clear must hold without it."""
     found_12 = best.loc[best["tier"] < 3, "_rank"].to_numpy(dtype=np.int64)
     pairs = _pairs(incs, chgs, chgs["start"] - hours, chgs["start"])
     before = (pairs["opened"] >= pairs["start"] - hours) & (pairs["opened"] < pairs["start"])
@@ -250,19 +254,37 @@ def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.Dat
                                              sample_ids=[str(i) for i in ids.dropna()])
     after = int((best["tier"] == 3).sum())
     explained = min(after, len(chance))
+    meas.metrics["tier3_beyond_chance"] = Figure(value=float(after - explained))
     if not explained:
         return 0
     params = {"after": after, "before": len(chance), "beyond": after - explained,
-              "hours": hours / pd.Timedelta(hours=1),
-              "rate": (len(best) - explained) / quarters if quarters > 0 else None}
+              "hours": hours / pd.Timedelta(hours=1)}
     meas.notes.append(Note(code="tier3_chance", params=params))
-    if params["rate"] is not None:
-        meas.presence_unproven = Note(code="tier3_chance_decides", params=params)
-        meas.worst_case["change_caused_per_quarter"] = params["rate"]
+    if quarters > 0:
+        rate, raw = (len(best) - explained) / quarters, len(best) / quarters
+        meas.absence_unproven = Note(code="tier3_chance_decides",
+                                     params={**params, "rate": rate, "raw": raw})
+        meas.clear_case["change_caused_per_quarter"] = raw
     if 2 * explained > after:
         steps: tuple[Confidence, ...] = ("high", "medium", "low")
         meas.confidence = steps[min(steps.index(meas.confidence) + 1, 2)]
     return explained
+
+
+def _weekly_by_tier(best: pd.DataFrame) -> list[dict[str, Any]]:
+    """Incidents matched to a change per week (Monday to Sunday, UTC) and tier, every
+    week from the first to the last: the chart's rows, uncut (the table keeps its top)."""
+    if best.empty:
+        return []
+    days = m.ts_us(best["opened"]) // 86_400_000_000
+    week = (days + 3) // 7  # 1970-01-01 was a Thursday: Monday-start weeks
+    first = int(week.min())
+    counts = np.zeros((int(week.max()) - first + 1, 3), dtype=np.int64)
+    np.add.at(counts, (week - first, best["tier"].to_numpy(dtype=np.int64) - 1), 1)
+    starts = pd.Timestamp("1970-01-01") + pd.to_timedelta((np.arange(len(counts)) + first) * 7
+                                                           - 3, unit="D")
+    return [{"week_start": f"{start:%Y-%m-%d}", "tier_1": int(c[0]), "tier_2": int(c[1]),
+             "tier_3": int(c[2])} for start, c in zip(starts, counts, strict=True)]
 
 
 def _gap_h(pairs: pd.DataFrame) -> pd.Series:
