@@ -295,13 +295,18 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
     names = list(outs)
     for i, name in enumerate(names):
         fig = meas.metrics.get(outs[name].metric)
-        if (fig is None or fig.value is None or fig.numerator is None or not fig.denominator
-                or name in meas.decided or not float(fig.numerator).is_integer()
-                or abs(fig.value - fig.numerator / fig.denominator) > 1e-9):
+        if fig is None or fig.value is None or name in meas.decided:
             continue
+        if fig.nudged:  # a figure that says itself what one ticket would make of it
+            moves = fig.nudged
+        elif (fig.numerator is None or not fig.denominator
+              or not float(fig.numerator).is_integer()
+              or abs(fig.value - fig.numerator / fig.denominator) > 1e-9):
+            continue
+        else:
+            moves = [max(fig.numerator + step, 0.0) / fig.denominator for step in (-1.0, 1.0)]
         cond = rule.thresholds.conditions[name]
-        for step in (-1.0, 1.0):
-            moved = max(fig.numerator + step, 0.0) / fig.denominator
+        for moved in moves:
             mets = [o.met for o in outs.values()]
             mets[i] = _OPS[cond.op](moved, cond.value)
             if _combine(rule.thresholds.combine, mets) != status:

@@ -24,6 +24,14 @@ def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]
     ]
 
 
+def _nudged(high_met: int, n_high: int, rest_met: int, n_rest: int) -> list[float]:
+    """The gap with one ticket of either group meeting or missing its SLA the other way."""
+    return [rest / n_rest - high / n_high
+            for high, rest in ((high_met - 1, rest_met), (high_met + 1, rest_met),
+                               (high_met, rest_met - 1), (high_met, rest_met + 1))
+            if 0 <= high <= n_high and 0 <= rest <= n_rest]
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     missing = [c for c in (m.SLA_MET, m.PRIORITY) if not t[c].notna().any()]
@@ -60,7 +68,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     metrics = {
         "high_adherence": high_fig,
         "rest_adherence": rest_fig,
-        "adherence_gap": Figure(value=gap, sample_ids=ctx.samples(breached_high)),
+        "adherence_gap": Figure(value=gap, sample_ids=ctx.samples(breached_high),
+                                nudged=_nudged(high_met, n_high, rest_met, n_rest)),
         "overall_adherence": ratio(high_met + rest_met, n_high + n_rest),
     }
     table = _by_priority(t.loc[scope, m.PRIORITY], met[scope])

@@ -396,6 +396,10 @@ class Figure(_Strict):
     numerator: float | None = None
     denominator: float | None = None
     sample_ids: list[str] = Field(default_factory=list)
+    #: the value with one ticket more or less behind it, for a figure that is no plain
+    #: numerator / denominator (the gap between two shares): the engine's one-ticket test
+    #: of a verdict reads these
+    nudged: list[float] = Field(default_factory=list)
 
 
 class Note(_Strict):
