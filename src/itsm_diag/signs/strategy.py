@@ -6,9 +6,15 @@ Every ticket opened in the window is put in one bucket, first rule that applies:
 2. incident or service request -> operational; emergency change -> operational (it is
    firefighting, however it is filed);
 3. other changes (standard, normal, untyped) and problems -> tactical;
-4. task / other whose labels, category or summary hold a strategic word (project, epic,
+4. a task that is a step of fulfilling a request -> its parent's bucket, operational: a
+   ServiceNow catalog task (number prefix ``request_task_prefixes``, SCTASK: a step of a
+   requested item), or a task / other naming a catalogue item or request type (the
+   request_item column). The model keeps no parent reference, so a task linked to its
+   request or incident only through a parent field (an incident task, a Jira sub-task)
+   cannot be told apart and falls to the rules below;
+5. task / other whose labels, category or summary hold a strategic word (project, epic,
    initiative, roadmap...) -> strategic; one holding an improvement word -> tactical;
-5. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
+6. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
    is neither firefighting nor named as strategic).
 
 Effort is logged time when at least ``min_time_share`` of the tickets, and of each
@@ -22,6 +28,7 @@ make the sign unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -94,6 +101,27 @@ def _select(conds: list[np.ndarray], labels: list[str], index: pd.Index) -> pd.S
     return pd.Series(pd.Categorical.from_codes(codes, categories=names), index=index)
 
 
+def _request_steps(ctx: Context, params: ParamMap, rows: np.ndarray) -> np.ndarray:
+    """Per ticket: a step of fulfilling a request, looked at on ``rows`` only (False
+    elsewhere): its number starts with one of ``request_task_prefixes`` followed by a
+    digit (SCTASK0010001, a ServiceNow catalog task, which always belongs to a requested
+    item), or it names a catalogue item or request type (request_item filled)."""
+    t = ctx.tickets
+    out = np.zeros(len(t), dtype=bool)
+    if not rows.any():
+        return out
+    raw = params.get("request_task_prefixes") or []
+    prefixes = _words(raw if isinstance(raw, (list, tuple)) else [raw])
+    out |= ctx.filled(m.REQUEST_ITEM).to_numpy(dtype=bool) & rows
+    if prefixes:
+        at = np.flatnonzero(rows & ~out)
+        pattern = "^(?:" + "|".join(re.escape(p.strip()) for p in prefixes) + r")\d"
+        ids = m.take_rows(t[m.TICKET_ID], at).astype(m.STRING_DTYPE)
+        out[at] = ids.str.contains(pattern, case=False, regex=True).fillna(False).to_numpy(
+            dtype=bool)
+    return out
+
+
 def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool:
     """Whether any ticket outside the window is strategic work (marked by the user, or
     planned work named as a project, epic, initiative...): proof that the export can
@@ -107,6 +135,8 @@ def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool
     if marked.any():
         return True
     planned = (rest & t[m.KIND].isin(["task", "other"]).fillna(False)).to_numpy(dtype=bool)
+    # a request's steps are request work, whatever their summary says
+    planned = planned & ~_request_steps(ctx, params, planned)
     words = _words(params.get("strategic_words", []))
     return bool(planned.any() and _any_field(ctx, TEXT_FIELDS, words, planned).any())
 
@@ -142,6 +172,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                           scope=keep)
         return pd.Series(hits[keep], index=tw.index)
 
+    request_step = pd.Series(_request_steps(ctx, params, planned_at)[keep], index=tw.index)
     strategic_word = planned & said("strategic_words")
     tactical_word = planned & said("tactical_words")
     is_change = (kind == "change").fillna(False).astype(bool)
@@ -158,6 +189,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         ("emergency change", "operational", emergency),
         ("standard or normal change", "tactical", is_change),
         ("problem", "tactical", (kind == "problem").fillna(False).astype(bool)),
+        # a request's steps are its fulfilment: the request's bucket, however named
+        ("step of a request", "operational", request_step),
         ("strategic word", "strategic", strategic_word),
         ("improvement word", "tactical", tactical_word),
         ("other planned work", unmatched, planned),
