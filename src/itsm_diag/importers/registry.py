@@ -30,7 +30,7 @@ from itsm_diag.errors import (
     UnknownTool,
     UsageError,
 )
-from itsm_diag.importers import guards, ids
+from itsm_diag.importers import guards, ids, tooldefaults
 from itsm_diag.importers.base import (
     Detection,
     Imported,
@@ -439,5 +439,8 @@ def combine(parts: Sequence[Imported]) -> Loaded:
         raise InputError("no tickets were read from the inputs", hint="check the files")
     tickets = m.conform_tickets(tickets)
     notes.extend(guards.ticket_notes(tickets))  # resolved before opened: counted, reported
+    # a flag or count with one value on every ticket is the tool's default: not filled
+    tickets, unset = tooldefaults.read_as_unset(tickets, [p.info.column_map for p in parts])
+    notes.extend(unset)
     return Loaded(tickets=tickets, events=m.conform_events(events),
                   sources=[p.info for p in parts], notes=notes)
