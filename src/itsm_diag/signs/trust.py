@@ -1,9 +1,11 @@
 """S4 ``trust``: have users stopped trusting the process?
 
 Four signals, each measured only where the export supports it: **chasers** (requester
-comments in the events table that match a phrase list), **bypass** (intake outside the
+comments in the events table that match a phrase list, unless they confirm a fix or
+answer an agent's comment of a few hours before), **bypass** (intake outside the
 official channels), **duplicates** (same requester and category opened again while the
-first is still open) and **silence** (open tickets nobody touched for N business days).
+first is still open; requesters busy enough to be desks or shared accounts left out) and
+**silence** (open tickets nobody touched for N business days).
 A signal the data cannot give is a Figure with value ``None``; the engine skips it.
 """
 
@@ -112,9 +114,26 @@ def _chasers(
         ev.loc[attributed, m.EV_AT] <= w.end).fillna(False)
     # the phrase match only matters for requesters' comments up to the as-of time
     said = contains_where(values, by_requester.astype(bool), phrase_pattern(phrases),
-                          case=False)
-    is_chaser = np.zeros(len(ev), dtype=bool)
-    is_chaser[np.flatnonzero(attributed)] = (by_requester & said).to_numpy(dtype=bool)
+                          case=False) & by_requester
+    # a matching comment that confirms a fix ("status update: it works now, you can close
+    # it") is no chaser; nor is one that answers the agent ("following up with the
+    # screenshot you asked for"): the agent's comment just before it on the ticket
+    confirms = contains_where(values, said, phrase_pattern(
+        [str(x) for x in params.get("confirm_phrases", []) if str(x).strip()]), case=False)
+    confirmed = _at(attributed, confirms)
+    worded = _at(attributed, said) & ~confirmed
+    answers = worded & _answers_agent(ctx, comments, float(params["reply_hours"]))
+    is_chaser = worded & ~answers
+    # the note counts what it left out as chasers_per_month counts: posted in the window
+    posted = w.contains(ev[m.EV_AT]).to_numpy(dtype=bool)
+    answers, confirmed = answers & posted, confirmed & posted
+    if answers.any() or confirmed.any():
+        meas.excluded.append(Note(
+            code="chaser_replies", count=int(answers.sum() + confirmed.sum()),
+            params={"answers": int(answers.sum()), "confirms": int(confirmed.sum()),
+                    "hours": float(params["reply_hours"])},
+            sample_ids=sorted(map(str, ev.loc[answers | confirmed, m.EV_TICKET_ID]
+                                  .dropna().unique()))[: ctx.max_samples]))
     chasers = ev[is_chaser]
     chased = in_win & ctx.tickets_of_events(is_chaser)
     meas.metrics["chaser_share"] = ratio(
@@ -135,6 +154,38 @@ def _chasers(
             hours_per_month=per_month(count, w) * minutes / 60.0,
             params={"per_month": per_month(count, w), "minutes": minutes},
         ))
+
+
+def _at(rows: np.ndarray, values: pd.Series) -> np.ndarray:
+    """``values`` (one per row under ``rows``) spread over every row, False elsewhere."""
+    out = np.zeros(len(rows), dtype=bool)
+    out[np.flatnonzero(rows)] = values.to_numpy(dtype=bool)
+    return out
+
+
+def _answers_agent(ctx: Context, comments: np.ndarray, hours: float) -> np.ndarray:
+    """Per event: a comment whose previous comment on the same ticket (by time, the file's
+    order among equal times) is an agent's, posted at most ``hours`` before it.
+
+    One stable sort of the comments by (ticket, time) (time first, then a radix pass by
+    ticket code, as the duplicate pairs sort) and one comparison with the comment before:
+    no loop over tickets or comments.
+    """
+    ev = ctx.events
+    out = np.zeros(len(ev), dtype=bool)
+    rows = np.flatnonzero(comments)
+    if len(rows) < 2:
+        return out
+    code = ctx.event_id_codes[rows]
+    at = m.ts_us(ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE))[rows]
+    order = then_by_code(np.argsort(at, kind="stable"), code)
+    rows, code, at = rows[order], code[order], at[order]
+    agent = (ev[m.EV_AUTHOR_ROLE] == "agent").to_numpy(dtype=bool, na_value=False)[rows]
+    gap = at[1:] - at[:-1]  # NAT (the smallest int64) only meets a known time below
+    near = (code[1:] == code[:-1]) & agent[:-1] & (at[:-1] != m.NAT) & (at[1:] != m.NAT) \
+        & (gap <= int(hours * 3_600_000_000))
+    out[rows[1:][near]] = True
+    return out
 
 
 def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement) -> None:
@@ -183,10 +234,9 @@ def _duplicates(
             meas.metrics["duplicate_share"] = _none()
             meas.excluded.append(Note(code=column))
             return
-    cand = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
-    base = in_win & cand
-    missing = in_win & ~cand
-    keyed = float(base.sum()) / max(int(in_win.sum()), 1)
+    keyed_rows = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
+    missing = in_win & ~keyed_rows
+    keyed = float((in_win & keyed_rows).sum()) / max(int(in_win.sum()), 1)
     if keyed < float(params["min_signal_fill"]):
         meas.metrics["duplicate_share"] = _none()
         meas.excluded.append(Note(code="duplicate_keys_sparse", count=int(missing.sum()),
@@ -195,6 +245,12 @@ def _duplicates(
     if missing.any():
         meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
                                   sample_ids=ctx.samples(missing)))
+    # a desk agent or shared account logging for others opens tickets in one category
+    # within hours of each other without anyone raising an issue again: requesters that
+    # busy are left out of the duplicate share, numerator and denominator alike
+    proxy = pd.Series(_proxies(ctx, params, scope, in_win, meas), index=t.index)
+    cand = keyed_rows & ~proxy
+    base = in_win & cand
     if int(base.sum()) < _minimum(params):
         meas.metrics["duplicate_share"] = _none()
         meas.excluded.append(Note(code="duplicates_too_few", params={
@@ -214,6 +270,42 @@ def _duplicates(
             params={"per_month": per_month(int(is_dup.sum()), w),
                     "minutes": total / int(is_dup.sum())},
         ))
+
+
+def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series,
+             meas: Measurement) -> np.ndarray:
+    """Per ticket: its requester opened more than ``proxy_tickets_per_week`` tickets in
+    scope a week, on average over the weeks of the window the export covers (from its
+    first ticket in scope, if later than the window start; at least one week). A note
+    counts the requesters and their tickets in the window, and names the busiest."""
+    t, w = ctx.tickets, ctx.window
+    limit = float(params.get("proxy_tickets_per_week", 0.0))
+    codes = fold_codes(ctx, m.REQUESTER)[0]
+    out = np.zeros(len(t), dtype=bool)
+    if limit <= 0:  # 0 turns the rule off
+        return out
+    win = in_win.to_numpy(dtype=bool) & (codes >= 0)
+    counts = np.bincount(codes[win], minlength=int(codes.max()) + 1 if len(codes) else 0)
+    first = m.earliest_time(t.loc[scope, m.OPENED_AT])
+    start = w.start if first is None else max(w.start, first)
+    weeks = max(float((w.end - start) / pd.Timedelta(weeks=1)), 1.0)
+    busy = counts > limit * weeks
+    if not busy.any():
+        return out
+    out[codes >= 0] = busy[codes[codes >= 0]]
+    left = out & win
+    # the busiest requesters by their tickets in the window, named as the export spells
+    # them (their first ticket's spelling): a few lookups, one per name shown. "name: n",
+    # not "name (n)": a redacted "Requester 2152 (258" reads as a phone number
+    top = np.argsort(-counts, kind="stable")[: min(int(busy.sum()), 3)]
+    names = [f"{t[m.REQUESTER].iat[int(np.argmax(codes == c))]}: {int(counts[c]):,}"
+             for c in top]
+    meas.excluded.append(Note(
+        code="proxy_requesters", count=int(left.sum()),
+        params={"requesters": int(busy.sum()), "per_week": limit, "weeks": weeks,
+                "largest": "; ".join(names)},
+        sample_ids=ctx.samples(pd.Series(left, index=t.index))))
+    return out
 
 
 def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.ndarray:
