@@ -65,7 +65,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     _chasers(ctx, params, scope, in_win, meas)
     _bypass(ctx, params, in_win, meas)
-    _duplicates(ctx, params, scope, in_win, meas)
+    mostly_chance = _duplicates(ctx, params, scope, in_win, meas)
     _silence(ctx, params, scope, meas)
 
     measured = sum(meas.value(k) is not None for k in _GRADED)
@@ -74,6 +74,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # more independent signals behind the verdict -> more confidence in it
     conf: dict[int, Confidence] = {3: "high", 2: "medium"}
     meas.confidence = conf.get(measured, "low")
+    if mostly_chance:  # more than half of the duplicates are what chance gives
+        meas.confidence = "low" if meas.confidence != "high" else "medium"
     meas.tables["signals"] = [
         {"signal": k, "value": meas.value(k),
          "numerator": meas.metrics[k].numerator, "denominator": meas.metrics[k].denominator}
@@ -222,7 +224,9 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
 
 def _duplicates(
     ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
-) -> None:
+) -> bool:
+    """The duplicate share, beyond what chance gives; whether chance gives more than half
+    of the duplicates."""
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
     # requester and category are compared case- and space-insensitively; blank is missing
@@ -233,7 +237,7 @@ def _duplicates(
         if not ok[win].any():
             meas.metrics["duplicate_share"] = _none()
             meas.excluded.append(Note(code=column))
-            return
+            return False
     keyed_rows = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
     missing = in_win & ~keyed_rows
     keyed = float((in_win & keyed_rows).sum()) / max(int(in_win.sum()), 1)
@@ -241,7 +245,7 @@ def _duplicates(
         meas.metrics["duplicate_share"] = _none()
         meas.excluded.append(Note(code="duplicate_keys_sparse", count=int(missing.sum()),
                                   params={"share": keyed, "min": float(params["min_signal_fill"])}))
-        return
+        return False
     if missing.any():
         meas.excluded.append(Note(code="duplicate_keys_missing", count=int(missing.sum()),
                                   sample_ids=ctx.samples(missing)))
@@ -255,21 +259,34 @@ def _duplicates(
         meas.metrics["duplicate_share"] = _none()
         meas.excluded.append(Note(code="duplicates_too_few", params={
             "n": int(base.sum()), "min": _minimum(params)}))
-        return
+        return False
     is_dup = pd.Series(_near_open_pairs(ctx, cand, hours), index=t.index) & in_win
-    meas.metrics["duplicate_share"] = ratio(int(is_dup.sum()), int(base.sum()),
-                                            ctx.samples(is_dup))
-    if is_dup.any():
+    found, n_base = int(is_dup.sum()), int(base.sum())
+    expected, near = _chance_matches(ctx, cand, hours, in_win)
+    explained = min(round(expected), found)
+    count = found - explained
+    meas.metrics["duplicate_share"] = ratio(count, n_base, ctx.samples(is_dup))
+    meas.metrics["duplicates_by_chance"] = Figure(value=float(round(expected)))
+    if explained:
+        values = {"found": found, "near": near, "chance": round(expected), "beyond": count,
+                  "hours": hours / pd.Timedelta(hours=1), "share": count / n_base,
+                  "raw": found / n_base}
+        meas.notes.append(Note(code="duplicates_chance", params=values))
+        # the chance level leans low (see _chance_matches), yet a clear must hold with
+        # every duplicate counted
+        meas.absence_unproven = Note(code="duplicates_chance_decides", params=values)
+        meas.clear_case["duplicate_share"] = found / n_base
+    if count:
         handle = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
         minutes = t.loc[is_dup, m.KIND].astype("object").map(handle).astype("float64").fillna(
             0.0)
-        total = float(minutes.sum())
+        mean = float(minutes.sum()) / found  # the hours are the duplicates beyond chance
         meas.costs.append(Cost(
             basis="duplicates",
-            hours_per_month=per_month(total, w) / 60.0,
-            params={"per_month": per_month(int(is_dup.sum()), w),
-                    "minutes": total / int(is_dup.sum())},
+            hours_per_month=per_month(count * mean, w) / 60.0,
+            params={"per_month": per_month(count, w), "minutes": mean},
         ))
+    return 2 * explained > found
 
 
 def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series,
@@ -306,6 +323,41 @@ def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series
                 "largest": "; ".join(names)},
         sample_ids=ctx.samples(pd.Series(left, index=t.index))))
     return out
+
+
+def _chance_matches(ctx: Context, cand: pd.Series, hours: pd.Timedelta, in_win: pd.Series
+                    ) -> tuple[float, int]:
+    """(how many duplicates chance gives, the window's tickets near an open one of any
+    category): a requester with two tickets open at once is a duplicate only when they
+    share a category, and some share one by chance.
+
+    Each ``cand`` ticket of the window opened within ``hours`` after the same requester's
+    previous ticket, still open then (any category), would share its category by chance
+    with that category's share among the window's tickets; the sum is the chance level.
+    It leans low, so the share beyond it leans high: one person's tickets keep to fewer
+    categories than the whole export's, and only the previous ticket is compared (not
+    every one still open)."""
+    t = ctx.tickets
+    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
+    opened = m.ts_us(t[m.OPENED_AT])[rows]
+    known = opened != m.NAT
+    rows, opened = rows[known], opened[known]
+    if len(rows) < 2:
+        return 0.0, 0
+    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), req)
+    req, at, rows = req[order], opened[order], rows[order]
+    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
+    cover = m.ts_us(ctx.done_at)[rows]
+    cover = np.where(cover == m.NAT, np.iinfo(np.int64).max, cover - 1)
+    np.minimum(cover, at + int(hours / pd.Timedelta(microseconds=1)), out=cover)
+    near = np.zeros(len(rows), dtype=bool)
+    near[1:] = (req[1:] == req[:-1]) & (cover[:-1] >= at[1:])
+    win = in_win.to_numpy(dtype=bool)[rows]
+    share = np.bincount(cat[win], minlength=int(cat.max()) + 1) / max(int(win.sum()), 1)
+    hit = near & win
+    previous = np.flatnonzero(hit) - 1
+    return float(share[cat[previous]].sum()), int(hit.sum())
 
 
 def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.ndarray:
