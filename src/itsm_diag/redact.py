@@ -6,13 +6,17 @@ Two passes, so the diagnosis itself never sees a real name:
 1. :func:`redact_tables` runs on the canonical tables *before* the diagnosis. Requester,
    assignee and comment author become ``Requester N`` / ``Agent N`` (one person keeps one
    pseudonym in every column and every table); e-mail addresses and phone numbers are
-   scrubbed from the remaining free text (summaries, comments, labels, classification).
-   Assignment groups, categories, services and CIs stay: they are teams and things, and
-   the evidence needs them.
+   scrubbed from the remaining free text (summaries, comments, labels) and from the
+   classification. Assignment groups, categories, services and CIs stay: they are teams
+   and things, and the evidence needs them; a value of theirs that is all digits (a
+   Zendesk group id) is an id, never a phone number.
 2. :func:`redact_report` runs on the finished Report: evidence fields holding ticket text
    are dropped, summary-built cluster keys become ``Cluster N``, vague summaries become
-   ``Summary N``, and every string left (notes, file paths, warnings) is swept once more
-   for the people's names, e-mail addresses and phone numbers.
+   ``Summary N``, and the text left (notes, reasons, file paths, warnings) is swept once
+   more for the people's names, e-mail addresses and phone numbers. The report's own
+   values are not text and are never swept: a time (``as_of``, a window's end, every
+   ``week_end``), a ticket id, a number written as digits (a group id). Its times must
+   stay times: ``compare``, ``--baseline`` and ``--period`` read them back.
 
 Pseudonyms are deterministic: names are matched case- and edge-space-insensitively (as
 the signs compare them) and numbered in sorted order, so the same export always gives
@@ -35,10 +39,16 @@ from itsm_diag import model as m
 from itsm_diag.report import Report
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# a phone candidate: digits with the usual separators; _phone() decides (dates are not)
-PHONE_RE = re.compile(r"(?<![\w+/.-])\+?\(?\d[\d ().\-/]{5,}\d(?![\w])")
+# a phone candidate: digits with the usual separators; _phone() decides (dates are not).
+# Never the minutes or seconds of a clock time: "23:59:59.999999" holds 8 digits and a dot
+PHONE_RE = re.compile(r"(?<![\w+/.-])(?<!\d:)\+?\(?\d[\d ().\-/]{5,}\d(?![\w])")
 _DATE_LIKE = re.compile(
     r"^\(?(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?\)?$"
+)
+#: an ISO 8601 date or time, as the report writes its own
+#: (``2026-09-30T23:59:59.999999+00:00``)
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
@@ -46,10 +56,15 @@ PHONE_MARK = "[phone]"
 #: people columns of the tickets table and the events table
 PERSON_COLUMNS = (m.REQUESTER, m.ASSIGNEE)
 #: free-text ticket columns scrubbed of e-mail addresses and phone numbers (people columns
-#: are replaced whole; ids and vocabularies cannot hold either)
-TEXT_COLUMNS = (m.SUMMARY, m.LABELS, m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI,
-                m.REQUEST_ITEM, m.ASSIGNMENT_GROUP, m.STATUS_RAW, m.PRIORITY_RAW,
-                m.CHANNEL_RAW)
+#: are replaced whole; ids cannot hold either)
+FREE_TEXT_COLUMNS = (m.SUMMARY, m.LABELS)
+#: classification columns: scrubbed too, but a run of bare digits in them is an id (a
+#: Zendesk group id "361958999737"), not a phone number: the groups must stay apart
+VOCABULARY_COLUMNS = (m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM,
+                      m.ASSIGNMENT_GROUP, m.STATUS_RAW, m.PRIORITY_RAW, m.CHANNEL_RAW)
+TEXT_COLUMNS = FREE_TEXT_COLUMNS + VOCABULARY_COLUMNS
+#: event kinds whose value is free text (the others hold a group or a status label)
+TEXT_EVENT_KINDS = ("comment", "worklog")
 #: evidence-row fields that would carry ticket text: dropped from a redacted report
 TEXT_FIELDS = frozenset({"summary", "summaries", "short_description", "description",
                          "text", "comment", "comments", "body", "work_notes"})
@@ -57,23 +72,33 @@ TEXT_FIELDS = frozenset({"summary", "summaries", "short_description", "descripti
 #: tables were pseudonymised before the diagnosis)
 PERSON_FIELDS = frozenset({"requester", "assignee", "author", "caller", "assigned_to",
                            "opened_by", "requested_for"})
-#: list fields of ticket ids: never swept (a numeric ticket id is not a phone number)
-ID_LIST_FIELDS = frozenset({"sample_ids"})
+#: report fields of ticket ids (a list or one): never swept (a numeric ticket id is not a
+#: phone number)
+ID_LIST_FIELDS = frozenset({"sample_ids", "ticket_id", "ticket_ids"})
+#: report fields written while the files were read, which may quote a cell as it stood
+#: (the data notes, a file's warnings): swept as ticket text is, bare digits included
+RAW_TEXT_FIELDS = frozenset({"data_notes", "warnings"})
 # sweeping a name longer than this is pointless and would deepen the pattern recursion
 _MAX_NAME = 120
 
 
-def _phone(match: re.Match[str]) -> str:
+def _phone(match: re.Match[str], bare_is_id: bool = False) -> str:
     """``[phone]`` for a phone-like run of 7-15 digits; dates and bare short numbers
-    (counts, ids) stay as they are."""
+    (counts, ids) stay as they are. With ``bare_is_id`` (a group or a category, the
+    report's own text), a run of bare digits of any length is an id."""
     text = match.group()
     digits = sum(ch.isdigit() for ch in text)
     if not 7 <= digits <= 15 or _DATE_LIKE.match(text.strip()):
         return text
     # a bare run of digits is more often an id or an amount than a phone number
-    if text.isdigit() and digits < 9:
+    if text.isdigit() and (bare_is_id or digits < 9):
         return text
     return PHONE_MARK
+
+
+def _phone_or_id(match: re.Match[str]) -> str:
+    """:func:`_phone` where bare digits are an id."""
+    return _phone(match, bare_is_id=True)
 
 
 def _with_missing(values: np.ndarray) -> np.ndarray:
@@ -84,21 +109,21 @@ def _with_missing(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def scrub_series(text: pd.Series) -> pd.Series:
+def scrub_series(text: pd.Series, ids: bool = False) -> pd.Series:
     """``text`` with e-mail addresses and phone numbers replaced by markers (vectorised;
-    <NA> stays <NA>)."""
+    <NA> stays <NA>). With ``ids`` (a classification column), bare digits are an id."""
     # scrub each distinct value once: classification columns repeat a few values
     codes, uniques = pd.factorize(text.astype(m.STRING_DTYPE))
     clean = pd.Series(uniques, dtype=m.STRING_DTYPE)
     clean = clean.str.replace(EMAIL_RE, EMAIL_MARK, regex=True)
-    clean = clean.str.replace(PHONE_RE, _phone, regex=True)
+    clean = clean.str.replace(PHONE_RE, _phone_or_id if ids else _phone, regex=True)
     lookup = _with_missing(clean.to_numpy(dtype=object, na_value=None))
     return pd.Series(pd.array(lookup[codes], dtype=m.STRING_DTYPE), index=text.index)
 
 
-def scrub_text(text: str) -> str:
+def scrub_text(text: str, ids: bool = False) -> str:
     """:func:`scrub_series` for one string."""
-    return PHONE_RE.sub(_phone, EMAIL_RE.sub(EMAIL_MARK, text))
+    return PHONE_RE.sub(_phone_or_id if ids else _phone, EMAIL_RE.sub(EMAIL_MARK, text))
 
 
 def _trie_pattern(words: Iterable[str]) -> str:
@@ -139,7 +164,10 @@ class Pseudonyms:
                                                    compare=False)
 
     def __post_init__(self) -> None:
-        multi = [k for k in self.by_key if len(k) <= _MAX_NAME and not k.isalpha()]
+        # a "name" without a letter is an id (a Zendesk user id, "42"): swept, it would
+        # rewrite the same number wherever the report's text holds it
+        multi = [k for k in self.by_key if len(k) <= _MAX_NAME and not k.isalpha()
+                 and any(ch.isalpha() for ch in k)]
         single = [w for w in self.words if len(w) <= _MAX_NAME]
         patterns = []
         if multi:
@@ -209,8 +237,15 @@ def redact_tables(
     addresses and phone numbers scrubbed from free text. Ids, times and vocabularies are
     untouched, so the diagnosis measures the same tickets."""
     tickets, events, people = pseudonymise(tickets, events)
-    tickets = tickets.assign(**{c: scrub_series(tickets[c]) for c in TEXT_COLUMNS})
-    events = events.assign(**{m.EV_VALUE: scrub_series(events[m.EV_VALUE])})
+    tickets = tickets.assign(**{c: scrub_series(tickets[c], ids=c in VOCABULARY_COLUMNS)
+                                for c in TEXT_COLUMNS})
+    # a comment is free text; an assignment or a status event holds a group or a label
+    text_event = events[m.EV_KIND].isin(TEXT_EVENT_KINDS).to_numpy(dtype=bool)
+    value = events[m.EV_VALUE]
+    # each half scrubbed once (the other half masked): comments are mostly distinct
+    scrubbed = scrub_series(value.where(text_event)).where(
+        text_event, scrub_series(value.mask(text_event), ids=True))
+    events = events.assign(**{m.EV_VALUE: scrubbed})
     return tickets, events, people
 
 
@@ -247,17 +282,28 @@ def _strip_evidence(finding: dict[str, Any], people: Pseudonyms) -> None:
                 row["value"] = f"Summary {i}"
 
 
-def _sweep(value: Any, people: Pseudonyms, key: str = "") -> Any:
-    """Every string in ``value`` (dict keys included) swept of names, e-mail addresses
-    and phone numbers; lists of ticket ids are left alone."""
+def _own(text: str) -> bool:
+    """Whether a string of the report is one of its own values, not text: a time (the
+    as-of, a window's end, a week's end) or a number written as digits (an id)."""
+    return text.isdigit() or _ISO_TIME.fullmatch(text) is not None
+
+
+def _sweep(value: Any, people: Pseudonyms, key: str = "", raw: bool = False) -> Any:
+    """Every text string in ``value`` (dict keys included) swept of names, e-mail
+    addresses and phone numbers. Ticket ids, times and numbers are left alone, and so
+    is a run of bare digits inside the engine's text (a group id): the tables were
+    scrubbed before the diagnosis, so such a run is an id or a count. Text the reading
+    wrote (``raw``: the data notes) may quote a cell: there bare digits are swept too."""
+    if key in ID_LIST_FIELDS:
+        return value
+    raw = raw or key in RAW_TEXT_FIELDS
     if isinstance(value, str):
-        return scrub_text(people.sweep(value))
+        return value if _own(value) else scrub_text(people.sweep(value), ids=not raw)
     if isinstance(value, dict):
-        return {_sweep(k, people): _sweep(v, people, k) for k, v in value.items()}
+        return {_sweep(k, people, raw=raw): _sweep(v, people, k, raw)
+                for k, v in value.items()}
     if isinstance(value, list):
-        if key in ID_LIST_FIELDS:
-            return value
-        return [_sweep(v, people, key) for v in value]
+        return [_sweep(v, people, key, raw) for v in value]
     return value
 
 
