@@ -625,23 +625,31 @@ def test_action_list_unknown_for_a_closure_selected_extract() -> None:
 
 # ---- the backlog's forward look ------------------------------------------------------------
 
-def _weekly(arrivals: list[int], completions: list[int]) -> list[dict[str, Any]]:
-    return [{"week_end": f"w{i}", "arrivals": a, "completions": c, "open": 0}
-            for i, (a, c) in enumerate(zip(arrivals, completions, strict=True))]
+def _weekly(arrivals: list[int], completions: list[int], trend: list[float],
+            opened: list[float] | None = None) -> list[dict[str, Any]]:
+    """The backlog sign's weekly rows: its trend line, and the week-end backlog (on the
+    line unless given)."""
+    levels = opened if opened is not None else trend
+    return [{"week_end": f"w{i}", "arrivals": a, "completions": c, "open": o, "trend": t}
+            for i, (a, c, t, o) in enumerate(zip(arrivals, completions, trend, levels,
+                                                  strict=True))]
 
 
-def test_forecast_projects_at_the_median_rates(world: FlowWorld) -> None:
+def test_forecast_projects_along_the_backlog_trend(world: FlowWorld) -> None:
     rules = config.load_rules()
     ctx = _ctx(world.tickets, world.events, rules=rules)
+    # one clean-up week: left out of the trend, it moves the mean completions, not the line
     backlog = {"status": "triggered", "open_now": 400.0, "threshold": 0.05,
-               "weekly": _weekly([100] * 13, [90] * 12 + [900])}  # one clean-up week
+               "weekly": _weekly([100] * 13, [90] * 12 + [900],
+                                 [280.0 + 10 * i for i in range(13)])}
     meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
     assert meas.metrics["net_per_week"].value == 10
     proj = {r["weeks"]: r for r in meas.tables["projection"]}
+    # the weeks on the line and their net changes alike: no spread, no interval
     assert proj[4] == {"weeks": 4, "expected": 440, "low": 440, "high": 440}
     assert proj[12]["expected"] == 520
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
-        90 + 10 + 0.05 * 400 / 13)
+        (90 * 12 + 900) / 13 + 10 + 0.05 * 400 / 13)
     assert meas.metrics["extra_completions_per_week"].value == pytest.approx(
         10 + 0.05 * 400 / 13)
 
@@ -652,7 +660,7 @@ def test_forecast_interval_grows_with_the_horizon(world: FlowWorld) -> None:
     rng = np.random.default_rng(2)
     arrivals = list(rng.integers(80, 120, 13))
     backlog = {"status": "clear", "open_now": 50.0, "threshold": 0.05,
-               "weekly": _weekly(arrivals, [100] * 13)}
+               "weekly": _weekly(arrivals, [100] * 13, [50.0] * 13)}
     proj = {r["weeks"]: r for r in forecast.measure(
         ctx, rules.analyses["forecast"].params, backlog).tables["projection"]}
     assert proj[12]["high"] - proj[12]["low"] > proj[4]["high"] - proj[4]["low"] > 0
@@ -663,7 +671,7 @@ def test_forecast_needs_nothing_extra_when_the_backlog_shrinks_fast_enough(
         world: FlowWorld) -> None:
     rules = config.load_rules()
     backlog = {"status": "clear", "open_now": 100.0, "threshold": 0.05,
-               "weekly": _weekly([100] * 13, [120] * 13)}
+               "weekly": _weekly([100] * 13, [120] * 13, [340.0 - 20 * i for i in range(13)])}
     meas = forecast.measure(_ctx(world.tickets, world.events, rules=rules),
                             rules.analyses["forecast"].params, backlog)
     assert meas.metrics["extra_completions_per_week"].value == 0
@@ -687,9 +695,27 @@ def test_forecast_uses_the_backlog_signs_numbers() -> None:
     fc = report.analyses["forecast"]
     assert fc.status == "measured"
     assert fc.metrics["open_now"].value == backlog.metrics["open_now"].value
-    weekly = backlog.evidence.series["weekly"]
-    assert fc.metrics["arrivals_per_week"].value == float(np.median(
-        [w["arrivals"] for w in weekly]))
+    weekly = [w for w in backlog.evidence.series["weekly"] if w.get("trend") is not None]
+    assert fc.metrics["arrivals_per_week"].value == pytest.approx(float(np.mean(
+        [w["arrivals"] for w in weekly])))
+    slope = (weekly[-1]["trend"] - weekly[0]["trend"]) / (len(weekly) - 1)
+    assert fc.metrics["net_per_week"].value == pytest.approx(slope, abs=0.05)
+
+
+def test_a_flat_backlogs_noise_is_no_certain_drift(world: FlowWorld) -> None:
+    # a stationary queue around 57 whose trend line tilts by chance read "33 (13-53)" in
+    # 12 weeks: the interval must hold the trend's own uncertainty and so the level
+    rules = config.load_rules()
+    ctx = _ctx(world.tickets, world.events, rules=rules)
+    rng = np.random.default_rng(14)
+    opened = [57.0 + float(x) for x in rng.normal(0, 8, 13)]
+    trend = [62.0 - 2.0 * i / 12 * 6 for i in range(13)]  # -1 a week, by chance
+    backlog = {"status": "clear", "open_now": 57.0, "threshold": 0.05,
+               "weekly": _weekly([50] * 13, [50] * 13, trend, opened)}
+    proj = {r["weeks"]: r for r in forecast.measure(
+        ctx, rules.analyses["forecast"].params, backlog).tables["projection"]}
+    assert proj[12]["expected"] == 45
+    assert proj[12]["low"] <= 57 <= proj[12]["high"]
 
 
 # ---- rules, explain, config ------------------------------------------------------------------

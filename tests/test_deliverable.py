@@ -401,7 +401,7 @@ def test_an_index_reads_as_the_same_number_everywhere() -> None:
     assert re.fullmatch(r"\d\.\d\d", shown)
     assert f"(measured {shown})" in f.reason and f"fragmentation {shown}" in f.evidence.summary
     for text in (markdown.render(report), terminal.render(report, color=False, columns=160)):
-        assert f"Intake fragmentation: {shown}" in text
+        assert f"Chance two tickets came in through different channels: {shown}" in text
     backlog = next(s for s in report.signs if s.id == "backlog")
     apc = backlog.metrics["arrivals_per_completion"]
     assert apc.unit == "index"

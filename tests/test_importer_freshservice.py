@@ -80,9 +80,9 @@ def test_hours_that_are_not_durations_are_left_empty_and_counted(tmp_path: Path)
     assert pd.isna(t.loc["INC-103", m.FIRST_RESPONSE_AT])
     assert pd.isna(t.loc["INC-101", m.TIME_SPENT_HOURS])
     said = loaded.sources[0].warnings
-    assert ("first response time: 1 ticket(s) hold values that are not durations, left "
+    assert ("first response time: 1 ticket with values that are not durations, left "
             "empty: '-5' (1)") in said
-    assert ("time spent: 1 ticket(s) hold values that are not durations, left empty: "
+    assert ("time spent: 1 ticket with values that are not durations, left empty: "
             "'-2' (1)") in said
 
 

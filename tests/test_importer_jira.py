@@ -133,9 +133,9 @@ def test_counts_whole_numbers_only(tmp_path: Path) -> None:
     assert str(t[m.REASSIGNMENT_COUNT].dtype) == "Int32"
     assert t[m.TIME_SPENT_HOURS].tolist() == [1.5, 1 / 3600, pd.NA, pd.NA]
     said = load_paths([path], ImportOptions()).sources[0].warnings
-    assert ("time spent: 1 ticket(s) hold values that are not durations, left empty: "
+    assert ("time spent: 1 ticket with values that are not durations, left empty: "
             "'x' (1)") in said
-    assert ("reassignment count: 2 ticket(s) hold values that are not counts (whole numbers "
+    assert ("reassignment count: 2 tickets with values that are not counts (whole numbers "
             "0 or more), left empty: '2.5' (1), '9999999999' (1)") in said
 
 

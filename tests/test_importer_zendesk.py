@@ -433,7 +433,7 @@ def test_reply_minutes_too_large_for_a_time_are_left_empty(tmp_path: Path) -> No
     t = loaded.tickets
     assert t[m.FIRST_RESPONSE_AT].iloc[:2].isna().all()
     assert t[m.FIRST_RESPONSE_AT].iloc[2] == t[m.OPENED_AT].iloc[2] + pd.Timedelta(minutes=2.5)
-    assert ("first reply minutes: 3 ticket(s) hold values that are not durations, left "
+    assert ("first reply minutes: 3 tickets with values that are not durations, left "
             "empty: '-1e30' (1), '1e30' (1), 'NaN' (1)") in loaded.sources[0].warnings
 
 
@@ -453,12 +453,12 @@ def test_metric_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
     assert t[m.REOPEN_COUNT].isna().all()
     assert t[m.REASSIGNMENT_COUNT].tolist() == [pd.NA, 1]
     said = loaded.sources[0].warnings
-    assert ("reopens: 2 ticket(s) hold values that are not counts (whole numbers 0 or more), "
+    assert ("reopens: 2 tickets with values that are not counts (whole numbers 0 or more), "
             "left empty: '-1' (1), '2.5' (1)") in said
-    assert ("group stations: 1 ticket(s) hold values that are not counts (whole numbers 0 or "
+    assert ("group stations: 1 ticket with values that are not counts (whole numbers 0 or "
             "more), left empty: '-3' (1)") in said
     # a first reply 30 minutes before the ticket was created is not a reply time
-    assert ("first reply minutes: 1 ticket(s) hold values that are not durations, left "
+    assert ("first reply minutes: 1 ticket with values that are not durations, left "
             "empty: '-30' (1)") in said
     assert pd.isna(t[m.FIRST_RESPONSE_AT].iloc[0])
     assert t[m.FIRST_RESPONSE_AT].iloc[1] == t[m.OPENED_AT].iloc[1] + pd.Timedelta(minutes=45)

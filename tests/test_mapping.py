@@ -98,9 +98,9 @@ def test_mapped_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: 
     assert t[m.REASSIGNMENT_COUNT].tolist() == [pd.NA, 3]
     assert t[m.REOPEN_COUNT].tolist() == [1, pd.NA]
     said = loaded.sources[0].warnings
-    assert ("reassignment_count: 1 ticket(s) hold values that are not counts (whole numbers 0 "
+    assert ("reassignment_count: 1 ticket with values that are not counts (whole numbers 0 "
             "or more), left empty: '-2' (1)") in said
-    assert any(w.startswith("reopen_count: 1 ticket(s) hold values that are not counts")
+    assert any(w.startswith("reopen_count: 1 ticket with values that are not counts")
                for w in said)
 
 

@@ -203,7 +203,8 @@ def test_backlog_evidence_tables() -> None:
     assert cost.hours_per_month == pytest.approx((91 * 20) / 60 / (91 / 30.4375))
     assert len(meas.series["weekly"]) == 13
     assert meas.series["weekly"][0] == {"week_end": "2024-01-08T00:00:00+00:00",
-                                        "arrivals": 15, "completions": 8, "open": 107}
+                                        "arrivals": 15, "completions": 8, "open": 107,
+                                        "trend": 107.0}
 
 
 def test_reporting_gaps_capability_vs_configuration() -> None:

@@ -53,7 +53,7 @@ def test_unmapped_warning_names_the_most_frequent_first_ties_in_text_order() -> 
     new: list[str] = []
     v.note_unmapped_distinct(new, "channel", col, col.apply(v.map_vocab, v.CHANNELS),
                              "counted as 'other'")
-    assert new == ["channel: 9 ticket(s) hold values outside its vocabulary, counted as "
+    assert new == ["channel: 9 tickets with values outside its vocabulary, counted as "
                    "'other': 'a' (2), 'b' (2), 'c' (1), 'd' (1), 'e' (1) and 2 more"]
 
 
@@ -172,6 +172,6 @@ def test_duration_keeps_0_to_the_most_and_names_the_rest() -> None:
     said: list[str] = []
     got = v.duration(v.number(raw), raw, said, "first reply minutes", most=60_000_000.0)
     assert got.tolist() == [90.0, pd.NA, pd.NA, pd.NA, 2.5, pd.NA, 0.0, pd.NA]
-    assert said == ["first reply minutes: 4 ticket(s) hold values that are not durations, "
+    assert said == ["first reply minutes: 4 tickets with values that are not durations, "
                     "left empty: '-60' (1), '1e30' (1), 'inf' (1), 'x' (1)"]
     assert pd.to_timedelta(got, unit="m").notna().sum() == 3

@@ -314,7 +314,7 @@ def test_priorities_outside_the_vocabulary_are_counted_not_guessed(tmp_path: Pat
     assert {k: (None if v is pd.NA else int(v)) for k, v in got.items()} == {
         "10 - Low": None, "42": None, "P0": None, "0 - Critical": None, "1 - Critical": 1,
         "Urgent": 1, "3 - Moderate": 3}
-    warning = ("priority: 5 ticket(s) hold values outside its vocabulary, left without "
+    warning = ("priority: 5 tickets with values outside its vocabulary, left without "
                "priority: 'P0' (2), '0 - Critical' (1), '10 - Low' (1), '42' (1)")
     assert warning in loaded.sources[0].warnings
     code, text, _ = cli("inspect", str(path))
@@ -346,9 +346,9 @@ def test_counts_that_are_not_counts_are_left_empty_and_counted(tmp_path: Path) -
         "-5": None, "2.5": None, "x": None, "3": 3, "1,234": 1234, "0": 0, "1e30": None}
     assert loaded.tickets["reopen_count"].tolist() == [0, pd.NA] * 40
     warnings = loaded.sources[0].warnings
-    assert ("reassignment count: 50 ticket(s) hold values that are not counts (whole numbers "
+    assert ("reassignment count: 50 tickets with values that are not counts (whole numbers "
             "0 or more), left empty: '-5' (20), '1e30' (10), '2.5' (10), 'x' (10)") in warnings
-    assert ("reopen count: 40 ticket(s) hold values that are not counts (whole numbers 0 or "
+    assert ("reopen count: 40 tickets with values that are not counts (whole numbers 0 or "
             "more), left empty: '-1' (40)") in warnings
     # in the report: three valid counts of four, enough to measure routing; the -5 left
     # out, the mean is that of 1, 2 and 1 (with it read as a count: -0.25)
@@ -385,7 +385,7 @@ def test_time_spent_that_is_not_a_duration_is_left_empty_and_counted(tmp_path: P
                         value])
     loaded = load_paths([path], ImportOptions())
     assert loaded.tickets["time_spent_hours"].tolist() == [1.0, pd.NA, 2.0, pd.NA, pd.NA, 0.0]
-    assert ("time spent: 3 ticket(s) hold values that are not durations, left empty: "
+    assert ("time spent: 3 tickets with values that are not durations, left empty: "
             "'-360000' (1), '1e30' (1), 'x' (1)") in loaded.sources[0].warnings
 
 
@@ -407,11 +407,11 @@ def test_status_channel_and_type_outside_the_vocabulary_are_counted(tmp_path: Pa
         csv.writer(fh).writerows(rows)
     warnings = load_paths([path], ImportOptions()).sources[0].warnings
     for expected in (
-            "status: 3 ticket(s) hold values outside its vocabulary, left without status: "
+            "status: 3 tickets with values outside its vocabulary, left without status: "
             "'Waiting for Godot' (3)",
-            "channel: 3 ticket(s) hold values outside its vocabulary, counted as 'other': "
+            "channel: 3 tickets with values outside its vocabulary, counted as 'other': "
             "'Carrier pigeon' (3)",
-            "ticket type: 3 ticket(s) hold values outside its vocabulary, counted as "
+            "ticket type: 3 tickets with values outside its vocabulary, counted as "
             "requests: 'Complaint' (3)"):
         assert expected in warnings, warnings
 

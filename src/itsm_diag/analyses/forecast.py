@@ -1,15 +1,19 @@
-"""Analysis ``forecast``: the backlog's forward look at the current rates.
+"""Analysis ``forecast``: the backlog's forward look along the backlog sign's trend.
 
-Reads the backlog sign's own weekly series and open count (one number per concept):
-the typical week is the median of the window's weekly arrivals, completions and net
-change (a one-off clean-up week does not move a median), its spread 1.4826 x the median
-absolute deviation of the net change. The backlog in ``h`` weeks is ``open now + h x
-median net change``, with an interval of ``z x spread x sqrt(h)`` (weeks varying
-independently; ``z`` for the ``interval`` coverage), never below zero. The completions
+Reads the backlog sign's own weekly series and open count (one number per concept): the
+net change a week is the slope of the sign's trend line (the ``trend`` of its weekly rows:
+the Theil-Sen line behind its start and end levels, mass closures left out), the rates
+are the means of the trend's weeks, the spread 1.4826 x the median absolute deviation of
+those weeks' arrivals minus completions. The backlog in ``h`` weeks is ``open now + h x
+trend a week``, with an interval of ``z x sqrt(spread^2 x h + (h x se)^2)``: the weeks
+varying independently, and the trend's own uncertainty (``se``: 1.4826 x the median
+absolute deviation of the week-end backlogs from the trend line, over the square root of
+the sum of squared distances of the weeks from their middle), which grows with ``h``, not
+``sqrt(h)``; ``z`` for the ``interval`` coverage; never below zero. The completions
 a week needed to bring the backlog down by the backlog sign's threshold in a quarter
-(13 weeks): today's median completions plus the extra ones that turn the median net
-change into ``-threshold x open now / 13`` (none when it already shrinks that fast); the
-extra ones, in agent hours, at the handle time of the open tickets' kinds.
+(13 weeks): today's mean completions plus the extra ones that bring the trend down to
+``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,
+in agent hours, at the handle time of the open tickets' kinds.
 """
 
 from __future__ import annotations
@@ -31,42 +35,56 @@ QUARTER_WEEKS = 13
 def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
             ) -> Measurement:
     """``backlog``: the backlog sign's ``status``, ``reason``, ``open_now``, ``weekly``
-    rows and ``threshold`` (its ``min_shrink``)."""
+    rows (with its ``trend`` line) and ``threshold`` (its ``min_shrink``)."""
     if backlog.get("status") == "unknown":
         return Measurement(unknown=note("backlog_unknown", reason=backlog.get("reason", "")))
-    weekly = backlog.get("weekly") or []
-    if len(weekly) < int(params["min_weeks"]) or backlog.get("open_now") is None:
-        return Measurement(unknown=note("too_few_weeks", n=len(weekly),
+    weekly = list(backlog.get("weekly") or [])
+    # the weeks of the sign's trend (the weeks before the export's first ticket and an
+    # open-date ramp are left out of it, and of the rates here)
+    at = [i for i, r in enumerate(weekly) if r.get("trend") is not None]
+    if len(at) < max(int(params["min_weeks"]), 2) or backlog.get("open_now") is None:
+        return Measurement(unknown=note("too_few_weeks", n=len(at),
                                         min=int(params["min_weeks"])))
-    a = np.array([float(r["arrivals"]) for r in weekly])
-    c = np.array([float(r["completions"]) for r in weekly])
+    weeks = [weekly[i] for i in at]
+    a = np.array([float(r["arrivals"]) for r in weeks])
+    c = np.array([float(r["completions"]) for r in weeks])
     net = a - c
     now = float(backlog["open_now"])
-    med_a, med_c, med_net = float(np.median(a)), float(np.median(c)), float(np.median(net))
+    moved = float(weekly[at[-1]]["trend"]) - float(weekly[at[0]]["trend"])
+    slope = moved / float(at[-1] - at[0])
+    mean_a, mean_c = float(a.mean()), float(c.mean())
     spread = 1.4826 * float(np.median(np.abs(net - np.median(net))))
+    # the trend's slope is itself uncertain: noise in a flat backlog must not project as
+    # a certain drift (a stationary queue of 57 read "33 (13-53)" in 12 weeks)
+    off = np.array([float(weekly[i]["open"]) - float(weekly[i]["trend"]) for i in at
+                    if weekly[i].get("open") is not None])
+    t = np.array(at, dtype=float)
+    se = (1.4826 * float(np.median(np.abs(off - np.median(off))))
+          / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
     z = NormalDist().inv_cdf(0.5 + float(params["interval"]) / 2)
     projection = []
     metrics: dict[str, Figure] = {
         "open_now": Figure(value=now),
-        "arrivals_per_week": Figure(value=med_a, denominator=float(len(a))),
-        "completions_per_week": Figure(value=med_c, denominator=float(len(c))),
-        "net_per_week": Figure(value=med_net, denominator=float(len(net))),
+        "arrivals_per_week": Figure(value=mean_a, numerator=float(a.sum()),
+                                    denominator=float(len(a))),
+        "completions_per_week": Figure(value=mean_c, numerator=float(c.sum()),
+                                       denominator=float(len(c))),
+        "net_per_week": Figure(value=slope, numerator=moved,
+                               denominator=float(at[-1] - at[0])),
     }
     for h in params["horizons_weeks"]:
         h = int(h)
-        mid = max(now + h * med_net, 0.0)
-        half = z * spread * float(np.sqrt(h))
-        low, high = max(now + h * med_net - half, 0.0), max(now + h * med_net + half, 0.0)
-        projection.append({"weeks": h, "expected": round(mid), "low": round(low),
-                           "high": round(high)})
-        metrics[f"backlog_in_{h}_weeks"] = Figure(value=float(round(mid)),
-                                                  numerator=float(round(low)),
-                                                  denominator=float(round(high)))
+        mid = now + h * slope
+        half = z * float(np.sqrt(spread ** 2 * h + (h * se) ** 2))
+        projection.append({"weeks": h, "expected": round(max(mid, 0.0)),
+                           "low": round(max(mid - half, 0.0)),
+                           "high": round(max(mid + half, 0.0))})
+        metrics[f"backlog_in_{h}_weeks"] = Figure(value=float(round(max(mid, 0.0))))
     shrink = float(backlog["threshold"])
-    # the net change a week must reach -shrink x now / 13; today's median net change is
-    # med_net: the completions a week must grow by the difference (never below zero)
-    extra = max(med_net + shrink * now / QUARTER_WEEKS, 0.0)
-    needed = med_c + extra
+    # the trend must reach -shrink x now / 13 a week; today it runs at slope: the
+    # completions a week must grow by the difference (never below zero)
+    extra = max(slope + shrink * now / QUARTER_WEEKS, 0.0)
+    needed = mean_c + extra
     minutes = _handle_minutes(ctx)
     metrics["completions_needed_per_week"] = Figure(value=needed, numerator=shrink * now,
                                                     denominator=float(QUARTER_WEEKS))
@@ -74,7 +92,7 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     metrics["extra_agent_hours_per_week"] = Figure(value=extra * minutes / 60.0)
     return Measurement(
         metrics=metrics, tables={"projection": projection},
-        notes=[note("assumptions", weeks=len(a), spread=spread, interval=float(
+        notes=[note("assumptions", weeks=len(weeks), spread=spread, interval=float(
             params["interval"]), shrink=shrink, minutes=minutes, quarter=QUARTER_WEEKS)])
 
 

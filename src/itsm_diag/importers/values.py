@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.text import SPACE_RUNS, quote
+from itsm_diag.text import SPACE_RUNS, plurals, quote
 
 _STR = m.STRING_DTYPE
 
@@ -149,8 +149,9 @@ def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
     named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
                       for value, n in counts.head(NAMED_VALUES).items())
     more = f" and {len(counts) - NAMED_VALUES:,} more" if len(counts) > NAMED_VALUES else ""
-    warnings.append(f"{field}: {int(counts.sum()):,} ticket(s) hold {what}, {outcome}: "
-                    f"{named}{more}")
+    # "1 ticket", "4 tickets": the count in its grammar, with no verb to agree
+    warnings.append(plurals(f"{field}: {int(counts.sum()):,} ticket(s) with {what}, "
+                            f"{outcome}: ") + f"{named}{more}")
 
 
 PRIORITY_WORDS: dict[str, int] = {

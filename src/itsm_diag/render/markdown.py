@@ -151,7 +151,8 @@ def _headline(r: Report) -> list[str]:
     if r.client:
         lines += [f"For {_prose(r.client)}", ""]
     lines += [f"**Score {r.score} of 7 · {common.band_label(r)}**: {_prose(r.band_text)}", ""]
-    if r.unknown:
+    # an undetermined band says its range in the headline: no empty quote under it
+    if common.unknown_range(r):
         lines += [f"> {md(common.unknown_range(r))}", ""]
     if r.self_assessed:
         lines += [f"> {r.self_assessed} of the signs are self-assessed from an answers file.",

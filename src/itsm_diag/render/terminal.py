@@ -258,12 +258,15 @@ def _periods(r: Report, w: int) -> Table:
     table.add_column(kind.capitalize(), width=9, no_wrap=True)
     table.add_column("Score", width=5, justify="right")
     table.add_column("Band", ratio=1)
-    table.add_column("Triggered signs", ratio=1)
+    table.add_column("Triggered signs", ratio=2)
     table.add_column("Unknown", width=7, justify="right")
+    # the signs by their titles, as Markdown and HTML name them (never their ids)
+    titles = {f.id: f.title for f in r.signs}
     for p in r.periods or []:
-        score, triggered, unknown = common.period_cells(p)
+        score, triggered, unknown = common.period_cells(
+            p, joined=lambda ids: "; ".join(clean(titles.get(t, t)) for t in ids))
         table.add_row(p.label, score, Text(common.period_band(p), style=_BAND_STYLE[p.band]),
-                      triggered, unknown)
+                      Text(triggered), unknown)
     return table
 
 

@@ -247,10 +247,25 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     ]
 
 
+def _with_trend(rows: list[dict[str, Any]], first: int, start: float, end: float
+                ) -> list[dict[str, Any]]:
+    """The weekly rows with the sign's trend line at each week end (``None`` before
+    ``first``, the weeks left out of the trend): the straight line from the start level
+    to the end level (to a tenth of a ticket), so a reader (and the forecast) takes its
+    slope a week from the same numbers the sign grades."""
+    span = max(len(rows) - 1 - first, 1)
+    return [{**row, "trend": None if i < first
+             else round(start + (end - start) * (i - first) / span, 1)}
+            for i, row in enumerate(rows)]
+
+
 def _flow_evidence(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     from itsm_diag.analyses.flow import evidence
 
-    return evidence(ctx, ("time_in_status", "status_variants"))
+    # the variants' "tail" flag marks the row of every other path, which says so itself:
+    # the flow analysis does not show it either
+    return {name: [{k: v for k, v in row.items() if k != "tail"} for row in rows]
+            for name, rows in evidence(ctx, ("time_in_status", "status_variants")).items()}
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -399,7 +414,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             # where the time to done goes, from the flow view (status history)
             **_flow_evidence(ctx),
         },
-        series={"weekly": series_rows(raw)},
+        series={"weekly": _with_trend(series_rows(raw), lead + ramp, start, end)},
         excluded=excluded,
         notes=notes,
         costs=costs,

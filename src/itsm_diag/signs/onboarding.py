@@ -132,6 +132,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     meas.metrics["late_share"] = ratio(int(late.sum()), n_decided, ctx.samples(late))
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
+    # the late share's denominator, said beside it: "3 of 33 decided", not "3 of 34 found"
+    meas.metrics["decided_requests"] = Figure(value=float(n_decided),
+                                              sample_ids=ctx.samples(decided))
     meas.metrics["start_date_share"] = ratio(int(has_start.sum()), int(scope.sum()),
                                              ctx.samples(has_start))
     done_lead = lead[scope & done.notna()].dropna()
