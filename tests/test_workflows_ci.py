@@ -34,7 +34,7 @@ runner = CliRunner()
 #: two configs that pin two of the demo's signs either way (a share is never above 1 nor
 #: below 0), whatever the defaults say: BASE has onboarding clear and trust triggered,
 #: FLIP the reverse, so the score stays the same while onboarding newly triggers
-NEVER = 2.0
+NEVER = 1.0
 ALWAYS = 0.0
 BASE = {"signs": {"onboarding": {"thresholds": {"late": NEVER}},
                   "trust": {"thresholds": {"chasers": ALWAYS}}}}

@@ -4,16 +4,20 @@ Every rule file is checked by :class:`RuleFile` (unknown keys are errors). A use
 (``--config FILE``, YAML or TOML; else ``itsm-diag.toml`` or ``pyproject.toml``'s
 ``[tool.itsm-diag]`` found in the working directory) may override any threshold value,
 any param and any default; a key that does not exist is an error naming the key and the
-valid ones, and a value whose type differs from the default's is an error too.
+valid ones, and a value whose type differs from the default's is an error too; so is a
+number outside its range (:data:`RANGES` and the generic rules beside it), before
+anything runs.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -295,6 +299,14 @@ class Defaults(_Strict):
     #: ship: a target is the client's, not a benchmark the tool could defend for everyone
     kpi_targets: dict[str, float] = Field(default_factory=dict)
 
+    @field_validator("weekmask")
+    @classmethod
+    def _a_working_day(cls, value: str) -> str:
+        if "1" not in value:
+            raise ValueError("no day is a working day: at least one of the seven (Monday "
+                             "first) must be 1")
+        return value
+
     @field_validator("kpi_targets")
     @classmethod
     def _known_kpis(cls, value: dict[str, float]) -> dict[str, float]:
@@ -529,6 +541,21 @@ def _override_defaults(out: Rules, body: Any, source: str) -> None:
         out.defaults = Defaults.model_validate(current)
     except ValidationError as exc:
         raise _pydantic_error(exc, source, "defaults.") from exc
+    # the model checks types, finiteness and its own bounds (its message names the bound);
+    # the ranges it cannot say (a share inside ``shape``, a KPI target) are checked here
+    for key, value in body.items():
+        if isinstance(value, Mapping):
+            for sub, item in value.items():
+                _check_default(f"defaults.{key}.{sub}", item, source)
+        else:
+            _check_default(f"defaults.{key}", value, source)
+
+
+def _check_default(dotted: str, value: Any, source: str) -> None:
+    """A number a config sets under ``defaults`` lies in its range (a value of another
+    type is left to the model, which names the type it takes)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        check_range(dotted, value, default_range(dotted), source)
 
 
 def _kinds() -> tuple[str, ...]:
@@ -616,6 +643,376 @@ def _check_vocabulary(dotted: str, key: str, value: Any, source: str) -> None:
                               file=source, hint=f"valid: {', '.join(map(str, valid))}")
 
 
+# ---- the values each threshold and param may take ------------------------------------
+
+#: the most a count param may be (a minimum of tickets, rows shown): beyond it no export
+#: reaches, and a bigger number is a slip
+COUNT_CAP = 1_000_000_000
+#: the longest span a days, hours or weeks param may ask for: ten years, the longest window
+#: (:data:`MAX_WINDOW_WEEKS`); time arithmetic overflows long before a billion days
+MAX_DAYS = MAX_WINDOW_WEEKS * 7
+#: the most agent minutes one param may count (as ``defaults.handle_minutes``)
+MAX_MINUTES = 100_000
+#: how a share is written, said with every share out of range ("10" meant as 10%)
+SHARE_NOTE = "a share is a fraction: write 0.10 for 10%"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """The values a threshold or param may take: a number from ``lo`` to ``hi`` (either
+    end left out when ``lo_open`` / ``hi_open``), a whole one when ``whole``; for a list
+    (or a mapping's values) each item, the list ``nonempty`` (the code indexes it) and
+    its items ``order`` ``increasing`` or ``distinct``. ``note`` is said with a refusal."""
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    whole: bool = False
+    nonempty: bool = False
+    order: Literal["", "increasing", "distinct"] = ""
+    note: str = ""
+
+    def holds(self, x: float) -> bool:
+        if self.whole and not float(x).is_integer():
+            return False
+        if self.lo is not None and (x <= self.lo if self.lo_open else x < self.lo):
+            return False
+        return self.hi is None or not (x >= self.hi if self.hi_open else x > self.hi)
+
+    def words(self) -> str:
+        """The range in words: ``from 0 to 1``, ``a whole number from 2 to 3,640``,
+        ``above 0 and below 1``."""
+        num = _number_words
+        lo, hi = self.lo, self.hi
+        if lo is not None and hi is not None:
+            joint = {(False, False): "to", (True, False): "up to", (True, True): "and below",
+                     (False, True): "to below"}[(self.lo_open, self.hi_open)]
+            said = f"{'above' if self.lo_open else 'from'} {num(lo)} {joint} {num(hi)}"
+        elif lo is not None:
+            said = f"{'above' if self.lo_open else 'at least'} {num(lo)}"
+        elif hi is not None:
+            said = f"{'below' if self.hi_open else 'at most'} {num(hi)}"
+        else:
+            said = "any finite number"
+        if self.whole:
+            said = f"a whole number {said}"
+        return said
+
+    def list_words(self) -> str:
+        """What a list (or a mapping's values) must hold: ``one or more items, each
+        from 1 to 520, each once``."""
+        said = ["one or more items" if self.nonempty else "any number of items"]
+        if self.lo is not None or self.hi is not None or self.whole:
+            said.append(f"each {self.words()}")
+        said += {"increasing": ["in increasing order"], "distinct": ["each once"]
+                 }.get(self.order, [])
+        return ", ".join(said)
+
+    def words_for(self, value: Any) -> str:
+        """The range as said of ``value``: a list's or mapping's items, or a number."""
+        return self.list_words() if isinstance(value, list | Mapping) else self.words()
+
+
+def _number_words(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+SHARE = Valid(0, 1, note=SHARE_NOTE)
+#: a count of rows shown or items kept: 0 would hide the evidence behind a figure
+AT_LEAST_ONE = Valid(1, COUNT_CAP, whole=True)
+#: a minimum of tickets (or records) behind a verdict: 0 turns the minimum off, and the
+#: rule grades whatever the export holds (the report lists the override; the cases grade
+#: an empty queue with it)
+MINIMUM = Valid(0, COUNT_CAP, whole=True)
+#: "reassigned at least N times": 0 would count every ticket
+REASSIGNMENTS = Valid(1, COUNT_CAP, whole=True)
+
+#: thresholds by the unit of the metric they compare: a share (``ratio``, ``index``) lies
+#: between 0 and 1, a gap of two shares (``points``) between -1 and 1, a count, rate or
+#: duration is never negative
+UNIT_RANGES: dict[str, Valid] = {
+    "ratio": SHARE,
+    "index": Valid(0, 1, note="an index lies between 0 and 1"),
+    "points": Valid(-1, 1, note="a gap of two shares is a fraction: write 0.05 for 5 points"),
+    "count": Valid(0, COUNT_CAP), "per_quarter": Valid(0, COUNT_CAP),
+    "per_month": Valid(0, COUNT_CAP), "hours": Valid(0, MAX_DAYS * 24),
+    "days": Valid(0, MAX_DAYS), "weeks": Valid(0, MAX_WINDOW_WEEKS),
+}
+
+#: the ranges no generic rule (:func:`_generic_param`, :data:`UNIT_RANGES`) gives, or
+#: that are narrower than it, by the key as a config file writes it. Every numeric value a
+#: config can set has a range here or from a generic rule (tests/test_config_ranges.py
+#: walks them all); ``*`` stands for every key of a mapping.
+RANGES: dict[str, Valid] = {
+    # ---- defaults (pydantic checks the same bounds on the model; said here for the
+    # messages, ``itsm-diag config`` and the test)
+    "defaults.window_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
+    "defaults.active_week_share": SHARE,
+    "defaults.tail_weeks": Valid(0, MAX_WINDOW_WEEKS, whole=True),
+    "defaults.shape.min_tickets": Valid(1, 1_000_000, whole=True),
+    "defaults.shape.silent_ratio": SHARE,
+    "defaults.shape.min_silent_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
+    "defaults.shape.min_silent_arrivals_share": SHARE,
+    "defaults.shape.min_done_share": SHARE,
+    "defaults.shape.none_open_recent_days": Valid(1, MAX_DAYS, whole=True),
+    "defaults.shape.none_open_min_expected": Valid(0, 1_000_000),
+    "defaults.shape.none_open_max_share": SHARE,
+    "defaults.shape.one_instant_hours": Valid(0, MAX_DAYS * 24),
+    "defaults.max_samples": Valid(0, 1000, whole=True),
+    "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
+    "defaults.hourly_rate": Valid(0, 1_000_000),
+    "defaults.structural_weight": Valid(0, 1),
+    "defaults.kpi_targets.time_to_resolve_hours": Valid(0, MAX_DAYS * 24),
+    "defaults.kpi_targets.first_assignment_resolution": SHARE,
+    "defaults.kpi_targets.sla_adherence": SHARE,
+    # ---- signs
+    # an hour of 1 completion is no clean-up script (with 1 every hour would be one)
+    "signs.backlog.params.mass_closure_min": Valid(2, COUNT_CAP, whole=True),
+    # "times the 99th-percentile hour": below 1 an ordinary hour would be a mass closure
+    "signs.backlog.params.mass_closure_factor": Valid(1, 1_000_000),
+    # a trend line needs two weeks; the levels from the edges one week at least
+    "signs.backlog.params.min_trend_weeks": Valid(2, MAX_WINDOW_WEEKS, whole=True),
+    "signs.backlog.params.edge_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
+    "signs.backlog.params.min_start_tickets": Valid(0, COUNT_CAP),
+    # the age table's bounds: each a number of days, the table indexes the first and last
+    "signs.backlog.params.age_buckets_days": Valid(0, MAX_DAYS, lo_open=True, nonempty=True,
+                                                   order="increasing"),
+    "signs.backlog.params.automation_candidates": AT_LEAST_ONE,
+    "signs.backlog.params.automation_min_volume": AT_LEAST_ONE,
+    # a cluster of one incident is no recurrence; a span of 0 days joins none
+    "signs.recurrence.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
+    "signs.recurrence.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    # the reporting sign grades 5 core KPIs
+    "signs.reporting.thresholds.min_missing": Valid(0, 5),
+    "signs.reporting.params.max_negative": SHARE,
+    "signs.reporting.params.max_catch_all": SHARE,
+    # a second ticket within 0 hours is none: the duplicate share would read 0
+    "signs.trust.params.duplicate_hours": Valid(0, MAX_DAYS * 24, lo_open=True),
+    # 0 turns the proxy exclusion off
+    "signs.trust.params.proxy_tickets_per_week": Valid(0, 1_000_000),
+    "signs.trust.params.official_channels": Valid(nonempty=True),
+    # an incident within 0 hours of a change is none: the rate would read 0
+    "signs.changes.params.window_hours": Valid(0, MAX_DAYS * 24, lo_open=True),
+    "signs.changes.params.emergency_share_max": SHARE,
+    # 0: the rate is measured whatever the count
+    "signs.changes.params.min_projected": Valid(0, COUNT_CAP, whole=True),
+    # an hour of the day
+    "signs.onboarding.params.start_hour": Valid(0, 24, hi_open=True),
+    "signs.onboarding.params.lost_hours_per_late_day": Valid(0, 24),
+    "signs.strategy.params.operational_target": SHARE,
+    # ---- checks
+    "checks.routing.params.min_reassignments": REASSIGNMENTS,
+    "checks.routing.params.normal_reassignments": Valid(0, COUNT_CAP, whole=True),
+    # a share of intake the first channels reach: 0 is reached by none
+    "checks.channels.params.coverage_share": Valid(0, 1, lo_open=True, note=SHARE_NOTE),
+    # a gap is "the high priorities worse": a negative bar would call them worse when better
+    "checks.sla-by-priority.thresholds.high_worse": Valid(
+        0, 1, note="a gap of two shares is a fraction: write 0.05 for 5 points"),
+    "checks.sla-by-priority.params.high_priorities": Valid(nonempty=True, order="distinct"),
+    # ---- analyses
+    "analyses.flow.params.samples_per_row": Valid(1, 1000, whole=True),
+    # a weighted Jaccard: 0 would join every pair (and divides by it)
+    "analyses.text-clusters.params.similarity": Valid(0, 1, lo_open=True),
+    "analyses.text-clusters.params.contained_similarity": Valid(0, 1),
+    # a share of the lighter wording's weight
+    "analyses.text-clusters.params.containment": Valid(0, 1, note=SHARE_NOTE),
+    "analyses.text-clusters.params.df_smoothing": Valid(0, 1_000_000),
+    "analyses.text-clusters.params.sample_wordings": AT_LEAST_ONE,
+    "analyses.text-clusters.params.label_words": Valid(1, 100, whole=True),
+    "analyses.text-clusters.params.min_word_length": Valid(1, 100, whole=True),
+    "analyses.text-clusters.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
+    "analyses.text-clusters.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    # a driver raises the outcome's rate: a lift under 1 lowers it
+    "analyses.drivers.params.min_lift": Valid(1, 1_000_000),
+    "analyses.drivers.params.min_z": Valid(0, 1_000),
+    "analyses.drivers.params.min_reassignments": REASSIGNMENTS,
+    "analyses.drivers.params.long_quantile": Valid(
+        0, 1, lo_open=True, hi_open=True, note="a quantile is a fraction: write 0.9 for "
+        "the 90th percentile"),
+    # hours by priority: a target of 0 hours makes every ticket overdue as it opens
+    "analyses.actions.params.target_hours": Valid(0, MAX_DAYS * 24, lo_open=True),
+    # within 0 days no bounce is recent
+    "analyses.actions.params.bounce_days": Valid(1, MAX_DAYS, whole=True),
+    "analyses.actions.params.min_reassignments": REASSIGNMENTS,
+    "analyses.forecast.params.horizons_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True,
+                                                     nonempty=True, order="distinct"),
+    # the interval's coverage: 1 would be an infinite interval
+    "analyses.forecast.params.interval": Valid(
+        0, 1, lo_open=True, hi_open=True, note="a coverage is a fraction: write 0.8 for 80%"),
+    # the forecast needs two trend weeks whatever is set
+    "analyses.forecast.params.min_weeks": Valid(2, MAX_WINDOW_WEEKS, whole=True),
+}
+#: a rule's ``kinds`` selects its scope: none would select nothing
+KINDS = Valid(nonempty=True)
+
+
+def _numbers(value: Any) -> list[Any] | None:
+    """The numbers a value holds (itself; a list's items; a mapping's values), or None
+    when it holds anything else (text, booleans, None) or nothing."""
+    items = (list(value.values()) if isinstance(value, Mapping) else
+             list(value) if isinstance(value, list) else [value])
+    if not items or any(isinstance(x, bool) or not isinstance(x, int | float) for x in items):
+        return None
+    return items
+
+
+def _generic_param(name: str, default: Any) -> Valid | None:
+    """The range a param's name and default give, for a param :data:`RANGES` does not
+    name: a ``*_share`` or ``*_fill`` is a share (0 to 1); ``*_days``, ``*_hours``,
+    ``*_minutes``, ``*_weeks`` (or ``minutes_*``...) a duration, never negative, at most
+    ten years (whole days and weeks where the default is whole); a whole ``min_*`` a
+    minimum count (0: none), a whole ``max_*`` or ``top_*`` a count of at least 1. None
+    for a param that holds no numbers, or that no rule fits."""
+    items = _numbers(default)
+    if items is None:
+        return None
+    whole = all(isinstance(x, int) for x in items)
+    if name.endswith(("_share", "_fill")):
+        return SHARE
+    caps = {"_days": MAX_DAYS, "_hours": MAX_DAYS * 24, "_minutes": MAX_MINUTES,
+            "_weeks": MAX_WINDOW_WEEKS}
+    for suffix, cap in caps.items():
+        # "minutes_per_update" counts minutes as "clarify_minutes" does
+        if name.endswith(suffix) or name.startswith(f"{suffix[1:]}_"):
+            return Valid(0, cap, whole=whole and suffix in ("_days", "_weeks"))
+    if whole and name.startswith("min_"):
+        return MINIMUM
+    if whole and name.startswith(("max_", "top_")):
+        return AT_LEAST_ONE
+    return None
+
+
+def param_range(top: str, rule_id: str, name: str, default: Any) -> Valid | None:
+    """The values ``{top}.{rule_id}.params.{name}`` may take (``default``: its shipped
+    value), or None for a param that holds no numbers and needs no items."""
+    declared = RANGES.get(f"{top}.{rule_id}.params.{name}")
+    if declared is not None:
+        return declared
+    return KINDS if name == "kinds" else _generic_param(name, default)
+
+
+def threshold_range(top: str, rule: RuleFile, name: str) -> Valid | None:
+    """The values a threshold may take: declared, else by its metric's unit."""
+    declared = RANGES.get(f"{top}.{rule.id}.thresholds.{name}")
+    if declared is not None:
+        return declared
+    return UNIT_RANGES.get(rule.metrics[rule.thresholds.conditions[name].metric].unit)
+
+
+def default_range(key: str) -> Valid | None:
+    """The values ``defaults.KEY`` (``defaults.shape.min_tickets``) may take."""
+    if key in RANGES:
+        return RANGES[key]
+    return RANGES.get(key.rsplit(".", 1)[0] + ".*") if key.count(".") >= 2 else None
+
+
+def valid_ranges(rules: Rules) -> dict[str, Valid | None]:
+    """The range of every value :func:`effective_settings` lists, by the same key (None:
+    a value that holds no numbers, such as a list of words)."""
+    out: dict[str, Valid | None] = {}
+    for key in effective_settings(rules):
+        parts = key.split(".")
+        if parts[0] == "defaults":
+            out[key] = default_range(key)
+        elif parts[0] == "analyses":
+            analysis = rules.analyses[parts[1]]
+            out[key] = param_range("analyses", parts[1], parts[3], analysis.params[parts[3]])
+        else:
+            rule = (rules.signs if parts[0] == "signs" else rules.checks)[parts[1]]
+            out[key] = (threshold_range(parts[0], rule, parts[3]) if parts[2] == "thresholds"
+                        else param_range(parts[0], parts[1], parts[3], rule.params[parts[3]]))
+    return out
+
+
+def check_range(dotted: str, value: Any, valid: Valid | None, source: str | Path) -> None:
+    """Refuse ``value`` for ``dotted`` with one line naming the key and the valid range
+    when it lies outside ``valid`` (a list or mapping: when any item does, or when it is
+    empty and must not be, or out of order)."""
+    if valid is None:
+        return
+    collection = isinstance(value, list | Mapping)
+    items = list(value.values()) if isinstance(value, Mapping) else (
+        list(value) if isinstance(value, list) else [value])
+    said = valid.words_for(value)
+    hint = f"valid: {said}" + (f" ({valid.note})" if valid.note else "")
+    if collection and valid.nonempty and not items:
+        raise ConfigError(f"{dotted} is empty", file=source, hint=hint)
+    if valid.lo is None and valid.hi is None and not valid.whole:
+        numbers = [x for x in items if isinstance(x, int | float) and not isinstance(x, bool)]
+    else:
+        numbers = items
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                raise ConfigError(f"{dotted}: {quote(item)} is not a number", file=source,
+                                  hint=hint)
+            if not math.isfinite(item):
+                raise ConfigError(f"{dotted} must hold finite numbers, not {quote(item)}",
+                                  file=source)
+            if not valid.holds(item):
+                what = ("is not a whole number" if valid.whole and math.isfinite(item)
+                        and not float(item).is_integer() else "is out of range")
+                raise ConfigError(f"{dotted}: {quote(item)} {what}", file=source, hint=hint)
+    if valid.order and len(numbers) == len(items):
+        for before, after in itertools.pairwise(numbers):
+            if valid.order == "increasing" and not after > before:
+                raise ConfigError(f"{dotted}: {quote(after)} after {quote(before)} is not "
+                                  "in increasing order", file=source, hint=hint)
+        if valid.order == "distinct" and len(set(numbers)) < len(numbers):
+            twice = next(x for i, x in enumerate(numbers) if x in numbers[:i])
+            raise ConfigError(f"{dotted} holds {quote(twice)} twice", file=source, hint=hint)
+
+
+#: list params whose every value has a metric of its own (the forecast's backlog in each
+#: horizon), by (analysis id, param): the metric's name for a value
+PER_VALUE_METRICS: dict[tuple[str, str], str] = {
+    ("forecast", "horizons_weeks"): "backlog_in_{}_weeks"}
+
+
+def _per_value_docs(analysis: AnalysisFile, key: str, source: str) -> None:
+    """After a config set ``key`` of ``analysis``, give each of its values a metric doc,
+    worded as a documented one with the number changed ("Backlog in 8 weeks"), in place
+    of the docs of the values it replaced: the forecast projects any horizon a config
+    sets, never an undocumented metric."""
+    pattern = PER_VALUE_METRICS.get((analysis.id, key))
+    if pattern is None:
+        return
+    name_re = re.compile(re.escape(pattern).replace(r"\{\}", r"(\d+)"))
+    docs = analysis.metrics
+    shipped = [(int(m.group(1)), doc) for name, doc in docs.items()
+               if (m := name_re.fullmatch(name))]
+    values = [int(v) for v in analysis.params[key]]
+    if not shipped:
+        documented = [v for v in values if pattern.format(v) in docs]
+        if documented != values:
+            raise ConfigError(f"analyses.{analysis.id}.params.{key}: no metric words "
+                              f"{quote([v for v in values if v not in documented])}",
+                              file=source)
+        return
+    number, template = shipped[0]
+
+    def doc_for(value: int) -> MetricDoc:
+        name = pattern.format(value)
+        if name in docs:
+            return docs[name]
+
+        def swap(text: str) -> str:
+            text = re.sub(rf"(?<![\d.]){number}(?![\d.])", str(value), text)
+            return re.sub(r"\b1 weeks\b", "1 week", text) if value == 1 else text
+
+        return template.model_copy(update={"label": swap(template.label),
+                                           "definition": swap(template.definition)})
+
+    out: dict[str, MetricDoc] = {}
+    for name, doc in docs.items():
+        if name_re.fullmatch(name):
+            if not any(name_re.fullmatch(k) for k in out):
+                out.update({pattern.format(v): doc_for(v) for v in values})
+            continue
+        out[name] = doc
+    analysis.metrics = out
+
+
 def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str) -> None:
     prefix = f"{top}.{rule.id}"
     if not isinstance(body, Mapping):
@@ -635,6 +1032,7 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                         not math.isfinite(value):
                     raise ConfigError(f"{dotted} must be a finite number, not {quote(value)}",
                                       file=source)
+                check_range(dotted, value, threshold_range(top, rule, key), source)
                 conds[key].value = float(value)
             else:
                 if key not in rule.params:
@@ -650,6 +1048,7 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                     raise ConfigError(f"{dotted} must hold finite numbers, not "
                                       f"{quote(value)}", file=source)
                 _check_vocabulary(dotted, key, value, source)
+                check_range(dotted, value, param_range(top, rule.id, key, default), source)
                 rule.params[key] = copy.deepcopy(value)
             out.overrides[dotted] = source
 
@@ -671,8 +1070,14 @@ def _override_analysis(out: Rules, analysis: AnalysisFile, body: Any, source: st
             if not _same_type(default, value):
                 raise ConfigError(f"{dotted} must be {type(default).__name__} like the "
                                   f"default {default!r}, not {quote(value)}", file=source)
+            if not _finite(value):
+                raise ConfigError(f"{dotted} must hold finite numbers, not {quote(value)}",
+                                  file=source)
             _check_vocabulary(dotted, key, value, source)
+            check_range(dotted, value, param_range("analyses", analysis.id, key, default),
+                        source)
             analysis.params[key] = copy.deepcopy(value)
+            _per_value_docs(analysis, key, source)
             out.overrides[dotted] = source
 
 
@@ -797,8 +1202,9 @@ def _flow(value: Any) -> str:
 
 def describe(rules: Rules, config_file: str | None) -> str:
     """The effective configuration as YAML (loadable by ``--config``), each value
-    followed by a comment naming where it came from."""
+    followed by a comment naming where it came from and the values it may take."""
     settings = effective_settings(rules)
+    ranges = valid_ranges(rules)
     lines = ["# itsm-diag effective configuration",
              f"# config file: {config_file or 'none (shipped defaults only)'}"]
     opened: list[str] = []
@@ -813,5 +1219,7 @@ def describe(rules: Rules, config_file: str | None) -> str:
             lines.append("  " * depth + f"{_flow(parts[depth])}:")
             opened.append(parts[depth])
         indent = "  " * (len(parts) - 1)
-        lines.append(f"{indent}{_flow(parts[-1])}: {_flow(value)}  # {source}")
+        valid = ranges.get(key)
+        said = f"; valid: {valid.words_for(value)}" if valid is not None else ""
+        lines.append(f"{indent}{_flow(parts[-1])}: {_flow(value)}  # {source}{said}")
     return "\n".join(lines) + "\n"
