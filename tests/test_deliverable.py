@@ -107,6 +107,16 @@ def test_title_and_client_in_every_format() -> None:
         assert ("Acme &lt;Corp&gt;" if fmt in ("html", "markdown") else "Acme <Corp>") in out
 
 
+def test_a_title_in_brackets_is_text_not_terminal_markup() -> None:
+    # the terminal's headline box read a str title as Rich markup: "[/draft]" crashed
+    # ("unexpected MarkupError"), "[internal]" vanished, "[link=...]" made a hyperlink
+    for title in ("Q3 review [/draft]", "Review [internal]", "[link=https://x.example]x"):
+        code, out, err = run("demo", "-f", "terminal", "--title", title, "--client",
+                             "Acme [bold]Corp[/bold]")
+        assert code == 0 and "This is a bug" not in err, err
+        assert title in out and "Acme [bold]Corp[/bold]" in out, out[:400]
+
+
 # ---- redaction --------------------------------------------------------------------------
 
 def test_redaction_names_no_input_anywhere(tmp_path: Path) -> None:

@@ -89,7 +89,9 @@ def _headline(r: Report, w: int) -> Panel:
     title = clip(r.title or "itsm-diag: the 60-second diagnostic", w - 10)
     if r.client:
         title = clip(f"{title} for {r.client}", w - 10)
-    return Panel(text, title=clean(title), box=box.ROUNDED, width=w, title_align="left")
+    # a Text, not a str: Panel reads a str title as Rich markup whatever the console says
+    # ("Q3 review [/draft]" crashed, "[internal]" vanished)
+    return Panel(text, title=Text(clean(title)), box=box.ROUNDED, width=w, title_align="left")
 
 
 def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = True) -> Table:
