@@ -31,6 +31,8 @@ class RunOptions:
     mapping: Path | tuple[Path, ...] | None = None
     date_format: str | None = None
     tz: str = "UTC"
+    #: ``--tz`` was given (even as UTC): it wins over a mapping's ``time_zone``
+    tz_given: bool = False
     config_file: Path | None = None
     since: str | None = None
     until: str | None = None
@@ -45,6 +47,9 @@ class RunOptions:
     max_file_mb: float | None = None
     #: a second config applied over ``config_file`` (a batch client's own)
     client_config: Path | None = None
+    #: mappings of ``mapping`` that may fit none of the files (a batch's ``--mapping``,
+    #: meant for some of its clients); any other mapping that fits no file is an error
+    shared_mappings: tuple[Path, ...] = ()
 
     @property
     def mappings(self) -> tuple[Path, ...]:
@@ -339,6 +344,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
+    _check_some_time(loaded)
     tickets, events = loaded.tickets, loaded.events
     people = None
     if options.redact:
@@ -354,6 +360,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
                                                      options.tz)
     report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
                       window_note=window_note, tz=options.tz)
+    report = _day_caveat(report, loaded.day_only, rules.defaults.wording)
     if people is not None:
         from itsm_diag.redact import redact_report
 
@@ -367,6 +374,47 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         report = report.model_copy(update={"comparison": compare(
             baseline, report, rules.defaults.wording)})
     return report
+
+
+#: the KPI panel's figures in hours, and the columns they are measured between
+_HOURS_KPIS = {"time_to_resolve_hours": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT)}
+
+
+def _day_caveat(report: Report, day_only: Mapping[str, int],
+                wording: Mapping[str, str]) -> Report:
+    """``report`` with a caveat on each KPI in hours measured between times that carry
+    no time of day (the data notes say which columns, in numbers): its hours are whole
+    days counted between midnights (a median of 19.1 hours reads 24.0)."""
+    keys = [k for k, columns in _HOURS_KPIS.items()
+            if any(c in day_only for c in columns) and k not in report.kpis.caveats]
+    if not keys:
+        return report
+    from itsm_diag.text import fmt
+
+    text = fmt(wording["kpi_caveat.date_only"], {})
+    caveats = {**report.kpis.caveats, **dict.fromkeys(keys, text)}
+    return report.model_copy(update={"kpis": report.kpis.model_copy(
+        update={"caveats": caveats})})
+
+
+def _check_some_time(loaded: Loaded) -> None:
+    """Refuse inputs whose every time was left empty as impossible (before 1990, or in
+    the future), with that reason: the diagnosis would only say that no ticket has a
+    time, and the reason is in the files' warnings (``itsm-diag inspect``)."""
+    from itsm_diag.errors import InputError
+    from itsm_diag.importers.guards import times_left_empty
+
+    if m.activity_bound(loaded.tickets, last=True) is not None:
+        return
+    why = [f"{s.path}: {w}" for s in loaded.sources for w in times_left_empty(s.warnings)]
+    if not why:
+        return  # the window's own error says what is missing
+    more = f"; and {len(why) - 2} more" if len(why) > 2 else ""
+    raise InputError(
+        "no ticket has an opened, resolved, closed or updated time: every one was left "
+        f"empty as impossible ({'; '.join(why[:2])}{more})",
+        hint="itsm-diag reads times from 1990 to today: check the export's date columns "
+             "(itsm-diag inspect lists each file's warnings)")
 
 
 def titled(report: Report, title: str | None, client: str | None) -> Report:
@@ -395,9 +443,11 @@ def _load(paths: Sequence[Path], options: RunOptions) -> Loaded:
     from itsm_diag.importers.registry import load_paths
 
     return load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
+                                           tz_given=options.tz_given,
                                            max_file_mb=options.max_file_mb),
                       options.source, options.mappings,
-                      consumed=[p for p in (options.client_config,) if p is not None])
+                      consumed=[p for p in (options.client_config,) if p is not None],
+                      shared_mappings=options.shared_mappings)
 
 
 def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:

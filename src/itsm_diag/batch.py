@@ -57,6 +57,9 @@ class ClientRow:
     #: entries of the client's folder that were not read, each with the reason (the
     #: report's data notes name them too)
     not_read: tuple[str, ...] = ()
+    #: the file names of the mappings that read one of the client's files (not in the
+    #: index: the batch checks with them that each of its ``--mapping`` was used)
+    mappings_used: tuple[str, ...] = ()
 
 
 def default_jobs() -> int:
@@ -200,13 +203,27 @@ CLIENT_MAPPINGS = ("*.mapping.yaml", "*.mapping.yml")
 
 
 def client_options(folder: Path, options: RunOptions) -> RunOptions:
-    """``options`` with the client folder's own config and mappings added."""
-    config = next((folder / n for n in CLIENT_CONFIGS if (folder / n).is_file()), None)
+    """``options`` with the client folder's own config and mappings added. The batch's
+    ``--mapping`` may fit none of a client's files (it is meant for the clients of that
+    tool); a client's own mapping must fit one of them. Two configs in one client folder
+    are an error: which one the client meant cannot be told."""
+    from itsm_diag.errors import ConfigError
+
+    configs = [folder / n for n in CLIENT_CONFIGS if (folder / n).is_file()]
+    if len(configs) > 1:
+        raise ConfigError(
+            f"the client folder holds {len(configs)} client configs ("
+            f"{', '.join(p.name for p in configs)}); only one is read, so the others' "
+            "settings would be silently left out",
+            hint=f"keep one of them (the first, {configs[0].name}, would be used)")
+    config = configs[0] if configs else None
     mappings = sorted(p for pattern in CLIENT_MAPPINGS for p in folder.glob(pattern)
                       if p.is_file())
+    shared = options.mappings
     if config is None and not mappings:
-        return options
-    return replace(options, mapping=(*options.mappings, *mappings), client_config=config)
+        return replace(options, shared_mappings=shared) if shared else options
+    return replace(options, mapping=(*shared, *mappings), client_config=config,
+                   shared_mappings=shared)
 
 
 def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
@@ -227,7 +244,10 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
             write_atomic(target, pdf.render(report))
         else:
             write_atomic(target, render(report, fmt))
-        return replace(row_for(name, report, target), not_read=tuple(skipped))
+        used = sorted({i.detected_by.removeprefix("--mapping ") for i in report.inputs
+                       if i.detected_by.startswith("--mapping ")})
+        return replace(row_for(name, report, target), not_read=tuple(skipped),
+                       mappings_used=tuple(used))
     except ItsmDiagError as exc:
         error = exc.one_line()
     except Exception as exc:  # a defect must not take the other clients down
@@ -307,6 +327,18 @@ def run(
     return [rows[d.name] for d in dirs]
 
 
+def unused_mappings(rows: Sequence[ClientRow], mappings: Sequence[Path]) -> list[Path]:
+    """The batch's ``--mapping`` files that read no file of any client, once every client
+    was diagnosed (a client that failed may have been the one it was meant for: then
+    nothing is said)."""
+    from itsm_diag.importers.mapping import resolve_mapping_path
+
+    if not rows or any(r.error is not None for r in rows):
+        return []
+    used = {name for r in rows for name in r.mappings_used}
+    return [p for p in mappings if resolve_mapping_path(p).name not in used]
+
+
 def _md_cell(value: object) -> str:
     from itsm_diag.render.markdown import md
 
@@ -350,7 +382,8 @@ def write_index(rows: Sequence[ClientRow], out: Path,
         lines += ["", "Not read in the batch folder:", "",
                   *(f"- {md(note, 600)}" for note in loose)]
     write_atomic(md_path, "\n".join(lines) + "\n")
-    doc = {"clients": [asdict(r) for r in rows], "total": len(rows), "failed": failed,
+    doc = {"clients": [{k: v for k, v in asdict(r).items() if k != "mappings_used"}
+                       for r in rows], "total": len(rows), "failed": failed,
            "not_read": list(loose)}
     write_atomic(json_path, json.dumps(doc, indent=2) + "\n")
     return md_path, json_path

@@ -408,9 +408,10 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 DateOpt = Annotated[str | None, typer.Option(
     "--date-format", metavar="ORDER|PATTERN",
     help="dayfirst, monthfirst, or a strftime pattern such as '%d.%m.%Y %H:%M'.")]
-TzOpt = Annotated[str, typer.Option(
+TzOpt = Annotated[str | None, typer.Option(
     "--tz", metavar="ZONE", help="Time zone of times without one in the file, e.g. "
-    "Europe/Berlin.")]
+    "Europe/Berlin (default UTC; given, even as UTC, it wins over a mapping's "
+    "time_zone).", show_default=False)]
 MaxFileOpt = Annotated[float | None, typer.Option(
     "--max-file-mb", metavar="MB", help="Refuse input files larger than this many MB "
     "(default 2048, JSON 1024; workbooks: their unpacked size).", show_default=False)]
@@ -421,6 +422,12 @@ RedactOpt = Annotated[bool, typer.Option(
 FailOnOpt = Annotated[str | None, typer.Option(
     "--fail-on", metavar="N|BAND", help="Exit 1 when the score (signs triggered) reaches N "
     "(0-7), or its band reaches BAND: healthy, gaps, slowing or crisis.")]
+
+
+def _zone(tz: str | None) -> dict[str, Any]:
+    """``--tz`` as RunOptions takes it: the zone (UTC when not given), and whether it was
+    given (an explicit UTC wins over a mapping's time_zone; the default does not)."""
+    return {"tz": "UTC" if tz is None else tz, "tz_given": tz is not None}
 
 
 def _examples(*lines: str) -> str:
@@ -468,7 +475,7 @@ def diagnose(
         "--answers", metavar="FILE", help="YAML of sign: true/false filling signs the data "
         "cannot answer (itsm-diag quiz --save-answers writes one).")] = None,
     date_format: DateOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     redact: RedactOpt = False,
     max_file_mb: MaxFileOpt = None,
 ) -> None:
@@ -479,7 +486,7 @@ def diagnose(
     if fail_on_increase and baseline is None:
         _fail("--fail-on-increase needs --baseline OLD.json to compare with")
     options = api.RunOptions(
-        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, **_zone(tz),
         config_file=_config_file(config_file), period=period, baseline=baseline,
         since=since, until=until, answers=_answers(answers),
         redact=redact, max_file_mb=max_file_mb,
@@ -531,7 +538,7 @@ def inspect(
     source: SourceOpt = None,
     mapping: MappingOpt = None,
     date_format: DateOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     max_file_mb: MaxFileOpt = None,
 ) -> None:
@@ -541,7 +548,7 @@ def inspect(
     from itsm_diag import api
 
     info = api.inspect_paths(paths, api.RunOptions(
-        source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
+        source=source, mapping=tuple(mapping or ()), date_format=date_format, **_zone(tz),
         max_file_mb=max_file_mb))
     if as_json:
         _deliver(None, json.dumps(info, indent=2, default=str) + "\n")
@@ -765,7 +772,7 @@ def quiz(
     mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
 ) -> None:
     """Self-assessment: the seven diagnostic questions, pre-filled from an export if given.
 
@@ -789,13 +796,14 @@ def quiz(
     if save_answers is not None:  # the answers file itself may be updated in place
         _guard_output(save_answers, paths or [], [*(mapping or []), config_file],
                       "--save-answers")
+        q.check_save_target(save_answers)  # before the questions, not after them
     given = _answers(answers) or {}
     report = None
     if paths:
         with _progress(paths, quiet=False):
             report = api.diagnose_paths(paths, api.RunOptions(
-                source=source, mapping=tuple(mapping or ()), date_format=date_format, tz=tz,
-                config_file=config_file))
+                source=source, mapping=tuple(mapping or ()), date_format=date_format,
+                **_zone(tz), config_file=config_file))
     rules = api.load_rules(config_file)
     items = q.items_for(rules, report)
     console = Console(highlight=False)
@@ -834,7 +842,7 @@ def batch(
     mapping: MappingOpt = None,
     config_file: ConfigOpt = None,
     date_format: DateOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     max_file_mb: MaxFileOpt = None,
 ) -> None:
     """Diagnose many clients: each sub-folder of DIR is one client. One report per client
@@ -865,7 +873,7 @@ def batch(
         raise UsageError(f"{root} has no client sub-folders",
                          hint="put each client's exports in a folder of its own inside it")
     options = api.RunOptions(source=source, mapping=tuple(mapping or ()),
-                             date_format=date_format, tz=tz,
+                             date_format=date_format, **_zone(tz),
                              config_file=_config_file(config_file), redact=redact,
                              max_file_mb=max_file_mb)
 
@@ -884,7 +892,11 @@ def batch(
     failed = [row for row in rows if row.error is not None]
     lines.append(line(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}"))
     _deliver(None, "\n".join(lines) + "\n")
-    if failed:
+    unused = b.unused_mappings(rows, options.mappings)
+    for path in unused:
+        _say(f"error: --mapping {path}: it fits no file of any client, so it was not used; "
+             "name the export's own headers under its columns, or leave it out")
+    if failed or unused:
         raise typer.Exit(code=2)
     reached = [row.client for row in rows if row.score is not None and _reached_row(row, rule)]
     if reached:

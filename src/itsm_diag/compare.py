@@ -159,6 +159,9 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
         notes.append(note("unknown", old=old.unknown, new=new.unknown))
     if abs(old.window.weeks - new.window.weeks) > 0.5:
         notes.append(note("window", old=old.window.weeks, new=new.window.weeks))
+    if old.window.tz != new.window.tz:
+        # --tz sets the window's days and the instants of times without a zone
+        notes.append(note("tz", old=old.window.tz, new=new.window.tz))
     if old.generated_by.version != new.generated_by.version:
         notes.append(note("version", old=old.generated_by.version,
                           new=new.generated_by.version))

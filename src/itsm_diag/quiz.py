@@ -265,8 +265,32 @@ def answers_of(items: Sequence[Item]) -> dict[str, bool]:
     return {item.id: item.answer for item in items if item.answer is not None}
 
 
+#: how every refusal of a ``--save-answers`` path ends
+_SAVE_HINT = "check that the folder exists and is writable, or save the answers elsewhere"
+
+
+def check_save_target(path: Path) -> None:
+    """Refuse a ``--save-answers`` path the answers cannot be written to (a folder, or a
+    file in a folder that does not exist or cannot be written), before any question is
+    asked: the person's answers would be lost at the end."""
+    import os
+
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"--save-answers {target} is a folder, not a file",
+                         hint="give a file name such as answers.yaml")
+    if not folder.is_dir():
+        raise UsageError(f"cannot save the answers to {target}: the folder {folder} does "
+                         "not exist", hint=_SAVE_HINT)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot save the answers to {target}: the folder {folder} is not "
+                         "writable", hint=_SAVE_HINT)
+
+
 def save_answers(path: Path, items: Sequence[Item]) -> None:
-    """Write the answers as the YAML ``--answers`` reads (atomically)."""
+    """Write the answers as the YAML ``--answers`` reads (atomically). A write that fails
+    names the answers file, not the temporary file it goes through."""
     import yaml
 
     from itsm_diag.render import write_atomic
@@ -275,4 +299,8 @@ def save_answers(path: Path, items: Sequence[Item]) -> None:
               "# 'itsm-diag diagnose --answers' uses them for signs the export cannot "
               "answer;\n# 'itsm-diag quiz --answers' applies them all.\n")
     body = yaml.safe_dump(answers_of(items), sort_keys=False) if answers_of(items) else "{}\n"
-    write_atomic(path, header + body)
+    try:
+        write_atomic(path, header + body)
+    except OSError as exc:
+        raise UsageError(f"cannot save the answers to {path}: {exc.strerror or exc}",
+                         hint=_SAVE_HINT) from exc

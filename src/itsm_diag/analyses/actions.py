@@ -15,6 +15,11 @@ needs attention:
 
 Ordered: overdue first (earliest due first), then due soon, then by priority and age.
 Vectorised over the open tickets; only the rows kept for the report become dicts.
+
+An export whose opened times (or due dates) carry no time of day (:func:`day_stamps`)
+gets a reason counted in hours only where it holds whatever the time of day: a day stamp
+stands for any time up to the end of its day, so the ticket counts as opened then, and a
+due date is met through the end of its day (a note says so).
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if not t[m.STATUS].notna().any():
         return Measurement(unknown=note("no_status"))
     if ctx.shape.biases_open_tickets:
-        return Measurement(unknown=note("closure_selected"))
+        return Measurement(unknown=_cut_note(ctx, params))
     open_then = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
     # a to-do list holds what is still open: a ticket open at the as-of but done since (the
     # export runs past a window that ended earlier) needs nobody on Monday
@@ -108,12 +113,20 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                            excluded=[note("done_since", int(done_since.sum()),
                                           ctx.samples(done_since))] if done_since.any() else [])
     end = int(ts_us(pd.Series([ctx.window.end]))[0])
-    opened = ts_us(t[m.OPENED_AT])[rows]
+    all_opened = ts_us(t[m.OPENED_AT])
+    opened = all_opened[rows]
     has_opened = opened != NAT
     age_days = np.where(has_opened, (end - opened) / US_DAY, np.nan)
+    # dates without a time of day: a reason in hours is given only where it holds
+    # whenever in its day the ticket was opened (or is due): a day stamp stands for any
+    # time up to the day's end
+    all_due = ts_us(t[m.DUE_AT])
+    opened_days, due_days = day_stamps(all_opened), day_stamps(all_due)
+    opened_latest = opened + US_DAY - 1 if opened_days else opened
+    opened_latest = np.where(has_opened, opened_latest, NAT)
 
     # due: the export's, else opened + the priority's resolution target
-    due = ts_us(t[m.DUE_AT])[rows]
+    due = all_due[rows]
     due = np.where(due > end + 400 * US_DAY, NAT, due)  # no due time a year away is real
     from_field = due != NAT
     targets = {int(k): float(v) for k, v in params["target_hours"].items()}
@@ -122,12 +135,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     target_h = pd.Series(prio).map(targets).to_numpy(dtype="float64", na_value=np.nan)
     from_target = ~from_field & has_opened & np.isfinite(target_h) & bool(
         params["use_priority_targets"])
-    due = np.where(from_target, opened + np.nan_to_num(target_h * US_HOUR).astype(np.int64),
-                   due)
+    due = np.where(from_target,
+                   opened_latest + np.nan_to_num(target_h * US_HOUR).astype(np.int64), due)
     has_due = from_field | from_target
-    overdue = has_due & (due < end)
-    due_soon = has_due & ~overdue & (due <= end + int(float(params["due_within_hours"])
-                                                      * US_HOUR))
+    # a due date without a time of day is met through the end of its day
+    due_latest = np.where(from_field, due + US_DAY - 1, due) if due_days else due
+    overdue = has_due & (due_latest < end)
+    due_soon = has_due & ~overdue & (due_latest <= end + int(
+        float(params["due_within_hours"]) * US_HOUR))
 
     last = _last_update(ctx, rows, end)
     day = np.datetime64("1970-01-01", "D")
@@ -144,7 +159,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     carries_assignee = bool(has_assignee.any())
     no_owner = ~has_assignee[rows]  # the run's mask (a take of the column joins its chunks)
     unowned = (carries_assignee & no_owner & has_opened
-               & (end - opened > float(params["unowned_hours"]) * US_HOUR))
+               & (end - opened_latest > float(params["unowned_hours"]) * US_HOUR))
 
     reassign = t[m.REASSIGNMENT_COUNT].take(rows).astype("Float64").to_numpy(
         dtype="float64", na_value=np.nan)
@@ -172,6 +187,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           targets=", ".join(f"P{k} {v:g} h" for k, v in sorted(targets.items()))))
     if not has_due.any():
         notes.append(note("no_due"))
+    if opened_days or (due_days and from_field.any()):
+        notes.append(note("day_stamps", fields=" and ".join(
+            w for w, on in (("opened times", opened_days),
+                            ("due dates", due_days and from_field.any())) if on)))
     if not carries_assignee:
         notes.append(note("no_assignee_field"))
     if (~has_opened).any():
@@ -193,6 +212,42 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(note("capped", len(sel), shown=cap))
     return Measurement(metrics=metrics, tables={"actions": table}, notes=notes,
                        excluded=excluded)
+
+
+#: the fewest times a column holds before all of them at one time of day are read as
+#: dates without one (as :data:`itsm_diag.importers.timeofday.MIN_VALUES` does)
+MIN_DAY_STAMPS = 20
+
+
+def day_stamps(times: np.ndarray) -> bool:
+    """Whether a column of times (us, :data:`NAT` missing) holds dates without a time of
+    day: at least :data:`MIN_DAY_STAMPS` of them, all at one clock time in UTC, or at two
+    at most an hour apart (a zone's midnight in winter and in summer time), as a date read
+    at midnight in any zone lands."""
+    present = times[times != NAT]
+    if len(present) < MIN_DAY_STAMPS or len(np.unique(np.mod(present[:64], US_DAY))) > 2:
+        return False  # most columns show times of day in their first values
+    clock = np.unique(np.mod(present, US_DAY))
+    if len(clock) == 1:
+        return True
+    gap = int(clock[-1] - clock[0])
+    return len(clock) == 2 and min(gap, US_DAY - gap) <= US_HOUR
+
+
+def _cut_note(ctx: Context, params: Mapping[str, Any]) -> Note:
+    """Why an extract whose shape hides what was open at its cut gets no list, by the
+    shape seen: selected on closure, (next to) nothing open where the flow predicts a
+    queue, or every time within a few hours (the open tickets are there, but their
+    ages, due times and idle days are an import stamp's)."""
+    shape = ctx.shape
+    if shape.closure is not None:
+        return note("closure_selected")
+    if shape.none_open is not None:
+        return note("cut_none_open", shape.none_open.open_at_cut)
+    still_open = (ctx.of_kind(*params["kinds"]) & ctx.tickets[m.STATUS].notna()
+                  & ~ctx.is_done())
+    return note("cut_one_instant", int(still_open.sum()), ctx.samples(still_open),
+                hours=shape.one_instant.hours if shape.one_instant is not None else 0.0)
 
 
 def _ids(t: pd.DataFrame, rows: np.ndarray, age: np.ndarray, k: int) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.errors import InputError
+from itsm_diag.errors import DateFormatError, InputError
 from itsm_diag.importers import dates, guards
 from itsm_diag.importers.readers import RawTable
 
@@ -30,6 +30,9 @@ class ImportOptions:
 
     date_format: str | None = None
     tz: str = "UTC"
+    #: ``--tz`` was given (even as UTC): it wins over a mapping's ``time_zone``, which
+    #: otherwise sets the zone of the times its files hold without one
+    tz_given: bool = False
     #: ``--max-file-mb``: None for the defaults (:mod:`.guards`)
     max_file_mb: float | None = None
     #: custom field id -> (its name as a CSV header, ``Title [type]``; a drop-down's
@@ -80,6 +83,9 @@ class Imported:
     #: the importer has made every ticket id distinct (and present), so a single file
     #: needs no second duplicate pass over a million ids in ``registry.combine``
     unique_ids: bool = False
+    #: the zone the file's times without an offset were read in (``--tz``, or the zone
+    #: its mapping names): where a date without a time of day lands on midnight
+    zone: str = "UTC"
 
 
 def fold_name(name: str) -> str:
@@ -214,13 +220,21 @@ def parse_dates(
                            raw.first_data_row, options.tz)
 
     todo = [c for c in dict.fromkeys(columns.values()) if c in formats]
-    # columns parse independently, mostly in Arrow kernels that release the GIL: in
-    # threads for a large file; results (and the first error) are taken in column order
-    if len(todo) > 1 and len(raw.frame) >= _PARALLEL_ROWS:
-        with ThreadPoolExecutor(max_workers=min(4, len(todo))) as pool:
-            done = dict(zip(todo, pool.map(parse_one, todo), strict=True))
-    else:
-        done = {c: parse_one(c) for c in todo}
+    try:
+        # columns parse independently, mostly in Arrow kernels that release the GIL: in
+        # threads for a large file; results (and the first error) are taken in column order
+        if len(todo) > 1 and len(raw.frame) >= _PARALLEL_ROWS:
+            with ThreadPoolExecutor(max_workers=min(4, len(todo))) as pool:
+                done = dict(zip(todo, pool.map(parse_one, todo), strict=True))
+        else:
+            done = {c: parse_one(c) for c in todo}
+    except DateFormatError as exc:
+        if options.date_format not in (None, "dayfirst", "monthfirst") and (
+                exc.hint or "").endswith("pass --date-format"):
+            # the format was given: "pass --date-format" would send the user in a circle
+            exc.hint = (f"check --date-format {options.date_format!r} against these values, "
+                        "or leave it out to have each column's format inferred")
+        raise
     said: set[str] = set()
     for canonical, raw_col in columns.items():
         if raw_col not in formats:  # an all-empty column

@@ -181,8 +181,13 @@ def _misses(sample: pd.Series, fmt: str, allowed: int) -> int | None:
     return bad if bad <= allowed and bad < len(sample) else None
 
 
+#: an ISO 8601 time with its UTC offset: ``Z``, ``+02:00``, ``+0200``, or the hours alone
+#: as PostgreSQL writes a ``timestamptz`` (``2025-10-07 09:19:12+02``), after a space too
 _ISO_PATTERN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
-             r"(Z|[+-]\d{2}:?\d{2})$")
+             r"(Z| ?[+-]\d{2}(:?\d{2})?)$")
+#: a time that ends in a UTC offset (``Z``, ``+05:45``, ``-0300``, ``+02``), whatever the
+#: date before it looks like
+_OFFSET_AT_END = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def _looks_iso(sample: pd.Series, allowed: int) -> bool:
@@ -211,9 +216,33 @@ def candidates_for(values: pd.Series, present: int | None = None) -> list[tuple[
     return [cand for cand, n in fitting.items() if n == fewest]
 
 
+def mixed_offsets(values: pd.Series, path: Path, column: str,
+                  first_row: int) -> DateFormatError | None:
+    """The error for a column whose times are written partly with a UTC offset and partly
+    without (no single format reads both), or None when it is not mixed."""
+    text = values.astype("string").str.strip()
+    present = text.notna().to_numpy(dtype=bool)
+    offset = text.str.contains(_OFFSET_AT_END, regex=True).fillna(False).to_numpy(dtype=bool)
+    with_offset, without = present & offset, present & ~offset
+    if not with_offset.any() or not without.any():
+        return None
+    first_with, first_without = int(with_offset.argmax()), int(without.argmax())
+    return DateFormatError(
+        f"{int(with_offset.sum()):,} of {int(present.sum()):,} times carry a UTC offset "
+        f"(first: {quote(str(values.iloc[first_with]))}, row {first_row + first_with}) "
+        f"and {int(without.sum()):,} do not (first: {quote(str(values.iloc[first_without]))}"
+        f", row {first_row + first_without}): no date format reads both, and a time without "
+        "its offset cannot be placed", file=path, column=column,
+        hint="export every time in one form: all with their offset, or all in one zone "
+             "without it (then pass that zone with --tz)")
+
+
 def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> DateFormatError:
     """The error for a column no format reads: what the most fitting format could not
     read (how many, the first row and value), or a value no format reads at all."""
+    mixed = mixed_offsets(values, path, column, first_row)
+    if mixed is not None:
+        return mixed
     head = [str(x).strip() for x in _sample(values).iloc[:24]]
     best, best_read = None, 0
     for fmt, _ in CANDIDATES:
@@ -359,6 +388,9 @@ def parse(
         pos = int(bad.argmax())
         example = str(values.iloc[pos])
         if n_bad > tolerance(int(present.sum())):
+            mixed = mixed_offsets(values, path, column, first_row)
+            if mixed is not None:
+                raise mixed
             raise DateFormatError(
                 f"{n_bad:,} of {int(present.sum()):,} values are not dates in the format "
                 f"{fmt!r} (first: {quote(example)}); at most "

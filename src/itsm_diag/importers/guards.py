@@ -777,6 +777,15 @@ def plausible_times(series: pd.Series, canonical: str, column: str, first_row: i
     return series.mask(bad) if bad.any() else series
 
 
+def times_left_empty(warnings: Sequence[str]) -> list[str]:
+    """The warnings of :func:`plausible_times` among ``warnings``: the timestamps it left
+    empty as impossible (the reason a file can end with no time at all)."""
+    import re
+
+    said = re.compile(r"timestamp\(s\) (?:before \d{4}|in the future) left empty")
+    return [w for w in warnings if said.search(w)]
+
+
 def ticket_notes(tickets: pd.DataFrame) -> list[str]:
     """Data notes on the combined tickets: those resolved or closed before opening."""
     from itsm_diag import model as m

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from itsm_diag import model as m
-from itsm_diag.errors import ConfigError, InputError
+from itsm_diag.errors import ConfigError, DateFormatError, InputError
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -359,6 +359,14 @@ class MappingImporter(Importer):
         return Detection(self.name, score, table,
                          [f"mapping {self.path.name} ({len(found)}/{len(wanted)} columns found)"])
 
+    def zone(self, options: ImportOptions) -> str:
+        """The zone of the times a file read through this mapping holds without an
+        offset: ``--tz`` when given (UTC too: ``tz_given``), else the mapping's
+        ``time_zone``, else UTC."""
+        if options.tz_given or options.tz != "UTC":
+            return options.tz
+        return self.spec.time_zone or "UTC"
+
     def _required(self) -> tuple[str, ...]:
         return (("_case", "_activity", "_at") if self.spec.event_log
                 else (m.TICKET_ID, m.OPENED_AT))
@@ -366,6 +374,12 @@ class MappingImporter(Importer):
     def missing_required(self, raw: RawTable) -> str | None:
         """Why the mapping does not fit ``raw`` (a required column it names is not in the
         file), or None when it fits."""
+        missing = self.missing_column(raw)
+        return None if missing is None else f"{self.path.name}: {missing}"
+
+    def missing_column(self, raw: RawTable) -> str | None:
+        """The first required column the mapping names that ``raw`` does not have
+        (``no column 'opened' for columns.opened_at``), or None when it fits."""
         wanted = self._wanted()
         found = resolve_columns(raw.headers, wanted)
         for key in self._required():
@@ -373,7 +387,7 @@ class MappingImporter(Importer):
                 field = {"_case": "event_log.case_id", "_activity": "event_log.activity",
                          "_at": "event_log.timestamp"}.get(key, f"columns.{key}")
                 names = " / ".join(quote(n, 40) for n in wanted[key])
-                return f"{self.path.name}: no column {names} for {field}"
+                return f"no column {names} for {field}"
         return None
 
     def _resolve(self, raw: RawTable, warnings: list[str]) -> dict[str, str]:
@@ -406,14 +420,18 @@ class MappingImporter(Importer):
         warnings = list(raw.warnings)
         found = self._resolve(raw, warnings)
         frame = raw.frame
-        opts = ImportOptions(
-            date_format=options.date_format or spec.date_format,
-            # an explicit --tz wins; otherwise the mapping's zone; otherwise UTC
-            tz=options.tz if options.tz != "UTC" else (spec.time_zone or "UTC"),
-        )
+        opts = ImportOptions(date_format=options.date_format or spec.date_format,
+                             tz=self.zone(options))
         date_cols = {c: h for c, h in found.items()
                      if c in m.TIMESTAMP_COLUMNS or c == "_at"}
-        parsed, formats, date_warnings = parse_dates(raw, date_cols, opts)
+        try:
+            parsed, formats, date_warnings = parse_dates(raw, date_cols, opts)
+        except DateFormatError as exc:
+            if options.date_format is None and spec.date_format is not None and (
+                    exc.hint or "").startswith("check --date-format"):
+                exc.hint = (f"check date_format {spec.date_format!r} in {self.path.name} "
+                            "against these values (--date-format overrides it)")
+            raise
         warnings.extend(date_warnings)
         rows = pd.DataFrame(index=frame.index)
         for key, header in found.items():

@@ -12,7 +12,7 @@ error instead.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag import progress
 from itsm_diag.errors import (
+    ConfigError,
     DetectionError,
     InputError,
     ItsmDiagError,
@@ -30,7 +31,7 @@ from itsm_diag.errors import (
     UnknownTool,
     UsageError,
 )
-from itsm_diag.importers import guards, ids, tooldefaults
+from itsm_diag.importers import guards, ids, timeofday, tooldefaults
 from itsm_diag.importers.base import (
     Detection,
     Imported,
@@ -219,14 +220,26 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
 
 
 def detect_with_mappings(raw: RawTable, source: str | None,
-                         mappers: Sequence[MappingImporter]) -> tuple[Importer, Detection]:
+                         mappers: Sequence[MappingImporter],
+                         seen: MutableMapping[int, str | None] | None = None
+                         ) -> tuple[Importer, Detection]:
     """The importer for ``raw`` when mappings were given: the mapping whose required
     columns the file has (the one finding most of its columns when several fit; a tie
-    between two is an error), else the best tool (:func:`detect`)."""
+    between two is an error), else the best tool (:func:`detect`).
+
+    ``seen``: each mapping's position in ``mappers`` -> None once it fitted a table,
+    else why it missed the first table it did not fit (``x.csv: no column ...``)."""
     if not mappers:
         return detect(raw, source)
-    fits = [(mapper.detect(raw), mapper) for mapper in mappers
-            if mapper.missing_required(raw) is None]
+    misses = [mapper.missing_column(raw) for mapper in mappers]
+    if seen is not None:
+        for i, miss in enumerate(misses):
+            if miss is None:
+                seen[i] = None
+            else:
+                seen.setdefault(i, f"{raw.label}: {miss}")
+    fits = [(mapper.detect(raw), mapper) for mapper, miss in zip(mappers, misses, strict=True)
+            if miss is None]
     if fits:
         fits.sort(key=lambda t: -t[0].score)
         best_det, best = fits[0]
@@ -241,7 +254,8 @@ def detect_with_mappings(raw: RawTable, source: str | None,
     try:
         return detect(raw, source)
     except UnknownTool as exc:
-        why = "; ".join(reason for m in mappers if (reason := m.missing_required(raw)))
+        why = "; ".join(f"{mapper.path.name}: {miss}"
+                        for mapper, miss in zip(mappers, misses, strict=True) if miss)
         raise UnknownTool(f"no mapping fits this file ({why}) and {exc.message}",
                           file=raw.path, hint=exc.hint) from exc
 
@@ -254,6 +268,10 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     #: files inside input folders that were not read, and why (also in ``notes``)
     skipped: list[Skipped] = field(default_factory=list)
+    #: the columns holding dates without a time of day (:mod:`.timeofday`: every value
+    #: at midnight in the files holding them so, 20 or more): column -> those values
+    #: (also in ``notes``)
+    day_only: dict[str, int] = field(default_factory=dict)
 
 
 def load_paths(
@@ -262,14 +280,18 @@ def load_paths(
     source: str | None = None,
     mapping: Path | Sequence[Path] | None = None,
     consumed: Sequence[Path] = (),
+    shared_mappings: Sequence[Path] = (),
 ) -> Loaded:
     """Import every file, combine, and keep one row per ticket (the latest update wins).
 
     ``mapping``: YAML column mappings (one or several, files or shipped names) for any
     other tool. They take part in detection: a file is read through the mapping whose
     required columns it has (the best-fitting one when several do); a file no mapping
-    fits is detected among the tools. ``consumed``: files inside input folders that are
-    read as something else (a client's config), so not noted as skipped.
+    fits is detected among the tools. A mapping that fits none of the tables read is an
+    error (it was asked for and would be silently unused), unless it is among
+    ``shared_mappings`` (a batch's ``--mapping``, meant for some clients only).
+    ``consumed``: files inside input folders that are read as something else (a client's
+    config), so not noted as skipped.
     """
     from itsm_diag.importers.mapping import load_mapping
 
@@ -284,11 +306,12 @@ def load_paths(
     # Zendesk's ticket field definitions are not tickets: they name JSON custom fields
     rest, options, field_notes = split_ticket_fields([p for p, _ in listing.files], options)
     tickets_files = set(rest)
+    seen: dict[int, str | None] = {}
     for path, in_folder in listing.files:
         if path not in tickets_files:
             continue
         try:
-            parts.extend(_load_file(path, options, source, mappers, skipped))
+            parts.extend(_load_file(path, options, source, mappers, skipped, seen))
         except Skippable as exc:
             if not in_folder:
                 raise
@@ -299,16 +322,56 @@ def load_paths(
                          f"read ({first.path}: {first.reason}"
                          + ("; ..." if len(skipped) > 1 else "") + ")",
                          hint="pass ticket export files (CSV, XLSX or JSON)")
+    _check_mappings_fit(given, seen, shared_mappings)
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
+    day_only, day_note = _day_only(parts)
     loaded = combine(parts)
     loaded.skipped = skipped
-    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes]
+    loaded.day_only = day_only
+    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes, *day_note]
     return loaded
+
+
+def _day_only(parts: Sequence[Imported]) -> tuple[dict[str, int], list[str]]:
+    """The columns holding dates without a time of day in some file (each file's values
+    all at midnight in the zone it was read in), with their count, and the data note
+    saying so (none when every date column has times)."""
+    found: dict[str, int] = {}
+    zones: dict[str, list[str]] = {}
+    for part in parts:
+        # every file's column whose values are all at midnight, however few: together
+        # they make the count (a 10-row file of problems beside the incidents' files)
+        for column, count in timeofday.midnight_columns(part.tickets, part.zone, 1).items():
+            found[column] = found.get(column, 0) + count
+            zones.setdefault(column, []).append(part.zone)
+    # in the model's order, each over the fewest values that say so
+    found = {c: found[c] for c in timeofday.COLUMNS
+             if found.get(c, 0) >= timeofday.MIN_VALUES}
+    if not found:
+        return {}, []
+    filled = {c: sum(int(p.tickets[c].notna().sum()) for p in parts) for c in found}
+    return found, [timeofday.note(found, filled, [z for c in found for z in zones[c]])]
+
+
+def _check_mappings_fit(given: Sequence[Path], seen: Mapping[int, str | None],
+                        shared: Sequence[Path] = ()) -> None:
+    """Refuse a mapping that fitted none of the tables read (``seen``: as
+    :func:`detect_with_mappings` fills it), unless it is ``shared`` (a batch's own)."""
+    free = {_key(p) for p in shared}
+    for i, path in enumerate(given):
+        if (i in seen and seen[i] is None) or _key(path) in free:
+            continue
+        why = seen.get(i) or "no table was read"
+        raise ConfigError(
+            f"the mapping fits no input file, so it would not be used ({why})",
+            file=path, hint="name the export's own headers under its columns, or leave the "
+                            "mapping out")
 
 
 def _load_file(path: Path, options: ImportOptions, source: str | None,
                mappers: Sequence[MappingImporter],
-               skipped: list[Skipped] | None = None) -> list[Imported]:
+               skipped: list[Skipped] | None = None,
+               seen: MutableMapping[int, str | None] | None = None) -> list[Imported]:
     """Every table of one file, detected and imported. A workbook's sheet that holds no
     ticket table (notes, a title) goes to ``skipped`` with its reason when another sheet
     of the workbook is read; otherwise its error stands."""
@@ -321,10 +384,11 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
         progress.say(f"{where}: {len(raw.frame):,} rows read; detecting the tool")
         det = None
         try:
-            imp, det = _detected(raw, source, mappers)
+            imp, det = _detected(raw, source, mappers, seen)
             progress.say(f"{where}: {len(raw.frame):,} rows read; normalising them as "
                          f"{det.tool}")
             part = imp.load(raw, det, options)
+            part.zone = _zone_of(imp, options)
         except InputError as exc:
             # under --source or a mapping nothing is refused in detection: a sheet the
             # chosen importer scores low and cannot load holds no ticket table either
@@ -349,13 +413,22 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
     return out
 
 
-def _detected(raw: RawTable, source: str | None,
-              mappers: Sequence[MappingImporter]) -> tuple[Importer, Detection]:
+def _zone_of(imp: Importer, options: ImportOptions) -> str:
+    """The zone ``imp`` reads times without an offset in: a mapping's own when it names
+    one and ``--tz`` was not given, else ``--tz``."""
+    from itsm_diag.importers.mapping import MappingImporter
+
+    return imp.zone(options) if isinstance(imp, MappingImporter) else options.tz
+
+
+def _detected(raw: RawTable, source: str | None, mappers: Sequence[MappingImporter],
+              seen: MutableMapping[int, str | None] | None = None
+              ) -> tuple[Importer, Detection]:
     """:func:`detect_with_mappings`, after the reader's own word that ``raw`` holds no
     tickets (a workbook's sheet with no rows)."""
     if raw.not_read is not None:
         raise NotAnExport(raw.not_read, file=raw.path)
-    return detect_with_mappings(raw, source, mappers)
+    return detect_with_mappings(raw, source, mappers, seen)
 
 
 def _reason(exc: ItsmDiagError) -> str:

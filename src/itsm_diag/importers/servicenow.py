@@ -17,6 +17,7 @@ import pandas as pd
 
 from itsm_diag import cpus
 from itsm_diag import model as m
+from itsm_diag.errors import DateFormatError
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -512,9 +513,17 @@ def _journal_events(
         requester is not None) else np.full(len(parts), "")
     author = parts["author"].str.strip()
     is_req = (author.str.lower().to_numpy() == req) & (parts["type"] != "Work notes").to_numpy()
-    stamp = RawTable(path=raw.path, frame=pd.DataFrame({"at": parts["at"].reset_index(drop=True)}),
+    # errors name the journal's own header and the file row of the cell, not the entry's
+    # place among all entries
+    label = f"{journal.name} (the times of its entries)"
+    stamp = RawTable(path=raw.path, frame=pd.DataFrame({label: parts["at"].reset_index(drop=True)}),
                      first_data_row=raw.first_data_row)
-    parsed, _, _ = parse_dates(stamp, {"at": "at"}, options)
+    try:
+        parsed, _, _ = parse_dates(stamp, {"at": label}, options)
+    except DateFormatError as exc:
+        if exc.row is not None and 0 <= exc.row - raw.first_data_row < len(row):
+            exc.row = raw.first_data_row + int(row[exc.row - raw.first_data_row])
+        raise
     return pd.DataFrame({
         m.EV_TICKET_ID: tid,
         m.EV_AT: parsed["at"].to_numpy(),
