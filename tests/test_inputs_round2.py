@@ -384,3 +384,45 @@ def test_date_format_error_from_a_mapping_names_the_mapping(tmp_path: Path) -> N
                        "date_format: '%Y/%m/%d %H:%M'\nkind: incident\n", encoding="utf-8")
     with pytest.raises(DateFormatError, match="check date_format"):
         load_paths([GLPI], ImportOptions(), mapping=[mapping])
+
+
+# ---- onboarding's start morning is in --tz ------------------------------------------------
+
+def _new_starters(folder: Path, closed_hour: float) -> None:
+    """The demo with its requested items replaced by 11 new-hire requests, each raised two
+    weeks before a Monday start and closed on that Monday at ``closed_hour`` local time."""
+    for f in DEMO.glob("*.csv"):
+        if f.name != "sc_req_item.csv":
+            shutil.copy(f, folder / f.name)
+    rows = []
+    for i, monday in enumerate(pd.date_range("2026-07-20", periods=11, freq="W-MON")):
+        opened = monday - pd.Timedelta(days=14) + pd.Timedelta(hours=10)
+        done = monday + pd.Timedelta(hours=closed_hour)
+        rows.append({"number": f"RITM{i + 1:07d}", "short_description": "New hire onboarding",
+                     "cat_item": "New hire onboarding", "state": "Closed Complete",
+                     "opened_at": f"{opened:%Y-%m-%d %H:%M:%S}",
+                     "closed_at": f"{done:%Y-%m-%d %H:%M:%S}",
+                     "u_start_date": f"{monday:%Y-%m-%d}"})
+    pd.DataFrame(rows).to_csv(folder / "sc_req_item.csv", index=False)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"])
+def test_new_starters_ready_before_nine_local_are_on_time_in_any_zone(
+        tmp_path: Path, tz: str) -> None:
+    # the deadline was 09:00 of the start date's UTC day: in Berlin a start date read as
+    # 2026-07-05 22:00 UTC put it on the Sunday, and all 11 were "late" (triggered, high)
+    _new_starters(tmp_path, closed_hour=8.5)
+    code, out, err = run("diagnose", str(tmp_path), "--tz", tz, "--format", "json")
+    assert code == 0, err
+    onboarding = next(s for s in json.loads(out)["signs"] if s["id"] == "onboarding")
+    late = onboarding["metrics"]["late_share"]
+    assert (late["numerator"], late["denominator"]) == (0, 11), tz
+    assert f"{tz} time" in json.dumps(onboarding["evidence"]["notes"])
+
+
+def test_new_starters_ready_after_nine_local_are_late(tmp_path: Path) -> None:
+    _new_starters(tmp_path, closed_hour=9.5)
+    code, out, err = run("diagnose", str(tmp_path), "--tz", "Asia/Tokyo", "--format", "json")
+    assert code == 0, err
+    onboarding = next(s for s in json.loads(out)["signs"] if s["id"] == "onboarding")
+    assert onboarding["metrics"]["late_share"]["numerator"] == 11

@@ -696,6 +696,7 @@ def diagnose(
         max_samples=d.max_samples,
         shape=shape,
         analyses={a.id: a.params for a in rules.analyses.values()},
+        tz=tz,
     ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

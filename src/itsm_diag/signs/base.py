@@ -108,6 +108,9 @@ class Context:
     #: analysis's measurement (the recurrence sign's text clusters, the routing check's
     #: handoff pairs) reads its params here, so both use one setting
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the run's time zone (``--tz``): a calendar day a ticket names (a start date) is
+    #: that day in this zone
+    tz: str = "UTC"
 
     @property
     def done_at(self) -> pd.Series:

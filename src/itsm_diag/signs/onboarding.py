@@ -9,7 +9,8 @@ only when the export holds no onboarding request: in ServiceNow and Jira a reque
 catalogue or sub-tasks are the steps of fulfilling it, and counting them would count one
 new starter several times (the tasks left out are reported). A request is **late**:
 
-- with a start date: when it was not done by ``start_hour`` UTC on the start day (an open
+- with a start date: when it was not done by ``start_hour`` on the start day, in the run's
+  time zone (``--tz``; an open
   request whose deadline has passed is late; one whose deadline is still ahead is pending);
 - without one: when it took more than ``max_business_days`` business days from opening to
   done (weekends and ``ctx.calendar`` holidays excluded); an open request already older
@@ -101,7 +102,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     lead = cal.busday_count(t[m.OPENED_AT], until)
 
     has_start = scope & t[m.START_DATE].notna()
-    deadline = t[m.START_DATE].dt.normalize() + pd.Timedelta(hours=start_hour)
+    # start_hour on the start day in the run's zone: a start date "2026-01-12" read in
+    # Europe/Berlin is 2026-01-11 23:00 UTC, and the UTC day put the deadline on Sunday
+    local_day = t[m.START_DATE].dt.tz_convert(ctx.tz).dt.tz_localize(None).dt.normalize()
+    deadline = m.wall_to_utc(local_day + pd.Timedelta(hours=start_hour), ctx.tz)[0]
     late_sd = has_start & (until > deadline).fillna(False).astype(bool)
     # an open request is decided only once its deadline has passed
     decided_sd = has_start & (done.notna() | late_sd)
@@ -145,7 +149,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # the lead-time rule is a proxy for "ready on day one": say how much rests on it
     n_sd, n_lt = int(decided_sd.sum()), int(decided_lt.sum())
     meas.notes.append(Note(code="basis", params={"with_start": n_sd, "without_start": n_lt,
-                                                 "limit": limit, "hour": start_hour}))
+                                                 "limit": limit, "hour": start_hour,
+                                                 "tz": ctx.tz}))
     meas.confidence = "high" if n_sd >= n_lt else "medium"
 
     sel = scope & (has_start | by_lead)
