@@ -260,9 +260,10 @@ def _duplicates(
         meas.excluded.append(Note(code="duplicates_too_few", params={
             "n": int(base.sum()), "min": _minimum(params)}))
         return False
-    is_dup = pd.Series(_near_open_pairs(ctx, cand, hours), index=t.index) & in_win
+    timed = _in_time_order(ctx, cand)  # one sort for the duplicates and their chance level
+    is_dup = pd.Series(_near_open_pairs(ctx, timed, hours), index=t.index) & in_win
     found, n_base = int(is_dup.sum()), int(base.sum())
-    expected, near = _chance_matches(ctx, cand, hours, in_win)
+    expected, near = _chance_matches(ctx, timed, hours, in_win)
     explained = min(round(expected), found)
     count = found - explained
     meas.metrics["duplicate_share"] = ratio(count, n_base, ctx.samples(is_dup))
@@ -325,8 +326,22 @@ def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series
     return out
 
 
-def _chance_matches(ctx: Context, cand: pd.Series, hours: pd.Timedelta, in_win: pd.Series
-                    ) -> tuple[float, int]:
+def _in_time_order(ctx: Context, cand: pd.Series) -> tuple[np.ndarray, np.ndarray,
+                                                           np.ndarray]:
+    """The ``cand`` rows with an opened time, their opened times (microseconds), and the
+    permutation that orders them by (opened, id): the id only breaks ties, through its
+    sort rank (ordered as the id text is)."""
+    t = ctx.tickets
+    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
+    opened = m.ts_us(t[m.OPENED_AT])[rows]
+    known = opened != m.NAT
+    if not known.all():
+        rows, opened = rows[known], opened[known]  # never near
+    return rows, opened, np.lexsort((ctx.id_ranks[0][rows], opened))
+
+
+def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    hours: pd.Timedelta, in_win: pd.Series) -> tuple[float, int]:
     """(how many duplicates chance gives, the window's tickets near an open one of any
     category): a requester with two tickets open at once is a duplicate only when they
     share a category, and some share one by chance.
@@ -337,15 +352,11 @@ def _chance_matches(ctx: Context, cand: pd.Series, hours: pd.Timedelta, in_win: 
     It leans low, so the share beyond it leans high: one person's tickets keep to fewer
     categories than the whole export's, and only the previous ticket is compared (not
     every one still open)."""
-    t = ctx.tickets
-    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
-    opened = m.ts_us(t[m.OPENED_AT])[rows]
-    known = opened != m.NAT
-    rows, opened = rows[known], opened[known]
+    rows, opened, by_time = timed
     if len(rows) < 2:
         return 0.0, 0
     req = fold_codes(ctx, m.REQUESTER)[0][rows]
-    order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), req)
+    order = then_by_code(by_time, req)
     req, at, rows = req[order], opened[order], rows[order]
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
     cover = m.ts_us(ctx.done_at)[rows]
@@ -360,12 +371,13 @@ def _chance_matches(ctx: Context, cand: pd.Series, hours: pd.Timedelta, in_win: 
     return float(share[cat[previous]].sum()), int(hit.sum())
 
 
-def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.ndarray:
-    """Per ticket: under ``cand``, and opened within ``hours`` after an earlier ticket of
-    the same requester and category that was still open then (``cand`` tickets only).
+def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
+                     hours: pd.Timedelta) -> np.ndarray:
+    """Per ticket: among the ``timed`` rows (:func:`_in_time_order`), opened within
+    ``hours`` after an earlier ticket of the same requester and category that was still
+    open then.
 
-    Tickets are ordered by (requester, category, opened, id) with one integer lexsort;
-    the id only breaks ties, through its sort rank (ordered as the id text is). An
+    Tickets are ordered by (requester, category) on top of their time order. An
     earlier ticket j of the group covers the times up to ``min(opened_j + hours, done_j -
     1 us)`` (still open, and near enough); ticket i is a duplicate when the furthest
     cover of the tickets before it in its group reaches its own opened time: one
@@ -376,14 +388,8 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     # a million candidates make each array here 8 MB: each is freed once used, and
     # worked on in place where it is this function's own (fresh pages cost more than
     # the arithmetic)
-    t = ctx.tickets
-    rows = np.flatnonzero(cand.to_numpy(dtype=bool))
-    out = np.zeros(len(t), dtype=bool)
-    opened = m.ts_us(t[m.OPENED_AT])[rows]
-    known = opened != m.NAT
-    if not known.all():
-        rows, opened = rows[known], opened[known]  # never near
-    del known
+    out = np.zeros(len(ctx.tickets), dtype=bool)
+    rows, opened, by_time = timed
     if len(rows) < 2:
         return out
     group = fold_codes(ctx, m.REQUESTER)[0][rows]
@@ -393,7 +399,7 @@ def _near_open_pairs(ctx: Context, cand: pd.Series, hours: pd.Timedelta) -> np.n
     del cat
     # by (group, opened, id): time and id first (cheap: exports are mostly in time and
     # id order already), then a radix pass by group
-    order = then_by_code(np.lexsort((ctx.id_ranks[0][rows], opened)), group)
+    order = then_by_code(by_time, group)
     group, at, rows = group[order], opened[order], rows[order]
     del order, opened
     cover = m.ts_us(ctx.done_at)[rows]
