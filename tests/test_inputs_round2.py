@@ -195,6 +195,24 @@ def test_date_only_time_to_resolve_and_action_list_say_so(date_only_report: Any)
     assert "day_stamps" in [n.code for n in actions.notes]
 
 
+def test_hours_between_day_stamps_cost_a_step_of_confidence(date_only_report: Any) -> None:
+    # the date-only demo read changes at 45.5 a quarter (28.7 with times) at the same
+    # confidence: tiers 2-3's 48 hours over day stamps span three calendar days; trust's
+    # 48-hour duplicates the same
+    timed = {f.id: f for f in api.diagnose_paths([DEMO], api.RunOptions()).signs}
+    days = {f.id: f for f in date_only_report.signs}
+    steps = ["high", "medium", "low"]
+    for sign in ("changes", "trust"):
+        assert days[sign].status == "triggered", sign
+        # at least a step less sure (trust's day-stamped duplicates are also more often
+        # what chance gives, a step of its own)
+        assert steps.index(days[sign].confidence) >= min(
+            steps.index(timed[sign].confidence) + 1, 2), sign
+        day_note = next(n for n in days[sign].evidence.notes if n.code == "day_stamps")
+        assert "opened_at" in day_note.text and "midnights" in day_note.text
+        assert not any(n.code == "day_stamps" for n in timed[sign].evidence.notes)
+
+
 def test_a_few_midnights_are_no_date_only_column() -> None:
     from itsm_diag.importers import timeofday
 

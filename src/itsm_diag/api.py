@@ -355,6 +355,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     data = Diagnosis(
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
+        day_only=frozenset(loaded.day_only),
     )
     since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,
                                                      options.tz)

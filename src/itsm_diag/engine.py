@@ -668,6 +668,8 @@ class Diagnosis:
     events: pd.DataFrame
     inputs: list[InputInfo]
     data_notes: list[str] = field(default_factory=list)
+    #: canonical time columns that carry no time of day (every value at midnight)
+    day_only: frozenset[str] = frozenset()
 
 
 def diagnose(
@@ -697,6 +699,7 @@ def diagnose(
         shape=shape,
         analyses={a.id: a.params for a in rules.analyses.values()},
         tz=tz,
+        day_only=data.day_only,
     ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

@@ -111,6 +111,21 @@ class Context:
     #: the run's time zone (``--tz``): a calendar day a ticket names (a start date) is
     #: that day in this zone
     tz: str = "UTC"
+    #: canonical time columns that carry no time of day (every value at midnight): what
+    #: is counted in hours between them is counted between midnights
+    day_only: frozenset[str] = frozenset()
+
+    def step_down(self, meas: Measurement, columns: tuple[str, ...], note: str,
+                  **params: Any) -> None:
+        """A step of confidence less, and ``note``, when a verdict's hours are counted
+        between ``columns`` that carry days only (a 48-hour window over day stamps spans
+        three calendar days)."""
+        named = [c for c in columns if c in self.day_only]
+        if not named:
+            return
+        steps: tuple[Confidence, ...] = ("high", "medium", "low")
+        meas.confidence = steps[min(steps.index(meas.confidence) + 1, 2)]
+        meas.notes.append(Note(code=note, params={**params, "columns": ", ".join(named)}))
 
     @property
     def done_at(self) -> pd.Series:

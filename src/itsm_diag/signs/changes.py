@@ -196,6 +196,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
     )
     meas.series["change_caused_weekly"] = _weekly_by_tier(best)
+    if (best["tier"] > 1).any():  # tiers 2-3 count hours between day stamps
+        ctx.step_down(meas, (m.OPENED_AT, m.ACTUAL_START, m.ACTUAL_END, m.PLANNED_START,
+                             m.PLANNED_END, m.CLOSED_AT), "day_stamps",
+                      hours=hours / pd.Timedelta(hours=1))
     for tier in (1, 2, 3):
         ok = (tier1_ok, tier2_ok, tier3_ok)[tier - 1]
         ids = best.loc[best["tier"] == tier, "incident"]

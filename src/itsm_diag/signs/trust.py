@@ -76,6 +76,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas.confidence = conf.get(measured, "low")
     if mostly_chance:  # more than half of the duplicates are what chance gives
         meas.confidence = "low" if meas.confidence != "high" else "medium"
+    if meas.value("duplicate_share") is not None:  # its 48 hours between day stamps
+        ctx.step_down(meas, (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT), "day_stamps",
+                      hours=float(params.get("duplicate_hours", 48.0)))
     meas.tables["signals"] = [
         {"signal": k, "value": meas.value(k),
          "numerator": meas.metrics[k].numerator, "denominator": meas.metrics[k].denominator}
