@@ -87,6 +87,11 @@ class Calendar:
         return out
 
 
+def less_sure(confidence: Confidence) -> Confidence:
+    """One step of confidence less (low stays low)."""
+    return "medium" if confidence == "high" else "low"
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything a measurement may look at.
@@ -123,8 +128,7 @@ class Context:
         named = [c for c in columns if c in self.day_only]
         if not named:
             return
-        steps: tuple[Confidence, ...] = ("high", "medium", "low")
-        meas.confidence = steps[min(steps.index(meas.confidence) + 1, 2)]
+        meas.confidence = less_sure(meas.confidence)
         meas.notes.append(Note(code=note, params={**params, "columns": ", ".join(named)}))
 
     @property

@@ -37,10 +37,12 @@ from itsm_diag.signs.base import (
     Measurement,
     Note,
     ParamMap,
+    less_sure,
     per_month,
     ratio,
 )
 from itsm_diag.signs.common import folded, isin_values, too_few
+from itsm_diag.signs.shape import week_numbers
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
 _FAILED = ("failed", "backed_out")
@@ -270,8 +272,7 @@ def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.Dat
                                      params={**params, "rate": rate, "raw": raw})
         meas.clear_case["change_caused_per_quarter"] = raw
     if 2 * explained > after:
-        steps: tuple[Confidence, ...] = ("high", "medium", "low")
-        meas.confidence = steps[min(steps.index(meas.confidence) + 1, 2)]
+        meas.confidence = less_sure(meas.confidence)
     return explained
 
 
@@ -280,15 +281,14 @@ def _weekly_by_tier(best: pd.DataFrame) -> list[dict[str, Any]]:
     week from the first to the last: the chart's rows, uncut (the table keeps its top)."""
     if best.empty:
         return []
-    days = m.ts_us(best["opened"]) // 86_400_000_000
-    week = (days + 3) // 7  # 1970-01-01 was a Thursday: Monday-start weeks
+    week = week_numbers(m.ts_us(best["opened"]))
     first = int(week.min())
     counts = np.zeros((int(week.max()) - first + 1, 3), dtype=np.int64)
     np.add.at(counts, (week - first, best["tier"].to_numpy(dtype=np.int64) - 1), 1)
-    starts = pd.Timestamp("1970-01-01") + pd.to_timedelta((np.arange(len(counts)) + first) * 7
-                                                           - 3, unit="D")
-    return [{"week_start": f"{start:%Y-%m-%d}", "tier_1": int(c[0]), "tier_2": int(c[1]),
-             "tier_3": int(c[2])} for start, c in zip(starts, counts, strict=True)]
+    weeks = pd.period_range(pd.Period(ordinal=first, freq="W"), periods=len(counts), freq="W")
+    return [{"week_start": f"{week.start_time:%Y-%m-%d}", "tier_1": int(c[0]),
+             "tier_2": int(c[1]), "tier_3": int(c[2])}
+            for week, c in zip(weeks, counts, strict=True)]
 
 
 def _gap_h(pairs: pd.DataFrame) -> pd.Series:

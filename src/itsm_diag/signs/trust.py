@@ -23,6 +23,7 @@ from itsm_diag.signs.base import (
     Measurement,
     Note,
     ParamMap,
+    less_sure,
     per_month,
     ratio,
     utc64,
@@ -75,7 +76,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     conf: dict[int, Confidence] = {3: "high", 2: "medium"}
     meas.confidence = conf.get(measured, "low")
     if mostly_chance:  # more than half of the duplicates are what chance gives
-        meas.confidence = "low" if meas.confidence != "high" else "medium"
+        meas.confidence = less_sure(meas.confidence)
     if meas.value("duplicate_share") is not None:  # its 48 hours between day stamps
         ctx.step_down(meas, (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT), "day_stamps",
                       hours=float(params.get("duplicate_hours", 48.0)))
@@ -343,6 +344,18 @@ def _in_time_order(ctx: Context, cand: pd.Series) -> tuple[np.ndarray, np.ndarra
     return rows, opened, np.lexsort((ctx.id_ranks[0][rows], opened))
 
 
+def _cover(ctx: Context, rows: np.ndarray, at: np.ndarray, hours: pd.Timedelta
+           ) -> np.ndarray:
+    """The last instant (microseconds) each of ``rows``, opened at ``at``, is both still
+    open (up to a microsecond before done) and within ``hours`` of its opening."""
+    cover = m.ts_us(ctx.done_at)[rows]
+    still_open = cover == m.NAT
+    cover -= 1
+    cover[still_open] = np.iinfo(np.int64).max
+    np.minimum(cover, at + int(hours / pd.Timedelta(microseconds=1)), out=cover)
+    return cover
+
+
 def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
                     hours: pd.Timedelta, in_win: pd.Series) -> tuple[float, int]:
     """(how many duplicates chance gives, the window's tickets near an open one of any
@@ -362,9 +375,7 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
     order = then_by_code(by_time, req)
     req, at, rows = req[order], opened[order], rows[order]
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
-    cover = m.ts_us(ctx.done_at)[rows]
-    cover = np.where(cover == m.NAT, np.iinfo(np.int64).max, cover - 1)
-    np.minimum(cover, at + int(hours / pd.Timedelta(microseconds=1)), out=cover)
+    cover = _cover(ctx, rows, at, hours)
     near = np.zeros(len(rows), dtype=bool)
     near[1:] = (req[1:] == req[:-1]) & (cover[:-1] >= at[1:])
     win = in_win.to_numpy(dtype=bool)[rows]
@@ -405,12 +416,7 @@ def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarr
     order = then_by_code(by_time, group)
     group, at, rows = group[order], opened[order], rows[order]
     del order, opened
-    cover = m.ts_us(ctx.done_at)[rows]
-    still_open = cover == m.NAT
-    cover -= 1  # open up to a microsecond before done
-    cover[still_open] = np.iinfo(np.int64).max
-    del still_open
-    np.minimum(cover, at + int(hours / pd.Timedelta(microseconds=1)), out=cover)
+    cover = _cover(ctx, rows, at, hours)
     earlier = np.empty_like(cover)  # the cover of the ticket before, in its group
     earlier[0] = np.iinfo(np.int64).min
     earlier[1:] = cover[:-1]
