@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -249,7 +248,8 @@ def test_actions_give_an_hour_reason_on_day_stamps_only_when_it_holds_all_day() 
         m.ASSIGNEE: [None, None, *(["Pat"] * (n - 2))]}))
     ctx = Context(tickets=t, events=m.empty_events(),
                   window=Window(start=day - pd.Timedelta(days=90),
-                                end=day + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)))
+                                end=day + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)),
+                  day_only=frozenset({m.OPENED_AT}))
     params = api.load_rules(None).analyses["actions"].params
     meas = actions.measure(ctx, params)
     rows = {r["ticket_id"]: r["reasons"] for r in meas.tables["actions"]}
@@ -260,21 +260,6 @@ def test_actions_give_an_hour_reason_on_day_stamps_only_when_it_holds_all_day() 
     assert {"unowned", "overdue"} <= set(rows["T01"])
     assert "day_stamps" in [x.code for x in meas.notes]
 
-
-def test_actions_day_stamps_read_any_zones_midnights() -> None:
-    from itsm_diag.analyses.actions import US_DAY, US_HOUR, day_stamps
-
-    day = np.arange(40, dtype=np.int64) * US_DAY + 20_000 * US_DAY
-    assert day_stamps(day)
-    berlin = day - np.where(np.arange(40) % 2 == 0, 1, 2) * US_HOUR  # 23:00 and 22:00 UTC
-    assert day_stamps(berlin)
-    london = day - np.where(np.arange(40) % 2 == 0, 0, 1) * US_HOUR  # 00:00 and 23:00 UTC
-    assert day_stamps(london)
-    assert not day_stamps(day + np.arange(40) * 61_000_000)  # times of day
-    assert not day_stamps(day[:10])  # too few to say
-
-
-# ---- 8. the action list's reason on a one-instant or nothing-open export ----------------
 
 @pytest.fixture(scope="module")
 def one_day(tmp_path_factory: pytest.TempPathFactory) -> Path:

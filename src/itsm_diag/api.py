@@ -361,7 +361,6 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
                                                      options.tz)
     report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
                       window_note=window_note, tz=options.tz)
-    report = _day_caveat(report, loaded.day_only, rules.defaults.wording)
     if people is not None:
         from itsm_diag.redact import redact_report
 
@@ -375,27 +374,6 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         report = report.model_copy(update={"comparison": compare(
             baseline, report, rules.defaults.wording)})
     return report
-
-
-#: the KPI panel's figures in hours, and the columns they are measured between
-_HOURS_KPIS = {"time_to_resolve_hours": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT)}
-
-
-def _day_caveat(report: Report, day_only: Mapping[str, int],
-                wording: Mapping[str, str]) -> Report:
-    """``report`` with a caveat on each KPI in hours measured between times that carry
-    no time of day (the data notes say which columns, in numbers): its hours are whole
-    days counted between midnights (a median of 19.1 hours reads 24.0)."""
-    keys = [k for k, columns in _HOURS_KPIS.items()
-            if any(c in day_only for c in columns) and k not in report.kpis.caveats]
-    if not keys:
-        return report
-    from itsm_diag.text import fmt
-
-    text = fmt(wording["kpi_caveat.date_only"], {})
-    caveats = {**report.kpis.caveats, **dict.fromkeys(keys, text)}
-    return report.model_copy(update={"kpis": report.kpis.model_copy(
-        update={"caveats": caveats})})
 
 
 def _check_some_time(loaded: Loaded) -> None:

@@ -732,7 +732,7 @@ def diagnose(
                 self_assessed += 1
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
-    kpis = _kpis(raw_kpis, choice, rules, signs)
+    kpis = _kpis(raw_kpis, choice, rules, signs, data.day_only)
     by_kind = data.tickets[m.KIND].value_counts()
     return Report(
         generated_by=Tool(version=__version__),
@@ -772,8 +772,12 @@ _PANEL_KEY = {"time_to_resolve": "time_to_resolve_hours",
               "backlog_trend": "backlog_weekly"}
 
 
+#: the KPI panel's figures in hours, and the columns they are measured between
+_HOURS_KPIS = {"time_to_resolve_hours": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT)}
+
+
 def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
-          signs: list[Finding]) -> Kpis:
+          signs: list[Finding], day_only: frozenset[str] = frozenset()) -> Kpis:
     """The KPI panel, measured by the signs layer; the engine words its note codes, takes
     the backlog figures from the backlog sign (so the panel and the sign show one number)
     and each KPI's reliability from the reporting sign (so a KPI the export cannot carry
@@ -815,6 +819,11 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             raw.setdefault("reliable", {})[key] = bool(row.get("computable"))
             if not row.get("computable"):
                 raw.setdefault("caveats", {})[key] = texts.get(str(row.get("detail")), "")
+    # hours counted between day stamps are whole days between midnights (a median of
+    # 19.1 hours reads 24.0): said wherever the panel is, a period's too
+    for key, columns in _HOURS_KPIS.items():
+        if day_only.intersection(columns):
+            raw.setdefault("caveats", {}).setdefault(key, fmt(words["kpi_caveat.date_only"], {}))
     return Kpis.model_validate(raw)
 
 

@@ -7,7 +7,7 @@ every sign reads columns through the constants below, never through string liter
 from __future__ import annotations
 
 import functools
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -578,9 +578,16 @@ def wall_time_to_utc(naive: pd.Timestamp, tz: str) -> pd.Timestamp:
     return wall_to_utc(pd.Series([naive]), tz)[0].iloc[0]
 
 
-def local_day(ts: pd.Timestamp, tz: str) -> pd.Timestamp:
-    """The calendar day (in ``tz``) holding ``ts``, as a naive midnight: day arithmetic on
-    it is calendar arithmetic, whatever the clock does that day."""
+#: a Timestamp or a Series of them (:func:`local_day` keeps the kind it is given)
+T = TypeVar("T", pd.Timestamp, pd.Series)
+
+
+def local_day(ts: T, tz: str) -> T:
+    """The calendar day (in ``tz``) holding ``ts`` (a Timestamp or a Series of them), as
+    a naive midnight: day arithmetic on it is calendar arithmetic, whatever the clock does
+    that day."""
+    if isinstance(ts, pd.Series):
+        return ts.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     return ts.tz_convert(tz).tz_localize(None).normalize()
 
 

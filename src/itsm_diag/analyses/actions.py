@@ -16,8 +16,9 @@ needs attention:
 Ordered: overdue first (earliest due first), then due soon, then by priority and age.
 Vectorised over the open tickets; only the rows kept for the report become dicts.
 
-An export whose opened times (or due dates) carry no time of day (:func:`day_stamps`)
-gets a reason counted in hours only where it holds whatever the time of day: a day stamp
+An export whose opened times (or due dates) carry no time of day (``Context.day_only``,
+as the loader found them) gets a reason counted in hours only where it holds whatever
+the time of day: a day stamp
 stands for any time up to the end of its day, so the ticket counts as opened then, and a
 due date is met through the end of its day (a note says so).
 """
@@ -121,7 +122,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # whenever in its day the ticket was opened (or is due): a day stamp stands for any
     # time up to the day's end
     all_due = ts_us(t[m.DUE_AT])
-    opened_days, due_days = day_stamps(all_opened), day_stamps(all_due)
+    # as the loader found them (importers.timeofday): one rule, one place
+    opened_days, due_days = m.OPENED_AT in ctx.day_only, m.DUE_AT in ctx.day_only
     opened_latest = opened + US_DAY - 1 if opened_days else opened
     opened_latest = np.where(has_opened, opened_latest, NAT)
 
@@ -212,26 +214,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(note("capped", len(sel), shown=cap))
     return Measurement(metrics=metrics, tables={"actions": table}, notes=notes,
                        excluded=excluded)
-
-
-#: the fewest times a column holds before all of them at one time of day are read as
-#: dates without one (as :data:`itsm_diag.importers.timeofday.MIN_VALUES` does)
-MIN_DAY_STAMPS = 20
-
-
-def day_stamps(times: np.ndarray) -> bool:
-    """Whether a column of times (us, :data:`NAT` missing) holds dates without a time of
-    day: at least :data:`MIN_DAY_STAMPS` of them, all at one clock time in UTC, or at two
-    at most an hour apart (a zone's midnight in winter and in summer time), as a date read
-    at midnight in any zone lands."""
-    present = times[times != NAT]
-    if len(present) < MIN_DAY_STAMPS or len(np.unique(np.mod(present[:64], US_DAY))) > 2:
-        return False  # most columns show times of day in their first values
-    clock = np.unique(np.mod(present, US_DAY))
-    if len(clock) == 1:
-        return True
-    gap = int(clock[-1] - clock[0])
-    return len(clock) == 2 and min(gap, US_DAY - gap) <= US_HOUR
 
 
 def _cut_note(ctx: Context, params: Mapping[str, Any]) -> Note:

@@ -371,12 +371,6 @@ class MappingImporter(Importer):
         return (("_case", "_activity", "_at") if self.spec.event_log
                 else (m.TICKET_ID, m.OPENED_AT))
 
-    def missing_required(self, raw: RawTable) -> str | None:
-        """Why the mapping does not fit ``raw`` (a required column it names is not in the
-        file), or None when it fits."""
-        missing = self.missing_column(raw)
-        return None if missing is None else f"{self.path.name}: {missing}"
-
     def missing_column(self, raw: RawTable) -> str | None:
         """The first required column the mapping names that ``raw`` does not have
         (``no column 'opened' for columns.opened_at``), or None when it fits."""

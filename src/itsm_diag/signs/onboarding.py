@@ -104,8 +104,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     has_start = scope & t[m.START_DATE].notna()
     # start_hour on the start day in the run's zone: a start date "2026-01-12" read in
     # Europe/Berlin is 2026-01-11 23:00 UTC, and the UTC day put the deadline on Sunday
-    local_day = t[m.START_DATE].dt.tz_convert(ctx.tz).dt.tz_localize(None).dt.normalize()
-    deadline = m.wall_to_utc(local_day + pd.Timedelta(hours=start_hour), ctx.tz)[0]
+    deadline = m.wall_to_utc(m.local_day(t[m.START_DATE], ctx.tz)
+                             + pd.Timedelta(hours=start_hour), ctx.tz)[0]
     late_sd = has_start & (until > deadline).fillna(False).astype(bool)
     # an open request is decided only once its deadline has passed
     decided_sd = has_start & (done.notna() | late_sd)
