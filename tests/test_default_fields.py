@@ -102,6 +102,19 @@ def test_notes_are_worded_by_the_rules_file(tmp_path: Path) -> None:
     assert "the export holds no due times either" in notes[0]
 
 
+def test_a_configs_wording_reaches_the_loaders_notes(tmp_path: Path) -> None:
+    # the loader worded its notes from the shipped rules, loaded again (an override of
+    # export_default or date_only in --config passed validation and did nothing)
+    write_incidents(tmp_path / "incident.csv", 250, due=False)
+    config = tmp_path / "words.yaml"
+    config.write_text("defaults:\n  wording:\n    export_default: 'DEFAULT {column} "
+                      "{count}: {effect}'\n", encoding="utf-8")
+    report = api.diagnose_paths([tmp_path / "incident.csv"],
+                                api.RunOptions(config_file=config))
+    assert any(n.startswith("DEFAULT made_sla 250: ") for n in report.data_notes), \
+        report.data_notes
+
+
 def test_the_diagnosis_takes_the_field_missing_paths(tmp_path: Path) -> None:
     """SLA adherence from the due times (75%, not the flag's 100%), no first-assignment
     resolution, and sla-by-priority, routing and reopens unknown with their own words."""
@@ -179,7 +192,7 @@ def test_the_frame_passed_in_is_left_alone() -> None:
         m.TICKET_ID: pd.array([f"T{i}" for i in range(n)], dtype=m.STRING_DTYPE),
         m.REOPEN_COUNT: pd.array([3] * n, dtype="Int32"),
     }))
-    out, notes = tooldefaults.read_as_unset(tickets, [{}])
+    out, notes = tooldefaults.read_as_unset(tickets, [{}], ImportOptions().words)
     # no header known (a count an importer derived): the canonical name
     assert notes[0].startswith("reopen_count is 3 on all 250 tickets")
     assert out[m.REOPEN_COUNT].isna().all()

@@ -340,7 +340,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
     rules = load_rules(options.config_file, options.client_config)
-    loaded = _load(paths, options)
+    loaded = _load(paths, options, rules.defaults.wording)
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
@@ -416,14 +416,16 @@ def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: 
                                      "data_notes": [*report.data_notes, *notes]})
 
 
-def _load(paths: Sequence[Path], options: RunOptions) -> Loaded:
+def _load(paths: Sequence[Path], options: RunOptions,
+          wording: Mapping[str, str] | None = None) -> Loaded:
     """The inputs read as ``options`` say (the client config is an input the folders must
-    not read as an export)."""
+    not read as an export); ``wording``: the run's, for the loader's data notes."""
     from itsm_diag.importers.registry import load_paths
 
     return load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                            tz_given=options.tz_given,
-                                           max_file_mb=options.max_file_mb),
+                                           max_file_mb=options.max_file_mb,
+                                           wording=wording),
                       options.source, options.mappings,
                       consumed=[p for p in (options.client_config,) if p is not None],
                       shared_mappings=options.shared_mappings)

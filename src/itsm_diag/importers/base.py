@@ -39,6 +39,18 @@ class ImportOptions:
     #: option value -> option name), from field definitions passed with the tickets
     #: (Zendesk's ticket_fields.json)
     custom_fields: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
+    #: the run's ``defaults.wording`` (with its config's overrides) for the loader's own
+    #: data notes; None for the shipped wording (:func:`words`)
+    wording: Mapping[str, str] | None = None
+
+    def words(self) -> Mapping[str, str]:
+        """The wording the loader's data notes use: the run's, else the shipped one
+        (read only when a note is written, and only for callers that give none)."""
+        if self.wording is not None:
+            return self.wording
+        from itsm_diag.config import load_rules
+
+        return load_rules().defaults.wording
 
     def __post_init__(self) -> None:
         # before any file is read

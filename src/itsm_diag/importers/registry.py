@@ -324,15 +324,16 @@ def load_paths(
                          hint="pass ticket export files (CSV, XLSX or JSON)")
     _check_mappings_fit(given, seen, shared_mappings)
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
-    day_only, day_note = _day_only(parts)
-    loaded = combine(parts)
+    day_only, day_note = _day_only(parts, options)
+    loaded = combine(parts, options)
     loaded.skipped = skipped
     loaded.day_only = day_only
     loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes, *day_note]
     return loaded
 
 
-def _day_only(parts: Sequence[Imported]) -> tuple[dict[str, int], list[str]]:
+def _day_only(parts: Sequence[Imported], options: ImportOptions
+              ) -> tuple[dict[str, int], list[str]]:
     """The columns holding dates without a time of day in some file (each file's values
     all at midnight in the zone it was read in), with their count, and the data note
     saying so (none when every date column has times)."""
@@ -350,7 +351,8 @@ def _day_only(parts: Sequence[Imported]) -> tuple[dict[str, int], list[str]]:
     if not found:
         return {}, []
     filled = {c: sum(int(p.tickets[c].notna().sum()) for p in parts) for c in found}
-    return found, [timeofday.note(found, filled, [z for c in found for z in zones[c]])]
+    return found, [timeofday.note(found, filled, [z for c in found for z in zones[c]],
+                                  options.words())]
 
 
 def _check_mappings_fit(given: Sequence[Path], seen: Mapping[int, str | None],
@@ -477,7 +479,7 @@ def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
                  f"{example}) and equal numbers from different tools stay separate tickets")
 
 
-def combine(parts: Sequence[Imported]) -> Loaded:
+def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> Loaded:
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
@@ -513,7 +515,8 @@ def combine(parts: Sequence[Imported]) -> Loaded:
     tickets = m.conform_tickets(tickets)
     notes.extend(guards.ticket_notes(tickets))  # resolved before opened: counted, reported
     # a flag or count with one value on every ticket is the tool's default: not filled
-    tickets, unset = tooldefaults.read_as_unset(tickets, [p.info.column_map for p in parts])
+    tickets, unset = tooldefaults.read_as_unset(tickets, [p.info.column_map for p in parts],
+                                                (options or ImportOptions()).words)
     notes.extend(unset)
     return Loaded(tickets=tickets, events=m.conform_events(events),
                   sources=[p.info for p in parts], notes=notes)

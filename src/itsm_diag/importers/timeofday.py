@@ -73,16 +73,12 @@ def midnight_columns(tickets: pd.DataFrame, tz: str,
 
 
 def note(found: Mapping[str, int], filled: Mapping[str, int], zones: Sequence[str],
-         wording: Mapping[str, str] | None = None) -> str:
+         wording: Mapping[str, str]) -> str:
     """The data note on the columns without a time of day. ``found``: column -> values
     at midnight (in the files where all are); ``filled``: column -> its values in every
     file; ``zones``: the zones the midnights were read in."""
     from itsm_diag.text import fmt
 
-    if wording is None:
-        from itsm_diag.config import load_rules
-
-        wording = load_rules().defaults.wording
     parts = [f"{count:,} of {filled.get(column, count):,} {column}"
              for column, count in found.items()]
     columns = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

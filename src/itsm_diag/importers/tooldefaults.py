@@ -13,7 +13,7 @@ holds one value on every ticket that carries it, over at least :data:`MIN_TICKET
 tickets, is read as not filled: the KPIs, signs and checks that need it take their own
 "no such field" path (a due time, an assignment or status history where the export has
 one, else unknown), and one data note per column says so in numbers (worded by
-``rules/defaults.yaml``'s ``wording``: ``export_default``).
+the run's ``defaults.wording``: ``export_default``).
 
 Only the three canonical flags and counts: a column where one value is normal (``kind``,
 ``status``, a single priority in a small queue) is never touched.
@@ -21,7 +21,7 @@ Only the three canonical flags and counts: a column where one value is normal (`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -40,16 +40,16 @@ MIN_TICKETS = 200
 
 
 def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]],
-                  wording: Mapping[str, str] | None = None,
+                  wording: Callable[[], Mapping[str, str]],
                   min_tickets: int = MIN_TICKETS) -> tuple[pd.DataFrame, list[str]]:
     """``tickets`` with every :data:`COLUMNS` column that holds one value on each of at
     least ``min_tickets`` tickets emptied, and one data note per such column.
 
     ``column_maps``: each input's canonical field -> its header (SourceInfo.column_map),
     to name the column as the export does; a count an importer derived (from a history,
-    or Zendesk's group stations) is named by its canonical name. ``wording``: the
-    shipped ``defaults.wording`` when None (read only when a note is written). The
-    frame passed in is not changed."""
+    or Zendesk's group stations) is named by its canonical name. ``wording`` gives the
+    run's ``defaults.wording`` (called only when a note is written). The frame passed
+    in is not changed."""
     found: list[tuple[str, str, int]] = []
     for column in COLUMNS:
         values = tickets[column]
@@ -62,9 +62,8 @@ def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]
         found.append((column, shown, count))
     if not found:
         return tickets, []
-    if wording is None:
-        wording = _shipped_wording()
-    notes = [_note(column, value, count, min_tickets, tickets, column_maps, wording)
+    words = wording()
+    notes = [_note(column, value, count, min_tickets, tickets, column_maps, words)
              for column, value, count in found]
     emptied = {column: pd.Series(pd.NA, index=tickets.index, dtype=tickets[column].dtype)
                for column, _, _ in found}
@@ -83,9 +82,3 @@ def _note(column: str, shown: str, count: int, least: int, tickets: pd.DataFrame
               "min": least, "due": due}
     return fmt(wording["export_default"], {**values, "effect": fmt(wording[effect], values)})
 
-
-def _shipped_wording() -> Mapping[str, str]:
-    """``rules/defaults.yaml``'s ``wording`` (the importers are given no rules)."""
-    from itsm_diag.config import load_rules
-
-    return load_rules().defaults.wording
