@@ -638,9 +638,8 @@ def _weekly(arrivals: list[int], completions: list[int], trend: list[float],
 def test_forecast_projects_along_the_backlog_trend(world: FlowWorld) -> None:
     rules = config.load_rules()
     ctx = _ctx(world.tickets, world.events, rules=rules)
-    # one clean-up week: left out of the trend, it moves the mean completions, not the line
     backlog = {"status": "triggered", "open_now": 400.0, "threshold": 0.05,
-               "weekly": _weekly([100] * 13, [90] * 12 + [900],
+               "weekly": _weekly([100] * 13, [90] * 13,
                                  [280.0 + 10 * i for i in range(13)])}
     meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
     assert meas.metrics["net_per_week"].value == 10
@@ -649,9 +648,28 @@ def test_forecast_projects_along_the_backlog_trend(world: FlowWorld) -> None:
     assert proj[4] == {"weeks": 4, "expected": 440, "low": 440, "high": 440}
     assert proj[12]["expected"] == 520
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
-        (90 * 12 + 900) / 13 + 10 + 0.05 * 400 / 13)
+        90 + 10 + 0.05 * 400 / 13)
     assert meas.metrics["extra_completions_per_week"].value == pytest.approx(
         10 + 0.05 * 400 / 13)
+
+
+def test_forecast_reads_the_series_without_a_mass_closure(world: FlowWorld) -> None:
+    # a clean-up script closed 800 old tickets in week 9: the raw series counts them as
+    # completions and as open until then; the trend is fitted without them, and so are
+    # the forecast's rates, spread and deviations from the line
+    rules = config.load_rules()
+    ctx = _ctx(world.tickets, world.events, rules=rules)
+    line = [280.0 + 10 * i for i in range(13)]
+    raw_open = [o + (800 if i < 9 else 0) for i, o in enumerate(line)]
+    backlog = {"status": "triggered", "open_now": 400.0, "threshold": 0.05,
+               "weekly": _weekly([100] * 13, [90] * 9 + [890] + [90] * 3, line, raw_open),
+               "trend_weekly": _weekly([100] * 13, [90] * 13, line)}
+    meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
+    assert meas.metrics["completions_per_week"].value == 90
+    assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
+        90 + 10 + 0.05 * 400 / 13)
+    proj = {r["weeks"]: r for r in meas.tables["projection"]}
+    assert proj[12] == {"weeks": 12, "expected": 520, "low": 520, "high": 520}
 
 
 def test_forecast_interval_grows_with_the_horizon(world: FlowWorld) -> None:

@@ -39,6 +39,20 @@ def test_mass_closure_is_a_data_note(report: Report) -> None:
     assert sum(n.count or 0 for n in notes) > 3000
 
 
+def test_forecast_rates_leave_the_mass_closure_out(report: Report) -> None:
+    # the clean-up's tickets are out of the trend: the forecast's mean completions too
+    backlog = next(s for s in report.signs if s.id == "backlog")
+    raw = [w for w in backlog.evidence.series["weekly"] if w["trend"] is not None]
+    fitted = backlog.evidence.series["trend_weekly"]
+    assert len(fitted) == len(backlog.evidence.series["weekly"])
+    ours = [fitted[i]["completions"] for i, w in enumerate(backlog.evidence.series["weekly"])
+            if w["trend"] is not None]
+    rate = report.analyses["forecast"].metrics["completions_per_week"].value
+    assert rate == pytest.approx(sum(ours) / len(ours))
+    assert rate < sum(w["completions"] for w in raw) / len(raw)
+    assert "mass-closed" in backlog.evidence.about_tables["trend_weekly"].title
+
+
 def test_time_to_resolve_is_sensible(report: Report) -> None:
     ttr = report.kpis.time_to_resolve_hours
     assert ttr["median"] is not None and 1 < ttr["median"] < 24 * 30

@@ -4,7 +4,9 @@ Reads the backlog sign's own weekly series and open count (one number per concep
 net change a week is the slope of the sign's trend line (the ``trend`` of its weekly rows:
 the Theil-Sen line behind its start and end levels, mass closures left out), the rates
 are the means of the trend's weeks, the spread 1.4826 x the median absolute deviation of
-those weeks' arrivals minus completions. The backlog in ``h`` weeks is ``open now + h x
+those weeks' arrivals minus completions. With mass closures the rates, the spread and the
+deviations from the line are of the series the trend is fitted to (the sign's
+``trend_weekly``: their tickets left out). The backlog in ``h`` weeks is ``open now + h x
 trend a week``, with an interval of ``z x sqrt(spread^2 x h + (h x se)^2)``: the weeks
 varying independently, and the trend's own uncertainty (``se``: 1.4826 x the median
 absolute deviation of the week-end backlogs from the trend line, over the square root of
@@ -45,7 +47,13 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     if len(at) < max(int(params["min_weeks"]), 2) or backlog.get("open_now") is None:
         return Measurement(unknown=note("too_few_weeks", n=len(at),
                                         min=int(params["min_weeks"])))
-    weeks = [weekly[i] for i in at]
+    # the series the trend is fitted to: with a mass closure, the sign's weekly series
+    # without its tickets (a clean-up script's closures are no throughput, and the raw
+    # backlog sits off the line by them until the clean-up)
+    fitted = list(backlog.get("trend_weekly") or weekly)
+    if len(fitted) != len(weekly):
+        fitted = weekly
+    weeks = [fitted[i] for i in at]
     a = np.array([float(r["arrivals"]) for r in weeks])
     c = np.array([float(r["completions"]) for r in weeks])
     net = a - c
@@ -56,8 +64,8 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     spread = 1.4826 * float(np.median(np.abs(net - np.median(net))))
     # the trend's slope is itself uncertain: noise in a flat backlog must not project as
     # a certain drift (a stationary queue of 57 read "33 (13-53)" in 12 weeks)
-    off = np.array([float(weekly[i]["open"]) - float(weekly[i]["trend"]) for i in at
-                    if weekly[i].get("open") is not None])
+    off = np.array([float(fitted[i]["open"]) - float(weekly[i]["trend"]) for i in at
+                    if fitted[i].get("open") is not None])
     t = np.array(at, dtype=float)
     se = (1.4826 * float(np.median(np.abs(off - np.median(off))))
           / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0

@@ -414,7 +414,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             # where the time to done goes, from the flow view (status history)
             **_flow_evidence(ctx),
         },
-        series={"weekly": _with_trend(series_rows(raw), lead + ramp, start, end)},
+        # with mass closures, the series the trend is fitted to (their tickets left out):
+        # the forecast's rates and the trend's uncertainty come from it, not the raw one
+        series={"weekly": _with_trend(series_rows(raw), lead + ramp, start, end),
+                **({"trend_weekly": series_rows(trend)} if mass.any() else {})},
         excluded=excluded,
         notes=notes,
         costs=costs,
