@@ -266,6 +266,40 @@ def test_a_command_runs_without_huge_page_advice_unless_the_user_asks(
     assert marker.read_text() == advised
 
 
+_PLUGINS = """
+import atexit, sys
+from pathlib import Path
+from itsm_diag.__main__ import main
+marker = Path(sys.argv.pop())
+def record():
+    from pydantic.plugin import _loader
+    marker.write_text(str(_loader._plugins is None))
+atexit.register(record)
+sys.argv = ["itsm-diag", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("setting", "unscanned"), [(None, "True"), ("", "False")])
+def test_a_command_does_not_scan_for_pydantic_plugins_unless_the_user_asks(
+        tmp_path: Path, setting: str | None, unscanned: str) -> None:
+    # the scan of every package's entry points costs 15-40 ms of each run; a user's own
+    # PYDANTIC_DISABLE_PLUGINS (here: empty, so plugins load) is left alone
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    marker = tmp_path / "plugins"
+    done = subprocess.run([sys.executable, "-c", _PLUGINS, "demo", "--format", "json",
+                           "--output", str(tmp_path / "r.json"), str(marker)],
+                          capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert marker.read_text() == unscanned
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 def test_a_report_that_cannot_be_written_is_exit_2() -> None:
     # a full disk behind `>`: the cut report must not pass for a written one (exit 0)
