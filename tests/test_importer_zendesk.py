@@ -499,3 +499,48 @@ def test_json_cells_are_trimmed_and_blank_is_missing_only_where_they_can_change(
             assert got[col].tolist() == want.tolist(), col
 
     check()
+
+
+def test_admin_csv_and_api_json_of_the_same_tickets_keep_both_fields(
+        world: dict, tmp_path: Path) -> None:
+    # the admin CSV cannot hold problem links; passed with the API pages of the same
+    # tickets, the CSV's row wins the tie (later file) and the JSON's links must survive
+    data = synth.generate(400, seed=9, conditions=synth.Conditions(trust=True,
+                                                                   recurrence=True))
+    tickets = _minute(data.tickets)
+    pages = write_zendesk_pages(tickets, tmp_path / "api", per_page=500)
+    admin = write_zendesk_csv(tickets, tmp_path / "csv")
+    both = load_paths([*pages, admin], ImportOptions())
+    alone = load_paths(pages, ImportOptions())
+    linked = alone.tickets.set_index(m.TICKET_ID)[m.PROBLEM_REF].dropna()
+    assert len(linked) >= 3
+    got = both.tickets.set_index(m.TICKET_ID)[m.PROBLEM_REF]
+    assert got.loc[linked.index].equals(linked)
+    assert any(f"problem_ref on {len(linked)} " in n for n in both.notes), both.notes
+    # the CSV's own fields are the kept row's
+    csv_alone = load_paths([admin], ImportOptions()).tickets.set_index(m.TICKET_ID)
+    kept = both.tickets.set_index(m.TICKET_ID)
+    assert kept[m.CATEGORY].loc[csv_alone.index].equals(csv_alone[m.CATEGORY])
+
+
+def test_chunks_of_one_form_are_not_pieced_together(tmp_path: Path) -> None:
+    # two chunks of the same admin CSV: the later row of a ticket is kept as it is, an
+    # empty field included (its input holds the column), and its state is never mixed
+    header = ("Id,Requester,Assignee,Group,Subject,Tags,Status,Priority,Via,Ticket type,"
+              "Created at,Updated at,Solved at,Category [list]\n")
+    (tmp_path / "a.csv").write_text(
+        header + "7,Ann,Bob,IT,Printer jam,,Solved,Normal,Mail,Incident,"
+        "2025-03-01 09:00:00,2025-03-02 09:00:00,2025-03-02 09:00:00,Hardware\n"
+        "8,Ann,Bob,IT,VPN down,,Open,Normal,Mail,Incident,"
+        "2025-03-01 09:00:00,2025-03-01 09:00:00,,Network\n")
+    (tmp_path / "b.csv").write_text(
+        header + "7,Ann,Bob,IT,Printer jam,,Open,Normal,Mail,Incident,"
+        "2025-03-01 09:00:00,2025-03-05 09:00:00,,\n"
+        "9,Ann,Bob,IT,Mail slow,,Open,Normal,Mail,Incident,"
+        "2025-03-01 09:00:00,2025-03-01 09:00:00,,Email\n")
+    loaded = load_paths([tmp_path / "a.csv", tmp_path / "b.csv"], ImportOptions(),
+                        source="zendesk")
+    row = loaded.tickets.set_index(m.TICKET_ID).loc["7"]
+    assert row[m.STATUS] == "open" and pd.isna(row[m.RESOLVED_AT])
+    assert pd.isna(row[m.CATEGORY])
+    assert not any("taken from another input" in n for n in loaded.notes)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -446,6 +447,55 @@ def _megabytes(path: Path) -> str:
         return "size unknown"
 
 
+#: a ticket's state and the times that go with it: taken from its kept row alone, never
+#: pieced together from an older row (a reopened ticket must not get its old done time)
+_LIFECYCLE = (m.TICKET_ID, m.SOURCE_TOOL, m.SOURCE_FILE, m.STATUS, m.STATUS_RAW,
+              m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT)
+
+
+def _fill_from_other_forms(tickets: pd.DataFrame, order: pd.DataFrame, keep: pd.Index,
+                           parts: Sequence[Imported]) -> str | None:
+    """Fill, in place, the kept rows' fields that their input cannot hold at all (the
+    column empty on every row of that input) from the latest other row of the same ticket
+    in an input that holds them: a Zendesk admin CSV has the category and no problem link,
+    its API JSON the other way round, and passing both must not lose either. The note
+    names the columns and the inputs they came from; ``None`` when nothing was filled."""
+    sizes = [len(p.tickets) for p in parts]
+    part_of = pd.Series(np.repeat(np.arange(len(parts)), sizes), index=tickets.index)
+    kept = pd.Series(False, index=tickets.index)
+    kept[keep] = True
+    said: list[str] = []
+    for column in tickets.columns:
+        if column in _LIFECYCLE or column.startswith("_"):
+            continue
+        holds = np.array([bool(p.tickets[column].notna().any()) if column in p.tickets
+                          else False for p in parts])
+        if holds.all() or not holds.any():
+            continue
+        lacking = kept & ~pd.Series(holds[part_of.to_numpy()], index=tickets.index)
+        if not lacking.any():
+            continue
+        donors = order.index[(~kept[order.index] & tickets.loc[order.index, column].notna()
+                              ).to_numpy()]
+        if not len(donors):
+            continue
+        # the latest donor row of each ticket (order: oldest update first)
+        latest = tickets.loc[donors, [m.TICKET_ID, column]].drop_duplicates(
+            m.TICKET_ID, keep="last").set_index(m.TICKET_ID)[column]
+        rows = lacking[lacking].index
+        values = tickets.loc[rows, m.TICKET_ID].map(latest)
+        got = values.notna()
+        if not got.any():
+            continue
+        tickets.loc[rows[got.to_numpy()], column] = values[got].to_numpy()
+        sources = sorted({Path(parts[int(i)].info.path).name for i in np.flatnonzero(holds)})
+        said.append(f"{column} on {int(got.sum()):,} ({', '.join(sources)})")
+    if not said:
+        return None
+    return ("fields the kept row's input does not hold were taken from another input's "
+            "row of the same ticket: " + "; ".join(said))
+
+
 def _identified(part: Imported) -> Imported:
     """``part`` with its ids normalised (:func:`ids.normalise`), the change counted in
     its warnings."""
@@ -501,6 +551,7 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
             [m.UPDATED_AT, "_pos"], na_position="first", kind="stable")
         keep = order.drop_duplicates(m.TICKET_ID, keep="last").index
         dropped = len(tickets) - len(keep)
+        filled_in = None if one else _fill_from_other_forms(tickets, order, keep, parts)
         tickets = tickets.loc[sorted(keep)].reset_index(drop=True)
         notes.append(
             f"{n_ids:,} ticket ids appear in more than one input row"
@@ -508,6 +559,8 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
                f"{conflicting[0]})" if conflicting else "")
             + f"; kept the latest update of each ({dropped:,} older rows dropped)"
         )
+        if filled_in:
+            notes.append(filled_in)
         if len(events):
             events = events.drop_duplicates().reset_index(drop=True)
     if tickets.empty:
