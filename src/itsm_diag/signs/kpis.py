@@ -73,17 +73,30 @@ def _first_assignment(ctx: Context, done: pd.Series) -> float | None:
     return float((count == 0).mean()) if len(count) else None
 
 
-def _sla(ctx: Context, done: pd.Series) -> float | None:
+def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
+    """SLA adherence per ticket: the made-SLA flag where the ticket carries one, else
+    done by its due time; over the done tickets with either. A flag on some tickets
+    (only the urgent ones carry an SLA) leaves the others to their due times: the flag
+    on 14% of the tickets must not stand for all of them. Also the counts its definition
+    states: ``sla_met`` of ``sla_n`` (``sla_flag`` read from the flag, ``sla_due`` from
+    the due time), ``sla_neither`` done with neither."""
     t = ctx.tickets
-    met = t.loc[done, m.SLA_MET].dropna()
-    if len(met):
-        return float(met.astype(bool).mean())
-    # no met/breached flag: compare the done time with the due time
-    due = t[m.DUE_AT]
-    both = done & due.notna()
-    if both.any():
-        return float((ctx.done_at[both] <= due[both]).mean())
-    return None
+    is_done = done.to_numpy(dtype=bool)
+    flag = t[m.SLA_MET]
+    has_flag = is_done & flag.notna().to_numpy(dtype=bool)
+    met_flag = has_flag & flag.to_numpy(dtype=bool, na_value=False)
+    # no flag on the ticket: compare its done time with its due time (a missing time is
+    # NaT, which compares False, and ``done`` tickets have a done time in the window)
+    due = t[m.DUE_AT].to_numpy(dtype="datetime64[us]")
+    done_at = ctx.done_at.to_numpy(dtype="datetime64[us]")
+    by_due = is_done & ~has_flag & ~np.isnat(due) & ~np.isnat(done_at)
+    met_due = by_due & (done_at <= due)
+    n_flag, n_due = int(has_flag.sum()), int(by_due.sum())
+    n = n_flag + n_due
+    met = int(met_flag.sum()) + int(met_due.sum())
+    counts = {"sla_met": met, "sla_n": n, "sla_flag": n_flag, "sla_due": n_due,
+              "sla_neither": int(is_done.sum()) - n}
+    return (met / n if n else None), counts
 
 
 def _volume(ctx: Context, opened: pd.Series) -> dict[str, int]:
@@ -106,7 +119,7 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     opened = scope & ctx.opened_in_window()
     ttr = _time_to_resolve(ctx, done)
     far = _first_assignment(ctx, done)
-    sla = _sla(ctx, done)
+    sla, sla_counts = _sla(ctx, done)
     notes: list[str] = []
     if not scope.any():
         notes.append("all.no_scope")
@@ -123,7 +136,9 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     if scope.any() and not usable.any():
         notes.append("backlog_weekly.no_field")
     return {
-        "left_out": _left_out(ctx, scope, done),
+        # what the window leaves out, and the SLA figure's counts: both worded in the
+        # KPI definitions
+        "left_out": {**_left_out(ctx, scope, done), **sla_counts},
         "time_to_resolve_hours": ttr,
         "first_assignment_resolution": far,
         "sla_adherence": sla,
