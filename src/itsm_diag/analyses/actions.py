@@ -147,13 +147,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         float(params["due_within_hours"]) * US_HOUR))
 
     last = _last_update(ctx, rows, end)
-    day = np.datetime64("1970-01-01", "D")
-    hol = np.array(ctx.calendar.holidays, dtype="datetime64[D]")
+    cal = ctx.calendar  # business days of the run's zone (--tz), as every count of them
     known_last = last != NAT
     idle_days = np.full(len(rows), -1, dtype=np.int64)
-    idle_days[known_last] = np.busday_count(
-        day + (last[known_last] // US_DAY).astype("timedelta64[D]"),
-        day + np.timedelta64(end // US_DAY, "D"), weekmask=ctx.calendar.weekmask, holidays=hol)
+    idle_days[known_last] = cal.count_days(cal.local_days(last[known_last]),
+                                           cal.local_days(np.array([end], dtype=np.int64)))
     stale = known_last & (idle_days > int(params["stale_business_days"]))
 
     # an export that never fills the assignee says nothing about ownership

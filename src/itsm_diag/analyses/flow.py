@@ -252,10 +252,10 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     cur = ffill_within(grp, grp >= 0, first)
     next_same = np.r_[row[1:] == row[:-1], False]
     gap_us = np.where(next_same, np.r_[at[1:], 0] - at, 0).clip(min=0)
-    day = (at // 86_400_000_000).astype("datetime64[D]")
+    # each update's calendar day in the run's zone (--tz), as every business-day count
+    day = ctx.calendar.local_days(at)
     next_day = np.r_[day[1:], day[-1:]] if n else day
-    hol = np.array(ctx.calendar.holidays, dtype="datetime64[D]")
-    bdays = np.busday_count(day, next_day, weekmask=ctx.calendar.weekmask, holidays=hol)
+    bdays = ctx.calendar.count_days(day, next_day)
     idle = next_same & (bdays > int(params["idle_business_days"]))
     update = tie == 1
     label = np.where(cur >= 0, cur, len(g_shown) - 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -65,13 +65,42 @@ def utc64(at: pd.Timestamp) -> np.datetime64:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Business days: a numpy weekmask and holiday dates."""
+    """Business days: a numpy weekmask and holiday dates, matched against calendar days
+    in ``tz`` (:class:`Context` sets it to the run's zone, ``--tz``): a ticket opened on a
+    Tuesday morning in Tokyo was opened on a Tuesday, though it was still Monday in UTC.
+    Every business-day count goes through it (one rule for the day of an instant)."""
 
     weekmask: str = "1111100"
     holidays: tuple[str, ...] = ()
+    tz: str = "UTC"
+
+    def local_days(self, at: pd.Series | np.ndarray) -> np.ndarray:
+        """The calendar day in ``tz`` (``datetime64[D]``, NaT where missing) of each
+        instant: a tz-aware Series, or an array of int64 UTC microseconds
+        (:data:`~itsm_diag.model.NAT` missing). Vectorised, as :func:`model.local_day`:
+        the zone's offsets are applied to the whole array at once."""
+        if isinstance(at, pd.Series):
+            wall = at.dt.tz_convert(self.tz).dt.tz_localize(None).to_numpy()
+        else:
+            wall = np.asarray(at, dtype=np.int64).view("datetime64[us]")
+            if self.tz != "UTC":
+                wall = (pd.DatetimeIndex(wall).tz_localize("UTC").tz_convert(self.tz)
+                        .tz_localize(None).to_numpy())
+        days: np.ndarray = wall.astype("datetime64[D]")
+        return days
+
+    def count_days(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Whole business days from each ``start`` day to each ``end`` day (both
+        ``datetime64[D]`` from :meth:`local_days`, no NaT; broadcast as numpy does),
+        int64, negative when end is before start."""
+        counts: np.ndarray = np.busday_count(
+            start, end, weekmask=self.weekmask,
+            holidays=np.array(self.holidays, dtype="datetime64[D]"))
+        return counts
 
     def busday_count(self, start: pd.Series, end: pd.Series) -> pd.Series:
-        """Whole business days from ``start``'s date to ``end``'s date (vectorised).
+        """Whole business days from ``start``'s day to ``end``'s day, both days in ``tz``
+        (vectorised).
 
         NaT in either gives <NA>. Negative when end is before start.
         """
@@ -79,11 +108,7 @@ class Calendar:
         out = pd.Series(pd.NA, index=start.index, dtype="Int64")
         if not ok.any():
             return out
-        s = start[ok].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[D]")
-        e = end[ok].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[D]")
-        hol = np.array(self.holidays, dtype="datetime64[D]")
-        counts = np.busday_count(s, e, weekmask=self.weekmask, holidays=hol)
-        out[ok] = counts
+        out[ok] = self.count_days(self.local_days(start[ok]), self.local_days(end[ok]))
         return out
 
 
@@ -119,6 +144,12 @@ class Context:
     #: canonical time columns that carry no time of day (every value at midnight): what
     #: is counted in hours between them is counted between midnights
     day_only: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # business days are counted on the run's calendar days: the calendar takes the
+        # run's zone (a Calendar built without one counted UTC days under any --tz)
+        if self.calendar.tz != self.tz:
+            object.__setattr__(self, "calendar", replace(self.calendar, tz=self.tz))
 
     def step_down(self, meas: Measurement, columns: tuple[str, ...], note: str,
                   **params: Any) -> None:

@@ -13,7 +13,8 @@ new starter several times (the tasks left out are reported). A request is **late
   time zone (``--tz``; an open
   request whose deadline has passed is late; one whose deadline is still ahead is pending);
 - without one: when it took more than ``max_business_days`` business days from opening to
-  done (weekends and ``ctx.calendar`` holidays excluded); an open request already older
+  done (weekends and ``ctx.calendar`` holidays excluded), both days in ``--tz`` (opened
+  Tuesday 08:30 in Tokyo is a Tuesday, not UTC's Monday); an open request already older
   than that is late, a younger one pending.
 
 Pending and cancelled requests are left out of the late share, and reported. Fewer
@@ -156,7 +157,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     sel = scope & (has_start | by_lead)
     frame = pd.DataFrame({
         "ticket_id": t.loc[sel, m.TICKET_ID].astype(str),
-        "opened": t.loc[sel, m.OPENED_AT].dt.strftime("%Y-%m-%d"),
+        # the day its business days are counted from: the opened day in the run's zone
+        "opened": m.local_day(t.loc[sel, m.OPENED_AT], ctx.tz).dt.strftime("%Y-%m-%d"),
         "business_days": lead[sel],
         "done": done[sel].notna(),
         "late": late[sel],
