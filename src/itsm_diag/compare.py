@@ -10,12 +10,22 @@ score is higher than the baseline's, or when at least one sign is triggered now 
 was not triggered in the baseline (clear, unknown or absent there), even if another
 sign cleared and the score stayed the same. Nothing else fails it: a sign turning
 unknown, a KPI getting worse or more hours at stake are reported, never gated.
+
+A KPI's move is called better or worse only when the samples behind the two figures
+resolve it (:func:`_kpi_deltas`): a move two samples of an unchanged process make more often
+than once in 100 is ``same``, and a note says it is within noise and why; a move the
+reports do not carry enough to weigh gets no direction, and a note says what is missing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
 
 from itsm_diag.engine import band_for
 from itsm_diag.report import (
@@ -30,7 +40,7 @@ from itsm_diag.report import (
     SignChangeKind,
     Status,
 )
-from itsm_diag.text import SHOWN_DIGITS, fmt
+from itsm_diag.text import SHOWN_DIGITS, figure, fmt
 
 __all__ = ["Comparison", "compare", "sign_change"]
 
@@ -115,18 +125,227 @@ def hours_at_stake(r: Report) -> float:
                      if f.status == "triggered"), 1)
 
 
-#: (name, unit, getter, lower is better; None: neither); each row's label is the
-#: ``compare.<name>`` wording of ``rules/defaults.yaml``
-_KPIS: tuple[tuple[str, str, Callable[[Report], float | None], bool | None], ...] = (
+# ---- is a KPI's move more than noise? ------------------------------------------------
+
+#: a move is called better or worse only when two samples of an unchanged process would
+#: differ by as much less often than this (two-sided): several KPIs are compared every
+#: time (each month in CI), so once in 100, not once in 20
+_ALPHA = 0.01
+#: the standard normal quantile of 0.9 and its density there (the p90's spread)
+_Z90, _PHI90 = 1.2815515655446004, 0.17549833193248685
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    """What the samples say about a move: ``resolved`` (a direction may be called),
+    ``noise`` (the samples cannot tell it from chance) or ``unweighed`` (a report lacks
+    what a test needs); ``key`` and ``values`` word the reason in the note."""
+
+    outcome: Literal["resolved", "noise", "unweighed"]
+    key: str = ""
+    values: Mapping[str, Any] | None = None
+
+
+def _two_sided(log_pmf: np.ndarray, at: int) -> float:
+    """An exact test's two-sided p: the chance of an outcome no likelier than the one at
+    ``at``, under the distribution whose log probabilities (up to a constant) are given."""
+    log_pmf = log_pmf - log_pmf.max()
+    pmf = np.exp(log_pmf)
+    tail = pmf[log_pmf <= log_pmf[at] + 1e-7].sum()  # ties within rounding count as ties
+    return float(min(1.0, tail / pmf.sum()))
+
+
+def _fisher(k_old: int, n_old: int, k_new: int, n_new: int) -> float:
+    """Fisher's exact test of two shares, k of n each: exact, so a share of a few tickets
+    is not weighed by a normal approximation that fits it badly."""
+    k = k_old + k_new
+    lo, hi = max(0, k - n_new), min(k, n_old)
+    x = np.arange(lo, hi, dtype="float64")
+    # P(x + 1) / P(x) of the hypergeometric count in the baseline, for x from lo
+    steps = (k - x) * (n_old - x) / ((x + 1) * (n_new - k + x + 1))
+    log_pmf = np.concatenate([[0.0], np.cumsum(np.log(steps))])
+    return _two_sided(log_pmf, k_old - lo)
+
+
+def _poisson_pair(old: int, new: int) -> float:
+    """Two counts with one mean (two draws of one Poisson count): given their sum, the
+    newer is binomial (sum, 1/2); the exact two-sided p of that."""
+    total = old + new
+    k = np.arange(total, dtype="float64")
+    log_pmf = np.concatenate([[0.0], np.cumsum(np.log((total - k) / (k + 1)))])
+    return _two_sided(log_pmf, new)
+
+
+def _done_in_window(r: Report) -> int | None:
+    """Done incidents and requests in the window, as the reporting sign counted them: the
+    most tickets a share of the KPI panel (a part of those) can stand on."""
+    sign = next((f for f in r.signs if f.id == "reporting"), None)
+    metric = sign.metrics.get("resolve_times_share") if sign else None
+    most = _number(metric.denominator) if metric else None
+    return int(most) if most is not None and most >= 1 else None
+
+
+def _share_counts(value: float, most: int | None
+                  ) -> tuple[tuple[int, int], tuple[int, int] | None] | None:
+    """The fewest and the most tickets a share can stand on, as (k, n) pairs.
+
+    The report carries a share as its exact ratio k / n, which fixes k / n in lowest terms
+    (689/984; 908/984 is 227/246): n is a multiple of that denominator, and at most the
+    done tickets in the window (``most``). None when the value is no exact ratio (written
+    rounded); the most is None when it is unknown."""
+    frac = Fraction(value).limit_denominator(most or 10**7)
+    if not math.isclose(frac.numerator / frac.denominator, value, rel_tol=1e-12,
+                        abs_tol=1e-15):
+        return None
+    fewest = (frac.numerator, frac.denominator)
+    if most is None or most < frac.denominator:
+        return fewest, None
+    times = most // frac.denominator
+    return fewest, (frac.numerator * times, frac.denominator * times)
+
+
+def _which(old_ok: bool, new_ok: bool) -> str:
+    return "both" if not (old_ok or new_ok) else "old" if not old_ok else "new"
+
+
+def _counts_of(r: Report, key: str, value: float
+               ) -> tuple[tuple[int, int], tuple[int, int] | None] | None:
+    """The tickets behind a share KPI: the report's own numerator and denominator
+    (``kpis.counts``, in every report since they were added), else what an older report's
+    exact ratio and done tickets allow (:func:`_share_counts`)."""
+    pair = r.kpis.counts.get(key)
+    if pair and pair.get("denominator"):
+        k, n = int(pair.get("numerator", 0)), int(pair["denominator"])
+        return (k, n), (k, n)
+    return _share_counts(value, _done_in_window(r))
+
+
+def _weigh_share(key: str) -> _Weigher:
+    def weigh(old: Report, new: Report, value: Callable[[Report], float | None]
+              ) -> _Weighed:
+        return _weigh_share_of(key, old, new, value)
+    return weigh
+
+
+def _weigh_share_of(key: str, old: Report, new: Report,
+                    value: Callable[[Report], float | None]) -> _Weighed:
+    """A share's move by Fisher's exact test on the tickets behind the two shares.
+
+    Where a report leaves its count open (an older report without ``kpis.counts``), the
+    move is weighed at both ends: resolved when even the fewest tickets resolve it, within
+    noise when even the most do not; otherwise, and when a share's count cannot be told at
+    all, it is not weighed."""
+    v_old, v_new = value(old), value(new)
+    assert v_old is not None and v_new is not None  # nosec B101  # a move has both sides
+    c_old = _counts_of(old, key, v_old)
+    c_new = _counts_of(new, key, v_new)
+    if c_old is None or c_new is None:
+        return _Weighed("unweighed", "share", {"which": _which(c_old is not None,
+                                                                 c_new is not None)})
+    (few_old, most_old), (few_new, most_new) = c_old, c_new
+    if _fisher(*few_old, *few_new) < _ALPHA:
+        return _Weighed("resolved")
+    if most_old is None or most_new is None:
+        return _Weighed("unweighed", "share", {"which": _which(most_old is not None,
+                                                                 most_new is not None)})
+    p = _fisher(*most_old, *most_new)
+    if p < _ALPHA:  # the fewest tickets cannot resolve it, the most can: not told which
+        return _Weighed("unweighed", "share", {"which": "both"})
+    pinned = (few_old, few_new) == (most_old, most_new)
+    return _Weighed("noise", "share" if pinned else "share_most",
+                    {"k_old": most_old[0], "n_old": most_old[1], "k_new": most_new[0],
+                     "n_new": most_new[1], "p": p})
+
+
+def _log_spread(r: Report, q: float) -> float | None:
+    """The standard error of the log of time to resolve's quantile ``q`` (0.5, 0.9): the
+    order statistic's p(1 - p) / (n f²), with the density f of a log-normal through the
+    report's median and p90 (the two quantiles it carries) over its n tickets measured."""
+    t = r.kpis.time_to_resolve_hours
+    median, p90, n = (_number(t.get(k)) for k in ("median", "p90", "n"))
+    if median is None or p90 is None or n is None or n < 1 or not 0 < median < p90:
+        return None
+    sigma = math.log(p90 / median) / _Z90
+    density = 1 / math.sqrt(2 * math.pi) if q == 0.5 else _PHI90  # phi(z_q)
+    return sigma * math.sqrt(q * (1 - q) / n) / density
+
+
+def _weigh_quantile(q: float) -> Callable[[Report, Report, Callable[[Report], float | None]],
+                                          _Weighed]:
+    def weigh(old: Report, new: Report, value: Callable[[Report], float | None]) -> _Weighed:
+        v_old, v_new = value(old), value(new)
+        assert v_old is not None and v_new is not None  # nosec B101  # both sides
+        se_old, se_new = _log_spread(old, q), _log_spread(new, q)
+        if se_old is None or se_new is None or v_old <= 0 or v_new <= 0:
+            return _Weighed("unweighed", "quantile",
+                            {"which": _which(se_old is not None, se_new is not None)})
+        z = math.log(v_new / v_old) / math.hypot(se_old, se_new)
+        p = math.erfc(abs(z) / math.sqrt(2))
+        if p < _ALPHA:
+            return _Weighed("resolved")
+        return _Weighed("noise", "quantile",
+                        {"n_old": int(_number(old.kpis.time_to_resolve_hours["n"]) or 0),
+                         "n_new": int(_number(new.kpis.time_to_resolve_hours["n"]) or 0),
+                         "p": p})
+    return weigh
+
+
+def _weigh_count(old: Report, new: Report, value: Callable[[Report], float | None]
+                 ) -> _Weighed:
+    """A count of tickets (the open backlog) as two draws of one Poisson count: the least
+    a count of tickets varies by chance."""
+    v_old, v_new = value(old), value(new)
+    assert v_old is not None and v_new is not None  # nosec B101  # both sides
+    p = _poisson_pair(max(0, round(v_old)), max(0, round(v_new)))
+    return _Weighed("resolved") if p < _ALPHA else _Weighed("noise", "count", {"p": p})
+
+
+_Weigher = Callable[[Report, Report, Callable[[Report], float | None]], _Weighed]
+
+#: (name, unit, getter, lower is better (None: neither), how a move is weighed); each
+#: row's label is the ``compare.<name>`` wording of ``rules/defaults.yaml``
+_KPIS: tuple[tuple[str, str, Callable[[Report], float | None], bool | None,
+                   _Weigher | None], ...] = (
     ("ttr_median", "hours", lambda r: _number(r.kpis.time_to_resolve_hours.get("median")),
-     True),
-    ("ttr_p90", "hours", lambda r: _number(r.kpis.time_to_resolve_hours.get("p90")), True),
+     True, _weigh_quantile(0.5)),
+    ("ttr_p90", "hours", lambda r: _number(r.kpis.time_to_resolve_hours.get("p90")), True,
+     _weigh_quantile(0.9)),
     ("first_assignment_resolution", "ratio", lambda r: r.kpis.first_assignment_resolution,
-     False),
-    ("sla_adherence", "ratio", lambda r: r.kpis.sla_adherence, False),
-    ("open_backlog", "count", _open_backlog, True),
-    ("tickets_in_window", "count", lambda r: float(r.tickets.in_window), None),
+     False, _weigh_share("first_assignment_resolution")),
+    ("sla_adherence", "ratio", lambda r: r.kpis.sla_adherence, False,
+     _weigh_share("sla_adherence")),
+    ("open_backlog", "count", _open_backlog, True, _weigh_count),
+    ("tickets_in_window", "count", lambda r: float(r.tickets.in_window), None, None),
 )
+
+
+def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
+                ) -> tuple[list[Delta], list[str]]:
+    """The KPI rows, each move weighed; and the notes on the moves within noise (marked
+    same) and on those not weighed (no direction)."""
+    rows: list[Delta] = []
+    noise: list[str] = []
+    unweighed: list[str] = []
+    for name, unit, get, lower, weigh in _KPIS:
+        label = wording[f"compare.{name}"]
+        row = _delta(name, label, unit, get(old), get(new), lower)
+        if weigh is not None and row.direction in ("better", "worse"):
+            weighed = weigh(old, new, get)
+            if weighed.outcome != "resolved":
+                values = {**(weighed.values or {}), "label": label,
+                          "old": figure(row.old, unit), "new": figure(row.new, unit)}
+                if "which" in values:
+                    values["which"] = wording[f"compare_which.{values['which']}"]
+                kind = "noise" if weighed.outcome == "noise" else "unweighed"
+                (noise if kind == "noise" else unweighed).append(
+                    fmt(wording[f"compare_{kind}.{weighed.key}"], values))
+                row = row.model_copy(update={"direction": "same" if kind == "noise"
+                                             else None})
+        rows.append(row)
+    notes = [fmt(wording["compare_note.noise"], {"moves": "; ".join(noise)})] if noise else []
+    if unweighed:
+        notes.append(fmt(wording["compare_note.unweighed"], {"moves": "; ".join(unweighed)}))
+    return rows, notes
 
 
 def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
@@ -202,6 +421,7 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
     band_old, band_new = (_BANDS.index(band_for(old.score)), _BANDS.index(band_for(new.score)))
     band_direction: Direction = ("same" if band_old == band_new
                                  else "worse" if band_new > band_old else "better")
+    kpis, kpi_notes = _kpi_deltas(old, new, wording)
     return Comparison(
         baseline=_ref(old),
         current=_ref(new),
@@ -213,10 +433,9 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         appeared=appeared,
         cleared=cleared,
         signs=changes,
-        kpis=[_delta(name, wording[f"compare.{name}"], unit, get(old), get(new), lower)
-              for name, unit, get, lower in _KPIS],
+        kpis=kpis,
         hours_at_stake=_delta("hours_at_stake", wording["compare.hours_at_stake"], "hours",
                               hours_at_stake(old), hours_at_stake(new), True),
         increased=new.score > old.score or bool(appeared),
-        notes=_notes(old, new, wording),
+        notes=[*kpi_notes, *_notes(old, new, wording)],
     )

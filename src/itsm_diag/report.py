@@ -329,6 +329,10 @@ class Kpis(_Model):
         "Ratio (0-1) of done incidents and requests never reassigned.", default=None)
     sla_adherence: float | None = D("Ratio (0-1) of done incidents and requests that met "
                                     "their SLA.", default=None)
+    counts: dict[str, dict[str, int]] = D(
+        "The tickets behind each share KPI (first_assignment_resolution, sla_adherence): "
+        "numerator and denominator, by KPI key; what a comparison weighs a move on.",
+        default_factory=dict)
     volume_by_category: dict[str, int] = D(
         "Incidents and requests opened in the window, by category (the top 15; the rest "
         "as '(other)', blanks as '(blank)').", default_factory=dict)

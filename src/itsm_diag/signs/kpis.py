@@ -68,9 +68,11 @@ def _time_to_resolve(ctx: Context, done: pd.Series) -> dict[str, Any]:
     }
 
 
-def _first_assignment(ctx: Context, done: pd.Series) -> float | None:
+def _first_assignment(ctx: Context, done: pd.Series) -> tuple[float | None, int, int]:
+    """The share never reassigned, and its numerator and denominator."""
     count = ctx.tickets.loc[done, m.REASSIGNMENT_COUNT].dropna()
-    return float((count == 0).mean()) if len(count) else None
+    never = int((count == 0).sum())
+    return (never / len(count) if len(count) else None), never, len(count)
 
 
 def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
@@ -118,7 +120,7 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     done = scope & ctx.done_in_window()
     opened = scope & ctx.opened_in_window()
     ttr = _time_to_resolve(ctx, done)
-    far = _first_assignment(ctx, done)
+    far, far_k, far_n = _first_assignment(ctx, done)
     sla, sla_counts = _sla(ctx, done)
     notes: list[str] = []
     if not scope.any():
@@ -142,6 +144,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
         "time_to_resolve_hours": ttr,
         "first_assignment_resolution": far,
         "sla_adherence": sla,
+        # the tickets behind each share: a comparison weighs a move on them
+        "counts": {k: {"numerator": a, "denominator": b} for k, a, b in (
+            ("first_assignment_resolution", far_k, far_n),
+            ("sla_adherence", sla_counts["sla_met"], sla_counts["sla_n"])) if b},
         "volume_by_category": volume,
         "backlog_weekly": weekly,
         "notes": notes,
