@@ -280,3 +280,16 @@ def test_a_numeric_person_key_does_not_rewrite_numbers() -> None:
     people = Pseudonyms(by_key={"42": "Requester 1", "jane doe": "Requester 2"})
     assert people.sweep("42 tickets for Jane Doe") == "42 tickets for Requester 2"
     assert people.of("42") == "Requester 1"
+
+
+def test_a_decimal_fraction_is_no_phone_number() -> None:
+    # the drivers' note "p-value of at most 0.00052 (0.05 divided by the 96 values": nine
+    # digits with a dot, a space and a bracket between them, read as a phone number
+    from itsm_diag.redact import PHONE_MARK, PHONE_RE, _phone
+
+    def swept(text: str) -> str:
+        return PHONE_RE.sub(_phone, text)
+
+    assert swept("at most 0.00052 (0.05 divided by 96") == "at most 0.00052 (0.05 divided by 96"
+    assert swept("call +44 20 7946 0958 today") == f"call {PHONE_MARK} today"
+    assert swept("or 555.123.4567") == f"or {PHONE_MARK}"

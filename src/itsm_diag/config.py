@@ -783,6 +783,15 @@ RANGES: dict[str, Valid] = {
     # a cluster of one incident is no recurrence; a span of 0 days joins none
     "signs.recurrence.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "signs.recurrence.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    # intake templates: a share of the incidents with a summary; at least one incident;
+    # a wording's effective number of categories as a fraction of all incidents'; at
+    # least one effective category; at least one name (0 would take any wording most of
+    # whose incidents hold a name word)
+    "signs.recurrence.params.template_min_share": SHARE,
+    "signs.recurrence.params.template_min_incidents": Valid(1, COUNT_CAP, whole=True),
+    "signs.recurrence.params.template_min_spread": Valid(0, 1),
+    "signs.recurrence.params.template_min_categories": Valid(1, COUNT_CAP),
+    "signs.recurrence.params.template_min_names": Valid(1, COUNT_CAP, whole=True),
     # the reporting sign grades 5 core KPIs
     "signs.reporting.thresholds.min_missing": Valid(0, 5),
     "signs.reporting.params.max_negative": SHARE,
@@ -823,9 +832,17 @@ RANGES: dict[str, Valid] = {
     "analyses.text-clusters.params.min_word_length": Valid(1, 100, whole=True),
     "analyses.text-clusters.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "analyses.text-clusters.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    # intake templates: as the recurrence sign's params of the same names
+    "analyses.text-clusters.params.template_min_share": SHARE,
+    "analyses.text-clusters.params.template_min_incidents": Valid(1, COUNT_CAP, whole=True),
+    "analyses.text-clusters.params.template_min_spread": Valid(0, 1),
+    "analyses.text-clusters.params.template_min_categories": Valid(1, COUNT_CAP),
+    "analyses.text-clusters.params.template_min_names": Valid(1, COUNT_CAP, whole=True),
     # a driver raises the outcome's rate: a lift under 1 lowers it
     "analyses.drivers.params.min_lift": Valid(1, 1_000_000),
-    "analyses.drivers.params.min_z": Valid(0, 1_000),
+    # a family-wise error level: a probability; 0 would pass nothing, 1 everything
+    "analyses.drivers.params.family_alpha": Valid(
+        0, 1, lo_open=True, hi_open=True, note="a probability: write 0.05 for 5%"),
     "analyses.drivers.params.min_reassignments": REASSIGNMENTS,
     "analyses.drivers.params.long_quantile": Valid(
         0, 1, lo_open=True, hi_open=True, note="a quantile is a fraction: write 0.9 for "

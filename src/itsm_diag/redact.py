@@ -50,6 +50,8 @@ _DATE_LIKE = re.compile(
 _ISO_TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
+#: a number below one written with its leading zero
+_FRACTION = re.compile(r"^\(?0\.\d")
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
 
@@ -89,6 +91,10 @@ def _phone(match: re.Match[str], bare_is_id: bool = False) -> str:
     text = match.group()
     digits = sum(ch.isdigit() for ch in text)
     if not 7 <= digits <= 15 or _DATE_LIKE.match(text.strip()):
+        return text
+    # a decimal fraction and what follows it ("at most 0.00052 (0.05 divided by"): no
+    # phone number starts "0."
+    if _FRACTION.match(text):
         return text
     # a bare run of digits is more often an id or an amount than a phone number
     if text.isdigit() and (bare_is_id or digits < 9):

@@ -5,13 +5,18 @@ reassignments, an A -> B -> A bounce, a long time to resolve) is compared across
 values of each attribute (first and last assignment group, category, channel, priority):
 a value is a driver when its tickets have the outcome at least ``min_lift`` times as
 often as the other tickets whose outcome and attribute are known, with at least
-``min_sample`` tickets and ``min_events`` outcomes behind it and a two-proportion
-z-score of at least ``min_z`` (many values are tested: a chance spike must not pass).
-Counted with ``np.bincount`` over integer codes per attribute.
+``min_sample`` tickets and ``min_events`` outcomes behind it, and when the one-sided
+exact (Fisher, hypergeometric) p-value of so many outcomes among its tickets is at most
+``family_alpha`` divided by the number of values tested (Bonferroni: every value of every
+attribute with ``min_sample`` tickets on each side, over the outcomes tested). A driver
+must pass all of it with one outcome fewer as well: one ticket does not make a driver.
+Counted with ``np.bincount`` over integer codes per attribute; the exact test only for
+the values that pass the lift, sample and outcome gates.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -146,6 +151,63 @@ def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, 
     return codes, shown
 
 
+_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """log(n choose k), per item (a handful of items: math.lgamma on each)."""
+    def lg(x: np.ndarray) -> np.ndarray:
+        return np.asarray(_LGAMMA(x.astype(float)), dtype=float)
+    return lg(n + 1) - lg(k + 1) - lg(n - k + 1)
+
+
+def upper_tail(k: np.ndarray, n: np.ndarray, events: np.ndarray, total: np.ndarray
+               ) -> np.ndarray:
+    """Per item, P(X >= k) where X counts the outcomes among ``n`` tickets drawn without
+    replacement from ``total`` tickets of which ``events`` had it: the one-sided Fisher
+    exact p-value of ``k`` outcomes among a value's ``n`` tickets. Exact: each tail's
+    terms from the first by the ratio of successive hypergeometric probabilities, summed
+    in logs (no normal approximation, no scipy)."""
+    k, n, big_k, big_n = (np.asarray(a, dtype=np.int64) for a in (k, n, events, total))
+    lo = np.maximum(0, n + big_k - big_n)
+    hi = np.minimum(n, big_k)
+    length = np.maximum(hi - k + 1, 0)
+    # k at or below the support's least value: certain; above its greatest: impossible
+    out = np.where(k <= lo, 1.0, 0.0)
+    todo = np.flatnonzero((k > lo) & (length > 0))
+    if not len(todo):
+        return out
+    k_, n_, kk, nn, size = k[todo], n[todo], big_k[todo], big_n[todo], length[todo]
+    first = _log_choose(kk, k_) + _log_choose(nn - kk, n_ - k_) - _log_choose(nn, n_)
+    seg = np.repeat(np.arange(len(todo)), size)
+    begins = np.cumsum(size) - size
+    offset = np.arange(int(size.sum())) - begins[seg]
+    # term x / term x-1 = (K - x + 1)(n - x + 1) / (x (N - K - n + x)), from x = k + 1 on
+    step = np.zeros(len(seg))
+    on = offset > 0
+    x = (k_[seg] + offset)[on].astype(float)
+    ks, ns, nns = kk[seg][on], n_[seg][on], nn[seg][on]
+    step[on] = (np.log(ks - x + 1) + np.log(ns - x + 1) - np.log(x)
+                - np.log(nns - ks - ns + x))
+    # each tail's log terms relative to its first (a step of 0 opens each tail)
+    logs = np.cumsum(step)
+    logs -= logs[begins][seg]
+    top = np.maximum.reduceat(logs, begins)
+    summed = np.add.reduceat(np.exp(logs - top[seg]), begins)
+    out[todo] = np.minimum(1.0, np.exp(first + top + np.log(summed)))
+    return out
+
+
+def _passes(k: np.ndarray, n: np.ndarray, k_out: np.ndarray, n_out: np.ndarray,
+            bar: float, min_k: int, min_lift: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: whether it passes the outcome, lift and exact-test gates with ``k``
+    outcomes among its ``n`` tickets, and the exact p-value."""
+    p = upper_tail(k, n, k + k_out, n + n_out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = (k / n) / (k_out / n_out)
+    return (k >= min_k) & (lift >= min_lift) & (p <= bar), p
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     scope = (ctx.of_kind(*params["kinds"]) & ctx.done_in_window()).to_numpy()
     n_scope = int(scope.sum())
@@ -154,10 +216,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("too_few", n=n_scope, min=min_n))
     outcomes = _outcomes(ctx, scope, params)
     attrs = {name: _attribute(ctx, name, scope) for name in ATTRIBUTES}
-    rows: list[dict[str, Any]] = []
     summary: list[dict[str, Any]] = []
     metrics: dict[str, Figure] = {}
-    min_lift, min_z = float(params["min_lift"]), float(params["min_z"])
+    min_lift, alpha = float(params["min_lift"]), float(params["family_alpha"])
+    # the values tested (the family of the correction) and the candidates: the values
+    # that pass the sample, outcome and lift gates, each (outcome, attribute, code,
+    # tickets, outcomes, tickets elsewhere, outcomes elsewhere)
+    family = 0
+    cand: list[tuple[str, str, int, int, int, int, int]] = []
     for outcome in OUTCOMES:
         known, bad = outcomes[outcome]
         n_known, n_bad = int(known.sum()), int(bad.sum())
@@ -169,7 +235,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             continue
         metrics[f"{outcome}_rate"] = ratio(n_bad, n_known, ctx.samples(pd.Series(
             bad, index=ctx.tickets.index)))
-        found: list[dict[str, Any]] = []
         # the tickets whose outcome is known, once per outcome (not a million-row mask
         # per attribute); counts of ones are the sums of weights of ones, exactly
         at_known = np.flatnonzero(known)
@@ -181,36 +246,66 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 continue
             size = len(shown)
             n = np.bincount(c[has], minlength=size)
-            k = np.bincount(c[has & bad_known], minlength=size).astype(float)
-            total_n, total_k = float(n.sum()), float(k.sum())
-            n_out, k_out = total_n - n, total_k - k
+            k = np.bincount(c[has & bad_known], minlength=size)
+            n_out, k_out = int(n.sum()) - n, int(k.sum()) - k
+            # every value with min_sample tickets on each side is compared: the family
+            tested = (n >= min_n) & (n_out >= min_n)
+            family += int(tested.sum())
             with np.errstate(divide="ignore", invalid="ignore"):
-                p_in = k / n
-                p_out = k_out / n_out
-                lift = p_in / p_out
-                pooled = total_k / total_n
-                se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_out))
-                z = (p_in - p_out) / se
-            hit = ((n >= min_n) & (k >= min_k) & (n_out >= min_n) & (p_out > 0)
-                   & (lift >= min_lift) & (z >= min_z))
-            for code in np.flatnonzero(hit):  # the drivers found: a handful per outcome
-                members = known & (codes == code) & bad
-                found.append({
-                    "outcome": outcome, "attribute": attr, "value": str(shown[code]),
-                    "tickets": int(n[code]), "with_outcome": int(k[code]),
-                    "rate": round(float(p_in[code]), 4), "others": int(n_out[code]),
-                    "others_with_outcome": int(k_out[code]),
-                    "rate_elsewhere": round(float(p_out[code]), 4),
-                    "lift": round(float(lift[code]), 2), "z": round(float(z[code]), 1),
-                    "excess": float(k[code] - n[code] * p_out[code]),
-                    "sample_ids": ids_of(ctx, np.flatnonzero(members)[:ctx.max_samples]),
-                })
-        found.sort(key=lambda r: (-r["excess"], -r["lift"], r["attribute"], r["value"]))
-        for r in found[: int(params["max_drivers"])]:
-            r.pop("excess")
-            rows.append(r)
+                lift = (k / n) / (k_out / n_out)
+            hit = tested & (k >= min_k) & (k_out > 0) & (lift >= min_lift)
+            cand += [(outcome, attr, int(code), int(n[code]), int(k[code]),
+                      int(n_out[code]), int(k_out[code])) for code in np.flatnonzero(hit)]
     if not metrics:
         return Measurement(unknown=note("no_outcome", n=n_scope, min=min_n))
+    bar = alpha / max(family, 1)
+    rows, fragile = _drivers(ctx, outcomes, attrs, cand, bar, min_k, min_lift,
+                             int(params["max_drivers"]))
+    metrics["values_tested"] = Figure(value=float(family))
     metrics["drivers"] = Figure(value=float(len(rows)))
+    notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
+                  bar=bar)]
+    if fragile:
+        notes.append(note("one_ticket", count=fragile))
     return Measurement(metrics=metrics, tables={"drivers": rows, "outcomes": summary},
-                       notes=[note("tested", lift=min_lift, n=min_n, k=min_k, z=min_z)])
+                       notes=notes)
+
+
+def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]],
+             attrs: Mapping[str, tuple[np.ndarray, np.ndarray]],
+             cand: list[tuple[str, str, int, int, int, int, int]], bar: float, min_k: int,
+             min_lift: float, max_drivers: int) -> tuple[list[dict[str, Any]], int]:
+    """The drivers' rows (at most ``max_drivers`` per outcome, the most outcomes in
+    excess first) among the candidates, and how many candidates passed every test but
+    would not with one outcome fewer (not shown)."""
+    if not cand:
+        return [], 0
+    n, k, n_out, k_out = (np.array([c[i] for c in cand], dtype=np.int64) for i in range(3, 7))
+    ok, p = _passes(k, n, k_out, n_out, bar, min_k, min_lift)
+    # the one-ticket test: the same value with one outcome fewer (a ticket of the value
+    # without it) must pass too
+    ok_less, _ = _passes(k - 1, n, k_out, n_out, bar, min_k, min_lift)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for i in np.flatnonzero(ok & ok_less):  # the drivers found: a handful per outcome
+        outcome, attr, code = cand[i][:3]
+        known, bad = outcomes[outcome]
+        codes, shown = attrs[attr]
+        members = known & (codes == code) & bad
+        p_in, p_out = k[i] / n[i], k_out[i] / n_out[i]
+        found.setdefault(outcome, []).append({
+            "outcome": outcome, "attribute": attr, "value": str(shown[code]),
+            "tickets": int(n[i]), "with_outcome": int(k[i]), "rate": round(float(p_in), 4),
+            "others": int(n_out[i]), "others_with_outcome": int(k_out[i]),
+            "rate_elsewhere": round(float(p_out), 4),
+            "lift": round(float(p_in / p_out), 2), "p": float(f"{p[i]:.2g}"),
+            "excess": float(k[i] - n[i] * p_out),
+            "sample_ids": ids_of(ctx, np.flatnonzero(members)[:ctx.max_samples]),
+        })
+    rows: list[dict[str, Any]] = []
+    for outcome in OUTCOMES:
+        ranked = sorted(found.get(outcome, []),
+                        key=lambda r: (-r["excess"], -r["lift"], r["attribute"], r["value"]))
+        for r in ranked[:max_drivers]:
+            r.pop("excess")
+            rows.append(r)
+    return rows, int((ok & ~ok_less).sum())

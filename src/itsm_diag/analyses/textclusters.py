@@ -37,7 +37,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses._util import ids_of, note, params_key, rounded
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import _SUMMARY_KEY, distinct_codes, normalise_summary
-from itsm_diag.signs.recurrence import cluster_codes
+from itsm_diag.signs.recurrence import cluster_codes, summary_templates
 from itsm_diag.text import SPACE
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
@@ -113,6 +113,48 @@ def _name_words(ctx: Context) -> set[str]:
             out.update(pc.list_flatten(pc.utf8_split_whitespace(
                 pa.array(norm.array))).to_pylist())
     return out
+
+
+#: the Context cache name of :func:`unnamed_wordings`
+_UNNAMED = "textclusters.unnamed_wordings"
+
+
+def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct normalised summary (the codes of the summary's value table): (the
+    code of its wording without the words of the people columns' names, -1 when nothing
+    else is left; the text each such code stands for; whether it held a name word).
+
+    "Conversation with Anna Meyer" and "conversation with Ben Schmidt" are one unnamed
+    wording, "conversation with": what an intake template is told by
+    (:func:`itsm_diag.signs.recurrence.summary_templates`). Vectorised over the distinct
+    summaries (their words split, the name words dropped, the rest joined by arrow)."""
+    def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        _, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
+        n = len(norm)
+        texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE))
+        names = _name_words(ctx)
+        lists = pc.utf8_split_whitespace(texts)
+        words = pc.list_flatten(lists)
+        is_name = (pc.is_in(words, value_set=pa.array(sorted(names), type=pa.string()))
+                   .to_numpy(zero_copy_only=False) if names and n
+                   else np.zeros(len(words), dtype=bool))
+        if not is_name.any():  # no summary names a person: each is its own wording
+            return (np.arange(n, dtype=np.int64), np.asarray(norm, dtype=object),
+                    np.zeros(n, dtype=bool))
+        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+        kept = ~is_name
+        offsets = np.r_[0, np.cumsum(np.bincount(parent[kept], minlength=n))]
+        joined = pc.binary_join(pa.LargeListArray.from_arrays(
+            pa.array(offsets, type=pa.int64()), words.filter(pa.array(kept))),
+            pa.scalar(" ", type=words.type))
+        # nothing left (a summary that is only a name) is no wording
+        coded = pc.dictionary_encode(pc.if_else(pc.equal(joined, ""), None, joined))
+        codes = pc.fill_null(coded.indices, -1).to_numpy(zero_copy_only=False)
+        return (np.asarray(codes, dtype=np.int64),
+                np.asarray(coded.dictionary.to_pylist(), dtype=object),
+                np.bincount(parent[is_name], minlength=n) > 0)
+    result: tuple[np.ndarray, np.ndarray, np.ndarray] = ctx.memo(_UNNAMED, make)
+    return result
 
 
 def _vocabulary(words: np.ndarray, stop: set[str], names: set[str], min_len: int
@@ -716,8 +758,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("too_few", n=int(has_summary.sum()), min=minimum))
     found = clusters_of(ctx, params)
     codes = found.codes
-    rows = np.flatnonzero(codes >= 0)
+    # a form's or channel's fixed subject is no issue: its incidents are left out
+    templates = summary_templates(ctx, scope.to_numpy(dtype=bool), params)
+    excluded = []
+    if templates.count():
+        excluded.append(note("templates", templates.count(),
+                             ctx.samples(pd.Series(templates.mask, index=t.index)),
+                             **templates.note_params(params)))
+    rows = np.flatnonzero((codes >= 0) & ~templates.mask)
     keyed = len(rows)
+    if keyed < minimum and templates.count():
+        return Measurement(unknown=note("only_templates", templates.count(), left=keyed,
+                                        min=minimum, **templates.note_params(params)),
+                           excluded=excluded)
     if keyed < minimum:  # summaries that are only ids, numbers, links or e-mail addresses
         return Measurement(unknown=note("no_words", n=int(has_summary.sum()), words=keyed,
                                         min=minimum))
@@ -787,7 +840,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "summaries": shown.get(int(c), []),
         "sample_ids": ids_by.get(int(c), []),
     } for c, r in top.iterrows()]
-    excluded = []
     blank = scope & ~has_summary
     if blank.any():
         excluded.append(note("no_summary_value", int(blank.sum()), ctx.samples(blank)))

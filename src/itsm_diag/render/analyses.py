@@ -36,7 +36,7 @@ TERMINAL_NOTES = {"text-clusters": ("over_budget",)}
 #: columns the terminal leaves out of a table (kept in the other formats); never a
 #: table's first column
 TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
-                           "due_from", "summary", "z", "others", "p90_hours", "status", "due",
+                           "due_from", "summary", "p", "others", "p90_hours", "status", "due",
                            "idle_business_days", "reassignments", "problem_linked",
                            "idle_gaps", "rate", "rate_elsewhere"})
 

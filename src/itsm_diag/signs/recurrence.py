@@ -3,12 +3,14 @@
 Groups the window's incidents by the most specific recurrence key the export fills,
 finds recurring clusters (at least ``cluster_size`` with one key within any
 ``span_days``), and checks whether each cluster links to a problem record. Fewer than
-``min_incidents`` keyed incidents in the window make the sign unknown.
+``min_incidents`` keyed incidents in the window make the sign unknown. A summary that is
+an intake template (:func:`summary_templates`) is no key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,9 +27,11 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import (
+    _SUMMARY_KEY,
     by_code_then,
     distinct_codes,
     filled,
+    fold_codes,
     normalise_summary,
     recurrence_key_codes,
     too_few,
@@ -115,6 +119,115 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     return out
 
 
+@dataclass
+class Templates:
+    """Summary wordings that are intake templates (:func:`summary_templates`)."""
+
+    #: per ticket: in scope, with a summary that is a template wording
+    mask: np.ndarray
+    #: incidents in scope with a summary (what the shares are of)
+    n: int = 0
+    #: the template wordings (people's names dropped) and their incidents, most first
+    items: list[tuple[str, int]] = field(default_factory=list)
+
+    def count(self) -> int:
+        return int(self.mask.sum())
+
+    def note_params(self, params: Mapping[str, Any], shown: int = 5) -> dict[str, Any]:
+        """The params a note naming them takes: the largest ``shown`` as "wording: n",
+        and the bars a template passed (``params``: the rule's)."""
+        listed = "; ".join(f'"{text}": {n:,}' for text, n in self.items[:shown])
+        return {"wordings": len(self.items), "templates": listed, "n": self.n,
+                "share": self.count() / self.n if self.n else 0.0,
+                "min_share": float(params["template_min_share"]),
+                "min_incidents": int(params["template_min_incidents"]),
+                "min_names": int(params["template_min_names"])}
+
+
+def _effective(counts: np.ndarray) -> np.ndarray:
+    """Per row of category counts, the effective number of categories: the inverse of the
+    unbiased Simpson index (the chance two incidents drawn without replacement share a
+    category). 1.0 for fewer than two incidents; inf when no two share one."""
+    counts = np.atleast_2d(counts).astype("float64")
+    total = counts.sum(axis=1)
+    pairs = total * (total - 1.0)
+    same = (counts * (counts - 1.0)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eff = np.where(same > 0, pairs / np.where(same > 0, same, 1.0), np.inf)
+    return np.where(total >= 2, eff, 1.0)
+
+
+def summary_templates(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
+                      ) -> Templates:
+    """The summary wordings of the ``scope`` tickets that are intake templates: a form's
+    or a channel's fixed subject ("Incident created from inbound email", "(no
+    subject)", "Conversation with <requester>"), not an issue that recurs.
+
+    Wordings are compared without the people columns' names
+    (:func:`itsm_diag.analyses.textclusters.unnamed_wordings`). A template is held by
+    at least ``template_min_share`` of the scope's incidents with a summary and at least
+    ``template_min_incidents`` of them, and either spreads over the categories as all of
+    them do (its effective number of categories, :func:`_effective`, at least
+    ``template_min_spread`` times theirs and at least ``template_min_categories``: an
+    issue sits in one or two categories) or is the same words around
+    ``template_min_names`` or more distinct names (most of its incidents naming one).
+    Counted per unnamed wording over arrays; a few per export become text.
+    """
+    from itsm_diag.analyses.textclusters import unnamed_wordings
+
+    none = Templates(mask=np.zeros(len(scope), dtype=bool))
+    if not params.get("templates", True):
+        return none
+    norm_codes = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0]
+    rows = np.flatnonzero(scope & (norm_codes >= 0))
+    none.n = n = len(rows)
+    if not n:
+        return none
+    unit_of, texts, named_of = unnamed_wordings(ctx)
+    wording = norm_codes[rows]
+    unit = unit_of[wording]
+    cnt = np.bincount(unit[unit >= 0], minlength=len(texts))
+    frequent = np.flatnonzero((cnt >= max(int(params["template_min_incidents"]), 1))
+                              & (cnt >= float(params["template_min_share"]) * n))
+    if not len(frequent):
+        return none
+    pos = np.full(len(texts), -1, dtype=np.int64)
+    pos[frequent] = np.arange(len(frequent))
+    f = np.where(unit >= 0, pos[np.maximum(unit, 0)], -1)
+    # spread: the categories of each frequent wording against those of all incidents
+    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
+    k = int(cat.max(initial=-1)) + 1
+    spread = np.zeros(len(frequent), dtype=bool)
+    if k:
+        has = cat >= 0
+        sel = has & (f >= 0)
+        per = np.bincount(f[sel] * k + cat[sel], minlength=len(frequent) * k)
+        eff = _effective(per.reshape(len(frequent), k))
+        eff_all = float(_effective(np.bincount(cat[has], minlength=k))[0])
+        bar = max(float(params["template_min_spread"]) * eff_all,
+                  float(params["template_min_categories"]))
+        spread = eff >= bar
+    # names: most of its incidents name a person, in many distinct wordings
+    in_f = f >= 0
+    sel = in_f & named_of[wording]
+    named_n = np.bincount(f[sel], minlength=len(frequent))
+    width = int(wording.max()) + 1
+    pairs = distinct_codes(f[sel] * width + wording[sel])[0]  # (wording, its template)
+    distinct_named = np.bincount(pairs // width, minlength=len(frequent))
+    by_names = ((2 * named_n >= cnt[frequent])
+                & (distinct_named >= int(params["template_min_names"])))
+    found = frequent[spread | by_names]
+    if not len(found):
+        return none
+    hit = np.zeros(len(texts), dtype=bool)
+    hit[found] = True
+    mask = np.zeros(len(scope), dtype=bool)
+    mask[rows] = np.where(unit >= 0, hit[np.maximum(unit, 0)], False)
+    order = found[np.lexsort((found, -cnt[found]))]
+    return Templates(mask=mask, n=n,
+                     items=[(str(texts[u]), int(cnt[u])) for u in order])  # a few
+
+
 def _total(table: list[dict[str, Any]], clusters: float | None) -> dict[str, int]:
     """The cut the cluster table states: it lists the largest ``top_clusters`` of them."""
     if clusters is None or int(clusters) <= len(table):
@@ -199,6 +312,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded)
     key_name = " + ".join(key_cols)
     notes = [Note(code="key_used", params={"key": key_name})]
+    in_scope = scope.to_numpy(dtype=bool)
+    # a form's or channel's fixed subject is no issue: its incidents cannot be keyed on
+    # their summary, and when too few are left the summary is no key at all
+    templates = Templates(mask=np.zeros(len(t), dtype=bool))
+    if m.SUMMARY in key_cols:
+        templates = summary_templates(ctx, in_scope, params)
+    if templates.count():
+        excluded.append(Note(code="template_summaries", count=templates.count(),
+                             params=templates.note_params(params),
+                             sample_ids=ctx.samples(pd.Series(templates.mask, index=t.index))))
+        n_scope = int(in_scope.sum())
+        left = templates.n - templates.count()
+        if left < min_fill * n_scope:
+            return Measurement(unknown=Note(code="template_key", count=templates.count(), params={
+                **templates.note_params(params), "incidents": n_scope, "left": left,
+                "left_share": left / n_scope, "min_fill": min_fill}),
+                excluded=excluded, notes=notes)
     # a summary part groups wordings of one issue together (the text clusters), where on
     summary_table = None
     text_params = ctx.analyses.get("text-clusters")
@@ -216,10 +346,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 "limit": int(text_params["max_candidate_pairs"])}))
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
     all_codes, key_text = recurrence_key_codes(ctx, key_cols, summary_table)
-    in_scope = scope.to_numpy(dtype=bool)
-    codes = np.where(in_scope, all_codes, -1)
+    codes = np.where(in_scope & ~templates.mask, all_codes, -1)
     keyed = pd.Series(codes >= 0, index=t.index)
-    no_key = scope & ~keyed
+    no_key = scope & ~keyed & ~templates.mask
     if no_key.any():
         excluded.append(Note(code="no_key_value", count=int(no_key.sum()),
                              params={"key": key_name}, sample_ids=ctx.samples(no_key)))
