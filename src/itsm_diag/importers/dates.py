@@ -237,13 +237,17 @@ def mixed_offsets(values: pd.Series, path: Path, column: str,
              "without it (then pass that zone with --tz)")
 
 
-def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> DateFormatError:
+def _unreadable(values: pd.Series, path: Path, column: str, first_row: int,
+                tried: pd.Series | None = None) -> DateFormatError:
     """The error for a column no format reads: what the most fitting format could not
-    read (how many, the first row and value), or a value no format reads at all."""
+    read (how many, the first row and value), or a value no format reads at all.
+    ``tried``: the values as the formats were tried on them (month names in English,
+    :func:`english_months`), when not ``values`` themselves; the error quotes ``values``."""
     mixed = mixed_offsets(values, path, column, first_row)
     if mixed is not None:
         return mixed
-    head = [str(x).strip() for x in _sample(values).iloc[:24]]
+    tried = values if tried is None else tried
+    head = [str(x).strip() for x in _sample(tried).iloc[:24]]
     best, best_read = None, 0
     for fmt, _ in CANDIDATES:
         read = 0
@@ -258,9 +262,14 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> D
     hint = "fix those cells or pass --date-format"
     present = values.notna().to_numpy(dtype=bool)
     if best is not None:
-        parsed = pd.to_datetime(values, format=best, errors="coerce")
+        parsed = pd.to_datetime(tried, format=best, errors="coerce")
         bad = present & parsed.isna().to_numpy(dtype=bool)
         pos = int(bad.argmax())
+        message = (f"{int(bad.sum()):,} of {int(present.sum()):,} values are not dates in "
+                   f"the format {best!r} (first: {quote(str(values.iloc[pos]))})")
+        month = _month_error(str(values.iloc[pos]), message, path, column, first_row + pos)
+        if month is not None:
+            return month
         return DateFormatError(
             f"{int(bad.sum()):,} of {int(present.sum()):,} values are not dates in the format "
             f"{best!r} (first: {quote(str(values.iloc[pos]))}); at most "
@@ -274,6 +283,10 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int) -> D
             "reads", file=path, row=first_row + pos, column=column,
             hint="in Excel, format the column as Date (Format Cells > Date) and save the "
                  "workbook again, or export the tickets as CSV")
+    month = _month_error(str(values.iloc[pos]), f"cannot read {quote(str(values.iloc[pos]))} "
+                         "as a date", path, column, first_row + pos)
+    if month is not None:
+        return month
     return DateFormatError(f"cannot read {quote(str(values.iloc[pos]))} as a date", file=path,
                            row=first_row + pos, column=column,
                            hint="pass --date-format with the format (e.g. '%d.%m.%Y %H:%M') "
@@ -309,8 +322,13 @@ def infer_formats(
             chosen[name] = ColumnFormat(name, date_format, None)
             continue
         cands = candidates_for(values, present)
+        english = None
         if not cands:
-            raise _unreadable(values, path, name, first_row)
+            # month names in another language: the formats that read them in English
+            english = english_months(values)
+            cands = [] if english is None else candidates_for(english, present)
+        if not cands:
+            raise _unreadable(values, path, name, first_row, english)
         options[name] = cands
     forced: Order = (
         "day" if date_format == "dayfirst" else "month" if date_format == "monthfirst" else None
@@ -370,6 +388,45 @@ def parse(
     first row); more is an error naming the row and value. Times that fall in a clock
     change of ``tz`` follow :func:`_localize` and are counted in the warning.
     """
+    out, notes = _parse_text(values, fmt, column, first_row, tz)
+    present = values.notna().to_numpy(dtype=bool)
+    bad = present & out.isna().to_numpy(dtype=bool)
+    if bad.any() and english_months(values[bad]) is not None:
+        # month names in another language (13/Mär/25): read as their English ones (the
+        # unread values tell first: a junk cell costs no pass over a million good ones)
+        english = english_months(values)
+        if english is not None:
+            out, notes = _parse_text(english, fmt, column, first_row, tz)
+            bad = present & out.isna().to_numpy(dtype=bool)
+    n_bad = int(bad.sum())
+    if n_bad:
+        pos = int(bad.argmax())
+        example = str(values.iloc[pos])
+        if n_bad > tolerance(int(present.sum())):
+            mixed = mixed_offsets(values, path, column, first_row)
+            if mixed is not None:
+                raise mixed
+            message = (f"{n_bad:,} of {int(present.sum()):,} values are not dates in the "
+                       f"format {fmt!r} (first: {quote(example)})")
+            raise _month_error(example, message, path, column, first_row + pos) or \
+                DateFormatError(
+                    f"{message}; at most {tolerance(int(present.sum())):,} may be",
+                    file=path, row=first_row + pos, column=column,
+                    hint="fix those cells or pass --date-format",
+                )
+        notes.append(
+            f"column {column!r}: {n_bad} unreadable date(s) left empty "
+            f"(first at row {first_row + pos}: {example!r})"
+        )
+    if out.dtype != TIMESTAMP:
+        out = out.astype(TIMESTAMP)
+    return out, "; ".join(notes) or None
+
+
+def _parse_text(values: pd.Series, fmt: str, column: str, first_row: int, tz: str
+                ) -> tuple[pd.Series, list[str]]:
+    """:func:`parse`'s reading of ``values`` with ``fmt`` (unreadable values missing),
+    and its notes on clock changes."""
     notes: list[str] = []
     naive = _parse_fast(values, fmt)
     if naive is not None:
@@ -381,30 +438,7 @@ def parse(
     else:
         out = _localize(pd.to_datetime(values, format=fmt, errors="coerce"), tz, column,
                         first_row, notes)
-    present = values.notna().to_numpy(dtype=bool)
-    bad = present & out.isna().to_numpy(dtype=bool)
-    n_bad = int(bad.sum())
-    if n_bad:
-        pos = int(bad.argmax())
-        example = str(values.iloc[pos])
-        if n_bad > tolerance(int(present.sum())):
-            mixed = mixed_offsets(values, path, column, first_row)
-            if mixed is not None:
-                raise mixed
-            raise DateFormatError(
-                f"{n_bad:,} of {int(present.sum()):,} values are not dates in the format "
-                f"{fmt!r} (first: {quote(example)}); at most "
-                f"{tolerance(int(present.sum())):,} may be",
-                file=path, row=first_row + pos, column=column,
-                hint="fix those cells or pass --date-format",
-            )
-        notes.append(
-            f"column {column!r}: {n_bad} unreadable date(s) left empty "
-            f"(first at row {first_row + pos}: {example!r})"
-        )
-    if out.dtype != TIMESTAMP:
-        out = out.astype(TIMESTAMP)
-    return out, "; ".join(notes) or None
+    return out, notes
 
 
 def _localize(naive: pd.Series, tz: str, column: str, first_row: int,
@@ -436,6 +470,96 @@ _FAST_PARTS = {
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: the text Arrow's strict ISO cast reads as it is
 _ISO_TEXT = "%Y-%m-%d %H:%M:%S"
+
+#: month names a tool writes in its user's language (Jira's ``dd/MMM/yy`` follows the
+#: exporting user's: ``13/Mär/25``, ``12/juil./25``), each month's spellings by language:
+#: German, French, Spanish (the languages the Freshservice importer reads), Italian,
+#: Portuguese, Dutch, in Java's older and CLDR abbreviations and in full, and English
+#: spellings strptime's ``%b`` does not take (``Sept``, full names). Compared in lower
+#: case, a final dot dropped; strptime reads only the English abbreviations, so each is
+#: replaced by its English one before parsing (:func:`english_months`)
+_MONTH_NAMES: tuple[tuple[str, str], ...] = (
+    ("Jan", "january jän jänner januar janv janvier ene enero gen gennaio janeiro januari"),
+    ("Feb", "february februar feber fév févr fevr février fevrier febrero febbraio fev "
+            "fevereiro februari"),
+    ("Mar", "march mär märz mrz maer maerz mars marzo março marco mrt maart"),
+    ("Apr", "april avr avril abr abril aprile"),
+    ("May", "mai may mayo mag maggio maio mei"),
+    ("Jun", "june juni juin junio giu giugno junho"),
+    ("Jul", "july juli juil juillet julio lug luglio julho"),
+    ("Aug", "august aoû août aout ago agosto augustus"),
+    ("Sep", "sept september septembre set septiembre setiembre settembre setembro"),
+    ("Oct", "october okt oktober octobre octubre ott ottobre out outubro"),
+    ("Nov", "november novembre noviembre novembro"),
+    ("Dec", "december dez dezember déc décembre dic diciembre dicembre dezembro"),
+)
+_TO_ENGLISH: dict[str, str] = {
+    **{name: english for english, names in _MONTH_NAMES for name in names.split()},
+    **{name: name.capitalize() for name in _MONTHS},
+}
+#: a run of letters (any script) with an optional final dot: a month name's place
+_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)")
+#: the languages :data:`_MONTH_NAMES` covers, as an error names them
+_LANGUAGES = "English, German, French, Spanish, Italian, Portuguese or Dutch"
+
+
+def _english_word(hit: re.Match[str]) -> str:
+    """A month name as strptime's English abbreviation (its dot dropped); any other word
+    as it was."""
+    english = _TO_ENGLISH.get(hit.group(1).lower())
+    return hit.group(0) if english is None else english
+
+
+def english_months(values: pd.Series) -> pd.Series | None:
+    """``values`` with every month name of another language (or an English one
+    ``%b`` does not read: ``Sept``, ``Nov.``) replaced by its English abbreviation, or
+    None when no value holds one. Worked on the distinct values (one regex pass each),
+    taken back to the rows by code."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    if not len(uniques):
+        return None
+    distinct = pd.Series(uniques, dtype="object").astype(str)
+    english = distinct.str.replace(_WORD, _english_word, regex=True)
+    if bool((english == distinct).all()):
+        return None
+    out = np.append(english.to_numpy(dtype=object), np.array([None], dtype=object))[codes]
+    result = pd.Series(out, index=values.index, name=values.name)
+    return result.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else result
+
+
+def _unread_month(value: str) -> str | None:
+    """The word of ``value`` in a month name's place that is no month name
+    :data:`_MONTH_NAMES` knows (``maj`` in ``13/maj/25 18:00``), or None: a word whose
+    replacement by ``Jan`` makes the value a date in one of the candidate formats."""
+    for hit in _WORD.finditer(value):
+        word = hit.group(1)
+        if len(word) < 3 or word.lower() in _TO_ENGLISH:
+            continue
+        trial = value[:hit.start()] + "Jan" + value[hit.end():]
+        for fmt, _ in CANDIDATES:
+            if "%b" not in fmt:
+                continue
+            try:
+                datetime.strptime(trial.strip(), fmt)
+            except ValueError:
+                continue
+            return word
+    return None
+
+
+def _month_error(value: str, message: str, path: Path, column: str,
+                 row: int | None) -> DateFormatError | None:
+    """The error for a value whose month name no language here reads, or None."""
+    word = _unread_month(value)
+    if word is None:
+        return None
+    return DateFormatError(
+        f"{message}: {quote(word)} is in a month name's place but is no month name in "
+        f"{_LANGUAGES}, and no --date-format reads it (%b is English only)",
+        file=path, row=row, column=column,
+        hint="export the dates with numeric or English month names (in Jira: the exporting "
+             "user's profile language, or a numeric date format an admin sets), or replace "
+             "the month names in the file")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from itsm_diag.importers.base import (
     share_matching,
     stamp_source,
 )
-from itsm_diag.importers.mapping import map_values
+from itsm_diag.importers.mapping import DEFAULT_STATUS, map_values
 from itsm_diag.importers.readers import RawTable
 
 NAME = "freshservice"
@@ -160,6 +160,9 @@ _TICKET_STATUS = {
     "cancelled": "cancelled", "canceled": "cancelled", "cancelado": "cancelled",
     "annulé": "cancelled", "abgebrochen": "cancelled", "storniert": "cancelled",
 }
+# custom statuses an admin adds ("Completed", "Done", "Finished"...): the common status
+# words a mapping understands (mapping.DEFAULT_STATUS), the tool's own labels first
+_TICKET_STATUS = {**DEFAULT_STATUS, **_TICKET_STATUS}
 # change statuses: 1 Open, 2 Planning, 3 Awaiting Approval, 4 Pending Release,
 # 5 Pending Review, 6 Closed (API codes; labels only in a "status" column of a change export)
 _CHANGE_STATUS = {
@@ -178,6 +181,7 @@ _CHANGE_STATUS = {
     "rejeté": "cancelled", "abgelehnt": "cancelled", "cancelled": "cancelled",
     "canceled": "cancelled",
 }
+_CHANGE_STATUS = {**DEFAULT_STATUS, **_CHANGE_STATUS}
 # Freshservice priority 1 Low .. 4 Urgent (API codes count *up*, unlike the canonical 1..5)
 _PRIORITY = {
     "4": 1, "urgent": 1, "urgente": 1, "dringend": 1, "3": 2, "high": 2, "alta": 2,
@@ -334,6 +338,9 @@ class FreshserviceImporter(Importer):
             df[m.STATUS_RAW] = raw_status
             status = map_values(raw_status, _CHANGE_STATUS if table == "changes"
                                  else _TICKET_STATUS)
+            # any other custom status on a ticket with a done time is a done status
+            status = v.done_by_time(status, raw_status, df.get(m.RESOLVED_AT),
+                                    df.get(m.CLOSED_AT), warnings)
             v.note_unmapped(warnings, "status", raw_status, status, "left without status")
             df[m.STATUS] = status
         if "priority" in cols:

@@ -621,6 +621,9 @@ class MappingImporter(Importer):
             raw_status = rows[m.STATUS].astype(m.STRING_DTYPE)
             df[m.STATUS_RAW] = raw_status
             status = map_values(raw_status, self._status_map())
+            # a value no key maps (a custom or misspelt one) on a ticket with a done time
+            status = v.done_by_time(status, raw_status, rows.get(m.RESOLVED_AT),
+                                    rows.get(m.CLOSED_AT), warnings)
             v.note_unmapped(warnings, "status", raw_status, status,
                             "left without status (map them under values.status)")
             df[m.STATUS] = status

@@ -118,6 +118,39 @@ def note_unmapped_distinct(warnings: list[str], field: str, raw: Distinct,
             counts, index=pd.Index(raw.values[mask].astype(_STR).array)), outcome, what)
 
 
+def done_by_time(status: pd.Series, raw: pd.Series, resolved: pd.Series | None,
+                 closed: pd.Series | None, warnings: list[str],
+                 field: str = "status") -> pd.Series:
+    """``status`` with each ticket whose ``raw`` status is outside the vocabulary
+    (``status`` left empty) but which carries a done time read as done: ``closed`` when it
+    has a closed time, else ``resolved``; counted in a warning naming the values.
+
+    An admin's custom done status (Freshservice's ``Completed``) or a misspelt
+    ``values.status`` key otherwise left a ticket with both done times filled without a
+    status, and every sign counted it open forever (``model.is_done`` reads the status).
+    The tickets left without status after this are the caller's to count."""
+    unmapped = (raw.notna() & status.isna()).to_numpy(dtype=bool)
+    has_closed = (closed.notna().to_numpy(dtype=bool) if closed is not None
+                  else np.zeros(len(status), dtype=bool))
+    has_resolved = (resolved.notna().to_numpy(dtype=bool) if resolved is not None
+                    else np.zeros(len(status), dtype=bool))
+    as_closed = unmapped & has_closed
+    as_resolved = unmapped & ~has_closed & has_resolved
+    if not (as_closed.any() or as_resolved.any()):
+        return status
+    out = status.astype("object").copy()
+    out[as_closed] = "closed"
+    out[as_resolved] = "resolved"
+    done = as_closed | as_resolved
+    read_as = [f"{what} ({int(mask.sum()):,}, {why})" for what, mask, why in (
+        ("closed", as_closed, "a closed time"), ("resolved", as_resolved, "a resolved time only"))
+        if mask.any()]
+    _unmapped_warning(warnings, field, raw[done].astype(_STR).value_counts(),
+                      "read as done: " + " and ".join(read_as),
+                      "values outside its vocabulary but a resolved or closed time")
+    return out
+
+
 #: the most hours a duration of one ticket may hold: more (114 years) is not one, and a
 #: few such values would turn every sum of effort into infinity
 MAX_DURATION_HOURS = 1_000_000.0

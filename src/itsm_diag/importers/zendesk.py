@@ -12,7 +12,10 @@ Derived fields (documented choices):
 - ``first_response_at`` = created + first reply time in minutes (calendar minutes).
 - ``resolved_at`` = Solved at (the last change to solved); ``closed_at`` = the update
   time of a closed ticket (closed tickets can no longer be updated, so their last update
-  is the close).
+  is the close), only where the solve time was exported too: the close is an automation's,
+  days after the solve, and must not stand in for it. A JSON ticket without a metric set
+  (a page fetched without ``include=metric_sets``) is done by its status with no done
+  time, in a warning.
 - ``problem_ref`` = ``problem_id`` (JSON only; the CSV export has no link column).
 - Custom fields ``<Title> [<type>]`` (CSV) are matched by title: Category,
   Subcategory, Service, Configuration item, Request type, Total time spent (sec).
@@ -197,12 +200,20 @@ class ZendeskImporter(Importer):
         df[m.KIND] = _kinds(frame, cols, warnings)
         if m.STATUS_RAW in df:
             status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
+            status = v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
+                                    warnings)
             v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status,
                             "left without status")
             df[m.STATUS] = status
+            solve_known = _solve_known(frame, df, date_cols.get(m.RESOLVED_AT))
             if m.UPDATED_AT in df:
-                # a closed ticket is read-only: its last update is when it was closed
-                df[m.CLOSED_AT] = df[m.UPDATED_AT].where(status.eq("closed").to_numpy())
+                # a closed ticket is read-only: its last update is when it was closed. That
+                # is the close, not the solve (an automation closes a solved ticket 4 days
+                # later by default, up to 28): a close time only stands where the solve
+                # time was exported too, so it can never stand in for one
+                df[m.CLOSED_AT] = df[m.UPDATED_AT].where(
+                    status.eq("closed").fillna(False).to_numpy(dtype=bool) & solve_known)
+            _note_unknown_solves(status, solve_known, warnings)
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
             v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
@@ -250,6 +261,42 @@ class ZendeskImporter(Importer):
             warnings=warnings,
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+
+def _solve_known(frame: pd.DataFrame, df: pd.DataFrame, solved_header: str | None
+                 ) -> np.ndarray:
+    """Which tickets the export gives a solve time source for: every ticket of an export
+    with a ``Solved at`` column (``solved_header``: the admin CSV), and in JSON each
+    ticket with a side-loaded or embedded metric set (any ``metric_set.*`` value: its
+    ``solved_at`` is the solve, empty when it was never solved). A ticket with a solved
+    time has one anyway."""
+    if solved_header is not None and not solved_header.startswith("metric_set."):
+        return np.ones(len(frame), dtype=bool)
+    known = (df[m.RESOLVED_AT].notna().to_numpy(dtype=bool) if m.RESOLVED_AT in df
+             else np.zeros(len(frame), dtype=bool))
+    metric = [c for c in frame.columns if str(c).startswith("metric_set.")]
+    # every metric set has its own id and ticket id: one column tells which rows have one
+    metric = [c for c in ("metric_set.id", "metric_set.ticket_id") if c in metric][:1] or metric
+    if metric:
+        known = known | frame[metric].notna().any(axis=1).to_numpy(dtype=bool)
+    return known
+
+
+def _note_unknown_solves(status: pd.Series, solve_known: np.ndarray,
+                         warnings: list[str]) -> None:
+    """One warning counting the solved and closed tickets without a solve time source:
+    an API page or incremental export fetched without ``include=metric_sets``."""
+    done = status.isin(["resolved", "closed"]).fillna(False).to_numpy(dtype=bool)
+    missing = done & ~solve_known
+    if not missing.any():
+        return
+    closed = int((missing & status.eq("closed").fillna(False).to_numpy(dtype=bool)).sum())
+    warnings.append(
+        f"solve times unknown: {int(missing.sum()):,} solved or closed tickets come without "
+        f"a metric set (metric_set.solved_at), so they are done with no done time; the "
+        f"last update of the {closed:,} closed ones is their automatic close, days after "
+        "the solve, and is not used as one (time to resolve and onboarding cannot time "
+        "them). Export with include=metric_sets or use `itsm-diag pull zendesk`")
 
 
 @v.per_value

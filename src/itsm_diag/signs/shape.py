@@ -17,8 +17,12 @@ signs a shape biases become ``unknown``:
   the flow predicts an empty queue there.
 - **one instant**: every opened and done time within a few hours (an import stamp or a
   copied date): times that carry no flow, so no sign that reads time is judged.
-- **open only**: no ticket done at all: an extract of the open queue. Completions, times
-  to resolve and lateness cannot be read from it.
+- **open only**: no ticket done at all, by its status or a done time: an extract of the
+  open queue. Completions, times to resolve and lateness cannot be read from it.
+- **no done times**: tickets done by their status, but not one with a resolved or closed
+  time (a Jira workflow that never sets a resolution, a mapping without a done time):
+  the done tickets are in the file, their times are not. Not a cut: the signs that need
+  done times say so themselves (a reporting gap is one), and the note asks for the times.
 - **arrivals stop while completions go on**: an export cut on the opened date with
   the tickets' later history kept. Handled by the window choice (the as-of moves back to
   the last week with arrivals), which says how many tickets were opened and done after.
@@ -119,6 +123,18 @@ class OpenOnly:
 
 
 @dataclass(frozen=True)
+class NoDoneTimes:
+    """Tickets done by their status, not one with a done time: the times are missing."""
+
+    done: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"done": self.done, "total": self.total,
+                "done_share": self.done / self.total if self.total else 0.0}
+
+
+@dataclass(frozen=True)
 class ExtractShape:
     """What the extract's shape says (``None`` fields: not seen)."""
 
@@ -126,6 +142,7 @@ class ExtractShape:
     none_open: NoneOpen | None = None
     open_only: OpenOnly | None = None
     one_instant: OneInstant | None = None
+    no_done_times: NoDoneTimes | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -138,6 +155,8 @@ class ExtractShape:
             out["open_only"] = self.open_only.params()
         if self.one_instant is not None:
             out["one_instant"] = self.one_instant.params()
+        if self.no_done_times is not None:
+            out["no_done_times"] = self.no_done_times.params()
         return out
 
     @property
@@ -239,8 +258,18 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
             )
     none_open = None if closure is not None else _none_open(opened, done_at, params, done,
                                                              total)
-    open_only = OpenOnly(done=done, total=total) if done == 0 else None
-    return ExtractShape(closure=closure, none_open=none_open, open_only=open_only)
+    open_only = no_done_times = None
+    if done == 0:
+        # done by the status, not by a done time: a done ticket without its time is still
+        # done (a workflow that never sets a resolution is no extract of the open queue)
+        by_status = int((m.is_done(tickets).to_numpy(dtype=bool)[scope]
+                         & opened.notna().to_numpy(dtype=bool)).sum())
+        if by_status:
+            no_done_times = NoDoneTimes(done=by_status, total=total)
+        else:
+            open_only = OpenOnly(done=0, total=total)
+    return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
+                        no_done_times=no_done_times)
 
 
 def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
