@@ -12,11 +12,13 @@ Two passes, so the diagnosis itself never sees a real name:
    Zendesk group id) is an id, never a phone number.
 2. :func:`redact_report` runs on the finished Report: evidence fields holding ticket text
    are dropped, summary-built cluster keys become ``Cluster N``, vague summaries become
-   ``Summary N``, and the text left (notes, reasons, file paths, warnings) is swept once
-   more for the people's names, e-mail addresses and phone numbers. The report's own
-   values are not text and are never swept: a time (``as_of``, a window's end, every
-   ``week_end``), a ticket id, a number written as digits (a group id). Its times must
-   stay times: ``compare``, ``--baseline`` and ``--period`` read them back.
+   ``Summary N``, the intake-template wordings the recurrence and text-clusters notes
+   list become ``Template N`` (their counts kept), and the text left (notes, reasons,
+   file paths, warnings) is swept once more for the people's names, e-mail addresses
+   and phone numbers. The report's own values are not text and are never swept: a time
+   (``as_of``, a window's end, every ``week_end``), a ticket id, a number written as
+   digits (a group id). Its times must stay times: ``compare``, ``--baseline`` and
+   ``--period`` read them back.
 
 Pseudonyms are deterministic: names are matched case- and edge-space-insensitively (as
 the signs compare them) and numbered in sorted order, so the same export always gives
@@ -77,6 +79,12 @@ PERSON_FIELDS = frozenset({"requester", "assignee", "author", "caller", "assigne
 #: report fields of ticket ids (a list or one): never swept (a numeric ticket id is not a
 #: phone number)
 ID_LIST_FIELDS = frozenset({"sample_ids", "ticket_id", "ticket_ids"})
+#: the notes listing intake-template wordings (a form's or channel's fixed subject: the
+#: summaries' own words), by the finding or analysis that writes them
+TEMPLATE_NOTES = {"recurrence": frozenset({"template_summaries", "template_key"}),
+                  "text-clusters": frozenset({"templates", "only_templates"})}
+#: what a redacted report calls a template wording (numbered once for the whole report)
+TEMPLATE_LABEL = "Template {n}"
 #: report fields written while the files were read, which may quote a cell as it stood
 #: (the data notes, a file's warnings): swept as ticket text is, bare digits included
 RAW_TEXT_FIELDS = frozenset({"data_notes", "warnings"})
@@ -330,9 +338,39 @@ def _strip_analyses(analyses: dict[str, Any], people: Pseudonyms) -> None:
                 del table["columns"][key]
 
 
+def _hide_templates(data: dict[str, Any]) -> None:
+    """The intake-template wordings the recurrence sign and the text clusters list in
+    their notes (and in an unknown reason) become ``Template N``, their counts kept (in
+    place). Numbered once for the whole report, in the order first listed, so one
+    wording has one number in the sign and in the analysis."""
+    from itsm_diag.signs.recurrence import TEMPLATE_ITEM_RE
+
+    labels: dict[str, str] = {}
+
+    def label(match: re.Match[str]) -> str:
+        text = match.group(1)
+        if text not in labels:
+            labels[text] = TEMPLATE_LABEL.format(n=len(labels) + 1)
+        return f"{labels[text]}: "
+
+    # (where the notes stand, the entry holding the reason, its id): the sign first
+    places = [*((f["evidence"], f, f["id"]) for f in data["signs"]),
+              *((a, a, a_id) for a_id, a in data["analyses"].items())]
+    for notes_of, entry, entry_id in places:
+        codes = TEMPLATE_NOTES.get(entry_id)
+        if codes is None:
+            continue
+        for note in [*notes_of["excluded"], *notes_of["notes"]]:
+            if note["code"] in codes:
+                note["text"] = TEMPLATE_ITEM_RE.sub(label, note["text"])
+        # an unknown one's reason ends with its note (template_key, only_templates)
+        entry["reason"] = TEMPLATE_ITEM_RE.sub(label, entry["reason"])
+
+
 def redact_report(report: Report, people: Pseudonyms) -> Report:
     """``report`` without ticket text or personal data, marked ``redacted``."""
     data = report.model_dump()
+    _hide_templates(data)
     for finding in [*data["signs"], *data["checks"]]:
         _strip_evidence(finding, people)
     _strip_analyses(data["analyses"], people)

@@ -297,10 +297,10 @@ class JiraImporter(Importer):
         if "_status_category" in cols:
             status = status.fillna(v.map_vocab(frame[cols["_status_category"]],
                                                _CATEGORY_STATUS))
-        if m.RESOLVED_AT in df:
-            # workflow-specific statuses: a resolution date means the issue was resolved
-            status = status.mask(status.isna() & df[m.STATUS_RAW].notna()
-                                 & df[m.RESOLVED_AT].notna(), "resolved")
+        # workflow-specific statuses: a resolution date means the issue was resolved
+        # (Jira exports no close time), counted in a warning naming them
+        status = v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
+                                warnings)
         if "_resolution" in cols:
             gave_up = v.fold(frame[cols["_resolution"]]).isin(
                 ["won't do", "won't fix", "declined", "cancelled", "canceled", "rejected"])

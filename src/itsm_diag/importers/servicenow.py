@@ -369,17 +369,34 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
         raw = v.Distinct.of(df[m.STATUS_RAW])
         vocab = _STATES.get(str(present[0]), _STATES["other"])
         mapped = raw.apply(v.map_vocab, vocab)
-        v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
-        out[m.STATUS] = raw.category(mapped, m.STATUS)
+        status = raw.category(mapped, m.STATUS)
+        done = _done_by_time(df, status, warnings)
+        if done is status:  # every state known, or none on a ticket with a done time
+            v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
+        else:
+            v.note_unmapped(warnings, "state", df[m.STATUS_RAW], done, "left without status")
+            status = done.astype(m.ticket_dtypes()[m.STATUS])
+        out[m.STATUS] = status
     else:
         status = pd.Series(None, index=kinds.index, dtype="object")
         for kind in present:
             sel = kinds == kind
             status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
                                       _STATES.get(str(kind), _STATES["other"]))
+        status = _done_by_time(df, status, warnings)
         v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
         out[m.STATUS] = status
     return out, warnings
+
+
+def _done_by_time(df: dict[str, pd.Series], status: pd.Series, warnings: list[str]
+                  ) -> pd.Series:
+    """``status`` with a ticket whose state is outside its table's labels (a custom state,
+    an instance's own number) but which carries a done time read as done: closed with a
+    closed time, else resolved, in a warning naming the states
+    (:func:`itsm_diag.importers.values.done_by_time`). ``status`` itself when none is."""
+    return v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT),
+                          df.get(m.CLOSED_AT), warnings, field="state")
 
 
 def _priority_part(df: dict[str, pd.Series]) -> _Part:

@@ -9,6 +9,7 @@ an intake template (:func:`summary_templates`) is no key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,14 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     return out
 
 
+#: one template wording as the notes list it, with its incidents: ``"no subject": 129``
+TEMPLATE_ITEM = '"{text}": {n:,}'
+#: a listed template wording (group 1) up to its count: a normalised wording holds no
+#: ASCII punctuation, so never a quote, and a redacted report finds each one again
+#: (:func:`itsm_diag.redact.redact_report` writes ``Template N`` in its place)
+TEMPLATE_ITEM_RE = re.compile(r'"([^"]*)": (?=\d)')
+
+
 @dataclass
 class Templates:
     """Summary wordings that are intake templates (:func:`summary_templates`)."""
@@ -136,7 +145,8 @@ class Templates:
     def note_params(self, params: Mapping[str, Any], shown: int = 5) -> dict[str, Any]:
         """The params a note naming them takes: the largest ``shown`` as "wording: n",
         and the bars a template passed (``params``: the rule's)."""
-        listed = "; ".join(f'"{text}": {n:,}' for text, n in self.items[:shown])
+        listed = "; ".join(TEMPLATE_ITEM.format(text=text, n=n)
+                           for text, n in self.items[:shown])
         return {"wordings": len(self.items), "templates": listed, "n": self.n,
                 "share": self.count() / self.n if self.n else 0.0,
                 "min_share": float(params["template_min_share"]),
