@@ -117,15 +117,21 @@ def test_a_configs_wording_reaches_the_loaders_notes(tmp_path: Path) -> None:
 
 def test_the_diagnosis_takes_the_field_missing_paths(tmp_path: Path) -> None:
     """SLA adherence from the due times (75%, not the flag's 100%), no first-assignment
-    resolution, and sla-by-priority, routing and reopens unknown with their own words."""
+    resolution, routing and reopens unknown with their own words; sla-by-priority reads
+    the same due times as the KPI (one SLA outcome per ticket), never the default flag."""
     write_incidents(tmp_path / "incident.csv", 300)
     report = api.diagnose_paths([tmp_path], api.RunOptions())
     assert report.kpis.first_assignment_resolution is None
     assert report.kpis.sla_adherence == pytest.approx(0.75, abs=0.02)
     checks = {c.id: c for c in report.checks}
-    for check in ("sla-by-priority", "routing", "reopens"):
+    for check in ("routing", "reopens"):
         assert checks[check].status == "unknown", check
-    assert "no value at all in sla_met" in checks["sla-by-priority"].reason
+    sla = checks["sla-by-priority"]
+    counts = report.kpis.counts["sla_adherence"]
+    assert sla.status != "unknown"
+    overall = sla.metrics["overall_adherence"]
+    assert (overall.numerator, overall.denominator) == (counts["numerator"],
+                                                        counts["denominator"])
     reporting = next(s for s in report.signs if s.id == "reporting")
     assert reporting.metrics["capability_gaps"].value == 1  # the reassignment count
     assert len(default_notes(report.data_notes)) == 3

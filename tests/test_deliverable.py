@@ -517,14 +517,20 @@ def test_no_rule_writes_a_param_s_value_into_its_words() -> None:
     assert found == []
 
 
-def test_channel_codes_read_as_words() -> None:
+def test_channel_codes_read_as_words(tmp_path: Path) -> None:
     """The canonical channel code walk_in read "Tickets that came in by walk\\_in ..." in
-    the GLPI sample's drivers and its channel table; both now say "walk-in"."""
+    the GLPI sample's drivers and its channel table; both now say "walk-in". (The
+    walk-in driver, 10 of 36, is not beyond chance at the shipped bar: the config lowers
+    it, as the sentence's wording is what is tested.)"""
     from itsm_diag import api
     from itsm_diag.render import html
 
+    cfg = tmp_path / "low-bar.yaml"
+    cfg.write_text("analyses:\n  drivers:\n    params:\n      family_alpha: 0.999\n"
+                   "      min_lift: 1.5\n      min_events: 5\n", encoding="utf-8")
     report = api.diagnose_paths([ROOT / "samples" / "glpi"],
-                                api.RunOptions(mapping=ROOT / "src/itsm_diag/mappings/glpi.yaml"))
+                                api.RunOptions(mapping=ROOT / "src/itsm_diag/mappings/glpi.yaml",
+                                               config_file=cfg))
     texts = [d.text for f in report.signs + report.checks for d in f.drivers]
     assert any("came in by walk-in are" in t for t in texts), texts
     assert not any("walk_in" in t for t in texts)

@@ -259,8 +259,9 @@ def test_compare_markdown(demo_reports: dict[str, Path]) -> None:
     assert re.match(r"# itsm-diag: as of \d{4}-\d\d-\d\d against the baseline\n", out)
     assert "- Newly triggered: onboarding" in out and "- Cleared: trust" in out
     assert "| KPI | Baseline | Now | Change | Direction |" in out
+    # BASE and FLIP move onboarding's threshold: the change says so
     assert "| 6 | New starters still wait for access on day two | clear → triggered | " \
-           "newly triggered |" in out
+           "newly triggered, under a changed threshold |" in out
 
 
 def test_compare_json_and_gate(demo_reports: dict[str, Path], tmp_path: Path) -> None:

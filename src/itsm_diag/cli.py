@@ -606,16 +606,15 @@ def signs() -> None:
 @handled
 def explain(sign: Annotated[str, typer.Argument(
         metavar="SIGN", help="A sign, check or analysis id, e.g. backlog or flow (itsm-diag "
-        "signs lists the signs and checks).")]) -> None:
-    """Print a sign's documentation: what it checks, why, thresholds, data, fixes."""
-    from itsm_diag.config import load_rules
-    from itsm_diag.explain import analysis_page, page
+        "signs lists the signs and checks).")],
+            config_file: ConfigOpt = None) -> None:
+    """Print a sign's documentation: what it checks, why, thresholds in force, data, fixes."""
+    from itsm_diag.explain import explain_page
 
-    rules = load_rules()
-    if sign in rules.analyses:
-        typer.echo(analysis_page(rules.analyses[sign]))
-        return
-    typer.echo(page(rules.get(sign)))
+    # the config diagnose would read, so the page states the thresholds it grades with
+    path = _config_file(config_file)
+    typer.echo(explain_page(sign, path, "" if path is None else "--config"
+                            if config_file is not None else "found in the working directory"))
 
 
 class CompareFormat(StrEnum):

@@ -11,6 +11,14 @@ was not triggered in the baseline (clear, unknown or absent there), even if anot
 sign cleared and the score stayed the same. Nothing else fails it: a sign turning
 unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
+A move is like for like only when the same thing was measured the same way: each report
+records the thresholds it graded with and its cost assumptions, and compare names every
+value that differs (:func:`_settings`). A sign unknown or absent in either report, or
+graded under a changed threshold, is not comparable: the hours at stake are summed over
+the comparable signs only (the others are named), and the score and band get no
+direction when such a sign moved them (a sign turning unknown lowers the score but
+improves nothing).
+
 A KPI's move is called better or worse only when the samples behind the two figures
 resolve it (:func:`_kpi_deltas`): a move two samples of an unchanged process make more often
 than once in 100 is ``same``, and a note says it is within noise and why; a move the
@@ -36,6 +44,7 @@ from itsm_diag.report import (
     Finding,
     Report,
     ReportRef,
+    SettingChange,
     SignChange,
     SignChangeKind,
     Status,
@@ -118,11 +127,72 @@ def _open_backlog(r: Report) -> float | None:
     return _number(weekly[-1].get("open")) if weekly else None
 
 
-def hours_at_stake(r: Report) -> float:
+def hours_at_stake(r: Report, only: set[str] | None = None) -> float:
     """Agent hours a month at stake: the sum over triggered signs (what the fix plan
-    addresses); a triggered sign that cannot be priced adds nothing."""
+    addresses), over the signs in ``only`` when given; a triggered sign that cannot be
+    priced adds nothing."""
     return round(sum(f.hours_at_stake_per_month or 0.0 for f in r.signs
-                     if f.status == "triggered"), 1)
+                     if f.status == "triggered" and (only is None or f.id in only)), 1)
+
+
+# ---- the values each report was made with ----------------------------------------------
+
+def _thresholds(r: Report) -> dict[tuple[str, str], dict[str, float]]:
+    """Each finding's threshold values: (signs|checks, id) -> condition -> value."""
+    return {(top, f.id): {name: c.value for name, c in f.threshold.conditions.items()}
+            for top, findings in (("signs", r.signs), ("checks", r.checks))
+            for f in findings}
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def _settings(old: Report, new: Report) -> list[SettingChange]:
+    """The thresholds, cost assumptions and KPI targets whose values differ. A condition
+    or finding in one report only is left to the version note (rules changed)."""
+    out: list[SettingChange] = []
+    t_old, t_new = _thresholds(old), _thresholds(new)
+    for (top, fid), conds in t_new.items():
+        before = t_old.get((top, fid), {})
+        out += [SettingChange(key=f"{top}.{fid}.thresholds.{name}", finding=fid,
+                              old=before[name], new=value)
+                for name, value in conds.items()
+                if name in before and not _same(before[name], value)]
+    a_old, a_new = old.assumptions, new.assumptions
+    pairs: list[tuple[str, Any, Any]] = [
+        (f"handle_minutes.{kind}", a_old.handle_minutes.get(kind),
+         a_new.handle_minutes.get(kind))
+        for kind in sorted(set(a_old.handle_minutes) & set(a_new.handle_minutes))]
+    pairs += [("hourly_rate", a_old.hourly_rate, a_new.hourly_rate),
+              ("currency", a_old.currency, a_new.currency)]
+    pairs += [(f"kpi_targets.{kpi}", old.kpis.targets.get(kpi), new.kpis.targets.get(kpi))
+              for kpi in sorted(set(old.kpis.targets) | set(new.kpis.targets))]
+    out += [SettingChange(key=f"defaults.{key}", old=o, new=n)
+            for key, o, n in pairs if not _same(o, n)]
+    return out
+
+
+def _shown(value: float | str | None, wording: Mapping[str, str]) -> str:
+    if value is None:
+        return wording["compare_setting.unset"]
+    return f"{value:g}" if isinstance(value, float | int) else str(value)
+
+
+def _settings_note(changes: list[SettingChange], wording: Mapping[str, str]) -> str:
+    """Every changed value, by name: ``trust chasers 0.1 → 0.9; hourly_rate ...``."""
+    parts = []
+    for c in changes:
+        values = {"old": _shown(c.old, wording), "new": _shown(c.new, wording)}
+        if c.finding is not None:
+            values |= {"finding": c.finding, "name": c.key.rsplit(".", 1)[-1]}
+            parts.append(fmt(wording["compare_setting.threshold"], values))
+        else:
+            parts.append(fmt(wording["compare_setting.default"],
+                             values | {"name": c.key.removeprefix("defaults.")}))
+    return fmt(wording["compare_note.settings"], {"changes": "; ".join(parts)})
 
 
 # ---- is a KPI's move more than noise? ------------------------------------------------
@@ -403,39 +473,113 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
     before: dict[str, Finding] = {f.id: f for f in old.signs}
     after: dict[str, Finding] = {f.id: f for f in new.signs}
     order = [*after, *(i for i in before if i not in after)]
+    settings = _settings(old, new)
+    moved = {(c.finding, c.key.rsplit(".", 1)[-1]) for c in settings if c.finding}
     changes = []
     for sign_id in order:
         o, n = before.get(sign_id), after.get(sign_id)
         ref = n or o
         assert ref is not None  # nosec B101  # type narrowing: every id came from a report
+        s_old, s_new = (o.status if o else None), (n.status if n else None)
+        changed = sorted(name for fid, name in moved if fid == sign_id)
         changes.append(SignChange(
-            id=sign_id, number=ref.number, title=ref.title,
-            old=o.status if o else None, new=n.status if n else None,
-            change=sign_change(o.status if o else None, n.status if n else None),
+            id=sign_id, number=ref.number, title=ref.title, old=s_old, new=s_new,
+            change=sign_change(s_old, s_new),
             hours_old=o.hours_at_stake_per_month if o else None,
             hours_new=n.hours_at_stake_per_month if n else None,
+            thresholds_changed=changed,
+            comparable=not changed and s_old in _MEASURED and s_new in _MEASURED,
         ))
     appeared = [c.id for c in changes if c.change == "appeared"]
     cleared = [c.id for c in changes if c.change == "cleared"]
     # an undetermined band moves with its lower end, the band of the score
     band_old, band_new = (_BANDS.index(band_for(old.score)), _BANDS.index(band_for(new.score)))
-    band_direction: Direction = ("same" if band_old == band_new
-                                 else "worse" if band_new > band_old else "better")
+    band_direction: Direction | None = ("same" if band_old == band_new
+                                        else "worse" if band_new > band_old else "better")
+    score = _delta("score", wording["compare.score"], "count", old.score, new.score, True)
+    # a sign triggered on one side only that is not comparable moved the score without
+    # the process moving: the score and band get no direction (the move is still shown)
+    unlike = [c for c in changes
+              if not c.comparable and (c.old == "triggered") != (c.new == "triggered")]
+    direction_note = ""
+    if unlike and (band_direction != "same" or score.direction != "same"):
+        direction_note = _direction_note(unlike, wording)
+        band_direction = None if band_direction != "same" else band_direction
+        score = score.model_copy(update={"direction": None})
     kpis, kpi_notes = _kpi_deltas(old, new, wording)
+    hours, hours_notes, left_out = _hours(old, new, changes, settings, wording)
+    notes = [*kpi_notes, *_notes(old, new, wording)]
+    if settings:
+        notes.append(_settings_note(settings, wording))
     return Comparison(
         baseline=_ref(old),
         current=_ref(new),
-        score=_delta("score", wording["compare.score"], "count", old.score, new.score,
-                     True),
+        score=score,
         band_old=old.band,
         band_new=new.band,
         band_direction=band_direction,
+        direction_note=direction_note,
         appeared=appeared,
         cleared=cleared,
         signs=changes,
         kpis=kpis,
-        hours_at_stake=_delta("hours_at_stake", wording["compare.hours_at_stake"], "hours",
-                              hours_at_stake(old), hours_at_stake(new), True),
+        hours_at_stake=hours,
+        hours_left_out=left_out,
+        settings=settings,
         increased=new.score > old.score or bool(appeared),
-        notes=[*kpi_notes, *_notes(old, new, wording)],
+        notes=[*notes, *hours_notes],
     )
+
+
+#: the statuses a sign is measured with (unknown, or absent: not measured)
+_MEASURED = ("triggered", "clear")
+
+
+def _status_words(status: Status | None, wording: Mapping[str, str]) -> str:
+    return wording[f"compare_status.{status or 'absent'}"]
+
+
+def _direction_note(unlike: list[SignChange], wording: Mapping[str, str]) -> str:
+    """Why the score and band get no direction: each sign that moved them unlike for
+    like, and how (measured on one side only, or under a changed threshold)."""
+    parts = []
+    for c in unlike:
+        if c.thresholds_changed:
+            parts.append(fmt(wording["compare_unlike.threshold"],
+                             {"id": c.id, "names": ", ".join(c.thresholds_changed)}))
+        else:
+            parts.append(fmt(wording["compare_unlike.measured"],
+                             {"id": c.id, "old": _status_words(c.old, wording),
+                              "new": _status_words(c.new, wording)}))
+    return fmt(wording["compare_note.unlike"], {"signs": "; ".join(parts)})
+
+
+def _hours(old: Report, new: Report, changes: list[SignChange],
+           settings: list[SettingChange], wording: Mapping[str, str]
+           ) -> tuple[Delta, list[str], list[str]]:
+    """The hours at stake over the comparable signs, the notes on what is left out and
+    on other handle minutes, and the ids left out."""
+    comparable = {c.id for c in changes if c.comparable}
+    left = [c for c in changes if not c.comparable and (c.hours_old or c.hours_new)]
+    key = "compare.hours_at_stake_compared" if left else "compare.hours_at_stake"
+    row = _delta("hours_at_stake", wording[key], "hours", hours_at_stake(old, comparable),
+                 hours_at_stake(new, comparable), True)
+    notes = []
+    if left:
+        signs = "; ".join(
+            fmt(wording["compare_hours.sign"],
+                {"id": c.id,
+                 "old": figure(c.hours_old, "hours") if c.hours_old
+                 else _status_words(c.old, wording),
+                 "new": figure(c.hours_new, "hours") if c.hours_new
+                 else _status_words(c.new, wording)})
+            for c in left)
+        notes.append(fmt(wording["compare_note.hours_left_out"],
+                         {"signs": signs, "old": figure(hours_at_stake(old), "hours"),
+                          "new": figure(hours_at_stake(new), "hours")}))
+    minutes = [c for c in settings if c.key.startswith("defaults.handle_minutes.")]
+    if minutes and row.direction in ("better", "worse"):
+        # the same tickets cost other hours: the move is the assumption's, not the process's
+        row = row.model_copy(update={"direction": None})
+        notes.append(wording["compare_note.hours_minutes"])
+    return row, notes, [c.id for c in left]

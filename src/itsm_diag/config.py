@@ -181,7 +181,7 @@ class RuleFile(_Strict):
     #: extract shapes (codes of ``itsm_diag.signs.shape``) that bias this rule's evidence:
     #: with one seen, the rule is unknown, worded by its message of the same code
     unknown_on_shape: list[Literal["closure_selected", "none_open", "open_only",
-                                   "one_instant"]] = Field(
+                                   "one_instant", "no_done_times"]] = Field(
         default_factory=list)
 
     def check_consistency(self, source: str) -> None:

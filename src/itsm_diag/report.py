@@ -431,6 +431,25 @@ class SignChange(_Model):
                                "now_measured (clear now, unknown before) or unchanged.")
     hours_old: float | None = D("Agent hours a month at stake in the baseline.", default=None)
     hours_new: float | None = D("Agent hours a month at stake now.", default=None)
+    thresholds_changed: list[str] = D(
+        "Its threshold conditions whose value differs between the two reports (a config "
+        "moved them; settings says from what to what).", default_factory=list)
+    comparable: bool = D(
+        "False when the sign is unknown or absent in either report, or was graded under a "
+        "changed threshold: its move is not the process moving, so it is left out of "
+        "hours_at_stake and of the score's and band's direction.", default=True)
+
+
+class SettingChange(_Model):
+    """A value a report was made with that differs in the other report: a threshold, a
+    cost assumption or a KPI target (each report records these values)."""
+
+    key: str = D("The setting as a config key: signs.<id>.thresholds.<name>, "
+                 "checks.<id>.thresholds.<name>, defaults.handle_minutes.<kind>, "
+                 "defaults.hourly_rate, defaults.currency or defaults.kpi_targets.<kpi>.")
+    finding: str | None = D("The sign or check it grades, for a threshold.", default=None)
+    old: float | str | None = D("Its value in the baseline (null: not set there).")
+    new: float | str | None = D("Its value now (null: not set).")
 
 
 class Delta(_Model):
@@ -444,7 +463,10 @@ class Delta(_Model):
     delta: float | None = D("new - old (0 when the move is smaller than what is shown).")
     direction: Direction | None = D(
         "better, worse or same (a move smaller than the shown precision is same); null "
-        "for a figure with no good direction.", default=None)
+        "for a figure with no good direction, a move the reports cannot weigh, and a move "
+        "that is not like for like (the score or hours moved by signs measured on one side "
+        "only or graded under changed thresholds, hours under other handle minutes).",
+        default=None)
 
 
 class Comparison(_Model):
@@ -455,12 +477,27 @@ class Comparison(_Model):
     score: Delta = D("The score then and now.")
     band_old: ReportBand = D("The baseline's band.")
     band_new: ReportBand = D("The band now.")
-    band_direction: Direction = D("Whether the band moved for the better.")
+    band_direction: Direction | None = D(
+        "Whether the band (of the score, the lower end) moved for the better: better, "
+        "worse or same; null when it moved but not like for like: a sign that moved it is "
+        "unknown or absent in one report, or was graded under a changed threshold "
+        "(direction_note says which).")
+    direction_note: str = D("Why the band's and the score's direction is null, in words; "
+                            "empty when it is not.", default="")
     appeared: list[str] = D("Ids of signs triggered now and not in the baseline.")
     cleared: list[str] = D("Ids of signs triggered in the baseline and clear now.")
     signs: list[SignChange] = D("Every sign, then and now.")
     kpis: list[Delta] = D("The KPIs then and now.")
-    hours_at_stake: Delta = D("Agent hours a month at stake, then and now.")
+    hours_at_stake: Delta = D(
+        "Agent hours a month at stake, then and now, over the comparable signs only "
+        "(signs[].comparable): a sign measured on one side only, or graded under a changed "
+        "threshold, is left out (hours_left_out), so hours that fell because a sign turned "
+        "unknown are not called better.")
+    hours_left_out: list[str] = D("Ids of the signs with hours at stake on either side "
+                                  "left out of hours_at_stake.", default_factory=list)
+    settings: list[SettingChange] = D(
+        "Thresholds, cost assumptions and KPI targets whose value differs between the two "
+        "reports (a note words them).", default_factory=list)
     increased: bool = D("The --fail-on-increase verdict: the score rose or a sign is newly "
                         "triggered.")
     notes: list[str] = D("Reasons to read the deltas with care (different tools, ticket "
@@ -511,8 +548,9 @@ class Report(_Model):
         "(closure_selected: weeks of arrivals without completions, then the completions; "
         "none_open: (next to) no ticket open at the cut while the flow predicts many "
         "(open_at_cut, expected_open); open_only: not one ticket done; one_instant: every "
-        "opened and done time within hours (first, last, hours); each with total "
-        "tickets). Signs the shape biases are unknown; the data notes word it.",
+        "opened and done time within hours (first, last, hours); no_done_times: tickets "
+        "done by their status, not one with a resolved or closed time (done, done_share); "
+        "each with total tickets). Signs the shape biases are unknown; the data notes word it.",
         default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
                                  "figure.")

@@ -407,8 +407,9 @@ def test_status_channel_and_type_outside_the_vocabulary_are_counted(tmp_path: Pa
         csv.writer(fh).writerows(rows)
     warnings = load_paths([path], ImportOptions()).sources[0].warnings
     for expected in (
-            "status: 3 tickets with values outside its vocabulary, left without status: "
-            "'Waiting for Godot' (3)",
+            # the three rows were solved (a Solved at time): read as done, and said so
+            "status: 3 tickets with values outside its vocabulary but a resolved or closed "
+            "time, read as done: resolved (3, a resolved time only): 'Waiting for Godot' (3)",
             "channel: 3 tickets with values outside its vocabulary, counted as 'other': "
             "'Carrier pigeon' (3)",
             "ticket type: 3 tickets with values outside its vocabulary, counted as "

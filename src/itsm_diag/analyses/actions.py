@@ -37,7 +37,7 @@ from itsm_diag.analyses._util import note, ticket_rows_of_events
 from itsm_diag.checks._common import open_at_end
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct
+from itsm_diag.signs.common import by_code_then, day_stamp_end, filled, fold_key, per_distinct
 
 REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
 US_HOUR = 3_600_000_000
@@ -124,7 +124,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     all_due = ts_us(t[m.DUE_AT])
     # as the loader found them (importers.timeofday): one rule, one place
     opened_days, due_days = m.OPENED_AT in ctx.day_only, m.DUE_AT in ctx.day_only
-    opened_latest = opened + US_DAY - 1 if opened_days else opened
+    # the day's last instant in the run's zone (--tz), by the rule the SLA outcome uses
+    opened_latest = day_stamp_end(opened, ctx.tz) if opened_days else opened
     opened_latest = np.where(has_opened, opened_latest, NAT)
 
     # due: the export's, else opened + the priority's resolution target
@@ -140,8 +141,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     due = np.where(from_target,
                    opened_latest + np.nan_to_num(target_h * US_HOUR).astype(np.int64), due)
     has_due = from_field | from_target
-    # a due date without a time of day is met through the end of its day
-    due_latest = np.where(from_field, due + US_DAY - 1, due) if due_days else due
+    # a due date without a time of day is met through the end of its day (in --tz, as
+    # the SLA outcome reads it: signs.common.day_stamp_end)
+    due_latest = np.where(from_field, day_stamp_end(due, ctx.tz), due) if due_days else due
     overdue = has_due & (due_latest < end)
     due_soon = has_due & ~overdue & (due_latest <= end + int(
         float(params["due_within_hours"]) * US_HOUR))

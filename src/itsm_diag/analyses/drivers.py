@@ -29,7 +29,14 @@ from itsm_diag.analyses import flow as flow_mod
 from itsm_diag.analyses._util import ids_of, note, rounded, ticket_rows_of_events
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, ratio
-from itsm_diag.signs.common import FOLD_KEY, by_code_then, filled, fold_key, per_distinct
+from itsm_diag.signs.common import (
+    FOLD_KEY,
+    by_code_then,
+    filled,
+    fold_key,
+    per_distinct,
+    sla_outcome,
+)
 
 #: outcome ids, in the order they are shown
 OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
@@ -43,9 +50,10 @@ def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
     """Per outcome: (known mask, bad mask) over all tickets (False outside scope)."""
     t = ctx.tickets
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    sla = t[m.SLA_MET]
-    out["sla_breach"] = (scope & sla.notna().to_numpy(),
-                         scope & sla.eq(False).fillna(False).to_numpy(dtype=bool))
+    # each ticket's SLA outcome as the SLA adherence KPI reads it: the made-SLA flag,
+    # else done by its due time (a due date without a time of day through its day's end)
+    sla = sla_outcome(ctx)
+    out["sla_breach"] = (scope & sla.known, scope & sla.breached)
     reopen = t[m.REOPEN_COUNT]
     out["reopen"] = (scope & reopen.notna().to_numpy(),
                      scope & (reopen > 0).fillna(False).to_numpy(dtype=bool))

@@ -2,6 +2,9 @@
 
 SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
 window; the gap is the adherence of the other priorities minus that of the high ones.
+Each ticket's outcome is the one the SLA adherence KPI reads
+(:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
+else done by its due time (a due date without a time of day through the end of its day).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import in_kinds, no_field, note
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
+from itsm_diag.signs.common import sla_outcome
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
@@ -34,22 +38,27 @@ def _nudged(high_met: int, n_high: int, rest_met: int, n_rest: int) -> list[floa
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
-    missing = [c for c in (m.SLA_MET, m.PRIORITY) if not t[c].notna().any()]
+    # an SLA outcome needs a made-SLA flag or a due time somewhere in the export
+    no_sla = not (t[m.SLA_MET].notna().any() or t[m.DUE_AT].notna().any())
+    missing = [*((m.SLA_MET, m.DUE_AT) if no_sla else ()),
+               *((m.PRIORITY,) if not t[m.PRIORITY].notna().any() else ())]
     if missing:
         return Measurement(unknown=no_field(*missing))
     done = in_kinds(ctx, params) & ctx.done_in_window()
-    scope = done & t[m.SLA_MET].notna() & t[m.PRIORITY].notna()
+    outcome = sla_outcome(ctx)
+    known = pd.Series(outcome.known, index=t.index)
+    scope = done & known & t[m.PRIORITY].notna()
 
     excluded: list[Note] = []
-    for column, code in ((m.SLA_MET, "no_sla"), (m.PRIORITY, "no_priority")):
-        lacking = done & t[column].isna()
+    for lacking, code in ((done & ~known, "no_sla"), (done & t[m.PRIORITY].isna(),
+                                                       "no_priority")):
         if lacking.any():
             excluded.append(note(code, int(lacking.sum()), ctx.samples(lacking)))
 
     top = [int(p) for p in params["high_priorities"]]
     high = scope & t[m.PRIORITY].isin(top).fillna(False).astype(bool)
     rest = scope & ~high
-    met = t[m.SLA_MET].fillna(False).astype(bool)
+    met = pd.Series(outcome.met, index=t.index)
     n_high, n_rest = int(high.sum()), int(rest.sum())
     minimum = int(params["min_per_group"])
     if min(n_high, n_rest) < minimum:

@@ -8,7 +8,10 @@ counted from midnights, to the day at best. A median time to resolve of 19.1 hou
 instead of two. So a column whose every value is at midnight in the files that hold it
 that way, over at least :data:`MIN_VALUES` values together, is named in one data note
 with its numbers (worded by ``rules/defaults.yaml``'s ``wording``: ``date_only``); a
-file whose column has times of day is counted apart ("700 of 1,000 opened_at").
+file whose column has times of day is counted apart ("700 of 1,000 opened_at"). The note
+says what those columns affect, and only that (:data:`HOUR_USES`): a Jira export whose
+``Due date`` alone is a day stamp (its created and resolved times carry minutes) is told
+that a due date stands for its whole day, not that time to resolve comes in whole days.
 
 ``start_date`` (a new starter's first day) is a day by nature and is never named.
 """
@@ -72,6 +75,62 @@ def midnight_columns(tickets: pd.DataFrame, tz: str,
     return out
 
 
+#: the figures in hours read between the columns named, each said in the note (worded
+#: by ``date_only.use.<key>``) only when one of its columns is a day stamp: time to
+#: resolve (opened and done times), the 48-hour windows of the changes sign (incidents'
+#: opened times, the changes' start, end and closed times) and of trust's duplicates,
+#: onboarding's start-day morning (the done time) and the action list's hour-based
+#: reasons (opened times; due dates have their own sentence, ``date_only.due``)
+HOUR_USES: dict[str, tuple[str, ...]] = {
+    "time_to_resolve": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT),
+    "change_window": (m.OPENED_AT, m.ACTUAL_START, m.ACTUAL_END, m.PLANNED_START,
+                      m.PLANNED_END, m.CLOSED_AT),
+    "duplicates": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT),
+    "onboarding": (m.RESOLVED_AT, m.CLOSED_AT),
+    "actions": (m.OPENED_AT,),
+}
+#: the two 48-hour windows, said together
+_WINDOWS = ("change_window", "duplicates")
+
+
+def _joined(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def effects(found: Mapping[str, int], tz: str, wording: Mapping[str, str]) -> str:
+    """What the day stamps of the ``found`` columns affect, worded: the figures in hours
+    counted between them (only those reading one of them), a due date standing for its
+    whole day, else that nothing in hours reads them."""
+    from itsm_diag.text import fmt
+
+    def said(key: str) -> bool:
+        return any(c in found for c in HOUR_USES[key])
+
+    figures: list[str] = []
+    windows = [wording[f"date_only.use.{k}"] for k in _WINDOWS if said(k)]
+    for key in HOUR_USES:
+        if key == _WINDOWS[0] and windows:
+            figures.append(fmt(wording["date_only.use.windows"],
+                               {"windows": ", ".join(windows)}))
+        elif key not in (*_WINDOWS, "time_to_resolve") and said(key):
+            figures.append(wording[f"date_only.use.{key}"])
+    # "time to resolve comes in whole days, and the 48-hour windows (...), ... read whole
+    # days": each part only where a column it reads is a day stamp
+    uses = [fmt(wording["date_only.use.time_to_resolve"], {})] if said("time_to_resolve") else []
+    if figures:
+        uses.append(fmt(wording["date_only.use.read"], {"figures": _joined(figures)}))
+    sentences: list[str] = []
+    if uses:
+        names = [c for c in found if any(c in cols for cols in HOUR_USES.values())]
+        sentences.append(fmt(wording["date_only.hours"],
+                             {"names": _joined(names), "uses": ", and ".join(uses)}))
+    if m.DUE_AT in found:
+        sentences.append(fmt(wording["date_only.due"], {"tz": tz}))
+    if not sentences:
+        sentences.append(fmt(wording["date_only.other"], {}))
+    return "".join(f" {s.strip()}" for s in sentences)
+
+
 def note(found: Mapping[str, int], filled: Mapping[str, int], zones: Sequence[str],
          wording: Mapping[str, str]) -> str:
     """The data note on the columns without a time of day. ``found``: column -> values
@@ -81,6 +140,6 @@ def note(found: Mapping[str, int], filled: Mapping[str, int], zones: Sequence[st
 
     parts = [f"{count:,} of {filled.get(column, count):,} {column}"
              for column, count in found.items()]
-    columns = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    return fmt(wording["date_only"], {"columns": columns, "count": sum(found.values()),
-                                      "tz": " / ".join(dict.fromkeys(zones)) or "UTC"})
+    tz = " / ".join(dict.fromkeys(zones)) or "UTC"
+    return fmt(wording["date_only"], {"columns": _joined(parts), "count": sum(found.values()),
+                                      "tz": tz, "effects": effects(found, tz, wording)})

@@ -13,7 +13,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from itsm_diag.report import ColumnOut, Comparison, Finding, FixOut, PeriodOut, Report
+from itsm_diag.report import (
+    ColumnOut,
+    Comparison,
+    Finding,
+    FixOut,
+    PeriodOut,
+    Report,
+    SignChange,
+)
 from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
 
@@ -403,6 +411,25 @@ def status_move(old: str | None, new: str | None) -> str:
 CHANGE_WORDS = {"appeared": "newly triggered", "cleared": "cleared",
                 "now_unknown": "now unknown", "now_measured": "now measured (clear)",
                 "unchanged": "unchanged"}
+#: after a sign's change when one of its thresholds moved between the two reports
+UNDER_CHANGED_THRESHOLD = "under a changed threshold"
+
+
+def change_words(s: SignChange) -> str:
+    """A sign's change in words, qualified when it was graded under a changed threshold
+    ("cleared, under a changed threshold": not the process improving)."""
+    words = CHANGE_WORDS[s.change]
+    return f"{words}, {UNDER_CHANGED_THRESHOLD}" if s.thresholds_changed and \
+        s.change != "unchanged" else words
+
+
+def moved_signs(c: Comparison, ids: Sequence[str],
+                name: Callable[[str], str] = str) -> str:
+    """Signs that appeared or cleared, each named by ``name`` and qualified when it was
+    graded under a changed threshold."""
+    moved = {s.id for s in c.signs if s.thresholds_changed}
+    return ", ".join(f"{name(i)} ({UNDER_CHANGED_THRESHOLD})" if i in moved else name(i)
+                     for i in ids)
 
 
 def data_notes(r: Report) -> list[str]:
@@ -431,6 +458,9 @@ def comparison_headline(c: Comparison) -> str:
     new = _band_words(c.band_new, c.current.band_range)
     if old == new:
         band = f"band {new} (unchanged)"
+    elif c.band_direction is None:
+        # moved by signs measured on one side only or under changed thresholds
+        band = f"band {old} → {new} ({c.direction_note})"
     elif c.band_direction != "same":
         band = f"band {old} → {new} ({c.band_direction})"
     elif c.band_old == "undetermined" and c.band_new != "undetermined":

@@ -142,7 +142,7 @@ def _environment() -> Any:
     # --period and --baseline sections
     env.globals.update(
         score_trend=common.score_trend, period_kind=common.period_kind,
-        status_move=common.status_move, change_words=common.CHANGE_WORDS,
+        status_move=common.status_move, change_words=common.change_words,
         comparison_headline=common.comparison_headline,
         comparison_verdict=common.comparison_verdict,
     )
@@ -166,6 +166,10 @@ def _environment() -> Any:
     # a sign's title from the report being rendered (its context's sign_titles)
     env.filters["sign_title"] = jinja2.pass_context(
         lambda ctx, sign_id: ctx["sign_titles"].get(sign_id, sign_id))
+    # signs that appeared or cleared, by title, qualified under a changed threshold
+    env.globals["moved_signs"] = jinja2.pass_context(
+        lambda ctx, c, ids: common.moved_signs(
+            c, ids, lambda sign_id: ctx["sign_titles"].get(sign_id, sign_id)))
     return env
 
 

@@ -315,14 +315,14 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
              f"now as of {md(c.current.as_of[:10])}.", "",
              f"**{md(common.comparison_headline(c))}**", ""]
     if c.appeared:
-        lines.append(f"- Newly triggered: {md(', '.join(c.appeared))}")
+        lines.append(f"- Newly triggered: {md(common.moved_signs(c, c.appeared))}")
     if c.cleared:
-        lines.append(f"- Cleared: {md(', '.join(c.cleared))}")
+        lines.append(f"- Cleared: {md(common.moved_signs(c, c.cleared))}")
     lines += [f"- {md(common.comparison_verdict(c))}", ""]
     lines += _table(
         ["#", "Sign", "Status", "Change", "Hours a month"],
         ([str(s.number or ""), _prose(s.title), md(common.status_move(s.old, s.new)),
-          md(common.CHANGE_WORDS[s.change]),
+          md(common.change_words(s)),
           f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"]
          for s in c.signs),
         align="rlllr",

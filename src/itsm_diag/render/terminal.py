@@ -282,9 +282,9 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
     head.append(common.comparison_headline(c) + "\n",
                 style="bold red" if worse else "green" if better else "")
     if c.appeared:
-        head.append(f"Newly triggered: {', '.join(c.appeared)}\n", style="red")
+        head.append(f"Newly triggered: {common.moved_signs(c, c.appeared)}\n", style="red")
     if c.cleared:
-        head.append(f"Cleared: {', '.join(c.cleared)}\n", style="green")
+        head.append(f"Cleared: {common.moved_signs(c, c.cleared)}\n", style="green")
     head.append(common.comparison_verdict(c) + "\n", style="dim")
     signs = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)
     signs.add_column("#", width=2, justify="right")
@@ -296,7 +296,7 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
         hours = f"{common.hours(s.hours_old) or '-'} → {common.hours(s.hours_new) or '-'}"
         signs.add_row(str(s.number or ""), Text(clean(s.title)),
                       common.status_move(s.old, s.new),
-                      Text(common.CHANGE_WORDS[s.change],
+                      Text(common.change_words(s),
                            style={"appeared": "red", "cleared": "green"}.get(s.change, "")),
                       hours)
     kpis = Table(box=box.SIMPLE_HEAD, width=w, pad_edge=False, show_edge=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from itsm_diag.signs.common import (
     mass_closures,
     open_at,
     series_rows,
+    theil_sen,
     too_few,
     trend_levels,
     weekly_backlog,
@@ -55,12 +57,63 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return by_end & ~no_done_time, no_open, no_done_time
 
 
+def _stays(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Opened and end times (µs) of the kept tickets with an opened time: the end is the
+    done time, or the window end for a ticket still open then (its stay so far)."""
+    rows = keep.to_numpy(dtype=bool)
+    opened_us = m.ts_us(m.rows_of(ctx.tickets, rows, [m.OPENED_AT])[m.OPENED_AT])
+    window_end_us = int(ctx.window.end.value // 1000)
+    end_us = m.ts_us(ctx.done_at[rows])
+    end_us = np.where((end_us == m.NAT) | (end_us > window_end_us), window_end_us, end_us)
+    ok = opened_us != m.NAT
+    return opened_us[ok], end_us[ok]
+
+
+def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
+           first: int, params: Mapping[str, Any]) -> tuple[bool, float, float, float]:
+    """Whether the export reaches back far enough for the backlog of the trend's first
+    week, from its own stays: (reaches, the ``reach_done_share`` quantile of its time to
+    done in days, the tickets missing from that week, their share of it with them).
+
+    It reaches back far enough when its first ticket is older, at that week's end, than
+    the ``reach_done_share`` quantile of the time to done of its done tickets opened by
+    then (all of them when none were: those could show the longest stays); nearly every
+    ticket opened earlier was done by then (one never done shifts the start and the end
+    of the trend alike). Else it lacks tickets opened earlier and still open in that
+    week: arrivals a day x the mean time its own tickets stay open beyond that distance
+    (open tickets at their age so far: a lower bound); it still reaches back when fewer
+    than two tickets, or under ``unseen_min_share`` of that week's backlog, would be
+    missing. A queue whose tickets stay open for months needs an export that reaches
+    back months, however many days that is.
+    """
+    week_end = pd.Timestamp(trend["week_end"].iloc[first])
+    gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
+    opened = ctx.tickets[m.OPENED_AT]
+    done = keep & ctx.done_at.notna() & opened.notna()
+    early = done & (opened <= week_end).fillna(False).astype(bool)
+    rows = early if early.any() else done
+    took = ((ctx.done_at[rows] - opened[rows]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    took = took[np.isfinite(took) & (took >= 0)]
+    quantile = (float(np.quantile(took, float(params["reach_done_share"])))
+                if took.size else 0.0)
+    if gap >= quantile:
+        return True, quantile, 0.0, 0.0
+    opened_us, end_us = _stays(ctx, keep)
+    stay = (end_us - opened_us) / 86_400e6
+    per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * (len(trend) - first))
+    missing = per_day * float(np.maximum(stay - gap, 0.0).mean()) if stay.size else 0.0
+    seen = float(trend["open"].to_numpy()[first])
+    share = missing / (seen + missing) if seen + missing > 0 else 0.0
+    reaches = missing < 1.5 or share < float(params["unseen_min_share"])
+    return reaches, quantile, missing, share
+
+
 def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
                      trend: pd.DataFrame, first: int, start: float,
                      params: Mapping[str, Any]) -> Note | None:
-    """A note when an export that starts shortly before the trend (cut on the opened
-    date, or a tool only just adopted) lacks part of the backlog of the trend's weeks,
-    else ``None``.
+    """A note when an export that does not reach back far enough (:func:`_reach`: cut on
+    the opened date, or a tool only just adopted) lacks part of the backlog of the trend's
+    weeks, else ``None``.
 
     The tickets opened before the export's first one and still open at a week's end are
     not in it. Their number is estimated from the export's own flow: arrivals a day x the
@@ -71,24 +124,20 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     early weeks look smaller, so a backlog that shrank did so at least as much; one that
     "did not shrink" may be that artefact).
     """
-    rows = keep.to_numpy(dtype=bool)
-    opened_us = m.ts_us(m.rows_of(ctx.tickets, rows, [m.OPENED_AT])[m.OPENED_AT])
+    opened_us, end_us = _stays(ctx, keep)
     window_end_us = int(ctx.window.end.value // 1000)
-    end_us = m.ts_us(ctx.done_at[rows])
-    end_us = np.where((end_us == m.NAT) | (end_us > window_end_us), window_end_us, end_us)
-    ok = opened_us != m.NAT
     # the stays the export can show end where it begins: when the tickets of its first
     # week are still open at the window end, tickets outlive its reach, and how many of
     # those opened before it are open in the trend's weeks has no bound
     first_us = int(earliest.value // 1000)
-    first_week = ok & (opened_us < first_us + 7 * 86_400 * 10**6)
+    first_week = opened_us < first_us + 7 * 86_400 * 10**6
     still = int((first_week & (end_us >= window_end_us)).sum())
     tail = float(params["unseen_tail_share"])
     if first_week.any() and still >= max(tail * int(first_week.sum()), 1.0):
         return Note(code="unseen_unbounded", params={
             "first": f"{earliest:%Y-%m-%d}", "still": still,
             "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
-    stay = np.sort((end_us[ok] - opened_us[ok]) / 86_400e6)
+    stay = np.sort((end_us - opened_us) / 86_400e6)
     if stay.size == 0:
         return None
     ends = pd.DatetimeIndex(trend["week_end"].iloc[first:])
@@ -107,6 +156,57 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
         "first": f"{earliest:%Y-%m-%d}", "unseen": float(missing[0]), "start": start,
         "per_day": per_day, "start_with": start_with, "end_with": end_with,
         "shrink_with": shrink_with})
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """Student's t quantile at ``p`` with ``df`` degrees of freedom: exact for 1 and 2,
+    else the Cornish-Fisher expansion around the normal one (within 0.3% of the exact
+    value from 3 degrees of freedom on, exact in the limit)."""
+    if df == 1:
+        return float(np.tan(np.pi * (p - 0.5)))
+    if df == 2:
+        return float((2 * p - 1) / np.sqrt(2 * p * (1 - p)))
+    z = NormalDist().inv_cdf(p)
+    v = float(df)
+    return (z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3))
+
+
+def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
+                     params: Mapping[str, Any]) -> Note | None:
+    """A note when the shrink lies within the queue's own week-to-week noise, else
+    ``None``.
+
+    The noise is the trend slope's standard error, as the forecast computes it (``se``:
+    the week-end backlogs' scatter around the Theil-Sen line over the square root of the
+    sum of squared distances of the weeks from their middle), carried over the trend's
+    weeks and taken as a share of its start level. The scatter is 1.4826 x the median
+    absolute deviation from the line, or the root mean square deviation over ``n - 2``
+    weeks where that is larger (four or five points of a month leave a line through
+    most of them, and a median deviation of almost nothing). A shrink under ``t`` times
+    that (``t`` of a two-sided ``noise_interval_share`` interval on ``n - 2`` degrees of
+    freedom) is one a queue that did not move shows as often: no evidence that it shrank
+    (a stationary queue of 30 over a month's 4 week ends reads anything from -40% to
+    +40%). ``None`` with fewer than 3 weeks or no shrink at all (a backlog that grew is
+    not cleared by this rule).
+    """
+    y = np.asarray(levels, dtype="float64")
+    if y.size < 3 or start <= 0 or end >= start:
+        return None
+    slope, intercept = theil_sen(y)
+    t = np.arange(y.size, dtype="float64")
+    off = y - (intercept + slope * t)
+    scatter = max(1.4826 * float(np.median(np.abs(off - np.median(off)))),
+                  float(np.sqrt((off ** 2).sum() / (y.size - 2))))
+    se = scatter / float(np.sqrt(((t - t.mean()) ** 2).sum()))
+    share = float(params["noise_interval_share"])
+    noise = _t_quantile(0.5 + share / 2, y.size - 2) * se * (y.size - 1) / start
+    shrink = (start - end) / start
+    if shrink >= noise:
+        return None
+    return Note(code="shrink_in_noise", params={
+        "shrink": shrink, "start": start, "end": end, "weeks": int(y.size),
+        "scatter": scatter, "se": se, "noise": noise, "share": share})
 
 
 def raw_weekly(ctx: Context) -> pd.DataFrame:
@@ -344,11 +444,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if lead:
         notes.append(Note(code="before_data", params={"weeks": lead,
                                                       "first": f"{earliest:%Y-%m-%d}"}))
-    # an export filtered by open date has nothing opened long before the window, so its
-    # backlog starts near zero and climbs: leave those weeks out of the trend
+    # an export filtered by open date lacks the tickets opened before it and still open
+    # in the window's first weeks: its backlog starts low and climbs. Whether it reaches
+    # back far enough is read from its own stays (a queue whose tickets stay open for
+    # months needs months of history), and always looked at within ramp_lookback_days
     ramp = 0
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
-    cut_on_open = bool(pd.notna(earliest) and earliest >= w.start - lookback)
+    cut_on_open = bool(pd.notna(earliest) and (
+        earliest >= w.start - lookback
+        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params)[0]))
     if cut_on_open:
         ramp = leading_ramp(trend["open"].to_numpy()[lead:], float(params["ramp_share"]))
     if ramp:
@@ -402,9 +506,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                params) if cut_on_open else None)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
+    noisy = (_shrink_in_noise(levels, start, end, params)
+             if shrink.value is not None else None)
     return Measurement(
         metrics=metrics,
         decided=decided,
+        # a shrink a flat queue's week-to-week noise shows as often is no evidence that
+        # it shrank: a clear is graded again at the low end of the noise (a shrink under
+        # zero), and stands only when it did not rest on the shrink (a queue too small to
+        # matter); a triggered one stands
+        absence_unproven=noisy,
+        clear_case={} if noisy is None else {
+            "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]},
         presence_unproven=unseen,
         worst_case={} if unseen is None else {"backlog_shrink": unseen.params["shrink_with"]},
         confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",

@@ -8,6 +8,8 @@
 - :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
 - :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
 - :func:`filled`: present and not blank;
+- :func:`sla_outcome` (:func:`day_stamp_end`): each ticket's SLA outcome, met, breached or
+  unknown, the one every SLA figure reads;
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
 - :func:`too_few`: the ``unknown`` note of a sign measured on too small a sample;
 - :func:`isin_values` / :func:`lookup`: membership and mapping on Arrow strings in C
@@ -541,6 +543,86 @@ def in_hours(done_at: pd.Series, hours: pd.Index) -> pd.Series:
     if len(hours) == 0:
         return pd.Series(False, index=done_at.index)
     return done_at.dt.floor("h").isin(hours).fillna(False).astype(bool)
+
+
+# ---- each ticket's SLA outcome ----------------------------------------------------------
+
+_DAY_US = 86_400 * 10**6
+
+
+def day_stamp_end(us: np.ndarray, tz: str) -> np.ndarray:
+    """Each day stamp (a time at the first instant of its calendar day in ``tz``: what a
+    date without a time of day is read as) moved to the last microsecond of that day;
+    any other time, and :data:`~itsm_diag.model.NAT`, as it is. Int64 UTC microseconds
+    in and out. A date stands for its whole day: a ticket due on 2025-03-14 and done at
+    15:10 that day met it. The day's bounds are its midnights by
+    :func:`~itsm_diag.model.wall_to_utc` (a midnight a clock change skips starts the day
+    at 01:00), so a day of 23 or 25 hours ends where the zone's clock says."""
+    us = np.asarray(us, dtype=np.int64)
+    out = us.copy()
+    ok = us != m.NAT
+    if not ok.any():
+        return out
+    if tz == "UTC":
+        start = us[ok] - us[ok] % _DAY_US
+        out[ok] = np.where(us[ok] == start, start + _DAY_US - 1, us[ok])
+        return out
+    local = (pd.DatetimeIndex(us[ok].view("datetime64[us]")).tz_localize("UTC")
+             .tz_convert(tz).tz_localize(None).to_numpy(dtype="datetime64[us]"))
+    # the distinct days (due dates are few), each day's first instant and the next's
+    days, inverse = np.unique(local.astype("datetime64[D]"), return_inverse=True)
+    bounds = pd.Series(np.concatenate([days, days + np.timedelta64(1, "D")])
+                       .astype("datetime64[us]"))
+    first = m.ts_us(m.wall_to_utc(bounds, tz)[0])
+    start, end = first[:len(days)][inverse], first[len(days):][inverse] - 1
+    out[ok] = np.where(us[ok] == start, end, us[ok])
+    return out
+
+
+@dataclass(frozen=True)
+class SlaOutcome:
+    """Each ticket's SLA outcome, met, breached or unknown (arrays over the Context's
+    ticket rows): its made-SLA flag where it carries one, else whether it was done by its
+    due time (a due date without a time of day is met through the end of its day in the
+    run's zone), else unknown. The SLA adherence KPI, the sla-by-priority check and the
+    drivers' SLA breach all read it, so the same tickets stand behind the three."""
+
+    #: the outcome is known: a made-SLA flag, or a due time and a done time
+    known: np.ndarray
+    #: met its SLA (False where unknown)
+    met: np.ndarray
+    #: the outcome is the flag's (where known and not by the flag: the due time's)
+    by_flag: np.ndarray
+
+    @property
+    def breached(self) -> np.ndarray:
+        """Breached its SLA (False where unknown)."""
+        return self.known & ~self.met
+
+    @property
+    def by_due(self) -> np.ndarray:
+        """The outcome is the done time held against the due time."""
+        return self.known & ~self.by_flag
+
+
+def sla_outcome(ctx: Context) -> SlaOutcome:
+    """Each ticket's :class:`SlaOutcome`, computed once per Context (shared: never modify
+    it). A due time is a day stamp where the loader found the column without a time of
+    day (``ctx.day_only``): it is then met through the end of its day in ``ctx.tz``."""
+    def make() -> SlaOutcome:
+        t = ctx.tickets
+        flag = t[m.SLA_MET]
+        by_flag = flag.notna().to_numpy(dtype=bool)
+        flag_met = flag.to_numpy(dtype=bool, na_value=False)
+        due = m.ts_us(t[m.DUE_AT])
+        if m.DUE_AT in ctx.day_only:
+            due = day_stamp_end(due, ctx.tz)
+        done = m.ts_us(ctx.done_at)
+        by_due = ~by_flag & (due != m.NAT) & (done != m.NAT)
+        met = np.where(by_flag, flag_met, by_due & (done <= due))
+        return SlaOutcome(known=by_flag | by_due, met=met, by_flag=by_flag)
+    result: SlaOutcome = ctx.memo("sla_outcome", make)
+    return result
 
 
 # ---- fast membership and text passes ----------------------------------------------------

@@ -17,7 +17,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
 from itsm_diag.signs.base import Context, utc64
-from itsm_diag.signs.common import filled
+from itsm_diag.signs.common import filled, sla_outcome
 
 TOP_CATEGORIES = 15
 OTHER = "(other)"
@@ -76,26 +76,21 @@ def _first_assignment(ctx: Context, done: pd.Series) -> tuple[float | None, int,
 
 
 def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
-    """SLA adherence per ticket: the made-SLA flag where the ticket carries one, else
-    done by its due time; over the done tickets with either. A flag on some tickets
-    (only the urgent ones carry an SLA) leaves the others to their due times: the flag
-    on 14% of the tickets must not stand for all of them. Also the counts its definition
-    states: ``sla_met`` of ``sla_n`` (``sla_flag`` read from the flag, ``sla_due`` from
-    the due time), ``sla_neither`` done with neither."""
-    t = ctx.tickets
+    """SLA adherence over the done tickets with an SLA outcome, each ticket's
+    :func:`~itsm_diag.signs.common.sla_outcome`: the made-SLA flag where the ticket
+    carries one, else done by its due time (a due date without a time of day through the
+    end of its day). A flag on some tickets (only the urgent ones carry an SLA) leaves the
+    others to their due times: the flag on 14% of the tickets must not stand for all of
+    them. Also the counts its definition states: ``sla_met`` of ``sla_n`` (``sla_flag``
+    read from the flag, ``sla_due`` from the due time), ``sla_neither`` done with
+    neither."""
+    outcome = sla_outcome(ctx)
     is_done = done.to_numpy(dtype=bool)
-    flag = t[m.SLA_MET]
-    has_flag = is_done & flag.notna().to_numpy(dtype=bool)
-    met_flag = has_flag & flag.to_numpy(dtype=bool, na_value=False)
-    # no flag on the ticket: compare its done time with its due time (a missing time is
-    # NaT, which compares False, and ``done`` tickets have a done time in the window)
-    due = t[m.DUE_AT].to_numpy(dtype="datetime64[us]")
-    done_at = ctx.done_at.to_numpy(dtype="datetime64[us]")
-    by_due = is_done & ~has_flag & ~np.isnat(due) & ~np.isnat(done_at)
-    met_due = by_due & (done_at <= due)
-    n_flag, n_due = int(has_flag.sum()), int(by_due.sum())
+    known = is_done & outcome.known
+    n_flag = int((known & outcome.by_flag).sum())
+    n_due = int((known & outcome.by_due).sum())
     n = n_flag + n_due
-    met = int(met_flag.sum()) + int(met_due.sum())
+    met = int((known & outcome.met).sum())
     counts = {"sla_met": met, "sla_n": n, "sla_flag": n_flag, "sla_due": n_due,
               "sla_neither": int(is_done.sum()) - n}
     return (met / n if n else None), counts

@@ -18,8 +18,19 @@ new starter several times (the tasks left out are reported). A request is **late
   than that is late, a younger one pending.
 
 Pending and cancelled requests are left out of the late share, and reported. Fewer
-than ``min_requests`` decided requests make the sign unknown. The cost is agent time spent
-expediting late requests; the new starters' own lost hours are a metric, not a cost.
+than ``min_requests`` decided requests make the sign unknown.
+
+A request done by its status but without a resolved or closed time (a Jira workflow whose
+done transition sets no resolution) is decided, but whether it was late is unknown. It is
+never dropped one-sidedly (the open late requests would then make the whole share):
+when fewer than ``min_done_time_share`` of the decided requests carry what decides them
+(a done time, or an open one past its deadline), the sign is unknown and says so in
+numbers; otherwise the late share is that of the others, and the verdict must hold across
+the range the unknown ones span (all on time to all late: ``presence_unproven`` with
+``worst_case``, ``absence_unproven`` with ``clear_case``), or it is unknown.
+
+The cost is agent time spent expediting late requests; the new starters' own lost hours
+are a metric, not a cost.
 """
 
 from __future__ import annotations
@@ -94,7 +105,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # a cancelled onboarding request (the hire withdrew) says nothing about speed
     cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool)
-    # closed without a resolved or closed time: neither open nor measurable
+    # done by the status without a resolved or closed time: decided, but whether it was
+    # late is unknown (left out of the share only within a range the verdict must hold on)
     done_no_time = onb & ~cancelled & ctx.is_done() & ctx.done_at.isna()
     scope = onb & ~cancelled & ~done_no_time
     done = ctx.done_at.where(scope)
@@ -122,20 +134,45 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     n_onb = int(onb.sum())
     meas.metrics["onboarding_requests"] = Figure(value=float(n_onb), sample_ids=ctx.samples(onb))
-    for code, mask in (("cancelled", cancelled), ("pending", pending), ("no_opened", no_time),
-                       ("done_without_time", done_no_time)):
+    for code, mask in (("cancelled", cancelled), ("pending", pending), ("no_opened", no_time)):
         if mask.any():
             meas.excluded.append(Note(code=code, count=int(mask.sum()),
                                       sample_ids=ctx.samples(mask)))
-    n_decided = int(decided.sum())
+    n_decided, n_late = int(decided.sum()), int(late.sum())
+    n_unknown = int(done_no_time.sum())
+    n_all = n_decided + n_unknown  # done ones count as decided, their lateness or not
+    # the late share the done requests without a done time could make: all on time, all late
+    span = {"count": n_unknown, "decided": n_all, "late": n_late,
+            "low": n_late / n_all if n_all else 0.0,
+            "high": (n_late + n_unknown) / n_all if n_all else 0.0}
+    # too many decided requests whose lateness is unknown: the share of the rest says
+    # nothing (the open late ones would make it alone), whatever the range
+    min_timed = float(params.get("min_done_time_share", 0.9))
+    timed_share = n_decided / n_all if n_all else 1.0
+    sparse = bool(n_unknown) and (n_decided == 0 or timed_share < min_timed)
+    if n_unknown and not sparse:
+        meas.excluded.append(Note(code="done_without_time", count=n_unknown,
+                                  params=span, sample_ids=ctx.samples(done_no_time)))
     # a late share of two or three requests is one new starter's bad luck, not a process
-    short = (Note(code="none_decided", count=n_onb) if n_decided == 0
-             else too_few(n_decided, int(params.get("min_requests", 5))))
+    short = (Note(code="none_decided", count=n_onb) if n_all == 0
+             else too_few(n_all, int(params.get("min_requests", 5))))
     if short is not None:
         meas.unknown = short
         return meas
+    if sparse:
+        meas.unknown = Note(code="done_times_sparse", count=n_unknown,
+                            params={**span, "share": 1.0 - timed_share, "min": min_timed},
+                            sample_ids=ctx.samples(done_no_time))
+        return meas
 
-    meas.metrics["late_share"] = ratio(int(late.sum()), n_decided, ctx.samples(late))
+    meas.metrics["late_share"] = ratio(n_late, n_decided, ctx.samples(late))
+    if n_unknown:
+        # graded on the share of the timed ones, and again at both ends of the range: a
+        # triggered verdict must hold with them all on time, a clear one with them all late
+        unproven = Note(code="lateness_unknown_decides", count=n_unknown, params=span)
+        meas.presence_unproven = meas.absence_unproven = unproven
+        meas.worst_case = {"late_share": span["low"]}
+        meas.clear_case = {"late_share": span["high"]}
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
     # the late share's denominator, said beside it: "3 of 33 decided", not "3 of 34 found"
     meas.metrics["decided_requests"] = Figure(value=float(n_decided),
@@ -177,7 +214,6 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         numerator=total_days * starter_hours, denominator=w.months, sample_ids=ctx.samples(late),
     )
     # the cost: agent time spent on each late request (chasing, escalating, stop-gap access)
-    n_late = int(late.sum())
     minutes = float(params.get("expedite_minutes", 45.0))
     if n_late and minutes > 0:
         meas.costs.append(Cost(
