@@ -309,6 +309,24 @@ def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | N
     check_output(output, [*seen, *(p for p in others if p is not None)], option)
 
 
+def _check_destination(fmt: Format, output: Path | None, browser: Path | None) -> None:
+    """What :func:`_emit` would refuse after the diagnosis, refused before it: an output
+    that cannot be written (no such folder, a folder, a folder not writable), a PDF with
+    no file or no browser to print it."""
+    if output is not None:
+        from itsm_diag.render import check_writable
+
+        check_writable(output)
+    if fmt is Format.pdf:
+        from itsm_diag.errors import UsageError
+        from itsm_diag.render.pdf import find_browser
+
+        if output is None:
+            raise UsageError("--format pdf writes a file, not to the terminal",
+                             hint="add -o REPORT.pdf")
+        find_browser(browser)
+
+
 def _warn(message: str) -> None:
     """A warning the user must see even with ``--quiet`` or a report file: a file in an
     input folder that was not read."""
@@ -494,10 +512,12 @@ def diagnose(
     if output is not None:
         _guard_output(output, paths,
                       [*options.mappings, options.config_file, baseline, answers])
+    chosen = _format_for(fmt, output)
+    _check_destination(chosen, output, browser)  # before the slow read, not after it
     with _progress(paths, quiet):
         report = api.diagnose_paths(paths, options, warn=_warn)
     report = api.titled(report, title, client)
-    _emit(report, _format_for(fmt, output), output, quiet, verbose, browser)
+    _emit(report, chosen, output, quiet, verbose, browser)
     failed = _reached(report, rule)
     if failed:
         _say(f"score {report.score} ({report.band}) reached --fail-on {fail_on}")
@@ -524,10 +544,12 @@ def demo(
     """Diagnose the bundled sample export: the first thing to run."""
     from itsm_diag import api
 
+    chosen = _format_for(fmt, output)
+    _check_destination(chosen, output, browser)
     with _progress([api.demo_dir()], quiet):
         report = api.diagnose_paths([api.demo_dir()], api.RunOptions(redact=redact))
     report = api.titled(report, title, client)
-    _emit(report, _format_for(fmt, output), output, quiet, verbose, browser)
+    _emit(report, chosen, output, quiet, verbose, browser)
 
 
 @app.command(cls=_Command, epilog=_examples("itsm-diag inspect exports/",
@@ -651,9 +673,10 @@ def compare_reports(
     from itsm_diag.compare import compare
 
     if output is not None:
-        from itsm_diag.render import check_output
+        from itsm_diag.render import check_output, check_writable
 
         check_output(output, [old, new])
+        check_writable(output)
     comparison = compare(api.load_report(old), api.load_report(new),
                          api.load_rules(None).defaults.wording)
     fmt = CompareFormat(_format_for(fmt_name, output, tuple(CompareFormat)).value)

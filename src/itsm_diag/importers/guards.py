@@ -22,11 +22,15 @@ fixed points:
   event times (opened, resolved, updated...) after the time of the run, are impossible
   in a ticket export; they are counted, the first row named, and left empty;
 - :func:`ticket_notes` on the combined tickets: tickets resolved or closed before they
-  were opened are counted and reported (the signs leave them out of every duration).
+  were opened are counted and reported (the signs leave them out of every duration);
+- :func:`check_not_own_output` on every table before detection: itsm-diag's own action
+  list (``diagnose --format csv``, ``batch --format csv``) saved among the exports is
+  named, not read (its Ticket column of INC numbers would pass for a ServiceNow export).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import zipfile
 from collections.abc import Sequence
@@ -814,3 +818,37 @@ def conflicting_ids(rows: pd.DataFrame) -> list[str]:
     distinct = data.astype("string").drop_duplicates()
     counts = distinct[m.TICKET_ID].value_counts()
     return sorted(str(i) for i in counts[counts > 1].index)
+
+
+#: header cells of an action list that may differ from the shipped labels (an older
+#: version's, such as "Reassignments" for "Re-assigned") while it is still recognised
+_ACTION_LIST_SLACK = 2
+
+
+def check_not_own_output(raw: RawTable) -> None:
+    """Refuse a table that is itsm-diag's own Monday action list (the CSV ``diagnose
+    --format csv`` and ``batch --format csv`` write), as an itsm-diag JSON report is
+    refused: it is no export, and inside a folder it is named, not read. Recognised by
+    its header: the first cell is the action list's ticket label and every other cell
+    but :data:`_ACTION_LIST_SLACK` is one of its column labels (the labels of the rules,
+    the ones the writer uses)."""
+    cells = [str(h).strip() for h in raw.headers]
+    labels = _action_list_labels()
+    if not labels or not cells or cells[0] != labels[0]:
+        return
+    known = sum(1 for cell in cells if cell in set(labels))
+    if known < len(labels) - _ACTION_LIST_SLACK or len(cells) - known > _ACTION_LIST_SLACK:
+        return
+    raise NotAnExport("this is an itsm-diag action list (diagnose --format csv), not a "
+                      "ticket export", file=raw.path,
+                      hint="pass the export it was made from")
+
+
+@functools.cache
+def _action_list_labels() -> tuple[str, ...]:
+    """The action list's column labels, in its order (the shipped rules')."""
+    from itsm_diag.config import load_rules
+
+    analysis = load_rules().analyses.get("actions")
+    table = analysis.tables.get("actions") if analysis is not None else None
+    return tuple(table.columns.values()) if table is not None else ()

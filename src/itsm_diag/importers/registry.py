@@ -12,6 +12,7 @@ error instead.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -317,6 +318,15 @@ def load_paths(
             if not in_folder:
                 raise
             skipped.append(Skipped(path_text(path), _reason(exc)))
+        except InputError as exc:
+            # a folder's file the detected tool finds neither its ticket id nor its
+            # opened time in is one no tool's export matches: named, as the others are
+            # (an export missing one of them, or with dates that cannot be read, stays
+            # an error: reading the folder without it would diagnose part of the tickets)
+            why = _no_ticket_columns(exc) if in_folder else None
+            if why is None:
+                raise
+            skipped.append(Skipped(path_text(path), why))
     if not parts and skipped:
         first = skipped[0]
         raise InputError(f"no tickets were read from the inputs: {len(skipped)} file(s) not "
@@ -431,7 +441,27 @@ def _detected(raw: RawTable, source: str | None, mappers: Sequence[MappingImport
     tickets (a workbook's sheet with no rows)."""
     if raw.not_read is not None:
         raise NotAnExport(raw.not_read, file=raw.path)
+    guards.check_not_own_output(raw)  # an action list saved among the exports
     return detect_with_mappings(raw, source, mappers, seen)
+
+
+#: the importers' error for a table without their required columns
+#: (:func:`itsm_diag.importers.base.require_ids`), when both are missing
+_NO_TICKET_COLUMNS = re.compile(
+    r"missing required (?P<tool>.+?) column\(s\) (?P<ids>[^,]+), (?P<opened>[^,]+)")
+
+
+def _no_ticket_columns(exc: InputError) -> str | None:
+    """The reason a folder's file is not read when its detected tool found neither its
+    ticket id column nor its opened-time column in it (its values alone made it look
+    like that tool's: a list of INC numbers); None for any other error."""
+    found = _NO_TICKET_COLUMNS.fullmatch(exc.message.rstrip("."))
+    if found is None or exc.column is not None or exc.row is not None:
+        return None
+    return (f"no tool's export has its columns: it was taken for a {found['tool']} export, "
+            f"but it has neither the {found['ids']} nor the {found['opened']} column, so "
+            "it holds no tickets to read; if it is an export, export it again with those "
+            "columns")
 
 
 def _reason(exc: ItsmDiagError) -> str:

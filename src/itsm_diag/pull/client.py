@@ -18,8 +18,10 @@ URL- or JSON-escaped) is blanked from every message.
 Faults: 429 waits ``Retry-After`` (seconds or an HTTP date) or the rate-limit reset header;
 5xx, dropped connections, timeouts (no answer, or an answer still arriving ``timeout``
 seconds after it started) and cut-short bodies are retried with exponential backoff;
-each bounded by :class:`Backoff`. 401/403/404, a web page where JSON was expected and a
-request that cannot be built stop at once with one line saying what to check.
+each bounded by :class:`Backoff`. 401/403/404, a web page where JSON was expected, a
+request that cannot be built, and, before the server has answered once, a host name that
+does not resolve or a connection refused stop at once with one line saying what to
+check.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import json
 import os
 import random
 import re
+import socket
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -330,6 +333,9 @@ class Client:
         self.on_wait = on_wait
         self.requests = 0
         self.retries = 0
+        #: whether the server has answered once (after that, a refused connection or a
+        #: name that does not resolve is a restart or a DNS blip, retried)
+        self.answered = False
 
     def close(self) -> None:
         self.session.close()
@@ -396,6 +402,7 @@ class Client:
                 resp = self.session.request(
                     method, self.url(path), params=params, json=body, stream=True,
                     timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False)
+                self.answered = True
                 status = resp.status_code
                 if status == 200:
                     raw = self._read(resp)
@@ -450,6 +457,10 @@ class Client:
                                 f"({type(exc).__name__})",
                                 hint=f"check --url and {self.env_hint}") from None
             except requests.ConnectionError as exc:
+                unreachable = None if self.answered else self._unreachable(exc)
+                if unreachable is not None:
+                    # not the transient fault retries are for: the same in a minute
+                    raise PullError(self.clean(unreachable)) from None
                 problem = f"connection failed ({type(exc).__name__})"
             except requests.RequestException as exc:  # e.g. ChunkedEncodingError: cut short
                 problem = f"the transfer broke ({type(exc).__name__})"
@@ -467,6 +478,31 @@ class Client:
             if self.on_wait is not None:
                 self.on_wait(f"{problem}; retry {attempt} in {delay:.1f} s")
             self.backoff.wait(delay)
+
+    def _unreachable(self, exc: BaseException) -> str | None:
+        """One line naming why the server cannot be reached at all, when ``exc`` (a
+        connection error before any answer) holds a name that does not resolve or a
+        connection refused; None for any other fault (a dropped connection, a timeout:
+        retried)."""
+        seen: set[int] = set()
+        stack: list[BaseException | None] = [exc]
+        while stack:
+            cause = stack.pop()
+            if cause is None or id(cause) in seen:
+                continue
+            seen.add(id(cause))
+            if isinstance(cause, socket.gaierror):
+                return f"cannot resolve {self.host}: check --url or the network"
+            if isinstance(cause, ConnectionRefusedError):
+                parts = urlsplit(self.base)
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+                where = f"[{self.host}]" if ":" in self.host else self.host
+                return (f"connection refused by {where}:{port}: check --url (its host and "
+                        "port) and that the server is running")
+            # requests wraps urllib3's MaxRetryError, which holds the fault as its reason
+            stack += [getattr(cause, "reason", None), cause.__cause__, cause.__context__,
+                      *(a for a in cause.args if isinstance(a, BaseException))]
+        return None
 
     def _page_message(self, raw: bytes, what: str) -> str:
         found = _TITLE.search(raw[:_ERROR_BODY])

@@ -343,6 +343,85 @@ class Context:
         not mutate what it gets back)."""
         return _cached(self, ("memo", name), make)
 
+    # ---- sources: which tool's export holds what a measure needs ------------------------
+
+    @property
+    def source_codes(self) -> tuple[np.ndarray, pd.Series]:
+        """(code of each ticket's source, the exporting tool in ``source_tool``; the
+        sources' names), as :meth:`distinct` gives them: a ticket without a source is
+        one more source. A table without the column is one source."""
+        if m.SOURCE_TOOL not in self.tickets.columns:
+            return (np.zeros(len(self.tickets), dtype=np.intp),
+                    pd.Series([pd.NA], dtype="object"))
+        return self.distinct(m.SOURCE_TOOL)
+
+    def source_holds(self, what: str,
+                     evidence: Callable[[], pd.Series | np.ndarray] | None = None
+                     ) -> np.ndarray:
+        """Per ticket (a read-only bool array): some ticket of its source holds ``what``,
+        a column (filled, :meth:`filled`), or, with ``evidence``, the mask over tickets
+        ``evidence()`` gives (comments for chasers, a problem link for coverage), cached
+        under the name ``what``. A tool that cannot export a field has it on none of its
+        tickets: its tickets are no evidence of the field's absence. One grouping of the
+        evidence by the source codes (a bincount), computed once per name."""
+        def make() -> np.ndarray:
+            codes, names = self.source_codes
+            found = self.filled(what) if evidence is None else evidence()
+            has = _mask_array(self.tickets, found)
+            held = np.bincount(codes[has], minlength=len(names)) > 0
+            out: np.ndarray = held[codes]
+            out.flags.writeable = False
+            return out
+        result: np.ndarray = _cached(self, ("source_holds", what), make)
+        return result
+
+    def by_source(self, scope: pd.Series | np.ndarray, what: str,
+                  evidence: Callable[[], pd.Series | np.ndarray] | None = None
+                  ) -> SourceSplit:
+        """The ``scope`` tickets split by whether their source holds ``what``
+        (:meth:`source_holds`): a measure that needs it counts the tickets of the sources
+        that hold it, and names the others in a note. When every source of the scope holds
+        it, or none does, nothing is left out (the measure's own missing-field path
+        applies), so a run over one source measures as it always did."""
+        t = self.tickets
+        in_scope = _mask_array(t, scope)
+        holds = self.source_holds(what, evidence)
+        left = in_scope & ~holds
+        kept = in_scope & holds
+        whole = scope if isinstance(scope, pd.Series) else pd.Series(in_scope, index=t.index)
+        if not left.any():
+            return SourceSplit(kept=whole.copy(deep=False))
+        codes, names = self.source_codes
+        per = np.bincount(codes[left], minlength=len(names))
+        named = np.flatnonzero(per)
+        order = named[np.lexsort((names.astype("object").astype(str).to_numpy()[named],
+                                  -per[named]))]  # most tickets first, then by name
+        text = "; ".join(f"{names.iloc[c]}: {int(per[c]):,}" for c in order)  # a few
+        split = bool(kept.any())
+        return SourceSplit(kept=pd.Series(kept, index=t.index) if split
+                           else whole.copy(deep=False),
+                           left_out=int(left.sum()), sources=text, split=split)
+
+
+@dataclass(frozen=True)
+class SourceSplit:
+    """A scope split by source (:meth:`Context.by_source`)."""
+
+    #: the scope's tickets whose source holds the field (the whole scope when no source
+    #: of it lacks the field, or when none holds it)
+    kept: pd.Series
+    #: the scope's tickets whose source does not hold it, and those sources with their
+    #: counts ("freshservice: 387; ...": most first)
+    left_out: int = 0
+    sources: str = ""
+    #: some sources of the scope hold it and some do not: ``kept`` leaves the others out
+    split: bool = False
+
+    def note(self, code: str, **params: Any) -> Note:
+        """The note naming the sources left out (``sources`` and ``params`` for its
+        message, the tickets left out as its count)."""
+        return Note(code=code, count=self.left_out, params={"sources": self.sources, **params})
+
 
 #: guards the creation of per-key locks (held only for a dict lookup)
 _LOCKS_LOCK = threading.Lock()

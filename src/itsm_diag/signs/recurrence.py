@@ -81,6 +81,82 @@ def choose_key(incidents: pd.DataFrame, min_fill: float, ctx: Context | None = N
     return None
 
 
+@dataclass
+class SourceKey:
+    """One source's incidents in scope and the key chosen for them."""
+
+    #: the source (``source_tool``) as the report names it
+    name: str
+    #: per ticket: an incident in scope of this source
+    rows: np.ndarray
+    incidents: int
+    key: tuple[str, ...] | None
+
+
+def source_keys(ctx: Context, scope: pd.Series, min_fill: float) -> list[SourceKey]:
+    """The recurrence key of each source's incidents in ``scope`` (:func:`choose_key`
+    over that source's incidents alone), sources in name order. A tool whose export has
+    no subcategory keys its incidents on what it fills, not on what another tool fills;
+    a run over one source chooses over the whole scope, as it always did."""
+    in_scope = scope.to_numpy(dtype=bool)
+    codes, names = ctx.source_codes
+    present = np.flatnonzero(np.bincount(codes[in_scope], minlength=len(names)))
+    if len(present) <= 1:
+        name = str(names.iloc[present[0]]) if len(present) else ""
+        # choose_key reads only the index and length of what it is given when given ctx
+        return [SourceKey(name, in_scope, int(in_scope.sum()),
+                          choose_key(ctx.tickets.loc[scope, []], min_fill, ctx))]
+    out = []
+    for code in present:  # a few tools
+        rows = in_scope & (codes == code)
+        out.append(SourceKey(str(names.iloc[code]), rows, int(rows.sum()),
+                             choose_key(ctx.tickets.loc[rows, []], min_fill, ctx)))
+    return sorted(out, key=lambda s: s.name)
+
+
+def _listed(sources: list[SourceKey]) -> str:
+    """The sources and their incidents in scope, most first: "zendesk: 93; ..."."""
+    ordered = sorted(sources, key=lambda s: (-s.incidents, s.name))
+    return "; ".join(f"{s.name}: {s.incidents:,}" for s in ordered)
+
+
+def _key_codes(ctx: Context, sources: list[SourceKey], usable: np.ndarray,
+               summary: tuple[np.ndarray, Any] | None
+               ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
+    """The recurrence key as integer codes (-1 outside ``usable`` or blank) and the text
+    of given rows' keys (:func:`recurrence_key_codes`), each source's incidents keyed on
+    its own key (``sources``: the keyed ones). With several sources an incident recurs
+    only with its own tool's incidents (its problem links name its own tool's problems),
+    and the key text names the tool."""
+    if len(sources) == 1:
+        key = sources[0].key or ()
+        all_codes, text = recurrence_key_codes(ctx, key, summary)
+        return np.where(usable, all_codes, -1), text
+    codes = np.full(len(ctx.tickets), -1, dtype=np.int64)
+    parts: list[tuple[str, np.ndarray, Callable[[np.ndarray], list[str]]]] = []
+    by_key: dict[tuple[str, ...], tuple[np.ndarray, Callable[[np.ndarray], list[str]]]] = {}
+    offset = 0
+    for source in sources:
+        key = source.key or ()
+        if key not in by_key:
+            by_key[key] = recurrence_key_codes(ctx, key, summary)
+        part, text = by_key[key]
+        sel = source.rows & usable & (part >= 0)
+        dense, uniques = pd.factorize(part[sel])  # this source's keys, 0..k-1
+        codes[sel] = np.asarray(dense, dtype=np.int64) + offset
+        offset += len(uniques)
+        parts.append((source.name, sel, text))
+
+    def key_text(rows: np.ndarray) -> list[str]:
+        out = [""] * len(rows)
+        for name, sel, text in parts:
+            mine = np.flatnonzero(sel[rows])
+            for i, words in zip(mine, text(rows[mine]), strict=True):
+                out[i] = f"{name}: {words}"
+        return out
+    return codes, key_text
+
+
 def cluster_members(key: pd.Series, at: pd.Series, min_n: int, span: pd.Timedelta) -> pd.Series:
     """Mask: the incident belongs to ``min_n`` or more with its key within ``span``
     (:func:`cluster_codes` on the keys' codes; a missing key is in no cluster)."""
@@ -316,23 +392,43 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=Note(code=code, count=int(no_open.sum())), excluded=excluded)
 
     min_fill = float(params["key_min_fill"])
-    # choose_key reads only the index and length of what it is given when given ctx
-    key_cols = choose_key(t.loc[scope, []], min_fill, ctx)
-    if key_cols is None:
+    # each tool's export fills its own fields: the key is chosen per source, and a source
+    # that fills none is left out (a tool without subcategories does not drop out of a
+    # key another tool fills)
+    sources = source_keys(ctx, scope, min_fill)
+    keyed_sources = [s for s in sources if s.key is not None]
+    if not keyed_sources:
         return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded)
-    key_name = " + ".join(key_cols)
-    notes = [Note(code="key_used", params={"key": key_name})]
-    in_scope = scope.to_numpy(dtype=bool)
+    unkeyed = [s for s in sources if s.key is None]
+    if unkeyed:
+        excluded.append(Note(code="key_sources", count=sum(s.incidents for s in unkeyed),
+                             params={"sources": _listed(unkeyed), "min_fill": min_fill}))
+    every_key = [s.key for s in keyed_sources if s.key is not None]
+    with_summary = any(m.SUMMARY in k for k in every_key)
+    if len(keyed_sources) == 1:
+        key_name = " + ".join(every_key[0])
+        notes = [Note(code="key_used", params={"key": key_name})]
+    else:
+        key_name = "; ".join(f"{s.name}: {' + '.join(s.key or ())}" for s in keyed_sources)
+        notes = [Note(code="keys_by_source", params={"keys": "; ".join(
+            f"{s.name}: {' + '.join(s.key or ())} ({s.incidents:,})" for s in keyed_sources)})]
+    in_scope = np.zeros(len(t), dtype=bool)  # the incidents of the keyed sources
+    for source in keyed_sources:
+        in_scope |= source.rows
     # a form's or channel's fixed subject is no issue: its incidents cannot be keyed on
     # their summary, and when too few are left the summary is no key at all
     templates = Templates(mask=np.zeros(len(t), dtype=bool))
-    if m.SUMMARY in key_cols:
-        templates = summary_templates(ctx, in_scope, params)
+    summary_scope = np.zeros(len(t), dtype=bool)  # the incidents keyed on their summary
+    for source in keyed_sources:
+        if source.key is not None and m.SUMMARY in source.key:
+            summary_scope |= source.rows
+    if with_summary:
+        templates = summary_templates(ctx, summary_scope, params)
     if templates.count():
         excluded.append(Note(code="template_summaries", count=templates.count(),
                              params=templates.note_params(params),
                              sample_ids=ctx.samples(pd.Series(templates.mask, index=t.index))))
-        n_scope = int(in_scope.sum())
+        n_scope = int(summary_scope.sum())
         left = templates.n - templates.count()
         if left < min_fill * n_scope:
             return Measurement(unknown=Note(code="template_key", count=templates.count(), params={
@@ -342,7 +438,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # a summary part groups wordings of one issue together (the text clusters), where on
     summary_table = None
     text_params = ctx.analyses.get("text-clusters")
-    if m.SUMMARY in key_cols and params.get("text_clusters", True) and text_params:
+    if with_summary and params.get("text_clusters", True) and text_params:
         from itsm_diag.analyses.textclusters import clusters_of, key_table
 
         summary_table = key_table(ctx, text_params)
@@ -355,12 +451,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 "distinct": found.n_distinct, "compared": found.compared,
                 "limit": int(text_params["max_candidate_pairs"])}))
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
-    all_codes, key_text = recurrence_key_codes(ctx, key_cols, summary_table)
-    codes = np.where(in_scope & ~templates.mask, all_codes, -1)
+    codes, key_text = _key_codes(ctx, keyed_sources, in_scope & ~templates.mask,
+                                 summary_table)
     keyed = pd.Series(codes >= 0, index=t.index)
-    no_key = scope & ~keyed & ~templates.mask
+    no_key = pd.Series(in_scope, index=t.index) & ~keyed & ~templates.mask
     if no_key.any():
-        excluded.append(Note(code="no_key_value", count=int(no_key.sum()),
+        excluded.append(Note(code="no_key_value" if len(keyed_sources) == 1
+                             else "no_key_value_sources", count=int(no_key.sum()),
                              params={"key": key_name}, sample_ids=ctx.samples(no_key)))
     if not keyed.any():
         return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded,
@@ -384,20 +481,32 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # missing problem management)
     has_ref = ctx.filled(m.PROBLEM_REF)
     links_known = bool((incident & has_ref).any())
+    # per source, as the key: a cluster of a tool whose export names no problem on any
+    # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
+    # whatever another tool's incidents name; its clusters are left out of the coverage
+    with_links = ctx.source_holds("recurrence.problem_links", lambda: incident & has_ref)
     linked = keyed & has_ref
-    covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], cluster_keys)
-    uncovered_keys = np.setdiff1d(cluster_keys, covered_keys)
-    n_clusters = len(cluster_keys)
+    judged_keys = distinct_codes(codes[in_cluster & with_links])[0]
+    unjudged_keys = np.setdiff1d(cluster_keys, judged_keys)
+    covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
+    uncovered_keys = np.setdiff1d(judged_keys, covered_keys)
+    n_clusters, n_judged = len(cluster_keys), len(judged_keys)
     no_links = Note(code="no_problem_links", params={"problems": int(ctx.of_kind("problem").sum())})
     if not links_known and n_clusters == 0:
         notes.append(no_links)
+    if links_known and len(unjudged_keys):
+        # the keyed incidents of the tools whose export names no problem, by tool
+        unlinked = ctx.by_source(keyed, "recurrence.problem_links", lambda: incident & has_ref)
+        no_links = unlinked.note("links_sources", clusters=len(unjudged_keys))
+        if n_judged:
+            excluded.append(no_links)
     in_cluster_ids = ctx.samples(member)
-    if links_known or n_clusters == 0:
+    if n_judged or not len(unjudged_keys):
         # with no clusters nothing can be uncovered, whatever the export says about links
-        n_uncovered = len(uncovered_keys) if links_known else 0
+        n_uncovered = len(uncovered_keys)
         uncovered = Figure(value=float(n_uncovered), sample_ids=ctx.samples(
             member & np.isin(codes, uncovered_keys)))
-        share = ratio(n_uncovered, n_clusters)
+        share = ratio(n_uncovered, n_judged)
     else:
         uncovered = Figure(value=None)
         share = Figure(value=None, denominator=float(n_clusters))
@@ -412,8 +521,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "recurring_incident_share": ratio(int(member.sum()), int(keyed.sum()), in_cluster_ids),
         "problem_records": Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems)),
     }
-    table = _top_clusters(ctx, codes, key_text, uncovered_keys if links_known else cluster_keys,
-                          int(params["top_clusters"]), links_known)
+    table = _top_clusters(ctx, codes, key_text, uncovered_keys if n_judged else cluster_keys,
+                          int(params["top_clusters"]), n_judged > 0)
 
     costs: list[Cost] = []
     minutes = float(ctx.defaults.get("handle_minutes", {}).get("incident", 0.0))
@@ -424,13 +533,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     return Measurement(
         metrics=metrics,
         # a summary-based key groups by wording, which is weaker evidence than a CI
-        confidence="high" if m.SUMMARY not in key_cols else "medium",
+        confidence="high" if not with_summary else "medium",
         tables={"top_uncovered_clusters": table},
-        table_totals=_total(table, uncovered.value if links_known else float(n_clusters)),
+        table_totals=_total(table, uncovered.value if n_judged else float(n_clusters)),
         excluded=excluded,
         notes=notes,
         costs=costs,
         # clusters recur, but with no link in the export their coverage is unknown: the
         # sign's reason says why, not only which conditions could not be measured
-        absence_unproven=no_links if not links_known and n_clusters else None,
+        absence_unproven=no_links if uncovered.value is None else None,
     )

@@ -100,6 +100,13 @@ def _chasers(
     # a comment whose author role is unknown cannot be a requester chaser or rule one out
     attributed = comments & ev[m.EV_AUTHOR_ROLE].notna().to_numpy() if not ev.empty \
         else comments
+    # chasers count the tickets of the tools whose export carries attributed comments: a
+    # tool that exports no conversation (Freshservice's UI export) is no evidence that
+    # its requesters never chased
+    split = ctx.by_source(in_win, "trust.comments", lambda: ctx.tickets_of_events(attributed))
+    if split.split:
+        in_win = split.kept
+        meas.excluded.append(split.note("chasers_sources"))
     if not phrases or not (attributed & ctx.events_of_tickets(in_win)).any():
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
@@ -200,6 +207,10 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
     # machine-made tickets (monitoring alerts) say nothing about whether people trust intake
     neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
     channel = t[m.CHANNEL]
+    split = ctx.by_source(in_win, m.CHANNEL)  # the tools whose export carries a channel
+    if split.split:
+        in_win = split.kept
+        meas.excluded.append(split.note("bypass_sources"))
     no_channel = in_win & channel.isna()
     known = in_win & channel.notna() & ~channel.isin(neutral)
     if not known.any():
@@ -236,6 +247,11 @@ def _duplicates(
     # requester and category are compared case- and space-insensitively; blank is missing
     req_ok = fold_codes(ctx, m.REQUESTER)[0] >= 0
     cat_ok = fold_codes(ctx, m.CATEGORY)[0] >= 0
+    # the tools whose export carries a requester and a category on some ticket
+    split = ctx.by_source(in_win, "trust.duplicate_key", lambda: req_ok & cat_ok)
+    if split.split:
+        in_win = split.kept
+        meas.excluded.append(split.note("duplicates_sources"))
     win = in_win.to_numpy(dtype=bool)
     for column, ok in (("no_requester", req_ok), ("no_category", cat_ok)):
         if not ok[win].any():
@@ -439,6 +455,12 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         meas.excluded.append(Note(code="no_updates"))
         return
     open_at_end = open_at(ctx, scope, w.end)
+    # the tools whose export carries an updated time or events: without either, a
+    # ticket's opening is its only sign of life and its age would read as silence
+    split = ctx.by_source(open_at_end, "trust.updates", lambda: _updated_or_events(ctx))
+    if split.split:
+        open_at_end = split.kept
+        meas.excluded.append(split.note("silence_sources"))
     # the tickets open at the end only (the others are never silent): each one's latest
     # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
     rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
@@ -459,6 +481,14 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         int(silent.sum()), int(open_at_end.sum()), ctx.samples(silent)
     )
     meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
+
+
+def _updated_or_events(ctx: Context) -> np.ndarray:
+    """Per ticket: it carries an updated time or some event."""
+    updated = ctx.tickets[m.UPDATED_AT].notna().to_numpy(dtype=bool)
+    if ctx.events.empty:
+        return updated
+    return updated | ctx.tickets_of_events(np.ones(len(ctx.events), dtype=bool))
 
 
 def _last_event_us(ctx: Context) -> np.ndarray:
