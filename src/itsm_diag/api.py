@@ -347,15 +347,22 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     _check_some_time(loaded)
     tickets, events = loaded.tickets, loaded.events
     people = None
+    names: frozenset[str] | None = None
     if options.redact:
+        from itsm_diag.analyses.textclusters import name_words_of
         from itsm_diag.redact import redact_tables
 
+        # the names' words as exported, for telling a name typed into a summary (only
+        # matched against summaries, never written): the diagnosis reads what it reads
+        # without --redact
+        names = frozenset(name_words_of([pd.Series(tickets[c].dropna().unique())
+                                         for c in (m.REQUESTER, m.ASSIGNEE)]))
         # before the diagnosis, so no real name can reach any evidence row
         tickets, events, people = redact_tables(tickets, events)
     data = Diagnosis(
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
-        day_only=frozenset(loaded.day_only),
+        day_only=frozenset(loaded.day_only), name_words=names,
     )
     since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,
                                                      options.tz)

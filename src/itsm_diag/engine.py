@@ -670,6 +670,8 @@ class Diagnosis:
     data_notes: list[str] = field(default_factory=list)
     #: canonical time columns that carry no time of day (every value at midnight)
     day_only: frozenset[str] = frozenset()
+    #: the people's name words before ``--redact`` pseudonymised them (Context.name_words)
+    name_words: frozenset[str] | None = None
 
 
 def diagnose(
@@ -700,6 +702,7 @@ def diagnose(
         analyses={a.id: a.params for a in rules.analyses.values()},
         tz=tz,
         day_only=data.day_only,
+        name_words=data.name_words,
     ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

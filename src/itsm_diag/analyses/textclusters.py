@@ -93,16 +93,24 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _name_words(ctx: Context) -> set[str]:
     """Words of the people columns (names typed into summaries are not the issue): the
-    words of their normalised values (:func:`normalise_summary`).
+    words of their normalised values (:func:`normalise_summary`); under ``--redact``, those
+    of the names as exported (``ctx.name_words``), not of their pseudonyms.
 
     Normalised word by word: each name is cut at its whitespace and each distinct piece
     normalised once (52,000 names hold about 7,000 distinct pieces). The same words come
     out, because no step of the normalisation reaches across whitespace: links, e-mail
     addresses and ids are runs of non-whitespace, punctuation is one character, and
     case is folded character by character."""
+    if ctx.name_words is not None:
+        return set(ctx.name_words)
+    return name_words_of([ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)])
+
+
+def name_words_of(columns: list[pd.Series]) -> set[str]:
+    """The words of the normalised values of ``columns`` (people's names): what
+    :func:`_name_words` takes out of summaries."""
     out: set[str] = set()
-    for col in (m.REQUESTER, m.ASSIGNEE):
-        _, distinct = ctx.distinct(col)
+    for distinct in columns:
         values = distinct.dropna()
         if values.empty:
             continue

@@ -144,6 +144,10 @@ class Context:
     #: canonical time columns that carry no time of day (every value at midnight): what
     #: is counted in hours between them is counted between midnights
     day_only: frozenset[str] = frozenset()
+    #: the words of the people's names as the export wrote them, when the people columns
+    #: hold pseudonyms (``--redact``): a name typed into a summary is still a name, and
+    #: the redacted diagnosis must read the tickets as the plain one does
+    name_words: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         # business days are counted on the run's calendar days: the calendar takes the
