@@ -222,6 +222,11 @@ REFUSED = [
      "analyses.forecast.params.horizons_weeks"),
     ("analyses: {forecast: {params: {horizons_weeks: []}}}",
      "analyses.forecast.params.horizons_weeks"),
+    # the backlog's noise rule: t of p = 1 crashed; a two-week trend skipped the rule
+    ("signs: {backlog: {params: {noise_interval_share: 1}}}",
+     "signs.backlog.params.noise_interval_share"),
+    ("signs: {backlog: {params: {min_trend_weeks: 2}}}",
+     "signs.backlog.params.min_trend_weeks"),
     ("signs: {backlog: {params: {age_buckets_days: []}}}",
      "signs.backlog.params.age_buckets_days"),
     ("signs: {backlog: {params: {age_buckets_days: [30, 7]}}}",

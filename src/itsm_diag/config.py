@@ -771,8 +771,12 @@ RANGES: dict[str, Valid] = {
     "signs.backlog.params.mass_closure_min": Valid(2, COUNT_CAP, whole=True),
     # "times the 99th-percentile hour": below 1 an ordinary hour would be a mass closure
     "signs.backlog.params.mass_closure_factor": Valid(1, 1_000_000),
-    # a trend line needs two weeks; the levels from the edges one week at least
-    "signs.backlog.params.min_trend_weeks": Valid(2, MAX_WINDOW_WEEKS, whole=True),
+    # a trend line needs two weeks, and its noise (the scatter around the line, on n - 2
+    # degrees of freedom) three: a clear on two week ends could not be weighed against it;
+    # the levels from the edges one week at least
+    "signs.backlog.params.min_trend_weeks": Valid(3, MAX_WINDOW_WEEKS, whole=True),
+    # the noise rule's interval: at 1 it would be infinitely wide (t of p = 1)
+    "signs.backlog.params.noise_interval_share": Valid(0, 1, hi_open=True),
     "signs.backlog.params.edge_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "signs.backlog.params.min_start_tickets": Valid(0, COUNT_CAP),
     # the age table's bounds: each a number of days, the table indexes the first and last
