@@ -386,6 +386,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=Note(code="no_open_times", count=int(no_open.sum())),
                            excluded=excluded)
     if not usable.any():
+        if no_done_time.any():  # opened, but every done one lacks its done time
+            return Measurement(unknown=Note(code="done_times_sparse", count=int(
+                no_done_time.sum()), params={"share": 0.0, "done": int(no_done_time.sum()),
+                                             "min": float(params["min_done_time_share"])}),
+                               excluded=excluded)
         return Measurement(unknown=Note(code="no_scope"), excluded=excluded)
     # a queue of a dozen tickets going 0 -> 3 is not a trend: ask for a real flow first
     short = too_few(int((scope & ctx.opened_in_window()).sum()), int(params["min_tickets"]))
