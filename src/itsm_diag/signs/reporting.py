@@ -18,7 +18,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import fold_words, folded_in, too_few
+from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
 
 Gap = Literal["configuration", "capability"]
 KPIS: tuple[str, ...] = (
@@ -107,11 +107,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                    not present(m.REASSIGNMENT_COUNT), "fcr_sparse", fcr_share, "fcr",
                    min_fill=min_fill)
 
-    # SLA adherence: the KPI panel's tickets, per ticket the met/breached flag, else a due
-    # time with a done time to hold it against; a flag on the urgent few and a due time
-    # on the rest cover the done tickets together (the larger of the two shares judged
-    # the panel on tickets its figure did not describe)
-    sla_known = t[m.SLA_MET].notna() | (t[m.DUE_AT].notna() & finish.notna())
+    # SLA adherence: the tickets with an SLA outcome, the one the KPI, sla-by-priority and
+    # the drivers read (the flag, else a due time with a done time to hold it against); a
+    # flag on the urgent few and a due time on the rest cover the done tickets together
+    # (the larger of the two shares judged the panel on tickets its figure did not describe)
+    sla_known = pd.Series(sla_outcome(ctx).known, index=t.index)
     sla_share = _share(done_pop & sla_known, done_pop)
     sla = _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
                    "sla_sparse", sla_share, "sla", min_fill=min_fill)
