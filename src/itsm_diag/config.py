@@ -740,6 +740,19 @@ UNIT_RANGES: dict[str, Valid] = {
     "days": Valid(0, MAX_DAYS), "weeks": Valid(0, MAX_WINDOW_WEEKS),
 }
 
+#: the intake-template params, the same in the recurrence sign and the text-clusters
+#: analysis (each rule file holds its own copy): a share of the incidents with a summary;
+#: at least one incident; a wording's effective number of categories as a fraction of all
+#: incidents'; at least one effective category; at least one name (0 would take any
+#: wording most of whose incidents hold a name word)
+_TEMPLATE_RANGES: dict[str, Valid] = {
+    "template_min_share": SHARE,
+    "template_min_incidents": Valid(1, COUNT_CAP, whole=True),
+    "template_min_spread": Valid(0, 1),
+    "template_min_categories": Valid(1, COUNT_CAP),
+    "template_min_names": Valid(1, COUNT_CAP, whole=True),
+}
+
 #: the ranges no generic rule (:func:`_generic_param`, :data:`UNIT_RANGES`) gives, or
 #: that are narrower than it, by the key as a config file writes it. Every numeric value a
 #: config can set has a range here or from a generic rule (tests/test_config_ranges.py
@@ -787,15 +800,10 @@ RANGES: dict[str, Valid] = {
     # a cluster of one incident is no recurrence; a span of 0 days joins none
     "signs.recurrence.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "signs.recurrence.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
-    # intake templates: a share of the incidents with a summary; at least one incident;
-    # a wording's effective number of categories as a fraction of all incidents'; at
-    # least one effective category; at least one name (0 would take any wording most of
-    # whose incidents hold a name word)
-    "signs.recurrence.params.template_min_share": SHARE,
-    "signs.recurrence.params.template_min_incidents": Valid(1, COUNT_CAP, whole=True),
-    "signs.recurrence.params.template_min_spread": Valid(0, 1),
-    "signs.recurrence.params.template_min_categories": Valid(1, COUNT_CAP),
-    "signs.recurrence.params.template_min_names": Valid(1, COUNT_CAP, whole=True),
+    # intake templates: the same params in the sign and the analysis
+    **{f"{rule}.params.{name}": valid for rule in ("signs.recurrence",
+                                                   "analyses.text-clusters")
+       for name, valid in _TEMPLATE_RANGES.items()},
     # the reporting sign grades 5 core KPIs
     "signs.reporting.thresholds.min_missing": Valid(0, 5),
     "signs.reporting.params.max_negative": SHARE,
@@ -836,12 +844,6 @@ RANGES: dict[str, Valid] = {
     "analyses.text-clusters.params.min_word_length": Valid(1, 100, whole=True),
     "analyses.text-clusters.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "analyses.text-clusters.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
-    # intake templates: as the recurrence sign's params of the same names
-    "analyses.text-clusters.params.template_min_share": SHARE,
-    "analyses.text-clusters.params.template_min_incidents": Valid(1, COUNT_CAP, whole=True),
-    "analyses.text-clusters.params.template_min_spread": Valid(0, 1),
-    "analyses.text-clusters.params.template_min_categories": Valid(1, COUNT_CAP),
-    "analyses.text-clusters.params.template_min_names": Valid(1, COUNT_CAP, whole=True),
     # a driver raises the outcome's rate: a lift under 1 lowers it
     "analyses.drivers.params.min_lift": Valid(1, 1_000_000),
     # a family-wise error level: a probability; 0 would pass nothing, 1 everything
