@@ -133,3 +133,18 @@ def test_the_json_contract_allows_a_null_band_direction(demo: Report, tmp_path: 
     doc = json.loads(new.model_copy(update={"comparison": got}).model_dump_json())
     assert doc["comparison"]["band_direction"] is None
     jsonschema.validate(doc, schema.shipped())
+
+
+def test_the_scores_missing_direction_is_explained_when_the_band_did_not_move() -> None:
+    # a triggered sign turned unknown: the score fell 4 -> 3 with no direction, the band
+    # read the same on both sides, and the reason was shown nowhere
+    from renderkit import GOLDEN
+
+    old = Report.model_validate_json((GOLDEN / "demo.json").read_text(encoding="utf-8"))
+    new = old.model_copy(update={"score": old.score - 1, "signs": [
+        f.model_copy(update={"status": "unknown", "hours_at_stake_per_month": None})
+        if f.id == "backlog" else f for f in old.signs]})
+    c = compare(old, new, WORDING)
+    assert c.score.direction is None and c.direction_note
+    line = common.comparison_headline(c)
+    assert c.direction_note in line, line

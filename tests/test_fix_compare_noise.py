@@ -136,11 +136,20 @@ def test_a_share_without_its_ticket_count_is_not_weighed() -> None:
                "tickets measured" in n for n in got.notes)
 
 
-def test_a_move_within_noise_never_fails_the_ci_gate() -> None:
-    """--fail-on-increase reads the score and the signs, never a KPI's direction: the
-    stationary draws pass it, and nothing but the score or a newly triggered sign fails."""
-    got = compare(_draw(21), _draw(22, as_of="2026-05-05T23:59:59+00:00"), WORDS)
+def test_the_ci_gate_reads_the_signs_not_the_kpis_moves() -> None:
+    """--fail-on-increase reads the score and the signs, never a KPI's direction: KPIs
+    that all got worse (beyond noise) pass it, a newly triggered sign fails it."""
+    base = _draw(23)
+    worse = _report(531 / 965, 700 / 965, {"median": 52.0, "p90": 340.0, "n": 965}, 60.0,
+                    965.0, as_of="2026-05-05T23:59:59+00:00")
+    got = compare(base, worse, WORDS)
+    assert {d.direction for d in got.kpis if d.name != "tickets_in_window"} == {"worse"}
     assert not got.increased
+    clear = next(f for f in worse.signs if f.status == "clear")
+    flipped = worse.model_copy(update={"signs": [
+        f.model_copy(update={"status": "triggered"}) if f.id == clear.id else f
+        for f in worse.signs]})
+    assert compare(base, flipped, WORDS).increased
 
 
 def test_the_reports_own_counts_pin_the_tickets_behind_a_share() -> None:

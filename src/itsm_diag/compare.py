@@ -28,7 +28,7 @@ reports do not carry enough to weigh gets no direction, and a note says what is 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -406,8 +406,8 @@ def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
                           "old": figure(row.old, unit), "new": figure(row.new, unit)}
                 if "which" in values:
                     values["which"] = wording[f"compare_which.{values['which']}"]
-                kind = "noise" if weighed.outcome == "noise" else "unweighed"
-                (noise if kind == "noise" else unweighed).append(
+                kind = weighed.outcome
+                {"noise": noise, "unweighed": unweighed}[kind].append(
                     fmt(wording[f"compare_{kind}.{weighed.key}"], values))
                 row = row.model_copy(update={"direction": "same" if kind == "noise"
                                              else None})
@@ -418,8 +418,10 @@ def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
     return rows, notes
 
 
-def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
-    """Reasons to read the deltas with care; empty when the runs are like for like."""
+def _notes(old: Report, new: Report, wording: Mapping[str, str],
+           settings: Sequence[SettingChange] = ()) -> list[str]:
+    """Reasons to read the deltas with care; empty when the runs are like for like
+    (``settings``: the values that differ, said in their own note)."""
     def note(key: str, **values: Any) -> str:
         return fmt(wording[f"compare_note.{key}"], values)
 
@@ -454,9 +456,12 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str]) -> list[str]:
     if old.generated_by.version != new.generated_by.version:
         notes.append(note("version", old=old.generated_by.version,
                           new=new.generated_by.version))
-    if old.assumptions.overrides.keys() != new.assumptions.overrides.keys():
-        only_old = sorted(set(old.assumptions.overrides) - set(new.assumptions.overrides))
-        only_new = sorted(set(new.assumptions.overrides) - set(old.assumptions.overrides))
+    # keys whose values both reports record are in the settings note (old -> new): the
+    # overrides note names the others (a param's value is not recorded)
+    valued = {c.key for c in settings}
+    only_old = sorted(set(old.assumptions.overrides) - set(new.assumptions.overrides) - valued)
+    only_new = sorted(set(new.assumptions.overrides) - set(old.assumptions.overrides) - valued)
+    if only_old or only_new:
         parts = [note("only_old", ids=", ".join(only_old))] if only_old else []
         parts += [note("only_new", ids=", ".join(only_new))] if only_new else []
         notes.append(note("overrides", parts="; ".join(parts)))
@@ -508,7 +513,7 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         score = score.model_copy(update={"direction": None})
     kpis, kpi_notes = _kpi_deltas(old, new, wording)
     hours, hours_notes, left_out = _hours(old, new, changes, settings, wording)
-    notes = [*kpi_notes, *_notes(old, new, wording)]
+    notes = [*kpi_notes, *_notes(old, new, wording, settings)]
     if settings:
         notes.append(_settings_note(settings, wording))
     return Comparison(

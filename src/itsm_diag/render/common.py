@@ -469,8 +469,12 @@ def comparison_headline(c: Comparison) -> str:
         band = f"band {old} → {new} (no longer settled)"
     else:
         band = f"band {old} → {new} (its range moved)"
+    # a score moved by a sign not comparable has no direction: say why, on the band when
+    # the band moved with it, else on the score
+    on_band = old != new and c.band_direction is None
+    why = f" ({c.direction_note})" if c.direction_note and not on_band else ""
     return (f"Score {c.baseline.score} → {c.current.score} "
-            f"({signed(c.score.delta, 'count')}), {band}.")
+            f"({signed(c.score.delta, 'count')}){why}, {band}.")
 
 
 def comparison_verdict(c: Comparison) -> str:
