@@ -635,8 +635,8 @@ def explain(sign: Annotated[str, typer.Argument(
 
     # the config diagnose would read, so the page states the thresholds it grades with
     path = _config_file(config_file)
-    typer.echo(explain_page(sign, path, "" if path is None else "--config"
-                            if config_file is not None else "found in the working directory"))
+    typer.echo(explain_page(sign, path, "--config" if config_file is not None
+                            else "found in the working directory"))
 
 
 class CompareFormat(StrEnum):

@@ -114,8 +114,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                            excluded=[note("done_since", int(done_since.sum()),
                                           ctx.samples(done_since))] if done_since.any() else [])
     end = int(ts_us(pd.Series([ctx.window.end]))[0])
-    all_opened = ts_us(t[m.OPENED_AT])
-    opened = all_opened[rows]
+    opened = ts_us(t[m.OPENED_AT])[rows]
     has_opened = opened != NAT
     age_days = np.where(has_opened, (end - opened) / US_DAY, np.nan)
     # dates without a time of day: a reason in hours is given only where it holds
@@ -126,7 +125,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     opened_days, due_days = m.OPENED_AT in ctx.day_only, m.DUE_AT in ctx.day_only
     # the day's last instant in the run's zone (--tz), by the rule the SLA outcome uses
     opened_latest = day_stamp_end(opened, ctx.tz) if opened_days else opened
-    opened_latest = np.where(has_opened, opened_latest, NAT)
 
     # due: the export's, else opened + the priority's resolution target
     due = all_due[rows]

@@ -103,7 +103,10 @@ def _name_words(ctx: Context) -> set[str]:
     case is folded character by character."""
     if ctx.name_words is not None:
         return set(ctx.name_words)
-    return name_words_of([ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)])
+    # read by the unnamed wordings and by the clusters' vocabulary: worked out once a run
+    words: set[str] = ctx.memo("textclusters.name_words", lambda: name_words_of(
+        [ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)]))
+    return set(words)
 
 
 def name_words_of(columns: list[pd.Series]) -> set[str]:
