@@ -228,13 +228,10 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False,
     the terminal format to its headline line; a file format is always written whole, and
     with ``--output`` quiet also keeps the headline off stdout."""
     if fmt is Format.pdf:
-        from itsm_diag.errors import UsageError
         from itsm_diag.render import pdf
 
-        if output is None:
-            raise UsageError("--format pdf writes a file, not to the terminal",
-                             hint="add -o REPORT.pdf")
-        pdf.write(report, output, browser)
+        target, found = _pdf_target(output, browser)
+        pdf.write(report, target, found)
         return
     if fmt is Format.json:
         from itsm_diag.render.json import render as render_json
@@ -318,13 +315,20 @@ def _check_destination(fmt: Format, output: Path | None, browser: Path | None) -
 
         check_writable(output)
     if fmt is Format.pdf:
-        from itsm_diag.errors import UsageError
-        from itsm_diag.render.pdf import find_browser
+        _pdf_target(output, browser)
 
-        if output is None:
-            raise UsageError("--format pdf writes a file, not to the terminal",
-                             hint="add -o REPORT.pdf")
-        find_browser(browser)
+
+def _pdf_target(output: Path | None, browser: Path | None) -> tuple[Path, Path]:
+    """The file a PDF report is written to and the browser that prints it, or the one
+    line saying there is none: a PDF is a file, never the terminal
+    (:func:`_check_destination` asks before the diagnosis, :func:`_emit` after it)."""
+    from itsm_diag.errors import UsageError
+    from itsm_diag.render.pdf import find_browser
+
+    if output is None:
+        raise UsageError("--format pdf writes a file, not to the terminal",
+                         hint="add -o REPORT.pdf")
+    return output, find_browser(browser)
 
 
 def _warn(message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from itsm_diag.text import path_text
 
@@ -80,6 +81,29 @@ class CannotOpen(Skippable):
     """The file cannot be opened (no permission, a broken link, a pipe nothing writes to)."""
 
 
+class MissingColumns(InputError):
+    """A table lacks the columns its tool's tickets need: ``id_label`` and
+    ``opened_label`` name the ticket id and opened-time columns that are missing (None for
+    one that is there). Typed, so a caller decides on the fields, never on the wording: a
+    folder's file missing both holds no tickets (a list of ticket numbers) and is named in
+    a note, not an error."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool: str = "",
+        id_label: str | None = None,
+        opened_label: str | None = None,
+        file: str | Path | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, file=file, hint=hint)
+        self.tool = tool
+        self.id_label = id_label
+        self.opened_label = opened_label
+
+
 class DetectionError(InputError):
     """The source tool or table could not be decided."""
 
@@ -89,7 +113,23 @@ class UnknownTool(DetectionError, NotAnExport):
 
 
 class DateFormatError(InputError):
-    """A date column cannot be parsed, or its day/month order is ambiguous."""
+    """A date column cannot be parsed, or its day/month order is ambiguous.
+
+    What its hint asks of the date format is data, so a caller that knows where the
+    format came from re-words the hint without reading it
+    (:func:`itsm_diag.importers.dates.blame_given`): ``remedy`` is ``"pass"`` when the
+    hint suggests passing ``--date-format`` (right when the format was inferred),
+    ``"check"`` when the values contradict a format the user gave (``given``, from the
+    command line or, ``given_in``, a mapping file), None for neither."""
+
+    def __init__(self, message: str, *, remedy: Literal["pass", "check"] | None = None,
+                 **where: Any) -> None:
+        super().__init__(message, **where)  # file, row, column, hint
+        self.remedy = remedy
+        #: the format the values contradict, when the user gave it (remedy "check")
+        self.given: str | None = None
+        #: the mapping file whose ``date_format`` gave it; None for ``--date-format``
+        self.given_in: Path | None = None
 
 
 class ConfigError(ItsmDiagError):

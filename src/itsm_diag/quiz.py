@@ -272,20 +272,12 @@ _SAVE_HINT = "check that the folder exists and is writable, or save the answers 
 def check_save_target(path: Path) -> None:
     """Refuse a ``--save-answers`` path the answers cannot be written to (a folder, or a
     file in a folder that does not exist or cannot be written), before any question is
-    asked: the person's answers would be lost at the end."""
-    import os
+    asked: the person's answers would be lost at the end. The check every output gets
+    (:func:`itsm_diag.render.check_writable`), in the quiz's words."""
+    from itsm_diag.render import check_writable
 
-    target = Path(path)
-    folder = target.parent
-    if target.is_dir():
-        raise UsageError(f"--save-answers {target} is a folder, not a file",
-                         hint="give a file name such as answers.yaml")
-    if not folder.is_dir():
-        raise UsageError(f"cannot save the answers to {target}: the folder {folder} does "
-                         "not exist", hint=_SAVE_HINT)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot save the answers to {target}: the folder {folder} is not "
-                         "writable", hint=_SAVE_HINT)
+    check_writable(Path(path), "--save-answers", what="save the answers",
+                   example="answers.yaml", hint=_SAVE_HINT)
 
 
 def save_answers(path: Path, items: Sequence[Item]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.errors import DateFormatError, InputError
+from itsm_diag.errors import DateFormatError, InputError, MissingColumns
 from itsm_diag.importers import dates, guards
 from itsm_diag.importers.readers import RawTable
 
@@ -241,11 +241,10 @@ def parse_dates(
         else:
             done = {c: parse_one(c) for c in todo}
     except DateFormatError as exc:
-        if options.date_format not in (None, "dayfirst", "monthfirst") and (
-                exc.hint or "").endswith("pass --date-format"):
+        if options.date_format is not None and options.date_format not in dates.ORDERS and (
+                exc.remedy == "pass"):
             # the format was given: "pass --date-format" would send the user in a circle
-            exc.hint = (f"check --date-format {options.date_format!r} against these values, "
-                        "or leave it out to have each column's format inferred")
+            dates.blame_given(exc, options.date_format)
         raise
     said: set[str] = set()
     for canonical, raw_col in columns.items():
@@ -293,8 +292,10 @@ def require_ids(
     missing = [label for label, col in ((id_label, id_col), (opened_label, opened_col))
                if col is None]
     if missing or id_col is None:
-        raise InputError(f"missing required {tool} column(s) {', '.join(missing)}",
-                         file=raw.path, hint=hint)
+        raise MissingColumns(f"missing required {tool} column(s) {', '.join(missing)}",
+                             tool=tool, id_label=id_label if id_col is None else None,
+                             opened_label=opened_label if opened_col is None else None,
+                             file=raw.path, hint=hint)
     ids = raw.frame[id_col]
     if ids.isna().all():
         raise InputError(f"the {id_label} column is empty", file=raw.path, column=id_col,

@@ -54,6 +54,32 @@ TIMESTAMP = pd.DatetimeTZDtype(unit="us", tz="UTC")
 _SAMPLE = 4000
 #: a column may lose at most this share of values to unparseable text (with a warning)
 MAX_BAD_SHARE = 0.001
+#: the ``--date-format`` values that give the day/month order, not a format
+ORDERS = ("dayfirst", "monthfirst")
+#: the hint of too many unreadable values: a :class:`DateFormatError` of remedy "pass"
+_FIX_OR_PASS = "fix those cells or pass --date-format"
+
+
+def given_format_hint(given: str, mapping: Path | None = None) -> str:
+    """The hint of an error whose values contradict a date format the user gave: with
+    ``--date-format``, or in ``mapping``'s ``date_format``. The one place it is worded."""
+    if mapping is not None:
+        return (f"check date_format {given!r} in {mapping.name} against these values "
+                "(--date-format overrides it)")
+    if given in ORDERS:
+        return "check --date-format"
+    return (f"check --date-format {given!r} against these values, or leave it out to have "
+            "each column's format inferred")
+
+
+def blame_given(exc: DateFormatError, given: str, mapping: Path | None = None) -> None:
+    """Make ``exc`` the error of a format the user gave (``mapping``: the mapping file
+    whose ``date_format`` it is; None: ``--date-format``): its hint says to check that
+    format, not to pass one (which would send the user in a circle)."""
+    exc.remedy = "check"
+    exc.given = given
+    exc.given_in = mapping
+    exc.hint = given_format_hint(given, mapping)
 
 
 @dataclass
@@ -259,7 +285,6 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int,
                 pass
         if read > best_read:
             best, best_read = fmt, read
-    hint = "fix those cells or pass --date-format"
     present = values.notna().to_numpy(dtype=bool)
     if best is not None:
         parsed = pd.to_datetime(tried, format=best, errors="coerce")
@@ -274,7 +299,7 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int,
             f"{int(bad.sum()):,} of {int(present.sum()):,} values are not dates in the format "
             f"{best!r} (first: {quote(str(values.iloc[pos]))}); at most "
             f"{tolerance(int(present.sum())):,} may be",
-            file=path, row=first_row + pos, column=column, hint=hint)
+            file=path, row=first_row + pos, column=column, hint=_FIX_OR_PASS, remedy="pass")
     pos = int(present.argmax())
     if _excel_serials(values):
         return DateFormatError(
@@ -318,7 +343,7 @@ def infer_formats(
         present = int(values.notna().sum())
         if present == 0:
             continue
-        if date_format and date_format not in ("dayfirst", "monthfirst"):
+        if date_format and date_format not in ORDERS:
             chosen[name] = ColumnFormat(name, date_format, None)
             continue
         cands = candidates_for(values, present)
@@ -357,11 +382,13 @@ def infer_formats(
             pick = [c for c in cands if c[1] in (file_order, None)]
             ambiguous = True
         elif forced is not None and orders == {_other(forced)}:
-            raise DateFormatError(
+            contradicted = DateFormatError(
                 f"--date-format says {date_format} but the values only fit "
                 f"{'month' if forced == 'day' else 'day'}-first",
-                file=path, column=name, hint="check --date-format",
+                file=path, column=name,
             )
+            blame_given(contradicted, str(date_format))
+            raise contradicted
         fmt, order = pick[0]
         chosen[name] = ColumnFormat(name, fmt, order, ambiguous)
     return chosen
@@ -412,7 +439,7 @@ def parse(
                 DateFormatError(
                     f"{message}; at most {tolerance(int(present.sum())):,} may be",
                     file=path, row=first_row + pos, column=column,
-                    hint="fix those cells or pass --date-format",
+                    hint=_FIX_OR_PASS, remedy="pass",
                 )
         notes.append(
             f"column {column!r}: {n_bad} unreadable date(s) left empty "

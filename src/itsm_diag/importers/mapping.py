@@ -32,6 +32,7 @@ from pydantic import (
 
 from itsm_diag import model as m
 from itsm_diag.errors import ConfigError, DateFormatError, InputError
+from itsm_diag.importers import dates
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
     Detection,
@@ -422,9 +423,9 @@ class MappingImporter(Importer):
             parsed, formats, date_warnings = parse_dates(raw, date_cols, opts)
         except DateFormatError as exc:
             if options.date_format is None and spec.date_format is not None and (
-                    exc.hint or "").startswith("check --date-format"):
-                exc.hint = (f"check date_format {spec.date_format!r} in {self.path.name} "
-                            "against these values (--date-format overrides it)")
+                    exc.remedy == "check"):
+                # the format the values contradict is this mapping's, not --date-format's
+                dates.blame_given(exc, spec.date_format, self.path)
             raise
         warnings.extend(date_warnings)
         rows = pd.DataFrame(index=frame.index)

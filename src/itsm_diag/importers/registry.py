@@ -12,7 +12,6 @@ error instead.
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from itsm_diag.errors import (
     DetectionError,
     InputError,
     ItsmDiagError,
+    MissingColumns,
     NotAnExport,
     Skippable,
     UnknownTool,
@@ -445,21 +445,16 @@ def _detected(raw: RawTable, source: str | None, mappers: Sequence[MappingImport
     return detect_with_mappings(raw, source, mappers, seen)
 
 
-#: the importers' error for a table without their required columns
-#: (:func:`itsm_diag.importers.base.require_ids`), when both are missing
-_NO_TICKET_COLUMNS = re.compile(
-    r"missing required (?P<tool>.+?) column\(s\) (?P<ids>[^,]+), (?P<opened>[^,]+)")
-
-
 def _no_ticket_columns(exc: InputError) -> str | None:
     """The reason a folder's file is not read when its detected tool found neither its
     ticket id column nor its opened-time column in it (its values alone made it look
-    like that tool's: a list of INC numbers); None for any other error."""
-    found = _NO_TICKET_COLUMNS.fullmatch(exc.message.rstrip("."))
-    if found is None or exc.column is not None or exc.row is not None:
+    like that tool's: a list of INC numbers); None for any other error
+    (:func:`itsm_diag.importers.base.require_ids`' :class:`MissingColumns` says which)."""
+    if not isinstance(exc, MissingColumns) or exc.id_label is None or (
+            exc.opened_label is None):
         return None
-    return (f"no tool's export has its columns: it was taken for a {found['tool']} export, "
-            f"but it has neither the {found['ids']} nor the {found['opened']} column, so "
+    return (f"no tool's export has its columns: it was taken for a {exc.tool} export, "
+            f"but it has neither the {exc.id_label} nor the {exc.opened_label} column, so "
             "it holds no tickets to read; if it is an export, export it again with those "
             "columns")
 

@@ -116,42 +116,50 @@ def _descriptor(path: Path) -> int | None:
     return int(fd) if pid is None or int(pid) == os.getpid() else -1
 
 
-def check_writable(output: Path, option: str = "--output") -> None:
+#: what :func:`check_writable` says by default: a report's ``--output``
+_WRITE_HINT = "check the path, create the folder first, or write to another file"
+
+
+def check_writable(output: Path, option: str = "--output", *, what: str = "write the report",
+                   example: str = "report.html", hint: str = _WRITE_HINT) -> None:
     """Refuse, before anything is read, an output a report cannot be written to: a folder,
     a file in a folder that does not exist (or is no folder, or cannot be written), a
     descriptor that is not open. A diagnosis of a large export takes minutes; a typo in
-    ``-o`` is said at once, not after it."""
+    ``-o`` is said at once, not after it.
+
+    Every file a command writes is checked here (``quiz --save-answers`` too), each in its
+    own words: ``option`` names it, ``what`` is what cannot be done (``save the answers``),
+    ``example`` a file name to give instead of a folder, ``hint`` what to do otherwise."""
     from itsm_diag.errors import UsageError
 
-    hint = "check the path, create the folder first, or write to another file"
     try:
         kind, target, fd = destination(output)
     except OSError as exc:
-        raise UsageError(f"cannot write the report to {output}: {exc.strerror or exc}",
+        raise UsageError(f"cannot {what} to {output}: {exc.strerror or exc}",
                          hint="give a path that is not a loop of links") from exc
     if kind == "fd":
         try:
             os.fstat(fd)
         except OSError as exc:
-            raise UsageError(f"cannot write the report to {output}: file descriptor "
+            raise UsageError(f"cannot {what} to {output}: file descriptor "
                              f"{fd} is not open", hint=hint) from exc
         return
     if kind == "through":
         return
     if target.is_dir():
         raise UsageError(f"{option} {output} is a folder, not a file",
-                         hint="give a file name such as report.html")
+                         hint=f"give a file name such as {example}")
     folder = target.parent
     if target == Path(os.path.abspath(output)):  # no link followed: named as given
         folder = Path(output).parent
     # the system's words first, as a failed write says them, then which folder
     if not folder.is_dir():
-        code, what = ((errno.ENOTDIR, "is not a folder") if folder.exists()
-                      else (errno.ENOENT, "does not exist"))
-        raise UsageError(f"cannot write the report to {output}: {os.strerror(code)} (the "
-                         f"folder {folder} {what})", hint=hint)
+        code, state = ((errno.ENOTDIR, "is not a folder") if folder.exists()
+                       else (errno.ENOENT, "does not exist"))
+        raise UsageError(f"cannot {what} to {output}: {os.strerror(code)} (the "
+                         f"folder {folder} {state})", hint=hint)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write the report to {output}: "
+        raise UsageError(f"cannot {what} to {output}: "
                          f"{os.strerror(errno.EACCES)} (the folder {folder} is not "
                          "writable)", hint=hint)
 
