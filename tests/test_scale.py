@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -242,6 +243,24 @@ def test_filled_equals_strip_and_compare(values: list[str | None], category: boo
     got = filled(series)
     assert got.dtype == bool
     assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\t", "x", " y ", "é", "\u3000",
+                                                      "\u00a0z", "\u2028", "a "])),
+                max_size=40), st.lists(st.integers(0, 40), max_size=4))
+def test_filled_reads_chunks_and_slices(values: list[str | None], cuts: list[int]) -> None:
+    # filled reads each cell's first byte from the Arrow buffers: chunks that start inside
+    # their buffers (slices), several chunks, a chunk of nulls only
+    from itsm_diag.signs.common import filled
+
+    whole = pa.array(["pad", *values], type=pa.large_string())
+    bounds = sorted({1, len(whole), *(min(c + 1, len(whole)) for c in cuts)})
+    chunks = [whole.slice(a, b - a) for a, b in pairwise(bounds)]
+    arrow = pa.chunked_array(chunks, type=whole.type)
+    series = pd.Series(pd.array(arrow, dtype=m.STRING_DTYPE))
+    want = [bool(v and v.strip()) for v in values]
+    assert filled(series).tolist() == want
 
 
 def test_filled_agrees_with_pythons_strip_on_every_code_point() -> None:

@@ -7,7 +7,7 @@ every sign reads columns through the constants below, never through string liter
 from __future__ import annotations
 
 import functools
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -247,6 +247,72 @@ def is_arrow_text(values: object) -> bool:
     dtype every fast path here works on directly."""
     dtype = getattr(values, "dtype", None)
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+#: the first bytes of the characters Arrow's ``utf8_is_space`` counts as whitespace,
+#: which are the ones ``utf8_trim_whitespace`` removes (a test walks every code point):
+#: ASCII whitespace with the 0x1C-0x1F separators, and the lead bytes of U+0085/U+00A0
+#: (C2), U+1680 (E1), U+2000..U+205F (E2) and U+3000 (E3)
+WS_FIRST = np.zeros(256, dtype=bool)
+WS_FIRST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+def text_offsets(chunk: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the cells' ``len + 1`` offsets as ``intp``, the data bytes) of one Arrow string
+    chunk, read from its buffers without a copy of the text; None when it holds no text
+    bytes at all (or is no ``string``/``large_string``)."""
+    import pyarrow as pa
+
+    if chunk.type not in (pa.string(), pa.large_string()):
+        return None
+    buffers = chunk.buffers()
+    if buffers[2] is None or buffers[2].size == 0:
+        return None
+    width = np.int64 if chunk.type == pa.large_string() else np.int32
+    start = chunk.offset
+    # as intp: what a gather indexes with (no copy of large_string's int64 offsets)
+    offsets = np.frombuffer(buffers[1], dtype=width)[start:start + len(chunk) + 1]
+    return offsets.astype(np.intp, copy=False), np.frombuffer(buffers[2], dtype=np.uint8)
+
+
+def text_filled(values: pd.Series) -> np.ndarray:
+    """Per cell of Arrow text (:func:`is_arrow_text`): a value that is not empty and
+    not all whitespace, as ``utf8_is_space`` and the length say. Each cell's first byte
+    is read from the buffers; only a cell that starts with a byte in :data:`WS_FIRST`
+    is tested in full, so a column that no one padded costs a gather, not a pass over
+    every character."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow: Any = values.array.__arrow_array__()
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in chunks:
+        n = len(chunk)
+        got = text_offsets(chunk) if n and chunk.null_count < n else None
+        if got is None:
+            if n and chunk.null_count < n and chunk.type not in (pa.string(),
+                                                                 pa.large_string()):
+                # another text layout: the full test
+                parts.append(np.asarray(pc.fill_null(pc.and_(
+                    pc.greater(pc.binary_length(chunk), 0),
+                    pc.invert(pc.utf8_is_space(chunk))), False)
+                    .to_numpy(zero_copy_only=False), dtype=bool))
+            else:  # every cell missing or empty
+                parts.append(np.zeros(n, dtype=bool))
+            continue
+        offsets, raw = got
+        ok = offsets[1:] > offsets[:-1]
+        # an empty cell reads a neighbour's byte: it is not filled anyway
+        maybe = ok & np.take(WS_FIRST, raw.take(offsets[:-1], mode="clip"))
+        if maybe.any():
+            at = np.flatnonzero(maybe)
+            blank = pc.fill_null(pc.utf8_is_space(chunk.take(pa.array(at))), False)
+            ok[at[np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)]] = False
+        if chunk.null_count:
+            ok &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        parts.append(ok)
+    return parts[-1] if len(parts) == 2 else np.concatenate(parts)
 
 
 def factorize_na(values: pd.Series) -> tuple[np.ndarray, pd.Series]:

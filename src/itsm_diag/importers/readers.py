@@ -508,13 +508,9 @@ def _trim_arrow(column: Any, tokens_nulled: bool = False) -> Any:
     return pc.if_else(tokens, pa.scalar(None, type=trimmed.type), trimmed)
 
 
-#: first bytes of the characters ``utf8_trim_whitespace`` may remove: ASCII whitespace
-#: (with the 0x1C-0x1F separators Python counts as space), and
-#: the lead bytes of U+0085/U+00A0 (C2), U+1680 (E1), U+2000..U+205F (E2), U+3000 (E3)
-_WS_FIRST = np.zeros(256, dtype=bool)
-_WS_FIRST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
-#: last bytes that may end such a character: ASCII whitespace, or any byte of a
-#: multi-byte character (>= 0x80; conservative)
+#: last bytes that may end a character ``utf8_trim_whitespace`` removes: ASCII
+#: whitespace, or any byte of a multi-byte character (>= 0x80; conservative); the first
+#: bytes are :data:`itsm_diag.model.WS_FIRST`
 _WS_LAST = np.zeros(256, dtype=bool)
 _WS_LAST[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 _WS_LAST[0x80:] = True
@@ -530,23 +526,21 @@ def may_need_trim(column: Any) -> bool:
     """
     import pyarrow as pa
 
+    from itsm_diag.model import WS_FIRST, text_offsets
+
     for chunk in column.chunks:
         if len(chunk) == 0:
             continue
         if chunk.type not in (pa.string(), pa.large_string()):
             return True
-        buffers = chunk.buffers()
-        if buffers[2] is None or buffers[2].size == 0:
+        got = text_offsets(chunk)
+        if got is None:
             continue
-        width = np.int64 if chunk.type == pa.large_string() else np.int32
-        # as intp: what a gather indexes with (no copy of large_string's int64 offsets)
-        offsets = np.frombuffer(buffers[1], dtype=width)[
-            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.intp, copy=False)
-        raw = np.frombuffer(buffers[2], dtype=np.uint8)
+        offsets, raw = got
         # an empty (or null) cell reads its neighbours' bytes: they are checked anyway;
         # mode="clip" keeps the gathers in bounds without a clamped copy of the offsets
         first = raw.take(offsets[:-1], mode="clip")
-        if np.take(_WS_FIRST, first).any():
+        if np.take(WS_FIRST, first).any():
             return True
         last = raw.take(offsets[1:] - 1, mode="clip")
         if np.take(_WS_LAST, last).any():

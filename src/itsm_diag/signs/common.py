@@ -69,12 +69,8 @@ def filled(series: pd.Series) -> pd.Series:
         return pd.Series(np.append(ok.to_numpy(dtype=bool), False)[codes], index=series.index)
     if m.is_arrow_text(series):
         # "not empty and not all whitespace": what trimming then testing the length
-        # says (the same Unicode whitespace, checked on every code point), without
-        # writing a trimmed copy of every string
-        text = series.array.__arrow_array__()
-        ok = pc.fill_null(pc.and_(pc.greater(pc.binary_length(text), 0),
-                                  pc.invert(pc.utf8_is_space(text))), False)
-        return pd.Series(ok.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
+        # says (the same Unicode whitespace), without a trimmed copy of every string
+        return pd.Series(m.text_filled(series), index=series.index, dtype=bool)
     if pd.api.types.is_string_dtype(dtype):
         text = series.astype(m.STRING_DTYPE).str.strip()
         return text.fillna("").ne("").astype(bool)
