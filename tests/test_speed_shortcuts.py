@@ -1,0 +1,29 @@
+"""Shortcuts taken for speed (issue 19) give what the general code they bypass gives.
+
+Each test runs the shortcut and the general path side by side on inputs built to reach the
+cases the shortcut must hand back (clock changes, missing values, chunked text).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from itsm_diag import model as m
+
+ZONES = ["UTC", "Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Asia/Tokyo",
+         "America/New_York"]
+
+
+@pytest.mark.parametrize("tz", ZONES)
+@pytest.mark.parametrize("unit", ["s", "us"])
+def test_one_wall_time_is_read_as_a_series_of_them(tz: str, unit: str) -> None:
+    # the scalar path localizes directly and hands the hours a clock change repeats or
+    # skips to the Series path: every half hour of a year (Lord Howe's clock moves by
+    # half an hour), clock changes included
+    times = pd.date_range("2024-01-01", "2024-12-31 23:30", freq="30min", unit=unit)
+    want = m.wall_to_utc(pd.Series(times), tz)[0]
+    got = [m.wall_time_to_utc(t, tz) for t in times]
+    assert got == want.tolist()
+    assert {t.unit for t in got} == {want.dt.unit}
+    assert m.wall_time_to_utc(pd.NaT, tz) is pd.NaT
