@@ -56,15 +56,16 @@ def choose_key(incidents: pd.DataFrame, min_fill: float, ctx: Context | None = N
     if n == 0:
         return None
 
+    # cut by position, found once for every column tested (the tickets' index is a
+    # range): a label lookup of every incident cost more than the test itself
+    at = None if ctx is None else ctx.tickets.index.get_indexer(incidents.index)
+
     def share(col: str) -> float:
         if ctx is not None:
             # both tests work value by value: the whole column's, cut to the incidents
             whole = (ctx.per_value(col, "recurrence.summary_filled",
                                    lambda s: normalise_summary(s).notna())
                      if col == m.SUMMARY else ctx.filled(col))
-            # cut by position (the tickets' index is a range): a label lookup of every
-            # incident cost more than the test itself
-            at = ctx.tickets.index.get_indexer(incidents.index)
             return float(whole.to_numpy(dtype=bool)[at].sum()) / n
         ok = normalise_summary(incidents[col]).notna() if col == m.SUMMARY else filled(
             incidents[col]
