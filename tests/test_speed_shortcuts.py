@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itsm_diag import model as m
 
+KINDS = ["incident", "request", "change", "problem", "task", "other"]
 ZONES = ["UTC", "Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Asia/Tokyo",
          "America/New_York"]
 
@@ -27,3 +30,20 @@ def test_one_wall_time_is_read_as_a_series_of_them(tz: str, unit: str) -> None:
     assert got == want.tolist()
     assert {t.unit for t in got} == {want.dt.unit}
     assert m.wall_time_to_utc(pd.NaT, tz) is pd.NaT
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(KINDS)), max_size=30),
+       st.lists(st.sampled_from([*KINDS, "nothing"]), max_size=4, unique=True))
+def test_a_kind_mask_read_from_codes_equals_isin(values: list[str | None],
+                                                 kinds: list[str]) -> None:
+    # of_kind judges each category once and spreads the verdict by code; a missing kind
+    # (code -1) is in no scope
+    from itsm_diag.signs.base import _in_values
+
+    column = pd.Series(pd.Categorical(values, categories=KINDS))
+    want = column.astype(object).isin(kinds).to_numpy(dtype=bool)
+    got = _in_values(column, tuple(kinds))
+    assert got.dtype == bool
+    assert got.tolist() == want.tolist()
+    assert _in_values(column.astype(object), tuple(kinds)).tolist() == want.tolist()

@@ -181,9 +181,8 @@ class Context:
         # every sign asks for the same few scopes: computed once per Context; a shallow
         # copy is handed out (copy-on-write: a caller's in-place ``&=`` copies first and
         # cannot reach the cache)
-        mask = _cached(self, ("of_kind", kinds), lambda: self.tickets[m.KIND].isin(kinds)
-                       .fillna(False).astype(bool))
-        return mask.copy(deep=False)
+        return _cached(self, ("of_kind", kinds), lambda: _in_values(
+            self.tickets[m.KIND], kinds)).copy(deep=False)
 
     def filled(self, column: str) -> pd.Series:
         """Mask of tickets whose ``column`` holds a value (text: not blank once trimmed),
@@ -445,6 +444,17 @@ def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
         if name not in cache:
             cache[name] = make()
     return cache[name]
+
+
+def _in_values(column: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    """Mask: ``column``'s value is one of ``values`` (a missing value is not). A
+    categorical is judged once per category and spread by its codes (a gather of small
+    integers, not a hash of every row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # code -1 (missing) takes the appended False
+        table = np.append(np.asarray(column.cat.categories.isin(values), dtype=bool), False)
+        return pd.Series(table[np.asarray(column.cat.codes)], index=column.index)
+    return column.isin(values).fillna(False).astype(bool)
 
 
 def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
