@@ -49,6 +49,7 @@ from itsm_diag.report import (
     SignChangeKind,
     Status,
 )
+from itsm_diag.stats import fisher_two_sided, two_sided
 from itsm_diag.text import SHOWN_DIGITS, figure, fmt
 
 __all__ = ["Comparison", "compare", "sign_change"]
@@ -216,25 +217,10 @@ class _Weighed:
     values: Mapping[str, Any] | None = None
 
 
-def _two_sided(log_pmf: np.ndarray, at: int) -> float:
-    """An exact test's two-sided p: the chance of an outcome no likelier than the one at
-    ``at``, under the distribution whose log probabilities (up to a constant) are given."""
-    log_pmf = log_pmf - log_pmf.max()
-    pmf = np.exp(log_pmf)
-    tail = pmf[log_pmf <= log_pmf[at] + 1e-7].sum()  # ties within rounding count as ties
-    return float(min(1.0, tail / pmf.sum()))
-
-
 def _fisher(k_old: int, n_old: int, k_new: int, n_new: int) -> float:
-    """Fisher's exact test of two shares, k of n each: exact, so a share of a few tickets
-    is not weighed by a normal approximation that fits it badly."""
-    k = k_old + k_new
-    lo, hi = max(0, k - n_new), min(k, n_old)
-    x = np.arange(lo, hi, dtype="float64")
-    # P(x + 1) / P(x) of the hypergeometric count in the baseline, for x from lo
-    steps = (k - x) * (n_old - x) / ((x + 1) * (n_new - k + x + 1))
-    log_pmf = np.concatenate([[0.0], np.cumsum(np.log(steps))])
-    return _two_sided(log_pmf, k_old - lo)
+    """Fisher's exact test of two shares, k of n each (two-sided): exact, so a share of a
+    few tickets is not weighed by a normal approximation that fits it badly."""
+    return fisher_two_sided(k_old, n_old, k_old + k_new, n_old + n_new)
 
 
 def _poisson_pair(old: int, new: int) -> float:
@@ -243,7 +229,7 @@ def _poisson_pair(old: int, new: int) -> float:
     total = old + new
     k = np.arange(total, dtype="float64")
     log_pmf = np.concatenate([[0.0], np.cumsum(np.log((total - k) / (k + 1)))])
-    return _two_sided(log_pmf, new)
+    return two_sided(log_pmf, new)
 
 
 def _done_in_window(r: Report) -> int | None:

@@ -16,7 +16,6 @@ the values that pass the lift, sample and outcome gates.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -37,6 +36,7 @@ from itsm_diag.signs.common import (
     per_distinct,
     sla_outcome,
 )
+from itsm_diag.stats import upper_tail
 
 #: outcome ids, in the order they are shown
 OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
@@ -157,53 +157,6 @@ def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, 
     shown[found] = distinct.take(ok[first]).astype("string").str.strip().to_numpy(
         dtype=object)
     return codes, shown
-
-
-_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
-
-
-def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """log(n choose k), per item (a handful of items: math.lgamma on each)."""
-    def lg(x: np.ndarray) -> np.ndarray:
-        return np.asarray(_LGAMMA(x.astype(float)), dtype=float)
-    return lg(n + 1) - lg(k + 1) - lg(n - k + 1)
-
-
-def upper_tail(k: np.ndarray, n: np.ndarray, events: np.ndarray, total: np.ndarray
-               ) -> np.ndarray:
-    """Per item, P(X >= k) where X counts the outcomes among ``n`` tickets drawn without
-    replacement from ``total`` tickets of which ``events`` had it: the one-sided Fisher
-    exact p-value of ``k`` outcomes among a value's ``n`` tickets. Exact: each tail's
-    terms from the first by the ratio of successive hypergeometric probabilities, summed
-    in logs (no normal approximation, no scipy)."""
-    k, n, big_k, big_n = (np.asarray(a, dtype=np.int64) for a in (k, n, events, total))
-    lo = np.maximum(0, n + big_k - big_n)
-    hi = np.minimum(n, big_k)
-    length = np.maximum(hi - k + 1, 0)
-    # k at or below the support's least value: certain; above its greatest: impossible
-    out = np.where(k <= lo, 1.0, 0.0)
-    todo = np.flatnonzero((k > lo) & (length > 0))
-    if not len(todo):
-        return out
-    k_, n_, kk, nn, size = k[todo], n[todo], big_k[todo], big_n[todo], length[todo]
-    first = _log_choose(kk, k_) + _log_choose(nn - kk, n_ - k_) - _log_choose(nn, n_)
-    seg = np.repeat(np.arange(len(todo)), size)
-    begins = np.cumsum(size) - size
-    offset = np.arange(int(size.sum())) - begins[seg]
-    # term x / term x-1 = (K - x + 1)(n - x + 1) / (x (N - K - n + x)), from x = k + 1 on
-    step = np.zeros(len(seg))
-    on = offset > 0
-    x = (k_[seg] + offset)[on].astype(float)
-    ks, ns, nns = kk[seg][on], n_[seg][on], nn[seg][on]
-    step[on] = (np.log(ks - x + 1) + np.log(ns - x + 1) - np.log(x)
-                - np.log(nns - ks - ns + x))
-    # each tail's log terms relative to its first (a step of 0 opens each tail)
-    logs = np.cumsum(step)
-    logs -= logs[begins][seg]
-    top = np.maximum.reduceat(logs, begins)
-    summed = np.add.reduceat(np.exp(logs - top[seg]), begins)
-    out[todo] = np.minimum(1.0, np.exp(first + top + np.log(summed)))
-    return out
 
 
 def _passes(k: np.ndarray, n: np.ndarray, k_out: np.ndarray, n_out: np.ndarray,

@@ -9,9 +9,17 @@ deviations from the line are of the series the trend is fitted to (the sign's
 ``trend_weekly``: their tickets left out). The backlog in ``h`` weeks is ``open now + h x
 trend a week``, with an interval of ``z x sqrt(spread^2 x h + (h x se)^2)``: the weeks
 varying independently, and the trend's own uncertainty (``se``: 1.4826 x the median
-absolute deviation of the week-end backlogs from the trend line, over the square root of
-the sum of squared distances of the weeks from their middle), which grows with ``h``, not
-``sqrt(h)``; ``z`` for the ``interval`` coverage; never below zero. The completions
+absolute deviation of the week-end backlogs' deviations from the sign's published trend
+line, the ``trend`` of its weekly rows, rounded to 0.1: the line the projection moves
+along, over the square root of the sum of squared distances of the weeks from their
+middle), which grows with ``h``, not ``sqrt(h)``; ``z`` for the ``interval`` coverage;
+never below zero. This ``se`` is not the one of the backlog sign's noise rule
+(:func:`itsm_diag.signs.backlog._shrink_in_noise`), which refits the Theil-Sen line
+unrounded and takes the larger of this scatter and the deviations' root mean square over
+``n - 2`` weeks, since a month's 4 or 5 week ends can be all its evidence: the forecast's
+trend spans ``min_weeks`` or more weeks (6 by default), where the robust scatter keeps
+one odd week from widening the projection, and the weeks' own variation (``spread``)
+keeps the interval open when the scatter is small. The completions
 a week needed to bring the backlog down by the backlog sign's threshold in a quarter
 (13 weeks): today's mean completions plus the extra ones that bring the trend down to
 ``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,

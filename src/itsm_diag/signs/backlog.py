@@ -69,22 +69,41 @@ def _stays(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return opened_us[ok], end_us[ok]
 
 
+def _unseen(opened_us: np.ndarray, end_us: np.ndarray, earliest: pd.Timestamp,
+            trend: pd.DataFrame, first: int) -> tuple[np.ndarray, float]:
+    """The tickets opened before the export's first one (``earliest``) and still open at
+    each week end of the trend from week ``first`` on, estimated from the export's own
+    flow, and that flow (arrivals a day over those weeks): arrivals a day x the mean time
+    a ticket stays open beyond that week end's distance from the first ticket (the stays
+    of :func:`_stays`: open tickets at their age so far, a lower bound). All zero when no
+    ticket has an opened time."""
+    ends = pd.DatetimeIndex(trend["week_end"].iloc[first:])
+    per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * len(ends))
+    stay = np.sort((end_us - opened_us) / 86_400e6)
+    if stay.size == 0:
+        return np.zeros(len(ends)), per_day
+    gaps = np.maximum(((ends - earliest) / pd.Timedelta(days=1)).to_numpy(dtype=float), 0.0)
+    # mean(max(stay - g, 0)) for every week's gap g at once, from the sorted stays
+    above = np.concatenate([np.cumsum(stay[::-1])[::-1], [0.0]])
+    at = np.searchsorted(stay, gaps, side="right")
+    beyond = (above[at] - gaps * (stay.size - at)) / stay.size
+    return per_day * beyond, per_day
+
+
 def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
-           first: int, params: Mapping[str, Any]) -> tuple[bool, float, float, float]:
+           first: int, params: Mapping[str, Any]) -> bool:
     """Whether the export reaches back far enough for the backlog of the trend's first
-    week, from its own stays: (reaches, the ``reach_done_share`` quantile of its time to
-    done in days, the tickets missing from that week, their share of it with them).
+    week, from its own stays.
 
     It reaches back far enough when its first ticket is older, at that week's end, than
     the ``reach_done_share`` quantile of the time to done of its done tickets opened by
     then (all of them when none were: those could show the longest stays); nearly every
     ticket opened earlier was done by then (one never done shifts the start and the end
     of the trend alike). Else it lacks tickets opened earlier and still open in that
-    week: arrivals a day x the mean time its own tickets stay open beyond that distance
-    (open tickets at their age so far: a lower bound); it still reaches back when fewer
-    than two tickets, or under ``unseen_min_share`` of that week's backlog, would be
-    missing. A queue whose tickets stay open for months needs an export that reaches
-    back months, however many days that is.
+    week (:func:`_unseen`); it still reaches back when fewer than two tickets, or under
+    ``unseen_min_share`` of that week's backlog, would be missing. A queue whose tickets
+    stay open for months needs an export that reaches back months, however many days
+    that is.
     """
     week_end = pd.Timestamp(trend["week_end"].iloc[first])
     gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
@@ -97,15 +116,11 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
     quantile = (float(np.quantile(took, float(params["reach_done_share"])))
                 if took.size else 0.0)
     if gap >= quantile:
-        return True, quantile, 0.0, 0.0
-    opened_us, end_us = _stays(ctx, keep)
-    stay = (end_us - opened_us) / 86_400e6
-    per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * (len(trend) - first))
-    missing = per_day * float(np.maximum(stay - gap, 0.0).mean()) if stay.size else 0.0
+        return True
+    missing = float(_unseen(*_stays(ctx, keep), earliest, trend, first)[0][0])
     seen = float(trend["open"].to_numpy()[first])
     share = missing / (seen + missing) if seen + missing > 0 else 0.0
-    reaches = missing < 1.5 or share < float(params["unseen_min_share"])
-    return reaches, quantile, missing, share
+    return missing < 1.5 or share < float(params["unseen_min_share"])
 
 
 def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
@@ -116,13 +131,13 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     weeks, else ``None``.
 
     The tickets opened before the export's first one and still open at a week's end are
-    not in it. Their number is estimated from the export's own flow: arrivals a day x the
-    mean time a ticket stays open beyond that week end's distance from the first ticket
-    (open tickets counted at their age so far: a lower bound), which fades as the weeks go
-    by. Added to each week's level, the trend is fitted again: ``shrink_with`` is the
-    shrink it shows then, and the grading decides with it (missing tickets only make the
-    early weeks look smaller, so a backlog that shrank did so at least as much; one that
-    "did not shrink" may be that artefact).
+    not in it. Their number is estimated from the export's own flow (:func:`_unseen`:
+    arrivals a day x the mean time a ticket stays open beyond that week end's distance
+    from the first ticket, open tickets counted at their age so far: a lower bound), which
+    fades as the weeks go by. Added to each week's level, the trend is fitted again:
+    ``shrink_with`` is the shrink it shows then, and the grading decides with it (missing
+    tickets only make the early weeks look smaller, so a backlog that shrank did so at
+    least as much; one that "did not shrink" may be that artefact).
     """
     opened_us, end_us = _stays(ctx, keep)
     window_end_us = int(ctx.window.end.value // 1000)
@@ -137,18 +152,8 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
         return Note(code="unseen_unbounded", params={
             "first": f"{earliest:%Y-%m-%d}", "still": still,
             "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
-    stay = np.sort((end_us - opened_us) / 86_400e6)
-    if stay.size == 0:
-        return None
-    ends = pd.DatetimeIndex(trend["week_end"].iloc[first:])
-    gaps = np.maximum(((ends - earliest) / pd.Timedelta(days=1)).to_numpy(dtype=float), 0.0)
-    # mean(max(stay - g, 0)) for every week's gap g at once, from the sorted stays
-    above = np.concatenate([np.cumsum(stay[::-1])[::-1], [0.0]])
-    at = np.searchsorted(stay, gaps, side="right")
-    beyond = (above[at] - gaps * (stay.size - at)) / stay.size
-    per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * len(ends))
-    missing = per_day * beyond
-    if missing[0] < 1.5:  # not two tickets: nothing to weigh
+    missing, per_day = _unseen(opened_us, end_us, earliest, trend, first)
+    if missing[0] < 1.5:  # not two tickets (or no stays at all): nothing to weigh
         return None
     start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
     shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
@@ -177,17 +182,23 @@ def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
     """A note when the shrink lies within the queue's own week-to-week noise, else
     ``None``.
 
-    The noise is the trend slope's standard error, as the forecast computes it (``se``:
-    the week-end backlogs' scatter around the Theil-Sen line over the square root of the
-    sum of squared distances of the weeks from their middle), carried over the trend's
-    weeks and taken as a share of its start level. The scatter is 1.4826 x the median
-    absolute deviation from the line, or the root mean square deviation over ``n - 2``
-    weeks where that is larger (four or five points of a month leave a line through
-    most of them, and a median deviation of almost nothing). A shrink under ``t`` times
-    that (``t`` of a two-sided ``noise_interval_share`` interval on ``n - 2`` degrees of
-    freedom) is one a queue that did not move shows as often: no evidence that it shrank
-    (a stationary queue of 30 over a month's 4 week ends reads anything from -40% to
-    +40%). ``None`` with fewer than 3 weeks or no shrink at all (a backlog that grew is
+    The noise is the trend slope's standard error (``se``: the week-end backlogs' scatter
+    around their Theil-Sen line, fitted here to ``levels`` and not rounded, over the
+    square root of the sum of squared distances of the weeks from their middle), carried
+    over the trend's weeks and taken as a share of its start level. The scatter is
+    1.4826 x the median absolute deviation of the deviations from the line, or their
+    root mean square over ``n - 2`` weeks where that is larger (four or five points of a
+    month leave a line through most of them, and a median deviation of almost nothing).
+    The forecast's ``se`` (:mod:`itsm_diag.analyses.forecast`) is deliberately not this
+    one: it takes the robust scatter alone, around the sign's published trend line
+    (rounded to 0.1, the line it projects along), over a whole window's trend (6 weeks or
+    more by default), where one odd week must not widen a projection and the weeks' own
+    variation keeps its interval open; here 4 or 5 week ends can be all the evidence,
+    and a scatter that collapses would clear a queue that did not move. A shrink under
+    ``t`` times that (``t`` of a two-sided ``noise_interval_share`` interval on ``n - 2``
+    degrees of freedom) is one a queue that did not move shows as often: no evidence that
+    it shrank (a stationary queue of 30 over a month's 4 week ends reads anything from
+    -40% to +40%). ``None`` with fewer than 3 weeks or no shrink at all (a backlog that grew is
     not cleared by this rule).
     """
     y = np.asarray(levels, dtype="float64")
@@ -457,7 +468,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
-        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params)[0]))
+        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params)))
     if cut_on_open:
         ramp = leading_ramp(trend["open"].to_numpy()[lead:], float(params["ramp_share"]))
     if ramp:

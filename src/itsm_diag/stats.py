@@ -1,0 +1,91 @@
+"""Exact tests shared by the analyses and the comparison: Fisher's exact test (the
+hypergeometric tail, one-sided for a driver, two-sided for a KPI's move between two
+reports) and the two-sided p of any exact discrete distribution. Pure numpy and math: no
+scipy, no normal approximation.
+
+The hypergeometric count ``X``: the tickets with an outcome among ``draws`` tickets drawn
+without replacement from ``total`` tickets of which ``events`` have it. Its support runs
+from ``max(0, draws + events - total)`` to ``min(draws, events)``, and every probability is
+built from its neighbour by their ratio (:func:`hypergeom_log_ratio`), in logs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["fisher_two_sided", "hypergeom_log_ratio", "two_sided", "upper_tail"]
+
+_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """log(n choose k), per item (a handful of items: math.lgamma on each)."""
+    def lg(x: np.ndarray) -> np.ndarray:
+        return np.asarray(_LGAMMA(x.astype(float)), dtype=float)
+    return lg(n + 1) - lg(k + 1) - lg(n - k + 1)
+
+
+def hypergeom_log_ratio(x: np.ndarray, events: np.ndarray | int, draws: np.ndarray | int,
+                        total: np.ndarray | int) -> np.ndarray:
+    """log(P(X = x + 1) / P(X = x)) of the hypergeometric count, per item:
+    ``(events - x)(draws - x) / ((x + 1)(total - events - draws + x + 1))``, each factor's
+    log summed (``x`` a float array; the others integers or floats, broadcast)."""
+    return (np.log(events - x) + np.log(draws - x) - np.log(x + 1)
+            - np.log(total - events - draws + x + 1))
+
+
+def upper_tail(k: np.ndarray, n: np.ndarray, events: np.ndarray, total: np.ndarray
+               ) -> np.ndarray:
+    """Per item, P(X >= k) where X counts the outcomes among ``n`` tickets drawn without
+    replacement from ``total`` tickets of which ``events`` had it: the one-sided Fisher
+    exact p-value of ``k`` outcomes among a value's ``n`` tickets. Exact: each tail's
+    terms from the first (its log from ``math.lgamma``) by the ratio of successive
+    hypergeometric probabilities, summed in logs (no normal approximation, no scipy)."""
+    k, n, big_k, big_n = (np.asarray(a, dtype=np.int64) for a in (k, n, events, total))
+    lo = np.maximum(0, n + big_k - big_n)
+    hi = np.minimum(n, big_k)
+    length = np.maximum(hi - k + 1, 0)
+    # k at or below the support's least value: certain; above its greatest: impossible
+    out = np.where(k <= lo, 1.0, 0.0)
+    todo = np.flatnonzero((k > lo) & (length > 0))
+    if not len(todo):
+        return out
+    k_, n_, kk, nn, size = k[todo], n[todo], big_k[todo], big_n[todo], length[todo]
+    first = _log_choose(kk, k_) + _log_choose(nn - kk, n_ - k_) - _log_choose(nn, n_)
+    seg = np.repeat(np.arange(len(todo)), size)
+    begins = np.cumsum(size) - size
+    offset = np.arange(int(size.sum())) - begins[seg]
+    # term x / term x-1, from x = k + 1 on
+    step = np.zeros(len(seg))
+    on = offset > 0
+    x = (k_[seg] + offset)[on].astype(float)
+    step[on] = hypergeom_log_ratio(x - 1, kk[seg][on], n_[seg][on], nn[seg][on])
+    # each tail's log terms relative to its first (a step of 0 opens each tail)
+    logs = np.cumsum(step)
+    logs -= logs[begins][seg]
+    top = np.maximum.reduceat(logs, begins)
+    summed = np.add.reduceat(np.exp(logs - top[seg]), begins)
+    out[todo] = np.minimum(1.0, np.exp(first + top + np.log(summed)))
+    return out
+
+
+def two_sided(log_pmf: np.ndarray, at: int) -> float:
+    """An exact test's two-sided p: the chance of an outcome no likelier than the one at
+    ``at``, under the distribution whose log probabilities (up to a constant) are given."""
+    log_pmf = log_pmf - log_pmf.max()
+    pmf = np.exp(log_pmf)
+    tail = pmf[log_pmf <= log_pmf[at] + 1e-7].sum()  # ties within rounding count as ties
+    return float(min(1.0, tail / pmf.sum()))
+
+
+def fisher_two_sided(k: int, draws: int, events: int, total: int) -> float:
+    """Fisher's exact test, two-sided: the chance that X (as in :func:`upper_tail`) takes
+    a value no likelier than ``k``. For two shares, k1 of n1 and k2 of n2: ``k = k1``,
+    ``draws = n1``, ``events = k1 + k2``, ``total = n1 + n2``."""
+    lo, hi = max(0, draws + events - total), min(draws, events)
+    x = np.arange(lo, hi, dtype="float64")
+    log_pmf = np.concatenate([[0.0], np.cumsum(hypergeom_log_ratio(x, events, draws,
+                                                                   total))])
+    return two_sided(log_pmf, k - lo)
