@@ -6,6 +6,7 @@ cases the shortcut must hand back (clock changes, missing values, chunked text).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -47,3 +48,19 @@ def test_a_kind_mask_read_from_codes_equals_isin(values: list[str | None],
     assert got.dtype == bool
     assert got.tolist() == want.tolist()
     assert _in_values(column.astype(object), tuple(kinds)).tolist() == want.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 2_000_000_000)), max_size=20),
+       st.sampled_from(ZONES))
+def test_local_wall_is_each_instants_clock_in_the_zone(seconds: list[int | None],
+                                                       tz: str) -> None:
+    # the one UTC -> wall-clock conversion of the day counts, due days and midnight tests
+    us = np.array([m.NAT if s is None else s * 1_000_000 + 7 for s in seconds],
+                  dtype=np.int64)
+    want = [None if s is None else
+            pd.Timestamp(s * 1_000_000 + 7, unit="us", tz="UTC").tz_convert(tz)
+            .tz_localize(None).to_datetime64() for s in seconds]
+    got = m.local_wall(us, tz)
+    assert got.dtype == np.dtype("datetime64[us]")
+    assert [None if np.isnat(g) else g for g in got] == want

@@ -653,6 +653,19 @@ def wall_time_to_utc(naive: pd.Timestamp, tz: str) -> pd.Timestamp:
 T = TypeVar("T", pd.Timestamp, pd.Series)
 
 
+def local_wall(us: np.ndarray, tz: str) -> np.ndarray:
+    """The wall-clock times in ``tz`` (naive ``datetime64[us]``, NaT where missing) of
+    instants given as int64 UTC microseconds (:data:`NAT` missing): the zone's offsets
+    applied to the whole array at once. The one conversion every day count, due day and
+    midnight test starts from."""
+    wall = np.asarray(us, dtype=np.int64).view("datetime64[us]")
+    if tz == "UTC":
+        return wall
+    local: np.ndarray = (pd.DatetimeIndex(wall).tz_localize("UTC").tz_convert(tz)
+                         .tz_localize(None).to_numpy(dtype="datetime64[us]"))
+    return local
+
+
 def local_day(ts: T, tz: str) -> T:
     """The calendar day (in ``tz``) holding ``ts`` (a Timestamp or a Series of them), as
     a naive midnight: day arithmetic on it is calendar arithmetic, whatever the clock does

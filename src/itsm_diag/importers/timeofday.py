@@ -48,10 +48,7 @@ def _at_midnight(us: np.ndarray, tz: str) -> np.ndarray:
         return np.asarray(us % _DAY_US == 0, dtype=bool)
 
     def local_days(times: np.ndarray) -> np.ndarray:
-        utc = pd.DatetimeIndex(times.astype("datetime64[us]")).tz_localize("UTC")
-        local = utc.tz_convert(tz).tz_localize(None)
-        return np.floor_divide(local.to_numpy(dtype="datetime64[us]").view(np.int64),
-                               _DAY_US)
+        return np.floor_divide(m.local_wall(times, tz).view(np.int64), _DAY_US)
 
     return np.asarray(local_days(us) != local_days(us - 1), dtype=bool)
 

@@ -82,10 +82,7 @@ class Calendar:
         if isinstance(at, pd.Series):
             wall = at.dt.tz_convert(self.tz).dt.tz_localize(None).to_numpy()
         else:
-            wall = np.asarray(at, dtype=np.int64).view("datetime64[us]")
-            if self.tz != "UTC":
-                wall = (pd.DatetimeIndex(wall).tz_localize("UTC").tz_convert(self.tz)
-                        .tz_localize(None).to_numpy())
+            wall = m.local_wall(at, self.tz)
         days: np.ndarray = wall.astype("datetime64[D]")
         return days
 

@@ -563,8 +563,7 @@ def day_stamp_end(us: np.ndarray, tz: str) -> np.ndarray:
         start = us[ok] - us[ok] % _DAY_US
         out[ok] = np.where(us[ok] == start, start + _DAY_US - 1, us[ok])
         return out
-    local = (pd.DatetimeIndex(us[ok].view("datetime64[us]")).tz_localize("UTC")
-             .tz_convert(tz).tz_localize(None).to_numpy(dtype="datetime64[us]"))
+    local = m.local_wall(us[ok], tz)
     # the distinct days (due dates are few), each day's first instant and the next's
     days, inverse = np.unique(local.astype("datetime64[D]"), return_inverse=True)
     bounds = pd.Series(np.concatenate([days, days + np.timedelta64(1, "D")])
