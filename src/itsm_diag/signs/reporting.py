@@ -6,6 +6,14 @@ supports it reliably, and when not, whether it is a configuration gap (the field
 but is empty or junk) or a capability gap (the column is null on every ticket: the
 export does not have it). Scope: incidents and service requests. Fewer than
 ``min_done`` done in the window make the sign unknown.
+
+A status the reading could not put in the vocabulary (a status the mapping's
+``values.status`` does not name, a tool's custom status) leaves ``status`` empty and
+``status_raw`` filled: the field is filled in the client's tool, so it is no
+configuration gap. Such a KPI is ``unread``: not reliable in this report (its caveat
+names the values and what to do), not counted as missing from the export; when counting
+it would change the verdict, the sign is unknown (``absence_unproven``). Status is the
+one field the sign checks that keeps a raw column.
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
+from itsm_diag.text import quote
 
-Gap = Literal["configuration", "capability"]
+#: ``unread``: the field is filled, with values the reading could not put in the
+#: vocabulary (no gap of the export; the reading's to fix)
+Gap = Literal["configuration", "capability", "unread"]
 KPIS: tuple[str, ...] = (
     "time_to_resolve",
     "first_contact_resolution",
@@ -60,6 +71,32 @@ def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
     if absent:
         return Verdict(kpi, False, f"{prefix}_no_field", "capability", share, params)
     return Verdict(kpi, False, sparse, "configuration", share, params)
+
+
+#: how many of the unread values a note names (most frequent first)
+UNREAD_NAMED = 3
+
+
+def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
+    """The tickets of ``unread`` (status empty, raw status filled): how many, their most
+    frequent raw values with counts (``'In Progress - L2' (40)``, as the file's warning
+    quotes them), and whether every one of them came through a built-in reader (else a
+    mapping file read some: its ``values.status`` is the fix)."""
+    from itsm_diag.importers.registry import importers
+
+    t = ctx.tickets
+    raw = t.loc[unread, m.STATUS_RAW].astype(m.STRING_DTYPE).str.strip()
+    counts = raw.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    named = ", ".join(f"{quote(str(v), 40)} ({int(n):,})"
+                      for v, n in counts.head(UNREAD_NAMED).items())
+    if len(counts) > UNREAD_NAMED:
+        named += f" and {len(counts) - UNREAD_NAMED:,} more"
+    tools = (t.loc[unread, m.SOURCE_TOOL].astype("object").dropna().astype(str).unique()
+             if m.SOURCE_TOOL in t.columns else [])
+    built_in = set(importers())
+    by_tool = len(tools) > 0 and all(tool in built_in for tool in tools)
+    return {"unread": int(unread.sum()), "values": named,
+            "tools": ", ".join(sorted(tools)), "by_tool": by_tool}
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -132,28 +169,52 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         max_catch_all=max_catch,
     )
 
-    # backlog trend: opened time, status, and a done time on done tickets
+    # backlog trend: opened time, status, and a done time on done tickets. A status the
+    # reading left empty while the file holds one (status_raw) is filled in the tool:
+    # it counts as filled for the gap, and as unread for this report
     bl_pop = in_window | done_pop | (scope & ~finished)
-    bl_share = min(_share(opened.notna(), bl_pop), _share(status_known, bl_pop),
-                   _share(finish.notna(), bl_pop & finished))
-    backlog = _verdict(
-        "backlog_trend", bl_share >= min_fill,
-        not present(m.OPENED_AT) or not present(m.STATUS) or not present(m.RESOLVED_AT,
-                                                                         m.CLOSED_AT),
-        "backlog_sparse", bl_share, "backlog", min_fill=min_fill,
-    )
+    status_unread = pd.Series(False, index=t.index)
+    if not bool(status_known.all()):
+        status_unread = ~status_known & ctx.filled(m.STATUS_RAW)
+    opened_share = _share(opened.notna(), bl_pop)
+    done_share = _share(finish.notna(), bl_pop & finished)
+    bl_read = min(opened_share, _share(status_known, bl_pop), done_share)
+    bl_share = min(opened_share, _share(status_known | status_unread, bl_pop), done_share)
+    if bl_read < min_fill <= bl_share:
+        unread = _unread_params(ctx, bl_pop & status_unread)
+        code = "backlog_unread" if unread.pop("by_tool") else "backlog_unmapped"
+        backlog = Verdict("backlog_trend", False, code, "unread", bl_share,
+                          {"min_fill": min_fill, "read_share": bl_read, **unread})
+    else:
+        backlog = _verdict(
+            "backlog_trend", bl_share >= min_fill,
+            not present(m.OPENED_AT) or not present(m.STATUS, m.STATUS_RAW)
+            or not present(m.RESOLVED_AT, m.CLOSED_AT),
+            "backlog_sparse", bl_share, "backlog", min_fill=min_fill,
+        )
 
     verdicts = [ttr, fcr, sla, volume, backlog]
-    missing = [v for v in verdicts if not v.computable]
+    # a KPI left unread is not reliable here, but the export is not short of it: counted
+    # apart, and the verdict is unknown when counting it as missing would change it
+    not_computable = [v for v in verdicts if not v.computable]
+    missing = [v for v in not_computable if v.gap != "unread"]
+    unread_kpis = [v for v in not_computable if v.gap == "unread"]
     notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params})
-             for v in missing]
+             for v in not_computable]
+    decides = None
+    if unread_kpis:
+        first = unread_kpis[0]
+        decides = Note(code=f"{first.detail}_decides",
+                       params={"gap": first.gap, "share": first.share, **first.params,
+                               "missing": len(missing)})
     n_done = int(done_pop.sum())
     n_vol = int(vol_pop.sum())
     return Measurement(
         metrics={
             "kpis_missing": Figure(value=float(len(missing)), numerator=float(len(missing)),
                                    denominator=float(len(KPIS))),
-            "kpis_computable": Figure(value=float(len(KPIS) - len(missing))),
+            "kpis_computable": Figure(value=float(len(KPIS) - len(not_computable))),
+            "kpis_unread": Figure(value=float(len(unread_kpis))),
             "configuration_gaps": Figure(value=float(sum(v.gap == "configuration"
                                                          for v in missing))),
             "capability_gaps": Figure(value=float(sum(v.gap == "capability"
@@ -167,4 +228,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         },
         tables={"kpis": [v.row() for v in verdicts]},
         notes=notes,
+        absence_unproven=decides,
+        clear_case={"kpis_missing": float(len(not_computable))} if decides else {},
     )
