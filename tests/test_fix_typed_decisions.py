@@ -69,8 +69,9 @@ def test_a_given_format_the_values_do_not_fit_is_named_whatever_the_wording(
     with pytest.raises(DateFormatError) as caught:
         load_paths([DEMO / "incident_1.csv"], ImportOptions(date_format=given))
     assert caught.value.hint == (
-        f"check --date-format {given!r} against these values, or leave it out to have each "
-        "column's format inferred")
+        f"check --date-format {given!r} against these values, or give --date-format "
+        "dayfirst (or monthfirst) to have each column's format inferred in that order, "
+        "date-only columns too, or leave it out to have each column's format inferred")
     assert caught.value.remedy == "check" and caught.value.given == given
     assert caught.value.given_in is None
 
@@ -83,9 +84,13 @@ def test_a_mappings_format_the_values_do_not_fit_is_named_whatever_the_wording(
                        f"date_format: '{given}'\nkind: incident\n", encoding="utf-8")
     with pytest.raises(DateFormatError) as caught:
         load_paths([GLPI], ImportOptions(), mapping=[mapping])
+    # a strftime format names the alternative (an order to infer each column's format by)
+    alternative = ("" if given == "monthfirst" else
+                   ", or set date_format: dayfirst (or monthfirst) to have each column's "
+                   "format inferred in that order, date-only columns too")
     assert caught.value.hint == (
-        f"check date_format {given!r} in m.yaml against these values (--date-format "
-        "overrides it)")
+        f"check date_format {given!r} in m.yaml against these values{alternative} "
+        "(--date-format overrides it)")
     assert caught.value.given_in == mapping
 
 
@@ -104,8 +109,10 @@ def test_the_hints_are_unchanged_with_the_shipped_wording(tmp_path: Path) -> Non
     # a format the values do not fit, passed on the command line to a mapping's file
     with pytest.raises(DateFormatError) as caught:
         load_paths([GLPI], ImportOptions(date_format="%Y/%m/%d"), mapping=[mapping])
-    assert caught.value.hint == ("check --date-format '%Y/%m/%d' against these values, or "
-                                 "leave it out to have each column's format inferred")
+    assert caught.value.hint == (
+        "check --date-format '%Y/%m/%d' against these values, or give --date-format "
+        "dayfirst (or monthfirst) to have each column's format inferred in that order, "
+        "date-only columns too, or leave it out to have each column's format inferred")
 
 
 def quiz(*args: object) -> tuple[int, str, str]:

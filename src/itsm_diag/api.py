@@ -31,7 +31,9 @@ class RunOptions:
     mapping: Path | tuple[Path, ...] | None = None
     date_format: str | None = None
     tz: str = "UTC"
-    #: ``--tz`` was given (even as UTC): it wins over a mapping's ``time_zone``
+    #: ``--tz`` was given (even as UTC): it wins over a mapping's ``time_zone``; without
+    #: it, the run counts its days in the zone every input was read in (a mapping's
+    #: ``time_zone``), else in UTC (:func:`itsm_diag.importers.registry.run_zone`)
     tz_given: bool = False
     config_file: Path | None = None
     since: str | None = None
@@ -345,6 +347,12 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         for skipped in loaded.skipped:
             warn(skipped.note())
     _check_some_time(loaded)
+    # the days are counted in the zone the times were read in: --tz, else the one zone
+    # every input was read in (a mapping's time_zone), else UTC (registry.run_zone)
+    tz = loaded.tz
+    if tz != options.tz:  # a date alone is a whole day in the run's zone
+        since = parse_bound(options.since, "--since", tz)
+        until = parse_bound(options.until, "--until", tz)
     tickets, events = loaded.tickets, loaded.events
     people = None
     names: frozenset[str] | None = None
@@ -364,17 +372,15 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
         day_only=frozenset(loaded.day_only), name_words=names,
     )
-    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,
-                                                     options.tz)
+    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until, tz)
     report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
-                      window_note=window_note, tz=options.tz)
+                      window_note=window_note, tz=tz)
     if people is not None:
         from itsm_diag.redact import redact_report
 
         report = redact_report(report, people)
     if period is not None:
-        report = _with_periods(report, data, rules, period, since_ts, options.answers,
-                               options.tz)
+        report = _with_periods(report, data, rules, period, since_ts, options.answers, tz)
     if baseline is not None:
         from itsm_diag.compare import compare
 

@@ -67,6 +67,9 @@ class Detection:
     score: float
     table: str
     reasons: list[str] = field(default_factory=list)
+    #: what the file's warnings say about the choice (a mapping chosen over others that
+    #: fit the file too)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -259,7 +262,7 @@ def parse_dates(
         parsed[canonical] = guards.plausible_times(done[raw_col][0], canonical, raw_col,
                                                    raw.first_data_row, warnings)
     used = {c: f.format + (" (order decided by other columns)" if f.ambiguous else "")
-            for c, f in formats.items()}
+            + (f" ({f.note})" if f.note else "") for c, f in formats.items()}
     return parsed, used, warnings
 
 

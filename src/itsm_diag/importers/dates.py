@@ -62,14 +62,22 @@ _FIX_OR_PASS = "fix those cells or pass --date-format"
 
 def given_format_hint(given: str, mapping: Path | None = None) -> str:
     """The hint of an error whose values contradict a date format the user gave: with
-    ``--date-format``, or in ``mapping``'s ``date_format``. The one place it is worded."""
+    ``--date-format``, or in ``mapping``'s ``date_format``. The one place it is worded.
+    A strftime format names the alternative: ``dayfirst`` or ``monthfirst``, with which
+    each column's format is inferred (date columns and date-time columns alike)."""
+    infer = "to have each column's format inferred in that order, date-only columns too"
     if mapping is not None:
-        return (f"check date_format {given!r} in {mapping.name} against these values "
-                "(--date-format overrides it)")
+        if given in ORDERS:
+            return (f"check date_format {given!r} in {mapping.name} against these values "
+                    "(--date-format overrides it)")
+        return (f"check date_format {given!r} in {mapping.name} against these values, or "
+                f"set date_format: dayfirst (or monthfirst) {infer} (--date-format "
+                "overrides it)")
     if given in ORDERS:
         return "check --date-format"
-    return (f"check --date-format {given!r} against these values, or leave it out to have "
-            "each column's format inferred")
+    return (f"check --date-format {given!r} against these values, or give --date-format "
+            f"dayfirst (or monthfirst) {infer}, or leave it out to have each column's "
+            "format inferred")
 
 
 def blame_given(exc: DateFormatError, given: str, mapping: Path | None = None) -> None:
@@ -88,6 +96,46 @@ class ColumnFormat:
     format: str
     order: Order
     ambiguous: bool = False
+    #: how the format was chosen, when it is not the one given or inferred as is (the
+    #: date part of a given date-and-time format, for a column of dates only)
+    note: str | None = None
+
+
+#: strftime directives of a time of day (what :func:`date_part` cuts off)
+_TIME_DIRECTIVES = re.compile(r"%[HIMSpfzZXTRcr]")
+
+
+def date_part(fmt: str) -> str | None:
+    """The date part of a strftime format whose time of day comes last
+    (``%d.%m.%Y`` of ``%d.%m.%Y %H:%M``), or None when it has no such time part (or the
+    time comes first, or no date is left)."""
+    hit = _TIME_DIRECTIVES.search(fmt)
+    if hit is None:
+        return None
+    # the separator before the time: spaces, a 'T', a comma, a dash
+    date = re.sub(r"[\s,T-]*$", "", fmt[:hit.start()])
+    rest = fmt[hit.start():]
+    if not re.search(r"%[dmbBYyj]", date) or re.search(r"%[dmbBYyjaAUWwGuV]", rest):
+        return None
+    return date
+
+
+def _given_or_date_part(name: str, values: pd.Series, given: str,
+                        present: int) -> ColumnFormat | None:
+    """The given strftime format for a column, or its date part when the column holds
+    dates without a time (a start date beside date-time columns) that the date part
+    reads and the whole format does not; None to keep the given format as it is."""
+    date = date_part(given)
+    if date is None:
+        return None
+    sample = _sample(values)
+    allowed = tolerance(present)
+    if _misses(sample, given, allowed) is not None:
+        return None
+    if _misses(sample, date, allowed) is None:
+        return None
+    return ColumnFormat(name, date, None,
+                        note=f"the date part of {given!r}: the column holds dates only")
 
 
 def _sample(values: pd.Series) -> pd.Series:
@@ -344,7 +392,8 @@ def infer_formats(
         if present == 0:
             continue
         if date_format and date_format not in ORDERS:
-            chosen[name] = ColumnFormat(name, date_format, None)
+            chosen[name] = _given_or_date_part(name, values, date_format, present) or (
+                ColumnFormat(name, date_format, None))
             continue
         cands = candidates_for(values, present)
         english = None

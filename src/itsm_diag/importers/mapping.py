@@ -328,16 +328,29 @@ def load_mapping(path: Path | str) -> MappingImporter:
     if spec.event_log is None and not spec.names(m.OPENED_AT):
         raise ConfigError("columns: opened_at is required (the column with the open time)",
                           file=resolved, hint="add `opened_at: <column>` under columns")
-    return MappingImporter(spec, resolved)
+    return MappingImporter(spec, resolved, shipped=_is_shipped(resolved))
+
+
+def _is_shipped(path: Path) -> bool:
+    """Whether ``path`` is one of the mappings bundled with the package (by name or by
+    its own path; a copy elsewhere is the user's own)."""
+    try:
+        return path.resolve() in {p.resolve() for p in shipped_mappings().values()}
+    except OSError:
+        return False
 
 
 class MappingImporter(Importer):
     """Reads any table through a :class:`MappingSpec`."""
 
-    def __init__(self, spec: MappingSpec, path: Path) -> None:
+    def __init__(self, spec: MappingSpec, path: Path, shipped: bool = False) -> None:
         self.spec = spec
         self.path = path
         self.name = spec.tool
+        #: a mapping bundled with the package: its ``values`` list the spellings of
+        #: several languages and versions on purpose, so keys no file value matches are
+        #: not warned about (:meth:`_unused_values`)
+        self.shipped = shipped
 
     def _wanted(self) -> dict[str, tuple[str, ...]]:
         """canonical (or ``_case``/``_activity``...) -> column names to look for."""
@@ -351,6 +364,12 @@ class MappingImporter(Importer):
             if log.status:
                 wanted["_status"] = (log.status,)
         return wanted
+
+    def fit(self, raw: RawTable) -> tuple[int, int]:
+        """How many of the columns the mapping names ``raw`` has, and how many it names
+        (the ``event_log`` columns included)."""
+        wanted = self._wanted()
+        return len(resolve_columns(raw.headers, wanted)), len(wanted)
 
     def detect(self, raw: RawTable) -> Detection:
         wanted = self._wanted()
@@ -465,7 +484,11 @@ class MappingImporter(Importer):
 
     def _unused_values(self, rows: pd.DataFrame, warnings: list[str]) -> None:
         """Warn about ``values:`` keys that match no value of their column in this file:
-        a misspelt key maps nothing, and the values it meant stay unmapped."""
+        a misspelt key maps nothing, and the values it meant stay unmapped. Not for a
+        shipped mapping, whose keys are alternatives (other languages, numeric codes)
+        most files use a few of; its values left unmapped are still warned about."""
+        if self.shipped:
+            return
         log = self.spec.event_log
         status_label = "_status" if "_status" in rows else "_activity" if log else m.STATUS
         columns = {"status": status_label, "priority": m.PRIORITY, "channel": m.CHANNEL,

@@ -226,8 +226,11 @@ def detect_with_mappings(raw: RawTable, source: str | None,
                          seen: MutableMapping[int, str | None] | None = None
                          ) -> tuple[Importer, Detection]:
     """The importer for ``raw`` when mappings were given: the mapping whose required
-    columns the file has (the one finding most of its columns when several fit; a tie
-    between two is an error), else the best tool (:func:`detect`).
+    columns the file has, else the best tool (:func:`detect`). When several fit, the
+    one finding the most of its named columns wins, a tie on that count goes to the one
+    finding the larger share of its columns, and a tie on both (two mappings of
+    different tools) is an error; the file's warnings say which mapping was chosen over
+    which (:attr:`Detection.warnings`).
 
     ``seen``: each mapping's position in ``mappers`` -> None once it fitted a table,
     else why it missed the first table it did not fit (``x.csv: no column ...``)."""
@@ -243,15 +246,29 @@ def detect_with_mappings(raw: RawTable, source: str | None,
     fits = [(mapper.detect(raw), mapper) for mapper, miss in zip(mappers, misses, strict=True)
             if miss is None]
     if fits:
-        fits.sort(key=lambda t: -t[0].score)
+        counts = {id(mapper): mapper.fit(raw) for _, mapper in fits}
+
+        def rank(fit: tuple[Detection, MappingImporter]) -> tuple[int, float]:
+            found, named = counts[id(fit[1])]
+            return found, found / max(named, 1)
+
+        fits.sort(key=rank, reverse=True)  # stable: equal fits keep the order given
         best_det, best = fits[0]
-        if len(fits) > 1 and best_det.score - fits[1][0].score < TIE_MARGIN and \
+        if len(fits) > 1 and rank(fits[1]) == rank(fits[0]) and \
                 fits[1][1].spec.tool != best.spec.tool:
             raise DetectionError(
                 f"the file fits the mappings {best.path.name} and {fits[1][1].path.name} "
-                f"equally well ({best_det.score:.2f})", file=raw.path,
+                f"equally well ({_found(counts[id(best)])} each)", file=raw.path,
                 hint="pass only the mapping meant for this file, or name more of its "
                      "columns in it")
+        if len(fits) > 1:
+            others = "; ".join(f"{mapper.path.name} {_found(counts[id(mapper)])}"
+                               for _, mapper in fits[1:])
+            best_det.warnings.append(
+                f"several mappings fit this file: {best.path.name} read it, finding "
+                f"{_found(counts[id(best)])}, over {others} (the mapping finding the most "
+                "of its named columns reads the file); pass only the mapping meant for it "
+                "to silence this")
         return best, best_det
     try:
         return detect(raw, source)
@@ -274,6 +291,10 @@ class Loaded:
     #: at midnight in the files holding them so, 20 or more): column -> those values
     #: (also in ``notes``)
     day_only: dict[str, int] = field(default_factory=dict)
+    #: the zone the run counts its days in (the window, business days, due days) without
+    #: ``--tz``: the one zone every input's times were read in, else UTC
+    #: (:func:`run_zone`); ``--tz`` when given
+    tz: str = "UTC"
 
 
 def load_paths(
@@ -339,8 +360,36 @@ def load_paths(
     loaded = combine(parts, options)
     loaded.skipped = skipped
     loaded.day_only = day_only
-    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes, *day_note]
+    loaded.tz, zone_note = run_zone(parts, options)
+    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes, *day_note, *zone_note]
     return loaded
+
+
+def run_zone(parts: Sequence[Imported], options: ImportOptions) -> tuple[str, list[str]]:
+    """The zone the run counts its days in, and the data note when it had to choose.
+
+    ``--tz`` (even ``--tz UTC``) wins. Without it, the days are counted in the zone the
+    times were read in: when every input was read in one zone (a mapping's
+    ``time_zone``; the tools and mappings without one read in UTC), that zone; when they
+    were read in different zones, UTC, with a note naming which input was read in which
+    zone and that ``--tz`` chooses."""
+    if options.tz_given or options.tz != "UTC":
+        return options.tz, []
+    by_zone: dict[str, list[str]] = {}
+    for part in parts:
+        by_zone.setdefault(part.zone, []).append(part.info.path)
+    if len(by_zone) <= 1:
+        return next(iter(by_zone), options.tz), []
+
+    def named(paths: list[str]) -> str:
+        shown = ", ".join(paths[:3])
+        return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+    read = "; ".join(f"{zone}: {named(paths)}" for zone, paths in by_zone.items())
+    return "UTC", [f"the inputs' times were read in different time zones ({read}), so the "
+                   "report counts its days (the window, business days, due days) in UTC; "
+                   "pass --tz ZONE to count them in one zone (it then also reads every "
+                   "input's times that carry no offset in that zone)"]
 
 
 def _day_only(parts: Sequence[Imported], options: ImportOptions
@@ -364,6 +413,12 @@ def _day_only(parts: Sequence[Imported], options: ImportOptions
     filled = {c: sum(int(p.tickets[c].notna().sum()) for p in parts) for c in found}
     return found, [timeofday.note(found, filled, [z for c in found for z in zones[c]],
                                   options.words())]
+
+
+def _found(fit: tuple[int, int]) -> str:
+    """A mapping's fit as the warnings say it: ``17 of its 18 named columns``."""
+    found, named = fit
+    return f"{found} of its {named} named column{'s' if named != 1 else ''}"
 
 
 def _check_mappings_fit(given: Sequence[Path], seen: Mapping[int, str | None],
@@ -410,6 +465,7 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
                 raise
             unread.append((raw, exc))
             continue
+        part.info.warnings[:0] = det.warnings  # the choice of reader first
         part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))
         out.append(part)
     if unread and not out:  # no sheet read: the error of the first sheet with rows
