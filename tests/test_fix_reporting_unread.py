@@ -199,3 +199,26 @@ def test_a_redacted_report_sweeps_the_values_it_names(tmp_path: Path) -> None:
     caveat = report.kpis.caveats["backlog_weekly"]
     assert "'Waiting on [email]' (30)" in caveat
     assert "jane.doe" not in report.model_dump_json()
+
+
+def test_the_panel_keeps_the_caveat_when_the_unread_kpi_leaves_the_sign_unknown(
+        tmp_path: Path) -> None:
+    # no reassignment count: one KPI the export lacks, and the unread backlog trend would
+    # make it two (the sign's bar): the sign is unknown, and the panel still says why its
+    # backlog trend is unreliable
+    mapping = write_export(tmp_path / "export", CUSTOM)
+    mapping.write_text(MAPPING.replace("  reassignment_count: Reassigned\n", ""),
+                       encoding="utf-8")
+    report = api.diagnose_paths([tmp_path / "export"], api.RunOptions(mapping=mapping))
+    assert next(s for s in report.signs if s.id == "reporting").status == "unknown"
+    caveat = report.kpis.caveats["backlog_weekly"]
+    assert f"'{CUSTOM}' (30)" in caveat and "values.status" in caveat
+    assert report.kpis.reliable["backlog_weekly"] is False
+
+
+def test_the_built_in_tools_are_the_importers() -> None:
+    # the signs tell a built-in tool's custom status from a mapping's by this list
+    from itsm_diag import model as m
+    from itsm_diag.importers.registry import importers
+
+    assert set(m.BUILT_IN_TOOLS) == set(importers())

@@ -813,7 +813,9 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
                 words["kpi_caveat.backlog_unknown"], {"reason": backlog.reason})
     reporting = by_id.get("reporting")
-    if reporting is not None and reporting.status != "unknown":
+    # the sign's table whenever it measured: an unknown verdict (a KPI left unread that
+    # decides it) still knows which KPIs are unreliable here
+    if reporting is not None and reporting.evidence.tables.get("kpis"):
         texts = {n.code: n.text for n in reporting.evidence.notes}
         for row in reporting.evidence.tables.get("kpis", []):
             key = _PANEL_KEY.get(str(row.get("kpi")))

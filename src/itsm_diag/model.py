@@ -18,6 +18,9 @@ from itsm_diag.errors import ModelError
 TICKET_ID: Final = "ticket_id"
 KIND: Final = "kind"
 SOURCE_TOOL: Final = "source_tool"
+#: the ``source_tool`` of the tools itsm-diag reads without a mapping (the importers'
+#: names; a test holds them equal)
+BUILT_IN_TOOLS: Final = ("servicenow", "jira", "zendesk", "freshservice")
 SOURCE_FILE: Final = "source_file"
 SUMMARY: Final = "summary"
 STATUS: Final = "status"

@@ -82,8 +82,6 @@ def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
     frequent raw values with counts (``'In Progress - L2' (40)``, as the file's warning
     quotes them), and whether every one of them came through a built-in reader (else a
     mapping file read some: its ``values.status`` is the fix)."""
-    from itsm_diag.importers.registry import importers
-
     t = ctx.tickets
     raw = t.loc[unread, m.STATUS_RAW].astype(m.STRING_DTYPE).str.strip()
     counts = raw.value_counts().sort_index().sort_values(ascending=False, kind="stable")
@@ -93,8 +91,7 @@ def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
         named += f" and {len(counts) - UNREAD_NAMED:,} more"
     tools = (t.loc[unread, m.SOURCE_TOOL].astype("object").dropna().astype(str).unique()
              if m.SOURCE_TOOL in t.columns else [])
-    built_in = set(importers())
-    by_tool = len(tools) > 0 and all(tool in built_in for tool in tools)
+    by_tool = len(tools) > 0 and all(tool in m.BUILT_IN_TOOLS for tool in tools)
     return {"unread": int(unread.sum()), "values": named,
             "tools": ", ".join(sorted(tools)), "by_tool": by_tool}
 
