@@ -76,3 +76,35 @@ def test_every_rule_file_on_disk_is_known() -> None:
     checks = {p.stem for p in (config.rules_dir() / "checks").glob("*.yaml")}
     assert signs == set(config.SIGN_IDS)
     assert checks == set(config.CHECK_IDS)
+
+
+#: the layers (README "Development"): importers -> model <- signs <- engine -> report <-
+#: render <- cli. For each package, the itsm_diag modules it must never import
+_FORBIDDEN = {
+    "model": ("importers", "signs", "checks", "analyses", "engine", "render", "cli", "api"),
+    "importers": ("signs", "checks", "analyses", "engine", "render", "cli", "api"),
+    "signs": ("importers", "engine", "render", "cli", "api", "pull", "batch"),
+    "checks": ("importers", "engine", "render", "cli", "api", "pull", "batch"),
+    "analyses": ("importers", "engine", "render", "cli", "api", "pull", "batch"),
+    "render": ("importers", "signs", "checks", "analyses", "engine", "cli", "api"),
+}
+
+
+@pytest.mark.parametrize("package", sorted(_FORBIDDEN))
+def test_no_module_imports_across_its_layer(package: str) -> None:
+    import ast
+
+    src = Path(config.__file__).resolve().parent
+    files = [src / "model.py"] if package == "model" else sorted(
+        (src / package).rglob("*.py"))
+    crossed = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "itsm_diag" and len(parts) > 1 and (
+                        parts[1] in _FORBIDDEN[package]):
+                    crossed.append(f"{path.relative_to(src)}:{node.lineno} {name}")
+    assert crossed == []
