@@ -658,7 +658,7 @@ class MappingImporter(Importer):
                 map_values(raw_priority, {k: str(p) for k, p in vals.priority.items()}),
                 errors="coerce")
             df[m.PRIORITY] = pd.Series(mapped, index=rows.index).astype("Int8").fillna(
-                v.priority(raw_priority))
+                v.read_priority(raw_priority, warnings, count_unread=False))
             v.note_unmapped(warnings, "priority", raw_priority, df[m.PRIORITY],
                             "left without priority (map them under values.priority)")
         if m.CHANNEL in rows:

@@ -403,10 +403,7 @@ def _priority_part(df: dict[str, pd.Series]) -> _Part:
     warnings: list[str] = []
     if m.PRIORITY_RAW not in df:
         return {}, warnings
-    priority = v.priority(df[m.PRIORITY_RAW])
-    v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], priority,
-                    "left without priority")
-    return {m.PRIORITY: priority}, warnings
+    return {m.PRIORITY: v.read_priority(df[m.PRIORITY_RAW], warnings)}, warnings
 
 
 def _channel_part(df: dict[str, pd.Series]) -> _Part:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -211,6 +212,76 @@ def priority(s: pd.Series) -> pd.Series:
     out = lead.where(numbered, pd.to_numeric(word, errors="coerce"))
     out = out.where((out >= 1) & (out <= 5))
     return out.astype("Int8")
+
+
+#: how urgent a priority's word says it is (1 most .. 5 least), in the languages exports
+#: come in: what tells a scale numbered from the least urgent up ("1 very low" .. "5 very
+#: high", as OTRS and Znuny number theirs) from one numbered from the most urgent
+URGENCY_WORDS: dict[str, int] = {
+    **{w: 1 for w in ("critical", "critique", "kritisch", "critico", "crítico", "urgent",
+                      "urgente", "dringend", "emergency", "blocker", "highest", "höchste")},
+    **{w: 2 for w in ("high", "hoch", "haute", "haut", "élevée", "elevee", "élevé",
+                      "eleve", "alta", "alto", "hoog", "major")},
+    **{w: 3 for w in ("medium", "moderate", "normal", "normale", "mittel", "moyenne",
+                      "moyen", "media", "medio", "gemiddeld", "standard")},
+    **{w: 4 for w in ("low", "niedrig", "basse", "bas", "faible", "baja", "bajo", "laag",
+                      "minor")},
+    **{w: 5 for w in ("lowest", "planning", "trivial", "niedrigste")},
+}
+#: words that make "high" the most urgent and "low" the least ("very high", "sehr niedrig")
+_VERY = frozenset({"very", "sehr", "très", "tres", "muy", "zeer", "molto", "extremely"})
+
+
+def _urgency(label: str) -> int | None:
+    """The urgency (1..5) a priority label's words say, or None when none says one."""
+    words = re.findall(r"[^\W\d_]+", label.lower())
+    for i, word in enumerate(words):
+        rank = URGENCY_WORDS.get(word)
+        if rank is not None:
+            very = i > 0 and words[i - 1] in _VERY
+            return 1 if very and rank == 2 else 5 if very and rank == 4 else rank
+    return None
+
+
+def read_priority(raw: pd.Series, warnings: list[str], *, count_unread: bool = True
+                  ) -> pd.Series:
+    """:func:`priority` of a whole column, with the one rule that needs every label at
+    once: a scale numbered from the least urgent up. When the labels that carry both a
+    number and a word that says how urgent they are (at least two urgencies) all rise in
+    number as they rise in urgency, the words decide (``5 very high`` -> 1), a numbered
+    label without such a word reads ``6 - n``, and a warning says so. Read by the
+    number, 95% of such tickets would be the least urgent. The values left without a
+    priority are counted as :func:`note_unmapped` counts them."""
+    out = priority(raw)
+    labels = raw.dropna().astype(str).unique()
+    pairs = []
+    for label in labels:
+        lead = re.match(r"\s*([1-5])(?![\d.,])", label)
+        rank = _urgency(label)
+        if lead is not None and rank is not None:
+            pairs.append((int(lead.group(1)), rank, label))
+    ranks = {rank for _, rank, _ in pairs}
+    inverted = len(ranks) >= 2 and all(
+        (a[0] - b[0]) * (a[1] - b[1]) < 0
+        for i, a in enumerate(pairs) for b in pairs[i + 1:] if a[0] != b[0] and a[1] != b[1])
+    if inverted:
+        def flipped(label: str) -> float:
+            lead = re.match(r"\s*([1-5])(?![\d.,])", label)
+            rank = _urgency(label)
+            return float(rank if rank is not None else 6 - int(lead.group(1))) if lead \
+                else np.nan
+        numbered = raw.astype(_STR).str.match(r"^\s*\d").fillna(False).to_numpy(dtype=bool)
+        by_label = {label: flipped(label) for label in labels}
+        redone = raw.astype(object).map(by_label).astype("float64")
+        out = out.mask(numbered, redone.round().astype("Int8"))
+        shown = sorted(pairs)
+        warnings.append(
+            f"priority: the export numbers its priorities from the least urgent up "
+            f"({quote(shown[0][2], 30)} .. {quote(shown[-1][2], 30)}): read by their words, "
+            "1 the most urgent (a label without such a word as 6 minus its number)")
+    if count_unread:
+        note_unmapped(warnings, "priority", raw, out, "left without priority")
+    return out
 
 
 _TRUE = {"true", "yes", "y", "1", "t", "x", "within sla", "met", "ja", "oui", "si", "sí"}

@@ -215,9 +215,7 @@ class ZendeskImporter(Importer):
                     status.eq("closed").fillna(False).to_numpy(dtype=bool) & solve_known)
             _note_unknown_solves(status, solve_known, warnings)
         if m.PRIORITY_RAW in df:
-            df[m.PRIORITY] = v.priority(df[m.PRIORITY_RAW])
-            v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
-                            "left without priority")
+            df[m.PRIORITY] = v.read_priority(df[m.PRIORITY_RAW], warnings)
         if m.CHANNEL_RAW in df:
             via = v.map_vocab(df[m.CHANNEL_RAW], VIA)
             df[m.CHANNEL] = via.fillna(v.channel(df[m.CHANNEL_RAW]))

@@ -1,0 +1,72 @@
+"""A priority scale numbered from the least urgent up (OTRS, Znuny: "1 very low" .. "5
+very high") is read by its words, with a warning; every other scale as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from itsm_diag import model as m
+from itsm_diag.importers import values as v
+from itsm_diag.importers.base import ImportOptions
+from itsm_diag.importers.registry import load_paths
+
+OTRS_EN = ["1 very low", "2 low", "3 normal", "4 high", "5 very high"]
+OTRS_DE = ["1 sehr niedrig", "2 niedrig", "3 normal", "4 hoch", "5 sehr hoch"]
+
+
+def read(labels: list[str | None]) -> tuple[list[object], list[str]]:
+    warnings: list[str] = []
+    out = v.read_priority(pd.Series(labels, dtype=m.STRING_DTYPE), warnings)
+    return [None if pd.isna(x) else int(x) for x in out], warnings
+
+
+@pytest.mark.parametrize("labels", [OTRS_EN, OTRS_DE])
+def test_a_scale_numbered_from_the_least_urgent_is_read_by_its_words(
+        labels: list[str]) -> None:
+    got, warnings = read([*labels, labels[-1], None])
+    assert got == [5, 4, 3, 2, 1, 1, None]
+    assert any("from the least urgent up" in w for w in warnings)
+
+
+def test_a_scale_that_holds_only_its_urgent_end_is_still_read_by_its_words() -> None:
+    got, _ = read(["3 normal", "4 hoch", "5 sehr hoch", "5 sehr hoch"])
+    assert got == [3, 2, 1, 1]
+
+
+@pytest.mark.parametrize("labels", [
+    ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"],
+    ["P1", "P2", "P3"], ["1", "2", "3", "4"], ["High", "Low", "Urgent"],
+    # one label with a word says nothing about the order
+    ["1 very low", "2", "3"],
+])
+def test_every_other_scale_reads_as_before(labels: list[str]) -> None:
+    want = v.priority(pd.Series(labels, dtype=m.STRING_DTYPE))
+    got, warnings = read(labels)
+    assert got == [None if pd.isna(x) else int(x) for x in want]
+    assert not any("least urgent" in w for w in warnings)
+
+
+def test_a_mixed_order_is_not_called_inverted() -> None:
+    # "1 high" and "2 low" rise as urgency falls; "3 critical" contradicts: not one order
+    got, warnings = read(["1 high", "2 low", "3 critical"])
+    assert got == [1, 2, 3]
+    assert not any("least urgent" in w for w in warnings)
+
+
+def test_a_mapped_znuny_export_reads_its_urgent_tickets_as_urgent(tmp_path: Path) -> None:
+    rows = ["Ticket#;Erstellt;Priorität;Status"]
+    for i, label in enumerate(OTRS_DE * 4):
+        rows.append(f"{1000 + i};2025-03-{1 + i % 28:02d} 09:00;{label};open")
+    (tmp_path / "tickets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mapping = tmp_path / "znuny.yaml"
+    mapping.write_text("tool: znuny\nkind: incident\ncolumns:\n  ticket_id: Ticket#\n"
+                       "  opened_at: Erstellt\n  priority: Priorität\n  status: Status\n",
+                       encoding="utf-8")
+    loaded = load_paths([tmp_path / "tickets.csv"], ImportOptions(), mapping=[mapping])
+    by_label = dict(zip(loaded.tickets[m.PRIORITY_RAW].astype(str),
+                        loaded.tickets[m.PRIORITY].astype(int), strict=True))
+    assert by_label["5 sehr hoch"] == 1 and by_label["1 sehr niedrig"] == 5
+    assert any("least urgent" in w for s in loaded.sources for w in s.warnings)
