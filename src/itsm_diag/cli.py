@@ -737,7 +737,8 @@ def pull(
     """Fetch a tool's tickets from its API (read-only, resumable) into files diagnose reads.
 
     Credentials come only from ITSM_DIAG_USER + ITSM_DIAG_PASSWORD or ITSM_DIAG_TOKEN.
-    Exit 1 when the server's count and the records received differ."""
+    Exit 1 when the server's count and the records received differ in a way a rerun can
+    settle (records gone from the server or not readable by the account are said, exit 0)."""
     from itsm_diag.pull.engine import PullOptions, run
 
     result = run(PullOptions(tool=tool, url=url, out=out, since=since, until=until,

@@ -15,7 +15,10 @@ variables, so nothing but the ``ITSM_DIAG_*`` variables decides what is sent, or
 Every form of a secret a server may echo (the raw value, the Basic pair and its base64,
 URL- or JSON-escaped) is blanked from every message.
 
-Faults: 429 waits ``Retry-After`` (seconds or an HTTP date) or the rate-limit reset header;
+Faults: 429 waits ``Retry-After`` (seconds or an HTTP date) or the rate-limit reset header
+(seconds, a Unix time, an HTTP date or an ISO time such as Jira's ``yyyy-MM-ddTHH:mmZ``),
+and without a usable one backs off exponentially with at least half of each step kept
+(:meth:`Backoff.patient`: the 8 tries span a minute or more, a rate-limit window);
 5xx, dropped connections, timeouts (no answer, or an answer still arriving ``timeout``
 seconds after it started) and cut-short bodies are retried with exponential backoff;
 each bounded by :class:`Backoff`. 401/403/404, a web page where JSON was expected, a
@@ -32,6 +35,7 @@ import gzip
 import http.client
 import ipaddress
 import json
+import math
 import os
 import random
 import re
@@ -40,6 +44,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -127,6 +132,13 @@ class Backoff:
     def delay(self, attempt: int) -> float:
         # full jitter: many clients retrying after one outage do not come back together
         return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))  # nosec B311  # jitter, not a secret
+
+    def patient(self, attempt: int) -> float:
+        """A rate limit's wait when the server names none: "equal jitter", half of each
+        exponential step kept, so the tries together outlast a window of a minute (1 + 2
+        + ... + 32 + 60 s halved: 61.5 s at least with the defaults), still spread."""
+        step = min(self.cap, self.base * 2 ** (attempt - 1))
+        return step / 2 + random.uniform(0, step / 2)  # nosec B311  # jitter, not a secret
 
     def wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -291,9 +303,16 @@ def _json(raw: bytes, charset: str | None) -> Any:
     """JSON in UTF-8 (or -16, -32, as the JSON RFC allows), or in the charset the answer
     names."""
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        return json.loads(_as_text(raw, charset))
+        try:
+            return json.loads(raw)
+        except UnicodeDecodeError:
+            return json.loads(_as_text(raw, charset))
+    except RecursionError:  # arrays or objects nested deeper than any API answers
+        raise _TooDeep from None
+
+
+class _TooDeep(Exception):
+    """Valid JSON nested too deep to read (no API nests so): an answer a retry repeats."""
 
 
 def _as_text(raw: bytes, charset: str | None) -> str:
@@ -408,6 +427,12 @@ class Client:
                     raw = self._read(resp)
                     try:
                         data = _json(raw, resp.encoding)
+                    except _TooDeep:
+                        raise PullError(self.clean(
+                            f"the server's answer is malformed: the answer for {what} nests "
+                            "arrays or objects too deep to read"),
+                            hint="check that --url is the tool's own address; the pull "
+                                 "cannot go on safely past it") from None
                     except ValueError:
                         if _looks_like_page(resp.headers, raw):
                             raise PullError(self._page_message(raw, what),
@@ -420,7 +445,9 @@ class Client:
                         return Answer(data, resp.headers, status)
                 elif status == 429:
                     resp.close()
-                    wait = self._retry_after(resp.headers)
+                    wait = self._retry_after(resp.headers, default=None)
+                    if not wait:  # no usable header (or a reset already past): back off
+                        wait = self.backoff.patient(attempt)
                     problem = "rate limited (429)"
                 elif status in _RETRY_STATUS:
                     resp.close()
@@ -540,7 +567,8 @@ class Client:
 
 def _seconds(value: str | None) -> float | None:
     """Retry-After / reset as seconds from now: a number of seconds, a Unix time (reset
-    headers) or an HTTP date."""
+    headers), an HTTP date or an ISO 8601 time (Jira's ``X-RateLimit-Reset``,
+    ``yyyy-MM-ddTHH:mmZ``; UTC when it names no zone)."""
     if value is None:
         return None
     text = value.strip()
@@ -549,9 +577,19 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+        try:
+            return max(0.0, when.timestamp() - time.time())
+        except (OverflowError, ValueError, OSError):
             return None
-        return max(0.0, when.timestamp() - time.time())
+    if not math.isfinite(number):
+        return None
     if number > 1e9:  # an epoch time, as X-RateLimit-Reset often is
         return max(0.0, number - time.time())
     return max(0.0, number)

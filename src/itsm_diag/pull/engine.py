@@ -5,10 +5,21 @@ stream's journal (fsynced), then the state saved atomically with the new cursor 
 journal's length. A rerun of the same command goes on from the saved cursors; a rerun
 of a finished pull whose range is open (no ``--until``) fetches what changed since.
 
+A page that leaves the position where it was (the cursor, token or key the request
+named) stops the pull with one line before anything of it is journalled: paging on
+would ask the same page for ever.
+
 At the end, where the API counts records (ServiceNow), the server's count of the whole
 range is compared with the distinct records received whose latest version lies in it;
-an open range that grew meanwhile is paged again (up to :data:`CATCH_UP` times); a
-difference left is said and the run exits 1. Then the latest version of each record is
+an open range that grew meanwhile is paged again (up to :data:`CATCH_UP` times, while a
+pass brings something). A difference left is explained by a listing of the range's ids
+(:meth:`Source.listing`): records received that the server no longer returns in the
+range (deleted, updated past ``--until``, no longer readable) are left out of the files
+from then on (``gone`` in the state, said once in a note); rows the server counts but
+does not return to the account (ACLs) are said in a note, every run, without a listing
+again while the difference stays that number; neither is an exit 1, as no rerun could
+change them. What no listing explains (rows listed but not received, a count the
+listing contradicts) is said and the run exits 1. Then the latest version of each record is
 written as the tool's export files (atomically, never over a file the pull did not write:
 :class:`itsm_diag.pull.store.Outputs`) and a summary is printed.
 
@@ -22,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -33,7 +45,17 @@ from urllib.parse import urlencode
 from itsm_diag.errors import UsageError
 from itsm_diag.pull import store
 from itsm_diag.pull.client import Backoff, Client, Credentials, PullError, base_url, safe
-from itsm_diag.pull.source import Page, Source, Stream, Window, iso, parse_when, windows
+from itsm_diag.pull.source import (
+    Malformed,
+    Page,
+    Source,
+    Stream,
+    Window,
+    iso,
+    parse_when,
+    repeated,
+    windows,
+)
 
 #: tool -> its Source class ("module:Class")
 SOURCES = {
@@ -44,6 +66,13 @@ SOURCES = {
 }
 #: times an open range that grew during the pull is paged again before the counts are said
 CATCH_UP = 3
+#: the longest --timeout (a day): past it, no answer is worth the wait, and the clock's
+#: arithmetic overflows for values near infinity
+MAX_TIMEOUT = 86_400.0
+#: the longest --slice-days (100 years; a longer window is the same one window)
+MAX_SLICE_DAYS = 36_500
+#: records named in a note (the rest are counted)
+NAMED = 5
 
 
 @dataclass
@@ -71,6 +100,7 @@ class Result:
     files: list[tuple[Path, int]] = field(default_factory=list)
     pages: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said on stderr, not an exit 1
 
     @property
     def exit_code(self) -> int:
@@ -87,8 +117,15 @@ def make_source(options: PullOptions) -> Source:
         raise UsageError("--since must be before --until")
     if options.page_size is not None and options.page_size < 1:
         raise UsageError("--page-size must be 1 or more")
-    if options.slice_days < 1:
-        raise UsageError("--slice-days must be 1 or more")
+    if not 1 <= options.slice_days <= MAX_SLICE_DAYS:
+        raise UsageError(f"--slice-days {options.slice_days} is out of range: it must be "
+                         f"from 1 to {MAX_SLICE_DAYS:,} days",
+                         hint="leave it out for windows of 30 days")
+    timeout = options.timeout
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout)
+            and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(f"--timeout {timeout} is not a number of seconds from more than 0 "
+                         f"to {MAX_TIMEOUT:,.0f}", hint="leave it out for 60 seconds")
     module, name = SOURCES[options.tool].split(":")
     source: type[Source] = getattr(importlib.import_module(module), name)
     return source({
@@ -143,7 +180,8 @@ def server_data(tool: str, what: str) -> Iterator[None]:
     gets one line like the others."""
     try:
         yield
-    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError,
+            RecursionError) as exc:
         raise PullError(f"the server's answer for {what} is not in the shape the {tool} "
                         f"API documents ({type(exc).__name__})",
                         hint="check that --url is the tool's own address; the pull cannot "
@@ -191,11 +229,19 @@ def run(options: PullOptions) -> Result:
         progress.end()
         raise PullError(f"interrupted after {result.pages:,} pages this run; every page "
                         "received is saved", hint="rerun the same command to go on") from None
+    except Malformed as exc:
+        exc.redact(client.clean)  # the value it quotes came from the server
+        raise
+    except PullError as exc:  # any text from the server in it: its secrets blanked
+        exc.message = client.clean(exc.message)
+        exc.hint = client.clean(exc.hint) if exc.hint else exc.hint
+        exc.args = (exc.message,)
+        raise
     finally:
         client.close()
     _summary(result, client, out_stream)
-    for problem in result.problems:
-        err.write(f"itsm-diag: {safe(problem, 400)}\n")
+    for line in (*result.notes, *result.problems):
+        err.write(f"itsm-diag: {safe(client.clean(line), 400)}\n")
     return result
 
 
@@ -224,15 +270,21 @@ def _pull_stream(source: Source, client: Client, state: store.State, stream: Str
     journal = store.Journal(state.folder, stream.name)
     journal.open(st["journal_bytes"])
     keys = source.keys(stream)
+    #: records received once that the server no longer returns in the range: id -> the
+    #: version left out (a later version received brings the record back)
+    gone: dict[str, str] = st.setdefault("gone", {})
     latest: dict[str, str] = {}
     for kind, record in journal.entries(st["journal_bytes"]):
         if kind == "main":
             rid, updated = keys["main"](record)
             latest[rid] = max(updated, latest.get(rid, ""))
+    for rid in [r for r in gone if r in latest and latest[r] <= gone[r]]:
+        del latest[rid]
     label = f"{source.tool} {stream.what}"
     total = _count(source, client, stream, _whole(st)) if stream.counted else None
     try:
         for attempt in range(CATCH_UP + 1):
+            before = dict(latest) if attempt else None
             for w in st["windows"]:
                 if not w["done"]:
                     _pull_window(source, client, state, stream, w, journal, latest, keys,
@@ -243,28 +295,120 @@ def _pull_stream(source: Source, client: Client, state: store.State, stream: Str
             total = _count(source, client, stream, whole)
             received = sum(1 for u in latest.values() if whole.holds(u))
             if total is None or total == received:
+                st.pop("unreadable", None)
                 break
-            if total < received or whole.until is not None or attempt == CATCH_UP:
-                result.problems.append(
-                    f"{label}: the server counts {total:,} records updated "
-                    f"{_range(whole)}, but {received:,} distinct ones were received"
-                    + (" (records were deleted, or changed to outside the range, during the "
-                       "pull)" if total < received else
-                       " (records were added or changed after their pages were read)")
-                    + "; the files hold what was received. Rerun the same command to "
-                    "fetch the changes")
-                break
-            # the open range grew while it was read: page on from the last cursor
-            for w in st["windows"]:
-                if w["until"] is None:
-                    w["done"] = False
+            grew = before is None or latest != before
+            if (total > received and whole.until is None and attempt < CATCH_UP and grew
+                    and total != received + st.get("unreadable", 0)):
+                # the open range grew while it was read: page on from the last cursor
+                for w in st["windows"]:
+                    if w["until"] is None:
+                        w["done"] = False
+                continue
+            _reconcile(source, client, stream, st, whole, total, latest, result, label,
+                       journal, keys)
+            break
     finally:
         journal.close()
         state.save()
     progress.update(label, len(latest), sum(w["pages"] for w in st["windows"]), total,
                     force=True)
     progress.end()
-    return journal.latest(st["journal_bytes"], keys)
+    data = journal.latest(st["journal_bytes"], keys)
+    if gone and "main" in data:
+        data["main"] = [r for r in data["main"] if _kept(keys["main"](r), gone)]
+    return data
+
+
+def _kept(key: tuple[str, str], gone: dict[str, str]) -> bool:
+    rid, updated = key
+    return rid not in gone or updated > gone[rid]
+
+
+def _reconcile(source: Source, client: Client, stream: Stream, st: dict[str, Any],
+               whole: Window, total: int, latest: dict[str, str], result: Result,
+               label: str, journal: store.Journal, keys: dict[str, Any]) -> None:
+    """The server counts ``total`` records in ``whole`` and another number were received:
+    say why, from a listing of the range's ids where the source gives one; leave out of
+    the files the records the server no longer returns in the range."""
+    received = {rid for rid, u in latest.items() if whole.holds(u)}
+    where = _range(whole)
+    unreadable = st.get("unreadable", 0)
+    if unreadable and total == len(received) + unreadable:  # as last run: not listed again
+        result.notes.append(_unreadable_note(label, unreadable, where, len(received)))
+        return
+    listed = source.listing(client, stream, whole)
+    if listed is None:
+        result.problems.append(
+            f"{label}: the server counts {total:,} records updated {where}, but "
+            f"{len(received):,} distinct ones were received (records changed while the "
+            "range was read, or deleted, or not readable by this account); the files "
+            "hold what was received. Rerun the same command to compare again")
+        return
+    ids, counted = listed  # id -> its update time as listed
+    gone = st.setdefault("gone", {})
+    for rid in set(ids) & set(gone):  # returned again (restored): no longer left out
+        del gone[rid]
+    left = received - set(ids)
+    if left:
+        names = _names(source, journal, st, keys, left)
+        for rid in left:
+            gone[rid] = latest.pop(rid)
+        result.notes.append(
+            f"{label}: {len(left):,} record{'s' if len(left) != 1 else ''} received earlier "
+            f"{'are' if len(left) != 1 else 'is'} no longer returned by the server among "
+            f"those updated {where} (deleted, updated outside the range since, or no "
+            f"longer readable by this account); the files leave "
+            f"{'them' if len(left) != 1 else 'it'} out: {names}")
+        received -= left
+    missing = set(ids) - received
+    hidden = max((counted if counted is not None else total) - len(ids), 0)
+    if missing:
+        result.problems.append(
+            f"{label}: the server lists {len(missing):,} record"
+            f"{'s' if len(missing) != 1 else ''} updated {where} that "
+            f"{'were' if len(missing) != 1 else 'was'} not received (changed while the range "
+            "was read); the files hold what was received. Rerun the same command to read "
+            "the range again")
+        # an open window is paged on from its cursor by the rerun, which fetches what
+        # changed after it; a bounded one is done for good, unless read again whole
+        stamps = [ids[rid] for rid in missing]
+        for w in st["windows"]:
+            if w["until"] is not None and any(Window(w["since"], w["until"]).holds(u)
+                                              for u in stamps):
+                w["done"], w["cursor"] = False, None
+    elif total != len(received) + hidden:
+        result.problems.append(
+            f"{label}: the server counts {total:,} records updated {where}, but "
+            f"{len(received):,} distinct ones were received, and its list of the range "
+            f"holds {len(ids):,} of {counted if counted is not None else '?'} counted (the "
+            "count and the list disagree: records changed while they were compared); the "
+            "files hold what was received. Rerun the same command to compare again")
+    if hidden and not missing:
+        st["unreadable"] = hidden
+        result.notes.append(_unreadable_note(label, hidden, where, len(received)))
+    else:
+        st.pop("unreadable", None)
+
+
+def _unreadable_note(label: str, hidden: int, where: str, readable: int) -> str:
+    return (f"{label}: {hidden:,} record{'s are' if hidden != 1 else ' is'} counted by the "
+            f"server among those updated {where} but not readable by this account (access "
+            f"controls); the files hold the {readable:,} it can read (grant the account "
+            "read access to them to include them)")
+
+
+def _names(source: Source, journal: store.Journal, st: dict[str, Any],
+           keys: dict[str, Any], rids: set[str]) -> str:
+    found = {}
+    for kind, record in journal.entries(st["journal_bytes"]):
+        if kind == "main":
+            rid = keys["main"](record)[0]
+            if rid in rids:
+                found[rid] = source.label(record)
+    shown = sorted(found.get(r, r) for r in rids)
+    more = len(shown) - NAMED
+    return ", ".join(shown[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _whole(st: dict[str, Any]) -> Window:
@@ -303,12 +447,17 @@ def _pull_window(source: Source, client: Client, state: store.State, stream: Str
                                                            what=stream.what))
         with server_data(source.tool, stream.what):
             page: Page = source.parse(stream, window, w["cursor"], answer)
+            if not page.done and w["cursor"] is not None and page.cursor == w["cursor"]:
+                raise repeated(stream.what)  # before a line of it is journalled
             page.records = source.complete(client, page.records)
+        gone = st.get("gone")
         for kind, records in (("main", page.records), *page.extras.items()):
             if records:
                 st["journal_bytes"] = journal.append(kind, records)
         for record in page.records:
             rid, updated = keys["main"](record)
+            if gone and rid in gone:  # the server returns it again
+                del gone[rid]
             latest[rid] = max(updated, latest.get(rid, ""))
         if page.cursor is not None:
             w["cursor"] = page.cursor

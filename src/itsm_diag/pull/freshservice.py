@@ -143,9 +143,20 @@ class Freshservice(Source):
         return Page(rows, nxt, done=not more)
 
     def keys(self, stream: Stream) -> dict[str, Key]:
+        # by what never changes: the numeric id and the creation time. The INC-/SR-
+        # display id follows the ticket's type, and a ticket whose type changes is still
+        # one ticket (its latest version, with its latest display id, replaces the old).
+        # The creation time keeps apart records that share a number but are not one
+        # ticket (exports rebuilt from INC-12 and SR-12, say), which no type change makes
         name = stream.name
-        return {"main": lambda r: (display_id(r, name) if name in ("tickets", "changes")
-                                   else str(r.get("id")), utc(r.get("updated_at")))}
+
+        def key(r: Any) -> tuple[str, str]:
+            rid = str(r.get("id"))
+            if name in ("tickets", "changes"):
+                rid += "@" + utc(r.get("created_at"))
+            return rid, utc(r.get("updated_at"))
+
+        return {"main": key}
 
     # ---- the files ------------------------------------------------------------------------
     def outputs(self) -> list[str]:

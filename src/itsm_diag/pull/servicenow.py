@@ -7,10 +7,22 @@ next page asks for the rows after the last one received (``sys_updated_on`` late
 equal with a greater ``sys_id``, an ``^NQ`` query), so neither a deep offset nor a row
 updated during the pull (it moves to the end, and is read again there) can shift a row
 past a page boundary. A window is done when a page says there is no next page (no
-``rel="next"`` in ``Link``, or fewer rows than ``X-Total-Count``), or is empty: a page
-shorter than asked (the instance's cap on ``sysparm_limit``) is not an end.
+``rel="next"`` in ``Link``, or fewer rows than ``X-Total-Count``), or is empty with
+nothing counted past it: a page shorter than asked (the instance's cap on
+``sysparm_limit``) is not an end.
 
-``X-Total-Count`` of a one-row request counts a range: the check at the end.
+ACLs filter rows *after* the query and the limit (ServiceNow KB3047115): a page may hold
+fewer rows than asked, or none, while ``X-Total-Count`` still counts the rows the
+account cannot read. An empty page that says rows remain (``X-Total-Count`` beyond it,
+or a ``rel="next"`` link) does not end the window: the next request keeps the same key
+and steps ``sysparm_offset`` past the unreadable rows (by the ``sysparm_offset`` of the
+``rel="next"`` link, which the instance's own cap on the limit sets, read and never
+requested; else by the page size), back to 0 once a row arrives.
+
+``X-Total-Count`` of a one-row request counts a range: the check at the end. When it
+and the records received differ, :meth:`ServiceNow.listing` lists the range's
+``sys_id`` (and ``sys_updated_on``, to page by key the same way) to tell rows the
+account cannot read from rows deleted or moved out of the range.
 
 The file: ``<table>.json`` ``{"result": [...]}`` with each field's display value
 (state labels, "3 - Moderate", names of referenced groups and people, as a list export
@@ -23,15 +35,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from itsm_diag.errors import UsageError
-from itsm_diag.pull.client import Answer, Credentials, PullError, dumps
-from itsm_diag.pull.source import Key, Page, Request, Source, Stream, Window, utc
+from itsm_diag.pull.client import Answer, Client, Credentials, PullError, dumps
+from itsm_diag.pull.source import (
+    Key,
+    Page,
+    Request,
+    Source,
+    Stream,
+    Window,
+    repeated,
+    utc,
+)
 from itsm_diag.pull.store import Outputs
 
 TABLES = ("incident", "change_request", "problem", "sc_req_item")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
+_NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?', re.IGNORECASE)
+#: the fields of the listing that tells unreadable rows from deleted ones
+_LIST_FIELDS = "sys_id,sys_updated_on"
 
 
 def _sn_time(iso_utc: str) -> str:
@@ -108,7 +133,7 @@ class ServiceNow(Source):
     def query(self, window: Window, cursor: dict[str, Any] | None) -> str:
         base = self._range(window)
         order = "ORDERBYsys_updated_on^ORDERBYsys_id"
-        if not cursor:
+        if not cursor or not cursor.get("updated"):
             return "^".join([*base, order])
         at, sys_id = cursor["updated"], cursor["sys_id"]
         later = "^".join([*base, f"sys_updated_on>{at}"])
@@ -121,7 +146,7 @@ class ServiceNow(Source):
             "sysparm_display_value": "all",
             "sysparm_exclude_reference_link": "true",
             "sysparm_limit": self.page_size,
-            "sysparm_offset": 0,
+            "sysparm_offset": int((cursor or {}).get("offset") or 0),
         })
 
     def parse(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
@@ -130,16 +155,30 @@ class ServiceNow(Source):
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise PullError(f"the answer for {stream.what} holds no 'result' list of rows",
                             hint="check that --url is the instance's address")
+        total = _int(answer.headers.get("X-Total-Count"))
+        link = answer.headers.get("Link")
         if not rows:
-            return Page([], cursor, done=True)
+            # empty: the end, or a stretch of rows ACLs hide (counted, not returned)
+            offset = int((cursor or {}).get("offset") or 0)
+            step = _next_offset(link, offset) or self.page_size
+            more = (offset + step < total if total is not None
+                    else _NEXT.search(link or "") is not None)
+            if not more:
+                # the key kept, the offset not: rows hidden now may be gone next run, and
+                # an offset kept would then skip the rows that took their places
+                kept = {k: v for k, v in (cursor or {}).items() if k != "offset"}
+                return Page([], kept, done=True, total=total)
+            return Page([], {**(cursor or {}), "offset": offset + step}, done=False,
+                        total=total)
         last = rows[-1]
         missing = [n for n in ("sys_id", "sys_updated_on") if not _value(last, n)]
         if missing:
             raise PullError(f"the rows of {stream.what} lack {missing[0]}",
                             hint="the account needs read access to the system fields")
         nxt = {"updated": _value(last, "sys_updated_on"), "sys_id": _value(last, "sys_id")}
-        total = _int(answer.headers.get("X-Total-Count"))
-        link = answer.headers.get("Link")
+        if cursor and all(cursor.get(k) == nxt[k] for k in nxt):
+            # the last row is the one the request started after: the key did not move
+            raise repeated(stream.what)
         if total is not None:
             done = len(rows) >= total
         elif link is not None:
@@ -159,6 +198,32 @@ class ServiceNow(Source):
     def count_of(self, answer: Answer) -> int | None:
         return _int(answer.headers.get("X-Total-Count"))
 
+    def listing(self, client: Client, stream: Stream, window: Window
+                ) -> tuple[dict[str, str], int | None]:
+        """The ``sys_id`` of every row of ``window`` the account is returned now, paged by
+        key as the records are (and past ACL-empty stretches), and the ``X-Total-Count``
+        of the range as the listing started (rows the account cannot read included)."""
+        ids: dict[str, str] = {}
+        counted: int | None = None
+        cursor: dict[str, Any] | None = None
+        first = True
+        while True:
+            req = self.request(stream, window, cursor)
+            params = {**req.params, "sysparm_fields": _LIST_FIELDS,
+                      "sysparm_display_value": "false"}
+            answer = client.get(req.path, params, what=stream.what)
+            page = self.parse(stream, window, cursor, answer)
+            if first:
+                counted, first = page.total, False
+            ids.update((_value(r, "sys_id"), utc(_value(r, "sys_updated_on")))
+                       for r in page.records)
+            cursor = page.cursor
+            if page.done:
+                return ids, counted
+
+    def label(self, record: Any) -> str:
+        return _value(record, "number") or _value(record, "sys_id")
+
     # ---- the files ------------------------------------------------------------------------
     def outputs(self) -> list[str]:
         return [f"{table}.json" for table in self.tables]
@@ -175,6 +240,18 @@ class ServiceNow(Source):
             path = files.write(f"{table}.json", '{"result":[\n' + body + "\n]}\n")
             written.append((path, len(rows)))
         return written
+
+
+def _next_offset(link: str | None, offset: int) -> int | None:
+    """How far the ``rel="next"`` link of ``Link`` moves ``sysparm_offset`` past
+    ``offset`` (the instance's own page length, its cap included); None without one.
+    The link is read, never requested."""
+    found = _NEXT.search(link or "")
+    if found is None:
+        return None
+    values = parse_qs(urlsplit(found.group(1)).query).get("sysparm_offset") or []
+    nxt = _int(values[-1]) if values else None
+    return nxt - offset if nxt is not None and nxt > offset else None
 
 
 def _int(value: str | None) -> int | None:

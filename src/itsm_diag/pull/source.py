@@ -116,6 +116,19 @@ class Source:
     def count_of(self, answer: Answer) -> int | None:
         return None
 
+    def listing(self, client: Client, stream: Stream, window: Window
+                ) -> tuple[dict[str, str], int | None] | None:
+        """The ids of the records of ``window`` the server returns to this account now,
+        each with its update time (:func:`utc` form), and the number the server counts
+        for the range while listing (which counts records the account may not read);
+        None where the API cannot list a range cheaply. Asked
+        only when the count at the end and the records received differ, to tell why."""
+        return None
+
+    def label(self, record: Any) -> str:
+        """How a message names a record (ServiceNow: its number)."""
+        return str(record)
+
     # ---- the files ------------------------------------------------------------------------
     def outputs(self) -> list[str]:
         """The names of every file :meth:`write` may write (checked before the first
@@ -132,12 +145,43 @@ class Source:
 
 # ---- what a server sends --------------------------------------------------------------------
 
-def malformed(what: str, problem: str) -> PullError:
+_NOTHING = object()
+
+
+class Malformed(PullError):
+    """A valid JSON answer in a shape the API does not document. The value it quotes came
+    from the server, which may echo what it was sent: :meth:`redact` blanks the secrets
+    in it *before* it is cut to length (a cut secret would no longer be recognised)."""
+
+    def __init__(self, what: str, problem: str, value: Any = _NOTHING) -> None:
+        self.what, self.problem, self.value = what, problem, value
+        super().__init__(self._text(lambda text: text),
+                         hint="check that --url is the tool's own address; if it is, the "
+                              "tool's support should know of this record")
+
+    def _text(self, clean: Callable[[str], str]) -> str:
+        quoted = "" if self.value is _NOTHING else f" ({safe(clean(repr(self.value)), 40)})"
+        return clean(f"the server's answer is malformed: {self.what} {self.problem}") + quoted
+
+    def redact(self, clean: Callable[[str], str]) -> None:
+        self.message = self._text(clean)
+        self.args = (self.message,)
+
+
+def malformed(what: str, problem: str, value: Any = _NOTHING) -> Malformed:
     """A valid JSON answer in a shape the API does not document: one line, exit 2 (paging
-    on past a record that cannot be placed could skip or misplace records)."""
-    return PullError(f"the server's answer is malformed: {what} {problem}",
-                     hint="check that --url is the tool's own address; if it is, the "
-                          "tool's support should know of this record")
+    on past a record that cannot be placed could skip or misplace records). ``value``,
+    when given, is quoted (secrets blanked by the engine, then cut to 40 characters)."""
+    return Malformed(what, problem, value)
+
+
+def repeated(what: str) -> PullError:
+    """A page that leaves the position where it was (the same cursor, token or last
+    record as the request named): paging on would ask the same page for ever."""
+    return PullError(f"the server returned the same position twice for {what}: the pull "
+                     "cannot go on past it",
+                     hint="rerun the same command later (every page received before it is "
+                          "saved); if it happens again, the tool's support should know")
 
 
 def is_id(value: Any) -> bool:
@@ -172,11 +216,9 @@ def objects(rows: Any, what: str, *, ident: str | None = "id",
         if not isinstance(row, dict):
             raise malformed(f"{what}[{n}]", f"is {_kind(row)}, not an object")
         if ident is not None and not is_id(row.get(ident)):
-            raise malformed(f"{what}[{n}]", f"has no numeric {ident!r} "
-                            f"({safe(repr(row.get(ident)), 40)})")
+            raise malformed(f"{what}[{n}]", f"has no numeric {ident!r}", row.get(ident))
         if stamp is not None and not is_time(row.get(stamp)):
-            raise malformed(f"{what}[{n}]", f"has no readable {stamp!r} "
-                            f"({safe(repr(row.get(stamp)), 40)})")
+            raise malformed(f"{what}[{n}]", f"has no readable {stamp!r}", row.get(stamp))
     return rows
 
 
@@ -251,7 +293,10 @@ def windows(since: datetime | None, until: datetime | None, days: int) -> list[W
     start = since
     end = until or datetime.now(UTC)
     while True:
-        stop = start + timedelta(days=days)
+        try:
+            stop = start + timedelta(days=days)
+        except OverflowError:  # past the year 9999: the last window
+            stop = end
         if stop >= end:
             out.append(Window(iso(start), iso(until) if until else None))
             return out
