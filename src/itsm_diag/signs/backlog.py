@@ -19,12 +19,14 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
 from itsm_diag.signs.common import (
+    count_upto,
     filled,
     in_hours,
     leading_ramp,
     mass_closures,
     open_at,
     series_rows,
+    status_history,
     theil_sen,
     too_few,
     trend_levels,
@@ -121,6 +123,35 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
     seen = float(trend["open"].to_numpy()[first])
     share = missing / (seen + missing) if seen + missing > 0 else 0.0
     return missing < 1.5 or share < float(params["unseen_min_share"])
+
+
+def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: int
+                   ) -> tuple[np.ndarray, pd.Series]:
+    """(per week end of the trend from week ``first`` on, how many of ``keep``'s tickets
+    may have been done then though the trend counts them open; those tickets).
+
+    They are open at the export (status not done) yet carry a resolved or closed time:
+    a resolution the tool kept when the ticket was reopened (a list export holds no
+    history of when). The trend counts them open since they were opened; they were done
+    from that time until they were reopened, at the latest at their last update (the
+    window end when they have none). Tickets whose status history is in the export
+    follow it already and are not among them."""
+    t, w = ctx.tickets, ctx.window
+    ends = m.ts_us(trend["week_end"].iloc[first:])
+    history = status_history(ctx, keep & t[m.OPENED_AT].notna())
+    plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
+    was = t[m.RESOLVED_AT].fillna(t[m.CLOSED_AT])
+    stale = (plain & ~ctx.is_done() & (was >= t[m.OPENED_AT]) & (was <= w.end)
+             ).fillna(False).astype(bool)
+    if not stale.any():
+        return np.zeros(len(ends), dtype=np.int64), stale
+    rows = stale.to_numpy(dtype=bool)
+    done_us = m.ts_us(was)[rows]
+    back_us = m.ts_us(t[m.UPDATED_AT])[rows].copy()
+    end_us = int(w.end.value // 1000)
+    back_us[(back_us == m.NAT) | (back_us < done_us) | (back_us > end_us)] = end_us
+    # done by the week end and not yet reopened by it (a reopen at or after the done time)
+    return count_upto(done_us, ends) - count_upto(back_us, ends), stale
 
 
 def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
@@ -524,6 +555,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
     noisy = (_shrink_in_noise(levels, start, end, params)
              if shrink.value is not None else None)
+    # the trend counts reopened tickets of a list export open since they were opened: the
+    # most the backlog can have shrunk. Counted done until their last update instead, it
+    # shrank the least it can have: a clear must hold there too
+    reopened, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
+    absence, clear_case = noisy, ({} if noisy is None else {
+        "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]})
+    if stale.any() and shrink.value is not None and reopened.any():
+        start_done, end_done = trend_levels(levels - reopened)
+        least = (start_done - end_done) / start_done if start_done > 0 else 0.0
+        if least < shrink.value:
+            said = Note(code="reopened_done_before", count=int(stale.sum()), params={
+                "start": start, "end": end, "shrink": shrink.value,
+                "start_done": start_done, "end_done": end_done, "least": least},
+                sample_ids=ctx.samples(stale))
+            notes.append(said.model_copy(update={"code": "reopened_estimate"}))
+            if not clear_case or least < clear_case["backlog_shrink"]:
+                absence, clear_case = said, {"backlog_shrink": least}
     return Measurement(
         metrics=metrics,
         decided=decided,
@@ -531,9 +579,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # it shrank: a clear is graded again at the low end of the noise (a shrink under
         # zero), and stands only when it did not rest on the shrink (a queue too small to
         # matter); a triggered one stands
-        absence_unproven=noisy,
-        clear_case={} if noisy is None else {
-            "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]},
+        absence_unproven=absence,
+        clear_case=clear_case,
         presence_unproven=unseen,
         worst_case={} if unseen is None else {"backlog_shrink": unseen.params["shrink_with"]},
         confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",
