@@ -254,10 +254,26 @@ def test_duplicate_ids_with_conflicting_data_warn_and_latest_wins(tmp_path: Path
     assert len(loaded.tickets) == 20
     note = next(n for n in loaded.notes if "more than one input row" in n)
     assert note.startswith("3 ticket ids appear in more than one input row, 3 of them with "
-                           "conflicting data (e.g. INC0000001); kept the latest update")
+                           "conflicting data (e.g. INC0000001); the latest update of each "
+                           "is kept")
     kept = loaded.tickets.set_index("ticket_id")
     assert kept.loc["INC0000001", "status"] == "resolved"
     assert kept.loc["INC0000004", "status"] == "closed"
+
+
+def test_duplicate_ids_without_update_times_say_the_last_row_read_wins(tmp_path: Path
+                                                                       ) -> None:
+    # no update time to choose by: the note must not claim "the latest update" won
+    head = "number,opened_at,state\n"
+    a = write(tmp_path / "a.csv", (head + "INC0000001,2025-01-02 09:00:00,New\n"
+                                   "INC0000002,2025-01-02 10:00:00,New\n").encode())
+    b = write(tmp_path / "b.csv", (head + "INC0000001,2025-01-02 09:00:00,Resolved\n").encode())
+    loaded = load_paths([a, b], ImportOptions())
+    note = next(n for n in loaded.notes if "more than one input row" in n)
+    assert "the last row read of each is kept (the rows carry no update time)" in note
+    assert "latest update" not in note
+    kept = loaded.tickets.set_index("ticket_id")
+    assert kept.loc["INC0000001", "status_raw"] == "Resolved"
 
 
 def test_identical_duplicates_are_not_called_conflicting(tmp_path: Path) -> None:
@@ -266,7 +282,8 @@ def test_identical_duplicates_are_not_called_conflicting(tmp_path: Path) -> None
     b = write(tmp_path / "b.csv", csv_bytes(rows[:4]))
     note = next(n for n in load_paths([a, b], ImportOptions()).notes
                 if "more than one input row" in n)
-    assert note.startswith("4 ticket ids appear in more than one input row; kept")
+    assert note.startswith("4 ticket ids appear in more than one input row; the latest "
+                           "update of each is kept")
     assert "conflicting" not in note
 
 

@@ -352,6 +352,19 @@ def stamp_source(tickets: pd.DataFrame | MutableMapping[str, Any], tool: str,
     tickets[m.SOURCE_FILE] = m.constant_category(file_name, rows)
 
 
+def kept_of_repeats(updated: pd.Series) -> str:
+    """Which row of a repeated ticket id is kept, as the rows' update times (``updated``,
+    those of the repeated rows) let registry.combine choose: the latest update, else the
+    last row read."""
+    known = int(updated.notna().sum())
+    if known == len(updated):
+        return "the latest update of each is kept"
+    if known == 0:
+        return "the last row read of each is kept (the rows carry no update time)"
+    return ("the latest update of each is kept (a row without an update time loses to one "
+            "with it; among rows without one, the last read wins)")
+
+
 def finish_tickets(
     df: pd.DataFrame, blank: pd.Series, raw: RawTable, tool: str, id_label: str,
     warnings: list[str],
@@ -366,6 +379,7 @@ def finish_tickets(
     dupes = int(tickets[m.TICKET_ID].duplicated().sum()) if any_repeated(
         tickets[m.TICKET_ID]) else 0
     if dupes:
+        repeated = tickets[m.TICKET_ID].duplicated(keep=False).to_numpy(dtype=bool)
         warnings.append(f"{dupes} {id_label} values appear more than once in this file; "
-                        "the latest update of each is kept")
+                        + kept_of_repeats(tickets.loc[repeated, m.UPDATED_AT]))
     return tickets

@@ -40,6 +40,7 @@ from itsm_diag.importers.base import (
     Importer,
     ImportOptions,
     SourceInfo,
+    kept_of_repeats,
     repeated_header_notes,
 )
 from itsm_diag.importers.readers import RawTable, read_raw
@@ -626,6 +627,7 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
     if dup is not None and dup.any():
         n_ids = int(tickets.loc[dup, m.TICKET_ID].nunique())
         conflicting = guards.conflicting_ids(tickets.loc[dup])
+        kept = kept_of_repeats(tickets.loc[dup, m.UPDATED_AT])
         # the latest update wins; rows without an update time lose to rows with one, and
         # later files win ties (chunked exports are usually passed oldest first)
         order = tickets.assign(_pos=range(len(tickets))).sort_values(
@@ -638,7 +640,7 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
             f"{n_ids:,} ticket ids appear in more than one input row"
             + (f", {len(conflicting):,} of them with conflicting data (e.g. "
                f"{conflicting[0]})" if conflicting else "")
-            + f"; kept the latest update of each ({dropped:,} older rows dropped)"
+            + f"; {kept} ({dropped:,} other rows dropped)"
         )
         if filled_in:
             notes.append(filled_in)
