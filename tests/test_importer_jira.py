@@ -158,7 +158,7 @@ def test_chunked_exports_deduplicate_latest_updated(tmp_path: Path) -> None:
     assert len(t) == 7
     assert t.loc["ITSM-102", m.STATUS] == "resolved"
     assert t.loc["ITSM-102", m.UPDATED_AT] == pd.Timestamp("2026-01-16 11:00", tz="UTC")
-    assert any("kept the latest" in n for n in loaded.notes)
+    assert any("the latest update of each is kept" in n for n in loaded.notes)
     assert len(loaded.events) == 3
 
 

@@ -123,7 +123,7 @@ def test_chunks_deduplicate_latest_update_wins(tmp_path: Path) -> None:
     t = loaded.tickets.set_index(m.TICKET_ID)
     assert len(t) == 5
     assert t.loc["INC0010003", m.STATUS] == "resolved"
-    assert any("kept the latest" in n for n in loaded.notes)
+    assert any("the latest update of each is kept" in n for n in loaded.notes)
 
 
 def test_ambiguous_dates_need_date_format() -> None:

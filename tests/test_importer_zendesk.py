@@ -71,7 +71,7 @@ def test_json_pages_metric_sets_and_duplicates_across_pages() -> None:
                         ImportOptions())
     t = loaded.tickets.set_index(m.TICKET_ID)
     assert sorted(t.index) == ["501", "502", "503"]
-    assert any("kept the latest" in n for n in loaded.notes)
+    assert any("the latest update of each is kept" in n for n in loaded.notes)
     inc = t.loc["501"]  # page 2's newer version wins, with page 2's metric set
     assert inc[m.STATUS] == "resolved" and inc[m.UPDATED_AT] == ts("2026-02-04 15:00")
     assert inc[m.RESOLVED_AT] == ts("2026-02-04 15:00")
