@@ -23,6 +23,7 @@ fields export as text), and usually the channel.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,7 +198,7 @@ class JiraImporter(Importer):
         date_raw = RawTable(path=raw.path, frame=frame, first_data_row=raw.first_data_row)
         if len(stamps):
             # pad to the frame's length so both columns share one table (and one order)
-            extra = pd.Series(stamps.to_numpy(), dtype=m.STRING_DTYPE)
+            extra = stamps.astype(m.STRING_DTYPE).reset_index(drop=True)
             n = max(len(frame), len(extra))
             date_frame = pd.DataFrame({
                 **{h: frame[h].reindex(range(n)) for h in dict.fromkeys(date_cols.values())},
@@ -328,39 +329,103 @@ def _join(frame: pd.DataFrame) -> pd.Series:
     return out.mask(out == "")
 
 
+def _filled(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """The filled (non-null) cells of a column: their positions, and their values as an
+    Arrow string array (Arrow-backed text) or an object array. Read from the Arrow
+    validity bitmap, without touching an empty column's cells (a repeated Jira column is
+    mostly or wholly empty), and filtered chunk by chunk (a take would first join the
+    column's chunks into one copy)."""
+    none = np.zeros(0, dtype=np.int64)
+    if m.is_arrow_text(values):
+        import pyarrow.compute as pc
+
+        text = values.array.__arrow_array__()
+        nulls = text.null_count
+        if nulls == len(text):
+            return none, None
+        if nulls == 0:
+            return np.arange(len(text), dtype=np.int64), text
+        valid = pc.is_valid(text)
+        where = np.flatnonzero(valid.to_numpy(zero_copy_only=False)).astype(np.int64)
+        return where, text.filter(valid)
+    where = np.flatnonzero(values.notna().to_numpy(dtype=bool)).astype(np.int64)
+    return (where, values.iloc[where].to_numpy(dtype=object)) if len(where) else (none, None)
+
+
+def _objects(cells: Any) -> np.ndarray:
+    """:func:`_filled`'s values as an object array (Python strings)."""
+    if isinstance(cells, np.ndarray):
+        return cells
+    return np.asarray(cells.to_numpy(zero_copy_only=False), dtype=object)
+
+
+#: a cell's date, author and the rest, as ``str.split(";", n=parts - 1)`` cuts a cell
+#: :func:`_cells` calls shaped: ``rest`` is the last part (3 parts: after the second
+#: ``;``; 4 parts, a Log Work cell: after the third, empty when there is none)
+_CELL_PARTS = {
+    3: r"(?s)^(?P<at>[^;\n]{6,40});(?P<author>[^;\n]*);(?P<rest>.*)$",
+    4: r"(?s)^(?P<at>[^;\n]{6,40});(?P<author>[^;\n]*);(?:[^;]*;(?P<rest>.*)|[^;]*)$",
+}
+
+
 def _cells(frame: pd.DataFrame, headers: list[str], parts: int) -> pd.DataFrame:
     """``<date>;<author>;<rest>`` cells of repeated columns, one row per cell.
 
     ``row`` is the frame position; cells that do not start with a date and an author
-    keep their whole text as ``body``.
+    keep their whole text as ``body``. Only the filled cells are read (an issue with
+    1,500 comments gives every row 1,500 Comment columns), and they are cut by Arrow
+    kernels, not one Python ``str.split`` per cell.
     """
     empty = pd.DataFrame({"row": pd.Series([], dtype="int64"),
                           "at": pd.Series([], dtype=m.STRING_DTYPE),
                           "author": pd.Series([], dtype=m.STRING_DTYPE),
                           "body": pd.Series([], dtype=m.STRING_DTYPE)})
-    if not headers:
+    rows, poses, texts = [], [], []
+    for pos, h in enumerate(headers):
+        where, cells = _filled(frame[h])
+        if len(where):
+            rows.append(where)
+            poses.append(np.full(len(where), pos, dtype=np.int64))
+            texts.extend(_arrow_text(cells))
+    if not rows:
         return empty
-    block = frame[headers].copy()
-    block.columns = range(len(headers))
-    block["row"] = np.arange(len(frame))
-    long = block.melt(id_vars="row", var_name="pos", value_name="cell").dropna(subset=["cell"])
-    if long.empty:
-        return empty
-    long = long.sort_values(["row", "pos"], kind="stable")
-    cell = long["cell"].astype(m.STRING_DTYPE)
-    # the body may itself hold ';' and newlines: split on the first separators only
-    # (a cell without ';' gives fewer columns: the missing ones are empty text, not NaN)
-    split = cell.str.split(";", n=parts - 1, expand=True).reindex(
-        columns=range(parts)).astype(m.STRING_DTYPE)
-    shaped = cell.str.match(r"^[^;\n]{6,40};[^;\n]*;").fillna(False).astype(bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    row, pos_of = np.concatenate(rows), np.concatenate(poses)
+    # row by row, each row's cells in column order (a (row, pos) pair is unique)
+    order = np.lexsort((pos_of, row))
+    text = pa.chunked_array(texts, type=pa.large_string()).combine_chunks().take(
+        pa.array(order))
+    cell = pd.Series(pd.arrays.ArrowStringArray(text)).astype(m.STRING_DTYPE)
+    # the body may itself hold ';' and newlines: cut at the first separators only; a
+    # cell is shaped when it starts with a date and an author (``^[^;\n]{6,40};[^;\n]*;``,
+    # the patterns' head: what follows it matches any rest)
+    found = pc.extract_regex(text, _CELL_PARTS[parts])
+    shaped = pd.Series(pc.is_valid(found).to_numpy(zero_copy_only=False), index=cell.index)
+
+    def part(name: str) -> pd.Series:
+        return pd.Series(pd.arrays.ArrowStringArray(pc.struct_field(found, name)),
+                         index=cell.index).astype(m.STRING_DTYPE)
     # Log Work cells are <date>;<author>;<seconds>;<comment>: the comment is the text
-    body = split[parts - 1].astype(m.STRING_DTYPE).fillna("")
+    body = part("rest").fillna("")
     return pd.DataFrame({
-        "row": long["row"].to_numpy(),
-        "at": split[0].where(shaped).str.strip().to_numpy(),
-        "author": split[1].where(shaped).str.strip().to_numpy(),
-        "body": body.where(shaped, cell).str.strip().to_numpy(),
+        "row": row[order],
+        # the typed arrays, not object arrays of Python strings (three a cell)
+        "at": part("at").where(shaped).str.strip().array,
+        "author": part("author").where(shaped).str.strip().array,
+        "body": body.where(shaped, cell).str.strip().array,
     }).astype({"at": m.STRING_DTYPE, "author": m.STRING_DTYPE, "body": m.STRING_DTYPE})
+
+
+def _arrow_text(cells: Any) -> Any:
+    """:func:`_filled`'s values as Arrow large_string chunks."""
+    import pyarrow as pa
+
+    if isinstance(cells, np.ndarray):  # not Arrow-backed: typed as the model's text
+        cells = pd.Series(cells, dtype=m.STRING_DTYPE).array.__arrow_array__()
+    chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+    return [c.cast(pa.large_string()) for c in chunks]
 
 
 def _events(
@@ -379,7 +444,9 @@ def _events(
     at = stamps.reset_index(drop=True)
     both = pd.concat([comments.assign(kind="comment"), work.assign(kind="worklog")],
                      ignore_index=True)
-    both = both.assign(at=at.iloc[: len(both)].to_numpy())
+    # the typed array itself: ``to_numpy()`` of a zone-aware column is one Python
+    # Timestamp a cell (4M of them for 2M comments), which the frame converts back
+    both = both.assign(at=at.iloc[: len(both)].array)
     author = both["author"]
     # match authors to reporters in the same identity space (account ids or names)
     ids_like = author.dropna().str.match(_ACCOUNT_RE).mean() > 0.5 if author.notna().any() \
@@ -409,13 +476,14 @@ def _events(
         warnings.append("no Reporter column: comment roles left unknown")
     # work logs are agents' time entries whoever wrote them
     role = role.mask(both["kind"] == "worklog", "agent")
+    # typed arrays taken as they are (an object array is a Python object a cell)
     return pd.DataFrame({
-        m.EV_TICKET_ID: ids.to_numpy(dtype=object)[rows],
-        m.EV_AT: both["at"].to_numpy(),
+        m.EV_TICKET_ID: ids.iloc[rows].array,
+        m.EV_AT: both["at"].array,
         m.EV_KIND: both["kind"].to_numpy(),
         m.EV_AUTHOR_ROLE: role.to_numpy(),
-        m.EV_AUTHOR: author.to_numpy(),
-        m.EV_VALUE: both["body"].to_numpy(),
+        m.EV_AUTHOR: author.array,
+        m.EV_VALUE: both["body"].array,
     }).loc[lambda e: e[m.EV_TICKET_ID].notna()]
 
 
@@ -444,12 +512,22 @@ def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Seri
     result = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
     if not family:
         return result
-    parts = []
+    # the filled cells only, column by column (as a melt and a dropna would order them):
+    # an issue with 2,000 links gives every row 2,000 link columns, nearly all empty
+    rows, poses, inward, keys_at = [], [], [], []
     for pos, (h, direction) in enumerate(family):
-        parts.append(pd.DataFrame({"row": np.arange(len(frame)), "pos": pos,
-                                   "inward": direction == "inward",
-                                   "key": frame[h].to_numpy(dtype=object)}))
-    long = pd.concat(parts, ignore_index=True).dropna(subset=["key"])
+        where, cells = _filled(frame[h])
+        if len(where):
+            rows.append(where)
+            poses.append(np.full(len(where), pos, dtype=np.int64))
+            inward.append(np.full(len(where), direction == "inward"))
+            keys_at.append(_objects(cells))
+    long = pd.DataFrame({
+        "row": np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+        "pos": np.concatenate(poses) if poses else np.zeros(0, dtype=np.int64),
+        "inward": np.concatenate(inward) if inward else np.zeros(0, dtype=bool),
+        "key": np.concatenate(keys_at) if keys_at else np.zeros(0, dtype=object),
+    })
     long["linked"] = long["key"].map(key_kind)
     long["own"] = kind.to_numpy(dtype=object)[long["row"].to_numpy()]
     long["own_key"] = keys.to_numpy(dtype=object)[long["row"].to_numpy()]
