@@ -270,7 +270,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     out = pd.DataFrame({
         "tickets": by.size(), "median_hours": by["h"].median(), "p90_hours": by["h"].quantile(0.9),
         "hours": by["h"].sum(), "idle_hours": by["idle_h"].sum(),
-        "idle_tickets": by["idle_n"].apply(lambda s: int((s > 0).sum())),
+        "idle_tickets": (per["idle_n"] > 0).groupby(per["g"]).sum(),
         "idle_gaps": by["idle_n"].sum(), "median_updates": by["upd"].median(),
         "p90_updates": by["upd"].quantile(0.9), "updates": by["upd"].sum()}, copy=False)
     total = float(out["hours"].sum())
@@ -278,23 +278,46 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     out["idle_share"] = (out["idle_hours"] / out["hours"]).where(out["hours"] > 0)
     out["label"] = g_shown[out.index.to_numpy()]
     k = int(params["samples_per_row"])
-    out["time_ids"] = _ids_by(ctx, top_rows_per_key(per["g"].to_numpy(), per["h"].to_numpy(),
-                                                    per["row"].to_numpy(), k), out.index)
-    idle_per = per[per["idle_h"] > 0]
-    out["idle_ids"] = _ids_by(ctx, top_rows_per_key(
-        idle_per["g"].to_numpy(), idle_per["idle_h"].to_numpy(), idle_per["row"].to_numpy(), k),
-        out.index)
-    out["touch_ids"] = _ids_by(ctx, top_rows_per_key(
-        per["g"].to_numpy(), per["upd"].to_numpy().astype(float), per["row"].to_numpy(), k),
-        out.index)
+    g, row = per["g"].to_numpy(), per["row"].to_numpy()
+    out["time_ids"] = _ids_by(ctx, g, per["h"].to_numpy(), row, k, out.index)
+    idle = (per["idle_h"] > 0).to_numpy(dtype=bool)
+    out["idle_ids"] = _ids_by(ctx, g[idle], per["idle_h"].to_numpy()[idle], row[idle], k,
+                              out.index)
+    out["touch_ids"] = _ids_by(ctx, g, per["upd"].to_numpy().astype(float), row, k, out.index)
     flow.groups = out
     flow.held_hours = total
     flow.idle_hours = float(out["idle_hours"].sum())
     flow.idle_rows = np.unique(per.loc[per["idle_h"] > 0, "row"].to_numpy())
 
 
-def _ids_by(ctx: Context, top: dict[int, np.ndarray], index: pd.Index) -> list[list[str]]:
-    return [ids_of(ctx, top.get(int(code), [])) for code in index]
+def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int,
+            index: pd.Index) -> list[list[str]]:
+    """For each key of ``index``, the ticket ids of its ``k`` rows with the largest
+    ``order_by`` (ties: first): ``ids_of`` of :func:`top_rows_per_key`'s rows, with one
+    sort and one gather of the ids for all keys, not a look-up per key."""
+    order = np.lexsort((-order_by, keys)) if len(keys) and k > 0 else np.zeros(0, np.int64)
+    ks = keys[order]
+    starts = run_starts(ks)
+    rank = np.arange(len(ks)) - starts.repeat(np.diff(np.r_[starts, len(ks)]))
+    keep = order[rank < k]
+    return _ids_per_key(ctx, keys[keep], rows[keep], index)
+
+
+def _ids_per_key(ctx: Context, keys: np.ndarray, rows: np.ndarray, wanted: pd.Index | np.ndarray
+                 ) -> list[list[str]]:
+    """For each key in ``wanted``, the ticket ids of the ``rows`` under it (``keys``
+    sorted; each key's rows in their order): ``ids_of`` of each key's rows, from one
+    gather of the ids of the keys wanted."""
+    want = np.asarray(wanted, dtype=np.int64)
+    lo = np.searchsorted(keys, want, side="left")
+    hi = np.searchsorted(keys, want, side="right")
+    size = hi - lo
+    cut = np.r_[0, np.cumsum(size)]
+    # the positions of every wanted key's rows, key after key
+    pos = np.arange(int(cut[-1]), dtype=np.int64) + np.repeat(lo - cut[:-1], size)
+    ids = ids_of(ctx, rows[pos])
+    bounds = cut.tolist()
+    return [ids[bounds[i]:bounds[i + 1]] for i in range(len(want))]
 
 
 def _handoffs(ctx: Context, row: np.ndarray, codes: np.ndarray, shown: np.ndarray,
@@ -319,31 +342,35 @@ def _handoffs(ctx: Context, row: np.ndarray, codes: np.ndarray, shown: np.ndarra
     b_of = dict(zip(b_pairs.tolist(), b_counts.tolist(), strict=True))
     t_tickets = pd.Series(row[transfer]).groupby(pair[transfer]).nunique()
     order = np.argsort(-t_counts, kind="stable")[: int(params["top_handoffs"])]
-    t_ids = _first_rows(pair[transfer], row[transfer], k)
+    t_ids = _ids_per_key(ctx, *_first_rows(pair[transfer], row[transfer], k), t_pairs[order])
     flow.handoffs = [
         {"from": str(shown[p // width]), "to": str(shown[p % width]), "transfers": int(c),
          "tickets": int(t_tickets.get(p, 0)), "sent_back": int(b_of.get(int(p), 0)),
-         "sample_ids": ids_of(ctx, t_ids.get(int(p), []))}
-        for p, c in zip(t_pairs[order], t_counts[order], strict=True)]
+         "sample_ids": ids}
+        for p, c, ids in zip(t_pairs[order], t_counts[order], t_ids, strict=True)]
     # a bounce A -> B -> A is counted for the pair (A, B): A sent it to B, B sent it back
-    b_ids = _first_rows(pair[bounce], row[bounce], k)
     b_tickets = pd.Series(row[bounce]).groupby(pair[bounce]).nunique()
     order = np.argsort(-b_counts, kind="stable")[: int(params["top_rows"])]
+    b_ids = _ids_per_key(ctx, *_first_rows(pair[bounce], row[bounce], k), b_pairs[order])
     flow.bounce_pairs = [
         {"group": str(shown[p % width]), "bounced_via": str(shown[p // width]),
-         "bounces": int(c), "tickets": int(b_tickets.get(p, 0)),
-         "sample_ids": ids_of(ctx, b_ids.get(int(p), []))}
-        for p, c in zip(b_pairs[order], b_counts[order], strict=True)]
+         "bounces": int(c), "tickets": int(b_tickets.get(p, 0)), "sample_ids": ids}
+        for p, c, ids in zip(b_pairs[order], b_counts[order], b_ids, strict=True)]
     flow.group_variants = _variants(ctx, row, shown[codes], done_us, params)[0]
 
 
-def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> dict[int, np.ndarray]:
-    """Per key, its first ``k`` distinct ticket rows by id order (stable samples)."""
+def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per key, its first ``k`` distinct ticket rows by id order (stable samples): (the
+    keys, ascending, and their rows), for :func:`_ids_per_key`."""
     if not len(keys):
-        return {}
-    frame = pd.DataFrame({"key": keys, "row": rows}, copy=False).drop_duplicates()
-    frame = frame.sort_values(["key", "row"]).groupby("key").head(k)
-    return {int(key): grp.to_numpy() for key, grp in frame.groupby("key")["row"]}
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort((rows, keys))
+    keys, rows = keys[order], rows[order]
+    new = np.r_[True, (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])]
+    keys, rows = keys[new], rows[new]
+    starts = run_starts(keys)
+    rank = np.arange(len(keys)) - starts.repeat(np.diff(np.r_[starts, len(keys)]))
+    return keys[rank < k], rows[rank < k]
 
 
 # ---- variants --------------------------------------------------------------------------------
@@ -376,10 +403,10 @@ def _variants(ctx: Context, row: np.ndarray, labels: np.ndarray, done_us: np.nda
     top = agg.head(top_n)
     n = len(tickets)
     k = int(params["samples_per_row"])
-    ids = _first_rows(codes, tickets, k)
+    ids = _ids_per_key(ctx, *_first_rows(codes, tickets, k), top.index)
     out = [{"path": str(uniques[code]), "tickets": int(r["tickets"]),
             "share": round(float(r["tickets"]) / n, 4), "median_hours": rounded(r["median_hours"]),
-            "sample_ids": ids_of(ctx, ids.get(int(code), []))} for code, r in top.iterrows()]
+            "sample_ids": sample} for (code, r), sample in zip(top.iterrows(), ids, strict=True)]
     rest = ~np.isin(codes, top.index.to_numpy())
     if rest.any():
         tail_rows = tickets[rest]

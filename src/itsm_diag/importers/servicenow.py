@@ -8,9 +8,12 @@ latest row per ticket and feed the events table with status and assignment chang
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,9 @@ from itsm_diag.importers.base import (
     stamp_source,
 )
 from itsm_diag.importers.readers import RawTable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 NAME = "servicenow"
 
@@ -455,39 +461,43 @@ def _collapse_log(
     rank = m.dense_ranks(ids.astype(m.STRING_DTYPE))
     present = ~ids.isna().to_numpy(dtype=bool)
     keys: list[np.ndarray] = [np.arange(n)]
-    if m.UPDATED_AT in cols:
-        keys.append(cols[m.UPDATED_AT].to_numpy(dtype="datetime64[us]"))
+    # typed: a tz-aware column's plain to_numpy() is one Timestamp object a row
+    at = cols[m.UPDATED_AT].to_numpy(dtype="datetime64[us]") if m.UPDATED_AT in cols else None
+    if at is not None:
+        keys.append(at)
     if "_counter" in cols:
-        keys.append(pd.to_numeric(cols["_counter"], errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan))
+        keys.append(_numbers(cols["_counter"]))
     keys.append(rank)
     pos = np.lexsort(keys)
     pos = pos[present[pos]]
     sorted_rank = rank[pos]
     last = np.r_[sorted_rank[1:] != sorted_rank[:-1], True] if len(pos) else np.zeros(
         0, dtype=bool)
-    keep = pd.Series(False, index=ids.index)
-    keep.iloc[pos[last]] = True
+    kept = np.zeros(n, dtype=bool)
+    kept[pos[last]] = True
+    keep = pd.Series(kept, index=ids.index)
 
     # history -> events: a status or group that differs from the ticket's previous row
+    # (compared by integer codes of the values; only the rows that change are taken)
     events = []
     same_ticket = np.r_[False, sorted_rank[1:] == sorted_rank[:-1]] if len(pos) else \
         np.zeros(0, dtype=bool)
-    ticket = ids.iloc[pos].reset_index(drop=True)
-    at = cols[m.UPDATED_AT].iloc[pos].to_numpy() if m.UPDATED_AT in cols else None
     for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
         if canon not in cols or at is None:
             continue
-        val = cols[canon].iloc[pos].reset_index(drop=True)
-        changed = val.ne(val.shift()) | ~same_ticket
-        changed = changed.fillna(True) & val.notna()
+        codes, distinct = m.factorize_na(cols[canon])
+        code = np.asarray(codes, dtype=np.int64)[pos]
+        missing = len(distinct) - 1  # factorize_na's code of a missing value
+        prev = np.r_[missing, code[:-1]] if len(code) else code
+        changed = (code != missing) & ((code != prev) | ~same_ticket)
+        rows = pos[changed]
         events.append(pd.DataFrame({
-            m.EV_TICKET_ID: ticket.astype("object")[changed],
-            m.EV_AT: pd.Series(at)[changed],
+            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
+            m.EV_AT: cols[m.UPDATED_AT].take(rows).reset_index(drop=True),
             m.EV_KIND: kind,
             m.EV_AUTHOR_ROLE: "agent",
             m.EV_AUTHOR: pd.NA,
-            m.EV_VALUE: val[changed],
+            m.EV_VALUE: cols[canon].take(rows).reset_index(drop=True),
         }))
     ev = pd.concat(events, ignore_index=True) if events else m.empty_events()
     n_tickets = int(last.sum())
@@ -496,11 +506,36 @@ def _collapse_log(
     return keep, ev, note
 
 
+def _numbers(values: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(values, errors="coerce")`` as float64 with NaN where missing,
+    converted once for each distinct value (an update counter repeats a few hundred
+    values over a million rows)."""
+    if not len(values):
+        return np.zeros(0, dtype="float64")
+    codes, distinct = m.factorize_na(values)
+    numbers = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype="float64",
+                                                               na_value=np.nan)
+    out: np.ndarray = numbers[codes]
+    return out
+
+
 _JOURNAL_RE = re.compile(
     r"(?ms)^(?P<at>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?)"
     r" - (?P<author>[^\n(]+?) \((?P<type>Additional comments|Work notes|Comments)\)\n"
     r"(?P<text>.*?)(?=^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}[ T]\d{1,2}:\d{2}|\Z)"
 )
+
+# The same entries without a Python step per entry. An entry of _JOURNAL_RE runs from
+# its header line to the next line that starts with a time (_STAMP), header or not, or
+# to the end of the cell. So each cell is cut into lines (views of its bytes), the lines
+# that start with a time are found by RE2 (anchored), the headers among them, and each
+# entry's text is the bytes from its header's end to the next such line or the cell's
+# end. Python's \d is any Unicode decimal digit (category Nd), as RE2's \p{Nd}.
+_D = r"\p{Nd}"
+_STAMP = rf"^{_D}{{1,4}}[-/.]{_D}{{1,2}}[-/.]{_D}{{1,4}}[ T]{_D}{{1,2}}:{_D}{{2}}"
+#: a whole header line with its newline (the time holds no " - ", the name no "(")
+_HEADER = (rf"{_STAMP}(?::{_D}{{2}})?(?: ?[AP]M)? - [^\n(]+? "
+           r"\((?:Additional comments|Work notes|Comments)\)\n$")
 
 
 def _journal_events(
@@ -518,34 +553,190 @@ def _journal_events(
     has = journal.notna()
     if not has.any():
         return m.empty_events()
-    parts = journal[has].astype(str).str.extractall(_JOURNAL_RE.pattern, flags=re.M | re.S)
-    if parts.empty:
-        return m.empty_events()
-    row = parts.index.get_level_values(0)
-    tid = ids.loc[row].to_numpy(dtype=object)
-    req = requester.loc[row].astype(str).str.strip().str.lower().to_numpy() if (
-        requester is not None) else np.full(len(parts), "")
+    cells = journal[has].astype(str)
+    split = _journal_split(cells)
+    if split is None:
+        parts = cells.str.extractall(_JOURNAL_RE.pattern, flags=re.M | re.S)
+        if parts.empty:
+            return m.empty_events()
+        rows = parts.index.get_level_values(0)
+        cell = pd.Index(cells.index).get_indexer(rows)
+        parts = parts.reset_index(drop=True)
+    else:
+        cell, parts = split
+        if not len(cell):
+            return m.empty_events()
+        rows = cells.index[cell]
+    tid = ids[has].take(cell).reset_index(drop=True)
     author = parts["author"].str.strip()
-    is_req = (author.str.lower().to_numpy() == req) & (parts["type"] != "Work notes").to_numpy()
+    work = (parts["type"] == "Work notes").to_numpy(dtype=bool)
+    if requester is not None:
+        req = requester[has].astype(str).str.strip().str.lower().take(cell).reset_index(
+            drop=True)
+        same = author.str.lower().eq(req).fillna(False).to_numpy(dtype=bool)
+    else:
+        same = author.str.lower().eq("").to_numpy(dtype=bool)
+    is_req = same & ~work
     # errors name the journal's own header and the file row of the cell, not the entry's
     # place among all entries
     label = f"{journal.name} (the times of its entries)"
-    stamp = RawTable(path=raw.path, frame=pd.DataFrame({label: parts["at"].reset_index(drop=True)}),
+    stamp = RawTable(path=raw.path, frame=pd.DataFrame({label: parts["at"]}),
                      first_data_row=raw.first_data_row)
     try:
         parsed, _, _ = parse_dates(stamp, {"at": label}, options)
     except DateFormatError as exc:
-        if exc.row is not None and 0 <= exc.row - raw.first_data_row < len(row):
-            exc.row = raw.first_data_row + int(row[exc.row - raw.first_data_row])
+        if exc.row is not None and 0 <= exc.row - raw.first_data_row < len(rows):
+            exc.row = raw.first_data_row + int(rows[exc.row - raw.first_data_row])
         raise
+    dtypes = m.event_dtypes()
     return pd.DataFrame({
         m.EV_TICKET_ID: tid,
-        m.EV_AT: parsed["at"].to_numpy(),
-        m.EV_KIND: np.where(parts["type"].to_numpy() == "Work notes", "worklog", "comment"),
-        m.EV_AUTHOR_ROLE: np.where(is_req, "requester", "agent"),
-        m.EV_AUTHOR: author.to_numpy(),
-        m.EV_VALUE: parts["text"].str.strip().to_numpy(),
-    })
+        m.EV_AT: parsed["at"].reset_index(drop=True),
+        m.EV_KIND: _category(work, "worklog", "comment", dtypes[m.EV_KIND]),
+        m.EV_AUTHOR_ROLE: _category(is_req, "requester", "agent", dtypes[m.EV_AUTHOR_ROLE]),
+        m.EV_AUTHOR: author,
+        m.EV_VALUE: parts["text"].str.strip(),
+    }, copy=False)
+
+
+def _category(mask: np.ndarray, yes: str, no: str, dtype: object) -> pd.Categorical:
+    """``np.where(mask, yes, no)`` as the categorical ``dtype`` (which holds both), built
+    from codes: no label is written per row."""
+    if not isinstance(dtype, pd.CategoricalDtype):
+        raise TypeError(f"{dtype} is not a categorical dtype")
+    codes = dtype.categories.get_indexer([yes, no])
+    return pd.Categorical.from_codes(np.where(mask, codes[0], codes[1]), dtype=dtype)
+
+
+def _journal_split(cells: pd.Series) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """_JOURNAL_RE's matches in ``cells`` (text) without a Python step per entry: (each
+    entry's cell position, its groups as text columns of ``cells``' dtype), entries in
+    cell then match order, as ``str.extractall`` gives them. None when this cannot be
+    sure to find exactly those: text not held by Arrow, or a decimal digit that RE2 and
+    Python's ``re`` might class differently."""
+    import pyarrow as pa  # loaded with pandas' Arrow strings already
+
+    if not m.is_arrow_text(cells) or not _re2_knows_python_digits():
+        return None
+    text = cells.array.__arrow_array__()
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    found: list[tuple[np.ndarray, list[pa.Array]]] = []
+    first = 0
+    for chunk in chunks:
+        one = _chunk_entries(chunk)
+        if one is None:
+            return None
+        found.append((one[0] + first, one[1]))
+        first += len(chunk)
+    cell = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
+    names = ("at", "author", "type", "text")
+    parts = pd.DataFrame({
+        name: pd.Series(pd.array(pa.chunked_array([f[1][i] for f in found], type=text.type),
+                                 dtype=cells.dtype))
+        for i, name in enumerate(names)}, copy=False)
+    return cell, parts
+
+
+def _chunk_entries(chunk: pa.Array) -> tuple[np.ndarray, list[pa.Array]] | None:
+    """The entries of one Arrow chunk of journal cells: (their cell positions in the
+    chunk; at, author, type, text), or None when it cannot say them exactly."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if chunk.null_count:
+        return None
+    large = pa.types.is_large_string(chunk.type)
+    if not large and not pa.types.is_string(chunk.type):
+        return None
+    width = np.int64 if large else np.int32
+    n = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + n + 1]
+    offsets = offsets.astype(np.int64)
+    data = chunk.buffers()[2]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi == lo or data is None:
+        return np.zeros(0, np.int64), [pa.array([], chunk.type)] * 4
+    raw = np.frombuffer(data, dtype=np.uint8)
+    # line starts: each cell's start and every byte after a newline that is not one
+    # (a line keeps its newline; a line never crosses a cell); both sorted, so the sort
+    # of the two is a merge
+    after = np.flatnonzero(raw[lo:hi] == 10) + (lo + 1)
+    at_cell = np.searchsorted(offsets, after)
+    after = after[offsets[np.minimum(at_cell, n)] != after]
+    starts = np.sort(np.concatenate([offsets[:-1], after]), kind="stable")
+    ends = np.r_[starts[1:], hi]
+    # a time starts with a decimal digit: 0-9, or a non-ASCII one (a lead byte >= 0x80)
+    lead = raw[np.minimum(starts, len(raw) - 1)]
+    maybe = np.flatnonzero((ends > starts) & (((lead >= 48) & (lead <= 57)) | (lead >= 128)))
+    lines = _spans(chunk.type, starts[maybe], ends[maybe], data)
+    timed = pc.match_substring_regex(lines, pattern=_STAMP).to_numpy(zero_copy_only=False)
+    stamp = maybe[timed]  # the lines that start with a time
+    stamped = lines.filter(pa.array(timed))
+    if (raw[lo:hi] >= 128).any() and not _digits_agree(stamped):
+        return None
+    head = pc.match_substring_regex(stamped, pattern=_HEADER).to_numpy(zero_copy_only=False)
+    headers = stamped.filter(pa.array(head))
+    # each entry's text: from its header's end to the next stamped line in its cell, or
+    # the cell's end
+    at_line = stamp[head]
+    line_cell = np.searchsorted(offsets, starts[at_line], side="right") - 1
+    nxt = np.r_[starts[stamp[1:]], hi][head]
+    body_start = ends[at_line]
+    body_end = np.minimum(nxt, offsets[line_cell + 1])
+    body = _spans(chunk.type, body_start, body_end, data)
+    if (body_end == body_start).any():  # str.extractall reads an empty group as missing
+        body = pc.if_else(pa.array(body_end > body_start), body, pa.scalar(None, chunk.type))
+    # "<at> - <author> (<type>)\n": the time holds no " - ", the name no "(", so each
+    # part lies between the first of those and the line's end (byte positions)
+    first = starts[at_line]
+    dash = first + pc.find_substring(headers, " - ").to_numpy(zero_copy_only=False)
+    paren = first + pc.find_substring(headers, "(").to_numpy(zero_copy_only=False)
+    stamp_ = _spans(chunk.type, first, dash, data)
+    author = _spans(chunk.type, dash + 3, paren - 1, data)
+    kind = _spans(chunk.type, paren + 1, body_start - 2, data)
+    return line_cell.astype(np.int64), [stamp_, author, kind, body]
+
+
+def _spans(kind: pa.DataType, starts: np.ndarray, ends: np.ndarray, data: pa.Buffer
+           ) -> pa.Array:
+    """Strings copied from the byte ranges [start, end) of ``data``, ranges in order and
+    apart (each end at most the next start): views of the ranges and of the gaps between
+    them, one array over ``data`` without a copy, of which the ranges are taken."""
+    import pyarrow as pa
+
+    if not len(starts):
+        return pa.array([], kind)
+    width = np.int64 if pa.types.is_large_string(kind) else np.int32
+    bounds = np.empty(2 * len(starts), dtype=width)
+    bounds[0::2], bounds[1::2] = starts, ends
+    views = pa.Array.from_buffers(kind, len(bounds) - 1, [None, pa.py_buffer(bounds), data])
+    return views.take(pa.array(np.arange(0, len(views), 2)))
+
+
+def _digits_agree(stamped: pa.Array) -> bool:
+    """Whether every decimal digit outside 0-9 at the start of these lines (where a time
+    is read) is one to Python's ``re`` too (RE2's Unicode tables may be newer)."""
+    import pyarrow.compute as pc
+
+    odd = pc.match_substring_regex(stamped, r"^[^\n]{0,39}?[^0-9\P{Nd}]")
+    if not pc.any(odd).as_py():
+        return True
+    start = pc.utf8_slice_codeunits(stamped.filter(odd), 0, 40)
+    rest = pc.replace_substring_regex(start, pattern=r"[0-9]|\P{Nd}", replacement="")
+    return all(unicodedata.category(c) == "Nd" for c in set("".join(rest.to_pylist())))
+
+
+@functools.cache
+def _re2_knows_python_digits() -> bool:
+    """Whether RE2's \\p{Nd} holds every character Python's ``re`` reads as \\d (every
+    Unicode decimal digit lies below U+20000)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = re.findall(r"\d", "".join(map(chr, range(0x80, 0xD800)))
+                        + "".join(map(chr, range(0xE000, 0x20000))))
+    return bool(pc.all(pc.match_substring_regex(pa.array(digits, pa.string()),
+                                                r"^\p{Nd}$")).as_py()) if digits else True
 
 
 IMPORTER = ServiceNowImporter()
