@@ -41,6 +41,8 @@ def test_a_scale_that_holds_only_its_urgent_end_is_still_read_by_its_words() -> 
     ["P1", "P2", "P3"], ["1", "2", "3", "4"], ["High", "Low", "Urgent"],
     # one label with a word says nothing about the order
     ["1 very low", "2", "3"],
+    # words on one number only: no pair of labels says an order (review 5)
+    ["1 - Critical", "2", "3", "4", "5", "1 - Urgent (VIP)", "1 - High"],
 ])
 def test_every_other_scale_reads_as_before(labels: list[str]) -> None:
     want = v.priority(pd.Series(labels, dtype=m.STRING_DTYPE))

@@ -260,10 +260,10 @@ def read_priority(raw: pd.Series, warnings: list[str], *, count_unread: bool = T
         rank = _urgency(label)
         if lead is not None and rank is not None:
             pairs.append((int(lead.group(1)), rank, label))
-    ranks = {rank for _, rank, _ in pairs}
-    inverted = len(ranks) >= 2 and all(
-        (a[0] - b[0]) * (a[1] - b[1]) < 0
-        for i, a in enumerate(pairs) for b in pairs[i + 1:] if a[0] != b[0] and a[1] != b[1])
+    # the pairs of labels that differ in both number and urgency: each says an order
+    orders = [(a[0] - b[0]) * (a[1] - b[1]) < 0 for i, a in enumerate(pairs)
+              for b in pairs[i + 1:] if a[0] != b[0] and a[1] != b[1]]
+    inverted = bool(orders) and all(orders)
     if inverted:
         def flipped(label: str) -> float:
             lead = re.match(r"\s*([1-5])(?![\d.,])", label)
