@@ -126,16 +126,21 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
 
 
 def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: int
-                   ) -> tuple[np.ndarray, pd.Series]:
-    """(per week end of the trend from week ``first`` on, how many of ``keep``'s tickets
-    may have been done then though the trend counts them open; those tickets).
+                   ) -> tuple[np.ndarray, list[str], pd.Series]:
+    """The histories a list export's reopened tickets allow: (per history, per week end of
+    the trend from week ``first`` on, how many of ``keep``'s tickets were done then though
+    the trend counts them open; when each history reopens them; those tickets).
 
     They are open at the export (status not done) yet carry a resolved or closed time:
     a resolution the tool kept when the ticket was reopened (a list export holds no
     history of when). The trend counts them open since they were opened; they were done
-    from that time until they were reopened, at the latest at their last update (the
-    window end when they have none). Tickets whose status history is in the export
-    follow it already and are not among them."""
+    from that time until they were reopened, somewhere up to their last update (the
+    window end when they have none). Each history reopens them all at one of the trend's
+    week ends (no earlier than their done time, no later than their last update), or each
+    at its last update: a reopen early in the trend lowers only its first weeks, one at
+    the last update lowers them all, and which leaves the least shrink depends on the
+    weeks (a robust line is no sum of them), so every such moment is tried. Tickets whose
+    status history is in the export follow it already and are not among them."""
     t, w = ctx.tickets, ctx.window
     ends = m.ts_us(trend["week_end"].iloc[first:])
     history = status_history(ctx, keep & t[m.OPENED_AT].notna())
@@ -144,14 +149,23 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
     stale = (plain & ~ctx.is_done() & (was >= t[m.OPENED_AT]) & (was <= w.end)
              ).fillna(False).astype(bool)
     if not stale.any():
-        return np.zeros(len(ends), dtype=np.int64), stale
+        return np.zeros((0, len(ends)), dtype=np.int64), [], stale
     rows = stale.to_numpy(dtype=bool)
     done_us = m.ts_us(was)[rows]
     back_us = m.ts_us(t[m.UPDATED_AT])[rows].copy()
     end_us = int(w.end.value // 1000)
     back_us[(back_us == m.NAT) | (back_us < done_us) | (back_us > end_us)] = end_us
-    # done by the week end and not yet reopened by it (a reopen at or after the done time)
-    return count_upto(done_us, ends) - count_upto(back_us, ends), stale
+    done_by = count_upto(np.sort(done_us), ends)
+    moments = [*ends, None]  # None: each at its last update
+    out = np.empty((len(moments), len(ends)), dtype=np.int64)
+    for i, at in enumerate(moments):
+        reopen = back_us if at is None else np.clip(at, done_us, back_us)
+        # done by the week end and not yet reopened by it (a reopen at or after the done
+        # time: the week end the reopen falls on counts it open again)
+        out[i] = done_by - count_upto(np.sort(reopen), ends)
+    whens = [f"{pd.Timestamp(int(at), unit='us', tz='UTC'):%Y-%m-%d}" if at is not None
+             else "their last update" for at in moments]
+    return out, whens, stale
 
 
 def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
@@ -558,17 +572,21 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the trend counts reopened tickets of a list export open since they were opened: the
     # most the backlog can have shrunk. Counted done until their last update instead, it
     # shrank the least it can have: a clear must hold there too
-    reopened, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
+    histories, whens, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
     absence, clear_case = noisy, ({} if noisy is None else {
         "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]})
-    if stale.any() and shrink.value is not None and reopened.any():
-        start_done, end_done = trend_levels(levels - reopened)
-        least = (start_done - end_done) / start_done if start_done > 0 else 0.0
+    if stale.any() and shrink.value is not None and histories.any():
+        shrinks = []
+        for done_then in histories:
+            s_done, e_done = trend_levels(levels - done_then)
+            shrinks.append(((s_done - e_done) / s_done if s_done > 0 else 0.0, s_done, e_done))
+        pick = int(np.argmin([x[0] for x in shrinks]))
+        least, start_done, end_done = shrinks[pick]
         if least < shrink.value:
             said = Note(code="reopened_done_before", count=int(stale.sum()), params={
                 "start": start, "end": end, "shrink": shrink.value,
-                "start_done": start_done, "end_done": end_done, "least": least},
-                sample_ids=ctx.samples(stale))
+                "start_done": start_done, "end_done": end_done, "least": least,
+                "when": whens[pick]}, sample_ids=ctx.samples(stale))
             notes.append(said.model_copy(update={"code": "reopened_estimate"}))
             if not clear_case or least < clear_case["backlog_shrink"]:
                 absence, clear_case = said, {"backlog_shrink": least}
