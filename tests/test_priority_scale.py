@@ -72,3 +72,17 @@ def test_a_mapped_znuny_export_reads_its_urgent_tickets_as_urgent(tmp_path: Path
                         loaded.tickets[m.PRIORITY].astype(int), strict=True))
     assert by_label["5 sehr hoch"] == 1 and by_label["1 sehr niedrig"] == 5
     assert any("least urgent" in w for s in loaded.sources for w in s.warnings)
+
+
+def test_decimal_labels_of_an_inverted_scale_are_read_too() -> None:
+    # review 5: "3.0 - medium" is read by priority() as 3; the inverted rule left it empty
+    got, warnings = read(["1.0 - very low", "3.0 - medium", "5.0 - very high", "1 very low",
+                          "5 very high", "3 medium", "2"])
+    assert got == [5, 3, 1, 5, 1, 3, 4]
+    assert not any("left without priority" in w for w in warnings)
+
+
+def test_the_column_keeps_priority_dtype_and_name() -> None:
+    raw = pd.Series(OTRS_EN, dtype=m.STRING_DTYPE, name="priority_raw")
+    out = v.read_priority(raw, [])
+    assert str(out.dtype) == "Int8" and out.name == "priority_raw"

@@ -250,35 +250,31 @@ def read_priority(raw: pd.Series, warnings: list[str], *, count_unread: bool = T
     number and a word that says how urgent they are (at least two urgencies) all rise in
     number as they rise in urgency, the words decide (``5 very high`` -> 1), a numbered
     label without such a word reads ``6 - n``, and a warning says so. Read by the
-    number, 95% of such tickets would be the least urgent. The values left without a
-    priority are counted as :func:`note_unmapped` counts them."""
-    out = priority(raw)
-    labels = raw.dropna().astype(str).unique()
-    pairs = []
-    for label in labels:
-        lead = re.match(r"\s*([1-5])(?![\d.,])", label)
-        rank = _urgency(label)
-        if lead is not None and rank is not None:
-            pairs.append((int(lead.group(1)), rank, label))
+    number, 95% of such tickets would be the least urgent. Worked out once per distinct
+    label. The values left without a priority are counted as :func:`note_unmapped`
+    counts them (unless ``count_unread`` is False: a caller that maps some labels itself
+    counts what is left)."""
+    distinct = Distinct.of(raw)
+    base = distinct.apply(priority).to_numpy(dtype="float64", na_value=np.nan)
+    labels = [None if pd.isna(x) else str(x) for x in distinct.values]
+    numbered = [x is not None and re.match(r"\s*\d", x) is not None for x in labels]
+    ranks = [None if x is None else _urgency(x) for x in labels]
+    # the labels read by their number that also say how urgent they are
+    pairs = sorted((int(n), r, x) for x, n, r, num in zip(labels, base, ranks, numbered,
+                                                            strict=True)
+                   if num and r is not None and not np.isnan(n))
     # the pairs of labels that differ in both number and urgency: each says an order
     orders = [(a[0] - b[0]) * (a[1] - b[1]) < 0 for i, a in enumerate(pairs)
               for b in pairs[i + 1:] if a[0] != b[0] and a[1] != b[1]]
-    inverted = bool(orders) and all(orders)
-    if inverted:
-        def flipped(label: str) -> float:
-            lead = re.match(r"\s*([1-5])(?![\d.,])", label)
-            rank = _urgency(label)
-            return float(rank if rank is not None else 6 - int(lead.group(1))) if lead \
-                else np.nan
-        numbered = raw.astype(_STR).str.match(r"^\s*\d").fillna(False).to_numpy(dtype=bool)
-        by_label = {label: flipped(label) for label in labels}
-        redone = raw.astype(object).map(by_label).astype("float64")
-        out = out.mask(numbered, redone.round().astype("Int8"))
-        shown = sorted(pairs)
+    if orders and all(orders):
+        base = np.array([float(r) if num and r is not None else 6.0 - n if num else n
+                         for n, r, num in zip(base, ranks, numbered, strict=True)])
         warnings.append(
             f"priority: the export numbers its priorities from the least urgent up "
-            f"({quote(shown[0][2], 30)} .. {quote(shown[-1][2], 30)}): read by their words, "
+            f"({quote(pairs[0][2], 30)} .. {quote(pairs[-1][2], 30)}): read by their words, "
             "1 the most urgent (a label without such a word as 6 minus its number)")
+    per_label = pd.Series(pd.array(base, dtype="Float64").round().astype("Int8"))
+    out = m.spread(per_label, distinct.codes, raw.index).rename(raw.name)
     if count_unread:
         note_unmapped(warnings, "priority", raw, out, "left without priority")
     return out
