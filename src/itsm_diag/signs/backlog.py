@@ -126,7 +126,7 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
 
 
 def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: int
-                   ) -> tuple[np.ndarray, list[str], pd.Series]:
+                   ) -> tuple[np.ndarray, list[str | None], pd.Series]:
     """The histories a list export's reopened tickets allow: (per history, per week end of
     the trend from week ``first`` on, how many of ``keep``'s tickets were done then though
     the trend counts them open; when each history reopens them; those tickets).
@@ -152,19 +152,20 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
         return np.zeros((0, len(ends)), dtype=np.int64), [], stale
     rows = stale.to_numpy(dtype=bool)
     done_us = m.ts_us(was)[rows]
-    back_us = m.ts_us(t[m.UPDATED_AT])[rows].copy()
+    back_us = m.ts_us(t[m.UPDATED_AT])[rows]  # a copy: rows is a mask
     end_us = int(w.end.value // 1000)
     back_us[(back_us == m.NAT) | (back_us < done_us) | (back_us > end_us)] = end_us
-    done_by = count_upto(np.sort(done_us), ends)
+    done_by = count_upto(done_us, ends)
     moments = [*ends, None]  # None: each at its last update
     out = np.empty((len(moments), len(ends)), dtype=np.int64)
     for i, at in enumerate(moments):
         reopen = back_us if at is None else np.clip(at, done_us, back_us)
         # done by the week end and not yet reopened by it (a reopen at or after the done
         # time: the week end the reopen falls on counts it open again)
-        out[i] = done_by - count_upto(np.sort(reopen), ends)
+        out[i] = done_by - count_upto(reopen, ends)
+    # the week end each history reopens them at (None: each at its last update)
     whens = [f"{pd.Timestamp(int(at), unit='us', tz='UTC'):%Y-%m-%d}" if at is not None
-             else "their last update" for at in moments]
+             else None for at in moments]
     return out, whens, stale
 
 
@@ -569,13 +570,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
     noisy = (_shrink_in_noise(levels, start, end, params)
              if shrink.value is not None else None)
-    # the trend counts reopened tickets of a list export open since they were opened: the
-    # most the backlog can have shrunk. Counted done until their last update instead, it
-    # shrank the least it can have: a clear must hold there too
-    histories, whens, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
+    # the trend counts reopened tickets of a list export open since they were opened;
+    # counted done until a reopen their times allow, a clear must hold too (the least
+    # shrink of those histories)
     absence, clear_case = noisy, ({} if noisy is None else {
         "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]})
-    if stale.any() and shrink.value is not None and histories.any():
+    histories, whens, stale = (_reopened_then(ctx, usable & ~mass, trend, lead + ramp)
+                               if shrink.value is not None else (np.zeros((0, 0)), [], None))
+    if stale is not None and shrink.value is not None and histories.any():
         shrinks = []
         for done_then in histories:
             s_done, e_done = trend_levels(levels - done_then)
@@ -583,11 +585,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         pick = int(np.argmin([x[0] for x in shrinks]))
         least, start_done, end_done = shrinks[pick]
         if least < shrink.value:
-            said = Note(code="reopened_done_before", count=int(stale.sum()), params={
+            # the reopen week in the words, or "each at its last update" (its own message)
+            last = "" if whens[pick] is not None else "_last"
+            said = Note(code=f"reopened_done_before{last}", count=int(stale.sum()), params={
                 "start": start, "end": end, "shrink": shrink.value,
                 "start_done": start_done, "end_done": end_done, "least": least,
-                "when": whens[pick]}, sample_ids=ctx.samples(stale))
-            notes.append(said.model_copy(update={"code": "reopened_estimate"}))
+                "when": whens[pick] or ""}, sample_ids=ctx.samples(stale))
+            notes.append(said.model_copy(update={"code": f"reopened_estimate{last}"}))
             if not clear_case or least < clear_case["backlog_shrink"]:
                 absence, clear_case = said, {"backlog_shrink": least}
     return Measurement(
