@@ -23,6 +23,7 @@ from itsm_diag.analyses import flow
 from itsm_diag.analyses._util import ids_of, top_rows_per_key
 from itsm_diag.errors import DateFormatError
 from itsm_diag.importers import servicenow as sn
+from itsm_diag.importers import values as v
 from itsm_diag.importers.base import ImportOptions, parse_dates
 from itsm_diag.importers.readers import RawTable
 
@@ -187,7 +188,8 @@ def test_numbers_as_to_numeric() -> None:
                    [None], [], ["3"] * 5):
         s = _text(values)
         want = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        np.testing.assert_array_equal(sn._numbers(s), want)
+        got = v.number(s).to_numpy(dtype="float64", na_value=np.nan)  # what the log uses
+        np.testing.assert_array_equal(got, want)
 
 
 # ---- 3: the comment journal -------------------------------------------------------------------
@@ -386,6 +388,9 @@ def test_ids_by_as_before(k: int, case: str) -> None:
         order_by = rng.integers(0, 4, 200).astype(float)
     elif case == "one":
         keys, order_by = np.array([4]), np.array([0.0])
+    elif case == "absent keys":  # keys 4..8 present; the index also asks for 0, 3 and 11
+        keys = rng.integers(4, 9, 50)
+        order_by = rng.integers(0, 4, 50).astype(float)
     else:
         keys, order_by = np.zeros(0, np.int64), np.zeros(0)
     rows = rng.integers(0, 40, len(keys))

@@ -287,7 +287,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     flow.groups = out
     flow.held_hours = total
     flow.idle_hours = float(out["idle_hours"].sum())
-    flow.idle_rows = np.unique(per.loc[per["idle_h"] > 0, "row"].to_numpy())
+    flow.idle_rows = np.unique(row[idle])
 
 
 def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int,

@@ -187,17 +187,22 @@ def _skeleton(fmt: str) -> str | None:
 _SKELETONS = {fmt: _skeleton(fmt) for fmt, _ in CANDIDATES}
 
 
+def _locale_names() -> list[str]:
+    """The month abbreviations (``%b``) and am/pm markers (``%p``) strptime reads in the
+    current locale, from the same calls it makes."""
+    import calendar
+    import time
+
+    return [*calendar.month_abbr[1:], *(
+        time.strftime("%p", (1999, 3, 17, hour, 44, 55, 2, 76, 0)) for hour in (1, 22))]
+
+
 def _names_hold_letters() -> bool:
     """Whether every month abbreviation (``%b``) and am/pm marker (``%p``) strptime reads
     in the current locale holds a letter (the names it reads, from the same calls): a
     value without a letter then fits no format with ``%b`` or ``%p`` (an empty marker
     matches only after trailing space, which stripped values do not have)."""
-    import calendar
-    import time
-
-    names = [*calendar.month_abbr[1:], *(
-        time.strftime("%p", (1999, 3, 17, hour, 44, 55, 2, 76, 0)) for hour in (1, 22))]
-    return all(any(c.isalpha() for c in name) for name in names if name)
+    return all(any(c.isalpha() for c in name) for name in _locale_names() if name)
 
 
 #: the directives whose strptime patterns match only digits, letters and whitespace
@@ -229,12 +234,7 @@ def _names_plain() -> bool:
     locale is letters, digits and whitespace only (the names :func:`_names_hold_letters`
     reads): a value then fits a format of :data:`_PLAIN` directives only when its marks
     are the format's (``02/Oct/25 8:57 AM`` no format with a ``-`` or a ``,``)."""
-    import calendar
-    import time
-
-    names = [*calendar.month_abbr[1:], *(
-        time.strftime("%p", (1999, 3, 17, hour, 44, 55, 2, 76, 0)) for hour in (1, 22))]
-    return all(not _marks(name) for name in names)
+    return all(not _marks(name) for name in _locale_names())
 
 
 def _screen(sample: pd.Series, allowed: int, n: int = 24) -> list[tuple[str, Order]]:

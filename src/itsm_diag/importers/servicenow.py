@@ -466,7 +466,8 @@ def _collapse_log(
     if at is not None:
         keys.append(at)
     if "_counter" in cols:
-        keys.append(_numbers(cols["_counter"]))
+        # the counter converted once per distinct value (a few hundred over a million rows)
+        keys.append(v.number(cols["_counter"]).to_numpy(dtype="float64", na_value=np.nan))
     keys.append(rank)
     pos = np.lexsort(keys)
     pos = pos[present[pos]]
@@ -504,19 +505,6 @@ def _collapse_log(
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
             f"number{', by ' + counter if counter else ''}); history kept as {len(ev):,} events")
     return keep, ev, note
-
-
-def _numbers(values: pd.Series) -> np.ndarray:
-    """``pd.to_numeric(values, errors="coerce")`` as float64 with NaN where missing,
-    converted once for each distinct value (an update counter repeats a few hundred
-    values over a million rows)."""
-    if not len(values):
-        return np.zeros(0, dtype="float64")
-    codes, distinct = m.factorize_na(values)
-    numbers = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype="float64",
-                                                               na_value=np.nan)
-    out: np.ndarray = numbers[codes]
-    return out
 
 
 _JOURNAL_RE = re.compile(
@@ -643,20 +631,16 @@ def _chunk_entries(chunk: pa.Array) -> tuple[np.ndarray, list[pa.Array]] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if chunk.null_count:
+    if chunk.null_count or not (pa.types.is_large_string(chunk.type)
+                                or pa.types.is_string(chunk.type)):
         return None
-    large = pa.types.is_large_string(chunk.type)
-    if not large and not pa.types.is_string(chunk.type):
-        return None
-    width = np.int64 if large else np.int32
-    n = len(chunk)
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + n + 1]
-    offsets = offsets.astype(np.int64)
-    data = chunk.buffers()[2]
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    if hi == lo or data is None:
+    got = m.text_offsets(chunk)
+    if got is None or int(got[0][-1]) == int(got[0][0]):  # no text at all
         return np.zeros(0, np.int64), [pa.array([], chunk.type)] * 4
-    raw = np.frombuffer(data, dtype=np.uint8)
+    offsets, raw = got[0].astype(np.int64, copy=False), got[1]
+    data = chunk.buffers()[2]
+    n = len(chunk)
+    lo, hi = int(offsets[0]), int(offsets[-1])
     # line starts: each cell's start and every byte after a newline that is not one
     # (a line keeps its newline; a line never crosses a cell); both sorted, so the sort
     # of the two is a merge
