@@ -352,3 +352,29 @@ def test_a_freshservice_ticket_whose_type_changes_is_one_ticket(tmp_path: Path) 
     assert [(r["Ticket Id"], r["Status"]) for r in rows if r["Ticket Id"].endswith("-3")] \
         == [("SR-3", "Resolved")]
     assert len(rows) == 10
+
+
+# ---- a diff review: the listing reads answers as the pull does -------------------------------
+
+class _BadListing(ServiceNowApp):
+    """A table that lost a record, whose id listing answers an empty page that its count
+    says is not the end, with a Link no URL parser reads."""
+
+    def get(self, path: str, query: dict[str, str]) -> Reply:
+        reply = super().get(path, query)
+        if query.get("sysparm_fields") == "sys_id,sys_updated_on" and reply.status == 200:
+            return Reply(200, {"result": []}, {
+                **reply.headers, "X-Total-Count": "19",
+                "Link": '<https://[x/api/now/table/incident?sysparm_offset=10>; rel="next"'})
+        return reply
+
+
+def test_an_unreadable_listing_answer_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    rows = incidents(20)
+    with FakeServer(_BadListing({"incident": rows})) as srv:
+        assert pull("servicenow", srv.url, tmp_path, tables=["incident"]).code == 0
+        rows.pop(5)  # the count now differs, so the ids are listed
+        run = pull("servicenow", srv.url, tmp_path, tables=["incident"])
+    assert run.code == 2, run.err
+    assert "not in the shape the servicenow API documents" in run.err
+    assert "Traceback" not in run.err and "bug" not in run.err

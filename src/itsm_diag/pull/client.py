@@ -445,13 +445,13 @@ class Client:
                         return Answer(data, resp.headers, status)
                 elif status == 429:
                     resp.close()
-                    wait = self._retry_after(resp.headers, default=None)
+                    wait = self._retry_after(resp.headers)
                     if not wait:  # no usable header (or a reset already past): back off
                         wait = self.backoff.patient(attempt)
                     problem = "rate limited (429)"
                 elif status in _RETRY_STATUS:
                     resp.close()
-                    wait = self._retry_after(resp.headers, default=None)
+                    wait = self._retry_after(resp.headers)
                     problem = f"server error ({status})"
                 elif status in _SAY_STATUS:
                     resp.close()
@@ -538,12 +538,14 @@ class Client:
         return self.clean(f"{self.host} answered a web page, not JSON, for {what}"
                           + (f" (titled {title!r})" if title.strip() else ""))
 
-    def _retry_after(self, headers: Mapping[str, str], default: float | None = 1.0) -> float | None:
+    def _retry_after(self, headers: Mapping[str, str]) -> float | None:
+        """The wait the server asks for (``Retry-After``, else a rate-limit reset header),
+        None when it names none that can be read."""
         value = headers.get("Retry-After")
         if value is None:
             reset = headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset")
-            return _seconds(reset) if reset is not None else default
-        return _seconds(value) if _seconds(value) is not None else default
+            return _seconds(reset) if reset is not None else None
+        return _seconds(value)
 
     def _respect_quota(self, headers: Mapping[str, str]) -> None:
         """A quota spent to 0 on a successful answer: wait for its reset before the next
@@ -552,7 +554,7 @@ class Client:
                      or headers.get("ratelimit-remaining"))
         if remaining is None or remaining.strip() != "0":
             return
-        wait = self._retry_after(headers, default=None)
+        wait = self._retry_after(headers)
         if wait:
             if self.on_wait is not None:
                 self.on_wait(f"rate limit reached; waiting {wait:.0f} s for it to reset")

@@ -337,7 +337,8 @@ def _reconcile(source: Source, client: Client, stream: Stream, st: dict[str, Any
     if unreadable and total == len(received) + unreadable:  # as last run: not listed again
         result.notes.append(_unreadable_note(label, unreadable, where, len(received)))
         return
-    listed = source.listing(client, stream, whole)
+    with server_data(source.tool, stream.what):  # the listing parses answers too
+        listed = source.listing(client, stream, whole)
     if listed is None:
         result.problems.append(
             f"{label}: the server counts {total:,} records updated {where}, but "

@@ -182,7 +182,7 @@ class ServiceNow(Source):
         if total is not None:
             done = len(rows) >= total
         elif link is not None:
-            done = 'rel="next"' not in link
+            done = _NEXT.search(link) is None  # as the empty page reads it
         else:
             done = False  # no hint: the next (empty) page says
         return Page(rows, nxt, done=done, total=total)
