@@ -52,15 +52,30 @@ def ids_of(ctx: Context, rows: np.ndarray | list[int]) -> list[str]:
     return [str(x) for x in m.take_rows(ctx.tickets[m.TICKET_ID], rows).tolist()]
 
 
+def rank_in_runs(sorted_keys: np.ndarray) -> np.ndarray:
+    """Each position's rank within its run of equal ``sorted_keys`` (0 for the first)."""
+    starts = run_starts(sorted_keys)
+    ranks: np.ndarray = np.arange(len(sorted_keys)) - starts.repeat(
+        np.diff(np.r_[starts, len(sorted_keys)]))
+    return ranks
+
+
+def top_positions_per_key(keys: np.ndarray, order_by: np.ndarray, k: int) -> np.ndarray:
+    """The positions of each key's ``k`` largest ``order_by`` values (ties: first), in key
+    order: one sort for every key."""
+    if not len(keys) or k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-order_by, keys))
+    kept: np.ndarray = order[rank_in_runs(keys[order]) < k]
+    return kept
+
+
 def top_rows_per_key(keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int
                      ) -> dict[int, np.ndarray]:
     """For each key, the ``rows`` of its ``k`` largest ``order_by`` values (ties: first)."""
-    if not len(keys) or k <= 0:
+    keep = top_positions_per_key(keys, order_by, k)
+    if not len(keep):
         return {}
-    order = np.lexsort((-order_by, keys))
-    ks = keys[order]
-    rank = np.arange(len(ks)) - run_starts(ks).repeat(np.diff(np.r_[run_starts(ks), len(ks)]))
-    keep = order[rank < k]
     frame = pd.DataFrame({"key": keys[keep], "row": rows[keep]}, copy=False)
     return {int(key): grp.to_numpy() for key, grp in frame.groupby("key", sort=False)["row"]}
 

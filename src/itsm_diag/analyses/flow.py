@@ -39,9 +39,11 @@ from itsm_diag.analyses._util import (
     ids_of,
     note,
     params_key,
+    rank_in_runs,
     rounded,
     run_starts,
     ticket_rows_of_events,
+    top_positions_per_key,
     top_rows_per_key,
 )
 from itsm_diag.model import NAT, ts_us
@@ -295,11 +297,7 @@ def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarr
     """For each key of ``index``, the ticket ids of its ``k`` rows with the largest
     ``order_by`` (ties: first): ``ids_of`` of :func:`top_rows_per_key`'s rows, with one
     sort and one gather of the ids for all keys, not a look-up per key."""
-    order = np.lexsort((-order_by, keys)) if len(keys) and k > 0 else np.zeros(0, np.int64)
-    ks = keys[order]
-    starts = run_starts(ks)
-    rank = np.arange(len(ks)) - starts.repeat(np.diff(np.r_[starts, len(ks)]))
-    keep = order[rank < k]
+    keep = top_positions_per_key(keys, order_by, k)
     return _ids_per_key(ctx, keys[keep], rows[keep], index)
 
 
@@ -368,9 +366,8 @@ def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray,
     keys, rows = keys[order], rows[order]
     new = np.r_[True, (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])]
     keys, rows = keys[new], rows[new]
-    starts = run_starts(keys)
-    rank = np.arange(len(keys)) - starts.repeat(np.diff(np.r_[starts, len(keys)]))
-    return keys[rank < k], rows[rank < k]
+    first = rank_in_runs(keys) < k
+    return keys[first], rows[first]
 
 
 # ---- variants --------------------------------------------------------------------------------
