@@ -5,6 +5,10 @@ issue 14 (verdicts a consultant can defend)."""
 
 from __future__ import annotations
 
+import csv
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +175,63 @@ def quick_desk_log(out: Path, opened_weeks: int | None = None, n: int = 16000,
     if opened_weeks is not None:
         cases = cases[cases["opened"] >= pulled - pd.Timedelta(weeks=opened_weeks)]
     return _write_log(_log_rows(cases, pulled), out)
+
+
+@dataclass(frozen=True)
+class DeskTicket:
+    """One ticket of :func:`healthy_desk`: ``status`` is None while it is open."""
+
+    opened: datetime
+    resolved: datetime | None
+    closed: datetime | None
+    status: str | None  # "Resolved", "Closed" or None (open)
+
+
+def healthy_desk(n: int = 600, seed: int = 2) -> list[DeskTicket]:
+    """A healthy desk over 26 weeks from 2025-01-06: every ticket resolved within about a
+    day, two in three then closed a day later; the last day's tickets still open. Each
+    tool's test words the statuses and writes the times in its own export's form."""
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 6, 8)
+    end = start + timedelta(weeks=26)
+    out = []
+    for _ in range(n):
+        opened = start + (end - start) * rng.random()
+        resolved: datetime | None = opened + timedelta(hours=rng.uniform(1, 30))
+        if resolved is not None and resolved > end:
+            resolved = None
+        status = None if resolved is None else rng.choice(["Resolved", "Closed", "Closed"])
+        closed = resolved + timedelta(days=1) if status == "Closed" and resolved else None
+        if closed is not None and closed > end:
+            closed, status = None, "Resolved"
+        out.append(DeskTicket(opened, resolved, closed, status))
+    return out
+
+
+def closed_incident(i: int, opened: pd.Timestamp, resolved: pd.Timestamp, *, urgent: bool,
+                    **fields: str) -> dict[str, str]:
+    """Row ``i`` of a ServiceNow incident list of closed printer incidents (closed and
+    last updated two days after the resolution, due a day after opening); ``fields`` add
+    or replace columns."""
+    closed = f"{resolved + pd.Timedelta(days=2):%Y-%m-%d %H:%M:%S}"
+    return {
+        "number": f"INC{i + 1:07d}", "short_description": f"Printer {i % 7} jams",
+        "state": "Closed", "priority": "1 - Critical" if urgent else "3 - Moderate",
+        "category": ["Hardware", "Software", "Network"][i % 3],
+        "assignment_group": ["Service Desk", "Network", "Apps"][i % 3],
+        "caller_id": f"User {i % 40}", "contact_type": "Phone",
+        "opened_at": f"{opened:%Y-%m-%d %H:%M:%S}",
+        "resolved_at": f"{resolved:%Y-%m-%d %H:%M:%S}",
+        "closed_at": closed, "sys_updated_on": closed,
+        "due_date": f"{opened + pd.Timedelta(hours=24):%Y-%m-%d %H:%M:%S}",
+        **fields,
+    }
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    """``rows`` as a CSV with every cell quoted (as ServiceNow writes it)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

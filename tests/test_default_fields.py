@@ -10,7 +10,6 @@ inputs are combined, with one data note per column in numbers.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +23,7 @@ from itsm_diag.config import load_rules
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import combine, load_paths
 from itsm_diag.text import fmt
+from shapes import closed_incident, write_csv
 
 HEADER = ["number", "short_description", "state", "priority", "category", "assignment_group",
           "caller_id", "contact_type", "opened_at", "resolved_at", "closed_at",
@@ -42,29 +42,17 @@ def write_incidents(path: Path, n: int, *, sla: object = "true", reassign: objec
     for i in range(n):
         opened = START + pd.Timedelta(hours=7 * i)
         resolved = opened + pd.Timedelta(hours=30 if i % 4 == 0 else 6)
-        row = {
-            "number": f"INC{i + 1:07d}", "short_description": f"Printer {i % 7} jams",
-            "state": "Closed", "priority": "1 - Critical" if i % 5 == 0 else "3 - Moderate",
-            "category": ["Hardware", "Software", "Network"][i % 3],
-            "assignment_group": ["Service Desk", "Network", "Apps"][i % 3],
-            "caller_id": f"User {i % 40}", "contact_type": "Phone",
-            "opened_at": f"{opened:%Y-%m-%d %H:%M:%S}",
-            "resolved_at": f"{resolved:%Y-%m-%d %H:%M:%S}",
-            "closed_at": f"{resolved + pd.Timedelta(days=2):%Y-%m-%d %H:%M:%S}",
-            "sys_updated_on": f"{resolved + pd.Timedelta(days=2):%Y-%m-%d %H:%M:%S}",
-            "due_date": f"{opened + pd.Timedelta(hours=24):%Y-%m-%d %H:%M:%S}" if due else "",
-            "reassignment_count": reassign(i) if callable(reassign) else reassign,
-            "reopen_count": reopen(i) if callable(reopen) else reopen,
-            "made_sla": sla(i) if callable(sla) else sla,
-        }
+        row = closed_incident(
+            i, opened, resolved, urgent=i % 5 == 0,
+            reassignment_count=reassign(i) if callable(reassign) else reassign,
+            reopen_count=reopen(i) if callable(reopen) else reopen,
+            made_sla=sla(i) if callable(sla) else sla)
+        if not due:
+            row["due_date"] = ""
         if odd and i == n - 1:
             row.update(odd)
         rows.append(row)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=HEADER, quoting=csv.QUOTE_ALL)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_csv(path, HEADER, rows)
 
 
 def default_notes(notes: list[str]) -> list[str]:

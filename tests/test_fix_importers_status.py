@@ -23,6 +23,7 @@ from itsm_diag import model as m
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import load_paths
 from itsm_diag.report import Report
+from shapes import healthy_desk
 
 _FS_HEADER = ["Ticket Id", "Subject", "Status", "Priority", "Source", "Type",
               "Requester Name", "Agent", "Group", "Created Time", "Due by Time",
@@ -30,31 +31,18 @@ _FS_HEADER = ["Ticket Id", "Subject", "Status", "Priority", "Source", "Type",
               "Category", "Sub-Category"]
 
 
-def _healthy_rows(n: int = 600, seed: int = 2) -> list[list[str]]:
-    """A healthy desk over 26 weeks: every ticket resolved within about a day, two in
-    three then closed a day later; the last day's tickets still open."""
-    rng = random.Random(seed)
-    start = datetime(2025, 1, 6, 8)
-    end = start + timedelta(weeks=26)
-
+def _healthy_rows() -> list[list[str]]:
+    """:func:`shapes.healthy_desk` as Freshservice exports it, with its SLA columns."""
     def f(t: datetime | None) -> str:
         return t.strftime("%d-%m-%Y %H:%M:%S") if t else ""
 
     rows = []
-    for i in range(n):
-        opened = start + (end - start) * rng.random()
-        resolved: datetime | None = opened + timedelta(hours=rng.uniform(1, 30))
-        if resolved is not None and resolved > end:
-            resolved = None
-        status = "Open" if resolved is None else rng.choice(["Resolved", "Closed", "Closed"])
-        closed = resolved + timedelta(days=1) if status == "Closed" and resolved else None
-        if closed is not None and closed > end:
-            closed, status = None, "Resolved"
-        due = opened + timedelta(hours=48)
-        met = ("Within SLA" if resolved <= due else "SLA Violated") if resolved else ""
-        rows.append([f"#INC-{i + 1}", "Laptop issue", status, "Medium", "Portal", "Incident",
-                     f"R{i % 200}", "Ann", "Desk", f(opened), f(due), f(resolved), f(closed),
-                     met, "Within SLA", "Hardware", "Laptop"])
+    for i, t in enumerate(healthy_desk(600, seed=2)):
+        due = t.opened + timedelta(hours=48)
+        met = ("Within SLA" if t.resolved <= due else "SLA Violated") if t.resolved else ""
+        rows.append([f"#INC-{i + 1}", "Laptop issue", t.status or "Open", "Medium", "Portal",
+                     "Incident", f"R{i % 200}", "Ann", "Desk", f(t.opened), f(due),
+                     f(t.resolved), f(t.closed), met, "Within SLA", "Hardware", "Laptop"])
     return rows
 
 

@@ -11,7 +11,6 @@ came from the flag and how many from the due time.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from itsm_diag import model as m
 from itsm_diag.signs import reporting
 from itsm_diag.signs.base import Context, Window
 from itsm_diag.signs.kpis import compute_kpis
+from shapes import closed_incident, write_csv
 
 AS_OF = pd.Timestamp("2024-04-01", tz="UTC")
 WINDOW = Window(start=AS_OF - pd.Timedelta(weeks=13), end=AS_OF)
@@ -154,23 +154,9 @@ def write_export(path: Path, n: int, made_sla: Any) -> tuple[int, int, int, int]
             met_flag += flag == "true"
         else:
             met_due += on_time
-        rows.append({
-            "number": f"INC{i + 1:07d}", "short_description": f"Printer {i % 7} jams",
-            "state": "Closed", "priority": "1 - Critical" if urgent else "3 - Moderate",
-            "category": ["Hardware", "Software", "Network"][i % 3],
-            "assignment_group": ["Service Desk", "Network", "Apps"][i % 3],
-            "caller_id": f"User {i % 40}", "contact_type": "Phone",
-            "opened_at": f"{opened:%Y-%m-%d %H:%M:%S}",
-            "resolved_at": f"{resolved:%Y-%m-%d %H:%M:%S}",
-            "closed_at": f"{resolved + pd.Timedelta(days=2):%Y-%m-%d %H:%M:%S}",
-            "sys_updated_on": f"{resolved + pd.Timedelta(days=2):%Y-%m-%d %H:%M:%S}",
-            "due_date": f"{opened + pd.Timedelta(hours=24):%Y-%m-%d %H:%M:%S}",
-            "reassignment_count": str(i % 3), "made_sla": flag,
-        })
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=HEADER, quoting=csv.QUOTE_ALL)
-        writer.writeheader()
-        writer.writerows(rows)
+        rows.append(closed_incident(i, opened, resolved, urgent=urgent,
+                                    reassignment_count=str(i % 3), made_sla=flag))
+    write_csv(path, HEADER, rows)
     return met_flag + met_due, flagged, met_flag, met_due
 
 

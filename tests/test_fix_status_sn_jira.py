@@ -11,9 +11,8 @@ read an unknown workflow status with a Resolved time as resolved without a word.
 from __future__ import annotations
 
 import csv
-import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,35 +21,20 @@ from itsm_diag import api
 from itsm_diag import model as m
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import load_paths
+from shapes import healthy_desk
 
 _SN_HEADER = ["number", "short_description", "state", "priority", "category",
               "assignment_group", "caller_id", "opened_at", "resolved_at", "closed_at"]
 
 
-def _sn_rows(n: int = 600, seed: int = 4) -> list[list[str]]:
-    """A healthy ServiceNow desk over 26 weeks: every incident resolved within about a
-    day, two in three then closed a day later; the last day's incidents still open."""
-    rng = random.Random(seed)
-    start = datetime(2025, 1, 6, 8)
-    end = start + timedelta(weeks=26)
-
+def _sn_rows() -> list[list[str]]:
+    """:func:`shapes.healthy_desk` as a ServiceNow incident list (open: In Progress)."""
     def f(t: datetime | None) -> str:
         return t.strftime("%Y-%m-%d %H:%M:%S") if t else ""
 
-    rows = []
-    for i in range(n):
-        opened = start + (end - start) * rng.random()
-        resolved: datetime | None = opened + timedelta(hours=rng.uniform(1, 30))
-        if resolved is not None and resolved > end:
-            resolved = None
-        state = "In Progress" if resolved is None else rng.choice(["Resolved", "Closed",
-                                                                   "Closed"])
-        closed = resolved + timedelta(days=1) if state == "Closed" and resolved else None
-        if closed is not None and closed > end:
-            closed, state = None, "Resolved"
-        rows.append([f"INC{i + 1:07d}", "Laptop issue", state, "3 - Moderate", "Hardware",
-                     "Desk", f"Caller {i % 200}", f(opened), f(resolved), f(closed)])
-    return rows
+    return [[f"INC{i + 1:07d}", "Laptop issue", t.status or "In Progress", "3 - Moderate",
+             "Hardware", "Desk", f"Caller {i % 200}", f(t.opened), f(t.resolved), f(t.closed)]
+            for i, t in enumerate(healthy_desk(600, seed=4))]
 
 
 def _write_sn(path: Path, rename: Callable[[str], str]) -> Path:
