@@ -146,3 +146,19 @@ def test_time_to_resolve_is_not_read_from_the_automatic_close(pages: dict[str, P
     assert "open_only" not in without.extract_shape
     done = pd.Series([r["status"] for r in _tickets()]).isin(["solved", "closed"])
     assert without.extract_shape["no_done_times"]["done"] <= int(done.sum())
+
+
+def test_a_csv_report_without_solved_at_is_told_to_add_the_column(tmp_path: Path) -> None:
+    # a diff review: the warning told a CSV report to export include=metric_sets
+    path = tmp_path / "z.csv"
+    path.write_text(
+        "Id,Subject,Status,Priority,Requester,Group,Created at,Updated at,Via,Ticket type\n"
+        "1,Printer,Solved,Normal,Ann,Desk,2025-01-02 09:00,2025-01-03 09:00,Web form,Incident\n"
+        "2,VPN,Closed,High,Bob,Desk,2025-01-02 10:00,2025-01-08 10:00,Email,Incident\n"
+        "3,Mail,Open,Low,Cy,Desk,2025-01-03 10:00,2025-01-03 11:00,Email,Incident\n",
+        encoding="utf-8")
+    loaded = load_paths([path], ImportOptions(), source="zendesk")
+    (warning,) = [w for w in loaded.sources[0].warnings if w.startswith("solve times unknown")]
+    assert "2 solved or closed tickets come from a report without the Solved at column" \
+        in warning and "Add the Solved at column" in warning
+    assert "metric_set" not in warning
