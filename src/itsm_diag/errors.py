@@ -119,17 +119,13 @@ class DateFormatError(InputError):
     format came from re-words the hint without reading it
     (:func:`itsm_diag.importers.dates.blame_given`): ``remedy`` is ``"pass"`` when the
     hint suggests passing ``--date-format`` (right when the format was inferred),
-    ``"check"`` when the values contradict a format the user gave (``given``, from the
-    command line or, ``given_in``, a mapping file), None for neither."""
+    ``"check"`` when the values contradict a format the user gave (on the command line
+    or in a mapping file), None for neither."""
 
     def __init__(self, message: str, *, remedy: Literal["pass", "check"] | None = None,
                  **where: Any) -> None:
         super().__init__(message, **where)  # file, row, column, hint
         self.remedy = remedy
-        #: the format the values contradict, when the user gave it (remedy "check")
-        self.given: str | None = None
-        #: the mapping file whose ``date_format`` gave it; None for ``--date-format``
-        self.given_in: Path | None = None
 
 
 class ConfigError(ItsmDiagError):

@@ -85,8 +85,6 @@ def blame_given(exc: DateFormatError, given: str, mapping: Path | None = None) -
     whose ``date_format`` it is; None: ``--date-format``): its hint says to check that
     format, not to pass one (which would send the user in a circle)."""
     exc.remedy = "check"
-    exc.given = given
-    exc.given_in = mapping
     exc.hint = given_format_hint(given, mapping)
 
 
