@@ -43,6 +43,12 @@ class ImportOptions:
     #: data notes; None for the shipped wording (:func:`words`)
     wording: Mapping[str, str] | None = None
 
+    @property
+    def tz_chosen(self) -> bool:
+        """The user chose the zone (``--tz``, even UTC, or a library caller's zone): it
+        wins over a mapping's ``time_zone``."""
+        return self.tz_given or self.tz != "UTC"
+
     def words(self) -> Mapping[str, str]:
         """The wording the loader's data notes use: the run's, else the shipped one
         (read only when a note is written, and only for callers that give none)."""

@@ -383,7 +383,7 @@ class MappingImporter(Importer):
         """The zone of the times a file read through this mapping holds without an
         offset: ``--tz`` when given (UTC too: ``tz_given``), else the mapping's
         ``time_zone``, else UTC."""
-        if options.tz_given or options.tz != "UTC":
+        if options.tz_chosen:
             return options.tz
         return self.spec.time_zone or "UTC"
 

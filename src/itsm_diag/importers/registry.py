@@ -374,7 +374,7 @@ def run_zone(parts: Sequence[Imported], options: ImportOptions) -> tuple[str, li
     ``time_zone``; the tools and mappings without one read in UTC), that zone; when they
     were read in different zones, UTC, with a note naming which input was read in which
     zone and that ``--tz`` chooses."""
-    if options.tz_given or options.tz != "UTC":
+    if options.tz_chosen:
         return options.tz, []
     by_zone: dict[str, list[str]] = {}
     for part in parts:

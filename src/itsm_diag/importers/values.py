@@ -276,7 +276,7 @@ def read_priority(raw: pd.Series, warnings: list[str], *, count_unread: bool = T
     per_label = pd.Series(pd.array(base, dtype="Float64").round().astype("Int8"))
     out = m.spread(per_label, distinct.codes, raw.index).rename(raw.name)
     if count_unread:
-        note_unmapped(warnings, "priority", raw, out, "left without priority")
+        note_unmapped_distinct(warnings, "priority", distinct, per_label, "left without priority")
     return out
 
 
