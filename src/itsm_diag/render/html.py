@@ -163,13 +163,14 @@ def _environment() -> Any:
     from itsm_diag.render.analyses import driver_lines
 
     env.globals.update(driver_lines=driver_lines)
-    # a sign's title from the report being rendered (its context's sign_titles)
-    env.filters["sign_title"] = jinja2.pass_context(
-        lambda ctx, sign_id: ctx["sign_titles"].get(sign_id, sign_id))
+    def sign_title(ctx: Any, sign_id: str) -> str:
+        """A sign's title from the report being rendered (its context's sign_titles)."""
+        return str(ctx["sign_titles"].get(sign_id, sign_id))
+
+    env.filters["sign_title"] = jinja2.pass_context(sign_title)
     # signs that appeared or cleared, by title, qualified under a changed threshold
     env.globals["moved_signs"] = jinja2.pass_context(
-        lambda ctx, c, ids: common.moved_signs(
-            c, ids, lambda sign_id: ctx["sign_titles"].get(sign_id, sign_id)))
+        lambda ctx, c, ids: common.moved_signs(c, ids, lambda i: sign_title(ctx, i)))
     return env
 
 

@@ -164,9 +164,8 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
         # time: the week end the reopen falls on counts it open again)
         out[i] = done_by - count_upto(reopen, ends)
     # the week end each history reopens them at (None: each at its last update)
-    whens = [f"{pd.Timestamp(int(at), unit='us', tz='UTC'):%Y-%m-%d}" if at is not None
-             else None for at in moments]
-    return out, whens, stale
+    whens: list[str | None] = [f"{e:%Y-%m-%d}" for e in trend["week_end"].iloc[first:]]
+    return out, [*whens, None], stale
 
 
 def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
@@ -575,25 +574,25 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # shrink of those histories)
     absence, clear_case = noisy, ({} if noisy is None else {
         "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]})
-    histories, whens, stale = (_reopened_then(ctx, usable & ~mass, trend, lead + ramp)
-                               if shrink.value is not None else (np.zeros((0, 0)), [], None))
-    if stale is not None and shrink.value is not None and histories.any():
-        shrinks = []
-        for done_then in histories:
-            s_done, e_done = trend_levels(levels - done_then)
-            shrinks.append(((s_done - e_done) / s_done if s_done > 0 else 0.0, s_done, e_done))
-        pick = int(np.argmin([x[0] for x in shrinks]))
-        least, start_done, end_done = shrinks[pick]
-        if least < shrink.value:
-            # the reopen week in the words, or "each at its last update" (its own message)
-            last = "" if whens[pick] is not None else "_last"
-            said = Note(code=f"reopened_done_before{last}", count=int(stale.sum()), params={
-                "start": start, "end": end, "shrink": shrink.value,
-                "start_done": start_done, "end_done": end_done, "least": least,
-                "when": whens[pick] or ""}, sample_ids=ctx.samples(stale))
-            notes.append(said.model_copy(update={"code": f"reopened_estimate{last}"}))
-            if not clear_case or least < clear_case["backlog_shrink"]:
-                absence, clear_case = said, {"backlog_shrink": least}
+    if shrink.value is not None:
+        histories, whens, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
+        if histories.any():
+            shrinks = []
+            for done_then in histories:
+                s_done, e_done = trend_levels(levels - done_then)
+                shrinks.append(((s_done - e_done) / s_done if s_done > 0 else 0.0, s_done, e_done))
+            pick = int(np.argmin([x[0] for x in shrinks]))
+            least, start_done, end_done = shrinks[pick]
+            if least < shrink.value:
+                # the reopen week in the words, or "each at its last update" (its own message)
+                last = "" if whens[pick] is not None else "_last"
+                said = Note(code=f"reopened_done_before{last}", count=int(stale.sum()), params={
+                    "start": start, "end": end, "shrink": shrink.value,
+                    "start_done": start_done, "end_done": end_done, "least": least,
+                    "when": whens[pick] or ""}, sample_ids=ctx.samples(stale))
+                notes.append(said.model_copy(update={"code": f"reopened_estimate{last}"}))
+                if not clear_case or least < clear_case["backlog_shrink"]:
+                    absence, clear_case = said, {"backlog_shrink": least}
     return Measurement(
         metrics=metrics,
         decided=decided,
