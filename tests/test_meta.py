@@ -59,7 +59,8 @@ def test_rule_has_cases_for_every_outcome(rule: config.RuleFile) -> None:
     assert any(c.get("config") for c in doc["cases"]), "a threshold or param override case"
 
 
-_CODE = re.compile(r"""(?:code=|note\(|too_few\(|Note\(code=)["']([a-z_]+)["']""")
+_CODE = re.compile(
+    r"""(?:code=|note\(|too_few\(|Note\(code=|kept_noted\([^,()]+,\s*)["']([a-z_]+)["']""")
 
 
 @pytest.mark.parametrize("rule", ALL, ids=IDS)

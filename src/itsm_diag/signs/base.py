@@ -422,6 +422,13 @@ class SourceSplit:
         message, the tickets left out as its count)."""
         return Note(code=code, count=self.left_out, params={"sources": self.sources, **params})
 
+    def kept_noted(self, excluded: list[Note], code: str) -> pd.Series:
+        """``kept``, with the note ``code`` naming the sources left out added to
+        ``excluded`` when some were."""
+        if self.split:
+            excluded.append(self.note(code))
+        return self.kept
+
 
 #: guards the creation of per-key locks (held only for a dict lookup)
 _LOCKS_LOCK = threading.Lock()

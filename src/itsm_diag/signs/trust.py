@@ -103,10 +103,8 @@ def _chasers(
     # chasers count the tickets of the tools whose export carries attributed comments: a
     # tool that exports no conversation (Freshservice's UI export) is no evidence that
     # its requesters never chased
-    split = ctx.by_source(in_win, "trust.comments", lambda: ctx.tickets_of_events(attributed))
-    if split.split:
-        in_win = split.kept
-        meas.excluded.append(split.note("chasers_sources"))
+    in_win = ctx.by_source(in_win, "trust.comments", lambda: ctx.tickets_of_events(
+        attributed)).kept_noted(meas.excluded, "chasers_sources")
     if not phrases or not (attributed & ctx.events_of_tickets(in_win)).any():
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
@@ -207,10 +205,8 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
     # machine-made tickets (monitoring alerts) say nothing about whether people trust intake
     neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
     channel = t[m.CHANNEL]
-    split = ctx.by_source(in_win, m.CHANNEL)  # the tools whose export carries a channel
-    if split.split:
-        in_win = split.kept
-        meas.excluded.append(split.note("bypass_sources"))
+    # the tools whose export carries a channel
+    in_win = ctx.by_source(in_win, m.CHANNEL).kept_noted(meas.excluded, "bypass_sources")
     no_channel = in_win & channel.isna()
     known = in_win & channel.notna() & ~channel.isin(neutral)
     if not known.any():
@@ -248,10 +244,8 @@ def _duplicates(
     req_ok = fold_codes(ctx, m.REQUESTER)[0] >= 0
     cat_ok = fold_codes(ctx, m.CATEGORY)[0] >= 0
     # the tools whose export carries a requester and a category on some ticket
-    split = ctx.by_source(in_win, "trust.duplicate_key", lambda: req_ok & cat_ok)
-    if split.split:
-        in_win = split.kept
-        meas.excluded.append(split.note("duplicates_sources"))
+    in_win = ctx.by_source(in_win, "trust.duplicate_key", lambda: req_ok & cat_ok
+                           ).kept_noted(meas.excluded, "duplicates_sources")
     win = in_win.to_numpy(dtype=bool)
     for column, ok in (("no_requester", req_ok), ("no_category", cat_ok)):
         if not ok[win].any():
@@ -457,10 +451,8 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     open_at_end = open_at(ctx, scope, w.end)
     # the tools whose export carries an updated time or events: without either, a
     # ticket's opening is its only sign of life and its age would read as silence
-    split = ctx.by_source(open_at_end, "trust.updates", lambda: _updated_or_events(ctx))
-    if split.split:
-        open_at_end = split.kept
-        meas.excluded.append(split.note("silence_sources"))
+    open_at_end = ctx.by_source(open_at_end, "trust.updates", lambda: _updated_or_events(
+        ctx)).kept_noted(meas.excluded, "silence_sources")
     # the tickets open at the end only (the others are never silent): each one's latest
     # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
     rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
