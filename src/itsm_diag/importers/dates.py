@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag.errors import DateFormatError
-from itsm_diag.model import is_arrow_text, wall_to_utc
+from itsm_diag.model import factorize_na, is_arrow_text, spread, wall_to_utc
 from itsm_diag.text import quote
 
 Order = Literal["day", "month"] | None
@@ -652,16 +652,16 @@ def english_months(values: pd.Series) -> pd.Series | None:
     ``%b`` does not read: ``Sept``, ``Nov.``) replaced by its English abbreviation, or
     None when no value holds one. Worked on the distinct values (one regex pass each),
     taken back to the rows by code."""
-    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
-    if not len(uniques):
+    codes, distinct = factorize_na(values)  # the missing value last
+    if len(distinct) < 2:
         return None
-    distinct = pd.Series(uniques, dtype="object").astype(str)
-    english = distinct.str.replace(_WORD, _english_word, regex=True)
-    if bool((english == distinct).all()):
+    text = distinct.iloc[:-1].astype("object").astype(str)
+    english = text.str.replace(_WORD, _english_word, regex=True)
+    if bool((english == text).all()):
         return None
-    out = np.append(english.to_numpy(dtype=object), np.array([None], dtype=object))[codes]
-    result = pd.Series(out, index=values.index, name=values.name)
-    return result.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else result
+    dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else "object"
+    per = pd.Series([*english.tolist(), None], dtype=dtype)
+    return spread(per, codes, values.index).rename(values.name)
 
 
 def _unread_month(value: str) -> str | None:
