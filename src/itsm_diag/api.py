@@ -74,12 +74,7 @@ def demo_dir() -> Path:
 def load_rules(config_file: Path | None, *more: Path | None) -> config.Rules:
     """The shipped rules with ``config_file`` (YAML, TOML or a pyproject.toml) applied,
     then each of ``more`` over it (a batch client's config over the batch's)."""
-    rules = config.load_rules()
-    for path in (config_file, *more):
-        if path is not None:
-            rules = config.apply_overrides(
-                rules, config.load_config_file(path), source=config.config_source(path))
-    return rules
+    return config.load_rules_with(config_file, *more)
 
 
 #: how an answers file looks, as every refusal of one shows it

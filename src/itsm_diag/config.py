@@ -435,6 +435,16 @@ def load_rules(directory: Path | None = None) -> Rules:
     return _load_base(str(directory or rules_dir())).model_copy(deep=True)
 
 
+def load_rules_with(*configs: Path | None) -> Rules:
+    """The shipped rules with each of ``configs`` (YAML, TOML or a pyproject.toml) applied
+    in order (a batch client's config over the batch's); None entries are skipped."""
+    rules = load_rules()
+    for path in configs:
+        if path is not None:
+            rules = apply_overrides(rules, load_config_file(path), source=config_source(path))
+    return rules
+
+
 # ---- user overrides ---------------------------------------------------------------------
 
 def _same_type(default: Any, value: Any) -> bool:

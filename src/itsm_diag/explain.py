@@ -20,10 +20,7 @@ def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> 
     ``config_file`` (the file diagnose would read; None: the shipped defaults);
     ``found_by`` says how the file was found (``--config``, or the working directory)."""
     shipped = config.load_rules()
-    rules = shipped
-    if config_file is not None:
-        rules = config.apply_overrides(config.load_rules(), config.load_config_file(config_file),
-                                       source=config.config_source(config_file))
+    rules = shipped if config_file is None else config.load_rules_with(config_file)
     if rule_id in rules.analyses:
         text = analysis_page(rules.analyses[rule_id], rules.overrides,
                              shipped.analyses[rule_id])
