@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -202,8 +203,9 @@ def _settings_note(changes: list[SettingChange], wording: Mapping[str, str]) -> 
 #: differ by as much less often than this (two-sided): several KPIs are compared every
 #: time (each month in CI), so once in 100, not once in 20
 _ALPHA = 0.01
-#: the standard normal quantile of 0.9 and its density there (the p90's spread)
-_Z90, _PHI90 = 1.2815515655446004, 0.17549833193248685
+#: the standard normal: its 0.9 quantile turns the median and p90 into a log-normal's
+#: spread, its density at a quantile weighs that quantile's order statistic
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -321,8 +323,8 @@ def _log_spread(r: Report, q: float) -> float | None:
     median, p90, n = (_number(t.get(k)) for k in ("median", "p90", "n"))
     if median is None or p90 is None or n is None or n < 1 or not 0 < median < p90:
         return None
-    sigma = math.log(p90 / median) / _Z90
-    density = 1 / math.sqrt(2 * math.pi) if q == 0.5 else _PHI90  # phi(z_q)
+    sigma = math.log(p90 / median) / _NORMAL.inv_cdf(0.9)
+    density = _NORMAL.pdf(_NORMAL.inv_cdf(q))  # phi(z_q)
     return sigma * math.sqrt(q * (1 - q) / n) / density
 
 
