@@ -241,6 +241,17 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     return cap(shown(text, one_line=True), limit + 2)
 
 
+def named_counts(counts: Any, shown: int) -> str:
+    """Values with their counts as a warning or a note names them: ``counts`` (a pandas
+    Series: value -> count) most frequent first, ties in text order (the same words on
+    every run), the first ``shown`` quoted with their counts, the rest counted:
+    ``'In Progress - L2' (40), 'Waiting' (7) and 3 more``."""
+    ordered = counts.sort_index().sort_values(ascending=False, kind="stable")
+    named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
+                      for value, n in ordered.head(shown).items())
+    return named + (f" and {len(ordered) - shown:,} more" if len(ordered) > shown else "")
+
+
 def silence_stdout() -> None:
     """Point standard output at the null device, so nothing written later fails too (the
     reader of a pipe left: ``| head``)."""

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.text import SPACE_RUNS, plurals, quote
+from itsm_diag.text import SPACE_RUNS, named_counts, plurals, quote
 
 _STR = m.STRING_DTYPE
 
@@ -178,14 +178,9 @@ def duration(amounts: pd.Series, raw: pd.Series, warnings: list[str],
 def _unmapped_warning(warnings: list[str], field: str, counts: pd.Series,
                       outcome: str, what: str) -> None:
     """The warning of :func:`note_unmapped` from each unmapped value's row count."""
-    # most frequent first, ties in text order: the same warning on every run
-    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
-    named = ", ".join(f"{quote(str(value), 40)} ({int(n):,})"
-                      for value, n in counts.head(NAMED_VALUES).items())
-    more = f" and {len(counts) - NAMED_VALUES:,} more" if len(counts) > NAMED_VALUES else ""
     # "1 ticket", "4 tickets": the count in its grammar, with no verb to agree
     warnings.append(plurals(f"{field}: {int(counts.sum()):,} ticket(s) with {what}, "
-                            f"{outcome}: ") + f"{named}{more}")
+                            f"{outcome}: ") + named_counts(counts, NAMED_VALUES))
 
 
 PRIORITY_WORDS: dict[str, int] = {

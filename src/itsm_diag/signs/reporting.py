@@ -22,12 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
-from itsm_diag.text import quote
+from itsm_diag.text import named_counts
 
 #: ``unread``: the field is filled, with values the reading could not put in the
 #: vocabulary (no gap of the export; the reading's to fix)
@@ -82,18 +83,19 @@ def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
     frequent raw values with counts (``'In Progress - L2' (40)``, as the file's warning
     quotes them), and whether every one of them came through a built-in reader (else a
     mapping file read some: its ``values.status`` is the fix)."""
-    t = ctx.tickets
-    raw = t.loc[unread, m.STATUS_RAW].astype(m.STRING_DTYPE).str.strip()
-    counts = raw.value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    named = ", ".join(f"{quote(str(v), 40)} ({int(n):,})"
-                      for v, n in counts.head(UNREAD_NAMED).items())
-    if len(counts) > UNREAD_NAMED:
-        named += f" and {len(counts) - UNREAD_NAMED:,} more"
-    tools = (t.loc[unread, m.SOURCE_TOOL].astype("object").dropna().astype(str).unique()
-             if m.SOURCE_TOOL in t.columns else [])
+    rows = unread.to_numpy(dtype=bool)
+    # counted on the column's codes, each distinct raw status trimmed once
+    codes, distinct = ctx.distinct(m.STATUS_RAW)
+    per = np.bincount(codes[rows], minlength=len(distinct))
+    counts = pd.Series(per, index=distinct.astype("object").where(distinct.notna(), "")
+                       .astype(str).str.strip()).groupby(level=0).sum()
+    named = named_counts(counts[counts > 0], UNREAD_NAMED)
+    source_codes, sources = ctx.source_codes
+    held = np.flatnonzero(np.bincount(source_codes[rows], minlength=len(sources)))
+    tools = sorted(str(sources.iloc[c]) for c in held if pd.notna(sources.iloc[c]))
     by_tool = len(tools) > 0 and all(tool in m.BUILT_IN_TOOLS for tool in tools)
-    return {"unread": int(unread.sum()), "values": named,
-            "tools": ", ".join(sorted(tools)), "by_tool": by_tool}
+    return {"unread": int(rows.sum()), "values": named,
+            "tools": ", ".join(tools), "by_tool": by_tool}
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
