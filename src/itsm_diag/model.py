@@ -705,8 +705,14 @@ def done_at(tickets: pd.DataFrame) -> pd.Series:
     A ticket whose status is not done has no done time even if an old resolution
     timestamp survived a reopen.
     """
-    when = tickets[RESOLVED_AT].fillna(tickets[CLOSED_AT])
-    return when.where(is_done(tickets))
+    return done_stamp(tickets).where(is_done(tickets))
+
+
+def done_stamp(tickets: pd.DataFrame) -> pd.Series:
+    """``resolved_at``, else ``closed_at``, whatever the status says: the time a ticket
+    was last done, which a reopened ticket of a list export keeps (:func:`done_at` is it
+    for the tickets done now)."""
+    return tickets[RESOLVED_AT].fillna(tickets[CLOSED_AT])
 
 
 def done_source(tickets: pd.DataFrame) -> pd.Series:

@@ -116,7 +116,7 @@ def jira_frame(tickets: pd.DataFrame, events: pd.DataFrame | None,
     outcome = t[m.CHANGE_OUTCOME].astype("object").map(_OUTCOME)
     resolution = resolution.mask((kind == "change") & outcome.notna(), outcome)
     reporter = t[m.REQUESTER].fillna(t[m.ASSIGNEE])
-    resolved = t[m.RESOLVED_AT].fillna(t[m.CLOSED_AT]).where(done)
+    resolved = m.done_stamp(t).where(done)
     seconds = (t[m.TIME_SPENT_HOURS].astype("Float64") * 3600).round().astype("Int64")
 
     cols: list[tuple[str, pd.Series]] = [

@@ -168,7 +168,7 @@ def zendesk_csv_frame(tickets: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
     ids = zendesk_ids(tickets)
     kind = t[m.KIND].astype("object")
     status = t[m.STATUS].astype("object")
-    solved = t[m.RESOLVED_AT].fillna(t[m.CLOSED_AT]).where(status.isin(
+    solved = m.done_stamp(t).where(status.isin(
         ["resolved", "closed", "cancelled"]))
     requester = t[m.REQUESTER].fillna(t[m.ASSIGNEE])
     email = (requester.str.lower().str.replace(r"[^a-z]+", ".", regex=True)
@@ -242,7 +242,7 @@ def _api_columns(t: pd.DataFrame, ids: pd.Series) -> dict[str, pd.Series]:
     """Per-ticket JSON values, vectorised per column (assembled into objects later)."""
     kind = t[m.KIND].astype("object")
     status = t[m.STATUS].astype("object")
-    solved = t[m.RESOLVED_AT].fillna(t[m.CLOSED_AT]).where(status.isin(
+    solved = m.done_stamp(t).where(status.isin(
         ["resolved", "closed", "cancelled"]))
     requester = t[m.REQUESTER].fillna(t[m.ASSIGNEE])
     problem = t[m.PROBLEM_REF].map(ids)
