@@ -340,8 +340,7 @@ class FreshserviceImporter(Importer):
                                  else _TICKET_STATUS)
             # any other custom status on a ticket with a done time is a done status
             status = v.done_by_time(status, raw_status, df.get(m.RESOLVED_AT),
-                                    df.get(m.CLOSED_AT), warnings)
-            v.note_unmapped(warnings, "status", raw_status, status, "left without status")
+                                    df.get(m.CLOSED_AT), warnings, left="left without status")
             df[m.STATUS] = status
         if "priority" in cols:
             df[m.PRIORITY_RAW] = frame[cols["priority"]]

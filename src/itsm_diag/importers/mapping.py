@@ -647,9 +647,8 @@ class MappingImporter(Importer):
             status = map_values(raw_status, self._status_map())
             # a value no key maps (a custom or misspelt one) on a ticket with a done time
             status = v.done_by_time(status, raw_status, rows.get(m.RESOLVED_AT),
-                                    rows.get(m.CLOSED_AT), warnings)
-            v.note_unmapped(warnings, "status", raw_status, status,
-                            "left without status (map them under values.status)")
+                                    rows.get(m.CLOSED_AT), warnings,
+                                    left="left without status (map them under values.status)")
             df[m.STATUS] = status
         if m.PRIORITY in rows:
             raw_priority = rows[m.PRIORITY].astype(m.STRING_DTYPE)

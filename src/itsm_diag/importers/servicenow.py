@@ -389,20 +389,19 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
             sel = kinds == kind
             status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
                                       _STATES.get(str(kind), _STATES["other"]))
-        status = _done_by_time(df, status, warnings)
-        v.note_unmapped(warnings, "state", df[m.STATUS_RAW], status, "left without status")
+        status = _done_by_time(df, status, warnings, left="left without status")
         out[m.STATUS] = status
     return out, warnings
 
 
-def _done_by_time(df: dict[str, pd.Series], status: pd.Series, warnings: list[str]
-                  ) -> pd.Series:
+def _done_by_time(df: dict[str, pd.Series], status: pd.Series, warnings: list[str],
+                  left: str | None = None) -> pd.Series:
     """``status`` with a ticket whose state is outside its table's labels (a custom state,
     an instance's own number) but which carries a done time read as done: closed with a
     closed time, else resolved, in a warning naming the states
     (:func:`itsm_diag.importers.values.done_by_time`). ``status`` itself when none is."""
     return v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT),
-                          df.get(m.CLOSED_AT), warnings, field="state")
+                          df.get(m.CLOSED_AT), warnings, field="state", left=left)
 
 
 def _priority_part(df: dict[str, pd.Series]) -> _Part:

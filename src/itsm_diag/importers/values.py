@@ -121,7 +121,18 @@ def note_unmapped_distinct(warnings: list[str], field: str, raw: Distinct,
 
 def done_by_time(status: pd.Series, raw: pd.Series, resolved: pd.Series | None,
                  closed: pd.Series | None, warnings: list[str],
-                 field: str = "status") -> pd.Series:
+                 field: str = "status", left: str | None = None) -> pd.Series:
+    """:func:`read_done_by_time`, then, with ``left`` (the outcome's words, "left without
+    status"), the warning counting the tickets still without a status."""
+    out = read_done_by_time(status, raw, resolved, closed, warnings, field)
+    if left is not None:
+        note_unmapped(warnings, field, raw, out, left)
+    return out
+
+
+def read_done_by_time(status: pd.Series, raw: pd.Series, resolved: pd.Series | None,
+                      closed: pd.Series | None, warnings: list[str],
+                      field: str = "status") -> pd.Series:
     """``status`` with each ticket whose ``raw`` status is outside the vocabulary
     (``status`` left empty) but which carries a done time read as done: ``closed`` when it
     has a closed time, else ``resolved``; counted in a warning naming the values.
@@ -129,7 +140,8 @@ def done_by_time(status: pd.Series, raw: pd.Series, resolved: pd.Series | None,
     An admin's custom done status (Freshservice's ``Completed``) or a misspelt
     ``values.status`` key otherwise left a ticket with both done times filled without a
     status, and every sign counted it open forever (``model.is_done`` reads the status).
-    The tickets left without status after this are the caller's to count."""
+    The tickets left without status after this are the caller's to count
+    (:func:`done_by_time` with ``left`` counts them)."""
     unmapped = (raw.notna() & status.isna()).to_numpy(dtype=bool)
     has_closed = (closed.notna().to_numpy(dtype=bool) if closed is not None
                   else np.zeros(len(status), dtype=bool))

@@ -201,9 +201,7 @@ class ZendeskImporter(Importer):
         if m.STATUS_RAW in df:
             status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
             status = v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
-                                    warnings)
-            v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status,
-                            "left without status")
+                                    warnings, left="left without status")
             df[m.STATUS] = status
             solve_known = _solve_known(frame, df, date_cols.get(m.RESOLVED_AT))
             if m.UPDATED_AT in df:
