@@ -85,6 +85,8 @@ def test_four_stationary_draws_read_same_not_worse(old: int, new: int) -> None:
     assert directions["first_assignment_resolution"] == "same"
     noise = [n for n in got.notes if n.startswith("Within noise")]
     assert len(noise) == 1
+    # the level the moves are weighed at, worded from the one the code tests against
+    assert "more often than once in 100;" in noise[0]
     if (old, new) == (23, 24):
         # the reason, with the tickets behind the share and how often chance moves it
         assert "First-assignment resolution 70% → 67%: 686 of 975 tickets → 646 of 965, " \

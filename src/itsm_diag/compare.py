@@ -201,7 +201,8 @@ def _settings_note(changes: list[SettingChange], wording: Mapping[str, str]) -> 
 
 #: a move is called better or worse only when two samples of an unchanged process would
 #: differ by as much less often than this (two-sided): several KPIs are compared every
-#: time (each month in CI), so once in 100, not once in 20
+#: time (each month in CI), so once in 100, not once in 20 (the noise note words its
+#: "once in 100" from this value)
 _ALPHA = 0.01
 #: the standard normal: its 0.9 quantile turns the median and p90 into a log-normal's
 #: spread, its density at a quantile weighs that quantile's order statistic
@@ -400,7 +401,8 @@ def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
                 row = row.model_copy(update={"direction": "same" if kind == "noise"
                                              else None})
         rows.append(row)
-    notes = [fmt(wording["compare_note.noise"], {"moves": "; ".join(noise)})] if noise else []
+    notes = [fmt(wording["compare_note.noise"], {"moves": "; ".join(noise),
+                                                 "one_in": round(1 / _ALPHA)})] if noise else []
     if unweighed:
         notes.append(fmt(wording["compare_note.unweighed"], {"moves": "; ".join(unweighed)}))
     return rows, notes
