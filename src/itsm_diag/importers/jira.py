@@ -359,6 +359,24 @@ def _objects(cells: Any) -> np.ndarray:
     return np.asarray(cells.to_numpy(zero_copy_only=False), dtype=object)
 
 
+def _long(frame: pd.DataFrame, headers: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """The filled cells of the repeated columns ``headers``, column by column (as a melt
+    and a dropna would order them): their rows, their column's position in ``headers``
+    and, a column a part, their values (:func:`_filled`). Only filled cells are read: an
+    issue with 2,000 links or 1,500 comments gives every row that many columns, nearly
+    all empty."""
+    rows, poses, cells = [], [], []
+    for pos, h in enumerate(headers):
+        where, values = _filled(frame[h])
+        if len(where):
+            rows.append(where)
+            poses.append(np.full(len(where), pos, dtype=np.int64))
+            cells.append(values)
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    return np.concatenate(rows), np.concatenate(poses), cells
+
+
 #: a cell's date, author and the rest, as ``str.split(";", n=parts - 1)`` cuts a cell
 #: :func:`_cells` calls shaped: ``rest`` is the last part (3 parts: after the second
 #: ``;``; 4 parts, a Log Work cell: after the third, empty when there is none)
@@ -380,19 +398,13 @@ def _cells(frame: pd.DataFrame, headers: list[str], parts: int) -> pd.DataFrame:
                           "at": pd.Series([], dtype=m.STRING_DTYPE),
                           "author": pd.Series([], dtype=m.STRING_DTYPE),
                           "body": pd.Series([], dtype=m.STRING_DTYPE)})
-    rows, poses, texts = [], [], []
-    for pos, h in enumerate(headers):
-        where, cells = _filled(frame[h])
-        if len(where):
-            rows.append(where)
-            poses.append(np.full(len(where), pos, dtype=np.int64))
-            texts.extend(_arrow_text(cells))
-    if not rows:
+    row, pos_of, cells = _long(frame, headers)
+    if not cells:
         return empty
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    row, pos_of = np.concatenate(rows), np.concatenate(poses)
+    texts = [chunk for values in cells for chunk in _arrow_text(values)]
     # row by row, each row's cells in column order (a (row, pos) pair is unique)
     order = np.lexsort((pos_of, row))
     text = pa.chunked_array(texts, type=pa.large_string()).combine_chunks().take(
@@ -512,21 +524,12 @@ def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Seri
     result = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
     if not family:
         return result
-    # the filled cells only, column by column (as a melt and a dropna would order them):
-    # an issue with 2,000 links gives every row 2,000 link columns, nearly all empty
-    rows, poses, inward, keys_at = [], [], [], []
-    for pos, (h, direction) in enumerate(family):
-        where, cells = _filled(frame[h])
-        if len(where):
-            rows.append(where)
-            poses.append(np.full(len(where), pos, dtype=np.int64))
-            inward.append(np.full(len(where), direction == "inward"))
-            keys_at.append(_objects(cells))
+    row, pos, cells = _long(frame, [h for h, _ in family])
+    inward = np.array([direction == "inward" for _, direction in family], dtype=bool)
     long = pd.DataFrame({
-        "row": np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-        "pos": np.concatenate(poses) if poses else np.zeros(0, dtype=np.int64),
-        "inward": np.concatenate(inward) if inward else np.zeros(0, dtype=bool),
-        "key": np.concatenate(keys_at) if keys_at else np.zeros(0, dtype=object),
+        "row": row, "pos": pos, "inward": inward[pos],
+        "key": (np.concatenate([_objects(values) for values in cells]) if cells
+                else np.zeros(0, dtype=object)),
     })
     long["linked"] = long["key"].map(key_kind)
     long["own"] = kind.to_numpy(dtype=object)[long["row"].to_numpy()]
