@@ -18,10 +18,15 @@ range (deleted, updated past ``--until``, no longer readable) are left out of th
 from then on (``gone`` in the state, said once in a note); rows the server counts but
 does not return to the account (ACLs) are said in a note, every run, without a listing
 again while the difference stays that number; neither is an exit 1, as no rerun could
-change them. What no listing explains (rows listed but not received, a count the
-listing contradicts) is said and the run exits 1. Then the latest version of each record is
-written as the tool's export files (atomically, never over a file the pull did not write:
-:class:`itsm_diag.pull.store.Outputs`) and a summary is printed.
+change them. Rows listed but not received are asked for by id (:meth:`Source.by_id`, in
+batches of :attr:`Source.id_batch`), paged and journalled as the range's pages are: an
+open range is paged on from its cursor, so a record whose update time lies before it
+(an import that writes the time itself, a row readable only after it was paged past)
+would else be missed by every rerun. What that does not bring, and what no listing
+explains (a count the listing contradicts), is said and the run exits 1. Then the latest
+version of each record is written as the tool's export files (atomically, never over a
+file the pull did not write: :class:`itsm_diag.pull.store.Outputs`) and a summary is
+printed.
 
 Order of the checks: ``--url`` first (nothing else is looked at with a wrong address),
 then the options, the credentials, and the files already in ``--out``, all before the
@@ -305,8 +310,8 @@ def _pull_stream(source: Source, client: Client, state: store.State, stream: Str
                     if w["until"] is None:
                         w["done"] = False
                 continue
-            _reconcile(source, client, stream, st, whole, total, latest, result, label,
-                       journal, keys)
+            _reconcile(source, client, state, stream, whole, total, latest, result, label,
+                       journal, keys, progress)
             break
     finally:
         journal.close()
@@ -325,12 +330,15 @@ def _kept(key: tuple[str, str], gone: dict[str, str]) -> bool:
     return rid not in gone or updated > gone[rid]
 
 
-def _reconcile(source: Source, client: Client, stream: Stream, st: dict[str, Any],
+def _reconcile(source: Source, client: Client, state: store.State, stream: Stream,
                whole: Window, total: int, latest: dict[str, str], result: Result,
-               label: str, journal: store.Journal, keys: dict[str, Any]) -> None:
+               label: str, journal: store.Journal, keys: dict[str, Any],
+               progress: Progress) -> None:
     """The server counts ``total`` records in ``whole`` and another number were received:
-    say why, from a listing of the range's ids where the source gives one; leave out of
-    the files the records the server no longer returns in the range."""
+    say why, from a listing of the range's ids where the source gives one; fetch by id
+    the records it lists that were not received; leave out of the files the records the
+    server no longer returns in the range."""
+    st = state.stream(stream.name)
     received = {rid for rid, u in latest.items() if whole.holds(u)}
     where = _range(whole)
     unreadable = st.get("unreadable", 0)
@@ -363,16 +371,34 @@ def _reconcile(source: Source, client: Client, stream: Stream, st: dict[str, Any
             f"{'them' if len(left) != 1 else 'it'} out: {names}")
         received -= left
     missing = set(ids) - received
+    asked = bool(missing) and _fetch_by_id(source, client, state, stream, whole,
+                                           sorted(missing), journal, latest, keys,
+                                           progress, result, label, total)
+    if asked:  # what the ids brought is received like a page's records
+        received = {rid for rid, u in latest.items() if whole.holds(u)}
+        missing = set(ids) - received
     hidden = max((counted if counted is not None else total) - len(ids), 0)
-    if missing:
+    if missing and asked:
+        many = len(missing) != 1
+        result.problems.append(
+            f"{label}: the server lists {len(missing):,} record{'s' if many else ''} "
+            f"updated {where} that {'were' if many else 'was'} not received, neither in "
+            f"its pages nor when asked for by {'their ids' if many else 'its id'} (deleted "
+            "or no longer returned while the range was read, or not returned by id to "
+            f"this account), {'ids' if many else 'id'} "
+            f"{_names(source, journal, st, keys, missing)}; the files hold what was "
+            f"received. Rerun the same command to ask for {'them' if many else 'it'} again")
+    elif missing:
         result.problems.append(
             f"{label}: the server lists {len(missing):,} record"
             f"{'s' if len(missing) != 1 else ''} updated {where} that "
             f"{'were' if len(missing) != 1 else 'was'} not received (changed while the range "
             "was read); the files hold what was received. Rerun the same command to read "
             "the range again")
+    if missing:
         # an open window is paged on from its cursor by the rerun, which fetches what
-        # changed after it; a bounded one is done for good, unless read again whole
+        # changed after it (and asks for these by id again); a bounded one is done for
+        # good, unless read again whole
         stamps = [ids[rid] for rid in missing]
         for w in st["windows"]:
             if w["until"] is not None and any(Window(w["since"], w["until"]).holds(u)
@@ -390,6 +416,24 @@ def _reconcile(source: Source, client: Client, stream: Stream, st: dict[str, Any
         result.notes.append(_unreadable_note(label, hidden, where, len(received)))
     else:
         st.pop("unreadable", None)
+
+
+def _fetch_by_id(source: Source, client: Client, state: store.State, stream: Stream,
+                 whole: Window, ids: list[str], journal: store.Journal,
+                 latest: dict[str, str], keys: dict[str, Any], progress: Progress,
+                 result: Result, label: str, total: int | None) -> bool:
+    """Ask for the records ``ids`` of ``whole`` by id, in batches of at most
+    :attr:`Source.id_batch` (and of the page size), each paged, journalled and saved as a
+    window's pages are (:func:`_pull_window`): an interrupted fetch resumes from the ids
+    still missing. False where the source cannot fetch them by id (nothing asked)."""
+    size = max(1, min(source.id_batch, source.page_size))
+    asked = False
+    for start in range(0, len(ids), size):
+        w: dict[str, Any] = {**whole.as_dict(), "cursor": None, "done": False, "pages": 0}
+        _pull_window(source, client, state, stream, w, journal, latest, keys, progress,
+                     result, label, total, ids=ids[start:start + size])
+        asked = asked or w["pages"] > 0
+    return asked
 
 
 def _unreadable_note(label: str, hidden: int, where: str, readable: int) -> str:
@@ -438,11 +482,16 @@ def _count(source: Source, client: Client, stream: Stream, window: Window) -> in
 def _pull_window(source: Source, client: Client, state: store.State, stream: Stream,
                  w: dict[str, Any], journal: store.Journal, latest: dict[str, str],
                  keys: dict[str, Any], progress: Progress, result: Result, label: str,
-                 total: int | None) -> None:
+                 total: int | None, ids: list[str] | None = None) -> None:
+    """Page ``w`` to its end from its cursor (with ``ids``: the records of the window
+    among them, :meth:`Source.by_id`; nothing asked where it gives no request)."""
     window = Window(w["since"], w["until"])
     st = state.stream(stream.name)
     while True:
-        req = source.request(stream, window, w["cursor"])
+        req = (source.request(stream, window, w["cursor"]) if ids is None
+               else source.by_id(stream, window, ids, w["cursor"]))
+        if req is None:
+            return
         answer = (client.post_read(req.path, req.body, what=stream.what)
                   if req.body is not None else client.get(req.path, req.params,
                                                            what=stream.what))

@@ -22,7 +22,9 @@ requested; else by the page size), back to 0 once a row arrives.
 ``X-Total-Count`` of a one-row request counts a range: the check at the end. When it
 and the records received differ, :meth:`ServiceNow.listing` lists the range's
 ``sys_id`` (and ``sys_updated_on``, to page by key the same way) to tell rows the
-account cannot read from rows deleted or moved out of the range.
+account cannot read from rows deleted or moved out of the range. Rows it lists that no
+page brought are asked for by id (:meth:`ServiceNow.by_id`: ``sys_idIN`` added to the
+page request, 100 ids a request at most).
 
 The file: ``<table>.json`` ``{"result": [...]}`` with each field's display value
 (state labels, "3 - Moderate", names of referenced groups and people, as a list export
@@ -57,6 +59,8 @@ _TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?', re.IGNORECASE)
 #: the fields of the listing that tells unreadable rows from deleted ones
 _LIST_FIELDS = "sys_id,sys_updated_on"
+#: a sys_id an encoded query can name (32 hex digits; a few baseline records' are words)
+_SYS_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def _sn_time(iso_utc: str) -> str:
@@ -130,8 +134,11 @@ class ServiceNow(Source):
             parts.append(f"sys_updated_on<{_sn_time(window.until)}")
         return parts
 
-    def query(self, window: Window, cursor: dict[str, Any] | None) -> str:
-        base = self._range(window)
+    def query(self, window: Window, cursor: dict[str, Any] | None,
+              only: tuple[str, ...] = ()) -> str:
+        """The encoded query of a page: the range (and the conditions ``only`` adds, in
+        every ``^NQ`` group), ordered by key, after ``cursor``."""
+        base = [*self._range(window), *only]
         order = "ORDERBYsys_updated_on^ORDERBYsys_id"
         if not cursor or not cursor.get("updated"):
             return "^".join([*base, order])
@@ -141,8 +148,22 @@ class ServiceNow(Source):
         return f"{later}^NQ{tie}^{order}"
 
     def request(self, stream: Stream, window: Window, cursor: dict[str, Any] | None) -> Request:
+        return self._page(stream, window, cursor)
+
+    def by_id(self, stream: Stream, window: Window, ids: list[str],
+              cursor: dict[str, Any] | None) -> Request | None:
+        """The rows of ``window`` among ``ids``: the page request with ``sys_idIN`` added
+        (the same fields and display values, paged by key the same way). An id that an
+        encoded query cannot hold (``^``, ``,``...) is not asked for."""
+        asked = [i for i in ids if _SYS_ID.match(i)]
+        if not asked:
+            return None
+        return self._page(stream, window, cursor, (f"sys_idIN{','.join(asked)}",))
+
+    def _page(self, stream: Stream, window: Window, cursor: dict[str, Any] | None,
+              only: tuple[str, ...] = ()) -> Request:
         return Request(f"/api/now/table/{stream.name}", {
-            "sysparm_query": self.query(window, cursor),
+            "sysparm_query": self.query(window, cursor, only),
             "sysparm_display_value": "all",
             "sysparm_exclude_reference_link": "true",
             "sysparm_limit": self.page_size,

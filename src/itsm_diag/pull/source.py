@@ -73,6 +73,9 @@ class Source:
     #: documented requests/minute the estimate assumes (None: not documented)
     rate_per_minute: int | None = None
     page_size = 100
+    #: ids asked for in one request by :meth:`by_id` (few enough for a URL; fewer when
+    #: the page size is smaller)
+    id_batch = 100
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
@@ -123,6 +126,16 @@ class Source:
         for the range while listing (which counts records the account may not read);
         None where the API cannot list a range cheaply. Asked
         only when the count at the end and the records received differ, to tell why."""
+        return None
+
+    def by_id(self, stream: Stream, window: Window, ids: list[str],
+              cursor: dict[str, Any] | None) -> Request | None:
+        """A request for the records of ``window`` whose ids are among ``ids`` (at most
+        :attr:`id_batch`), built as :meth:`request` builds a page (the same fields, so the
+        records are shaped the same) and read by :meth:`parse`, paged on from ``cursor``
+        (None: the first); None where the API cannot fetch these records by id (the
+        default). Asked at the end for the ids :meth:`listing` names that no page brought
+        (a record whose update time lies before where an open range is paged on from)."""
         return None
 
     def label(self, record: Any) -> str:
