@@ -209,12 +209,19 @@ def priority(s: pd.Series) -> pd.Series:
 
     A leading number decides when there is one, and only 1 to 5 is a priority: ``10 -
     Low``, ``42``, ``0 - Critical`` and ``P0`` are left empty (and counted by
-    :func:`note_unmapped`), never read digit by digit or guessed from a word.
+    :func:`note_unmapped`), never read digit by digit or guessed from a word. A ``P``
+    label's number is read whole the same way: ``P12``, ``P345``, ``P1000``, ``P1.5`` and
+    ``P1,000`` are left empty (not ``P1``, ``P3``), ``P3.0`` is 3.
     """
     text = s.astype(_STR)
     lead = pd.to_numeric(text.str.extract(r"^\s*(\d+)(?:\.0+)?(?![\d.,])", expand=False),
                          errors="coerce")
-    word = _fold(text).str.extract(r"([a-z]+\d?)", expand=False).map(PRIORITY_WORDS)
+    # the first word with all the digits glued to it, and what follows them: "p12" is not
+    # "p1", nor "p1.5" or "p1,000"; only a ".0" may follow (as after a leading number)
+    parts = _fold(text).str.extract(r"([a-z]+)(\d*)((?:[.,]\d+)*)")
+    whole_number = (parts[1].fillna("").eq("")
+                    | parts[2].fillna("").str.fullmatch(r"(?:\.0+)?")).fillna(False).astype(bool)
+    word = (parts[0] + parts[1]).where(whole_number).map(PRIORITY_WORDS)
     numbered = text.str.match(r"^\s*\d").fillna(False).astype(bool)
     out = lead.where(numbered, pd.to_numeric(word, errors="coerce"))
     out = out.where((out >= 1) & (out <= 5))
