@@ -43,7 +43,8 @@ def main() -> None:
     """Run one ``itsm-diag`` command."""
     no_huge_page_advice()
     no_pydantic_plugins()
-    if sys.argv[1:] == ["signs"]:
+    # a closed standard output (>&-) is said by the command line's one error line
+    if sys.argv[1:] == ["signs"] and sys.stdout is not None:
         from itsm_diag.rulefiles import print_titles
 
         try:

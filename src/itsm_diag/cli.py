@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar, cast
 
 import typer
 
@@ -41,6 +42,8 @@ class _PlainHelpGroup(typer.core.TyperGroup):
         not click's usage block of four."""
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+        from itsm_diag.errors import ItsmDiagError
+
         try:
             code = super().main(*args, **{**kwargs, "standalone_mode": False})
         except NoArgsIsHelpError as exc:  # `itsm-diag` alone: the help, as before
@@ -55,6 +58,9 @@ class _PlainHelpGroup(typer.core.TyperGroup):
         except typer.Abort:
             _say("aborted")
             code = 1
+        except ItsmDiagError as exc:  # --version or --help with standard output closed
+            _say(f"error: {exc.one_line()}")
+            code = exc.exit_code
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -308,14 +314,70 @@ def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | N
 
 def _check_destination(fmt: Format, output: Path | None, browser: Path | None) -> None:
     """What :func:`_emit` would refuse after the diagnosis, refused before it: an output
-    that cannot be written (no such folder, a folder, a folder not writable), a PDF with
-    no file or no browser to print it."""
+    that cannot be written (no such folder, a folder, a folder not writable, a closed
+    standard output), a PDF with no file or no browser to print it."""
     if output is not None:
         from itsm_diag.render import check_writable
 
         check_writable(output)
     if fmt is Format.pdf:
         _pdf_target(output, browser)
+    elif output is None:
+        _check_stdout()
+
+
+class _ClosedStream(io.TextIOBase):
+    """Standard output or error when its file descriptor was closed before the run
+    (``>&-``, ``2>&-``): Python then leaves ``sys.stdout`` or ``sys.stderr`` None, and
+    every ``isatty()``, ``write()`` or ``flush()`` on it would be an AttributeError.
+    :func:`main` puts one in its place, once. It is no terminal (no progress, no colour).
+    What is written to a closed standard error (a warning, an error line) has nowhere to
+    go and is dropped; text written to a closed standard output is refused with the one
+    line :func:`_stdout_closed` words (exit 2), as ``-o /dev/stdout`` is refused. A
+    command that writes only to ``-o FILE`` never writes to it, and runs as usual."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # click asks with b"" whether a stream is binary
+            raise TypeError("a text stream")
+        if text and self.fd == 1:
+            raise _stdout_closed()
+        return len(text)
+
+
+def _stdout_closed() -> Exception:
+    from itsm_diag.errors import UsageError
+
+    return UsageError("cannot write to standard output: file descriptor 1 is not open",
+                      hint="run it with standard output open, or write the report to a "
+                           "file with -o FILE where the command takes one")
+
+
+def _check_stdout() -> None:
+    """Refuse, before anything is read, a run that would write to a closed standard
+    output (the write itself would refuse it too, after a diagnosis of minutes)."""
+    if isinstance(sys.stdout, _ClosedStream):
+        raise _stdout_closed()
+
+
+def _stand_in_for_closed_streams() -> None:
+    """A :class:`_ClosedStream` for a standard output or error Python left None."""
+    if sys.stdout is None:
+        sys.stdout = cast(TextIO, _ClosedStream(1))
+    if sys.stderr is None:
+        sys.stderr = cast(TextIO, _ClosedStream(2))
 
 
 def _pdf_target(output: Path | None, browser: Path | None) -> tuple[Path, Path]:
@@ -573,6 +635,7 @@ def inspect(
 
     from itsm_diag import api
 
+    _check_stdout()
     info = api.inspect_paths(paths, api.RunOptions(
         source=source, mapping=tuple(mapping or ()), date_format=date_format, **_zone(tz),
         max_file_mb=max_file_mb))
@@ -681,6 +744,8 @@ def compare_reports(
 
         check_output(output, [old, new])
         check_writable(output)
+    else:
+        _check_stdout()
     comparison = compare(api.load_report(old), api.load_report(new),
                          api.load_rules(None).defaults.wording)
     fmt = CompareFormat(_format_for(fmt_name, output, tuple(CompareFormat)).value)
@@ -888,6 +953,7 @@ def batch(
 
     rule = _fail_on(fail_on)
     fmt = _format_for(fmt_name, None)
+    _check_stdout()  # the summary goes there: said before any client is diagnosed
     if fmt is Format.pdf:
         from itsm_diag.render.pdf import find_browser
 
@@ -945,7 +1011,9 @@ def _reached_row(row: Any, rule: tuple[str, int] | None) -> bool:
 
 def main() -> None:
     """Run the command line, then leave at once (``itsm-diag signs`` alone is answered
-    before this module is imported: :mod:`itsm_diag.__main__`)."""
+    before this module is imported: :mod:`itsm_diag.__main__`). A standard stream closed
+    before the run gets its stand-in first (:class:`_ClosedStream`)."""
+    _stand_in_for_closed_streams()
     try:
         app()
     except SystemExit as exc:

@@ -155,7 +155,7 @@ def test_a_folder_with_nothing_readable_says_why(tmp_path: Path) -> None:
     (folder / "tickets.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     (folder / "notes.txt").write_text("hello\nworld\n", encoding="utf-8")
     line = error_line("diagnose", str(folder))
-    assert "no tickets were read from the inputs: 2 file(s) not read" in line
+    assert "no tickets were read from the inputs: 2 files not read" in line
 
 
 def test_a_file_named_on_its_own_is_an_error_not_a_note(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from itsm_diag.importers.base import (
     repeated_header_notes,
 )
 from itsm_diag.importers.readers import RawTable, read_raw
-from itsm_diag.text import path_text, quote
+from itsm_diag.text import path_text, plurals, quote
 
 if TYPE_CHECKING:
     from itsm_diag.importers.mapping import MappingImporter
@@ -351,8 +351,9 @@ def load_paths(
             skipped.append(Skipped(path_text(path), why))
     if not parts and skipped:
         first = skipped[0]
-        raise InputError(f"no tickets were read from the inputs: {len(skipped)} file(s) not "
-                         f"read ({first.path}: {first.reason}"
+        raise InputError(f"no tickets were read from the inputs: "
+                         f"{plurals(f'{len(skipped)} file(s)')} not read ({first.path}: "
+                         f"{first.reason}"
                          + ("; ..." if len(skipped) > 1 else "") + ")",
                          hint="pass ticket export files (CSV, XLSX or JSON)")
     _check_mappings_fit(given, seen, shared_mappings)
