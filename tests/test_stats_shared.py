@@ -111,22 +111,41 @@ def _trend(weeks: int, end: str = "2026-03-01") -> pd.DataFrame:
         "open": rng.integers(50, 90, weeks)})
 
 
+def _km_beyond(stays: list[float], done: list[bool], gap: float) -> float:
+    """The area under the Kaplan-Meier survival curve of ``stays`` (those not ``done``
+    cut short) from ``gap`` to the longest stay, one distinct time after another."""
+    stays = [max(s, 0.0) for s in stays]
+    survival, area, before = 1.0, 0.0, 0.0
+    for t in sorted(set(stays)):
+        area += survival * max(t - max(before, gap), 0.0)
+        at_risk = sum(1 for s in stays if s >= t)
+        ended = sum(1 for s, d in zip(stays, done, strict=True) if s == t and d)
+        survival *= 1.0 - ended / at_risk
+        before = t
+    return area
+
+
 def test_the_unseen_estimate_is_arrivals_a_day_times_the_mean_stay_beyond_each_gap() -> None:
     trend = _trend(13)
     earliest = pd.Timestamp(trend["week_end"].iloc[0]) - pd.Timedelta(days=9.5)
     rng = np.random.default_rng(5)
     opened = (earliest.value // 1000) + rng.integers(0, 80 * 86_400, 300) * 10**6
     end = opened + rng.integers(0, 60 * 86_400, 300) * 10**6
-    for first in (0, 2, 5):
-        got, per_day = backlog._unseen(opened, end, earliest, trend, first)
-        days = trend["arrivals"].to_numpy()[first:].sum() / (7 * (13 - first))
-        assert per_day == pytest.approx(days, rel=1e-12)
-        stays = (end - opened) / 86_400e6
-        want = [days * statistics.fmean(max(s - max((w - earliest).total_seconds() / 86_400,
-                                                     0.0), 0.0) for s in stays)
-                for w in trend["week_end"].iloc[first:]]
-        assert got == pytest.approx(want, rel=1e-9)
-    none, _ = backlog._unseen(opened[:0], end[:0], earliest, trend, 3)
+    end[:40] = end[40:80]  # ties, between stays ended and stays cut short
+    for done in (np.ones(300, dtype=bool), rng.random(300) < 0.7):
+        for first in (0, 2, 5):
+            got, per_day = backlog._unseen(opened, end, done, earliest, trend, first)
+            days = trend["arrivals"].to_numpy()[first:].sum() / (7 * (13 - first))
+            assert per_day == pytest.approx(days, rel=1e-12)
+            stays = ((end - opened) / 86_400e6).tolist()
+            gaps = [max((w - earliest).total_seconds() / 86_400, 0.0)
+                    for w in trend["week_end"].iloc[first:]]
+            want = [days * _km_beyond(stays, done.tolist(), g) for g in gaps]
+            assert got == pytest.approx(want, rel=1e-9)
+            if done.all():  # every stay ended: the plain mean stay beyond each gap
+                plain = [days * statistics.fmean(max(s - g, 0.0) for s in stays) for g in gaps]
+                assert got == pytest.approx(plain, rel=1e-9)
+    none, _ = backlog._unseen(opened[:0], end[:0], done[:0], earliest, trend, 3)
     assert none.tolist() == [0.0] * 10
 
 
@@ -159,12 +178,12 @@ def test_reach_answers_only_whether_the_export_reaches_back(world: synth.Synthet
         for lag_days in (0.5, 3.0, 30.0, 200.0):
             earliest = week_end - pd.Timedelta(days=lag_days)
             gap = lag_days
-            end = ctx.done_at.where(ctx.done_at.notna() & (ctx.done_at <= ctx.window.end),
-                                    ctx.window.end)
+            ended = ctx.done_at.notna() & (ctx.done_at <= ctx.window.end)
+            end = ctx.done_at.where(ended, ctx.window.end)
             rows = keep & opened.notna()
             stays = ((end[rows] - opened[rows]) / pd.Timedelta(days=1)).to_numpy(float)
             per_day = trend["arrivals"].to_numpy()[first:].sum() / (7 * (len(trend) - first))
-            missing = per_day * float(np.mean(np.maximum(stays - gap, 0.0)))
+            missing = per_day * _km_beyond(stays.tolist(), ended[rows].tolist(), gap)
             seen = float(trend["open"].iloc[first])
             done = keep & ctx.done_at.notna() & opened.notna()
             early = done & (opened <= week_end)

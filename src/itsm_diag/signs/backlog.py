@@ -86,8 +86,9 @@ def _residual_stay(stay: np.ndarray, done: np.ndarray, gaps: np.ndarray) -> np.n
     is still a lower bound; with no stay cut short it is the plain mean of
     ``max(stay - g, 0)``."""
     n = stay.size
+    stay = np.maximum(stay, 0.0)  # a done time before the opened time: no stay at all
     order = np.lexsort((~done, stay))  # at a tie, the ended stays first (the usual rule)
-    x = np.maximum(stay[order], 0.0)
+    x = stay[order]
     at_risk = n - np.arange(n, dtype="float64")
     survival = np.cumprod(np.where(done[order], 1.0 - 1.0 / at_risk, 1.0))
     # the curve is 1 up to the first stay, then survival[k] from stay k to stay k + 1
