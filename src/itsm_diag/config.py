@@ -181,7 +181,7 @@ class RuleFile(_Strict):
     #: extract shapes (codes of ``itsm_diag.signs.shape``) that bias this rule's evidence:
     #: with one seen, the rule is unknown, worded by its message of the same code
     unknown_on_shape: list[Literal["closure_selected", "none_open", "open_only",
-                                   "one_instant", "no_done_times"]] = Field(
+                                   "one_instant", "no_done_times", "updated_since"]] = Field(
         default_factory=list)
 
     def check_consistency(self, source: str) -> None:
@@ -782,6 +782,10 @@ RANGES: dict[str, Valid] = {
     "defaults.shape.none_open_min_expected": Valid(0, 1_000_000),
     "defaults.shape.none_open_max_share": SHARE,
     "defaults.shape.one_instant_hours": Valid(0, MAX_DAYS * 24),
+    "defaults.shape.updated_min_fill": SHARE,
+    "defaults.shape.updated_floor_days": Valid(0, MAX_DAYS),
+    "defaults.shape.updated_min_opened": Valid(1, 1_000_000, whole=True),
+    "defaults.shape.updated_max_done_share": SHARE,
     "defaults.max_samples": Valid(0, 1000, whole=True),
     "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
     "defaults.hourly_rate": Valid(0, 1_000_000),

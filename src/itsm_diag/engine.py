@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -196,6 +196,17 @@ def choose_window(
         first_day = m.local_day(as_of, tz) - pd.Timedelta(days=7 * d.window_weeks - 1)
         start = m.wall_time_to_utc(first_day, tz)
         how += f"; window the {d.window_weeks} weeks up to it"
+        floor = shape.updated_since.floor if shape is not None and shape.updated_since else None
+        if floor is not None:
+            # an export selected on its update time lacks what was done before its floor:
+            # the window starts on the first whole day after it, so counts a month and
+            # the hours they cost are not spread over weeks the export does not hold
+            after = m.wall_time_to_utc(m.local_day(floor, tz) + pd.Timedelta(days=1), tz)
+            if start < after < as_of:
+                start = after
+                how += fmt(words["window_after_update_floor"], {
+                    "start": _local(start, tz, with_time=False),
+                    "floor": _local(floor, tz)})
     if start >= as_of:
         raise UsageError(
             f"the window is empty: start {_local(start, tz)} is not before end "
@@ -210,6 +221,16 @@ def choose_window(
     if note:
         how += f"; {note}"
     return WindowChoice(Window(start=start, end=as_of), how, notes, tz)
+
+
+def _floor_in_window(shape: ExtractShape, window: Window) -> ExtractShape:
+    """``shape`` without its update floor when that lies before the window (more than the
+    day the window starts after it): the window holds nothing the floor cut, and a desk
+    whose tool began with a migrated open backlog shows the same floor at its start."""
+    cut = shape.updated_since
+    if cut is None or cut.floor >= window.start - pd.Timedelta(days=2):
+        return shape
+    return replace(shape, updated_since=None)
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
@@ -691,6 +712,7 @@ def diagnose(
     done_at = m.done_at(data.tickets)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
+    shape = _floor_in_window(shape, choice.window)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,

@@ -23,6 +23,10 @@ signs a shape biases become ``unknown``:
   time (a Jira workflow that never sets a resolution, a mapping without a done time):
   the done tickets are in the file, their times are not. Not a cut: the signs that need
   done times say so themselves (a reporting gap is one), and the note asks for the times.
+- **updated since**: every ticket last updated on or after one time, yet many opened well
+  before it and next to none done well before it (an "updated in the last 30 days"
+  export): the tickets done before it, and the open ones not updated since, are missing.
+  The window starts after it; the backlog and what is open are not judged.
 - **arrivals stop while completions go on**: an export cut on the opened date with
   the tickets' later history kept. Handled by the window choice (the as-of moves back to
   the last week with arrivals), which says how many tickets were opened and done after.
@@ -135,6 +139,24 @@ class NoDoneTimes:
 
 
 @dataclass(frozen=True)
+class UpdatedSince:
+    """Every ticket last updated on or after one time (``floor``), yet many opened well
+    before it and next to none done well before it: an export selected on its update
+    time ("updated in the last 30 days"). The tickets done before it, and those still
+    open but not updated since, are not in it."""
+
+    floor: pd.Timestamp
+    opened_before: int
+    done_before: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"floor": f"{self.floor:%Y-%m-%d %H:%M}", "opened_before": self.opened_before,
+                "done_before": self.done_before, "total": self.total,
+                "opened_share": self.opened_before / self.total if self.total else 0.0}
+
+
+@dataclass(frozen=True)
 class ExtractShape:
     """What the extract's shape says (``None`` fields: not seen)."""
 
@@ -143,6 +165,7 @@ class ExtractShape:
     open_only: OpenOnly | None = None
     one_instant: OneInstant | None = None
     no_done_times: NoDoneTimes | None = None
+    updated_since: UpdatedSince | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -157,13 +180,15 @@ class ExtractShape:
             out["one_instant"] = self.one_instant.params()
         if self.no_done_times is not None:
             out["no_done_times"] = self.no_done_times.params()
+        if self.updated_since is not None:
+            out["updated_since"] = self.updated_since.params()
         return out
 
     @property
     def biases_open_tickets(self) -> bool:
         """Whether measurements of the tickets still open are biased (none can be seen)."""
         return (self.closure is not None or self.none_open is not None
-                or self.one_instant is not None)
+                or self.one_instant is not None or self.updated_since is not None)
 
 
 def week_numbers(us: np.ndarray) -> np.ndarray:
@@ -268,8 +293,39 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
             no_done_times = NoDoneTimes(done=by_status, total=total)
         else:
             open_only = OpenOnly(done=0, total=total)
+    updated_since = None
+    if closure is None and none_open is None and done:
+        updated_since = _updated_since(m.rows_of(tickets, scope, [m.UPDATED_AT])[m.UPDATED_AT],
+                                       opened, done_at, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
-                        no_done_times=no_done_times)
+                        no_done_times=no_done_times, updated_since=updated_since)
+
+
+def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
+                   params: Mapping[str, Any], total: int) -> UpdatedSince | None:
+    """:class:`UpdatedSince` when the tickets' update times have a floor that tickets
+    were opened well before (``updated_floor_days``; at least ``updated_min_opened`` of
+    them) while next to none was done well before it (at most ``updated_max_done_share``
+    of those many): in a whole export the earliest update follows the first tickets
+    within days (every ticket opened well before it would have been updated since, done
+    or not), and a migration that stamped every old ticket keeps their done times before
+    it. Read only where ``updated_min_fill`` of the tickets carry an update time."""
+    up_us = m.ts_us(updated)
+    filled = up_us != m.NAT
+    if int(filled.sum()) < float(params["updated_min_fill"]) * total:
+        return None
+    floor_us = int(up_us[filled].min())
+    well_before = floor_us - int(float(params["updated_floor_days"]) * _DAY_US)
+    opened_us = m.ts_us(opened)
+    opened_before = int(((opened_us != m.NAT) & (opened_us < well_before)).sum())
+    if opened_before < max(float(params["updated_min_opened"]), 1.0):
+        return None
+    done_us = m.ts_us(done_at)
+    done_before = int(((done_us != m.NAT) & (done_us < well_before)).sum())
+    if done_before > float(params["updated_max_done_share"]) * opened_before:
+        return None
+    return UpdatedSince(floor=pd.Timestamp(floor_us, unit="us", tz="UTC"),
+                        opened_before=opened_before, done_before=done_before, total=total)
 
 
 def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
