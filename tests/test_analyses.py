@@ -137,15 +137,22 @@ def test_flow_long_tail_cost() -> None:
     w = flow_world()
     rules = config.load_rules()
     params = {**rules.analyses["flow"].params, "top_variants": 1}
-    meas = flow.measure(_ctx(w.tickets, w.events, rules=rules), params)
+    ctx = _ctx(w.tickets, w.events, rules=rules)
+    meas = flow.measure(ctx, params)
     tail = next(n for n in meas.notes if n.code == "tail_cost")
     # the 40 vendor tickets have 7 updates up to done; the 160 on the top path 5.375 on
     # average (100 with 5, 60 with 6): 1.625 extra each
     assert tail.params["tickets"] == 40
     assert tail.params["top_updates"] == pytest.approx(5.4)
     assert tail.params["extra_updates"] == pytest.approx(40 * 1.625)
+    # a month of the weeks the world's tickets cover (its first ticket is inside the
+    # 13-week window: the weeks before it hold none)
+    first = w.tickets[m.OPENED_AT].min().normalize()
+    assert ctx.window.data_from == first
+    months = (ctx.window.end - first) / pd.Timedelta(days=30.4375)
+    assert months < 13 * 7 / 30.4375
     assert meas.metrics["tail_hours_per_month"].value == pytest.approx(
-        round(65 * 5 / 60 / (13 * 7 / 30.4375), 1), abs=0.05)
+        round(65 * 5 / 60 / months, 1), abs=0.05)
 
 
 def test_flow_is_unknown_without_history(world: FlowWorld) -> None:

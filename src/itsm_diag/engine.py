@@ -220,7 +220,17 @@ def choose_window(
                 "as_of": _local(as_of, tz, with_time=False), **after}))
     if note:
         how += f"; {note}"
-    return WindowChoice(Window(start=start, end=as_of), how, notes, tz)
+    first = m.earliest_time(tickets[m.OPENED_AT])
+    data_from = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
+    if data_from is not None and start < data_from < as_of:
+        # the weeks before the first ticket hold none: a count a month is over the rest
+        notes.append(fmt(words["window_data_from"], {
+            "first": _local(first, tz, with_time=False),
+            "before": (data_from - start) / pd.Timedelta(weeks=1),
+            "covered": (as_of - data_from) / pd.Timedelta(weeks=1)}))
+    else:
+        data_from = None
+    return WindowChoice(Window(start=start, end=as_of, data_from=data_from), how, notes, tz)
 
 
 def _floor_in_window(shape: ExtractShape, window: Window) -> ExtractShape:

@@ -31,10 +31,13 @@ Confidence = Literal["high", "medium", "low"]
 
 @dataclass(frozen=True)
 class Window:
-    """The analysis window, [start, end], UTC."""
+    """The analysis window, [start, end], UTC. ``data_from``: the start of the day of the
+    export's first ticket, when that is inside the window (an export cut on the opened
+    date, or a tool only just adopted): the window's part before it holds no ticket."""
 
     start: pd.Timestamp
     end: pd.Timestamp
+    data_from: pd.Timestamp | None = None
 
     @property
     def days(self) -> float:
@@ -42,8 +45,11 @@ class Window:
 
     @property
     def months(self) -> float:
-        """Length in months of 30.44 days (for 'per month' figures)."""
-        return self.days / 30.4375
+        """Length in months of 30.44 days of the part of the window the export covers
+        (for 'per month' figures: a count over the weeks that hold tickets, not spread
+        over weeks before the first one)."""
+        start = self.start if self.data_from is None else max(self.start, self.data_from)
+        return float((self.end - start) / pd.Timedelta(days=1)) / 30.4375
 
     def contains(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps inside the window (NaT is outside)."""

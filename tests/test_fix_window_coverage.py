@@ -1,0 +1,57 @@
+"""A window that reaches back before the export's first ticket (a CI review).
+
+An export of the tickets opened this month, judged over the default 13 weeks, spread its
+month of counts over 13 weeks: every figure a month and the hours at stake read about a
+third of the truth ("6.4 late onboarding requests a month over 13 weeks" for 19), with
+no note. The weeks before the first ticket hold none; a figure a month is now over the
+weeks the export covers, and a data note says so in numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from itsm_diag import api, synth
+from itsm_diag.report import Report
+from itsm_diag.writers.servicenow import write_servicenow
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Report]:
+    data = synth.generate(8000, seed=31, weeks=26)
+    folder = tmp_path_factory.mktemp("desk")
+    files = write_servicenow(data.tickets, None, folder / "full", tables=("incident",))
+    frame = pd.read_csv(files[0], dtype=str, keep_default_na=False)
+    opened = pd.to_datetime(frame["opened_at"])
+    (folder / "month").mkdir()
+    frame[opened >= opened.max() - pd.Timedelta(days=30)].to_csv(
+        folder / "month" / "incident.csv", index=False)
+    return (api.diagnose_paths([folder / "full"], api.RunOptions()),
+            api.diagnose_paths([folder / "month"], api.RunOptions()))
+
+
+def _per_month(r: Report, check: str, metric: str) -> float:
+    value = next(c for c in r.checks if c.id == check).metrics[metric].value
+    assert value is not None
+    return value
+
+
+def test_a_month_of_tickets_is_counted_a_month_not_a_quarter(
+        reports: tuple[Report, Report]) -> None:
+    full, month = reports
+    # the same steady desk: reopened tickets a month over the 13 weeks, and over the
+    # month the cut export holds (a third of it before)
+    whole = _per_month(full, "reopens", "reopened_per_month")
+    cut = _per_month(month, "reopens", "reopened_per_month")
+    assert 0.75 < cut / whole < 1.33, (cut, whole)
+
+
+def test_the_note_says_what_the_window_holds(reports: tuple[Report, Report]) -> None:
+    full, month = reports
+    assert not [n for n in full.data_notes if "first ticket was opened on" in n]
+    note = next(n for n in month.data_notes if "first ticket was opened on" in n)
+    assert "weeks hold no ticket" in note and "every figure a month" in note
+    assert month.window.weeks == 13  # the window itself is what was asked
