@@ -106,7 +106,9 @@ def test_open_date_cut_extract_says_what_the_as_of_leaves_out(tmp_path: Path) ->
     # week, and the note counts the tickets opened AND the tickets done after it
     log, mapping = shapes.open_date_cut_log(tmp_path)
     r = api.diagnose_paths([log], api.RunOptions(mapping=mapping))
-    assert r.extract_shape == {}
+    # no cut that hides work; the log's first case opens a week into the 13-week window
+    assert set(r.extract_shape) == {"starts_late"}
+    assert r.extract_shape["starts_late"]["before"] == pytest.approx(1.0)
     assert r.window.last_day == "2012-03-25"
     note = next(n for n in r.data_notes if "thins out" in n)
     from itsm_diag.importers.base import ImportOptions

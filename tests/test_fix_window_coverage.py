@@ -9,12 +9,10 @@ weeks the export covers, and a data note says so in numbers.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from itsm_diag import api, synth
+from itsm_diag import api, compare, config, synth
 from itsm_diag.report import Report
 from itsm_diag.writers.servicenow import write_servicenow
 
@@ -55,3 +53,12 @@ def test_the_note_says_what_the_window_holds(reports: tuple[Report, Report]) -> 
     note = next(n for n in month.data_notes if "first ticket was opened on" in n)
     assert "weeks hold no ticket" in note and "every figure a month" in note
     assert month.window.weeks == 13  # the window itself is what was asked
+    assert "starts_late" not in full.extract_shape
+    assert month.extract_shape["starts_late"]["covered"] == pytest.approx(4.4, abs=0.2)
+
+
+def test_compare_says_a_month_and_a_quarter_were_cut_differently(
+        reports: tuple[Report, Report]) -> None:
+    full, month = reports
+    notes = compare.compare(full, month, config.load_rules().defaults.wording).notes
+    assert any("cut differently" in n and "starts_late" in n for n in notes)

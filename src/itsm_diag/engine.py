@@ -42,7 +42,7 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
-from itsm_diag.signs.shape import ExtractShape, measure_shape, weeks_of
+from itsm_diag.signs.shape import ExtractShape, StartsLate, measure_shape, weeks_of
 from itsm_diag.text import figure, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
@@ -222,14 +222,8 @@ def choose_window(
         how += f"; {note}"
     first = m.earliest_time(tickets[m.OPENED_AT])
     data_from = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
-    if data_from is not None and start < data_from < as_of:
-        # the weeks before the first ticket hold none: a count a month is over the rest
-        notes.append(fmt(words["window_data_from"], {
-            "first": _local(first, tz, with_time=False),
-            "before": (data_from - start) / pd.Timedelta(weeks=1),
-            "covered": (as_of - data_from) / pd.Timedelta(weeks=1)}))
-    else:
-        data_from = None
+    if data_from is None or not start < data_from < as_of:
+        data_from = None  # the weeks before the first ticket hold none: see _starts_late
     return WindowChoice(Window(start=start, end=as_of, data_from=data_from), how, notes, tz)
 
 
@@ -241,6 +235,19 @@ def _floor_in_window(shape: ExtractShape, window: Window) -> ExtractShape:
     if cut is None or cut.floor >= window.start - pd.Timedelta(days=2):
         return shape
     return replace(shape, updated_since=None)
+
+
+def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
+    """``shape`` with the window's weeks before the export's first ticket named, when it
+    has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
+    says two reports were cut differently."""
+    if window.data_from is None:
+        return shape
+    week = pd.Timedelta(weeks=1)
+    return replace(shape, starts_late=StartsLate(
+        first=_local(window.data_from, tz, with_time=False),
+        weeks_before=(window.data_from - window.start) / week,
+        weeks_covered=(window.end - window.data_from) / week))
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
@@ -722,7 +729,7 @@ def diagnose(
     done_at = m.done_at(data.tickets)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
-    shape = _floor_in_window(shape, choice.window)
+    shape = _starts_late(_floor_in_window(shape, choice.window), choice.window, tz)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,

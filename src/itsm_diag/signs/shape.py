@@ -157,6 +157,21 @@ class UpdatedSince:
 
 
 @dataclass(frozen=True)
+class StartsLate:
+    """The export's first ticket is inside the window (cut on the opened date, or a tool
+    only just adopted): the weeks before it hold no ticket. Set once the window is
+    chosen (:func:`itsm_diag.engine.diagnose`), not by :func:`measure_shape`."""
+
+    first: str
+    weeks_before: float
+    weeks_covered: float
+
+    def params(self) -> dict[str, Any]:
+        return {"first": self.first, "before": self.weeks_before,
+                "covered": self.weeks_covered}
+
+
+@dataclass(frozen=True)
 class ExtractShape:
     """What the extract's shape says (``None`` fields: not seen)."""
 
@@ -166,6 +181,7 @@ class ExtractShape:
     one_instant: OneInstant | None = None
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
+    starts_late: StartsLate | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -182,6 +198,8 @@ class ExtractShape:
             out["no_done_times"] = self.no_done_times.params()
         if self.updated_since is not None:
             out["updated_since"] = self.updated_since.params()
+        if self.starts_late is not None:
+            out["starts_late"] = self.starts_late.params()
         return out
 
     @property
