@@ -74,7 +74,7 @@ def test_blank_quiz_scores_answers_and_saves_them(tmp_path: Path) -> None:
     assert "Score 3/7 UNDETERMINED" in out
     assert "3 of 5 answerable signs triggered; 2 cannot be answered" in out
     assert "between gaps and slowing" in out
-    assert "5 sign(s) self-assessed." in out
+    assert "5 signs self-assessed." in out
     assert out.count("Does this apply?") == 7
     assert "Does firefighting take" in out  # the rule file's question is asked
     assert yaml.safe_load(saved.read_text()) == {
@@ -371,7 +371,7 @@ def test_batch_reports_each_client_and_a_failure_does_not_stop_the_others(
     assert not (reports / "broken.json").exists()
     md = (reports / "index.md").read_text()
     assert "| [acme](acme.json) |" in md and "| broken |" in md
-    assert "3 client(s), 1 failed" in out
+    assert "3 clients, 1 failed" in out
 
 
 def test_batch_all_good_is_exit_0_and_fail_on_is_exit_1(clients: Path, tmp_path: Path) -> None:

@@ -359,12 +359,13 @@ def write_index(rows: Sequence[ClientRow], out: Path,
 
     from itsm_diag.render import write_atomic
     from itsm_diag.render.markdown import md
+    from itsm_diag.text import plurals
 
     md_path, json_path = (out / name for name in INDEX_FILES)
     failed = sum(r.error is not None for r in rows)
     lines = [
         INDEX_TITLE, "",
-        f"{len(rows)} client(s), {failed} failed.", "",
+        plurals(f"{len(rows)} client(s), {failed} failed."), "",
         "| client | score | band | unknown | top fix | hours at stake /mo | error |",
         "|---|--:|---|--:|---|--:|---|",
     ]

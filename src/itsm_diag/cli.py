@@ -982,8 +982,10 @@ def batch(
         verdict = (f"error: {row.error}" if row.error is not None
                    else f"score {row.score}/7 {row.band}, {row.unknown} unknown")
         lines.append(line(f"{row.client:<24} {verdict}"))
+    from itsm_diag.text import plurals
+
     failed = [row for row in rows if row.error is not None]
-    lines.append(line(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}"))
+    lines.append(line(plurals(f"{len(rows)} client(s), {len(failed)} failed; index: {md_path}")))
     _deliver(None, "\n".join(lines) + "\n")
     unused = b.unused_mappings(rows, options.mappings)
     for path in unused:

@@ -26,6 +26,7 @@ from rich.text import Text
 
 from itsm_diag.errors import UsageError
 from itsm_diag.report import Report, Status
+from itsm_diag.text import plurals
 
 if TYPE_CHECKING:
     from itsm_diag.config import Rules
@@ -256,7 +257,7 @@ def print_result(items: Sequence[Item], result: Result, console: Console) -> Non
     _say(console)
     _say(console, result.headline, style="bold")
     if result.self_assessed:
-        _say(console, f"{result.self_assessed} sign(s) self-assessed.")
+        _say(console, plurals(f"{result.self_assessed} sign(s) self-assessed."))
 
 
 def answers_of(items: Sequence[Item]) -> dict[str, bool]:

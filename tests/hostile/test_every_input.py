@@ -84,7 +84,7 @@ def test_batch_client_named_index_keeps_its_report(tmp_path: Path, fmt: str, ext
     shutil.copy(DEMO / "incident_2.csv", root / "index")
     code, out, err = cli("batch", str(root), "--format", fmt, "--jobs", "1")
     assert code == 0, err
-    assert "2 client(s), 0 failed" in out
+    assert "2 clients, 0 failed" in out
     reports = root / "_reports"
     assert sorted(p.name for p in reports.iterdir()) == sorted(
         [f"acme.{ext}", f"index~2.{ext}", "index.md", "index.json"])
