@@ -167,3 +167,26 @@ def test_the_floor_is_a_setting(desk: pd.DataFrame, tmp_path: Path) -> None:
     rules.write_text("defaults:\n  shape:\n    updated_min_opened: 100000\n", encoding="utf-8")
     r = _run(folder, config_file=rules)
     assert "updated_since" not in r.extract_shape
+
+
+def test_a_quick_desk_cut_on_its_update_time_is_seen_from_a_few_older_tickets(
+        tmp_path: Path) -> None:
+    """Tickets done within a day (median): cut to the last 30 days of updates, 15 of them
+    were opened more than a week before the floor and none was done by then; a gate of
+    20 let its backlog read the cut (a review: "9 -> 27", triggered)."""
+    quick = _desk(median_days=1.0)
+    cut = quick[quick["updated"] >= END - pd.Timedelta(days=30)]
+    r = _run(_write(cut, tmp_path / "upd30"))
+    seen = r.extract_shape["updated_since"]
+    assert 5 <= seen["opened_before"] < 20 and seen["done_before"] == 0
+    assert _sign(r, "backlog").status == "unknown"
+
+
+def test_a_since_after_the_floor_keeps_the_cut_named(desk: pd.DataFrame,
+                                                     tmp_path: Path) -> None:
+    """The open tickets not updated since the floor are missing from every week of a
+    window that starts after it too (a review: --since dropped the shape)."""
+    folder = _write(desk[desk["updated"] >= END - pd.Timedelta(days=30)], tmp_path / "upd30")
+    r = _run(folder, since="2026-03-16")
+    assert "updated_since" in r.extract_shape
+    assert _sign(r, "backlog").status == "unknown"

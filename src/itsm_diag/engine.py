@@ -220,34 +220,42 @@ def choose_window(
                 "as_of": _local(as_of, tz, with_time=False), **after}))
     if note:
         how += f"; {note}"
-    first = m.earliest_time(tickets[m.OPENED_AT])
+    # the first ticket of the flow, not a stray opened long before it (ExtractShape)
+    first = (shape.flow_start if shape is not None and shape.flow_start is not None
+             else m.earliest_time(tickets[m.OPENED_AT]))
     data_from = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
     if data_from is None or not start < data_from < as_of:
         data_from = None  # the weeks before the first ticket hold none: see _starts_late
     return WindowChoice(Window(start=start, end=as_of, data_from=data_from), how, notes, tz)
 
 
-def _floor_in_window(shape: ExtractShape, window: Window) -> ExtractShape:
-    """``shape`` without its update floor when that lies before the window (more than the
-    day the window starts after it): the window holds nothing the floor cut, and a desk
-    whose tool began with a migrated open backlog shows the same floor at its start."""
+def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> ExtractShape:
+    """``shape`` without its update floor when that lies before the ``weeks`` up to the
+    window's end (more than the day the window starts after it): a desk whose tool
+    began with a migrated open backlog shows the same floor at its start. A ``--since``
+    after the floor keeps it: the open tickets not updated since are missing from every
+    week of such a window too."""
     cut = shape.updated_since
-    if cut is None or cut.floor >= window.start - pd.Timedelta(days=2):
+    full = window.end - pd.Timedelta(weeks=weeks)
+    if cut is None or cut.floor >= min(window.start, full) - pd.Timedelta(days=2):
         return shape
     return replace(shape, updated_since=None)
 
 
-def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
+def _starts_late(shape: ExtractShape, window: Window, tz: str, opened: pd.Series
+                 ) -> ExtractShape:
     """``shape`` with the window's weeks before the export's first ticket named, when it
     has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
     says two reports were cut differently."""
     if window.data_from is None:
         return shape
     week = pd.Timedelta(weeks=1)
+    us = m.ts_us(opened)
     return replace(shape, starts_late=StartsLate(
         first=_local(window.data_from, tz, with_time=False),
         weeks_before=(window.data_from - window.start) / week,
-        weeks_covered=(window.end - window.data_from) / week))
+        weeks_covered=(window.end - window.data_from) / week,
+        earlier=int(((us != m.NAT) & (us < window.data_from.value // 1000)).sum())))
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
@@ -518,7 +526,8 @@ def build_finding(
     if shaky:
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
-    values["window_weeks"] = choice.window.days / 7
+    # the weeks the figures are over: the window's, from the export's first ticket on
+    values["window_weeks"] = choice.window.covered_days / 7
     values["window_start"] = _local(choice.window.start, choice.tz, with_time=False)
     values["window_end"] = _local(choice.window.end, choice.tz, with_time=False)
     for name, cond in rule.thresholds.conditions.items():
@@ -729,7 +738,8 @@ def diagnose(
     done_at = m.done_at(data.tickets)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
-    shape = _starts_late(_floor_in_window(shape, choice.window), choice.window, tz)
+    shape = _starts_late(_floor_in_window(shape, choice.window, d.window_weeks), choice.window,
+                         tz, data.tickets[m.OPENED_AT])
     ctx = Context(
         tickets=data.tickets,
         events=data.events,

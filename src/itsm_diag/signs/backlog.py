@@ -519,6 +519,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     raw = raw_weekly(ctx)
     trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
+    flow = ctx.shape.flow_start
+    if flow is not None and pd.notna(earliest) and earliest < flow:
+        # a few strays opened long before (a ticket left open for a year in an export of
+        # last month's) are not where the export starts: it lacks what they stand for
+        earliest = flow
     # weeks of the window that end before the export's first ticket hold no evidence (a
     # window reaching back before the data): out of the trend and of the arrival rate
     lead = int((trend["week_end"] < earliest).sum()) if pd.notna(earliest) else 0

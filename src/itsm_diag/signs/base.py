@@ -44,12 +44,17 @@ class Window:
         return float((self.end - self.start) / pd.Timedelta(days=1))
 
     @property
+    def covered_days(self) -> float:
+        """Days of the part of the window the export covers (from ``data_from`` on)."""
+        start = self.start if self.data_from is None else max(self.start, self.data_from)
+        return float((self.end - start) / pd.Timedelta(days=1))
+
+    @property
     def months(self) -> float:
         """Length in months of 30.44 days of the part of the window the export covers
         (for 'per month' figures: a count over the weeks that hold tickets, not spread
         over weeks before the first one)."""
-        start = self.start if self.data_from is None else max(self.start, self.data_from)
-        return float((self.end - start) / pd.Timedelta(days=1)) / 30.4375
+        return self.covered_days / 30.4375
 
     def contains(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps inside the window (NaT is outside)."""

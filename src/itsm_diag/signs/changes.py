@@ -177,7 +177,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                        incident=_names(inc_names, best["incident"], na_code=len(inc_names)),
                        change=_names(chg_names, best["change"], na_code=-1))
 
-    quarters = w.days / 90.0
+    quarters = w.covered_days / 90.0  # the weeks the export holds tickets in
     # the count a verdict can rest on: tier 3 beyond what timing gives by chance
     chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
         if tier3_ok else 0
@@ -192,7 +192,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     projected_from_few = quarters < 1 and 0 < count < minimum
     if projected_from_few:  # the other figures stay: the evidence of what was found
         meas.unknown = Note(code="too_few_to_project", params={
-            "found": count, "days": round(w.days, 1), "min": minimum})
+            "found": count, "days": round(w.covered_days, 1), "min": minimum})
     meas.metrics["change_caused_per_quarter"] = Figure(
         value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),

@@ -158,17 +158,19 @@ class UpdatedSince:
 
 @dataclass(frozen=True)
 class StartsLate:
-    """The export's first ticket is inside the window (cut on the opened date, or a tool
-    only just adopted): the weeks before it hold no ticket. Set once the window is
-    chosen (:func:`itsm_diag.engine.diagnose`), not by :func:`measure_shape`."""
+    """The export's tickets start inside the window (cut on the opened date, or a tool
+    only just adopted): the weeks before hold none, or only the ``earlier`` few that are
+    no flow (:attr:`ExtractShape.flow_start`). Set once the window is chosen
+    (:func:`itsm_diag.engine.diagnose`), not by :func:`measure_shape`."""
 
     first: str
     weeks_before: float
     weeks_covered: float
+    earlier: int = 0
 
     def params(self) -> dict[str, Any]:
         return {"first": self.first, "before": self.weeks_before,
-                "covered": self.weeks_covered}
+                "covered": self.weeks_covered, "earlier": self.earlier}
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,13 @@ class ExtractShape:
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
     starts_late: StartsLate | None = None
+    #: where the export's flow of tickets starts: its first incident or request, unless
+    #: fewer than ``first_ticket_min`` (or ``first_ticket_share`` of them, if more) came
+    #: before a gap of ``first_ticket_gap_days`` or more: then the first after that gap,
+    #: so that a few strays opened long before (a ticket left open for a year in an
+    #: export of last month's) do not stand for the start. Not a shape: not in
+    #: :meth:`as_dict`
+    flow_start: pd.Timestamp | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -260,8 +269,9 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())
+    flow_start = _flow_start(opened, total, params)
     if total < int(params["min_tickets"]):
-        return ExtractShape()
+        return ExtractShape(flow_start=flow_start)
     first = m.earliest_time(opened)
     if first is None:  # no opened time at all (a min_tickets of 0 lets it through)
         return ExtractShape()
@@ -271,7 +281,8 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     span = (last - first) / pd.Timedelta(hours=1)
     if span < float(params["one_instant_hours"]):
         return ExtractShape(one_instant=OneInstant(first=first, last=last, hours=span,
-                                                   total=total))
+                                                   total=total),
+                            flow_start=flow_start)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
@@ -316,7 +327,25 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
         updated_since = _updated_since(m.rows_of(tickets, scope, [m.UPDATED_AT])[m.UPDATED_AT],
                                        opened, done_at, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
-                        no_done_times=no_done_times, updated_since=updated_since)
+                        no_done_times=no_done_times, updated_since=updated_since,
+                        flow_start=flow_start)
+
+
+def _flow_start(opened: pd.Series, total: int, params: Mapping[str, Any]
+                ) -> pd.Timestamp | None:
+    """:attr:`ExtractShape.flow_start` (None without an opened time)."""
+    us = m.ts_us(opened)
+    us = us[us != m.NAT]
+    if us.size == 0:
+        return None
+    k = max(int(params["first_ticket_min"]),
+            int(np.ceil(float(params["first_ticket_share"]) * total)))
+    k = min(k, us.size)
+    first = np.sort(np.partition(us, k - 1)[:k])
+    gap = float(params["first_ticket_gap_days"]) * _DAY_US
+    after = np.flatnonzero(np.diff(first) >= gap)
+    return pd.Timestamp(int(first[after[-1] + 1] if after.size else first[0]), unit="us",
+                        tz="UTC")
 
 
 def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
@@ -330,7 +359,7 @@ def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
     it. Read only where ``updated_min_fill`` of the tickets carry an update time."""
     up_us = m.ts_us(updated)
     filled = up_us != m.NAT
-    if int(filled.sum()) < float(params["updated_min_fill"]) * total:
+    if int(filled.sum()) < float(params["updated_min_fill"]) * total or not filled.any():
         return None
     floor_us = int(up_us[filled].min())
     well_before = floor_us - int(float(params["updated_floor_days"]) * _DAY_US)
