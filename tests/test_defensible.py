@@ -286,7 +286,7 @@ def test_tickets_without_any_time_get_no_window_unless_until_gives_one() -> None
     until = pd.Timestamp("2026-09-30T23:59:59.999999", tz="UTC")
     chosen = engine.choose_window(t, rules, until=until)
     assert chosen.window.end == until and "from --until" in chosen.how
-    assert engine.data_start(t) is None
+    assert engine.data_start(t, rules.defaults.shape) is None
 
 
 def test_a_partial_period_is_marked_and_not_graded(tmp_path: Path) -> None:

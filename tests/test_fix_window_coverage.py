@@ -16,29 +16,39 @@ from itsm_diag import api, compare, config, synth
 from itsm_diag.report import Report
 from itsm_diag.writers.servicenow import write_servicenow
 
+Reports = tuple[Report, Report, Report, Report, Report]
+
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Report, Report]:
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     data = synth.generate(8000, seed=31, weeks=26, conditions=synth.Conditions(
         changes=True))
     folder = tmp_path_factory.mktemp("desk")
     files = write_servicenow(data.tickets, None, folder / "full",
                              tables=("incident", "change_request"))
-    for sub in ("month", "stray"):
+    for sub in ("month", "stray", "carried", "pilot"):
         (folder / sub).mkdir()
     for path in files:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         opened = pd.to_datetime(frame["opened_at"])
         month = frame[opened >= opened.max() - pd.Timedelta(days=30)]
+        older = frame[opened < opened.max() - pd.Timedelta(days=40)]
+        still_open = {"state": "In Progress", "resolved_at": "", "closed_at": ""}
+        extra = {
+            # one incident opened months before and left open: a stray
+            "stray": older.head(1).assign(**still_open),
+            # an "open, or opened last month" export: 180 older tickets, all open
+            "carried": older.sample(180, random_state=1).assign(**still_open),
+            # a pilot's trickle: 15 tickets in the five weeks before go-live, as they were
+            "pilot": frame[(opened < opened.max() - pd.Timedelta(days=31))
+                           & (opened >= opened.max() - pd.Timedelta(days=66))].sample(
+                15, random_state=2)}
+        for sub, rows in extra.items():
+            more = pd.concat([rows, month]) if path.name == "incident.csv" else month
+            more.to_csv(folder / sub / path.name, index=False)
         month.to_csv(folder / "month" / path.name, index=False)
-        # one incident opened months before and left open: a stray, not where it starts
-        stray = frame[(opened < opened.max() - pd.Timedelta(days=150))].head(1).assign(
-            state="In Progress", resolved_at="", closed_at="")
-        stray_month = pd.concat([stray, month]) if path.name == "incident.csv" else month
-        stray_month.to_csv(folder / "stray" / path.name, index=False)
-    return (api.diagnose_paths([folder / "full"], api.RunOptions()),
-            api.diagnose_paths([folder / "month"], api.RunOptions()),
-            api.diagnose_paths([folder / "stray"], api.RunOptions()))
+    return tuple(api.diagnose_paths([folder / sub], api.RunOptions())  # type: ignore[return-value]
+                 for sub in ("full", "month", "stray", "carried", "pilot"))
 
 
 def _per_month(r: Report, check: str, metric: str) -> float:
@@ -56,38 +66,41 @@ def _per_month(r: Report, check: str, metric: str) -> float:
     # then never saw that a month was being projected
     ("changes", "change_caused_per_quarter", 0.7, 1.4)])
 def test_a_month_of_tickets_is_counted_over_the_weeks_it_covers(
-        reports: tuple[Report, Report, Report], finding: str, metric: str, low: float,
+        reports: Reports, finding: str, metric: str, low: float,
         high: float) -> None:
-    full, month, _ = reports
+    full, month, *_ = reports
     whole, cut = _per_month(full, finding, metric), _per_month(month, finding, metric)
     assert low < cut / whole < high, (cut, whole)
 
 
 def test_the_note_says_what_the_window_holds(
-        reports: tuple[Report, Report, Report]) -> None:
-    full, month, _ = reports
-    assert not [n for n in full.data_notes if "tickets start on" in n]
-    note = next(n for n in month.data_notes if "tickets start on" in n)
-    assert "weeks hold next to none" in note and "every figure a month" in note
+        reports: Reports) -> None:
+    full, month, *_ = reports
+    assert not [n for n in full.data_notes if "requests start on" in n]
+    note = next(n for n in month.data_notes if "requests start on" in n)
+    assert "weeks hold no flow of them" in note and "every figure a month" in note
+    assert "opened before that day" not in note  # none came before the month
     assert month.window.weeks == 13  # the window itself is what was asked
     assert "starts_late" not in full.extract_shape
     assert month.extract_shape["starts_late"]["covered"] == pytest.approx(4.4, abs=0.2)
 
 
 def test_compare_says_a_month_and_a_quarter_were_cut_differently(
-        reports: tuple[Report, Report, Report]) -> None:
-    full, month, _ = reports
+        reports: Reports) -> None:
+    full, month, *_ = reports
     notes = compare.compare(full, month, config.load_rules().defaults.wording).notes
     assert any("cut differently" in n and "starts_late" in n for n in notes)
 
 
 def test_one_stray_ticket_does_not_stand_for_the_start(
-        reports: tuple[Report, Report, Report]) -> None:
+        reports: Reports) -> None:
     """One incident opened five months before the month the export holds: the start was
     taken from it, and every figure a month read a third of the truth again, the
     backlog triggered on the cut (a review)."""
-    _, month, stray = reports
+    _, month, stray, *_ = reports
     assert stray.extract_shape["starts_late"]["earlier"] == 1
+    note = next(n for n in stray.data_notes if "requests start on" in n)
+    assert "(1 incident or request opened before that day, too few a week" in note
     assert stray.extract_shape["starts_late"]["first"] == month.extract_shape[
         "starts_late"]["first"]
     for check, metric in (("reopens", "reopened_per_month"),
@@ -96,3 +109,34 @@ def test_one_stray_ticket_does_not_stand_for_the_start(
             _per_month(month, check, metric), rel=0.05)
     backlog = next(s for s in stray.signs if s.id == "backlog")
     assert backlog.status == next(s for s in month.signs if s.id == "backlog").status
+
+
+@pytest.mark.parametrize("which", [3, 4])
+def test_an_open_backlog_carried_or_a_pilot_is_no_start_either(reports: Reports,
+                                                               which: int) -> None:
+    """180 older tickets, all still open (an "open, or opened last month" export), or a
+    pilot's 15 tickets in the five weeks before: the first ticket stood for the start
+    only while fewer than five came before a 28-day gap, and the figures a month read a
+    third again, the backlog triggered on the cut ("growth 48%"; a review). The flow now
+    starts at the first week whose arrivals reach a tenth of the busiest weeks'."""
+    month, other = reports[1], reports[which]
+    assert other.extract_shape["starts_late"]["first"] == month.extract_shape[
+        "starts_late"]["first"]
+    assert _per_month(other, "reopens", "reopened_per_month") == pytest.approx(
+        _per_month(month, "reopens", "reopened_per_month"), rel=0.1)
+    if which == 3:  # all still open: where the export starts, for the backlog too
+        backlog = next(s for s in other.signs if s.id == "backlog")
+        assert backlog.status != "triggered", backlog.reason
+
+
+def test_the_period_trend_starts_where_the_flow_does(tmp_path_factory: pytest.TempPathFactory,
+                                                     reports: Reports) -> None:
+    """A stray opened months before made the --period trend grade every empty month
+    between (a review: nine months "score 0"): the periods start at the flow."""
+    stray = reports[2]
+    first = stray.extract_shape["starts_late"]["first"]
+    folder = tmp_path_factory.getbasetemp()
+    paths = [p for p in folder.rglob("stray") if p.is_dir()]
+    r = api.diagnose_paths(paths[:1], api.RunOptions(period="month"))
+    assert r.periods is not None
+    assert r.periods[0].label == first[:7]

@@ -418,7 +418,8 @@ def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: 
     from itsm_diag.engine import data_start, diagnose_periods
 
     end = pd.Timestamp(report.window.end)
-    start = since if since is not None else (data_start(data.tickets) or end)
+    start = since if since is not None else (
+        data_start(data.tickets, rules.defaults.shape) or end)
     periods, notes = diagnose_periods(data, rules, period, start, end, answers, tz)
     return report.model_copy(update={"periods": periods,
                                      "data_notes": [*report.data_notes, *notes]})

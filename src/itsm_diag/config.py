@@ -786,9 +786,8 @@ RANGES: dict[str, Valid] = {
     "defaults.shape.updated_floor_days": Valid(0, MAX_DAYS),
     "defaults.shape.updated_min_opened": Valid(1, 1_000_000, whole=True),
     "defaults.shape.updated_max_done_share": SHARE,
-    "defaults.shape.first_ticket_min": Valid(1, 1_000_000, whole=True),
-    "defaults.shape.first_ticket_share": SHARE,
-    "defaults.shape.first_ticket_gap_days": Valid(0, MAX_DAYS),
+    "defaults.shape.flow_week_share": SHARE,
+    "defaults.shape.flow_rolling_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "defaults.max_samples": Valid(0, 1000, whole=True),
     "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
     "defaults.hourly_rate": Valid(0, 1_000_000),
@@ -805,6 +804,7 @@ RANGES: dict[str, Valid] = {
     # degrees of freedom) three: a clear on two week ends could not be weighed against it;
     # the levels from the edges one week at least
     "signs.backlog.params.min_trend_weeks": Valid(3, MAX_WINDOW_WEEKS, whole=True),
+    "signs.backlog.params.carried_max_done_share": SHARE,
     # the noise rule's interval: at 1 it would be infinitely wide (t of p = 1)
     "signs.backlog.params.noise_interval_share": Valid(0, 1, hi_open=True),
     "signs.backlog.params.edge_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),

@@ -42,7 +42,14 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
-from itsm_diag.signs.shape import ExtractShape, StartsLate, measure_shape, weeks_of
+from itsm_diag.signs.shape import (
+    FLOW_KINDS,
+    ExtractShape,
+    StartsLate,
+    flow_start,
+    measure_shape,
+    weeks_of,
+)
 from itsm_diag.text import figure, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
@@ -84,7 +91,13 @@ def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, st
 
 def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
     """The extract's shape as data notes (worded by ``defaults.wording``)."""
-    return [fmt(wording[f"shape.{code}"], values) for code, values in shape.as_dict().items()]
+    out = []
+    for code, values in shape.as_dict().items():
+        if code == "starts_late":  # the strays before the flow, said only when there are any
+            values = {**values, "strays": fmt(wording["starts_late_strays"], values)
+                      if values["earlier"] else ""}
+        out.append(fmt(wording[f"shape.{code}"], values))
+    return out
 
 
 # ---- window ----------------------------------------------------------------------------
@@ -242,7 +255,7 @@ def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> Extract
     return replace(shape, updated_since=None)
 
 
-def _starts_late(shape: ExtractShape, window: Window, tz: str, opened: pd.Series
+def _starts_late(shape: ExtractShape, window: Window, tz: str, tickets: pd.DataFrame
                  ) -> ExtractShape:
     """``shape`` with the window's weeks before the export's first ticket named, when it
     has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
@@ -250,7 +263,9 @@ def _starts_late(shape: ExtractShape, window: Window, tz: str, opened: pd.Series
     if window.data_from is None:
         return shape
     week = pd.Timedelta(weeks=1)
-    us = m.ts_us(opened)
+    # the strays are counted among the tickets the flow is read from
+    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
+    us = m.ts_us(tickets[m.OPENED_AT])[scope if scope.any() else slice(None)]
     return replace(shape, starts_late=StartsLate(
         first=_local(window.data_from, tz, with_time=False),
         weeks_before=(window.data_from - window.start) / week,
@@ -739,7 +754,7 @@ def diagnose(
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
     shape = _starts_late(_floor_in_window(shape, choice.window, d.window_weeks), choice.window,
-                         tz, data.tickets[m.OPENED_AT])
+                         tz, data.tickets)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,
@@ -940,9 +955,11 @@ def calendar_periods(
     return out
 
 
-def data_start(tickets: pd.DataFrame) -> pd.Timestamp | None:
-    """When the data begins: the first opened time, else the first activity time."""
-    first = m.earliest_time(tickets[m.OPENED_AT])
+def data_start(tickets: pd.DataFrame, shape: Mapping[str, Any]) -> pd.Timestamp | None:
+    """When the data begins: where its flow of tickets starts when strays or a pilot's
+    trickle came before it (they are no period of their own; ``shape``: the rules' shape
+    params), else the first opened time, else the first activity time."""
+    first = flow_start(tickets, shape) or m.earliest_time(tickets[m.OPENED_AT])
     return first if first is not None else m.activity_bound(tickets, last=False)
 
 

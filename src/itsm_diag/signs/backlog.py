@@ -211,6 +211,7 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     least as much; one that "did not shrink" may be that artefact).
     """
     opened_us, end_us, done = _stays(ctx, keep)
+    day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}"  # in --tz, as the data notes say it
     window_end_us = int(ctx.window.end.value // 1000)
     # the stays the export can show end where it begins: when the tickets of its first
     # week are still open at the window end, tickets outlive its reach, and how many of
@@ -221,7 +222,7 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     tail = float(params["unseen_tail_share"])
     if first_week.any() and still >= max(tail * int(first_week.sum()), 1.0):
         return Note(code="unseen_unbounded", params={
-            "first": f"{earliest:%Y-%m-%d}", "still": still,
+            "first": day, "still": still,
             "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
     missing, per_day = _unseen(opened_us, end_us, done, earliest, trend, first)
     if missing[0] < 1.5:  # not two tickets (or no stays at all): nothing to weigh
@@ -229,7 +230,7 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
     shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
     return Note(code="unseen_at_start", params={
-        "first": f"{earliest:%Y-%m-%d}", "unseen": float(missing[0]), "start": start,
+        "first": day, "unseen": float(missing[0]), "start": start,
         "per_day": per_day, "start_with": start_with, "end_with": end_with,
         "shrink_with": shrink_with})
 
@@ -521,21 +522,27 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     flow = ctx.shape.flow_start
     if flow is not None and pd.notna(earliest) and earliest < flow:
-        # a few strays opened long before (a ticket left open for a year in an export of
-        # last month's) are not where the export starts: it lacks what they stand for
-        earliest = flow
+        # tickets opened before the export's flow starts (ExtractShape.flow_start) that
+        # are (next to) all still open are strays or an open backlog the export carries
+        # ("open, or opened last month"), not where it starts: it lacks the tickets done
+        # meanwhile. Done ones among them (a pilot's) show it reaches back.
+        before = usable & (t[m.OPENED_AT] < flow).fillna(False).astype(bool)
+        done = int((before & ctx.done_at.notna()).sum())
+        if done <= float(params["carried_max_done_share"]) * int(before.sum()):
+            earliest = flow
     # weeks of the window that end before the export's first ticket hold no evidence (a
     # window reaching back before the data): out of the trend and of the arrival rate
     lead = int((trend["week_end"] < earliest).sum()) if pd.notna(earliest) else 0
+    first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}" if pd.notna(earliest) else ""
     min_weeks = int(params["min_trend_weeks"])
     if len(trend) - lead < min_weeks:
         return Measurement(unknown=Note(code="data_starts_late", params={
-            "first": f"{earliest:%Y-%m-%d}", "weeks": len(trend) - lead,
+            "first": first_day, "weeks": len(trend) - lead,
             "window_weeks": len(trend), "min": min_weeks}),
             excluded=excluded, series={"weekly": series_rows(raw)})
     if lead:
         notes.append(Note(code="before_data", params={"weeks": lead,
-                                                      "first": f"{earliest:%Y-%m-%d}"}))
+                                                      "first": first_day}))
     # an export filtered by open date lacks the tickets opened before it and still open
     # in the window's first weeks: its backlog starts low and climbs. Whether it reaches
     # back far enough is read from its own stays (a queue whose tickets stay open for

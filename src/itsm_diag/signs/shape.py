@@ -184,12 +184,10 @@ class ExtractShape:
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
     starts_late: StartsLate | None = None
-    #: where the export's flow of tickets starts: its first incident or request, unless
-    #: fewer than ``first_ticket_min`` (or ``first_ticket_share`` of them, if more) came
-    #: before a gap of ``first_ticket_gap_days`` or more: then the first after that gap,
-    #: so that a few strays opened long before (a ticket left open for a year in an
-    #: export of last month's) do not stand for the start. Not a shape: not in
-    #: :meth:`as_dict`
+    #: where the export's flow of tickets starts (:func:`_flow_start`), so that a few
+    #: strays opened long before (a ticket left open for a year in an export of last
+    #: month's), a pilot's trickle or an old open backlog do not stand for the start.
+    #: Not a shape: not in :meth:`as_dict`
     flow_start: pd.Timestamp | None = None
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
@@ -269,9 +267,9 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())
-    flow_start = _flow_start(opened, total, params)
+    flow = _flow_start(opened, params)
     if total < int(params["min_tickets"]):
-        return ExtractShape(flow_start=flow_start)
+        return ExtractShape(flow_start=flow)
     first = m.earliest_time(opened)
     if first is None:  # no opened time at all (a min_tickets of 0 lets it through)
         return ExtractShape()
@@ -282,7 +280,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if span < float(params["one_instant_hours"]):
         return ExtractShape(one_instant=OneInstant(first=first, last=last, hours=span,
                                                    total=total),
-                            flow_start=flow_start)
+                            flow_start=flow)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
@@ -328,24 +326,45 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
                                        opened, done_at, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since,
-                        flow_start=flow_start)
+                        flow_start=flow)
 
 
-def _flow_start(opened: pd.Series, total: int, params: Mapping[str, Any]
-                ) -> pd.Timestamp | None:
-    """:attr:`ExtractShape.flow_start` (None without an opened time)."""
+def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp | None:
+    """:attr:`ExtractShape.flow_start` of ``tickets`` (their incidents and requests, every
+    ticket when there are none) when tickets of that scope came before it (strays, a
+    pilot's trickle), else None: for what needs it without the whole shape (the
+    ``--period`` trend's first period)."""
+    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
+    if not scope.any():
+        scope = np.ones(len(tickets), dtype=bool)
+    opened = m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT]
+    start = _flow_start(opened, params)
+    first = m.earliest_time(opened)
+    return start if start is not None and first is not None and start > first else None
+
+
+def _flow_start(opened: pd.Series, params: Mapping[str, Any]) -> pd.Timestamp | None:
+    """The first ticket of the first week whose arrivals, and the median of its own and
+    the next weeks' (``flow_rolling_weeks`` in all), reach ``flow_week_share`` of the
+    busiest such weeks' mean (at least one ticket): a few strays, a pilot's trickle or
+    the old open tickets an "open or opened last month" export carries come before it
+    (one busier week among them is no start), the export's flow from it on. None without
+    an opened time."""
     us = m.ts_us(opened)
     us = us[us != m.NAT]
     if us.size == 0:
         return None
-    k = max(int(params["first_ticket_min"]),
-            int(np.ceil(float(params["first_ticket_share"]) * total)))
-    k = min(k, us.size)
-    first = np.sort(np.partition(us, k - 1)[:k])
-    gap = float(params["first_ticket_gap_days"]) * _DAY_US
-    after = np.flatnonzero(np.diff(first) >= gap)
-    return pd.Timestamp(int(first[after[-1] + 1] if after.size else first[0]), unit="us",
-                        tz="UTC")
+    week = week_numbers(us)
+    first = int(week.min())
+    counts = np.bincount(week - first).astype(np.float64)
+    span = min(int(params["flow_rolling_weeks"]), counts.size)
+    busiest = float(np.convolve(counts, np.ones(span) / span, mode="valid").max())
+    bar = max(float(params["flow_week_share"]) * busiest, 1.0)
+    # one value a week (a few hundred at most): the first that starts a flow; none (a
+    # storm week towering over a trickle) leaves the start at the first ticket
+    start = first + next((w for w in range(counts.size) if counts[w] >= bar
+                          and np.median(counts[w:w + span]) >= bar), 0)
+    return pd.Timestamp(int(us[week >= start].min()), unit="us", tz="UTC")
 
 
 def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
