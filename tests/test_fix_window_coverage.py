@@ -100,7 +100,8 @@ def test_one_stray_ticket_does_not_stand_for_the_start(
     _, month, stray, *_ = reports
     assert stray.extract_shape["starts_late"]["earlier"] == 1
     note = next(n for n in stray.data_notes if "requests start on" in n)
-    assert "(1 incident or request opened before that day, too few a week" in note
+    assert " start on " + stray.extract_shape["starts_late"]["first"] + " (1 incident or " \
+        "request opened before that day, too few a week" in note
     assert stray.extract_shape["starts_late"]["first"] == month.extract_shape[
         "starts_late"]["first"]
     for check, metric in (("reopens", "reopened_per_month"),

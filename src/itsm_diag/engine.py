@@ -94,7 +94,7 @@ def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
     out = []
     for code, values in shape.as_dict().items():
         if code == "starts_late":  # the strays before the flow, said only when there are any
-            values = {**values, "strays": fmt(wording["starts_late_strays"], values)
+            values = {**values, "strays": " " + fmt(wording["starts_late_strays"], values)
                       if values["earlier"] else ""}
         out.append(fmt(wording[f"shape.{code}"], values))
     return out
