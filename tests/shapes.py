@@ -235,3 +235,28 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def mapped_priorities(folder: Path, labels: list[str],
+                      header: tuple[str, str, str, str] = ("Id", "Created", "Prio", "Status")
+                      ) -> tuple[dict[str, float | None], list[str]]:
+    """Each priority label of a ticket list written for a mapping file (``header``: its
+    id, opened, priority and status columns) as the tool reads it (None: left empty),
+    and the warnings of the read."""
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+
+    rows = [";".join(header)]
+    rows += [f"{1000 + i};2025-03-{1 + i % 28:02d} 09:00;{label};open"
+             for i, label in enumerate(labels)]
+    (folder / "tickets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    names = ("ticket_id", "opened_at", "priority", "status")
+    mapping = folder / "tool.yaml"
+    mapping.write_text("tool: sometool\nkind: incident\ncolumns:\n" + "".join(
+        f"  {name}: {column}\n" for name, column in zip(names, header, strict=True)),
+        encoding="utf-8")
+    loaded = load_paths([folder / "tickets.csv"], ImportOptions(), mapping=[mapping])
+    tickets = loaded.tickets
+    return ({str(raw): (None if pd.isna(got) else float(got)) for raw, got in zip(
+        tickets[m.PRIORITY_RAW], tickets[m.PRIORITY], strict=True)},
+            [w for source in loaded.sources for w in source.warnings])

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import shapes
 from itsm_diag import model as m
 from itsm_diag.importers import values as v
-from itsm_diag.importers.base import ImportOptions
-from itsm_diag.importers.registry import load_paths
 
 #: label -> its priority (None: none), as :func:`v.priority` and :func:`v.read_priority`
 #: read it in a column whose scale is numbered from the most urgent
@@ -88,20 +87,10 @@ def test_a_scale_numbered_from_the_least_urgent_reads_as_before() -> None:
 
 
 def test_a_mapped_export_leaves_p12_empty_and_says_so(tmp_path: Path) -> None:
-    labels = ["P1", "P2", "P12", "P345", "P3", "P1000"]
-    rows = ["Id;Created;Prio;Status"]
-    rows += [f"{1000 + i};2025-03-{1 + i:02d} 09:00;{label};open"
-             for i, label in enumerate(labels)]
-    (tmp_path / "tickets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    mapping = tmp_path / "tool.yaml"
-    mapping.write_text("tool: sometool\nkind: incident\ncolumns:\n  ticket_id: Id\n"
-                       "  opened_at: Created\n  priority: Prio\n  status: Status\n",
-                       encoding="utf-8")
-    loaded = load_paths([tmp_path / "tickets.csv"], ImportOptions(), mapping=[mapping])
-    by_label = dict(zip(loaded.tickets[m.PRIORITY_RAW].astype(str),
-                        _ints(loaded.tickets[m.PRIORITY]), strict=True))
+    by_label, warnings = shapes.mapped_priorities(
+        tmp_path, ["P1", "P2", "P12", "P345", "P3", "P1000"])
     assert by_label == {"P1": 1, "P2": 2, "P12": None, "P345": None, "P3": 3, "P1000": None}
-    notes = [w for s in loaded.sources for w in s.warnings if "left without priority" in w]
+    notes = [w for w in warnings if "left without priority" in w]
     assert len(notes) == 1 and notes[0].startswith("priority: 3 tickets with values")
     assert all(f"'{x}' (1)" in notes[0] for x in ("P12", "P345", "P1000"))
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import shapes
 from itsm_diag import model as m
 from itsm_diag.importers import values as v
-from itsm_diag.importers.base import ImportOptions
-from itsm_diag.importers.registry import load_paths
 
 OTRS_EN = ["1 very low", "2 low", "3 normal", "4 high", "5 very high"]
 OTRS_DE = ["1 sehr niedrig", "2 niedrig", "3 normal", "4 hoch", "5 sehr hoch"]
@@ -59,19 +58,10 @@ def test_a_mixed_order_is_not_called_inverted() -> None:
 
 
 def test_a_mapped_znuny_export_reads_its_urgent_tickets_as_urgent(tmp_path: Path) -> None:
-    rows = ["Ticket#;Erstellt;Priorität;Status"]
-    for i, label in enumerate(OTRS_DE * 4):
-        rows.append(f"{1000 + i};2025-03-{1 + i % 28:02d} 09:00;{label};open")
-    (tmp_path / "tickets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    mapping = tmp_path / "znuny.yaml"
-    mapping.write_text("tool: znuny\nkind: incident\ncolumns:\n  ticket_id: Ticket#\n"
-                       "  opened_at: Erstellt\n  priority: Priorität\n  status: Status\n",
-                       encoding="utf-8")
-    loaded = load_paths([tmp_path / "tickets.csv"], ImportOptions(), mapping=[mapping])
-    by_label = dict(zip(loaded.tickets[m.PRIORITY_RAW].astype(str),
-                        loaded.tickets[m.PRIORITY].astype(int), strict=True))
+    by_label, warnings = shapes.mapped_priorities(
+        tmp_path, OTRS_DE * 4, ("Ticket#", "Erstellt", "Priorität", "Status"))
     assert by_label["5 sehr hoch"] == 1 and by_label["1 sehr niedrig"] == 5
-    assert any("least urgent" in w for s in loaded.sources for w in s.warnings)
+    assert any("least urgent" in w for w in warnings)
 
 
 def test_decimal_labels_of_an_inverted_scale_are_read_too() -> None:
