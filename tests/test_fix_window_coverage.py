@@ -79,7 +79,7 @@ def test_the_note_says_what_the_window_holds(
     assert not [n for n in full.data_notes if "requests start on" in n]
     note = next(n for n in month.data_notes if "requests start on" in n)
     assert "weeks hold no flow of them" in note and "every figure a month" in note
-    assert "opened before that day" not in note  # none came before the month
+    assert "opened earlier" not in note  # none came before the month
     assert month.window.weeks == 13  # the window itself is what was asked
     assert "starts_late" not in full.extract_shape
     assert month.extract_shape["starts_late"]["covered"] == pytest.approx(4.4, abs=0.2)
@@ -101,7 +101,7 @@ def test_one_stray_ticket_does_not_stand_for_the_start(
     assert stray.extract_shape["starts_late"]["earlier"] == 1
     note = next(n for n in stray.data_notes if "requests start on" in n)
     assert " start on " + stray.extract_shape["starts_late"]["first"] + " (1 incident or " \
-        "request opened before that day, too few a week" in note
+        "request opened earlier, too few a week" in note
     assert stray.extract_shape["starts_late"]["first"] == month.extract_shape[
         "starts_late"]["first"]
     for check, metric in (("reopens", "reopened_per_month"),

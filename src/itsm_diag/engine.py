@@ -43,7 +43,6 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import (
-    FLOW_KINDS,
     ExtractShape,
     StartsLate,
     flow_start,
@@ -255,22 +254,18 @@ def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> Extract
     return replace(shape, updated_since=None)
 
 
-def _starts_late(shape: ExtractShape, window: Window, tz: str, tickets: pd.DataFrame
-                 ) -> ExtractShape:
+def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
     """``shape`` with the window's weeks before the export's first ticket named, when it
     has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
     says two reports were cut differently."""
     if window.data_from is None:
         return shape
     week = pd.Timedelta(weeks=1)
-    # the strays are counted among the tickets the flow is read from
-    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
-    us = m.ts_us(tickets[m.OPENED_AT])[scope if scope.any() else slice(None)]
     return replace(shape, starts_late=StartsLate(
         first=_local(window.data_from, tz, with_time=False),
         weeks_before=(window.data_from - window.start) / week,
         weeks_covered=(window.end - window.data_from) / week,
-        earlier=int(((us != m.NAT) & (us < window.data_from.value // 1000)).sum())))
+        earlier=shape.flow_earlier))
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
@@ -754,7 +749,7 @@ def diagnose(
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
     shape = _starts_late(_floor_in_window(shape, choice.window, d.window_weeks), choice.window,
-                         tz, data.tickets)
+                         tz)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,

@@ -8,7 +8,9 @@ Fewer than ``min_tickets`` incidents and requests opened in the window make it u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
+from functools import partial
 from itertools import pairwise
 from statistics import NormalDist
 from typing import Any
@@ -118,8 +120,12 @@ def _unseen(opened_us: np.ndarray, end_us: np.ndarray, done: np.ndarray,
     return per_day * _residual_stay(stay, done, gaps), per_day
 
 
+_Stays = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
-           first: int, params: Mapping[str, Any]) -> bool:
+           first: int, params: Mapping[str, Any],
+           stays: Callable[[], _Stays] | None = None) -> bool:
     """Whether the export reaches back far enough for the backlog of the trend's first
     week, from its own stays.
 
@@ -131,7 +137,7 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
     week (:func:`_unseen`); it still reaches back when fewer than two tickets, or under
     ``unseen_min_share`` of that week's backlog, would be missing. A queue whose tickets
     stay open for months needs an export that reaches back months, however many days
-    that is.
+    that is. ``stays``: :func:`_stays` of ``keep``, when the caller has it already.
     """
     week_end = pd.Timestamp(trend["week_end"].iloc[first])
     gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
@@ -145,7 +151,8 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
                 if took.size else 0.0)
     if gap >= quantile:
         return True
-    missing = float(_unseen(*_stays(ctx, keep), earliest, trend, first)[0][0])
+    seen_stays = stays() if stays is not None else _stays(ctx, keep)
+    missing = float(_unseen(*seen_stays, earliest, trend, first)[0][0])
     seen = float(trend["open"].to_numpy()[first])
     share = missing / (seen + missing) if seen + missing > 0 else 0.0
     return missing < 1.5 or share < float(params["unseen_min_share"])
@@ -194,7 +201,7 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
     return out, [*whens, None], stale
 
 
-def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
+def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp,
                      trend: pd.DataFrame, first: int, start: float,
                      params: Mapping[str, Any]) -> Note | None:
     """A note when an export that does not reach back far enough (:func:`_reach`: cut on
@@ -204,13 +211,13 @@ def _unseen_at_start(ctx: Context, keep: pd.Series, earliest: pd.Timestamp,
     The tickets opened before the export's first one and still open at a week's end are
     not in it. Their number is estimated from the export's own flow (:func:`_unseen`:
     arrivals a day x the mean time a ticket stays open beyond that week end's distance
-    from the first ticket, open tickets counted at their age so far: a lower bound), which
-    fades as the weeks go by. Added to each week's level, the trend is fitted again:
-    ``shrink_with`` is the shrink it shows then, and the grading decides with it (missing
-    tickets only make the early weeks look smaller, so a backlog that shrank did so at
-    least as much; one that "did not shrink" may be that artefact).
+    from the first ticket, the stays still running counted for as long as they were
+    seen: a lower bound), which fades as the weeks go by. Added to each week's level, the
+    trend is fitted again: ``shrink_with`` is the shrink it shows then, and the grading
+    decides with it (missing tickets only make the early weeks look smaller, so a backlog
+    that shrank did so at least as much; one that "did not shrink" may be that artefact).
     """
-    opened_us, end_us, done = _stays(ctx, keep)
+    opened_us, end_us, done = stays  # of the kept tickets (:func:`_stays`)
     day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}"  # in --tz, as the data notes say it
     window_end_us = int(ctx.window.end.value // 1000)
     # the stays the export can show end where it begins: when the tickets of its first
@@ -549,9 +556,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # months needs months of history), and always looked at within ramp_lookback_days
     ramp = 0
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
+    stays = functools.cache(partial(_stays, ctx, usable & ~mass))  # for both, read once
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
-        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params)))
+        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
     if cut_on_open:
         ramp = leading_ramp(trend["open"].to_numpy()[lead:], float(params["ramp_share"]))
     if ramp:
@@ -601,7 +609,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "open_now": Figure(value=float(open_now), sample_ids=oldest),
     }
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
-    unseen = (_unseen_at_start(ctx, usable & ~mass, earliest, trend, lead + ramp, start,
+    unseen = (_unseen_at_start(ctx, stays(), earliest, trend, lead + ramp, start,
                                params) if cut_on_open else None)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))

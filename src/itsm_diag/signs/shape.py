@@ -160,8 +160,9 @@ class UpdatedSince:
 class StartsLate:
     """The export's tickets start inside the window (cut on the opened date, or a tool
     only just adopted): the weeks before hold none, or only the ``earlier`` few that are
-    no flow (:attr:`ExtractShape.flow_start`). Set once the window is chosen
-    (:func:`itsm_diag.engine.diagnose`), not by :func:`measure_shape`."""
+    no flow (:attr:`ExtractShape.flow_start`, :attr:`ExtractShape.flow_earlier`). Set
+    once the window is chosen (:func:`itsm_diag.engine.diagnose`), not by
+    :func:`measure_shape`."""
 
     first: str
     weeks_before: float
@@ -189,6 +190,8 @@ class ExtractShape:
     #: month's), a pilot's trickle or an old open backlog do not stand for the start.
     #: Not a shape: not in :meth:`as_dict`
     flow_start: pd.Timestamp | None = None
+    #: the incidents and requests opened before ``flow_start``
+    flow_earlier: int = 0
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
@@ -267,9 +270,9 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())
-    flow = _flow_start(opened, params)
+    flow, earlier = _flow_start(opened, params)
     if total < int(params["min_tickets"]):
-        return ExtractShape(flow_start=flow)
+        return ExtractShape(flow_start=flow, flow_earlier=earlier)
     first = m.earliest_time(opened)
     if first is None:  # no opened time at all (a min_tickets of 0 lets it through)
         return ExtractShape()
@@ -280,7 +283,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if span < float(params["one_instant_hours"]):
         return ExtractShape(one_instant=OneInstant(first=first, last=last, hours=span,
                                                    total=total),
-                            flow_start=flow)
+                            flow_start=flow, flow_earlier=earlier)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
@@ -326,7 +329,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
                                        opened, done_at, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since,
-                        flow_start=flow)
+                        flow_start=flow, flow_earlier=earlier)
 
 
 def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp | None:
@@ -337,23 +340,22 @@ def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp
     scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(tickets), dtype=bool)
-    opened = m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT]
-    start = _flow_start(opened, params)
-    first = m.earliest_time(opened)
-    return start if start is not None and first is not None and start > first else None
+    start, earlier = _flow_start(m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT], params)
+    return start if earlier else None
 
 
-def _flow_start(opened: pd.Series, params: Mapping[str, Any]) -> pd.Timestamp | None:
+def _flow_start(opened: pd.Series, params: Mapping[str, Any]
+                ) -> tuple[pd.Timestamp | None, int]:
     """The first ticket of the first week whose arrivals, and the median of its own and
     the next weeks' (``flow_rolling_weeks`` in all), reach ``flow_week_share`` of the
     busiest such weeks' mean (at least one ticket): a few strays, a pilot's trickle or
     the old open tickets an "open or opened last month" export carries come before it
-    (one busier week among them is no start), the export's flow from it on. None without
-    an opened time."""
+    (one busier week among them is no start), the export's flow from it on; and how many
+    were opened before it. None without an opened time."""
     us = m.ts_us(opened)
     us = us[us != m.NAT]
     if us.size == 0:
-        return None
+        return None, 0
     week = week_numbers(us)
     first = int(week.min())
     counts = np.bincount(week - first).astype(np.float64)
@@ -364,7 +366,8 @@ def _flow_start(opened: pd.Series, params: Mapping[str, Any]) -> pd.Timestamp | 
     # storm week towering over a trickle) leaves the start at the first ticket
     start = first + next((w for w in range(counts.size) if counts[w] >= bar
                           and np.median(counts[w:w + span]) >= bar), 0)
-    return pd.Timestamp(int(us[week >= start].min()), unit="us", tz="UTC")
+    flow = week >= start
+    return pd.Timestamp(int(us[flow].min()), unit="us", tz="UTC"), int(us.size - flow.sum())
 
 
 def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
