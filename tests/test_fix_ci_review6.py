@@ -84,6 +84,17 @@ def test_closed_stdout_batch_is_refused_before_any_client_is_diagnosed(tmp_path:
     assert not (tmp_path / "clients" / "_reports").exists()
 
 
+def test_closed_stdout_pull_is_refused_before_the_first_request(tmp_path: Path) -> None:
+    """pull writes its summary to standard output: it paged everything, wrote the files,
+    then stopped on the summary with exit 2 and lost its notes (a review)."""
+    got = run(["pull", "servicenow", "--url", "https://example.invalid", "--out", "out"],
+              ">&-", tmp_path)
+    lines = got.stderr.strip().splitlines()
+    assert got.returncode == 2, got.stderr
+    assert len(lines) == 1 and CLOSED_STDOUT in lines[0], got.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_closed_stdout_with_output_file_still_writes_the_report(reports: Path) -> None:
     """A guard for the fix: a command that writes only to -o FILE never needs stdout."""
     got = run(["diagnose", str(DEMO), "-f", "json", "-o", "closed1.json"], ">&-", reports)

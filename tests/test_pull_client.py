@@ -317,3 +317,24 @@ def test_a_bad_url_is_one_line_before_anything_else(url: str, tmp_path: Path) ->
         assert "--url" in run.err and "credentials" not in run.err
         assert "Hunter2PW" not in run.err and "unexpected" not in run.err
         assert run.err.count("\n") == 1
+
+
+def test_a_retry_after_of_zero_on_a_server_error_waits_the_back_off(tmp_path: Path) -> None:
+    """``Retry-After: 0`` (or a reset already past) is no wait: a 5xx then waits the
+    back-off, as a 429 did; it was taken as 0 s, eight retries with no pause."""
+    class Busy(ServiceNowApp):
+        calls = 0
+
+        def get(self, path: str, query: dict[str, str]):  # type: ignore[no-untyped-def]
+            from pullkit import Reply
+            Busy.calls += 1
+            if Busy.calls <= 2:
+                return Reply(503, {}, {"Retry-After": "0"})
+            return super().get(path, query)
+
+    waits: list[float] = []
+    with FakeServer(Busy({"incident": []})) as srv:
+        run = pull("servicenow", srv.url, tmp_path, tables=["incident"],
+                   backoff=Backoff(sleep=waits.append))
+    assert run.code == 0, run.err
+    assert len(waits) == 2 and all(w > 0 for w in waits), waits

@@ -806,6 +806,7 @@ def pull(
     settle (records gone from the server or not readable by the account are said, exit 0)."""
     from itsm_diag.pull.engine import PullOptions, run
 
+    _check_stdout()  # its summary goes there: refused before the first request
     result = run(PullOptions(tool=tool, url=url, out=out, since=since, until=until,
                              tables=table or [], jql=jql, page_size=page_size,
                              slice_days=slice_days, timeout=timeout, dry_run=dry_run))

@@ -446,7 +446,7 @@ class Client:
                 elif status == 429:
                     resp.close()
                     wait = self._retry_after(resp.headers)
-                    if not wait:  # no usable header (or a reset already past): back off
+                    if wait is None:  # no usable header (or a reset already past): back off
                         wait = self.backoff.patient(attempt)
                     problem = "rate limited (429)"
                 elif status in _RETRY_STATUS:
@@ -540,12 +540,13 @@ class Client:
 
     def _retry_after(self, headers: Mapping[str, str]) -> float | None:
         """The wait the server asks for (``Retry-After``, else a rate-limit reset header),
-        None when it names none that can be read."""
+        None when it names none that can be read or no wait at all (``0``, a reset
+        already past): the back-off decides then, for a 429 and a 5xx alike."""
         value = headers.get("Retry-After")
         if value is None:
-            reset = headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset")
-            return _seconds(reset) if reset is not None else None
-        return _seconds(value)
+            value = headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset")
+        wait = _seconds(value) if value is not None else None
+        return wait if wait is not None and wait > 0 else None
 
     def _respect_quota(self, headers: Mapping[str, str]) -> None:
         """A quota spent to 0 on a successful answer: wait for its reset before the next

@@ -41,7 +41,7 @@ import importlib
 import math
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -386,7 +386,7 @@ def _reconcile(source: Source, client: Client, state: store.State, stream: Strea
             f"its pages nor when asked for by {'their ids' if many else 'its id'} (deleted "
             "or no longer returned while the range was read, or not returned by id to "
             f"this account), {'ids' if many else 'id'} "
-            f"{_names(source, journal, st, keys, missing)}; the files hold what was "
+            f"{_first_of(missing)}; the files hold what was "
             f"received. Rerun the same command to ask for {'them' if many else 'it'} again")
     elif missing:
         result.problems.append(
@@ -445,13 +445,19 @@ def _unreadable_note(label: str, hidden: int, where: str, readable: int) -> str:
 
 def _names(source: Source, journal: store.Journal, st: dict[str, Any],
            keys: dict[str, Any], rids: set[str]) -> str:
+    """The records ``rids`` by their labels (numbers) as the journal holds them."""
     found = {}
     for kind, record in journal.entries(st["journal_bytes"]):
         if kind == "main":
             rid = keys["main"](record)[0]
             if rid in rids:
                 found[rid] = source.label(record)
-    shown = sorted(found.get(r, r) for r in rids)
+    return _first_of(found.get(r, r) for r in rids)
+
+
+def _first_of(names: Iterable[str]) -> str:
+    """The first :data:`NAMED` of ``names`` in order, and how many more."""
+    shown = sorted(names)
     more = len(shown) - NAMED
     return ", ".join(shown[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
 
