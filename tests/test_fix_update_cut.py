@@ -190,3 +190,30 @@ def test_a_since_after_the_floor_keeps_the_cut_named(desk: pd.DataFrame,
     r = _run(folder, since="2026-03-16")
     assert "updated_since" in r.extract_shape
     assert _sign(r, "backlog").status == "unknown"
+
+
+def test_a_since_before_the_floor_counts_months_from_the_floor(
+        desk: pd.DataFrame, tmp_path: Path) -> None:
+    """With --since before the floor the window keeps the user's start, but every figure
+    a month is over the days after the floor (Window.data_from), and the note says so
+    with the configured number of days (it said "a week" whatever the setting)."""
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.registry import load_paths
+    from itsm_diag.signs.shape import measure_shape
+
+    folder = _write(desk[desk["updated"] >= END - pd.Timedelta(days=30)], tmp_path / "upd30")
+    rules = tmp_path / "itsm-diag.yaml"
+    rules.write_text("defaults:\n  shape:\n    updated_floor_days: 10\n", encoding="utf-8")
+    r = _run(folder, since="2026-02-01", config_file=rules)
+    assert r.window.start.startswith("2026-02-01")
+    note = next(n for n in r.data_notes if "selected on its update time" in n)
+    assert "more than 10 days before that" in note
+    assert "every figure a month is over the days after it" in note
+    assert "starts_late" not in r.extract_shape  # the update cut's note says where
+    loaded = config.load_rules_with(rules)
+    tickets = load_paths([folder], ImportOptions()).tickets
+    from itsm_diag import engine
+    shape = measure_shape(tickets, loaded.defaults.shape)
+    window = engine.choose_window(tickets, loaded, since=pd.Timestamp("2026-02-01", tz="UTC"),
+                                  shape=shape).window
+    assert window.data_from == pd.Timestamp("2026-03-05", tz="UTC")

@@ -9,6 +9,8 @@ weeks the export covers, and a data note says so in numbers.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -20,7 +22,9 @@ Reports = tuple[Report, Report, Report, Report, Report]
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A steady desk's whole export, and its last month alone, with a stray, with an open
+    backlog carried, after a pilot's trickle: a folder each."""
     data = synth.generate(8000, seed=31, weeks=26, conditions=synth.Conditions(
         changes=True))
     folder = tmp_path_factory.mktemp("desk")
@@ -47,6 +51,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
             more = pd.concat([rows, month]) if path.name == "incident.csv" else month
             more.to_csv(folder / sub / path.name, index=False)
         month.to_csv(folder / "month" / path.name, index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reports(folder: Path) -> Reports:
     return tuple(api.diagnose_paths([folder / sub], api.RunOptions())  # type: ignore[return-value]
                  for sub in ("full", "month", "stray", "carried", "pilot"))
 
@@ -130,14 +139,11 @@ def test_an_open_backlog_carried_or_a_pilot_is_no_start_either(reports: Reports,
         assert backlog.status != "triggered", backlog.reason
 
 
-def test_the_period_trend_starts_where_the_flow_does(tmp_path_factory: pytest.TempPathFactory,
-                                                     reports: Reports) -> None:
+def test_the_period_trend_starts_where_the_flow_does(folder: Path, reports: Reports) -> None:
     """A stray opened months before made the --period trend grade every empty month
     between (a review: nine months "score 0"): the periods start at the flow."""
     stray = reports[2]
     first = stray.extract_shape["starts_late"]["first"]
-    folder = tmp_path_factory.getbasetemp()
-    paths = [p for p in folder.rglob("stray") if p.is_dir()]
-    r = api.diagnose_paths(paths[:1], api.RunOptions(period="month"))
+    r = api.diagnose_paths([folder / "stray"], api.RunOptions(period="month"))
     assert r.periods is not None
     assert r.periods[0].label == first[:7]

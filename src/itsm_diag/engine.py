@@ -232,10 +232,15 @@ def choose_window(
                 "as_of": _local(as_of, tz, with_time=False), **after}))
     if note:
         how += f"; {note}"
-    # the first ticket of the flow, not a stray opened long before it (ExtractShape)
+    # the first ticket of the flow, not a stray opened long before it (ExtractShape),
+    # and never before an update cut's floor (a --since before it reaches back further)
     first = (shape.flow_start if shape is not None and shape.flow_start is not None
              else m.earliest_time(tickets[m.OPENED_AT]))
     data_from = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
+    if shape is not None and shape.updated_since is not None:
+        after_floor = m.wall_time_to_utc(
+            m.local_day(shape.updated_since.floor, tz) + pd.Timedelta(days=1), tz)
+        data_from = after_floor if data_from is None else max(data_from, after_floor)
     if data_from is None or not start < data_from < as_of:
         data_from = None  # the weeks before the first ticket hold none: see _starts_late
     return WindowChoice(Window(start=start, end=as_of, data_from=data_from), how, notes, tz)
@@ -258,14 +263,12 @@ def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
     """``shape`` with the window's weeks before the export's first ticket named, when it
     has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
     says two reports were cut differently."""
-    if window.data_from is None:
-        return shape
-    week = pd.Timedelta(weeks=1)
+    if window.data_from is None or shape.updated_since is not None:
+        return shape  # an update cut's note says where its figures begin
     return replace(shape, starts_late=StartsLate(
         first=_local(window.data_from, tz, with_time=False),
-        weeks_before=(window.data_from - window.start) / week,
-        weeks_covered=(window.end - window.data_from) / week,
-        earlier=shape.flow_earlier))
+        weeks_before=(window.days - window.covered_days) / 7,
+        weeks_covered=window.covered_days / 7, earlier=shape.flow_earlier))
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:

@@ -8,9 +8,8 @@ Fewer than ``min_tickets`` incidents and requests opened in the window make it u
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import cache, partial
 from itertools import pairwise
 from statistics import NormalDist
 from typing import Any
@@ -124,8 +123,7 @@ _Stays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
-           first: int, params: Mapping[str, Any],
-           stays: Callable[[], _Stays] | None = None) -> bool:
+           first: int, params: Mapping[str, Any], stays: Callable[[], _Stays]) -> bool:
     """Whether the export reaches back far enough for the backlog of the trend's first
     week, from its own stays.
 
@@ -137,7 +135,7 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
     week (:func:`_unseen`); it still reaches back when fewer than two tickets, or under
     ``unseen_min_share`` of that week's backlog, would be missing. A queue whose tickets
     stay open for months needs an export that reaches back months, however many days
-    that is. ``stays``: :func:`_stays` of ``keep``, when the caller has it already.
+    that is. ``stays``: :func:`_stays` of ``keep`` (read once, for the unseen estimate too).
     """
     week_end = pd.Timestamp(trend["week_end"].iloc[first])
     gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
@@ -151,8 +149,7 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
                 if took.size else 0.0)
     if gap >= quantile:
         return True
-    seen_stays = stays() if stays is not None else _stays(ctx, keep)
-    missing = float(_unseen(*seen_stays, earliest, trend, first)[0][0])
+    missing = float(_unseen(*stays(), earliest, trend, first)[0][0])
     seen = float(trend["open"].to_numpy()[first])
     share = missing / (seen + missing) if seen + missing > 0 else 0.0
     return missing < 1.5 or share < float(params["unseen_min_share"])
@@ -556,7 +553,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # months needs months of history), and always looked at within ramp_lookback_days
     ramp = 0
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
-    stays = functools.cache(partial(_stays, ctx, usable & ~mass))  # for both, read once
+    stays = cache(partial(_stays, ctx, usable & ~mass))  # for both, read once
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
         or not _reach(ctx, usable & ~mass, earliest, trend, lead, params, stays)))

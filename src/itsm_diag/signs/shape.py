@@ -149,10 +149,12 @@ class UpdatedSince:
     opened_before: int
     done_before: int
     total: int
+    #: ``updated_floor_days``: "well before" the floor
+    days: float = 7.0
 
     def params(self) -> dict[str, Any]:
         return {"floor": f"{self.floor:%Y-%m-%d %H:%M}", "opened_before": self.opened_before,
-                "done_before": self.done_before, "total": self.total,
+                "done_before": self.done_before, "total": self.total, "days": self.days,
                 "opened_share": self.opened_before / self.total if self.total else 0.0}
 
 
@@ -384,7 +386,8 @@ def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
     if int(filled.sum()) < float(params["updated_min_fill"]) * total or not filled.any():
         return None
     floor_us = int(up_us[filled].min())
-    well_before = floor_us - int(float(params["updated_floor_days"]) * _DAY_US)
+    days = float(params["updated_floor_days"])
+    well_before = floor_us - int(days * _DAY_US)
     opened_us = m.ts_us(opened)
     opened_before = int(((opened_us != m.NAT) & (opened_us < well_before)).sum())
     if opened_before < max(float(params["updated_min_opened"]), 1.0):
@@ -394,7 +397,8 @@ def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
     if done_before > float(params["updated_max_done_share"]) * opened_before:
         return None
     return UpdatedSince(floor=pd.Timestamp(floor_us, unit="us", tz="UTC"),
-                        opened_before=opened_before, done_before=done_before, total=total)
+                        opened_before=opened_before, done_before=done_before, total=total,
+                        days=days)
 
 
 def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
