@@ -238,11 +238,12 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path
 
 
 def mapped_priorities(folder: Path, labels: list[str],
-                      header: tuple[str, str, str, str] = ("Id", "Created", "Prio", "Status")
+                      header: tuple[str, str, str, str] = ("Id", "Created", "Prio", "Status"),
+                      values: dict[str, int] | None = None
                       ) -> tuple[dict[str, float | None], list[str]]:
     """Each priority label of a ticket list written for a mapping file (``header``: its
-    id, opened, priority and status columns) as the tool reads it (None: left empty),
-    and the warnings of the read."""
+    id, opened, priority and status columns; ``values``: its ``values.priority``) as the
+    tool reads it (None: left empty), and the warnings of the read."""
     from itsm_diag.importers.base import ImportOptions
     from itsm_diag.importers.registry import load_paths
 
@@ -253,8 +254,9 @@ def mapped_priorities(folder: Path, labels: list[str],
     names = ("ticket_id", "opened_at", "priority", "status")
     mapping = folder / "tool.yaml"
     mapping.write_text("tool: sometool\nkind: incident\ncolumns:\n" + "".join(
-        f"  {name}: {column}\n" for name, column in zip(names, header, strict=True)),
-        encoding="utf-8")
+        f"  {name}: {column}\n" for name, column in zip(names, header, strict=True))
+        + ("values:\n  priority:\n" + "".join(f"    {k}: {p}\n" for k, p in values.items())
+           if values else ""), encoding="utf-8")
     loaded = load_paths([folder / "tickets.csv"], ImportOptions(), mapping=[mapping])
     tickets = loaded.tickets
     return ({str(raw): (None if pd.isna(got) else float(got)) for raw, got in zip(

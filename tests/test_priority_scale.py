@@ -76,3 +76,14 @@ def test_the_column_keeps_priority_dtype_and_name() -> None:
     raw = pd.Series(OTRS_EN, dtype=m.STRING_DTYPE, name="priority_raw")
     out = v.read_priority(raw, [])
     assert str(out.dtype) == "Int8" and out.name == "priority_raw"
+
+
+def test_a_scale_the_mapping_maps_whole_is_read_as_mapped_without_a_warning(
+        tmp_path: Path) -> None:
+    """Every label under the mapping's values.priority: the words were still read over
+    the whole column, and the warning said the scale had been "read by their words"
+    where nothing was (a review)."""
+    got, warnings = shapes.mapped_priorities(
+        tmp_path, OTRS_EN, values={label: 5 - i for i, label in enumerate(OTRS_EN)})
+    assert got == {"1 very low": 5, "2 low": 4, "3 normal": 3, "4 high": 2, "5 very high": 1}
+    assert not any("least urgent" in w for w in warnings)

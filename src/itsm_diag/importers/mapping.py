@@ -656,8 +656,11 @@ class MappingImporter(Importer):
             mapped = pd.to_numeric(
                 map_values(raw_priority, {k: str(p) for k, p in vals.priority.items()}),
                 errors="coerce")
-            df[m.PRIORITY] = pd.Series(mapped, index=rows.index).astype("Int8").fillna(
-                v.read_priority(raw_priority, warnings, count_unread=False))
+            mapped = pd.Series(mapped, index=rows.index)
+            # the tool's own reading only of the labels the mapping leaves: a scale the
+            # user mapped whole is no scale to read (or warn about) by its words
+            df[m.PRIORITY] = mapped.astype("Int8").fillna(v.read_priority(
+                raw_priority.where(mapped.isna()), warnings, count_unread=False))
             v.note_unmapped(warnings, "priority", raw_priority, df[m.PRIORITY],
                             "left without priority (map them under values.priority)")
         if m.CHANNEL in rows:

@@ -8,11 +8,10 @@ latest row per ticket and feed the events table with status and assignment chang
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -709,7 +708,7 @@ def _digits_agree(stamped: pa.Array) -> bool:
     return all(unicodedata.category(c) == "Nd" for c in set("".join(rest.to_pylist())))
 
 
-@functools.cache
+@cache
 def _re2_knows_python_digits() -> bool:
     """Whether RE2's \\p{Nd} holds every character Python's ``re`` reads as \\d (every
     Unicode decimal digit lies below U+20000)."""
