@@ -238,7 +238,7 @@ def test_one_week_one_cluster_one_ticket() -> None:
 
     rules = config.load_rules()
     lead = fmt(rules.signs["backlog"].messages["before_data"],
-               {"weeks": 1, "first": "2026-07-09"})
+               {"weeks": 1, "starts": "The export starts on 2026-07-09"})
     assert "1 week," in lead and "1 weeks" not in lead
     key = fmt(rules.analyses["text-clusters"].messages["key_used"],
               {"similarity": 0.5, "distinct": 1, "clusters": 1, "exact": 1})

@@ -108,7 +108,7 @@ def test_shrinking_queue_full_history_is_clear_at_high_confidence(
     assert sign.status == "clear" and sign.confidence == "high"
     shrink = sign.metrics["backlog_shrink"].value
     assert shrink is not None and shrink >= 0.05
-    assert "export's first ticket" not in _notes(sign)
+    assert "export's first incident or request" not in _notes(sign)
 
 
 def test_stationary_queue_full_history_is_triggered_at_high_confidence(
@@ -117,7 +117,7 @@ def test_stationary_queue_full_history_is_triggered_at_high_confidence(
     assert sign.status == "triggered" and sign.confidence == "high"
     shrink = sign.metrics["backlog_shrink"].value
     assert shrink is not None and shrink < 0.05
-    assert "export's first ticket" not in _notes(sign)
+    assert "export's first incident or request" not in _notes(sign)
 
 
 @pytest.mark.parametrize("days", [120, 150])
@@ -137,7 +137,7 @@ def test_last_n_days_export_of_a_shrinking_queue_is_no_confident_growth(
     # ... and that is never a confident "it did not shrink"
     assert not (cut.status == "triggered" and cut.confidence == "high"), cut.reason
     assert cut.confidence != "high"
-    assert "export's first ticket" in _notes(cut)
+    assert "export's first incident or request" in _notes(cut)
 
 
 @pytest.mark.parametrize("days", [161, 182])
@@ -148,7 +148,7 @@ def test_last_months_export_of_a_stationary_queue_says_what_it_lacks(
     first weeks' backlog; not a high-confidence verdict, and the note says so."""
     cut = _backlog(_write(_opened_since(stationary, days), tmp_path / f"last{days}"))
     assert cut.confidence != "high", cut.reason
-    assert "export's first ticket" in _notes(cut)
+    assert "export's first incident or request" in _notes(cut)
 
 
 # ---- item 7: a shrink within the queue's own week-to-week noise -------------------------
@@ -176,7 +176,7 @@ def test_a_month_of_a_stationary_queue_is_never_cleared_by_its_noise(
         # opened earlier are not in the export (a desk whose tickets stay open for weeks,
         # counted by the Kaplan-Meier stays), which decides before the noise does
         assert sign.status == "unknown"
-        assert "The export's first ticket is from 2025-06-27" in sign.reason
+        assert "The export's first incident or request was opened on 2025-06-27" in sign.reason
     elif sign.status == "unknown":
         # the noise, in numbers
         assert "scatter around the trend line by" in sign.reason
@@ -235,7 +235,7 @@ def test_a_cut_export_of_a_shrinking_queue_is_not_read_as_growth(
     assert full.status == "clear", full.reason
     cut = _backlog(_write(_opened_since(busy_shrinking, days), tmp_path / f"last{days}"))
     assert cut.status == "unknown", cut.reason
-    assert "export's first ticket" in _notes(cut)
+    assert "export's first incident or request" in _notes(cut)
 
 
 def test_residual_stays_without_running_ones_are_the_plain_mean() -> None:

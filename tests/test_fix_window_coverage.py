@@ -134,9 +134,31 @@ def test_an_open_backlog_carried_or_a_pilot_is_no_start_either(reports: Reports,
         "starts_late"]["first"]
     assert _per_month(other, "reopens", "reopened_per_month") == pytest.approx(
         _per_month(month, "reopens", "reopened_per_month"), rel=0.1)
-    if which == 3:  # all still open: where the export starts, for the backlog too
-        backlog = next(s for s in other.signs if s.id == "backlog")
-        assert backlog.status != "triggered", backlog.reason
+    # where the export's flow starts, for the backlog too: the weeks before it are
+    # without evidence and its notes say where the flow starts, not "the first ticket"
+    backlog = next(s for s in other.signs if s.id == "backlog")
+    codes = {n.code: n.text for n in backlog.evidence.notes}
+    flow_from = f"flow from {other.extract_shape['starts_late']['first']} ("
+    assert flow_from in codes["before_data"]
+    assert "first incident or request" not in " ".join(codes.values())
+    if which == 3:
+        # all still open: 180 stuck tickets and a steady flow make a queue that did not
+        # shrink ("growth 48%" when the trend started at them). The first week of the
+        # stays is the flow's: the 180 opened months before are not "tickets of its first
+        # week still open" (which read the export as unbounded), and their stays, there
+        # for being open, are not the flow's (1,552 unseen tickets where 11 are)
+        assert backlog.metrics["backlog_shrink"].value == pytest.approx(-0.08, abs=0.05)
+        assert "unseen_unbounded" not in codes, codes
+        unseen = backlog.evidence.notes[[n.code for n in backlog.evidence.notes].index(
+            "unseen_estimate")]
+        assert "about 11 tickets opened earlier" in unseen.text
+    else:
+        # a pilot's 15 done tickets inside the window: its weeks, then the flow filling
+        # from go-live, read "growth 55%", triggered; from the flow on it is the month's
+        assert backlog.status == next(s for s in month.signs if s.id == "backlog").status
+        assert backlog.metrics["backlog_weeks_of_arrivals"].value == pytest.approx(
+            next(s for s in month.signs if s.id == "backlog").metrics[
+                "backlog_weeks_of_arrivals"].value, rel=0.05)
 
 
 def test_the_period_trend_starts_where_the_flow_does(folder: Path, reports: Reports) -> None:

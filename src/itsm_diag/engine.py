@@ -459,12 +459,8 @@ def measure_all(rule_list: list[RuleFile], ctx: Context,
 
 
 def _note_out(rule: RuleFile, note: Note) -> NoteOut:
-    template = rule.messages.get(note.code)
-    if template is None:
-        raise KeyError(f"rule {rule.id!r} has no message for code {note.code!r}")
-    values = {**note.params, "count": note.count}
-    return NoteOut(code=note.code, text=fmt(template, values), count=note.count,
-                   sample_ids=note.sample_ids)
+    return NoteOut(code=note.code, text=note.text(rule.messages, f"rule {rule.id!r}"),
+                   count=note.count, sample_ids=note.sample_ids)
 
 
 def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:

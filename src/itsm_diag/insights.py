@@ -53,10 +53,7 @@ def measure(rule: AnalysisFile, ctx: Context, findings: list[Finding], rules: Ru
 
 
 def _note(rule: AnalysisFile, note: Note) -> NoteOut:
-    template = rule.messages.get(note.code)
-    if template is None:
-        raise KeyError(f"analysis {rule.id!r} has no message for code {note.code!r}")
-    return NoteOut(code=note.code, text=fmt(template, {**note.params, "count": note.count}),
+    return NoteOut(code=note.code, text=note.text(rule.messages, f"analysis {rule.id!r}"),
                    count=note.count, sample_ids=note.sample_ids)
 
 

@@ -198,7 +198,7 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
     return out, [*whens, None], stale
 
 
-def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp,
+def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts: Note,
                      trend: pd.DataFrame, first: int, start: float,
                      params: Mapping[str, Any]) -> Note | None:
     """A note when an export that does not reach back far enough (:func:`_reach`: cut on
@@ -215,18 +215,17 @@ def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp,
     that shrank did so at least as much; one that "did not shrink" may be that artefact).
     """
     opened_us, end_us, done = stays  # of the kept tickets (:func:`_stays`)
-    day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}"  # in --tz, as the data notes say it
     window_end_us = int(ctx.window.end.value // 1000)
     # the stays the export can show end where it begins: when the tickets of its first
     # week are still open at the window end, tickets outlive its reach, and how many of
     # those opened before it are open in the trend's weeks has no bound
     first_us = int(earliest.value // 1000)
-    first_week = opened_us < first_us + 7 * 86_400 * 10**6
+    first_week = (opened_us >= first_us) & (opened_us < first_us + 7 * 86_400 * 10**6)
     still = int((first_week & (end_us >= window_end_us)).sum())
     tail = float(params["unseen_tail_share"])
     if first_week.any() and still >= max(tail * int(first_week.sum()), 1.0):
         return Note(code="unseen_unbounded", params={
-            "first": day, "still": still,
+            "starts": starts, "still": still,
             "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
     missing, per_day = _unseen(opened_us, end_us, done, earliest, trend, first)
     if missing[0] < 1.5:  # not two tickets (or no stays at all): nothing to weigh
@@ -234,7 +233,7 @@ def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp,
     start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
     shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
     return Note(code="unseen_at_start", params={
-        "first": day, "unseen": float(missing[0]), "start": start,
+        "starts": starts, "unseen": float(missing[0]), "start": start,
         "per_day": per_day, "start_with": start_with, "end_with": end_with,
         "shrink_with": shrink_with})
 
@@ -525,35 +524,45 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     flow = ctx.shape.flow_start
+    first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}" if pd.notna(earliest) else ""
+    # the clause the notes open with: where the export starts, and why there
+    starts = Note(code="starts_first_ticket", params={"first": first_day})
     if flow is not None and pd.notna(earliest) and earliest < flow:
         # tickets opened before the export's flow starts (ExtractShape.flow_start) that
         # are (next to) all still open are strays or an open backlog the export carries
         # ("open, or opened last month"), not where it starts: it lacks the tickets done
-        # meanwhile. Done ones among them (a pilot's) show it reaches back.
+        # meanwhile. Done ones among them (a pilot's) show it reaches back, but not into
+        # the window: a trickle there holds no evidence of the flow's trend, and the
+        # queue that fills from the flow's start is the tool's adoption, not its growth
         before = usable & (t[m.OPENED_AT] < flow).fillna(False).astype(bool)
-        done = int((before & ctx.done_at.notna()).sum())
-        if done <= float(params["carried_max_done_share"]) * int(before.sum()):
+        earlier, done = int(before.sum()), int((before & ctx.done_at.notna()).sum())
+        if flow > w.start or done <= float(params["carried_max_done_share"]) * earlier:
             earliest = flow
-    # weeks of the window that end before the export's first ticket hold no evidence (a
+            first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}"
+            starts = Note(code="starts_flow", params={
+                "first": first_day, "earlier": earlier, "still": earlier - done})
+    # weeks of the window that end before the export's start hold no evidence (a
     # window reaching back before the data): out of the trend and of the arrival rate
     lead = int((trend["week_end"] < earliest).sum()) if pd.notna(earliest) else 0
-    first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}" if pd.notna(earliest) else ""
     min_weeks = int(params["min_trend_weeks"])
     if len(trend) - lead < min_weeks:
         return Measurement(unknown=Note(code="data_starts_late", params={
-            "first": first_day, "weeks": len(trend) - lead,
+            "starts": starts, "weeks": len(trend) - lead,
             "window_weeks": len(trend), "min": min_weeks}),
             excluded=excluded, series={"weekly": series_rows(raw)})
     if lead:
-        notes.append(Note(code="before_data", params={"weeks": lead,
-                                                      "first": first_day}))
+        notes.append(Note(code="before_data", params={"weeks": lead, "starts": starts}))
     # an export filtered by open date lacks the tickets opened before it and still open
     # in the window's first weeks: its backlog starts low and climbs. Whether it reaches
     # back far enough is read from its own stays (a queue whose tickets stay open for
     # months needs months of history), and always looked at within ramp_lookback_days
     ramp = 0
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
-    stays = cache(partial(_stays, ctx, usable & ~mass))  # for both, read once
+    # for both, read once; the stays of the tickets from the start on (those before a
+    # flow's start are there for being still open: a stay the cut chose, not the flow's)
+    from_start = usable & ~mass & (t[m.OPENED_AT] >= earliest).fillna(False).astype(bool) \
+        if pd.notna(earliest) else usable & ~mass
+    stays = cache(partial(_stays, ctx, from_start))
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
         or not _reach(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
@@ -606,7 +615,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "open_now": Figure(value=float(open_now), sample_ids=oldest),
     }
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
-    unseen = (_unseen_at_start(ctx, stays(), earliest, trend, lead + ramp, start,
+    unseen = (_unseen_at_start(ctx, stays(), earliest, starts, trend, lead + ramp, start,
                                params) if cut_on_open else None)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))

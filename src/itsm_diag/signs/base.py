@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
 from itsm_diag.signs.shape import ExtractShape
+from itsm_diag.text import fmt
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -564,12 +565,23 @@ class Figure(_Strict):
 
 
 class Note(_Strict):
-    """A coded statement; the rule file's ``messages[code]`` words it using ``params``."""
+    """A coded statement; the rule file's ``messages[code]`` words it using ``params``.
+    A param that is itself a Note is a clause the module chose between (which of two
+    things the data shows), worded from the same messages first (:meth:`text`)."""
 
     code: str
     params: dict[str, Any] = Field(default_factory=dict)
     count: int | None = None
     sample_ids: list[str] = Field(default_factory=list)
+
+    def text(self, messages: Mapping[str, str], owner: str) -> str:
+        """The note worded by ``messages`` (the rule file of ``owner``), clauses first."""
+        template = messages.get(self.code)
+        if template is None:
+            raise KeyError(f"{owner} has no message for code {self.code!r}")
+        values = {k: v.text(messages, owner) if isinstance(v, Note) else v
+                  for k, v in self.params.items()}
+        return fmt(template, {**values, "count": self.count})
 
 
 class Cost(_Strict):
