@@ -49,7 +49,7 @@ from itsm_diag.signs.shape import (
     measure_shape,
     weeks_of,
 )
-from itsm_diag.text import figure, fmt, fmt_known
+from itsm_diag.text import figure_beside, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the band of a report whose unknown signs could still move it
@@ -380,9 +380,10 @@ def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
         said = "no figure: see the notes"
     elif out.measured < 0 and doc.label_if_negative:
         # "measured -58%" of a shrink reads as a riddle: say what the sign of it means
-        said = f"{doc.label_if_negative.lower()}: {figure(-out.measured, doc.unit)}"
+        said = (f"{doc.label_if_negative.lower()}: "
+                f"{figure_beside(-out.measured, -out.value, doc.unit)}")
     else:
-        said = f"measured {figure(out.measured, doc.unit)}"
+        said = f"measured {figure_beside(out.measured, out.value, doc.unit)}"
     return f"{out.text} ({said})"
 
 

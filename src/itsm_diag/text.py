@@ -89,21 +89,37 @@ def points(value: float, signed: bool = False) -> str:
     return plurals(f"{value * 100:{'+' if signed else ''},.0f} point(s)")
 
 
-def figure(value: float | None, unit: str) -> str:
-    """A metric value for people: ratios as percentages, counts as integers."""
+def figure(value: float | None, unit: str, more: int = 0) -> str:
+    """A metric value for people: ratios as percentages, counts as integers (``more``
+    decimals than usual: see :func:`figure_beside`)."""
     if value is None:
         return "n/a"
     if unit == "ratio":
-        return share(value)
+        return share(value, more)
     if unit == "count":
-        return f"{value:,.0f}"
+        return f"{value:,.{more}f}"
     if unit == "index":  # a plain number, not a share of tickets: no %
-        return f"{value:.{SHOWN_DIGITS[unit]}f}"
+        return f"{value:.{SHOWN_DIGITS[unit] + more}f}"
     if unit == "points":  # a difference of two shares: "66 points", never "66%"
         return points(value)
     if unit in UNIT_SUFFIX:
-        return f"{value:,.{SHOWN_DIGITS[unit]}f}{UNIT_SUFFIX[unit]}"
+        return f"{value:,.{SHOWN_DIGITS[unit] + more}f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"
+
+
+def figure_beside(value: float | None, other: float | None, unit: str) -> str:
+    """:func:`figure` of ``value`` shown beside ``other`` (a measured figure beside its
+    threshold): where the two differ but would print alike, with as many more decimals
+    (up to three) as tell them apart. A backlog of 0.482 weeks of arrivals against "more
+    than 0.5 weeks" read "measured 0.5 weeks", not met, beside 0.525 "0.5 weeks", met."""
+    text = figure(value, unit)
+    if value is None or other is None or value == other or text != figure(other, unit):
+        return text
+    for more in (1, 2, 3):
+        text = figure(value, unit, more)
+        if text != figure(other, unit, more):
+            break
+    return text
 
 
 #: a number, up to three words, and a noun written "word(s)" in a rule's wording

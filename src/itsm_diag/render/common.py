@@ -24,6 +24,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
+from itsm_diag.text import figure_beside as figure_beside  # a figure beside its threshold
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
