@@ -144,10 +144,19 @@ def too_few(n: int, minimum: int, **params: Any) -> Note | None:
     return None
 
 
-def week_ends(window: Window) -> np.ndarray:
-    """Week-end instants (ns) over the window, the last one exactly at the window end."""
-    n = max(1, round(window.days / 7))
-    return np.asarray(window.end.value - WEEK_NS * np.arange(n - 1, -1, -1), dtype="int64")
+def week_edges(window: Window, tz: str = "UTC") -> np.ndarray:
+    """The weeks' edges (ns) over the window: the last exactly at the window end, each
+    seven calendar days in ``tz`` before the next (a week across a clock change is 167 or
+    169 hours, and its days are the report's days); week ``k`` is ``(edges[k],
+    edges[k + 1]]``. Whole weeks only, so none reaches back before the window start (a
+    window of 6.6 weeks counted one from 3 days before it)."""
+    days = (m.local_day(window.end, tz) - m.local_day(window.start, tz)).days + 1
+    back = np.arange(max(1, days // 7), -1, -1)
+    if tz == "UTC":
+        return np.asarray(window.end.value - WEEK_NS * back, dtype="int64")
+    wall = window.end.tz_convert(tz).tz_localize(None)
+    edges = m.wall_to_utc(pd.Series(wall - pd.to_timedelta(7 * back, unit="D")), tz)[0]
+    return edges.to_numpy(dtype="datetime64[ns]").astype("int64")
 
 
 def weekly_backlog(
@@ -164,14 +173,14 @@ def weekly_backlog(
     status), "done at t" is the status it had at t: a ticket resolved, reopened and
     closed again is back in the backlog between the two, and each time it is done
     counts as a completion. Other tickets are done from their final done time on.
-    Columns: week_end (UTC timestamp), arrivals, completions, open.
+    Columns: week_end (a timestamp in ``ctx.tz``), arrivals, completions, open.
     """
     keep = mask if exclude_mask is None else mask & ~exclude_mask
     keep = keep & ctx.tickets[m.OPENED_AT].notna()
     history = status_history(ctx, keep)
     plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
-    ends = week_ends(ctx.window)
-    starts = ends - WEEK_NS
+    edges = week_edges(ctx.window, ctx.tz)
+    starts, ends = edges[:-1], edges[1:]
     # the times as int64 microseconds cut by the masks, then in ns (what numpy's cast to
     # ns gives, wrapping alike): not a dropped, converted and cast copy of each column
     opened = m.ts_us(ctx.tickets[m.OPENED_AT])
@@ -194,7 +203,8 @@ def weekly_backlog(
 
     return pd.DataFrame(
         {
-            "week_end": pd.to_datetime(ends, utc=True),
+            # in the report's zone: the same instants, written as its days are
+            "week_end": pd.to_datetime(ends, utc=True).tz_convert(ctx.tz),
             "arrivals": upto(o, ends) - upto(o, starts),
             "completions": upto(d, ends) - upto(d, starts),
             "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
