@@ -250,6 +250,12 @@ class ServiceNowImporter(Importer):
                 events.loc[is_status, m.EV_VALUE].astype(m.STRING_DTYPE),
                 _STATES.get(table, _STATES["other"])).astype("object").to_numpy()
             events[m.EV_STATUS] = status
+            filled = _resolved_from_history(tickets, events)
+            if filled:
+                warnings.append(
+                    f"resolved time taken from the status history for {filled:,} tickets "
+                    "whose latest row has no resolved_at: the moment each last entered the "
+                    "resolved (then closed) states it ends in, not the later closed time")
         stamp_source(tickets, NAME, raw.name, tickets[m.TICKET_ID].index)
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
@@ -503,6 +509,75 @@ def _collapse_log(
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
             f"number{', by ' + counter if counter else ''}); history kept as {len(ev):,} events")
     return keep, ev, note
+
+
+#: the canonical statuses of a resolution's run: resolved, then closed (a cancelled
+#: ticket was not resolved, and its state breaks the run)
+_RESOLVED_RUN = ("resolved", "closed")
+
+
+def _resolved_from_history(tickets: dict[str, pd.Series], events: pd.DataFrame) -> int:
+    """Fill a missing ``resolved_at`` of the collapsed tickets from their status history;
+    return how many were filled.
+
+    A ticket qualifies when its status is resolved or closed, its latest row has no
+    resolved time, and its status events (in update order, as :func:`_collapse_log` made
+    them) end in a run of resolved and closed states that holds a resolved one. Its
+    resolved time is the run's first event: the last entry into done, so a ticket
+    reopened and resolved again is resolved at the second resolution, as ServiceNow's
+    ``resolved_at`` is (and as the backlog reads the history). Never before the opened
+    time. A run of closed states only (no resolved state) is left to the closed time.
+    Vectorised: one stable sort and a few reductions over the events."""
+    if m.STATUS not in tickets or m.EV_STATUS not in events:
+        return 0
+    ids = tickets[m.TICKET_ID]
+    n = len(ids)
+    resolved = tickets.get(m.RESOLVED_AT)
+    missing = (resolved.isna().to_numpy(dtype=bool) if resolved is not None
+               else np.ones(n, dtype=bool))
+    want = missing & tickets[m.STATUS].isin(_RESOLVED_RUN).fillna(False).to_numpy(dtype=bool)
+    if not want.any():
+        return 0
+    is_status = (events[m.EV_KIND] == "status").to_numpy(dtype=bool)
+    rows = np.flatnonzero(is_status)
+    # the ticket row of each status event (numbers are unique after the collapse)
+    row = pd.Index(ids.astype(m.STRING_DTYPE)).get_indexer(
+        events[m.EV_TICKET_ID].take(rows).astype(m.STRING_DTYPE))
+    take = row >= 0
+    take[take] = want[row[take]]
+    rows, row = rows[take], row[take]
+    if not len(rows):
+        return 0
+    order = np.argsort(row, kind="stable")  # by ticket, update order kept
+    rows, row = rows[order], row[order]
+    status = events[m.EV_STATUS].take(rows).astype("object")
+    done = status.isin(_RESOLVED_RUN).to_numpy(dtype=bool)
+    is_resolved = (status == "resolved").fillna(False).to_numpy(dtype=bool)
+    at = events[m.EV_AT].take(rows).to_numpy(dtype="datetime64[us]")
+    k = len(rows)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    ends = np.r_[starts[1:], k]
+    # the run a ticket ends in starts after its last event outside it
+    breaks = np.where(done, -1, np.arange(k))
+    run = np.maximum(np.maximum.reduceat(breaks, starts) + 1, starts)
+    counts = np.r_[0, np.cumsum(is_resolved)]
+    ok = (run < ends) & (counts[ends] > counts[run])
+    start_at = at[np.minimum(run, k - 1)]
+    ok &= ~np.isnat(start_at)
+    if not ok.any():
+        return 0
+    target = row[starts[ok]]
+    when = start_at[ok]
+    if m.OPENED_AT in tickets:
+        opened = tickets[m.OPENED_AT].to_numpy(dtype="datetime64[us]")[target]
+        later = ~np.isnat(opened) & (opened > when)
+        when = np.where(later, opened, when)
+    values = (resolved.to_numpy(dtype="datetime64[us]").copy() if resolved is not None
+              else np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"))
+    values[target] = when
+    tickets[m.RESOLVED_AT] = pd.Series(values, index=ids.index).dt.tz_localize("UTC").astype(
+        m.TIMESTAMP_DTYPE)
+    return int(ok.sum())
 
 
 _JOURNAL_RE = re.compile(
