@@ -231,13 +231,15 @@ def test_real_log_duplicates_leave_out_its_three_proxy_callers(real_log: Path) -
     trust = trust_of(report)
     share = trust.metrics["duplicate_share"]
     # was 1,789 / 22,783 (8%, 299 hours a month), 463 of them from the three callers;
-    # 1,329 found without them, 316 of which chance gives: 1,013 / 21,963 (4.6%)
-    assert (share.numerator, share.denominator) == (1013, 21963)
+    # 1,185 found without them, 277 of which chance gives: 908 / 21,963 (4.1%). (With
+    # the 1,543 tickets measured to their auto-close, ~120 h after their resolution,
+    # "still open" ran on to it: 1,329, 316 by chance, 1,013.)
+    assert (share.numerator, share.denominator) == (908, 21963)
     chance = note(trust, "duplicates_chance")
-    assert "about 316 would share its category by chance" in chance.text
-    # under 5% beyond chance, 6.1% with every one: the clear does not hold either way
-    assert trust.status == "unknown" and "the share is 4.6%, under the threshold" in \
-        trust.reason and "with all 1,329 it would be 6.1%" in trust.reason
+    assert "about 277 would share its category by chance" in chance.text
+    # under 5% beyond chance, 5.4% with every one: the clear does not hold either way
+    assert trust.status == "unknown" and "the share is 4.1%, under the threshold" in \
+        trust.reason and "with all 1,185 it would be 5.4%" in trust.reason
     proxy = note(trust, "proxy_requesters")
     assert proxy.count == 821 and "3 of them" in proxy.text
     assert re.search(r"Requester \d+: 437; Requester \d+: 258; Requester \d+: 126\.",

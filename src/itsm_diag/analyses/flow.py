@@ -522,11 +522,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if status_ok:
         cost = _tail(ctx, flow, params)
         if cost:
+            # the agent hours over the window's covered months, a month: the figure is
+            # their ratio (the extra updates are in its note, with the minutes each)
             metrics["tail_hours_per_month"] = Figure(
-                value=cost["hours_per_month"], numerator=cost["extra_updates"],
+                value=per_month(cost["hours"], ctx.window), numerator=cost["hours"],
                 denominator=ctx.window.months, sample_ids=cost["sample_ids"])
             notes.append(note("tail_cost", **{k: v for k, v in cost.items()
-                                              if k != "sample_ids"}))
+                                              if k not in ("sample_ids", "hours")}))
     notes.append(note("idle_gap", days=int(params["idle_business_days"])))
     return Measurement(metrics=metrics, tables={k: v for k, v in tables.items() if v},
                        notes=notes)
@@ -546,6 +548,7 @@ def _tail(ctx: Context, flow: Flow, params: Mapping[str, Any]) -> dict[str, Any]
     return {"tickets": len(tail), "tail_updates": round(float(tail.mean()), 1),
             "top_updates": round(float(top.mean()), 1), "extra_updates": round(extra, 1),
             "minutes": minutes, "hours_per_month": round(per_m * minutes / 60.0, 1),
+            "hours": extra * minutes / 60.0,
             "sample_ids": ids_of(ctx, np.sort(flow.tail_rows)[:ctx.max_samples])}
 
 

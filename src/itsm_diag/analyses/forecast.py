@@ -23,7 +23,10 @@ keeps the interval open when the scatter is small. The completions
 a week needed to bring the backlog down by the backlog sign's threshold in a quarter
 (13 weeks): today's mean completions plus the extra ones that bring the trend down to
 ``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,
-in agent hours, at the handle time of the open tickets' kinds.
+in agent hours, at the handle time of the open tickets' kinds. A trend the backlog sign
+found lacking the tickets of an export cut on the opened date, and not shrinking
+(:func:`itsm_diag.signs.backlog.trend_cut`), is not projected: its growth may be the
+cut's ramp.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import numpy as np
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_at_end
+from itsm_diag.signs.backlog import trend_cut
 from itsm_diag.signs.base import Context, Figure, Measurement
 
 QUARTER_WEEKS = 13
@@ -48,6 +52,12 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     rows (with its ``trend`` line) and ``threshold`` (its ``min_shrink``)."""
     if backlog.get("status") == "unknown":
         return Measurement(unknown=note("backlog_unknown", reason=backlog.get("reason", "")))
+    # a trend that lacks the tickets an export cut on the opened date does not hold, and
+    # did not shrink, may show the cut's ramp as growth: not projected, as when unknown
+    cut = trend_cut(ctx)
+    if cut is not None:
+        return Measurement(unknown=note(
+            "cut_unbounded" if "still" in cut else "cut_estimate", **cut))
     weekly = list(backlog.get("weekly") or [])
     # the weeks of the sign's trend (the weeks before the export's first ticket and an
     # open-date ramp are left out of it, and of the rates here)
@@ -102,8 +112,8 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     extra = max(slope + shrink * now / QUARTER_WEEKS, 0.0)
     needed = mean_c + extra
     minutes = _handle_minutes(ctx)
-    metrics["completions_needed_per_week"] = Figure(value=needed, numerator=shrink * now,
-                                                    denominator=float(QUARTER_WEEKS))
+    # no numerator and denominator: a sum of a mean and a rate, no ratio of two counts
+    metrics["completions_needed_per_week"] = Figure(value=needed)
     metrics["extra_completions_per_week"] = Figure(value=extra)
     metrics["extra_agent_hours_per_week"] = Figure(value=extra * minutes / 60.0)
     return Measurement(

@@ -232,10 +232,70 @@ def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts
         return None
     start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
     shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
+    # ``unseen_end``: those still open at the last week end (the window end), for the
+    # materiality (:func:`_unseen_material`)
     return Note(code="unseen_at_start", params={
         "starts": starts, "unseen": float(missing[0]), "start": start,
         "per_day": per_day, "start_with": start_with, "end_with": end_with,
-        "shrink_with": shrink_with})
+        "shrink_with": shrink_with, "unseen_end": float(missing[-1])})
+
+
+def _unseen_material(unseen: Note | None, open_now: int, mean_arrivals: float
+                     ) -> tuple[Note, float] | None:
+    """The note and the backlog in weeks of arrivals a clear that it is too small to
+    matter is graded again with, when the export lacks tickets opened before its first
+    one and still open at the window end (``unseen``: :func:`_unseen_at_start`'s note),
+    else ``None``. The note is worded for the trend too: the engine words an unknown
+    grade by a clear's note first, whichever way the grade went.
+
+    Those tickets make the open count, and so the materiality, only larger: a "not
+    material" clear stands only if it holds with them too. Where tickets outlive what
+    the export reaches back to (``unseen_unbounded``) their number has no bound, and no
+    clear can rest on the backlog being small; else they are :func:`_unseen`'s estimate
+    for the last week end (none under two tickets: nothing to weigh)."""
+    if unseen is None or mean_arrivals <= 0:
+        return None
+    weeks = open_now / mean_arrivals
+    said = {"starts": unseen.params["starts"], "open_now": open_now, "weeks": weeks,
+            "per_week": mean_arrivals}
+    if unseen.code == "unseen_unbounded":
+        return Note(code="unseen_material_unbounded", params={
+            **said, **{k: unseen.params[k] for k in ("still", "first_week", "share")}}), \
+            float("inf")
+    missing = float(unseen.params["unseen_end"])
+    if missing < 1.5:
+        return None
+    weeks_with = (open_now + missing) / mean_arrivals
+    return Note(code="unseen_material", params={
+        **unseen.params, **said, "open_with": open_now + missing,
+        "weeks_with": weeks_with}), weeks_with
+
+
+def trend_cut(ctx: Context) -> dict[str, Any] | None:
+    """What the backlog sign measured of its trend lacking tickets the export does not
+    hold (opened before its first one and still open in the trend's weeks), when that
+    trend did not shrink, else ``None``: ``first`` (the export's first day) and either
+    ``unseen`` (about how many are missing from the trend's first week) or ``still`` of
+    the ``first_week`` tickets of its first week still open at the window end (how many
+    are missing has no bound).
+
+    A growth read from such a trend may be the cut's ramp, not the queue's (missing
+    tickets only make the early weeks look smaller; a shrink is shown all the same). The
+    sign records it once per Context when it measures; the forecast, measured after the
+    signs, reads it here (``None`` when the sign did not measure a trend)."""
+    cut: dict[str, Any] | None = ctx.memo(("backlog", "trend_cut"), lambda: None)
+    return cut
+
+
+def _trend_cut(unseen: Note | None, first_day: str, start: float, end: float
+               ) -> dict[str, Any] | None:
+    """:func:`trend_cut`'s figures from the sign's unseen note and trend levels."""
+    if unseen is None or end < start:
+        return None
+    if unseen.code == "unseen_unbounded":
+        return {"first": first_day, "still": unseen.params["still"],
+                "first_week": unseen.params["first_week"]}
+    return {"first": first_day, "unseen": unseen.params["unseen"]}
 
 
 def _t_quantile(p: float, df: int) -> float:
@@ -619,6 +679,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                params) if cut_on_open else None)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
+    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`)
+    ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, start, end))
+    material = _unseen_material(unseen, open_now, mean_arrivals)
     noisy = (_shrink_in_noise(levels, start, end, params)
              if shrink.value is not None else None)
     # the trend counts reopened tickets of a list export open since they were opened;
@@ -645,6 +708,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 notes.append(said.model_copy(update={"code": f"reopened_estimate{last}"}))
                 if not clear_case or least < clear_case["backlog_shrink"]:
                     absence, clear_case = said, {"backlog_shrink": least}
+    # the open tickets the export lacks make the backlog only larger: a clear that it is
+    # too small to matter is graded again with them (a clear on the shrink stands). With
+    # another unproven clear, that one's note says why and this one is among the notes
+    if material is not None:
+        said, weeks_with = material
+        if absence is None:
+            absence = said
+        else:
+            notes.append(said)
+        clear_case = {**clear_case, "backlog_weeks_of_arrivals": weeks_with}
     return Measurement(
         metrics=metrics,
         decided=decided,
