@@ -408,6 +408,23 @@ def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
     return rows, notes
 
 
+#: a late start of at most this many weeks is an export's edge, not a cut: a rolling
+#: "created in the last 90 days" export starts a day or two into its 13-week window
+#: depending on the hour and weekday it is taken (the figures a month are over the weeks
+#: it covers either way, and the window note weighs lengths to half a week as well)
+_LATE_START_WEEKS = 1.0
+
+
+def _cuts(shape: Mapping[str, Mapping[str, object]]) -> set[str]:
+    """The codes of the extract shapes a comparison weighs: all but a ``starts_late``
+    of at most :data:`_LATE_START_WEEKS` before the export's first ticket."""
+    late = shape.get("starts_late")
+    before = _number(late.get("before")) if late is not None else None
+    return {code for code in shape
+            if not (code == "starts_late" and before is not None
+                    and before <= _LATE_START_WEEKS)}
+
+
 def _notes(old: Report, new: Report, wording: Mapping[str, str],
            settings: Sequence[SettingChange] = ()) -> list[str]:
     """Reasons to read the deltas with care; empty when the runs are like for like
@@ -430,7 +447,7 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str],
         notes.append(note("size", old=old.tickets.in_window, new=new.tickets.in_window))
     if old.as_of >= new.as_of:
         notes.append(note("order", old=old.as_of[:10], new=new.as_of[:10]))
-    shapes_old, shapes_new = set(old.extract_shape), set(new.extract_shape)
+    shapes_old, shapes_new = _cuts(old.extract_shape), _cuts(new.extract_shape)
     if shapes_old != shapes_new:
         # a cut that hides the open work (closure-selected, nothing open) changes what the
         # signs can see, so deltas across two cuts are not the process moving

@@ -550,6 +550,8 @@ class Report(_Model):
         "(open_at_cut, expected_open); open_only: not one ticket done; one_instant: every "
         "opened and done time within hours (first, last, hours); no_done_times: tickets "
         "done by their status, not one with a resolved or closed time (done, done_share); "
+        "gap: whole weeks without an arrival between weeks of a steady flow, a missing "
+        "file (last_before, first_after, days, weeks, per_week, expected); "
         "each with total tickets). Signs the shape biases are unknown; the data notes word it.",
         default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "

@@ -581,6 +581,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           sample_ids=ctx.samples(in_hour)))
 
     raw = raw_weekly(ctx)
+    gap = ctx.shape.gap
+    if gap is not None and gap.first_after > w.start:
+        # weeks without a ticket (a file of a split export missing) inside the window:
+        # the backlog dips through them and climbs back, which no trend measures
+        return Measurement(unknown=Note(code="gap", params=gap.params()),
+                           excluded=excluded, series={"weekly": series_rows(raw)})
     trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     flow = ctx.shape.flow_start

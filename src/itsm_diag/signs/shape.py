@@ -14,7 +14,12 @@ signs a shape biases become ``unknown``:
   Little's law) says a live queue would hold many. A plain "state is closed" filter makes
   that shape with no silent weeks at all. An export cut on the opened date with the later
   history kept does not: no ticket arrived in the weeks before its last completion, so
-  the flow predicts an empty queue there.
+  the flow predicts an empty queue there. The arrivals a day are read from the weeks
+  before the last days (where the desk's own stays say nearly every ticket is done):
+  a closure-selected extract holds those whole but lacks most of the last days' (the
+  tickets still open), so their count would only repeat the cut.
+- **a gap**: weeks on end with no arrival between weeks with a steady flow (a missing
+  file of a split export): figures over those weeks lack their tickets.
 - **one instant**: every opened and done time within a few hours (an import stamp or a
   copied date): times that carry no flow, so no sign that reads time is judged.
 - **open only**: no ticket done at all, by its status or a done time: an extract of the
@@ -90,15 +95,43 @@ class NoneOpen:
     recent_days: int
     done: int
     total: int
+    #: the last day of the days the arrivals a day are read from (None: up to the cut)
+    rate_to: pd.Timestamp | None = None
+    #: the days before the cut left out of the rate: the time within which the
+    #: ``none_open_settle_share`` of the done tickets were done
+    settle_days: float = 0.0
 
     def params(self) -> dict[str, Any]:
+        to = self.cut if self.rate_to is None else self.rate_to
         return {
             "cut": f"{self.cut:%Y-%m-%d %H:%M}", "open_at_cut": self.open_at_cut,
             "expected_open": self.expected_open, "per_day": self.per_day,
             "median_hours": self.median_hours, "recent_days": self.recent_days,
+            "rate_to": f"{to:%Y-%m-%d %H:%M}", "settle_days": self.settle_days,
             "done": self.done, "total": self.total,
             "done_share": self.done / self.total if self.total else 0.0,
         }
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Whole weeks with no arrival between weeks of a steady flow (a missing file of a
+    split export): ``expected`` arrivals at the weeks around's rate, none seen."""
+
+    last_before: pd.Timestamp
+    first_after: pd.Timestamp
+    weeks: int
+    per_week: float
+    expected: float
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"last_before": f"{self.last_before:%Y-%m-%d}",
+                "first_after": f"{self.first_after:%Y-%m-%d}",
+                # the whole days between the two, neither of which holds an arrival
+                "days": (self.first_after.normalize() - self.last_before.normalize()).days - 1,
+                "weeks": self.weeks, "per_week": self.per_week, "expected": self.expected,
+                "total": self.total}
 
 
 @dataclass(frozen=True)
@@ -186,6 +219,7 @@ class ExtractShape:
     one_instant: OneInstant | None = None
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
+    gap: Gap | None = None
     starts_late: StartsLate | None = None
     #: where the export's flow of tickets starts (:func:`_flow_start`), so that a few
     #: strays opened long before (a ticket left open for a year in an export of last
@@ -210,6 +244,8 @@ class ExtractShape:
             out["no_done_times"] = self.no_done_times.params()
         if self.updated_since is not None:
             out["updated_since"] = self.updated_since.params()
+        if self.gap is not None:
+            out["gap"] = self.gap.params()
         if self.starts_late is not None:
             out["starts_late"] = self.starts_late.params()
         return out
@@ -329,8 +365,9 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if closure is None and none_open is None and done:
         updated_since = _updated_since(m.rows_of(tickets, scope, [m.UPDATED_AT])[m.UPDATED_AT],
                                        opened, done_at, params, total)
+    gap = _gap(opened, flow, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
-                        no_done_times=no_done_times, updated_since=updated_since,
+                        no_done_times=no_done_times, updated_since=updated_since, gap=gap,
                         flow_start=flow, flow_earlier=earlier)
 
 
@@ -405,28 +442,102 @@ def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
                done: int, total: int) -> NoneOpen | None:
     """:class:`NoneOpen` when the tickets open at the cut are far fewer than the
     flow predicts (Little's law with the median time to done, which a long tail cannot
-    inflate), else ``None``."""
+    inflate), else ``None``.
+
+    The arrivals a day are those of the ``none_open_recent_days`` days that end the
+    settle time before the cut (the time within which ``none_open_settle_share`` of
+    the done tickets were done), and not before the first completion: a whole export
+    holds every arrival of them, and so does an extract selected on closure (its
+    tickets of those days are done by the cut), while its last days lack the tickets
+    still open, so a rate read from them shrinks with what is missing (a small desk's
+    "resolved since" export read 2.0 a day where 3 arrived). The recent days' rate
+    stands when it is higher. Not judged where the settle time is under
+    ``none_open_min_settle_hours``: a desk that finishes nearly every ticket within
+    its day empties its queue by the end of a day, and the cut is the end of one."""
     opened_us = m.ts_us(opened)
     done_us = m.ts_us(done_at)
     has_opened = opened_us != m.NAT
+    has_done = done_us != m.NAT
     if done == 0 or not has_opened.any():
         return None
     # the cut: the latest arrival or completion (a closure-selected extract ends on both)
-    cut = max(int(opened_us[has_opened].max()), int(done_us[done_us != m.NAT].max()))
+    cut = max(int(opened_us[has_opened].max()), int(done_us[has_done].max()))
     days = int(params["none_open_recent_days"])
-    recent = has_opened & (opened_us > cut - days * _DAY_US)
-    per_day = float(recent.sum()) / days
-    both = has_opened & (done_us != m.NAT) & (done_us >= opened_us)
+    both = has_opened & has_done & (done_us >= opened_us)
     if not both.any():
         return None
-    median_hours = float(np.median(done_us[both] - opened_us[both])) / 3.6e9
+    stays = done_us[both] - opened_us[both]
+    median_hours = float(np.median(stays)) / 3.6e9
+    settle_us = int(np.quantile(stays, float(params["none_open_settle_share"])))
+    if settle_us < float(params["none_open_min_settle_hours"]) * 3.6e9:
+        return None
+    recent = has_opened & (opened_us > cut - days * _DAY_US)
+    per_day = float(recent.sum()) / days
+    rate_to = cut - settle_us
+    rate_from = max(rate_to - days * _DAY_US, int(done_us[has_done].min()))
+    settled_days = (rate_to - rate_from) / _DAY_US
+    rate_end = None
+    if settled_days >= 7:  # a week at least: one busy day is no rate
+        settled = has_opened & (opened_us > rate_from) & (opened_us <= rate_to)
+        rate = float(settled.sum()) / settled_days
+        if rate > per_day:
+            per_day, days = rate, round(settled_days)
+            rate_end = pd.Timestamp(rate_to, unit="us", tz="UTC")
     expected = per_day * median_hours / 24.0
-    open_at_cut = int((has_opened & (done_us == m.NAT)).sum())
+    open_at_cut = int((has_opened & ~has_done).sum())
     if (expected < float(params["none_open_min_expected"])
             or open_at_cut > float(params["none_open_max_share"]) * expected):
         return None
     return NoneOpen(
         cut=pd.Timestamp(cut, unit="us", tz="UTC"), open_at_cut=open_at_cut,
         expected_open=expected, per_day=per_day, median_hours=median_hours,
-        recent_days=days, done=done, total=total,
+        recent_days=days, done=done, total=total, rate_to=rate_end,
+        settle_days=settle_us / _DAY_US,
     )
+
+
+def _gap(opened: pd.Series, flow: pd.Timestamp | None, params: Mapping[str, Any],
+         total: int) -> Gap | None:
+    """:class:`Gap` for the run of at least ``gap_min_weeks`` whole weeks without an
+    arrival, between weeks with arrivals after the flow's start, whose weeks around
+    (``flow_rolling_weeks`` on each side) predict the most arrivals in it, when those
+    are at least ``gap_min_expected`` (none where 10 are expected: about 5e-5); else
+    None. A file of a split export left out leaves such a hole; a quiet desk's weeks
+    without a ticket are no run of weeks where dozens were due."""
+    us = m.ts_us(opened)
+    us = us[us != m.NAT]
+    if flow is not None:
+        us = us[us >= int(m.ts_us(pd.Series([flow]))[0])]
+    if us.size == 0:
+        return None
+    week = week_numbers(us)
+    first = int(week.min())
+    counts = np.bincount(week - first).astype(np.float64)
+    side = int(params["flow_rolling_weeks"])
+    min_weeks = int(params["gap_min_weeks"])
+    best: tuple[float, int, int, float] | None = None
+    empty = counts == 0
+    w = 0
+    while w < counts.size:  # one value a week: a few hundred at most
+        if not empty[w]:
+            w += 1
+            continue
+        end = w
+        while end < counts.size and empty[end]:
+            end += 1
+        # the first and last weeks hold arrivals: a run of empty weeks is always inside
+        if end - w >= min_weeks:
+            around = np.concatenate([counts[max(w - side, 0):w], counts[end:end + side]])
+            per_week = float(around.mean())
+            expected = per_week * (end - w)
+            if best is None or expected > best[0]:
+                best = (expected, w, end, per_week)
+        w = end
+    if best is None or best[0] < float(params["gap_min_expected"]):
+        return None
+    expected, start, end, per_week = best
+    before = us[week < first + start]
+    after = us[week >= first + end]
+    return Gap(last_before=pd.Timestamp(int(before.max()), unit="us", tz="UTC"),
+               first_after=pd.Timestamp(int(after.min()), unit="us", tz="UTC"),
+               weeks=end - start, per_week=per_week, expected=expected, total=total)
