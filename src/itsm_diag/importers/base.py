@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -358,17 +359,56 @@ def stamp_source(tickets: pd.DataFrame | MutableMapping[str, Any], tool: str,
     tickets[m.SOURCE_FILE] = m.constant_category(file_name, rows)
 
 
+#: the times a row shows of its ticket's life (its update time aside): with no update
+#: time, the row holding the latest of them has seen more of the ticket
+LIFE_TIMES = (m.OPENED_AT, m.FIRST_RESPONSE_AT, m.RESOLVED_AT, m.CLOSED_AT)
+
+
+def repeat_order(tickets: pd.DataFrame) -> pd.DataFrame:
+    """``tickets`` (their id column, on their own index) ordered so that the row to keep
+    of each repeated ticket id comes last (``drop_duplicates(keep="last")``) and its
+    other rows before it, oldest first.
+
+    The latest update wins, and a row without an update time loses to one with it.
+    Among rows without one (chunked exports without ``Updated``, taken at different
+    times), the row showing more of the ticket's life wins: a row that shows the ticket
+    done (a resolved or closed time, or a done status) over one that does not, then the
+    row with the latest of its :data:`LIFE_TIMES`; the row read last only when they tie
+    (chunked exports are usually passed oldest first). An issue resolved by the later
+    export is no longer counted open from the earlier one's row, whatever the files'
+    names."""
+    n = len(tickets)
+    updated = m.ts_us(tickets[m.UPDATED_AT])
+    has_update = updated != m.NAT
+    life = np.full(n, m.NAT, dtype=np.int64)
+    for column in LIFE_TIMES:
+        if column in tickets.columns:
+            np.maximum(life, m.ts_us(tickets[column]), out=life)
+    done = m.is_done(tickets).to_numpy(dtype=bool)
+    for column in (m.RESOLVED_AT, m.CLOSED_AT):
+        if column in tickets.columns:
+            done = done | tickets[column].notna().to_numpy(dtype=bool)
+    # a row with an update time is ordered by it alone (and the order read on ties)
+    done = done & ~has_update
+    life = np.where(has_update, m.NAT, life)
+    order = np.lexsort((np.arange(n), life, done, updated, has_update))
+    return tickets[[m.TICKET_ID]].iloc[order]
+
+
 def kept_of_repeats(updated: pd.Series) -> str:
     """Which row of a repeated ticket id is kept, as the rows' update times (``updated``,
-    those of the repeated rows) let registry.combine choose: the latest update, else the
-    last row read."""
+    those of the repeated rows) let registry.combine choose (:func:`repeat_order`): the
+    latest update, else the row showing more of the ticket's life, else the last read."""
+    life = ("unless another shows more of the ticket's life: a row that shows it done (a "
+            "resolved or closed time, or a done status) over one that does not, else the "
+            "row with the latest of its opened, first response, resolved and closed times")
     known = int(updated.notna().sum())
     if known == len(updated):
         return "the latest update of each is kept"
     if known == 0:
-        return "the last row read of each is kept (the rows carry no update time)"
+        return f"the last row read of each is kept (the rows carry no update time) {life}"
     return ("the latest update of each is kept (a row without an update time loses to one "
-            "with it; among rows without one, the last read wins)")
+            f"with it; among rows without one, the last read wins {life})")
 
 
 def finish_tickets(

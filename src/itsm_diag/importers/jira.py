@@ -8,7 +8,11 @@ authors and reporters are in different identity spaces (account ids vs names) th
 stays unknown. Issue links: ``Inward/Outward issue link (Problem/Incident)`` give
 ``problem_ref``; any link type about causing (``Causes``, ``is caused by``) gives
 ``caused_by_change``. Several chunked exports (the 1,000-issue cap) are combined by the
-registry, the latest ``Updated`` winning.
+registry, the latest ``Updated`` winning (without it, the row showing more of the
+issue's life: :func:`~.base.repeat_order`). A file without ``Resolved``, ``Updated``,
+``Status``, ``Status Category`` or ``Resolution`` (a "current fields" export) is named in
+a warning with the columns it lacks: the export's cut, not fields the workflow leaves
+empty.
 
 Kinds from ``Issue Type``: Incident / Fault / Major incident -> incident; Service
 Request (with Approvals) / IT Help / Access / Purchase -> request; Change (any change
@@ -190,6 +194,9 @@ class JiraImporter(Importer):
                           hint="export from the issue navigator with 'CSV (all fields)', or "
                                "pass the right --source (or none, to detect the tool)")
         warnings = list(raw.warnings)
+        left_out = _left_out({**cols, **date_cols})
+        if left_out:
+            warnings.append(left_out)
         blank = ids.isna()
         # comment dates are inferred with Created so one file keeps one day/month order
         comment_cells = _cells(frame, repeated(raw.headers, "Comment"), 3)
@@ -309,6 +316,35 @@ class JiraImporter(Importer):
             status = status.mask((gave_up.fillna(False) & done).astype(bool), "cancelled")
         v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status, "left without status")
         return status
+
+
+#: columns every "CSV (all fields)" export holds, that a "current fields" export (or an
+#: admin's column choice) may leave out, and what the file's issues lose without each
+_ALL_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (m.RESOLVED_AT, "Resolved", "its issues have no done time (the KPIs that need one count "
+                                "them as not exported, not as left empty by the workflow)"),
+    (m.UPDATED_AT, "Updated", "its issues have no update time (an issue also in another "
+                              "file is kept by what its rows show of it)"),
+    (m.STATUS_RAW, "Status", "its issues have no status"),
+    ("_status_category", "Status Category", "a workflow's own status cannot be placed by "
+                                            "its category"),
+    ("_resolution", "Resolution", "a won't-do issue reads as done"),
+)
+
+
+def _left_out(found: dict[str, str]) -> str | None:
+    """The warning naming the columns of an "all fields" export this file does not have
+    (``found``: the columns resolved, canonical -> header), None when it has them all: a
+    column a whole file lacks is the export's cut, not a field the workflow leaves empty.
+    """
+    missing = [(header, loses) for key, header, loses in _ALL_FIELDS if key not in found]
+    if not missing:
+        return None
+    names = [h for h, _ in missing]
+    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return (f"no {named} column in this file (an export of the current fields, or columns "
+            "left out): " + "; ".join(f"without {h}, {loses}" for h, loses in missing)
+            + ". Export with 'CSV (all fields)' to read them")
 
 
 def _priority(raw: pd.Series) -> pd.Series:

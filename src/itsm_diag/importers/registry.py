@@ -41,6 +41,7 @@ from itsm_diag.importers.base import (
     ImportOptions,
     SourceInfo,
     kept_of_repeats,
+    repeat_order,
     repeated_header_notes,
 )
 from itsm_diag.importers.readers import RawTable, read_raw
@@ -629,10 +630,10 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
         n_ids = int(tickets.loc[dup, m.TICKET_ID].nunique())
         conflicting = guards.conflicting_ids(tickets.loc[dup])
         kept = kept_of_repeats(tickets.loc[dup, m.UPDATED_AT])
-        # the latest update wins; rows without an update time lose to rows with one, and
-        # later files win ties (chunked exports are usually passed oldest first)
-        order = tickets.assign(_pos=range(len(tickets))).sort_values(
-            [m.UPDATED_AT, "_pos"], na_position="first", kind="stable")
+        # the latest update wins; rows without an update time lose to rows with one and
+        # among themselves the row showing more of the ticket's life wins; later files
+        # win ties (chunked exports are usually passed oldest first)
+        order = repeat_order(tickets)
         keep = order.drop_duplicates(m.TICKET_ID, keep="last").index
         dropped = len(tickets) - len(keep)
         filled_in = None if one else _fill_from_other_forms(tickets, order, keep, parts)

@@ -14,6 +14,13 @@ configuration gap. Such a KPI is ``unread``: not reliable in this report (its ca
 names the values and what to do), not counted as missing from the export; when counting
 it would change the verdict, the sign is unknown (``absence_unproven``). Status is the
 one field the sign checks that keeps a raw column.
+
+A field some input files left out while their tool exports it (another file of the same
+tool carries it; a done time, which every built-in tool exports: a Jira chunk taken with
+"current fields" has no ``Resolved``) is neither a configuration nor a capability gap:
+those files' tickets are not exported for it, not unfilled. A KPI computable over the
+other files' tickets is ``export``: not reliable here, naming the files, counted apart as
+``unread`` is.
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
 from itsm_diag.text import named_counts
 
 #: ``unread``: the field is filled, with values the reading could not put in the
-#: vocabulary (no gap of the export; the reading's to fix)
-Gap = Literal["configuration", "capability", "unread"]
+#: vocabulary (no gap of the export; the reading's to fix); ``export``: the field is
+#: filled where the export carries it, and some input files left the column out (no gap
+#: of the client's tool or workflow; the export's to redo)
+Gap = Literal["configuration", "capability", "unread", "export"]
+#: the gaps that say nothing of the client's tool: not counted as missing
+NOT_THE_TOOLS: frozenset[str] = frozenset({"unread", "export"})
 KPIS: tuple[str, ...] = (
     "time_to_resolve",
     "first_contact_resolution",
@@ -72,6 +83,105 @@ def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
     if absent:
         return Verdict(kpi, False, f"{prefix}_no_field", "capability", share, params)
     return Verdict(kpi, False, sparse, "configuration", share, params)
+
+
+#: how many input files a note names before "and N more"
+FILES_NAMED = 3
+
+
+class _Files:
+    """The input files the tickets came from (a file of one source tool: ``source_tool``
+    with ``source_file``), and which fields each file carries at all.
+
+    A file carries a field when some ticket read from it holds a value for it. A field
+    no ticket of a file holds, while another file of the same tool holds it on tickets of
+    the same kind, was left out of that file's export (a Jira "current fields" chunk
+    without ``Resolved``): its tickets are not exported for that field, not unfilled. (A
+    ServiceNow requested-item table, which has no category, left nothing out that the
+    incident table holds.) A done time is exported by every built-in tool, so a built-in
+    tool's file without one left it out even when no other file holds it.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        t = ctx.tickets
+        tool_codes, tools = ctx.source_codes
+        if m.SOURCE_FILE in t.columns:
+            file_codes, files = ctx.distinct(m.SOURCE_FILE)
+        else:
+            file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
+        kind_codes, kinds = ctx.distinct(m.KIND)
+        key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
+        # the (tool, file) pairs that hold tickets, numbered in order: one pass, no sort
+        seen = np.bincount(key, minlength=len(tools) * len(files)) > 0
+        found = np.flatnonzero(seen)
+        self.ctx = ctx
+        self.group = (np.cumsum(seen) - 1)[key]
+        self.names = [str(files.iloc[int(f)]) if pd.notna(files.iloc[int(f)]) else "?"
+                      for f in found % len(files)]
+        built_in = np.array([pd.notna(tools.iloc[int(c)]) and str(tools.iloc[int(c)])
+                             in m.BUILT_IN_TOOLS for c in found // len(files)], dtype=bool)
+        self.built_in = built_in[self.group]
+        #: per ticket: its tool and kind, as one code
+        self.tool_kind = tool_codes.astype(np.int64) * len(kinds) + kind_codes
+        self.n_tool_kinds = len(tools) * len(kinds)
+
+    def _filled(self, cols: tuple[str, ...]) -> np.ndarray:
+        has = np.zeros(len(self.ctx.tickets), dtype=bool)
+        for col in cols:
+            has |= self.ctx.filled(col).to_numpy(dtype=bool)
+        return has
+
+    def holds(self, *cols: str) -> np.ndarray:
+        """Per ticket: some ticket of its file holds a value in one of ``cols``."""
+        has = self._filled(cols)
+        return (np.bincount(self.group[has], minlength=len(self.names)) > 0)[self.group]
+
+    def left_out(self, *cols: str, done_time: bool = False) -> np.ndarray:
+        """Per ticket: its file holds none of ``cols`` while its tool exports one for
+        tickets of its kind (a ticket of another file of the tool and of the same kind
+        holds it; with ``done_time``, or the tool is a built-in one)."""
+        has = self._filled(cols)
+        in_file = (np.bincount(self.group[has], minlength=len(self.names)) > 0)[self.group]
+        exported = (np.bincount(self.tool_kind[has], minlength=self.n_tool_kinds)
+                    > 0)[self.tool_kind]
+        if done_time:
+            exported = exported | self.built_in
+        return ~in_file & exported
+
+    def rows(self, per_ticket: np.ndarray) -> pd.Series:
+        """``per_ticket`` as a mask on the tickets' index."""
+        return pd.Series(per_ticket, index=self.ctx.tickets.index)
+
+    def named(self, rows: pd.Series) -> dict[str, Any]:
+        """``files``: the files holding the tickets of ``rows`` (the first
+        :data:`FILES_NAMED`, then how many more); ``left_out``: how many tickets."""
+        held = np.flatnonzero(np.bincount(self.group[rows.to_numpy(dtype=bool)],
+                                          minlength=len(self.names)))
+        names = sorted(self.names[g] for g in held)
+        text = ", ".join(names[:FILES_NAMED])
+        if len(names) > FILES_NAMED:
+            text += f" and {len(names) - FILES_NAMED} more"
+        return {"files": text, "left_out": int(rows.sum())}
+
+
+def _left_out_verdict(kpi: str, prefix: str, full_ok: bool, pop: pd.Series,
+                      left: pd.Series, held_ok: bool, share: float, files: _Files,
+                      gone_all: list[pd.Series], carried: np.ndarray,
+                      **params: Any) -> Verdict | None:
+    """The KPI's verdict when the export left its field out of some files: not
+    computable over every ticket (``full_ok`` false), computable over the tickets of the
+    files that carry the field (``held_ok``, or no such ticket), and some tickets of
+    ``pop`` come from the files that do not (added to ``gone_all``). ``carried``: the
+    tickets of the files that carry the field. None otherwise (judged as before)."""
+    gone = pop & left
+    if full_ok or not gone.any() or not held_ok:
+        return None
+    gone_all.append(gone)
+    # some files carry the field (their share is the one given), or none does
+    some = bool((pop.to_numpy(dtype=bool) & carried).any())
+    detail = f"{prefix}_left_out" if some else f"{prefix}_not_exported"
+    return Verdict(kpi, False, detail, "export", share,
+                   {**params, **files.named(gone), "of": int(pop.sum())})
 
 
 #: how many of the unread values a note names (most frequent first)
@@ -123,25 +233,45 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if short is not None:
         return Measurement(unknown=short)
     in_window = scope & ctx.opened_in_window()
+    # the tickets of the files whose export left a field out: not exported for it, not
+    # unfilled (a KPI computable over the other files' tickets is the export's gap)
+    files = _Files(ctx)
+    gone_all: list[pd.Series] = []
+    no_done_time = files.left_out(m.RESOLVED_AT, m.CLOSED_AT, done_time=True)
+    left_done = files.rows(no_done_time)
 
     # time to resolve: both times on >= min_fill of done tickets, < max_negative negative
     both = done_pop & opened.notna() & finish.notna()
     negative = both & (finish < opened).fillna(False).astype(bool)
     times_share = _share(both, done_pop)
+    held_times = _share(both, done_pop & ~left_done)
     neg_share = _share(negative, both) if both.any() else 0.0
-    ttr = _verdict(
+    neg_ok = neg_share < float(params["max_negative"])
+    ttr = _left_out_verdict(
+        "time_to_resolve", "ttr", times_share >= min_fill and neg_ok, done_pop, left_done,
+        held_times >= min_fill and neg_ok, held_times, files, gone_all,
+        files.holds(m.RESOLVED_AT, m.CLOSED_AT), min_fill=min_fill,
+    ) or _verdict(
         "time_to_resolve",
-        times_share >= min_fill and neg_share < float(params["max_negative"]),
+        times_share >= min_fill and neg_ok,
         not present(m.OPENED_AT) or not present(m.RESOLVED_AT, m.CLOSED_AT),
-        "ttr_sparse" if times_share < min_fill else "ttr_negative",
-        times_share, "ttr", min_fill=min_fill, negative_share=neg_share,
+        "ttr_sparse" if held_times < min_fill else "ttr_negative",
+        times_share if times_share >= min_fill else held_times, "ttr", min_fill=min_fill,
+        negative_share=neg_share,
     )
 
     # first-contact resolution, by its proxy: first-assignment resolution
-    fcr_share = _share(done_pop & t[m.REASSIGNMENT_COUNT].notna(), done_pop)
-    fcr = _verdict("first_contact_resolution", fcr_share >= min_fill,
-                   not present(m.REASSIGNMENT_COUNT), "fcr_sparse", fcr_share, "fcr",
-                   min_fill=min_fill)
+    fcr_filled = done_pop & t[m.REASSIGNMENT_COUNT].notna()
+    fcr_share = _share(fcr_filled, done_pop)
+    left_fcr = files.rows(files.left_out(m.REASSIGNMENT_COUNT))
+    held_fcr = _share(fcr_filled, done_pop & ~left_fcr)
+    fcr = _left_out_verdict(
+        "first_contact_resolution", "fcr", fcr_share >= min_fill, done_pop, left_fcr,
+        held_fcr >= min_fill, held_fcr, files, gone_all,
+        files.holds(m.REASSIGNMENT_COUNT), min_fill=min_fill,
+    ) or _verdict("first_contact_resolution", fcr_share >= min_fill,
+                  not present(m.REASSIGNMENT_COUNT), "fcr_sparse",
+                  fcr_share if fcr_share >= min_fill else held_fcr, "fcr", min_fill=min_fill)
 
     # SLA adherence: the tickets with an SLA outcome, the one the KPI, sla-by-priority and
     # the drivers read (the flag, else a due time with a done time to hold it against); a
@@ -149,8 +279,21 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # (the larger of the two shares judged the panel on tickets its figure did not describe)
     sla_known = pd.Series(sla_outcome(ctx).known, index=t.index)
     sla_share = _share(done_pop & sla_known, done_pop)
-    sla = _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
-                   "sla_sparse", sla_share, "sla", min_fill=min_fill)
+    # a file gives an SLA outcome from its flag, or from a due time and a done time: it
+    # left that out when it cannot, and could with the columns its tool exports
+    has_flag, has_due, has_done = (files.holds(m.SLA_MET), files.holds(m.DUE_AT),
+                                   files.holds(m.RESOLVED_AT, m.CLOSED_AT))
+    flag_out, due_out = files.left_out(m.SLA_MET), files.left_out(m.DUE_AT)
+    left_sla = files.rows(~(has_flag | (has_due & has_done)) & (
+        (has_flag | flag_out) | ((has_due | due_out) & (has_done | no_done_time))))
+    held_sla = _share(done_pop & sla_known, done_pop & ~left_sla)
+    sla = _left_out_verdict(
+        "sla_adherence", "sla", sla_share >= min_fill, done_pop, left_sla,
+        held_sla >= min_fill, held_sla, files, gone_all, has_flag | (has_due & has_done),
+        min_fill=min_fill,
+    ) or _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
+                  "sla_sparse", sla_share if sla_share >= min_fill else held_sla, "sla",
+                  min_fill=min_fill)
 
     # volume by category: filled, and not drowned in catch-all values
     vol_pop = in_window | done_pop
@@ -161,8 +304,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     cat_share = _share(cat_ok, vol_pop)
     catch_share = _share(catch, vol_pop)
     max_catch = float(params["max_catch_all"])
-    volume = _verdict(
-        "volume_by_category", cat_share >= min_fill and catch_share <= max_catch,
+    left_cat = files.rows(files.left_out(m.CATEGORY))
+    cat_ok_all = cat_share >= min_fill and catch_share <= max_catch
+    if (vol_pop & left_cat).any() and not cat_ok_all:
+        cat_share = _share(cat_ok, vol_pop & ~left_cat)
+        catch_share = _share(catch, vol_pop & ~left_cat)
+    volume = _left_out_verdict(
+        "volume_by_category", "volume", cat_ok_all, vol_pop, left_cat,
+        cat_share >= min_fill and catch_share <= max_catch, cat_share, files, gone_all,
+        files.holds(m.CATEGORY), min_fill=min_fill,
+    ) or _verdict(
+        "volume_by_category", cat_ok_all,
         not present(m.CATEGORY), "volume_sparse" if cat_share < min_fill else "volume_catch_all",
         cat_share, "volume", min_fill=min_fill, catch_all_share=catch_share,
         max_catch_all=max_catch,
@@ -179,7 +331,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     done_share = _share(finish.notna(), bl_pop & finished)
     bl_read = min(opened_share, _share(status_known, bl_pop), done_share)
     bl_share = min(opened_share, _share(status_known | status_unread, bl_pop), done_share)
-    if bl_read < min_fill <= bl_share:
+    left_status = files.rows(files.left_out(m.STATUS, m.STATUS_RAW))
+    held_bl = min(opened_share, _share(status_known | status_unread, bl_pop & ~left_status),
+                  _share(finish.notna(), bl_pop & finished & ~left_done))
+    backlog_out = _left_out_verdict(
+        "backlog_trend", "backlog", bl_share >= min_fill, bl_pop,
+        (bl_pop & ~status_known & left_status) | (bl_pop & finished & left_done),
+        held_bl >= min_fill, held_bl, files, gone_all,
+        files.holds(m.RESOLVED_AT, m.CLOSED_AT) & files.holds(m.STATUS, m.STATUS_RAW),
+        min_fill=min_fill,
+    )
+    if backlog_out is not None:
+        backlog = backlog_out
+    elif bl_read < min_fill <= bl_share:
         unread = _unread_params(ctx, bl_pop & status_unread)
         code = "backlog_unread" if unread.pop("by_tool") else "backlog_unmapped"
         backlog = Verdict("backlog_trend", False, code, "unread", bl_share,
@@ -196,8 +360,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # a KPI left unread is not reliable here, but the export is not short of it: counted
     # apart, and the verdict is unknown when counting it as missing would change it
     not_computable = [v for v in verdicts if not v.computable]
-    missing = [v for v in not_computable if v.gap != "unread"]
+    missing = [v for v in not_computable if v.gap not in NOT_THE_TOOLS]
     unread_kpis = [v for v in not_computable if v.gap == "unread"]
+    left_kpis = [v for v in not_computable if v.gap == "export"]
     notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params})
              for v in not_computable]
     decides = None
@@ -206,6 +371,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         decides = Note(code=f"{first.detail}_decides",
                        params={"gap": first.gap, "share": first.share, **first.params,
                                "missing": len(missing)})
+    elif left_kpis:
+        every = files.named(pd.concat(gone_all, axis=1).any(axis=1))
+        decides = Note(code="left_out_decides",
+                       params={"missing": len(missing), "kpis": len(left_kpis),
+                               "files": every["files"]})
     n_done = int(done_pop.sum())
     n_vol = int(vol_pop.sum())
     return Measurement(
@@ -214,6 +384,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                    denominator=float(len(KPIS))),
             "kpis_computable": Figure(value=float(len(KPIS) - len(not_computable))),
             "kpis_unread": Figure(value=float(len(unread_kpis))),
+            "kpis_left_out": Figure(value=float(len(left_kpis))),
             "configuration_gaps": Figure(value=float(sum(v.gap == "configuration"
                                                          for v in missing))),
             "capability_gaps": Figure(value=float(sum(v.gap == "capability"
