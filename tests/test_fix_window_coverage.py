@@ -152,6 +152,9 @@ def test_an_open_backlog_carried_or_a_pilot_is_no_start_either(reports: Reports,
         unseen = backlog.evidence.notes[[n.code for n in backlog.evidence.notes].index(
             "unseen_estimate")]
         assert "about 11 tickets opened earlier" in unseen.text
+        # the panel's backlog trend grows on that trend: it says the growth may be the cut
+        assert other.kpis.caveats["backlog_weekly"].startswith(
+            "The growth may be the export's cut, not the queue's: " + unseen.text[:40])
     else:
         # a pilot's 15 done tickets inside the window: its weeks, then the flow filling
         # from go-live, read "growth 55%", triggered; from the flow on it is the month's

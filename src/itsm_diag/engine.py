@@ -871,6 +871,15 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
         if backlog.status == "unknown":
             raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
                 words["kpi_caveat.backlog_unknown"], {"reason": backlog.reason})
+        else:
+            # a verdict that stands on a trend lacking tickets (the sign's estimate of
+            # them in a note): its growth may be the cut's ramp, which the panel says
+            cut = next((n for n in backlog.evidence.notes if n.code == "unseen_estimate"),
+                       None)
+            start, end = raw["backlog"]["start"], raw["backlog"]["end"]
+            if cut is not None and start is not None and end is not None and end >= start:
+                raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
+                    words["kpi_caveat.backlog_cut"], {"note": cut.text})
     reporting = by_id.get("reporting")
     # the sign's table whenever it measured: an unknown verdict (a KPI left unread that
     # decides it) still knows which KPIs are unreliable here
