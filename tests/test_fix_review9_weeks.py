@@ -68,3 +68,22 @@ def test_a_window_of_six_and_a_half_weeks_has_six_whole_weeks(export: Path) -> N
     assert len(weekly) == 6
     first_start = pd.Timestamp(str(weekly[0]["week_end"])) - pd.Timedelta(days=7)
     assert first_start >= start - pd.Timedelta(microseconds=1)
+
+
+def test_the_days_before_the_first_whole_week_are_said(export: Path) -> None:
+    # 1 April to 15 May: 6 whole weeks and 3 days before them, whose arrivals silently
+    # dropped out of the weekly figures (564 on the real log)
+    r = api.diagnose_paths([export], api.RunOptions(since="2026-04-01", until="2026-05-15"))
+    backlog = next(s for s in r.signs if s.id == "backlog")
+    weekly = backlog.evidence.series["weekly"]
+    frame = pd.read_csv(export / "incident.csv", dtype=str)
+    opened = pd.to_datetime(frame["opened_at"]).dt.tz_localize("UTC")
+    first = pd.Timestamp(str(weekly[0]["week_end"])) - pd.Timedelta(days=7)
+    early = int(((opened >= pd.Timestamp(r.window.start)) & (opened <= first)).sum())
+    note = next(n for n in backlog.evidence.notes if n.code == "days_before_weeks")
+    assert early > 0 and note.count == early
+    assert "the window's first 3 days come before them" in note.text
+    whole = api.diagnose_paths([export], api.RunOptions(since="2026-04-03",
+                                                        until="2026-05-14"))
+    assert not [n for n in next(s for s in whole.signs if s.id == "backlog").evidence.notes
+                if n.code == "days_before_weeks"]

@@ -31,6 +31,7 @@ from itsm_diag.signs.common import (
     theil_sen,
     too_few,
     trend_levels,
+    week_edges,
     weekly_backlog,
 )
 
@@ -618,6 +619,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             excluded=excluded, series={"weekly": series_rows(raw)})
     if lead:
         notes.append(Note(code="before_data", params={"weeks": lead, "starts": starts}))
+    # the weeks are whole weeks back from the window end: days of a window that is not a
+    # whole number of weeks come before the first one, and their arrivals are in no week
+    first_start = pd.Timestamp(week_edges(w, ctx.tz)[0], tz="UTC")
+    opened = t[m.OPENED_AT]
+    before = usable & ~mass & ((opened >= w.start) & (opened <= first_start)).fillna(
+        False).astype(bool)
+    if before.any() and not lead:
+        notes.append(Note(code="days_before_weeks", count=int(before.sum()), params={
+            "days": (m.local_day(first_start, ctx.tz) - m.local_day(w.start, ctx.tz)).days
+            + 1, "weeks": len(trend)}, sample_ids=ctx.samples(before)))
     # an export filtered by open date lacks the tickets opened before it and still open
     # in the window's first weeks: its backlog starts low and climbs. Whether it reaches
     # back far enough is read from its own stays (a queue whose tickets stay open for
