@@ -19,6 +19,14 @@ out. Also measured: change failure rate, emergency and standard shares (the tier
 Minimum samples: fewer than ``min_incidents`` incidents opened in the window make the
 sign unknown; so do fewer than ``min_changes`` implemented changes ending in the window
 when no incident carries a link (the verdict would rest on a handful of changes).
+
+Names are matched as written (case and surrounding spaces aside): two tables that fill
+their CIs but spell them apart (``SRV-APP-07``, ``srv-app-07.corp.example.com``) share
+no key, and tiers 2-3 then cannot be applied (unknown, in numbers, without links). Only
+changes on a CI or service a window incident names count towards ``min_changes``; under
+``min_shared_change_share`` of them, with links too sparse to clear, a clear is unknown.
+The tiering (``tiering_problems``) is measured only where the typed changes hold more
+than one type: an export of one type is a filtered export, named as such.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import folded, isin_values, too_few
+from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
 from itsm_diag.signs.shape import week_numbers
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
@@ -84,29 +92,43 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         (ci[implemented].notna().any() and ci[inc].notna().any())
         or (svc[implemented].notna().any() and svc[inc].notna().any())
     )
+    chg_win = implemented & w.contains(end)
+    # filled on both sides is not linked: "SRV-APP-07" and "srv-app-07.corp.example.com"
+    # never match, and a search that cannot match finds nothing, which is no "clear"
+    shared = _Overlap(ctx, implemented, chg_win, inc_win) if keys_ok else None
+    keys_note = None
     if not chg.any():
         unusable.append(Note(code="tier23_no_changes"))
     elif not implemented.any():
         unusable.append(Note(code="tier23_no_end"))
     elif not keys_ok:
         unusable.append(Note(code="tier23_no_keys"))
+    elif shared is not None and not shared.any_incident:
+        keys_note = Note(code="tier23_keys_unshared", params=shared.params(ctx))
+        unusable.append(keys_note)
+        keys_ok = False
     tier3_ok = bool(implemented.any()) and keys_ok
     tier2_ok = tier3_ok and bool(t.loc[implemented, m.CHANGE_OUTCOME].notna().any())
     if tier3_ok and not tier2_ok:
         unusable.append(Note(code="tier2_no_outcome"))
-    meas.notes.extend(unusable)
     if not (tier1_ok or tier2_ok or tier3_ok):
-        meas.unknown = Note(code="no_tier_usable")
+        # the unknown says it in numbers (the note would repeat it)
+        meas.notes.extend(n for n in unusable if n is not keys_note)
+        meas.unknown = keys_note or Note(code="no_tier_usable")
         return meas
+    meas.notes.extend(unusable)
     # the rate is sought among the window's incidents: a few dozen at least, or "none was
     # caused by a change" only means "there were hardly any incidents"
     short = too_few(int(inc_win.sum()), int(params.get("min_incidents", 30)))
     if short is None and not tier1_ok:
-        # without links, tiers 2-3 search from the change side: they need changes to search
-        n_chg = int((implemented & w.contains(end)).sum())
+        # without links, tiers 2-3 search from the change side: they need changes to
+        # search, each on a CI or service some incident names (presence rule)
+        n_all = int(chg_win.sum())
+        n_chg = shared.changes_linkable if shared is not None else n_all
         minimum = int(params.get("min_changes", 10))
         if n_chg < minimum:
-            short = Note(code="too_few_changes", params={"n": n_chg, "min": minimum})
+            short = Note(code="too_few_changes",
+                         params={"n": n_chg, "all": n_all, "min": minimum})
     if short is not None:
         meas.unknown = short
         return meas
@@ -122,6 +144,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.absence_unproven = Note(code="links_sparse", params={
             "linked": n_linked_win, "n": int(inc_win.sum()), "share": link_share,
             "min": min_share, "all_linked": int(linked.sum())})
+    # tiers 2-3 search only the changes whose CI or service an incident names: when most
+    # changes name keys no incident names (two spellings of the CIs), "none followed"
+    # covers a part of the changes, and links too sparse to clear cannot make up for it
+    min_shared = float(params.get("min_shared_change_share", 0.5))
+    partly = None
+    if tier3_ok and shared is not None and link_share < min_share \
+            and shared.changes_share < min_shared:
+        partly = Note(code="keys_partly_shared",
+                      params={**shared.params(ctx), "min": min_shared})
 
     # ids travel as sort-rank codes: carrying, sorting and de-duplicating millions of
     # candidate pairs works on integers, and the id strings are looked up for the kept
@@ -181,6 +212,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # the count a verdict can rest on: tier 3 beyond what timing gives by chance
     chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
         if tier3_ok else 0
+    if partly is not None:  # no count of tier 3 can clear what was never searched
+        meas.absence_unproven, meas.clear_case = partly, {}
     count = len(best) - chance
     # the samples of the rate: tiers 1-2 alone when chance explains all of tier 3
     shown = best["incident"] if chance < (best["tier"] == 3).sum() \
@@ -274,6 +307,90 @@ def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.Dat
     if 2 * explained > after:
         meas.confidence = less_sure(meas.confidence)
     return explained
+
+
+class _Overlap:
+    """Which changes and incidents name a CI or service the other side names, as tiers
+    2-3 match them (same CI; else the same service where one of the two has no CI), on
+    the fold's integer codes: a presence table per key, no per-ticket Python.
+
+    Linkable incidents are the window's that an implemented change could match; linkable
+    changes are the implemented ones ending in the window that a window incident could."""
+
+    def __init__(self, ctx: Context, implemented: pd.Series, chg_win: pd.Series,
+                 inc_win: pd.Series) -> None:
+        self.chg_rows = chg_win.to_numpy(dtype=bool)
+        self.inc_rows = inc_win.to_numpy(dtype=bool)
+        impl = implemented.to_numpy(dtype=bool)
+        self.ci, self.ci_keys = fold_codes(ctx, m.CI)
+        self.svc, self.svc_keys = fold_codes(ctx, m.SERVICE)
+        ci_blank = self.ci < 0
+        ci_of = self._present(self.ci, len(self.ci_keys))
+        svc_of = self._present(self.svc, len(self.svc_keys))
+        inc_ok = ci_of(impl)[self.ci] | (ci_blank & svc_of(impl)[self.svc]) \
+            | svc_of(impl & ci_blank)[self.svc]
+        chg_ok = ci_of(self.inc_rows)[self.ci] | (ci_blank & svc_of(self.inc_rows)[self.svc]) \
+            | svc_of(self.inc_rows & ci_blank)[self.svc]
+        self.incidents = int(self.inc_rows.sum())
+        self.incidents_linkable = int((inc_ok & self.inc_rows).sum())
+        self.changes = int(self.chg_rows.sum())
+        self.changes_linkable = int((chg_ok & self.chg_rows).sum())
+        self.any_incident = self.incidents_linkable > 0
+        self.changes_share = self.changes_linkable / self.changes if self.changes else 0.0
+        self.changes_blank = int((self.chg_rows & ci_blank & (self.svc < 0)).sum())
+
+    @staticmethod
+    def _present(codes: np.ndarray, size: int) -> Any:
+        """``rows`` -> per key code (and a last, always False slot that a blank's -1
+        reads): some ticket of ``rows`` names the key."""
+        def of(rows: np.ndarray) -> np.ndarray:
+            hit = np.zeros(size + 1, dtype=bool)
+            hit[codes[rows]] = True
+            hit[-1] = False
+            return hit
+        return of
+
+    def params(self, ctx: Context) -> dict[str, Any]:
+        """The note's numbers: how many changes and incidents can be linked, the distinct
+        CIs and services each side names and how many both do, and the most common
+        unshared spelling of each side (CI when both sides name CIs, else service)."""
+        out: dict[str, Any] = {
+            "changes": self.changes, "changes_linkable": self.changes_linkable,
+            "changes_share": self.changes_share, "changes_blank": self.changes_blank,
+            "incidents": self.incidents,
+            "incidents_linkable": self.incidents_linkable,
+            "incidents_share": self.incidents_linkable / self.incidents
+            if self.incidents else 0.0}
+        examples: dict[str, str] = {}
+        for name, codes, size, column in (("ci", self.ci, len(self.ci_keys), m.CI),
+                                          ("service", self.svc, len(self.svc_keys),
+                                           m.SERVICE)):
+            of = self._present(codes, size)
+            on_chg, on_inc = of(self.chg_rows)[:-1], of(self.inc_rows)[:-1]
+            out[f"{name}_changes"] = int(on_chg.sum())
+            out[f"{name}_incidents"] = int(on_inc.sum())
+            out[f"{name}_shared"] = int((on_chg & on_inc).sum())
+            if examples or not (on_chg.any() and on_inc.any()):
+                continue
+            raw, named = ctx.tickets[column], codes >= 0
+            unshared = named & ~(on_chg & on_inc)[codes]
+            for side, rows in (("change", self.chg_rows), ("incident", self.inc_rows)):
+                # a name the other side lacks, else (all shared) any: its spelling
+                examples[side] = _spelling(raw, codes, rows & unshared, size) \
+                    or _spelling(raw, codes, rows & named, size)
+        out["change_example"] = examples.get("change", "")
+        out["incident_example"] = examples.get("incident", "")
+        return out
+
+
+def _spelling(raw: pd.Series, codes: np.ndarray, rows: np.ndarray, size: int) -> str:
+    """The value of ``raw`` as written (trimmed) on the first of ``rows`` holding their
+    most common key (the lowest code on a tie), or "" when ``rows`` holds none."""
+    if not rows.any():
+        return ""
+    key = int(np.argmax(np.bincount(codes[rows], minlength=size)))
+    first = int(np.flatnonzero(rows & (codes == key))[0])
+    return str(raw.iloc[first]).strip()
 
 
 def _weekly_by_tier(best: pd.DataFrame) -> list[dict[str, Any]]:
@@ -415,19 +532,36 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     if not typed.any():
         meas.metrics["emergency_share"] = Figure(value=None)
         meas.metrics["standard_share"] = Figure(value=None)
+        # the tiering findings plan the tiered-model fix (when_metrics): none measured
+        meas.metrics["tiering_problems"] = Figure(value=None)
         if in_win.any():
             meas.notes.append(Note(code="no_change_types", count=int(in_win.sum())))
         return
     emergency = typed & (ctype == "emergency").fillna(False).astype(bool)
     standard = typed & (ctype == "standard").fillna(False).astype(bool)
     n = int(typed.sum())
-    meas.metrics["emergency_share"] = ratio(int(emergency.sum()), n, ctx.samples(emergency))
-    meas.metrics["standard_share"] = ratio(int(standard.sum()), n, ctx.samples(standard))
+    n_emergency, n_standard = int(emergency.sum()), int(standard.sum())
+    n_normal = n - n_emergency - n_standard
+    meas.metrics["emergency_share"] = ratio(n_emergency, n, ctx.samples(emergency))
+    meas.metrics["standard_share"] = ratio(n_standard, n, ctx.samples(standard))
+    lanes = {"standard": n_standard, "normal": n_normal, "emergency": n_emergency}
+    only = [lane for lane, count in lanes.items() if count == n]
+    if only:
+        # every typed change in one lane: an export filtered to that type (a real change
+        # model uses more than one), and no finding about the other lanes follows from it
+        meas.notes.append(Note(code=f"only_{only[0]}_changes", count=n))
+        meas.metrics["tiering_problems"] = Figure(value=None)
+        return
     emergency_max = float(params.get("emergency_share_max", 0.10))
-    share = emergency.sum() / n
-    if not standard.any():
-        meas.notes.append(Note(code="no_standard_changes", count=n))
+    share = n_emergency / n
+    problems = 0
+    if not standard.any():  # normal and emergency changes only
+        problems += 1
+        meas.notes.append(Note(code="no_standard_changes", count=n, params={
+            "normal": n_normal, "emergency": n_emergency}))
     if share > emergency_max:
-        meas.notes.append(Note(code="emergency_high", count=int(emergency.sum()),
+        problems += 1
+        meas.notes.append(Note(code="emergency_high", count=n_emergency,
                                params={"share": float(share), "max": emergency_max},
                                sample_ids=ctx.samples(emergency)))
+    meas.metrics["tiering_problems"] = Figure(value=float(problems))
