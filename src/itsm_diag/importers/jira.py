@@ -19,6 +19,16 @@ Request (with Approvals) / IT Help / Access / Purchase -> request; Change (any c
 type) -> change; Problem -> problem; Task / Sub-task -> task; Epic, Story, Bug,
 Post-incident review and anything else -> other (with a warning for unknown types).
 
+Project records: an issue of an epic-level type (Epic, Initiative) gains the label
+``epic`` / ``initiative`` (unless its labels hold it), and an issue under one the label
+``epic:KEY`` (the epic's key): the strategy sign counts both as project work, since the
+model keeps no issue type or parent. Under an epic means an ``Epic Link`` (``Custom field
+(Epic Link)``), or a ``Parent`` / ``Parent key`` / ``Parent id`` naming an epic-level
+issue of the file, or any parent of an issue that is not a sub-task (in Jira's hierarchy a
+standard issue's parent is an epic-level one); a sub-task follows its parent issue in the
+file. A file holding epics without a Parent or Epic Link column is named in a warning:
+the work under its epics cannot be told apart.
+
 Not in a Jira CSV: a close time separate from ``Resolved`` (closed_at stays empty),
 reassignment and reopen counts (they need the change history), SLA met (the SLA
 fields export as text), and usually the channel.
@@ -78,6 +88,11 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "_reporter_id": ("Reporter Id", "Reporter ID"),
     "_assignee_id": ("Assignee Id", "Assignee ID"),
     "_time_spent": ("Time Spent", "Time spent"),
+    # the issue hierarchy: which issues are epics' work (the strategy sign's project work)
+    "_issue_id": ("Issue id", "Issue ID"),
+    "_epic_link": ("Custom field (Epic Link)", "Epic Link"),
+    "_parent": ("Parent key", "Parent"),
+    "_parent_id": ("Parent id", "Parent ID"),
     # not in Jira's own CSV: itsm-diag pull derives them from the change history
     "_reassignments": ("Custom field (Reassignment count)",),
     "_reopens": ("Custom field (Reopen count)",),
@@ -129,6 +144,9 @@ STATUSES: dict[str, str] = {
     "canceled": "cancelled", "cancelled": "cancelled", "declined": "cancelled",
     "rejected": "cancelled", "won't do": "cancelled", "withdrawn": "cancelled",
 }
+#: epic-level issue types (Jira's hierarchy level 1, and Initiative above it in Premium
+#: plans): project records, and the label each one and the issues under it carry
+PROJECT_TYPES: dict[str, str] = {"epic": "epic", "initiative": "initiative"}
 _CATEGORY_STATUS = {"to do": "new", "in progress": "open", "done": "closed"}
 #: the default scheme (Highest..Lowest) and the older one (Blocker..Trivial)
 _PRIORITY_OLD = {"blocker": 1, "critical": 2, "major": 3, "minor": 4, "trivial": 5}
@@ -237,6 +255,10 @@ class JiraImporter(Importer):
         labels = repeated(raw.headers, "Labels")
         if labels:
             df[m.LABELS] = _join(frame[labels])
+        if "_type" in cols:
+            tagged = _hierarchy_labels(frame, cols, ids, df.get(m.LABELS), warnings)
+            if tagged is not None:
+                df[m.LABELS] = tagged
         if m.START_DATE in df:
             df[m.START_DATE] = df[m.START_DATE].where(kind == "request")
         df[m.STATUS] = self._status(df, frame, cols, warnings)
@@ -345,6 +367,110 @@ def _left_out(found: dict[str, str]) -> str | None:
     return (f"no {named} column in this file (an export of the current fields, or columns "
             "left out): " + "; ".join(f"without {h}, {loses}" for h, loses in missing)
             + ". Export with 'CSV (all fields)' to read them")
+
+
+def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,
+                      labels: pd.Series | None, warnings: list[str]) -> pd.Series | None:
+    """The labels with the project-record tags (see the module doc): ``epic`` on an
+    epic-level issue, ``epic:KEY`` on an issue under one; None when no issue gets one.
+    Parents are looked up in this file, by issue key or issue id, with no per-row loop."""
+    n = len(frame)
+    folded = v.fold(frame[cols["_type"]].astype(m.STRING_DTYPE))
+    level = folded.map(PROJECT_TYPES).astype("object")
+    project = level.notna().to_numpy(dtype=bool)
+    subtask = folded.str.contains(r"sub ?task", regex=True).fillna(False).to_numpy(dtype=bool)
+
+    def column(key: str) -> pd.Series | None:
+        if key not in cols:
+            return None
+        text = frame[cols[key]].astype(m.STRING_DTYPE).str.strip()
+        return text.mask(text == "")
+
+    key_text = keys.astype(m.STRING_DTYPE).str.strip()
+    # row position by issue key and by issue id (the Parent column of a Cloud export may
+    # hold either), first row of each
+    by_ref = [pd.Series(np.arange(n), index=key_text.to_numpy(dtype=object))]
+    issue_id = column("_issue_id")
+    if issue_id is not None:
+        by_ref.append(pd.Series(np.arange(n), index=issue_id.to_numpy(dtype=object)))
+    position = pd.concat(by_ref)
+    position = position[position.index.notna() & ~position.index.duplicated()]
+
+    def resolve(ref: pd.Series) -> np.ndarray:
+        """Row of the issue ``ref`` names, -1 when not in this file."""
+        found = ref.astype(object).map(position)
+        return found.fillna(-1).to_numpy(dtype=np.int64)
+
+    epic_link = column("_epic_link")
+    parent = column("_parent")
+    parent_id = column("_parent_id")
+    linked = epic_link is not None or parent is not None or parent_id is not None
+    tag = pd.Series(None, index=frame.index, dtype="object")
+    if linked:
+        key_of = key_text.to_numpy(dtype=object)
+        level_of = level.to_numpy(dtype=object)
+        ref = (parent if parent is not None else parent_id)
+        if parent is not None and parent_id is not None:
+            ref = parent.fillna(parent_id)
+        if ref is not None:
+            at = resolve(ref)
+            known = at >= 0
+            # the parent's level where the file holds it; else Jira's hierarchy: a
+            # standard issue's parent is an epic-level issue, a sub-task's is not
+            parent_level = np.full(n, None, dtype=object)
+            parent_level[known] = level_of[at[known]]
+            parent_level[~known & ref.notna().to_numpy(dtype=bool) & ~subtask] = "epic"
+            parent_key = np.where(known, key_of[np.maximum(at, 0)], ref.to_numpy(dtype=object))
+            under = np.asarray(pd.notna(parent_level), dtype=bool)
+            tag[under] = (pd.Series(parent_level[under], dtype=m.STRING_DTYPE) + ":"
+                          + pd.Series(parent_key[under], dtype=m.STRING_DTYPE)).to_numpy(
+                dtype=object)
+        if epic_link is not None:
+            at = resolve(epic_link)
+            link_key = np.where(at >= 0, key_of[np.maximum(at, 0)],
+                                epic_link.to_numpy(dtype=object))
+            filled = epic_link.notna().to_numpy()
+            tag[filled] = ("epic:" + pd.Series(link_key[filled], dtype=m.STRING_DTYPE)
+                           ).to_numpy(dtype=object)
+        if ref is not None:
+            # a sub-task under a story under an epic: the story's tag, one level up
+            at = resolve(ref)
+            inherit = tag.isna().to_numpy() & (at >= 0)
+            tag[inherit] = tag.to_numpy(dtype=object)[at[inherit]]
+    elif project.any():
+        warnings.append(
+            f"{int(project.sum()):,} epic-level issues ({', '.join(sorted(set(level[project])))})"
+            " but no Parent or Epic Link column: the issues under them cannot be told from "
+            "other work (the strategy sign counts only the epics themselves as project "
+            "work); export the Parent (or Epic Link) column too")
+    tag = tag.where(~project, level)
+    if tag.isna().all():
+        return None
+    token = tag.astype(m.STRING_DTYPE).str.replace(r"[;\s]+", "-", regex=True)
+    have = labels if labels is not None else pd.Series(pd.NA, index=frame.index,
+                                                       dtype=m.STRING_DTYPE)
+    have = have.astype(m.STRING_DTYPE)
+    # an epic already labelled "epic" keeps its labels as they are
+    held = pd.Series(False, index=frame.index)
+    for name in set(level.dropna()):
+        held |= ((level == name).to_numpy(dtype=bool)
+                 & have.str.contains(rf"(?i)(?:^|;)\s*{re.escape(name)}\s*(?:;|$)",
+                                     regex=True).fillna(False).to_numpy(dtype=bool))
+    add = token.notna().to_numpy(dtype=bool) & ~held.to_numpy(dtype=bool)
+    if not add.any():
+        return None
+    joined = (have.fillna("") + ";" + token.fillna("")).str.strip(";")
+    out = have.where(~add, joined)
+    added_epics = int((add & project).sum())
+    added_under = int((add & ~project).sum())
+    types = ", ".join(sorted(set(level[add & project])))
+    parts = ([f"{added_epics:,} epic-level issues the label of their type ({types})"]
+             if added_epics else []) + (
+        [f"{added_under:,} issues under an epic the label epic:KEY"] if added_under else [])
+    warnings.append(
+        f"project records: {' and '.join(parts)}, so the strategy sign counts them as "
+        "project work (the model keeps no issue type or parent)")
+    return out
 
 
 def _priority(raw: pd.Series) -> pd.Series:

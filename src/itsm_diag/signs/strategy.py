@@ -12,9 +12,17 @@ Every ticket opened in the window is put in one bucket, first rule that applies:
    request_item column). The model keeps no parent reference, so a task linked to its
    request or incident only through a parent field (an incident task, a Jira sub-task)
    cannot be told apart and falls to the rules below;
-5. task / other whose labels, category or summary hold a strategic word (project, epic,
-   initiative, roadmap...) -> strategic; one holding an improvement word -> tactical;
-6. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
+5. task / other whose labels or category hold a strategic word (project, epic,
+   initiative, roadmap...) -> strategic: a field the team sets on project records (a
+   Jira Epic and the issues under it carry ``epic`` / ``epic:KEY`` in their labels, see
+   the Jira importer); one whose labels, category or summary hold an improvement word ->
+   tactical;
+6. task / other whose *summary alone* holds a strategic word -> ``unmatched_bucket``, not
+   strategic: a word in a desk task's summary ("Install program Visio", "Create project
+   folder") is no project record. They are listed by word (the ``project_words`` table,
+   the ``summary_words`` note), and a trigger that would not hold with them counted as
+   strategic is unknown (``presence_unproven``);
+7. any other task / other -> ``unmatched_bucket`` (default tactical: planned work that
    is neither firefighting nor named as strategic).
 
 Effort is logged time when at least ``min_time_share`` of the tickets, and of each
@@ -37,8 +45,10 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import (
+    _witnesses,
     category_sorted,
     contains_in,
+    distinct_codes,
     fold_words,
     folded_in,
     phrase_pattern,
@@ -47,8 +57,11 @@ from itsm_diag.signs.common import (
 from itsm_diag.text import WHITESPACE
 
 BUCKETS = m.BUCKETS
-#: where strategic and improvement words are looked for
+#: where improvement words are looked for
 TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
+#: where a strategic word makes planned work strategic: fields the team sets on a record,
+#: not the free text of its summary
+RECORD_FIELDS = (m.LABELS, m.CATEGORY)
 #: what separates labels in a labels field ("a, b", "a;b", "a|b" or "a b" by tool)
 _LABEL_SEP = ",;|" + WHITESPACE
 
@@ -138,7 +151,65 @@ def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool
     # a request's steps are request work, whatever their summary says
     planned = planned & ~_request_steps(ctx, params, planned)
     words = _words(params.get("strategic_words", []))
-    return bool(planned.any() and _any_field(ctx, TEXT_FIELDS, words, planned).any())
+    # a word in a summary is no project record: only labels and category count
+    return bool(planned.any() and _any_field(ctx, RECORD_FIELDS, words, planned).any())
+
+
+def _first_word(ctx: Context, column: str, rows: np.ndarray, words: list[str],
+                scope: np.ndarray) -> np.ndarray:
+    """Per ticket: the position in ``words`` of the first word ``column`` holds as a whole
+    word (the pattern :func:`_any_field` matches), looked at on ``rows`` only; -1 where
+    none is or elsewhere. Matched on the distinct values of ``rows``, one pass a word,
+    with the regex engine ``scope``'s column gets (as :func:`contains_in` picks it)."""
+    codes, distinct = ctx.distinct(column)
+    out = np.full(len(codes), -1, dtype=np.int64)
+    if not words or not rows.any():
+        return out
+    used = distinct_codes(codes[rows])[0]
+    texts = distinct.take(used).reset_index(drop=True)
+    # a value of the scope with a trait the matched ones lack (a newline, non-ASCII
+    # text) is matched along, once for every word, so pandas picks the same engine
+    seen = distinct.take(distinct_codes(codes[scope])[0])
+    extra = _witnesses(seen, texts)
+    part = pd.concat([texts, pd.Series(extra, dtype=texts.dtype)], ignore_index=True) \
+        if extra else texts
+    found = np.full(len(used), -1, dtype=np.int64)
+    for i, word in enumerate(words):
+        if (found >= 0).all():
+            break
+        hit = part.str.contains(phrase_pattern([word]), case=False, regex=True, na=False
+                                ).to_numpy(dtype=bool, na_value=False)[:len(used)]
+        found[(found < 0) & hit] = i
+    by_code = np.full(len(distinct), -1, dtype=np.int64)
+    by_code[used] = found
+    out[rows] = by_code[codes[rows]]
+    return out
+
+
+def _word_table(ctx: Context, words: list[str], strong: np.ndarray, summary: np.ndarray,
+                hours: np.ndarray, bucket: np.ndarray, scope: np.ndarray
+                ) -> list[dict[str, object]]:
+    """Which strategic word put which tickets where: one row per (field, word) with the
+    tickets, their logged hours, their bucket and sample ids. ``strong``: the tickets a
+    strategic word in their labels or category made strategic; ``summary``: those whose
+    summary alone holds one; both masks over every ticket, ``hours`` and ``bucket`` too;
+    ``scope``: the tickets the matches stood for (the window's)."""
+    rows: list[dict[str, object]] = []
+    in_labels = _first_word(ctx, m.LABELS, strong, words, scope)
+    in_category = _first_word(ctx, m.CATEGORY, strong & (in_labels < 0), words, scope)
+    in_summary = _first_word(ctx, m.SUMMARY, summary, words, scope)
+    for field, found in ((m.LABELS, in_labels), (m.CATEGORY, in_category),
+                         (m.SUMMARY, in_summary)):
+        for i in np.unique(found[found >= 0]):
+            mask = found == i
+            at = np.flatnonzero(mask)
+            rows.append({
+                "field": field, "word": words[int(i)],
+                "bucket": str(bucket[at[0]]), "tickets": len(at),
+                "hours_logged": float(np.nansum(hours[at])),
+                "sample_ids": ctx.samples(pd.Series(mask, index=ctx.tickets.index)),
+            })
+    return rows
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -167,13 +238,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     planned_at = np.zeros(len(t), dtype=bool)
     planned_at[keep] = planned.to_numpy(dtype=bool)
 
-    def said(words_key: str) -> pd.Series:
-        hits = _any_field(ctx, TEXT_FIELDS, _words(params.get(words_key, [])), planned_at,
+    def said(words_key: str, fields: tuple[str, ...] = TEXT_FIELDS) -> pd.Series:
+        hits = _any_field(ctx, fields, _words(params.get(words_key, [])), planned_at,
                           scope=keep)
         return pd.Series(hits[keep], index=tw.index)
 
     request_step = pd.Series(_request_steps(ctx, params, planned_at)[keep], index=tw.index)
-    strategic_word = planned & said("strategic_words")
+    # a strategic word makes planned work strategic only in the fields a team sets on a
+    # record (labels, category); in the summary alone it is a word a desk task may hold
+    # ("Install program Visio", "Create project folder"): listed, not counted
+    strategic_word = planned & said("strategic_words", RECORD_FIELDS)
+    summary_word = planned & ~strategic_word & said("strategic_words", (m.SUMMARY,))
     tactical_word = planned & said("tactical_words")
     is_change = (kind == "change").fillna(False).astype(bool)
     emergency = is_change & (ctype == "emergency").fillna(False).astype(bool)
@@ -193,6 +268,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         ("step of a request", "operational", request_step),
         ("strategic word", "strategic", strategic_word),
         ("improvement word", "tactical", tactical_word),
+        ("summary word", unmatched, summary_word),
         ("other planned work", unmatched, planned),
     ]
     conds = [c.to_numpy(dtype=bool) for _, _, c in rules]
@@ -227,6 +303,35 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         tickets=("effort", "size"), hours_logged=("hours", "sum")).reset_index()
     meas.tables["classification"] = table.astype(object).to_dict("records")
 
+    # which word put which tickets where: a sceptic checks "project" against the tickets
+    strong_rule = (rule == "strategic word").to_numpy(dtype=bool)
+    summary_rule = (rule == "summary word").to_numpy(dtype=bool)
+    if strong_rule.any() or summary_rule.any():
+        # over every ticket, as the word matches are: the window's rows at ``keep``
+        strong_all, summary_all = np.zeros(len(t), dtype=bool), np.zeros(len(t), dtype=bool)
+        strong_all[keep], summary_all[keep] = strong_rule, summary_rule
+        hours_all = np.full(len(t), np.nan)
+        hours_all[keep] = hours.to_numpy(dtype="float64", na_value=np.nan)
+        bucket_all = np.full(len(t), None, dtype=object)
+        bucket_all[keep] = bucket.astype(object).to_numpy()
+        meas.tables["project_words"] = _word_table(
+            ctx, _words(params.get("strategic_words", [])), strong_all, summary_all,
+            hours_all, bucket_all, keep)
+    named = pd.Series(summary_rule, index=tw.index)
+    named_effort = float(effort[named].sum())
+    named_params: dict[str, object] = {}
+    if summary_rule.any():
+        by_word = [(str(r["word"]), int(str(r["tickets"])))
+                   for r in meas.tables["project_words"] if r["field"] == m.SUMMARY]
+        named_params = {
+            "count": int(summary_rule.sum()),
+            "hours": float(hours[named].sum()),
+            "bucket": unmatched,
+            "words": ", ".join(f"{w} ({n:,})" for w, n in by_word),
+        }
+        meas.notes.append(Note(code="summary_words", count=int(summary_rule.sum()),
+                               params=named_params, sample_ids=samples(named)))
+
     unclassified = bucket == "unclassified"
     if unclassified.any():
         meas.excluded.append(Note(code="unclassified", count=int(unclassified.sum()),
@@ -258,6 +363,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         mask = bucket == name
         meas.metrics[f"{name}_share"] = ratio(
             float(effort[mask].sum()), total, samples(mask))
+
+    # the tickets that name project work in their summary alone are not counted as
+    # strategic: a trigger ("too little strategic work") that would not hold were they
+    # project work cannot be shown from the export
+    if named_effort > 0 and unmatched != "strategic" and total > 0:
+        with_named = (meas.value("strategic_share") or 0.0) + named_effort / total
+        meas.presence_unproven = Note(code="summary_words_unproven",
+                                      count=int(summary_rule.sum()), params={
+            **named_params, "with_share": with_named,
+            "share": meas.value("strategic_share") or 0.0})
+        meas.worst_case = {"strategic_share": with_named}
 
     if not use_time and not params.get("grade_ticket_counts", False):
         # a count is not effort (a password reset weighs what a month of project work
