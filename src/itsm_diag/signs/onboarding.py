@@ -1,13 +1,29 @@
 """S6 ``onboarding``: do new starters still wait for access on day two?
 
-Onboarding requests are request-like tickets opened in the window whose request item,
-subcategory, category, summary or labels contain an onboarding word (several languages,
-tunable; in labels ``_`` and ``-`` count as spaces, so the Zendesk tag ``new_hire``
-matches "new hire"). Request-like: service requests (Zendesk questions are imported as
-requests), and tasks: Zendesk teams often type onboarding tickets as tasks. Tasks count
-only when the export holds no onboarding request: in ServiceNow and Jira a request's
-catalogue or sub-tasks are the steps of fulfilling it, and counting them would count one
-new starter several times (the tasks left out are reported). A request is **late**:
+Onboarding requests are request-like tickets opened in the window that name a new
+starter: their request item, subcategory, category, summary or labels contain an
+onboarding word (several languages, tunable; in labels ``_`` and ``-`` count as spaces,
+so the Zendesk tag ``new_hire`` matches "new hire"). The fields are read most specific
+first, and the first that decides, decides:
+
+- a value whose onboarding word stands in a ``not_person_words`` phrase (application,
+  vendor, SSO or device onboarding) is cut of that phrase first; with no onboarding word
+  left, it names something other than a person;
+- a value holding a ``leaver_words`` word (leaver, mover, offboarding, termination) and
+  no onboarding word names another person's request: not a new starter;
+- a value holding both (a "Joiners, Movers and Leavers" category, shared by the three)
+  does not decide: the next, less specific field does;
+- a value holding an onboarding word and neither names a new starter.
+
+So a leaver's request filed under a JML category is no new starter, and neither is an
+"Application onboarding to SSO" item. The values that decided, counted as new starters
+or left out, are listed with their request counts (``scope`` table; a summary is free
+text, so its row is the word found in it, not the text). Request-like: service requests
+(Zendesk questions are imported as requests), and tasks: Zendesk teams often type
+onboarding tickets as tasks. Tasks count only when the export holds no onboarding
+request: in ServiceNow and Jira a request's catalogue or sub-tasks are the steps of
+fulfilling it, and counting them would count one new starter several times (the tasks
+left out are reported). A request is **late**:
 
 - with a start date: when it was not done by ``start_hour`` on the start day, in the run's
   time zone (``--tz``; an open
@@ -19,6 +35,15 @@ new starter several times (the tasks left out are reported). A request is **late
 
 Pending and cancelled requests are left out of the late share, and reported. Fewer
 than ``min_requests`` decided requests make the sign unknown.
+
+A lead time far over the limit cannot tell a slow request from one raised well ahead of
+the start (a manager asked to order three weeks before the first day, and the request
+done before it): when the requests judged by lead time are late and their median lead
+time is at least ``raised_ahead_days`` business days, their lateness is unproven. The
+verdict must then hold with them all on time (``presence_unproven`` with
+``worst_case``), or it is unknown, and they are not priced: neither the expedite hours
+nor the new starters' lost hours count them (the latter is unknown when no request has
+a start date).
 
 A request done by its status but without a resolved or closed time (a Jira workflow whose
 done transition sets no resolution) is decided, but whether it was late is unknown. It is
@@ -35,6 +60,10 @@ are a metric, not a cost.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -48,28 +77,185 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import contains_in, contains_where, phrase_pattern, too_few
+from itsm_diag.signs.common import (
+    _WORD_CHARS,
+    NEVER,
+    _contains,
+    distinct_codes,
+    phrase_pattern,
+    too_few,
+)
+from itsm_diag.text import named_counts
 
-#: where onboarding words are looked for (request type usually lands in subcategory)
+#: where onboarding words are looked for, most specific first (a catalogue item says what
+#: was asked for, a category groups items, a summary or a tag is free text); the first
+#: field that decides, decides (request type usually lands in subcategory)
 FIELDS = (m.REQUEST_ITEM, m.SUBCATEGORY, m.CATEGORY, m.SUMMARY, m.LABELS)
 #: request-like kinds, in order of preference (tasks stand in when no request matches)
 KINDS = ("request", "task")
+#: free-text fields: their evidence row is the word found, never the ticket's own text
+FREE_TEXT = frozenset({m.SUMMARY})
+#: what one field's value says (a class per distinct value)
+NO_WORD, STARTER, NOT_STARTER, SHARED = 0, 1, 2, 3
+#: rows of the ``scope`` table (most requests first; the count of all is stated)
+SCOPE_ROWS = 15
+#: values a note names (the table holds more)
+NAMED = 3
+#: a word or phrase found in a value, trimmed of the boundary characters the pattern holds
+_EDGES = f"^[^{_WORD_CHARS}]+|[^{_WORD_CHARS}]+$"
 
 
-def _matches(ctx: Context, rows: pd.Series, pattern: str) -> pd.Series:
-    """Tickets under ``rows`` whose onboarding fields hold an onboarding word."""
-    t = ctx.tickets
-    hits = pd.Series(False, index=t.index)
-    chosen = rows.to_numpy(dtype=bool)
-    for f in FIELDS:
-        if f == m.LABELS:
-            # a tag cannot hold a space: new_hire, new-starter
-            tags = ctx.per_value(m.LABELS, "onboarding.tag_words",
-                                 lambda v: v.str.replace(r"[_\-]+", " ", regex=True))
-            hits |= contains_where(tags, rows, pattern, case=False)
-        else:  # the ticket column itself: matched on the Context's distinct values
-            hits |= contains_in(ctx, f, chosen, pattern, case=False)
-    return hits
+@dataclass(frozen=True)
+class _Patterns:
+    words: str      # an onboarding word
+    cut: str        # a phrase in which an onboarding word names no person
+    leaver: str     # a leaver, mover or offboarding word
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One field's classes: per ticket, the code of its value (``ctx.distinct``), and per
+    code the class of the value and whether it holds an onboarding word at all."""
+
+    name: str
+    codes: np.ndarray
+    distinct: pd.Series
+    cls: np.ndarray       # int8 per code
+    raw: np.ndarray       # bool per code: an onboarding word, before any cut
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which of the chosen rows name a new starter, and which field decided."""
+
+    counted: np.ndarray   # bool per ticket
+    left_out: np.ndarray  # bool per ticket: an onboarding word somewhere, not counted
+    starter_at: np.ndarray  # int8 per ticket: the field that named a new starter, or -1
+    other_at: np.ndarray    # int8 per ticket: the field that said otherwise, or -1
+
+
+def _prepared(column: str, values: pd.Series) -> pd.Series:
+    # a tag cannot hold a space: new_hire, new-starter
+    return values.str.replace(r"[_\-]+", " ", regex=True) if column == m.LABELS else values
+
+
+def _field(ctx: Context, column: str, rows: np.ndarray, pats: _Patterns) -> _Field:
+    """The classes of ``column``'s distinct values held by ``rows`` (a text pass over the
+    distinct values, never over each ticket)."""
+    codes, distinct = ctx.distinct(column)
+    cls = np.zeros(len(distinct), dtype=np.int8)
+    raw = np.zeros(len(distinct), dtype=bool)
+    used = distinct_codes(codes[rows])[0] if rows.any() else np.zeros(0, dtype=np.int64)
+    if len(used):
+        values = _prepared(column, distinct.take(used).reset_index(drop=True))
+        seen = _prepared(column, distinct)
+        has = _contains(values, seen, pats.words, False)
+        qualified = (_contains(values, seen, pats.cut, False) if pats.cut != NEVER
+                     else np.zeros(len(values), dtype=bool))
+        leaver = (_contains(values, seen, pats.leaver, False) if pats.leaver != NEVER
+                  else np.zeros(len(values), dtype=bool))
+        # an onboarding word left once the application/vendor phrases are cut out
+        starter = has.copy()
+        if qualified.any():
+            part = values[qualified]
+            for _ in range(2):  # adjacent phrases: a match takes the boundary between them
+                part = part.str.replace(pats.cut, " ", case=False, regex=True)
+            starter[qualified] = _contains(part.reset_index(drop=True), seen, pats.words,
+                                           False)
+        out = np.where(starter & ~leaver, STARTER,
+                       np.where(starter, SHARED,
+                                np.where(leaver | qualified, NOT_STARTER, NO_WORD)))
+        cls[used] = out
+        raw[used] = has
+    return _Field(name=column, codes=codes, distinct=distinct, cls=cls, raw=raw)
+
+
+def _scope(fields: list[_Field], rows: np.ndarray) -> _Scope:
+    """Walk the fields most specific first: the first that names a new starter, or says
+    the request is something else, decides; a shared value (a JML category) does not."""
+    n = len(rows)
+    undecided = rows.copy()
+    starter_at = np.full(n, -1, dtype=np.int8)
+    not_at = np.full(n, -1, dtype=np.int8)
+    shared_at = np.full(n, -1, dtype=np.int8)
+    raw_any = np.zeros(n, dtype=bool)
+    for i, f in enumerate(fields):
+        cls = f.cls[f.codes]
+        raw_any |= f.raw[f.codes]
+        yes = undecided & (cls == STARTER)
+        no = undecided & (cls == NOT_STARTER)
+        starter_at[yes] = i
+        not_at[no] = i
+        shared_at[undecided & (cls == SHARED) & (shared_at < 0)] = i
+        undecided &= ~(yes | no)
+    counted = starter_at >= 0
+    left_out = rows & raw_any & ~counted
+    other_at = np.where(not_at >= 0, not_at, shared_at).astype(np.int8)
+    return _Scope(counted=counted, left_out=left_out, starter_at=starter_at,
+                  other_at=np.where(left_out, other_at, -1).astype(np.int8))
+
+
+def _found(values: pd.Series, pattern: str) -> pd.Series:
+    """The first match of ``pattern`` in each value, lower case, edges trimmed; a match
+    of a ``*`` phrase runs to the end of its word ("vendor onboarding", not "...onboard")."""
+    got = values.str.extract(f"({pattern})([{_WORD_CHARS}]*)", flags=re.IGNORECASE)
+    head, tail = got[0], got[1].fillna("")
+    # the rest of the word only where the match ended inside one (a "*" phrase), not
+    # after the boundary character a whole-word match takes (the next word)
+    inside = head.str.contains(f"[{_WORD_CHARS}]$", regex=True, na=False)
+    return head.where(~inside, head + tail).str.replace(_EDGES, "", regex=True).str.lower()
+
+
+def _scope_rows(fields: list[_Field], sc: _Scope, counted: np.ndarray, pats: _Patterns
+                ) -> pd.DataFrame:
+    """The values that decided, with their request counts: per field, the values that
+    named a new starter (``counted``) and those that held an onboarding word but were
+    left out (a leaver's item, an application's onboarding, a shared JML category).
+    A free-text field's row is the word found, not the text."""
+    parts: list[pd.DataFrame] = []
+    for decision, at, mask in (("new_starter", sc.starter_at, counted),
+                               ("left_out", sc.other_at, sc.left_out)):
+        for i, f in enumerate(fields):
+            chosen = mask & (at == i)
+            if not chosen.any():
+                continue
+            found, counts = distinct_codes(f.codes[chosen])
+            values = f.distinct.take(found).reset_index(drop=True).astype(str)
+            cls = f.cls[found]
+            if f.name in FREE_TEXT:
+                text = _prepared(f.name, values)
+                if decision == "new_starter":
+                    for _ in range(2):
+                        text = text.str.replace(pats.cut, " ", case=False, regex=True)
+                    values = _found(text, pats.words)
+                else:  # the leaver word, else the application phrase: never the text
+                    word = pd.Series(pd.NA, index=text.index, dtype=object)
+                    for pattern in (pats.leaver, pats.cut):
+                        if pattern != NEVER:
+                            word = word.fillna(_found(text, pattern))
+                    values = word
+            why = (np.full(len(found), "new_starter", dtype=object) if decision == "new_starter"
+                   else np.where(cls == SHARED, "shared", "not_new_starter").astype(object))
+            parts.append(pd.DataFrame({"field": f.name, "value": values.fillna("").to_numpy(),
+                                       "counted": why, "requests": counts}))
+    if not parts:
+        return pd.DataFrame(columns=["field", "value", "counted", "requests"])
+    rows = pd.concat(parts, ignore_index=True)
+    # summaries found by one word are one row: grouped on what is shown
+    rows = rows.groupby(["field", "value", "counted"], sort=False, as_index=False)[
+        "requests"].sum()
+    order = {name: i for i, name in enumerate(FIELDS)}
+    rows["_f"] = rows["field"].map(order)
+    rows = rows.sort_values(["requests", "counted", "_f", "value"],
+                            ascending=[False, False, True, True], kind="stable")
+    return rows.drop(columns="_f").reset_index(drop=True)
+
+
+def _named(rows: pd.DataFrame, which: pd.Series) -> str:
+    """The values of ``rows`` under ``which``, with their counts, as a note names them."""
+    part = rows[which]
+    return named_counts(pd.Series(part["requests"].to_numpy(), index=part["value"].to_numpy()),
+                        NAMED)
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -82,24 +268,58 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     inw = ctx.opened_in_window()
     requests = ctx.of_kind("request") & inw
     tasks = ctx.of_kind("task") & inw
+    t_req, t_task = requests.to_numpy(dtype=bool), tasks.to_numpy(dtype=bool)
     onb = pd.Series(False, index=t.index)
     onb_tasks = onb
-    if words and (requests | tasks).any():
+    fields: list[_Field] = []
+    scopes: dict[str, _Scope] = {}
+    pats = _Patterns(
+        words=phrase_pattern(words),
+        cut=phrase_pattern([str(x) for x in params.get("not_person_words", [])
+                            if str(x).strip()]),
+        leaver=phrase_pattern([str(x) for x in params.get("leaver_words", [])
+                               if str(x).strip()]))
+    if words and (t_req | t_task).any():
         # once per distinct value of each field (request items and categories repeat)
-        pattern = phrase_pattern(words)
-        onb = _matches(ctx, requests, pattern)
-        onb_tasks = _matches(ctx, tasks, pattern)
+        fields = [_field(ctx, f, t_req | t_task, pats) for f in FIELDS]
+        scopes = {"request": _scope(fields, t_req), "task": _scope(fields, t_task)}
+        onb = pd.Series(scopes["request"].counted, index=t.index)
+        onb_tasks = pd.Series(scopes["task"].counted, index=t.index)
+    kind = "request"
+    if scopes and not onb.any() and not scopes["request"].left_out.any():
+        kind = "task"  # no request holds an onboarding word: the tasks' scope is shown
     if onb.any() and onb_tasks.any():
         meas.excluded.append(Note(code="tasks_left_out", count=int(onb_tasks.sum()),
                                   sample_ids=ctx.samples(onb_tasks)))
     elif onb_tasks.any():
-        onb = onb_tasks
+        onb, kind = onb_tasks, "task"
         meas.notes.append(Note(code="onboarding_tasks", count=int(onb.sum())))
+    # which values were counted as new starters and which left out, with their counts:
+    # the scope of the verdict, at a glance (the tasks' when they stand in)
+    n_left = 0
+    if scopes:
+        sc = scopes[kind]
+        rows = _scope_rows(fields, sc, onb.to_numpy(dtype=bool), pats)
+        if len(rows):
+            meas.tables["scope"] = rows.head(SCOPE_ROWS).astype(object).to_dict("records")
+            meas.table_totals["scope"] = len(rows)
+        counted_rows = rows["counted"] == "new_starter"
+        if counted_rows.any():
+            meas.notes.append(Note(code="counted_values", count=int(onb.sum()),
+                                   params={"values": _named(rows, counted_rows)}))
+        n_left = int(sc.left_out.sum())
+        if n_left:
+            left_mask = pd.Series(sc.left_out, index=t.index)
+            meas.excluded.append(Note(code="not_new_starters", count=n_left,
+                                      params={"values": _named(rows, ~counted_rows)},
+                                      sample_ids=ctx.samples(left_mask)))
     if not onb.any():
         meas.unknown = Note(
             code="no_onboarding_requests", count=int(requests.sum()),
             params={"fields": ", ".join(FIELDS), "words": ", ".join(words),
-                    "tasks": int(tasks.sum())},
+                    "tasks": int(tasks.sum()),
+                    "left": Note(code="left_out_clause" if n_left else "none_left_out",
+                                 count=n_left)},
         )
         return meas
 
@@ -173,6 +393,29 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.presence_unproven = meas.absence_unproven = unproven
         meas.worst_case = {"late_share": span["low"]}
         meas.clear_case = {"late_share": span["high"]}
+    # without a start date, a lead time far over the limit is what a request raised weeks
+    # ahead of the first day and done before it looks like, as much as a slow one: their
+    # lateness is unproven, the verdict must hold with them all on time, and they are not
+    # priced (neither the agents' expedite hours nor the new starters' lost hours)
+    lt_done = lead[by_lead & done.notna()].dropna()
+    lt_median = float(lt_done.median()) if len(lt_done) else None
+    n_late_lt = int(late_lt.sum())
+    ahead = float(params.get("raised_ahead_days", 5))
+    raised_ahead = bool(n_late_lt) and lt_median is not None and (
+        lt_median >= ahead and lt_median > limit)
+    if raised_ahead:
+        n_sd = int(decided_sd.sum())
+        meas.presence_unproven = Note(
+            code="raised_ahead", count=int(decided_lt.sum()),
+            params={"late": n_late_lt, "median": lt_median, "limit": limit, "ahead": ahead,
+                    "share": n_late_lt / int(decided_lt.sum()),
+                    "others": Note(code="with_start_clause" if n_sd else "no_start_clause",
+                                   count=n_sd)},
+            sample_ids=ctx.samples(late_lt))
+        meas.worst_case = {"late_share": (n_late - n_late_lt) / n_all}
+        if n_sd:  # the start-date ones may carry the verdict: say what is left unpriced
+            meas.notes.append(Note(code="lead_time_unpriced", count=n_late_lt))
+    priced = late_sd if raised_ahead else late
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
     # the late share's denominator, said beside it: "3 of 33 decided", not "3 of 34 found"
     meas.metrics["decided_requests"] = Figure(value=float(n_decided),
@@ -205,20 +448,25 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # the new starters' wait: business days each late request ran past its deadline (at
     # least one), priced in *their* hours. Evidence, not a cost: costs are agent hours.
+    # (a lead time that cannot tell a slow request from one raised ahead prices nothing:
+    # with no start date at all the figure is unknown, not 0)
     past_sd = cal.busday_count(t[m.START_DATE], until).clip(lower=1)
     days_late = past_sd.where(late_sd).fillna((lead - limit).where(late_lt)).fillna(0)
-    total_days = float(days_late[late].sum())
+    total_days = float(days_late[priced].sum())
     starter_hours = float(params.get("lost_hours_per_late_day", 4.0))
+    unpriced = raised_ahead and not decided_sd.any()
     meas.metrics["starter_hours_lost_per_month"] = Figure(
-        value=per_month(total_days, w) * starter_hours,
-        numerator=total_days * starter_hours, denominator=w.months, sample_ids=ctx.samples(late),
+        value=None if unpriced else per_month(total_days, w) * starter_hours,
+        numerator=None if unpriced else total_days * starter_hours, denominator=w.months,
+        sample_ids=ctx.samples(priced),
     )
     # the cost: agent time spent on each late request (chasing, escalating, stop-gap access)
     minutes = float(params.get("expedite_minutes", 45.0))
-    if n_late and minutes > 0:
+    n_priced = int(priced.sum())
+    if n_priced and minutes > 0:
         meas.costs.append(Cost(
             basis="expedite",
-            hours_per_month=per_month(n_late, w) * minutes / 60.0,
-            params={"late_per_month": per_month(n_late, w), "minutes": minutes},
+            hours_per_month=per_month(n_priced, w) * minutes / 60.0,
+            params={"late_per_month": per_month(n_priced, w), "minutes": minutes},
         ))
     return meas
