@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -109,21 +110,40 @@ class _Files:
             file_codes, files = ctx.distinct(m.SOURCE_FILE)
         else:
             file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
-        kind_codes, kinds = ctx.distinct(m.KIND)
-        key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
-        # the (tool, file) pairs that hold tickets, numbered in order: one pass, no sort
-        seen = np.bincount(key, minlength=len(tools) * len(files)) > 0
-        found = np.flatnonzero(seen)
         self.ctx = ctx
-        self.group = (np.cumsum(seen) - 1)[key]
+        self._tools, self._tool_codes = tools, tool_codes
+        if len(t) and (file_codes == file_codes[0]).all() and \
+                (tool_codes == tool_codes[0]).all():
+            # one file of one tool (the usual export): one group, no key per ticket
+            found = np.array([int(tool_codes[0]) * len(files) + int(file_codes[0])])
+            self.group = np.zeros(len(t), dtype=np.intp)
+        else:
+            key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
+            # the (tool, file) pairs that hold tickets, numbered in order: no sort
+            seen = np.bincount(key, minlength=len(tools) * len(files)) > 0
+            found = np.flatnonzero(seen)
+            self.group = (np.cumsum(seen) - 1)[key]
         self.names = [str(files.iloc[int(f)]) if pd.notna(files.iloc[int(f)]) else "?"
                       for f in found % len(files)]
-        built_in = np.array([pd.notna(tools.iloc[int(c)]) and str(tools.iloc[int(c)])
-                             in m.BUILT_IN_TOOLS for c in found // len(files)], dtype=bool)
-        self.built_in = built_in[self.group]
-        #: per ticket: its tool and kind, as one code
-        self.tool_kind = tool_codes.astype(np.int64) * len(kinds) + kind_codes
-        self.n_tool_kinds = len(tools) * len(kinds)
+        self._built_in = np.array(
+            [pd.notna(tools.iloc[int(c)]) and str(tools.iloc[int(c)]) in m.BUILT_IN_TOOLS
+             for c in found // len(files)], dtype=bool)
+
+    @property
+    def built_in(self) -> np.ndarray:
+        """Per ticket: its file is a built-in tool's."""
+        return self._spread(self._built_in)
+
+    @cached_property
+    def tool_kind(self) -> np.ndarray:
+        """Per ticket: its tool and kind, as one code (read only when a file left a
+        field out)."""
+        kind_codes, kinds = self.ctx.distinct(m.KIND)
+        return self._tool_codes.astype(np.int64) * len(kinds) + kind_codes
+
+    @property
+    def n_tool_kinds(self) -> int:
+        return len(self._tools) * len(self.ctx.distinct(m.KIND)[1])
 
     def _filled(self, cols: tuple[str, ...]) -> np.ndarray:
         has = np.zeros(len(self.ctx.tickets), dtype=bool)
@@ -131,22 +151,36 @@ class _Files:
             has |= self.ctx.filled(col).to_numpy(dtype=bool)
         return has
 
+    def _holding(self, has: np.ndarray) -> np.ndarray:
+        """Per file: some of its tickets is ``has`` (one file, the usual export: no pass
+        over a million group numbers)."""
+        if len(self.names) == 1:
+            return np.array([bool(has.any())])
+        return np.bincount(self.group[has], minlength=len(self.names)) > 0
+
+    def _spread(self, per_file: np.ndarray) -> np.ndarray:
+        """A per-file flag per ticket (all alike: no gather)."""
+        if per_file.all() or not per_file.any():
+            return np.full(len(self.group), bool(per_file.all()))
+        return per_file[self.group]
+
     def holds(self, *cols: str) -> np.ndarray:
         """Per ticket: some ticket of its file holds a value in one of ``cols``."""
-        has = self._filled(cols)
-        return (np.bincount(self.group[has], minlength=len(self.names)) > 0)[self.group]
+        return self._spread(self._holding(self._filled(cols)))
 
     def left_out(self, *cols: str, done_time: bool = False) -> np.ndarray:
         """Per ticket: its file holds none of ``cols`` while its tool exports one for
         tickets of its kind (a ticket of another file of the tool and of the same kind
         holds it; with ``done_time``, or the tool is a built-in one)."""
         has = self._filled(cols)
-        in_file = (np.bincount(self.group[has], minlength=len(self.names)) > 0)[self.group]
+        in_files = self._holding(has)
+        if in_files.all():  # every file holds it: none left it out
+            return np.zeros(len(self.group), dtype=bool)
         exported = (np.bincount(self.tool_kind[has], minlength=self.n_tool_kinds)
                     > 0)[self.tool_kind]
         if done_time:
             exported = exported | self.built_in
-        return ~in_file & exported
+        return ~self._spread(in_files) & exported
 
     def rows(self, per_ticket: np.ndarray) -> pd.Series:
         """``per_ticket`` as a mask on the tickets' index."""
