@@ -308,7 +308,8 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
     total = int(opened.notna().sum())
-    flow, earlier = _flow_start(opened, params)
+    us, week = _opened_weeks(opened)  # read once: the flow's start and the gap
+    flow, earlier, flow_week = _flow_start(us, week, params)
     if total < int(params["min_tickets"]):
         return ExtractShape(flow_start=flow, flow_earlier=earlier)
     first = m.earliest_time(opened)
@@ -365,7 +366,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if closure is None and none_open is None and done:
         updated_since = _updated_since(m.rows_of(tickets, scope, [m.UPDATED_AT])[m.UPDATED_AT],
                                        opened, done_at, params, total)
-    gap = _gap(opened, flow, params, total)
+    gap = _gap(us, week, flow_week, params, total)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since, gap=gap,
                         flow_start=flow, flow_earlier=earlier)
@@ -379,23 +380,29 @@ def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp
     scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(tickets), dtype=bool)
-    start, earlier = _flow_start(m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT], params)
+    opened = m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT]
+    start, earlier, _ = _flow_start(*_opened_weeks(opened), params)
     return start if earlier else None
 
 
-def _flow_start(opened: pd.Series, params: Mapping[str, Any]
-                ) -> tuple[pd.Timestamp | None, int]:
+def _opened_weeks(opened: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The opened times (µs) that are set, and their week numbers (:func:`week_numbers`)."""
+    us = m.ts_us(opened)
+    us = us[us != m.NAT]
+    return us, week_numbers(us)
+
+
+def _flow_start(us: np.ndarray, week: np.ndarray, params: Mapping[str, Any]
+                ) -> tuple[pd.Timestamp | None, int, int]:
     """The first ticket of the first week whose arrivals, and the median of its own and
     the next weeks' (``flow_rolling_weeks`` in all), reach ``flow_week_share`` of the
     busiest such weeks' mean (at least one ticket): a few strays, a pilot's trickle or
     the old open tickets an "open or opened last month" export carries come before it
     (one busier week among them is no start), the export's flow from it on; and how many
-    were opened before it. None without an opened time."""
-    us = m.ts_us(opened)
-    us = us[us != m.NAT]
+    were opened before it, and its week number. None without an opened time (``us``,
+    ``week``: :func:`_opened_weeks`)."""
     if us.size == 0:
-        return None, 0
-    week = week_numbers(us)
+        return None, 0, 0
     first = int(week.min())
     counts = np.bincount(week - first).astype(np.float64)
     span = min(int(params["flow_rolling_weeks"]), counts.size)
@@ -406,7 +413,8 @@ def _flow_start(opened: pd.Series, params: Mapping[str, Any]
     start = first + next((w for w in range(counts.size) if counts[w] >= bar
                           and np.median(counts[w:w + span]) >= bar), 0)
     flow = week >= start
-    return pd.Timestamp(int(us[flow].min()), unit="us", tz="UTC"), int(us.size - flow.sum())
+    return (pd.Timestamp(int(us[flow].min()), unit="us", tz="UTC"), int(us.size - flow.sum()),
+            start)
 
 
 def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
@@ -496,21 +504,19 @@ def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
     )
 
 
-def _gap(opened: pd.Series, flow: pd.Timestamp | None, params: Mapping[str, Any],
+def _gap(us: np.ndarray, week: np.ndarray, flow_week: int, params: Mapping[str, Any],
          total: int) -> Gap | None:
     """:class:`Gap` for the run of at least ``gap_min_weeks`` whole weeks without an
     arrival, between weeks with arrivals after the flow's start, whose weeks around
     (``flow_rolling_weeks`` on each side) predict the most arrivals in it, when those
     are at least ``gap_min_expected`` (none where 10 are expected: about 5e-5); else
     None. A file of a split export left out leaves such a hole; a quiet desk's weeks
-    without a ticket are no run of weeks where dozens were due."""
-    us = m.ts_us(opened)
-    us = us[us != m.NAT]
-    if flow is not None:
-        us = us[us >= int(m.ts_us(pd.Series([flow]))[0])]
+    without a ticket are no run of weeks where dozens were due. ``us``, ``week``:
+    :func:`_opened_weeks`; ``flow_week``: the week the flow starts (:func:`_flow_start`)."""
+    in_flow = week >= flow_week
+    us, week = us[in_flow], week[in_flow]
     if us.size == 0:
         return None
-    week = week_numbers(us)
     first = int(week.min())
     counts = np.bincount(week - first).astype(np.float64)
     side = int(params["flow_rolling_weeks"])
