@@ -412,8 +412,9 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
         ref = (parent if parent is not None else parent_id)
         if parent is not None and parent_id is not None:
             ref = parent.fillna(parent_id)
-        if ref is not None:
-            at = resolve(ref)
+        parent_at = resolve(ref) if ref is not None else None
+        if ref is not None and parent_at is not None:
+            at = parent_at
             known = at >= 0
             # the parent's level where the file holds it; else Jira's hierarchy: a
             # standard issue's parent is an epic-level issue, a sub-task's is not
@@ -432,11 +433,10 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
             filled = epic_link.notna().to_numpy()
             tag[filled] = ("epic:" + pd.Series(link_key[filled], dtype=m.STRING_DTYPE)
                            ).to_numpy(dtype=object)
-        if ref is not None:
+        if parent_at is not None:
             # a sub-task under a story under an epic: the story's tag, one level up
-            at = resolve(ref)
-            inherit = tag.isna().to_numpy() & (at >= 0)
-            tag[inherit] = tag.to_numpy(dtype=object)[at[inherit]]
+            inherit = tag.isna().to_numpy() & (parent_at >= 0)
+            tag[inherit] = tag.to_numpy(dtype=object)[parent_at[inherit]]
     elif project.any():
         warnings.append(
             f"{int(project.sum()):,} epic-level issues ({', '.join(sorted(set(level[project])))})"

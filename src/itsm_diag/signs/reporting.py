@@ -112,6 +112,7 @@ class _Files:
             file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
         self.ctx = ctx
         self._tools, self._tool_codes = tools, tool_codes
+        self._seen: dict[tuple[str, ...], np.ndarray] = {}
         if len(t) and (file_codes == file_codes[0]).all() and \
                 (tool_codes == tool_codes[0]).all():
             # one file of one tool (the usual export): one group, no key per ticket
@@ -146,10 +147,14 @@ class _Files:
         return len(self._tools) * len(self.ctx.distinct(m.KIND)[1])
 
     def _filled(self, cols: tuple[str, ...]) -> np.ndarray:
-        has = np.zeros(len(self.ctx.tickets), dtype=bool)
-        for col in cols:
-            has |= self.ctx.filled(col).to_numpy(dtype=bool)
-        return has
+        """Per ticket: one of ``cols`` holds a value (each set of columns read once: the
+        done times are asked for by four KPIs)."""
+        if cols not in self._seen:
+            has = np.zeros(len(self.ctx.tickets), dtype=bool)
+            for col in cols:
+                has |= self.ctx.filled(col).to_numpy(dtype=bool)
+            self._seen[cols] = has
+        return self._seen[cols]
 
     def _holding(self, has: np.ndarray) -> np.ndarray:
         """Per file: some of its tickets is ``has`` (one file, the usual export: no pass
