@@ -52,9 +52,9 @@ _PUNCT = r"[!-/:-@\[-`{-~]"
 # what counts as part of a word for phrase boundaries: ASCII letters, digits and underscore,
 # the Latin-1 and Latin Extended letters (é, ß, ø, ł, ő...) and combining accents (text in
 # decomposed form). Spelled as a class, not \b: RE2's \b knows ASCII letters only.
-_WORD_CHARS = "0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
-_BEFORE = f"(?:^|[^{_WORD_CHARS}])"
-_AFTER = f"(?:[^{_WORD_CHARS}]|$)"
+WORD_CHARS = "0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
+_BEFORE = f"(?:^|[^{WORD_CHARS}])"
+_AFTER = f"(?:[^{WORD_CHARS}]|$)"
 #: matches nothing (valid in Python's re and RE2, which has no lookarounds)
 NEVER = r"[^\s\S]"
 
@@ -111,7 +111,7 @@ def phrase_pattern(words: Sequence[str], *, separators: str | None = None) -> st
     """
     if separators is None:
         before, after = _BEFORE, _AFTER
-        word = re.compile(f"[{_WORD_CHARS}]")
+        word = re.compile(f"[{WORD_CHARS}]")
     else:
         before, after = f"(?:^|[{separators}])", f"(?:[{separators}]|$)"
         word = re.compile(f"[^{separators}]")
@@ -684,7 +684,8 @@ def _witnesses(values: pd.Series, chosen: pd.Series) -> list[Any]:
     return extra
 
 
-def _contains(part: pd.Series, seen: pd.Series, pattern: str, case: bool) -> np.ndarray:
+def contains_values(part: pd.Series, seen: pd.Series, pattern: str, case: bool
+                    ) -> np.ndarray:
     """Per value of ``part``: ``str.contains(pattern)``, run with the regex engine pandas
     would pick for ``seen`` (the column the call stands for; ``part`` is drawn from it):
     a value of ``seen`` with the trait ``part`` lacks is matched along, then dropped."""
@@ -713,7 +714,7 @@ def contains_where(values: pd.Series, rows: pd.Series, pattern: str, *,
     out = np.zeros(len(values), dtype=bool)
     if keep.any():
         codes, distinct = factorize_na(values[keep])
-        out[keep] = _contains(distinct, values, pattern, case)[codes]
+        out[keep] = contains_values(distinct, values, pattern, case)[codes]
     return pd.Series(out, index=values.index)
 
 
@@ -734,7 +735,7 @@ def contains_in(ctx: Context, column: str, rows: np.ndarray, pattern: str, *,
     used = distinct_codes(codes[rows])[0]
     seen = distinct_codes(codes if scope is None else codes[np.asarray(scope, dtype=bool)])[0]
     by_code = np.zeros(len(distinct), dtype=bool)
-    by_code[used] = _contains(distinct.take(used).reset_index(drop=True),
+    by_code[used] = contains_values(distinct.take(used).reset_index(drop=True),
                               distinct.take(seen), pattern, case)
     out[rows] = by_code[codes[rows]]
     return out

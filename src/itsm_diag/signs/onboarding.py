@@ -78,9 +78,9 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import (
-    _WORD_CHARS,
     NEVER,
-    _contains,
+    WORD_CHARS,
+    contains_values,
     distinct_codes,
     phrase_pattern,
     too_few,
@@ -102,7 +102,7 @@ SCOPE_ROWS = 15
 #: values a note names (the table holds more)
 NAMED = 3
 #: a word or phrase found in a value, trimmed of the boundary characters the pattern holds
-_EDGES = f"^[^{_WORD_CHARS}]+|[^{_WORD_CHARS}]+$"
+_EDGES = f"^[^{WORD_CHARS}]+|[^{WORD_CHARS}]+$"
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,14 @@ def _prepared(column: str, values: pd.Series) -> pd.Series:
     return values.str.replace(r"[_\-]+", " ", regex=True) if column == m.LABELS else values
 
 
+def _cut(values: pd.Series, pats: _Patterns) -> pd.Series:
+    """``values`` with the application/vendor phrases cut out (twice: of two adjacent
+    phrases, a match takes the boundary between them)."""
+    for _ in range(2):
+        values = values.str.replace(pats.cut, " ", case=False, regex=True)
+    return values
+
+
 def _field(ctx: Context, column: str, rows: np.ndarray, pats: _Patterns) -> _Field:
     """The classes of ``column``'s distinct values held by ``rows`` (a text pass over the
     distinct values, never over each ticket)."""
@@ -147,21 +155,17 @@ def _field(ctx: Context, column: str, rows: np.ndarray, pats: _Patterns) -> _Fie
     raw = np.zeros(len(distinct), dtype=bool)
     used = distinct_codes(codes[rows])[0] if rows.any() else np.zeros(0, dtype=np.int64)
     if len(used):
-        values = _prepared(column, distinct.take(used).reset_index(drop=True))
         seen = _prepared(column, distinct)
-        has = _contains(values, seen, pats.words, False)
-        qualified = (_contains(values, seen, pats.cut, False) if pats.cut != NEVER
-                     else np.zeros(len(values), dtype=bool))
-        leaver = (_contains(values, seen, pats.leaver, False) if pats.leaver != NEVER
-                  else np.zeros(len(values), dtype=bool))
+        values = seen.take(used).reset_index(drop=True)
+        has = contains_values(values, seen, pats.words, False)
+        qualified = contains_values(values, seen, pats.cut, False)  # NEVER: none
+        leaver = contains_values(values, seen, pats.leaver, False)
         # an onboarding word left once the application/vendor phrases are cut out
         starter = has.copy()
         if qualified.any():
-            part = values[qualified]
-            for _ in range(2):  # adjacent phrases: a match takes the boundary between them
-                part = part.str.replace(pats.cut, " ", case=False, regex=True)
-            starter[qualified] = _contains(part.reset_index(drop=True), seen, pats.words,
-                                           False)
+            starter[qualified] = contains_values(
+                _cut(values[qualified], pats).reset_index(drop=True), seen, pats.words,
+                False)
         out = np.where(starter & ~leaver, STARTER,
                        np.where(starter, SHARED,
                                 np.where(leaver | qualified, NOT_STARTER, NO_WORD)))
@@ -198,11 +202,11 @@ def _scope(fields: list[_Field], rows: np.ndarray) -> _Scope:
 def _found(values: pd.Series, pattern: str) -> pd.Series:
     """The first match of ``pattern`` in each value, lower case, edges trimmed; a match
     of a ``*`` phrase runs to the end of its word ("vendor onboarding", not "...onboard")."""
-    got = values.str.extract(f"({pattern})([{_WORD_CHARS}]*)", flags=re.IGNORECASE)
+    got = values.str.extract(f"({pattern})([{WORD_CHARS}]*)", flags=re.IGNORECASE)
     head, tail = got[0], got[1].fillna("")
     # the rest of the word only where the match ended inside one (a "*" phrase), not
     # after the boundary character a whole-word match takes (the next word)
-    inside = head.str.contains(f"[{_WORD_CHARS}]$", regex=True, na=False)
+    inside = head.str.contains(f"[{WORD_CHARS}]$", regex=True, na=False)
     return head.where(~inside, head + tail).str.replace(_EDGES, "", regex=True).str.lower()
 
 
@@ -225,9 +229,7 @@ def _scope_rows(fields: list[_Field], sc: _Scope, counted: np.ndarray, pats: _Pa
             if f.name in FREE_TEXT:
                 text = _prepared(f.name, values)
                 if decision == "new_starter":
-                    for _ in range(2):
-                        text = text.str.replace(pats.cut, " ", case=False, regex=True)
-                    values = _found(text, pats.words)
+                    values = _found(_cut(text, pats), pats.words)
                 else:  # the leaver word, else the application phrase: never the text
                     word = pd.Series(pd.NA, index=text.index, dtype=object)
                     for pattern in (pats.leaver, pats.cut):

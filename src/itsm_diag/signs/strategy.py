@@ -45,9 +45,9 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
 from itsm_diag.signs.common import (
-    _witnesses,
     category_sorted,
     contains_in,
+    contains_values,
     distinct_codes,
     fold_words,
     folded_in,
@@ -170,15 +170,11 @@ def _first_word(ctx: Context, column: str, rows: np.ndarray, words: list[str],
     # a value of the scope with a trait the matched ones lack (a newline, non-ASCII
     # text) is matched along, once for every word, so pandas picks the same engine
     seen = distinct.take(distinct_codes(codes[scope])[0])
-    extra = _witnesses(seen, texts)
-    part = pd.concat([texts, pd.Series(extra, dtype=texts.dtype)], ignore_index=True) \
-        if extra else texts
     found = np.full(len(used), -1, dtype=np.int64)
     for i, word in enumerate(words):
         if (found >= 0).all():
             break
-        hit = part.str.contains(phrase_pattern([word]), case=False, regex=True, na=False
-                                ).to_numpy(dtype=bool, na_value=False)[:len(used)]
+        hit = contains_values(texts, seen, phrase_pattern([word]), False)
         found[(found < 0) & hit] = i
     by_code = np.full(len(distinct), -1, dtype=np.int64)
     by_code[used] = found
