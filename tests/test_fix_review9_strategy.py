@@ -124,6 +124,50 @@ def test_the_same_tasks_labelled_project_are_project_work(tmp_path: Path) -> Non
     assert [(w["field"], w["word"], w["tickets"]) for w in words] == [("labels", "project", 20)]
 
 
+def _relabel(path: Path, change: Any) -> None:
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for r in rows:
+        change(r)
+    _write(path, rows)
+
+
+def test_a_trigger_the_summary_tasks_could_undo_is_unknown(tmp_path: Path) -> None:
+    # 500 h of incidents, next to no labelled project work: the sign would trigger; the
+    # tasks naming a project in their summary alone (22 in the window) would make
+    # strategic work 14% were they project work, so the trigger is not shown
+    export = tmp_path / "could"
+    export.mkdir()
+    _incidents(export, n=500)
+    _desk_tasks(export)
+    path = export / "task.csv"
+
+    def change(r: dict[str, str]) -> None:
+        if "toner" in r["short_description"]:
+            r["short_description"] = "Create project folder on file share"
+        r["u_labels"] = "project" if r["number"] in ("TASK0000003", "TASK0000006") else ""
+    _relabel(path, change)
+    sign = _strategy(export, tmp_path)
+    assert sign["status"] == "unknown", sign["reason"]
+    assert "were they project work, strategic work would be 14%" in sign["reason"]
+    assert "project (22)" in sign["reason"]
+
+
+def test_the_summary_words_note_names_no_hours_where_effort_is_counted(
+        tmp_path: Path) -> None:
+    # no time logged: the split is by tickets, and the note said "0.0 hours logged"
+    export = tmp_path / "counted"
+    export.mkdir()
+    _incidents(export)
+    _desk_tasks(export)
+    for name in ("incident.csv", "task.csv"):
+        frame = pd.read_csv(export / name, dtype=str).drop(columns=["time_worked"])
+        frame.to_csv(export / name, index=False)
+    sign = _strategy(export, tmp_path)
+    said = [n["text"] for n in sign["evidence"]["notes"] if n["code"] == "summary_words"]
+    assert said and "effort counted by tickets" in said[0], said
+    assert "hours logged" not in said[0]
+
+
 # ---- item 4: Jira epics ----------------------------------------------------------------
 _JIRA_HEAD = ["Summary", "Issue key", "Issue id", "Issue Type", "Status", "Status Category",
               "Project key", "Priority", "Resolution", "Assignee", "Reporter", "Created",

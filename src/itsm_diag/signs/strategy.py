@@ -317,11 +317,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     named_effort = float(effort[named].sum())
     named_params: dict[str, object] = {}
     if summary_rule.any():
-        by_word = [(str(r["word"]), int(str(r["tickets"])))
+        by_word = [(str(r["word"]), int(r["tickets"]))
                    for r in meas.tables["project_words"] if r["field"] == m.SUMMARY]
         named_params = {
             "count": int(summary_rule.sum()),
-            "hours": float(hours[named].sum()),
+            # their hours only where effort is read from logged time (else "0.0 hours")
+            "logged": Note(code="summary_hours", params={"hours": float(hours[named].sum())})
+            if use_time else Note(code="summary_no_hours"),
             "bucket": unmatched,
             "words": ", ".join(f"{w} ({n:,})" for w, n in by_word),
         }
