@@ -209,6 +209,14 @@ class StartsLate:
                 "covered": self.weeks_covered, "earlier": self.earlier}
 
 
+#: each shape's code in the report and rule files, and its :class:`ExtractShape` field,
+#: in the order the report lists them
+SHAPE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("closure_selected", "closure"), ("none_open", "none_open"), ("open_only", "open_only"),
+    ("one_instant", "one_instant"), ("no_done_times", "no_done_times"),
+    ("updated_since", "updated_since"), ("gap", "gap"), ("starts_late", "starts_late"))
+
+
 @dataclass(frozen=True)
 class ExtractShape:
     """What the extract's shape says (``None`` fields: not seen)."""
@@ -231,24 +239,8 @@ class ExtractShape:
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Each shape seen, by code, with its numbers (the report's ``extract_shape``)."""
-        out: dict[str, dict[str, Any]] = {}
-        if self.closure is not None:
-            out["closure_selected"] = self.closure.params()
-        if self.none_open is not None:
-            out["none_open"] = self.none_open.params()
-        if self.open_only is not None:
-            out["open_only"] = self.open_only.params()
-        if self.one_instant is not None:
-            out["one_instant"] = self.one_instant.params()
-        if self.no_done_times is not None:
-            out["no_done_times"] = self.no_done_times.params()
-        if self.updated_since is not None:
-            out["updated_since"] = self.updated_since.params()
-        if self.gap is not None:
-            out["gap"] = self.gap.params()
-        if self.starts_late is not None:
-            out["starts_late"] = self.starts_late.params()
-        return out
+        return {code: shape.params() for code, field in SHAPE_FIELDS
+                if (shape := getattr(self, field)) is not None}
 
     @property
     def biases_open_tickets(self) -> bool:
