@@ -171,6 +171,43 @@ def test_raised_ahead_without_a_start_date_is_not_late(tmp_path: Path) -> None:
     assert not [x for x in report.fixes if x.sign == "onboarding"]
 
 
+def _notes(f: Finding) -> str:
+    return " ".join(n.text for n in f.evidence.notes)
+
+
+def test_an_unread_start_date_column_is_named(tmp_path: Path) -> None:
+    """The start date under a custom name (``u_employee_start``) is named with what to
+    rename it to: the reason said which names are read, never that this export holds one
+    under another (the leftover of review 9, item 6)."""
+    path = _write(tmp_path / "sc_req_item.csv", [("New hire onboarding", "", 30, 13)],
+                  start_col="u_employee_start")
+    _, f = _run(path)
+    notes = _notes(f)
+    assert ("30 of the 30 onboarding requests carry no start date and are judged by the "
+            "lead time, while the export holds what looks like a start date under a name "
+            "no importer reads: 'u_employee_start'. Rename that column") in notes, notes
+    assert f.status == "unknown"  # named, never read: a guessed column is no first day
+
+
+def test_a_read_start_date_or_a_planned_start_is_not_named(tmp_path: Path) -> None:
+    """A start date the importer reads needs no naming; neither does a column whose name
+    says it is no first day (a planned start), nor one when every request has its date."""
+    read = _write(tmp_path / "read.csv", [("New hire onboarding", "", 30, 13)],
+                  start_col="u_start_date")
+    _, f = _run(read)
+    assert f.metrics["start_date_share"].value == 1.0
+    assert "no importer reads" not in _notes(f)
+    planned = _write(tmp_path / "planned.csv", [("New hire onboarding", "", 30, 13)],
+                     start_col="u_planned_start_date")
+    _, f = _run(planned)
+    assert f.metrics["start_date_share"].value == 0.0
+    assert "no importer reads" not in _notes(f), _notes(f)
+    hire = _write(tmp_path / "hire.csv", [("New hire onboarding", "", 30, 13)],
+                  start_col="Hire-Date")
+    _, f = _run(hire)
+    assert "no importer reads: 'Hire-Date'." in _notes(f), _notes(f)
+
+
 def test_a_slow_lead_time_still_triggers(tmp_path: Path) -> None:
     """Lead times of 3-4 business days, over the limit but not what raising weeks ahead
     looks like: the lead-time rule still judges them (triggered, priced)."""

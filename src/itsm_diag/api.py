@@ -171,7 +171,22 @@ def parse_when(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp |
 
 
 def input_info(src: SourceInfo) -> InputInfo:
-    return InputInfo(**vars(src))
+    return InputInfo(**_reported(src))
+
+
+def _reported(src: SourceInfo) -> dict[str, Any]:
+    """What the report says of a table it read (its headers serve the signs alone)."""
+    return {k: v for k, v in vars(src).items() if k != "headers"}
+
+
+def unread_columns(sources: Sequence[SourceInfo]) -> tuple[str, ...]:
+    """The inputs' column headers no canonical field was read from, each once, in the
+    order the files wrote them (columns read outside a column map are among them)."""
+    seen: dict[str, None] = {}
+    for src in sources:
+        used = set(src.column_map.values())
+        seen.update((h, None) for h in src.headers if h not in used and h.strip())
+    return tuple(seen)
 
 
 def parse_bound(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp | str | None:
@@ -366,6 +381,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
         day_only=frozenset(loaded.day_only), name_words=names,
+        unread_columns=unread_columns(loaded.sources),
     )
     since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until, tz)
     report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
@@ -450,7 +466,7 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
         for col in m.TICKET_COLUMNS
     }
     return {
-        "inputs": [vars(s) for s in loaded.sources],
+        "inputs": [_reported(s) for s in loaded.sources],
         "tickets": len(t),
         "events": len(loaded.events),
         "by_kind": {str(k): int(n) for k, n in t[m.KIND].value_counts().items() if n},

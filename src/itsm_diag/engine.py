@@ -729,6 +729,8 @@ class Diagnosis:
     day_only: frozenset[str] = frozenset()
     #: the people's name words before ``--redact`` pseudonymised them (Context.name_words)
     name_words: frozenset[str] | None = None
+    #: the inputs' headers no field was read from (Context.unread_columns)
+    unread_columns: tuple[str, ...] = ()
 
 
 def diagnose(
@@ -762,6 +764,7 @@ def diagnose(
         tz=tz,
         day_only=data.day_only,
         name_words=data.name_words,
+        unread_columns=data.unread_columns,
     ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

@@ -95,6 +95,10 @@ class SourceInfo:
     date_formats: dict[str, str]
     column_map: dict[str, str]
     warnings: list[str]
+    #: every column header of the table, as the file wrote them: a sign may name a column
+    #: that looks like a field it lacks and was not read (not part of the report: columns
+    #: a reader takes outside ``column_map``, comments or links, are among them)
+    headers: tuple[str, ...] = ()
 
 
 @dataclass

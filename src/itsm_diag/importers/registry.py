@@ -469,6 +469,7 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
             unread.append((raw, exc))
             continue
         part.info.warnings[:0] = det.warnings  # the choice of reader first
+        part.info.headers = tuple(str(h) for h in raw.headers)
         part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))
         out.append(part)
     if unread and not out:  # no sheet read: the error of the first sheet with rows

@@ -157,6 +157,10 @@ class Context:
     #: hold pseudonyms (``--redact``): a name typed into a summary is still a name, and
     #: the redacted diagnosis must read the tickets as the plain one does
     name_words: frozenset[str] | None = None
+    #: the inputs' column headers no canonical field was read from: a sign that lacks a
+    #: field may name a column that looks like it (onboarding's start date under a custom
+    #: name). Only for naming: columns read outside the column map are among them
+    unread_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # business days are counted on the run's calendar days: the calendar takes the

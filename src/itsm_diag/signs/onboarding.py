@@ -61,6 +61,7 @@ are a metric, not a cost.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +86,7 @@ from itsm_diag.signs.common import (
     phrase_pattern,
     too_few,
 )
-from itsm_diag.text import named_counts
+from itsm_diag.text import named_counts, quote
 
 #: where onboarding words are looked for, most specific first (a catalogue item says what
 #: was asked for, a category groups items, a summary or a tag is free text); the first
@@ -99,6 +100,8 @@ FREE_TEXT = frozenset({m.SUMMARY})
 NO_WORD, STARTER, NOT_STARTER, SHARED = 0, 1, 2, 3
 #: rows of the ``scope`` table (most requests first; the count of all is stated)
 SCOPE_ROWS = 15
+#: what separates the words of a column's name (``u_employee_start``, ``hire-date``)
+_COLUMN_SEPARATORS = re.compile(r"[_.\-]+")
 #: values a note names (the table holds more)
 NAMED = 3
 #: a word or phrase found in a value, trimmed of the boundary characters the pattern holds
@@ -260,6 +263,22 @@ def _named(rows: pd.DataFrame, which: pd.Series) -> str:
                         NAMED)
 
 
+def _start_columns(columns: Sequence[str], params: ParamMap) -> list[str]:
+    """The unread columns whose name looks like a new starter's start date (a
+    ``start_column_words`` phrase, none of ``not_start_column_words``: a change's planned
+    start is no first day), in the files' order."""
+    looks = phrase_pattern([str(x) for x in params.get("start_column_words", [])])
+    not_it = phrase_pattern([str(x) for x in params.get("not_start_column_words", [])])
+    if looks == NEVER or not columns:
+        return []
+    # u_employee_start, variables.new_hire_start, Custom field (Hire date): words apart
+    names = pd.Series([_COLUMN_SEPARATORS.sub(" ", c) for c in columns], dtype=object)
+    hit = names.str.contains(looks, case=False, regex=True)
+    if not_it != NEVER:
+        hit &= ~names.str.contains(not_it, case=False, regex=True)
+    return [c for c, h in zip(columns, hit.to_numpy(dtype=bool), strict=True) if h]
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w, cal = ctx.tickets, ctx.window, ctx.calendar
     meas = Measurement()
@@ -351,6 +370,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     late = late_sd | late_lt
     decided = decided_sd | decided_lt
+    # a start date under a name no importer reads (a custom variable u_employee_start):
+    # named, so the lead time's proxy verdict says how to judge the first day instead
+    n_no_start = int(by_lead.sum())
+    unread = _start_columns(ctx.unread_columns, params) if n_no_start else []
+    if unread:
+        meas.notes.append(Note(code="start_column_unread", count=n_no_start,
+                               params={"total": int(scope.sum()),
+                                       "columns": ", ".join(quote(c, 40) for c in unread)}))
     pending = scope & ~decided & (has_start | by_lead)
     no_time = scope & ~has_start & t[m.OPENED_AT].isna()
 
