@@ -839,6 +839,8 @@ RANGES: dict[str, Valid] = {
     "signs.changes.params.emergency_share_max": SHARE,
     # 0: the rate is measured whatever the count
     "signs.changes.params.min_projected": Valid(0, COUNT_CAP, whole=True),
+    # 0: no edge is ever a cut; 1: every edge over min_change_edge_days is
+    "signs.changes.params.change_edge_chance": Valid(0, 1),
     # an hour of the day
     "signs.onboarding.params.start_hour": Valid(0, 24, hi_open=True),
     "signs.onboarding.params.lost_hours_per_late_day": Valid(0, 24),

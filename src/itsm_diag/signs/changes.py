@@ -45,6 +45,7 @@ from itsm_diag.signs.base import (
     Measurement,
     Note,
     ParamMap,
+    Window,
     less_sure,
     per_month,
     ratio,
@@ -93,6 +94,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         or (svc[implemented].notna().any() and svc[inc].notna().any())
     )
     chg_win = implemented & w.contains(end)
+    # a change table cut shorter than the incidents' (last month's changes beside a
+    # quarter of incidents): no incident of the weeks without changes can be matched, so
+    # the rate is counted over the weeks the changes cover, from their incidents alone
+    span = _change_span(ctx, params, end[implemented], int(chg_win.sum()))
+    if span is not None:
+        w, cover = span
+        inc_win = inc_win & w.contains(t[m.OPENED_AT])
+        meas.notes.append(cover)
     # filled on both sides is not linked: "SRV-APP-07" and "srv-app-07.corp.example.com"
     # never match, and a search that cannot match finds nothing, which is no "clear"
     shared = _Overlap(ctx, implemented, chg_win, inc_win) if keys_ok else None
@@ -266,6 +275,40 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             params={"per_month": per_month(count, w), "minutes": minutes},
         ))
     return meas
+
+
+def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
+                 n_win: int) -> tuple[Window, Note] | None:
+    """The part of the window the change records cover, when they cover clearly less:
+    none ends in its first (or last) weeks, and none before (or after) it, where
+    ``n_win`` changes spread over the window would leave an edge that long empty with a
+    chance under ``change_edge_chance`` (and never under ``min_change_edge_days``: a
+    freeze over the holidays is no cut). ``None`` when they cover it all."""
+    w = ctx.window
+    days = w.covered_days
+    if n_win == 0 or days <= 0:
+        return None
+    start = w.start if w.data_from is None else max(w.start, w.data_from)
+    first, last = ends[ends >= start].min(), ends[ends <= w.end].max()
+    if pd.isna(first) or pd.isna(last):
+        return None
+    chance = float(params.get("change_edge_chance", 0.01))
+    longest = max(float(params.get("min_change_edge_days", 14.0)),
+                  days * (1.0 - chance ** (1.0 / n_win)))
+    day = pd.Timedelta(days=1)
+    lead, tail = (first - start) / day, (w.end - last) / day
+    cut_start = lead > longest and not bool((ends < start).any())
+    cut_end = tail > longest and not bool((ends > w.end).any())
+    if not (cut_start or cut_end):
+        return None
+    hours = pd.Timedelta(hours=float(params.get("window_hours", 48.0)))
+    lo = first.normalize() if cut_start else start
+    hi = min(w.end, last + hours) if cut_end else w.end
+    cover = Window(start=lo, end=hi)
+    return cover, Note(code="changes_cover_less", params={
+        "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "lead": lead, "tail": tail,
+        "weeks": cover.days / 7.0, "window_weeks": days / 7.0, "changes": n_win,
+        "longest": longest, "from": f"{lo:%Y-%m-%d}", "to": f"{hi:%Y-%m-%d}"})
 
 
 def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.DataFrame,

@@ -1,0 +1,121 @@
+"""Changes: a change table cut shorter than the incidents' is counted over what it covers.
+
+A leftover carried since review 7: last month's change records beside a quarter of
+incidents. Tiers 2-3 can only match an incident to a change the export holds, so the
+nine weeks without changes held no findable change-caused incident, and the count was
+still divided by the whole quarter: one incident after last month's changes read "clear,
+0.99 a quarter". The rate is counted over the weeks the changes cover now (from the
+incidents opened in them), with a note; a short gap at an edge (a change freeze) is no
+cut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from casekit import run_case
+
+AS_OF = pd.Timestamp("2024-03-29T12:00:00")  # 13 weeks from 2023-12-29 12:00
+START = AS_OF - pd.Timedelta(weeks=13)
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _tickets(change_days: list[int], caused: int) -> list[dict[str, Any]]:
+    """Two background incidents a day over the window on CIs no change touches; one
+    change on ``app-<k>`` on each of ``change_days`` (days into the window, 22:00), and an
+    incident on the CI of the first ``caused`` changes 5 hours after it ended."""
+    rows: list[dict[str, Any]] = []
+    for d in range(91):
+        for h in (9, 15):
+            at = START.normalize() + pd.Timedelta(days=d + 1, hours=h)
+            if at <= AS_OF:
+                rows.append({"ticket_id": f"I{d:03d}{h}", "kind": "incident",
+                             "status": "closed", "ci": f"bg-{d % 17}",
+                             "opened_at": _iso(at),
+                             "resolved_at": _iso(at + pd.Timedelta(hours=3))})
+    for k, d in enumerate(change_days):
+        end = START.normalize() + pd.Timedelta(days=d, hours=22)
+        rows.append({"ticket_id": f"C{k:02d}", "kind": "change", "status": "closed",
+                     "change_type": "normal", "change_outcome": "successful",
+                     "ci": f"app-{k}", "opened_at": _iso(end - pd.Timedelta(days=5)),
+                     "actual_start": _iso(end - pd.Timedelta(hours=2)),
+                     "actual_end": _iso(end)})
+        # an incident on the change's CI, outside every time filter (72 hours after its
+        # end, else 5 days before): the tables share their CIs
+        after = end + pd.Timedelta(hours=72)
+        at = after if after <= AS_OF else end - pd.Timedelta(days=5)
+        rows.append({"ticket_id": f"B{k:02d}", "kind": "incident", "status": "closed",
+                     "ci": f"app-{k}", "opened_at": _iso(at),
+                     "resolved_at": _iso(at + pd.Timedelta(hours=2))})
+        if k < caused:
+            at = end + pd.Timedelta(hours=5)
+            rows.append({"ticket_id": f"X{k:02d}", "kind": "incident", "status": "closed",
+                         "ci": f"app-{k}", "opened_at": _iso(at),
+                         "resolved_at": _iso(at + pd.Timedelta(hours=2))})
+    return rows
+
+
+def _run(change_days: list[int], caused: int) -> Any:
+    return run_case("changes", {"as_of": _iso(AS_OF),
+                                "tickets": _tickets(change_days, caused)})
+
+
+def _notes(f: Any) -> str:
+    return " ".join(n.text for n in f.evidence.notes)
+
+
+#: 24 changes, one a day or so, in the window's last four weeks (days 63 to 86)
+LAST_MONTH = list(range(63, 87))
+
+
+def test_one_incident_after_last_months_changes_is_no_clear() -> None:
+    f = _run(LAST_MONTH, caused=1)
+    # it said: clear, 0.99 a quarter (1 over the whole 13 weeks)
+    assert f.status == "unknown", f.reason
+    assert "Only 1 change-caused incident in a window of 28.5 days" in f.reason
+    notes = _notes(f)
+    assert ("the first implemented change ends on 2024-03-01 (63 days into the window) "
+            "and the last on 2024-03-24 (5 days before its end)") in notes, notes
+    # the last change ends 5 days before the window's end: no cut there
+    assert "the rate is counted over the 4.1 weeks from 2024-03-01 to 2024-03-29" in notes
+
+
+def test_the_rate_is_over_the_weeks_the_changes_cover() -> None:
+    f = _run(LAST_MONTH, caused=3)
+    m = f.metrics["change_caused_per_quarter"]
+    # 3 over the 28.5 days from the first change's day to the window's end
+    days = (AS_OF - pd.Timestamp("2024-03-01")) / pd.Timedelta(days=1)
+    assert m.numerator == 3
+    assert days == 28.5 and m.denominator == days / 90
+    assert abs(m.value - 3 / (days / 90)) < 1e-9  # it said 2.97 (3 / 1.011)
+    assert f.status == "triggered"
+    # the incidents of the uncovered weeks are not the rate's: the sample is the three
+    assert sorted(m.sample_ids) == ["X00", "X01", "X02"]
+
+
+def test_changes_of_the_first_weeks_alone_cut_the_end() -> None:
+    f = _run(list(range(2, 26)), caused=3)  # the window's first four weeks
+    notes = _notes(f)
+    assert "and the last on 2024-01-23 (66 days before its end)" in notes, notes
+    # to 48 hours after the last change's end; from the window's start
+    assert "the rate is counted over the 3.9 weeks from 2023-12-29 to 2024-01-25" in notes
+    m = f.metrics["change_caused_per_quarter"]
+    days = (pd.Timestamp("2024-01-25T22:00") - START) / pd.Timedelta(days=1)
+    assert m.numerator == 3 and abs(m.denominator - days / 90) < 1e-12
+
+
+def test_changes_over_the_whole_window_or_a_holiday_freeze_are_no_cut() -> None:
+    spread = list(range(1, 91, 4))  # every fourth day
+    f = _run(spread, caused=1)
+    assert "cover less of the window" not in _notes(f)
+    assert f.status == "clear", f.reason
+    assert abs(f.metrics["change_caused_per_quarter"].value - 1 / (91 / 90)) < 1e-9
+    freeze = list(range(1, 79, 2))  # 39 changes, none in the last 12 days
+    f = _run(freeze, caused=1)
+    assert "cover less of the window" not in _notes(f), _notes(f)
+    assert f.status == "clear", f.reason
