@@ -293,7 +293,7 @@ def test_the_action_list_names_each_cut_by_its_shape() -> None:
         m.TICKET_ID: ["A", "B"], m.KIND: ["incident", "incident"],
         m.STATUS: ["open", "closed"], m.OPENED_AT: [now, now]}))
     none_open = NoneOpen(cut=now, open_at_cut=1, expected_open=40.0, per_day=10.0,
-                         median_hours=96.0, recent_days=28, done=99, total=100)
+                         stay_hours=96.0, recent_days=28, done=99, total=100)
     closure = ClosureSelection(now, now, 4, 50, 0, now, now, 50, 100, 100)
     codes = {}
     for name, shape in (("none_open", ExtractShape(none_open=none_open)),

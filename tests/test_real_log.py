@@ -12,8 +12,9 @@ from itsm_diag.report import Report
 
 
 @pytest.fixture(scope="module")
-def report(real_log: Path) -> Report:
-    return api.diagnose_paths([real_log], api.RunOptions())
+def report(real_log: Path, open_kept: Path) -> Report:
+    # the backlog's machinery on real data: the open tickets read as whole (conftest)
+    return api.diagnose_paths([real_log], api.RunOptions(config_file=open_kept))
 
 
 def test_collapses_to_24918_incidents(report: Report) -> None:
