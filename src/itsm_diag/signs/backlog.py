@@ -555,7 +555,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # every past week's backlog is missing exactly the tickets that make a backlog; one
     # of the open queue alone has no completions to weigh the arrivals against
     seen = ctx.shape.as_dict()
-    for code in ("closure_selected", "none_open", "open_only"):
+    for code in ("closure_selected", "none_open", "open_only", "source_ends"):
         if code in seen:
             return Measurement(unknown=Note(code=code, params=seen[code]),
                                excluded=excluded, series={"weekly": weekly_rows(ctx)})

@@ -196,6 +196,25 @@ class UpdatedSince:
 
 
 @dataclass(frozen=True)
+class SourceEnds:
+    """One tool's tickets end weeks before the others' (a retired tool's last export
+    beside the new one's): its tickets still open in it are open as of its own end, and
+    a backlog would count them open through weeks it never covered."""
+
+    source: str
+    last: pd.Timestamp
+    others_last: pd.Timestamp
+    open: int
+    total: int
+
+    def params(self) -> dict[str, Any]:
+        return {"source": self.source, "last": f"{self.last:%Y-%m-%d}",
+                "others_last": f"{self.others_last:%Y-%m-%d}",
+                "weeks": (self.others_last - self.last) / pd.Timedelta(weeks=1),
+                "open": self.open, "total": self.total}
+
+
+@dataclass(frozen=True)
 class StartsLate:
     """The export's tickets start inside the window (cut on the opened date, or a tool
     only just adopted): the weeks before hold none, or only the ``earlier`` few that are
@@ -218,7 +237,8 @@ class StartsLate:
 SHAPE_FIELDS: tuple[tuple[str, str], ...] = (
     ("closure_selected", "closure"), ("none_open", "none_open"), ("open_only", "open_only"),
     ("one_instant", "one_instant"), ("no_done_times", "no_done_times"),
-    ("updated_since", "updated_since"), ("gap", "gap"), ("starts_late", "starts_late"))
+    ("updated_since", "updated_since"), ("gap", "gap"), ("source_ends", "source_ends"),
+    ("starts_late", "starts_late"))
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,7 @@ class ExtractShape:
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
     gap: Gap | None = None
+    source_ends: SourceEnds | None = None
     starts_late: StartsLate | None = None
     #: where the export's flow of tickets starts (:func:`_flow_start`), so that a few
     #: strays opened long before (a ticket left open for a year in an export of last
@@ -363,9 +384,47 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
         updated_since = _updated_since(m.rows_of(tickets, scope, [m.UPDATED_AT])[m.UPDATED_AT],
                                        opened, done_at, params, total)
     gap = _gap(us, week, flow_week, params, total)
+    tools = tickets[m.SOURCE_TOOL]
+    several = (len(tools.cat.categories) > 1 if isinstance(tools.dtype, pd.CategoricalDtype)
+               else tools.nunique() > 1)
+    ends = _source_ends(m.rows_of(tickets, scope, [m.SOURCE_TOOL, m.UPDATED_AT]), opened,
+                        done_at, m.is_done(tickets).to_numpy(dtype=bool)[scope],
+                        params) if several else None
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since, gap=gap,
-                        flow_start=flow, flow_earlier=earlier)
+                        source_ends=ends, flow_start=flow, flow_earlier=earlier)
+
+
+def _source_ends(t: pd.DataFrame, opened: pd.Series, done_at: pd.Series,
+                 done: np.ndarray, params: Mapping[str, Any]) -> SourceEnds | None:
+    """:class:`SourceEnds` for the tool whose last arrival, completion or update comes at
+    least ``source_end_min_weeks`` weeks before the other tools' and which holds tickets
+    still open (the one with most of them), else None. One tool: never."""
+    codes, names = pd.factorize(t[m.SOURCE_TOOL], use_na_sentinel=True)
+    if len(names) < 2:
+        return None
+    codes = np.asarray(codes, dtype=np.intp)
+    last = np.maximum(np.maximum(m.ts_us(opened), m.ts_us(done_at)), m.ts_us(t[m.UPDATED_AT]))
+    keep = codes >= 0
+    ends = np.full(len(names), m.NAT, dtype=np.int64)
+    np.maximum.at(ends, codes[keep], last[keep])
+    still_open = keep & (m.ts_us(done_at) == m.NAT) & ~done
+    n_open = np.bincount(codes[still_open], minlength=len(names))
+    n_all = np.bincount(codes[keep], minlength=len(names))
+    gap_us = float(params["source_end_min_weeks"]) * 7 * _DAY_US
+    best = None
+    for i in range(len(names)):  # one value a tool: a few at most
+        others = int(np.delete(ends, i).max())
+        if ends[i] == m.NAT or others - int(ends[i]) < gap_us or not n_open[i]:
+            continue
+        if best is None or n_open[i] > n_open[best[0]]:
+            best = (i, others)
+    if best is None:
+        return None
+    i, others = best
+    return SourceEnds(source=str(names[i]), last=pd.Timestamp(int(ends[i]), unit="us", tz="UTC"),
+                      others_last=pd.Timestamp(others, unit="us", tz="UTC"),
+                      open=int(n_open[i]), total=int(n_all[i]))
 
 
 def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp | None:
