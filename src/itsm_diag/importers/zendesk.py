@@ -26,6 +26,19 @@ Derived fields (documented choices):
   CSV does. Without that file they stay unnamed, with a warning.
 - Comments exist only in the NDJSON full export (``comments``): an author equal to the
   requester is a requester comment, others agent comments; private notes are work logs.
+- Deleted tickets (``status: deleted``, which the incremental export lists until they
+  are purged: spam, test tickets) are no work of the desk and no user's request: they
+  are left out, counted in a warning, never read as cancelled.
+- ``channel`` from ``via.channel``: tickets an agent or the system made (side
+  conversations, triggers and automations, follow-ups of closed tickets, merges, linked
+  problems) are ``monitoring``, the machine-made channel trust's bypass leaves out; the
+  messaging Web Widget (``native_messaging``) is the portal, like the classic one.
+- A ticket metrics response (``GET /api/v2/ticket_metrics.json``: ``{"ticket_metrics":
+  [...]}``) passed with the tickets is joined to them by ticket id, as side-loaded
+  ``metric_sets`` are (:func:`split_ticket_fields`); metric records that reach the
+  importer otherwise are refused by name, never read as tickets.
+- An API page that says it is the last (``end_of_stream: true``, ``next_page: null``,
+  ``meta.has_more: false``) gets no "exactly N rows, probably truncated" warning.
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.errors import InputError
+from itsm_diag.errors import InputError, NotAnExport
 from itsm_diag.importers import guards
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import (
@@ -111,18 +124,33 @@ KINDS: dict[str, str] = {"incident": "incident", "problem": "problem", "question
                          "task": "task"}
 STATUSES: dict[str, str] = {
     "new": "new", "open": "open", "pending": "pending", "hold": "pending",
-    "on hold": "pending", "solved": "resolved", "closed": "closed", "deleted": "cancelled",
+    "on hold": "pending", "solved": "resolved", "closed": "closed",
 }
+#: the status of a deleted ticket (left out of the tickets: :func:`_without_deleted`)
+DELETED = "deleted"
+#: machine- or agent-made tickets: the canonical channel trust's bypass leaves out
+_MADE_BY_SYSTEM = "monitoring"
+
 #: ``Via`` display values (CSV) and ``via.channel`` names or numeric ids (JSON)
 VIA: dict[str, str] = {
     "mail": "email", "email": "email", "web form": "portal", "web": "portal",
     "help center": "portal", "web widget": "portal", "mobile": "portal",
-    "web service": "api", "api": "api", "chat": "chat", "native messaging": "chat",
-    "messaging": "chat", "mobile sdk": "chat", "sms": "chat", "voice": "phone",
+    "web service": "api", "api": "api", "chat": "chat",
+    # the messaging Web Widget is the account's own widget, as the classic one is
+    "native messaging": "portal", "messaging": "portal",
+    "mobile sdk": "chat", "sms": "chat", "voice": "phone",
     "phone": "phone", "phone call (incoming)": "phone", "phone call (outgoing)": "phone",
-    "voicemail": "phone", "closed ticket": "other", "rule": "other", "linked problem": "other",
-    "merge": "other", "any channel": "other", "twitter": "other", "facebook": "other",
-    "0": "portal", "4": "email", "5": "api", "8": "other", "9": "other", "19": "other",
+    "voicemail": "phone",
+    # made by an agent or by Zendesk itself, not raised by a user through some door:
+    # side conversations (child tickets), triggers and automations, follow-ups of closed
+    # tickets, merges, linked problems, the sample ticket, bulk imports
+    "side conversation": _MADE_BY_SYSTEM, "closed ticket": _MADE_BY_SYSTEM,
+    "rule": _MADE_BY_SYSTEM, "automation": _MADE_BY_SYSTEM, "trigger": _MADE_BY_SYSTEM,
+    "linked problem": _MADE_BY_SYSTEM, "merge": _MADE_BY_SYSTEM, "system": _MADE_BY_SYSTEM,
+    "sample ticket": _MADE_BY_SYSTEM, "batch": _MADE_BY_SYSTEM,
+    "any channel": "other", "twitter": "other", "facebook": "other",
+    "0": "portal", "4": "email", "5": "api", "8": _MADE_BY_SYSTEM, "9": "other",
+    "19": "other", "27": _MADE_BY_SYSTEM,
 }
 
 _CSV_STRONG = ("requester wait time in minutes",
@@ -173,9 +201,11 @@ class ZendeskImporter(Importer):
         return Detection(NAME, min(score, 1.0), table, reasons)
 
     def load(self, raw: RawTable, detection: Detection, options: ImportOptions) -> Imported:
+        _refuse_metric_records(raw)
+        raw = _with_metrics(raw, options)
         frame = raw.frame
         cols = resolve_columns(raw.headers, _COLUMNS)
-        warnings = list(raw.warnings)
+        warnings = _page_warnings(raw)
         named, options_of = _json_custom_names(raw.headers, options, warnings)
         cols.update(_custom_columns(raw.headers, named))
         date_cols = resolve_columns(raw.headers, _DATES)
@@ -184,9 +214,14 @@ class ZendeskImporter(Importer):
                           hint="export tickets from Admin Center > Account > Tools > Reports "
                                "(CSV or JSON), or pass the right --source (or none, to detect "
                                "the tool)")
-        blank = ids.isna()
         parsed, formats, date_warnings = parse_dates(raw, date_cols, options)
         warnings.extend(date_warnings)
+        # deleted tickets out, after the ids and dates were read from every row (their
+        # errors name the file's own row numbers)
+        frame = _without_deleted(frame, cols.get(m.STATUS_RAW), warnings)
+        ids = ids.loc[frame.index]
+        parsed = {k: col.loc[frame.index] for k, col in parsed.items()}
+        blank = ids.isna()
 
         df = pd.DataFrame(index=frame.index)
         for canonical, header in cols.items():
@@ -249,7 +284,7 @@ class ZendeskImporter(Importer):
             events = _comments(frame[cols["_comments"]], ids, frame.get(cols.get("_requester_id",
                                                                                  "")), raw,
                                options)
-        rows = len(frame)
+        rows = len(raw.frame)
         tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
         info = SourceInfo(
             path=raw.label, tool=NAME, table=detection.table, rows=rows,
@@ -261,6 +296,24 @@ class ZendeskImporter(Importer):
             warnings=warnings,
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+
+
+def _without_deleted(frame: pd.DataFrame, status_header: str | None,
+                     warnings: list[str]) -> pd.DataFrame:
+    """The rows of tickets that are not deleted, with a warning counting the others:
+    the incremental export lists deleted tickets (``status: deleted``) until Zendesk
+    purges them. A deleted ticket is neither work the desk did nor a request a user
+    made (mostly spam or a test), so it is no cancelled ticket either."""
+    if status_header is None:
+        return frame
+    status = frame[status_header].astype(m.STRING_DTYPE).str.strip().str.lower()
+    deleted = status.eq(DELETED).fillna(False).to_numpy(dtype=bool)
+    if not deleted.any():
+        return frame
+    warnings.append(
+        f"{int(deleted.sum()):,} deleted tickets (status deleted: removed in Zendesk, "
+        "such as spam) left out: they are neither work of the desk nor users' requests")
+    return frame.loc[~deleted]
 
 
 def _solve_known(frame: pd.DataFrame, df: pd.DataFrame, solved_header: str | None
@@ -383,11 +436,15 @@ def read_ticket_fields(path: Path, head: bytes, max_file_mb: float | None
 
 def split_ticket_fields(paths: list[Path], options: ImportOptions
                         ) -> tuple[list[Path], ImportOptions, list[str]]:
-    """Take Zendesk ticket field definitions out of ``paths``: the other files, the
-    options naming the custom fields, and a note per definitions file."""
+    """Take Zendesk ticket field definitions and ticket metrics out of ``paths``: the
+    other files, the options naming the custom fields and carrying the metric sets
+    (joined to the JSON tickets by ticket id when they are loaded), and a note per file
+    taken out."""
     rest: list[Path] = []
     found: dict[str, tuple[str, Mapping[str, str]]] = {}
+    metrics: list[pd.DataFrame] = []
     notes: list[str] = []
+    taken: list[Path] = []
     for path in paths:
         head = b""
         if path.suffix.lower() == ".json":
@@ -396,20 +453,145 @@ def split_ticket_fields(paths: list[Path], options: ImportOptions
                     head = fh.read(256)
             except OSError:
                 head = b""  # read_raw names the problem when it opens the file
+        if is_ticket_metrics(head):
+            frame = read_ticket_metrics(path, head, options.max_file_mb)
+            metrics.append(frame)
+            taken.append(path)
+            notes.append(f"{path.name}: {len(frame):,} Zendesk ticket metric sets, not "
+                         "tickets: joined to the tickets they name by ticket id (solve "
+                         "times, reopens, group stations, reply times), as metric_sets "
+                         "fetched with the tickets are")
+            continue
         if not is_ticket_fields(head):
             rest.append(path)
             continue
         defs = read_ticket_fields(path, head, options.max_file_mb)
         found.update(defs)
+        taken.append(path)
         notes.append(f"{path.name}: definitions of {len(defs):,} Zendesk custom fields, used "
                      "to name the custom fields of Zendesk JSON tickets")
-    if not found:
+    if not taken:
         return rest, options, notes
     if not rest:
-        raise InputError("only ticket field definitions were given, no tickets",
-                         file=paths[0], hint="pass the ticket export with them")
-    return rest, dataclasses.replace(
-        options, custom_fields={**options.custom_fields, **found}), notes
+        what = ("ticket metrics" if not found else "ticket field definitions" if not metrics
+                else "ticket field definitions and ticket metrics")
+        raise InputError(f"only {what} were given, no tickets", file=taken[0],
+                         hint="pass the ticket export with them")
+    if found:
+        options = dataclasses.replace(options, custom_fields={**options.custom_fields,
+                                                              **found})
+    if metrics:
+        options = WithMetrics(**{f.name: getattr(options, f.name)
+                                 for f in dataclasses.fields(options) if f.init},
+                              ticket_metrics=pd.concat(metrics, ignore_index=True))
+    return rest, options, notes
+
+
+@dataclasses.dataclass(frozen=True)
+class WithMetrics(ImportOptions):
+    """Import options that carry Zendesk ticket metric sets read from a ticket metrics
+    response passed with the tickets (:func:`split_ticket_fields`): flattened, one row a
+    metric set, text cells, as a side-loaded ``metric_sets`` list is."""
+
+    ticket_metrics: pd.DataFrame | None = dataclasses.field(default=None, compare=False,
+                                                            repr=False)
+
+
+#: the ticket metrics response starts with its one list
+_METRICS_HEAD_RE = re.compile(rb'^\s*\{\s*"ticket_metrics"\s*:')
+
+
+def is_ticket_metrics(head: bytes) -> bool:
+    """The first bytes of a file are those of Zendesk's ticket metrics response."""
+    return bool(_METRICS_HEAD_RE.match(head.lstrip(b"\xef\xbb\xbf")))
+
+
+def read_ticket_metrics(path: Path, head: bytes, max_file_mb: float | None) -> pd.DataFrame:
+    """The metric sets of a ticket metrics response (``{"ticket_metrics": [{"id",
+    "ticket_id", "reopens", "solved_at", ...}]}``), flattened as the JSON reader flattens
+    records (``reply_time_in_minutes.calendar``)."""
+    from itsm_diag.importers import jsonfiles
+
+    guards.check_file(path, head, max_file_mb)
+    tables = jsonfiles.read_json(path)
+    frame = tables[0].frame if tables else pd.DataFrame()
+    if len(frame) and "ticket_id" not in frame.columns:
+        raise InputError("the ticket metrics file has no ticket_id on its metric sets",
+                         file=path, hint="save the response of GET "
+                                         "/api/v2/ticket_metrics.json again")
+    return frame
+
+
+def _with_metrics(raw: RawTable, options: ImportOptions) -> RawTable:
+    """``raw`` with the metric sets of a ticket metrics file passed with it joined by
+    ticket id as ``metric_set.*`` columns (JSON tickets only, whose ``id`` they name); a
+    metric set side-loaded with the tickets wins over the file's."""
+    metrics = getattr(options, "ticket_metrics", None)
+    if metrics is None or not len(metrics) or "id" not in raw.frame.columns or not any(
+            str(h).startswith("via.") for h in raw.headers):
+        return raw
+    ms = metrics.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id", keep="last")
+    ms = ms.set_index("ticket_id").drop(columns=[c for c in ("id", "url") if c in ms.columns])
+    ms.columns = [f"metric_set.{c}" for c in ms.columns]
+    joined = raw.frame[["id"]].join(ms, on="id").drop(columns="id")
+    frame = raw.frame.copy()
+    for col in joined.columns:
+        frame[col] = frame[col].fillna(joined[col]) if col in frame.columns else joined[col]
+    return dataclasses.replace(raw, frame=frame)
+
+
+def _refuse_metric_records(raw: RawTable) -> None:
+    """Refuse a table of Zendesk ticket metric sets that did not come as a ticket metrics
+    response (a bare list, NDJSON): each names a ticket (``ticket_id``) and has its own
+    id and created time, and read as tickets it would add a phantom ticket a metric set."""
+    folded = {fold_name(h) for h in raw.headers}
+    metric = {"reopens", "replies", "group stations", "assignee stations", "solved at"}
+    if "ticket id" not in folded or len(metric & folded) < 2 or folded & {
+            "status", "subject", "via.channel", "type", "ticket type"}:
+        return
+    raise NotAnExport("this is Zendesk ticket metrics (one metric set a ticket: reopens, "
+                      "replies, solved at), not tickets", file=raw.path,
+                      hint="pass it with the tickets as the response of GET "
+                           "/api/v2/ticket_metrics.json ({\"ticket_metrics\": [...]}), or "
+                           "fetch the tickets with include=metric_sets")
+
+
+#: the reader's warning on a table of a common export cap's size (readers.read_raw)
+_CAP_WARNING_RE = re.compile(r"^exactly [\d,]+ rows: a common export cap")
+
+
+def _page_warnings(raw: RawTable) -> list[str]:
+    """The reader's warnings, less the export-cap one on an API page that says it is
+    the last (``end_of_stream: true``, ``next_page: null``, ``meta.has_more: false``): a
+    page of 500 or 1,000 tickets is its page size, and the last one is no truncation."""
+    warnings = list(raw.warnings)
+    capped = [w for w in warnings if _CAP_WARNING_RE.match(w)]
+    if capped and raw.delimiter is None and _last_page(raw.path):
+        warnings = [w for w in warnings if w not in capped]
+    return warnings
+
+
+def _last_page(path: Path) -> bool:
+    """Whether a JSON file is a page that says no page follows it."""
+    import msgspec
+
+    try:
+        data = path.read_bytes()
+        top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode(
+            data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    except (OSError, msgspec.DecodeError):
+        return False  # not one JSON object (NDJSON, an array): no page
+
+    def value(key: str) -> object:
+        try:
+            return msgspec.json.decode(top[key]) if key in top else ...
+        except msgspec.DecodeError:
+            return ...
+
+    meta = value("meta")
+    return (value("end_of_stream") is True or ("next_page" in top and value("next_page")
+                                               is None)
+            or (isinstance(meta, dict) and meta.get("has_more") is False))
 
 
 def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd.Series:
