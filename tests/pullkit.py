@@ -20,7 +20,8 @@ Apps (the documented shapes they follow are named in each):
   ``cursor``, ``per_page`` capped, ``after_cursor``/``after_url``/``end_of_stream``,
   side-loads ``metric_sets``, ``users``, ``groups``; tickets in the order of their
   ``generated_timestamp`` (Unix seconds; system changes move it, ``updated_at`` stays),
-  which defaults to ``updated_at``.
+  which defaults to ``updated_at``; a ticket of status ``deleted`` is left out when
+  ``exclude_deleted=true`` is asked, as the export does.
 """
 
 from __future__ import annotations
@@ -338,7 +339,11 @@ class ZendeskApp(App):
             pos = (-1, -1)
         else:
             return Reply(400, {"error": "start_time or cursor required"})
-        order = sorted(self.tickets, key=lambda t: (_zd_position(t), t["id"]))
+        # a deleted ticket has status "deleted" (and a later generated_timestamp); with
+        # exclude_deleted=true the export leaves it out
+        live = [t for t in self.tickets if query.get("exclude_deleted") != "true"
+                or t.get("status") != "deleted"]
+        order = sorted(live, key=lambda t: (_zd_position(t), t["id"]))
         rest = [t for t in order if _zd_position(t) >= start
                 and (_zd_position(t), t["id"]) > pos]
         size = min(int(query.get("per_page", 1000)), self.cap)

@@ -39,7 +39,7 @@ def written(out: Path) -> dict[str, dict[str, str]]:
 
 def served(d: dict[str, list[dict[str, Any]]], until: str = "9") -> dict[str, str]:
     return {("SR" if t["type"] == "Service Request" else "INC") + f"-{t['id']}":
-            t["updated_at"].replace("T", " ").rstrip("Z")
+            t["updated_at"].replace("T", " ")
             for t in d["tickets"] if t["updated_at"] < until}
 
 

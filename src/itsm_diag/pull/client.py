@@ -21,7 +21,9 @@ and without a usable one backs off exponentially with at least half of each step
 (:meth:`Backoff.patient`: the 8 tries span a minute or more, a rate-limit window);
 5xx, dropped connections, timeouts (no answer, or an answer still arriving ``timeout``
 seconds after it started) and cut-short bodies are retried with exponential backoff;
-each bounded by :class:`Backoff`. 401/403/404, a web page where JSON was expected, a
+each bounded by :class:`Backoff`. A quota an answer spends to 0 is waited for before the
+next request; a reset past ``max_retry_after`` stops with one line, as a long
+``Retry-After`` does. 401/403/404, a web page where JSON was expected, a
 request that cannot be built, and, before the server has answered once, a host name that
 does not resolve or a connection refused stop at once with one line saying what to
 check.
@@ -299,16 +301,48 @@ def _read1(raw: Any, size: int) -> bytes:
     return bytes(raw._fp.read1(size))  # before: the http.client response it wraps
 
 
-def _json(raw: bytes, charset: str | None) -> Any:
+def _json(raw: bytes, charset: str | None) -> tuple[Any, int]:
     """JSON in UTF-8 (or -16, -32, as the JSON RFC allows), or in the charset the answer
-    names."""
+    names; and the number of texts in it that held a lone surrogate (``"\\ud83d"``, an
+    emoji cut in two by a server counting UTF-16 units: valid JSON, but no UTF-8 can
+    hold it), each replaced by U+FFFD so the journal and the files can be written."""
     try:
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except UnicodeDecodeError:
-            return json.loads(_as_text(raw, charset))
+            data = json.loads(_as_text(raw, charset))
+        if _ESCAPED_SURROGATE.search(raw) is None:  # the only way one can come in
+            return data, 0
+        return _no_surrogates(data)
     except RecursionError:  # arrays or objects nested deeper than any API answers
         raise _TooDeep from None
+
+
+#: a surrogate written as a JSON escape (UTF-8 bytes cannot hold one; UTF-16 JSON is
+#: decoded to pairs or refused). A pair is read whole by json; a lone one stays
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(data: Any) -> tuple[Any, int]:
+    """``data`` with every lone surrogate in its texts (keys too) replaced by U+FFFD, and
+    how many texts held one."""
+    count = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal count
+        if isinstance(value, str):
+            if _SURROGATE.search(value) is None:
+                return value
+            count += 1
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    return clean(data), count
 
 
 class _TooDeep(Exception):
@@ -352,6 +386,11 @@ class Client:
         self.on_wait = on_wait
         self.requests = 0
         self.retries = 0
+        #: texts received with a lone surrogate, replaced by U+FFFD (:func:`_json`)
+        self.replaced = 0
+        #: the seconds to the reset of a quota the last answer spent, waited for by the
+        #: next request
+        self._quota_reset: float | None = None
         #: whether the server has answered once (after that, a refused connection or a
         #: name that does not resolve is a restart or a DNS blip, retried)
         self.answered = False
@@ -412,6 +451,7 @@ class Client:
     def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
               body: Mapping[str, Any] | None = None, what: str) -> Answer:
         attempt = 0
+        self._await_quota()
         while True:
             attempt += 1
             problem: str
@@ -426,7 +466,7 @@ class Client:
                 if status == 200:
                     raw = self._read(resp)
                     try:
-                        data = _json(raw, resp.encoding)
+                        data, replaced = _json(raw, resp.encoding)
                     except _TooDeep:
                         raise PullError(self.clean(
                             f"the server's answer is malformed: the answer for {what} nests "
@@ -441,6 +481,7 @@ class Client:
                                                  "asleep (hibernating) or moved") from None
                         problem = "the answer was cut short"
                     else:
+                        self.replaced += replaced
                         self._respect_quota(resp.headers)
                         return Answer(data, resp.headers, status)
                 elif status == 429:
@@ -549,17 +590,33 @@ class Client:
         return wait if wait is not None and wait > 0 else None
 
     def _respect_quota(self, headers: Mapping[str, str]) -> None:
-        """A quota spent to 0 on a successful answer: wait for its reset before the next
-        request instead of earning a 429."""
+        """A quota spent to 0 on a successful answer: the next request waits for its
+        reset (:meth:`_await_quota`) instead of earning a 429; no wait when no request
+        follows (the answer is returned, and kept, at once)."""
         remaining = (headers.get("X-RateLimit-Remaining") or headers.get("X-Ratelimit-Remaining")
                      or headers.get("ratelimit-remaining"))
         if remaining is None or remaining.strip() != "0":
             return
         wait = self._retry_after(headers)
         if wait:
-            if self.on_wait is not None:
-                self.on_wait(f"rate limit reached; waiting {wait:.0f} s for it to reset")
-            self.backoff.wait(min(wait, self.backoff.max_retry_after))
+            self._quota_reset = wait
+
+    def _await_quota(self) -> None:
+        """Before a request: wait for the reset of a quota the last answer spent, as long
+        as it is no longer than a retry may wait (``max_retry_after``, 15 minutes); past
+        that, one line and a stop (the rerun resumes), as for a long ``Retry-After``:
+        nothing is sent before the reset."""
+        if self._quota_reset is None:
+            return
+        wait, self._quota_reset = self._quota_reset, None
+        if wait > self.backoff.max_retry_after:
+            raise PullError(self.clean(f"{self.host} asks to wait {wait:,.0f} s (the rate "
+                                       "limit is spent until it resets)"),
+                            hint="rerun the same command after that: the pull resumes "
+                                 "where it stopped")
+        if self.on_wait is not None:
+            self.on_wait(f"rate limit reached; waiting {wait:.0f} s for it to reset")
+        self.backoff.wait(wait)
 
     def clean(self, text: str) -> str:
         """``text`` with any secret blanked (a server may echo what it was sent)."""

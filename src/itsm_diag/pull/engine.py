@@ -106,6 +106,8 @@ class Result:
     pages: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # said on stderr, not an exit 1
+    #: files of an earlier run removed: no record is left to write in them
+    removed: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -228,6 +230,20 @@ def run(options: PullOptions) -> Result:
             progress.end()
             with server_data(source.tool, "the records received"):
                 result.files = source.write(files, data)
+            result.notes += source.notes
+            # a file of an earlier run that no record is left for (a table whose every
+            # record was deleted): removed, so that diagnose does not read them still
+            written = {path.name for path, _ in result.files}
+            for name in source.outputs():
+                if name not in written:
+                    gone_file = files.remove(name)
+                    if gone_file is not None:
+                        result.removed.append(gone_file)
+            if client.replaced:
+                result.notes.append(
+                    f"{client.replaced:,} text{'s' if client.replaced != 1 else ''} received "
+                    f"held a lone surrogate (half of a character a server cut in two, such "
+                    f"as an emoji), replaced by U+FFFD")
             state.data["finished_at"] = iso_now()
             state.save()
     except KeyboardInterrupt:
@@ -532,6 +548,8 @@ def _summary(result: Result, client: Client, out: TextIO) -> None:
               f"({client.requests:,} requests, {client.retries:,} retried) from {client.host}\n")
     for path, n in result.files:
         out.write(f"  {path} ({n:,} records)\n")
+    for path in result.removed:
+        out.write(f"  {path} removed: no record is left in it\n")
     if result.files:
         out.write(f"next: itsm-diag diagnose {result.files[0][0].parent}\n")
 

@@ -14,7 +14,8 @@ Agents, groups and requesters are read whole (page by page, ``Link`` next) to gi
 to the ids. The files are the UI exports the Freshservice importer reads: ``tickets.csv``
 (Ticket Id ``INC-12`` / ``SR-12``, labels for status, priority and source, names,
 ``Resolution Status`` derived: resolved or closed by ``due_by`` is Within SLA) and
-``changes.csv`` (``CHN-12``). Not pulled: time tracked (a request per ticket), custom
+``changes.csv`` (``CHN-12``), times in UTC marked ``Z`` (``diagnose --tz`` does not
+shift them). Not pulled: time tracked (a request per ticket), custom
 statuses beyond the documented codes (written as their number).
 """
 
@@ -36,6 +37,7 @@ from itsm_diag.pull.source import (
     Stream,
     Window,
     csv_text,
+    file_time,
     obj,
     objects,
     utc,
@@ -70,8 +72,7 @@ def _label(table: dict[int, str], value: Any) -> str | None:
 
 
 def _time(value: Any) -> str | None:
-    text = utc(value) if value else ""
-    return text[:19].replace("T", " ") if text else None
+    return file_time(value)  # UTC, marked Z: diagnose --tz does not shift it
 
 
 class Freshservice(Source):

@@ -19,7 +19,9 @@ have no ``/rest/api/3/search/jql``.
 
 The file: ``jira.csv`` in the issue navigator's "CSV (all fields)" layout (repeated
 ``Labels``, ``Comment`` ``date;accountId;body``, ``Inward/Outward issue link (type)``,
-``Custom field (name)``), times in UTC, plus what the CSV export cannot hold and the
+``Custom field (name)``: fields sharing a name fill one column, with the first filled
+value by field id), times in UTC marked ``Z`` (``2025-01-31 08:00:00Z``: ``diagnose
+--tz`` does not shift them), plus what the CSV export cannot hold and the
 change history gives: ``Custom field (Reassignment count)`` (assignee changes after the
 first assignment) and ``Custom field (Reopen count)`` (status changes from a done status
 back to an open one).
@@ -44,6 +46,7 @@ from itsm_diag.pull.source import (
     Stream,
     Window,
     csv_text,
+    file_time,
     is_time,
     malformed,
     number,
@@ -98,8 +101,7 @@ def _scalar(value: Any) -> str | None:
 
 
 def _time(value: Any) -> str | None:
-    text = utc(value) if value else ""
-    return text[:19].replace("T", " ") if text else None
+    return file_time(value)  # UTC, marked Z: diagnose --tz does not shift it
 
 
 class Jira(Source):
@@ -293,9 +295,15 @@ class Jira(Source):
             "Labels": _texts(f.get("labels")),
             "Time Spent": [None if f.get("timespent") is None else str(f["timespent"])],
         }
-        for fid, value in f.items():
-            if fid.startswith("customfield_") and fid in names:
-                row[f"Custom field ({names[fid]})"] = [_scalar(value)]
+        # one column per name, as the importer reads one: fields sharing a name (each
+        # team-managed project makes its own "Category") give the first filled value,
+        # in the order of their ids, so an empty one never hides a filled one
+        for fid in sorted((k for k in f if k.startswith("customfield_") and k in names),
+                          key=_field_order):
+            value = _scalar(f[fid])
+            column = f"Custom field ({names[fid]})"
+            if row.get(column, [None])[0] is None:
+                row[column] = [value]
         for link in _dicts(f.get("issuelinks")):
             kind = name(link.get("type")) or "Relates"
             for side, field in (("Inward", "inwardIssue"), ("Outward", "outwardIssue")):
@@ -329,6 +337,12 @@ def _history(issue: dict[str, Any]) -> tuple[int, int]:
                 if before in _DONE and after is not None and after not in _DONE:
                     reopens += 1
     return moves, reopens
+
+
+def _field_order(fid: str) -> tuple[int, str]:
+    """``customfield_10002`` after ``customfield_10001`` (by number, then by name)."""
+    number = fid.rpartition("_")[2]
+    return (int(number) if number.isdigit() else 0, fid)
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -28,13 +28,20 @@ page request, 100 ids a request at most).
 
 The file: ``<table>.json`` ``{"result": [...]}`` with each field's display value
 (state labels, "3 - Moderate", names of referenced groups and people, as a list export
-shows them) except date-times, which keep the stored UTC value ``yyyy-MM-dd HH:mm:ss``
-(the display value is in the API user's time zone and format).
+shows them) except date-times, which keep the stored UTC value marked as such,
+``yyyy-MM-dd HH:mm:ssZ`` (the display value is in the API user's time zone and format;
+the ``Z`` keeps ``diagnose --tz`` from shifting them), and durations (``time_worked``),
+stored as a time after the epoch, written as ``H:MM:SS`` (the display value, "30
+Minutes", is in the API user's language and drops the seconds).
+
+A table left with no record (every one deleted, or no longer returned) has its earlier
+file removed by the engine (:attr:`itsm_diag.pull.engine.Result.removed`).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -55,6 +62,8 @@ from itsm_diag.pull.store import Outputs
 
 TABLES = ("incident", "change_request", "problem", "sc_req_item")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
+#: a date or a time in a display value (a duration's says "3 Days 17 Hours" in words)
+_DATE_LIKE = re.compile(r"\d[-/.:]\d")
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?', re.IGNORECASE)
 #: the fields of the listing that tells unreadable rows from deleted ones
@@ -76,21 +85,48 @@ def _value(record: dict[str, Any], name: str) -> str:
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:
-    """One row as a list export shows it: display values, date-times as stored (UTC)."""
+    """One row as a list export shows it: display values, date-times as stored (UTC,
+    marked ``Z`` so that ``diagnose --tz`` does not shift them; dates alone as they
+    are), durations as ``H:MM:SS`` (:func:`_duration`)."""
     row: dict[str, Any] = {}
     for name, field in record.items():
         if isinstance(field, dict) and ("display_value" in field or "value" in field):
             value, shown = field.get("value"), field.get("display_value")
             # a date-time: the stored value and a short display value (a journal field's
             # value may start with a stamp, but its display value is the whole journal)
-            stamp = isinstance(value, str) and _STAMP.match(value) is not None
-            if stamp and (not shown or (len(str(shown)) <= 32 and "\n" not in str(shown))):
-                row[name] = value
+            if (isinstance(value, str) and _STAMP.match(value) is not None
+                    and (not shown or (len(str(shown)) <= 32 and "\n" not in str(shown)))):
+                length = _duration(value, shown)
+                if length is not None:
+                    row[name] = length
+                elif len(value) > 10:  # a date and a time: UTC as stored, said so
+                    row[name] = value + "Z"
+                else:
+                    row[name] = value
             else:
                 row[name] = value if shown is None else shown
         else:
             row[name] = field
     return row
+
+
+def _duration(value: str, shown: Any) -> str | None:
+    """A duration field (``time_worked``, ``business_duration``...) as ``H:MM:SS`` (hours
+    past 24 kept: ``89:21:09``), which the importer reads as a duration; None for a
+    date-time. The Table API stores a duration as the time after the epoch (``1970-01-04
+    17:21:09`` is 3 days 17:21:09) and displays it in words ("30 Minutes", in the API
+    user's language), never as a date: a 1970 value whose display value holds no date
+    or time (no two digits joined by ``-``, ``/``, ``.`` or ``:``) is one."""
+    if not value.startswith("1970-") or len(value) != 19:
+        return None
+    if shown and _DATE_LIKE.search(str(shown)):
+        return None
+    try:
+        after = datetime.fromisoformat(value) - datetime(1970, 1, 1)
+    except ValueError:
+        return None
+    seconds = int(after.total_seconds())
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 class ServiceNow(Source):

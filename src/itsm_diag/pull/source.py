@@ -79,6 +79,8 @@ class Source:
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
+        #: what :meth:`write` has to say (records it left out), said on stderr, exit 0
+        self.notes: list[str] = []
 
     # ---- what to read -------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -152,7 +154,8 @@ class Source:
               ) -> list[tuple[Path, int]]:
         """Write the latest records of every stream (``data[stream][kind]``) as files the
         importer of this tool reads, each through ``files``; returns ``(path, records)``
-        per file."""
+        per file. A file of :meth:`outputs` not written (no record left for it) is
+        removed by the engine if an earlier run wrote it."""
         raise NotImplementedError
 
 
@@ -296,6 +299,18 @@ def utc(text: Any) -> str:
     when = when.astimezone(UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S") + (
         f".{when.microsecond:06d}" if when.microsecond else "") + "Z"
+
+
+def file_time(value: Any) -> str | None:
+    """A tool's timestamp as the pulled files write it: ``YYYY-MM-DD HH:MM:SSZ``, UTC and
+    marked so (the importers read the ``Z``: ``diagnose --tz`` shifts only times without
+    a zone); None for nothing, text that is no time as it is."""
+    text = utc(value) if value else ""
+    if not text:
+        return None
+    if _UTC.match(text) is None:
+        return text
+    return text[:19].replace("T", " ") + "Z"
 
 
 def windows(since: datetime | None, until: datetime | None, days: int) -> list[Window]:

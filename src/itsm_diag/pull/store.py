@@ -225,3 +225,19 @@ class Outputs:
         known[name] = [new]
         self.state.save()
         return path
+
+    def remove(self, name: str) -> Path | None:
+        """Remove ``name``, a file an earlier run wrote, when no record is left to write
+        in it (every one deleted on the server, or no longer returned): ``diagnose``
+        would else read the records it holds. Refused, as :meth:`write` is, when the file
+        is not the pull's own; None when there is no such file. The unlink is atomic (a
+        reader sees the old file or none), and the digest is forgotten after it (a run
+        killed between the two finds no file, and nothing to remove)."""
+        path = self.folder / name
+        if not (path.exists() or path.is_symlink()):
+            return None
+        self.check([name])
+        path.unlink()
+        self._known().pop(name, None)
+        self.state.save()
+        return path

@@ -3,7 +3,11 @@
 ``GET /api/v2/incremental/tickets/cursor.json?start_time=<since, Unix>`` and then
 ``?cursor=<after_cursor>`` until ``end_of_stream``, with ``include=metric_sets,users,
 groups`` (each ticket's metric set: reopens, group stations, reply and resolution times,
-solved at; the names of requesters, assignees and groups) and ``exclude_deleted=true``.
+solved at; the names of requesters, assignees and groups), without ``exclude_deleted``:
+a ticket deleted (or marked as spam and deleted) comes again in the stream with status
+``deleted``, so a rerun sees the deletion and the files leave the ticket out (said
+with a count on stderr); with ``exclude_deleted=true`` the export would stop returning
+it, and a ticket received before its deletion would stay in the files for ever.
 The export returns tickets in the order of their ``generated_timestamp``, the time of
 their last change *including system changes* (an SLA recomputed, a metric updated),
 which ``updated_at`` does not show: ``generated_timestamp >= updated_at``, and the stream
@@ -85,8 +89,9 @@ class Zendesk(Source):
             if cursor and cursor.get("after"):
                 page["page[after]"] = cursor["after"]
             return Request(FIELDS_PATH, page)
-        params: dict[str, Any] = {"include": ",".join(SIDELOADS), "exclude_deleted": "true",
-                                  "per_page": self.page_size}
+        # deleted tickets are not excluded: the export then returns a ticket deleted
+        # since it was read with status "deleted", and the files drop it
+        params: dict[str, Any] = {"include": ",".join(SIDELOADS), "per_page": self.page_size}
         if cursor and cursor.get("after"):
             params["cursor"] = cursor["after"]
         else:
@@ -166,6 +171,14 @@ class Zendesk(Source):
         # the range on the latest version of each ticket, over the whole stream read
         window = Window(self.options["since"], self.options["until"])
         tickets = [t for t in got.get("main", []) if window.holds(utc(t.get("updated_at")))]
+        # deleted (latest version: status "deleted"): no longer a ticket of the account
+        deleted = sum(1 for t in tickets if t.get("status") == "deleted")
+        if deleted:
+            tickets = [t for t in tickets if t.get("status") != "deleted"]
+            self.notes.append(
+                f"zendesk tickets: {deleted:,} ticket{'s' if deleted != 1 else ''} deleted "
+                f"in Zendesk (status \"deleted\" in the export) "
+                f"{'are' if deleted != 1 else 'is'} left out of the files")
         # by last update, as an export sorted on it
         tickets.sort(key=lambda t: (utc(t.get("updated_at")), int(t.get("id") or 0)))
         if not tickets:
