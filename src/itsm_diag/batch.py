@@ -259,6 +259,19 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
     return ClientRow(client=name, error=error, not_read=tuple(skipped))
 
 
+def unlisted_reason(exc: OSError) -> str:
+    """A client's error when its folder cannot be listed (``exc``): one line, without the
+    folder's path (the index and the stderr line name the client; a redacted batch names
+    no path)."""
+    from itsm_diag.errors import InputError
+
+    what = exc.strerror or type(exc).__name__
+    return InputError(
+        f"its folder could not be listed ({what}), so none of its files was read",
+        hint="give the user running the batch the right to read and open that folder, "
+             "then rerun the batch (or this client alone)").one_line()
+
+
 def run(
     root: Path,
     out: Path,
@@ -276,11 +289,21 @@ def run(
 
     dirs = client_dirs(root, out)
     names = report_names(dirs, fmt)
+    # a client folder that cannot be listed (no permission on a shared drive) fails that
+    # client alone, before anything is diagnosed: none of its files can be read
+    entries: dict[str, list[Path]] = {}
+    unlisted: dict[str, str] = {}
+    for d in dirs:
+        try:
+            entries[d.name] = list(d.iterdir())
+        except OSError as exc:
+            unlisted[d.name] = unlisted_reason(exc)
+    runnable = [d for d in dirs if d.name in entries]
     # no report replaces a loose file of the batch folder or a file of a client's (at any
     # depth: check_output looks inside the client folders); the batch folder's other
     # folders (hidden ones, ``_reports``) are no client's
     inputs = [*(e for e in root.iterdir() if not e.is_dir()), *dirs,
-              *(entry for d in dirs for entry in d.iterdir())]
+              *(entry for listed in entries.values() for entry in listed)]
     for target in [*names.values(), *INDEX_FILES]:
         check_output(out / target, inputs, "--out")
     if warn is not None:
@@ -297,9 +320,13 @@ def run(
         if on_done is not None:
             on_done(row)
 
-    if jobs <= 1 or len(dirs) <= 1:
+    for name, reason in unlisted.items():
+        # an old report next to a failed run would contradict the index
+        (out / names[name]).unlink(missing_ok=True)
+        done(ClientRow(client=name, error=reason))
+    if jobs <= 1 or len(runnable) <= 1:
         # one at a time: no process start-up to pay for
-        for d in dirs:
+        for d in runnable:
             done(run_client(d.name, d, options, fmt, out, names[d.name]))
     else:
         from itsm_diag.importers import jsonworker
@@ -307,11 +334,11 @@ def run(
         context = multiprocessing.get_context("spawn")
         # the pool runs a client a CPU: its workers read big JSON files without a helper
         # process of their own
-        with ProcessPoolExecutor(max_workers=min(jobs, len(dirs)), mp_context=context,
+        with ProcessPoolExecutor(max_workers=min(jobs, len(runnable)), mp_context=context,
                                  initializer=jsonworker.turn_off) as pool:
             futures: dict[Future[ClientRow], str] = {
                 pool.submit(run_client, d.name, d, options, fmt, out, names[d.name]): d.name
-                for d in dirs
+                for d in runnable
             }
             for future in as_completed(futures):
                 name = futures[future]

@@ -921,15 +921,20 @@ def batch(
         metavar="DIR", help="A folder with one sub-folder of exports per client.",
         show_default=False)],
     fmt_name: Annotated[str, typer.Option(
-        "--format", "-f", metavar="terminal|markdown|html|json|pdf",
-        help="Each client's report: terminal, markdown, html, json or pdf.")] = "html",
+        "--format", "-f", metavar="terminal|markdown|html|json|pdf|csv",
+        help="Each client's report: terminal (plain text), markdown, html, json, pdf (the "
+        "HTML report printed by Chromium or Chrome) or csv (the client's Monday action "
+        "list alone).")] = "html",
     out: Annotated[Path | None, typer.Option(
         "--output", "-o", "--out", metavar="FOLDER",
         help="Folder for the reports and the index [default: DIR/_reports].")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, metavar="N",
         help="Clients diagnosed in parallel [default: min(4, CPUs)].")] = None,
-    fail_on: FailOnOpt = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", metavar="N|BAND", help="Exit 1 when any client's score (signs "
+        "triggered) reaches N (0-7), or its band reaches BAND: healthy, gaps, slowing or "
+        "crisis (a client that failed makes it exit 2).")] = None,
     redact: RedactOpt = False,
     source: SourceOpt = None,
     mapping: MappingOpt = None,

@@ -1,7 +1,8 @@
 """The JSON Schema of the JSON report, generated from the Report model.
 
-``python -m itsm_diag.schema`` rewrites ``report.schema.json``; a test fails when the
-shipped file and the model disagree.
+``python -m itsm_diag.schema`` prints it (``-o FILE`` writes it to FILE); ``python -m
+itsm_diag.schema --update`` rewrites the shipped ``report.schema.json`` (:func:`write`); a
+test fails when the shipped file and the model disagree.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def shipped() -> dict[str, Any]:
 
 
 def write() -> Path:
+    """Rewrite the shipped schema file from the model (atomically); its path."""
+    from itsm_diag.render import write_atomic
+
     path = Path(__file__).with_name(SCHEMA_FILE)
-    path.write_text(text(), encoding="utf-8")
+    write_atomic(path, text())
     return path
