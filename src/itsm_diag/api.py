@@ -251,16 +251,100 @@ def resolve_bounds(
     return out["--since"], out["--until"], note
 
 
+class _NotAReport(ValueError):
+    """What makes a JSON text no report, found while parsing it."""
+
+
+def _report_json(text: str) -> Any:
+    """The JSON of a report, read strictly: a key given twice (``json`` keeps the last,
+    so a hand-edited ``"score": 4, "score": 0`` would compare as 0), a value that is not
+    finite (NaN, Infinity, 1e999) or an integer too long to read is :class:`_NotAReport`."""
+    import json
+    import math
+
+    from itsm_diag.text import quote
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise _NotAReport(f"the key {quote(key)} is given twice")
+            out[key] = value
+        return out
+
+    def number(token: str) -> float:
+        value = float(token)
+        if not math.isfinite(value):
+            raise _NotAReport(f"a value is not finite ({quote(token)})")
+        return value
+
+    def constant(token: str) -> float:
+        raise _NotAReport(f"a value is not finite ({token})")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_float=number,
+                          parse_constant=constant)
+    except json.JSONDecodeError:
+        raise
+    except _NotAReport:
+        raise
+    except ValueError:  # an integer past Python's limit for turning text into an int
+        raise _NotAReport("a number is far too long to be a report's") from None
+
+
+def _report_consistent(report: Report) -> str:
+    """What contradicts itself in a report that passed its schema, in words; empty when
+    nothing does. The score is the count of triggered signs and the band follows from it
+    (:func:`itsm_diag.engine.honest_band`): a hand-edited score or band would read as a
+    move that never happened."""
+    from itsm_diag.engine import band_for
+    from itsm_diag.text import quote
+
+    signs = len(report.signs)
+    triggered = sum(1 for f in report.signs if f.status == "triggered")
+    unknown = sum(1 for f in report.signs if f.status == "unknown")
+    answered = sum(1 for f in report.signs if f.self_assessed)
+    if not 0 <= report.score <= 7:
+        return f"score {report.score} is outside 0 to 7"
+    if report.score != triggered:
+        return f"score {report.score}, but {triggered} of its {signs} signs are triggered"
+    if report.unknown != unknown:
+        return f"unknown {report.unknown}, but {unknown} of its {signs} signs are unknown"
+    if report.self_assessed != answered:
+        return (f"self_assessed {report.self_assessed}, but {answered} of its {signs} signs "
+                "are self-assessed")
+    if report.score_max_if_unknown_apply != report.score + report.unknown:
+        return (f"score_max_if_unknown_apply {report.score_max_if_unknown_apply} is not "
+                f"score + unknown ({report.score + report.unknown})")
+    low, high = report.band_range
+    # the range starts at the score's band, and the band is stated when the range is one
+    # band (its upper end, the band of score + unknown, is not held to the unknown count)
+    order = ("healthy", "gaps", "slowing", "crisis")
+    if low != band_for(report.score) or order.index(high) < order.index(low) \
+            or report.band != (low if low == high else "undetermined"):
+        return (f"band {quote(report.band)} (range {quote(low)} to {quote(high)}) does not "
+                f"follow from score {report.score}")
+    for where, findings in (("signs", report.signs), ("checks", report.checks)):
+        for i, f in enumerate(findings):
+            hours = f.hours_at_stake_per_month
+            if hours is not None and hours < 0:
+                return f"{where}[{i}].hours_at_stake_per_month {hours:g} is negative"
+    return ""
+
+
 def load_report(path: Path) -> Report:
     """A JSON report written by ``diagnose --format json``, validated; any other schema
-    version is an error (comparing across versions would compare unlike things)."""
+    version is an error (comparing across versions would compare unlike things), and so
+    is a report that is not one as written: a key given twice, a value that is not finite,
+    a value of the wrong type (``true`` for 1, ``"4"`` for 4: read strictly), or a score,
+    band or count its signs contradict (:func:`_report_consistent`)."""
     import json
 
     from pydantic import ValidationError
 
     from itsm_diag import __version__
     from itsm_diag.errors import InputError
-    from itsm_diag.importers.guards import check_json_depth, loads, max_file_bytes
+    from itsm_diag.importers.guards import check_json_depth, max_file_bytes
     from itsm_diag.report import SCHEMA_VERSION
     from itsm_diag.text import quote
 
@@ -280,13 +364,19 @@ def load_report(path: Path) -> Report:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InputError(f"cannot read the report: {reason}", file=path, hint=hint) from exc
     try:
-        data = loads(text)
+        data = _report_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, row=exc.lineno, hint=hint) from exc
+    except _NotAReport as exc:
+        raise InputError(f"not a valid itsm-diag report: {exc}", file=path,
+                         hint=hint) from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError("not an itsm-diag JSON report (it has no schema_version)",
                          file=path, hint=hint)
     version = data["schema_version"]
+    if type(version) is not int:  # true == 1 and 1.0 == 1 in Python: the schema says integer
+        raise InputError(f"not a valid itsm-diag report: schema_version {json.dumps(version)} "
+                         "is not an integer", file=path, hint=hint)
     if version != SCHEMA_VERSION:
         raise InputError(
             f"the report has schema version {version!r}; itsm-diag {__version__} reads "
@@ -294,7 +384,9 @@ def load_report(path: Path) -> Report:
             hint="diagnose the old export again with this itsm-diag to get a comparable report",
         )
     try:
-        report = Report.model_validate(data)
+        # strictly: a report as written has no "4" for 4 nor true for 1 (lax validation
+        # would take both)
+        report = Report.model_validate(data, strict=True)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
@@ -309,6 +401,11 @@ def load_report(path: Path) -> Report:
         # every comparison is "as of" that time: a report without one compares nothing
         raise InputError(f"not a valid itsm-diag report: as_of {quote(report.as_of)} is not "
                          "an ISO 8601 time", file=path, hint=hint) from None
+    wrong = _report_consistent(report)
+    if wrong:
+        raise InputError(f"not a valid itsm-diag report: {wrong}", file=path,
+                         hint="pass the report as 'itsm-diag diagnose --format json' wrote "
+                         "it, or diagnose the export again")
     return report
 
 

@@ -13,11 +13,14 @@ unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
 A move is like for like only when the same thing was measured the same way: each report
 records the thresholds it graded with and its cost assumptions, and compare names every
-value that differs (:func:`_settings`). A sign unknown or absent in either report, or
-graded under a changed threshold, is not comparable: the hours at stake are summed over
-the comparable signs only (the others are named), and the score and band get no
-direction when such a sign moved them (a sign turning unknown lowers the score but
-improves nothing).
+value that differs (:func:`_settings`). A sign unknown or absent in either report,
+self-assessed in either (an answers file filled what the data could not tell), or graded
+under a changed threshold, is not comparable: the hours at stake are summed over the
+comparable signs only (the others are named, and so is a sign triggered in both but
+priced in one only), and the score and band get no direction when such a sign moved them
+(a sign turning unknown, or answered clear, lowers the score but improves nothing). A
+self-assessed status counts as what the data said, unknown: it never reads cleared or
+newly triggered, and never fires the gate.
 
 A KPI's move is called better or worse only when the samples behind the two figures
 resolve it (:func:`_kpi_deltas`): a move two samples of an unchanged process make more often
@@ -110,6 +113,19 @@ def _delta(name: str, label: str, unit: str, old: float | None, new: float | Non
     )
 
 
+def _kind(o: Finding | None, n: Finding | None) -> SignChangeKind:
+    """How one sign moved, a self-assessed status read as what the data said (unknown):
+    an answer never makes a sign cleared or newly triggered (the statuses shown are the
+    reports' own, so the same status on both sides stays unchanged)."""
+    s_old, s_new = (o.status if o else None), (n.status if n else None)
+    kind = sign_change(s_old, s_new)
+    if kind == "unchanged" or not ((o and o.self_assessed) or (n and n.self_assessed)):
+        return kind
+    if n is not None and n.self_assessed:
+        return "now_unknown"  # the data cannot tell now
+    return sign_change("unknown", s_new)
+
+
 def _ref(r: Report) -> ReportRef:
     return ReportRef(as_of=r.as_of, window_start=r.window.start, window_end=r.window.end,
                      version=r.generated_by.version, score=r.score, band=r.band,
@@ -127,6 +143,12 @@ def _open_backlog(r: Report) -> float | None:
         return _number(r.kpis.backlog["open_now"])
     weekly = r.kpis.backlog_weekly
     return _number(weekly[-1].get("open")) if weekly else None
+
+
+def _gated_score(r: Report, skip: set[str]) -> int:
+    """The signs triggered in ``r`` but those in ``skip`` (self-assessed on either side):
+    what --fail-on-increase weighs the score by."""
+    return sum(1 for f in r.signs if f.status == "triggered" and f.id not in skip)
 
 
 def hours_at_stake(r: Report, only: set[str] | None = None) -> float:
@@ -453,8 +475,10 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str],
         # signs can see, so deltas across two cuts are not the process moving
         notes.append(note("shape", old=", ".join(sorted(shapes_old)) or "none",
                           new=", ".join(sorted(shapes_new)) or "none"))
-    if new.unknown > old.unknown:
-        notes.append(note("unknown", old=old.unknown, new=new.unknown))
+    # a self-assessed sign is one the data could not answer either
+    unknown_old, unknown_new = old.unknown + old.self_assessed, new.unknown + new.self_assessed
+    if unknown_new > unknown_old:
+        notes.append(note("unknown", old=unknown_old, new=unknown_new))
     if abs(old.window.weeks - new.window.weeks) > 0.5:
         notes.append(note("window", old=old.window.weeks, new=new.window.weeks))
     if old.window.tz != new.window.tz:
@@ -493,14 +517,22 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         ref = n or o
         assert ref is not None  # nosec B101  # type narrowing: every id came from a report
         s_old, s_new = (o.status if o else None), (n.status if n else None)
+        sa_old, sa_new = bool(o and o.self_assessed), bool(n and n.self_assessed)
         changed = sorted(name for fid, name in moved if fid == sign_id)
+        sides = "both" if sa_old and sa_new else "old" if sa_old else "new" if sa_new else ""
         changes.append(SignChange(
-            id=sign_id, number=ref.number, title=ref.title, old=s_old, new=s_new,
-            change=sign_change(s_old, s_new),
+            id=sign_id, number=ref.number,
+            # the sign table shows the title: it says which status was answered, not measured
+            title=fmt(wording[f"compare_self_assessed.{sides}"], {"title": ref.title})
+            if sides else ref.title,
+            old=s_old, new=s_new,
+            change=_kind(o, n),
             hours_old=o.hours_at_stake_per_month if o else None,
             hours_new=n.hours_at_stake_per_month if n else None,
             thresholds_changed=changed,
-            comparable=not changed and s_old in _MEASURED and s_new in _MEASURED,
+            self_assessed_old=sa_old, self_assessed_new=sa_new,
+            comparable=not changed and s_old in _MEASURED and s_new in _MEASURED
+            and not (sa_old or sa_new),
         ))
     appeared = [c.id for c in changes if c.change == "appeared"]
     cleared = [c.id for c in changes if c.change == "cleared"]
@@ -510,14 +542,23 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
                                         else "worse" if band_new > band_old else "better")
     score = _delta("score", wording["compare.score"], "count", old.score, new.score, True)
     # a sign triggered on one side only that is not comparable moved the score without
-    # the process moving: the score and band get no direction (the move is still shown)
+    # the process moving: the score and band get no direction (the move is still shown);
+    # so does a self-assessed status that differs from the other side's (an answer filling
+    # an unknown sign settles the band without anything measured)
+    answered = {c.id for c in changes
+                if (c.self_assessed_old or c.self_assessed_new) and c.old != c.new}
     unlike = [c for c in changes
-              if not c.comparable and (c.old == "triggered") != (c.new == "triggered")]
+              if (not c.comparable and (c.old == "triggered") != (c.new == "triggered"))
+              or c.id in answered]
     direction_note = ""
     if unlike and (band_direction != "same" or score.direction != "same"):
         direction_note = _direction_note(unlike, wording)
         band_direction = None if band_direction != "same" else band_direction
         score = score.model_copy(update={"direction": None})
+    elif answered and (old.band, old.band_range) != (new.band, new.band_range):
+        direction_note = _direction_note(unlike, wording)
+        band_direction = None
+    skip = {c.id for c in changes if c.self_assessed_old or c.self_assessed_new}
     kpis, kpi_notes = _kpi_deltas(old, new, wording)
     hours, hours_notes, left_out = _hours(old, new, changes, settings, wording)
     notes = [*kpi_notes, *_notes(old, new, wording, settings)]
@@ -538,7 +579,8 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         hours_at_stake=hours,
         hours_left_out=left_out,
         settings=settings,
-        increased=new.score > old.score or bool(appeared),
+        # a self-assessed status on either side never fires the gate
+        increased=_gated_score(new, skip) > _gated_score(old, skip) or bool(appeared),
         notes=[*notes, *hours_notes],
     )
 
@@ -547,8 +589,11 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
 _MEASURED = ("triggered", "clear")
 
 
-def _status_words(status: Status | None, wording: Mapping[str, str]) -> str:
-    return wording[f"compare_status.{status or 'absent'}"]
+def _status_words(status: Status | None, wording: Mapping[str, str],
+                  self_assessed: bool = False) -> str:
+    words = wording[f"compare_status.{status or 'absent'}"]
+    return fmt(wording["compare_status.self_assessed"], {"status": words}) \
+        if self_assessed else words
 
 
 def _direction_note(unlike: list[SignChange], wording: Mapping[str, str]) -> str:
@@ -561,30 +606,43 @@ def _direction_note(unlike: list[SignChange], wording: Mapping[str, str]) -> str
                              {"id": c.id, "names": ", ".join(c.thresholds_changed)}))
         else:
             parts.append(fmt(wording["compare_unlike.measured"],
-                             {"id": c.id, "old": _status_words(c.old, wording),
-                              "new": _status_words(c.new, wording)}))
+                             {"id": c.id,
+                              "old": _status_words(c.old, wording, c.self_assessed_old),
+                              "new": _status_words(c.new, wording, c.self_assessed_new)}))
     return fmt(wording["compare_note.unlike"], {"signs": "; ".join(parts)})
 
 
 def _hours(old: Report, new: Report, changes: list[SignChange],
            settings: list[SettingChange], wording: Mapping[str, str]
            ) -> tuple[Delta, list[str], list[str]]:
-    """The hours at stake over the comparable signs, the notes on what is left out and
-    on other handle minutes, and the ids left out."""
-    comparable = {c.id for c in changes if c.comparable}
-    left = [c for c in changes if not c.comparable and (c.hours_old or c.hours_new)]
+    """The hours at stake over the comparable signs priced on both sides, the notes on
+    what is left out and on other handle minutes, and the ids left out.
+
+    A sign triggered in both reports but priced in one only (the table its hours come
+    from is missing now) is left out too: its hours did not fall, they went unmeasured."""
+    def priced_once(c: SignChange) -> bool:
+        return (c.old == c.new == "triggered"
+                and (c.hours_old is None) != (c.hours_new is None))
+
+    comparable = {c.id for c in changes if c.comparable and not priced_once(c)}
+    left = [c for c in changes if c.id not in comparable and (c.hours_old or c.hours_new)]
     key = "compare.hours_at_stake_compared" if left else "compare.hours_at_stake"
     row = _delta("hours_at_stake", wording[key], "hours", hours_at_stake(old, comparable),
                  hours_at_stake(new, comparable), True)
     notes = []
+
+    def side(hours: float | None, status: Status | None, self_assessed: bool) -> str:
+        if hours:
+            return figure(hours, "hours")
+        if status == "triggered" and not self_assessed:
+            return wording["compare_hours.unpriced"]
+        return _status_words(status, wording, self_assessed)
+
     if left:
         signs = "; ".join(
             fmt(wording["compare_hours.sign"],
-                {"id": c.id,
-                 "old": figure(c.hours_old, "hours") if c.hours_old
-                 else _status_words(c.old, wording),
-                 "new": figure(c.hours_new, "hours") if c.hours_new
-                 else _status_words(c.new, wording)})
+                {"id": c.id, "old": side(c.hours_old, c.old, c.self_assessed_old),
+                 "new": side(c.hours_new, c.new, c.self_assessed_new)})
             for c in left)
         notes.append(fmt(wording["compare_note.hours_left_out"],
                          {"signs": signs, "old": figure(hours_at_stake(old), "hours"),

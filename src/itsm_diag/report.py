@@ -424,20 +424,30 @@ class SignChange(_Model):
 
     id: str = D("The sign id.")
     number: int | None = D("The sign's number.", default=None)
-    title: str = D("The sign as a statement for people.")
+    title: str = D("The sign as a statement for people; it says so when a status is "
+                   "self-assessed (self_assessed_old, self_assessed_new).")
     old: Status | None = D("Its status in the baseline (null: absent there).")
     new: Status | None = D("Its status now (null: absent now).")
     change: SignChangeKind = D("appeared (newly triggered), cleared, now_unknown, "
-                               "now_measured (clear now, unknown before) or unchanged.")
+                               "now_measured (clear now, unknown before) or unchanged. "
+                               "An answer never makes a sign cleared or appeared: a status "
+                               "self-assessed now is now_unknown (the data cannot tell), "
+                               "one self-assessed in the baseline counts as unknown there, "
+                               "and the same status on both sides is unchanged.")
     hours_old: float | None = D("Agent hours a month at stake in the baseline.", default=None)
     hours_new: float | None = D("Agent hours a month at stake now.", default=None)
     thresholds_changed: list[str] = D(
         "Its threshold conditions whose value differs between the two reports (a config "
         "moved them; settings says from what to what).", default_factory=list)
+    self_assessed_old: bool = D("Its status in the baseline comes from an answers file, "
+                                "not from the data.", default=False)
+    self_assessed_new: bool = D("Its status now comes from an answers file, not from the "
+                                "data.", default=False)
     comparable: bool = D(
-        "False when the sign is unknown or absent in either report, or was graded under a "
-        "changed threshold: its move is not the process moving, so it is left out of "
-        "hours_at_stake and of the score's and band's direction.", default=True)
+        "False when the sign is unknown, absent or self-assessed in either report, or was "
+        "graded under a changed threshold: its move is not the process moving, so it is "
+        "left out of hours_at_stake and of the score's and band's direction (a "
+        "self-assessed status never sets increased either).", default=True)
 
 
 class SettingChange(_Model):
@@ -480,25 +490,31 @@ class Comparison(_Model):
     band_direction: Direction | None = D(
         "Whether the band (of the score, the lower end) moved for the better: better, "
         "worse or same; null when it moved but not like for like: a sign that moved it is "
-        "unknown or absent in one report, or was graded under a changed threshold "
-        "(direction_note says which).")
+        "unknown or absent in one report, or was graded under a changed threshold, or an "
+        "answer (a self-assessed status) moved or settled it (direction_note says which).")
     direction_note: str = D("Why the band's and the score's direction is null, in words; "
                             "empty when it is not.", default="")
-    appeared: list[str] = D("Ids of signs triggered now and not in the baseline.")
-    cleared: list[str] = D("Ids of signs triggered in the baseline and clear now.")
+    appeared: list[str] = D("Ids of signs triggered now and not in the baseline (a "
+                            "self-assessed status now is never one).")
+    cleared: list[str] = D("Ids of signs triggered in the baseline and clear now (a "
+                           "self-assessed status on either side is never one).")
     signs: list[SignChange] = D("Every sign, then and now.")
     kpis: list[Delta] = D("The KPIs then and now.")
     hours_at_stake: Delta = D(
         "Agent hours a month at stake, then and now, over the comparable signs only "
-        "(signs[].comparable): a sign measured on one side only, or graded under a changed "
-        "threshold, is left out (hours_left_out), so hours that fell because a sign turned "
-        "unknown are not called better.")
+        "(signs[].comparable): a sign measured on one side only, self-assessed on either, "
+        "or graded under a changed threshold, is left out (hours_left_out), and so is a "
+        "sign triggered in both but priced in one only, so hours that fell because a sign "
+        "turned unknown or lost its price are not called better.")
     hours_left_out: list[str] = D("Ids of the signs with hours at stake on either side "
-                                  "left out of hours_at_stake.", default_factory=list)
+                                  "left out of hours_at_stake: not comparable, or triggered "
+                                  "in both but priced in one only.", default_factory=list)
     settings: list[SettingChange] = D(
         "Thresholds, cost assumptions and KPI targets whose value differs between the two "
         "reports (a note words them).", default_factory=list)
     increased: bool = D("The --fail-on-increase verdict: the score rose or a sign is newly "
+                        "triggered; the scores are counted without the signs self-assessed "
+                        "in either report, and an answer never makes a sign newly "
                         "triggered.")
     notes: list[str] = D("Reasons to read the deltas with care (different tools, ticket "
                          "populations, windows, versions or settings).",
