@@ -128,9 +128,10 @@ def test_an_overdue_share_on_assumed_due_times_says_so(reports: list[Report]) ->
     zendesk = reports[3]
     actions = zendesk.analyses["actions"]
     assumed = actions.metrics["due_assumed"]
-    assert assumed.value == 1.0
+    # the targets are incidents' and requests': the tasks and problems have none (review 10)
+    assert (assumed.numerator, assumed.denominator) == (32, 45)
     text = terminal.render(zendesk, color=False, columns=100)
-    assert "Due time assumed from the priority target: 100%" in " ".join(text.split())
+    assert "Due time assumed from the priority target: 71%" in " ".join(text.split())
 
 
 def test_a_gap_between_two_shares_reads_in_points(reports: list[Report]) -> None:

@@ -5,8 +5,13 @@ and still open in the export (one done since needs nobody), each with the reason
 needs attention:
 
 - ``overdue`` / ``due_soon``: past its due time, or due within ``due_within_hours``. The
-  due time is the export's own (``due_at``); without one, the opened time plus the
-  resolution target of its priority (``target_hours``, an assumption the list prints);
+  due time is the export's own (``due_at``); without one, a ticket's planned end (a
+  change's ``planned_end``: a change whose work has ended, ``actual_end`` by the window
+  end, is due no more); without either, for the kinds the resolution targets apply to
+  (``target_kinds``: the SLA's incidents and requests), the opened time plus the target
+  of its priority (``target_hours``, an assumption the list prints). A ticket of another
+  kind (a problem, an epic, a task) with no due time of its own is not called overdue by
+  an assumed target: it is listed only when stale, unowned or bouncing (a note counts it);
 - ``stale``: no update (event, else the ticket's updated time) for more than
   ``stale_business_days`` business days;
 - ``unowned``: no assignee more than ``unowned_hours`` after it was opened;
@@ -15,6 +20,14 @@ needs attention:
 
 Ordered: overdue first (earliest due first), then due soon, then by priority and age.
 Vectorised over the open tickets; only the rows kept for the report become dicts.
+
+Open is the backlog's open (:func:`open_now`): opened by the window end and not done by
+it, by the status history or the done time. A ticket whose status the export's mapping
+does not read, and that has no done time, is open there and here (a note counts them).
+
+An export cut on the opened date lacks the tickets opened before its first one and still
+open: when tickets of its first week are still open at the window end (older ones would
+be too), the list says it is not the whole queue (:func:`_cut_on_open`).
 
 An export whose opened times (or due dates) carry no time of day (``Context.day_only``,
 as the loader found them) gets a reason counted in hours only where it holds whatever
@@ -34,10 +47,17 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note, ticket_rows_of_events
-from itsm_diag.checks._common import open_at_end
 from itsm_diag.model import NAT, ts_us
+from itsm_diag.signs.backlog import scope_masks
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import by_code_then, day_stamp_end, filled, fold_key, per_distinct
+from itsm_diag.signs.common import (
+    by_code_then,
+    day_stamp_end,
+    filled,
+    fold_key,
+    open_at,
+    per_distinct,
+)
 
 REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
 US_HOUR = 3_600_000_000
@@ -97,16 +117,75 @@ def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarra
     return hit[rows]
 
 
+def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
+    """Tickets under ``mask`` open at the window end as the backlog sign counts them
+    (:func:`~itsm_diag.signs.common.open_at`: opened by then and not done then, by the
+    status history, else the done time), a done ticket without a done time left out. A
+    ticket whose status the export's mapping does not read (no canonical status) and
+    that has no done time is open: one definition of open in one report."""
+    no_time = ctx.is_done() & ctx.done_at.isna()
+    return mask & open_at(ctx, mask, ctx.window.end) & ~no_time
+
+
+def _cut_on_open(ctx: Context, params: Mapping[str, Any]) -> Note | None:
+    """A note when the export does not reach back far enough for the queue at the window
+    end (cut on the opened date), else ``None``. It may not reach back far enough when it
+    starts within ``cut_lookback_days`` of the window start (or in the window), or when
+    its span up to the window end is shorter than the ``reach_done_share`` quantile of
+    its done incidents' and requests' stays (the backlog sign's tests, at the window
+    end); then ``cut_tail_share`` or more of the incidents and requests of its first week
+    (from where its flow starts) still open at the window end show that tickets opened
+    before it stay open as long and are not in it (the backlog sign's reading of such an
+    export: how many has no bound). An export that
+    carries old open tickets before its flow (at most ``carried_max_done_share`` of them
+    done: "open, or opened last month") holds them, and gets none."""
+    t = ctx.tickets
+    usable, _, _ = scope_masks(ctx)  # the backlog's incidents and requests
+    opened = t[m.OPENED_AT]
+    flow = ctx.shape.flow_start
+    if flow is not None and ctx.shape.flow_earlier:
+        before = usable & (opened < flow).fillna(False).astype(bool)
+        done = int((before & ctx.done_at.notna()).sum())
+        if before.any() and done <= float(params["carried_max_done_share"]) * int(before.sum()):
+            return None
+    first = flow if flow is not None else m.earliest_time(opened[usable])
+    if first is None or pd.isna(first):
+        return None
+    # as the backlog sign judges the reach: an export that starts within
+    # ``cut_lookback_days`` of the window start (or in it), or whose span up to the window
+    # end is shorter than the ``reach_done_share`` quantile of its done tickets' stays
+    end = ctx.window.end
+    if first < ctx.window.start - pd.Timedelta(days=float(params["cut_lookback_days"])):
+        done = usable & ctx.done_at.notna() & opened.notna()
+        took = ((ctx.done_at[done] - opened[done]) / pd.Timedelta(days=1)).to_numpy(
+            dtype="float64", na_value=np.nan)
+        took = took[np.isfinite(took) & (took >= 0)]
+        reach = float(np.quantile(took, float(params["reach_done_share"]))) if took.size \
+            else 0.0
+        if (end - first) / pd.Timedelta(days=1) >= reach:
+            return None
+    week = usable & ((opened >= first) & (opened < first + pd.Timedelta(days=7))).fillna(
+        False).astype(bool)
+    still = open_now(ctx, usable) & week  # the backlog's own open mask
+    n_week, n_still = int(week.sum()), int(still.sum())
+    if not n_week or n_still < max(float(params["cut_tail_share"]) * n_week, 1.0):
+        return None
+    return note("cut_on_open", n_still, ctx.samples(still),
+                first=f"{m.local_day(first, ctx.tz):%Y-%m-%d}", first_week=n_week)
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     if not t[m.STATUS].notna().any():
         return Measurement(unknown=note("no_status"))
     if ctx.shape.biases_open_tickets:
         return Measurement(unknown=_cut_note(ctx, params))
-    open_then = ctx.of_kind(*params["kinds"]) & open_at_end(ctx)
+    open_then = open_now(ctx, ctx.of_kind(*params["kinds"]))
     # a to-do list holds what is still open: a ticket open at the as-of but done since (the
-    # export runs past a window that ended earlier) needs nobody on Monday
-    done_since = open_then & ctx.is_done()
+    # export runs past a window that ended earlier) needs nobody on Monday; one whose
+    # status is not read is done since by its done time
+    unread = t[m.STATUS].isna()
+    done_since = open_then & (ctx.is_done() | (unread & ctx.done_at.notna()))
     open_mask = open_then & ~done_since
     rows = np.flatnonzero(open_mask.to_numpy(dtype=bool))
     if not len(rows):
@@ -126,22 +205,39 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the day's last instant in the run's zone (--tz), by the rule the SLA outcome uses
     opened_latest = day_stamp_end(opened, ctx.tz) if opened_days else opened
 
-    # due: the export's, else opened + the priority's resolution target
+    # due: the export's, else the planned end (a change's), else, for the kinds the
+    # resolution targets apply to, opened + the priority's target
     due = all_due[rows]
     due = np.where(due > end + 400 * US_DAY, NAT, due)  # no due time a year away is real
     from_field = due != NAT
+    plan = ts_us(t[m.PLANNED_END])[rows]
+    plan = np.where(plan > end + 400 * US_DAY, NAT, plan)
+    # a change whose work has ended is only waiting to be closed: due no more
+    work_end = ts_us(t[m.ACTUAL_END])[rows]
+    work_ended = ~from_field & (plan != NAT) & (work_end != NAT) & (work_end <= end)
+    from_plan = ~from_field & (plan != NAT) & ~work_ended
+    due = np.where(from_plan, plan, due)
     targets = {int(k): float(v) for k, v in params["target_hours"].items()}
+    target_kinds = tuple(params["target_kinds"])
+    # the SLA's kinds: a problem, an epic or a task has no resolution target of its own
+    applies = ctx.of_kind(*target_kinds).to_numpy(dtype=bool)[rows]
     prio = t[m.PRIORITY].take(rows).astype("Float64").to_numpy(dtype="float64",
                                                                 na_value=np.nan)
     target_h = pd.Series(prio).map(targets).to_numpy(dtype="float64", na_value=np.nan)
-    from_target = ~from_field & has_opened & np.isfinite(target_h) & bool(
-        params["use_priority_targets"])
+    from_target = (~from_field & (plan == NAT) & applies & has_opened
+                   & np.isfinite(target_h) & bool(params["use_priority_targets"]))
     due = np.where(from_target,
                    opened_latest + np.nan_to_num(target_h * US_HOUR).astype(np.int64), due)
-    has_due = from_field | from_target
+    has_due = from_field | from_plan | from_target
+    # no due time of its own and no target that applies: not judged on time
+    untimed = ~has_due & ~work_ended & ~applies
     # a due date without a time of day is met through the end of its day (in --tz, as
-    # the SLA outcome reads it: signs.common.day_stamp_end)
-    due_latest = np.where(from_field, day_stamp_end(due, ctx.tz), due) if due_days else due
+    # the SLA outcome reads it: signs.common.day_stamp_end), a planned end's alike
+    due_latest = due
+    if due_days:
+        due_latest = np.where(from_field, day_stamp_end(due, ctx.tz), due_latest)
+    if m.PLANNED_END in ctx.day_only:
+        due_latest = np.where(from_plan, day_stamp_end(due, ctx.tz), due_latest)
     overdue = has_due & (due_latest < end)
     due_soon = has_due & ~overdue & (due_latest <= end + int(
         float(params["due_within_hours"]) * US_HOUR))
@@ -173,6 +269,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     for f in flags.values():
         any_flag |= f
     metrics: dict[str, Figure] = {"open_tickets": Figure(value=float(len(rows)))}
+    cut = _cut_on_open(ctx, params)
+    if cut is not None:
+        # a list that lacks the oldest open tickets says so beside its count, in every format
+        metrics["first_week_open"] = ratio(cut.count or 0, int(cut.params["first_week"]),
+                                           cut.sample_ids)
     for name, mask in flags.items():
         metrics[name] = ratio(int(mask.sum()), len(rows), _ids(t, rows[mask], age_days[mask],
                                                                ctx.max_samples))
@@ -180,12 +281,24 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if from_target.any():
         # an overdue share resting on assumed due times says so beside it, in every format
         metrics["due_assumed"] = ratio(int(from_target.sum()), len(rows))
-    notes: list[Note] = []
+    notes: list[Note] = [] if cut is None else [cut]
     excluded: list[Note] = []
     if from_target.any():
         notes.append(note("due_from_targets", int(from_target.sum()),
+                          kinds=", ".join(target_kinds),
                           targets=", ".join(f"P{k} {v:g} h" for k, v in sorted(targets.items()))))
-    if not has_due.any():
+    if from_plan.any() or work_ended.any():
+        notes.append(note("due_from_plan", int(from_plan.sum()), ended=int(work_ended.sum())))
+    if untimed.any():
+        kinds = pd.Series(m.take_rows(t[m.KIND], rows[untimed]).astype("string").fillna(
+            "unknown kind").to_numpy()).value_counts()
+        notes.append(note("no_target", int(untimed.sum()), kinds=", ".join(
+            f"{k} {n:,}" for k, n in kinds.items()), target_kinds=", ".join(target_kinds)))
+    unread_open = unread.to_numpy(dtype=bool)[rows]
+    if unread_open.any():
+        notes.append(note("status_unread", int(unread_open.sum()),
+                          ctx.samples(open_mask & unread)))
+    if not (has_due | untimed | work_ended).any():
         notes.append(note("no_due"))
     if opened_days or (due_days and from_field.any()):
         notes.append(note("day_stamps", fields=" and ".join(
@@ -206,8 +319,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     sel = sel[order]
     cap = int(params["max_rows"])
     kept = sel[:cap]
-    table = _rows(ctx, rows[kept], flags, kept, age_days, idle_days, due, from_field,
-                  from_target, reassign, prio)
+    table = _rows(ctx, rows[kept], flags, kept, age_days, idle_days, due,
+                  {"field": from_field, "planned end": from_plan,
+                   "priority target": from_target}, reassign, prio)
     if len(sel) > cap:
         notes.append(note("capped", len(sel), shown=cap))
     return Measurement(metrics=metrics, tables={"actions": table}, notes=notes,
@@ -241,16 +355,18 @@ def _iso(us: int) -> str | None:
 
 
 def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.ndarray,
-          age: np.ndarray, idle: np.ndarray, due: np.ndarray, from_field: np.ndarray,
-          from_target: np.ndarray, reassign: np.ndarray, prio: np.ndarray
+          age: np.ndarray, idle: np.ndarray, due: np.ndarray,
+          sources: dict[str, np.ndarray], reassign: np.ndarray, prio: np.ndarray
           ) -> list[dict[str, Any]]:
-    """The kept rows as plain dicts (at most ``max_rows``)."""
+    """The kept rows as plain dicts (at most ``max_rows``); ``sources``: where each due
+    time came from (its word in the table, the mask of the open tickets it holds for)."""
     t = ctx.tickets
     cols = {c: m.take_rows(t[c], rows).astype("string").str.strip().tolist()
             for c in (m.TICKET_ID, m.STATUS_RAW, m.STATUS, m.ASSIGNMENT_GROUP, m.ASSIGNEE,
                       m.SUMMARY)}
     out = []
     for i, p in enumerate(pos):  # the kept rows only (max_rows), not every open ticket
+        due_from = next((word for word, mask in sources.items() if mask[p]), None)
         out.append({
             "ticket_id": cols[m.TICKET_ID][i],
             # what the ticket is about next to its id: a reader scans both together, and a
@@ -263,9 +379,8 @@ def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.
             "assignee": _text(cols[m.ASSIGNEE][i]),
             "age_days": None if not np.isfinite(age[p]) else round(float(age[p]), 1),
             "idle_business_days": None if idle[p] < 0 else int(idle[p]),
-            "due": _iso(int(due[p])) if (from_field[p] or from_target[p]) else None,
-            "due_from": "field" if from_field[p] else ("priority target" if from_target[p]
-                                                       else None),
+            "due": _iso(int(due[p])) if due_from is not None else None,
+            "due_from": due_from,
             "reassignments": None if not np.isfinite(reassign[p]) else int(reassign[p]),
         })
     return out

@@ -2,7 +2,9 @@
 
 Open at the window end, older than the grace period in business days, and with no
 assignee or no assignment group. Only fields the export actually fills are judged: an
-export without a group column must not make every ticket look unowned.
+export without a group column must not make every ticket look unowned. Open is the
+backlog's open (:func:`itsm_diag.analyses.actions.open_now`, the Monday list's too): a
+ticket whose status the export's mapping does not read, with no done time, is open.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import in_kinds, no_field, note, open_at_end
+from itsm_diag.analyses.actions import open_now as backlog_open
+from itsm_diag.checks._common import in_kinds, no_field, note
 from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
 
 
@@ -31,14 +34,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     kinds = in_kinds(ctx, params)
     excluded: list[Note] = []
     notes: list[Note] = []
-    no_status = kinds & t[m.STATUS].isna()
-    if no_status.any():
-        excluded.append(note("no_status", int(no_status.sum()), ctx.samples(no_status)))
-    no_opened = kinds & t[m.OPENED_AT].isna() & ~ctx.is_done() & t[m.STATUS].notna()
+    # a status the export does not read, with no done time: open, as the backlog counts
+    # it (one count of open tickets in one report); with a done time: done then
+    no_opened = (kinds & t[m.OPENED_AT].isna() & ~ctx.is_done()
+                 & (t[m.STATUS].notna() | ctx.done_at.isna()))
     if no_opened.any():
         excluded.append(note("no_opened", int(no_opened.sum()), ctx.samples(no_opened)))
 
-    open_now = kinds & open_at_end(ctx)
+    open_now = backlog_open(ctx, kinds)
     # business-day ages of the open tickets only (the others are never judged), placed at
     # their rows of a float column (NaN: not open, or no opened time) instead of a
     # reindex of a nullable column by a million labels
