@@ -630,7 +630,8 @@ def _vocabulary(key: str) -> tuple[Any, ...] | None:
     from itsm_diag import model  # not at the top: the model module loads pandas
 
     return {"kinds": model.KINDS, "official_channels": model.CHANNELS,
-            "neutral_channels": model.CHANNELS, "failed_outcomes": model.CHANGE_OUTCOMES,
+            "neutral_channels": model.CHANNELS, "machine_channels": model.CHANNELS,
+            "failed_outcomes": model.CHANGE_OUTCOMES,
             "unmatched_bucket": model.BUCKETS, "high_priorities": PRIORITIES,
             "target_hours": PRIORITIES}.get(key)
 

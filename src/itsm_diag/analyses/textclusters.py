@@ -36,7 +36,12 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.analyses._util import ids_of, note, params_key, rounded
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import _SUMMARY_KEY, distinct_codes, normalise_summary
+from itsm_diag.signs.common import (
+    _SUMMARY_KEY,
+    distinct_codes,
+    fold_words,
+    normalise_summary,
+)
 from itsm_diag.signs.recurrence import cluster_codes, summary_templates
 from itsm_diag.text import SPACE
 
@@ -91,39 +96,213 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(parent, dtype=np.int64), words
 
 
+#: marks an entry of :func:`name_words_of` that is a whole normalised name (its words
+#: joined by a space), not a word: kept beside the words so that a person's name can be
+#: told from a system account's ("SAP Batch Job") under ``--redact`` too, where the
+#: names as exported reach the diagnosis only as this set (matched, never written)
+_WHOLE = "\x1f"
+
+
+def _name_entries(ctx: Context) -> frozenset[str]:
+    """:func:`name_words_of` of the people columns (under ``--redact``, of the names as
+    exported: ``ctx.name_words``): their words and whole names. Worked out once a run."""
+    if ctx.name_words is not None:
+        return ctx.name_words
+    entries: frozenset[str] = ctx.memo("textclusters.name_words", lambda: frozenset(
+        name_words_of([ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)])))
+    return entries
+
+
 def _name_words(ctx: Context) -> set[str]:
-    """Words of the people columns (names typed into summaries are not the issue): the
-    words of their normalised values (:func:`normalise_summary`); under ``--redact``, those
-    of the names as exported (``ctx.name_words``), not of their pseudonyms.
+    """Words of the people columns: the words of their normalised values
+    (:func:`normalise_summary`); under ``--redact``, those of the names as exported
+    (``ctx.name_words``), not of their pseudonyms. What :func:`_person_words` chooses
+    from."""
+    return {w for w in _name_entries(ctx) if not w.startswith(_WHOLE)}
+
+
+def _whole_names(values: pd.Series) -> pa.Array:
+    """Per value of ``values``: its normalised text (:func:`normalise_summary`; null
+    where nothing is left).
 
     Normalised word by word: each name is cut at its whitespace and each distinct piece
-    normalised once (52,000 names hold about 7,000 distinct pieces). The same words come
-    out, because no step of the normalisation reaches across whitespace: links, e-mail
-    addresses and ids are runs of non-whitespace, punctuation is one character, and
-    case is folded character by character."""
-    if ctx.name_words is not None:
-        return set(ctx.name_words)
-    # read by the unnamed wordings and by the clusters' vocabulary: worked out once a run
-    words: set[str] = ctx.memo("textclusters.name_words", lambda: name_words_of(
-        [ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)]))
-    return set(words)
+    normalised once (52,000 names hold about 7,000 distinct pieces), then the pieces are
+    joined again. The same text comes out, because no step of the normalisation reaches
+    across whitespace: links, e-mail addresses and ids are runs of non-whitespace,
+    punctuation is one character, and case is folded character by character."""
+    if values.empty:
+        return pa.array([], type=pa.string())
+    lists = pc.split_pattern_regex(pa.array(values.astype(m.STRING_DTYPE).array),
+                                   pattern=f"{SPACE}+")
+    flat = pc.list_flatten(lists)
+    pieces = pc.unique(flat)
+    if not len(pieces):  # every value blank
+        return pa.nulls(len(values), type=pa.string())
+    norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE)))
+    normed = pa.array(norm.array, type=pa.string())
+    if isinstance(normed, pa.ChunkedArray):
+        normed = normed.combine_chunks()
+    per_piece = normed.take(pc.index_in(flat, value_set=pieces))
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    kept = pc.is_valid(per_piece).to_numpy(zero_copy_only=False)
+    offsets = np.r_[0, np.cumsum(np.bincount(parent[kept], minlength=len(values)))]
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(
+        pa.array(offsets, type=pa.int64()), per_piece.filter(pa.array(kept))), " ")
+    # a blank value (<NA>, or only ids and punctuation) is no name
+    return pc.cast(pc.if_else(pc.equal(joined, ""), None, joined), pa.string())
+
+
+@dataclass
+class _Pieces:
+    """The distinct values of a people column cut at their whitespace, each distinct
+    piece normalised once (as :func:`_whole_names` does, without joining them again)."""
+
+    #: per piece of a value: the code of the distinct piece
+    piece: np.ndarray
+    #: per piece of a value: the value it is cut from (ctx.distinct's order)
+    parent: np.ndarray
+    #: how many values (ctx.distinct's, its trailing <NA> included)
+    n: int
+    #: per distinct piece: the words it normalises to (none for an id or a link)
+    words: pa.ListArray
+
+    def per_value(self, hit: np.ndarray | None = None) -> np.ndarray:
+        """Per value: how many of its words are ``hit`` (per word of ``words``' flat
+        list; all of them without)."""
+        if hit is None:
+            per_piece = np.asarray(pc.list_value_length(self.words).to_numpy(
+                zero_copy_only=False), dtype=np.int64)
+        else:
+            per_piece = np.bincount(np.asarray(pc.list_parent_indices(self.words)
+                                               .to_numpy(), dtype=np.int64)[hit],
+                                    minlength=len(self.words))
+        return np.bincount(self.parent, weights=per_piece[self.piece], minlength=self.n)
+
+    def holding(self, words: frozenset[str] | tuple[str, ...]) -> np.ndarray:
+        """Per value: whether one of its words is among ``words``."""
+        flat = pc.list_flatten(self.words)
+        if not words or not len(flat):
+            return np.zeros(self.n, dtype=bool)
+        hit = pc.is_in(flat, value_set=pa.array(sorted(words), type=pa.string()))
+        return self.per_value(hit.to_numpy(zero_copy_only=False)) > 0
+
+
+def _pieces(ctx: Context, column: str) -> _Pieces:
+    """:class:`_Pieces` of a people column's distinct values: worked out once a run."""
+    def make() -> _Pieces:
+        values = ctx.distinct(column)[1]
+        lists = pc.split_pattern_regex(pa.array(values.astype(m.STRING_DTYPE).array),
+                                       pattern=f"{SPACE}+")
+        flat = pc.list_flatten(lists)
+        pieces = pc.unique(flat)
+        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+        if not len(pieces):
+            return _Pieces(np.zeros(0, np.int64), parent, len(values),
+                           pa.array([], type=pa.list_(pa.string())))
+        norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE)))
+        normed = pa.array(norm.array, type=pa.string())
+        if isinstance(normed, pa.ChunkedArray):
+            normed = normed.combine_chunks()
+        words = pc.fill_null(pc.utf8_split_whitespace(normed),
+                             pa.scalar([], type=pa.list_(pa.string())))
+        piece = np.asarray(pc.index_in(flat, value_set=pieces).to_numpy(), dtype=np.int64)
+        return _Pieces(piece, parent, len(values), words)
+    result: _Pieces = ctx.memo(("textclusters.pieces", column), make)
+    return result
+
+
+def _entries_of(wholes: list[pa.Array]) -> set[str]:
+    """The words of the normalised names ``wholes`` and each whole name, marked
+    (:data:`_WHOLE`)."""
+    out: set[str] = set()
+    for whole in wholes:
+        found = pc.unique(whole.drop_null())
+        if not len(found):
+            continue
+        out.update(pc.list_flatten(pc.utf8_split_whitespace(found)).to_pylist())
+        out.update(_WHOLE + str(w) for w in found.to_pylist())  # one per distinct name
+    return out
 
 
 def name_words_of(columns: list[pd.Series]) -> set[str]:
-    """The words of the normalised values of ``columns`` (people's names): what
-    :func:`_name_words` takes out of summaries."""
-    out: set[str] = set()
-    for distinct in columns:
-        values = distinct.dropna()
-        if values.empty:
-            continue
-        pieces = pc.unique(pc.list_flatten(pc.split_pattern_regex(
-            pa.array(values.astype(m.STRING_DTYPE).array), pattern=f"{SPACE}+")))
-        norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE))).dropna()
-        if not norm.empty:
-            out.update(pc.list_flatten(pc.utf8_split_whitespace(
-                pa.array(norm.array))).to_pylist())
-    return out
+    """The words of the normalised values of ``columns`` (people's names), and each
+    normalised value whole, marked (:data:`_WHOLE`): what :func:`_person_words` tells
+    a person's name by and takes out of summaries."""
+    return _entries_of([_whole_names(distinct.dropna()) for distinct in columns])
+
+
+def _no_person(params: Mapping[str, Any]) -> frozenset[str]:
+    """The words that make a name no person's (``machine_words`` and
+    ``non_person_words``), folded as the names are."""
+    words = [*params.get("machine_words", []), *params.get("non_person_words", [])]
+    return frozenset(fold_words(words))
+
+
+def _person_words(ctx: Context, no_person: frozenset[str]) -> set[str]:
+    """The name words taken out of summaries: those of the names that look like a
+    person's, two words or more ("Anna Meyer") and none of them in ``no_person`` (not
+    "SAP Batch Job", "Monitoring System", "Teams Bot", not a one-word login or
+    "Caller 1234"). A system's name is desk vocabulary: "sap" dropped from every summary
+    merged "SAP login slow" with "Citrix login slow". Vectorised over the distinct
+    names."""
+    def make() -> set[str]:
+        if ctx.name_words is None:  # the distinct names, piece by piece
+            out: set[str] = set()
+            for col in (m.REQUESTER, m.ASSIGNEE):
+                cut = _pieces(ctx, col)
+                person = (cut.per_value() >= 2) & ~cut.holding(no_person)
+                used = np.bincount(cut.piece[person[cut.parent]],
+                                   minlength=len(cut.words)) > 0
+                out.update(pc.unique(pc.list_flatten(cut.words.filter(pa.array(used))))
+                           .to_pylist())
+            return out
+        # --redact: the names as exported, whole
+        wholes = pa.array([w[1:] for w in ctx.name_words if w.startswith(_WHOLE)],
+                          type=pa.string())
+        if not len(wholes):
+            return set()
+        lists = pc.utf8_split_whitespace(wholes)
+        words = pc.list_flatten(lists)
+        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+        n = len(wholes)
+        size = np.bincount(parent, minlength=n)
+        bad = (pc.is_in(words, value_set=pa.array(sorted(no_person), type=pa.string()))
+               .to_numpy(zero_copy_only=False) if no_person else np.zeros(len(words), bool))
+        person = (size >= 2) & (np.bincount(parent[bad], minlength=n) == 0)
+        return set(pc.unique(words.filter(pa.array(person[parent]))).to_pylist())
+    result: set[str] = ctx.memo(("textclusters.person_words", tuple(sorted(no_person))),
+                                make)
+    return result
+
+
+def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
+    """Per ticket: raised by a machine, not written by a user: its channel is one of
+    ``machine_channels`` (monitoring alerts, integrations), or its requester's name holds
+    one of ``machine_words`` ("Monitoring System", "SAP Batch Job"). A read-only array,
+    worked out once a run; the requester is read per distinct name."""
+    channels = tuple(sorted(fold_words(params.get("machine_channels", []))))
+    words = tuple(sorted(fold_words(params.get("machine_words", []))))
+
+    def make() -> np.ndarray:
+        t = ctx.tickets
+        out = np.zeros(len(t), dtype=bool)
+        if channels and m.CHANNEL in t.columns:  # canonical values (lower case)
+            chan = t[m.CHANNEL]
+            if isinstance(chan.dtype, pd.CategoricalDtype):  # by its few categories
+                hit = np.r_[np.isin(np.asarray(chan.cat.categories, dtype=object),
+                                    list(channels)), False]
+                if hit.any():  # code -1 (no channel) reads the trailing False
+                    out |= hit[chan.cat.codes.to_numpy()]
+            else:
+                out |= chan.isin(list(channels)).to_numpy(dtype=bool)
+        if words and m.REQUESTER in t.columns:
+            system = _pieces(ctx, m.REQUESTER).holding(words)
+            if system.any():  # per distinct requester, then per ticket
+                out |= system[ctx.distinct(m.REQUESTER)[0]]
+        out.setflags(write=False)
+        return out
+    result: np.ndarray = ctx.memo(("textclusters.machine_made", channels, words), make)
+    return result
 
 
 #: the Context cache name of :func:`unnamed_wordings`
@@ -143,7 +322,7 @@ def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         _, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
         n = len(norm)
         texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE))
-        names = _name_words(ctx)
+        names = _person_words(ctx, _no_person(ctx.analyses.get("text-clusters") or {}))
         lists = pc.utf8_split_whitespace(texts)
         words = pc.list_flatten(lists)
         is_name = (pc.is_in(words, value_set=pa.array(sorted(names), type=pa.string()))
@@ -164,7 +343,8 @@ def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (np.asarray(codes, dtype=np.int64),
                 np.asarray(coded.dictionary.to_pylist(), dtype=object),
                 np.bincount(parent[is_name], minlength=n) > 0)
-    result: tuple[np.ndarray, np.ndarray, np.ndarray] = ctx.memo(_UNNAMED, make)
+    result: tuple[np.ndarray, np.ndarray, np.ndarray] = ctx.memo(
+        (_UNNAMED, tuple(sorted(_no_person(ctx.analyses.get("text-clusters") or {})))), make)
     return result
 
 
@@ -657,7 +837,8 @@ def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
 
 
 def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
-    scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
+    # what users wrote: a machine's alert is left out (:func:`machine_made`)
+    scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window() & ~machine_made(ctx, params)
     norm_codes, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
     in_scope = scope.to_numpy(dtype=bool) & (norm_codes >= 0)
     used, tickets = distinct_codes(norm_codes[in_scope])
@@ -671,7 +852,8 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
     doc, words = _tokens(texts)
     stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
-    tok, stems = _vocabulary(words, stop, _name_words(ctx), int(params["min_word_length"]))
+    tok, stems = _vocabulary(words, stop, _person_words(ctx, _no_person(params)),
+                             int(params["min_word_length"]))
     keep = tok >= 0
     pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]},
                          copy=False).drop_duplicates(["d", "t"])
@@ -769,9 +951,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("too_few", n=int(has_summary.sum()), min=minimum))
     found = clusters_of(ctx, params)
     codes = found.codes
-    # a form's or channel's fixed subject is no issue: its incidents are left out
-    templates = summary_templates(ctx, scope.to_numpy(dtype=bool), params)
+    # an alert a machine raised is not what a user wrote: left out of the clusters
+    machine = has_summary.to_numpy(dtype=bool) & machine_made(ctx, params)
     excluded = []
+    if machine.any():
+        excluded.append(note("machine_made", int(machine.sum()),
+                             ids_of(ctx, np.flatnonzero(machine)[:ctx.max_samples]),
+                             n=int(has_summary.sum()),
+                             channels=" or ".join(str(c) for c in params["machine_channels"])))
+    # a form's or channel's fixed subject is no issue: its incidents are left out
+    templates = summary_templates(ctx, scope.to_numpy(dtype=bool) & ~machine, params)
     if templates.count():
         excluded.append(note("templates", templates.count(),
                              ctx.samples(pd.Series(templates.mask, index=t.index)),
@@ -781,6 +970,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if keyed < minimum and templates.count():
         return Measurement(unknown=note("only_templates", templates.count(), left=keyed,
                                         min=minimum, **templates.note_params(params)),
+                           excluded=excluded)
+    norm_codes = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0]
+    if keyed < minimum <= keyed + int((machine & (norm_codes >= 0)).sum()):
+        # too few only because the machines' alerts were left out
+        return Measurement(unknown=note("only_machine", int(machine.sum()),
+                                        n=int(has_summary.sum()), left=keyed, min=minimum),
                            excluded=excluded)
     if keyed < minimum:  # summaries that are only ids, numbers, links or e-mail addresses
         return Measurement(unknown=note("no_words", n=int(has_summary.sum()), words=keyed,
