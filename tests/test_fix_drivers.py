@@ -191,8 +191,8 @@ def test_the_family_is_every_value_with_a_sample_on_each_side(base: synth.Synthe
 
 def test_the_demo_names_no_chance_driver() -> None:
     """The shipped demo: the SLA breaches of priority 2 (44 of 84 vs 192 of 966, p ~3e-10)
-    remain its driver; "reopened via chat" (10 of 93, p 0.0048 among 96 values tested)
-    is gone, and so is its sentence under the reopens sign."""
+    are named as passing all but like for like; "reopened via chat" (10 of 93, p 0.0048
+    among 96 values tested) is gone, and so is its sentence under the reopens sign."""
     from pathlib import Path
 
     from itsm_diag import api
@@ -200,9 +200,12 @@ def test_the_demo_names_no_chance_driver() -> None:
     demo = Path(__file__).resolve().parents[1] / "samples" / "demo"
     report = api.diagnose_paths([demo], api.RunOptions())
     out = report.analyses["drivers"]
-    rows = out.tables["drivers"].rows
-    assert [(r["outcome_id"], r["attribute_id"], r["value"], r["with_outcome"], r["tickets"])
-            for r in rows] == [("sla_breach", "priority", "2", 44, 84)]
+    # priority 2's SLA breaches passed every test but like for like (review 10): within
+    # the same category they are 1.9x, under the 2x a driver needs, so none is shown
+    assert "drivers" not in out.tables and out.metrics["drivers"].value == 0
+    like = next(n.text for n in out.notes if n.code == "like_for_like")
+    assert "priority 2, SLA breaches 2.6x as often as the other tickets but 1.9x within " \
+           "the same category" in like
     assert out.metrics["values_tested"].value == 96
     reopens = next(c for c in report.checks if c.id == "reopens")
     assert reopens.drivers == []

@@ -10,12 +10,29 @@ exact (Fisher, hypergeometric) p-value of so many outcomes among its tickets is 
 ``family_alpha`` divided by the number of values tested (Bonferroni: every value of every
 attribute with ``min_sample`` tickets on each side, over the outcomes tested). A driver
 must pass all of it with one outcome fewer as well: one ticket does not make a driver.
-Counted with ``np.bincount`` over integer codes per attribute; the exact test only for
-the values that pass the lift, sample and outcome gates.
+
+Like for like: a value whose tickets are mostly of a kind that has the outcome more often
+everywhere (a group that works the P1s misses more SLAs) is no driver. Each candidate is
+compared again within the values of each attribute set no later than it in turn
+(:data:`CONFOUNDERS`: a Mantel-Haenszel ratio over that attribute's values, its unknowns
+one more stratum), and the smallest of
+these ratios (never above the plain lift) must reach ``min_lift`` too. An attribute whose
+values hold the candidate's tickets with almost no others beside them (less than half of
+its tickets share a value with other tickets) cannot separate the two and is skipped for
+it. Two drivers of one outcome that are the same tickets (each holds 90% of the other's)
+are one driver: shown once, with a note. A value with fewer than ``min_events`` outcomes
+elsewhere (none at all: every outcome is its) keeps its place, its lift shown as more
+than it would be with ``min_events`` outcomes elsewhere (">39.9"), never as the 400x one
+stray ticket makes.
+
+Counted with ``np.bincount`` over integer codes per attribute (the strata: one bincount
+of the candidates' codes times the stratum count plus the stratum code); the exact test
+only for the values that pass the lift, sample and outcome gates.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -27,7 +44,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
 from itsm_diag.analyses._util import ids_of, note, rounded, ticket_rows_of_events
 from itsm_diag.model import NAT, ts_us
-from itsm_diag.signs.base import Context, Figure, Measurement, ratio
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import (
     FOLD_KEY,
     by_code_then,
@@ -43,6 +60,15 @@ OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
 #: attribute ids and the ticket column each reads (first_group reads the events)
 ATTRIBUTES = {"first_group": None, "assignment_group": m.ASSIGNMENT_GROUP,
               "category": m.CATEGORY, "channel": m.CHANNEL, "priority": m.PRIORITY}
+#: the attributes each one is compared within, like for like: those set no later than it
+#: (category, channel and priority as the ticket is logged, then the first group, then the
+#: last). Never one set after it: a category's tickets are slow through the groups it is
+#: routed to, and the last group of a ticket follows its reassignments, so holding those
+#: equal would explain away the very effect
+CONFOUNDERS = {"category": ("priority", "channel"), "channel": ("priority", "category"),
+               "priority": ("category", "channel"),
+               "first_group": ("priority", "category", "channel"),
+               "assignment_group": ("priority", "category", "channel", "first_group")}
 
 
 def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
@@ -162,11 +188,62 @@ def _attribute(ctx: Context, name: str, scope: np.ndarray) -> tuple[np.ndarray, 
 def _passes(k: np.ndarray, n: np.ndarray, k_out: np.ndarray, n_out: np.ndarray,
             bar: float, min_k: int, min_lift: float) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate: whether it passes the outcome, lift and exact-test gates with ``k``
-    outcomes among its ``n`` tickets, and the exact p-value."""
+    outcomes among its ``n`` tickets, and the exact p-value (no outcome elsewhere: an
+    unbounded lift, which passes the lift gate)."""
     p = upper_tail(k, n, k + k_out, n + n_out)
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = (k / n) / (k_out / n_out)
     return (k >= min_k) & (lift >= min_lift) & (p <= bar), p
+
+
+#: a candidate's tickets must share at least this share of themselves with other tickets
+#: in the values of an attribute for that attribute to hold it like for like
+SEPARABLE = 0.5
+#: two drivers of one outcome are the same tickets when each holds this share of the other
+SAME_TICKETS = 0.9
+
+
+def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarray,
+                   strata: Mapping[str, tuple[np.ndarray, int]]
+                   ) -> tuple[np.ndarray, list[str | None]]:
+    """Per hit (a code of ``codes``, over the tickets whose outcome is known): the
+    smallest Mantel-Haenszel ratio of its outcome rate to the other tickets' within the
+    values of each attribute of ``strata`` (codes and value count; unknown values one
+    more stratum), and that attribute (inf and None where no attribute separates it).
+    An attribute separates a hit when at least :data:`SEPARABLE` of its tickets share a
+    value of it with other tickets. Vectorised: two bincounts per attribute."""
+    has = codes >= 0
+    at = np.full(size, -1, dtype=np.int64)
+    at[hits] = np.arange(len(hits))
+    c = at[codes[has]]
+    sel = c >= 0
+    b = bad[has]
+    b_sel = b[sel]
+    best = np.full(len(hits), np.inf)
+    by: list[str | None] = [None] * len(hits)
+    for name, (other, n_values) in strata.items():
+        st = other[has]
+        st = np.where(st >= 0, st, n_values)
+        width = n_values + 1
+        total = np.bincount(st, minlength=width)
+        total_bad = np.bincount(st[b], minlength=width)
+        joint = c[sel] * width + st[sel]
+        n1 = np.bincount(joint, minlength=len(hits) * width).reshape(len(hits), width)
+        a = np.bincount(joint[b_sel], minlength=len(hits) * width).reshape(len(hits), width)
+        n0, c0 = total - n1, total_bad - a
+        # each stratum weighted by 1 / its tickets (none where it is empty)
+        w = np.divide(1.0, total, out=np.zeros(width), where=total > 0)
+        num = (a * n0 * w).sum(axis=1)
+        den = (c0 * n1 * w).sum(axis=1)
+        shared = (n1 * (n0 > 0)).sum(axis=1)
+        usable = shared >= SEPARABLE * n1.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rr = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
+        lower = usable & (rr < best)
+        best[lower] = rr[lower]
+        for i in np.flatnonzero(lower):
+            by[i] = name
+    return best, by
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -182,9 +259,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     min_lift, alpha = float(params["min_lift"]), float(params["family_alpha"])
     # the values tested (the family of the correction) and the candidates: the values
     # that pass the sample, outcome and lift gates, each (outcome, attribute, code,
-    # tickets, outcomes, tickets elsewhere, outcomes elsewhere)
+    # tickets, outcomes, tickets elsewhere, outcomes elsewhere), and each one's like for
+    # like ratio and the attribute that gave it
     family = 0
     cand: list[tuple[str, str, int, int, int, int, int]] = []
+    like: list[tuple[float, str | None]] = []
     for outcome in OUTCOMES:
         known, bad = outcomes[outcome]
         n_known, n_bad = int(known.sum()), int(bad.sum())
@@ -200,12 +279,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # per attribute); counts of ones are the sums of weights of ones, exactly
         at_known = np.flatnonzero(known)
         bad_known = bad[at_known]
-        for attr, (codes, shown) in attrs.items():
-            c = codes[at_known]
+        # each attribute's codes on those tickets: the values compared, and the strata
+        # the others are compared within
+        coded = {attr: (codes[at_known], len(shown)) for attr, (codes, shown) in attrs.items()
+                 if len(shown) >= 2}
+        for attr, (c, size) in coded.items():
             has = c >= 0
-            if not has.any() or len(shown) < 2:
+            if not has.any():
                 continue
-            size = len(shown)
             n = np.bincount(c[has], minlength=size)
             k = np.bincount(c[has & bad_known], minlength=size)
             n_out, k_out = int(n.sum()) - n, int(k.sum()) - k
@@ -214,31 +295,60 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             family += int(tested.sum())
             with np.errstate(divide="ignore", invalid="ignore"):
                 lift = (k / n) / (k_out / n_out)
-            hit = tested & (k >= min_k) & (k_out > 0) & (lift >= min_lift)
+            # no outcome elsewhere (every one of them is this value's): the strongest
+            # concentration of all, an unbounded lift
+            hit = np.flatnonzero(tested & (k >= min_k) & (lift >= min_lift))
+            if not len(hit):
+                continue
             cand += [(outcome, attr, int(code), int(n[code]), int(k[code]),
-                      int(n_out[code]), int(k_out[code])) for code in np.flatnonzero(hit)]
+                      int(n_out[code]), int(k_out[code])) for code in hit]
+            adjusted, by = _like_for_like(c, size, bad_known, hit, {
+                other: coded[other] for other in CONFOUNDERS[attr] if other in coded})
+            like += list(zip(adjusted.tolist(), by, strict=True))
     if not metrics:
         return Measurement(unknown=note("no_outcome", n=n_scope, min=min_n))
     bar = alpha / max(family, 1)
+    said: list[Note] = []
     rows, fragile = _drivers(ctx, outcomes, attrs, cand, bar, min_k, min_lift,
-                             int(params["max_drivers"]))
+                             int(params["max_drivers"]), like, said)
     metrics["values_tested"] = Figure(value=float(family))
     metrics["drivers"] = Figure(value=float(len(rows)))
     notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
                   bar=bar)]
     if fragile:
         notes.append(note("one_ticket", count=fragile))
+    notes += said
     return Measurement(metrics=metrics, tables={"drivers": rows, "outcomes": summary},
                        notes=notes)
+
+
+def _named(attr: str, value: str) -> Note:
+    """A value with its attribute, as a clause the messages word ("last group MI")."""
+    return note(f"named.{attr}", value=value)
+
+
+def _shown_lift(lift: float, floor: float, bounded: bool) -> str:
+    """A lift as the sentence and the table show it: more than ``floor`` where the
+    outcomes elsewhere are too few to divide by (``bounded``), else to one decimal."""
+    if bounded and lift >= floor:
+        # rounded down: "more than" holds of the figure as printed
+        return f">{math.floor(floor * 10) / 10:.1f}"
+    return f"{lift:.1f}"
 
 
 def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]],
              attrs: Mapping[str, tuple[np.ndarray, np.ndarray]],
              cand: list[tuple[str, str, int, int, int, int, int]], bar: float, min_k: int,
-             min_lift: float, max_drivers: int) -> tuple[list[dict[str, Any]], int]:
+             min_lift: float, max_drivers: int,
+             like: list[tuple[float, str | None]] | None = None,
+             notes: list[Note] | None = None) -> tuple[list[dict[str, Any]], int]:
     """The drivers' rows (at most ``max_drivers`` per outcome, the most outcomes in
-    excess first) among the candidates, and how many candidates passed every test but
-    would not with one outcome fewer (not shown)."""
+    excess of like tickets first) among the candidates, and how many candidates passed
+    every test but would not with one outcome fewer (not shown). ``like``: per
+    candidate, its like for like ratio and the attribute that gave it (none: the plain
+    lift); a candidate under ``min_lift`` like for like is left out. The notes on those
+    and on drivers that are the same tickets go to ``notes``."""
+    notes = notes if notes is not None else []
     if not cand:
         return [], 0
     n, k, n_out, k_out = (np.array([c[i] for c in cand], dtype=np.int64) for i in range(3, 7))
@@ -246,27 +356,81 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
     # the one-ticket test: the same value with one outcome fewer (a ticket of the value
     # without it) must pass too
     ok_less, _ = _passes(k - 1, n, k_out, n_out, bar, min_k, min_lift)
+    like = like if like is not None else [(np.inf, None)] * len(cand)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crude = (k / n) / (k_out / n_out)
+    adjusted = np.minimum(np.array([x[0] for x in like], dtype=float), crude)
+    same_kind = ok & ok_less & (adjusted < min_lift)
+    if same_kind.any():
+        # the one with the most outcomes in excess of the plain rate elsewhere, as the
+        # example
+        top = int(max(np.flatnonzero(same_kind),
+                      key=lambda j: (k[j] - n[j] * k_out[j] / n_out[j], -j)))
+        outcome, attr, code = cand[top][:3]
+        notes.append(note("like_for_like", count=int(same_kind.sum()), min_lift=min_lift,
+                          example=_named(attr, str(attrs[attr][1][code])),
+                          outcome=note(f"named.{outcome}"), lift=float(crude[top]),
+                          adjusted=float(adjusted[top]), by=note(f"by.{like[top][1]}")))
     found: dict[str, list[dict[str, Any]]] = {}
-    for i in np.flatnonzero(ok & ok_less):  # the drivers found: a handful per outcome
+    members: dict[int, np.ndarray] = {}
+    for i in np.flatnonzero(ok & ok_less & (adjusted >= min_lift)):  # a handful per outcome
         outcome, attr, code = cand[i][:3]
         known, bad = outcomes[outcome]
         codes, shown = attrs[attr]
-        members = known & (codes == code) & bad
+        mine = known & (codes == code)
         p_in, p_out = k[i] / n[i], k_out[i] / n_out[i]
+        # fewer than min_events outcomes elsewhere (none: every outcome is this value's):
+        # no rate to divide by; the lift is more than it would be with min_events there
+        bounded = bool(k_out[i] < min_k)
+        floor = float(p_in / (min_k / n_out[i]))
+        lift = floor if bounded else float(crude[i])
+        lift_like = min(float(adjusted[i]), lift)
+        members[len(members)] = np.flatnonzero(mine)
         found.setdefault(outcome, []).append({
             "outcome": outcome, "attribute": attr, "value": str(shown[code]),
             "tickets": int(n[i]), "with_outcome": int(k[i]), "rate": round(float(p_in), 4),
             "others": int(n_out[i]), "others_with_outcome": int(k_out[i]),
             "rate_elsewhere": round(float(p_out), 4),
-            "lift": round(float(p_in / p_out), 2), "p": float(f"{p[i]:.2g}"),
-            "excess": float(k[i] - n[i] * p_out),
-            "sample_ids": ids_of(ctx, np.flatnonzero(members)[:ctx.max_samples]),
+            "lift": round(lift, 2), "lift_shown": _shown_lift(float(crude[i]), floor, bounded),
+            "lift_like": round(lift_like, 2),
+            "lift_like_shown": _shown_lift(float(adjusted[i]), floor, bounded),
+            "like_by": like[i][1], "p": float(f"{p[i]:.2g}"),
+            "same_tickets": [],
+            "excess": float(k[i] * (1.0 - 1.0 / adjusted[i])),
+            "members": len(members) - 1,
+            "sample_ids": ids_of(ctx, np.flatnonzero(mine & bad)[:ctx.max_samples]),
         })
     rows: list[dict[str, Any]] = []
     for outcome in OUTCOMES:
         ranked = sorted(found.get(outcome, []),
                         key=lambda r: (-r["excess"], -r["lift"], r["attribute"], r["value"]))
-        for r in ranked[:max_drivers]:
+        kept: list[dict[str, Any]] = []
+        for r in ranked:
+            mine = members[r["members"]]
+            twin = next((x for x in kept if _same(members[x["members"]], mine)), None)
+            if twin is None:
+                kept.append(r)
+                continue
+            # the same tickets under two attributes: one driver, shown once (the first)
+            shared = int(np.intersect1d(members[twin["members"]], mine,
+                                        assume_unique=True).size)
+            twin["same_tickets"].append({"attribute": r["attribute"], "value": r["value"],
+                                         "tickets": r["tickets"], "shared": shared})
+            notes.append(note("same_tickets", shared=shared,
+                              kept=_named(twin["attribute"], twin["value"]),
+                              left=_named(r["attribute"], r["value"]),
+                              outcome=note(f"named.{outcome}")))
+        for r in kept[:max_drivers]:
             r.pop("excess")
+            r.pop("members")
             rows.append(r)
     return rows, int((ok & ~ok_less).sum())
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two drivers' tickets (sorted rows) are the same: each holds at least
+    :data:`SAME_TICKETS` of the other's."""
+    if min(len(a), len(b)) < SAME_TICKETS * max(len(a), len(b)):
+        return False
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return bool(shared >= SAME_TICKETS * max(len(a), len(b)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from io import StringIO
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -331,7 +332,44 @@ def render_comparison(comparison: Comparison, color: bool = True,
 def _analyses(report: Report) -> list[RenderableType]:
     from itsm_diag.render import analyses
 
-    return analyses.terminal(report)
+    return analyses.terminal(_drivers_shown(report, analyses.TERMINAL_ROWS))
+
+
+def _drivers_shown(r: Report, limit: int) -> Report:
+    """The report with the drivers the terminal has room for: the strongest of each
+    outcome first, then the next of each (the table holds each outcome's ranked), the
+    title saying how many of how many; and the number of drivers found first among the
+    analysis's figures, so the overview line keeps it when all five outcomes are tested
+    (the values tested, also in the notes, give way)."""
+    out = (r.analyses or {}).get("drivers")
+    if out is None or out.status != "measured":
+        return r
+    metrics = {k: out.metrics[k] for k in ("drivers",) if k in out.metrics}
+    metrics.update(out.metrics)
+    tables = dict(out.tables)
+    table = tables.get("drivers")
+    if table is not None:
+        found = table.total_rows or len(table.rows)
+        picked = _across_outcomes(table.rows, limit)
+        label = (table.label if len(picked) == found
+                 else f"{table.label} ({len(picked)} of {found:,}: the strongest of each "
+                      "outcome first)")
+        tables["drivers"] = table.model_copy(update={"rows": picked, "label": label})
+    drivers = out.model_copy(update={"metrics": metrics, "tables": tables})
+    return r.model_copy(update={"analyses": {**(r.analyses or {}), "drivers": drivers}})
+
+
+def _across_outcomes(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """At most ``limit`` rows: each outcome's first (its strongest), then each one's
+    second, and so on, kept in the table's order."""
+    rank: dict[str, int] = {}
+    order = []
+    for i, row in enumerate(rows):
+        outcome = str(row.get("outcome_id", row.get("outcome")))
+        rank[outcome] = rank.get(outcome, -1) + 1
+        order.append((rank[outcome], i))
+    chosen = sorted(i for _, i in sorted(order)[:limit])
+    return [rows[i] for i in chosen]
 
 
 def render(report: Report, color: bool = True, quiet: bool = False,
