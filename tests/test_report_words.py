@@ -58,6 +58,14 @@ def test_no_definition_names_a_scalar_param_where_its_value_belongs() -> None:
             for name in names:
                 assert not re.search(rf"(?<![\w{{]){re.escape(name)}(?![\w}}])", text), (
                     rule.id, name, text)
+        # the prose explain prints: a name may follow its value, "at least 30 (min_sample)"
+        # or "the sign's min_projected param", never stand for it ("at least min_sample")
+        for field in ("what_it_checks", "what_it_shows", "presence", "scope"):
+            text = str(getattr(rule, field, None) or "")
+            for name in names:
+                for hit in re.finditer(rf"(?<![\w{{(`]){re.escape(name)}(?![\w}}`)])", text):
+                    assert text[hit.end():].startswith((" param", ",")), (
+                        rule.id, field, name, text[max(hit.start() - 60, 0):hit.end()])
 
 
 def test_a_lone_wording_is_labelled_as_typed_with_its_ids_marked(
