@@ -97,7 +97,13 @@ def figure(value: float | None, unit: str, more: int = 0) -> str:
     if unit == "ratio":
         return share(value, more)
     if unit == "count":
-        return f"{value:,.{more}f}"
+        # a rate in counts (a backlog's change a week) that rounds to zero but is not:
+        # the decimals that say so ("-0.3", not "-0", nor "0" beside a growing projection)
+        for extra in (0, 1, 2):
+            text = f"{value:,.{more + extra}f}"
+            if not value or float(text.replace(",", "")) != 0:
+                return text
+        return f"{0:.{more}f}"
     if unit == "index":  # a plain number, not a share of tickets: no %
         return f"{value:.{SHOWN_DIGITS[unit] + more}f}"
     if unit == "points":  # a difference of two shares: "66 points", never "66%"
