@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -401,7 +402,8 @@ class MappingImporter(Importer):
                 field = {"_case": "event_log.case_id", "_activity": "event_log.activity",
                          "_at": "event_log.timestamp"}.get(key, f"columns.{key}")
                 names = " / ".join(quote(n, 40) for n in wanted[key])
-                return f"no column {names} for {field}"
+                cut = _comment_cut(wanted[key], raw.headers, field)
+                return f"no column {names} for {field}" + (f" ({cut})" if cut else "")
         return None
 
     def _resolve(self, raw: RawTable, warnings: list[str]) -> dict[str, str]:
@@ -421,8 +423,9 @@ class MappingImporter(Importer):
                 f"no such column (it has: {', '.join(raw.headers[:12])}"
                 f"{'...' if len(raw.headers) > 12 else ''})",
                 file=raw.path, column=wanted[key][0],
-                hint=f"fix {field} in {self.path.name} to one of the file's headers, or "
-                     "export the file with that column",
+                hint=_comment_cut(wanted[key], raw.headers, field) or (
+                    f"fix {field} in {self.path.name} to one of the file's headers, or "
+                    "export the file with that column"),
             )
         if missing:
             warnings.append("mapped columns not in this file (left empty): "
@@ -710,3 +713,14 @@ def hours(s: pd.Series) -> pd.Series:
     decimal = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     return decimal.astype("Float64").fillna(
         v.hours_from_duration(text.where(decimal.isna())))
+
+
+def _comment_cut(names: Sequence[str], headers: Sequence[str], field: str) -> str | None:
+    """The hint for a column name YAML cut at a comment: ``ticket_id: Ticket #`` reads
+    ``Ticket``, since `` #`` starts a comment, where the file has ``Ticket #``."""
+    for name in names:
+        cut = [h for h in headers if " #" in h and h.split(" #", 1)[0].strip() == name]
+        if cut:
+            return (f"the file has {quote(cut[0], 40)}: in YAML a '#' after a space starts a "
+                    f"comment, so write {field}'s column in quotes: {quote(cut[0], 40)}")
+    return None
