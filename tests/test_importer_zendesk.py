@@ -58,7 +58,7 @@ def test_admin_csv_known_values() -> None:
     assert prb[m.PRIORITY] == 1 and prb[m.CHANNEL] == "api"
     assert prb[m.REASSIGNMENT_COUNT] == 0  # 0 stations is never below 0
     assert t.loc["297735", m.REQUEST_ITEM] == "Laptop replacement"
-    assert t.loc["297735", m.CHANNEL] == "monitoring"  # a "Closed ticket" follow-up
+    assert t.loc["297735", m.CHANNEL] == "email"  # a "Closed ticket" follow-up: a reply
     assert t.loc["297736", m.CHANNEL] == "phone"
     assert pd.isna(t.loc["297733", m.ASSIGNEE])
     assert pd.isna(t.loc["297733", m.FIRST_RESPONSE_AT])  # no reply yet stays empty

@@ -112,6 +112,10 @@ class Imported:
     #: the zone the file's times without an offset were read in (``--tz``, or the zone
     #: its mapping names): where a date without a time of day lands on midnight
     zone: str = "UTC"
+    #: tickets the file lists as deleted (``ticket_id``, ``updated_at``), left out of
+    #: ``tickets``: :func:`~itsm_diag.importers.registry.combine` leaves out every row of
+    #: such a ticket that another input holds from before its deletion
+    gone: pd.DataFrame | None = None
 
 
 def fold_name(name: str) -> str:

@@ -538,6 +538,36 @@ _LIFECYCLE = (m.TICKET_ID, m.SOURCE_TOOL, m.SOURCE_FILE, m.STATUS, m.STATUS_RAW,
               m.RESOLVED_AT, m.CLOSED_AT, m.UPDATED_AT)
 
 
+def _without_gone(tickets: pd.DataFrame, events: pd.DataFrame, parts: Sequence[Imported]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
+    """The tickets and events without the rows of tickets an input lists as deleted
+    (:attr:`Imported.gone`) from before the deletion: an older page's open row of a ticket
+    a later page deletes would stand for it, open for ever. A row updated after the
+    deletion stays (a ticket restored). The note counts them; ``None`` when none left."""
+    gone = [p.gone for p in parts if p.gone is not None and len(p.gone)]
+    if not gone:
+        return tickets, events, None
+    when = pd.concat(gone, ignore_index=True).groupby(m.TICKET_ID, sort=False)[
+        m.UPDATED_AT].max()
+    at = tickets[m.TICKET_ID].map(when)
+    hit = tickets[m.TICKET_ID].isin(when.index).to_numpy(dtype=bool)
+    # no time on either side: the deletion is the later news (it is what the export says)
+    later = (at.isna() | tickets[m.UPDATED_AT].isna() | (tickets[m.UPDATED_AT] <= at))
+    drop = hit & later.fillna(True).to_numpy(dtype=bool)
+    if not drop.any():
+        return tickets, events, None
+    ids_out = tickets.loc[drop, m.TICKET_ID]
+    n = int(ids_out.nunique())
+    tickets = tickets.loc[~drop].reset_index(drop=True)
+    if len(events):
+        events = events[~events[m.EV_TICKET_ID].isin(ids_out)].reset_index(drop=True)
+    return tickets, events, (
+        f"{n:,} ticket{'' if n == 1 else 's'} an input lists as deleted "
+        f"(e.g. {ids_out.iloc[0]}) left out with {'its' if n == 1 else 'their'} rows from "
+        "before the deletion in the other inputs: an older row would have kept "
+        f"{'it' if n == 1 else 'them'} open")
+
+
 def _fill_from_other_forms(tickets: pd.DataFrame, order: pd.DataFrame, keep: pd.Index,
                            parts: Sequence[Imported]) -> str | None:
     """Fill, in place, the kept rows' fields that their input cannot hold at all (the
@@ -595,7 +625,11 @@ def _identified(part: Imported) -> Imported:
     if len(events):
         events = events.assign(**{m.EV_TICKET_ID: ids.normalise(events[m.EV_TICKET_ID])[0]})
     info = replace(part.info, warnings=[*part.info.warnings, ids.note(changed, example)])
-    return Imported(tickets=t, events=events, info=info, unique_ids=False)
+    gone = part.gone
+    if gone is not None:
+        gone = gone.assign(**{m.TICKET_ID: ids.normalise(gone[m.TICKET_ID])[0]})
+    return Imported(tickets=t, events=events, info=info, unique_ids=False, zone=part.zone,
+                    gone=gone)
 
 
 def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
@@ -606,7 +640,10 @@ def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
         return parts, None
     out = [Imported(tickets=ids.namespace(p.tickets, p.info.tool, ids.ID_COLUMNS),
                     events=ids.namespace(p.events, p.info.tool, [m.EV_TICKET_ID]),
-                    info=p.info, unique_ids=p.unique_ids) for p in parts]
+                    info=p.info, unique_ids=p.unique_ids, zone=p.zone,
+                    gone=None if p.gone is None else ids.namespace(p.gone, p.info.tool,
+                                                                   [m.TICKET_ID]))
+           for p in parts]
     example = next(str(p.tickets[m.TICKET_ID].dropna().iloc[0]) for p in out
                    if p.tickets[m.TICKET_ID].notna().any())
     return out, (f"tickets come from {len(found)} sources ({', '.join(found)}): a ticket is "
@@ -649,6 +686,9 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
             notes.append(filled_in)
         if len(events):
             events = events.drop_duplicates().reset_index(drop=True)
+    tickets, events, deleted = _without_gone(tickets, events, parts)
+    if deleted:
+        notes.append(deleted)
     if tickets.empty:
         raise InputError("no tickets were read from the inputs", hint="check the files")
     tickets = m.conform_tickets(tickets)

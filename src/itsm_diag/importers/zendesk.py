@@ -30,9 +30,10 @@ Derived fields (documented choices):
   are purged: spam, test tickets) are no work of the desk and no user's request: they
   are left out, counted in a warning, never read as cancelled.
 - ``channel`` from ``via.channel``: tickets an agent or the system made (side
-  conversations, triggers and automations, follow-ups of closed tickets, merges, linked
-  problems) are ``monitoring``, the machine-made channel trust's bypass leaves out; the
-  messaging Web Widget (``native_messaging``) is the portal, like the classic one.
+  conversations, triggers and automations, merges, linked problems) are ``monitoring``,
+  the machine-made channel trust's bypass leaves out; a follow-up of a closed ticket is
+  the requester's e-mail reply (``email``: a recurrence in their words); the messaging
+  Web Widget (``native_messaging``) is the portal, like the classic one.
 - A ticket metrics response (``GET /api/v2/ticket_metrics.json``: ``{"ticket_metrics":
   [...]}``) passed with the tickets is joined to them by ticket id, as side-loaded
   ``metric_sets`` are (:func:`split_ticket_fields`); metric records that reach the
@@ -142,15 +143,18 @@ VIA: dict[str, str] = {
     "phone": "phone", "phone call (incoming)": "phone", "phone call (outgoing)": "phone",
     "voicemail": "phone",
     # made by an agent or by Zendesk itself, not raised by a user through some door:
-    # side conversations (child tickets), triggers and automations, follow-ups of closed
-    # tickets, merges, linked problems, the sample ticket, bulk imports
-    "side conversation": _MADE_BY_SYSTEM, "closed ticket": _MADE_BY_SYSTEM,
+    # side conversations (child tickets), triggers and automations, merges, linked
+    # problems, the sample ticket, bulk imports
+    "side conversation": _MADE_BY_SYSTEM,
+    # a follow-up of a closed ticket: the requester's e-mail reply to it, a recurrence
+    # in the user's own words (never an alert the text clusters leave out)
+    "closed ticket": "email",
     "rule": _MADE_BY_SYSTEM, "automation": _MADE_BY_SYSTEM, "trigger": _MADE_BY_SYSTEM,
     "linked problem": _MADE_BY_SYSTEM, "merge": _MADE_BY_SYSTEM, "system": _MADE_BY_SYSTEM,
     "sample ticket": _MADE_BY_SYSTEM, "batch": _MADE_BY_SYSTEM,
     "any channel": "other", "twitter": "other", "facebook": "other",
     "0": "portal", "4": "email", "5": "api", "8": _MADE_BY_SYSTEM, "9": "other",
-    "19": "other", "27": _MADE_BY_SYSTEM,
+    "19": "other", "27": "email",
 }
 
 _CSV_STRONG = ("requester wait time in minutes",
@@ -218,7 +222,16 @@ class ZendeskImporter(Importer):
         warnings.extend(date_warnings)
         # deleted tickets out, after the ids and dates were read from every row (their
         # errors name the file's own row numbers)
-        frame = _without_deleted(frame, cols.get(m.STATUS_RAW), warnings)
+        kept = _without_deleted(frame, cols.get(m.STATUS_RAW), warnings)
+        gone = None
+        if len(kept) < len(frame):  # an older row of them elsewhere must not stand
+            out = ~frame.index.isin(kept.index)
+            gone = pd.DataFrame({
+                m.TICKET_ID: ids[out].astype(m.STRING_DTYPE),
+                m.UPDATED_AT: parsed[m.UPDATED_AT][out] if m.UPDATED_AT in parsed
+                else pd.Series(pd.NaT, index=ids.index[out], dtype=m.TIMESTAMP_DTYPE),
+            }).dropna(subset=[m.TICKET_ID]).reset_index(drop=True)
+        frame = kept
         ids = ids.loc[frame.index]
         parsed = {k: col.loc[frame.index] for k, col in parsed.items()}
         blank = ids.isna()
@@ -295,7 +308,8 @@ class ZendeskImporter(Importer):
             column_map={k: h for k, h in {**cols, **date_cols}.items() if k in m.TICKET_SCHEMA},
             warnings=warnings,
         )
-        return Imported(tickets=tickets, events=m.conform_events(events), info=info)
+        return Imported(tickets=tickets, events=m.conform_events(events), info=info,
+                        gone=gone)
 
 
 def _without_deleted(frame: pd.DataFrame, status_header: str | None,
@@ -310,8 +324,9 @@ def _without_deleted(frame: pd.DataFrame, status_header: str | None,
     deleted = status.eq(DELETED).fillna(False).to_numpy(dtype=bool)
     if not deleted.any():
         return frame
+    n = int(deleted.sum())
     warnings.append(
-        f"{int(deleted.sum()):,} deleted tickets (status deleted: removed in Zendesk, "
+        f"{n:,} deleted ticket{'' if n == 1 else 's'} (status deleted: removed in Zendesk, "
         "such as spam) left out: they are neither work of the desk nor users' requests")
     return frame.loc[~deleted]
 
