@@ -119,3 +119,16 @@ def test_changes_over_the_whole_window_or_a_holiday_freeze_are_no_cut() -> None:
     f = _run(freeze, caused=1)
     assert "cover less of the window" not in _notes(f), _notes(f)
     assert f.status == "clear", f.reason
+
+
+def test_release_weekends_are_no_cut() -> None:
+    """A change calendar bunched into release weekends covers the window: 24 changes of
+    one weekend read as a cut at both ends, and the rate over 0.7 weeks was 36.6 a quarter
+    where the same changes spread out read 2.0 (review of the change, item 1). The edge
+    test counts the days changes end on, not the changes."""
+    for days in ([45 + k % 3 for k in range(24)],  # one weekend, mid-window
+                 [d + k % 2 for d in (12, 40, 68) for k in range(8)]):  # three monthly
+        f = _run(days, caused=2)
+        assert "cover less of the window" not in _notes(f), _notes(f)
+        m = f.metrics["change_caused_per_quarter"]
+        assert m.numerator == 2 and abs(m.denominator - 91 / 90) < 1e-12

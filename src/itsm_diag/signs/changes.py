@@ -280,21 +280,25 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
                  n_win: int) -> tuple[Window, Note] | None:
     """The part of the window the change records cover, when they cover clearly less:
-    none ends in its first (or last) weeks, and none before (or after) it, where
-    ``n_win`` changes spread over the window would leave an edge that long empty with a
-    chance under ``change_edge_chance`` (and never under ``min_change_edge_days``: a
-    freeze over the holidays is no cut). ``None`` when they cover it all."""
+    none ends in its first (or last) weeks, and none before (or after) it, where the days
+    with a change ending, spread over the window, would leave an edge that long empty
+    with a chance under ``change_edge_chance`` (and never under
+    ``min_change_edge_days``: a freeze over the holidays is no cut). Days, not changes:
+    24 changes of one release weekend are three days' work, not 24 draws, and a calendar
+    of release weekends is no cut. ``None`` when they cover it all."""
     w = ctx.window
     days = w.covered_days
     if n_win == 0 or days <= 0:
         return None
     start = w.start if w.data_from is None else max(w.start, w.data_from)
-    first, last = ends[ends >= start].min(), ends[ends <= w.end].max()
+    inside = ends[(ends >= start) & (ends <= w.end)]
+    first, last = inside.min(), inside.max()
     if pd.isna(first) or pd.isna(last):
         return None
+    change_days = int(inside.dt.floor("D").nunique())
     chance = float(params.get("change_edge_chance", 0.01))
     longest = max(float(params.get("min_change_edge_days", 14.0)),
-                  days * (1.0 - chance ** (1.0 / n_win)))
+                  days * (1.0 - chance ** (1.0 / change_days)))
     day = pd.Timedelta(days=1)
     lead, tail = (first - start) / day, (w.end - last) / day
     cut_start = lead > longest and not bool((ends < start).any())
@@ -308,6 +312,7 @@ def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
     return cover, Note(code="changes_cover_less", params={
         "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "lead": lead, "tail": tail,
         "weeks": cover.days / 7.0, "window_weeks": days / 7.0, "changes": n_win,
+        "change_days": change_days,
         "longest": longest, "from": f"{lo:%Y-%m-%d}", "to": f"{hi:%Y-%m-%d}"})
 
 
