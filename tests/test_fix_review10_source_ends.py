@@ -31,11 +31,12 @@ values:
 """
 
 
-def _helpdesk(folder: Path, last: str, n: int = 300, still_open: int = 40) -> list[Path]:
-    """``n`` tickets a few hours each, one every 12 hours up to ``last``; the last
-    ``still_open`` of them open."""
+def _helpdesk(folder: Path, last: str, n: int = 300, still_open: int = 40,
+              every: str = "12h") -> list[Path]:
+    """``n`` tickets a few hours each, one ``every`` 12 hours (say) up to ``last``; the
+    last ``still_open`` of them open."""
     folder.mkdir(parents=True, exist_ok=True)
-    opened = pd.date_range(end=pd.Timestamp(last), periods=n, freq="12h")
+    opened = pd.date_range(end=pd.Timestamp(last), periods=n, freq=every)
     with (folder / "helpdesk.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["Ref", "Logged", "Closed", "Status", "Subject"])
@@ -78,3 +79,21 @@ def test_tools_that_end_together_or_hold_nothing_open_are_no_shape(tmp_path: Pat
     assert "source_ends" not in _run(data, mapping).extract_shape  # 10 days apart
     data, mapping = _helpdesk(tmp_path / "done", last="2026-03-01 10:00", still_open=0)
     assert "source_ends" not in _run(data, mapping).extract_shape  # nothing carried
+
+
+def test_a_quiet_tool_or_a_window_before_its_end_is_no_shape(tmp_path: Path) -> None:
+    """A side tool of a dozen tickets silent for five weeks is no retired tool's export (its
+    own rate predicts about 3 tickets in them, under the gap's 10), and a window that ends
+    before a tool does carries nothing past its end (review of the change, item 2)."""
+    data, mapping = _helpdesk(tmp_path / "quiet", last="2026-08-25 10:00", n=12,
+                              still_open=1, every="14D")  # 12 over 22 weeks
+    report = _run(data, mapping)
+    assert "source_ends" not in report.extract_shape
+    assert next(s for s in report.signs if s.id == "backlog").status == "triggered"
+    data, mapping = _helpdesk(tmp_path / "busy", last="2026-08-25 10:00", n=600,
+                              still_open=20)
+    assert "source_ends" in _run(data, mapping).extract_shape  # 5.2 weeks of 84 a week
+    before = api.diagnose_paths([GLPI, data], api.RunOptions(
+        mapping=(Path("glpi"), mapping), until="2026-07-31"))
+    assert "source_ends" not in before.extract_shape
+    assert next(s for s in before.signs if s.id == "backlog").status != "unknown"

@@ -259,6 +259,17 @@ def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> Extract
     return replace(shape, updated_since=None)
 
 
+def _source_ends_in_window(shape: ExtractShape, window: Window, weeks: float
+                           ) -> ExtractShape:
+    """``shape`` without its tool that ends early when that tool reaches to within
+    ``weeks`` of the window's end (a ``--until`` before it ends): its open tickets are
+    then as of the window's end, not carried past its own."""
+    ends = shape.source_ends
+    if ends is None or ends.last < window.end - pd.Timedelta(weeks=weeks):
+        return shape
+    return replace(shape, source_ends=None)
+
+
 def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
     """``shape`` with the window's weeks before the export's first ticket named, when it
     has any (a figure a month is over the rest: :attr:`Window.months`); ``compare`` then
@@ -750,8 +761,9 @@ def diagnose(
     done_at = m.done_at(data.tickets)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
-    shape = _starts_late(_floor_in_window(shape, choice.window, d.window_weeks), choice.window,
-                         tz)
+    shape = _starts_late(_source_ends_in_window(
+        _floor_in_window(shape, choice.window, d.window_weeks), choice.window,
+        float(d.shape["source_end_min_weeks"])), choice.window, tz)
     ctx = Context(
         tickets=data.tickets,
         events=data.events,

@@ -399,23 +399,35 @@ def _source_ends(t: pd.DataFrame, opened: pd.Series, done_at: pd.Series,
                  done: np.ndarray, params: Mapping[str, Any]) -> SourceEnds | None:
     """:class:`SourceEnds` for the tool whose last arrival, completion or update comes at
     least ``source_end_min_weeks`` weeks before the other tools' and which holds tickets
-    still open (the one with most of them), else None. One tool: never."""
+    still open (the one with most of them), else None. One tool: never. Nor a quiet
+    tool: its own arrivals a week (over its span) must predict at least
+    ``gap_min_expected`` tickets in the weeks it lacks, as for a gap (a side tool of a
+    dozen tickets that fell silent for five weeks is no retired tool's export)."""
     codes, names = pd.factorize(t[m.SOURCE_TOOL], use_na_sentinel=True)
     if len(names) < 2:
         return None
     codes = np.asarray(codes, dtype=np.intp)
-    last = np.maximum(np.maximum(m.ts_us(opened), m.ts_us(done_at)), m.ts_us(t[m.UPDATED_AT]))
+    opened_us = m.ts_us(opened)
+    last = np.maximum(np.maximum(opened_us, m.ts_us(done_at)), m.ts_us(t[m.UPDATED_AT]))
     keep = codes >= 0
     ends = np.full(len(names), m.NAT, dtype=np.int64)
     np.maximum.at(ends, codes[keep], last[keep])
+    starts = np.full(len(names), np.iinfo(np.int64).max, dtype=np.int64)
+    has = keep & (opened_us != m.NAT)
+    np.minimum.at(starts, codes[has], opened_us[has])
     still_open = keep & (m.ts_us(done_at) == m.NAT) & ~done
     n_open = np.bincount(codes[still_open], minlength=len(names))
     n_all = np.bincount(codes[keep], minlength=len(names))
     gap_us = float(params["source_end_min_weeks"]) * 7 * _DAY_US
     best = None
+    week_us = 7 * _DAY_US
     for i in range(len(names)):  # one value a tool: a few at most
         others = int(np.delete(ends, i).max())
         if ends[i] == m.NAT or others - int(ends[i]) < gap_us or not n_open[i]:
+            continue
+        span_weeks = max((int(ends[i]) - int(min(starts[i], ends[i]))) / week_us, 1.0)
+        missed = n_all[i] / span_weeks * (others - int(ends[i])) / week_us
+        if missed < float(params["gap_min_expected"]):
             continue
         if best is None or n_open[i] > n_open[best[0]]:
             best = (i, others)
