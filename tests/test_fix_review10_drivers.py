@@ -204,3 +204,46 @@ def test_the_terminal_says_how_many_drivers_it_shows(columns: int) -> None:
         assert value in flat, section
     assert "SLA cat 3" not in flat
     assert max(len(line) for line in text.split("\n")) <= columns
+
+
+def test_a_bounded_lift_is_never_shown_under_the_bar_it_passed() -> None:
+    """14 of 1,427 breaches in one group, 1 of 1,628 elsewhere: 16x as often, shown as
+    ">1.5x" (the lift with 10 outcomes elsewhere) under the 2x bar it passed (review of
+    the change, item 3). The bound is at least that bar."""
+    base = synth.generate(8000, seed=5)
+    n = len(base.tickets)
+    rng = np.random.default_rng(1)
+    big = np.arange(n) < int(0.45 * n)
+    groups = np.where(big, "Big", rng.choice([f"G{i}" for i in range(6)], n))
+    priority = rng.choice([2, 3, 4], n)
+    ctx = _context(base, _tickets(base, groups, priority, np.zeros(n, bool)))
+    done = (ctx.done_in_window() & ctx.of_kind("incident", "request")).to_numpy()
+    breached = np.zeros(n, bool)
+    breached[np.flatnonzero(done & big)[:14]] = True
+    breached[np.flatnonzero(done & ~big)[:1]] = True
+    meas = _measure(base, _tickets(base, groups, priority, breached))
+    row = next(r for r in meas.tables["drivers"] if r["value"] == "Big")
+    assert row["others_with_outcome"] == 1
+    assert row["lift_shown"] == ">2.0" and row["lift"] == 2.0
+    assert _sentences(meas)[0].startswith("Tickets last assigned to Big miss their SLA "
+                                          ">2.0x as often (14 of 1,427;")
+
+
+def test_no_like_for_like_where_nothing_was_held_equal() -> None:
+    """One category and one channel: the "like for like" figure was the plain lift,
+    printed as if another attribute had been held equal (review of the change, item 4)."""
+    base = synth.generate(8000, seed=5)
+    n = len(base.tickets)
+    rng = np.random.default_rng(3)
+    p1 = rng.random(n) < 0.1
+    breached = rng.random(n) < np.where(p1, 0.6, 0.15)
+    groups = rng.choice([f"G{i}" for i in range(6)], n)
+    t = _tickets(base, groups, np.where(p1, 1, 3), breached)
+    t[m.CATEGORY] = pd.array(["Hardware"] * n, dtype="string")
+    t[m.CHANNEL] = pd.array(["email"] * n, dtype="string")
+    meas = _measure(base, t)
+    row = next(r for r in meas.tables["drivers"] if r["attribute"] == "priority")
+    assert row["like_by"] is None and row["lift_like_shown"] is None
+    said = _sentences(meas)
+    assert said and not any("like for like" in s for s in said), said
+    assert said[0].startswith("Tickets of priority 1 miss their SLA 3.8x as often")

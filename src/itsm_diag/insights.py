@@ -136,7 +136,10 @@ def drivers_for(rule: AnalysisFile, out: AnalysisOut) -> dict[str, list[DriverOu
         outcome = fmt(words.get(f"outcome.{row['outcome_id']}", row["outcome_id"]),
                       {"slowest": 1.0 - float(rule.params.get("long_quantile", 0.9))})
         attribute = words.get(f"attribute.{row['attribute_id']}", row["attribute_id"])
-        text = fmt(words["driver"], {**row, "outcome": outcome, "attribute": attribute})
+        # a like for like figure only where some attribute was held equal
+        template = words["driver" if row.get("lift_like_shown") is not None
+                         else "driver_unheld"]
+        text = fmt(template, {**row, "outcome": outcome, "attribute": attribute})
         found.setdefault(str(target), []).append(DriverOut(
             outcome=row["outcome_id"], outcome_label=outcome, attribute=row["attribute_id"],
             attribute_label=attribute, value=row["value"], tickets=row["tickets"],

@@ -231,7 +231,9 @@ class DriverOut(_Model):
     others: int = D("The other tickets whose outcome and attribute are known.")
     others_with_outcome: int = D("Of them, how many had the outcome.")
     rate_elsewhere: float = D("others_with_outcome / others (a ratio).")
-    lift: float = D("rate / rate_elsewhere.")
+    lift: float = D("rate / rate_elsewhere; where fewer than the drivers' min_events "
+                    "outcomes fall elsewhere, a lower bound: the lift with that many there, "
+                    "and at least min_lift (the text says \"more than\").")
     text: str = D("The driver in one sentence, with its counts.")
     sample_ids: list[str] = D("Tickets with the value that had the outcome.",
                               default_factory=list)

@@ -382,9 +382,12 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
         # fewer than min_events outcomes elsewhere (none: every outcome is this value's):
         # no rate to divide by; the lift is more than it would be with min_events there
         bounded = bool(k_out[i] < min_k)
-        floor = float(p_in / (min_k / n_out[i]))
+        # never under the bar it passed: few tickets elsewhere made ">1.5x" of a 16x
+        floor = max(float(p_in / (min_k / n_out[i])), min_lift)
         lift = floor if bounded else float(crude[i])
         lift_like = min(float(adjusted[i]), lift)
+        # nothing held equal (one category, one channel...): no like for like figure
+        held = like[i][1] is not None
         members[len(members)] = np.flatnonzero(mine)
         found.setdefault(outcome, []).append({
             "outcome": outcome, "attribute": attr, "value": str(shown[code]),
@@ -392,8 +395,9 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
             "others": int(n_out[i]), "others_with_outcome": int(k_out[i]),
             "rate_elsewhere": round(float(p_out), 4),
             "lift": round(lift, 2), "lift_shown": _shown_lift(float(crude[i]), floor, bounded),
-            "lift_like": round(lift_like, 2),
-            "lift_like_shown": _shown_lift(float(adjusted[i]), floor, bounded),
+            "lift_like": round(lift_like, 2) if held else None,
+            "lift_like_shown": _shown_lift(float(adjusted[i]), floor, bounded) if held
+            else None,
             "like_by": like[i][1], "p": float(f"{p[i]:.2g}"),
             "same_tickets": [],
             "excess": float(k[i] * (1.0 - 1.0 / adjusted[i])),
