@@ -90,6 +90,9 @@ def _page(path: Path, tickets: list[dict[str, Any]], metrics: list[dict[str, Any
     return path
 
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "zendesk" / "api"
+
+
 # --- 1. deleted tickets -------------------------------------------------------------------
 
 _HEALTHY = [("web", 55), ("voice", 15), ("email", 30)]
@@ -213,6 +216,26 @@ def test_metric_records_in_another_shape_are_named_not_read(metrics_apart: dict[
     skipped = [s for s in loaded.skipped if s.path.endswith("metrics.json")]
     assert skipped and "Zendesk ticket metrics" in skipped[0].reason
     assert "not tickets" in skipped[0].reason
+
+
+def test_responses_saved_with_sorted_keys_are_read_the_same(
+        metrics_apart: dict[str, Path], tmp_path: Path) -> None:
+    """``jq -S`` or ``json.dumps(sort_keys=True)`` puts ``count`` and ``next_page`` before
+    ``ticket_metrics``: the file was refused as "metric records in another shape", with a
+    hint to pass what it was (review of the change, item 3); the fields response alike."""
+    (tmp_path / "tickets.json").write_text(
+        (metrics_apart["apart"] / "tickets.json").read_text("utf-8"), "utf-8")
+    doc = json.loads((metrics_apart["apart"] / "ticket_metrics.json").read_text("utf-8"))
+    (tmp_path / "ticket_metrics.json").write_text(json.dumps(doc, sort_keys=True, indent=2),
+                                                  "utf-8")
+    fields = json.loads((SAMPLES / "ticket_fields.json").read_text("utf-8"))
+    fields.update({"count": len(fields["ticket_fields"]), "next_page": None})
+    (tmp_path / "ticket_fields.json").write_text(json.dumps(fields, sort_keys=True), "utf-8")
+    loaded = load_paths([tmp_path], ImportOptions())
+    assert [s.path.rsplit("/", 1)[-1] for s in loaded.sources] == ["tickets.json"]
+    assert not loaded.skipped
+    assert loaded.tickets[m.RESOLVED_AT].notna().sum() > 250
+    assert any(n.startswith("ticket_fields.json: definitions of") for n in loaded.notes)
 
 
 def test_ticket_metrics_alone_are_no_tickets(metrics_apart: dict[str, Path]) -> None:

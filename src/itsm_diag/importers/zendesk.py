@@ -113,8 +113,9 @@ _CUSTOM: dict[str, tuple[str, ...]] = {
 _CUSTOM_RE = re.compile(r"^(.*\S)\s*\[[a-z_ -]+\]$", re.I)
 #: a JSON custom field column (``custom_fields`` and its older twin ``fields``)
 _JSON_CUSTOM_RE = re.compile(r"^(?:custom_fields|fields)\.(\d+)$")
-#: the ticket fields response starts with its one key
-_FIELDS_HEAD_RE = re.compile(rb'^\s*\{\s*"ticket_fields"\s*:')
+#: the ticket fields response's list, wherever its keys put it (sorted keys put
+#: ``count`` and ``next_page`` first); no ticket page has that key
+_FIELDS_HEAD_RE = re.compile(rb'"ticket_fields"\s*:\s*\[')
 #: Zendesk field type -> the type tag the CSV export writes after a custom field's title
 _TYPE_TAGS = {"tagger": "list", "multiselect": "multiselect", "text": "txt",
               "textarea": "txt", "integer": "int", "decimal": "dec", "checkbox": "flag",
@@ -413,8 +414,10 @@ def _json_custom_names(
 
 
 def is_ticket_fields(head: bytes) -> bool:
-    """The first bytes of a file are those of Zendesk's ticket fields response."""
-    return bool(_FIELDS_HEAD_RE.match(head.lstrip(b"\xef\xbb\xbf")))
+    """The first bytes of a file are those of Zendesk's ticket fields response: one JSON
+    object with a ``ticket_fields`` list among its first keys."""
+    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"{") and bool(_FIELDS_HEAD_RE.search(head))
 
 
 def read_ticket_fields(path: Path, head: bytes, max_file_mb: float | None
@@ -465,7 +468,7 @@ def split_ticket_fields(paths: list[Path], options: ImportOptions
         if path.suffix.lower() == ".json":
             try:
                 with path.open("rb") as fh:
-                    head = fh.read(256)
+                    head = fh.read(_HEAD_BYTES)
             except OSError:
                 head = b""  # read_raw names the problem when it opens the file
         if is_ticket_metrics(head):
@@ -473,9 +476,10 @@ def split_ticket_fields(paths: list[Path], options: ImportOptions
             metrics.append(frame)
             taken.append(path)
             notes.append(f"{path.name}: {len(frame):,} Zendesk ticket metric sets, not "
-                         "tickets: joined to the tickets they name by ticket id (solve "
+                         "tickets: joined to the JSON tickets they name by ticket id (solve "
                          "times, reopens, group stations, reply times), as metric_sets "
-                         "fetched with the tickets are")
+                         "fetched with the tickets are (an admin CSV export carries its "
+                         "own metric columns and is not joined)")
             continue
         if not is_ticket_fields(head):
             rest.append(path)
@@ -512,13 +516,18 @@ class WithMetrics(ImportOptions):
                                                             repr=False)
 
 
-#: the ticket metrics response starts with its one list
-_METRICS_HEAD_RE = re.compile(rb'^\s*\{\s*"ticket_metrics"\s*:')
+#: the first bytes of a JSON file read to tell a ticket metrics response
+_HEAD_BYTES = 1024
+#: the ticket metrics response's list, wherever its keys put it (saved with sorted keys,
+#: ``count`` and ``next_page`` come first); no ticket page has that key
+_METRICS_HEAD_RE = re.compile(rb'"ticket_metrics"\s*:\s*\[')
 
 
 def is_ticket_metrics(head: bytes) -> bool:
-    """The first bytes of a file are those of Zendesk's ticket metrics response."""
-    return bool(_METRICS_HEAD_RE.match(head.lstrip(b"\xef\xbb\xbf")))
+    """The first bytes of a file are those of Zendesk's ticket metrics response: one
+    JSON object with a ``ticket_metrics`` list among its first keys."""
+    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"{") and bool(_METRICS_HEAD_RE.search(head))
 
 
 def read_ticket_metrics(path: Path, head: bytes, max_file_mb: float | None) -> pd.DataFrame:
