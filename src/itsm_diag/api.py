@@ -297,15 +297,15 @@ def _report_consistent(report: Report) -> str:
     nothing does. The score is the count of triggered signs and the band follows from it
     (:func:`itsm_diag.engine.honest_band`): a hand-edited score or band would read as a
     move that never happened."""
-    from itsm_diag.engine import band_for
+    from itsm_diag.engine import BAND_ORDER, MAX_SCORE, band_for
     from itsm_diag.text import quote
 
     signs = len(report.signs)
     triggered = sum(1 for f in report.signs if f.status == "triggered")
     unknown = sum(1 for f in report.signs if f.status == "unknown")
     answered = sum(1 for f in report.signs if f.self_assessed)
-    if not 0 <= report.score <= 7:
-        return f"score {report.score} is outside 0 to 7"
+    if not 0 <= report.score <= MAX_SCORE:
+        return f"score {report.score} is outside 0 to {MAX_SCORE}"
     if report.score != triggered:
         return f"score {report.score}, but {triggered} of its {signs} signs are triggered"
     if report.unknown != unknown:
@@ -319,8 +319,7 @@ def _report_consistent(report: Report) -> str:
     low, high = report.band_range
     # the range starts at the score's band, and the band is stated when the range is one
     # band (its upper end, the band of score + unknown, is not held to the unknown count)
-    order = ("healthy", "gaps", "slowing", "crisis")
-    if low != band_for(report.score) or order.index(high) < order.index(low) \
+    if low != band_for(report.score) or BAND_ORDER.index(high) < BAND_ORDER.index(low) \
             or report.band != (low if low == high else "undetermined"):
         return (f"band {quote(report.band)} (range {quote(low)} to {quote(high)}) does not "
                 f"follow from score {report.score}")
@@ -375,8 +374,9 @@ def load_report(path: Path) -> Report:
                          file=path, hint=hint)
     version = data["schema_version"]
     if type(version) is not int:  # true == 1 and 1.0 == 1 in Python: the schema says integer
-        raise InputError(f"not a valid itsm-diag report: schema_version {json.dumps(version)} "
-                         "is not an integer", file=path, hint=hint)
+        raise InputError("not a valid itsm-diag report: schema_version "
+                         f"{quote(json.dumps(version), 40)} is not an integer", file=path,
+                         hint=hint)
     if version != SCHEMA_VERSION:
         raise InputError(
             f"the report has schema version {version!r}; itsm-diag {__version__} reads "

@@ -52,6 +52,9 @@ from itsm_diag.signs.shape import (
 from itsm_diag.text import figure_beside, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
+#: the bands from best to worst, and the highest score (every sign triggered)
+BAND_ORDER: tuple[str, ...] = tuple(name for _, name in BANDS)
+MAX_SCORE: int = BANDS[-1][0]
 #: the band of a report whose unknown signs could still move it
 UNDETERMINED = "undetermined"
 
