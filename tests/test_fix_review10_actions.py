@@ -93,7 +93,7 @@ def test_a_change_is_due_by_its_planned_end_and_an_epic_by_no_assumed_target() -
     assert meas.metrics["overdue"].numerator == 2
     notes = {n.code: n for n in meas.notes}
     assert notes["due_from_targets"].count == 1
-    assert notes["due_from_plan"].count == 2 and notes["due_from_plan"].params["ended"] == 1
+    assert notes["due_from_plan"].count == 2 and notes["due_from_plan"].params["ended"].count == 1
     untimed = notes["no_target"]
     assert untimed.count == 3
     assert untimed.params["kinds"] == "other 1, problem 1, task 1"
@@ -198,3 +198,18 @@ def test_a_status_the_mapping_does_not_read_is_open_to_the_ownership_check() -> 
     # every one of the 15 open tickets is older than a business day
     assert meas.metrics["open_aged"].value == 15
     assert not any(n.code == "no_status" for n in meas.excluded)
+
+
+def test_the_plan_note_says_nothing_of_ended_work_when_none_ended() -> None:
+    """"0 more whose work has ended ... are due no more" was printed when none had
+    (review of the change, item 7): the clause is left out then."""
+    from itsm_diag import config
+    from itsm_diag.analyses._util import note
+
+    rule = config.load_rules().analyses["actions"]
+    said = note("due_from_plan", 3, ended=note("none_clause", 0)).text(rule.messages, "actions")
+    assert said == ("3 open tickets without a due time have a planned end (changes, "
+                    "mostly): each is due by it.")
+    one = note("due_from_plan", 3, ended=note("ended_clause", 1)).text(rule.messages, "actions")
+    assert one.endswith("; of 1 more, the work has ended (an actual end by the window "
+                        "end): due no more, only waiting to be closed.")

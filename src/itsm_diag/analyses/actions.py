@@ -288,10 +288,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           kinds=", ".join(target_kinds),
                           targets=", ".join(f"P{k} {v:g} h" for k, v in sorted(targets.items()))))
     if from_plan.any() or work_ended.any():
-        notes.append(note("due_from_plan", int(from_plan.sum()), ended=int(work_ended.sum())))
+        n_ended = int(work_ended.sum())
+        notes.append(note("due_from_plan", int(from_plan.sum()), ended=note(
+            "ended_clause" if n_ended else "none_clause", n_ended)))
     if untimed.any():
+        # a ticket without a kind is counted with the catch-all kind, other
         kinds = pd.Series(m.take_rows(t[m.KIND], rows[untimed]).astype("string").fillna(
-            "unknown kind").to_numpy()).value_counts()
+            "other").to_numpy()).value_counts()
         notes.append(note("no_target", int(untimed.sum()), kinds=", ".join(
             f"{k} {n:,}" for k, n in kinds.items()), target_kinds=", ".join(target_kinds)))
     unread_open = unread.to_numpy(dtype=bool)[rows]
