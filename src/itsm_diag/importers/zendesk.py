@@ -321,8 +321,9 @@ def _without_deleted(frame: pd.DataFrame, status_header: str | None,
     made (mostly spam or a test), so it is no cancelled ticket either."""
     if status_header is None:
         return frame
-    status = frame[status_header].astype(m.STRING_DTYPE).str.strip().str.lower()
-    deleted = status.eq(DELETED).fillna(False).to_numpy(dtype=bool)
+    # the API writes its statuses in lower case: one comparison, no normalised copy of
+    # the column (the status mapping normalises it once, later)
+    deleted = frame[status_header].eq(DELETED).fillna(False).to_numpy(dtype=bool)
     if not deleted.any():
         return frame
     n = int(deleted.sum())
@@ -558,7 +559,7 @@ def _with_metrics(raw: RawTable, options: ImportOptions) -> RawTable:
     ms = ms.set_index("ticket_id").drop(columns=[c for c in ("id", "url") if c in ms.columns])
     ms.columns = [f"metric_set.{c}" for c in ms.columns]
     joined = raw.frame[["id"]].join(ms, on="id").drop(columns="id")
-    frame = raw.frame.copy()
+    frame = raw.frame.copy(deep=False)  # new columns only: the file's stay as read
     for col in joined.columns:
         frame[col] = frame[col].fillna(joined[col]) if col in frame.columns else joined[col]
     return dataclasses.replace(raw, frame=frame)
