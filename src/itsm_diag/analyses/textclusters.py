@@ -103,24 +103,6 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 _WHOLE = "\x1f"
 
 
-def _name_entries(ctx: Context) -> frozenset[str]:
-    """:func:`name_words_of` of the people columns (under ``--redact``, of the names as
-    exported: ``ctx.name_words``): their words and whole names. Worked out once a run."""
-    if ctx.name_words is not None:
-        return ctx.name_words
-    entries: frozenset[str] = ctx.memo("textclusters.name_words", lambda: frozenset(
-        name_words_of([ctx.distinct(col)[1] for col in (m.REQUESTER, m.ASSIGNEE)])))
-    return entries
-
-
-def _name_words(ctx: Context) -> set[str]:
-    """Words of the people columns: the words of their normalised values
-    (:func:`normalise_summary`); under ``--redact``, those of the names as exported
-    (``ctx.name_words``), not of their pseudonyms. What :func:`_person_words` chooses
-    from."""
-    return {w for w in _name_entries(ctx) if not w.startswith(_WHOLE)}
-
-
 def _whole_names(values: pd.Series) -> pa.Array:
     """Per value of ``values``: its normalised text (:func:`normalise_summary`; null
     where nothing is left).
