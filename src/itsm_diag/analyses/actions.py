@@ -26,8 +26,9 @@ it, by the status history or the done time. A ticket whose status the export's m
 does not read, and that has no done time, is open there and here (a note counts them).
 
 An export cut on the opened date lacks the tickets opened before its first one and still
-open: when tickets of its first week are still open at the window end (older ones would
-be too), the list says it is not the whole queue (:func:`_cut_on_open`).
+open: when the backlog sign finds so (tickets of its first week still open at the window
+end, older ones would be too; or an estimate of those still open), the list says it is
+not the whole queue (:func:`with_cut`, after the signs: one test in one report).
 
 An export whose opened times (or due dates) carry no time of day (``Context.day_only``,
 as the loader found them) gets a reason counted in hours only where it holds whatever
@@ -48,7 +49,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note, ticket_rows_of_events
 from itsm_diag.model import NAT, ts_us
-from itsm_diag.signs.backlog import scope_masks
+from itsm_diag.signs.backlog import scope_masks, unseen_at_end
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import (
     by_code_then,
@@ -131,53 +132,41 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     return mask & opened
 
 
-def _cut_on_open(ctx: Context, params: Mapping[str, Any]) -> Note | None:
-    """A note when the export does not reach back far enough for the queue at the window
-    end (cut on the opened date), else ``None``. It may not reach back far enough when it
-    starts within ``cut_lookback_days`` of the window start (or in the window), or when
-    its span up to the window end is shorter than the ``reach_done_share`` quantile of
-    its done incidents' and requests' stays (the backlog sign's tests, at the window
-    end); then ``cut_tail_share`` or more of the incidents and requests of its first week
-    (from where its flow starts) still open at the window end show that tickets opened
-    before it stay open as long and are not in it (the backlog sign's reading of such an
-    export: how many has no bound). An export that
-    carries old open tickets before its flow (at most ``carried_max_done_share`` of them
-    done: "open, or opened last month") holds them, and gets none."""
-    t = ctx.tickets
+def with_cut(ctx: Context, meas: Measurement) -> Measurement:
+    """``meas`` (the list, measured beside the signs) with what the backlog sign found of
+    an export cut on the opened date (:func:`~itsm_diag.signs.backlog.unseen_at_end`):
+    tickets of its first week still open at the window end (older ones would be too, how
+    many has no bound), or an estimate of those opened before it still open then. One test
+    of one export in one report: the list says it is not the whole queue exactly when
+    the backlog sign says the export lacks them."""
+    found = unseen_at_end(ctx)
+    if meas.unknown is not None or found is None:
+        return meas
+    unseen, earliest, first_day = found
     usable, _, _ = scope_masks(ctx)  # the backlog's incidents and requests
-    opened = t[m.OPENED_AT]
-    flow = ctx.shape.flow_start
-    if flow is not None and ctx.shape.flow_earlier:
-        before = usable & (opened < flow).fillna(False).astype(bool)
-        done = int((before & ctx.done_at.notna()).sum())
-        if before.any() and done <= float(params["carried_max_done_share"]) * int(before.sum()):
-            return None
-    first = flow if flow is not None else m.earliest_time(opened[usable])
-    if first is None or pd.isna(first):
-        return None
-    # as the backlog sign judges the reach: an export that starts within
-    # ``cut_lookback_days`` of the window start (or in it), or whose span up to the window
-    # end is shorter than the ``reach_done_share`` quantile of its done tickets' stays
-    end = ctx.window.end
-    if first < ctx.window.start - pd.Timedelta(days=float(params["cut_lookback_days"])):
-        # in microseconds on numpy's integers: a million subtractions without pandas'
-        # masked timestamp arithmetic
-        done_us, opened_us = ts_us(ctx.done_at), ts_us(opened)
-        both = usable.to_numpy(dtype=bool) & (done_us != NAT) & (opened_us != NAT)
-        took = (done_us[both] - opened_us[both]) / US_DAY
-        took = took[took >= 0]
-        reach = float(np.quantile(took, float(params["reach_done_share"]))) if took.size \
-            else 0.0
-        if (end - first) / pd.Timedelta(days=1) >= reach:
-            return None
-    week = usable & ((opened >= first) & (opened < first + pd.Timedelta(days=7))).fillna(
-        False).astype(bool)
-    still = open_now(ctx, usable) & week  # the backlog's own open mask
-    n_week, n_still = int(week.sum()), int(still.sum())
-    if not n_week or n_still < max(float(params["cut_tail_share"]) * n_week, 1.0):
-        return None
-    return note("cut_on_open", n_still, ctx.samples(still),
-                first=f"{m.local_day(first, ctx.tz):%Y-%m-%d}", first_week=n_week)
+    if unseen.code == "unseen_unbounded":
+        opened = ctx.tickets[m.OPENED_AT]
+        week = usable & ((opened >= earliest)
+                         & (opened < earliest + pd.Timedelta(days=7))).fillna(False)
+        still = open_now(ctx, week.astype(bool))
+        ids = ctx.samples(still)
+        cut = note("cut_on_open", int(unseen.params["still"]), ids, first=first_day,
+                   first_week=int(unseen.params["first_week"]))
+        figure = {"first_week_open": ratio(int(unseen.params["still"]),
+                                           int(unseen.params["first_week"]), ids)}
+    elif float(unseen.params.get("unseen_end", 0.0)) >= 1.5:  # two tickets at least
+        cut = note("cut_on_open_estimate", round(float(unseen.params["unseen_end"])),
+                   first=first_day)
+        figure = {}
+    else:
+        return meas
+    # the figure beside the open count, the note first: in every format
+    metrics: dict[str, Figure] = {}
+    for name, fig in meas.metrics.items():
+        metrics[name] = fig
+        if name == "open_tickets":
+            metrics.update(figure)
+    return meas.model_copy(update={"metrics": metrics, "notes": [cut, *meas.notes]})
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -275,11 +264,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     for f in flags.values():
         any_flag |= f
     metrics: dict[str, Figure] = {"open_tickets": Figure(value=float(len(rows)))}
-    cut = _cut_on_open(ctx, params)
-    if cut is not None:
-        # a list that lacks the oldest open tickets says so beside its count, in every format
-        metrics["first_week_open"] = ratio(cut.count or 0, int(cut.params["first_week"]),
-                                           cut.sample_ids)
     for name, mask in flags.items():
         metrics[name] = ratio(int(mask.sum()), len(rows), _ids(t, rows[mask], age_days[mask],
                                                                ctx.max_samples))
@@ -287,7 +271,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if from_target.any():
         # an overdue share resting on assumed due times says so beside it, in every format
         metrics["due_assumed"] = ratio(int(from_target.sum()), len(rows))
-    notes: list[Note] = [] if cut is None else [cut]
+    notes: list[Note] = []
     excluded: list[Note] = []
     if from_target.any():
         notes.append(note("due_from_targets", int(from_target.sum()),

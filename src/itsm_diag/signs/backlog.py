@@ -288,6 +288,21 @@ def trend_cut(ctx: Context) -> dict[str, Any] | None:
     return cut
 
 
+def unseen_at_end(ctx: Context) -> tuple[Note, pd.Timestamp, str] | None:
+    """What the backlog sign found of an export that does not reach back far enough
+    (cut on the opened date): its unseen note (``unseen_unbounded``: tickets of the
+    export's first week still open at the window end, so older ones would be too, how
+    many has no bound; ``unseen_at_start``: ``unseen_end`` of them estimated still open
+    at the window end), the export's first time and day; ``None`` when the sign found
+    none, or measured no trend. Read after the signs (the Monday list: one test of one
+    export in one report)."""
+    found: tuple[Note | None, pd.Timestamp, str] | None = ctx.memo(("backlog", "unseen"),
+                                                                   lambda: None)
+    if found is None or found[0] is None:
+        return None
+    return found[0], found[1], found[2]
+
+
 def _trend_cut(unseen: Note | None, first_day: str, start: float, end: float
                ) -> dict[str, Any] | None:
     """:func:`trend_cut`'s figures from the sign's unseen note and trend levels."""
@@ -696,8 +711,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                params) if cut_on_open else None)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
-    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`)
+    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`), the Monday
+    # list whether the queue at the window end does (:func:`unseen_at_end`)
     ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, start, end))
+    ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
     material = _unseen_material(unseen, open_now, mean_arrivals)
     noisy = (_shrink_in_noise(levels, start, end, params)
              if shrink.value is not None else None)
