@@ -175,7 +175,12 @@ def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Findi
         outs[rule.id] = build(rule, meas)
     drivers = rules.analyses.get("drivers")
     if drivers is not None and "drivers" in outs:
+        # where a triggered problem concentrates: under a sign that is clear or unknown
+        # ("? the backlog cannot be rebuilt ... Where it concentrates: ...") a driver reads
+        # as a verdict it is not; it stays in the drivers analysis
         by_target = drivers_for(drivers, outs["drivers"])
-        signs = [f.model_copy(update={"drivers": by_target.get(f.id, [])}) for f in signs]
-        checks = [f.model_copy(update={"drivers": by_target.get(f.id, [])}) for f in checks]
+        signs = [f.model_copy(update={"drivers": by_target.get(f.id, [])
+                                      if f.status == "triggered" else []}) for f in signs]
+        checks = [f.model_copy(update={"drivers": by_target.get(f.id, [])
+                                       if f.status == "triggered" else []}) for f in checks]
     return outs, signs, checks

@@ -235,6 +235,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if projected_from_few:  # the other figures stay: the evidence of what was found
         meas.unknown = Note(code="too_few_to_project", params={
             "found": count, "days": round(w.covered_days, 1), "min": minimum})
+    # the weeks the rate is over: the window's, or the part the change records cover
+    meas.metrics["rate_weeks"] = Figure(value=round(w.covered_days / 7.0, 2))
     meas.metrics["change_caused_per_quarter"] = Figure(
         value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),

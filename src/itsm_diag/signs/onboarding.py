@@ -462,6 +462,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                                                  "limit": limit, "hour": start_hour,
                                                  "tz": ctx.tz}))
     meas.confidence = "high" if n_sd >= n_lt else "medium"
+    if ctx.shape.biases_open_tickets:
+        # an extract without the tickets open at its cut lacks the open requests past
+        # their start day, the late ones: a share from the rest can only be too low, so a
+        # clear cannot stand (a trigger does)
+        meas.absence_unproven = Note(code="open_requests_missing")
+        meas.clear_case = {}
 
     sel = scope & (has_start | by_lead)
     frame = pd.DataFrame({
