@@ -78,3 +78,27 @@ def test_drivers_stand_only_under_triggered_findings(real_log: Path, open_kept: 
         backlog = _find(report, "backlog")
         assert backlog.status == "unknown" and backlog.drivers == []
         assert report.analyses["drivers"].metrics["drivers"].value == 21  # all still here
+
+
+def test_the_reporting_sign_and_the_kpi_panel_agree_on_a_cut_extract(tmp_path: Path,
+                                                                      real_log: Path) -> None:
+    """Item 2: on a closed-only extract the panel marked the backlog trend unusable while
+    the reporting sign counted it computable and cleared (counted as the panel counts,
+    2 of 5 missing, it would trigger); the JSON flag said reliable beside a caveat that
+    began "Not reliable". The trend is the extract's gap, not the tool's: not reliable
+    in both places, and the sign is unknown where counting it would change the verdict."""
+    closed = api.diagnose_paths([_cut(tmp_path / "closed", {"*": "closed_at != ''"})],
+                                api.RunOptions())
+    reporting = _find(closed, "reporting")
+    assert reporting.status == "unknown", reporting.reason  # it said: clear
+    assert "whether the backlog trend can be reported decides the verdict" in reporting.reason
+    row = next(r for r in reporting.evidence.tables["kpis"] if r["kpi"] == "backlog_trend")
+    assert row["computable"] is False
+    assert closed.kpis.reliable["backlog_weekly"] is False
+    # the real log (none open at its cut): 4 of 5, as its panel shows, and still clear
+    real = api.diagnose_paths([real_log], api.RunOptions())
+    assert real.kpis.reliable["backlog_weekly"] is False
+    assert real.kpis.caveats["backlog_weekly"]
+    sign = _find(real, "reporting")
+    assert sign.status == "clear" and sign.evidence.summary.startswith(
+        "4 of 5 core KPIs computable")

@@ -889,6 +889,8 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
         if backlog.status == "unknown":
             raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
                 words["kpi_caveat.backlog_unknown"], {"reason": backlog.reason})
+            # the flag says what the caveat says ("Not reliable" beside true misled a CI)
+            raw.setdefault("reliable", {})["backlog_weekly"] = False
         else:
             # a verdict that stands on a trend lacking tickets (the sign's estimate of
             # them in a note): its growth may be the cut's ramp, which the panel says
@@ -907,7 +909,8 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             key = _PANEL_KEY.get(str(row.get("kpi")))
             if key is None:
                 continue
-            raw.setdefault("reliable", {})[key] = bool(row.get("computable"))
+            held = raw.setdefault("reliable", {})
+            held[key] = bool(row.get("computable")) and held.get(key, True)
             if not row.get("computable"):
                 raw.setdefault("caveats", {})[key] = texts.get(str(row.get("detail")), "")
     # hours counted between day stamps are whole days between midnights (a median of

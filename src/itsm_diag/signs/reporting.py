@@ -21,6 +21,11 @@ tool carries it; a done time, which every built-in tool exports: a Jira chunk ta
 those files' tickets are not exported for it, not unfilled. A KPI computable over the
 other files' tickets is ``export``: not reliable here, naming the files, counted apart as
 ``unread`` is.
+
+An extract without the tickets open at its cut (selected on closure, none open, cut on
+its updates, a tool's open tickets carried past its end: the extract shape) rebuilds no
+week's backlog: the backlog trend is ``extract``, not reliable here (as the KPI panel
+says), counted apart as ``unread`` is: the extract's, not the tool's.
 """
 
 from __future__ import annotations
@@ -42,9 +47,9 @@ from itsm_diag.text import named_counts
 #: vocabulary (no gap of the export; the reading's to fix); ``export``: the field is
 #: filled where the export carries it, and some input files left the column out (no gap
 #: of the client's tool or workflow; the export's to redo)
-Gap = Literal["configuration", "capability", "unread", "export"]
+Gap = Literal["configuration", "capability", "unread", "export", "extract"]
 #: the gaps that say nothing of the client's tool: not counted as missing
-NOT_THE_TOOLS: frozenset[str] = frozenset({"unread", "export"})
+NOT_THE_TOOLS: frozenset[str] = frozenset({"unread", "export", "extract"})
 KPIS: tuple[str, ...] = (
     "time_to_resolve",
     "first_contact_resolution",
@@ -68,6 +73,18 @@ class Verdict:
     def row(self) -> dict[str, Any]:
         return {"kpi": self.kpi, "computable": self.computable, "gap": self.gap,
                 "detail": self.detail, "share": self.share}
+
+
+#: the extract shapes without the tickets open at the cut, or with a tool's open ones
+#: carried past its end: the backlog sign rebuilds no week's backlog from them
+_CUT_SHAPES: tuple[str, ...] = ("closure_selected", "none_open", "updated_since",
+                                "source_ends")
+
+
+def _cut_shape(ctx: Context) -> str | None:
+    """The first extract shape that leaves the backlog trend unreliable, by its code."""
+    seen = ctx.shape.as_dict()
+    return next((code for code in _CUT_SHAPES if code in seen), None)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> float:
@@ -395,12 +412,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             "backlog_sparse", bl_share, "backlog", min_fill=min_fill,
         )
 
+    cut = _cut_shape(ctx)
+    if backlog.computable and cut is not None:
+        # an extract without the tickets open at its cut rebuilds no week's backlog: not
+        # reliable here (the KPI panel says so), but the tool is not short of it
+        backlog = Verdict("backlog_trend", False, "backlog_extract", "extract", bl_share,
+                          {"shape": cut})
     verdicts = [ttr, fcr, sla, volume, backlog]
     # a KPI left unread is not reliable here, but the export is not short of it: counted
     # apart, and the verdict is unknown when counting it as missing would change it
     not_computable = [v for v in verdicts if not v.computable]
     missing = [v for v in not_computable if v.gap not in NOT_THE_TOOLS]
-    unread_kpis = [v for v in not_computable if v.gap == "unread"]
+    unread_kpis = [v for v in not_computable if v.gap in ("unread", "extract")]
     left_kpis = [v for v in not_computable if v.gap == "export"]
     notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params})
              for v in not_computable]
