@@ -59,10 +59,10 @@ def test_the_changes_rate_says_the_weeks_it_is_over(tmp_path: Path) -> None:
     assert any("cover less of the window" in n.text for n in changes.evidence.notes)
     weeks = changes.metrics["rate_weeks"].value
     assert weeks is not None and weeks < 8
-    assert f"a quarter over {weeks:,.0f} weeks" in changes.evidence.summary
+    assert f"a quarter over {weeks:,.1f} weeks" in changes.evidence.summary
     assert "over 13 weeks" not in changes.evidence.summary
     full = _find(api.diagnose_paths([DEMO], api.RunOptions()), "changes")
-    assert "a quarter over 13 weeks" in full.evidence.summary
+    assert "a quarter over 13.0 weeks" in full.evidence.summary
 
 
 @pytest.mark.parametrize("config", [False, True])

@@ -584,8 +584,13 @@ def build_finding(
     ]
     reason = fmt(getattr(rule.reasons, status), values)
     what_would_answer = None
-    # what left a measured grade unknown: absence (a clear) or presence (a triggered)
-    unproven = meas.absence_unproven or meas.presence_unproven
+    # what left a measured grade unknown: absence (a clear) or presence (a triggered),
+    # the one of the grade the measures gave (a sign may carry both)
+    measured = [o.met for o in conds.values()]
+    graded = (_combine(rule.thresholds.combine, measured)
+              if measured and None not in measured else None)
+    unproven = (meas.presence_unproven or meas.absence_unproven) if graded == "triggered" \
+        else (meas.absence_unproven or meas.presence_unproven)
     if status == "unknown":
         if meas.unknown is not None:
             reason = f"{reason} {_note_out(rule, meas.unknown).text}"
@@ -912,7 +917,14 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             held = raw.setdefault("reliable", {})
             held[key] = bool(row.get("computable")) and held.get(key, True)
             if not row.get("computable"):
-                raw.setdefault("caveats", {})[key] = texts.get(str(row.get("detail")), "")
+                caveats = raw.setdefault("caveats", {})
+                text = texts.get(str(row.get("detail")), "")
+                # a trend the extract cannot rebuild: the backlog sign's own reason, when
+                # it gave one, says it best; any other gap is the sign's to say
+                if row.get("gap") == "extract":
+                    caveats.setdefault(key, text)
+                else:
+                    caveats[key] = text
     # hours counted between day stamps are whole days between midnights (a median of
     # 19.1 hours reads 24.0): said wherever the panel is, a period's too
     for key, columns in _HOURS_KPIS.items():
