@@ -141,9 +141,11 @@ def test_a_driver_one_ticket_makes_is_not_shown(base: synth.Synthetic) -> None:
                   window=engine.choose_window(t, config.load_rules()).window,
                   defaults=config.load_rules().defaults.model_dump(), analyses={})
 
+    # nothing held equal: each candidate's like for like ratio is its plain lift
     def run(k: int, min_k: int = 10, lift: float = 2.0) -> tuple[list[Any], int]:
         return drivers._drivers(ctx, outcomes, attrs, _cands(n=50, k=k, n_out=1000, k_out=50),
-                                bar=1e-3, min_k=min_k, min_lift=lift, max_drivers=5)
+                                bar=1e-3, min_k=min_k, min_lift=lift, max_drivers=5,
+                                like=[(np.inf, None)], notes=[])
 
     rows, fragile = run(10)
     assert (rows, fragile) == ([], 1)
@@ -151,7 +153,8 @@ def test_a_driver_one_ticket_makes_is_not_shown(base: synth.Synthetic) -> None:
     assert [r["with_outcome"] for r in rows] == [11] and fragile == 0
     # the lift too: 20 of 100 vs 50 of 500 is 2.0x (p 0.0056); 19 of 100 is 1.9x
     rows, fragile = drivers._drivers(ctx, outcomes, attrs, _cands(
-        n=100, k=20, n_out=500, k_out=50), bar=0.05, min_k=10, min_lift=2.0, max_drivers=5)
+        n=100, k=20, n_out=500, k_out=50), bar=0.05, min_k=10, min_lift=2.0, max_drivers=5,
+        like=[(np.inf, None)], notes=[])
     assert (rows, fragile) == ([], 1)
 
 

@@ -340,15 +340,14 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
              attrs: Mapping[str, tuple[np.ndarray, np.ndarray]],
              cand: list[tuple[str, str, int, int, int, int, int]], bar: float, min_k: int,
              min_lift: float, max_drivers: int,
-             like: list[tuple[float, str | None]] | None = None,
-             notes: list[Note] | None = None) -> tuple[list[dict[str, Any]], int]:
+             like: list[tuple[float, str | None]],
+             notes: list[Note]) -> tuple[list[dict[str, Any]], int]:
     """The drivers' rows (at most ``max_drivers`` per outcome, the most outcomes in
     excess of like tickets first) among the candidates, and how many candidates passed
     every test but would not with one outcome fewer (not shown). ``like``: per
     candidate, its like for like ratio and the attribute that gave it (none: the plain
     lift); a candidate under ``min_lift`` like for like is left out. The notes on those
     and on drivers that are the same tickets go to ``notes``."""
-    notes = notes if notes is not None else []
     if not cand:
         return [], 0
     n, k, n_out, k_out = (np.array([c[i] for c in cand], dtype=np.int64) for i in range(3, 7))
@@ -356,7 +355,6 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
     # the one-ticket test: the same value with one outcome fewer (a ticket of the value
     # without it) must pass too
     ok_less, _ = _passes(k - 1, n, k_out, n_out, bar, min_k, min_lift)
-    like = like if like is not None else [(np.inf, None)] * len(cand)
     with np.errstate(divide="ignore", invalid="ignore"):
         crude = (k / n) / (k_out / n_out)
     adjusted = np.minimum(np.array([x[0] for x in like], dtype=float), crude)
