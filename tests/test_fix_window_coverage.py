@@ -94,6 +94,20 @@ def test_the_note_says_what_the_window_holds(
     assert month.extract_shape["starts_late"]["covered"] == pytest.approx(4.4, abs=0.2)
 
 
+def test_the_recurrence_evidence_gives_the_dates_the_export_covers(
+        reports: Reports) -> None:
+    """Its evidence named the window's 13 weeks ("2026-07-02 to 2026-09-30") beside a
+    data note saying the export starts a month before its end (review 11): the dates
+    are the covered part's, as the weeks of every other figure."""
+    full, month, *_ = reports
+    first = month.extract_shape["starts_late"]["first"]
+    rec = next(f for f in month.signs if f.id == "recurrence").evidence.summary
+    assert f"{first} to {month.window.last_day}" in rec, rec
+    assert month.window.first_day not in rec
+    whole = next(f for f in full.signs if f.id == "recurrence").evidence.summary
+    assert f"{full.window.first_day} to {full.window.last_day}" in whole
+
+
 def test_compare_says_a_month_and_a_quarter_were_cut_differently(
         reports: Reports) -> None:
     full, month, *_ = reports

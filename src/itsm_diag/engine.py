@@ -552,7 +552,10 @@ def build_finding(
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     # the weeks the figures are over: the window's, from the export's first ticket on
     values["window_weeks"] = choice.window.covered_days / 7
-    values["window_start"] = _local(choice.window.start, choice.tz, with_time=False)
+    # the dates its figures cover: from the export's first day on, as the weeks above
+    w = choice.window
+    covered = w.start if w.data_from is None else max(w.start, w.data_from)
+    values["window_start"] = _local(covered, choice.tz, with_time=False)
     values["window_end"] = _local(choice.window.end, choice.tz, with_time=False)
     for name, cond in rule.thresholds.conditions.items():
         values[f"threshold_{name}"] = cond.value
