@@ -869,6 +869,8 @@ RANGES: dict[str, Valid] = {
     "analyses.text-clusters.params.min_word_length": Valid(1, 100, whole=True),
     "analyses.text-clusters.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "analyses.text-clusters.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    "analyses.text-clusters.params.vocabulary_min_wordings": Valid(0, COUNT_CAP, whole=True),
+    "analyses.text-clusters.params.vocabulary_wordings_per_name": Valid(0, 1_000_000),
     # a driver raises the outcome's rate: a lift under 1 lowers it
     "analyses.drivers.params.min_lift": Valid(1, 1_000_000),
     # a family-wise error level: a probability; 0 would pass nothing, 1 everything

@@ -220,41 +220,105 @@ def _no_person(params: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(fold_words(words))
 
 
-def _person_words(ctx: Context, no_person: frozenset[str]) -> set[str]:
+def _person_words(ctx: Context, params: Mapping[str, Any]) -> set[str]:
     """The name words taken out of summaries: those of the names that look like a
     person's, two words or more ("Anna Meyer") and none of them in ``no_person`` (not
     "SAP Batch Job", "Monitoring System", "Teams Bot", not a one-word login or
     "Caller 1234"). A system's name is desk vocabulary: "sap" dropped from every summary
-    merged "SAP login slow" with "Citrix login slow". Vectorised over the distinct
-    names."""
+    merged "SAP login slow" with "Citrix login slow". So is a person's name word the
+    desk writes on its own (:func:`_desk_words`: "page" of "Larry Page"). Vectorised over
+    the distinct names."""
+    no_person = _no_person(params)
+    least = int(params.get("vocabulary_min_wordings", 0))
+    per_name = float(params.get("vocabulary_wordings_per_name", 0.0))
+
     def make() -> set[str]:
+        # the person names' words, and how many names hold each
         if ctx.name_words is None:  # the distinct names, piece by piece
-            out: set[str] = set()
+            per_column = []
             for col in (m.REQUESTER, m.ASSIGNEE):
                 cut = _pieces(ctx, col)
                 person = (cut.per_value() >= 2) & ~cut.holding(no_person)
-                used = np.bincount(cut.piece[person[cut.parent]],
-                                   minlength=len(cut.words)) > 0
-                out.update(pc.unique(pc.list_flatten(cut.words.filter(pa.array(used))))
-                           .to_pylist())
-            return out
-        # --redact: the names as exported, whole
-        wholes = pa.array([w[1:] for w in ctx.name_words if w.startswith(_WHOLE)],
-                          type=pa.string())
-        if not len(wholes):
+                sel = person[cut.parent]
+                taken = cut.words.take(pa.array(cut.piece[sel]))
+                flat = pc.list_flatten(taken)
+                if not len(flat):
+                    continue
+                owner = cut.parent[sel][np.asarray(pc.list_parent_indices(taken).to_numpy(),
+                                                   dtype=np.int64)]
+                per_column.append(_holders(flat, owner))
+            if not per_column:
+                return set()
+            # one person may be in both columns: a word counts the names of the column
+            # holding it most often
+            both = pd.concat([pd.Series(h, index=w.to_pylist()) for w, h in per_column])
+            most = both.groupby(level=0, sort=False).max()
+            words = pa.array(most.index.to_numpy(dtype=object), type=pa.string())
+            held = most.to_numpy(dtype=np.int64)
+        else:  # --redact: the names as exported, whole
+            wholes = pa.array([w[1:] for w in ctx.name_words if w.startswith(_WHOLE)],
+                              type=pa.string())
+            if not len(wholes):
+                return set()
+            lists = pc.utf8_split_whitespace(wholes)
+            flat = pc.list_flatten(lists)
+            parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+            n = len(wholes)
+            size = np.bincount(parent, minlength=n)
+            bad = (pc.is_in(flat, value_set=pa.array(sorted(no_person), type=pa.string()))
+                   .to_numpy(zero_copy_only=False) if no_person
+                   else np.zeros(len(flat), bool))
+            person = ((size >= 2) & (np.bincount(parent[bad], minlength=n) == 0))[parent]
+            if not person.any():
+                return set()
+            words, held = _holders(flat.filter(pa.array(person)), parent[person])
+        if not len(words):
             return set()
-        lists = pc.utf8_split_whitespace(wholes)
-        words = pc.list_flatten(lists)
-        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
-        n = len(wholes)
-        size = np.bincount(parent, minlength=n)
-        bad = (pc.is_in(words, value_set=pa.array(sorted(no_person), type=pa.string()))
-               .to_numpy(zero_copy_only=False) if no_person else np.zeros(len(words), bool))
-        person = (size >= 2) & (np.bincount(parent[bad], minlength=n) == 0)
-        return set(pc.unique(words.filter(pa.array(person[parent]))).to_pylist())
-    result: set[str] = ctx.memo(("textclusters.person_words", tuple(sorted(no_person))),
-                                make)
+        desk = _desk_words(ctx, words, held, least, per_name)
+        return set(words.filter(pa.array(~desk)).to_pylist())
+    result: set[str] = ctx.memo(("textclusters.person_words", tuple(sorted(no_person)),
+                                 least, per_name), make)
     return result
+
+
+def _holders(words: pa.Array, owner: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """(each distinct word of ``words``, how many distinct ``owner`` values hold it)."""
+    uniq = pc.unique(words)
+    code = np.asarray(pc.index_in(words, value_set=uniq).to_numpy(zero_copy_only=False),
+                      dtype=np.int64)
+    pairs = np.unique(owner * len(uniq) + code)
+    return uniq, np.bincount(pairs % len(uniq), minlength=len(uniq))
+
+
+def _desk_words(ctx: Context, words: pa.Array, held: np.ndarray, least: int,
+                per_name: float) -> np.ndarray:
+    """Per name word of ``words`` (held by ``held`` person names): the desk writes it on
+    its own, as its vocabulary, not as a name. That is, at least ``least`` distinct
+    normalised summaries hold it and no other name word, and at least ``per_name`` such
+    summaries per name holding it: "page not loading" is a word of the desk's, "Laptop
+    for Larry Page" a name (two of its words), and a first name many people share
+    ("conversation with john" from 50 Johns' chats) stays a name. ``least`` 0 turns the
+    rule off."""
+    out = np.zeros(len(words), dtype=bool)
+    if least <= 0:
+        return out
+    _, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
+    if not len(norm):
+        return out
+    lists = pc.utf8_split_whitespace(pa.array(pd.array(norm, dtype=m.STRING_DTYPE)))
+    flat = pc.list_flatten(lists)
+    code = np.asarray(pc.fill_null(pc.index_in(flat, value_set=words), -1).to_numpy(
+        zero_copy_only=False), dtype=np.int64)
+    hit = code >= 0
+    if not hit.any():
+        return out
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)[hit]
+    pairs = np.unique(parent * len(words) + code[hit])  # (summary, name word) once
+    summary, word = pairs // len(words), pairs % len(words)
+    alone = np.bincount(summary, minlength=len(norm))[summary] == 1
+    wordings = np.bincount(word[alone], minlength=len(words))
+    out[:] = (wordings >= least) & (wordings >= per_name * held)
+    return out
 
 
 def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
@@ -304,7 +368,7 @@ def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         _, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
         n = len(norm)
         texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE))
-        names = _person_words(ctx, _no_person(ctx.analyses.get("text-clusters") or {}))
+        names = _person_words(ctx, ctx.analyses.get("text-clusters") or {})
         lists = pc.utf8_split_whitespace(texts)
         words = pc.list_flatten(lists)
         is_name = (pc.is_in(words, value_set=pa.array(sorted(names), type=pa.string()))
@@ -325,8 +389,11 @@ def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (np.asarray(codes, dtype=np.int64),
                 np.asarray(coded.dictionary.to_pylist(), dtype=object),
                 np.bincount(parent[is_name], minlength=n) > 0)
+    params = ctx.analyses.get("text-clusters") or {}
     result: tuple[np.ndarray, np.ndarray, np.ndarray] = ctx.memo(
-        (_UNNAMED, tuple(sorted(_no_person(ctx.analyses.get("text-clusters") or {})))), make)
+        (_UNNAMED, tuple(sorted(_no_person(params))),
+         params.get("vocabulary_min_wordings"), params.get("vocabulary_wordings_per_name")),
+        make)
     return result
 
 
@@ -834,7 +901,7 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
     doc, words = _tokens(texts)
     stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
-    tok, stems = _vocabulary(words, stop, _person_words(ctx, _no_person(params)),
+    tok, stems = _vocabulary(words, stop, _person_words(ctx, params),
                              int(params["min_word_length"]))
     keep = tok >= 0
     pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]},
