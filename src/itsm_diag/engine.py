@@ -384,6 +384,14 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             mets[i] = _OPS[cond.op](moved, cond.value)
             if _combine(rule.thresholds.combine, mets) != status:
                 return True
+    for nudge in meas.nudges:  # figures one ticket moves together, graded whole
+        mets = []
+        for name, out in outs.items():
+            cond = rule.thresholds.conditions[name]
+            shift = nudge.get(out.metric) if name not in meas.decided else None
+            mets.append(out.met if shift is None else _OPS[cond.op](shift, cond.value))
+        if _combine(rule.thresholds.combine, mets) != status:
+            return True
     return False
 
 

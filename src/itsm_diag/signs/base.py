@@ -622,6 +622,10 @@ class Measurement(_Strict):
     presence_unproven: Note | None = None
     worst_case: dict[str, float] = Field(default_factory=dict)
     confidence: Confidence = "high"
+    #: what one ticket more or less would make of several figures at once, for figures
+    #: that move together (an incident more can close a new cluster, counted and in the
+    #: share): each a {metric: value} the engine's one-ticket test grades whole
+    nudges: list[dict[str, float]] = Field(default_factory=list)
     #: evidence tables, e.g. automation candidates or top clusters (rows of plain values)
     tables: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     #: series for charts, e.g. the weekly backlog (rows of plain values)

@@ -361,6 +361,24 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
     return table
 
 
+def _one_cluster_moved(uncovered: float | None, judged: int) -> list[dict[str, float]]:
+    """The uncovered clusters and their share with one cluster more or less, as one
+    incident can move them: an incident more closes a new cluster (uncovered, or
+    covered if it names a problem) or covers one by naming a problem; an incident less
+    dissolves a cluster of the bare minimum (uncovered or covered)."""
+    if uncovered is None or not judged:
+        return []
+    u, j = uncovered, float(judged)
+    moves = [(u + 1, j + 1), (u, j + 1)]
+    if u >= 1:
+        moves.append((u - 1, j))  # covered by a problem link
+        if j >= 2:
+            moves.append((u - 1, j - 1))
+    if j - u >= 1 and j >= 2:
+        moves.append((u, j - 1))
+    return [{"uncovered_clusters": a, "uncovered_share": a / b} for a, b in moves]
+
+
 def _no_key(ctx: Context, scope: pd.Series, min_fill: float) -> Note:
     """The unknown note for want of a key, with what the export does hold: how well each
     key field is filled and how many incidents carry a problem link."""
@@ -545,6 +563,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           params={"incidents_per_month": per_m, "minutes": minutes}))
     return Measurement(
         metrics=metrics,
+        nudges=_one_cluster_moved(uncovered.value, n_judged),
         # a summary-based key groups by wording, which is weaker evidence than a CI
         confidence="high" if not with_summary else "medium",
         tables={"top_uncovered_clusters": table},
