@@ -308,9 +308,35 @@ _OFFSET_AT_END = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 _ISO_RE = re.compile(_ISO_PATTERN)
+#: an ISO 8601 date and time without a UTC offset: ``T`` or a space, minutes at least,
+#: seconds and a fraction of a second optional, one column mixing them (a workbook's
+#: date cells are written with ``.ffffff`` only where the time has a fraction): what
+#: ``--since``/``--until`` take, read in ``--tz`` like every time without its offset
+_NAIVE_ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+_NAIVE_ISO_RE = re.compile(_NAIVE_ISO_PATTERN)
+#: the format of a column of such times (:data:`_NAIVE_ISO_PATTERN`), as the report names it
+ISO_NAIVE = "ISO8601 without offset"
+#: Unix times (UTC by definition): seconds (``1767571229``, a fraction allowed) and
+#: milliseconds (``1767571229378``: ManageEngine's ``{value: <epoch ms>}``), told apart
+#: by their digits; inferred only in the range of :data:`_EPOCH_RANGE`
+EPOCH_S, EPOCH_MS = "epoch seconds", "epoch milliseconds"
+_EPOCH_PATTERNS = {EPOCH_S: r"^\d{9,10}(\.\d+)?$", EPOCH_MS: r"^\d{12,13}$"}
+_EPOCH_UNITS = {EPOCH_S: "s", EPOCH_MS: "ms"}
+#: the seconds of 1990-01-01 and 2100-01-01: a number outside is no Unix time of a ticket
+_EPOCH_RANGE = (631_152_000, 4_102_444_800)
+#: a zero date, as MySQL writes an unknown one (``0000-00-00``, ``0000-00-00 00:00:00``),
+#: or a day 00 or month 00 (``1900-01-00``, Excel's day zero), whatever time follows:
+#: a placeholder for "no date", left empty with a warning like ``1900-01-01``
+_ZERO_DATE = (r"^\s*(?:0{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}[-/.](?:0{1,2}[-/.]\d{1,2}|"
+              r"\d{1,2}[-/.]0{1,2})|0{1,2}[-/.]0{1,2}[-/.]\d{2,4}|\d{1,2}[-/.]0{1,2}[-/.]0{4}"
+              r"|0{1,2}[-/.]\d{1,2}[-/.]0{4})(?:[ T].*)?$")
 
 
-def _looks_iso(sample: pd.Series, allowed: int) -> bool:
+def _looks_iso(sample: pd.Series, allowed: int, pattern: str = _ISO_PATTERN,
+               compiled: re.Pattern[str] = _ISO_RE) -> bool:
+    """Whether all of ``sample`` but ``allowed`` values (and at least one) match
+    ``pattern`` (``compiled``: the same, compiled): by default an ISO time with its
+    UTC offset."""
     if is_arrow_text(sample):
         import pyarrow.compute as pc
 
@@ -320,13 +346,13 @@ def _looks_iso(sample: pd.Series, allowed: int) -> bool:
         # and ``$`` differ only outside it), Python's ``re`` for the other values
         text = sample.array.__arrow_array__()
         odd = pc.or_(pc.invert(pc.string_is_ascii(text)), pc.match_substring(text, "\n"))
-        easy = pc.and_(pc.match_substring_regex(text, _ISO_PATTERN), pc.invert(odd))
+        easy = pc.and_(pc.match_substring_regex(text, pattern), pc.invert(odd))
         matched = int(pc.sum(easy).as_py() or 0)
         if pc.any(odd).as_py():
-            matched += sum(_ISO_RE.match(value) is not None
+            matched += sum(compiled.match(value) is not None
                            for value in pc.filter(text, odd).to_pylist())
     else:
-        matched = int(sample.str.match(_ISO_PATTERN).sum())
+        matched = int(sample.str.match(pattern).sum())
     return matched > 0 and len(sample) - matched <= allowed
 
 
@@ -345,10 +371,42 @@ def candidates_for(values: pd.Series, present: int | None = None) -> list[tuple[
         _screen(sample, allowed) if allowed > 2 else [])
     misses = {(fmt, order): _misses(sample, fmt, allowed) for fmt, order in screened}
     fitting = {cand: n for cand, n in misses.items() if n is not None}
+    if not fitting:
+        # forms no strftime candidate reads: naive ISO times (a fraction of a second on
+        # some, a 'T'), Unix times; tried only here, so no column read before changes
+        return _other_form(sample, allowed)
     # the formats that read the most values: a value only the day-first order reads is a
     # date that decides the order, not an unreadable one the month-first order may drop
-    fewest = min(fitting.values(), default=0)
+    fewest = min(fitting.values())
     return [cand for cand, n in fitting.items() if n == fewest]
+
+
+def _other_form(sample: pd.Series, allowed: int) -> list[tuple[str, Order]]:
+    """[(:data:`ISO_NAIVE`, None)] or [(an epoch unit, None)] when ``sample`` is of that
+    form (all but ``allowed`` values), else []."""
+    if _looks_iso(sample, allowed, _NAIVE_ISO_PATTERN, _NAIVE_ISO_RE):
+        return [(ISO_NAIVE, None)]
+    text = sample.astype(str).str.strip()
+    for fmt, pattern in _EPOCH_PATTERNS.items():
+        shaped = text.str.match(pattern)
+        if not shaped.any() or int((~shaped).sum()) > allowed:
+            continue
+        seconds = pd.to_numeric(text[shaped], errors="coerce") / (
+            1000 if fmt == EPOCH_MS else 1)
+        if int((~seconds.between(*_EPOCH_RANGE)).sum()) + int((~shaped).sum()) <= allowed:
+            return [(fmt, None)]
+    return []
+
+
+def zero_dates(values: pd.Series) -> pd.Series:
+    """Which of ``values`` are zero dates (:data:`_ZERO_DATE`): a boolean mask."""
+    if is_arrow_text(values):
+        import pyarrow.compute as pc
+
+        text = values.array.__arrow_array__()
+        hit = pc.fill_null(pc.match_substring_regex(text, _ZERO_DATE), False)
+        return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
+    return values.astype("string").str.match(_ZERO_DATE).fillna(False).astype(bool)
 
 
 def mixed_offsets(values: pd.Series, path: Path, column: str,
@@ -377,7 +435,7 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int,
     """The error for a column no format reads: what the most fitting format could not
     read (how many, the first row and value), or a value no format reads at all.
     ``tried``: the values as the formats were tried on them (month names in English,
-    :func:`english_months`), when not ``values`` themselves; the error quotes ``values``."""
+    :func:`english_names`), when not ``values`` themselves; the error quotes ``values``."""
     mixed = mixed_offsets(values, path, column, first_row)
     if mixed is not None:
         return mixed
@@ -417,6 +475,18 @@ def _unreadable(values: pd.Series, path: Path, column: str, first_row: int,
             "reads", file=path, row=first_row + pos, column=column,
             hint="in Excel, format the column as Date (Format Cells > Date) and save the "
                  "workbook again, or export the tickets as CSV")
+    if _numbers(values):
+        # numbers that are no Unix time read here (microseconds, out of range) and no
+        # Excel serial: a strftime format reads only the digits of a date
+        return DateFormatError(
+            f"cannot read {quote(str(values.iloc[pos]))} as a date: the column holds "
+            "numbers that are no Unix time in seconds or milliseconds from 1990 to 2100 "
+            "(those are read as such), and no --date-format reads a Unix time",
+            file=path, row=first_row + pos,
+            column=column,
+            hint="export the times as dates and times, or as Unix seconds or milliseconds; "
+                 "a date written as digits (20260105 0930) is read with --date-format "
+                 "'%Y%m%d %H%M'")
     month = _month_error(str(values.iloc[pos]), f"cannot read {quote(str(values.iloc[pos]))} "
                          "as a date", path, column, first_row + pos)
     if month is not None:
@@ -436,6 +506,12 @@ def _excel_serials(values: pd.Series) -> bool:
     date serials: date cells a workbook shows as numbers (``45931.375``)."""
     numbers = pd.to_numeric(_sample(values), errors="coerce")
     return bool(len(numbers)) and bool(numbers.between(*_SERIALS).all())
+
+
+def _numbers(values: pd.Series) -> bool:
+    """Whether a column's values (a spread sample) are all numbers."""
+    numbers = pd.to_numeric(_sample(values), errors="coerce")
+    return bool(len(numbers)) and bool(numbers.notna().all())
 
 
 def infer_formats(
@@ -459,8 +535,21 @@ def infer_formats(
         cands = candidates_for(values, present)
         english = None
         if not cands:
-            # month names in another language: the formats that read them in English
-            english = english_months(values)
+            # zero dates (0000-00-00, 1900-01-00): no date, left empty by parse() with a
+            # warning; the format is that of the other values
+            zero = zero_dates(values)
+            if zero.any():
+                values = values.mask(zero)
+                present -= int(zero.sum())
+                if present == 0:  # zero dates only: every value is left empty
+                    chosen[name] = ColumnFormat(name, ISO_NAIVE, None,
+                                                note="zero dates only")
+                    continue
+                cands = candidates_for(values, present)
+        if not cands:
+            # month names and am/pm markers in another language: the formats that read
+            # them in English
+            english = english_names(values)
             cands = [] if english is None else candidates_for(english, present)
         if not cands:
             raise _unreadable(values, path, name, first_row, english)
@@ -528,14 +617,35 @@ def parse(
     out, notes = _parse_text(values, fmt, column, first_row, tz)
     present = values.notna().to_numpy(dtype=bool)
     bad = present & out.isna().to_numpy(dtype=bool)
-    if bad.any() and english_months(values[bad]) is not None:
-        # month names in another language (13/Mär/25): read as their English ones (the
-        # unread values tell first: a junk cell costs no pass over a million good ones)
-        english = english_months(values)
+    if bad.any() and english_names(values[bad]) is not None:
+        # month names or am/pm markers in another language (13/Mär/25, 9:05 p. m.): read
+        # as their English ones (the unread values tell first: a junk cell costs no pass
+        # over a million good ones)
+        english = english_names(values)
         if english is not None:
             out, notes = _parse_text(english, fmt, column, first_row, tz)
             bad = present & out.isna().to_numpy(dtype=bool)
+    if bad.any() and _naive_iso_too(values, fmt, bad):
+        # the same times in another ISO form, with a fraction of a second or a 'T' (a
+        # workbook's cells with milliseconds beside whole seconds): all read as ISO
+        out, notes = _parse_text(values, ISO_NAIVE, column, first_row, tz)
+        bad = present & out.isna().to_numpy(dtype=bool)
+    zero_note = None
+    if bad.any():
+        zero = np.zeros(len(values), dtype=bool)
+        zero[bad] = zero_dates(values[bad]).to_numpy(dtype=bool)
+        if zero.any():
+            # a placeholder for no date, as 1900-01-01 is (guards.plausible_times): left
+            # empty with a warning, and no unreadable value
+            first = int(zero.argmax())
+            zero_note = (f"column {column!r}: {int(zero.sum()):,} timestamp(s) before 1990 "
+                         f"left empty (zero dates; first at row {first_row + first}: "
+                         f"{quote(str(values.iloc[first]))})")
+            bad &= ~zero
+            present = present & ~zero
     n_bad = int(bad.sum())
+    if zero_note is not None:
+        notes.append(zero_note)
     if n_bad:
         pos = int(bad.argmax())
         example = str(values.iloc[pos])
@@ -565,7 +675,13 @@ def _parse_text(values: pd.Series, fmt: str, column: str, first_row: int, tz: st
     """:func:`parse`'s reading of ``values`` with ``fmt`` (unreadable values missing),
     and its notes on clock changes."""
     notes: list[str] = []
-    naive = _parse_fast(values, fmt)
+    if fmt in _EPOCH_UNITS:  # Unix times are UTC whatever the zone
+        numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+        # beyond the year 2262 a time is no nanosecond timestamp (pandas' unit parser)
+        numbers = numbers.where(numbers.abs() < 9e9 * (1000 if fmt == EPOCH_MS else 1))
+        out = pd.to_datetime(numbers, unit=_EPOCH_UNITS[fmt], utc=True, errors="coerce")
+        return out.dt.round("us"), notes
+    naive = _naive_iso(values) if fmt == ISO_NAIVE else _parse_fast(values, fmt)
     if naive is not None:
         out = (naive.dt.tz_localize("UTC") if tz == "UTC" else
                _localize(naive, tz, column, first_row, notes))
@@ -576,6 +692,37 @@ def _parse_text(values: pd.Series, fmt: str, column: str, first_row: int, tz: st
         out = _localize(pd.to_datetime(values, format=fmt, errors="coerce"), tz, column,
                         first_row, notes)
     return out, notes
+
+
+def _naive_iso(values: pd.Series) -> pd.Series:
+    """Naive ISO 8601 times (:data:`_NAIVE_ISO_PATTERN`, each value in any of its forms),
+    read as pandas reads ISO 8601; a value with a UTC offset among them is left missing
+    (a column of both is an error, :func:`mixed_offsets`)."""
+    try:
+        naive = pd.to_datetime(values, format=ISO, errors="coerce")
+    except ValueError:  # some values carry an offset: those are not naive times
+        text = values.astype("string").str.strip()
+        offset = text.str.contains(_OFFSET_AT_END, regex=True).fillna(False).astype(bool)
+        naive = pd.to_datetime(values.mask(offset), format=ISO, errors="coerce")
+    if isinstance(naive.dtype, pd.DatetimeTZDtype):  # every value carried the same offset
+        naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    return naive.astype("datetime64[us]")
+
+
+def _naive_iso_too(values: pd.Series, fmt: str, bad: np.ndarray) -> bool:
+    """Whether ``fmt`` reads naive ISO times only (``%Y-%m-%d %H:%M:%S`` and the like)
+    and some of its ``bad`` values are naive ISO times in another form (a fraction of a
+    second: a workbook's cells with milliseconds beside whole seconds; a 'T'): the
+    column is then one of :data:`ISO_NAIVE`."""
+    if fmt not in _NAIVE_ISO_FORMATS:
+        return False
+    text = values[bad].astype("string").str.strip()
+    return bool(text.str.match(_NAIVE_ISO_PATTERN).fillna(False).any())
+
+
+#: the strftime formats all of whose values :data:`ISO_NAIVE` reads alike
+_NAIVE_ISO_FORMATS = frozenset(
+    f"%Y-%m-%d{sep}%H:%M{sec}" for sep in (" ", "T") for sec in ("", ":%S", ":%S.%f"))
 
 
 def _localize(naive: pd.Series, tz: str, column: str, first_row: int,
@@ -614,7 +761,7 @@ _ISO_TEXT = "%Y-%m-%d %H:%M:%S"
 #: Portuguese, Dutch, in Java's older and CLDR abbreviations and in full, and English
 #: spellings strptime's ``%b`` does not take (``Sept``, full names). Compared in lower
 #: case, a final dot dropped; strptime reads only the English abbreviations, so each is
-#: replaced by its English one before parsing (:func:`english_months`)
+#: replaced by its English one before parsing (:func:`english_names`)
 _MONTH_NAMES: tuple[tuple[str, str], ...] = (
     ("Jan", "january jän jänner januar janv janvier ene enero gen gennaio janeiro januari"),
     ("Feb", "february februar feber fév févr fevr février fevrier febrero febbraio fev "
@@ -647,16 +794,30 @@ def _english_word(hit: re.Match[str]) -> str:
     return hit.group(0) if english is None else english
 
 
-def english_months(values: pd.Series) -> pd.Series | None:
+#: a 12-hour clock's marker as Java writes it in another language, which ``%p`` does not
+#: read: Spanish ``a. m.``/``p. m.`` (CLDR; the space may be a no-break one), Dutch and
+#: Latin American Spanish ``a.m.``/``p.m.`` (English too), German ``vorm.``/``nachm.``
+#: (Java's older locale data): group 1 ``a``/``vorm`` before noon, 2 after
+_MARKER = re.compile(r"(?<![^\W\d_])(?:(a|vorm)|(p|nachm))(?:(?<=[ap])\.[\s\u00a0\u202f]*m\.?|"
+                     r"(?<=[ap])[\s\u00a0\u202f]*m\.|(?<=m)\.)(?![^\W\d_])", re.IGNORECASE)
+
+
+def _english_marker(hit: re.Match[str]) -> str:
+    return "AM" if hit.group(1) else "PM"
+
+
+def english_names(values: pd.Series) -> pd.Series | None:
     """``values`` with every month name of another language (or an English one
-    ``%b`` does not read: ``Sept``, ``Nov.``) replaced by its English abbreviation, or
-    None when no value holds one. Worked on the distinct values (one regex pass each),
-    taken back to the rows by code."""
+    ``%b`` does not read: ``Sept``, ``Nov.``) replaced by its English abbreviation, and
+    every am/pm marker ``%p`` does not read (:data:`_MARKER`: ``a. m.``, ``nachm.``) by
+    ``AM``/``PM``, or None when no value holds one. Worked on the distinct values (one
+    regex pass each), taken back to the rows by code."""
     codes, distinct = factorize_na(values)  # the missing value last
     if len(distinct) < 2:
         return None
     text = distinct.iloc[:-1].astype("object").astype(str)
-    english = text.str.replace(_WORD, _english_word, regex=True)
+    english = text.str.replace(_MARKER, _english_marker, regex=True).str.replace(
+        _WORD, _english_word, regex=True)
     if bool((english == text).all()):
         return None
     dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else "object"
