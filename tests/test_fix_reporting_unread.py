@@ -197,7 +197,7 @@ def test_a_redacted_report_sweeps_the_values_it_names(tmp_path: Path) -> None:
     report = api.diagnose_paths([tmp_path / "export"],
                                 api.RunOptions(mapping=mapping, redact=True))
     caveat = report.kpis.caveats["backlog_weekly"]
-    assert "'Waiting on [email]' (30)" in caveat
+    assert "'Waiting on [email 1]' (30)" in caveat
     assert "jane.doe" not in report.model_dump_json()
 
 

@@ -420,28 +420,29 @@ def diagnose_paths(paths: Sequence[Path], options: RunOptions,
         return _diagnose_paths(paths, options, warn)
     from itsm_diag import progress
     from itsm_diag.errors import ItsmDiagError
-    from itsm_diag.redact import hide_inputs, input_labels, redact_inputs
+    from itsm_diag.redact import hide_inputs, input_labels, redact_error, redact_inputs
 
     labels = input_labels(paths)
     hidden = None if warn is None else (lambda text: warn(hide_inputs(text, labels)))
     try:
         # the progress display on stderr names files too
         with progress.hiding(lambda text: hide_inputs(text, labels)):
-            report = _diagnose_paths(paths, options, hidden)
+            report = _diagnose_paths(paths, options, hidden, labels)
     except ItsmDiagError as exc:
-        # the error's class and exit code stay; only the names go
-        exc.message = hide_inputs(exc.message, labels)
-        exc.file = None if exc.file is None else hide_inputs(exc.file, labels)
-        exc.hint = None if exc.hint is None else hide_inputs(exc.hint, labels)
-        exc.args = (exc.message,)
+        # the error's class and exit code stay; the names, addresses and numbers go
+        redact_error(exc, labels)
         raise
     return redact_inputs(report, labels)
 
 
 def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
-                    warn: Callable[[str], None] | None = None) -> Report:
-    """:func:`diagnose_paths` before any redaction of the inputs' names."""
+                    warn: Callable[[str], None] | None = None,
+                    labels: Mapping[str, str] | None = None) -> Report:
+    """:func:`diagnose_paths` before any redaction of the inputs' names (``labels``:
+    with ``redact``, hidden before the people's names are swept, which could otherwise
+    rewrite part of a file name: "Jürgen Müller salary.docx")."""
     from itsm_diag.engine import Diagnosis, diagnose
+    from itsm_diag.errors import ItsmDiagError
 
     # everything that can be wrong with the options fails before the (slow) read
     since = parse_bound(options.since, "--since", options.tz)
@@ -464,29 +465,42 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     people = None
     names: frozenset[str] | None = None
     if options.redact:
-        from itsm_diag.analyses.textclusters import name_words_of
+        from itsm_diag.analyses.textclusters import name_words_of, requesters_of
         from itsm_diag.redact import redact_tables
 
         # the names' words as exported, for telling a name typed into a summary (only
         # matched against summaries, never written): the diagnosis reads what it reads
         # without --redact
-        names = frozenset(name_words_of([pd.Series(tickets[c].dropna().unique())
-                                         for c in (m.REQUESTER, m.ASSIGNEE)]))
+        requesters, assignees = (pd.Series(tickets[c].dropna().unique())
+                                 for c in (m.REQUESTER, m.ASSIGNEE))
+        words = name_words_of([requesters, assignees])
         # before the diagnosis, so no real name can reach any evidence row
         tickets, events, people = redact_tables(tickets, events)
+        # and each requester's name as exported by its pseudonym, for telling a machine
+        # account ("Zabbix Monitoring") by its name's words (only matched, never written)
+        names = frozenset(words | requesters_of(requesters.map(people.of), requesters))
     data = Diagnosis(
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
         day_only=frozenset(loaded.day_only), name_words=names,
         unread_columns=unread_columns(loaded.sources),
     )
-    since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until, tz)
-    report = diagnose(data, rules, since=since_ts, until=until_ts, answers=options.answers,
-                      window_note=window_note, tz=tz)
-    if people is not None:
-        from itsm_diag.redact import redact_report
+    try:
+        since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,
+                                                         tz)
+        report = diagnose(data, rules, since=since_ts, until=until_ts,
+                          answers=options.answers, window_note=window_note, tz=tz)
+    except ItsmDiagError as exc:
+        if people is not None:  # the people are known by now: no error names one
+            from itsm_diag.redact import redact_error
 
-        report = redact_report(report, people)
+            redact_error(exc, {}, people)
+        raise
+    if people is not None:
+        from itsm_diag.redact import redact_inputs, redact_report
+
+        report = redact_report(report if labels is None else redact_inputs(report, labels),
+                               people)
     if period is not None:
         report = _with_periods(report, data, rules, period, since_ts, options.answers, tz)
     if baseline is not None:

@@ -254,6 +254,10 @@ def run_client(name: str, path: Path, options: RunOptions, fmt: str, out: Path,
         typed = from_environment(exc)  # a full disk, a file gone, no memory
         error = (typed.one_line() if typed is not None else
                  f"unexpected {type(exc).__name__}: {exc}. This is a bug in itsm-diag")
+    if options.redact:  # the machine's or a defect's words may quote a path or a cell
+        from itsm_diag.redact import input_labels, redact_error_text
+
+        error = redact_error_text(error, input_labels([path]))
     # an old report next to a failed run would contradict the index
     target.unlink(missing_ok=True)
     return ClientRow(client=name, error=error, not_read=tuple(skipped))
@@ -301,11 +305,24 @@ def run(
     runnable = [d for d in dirs if d.name in entries]
     # no report replaces a loose file of the batch folder or a file of a client's (at any
     # depth: check_output looks inside the client folders); the batch folder's other
-    # folders (hidden ones, ``_reports``) are no client's
+    # folders (hidden ones, ``_reports``) are no client's; nor the batch's own --config
+    # and --mapping (a link in the output folder to one), as diagnose refuses them
     inputs = [*(e for e in root.iterdir() if not e.is_dir()), *dirs,
-              *(entry for listed in entries.values() for entry in listed)]
-    for target in [*names.values(), *INDEX_FILES]:
-        check_output(out / target, inputs, "--out")
+              *(entry for listed in entries.values() for entry in listed),
+              *options.mappings, *(p for p in (options.config_file,) if p is not None)]
+    from itsm_diag.errors import ItsmDiagError
+
+    try:
+        for target in [*names.values(), *INDEX_FILES]:
+            check_output(out / target, inputs, "--out")
+    except ItsmDiagError as exc:
+        if options.redact:  # naming no client's file, as every redacted line does (the
+            # clients' folders are named: the reports are)
+            from itsm_diag.redact import INPUT_FOLDER, input_labels, redact_error
+
+            redact_error(exc, {k: v for k, v in input_labels(dirs).items()
+                               if v != INPUT_FOLDER})
+        raise
     if warn is not None:
         for note in not_read(root, options.redact):
             warn(note)

@@ -297,10 +297,11 @@ def _deliver(output: Path | None, text: str) -> None:
 
 
 def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None],
-                  option: str = "--output") -> None:
+                  option: str = "--output", redact: bool = False) -> None:
     """Refuse an ``--output`` that is one of the run's inputs (before the slow read): an
     export (a file named, or any file inside a folder named), a mapping, a config, a
-    baseline or an answers file."""
+    baseline or an answers file. With ``redact``, the refusal names no input (``input
+    1``), as every redacted line does."""
     from itsm_diag.errors import ItsmDiagError
     from itsm_diag.importers.registry import list_inputs
     from itsm_diag.render import check_output
@@ -309,7 +310,14 @@ def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | N
         seen = list_inputs(paths).seen
     except ItsmDiagError:
         seen = list(paths)  # the run itself will say what is wrong with them
-    check_output(output, [*seen, *(p for p in others if p is not None)], option)
+    try:
+        check_output(output, [*seen, *(p for p in others if p is not None)], option)
+    except ItsmDiagError as exc:
+        if redact:
+            from itsm_diag.redact import input_labels, redact_error
+
+            redact_error(exc, input_labels(paths))
+        raise
 
 
 def _check_destination(fmt: Format, output: Path | None, browser: Path | None) -> None:
@@ -577,7 +585,8 @@ def diagnose(
     )
     if output is not None:
         _guard_output(output, paths,
-                      [*options.mappings, options.config_file, baseline, answers])
+                      [*options.mappings, options.config_file, baseline, answers],
+                      redact=redact)
     chosen = _format_for(fmt, output)
     _check_destination(chosen, output, browser)  # before the slow read, not after it
     with _progress(paths, quiet):

@@ -6,16 +6,20 @@ Two passes, so the diagnosis itself never sees a real name:
 1. :func:`redact_tables` runs on the canonical tables *before* the diagnosis. Requester,
    assignee and comment author become ``Requester N`` / ``Agent N`` (one person keeps one
    pseudonym in every column and every table); e-mail addresses and phone numbers are
-   scrubbed from the remaining free text (summaries, comments, labels) and from the
-   classification. Assignment groups, categories, services and CIs stay: they are teams
-   and things, and the evidence needs them; a value of theirs that is all digits (a
-   Zendesk group id) is an id, never a phone number.
+   scrubbed from the free text (summaries, comments, labels). The classification
+   (groups, categories, services, CIs, statuses, and the groups and labels of the
+   events) is left as exported: the diagnosis counts its values apart, and two
+   shared-mailbox CIs scrubbed to one ``[email]`` would be one CI recurring.
 2. :func:`redact_report` runs on the finished Report: evidence fields holding ticket text
    are dropped, summary-built cluster keys become ``Cluster N``, vague summaries become
    ``Summary N``, the intake-template wordings the recurrence and text-clusters notes
-   list become ``Template N`` (their counts kept), and the text left (notes, reasons,
-   file paths, warnings) is swept once more for the people's names, e-mail addresses
-   and phone numbers. The report's own values are not text and are never swept: a time
+   list become ``Template N`` (their counts kept), and the text left (the classification's
+   values, notes, reasons, file paths, warnings) is swept for the people's names (in
+   their usual forms: "Müller, Jürgen" is also "Jürgen Müller"), e-mail addresses and
+   phone numbers. Each distinct address or number becomes ``[email N]`` / ``[phone N]``
+   (numbered in sorted order, one number in every table), so two groups stay two; a
+   value of the classification that is all digits (a Zendesk group id) is an id, never
+   a phone number. The report's own values are not text and are never swept: a time
    (``as_of``, a window's end, every ``week_end``), a ticket id, a number written as
    digits (a group id). Its times must stay times: ``compare``, ``--baseline`` and
    ``--period`` read them back.
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +45,10 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.report import Report
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+#: an e-mail address, internationalised ones included ("jürgen.müller@müller-bau.de":
+#: letters of any script on both sides of the @); an apostrophe only inside it ("o'brien@"),
+#: never the quote before it ("'sales@acme.example'")
+EMAIL_RE = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)+")
 # a phone candidate: digits with the usual separators; _phone() decides (dates are not).
 # Never the minutes or seconds of a clock time: "23:59:59.999999" holds 8 digits and a dot
 PHONE_RE = re.compile(r"(?<![\w+/.-])(?<!\d:)\+?\(?\d[\d ().\-/]{5,}\d(?![\w])")
@@ -59,11 +67,12 @@ PHONE_MARK = "[phone]"
 
 #: people columns of the tickets table and the events table
 PERSON_COLUMNS = (m.REQUESTER, m.ASSIGNEE)
-#: free-text ticket columns scrubbed of e-mail addresses and phone numbers (people columns
-#: are replaced whole; ids cannot hold either)
+#: free-text ticket columns scrubbed of e-mail addresses and phone numbers before the
+#: diagnosis (people columns are replaced whole; ids cannot hold either)
 FREE_TEXT_COLUMNS = (m.SUMMARY, m.LABELS)
-#: classification columns: scrubbed too, but a run of bare digits in them is an id (a
-#: Zendesk group id "361958999737"), not a phone number: the groups must stay apart
+#: classification columns: left as exported for the diagnosis (scrubbed, two CIs named by
+#: an address would be one) and swept in the report, where a run of bare digits in them
+#: is an id (a Zendesk group id "361958999737"), not a phone number
 VOCABULARY_COLUMNS = (m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM,
                       m.ASSIGNMENT_GROUP, m.STATUS_RAW, m.PRIORITY_RAW, m.CHANNEL_RAW)
 TEXT_COLUMNS = FREE_TEXT_COLUMNS + VOCABULARY_COLUMNS
@@ -140,6 +149,64 @@ def scrub_text(text: str, ids: bool = False) -> str:
     return PHONE_RE.sub(_phone_or_id if ids else _phone, EMAIL_RE.sub(EMAIL_MARK, text))
 
 
+#: what a redacted report calls the n-th distinct e-mail address and phone number
+NUMBERED_MARK = {"email": "[email {n}]", "phone": "[phone {n}]"}
+#: a held place of an address or a number until every one is known (private-use
+#: characters: no regex of the sweep reads them as a word, a digit or a separator)
+_HOLD, _HELD = "\ue000", "\ue001"
+_HELD_RE = re.compile(f"{_HOLD}(\\d+){_HELD}")
+
+
+@dataclass
+class _Marks:
+    """The e-mail addresses and phone numbers of a report's text, each numbered: every
+    one is first held in place (:meth:`scrub`), then, once all are known, numbered in
+    sorted order (:meth:`put`), as the pseudonyms are, so the same export always gives
+    the same ``[email 3]`` and one address has one number in every table. An address is
+    told case-insensitively, a number by its digits ("+49 171 5550123" and
+    "+491715550123" are one)."""
+
+    held: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def _hold(self, kind: str, key: str) -> str:
+        return f"{_HOLD}{self.held.setdefault((kind, key), len(self.held))}{_HELD}"
+
+    def scrub(self, text: str, ids: bool = False) -> str:
+        """:func:`scrub_text`, each address or number held in place."""
+        def phone(match: re.Match[str]) -> str:
+            found = match.group()
+            if _phone(match, bare_is_id=ids) != PHONE_MARK:
+                return found
+            plus = "+" if found.lstrip("( ").startswith("+") else ""
+            return self._hold("phone", plus + "".join(ch for ch in found if ch.isdigit()))
+
+        text = EMAIL_RE.sub(lambda mt: self._hold("email", mt.group().casefold()), text)
+        return PHONE_RE.sub(phone, text)
+
+    def put(self, value: Any) -> Any:
+        """``value`` (a report's data) with each held place numbered."""
+        labels = [""] * len(self.held)
+        for kind, mark in NUMBERED_MARK.items():
+            keys = sorted(k for (k_kind, k) in self.held if k_kind == kind)
+            for n, key in enumerate(keys, start=1):
+                labels[self.held[(kind, key)]] = mark.format(n=n)
+
+        def label(match: re.Match[str]) -> str:
+            i = int(match.group(1))
+            return labels[i] if i < len(labels) else match.group()
+
+        def walk(v: Any) -> Any:
+            if isinstance(v, str):
+                return _HELD_RE.sub(label, v) if _HOLD in v else v
+            if isinstance(v, dict):
+                return {walk(k): walk(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [walk(x) for x in v]
+            return v
+
+        return walk(value) if self.held else value
+
+
 def _trie_pattern(words: Iterable[str]) -> str:
     """One regex alternative matching any of ``words``, shaped as a character trie so a
     few thousand names cost one pass over the text, not one pass per name."""
@@ -167,6 +234,44 @@ def _key(values: pd.Series) -> pd.Series:
     return k.mask(k.fillna("").eq(""))
 
 
+def _unaccented(text: str) -> str:
+    """``text`` without its accents ("jürgen" -> "jurgen"; letters that do not decompose,
+    "ø", stay)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+#: German umlauts as written without them ("Müller" -> "Mueller")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def name_forms(key: str) -> list[str]:
+    """The usual written forms of the person named ``key`` (trimmed, lower case), ``key``
+    first: "müller, jürgen" is also "jürgen müller" and "jürgen müller" also "müller,
+    jürgen"; each with its accents dropped ("jurgen muller") and its umlauts spelt out
+    ("juergen mueller"). Only a name of two words or more (a single word is swept as
+    written, case-sensitively), and never an address or a name holding digits (an id)."""
+    if "@" in key or any(ch.isdigit() for ch in key):
+        return [key]
+    forms = [key]
+    if key.count(",") == 1:
+        last, first = (" ".join(part.split()) for part in key.split(","))
+        if last and first:
+            forms.append(f"{first} {last}")
+    else:
+        words = key.split()
+        if len(words) >= 2:
+            forms.append(f"{words[-1]}, {' '.join(words[:-1])}")
+    if len(key.replace(",", " ").split()) < 2:
+        return forms
+    for form in list(forms):
+        for other in (_unaccented(form), form.translate(_UMLAUTS)):
+            if other not in forms:
+                forms.append(other)
+    return forms
+
+
 @dataclass(frozen=True)
 class Pseudonyms:
     """Who became whom: matching key (trimmed, lower case) -> pseudonym."""
@@ -176,12 +281,22 @@ class Pseudonyms:
     words: tuple[str, ...] = ()
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
                                                    compare=False)
+    #: each written form of a name (:func:`name_forms`, lower case) -> its pseudonym
+    _forms: Mapping[str, str] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)
 
     def __post_init__(self) -> None:
         # a "name" without a letter is an id (a Zendesk user id, "42"): swept, it would
         # rewrite the same number wherever the report's text holds it
-        multi = [k for k in self.by_key if len(k) <= _MAX_NAME and not k.isalpha()
-                 and any(ch.isalpha() for ch in k)]
+        keys = [k for k in self.by_key if len(k) <= _MAX_NAME and not k.isalpha()
+                and any(ch.isalpha() for ch in k)]
+        # a name as exported first: another person's other form never takes it
+        forms = {k: self.by_key[k] for k in keys}
+        for k in keys:
+            for form in name_forms(k)[1:]:
+                forms.setdefault(form, self.by_key[k])
+        object.__setattr__(self, "_forms", forms)
+        multi = list(forms)
         single = [w for w in self.words if len(w) <= _MAX_NAME]
         patterns = []
         if multi:
@@ -196,9 +311,12 @@ class Pseudonyms:
 
     def sweep(self, text: str) -> str:
         """``text`` with every known name replaced by its pseudonym."""
+        def pseudonym(mt: re.Match[str]) -> str:
+            found = mt.group().lower()
+            return self._forms.get(found) or self.by_key.get(found) or mt.group()
+
         for pattern in self._patterns:
-            text = pattern.sub(lambda mt: self.by_key.get(mt.group().lower(), mt.group()),
-                               text)
+            text = pattern.sub(pseudonym, text)
         return text
 
 
@@ -248,18 +366,18 @@ def redact_tables(
     tickets: pd.DataFrame, events: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, Pseudonyms]:
     """The canonical tables ready to diagnose for sharing: people pseudonymised, e-mail
-    addresses and phone numbers scrubbed from free text. Ids, times and vocabularies are
-    untouched, so the diagnosis measures the same tickets."""
+    addresses and phone numbers scrubbed from free text. Ids, times and vocabularies
+    (groups, categories, CIs, statuses; an assignment or a status event's group or
+    label) are untouched, so the diagnosis measures the same tickets: the report pass
+    sweeps the vocabularies (:func:`redact_report`)."""
     tickets, events, people = pseudonymise(tickets, events)
-    tickets = tickets.assign(**{c: scrub_series(tickets[c], ids=c in VOCABULARY_COLUMNS)
-                                for c in TEXT_COLUMNS})
+    tickets = tickets.assign(**{c: scrub_series(tickets[c]) for c in FREE_TEXT_COLUMNS})
     # a comment is free text; an assignment or a status event holds a group or a label
     text_event = events[m.EV_KIND].isin(TEXT_EVENT_KINDS).to_numpy(dtype=bool)
     value = events[m.EV_VALUE]
-    # each half scrubbed once (the other half masked): comments are mostly distinct
-    scrubbed = scrub_series(value.where(text_event)).where(
-        text_event, scrub_series(value.mask(text_event), ids=True))
-    events = events.assign(**{m.EV_VALUE: scrubbed})
+    if text_event.any():
+        events = events.assign(**{m.EV_VALUE: scrub_series(value.where(text_event)).where(
+            text_event, value)})
     return tickets, events, people
 
 
@@ -302,22 +420,23 @@ def _own(text: str) -> bool:
     return text.isdigit() or _ISO_TIME.fullmatch(text) is not None
 
 
-def _sweep(value: Any, people: Pseudonyms, key: str = "", raw: bool = False) -> Any:
+def _sweep(value: Any, people: Pseudonyms, marks: _Marks, key: str = "",
+           raw: bool = False) -> Any:
     """Every text string in ``value`` (dict keys included) swept of names, e-mail
-    addresses and phone numbers. Ticket ids, times and numbers are left alone, and so
-    is a run of bare digits inside the engine's text (a group id): the tables were
-    scrubbed before the diagnosis, so such a run is an id or a count. Text the reading
-    wrote (``raw``: the data notes) may quote a cell: there bare digits are swept too."""
+    addresses and phone numbers (each held in ``marks``, to be numbered). Ticket ids,
+    times and numbers are left alone, and so is a run of bare digits inside the engine's
+    text (a group id, a count). Text the reading wrote (``raw``: the data notes) may
+    quote a cell: there bare digits are swept too."""
     if key in ID_LIST_FIELDS:
         return value
     raw = raw or key in RAW_TEXT_FIELDS
     if isinstance(value, str):
-        return value if _own(value) else scrub_text(people.sweep(value), ids=not raw)
+        return value if _own(value) else marks.scrub(people.sweep(value), ids=not raw)
     if isinstance(value, dict):
-        return {_sweep(k, people, raw=raw): _sweep(v, people, k, raw)
+        return {_sweep(k, people, marks, raw=raw): _sweep(v, people, marks, k, raw)
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_sweep(v, people, key, raw) for v in value]
+        return [_sweep(v, people, marks, key, raw) for v in value]
     return value
 
 
@@ -374,7 +493,8 @@ def redact_report(report: Report, people: Pseudonyms) -> Report:
     for finding in [*data["signs"], *data["checks"]]:
         _strip_evidence(finding, people)
     _strip_analyses(data["analyses"], people)
-    data = _sweep(data, people)
+    marks = _Marks()
+    data = marks.put(_sweep(data, people, marks))
     data["redacted"] = True
     return Report.model_validate(data)
 
@@ -456,6 +576,28 @@ def hide_inputs(text: str, labels: Mapping[str, str]) -> str:
 def _inputs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(n) for n in names)
     return re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])")
+
+
+def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None = None
+                 ) -> None:
+    """An :class:`~itsm_diag.errors.ItsmDiagError` (in place, its class and exit code
+    kept) naming no input path, file or folder (``input 1``…), and swept of e-mail
+    addresses and phone numbers (and of the people's names, when ``people`` knows them)
+    as the report's warnings are: an error may quote a cell ("first: 'ask Élodie Fauré
+    elodie.faure@…'"), and a redacted one goes where the report goes (a batch's index)."""
+    def clean(text: str) -> str:
+        text = hide_inputs(text, labels)
+        return scrub_text(text if people is None else people.sweep(text))
+
+    exc.message = clean(exc.message)
+    exc.file = None if exc.file is None else clean(exc.file)
+    exc.hint = None if exc.hint is None else clean(exc.hint)
+    exc.args = (exc.message,)
+
+
+def redact_error_text(text: str, labels: Mapping[str, str]) -> str:
+    """:func:`redact_error` for an error line already written (a batch worker's)."""
+    return scrub_text(hide_inputs(text, labels))
 
 
 def redact_inputs(report: Report, labels: Mapping[str, str]) -> Report:

@@ -321,11 +321,29 @@ def _desk_words(ctx: Context, words: pa.Array, held: np.ndarray, least: int,
     return out
 
 
+#: marks an entry of ``Context.name_words`` that ties a requester's pseudonym to its name
+#: as exported (``--redact``): the pseudonym, :data:`_WHOLE`, the name
+_REQUESTER_OF = "\x1e"
+
+
+def requesters_of(pseudonyms: pd.Series, exported: pd.Series) -> set[str]:
+    """Entries of ``Context.name_words`` (:data:`_REQUESTER_OF`): each requester's
+    pseudonym with its name as exported (``pseudonyms`` and ``exported`` aligned, a
+    name without a pseudonym left out): what :func:`machine_made` tells a machine
+    account by, under ``--redact`` (matched, never written)."""
+    pairs = pd.DataFrame({"pseudonym": pseudonyms.to_numpy(dtype=object, na_value=None),
+                          "name": exported.to_numpy(dtype=object, na_value=None)})
+    pairs = pairs.dropna().drop_duplicates()
+    return {f"{_REQUESTER_OF}{p}{_WHOLE}{n}"
+            for p, n in zip(pairs["pseudonym"], pairs["name"], strict=True)}
+
+
 def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
     """Per ticket: raised by a machine, not written by a user: its channel is one of
     ``machine_channels`` (monitoring alerts, integrations), or its requester's name holds
     one of ``machine_words`` ("Monitoring System", "SAP Batch Job"). A read-only array,
-    worked out once a run; the requester is read per distinct name."""
+    worked out once a run; the requester is read per distinct name. Under ``--redact``
+    the requester is a pseudonym: its name as exported (:func:`requesters_of`) tells."""
     channels = tuple(sorted(fold_words(params.get("machine_channels", []))))
     words = tuple(sorted(fold_words(params.get("machine_words", []))))
 
@@ -342,9 +360,25 @@ def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
             else:
                 out |= chan.isin(list(channels)).to_numpy(dtype=bool)
         if words and m.REQUESTER in t.columns:
-            system = _pieces(ctx, m.REQUESTER).holding(words)
+            codes, values = ctx.distinct(m.REQUESTER)
+            if ctx.name_words is None:
+                system = _pieces(ctx, m.REQUESTER).holding(words)
+            else:  # --redact: each pseudonym's name as exported, normalised as above
+                tied = [e[1:].split(_WHOLE, 1) for e in ctx.name_words
+                        if e.startswith(_REQUESTER_OF)]
+                flagged: set[str] = set()
+                if tied:
+                    lists = pc.utf8_split_whitespace(
+                        _whole_names(pd.Series([n for _, n in tied], dtype=object)))
+                    hit = pc.is_in(pc.list_flatten(lists), value_set=pa.array(
+                        sorted(words), type=pa.string())).to_numpy(zero_copy_only=False)
+                    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(),
+                                        dtype=np.int64)
+                    held = np.bincount(parent[hit], minlength=len(tied)) > 0
+                    flagged = {p for (p, _), h in zip(tied, held, strict=True) if h}
+                system = values.isin(flagged).to_numpy(dtype=bool)
             if system.any():  # per distinct requester, then per ticket
-                out |= system[ctx.distinct(m.REQUESTER)[0]]
+                out |= system[codes]
         out.setflags(write=False)
         return out
     result: np.ndarray = ctx.memo(("textclusters.machine_made", channels, words), make)
