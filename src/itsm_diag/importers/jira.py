@@ -99,6 +99,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "_change_type": ("Custom field (Change type)",),
     "_change_outcome": ("Custom field (Change outcome)", "Custom field (Change result)"),
 }
+#: the columns read under a name of their own that give a canonical field the value
+#: they hold (the change type only when some issue is a change; the change outcome, from
+#: its own column else the resolution, likewise)
+_DERIVED: tuple[tuple[str, str], ...] = (
+    ("_reassignments", m.REASSIGNMENT_COUNT), ("_reopens", m.REOPEN_COUNT),
+    ("_change_type", m.CHANGE_TYPE))
 _DATES: dict[str, tuple[str, ...]] = {
     m.OPENED_AT: ("Created",),
     m.UPDATED_AT: ("Updated",),
@@ -247,6 +253,7 @@ class JiraImporter(Importer):
             df[canonical] = series
         kind = self._kinds(frame, cols, warnings)
         df[m.KIND] = kind
+        components: list[str] = []
         if m.CATEGORY not in df:
             components = repeated(raw.headers, "Components") or repeated(raw.headers,
                                                                          "Component/s")
@@ -290,6 +297,17 @@ class JiraImporter(Importer):
         outcome = outcome.mask(change & (df[m.STATUS] == "cancelled").fillna(False).to_numpy()
                                & outcome.isna().to_numpy(), "cancelled")
         df[m.CHANGE_OUTCOME] = outcome
+        # the fields made from a column read under a name of its own (status and channel
+        # show through their *_raw entries): named by the column that fed them
+        derived = {canon: cols[key] for key, canon in _DERIVED if key in cols}
+        if change.any():
+            for key in ("_change_outcome", "_resolution"):
+                if key in cols:
+                    derived.setdefault(m.CHANGE_OUTCOME, cols[key])
+        else:
+            derived.pop(m.CHANGE_TYPE, None)
+        if components:
+            derived[m.CATEGORY] = components[0]
         df[m.PROBLEM_REF], df[m.CAUSED_BY_CHANGE] = _links(frame, raw.headers, df[m.TICKET_ID],
                                                            kind)
 
@@ -302,7 +320,8 @@ class JiraImporter(Importer):
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter,
             date_formats={h: f for h, f in formats.items() if h != _COMMENT_AT},
-            column_map={k: h for k, h in {**cols, **date_cols}.items() if k in m.TICKET_SCHEMA},
+            column_map={**{k: h for k, h in {**cols, **date_cols}.items()
+                           if k in m.TICKET_SCHEMA}, **derived},
             warnings=warnings,
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info)

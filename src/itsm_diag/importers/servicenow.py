@@ -242,6 +242,10 @@ class ServiceNowImporter(Importer):
             warnings.append(f"{int(blank.sum())} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings)
+        # the change fields made from a raw column of their own, as status and channel are
+        # (those show through their *_raw entries): named by the column that fed them
+        derived = {canon: cols[key] for canon, key in _DERIVED.items()
+                   if canon in tickets and key in cols}
         if len(events) and m.EV_KIND in events:
             # the status history in canonical terms, through the table's own state labels
             is_status = (events[m.EV_KIND] == "status").to_numpy(dtype=bool)
@@ -267,14 +271,19 @@ class ServiceNowImporter(Importer):
             tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,
-            column_map={k: h for k, h in {**cols, **date_cols}.items()
-                        if not k.startswith("_") and k in m.TICKET_SCHEMA},
+            column_map={**{k: h for k, h in {**cols, **date_cols}.items()
+                           if not k.startswith("_") and k in m.TICKET_SCHEMA}, **derived},
             warnings=warnings,
         )
         # unique: repeated numbers were collapsed to one row each above
         return Imported(tickets=tickets, events=m.conform_events(events), info=info,
                         unique_ids=True)
 
+
+#: canonical field -> the raw column (a key of ``cols``) it is made from, when some
+#: ticket is a change (the close code of an incident table feeds nothing)
+_DERIVED: dict[str, str] = {m.CHANGE_TYPE: "change_type_raw",
+                            m.CHANGE_OUTCOME: "close_code_raw"}
 
 _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "problem",
                 "request": "sc_req_item", "task": "sc_task", "other": "task"}
