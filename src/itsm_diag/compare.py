@@ -151,12 +151,24 @@ def _gated_score(r: Report, skip: set[str]) -> int:
     return sum(1 for f in r.signs if f.status == "triggered" and f.id not in skip)
 
 
-def hours_at_stake(r: Report, only: set[str] | None = None) -> float:
+def counts_once(r: Report) -> bool:
+    """Whether the report records how much of each sign's hours an earlier sign prices
+    (made since the hours at stake count each ticket's handle minutes once)."""
+    return "hours_at_stake_per_month" in r.model_fields_set
+
+
+def hours_at_stake(r: Report, only: set[str] | None = None, once: bool = True) -> float:
     """Agent hours a month at stake: the sum over triggered signs (what the fix plan
-    addresses), over the signs in ``only`` when given; a triggered sign that cannot be
-    priced adds nothing."""
-    return round(sum(f.hours_at_stake_per_month or 0.0 for f in r.signs
-                     if f.status == "triggered" and (only is None or f.id in only)), 1)
+    addresses), over the signs in ``only`` when given, each ticket's handle minutes
+    counted once (a sign's hours less those an earlier sign summed here already prices:
+    at most its ``hours_shared_per_month``); a triggered sign that cannot be priced adds
+    nothing. Rounded once, from the unrounded figures."""
+    summed = [f for f in r.signs
+              if f.status == "triggered" and (only is None or f.id in only)]
+    ids = {f.id for f in summed} if once else set()
+    return round(sum((f.hours_at_stake_per_month or 0.0) - min(
+        f.hours_shared_per_month or 0.0,
+        sum(h for sign, h in f.hours_shared_with.items() if sign in ids)) for f in summed), 1)
 
 
 # ---- the values each report was made with ----------------------------------------------
@@ -196,6 +208,10 @@ def _settings(old: Report, new: Report) -> list[SettingChange]:
               for kpi in sorted(set(old.kpis.targets) | set(new.kpis.targets))]
     out += [SettingChange(key=f"defaults.{key}", old=o, new=n)
             for key, o, n in pairs if not _same(o, n)]
+    # the rule params the hours rest on, where both reports record them
+    c_old, c_new = old.assumptions.cost_params, new.assumptions.cost_params
+    out += [SettingChange(key=key, old=c_old[key], new=c_new[key])
+            for key in sorted(set(c_old) & set(c_new)) if not _same(c_old[key], c_new[key])]
     return out
 
 
@@ -215,7 +231,8 @@ def _settings_note(changes: list[SettingChange], wording: Mapping[str, str]) -> 
             parts.append(fmt(wording["compare_setting.threshold"], values))
         else:
             parts.append(fmt(wording["compare_setting.default"],
-                             values | {"name": c.key.removeprefix("defaults.")}))
+                             values | {"name": c.key.removeprefix("defaults.")
+                                       .replace(".params.", " ")}))
     return fmt(wording["compare_note.settings"], {"changes": "; ".join(parts)})
 
 
@@ -627,9 +644,13 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
     comparable = {c.id for c in changes if c.comparable and not priced_once(c)}
     left = [c for c in changes if c.id not in comparable and (c.hours_old or c.hours_new)]
     key = "compare.hours_at_stake_compared" if left else "compare.hours_at_stake"
-    row = _delta("hours_at_stake", wording[key], "hours", hours_at_stake(old, comparable),
-                 hours_at_stake(new, comparable), True)
-    notes = []
+    # a baseline made before the hours counted each ticket once adds the signs' hours up:
+    # so does the other side then (like for like, not a fall from counting)
+    once = counts_once(old) and counts_once(new)
+    row = _delta("hours_at_stake", wording[key], "hours",
+                 hours_at_stake(old, comparable, once), hours_at_stake(new, comparable, once),
+                 True)
+    notes = [] if once else [wording["compare_note.hours_counted_plainly"]]
 
     def side(hours: float | None, status: Status | None, self_assessed: bool) -> str:
         if hours:
@@ -645,9 +666,11 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
                  "new": side(c.hours_new, c.new, c.self_assessed_new)})
             for c in left)
         notes.append(fmt(wording["compare_note.hours_left_out"],
-                         {"signs": signs, "old": figure(hours_at_stake(old), "hours"),
-                          "new": figure(hours_at_stake(new), "hours")}))
-    minutes = [c for c in settings if c.key.startswith("defaults.handle_minutes.")]
+                         {"signs": signs, "old": figure(hours_at_stake(old, once=once), "hours"),
+                          "new": figure(hours_at_stake(new, once=once), "hours")}))
+    # handle minutes, or a rule's own minutes or target the hours rest on
+    minutes = [c for c in settings if c.key.startswith("defaults.handle_minutes.")
+               or ".params." in c.key]
     if minutes and row.direction in ("better", "worse"):
         # the same tickets cost other hours: the move is the assumption's, not the process's
         row = row.model_copy(update={"direction": None})

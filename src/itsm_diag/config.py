@@ -144,6 +144,15 @@ class Fix(_Strict):
     detail: str = ""
 
 
+class CostDoc(_Strict):
+    """A ``costs`` entry written as a mapping: the cost line's template and what the basis
+    counts, for ``explain`` (which tickets, their minutes, as ``{param_NAME}`` and
+    ``{handle_minutes_KIND}`` placeholders filled with the values in force)."""
+
+    template: str
+    description: str
+
+
 class Reasons(_Strict):
     triggered: str
     clear: str
@@ -173,7 +182,13 @@ class RuleFile(_Strict):
     evidence_template: str
     reasons: Reasons
     messages: dict[str, str] = Field(default_factory=dict)
+    #: cost basis -> the template of its cost line (a rule file may write an entry as a
+    #: :class:`CostDoc` mapping; :func:`load_rule_file` splits it into this and
+    #: ``cost_descriptions``)
     costs: dict[str, str] = Field(default_factory=dict)
+    #: cost basis -> what it counts and the minutes it gives each (``explain``'s Hours at
+    #: stake), from the ``description`` of a ``costs`` entry; never a rule file's own key
+    cost_descriptions: dict[str, str] = Field(default_factory=dict)
     fixes: list[Fix] = Field(default_factory=list)
     #: the evidence tables and series the module returns, worded (title, column labels,
     #: units and code words): no report shows a dict key as a heading
@@ -183,6 +198,14 @@ class RuleFile(_Strict):
     unknown_on_shape: list[Literal["closure_selected", "none_open", "open_only",
                                    "one_instant", "no_done_times", "updated_since"]] = Field(
         default_factory=list)
+
+    def cost_params(self) -> dict[str, float]:
+        """The params its hours rest on (the minutes and targets its cost descriptions
+        name, ``{param_extra_minutes}``), with their numeric values."""
+        names = {m.group(1) for text in self.cost_descriptions.values()
+                 for m in re.finditer(r"\{param_(\w+)", text)}
+        return {n: float(v) for n, v in self.params.items()
+                if n in names and isinstance(v, int | float) and not isinstance(v, bool)}
 
     def check_consistency(self, source: str) -> None:
         """Cross-field checks pydantic cannot express."""
@@ -197,6 +220,10 @@ class RuleFile(_Strict):
                     f"documented under 'metrics'",
                     file=source,
                 )
+        for basis in self.cost_descriptions:
+            if basis not in self.costs:
+                raise ConfigError(f"cost basis {basis!r} has a description but no template",
+                                  file=source)
         if self.key_figure not in self.metrics:
             raise ConfigError(f"key_figure {self.key_figure!r} is not under 'metrics'", file=source)
         for fix in self.fixes:
@@ -367,8 +394,35 @@ def _pydantic_error(exc: ValidationError, path: str | Path, prefix: str = "") ->
     return ConfigError(msg, file=path)
 
 
+def _cost_entries(data: Any, path: Path) -> Any:
+    """A rule file's data with each ``costs`` entry written as a mapping (``template``
+    and ``description``, nothing else) split into ``costs`` and ``cost_descriptions``; a
+    plain string entry is a template alone. ``cost_descriptions`` is no key of the file."""
+    if not isinstance(data, dict):
+        return data
+    if "cost_descriptions" in data:
+        raise ConfigError("unknown key 'cost_descriptions'", file=path,
+                          hint="give a cost basis's description in its costs entry, "
+                               "beside its template")
+    costs = data.get("costs")
+    if not isinstance(costs, dict):
+        return data
+    templates: dict[Any, Any] = {}
+    described: dict[Any, Any] = {}
+    for basis, entry in costs.items():
+        if not isinstance(entry, dict):
+            templates[basis] = entry
+            continue
+        try:
+            doc = CostDoc.model_validate(entry)
+        except ValidationError as exc:
+            raise _pydantic_error(exc, path, prefix=f"costs.{basis}.") from exc
+        templates[basis], described[basis] = doc.template, doc.description
+    return {**data, "costs": templates, "cost_descriptions": described}
+
+
 def load_rule_file(path: Path) -> RuleFile:
-    data = _read_yaml(path)
+    data = _cost_entries(_read_yaml(path), path)
     try:
         rule = RuleFile.model_validate(data)
     except ValidationError as exc:

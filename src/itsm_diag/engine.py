@@ -17,7 +17,7 @@ import pandas as pd
 
 from itsm_diag import __version__, progress
 from itsm_diag import model as m
-from itsm_diag.config import Condition, RuleFile, Rules, worded
+from itsm_diag.config import Condition, Fix, RuleFile, Rules, worded
 from itsm_diag.errors import UsageError
 from itsm_diag.report import (
     Assumptions,
@@ -34,6 +34,7 @@ from itsm_diag.report import (
     NoteOut,
     PeriodOut,
     Report,
+    SharedHours,
     Status,
     TableOut,
     ThresholdOut,
@@ -175,34 +176,20 @@ def choose_window(
     words = d.wording
     latest = m.activity_bound(tickets, last=True)
     notes: list[str] = []
+    # the end of the data: where the window would end without --until (a --until after
+    # it leaves the window's part after it without a ticket: Window.data_to)
+    data_end = None if latest is None else _data_end(tickets, rules, latest, tz, shape)
     if until is not None:
         as_of = until
         how = f"as-of {_local(as_of, tz)} from --until"
-    elif latest is None:
+    elif data_end is None:
         raise UsageError(
             "no ticket has an opened, resolved, closed or updated time",
             hint="check the date columns with 'itsm-diag inspect'",
         )
     else:
-        as_of = day_end(latest, tz)
-        how = f"as-of {_local(as_of, tz)}, the end of the day of the latest timestamp in the data"
-        opened = tickets[m.OPENED_AT]
-        closure = shape is not None and shape.closure is not None
-        if opened.notna().any() and not closure:
-            weekly = _weekly_arrivals(opened)
-            bar = d.active_week_share * float(np.percentile(weekly.to_numpy(), 90))
-            active = weekly[weekly >= max(bar, 1.0)]
-            if not active.empty:
-                last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
-                if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
-                    as_of = day_end(last_active_end.floor("s"), tz)
-                    after = _after_as_of(tickets, as_of)
-                    how = fmt(words["window_thins_out"], {
-                        "as_of": _local(as_of, tz, with_time=False),
-                        "latest": _local(latest, tz, with_time=False), **after,
-                        "opened_share": after["opened"] / max(after["total"], 1),
-                        "done_share": after["done"] / max(after["total"], 1)})
-                    notes.append(how)
+        as_of, how, thinned = data_end
+        notes.extend(thinned)
     if since is not None:
         start = since
         how += f"; start {_local(start, tz, with_time=False)} from --since"
@@ -246,7 +233,57 @@ def choose_window(
         data_from = after_floor if data_from is None else max(data_from, after_floor)
     if data_from is None or not start < data_from < as_of:
         data_from = None  # the weeks before the first ticket hold none: see _starts_late
-    return WindowChoice(Window(start=start, end=as_of, data_from=data_from), how, notes, tz)
+    # a --until after the data's end (an export pulled before the reporting date): the
+    # weeks after it hold none, and a note says so in numbers
+    data_to = data_end[0] if until is not None and data_end is not None else None
+    if data_to is None or not max(start, data_from or start) < data_to < as_of:
+        data_to = None
+    window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
+    if data_to is not None:
+        notes.append(_ends_early(window, tz, words))
+    return WindowChoice(window, how, notes, tz)
+
+
+def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str,
+              shape: ExtractShape | None) -> tuple[pd.Timestamp, str, list[str]]:
+    """The automatic as-of (``latest``: the data's latest timestamp), how it was chosen
+    and the note of a thinning tail (:func:`choose_window`): the end of the day of
+    ``latest``, or, when the data thins out, the end of the last active week. The same
+    instant is the data's end a ``--until`` after it is measured against: a stray
+    timestamp weeks after the flow stopped is no part of it."""
+    d = rules.defaults
+    words = d.wording
+    notes: list[str] = []
+    as_of = day_end(latest, tz)
+    how = f"as-of {_local(as_of, tz)}, the end of the day of the latest timestamp in the data"
+    opened = tickets[m.OPENED_AT]
+    closure = shape is not None and shape.closure is not None
+    if opened.notna().any() and not closure:
+        weekly = _weekly_arrivals(opened)
+        bar = d.active_week_share * float(np.percentile(weekly.to_numpy(), 90))
+        active = weekly[weekly >= max(bar, 1.0)]
+        if not active.empty:
+            last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
+            if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
+                as_of = day_end(last_active_end.floor("s"), tz)
+                after = _after_as_of(tickets, as_of)
+                how = fmt(words["window_thins_out"], {
+                    "as_of": _local(as_of, tz, with_time=False),
+                    "latest": _local(latest, tz, with_time=False), **after,
+                    "opened_share": after["opened"] / max(after["total"], 1),
+                    "done_share": after["done"] / max(after["total"], 1)})
+                notes.append(how)
+    return as_of, how, notes
+
+
+def _ends_early(window: Window, tz: str, words: Mapping[str, str]) -> str:
+    """The data note of a window whose end comes after the data's (``Window.data_to``):
+    its last day, the weeks after it and the weeks a figure a month is over."""
+    return fmt(words["window_after_data"], {
+        "as_of": _local(window.end, tz, with_time=False),
+        "last": _local(window.covered_end, tz, with_time=False),
+        "after": (window.end - window.covered_end) / pd.Timedelta(weeks=1),
+        "covered": window.covered_days / 7})
 
 
 def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> ExtractShape:
@@ -560,11 +597,9 @@ def build_finding(
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     # the weeks the figures are over: the window's, from the export's first ticket on
     values["window_weeks"] = choice.window.covered_days / 7
-    # the dates its figures cover: from the export's first day on, as the weeks above
-    w = choice.window
-    covered = w.start if w.data_from is None else max(w.start, w.data_from)
-    values["window_start"] = _local(covered, choice.tz, with_time=False)
-    values["window_end"] = _local(choice.window.end, choice.tz, with_time=False)
+    # the dates its figures cover: from the export's first day to its last, as the weeks
+    values["window_start"] = _local(choice.window.covered_start, choice.tz, with_time=False)
+    values["window_end"] = _local(choice.window.covered_end, choice.tz, with_time=False)
     for name, cond in rule.thresholds.conditions.items():
         values[f"threshold_{name}"] = cond.value
     for name, param in rule.params.items():
@@ -588,7 +623,8 @@ def build_finding(
         CostOut(
             basis=c.basis,
             text=fmt(rule.costs[c.basis], c.params),
-            hours_per_month=round(c.hours_per_month, 1),
+            # unrounded: each format rounds it once, and money is rounded once from it
+            hours_per_month=c.hours_per_month,
             money_per_month=None if rate is None else round(c.hours_per_month * rate, 0),
         )
         for c in meas.costs
@@ -639,7 +675,9 @@ def build_finding(
     # hours are at stake only where the sign applies: a clear or unknown sign prices nothing
     if status != "triggered":
         costs = []
-    hours = round(sum(c.hours_per_month for c in costs), 1) if costs else None
+    else:  # nor a basis whose cause did not hold here: no planned fix would carry it
+        costs = [c for c in costs if _basis_held(rule, c.basis, conds, metrics)]
+    hours = sum(c.hours_per_month for c in costs) if costs else None
     about = _about_tables(rule, meas)
     return Finding(
         id=rule.id,
@@ -670,6 +708,105 @@ def build_finding(
     )
 
 
+def _cause_held(fix: Fix, conditions: Mapping[str, ConditionOut],
+                metrics: Mapping[str, MetricOut]) -> bool:
+    """Whether a fix's cause held: one of its ``when`` conditions was met and one of its
+    ``when_metrics`` measured above zero (each only when the fix names some)."""
+    met = {n for n, c in conditions.items() if c.met}
+    if fix.when and not met.intersection(fix.when):
+        return False
+    return not fix.when_metrics or any(
+        (metrics[n].value or 0) > 0 for n in fix.when_metrics if n in metrics)
+
+
+def _basis_held(rule: RuleFile, basis: str, conditions: Mapping[str, ConditionOut],
+                metrics: Mapping[str, MetricOut]) -> bool:
+    """Whether a cost basis's cause held: some fix that addresses it has its cause held
+    (or no fix addresses it). Trust triggered on bypass and duplicates prices no chasers
+    measured under their threshold: no fix would carry those hours."""
+    fixes = [f for f in rule.fixes if basis in f.addresses]
+    return not fixes or any(_cause_held(f, conditions, metrics) for f in fixes)
+
+
+def count_once(signs: list[Finding], measured: list[Measurement], n_tickets: int,
+               rules: Rules) -> list[Finding]:
+    """The signs with the hours each prices that an earlier sign (in sign order) already
+    prices: a ticket's handle minutes two signs price (a recurring incident that is also
+    a duplicate, or change-caused, or of an automation candidate's type) are one cost.
+    Each cost says which earlier costs share its tickets (``shared_with``) and the hours
+    of it they already count (``hours_shared_per_month``: per ticket, the least of its
+    hours and the most an earlier sign puts on it); the report's total leaves those out.
+    Only costs that name the tickets whose handle minutes they price take part (a
+    chaser's minutes and a change's extra rework are no handle time)."""
+    words = rules.defaults.wording
+    most = np.zeros(n_tickets)  # per ticket, the most hours an earlier sign puts on it
+    earlier: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    out: list[Finding] = []
+    for finding, meas in zip(signs, measured, strict=True):
+        handled = {c.basis: c.handled for c in meas.costs if c.handled is not None}
+        costs: list[CostOut] = []
+        mine: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+        with_sign: dict[str, float] = {}
+        for cost in finding.evidence.costs:
+            if cost.basis not in handled:
+                costs.append(cost)
+                continue
+            rows, each = handled[cost.basis]
+            shared: list[SharedHours] = []
+            for sign, basis, o_rows, o_each in earlier:
+                _, a, b = np.intersect1d(rows, o_rows, assume_unique=True,
+                                         return_indices=True)
+                both = float(np.minimum(each[a], o_each[b]).sum())
+                if both > 0:
+                    shared.append(SharedHours(sign=sign, basis=basis, hours_per_month=both))
+                    with_sign[sign] = with_sign.get(sign, 0.0) + both
+            joint = float(np.minimum(each, most[rows]).sum()) if len(rows) else 0.0
+            text = cost.text
+            if joint > 0:
+                signs_named = list(dict.fromkeys(x.sign for x in shared))
+                text = f"{text} " + fmt(words["cost_shared"], {
+                    "hours": joint, "others": _and_list(signs_named)})
+            costs.append(cost.model_copy(update={
+                "text": text, "hours_shared_per_month": joint, "shared_with": shared}))
+            mine.append((finding.id, cost.basis, rows, each))
+        for _, _, rows, each in mine:  # a sign's own bases are no earlier sign
+            most[rows] = np.maximum(most[rows], each)
+        earlier.extend(mine)
+        update: dict[str, Any] = {
+            "evidence": finding.evidence.model_copy(update={"costs": costs}),
+            "hours_shared_with": with_sign}
+        if finding.hours_at_stake_per_month is not None:
+            update["hours_shared_per_month"] = sum(c.hours_shared_per_month for c in costs)
+        out.append(finding.model_copy(update=update))
+    return out
+
+
+def _and_list(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def hours_counted_once(signs: list[Finding], rules: Rules
+                       ) -> tuple[float | None, float | None, str]:
+    """The agent hours a month at stake over the triggered signs, each ticket's handle
+    minutes counted once (unrounded); their money, rounded once; and the note that says
+    which signs share which hours (empty when none do)."""
+    d = rules.defaults
+    priced = [s for s in signs if s.status == "triggered"
+              and s.hours_at_stake_per_month is not None]
+    if not priced:
+        return None, None, ""
+    added = sum(s.hours_at_stake_per_month or 0.0 for s in priced)
+    total = added - sum(s.hours_shared_per_month or 0.0 for s in priced)
+    money = None if d.hourly_rate is None else round(total * d.hourly_rate, 0)
+    pairs = [fmt(d.wording["hours_shared_pair"], {"sign": s.id, "hours": hours,
+                                                   "earlier": other})
+             for s in priced for other, hours in s.hours_shared_with.items()]
+    note = fmt(d.wording["hours_counted_once"], {
+        "total": total, "added": added, "pairs": "; ".join(pairs)}) if pairs else ""
+    return total, money, note
+
+
 # ---- fix plan --------------------------------------------------------------------------
 
 def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
@@ -681,24 +818,29 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
     rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
     #: the cost bases each planned fix addresses, to name fixes that share their hours
     bases_of: dict[int, set[tuple[str, str]]] = {}
+    #: each cost basis with the other signs' bases that price some of its tickets' handle
+    #: minutes (both ways): fixes of two signs can address the same hours too
+    linked: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for finding in findings:
+        for cost in finding.evidence.costs:
+            for other in cost.shared_with:
+                one, two = (finding.id, cost.basis), (other.sign, other.basis)
+                linked.setdefault(one, set()).add(two)
+                linked.setdefault(two, set()).add(one)
     for finding in findings:
         if finding.status != "triggered":
             continue
         rule = worded(rules.signs[finding.id])  # its actions follow its params too
         by_basis = {c.basis: c.hours_per_month for c in finding.evidence.costs}
-        met = {n for n, c in finding.threshold.conditions.items() if c.met}
         # a self-assessed answer measured nothing: every fix of the sign stands
         judged = not finding.self_assessed and any(
             c.met is not None for c in finding.threshold.conditions.values())
         for fix in rule.fixes:
-            if judged and fix.when and not met.intersection(fix.when):
+            if judged and not _cause_held(fix, finding.threshold.conditions, finding.metrics):
                 continue  # its cause was measured and did not hold here
-            if judged and fix.when_metrics and not any(
-                    (finding.metrics[n].value or 0) > 0 for n in fix.when_metrics
-                    if n in finding.metrics):
-                continue
             bases = [b for b in fix.addresses if b in by_basis]
-            hours = round(sum(by_basis[b] for b in bases), 1) if bases else None
+            # unrounded: its money is rounded once from the same figure as its bases'
+            hours = sum(by_basis[b] for b in bases) if bases else None
             if fix.needs_hours and not hours:
                 continue
             weight = 1.0 if fix.horizon == "quick" else d.structural_weight
@@ -733,14 +875,16 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
             "hours": planned.hours_at_stake_per_month, "sign": planned.sign,
             "weight": d.structural_weight, "rank": rank,
         })
-        # two fixes of one sign can address the same hours: say so, or readers add them up
+        # two fixes can address the same hours (two of one sign, or of two signs that price
+        # the same tickets' handle minutes): say so, or readers add them up
         mine = bases_of[id(planned)]
         shared = [r for r, theirs in seen if mine & theirs]
         if shared:
             planned.why_here += " " + fmt(d.wording["why_shared"], {
                 "first": ", ".join(f"#{r}" for r in shared)})
             planned.shares_hours_with = shared
-        seen.append((rank, mine))
+        # its bases and the other signs' bases that price some of the same tickets
+        seen.append((rank, mine.union(*(linked.get(b, set()) for b in mine))))
         out.append(planned)
     return out
 
@@ -810,6 +954,8 @@ def diagnose(
     measured, raw_kpis, premeasured = measure_all([*sign_rules, *check_rules], ctx, more)
     signs = [build_finding(r, meas, choice, rules)
              for r, meas in zip(sign_rules, measured[:len(sign_rules)], strict=True)]
+    # a ticket's handle minutes two signs price are one cost: the later sign says so
+    signs = count_once(signs, measured[:len(sign_rules)], len(data.tickets), rules)
     checked = [build_finding(r, meas, choice, rules)
                for r, meas in zip(check_rules, measured[len(sign_rules):], strict=True)]
     analyses: dict[str, Any] = {}
@@ -833,6 +979,7 @@ def diagnose(
     unknown = sum(1 for s in signs if s.status == "unknown")
     kpis = _kpis(raw_kpis, choice, rules, signs, data.day_only)
     by_kind = data.tickets[m.KIND].value_counts()
+    total_hours, total_money, hours_note = hours_counted_once(signs, rules)
     return Report(
         generated_by=Tool(version=__version__),
         as_of=choice.window.end.isoformat(),
@@ -854,12 +1001,18 @@ def diagnose(
         checks=checked,
         kpis=kpis,
         fixes=fix_plan(signs, rules),
+        hours_at_stake_per_month=total_hours, money_per_month=total_money,
+        hours_note=hours_note,
         analyses=analyses,
         data_notes=[*data.data_notes, *shape_notes(shape, d.wording), *choice.notes],
         extract_shape=shape.as_dict(),
         assumptions=Assumptions(
             handle_minutes=d.handle_minutes, hourly_rate=d.hourly_rate, currency=d.currency,
             overrides=rules.overrides,
+            cost_params={f"{section}.{rule.id}.params.{name}": value
+                         for section, group in (("signs", rules.signs), ("checks", rules.checks))
+                         for rule in group.values()
+                         for name, value in rule.cost_params().items()},
         ),
     )
 

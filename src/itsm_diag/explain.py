@@ -6,12 +6,13 @@ directory), each overridden value marked with its source and the shipped value, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from itsm_diag import config
-from itsm_diag.config import AnalysisFile, RuleFile, worded
+from itsm_diag.config import AnalysisFile, Defaults, RuleFile, worded
 from itsm_diag.text import fmt
 
 
@@ -25,7 +26,8 @@ def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> 
         text = analysis_page(rules.analyses[rule_id], rules.overrides,
                              shipped.analyses[rule_id])
     else:
-        text = page(rules.get(rule_id), rules.overrides, shipped.get(rule_id))
+        text = page(rules.get(rule_id), rules.overrides, shipped.get(rule_id),
+                    rules.defaults, shipped.defaults)
     if config_file is None:
         return text
     how = f" ({found_by})" if found_by else ""
@@ -44,12 +46,87 @@ def _mark(key: str, overrides: Mapping[str, str] | None, shipped: Any) -> str:
     return f"  # {overrides[key]}; shipped {was}"
 
 
+#: ``{handle_minutes_KIND}`` (one kind's handle minutes) or ``{handle_minutes}`` (every
+#: kind's) in a cost basis's description; ``{param_NAME}`` is a param of the rule
+_VALUE = re.compile(r"\{(param_(\w+)|handle_minutes(?:_(\w+))?)(?::[^{}]*)?\}")
+
+
+def hours_at_stake(rule: RuleFile, defaults: Defaults, overrides: Mapping[str, str] | None = None,
+                   shipped: RuleFile | None = None,
+                   shipped_defaults: Defaults | None = None) -> list[str]:
+    """The page's "Hours at stake" lines: per cost basis of the rule file, what it counts
+    and the minutes it gives each (its ``costs`` entry's description, filled with the values
+    in force), the values it uses (each a config set marked with its source and the shipped
+    value) and the fixes whose ``addresses`` name it; a rule with no costs prices nothing.
+    ``rule`` is the rule file before :func:`worded` (its placeholders name the values)."""
+    words = defaults.wording
+    what = "sign" if rule.kind == "sign" else "check"
+    lines = ["Hours at stake"]
+    if not rule.costs:
+        return [*lines, "  " + fmt(words["explain_hours_none"], {"what": what})]
+    lines.append("  " + fmt(words["explain_hours"], {"what": what}))
+    filled = worded(rule)
+    section = "signs" if rule.kind == "sign" else "checks"
+    minutes = defaults.handle_minutes
+    was_minutes = shipped_defaults.handle_minutes if shipped_defaults else minutes
+    values: dict[str, Any] = {
+        f"handle_minutes_{k}": v for k, v in minutes.items()}
+    values["handle_minutes"] = ", ".join(f"{k} {v:g}" for k, v in minutes.items())
+
+    def minutes_mark(kind: str) -> str:
+        source = (overrides or {}).get(f"defaults.handle_minutes.{kind}") or (
+            overrides or {}).get("defaults.handle_minutes")
+        shipped_value = was_minutes.get(kind)
+        if not source or shipped_value == minutes.get(kind):
+            return ""
+        return f"  # {source}; shipped {shipped_value:g}" if shipped_value is not None \
+            else f"  # {source}"
+
+    for basis, template in rule.costs.items():
+        described = filled.cost_descriptions.get(basis)
+        text = fmt(described, values) if described else fmt(
+            words["explain_hours_undescribed"], {"template": " ".join(template.split())})
+        lines += ["", f"  {basis}: {text}"]
+        used: list[str] = []
+        for match in _VALUE.finditer(rule.cost_descriptions.get(basis, "")):
+            param, kind = match.group(2), match.group(3)
+            if param is not None and param in rule.params:
+                line = f"{param}: {rule.params[param]!r}" + _mark(
+                    f"{section}.{rule.id}.params.{param}", overrides,
+                    shipped.params.get(param) if shipped else None)
+            elif param is None and kind is not None and kind in minutes:
+                line = f"handle_minutes.{kind}: {minutes[kind]:g}" + minutes_mark(kind)
+            elif param is None and kind is None:
+                line = "handle_minutes: " + values["handle_minutes"] + "".join(
+                    dict.fromkeys(minutes_mark(k) for k in minutes if minutes_mark(k)))
+            else:
+                continue
+            if line not in used:
+                used.append(line)
+        lines += [f"    {line}" for line in used]
+        fixes = [f.id for f in rule.fixes if basis in f.addresses]
+        if not fixes:
+            lines.append("    " + fmt(words["explain_hours_no_fix"], {}))
+            continue
+        said = fmt(words["explain_hours_fixes"], {"fixes": ", ".join(fixes)})
+        if len(fixes) > 1:
+            said += " " + fmt(words["explain_hours_shared"], {})
+        lines.append(f"    {said}")
+    return lines
+
+
 def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
-         shipped: RuleFile | None = None) -> str:
-    """What it does / why it matters / thresholds and how to override / data / fixes.
+         shipped: RuleFile | None = None, defaults: Defaults | None = None,
+         shipped_defaults: Defaults | None = None) -> str:
+    """What it does / why it matters / thresholds and how to override / data / hours at
+    stake / fixes.
 
     ``overrides`` (the rules' dotted key -> source) marks each threshold and param a
-    config set, with its ``shipped`` value."""
+    config set, with its ``shipped`` value; ``defaults`` (the handle minutes and wording
+    in force; None: the shipped ones) words the hours at stake."""
+    if defaults is None:
+        defaults = config.load_rules().defaults
+    hours = hours_at_stake(rule, defaults, overrides, shipped, shipped_defaults)
     rule = worded(rule)
     head = f"{rule.number}. " if rule.number else ""
     section = "signs" if rule.kind == "sign" else "checks"
@@ -97,9 +174,10 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
     lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
     if rule.example:
         lines += ["", "Example", f"  {rule.example.strip()}"]
+    lines += ["", *hours]
     if rule.fixes:
         lines += ["", "Fixes"]
-        lines += [f"  - [{f.horizon}] {f.action}" for f in rule.fixes]
+        lines += [f"  - [{f.horizon}] {f.id}: {f.action}" for f in rule.fixes]
     return "\n".join(lines) + "\n"
 
 

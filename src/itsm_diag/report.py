@@ -144,15 +144,36 @@ class NoteOut(_Model):
     sample_ids: list[str] = D("Up to 10 ticket ids it concerns.", default_factory=list)
 
 
+class SharedHours(_Model):
+    """Hours of a cost an earlier sign's cost also prices: the same tickets' handle
+    minutes."""
+
+    sign: str = D("The earlier sign (a sign id; signs in their order, 1-7).")
+    basis: str = D("Its cost basis that prices the same tickets' handle minutes.")
+    hours_per_month: float = D("Agent hours a month of this cost that it also prices "
+                               "(unrounded).")
+
+
 class CostOut(_Model):
     """Agent hours a month a triggered finding costs, and how they were estimated."""
 
     basis: str = D("What the hours are for (a stable code; fixes name the bases they "
                    "address).")
     text: str = D("The estimate and its assumptions, in words.")
-    hours_per_month: float = D("Agent hours a month.")
-    money_per_month: float | None = D("hours_per_month x the hourly rate, when one is set.",
-                                      default=None)
+    hours_per_month: float = D("Agent hours a month (unrounded: every format rounds it "
+                               "once, from this figure).")
+    money_per_month: float | None = D("hours_per_month x the hourly rate, rounded to a whole "
+                                      "unit once, when a rate is set.", default=None)
+    hours_shared_per_month: float = D(
+        "Of hours_per_month, the hours of tickets whose handle minutes an earlier sign (in "
+        "sign order) already prices: a recurring incident that is also a duplicate or "
+        "change-caused. The report's hours_at_stake_per_month counts them once. Minutes "
+        "that are no handle time (a chaser's, a change's extra rework) are never shared.",
+        default=0.0)
+    shared_with: list[SharedHours] = D(
+        "The earlier signs' costs that price some of the same tickets' handle minutes, each "
+        "with the hours of this cost it shares (a ticket two of them price is in both).",
+        default_factory=list)
 
 
 class ColumnOut(_Model):
@@ -258,7 +279,16 @@ class Finding(_Model):
     threshold: ThresholdOut = D("The conditions and whether each holds.")
     evidence: Evidence = D("What the finding rests on.")
     hours_at_stake_per_month: float | None = D(
-        "Agent hours a month the finding costs; only on triggered findings, else null.")
+        "Agent hours a month the finding costs (the sum of its costs, unrounded); only on "
+        "triggered findings, else null.")
+    hours_shared_per_month: float | None = D(
+        "Of hours_at_stake_per_month, the hours of tickets whose handle minutes an earlier "
+        "sign (in sign order) already prices (the sum of its costs' "
+        "hours_shared_per_month): never add them up again. Null when the finding has no "
+        "hours.", default=None)
+    hours_shared_with: dict[str, float] = D(
+        "The earlier signs that price some of the same tickets' handle minutes, by sign id, "
+        "with the hours of this finding each also prices.", default_factory=dict)
     reason: str = D("Why the finding has its status, in words (a clear one names the "
                     "condition that failed).")
     what_would_answer: str | None = D("For an unknown finding: the data that would answer "
@@ -312,13 +342,15 @@ class FixOut(_Model):
     horizon: Literal["quick", "structural"] = D(
         "quick: results within 30 days; structural: pays back after 60-90 days.")
     hours_at_stake_per_month: float | None = D(
-        "Agent hours a month the fix addresses; null when it addresses none measured.")
-    money_per_month: float | None = D("Those hours x the hourly rate, when one is set.",
-                                      default=None)
+        "Agent hours a month the fix addresses (the sum of its bases' unrounded hours); "
+        "null when it addresses none measured.")
+    money_per_month: float | None = D("Those hours x the hourly rate, rounded to a whole unit "
+                                      "once, when a rate is set.", default=None)
     why_here: str = D("Why the fix sits at its rank, in words.")
     shares_hours_with: list[int] = D(
-        "Ranks of earlier fixes that address some of the same hours: never add them up.",
-        default_factory=list)
+        "Ranks of earlier fixes that address some of the same hours (a basis of the same "
+        "sign, or another sign's basis that prices some of the same tickets' handle "
+        "minutes): never add them up.", default_factory=list)
 
 
 class Kpis(_Model):
@@ -371,6 +403,10 @@ class Assumptions(_Model):
     currency: str = D("The currency of every money figure.")
     overrides: dict[str, str] = D("Settings the configuration changed -> where from.",
                                   default_factory=dict)
+    cost_params: dict[str, float] = D(
+        "The rule params the hours rest on (minutes, targets), by config key "
+        "(signs.<id>.params.<name>, checks.<id>.params.<name>): compare weighs hours "
+        "made under other values as it does other handle minutes.", default_factory=dict)
 
 
 class PeriodOut(_Model):
@@ -559,6 +595,17 @@ class Report(_Model):
     kpis: Kpis = D("The core KPIs: time to resolve, first-assignment resolution, SLA "
                    "adherence, volume by category and the backlog.")
     fixes: list[FixOut] = D("The fix plan, best first.")
+    hours_at_stake_per_month: float | None = D(
+        "Agent hours a month at stake over the triggered signs, each ticket's handle "
+        "minutes counted once: the sum of their hours_at_stake_per_month less their "
+        "hours_shared_per_month (unrounded). Null when no triggered sign has hours.",
+        default=None)
+    money_per_month: float | None = D("Those hours x the hourly rate, rounded to a whole unit "
+                                      "once, when a rate is set.", default=None)
+    hours_note: str = D(
+        "When triggered signs price some of the same tickets' handle minutes: the total "
+        "counted once and which signs share which hours, in words; empty otherwise.",
+        default="")
     data_notes: list[str] = D("Notes on the data as a whole, in words.",
                               default_factory=list)
     extract_shape: dict[str, dict[str, Any]] = D(

@@ -6,13 +6,22 @@ its summary has fewer than N words and contains one of the vague phrases ("IT is
 "not working"). The request item counts because it says what a request is about:
 ServiceNow's requested items have no category column at all, while Jira, Zendesk or
 Freshservice export a category for the same requests, sometimes "Other". Word lists come
-from the global defaults; a field the export never fills is not judged.
+from the global defaults.
+
+A field a ticket's own table never fills is not judged on it: a ticket is judged by its
+category (or request item) when some ticket of its tool and kind holds one, and by its
+summary when some ticket of its tool and kind holds one (``Context.source_holds``, per
+kind), so a ServiceNow task table, which has no category column, is judged by its
+summaries alone, and a table with neither is left out with a note counting its tickets.
+The default scope is incidents and requests: the requester call-back the check prices
+is theirs; changes, problems, tasks and epics are planned work written by IT.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -71,22 +80,70 @@ def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
     return [{"value": str(k), "count": int(v)} for k, v in counts.items()]
 
 
+def _exported(ctx: Context, kinds: list[str], name: str, *fields: str) -> np.ndarray:
+    """Per ticket: some ticket of its tool and kind holds one of ``fields`` (its table
+    exports them), by :meth:`Context.source_holds` once per kind: a tool's tables are its
+    kinds (ServiceNow's task table has no category column, its incident table has)."""
+    out = np.zeros(len(ctx.tickets), dtype=bool)
+    for kind in kinds:
+        of_kind = ctx.of_kind(kind)
+
+        def evidence(of_kind: pd.Series = of_kind) -> pd.Series:
+            found = of_kind.copy()
+            held = ctx.filled(fields[0])
+            for field in fields[1:]:
+                held = held | ctx.filled(field)
+            return found & held
+
+        holds = ctx.source_holds(f"vague.{name}.{kind}", evidence)
+        out |= of_kind.to_numpy(dtype=bool) & holds
+    return out
+
+
+def _by_table(ctx: Context, mask: np.ndarray) -> str:
+    """The tickets under ``mask`` counted by tool and kind ("servicenow task: 94; ..."),
+    most first, then by name."""
+    tool_codes, tools = ctx.source_codes
+    kind_codes, kinds = ctx.distinct(m.KIND)
+    key = tool_codes[mask].astype(np.int64) * len(kinds) + kind_codes[mask]
+    per = np.bincount(key, minlength=len(tools) * len(kinds))
+
+    def name(values: pd.Series, code: int) -> str:
+        value = values.iloc[code]
+        return "?" if pd.isna(value) else str(value)
+
+    counts = [(f"{name(tools, int(c) // len(kinds))} {name(kinds, int(c) % len(kinds))}",
+               int(per[c])) for c in np.flatnonzero(per)]  # a few tables
+    return "; ".join(f"{k}: {v:,}" for k, v in sorted(counts, key=lambda kv: (-kv[1], kv[0])))
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
-    # a field filled nowhere is missing from the export, not blank on every ticket
+    kinds = [str(k) for k in params["kinds"]]
+    in_kind = in_kinds(ctx, params).to_numpy(dtype=bool)
+    # a field a ticket's table never fills is not judged on it: per tool and kind (a field
+    # filled nowhere is missing from the export, not blank on every ticket)
     # every text pass below runs once per distinct value (Context.per_value), then spreads
-    item_filled = ctx.filled(m.REQUEST_ITEM)
-    has_category = bool(ctx.filled(m.CATEGORY).any() or item_filled.any())
-    has_summary = bool(ctx.filled(m.SUMMARY).any())
+    by_category = _exported(ctx, kinds, "category", m.CATEGORY, m.REQUEST_ITEM)
+    by_summary = _exported(ctx, kinds, "summary", m.SUMMARY)
+    has_category = bool((in_kind & by_category).any())
+    has_summary = bool((in_kind & by_summary).any())
     if not (has_category or has_summary):
         return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
-    scope = in_kinds(ctx, params) & ctx.opened_in_window()
+    opened = ctx.opened_in_window().to_numpy(dtype=bool) & in_kind
+    judged = by_category | by_summary
+    notes: list[Note] = []
+    excluded: list[Note] = []
+    neither = opened & ~judged
+    if neither.any():
+        excluded.append(Note(code="no_field_in_table", count=int(neither.sum()),
+                             params={"tables": _by_table(ctx, neither)}))
+    scope = pd.Series(opened & judged, index=t.index)
     n = int(scope.sum())
     minimum = int(params["min_tickets"])
     if n < minimum:
-        return Measurement(unknown=note("too_few", n=n, min=minimum))
+        return Measurement(unknown=note("too_few", n=n, min=minimum), excluded=excluded)
 
-    notes: list[Note] = []
     none = pd.Series(False, index=t.index)
     catch_all = none
     if has_category:
@@ -98,7 +155,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
         how = ("vague.catch_all", frozenset(catch_values))
         # a request item that says what the ticket is about makes up for the category
-        catch_all = (scope & ctx.per_value(m.CATEGORY, how, is_catch_all)
+        catch_all = (scope & pd.Series(by_category, index=t.index)
+                     & ctx.per_value(m.CATEGORY, how, is_catch_all)
                      & ctx.per_value(m.REQUEST_ITEM, how, is_catch_all))
     vague_summary = none
     if has_summary:
@@ -119,20 +177,30 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                     False).astype(bool)
             return filled(summary) & short & matches
 
-        vague_summary = scope & ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words),
-                                              is_vague)
+        vague_summary = (scope & pd.Series(by_summary, index=t.index)
+                         & ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words),
+                                         is_vague))
 
     confidence: Confidence = "high"
-    # a field the export never fills is not judged: the share is then a floor, enough to
-    # show many vague tickets but not that tickets say what is wrong
+    # a field a ticket's table never fills is not judged on it: the share is then a floor,
+    # enough to show many vague tickets but not that tickets say what is wrong, unless it
+    # stays clear with every ticket judged by one field alone counted vague
     unjudged: Note | None = None
-    for field, present in ((m.CATEGORY, has_category), (m.SUMMARY, has_summary)):
-        if not present:
-            notes.append(note("field_absent", field=field))
+    in_scope = scope.to_numpy(dtype=bool)
+    vague = catch_all | vague_summary
+    for field, exported in ((m.CATEGORY, by_category), (m.SUMMARY, by_summary)):
+        missing = in_scope & ~exported
+        if missing.any():
+            notes.append(Note(code="field_absent", count=int(missing.sum()), params={
+                "field": field, "tables": _by_table(ctx, missing)}))
             unjudged = unjudged or note("field_unjudged", field=field)
             confidence = "medium"
+    clear_case: dict[str, float] = {}
+    if unjudged is not None:
+        one_field = in_scope & ~(by_category & by_summary)
+        could_be = int((vague.to_numpy(dtype=bool) | one_field).sum())
+        clear_case = {"vague_share": could_be / n}
 
-    vague = catch_all | vague_summary
     metrics: dict[str, Figure] = {
         "vague_share": ratio(vague.sum(), n, ctx.samples(vague)),
         "tickets_in_scope": Figure(value=float(n)),
@@ -170,9 +238,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     return Measurement(
         metrics=metrics,
         absence_unproven=unjudged,
+        clear_case=clear_case,
         confidence=confidence,
         tables={k: v for k, v in tables.items() if v},
         table_totals=totals,
         notes=notes,
+        excluded=excluded,
         costs=costs,
     )

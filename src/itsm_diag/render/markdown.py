@@ -176,7 +176,8 @@ def _checklist(r: Report) -> list[str]:
          for f in r.signs),
         align="rllllr",
     )
-    return [*lines, "", md(common.HOURS_NOTE, None), ""]
+    shared = [md(r.hours_note, None), ""] if r.hours_note else []
+    return [*lines, "", md(common.HOURS_NOTE, None), "", *shared]
 
 
 def _figure(f: Finding) -> str:

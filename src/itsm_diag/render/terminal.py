@@ -117,11 +117,15 @@ def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = Tru
     return table
 
 
-def _legend() -> Text:
-    """Units and marks, said once."""
-    return Text("Hours: agent hours a month at stake, for triggered signs only (the basis is "
+def _legend(r: Report) -> Text:
+    """Units and marks, said once; and, when two signs price the same tickets' handle
+    minutes, the hours counted once (the column is then no sum)."""
+    text = Text("Hours: agent hours a month at stake, for triggered signs only (the basis is "
                 "under Assumptions). Confidence is high unless the key figure says otherwise.",
                 style="dim")
+    if r.hours_note:
+        text.append(f"\n{clip(r.hours_note, 600)}")
+    return text
 
 
 def _kpis(r: Report, w: int) -> Table:
@@ -392,7 +396,7 @@ def render(report: Report, color: bool = True, quiet: bool = False,
         if report.checks else [])
     parts: list[list[RenderableType]] = [
         [_headline(report, w)],
-        [_checklist(report.signs, "The seven warning signs", w), _legend()],
+        [_checklist(report.signs, "The seven warning signs", w), _legend(report)],
         [_fixes(report, w, top=None if verbose else TOP_FIXES)],
         _present(_unknowns(report.signs, "Why some signs are unknown")),
         [_comparison(report.comparison, "Since the baseline", w)]

@@ -375,8 +375,27 @@ def raw_weekly(ctx: Context) -> pd.DataFrame:
     """The weekly series of all usable incidents and requests (mass closures included),
     computed once per Context for the backlog sign and the KPI panel."""
     usable, _, _ = scope_masks(ctx)
-    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: weekly_backlog(ctx, usable))
+    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: _in_data(
+        ctx, weekly_backlog(ctx, usable)))
     return frame
+
+
+def _in_data(ctx: Context, weekly: pd.DataFrame) -> pd.DataFrame:
+    """``weekly`` (a series over the window's weeks) without the weeks that start after
+    the data's end (:attr:`Window.data_to`: a ``--until`` after the export was pulled):
+    they hold no arrival and no completion, only the open tickets carried flat, which
+    would read as a desk gone quiet."""
+    kept = _weeks_in_data(ctx)
+    return weekly if kept is None else weekly.iloc[:kept]
+
+
+def _weeks_in_data(ctx: Context) -> int | None:
+    """How many of the window's weeks (:func:`week_edges`) start before the data's end
+    (:attr:`Window.data_to`); None when the data reaches the window's end."""
+    to = ctx.window.data_to
+    if to is None:
+        return None
+    return int((week_edges(ctx.window, ctx.tz)[:-1] < to.value).sum())
 
 
 def weekly_rows(ctx: Context) -> list[dict[str, Any]]:
@@ -490,12 +509,14 @@ def _automation(
             params={"volume_per_month": per_month(volume, ctx.window),
                     "minutes": total_minutes / volume, "types": len(table),
                     "max_hours": float(params["automation_max_median_hours"])},
-        ))
+        ).handling(ctx.tickets, rows & np.isin(pair, g["pair"].to_numpy()),
+                   minutes * per_month(1, ctx.window) / 60.0))
     return table, costs
 
 
 def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> list[dict[str, Any]]:
-    age = (ctx.window.end - ctx.tickets.loc[open_mask, m.OPENED_AT]) / pd.Timedelta(days=1)
+    age = (ctx.window.covered_end - ctx.tickets.loc[open_mask, m.OPENED_AT]
+           ) / pd.Timedelta(days=1)
     edges = [float(b) for b in bounds]
     counts = np.bincount(np.searchsorted(edges, age.to_numpy("float64"), side="right"),
                          minlength=len(edges) + 1)
@@ -603,7 +624,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # the backlog dips through them and climbs back, which no trend measures
         return Measurement(unknown=Note(code="gap", params=gap.params()),
                            excluded=excluded, series={"weekly": series_rows(raw)})
-    trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
+    trend = _in_data(ctx, weekly_backlog(ctx, usable, mass)) if mass.any() else raw
+    # weeks of the window that start after the data's end (a --until after the export
+    # was pulled) hold no evidence: out of the series, the trend and the arrival rate
+    kept = _weeks_in_data(ctx)
+    tail = 0 if kept is None else len(week_edges(w, ctx.tz)) - 1 - kept
+    last_day = f"{m.local_day(w.covered_end, ctx.tz):%Y-%m-%d}"
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     flow = ctx.shape.flow_start
     first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}" if pd.notna(earliest) else ""
@@ -628,12 +654,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     lead = int((trend["week_end"] < earliest).sum()) if pd.notna(earliest) else 0
     min_weeks = int(params["min_trend_weeks"])
     if len(trend) - lead < min_weeks:
-        return Measurement(unknown=Note(code="data_starts_late", params={
-            "starts": starts, "weeks": len(trend) - lead,
-            "window_weeks": len(trend), "min": min_weeks}),
+        # the end's note when the window reaches past the data's end (said with its day)
+        covers: dict[str, Any] = {"starts": starts, "weeks": len(trend) - lead,
+                                  "window_weeks": len(trend) + tail, "min": min_weeks}
+        return Measurement(unknown=Note(
+            code="data_ends_early", params={**covers, "last": last_day}) if tail else Note(
+            code="data_starts_late", params=covers),
             excluded=excluded, series={"weekly": series_rows(raw)})
     if lead:
         notes.append(Note(code="before_data", params={"weeks": lead, "starts": starts}))
+    if tail:
+        notes.append(Note(code="after_data", params={"weeks": tail, "last": last_day}))
     # the weeks are whole weeks back from the window end: days of a window that is not a
     # whole number of weeks come before the first one, and their arrivals are in no week
     first_start = pd.Timestamp(week_edges(w, ctx.tz)[0], tz="UTC")
@@ -672,8 +703,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         notes.append(Note(code="levels_from_edges", params={"weeks": edge}))
 
     # open at the end as the weekly series counts it (by the status history where known)
-    open_mask = open_at(ctx, usable, w.end)
-    age = (w.end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
+    # (at the data's end when the window reaches past it: ages do not grow through weeks
+    # the export never saw)
+    open_mask = open_at(ctx, usable, w.covered_end)
+    age = (w.covered_end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())
     mean_arrivals = float(raw["arrivals"].to_numpy()[lead:].mean())

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
@@ -34,27 +34,41 @@ Confidence = Literal["high", "medium", "low"]
 class Window:
     """The analysis window, [start, end], UTC. ``data_from``: the start of the day of the
     export's first ticket, when that is inside the window (an export cut on the opened
-    date, or a tool only just adopted): the window's part before it holds no ticket."""
+    date, or a tool only just adopted): the window's part before it holds no ticket.
+    ``data_to``: the end of the data (the as-of the run would choose without ``--until``),
+    when that is inside the window (a ``--until`` after the export was pulled): the
+    window's part after it holds no ticket."""
 
     start: pd.Timestamp
     end: pd.Timestamp
     data_from: pd.Timestamp | None = None
+    data_to: pd.Timestamp | None = None
 
     @property
     def days(self) -> float:
         return float((self.end - self.start) / pd.Timedelta(days=1))
 
     @property
+    def covered_start(self) -> pd.Timestamp:
+        """Where the part of the window the export covers starts (``data_from``)."""
+        return self.start if self.data_from is None else max(self.start, self.data_from)
+
+    @property
+    def covered_end(self) -> pd.Timestamp:
+        """Where the part of the window the export covers ends (``data_to``)."""
+        return self.end if self.data_to is None else min(self.end, self.data_to)
+
+    @property
     def covered_days(self) -> float:
-        """Days of the part of the window the export covers (from ``data_from`` on)."""
-        start = self.start if self.data_from is None else max(self.start, self.data_from)
-        return float((self.end - start) / pd.Timedelta(days=1))
+        """Days of the part of the window the export covers (from ``data_from`` on, up to
+        ``data_to``)."""
+        return float((self.covered_end - self.covered_start) / pd.Timedelta(days=1))
 
     @property
     def months(self) -> float:
         """Length in months of 30.44 days of the part of the window the export covers
         (for 'per month' figures: a count over the weeks that hold tickets, not spread
-        over weeks before the first one)."""
+        over weeks before the first one or after the last)."""
         return self.covered_days / 30.4375
 
     def contains(self, ts: pd.Series) -> pd.Series:
@@ -594,11 +608,44 @@ class Note(_Strict):
 
 
 class Cost(_Strict):
-    """Agent hours per month at stake for one basis (the rule file's ``costs[basis]``)."""
+    """Agent hours per month at stake for one basis (the rule file's ``costs[basis]``).
+
+    A cost that prices tickets' handle minutes says which (:meth:`handling`, not
+    serialised): the engine sees every sign's costs, and a ticket two signs price (a
+    recurring incident that is also a duplicate, or change-caused) has its handle minutes
+    counted once in the report's total, the later sign's share of them named. Minutes
+    that are no handle time (a chaser's, a change's extra rework) are not given."""
 
     basis: str
     hours_per_month: float
     params: dict[str, Any] = Field(default_factory=dict)
+    #: row positions (in the Context's tickets) of the tickets whose handle minutes the
+    #: hours price, and the hours a month each puts on its ticket
+    _rows: np.ndarray | None = PrivateAttr(default=None)
+    _each: np.ndarray | None = PrivateAttr(default=None)
+
+    def handling(self, tickets: pd.DataFrame, mask: pd.Series | np.ndarray,
+                 each: float | pd.Series | np.ndarray) -> Cost:
+        """This cost, saying it prices the handle minutes of the ``mask`` tickets (over
+        ``tickets``' rows) at ``each`` hours a month per ticket: a number, or one per
+        ticket row (a count priced beyond chance scales each ticket by its share)."""
+        rows = _positions(tickets, mask)
+        if isinstance(each, pd.Series):
+            each = each.reindex(tickets.index) if not each.index.equals(tickets.index) \
+                else each
+            each = each.to_numpy(dtype="float64", na_value=0.0)
+        per = np.asarray(each, dtype="float64")
+        self._rows = rows
+        self._each = np.full(len(rows), float(per)) if per.ndim == 0 else per[rows]
+        return self
+
+    @property
+    def handled(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(row positions, hours a month on each) of the tickets whose handle minutes
+        this cost prices; ``None`` when it prices none (or does not say)."""
+        if self._rows is None or self._each is None:
+            return None
+        return self._rows, self._each
 
 
 class Measurement(_Strict):

@@ -271,11 +271,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if count:
         handle = dict(ctx.defaults.get("handle_minutes", {}))
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
+        # the incidents' own handle minutes (the extra minutes are rework, no handle time):
+        # tiers 1-2 whole, tier 3 at its share beyond the count timing gives by chance
+        tier3 = best["tier"] == 3
+        n3 = int(tier3.sum())
+        each = pd.Series(np.where(isin_values(t[m.TICKET_ID], best.loc[tier3, "incident"]),
+                                  max(n3 - chance, 0) / n3, 1.0) if chance and n3
+                         else 1.0,
+                         index=t.index)
         meas.costs.append(Cost(
             basis="change_caused",
             hours_per_month=per_month(count, w) * minutes / 60.0,
             params={"per_month": per_month(count, w), "minutes": minutes},
-        ))
+        ).handling(t, isin_values(t[m.TICKET_ID], best["incident"]) & inc_win,
+                   each * per_month(1, w) * float(handle.get("incident", 0.0)) / 60.0))
     return meas
 
 
@@ -292,8 +301,9 @@ def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
     days = w.covered_days
     if n_win == 0 or days <= 0:
         return None
-    start = w.start if w.data_from is None else max(w.start, w.data_from)
-    inside = ends[(ends >= start) & (ends <= w.end)]
+    # the part of the window the export covers (``--until`` past the data ends early)
+    start, end = w.covered_start, w.covered_end
+    inside = ends[(ends >= start) & (ends <= end)]
     first, last = inside.min(), inside.max()
     if pd.isna(first) or pd.isna(last):
         return None
@@ -302,14 +312,14 @@ def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
     longest = max(float(params.get("min_change_edge_days", 14.0)),
                   days * (1.0 - chance ** (1.0 / change_days)))
     day = pd.Timedelta(days=1)
-    lead, tail = (first - start) / day, (w.end - last) / day
+    lead, tail = (first - start) / day, (end - last) / day
     cut_start = lead > longest and not bool((ends < start).any())
-    cut_end = tail > longest and not bool((ends > w.end).any())
+    cut_end = tail > longest and not bool((ends > end).any())
     if not (cut_start or cut_end):
         return None
     hours = pd.Timedelta(hours=float(params.get("window_hours", 48.0)))
     lo = first.normalize() if cut_start else start
-    hi = min(w.end, last + hours) if cut_end else w.end
+    hi = min(end, last + hours) if cut_end else end
     cover = Window(start=lo, end=hi)
     return cover, Note(code="changes_cover_less", params={
         "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "lead": lead, "tail": tail,

@@ -557,10 +557,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     costs: list[Cost] = []
     minutes = float(ctx.defaults.get("handle_minutes", {}).get("incident", 0.0))
-    if member.any() and minutes > 0:
-        per_m = per_month(int(member.sum()), w)
+    # the hours are those of the clusters without a problem record, the sign's finding
+    # and what its priced fixes address: a cluster with a problem record has its root
+    # cause in hand (its incidents are no gap), and one whose tool exports no problem
+    # field cannot be told uncovered
+    priced = member & np.isin(codes, uncovered_keys)
+    if priced.any() and minutes > 0:
+        per_m = per_month(int(priced.sum()), w)
         costs.append(Cost(basis="recurring", hours_per_month=per_m * minutes / 60.0,
-                          params={"incidents_per_month": per_m, "minutes": minutes}))
+                          params={"incidents_per_month": per_m, "minutes": minutes,
+                                  "clusters": len(uncovered_keys)}
+                          ).handling(t, priced, per_month(1, w) * minutes / 60.0))
     return Measurement(
         metrics=metrics,
         nudges=_one_cluster_moved(uncovered.value, n_judged),

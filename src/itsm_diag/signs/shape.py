@@ -467,7 +467,13 @@ def _flow_start(us: np.ndarray, week: np.ndarray, params: Mapping[str, Any]
     the old open tickets an "open or opened last month" export carries come before it
     (one busier week among them is no start), the export's flow from it on; and how many
     were opened before it, and its week number. None without an opened time (``us``,
-    ``week``: :func:`_opened_weeks`)."""
+    ``week``: :func:`_opened_weeks`).
+
+    The first week is judged by the days it has: an export that starts on a Saturday has
+    a first "week" of a weekend (a weekday desk's weekend is always under a tenth of its
+    busiest weeks, yet those are the flow's first two days, not strays). When the flow
+    starts the week after it, the first week is part of it if its tickets reach the bar
+    times the share of the arrivals that fall on its days of the week."""
     if us.size == 0:
         return None, 0, 0
     first = int(week.min())
@@ -477,8 +483,15 @@ def _flow_start(us: np.ndarray, week: np.ndarray, params: Mapping[str, Any]
     bar = max(float(params["flow_week_share"]) * busiest, 1.0)
     # one value a week (a few hundred at most): the first that starts a flow; none (a
     # storm week towering over a trickle) leaves the start at the first ticket
-    start = first + next((w for w in range(counts.size) if counts[w] >= bar
-                          and np.median(counts[w:w + span]) >= bar), 0)
+    begins = next((w for w in range(counts.size) if counts[w] >= bar
+                   and np.median(counts[w:w + span]) >= bar), 0)
+    if begins == 1:
+        weekday = (np.floor_divide(us, _DAY_US) + 3) % 7  # Monday 0, as the weeks run
+        first_day = int(weekday[week == first].min())  # the first week's first day
+        share = float((weekday >= first_day).sum()) / us.size
+        if first_day and counts[0] >= bar * share:
+            begins = 0
+    start = first + begins
     flow = week >= start
     return (pd.Timestamp(int(us[flow].min()), unit="us", tz="UTC"), int(us.size - flow.sum()),
             start)

@@ -296,11 +296,13 @@ def _duplicates(
         minutes = t.loc[is_dup, m.KIND].astype("object").map(handle).astype("float64").fillna(
             0.0)
         mean = float(minutes.sum()) / found  # the hours are the duplicates beyond chance
+        # each duplicate's handle minutes, at the share of the duplicates beyond chance
+        each = minutes.reindex(t.index, fill_value=0.0) * (count / found) / 60.0
         meas.costs.append(Cost(
             basis="duplicates",
             hours_per_month=per_month(count * mean, w) / 60.0,
             params={"per_month": per_month(count, w), "minutes": mean},
-        ))
+        ).handling(t, is_dup, each * per_month(1, w)))
     return 2 * explained > found
 
 
@@ -320,7 +322,7 @@ def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series
     counts = np.bincount(codes[win], minlength=int(codes.max()) + 1 if len(codes) else 0)
     first = m.earliest_time(t.loc[scope, m.OPENED_AT])
     start = w.start if first is None else max(w.start, first)
-    weeks = max(float((w.end - start) / pd.Timedelta(weeks=1)), 1.0)
+    weeks = max(float((w.covered_end - start) / pd.Timedelta(weeks=1)), 1.0)
     busy = counts > limit * weeks
     if not busy.any():
         return out
@@ -448,7 +450,9 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         meas.metrics["silent_open"] = _none()
         meas.excluded.append(Note(code="no_updates"))
         return
-    open_at_end = open_at(ctx, scope, w.end)
+    # silence up to the data's end (``--until`` past it adds weeks nobody could act in)
+    end = w.covered_end
+    open_at_end = open_at(ctx, scope, end)
     # the tools whose export carries an updated time or events: without either, a
     # ticket's opening is its only sign of life and its age would read as silence
     open_at_end = ctx.by_source(open_at_end, "trust.updates", lambda: _updated_or_events(
@@ -460,12 +464,12 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     updated = m.ts_us(t[m.UPDATED_AT])[rows]
     # an updated_at after the as-of time hides the activity before it: ignore it then
     # (a missing one, NAT, is below any time and stays missing)
-    end_us = int(utc64(w.end).astype("datetime64[us]").view(np.int64))
+    end_us = int(utc64(end).astype("datetime64[us]").view(np.int64))
     updated = np.where(updated <= end_us, updated, m.NAT)
     last = np.maximum(np.maximum(opened, updated), _last_event_us(ctx)[rows])
     seen = last != m.NAT
     last_at = pd.Series(pd.DatetimeIndex(last[seen].view("datetime64[us]")).tz_localize("UTC"))
-    quiet = ctx.calendar.busday_count(last_at, pd.Series(w.end, index=last_at.index))
+    quiet = ctx.calendar.busday_count(last_at, pd.Series(end, index=last_at.index))
     silent_at = np.zeros(len(t), dtype=bool)
     silent_at[rows[seen]] = (quiet > limit).fillna(False).to_numpy(dtype=bool)
     silent = pd.Series(silent_at, index=t.index)

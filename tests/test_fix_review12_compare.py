@@ -1,0 +1,65 @@
+"""compare's hours at stake under other cost assumptions (review 12, rv12d item 4).
+
+The demo diagnosed twice, once with a sign's own minutes changed (changes' extra_minutes,
+trust's minutes_per_chaser), read "+29.0 h worse" on the same export: only the handle
+minutes withheld the direction, and the overrides note said "a threshold moved". The
+rule params the hours rest on are recorded in the report now and weighed like handle
+minutes. A baseline written before the hours counted each ticket once is compared like
+for like (both sides summed plainly), not as a fall.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from itsm_diag import api, compare, config
+from itsm_diag.report import Report
+
+WORDING = config.load_rules().defaults.wording
+
+
+@pytest.fixture(scope="module")
+def base() -> Report:
+    return api.diagnose_paths([api.demo_dir()], api.RunOptions())
+
+
+def test_the_hours_rest_on_recorded_params(base: Report) -> None:
+    params = base.assumptions.cost_params
+    assert params["signs.changes.params.extra_minutes"] == 30
+    assert params["signs.trust.params.minutes_per_chaser"] == 5
+
+
+def test_other_cost_minutes_give_the_hours_no_direction(base: Report, tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("signs:\n  changes:\n    params: {extra_minutes: 90}\n"
+                   "  trust:\n    params: {minutes_per_chaser: 15}\n")
+    new = api.diagnose_paths([api.demo_dir()], api.RunOptions(config_file=cfg))
+    got = compare.compare(base, new, WORDING)
+    assert got.hours_at_stake.new > got.hours_at_stake.old  # the same tickets, more minutes
+    assert got.hours_at_stake.direction is None
+    keys = {s.key for s in got.settings}
+    assert {"signs.changes.params.extra_minutes", "signs.trust.params.minutes_per_chaser"} <= keys
+    notes = " ".join(got.notes)
+    assert "extra_minutes 30 → 90" in notes and "minutes_per_chaser 5 → 15" in notes
+    assert "because a threshold moved" not in notes
+    assert " ".join(WORDING["compare_note.hours_minutes"].split()) in [
+        " ".join(n.split()) for n in got.notes]
+
+
+def test_a_baseline_made_before_counting_once_is_compared_like_for_like(base: Report) -> None:
+    data = json.loads(base.model_dump_json())
+    for key in ("hours_at_stake_per_month", "money_per_month", "hours_note"):
+        data.pop(key, None)
+    old = Report.model_validate(data)
+    assert not compare.counts_once(old) and compare.counts_once(base)
+    got = compare.compare(old, base, WORDING)
+    # the same export: the same hours, not "139.7 h -> 127.0 h, better" from counting
+    assert got.hours_at_stake.old == got.hours_at_stake.new
+    assert got.hours_at_stake.direction not in ("better", "worse")
+    assert " ".join(WORDING["compare_note.hours_counted_plainly"].split()) in got.notes
+    # between two reports that both count once, the total is counted once
+    both = compare.compare(base, base, WORDING)
+    assert both.hours_at_stake.new == pytest.approx(round(base.hours_at_stake_per_month, 1))

@@ -1,0 +1,219 @@
+"""The window's ends against the data's (review 12).
+
+- A ``--until`` after the export's last record: the weeks after it hold no ticket, yet
+  the backlog read them as a desk gone quiet (a steady desk's "clear, high" became
+  "triggered, high": 11 of 13 weeks with no arrival and no completion, the open tickets
+  carried flat) and every figure a month was spread over them (the demo with
+  ``--until 2026-10-31`` read recurrence 61.9 h for 93.8 h), with no data note. The data's
+  end is now where the window would end without ``--until`` (:attr:`Window.data_to`):
+  figures a month count the part up to it, the backlog leaves the weeks after it out (or
+  is unknown when too few weeks remain), and a data note says so in numbers.
+- ``--period month|quarter`` dropped the first month of an export that starts on a
+  Saturday or a Sunday: the flow-start test compared a first "week" of one or two weekend
+  days with a tenth of the busiest whole weeks. A partial first week is now judged by
+  the days it has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from itsm_diag import api, engine
+from itsm_diag.report import Finding, Report
+from itsm_diag.signs.base import Window
+
+
+def _desk(path: Path, start: str, end: str, *, seed: int = 1, extra: tuple[str, ...] = ()
+          ) -> Path:
+    """A ServiceNow incident CSV of a steady weekday desk: 15 tickets a weekday, 2 a
+    weekend day, opened between 07:00 and 18:00, a median of ~8 hours to resolve; the
+    export taken at the end of ``end`` (later resolutions are open). ``extra``: opened
+    times of stray tickets added (left open)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for day in pd.date_range(start, end, freq="D"):
+        for _ in range(rng.poisson(2 if day.day_of_week >= 5 else 15)):
+            rows.append(day + pd.Timedelta(hours=float(rng.uniform(7, 18))))
+    opened = pd.Series(sorted(rows)).dt.floor("s")
+    n = len(opened)
+    resolved = (opened + pd.to_timedelta(rng.lognormal(np.log(8 * 3600), 1.0, n), unit="s")
+                ).dt.floor("s")
+    resolved = resolved.where(resolved <= pd.Timestamp(end) + pd.Timedelta(hours=23))
+    strays = pd.Series(pd.to_datetime(list(extra)), dtype="datetime64[ns]")
+    opened = pd.concat([opened, strays], ignore_index=True)
+    resolved = pd.concat([resolved, pd.Series(pd.NaT, index=range(len(strays)))],
+                         ignore_index=True)
+    pd.DataFrame({
+        "Number": [f"INC{1000000 + i}" for i in range(len(opened))],
+        "Short description": [f"Printer {i % 40} jammed" for i in range(len(opened))],
+        "State": np.where(resolved.notna(), "Resolved", "In Progress"),
+        "Priority": "3 - Moderate", "Assignment group": "Service Desk",
+        "Opened": opened.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "Resolved": resolved.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
+    }).to_csv(path, index=False)
+    return path
+
+
+def _sign(report: Report, sign: str) -> Finding:
+    return next(s for s in report.signs if s.id == sign)
+
+
+# ---- 1. a --until after the data's end -------------------------------------------------
+
+
+def test_window_covers_the_part_up_to_the_data_end() -> None:
+    start = pd.Timestamp("2026-08-02", tz="UTC")
+    end = pd.Timestamp("2026-10-31 23:59:59.999999", tz="UTC")
+    to = pd.Timestamp("2026-09-30 23:59:59.999999", tz="UTC")
+    window = Window(start=start, end=end, data_to=to)
+    assert window.covered_end == to
+    assert window.covered_days == pytest.approx(60.0)
+    assert window.months == pytest.approx(60.0 / 30.4375)
+    both = Window(start=start, end=end, data_from=pd.Timestamp("2026-08-16", tz="UTC"),
+                  data_to=to)
+    assert both.covered_days == pytest.approx(46.0)
+
+
+def test_a_until_weeks_after_the_export_leaves_the_backlog_unknown_with_a_note(
+        tmp_path: Path) -> None:
+    """The review's repro: a steady desk's export to 10 September, judged to 30 November
+    (a reporting date), read 'triggered' on 11 empty weeks with no note."""
+    path = _desk(tmp_path / "incident.csv", "2026-03-02", "2026-09-10")
+    own = api.diagnose_paths([path], api.RunOptions())
+    late = api.diagnose_paths([path], api.RunOptions(until="2026-11-30"))
+    assert _sign(own, "backlog").status == "clear"
+    backlog = _sign(late, "backlog")
+    assert backlog.status == "unknown"
+    assert "2026-09-10" in backlog.reason
+    note = next(n for n in late.data_notes if "--until 2026-11-30" in n)
+    # in numbers: the data's last day, the weeks after it, the weeks the figures cover
+    assert "2026-09-10" in note and "11.6 weeks" in note and "1.4 weeks" in note
+
+
+@pytest.fixture(scope="module")
+def demo_pair() -> tuple[Report, Report]:
+    """The demo (data to 2026-09-30) judged to the end of October, and the same days
+    without the empty month."""
+    demo = api.demo_dir()
+    late = api.diagnose_paths([demo], api.RunOptions(until="2026-10-31"))
+    trim = api.diagnose_paths([demo], api.RunOptions(since="2026-08-02", until="2026-09-30"))
+    return late, trim
+
+
+@pytest.mark.parametrize("sign", ["backlog", "recurrence", "trust", "changes"])
+def test_hours_a_month_are_over_the_weeks_the_data_covers(
+        demo_pair: tuple[Report, Report], sign: str) -> None:
+    assert demo_pair[0].window.last_day == "2026-10-31"
+    hours = [_sign(r, sign).hours_at_stake_per_month for r in demo_pair]
+    assert hours[1] and hours[0] == pytest.approx(hours[1], rel=0.02)
+
+
+def test_the_evidence_dates_end_where_the_data_does(
+        demo_pair: tuple[Report, Report]) -> None:
+    """The recurrence evidence named the window's end (31 October) beside a note that
+    the data ends on 30 September: its dates are those its figures cover."""
+    late, trim = demo_pair
+    said = _sign(late, "recurrence").evidence.summary
+    assert said.endswith("2026-08-02 to 2026-09-30"), said
+    assert _sign(trim, "recurrence").evidence.summary.endswith("2026-08-02 to 2026-09-30")
+
+
+def test_the_backlog_leaves_out_the_weeks_after_the_data(
+        demo_pair: tuple[Report, Report]) -> None:
+    late, trim = demo_pair
+    backlog = _sign(late, "backlog")
+    weekly = backlog.evidence.series["weekly"]
+    # 13 weeks up to 31 October; those starting after 30 September are out
+    assert len(weekly) == 9
+    assert str(weekly[-1]["week_end"]).startswith("2026-10-03")
+    assert all(row["arrivals"] > 0 for row in weekly[1:])
+    assert any(n.code == "after_data" for n in backlog.evidence.notes)
+    # the open tickets in weeks of arrivals: the data's, not spread over an empty month
+    weeks = [_sign(r, "backlog").metrics["backlog_weeks_of_arrivals"].value
+             for r in demo_pair]
+    assert weeks[0] == pytest.approx(weeks[1], rel=0.15)
+    assert any("2026-09-30" in n and "--until 2026-10-31" in n for n in late.data_notes)
+    assert not any("after the end of the data" in n for n in trim.data_notes)
+
+
+def test_a_stray_after_the_flow_is_no_part_of_the_data(tmp_path: Path) -> None:
+    """One ticket opened weeks after the flow stopped (a test ticket) does not stand for
+    the data's end: the as-of the run would choose itself moves back from it, and so does
+    the end a --until after it is measured against."""
+    path = _desk(tmp_path / "incident.csv", "2026-03-02", "2026-08-31",
+                 extra=("2026-10-20 10:00:00",))
+    own = api.diagnose_paths([path], api.RunOptions())
+    assert own.window.last_day < "2026-09-10"
+    late = api.diagnose_paths([path], api.RunOptions(until="2026-10-31"))
+    note = next(n for n in late.data_notes if "--until 2026-10-31" in n)
+    assert f"({own.window.last_day})" in note
+
+
+@pytest.mark.parametrize("until", [None, "2026-09-15", "2026-09-30", "2026-06-30"])
+def test_the_automatic_as_of_and_a_until_inside_the_data_keep_the_whole_window(
+        until: str | None) -> None:
+    """No data end inside the window, so no figure moves: the demo's data reach its end."""
+    seen: list[Window] = []
+    choose = engine.choose_window
+
+    def spy(*args: object, **kwargs: object) -> engine.WindowChoice:
+        choice = choose(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(choice.window)
+        return choice
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "choose_window", spy)
+        report = api.diagnose_paths([api.demo_dir()], api.RunOptions(until=until))
+    assert seen and seen[0].data_to is None
+    assert seen[0].covered_days == pytest.approx(seen[0].days - (
+        0 if seen[0].data_from is None else
+        (seen[0].data_from - seen[0].start) / pd.Timedelta(days=1)))
+    assert not any("after the end of the data" in n for n in report.data_notes)
+
+
+# ---- 2. --period: an export that starts at the weekend --------------------------------
+
+#: months of 2024 whose first day falls on Monday .. Sunday
+FIRSTS = ["2024-01-01", "2024-10-01", "2024-05-01", "2024-02-01", "2024-03-01",
+          "2024-06-01", "2024-09-01"]
+
+
+@pytest.mark.parametrize("first", FIRSTS)
+def test_the_flow_starts_on_the_exports_first_day_whatever_its_weekday(
+        tmp_path: Path, first: str) -> None:
+    day = pd.Timestamp(first)
+    end = f"{day + pd.DateOffset(months=2) - pd.Timedelta(days=1):%Y-%m-%d}"
+    path = _desk(tmp_path / "incident.csv", first, end)
+    tickets = api._load([path], api.RunOptions()).tickets
+    rules = api.load_rules(None)
+    start = engine.data_start(tickets, rules.defaults.shape)
+    assert start is not None and f"{start:%Y-%m-%d}" == first
+
+
+@pytest.mark.parametrize("first", FIRSTS)
+def test_the_first_month_is_whole_when_the_export_starts_on_its_first_day(
+        tmp_path: Path, first: str) -> None:
+    day = pd.Timestamp(first)
+    end = f"{day + pd.DateOffset(months=2) - pd.Timedelta(days=1):%Y-%m-%d}"
+    path = _desk(tmp_path / "incident.csv", first, end)
+    report = api.diagnose_paths([path], api.RunOptions(period="month"))
+    assert report.periods
+    head = report.periods[0]
+    assert head.start.startswith(first)
+    assert not head.partial and head.coverage == 1.0 and head.score is not None
+    # no ticket of the first days is taken for a stray before the flow
+    assert not any("too few a week to be its flow" in n for n in report.data_notes)
+
+
+@pytest.mark.parametrize("stray", ["2024-04-27 10:00:00",  # a Saturday, five weeks before
+                                   "2024-05-28 10:00:00",  # a Tuesday, the week before
+                                   ])
+def test_a_stray_before_the_flow_is_still_no_start(tmp_path: Path, stray: str) -> None:
+    path = _desk(tmp_path / "incident.csv", "2024-06-03", "2024-08-31", extra=(stray,))
+    tickets = api._load([path], api.RunOptions()).tickets
+    start = engine.data_start(tickets, api.load_rules(None).defaults.shape)
+    assert start is not None and f"{start:%Y-%m-%d}" == "2024-06-03"
