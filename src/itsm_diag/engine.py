@@ -809,12 +809,15 @@ def hours_counted_once(signs: list[Finding], rules: Rules
 
 # ---- fix plan --------------------------------------------------------------------------
 
-def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
+def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> list[FixOut]:
     """Fixes of triggered signs whose cause held (a fix's ``when`` conditions and
     ``when_metrics``; a fix aimed at hours needs them measured), ranked: hours at stake
     (structural ones weighted by ``structural_weight``, as they pay back later), quick
-    before structural on ties, quantified before unquantified, then by sign number."""
+    before structural on ties, quantified before unquantified, then by sign number. With
+    ``checks``, the same for triggered extra checks (their own list: the plan is the
+    signs')."""
     d = rules.defaults
+    rule_of = rules.checks if checks else rules.signs
     rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
     #: the cost bases each planned fix addresses, to name fixes that share their hours
     bases_of: dict[int, set[tuple[str, str]]] = {}
@@ -830,7 +833,7 @@ def fix_plan(findings: list[Finding], rules: Rules) -> list[FixOut]:
     for finding in findings:
         if finding.status != "triggered":
             continue
-        rule = worded(rules.signs[finding.id])  # its actions follow its params too
+        rule = worded(rule_of[finding.id])  # its actions follow its params too
         by_basis = {c.basis: c.hours_per_month for c in finding.evidence.costs}
         # a self-assessed answer measured nothing: every fix of the sign stands
         judged = not finding.self_assessed and any(
@@ -1001,6 +1004,7 @@ def diagnose(
         checks=checked,
         kpis=kpis,
         fixes=fix_plan(signs, rules),
+        check_fixes=fix_plan(checked, rules, checks=True),
         hours_at_stake_per_month=total_hours, money_per_month=total_money,
         hours_note=hours_note,
         analyses=analyses,

@@ -336,7 +336,7 @@ class FixOut(_Model):
     """One fix of the fix plan."""
 
     rank: int = D("Position in the plan, 1 first.")
-    sign: str = D("The sign it fixes (a sign id).")
+    sign: str = D("The sign it fixes (a sign id; a check's id in check_fixes).")
     id: str = D("The fix's id in the sign's rule file.")
     action: str = D("What to do, in words.")
     horizon: Literal["quick", "structural"] = D(
@@ -595,6 +595,10 @@ class Report(_Model):
     kpis: Kpis = D("The core KPIs: time to resolve, first-assignment resolution, SLA "
                    "adherence, volume by category and the backlog.")
     fixes: list[FixOut] = D("The fix plan, best first.")
+    check_fixes: list[FixOut] = D(
+        "What to do about the triggered extra checks, ranked as the plan is (sign: the "
+        "check's id; rank within this list); shown with each check, never in the fix "
+        "plan or its hours, as the checks are not in the score.", default_factory=list)
     hours_at_stake_per_month: float | None = D(
         "Agent hours a month at stake over the triggered signs, each ticket's handle "
         "minutes counted once: the sum of their hours_at_stake_per_month less their "

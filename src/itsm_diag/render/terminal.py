@@ -227,6 +227,25 @@ def _unknowns(findings: list[Finding], title: str) -> Text:
     return text
 
 
+def _check_fixes(r: Report, verbose: bool) -> Text:
+    """What to do about each triggered check: its first fix (all with ``verbose``)."""
+    text = Text()
+    by_check: dict[str, list[Any]] = {}
+    for fix in r.check_fixes:
+        by_check.setdefault(fix.sign, []).append(fix)
+    if not by_check:
+        return text
+    text.append("What to do about the triggered checks\n", style="bold")
+    for f in r.checks:
+        for fix in by_check.get(f.id, [])[: None if verbose else 1]:
+            hours = fix.hours_at_stake_per_month
+            text.append(f"{clean(f.title)}: ", style="red")
+            text.append(clip(fix.action, 400))
+            text.append(f" ({fix.horizon}" + (f", {common.hours(hours)} agent hours a month"
+                                              if hours else "") + ")\n", style="dim")
+    return text
+
+
 def _present(text: Text) -> list[RenderableType]:
     """``[text]`` without its last line break, or nothing when empty: an empty Text still
     prints a blank line."""
@@ -392,6 +411,7 @@ def render(report: Report, color: bool = True, quiet: bool = False,
     checks: list[RenderableType] = (
         [_checklist(report.checks, "Extra checks (not counted in the score)", w,
                     numbered=False),
+         *_present(_check_fixes(report, verbose)),
          *_present(_unknowns(report.checks, "Why some checks are unknown"))]
         if report.checks else [])
     parts: list[list[RenderableType]] = [
