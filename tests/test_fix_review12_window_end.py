@@ -112,6 +112,21 @@ def test_hours_a_month_are_over_the_weeks_the_data_covers(
     assert hours[1] and hours[0] == pytest.approx(hours[1], rel=0.02)
 
 
+def test_open_tickets_are_aged_to_the_datas_end(demo_pair: tuple[Report, Report]) -> None:
+    """Ownership, onboarding and the Monday list aged open tickets to the --until (31
+    October) while the backlog aged them to the data's end (a reader of the change): one
+    report, two ages. They read as the same days without the empty month now."""
+    late, trim = demo_pair
+    for check in ("ownership",):
+        a, b = (next(f for f in r.checks if f.id == check) for r in demo_pair)
+        assert {k: v.value for k, v in a.metrics.items()} == {
+            k: v.value for k, v in b.metrics.items()}, check
+    a, b = (_sign(r, "onboarding") for r in demo_pair)
+    assert a.metrics["late_requests"].value == b.metrics["late_requests"].value
+    overdue = [(r.analyses or {})["actions"].metrics["overdue"].value for r in demo_pair]
+    assert overdue[0] == overdue[1]
+
+
 def test_the_evidence_dates_end_where_the_data_does(
         demo_pair: tuple[Report, Report]) -> None:
     """The recurrence evidence named the window's end (31 October) beside a note that
@@ -140,17 +155,29 @@ def test_the_backlog_leaves_out_the_weeks_after_the_data(
     assert not any("after the end of the data" in n for n in trim.data_notes)
 
 
-def test_a_stray_after_the_flow_is_no_part_of_the_data(tmp_path: Path) -> None:
-    """One ticket opened weeks after the flow stopped (a test ticket) does not stand for
-    the data's end: the as-of the run would choose itself moves back from it, and so does
-    the end a --until after it is measured against."""
+def test_the_data_ends_at_its_last_arrival_or_completion(tmp_path: Path) -> None:
+    """The weeks a --until leaves after the data hold no ticket, as the note says: one
+    opened weeks after the flow stopped ends the data where it stands (the automatic
+    as-of still moves back from it), and completions after the arrivals thin out are data
+    (the real log closes old tickets for weeks after its arrivals thin: a first version
+    said 5.7 weeks with 640 completions 'hold no ticket')."""
     path = _desk(tmp_path / "incident.csv", "2026-03-02", "2026-08-31",
                  extra=("2026-10-20 10:00:00",))
     own = api.diagnose_paths([path], api.RunOptions())
     assert own.window.last_day < "2026-09-10"
     late = api.diagnose_paths([path], api.RunOptions(until="2026-10-31"))
     note = next(n for n in late.data_notes if "--until 2026-10-31" in n)
-    assert f"({own.window.last_day})" in note
+    assert "(2026-10-20)" in note and "last 1.6 weeks hold no ticket" in note
+    # a tail of completions (each resolved 30 days later): no end of the data before it
+    tail = _desk(tmp_path / "tail.csv", "2026-03-02", "2026-08-31")
+    frame = pd.read_csv(tail, dtype=str, keep_default_na=False)
+    done = frame["Resolved"] != ""
+    moved = pd.to_datetime(frame.loc[done, "Resolved"]) + pd.Timedelta(days=30)
+    frame.loc[done, "Resolved"] = moved.dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame.to_csv(tail, index=False)
+    got = api.diagnose_paths([tail], api.RunOptions(until="2026-10-31"))
+    note = next(n for n in got.data_notes if "--until 2026-10-31" in n)
+    assert f"({moved.max():%Y-%m-%d})" in note, note
 
 
 @pytest.mark.parametrize("until", [None, "2026-09-15", "2026-09-30", "2026-06-30"])

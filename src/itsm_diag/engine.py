@@ -236,6 +236,8 @@ def choose_window(
     # a --until after the data's end (an export pulled before the reporting date): the
     # weeks after it hold none, and a note says so in numbers
     data_to = data_end[0] if until is not None and data_end is not None else None
+    if data_to is not None and data_to < as_of:
+        data_to = _last_activity(tickets, data_to, as_of, tz)
     if data_to is None or not max(start, data_from or start) < data_to < as_of:
         data_to = None
     window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
@@ -274,6 +276,19 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
                     "done_share": after["done"] / max(after["total"], 1)})
                 notes.append(how)
     return as_of, how, notes
+
+
+def _last_activity(tickets: pd.DataFrame, data_end: pd.Timestamp, as_of: pd.Timestamp,
+                   tz: str) -> pd.Timestamp:
+    """The data's end a ``--until`` is measured against: the end of the day of the latest
+    arrival or completion up to ``as_of`` (``data_end``, where the arrivals thin out, when
+    none comes after it). The weeks after it hold no ticket, as its note says: a tail of
+    completions (an event log closing its old tickets for weeks) is data, not empty weeks,
+    and a stray opened weeks later ends the data where it stands."""
+    opened, done = tickets[m.OPENED_AT], m.done_at(tickets)
+    later = [at[(at > data_end) & (at <= as_of)] for at in (opened, done)]
+    found = [at.max() for at in later if len(at)]
+    return day_end(max(found), tz) if found else data_end
 
 
 def _ends_early(window: Window, tz: str, words: Mapping[str, str]) -> str:

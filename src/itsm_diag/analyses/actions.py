@@ -127,7 +127,7 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     def every() -> pd.Series:  # per ticket, whatever the mask: worked out once a run
         no_time = ctx.is_done() & ctx.done_at.isna()
         everyone = pd.Series(True, index=ctx.tickets.index)
-        return open_at(ctx, everyone, ctx.window.end) & ~no_time
+        return open_at(ctx, everyone, ctx.window.covered_end) & ~no_time
     opened: pd.Series = ctx.memo("actions.open_now", every)
     return mask & opened
 
@@ -187,7 +187,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("none_open"),
                            excluded=[note("done_since", int(done_since.sum()),
                                           ctx.samples(done_since))] if done_since.any() else [])
-    end = int(ts_us(pd.Series([ctx.window.end]))[0])
+    # ages and due times to the data's end (a --until past it adds weeks with no ticket)
+    end = int(ts_us(pd.Series([ctx.window.covered_end]))[0])
     opened = ts_us(t[m.OPENED_AT])[rows]
     has_opened = opened != NAT
     age_days = np.where(has_opened, (end - opened) / US_DAY, np.nan)

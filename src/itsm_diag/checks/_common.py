@@ -52,7 +52,7 @@ def open_at_end(ctx: Context) -> pd.Series:
     known = t[m.STATUS].notna()
     # a done ticket without a done time counts as done: its status says so now
     no_time = ctx.is_done() & ctx.done_at.isna()
-    return open_at(ctx, known, ctx.window.end) & ~no_time
+    return open_at(ctx, known, ctx.window.covered_end) & ~no_time
 
 
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:

@@ -47,7 +47,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # reindex of a nullable column by a million labels
     rows = np.flatnonzero(open_now.to_numpy(dtype=bool))
     opened = t[m.OPENED_AT].take(rows)
-    days = ctx.calendar.busday_count(opened, pd.Series(ctx.window.end, index=opened.index))
+    # aged to the data's end (a --until past it adds weeks nobody could act in)
+    days = ctx.calendar.busday_count(opened,
+                                     pd.Series(ctx.window.covered_end, index=opened.index))
     age = np.full(len(t), np.nan)
     age[rows] = days.to_numpy(dtype="float64", na_value=np.nan)
     grace = int(params["grace_business_days"])

@@ -351,8 +351,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     done_no_time = onb & ~cancelled & ctx.is_done() & ctx.done_at.isna()
     scope = onb & ~cancelled & ~done_no_time
     done = ctx.done_at.where(scope)
-    end = pd.Series(w.end, index=t.index)
-    until = done.fillna(end)  # open requests are measured up to the as-of time
+    # open requests are measured up to the as-of time (the data's end, when a --until
+    # goes past it: a request cannot be late in weeks the export does not hold)
+    end = pd.Series(w.covered_end, index=t.index)
+    until = done.fillna(end)
     lead = cal.busday_count(t[m.OPENED_AT], until)
 
     has_start = scope & t[m.START_DATE].notna()
