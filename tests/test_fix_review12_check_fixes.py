@@ -38,3 +38,18 @@ def test_a_triggered_checks_fixes_are_listed_with_it(demo: Report) -> None:
 def test_a_clear_or_unknown_check_brings_no_fix(demo: Report) -> None:
     quiet = {f.id for f in demo.checks if f.status != "triggered"}
     assert quiet and not [x for x in demo.check_fixes if x.sign in quiet]
+
+
+def test_fixes_of_the_same_hours_say_so_instead_of_repeating_them() -> None:
+    """The real log's routing check listed three fixes each "887 agent hours a month"
+    (the JSON's shares_hours_with said they are the same hours; a reader of the change)."""
+    from itsm_diag.render import common
+    from itsm_diag.report import FixOut
+
+    first = FixOut(rank=1, sign="routing", id="a", action="x", horizon="quick",
+                   hours_at_stake_per_month=886.6, why_here="")
+    second = first.model_copy(update={"rank": 2, "id": "b", "shares_hours_with": [1]})
+    unpriced = first.model_copy(update={"rank": 3, "hours_at_stake_per_month": None})
+    assert common.check_fix_note(first) == "quick, 887 agent hours a month"
+    assert common.check_fix_note(second) == "quick, the same hours as the fix above"
+    assert common.check_fix_note(unpriced) == "quick"

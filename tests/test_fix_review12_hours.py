@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,8 @@ def test_batch_and_compare_use_the_total_counted_once(demo: Report, tmp_path: Pa
 
 def test_the_reader_sees_the_overlap(demo: Report) -> None:
     note = demo.hours_note
-    assert "Counted once" in note and "127" in note and "140" in note
+    # one decimal: the column of rounded hours (11 + 98 + 20 + 10) reads 139, the sum 139.7
+    assert "Counted once" in note and "127.0" in note and "139.7" in note
     assert "trust shares 7.9 h with recurrence" in note
     assert "changes shares 4.8 h with recurrence" in note
     for text in (terminal.render(demo, color=False, columns=100), markdown.render(demo)):
@@ -203,3 +205,22 @@ def test_money_and_whole_hours_are_rounded_once(demo: Report) -> None:
     row = next(x for x in text.splitlines() if "Show the requester's open tickets" in x)
     assert "| 11 (shares" in row, row
     assert "11 agent hours a month at stake" in _fix(demo, "merge-duplicates").why_here
+
+
+def test_a_ticket_three_signs_price_is_left_out_once(tmp_path: Path) -> None:
+    """With the backlog's automation candidates widened, trust's duplicates are priced by
+    backlog and recurrence too: the note listed a pair per earlier sign (10.0 h with
+    backlog, 7.9 h with recurrence) where 10.5 h are left out of the total, and its
+    pairs added up to more than the total leaves out (a reader of the change)."""
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("signs:\n  backlog:\n    params:\n      automation_max_median_hours: 5000\n"
+                   "      automation_candidates: 50\n")
+    report = api.diagnose_paths([api.demo_dir()], api.RunOptions(config_file=cfg))
+    priced = [s for s in report.signs if s.status == "triggered"
+              and s.hours_at_stake_per_month is not None]
+    added = sum(s.hours_at_stake_per_month or 0 for s in priced)
+    left = sum(s.hours_shared_per_month or 0 for s in priced)
+    assert report.hours_at_stake_per_month == pytest.approx(added - left)
+    said = [float(x) for x in re.findall(r"shares ([\d.]+) h", report.hours_note)]
+    assert sum(said) == pytest.approx(left, abs=0.1 * len(said))
+

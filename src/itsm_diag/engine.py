@@ -814,9 +814,12 @@ def hours_counted_once(signs: list[Finding], rules: Rules
     added = sum(s.hours_at_stake_per_month or 0.0 for s in priced)
     total = added - sum(s.hours_shared_per_month or 0.0 for s in priced)
     money = None if d.hourly_rate is None else round(total * d.hourly_rate, 0)
-    pairs = [fmt(d.wording["hours_shared_pair"], {"sign": s.id, "hours": hours,
-                                                   "earlier": other})
-             for s in priced for other, hours in s.hours_shared_with.items()]
+    # per sign, the hours it leaves out of the total, with the earlier signs that price
+    # them (a ticket three signs price is left out once, not once per earlier sign)
+    pairs = [fmt(d.wording["hours_shared_pair"], {
+        "sign": s.id, "hours": s.hours_shared_per_month,
+        "earlier": _and_list(list(s.hours_shared_with))})
+        for s in priced if s.hours_shared_per_month and s.hours_shared_with]
     note = fmt(d.wording["hours_counted_once"], {
         "total": total, "added": added, "pairs": "; ".join(pairs)}) if pairs else ""
     return total, money, note

@@ -109,6 +109,21 @@ def fix_hours(fix: FixOut, *, short: bool = False) -> str:
     return text
 
 
+#: the heading of a triggered check's fixes (listed with the checks, never in the plan)
+CHECK_FIXES_TITLE = "What to do about the triggered checks"
+
+
+def check_fix_note(fix: FixOut) -> str:
+    """A check's fix's horizon and hours, ``quick, 887 agent hours a month``; a fix that
+    addresses the hours of one listed before it says so instead of repeating them (the
+    same hours are never shown as if they added up)."""
+    if fix.shares_hours_with:
+        return f"{fix.horizon}, the same hours as the fix above"
+    shown = hours(fix.hours_at_stake_per_month)
+    return f"{fix.horizon}, {shown} agent {hours_word(fix.hours_at_stake_per_month)} a month" \
+        if fix.hours_at_stake_per_month else fix.horizon
+
+
 def confidence_text(f: Finding) -> str:
     """A verdict's confidence for a table cell: none for an unknown finding (there is no
     verdict to be confident in)."""

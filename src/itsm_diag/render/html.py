@@ -150,6 +150,7 @@ def _environment() -> Any:
         marks=common.MARKS, measured=_measured, threshold=_threshold, money=_money,
         key_figure_text=common.key_figure_text, kpi_label=common.kpi_label,
         period_band=common.period_band, fix_hours=common.fix_hours,
+        check_fix_note=common.check_fix_note,
         count_suffix=common.count_suffix, hours_word=common.hours_word,
         data_notes=common.data_notes,
         kpi_caveat=common.kpi_caveat, confidence_text=common.confidence_text,

@@ -250,11 +250,10 @@ def _checks(r: Report) -> list[str]:
     )
     todo = [(f, [x for x in r.check_fixes if x.sign == f.id]) for f in r.checks]
     if any(fixes for _, fixes in todo):
-        lines += ["", "**What to do about the triggered checks**", ""]
+        lines += ["", f"**{common.CHECK_FIXES_TITLE}**", ""]
         for f, fixes in todo:
-            lines += [f"- {_prose(f.title)}: {_prose(x.action)} ({x.horizon}"
-                      + (f", {common.hours(x.hours_at_stake_per_month)} agent hours a month"
-                         if x.hours_at_stake_per_month else "") + ")" for x in fixes]
+            lines += [f"- {_prose(f.title)}: {_prose(x.action)} ({common.check_fix_note(x)})"
+                      for x in fixes]
     return [*lines, ""]
 
 

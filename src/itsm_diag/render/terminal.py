@@ -235,14 +235,12 @@ def _check_fixes(r: Report, verbose: bool) -> Text:
         by_check.setdefault(fix.sign, []).append(fix)
     if not by_check:
         return text
-    text.append("What to do about the triggered checks\n", style="bold")
+    text.append(f"{common.CHECK_FIXES_TITLE}\n", style="bold")
     for f in r.checks:
         for fix in by_check.get(f.id, [])[: None if verbose else 1]:
-            hours = fix.hours_at_stake_per_month
             text.append(f"{clean(f.title)}: ", style="red")
             text.append(clip(fix.action, 400))
-            text.append(f" ({fix.horizon}" + (f", {common.hours(hours)} agent hours a month"
-                                              if hours else "") + ")\n", style="dim")
+            text.append(f" ({common.check_fix_note(fix)})\n", style="dim")
     return text
 
 
