@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from itsm_diag import api
 from itsm_diag.cli import app
-from itsm_diag.redact import Pseudonyms, redact_report, scrub_text
+from itsm_diag.redact import Pseudonyms, redact_error_text, redact_report, scrub_text
 from itsm_diag.report import Report
 
 runner = CliRunner()
@@ -147,10 +147,28 @@ def test_each_address_and_number_has_its_own_marker_in_the_report() -> None:
                           "again: Payroll@Acme.example; call +49 171 5550123 or "
                           "+491715550123, not 0171 5550124"]
     red = redact_report(Report.model_validate(data), Pseudonyms())
-    # numbered in sorted order, one number per address (any case) and per number
+    # numbered in sorted order, one number per value as written (two forms of one
+    # address or number are two values of the export: two markers)
     assert red.data_notes == [
-        "CI '[email 2]' (2), CI '[email 1]' (2)",
-        "again: [email 1]; call [phone 1] or [phone 1], not [phone 2]"]
+        "CI '[email 3]' (2), CI '[email 2]' (2)",
+        "again: [email 1]; call [phone 1] or [phone 2], not [phone 3]"]
+
+
+def test_two_values_sharing_a_folded_marker_stay_two_keys_of_a_table() -> None:
+    """Review 13: two categories differing only in case (or two numbers only in their
+    separators) got one marker, and the later one replaced the earlier as a dict key:
+    the KPI lost the larger category's tickets."""
+    report = api.diagnose_paths([Path(__file__).parent / "fixtures" / "servicenow" /
+                                 "incident_fields_dayfirst.csv"], api.RunOptions())
+    data = report.model_dump()
+    data["kpis"]["volume_by_category"] = {
+        "sales@acme.example": 425, "Sales@ACME.example": 415, "Network": 405,
+        "+49 171 5550123": 7, "+491715550123": 6}
+    red = redact_report(Report.model_validate(data), Pseudonyms())
+    volume = red.kpis.volume_by_category
+    assert sum(volume.values()) == 425 + 415 + 405 + 7 + 6, volume
+    assert volume == {"[email 2]": 425, "[email 1]": 415, "Network": 405,
+                      "[phone 1]": 7, "[phone 2]": 6}
 
 
 # ---- 2. a machine requester under pseudonyms --------------------------------------------
@@ -233,6 +251,54 @@ def test_a_redacted_batch_index_holds_no_address_or_number(tmp_path: Path) -> No
     for text in (json.dumps(index, ensure_ascii=False),
                  (out / "index.md").read_text(encoding="utf-8"), stdout, err):
         assert "acmeclient" not in text and "12 34 56" not in text, text
+
+
+def name_in_a_date(folder: Path) -> Path:
+    """An export whose opened time holds a person's name (a shifted column): an error
+    at load time, before any name is known."""
+    inc = Incidents(3)
+    for i in range(12):
+        inc.add(f"printer {i}", f"Caller Person{i}")
+    for row in inc.rows:
+        row["opened_at"] = "Jürgen Müller"
+    return write_incidents(folder / "incident.csv", inc.rows)
+
+
+def test_a_redacted_load_error_quotes_no_cell(tmp_path: Path) -> None:
+    """Review 13: "cannot read 'Jürgen Müller' as a date" named the person under
+    --redact (on stderr and in a batch's index): no name is known while the files are
+    read, so a redacted error quotes no cell at all, its row and column kept."""
+    name_in_a_date(tmp_path / "acme")
+    code, _, err = run("diagnose", tmp_path / "acme")
+    assert code == 2 and "cannot read 'Jürgen Müller' as a date" in err  # plain: as was
+    code, _, err = run("diagnose", tmp_path / "acme", "--redact")
+    assert code == 2 and "Müller" not in err, err
+    assert "row 2, column 'opened_at': cannot read [value] as a date" in err, err
+    assert "--date-format" in err and "'%d.%m.%Y %H:%M'" in err  # what to do stays
+    name_in_a_date(tmp_path / "clients" / "acme")
+    out = tmp_path / "shared"
+    code, stdout, err = run("batch", tmp_path / "clients", "--redact", "-f", "json",
+                            "-o", out)
+    assert code == 2
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert "column 'opened_at'" in index["clients"][0]["error"]
+    for text in (json.dumps(index, ensure_ascii=False),
+                 (out / "index.md").read_text(encoding="utf-8"), stdout, err):
+        assert "Müller" not in text, text
+
+
+@pytest.mark.parametrize("line, redacted", [
+    ("input 1: row 2, column 'opened_at': cannot read \"Sean O'Brien\" as a date",
+     "input 1: row 2, column 'opened_at': cannot read [value] as a date"),
+    ("3 of 9 values are not dates in the format '%Y-%m-%d' (first: 'Anna Meyer'); "
+     "a month name's place", "3 of 9 values are not dates in the format '%Y-%m-%d' "
+     "(first: [value]); a month name's place"),
+    ("the columns 'caller_id', 'opened_at' and 'state' hold 'x\\'y' in 'input 1'",
+     "the columns 'caller_id', 'opened_at' and 'state' hold [value] in 'input 1'"),
+])
+def test_a_redacted_error_line_keeps_columns_formats_and_inputs(line: str,
+                                                                redacted: str) -> None:
+    assert redact_error_text(line, {"/x/incident.csv": "input 1"}) == redacted
 
 
 # ---- 4. a name in its usual forms -------------------------------------------------------

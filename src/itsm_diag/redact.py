@@ -162,9 +162,11 @@ class _Marks:
     """The e-mail addresses and phone numbers of a report's text, each numbered: every
     one is first held in place (:meth:`scrub`), then, once all are known, numbered in
     sorted order (:meth:`put`), as the pseudonyms are, so the same export always gives
-    the same ``[email 3]`` and one address has one number in every table. An address is
-    told case-insensitively, a number by its digits ("+49 171 5550123" and
-    "+491715550123" are one)."""
+    the same ``[email 3]`` and one address has one number in every table. Each distinct
+    value is numbered as written, so two values are two markers and never merge two
+    rows of a table ("sales@acme.example" and "Sales@ACME.example", "+49 171 5550123"
+    and "+491715550123" are two); the order is by the address in lower case and the
+    number's digits, then as written, so the forms of one sit side by side."""
 
     held: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -177,18 +179,27 @@ class _Marks:
             found = match.group()
             if _phone(match, bare_is_id=ids) != PHONE_MARK:
                 return found
-            plus = "+" if found.lstrip("( ").startswith("+") else ""
-            return self._hold("phone", plus + "".join(ch for ch in found if ch.isdigit()))
+            return self._hold("phone", found)
 
-        text = EMAIL_RE.sub(lambda mt: self._hold("email", mt.group().casefold()), text)
+        text = EMAIL_RE.sub(lambda mt: self._hold("email", mt.group()), text)
         return PHONE_RE.sub(phone, text)
+
+    @staticmethod
+    def _order(kind: str, key: str) -> tuple[str, str]:
+        """Where ``key`` (as written) stands in the numbering: by the address in lower
+        case or the number's digits (its "+" kept), then as written."""
+        if kind == "email":
+            return key.casefold(), key
+        plus = "+" if key.lstrip("( ").startswith("+") else ""
+        return plus + "".join(ch for ch in key if ch.isdigit()), key
 
     def put(self, value: Any) -> Any:
         """``value`` (a report's data) with each held place numbered."""
         labels = [""] * len(self.held)
         for kind, mark in NUMBERED_MARK.items():
-            keys = sorted(k for (k_kind, k) in self.held if k_kind == kind)
-            for n, key in enumerate(keys, start=1):
+            order = sorted((self._order(kind, k), k) for (k_kind, k) in self.held
+                           if k_kind == kind)
+            for n, (_, key) in enumerate(order, start=1):
                 labels[self.held[(kind, key)]] = mark.format(n=n)
 
         def label(match: re.Match[str]) -> str:
@@ -578,26 +589,70 @@ def _inputs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])")
 
 
+#: what a redacted error writes for a value it quoted (a cell, as the importers quote
+#: one: :func:`itsm_diag.text.quote`)
+QUOTED_MARK = "[value]"
+#: a value quoted as ``repr`` quotes it ('…' or "…", backslash escapes inside): never an
+#: apostrophe inside a word ("a month name's place", "O'Brien" in a double-quoted value)
+_QUOTED_RE = re.compile(
+    r"""(?<![\w'"])(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)""")
+#: what names a column before its quoted name ("column 'opened_at'", "columns 'a', 'b'")
+_COLUMN_BEFORE = re.compile(r"\bcolumns? $", re.IGNORECASE)
+#: what joins the names of a list of columns
+_LIST_JOIN = re.compile(r"^(?:, | and | or | / |, and |, or )$")
+#: a date format quoted as the format read or asked for ('%d.%m.%Y %H:%M'): no cell
+_DATE_FORMAT = re.compile(r"(?:%[-#]?[A-Za-z]|[^A-Za-z%])*%[-#]?[A-Za-z](?:%[-#]?[A-Za-z]|"
+                          r"[^A-Za-z%])*")
+
+
+def hide_quoted(text: str, keep: Iterable[str] = ()) -> str:
+    """``text`` with every quoted value replaced by :data:`QUOTED_MARK`, except what is
+    no cell: a column's name (after "column", or in the list after "columns"), a date
+    format ('%d.%m.%Y') and the values of ``keep`` (an input's label, ``'input 1'``).
+    A redacted error quotes no cell, whatever words its reading would have quoted: a
+    person's name a shifted column put in a date column is not known to be one."""
+    kept = frozenset(keep)
+    out: list[str] = []
+    at = 0
+    column_list = False  # the last quoted value was a column's name
+    for match in _QUOTED_RE.finditer(text):
+        before = text[at:match.start()]
+        inner = match.group()[1:-1]
+        column_list = bool(_COLUMN_BEFORE.search(text[max(0, match.start() - 9):
+                                                      match.start()])) or (
+            column_list and _LIST_JOIN.match(before) is not None)
+        own = column_list or inner in kept or _DATE_FORMAT.fullmatch(inner) is not None
+        out += [before, match.group() if own else QUOTED_MARK]
+        at = match.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
 def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None = None
                  ) -> None:
     """An :class:`~itsm_diag.errors.ItsmDiagError` (in place, its class and exit code
-    kept) naming no input path, file or folder (``input 1``…), and swept of e-mail
-    addresses and phone numbers (and of the people's names, when ``people`` knows them)
-    as the report's warnings are: an error may quote a cell ("first: 'ask Élodie Fauré
-    elodie.faure@…'"), and a redacted one goes where the report goes (a batch's index)."""
+    kept) naming no input path, file or folder (``input 1``…), quoting no cell
+    (:func:`hide_quoted`: its row and column stay) and swept of e-mail addresses and
+    phone numbers (and of the people's names, when ``people`` knows them) as the
+    report's warnings are: an error may quote a cell ("first: 'ask Élodie Fauré
+    elodie.faure@…'", "cannot read 'Jürgen Müller' as a date" before any name is known),
+    and a redacted one goes where the report goes (a batch's index)."""
     def clean(text: str) -> str:
         text = hide_inputs(text, labels)
         return scrub_text(text if people is None else people.sweep(text))
 
-    exc.message = clean(exc.message)
+    exc.message = clean(hide_quoted(hide_inputs(exc.message, labels), labels.values()))
     exc.file = None if exc.file is None else clean(exc.file)
     exc.hint = None if exc.hint is None else clean(exc.hint)
     exc.args = (exc.message,)
 
 
 def redact_error_text(text: str, labels: Mapping[str, str]) -> str:
-    """:func:`redact_error` for an error line already written (a batch worker's)."""
-    return scrub_text(hide_inputs(text, labels))
+    """:func:`redact_error` for an error line already written (a batch worker's): its
+    file and column stay, its quoted values go (its hint's too: the line no longer
+    tells its message from its hint)."""
+    text = hide_inputs(text, labels)
+    return scrub_text(hide_quoted(text, labels.values()))
 
 
 def redact_inputs(report: Report, labels: Mapping[str, str]) -> Report:
