@@ -694,6 +694,19 @@ def _check_vocabulary(dotted: str, key: str, value: Any, source: str) -> None:
     """A param naming canonical values (channels, kinds, change outcomes, priorities)
     holds only those: a misspelt ``portl`` would match no ticket and change the verdict
     without a word."""
+    if key == "unfilled_in_scope":  # tool -> the canonical fields it fills elsewhere
+        from itsm_diag import model
+
+        for tool, fields in value.items():
+            if not isinstance(fields, list):
+                raise ConfigError(f"{dotted}.{tool} must be a list of fields, not "
+                                  f"{quote(fields)}", file=source)
+            for item in fields:
+                if item not in model.TICKET_COLUMNS:
+                    raise ConfigError(f"{dotted}.{tool}: {quote(item)} is not a field",
+                                      file=source, hint="valid: the canonical fields ("
+                                      "README, canonical model), such as due_at")
+        return
     valid = _vocabulary(key)
     if valid is None:
         return

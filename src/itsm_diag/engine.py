@@ -961,9 +961,9 @@ def diagnose(
         day_only=data.day_only,
         name_words=data.name_words,
         unread_columns=data.unread_columns,
-        # the canonical fields some input's header carries (filled or not): a blank
-        # column is a configuration gap, an absent one a capability gap
-        read_fields=frozenset(f for i in data.inputs for f in i.column_map),
+        # the canonical fields each input's header carries (filled or not), by its tool
+        # and file: a blank column is a configuration gap, an absent one a capability gap
+        read_fields=tuple((i.tool, i.path, frozenset(i.column_map)) for i in data.inputs),
     ).given_done_at(done_at)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []

@@ -160,6 +160,18 @@ class _Pieces:
                                     minlength=len(self.words))
         return np.bincount(self.parent, weights=per_piece[self.piece], minlength=self.n)
 
+    def wholes(self) -> pa.Array:
+        """The distinct whole normalised values, their words joined by a space: what
+        :func:`_whole_names` gives of the values (the normalised text is single-spaced),
+        without normalising again."""
+        taken = self.words.take(pa.array(self.piece, type=pa.int64()))
+        owner = self.parent[np.asarray(pc.list_parent_indices(taken).to_numpy(),
+                                       dtype=np.int64)]
+        offsets = np.r_[0, np.cumsum(np.bincount(owner, minlength=self.n))]
+        joined = pc.binary_join(pa.LargeListArray.from_arrays(
+            pa.array(offsets, type=pa.int64()), pc.list_flatten(taken)), " ")
+        return pc.unique(pc.cast(joined, pa.string()).filter(pc.not_equal(joined, "")))
+
     def holding(self, words: frozenset[str] | tuple[str, ...]) -> np.ndarray:
         """Per value: whether one of its words is among ``words``."""
         flat = pc.list_flatten(self.words)
@@ -233,45 +245,29 @@ def _person_words(ctx: Context, params: Mapping[str, Any]) -> set[str]:
     per_name = float(params.get("vocabulary_wordings_per_name", 0.0))
 
     def make() -> set[str]:
-        # the person names' words, and how many names hold each
-        if ctx.name_words is None:  # the distinct names, piece by piece
-            per_column = []
-            for col in (m.REQUESTER, m.ASSIGNEE):
-                cut = _pieces(ctx, col)
-                person = (cut.per_value() >= 2) & ~cut.holding(no_person)
-                sel = person[cut.parent]
-                taken = cut.words.take(pa.array(cut.piece[sel]))
-                flat = pc.list_flatten(taken)
-                if not len(flat):
-                    continue
-                owner = cut.parent[sel][np.asarray(pc.list_parent_indices(taken).to_numpy(),
-                                                   dtype=np.int64)]
-                per_column.append(_holders(flat, owner))
-            if not per_column:
-                return set()
-            # one person may be in both columns: a word counts the names of the column
-            # holding it most often
-            both = pd.concat([pd.Series(h, index=w.to_pylist()) for w, h in per_column])
-            most = both.groupby(level=0, sort=False).max()
-            words = pa.array(most.index.to_numpy(dtype=object), type=pa.string())
-            held = most.to_numpy(dtype=np.int64)
-        else:  # --redact: the names as exported, whole
+        # the person names' words, and how many distinct names hold each: counted over
+        # the whole normalised names of both columns in both runs (a word shared by a
+        # requester and an agent counts both), so --redact reads as the plain run does
+        if ctx.name_words is None:  # the distinct names of both columns, normalised
+            found = [_pieces(ctx, col).wholes() for col in (m.REQUESTER, m.ASSIGNEE)]
+            wholes = pc.unique(pa.chunked_array(found, type=pa.string()).combine_chunks())
+        else:  # --redact: the names as exported, whole (name_words_of's)
             wholes = pa.array([w[1:] for w in ctx.name_words if w.startswith(_WHOLE)],
                               type=pa.string())
-            if not len(wholes):
-                return set()
-            lists = pc.utf8_split_whitespace(wholes)
-            flat = pc.list_flatten(lists)
-            parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
-            n = len(wholes)
-            size = np.bincount(parent, minlength=n)
-            bad = (pc.is_in(flat, value_set=pa.array(sorted(no_person), type=pa.string()))
-                   .to_numpy(zero_copy_only=False) if no_person
-                   else np.zeros(len(flat), bool))
-            person = ((size >= 2) & (np.bincount(parent[bad], minlength=n) == 0))[parent]
-            if not person.any():
-                return set()
-            words, held = _holders(flat.filter(pa.array(person)), parent[person])
+        if not len(wholes):
+            return set()
+        lists = pc.utf8_split_whitespace(wholes)
+        flat = pc.list_flatten(lists)
+        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+        n = len(wholes)
+        size = np.bincount(parent, minlength=n)
+        bad = (pc.is_in(flat, value_set=pa.array(sorted(no_person), type=pa.string()))
+               .to_numpy(zero_copy_only=False) if no_person
+               else np.zeros(len(flat), bool))
+        person = ((size >= 2) & (np.bincount(parent[bad], minlength=n) == 0))[parent]
+        if not person.any():
+            return set()
+        words, held = _holders(flat.filter(pa.array(person)), parent[person])
         if not len(words):
             return set()
         desk = _desk_words(ctx, words, held, least, per_name)

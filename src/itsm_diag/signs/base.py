@@ -175,11 +175,13 @@ class Context:
     #: field may name a column that looks like it (onboarding's start date under a custom
     #: name). Only for naming: columns read outside the column map are among them
     unread_columns: tuple[str, ...] = ()
-    #: the canonical fields some input read from a column of its header (the keys of its
-    #: ``InputInfo.column_map``): a field no ticket holds is then in the export, empty or
-    #: junk (a configuration gap), not missing from it. Empty when not known: the tickets'
-    #: values alone tell then
-    read_fields: frozenset[str] = frozenset()
+    #: per input, its tool (``InputInfo.tool``), its path (``InputInfo.path``, a sheet's
+    #: name after it) and the canonical fields it read from a column of its header (the
+    #: keys of its ``column_map``): a field no ticket holds is then in the export, empty
+    #: or junk (a configuration gap), not missing from it, when an input whose tickets a
+    #: sign reads has the column. A plain set of fields: one input of no known tool or
+    #: file. Empty when not known: the tickets' values alone tell then
+    read_fields: tuple[tuple[str, str, frozenset[str]], ...] | frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # business days are counted on the run's calendar days: the calendar takes the

@@ -4,9 +4,11 @@ For each KPI (time to resolve, first-contact resolution via its proxy first-assi
 resolution, SLA adherence, volume by category, backlog trend) decide whether the export
 supports it reliably, and when not, whether it is a configuration gap (the field exists
 but is empty or junk) or a capability gap (no such field in the export). A field exists
-when some ticket holds a value for it or some input read it from a column of its header
-(``Context.read_fields``): a column in the header blank on every row (or holding one
-tool default everywhere, read as not filled on import) is a configuration gap; only a
+when some ticket holds a value for it or some input of in-scope tickets read it from a
+column of its header (``Context.read_fields``; not a column its tool fills only on other
+kinds of tickets, ``unfilled_in_scope``: :func:`exported_fields`): a column in the
+header blank on every row (or holding one tool default everywhere, read as not filled
+on import) is a configuration gap; only a
 field no input's header has and no ticket holds is a capability gap. Scope: incidents
 and service requests. Fewer than ``min_done`` done in the window make the sign unknown.
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
@@ -132,11 +135,13 @@ class _Files:
     ServiceNow requested-item table, which has no category, left nothing out that the
     incident table holds.) A done time is exported by every built-in tool, so a built-in
     tool's file without one left it out even when no other file holds it, unless an
-    input's header has the column (``Context.read_fields``): then it is unfilled.
+    input's header has the column (:func:`exported_fields`): then it is unfilled.
     """
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, exported: frozenset[str] = frozenset()) -> None:
         t = ctx.tickets
+        #: the fields an in-scope input's header has (:func:`exported_fields`)
+        self.exported = exported
         tool_codes, tools = ctx.source_codes
         if m.SOURCE_FILE in t.columns:
             file_codes, files = ctx.distinct(m.SOURCE_FILE)
@@ -212,7 +217,7 @@ class _Files:
         has = self._filled(cols)
         in_files = self._holding(has)
         if in_files.all() or (not in_files.any()
-                              and not self.ctx.read_fields.isdisjoint(cols)):
+                              and not self.exported.isdisjoint(cols)):
             # every file holds it: none left it out; or no file holds it while an input's
             # header has its column: it is exported, and left unfilled (a done time too)
             return np.zeros(len(self.group), dtype=bool)
@@ -282,6 +287,45 @@ def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
             "tools": ", ".join(tools), "by_tool": by_tool}
 
 
+def exported_fields(ctx: Context, scope: pd.Series,
+                    unfilled: Mapping[str, Any]) -> frozenset[str]:
+    """The fields the export has for the tickets of ``scope`` by its header alone: those
+    read from a column (:attr:`Context.read_fields`) by an input some of whose tickets are
+    in ``scope`` (a change table's category says nothing of the incidents'), or by an
+    input no ticket came from; less the columns ``unfilled`` lists for the input's tool,
+    which its export has on every ticket but fills only on tickets of other kinds (the
+    Zendesk admin CSV's Due date: tasks only)."""
+    read = ctx.read_fields
+    if isinstance(read, frozenset):  # one input of no known tool or file
+        return read
+    t = ctx.tickets
+    tool_codes, tools = ctx.source_codes
+    if m.SOURCE_FILE in t.columns:
+        file_codes, files = ctx.distinct(m.SOURCE_FILE)
+    else:
+        file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
+    key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
+    size = len(tools) * len(files)
+
+    def pairs(rows: np.ndarray) -> set[tuple[str, str]]:
+        held = np.flatnonzero(np.bincount(key[rows], minlength=size))
+        return {(str(tools.iloc[int(k) // len(files)]), str(files.iloc[int(k) % len(files)]))
+                for k in held}
+
+    every = pairs(np.ones(len(t), dtype=bool))
+    within = pairs(scope.to_numpy(dtype=bool))
+    out: set[str] = set()
+    for tool, path, fields in read:
+        # the tickets' source file is the file's name; the input's path has a sheet's
+        # name after it ("tickets.xlsx [Tickets]")
+        name = PurePath(path).name
+        mine = {p for p in every if p[0] == tool
+                and (name == p[1] or name.startswith(p[1] + " ["))}
+        if not mine or mine & within:
+            out.update(fields.difference(unfilled.get(tool, ())))
+    return frozenset(out)
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     w = ctx.window
@@ -290,11 +334,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     def present(*cols: str) -> bool:
         """The export has one of ``cols``: some input's header has its column (empty or
         junk it may be), or some ticket of the export (any kind) holds a value for it."""
-        return any(c in ctx.read_fields or bool(ctx.filled(c).any()) for c in cols)
+        return any(c in exported or bool(ctx.filled(c).any()) for c in cols)
 
     scope = ctx.of_kind("incident", "request")
     if not scope.any():
         return Measurement(unknown=Note(code="no_scope"))
+    exported = exported_fields(ctx, scope, params.get("unfilled_in_scope", {}))
     opened = t[m.OPENED_AT]
     # without a status column a resolved/closed time still says the ticket is done
     status_known = t[m.STATUS].notna()
@@ -310,7 +355,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     in_window = scope & ctx.opened_in_window()
     # the tickets of the files whose export left a field out: not exported for it, not
     # unfilled (a KPI computable over the other files' tickets is the export's gap)
-    files = _Files(ctx)
+    files = _Files(ctx, exported)
     gone_all: list[pd.Series] = []
     no_done_time = files.left_out(m.RESOLVED_AT, m.CLOSED_AT, done_time=True)
     left_done = files.rows(no_done_time)
