@@ -73,6 +73,28 @@ def test_an_out_of_scope_table_column_is_no_field_of_the_incidents(tmp_path: Pat
     assert (kpi["gap"], kpi["detail"]) == ("capability", "volume_no_field"), kpi
 
 
+def test_a_sheet_among_others_says_nothing_of_given_tickets(tmp_path: Path) -> None:
+    """The same two tables as sheets of one workbook: its tickets carry the workbook's
+    name only, so the change sheet's blank category was read as the incidents' (a
+    configuration gap; a reader of the change). A sheet among others lends no header."""
+    openpyxl = pytest.importorskip("openpyxl")
+    incidents = pd.read_csv(SAMPLES / "demo" / "incident_1.csv", dtype=str,
+                            keep_default_na=False).drop(columns=["category"])
+    changes = pd.read_csv(SAMPLES / "demo" / "change_request.csv", dtype=str,
+                          keep_default_na=False)
+    changes["category"] = ""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, frame in (("incident", incidents), ("change_request", changes)):
+        sheet = book.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([c if c != "" else None for c in row])
+    book.save(tmp_path / "export.xlsx")
+    kpi = _kpis([tmp_path / "export.xlsx"])["volume_by_category"]
+    assert (kpi["gap"], kpi["detail"]) == ("capability", "volume_no_field"), kpi
+
+
 def test_unfilled_in_scope_is_validated(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("signs:\n  reporting:\n    params:\n      unfilled_in_scope:\n"

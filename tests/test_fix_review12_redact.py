@@ -403,3 +403,24 @@ def test_the_redacted_demo_keeps_every_status_and_metric(tmp_path: Path) -> None
     # numbered markers are still markers: no time, id or count of the report became one
     text = out["red"].read_text(encoding="utf-8")
     assert not re.search(r"\d[:.-]?\[phone( \d+)?\]|\[phone( \d+)?\][:.]\d", text)
+
+
+def test_a_cell_cut_short_is_hidden_and_the_users_own_values_stay() -> None:
+    """A reader of the change: a multi-line cell near 80 characters is quoted cut short,
+    "…" in place of its closing quote, and was left in the redacted error whole; and
+    every quoted value of any error was hidden, a config key and an option's value too
+    ('unknown key [value]'), which the user needs to fix them."""
+    from itsm_diag.errors import InputError, UsageError
+    from itsm_diag.redact import redact_error
+    from itsm_diag.text import quote
+
+    cell = "Hello,\nplease call Jürgen Müller back\nabout the laptop on the 3rd floor that was"
+    shown = quote(cell)
+    assert shown.endswith("…") and not shown.endswith("'")  # cut before its closing quote
+    err = InputError(f"cannot read {shown} as a date", file="x.csv", row=2,
+                     column="opened_at")
+    redact_error(err, {})
+    assert "Müller" not in err.message and "[value]" in err.message
+    usage = UsageError("--until '2026-13-01' is not a date")
+    redact_error(usage, {})
+    assert "'2026-13-01'" in usage.message

@@ -178,6 +178,15 @@ def test_the_data_ends_at_its_last_arrival_or_completion(tmp_path: Path) -> None
     assert f"({moved.max():%Y-%m-%d})" in note, note
 
 
+def test_a_until_before_the_last_tickets_is_inside_the_data(real_log: Path) -> None:
+    """The real log --until 2016-12-31, with 149 tickets opened and 179 done later, read
+    "after the end of the data (2016-12-29)" beside its own note of what it leaves out
+    (a reader of the change): a ticket after the --until puts it inside the data."""
+    got = api.diagnose_paths([real_log], api.RunOptions(until="2016-12-31"))
+    assert not [n for n in got.data_notes if "after the end of the data" in n]
+    assert got.window.weeks == 13
+
+
 @pytest.mark.parametrize("until", [None, "2026-09-15", "2026-09-30", "2026-06-30"])
 def test_the_automatic_as_of_and_a_until_inside_the_data_keep_the_whole_window(
         until: str | None) -> None:

@@ -279,13 +279,16 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
 
 
 def _last_activity(tickets: pd.DataFrame, data_end: pd.Timestamp, as_of: pd.Timestamp,
-                   tz: str) -> pd.Timestamp:
+                   tz: str) -> pd.Timestamp | None:
     """The data's end a ``--until`` is measured against: the end of the day of the latest
     arrival or completion up to ``as_of`` (``data_end``, where the arrivals thin out, when
     none comes after it). The weeks after it hold no ticket, as its note says: a tail of
     completions (an event log closing its old tickets for weeks) is data, not empty weeks,
-    and a stray opened weeks later ends the data where it stands."""
+    and a stray opened weeks later ends the data where it stands. None when a ticket is
+    opened or done after ``as_of``: the window ends inside the data."""
     opened, done = tickets[m.OPENED_AT], m.done_at(tickets)
+    if any(bool((at > as_of).any()) for at in (opened, done)):
+        return None
     later = [at[(at > data_end) & (at <= as_of)] for at in (opened, done)]
     found = [at.max() for at in later if len(at)]
     return day_end(max(found), tz) if found else data_end

@@ -594,8 +594,9 @@ def _inputs_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 QUOTED_MARK = "[value]"
 #: a value quoted as ``repr`` quotes it ('…' or "…", backslash escapes inside): never an
 #: apostrophe inside a word ("a month name's place", "O'Brien" in a double-quoted value)
+#: (or a value cut short: "…" in place of its closing quote, as text.quote caps a long one)
 _QUOTED_RE = re.compile(
-    r"""(?<![\w'"])(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)""")
+    r"""(?<![\w'"])(?:'(?:[^'\\\n]|\\.)*(?:'|…)|"(?:[^"\\\n]|\\.)*(?:"|…))(?!\w)""")
 #: what names a column before its quoted name ("column 'opened_at'", "columns 'a', 'b'")
 _COLUMN_BEFORE = re.compile(r"\bcolumns? $", re.IGNORECASE)
 #: what joins the names of a list of columns
@@ -641,7 +642,12 @@ def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None 
         text = hide_inputs(text, labels)
         return scrub_text(text if people is None else people.sweep(text))
 
-    exc.message = clean(hide_quoted(hide_inputs(exc.message, labels), labels.values()))
+    # a cell is quoted by an error that names its row or column (the reading's); an
+    # option's or a config key's value is the user's own and stays, to be fixed
+    message = hide_inputs(exc.message, labels)
+    if getattr(exc, "row", None) is not None or getattr(exc, "column", None) is not None:
+        message = hide_quoted(message, labels.values())
+    exc.message = clean(message)
     exc.file = None if exc.file is None else clean(exc.file)
     exc.hint = None if exc.hint is None else clean(exc.hint)
     exc.args = (exc.message,)

@@ -314,13 +314,17 @@ def exported_fields(ctx: Context, scope: pd.Series,
 
     every = pairs(np.ones(len(t), dtype=bool))
     within = pairs(scope.to_numpy(dtype=bool))
+    # the tickets' source file is the file's name; the input's path has a sheet's name
+    # after it ("tickets.xlsx [Tickets]"): the sheets of one workbook share their tickets'
+    # file name, so which sheet a ticket came from is not known
+    names = [PurePath(path).name for _, path, _ in read]
+    files = [name.split(" [", 1)[0] if name.endswith("]") else name for name in names]
     out: set[str] = set()
-    for tool, path, fields in read:
-        # the tickets' source file is the file's name; the input's path has a sheet's
-        # name after it ("tickets.xlsx [Tickets]")
-        name = PurePath(path).name
-        mine = {p for p in every if p[0] == tool
-                and (name == p[1] or name.startswith(p[1] + " ["))}
+    for (tool, _, fields), name, file in zip(read, names, files, strict=True):
+        if name != file and sum(1 for (o, _, _), f in zip(read, files, strict=True)
+                                if o == tool and f == file) > 1:
+            continue  # a sheet among others: its header says nothing of given tickets
+        mine = {p for p in every if p[0] == tool and p[1] == file}
         if not mine or mine & within:
             out.update(fields.difference(unfilled.get(tool, ())))
     return frozenset(out)
