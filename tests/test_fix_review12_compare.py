@@ -63,3 +63,29 @@ def test_a_baseline_made_before_counting_once_is_compared_like_for_like(base: Re
     # between two reports that both count once, the total is counted once
     both = compare.compare(base, base, WORDING)
     assert both.hours_at_stake.new == pytest.approx(round(base.hours_at_stake_per_month, 1))
+
+
+def test_a_move_of_the_hours_chance_gives_is_marked_same(base: Report) -> None:
+    """The demo a week shorter against the demo (12 of 13 weeks shared) read "+1.1 h
+    worse" beside KPI rows marked same (rv12d item 9): each cost records the count of
+    tickets it rests on, and a move within the chance variation of those counts (a
+    Poisson count's, at the KPIs' once in 100) is same, with a note."""
+    week = api.diagnose_paths([api.demo_dir()], api.RunOptions(until="2026-09-23"))
+    assert all(c.count for f in base.signs if f.status == "triggered"
+               for c in f.evidence.costs)
+    got = compare.compare(week, base, WORDING)
+    assert got.hours_at_stake.delta and abs(got.hours_at_stake.delta) < 5
+    assert got.hours_at_stake.direction == "same"
+    assert any("less than chance moves the counts" in " ".join(n.split())
+               for n in got.notes)
+    # hours twice as large on the same counts are far beyond chance: worse
+    data = json.loads(base.model_dump_json())
+    for sign in data["signs"]:
+        if sign["hours_at_stake_per_month"]:
+            sign["hours_at_stake_per_month"] *= 2
+            for cost in sign["evidence"]["costs"]:
+                cost["hours_per_month"] *= 2
+    data["hours_at_stake_per_month"] *= 2
+    data["as_of"] = "2099-01-01T00:00:00+00:00"
+    doubled = Report.model_validate(data)
+    assert compare.compare(base, doubled, WORDING).hours_at_stake.direction == "worse"

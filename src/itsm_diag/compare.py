@@ -151,6 +151,23 @@ def _gated_score(r: Report, skip: set[str]) -> int:
     return sum(1 for f in r.signs if f.status == "triggered" and f.id not in skip)
 
 
+def _hours_variance(r: Report, only: set[str]) -> float | None:
+    """The chance variation (a variance, hours² a month) of the hours at stake summed over
+    the triggered signs of ``only``: each cost is a count of tickets (or events) at so many
+    hours each, and a Poisson count's variance is itself, so a cost of h hours on c counts
+    varies by h²/c. None when some cost is no count's (logged time), or the report does
+    not say (made before it recorded its counts)."""
+    total = 0.0
+    for f in r.signs:
+        if f.status != "triggered" or f.id not in only:
+            continue
+        for cost in f.evidence.costs:
+            if not cost.count:
+                return None
+            total += cost.hours_per_month ** 2 / cost.count
+    return total
+
+
 def counts_once(r: Report) -> bool:
     """Whether the report records how much of each sign's hours an earlier sign prices
     (made since the hours at stake count each ticket's handle minutes once)."""
@@ -671,6 +688,17 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
     # handle minutes, or a rule's own minutes or target the hours rest on
     minutes = [c for c in settings if c.key.startswith("defaults.handle_minutes.")
                or ".params." in c.key]
+    spread = [_hours_variance(r, comparable) for r in (old, new)]
+    moved = row.delta
+    if (not minutes and row.direction in ("better", "worse") and moved is not None
+            and spread[0] is not None and spread[1] is not None):
+        # the hours rest on counts of tickets: a move chance gives as often as once in 100
+        # is no news, as for the KPIs beside it
+        z = abs(moved) / math.sqrt(max(spread[0] + spread[1], 1e-12))
+        if z < _NORMAL.inv_cdf(1 - _ALPHA / 2):
+            row = row.model_copy(update={"direction": "same"})
+            notes.append(fmt(wording["compare_note.hours_noise"], {
+                "delta": abs(moved), "one_in": round(1 / _ALPHA)}))
     if minutes and row.direction in ("better", "worse"):
         # the same tickets cost other hours: the move is the assumption's, not the process's
         row = row.model_copy(update={"direction": None})

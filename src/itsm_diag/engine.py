@@ -644,6 +644,7 @@ def build_finding(
             # unrounded: each format rounds it once, and money is rounded once from it
             hours_per_month=c.hours_per_month,
             money_per_month=None if rate is None else round(c.hours_per_month * rate, 0),
+            count=c.count,
         )
         for c in meas.costs
     ]

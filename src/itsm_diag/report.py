@@ -164,6 +164,11 @@ class CostOut(_Model):
                                "once, from this figure).")
     money_per_month: float | None = D("hours_per_month x the hourly rate, rounded to a whole "
                                       "unit once, when a rate is set.", default=None)
+    count: float | None = D(
+        "How many tickets (or events: handoffs, chasers) the hours rest on over the window "
+        "the export covers: compare weighs a move of the hours against the chance "
+        "variation of such counts. Null when the hours are no count's (logged time).",
+        default=None)
     hours_shared_per_month: float = D(
         "Of hours_per_month, the hours of tickets whose handle minutes an earlier sign (in "
         "sign order) already prices: a recurring incident that is also a duplicate or "

@@ -98,7 +98,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if n_reopened and minutes.sum() > 0:
         # a reopen costs roughly one more handling of a ticket of that kind
         costs.append(Cost(
-            basis="reopens",
+            basis="reopens", count=float(n_reopened),
             hours_per_month=per_month(float(minutes.sum()), ctx.window) / 60.0,
             params={"per_month": monthly, "minutes": float(minutes.mean())},
         ))

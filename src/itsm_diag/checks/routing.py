@@ -121,7 +121,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         minutes = float(params["handoff_minutes"])
         if extra_month > 0:
             costs.append(Cost(
-                basis="handoffs",
+                basis="handoffs", count=float(extra),
                 hours_per_month=extra_month * minutes / 60.0,
                 params={"per_month": extra_month, "minutes": minutes},
             ))

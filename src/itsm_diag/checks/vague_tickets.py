@@ -231,7 +231,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     minutes = float(params["clarify_minutes"])
     if vague_month > 0 and minutes > 0:
         costs.append(Cost(
-            basis="clarification",
+            basis="clarification", count=float(vague.sum()),
             hours_per_month=vague_month * minutes / 60.0,
             params={"per_month": vague_month, "minutes": minutes},
         ))

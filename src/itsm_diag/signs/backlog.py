@@ -504,7 +504,7 @@ def _automation(
     costs: list[Cost] = []
     if total_minutes > 0:
         costs.append(Cost(
-            basis="automation",
+            basis="automation", count=volume,
             hours_per_month=per_month(total_minutes / 60.0, ctx.window),
             params={"volume_per_month": per_month(volume, ctx.window),
                     "minutes": total_minutes / volume, "types": len(table),

@@ -621,6 +621,10 @@ class Cost(_Strict):
     basis: str
     hours_per_month: float
     params: dict[str, Any] = Field(default_factory=dict)
+    #: how many tickets (or events: handoffs, chasers) the hours rest on over the covered
+    #: window, a count chance moves as a Poisson count does; None when the hours are no
+    #: count's (logged time)
+    count: float | None = None
     #: row positions (in the Context's tickets) of the tickets whose handle minutes the
     #: hours price, and the hours a month each puts on its ticket
     _rows: np.ndarray | None = PrivateAttr(default=None)

@@ -280,7 +280,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                          else 1.0,
                          index=t.index)
         meas.costs.append(Cost(
-            basis="change_caused",
+            basis="change_caused", count=float(count),
             hours_per_month=per_month(count, w) * minutes / 60.0,
             params={"per_month": per_month(count, w), "minutes": minutes},
         ).handling(t, isin_values(t[m.TICKET_ID], best["incident"]) & inc_win,

@@ -502,7 +502,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     n_priced = int(priced.sum())
     if n_priced and minutes > 0:
         meas.costs.append(Cost(
-            basis="expedite",
+            basis="expedite", count=float(n_priced),
             hours_per_month=per_month(n_priced, w) * minutes / 60.0,
             params={"late_per_month": per_month(n_priced, w), "minutes": minutes},
         ))

@@ -564,7 +564,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     priced = member & np.isin(codes, uncovered_keys)
     if priced.any() and minutes > 0:
         per_m = per_month(int(priced.sum()), w)
-        costs.append(Cost(basis="recurring", hours_per_month=per_m * minutes / 60.0,
+        costs.append(Cost(basis="recurring", count=float(priced.sum()),
+                          hours_per_month=per_m * minutes / 60.0,
                           params={"incidents_per_month": per_m, "minutes": minutes,
                                   "clusters": len(uncovered_keys)}
                           ).handling(t, priced, per_month(1, w) * minutes / 60.0))

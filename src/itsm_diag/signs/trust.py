@@ -161,7 +161,7 @@ def _chasers(
     minutes = float(params.get("minutes_per_chaser", 5.0))
     if count:
         meas.costs.append(Cost(
-            basis="chasers",
+            basis="chasers", count=float(count),
             hours_per_month=per_month(count, w) * minutes / 60.0,
             params={"per_month": per_month(count, w), "minutes": minutes},
         ))
@@ -299,7 +299,7 @@ def _duplicates(
         # each duplicate's handle minutes, at the share of the duplicates beyond chance
         each = minutes.reindex(t.index, fill_value=0.0) * (count / found) / 60.0
         meas.costs.append(Cost(
-            basis="duplicates",
+            basis="duplicates", count=float(count),
             hours_per_month=per_month(count * mean, w) / 60.0,
             params={"per_month": per_month(count, w), "minutes": mean},
         ).handling(t, is_dup, each * per_month(1, w)))
