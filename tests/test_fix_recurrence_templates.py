@@ -42,13 +42,15 @@ def _random_summaries(rng: np.random.Generator, n: int) -> list[str]:
 
 
 def _frame(summary: list[str], category: list[str], requester: list[str] | None = None,
-           seed: int = 1, link_share: float = 0.02) -> pd.DataFrame:
+           seed: int = 1, link_share: float = 0.02, channel: list[str] | None = None,
+           links: int | None = None) -> pd.DataFrame:
     """Incidents opened over the 13 weeks before END, done within hours, problem links on
-    a random ``link_share`` of them."""
+    a random ``link_share`` of them (on the first ``links`` when given); a channel when
+    ``channel`` is given."""
     rng = np.random.default_rng(seed)
     n = len(summary)
     opened = END - pd.to_timedelta(rng.uniform(1, 90 * 24, n), unit="h")
-    return m.conform_tickets(pd.DataFrame({
+    columns: dict[str, object] = {
         m.TICKET_ID: [f"INC{i:07d}" for i in range(n)],
         m.KIND: "incident",
         m.STATUS: "resolved",
@@ -59,8 +61,13 @@ def _frame(summary: list[str], category: list[str], requester: list[str] | None 
         m.ASSIGNEE: [f"Agent {i}" for i in rng.integers(0, 10, n)],
         m.OPENED_AT: opened,
         m.RESOLVED_AT: opened + pd.Timedelta(hours=6),
-        m.PROBLEM_REF: np.where(rng.random(n) < link_share, "PRB0000001", None),
-    }))
+        m.PROBLEM_REF: (np.where(rng.random(n) < link_share, "PRB0000001", None)
+                        if links is None else
+                        ["PRB0000001" if i < links else None for i in range(n)]),
+    }
+    if channel is not None:
+        columns[m.CHANNEL] = channel
+    return m.conform_tickets(pd.DataFrame(columns))
 
 
 def _ctx(tickets: pd.DataFrame) -> Context:

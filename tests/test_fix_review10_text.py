@@ -25,7 +25,7 @@ from itsm_diag.signs import recurrence
 from itsm_diag.signs.base import Context, Window
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_fix_recurrence_templates import END, RULES, _random_summaries
+from test_fix_recurrence_templates import END, RULES, _frame, _random_summaries
 
 TC = RULES.analyses["text-clusters"].params
 
@@ -34,22 +34,7 @@ def _tickets(summary: list[str], requester: list[str], channel: list[str],
              category: list[str], seed: int = 1, links: int = 0) -> pd.DataFrame:
     """Incidents opened over the 13 weeks before END, done within hours; the first
     ``links`` of them name a problem."""
-    rng = np.random.default_rng(seed)
-    n = len(summary)
-    opened = END - pd.to_timedelta(rng.uniform(1, 90 * 24, n), unit="h")
-    return m.conform_tickets(pd.DataFrame({
-        m.TICKET_ID: [f"INC{i:07d}" for i in range(n)],
-        m.KIND: "incident",
-        m.STATUS: "resolved",
-        m.SUMMARY: summary,
-        m.CATEGORY: category,
-        m.CHANNEL: channel,
-        m.REQUESTER: requester,
-        m.ASSIGNEE: [f"Agent {i}" for i in rng.integers(0, 10, n)],
-        m.OPENED_AT: opened,
-        m.RESOLVED_AT: opened + pd.Timedelta(hours=6),
-        m.PROBLEM_REF: ["PRB0000001" if i < links else None for i in range(n)],
-    }))
+    return _frame(summary, category, requester, seed=seed, channel=channel, links=links)
 
 
 def _ctx(tickets: pd.DataFrame, name_words: frozenset[str] | None = None) -> Context:
