@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was asked to rewrite golden files (``pytest --update-golden``)."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def demo_json() -> str:
+    """The demo diagnosed with the shipped rules, as its JSON report: worked out once a
+    session (each test reads its own copy through :func:`demo_report`)."""
+    from itsm_diag import api
+
+    return api.diagnose_paths([api.demo_dir()], api.RunOptions()).model_dump_json()
+
+
+@pytest.fixture
+def demo_report(demo_json: str) -> Any:
+    """A fresh :class:`itsm_diag.report.Report` of the demo, read back from its JSON (a
+    test may change it without touching another's)."""
+    from itsm_diag.report import Report
+
+    return Report.model_validate_json(demo_json)
+

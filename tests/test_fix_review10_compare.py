@@ -42,11 +42,8 @@ MAY = "2026-05-31T23:59:59+00:00"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    out = tmp_path_factory.mktemp("demo") / "demo.json"
-    result = runner.invoke(app, ["demo", "-f", "json", "-o", str(out), "-q"])
-    assert result.exit_code == 0, result.stderr
-    return Report.model_validate_json(out.read_text())
+def demo(demo_json: str) -> Report:
+    return Report.model_validate_json(demo_json)
 
 
 def _with(r: Report, as_of: str, answered: tuple[str, ...] = (), **statuses: str) -> Report:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from itsm_diag import api
 from itsm_diag.render import html, markdown, terminal
 from itsm_diag.report import Report
 
 
-@pytest.fixture(scope="module")
-def demo() -> Report:
-    return api.diagnose_paths([api.demo_dir()], api.RunOptions())
+@pytest.fixture
+def demo(demo_report: Report) -> Report:
+    return demo_report
 
 
 def test_a_triggered_checks_fixes_are_listed_with_it(demo: Report) -> None:

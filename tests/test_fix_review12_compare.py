@@ -21,9 +21,9 @@ from itsm_diag.report import Report
 WORDING = config.load_rules().defaults.wording
 
 
-@pytest.fixture(scope="module")
-def base() -> Report:
-    return api.diagnose_paths([api.demo_dir()], api.RunOptions())
+@pytest.fixture
+def base(demo_report: Report) -> Report:
+    return demo_report
 
 
 def test_the_hours_rest_on_recorded_params(base: Report) -> None:
