@@ -217,23 +217,16 @@ FIRSTS = ["2024-01-01", "2024-10-01", "2024-05-01", "2024-02-01", "2024-03-01",
 
 
 @pytest.mark.parametrize("first", FIRSTS)
-def test_the_flow_starts_on_the_exports_first_day_whatever_its_weekday(
+def test_the_flow_and_the_first_month_start_on_the_exports_first_day(
         tmp_path: Path, first: str) -> None:
+    """Whatever its weekday: the flow starts on the export's first day, and the first
+    month is whole."""
     day = pd.Timestamp(first)
     end = f"{day + pd.DateOffset(months=2) - pd.Timedelta(days=1):%Y-%m-%d}"
     path = _desk(tmp_path / "incident.csv", first, end)
     tickets = api._load([path], api.RunOptions()).tickets
-    rules = api.load_rules(None)
-    start = engine.data_start(tickets, rules.defaults.shape)
+    start = engine.data_start(tickets, api.load_rules(None).defaults.shape)
     assert start is not None and f"{start:%Y-%m-%d}" == first
-
-
-@pytest.mark.parametrize("first", FIRSTS)
-def test_the_first_month_is_whole_when_the_export_starts_on_its_first_day(
-        tmp_path: Path, first: str) -> None:
-    day = pd.Timestamp(first)
-    end = f"{day + pd.DateOffset(months=2) - pd.Timedelta(days=1):%Y-%m-%d}"
-    path = _desk(tmp_path / "incident.csv", first, end)
     report = api.diagnose_paths([path], api.RunOptions(period="month"))
     assert report.periods
     head = report.periods[0]
