@@ -158,14 +158,12 @@ def render(report: Report, fmt: str) -> str:
 
 
 def row_for(name: str, report: Report, target: Path) -> ClientRow:
-    # each ticket's handle minutes counted once (two signs can price the same incident)
-    from itsm_diag.compare import hours_at_stake
-
     top = report.fixes[0] if report.fixes else None
     return ClientRow(
         client=name, score=report.score, band=report.band, unknown=report.unknown,
         top_fix=None if top is None else f"{' '.join(top.action.split())} ({top.sign})",
-        hours_at_stake=hours_at_stake(report), report=target.name,
+        # the report's own total: each ticket's handle minutes counted once
+        hours_at_stake=round(report.hours_at_stake_per_month or 0.0, 1), report=target.name,
     )
 
 

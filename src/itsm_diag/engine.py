@@ -420,8 +420,7 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
     verdict (a rate of 1 incident in 91 days against "more than one a quarter")."""
     if status == "unknown":
         return False
-    names = list(outs)
-    for i, name in enumerate(names):
+    for name in outs:
         fig = meas.metrics.get(outs[name].metric)
         if fig is None or fig.value is None or name in meas.decided:
             continue
@@ -433,21 +432,13 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             continue
         else:
             moves = [max(fig.numerator + step, 0.0) / fig.denominator for step in (-1.0, 1.0)]
-        cond = rule.thresholds.conditions[name]
-        for moved in moves:
-            mets = [o.met for o in outs.values()]
-            mets[i] = _OPS[cond.op](moved, cond.value)
-            if _combine(rule.thresholds.combine, mets) != status:
-                return True
-    for nudge in meas.nudges:  # figures one ticket moves together, graded whole
-        mets = []
-        for name, out in outs.items():
-            cond = rule.thresholds.conditions[name]
-            shift = nudge.get(out.metric) if name not in meas.decided else None
-            mets.append(out.met if shift is None else _OPS[cond.op](shift, cond.value))
-        if _combine(rule.thresholds.combine, mets) != status:
+        if any(_again(rule, outs, {outs[name].metric: moved}) != status for moved in moves):
             return True
-    return False
+    # figures one ticket moves together, graded whole (a condition the module settled
+    # itself keeps its answer)
+    settled = {outs[n].metric for n in meas.decided if n in outs}
+    return any(_again(rule, outs, {k: v for k, v in nudge.items() if k not in settled})
+               != status for nudge in meas.nudges)
 
 
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
