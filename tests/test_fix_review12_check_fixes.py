@@ -50,5 +50,6 @@ def test_fixes_of_the_same_hours_say_so_instead_of_repeating_them() -> None:
     second = first.model_copy(update={"rank": 2, "id": "b", "shares_hours_with": [1]})
     unpriced = first.model_copy(update={"rank": 3, "hours_at_stake_per_month": None})
     assert common.check_fix_note(first) == "quick, 887 agent hours a month"
-    assert common.check_fix_note(second) == "quick, the same hours as the fix above"
+    assert common.check_fix_note(second) == (
+        "quick, 887 agent hours a month, some or all of them counted under the fix above")
     assert common.check_fix_note(unpriced) == "quick"

@@ -76,7 +76,7 @@ def test_a_move_of_the_hours_chance_gives_is_marked_same(base: Report) -> None:
     got = compare.compare(week, base, WORDING)
     assert got.hours_at_stake.delta and abs(got.hours_at_stake.delta) < 5
     assert got.hours_at_stake.direction == "same"
-    assert any("less than chance moves the counts" in " ".join(n.split())
+    assert any("that chance moves them as often as once in 100" in " ".join(n.split())
                for n in got.notes)
     # hours twice as large on the same counts are far beyond chance: worse
     data = json.loads(base.model_dump_json())

@@ -694,11 +694,11 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
             and spread[0] is not None and spread[1] is not None):
         # the hours rest on counts of tickets: a move chance gives as often as once in 100
         # is no news, as for the KPIs beside it
-        z = abs(moved) / math.sqrt(max(spread[0] + spread[1], 1e-12))
-        if z < _NORMAL.inv_cdf(1 - _ALPHA / 2):
+        band = _NORMAL.inv_cdf(1 - _ALPHA / 2) * math.sqrt(spread[0] + spread[1])
+        if abs(moved) < band:
             row = row.model_copy(update={"direction": "same"})
             notes.append(fmt(wording["compare_note.hours_noise"], {
-                "delta": abs(moved), "one_in": round(1 / _ALPHA)}))
+                "delta": abs(moved), "band": band, "one_in": round(1 / _ALPHA)}))
     if minutes and row.direction in ("better", "worse"):
         # the same tickets cost other hours: the move is the assumption's, not the process's
         row = row.model_copy(update={"direction": None})

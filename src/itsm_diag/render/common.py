@@ -114,14 +114,16 @@ CHECK_FIXES_TITLE = "What to do about the triggered checks"
 
 
 def check_fix_note(fix: FixOut) -> str:
-    """A check's fix's horizon and hours, ``quick, 887 agent hours a month``; a fix that
-    addresses the hours of one listed before it says so instead of repeating them (the
-    same hours are never shown as if they added up)."""
-    if fix.shares_hours_with:
-        return f"{fix.horizon}, the same hours as the fix above"
-    shown = hours(fix.hours_at_stake_per_month)
-    return f"{fix.horizon}, {shown} agent {hours_word(fix.hours_at_stake_per_month)} a month" \
-        if fix.hours_at_stake_per_month else fix.horizon
+    """A check's fix's horizon and hours, ``quick, 887 agent hours a month``; a fix whose
+    hours an earlier one counts already, some or all of them, says so (as
+    :func:`fix_hours` does in the plan: never shown as if they added up, nor called
+    equal when they only overlap)."""
+    value = fix.hours_at_stake_per_month
+    if not value:
+        return fix.horizon
+    said = f"{fix.horizon}, {hours(value)} agent {hours_word(value)} a month"
+    return f"{said}, some or all of them counted under the fix above" \
+        if fix.shares_hours_with else said
 
 
 def confidence_text(f: Finding) -> str:
