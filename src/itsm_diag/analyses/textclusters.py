@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import ids_of, note, params_key, rounded
-from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, in_values, ratio
 from itsm_diag.signs.common import (
     _SUMMARY_KEY,
     distinct_codes,
@@ -347,14 +347,7 @@ def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
         t = ctx.tickets
         out = np.zeros(len(t), dtype=bool)
         if channels and m.CHANNEL in t.columns:  # canonical values (lower case)
-            chan = t[m.CHANNEL]
-            if isinstance(chan.dtype, pd.CategoricalDtype):  # by its few categories
-                hit = np.r_[np.isin(np.asarray(chan.cat.categories, dtype=object),
-                                    list(channels)), False]
-                if hit.any():  # code -1 (no channel) reads the trailing False
-                    out |= hit[chan.cat.codes.to_numpy()]
-            else:
-                out |= chan.isin(list(channels)).to_numpy(dtype=bool)
+            out |= in_values(t[m.CHANNEL], channels).to_numpy(dtype=bool)
         if words and m.REQUESTER in t.columns:
             codes, values = ctx.distinct(m.REQUESTER)
             if ctx.name_words is None:

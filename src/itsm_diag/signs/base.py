@@ -215,7 +215,7 @@ class Context:
         # every sign asks for the same few scopes: computed once per Context; a shallow
         # copy is handed out (copy-on-write: a caller's in-place ``&=`` copies first and
         # cannot reach the cache)
-        return _cached(self, ("of_kind", kinds), lambda: _in_values(
+        return _cached(self, ("of_kind", kinds), lambda: in_values(
             self.tickets[m.KIND], kinds)).copy(deep=False)
 
     def filled(self, column: str) -> pd.Series:
@@ -487,7 +487,7 @@ def _cached(ctx: Context, name: Hashable, make: Any) -> Any:
     return cache[name]
 
 
-def _in_values(column: pd.Series, values: tuple[str, ...]) -> pd.Series:
+def in_values(column: pd.Series, values: tuple[str, ...]) -> pd.Series:
     """Mask: ``column``'s value is one of ``values`` (a missing value is not). A
     categorical is judged once per category and spread by its codes (a gather of small
     integers, not a hash of every row)."""
