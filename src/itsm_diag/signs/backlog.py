@@ -40,6 +40,14 @@ SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
 MAX_MASS_NOTES = 5
 
 
+
+#: the extract shapes no week's backlog can be rebuilt from (the tickets open at the cut
+#: missing, only the open queue, a tool's open tickets carried past its end): the sign
+#: is unknown on them, and the reporting sign's backlog trend is the extract's gap
+NO_TREND_SHAPES: tuple[str, ...] = ("closure_selected", "none_open", "open_only",
+                                    "source_ends")
+
+
 def scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(usable, no opened time, done without a done time) among incidents and requests.
 
@@ -591,7 +599,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # every past week's backlog is missing exactly the tickets that make a backlog; one
     # of the open queue alone has no completions to weigh the arrivals against
     seen = ctx.shape.as_dict()
-    for code in ("closure_selected", "none_open", "open_only", "source_ends"):
+    for code in NO_TREND_SHAPES:
         if code in seen:
             return Measurement(unknown=Note(code=code, params=seen[code]),
                                excluded=excluded, series={"weekly": weekly_rows(ctx)})

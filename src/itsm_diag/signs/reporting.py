@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag.signs.backlog import NO_TREND_SHAPES
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
 from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
 from itsm_diag.text import named_counts
@@ -81,10 +82,9 @@ class Verdict:
                 "detail": self.detail, "share": self.share}
 
 
-#: the extract shapes without the tickets open at the cut, or with a tool's open ones
-#: carried past its end: the backlog sign rebuilds no week's backlog from them
-_CUT_SHAPES: tuple[str, ...] = ("closure_selected", "none_open", "updated_since",
-                                "source_ends")
+#: the extract shapes the backlog sign rebuilds no week's backlog from (its own list,
+#: and an export selected on its update time, which its rule file makes it unknown on)
+_CUT_SHAPES: tuple[str, ...] = (*NO_TREND_SHAPES, "updated_since")
 
 
 def _cut_shape(ctx: Context) -> str | None:
