@@ -21,9 +21,10 @@ needs attention:
 Ordered: overdue first (earliest due first), then due soon, then by priority and age.
 Vectorised over the open tickets; only the rows kept for the report become dicts.
 
-Open is the backlog's open (:func:`open_now`): opened by the window end and not done by
-it, by the status history or the done time. A ticket whose status the export's mapping
-does not read, and that has no done time, is open there and here (a note counts them).
+Open is the backlog's open (:func:`itsm_diag.checks._common.open_now`): opened by the
+window end and not done by it, by the status history or the done time. A ticket whose
+status the export's mapping does not read, and that has no done time, is open there and
+here (a note counts them).
 
 An export cut on the opened date lacks the tickets opened before its first one and still
 open: when the backlog sign finds so (tickets of its first week still open at the window
@@ -48,6 +49,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note, ticket_rows_of_events
+from itsm_diag.checks._common import open_now
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.backlog import scope_masks, unseen_at_end
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
@@ -56,7 +58,6 @@ from itsm_diag.signs.common import (
     day_stamp_end,
     filled,
     fold_key,
-    open_at,
     per_distinct,
 )
 
@@ -116,20 +117,6 @@ def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarra
     hit = np.zeros(len(ctx.tickets), dtype=bool)
     hit[r[recent]] = True
     return hit[rows]
-
-
-def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
-    """Tickets under ``mask`` open at the window end as the backlog sign counts them
-    (:func:`~itsm_diag.signs.common.open_at`: opened by then and not done then, by the
-    status history, else the done time), a done ticket without a done time left out. A
-    ticket whose status the export's mapping does not read (no canonical status) and
-    that has no done time is open: one definition of open in one report."""
-    def every() -> pd.Series:  # per ticket, whatever the mask: worked out once a run
-        no_time = ctx.is_done() & ctx.done_at.isna()
-        everyone = pd.Series(True, index=ctx.tickets.index)
-        return open_at(ctx, everyone, ctx.window.covered_end) & ~no_time
-    opened: pd.Series = ctx.memo("actions.open_now", every)
-    return mask & opened
 
 
 def with_cut(ctx: Context, meas: Measurement) -> Measurement:

@@ -39,7 +39,7 @@ import numpy as np
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note
-from itsm_diag.checks._common import open_at_end
+from itsm_diag.checks._common import open_now
 from itsm_diag.signs.backlog import trend_cut
 from itsm_diag.signs.base import Context, Figure, Measurement
 
@@ -125,7 +125,7 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
 def _handle_minutes(ctx: Context) -> float:
     """Handle minutes of an open incident or request, weighted by the open tickets' kinds."""
     table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}
-    kinds = ctx.tickets.loc[open_at_end(ctx) & ctx.of_kind("incident", "request"), m.KIND]
+    kinds = ctx.tickets.loc[open_now(ctx, ctx.of_kind("incident", "request")), m.KIND]
     counts = kinds.astype("object").value_counts()
     if counts.empty:
         return float(table.get("incident", 0.0))

@@ -45,14 +45,19 @@ def in_kinds(ctx: Context, params: Mapping[str, Any]) -> pd.Series:
     return ctx.of_kind(*params["kinds"])
 
 
-def open_at_end(ctx: Context) -> pd.Series:
-    """Mask: opened by the window end and not done by it (a ticket done later was open then;
-    by the status history where the export has it), as the backlog counts them."""
-    t = ctx.tickets
-    known = t[m.STATUS].notna()
-    # a done ticket without a done time counts as done: its status says so now
-    no_time = ctx.is_done() & ctx.done_at.isna()
-    return open_at(ctx, known, ctx.window.covered_end) & ~no_time
+def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
+    """Tickets under ``mask`` open at the window end (the data's end when a --until goes
+    past it) as the backlog sign counts them (:func:`~itsm_diag.signs.common.open_at`:
+    opened by then and not done then, by the status history, else the done time), a
+    done ticket without a done time left out. A ticket whose status the export's mapping
+    does not read (no canonical status) and that has no done time is open: one
+    definition of open in one report (the Monday list, ownership, the forecast)."""
+    def every() -> pd.Series:  # per ticket, whatever the mask: worked out once a run
+        no_time = ctx.is_done() & ctx.done_at.isna()
+        everyone = pd.Series(True, index=ctx.tickets.index)
+        return open_at(ctx, everyone, ctx.window.covered_end) & ~no_time
+    opened: pd.Series = ctx.memo("open_now", every)
+    return mask & opened
 
 
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:

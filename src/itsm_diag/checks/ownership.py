@@ -3,7 +3,7 @@
 Open at the window end, older than the grace period in business days, and with no
 assignee or no assignment group. Only fields the export actually fills are judged: an
 export without a group column must not make every ticket look unowned. Open is the
-backlog's open (:func:`itsm_diag.analyses.actions.open_now`, the Monday list's too): a
+backlog's open (:func:`itsm_diag.checks._common.open_now`, the Monday list's too): a
 ticket whose status the export's mapping does not read, with no done time, is open.
 """
 
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.analyses.actions import open_now as backlog_open
 from itsm_diag.checks._common import in_kinds, no_field, note
+from itsm_diag.checks._common import open_now as backlog_open
 from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
 
 
