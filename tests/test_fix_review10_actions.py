@@ -241,7 +241,7 @@ def test_an_estimate_of_the_missing_open_tickets_is_said_too() -> None:
         ctx = _ctx(tickets, rules)
         ctx.memo(("backlog", "unseen"), lambda e=end_missing: (
             Note(code="unseen_at_start", params={"unseen_end": e}), start, "2026-07-01"))
-        out = actions.with_cut(ctx, listed)
+        out = actions.after_signs(ctx, listed)
         cut = [n for n in out.notes if n.code == "cut_on_open_estimate"]
         assert [n.count for n in cut] == ([said] if said else [])
     text = Note(code="cut_on_open_estimate", count=4, params={"first": "2026-07-01"}).text(

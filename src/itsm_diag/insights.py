@@ -168,10 +168,12 @@ def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Findi
     done = measured or {}
     for rule in rules.analyses.values():
         meas = done[rule.id] if rule.id in done else measure(rule, ctx, signs, rules)
-        if rule.id == "actions":  # measured beside the signs: the backlog's cut, after
-            from itsm_diag.analyses.actions import with_cut
-
-            meas = with_cut(ctx, meas)
+        # an analysis measured beside the signs may read what they found once they are
+        # measured (the Monday list: the backlog's cut), through its module's after_signs
+        after = getattr(importlib.import_module(f"itsm_diag.analyses.{MODULES[rule.id]}"),
+                        "after_signs", None)
+        if after is not None:
+            meas = after(ctx, meas)
         outs[rule.id] = build(rule, meas)
     drivers = rules.analyses.get("drivers")
     if drivers is not None and "drivers" in outs:

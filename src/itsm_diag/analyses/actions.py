@@ -29,7 +29,7 @@ here (a note counts them).
 An export cut on the opened date lacks the tickets opened before its first one and still
 open: when the backlog sign finds so (tickets of its first week still open at the window
 end, older ones would be too; or an estimate of those still open), the list says it is
-not the whole queue (:func:`with_cut`, after the signs: one test in one report).
+not the whole queue (:func:`after_signs`, after the signs: one test in one report).
 
 An export whose opened times (or due dates) carry no time of day (``Context.day_only``,
 as the loader found them) gets a reason counted in hours only where it holds whatever
@@ -119,7 +119,7 @@ def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarra
     return hit[rows]
 
 
-def with_cut(ctx: Context, meas: Measurement) -> Measurement:
+def after_signs(ctx: Context, meas: Measurement) -> Measurement:
     """``meas`` (the list, measured beside the signs) with what the backlog sign found of
     an export cut on the opened date (:func:`~itsm_diag.signs.backlog.unseen_at_end`):
     tickets of its first week still open at the window end (older ones would be too, how
