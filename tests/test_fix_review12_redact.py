@@ -424,3 +424,26 @@ def test_a_cell_cut_short_is_hidden_and_the_users_own_values_stay() -> None:
     usage = UsageError("--until '2026-13-01' is not a date")
     redact_error(usage, {})
     assert "'2026-13-01'" in usage.message
+
+
+def test_an_error_after_the_reading_names_no_file_half_swept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error raised once the people are known was swept of their names before the
+    input names were hidden: "Jürgen Müller salary.csv" came out as "the input
+    folder/Requester 1 salary.csv" (a reader of the change). The inputs go first."""
+    from itsm_diag import engine
+    from itsm_diag.errors import UsageError
+
+    inc = Incidents(5)
+    for i in range(40):
+        inc.add(f"issue {i}", "Jürgen Müller")
+    path = write_incidents(tmp_path / "acme" / "Jürgen Müller salary.csv", inc.rows)
+
+    def fails(*_: Any, **__: Any) -> Any:
+        raise UsageError(f"cannot diagnose {path}")
+
+    monkeypatch.setattr(engine, "diagnose", fails)  # api imports it at the call
+    with pytest.raises(UsageError) as caught:
+        api.diagnose_paths([path.parent], api.RunOptions(redact=True))
+    said = caught.value.message
+    assert "salary" not in said and "Müller" not in said and "input 1" in said, said

@@ -494,7 +494,9 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         if people is not None:  # the people are known by now: no error names one
             from itsm_diag.redact import redact_error
 
-            redact_error(exc, {}, people)
+            # the inputs' names first: a person's name in a file name ("Jürgen Müller
+            # salary.csv") would otherwise be half swept and the rest of it left
+            redact_error(exc, labels or {}, people)
         raise
     if people is not None:
         from itsm_diag.redact import redact_inputs, redact_report

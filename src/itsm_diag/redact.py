@@ -70,12 +70,9 @@ PERSON_COLUMNS = (m.REQUESTER, m.ASSIGNEE)
 #: free-text ticket columns scrubbed of e-mail addresses and phone numbers before the
 #: diagnosis (people columns are replaced whole; ids cannot hold either)
 FREE_TEXT_COLUMNS = (m.SUMMARY, m.LABELS)
-#: classification columns: left as exported for the diagnosis (scrubbed, two CIs named by
-#: an address would be one) and swept in the report, where a run of bare digits in them
-#: is an id (a Zendesk group id "361958999737"), not a phone number
-VOCABULARY_COLUMNS = (m.CATEGORY, m.SUBCATEGORY, m.SERVICE, m.CI, m.REQUEST_ITEM,
-                      m.ASSIGNMENT_GROUP, m.STATUS_RAW, m.PRIORITY_RAW, m.CHANNEL_RAW)
-TEXT_COLUMNS = FREE_TEXT_COLUMNS + VOCABULARY_COLUMNS
+# classification columns (category, group, CI...) are left as exported for the diagnosis
+# (scrubbed, two CIs named by an address would be one) and swept in the report, where a
+# run of bare digits in them is an id (a Zendesk group id "361958999737")
 #: event kinds whose value is free text (the others hold a group or a status label)
 TEXT_EVENT_KINDS = ("comment", "worklog")
 #: evidence-row fields that would carry ticket text: dropped from a redacted report
@@ -119,11 +116,6 @@ def _phone(match: re.Match[str], bare_is_id: bool = False) -> str:
     return PHONE_MARK
 
 
-def _phone_or_id(match: re.Match[str]) -> str:
-    """:func:`_phone` where bare digits are an id."""
-    return _phone(match, bare_is_id=True)
-
-
 def _with_missing(values: np.ndarray) -> np.ndarray:
     """``values`` (object) plus a trailing None, so that factorize code -1 (a missing
     value) indexes None."""
@@ -132,21 +124,21 @@ def _with_missing(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def scrub_series(text: pd.Series, ids: bool = False) -> pd.Series:
+def scrub_series(text: pd.Series) -> pd.Series:
     """``text`` with e-mail addresses and phone numbers replaced by markers (vectorised;
-    <NA> stays <NA>). With ``ids`` (a classification column), bare digits are an id."""
+    <NA> stays <NA>)."""
     # scrub each distinct value once: classification columns repeat a few values
     codes, uniques = pd.factorize(text.astype(m.STRING_DTYPE))
     clean = pd.Series(uniques, dtype=m.STRING_DTYPE)
     clean = clean.str.replace(EMAIL_RE, EMAIL_MARK, regex=True)
-    clean = clean.str.replace(PHONE_RE, _phone_or_id if ids else _phone, regex=True)
+    clean = clean.str.replace(PHONE_RE, _phone, regex=True)
     lookup = _with_missing(clean.to_numpy(dtype=object, na_value=None))
     return pd.Series(pd.array(lookup[codes], dtype=m.STRING_DTYPE), index=text.index)
 
 
-def scrub_text(text: str, ids: bool = False) -> str:
+def scrub_text(text: str) -> str:
     """:func:`scrub_series` for one string."""
-    return PHONE_RE.sub(_phone_or_id if ids else _phone, EMAIL_RE.sub(EMAIL_MARK, text))
+    return PHONE_RE.sub(_phone, EMAIL_RE.sub(EMAIL_MARK, text))
 
 
 #: what a redacted report calls the n-th distinct e-mail address and phone number
@@ -638,8 +630,7 @@ def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None 
     report's warnings are: an error may quote a cell ("first: 'ask Élodie Fauré
     elodie.faure@…'", "cannot read 'Jürgen Müller' as a date" before any name is known),
     and a redacted one goes where the report goes (a batch's index)."""
-    def clean(text: str) -> str:
-        text = hide_inputs(text, labels)
+    def sweep(text: str) -> str:
         return scrub_text(text if people is None else people.sweep(text))
 
     # a cell is quoted by an error that names its row or column (the reading's); an
@@ -647,9 +638,9 @@ def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None 
     message = hide_inputs(exc.message, labels)
     if getattr(exc, "row", None) is not None or getattr(exc, "column", None) is not None:
         message = hide_quoted(message, labels.values())
-    exc.message = clean(message)
-    exc.file = None if exc.file is None else clean(exc.file)
-    exc.hint = None if exc.hint is None else clean(exc.hint)
+    exc.message = sweep(message)
+    exc.file = None if exc.file is None else sweep(hide_inputs(exc.file, labels))
+    exc.hint = None if exc.hint is None else sweep(hide_inputs(exc.hint, labels))
     exc.args = (exc.message,)
 
 
