@@ -123,6 +123,17 @@ def test_deleted_tickets_are_left_out_with_a_count(spam: dict[str, Path]) -> Non
     assert loaded.sources[0].rows == 1400 and loaded.sources[0].tickets == 1000
 
 
+@pytest.mark.parametrize("written", ["Deleted", " deleted ", "DELETED"])
+def test_a_deleted_status_in_any_case_is_left_out(tmp_path: Path, written: str) -> None:
+    """Detection reads statuses in any case and spacing; the deleted check read only
+    "deleted" exactly (a reader of the change): a "Deleted" ticket stood as a ticket."""
+    t, ms = _desk(60, 3, [("web", 1)], first_id=2000)
+    gone = _versions(written, "2026-03-01T09:00:00Z")
+    loaded = load_paths([_page(tmp_path / "tickets_1.json", [*t, gone], ms)], ImportOptions())
+    assert "1000" not in set(loaded.tickets[m.TICKET_ID]) and len(loaded.tickets) == 60
+    assert any(w.startswith("1 deleted ticket (") for w in loaded.sources[0].warnings)
+
+
 def test_a_spam_clean_up_reads_as_the_desk_without_it(spam: dict[str, Path]) -> None:
     clean = api.diagnose_paths([spam["clean"]], api.RunOptions())
     dirty = api.diagnose_paths([spam["spam"]], api.RunOptions())
