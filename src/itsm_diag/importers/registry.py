@@ -628,8 +628,8 @@ def _identified(part: Imported) -> Imported:
     gone = part.gone
     if gone is not None:
         gone = gone.assign(**{m.TICKET_ID: ids.normalise(gone[m.TICKET_ID])[0]})
-    return Imported(tickets=t, events=events, info=info, unique_ids=False, zone=part.zone,
-                    gone=gone)
+    # every other field as it was (a field added to Imported is carried, not dropped)
+    return replace(part, tickets=t, events=events, info=info, unique_ids=False, gone=gone)
 
 
 def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
@@ -638,11 +638,10 @@ def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
     found = ids.sources([p.info.tool for p in parts])
     if len(found) < 2:
         return parts, None
-    out = [Imported(tickets=ids.namespace(p.tickets, p.info.tool, ids.ID_COLUMNS),
-                    events=ids.namespace(p.events, p.info.tool, [m.EV_TICKET_ID]),
-                    info=p.info, unique_ids=p.unique_ids, zone=p.zone,
-                    gone=None if p.gone is None else ids.namespace(p.gone, p.info.tool,
-                                                                   [m.TICKET_ID]))
+    out = [replace(p, tickets=ids.namespace(p.tickets, p.info.tool, ids.ID_COLUMNS),
+                   events=ids.namespace(p.events, p.info.tool, [m.EV_TICKET_ID]),
+                   gone=None if p.gone is None else ids.namespace(p.gone, p.info.tool,
+                                                                  [m.TICKET_ID]))
            for p in parts]
     example = next(str(p.tickets[m.TICKET_ID].dropna().iloc[0]) for p in out
                    if p.tickets[m.TICKET_ID].notna().any())
