@@ -239,6 +239,16 @@ def test_zero_dates_are_left_empty_with_a_warning_like_1900_01_01(tmp_path: Path
     assert given.tickets[m.RESOLVED_AT].isna().sum() == 25
 
 
+def test_zero_days_and_months_are_told_with_the_year_last_too() -> None:
+    """A day or month 00 was told only with the year first, or with year 0000 last
+    ("05.00.2024" fell through to "cannot read", a reader of the change)."""
+    values = pd.Series(["05.00.2024", "00.05.2024", "00/05/24 10:00", "0000-00-00",
+                        "05.01.2024", "10/12/2024", "2024-01-05 00:00:00", "2024-10-05"])
+    assert dates.zero_dates(values).tolist() == [True] * 4 + [False] * 4
+    arrow = values.astype("string[pyarrow]")
+    assert dates.zero_dates(arrow).tolist() == [True] * 4 + [False] * 4
+
+
 def test_a_column_of_zero_dates_only_is_empty_with_its_warning(tmp_path: Path) -> None:
     path = tmp_path / "open.csv"
     with path.open("w", newline="") as fh:

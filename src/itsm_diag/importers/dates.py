@@ -328,8 +328,8 @@ _EPOCH_RANGE = (631_152_000, 4_102_444_800)
 #: or a day 00 or month 00 (``1900-01-00``, Excel's day zero), whatever time follows:
 #: a placeholder for "no date", left empty with a warning like ``1900-01-01``
 _ZERO_DATE = (r"^\s*(?:0{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}[-/.](?:0{1,2}[-/.]\d{1,2}|"
-              r"\d{1,2}[-/.]0{1,2})|0{1,2}[-/.]0{1,2}[-/.]\d{2,4}|\d{1,2}[-/.]0{1,2}[-/.]0{4}"
-              r"|0{1,2}[-/.]\d{1,2}[-/.]0{4})(?:[ T].*)?$")
+              r"\d{1,2}[-/.]0{1,2})|\d{1,2}[-/.]0{1,2}[-/.]\d{2,4}|0{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+              r"(?:[ T].*)?$")
 
 
 def _looks_iso(sample: pd.Series, allowed: int, pattern: str = _ISO_PATTERN,
