@@ -415,11 +415,16 @@ def _json_custom_names(
             {h: opts for h, (_, opts) in known.items() if opts})
 
 
+def _json_head_has(head: bytes, key: re.Pattern[bytes]) -> bool:
+    """The first bytes of a file are one JSON object with ``key`` among its first keys."""
+    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"{") and bool(key.search(head))
+
+
 def is_ticket_fields(head: bytes) -> bool:
     """The first bytes of a file are those of Zendesk's ticket fields response: one JSON
     object with a ``ticket_fields`` list among its first keys."""
-    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    return head.startswith(b"{") and bool(_FIELDS_HEAD_RE.search(head))
+    return _json_head_has(head, _FIELDS_HEAD_RE)
 
 
 def read_ticket_fields(path: Path, head: bytes, max_file_mb: float | None
@@ -528,8 +533,7 @@ _METRICS_HEAD_RE = re.compile(rb'"ticket_metrics"\s*:\s*\[')
 def is_ticket_metrics(head: bytes) -> bool:
     """The first bytes of a file are those of Zendesk's ticket metrics response: one
     JSON object with a ``ticket_metrics`` list among its first keys."""
-    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    return head.startswith(b"{") and bool(_METRICS_HEAD_RE.search(head))
+    return _json_head_has(head, _METRICS_HEAD_RE)
 
 
 def read_ticket_metrics(path: Path, head: bytes, max_file_mb: float | None) -> pd.DataFrame:

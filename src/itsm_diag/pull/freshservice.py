@@ -71,10 +71,6 @@ def _label(table: dict[int, str], value: Any) -> str | None:
         return str(value)
 
 
-def _time(value: Any) -> str | None:
-    return file_time(value)  # UTC, marked Z: diagnose --tz does not shift it
-
-
 class Freshservice(Source):
     tool = "freshservice"
     env_hint = "ITSM_DIAG_TOKEN (the API key)"
@@ -203,10 +199,10 @@ class Freshservice(Source):
             "requester": people.get(r.get("requester_id")),
             "agent": agents.get(r.get("responder_id")), "group": groups.get(r.get("group_id")),
             "category": r.get("category"), "sub_category": r.get("sub_category"),
-            "created": _time(r.get("created_at")), "due_by": _time(due),
-            "resolved": _time(stats.get("resolved_at")),
-            "closed": _time(stats.get("closed_at")), "updated": _time(r.get("updated_at")),
-            "initial_response": _time(stats.get("first_responded_at")),
+            "created": file_time(r.get("created_at")), "due_by": file_time(due),
+            "resolved": file_time(stats.get("resolved_at")),
+            "closed": file_time(stats.get("closed_at")), "updated": file_time(r.get("updated_at")),
+            "initial_response": file_time(stats.get("first_responded_at")),
             "resolution_status": sla, "tags": ";".join(map(str, r.get("tags") or [])) or None,
         }
 
@@ -218,10 +214,10 @@ class Freshservice(Source):
             "status": _label(CHANGE_STATUS, r.get("status")),
             "change_type": _label(CHANGE_TYPE, r.get("change_type")),
             "risk": _label(RISK, r.get("risk")), "priority": _label(PRIORITY, r.get("priority")),
-            "planned_start": _time(r.get("planned_start_date")),
-            "planned_end": _time(r.get("planned_end_date")),
+            "planned_start": file_time(r.get("planned_start_date")),
+            "planned_end": file_time(r.get("planned_end_date")),
             "agent": agents.get(r.get("agent_id")), "group": groups.get(r.get("group_id")),
             "requester": people.get(r.get("requester_id")), "category": r.get("category"),
-            "created": _time(r.get("created_at")), "closed": _time(r.get("closed_at")),
-            "updated": _time(r.get("updated_at")),
+            "created": file_time(r.get("created_at")), "closed": file_time(r.get("closed_at")),
+            "updated": file_time(r.get("updated_at")),
         }

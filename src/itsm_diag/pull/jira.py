@@ -97,11 +97,7 @@ def _scalar(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value)
-    return _time(text) if len(text) >= 20 and text[4:5] == "-" and text[10:11] == "T" else text
-
-
-def _time(value: Any) -> str | None:
-    return file_time(value)  # UTC, marked Z: diagnose --tz does not shift it
+    return file_time(text) if len(text) >= 20 and text[4:5] == "-" and text[10:11] == "T" else text
 
 
 class Jira(Source):
@@ -289,8 +285,8 @@ class Jira(Source):
             "Assignee Id": [name(f.get("assignee"), "accountId")],
             "Reporter": [name(f.get("reporter"), "displayName")],
             "Reporter Id": [name(f.get("reporter"), "accountId")],
-            "Created": [_time(f.get("created"))], "Updated": [_time(f.get("updated"))],
-            "Resolved": [_time(f.get("resolutiondate"))], "Due date": [f.get("duedate")],
+            "Created": [file_time(f.get("created"))], "Updated": [file_time(f.get("updated"))],
+            "Resolved": [file_time(f.get("resolutiondate"))], "Due date": [f.get("duedate")],
             "Components": [name(c) for c in f.get("components") or []],
             "Labels": _texts(f.get("labels")),
             "Time Spent": [None if f.get("timespent") is None else str(f["timespent"])],
@@ -312,7 +308,7 @@ class Jira(Source):
                         link[field].get("key"))
         comment = obj(f.get("comment"))
         row["Comment"] = [
-            f"{_time(c.get('created'))};{name(c.get('author'), 'accountId') or ''};"
+            f"{file_time(c.get('created'))};{name(c.get('author'), 'accountId') or ''};"
             f"{adf_text(c.get('body'))}"
             for c in _dicts(comment.get("comments"))]
         moves, reopens = _history(issue)
