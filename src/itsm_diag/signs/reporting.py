@@ -35,6 +35,7 @@ says), counted apart as ``unread`` is: the extract's, not the tool's.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -318,14 +319,14 @@ def exported_fields(ctx: Context, scope: pd.Series,
     # after it ("tickets.xlsx [Tickets]"): the sheets of one workbook share their tickets'
     # file name, so which sheet a ticket came from is not known
     names = [PurePath(path).name for _, path, _ in read]
-    files = [name.split(" [", 1)[0] if name.endswith("]") else name for name in names]
+    bare = [name.split(" [", 1)[0] if name.endswith("]") else name for name in names]
+    inputs_of = Counter((tool, file) for (tool, _, _), file in zip(read, bare, strict=True))
     out: set[str] = set()
-    for (tool, _, fields), name, file in zip(read, names, files, strict=True):
-        if name != file and sum(1 for (o, _, _), f in zip(read, files, strict=True)
-                                if o == tool and f == file) > 1:
+    for (tool, _, fields), name, file in zip(read, names, bare, strict=True):
+        if name != file and inputs_of[tool, file] > 1:
             continue  # a sheet among others: its header says nothing of given tickets
-        mine = {p for p in every if p[0] == tool and p[1] == file}
-        if not mine or mine & within:
+        # an input no ticket came from, or one some of whose tickets are in scope
+        if (tool, file) not in every or (tool, file) in within:
             out.update(fields.difference(unfilled.get(tool, ())))
     return frozenset(out)
 
