@@ -73,14 +73,12 @@ def hours_at_stake(rule: RuleFile, defaults: Defaults, overrides: Mapping[str, s
         f"handle_minutes_{k}": v for k, v in minutes.items()}
     values["handle_minutes"] = ", ".join(f"{k} {v:g}" for k, v in minutes.items())
 
-    def minutes_mark(kind: str) -> str:
-        source = (overrides or {}).get(f"defaults.handle_minutes.{kind}") or (
-            overrides or {}).get("defaults.handle_minutes")
-        shipped_value = was_minutes.get(kind)
-        if not source or shipped_value == minutes.get(kind):
-            return ""
-        return f"  # {source}; shipped {shipped_value:g}" if shipped_value is not None \
-            else f"  # {source}"
+    # a config sets the handle minutes as one table: per kind, its source where its value
+    # moved from the shipped one
+    source = (overrides or {}).get("defaults.handle_minutes")
+    marks = {k: "" if not source or was_minutes.get(k) == v else
+             f"  # {source}; shipped {was_minutes[k]:g}" if k in was_minutes
+             else f"  # {source}" for k, v in minutes.items()}
 
     for basis, template in rule.costs.items():
         described = filled.cost_descriptions.get(basis)
@@ -95,10 +93,10 @@ def hours_at_stake(rule: RuleFile, defaults: Defaults, overrides: Mapping[str, s
                     f"{section}.{rule.id}.params.{param}", overrides,
                     shipped.params.get(param) if shipped else None)
             elif param is None and kind is not None and kind in minutes:
-                line = f"handle_minutes.{kind}: {minutes[kind]:g}" + minutes_mark(kind)
+                line = f"handle_minutes.{kind}: {minutes[kind]:g}" + marks[kind]
             elif param is None and kind is None:
                 line = "handle_minutes: " + values["handle_minutes"] + "".join(
-                    dict.fromkeys(minutes_mark(k) for k in minutes if minutes_mark(k)))
+                    dict.fromkeys(mark for mark in marks.values() if mark))
             else:
                 continue
             if line not in used:
