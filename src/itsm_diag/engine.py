@@ -142,10 +142,11 @@ def _weekly_arrivals(opened: pd.Series) -> pd.Series:
     return pd.Series(counts.astype(np.int64), index=weeks)
 
 
-def _after_as_of(tickets: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, int]:
-    """How many tickets were opened, and how many done, after ``as_of``: what a window
-    ending there leaves out, said whenever the as-of is not the data's end."""
-    done = m.done_at(tickets)
+def _after_as_of(tickets: pd.DataFrame, as_of: pd.Timestamp, done: pd.Series
+                 ) -> dict[str, int]:
+    """How many tickets were opened, and how many done (``done``: their done times),
+    after ``as_of``: what a window ending there leaves out, said whenever the as-of is
+    not the data's end."""
     return {"opened": int((tickets[m.OPENED_AT] > as_of).sum()),
             "done": int((done > as_of).sum()), "total": len(tickets)}
 
@@ -158,9 +159,11 @@ def choose_window(
     note: str | None = None,
     tz: str = "UTC",
     shape: ExtractShape | None = None,
+    done_at: pd.Series | None = None,
 ) -> WindowChoice:
     """The analysis window and a sentence saying how it was chosen (``note``, such as
-    what a ``--since last-month`` resolved to, is added to that sentence).
+    what a ``--since last-month`` resolved to, is added to that sentence). ``done_at``:
+    the tickets' done times when the caller has them (worked out here otherwise).
 
     Bounds are whole days in ``tz``: the window starts at 00:00 of its first day and ends
     at the last microsecond of its last day, so the dates it prints, passed back as
@@ -174,11 +177,13 @@ def choose_window(
     """
     d = rules.defaults
     words = d.wording
+    done = m.done_at(tickets) if done_at is None else done_at  # the tickets' done times
     latest = m.activity_bound(tickets, last=True)
     notes: list[str] = []
     # the end of the data: where the window would end without --until (a --until after
     # it leaves the window's part after it without a ticket: Window.data_to)
-    data_end = None if latest is None else _data_end(tickets, rules, latest, tz, shape)
+    data_end = None if latest is None else _data_end(tickets, rules, latest, tz, shape,
+                                                            done)
     if until is not None:
         as_of = until
         how = f"as-of {_local(as_of, tz)} from --until"
@@ -216,7 +221,7 @@ def choose_window(
             hint="check --since and --until",
         )
     if until is not None and since is None and note is None:
-        after = _after_as_of(tickets, as_of)
+        after = _after_as_of(tickets, as_of, done)
         if after["opened"] or after["done"]:
             notes.append(fmt(words["window_until_leaves_out"], {
                 "as_of": _local(as_of, tz, with_time=False), **after}))
@@ -237,7 +242,7 @@ def choose_window(
     # weeks after it hold none, and a note says so in numbers
     data_to = data_end[0] if until is not None and data_end is not None else None
     if data_to is not None and data_to < as_of:
-        data_to = _last_activity(tickets, data_to, as_of, tz)
+        data_to = _last_activity(tickets, data_to, as_of, tz, done)
     if data_to is None or not max(start, data_from or start) < data_to < as_of:
         data_to = None
     window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
@@ -247,7 +252,8 @@ def choose_window(
 
 
 def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str,
-              shape: ExtractShape | None) -> tuple[pd.Timestamp, str, list[str]]:
+              shape: ExtractShape | None, done: pd.Series
+              ) -> tuple[pd.Timestamp, str, list[str]]:
     """The automatic as-of (``latest``: the data's latest timestamp), how it was chosen
     and the note of a thinning tail (:func:`choose_window`): the end of the day of
     ``latest``, or, when the data thins out, the end of the last active week. The same
@@ -268,7 +274,7 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
             last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
             if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
                 as_of = day_end(last_active_end.floor("s"), tz)
-                after = _after_as_of(tickets, as_of)
+                after = _after_as_of(tickets, as_of, done)
                 how = fmt(words["window_thins_out"], {
                     "as_of": _local(as_of, tz, with_time=False),
                     "latest": _local(latest, tz, with_time=False), **after,
@@ -279,14 +285,14 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
 
 
 def _last_activity(tickets: pd.DataFrame, data_end: pd.Timestamp, as_of: pd.Timestamp,
-                   tz: str) -> pd.Timestamp | None:
+                   tz: str, done: pd.Series) -> pd.Timestamp | None:
     """The data's end a ``--until`` is measured against: the end of the day of the latest
     arrival or completion up to ``as_of`` (``data_end``, where the arrivals thin out, when
     none comes after it). The weeks after it hold no ticket, as its note says: a tail of
     completions (an event log closing its old tickets for weeks) is data, not empty weeks,
     and a stray opened weeks later ends the data where it stands. None when a ticket is
     opened or done after ``as_of``: the window ends inside the data."""
-    opened, done = tickets[m.OPENED_AT], m.done_at(tickets)
+    opened = tickets[m.OPENED_AT]
     if any(bool((at > as_of).any()) for at in (opened, done)):
         return None
     later = [at[(at > data_end) & (at <= as_of)] for at in (opened, done)]
@@ -939,7 +945,8 @@ def diagnose(
     progress.say(f"reading the shape of {len(data.tickets):,} tickets")
     done_at = m.done_at(data.tickets)
     shape = measure_shape(data.tickets, d.shape, done_at)
-    choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape)
+    choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape,
+                           done_at)
     shape = _starts_late(_source_ends_in_window(
         _floor_in_window(shape, choice.window, d.window_weeks), choice.window,
         float(d.shape["source_end_min_weeks"])), choice.window, tz)
