@@ -40,14 +40,14 @@ def test_a_kind_mask_read_from_codes_equals_isin(values: list[str | None],
                                                  kinds: list[str]) -> None:
     # of_kind judges each category once and spreads the verdict by code; a missing kind
     # (code -1) is in no scope
-    from itsm_diag.signs.base import _in_values
+    from itsm_diag.signs.base import in_values
 
     column = pd.Series(pd.Categorical(values, categories=KINDS))
     want = column.astype(object).isin(kinds).to_numpy(dtype=bool)
-    got = _in_values(column, tuple(kinds))
+    got = in_values(column, tuple(kinds))
     assert got.dtype == bool
     assert got.tolist() == want.tolist()
-    assert _in_values(column.astype(object), tuple(kinds)).tolist() == want.tolist()
+    assert in_values(column.astype(object), tuple(kinds)).tolist() == want.tolist()
 
 
 @settings(max_examples=100, deadline=None)
