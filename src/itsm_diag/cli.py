@@ -270,30 +270,11 @@ def _emit(report: Report, fmt: Format, output: Path | None, quiet: bool = False,
 
 
 def _deliver(output: Path | None, text: str) -> None:
-    """The report to ``output`` (atomically) or to standard output, flushed here: a write
-    that fails (no such folder, no permission, a full disk) is one error line and exit
-    2, never a traceback, nor a cut report with exit 0."""
-    from itsm_diag.errors import UsageError
-    from itsm_diag.render import write_atomic
+    """The report to ``output`` or standard output (:func:`itsm_diag.render.deliver`: a
+    failed write is one error line and exit 2)."""
+    from itsm_diag.render import deliver
 
-    try:
-        if output is not None:
-            write_atomic(output, text)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader stopped reading (| head): nothing more to say to it
-        from itsm_diag.text import silence_stdout
-
-        silence_stdout()
-    except OSError as exc:
-        where, hint = (
-            (str(output), "check that the folder exists and is writable and that the disk "
-                          "has room") if output is not None
-            else ("standard output", "check where standard output is sent (a full disk?)"))
-        raise UsageError(f"cannot write the report to {where}: {exc.strerror or exc}",
-                         hint=hint) from exc
+    deliver(output, text)
 
 
 def _guard_output(output: Path, paths: Sequence[Path], others: Sequence[Path | None],

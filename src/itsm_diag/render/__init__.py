@@ -240,3 +240,35 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def deliver(output: Path | None, text: str, what: str = "the report") -> None:
+    """``text`` to ``output`` (atomically) or to standard output, flushed here: a write
+    that fails (no such folder, no permission, a full disk, standard output closed) is a
+    :class:`~itsm_diag.errors.UsageError` naming ``what`` and where, never a traceback,
+    nor a cut text with exit 0; a reader that stopped reading (``| head``) is a normal
+    end."""
+    import sys
+
+    from itsm_diag.errors import UsageError
+
+    try:
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            if sys.stdout is None:
+                raise OSError("standard output is closed")
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        from itsm_diag.text import silence_stdout
+
+        silence_stdout()
+    except OSError as exc:
+        where, hint = (
+            (str(output), "check that the folder exists and is writable and that the disk "
+                          "has room") if output is not None
+            else ("standard output", "check where standard output is sent (a full disk?)"))
+        raise UsageError(f"cannot write {what} to {where}: {exc.strerror or exc}",
+                         hint=hint) from exc
+

@@ -39,40 +39,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     argparse's usage errors)."""
     from itsm_diag import schema
     from itsm_diag.errors import UsageError
+    from itsm_diag.render import deliver
     from itsm_diag.text import shown
 
     args = _parser().parse_args(argv)
-    if args.update:
-        where: str = str(Path(schema.__file__).with_name(schema.SCHEMA_FILE))
-        hint = (f"--update is for a source checkout you can write to; to get the schema, "
-                f"print it ({PROG}) or write it with -o FILE")
-    elif args.output is not None:
-        where = str(args.output)
-        hint = "check that the folder exists and is writable and that the disk has room"
-    else:
-        where = "standard output"
-        hint = "check where standard output is sent, or write the schema with -o FILE"
     try:
         if args.update:
-            out = str(schema.write())
-        elif args.output is not None:
-            from itsm_diag.render import write_atomic
-
-            write_atomic(args.output, schema.text())
-            return 0
-        else:
-            out = schema.text().rstrip("\n")
-        if sys.stdout is None:
-            raise OSError("standard output is closed")
-        sys.stdout.write(out + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader stopped reading (| head): a normal end
-        from itsm_diag.text import silence_stdout
-
-        silence_stdout()
-    except OSError as exc:
-        error = UsageError(f"cannot write the schema to {where}: {exc.strerror or exc}",
-                           hint=hint)
+            try:
+                written = schema.write()
+            except OSError as exc:
+                where = Path(schema.__file__).with_name(schema.SCHEMA_FILE)
+                raise UsageError(
+                    f"cannot write the schema to {where}: {exc.strerror or exc}",
+                    hint=f"--update is for a source checkout you can write to; to get the "
+                         f"schema, print it ({PROG}) or write it with -o FILE") from exc
+            deliver(None, f"{written}\n", "the schema's path")
+        else:  # the writing, its errors and a closed pipe as for a report
+            deliver(args.output, schema.text().rstrip("\n") + "\n", "the schema")
+    except UsageError as error:
         print(shown(f"{PROG}: error: {error.one_line()}", one_line=True), file=sys.stderr)
         return 2
     return 0
