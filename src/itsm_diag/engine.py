@@ -243,12 +243,34 @@ def choose_window(
     data_to = data_end[0] if until is not None and data_end is not None else None
     if data_to is not None and data_to < as_of:
         data_to = _last_activity(tickets, data_to, as_of, tz, done)
+    _holds_data(tickets, start, as_of, data_to, tz)
     if data_to is None or not max(start, data_from or start) < data_to < as_of:
         data_to = None
     window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
     if data_to is not None:
         notes.append(_ends_early(window, tz, words))
     return WindowChoice(window, how, notes, tz)
+
+
+def _holds_data(tickets: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp,
+                data_to: pd.Timestamp | None, tz: str) -> None:
+    """Refuse a window that holds none of the data: a ``--until`` before its first record,
+    or a window starting after its last arrival or completion (``data_to``). Every sign
+    would read unknown and every count zero under dates that look like a diagnosis of
+    them: a stale export in a monthly job is an error to fix, not a report to file."""
+    first = m.activity_bound(tickets, last=False)
+    if first is not None and first > as_of:
+        where = f"its first record is on {_local(first, tz, with_time=False)}"
+    elif data_to is not None and data_to <= start:
+        where = (f"its last ticket was opened or done on "
+                 f"{_local(data_to, tz, with_time=False)}")
+    else:
+        return
+    raise UsageError(
+        f"the window {_local(start, tz)} to {_local(as_of, tz)} holds none of the data: "
+        f"{where}",
+        hint="choose --since and --until within the data's dates, or diagnose an export "
+             "that covers the window")
 
 
 def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str,
