@@ -691,8 +691,8 @@ def build_finding(
         what_would_answer = "Needs: " + ", ".join(rule.data_needed)
     elif status == "triggered":
         met_texts = [_measured_text(rule, o) for o in conds.values() if o.met]
-        if met_texts:
-            reason = f"{reason} ({'; '.join(met_texts)})"
+        if met_texts:  # as a clear lists what was not met: no bracket after a full stop
+            reason = f"{reason} {d_words['met']} {'; '.join(met_texts)}."
     else:
         # a clear verdict says which condition failed, so a figure that looks alarming
         # on its own (a backlog that grew, but is too small to matter) is not a puzzle
