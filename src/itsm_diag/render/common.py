@@ -109,6 +109,25 @@ def fix_hours(fix: FixOut, *, short: bool = False) -> str:
     return text
 
 
+#: the label of the signs table's last row: the report's hours, each ticket counted once
+STAKE_ROW = "All triggered signs, each ticket counted once"
+
+
+def stake_text(r: Report) -> str:
+    """The report's hours at stake for the first screen ("127 agent hours a month at stake
+    over the triggered signs, each ticket counted once."), with their money when a rate is
+    set; empty when no triggered sign has hours. The same number as the signs table's last
+    row and the JSON's ``hours_at_stake_per_month``: never the column's sum, which counts
+    a ticket priced by two signs twice."""
+    value = r.hours_at_stake_per_month
+    if value is None:
+        return ""
+    money = ("" if r.money_per_month is None else
+             f" ({r.money_per_month:,.0f} {r.assumptions.currency} a month)")
+    return (f"{hours(value)} agent {hours_word(value)} a month at stake{money} over the "
+            "triggered signs, each ticket counted once.")
+
+
 #: the heading of a triggered check's fixes (listed with the checks, never in the plan)
 CHECK_FIXES_TITLE = "What to do about the triggered checks"
 

@@ -195,7 +195,8 @@ def render(report: Report) -> str:
     return str(template.render(
         r=report, charts=charts, csp=CSP, analyses_html=analyses_html(report, charts),
         title=report.title or DEFAULT_TITLE,
-        unknown_range=common.unknown_range(report),
+        unknown_range=common.unknown_range(report), stake=common.stake_text(report),
+        stake_row=common.STAKE_ROW,
         no_fixes=common.no_fixes(report),
         ticket_counts=common.ticket_counts(report), window_text=common.window_text(report),
         tools=common.tools_text(report), sign_titles=titles,

@@ -151,6 +151,8 @@ def _headline(r: Report) -> list[str]:
     if r.client:
         lines += [f"For {_prose(r.client)}", ""]
     lines += [f"**Score {r.score} of 7 · {common.band_label(r)}**: {_prose(r.band_text)}", ""]
+    if common.stake_text(r):
+        lines += [f"**{md(common.stake_text(r))}**", ""]
     # an undetermined band says its range in the headline: no empty quote under it
     if common.unknown_range(r):
         lines += [f"> {md(common.unknown_range(r))}", ""]
@@ -176,6 +178,9 @@ def _checklist(r: Report) -> list[str]:
          for f in r.signs),
         align="rllllr",
     )
+    if r.hours_at_stake_per_month is not None:  # each ticket counted once: no column sum
+        total = common.hours(r.hours_at_stake_per_month)
+        lines.append(f"|  | **{common.STAKE_ROW}** |  |  |  | **{total}** |")
     shared = [md(r.hours_note, None), ""] if r.hours_note else []
     return [*lines, "", md(common.HOURS_NOTE, None), "", *shared]
 

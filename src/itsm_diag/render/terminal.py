@@ -77,6 +77,8 @@ def _headline(r: Report, w: int) -> Panel:
             if r.band == "undetermined" else f"{r.band.upper()}")
     text.append(f"  {band}", style=f"bold {style}")
     text.append(f"  {clean(r.band_text)}\n")
+    if common.stake_text(r):
+        text.append(clean(common.stake_text(r)) + "\n", style="bold")
     if common.unknown_range(r):
         text.append(common.unknown_range(r) + "\n", style="yellow")
     if r.self_assessed:
@@ -95,7 +97,10 @@ def _headline(r: Report, w: int) -> Panel:
     return Panel(text, title=Text(clean(title)), box=box.ROUNDED, width=w, title_align="left")
 
 
-def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = True) -> Table:
+def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = True,
+               total: float | None = None) -> Table:
+    """The signs' or checks' table; ``total``: the report's hours at stake, each ticket
+    counted once, as its last row (the column is no sum when two signs price a ticket)."""
     table = Table(title=title, box=box.SIMPLE_HEAD, width=w, title_justify="left",
                   show_lines=False, pad_edge=False, title_style="bold", show_edge=False)
     if numbered:
@@ -113,7 +118,10 @@ def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = Tru
         cells: list[RenderableType] = [str(f.number or "")] if numbered else []
         cells += [Text(clean(f.title)), Text(f"{mark} {f.status}", style=style),
                   Text(clip(label, 400)), hours]
-        table.add_row(*cells)
+        table.add_row(*cells, end_section=total is not None and f is findings[-1])
+    if total is not None:
+        table.add_row(*([""] if numbered else []), Text(common.STAKE_ROW, style="bold"), "",
+                      "", Text(f"{total:,.0f}", style="bold"))
     return table
 
 
@@ -414,7 +422,8 @@ def render(report: Report, color: bool = True, quiet: bool = False,
         if report.checks else [])
     parts: list[list[RenderableType]] = [
         [_headline(report, w)],
-        [_checklist(report.signs, "The seven warning signs", w), _legend(report)],
+        [_checklist(report.signs, "The seven warning signs", w,
+                    total=report.hours_at_stake_per_month), _legend(report)],
         [_fixes(report, w, top=None if verbose else TOP_FIXES)],
         _present(_unknowns(report.signs, "Why some signs are unknown")),
         [_comparison(report.comparison, "Since the baseline", w)]
