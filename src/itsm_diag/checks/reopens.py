@@ -2,13 +2,17 @@
 
 A ticket done in the window was reopened when its ``reopen_count`` is above zero, or
 when its status history goes from a done status back to a working one. Tickets with
-neither a count nor a status history are left out, never counted as not reopened.
+neither a count nor a status history are left out, never counted as not reopened; the
+rate is measured only when the others are at least ``min_fill`` of the done tickets (the
+routing check's rule), and its figures a month are over the weeks those others were done
+in (:func:`_covered_months`).
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -28,10 +32,9 @@ from itsm_diag.signs.base import (
     Measurement,
     Note,
     ParamMap,
-    per_month,
     ratio,
 )
-from itsm_diag.signs.common import fold_key, per_distinct
+from itsm_diag.signs.common import fold_key, per_distinct, week_edges
 
 
 def _reopened_in_history(ev: pd.DataFrame, done_words: set[str]) -> pd.Series:
@@ -58,6 +61,39 @@ def _by_kind(kinds: pd.Series, reopened: pd.Series) -> list[dict[str, object]]:
     ]
 
 
+def _covered_months(ctx: Context, scope: pd.Series, known: pd.Series) -> tuple[float, int, int]:
+    """Months (30.44 days) of the window the reopen data covers, and the window's weeks
+    (:func:`~itsm_diag.signs.common.week_edges`, a part week before the first counted
+    as one) without it and in all.
+
+    A week in which tickets were done but none with a reopen count or a status history
+    is left out: its reopens cannot be seen, so a figure a month over it would be spread
+    over weeks nothing was measured in (a tool migration: the old tool's last week,
+    measured, a month of the new one's, not). A week with no done ticket at all stays in
+    (nothing there to miss), so a desk with reopen data on every ticket, or on every
+    ticket of some kinds, keeps the window's months.
+    """
+    w = ctx.window
+    lo, hi = w.covered_start.value, w.covered_end.value
+    edges = week_edges(w, ctx.tz)
+    # the weeks' bounds in ns, clipped to the part of the window the export covers (a
+    # week wholly outside it is none)
+    bounds = np.unique(np.clip(np.concatenate(([lo], edges[edges > lo])), lo, hi))
+    total = len(bounds) - 1
+    if total < 1 or not (scope & ~known).any():
+        return w.months, 0, total
+    done = ctx.done_at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # week k is (bounds[k], bounds[k + 1]]; a done time at the window start is in week 0
+    week = np.clip(np.searchsorted(bounds, done, side="left") - 1, 0, total - 1)
+    with_done = np.zeros(total, dtype=bool)
+    with_done[week[scope.to_numpy(dtype=bool)]] = True
+    with_data = np.zeros(total, dtype=bool)
+    with_data[week[known.to_numpy(dtype=bool)]] = True
+    bare = with_done & ~with_data
+    bare_days = float(np.diff(bounds)[bare].sum()) / 86_400e9
+    return max(w.covered_days - bare_days, 0.0) / 30.4375, int(bare.sum()), total
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     scope = in_kinds(ctx, params) & ctx.done_in_window()
@@ -69,6 +105,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if scope.any() and not known.any():
         return Measurement(unknown=no_field(m.REOPEN_COUNT, "status events"))
     n = int(known.sum())
+    total = int(scope.sum())
+    # the routing check's rule: reopen data kept on a few tickets says nothing about the
+    # others (a tool migration: the old tool's last week out of a quarter)
+    min_fill = float(params["min_fill"])
+    if total and n / total < min_fill:
+        return Measurement(unknown=note("sparse", n=n, total=total, share=n / total,
+                                        min=min_fill))
     if n < minimum:
         return Measurement(unknown=note("too_few", n=n, min=minimum))
 
@@ -76,7 +119,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     notes: list[Note] = []
     lacking = scope & ~known
     if lacking.any():
-        excluded.append(note("no_reopen_data", int(lacking.sum()), ctx.samples(lacking)))
+        excluded.append(note("no_reopen_data", int(lacking.sum()), ctx.samples(lacking),
+                             n=n, total=total, share=n / total, min=min_fill))
+    months, bare, weeks = _covered_months(ctx, scope, known)
+    if bare:
+        notes.append(note("covered_weeks", weeks=weeks - bare, total=weeks, bare=bare,
+                          months=months))
     by_field = known & (count > 0).fillna(False).astype(bool)
     by_history = known & ids_mask(ctx, _reopened_in_history(ev, norm_list(params["done_statuses"])))
     reopened = by_field | by_history
@@ -86,11 +134,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     n_reopened = int(reopened.sum())
     order = count.astype("float64")
-    monthly = per_month(n_reopened, ctx.window)
+    # per month of the weeks the reopen data covers (the window's months when it covers
+    # them all: per_month's figure)
+    monthly = float(n_reopened) / months if months > 0 else 0.0
     metrics = {
         "reopen_rate": ratio(n_reopened, n, ctx.samples(reopened, order)),
         "reopened_per_month": Figure(
-            value=monthly, numerator=float(n_reopened), denominator=ctx.window.months
+            value=monthly, numerator=float(n_reopened), denominator=months
         ),
     }
     costs: list[Cost] = []
@@ -99,7 +149,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         # a reopen costs roughly one more handling of a ticket of that kind
         costs.append(Cost(
             basis="reopens", count=float(n_reopened),
-            hours_per_month=per_month(float(minutes.sum()), ctx.window) / 60.0,
+            hours_per_month=(float(minutes.sum()) / months if months > 0 else 0.0) / 60.0,
             params={"per_month": monthly, "minutes": float(minutes.mean())},
         ))
     return Measurement(

@@ -1,0 +1,201 @@
+"""The reopens check on reopen data that covers part of the window (review 13, #3).
+
+A tool migration: ServiceNow holds the tickets up to the cut-over and keeps a reopen
+count, the new tool's plain Jira CSV keeps none. Over the quarter after the cut-over the
+reopen rate rested on the old tool's last 8 days, 411 of the 4,666 done tickets (9%):
+"triggered, high, 12%, about 16.4 a month" (truth: 180 a month), where routing, on the
+same coverage, was unknown by its ``min_fill`` rule. The check now takes the same rule
+(a reopen count or a status history on at least ``min_fill`` of the done tickets in the
+window, else unknown with the numbers); a rate measured on part of the done tickets says
+its coverage, and its figures a month are over the weeks that hold a done ticket with
+reopen data, not over weeks nothing was measured in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from itsm_diag import api, config
+from itsm_diag.report import Report
+
+START, END = "2025-04-01", "2025-06-30"
+#: the window's length in months of 30.44 days (1 Apr 00:00 to 30 Jun 23:59:59.999999)
+MONTHS = (pd.Timestamp("2025-07-01") - pd.Timestamp("2025-04-01")
+          - pd.Timedelta(microseconds=1)) / pd.Timedelta(days=30.4375)
+
+
+def _reopens(report: Report) -> Any:
+    return next(c for c in report.checks if c.id == "reopens")
+
+
+def _servicenow(folder: Path, opened: pd.DatetimeIndex, resolved: pd.DatetimeIndex,
+                reopens: np.ndarray) -> None:
+    """An incident.csv: every ticket closed, with its reopen count."""
+    stamp = "%Y-%m-%d %H:%M:%S"
+    n = len(opened)
+    pd.DataFrame({
+        "number": [f"INC{10001 + i:07d}" for i in range(n)],
+        "short_description": "Printer jam",
+        "state": "Closed",
+        "priority": "3 - Moderate",
+        "category": "Hardware",
+        "assignment_group": "Service Desk",
+        "caller_id": [f"User {i % 97}" for i in range(n)],
+        "opened_at": opened.strftime(stamp),
+        "resolved_at": resolved.strftime(stamp),
+        "closed_at": (resolved + pd.Timedelta(hours=1)).strftime(stamp),
+        "sys_updated_on": (resolved + pd.Timedelta(hours=1)).strftime(stamp),
+        "reopen_count": reopens.astype(str),
+        "reassignment_count": [str(i % 3) for i in range(n)],
+    }).to_csv(folder / "incident.csv", index=False)
+
+
+def _jira(folder: Path, opened: pd.DatetimeIndex, resolved: pd.DatetimeIndex) -> None:
+    """A plain Jira CSV: no reopen or reassignment count, no history."""
+    stamp = "%d/%b/%y %I:%M %p"
+    n = len(opened)
+    pd.DataFrame({
+        "Summary": "Laptop will not start",
+        "Issue key": [f"ITSM-{i + 1}" for i in range(n)],
+        "Issue id": [str(20001 + i) for i in range(n)],
+        "Issue Type": "Incident",
+        "Status": "Closed",
+        "Status Category": "Done",
+        "Priority": "Medium",
+        "Resolution": "Done",
+        "Reporter": [f"User {i % 89}" for i in range(n)],
+        "Created": opened.strftime(stamp),
+        "Updated": resolved.strftime(stamp),
+        "Resolved": resolved.strftime(stamp),
+        "Custom field (Category)": "End-user devices",
+        "Custom field (Team)": "Service Desk",
+    }).to_csv(folder / "jira.csv", index=False)
+
+
+def _days(first: str, days: float, n: int, seed: int) -> pd.DatetimeIndex:
+    """``n`` sorted times spread over ``days`` days from ``first`` (working hours)."""
+    rng = np.random.default_rng(seed)
+    at = pd.Timestamp(first) + pd.to_timedelta(np.sort(rng.uniform(0, days, n)), unit="D")
+    return pd.DatetimeIndex(at).floor("min")
+
+
+@pytest.fixture(scope="module")
+def migration(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ServiceNow up to the cut-over on 8 Apr 2025, with reopen counts (12% reopened);
+    from 1 Apr the new tool's plain Jira CSV. In the quarter from 1 Apr, 45 of the 500
+    done tickets (9%) are the old tool's, done in its last week."""
+    folder = tmp_path_factory.mktemp("migration")
+    rng = np.random.default_rng(13)
+    # the old tool: 300 tickets done over Jan to Mar, then 45 done from 1 to 7 April
+    before = _days("2025-01-02", 85, 300, 1)
+    last = _days("2025-04-01 08:00", 6.5, 45, 2)
+    opened = before.append(last - pd.Timedelta(hours=30))
+    resolved = before.append(last) + pd.Timedelta(hours=6)
+    resolved = resolved.where(resolved >= opened, opened + pd.Timedelta(hours=1))
+    reopens = (rng.random(len(opened)) < 0.12).astype(int)
+    reopens[-45:] = 0
+    reopens[-45:-40] = 1  # 5 of the 45 in the window: 11%
+    _servicenow(folder, pd.DatetimeIndex(opened), pd.DatetimeIndex(resolved), reopens)
+    # the new tool: 455 tickets opened from 1 April, each done within a day
+    new_opened = _days("2025-04-01 09:00", 89, 455, 3)
+    _jira(folder, new_opened, new_opened + pd.Timedelta(hours=5))
+    return folder
+
+
+def test_a_migration_whose_old_tool_alone_counts_reopens_is_unknown(
+        migration: Path) -> None:
+    report = api.diagnose_paths([migration], api.RunOptions(since=START, until=END))
+    reopens = _reopens(report)
+    # the old code: triggered, high, "11% of done tickets were reopened, about 1.7 a month"
+    assert reopens.status == "unknown"
+    assert reopens.hours_at_stake_per_month is None
+    assert reopens.metrics["reopen_rate"].value is None
+    assert ("Only 45 of the 500 done tickets in the window (9%) have a reopen count or a "
+            "status history (at least 50% needed).") in reopens.reason
+    # routing, on the same coverage, says the same numbers
+    routing = next(c for c in report.checks if c.id == "routing")
+    assert routing.status == "unknown"
+    assert "Only 45 of the 500 done tickets in the window (9%)" in routing.reason
+
+
+def test_min_fill_is_a_validated_param_that_lowers_the_bar(migration: Path) -> None:
+    """min_fill is the rule's param (a share, as routing's); at 5% the old tool's last
+    week is measured, with its coverage said and its figures a month over that week."""
+    rules = config.load_rules()
+    assert rules.checks["reopens"].params["min_fill"] == 0.5
+    valid = config.valid_ranges(rules)["checks.reopens.params.min_fill"]
+    assert (valid.lo, valid.hi) == (0, 1)
+    with pytest.raises(config.ConfigError, match="min_fill"):
+        config.apply_overrides(rules, {"checks": {"reopens": {"params": {"min_fill": 1.5}}}},
+                               "test")
+    path = migration.parent / "low_fill.yaml"
+    path.write_text("checks:\n  reopens:\n    params:\n      min_fill: 0.05\n")
+    report = api.diagnose_paths([migration], api.RunOptions(since=START, until=END,
+                                                            config_file=path))
+    reopens = _reopens(report)
+    assert reopens.status == "triggered"
+    assert reopens.metrics["reopen_rate"].numerator == 5
+    assert reopens.metrics["reopen_rate"].denominator == 45
+    texts = [n.text for n in [*reopens.evidence.excluded, *reopens.evidence.notes]]
+    assert any("the rate is over the other 45 of the 500 done tickets in the window (9%; "
+               "at least 5% needed)" in t for t in texts), texts
+    # the 45 were done in the window's first week: "a month" is a month of that week, not
+    # of the quarter (5 / 3 months = 1.7 a month before)
+    per_month = reopens.metrics["reopened_per_month"]
+    weeks = next(n for n in reopens.evidence.notes if n.code == "covered_weeks")
+    assert weeks.text.startswith("Only 1 of the window's 13 weeks hold a done ticket with "
+                                 "reopen data")
+    assert per_month.denominator == pytest.approx(7 / 30.4375, abs=1e-9)
+    assert per_month.value == pytest.approx(5 / (7 / 30.4375))
+    assert reopens.hours_at_stake_per_month == pytest.approx(per_month.value * 30 / 60)
+
+
+@pytest.fixture(scope="module")
+def one_tool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ServiceNow desk with a reopen count on every ticket: 600 done in the quarter,
+    48 of them reopened."""
+    folder = tmp_path_factory.mktemp("one_tool")
+    opened = _days("2025-04-01 08:00", 89, 600, 4)
+    reopens = np.zeros(600, dtype=int)
+    reopens[np.random.default_rng(5).choice(600, 48, replace=False)] = 1
+    _servicenow(folder, opened, opened + pd.Timedelta(hours=20), reopens)
+    return folder
+
+
+def test_a_desk_with_counts_on_every_ticket_is_measured_as_before(one_tool: Path) -> None:
+    report = api.diagnose_paths([one_tool], api.RunOptions(since=START, until=END))
+    reopens = _reopens(report)
+    assert (reopens.status, reopens.confidence) == ("triggered", "high")
+    rate = reopens.metrics["reopen_rate"]
+    assert (rate.numerator, rate.denominator) == (48, 600)
+    per_month = reopens.metrics["reopened_per_month"]
+    # over the window's months, as before: nothing left out, no coverage note
+    assert per_month.denominator == pytest.approx(MONTHS, abs=1e-9)
+    assert per_month.value == pytest.approx(48 / MONTHS)
+    assert reopens.hours_at_stake_per_month == pytest.approx(48 / MONTHS * 30 / 60)
+    assert reopens.evidence.summary == (
+        f"8% of done tickets were reopened, about {48 / MONTHS:,.1f} a month, "
+        f"{START} to {END}")
+    assert not reopens.evidence.excluded and not reopens.evidence.notes
+
+
+def test_the_demo_keeps_its_rate_and_verdict(demo_report: Report) -> None:
+    """The demo's changes carry no reopen data (690 of its 1,233 done tickets do, 56%):
+    measured as before, every week holding a done ticket with reopen data, and the
+    coverage now said."""
+    reopens = _reopens(demo_report)
+    assert (reopens.status, reopens.confidence) == ("clear", "high")
+    rate = reopens.metrics["reopen_rate"]
+    assert (rate.numerator, rate.denominator) == (31, 690)
+    assert reopens.evidence.summary == ("4% of done tickets were reopened, about 10.4 a "
+                                        "month, 2026-07-02 to 2026-09-30")
+    assert not any(n.code == "covered_weeks" for n in reopens.evidence.notes)
+    left_out = next(n for n in reopens.evidence.excluded if n.code == "no_reopen_data")
+    assert left_out.count == 543
+    assert left_out.text.endswith("left out: the rate is over the other 690 of the 1,233 "
+                                  "done tickets in the window (56%; at least 50% needed).")
