@@ -195,7 +195,10 @@ def test_the_family_is_every_value_with_a_sample_on_each_side(base: synth.Synthe
 def test_the_demo_names_no_chance_driver() -> None:
     """The shipped demo: the SLA breaches of priority 2 (44 of 84 vs 192 of 966, p ~3e-10)
     are named as passing all but like for like; "reopened via chat" (10 of 93, p 0.0048
-    among 96 values tested) is gone, and so is its sentence under the reopens sign."""
+    among 96 values tested) is gone, and so is its sentence under the reopens sign. Since
+    the 42 tickets carried into the window are left out of long resolutions (review 13),
+    Desktop Support's slow catalogue requests (50 of 293; its requests 21% long against
+    1% of the other groups', its incidents 15% against 10%) are the one driver."""
     from pathlib import Path
 
     from itsm_diag import api
@@ -204,12 +207,15 @@ def test_the_demo_names_no_chance_driver() -> None:
     report = api.diagnose_paths([demo], api.RunOptions())
     out = report.analyses["drivers"]
     # priority 2's SLA breaches passed every test but like for like (review 10): within
-    # the same category they are 1.9x, under the 2x a driver needs, so none is shown
-    assert "drivers" not in out.tables and out.metrics["drivers"].value == 0
+    # the same category and month they are 1.9x, under the 2x a driver needs: not shown
+    assert out.metrics["drivers"].value == 1
+    [row] = out.tables["drivers"].rows
+    assert (row["outcome_id"], row["attribute_id"], row["value"], row["with_outcome"],
+            row["tickets"]) == ("long_resolution", "assignment_group", "Desktop Support", 50, 293)
     like = next(n.text for n in out.notes if n.code == "like_for_like")
     assert "priority 2, SLA breaches 2.6x as often as the other tickets but 1.9x within " \
-           "the same category" in like
-    assert out.metrics["values_tested"].value == 96
+           "the same category and month of opening" in like
+    assert out.metrics["values_tested"].value == 95
     reopens = next(c for c in report.checks if c.id == "reopens")
     assert reopens.drivers == []
-    assert "Fisher exact" in out.notes[0].text and "96 values tested" in out.notes[0].text
+    assert "Fisher exact" in out.notes[0].text and "95 values tested" in out.notes[0].text

@@ -77,7 +77,7 @@ def test_drivers_stand_only_under_triggered_findings(real_log: Path, open_kept: 
     if not config:  # the real log's backlog is unknown (none open at its cut)
         backlog = _find(report, "backlog")
         assert backlog.status == "unknown" and backlog.drivers == []
-        assert report.analyses["drivers"].metrics["drivers"].value == 21  # all still here
+        assert report.analyses["drivers"].metrics["drivers"].value == 18  # all still here
 
 
 def test_the_reporting_sign_and_the_kpi_panel_agree_on_a_cut_extract(tmp_path: Path,

@@ -52,11 +52,15 @@ def test_no_summaries_no_text_clusters(report: Report) -> None:
 
 def test_drivers_of_the_real_log(report: Report) -> None:
     drivers = report.analyses["drivers"].tables["drivers"].rows
-    assert len(drivers) == 21
+    # 18 since review 13 compares like for like within the month of opening too: Category
+    # 45's SLA breaches (2.8x; 208 of its 387 tickets opened before the window, 3 after
+    # March) are 1.2x within their month, and the log's breach rate falls from 59% in
+    # March to 16% in May
+    assert len(drivers) == 18
     sla = next(c for c in report.checks if c.id == "sla-by-priority")
+    assert not any("Category 45" in d.text for d in sla.drivers)
     # ranked like for like (review 10): priority 2's 2.9x is 2.6x within the same category
-    assert sla.drivers[0].text.startswith("Tickets in category Category 45 miss their SLA 2.8x")
-    assert sla.drivers[1].text == ("Tickets of priority 2 miss their SLA 2.9x as often (364 of "
+    assert sla.drivers[0].text == ("Tickets of priority 2 miss their SLA 2.9x as often (364 of "
                                    "366; 34% elsewhere; 2.6x like for like).")
     routing = next(c for c in report.checks if c.id == "routing")
     assert any(d.outcome == "bounce" and d.value == "Group 20" for d in routing.drivers)

@@ -19,15 +19,39 @@ one more stratum), and the smallest of
 these ratios (never above the plain lift) must reach ``min_lift`` too. An attribute whose
 values hold the candidate's tickets with almost no others beside them (less than half of
 its tickets share a value with other tickets) cannot separate the two and is skipped for
-it. Two drivers of one outcome that are the same tickets (each holds 90% of the other's)
-are one driver: shown once, with a note. A value with fewer than ``min_events`` outcomes
+it.
+
+Like for like in time too: a desk changes over a window (a category scheme retired on its
+first day, a group renamed in its middle, a slow September), and a value that exists in
+only part of it would be compared with tickets of other months. The strata are each
+attribute's values crossed with the period of opening (:data:`PERIOD`: the calendar month
+in the run's zone, a month's days before the window's start apart from the rest), and the
+period alone is one more: a retired category or a renamed group is compared with the
+tickets opened in the same months, and a value whose tickets sit in one slow month gets
+no lift from it. A value whose tickets the periods cannot separate (less than half of
+them opened in a period other tickets were opened in too: a queue migrated from another
+tool, say) cannot be told from its time: it is no driver, with a note in numbers.
+
+A long time to resolve is judged on the tickets opened in the window only. One opened
+before it is among the done tickets because it was still open at the window's start:
+its time is long by that selection (on a window that starts on a new category scheme's
+first day, every ticket of an old category), not by its group or category, and kept in,
+it would also raise the priority's bar the others are judged by. Comparing it only with
+the others opened before the window would leave a handful per month and a bar of their
+own, with no outcome that reads like the rest; it is left out, with a note (the other
+outcomes keep it, within its own period).
+
+Two drivers of one outcome that are the same tickets (each holds 90% of the other's) are
+one driver: shown once, with a note. A value with fewer than ``min_events`` outcomes
 elsewhere (none at all: every outcome is its) keeps its place, its lift shown as more
 than it would be with ``min_events`` outcomes elsewhere (">39.9"), never as the 400x one
 stray ticket makes.
 
 Counted with ``np.bincount`` over integer codes per attribute (the strata: one bincount
-of the candidates' codes times the stratum count plus the stratum code); the exact test
-only for the values that pass the lift, sample and outcome gates.
+of the candidates' codes times the stratum count plus the stratum code; a value and a
+period crossed into one code, renumbered over the pairs that occur by a bincount, once
+per outcome for an attribute that holds a candidate); the exact test only for the values
+that pass the lift, sample and outcome gates.
 """
 
 from __future__ import annotations
@@ -44,7 +68,7 @@ from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
 from itsm_diag.analyses._util import ids_of, note, rounded, ticket_rows_of_events
 from itsm_diag.model import NAT, ts_us
-from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio, utc64
 from itsm_diag.signs.common import (
     FOLD_KEY,
     by_code_then,
@@ -57,6 +81,9 @@ from itsm_diag.stats import upper_tail
 
 #: outcome ids, in the order they are shown
 OUTCOMES = ("sla_breach", "reopen", "reassigned", "bounce", "long_resolution")
+#: the period of opening (the calendar month, a month's part before the window apart),
+#: held equal like for like as the attributes are, alone and with each of them
+PERIOD = "period"
 #: attribute ids and the ticket column each reads (first_group reads the events)
 ATTRIBUTES = {"first_group": None, "assignment_group": m.ASSIGNMENT_GROUP,
               "category": m.CATEGORY, "channel": m.CHANNEL, "priority": m.PRIORITY}
@@ -101,12 +128,62 @@ def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
     out["reassigned"] = (scope & ~np.isnan(count),
                          scope & (count >= int(params["min_reassignments"])))
     opened, done = ts_us(t[m.OPENED_AT]), ts_us(ctx.done_at)
-    ok = scope & (opened != NAT) & (done != NAT) & (done >= opened)
+    # on the tickets opened in the window only: one opened before it is among the done
+    # tickets because it was still open at the window's start, long by that selection
+    ok = (scope & (opened != NAT) & (done != NAT) & (done >= opened)
+          & (opened >= _start_us(ctx)))
     hours = np.where(ok, (done - opened) / 3.6e9, np.nan)
     long = _long(hours, ok, t[m.PRIORITY], float(params["long_quantile"]),
                  int(params["min_sample"]))
     out["long_resolution"] = (ok, long)
     return out
+
+
+def _start_us(ctx: Context) -> int:
+    """The window's start as int64 UTC microseconds (as :func:`ts_us` gives times)."""
+    return int(utc64(ctx.window.start).astype("datetime64[us]").astype(np.int64))
+
+
+def _period(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per ticket of ``scope``, the code of its period of opening: the calendar month in
+    the run's zone, the part of a month before the window's start apart from the rest (a
+    ticket still open at the window's start beside only the others that were); -1
+    outside ``scope`` or where the open time is unknown. And the number of codes (the
+    periods that hold a ticket). The months' starts as instants, and one binary search
+    of them per ticket."""
+    codes = np.full(len(ctx.tickets), -1, dtype=np.int64)
+    rows = np.flatnonzero(scope)
+    opened = ts_us(ctx.tickets[m.OPENED_AT])[rows]
+    ok = opened != NAT
+    rows, opened = rows[ok], opened[ok]
+    if not len(rows):
+        return codes, 0
+    first, last = (m.local_wall(np.array([opened.min(), opened.max()]), ctx.tz)
+                   .astype("datetime64[M]"))
+    # the starts of the months after the first, in the zone, as UTC microseconds
+    starts = pd.date_range(str(first + 1), str(last + 1), freq="MS", unit="us")
+    # a midnight the clock skips or repeats (a zone that changes at midnight): the next
+    # instant, the first of the two
+    starts = starts.tz_localize(ctx.tz, ambiguous=np.ones(len(starts), dtype=bool),
+                                nonexistent="shift_forward").tz_convert("UTC")
+    bounds = starts.as_unit("us").asi8
+    month = np.searchsorted(bounds, opened, side="right")
+    raw = month * 2 + (opened >= _start_us(ctx))
+    used = np.bincount(raw) > 0
+    codes[rows] = (np.cumsum(used) - 1)[raw]
+    return codes, int(used.sum())
+
+
+def _crossed(codes: np.ndarray, n_values: int, period: np.ndarray, n_period: int
+             ) -> tuple[np.ndarray, int]:
+    """The strata an attribute holds equal like for like in time too: per ticket, the
+    code of its value (``codes``, its unknowns one more value) and its period of opening
+    (``period``, unknown one more), renumbered over the pairs that occur (a bincount
+    and a cumulative sum, no sort); and their number."""
+    raw = (np.where(codes >= 0, codes, n_values) * (n_period + 1)
+           + np.where(period >= 0, period, n_period))
+    used = np.bincount(raw) > 0
+    return (np.cumsum(used) - 1)[raw], int(used.sum())
 
 
 def _long(hours: np.ndarray, ok: np.ndarray, priority: pd.Series, q: float,
@@ -204,14 +281,16 @@ SAME_TICKETS = 0.9
 
 
 def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarray,
-                   strata: Mapping[str, tuple[np.ndarray, int]]
-                   ) -> tuple[np.ndarray, list[str | None]]:
+                   strata: Mapping[str, tuple[np.ndarray, int]], required: str
+                   ) -> tuple[np.ndarray, list[str | None], np.ndarray]:
     """Per hit (a code of ``codes``, over the tickets whose outcome is known): the
     smallest Mantel-Haenszel ratio of its outcome rate to the other tickets' within the
     values of each attribute of ``strata`` (codes and value count; unknown values one
-    more stratum), and that attribute (inf and None where no attribute separates it).
-    An attribute separates a hit when at least :data:`SEPARABLE` of its tickets share a
-    value of it with other tickets. Vectorised: two bincounts per attribute."""
+    more stratum), and that attribute (inf and None where no attribute separates it);
+    and how many of its tickets share a stratum of ``required`` (the period of opening)
+    with other tickets. An attribute separates a hit when at least :data:`SEPARABLE` of
+    its tickets share a value of it with other tickets. Vectorised: two bincounts per
+    attribute."""
     has = codes >= 0
     at = np.full(size, -1, dtype=np.int64)
     at[hits] = np.arange(len(hits))
@@ -221,6 +300,7 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
     b_sel = b[sel]
     best = np.full(len(hits), np.inf)
     by: list[str | None] = [None] * len(hits)
+    in_time = np.zeros(len(hits), dtype=np.int64)
     for name, (other, n_values) in strata.items():
         st = other[has]
         st = np.where(st >= 0, st, n_values)
@@ -236,6 +316,8 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
         num = (a * n0 * w).sum(axis=1)
         den = (c0 * n1 * w).sum(axis=1)
         shared = (n1 * (n0 > 0)).sum(axis=1)
+        if name == required:
+            in_time = shared
         usable = shared >= SEPARABLE * n1.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             rr = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
@@ -243,7 +325,7 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
         best[lower] = rr[lower]
         for i in np.flatnonzero(lower):
             by[i] = name
-    return best, by
+    return best, by, in_time
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -254,6 +336,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=note("too_few", n=n_scope, min=min_n))
     outcomes = _outcomes(ctx, scope, params)
     attrs = {name: _attribute(ctx, name, scope) for name in ATTRIBUTES}
+    # like for like in time too: each value compared within its tickets' periods of
+    # opening, alone and with each attribute it is held equal with
+    period, n_period = _period(ctx, scope)
     summary: list[dict[str, Any]] = []
     metrics: dict[str, Figure] = {}
     min_lift, alpha = float(params["min_lift"]), float(params["family_alpha"])
@@ -264,6 +349,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     family = 0
     cand: list[tuple[str, str, int, int, int, int, int]] = []
     like: list[tuple[float, str | None]] = []
+    # per candidate, how many of its tickets were opened in a period others were too
+    in_time: list[int] = []
     for outcome in OUTCOMES:
         known, bad = outcomes[outcome]
         n_known, n_bad = int(known.sum()), int(bad.sum())
@@ -283,6 +370,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # the others are compared within
         coded = {attr: (codes[at_known], len(shown)) for attr, (codes, shown) in attrs.items()
                  if len(shown) >= 2}
+        when = period[at_known]
+        # each attribute crossed with the period, once an attribute it is held equal for
+        # has a candidate
+        held: dict[str, tuple[np.ndarray, int]] = {PERIOD: (when, n_period)}
         for attr, (c, size) in coded.items():
             has = c >= 0
             if not has.any():
@@ -302,19 +393,31 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 continue
             cand += [(outcome, attr, int(code), int(n[code]), int(k[code]),
                       int(n_out[code]), int(k_out[code])) for code in hit]
-            adjusted, by = _like_for_like(c, size, bad_known, hit, {
-                other: coded[other] for other in CONFOUNDERS[attr] if other in coded})
+            for other in CONFOUNDERS[attr]:
+                if other in coded and other not in held:
+                    held[other] = _crossed(*coded[other], when, n_period)
+            adjusted, by, shared = _like_for_like(c, size, bad_known, hit, {
+                **{other: held[other] for other in CONFOUNDERS[attr] if other in coded},
+                PERIOD: held[PERIOD]}, PERIOD)
             like += list(zip(adjusted.tolist(), by, strict=True))
+            in_time += shared.tolist()
     if not metrics:
         return Measurement(unknown=note("no_outcome", n=n_scope, min=min_n))
     bar = alpha / max(family, 1)
     said: list[Note] = []
     rows, fragile = _drivers(ctx, outcomes, attrs, cand, bar, min_k, min_lift,
-                             int(params["max_drivers"]), like, said)
+                             int(params["max_drivers"]), like, said, in_time)
     metrics["values_tested"] = Figure(value=float(family))
     metrics["drivers"] = Figure(value=float(len(rows)))
     notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
                   bar=bar)]
+    if "long_resolution_rate" in metrics:
+        # the done tickets opened before the window, left out of a long time to resolve
+        opened = ts_us(ctx.tickets[m.OPENED_AT])
+        before = int((scope & (opened != NAT) & (opened < _start_us(ctx))).sum())
+        if before:
+            notes.append(note("carried_over", n=before,
+                              kept=int(outcomes["long_resolution"][0].sum())))
     if fragile:
         notes.append(note("one_ticket", count=fragile))
     notes += said
@@ -341,13 +444,17 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
              cand: list[tuple[str, str, int, int, int, int, int]], bar: float, min_k: int,
              min_lift: float, max_drivers: int,
              like: list[tuple[float, str | None]],
-             notes: list[Note]) -> tuple[list[dict[str, Any]], int]:
+             notes: list[Note], in_time: list[int] | None = None
+             ) -> tuple[list[dict[str, Any]], int]:
     """The drivers' rows (at most ``max_drivers`` per outcome, the most outcomes in
     excess of like tickets first) among the candidates, and how many candidates passed
     every test but would not with one outcome fewer (not shown). ``like``: per
     candidate, its like for like ratio and the attribute that gave it (none: the plain
-    lift); a candidate under ``min_lift`` like for like is left out. The notes on those
-    and on drivers that are the same tickets go to ``notes``."""
+    lift); ``in_time``: per candidate, how many of its tickets were opened in a period
+    other tickets were opened in too (None: all of them). A candidate under ``min_lift``
+    like for like, or with fewer than :data:`SEPARABLE` of its tickets in such periods,
+    is left out. The notes on those and on drivers that are the same tickets go to
+    ``notes``."""
     if not cand:
         return [], 0
     n, k, n_out, k_out = (np.array([c[i] for c in cand], dtype=np.int64) for i in range(3, 7))
@@ -358,7 +465,20 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
     with np.errstate(divide="ignore", invalid="ignore"):
         crude = (k / n) / (k_out / n_out)
     adjusted = np.minimum(np.array([x[0] for x in like], dtype=float), crude)
-    same_kind = ok & ok_less & (adjusted < min_lift)
+    # most of its tickets opened in periods (months, the time before the window) that no
+    # other ticket was opened in: a category retired or a group renamed there, the time
+    # cannot be told from the value, which is no driver
+    in_period = n if in_time is None else np.array(in_time, dtype=np.int64)
+    apart = ok & ok_less & (in_period < SEPARABLE * n)
+    if apart.any():
+        top = int(max(np.flatnonzero(apart), key=lambda j: (k[j] - n[j] * k_out[j] / n_out[j],
+                                                             -j)))
+        outcome, attr, code = cand[top][:3]
+        notes.append(note("apart_in_time", count=int(apart.sum()),
+                          example=_named(attr, str(attrs[attr][1][code])),
+                          outcome=note(f"named.{outcome}"), lift=float(crude[top]),
+                          tickets=int(n[top]), shared=int(in_period[top])))
+    same_kind = ok & ok_less & ~apart & (adjusted < min_lift)
     if same_kind.any():
         # the one with the most outcomes in excess of the plain rate elsewhere, as the
         # example
@@ -368,10 +488,12 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
         notes.append(note("like_for_like", count=int(same_kind.sum()), min_lift=min_lift,
                           example=_named(attr, str(attrs[attr][1][code])),
                           outcome=note(f"named.{outcome}"), lift=float(crude[top]),
-                          adjusted=float(adjusted[top]), by=note(f"by.{like[top][1]}")))
+                          # rounded down: a ratio under the bar never reads as the bar
+                          adjusted=math.floor(float(adjusted[top]) * 10) / 10,
+                          by=note(f"by.{like[top][1]}")))
     found: dict[str, list[dict[str, Any]]] = {}
     members: dict[int, np.ndarray] = {}
-    for i in np.flatnonzero(ok & ok_less & (adjusted >= min_lift)):  # a handful per outcome
+    for i in np.flatnonzero(ok & ok_less & ~apart & (adjusted >= min_lift)):  # a handful
         outcome, attr, code = cand[i][:3]
         known, bad = outcomes[outcome]
         codes, shown = attrs[attr]
