@@ -27,23 +27,52 @@ in agent hours, at the handle time of the open tickets' kinds. A trend the backl
 found lacking the tickets of an export cut on the opened date, and not shrinking
 (:func:`itsm_diag.signs.backlog.trend_cut`), is not projected: its growth may be the
 cut's ramp.
-"""
+
+The method is checked on the export's own history: when the export holds the weeks it
+would have needed one year (52 weeks) earlier (the window's trend weeks 52 weeks back,
+with the tickets open then, and the weeks up to the longest horizon after them), the
+same projection is made as of that earlier date, from the backlog's weekly series of
+those weeks (:func:`itsm_diag.signs.common.weekly_backlog` over the earlier weeks, its
+trend fitted as the sign fits it) and held against the open tickets the export shows at
+each horizon's week end, counted the way that series counts them. An outcome outside
+the earlier range at any horizon withholds the projection (unknown, the earlier figures
+in the note: a seasonal peak at the window's end, projected forward, had not carried on
+a year earlier); outcomes inside all of them keep it, with a note that it held. An
+export that does not reach back that far (its first ticket, or where its flow starts,
+later than the earlier trend's first week, or than the ``history_reach_share`` quantile
+of the time to done before that week's end) keeps the projection with a note that it
+could not be checked. The earlier series counts mass closures as the raw weekly series
+does (the sign's mass-closure rule is its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_now
-from itsm_diag.signs.backlog import trend_cut
-from itsm_diag.signs.base import Context, Figure, Measurement
+from itsm_diag.signs.backlog import _with_trend, scope_masks, trend_cut
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, Window
+from itsm_diag.signs.common import (
+    series_rows,
+    trend_levels,
+    week_edges,
+    weekly_backlog,
+)
 
 QUARTER_WEEKS = 13
+#: how far back the method is checked on the export's history: a year of whole weeks
+#: (the same weekdays, the same time of year)
+YEAR_WEEKS = 52
+#: the Context caches that do not depend on the window: the Context of the window a year
+#: earlier takes them over (no million-row pass twice)
+_TIMELESS = frozenset({"_done_at", "_is_done", "_id_ranks", "_id_rows", "_event_id_codes"})
 
 
 def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
@@ -71,24 +100,15 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     fitted = list(backlog.get("trend_weekly") or weekly)
     if len(fitted) != len(weekly):
         fitted = weekly
-    weeks = [fitted[i] for i in at]
-    a = np.array([float(r["arrivals"]) for r in weeks])
-    c = np.array([float(r["completions"]) for r in weeks])
-    net = a - c
     now = float(backlog["open_now"])
-    moved = float(weekly[at[-1]]["trend"]) - float(weekly[at[0]]["trend"])
-    slope = moved / float(at[-1] - at[0])
+    line = _project(weekly, fitted, at, now, params)
+    # the same method a year earlier, held against what the export shows came next
+    history, checked = _history(ctx, params, len(weekly), at)
+    if checked and any(not row["inside"] for row in checked):
+        return Measurement(unknown=history, tables={"history": checked})
+    slope, moved = line["slope"], line["moved"]
+    a, c = line["arrivals"], line["completions"]
     mean_a, mean_c = float(a.mean()), float(c.mean())
-    spread = 1.4826 * float(np.median(np.abs(net - np.median(net))))
-    # the trend's slope is itself uncertain: noise in a flat backlog must not project as
-    # a certain drift (a stationary queue of 57 read "33 (13-53)" in 12 weeks)
-    off = np.array([float(fitted[i]["open"]) - float(weekly[i]["trend"]) for i in at
-                    if fitted[i].get("open") is not None])
-    t = np.array(at, dtype=float)
-    se = (1.4826 * float(np.median(np.abs(off - np.median(off))))
-          / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
-    z = NormalDist().inv_cdf(0.5 + float(params["interval"]) / 2)
-    projection = []
     metrics: dict[str, Figure] = {
         "open_now": Figure(value=now),
         "arrivals_per_week": Figure(value=mean_a, numerator=float(a.sum()),
@@ -98,14 +118,8 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
         "net_per_week": Figure(value=slope, numerator=moved,
                                denominator=float(at[-1] - at[0])),
     }
-    for h in params["horizons_weeks"]:
-        h = int(h)
-        mid = now + h * slope
-        half = z * float(np.sqrt(spread ** 2 * h + (h * se) ** 2))
-        projection.append({"weeks": h, "expected": round(max(mid, 0.0)),
-                           "low": round(max(mid - half, 0.0)),
-                           "high": round(max(mid + half, 0.0))})
-        metrics[f"backlog_in_{h}_weeks"] = Figure(value=float(round(max(mid, 0.0))))
+    for row in line["projection"]:
+        metrics[f"backlog_in_{row['weeks']}_weeks"] = Figure(value=float(row["expected"]))
     shrink = float(backlog["threshold"])
     # the trend must reach -shrink x now / 13 a week; today it runs at slope: the
     # completions a week must grow by the difference (never below zero)
@@ -117,9 +131,143 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     metrics["extra_completions_per_week"] = Figure(value=extra)
     metrics["extra_agent_hours_per_week"] = Figure(value=extra * minutes / 60.0)
     return Measurement(
-        metrics=metrics, tables={"projection": projection},
-        notes=[note("assumptions", weeks=len(weeks), spread=spread, interval=float(
-            params["interval"]), shrink=shrink, minutes=minutes, quarter=QUARTER_WEEKS)])
+        metrics=metrics,
+        tables={"projection": line["projection"], **({"history": checked} if checked else {})},
+        notes=[note("assumptions", weeks=len(at), spread=line["spread"], interval=float(
+            params["interval"]), shrink=shrink, minutes=minutes, quarter=QUARTER_WEEKS),
+            history])
+
+
+def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: list[int],
+             now: float, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The projection from ``now`` along the trend of ``weekly`` (its ``trend`` at the
+    weeks ``at``), with the rates, the spread and the deviations from the line of
+    ``fitted`` (the series the trend is fitted to): the slope a week (``slope``, moved
+    ``moved`` over the trend's weeks), the weeks' ``arrivals`` and ``completions``, the
+    ``spread`` and the ``projection`` rows (weeks, expected, low, high)."""
+    weeks = [fitted[i] for i in at]
+    a = np.array([float(r["arrivals"]) for r in weeks])
+    c = np.array([float(r["completions"]) for r in weeks])
+    net = a - c
+    moved = float(weekly[at[-1]]["trend"]) - float(weekly[at[0]]["trend"])
+    slope = moved / float(at[-1] - at[0])
+    spread = 1.4826 * float(np.median(np.abs(net - np.median(net))))
+    # the trend's slope is itself uncertain: noise in a flat backlog must not project as
+    # a certain drift (a stationary queue of 57 read "33 (13-53)" in 12 weeks)
+    off = np.array([float(fitted[i]["open"]) - float(weekly[i]["trend"]) for i in at
+                    if fitted[i].get("open") is not None])
+    t = np.array(at, dtype=float)
+    se = (1.4826 * float(np.median(np.abs(off - np.median(off))))
+          / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
+    z = NormalDist().inv_cdf(0.5 + float(params["interval"]) / 2)
+    projection = []
+    for h in params["horizons_weeks"]:
+        h = int(h)
+        mid = now + h * slope
+        half = z * float(np.sqrt(spread ** 2 * h + (h * se) ** 2))
+        projection.append({"weeks": h, "expected": round(max(mid, 0.0)),
+                           "low": round(max(mid - half, 0.0)),
+                           "high": round(max(mid + half, 0.0))})
+    return {"slope": slope, "moved": moved, "arrivals": a, "completions": c,
+            "spread": spread, "projection": projection}
+
+
+def _history(ctx: Context, params: Mapping[str, Any], n_rows: int, at: list[int]
+             ) -> tuple[Note, list[dict[str, Any]]]:
+    """The method checked on the export's history: (the note that says how it went,
+    the check's rows: per horizon, the earlier projection, what the export shows then
+    and whether it is inside the range; none when it could not be checked).
+
+    The backlog's weekly series (:func:`~itsm_diag.signs.common.weekly_backlog`, of
+    the incidents and requests the backlog sign counts) over the window's weeks 52 weeks
+    back and the longest horizon's weeks after them: its first ``n_rows`` weeks stand
+    for the sign's weekly rows (the trend over the weeks ``at``, as the sign fits it:
+    :func:`~itsm_diag.signs.common.trend_levels` and the line of its weekly rows), the
+    projection is made from the open count of the trend's last week, and the outcome at
+    ``h`` weeks is the open count ``h`` weeks after it."""
+    w, tz = ctx.window, ctx.tz
+    horizons = sorted({int(h) for h in params["horizons_weeks"]})
+    reach = horizons[-1]
+    usable = scope_masks(ctx)[0]
+    open_us, done_us = m.ts_us(ctx.tickets[m.OPENED_AT]), m.ts_us(ctx.done_at)
+    kept = usable.to_numpy(dtype=bool) & (open_us != m.NAT)
+    earliest = pd.Timestamp(int(open_us[kept].min()) * 1000, tz="UTC") if kept.any() \
+        else pd.NaT
+    flow = ctx.shape.flow_start
+    if flow is not None and pd.notna(earliest) and flow > earliest:
+        earliest = flow  # strays before the flow are not where the export starts
+    first = f"{m.local_day(earliest, tz):%Y-%m-%d}" if pd.notna(earliest) else ""
+    n_weeks = len(week_edges(w, tz)) - 1
+    start_then = _weeks_later(w.start, -YEAR_WEEKS, tz)
+    end_then = _weeks_later(w.end, reach - YEAR_WEEKS, tz)
+    # the outcome a year earlier must be in the data the window covers
+    edges = week_edges(Window(start=start_then, end=end_then), tz)
+    if (pd.isna(earliest) or reach >= YEAR_WEEKS or end_then > w.covered_end
+            or len(edges) - 1 != n_weeks + reach):
+        return note("history_unchecked_span", reach=reach), []
+    # the export must hold the backlog of the earlier trend's first week: tickets opened
+    # before that week, as long before it as nearly all tickets take to be done
+    week_end = int(edges[at[0] + 1])
+    took = (done_us - open_us)[kept & (open_us * 1000 <= week_end) & (done_us != m.NAT)
+                               ] / 86_400e6
+    took = took[took >= 0]
+    lag = float(np.quantile(took, float(params["history_reach_share"]))) if took.size else 0.0
+    needed = min(int(edges[at[0]]), week_end - int(lag * 86_400e9))
+    needed_day = f"{m.local_day(pd.Timestamp(needed, tz='UTC'), tz):%Y-%m-%d}"
+    if earliest.value > needed:
+        return note("history_unchecked", first=first, needed=needed_day), []
+    frame = weekly_backlog(_at_window(ctx, Window(start=start_then, end=end_then)), usable)
+    rows = series_rows(frame.iloc[:n_rows])
+    start, end = trend_levels(np.array([float(r["open"]) for r in rows[at[0]:]]))
+    rows = _with_trend(rows, at[0], start, end)
+    then = float(rows[at[-1]]["open"])
+    line = _project(rows, rows, at, then, params)
+    shown = frame["open"].to_numpy()
+    ends = frame["week_end"]
+    checked = []
+    for row in line["projection"]:
+        k = at[-1] + int(row["weeks"])
+        actual = int(shown[k])
+        checked.append({**row, "as_of": f"{pd.Timestamp(ends.iloc[at[-1]]):%Y-%m-%d}",
+                        "week_end": f"{pd.Timestamp(ends.iloc[k]):%Y-%m-%d}",
+                        "actual": actual, "inside": row["low"] <= actual <= row["high"]})
+    missed = [r for r in checked if not r["inside"]]
+    said = (missed or checked)[-1]  # the longest horizon that missed, or the longest
+    figures = {k: said[k] for k in ("as_of", "weeks", "expected", "low", "high", "actual",
+                                    "week_end")}
+    if not missed:
+        return note("history_held", **figures), checked
+    rise = line["slope"] > 0 and said["actual"] < said["low"]
+    return note("history_missed_rise" if rise else "history_missed", **figures), checked
+
+
+def _weeks_later(at: pd.Timestamp, weeks: int, tz: str) -> pd.Timestamp:
+    """``at`` moved by whole ``weeks`` on the wall clock of ``tz`` (its time of day kept
+    across a clock change, as the window's week ends are)."""
+    if tz == "UTC":
+        return at + pd.Timedelta(days=7 * weeks)
+    wall = at.tz_convert(tz).tz_localize(None) + pd.Timedelta(days=7 * weeks)
+    moved: pd.Timestamp = m.wall_to_utc(pd.Series([wall]), tz)[0].iloc[0]
+    return moved.tz_convert("UTC")
+
+
+def _at_window(ctx: Context, window: Window) -> Context:
+    """``ctx`` over another ``window``, with the caches that do not depend on the window
+    (done times, ids, kinds, status histories) taken over."""
+    other = replace(ctx, window=window)
+    cache = dict(ctx.__dict__.get("_cache", {}))
+    other.__dict__["_cache"] = {k: v for k, v in cache.items() if _timeless(k)}
+    return other
+
+
+def _timeless(key: Hashable) -> bool:
+    if key in _TIMELESS:
+        return True
+    if not isinstance(key, tuple) or not key:
+        return False
+    inner = key[1] if key[0] == "memo" and len(key) > 1 else None
+    return key[0] in ("of_kind", "filled") or (
+        isinstance(inner, tuple) and bool(inner) and inner[0] == "status_history")
 
 
 def _handle_minutes(ctx: Context) -> float:
