@@ -196,8 +196,8 @@ class RuleFile(_Strict):
     #: extract shapes (codes of ``itsm_diag.signs.shape``) that bias this rule's evidence:
     #: with one seen, the rule is unknown, worded by its message of the same code
     unknown_on_shape: list[Literal["closure_selected", "none_open", "open_only",
-                                   "one_instant", "no_done_times", "updated_since"]] = Field(
-        default_factory=list)
+                                   "one_instant", "no_done_times", "updated_since",
+                                   "every_nth"]] = Field(default_factory=list)
 
     def cost_params(self) -> dict[str, float]:
         """The params its hours rest on (the minutes and targets its cost descriptions

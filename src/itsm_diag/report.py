@@ -626,7 +626,12 @@ class Report(_Model):
         "done by their status, not one with a resolved or closed time (done, done_share); "
         "gap: whole weeks without an arrival between weeks of a steady flow, a missing "
         "file (last_before, first_after, days, weeks, per_week, expected); "
-        "each with total tickets). Signs the shape biases are unknown; the data notes word it.",
+        "each with total tickets; every_nth: one tool's ticket numbers of one prefix step "
+        "by one k >= 2 over nearly every gap, an every-Nth sample (source, prefix, first, "
+        "last, step, at_step, gaps, tickets, share); one_group, one_channel: every "
+        "incident and request carries one value of that field (value, tickets); "
+        "updated_since, source_ends and starts_late as their data notes say). Signs and "
+        "figures the shape biases are unknown; the data notes word it.",
         default_factory=dict)
     assumptions: Assumptions = D("The handle minutes and hourly rate behind every hours "
                                  "figure.")

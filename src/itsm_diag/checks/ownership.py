@@ -63,12 +63,22 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
     # a field the export never fills says nothing about ownership: judge only the others
     none = pd.Series(False, index=t.index)
+    # one group on every incident and request: a filter on the group (a team's queue)
+    # drops exactly the unrouted tickets the no-group share looks for, and a desk whose
+    # tool records one group looks the same: that share is not judged, and the
+    # assignee's alone can show unowned tickets but not that there are none
+    one_group = ctx.shape.one_group
+    judged_group = has_group and one_group is None
     no_assignee = aged & ~ctx.filled(m.ASSIGNEE) if has_assignee else none
-    no_group = aged & ~ctx.filled(m.ASSIGNMENT_GROUP) if has_group else none
+    no_group = aged & ~ctx.filled(m.ASSIGNMENT_GROUP) if judged_group else none
     unowned = no_assignee | no_group
     for field, present in ((m.ASSIGNEE, has_assignee), (m.ASSIGNMENT_GROUP, has_group)):
         if not present:
             notes.append(note("field_absent", field=field))
+    unproven = None
+    if has_group and one_group is not None:
+        unproven = note("one_group", **one_group.params(), aged=n_aged)
+        notes.append(note("one_group_part", **one_group.params()))
 
     # the export holds today's owner: with an earlier window end the owner may have changed
     latest = m.activity_bound(t, last=True)
@@ -89,7 +99,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         metrics["no_assignee_share"] = ratio(
             no_assignee.sum(), n_aged, ctx.samples(no_assignee, oldest_first)
         )
-    if has_group:
+    if judged_group:
         metrics["no_group_share"] = ratio(
             no_group.sum(), n_aged, ctx.samples(no_group, oldest_first)
         )
@@ -109,4 +119,6 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 **flow_evidence(ctx, ("idle_by_group",))},
         excluded=excluded,
         notes=notes,
+        # the assignee's share alone: a triggered check stands, a clear one is unknown
+        absence_unproven=unproven,
     )

@@ -158,6 +158,187 @@ def _key_codes(ctx: Context, sources: list[SourceKey], usable: np.ndarray,
     return codes, key_text
 
 
+#: a category scheme that turns over inside the window: the key's category (and
+#: subcategory) values whose last incident falls before a moment D carry at least this
+#: share of the keyed incidents opened before D, and the values whose first falls on or
+#: after D at least this share of those opened from D on. Half: most of each side's
+#: incidents changed names, which is a new scheme, not a value added or retired (a few
+#: renamed values split a few clusters, as any reclassification does)
+SCHEME_MIN_SHARE = 0.5
+#: a value counts towards a side only with this many incidents in the window: a name used
+#: once or twice (a typo, a free-text subcategory) ends and begins anywhere, a scheme's
+#: names carry the work
+SCHEME_MIN_VALUE = 5
+#: each side of D holds at least this many keyed incidents (the sign's own default
+#: min_incidents): a side of a handful is no scheme
+SCHEME_MIN_SIDE = 30
+#: the ended and the begun values share at least this many of the key's other part (the
+#: CI, service or summary cluster): the repeats the change would split, as many as the
+#: fewest uncovered clusters the sign triggers on
+SCHEME_MIN_SHARED = 3
+
+
+@dataclass
+class Turnover:
+    """A category scheme that turns over inside the window (:func:`scheme_turnover`)."""
+
+    #: the incidents looked at (ticket rows) and, per one, its key across the change: the
+    #: key's other part with its value, a begun value read as the ended one it shares the
+    #: most of the other part with (equal codes, one cluster)
+    rows: np.ndarray
+    codes: np.ndarray
+    params: dict[str, Any]
+
+
+def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
+                    summary: tuple[np.ndarray, Any] | None) -> Turnover | None:
+    """The category scheme turning over among the ``sel`` incidents (keyed on ``key``):
+    a set of the key's category/subcategory values whose last incident falls before a
+    moment D and another whose first falls on or after it, each carrying
+    :data:`SCHEME_MIN_SHARE` of the keyed incidents on its side, on
+    :data:`SCHEME_MIN_SHARED` or more of the same CIs (services, summary clusters: the
+    key's other part). None when the key has no category or no other part, or no D
+    qualifies. Found, each begun value is read as the ended value that shares the most
+    of the other part with it, so the key across the change is the other part with the
+    old value (a value that does not turn over keeps its own).
+
+    Per value: its incidents, first and last (bincount and ufunc.at over integer codes);
+    the candidate moments are the values' firsts, and the shares' numerators are sums
+    over the values sorted by first and by last. Only a moment whose ended and begun
+    values hold half the incidents between them (as a turnover must) is counted exactly.
+    """
+    parts = tuple(c for c in key if c in (m.CATEGORY, m.SUBCATEGORY))
+    other = tuple(c for c in key if c not in parts)
+    rows = np.flatnonzero(sel)
+    if not parts or not other or len(rows) < 2 * SCHEME_MIN_SIDE:
+        return None
+    # the value's code, as recurrence_key_codes joins the parts, over these rows alone
+    # (keyed rows: no part is blank)
+    value = fold_codes(ctx, parts[0])[0][rows].astype(np.int64)
+    for col in parts[1:]:
+        part, uniques = fold_codes(ctx, col)
+        if int(value.max(initial=0)) >= (2**62) // max(len(uniques), 1):
+            value = np.asarray(pd.factorize(value)[0], dtype=np.int64)
+        value = value * len(uniques) + part[rows]
+    if int(value.max(initial=0)) >= 4 * len(rows) + (1 << 20):
+        value = np.asarray(pd.factorize(value)[0], dtype=np.int64)  # sparse codes
+    t = m.ts_us(ctx.tickets[m.OPENED_AT])[rows]
+    k = int(value.max(initial=-1)) + 1
+    cnt = np.bincount(value, minlength=k)
+    first = np.full(k, np.iinfo(np.int64).max)
+    last = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(first, value, t)
+    np.maximum.at(last, value, t)
+    used = np.flatnonzero(cnt >= SCHEME_MIN_VALUE)
+    if len(used) < 2:
+        return None
+    n = len(rows)
+    # the candidates: each used value's first; ended(D) = last < D, begun(D) = first >= D
+    cand = np.unique(first[used])
+    by_last = used[np.argsort(last[used], kind="stable")]
+    by_first = used[np.argsort(first[used], kind="stable")]
+    ended_n = np.concatenate(([0], np.cumsum(cnt[by_last])))[
+        np.searchsorted(last[by_last], cand, side="left")]
+    begun_cum = np.concatenate(([0], np.cumsum(cnt[by_first])))
+    begun_n = begun_cum[-1] - begun_cum[np.searchsorted(first[by_first], cand, side="left")]
+    # ended/before >= s and begun/after >= s, each side at least SCHEME_MIN_SIDE, need
+    # ended + begun >= s * n and each of them >= s * SCHEME_MIN_SIDE: a desk whose values
+    # run on through the window stops here, before any sort of its incidents
+    least = SCHEME_MIN_SHARE * SCHEME_MIN_SIDE
+    maybe = np.flatnonzero((ended_n + begun_n >= SCHEME_MIN_SHARE * n)
+                           & (ended_n >= least) & (begun_n >= least))
+    if not len(maybe):
+        return None
+    before = np.searchsorted(np.sort(t), cand[maybe], side="left")
+    after = n - before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_before = np.where(before > 0, ended_n[maybe] / np.maximum(before, 1), 0.0)
+        share_after = np.where(after > 0, begun_n[maybe] / np.maximum(after, 1), 0.0)
+    ok = ((before >= SCHEME_MIN_SIDE) & (after >= SCHEME_MIN_SIDE)
+          & (share_before >= SCHEME_MIN_SHARE) & (share_after >= SCHEME_MIN_SHARE))
+    if not ok.any():
+        return None
+    best = int(np.flatnonzero(ok)[np.argmax(np.minimum(share_before, share_after)[ok])])
+    d = cand[maybe[best]]
+    ended = used[last[used] < d]
+    begun = used[first[used] >= d]
+    mine = np.asarray(pd.factorize(recurrence_key_codes(ctx, other, summary)[0][rows])[0],
+                      dtype=np.int64)
+    in_ended = np.isin(value, ended)
+    in_begun = np.isin(value, begun)
+    shared = np.intersect1d(mine[in_ended], mine[in_begun])
+    if len(shared) < SCHEME_MIN_SHARED:
+        return None
+    # each begun value read as the ended value sharing the most repeats with it (per CI,
+    # the fewer of its incidents under either), ties to the first: a one-to-one rename
+    # keeps every CI's clusters as they were under one name, a split or merge keys its
+    # CIs on the old value they came from
+    olds = pd.DataFrame({"o": mine[in_ended], "a": value[in_ended]}).value_counts()
+    news = pd.DataFrame({"o": mine[in_begun], "b": value[in_begun]}).value_counts()
+    pairs = olds.rename("na").reset_index().merge(news.rename("nb").reset_index(), on="o")
+    pairs["n"] = np.minimum(pairs["na"], pairs["nb"])
+    votes = pairs.groupby(["b", "a"], sort=False)["n"].sum().reset_index()
+    best_a = votes.sort_values(["b", "n", "a"], ascending=[True, False, True]
+                               ).drop_duplicates("b")  # one row a value, a few
+    read_as = np.arange(k, dtype=np.int64)
+    read_as[best_a["b"].to_numpy(dtype=np.int64)] = best_a["a"].to_numpy(dtype=np.int64)
+    canon = read_as[value]
+    codes = np.asarray(pd.factorize(mine * k + canon)[0], dtype=np.int64)
+
+    def day(us: int) -> str:
+        at = pd.Timestamp(us, unit="us", tz="UTC").tz_convert(ctx.tz)
+        return at.date().isoformat()
+
+    return Turnover(rows=rows, codes=codes,
+                    params={"ended": len(ended), "begun": len(begun),
+                            "last_day": day(int(last[ended].max())),
+                            "first_day": day(int(first[begun].min())),
+                            "share_before": float(share_before[best]),
+                            "share_after": float(share_after[best]),
+                            "parts": "/".join(parts), "other": " + ".join(other),
+                            "shared": len(shared), "mapped": len(best_a),
+                            "onto": int(best_a["a"].nunique()),
+                            "incidents": int((canon != value).sum())})
+
+
+def _across_turnover(ctx: Context, sources: list[SourceKey], codes: np.ndarray,
+                     key_text: Callable[[np.ndarray], list[str]],
+                     summary: tuple[np.ndarray, Any] | None
+                     ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]], list[Note]]:
+    """The key codes with each source's turned-over category scheme
+    (:func:`scheme_turnover`) read across the change: one CI's repeats under the old
+    names and the new are one cluster, not two (nor two halves under ``cluster_size``),
+    with a note in numbers. A cluster's key text is that of its first incident's own
+    names. Unchanged when no source's scheme turns over (the common case: the
+    per-value sums there cost little)."""
+    found: list[tuple[SourceKey, Turnover]] = []
+    for source in sources:
+        if source.key is None:
+            continue
+        turn = scheme_turnover(ctx, source.key, source.rows & (codes >= 0), summary)
+        if turn is not None:
+            found.append((source, turn))
+    if not found:
+        return codes, key_text, []
+    out = np.full(len(codes), -1, dtype=np.int64)
+    keep = codes >= 0
+    for _, turn in found:
+        keep[turn.rows] = False
+    dense, uniques = pd.factorize(codes[keep])
+    out[keep] = np.asarray(dense, dtype=np.int64)
+    offset = len(uniques)
+    notes: list[Note] = []
+    for source, turn in found:  # a source's own incidents recur only with its own
+        out[turn.rows] = turn.codes + offset
+        offset += int(turn.codes.max(initial=-1)) + 1
+        params = dict(turn.params)
+        if len(sources) > 1:
+            params["source"] = source.name
+        notes.append(Note(code="scheme_turnover" if len(sources) == 1
+                          else "scheme_turnover_source", params=params))
+    return out, key_text, notes
+
+
 def cluster_members(key: pd.Series, at: pd.Series, min_n: int, span: pd.Timedelta) -> pd.Series:
     """Mask: the incident belongs to ``min_n`` or more with its key within ``span``
     (:func:`cluster_codes` on the keys' codes; a missing key is in no cluster)."""
@@ -484,6 +665,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
     codes, key_text = _key_codes(ctx, keyed_sources, in_scope & ~templates.mask,
                                  summary_table)
+    # a category scheme replaced inside the window would count one CI's repeats twice
+    # (old names, new names), or split them into halves too small to recur
+    codes, key_text, turned = _across_turnover(ctx, keyed_sources, codes, key_text,
+                                               summary_table)
+    notes.extend(turned)
     keyed = pd.Series(codes >= 0, index=t.index)
     no_key = pd.Series(in_scope, index=t.index) & ~keyed & ~templates.mask
     if no_key.any():

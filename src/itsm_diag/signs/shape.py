@@ -35,6 +35,19 @@ signs a shape biases become ``unknown``:
 - **arrivals stop while completions go on**: an export cut on the opened date with
   the tickets' later history kept. Handled by the window choice (the as-of moves back to
   the last week with arrivals), which says how many tickets were opened and done after.
+- **every Nth ticket**: the numbers of one tool's tickets with one prefix (a table's
+  INC..., RITM...) step by one and the same k >= 2 between nearly all neighbours (an
+  ``iloc[::10]`` or "every 10th row" sample of a whole export): clusters of repeats and
+  pairs of duplicates are counts of groups of tickets, and a sample keeps a pair with
+  the chance f squared; recurrence and trust's duplicates are not judged. A random
+  sample cannot be told from the numbers (a whole log may hold a fifth of its range):
+  the README asks for every ticket of the window.
+- **one group, one channel**: every incident and request carries one and the same
+  assignment group (a team's queue), or one and the same channel (one intake's
+  export): a filter on that field, or a desk whose tool records one value, and the
+  figures that field decides cannot tell which (a filter on the group drops exactly
+  the unrouted tickets ownership looks for; one on the channel makes bypass 0% or
+  100% and the intake one door). Those figures are not judged.
 
 Open-date ramps and mass closures are measured by the backlog sign itself (they bias
 only the trend line, which it rebuilds without them).
@@ -232,13 +245,68 @@ class StartsLate:
                 "covered": self.weeks_covered, "earlier": self.earlier}
 
 
+@dataclass(frozen=True)
+class EveryNth:
+    """The numbers of one tool's tickets with one prefix step by exactly ``step`` (>= 2)
+    between ``at_step`` of their ``gaps`` sorted neighbours: an every-Nth sample."""
+
+    source: str
+    prefix: str
+    #: the ids of the lowest and the highest number
+    first: str
+    last: str
+    step: int
+    at_step: int
+    gaps: int
+    tickets: int
+
+    def params(self) -> dict[str, Any]:
+        return {"source": self.source, "prefix": self.prefix, "first": self.first,
+                "last": self.last, "step": self.step, "at_step": self.at_step,
+                "gaps": self.gaps, "tickets": self.tickets,
+                "share": self.at_step / self.gaps if self.gaps else 0.0}
+
+
+@dataclass(frozen=True)
+class OneValue:
+    """Every one of ``tickets`` incidents and requests carries the same ``value`` of a
+    field (one assignment group, one channel)."""
+
+    value: str
+    tickets: int
+
+    def params(self) -> dict[str, Any]:
+        return {"value": self.value, "tickets": self.tickets}
+
+
+#: an every-Nth sample is read from at least this many gaps between the sorted, distinct
+#: numbers of one sequence (51 tickets): a short table (a few problems, PRB0001,
+#: PRB0003, ...) steps in twos by chance of which ones were kept, fifty gaps do not
+EVERY_NTH_MIN_GAPS = 50
+#: ... of which at least this share are one and the same step k >= 2. A whole export
+#: steps by 1 between most neighbours, and irregularly where its numbering has holes
+#: (the UCI ServiceNow log: by 1 over 74% of its 24,917 gaps, by 2 over 18%, by 3 over
+#: 5%); an every-k sample of a numbering without holes steps by k on every gap, and the
+#: 5% left is room for a few holes (a deleted draft makes one gap k+1). An every-k
+#: sample of a numbering with many holes (that log's) steps irregularly: not seen
+EVERY_NTH_SHARE = 0.95
+#: one assignment group (or channel) on every incident and request is named from this
+#: many tickets on: a desk that routes even 5% of its tickets to a second group shows
+#: one among 50 with a chance of 92% (1 - 0.95^50), so fifty tickets of one group are a
+#: team's export or a tool that records one group, not chance
+ONE_VALUE_MIN_TICKETS = 50
+#: the digits read of a ticket number (an int64 holds 18); longer ids are no numbers
+_MAX_DIGITS = 18
+_MAX_ID_BYTES = 64
+
 #: each shape's code in the report and rule files, and its :class:`ExtractShape` field,
 #: in the order the report lists them
 SHAPE_FIELDS: tuple[tuple[str, str], ...] = (
     ("closure_selected", "closure"), ("none_open", "none_open"), ("open_only", "open_only"),
     ("one_instant", "one_instant"), ("no_done_times", "no_done_times"),
     ("updated_since", "updated_since"), ("gap", "gap"), ("source_ends", "source_ends"),
-    ("starts_late", "starts_late"))
+    ("starts_late", "starts_late"), ("every_nth", "every_nth"), ("one_group", "one_group"),
+    ("one_channel", "one_channel"))
 
 
 @dataclass(frozen=True)
@@ -254,6 +322,15 @@ class ExtractShape:
     gap: Gap | None = None
     source_ends: SourceEnds | None = None
     starts_late: StartsLate | None = None
+    #: an every-Nth sample (ticket numbers in steps of k): recurrence's clusters and
+    #: trust's duplicate pairs are not judged
+    every_nth: EveryNth | None = None
+    #: one assignment group on every incident and request: ownership's no-group share is
+    #: not judged
+    one_group: OneValue | None = None
+    #: one channel on every incident and request: trust's bypass share and the channels
+    #: check are not judged
+    one_channel: OneValue | None = None
     #: where the export's flow of tickets starts (:func:`_flow_start`), so that a few
     #: strays opened long before (a ticket left open for a year in an export of last
     #: month's), a pilot's trickle or an old open backlog do not stand for the start.
@@ -327,11 +404,13 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     total = int(opened.notna().sum())
     us, week = _opened_weeks(opened)  # read once: the flow's start and the gap
     flow, earlier, flow_week = _flow_start(us, week, params)
+    # cut on a field, not on time: read whatever the times say
+    picked = _selections(tickets, scope)
     if total < int(params["min_tickets"]):
-        return ExtractShape(flow_start=flow, flow_earlier=earlier)
+        return ExtractShape(flow_start=flow, flow_earlier=earlier, **picked)
     first = m.earliest_time(opened)
     if first is None:  # no opened time at all (a min_tickets of 0 lets it through)
-        return ExtractShape()
+        return ExtractShape(**picked)
     # the later of the two columns' maxima (no million-row concat to read one value)
     last = max(ts for ts in (m.latest_time(opened), m.latest_time(done_at)) if ts is not None)
     # every time within a few hours: an import stamp or a copied date, not a flow
@@ -339,7 +418,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     if span < float(params["one_instant_hours"]):
         return ExtractShape(one_instant=OneInstant(first=first, last=last, hours=span,
                                                    total=total),
-                            flow_start=flow, flow_earlier=earlier)
+                            flow_start=flow, flow_earlier=earlier, **picked)
     weeks = pd.period_range(first.tz_convert("UTC").tz_localize(None).to_period("W"),
                             last.tz_convert("UTC").tz_localize(None).to_period("W"), freq="W")
     arrivals = _weekly(opened, weeks)
@@ -392,7 +471,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
                         params) if several else None
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since, gap=gap,
-                        source_ends=ends, flow_start=flow, flow_earlier=earlier)
+                        source_ends=ends, flow_start=flow, flow_earlier=earlier, **picked)
 
 
 def _source_ends(t: pd.DataFrame, opened: pd.Series, done_at: pd.Series,
@@ -630,3 +709,172 @@ def _gap(us: np.ndarray, week: np.ndarray, flow_week: int, params: Mapping[str, 
     return Gap(last_before=pd.Timestamp(int(before.max()), unit="us", tz="UTC"),
                first_after=pd.Timestamp(int(after.min()), unit="us", tz="UTC"),
                weeks=end - start, per_week=per_week, expected=expected, total=total)
+
+
+def _selections(tickets: pd.DataFrame, scope: np.ndarray) -> dict[str, Any]:
+    """The cuts on a field rather than on time, among the tickets under ``scope``:
+    :class:`EveryNth`, one assignment group and one channel (:class:`OneValue`), by
+    their :class:`ExtractShape` field (the ones seen only)."""
+    out: dict[str, Any] = {}
+    nth = _every_nth(tickets, scope)
+    if nth is not None:
+        out["every_nth"] = nth
+    for field, column in (("one_group", m.ASSIGNMENT_GROUP), ("one_channel", m.CHANNEL)):
+        one = _one_value(tickets[column], scope)
+        if one is not None:
+            out[field] = one
+    return out
+
+
+def _one_value(values: pd.Series, scope: np.ndarray) -> OneValue | None:
+    """:class:`OneValue` when every one of the (at least ``ONE_VALUE_MIN_TICKETS``)
+    tickets under ``scope`` carries one and the same non-blank value, else None. One
+    comparison with the first ticket's value over the column (no row taken out of it)."""
+    rows = np.flatnonzero(scope)
+    if rows.size < ONE_VALUE_MIN_TICKETS:
+        return None
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()[rows]
+        if codes[0] < 0 or not bool((codes == codes[0]).all()):
+            return None
+        return OneValue(value=str(values.cat.categories[codes[0]]), tickets=int(rows.size))
+    first = values.iloc[int(rows[0])]
+    if first is None or first is pd.NA or not str(first).strip():
+        return None
+    same = values.eq(first).to_numpy(dtype=bool, na_value=False)
+    if not bool(same[rows].all()):
+        return None
+    return OneValue(value=str(first), tickets=int(rows.size))
+
+
+def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
+    """:class:`EveryNth` for the sequence (one tool, one prefix) with the most tickets
+    whose sorted, distinct numbers step by one and the same k >= 2 over at least
+    ``EVERY_NTH_SHARE`` of at least ``EVERY_NTH_MIN_GAPS`` gaps, else None. The numbers
+    are read from the ids' bytes (:func:`_numbers`); each sequence is sorted only when
+    its tickets are not in number order already, and its step is the median gap (the
+    step of 95% of the gaps is the median)."""
+    if int(scope.sum()) <= EVERY_NTH_MIN_GAPS:
+        return None
+    ids = tickets[m.TICKET_ID]
+    if not m.is_arrow_text(ids):
+        ids = ids.astype(m.STRING_DTYPE)
+    prefix, number, prefixes = _numbers(ids)
+    keep = scope & (prefix >= 0)
+    if int(keep.sum()) <= EVERY_NTH_MIN_GAPS:
+        return None
+    source_codes, sources = pd.factorize(tickets[m.SOURCE_TOOL], use_na_sentinel=False)
+    width = max(len(prefixes), 1)
+    rows = np.flatnonzero(keep)
+    key = np.asarray(source_codes, dtype=np.int64)[rows] * width + prefix[rows]
+    number = number[rows]
+    counts = np.bincount(key)
+    best: EveryNth | None = None
+    for k in np.flatnonzero(counts > EVERY_NTH_MIN_GAPS):  # one a sequence: a few
+        mine = key == k
+        nums = number[mine]
+        step = np.diff(nums)
+        if bool((step < 0).any()):  # not in number order
+            nums = np.sort(nums)
+            step = np.diff(nums)
+        gaps = step[step > 0]  # a number listed twice is one ticket
+        if gaps.size < EVERY_NTH_MIN_GAPS:
+            continue
+        k_step = int(np.median(gaps))
+        at_step = int((gaps == k_step).sum())
+        if k_step < 2 or at_step < EVERY_NTH_SHARE * gaps.size:
+            continue
+        if best is None or gaps.size + 1 > best.tickets:
+            source = sources[int(k) // width]
+            at = rows[mine]
+            low, high = (int(at[np.argmin(number[mine])]), int(at[np.argmax(number[mine])]))
+            best = EveryNth(source="" if pd.isna(source) else str(source),
+                            prefix=prefixes[int(k) % width], first=str(ids.iloc[low]),
+                            last=str(ids.iloc[high]), step=k_step, at_step=at_step,
+                            gaps=int(gaps.size), tickets=int(gaps.size) + 1)
+    return best
+
+
+def _numbers(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per ticket id (Arrow text): the code of its prefix, the text before its trailing
+    digits (-1: no trailing digit), the number those (up to ``_MAX_DIGITS``) make, and
+    the prefixes by code. Read from the Arrow buffers: the ids of one length (a table's
+    zero-padded numbers: INC0010001) are a matrix of bytes whose columns are digit
+    places, so a million ids cost a few passes over columns, not a loop over ids."""
+    import pyarrow as pa
+
+    arrow: Any = ids.array.__arrow_array__()
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    found: dict[bytes, int] = {}
+    codes, numbers = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)]
+    for chunk in chunks:
+        n = len(chunk)
+        code = np.full(n, -1, dtype=np.int32)
+        number = np.zeros(n, dtype=np.int64)
+        got = m.text_offsets(chunk) if n and chunk.null_count < n else None
+        if got is not None:
+            offsets, raw = got
+            lengths = np.diff(offsets)
+            if chunk.null_count:
+                lengths[~np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False),
+                                    dtype=bool)] = 0
+            one = int(lengths[0])
+            if 0 < one <= _MAX_ID_BYTES and int(offsets[-1] - offsets[0]) == n * one \
+                    and bool((lengths == one).all()):  # one length: the bytes as they lie
+                _read_numbers(raw[offsets[0]:offsets[-1]].reshape(n, one), None, code,
+                              number, found)
+            else:
+                seen = np.bincount(np.minimum(lengths, _MAX_ID_BYTES + 1))
+                for length in np.flatnonzero(seen[1:_MAX_ID_BYTES + 1]) + 1:  # a few
+                    rows = np.flatnonzero(lengths == length)
+                    _read_numbers(raw[offsets[:-1][rows][:, None] + np.arange(length)], rows,
+                                  code, number, found)
+        codes.append(code)
+        numbers.append(number)
+    return (np.concatenate(codes), np.concatenate(numbers),
+            [k.decode("utf-8", "replace") for k in found])
+
+
+def _read_numbers(mat: np.ndarray, rows: np.ndarray | None, code: np.ndarray,
+                  number: np.ndarray, found: dict[bytes, int]) -> None:
+    """:func:`_numbers` of the ids of one length, ``mat`` their bytes (one row an id),
+    at ``rows`` of ``code`` and ``number`` (None: all of them); ``found``: the prefixes
+    coded so far, added to."""
+    length = mat.shape[1]
+    live = (mat[:, -1] - 48) < 10  # uint8: a byte under "0" wraps round to over 9
+    digits = live.astype(np.int8)
+    for j in range(length - 2, max(length - _MAX_DIGITS, 0) - 1, -1):
+        live &= (mat[:, j] - 48) < 10
+        if not live.any():
+            break
+        digits += live
+    # ids of one form have one count of digits
+    one = bool((digits == digits[0]).all())
+    for d in ([int(digits[0])] if one else np.unique(digits).tolist()):
+        if d == 0:  # no trailing digit
+            continue
+        sub = None if one else np.flatnonzero(digits == d)
+        part = mat if sub is None else mat[sub]
+        at = sub if rows is None else (rows if sub is None else rows[sub])
+        value = np.zeros(len(part), dtype=np.int64)
+        for j in range(length - d, length):  # a column of contiguous bytes a digit
+            np.multiply(value, 10, out=value)
+            np.add(value, np.ascontiguousarray(part[:, j]), out=value, casting="unsafe")
+        value -= 48 * int("1" * d)  # each digit's "0" byte, at its place
+        head = length - d
+        same = np.ones(len(part), dtype=bool)
+        for j in range(head):
+            same &= part[:, j] == part[0, j]
+        if same.all():
+            keys, which = [bytes(part[0, :head])], np.zeros(len(part), dtype=np.intp)
+        else:  # prefixes of one length (INC and CHG): coded by their bytes
+            flat = np.ascontiguousarray(part[:, :head]).view(np.dtype((np.void, head)))
+            distinct, which = np.unique(flat.ravel(), return_inverse=True)
+            keys = [bytes(x) for x in distinct]
+        coded = np.array([found.setdefault(k, len(found)) for k in keys], dtype=np.int32)
+        if at is None:
+            code[:] = coded[which]
+            number[:] = value
+        else:
+            code[at] = coded[which]
+            number[at] = value

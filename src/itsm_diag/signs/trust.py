@@ -200,6 +200,14 @@ def _answers_agent(ctx: Context, comments: np.ndarray, hours: float) -> np.ndarr
 
 
 def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement) -> None:
+    one = ctx.shape.one_channel
+    if one is not None:
+        # every incident and request through one channel: an export of one intake (its
+        # share outside the official channels is 0% or 100% by the filter), or a desk
+        # whose tool records one channel; the share cannot tell which
+        meas.metrics["bypass_share"] = _none()
+        meas.excluded.append(Note(code="bypass_one_channel", params=one.params()))
+        return
     t = ctx.tickets
     official = [str(c) for c in params.get("official_channels", ["portal", "phone"])]
     # machine-made tickets (monitoring alerts) say nothing about whether people trust intake
@@ -238,6 +246,13 @@ def _duplicates(
 ) -> bool:
     """The duplicate share, beyond what chance gives; whether chance gives more than half
     of the duplicates."""
+    nth = ctx.shape.every_nth
+    if nth is not None:
+        # a sample of a fraction f keeps a pair with the chance f squared: the share of
+        # duplicates falls with f (a share of tickets with a chaser does not)
+        meas.metrics["duplicate_share"] = _none()
+        meas.excluded.append(Note(code="duplicates_every_nth", params=nth.params()))
+        return False
     t, w = ctx.tickets, ctx.window
     hours = pd.Timedelta(hours=float(params.get("duplicate_hours", 48.0)))
     # requester and category are compared case- and space-insensitively; blank is missing
