@@ -25,7 +25,10 @@ newly triggered, and never fires the gate.
 A KPI's move is called better or worse only when the samples behind the two figures
 resolve it (:func:`_kpi_deltas`): a move two samples of an unchanged process make more often
 than once in 100 is ``same``, and a note says it is within noise and why; a move the
-reports do not carry enough to weigh gets no direction, and a note says what is missing.
+reports do not carry enough to weigh gets no direction, and a note says what is missing;
+so does a time to resolve either report marks not reliable (``kpis.reliable``: an export
+that does not reach back before the window's start lacks its slowest tickets), and the
+note gives that report's caveat.
 """
 
 from __future__ import annotations
@@ -434,16 +437,54 @@ _KPIS: tuple[tuple[str, str, Callable[[Report], float | None], bool | None,
 )
 
 
+#: the compare rows that read a KPI of the panel, and its key there: a KPI a report marks
+#: not reliable (``kpis.reliable`` false, its caveat says why) gets no direction
+_PANEL_KEY = {"ttr_median": "time_to_resolve_hours", "ttr_p90": "time_to_resolve_hours"}
+
+
+def _unreliable(old: Report, new: Report, key: str) -> str:
+    """Which report marks the panel's KPI ``key`` not reliable: ``old``, ``new``, ``both``,
+    or '' (neither; a report without the flag, written before it, marks nothing)."""
+    old_not, new_not = (r.kpis.reliable.get(key) is False for r in (old, new))
+    return "both" if old_not and new_not else "old" if old_not else "new" if new_not else ""
+
+
+def _unreliable_why(old: Report, new: Report, keys: Sequence[str],
+                    wording: Mapping[str, str]) -> str:
+    """Each caveat of a KPI a report marks not reliable, once per report and KPI."""
+    out = []
+    for key in dict.fromkeys(keys):
+        for side, r in (("old", old), ("new", new)):
+            caveat = r.kpis.caveats.get(key, "")
+            if r.kpis.reliable.get(key) is False and caveat:
+                kpi = r.kpis.labels.get(key) or wording.get(f"kpi.{key}", key)
+                out.append(fmt(wording[f"compare_unreliable.why_{side}"],
+                               {"kpi": kpi, "caveat": caveat}))
+    return " ".join(out)
+
+
 def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
                 ) -> tuple[list[Delta], list[str]]:
     """The KPI rows, each move weighed; and the notes on the moves within noise (marked
-    same) and on those not weighed (no direction)."""
+    same), on those not weighed (no direction) and on those of a KPI a report marks not
+    reliable (no direction, however it moved: a time to resolve lacking the slowest
+    tickets on one side moves by that alone)."""
     rows: list[Delta] = []
     noise: list[str] = []
     unweighed: list[str] = []
+    unreliable: list[str] = []
+    unreliable_keys: list[str] = []
     for name, unit, get, lower, weigh in _KPIS:
         label = wording[f"compare.{name}"]
         row = _delta(name, label, unit, get(old), get(new), lower)
+        key = _PANEL_KEY.get(name, "")
+        which = _unreliable(old, new, key) if key else ""
+        if which and row.direction is not None:
+            unreliable.append(fmt(wording[f"compare_unreliable.{which}"], {
+                "label": label, "old": figure(row.old, unit), "new": figure(row.new, unit)}))
+            unreliable_keys.append(key)
+            rows.append(row.model_copy(update={"direction": None}))
+            continue
         if weigh is not None and row.direction in ("better", "worse"):
             weighed = weigh(old, new, get)
             if weighed.outcome != "resolved":
@@ -461,6 +502,10 @@ def _kpi_deltas(old: Report, new: Report, wording: Mapping[str, str]
                                                  "one_in": round(1 / _ALPHA)})] if noise else []
     if unweighed:
         notes.append(fmt(wording["compare_note.unweighed"], {"moves": "; ".join(unweighed)}))
+    if unreliable:
+        notes.append(fmt(wording["compare_note.unreliable"], {
+            "moves": "; ".join(unreliable),
+            "why": _unreliable_why(old, new, unreliable_keys, wording)}))
     return rows, notes
 
 
