@@ -253,6 +253,11 @@ def choose_window(
     return WindowChoice(window, how, notes, tz)
 
 
+class OutsideData(UsageError):
+    """A window that holds none of the data (:func:`_holds_data`): refused for the run's
+    window, left out of ``--period`` (a period before the data's first record)."""
+
+
 def _holds_data(tickets: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp,
                 data_to: pd.Timestamp | None, tz: str) -> None:
     """Refuse a window that holds none of the data: a ``--until`` before its first record,
@@ -267,7 +272,7 @@ def _holds_data(tickets: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp,
                  f"{_local(data_to, tz, with_time=False)}")
     else:
         return
-    raise UsageError(
+    raise OutsideData(
         f"the window {_local(start, tz)} to {_local(as_of, tz)} holds none of the data: "
         f"{where}",
         hint="choose --since and --until within the data's dates, or diagnose an export "
@@ -1294,8 +1299,12 @@ def diagnose_periods(
         w_start, w_end = max(p_start, first_day), min(p_end, last_day)
         if w_start >= w_end:
             continue
-        report = diagnose(data, rules, since=w_start, until=w_end, answers=answers,
-                          checks=False, tz=tz)
+        try:
+            report = diagnose(data, rules, since=w_start, until=w_end, answers=answers,
+                              checks=False, tz=tz)
+        except OutsideData as exc:  # a --since before the data reaches a period it lacks
+            notes.append(f"--period {kind}: {label} is not diagnosed: {exc.message}")
+            continue
         days = (p_end + LAST_TICK - p_start) / pd.Timedelta(days=1)
         covered = (w_end + LAST_TICK - w_start) / pd.Timedelta(days=1)
         partial = covered < days
