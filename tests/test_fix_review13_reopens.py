@@ -199,3 +199,19 @@ def test_the_demo_keeps_its_rate_and_verdict(demo_report: Report) -> None:
     assert left_out.count == 543
     assert left_out.text.endswith("left out: the rate is over the other 690 of the 1,233 "
                                   "done tickets in the window (56%; at least 50% needed).")
+
+
+def test_a_share_just_under_the_bar_is_not_printed_as_the_bar(migration: Path,
+                                                               tmp_path: Path) -> None:
+    # 45 of 500 is 9.0%; a bar of 9.1% printed both as "9%" ("Only 45 of the 500 (9%) ...
+    # at least 9% needed"), as 1,945 of 3,911 read "(50%) ... at least 50% needed"
+    cfg = tmp_path / "bar.yaml"
+    cfg.write_text("checks:\n  reopens:\n    params:\n      min_fill: 0.091\n"
+                   "  routing:\n    params:\n      min_fill: 0.091\n", encoding="utf-8")
+    report = api.diagnose_paths([migration], api.RunOptions(since=START, until=END,
+                                                            config_file=cfg))
+    for check in ("reopens", "routing"):
+        found = next(c for c in report.checks if c.id == check)
+        assert found.status == "unknown", check
+        assert "window (9.0%) have" in found.reason and "(at least 9.1% needed)" in \
+            found.reason, found.reason

@@ -35,6 +35,7 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import fold_key, per_distinct, week_edges
+from itsm_diag.text import figure_beside
 
 
 def _reopened_in_history(ev: pd.DataFrame, done_words: set[str]) -> pd.Series:
@@ -109,9 +110,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # the routing check's rule: reopen data kept on a few tickets says nothing about the
     # others (a tool migration: the old tool's last week out of a quarter)
     min_fill = float(params["min_fill"])
+    # the share beside the bar with the decimals that tell them apart (49.7%, not "50%
+    # ... at least 50% needed")
+    share = figure_beside(n / total, min_fill, "ratio") if total else ""
+    bar = figure_beside(min_fill, n / total, "ratio") if total else ""
     if total and n / total < min_fill:
-        return Measurement(unknown=note("sparse", n=n, total=total, share=n / total,
-                                        min=min_fill))
+        return Measurement(unknown=note("sparse", n=n, total=total, share=share, min=bar))
     if n < minimum:
         return Measurement(unknown=note("too_few", n=n, min=minimum))
 
@@ -120,7 +124,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     lacking = scope & ~known
     if lacking.any():
         excluded.append(note("no_reopen_data", int(lacking.sum()), ctx.samples(lacking),
-                             n=n, total=total, share=n / total, min=min_fill))
+                             n=n, total=total, share=share, min=bar))
     months, bare, weeks = _covered_months(ctx, scope, known)
     if bare:
         notes.append(note("covered_weeks", weeks=weeks - bare, total=weeks, bare=bare,

@@ -31,6 +31,7 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import fold_key, lookup, per_distinct
+from itsm_diag.text import figure_beside
 
 
 def _history(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -78,8 +79,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     covered = int((measurable | has_history).sum())
     fill = covered / max(int(scope.sum()), 1)
     if fill < float(params["min_fill"]):
+        # the share beside the bar with the decimals that tell them apart (49.7%, not
+        # "50% ... at least 50% needed")
         return Measurement(unknown=note("sparse", n=covered, total=int(scope.sum()),
-                                        share=fill, min=float(params["min_fill"])))
+                                        share=figure_beside(fill, float(params["min_fill"]),
+                                                            "ratio"),
+                                        min=figure_beside(float(params["min_fill"]), fill,
+                                                          "ratio")))
     excluded: list[Note] = []
     notes: list[Note] = []
     unmeasured = scope & ~measurable

@@ -763,20 +763,27 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
     keep = scope & (prefix >= 0)
     if int(keep.sum()) <= EVERY_NTH_MIN_GAPS:
         return None
-    source_codes, sources = pd.factorize(tickets[m.SOURCE_TOOL], use_na_sentinel=False)
+    source_codes, sources = _codes(tickets[m.SOURCE_TOOL])
     width = max(len(prefixes), 1)
-    rows = np.flatnonzero(keep)
-    key = np.asarray(source_codes, dtype=np.int64)[rows] * width + prefix[rows]
-    number = number[rows]
+    # the rows kept (None: every row, taken out of nothing), each row's sequence code
+    rows = None if bool(keep.all()) else np.flatnonzero(keep)
+    key = source_codes.astype(np.int64) * width + prefix
+    if rows is not None:
+        key, number = key[rows], number[rows]
     counts = np.bincount(key)
+    one = int(np.count_nonzero(counts)) == 1  # one tool, one prefix: nothing to pick out
     best: EveryNth | None = None
     for k in np.flatnonzero(counts > EVERY_NTH_MIN_GAPS):  # one a sequence: a few
-        mine = key == k
-        nums = number[mine]
+        mine = None if one else key == k
+        nums = number if mine is None else number[mine]
         step = np.diff(nums)
         if bool((step < 0).any()):  # not in number order
             nums = np.sort(nums)
             step = np.diff(nums)
+        # a step of 1 on more than the share left for holes rules a sample out: the usual
+        # whole export leaves here, before the median and the copies below
+        if np.count_nonzero(step == 1) > (1 - EVERY_NTH_SHARE) * np.count_nonzero(step > 0):
+            continue
         gaps = step[step > 0]  # a number listed twice is one ticket
         if gaps.size < EVERY_NTH_MIN_GAPS:
             continue
@@ -786,13 +793,30 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
             continue
         if best is None or gaps.size + 1 > best.tickets:
             source = sources[int(k) // width]
-            at = rows[mine]
-            low, high = (int(at[np.argmin(number[mine])]), int(at[np.argmax(number[mine])]))
+            mine_nums = number if mine is None else number[mine]
+            at = np.arange(len(number)) if mine is None else np.flatnonzero(mine)
+            if rows is not None:
+                at = rows[at]
+            low, high = int(at[np.argmin(mine_nums)]), int(at[np.argmax(mine_nums)])
             best = EveryNth(source="" if pd.isna(source) else str(source),
                             prefix=prefixes[int(k) % width], first=str(ids.iloc[low]),
                             last=str(ids.iloc[high]), step=k_step, at_step=at_step,
                             gaps=int(gaps.size), tickets=int(gaps.size) + 1)
     return best
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """(codes, values by code) of a column, a missing value coded as one more value: a
+    categorical's own codes (no pass over its rows), else pandas' factorize."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        cats: list[Any] = list(values.cat.categories)
+        if bool((codes < 0).any()):
+            codes = np.where(codes < 0, len(cats), codes)
+            cats.append(np.nan)
+        return codes, cats
+    found, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(found), list(uniques)
 
 
 def _numbers(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
