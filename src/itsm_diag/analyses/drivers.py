@@ -162,11 +162,10 @@ def _period(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, int]:
                    .astype("datetime64[M]"))
     # the starts of the months after the first, in the zone, as UTC microseconds
     starts = pd.date_range(str(first + 1), str(last + 1), freq="MS", unit="us")
-    # a midnight the clock skips or repeats (a zone that changes at midnight): the next
-    # instant, the first of the two
-    starts = starts.tz_localize(ctx.tz, ambiguous=np.ones(len(starts), dtype=bool),
-                                nonexistent="shift_forward").tz_convert("UTC")
-    bounds = starts.as_unit("us").asi8
+    # a midnight the clock skips or repeats (a zone that changes at midnight): the
+    # project's one rule for wall times (model.wall_to_utc: the first pass, 01:00)
+    utc = m.wall_to_utc(pd.Series(starts), ctx.tz)[0]
+    bounds = ts_us(utc)
     month = np.searchsorted(bounds, opened, side="right")
     raw = month * 2 + (opened >= _start_us(ctx))
     used = np.bincount(raw) > 0
