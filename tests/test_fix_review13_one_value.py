@@ -89,14 +89,16 @@ def test_one_teams_queue_is_named_and_ownership_is_not_clear(desk: Path,
     team = api.diagnose_paths([_cut(desk, tmp_path / "team", "assignment_group", group)],
                               api.RunOptions())
     ownership = _finding(team, "ownership")
-    assert ownership.status != "clear"  # was "clear, high" on "no group 0%"
+    # was "clear, high" on "no group 0%"; the cut drops the unrouted tickets with their
+    # assignees, so nothing else is left to judge, and no group share triggers it
+    assert ownership.status == "unknown"
     assert ownership.metrics["no_group_share"].value is None
+    assert ownership.metrics["no_group_share"].numerator is None
     shape = team.extract_shape["one_group"]
     assert shape["value"] == group and shape["tickets"] >= 50
     assert any(f'assignment group "{group}"' in n and f"{shape['tickets']:,}" in n
                for n in team.data_notes)
-    if ownership.status == "unknown":
-        assert f'carries the assignment group "{group}"' in ownership.reason
+    assert f'carries the assignment group "{group}"' in ownership.reason
 
 
 def test_one_channel_neither_triggers_trust_on_bypass_nor_clears_channels(
@@ -115,3 +117,29 @@ def test_one_channel_neither_triggers_trust_on_bypass_nor_clears_channels(
     channels = _finding(email, "channels")
     assert channels.status == "unknown"  # was "clear": one channel, the largest 100%
     assert "came in through one channel (email)" in channels.reason
+
+
+def test_the_one_value_notes_give_both_readings_and_advise_on_each(desk: Path,
+                                                                   tmp_path: Path) -> None:
+    """rd13a #6: the notes led with "an export of one team's queue" and told the user to
+    re-export, where a desk of one team (or one recorded channel) reads the same. Both
+    readings are given plainly and the advice is conditional on each."""
+    group = _largest(desk, "assignment_group")
+    team = api.diagnose_paths([_cut(desk, tmp_path / "team", "assignment_group", group)],
+                              api.RunOptions())
+    note = next(n for n in team.data_notes if f'assignment group "{group}"' in n)
+    assert "an export of one team's queue" not in note
+    assert "Either the export was filtered on the group, or the desk is one team" in note
+    assert ("If the export was filtered on the group, export every ticket of the window, "
+            "whatever its group, to judge the desk; if the desk is one team, the share "
+            "with no group cannot be judged from the data.") in note
+    email = api.diagnose_paths([_cut(desk, tmp_path / "email", "contact_type", "Email")],
+                               api.RunOptions())
+    note = next(n for n in email.data_notes if "came in through one channel (email)" in n)
+    assert "an export of one intake" not in note
+    assert "Either the export was filtered on the channel, or the desk records one " \
+        "channel" in note
+    assert ("If the export was filtered on the channel, export every ticket of the window, "
+            "whatever its channel; if the desk records one channel, the share outside the "
+            "official channels and the spread of the intake cannot be judged from the "
+            "data.") in note
