@@ -135,3 +135,78 @@ def test_sequences_are_read_apart_by_prefix_and_length() -> None:
     ids = [f"SD-{x}" for x in range(1, 3_000, 3)] + [f"INC{x:07d}" for x in range(1, 800)]
     seen = shape._every_nth(*_frame(ids, "jira"))
     assert seen is not None and (seen.prefix, seen.step, seen.gaps) == ("SD-", 3, 999)
+
+
+# review rd13a #2: a sequence's gaps over all its rows; a sampled minority marks nothing
+
+JIRA_SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "jira" / "jira_1.csv"
+
+
+def test_sub_tasks_between_the_requests_are_no_sample() -> None:
+    # a service-desk project whose automation makes a sub-task after every request:
+    # the requests' keys step by 2, the sub-tasks (kind task, out of scope) fill them
+    frame, _ = _frame([f"ITSM-{x}" for x in range(1, 2_401)], "jira")
+    scope = np.arange(2_400) % 2 == 0
+    assert shape._every_nth(frame, scope) is None  # was "one ticket in 2"
+    # the same requests with their sub-tasks left out of the file are a sample
+    seen = shape._every_nth(frame.iloc[::2].reset_index(drop=True), np.ones(1_200, bool))
+    assert seen is not None and seen.step == 2
+
+
+def test_a_jira_export_with_interleaved_sub_tasks_names_no_sample(
+        tmp_path: Path) -> None:
+    import csv
+
+    with JIRA_SAMPLE.open(newline="", encoding="utf-8") as fh:
+        head, *body = list(csv.reader(fh))
+    kind, key, num = (head.index(c) for c in ("Issue Type", "Issue key", "Issue id"))
+    summary = head.index("Summary")
+    rows: list[list[str]] = []
+    for row in body:
+        if row[kind] not in ("Incident", "Service Request"):
+            continue
+        sub = list(row)
+        sub[kind], sub[summary] = "Sub-task", f"Approval: {row[summary]}"
+        rows += [list(row), sub]
+    for i, row in enumerate(rows, start=1):
+        row[key], row[num] = f"ITSM-{i}", str(10_000 + i)
+    assert len(rows) > 2 * 300
+    folder = tmp_path / "jsub"
+    folder.mkdir()
+    with (folder / "jira.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([head, *rows])
+    report = api.diagnose_paths([folder], api.RunOptions())
+    assert "every_nth" not in report.extract_shape  # was "one ticket in 2"
+    assert not any("step by exactly" in n for n in report.data_notes)
+    trust = _finding(report, "trust")
+    assert any(row["signal"] == "duplicate_share" and row["value"] is not None
+               for row in trust.evidence.tables["signals"])
+
+
+def test_a_small_stepped_second_sequence_leaves_the_export_whole() -> None:
+    # 3,000 incidents numbered whole, and 100 requests of a second tool in steps of 2
+    whole, _ = _frame([f"INC{x:07d}" for x in range(1, 3_001)])
+    side, _ = _frame([f"SD-{x}" for x in range(2, 202, 2)], "jira")
+    both = pd.concat([whole, side], ignore_index=True)
+    both[m.SOURCE_TOOL] = pd.Categorical(both[m.SOURCE_TOOL].astype(str))
+    assert shape._every_nth(both, np.ones(len(both), dtype=bool)) is None
+    # the side sequence alone is a sample, and it is named when it is most of the scope
+    seen = shape._every_nth(both, np.arange(len(both)) >= 2_950)
+    assert seen is not None and (seen.prefix, seen.step) == ("SD-", 2)
+
+
+def test_a_stepped_second_prefix_leaves_recurrence_measured(
+        exports: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "second_prefix"
+    folder.mkdir()
+    for path in exports["whole"].glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if path.name == "sc_req_item.csv":  # 80 requests of a second numbering, by 2
+            frame.loc[:79, "number"] = [f"REQ{x:07d}" for x in range(2, 162, 2)]
+        frame.to_csv(folder / path.name, index=False)
+    report = api.diagnose_paths([folder], api.RunOptions())
+    assert "every_nth" not in report.extract_shape  # was REQ... "one ticket in 2"
+    assert _finding(report, "recurrence").status == "triggered"
+    trust = _finding(report, "trust")
+    assert any(row["signal"] == "duplicate_share" and row["value"] is not None
+               for row in trust.evidence.tables["signals"])

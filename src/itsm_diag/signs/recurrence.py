@@ -176,6 +176,13 @@ SCHEME_MIN_SIDE = 30
 #: CI, service or summary cluster): the repeats the change would split, as many as the
 #: fewest uncovered clusters the sign triggers on
 SCHEME_MIN_SHARED = 3
+#: a value has ended at D when at most this share of its incidents fall on or after D,
+#: and begun at D when at most this share fall before it: a scheme replaced leaves
+#: stragglers (an agent picking an old value, a template, a reclassification), and read
+#: by its last (or first) incident alone one straggler a value hid the change (2% of the
+#: incidents after it given an old value read 120 clusters for 60). A value used on both
+#: sides (more than this share on each) runs on through D
+SCHEME_STRAY_SHARE = 0.05
 
 
 @dataclass
@@ -193,19 +200,25 @@ class Turnover:
 def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
                     summary: tuple[np.ndarray, Any] | None) -> Turnover | None:
     """The category scheme turning over among the ``sel`` incidents (keyed on ``key``):
-    a set of the key's category/subcategory values whose last incident falls before a
-    moment D and another whose first falls on or after it, each carrying
+    a set of the key's category/subcategory values that end before a moment D and
+    another that begin on or after it, each carrying
     :data:`SCHEME_MIN_SHARE` of the keyed incidents on its side, on
     :data:`SCHEME_MIN_SHARED` or more of the same CIs (services, summary clusters: the
     key's other part). None when the key has no category or no other part, or no D
     qualifies. Found, each begun value is read as the ended value that shares the most
     of the other part with it, so the key across the change is the other part with the
-    old value (a value that does not turn over keeps its own).
+    old value (a value that does not turn over keeps its own). Ended and begun are read
+    by share, not by the extreme incident: a value has ended at D when at most
+    :data:`SCHEME_STRAY_SHARE` of its incidents fall on or after D, begun when at most
+    that share fall before D, so a few stragglers under the old names do not hide the
+    change.
 
-    Per value: its incidents, first and last (bincount and ufunc.at over integer codes);
-    the candidate moments are the values' firsts, and the shares' numerators are sums
-    over the values sorted by first and by last. Only a moment whose ended and begun
-    values hold half the incidents between them (as a turnover must) is counted exactly.
+    Per value: its incidents (bincount over integer codes), and its start and stop, the
+    open times with that share of its incidents before and after them (one sort of the
+    incidents by value and time, read at each value's quantile index); the candidate
+    moments are the values' starts, and the shares' numerators are sums over the values
+    sorted by start and by stop. Only a moment whose ended and begun values hold half
+    the incidents between them (as a turnover must) is counted exactly.
     """
     parts = tuple(c for c in key if c in (m.CATEGORY, m.SUBCATEGORY))
     other = tuple(c for c in key if c not in parts)
@@ -225,15 +238,30 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
     t = m.ts_us(ctx.tickets[m.OPENED_AT])[rows]
     k = int(value.max(initial=-1)) + 1
     cnt = np.bincount(value, minlength=k)
-    first = np.full(k, np.iinfo(np.int64).max)
-    last = np.full(k, np.iinfo(np.int64).min)
-    np.minimum.at(first, value, t)
-    np.maximum.at(last, value, t)
     used = np.flatnonzero(cnt >= SCHEME_MIN_VALUE)
     if len(used) < 2:
         return None
     n = len(rows)
-    # the candidates: each used value's first; ended(D) = last < D, begun(D) = first >= D
+    # the open times sorted within each value: one sort of value and time packed in an
+    # int64 (a lexsort when they do not fit)
+    t0 = int(t.min())
+    span_bits = max(int(t.max()) - t0, 1).bit_length()
+    packed = span_bits + max(k - 1, 1).bit_length() <= 62
+    in_order = (np.sort((value << span_bits) | (t - t0)) if packed
+                else t[np.lexsort((t, value))])
+    # per value: stragglers allowed on either side, its start (the time that many of its
+    # incidents precede) and its stop (that many follow); with none allowed, its first
+    # and last
+    stray = (SCHEME_STRAY_SHARE * cnt[used]).astype(np.int64)  # floor: at most the share
+    base = np.concatenate(([0], np.cumsum(cnt)[:-1]))[used]
+    ends = np.stack((in_order[base + stray], in_order[base + cnt[used] - 1 - stray]))
+    if packed:
+        ends = (ends & ((1 << span_bits) - 1)) + t0
+    first = np.full(k, np.iinfo(np.int64).max)
+    last = np.full(k, np.iinfo(np.int64).min)
+    first[used], last[used] = ends[0], ends[1]
+    # the candidates: each used value's start; ended(D) = stop < D, begun(D) = start >= D
+    # (the sums count a value's stragglers too: up to that share more, bounds only)
     cand = np.unique(first[used])
     by_last = used[np.argsort(last[used], kind="stable")]
     by_first = used[np.argsort(first[used], kind="stable")]
@@ -249,7 +277,8 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
                            & (ended_n >= least) & (begun_n >= least))
     if not len(maybe):
         return None
-    before = np.searchsorted(np.sort(t), cand[maybe], side="left")
+    t_sorted = np.sort(t)
+    before = np.searchsorted(t_sorted, cand[maybe], side="left")
     after = n - before
     with np.errstate(divide="ignore", invalid="ignore"):
         share_before = np.where(before > 0, ended_n[maybe] / np.maximum(before, 1), 0.0)
@@ -259,13 +288,37 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
     if not ok.any():
         return None
     best = int(np.flatnonzero(ok)[np.argmax(np.minimum(share_before, share_after)[ok])])
-    d = cand[maybe[best]]
+    d = int(cand[maybe[best]])
     ended = used[last[used] < d]
     begun = used[first[used] >= d]
-    mine = np.asarray(pd.factorize(recurrence_key_codes(ctx, other, summary)[0][rows])[0],
-                      dtype=np.int64)
     in_ended = np.isin(value, ended)
     in_begun = np.isin(value, begun)
+    # any D after the ended values' stops and up to the begun values' starts makes these
+    # sets: D is the one that leaves the fewest of their incidents on the wrong side (the
+    # first incident under a new name when there are no stragglers; a value's start
+    # alone falls inside its first few incidents)
+    lo, hi = int(last[ended].max()), int(first[begun].min())
+    near = np.flatnonzero((in_ended | in_begun) & (t > lo) & (t <= hi))
+    if len(near):
+        order = near[np.argsort(t[near], kind="stable")]
+        was_begun = np.concatenate(([0], np.cumsum(in_begun[order])))
+        was_ended = np.concatenate(([0], np.cumsum(in_ended[order])))
+        wrong = was_begun + (was_ended[-1] - was_ended)  # D at each one's time, or past all
+        at = int(np.argmin(wrong[:-1]))  # D past them all: at most hi, one of them
+        d = int(t[order[at]])
+    early = t < d
+    n_before = int(np.searchsorted(t_sorted, d, side="left"))
+    n_after = n - n_before
+    if n_before < SCHEME_MIN_SIDE or n_after < SCHEME_MIN_SIDE:
+        return None
+    # the shares at D exactly: the ended values' incidents before D, the begun ones' from
+    # D on (the sums above counted their stragglers too)
+    share_b = int(np.count_nonzero(in_ended & early)) / n_before
+    share_a = int(np.count_nonzero(in_begun & ~early)) / n_after
+    if share_b < SCHEME_MIN_SHARE or share_a < SCHEME_MIN_SHARE:
+        return None
+    mine = np.asarray(pd.factorize(recurrence_key_codes(ctx, other, summary)[0][rows])[0],
+                      dtype=np.int64)
     shared = np.intersect1d(mine[in_ended], mine[in_begun])
     if len(shared) < SCHEME_MIN_SHARED:
         return None
@@ -291,10 +344,9 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
 
     return Turnover(rows=rows, codes=codes,
                     params={"ended": len(ended), "begun": len(begun),
-                            "last_day": day(int(last[ended].max())),
-                            "first_day": day(int(first[begun].min())),
-                            "share_before": float(share_before[best]),
-                            "share_after": float(share_after[best]),
+                            "last_day": day(int(t[in_ended & early].max())),
+                            "first_day": day(int(t[in_begun & ~early].min())),
+                            "share_before": share_b, "share_after": share_a,
                             "parts": "/".join(parts), "other": " + ".join(other),
                             "shared": len(shared), "mapped": len(best_a),
                             "onto": int(best_a["a"].nunique()),

@@ -290,6 +290,12 @@ EVERY_NTH_MIN_GAPS = 50
 #: 5% left is room for a few holes (a deleted draft makes one gap k+1). An every-k
 #: sample of a numbering with many holes (that log's) steps irregularly: not seen
 EVERY_NTH_SHARE = 0.95
+#: the sequences that step so hold more than this share of the incidents and requests
+#: looked at: recurrence and duplicates are counts over all of them, and a small second
+#: tool or prefix sampled (a few dozen requests of a side project) leaves most of those
+#: counts whole, so it marks no export. Per-sequence verdicts would need every count
+#: split by sequence; half is where the sample is what the figures mostly read
+EVERY_NTH_MIN_SCOPE = 0.5
 #: one assignment group (or channel) on every incident and request is named from this
 #: many tickets on: a desk that routes even 5% of its tickets to a second group shows
 #: one among 50 with a chance of 92% (1 - 0.95^50), so fifty tickets of one group are a
@@ -758,32 +764,48 @@ def _differs(value: Any, first: Any) -> bool:
 
 
 def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
-    """:class:`EveryNth` for the sequence (one tool, one prefix) with the most tickets
-    whose sorted, distinct numbers step by one and the same k >= 2 over at least
-    ``EVERY_NTH_SHARE`` of at least ``EVERY_NTH_MIN_GAPS`` gaps, else None. The numbers
-    are read from the ids' bytes (:func:`_numbers`); each sequence is sorted only when
-    its tickets are not in number order already, and its step is the median gap (the
-    step of 95% of the gaps is the median)."""
-    if int(scope.sum()) <= EVERY_NTH_MIN_GAPS:
+    """:class:`EveryNth` for the sequence (one tool, one prefix) whose sorted, distinct
+    numbers step by one and the same k >= 2 over at least ``EVERY_NTH_SHARE`` of at
+    least ``EVERY_NTH_MIN_GAPS`` gaps, else None. A sequence's gaps are read over every
+    row of it, whatever its kind: a Jira project whose automation makes a sub-task after
+    each request numbers them in turn, and the export holding both is whole. ``scope``
+    (the incidents and requests) only picks the sequences that matter, those holding
+    some of it; the ones that step so must hold more than ``EVERY_NTH_MIN_SCOPE`` of
+    ``scope`` between them, and the one holding the most of it is named. A sampled
+    minority (a second tool's or prefix's few dozen tickets) is left unnamed rather than
+    made a verdict per sequence: recurrence and duplicates count over the whole scope,
+    and with most of it whole those counts are mostly whole.
+
+    The numbers are read from the ids' bytes (:func:`_numbers`); each sequence is sorted
+    only when its tickets are not in number order already, and its step is the median
+    gap (the step of 95% of the gaps is the median)."""
+    total = int(scope.sum())
+    if total <= EVERY_NTH_MIN_GAPS:
         return None
     ids = tickets[m.TICKET_ID]
     if not m.is_arrow_text(ids):
         ids = ids.astype(m.STRING_DTYPE)
     prefix, number, prefixes = _numbers(ids)
-    keep = scope & (prefix >= 0)
-    if int(keep.sum()) <= EVERY_NTH_MIN_GAPS:
-        return None
+    keep = prefix >= 0
     source_codes, sources = _codes(tickets[m.SOURCE_TOOL])
     width = max(len(prefixes), 1)
     # the rows kept (None: every row, taken out of nothing), each row's sequence code
     rows = None if bool(keep.all()) else np.flatnonzero(keep)
     key = source_codes.astype(np.int64) * width + prefix
-    if rows is not None:
+    if rows is None:
+        counts = np.bincount(key)
+        scoped = counts if bool(scope.all()) else np.bincount(key[scope],
+                                                              minlength=counts.size)
+    else:
+        scoped = np.bincount(key[np.flatnonzero(scope & keep)])
         key, number = key[rows], number[rows]
-    counts = np.bincount(key)
+        counts = np.bincount(key, minlength=scoped.size)
+        scoped = np.pad(scoped, (0, counts.size - scoped.size))
     one = int(np.count_nonzero(counts)) == 1  # one tool, one prefix: nothing to pick out
     best: EveryNth | None = None
-    for k in np.flatnonzero(counts > EVERY_NTH_MIN_GAPS):  # one a sequence: a few
+    best_scoped = 0
+    sampled = 0  # the incidents and requests in the sequences that step so
+    for k in np.flatnonzero((counts > EVERY_NTH_MIN_GAPS) & (scoped > 0)):  # a few
         mine = None if one else key == k
         nums = number if mine is None else number[mine]
         step = np.diff(nums)
@@ -801,7 +823,9 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
         at_step = int((gaps == k_step).sum())
         if k_step < 2 or at_step < EVERY_NTH_SHARE * gaps.size:
             continue
-        if best is None or gaps.size + 1 > best.tickets:
+        sampled += int(scoped[k])
+        if best is None or int(scoped[k]) > best_scoped:
+            best_scoped = int(scoped[k])
             source = sources[int(k) // width]
             mine_nums = number if mine is None else number[mine]
             at = np.arange(len(number)) if mine is None else np.flatnonzero(mine)
@@ -812,6 +836,8 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
                             prefix=prefixes[int(k) % width], first=str(ids.iloc[low]),
                             last=str(ids.iloc[high]), step=k_step, at_step=at_step,
                             gaps=int(gaps.size), tickets=int(gaps.size) + 1)
+    if sampled <= EVERY_NTH_MIN_SCOPE * total:
+        return None
     return best
 
 
