@@ -184,9 +184,123 @@ def test_a_genuine_audit_log_still_collapses_with_its_history(tmp_path: Path) ->
                for w in warnings), warnings
 
 
-def test_the_threshold_is_half_of_the_numbers() -> None:
-    assert servicenow.LOG_REPEATED_SHARE == 0.5
-    ids = pd.Series(["INC1", "INC1", "INC2", "INC3"], dtype=m.STRING_DTYPE)
-    assert not servicenow._looks_like_log(ids)  # 1 of 3 repeats
-    ids = pd.Series(["INC1", "INC1", "INC2"], dtype=m.STRING_DTYPE)
-    assert servicenow._looks_like_log(ids)  # 1 of 2 repeats: half
+def _log_rows(repeated: int, single: int) -> str:
+    """An incident file of ``repeated`` numbers with two rows each (New at opening, then
+    Resolved) and ``single`` numbers with one row each (resolved on the 10th, the row
+    updated a week later, as a list export's row is when it is closed)."""
+    rows = ["number,incident_state,assignment_group,opened_at,resolved_at,sys_updated_on"]
+    for i in range(1, repeated + 1):
+        rows.append(f"INC00100{i:02d},New,Group 1,2026-03-{i:02d} 09:00:00,,"
+                    f"2026-03-{i:02d} 09:00:00")
+        rows.append(f"INC00100{i:02d},Resolved,Group 2,2026-03-{i:02d} 09:00:00,"
+                    f"2026-03-{i:02d} 15:00:00,2026-03-{i:02d} 15:00:00")
+    for i in range(repeated + 1, repeated + single + 1):
+        rows.append(f"INC00100{i:02d},Resolved,Group 1,2026-03-{i:02d} 09:00:00,"
+                    f"2026-03-{i:02d} 12:00:00,2026-03-{i + 7:02d} 12:00:00")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(("repeated", "single", "log"),
+                         [(4, 5, False), (5, 5, True), (5, 4, True)],
+                         ids=["4-of-9-list", "5-of-10-log", "5-of-9-log"])
+def test_a_file_is_a_log_from_half_of_its_numbers_repeated(
+        tmp_path: Path, repeated: int, single: int, log: bool) -> None:
+    """Just under half of the numbers repeated: a list export (latest rows, no history);
+    half or more: an audit log, whose history is made from the repeated numbers only."""
+    path = tmp_path / "incident.csv"
+    path.write_text(_log_rows(repeated, single))
+    loaded = load_paths([path], ImportOptions())
+    assert len(loaded.tickets) == repeated + single
+    assert (loaded.tickets[m.STATUS] == "resolved").all()
+    warnings = " ".join(loaded.sources[0].warnings)
+    ev = loaded.events
+    status = ev[ev[m.EV_KIND] == "status"]
+    if not log:
+        assert "read as a list export, not an audit log" in warnings, warnings
+        assert "audit log:" not in warnings
+        assert status.empty
+        return
+    assert warnings.startswith(f"audit log: {2 * repeated + single} update rows collapsed to "
+                               f"{repeated + single} tickets"), warnings
+    assert f"{single} numbers have a single row, read as a list export's" in warnings
+    # each repeated number: New, then Resolved; a number with one row: no event at all
+    assert sorted(set(status[m.EV_TICKET_ID])) == [f"INC00100{i:02d}"
+                                                   for i in range(1, repeated + 1)]
+    assert len(status) == 2 * repeated
+    singles = {f"INC00100{i:02d}" for i in range(repeated + 1, repeated + single + 1)}
+    assert not ev[m.EV_TICKET_ID].isin(singles).any()
+
+
+def _log_and_list(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo's incident_1.csv with an earlier snapshot of 60% of its numbers (in
+    progress, no done time, updated when opened) added: ``apart`` holds those numbers'
+    rows (every number twice: a log) and the other 40% (one row each: a list) as two
+    files, ``pasted`` all of them in one file, a log whose 40% have a single row."""
+    df = _read(api.demo_dir() / "incident_1.csv")
+    cut = int(len(df) * 0.6)
+    twice, once = df.iloc[:cut], df.iloc[cut:]
+    earlier = twice.copy()
+    earlier["state"] = "In Progress"
+    earlier[["resolved_at", "closed_at"]] = ""
+    earlier["sys_updated_on"] = earlier["opened_at"]
+    log = pd.concat([earlier, twice])
+    apart = tmp_path / "apart"
+    pasted = tmp_path / "pasted"
+    apart.mkdir()
+    pasted.mkdir()
+    _write(log, apart / "incident_a_log.csv")
+    _write(once, apart / "incident_b_list.csv")
+    _write(pd.concat([log, once]), pasted / "incident.csv")
+    return apart, pasted
+
+
+def test_single_row_numbers_of_a_log_read_as_a_list(tmp_path: Path) -> None:
+    """rd13a #4: a number with one row in a log gets no status event at its
+    ``sys_updated_on``; its ticket, its events and the report read as a list export's."""
+    apart, pasted = _log_and_list(tmp_path)
+    whole = load_paths([pasted / "incident.csv"], ImportOptions())
+    log = load_paths([apart / "incident_a_log.csv"], ImportOptions())
+    listed = load_paths([apart / "incident_b_list.csv"], ImportOptions())
+    once = set(listed.tickets[m.TICKET_ID])
+    assert len(once) == 280 and len(whole.tickets) == 700
+    ev = whole.events
+    assert not (ev[m.EV_KIND].isin(["status", "assignment"])
+                & ev[m.EV_TICKET_ID].isin(once)).any()
+    history = ev[ev[m.EV_KIND].isin(["status", "assignment"])].reset_index(drop=True)
+    want = log.events[log.events[m.EV_KIND].isin(["status", "assignment"])].reset_index(
+        drop=True)
+    pd.testing.assert_frame_equal(history, want)
+    t = whole.tickets.set_index(m.TICKET_ID)
+    got = t.loc[sorted(once), [m.STATUS, m.RESOLVED_AT, m.CLOSED_AT]]
+    exp = listed.tickets.set_index(m.TICKET_ID).loc[sorted(once), got.columns]
+    pd.testing.assert_frame_equal(got, exp)
+    note = " ".join(whole.sources[0].warnings)
+    assert "history kept as" in note and "280 numbers have a single row" in note, note
+
+    one = api.diagnose_paths([pasted], api.RunOptions())
+    two = api.diagnose_paths([apart], api.RunOptions())
+    weekly = [(w["week_end"], w["open"]) for w in one.kpis.backlog_weekly]
+    assert weekly == [(w["week_end"], w["open"]) for w in two.kpis.backlog_weekly]
+    assert len(weekly) > 10
+    assert _findings(one) == _findings(two)
+
+
+def test_rows_per_number_are_counted_once(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """rd13a #7: the repeat check and the rows per number run once a file."""
+    calls = {"any_repeated": 0, "_repeat_counts": 0}
+    for name in calls:
+        real = getattr(servicenow, name)
+
+        def counted(ids: pd.Series, _real: Any = real, _name: str = name) -> Any:
+            calls[_name] += 1
+            return _real(ids)
+
+        monkeypatch.setattr(servicenow, name, counted)
+    for repeated, single in ((2, 8), (8, 2)):  # a list with repeats, then a log
+        path = tmp_path / f"incident_{repeated}.csv"
+        path.write_text(_log_rows(repeated, single))
+        calls.update(dict.fromkeys(calls, 0))
+        loaded = load_paths([path], ImportOptions())
+        assert len(loaded.tickets) == repeated + single
+        assert calls == {"any_repeated": 1, "_repeat_counts": 1}, (repeated, calls)

@@ -245,11 +245,14 @@ class ServiceNowImporter(Importer):
                 warnings.append(_copies_note(ids[copies]))
                 out = {k: s[~copies] for k, s in out.items()}
                 blank = blank[~copies]
-            if any_repeated(out[m.TICKET_ID]):
-                if _looks_like_log(out[m.TICKET_ID]):
+            # rows per number, counted once: whether any repeats (after the copies
+            # left), whether the file is a log, and the list export's note
+            counts = _repeat_counts(out[m.TICKET_ID])
+            if len(counts) and int(counts.max()) >= 2:
+                if _looks_like_log(counts):
                     keep, events, note = _collapse_log(out, cols.get("_counter"))
                 else:
-                    keep, note = _latest_of_list(out, cols.get("_counter"))
+                    keep, note = _latest_of_list(out, cols.get("_counter"), counts)
                 warnings.append(note)
                 out = {k: s[keep] for k, s in out.items()}
                 blank = blank[keep]
@@ -516,19 +519,19 @@ def _repeat_counts(ids: pd.Series) -> pd.Series:
     return ids.dropna().astype(m.STRING_DTYPE).value_counts(sort=False)
 
 
-def _looks_like_log(ids: pd.Series) -> bool:
+def _looks_like_log(counts: pd.Series) -> bool:
     """Whether a file whose numbers repeat is an audit log: at least
-    :data:`LOG_REPEATED_SHARE` of its distinct numbers have two or more rows."""
-    counts = _repeat_counts(ids)
+    :data:`LOG_REPEATED_SHARE` of its distinct numbers have two or more rows
+    (``counts``: rows per number, :func:`_repeat_counts`)."""
     return bool(len(counts)) and int((counts >= 2).sum()) >= LOG_REPEATED_SHARE * len(counts)
 
 
-def _latest_of_list(cols: dict[str, pd.Series], counter: str | None
+def _latest_of_list(cols: dict[str, pd.Series], counter: str | None, counts: pd.Series
                     ) -> tuple[pd.Series, str]:
     """A list export with a few numbers repeated: keep the latest row of each number (as
-    :func:`_collapse_log` orders them) and make no history from the others."""
+    :func:`_collapse_log` orders them) and make no history from the others (``counts``:
+    rows per number, :func:`_repeat_counts`)."""
     keep = _latest_rows(cols)[0]
-    counts = _repeat_counts(cols[m.TICKET_ID])
     repeated = counts[counts >= 2]
     dropped = int(repeated.sum()) - len(repeated)
     named = ", ".join(quote(str(x)) for x in repeated.index[:_NAMED_REPEATS])
@@ -581,7 +584,13 @@ def _collapse_log(
     cols: dict[str, pd.Series], counter: str | None
 ) -> tuple[pd.Series, pd.DataFrame, str]:
     """Keep the latest row per ticket (:func:`_latest_rows`); turn the update history
-    into events."""
+    into events.
+
+    Only a number with two or more rows has a history. A number with a single row (a
+    ticket opened near the end of a log cut from a window, or a number that one of two
+    pasted snapshots holds alone) is read as a list export's row, by its own resolved
+    and closed times: its one row, stamped at ``sys_updated_on``, is no status change,
+    and an event there would be read as the ticket's history."""
     ids = cols[m.TICKET_ID]
     n = len(ids)
     keep, pos, sorted_rank, last = _latest_rows(cols)
@@ -591,6 +600,10 @@ def _collapse_log(
     events = []
     same_ticket = np.r_[False, sorted_rank[1:] == sorted_rank[:-1]] if len(pos) else \
         np.zeros(0, dtype=bool)
+    # the rows (in update order) of the numbers with two or more rows
+    first = ~same_ticket
+    several = (~first | ~last) if len(pos) else np.zeros(0, dtype=bool)
+    single = int((first & last).sum())
     for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
         if canon not in cols or m.UPDATED_AT not in cols:
             continue
@@ -598,7 +611,7 @@ def _collapse_log(
         code = np.asarray(codes, dtype=np.int64)[pos]
         missing = len(distinct) - 1  # factorize_na's code of a missing value
         prev = np.r_[missing, code[:-1]] if len(code) else code
-        changed = (code != missing) & ((code != prev) | ~same_ticket)
+        changed = several & (code != missing) & ((code != prev) | ~same_ticket)
         rows = pos[changed]
         events.append(pd.DataFrame({
             m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
@@ -612,6 +625,9 @@ def _collapse_log(
     n_tickets = int(last.sum())
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
             f"number{', by ' + counter if counter else ''}); history kept as {len(ev):,} events")
+    if single:
+        note += (f"; {single:,} {'number has' if single == 1 else 'numbers have'} a single "
+                 f"row, read as a list export's, with no history")
     return keep, ev, note
 
 
