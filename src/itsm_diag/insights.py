@@ -39,7 +39,10 @@ def _backlog(findings: list[Finding], rules: Rules) -> dict[str, Any]:
             else None,
             "weekly": found.evidence.series.get("weekly", []),
             "trend_weekly": found.evidence.series.get("trend_weekly", []),
-            "threshold": shrink.value if shrink is not None else 0.05}
+            "threshold": shrink.value if shrink is not None else 0.05,
+            # the reach test's params, as a config sets them (the forecast's year-earlier
+            # check asks the backlog's own test)
+            "params": dict(rules.signs["backlog"].params)}
 
 
 def measure(rule: AnalysisFile, ctx: Context, findings: list[Finding], rules: Rules

@@ -131,7 +131,7 @@ def _unseen(opened_us: np.ndarray, end_us: np.ndarray, done: np.ndarray,
 _Stays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
+def reaches_back(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.DataFrame,
            first: int, params: Mapping[str, Any], stays: Callable[[], _Stays]) -> bool:
     """Whether the export reaches back far enough for the backlog of the trend's first
     week, from its own stays.
@@ -162,6 +162,10 @@ def _reach(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: pd.Data
     seen = float(trend["open"].to_numpy()[first])
     share = missing / (seen + missing) if seen + missing > 0 else 0.0
     return missing < 1.5 or share < float(params["unseen_min_share"])
+
+
+#: the name the tests knew it by
+_reach = reaches_back
 
 
 def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: int
@@ -210,8 +214,8 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
 def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts: Note,
                      trend: pd.DataFrame, first: int, start: float,
                      params: Mapping[str, Any]) -> Note | None:
-    """A note when an export that does not reach back far enough (:func:`_reach`: cut on
-    the opened date, or a tool only just adopted) lacks part of the backlog of the trend's
+    """A note when an export that does not reach back far enough (:func:`reaches_back`: cut
+    on the opened date, or a tool only just adopted) lacks part of the backlog of the trend's
     weeks, else ``None``.
 
     The tickets opened before the export's first one and still open at a week's end are
@@ -696,7 +700,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     stays = cache(partial(_stays, ctx, from_start))
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
-        or not _reach(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
+        or not reaches_back(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
     if cut_on_open:
         ramp = leading_ramp(trend["open"].to_numpy()[lead:], float(params["ramp_share"]))
     if ramp:
