@@ -82,6 +82,10 @@ def test_an_every_10th_sample_is_named_and_recurrence_is_unknown(
     assert nth["at_step"] >= 0.95 * nth["gaps"] >= 50
     note = next(n for n in sample.data_notes if "step by exactly 10" in n)
     assert f"over {nth['at_step']:,} of their {nth['gaps']:,} gaps" in note
+    # how much of the export the stepped numbers hold: all of it here
+    assert nth["sampled"] == nth["scope"] > 0
+    assert (f"the numbers that step so hold {nth['sampled']:,} of the export's "
+            f"{nth['scope']:,} incidents and requests") in " ".join(note.split())
     recurrence = _finding(sample, "recurrence")
     assert recurrence.status == "unknown"  # was "clear, high"
     assert "sample of one ticket in 10" in recurrence.reason

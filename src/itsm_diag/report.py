@@ -628,7 +628,8 @@ class Report(_Model):
         "file (last_before, first_after, days, weeks, per_week, expected); "
         "each with total tickets; every_nth: one tool's ticket numbers of one prefix step "
         "by one k >= 2 over nearly every gap, an every-Nth sample (source, prefix, first, "
-        "last, step, at_step, gaps, tickets, share); one_group, one_channel: every "
+        "last, step, at_step, gaps, tickets, share; sampled and scope: the incidents and "
+        "requests in the sequences that step so, and in the export); one_group, one_channel: every "
         "incident and request carries one value of that field (value, tickets); "
         "updated_since, source_ends and starts_late as their data notes say). Signs and "
         "figures the shape biases are unknown; the data notes word it.",

@@ -56,7 +56,7 @@ only the trend line, which it rebuilds without them).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -259,12 +259,16 @@ class EveryNth:
     at_step: int
     gaps: int
     tickets: int
+    #: the incidents and requests in every sequence that steps so, and in the export
+    sampled: int = 0
+    scope: int = 0
 
     def params(self) -> dict[str, Any]:
         return {"source": self.source, "prefix": self.prefix, "first": self.first,
                 "last": self.last, "step": self.step, "at_step": self.at_step,
                 "gaps": self.gaps, "tickets": self.tickets,
-                "share": self.at_step / self.gaps if self.gaps else 0.0}
+                "share": self.at_step / self.gaps if self.gaps else 0.0,
+                "sampled": self.sampled, "scope": self.scope}
 
 
 @dataclass(frozen=True)
@@ -836,9 +840,9 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
                             prefix=prefixes[int(k) % width], first=str(ids.iloc[low]),
                             last=str(ids.iloc[high]), step=k_step, at_step=at_step,
                             gaps=int(gaps.size), tickets=int(gaps.size) + 1)
-    if sampled <= EVERY_NTH_MIN_SCOPE * total:
+    if best is None or sampled <= EVERY_NTH_MIN_SCOPE * total:
         return None
-    return best
+    return replace(best, sampled=sampled, scope=total)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
