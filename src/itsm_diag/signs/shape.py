@@ -294,11 +294,12 @@ EVERY_NTH_MIN_GAPS = 50
 #: 5% left is room for a few holes (a deleted draft makes one gap k+1). An every-k
 #: sample of a numbering with many holes (that log's) steps irregularly: not seen
 EVERY_NTH_SHARE = 0.95
-#: the sequences that step so hold more than this share of the incidents and requests
-#: looked at: recurrence and duplicates are counts over all of them, and a small second
-#: tool or prefix sampled (a few dozen requests of a side project) leaves most of those
-#: counts whole, so it marks no export. Per-sequence verdicts would need every count
-#: split by sequence; half is where the sample is what the figures mostly read
+#: the sequences that step so stand for (their tickets times their step: what they were
+#: cut from) more than this share of the incidents and requests looked at: recurrence
+#: and duplicates are counts over all of them, and a small second tool or prefix sampled
+#: (a few dozen requests of a side project) leaves most of those counts whole, so it
+#: marks no export. Per-sequence verdicts would need every count split by sequence; half
+#: is where the sample is what the figures mostly read
 EVERY_NTH_MIN_SCOPE = 0.5
 #: one assignment group (or channel) on every incident and request is named from this
 #: many tickets on: a desk that routes even 5% of its tickets to a second group shows
@@ -809,6 +810,7 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
     best: EveryNth | None = None
     best_scoped = 0
     sampled = 0  # the incidents and requests in the sequences that step so
+    stands_for = 0  # ... times their step: how many the unsampled sequences held
     for k in np.flatnonzero((counts > EVERY_NTH_MIN_GAPS) & (scoped > 0)):  # a few
         mine = None if one else key == k
         nums = number if mine is None else number[mine]
@@ -827,7 +829,11 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
         at_step = int((gaps == k_step).sum())
         if k_step < 2 or at_step < EVERY_NTH_SHARE * gaps.size:
             continue
+        # a sample of one in k holds a k-th of what it was cut from: weighed as the
+        # whole it stands for (an incident table cut to every 10th beside a whole request
+        # table of half its size is most of the export, not 15% of it)
         sampled += int(scoped[k])
+        stands_for += int(scoped[k]) * k_step
         if best is None or int(scoped[k]) > best_scoped:
             best_scoped = int(scoped[k])
             source = sources[int(k) // width]
@@ -840,7 +846,7 @@ def _every_nth(tickets: pd.DataFrame, scope: np.ndarray) -> EveryNth | None:
                             prefix=prefixes[int(k) % width], first=str(ids.iloc[low]),
                             last=str(ids.iloc[high]), step=k_step, at_step=at_step,
                             gaps=int(gaps.size), tickets=int(gaps.size) + 1)
-    if best is None or sampled <= EVERY_NTH_MIN_SCOPE * total:
+    if best is None or stands_for <= EVERY_NTH_MIN_SCOPE * (stands_for + total - sampled):
         return None
     return replace(best, sampled=sampled, scope=total)
 
