@@ -225,16 +225,10 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
     rows = np.flatnonzero(sel)
     if not parts or not other or len(rows) < 2 * SCHEME_MIN_SIDE:
         return None
-    # the value's code, as recurrence_key_codes joins the parts, over these rows alone
+    # the value's code as the key joins its parts, numbered 0..k-1 over these rows
     # (keyed rows: no part is blank)
-    value = fold_codes(ctx, parts[0])[0][rows].astype(np.int64)
-    for col in parts[1:]:
-        part, uniques = fold_codes(ctx, col)
-        if int(value.max(initial=0)) >= (2**62) // max(len(uniques), 1):
-            value = np.asarray(pd.factorize(value)[0], dtype=np.int64)
-        value = value * len(uniques) + part[rows]
-    if int(value.max(initial=0)) >= 4 * len(rows) + (1 << 20):
-        value = np.asarray(pd.factorize(value)[0], dtype=np.int64)  # sparse codes
+    value = np.asarray(pd.factorize(recurrence_key_codes(ctx, parts)[0][rows])[0],
+                       dtype=np.int64)
     t = m.ts_us(ctx.tickets[m.OPENED_AT])[rows]
     k = int(value.max(initial=-1)) + 1
     cnt = np.bincount(value, minlength=k)
@@ -354,9 +348,8 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
 
 
 def _across_turnover(ctx: Context, sources: list[SourceKey], codes: np.ndarray,
-                     key_text: Callable[[np.ndarray], list[str]],
                      summary: tuple[np.ndarray, Any] | None
-                     ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]], list[Note]]:
+                     ) -> tuple[np.ndarray, list[Note]]:
     """The key codes with each source's turned-over category scheme
     (:func:`scheme_turnover`) read across the change: one CI's repeats under the old
     names and the new are one cluster, not two (nor two halves under ``cluster_size``),
@@ -371,7 +364,7 @@ def _across_turnover(ctx: Context, sources: list[SourceKey], codes: np.ndarray,
         if turn is not None:
             found.append((source, turn))
     if not found:
-        return codes, key_text, []
+        return codes, []
     out = np.full(len(codes), -1, dtype=np.int64)
     keep = codes >= 0
     for _, turn in found:
@@ -388,7 +381,7 @@ def _across_turnover(ctx: Context, sources: list[SourceKey], codes: np.ndarray,
             params["source"] = source.name
         notes.append(Note(code="scheme_turnover" if len(sources) == 1
                           else "scheme_turnover_source", params=params))
-    return out, key_text, notes
+    return out, notes
 
 
 def cluster_members(key: pd.Series, at: pd.Series, min_n: int, span: pd.Timedelta) -> pd.Series:
@@ -719,8 +712,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                  summary_table)
     # a category scheme replaced inside the window would count one CI's repeats twice
     # (old names, new names), or split them into halves too small to recur
-    codes, key_text, turned = _across_turnover(ctx, keyed_sources, codes, key_text,
-                                               summary_table)
+    codes, turned = _across_turnover(ctx, keyed_sources, codes, summary_table)
     notes.extend(turned)
     keyed = pd.Series(codes >= 0, index=t.index)
     no_key = pd.Series(in_scope, index=t.index) & ~keyed & ~templates.mask
