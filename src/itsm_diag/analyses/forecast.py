@@ -50,8 +50,7 @@ mass closures as the raw weekly series does (the sign's mass-closure rule is its
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from functools import partial
 from statistics import NormalDist
 from typing import Any
@@ -76,9 +75,6 @@ QUARTER_WEEKS = 13
 #: how far back the method is checked on the export's history: a year of whole weeks
 #: (the same weekdays, the same time of year)
 YEAR_WEEKS = 52
-#: the Context caches that do not depend on the window: the Context of the window a year
-#: earlier takes them over (no million-row pass twice)
-_TIMELESS = frozenset({"_done_at", "_is_done", "_id_ranks", "_id_rows", "_event_id_codes"})
 #: a year-earlier miss withholds the projection only beyond the earlier range widened by
 #: this share of its width on the side missed (and against the earlier trend's
 #: direction): an 80% range is missed 1 time in 5 by chance, and at two horizons 1 time
@@ -227,20 +223,17 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     reach = horizons[-1]
     usable = scope_masks(ctx)[0]
     opened = ctx.tickets[m.OPENED_AT]
-    open_us = m.ts_us(opened)
-    kept = usable.to_numpy(dtype=bool) & (open_us != m.NAT)
-    earliest = pd.Timestamp(int(open_us[kept].min()) * 1000, tz="UTC") if kept.any() \
-        else pd.NaT
+    earliest = m.earliest_time(opened[usable])
     flow = ctx.shape.flow_start
-    if flow is not None and pd.notna(earliest) and flow > earliest:
+    if flow is not None and earliest is not None and flow > earliest:
         earliest = flow  # strays before the flow are not where the export starts
-    first = f"{m.local_day(earliest, tz):%Y-%m-%d}" if pd.notna(earliest) else ""
+    first = f"{m.local_day(earliest, tz):%Y-%m-%d}" if earliest is not None else ""
     n_weeks = len(week_edges(w, tz)) - 1
     start_then = _weeks_later(w.start, -YEAR_WEEKS, tz)
     end_then = _weeks_later(w.end, reach - YEAR_WEEKS, tz)
     # the outcome a year earlier must be in the data the window covers
     edges = week_edges(Window(start=start_then, end=end_then), tz)
-    if (pd.isna(earliest) or reach >= YEAR_WEEKS or end_then > w.covered_end
+    if (earliest is None or reach >= YEAR_WEEKS or end_then > w.covered_end
             or len(edges) - 1 != n_weeks + reach):
         return note("history_unchecked_span", reach=reach), [], False
     # a missing file of a split export, or a tool's end, in those weeks: the export
@@ -250,7 +243,7 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
         return hole, [], False
     # the export must hold the backlog of the earlier trend's first week: that week,
     # and the tickets opened before it and still open then (the backlog sign's reach)
-    frame = weekly_backlog(_at_window(ctx, Window(start=start_then, end=end_then)), usable)
+    frame = weekly_backlog(ctx.at_window(Window(start=start_then, end=end_then)), usable)
     trend = frame.iloc[:n_rows]
     week_start = pd.Timestamp(int(edges[at[0]]), tz="UTC")
     from_start = usable & (opened >= earliest).fillna(False).astype(bool)
@@ -329,30 +322,8 @@ def _hole(shape: ExtractShape, start: pd.Timestamp, end: pd.Timestamp, reach: in
 def _weeks_later(at: pd.Timestamp, weeks: int, tz: str) -> pd.Timestamp:
     """``at`` moved by whole ``weeks`` on the wall clock of ``tz`` (its time of day kept
     across a clock change, as the window's week ends are)."""
-    if tz == "UTC":
-        return at + pd.Timedelta(days=7 * weeks)
-    wall = at.tz_convert(tz).tz_localize(None) + pd.Timedelta(days=7 * weeks)
-    moved: pd.Timestamp = m.wall_to_utc(pd.Series([wall]), tz)[0].iloc[0]
-    return moved.tz_convert("UTC")
-
-
-def _at_window(ctx: Context, window: Window) -> Context:
-    """``ctx`` over another ``window``, with the caches that do not depend on the window
-    (done times, ids, kinds, status histories) taken over."""
-    other = replace(ctx, window=window)
-    cache = dict(ctx.__dict__.get("_cache", {}))
-    other.__dict__["_cache"] = {k: v for k, v in cache.items() if _timeless(k)}
-    return other
-
-
-def _timeless(key: Hashable) -> bool:
-    if key in _TIMELESS:
-        return True
-    if not isinstance(key, tuple) or not key:
-        return False
-    inner = key[1] if key[0] == "memo" and len(key) > 1 else None
-    return key[0] in ("of_kind", "filled") or (
-        isinstance(inner, tuple) and bool(inner) and inner[0] == "status_history")
+    return m.wall_time_to_utc(at.tz_convert(tz).tz_localize(None)
+                              + pd.Timedelta(days=7 * weeks), tz)
 
 
 def _handle_minutes(ctx: Context) -> float:

@@ -375,6 +375,16 @@ class Context:
         <NA> last): see :func:`factorize_na`."""
         return _cached(self, ("distinct", column), lambda: factorize_na(self.tickets[column]))
 
+    def at_window(self, window: Window) -> Context:
+        """This Context over another ``window``, keeping the caches that do not depend on
+        the window (done times, ids, kinds, filled columns, status histories): a look at
+        other weeks of the same export (the forecast's year-earlier check) makes no
+        million-row pass twice."""
+        other = replace(self, window=window)
+        cache = dict(self.__dict__.get("_cache", {}))
+        other.__dict__["_cache"] = {k: v for k, v in cache.items() if _timeless(k)}
+        return other
+
     def memo(self, name: Hashable, make: Any) -> Any:
         """``make()`` once per Context: for results several signs share (the caller must
         not mutate what it gets back)."""
@@ -465,6 +475,21 @@ class SourceSplit:
         if self.split:
             excluded.append(self.note(code))
         return self.kept
+
+
+#: the Context caches (:func:`_cached` names) that do not depend on the window
+_TIMELESS = frozenset({"_done_at", "_is_done", "_id_ranks", "_id_rows", "_event_id_codes"})
+
+
+def _timeless(key: Hashable) -> bool:
+    """Whether the cache entry ``key`` holds for any window (:meth:`Context.at_window`)."""
+    if key in _TIMELESS:
+        return True
+    if not isinstance(key, tuple) or not key:
+        return False
+    inner = key[1] if key[0] == "memo" and len(key) > 1 else None
+    return key[0] in ("of_kind", "filled") or (
+        isinstance(inner, tuple) and bool(inner) and inner[0] == "status_history")
 
 
 #: guards the creation of per-key locks (held only for a dict lookup)
