@@ -295,7 +295,8 @@ class Finding(_Model):
         "The earlier signs that price some of the same tickets' handle minutes, by sign id, "
         "with the hours of this finding each also prices.", default_factory=dict)
     reason: str = D("Why the finding has its status, in words (a clear one names the "
-                    "condition that failed).")
+                    "conditions that failed after 'Not met:', a triggered one those that "
+                    "held after 'Met:').")
     what_would_answer: str | None = D("For an unknown finding: the data that would answer "
                                       "it.", default=None)
     drivers: list[DriverOut] = D(
@@ -390,8 +391,9 @@ class Kpis(_Model):
         "trend, tickets), shrink (ratio; negative means it grew) and open_now (tickets "
         "open at the window end).", default_factory=dict)
     reliable: dict[str, bool] = D(
-        "Whether the export supports each KPI reliably (the reporting sign's verdict), by "
-        "KPI key.", default_factory=dict)
+        "Whether the export supports each KPI reliably (the reporting sign's verdict; the "
+        "time to resolve is not reliable either when the export does not reach back "
+        "before the window's start), by KPI key.", default_factory=dict)
     caveats: dict[str, str] = D("Why a KPI is not reliable, by KPI key.",
                                 default_factory=dict)
     targets: dict[str, float] = D(
