@@ -89,13 +89,18 @@ def _two_exports(tmp_path: Path, *, earlier_copy: bool) -> tuple[Path, Path]:
         a.loc[shared, "state"] = "In Progress"
         a.loc[shared, ["resolved_at", "closed_at"]] = ""
         a.loc[shared, "sys_updated_on"] = a.loc[shared, "opened_at"]
-    apart = tmp_path / "apart"
-    pasted = tmp_path / "pasted"
+    return _apart_and_pasted(tmp_path, {"incident_teamA.csv": a, "incident_teamB.csv": b})
+
+
+def _apart_and_pasted(tmp_path: Path, parts: dict[str, pd.DataFrame]) -> tuple[Path, Path]:
+    """The same rows as one file each (folder ``apart``) and pasted into one file
+    (folder ``pasted``)."""
+    apart, pasted = tmp_path / "apart", tmp_path / "pasted"
     apart.mkdir()
     pasted.mkdir()
-    _write(a, apart / "incident_teamA.csv")
-    _write(b, apart / "incident_teamB.csv")
-    _write(pd.concat([a, b]), pasted / "incident.csv")
+    for name, frame in parts.items():
+        _write(frame, apart / name)
+    _write(pd.concat(list(parts.values())), pasted / "incident.csv")
     return apart, pasted
 
 
@@ -244,14 +249,8 @@ def _log_and_list(tmp_path: Path) -> tuple[Path, Path]:
     earlier[["resolved_at", "closed_at"]] = ""
     earlier["sys_updated_on"] = earlier["opened_at"]
     log = pd.concat([earlier, twice])
-    apart = tmp_path / "apart"
-    pasted = tmp_path / "pasted"
-    apart.mkdir()
-    pasted.mkdir()
-    _write(log, apart / "incident_a_log.csv")
-    _write(once, apart / "incident_b_list.csv")
-    _write(pd.concat([log, once]), pasted / "incident.csv")
-    return apart, pasted
+    return _apart_and_pasted(tmp_path, {"incident_a_log.csv": log,
+                                        "incident_b_list.csv": once})
 
 
 def test_single_row_numbers_of_a_log_read_as_a_list(tmp_path: Path) -> None:
