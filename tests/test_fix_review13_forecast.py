@@ -24,6 +24,7 @@ import pytest
 from itsm_diag import api, config
 from itsm_diag.analyses import forecast
 from itsm_diag.report import Report
+from itsm_diag.text import with_params
 
 END = pd.Timestamp("2026-09-30 23:59:59")
 
@@ -267,13 +268,18 @@ def test_material_miss_and_its_wording() -> None:
     """Withheld only on a miss that went against the earlier projection, beyond the range
     widened by half its width; the season's wording only for a rise then and now."""
     row = {"low": 70, "high": 110, "actual": 69}
-    assert not forecast._material(row, 80.0, 1.0)  # one ticket below: no material miss
-    assert not forecast._material({**row, "actual": 51}, 80.0, 1.0)  # inside the widening
-    assert forecast._material({**row, "actual": 49}, 80.0, 1.0)  # a rise that fell back
-    assert not forecast._material({**row, "actual": 49}, 80.0, -1.0)  # a fall, and it fell
-    assert not forecast._material({**row, "actual": 140}, 80.0, 1.0)  # a rise that rose more
-    assert forecast._material({**row, "actual": 131}, 80.0, -1.0)  # a fall that rose
-    assert not forecast._material({**row, "actual": 10}, 80.0, 0.0)  # no direction
+    assert not forecast._material(row, 80.0, 1.0, 0.5)  # one ticket below: no material miss
+    assert not forecast._material({**row, "actual": 51}, 80.0, 1.0, 0.5)  # inside the widening
+    assert forecast._material({**row, "actual": 49}, 80.0, 1.0, 0.5)  # a rise that fell back
+    assert not forecast._material({**row, "actual": 49}, 80.0, -1.0, 0.5)  # a fall that fell
+    assert not forecast._material({**row, "actual": 140}, 80.0, 1.0, 0.5)  # rose more
+    assert forecast._material({**row, "actual": 131}, 80.0, -1.0, 0.5)  # a fall that rose
+    assert not forecast._material({**row, "actual": 10}, 80.0, 0.0, 0.5)  # no direction
+    # the widening is the history_miss_share param's: 0 withholds on any miss against
+    # the trend, 1 only beyond a whole width more
+    assert forecast._material(row, 80.0, 1.0, 0.0)
+    assert not forecast._material({**row, "actual": 49}, 80.0, 1.0, 1.0)
+    assert forecast._material({**row, "actual": 29}, 80.0, 1.0, 1.0)
 
 
 def test_season_wording_needs_a_rise_now(monkeypatch: pytest.MonkeyPatch,
@@ -303,3 +309,54 @@ def test_trend_levels_are_named_the_trend_lines() -> None:
     growth = rule.metrics["backlog_shrink"]
     assert "trend line" in growth.label.lower()
     assert "trend line" in growth.label_if_negative.lower()
+
+
+def _with_config(tmp_path: Path, folder: Path, until: str, params: str) -> Any:
+    cfg = tmp_path / "forecast.yaml"
+    cfg.write_text(f"analyses:\n  forecast:\n    params: {params}\n", encoding="utf-8")
+    return _forecast(api.diagnose_paths([folder], api.RunOptions(until=until,
+                                                                 config_file=cfg)))
+
+
+def test_history_miss_share_is_a_param(tmp_path: Path, seasonal: Path) -> None:
+    """The widening a miss must pass to withhold the projection is
+    ``history_miss_share`` in rules/analyses/forecast.yaml, not a constant: at 1.0 the
+    seasonal desk's misses (126 (99-153) vs 65 at 4 weeks, beyond half a width but not a
+    whole one) keep the projection, and its note says the share it was held to."""
+    out = _with_config(tmp_path, seasonal, "2026-09-30", "{history_miss_share: 1.0}")
+    assert out.status == "measured", out.reason
+    assert "history" in out.tables and "projection" in out.tables
+    small = next(n for n in out.notes if n.code == "history_missed_small")
+    assert "by more than 100% of its" in " ".join(small.text.split())
+    # the shipped value says half, in the same words
+    shipped = config.load_rules().analyses["forecast"]
+    assert shipped.params["history_miss_share"] == 0.5
+    presence = " ".join(with_params(shipped.presence, shipped.params).split())
+    assert "more than 50% of its width" in presence and "more than 1.5x either" in presence
+
+
+def test_history_volume_ratio_is_a_param(tmp_path: Path) -> None:
+    """The doubled desk is checked once ``history_volume_ratio`` allows 3x, and the
+    unchecked note names the ratio it was held to (2.5x)."""
+    desk = _desk(5, "2024-07-01",
+                 lambda d: np.where(d >= pd.Timestamp("2025-07-01"), 16.0, 8.0),
+                 lambda o: np.full(len(o), 72.0))
+    folder = _write(desk, tmp_path / "dbl")
+    wide = _with_config(tmp_path, folder, "2026-03-31", "{history_volume_ratio: 3}")
+    assert "history" in wide.tables
+    assert not any(n.code == "history_unchecked_volume" for n in wide.notes)
+    narrow = _with_config(tmp_path, folder, "2026-03-31", "{history_volume_ratio: 1.25}")
+    volume = next(n for n in narrow.notes if n.code == "history_unchecked_volume")
+    assert "1.25x" in volume.text
+
+
+@pytest.mark.parametrize("params, words", [
+    ("{history_volume_ratio: 0.5}", "from 1"),
+    ("{history_miss_share: 1.5}", "from 0 to 1"),
+])
+def test_history_params_out_of_range(tmp_path: Path, params: str, words: str) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(f"analyses:\n  forecast:\n    params: {params}\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError) as err:
+        config.load_rules_with(cfg)
+    assert "analyses.forecast.params.history_" in str(err.value) and words in str(err.value)

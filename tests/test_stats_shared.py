@@ -193,7 +193,7 @@ def test_reach_answers_only_whether_the_export_reaches_back(world: synth.Synthet
             for share, least in [(0.0, 0.01), (1.0, 0.01), (1.0, 0.6)]:
                 got = backlog._reach(ctx, keep, earliest, trend, first, {
                     **params, "reach_done_share": share, "unseen_min_share": least},
-                    lambda: backlog._stays(ctx, keep))
+                    lambda: backlog.stays_of(ctx, keep))
                 assert type(got) is bool
                 quantile = float(took[took >= 0].quantile(share))
                 far_enough = missing < 1.5 or missing / (seen + missing) < least

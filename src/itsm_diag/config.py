@@ -959,6 +959,8 @@ RANGES: dict[str, Valid] = {
         0, 1, lo_open=True, hi_open=True, note="a coverage is a fraction: write 0.8 for 80%"),
     # the forecast needs two trend weeks whatever is set
     "analyses.forecast.params.min_weeks": Valid(2, MAX_WINDOW_WEEKS, whole=True),
+    # the factor two volumes may differ by: 1 checks only a desk of the same size
+    "analyses.forecast.params.history_volume_ratio": Valid(1, 1_000_000),
 }
 #: a rule's ``kinds`` selects its scope: none would select nothing
 KINDS = Valid(nonempty=True)

@@ -39,13 +39,13 @@ withholds the projection (unknown, the earlier figures in the note: a seasonal p
 the window's end, projected forward, had not carried on a year earlier): at a horizon,
 the outcome went the other way from the earlier projection (a rise that fell
 back, a fall that rose) and lies outside its range widened by half its width
-(:data:`HISTORY_WIDEN`; an 80% range is missed now and then by chance). A smaller miss,
+(the ``history_miss_share`` param; an 80% range is missed now and then by chance). A smaller miss,
 or outcomes inside all the ranges, keep it, with a note that says how it went. The check
 is skipped, with a note, when the export does not reach back that far (its first ticket,
 or where its flow starts, later than the earlier trend's first week, or too late to hold
 that week's backlog: :func:`itsm_diag.signs.backlog.reaches_back`), when the export's
 gap or a tool's end lies in those weeks, or when their arrivals a week differ from
-today's by more than :data:`HISTORY_VOLUME_RATIO` either way. The earlier series counts
+today's by more than ``history_volume_ratio`` either way. The earlier series counts
 mass closures as the raw weekly series does (the sign's mass-closure rule is its own)."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_now
-from itsm_diag.signs.backlog import _stays, _with_trend, reaches_back, scope_masks, trend_cut
+from itsm_diag.signs.backlog import reaches_back, scope_masks, stays_of, trend_cut, with_trend
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, Window
 from itsm_diag.signs.common import (
     series_rows,
@@ -75,19 +75,6 @@ QUARTER_WEEKS = 13
 #: how far back the method is checked on the export's history: a year of whole weeks
 #: (the same weekdays, the same time of year)
 YEAR_WEEKS = 52
-#: a year-earlier miss withholds the projection only beyond the earlier range widened by
-#: this share of its width on the side missed (and against the earlier trend's
-#: direction): an 80% range is missed 1 time in 5 by chance, and at two horizons 1 time
-#: in 4, so a miss by a ticket or two withheld good forecasts of a desk with no season
-#: about 1 run in 7. Any horizon: at 12 weeks the range is wide (the trend's own
-#: uncertainty grows with the weeks), and a September peak of 16 a day that fell back
-#: (157 (110-204) projected, 66 shown) stays inside its widened range there, while at 4
-#: weeks (126 (99-153), 65 shown) it does not
-HISTORY_WIDEN = 0.5
-#: the earlier trend weeks' arrivals a week may differ from this window's by this factor
-#: either way for the check to say something: the range of a desk half the size (one
-#: that doubled since) holds almost anything
-HISTORY_VOLUME_RATIO = 1.5
 #: the backlog sign's reach params when its mapping does not carry them (its shipped
 #: values, rules/backlog.yaml)
 _REACH_PARAMS = {"reach_done_share": 0.99, "unseen_min_share": 0.01}
@@ -215,7 +202,7 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     the missing file, not the desk), when the export does not reach back to the earlier
     trend's backlog (:func:`~itsm_diag.signs.backlog.reaches_back`, with the backlog
     sign's ``reach_params``), or when the earlier trend weeks' arrivals differ from this
-    window's by more than :data:`HISTORY_VOLUME_RATIO` either way. Withheld only on a
+    window's by more than ``history_volume_ratio`` either way. Withheld only on a
     material miss at a horizon (:func:`_material`); a smaller one keeps the projection, with a note
     that says how far off it was."""
     w, tz = ctx.window, ctx.tz
@@ -248,19 +235,19 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     week_start = pd.Timestamp(int(edges[at[0]]), tz="UTC")
     from_start = usable & (opened >= earliest).fillna(False).astype(bool)
     if earliest > week_start or not reaches_back(
-            ctx, usable, earliest, trend, at[0], reach_params, partial(_stays, ctx, from_start)):
+            ctx, usable, earliest, trend, at[0], reach_params, partial(stays_of, ctx, from_start)):
         return note("history_unchecked", first=first,
                     needed=f"{m.local_day(week_start, tz):%Y-%m-%d}"), [], False
     # a desk whose volume changed since: the earlier range, of another size, says little
     then_a = float(frame["arrivals"].to_numpy()[at].mean())
     now_a = float(np.asarray(current["arrivals"], dtype=float).mean())
-    if min(then_a, now_a) <= 0 or max(then_a, now_a) > HISTORY_VOLUME_RATIO * min(
-            then_a, now_a):
+    volume = float(params["history_volume_ratio"])
+    if min(then_a, now_a) <= 0 or max(then_a, now_a) > volume * min(then_a, now_a):
         return note("history_unchecked_volume", then=then_a, now=now_a,
-                    ratio=HISTORY_VOLUME_RATIO), [], False
+                    ratio=volume), [], False
     rows = series_rows(trend)
     start, end = trend_levels(np.array([float(r["open"]) for r in rows[at[0]:]]))
-    rows = _with_trend(rows, at[0], start, end)
+    rows = with_trend(rows, at[0], start, end)
     then = float(rows[at[-1]]["open"])
     line = _project(rows, rows, at, then, params)
     shown = frame["open"].to_numpy()
@@ -278,11 +265,13 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
                                     "week_end")}
     if not missed:
         return note("history_held", **figures), checked, False
-    material = [r for r in missed if _material(r, then, float(line["slope"]))]
+    material = [r for r in missed if _material(r, then, float(line["slope"]),
+                                               float(params["history_miss_share"]))]
     if not material:
         off = max(said["low"] - said["actual"], said["actual"] - said["high"])
         return note("history_missed_small", **figures, off=off,
-                    interval=float(params["interval"])), checked, False
+                    interval=float(params["interval"]),
+                    widen=float(params["history_miss_share"])), checked, False
     figures = {k: material[-1][k] for k in figures}
     # the season's wording only for a rise then and now (a trend that shrinks now, or a
     # fall a year ago that rose, is no season's peak)
@@ -290,14 +279,14 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     return note("history_missed_rise" if rise else "history_missed", **figures), checked, True
 
 
-def _material(row: Mapping[str, Any], then: float, slope: float) -> bool:
+def _material(row: Mapping[str, Any], then: float, slope: float, share: float) -> bool:
     """Whether the earlier projection's ``row`` (one horizon), made from ``then``
     open along ``slope`` a week, missed materially: the outcome went the other way (a
     rise that fell back below ``then``, a fall that rose above it) and lies beyond the
-    range widened by :data:`HISTORY_WIDEN` of its width on that side. A flat line has no
-    way to go against."""
+    range widened by ``share`` of its width on that side (``history_miss_share``). A
+    flat line has no way to go against."""
     low, high, actual = float(row["low"]), float(row["high"]), float(row["actual"])
-    widen = HISTORY_WIDEN * (high - low)
+    widen = share * (high - low)
     if slope > 0:
         return actual < then and actual < low - widen
     if slope < 0:

@@ -69,7 +69,7 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return by_end & ~no_done_time, no_open, no_done_time
 
 
-def _stays(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stays_of(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Opened and end times (µs) of the kept tickets with an opened time, and whether
     each was done by the window end: the end is the done time, or the window end for a
     ticket still open then (its stay so far: a stay cut short, not ended)."""
@@ -117,7 +117,7 @@ def _unseen(opened_us: np.ndarray, end_us: np.ndarray, done: np.ndarray,
     each week end of the trend from week ``first`` on, estimated from the export's own
     flow, and that flow (arrivals a day over those weeks): arrivals a day x the mean time
     a ticket stays open beyond that week end's distance from the first ticket (the stays
-    of :func:`_stays`, through :func:`_residual_stay`: a lower bound). All zero when no
+    of :func:`stays_of`, through :func:`_residual_stay`: a lower bound). All zero when no
     ticket has an opened time."""
     ends = pd.DatetimeIndex(trend["week_end"].iloc[first:])
     per_day = float(trend["arrivals"].to_numpy()[first:].sum()) / (7.0 * len(ends))
@@ -144,7 +144,7 @@ def reaches_back(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: p
     week (:func:`_unseen`); it still reaches back when fewer than two tickets, or under
     ``unseen_min_share`` of that week's backlog, would be missing. A queue whose tickets
     stay open for months needs an export that reaches back months, however many days
-    that is. ``stays``: :func:`_stays` of ``keep`` (read once, for the unseen estimate too).
+    that is. ``stays``: :func:`stays_of` of ``keep`` (read once, for the unseen estimate too).
     """
     week_end = pd.Timestamp(trend["week_end"].iloc[first])
     gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
@@ -227,7 +227,7 @@ def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts
     decides with it (missing tickets only make the early weeks look smaller, so a backlog
     that shrank did so at least as much; one that "did not shrink" may be that artefact).
     """
-    opened_us, end_us, done = stays  # of the kept tickets (:func:`_stays`)
+    opened_us, end_us, done = stays  # of the kept tickets (:func:`stays_of`)
     window_end_us = int(ctx.window.end.value // 1000)
     # the stays the export can show end where it begins: when the tickets of its first
     # week are still open at the window end, tickets outlive its reach, and how many of
@@ -542,8 +542,8 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     ]
 
 
-def _with_trend(rows: list[dict[str, Any]], first: int, start: float, end: float
-                ) -> list[dict[str, Any]]:
+def with_trend(rows: list[dict[str, Any]], first: int, start: float, end: float
+               ) -> list[dict[str, Any]]:
     """The weekly rows with the sign's trend line at each week end (``None`` before
     ``first``, the weeks left out of the trend): the straight line from the start level
     to the end level (to a tenth of a ticket), so a reader (and the forecast) takes its
@@ -697,7 +697,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # flow's start are there for being still open: a stay the cut chose, not the flow's)
     from_start = usable & ~mass & (t[m.OPENED_AT] >= earliest).fillna(False).astype(bool) \
         if pd.notna(earliest) else usable & ~mass
-    stays = cache(partial(_stays, ctx, from_start))
+    stays = cache(partial(stays_of, ctx, from_start))
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
         or not reaches_back(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
@@ -817,7 +817,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         },
         # with mass closures, the series the trend is fitted to (their tickets left out):
         # the forecast's rates and the trend's uncertainty come from it, not the raw one
-        series={"weekly": _with_trend(series_rows(raw), lead + ramp, start, end),
+        series={"weekly": with_trend(series_rows(raw), lead + ramp, start, end),
                 **({"trend_weekly": series_rows(trend)} if mass.any() else {})},
         excluded=excluded,
         notes=notes,
