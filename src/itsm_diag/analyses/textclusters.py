@@ -103,6 +103,26 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 _WHOLE = "\x1f"
 
 
+def _cut(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """``values`` cut at their whitespace, each distinct piece normalised once
+    (:func:`normalise_summary`): (per piece of a value, the code of its distinct piece;
+    per piece of a value, the value it is cut from; per distinct piece, its normalised
+    text, null where nothing is left). No distinct piece when every value is blank."""
+    lists = pc.split_pattern_regex(pa.array(values.astype(m.STRING_DTYPE).array),
+                                   pattern=f"{SPACE}+")
+    flat = pc.list_flatten(lists)
+    pieces = pc.unique(flat)
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    if not len(pieces):
+        return np.zeros(0, np.int64), parent, pa.array([], type=pa.string())
+    norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE)))
+    normed = pa.array(norm.array, type=pa.string())
+    if isinstance(normed, pa.ChunkedArray):
+        normed = normed.combine_chunks()
+    piece = np.asarray(pc.index_in(flat, value_set=pieces).to_numpy(), dtype=np.int64)
+    return piece, parent, normed
+
+
 def _whole_names(values: pd.Series) -> pa.Array:
     """Per value of ``values``: its normalised text (:func:`normalise_summary`; null
     where nothing is left).
@@ -114,18 +134,10 @@ def _whole_names(values: pd.Series) -> pa.Array:
     punctuation is one character, and case is folded character by character."""
     if values.empty:
         return pa.array([], type=pa.string())
-    lists = pc.split_pattern_regex(pa.array(values.astype(m.STRING_DTYPE).array),
-                                   pattern=f"{SPACE}+")
-    flat = pc.list_flatten(lists)
-    pieces = pc.unique(flat)
-    if not len(pieces):  # every value blank
+    piece, parent, normed = _cut(values)
+    if not len(normed):  # every value blank
         return pa.nulls(len(values), type=pa.string())
-    norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE)))
-    normed = pa.array(norm.array, type=pa.string())
-    if isinstance(normed, pa.ChunkedArray):
-        normed = normed.combine_chunks()
-    per_piece = normed.take(pc.index_in(flat, value_set=pieces))
-    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    per_piece = normed.take(pa.array(piece, type=pa.int64()))
     kept = pc.is_valid(per_piece).to_numpy(zero_copy_only=False)
     offsets = np.r_[0, np.cumsum(np.bincount(parent[kept], minlength=len(values)))]
     joined = pc.binary_join(pa.LargeListArray.from_arrays(
@@ -185,21 +197,12 @@ def _pieces(ctx: Context, column: str) -> _Pieces:
     """:class:`_Pieces` of a people column's distinct values: worked out once a run."""
     def make() -> _Pieces:
         values = ctx.distinct(column)[1]
-        lists = pc.split_pattern_regex(pa.array(values.astype(m.STRING_DTYPE).array),
-                                       pattern=f"{SPACE}+")
-        flat = pc.list_flatten(lists)
-        pieces = pc.unique(flat)
-        parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
-        if not len(pieces):
+        piece, parent, normed = _cut(values)
+        if not len(normed):
             return _Pieces(np.zeros(0, np.int64), parent, len(values),
                            pa.array([], type=pa.list_(pa.string())))
-        norm = normalise_summary(pd.Series(pd.array(pieces, dtype=m.STRING_DTYPE)))
-        normed = pa.array(norm.array, type=pa.string())
-        if isinstance(normed, pa.ChunkedArray):
-            normed = normed.combine_chunks()
         words = pc.fill_null(pc.utf8_split_whitespace(normed),
                              pa.scalar([], type=pa.list_(pa.string())))
-        piece = np.asarray(pc.index_in(flat, value_set=pieces).to_numpy(), dtype=np.int64)
         return _Pieces(piece, parent, len(values), words)
     result: _Pieces = ctx.memo(("textclusters.pieces", column), make)
     return result
