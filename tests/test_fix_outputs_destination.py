@@ -54,8 +54,12 @@ def test_demo_and_pdf_are_checked_first_too(tmp_path: Path, nothing_read: list[o
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = cli("demo", "-o", tmp_path / "no" / "demo.pdf")
     assert code == 2 and "does not exist" in err
-    code, _, err = cli("diagnose", EXPORT, "-f", "pdf")
-    assert code == 2 and "--format pdf writes a file" in err
+    from itsm_diag import cli as cli_module
+
+    with monkeypatch.context() as terminal:  # a PDF is refused only on a terminal
+        terminal.setattr(cli_module, "_stdout_on_terminal", lambda: True)
+        code, _, err = cli("diagnose", EXPORT, "-f", "pdf")
+    assert code == 2 and "which a terminal cannot show" in err
     monkeypatch.setenv("ITSM_DIAG_BROWSER", str(tmp_path / "no-browser"))
     code, _, err = cli("diagnose", EXPORT, "-o", tmp_path / "r.pdf")
     assert code == 2 and "no browser at" in err

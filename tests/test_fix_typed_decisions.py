@@ -164,13 +164,18 @@ def test_the_early_check_and_the_writer_share_the_pdf_check(
     assert calls == [(out, browser), (out, browser)]
 
 
-def test_a_pdf_to_the_terminal_is_refused_in_the_same_words(tmp_path: Path) -> None:
+def test_a_pdf_to_the_terminal_is_refused_in_the_same_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the diagnosis and after it, the same words (review 14a: a PDF to a
+    redirected standard output is written; only a terminal is refused)."""
     from itsm_diag import cli
     from itsm_diag.cli import Format
 
+    monkeypatch.setattr(cli, "_stdout_on_terminal", lambda: True)
     for check in (lambda: cli._check_destination(Format.pdf, None, None),
                   lambda: cli._emit(cast(Any, None), Format.pdf, None)):
         with pytest.raises(UsageError) as caught:
             check()
-        assert caught.value.one_line() == ("--format pdf writes a file, not to the terminal. "
-                                           "add -o REPORT.pdf.")
+        assert caught.value.one_line() == (
+            "--format pdf writes a binary file, which a terminal cannot show. add -o "
+            "REPORT.pdf, or redirect standard output to a file (> REPORT.pdf).")

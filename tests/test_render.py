@@ -426,8 +426,10 @@ def test_every_kpi_says_how_it_is_computed() -> None:
 def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
     """A KPI is named by the rules' wording, carried in the Report: reword every label in
     a config file and each format shows the new names, each as often as it shows a KPI
-    (terminal and HTML: the row or card and the definitions; Markdown: the row). A
-    renderer with a label of its own would show the shipped name instead."""
+    (terminal and HTML: the row or card and the definitions; Markdown: the row; Markdown
+    and HTML also in the reporting sign's table of which KPIs the export can compute,
+    review 14b). A renderer with a label of its own would show the shipped name
+    instead."""
     from itsm_diag import api
 
     keys = ["time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
@@ -442,7 +444,7 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
     report = api.diagnose_paths([ROOT / "samples" / "demo"], api.RunOptions(config_file=config))
     assert report.kpis.labels == renamed
     outputs = {"terminal": (terminal.render(report, color=False, verbose=True), 2),
-               "markdown": (markdown.render(report), 1), "html": (html.render(report), 2)}
+               "markdown": (markdown.render(report), 2), "html": (html.render(report), 3)}
     for fmt, (text, times) in outputs.items():
         for label in renamed.values():
             assert text.count(label) == times, f"{fmt} shows {label!r} {text.count(label)}x"

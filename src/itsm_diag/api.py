@@ -49,6 +49,9 @@ class RunOptions:
     max_file_mb: float | None = None
     #: a second config applied over ``config_file`` (a batch client's own)
     client_config: Path | None = None
+    #: the ``--answers`` file the answers came from: read as such, so an input folder
+    #: holding it does not name it as a file not read
+    answers_file: Path | None = None
     #: mappings of ``mapping`` that may fit none of the files (a batch's ``--mapping``,
     #: meant for some of its clients); any other mapping that fits no file is an error
     shared_mappings: tuple[Path, ...] = ()
@@ -323,12 +326,10 @@ def _report_consistent(report: Report) -> str:
             or report.band != (low if low == high else "undetermined"):
         return (f"band {quote(report.band)} (range {quote(low)} to {quote(high)}) does not "
                 f"follow from score {report.score}")
-    for where, findings in (("signs", report.signs), ("checks", report.checks)):
-        for i, f in enumerate(findings):
-            hours = f.hours_at_stake_per_month
-            if hours is not None and hours < 0:
-                return f"{where}[{i}].hours_at_stake_per_month {hours:g} is negative"
-    return ""
+    from itsm_diag.compare import negative_hours
+
+    # no diagnosis prices anything below zero: its total, a finding's, a cost's, a fix's
+    return negative_hours(report)
 
 
 def load_report(path: Path) -> Report:
@@ -543,29 +544,32 @@ def _with_periods(report: Report, data: Diagnosis, rules: config.Rules, period: 
                   since: pd.Timestamp | None, answers: Mapping[str, bool] | None,
                   tz: str = "UTC") -> Report:
     """``report`` with one diagnosis per calendar period: every period in the data
-    unless ``--since`` narrows it, up to the report's as-of."""
-    from itsm_diag.engine import data_start, diagnose_periods
+    unless ``--since`` narrows it, up to the report's as-of, each cut to what the data
+    covers (a ``--since`` before its flow or a ``--until`` after its end adds no days
+    of it: :func:`~itsm_diag.engine.diagnose_periods`)."""
+    from itsm_diag.engine import diagnose_periods
 
     end = pd.Timestamp(report.window.end)
-    start = since if since is not None else (
-        data_start(data.tickets, rules.defaults.shape) or end)
-    periods, notes = diagnose_periods(data, rules, period, start, end, answers, tz)
+    periods, notes = diagnose_periods(data, rules, period, since, end, answers, tz)
     return report.model_copy(update={"periods": periods,
                                      "data_notes": [*report.data_notes, *notes]})
 
 
 def _load(paths: Sequence[Path], options: RunOptions,
           wording: Mapping[str, str] | None = None) -> Loaded:
-    """The inputs read as ``options`` say (the client config is an input the folders must
-    not read as an export); ``wording``: the run's, for the loader's data notes."""
+    """The inputs read as ``options`` say (the configs, the answers file and the baseline
+    are inputs read as such: an input folder holding one neither reads it as an export nor
+    names it as not read); ``wording``: the run's, for the loader's data notes."""
     from itsm_diag.importers.registry import load_paths
 
+    read_as = (options.config_file, options.client_config, options.answers_file,
+               options.baseline)
     return load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
                                            tz_given=options.tz_given,
                                            max_file_mb=options.max_file_mb,
                                            wording=wording),
                       options.source, options.mappings,
-                      consumed=[p for p in (options.client_config,) if p is not None],
+                      consumed=[p for p in read_as if p is not None],
                       shared_mappings=options.shared_mappings)
 
 

@@ -116,22 +116,32 @@ LOOSE_REASON = ("not a client folder: batch reads each sub-folder of the batch f
                 "one client; move it into its client's folder, or diagnose it on its own")
 
 
-def not_read(root: Path, redact: bool = False) -> list[str]:
+def not_read(root: Path, redact: bool = False, used: Sequence[Path] = ()) -> list[str]:
     """Every entry of the batch folder that is neither a client folder, nor the output
-    folder, nor a folder skipped by name (``.`` or ``_`` first): a loose export, a stray
-    file, a broken link; each as a note with the reason. With ``redact``, numbered
+    folder, nor a folder skipped by name (``.`` or ``_`` first), nor one of the ``used``
+    files (the batch's ``--config`` and ``--mapping``, read as such): a loose export, a
+    stray file, a broken link; each as a note with the reason. With ``redact``, numbered
     instead of named (``entry 1 of the batch folder``), as a redacted report names its
     inputs."""
+    from itsm_diag.render import real_path
     from itsm_diag.text import path_text
 
+    taken = {real_path(p) for p in used}
     notes: list[str] = []
     for entry in sorted(root.iterdir()):
         if entry.is_dir():  # a client, the output folder, or one skipped by its name
+            continue
+        if real_path(entry) in taken:
             continue
         name = (f"entry {len(notes) + 1} of the batch folder" if redact
                 else path_text(entry))
         notes.append(f"{name} was not read: {LOOSE_REASON}")
     return notes
+
+
+def used_files(options: RunOptions) -> list[Path]:
+    """The batch's own ``--config`` and ``--mapping`` files (read as such)."""
+    return [*options.mappings, *(p for p in (options.config_file,) if p is not None)]
 
 
 def render(report: Report, fmt: str) -> str:
@@ -308,7 +318,7 @@ def run(
     # and --mapping (a link in the output folder to one), as diagnose refuses them
     inputs = [*(e for e in root.iterdir() if not e.is_dir()), *dirs,
               *(entry for listed in entries.values() for entry in listed),
-              *options.mappings, *(p for p in (options.config_file,) if p is not None)]
+              *used_files(options)]
     from itsm_diag.errors import ItsmDiagError
 
     try:
@@ -323,7 +333,7 @@ def run(
                                if v != INPUT_FOLDER})
         raise
     if warn is not None:
-        for note in not_read(root, options.redact):
+        for note in not_read(root, options.redact, used_files(options)):
             warn(note)
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, ClientRow] = {}

@@ -369,16 +369,26 @@ def _stand_in_for_closed_streams() -> None:
         sys.stderr = cast(TextIO, _ClosedStream(2))
 
 
-def _pdf_target(output: Path | None, browser: Path | None) -> tuple[Path, Path]:
-    """The file a PDF report is written to and the browser that prints it, or the one
-    line saying there is none: a PDF is a file, never the terminal
-    (:func:`_check_destination` asks before the diagnosis, :func:`_emit` after it)."""
+def _stdout_on_terminal() -> bool:
+    """Whether standard output is a terminal (read when asked: a test's runner swaps
+    the stream)."""
+    return sys.stdout.isatty()
+
+
+def _pdf_target(output: Path | None, browser: Path | None) -> tuple[Path | None, Path]:
+    """The file a PDF report is written to (None: standard output, when it is a file or a
+    pipe, ``> report.pdf``) and the browser that prints it, or the one line saying there
+    is none: a PDF is binary, never shown on a terminal (:func:`_check_destination` asks
+    before the diagnosis, :func:`_emit` after it)."""
     from itsm_diag.errors import UsageError
     from itsm_diag.render.pdf import find_browser
 
     if output is None:
-        raise UsageError("--format pdf writes a file, not to the terminal",
-                         hint="add -o REPORT.pdf")
+        _check_stdout()
+        if _stdout_on_terminal():
+            raise UsageError("--format pdf writes a binary file, which a terminal cannot "
+                             "show", hint="add -o REPORT.pdf, or redirect standard output "
+                             "to a file (> REPORT.pdf)")
     return output, find_browser(browser)
 
 
@@ -448,8 +458,9 @@ Paths = Annotated[list[Path], typer.Argument(
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", "-f", metavar="terminal|markdown|html|json|pdf|csv", show_default=False,
     help="Report format: terminal, markdown (GitHub-flavoured), html (one self-contained "
-    "file), json, pdf (the HTML report printed by Chromium or Chrome), or csv (the Monday "
-    "action list alone). Default: the "
+    "file), json, pdf (the HTML report printed by Chromium or Chrome: to -o FILE, or to "
+    "standard output redirected to a file or a pipe, never to a terminal), or csv (the "
+    "Monday action list alone). Default: the "
     "one -o's suffix names (.txt .md .html .json .pdf .csv), else terminal.")]
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) "
@@ -528,12 +539,14 @@ def diagnose(
     browser: BrowserOpt = None,
     config_file: ConfigOpt = None,
     since: Annotated[str | None, typer.Option(
-        metavar="DATE", help="Window start: YYYY-MM-DD, or last-month / last-quarter (that "
-        "whole calendar period, counted back from the data's latest timestamp, not "
-        "today).")] = None,
+        metavar="DATE", help="Window start: YYYY-MM-DD, an ISO time (2026-08-01T08:00:00Z, "
+        "+02:00; without a zone, read in --tz), or last-month / last-quarter (that whole "
+        "calendar period, counted back from the data's latest timestamp, not today).")
+    ] = None,
     until: Annotated[str | None, typer.Option(
-        metavar="DATE", help="Window end / as-of: YYYY-MM-DD (the whole day), or "
-        "last-month / last-quarter (its end).")] = None,
+        metavar="DATE", help="Window end / as-of: YYYY-MM-DD (the whole day), an ISO time "
+        "(2026-08-31T18:00:00+02:00, that instant), or last-month / last-quarter (its end)."
+    )] = None,
     period: Annotated[str | None, typer.Option(
         "--period", metavar="month|quarter", help="Also diagnose each calendar month or "
         "quarter in the data on its own, for a score trend.")] = None,
@@ -561,7 +574,7 @@ def diagnose(
     options = api.RunOptions(
         source=source, mapping=tuple(mapping or ()), date_format=date_format, **_zone(tz),
         config_file=_config_file(config_file), period=period, baseline=baseline,
-        since=since, until=until, answers=_answers(answers),
+        since=since, until=until, answers=_answers(answers), answers_file=answers,
         redact=redact, max_file_mb=max_file_mb,
     )
     if output is not None:
@@ -635,6 +648,16 @@ def inspect(
     _deliver(None, _inspect_text(info))
 
 
+def _read_as(inp: dict[str, Any], safe: Callable[[object], str]) -> str:
+    """How ``inspect`` says a table was decoded: a text file's encoding and delimiter; a
+    workbook has neither (its reader leaves both None), a JSON file no delimiter."""
+    if inp["encoding"] is None:
+        return "a workbook (no encoding or delimiter)"
+    if inp["delimiter"] is None:
+        return f"encoding {safe(inp['encoding'])} (JSON: no delimiter)"
+    return f"encoding {safe(inp['encoding'])}, delimiter {safe(repr(inp['delimiter']))}"
+
+
 def _inspect_text(info: dict[str, Any]) -> str:
     """``inspect``'s plain-text listing. File names, headers, values and warnings come
     from the files: each line is made safe for a terminal (control characters and line
@@ -651,8 +674,7 @@ def _inspect_text(info: dict[str, Any]) -> str:
             safe(inp["path"]),
             f"  tool {safe(inp['tool'])}, table {safe(inp['table'])} (confidence "
             f"{inp['confidence']:.2f}: {safe(inp['detected_by'])})",
-            f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; encoding "
-            f"{safe(inp['encoding'])}, delimiter {safe(repr(inp['delimiter']))}",
+            f"  {inp['rows']:,} rows -> {inp['tickets']:,} tickets; {_read_as(inp, safe)}",
         ]
         lines += [f"  date column {safe(col)}: {safe(f)}"
                   for col, f in inp["date_formats"].items()]
@@ -811,7 +833,8 @@ def show_config(
     config_file: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the effective configuration and where each value came from."""
+    """Print the effective configuration and where each value came from (and, for a
+    value a config set, the shipped one)."""
     import json
 
     from itsm_diag import api, config
@@ -821,15 +844,34 @@ def show_config(
     source = config.config_source(path) if path is not None else None
     found_by = None if path is None else ("--config" if config_file is not None
                                           else "found in the working directory")
+    settings = config.effective_settings(rules)
+    shipped = config.effective_settings(config.load_rules())
     if as_json:
         typer.echo(json.dumps({
             "config_file": source, "found_by": found_by,
-            "settings": {key: {"value": value, "source": src}
-                         for key, (value, src) in config.effective_settings(rules).items()},
+            "settings": {key: {"value": value, "source": src} | (
+                {} if src == config.SHIPPED else {"shipped": shipped[key][0]})
+                for key, (value, src) in settings.items()},
         }, indent=2, ensure_ascii=False))
         return
     label = None if source is None else f"{source} ({found_by})"
-    typer.echo(config.describe(rules, label), nl=False)
+    # each value a config set is marked with its source and the shipped value, as
+    # explain marks it (``# itsm-diag.toml; shipped 0.05``)
+    marked = {key: f"{src}; shipped {_shipped_text(value, shipped[key][0])}"
+              for key, (value, src) in settings.items() if src != config.SHIPPED}
+    typer.echo(config.describe(rules.model_copy(update={
+        "overrides": {**rules.overrides, **marked}}), label), nl=False)
+
+
+def _shipped_text(value: Any, shipped: Any) -> str:
+    """The shipped value of a setting a config set, as ``config`` prints values: of a
+    mapping (the handle minutes, the wording), only the entries the config changed."""
+    from itsm_diag.config import _flow
+
+    if isinstance(value, dict) and isinstance(shipped, dict):
+        changed = {k: v for k, v in shipped.items() if value.get(k) != v}
+        return _flow(changed) if changed else "the same"
+    return _flow(shipped)
 
 
 @app.command(cls=_Command, epilog=_examples(
@@ -886,7 +928,7 @@ def quiz(
         with _progress(paths, quiet=False):
             report = api.diagnose_paths(paths, api.RunOptions(
                 source=source, mapping=tuple(mapping or ()), date_format=date_format,
-                **_zone(tz), config_file=config_file))
+                **_zone(tz), config_file=config_file, answers_file=answers))
     rules = api.load_rules(config_file)
     items = q.items_for(rules, report)
     console = Console(highlight=False)
@@ -972,7 +1014,7 @@ def batch(
 
     rows = b.run(root, out_dir, options, fmt.value, jobs or b.default_jobs(),
                  on_done=report_failure, warn=_warn)
-    md_path, _ = b.write_index(rows, out_dir, b.not_read(root, redact))
+    md_path, _ = b.write_index(rows, out_dir, b.not_read(root, redact, b.used_files(options)))
     lines = []
     for row in rows:
         verdict = (f"error: {row.error}" if row.error is not None

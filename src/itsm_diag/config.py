@@ -41,7 +41,7 @@ from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
 from itsm_diag.rulefiles import read_text, yaml_load
 from itsm_diag.rulefiles import rules_dir as rules_dir
-from itsm_diag.text import quote, with_params
+from itsm_diag.text import plurals, quote, with_params
 
 #: the KPIs a target can be set for, and which way is good: the median time to resolve
 #: should stay at most its target (hours), the two shares at least theirs (0-1)
@@ -465,7 +465,9 @@ def _load_base(directory: str) -> Rules:
 
 def _filled(node: Any, params: Mapping[str, Any]) -> Any:
     if isinstance(node, str):
-        return with_params(node, params)
+        text = with_params(node, params)
+        # a filled count takes its noun's number ("1 business day", not "day(s)")
+        return plurals(text) if text != node else text
     if isinstance(node, dict):
         return {k: v if k == "params" else _filled(v, params) for k, v in node.items()}
     if isinstance(node, list):
@@ -571,7 +573,45 @@ def apply_overrides(rules: Rules, overrides: Mapping[str, Any], source: str) -> 
                 _override_rule(out, top, table[rule_id], rule_body, source)
         else:
             raise _unknown(str(top), ("defaults", "signs", "checks", "analyses"), source)
+    _follow_signs(out)
     return out
+
+
+#: an analysis param that counts what a sign or check counts, by the key it follows: a
+#: config that sets the sign's or check's value sets the analysis's too, unless some
+#: config sets the analysis's own (one check, one bar: the drivers and the action list
+#: shown beside routing's "reassigned 5 or more times" say 5 as well)
+FOLLOWS: dict[str, str] = {
+    "analyses.drivers.params.min_reassignments": "checks.routing.params.min_reassignments",
+    "analyses.actions.params.min_reassignments": "checks.routing.params.min_reassignments",
+    **{f"analyses.text-clusters.params.{name}": f"signs.recurrence.params.{name}"
+       for name in ("cluster_size", "span_days", "templates", "template_min_share",
+                    "template_min_incidents", "template_min_spread",
+                    "template_min_categories", "template_min_names")},
+}
+
+#: the source of a value that follows another: ``{source}`` set ``{key}``
+FOLLOWING = "{source}, following {key}"
+
+
+def _follow_signs(out: Rules) -> None:
+    """Give each param of :data:`FOLLOWS` the value of the key it follows, where a config
+    set that key and none set the param itself (its source then names both). Run after
+    each config, so a client's config over a batch's moves a followed value again and
+    never one a config set."""
+    for key, leader in FOLLOWS.items():
+        source = out.overrides.get(leader)
+        own = out.overrides.get(key)
+        followed = own is not None and own.endswith(FOLLOWING.format(source="", key=leader))
+        if source is None or (own is not None and not followed):
+            continue
+        top, rule_id, _, name = leader.split(".")
+        rule = (out.signs if top == "signs" else out.checks)[rule_id]
+        analysis = out.analyses.get(key.split(".")[1])
+        if analysis is None:
+            continue
+        analysis.params[name] = copy.deepcopy(rule.params[name])
+        out.overrides[key] = FOLLOWING.format(source=source, key=leader)
 
 
 #: the ``defaults`` mappings whose keys are fixed: the shipped file names every one (the

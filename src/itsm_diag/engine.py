@@ -604,6 +604,23 @@ def _about_tables(rule: RuleFile, meas: Measurement) -> dict[str, TableOut]:
     return out
 
 
+def _kpi_names(rule: RuleFile, about: dict[str, TableOut], rules: Rules
+               ) -> dict[str, TableOut]:
+    """The reporting sign's KPI table names each KPI as the KPI panel does (``wording:
+    kpi.<key>``, a config's name included): one name for a KPI in every part of every
+    format, not its rule file's own words."""
+    table = about.get("kpis") if rule.id == "reporting" else None
+    column = table.columns.get("kpi") if table is not None else None
+    if table is None or column is None:
+        return about
+    words = rules.defaults.wording
+    values = {**column.values,
+              **{code: words[f"kpi.{key}"] for code, key in _PANEL_KEY.items()
+                 if f"kpi.{key}" in words}}
+    columns = {**table.columns, "kpi": column.model_copy(update={"values": values})}
+    return {**about, "kpis": table.model_copy(update={"columns": columns})}
+
+
 def _one_time_form(tables: dict[str, list[dict[str, Any]]],
                    about: dict[str, TableOut]) -> dict[str, list[dict[str, Any]]]:
     """Timestamps in one form in every table (``+00:00``, as everywhere in the report),
@@ -722,7 +739,7 @@ def build_finding(
     else:  # nor a basis whose cause did not hold here: no planned fix would carry it
         costs = [c for c in costs if _basis_held(rule, c.basis, conds, metrics)]
     hours = sum(c.hours_per_month for c in costs) if costs else None
-    about = _about_tables(rule, meas)
+    about = _kpi_names(rule, _about_tables(rule, meas), rules)
     return Finding(
         id=rule.id,
         number=rule.number,
@@ -1270,21 +1287,47 @@ def data_start(tickets: pd.DataFrame, shape: Mapping[str, Any]) -> pd.Timestamp 
     return first if first is not None else m.activity_bound(tickets, last=False)
 
 
+def data_end(tickets: pd.DataFrame, rules: Rules, as_of: pd.Timestamp,
+             tz: str = "UTC") -> pd.Timestamp:
+    """Where the data ends, up to ``as_of`` (the report's): ``as_of`` when the data
+    reaches it, else the end of the day of its last arrival or completion, the day a
+    ``--until`` after the data is measured against (:func:`choose_window`'s
+    ``Window.data_to``, found the same way): the weeks after it hold no ticket."""
+    done = m.done_at(tickets)
+    latest = m.activity_bound(tickets, last=True)
+    if latest is None:
+        return as_of
+    shape = measure_shape(tickets, rules.defaults.shape, done)
+    end = _data_end(tickets, rules, latest, tz, shape, done)[0]
+    if end >= as_of:
+        return as_of
+    last = _last_activity(tickets, end, as_of, tz, done)
+    return as_of if last is None else min(last, as_of)
+
+
 def diagnose_periods(
     data: Diagnosis,
     rules: Rules,
     kind: str,
-    start: pd.Timestamp,
+    start: pd.Timestamp | None,
     end: pd.Timestamp,
     answers: Mapping[str, bool] | None = None,
     tz: str = "UTC",
 ) -> tuple[list[PeriodOut], list[str]]:
-    """One full diagnosis per calendar period in [start, end] (the tickets are read
-    once; each period is its own window), summarised for a trend line; and data notes.
+    """One full diagnosis per calendar period from ``start`` (``--since``; None: where
+    the data starts) to ``end`` (the report's as-of), the tickets read once and each
+    period its own window, summarised for a trend line; and data notes.
 
-    ``start`` and ``end`` are what the data (or ``--since``/the report's as-of) covers: a
-    period they cut is diagnosed over the whole days they cover, marked partial, and
-    given no band (its rates and counts are of a shorter span than its label says)."""
+    Each period is cut to what the data covers: from the day its flow starts
+    (:func:`data_start`, as without ``--since``: strays opened before it are no period's
+    data) to where it ends (:func:`data_end`: a ``--until`` after it adds no ticket),
+    and to ``--since``/the as-of. A period so cut is diagnosed over the whole days left,
+    marked partial with the share of its days they are, and given no band (its rates and
+    counts are of a shorter span than its label says). A period the data's flow does not
+    reach is not diagnosed; a data note names it and why."""
+    flow = data_start(data.tickets, rules.defaults.shape)
+    if start is None:
+        start = end if flow is None else flow
     periods = calendar_periods(kind, start, end, tz)
     notes = []
     if len(periods) > MAX_PERIODS:
@@ -1294,24 +1337,37 @@ def diagnose_periods(
                      "choose the range")
         periods = periods[-MAX_PERIODS:]
     first_day, last_day = day_start(start, tz), day_end(end, tz)
+    # the data's own span: a --since before its flow or a --until after its end asks for
+    # days it does not cover, and a period of them is partial, not full
+    last = data_end(data.tickets, rules, end, tz)
+    covers_from = first_day if flow is None else max(first_day, day_start(flow, tz))
+    covers_to = min(last_day, last)
     out = []
     for label, p_start, p_end in periods:
         w_start, w_end = max(p_start, first_day), min(p_end, last_day)
         if w_start >= w_end:
             continue
+        c_start, c_end = max(w_start, covers_from), min(w_end, covers_to)
         try:
-            report = diagnose(data, rules, since=w_start, until=w_end, answers=answers,
+            if c_start >= c_end:  # none of the data's flow: why, as a window of it says
+                _holds_data(data.tickets, w_start, w_end, last if last < end else None, tz)
+                notes.append(f"--period {kind}: {label} is not diagnosed: it ends before "
+                             f"the data's flow starts on {_local(covers_from, tz)} (the "
+                             "tickets opened before that day are too few a week to be "
+                             "its flow)")
+                continue
+            report = diagnose(data, rules, since=c_start, until=c_end, answers=answers,
                               checks=False, tz=tz)
         except OutsideData as exc:  # a --since before the data reaches a period it lacks
             notes.append(f"--period {kind}: {label} is not diagnosed: {exc.message}")
             continue
         days = (p_end + LAST_TICK - p_start) / pd.Timedelta(days=1)
-        covered = (w_end + LAST_TICK - w_start) / pd.Timedelta(days=1)
+        covered = (c_end + LAST_TICK - c_start) / pd.Timedelta(days=1)
         partial = covered < days
         # a partial period is not graded: a score of a day's data read as a month's would
         # be a verdict the period cannot carry (a one-day "month" whose queue "grew")
         out.append(PeriodOut(
-            label=label, start=w_start.isoformat(), end=w_end.isoformat(),
+            label=label, start=c_start.isoformat(), end=c_end.isoformat(),
             score=None if partial else report.score,
             band=UNDETERMINED if partial else report.band,  # type: ignore[arg-type]
             band_range=None if partial else report.band_range,

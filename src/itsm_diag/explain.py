@@ -13,7 +13,7 @@ from typing import Any
 
 from itsm_diag import config
 from itsm_diag.config import AnalysisFile, Defaults, RuleFile, worded
-from itsm_diag.text import fmt
+from itsm_diag.text import fmt, plurals
 
 
 def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> str:
@@ -36,6 +36,13 @@ def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> 
     return (f"{title}\nValues in force: the shipped defaults with "
             f"{config.config_source(config_file)}{how} applied; an overridden value is "
             f"marked with its source and the shipped value.\n{rest}")
+
+
+def _prose(text: str) -> str:
+    """A prose field of a rule file (filled with the params in force) on one line: its
+    whitespace folded, each "N word(s)" a param filled in the number's grammar ("more
+    than 1 business day")."""
+    return plurals(" ".join(text.split()))
 
 
 def _mark(key: str, overrides: Mapping[str, str] | None, shipped: Any) -> str:
@@ -134,11 +141,11 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
         f"Question: {rule.question}",
         "",
         "What it checks",
-        f"  {rule.what_it_checks.strip()}",
-        f"  Scope: {rule.scope}",
+        f"  {_prose(rule.what_it_checks)}",
+        f"  Scope: {_prose(rule.scope)}",
         "",
         "Why it matters",
-        f"  {rule.why_it_matters.strip()}",
+        f"  {_prose(rule.why_it_matters)}",
         "",
         f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
     ]
@@ -165,13 +172,13 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
         "  " + ", ".join(rule.data_needed),
         "",
         "Presence rule (when the export can answer it; otherwise it is unknown, never clear)",
-        f"  {' '.join(rule.presence.split())}",
+        f"  {_prose(rule.presence)}",
         "",
         "Metrics",
     ]
     lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
     if rule.example:
-        lines += ["", "Example", f"  {rule.example.strip()}"]
+        lines += ["", "Example", f"  {_prose(rule.example)}"]
     lines += ["", *hours]
     if rule.fixes:
         lines += ["", "Fixes"]
@@ -191,17 +198,17 @@ def analysis_page(rule: AnalysisFile, overrides: Mapping[str, str] | None = None
         f"Question: {rule.question}",
         "",
         "What it shows",
-        f"  {' '.join(rule.what_it_shows.split())}",
-        f"  Scope: {' '.join(rule.scope.split())}",
+        f"  {_prose(rule.what_it_shows)}",
+        f"  Scope: {_prose(rule.scope)}",
         "",
         "Why it matters",
-        f"  {' '.join(rule.why_it_matters.split())}",
+        f"  {_prose(rule.why_it_matters)}",
         "",
         "Data it needs",
         "  " + ", ".join(rule.data_needed),
         "",
         "Presence rule (when the export can answer it; otherwise it is unknown)",
-        f"  {' '.join(rule.presence.split())}",
+        f"  {_prose(rule.presence)}",
     ]
     if rule.params:
         lines += ["", "Parameters"]
@@ -220,5 +227,5 @@ def analysis_page(rule: AnalysisFile, overrides: Mapping[str, str] | None = None
         lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
                   for k, d in rule.tables.items()]
     if rule.example:
-        lines += ["", "Example", f"  {' '.join(rule.example.split())}"]
+        lines += ["", "Example", f"  {_prose(rule.example)}"]
     return "\n".join(lines) + "\n"

@@ -61,13 +61,17 @@ MAX_YAML_CHARS = 10_000_000
 MAX_YAML_NODES = 100_000
 
 
-def yaml_text(text: str, source: Path | str) -> Any:
+def yaml_text(text: str, source: Path | str, *, keys_as_written: bool = False) -> Any:
     """YAML text's data, read with the safe loaders only (the C one when built: several
     times faster, equally safe); every YAML the tool reads comes through here. Broken
     YAML is a :class:`~itsm_diag.errors.ConfigError` naming ``source`` and the line, and
     so are a key given twice in one mapping (which one would win?), an alias bomb (a
     document expanding past :data:`MAX_YAML_NODES` values) and an alias that refers to
-    itself; the node graph is checked before anything is built from it."""
+    itself; the node graph is checked before anything is built from it.
+
+    ``keys_as_written``: a mapping key YAML 1.1 resolves to a boolean (an unquoted
+    ``Yes``, ``No``, ``On``, ``Off``) stays the text written (a mapping file's value
+    words: ``On: open`` maps "on", not every spelling of true); values are untouched."""
     import yaml
 
     if len(text) > MAX_YAML_CHARS:
@@ -80,6 +84,8 @@ def yaml_text(text: str, source: Path | str) -> Any:
         if node is None:
             return None
         _check_nodes(node, source)
+        if keys_as_written:
+            _bool_keys_as_text(node)
         return loader.construct_document(node)
     except (ValueError, OverflowError, TypeError) as exc:
         # a scalar YAML reads as a date or number and cannot build (2024-13-45)
@@ -92,6 +98,30 @@ def yaml_text(text: str, source: Path | str) -> Any:
                           hint="fix the YAML syntax (indentation, quotes, colons)") from exc
     finally:
         loader.dispose()
+
+
+def _bool_keys_as_text(root: Any) -> None:
+    """Each mapping key of the node graph ``root`` that YAML resolved to a boolean made
+    a text key of the same characters (a new key node: an anchored one may be a value
+    elsewhere, and stays a boolean there). Merged mappings (``<<``) are nodes of the
+    graph too, so their keys are kept as written as well."""
+    import yaml
+
+    bool_tag, str_tag = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:str"
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            node.value = [(yaml.ScalarNode(str_tag, key.value, key.start_mark, key.end_mark)
+                           if isinstance(key, yaml.ScalarNode) and key.tag == bool_tag
+                           else key, value) for key, value in node.value]
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _check_nodes(root: Any, source: Path | str) -> None:

@@ -151,12 +151,20 @@ def with_params(text: str, params: Mapping[str, Any]) -> str:
     """``text`` with each ``{param_NAME}`` (or ``{param_NAME:spec}``) naming a scalar
     param filled, and every other placeholder left for later: a label or a threshold's
     words follow the param a config file set ("reassigned 5 or more times"), never a
-    number written into the sentence."""
+    number written into the sentence. A param that lists scalars is filled with its
+    items, each with the spec, joined as a sentence says them ("in 4 and 12 weeks",
+    "priority 1, 2 and 3 tickets")."""
+    def scalar(value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, int | float | str)
+
     def fill(match: re.Match[str]) -> str:
-        value = params.get(match.group(1))
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+        value, spec = params.get(match.group(1)), match.group(2) or ""
+        if isinstance(value, list | tuple) and value and all(scalar(v) for v in value):
+            items = [_FMT.format_field(v, spec) for v in value]
+            return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+        if value is None or not scalar(value):
             return match.group(0)
-        return _FMT.format_field(value, match.group(2) or "")
+        return _FMT.format_field(value, spec)
     return re.sub(r"\{param_(\w+)(?::([^{}]*))?\}", fill, text)
 
 

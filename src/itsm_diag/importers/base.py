@@ -276,8 +276,7 @@ def parse_dates(
         # impossible timestamps (before 1990, events after today) are counted and nulled
         parsed[canonical] = guards.plausible_times(done[raw_col][0], canonical, raw_col,
                                                    raw.first_data_row, warnings)
-    used = {c: f.format + (" (order decided by other columns)" if f.ambiguous else "")
-            + (f" ({f.note})" if f.note else "") for c, f in formats.items()}
+    used = {c: dates.format_used(f) for c, f in formats.items()}
     return parsed, used, warnings
 
 

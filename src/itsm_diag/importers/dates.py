@@ -93,10 +93,43 @@ class ColumnFormat:
     column: str
     format: str
     order: Order
+    #: the values fit both day/month orders: the order came from elsewhere...
     ambiguous: bool = False
     #: how the format was chosen, when it is not the one given or inferred as is (the
     #: date part of a given date-and-time format, for a column of dates only)
     note: str | None = None
+    #: ...given (``dayfirst``/``monthfirst``), not shown by the file's other date columns
+    order_given: bool = False
+
+
+def _given_note(order: Order, mapping: Path | None = None) -> str:
+    """The note of an order the user gave: with ``--date-format``, or in ``mapping``'s
+    ``date_format``."""
+    word = "dayfirst" if order == "day" else "monthfirst"
+    by = f"--date-format {word}" if mapping is None else f"date_format: {word} in {mapping.name}"
+    return f" (order given by {by})"
+
+
+def format_used(f: ColumnFormat) -> str:
+    """A column's format as the report lists it: for a column whose values fit both
+    orders, with what chose the order (``--date-format``, else the file's other date
+    columns; :func:`order_given_by` names a mapping's ``date_format``), then the
+    format's note."""
+    text = f.format
+    if f.ambiguous:
+        text += (_given_note(f.order) if f.order_given
+                 else " (order decided by other date columns)")
+    return text + (f" ({f.note})" if f.note else "")
+
+
+def order_given_by(used: Mapping[str, str], mapping: Path) -> dict[str, str]:
+    """``used`` (:func:`format_used` of each column) with an order that ``mapping``'s
+    ``date_format`` gave said to come from it, not from ``--date-format``."""
+    out = dict(used)
+    for order in ("day", "month"):
+        old, new = _given_note(order), _given_note(order, mapping)
+        out = {c: t.replace(old, new) for c, t in out.items()}
+    return out
 
 
 #: strftime directives of a time of day (what :func:`date_part` cuts off)
@@ -589,7 +622,8 @@ def infer_formats(
             blame_given(contradicted, str(date_format))
             raise contradicted
         fmt, order = pick[0]
-        chosen[name] = ColumnFormat(name, fmt, order, ambiguous)
+        chosen[name] = ColumnFormat(name, fmt, order, ambiguous,
+                                    order_given=ambiguous and forced is not None)
     return chosen
 
 

@@ -62,9 +62,6 @@ _RESERVED = {
 }
 MAPPABLE: tuple[str, ...] = tuple(c for c in m.TICKET_COLUMNS if c not in _RESERVED)
 
-#: YAML 1.1 reads unquoted yes/no/on/off keys as booleans: accept every spelling back
-_BOOL_SPELLINGS = {True: ("true", "yes", "on", "y"), False: ("false", "no", "off", "n")}
-
 #: an event-log activity on at least this share of the rows is frequent: mapped to
 #: nothing, it is named in a warning
 FREQUENT_SHARE = 0.01
@@ -87,17 +84,11 @@ def _fold_key(key: str) -> str:
 
 
 def _keys_as_text(raw: Any) -> Any:
-    """Mapping keys as text: YAML may have made ``1`` an int or ``Yes`` a bool."""
+    """Mapping keys as text: YAML may have made ``1`` an int (a ``Yes`` key is text
+    already: :func:`~itsm_diag.rulefiles.yaml_text`'s ``keys_as_written``)."""
     if not isinstance(raw, dict):
         return raw
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(key, bool):
-            for spelling in _BOOL_SPELLINGS[key]:
-                out.setdefault(spelling, value)
-        else:
-            out[str(key)] = value
-    return out
+    return {str(key): value for key, value in raw.items()}
 
 
 def _check_vocab(mapping: dict[str, str], allowed: tuple[str, ...], what: str) -> dict[str, str]:
@@ -303,7 +294,7 @@ def resolve_mapping_path(path: Path | str) -> Path:
 
 def parse_mapping(text: str, path: Path | str) -> MappingSpec:
     """Validate mapping YAML text (``path`` only names the file in errors)."""
-    data = yaml_text(text, path)
+    data = yaml_text(text, path, keys_as_written=True)
     if not isinstance(data, dict):
         raise ConfigError("a mapping file must be a YAML mapping with at least `tool:` and "
                           "`columns:`", file=path, hint="see the README's mapping example")
@@ -449,6 +440,8 @@ class MappingImporter(Importer):
                 # the format the values contradict is this mapping's, not --date-format's
                 dates.blame_given(exc, spec.date_format, self.path)
             raise
+        if options.date_format is None and spec.date_format is not None:
+            formats = dates.order_given_by(formats, self.path)
         warnings.extend(date_warnings)
         rows = pd.DataFrame(index=frame.index)
         for key, header in found.items():

@@ -13,7 +13,7 @@ import io
 import itertools
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,23 +266,38 @@ def _blank_repeated_headers(frame: pd.DataFrame, header: list[str], first_row: i
     maybe = _header_like(frame.iloc[:, 0], names[0])
     if not maybe.any():
         return frame
-    rows = []
+    rows, seps = [], []
     for pos in np.flatnonzero(maybe):
         cells = frame.iloc[pos, : len(names)]
         filled = [(str(v).replace("\ufeff", ""), n) for v, n in zip(cells, names, strict=True)
                   if v is not None and v is not pd.NA]
         if filled[0][0].startswith("sep=") and all(v == "" for v, _ in filled[1:]):
-            rows.append(pos)  # the `sep=` line of the second file
+            seps.append(pos)  # the `sep=` line of the second file
         elif len(filled) >= min(2, len(names)) and all(v == n for v, n in filled):
             rows.append(pos)
-    if not rows:
+    if not rows and not seps:
         return frame
     frame = frame.copy()
-    frame.iloc[rows, :] = None
-    warnings.append(f"{len(rows):,} row(s) repeat the header line (files joined one after the "
-                    f"other?), first at row {first_row + rows[0]}: read as empty rows, not as "
-                    "tickets")
+    frame.iloc[[*rows, *seps], :] = None
+    if seps:  # a line of its own, not a repeated header (nor a short row: _read_ragged)
+        warnings.append(
+            f"row {first_row + seps[0]} is a `sep=` line (files joined one after the other?): "
+            "read as an empty row, not as a ticket" if len(seps) == 1 else
+            f"{len(seps):,} rows are `sep=` lines (files joined one after the other?), first "
+            f"at row {first_row + seps[0]}: read as empty rows, not as tickets")
+    if rows:
+        warnings.append(f"{len(rows):,} row(s) repeat the header line (files joined one after "
+                        f"the other?), first at row {first_row + rows[0]}: read as empty rows, "
+                        "not as tickets")
     return frame
+
+
+def _sep_line(cells: Sequence[str]) -> bool:
+    """A row that is a ``sep=`` line (byte order marks aside): its first cell ``sep=`` and
+    at most one character, every other cell empty (a second file's, files joined with
+    ``cat``: :func:`_blank_repeated_headers` names it, as a line of its own)."""
+    return (bool(cells) and re.fullmatch(_SEP_CELL, cells[0].replace("\ufeff", "").strip())
+            is not None and not any(c.strip() for c in cells[1:]))
 
 
 #: the first cell of a ``sep=`` line: ``sep=;`` whole, or ``sep=`` when the character is
@@ -480,6 +495,8 @@ def _read_ragged(
             f"{'...' if width - len(names) > 3 else ''}"
         )
     narrow = widths < len(names)
+    for pos in np.flatnonzero(narrow):  # a `sep=` line is named as such, not as short
+        narrow[pos] = not _sep_line(rows[pos])
     if narrow.any():
         warnings.append(
             f"{int(narrow.sum())} rows have fewer cells than the {len(names)} headers (first "

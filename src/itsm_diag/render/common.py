@@ -18,6 +18,7 @@ from itsm_diag.report import (
     Comparison,
     Finding,
     FixOut,
+    InputInfo,
     PeriodOut,
     Report,
     SignChange,
@@ -289,9 +290,11 @@ _STRFTIME = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "hh", "%I":
 
 
 def date_pattern(text: str) -> str:
-    """A strftime pattern as people write one ('%d/%m/%Y %H:%M' -> 'DD/MM/YYYY hh:mm')."""
+    """A strftime pattern as people write one ('%d/%m/%Y %H:%M' -> 'DD/MM/YYYY hh:mm'),
+    with its note in brackets as read ('(order given by --date-format dayfirst)')."""
     out = re.sub(r"%[A-Za-z]", lambda m: _STRFTIME.get(m.group(), m.group()), str(text))
-    return clip(out, 60)
+    pattern, sep, note = out.partition(" (")
+    return clip(pattern, 60) + (clip(sep + note, 120) if sep else "")
 
 
 def is_numeric(col: ColumnOut | None) -> bool:
@@ -368,6 +371,22 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 _DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", " ": "space"}
+
+
+#: how each input's column map is introduced: canonical field, arrow, the column as
+#: exported (``COLUMNS_READ.format(arrow="<-")``)
+COLUMNS_READ = "columns read (field {arrow} column as exported)"
+#: the longest a field's or column's name is in an input's column map
+COLUMN_NAME_LIMIT = 60
+
+
+def column_pairs(i: InputInfo, arrow: str = "<-",
+                 piece: Callable[[str, int], str] = clip) -> list[str]:
+    """``ticket_id <- number``: each canonical field of ``i.column_map`` beside the column
+    of the export it was read from, in the report's order; ``piece`` makes each name safe
+    for its format (:func:`clip`, or Markdown's escaping)."""
+    return [f"{piece(field, COLUMN_NAME_LIMIT)} {arrow} {piece(col, COLUMN_NAME_LIMIT)}"
+            for field, col in i.column_map.items()]
 
 
 def delimiter_name(value: str | None) -> str:

@@ -159,7 +159,7 @@ def _environment() -> Any:
         summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,
         table_extent=_table_extent, value_text=common.value_text,
         is_numeric=common.is_numeric, as_list=_as_list, kpi_target=_kpi_target,
-        change=common.change,
+        change=common.change, column_name_limit=common.COLUMN_NAME_LIMIT,
     )
     from itsm_diag.render.analyses import driver_lines
 

@@ -276,6 +276,11 @@ def _data_notes(r: Report) -> list[str]:
         )
         lines.append("")
         for i in r.inputs:
+            if i.detected_by:
+                lines.append(f"- {md(i.path)}: detected by {md(i.detected_by, 1000)}")
+            if i.column_map:
+                lines.append(f"- {md(i.path)}: {common.COLUMNS_READ.format(arrow='←')}: "
+                             + ", ".join(common.column_pairs(i, "←", piece=md)))
             if i.date_formats:
                 formats = "; ".join(f"{c} read as {common.date_pattern(f)}"
                                     for c, f in i.date_formats.items())

@@ -86,14 +86,36 @@ def render(report: Report, browser: Path | None = None) -> bytes:
     return print_html(html.render(report), found)
 
 
-def write(report: Report, output: Path, browser: Path | None = None) -> None:
-    """Print the report to ``output`` (atomically)."""
+def write(report: Report, output: Path | None, browser: Path | None = None) -> None:
+    """Print the report to ``output`` (atomically), or to standard output when None (a
+    file or a pipe: the CLI refuses a terminal)."""
     from itsm_diag.render import write_atomic
 
     data = render(report, browser)
+    if output is None:
+        to_stdout(data)
+        return
     try:
         write_atomic(output, data)
     except OSError as exc:
         raise UsageError(f"cannot write the report to {output}: {exc.strerror or exc}",
                          hint="check that the folder exists and is writable and that the "
                          "disk has room") from exc
+
+
+def to_stdout(data: bytes) -> None:
+    """``data`` written to standard output's bytes, flushed: a reader that stopped reading
+    (``| head``) is a normal end; a write that fails is one error line, not a traceback."""
+    import sys
+
+    try:
+        sys.stdout.flush()  # nothing written before may land after the PDF's bytes
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        from itsm_diag.text import silence_stdout
+
+        silence_stdout()
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to standard output: {exc.strerror or exc}",
+                         hint="check where standard output is sent (a full disk?)") from exc

@@ -17,7 +17,9 @@ from io import StringIO
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -33,7 +35,7 @@ from itsm_diag.render.common import (
     one_line,
 )
 from itsm_diag.render.safety import safe
-from itsm_diag.report import Comparison, Finding, Report
+from itsm_diag.report import Comparison, Finding, InputInfo, Report
 
 __all__ = ["MAX_WIDTH", "MIN_WIDTH", "figure", "render", "render_comparison", "width"]
 
@@ -259,7 +261,39 @@ def _present(text: Text) -> list[RenderableType]:
     return [text] if text.plain else []
 
 
-def _notes(r: Report, verbose: bool) -> Text:
+#: how far an input's detection reasons and column map are indented under its line
+_INPUT_INDENT = 4
+
+
+def _packed(pieces: list[str], w: int) -> str:
+    """``pieces`` joined with ", " into lines at most ``w`` cells wide, broken between
+    pieces only (rich folds a piece wider than a line on its own)."""
+    lines: list[str] = []
+    for piece in pieces:
+        joined = f"{lines[-1]}, {piece}" if lines else piece
+        if lines and cell_len(joined) + 1 <= w:  # +1: the line's trailing comma
+            lines[-1] = joined
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(piece)
+    return "\n".join(lines)
+
+
+def _input_details(inp: InputInfo, w: int) -> Padding:
+    """Under an input's line (``verbose``): what detected its tool, and which column of
+    the export each canonical field was read from, wrapped at the layout's width."""
+    text = Text(style="dim")
+    if inp.detected_by:
+        text.append(f"detected by: {clip(inp.detected_by, 1000)}\n")
+    if inp.column_map:
+        text.append(common.COLUMNS_READ.format(arrow="<-") + ":\n")
+        text.append(_packed(common.column_pairs(inp), w - _INPUT_INDENT))
+    text.rstrip()
+    return Padding(text, (0, 0, 0, _INPUT_INDENT))
+
+
+def _notes(r: Report, verbose: bool, w: int) -> list[RenderableType]:
     text = Text()
     for note in common.data_notes(r):
         text.append(f"• {clip(note, 1000)}\n", style="dim")
@@ -270,16 +304,20 @@ def _notes(r: Report, verbose: bool) -> Text:
                     f"{rows:,} rows; {warned} warning{'s' if warned != 1 else ''} "
                     "(--verbose: each file)\n", style="dim")
         for inp in r.inputs:
-            for w in inp.warnings:
-                text.append(f"  ! {clip(inp.path, 80)}: {clip(w, 1000)}\n", style="yellow")
-        return text
+            for warning in inp.warnings:
+                text.append(f"  ! {clip(inp.path, 80)}: {clip(warning, 1000)}\n", style="yellow")
+        return _present(text)
+    parts: list[RenderableType] = []
     for inp in r.inputs:
         text.append(f"• {clip(inp.path)}: {clip(inp.tool, 40)} {clip(inp.table, 40)}, "
                     f"{inp.rows:,} rows -> {inp.tickets:,} tickets (confidence "
                     f"{inp.confidence:.2f})\n", style="dim")
-        for w in inp.warnings:
-            text.append(f"  ! {clip(w, 1000)}\n", style="yellow")
-    return text
+        if inp.detected_by or inp.column_map:
+            parts += [*_present(text), _input_details(inp, w)]
+            text = Text()
+        for warning in inp.warnings:
+            text.append(f"  ! {clip(warning, 1000)}\n", style="yellow")
+    return [*parts, *_present(text)]
 
 
 def _periods(r: Report, w: int) -> Table:
@@ -432,7 +470,7 @@ def render(report: Report, color: bool = True, quiet: bool = False,
         [_periods(report, w)] if report.periods else [],
         checks,
         _analyses(report),
-        [Text("Data notes", style="bold"), *_present(_notes(report, verbose)),
+        [Text("Data notes", style="bold"), *_notes(report, verbose, w),
          Text(f"Window: {clean(report.window.how_chosen)}", style="dim"),
          _assumptions(report)],
     ]
