@@ -478,7 +478,7 @@ def test_config_command_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     doc = json.loads(out)
     assert doc["found_by"] == "--config"
     assert doc["settings"]["checks.routing.thresholds.bounces"] == {
-        "value": 0.05, "source": str(path), "shipped": 0.1}
+        "value": 0.05, "source": str(path), "shipped": 0.1, "valid": "from 0 to 1"}
     assert doc["settings"]["defaults.window_weeks"]["source"] == "shipped default"
 
 

@@ -844,34 +844,13 @@ def show_config(
     source = config.config_source(path) if path is not None else None
     found_by = None if path is None else ("--config" if config_file is not None
                                           else "found in the working directory")
-    settings = config.effective_settings(rules)
-    shipped = config.effective_settings(config.load_rules())
     if as_json:
-        typer.echo(json.dumps({
-            "config_file": source, "found_by": found_by,
-            "settings": {key: {"value": value, "source": src} | (
-                {} if src == config.SHIPPED else {"shipped": shipped[key][0]})
-                for key, (value, src) in settings.items()},
-        }, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({"config_file": source, "found_by": found_by,
+                               "settings": config.settings_document(rules)},
+                              indent=2, ensure_ascii=False))
         return
     label = None if source is None else f"{source} ({found_by})"
-    # each value a config set is marked with its source and the shipped value, as
-    # explain marks it (``# itsm-diag.toml; shipped 0.05``)
-    marked = {key: f"{src}; shipped {_shipped_text(value, shipped[key][0])}"
-              for key, (value, src) in settings.items() if src != config.SHIPPED}
-    typer.echo(config.describe(rules.model_copy(update={
-        "overrides": {**rules.overrides, **marked}}), label), nl=False)
-
-
-def _shipped_text(value: Any, shipped: Any) -> str:
-    """The shipped value of a setting a config set, as ``config`` prints values: of a
-    mapping (the handle minutes, the wording), only the entries the config changed."""
-    from itsm_diag.config import _flow
-
-    if isinstance(value, dict) and isinstance(shipped, dict):
-        changed = {k: v for k, v in shipped.items() if value.get(k) != v}
-        return _flow(changed) if changed else "the same"
-    return _flow(shipped)
+    typer.echo(config.describe(rules, label), nl=False)
 
 
 @app.command(cls=_Command, epilog=_examples(

@@ -358,6 +358,10 @@ class Rules(BaseModel):
     analyses: dict[str, AnalysisFile] = Field(default_factory=dict)
     #: where each overridden value came from: dotted key -> source
     overrides: dict[str, str] = Field(default_factory=dict)
+    #: of a ``defaults`` mapping a config set in part (``shape``, ``handle_minutes``,
+    #: ``kpi_targets``), each key it set: ``defaults.shape.min_tickets`` -> source
+    #: (``overrides`` names the whole mapping, as reports and compare read it)
+    nested_overrides: dict[str, str] = Field(default_factory=dict)
 
     def all(self) -> list[RuleFile]:
         return [*self.signs.values(), *self.checks.values()]
@@ -618,6 +622,9 @@ def _follow_signs(out: Rules) -> None:
 #: handle minutes: every ticket kind), so any other key is a misspelling that would be
 #: taken silently (``kpi_targets`` checks its own keys)
 _CLOSED_DEFAULTS = ("shape", "handle_minutes", "bands", "wording")
+#: the ``defaults`` mappings ``itsm-diag config`` lists key by key, each with its source
+#: and range (the wording and the bands are texts, listed whole)
+_LISTED_BY_KEY = ("shape", "handle_minutes", "kpi_targets")
 
 
 def _override_defaults(out: Rules, body: Any, source: str) -> None:
@@ -638,6 +645,8 @@ def _override_defaults(out: Rules, body: Any, source: str) -> None:
         if isinstance(current[key], dict) and isinstance(value, Mapping):
             merged = {**current[key], **value}
             current[key] = merged
+            if key in _LISTED_BY_KEY:
+                out.nested_overrides.update({f"defaults.{key}.{sub}": source for sub in value})
         else:
             current[key] = value
         out.overrides[f"defaults.{key}"] = source
@@ -1326,14 +1335,21 @@ SHIPPED = "shipped default"
 def effective_settings(rules: Rules) -> dict[str, tuple[Any, str]]:
     """Every overridable value as ``dotted key -> (value, source)``, in the order of
     the config file shape (defaults, signs, checks); the source is :data:`SHIPPED` or
-    the file that set it."""
+    the file that set it. A ``defaults`` mapping of numbers (the shape tests, the handle
+    minutes, the KPI targets) is listed key by key: a config that set one of its keys
+    set that key, not the others."""
     out: dict[str, tuple[Any, str]] = {}
 
     def put(key: str, value: Any) -> None:
         out[key] = (value, rules.overrides.get(key, SHIPPED))
 
     for key, value in rules.defaults.model_dump().items():
-        put(f"defaults.{key}", value)
+        if key in _LISTED_BY_KEY and isinstance(value, dict) and value:
+            for sub, item in value.items():  # each with its own source and range
+                dotted = f"defaults.{key}.{sub}"
+                out[dotted] = (item, rules.nested_overrides.get(dotted, SHIPPED))
+        else:
+            put(f"defaults.{key}", value)
     for top, table in (("signs", rules.signs), ("checks", rules.checks)):
         for rule in table.values():
             for name, cond in rule.thresholds.conditions.items():
@@ -1361,13 +1377,13 @@ def _flow(value: Any) -> str:
 
 def describe(rules: Rules, config_file: str | None) -> str:
     """The effective configuration as YAML (loadable by ``--config``), each value
-    followed by a comment naming where it came from and the values it may take."""
-    settings = effective_settings(rules)
-    ranges = valid_ranges(rules)
+    followed by a comment naming where it came from, for a value a config set the
+    shipped one (as ``explain`` marks it: ``# itsm-diag.toml; shipped 0.05``), and the
+    values it may take."""
     lines = ["# itsm-diag effective configuration",
              f"# config file: {config_file or 'none (shipped defaults only)'}"]
     opened: list[str] = []
-    for key, (value, source) in settings.items():
+    for key, entry in settings_document(rules).items():
         parts = key.split(".")
         # open the parent mappings this key needs and the previous key did not share
         common = 0
@@ -1378,7 +1394,42 @@ def describe(rules: Rules, config_file: str | None) -> str:
             lines.append("  " * depth + f"{_flow(parts[depth])}:")
             opened.append(parts[depth])
         indent = "  " * (len(parts) - 1)
-        valid = ranges.get(key)
-        said = f"; valid: {valid.words_for(value)}" if valid is not None else ""
-        lines.append(f"{indent}{_flow(parts[-1])}: {_flow(value)}  # {source}{said}")
+        said = entry["source"]
+        if "shipped" in entry:
+            said += f"; shipped {_shipped_text(_whole(entry['value']), _whole(entry['shipped']))}"
+        if "valid" in entry:
+            said += f"; valid: {entry['valid']}"
+        lines.append(f"{indent}{_flow(parts[-1])}: {_flow(_whole(entry['value']))}  # {said}")
     return "\n".join(lines) + "\n"
+
+
+def _whole(value: Any) -> Any:
+    """A whole float as an int (the shape tests' 50.0 reads 50 beside "a whole number")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def settings_document(rules: Rules) -> dict[str, dict[str, Any]]:
+    """Every value :func:`effective_settings` lists, as ``config --json`` prints it:
+    its ``value`` and ``source``; for a value a config set, the ``shipped`` one; for a
+    value with a range, the range in words (``valid``)."""
+    shipped = effective_settings(load_rules())
+    ranges = valid_ranges(rules)
+    out: dict[str, dict[str, Any]] = {}
+    for key, (value, source) in effective_settings(rules).items():
+        entry: dict[str, Any] = {"value": value, "source": source}
+        if source != SHIPPED and key in shipped:
+            entry["shipped"] = shipped[key][0]
+        valid = ranges.get(key)
+        if valid is not None:
+            entry["valid"] = valid.words_for(value)
+        out[key] = entry
+    return out
+
+
+def _shipped_text(value: Any, shipped: Any) -> str:
+    """The shipped value of a setting a config set, as ``config`` prints values: of a
+    mapping (the wording), only the entries the config changed."""
+    if isinstance(value, dict) and isinstance(shipped, dict):
+        changed = {k: v for k, v in shipped.items() if value.get(k) != v}
+        return _flow(changed) if changed else "the same"
+    return _flow(shipped)
