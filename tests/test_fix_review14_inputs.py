@@ -235,3 +235,26 @@ def test_config_shows_the_shipped_value_of_an_overridden_one(tmp_path: Path) -> 
         "value": 0.1, "source": str(path), "shipped": 0.05, "valid": "from 0 to 1"}
     assert settings["defaults.handle_minutes.incident"]["shipped"] == 30.0
     assert "shipped" not in settings["defaults.hourly_rate"]
+
+
+def test_emptied_rows_are_not_counted_as_rows_without_an_id(tmp_path: Path) -> None:
+    """The reader's note names a `sep=` line and a repeated header; the importer's count
+    of rows skipped for a missing id no longer counts them again ("2 rows without a
+    ticket number were skipped" beside the reader's two notes). A row that holds cells
+    but no id is still counted."""
+    from itsm_diag import api
+
+    head = "number,opened_at,state,short_description\n"
+    row = "{n},2026-01-0{d} 10:00:00,New,printer {n}\n"
+    first = "sep=,\n" + head + "".join(row.format(n=f"INC00{i}", d=i) for i in (1, 2, 3))
+    second = "sep=,\n" + head + "".join(row.format(n=f"INC01{i}", d=i) for i in (4, 5))
+    path = tmp_path / "joined.csv"
+    path.write_text(first + second, encoding="utf-8")
+    notes = [w for i in api.diagnose_paths([path], api.RunOptions()).inputs for w in i.warnings]
+    assert not any("without a ticket number" in n for n in notes), notes
+    assert any("is a `sep=` line" in n for n in notes)
+    assert any("repeat the header line" in n for n in notes)
+    # a row with cells and no number is a ticket row without its id: counted
+    path.write_text(first + ",2026-01-09 10:00:00,New,no number\n" + second, encoding="utf-8")
+    notes = [w for i in api.diagnose_paths([path], api.RunOptions()).inputs for w in i.warnings]
+    assert any("1 rows without a ticket number were skipped" in n for n in notes), notes

@@ -418,6 +418,17 @@ def kept_of_repeats(updated: pd.Series) -> str:
             f"with it; among rows without one, the last read wins {life})")
 
 
+def holding_cells(frame: pd.DataFrame, rows: pd.Series) -> int:
+    """How many of the ``rows`` (a mask on ``frame``'s index) hold a cell. A row whose
+    every cell is empty is no ticket left without its id: the reader emptied it (a
+    repeated header line, a ``sep=`` line of files joined with ``cat``) and named it in a
+    note of its own, so the count of rows skipped for a missing id leaves it out."""
+    picked = rows.index[rows.to_numpy(dtype=bool)]
+    if not len(picked):
+        return 0
+    return int((~frame.loc[picked].isna().all(axis=1)).sum())
+
+
 def finish_tickets(
     df: pd.DataFrame, blank: pd.Series, raw: RawTable, tool: str, id_label: str,
     warnings: list[str],
@@ -425,7 +436,9 @@ def finish_tickets(
     """Drop rows without an id, stamp the source, conform, and warn about repeated ids
     (registry.combine keeps the latest update of each)."""
     if blank.any():
-        warnings.append(f"{int(blank.sum())} rows without {id_label} were skipped")
+        skipped = holding_cells(raw.frame, blank)
+        if skipped:
+            warnings.append(f"{skipped} rows without {id_label} were skipped")
         df = df[~blank]
     stamp_source(df, tool, raw.name)
     tickets = m.conform_tickets(df)

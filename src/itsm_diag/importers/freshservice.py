@@ -28,6 +28,7 @@ from itsm_diag.importers.base import (
     SourceInfo,
     fold_name,
     head_texts,
+    holding_cells,
     parse_dates,
     require_ids,
     resolve_columns,
@@ -308,7 +309,9 @@ class FreshserviceImporter(Importer):
             df[m.TIME_SPENT_HOURS] = v.duration(_hours(frame[cols["time_tracked"]]),
                                                 frame[cols["time_tracked"]], warnings)
         if not keep.all():
-            warnings.append(f"{int((~keep).sum())} rows without a ticket id were skipped")
+            skipped = holding_cells(frame, ~keep)
+            if skipped:
+                warnings.append(f"{skipped} rows without a ticket id were skipped")
             df = df[keep]
         stamp_source(df, NAME, raw.name)
         tickets = m.conform_tickets(df)

@@ -41,6 +41,7 @@ from itsm_diag.importers.base import (
     Importer,
     ImportOptions,
     SourceInfo,
+    holding_cells,
     parse_dates,
     resolve_columns,
     stamp_source,
@@ -457,7 +458,11 @@ class MappingImporter(Importer):
                              column=found.get(m.TICKET_ID, found.get("_case")),
                              hint="check columns.ticket_id in the mapping")
         if blank.any():
-            warnings.append(f"{int(blank.sum())} rows without a ticket id were skipped")
+            # an event log's rows are collapsed to tickets: counted as they stand
+            skipped = (int(blank.sum()) if spec.event_log is not None
+                       else holding_cells(raw.frame, blank))
+            if skipped:
+                warnings.append(f"{skipped} rows without a ticket id were skipped")
             rows = rows[~blank]
         tickets = self._canonical(rows, warnings)
         stamp_source(tickets, spec.tool, raw.name)

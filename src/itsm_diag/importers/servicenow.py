@@ -33,6 +33,7 @@ from itsm_diag.importers.base import (
     any_repeated,
     fold_name,
     head_texts,
+    holding_cells,
     most_common_prefix,
     parse_dates,
     require_ids,
@@ -257,7 +258,9 @@ class ServiceNowImporter(Importer):
                 out = {k: s[keep] for k, s in out.items()}
                 blank = blank[keep]
         if blank.any():
-            warnings.append(f"{int(blank.sum())} rows without a ticket number were skipped")
+            skipped = holding_cells(raw.frame, blank)
+            if skipped:
+                warnings.append(f"{skipped} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings)
         # the change fields made from a raw column of their own, as status and channel are
