@@ -125,7 +125,12 @@ def test_a_live_export_has_no_shape_note(tmp_path: Path) -> None:
     log, mapping = shapes.live_log(tmp_path)
     r = api.diagnose_paths([log], api.RunOptions(mapping=mapping))
     assert r.extract_shape == {}
-    assert by_id(r)["backlog"].status != "unknown"
+    # judged, or unknown for the week-to-week noise of a steady queue (4% shrink, 0.45
+    # weeks of arrivals: both within noise of their bars since review 14c), never for
+    # how the export was cut
+    backlog = by_id(r)["backlog"]
+    assert backlog.status != "unknown" or (
+        "noise" in backlog.reason and "selected on" not in backlog.reason)
 
 
 # ---- trend figures ---------------------------------------------------------------------

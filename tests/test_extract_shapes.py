@@ -28,7 +28,9 @@ def test_a_closed_only_export_leaves_the_backlog_unknown(tmp_path: Path) -> None
     # it said "clear, high confidence" and the band read healthy: every ticket done,
     # including those opened hours before the cut, with no silent weeks to give it away
     live = run(shapes.live_log(tmp_path / "live"))
-    assert live.extract_shape == {} and by_id(live)["backlog"].status != "unknown"
+    # the live control is not unknown for its cut (a steady queue may be, for its noise)
+    assert live.extract_shape == {}
+    assert "selected on closure" not in by_id(live)["backlog"].reason
     r = run(shapes.closed_only_log(tmp_path / "closed"))
     shape = r.extract_shape["none_open"]
     assert shape["open_at_cut"] == 0 and shape["expected_open"] >= 10

@@ -230,9 +230,13 @@ def test_a_cut_export_of_a_shrinking_queue_is_not_read_as_growth(
     first week's open tickets. Counting the stays still running as if they had ended put
     that at 60 and 11, and both read "did not shrink", triggered; the whole history
     clears. Counted by Kaplan-Meier (120 and 38), a verdict that it did not shrink does
-    not hold with them: unknown."""
+    not hold with them: unknown. (The whole history's 7% shrink of a queue whose tickets
+    stay weeks lies within the noise a flat queue with its arrivals and stays shows, so
+    since review 14c it is unknown too, not clear: neither is "did not shrink".)"""
     full = _backlog(_write(busy_shrinking, tmp_path / "full"))
-    assert full.status == "clear", full.reason
+    assert full.status in ("clear", "unknown"), full.reason
+    full_shrink = full.metrics["backlog_shrink"].value
+    assert full_shrink is not None and full_shrink >= 0.05
     cut = _backlog(_write(_opened_since(busy_shrinking, days), tmp_path / f"last{days}"))
     assert cut.status == "unknown", cut.reason
     assert "export's first incident or request" in _notes(cut)

@@ -303,7 +303,10 @@ def test_the_demo_keeps_its_rate_and_verdict(demo_report: Report) -> None:
     all its done incidents): measured as before, 10.4 a month, and the kinds left out
     named."""
     reopens = _reopens(demo_report)
-    assert (reopens.status, reopens.confidence) == ("clear", "high")
+    # 31 of 690 (4.5%) against 5%: its 90% Wilson interval holds 5%, so the verdict is
+    # within noise, at low confidence (review 14c)
+    assert (reopens.status, reopens.confidence) == ("clear", "low")
+    assert reopens.within_noise
     rate = reopens.metrics["reopen_rate"]
     assert (rate.numerator, rate.denominator) == (31, 690)
     assert reopens.evidence.summary == ("4% of done tickets were reopened, about 10.4 a "

@@ -85,11 +85,13 @@ def test_a_cut_export_is_not_cleared_as_too_small_to_matter(
 
 def test_a_whole_export_keeps_its_clear_verdicts(
         cut_desk: tuple[Path, Path], tmp_path: Path) -> None:
-    """The whole export reaches back: a "not material" clear there still stands."""
+    """The whole export reaches back: a "not material" clear there still stands (with a
+    threshold beyond the open count's week-to-week noise, 12% of its 217 here: since
+    review 14c a count within its noise of the threshold does not clear)."""
     full_dir, _ = cut_desk
     full = _sign(_report(full_dir, tmp_path))
     weeks = full.metrics["backlog_weeks_of_arrivals"].value
-    sign = _sign(_report(full_dir, tmp_path, material=round(weeks * 1.05, 3)))
+    sign = _sign(_report(full_dir, tmp_path, material=round(weeks * 1.3, 3)))
     assert sign.status == "clear", sign.reason
 
 

@@ -131,8 +131,13 @@ def test_one_stray_ticket_does_not_stand_for_the_start(
                           ("changes", "change_caused_per_quarter")):
         assert _per_month(stray, check, metric) == pytest.approx(
             _per_month(month, check, metric), rel=0.05)
+    # the stray is no cut read as growth: the backlog is what the month alone reads,
+    # or (the stray one more ticket open, at 0.31 weeks of arrivals against 0.3)
+    # unknown for its week-end noise (review 14c), never triggered
     backlog = next(s for s in stray.signs if s.id == "backlog")
-    assert backlog.status == next(s for s in month.signs if s.id == "backlog").status
+    alone = next(s for s in month.signs if s.id == "backlog").status
+    assert backlog.status == alone or (backlog.status == "unknown" and alone != "triggered"
+                                       and "too small to matter" in backlog.reason)
 
 
 @pytest.mark.parametrize("which", [3, 4])

@@ -555,7 +555,8 @@ def diagnose(
         "since it.")] = None,
     fail_on_increase: Annotated[bool, typer.Option(
         "--fail-on-increase", help="With --baseline: exit 1 when the score rose or a sign "
-        "is triggered that was not in the baseline.")] = False,
+        "is triggered that was not in the baseline (a sign that appeared or cleared within "
+        "noise counts on neither side).")] = False,
     fail_on: FailOnOpt = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", metavar="FILE", help="YAML of sign: true/false filling signs the data "
@@ -745,7 +746,8 @@ def compare_reports(
     output: OutputOpt = None,
     fail_on_increase: Annotated[bool, typer.Option(
         "--fail-on-increase", help="Exit 1 when the score rose or a sign is triggered that "
-        "was not in OLD.")] = False,
+        "was not in OLD (a sign that appeared or cleared within noise counts on neither "
+        "side).")] = False,
 ) -> None:
     """What changed between two JSON reports: signs, score, band, KPIs, hours at stake."""
     from itsm_diag import api

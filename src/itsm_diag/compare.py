@@ -8,8 +8,11 @@ report can carry its comparison with a baseline). Reading report files is
 The CI gate (``--fail-on-increase``) is :attr:`Comparison.increased`: true when the
 score is higher than the baseline's, or when at least one sign is triggered now that
 was not triggered in the baseline (clear, unknown or absent there), even if another
-sign cleared and the score stayed the same. Nothing else fails it: a sign turning
-unknown, a KPI getting worse or more hours at stake are reported, never gated.
+sign cleared and the score stayed the same. A sign that appeared or cleared with a
+verdict within noise on either side (``Finding.within_noise``: its threshold lies inside
+its figure's sampling interval) is marked so and counts on neither side: it never fires
+the gate, nor does a score that rose only by such signs. Nothing else fails it: a sign
+turning unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
 A move is like for like only when the same thing was measured the same way: each report
 records the thresholds it graded with and its cost assumptions, and compare names every
@@ -152,6 +155,13 @@ def _gated_score(r: Report, skip: set[str]) -> int:
     """The signs triggered in ``r`` but those in ``skip`` (self-assessed on either side):
     what --fail-on-increase weighs the score by."""
     return sum(1 for f in r.signs if f.status == "triggered" and f.id not in skip)
+
+
+def _uncounted(r: Report, only: set[str]) -> list[str]:
+    """The triggered signs of ``only`` with a cost that is no count's (logged time) or
+    whose count the report does not say: :func:`_hours_variance` cannot weigh them."""
+    return [f.id for f in r.signs if f.status == "triggered" and f.id in only
+            and any(not cost.count for cost in f.evidence.costs)]
 
 
 def _hours_variance(r: Report, only: set[str]) -> float | None:
@@ -642,6 +652,9 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
             self_assessed_old=sa_old, self_assessed_new=sa_new,
             comparable=not changed and s_old in _MEASURED and s_new in _MEASURED
             and not (sa_old or sa_new),
+            # a flip whose verdict on either side lies within its figure's sampling noise
+            within_noise=_kind(o, n) in ("appeared", "cleared")
+            and bool((o and o.within_noise) or (n and n.within_noise)),
         ))
     appeared = [c.id for c in changes if c.change == "appeared"]
     cleared = [c.id for c in changes if c.change == "cleared"]
@@ -668,9 +681,14 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         direction_note = _direction_note(unlike, wording)
         band_direction = None
     skip = {c.id for c in changes if c.self_assessed_old or c.self_assessed_new}
+    # a sign that appeared or cleared within noise moves neither side of the gate
+    noisy = {c.id for c in changes if c.within_noise}
     kpis, kpi_notes = _kpi_deltas(old, new, wording)
     hours, hours_notes, left_out = _hours(old, new, changes, settings, wording)
     notes = [*kpi_notes, *_notes(old, new, wording, settings)]
+    if noisy:
+        notes.append(fmt(wording["compare_note.signs_noise"],
+                         {"signs": ", ".join(c.id for c in changes if c.id in noisy)}))
     if settings:
         notes.append(_settings_note(settings, wording))
     return Comparison(
@@ -689,7 +707,9 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         hours_left_out=left_out,
         settings=settings,
         # a self-assessed status on either side never fires the gate
-        increased=_gated_score(new, skip) > _gated_score(old, skip) or bool(appeared),
+        # and a sign that appeared or cleared within noise counts on neither side
+        increased=_gated_score(new, skip | noisy) > _gated_score(old, skip | noisy)
+        or any(i not in noisy for i in appeared),
         notes=[*notes, *hours_notes],
     )
 
@@ -765,6 +785,13 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
                or ".params." in c.key]
     spread = [_hours_variance(r, comparable) for r in (old, new)]
     moved = row.delta
+    if not minutes and row.direction in ("better", "worse") and None in spread:
+        # hours that are no count's (logged time) are not weighed: a move the reports do
+        # not carry enough to weigh gets no direction, as a KPI's would
+        uncounted = dict.fromkeys([*_uncounted(old, comparable), *_uncounted(new, comparable)])
+        row = row.model_copy(update={"direction": None})
+        notes.append(fmt(wording["compare_note.hours_unweighed"], {
+            "delta": abs(moved or 0.0), "signs": ", ".join(uncounted)}))
     if (not minutes and row.direction in ("better", "worse") and moved is not None
             and spread[0] is not None and spread[1] is not None):
         # the hours rest on counts of tickets: a move chance gives as often as once in 100

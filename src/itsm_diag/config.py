@@ -325,6 +325,9 @@ class Defaults(_Strict):
     #: targets a client sets for the KPI panel, by KPI key (``sla_adherence: 0.9``); none
     #: ship: a target is the client's, not a benchmark the tool could defend for everyone
     kpi_targets: dict[str, float] = Field(default_factory=dict)
+    #: the two-sided level of the sampling interval a verdict's deciding share is graded
+    #: against: a threshold inside it leaves the verdict within noise (low confidence)
+    noise_level: float = Field(0.9, gt=0, lt=1)
 
     @field_validator("weekmask")
     @classmethod
@@ -889,6 +892,8 @@ RANGES: dict[str, Valid] = {
     # messages, ``itsm-diag config`` and the test)
     "defaults.window_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "defaults.active_week_share": SHARE,
+    "defaults.noise_level": Valid(0, 1, lo_open=True, hi_open=True,
+                                  note="an interval's level is a share: write 0.9 for 90%"),
     "defaults.tail_weeks": Valid(0, MAX_WINDOW_WEEKS, whole=True),
     "defaults.shape.min_tickets": Valid(1, 1_000_000, whole=True),
     "defaults.shape.silent_ratio": SHARE,
@@ -929,6 +934,7 @@ RANGES: dict[str, Valid] = {
     "signs.backlog.params.carried_max_done_share": SHARE,
     # the noise rule's interval: at 1 it would be infinitely wide (t of p = 1)
     "signs.backlog.params.noise_interval_share": Valid(0, 1, hi_open=True),
+    "signs.backlog.params.noise_max_autocorrelation": Valid(0, 1, hi_open=True),
     "signs.backlog.params.edge_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "signs.backlog.params.min_start_tickets": Valid(0, COUNT_CAP),
     # the age table's bounds: each a number of days, the table indexes the first and last

@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from itsm_diag.report import (
     KeyFigure,
     Kpis,
     MetricOut,
+    NoiseOut,
     NoteOut,
     PeriodOut,
     Report,
@@ -51,7 +52,8 @@ from itsm_diag.signs.shape import (
     measure_shape,
     weeks_of,
 )
-from itsm_diag.text import figure_beside, fmt, fmt_known
+from itsm_diag.stats import newcombe, wilson
+from itsm_diag.text import figure, figure_beside, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the bands from best to worst, and the highest score (every sign triggered)
@@ -475,6 +477,88 @@ def fragile(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
                != status for nudge in meas.nudges)
 
 
+def _counted(fig: Any) -> bool:
+    """Whether a figure is a share of counted tickets: a whole numerator of a whole
+    denominator, at most it, and its value their ratio."""
+    num, den = fig.numerator, fig.denominator
+    return (fig.value is not None and num is not None and bool(den)
+            and float(num).is_integer() and float(den).is_integer() and 0 <= num <= den
+            and abs(fig.value - num / den) <= 1e-9)
+
+
+def _gap_of(meas: Measurement, rule: RuleFile, value: float) -> tuple[Any, Any] | None:
+    """The two shares of counted tickets (ratio metrics) whose difference a gap figure is
+    (sla-by-priority's adherence gap is the rest's adherence minus the high priorities'),
+    the first pair in the measurement's order; None when no pair is."""
+    shares = [f for k, f in meas.metrics.items()
+              if k in rule.metrics and rule.metrics[k].unit == "ratio" and _counted(f)]
+    for a in shares:
+        for b in shares:
+            if a is not b and abs((a.value or 0.0) - (b.value or 0.0) - value) <= 1e-9:
+                return a, b
+    return None
+
+
+def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
+          status: Status, level: float) -> tuple[dict[str, NoiseOut], dict[str, Any]]:
+    """The sampling interval at the two-sided ``level`` of each condition's figure that
+    has one, and the values that word the first within noise (empty when none is).
+
+    A share of counted tickets (:func:`_counted`): the Wilson score interval. A ratio
+    metric that carries ``<metric>_effective_n`` (strategy's share of logged hours, whose
+    numerator is hours): the Wilson interval of its value on that many tickets. A gap of
+    two shares of counted tickets (:func:`_gap_of`): Newcombe's hybrid score interval. A
+    ratio that reads as a signed change (its metric has a label for negative values, a
+    backlog's shrink) is no share and has none. A
+    condition is within noise when the figure at either end of its interval would grade
+    the finding otherwise (its threshold lies inside the interval, and the other
+    conditions let it decide). Conditions the module settled itself are not weighed."""
+    out: dict[str, NoiseOut] = {}
+    words: dict[str, Any] = {}
+    if status == "unknown":
+        return out, words
+    for name, cond in outs.items():
+        fig = meas.metrics.get(cond.metric)
+        doc = rule.metrics.get(cond.metric)
+        if fig is None or fig.value is None or doc is None or name in meas.decided:
+            continue
+        eff = meas.metrics.get(f"{cond.metric}_effective_n")
+        values: dict[str, Any]
+        method: Literal["wilson", "wilson_effective_n", "newcombe"]
+        if doc.unit == "ratio" and eff is not None and eff.value and fig.denominator:
+            n = float(eff.value)
+            (low, high), method = wilson(fig.value * n, n, level), "wilson_effective_n"
+            values = {"key": "weighted", "total": fig.denominator, "n": n}
+        elif doc.unit == "ratio" and not doc.label_if_negative and _counted(fig):
+            # a share, not a signed change (a backlog's shrink, whose whole counts are no
+            # tickets drawn from a population)
+            n = float(fig.denominator or 0)
+            (low, high), method = wilson(float(fig.numerator or 0), n, level), "wilson"
+            values = {"key": "share", "k": fig.numerator, "n": n}
+        elif doc.unit == "points" and fig.numerator is None:
+            pair = _gap_of(meas, rule, fig.value)
+            if pair is None:
+                continue
+            a, b = pair
+            low, high = newcombe(a.numerator, a.denominator, b.numerator, b.denominator,
+                                 level)
+            method, n = "newcombe", float(a.denominator + b.denominator)
+            values = {"key": "gap", "k1": a.numerator, "n1": a.denominator,
+                      "k2": b.numerator, "n2": b.denominator}
+        else:
+            continue
+        within = any(_again(rule, outs, {cond.metric: end}) != status for end in (low, high))
+        out[name] = NoiseOut(metric=cond.metric, level=level, low=low, high=high,
+                             method=method, n=n, threshold=cond.value, within=within)
+        if within and not words:
+            more = 1 if doc.unit == "ratio" else 0
+            words = {**values, "label": doc.label[:1].lower() + doc.label[1:],
+                     "value": figure(fig.value, doc.unit, more),
+                     "low": figure(low, doc.unit, more), "high": figure(high, doc.unit, more),
+                     "threshold": figure(cond.value, doc.unit), "level": level}
+    return out, words
+
+
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     doc = rule.metrics[out.metric]
@@ -652,7 +736,8 @@ def build_finding(
     status, conds = grade(rule, meas)
     confidence = meas.confidence
     shaky = fragile(rule, meas, conds, status)
-    if shaky:
+    intervals, noisy = noise(rule, meas, conds, status, rules.defaults.noise_level)
+    if shaky or noisy:
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     # the weeks the figures are over: the window's, from the export's first ticket on
@@ -733,6 +818,8 @@ def build_finding(
     key = rule.metrics[key_metric]
     if shaky:
         reason = f"{reason} {d_words['fragile']}"
+    if noisy:  # the numbers: the figure, its interval and the threshold inside it
+        reason = f"{reason} {fmt(d_words['within_noise.' + noisy['key']], noisy)}"
     # hours are at stake only where the sign applies: a clear or unknown sign prices nothing
     if status != "triggered":
         costs = []
@@ -747,6 +834,8 @@ def build_finding(
         question=rule.question,
         status=status,
         confidence=confidence,
+        within_noise=bool(noisy),
+        noise=intervals,
         key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),

@@ -265,6 +265,26 @@ class DriverOut(_Model):
                               default_factory=list)
 
 
+class NoiseOut(_Model):
+    """The sampling interval of a condition's figure: a share of counted tickets, a share
+    of logged hours (on the tickets' effective number), or a gap of two shares."""
+
+    metric: str = D("The metric (a key of the finding's metrics).")
+    level: float = D("The interval's two-sided level (defaults.noise_level, 0.9 is 90%).")
+    low: float = D("The interval's lower end, in the metric's unit.")
+    high: float = D("The interval's upper end, in the metric's unit.")
+    method: Literal["wilson", "wilson_effective_n", "newcombe"] = D(
+        "wilson: the Wilson score interval of numerator of denominator tickets; "
+        "wilson_effective_n: the same on the effective number of tickets behind a share of "
+        "hours (the metric <metric>_effective_n); newcombe: Newcombe's hybrid score "
+        "interval of the difference of two shares of tickets.")
+    n: float = D("The tickets the interval stands on: the denominator, the effective "
+                 "number, or both groups' tickets for a gap.")
+    threshold: float = D("The condition's threshold, in the metric's unit.")
+    within: bool = D("Whether the threshold lies inside the interval: a figure at either "
+                     "end would grade the finding otherwise.")
+
+
 class Finding(_Model):
     """One sign or extra check, graded."""
 
@@ -276,7 +296,16 @@ class Finding(_Model):
                        "export cannot tell (never counted as clear).")
     confidence: Literal["high", "medium", "low"] = D(
         "How far the verdict can be trusted: low when thin or indirect evidence carries "
-        "it, or one ticket would flip it.")
+        "it, one ticket would flip it, or it is within noise (within_noise).")
+    within_noise: bool = D(
+        "The verdict is within sampling noise: a threshold it is graded on lies inside its "
+        "figure's sampling interval (noise), so another window of the same process could "
+        "read either way. Its confidence is low, and compare's --fail-on-increase does "
+        "not fire on its change.", default=False)
+    noise: dict[str, NoiseOut] = D(
+        "The sampling interval of each condition whose figure has one (a share of counted "
+        "tickets, strategy's share of logged hours, a gap of two shares), by condition "
+        "name; empty for an unknown finding.", default_factory=dict)
     self_assessed: bool = D("The status comes from an answers file, not from the data.",
                             default=False)
     key_figure: KeyFigure = D("The figure that sums the finding up.")
@@ -488,6 +517,10 @@ class SignChange(_Model):
                                 "not from the data.", default=False)
     self_assessed_new: bool = D("Its status now comes from an answers file, not from the "
                                 "data.", default=False)
+    within_noise: bool = D(
+        "It appeared or cleared, and its verdict on either side is within noise (the "
+        "findings' within_noise): the move may be chance, and --fail-on-increase does not "
+        "fire on it.", default=False)
     comparable: bool = D(
         "False when the sign is unknown, absent or self-assessed in either report, or was "
         "graded under a changed threshold: its move is not the process moving, so it is "
@@ -559,8 +592,10 @@ class Comparison(_Model):
         "reports (a note words them).", default_factory=list)
     increased: bool = D("The --fail-on-increase verdict: the score rose or a sign is newly "
                         "triggered; the scores are counted without the signs self-assessed "
-                        "in either report, and an answer never makes a sign newly "
-                        "triggered.")
+                        "in either report and without the signs that appeared or cleared "
+                        "within noise (signs[].within_noise), an answer never makes a sign "
+                        "newly triggered, and a sign newly triggered within noise does not "
+                        "count.")
     notes: list[str] = D("Reasons to read the deltas with care (different tools, ticket "
                          "populations, windows, versions or settings).",
                          default_factory=list)

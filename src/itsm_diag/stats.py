@@ -12,10 +12,12 @@ built from its neighbour by their ratio (:func:`hypergeom_log_ratio`), in logs.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["fisher_two_sided", "hypergeom_log_ratio", "two_sided", "upper_tail"]
+__all__ = ["fisher_two_sided", "hypergeom_log_ratio", "newcombe", "two_sided", "upper_tail",
+           "wilson"]
 
 _LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
 
@@ -89,3 +91,33 @@ def fisher_two_sided(k: int, draws: int, events: int, total: int) -> float:
     log_pmf = np.concatenate([[0.0], np.cumsum(hypergeom_log_ratio(x, events, draws,
                                                                    total))])
     return two_sided(log_pmf, k - lo)
+
+
+def _z(level: float) -> float:
+    """The standard normal quantile of a two-sided ``level`` interval (0.9: 1.645)."""
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def wilson(k: float, n: float, level: float) -> tuple[float, float]:
+    """The Wilson score interval of a share ``k`` of ``n`` at the two-sided ``level``
+    (0 < level < 1): the shares whose score test at that level would not reject ``k / n``.
+    ``k`` and ``n`` may be fractional (an effective number of tickets); ``n`` > 0."""
+    z = _z(level)
+    p = min(max(k / n, 0.0), 1.0)
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe(k1: float, n1: float, k2: float, n2: float, level: float
+             ) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (his method 10) of the difference of two shares,
+    ``k1 / n1 - k2 / n2``, at the two-sided ``level``: each share's Wilson interval, the
+    difference's ends from the squared distances to them."""
+    p1, p2 = k1 / n1, k2 / n2
+    lo1, hi1 = wilson(k1, n1, level)
+    lo2, hi2 = wilson(k2, n2, level)
+    diff = p1 - p2
+    return (diff - math.sqrt((p1 - lo1) ** 2 + (hi2 - p2) ** 2),
+            diff + math.sqrt((hi1 - p1) ** 2 + (p2 - lo2) ** 2))

@@ -146,10 +146,24 @@ def check_fix_note(fix: FixOut) -> str:
         if fix.shares_hours_with else said
 
 
+#: after a verdict's confidence when its threshold lies inside its figure's sampling
+#: interval (``Finding.within_noise``; the reason says it in numbers)
+WITHIN_NOISE = "within noise"
+
+
+def confidence_words(f: Finding) -> str:
+    """A verdict's confidence in words: ``low confidence, within noise`` for a verdict
+    within sampling noise, else ``<confidence> confidence``."""
+    return f"{f.confidence} confidence, {WITHIN_NOISE}" if f.within_noise \
+        else f"{f.confidence} confidence"
+
+
 def confidence_text(f: Finding) -> str:
     """A verdict's confidence for a table cell: none for an unknown finding (there is no
-    verdict to be confident in)."""
-    return "" if f.status == "unknown" else f.confidence
+    verdict to be confident in); a verdict within noise says so."""
+    if f.status == "unknown":
+        return ""
+    return f"{f.confidence}, {WITHIN_NOISE}" if f.within_noise else f.confidence
 
 
 def no_fixes(r: Report) -> str:
@@ -180,7 +194,7 @@ def key_figure_text(f: Finding) -> str:
         return "unknown: " + f.reason
     text = f"{f.key_figure.label}: {key_value(f)}"
     # a verdict resting on thin or indirect evidence says so wherever it is shown
-    return text if f.confidence == "high" else f"{text} ({f.confidence} confidence)"
+    return text if f.confidence == "high" else f"{text} ({confidence_words(f)})"
 
 
 def unknown_range(r: Report) -> str:
@@ -473,10 +487,12 @@ UNDER_CHANGED_THRESHOLD = "under a changed threshold"
 
 def change_words(s: SignChange) -> str:
     """A sign's change in words, qualified when it was graded under a changed threshold
-    ("cleared, under a changed threshold": not the process improving)."""
+    ("cleared, under a changed threshold": not the process improving) or within noise
+    ("newly triggered, within noise": the gate does not fire on it)."""
     words = CHANGE_WORDS[s.change]
-    return f"{words}, {UNDER_CHANGED_THRESHOLD}" if s.thresholds_changed and \
-        s.change != "unchanged" else words
+    if s.thresholds_changed and s.change != "unchanged":
+        words = f"{words}, {UNDER_CHANGED_THRESHOLD}"
+    return f"{words}, {WITHIN_NOISE}" if s.within_noise else words
 
 
 def moved_signs(c: Comparison, ids: Sequence[str],
@@ -484,8 +500,14 @@ def moved_signs(c: Comparison, ids: Sequence[str],
     """Signs that appeared or cleared, each named by ``name`` and qualified when it was
     graded under a changed threshold."""
     moved = {s.id for s in c.signs if s.thresholds_changed}
-    return ", ".join(f"{name(i)} ({UNDER_CHANGED_THRESHOLD})" if i in moved else name(i)
-                     for i in ids)
+    noisy = {s.id for s in c.signs if s.within_noise}
+
+    def said(i: str) -> str:
+        quals = [q for q, held in ((UNDER_CHANGED_THRESHOLD, i in moved),
+                                   (WITHIN_NOISE, i in noisy)) if held]
+        return f"{name(i)} ({', '.join(quals)})" if quals else name(i)
+
+    return ", ".join(said(i) for i in ids)
 
 
 def data_notes(r: Report) -> list[str]:

@@ -93,7 +93,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
     number = f"{f.number}. " if f.number else ""
     lines = [f"### {mark} {number}{_prose(f.title)}", "",
              f"**{common.STATUS_WORDS[f.status]}**"
-             + ("" if f.status == "unknown" else f" · {f.confidence} confidence")
+             + ("" if f.status == "unknown" else f" · {common.confidence_words(f)}")
              + (" · self-assessed" if f.self_assessed else ""), "",
              f"*{_prose(f.question)}*", "", _prose(f.reason), ""]
     if f.what_would_answer:

@@ -43,7 +43,16 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Cost, Measurement, Note, ParamMap, per_month, ratio
+from itsm_diag.signs.base import (
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    per_month,
+    ratio,
+)
 from itsm_diag.signs.common import (
     category_sorted,
     contains_in,
@@ -57,6 +66,8 @@ from itsm_diag.signs.common import (
 from itsm_diag.text import WHITESPACE
 
 BUCKETS = m.BUCKETS
+#: the buckets whose share the rule grades: each carries its effective number of tickets
+GRADED = ("operational", "strategic")
 #: where improvement words are looked for
 TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
 #: where a strategic word makes planned work strategic: fields the team sets on a record,
@@ -64,6 +75,23 @@ TEXT_FIELDS = (m.LABELS, m.CATEGORY, m.SUMMARY)
 RECORD_FIELDS = (m.LABELS, m.CATEGORY)
 #: what separates labels in a labels field ("a, b", "a;b", "a|b" or "a b" by tool)
 _LABEL_SEP = ",;|" + WHITESPACE
+
+
+def effective_n(weights: np.ndarray, member: np.ndarray) -> float:
+    """How many tickets of equal weight a share of summed ``weights`` (the hours of the
+    tickets, ``member`` those of the bucket) varies by chance as: p(1 - p) over the share's
+    linearised variance, sum w²(y - p)² / (sum w)², the variance of a ratio of two sums of
+    independent tickets. With weights independent of the bucket it is Kish's effective n,
+    (sum w)² / sum w², which it falls back to when every or no ticket is of the bucket."""
+    total = float(weights.sum())
+    if total <= 0:
+        return 0.0
+    kish = total ** 2 / float((weights ** 2).sum())
+    p = float(weights[member].sum()) / total
+    spread = float((weights ** 2 * (member - p) ** 2).sum())
+    if not 0 < p < 1 or spread <= 0:
+        return kish
+    return p * (1 - p) * total ** 2 / spread
 
 
 def _words(values: Iterable[object]) -> list[str]:
@@ -357,10 +385,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return meas
 
     total = float(effort[bucket.isin(BUCKETS)].sum())
+    classified = bucket.isin(BUCKETS).to_numpy(dtype=bool)
+    weights = effort.to_numpy(dtype="float64")[classified]
     for name in BUCKETS:
         mask = bucket == name
         meas.metrics[f"{name}_share"] = ratio(
             float(effort[mask].sum()), total, samples(mask))
+        if name in GRADED:
+            # the share's numerator is hours, not tickets: the engine weighs its chance
+            # variation on the tickets behind it (their effective number)
+            meas.metrics[f"{name}_share_effective_n"] = Figure(value=effective_n(
+                weights, mask.to_numpy(dtype=bool)[classified]))
 
     # the tickets that name project work in their summary alone are not counted as
     # strategic: a trigger ("too little strategic work") that would not hold were they
