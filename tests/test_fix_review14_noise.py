@@ -183,9 +183,12 @@ def test_a_sign_newly_triggered_within_noise_does_not_fire_the_gate(demo_report:
     assert common.change_words(row) == "newly triggered, within noise"
     text = markdown.render_comparison(c) if hasattr(markdown, "render_comparison") else ""
     assert not text or "within noise" in text
-    # the baseline's verdict within noise counts too (a clear a few tickets off the bar)
+    # the baseline's verdict does not decide (review rd14): a clear a few tickets off the
+    # bar then, and a trigger beyond noise now, fires the gate
     base_noisy = _with(base, sign, within_noise=True)
-    assert compare(base_noisy, _with(demo_report, sign), WORDING).increased is False
+    beyond = compare(base_noisy, _with(demo_report, sign), WORDING)
+    assert beyond.increased is True
+    assert next(s for s in beyond.signs if s.id == sign).within_noise is False
 
 
 def test_a_sign_newly_triggered_beyond_noise_still_fires_the_gate(demo_report: Report
@@ -222,3 +225,27 @@ def test_hours_that_are_no_counts_are_not_weighed(demo_report: Report) -> None:
     assert c.hours_at_stake.direction is None
     note = next(n for n in c.notes if n.startswith("Not weighed"))
     assert f.id in note and "0.2 h" in note
+
+
+def test_strategy_graded_on_ticket_counts_is_worded_as_tickets() -> None:
+    """With ``grade_ticket_counts`` each ticket weighs one: a within-noise strategy share
+    read "7.2% of 1,323 logged hours" (review rd14), a count of tickets called hours
+    beside the note that effort is the ticket count. It is a plain share of tickets."""
+    from itsm_diag import api
+
+    cfg = {"signs": {"strategy": {"thresholds": {"strategic": 0.08},
+                                  "params": {"grade_ticket_counts": True,
+                                             "min_time_share": 1.0}}}}
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+        report = api.diagnose_paths([api.demo_dir()], api.RunOptions(config_file=path))
+    f = next(s for s in report.signs if s.id == "strategy")
+    assert f.within_noise and f.confidence == "low"
+    assert "logged hours" not in f.reason and "of 1,323)" in f.reason
+    assert f.noise["strategic"].method == "wilson"

@@ -8,10 +8,11 @@ report can carry its comparison with a baseline). Reading report files is
 The CI gate (``--fail-on-increase``) is :attr:`Comparison.increased`: true when the
 score is higher than the baseline's, or when at least one sign is triggered now that
 was not triggered in the baseline (clear, unknown or absent there), even if another
-sign cleared and the score stayed the same. A sign that appeared or cleared with a
-verdict within noise on either side (``Finding.within_noise``: its threshold lies inside
-its figure's sampling interval) is marked so and counts on neither side: it never fires
-the gate, nor does a score that rose only by such signs. Nothing else fails it: a sign
+sign cleared and the score stayed the same. A sign that appeared or cleared with its
+verdict now within noise (``Finding.within_noise``: its threshold lies inside its
+figure's sampling interval; the baseline's verdict does not decide) is marked so and
+counts on neither side: it never fires the gate, nor does a score that rose only by such
+signs. Nothing else fails it: a sign
 turning unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
 A move is like for like only when the same thing was measured the same way: each report
@@ -652,9 +653,10 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
             self_assessed_old=sa_old, self_assessed_new=sa_new,
             comparable=not changed and s_old in _MEASURED and s_new in _MEASURED
             and not (sa_old or sa_new),
-            # a flip whose verdict on either side lies within its figure's sampling noise
-            within_noise=_kind(o, n) in ("appeared", "cleared")
-            and bool((o and o.within_noise) or (n and n.within_noise)),
+            # a flip to a verdict that lies within its figure's sampling noise now (the
+            # baseline's noise says nothing of whether today's verdict is real: a clear
+            # within noise then, 91% late against 20% now, is a trigger beyond noise)
+            within_noise=_kind(o, n) in ("appeared", "cleared") and bool(n and n.within_noise),
         ))
     appeared = [c.id for c in changes if c.change == "appeared"]
     cleared = [c.id for c in changes if c.change == "cleared"]

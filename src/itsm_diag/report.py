@@ -518,9 +518,9 @@ class SignChange(_Model):
     self_assessed_new: bool = D("Its status now comes from an answers file, not from the "
                                 "data.", default=False)
     within_noise: bool = D(
-        "It appeared or cleared, and its verdict on either side is within noise (the "
-        "findings' within_noise): the move may be chance, and --fail-on-increase does not "
-        "fire on it.", default=False)
+        "It appeared or cleared, and its verdict now is within noise (the finding's "
+        "within_noise; the baseline's does not decide): the move may be chance, and "
+        "--fail-on-increase does not fire on it.", default=False)
     comparable: bool = D(
         "False when the sign is unknown, absent or self-assessed in either report, or was "
         "graded under a changed threshold: its move is not the process moving, so it is "

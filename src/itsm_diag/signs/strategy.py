@@ -391,9 +391,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         mask = bucket == name
         meas.metrics[f"{name}_share"] = ratio(
             float(effort[mask].sum()), total, samples(mask))
-        if name in GRADED:
+        if name in GRADED and use_time:
             # the share's numerator is hours, not tickets: the engine weighs its chance
-            # variation on the tickets behind it (their effective number)
+            # variation on the tickets behind it (their effective number); a share of
+            # ticket counts is a plain share of tickets, worded as one ("95 of 1,323")
             meas.metrics[f"{name}_share_effective_n"] = Figure(value=effective_n(
                 weights, mask.to_numpy(dtype=bool)[classified]))
 
