@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm_diag import api, compare, config
+from itsm_diag import api, config
 from itsm_diag.errors import InputError
 from itsm_diag.render.markdown import render as render_markdown
 from itsm_diag.report import Report
@@ -144,9 +144,9 @@ def test_reporting_table_uses_the_kpi_names(tmp_path: Path) -> None:
 ])
 def test_negative_hours_refused(demo_json: str, tmp_path: Path, edit, said: str) -> None:
     data = json.loads(demo_json)
-    assert compare.negative_hours(Report.model_validate(data)) == ""
+    assert api.negative_hours(Report.model_validate(data)) == ""
     edit(data)
-    assert compare.negative_hours(Report.model_validate(data)).endswith(f"{said} is negative")
+    assert api.negative_hours(Report.model_validate(data)).endswith(f"{said} is negative")
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InputError) as caught:

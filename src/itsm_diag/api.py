@@ -326,10 +326,38 @@ def _report_consistent(report: Report) -> str:
             or report.band != (low if low == high else "undetermined"):
         return (f"band {quote(report.band)} (range {quote(low)} to {quote(high)}) does not "
                 f"follow from score {report.score}")
-    from itsm_diag.compare import negative_hours
-
     # no diagnosis prices anything below zero: its total, a finding's, a cost's, a fix's
     return negative_hours(report)
+
+
+def negative_hours(r: Report) -> str:
+    """The first hours or money figure of ``r`` that is negative, as ``field value is
+    negative`` (``hours_at_stake_per_month -1 is negative``), or empty when none is: a
+    diagnosis prices nothing below zero, so a report with such a figure was edited by
+    hand, and :func:`load_report` refuses it in one line naming the field.
+    Read in the report's order: its total first, then each finding's, its costs', and
+    each fix's."""
+    money = ("hours_at_stake_per_month", "money_per_month", "hours_shared_per_month",
+             "hours_per_month")
+
+    def first(where: str, model: object) -> str:
+        for name in money:
+            value = getattr(model, name, None)
+            if isinstance(value, int | float) and value < 0:
+                return f"{where}{name} {value:g} is negative"
+        return ""
+
+    found = [first("", r)]
+    for where, findings in (("signs", r.signs), ("checks", r.checks)):
+        for i, f in enumerate(findings):
+            found.append(first(f"{where}[{i}].", f))
+            for j, c in enumerate(f.evidence.costs):
+                found.append(first(f"{where}[{i}].evidence.costs[{j}].", c))
+                found += [first(f"{where}[{i}].evidence.costs[{j}].shared_with[{k}].", h)
+                          for k, h in enumerate(c.shared_with)]
+    for where, fixes in (("fixes", r.fixes), ("check_fixes", r.check_fixes)):
+        found += [first(f"{where}[{i}].", fix) for i, fix in enumerate(fixes)]
+    return next((text for text in found if text), "")
 
 
 def load_report(path: Path) -> Report:

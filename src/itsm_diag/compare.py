@@ -63,7 +63,7 @@ from itsm_diag.report import (
 from itsm_diag.stats import fisher_two_sided, two_sided
 from itsm_diag.text import SHOWN_DIGITS, figure, fmt
 
-__all__ = ["Comparison", "compare", "negative_hours", "sign_change"]
+__all__ = ["Comparison", "compare", "sign_change"]
 
 _BANDS: tuple[Band, ...] = ("healthy", "gaps", "slowing", "crisis")
 #: deltas are rounded so float noise (0.1 + 0.2) cannot make two runs' JSON differ
@@ -200,36 +200,6 @@ def hours_at_stake(r: Report, only: set[str] | None = None, once: bool = True) -
     return round(sum((f.hours_at_stake_per_month or 0.0) - min(
         f.hours_shared_per_month or 0.0,
         sum(h for sign, h in f.hours_shared_with.items() if sign in ids)) for f in summed), 1)
-
-
-def negative_hours(r: Report) -> str:
-    """The first hours or money figure of ``r`` that is negative, as ``field value is
-    negative`` (``hours_at_stake_per_month -1 is negative``), or empty when none is: a
-    diagnosis prices nothing below zero, so a report with such a figure was edited by
-    hand, and :func:`itsm_diag.api.load_report` refuses it in one line naming the field.
-    Read in the report's order: its total first, then each finding's, its costs', and
-    each fix's."""
-    money = ("hours_at_stake_per_month", "money_per_month", "hours_shared_per_month",
-             "hours_per_month")
-
-    def first(where: str, model: object) -> str:
-        for name in money:
-            value = getattr(model, name, None)
-            if isinstance(value, int | float) and value < 0:
-                return f"{where}{name} {value:g} is negative"
-        return ""
-
-    found = [first("", r)]
-    for where, findings in (("signs", r.signs), ("checks", r.checks)):
-        for i, f in enumerate(findings):
-            found.append(first(f"{where}[{i}].", f))
-            for j, c in enumerate(f.evidence.costs):
-                found.append(first(f"{where}[{i}].evidence.costs[{j}].", c))
-                found += [first(f"{where}[{i}].evidence.costs[{j}].shared_with[{k}].", h)
-                          for k, h in enumerate(c.shared_with)]
-    for where, fixes in (("fixes", r.fixes), ("check_fixes", r.check_fixes)):
-        found += [first(f"{where}[{i}].", fix) for i, fix in enumerate(fixes)]
-    return next((text for text in found if text), "")
 
 
 # ---- the values each report was made with ----------------------------------------------

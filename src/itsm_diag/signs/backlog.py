@@ -356,6 +356,18 @@ def flat_queue_cov(stays: _Stays, per_day: float, weeks: int) -> np.ndarray:
     return per_day * _residual_stay(stay, done, 7.0 * np.arange(weeks, dtype="float64"))
 
 
+def _scatter(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """The week-end backlogs ``y`` (3 or more) against their Theil-Sen line: each one's
+    deviation from it, and their scatter, 1.4826 x the median absolute deviation of the
+    deviations or their root mean square over ``n - 2`` weeks, whichever is larger (four
+    or five points of a month leave a line through most of them, and a median deviation
+    of almost nothing). The shrink's noise and the open count's both read it."""
+    slope, intercept = theil_sen(y)
+    off = y - (intercept + slope * np.arange(y.size, dtype="float64"))
+    return off, max(1.4826 * float(np.median(np.abs(off - np.median(off)))),
+                    float(np.sqrt((off ** 2).sum() / (y.size - 2))))
+
+
 def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
                      params: Mapping[str, Any],
                      flat: Callable[[int], np.ndarray] | None = None) -> Note | None:
@@ -367,14 +379,12 @@ def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
 
     - the week ends' own scatter: their scatter around their Theil-Sen line, fitted here
       to ``levels`` and not rounded, over the square root of the sum of squared distances
-      of the weeks from their middle, widened for the week ends' correlation. The scatter
-      is 1.4826 x the median absolute deviation of the deviations from the line, or their
-      root mean square over ``n - 2`` weeks where that is larger (four or five points of
-      a month leave a line through most of them, and a median deviation of almost
-      nothing). A queue's week ends are not independent draws (a ticket open three weeks
-      is in three of them), so the independent-weeks error is too small: it is widened to
-      an effective number of week ends ``n (1 - r) / (1 + r)``, ``r`` the lag-1
-      autocorrelation of the deviations clipped to [0, ``noise_max_autocorrelation``]
+      of the weeks from their middle, widened for the week ends' correlation (the
+      scatter: :func:`_scatter`). A queue's week ends are not independent draws (a
+      ticket open three weeks is in three of them), so the independent-weeks error is too
+      small: it is widened to an effective number of week ends ``n (1 - r) / (1 + r)``,
+      ``r`` the lag-1 autocorrelation of the deviations clipped to [0,
+      ``noise_max_autocorrelation``]
       (the variance of an AR(1) series' slope; ``n - 2`` degrees of freedom are kept, as a
       t on a handful of effective weeks would make a month's noise limitless);
     - with ``flat`` (the autocovariance of a flat queue's week ends by lag,
@@ -401,11 +411,8 @@ def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
     y = np.asarray(levels, dtype="float64")
     if y.size < 3 or start <= 0 or end >= start:
         return None
-    slope, intercept = theil_sen(y)
     t = np.arange(y.size, dtype="float64")
-    off = y - (intercept + slope * t)
-    scatter = max(1.4826 * float(np.median(np.abs(off - np.median(off)))),
-                  float(np.sqrt((off ** 2).sum() / (y.size - 2))))
+    off, scatter = _scatter(y)
     centred = off - off.mean()
     sumsq = float((centred ** 2).sum())
     r = float((centred[1:] * centred[:-1]).sum()) / sumsq if sumsq > 0 else 0.0
@@ -453,10 +460,7 @@ def _small_in_noise(levels: np.ndarray, end: float, open_now: int, mean_arrivals
     y = np.asarray(levels, dtype="float64")
     if mean_arrivals <= 0 or y.size < 3:
         return None
-    slope, intercept = theil_sen(y)
-    off = y - (intercept + slope * np.arange(y.size, dtype="float64"))
-    scatter = max(1.4826 * float(np.median(np.abs(off - np.median(off)))),
-                  float(np.sqrt((off ** 2).sum() / (y.size - 2))))
+    scatter = _scatter(y)[1]
     level = max(float(open_now), float(end))
     flat_sd = float(np.sqrt(max(level, 0.0)))
     sd = max(scatter, flat_sd)
@@ -897,9 +901,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # (the reopened tickets'), that one's note says why and this one is among the notes
     if small is not None:
         said, margin = small
-        weeks_at = max(clear_case.get("backlog_weeks_of_arrivals", 0.0),
-                       said.params["weeks_upper"] - margin)
-        clear_case = {**clear_case, "backlog_weeks_of_arrivals": weeks_at + margin}
+        # the top of the noise over the larger of the open count and the count with the
+        # tickets the export lacks (the clear case above)
+        weeks_at = max(clear_case.get("backlog_weeks_of_arrivals", 0.0) + margin,
+                       said.params["weeks_upper"])
+        clear_case = {**clear_case, "backlog_weeks_of_arrivals": weeks_at}
         if absence is None:
             absence = said
         elif absence.code == "shrink_in_noise":
