@@ -52,7 +52,7 @@ from itsm_diag.signs.shape import (
     measure_shape,
     weeks_of,
 )
-from itsm_diag.stats import newcombe, wilson
+from itsm_diag.stats import newcombe, poisson_score, wilson
 from itsm_diag.text import figure, figure_beside, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
@@ -486,6 +486,19 @@ def _counted(fig: Any) -> bool:
             and abs(fig.value - num / den) <= 1e-9)
 
 
+#: the span of time a rate's denominator counts, by the rate's unit
+_RATE_SPANS = {"per_quarter": "quarter", "per_month": "month"}
+
+
+def _counted_over_time(fig: Any) -> bool:
+    """Whether a rate is a whole count over a span of time: a whole numerator, a
+    positive denominator and its value their ratio."""
+    num, den = fig.numerator, fig.denominator
+    return (fig.value is not None and num is not None and bool(den) and den > 0
+            and num >= 0 and float(num).is_integer()
+            and abs(fig.value - num / den) <= 1e-9 * max(1.0, abs(fig.value)))
+
+
 def _gap_of(meas: Measurement, rule: RuleFile, value: float) -> tuple[Any, Any] | None:
     """The two shares of counted tickets (ratio metrics) whose difference a gap figure is
     (sla-by-priority's adherence gap is the rest's adherence minus the high priorities'),
@@ -508,7 +521,9 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
     metric that carries ``<metric>_effective_n`` (strategy's share of logged hours, whose
     numerator is hours): the Wilson interval of its value on that many tickets. A gap of
     two shares of counted tickets (:func:`_gap_of`): Newcombe's hybrid score interval. A
-    ratio that reads as a signed change (its metric has a label for negative values, a
+    whole count over a span of time (a rate a quarter or a month,
+    :func:`_counted_over_time`): the Poisson score interval of the count over that span.
+    A ratio that reads as a signed change (its metric has a label for negative values, a
     backlog's shrink) is no share and has none. A
     condition is within noise when the figure at either end of its interval would grade
     the finding otherwise (its threshold lies inside the interval, and the other
@@ -524,7 +539,7 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             continue
         eff = meas.metrics.get(f"{cond.metric}_effective_n")
         values: dict[str, Any]
-        method: Literal["wilson", "wilson_effective_n", "newcombe"]
+        method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson"]
         if doc.unit == "ratio" and eff is not None and eff.value and fig.denominator:
             n = float(eff.value)
             (low, high), method = wilson(fig.value * n, n, level), "wilson_effective_n"
@@ -545,6 +560,14 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             method, n = "newcombe", float(a.denominator + b.denominator)
             values = {"key": "gap", "k1": a.numerator, "n1": a.denominator,
                       "k2": b.numerator, "n2": b.denominator}
+        elif doc.unit in _RATE_SPANS and _counted_over_time(fig):
+            # a count over a span of time (changes' incidents a quarter): the count is
+            # Poisson, the span fixed
+            span = float(fig.denominator or 0)
+            n = float(fig.numerator or 0)
+            low, high = (end / span for end in poisson_score(n, level))
+            method = "poisson"
+            values = {"key": "rate", "k": n, "span": span, "per": _RATE_SPANS[doc.unit]}
         else:
             continue
         within = any(_again(rule, outs, {cond.metric: end}) != status for end in (low, high))

@@ -267,19 +267,21 @@ class DriverOut(_Model):
 
 class NoiseOut(_Model):
     """The sampling interval of a condition's figure: a share of counted tickets, a share
-    of logged hours (on the tickets' effective number), or a gap of two shares."""
+    of logged hours (on the tickets' effective number), a gap of two shares, or a count
+    over a span of time."""
 
     metric: str = D("The metric (a key of the finding's metrics).")
     level: float = D("The interval's two-sided level (defaults.noise_level, 0.9 is 90%).")
     low: float = D("The interval's lower end, in the metric's unit.")
     high: float = D("The interval's upper end, in the metric's unit.")
-    method: Literal["wilson", "wilson_effective_n", "newcombe"] = D(
+    method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson"] = D(
         "wilson: the Wilson score interval of numerator of denominator tickets; "
         "wilson_effective_n: the same on the effective number of tickets behind a share of "
         "hours (the metric <metric>_effective_n); newcombe: Newcombe's hybrid score "
-        "interval of the difference of two shares of tickets.")
+        "interval of the difference of two shares of tickets; poisson: the Poisson score "
+        "interval of a rate's count (its numerator) over its span (its denominator).")
     n: float = D("The tickets the interval stands on: the denominator, the effective "
-                 "number, or both groups' tickets for a gap.")
+                 "number, both groups' tickets for a gap, or a rate's count.")
     threshold: float = D("The condition's threshold, in the metric's unit.")
     within: bool = D("Whether the threshold lies inside the interval: a figure at either "
                      "end would grade the finding otherwise.")

@@ -1,7 +1,9 @@
 """Exact tests shared by the analyses and the comparison: Fisher's exact test (the
 hypergeometric tail, one-sided for a driver, two-sided for a KPI's move between two
-reports) and the two-sided p of any exact discrete distribution. Pure numpy and math: no
-scipy, no normal approximation.
+reports) and the two-sided p of any exact discrete distribution; and the score intervals
+a verdict's sampling noise is read from (Wilson's for a share, Newcombe's for a gap of two
+shares, the Poisson score interval for a count over a time). Pure numpy and math: no scipy,
+and the tests need no normal approximation.
 
 The hypergeometric count ``X``: the tickets with an outcome among ``draws`` tickets drawn
 without replacement from ``total`` tickets of which ``events`` have it. Its support runs
@@ -16,8 +18,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["fisher_two_sided", "hypergeom_log_ratio", "newcombe", "two_sided", "upper_tail",
-           "wilson"]
+__all__ = ["fisher_two_sided", "hypergeom_log_ratio", "newcombe", "poisson_score", "two_sided",
+           "upper_tail", "wilson"]
 
 _LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
 
@@ -121,3 +123,14 @@ def newcombe(k1: float, n1: float, k2: float, n2: float, level: float
     diff = p1 - p2
     return (diff - math.sqrt((p1 - lo1) ** 2 + (hi2 - p2) ** 2),
             diff + math.sqrt((hi1 - p1) ** 2 + (p2 - lo2) ** 2))
+
+
+def poisson_score(k: float, level: float) -> tuple[float, float]:
+    """The score interval of a Poisson mean from one observed count ``k`` at the two-sided
+    ``level``: the means ``m`` whose score test ``(k - m)² / m <= z²`` would not reject
+    ``k``, so ``k + z²/2 ± z·sqrt(k + z²/4)`` (0 to z² for none seen). The counterpart of
+    :func:`wilson` for a count over a time, not a share of tickets."""
+    z = _z(level)
+    half = z * math.sqrt(max(k, 0.0) + z * z / 4)
+    centre = max(k, 0.0) + z * z / 2
+    return max(0.0, centre - half), centre + half
