@@ -711,21 +711,38 @@ def _about_tables(rule: RuleFile, meas: Measurement) -> dict[str, TableOut]:
     return out
 
 
-def _kpi_names(rule: RuleFile, about: dict[str, TableOut], rules: Rules
-               ) -> dict[str, TableOut]:
-    """The reporting sign's KPI table names each KPI as the KPI panel does (``wording:
-    kpi.<key>``, a config's name included): one name for a KPI in every part of every
-    format, not its rule file's own words."""
-    table = about.get("kpis") if rule.id == "reporting" else None
+def _kpi_labels(rule: RuleFile, rules: Rules) -> dict[str, str]:
+    """The reporting sign's KPI names by code, as the KPI panel names them (``wording:
+    kpi.<key>``, a config's name included), over its KPI table's own words; empty for
+    any other rule."""
+    table = rule.tables.get("kpis") if rule.id == "reporting" else None
     column = table.columns.get("kpi") if table is not None else None
+    if column is None:
+        return {}
+    words = rules.defaults.wording
+    return {**column.values,
+            **{code: words[f"kpi.{key}"] for code, key in _PANEL_KEY.items()
+               if f"kpi.{key}" in words}}
+
+
+def _kpi_names(about: dict[str, TableOut], labels: Mapping[str, str]
+               ) -> dict[str, TableOut]:
+    """The reporting sign's KPI table names each KPI by ``labels`` (:func:`_kpi_labels`):
+    one name for a KPI in every part of every format, not its rule file's own words."""
+    table = about.get("kpis")
+    column = table.columns.get("kpi") if table is not None and labels else None
     if table is None or column is None:
         return about
-    words = rules.defaults.wording
-    values = {**column.values,
-              **{code: words[f"kpi.{key}"] for code, key in _PANEL_KEY.items()
-                 if f"kpi.{key}" in words}}
-    columns = {**table.columns, "kpi": column.model_copy(update={"values": values})}
+    columns = {**table.columns, "kpi": column.model_copy(update={"values": dict(labels)})}
     return {**about, "kpis": table.model_copy(update={"columns": columns})}
+
+
+def _named(note: Note, labels: Mapping[str, str]) -> Note:
+    """``note`` with its ``kpi`` param (a KPI's code) replaced by the KPI's name."""
+    code = note.params.get("kpi")
+    if not isinstance(code, str) or code not in labels:
+        return note
+    return note.model_copy(update={"params": {**note.params, "kpi": labels[code]}})
 
 
 def _one_time_form(tables: dict[str, list[dict[str, Any]]],
@@ -849,7 +866,8 @@ def build_finding(
     else:  # nor a basis whose cause did not hold here: no planned fix would carry it
         costs = [c for c in costs if _basis_held(rule, c.basis, conds, metrics)]
     hours = sum(c.hours_per_month for c in costs) if costs else None
-    about = _kpi_names(rule, _about_tables(rule, meas), rules)
+    labels = _kpi_labels(rule, rules)
+    about = _kpi_names(_about_tables(rule, meas), labels)
     return Finding(
         id=rule.id,
         number=rule.number,
@@ -872,7 +890,7 @@ def build_finding(
             series=_one_time_form(meas.series, about),
             about_tables=about,
             excluded=[_note_out(rule, n) for n in meas.excluded],
-            notes=[_note_out(rule, n) for n in meas.notes],
+            notes=[_note_out(rule, _named(n, labels)) for n in meas.notes],
             costs=costs,
         ),
         hours_at_stake_per_month=hours,

@@ -508,7 +508,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     missing = [v for v in not_computable if v.gap not in NOT_THE_TOOLS]
     unread_kpis = [v for v in not_computable if v.gap in ("unread", "extract")]
     left_kpis = [v for v in not_computable if v.gap == "export"]
-    notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params})
+    # the KPI's code: the engine words it with the KPI's name in force
+    notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params,
+                                         "kpi": v.kpi})
              for v in not_computable]
     decides = None
     if unread_kpis:
