@@ -147,7 +147,11 @@ EV_VALUE: Final = "value"
 #: the canonical status a status event set (its ``value`` keeps the tool's own label), where
 #: the importer knows it: the status history the backlog at past weeks is rebuilt from
 EV_STATUS: Final = "status"
-EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog")
+#: ``update``: a recorded update that set no status or group and wrote no comment or work
+#: note (an audit log's other rows: an assignee, priority or category changed, or only
+#: the updater): a touch, read as an update (the flow's idle gaps and touchpoints, a
+#: ticket's last update) and never as a status or group change
+EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog", "update")
 AUTHOR_ROLES: Final = ("requester", "agent", "system")
 
 EVENT_SCHEMA: Final[dict[str, str]] = {

@@ -7,14 +7,16 @@ Done tickets in the window whose events hold a status or an assignment history:
   waits in Resolved before it is closed is not work). Per status: tickets that visited
   it, median and p90 of each ticket's total time in it, and its share of all time.
 - **time in each group, idle time, touchpoints**: one timeline per ticket of every update
-  (status, assignment, comment, work note) from its opened time to its done time; each
-  gap belongs to the group holding the ticket when it starts. A gap spanning more than
-  ``idle_business_days`` business days is idle. Updates are counted for the group that
-  held the ticket when they were made.
+  the input records (status, assignment, comment, work note, and an audit log's other
+  rows: the ``update`` events, touches that changed neither state nor group) from its
+  opened time to its done time; each gap belongs to the group holding the ticket when it
+  starts. A gap spanning more than ``idle_business_days`` business days is idle. Updates
+  are counted for the group that held the ticket when they were made.
 - **handoffs**: consecutive assignment groups (repeats of one group dropped): transfers
   per pair, and A -> B -> A bounces per pair, with sample ids.
 - **variants**: each ticket's path of statuses and of groups; the most frequent paths with
-  share and median time to done, and what the long tail costs in extra updates.
+  share and median time to done, and what the long tail costs in extra updates (status,
+  group, comment and work note events: not the touches).
 
 Everything is sorted once and reduced with numpy and pandas group-bys over integer
 codes: no Python loop over tickets or events.
@@ -430,9 +432,13 @@ def flow_of(ctx: Context, params: Mapping[str, Any]) -> Flow:
         t = ctx.tickets
         done_us = ts_us(ctx.done_at)
         opened_us = ts_us(t[m.OPENED_AT])
-        # updates: every recorded event up to the ticket's done time
+        # updates per ticket (and the long tail's cost): every status, group, comment and
+        # work note event up to the ticket's done time; an audit log's touches (rows that
+        # changed neither state nor group) cut the group timeline only
         ev_rows = ev["row"].to_numpy()
-        active_rows = ev_rows[ev["at"].to_numpy() <= done_us[ev_rows]]  # still sorted
+        counted = (ev["at"].to_numpy() <= done_us[ev_rows]) & (
+            ev["kind"].to_numpy() != m.EVENT_KINDS.index("update"))
+        active_rows = ev_rows[counted]  # still sorted
         starts = run_starts(active_rows)
         flow.update_rows = active_rows[starts]
         flow.updates = np.diff(np.r_[starts, len(active_rows)])

@@ -251,7 +251,8 @@ class ServiceNowImporter(Importer):
             counts = _repeat_counts(out[m.TICKET_ID])
             if len(counts) and int(counts.max()) >= 2:
                 if _looks_like_log(counts):
-                    keep, events, note = _collapse_log(out, cols.get("_counter"))
+                    keep, events, note = _collapse_log(out, cols.get("_counter"),
+                                                       touches=True)
                 else:
                     keep, note = _latest_of_list(out, cols.get("_counter"), counts)
                 warnings.append(note)
@@ -584,7 +585,7 @@ def _latest_rows(cols: dict[str, pd.Series]
 
 
 def _collapse_log(
-    cols: dict[str, pd.Series], counter: str | None
+    cols: dict[str, pd.Series], counter: str | None, *, touches: bool = False
 ) -> tuple[pd.Series, pd.DataFrame, str]:
     """Keep the latest row per ticket (:func:`_latest_rows`); turn the update history
     into events.
@@ -593,7 +594,14 @@ def _collapse_log(
     ticket opened near the end of a log cut from a window, or a number that one of two
     pasted snapshots holds alone) is read as a list export's row, by its own resolved
     and closed times: its one row, stamped at ``sys_updated_on``, is no status change,
-    and an event there would be read as the ticket's history."""
+    and an event there would be read as the ticket's history.
+
+    ``touches``: also one ``update`` event for each other row of those numbers with an
+    updated time (a row that changed neither the state nor the group: the assignee, the
+    priority, the category, or only the updater), after the status and group events.
+    Every row of a log is an update (``sys_mod_count`` + 1): the flow's idle gaps and
+    touchpoints are cut at each, while the status and group history keeps its meaning
+    (the readers of status or assignment events never see the ``update`` kind)."""
     ids = cols[m.TICKET_ID]
     n = len(ids)
     keep, pos, sorted_rank, last = _latest_rows(cols)
@@ -607,6 +615,8 @@ def _collapse_log(
     first = ~same_ticket
     several = (~first | ~last) if len(pos) else np.zeros(0, dtype=bool)
     single = int((first & last).sum())
+    # the rows (in update order) that made a status or a group event
+    evented = np.zeros(len(pos), dtype=bool)
     for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
         if canon not in cols or m.UPDATED_AT not in cols:
             continue
@@ -615,6 +625,7 @@ def _collapse_log(
         missing = len(distinct) - 1  # factorize_na's code of a missing value
         prev = np.r_[missing, code[:-1]] if len(code) else code
         changed = several & (code != missing) & ((code != prev) | ~same_ticket)
+        evented |= changed
         rows = pos[changed]
         events.append(pd.DataFrame({
             m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
@@ -624,10 +635,31 @@ def _collapse_log(
             m.EV_AUTHOR: pd.NA,
             m.EV_VALUE: cols[canon].take(rows).reset_index(drop=True),
         }))
+    n_touches = 0
+    if touches and events and m.UPDATED_AT in cols:
+        # every other row of a history is an update too: a touch at its updated time
+        at = cols[m.UPDATED_AT]
+        rows = pos[several & ~evented]
+        rows = rows[at.take(rows).notna().to_numpy(dtype=bool)]
+        n_touches = len(rows)
+        events.append(pd.DataFrame({
+            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
+            m.EV_AT: at.take(rows).reset_index(drop=True),
+            m.EV_KIND: "update",
+            m.EV_AUTHOR_ROLE: "agent",
+            m.EV_AUTHOR: pd.NA,
+            m.EV_VALUE: pd.NA,
+        }))
     ev = pd.concat(events, ignore_index=True) if events else m.empty_events()
     n_tickets = int(last.sum())
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
-            f"number{', by ' + counter if counter else ''}); history kept as {len(ev):,} events")
+            f"number{', by ' + counter if counter else ''}); history kept as "
+            f"{len(ev) - n_touches:,} events")
+    if n_touches:
+        note += (f", and {n_touches:,} other update {'row' if n_touches == 1 else 'rows'} "
+                 "(no state or group change: assignee, priority, category, or only the "
+                 "updater) as touches, which end the flow's idle gaps and count as its "
+                 "touchpoints")
     if single:
         note += (f"; {single:,} {'number has' if single == 1 else 'numbers have'} a single "
                  f"row, read as a list export's, with no history")
