@@ -594,7 +594,8 @@ FOLLOWS: dict[str, str] = {
     **{f"analyses.text-clusters.params.{name}": f"signs.recurrence.params.{name}"
        for name in ("cluster_size", "span_days", "templates", "template_min_share",
                     "template_min_incidents", "template_min_spread",
-                    "template_min_categories", "template_min_names")},
+                    "template_min_categories", "template_min_names",
+                    "links_exported_by")},
 }
 
 #: the source of a value that follows another: ``{source}`` set ``{key}``

@@ -42,7 +42,7 @@ from itsm_diag.signs.common import (
     fold_words,
     normalise_summary,
 )
-from itsm_diag.signs.recurrence import cluster_codes, summary_templates
+from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
 from itsm_diag.text import SPACE
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
@@ -1063,9 +1063,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     merged = np.flatnonzero(found.wordings > 1)
     merged_rows = np.isin(cl, merged)
     # as the recurrence sign reads links: known when some incident names a problem (an
-    # empty or absent problem column cannot show that nobody links)
+    # empty or absent problem column cannot show that nobody links), or an export that
+    # writes its link columns whenever an incident has one shows that none does
     has_ref = ctx.filled(m.PROBLEM_REF)
-    linked_known = bool((ctx.of_kind("incident") & has_ref).any())
+    by_header, _ = links_in_header(ctx, params.get("links_exported_by", ()))
+    linked_known = bool((ctx.of_kind("incident") & (has_ref | by_header)).any())
     linked = has_ref.to_numpy(dtype=bool)[rows]
     covered = (distinct_codes(cl[linked & np.isin(cl, recurring)])[0] if linked_known
                else np.zeros(0))

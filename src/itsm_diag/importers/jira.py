@@ -10,14 +10,25 @@ stays unknown. Issue links: ``Inward/Outward issue link (Problem/Incident)`` giv
 ``caused_by_change``. Several chunked exports (the 1,000-issue cap) are combined by the
 registry, the latest ``Updated`` winning (without it, the row showing more of the
 issue's life: :func:`~.base.repeat_order`). A file without ``Resolved``, ``Updated``,
-``Status``, ``Status Category`` or ``Resolution`` (a "current fields" export) is named in
-a warning with the columns it lacks: the export's cut, not fields the workflow leaves
-empty.
+``Status`` or ``Resolution`` (a "current fields" export) is named in a warning with the
+columns it lacks: the export's cut, not fields the workflow leaves empty. (Most
+all-fields headers have no ``Status Category``: its absence is no warning.)
 
 Kinds from ``Issue Type``: Incident / Fault / Major incident -> incident; Service
 Request (with Approvals) / IT Help / Access / Purchase -> request; Change (any change
 type) -> change; Problem -> problem; Task / Sub-task -> task; Epic, Story, Bug,
-Post-incident review and anything else -> other (with a warning for unknown types).
+Post-incident review and anything else -> other (with a warning for unknown types, and
+one saying what to do when they are most of the file's). JSM's ITSM template names its
+own types ``[System] Incident``, ``[System] Service request``...: read as the bare names.
+
+Category: the first of ``Custom field (Category)``, ``Components`` (the issue's first),
+``Labels`` (the issue's first) and ``Custom field (Request Type)`` filled on at least
+half of the file's incidents and requests, else the best filled (:func:`_category`).
+
+Problem links: an all-fields file that writes issue-link columns writes the
+``Problem/Incident`` ones whenever an issue names a problem, so its column map names
+``problem_ref`` even when no issue does (:func:`_problem_links_written`): the recurrence
+sign then counts its clusters as without a problem record, not unknown.
 
 Project records: an issue of an epic-level type (Epic, Initiative) gains the label
 ``epic`` / ``initiative`` (unless its labels hold it), and an issue under one the label
@@ -122,6 +133,10 @@ _DATES: dict[str, tuple[str, ...]] = {
                    "Custom field (Start date)"),
 }
 
+#: the prefix Jira Service Management's ITSM template gives its own issue types
+#: (``[System] Incident``, ``[System] Service request with approvals``,
+#: ``[System] Post-incident review``...): read as the bare name
+_SYSTEM_PREFIX = r"(?i)^\s*\[\s*system\s*\]\s*"
 KINDS: dict[str, str] = {
     "incident": "incident", "major incident": "incident", "fault": "incident",
     "service request": "request", "service request with approvals": "request",
@@ -253,12 +268,9 @@ class JiraImporter(Importer):
             df[canonical] = series
         kind = self._kinds(frame, cols, warnings)
         df[m.KIND] = kind
-        components: list[str] = []
-        if m.CATEGORY not in df:
-            components = repeated(raw.headers, "Components") or repeated(raw.headers,
-                                                                         "Component/s")
-            if components:
-                df[m.CATEGORY] = frame[components[0]].astype(m.STRING_DTYPE)
+        category, category_from = _category(frame, raw.headers, cols, kind)
+        if category is not None:
+            df[m.CATEGORY] = category
         labels = repeated(raw.headers, "Labels")
         if labels:
             df[m.LABELS] = _join(frame[labels])
@@ -306,10 +318,13 @@ class JiraImporter(Importer):
                     derived.setdefault(m.CHANGE_OUTCOME, cols[key])
         else:
             derived.pop(m.CHANGE_TYPE, None)
-        if components:
-            derived[m.CATEGORY] = components[0]
+        if category_from is not None:
+            derived[m.CATEGORY] = category_from
         df[m.PROBLEM_REF], df[m.CAUSED_BY_CHANGE] = _links(frame, raw.headers, df[m.TICKET_ID],
                                                            kind)
+        written = _problem_links_written(frame, raw.headers, left_out is None)
+        if written is not None:
+            derived[m.PROBLEM_REF] = written
 
         events = _events(comment_cells, work_cells, comment_at, frame, cols, ids, warnings)
         rows = len(frame)
@@ -333,8 +348,9 @@ class JiraImporter(Importer):
                             "to the export)")
             return pd.Series(None, index=frame.index, dtype="object")
         raw_type = frame[cols["_type"]]
-        kind = v.map_vocab(raw_type, KINDS)
+        kind = v.map_vocab(_type_names(raw_type), KINDS)
         v.note_unmapped(warnings, "issue type", raw_type, kind, "counted as 'other'")
+        _note_mostly_other(warnings, raw_type, kind)
         return kind.where(kind.notna() | raw_type.isna(), "other")
 
     @staticmethod
@@ -359,16 +375,17 @@ class JiraImporter(Importer):
         return status
 
 
-#: columns every "CSV (all fields)" export holds, that a "current fields" export (or an
-#: admin's column choice) may leave out, and what the file's issues lose without each
+#: columns every "CSV (all fields)" export holds (the real all-fields headers: the JSM
+#: importer's and the fixture's of the reference, and newer Cloud ones), that a "current
+#: fields" export (or an admin's column choice) may leave out, and what the file's issues
+#: lose without each. ``Status Category`` is not among them: most all-fields headers do
+#: not carry it, so its absence says nothing of the export's kind
 _ALL_FIELDS: tuple[tuple[str, str, str], ...] = (
     (m.RESOLVED_AT, "Resolved", "its issues have no done time (the KPIs that need one count "
                                 "them as not exported, not as left empty by the workflow)"),
     (m.UPDATED_AT, "Updated", "its issues have no update time (an issue also in another "
                               "file is kept by what its rows show of it)"),
     (m.STATUS_RAW, "Status", "its issues have no status"),
-    ("_status_category", "Status Category", "a workflow's own status cannot be placed by "
-                                            "its category"),
     ("_resolution", "Resolution", "a won't-do issue reads as done"),
 )
 
@@ -394,7 +411,7 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
     epic-level issue, ``epic:KEY`` on an issue under one; None when no issue gets one.
     Parents are looked up in this file, by issue key or issue id, with no per-row loop."""
     n = len(frame)
-    folded = v.fold(frame[cols["_type"]].astype(m.STRING_DTYPE))
+    folded = v.fold(_type_names(frame[cols["_type"]]))
     level = folded.map(PROJECT_TYPES).astype("object")
     project = level.notna().to_numpy(dtype=bool)
     subtask = folded.str.contains(r"sub ?task", regex=True).fillna(False).to_numpy(dtype=bool)
@@ -490,6 +507,108 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
         f"project records: {' and '.join(parts)}, so the strategy sign counts them as "
         "project work (the model keeps no issue type or parent)")
     return out
+
+
+@v.per_value
+def _type_names(raw: pd.Series) -> pd.Series:
+    """The Issue Type values without JSM's ``[System]`` prefix (:data:`_SYSTEM_PREFIX`)."""
+    return raw.astype(m.STRING_DTYPE).str.replace(_SYSTEM_PREFIX, "", regex=True)
+
+
+#: the Issue Type values the mostly-other note names (most frequent first)
+_TYPES_NAMED = 5
+
+
+def _note_mostly_other(warnings: list[str], raw_type: pd.Series, kind: pd.Series) -> None:
+    """When most of the file's issues with a type have one outside :data:`KINDS` (they
+    count as 'other', which no sign reads as an incident, request, change or problem),
+    a warning saying what to do, naming those types."""
+    typed = raw_type.notna().to_numpy(dtype=bool)
+    unknown = typed & kind.isna().to_numpy(dtype=bool)
+    n, total = int(unknown.sum()), int(typed.sum())
+    if not n or 2 * n <= total:
+        return
+    counts = raw_type[unknown].astype(m.STRING_DTYPE).str.strip().value_counts()
+    named = ", ".join(f"'{name}' ({int(c):,})" for name, c in counts.head(_TYPES_NAMED).items())
+    if len(counts) > _TYPES_NAMED:
+        named += f" and {len(counts) - _TYPES_NAMED:,} more"
+    first = str(counts.index[0]).replace("'", "''")
+    warnings.append(
+        f"most of this file's issues ({n:,} of {total:,}) have an Issue Type outside Jira's "
+        f"vocabulary ({named}): they count as kind 'other', so no sign reads them as "
+        "incidents, requests, changes or problems. Rename those types in the file's Issue "
+        "Type column to Incident, Service Request, Change, Problem or Task, or read the file "
+        "with a mapping file (--mapping; README, 'Any other tool: mapping files') that maps "
+        "kind to the Issue Type column and gives each of those types its kind under "
+        f"values.kind ('{first}': incident, and so on); a mapping file reads only the "
+        "columns it names (not the Jira comments or issue links)")
+
+
+def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
+              kind: pd.Series) -> tuple[pd.Series | None, str | None]:
+    """The category and the column it comes from (a repeated column's family, named as
+    such): the first of ``Custom field (Category)``, ``Components`` (``Component/s``;
+    the issue's first), ``Labels`` (the issue's first label) and ``Custom field (Request
+    Type)`` filled on at least half of the file's incidents and requests (of all its
+    issues when it has none), else the best filled of them (the first on a tie); the
+    first of them, blank, when all are empty; (None, None) when the file has none."""
+    families: list[str] = []
+    if m.CATEGORY in cols:
+        families.append(cols[m.CATEGORY])
+    named: dict[str, str] = {}
+    for name in ("Components", "Component/s", "Labels"):
+        found = repeated(headers, name)
+        if found:
+            families.append(found[0])
+            if len(found) > 1:
+                # the column map names the family (a repeated header read is otherwise
+                # warned about as a column kept twice by mistake)
+                named[found[0]] = f"{name} (the issue's first, of {len(found)} columns)"
+    request_type = cols.get(m.REQUEST_ITEM)
+    if request_type is not None:
+        families.append(request_type)
+    scope = kind.isin(["incident", "request"]).to_numpy(dtype=bool)
+    if not scope.any():
+        scope = np.ones(len(frame), dtype=bool)
+    best: tuple[float, str | None] = (0.0, None)
+    for header in dict.fromkeys(families):
+        text = frame[header].astype(m.STRING_DTYPE).str.strip()
+        text = text.mask(text == "")
+        share = float(text.notna().to_numpy(dtype=bool)[scope].mean())
+        if share >= 0.5:
+            return text, named.get(header, header)
+        if share > best[0]:
+            best = (share, header)
+    # empty on every issue: the first column, blank (the header has the field: an empty
+    # category is the workflow's, not the export's)
+    chosen = best[1] if best[1] is not None else next(iter(families), None)
+    if chosen is None:
+        return None, None
+    text = frame[chosen].astype(m.STRING_DTYPE).str.strip()
+    return text.mask(text == ""), named.get(chosen, chosen)
+
+
+def _problem_links_written(frame: pd.DataFrame, headers: list[str],
+                           all_fields: bool) -> str | None:
+    """What ``problem_ref`` is read from when the file shows which issues name a problem,
+    None when it cannot. A "CSV (all fields)" export (its :data:`_ALL_FIELDS` columns
+    present) writes one column for each link type and direction some exported issue has
+    (a link to an issue outside the export too), so a file that writes issue-link
+    columns, some issue's link in them, writes the ``Problem/Incident`` ones whenever an
+    issue names a problem: without them, none does. A file without link columns (a
+    "current fields" export, or issue linking turned off) shows nothing either way, nor
+    does one whose link columns hold no link at all (no export of Jira's writes an empty
+    one: a file made or re-saved by something else)."""
+    links = [(h, hit.group(2)) for h in headers if (hit := _LINK_RE.match(fold_name(h)))]
+    if not all_fields or not links:
+        return None
+    if not any(frame[h].notna().any() for h, _ in links):
+        return None
+    # named as the column family, not one of its repeated headers (a repeated header
+    # read is otherwise warned about as a column kept twice by mistake)
+    if any("problem" in link_type for _, link_type in links):
+        return "Inward/Outward issue link (Problem/Incident)"
+    return "issue-link columns (no Problem/Incident link written)"
 
 
 def _priority(raw: pd.Series) -> pd.Series:

@@ -10,7 +10,7 @@ an intake template (:func:`summary_templates`) is no key.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -613,11 +613,33 @@ def _no_key(ctx: Context, scope: pd.Series, min_fill: float) -> Note:
     def share(col: str) -> float:
         return float((ctx.filled(col) & scope).sum()) / n
 
+    # every count of the window's incidents (``scope``), the problem links too
     return Note(code="no_key", params={
         "min_fill": min_fill, "n": int(scope.sum()), "ci": share(m.CI),
         "service": share(m.SERVICE), "category": share(m.CATEGORY),
         "summary": share(m.SUMMARY),
-        "linked": int((ctx.filled(m.PROBLEM_REF) & ctx.of_kind("incident")).sum())})
+        "linked": int((ctx.filled(m.PROBLEM_REF) & scope).sum())})
+
+
+def links_in_header(ctx: Context, tools: Sequence[str]) -> tuple[np.ndarray, set[str]]:
+    """(per ticket: its source is one of ``tools`` and an input of that tool read
+    ``problem_ref`` from its header; the tools among ``tools`` that some input is of).
+
+    ``tools`` (the ``links_exported_by`` param) are those whose export writes its problem
+    link columns whenever some exported incident has such a link, and whose reader names
+    ``problem_ref`` in its column map only when the file writes its link columns (a Jira
+    "CSV (all fields)" file with issue-link columns): no incident of theirs naming a
+    problem then shows that none does. Any other tool's header proves nothing (a list
+    column of a field the team may fill elsewhere)."""
+    read = ctx.read_fields
+    if isinstance(read, frozenset):  # one input of no known tool
+        return np.zeros(len(ctx.tickets), dtype=bool), set()
+    wanted = set(tools)
+    present = {tool for tool, _, _ in read if tool in wanted}
+    written = {tool for tool, _, fields in read if tool in wanted and m.PROBLEM_REF in fields}
+    codes, names = ctx.source_codes
+    per_source = np.array([pd.notna(n) and str(n) in written for n in names], dtype=bool)
+    return per_source[codes], present
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -741,26 +763,48 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # columns only when links exist, all look like "nobody links" (missing data, not
     # missing problem management)
     has_ref = ctx.filled(m.PROBLEM_REF)
-    links_known = bool((incident & has_ref).any())
+    # a tool whose export writes its link columns whenever an incident has a problem link
+    # (a Jira all-fields file with issue-link columns) shows, without any, that none does
+    by_header, header_tools = links_in_header(ctx, params.get("links_exported_by", ()))
+    shown = incident & (has_ref | by_header)
+    links_known = bool(shown.any())
     # per source, as the key: a cluster of a tool whose export names no problem on any
     # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
     # whatever another tool's incidents name; its clusters are left out of the coverage
-    with_links = ctx.source_holds("recurrence.problem_links", lambda: incident & has_ref)
+    with_links = ctx.source_holds("recurrence.problem_links", lambda: shown)
     linked = keyed & has_ref
     judged_keys = distinct_codes(codes[in_cluster & with_links])[0]
     unjudged_keys = np.setdiff1d(cluster_keys, judged_keys)
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
     uncovered_keys = np.setdiff1d(judged_keys, covered_keys)
     n_clusters, n_judged = len(cluster_keys), len(judged_keys)
-    no_links = Note(code="no_problem_links", params={"problems": int(ctx.of_kind("problem").sum())})
+    problems_in_export = int(ctx.of_kind("problem").sum())
+    # the incidents' tools: all of them read by a tool whose export would show its links
+    # had it written its link columns (a Jira file without them: "current fields", or
+    # issue linking off) get that tool's way to export them
+    codes_all, source_names = ctx.source_codes
+    incident_tools = {str(source_names.iloc[c]) if pd.notna(source_names.iloc[c]) else ""
+                      for c in np.unique(codes_all[incident.to_numpy(dtype=bool)])}
+    no_columns = bool(incident_tools) and incident_tools <= header_tools
+    no_links = Note(code="no_problem_link_columns" if no_columns else "no_problem_links",
+                    params={"problems": problems_in_export})
     if not links_known and n_clusters == 0:
         notes.append(no_links)
     if links_known and len(unjudged_keys):
         # the keyed incidents of the tools whose export names no problem, by tool
-        unlinked = ctx.by_source(keyed, "recurrence.problem_links", lambda: incident & has_ref)
+        unlinked = ctx.by_source(keyed, "recurrence.problem_links", lambda: shown)
         no_links = unlinked.note("links_sources", clusters=len(unjudged_keys))
         if n_judged:
             excluded.append(no_links)
+    # the tools whose header alone shows that no incident of theirs names a problem: said
+    # with the clusters counted without a problem record on that evidence
+    unnamed = by_header & incident.to_numpy(dtype=bool) & ~ctx.source_holds(
+        "recurrence.problem_named", lambda: incident & has_ref)
+    if n_judged and (unnamed & in_cluster).any():
+        header_codes = np.unique(codes_all[unnamed])
+        notes.append(Note(code="links_by_header", params={
+            "tools": ", ".join(sorted(str(source_names.iloc[c]) for c in header_codes)),
+            "problems": problems_in_export}))
     in_cluster_ids = ctx.samples(member)
     if n_judged or not len(unjudged_keys):
         # with no clusters nothing can be uncovered, whatever the export says about links
