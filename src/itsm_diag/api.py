@@ -604,8 +604,11 @@ def _load(paths: Sequence[Path], options: RunOptions,
 def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
     """What was detected and how well each canonical field is covered; nothing diagnosed."""
 
+    from itsm_diag.advice import unanswerable
+
     loaded = _load(paths, options)
     t = loaded.tickets
+    read = [(s.tool, s.column_map) for s in loaded.sources]
     coverage = {
         col: round(float(t[col].notna().mean()), 4) if len(t) else 0.0
         for col in m.TICKET_COLUMNS
@@ -616,6 +619,9 @@ def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
         "events": len(loaded.events),
         "by_kind": {str(k): int(n) for k, n in t[m.KIND].value_counts().items() if n},
         "coverage": coverage,
+        # each sign and check that reads a field no ticket fills: what would supply it
+        "unanswerable": unanswerable(load_rules(options.config_file, options.client_config),
+                                     read, t, loaded.events),
         "notes": loaded.notes,
         # files inside the folders that were not read, and why (also among the notes)
         "skipped": [{"path": s.path, "reason": s.reason} for s in loaded.skipped],

@@ -687,6 +687,10 @@ def _inspect_text(info: dict[str, Any]) -> str:
     lines.append("coverage (share of tickets with a value):")
     # share(): three links in 24,918 tickets read <0.1%, not 0.0% (as in the report)
     lines += [f"  {col:<20} {share_text(share, 1):>7}" for col, share in info["coverage"].items()]
+    if info.get("unanswerable"):
+        lines.append("fields a sign or check reads that no ticket fills (what would supply them):")
+        lines += [f"  {safe(rule)}: {safe(line)}" for rule, said in info["unanswerable"].items()
+                  for line in said]
     lines += [f"note: {safe(note)}" for note in info["notes"]]
     return "\n".join(lines) + "\n"
 

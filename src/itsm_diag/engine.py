@@ -43,7 +43,7 @@ from itsm_diag.report import (
     Tool,
     WindowOut,
 )
-from itsm_diag.signs.backlog import unseen_at_end
+from itsm_diag.signs.backlog import flow_rows, no_week_shape, unseen_at_end
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import (
     ExtractShape,
@@ -305,9 +305,14 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
             if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
                 as_of = day_end(last_active_end.floor("s"), tz)
                 after = _after_as_of(tickets, as_of, done)
+                # what was opened or done later ends at the latest arrival or completion
+                # (the cut the extract's shape names), not at a later closed or updated
+                # stamp (the real log: an auto-close on 18 Feb of a ticket resolved 17 Feb)
+                seen = max((s.max() for s in (opened, done) if s.notna().any()),
+                           default=latest)
                 how = fmt(words["window_thins_out"], {
                     "as_of": _local(as_of, tz, with_time=False),
-                    "latest": _local(latest, tz, with_time=False), **after,
+                    "latest": _local(seen, tz, with_time=False), **after,
                     "opened_share": after["opened"] / max(after["total"], 1),
                     "done_share": after["done"] / max(after["total"], 1)})
                 notes.append(how)
@@ -1003,6 +1008,21 @@ def hours_counted_once(signs: list[Finding], rules: Rules
 
 # ---- fix plan --------------------------------------------------------------------------
 
+def _fix_action(fix: Fix, rule: RuleFile, finding: Finding,
+                words: Mapping[str, str]) -> str:
+    """The fix's action, followed by its parts for what the finding found: the rule's
+    message ``<fix id>.<note code>`` of each note the finding carries, in the notes'
+    order ("Close the configuration gaps …: make category mandatory …"). A fix with no
+    such message is its action alone; one listing every gap the sign can find named
+    gaps the export did not have (category and resolved time on a desk filling both)."""
+    parts = list(dict.fromkeys(rule.messages[key] for key in (
+        f"{fix.id}.{note.code}" for note in finding.evidence.notes) if key in rule.messages))
+    if not parts:
+        return fix.action
+    return fmt(words["fix_parts"], {"action": fix.action.strip().rstrip("."),
+                                    "parts": _and_list(parts)})
+
+
 def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> list[FixOut]:
     """Fixes of triggered signs whose cause held (a fix's ``when`` conditions and
     ``when_metrics``; a fix aimed at hours needs them measured), ranked: hours at stake
@@ -1049,7 +1069,7 @@ def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> lis
             )
             planned = FixOut(
                 rank=0, sign=finding.id, id=fix.id,
-                action=fix.action, horizon=fix.horizon,
+                action=_fix_action(fix, rule, finding, d.wording), horizon=fix.horizon,
                 hours_at_stake_per_month=hours,
                 money_per_month=None if (hours is None or d.hourly_rate is None)
                 else round(hours * d.hourly_rate, 0),
@@ -1162,6 +1182,12 @@ def diagnose(
 
         progress.say("reading the flow, the recurring wordings and the open tickets")
         analyses, signs, checked = analyse(ctx, rules, signs, checked, premeasured)
+    # an unknown names what would answer it in the words of the inputs' tools
+    from itsm_diag.advice import answered
+
+    read = [(i.tool, i.column_map) for i in data.inputs]
+    signs = answered(signs, rules, read, data.tickets, data.events)
+    checked = answered(checked, rules, read, data.tickets, data.events)
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):
@@ -1187,6 +1213,7 @@ def diagnose(
             total=len(data.tickets),
             by_kind={str(k): int(v) for k, v in by_kind.items()},
             in_window=int(ctx.opened_in_window().sum()),
+            done_in_window=int(ctx.done_in_window().sum()),
         ),
         score=score,
         band=honest_band(score, unknown),  # type: ignore[arg-type]
@@ -1299,6 +1326,10 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
         raw["backlog"] = {name: backlog.metrics[metric].value for name, metric in (
             ("start", "backlog_start"), ("end", "backlog_end"), ("shrink", "backlog_shrink"),
             ("open_now", "open_now"))}
+        # an extract no week's backlog can be rebuilt from: no week's open count beside
+        # the panel's "n/a" (the sign's table and chart show none either)
+        if raw["backlog"]["open_now"] is None and ctx is not None and no_week_shape(ctx):
+            raw["backlog_weekly"] = flow_rows(raw["backlog_weekly"])
         if backlog.status == "unknown":
             raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
                 words["kpi_caveat.backlog_unknown"], {"reason": backlog.reason})

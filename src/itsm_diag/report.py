@@ -101,6 +101,10 @@ class TicketCounts(_Model):
     by_kind: dict[str, int] = D("Tickets by kind: incident, request, change, problem, task, "
                                 "other.")
     in_window: int = D("Tickets opened in the window.", default=0)
+    done_in_window: int | None = D(
+        "Tickets done (resolved, else closed) in the window, whenever opened; with "
+        "in_window, what the header says of the window beside total, the export's size "
+        "(null in a report written before it was recorded).", default=None)
 
 
 class MetricOut(_Model):

@@ -335,8 +335,29 @@ def headline(r: Report) -> str:
 
 
 def ticket_counts(r: Report) -> str:
+    """'24,918 tickets in the export (24,918 incident)': the export's size, whatever the
+    window (:func:`window_counts` says the window's)."""
     kinds = ", ".join(f"{n:,} {k}" for k, n in r.tickets.by_kind.items() if n)
-    return f"{r.tickets.total:,} tickets ({kinds})" if kinds else f"{r.tickets.total:,} tickets"
+    total = f"{r.tickets.total:,} tickets in the export"
+    return f"{total} ({kinds})" if kinds else total
+
+
+def window_counts(r: Report) -> str:
+    """'22,787 opened, 22,850 done in it': the tickets of the window, the figures the
+    signs and KPIs count (the done ones from a report that recorded them)."""
+    done = r.tickets.done_in_window
+    opened = f"{r.tickets.in_window:,} opened"
+    return opened + (f", {done:,} done in it" if done is not None else " in it")
+
+
+def header_counts(r: Report) -> tuple[str, str]:
+    """The header's two halves: '24,918 tickets in the export (24,918 incident) from
+    ServiceNow' and 'window 7 Mar to 5 Jun 2016 (13 weeks): 22,787 opened, 22,850 done in
+    it'. The export's size beside the window's dates once read as the window's tickets,
+    which no sign or KPI counts."""
+    tools = tools_text(r)
+    export = f"{ticket_counts(r)}{' from ' + tools if tools else ''}"
+    return export, f"window {window_text(r)}: {window_counts(r)}"
 
 
 def ttr_text(r: Report) -> str:

@@ -198,8 +198,8 @@ def render(report: Report) -> str:
         unknown_range=common.unknown_range(report), stake=common.stake_text(report),
         stake_row=common.STAKE_ROW,
         no_fixes=common.no_fixes(report),
-        ticket_counts=common.ticket_counts(report), window_text=common.window_text(report),
-        tools=common.tools_text(report), sign_titles=titles,
+        window_text=common.window_text(report), header_counts=common.header_counts(report),
+        sign_titles=titles,
         kpi_rows=_kpi_rows(report), hours_note=common.HOURS_NOTE,
         kpi_caveat_keys=[k for k, _ in _kpi_rows(report) if common.kpi_caveat(report, k)],
     ))

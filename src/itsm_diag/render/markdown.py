@@ -161,9 +161,8 @@ def _headline(r: Report) -> list[str]:
                   ""]
     if r.redacted:
         lines += [f"> **{common.REDACTED_NOTE}**", ""]
-    tools = common.tools_text(r)
-    lines += [f"{md(common.ticket_counts(r))}{' from ' + md(tools) if tools else ''}; "
-              f"{md(common.window_text(r))}, data as of {common.human_date(r.as_of)}.", ""]
+    export, window = common.header_counts(r)
+    lines += [f"{md(export)}; {md(window)}; data as of {common.human_date(r.as_of)}.", ""]
     return lines
 
 

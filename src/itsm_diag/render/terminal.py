@@ -88,9 +88,10 @@ def _headline(r: Report, w: int) -> Panel:
                     style="yellow")
     if r.redacted:
         text.append(REDACTED_NOTE + "\n", style="bold")
-    tools = common.tools_text(r)
-    text.append(f"{clip(common.ticket_counts(r))}{' from ' + tools if tools else ''}; "
-                f"{common.window_text(r)}", style="dim")
+    # the export's size, then the window's own tickets: one line each (the export's
+    # count beside the window's dates read as the window's)
+    export, window = common.header_counts(r)
+    text.append(f"{clip(export)}\n{window[:1].upper()}{window[1:]}", style="dim")
     title = clip(r.title or "itsm-diag: the 60-second diagnostic", w - 10)
     if r.client:
         title = clip(f"{title} for {r.client}", w - 10)
@@ -138,7 +139,16 @@ def _legend(r: Report) -> Text:
     return text
 
 
-def _kpis(r: Report, w: int) -> Table:
+def _whole_or_cut(text: object, limit: int, verbose: bool) -> str:
+    """``text`` whole with ``verbose``; else cut to ``limit`` characters, the cut saying
+    where the rest is."""
+    if verbose:
+        return clean(text)
+    cut = clip(text, limit)
+    return cut if cut == clean(text) else f"{cut} (whole with -v)"
+
+
+def _kpis(r: Report, w: int, verbose: bool = False) -> Table:
     k = r.kpis
 
     def label(key: str) -> Text:
@@ -149,7 +159,7 @@ def _kpis(r: Report, w: int) -> Table:
         out = Text(clean(text))
         caveat = common.kpi_caveat(r, key)
         if caveat:
-            out.append(f"  ⚠ {clip(caveat, 300)}", style="yellow")
+            out.append(f"  ⚠ {_whole_or_cut(caveat, 300, verbose)}", style="yellow")
         return out
 
     table = Table(title="Core KPIs", box=box.SIMPLE_HEAD, width=w, title_justify="left",
@@ -171,10 +181,12 @@ def _kpis(r: Report, w: int) -> Table:
 
 
 def _kpi_definitions(r: Report) -> Text:
-    """How each KPI above was computed (scope, numerator, denominator, window)."""
+    """How each KPI above was computed (scope, numerator, denominator, window): whole,
+    wrapped to the width (cut at 400 characters, SLA adherence's read "…read the s…"
+    and hid what it leaves out)."""
     text = Text()
     for key, definition in r.kpis.definitions.items():
-        text.append(f"{clean(common.kpi_label(r, key))}: {clip(definition, 400)}\n",
+        text.append(f"{clean(common.kpi_label(r, key))}: {clean(definition)}\n",
                     style="dim")
     return text
 
@@ -220,7 +232,7 @@ def _assumptions(r: Report) -> Text:
     return text
 
 
-def _unknowns(findings: list[Finding], title: str) -> Text:
+def _unknowns(findings: list[Finding], title: str, verbose: bool = False) -> Text:
     """Why each unknown finding is unknown, and what would answer it."""
     text = Text()
     unknown = [f for f in findings if f.status == "unknown" and not f.self_assessed]
@@ -230,9 +242,9 @@ def _unknowns(findings: list[Finding], title: str) -> Text:
     for f in unknown:
         head = f"{f.number}. " if f.number else ""
         text.append(f"? {head}{clean(f.title)}: ", style="yellow")
-        text.append(f"{clip(f.reason, 1000)}")
+        text.append(_whole_or_cut(f.reason, 1000, verbose))
         if f.what_would_answer:
-            text.append(f" {clip(f.what_would_answer, 400)}.", style="dim")
+            text.append(f" {_whole_or_cut(f.what_would_answer, 400, verbose)}.", style="dim")
         text.append("\n")
     return text
 
@@ -456,17 +468,18 @@ def render(report: Report, color: bool = True, quiet: bool = False,
         [_checklist(report.checks, "Extra checks (not counted in the score)", w,
                     numbered=False),
          *_present(_check_fixes(report, verbose)),
-         *_present(_unknowns(report.checks, "Why some checks are unknown"))]
+         *_present(_unknowns(report.checks, "Why some checks are unknown", verbose))]
         if report.checks else [])
     parts: list[list[RenderableType]] = [
         [_headline(report, w)],
         [_checklist(report.signs, "The seven warning signs", w,
                     total=report.hours_at_stake_per_month), _legend(report)],
         [_fixes(report, w, top=None if verbose else TOP_FIXES)],
-        _present(_unknowns(report.signs, "Why some signs are unknown")),
+        _present(_unknowns(report.signs, "Why some signs are unknown", verbose)),
         [_comparison(report.comparison, "Since the baseline", w)]
         if report.comparison is not None else [],
-        [_kpis(report, w), *(_present(_kpi_definitions(report)) if verbose else [])],
+        [_kpis(report, w, verbose),
+         *(_present(_kpi_definitions(report)) if verbose else [])],
         [_periods(report, w)] if report.periods else [],
         checks,
         _analyses(report),

@@ -46,6 +46,26 @@ MAX_MASS_NOTES = 5
 #: is unknown on them, and the reporting sign's backlog trend is the extract's gap
 NO_TREND_SHAPES: tuple[str, ...] = ("closure_selected", "none_open", "open_only",
                                     "source_ends")
+#: those shapes and an export selected on its update time (the engine makes the sign
+#: unknown on it before it measures): no week's open count can be rebuilt from any of
+#: them, so none is shown beside the sign's "n/a", only the weeks' arrivals and
+#: completions of the tickets the export holds (:func:`flow_rows`)
+NO_WEEK_SHAPES: tuple[str, ...] = (*NO_TREND_SHAPES, "updated_since")
+
+
+def no_week_shape(ctx: Context) -> str | None:
+    """The extract shape (:data:`NO_WEEK_SHAPES`) that leaves no week's backlog to rebuild
+    from the export, else ``None``."""
+    seen = ctx.shape.as_dict()
+    return next((code for code in NO_WEEK_SHAPES if code in seen), None)
+
+
+def flow_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Weekly rows without their open count (and trend line): each week's arrivals and
+    completions of the tickets the export holds, all that an extract lacking the tickets
+    still open at its cut shows truly (its week-end counts read as a backlog the sign
+    says cannot be rebuilt: "n/a" above a table falling from 1,589 to 921)."""
+    return [{k: v for k, v in row.items() if k not in ("open", "trend")} for row in rows]
 
 
 def scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -306,8 +326,10 @@ def unseen_at_end(ctx: Context) -> tuple[Note, pd.Timestamp, str] | None:
     export's first week still open at the window end, so older ones would be too, how
     many has no bound; ``unseen_at_start``: ``unseen_end`` of them estimated still open
     at the window end), the export's first time and day; ``None`` when the sign found
-    none, or measured no trend. Read after the signs (the Monday list: one test of one
-    export in one report)."""
+    none, or did not get as far as the test (too few tickets or weeks). Tested on an
+    extract no trend is graded on too (closed only, none open at its cut: the KPI
+    panel's time to resolve leans low there all the same). Read after the signs (the
+    Monday list, the KPI panel: one test of one export in one report)."""
     found: tuple[Note | None, pd.Timestamp, str] | None = ctx.memo(("backlog", "unseen"),
                                                                    lambda: None)
     if found is None or found[0] is None:
@@ -693,11 +715,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # an extract selected on closure holds no ticket that was still open when it was cut:
     # every past week's backlog is missing exactly the tickets that make a backlog; one
     # of the open queue alone has no completions to weigh the arrivals against
+    # ... yet whether the export reaches back far enough is read all the same (the KPI
+    # panel's time to resolve leans low on it whatever the trend's verdict): the shape's
+    # unknown is returned once the reach test below has recorded what it found
     seen = ctx.shape.as_dict()
-    for code in NO_TREND_SHAPES:
-        if code in seen:
-            return Measurement(unknown=Note(code=code, params=seen[code]),
-                               excluded=excluded, series={"weekly": weekly_rows(ctx)})
+    shaped = next((Measurement(unknown=Note(code=code, params=seen[code]),
+                               excluded=excluded,
+                               # no week's open count stands beside its "n/a": the
+                               # weeks' arrivals and completions do (:func:`flow_rows`)
+                               series={"weekly_flow": flow_rows(weekly_rows(ctx))})
+                   for code in NO_TREND_SHAPES if code in seen), None)
 
     done_at = ctx.done_at
     notes: list[Note] = []
@@ -725,8 +752,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if gap is not None and gap.first_after > w.start:
         # weeks without a ticket (a file of a split export missing) inside the window:
         # the backlog dips through them and climbs back, which no trend measures
-        return Measurement(unknown=Note(code="gap", params=gap.params()),
-                           excluded=excluded, series={"weekly": series_rows(raw)})
+        return shaped or Measurement(unknown=Note(code="gap", params=gap.params()),
+                                     excluded=excluded, series={"weekly": series_rows(raw)})
     trend = _in_data(ctx, weekly_backlog(ctx, usable, mass)) if mass.any() else raw
     # weeks of the window that start after the data's end (a --until after the export
     # was pulled) hold no evidence: out of the series, the trend and the arrival rate
@@ -760,7 +787,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # the end's note when the window reaches past the data's end (said with its day)
         covers: dict[str, Any] = {"starts": starts, "weeks": len(trend) - lead,
                                   "window_weeks": len(trend) + tail, "min": min_weeks}
-        return Measurement(unknown=Note(
+        return shaped or Measurement(unknown=Note(
             code="data_ends_early", params={**covers, "last": last_day}) if tail else Note(
             code="data_starts_late", params=covers),
             excluded=excluded, series={"weekly": series_rows(raw)})
@@ -842,15 +869,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                          float(trend["completions"].sum())),
         "open_now": Figure(value=float(open_now), sample_ids=oldest),
     }
-    candidates, costs = _automation(ctx, done_in_window & ~mass, params)
     unseen = (_unseen_at_start(ctx, stays(), earliest, starts, trend, lead + ramp, start,
                                params) if cut_on_open else None)
+    # the Monday list and the KPI panel read whether the queue at the window end lacks
+    # tickets (:func:`unseen_at_end`), whatever the verdict
+    ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
+    if shaped is not None:  # no trend to grade, nor one the forecast could read
+        return shaped
+    candidates, costs = _automation(ctx, done_in_window & ~mass, params)
     if unseen is not None and unseen.code == "unseen_at_start":
         notes.append(unseen.model_copy(update={"code": "unseen_estimate"}))
-    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`), the Monday
-    # list whether the queue at the window end does (:func:`unseen_at_end`)
+    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`)
     ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, start, end))
-    ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
     material = _unseen_material(unseen, open_now, mean_arrivals)
     # a flat queue's week ends with the desk's own arrivals and stays (read only when the
     # trend shrank at all: the stays are a pass over every ticket)

@@ -132,10 +132,14 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     weekly = weekly_rows(ctx) if usable.any() else []
     if scope.any() and not usable.any():
         notes.append("backlog_weekly.no_field")
+    # the first-assignment figure's counts, as SLA adherence's: ``far_never`` of
+    # ``far_n``, ``far_unknown`` done with no reassignment count
+    far_counts = {"far_never": far_k, "far_n": far_n,
+                  "far_unknown": int(done.sum()) - far_n}
     return {
-        # what the window leaves out, and the SLA figure's counts: both worded in the
-        # KPI definitions
-        "left_out": {**_left_out(ctx, scope, done), **sla_counts},
+        # what the window leaves out, and the shares' counts: worded in the KPI
+        # definitions
+        "left_out": {**_left_out(ctx, scope, done), **sla_counts, **far_counts},
         "time_to_resolve_hours": ttr,
         "first_assignment_resolution": far,
         "sla_adherence": sla,

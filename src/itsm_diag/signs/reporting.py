@@ -30,11 +30,14 @@ other files' tickets is ``export``: not reliable here, naming the files, counted
 An extract without the tickets open at its cut (selected on closure, none open, cut on
 its updates, a tool's open tickets carried past its end: the extract shape) rebuilds no
 week's backlog: the backlog trend is ``extract``, not reliable here (as the KPI panel
-says), counted apart as ``unread`` is: the extract's, not the tool's.
+says), not counted as missing as ``unread`` is, and counted under its own metric
+(``kpis_cut``, not ``kpis_unread``: nothing in such an export is unread): the
+extract's, not the tool's.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,8 +51,15 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import NO_TREND_SHAPES
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
-from itsm_diag.signs.common import fold_words, folded_in, sla_outcome, too_few
-from itsm_diag.text import named_counts
+from itsm_diag.signs.common import (
+    NEVER,
+    fold_words,
+    folded_in,
+    phrase_pattern,
+    sla_outcome,
+    too_few,
+)
+from itsm_diag.text import named_counts, quote
 
 #: ``unread``: the field is filled, with values the reading could not put in the
 #: vocabulary (no gap of the export; the reading's to fix); ``export``: the field is
@@ -119,6 +129,30 @@ def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
     if absent:
         return Verdict(kpi, False, f"{prefix}_no_field", "capability", share, params)
     return Verdict(kpi, False, sparse, "configuration", share, params)
+
+
+#: in a column's name, these count as spaces (Custom field (Time to resolution),
+#: u_sla_status, sla.result)
+_COLUMN_SEPARATORS = re.compile(r"[_.\-]+")
+
+
+def sla_columns(columns: tuple[str, ...], params: Mapping[str, Any]) -> list[str]:
+    """The columns of the inputs' headers no field was read from
+    (:attr:`Context.unread_columns`) whose name looks like an SLA outcome (a
+    ``sla_column_words`` phrase, none of ``not_sla_column_words``), in the files' order:
+    JSM's ``Custom field (Time to resolution)``, a text this report does not read. Only
+    named, never read: whether it is filled, and with what, is not known here."""
+    looks = phrase_pattern([str(x) for x in params.get("sla_column_words", [])])
+    not_it = phrase_pattern([str(x) for x in params.get("not_sla_column_words", [])])
+    if looks == NEVER or not columns:
+        return []
+    out = []
+    for column in columns:
+        name = _COLUMN_SEPARATORS.sub(" ", column)
+        if re.search(looks, name, re.IGNORECASE) and not (
+                not_it != NEVER and re.search(not_it, name, re.IGNORECASE)):
+            out.append(column)
+    return out
 
 
 #: how many input files a note names before "and N more"
@@ -419,6 +453,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     ) or _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
                   "sla_sparse", sla_share if sla_share >= min_fill else held_sla, "sla",
                   min_fill=min_fill)
+    # an SLA the export keeps in a column this report does not read (JSM's Time to
+    # resolution, a text): the tool records it there, so it is no gap of the tool or the
+    # workflow (it read "configuration gap ... attach an SLA to every ticket"), but
+    # unread here, named, counted as a status left unread is
+    held_in = (sla_columns(ctx.unread_columns, params)
+               if sla.gap in ("configuration", "capability") else [])
+    if held_in:
+        sla = Verdict("sla_adherence", False, "sla_column_unread", "unread", sla.share, {
+            **sla.params, "columns": ", ".join(quote(c, 60) for c in held_in[:3])})
 
     # volume by category: filled, and not drowned in catch-all values
     vol_pop = in_window | done_pop
@@ -506,6 +549,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # apart, and the verdict is unknown when counting it as missing would change it
     not_computable = [v for v in verdicts if not v.computable]
     missing = [v for v in not_computable if v.gap not in NOT_THE_TOOLS]
+    # each counted under its own label: a status the reading could not read, a trend
+    # the extract's cut leaves unreliable, a column some files left out
     unread_kpis = [v for v in not_computable if v.gap in ("unread", "extract")]
     left_kpis = [v for v in not_computable if v.gap == "export"]
     # the KPI's code: the engine words it with the KPI's name in force
@@ -534,7 +579,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             "kpis_missing": Figure(value=float(len(missing)), numerator=float(len(missing)),
                                    denominator=float(len(KPIS)), nudged=nudged),
             "kpis_computable": Figure(value=float(len(KPIS) - len(not_computable))),
-            "kpis_unread": Figure(value=float(len(unread_kpis))),
+            "kpis_unread": Figure(value=float(sum(v.gap == "unread" for v in unread_kpis))),
+            "kpis_cut": Figure(value=float(sum(v.gap == "extract" for v in unread_kpis))),
             "kpis_left_out": Figure(value=float(len(left_kpis))),
             "configuration_gaps": Figure(value=float(sum(v.gap == "configuration"
                                                          for v in missing))),

@@ -1,0 +1,156 @@
+"""What would answer a sign or check the export cannot answer, in the words of the tool
+the export came from.
+
+A rule's ``data_needed`` lists the canonical fields it reads, alternatives joined by
+``or`` ("reassignment_count or assignment history (events)"). An item none of whose
+fields any ticket fills (nor, for a history, any event of its kind) is missing; its
+first field with wording (``answer.FIELD`` in ``rules/defaults.yaml``) gives one line
+per tool among the inputs: the field in people's words, its canonical name, and that
+tool's column and way to get it (``answer.FIELD.TOOL``). A tool read through a mapping
+gets the generic ``answer.mapped`` (the mapping key to set); a column the tool's header
+carries that no ticket fills gets ``answer.empty``. All the words are the rules'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from itsm_diag import model as m
+from itsm_diag.config import RuleFile, Rules
+from itsm_diag.report import Finding
+from itsm_diag.text import fmt
+
+#: "status history (events)", "assignment history": the events of that kind
+_HISTORY = re.compile(r"\b(status|assignment) history(?:\s*\(events\))?")
+#: "events table with requester comments": the comment events
+_COMMENTS = re.compile(r"\bevents table with [a-z ]*comments")
+_WORD = re.compile(r"[a-z_:]+")
+#: canonical fields an item names: ticket columns (kind is always filled: an item
+#: naming it is about its values, "kind change"), and ``events`` / ``events:KIND``
+_FIELDS = frozenset(m.TICKET_COLUMNS) - {m.KIND}
+
+
+def _items(data_needed: Iterable[str]) -> list[str]:
+    """The rule's items, an item that begins with "or" joined to the one before (a YAML
+    list splits "change records ..., or incidents with caused_by_change" at its comma);
+    optional items left out."""
+    out: list[str] = []
+    for raw in data_needed:
+        item = raw.strip()
+        if out and item.lower().startswith("or "):
+            out[-1] = f"{out[-1]} {item}"
+        else:
+            out.append(item)
+    return [i for i in out if "(optional)" not in i]
+
+
+def _tokens(item: str) -> list[str]:
+    """The canonical fields (and event histories) an item names, in its order."""
+    text = _COMMENTS.sub("events:comment", _HISTORY.sub(r"events:\1", item.lower()))
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        if (word in _FIELDS or word == "events" or word.startswith("events:")) \
+                and word not in out:
+            out.append(word)
+    return out
+
+
+def _filled(token: str, tickets: pd.DataFrame, events: pd.DataFrame | None) -> bool:
+    if token.startswith("events"):
+        if events is None or not len(events):
+            return False
+        kind = token.partition(":")[2]
+        return not kind or bool((events[m.EV_KIND].astype("string") == kind).any())
+    return token in tickets.columns and bool(tickets[token].notna().any())
+
+
+def missing_fields(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None,
+                   wording: Mapping[str, str]) -> list[str]:
+    """The fields with wording that the rule needs and no ticket (or event) holds: of
+    each item none of whose alternatives is filled, its first field with wording."""
+    out: list[str] = []
+    for item in _items(rule.data_needed):
+        tokens = _tokens(item)
+        worded = [t for t in tokens if f"answer.{t}" in wording]
+        if not worded or any(_filled(t, tickets, events) for t in tokens):
+            continue
+        if worded[0] not in out:
+            out.append(worded[0])
+    return out
+
+
+def _tools(inputs: Iterable[tuple[str, Mapping[str, str]]]) -> dict[str, dict[str, str]]:
+    """Each tool among the inputs, in their order, with the columns its headers carry
+    (canonical field -> the first file's column)."""
+    out: dict[str, dict[str, str]] = {}
+    for tool, column_map in inputs:
+        cols = out.setdefault(tool, {})
+        for field, column in column_map.items():
+            cols.setdefault(field, column)
+    return out
+
+
+def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]],
+                 tickets: pd.DataFrame, events: pd.DataFrame | None,
+                 wording: Mapping[str, str]) -> list[str]:
+    """One line per missing field per tool among ``inputs`` ((tool, column map) pairs):
+    what would answer ``rule`` from each tool. Empty when no field it needs is missing
+    (too few tickets, a value outside the vocabulary: its reason says so)."""
+    quiz = wording["answer.quiz" if rule.kind == "sign" else "answer.no_quiz"]
+    tools = _tools(inputs)
+    lines = []
+    for field in missing_fields(rule, tickets, events, wording):
+        for tool, columns in tools.items():
+            values = {"canonical": field, "quiz": quiz, "column": columns.get(field, "")}
+            key = f"answer.{field}.{tool}"
+            if field in columns:
+                how = fmt(wording["answer.empty"], values)
+            elif tool in m.BUILT_IN_TOOLS and key in wording:
+                how = fmt(wording[key], values)
+            else:
+                how = fmt(wording["answer.mapped"], values)
+            lines.append(fmt(wording["answer.line"], {
+                "tool": wording.get(f"answer.tool.{tool}", tool),
+                "field": wording[f"answer.{field}"], "canonical": field, "how": how}))
+    return lines
+
+
+def what_would_answer(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]],
+                      tickets: pd.DataFrame, events: pd.DataFrame | None,
+                      wording: Mapping[str, str]) -> str | None:
+    """:func:`answer_lines` as one text (lines as sentences; the formats end it), or
+    None when no field the rule needs is missing."""
+    lines = answer_lines(rule, inputs, tickets, events, wording)
+    return ". ".join(lines) if lines else None
+
+
+def answered(findings: list[Finding], rules: Rules,
+             inputs: Sequence[tuple[str, Mapping[str, str]]], tickets: pd.DataFrame,
+             events: pd.DataFrame | None) -> list[Finding]:
+    """``findings`` with each unknown one's ``what_would_answer`` in the words of the
+    inputs' tools, where a field it needs is missing (else as the engine wrote it)."""
+    wording = rules.defaults.wording
+    out = []
+    for f in findings:
+        text = (what_would_answer(rules.get(f.id), inputs, tickets, events, wording)
+                if f.status == "unknown" and (f.id in rules.signs or f.id in rules.checks)
+                else None)
+        out.append(f.model_copy(update={"what_would_answer": text}) if text else f)
+    return out
+
+
+def unanswerable(rules: Rules, inputs: Sequence[tuple[str, Mapping[str, str]]],
+                 tickets: pd.DataFrame, events: pd.DataFrame | None
+                 ) -> dict[str, list[str]]:
+    """``inspect``'s list: each sign, then each check, that misses a field it needs, with
+    its :func:`answer_lines` (nothing diagnosed: too few tickets is not said here)."""
+    wording = rules.defaults.wording
+    out = {}
+    for rule in rules.all():
+        lines = answer_lines(rule, inputs, tickets, events, wording)
+        if lines:
+            out[rule.id] = lines
+    return out
