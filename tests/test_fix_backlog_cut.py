@@ -130,10 +130,12 @@ def test_last_n_days_export_of_a_shrinking_queue_is_no_confident_growth(
     cut = _backlog(_write(_opened_since(shrinking, days), tmp_path / f"last{days}"))
     assert full.status == "clear"
     assert (END - pd.Timedelta(days=days)) < WINDOW_START - pd.Timedelta(days=28)
-    # the cut alone makes the queue look as if it grew ...
+    # the cut alone made the queue look as if it grew; counted with the estimate of the
+    # tickets the export lacks (review 15b), its shrink is the history's within 5 points
     cut_shrink = cut.metrics["backlog_shrink"].value
     full_shrink = full.metrics["backlog_shrink"].value
-    assert cut_shrink is not None and full_shrink is not None and cut_shrink < full_shrink
+    assert cut_shrink is not None and full_shrink is not None
+    assert abs(cut_shrink - full_shrink) <= 0.05
     # ... and that is never a confident "it did not shrink"
     assert not (cut.status == "triggered" and cut.confidence == "high"), cut.reason
     assert cut.confidence != "high"

@@ -130,15 +130,32 @@ def test_a_closure_selected_extract_shows_no_weeks_open_count(tmp_path: Path) ->
     assert window in terminal.render(r, color=False, columns=80)
 
 
-def test_an_export_selected_on_its_updates_shows_no_weeks_open_count(tmp_path: Path) -> None:
-    """The engine makes the sign unknown on it before it measures: the KPI panel's weekly
-    rows, which the chart fell back to, carried the open counts."""
+def test_an_export_selected_on_its_updates_says_what_its_open_count_lacks(
+        tmp_path: Path) -> None:
+    """An update-selected export lacks only the tickets still open but untouched since its
+    floor: they add the same number to every week's backlog (review 15b), so the weeks
+    are rebuilt and the open count is shown, with a caveat that says what it lacks, and
+    a clear is refused while the export's own open tickets show stale ones (14 of 134)."""
     from test_fix_update_cut import END, _desk, _write
 
     desk = _desk()
     folder = _write(desk[desk["updated"] >= END - pd.Timedelta(days=30)], tmp_path / "upd")
     r = api.diagnose_paths([folder], api.RunOptions())
-    assert "updated_since" in r.extract_shape
-    assert r.kpis.backlog["open_now"] is None
-    assert r.kpis.backlog_weekly and all("open" not in row for row in r.kpis.backlog_weekly)
-    assert 'id="backlog-weekly"' not in html.render(r)
+    shape = r.extract_shape["updated_since"]
+    assert shape["covered"] is False and (shape["stale"], shape["open"]) == (14, 134)
+    backlog = next(s for s in r.signs if s.id == "backlog")
+    assert backlog.status == "unknown"
+    assert "lacks the tickets still open but not updated since" in backlog.reason
+    assert r.kpis.backlog["open_now"] == 134
+    assert "lacks the tickets still open but not updated since" in r.kpis.caveats[
+        "backlog_weekly"]
+    # the action list and trust's silence say the same, not "every opened and done time
+    # falls within 0.0 hours" or "selected on closure"
+    actions = r.analyses["actions"]
+    assert actions.status == "unknown"
+    assert "selected on its update time (floor 2026-03-04 18:21 UTC;" in actions.reason
+    assert "within 0.0 hours" not in actions.reason
+    trust = next(s for s in r.signs if s.id == "trust")
+    silence = [n.text for n in trust.evidence.excluded if "Silence not measured" in n.text]
+    assert silence and "selected on its update time" in silence[0]
+    assert "selected on closure" not in silence[0]

@@ -166,14 +166,18 @@ def test_an_open_backlog_carried_or_a_pilot_is_no_start_either(reports: Reports,
         # stays is the flow's: the 180 opened months before are not "tickets of its first
         # week still open" (which read the export as unbounded), and their stays, there
         # for being open, are not the flow's (1,552 unseen tickets where 11 are)
-        assert backlog.metrics["backlog_shrink"].value == pytest.approx(-0.08, abs=0.05)
+        # (the export's own tickets read a growth of 8%; counted with the estimate of the
+        # 11 it lacks, the steady desk's trend is flat within its noise: review 15b)
+        assert backlog.metrics["backlog_shrink"].value == pytest.approx(0.0, abs=0.05)
         assert "unseen_unbounded" not in codes, codes
         unseen = backlog.evidence.notes[[n.code for n in backlog.evidence.notes].index(
-            "unseen_estimate")]
+            "unseen_counted")]
         assert "about 11 tickets opened earlier" in unseen.text
-        # the panel's backlog trend grows on that trend: it says the growth may be the cut
+        assert "The export's own tickets alone run" in unseen.text
+        # the panel's backlog levels are the counted ones: it says so, with the note
         assert other.kpis.caveats["backlog_weekly"].startswith(
-            "The growth may be the export's cut, not the queue's: " + unseen.text[:40])
+            "The trend levels count an estimate of tickets the export lacks: "
+            + unseen.text[:40])
     else:
         # a pilot's 15 done tickets inside the window: its weeks, then the flow filling
         # from go-live, read "growth 55%", triggered; from the flow on it is the month's

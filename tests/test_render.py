@@ -428,10 +428,8 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
     a config file and each format shows the new names, each as often as it shows a KPI
     (terminal and HTML: the row or card and the definitions; Markdown: the row; Markdown
     and HTML also in the reporting sign's table of which KPIs the export can compute,
-    review 14b); the demo's volume by category once more in each format, at the head of
-    the reporting sign's note on its catch-all categories (twice in Markdown, whose
-    sign section and reporting details both list it). A renderer with a label of its own
-    would show the shipped name instead."""
+    review 14b). A renderer with a label of its own would show the shipped name
+    instead."""
     from itsm_diag import api
 
     keys = ["time_to_resolve_hours", "first_assignment_resolution", "sla_adherence",
@@ -448,11 +446,9 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
     # wide enough that no label is wrapped across two lines
     outputs = {"terminal": (terminal.render(report, color=False, verbose=True, columns=200), 2),
                "markdown": (markdown.render(report), 2), "html": (html.render(report), 3)}
-    in_notes = {"terminal": 1, "markdown": 2, "html": 2}
     for fmt, (text, times) in outputs.items():
-        for key, label in renamed.items():
-            want = times + (in_notes[fmt] if key == "volume_by_category" else 0)
-            assert text.count(label) == want, f"{fmt} shows {label!r} {text.count(label)}x"
+        for label in renamed.values():
+            assert text.count(label) == times, f"{fmt} shows {label!r} {text.count(label)}x"
     assert json.loads(json_render.render(report))["kpis"]["labels"] == renamed
 
 

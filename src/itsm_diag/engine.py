@@ -49,6 +49,7 @@ from itsm_diag.signs.shape import (
     ExtractShape,
     StartsLate,
     flow_start,
+    judge_update_cut,
     measure_shape,
     weeks_of,
 )
@@ -102,6 +103,10 @@ def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
         if code == "starts_late":  # the strays before the flow, said only when there are any
             values = {**values, "strays": " " + fmt(wording["starts_late_strays"], values)
                       if values["earlier"] else ""}
+        if code == "updated_since":  # what is judged on it: said by what it shows
+            judged = ("judged" if values.get("covered") else "stands"
+                      if values.get("before_window") else "refused")
+            values = {**values, "judged": fmt(wording[f"updated_since_{judged}"], values)}
         out.append(fmt(wording[f"shape.{code}"], values))
     return out
 
@@ -615,11 +620,25 @@ def module_name(rule: RuleFile) -> str:
 def measure(rule: RuleFile, ctx: Context) -> Measurement:
     """Run the rule's module, unless the extract's shape biases its evidence."""
     seen = ctx.shape.as_dict()
+    # an update cut whose floor lies on or before the window's start lacks only tickets
+    # open at every week of it alike (shape.UpdateReach): measured, and a clear stands
+    # only when the export shows them too few to matter (``updated_since_judged``)
+    update_cut = ("updated_since" in rule.unknown_on_shape and "updated_since" in seen
+                  and ctx.shape.update_cut_measured)
     for code in rule.unknown_on_shape:
-        if code in seen:
+        if code in seen and not (code == "updated_since" and update_cut):
             return Measurement(unknown=Note(code=code, params=seen[code]))
     module = importlib.import_module(module_name(rule))
     result: Measurement = module.measure(ctx, rule.params)
+    if update_cut and result.unknown is None:
+        cut = seen["updated_since"]
+        if cut["covered"]:
+            return result.model_copy(update={"notes": [
+                *result.notes, Note(code="updated_since_judged", params=cut)]})
+        return result.model_copy(update={
+            "notes": [*result.notes, Note(code="updated_since_stands", params=cut)],
+            "absence_unproven": Note(code="updated_since_unproven", params=cut),
+            "clear_case": {}})
     return result
 
 
@@ -1145,6 +1164,10 @@ def diagnose(
     shape = _starts_late(_source_ends_in_window(
         _floor_in_window(shape, choice.window, d.window_weeks), choice.window,
         float(d.shape["source_end_min_weeks"])), choice.window, tz)
+    # what an update cut shows of the tickets it lacks (the backlog sign's bars)
+    backlog_rule = rules.signs.get("backlog")
+    shape = judge_update_cut(shape, data.tickets, done_at, choice.window.start,
+                             backlog_rule.params if backlog_rule is not None else {})
     ctx = Context(
         tickets=data.tickets,
         events=data.events,
@@ -1294,6 +1317,25 @@ def _ttr_reach(ttr: Mapping[str, Any], ctx: Context, tz: str,
         "reach": reach, "p90": p90, "p90_days": p90 / 24, "unseen": unseen})
 
 
+def _volume_items(raw: dict[str, Any], left_out: Mapping[str, Any],
+                  words: Mapping[str, str]) -> None:
+    """The KPI panel's catalogue items in its volume by category (keyed ``(CATALOGUE_ITEM,
+    name)``: the requests of a table with no category field,
+    :func:`~itsm_diag.signs.kpis.by_item`), each labelled ``kpi_volume.item`` ("Password
+    reset (catalogue item)"), and the definition saying how many were."""
+    volume = raw["volume_by_category"]
+    if any(isinstance(key, tuple) for key in volume):
+        labelled: dict[str, int] = {}
+        for key, n in volume.items():  # in order: most first, "(other)" last
+            label = fmt(words["kpi_volume.item"], {"item": key[1]}) \
+                if isinstance(key, tuple) else str(key)
+            labelled[label] = labelled.get(label, 0) + int(n)
+        raw["volume_by_category"] = labelled
+    if left_out.get("by_item"):
+        raw["definitions"]["volume_by_category"] += " " + fmt(
+            words["kpi_def.volume_by_category.items"], left_out)
+
+
 def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
           signs: list[Finding], day_only: frozenset[str] = frozenset(),
           ctx: Context | None = None) -> Kpis:
@@ -1320,6 +1362,9 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
     raw["targets"] = {k: v for k, v in rules.defaults.kpi_targets.items() if k in keys}
     raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {**bounds, **left_out})
                           for kpi in keys}
+    # the requests of a table with no category field (ServiceNow's requested items) are
+    # counted by their catalogue item: labelled so, in the one volume table, and said
+    _volume_items(raw, left_out, words)
     by_id = {f.id: f for f in signs}
     backlog = by_id.get("backlog")
     if backlog is not None:
@@ -1340,8 +1385,14 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             # them in a note): its growth may be the cut's ramp, which the panel says
             cut = next((n for n in backlog.evidence.notes if n.code == "unseen_estimate"),
                        None)
+            # ... or whose figures count the sign's estimate of them (unseen_counted)
+            counted = next((n for n in backlog.evidence.notes
+                            if n.code == "unseen_counted"), None)
             start, end = raw["backlog"]["start"], raw["backlog"]["end"]
-            if cut is not None and start is not None and end is not None and end >= start:
+            if counted is not None:
+                raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
+                    words["kpi_caveat.backlog_counted"], {"note": counted.text})
+            elif cut is not None and start is not None and end is not None and end >= start:
                 raw.setdefault("caveats", {})["backlog_weekly"] = fmt(
                     words["kpi_caveat.backlog_cut"], {"note": cut.text})
     reporting = by_id.get("reporting")

@@ -410,10 +410,13 @@ class Kpis(_Model):
         default_factory=dict)
     volume_by_category: dict[str, int] = D(
         "Incidents and requests opened in the window, by category (the top 15; the rest "
-        "as '(other)', blanks as '(blank)').", default_factory=dict)
+        "as '(other)', blanks as '(blank)'); a request of a table with no category field "
+        "(ServiceNow's requested items) by its catalogue item, labelled '<item> "
+        "(catalogue item)'.", default_factory=dict)
     backlog_weekly: list[dict[str, Any]] = D(
         "Incidents and requests at each week end: week_end (timestamp), arrivals, "
-        "completions and open (counts).", default_factory=list)
+        "completions and open (counts); no open (nor trend) where the extract's shape "
+        "leaves no week's backlog to rebuild.", default_factory=list)
     notes: list[str] = D("Why a KPI could not be computed, in words.", default_factory=list)
     labels: dict[str, str] = D(
         "Each KPI's name for people, by KPI key (the rules word them; a config can "

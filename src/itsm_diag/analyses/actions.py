@@ -312,13 +312,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 def _cut_note(ctx: Context, params: Mapping[str, Any]) -> Note:
     """Why an extract whose shape hides what was open at its cut gets no list, by the
     shape seen: selected on closure, (next to) nothing open where the flow predicts a
-    queue, or every time within a few hours (the open tickets are there, but their
+    queue, selected on its update time (the open tickets untouched since are missing),
+    or every time within a few hours (the open tickets are there, but their
     ages, due times and idle days are an import stamp's)."""
     shape = ctx.shape
     if shape.closure is not None:
         return note("closure_selected")
     if shape.none_open is not None:
         return note("cut_none_open", shape.none_open.open_at_cut)
+    if shape.updated_since is not None and shape.one_instant is None:
+        # the open tickets are there but those untouched since the floor: the ones a
+        # to-do list would most need
+        return note("cut_update_floor", **shape.updated_since.params())
     still_open = (ctx.of_kind(*params["kinds"]) & ctx.tickets[m.STATUS].notna()
                   & ~ctx.is_done())
     return note("cut_one_instant", int(still_open.sum()), ctx.samples(still_open),

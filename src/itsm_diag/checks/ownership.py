@@ -29,6 +29,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not t[m.STATUS].notna().any():
         return Measurement(unknown=no_field(m.STATUS))
     if ctx.shape.biases_open_tickets:
+        # one selected on its update time lacks the open tickets untouched since its
+        # floor (the unowned ones, as likely as not), more than its own show to be few
+        shape, cut = ctx.shape, ctx.shape.updated_since
+        if cut is not None and cut.reach is not None and not (
+                shape.closure or shape.none_open or shape.one_instant):
+            return Measurement(unknown=note("update_cut", **cut.params()))
         return Measurement(unknown=note("closure_selected"))
 
     kinds = in_kinds(ctx, params)

@@ -5,10 +5,17 @@ import the report model). ``notes`` lists codes ``<kpi>.<reason>`` for what coul
 computed; the report layer words them. Reasons: ``no_done`` (no incident or request
 done in the window), ``no_field`` (the field is empty on all of them), ``no_opened``
 (nothing opened in the window), ``no_scope`` (no incidents or requests).
+
+Volume by category counts a ticket by its category, except a ticket of a table that has
+no category field (:data:`ITEM_CLASSIFIED`: ServiceNow's requested items, ``sc_req_item``,
+which its catalogue item classifies): that one by its catalogue item
+(:func:`by_item`), under the key ``(CATALOGUE_ITEM, name)`` for the engine to label. The
+reporting sign judges the fill share on the same classification: one number per concept.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -22,6 +29,72 @@ from itsm_diag.signs.common import filled, sla_outcome
 TOP_CATEGORIES = 15
 OTHER = "(other)"
 BLANK = "(blank)"
+#: a volume key ``(CATALOGUE_ITEM, name)``: a catalogue item, which the engine labels
+CATALOGUE_ITEM = "catalogue_item"
+
+#: per tool, the kinds of ticket whose table has no category field, so that a catalogue
+#: item classifies them (the export-formats reference: ServiceNow's requested item,
+#: ``sc_req_item``, has ``cat_item`` and no category; Jira, Zendesk and Freshservice
+#: export a category, or a field read as one, on requests as on incidents)
+ITEM_CLASSIFIED: dict[str, frozenset[str]] = {"servicenow": frozenset({"request"})}
+
+
+def by_item(ctx: Context) -> np.ndarray:
+    """Per ticket (read-only): classified by its catalogue item (``request_item``), not
+    its category, for volume by category: a ticket of a tool and kind whose table has no
+    category field (:data:`ITEM_CLASSIFIED`), read from an input file that carries no
+    category for it: no ticket of that file and kind holds one, and the file's header has
+    no category column unless the file holds other kinds too (a list of one table with a
+    category column is a custom field of that table: judged by it, blank or not). Whether
+    its catalogue item is filled is another matter: a blank one is uncategorised."""
+    def make() -> np.ndarray:
+        t = ctx.tickets
+        out = np.zeros(len(t), dtype=bool)
+        if m.SOURCE_TOOL not in t.columns or not len(t):
+            out.flags.writeable = False
+            return out
+        tool_codes, tools = ctx.source_codes
+        kind_codes, kinds = ctx.distinct(m.KIND)
+        if m.SOURCE_FILE in t.columns:
+            file_codes, files = ctx.distinct(m.SOURCE_FILE)
+        else:
+            file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
+        tool_names = [None if pd.isna(v) else str(v) for v in tools]
+        kind_names = [None if pd.isna(v) else str(v) for v in kinds]
+        listed = np.array([[k is not None and tool is not None
+                            and k in ITEM_CLASSIFIED.get(tool, ()) for k in kind_names]
+                           for tool in tool_names], dtype=bool)
+        candidate = listed[tool_codes, kind_codes]
+        if not candidate.any():
+            out.flags.writeable = False
+            return out
+        # (tool, file, kind) groups: those where a ticket holds a category carry one
+        n_files, n_kinds = len(files), len(kind_names)
+        group = ((tool_codes.astype(np.int64) * n_files + file_codes) * n_kinds
+                 + kind_codes)
+        size = len(tool_names) * n_files * n_kinds
+        held = ctx.filled(m.CATEGORY).to_numpy(dtype=bool)
+        carries = np.bincount(group[candidate & held], minlength=size) > 0
+        # (tool, file) pairs whose header has a category column and that hold only
+        # tickets of the listed kinds: a custom category field of the table
+        pair = tool_codes.astype(np.int64) * n_files + file_codes
+        only = (np.bincount(pair[~candidate], minlength=len(tool_names) * n_files) == 0)
+        read = ctx.read_fields
+        if isinstance(read, tuple) and read:
+            headed = {(tool, PurePath(path).name.split(" [", 1)[0])
+                      for tool, path, fields in read if m.CATEGORY in fields}
+            with_column = np.array([
+                (tool_names[p // n_files], None if pd.isna(files.iloc[p % n_files])
+                 else str(files.iloc[p % n_files])) in headed
+                for p in range(len(tool_names) * n_files)], dtype=bool)
+            carries_pair = with_column & only
+        else:
+            carries_pair = np.zeros(len(tool_names) * n_files, dtype=bool)
+        out = candidate & ~carries[group] & ~carries_pair[pair]
+        out.flags.writeable = False
+        return out
+    result: np.ndarray = ctx.memo(("kpis", "by_item"), make)
+    return result
 
 
 def _left_out(ctx: Context, scope: pd.Series, done: pd.Series) -> dict[str, int]:
@@ -96,13 +169,33 @@ def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
     return (met / n if n else None), counts
 
 
-def _volume(ctx: Context, opened: pd.Series) -> dict[str, int]:
-    # each distinct category trimmed (or blank) once, then taken for the tickets opened
-    codes, distinct = ctx.distinct(m.CATEGORY)
+def _names(ctx: Context, column: str, rows: np.ndarray) -> pd.Series:
+    """Each distinct value of ``column`` trimmed (or blank) once, then taken for ``rows``."""
+    codes, distinct = ctx.distinct(column)
     names = distinct.astype(m.STRING_DTYPE).str.strip().where(filled(distinct), BLANK)
+    return pd.Series(names.array.take(codes[rows]))
+
+
+def _volume(ctx: Context, opened: pd.Series) -> dict[Any, int]:
+    """The tickets opened by category, and those a catalogue item classifies
+    (:func:`by_item`) by catalogue item, keyed ``(CATALOGUE_ITEM, name)``, in one top
+    :data:`TOP_CATEGORIES` (a blank catalogue item is a blank: counted under "(blank)"
+    with the blank categories)."""
     rows = np.flatnonzero(opened.to_numpy(dtype=bool))
-    counts = pd.Series(names.array.take(codes[rows])).value_counts()
-    out = {str(k): int(v) for k, v in counts.head(TOP_CATEGORIES).items()}
+    names = _names(ctx, m.CATEGORY, rows)
+    item = by_item(ctx)[rows]
+    if item.any():
+        text = names.to_numpy(dtype=object)
+        text[item] = _names(ctx, m.REQUEST_ITEM, rows[item]).to_numpy(dtype=object)
+        counts = pd.DataFrame({"item": item & (text != BLANK), "name": text}).value_counts()
+    else:
+        counts = names.value_counts()
+    out: dict[Any, int] = {}
+    for key, v in counts.head(TOP_CATEGORIES).items():
+        if isinstance(key, tuple):
+            out[(CATALOGUE_ITEM, str(key[1])) if key[0] else str(key[1])] = int(v)
+        else:
+            out[str(key)] = int(v)
     rest = int(counts.iloc[TOP_CATEGORIES:].sum())
     if rest:
         out[OTHER] = rest
@@ -139,7 +232,9 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     return {
         # what the window leaves out, and the shares' counts: worded in the KPI
         # definitions
-        "left_out": {**_left_out(ctx, scope, done), **sla_counts, **far_counts},
+        # ``by_item``: the tickets opened in the window a catalogue item classifies
+        "left_out": {**_left_out(ctx, scope, done), **sla_counts, **far_counts,
+                     "by_item": int((opened.to_numpy(dtype=bool) & by_item(ctx)).sum())},
         "time_to_resolve_hours": ttr,
         "first_assignment_resolution": far,
         "sla_adherence": sla,
@@ -147,6 +242,8 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
         "counts": {k: {"numerator": a, "denominator": b} for k, a, b in (
             ("first_assignment_resolution", far_k, far_n),
             ("sla_adherence", sla_counts["sla_met"], sla_counts["sla_n"])) if b},
+        # a catalogue item (:func:`by_item`) under ``(CATALOGUE_ITEM, name)``: the engine
+        # labels it
         "volume_by_category": volume,
         "backlog_weekly": weekly,
         "notes": notes,

@@ -467,8 +467,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if ctx.shape.biases_open_tickets:
         # an extract without the tickets open at its cut lacks the open requests past
         # their start day, the late ones: a share from the rest can only be too low, so a
-        # clear cannot stand (a trigger does)
-        meas.absence_unproven = Note(code="open_requests_missing")
+        # clear cannot stand (a trigger does). One selected on its update time lacks only
+        # those untouched since its floor, more than its own open ones show to be few
+        shape = ctx.shape
+        cut = shape.updated_since
+        meas.absence_unproven = (
+            Note(code="open_requests_stale", params=cut.params())
+            if cut is not None and cut.reach is not None and not (
+                shape.closure or shape.none_open or shape.one_instant)
+            else Note(code="open_requests_missing"))
         meas.clear_case = {}
 
     sel = scope & (has_start | by_lead)

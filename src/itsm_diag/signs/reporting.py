@@ -12,6 +12,14 @@ on import) is a configuration gap; only a
 field no input's header has and no ticket holds is a capability gap. Scope: incidents
 and service requests. Fewer than ``min_done`` done in the window make the sign unknown.
 
+Volume by category is judged on the classification the KPI panel counts the volume by
+(:func:`~itsm_diag.signs.kpis.by_item`): a ticket's category, or, for a request of a
+table with no category field (ServiceNow's requested items, which their catalogue item
+classifies), its catalogue item: filled when that is, catch-all when that is one
+(``catch_all_categories`` or the sign's ``catch_all_items``), uncategorised when blank.
+A ServiceNow export's requests had made volume a configuration gap on every desk whose
+requests are more than a tenth of its tickets.
+
 A status the reading could not put in the vocabulary (a status the mapping's
 ``values.status`` does not name, a tool's custom status) leaves ``status`` empty and
 ``status_raw`` filled: the field is filled in the client's tool, so it is no
@@ -59,6 +67,7 @@ from itsm_diag.signs.common import (
     sla_outcome,
     too_few,
 )
+from itsm_diag.signs.kpis import by_item
 from itsm_diag.text import named_counts, quote
 
 #: ``unread``: the field is filled, with values the reading could not put in the
@@ -94,14 +103,20 @@ class Verdict:
 
 
 #: the extract shapes the backlog sign rebuilds no week's backlog from (its own list,
-#: and an export selected on its update time, which its rule file makes it unknown on)
+#: and an export selected on its update time, whose weeks lack the tickets still open
+#: but untouched since its floor, as many in each)
 _CUT_SHAPES: tuple[str, ...] = (*NO_TREND_SHAPES, "updated_since")
 
 
 def _cut_shape(ctx: Context) -> str | None:
-    """The first extract shape that leaves the backlog trend unreliable, by its code."""
+    """The first extract shape that leaves the backlog trend unreliable, by its code: an
+    update cut whose own open tickets show that few can have gone untouched since its
+    floor (:attr:`~itsm_diag.signs.shape.UpdatedSince.covered`) does not."""
     seen = ctx.shape.as_dict()
-    return next((code for code in _CUT_SHAPES if code in seen), None)
+    cut = ctx.shape.updated_since
+    covered = cut is not None and cut.covered
+    return next((code for code in _CUT_SHAPES
+                 if code in seen and not (code == "updated_since" and covered)), None)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> float:
@@ -322,6 +337,18 @@ def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
             "tools": ", ".join(tools), "by_tool": by_tool}
 
 
+def _by_item_params(pop: pd.Series, item: pd.Series, ok: pd.Series,
+                    catch: pd.Series) -> dict[str, Any]:
+    """The volume's figures apart for the tickets of ``pop`` a catalogue item classifies
+    (``item``) and the others: how many (``items``, ``others``), the share filled
+    (``item_share``, ``other_share``: 1 when none) and the share blank or catch-all
+    (``item_catch``, ``other_catch``)."""
+    items, others = pop & item, pop & ~item
+    return {"items": int(items.sum()), "others": int(others.sum()),
+            "item_share": _share(ok, items), "other_share": _share(ok, others),
+            "item_catch": _share(catch, items), "other_catch": _share(catch, others)}
+
+
 def exported_fields(ctx: Context, scope: pd.Series,
                     unfilled: Mapping[str, Any]) -> frozenset[str]:
     """The fields the export has for the tickets of ``scope`` by its header alone: those
@@ -463,16 +490,30 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         sla = Verdict("sla_adherence", False, "sla_column_unread", "unread", sla.share, {
             **sla.params, "columns": ", ".join(quote(c, 60) for c in held_in[:3])})
 
-    # volume by category: filled, and not drowned in catch-all values
+    # volume by category: filled, and not drowned in catch-all values. A request of a
+    # table with no category field (ServiceNow's requested items) is classified by its
+    # catalogue item, as the KPI panel counts it (kpis.by_item): filled when that is,
+    # catch-all when that is (a blank one is uncategorised)
     vol_pop = in_window | done_pop
-    cat_ok = ctx.filled(m.CATEGORY)
+    item = by_item(ctx)
     catch_words = fold_words(ctx.defaults.get("catch_all_categories", []))
     # a blank category folds to <NA>, not "": it is caught by ~cat_ok, whatever the list
-    catch = ~cat_ok | pd.Series(folded_in(ctx, m.CATEGORY, catch_words), index=t.index)
+    catch_cat = folded_in(ctx, m.CATEGORY, catch_words)
+    if item.any():
+        item_words = catch_words | fold_words(params.get("catch_all_items", []))
+        cat_ok = pd.Series(np.where(item, ctx.filled(m.REQUEST_ITEM).to_numpy(dtype=bool),
+                                    ctx.filled(m.CATEGORY).to_numpy(dtype=bool)),
+                           index=t.index)
+        catch_cat = np.where(item, folded_in(ctx, m.REQUEST_ITEM, item_words), catch_cat)
+    else:
+        cat_ok = ctx.filled(m.CATEGORY)
+    catch = ~cat_ok | pd.Series(catch_cat, index=t.index)
+    item_rows = pd.Series(item, index=t.index)
     cat_share = _share(cat_ok, vol_pop)
     catch_share = _share(catch, vol_pop)
     max_catch = float(params["max_catch_all"])
-    left_cat = files.rows(files.left_out(m.CATEGORY))
+    # the requests a catalogue item classifies left no category out: their table has none
+    left_cat = files.rows(files.left_out(m.CATEGORY) & ~item)
     cat_ok_all = cat_share >= min_fill and catch_share <= max_catch
     if (vol_pop & left_cat).any() and not cat_ok_all:
         cat_share = _share(cat_ok, vol_pop & ~left_cat)
@@ -483,9 +524,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         files.holds(m.CATEGORY), min_fill=min_fill,
     ) or _verdict(
         "volume_by_category", cat_ok_all,
-        not present(m.CATEGORY), "volume_sparse" if cat_share < min_fill else "volume_catch_all",
+        not present(m.CATEGORY) and not (
+            bool((vol_pop & item_rows).any()) and present(m.REQUEST_ITEM)),
+        ("volume_sparse" if cat_share < min_fill else "volume_catch_all")
+        + ("_items" if (vol_pop & item_rows).any() else ""),
         cat_share, "volume", min_fill=min_fill, catch_all_share=catch_share,
-        max_catch_all=max_catch,
+        max_catch_all=max_catch, **_by_item_params(vol_pop, item_rows, cat_ok, catch),
     )
 
     # backlog trend: opened time, status, and a done time on done tickets. A status the
@@ -529,7 +573,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # an extract without the tickets open at its cut rebuilds no week's backlog: not
         # reliable here (the KPI panel says so), but the tool is not short of it
         backlog = Verdict("backlog_trend", False, "backlog_extract", "extract", bl_share,
-                          {"shape": cut})
+                          {"shape": cut, "lacks": Note(
+                              code="cut_lacks_stale" if cut == "updated_since"
+                              else "cut_lacks_open")})
     verdicts = [ttr, fcr, sla, volume, backlog]
     # per KPI: one ticket more or less behind a share it is judged by moves it across
     # its bar (the engine's one-ticket test of the verdict reads these)

@@ -31,7 +31,10 @@ signs a shape biases become ``unknown``:
 - **updated since**: every ticket last updated on or after one time, yet many opened well
   before it and next to none done well before it (an "updated in the last 30 days"
   export): the tickets done before it, and the open ones not updated since, are missing.
-  The window starts after it; the backlog and what is open are not judged.
+  The window starts after it, so the tickets done before it are done before the window,
+  and those open but untouched since it are open in every week of it alike: a backlog
+  that did not shrink stands, and everything is judged when the export's own open
+  tickets show few can have gone untouched that long (:func:`judge_update_cut`).
 - **arrivals stop while completions go on**: an export cut on the opened date with
   the tickets' later history kept. Handled by the window choice (the as-of moves back to
   the last week with arrivals), which says how many tickets were opened and done after.
@@ -201,11 +204,76 @@ class UpdatedSince:
     total: int
     #: ``updated_floor_days``: "well before" the floor
     days: float = 7.0
+    #: what the export shows of the tickets it lacks, set once the window is chosen
+    #: (:func:`judge_update_cut`; ``None`` before)
+    reach: UpdateReach | None = None
+
+    @property
+    def covered(self) -> bool:
+        """Whether the export shows that the tickets it lacks are too few to matter
+        (:attr:`UpdateReach.covered`): every sign is then judged on it."""
+        return self.reach is not None and self.reach.covered
 
     def params(self) -> dict[str, Any]:
         return {"floor": f"{self.floor:%Y-%m-%d %H:%M}", "opened_before": self.opened_before,
                 "done_before": self.done_before, "total": self.total, "days": self.days,
-                "opened_share": self.opened_before / self.total if self.total else 0.0}
+                "opened_share": self.opened_before / self.total if self.total else 0.0,
+                **({} if self.reach is None else self.reach.params())}
+
+
+@dataclass(frozen=True)
+class UpdateReach:
+    """What an export selected on its update time shows of the tickets it lacks within
+    the window (:func:`judge_update_cut`).
+
+    When the floor lies on or before the window's start, the tickets done before it are
+    done before the window, and every other ticket of the window is in the export but
+    those still open at the cut and not updated since the floor: a ticket untouched since
+    then did not change state either, so each of them is open at every week end of the
+    window, the same number added to every week's backlog. They can only make a growth
+    or a shrink look larger (``(end - start) / (start + missing)``), never turn one into
+    the other: that the backlog did not shrink stands whatever their number. How many
+    there are is read from the export's own open tickets: how long each has gone without
+    an update at the cut. Those the export cannot hold went without one longer than
+    ``horizon_days`` (cut - floor); when at most ``max_share`` of the open tickets (at
+    least ``min_open`` of them: a share of a handful is no tail) went without one for
+    more than ``part`` of that, tickets untouched for all of it are unlikely (a tail that
+    thins as it runs, as idle times do, leaves about ``max_share`` squared beyond all of
+    it), and the export is judged like a whole one (``covered``)."""
+
+    cut: pd.Timestamp
+    #: the days from the floor to the cut: the longest an open ticket in it can have
+    #: gone without an update
+    horizon_days: float
+    #: the export's incidents and requests still open (not done) at its cut
+    open: int
+    #: ... of them last updated more than ``part`` x ``horizon_days`` before the cut
+    #: (or never)
+    stale: int
+    #: the longest any of them went without an update, in days
+    longest_days: float
+    #: the rule's bars (``update_stale_horizon_share``, ``update_stale_share``,
+    #: ``update_min_horizon_days``, ``min_update_open``)
+    part: float
+    max_share: float
+    min_days: float
+    min_open: int
+    #: the floor lies on or before the window's start (the window holds no day before it)
+    before_window: bool
+
+    @property
+    def covered(self) -> bool:
+        return (self.before_window and self.open >= max(self.min_open, 1)
+                and self.horizon_days >= self.min_days
+                and self.stale <= self.max_share * self.open)
+
+    def params(self) -> dict[str, Any]:
+        return {"cut": f"{self.cut:%Y-%m-%d %H:%M}", "horizon_days": self.horizon_days,
+                "part_days": self.part * self.horizon_days, "open": self.open,
+                "stale": self.stale, "stale_share": self.stale / self.open if self.open else 0.0,
+                "longest_days": self.longest_days, "max_share": self.max_share,
+                "min_days": self.min_days, "min_open": self.min_open,
+                "before_window": self.before_window, "covered": self.covered}
 
 
 @dataclass(frozen=True)
@@ -359,7 +427,18 @@ class ExtractShape:
     def biases_open_tickets(self) -> bool:
         """Whether measurements of the tickets still open are biased (none can be seen)."""
         return (self.closure is not None or self.none_open is not None
-                or self.one_instant is not None or self.updated_since is not None)
+                or self.one_instant is not None
+                or (self.updated_since is not None and not self.updated_since.covered))
+
+    @property
+    def update_cut_measured(self) -> bool:
+        """Whether an export selected on its update time (if any) is measured all the
+        same: its floor lies on or before the window's start, so it lacks only tickets
+        open at every week of the window alike (:class:`UpdateReach`). A sign refused on
+        it (``unknown_on_shape``) is then measured: a clear stands only when the export
+        shows them too few to matter (:attr:`UpdatedSince.covered`)."""
+        cut = self.updated_since
+        return cut is not None and cut.reach is not None and cut.reach.before_window
 
 
 def week_numbers(us: np.ndarray) -> np.ndarray:
@@ -614,6 +693,48 @@ def _updated_since(updated: pd.Series, opened: pd.Series, done_at: pd.Series,
     return UpdatedSince(floor=pd.Timestamp(floor_us, unit="us", tz="UTC"),
                         opened_before=opened_before, done_before=done_before, total=total,
                         days=days)
+
+
+def judge_update_cut(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Series,
+                     window_start: pd.Timestamp, params: Mapping[str, Any]
+                     ) -> ExtractShape:
+    """``shape`` with what its update cut (if any) shows of the tickets it lacks
+    (:class:`UpdateReach`), once the window is chosen: its incidents and requests still
+    open at its cut (its latest update, arrival or completion), how long each went
+    without an update (no update time: counted as the longest), and whether the floor
+    lies on or before ``window_start``. ``params``: the backlog sign's
+    (``update_stale_horizon_share``, ``update_stale_share``, ``update_min_horizon_days``,
+    ``min_update_open``; none: never covered)."""
+    cut = shape.updated_since
+    if cut is None:
+        return shape
+    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
+    if not scope.any():
+        scope = np.ones(len(tickets), dtype=bool)
+    t = m.rows_of(tickets, scope, [m.OPENED_AT, m.UPDATED_AT])
+    done_us = m.ts_us(done_at[scope])
+    opened_us, updated_us = m.ts_us(t[m.OPENED_AT]), m.ts_us(t[m.UPDATED_AT])
+    last = max(int(a[a != m.NAT].max()) for a in (opened_us, updated_us, done_us)
+               if (a != m.NAT).any())
+    still = ((done_us == m.NAT) & (opened_us != m.NAT)
+             & ~m.is_done(tickets).to_numpy(dtype=bool)[scope])
+    floor_us = int(cut.floor.value // 1000)
+    horizon = max(last - floor_us, 0) / _DAY_US
+    part = float(params.get("update_stale_horizon_share", 0.5))
+    idle = (last - updated_us[still]) / _DAY_US
+    idle[updated_us[still] == m.NAT] = horizon  # never updated: as long as it can be
+    n = int(still.sum())
+    stale = int((idle > part * horizon).sum())
+    reach = UpdateReach(
+        cut=pd.Timestamp(last, unit="us", tz="UTC"), horizon_days=horizon, open=n,
+        stale=stale, longest_days=float(idle.max()) if n else 0.0,
+        part=part,
+        # no params (no backlog sign): never covered
+        max_share=float(params.get("update_stale_share", -1.0)),
+        min_days=float(params.get("update_min_horizon_days", 0.0)),
+        min_open=int(params.get("min_update_open", 1)),
+        before_window=cut.floor <= window_start)
+    return replace(shape, updated_since=replace(cut, reach=reach))
 
 
 def _none_open(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],

@@ -463,7 +463,12 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
     if not has_updates or ctx.shape.biases_open_tickets:
         meas.metrics["silent_share"] = _none()
         meas.metrics["silent_open"] = _none()
-        meas.excluded.append(Note(code="no_updates"))
+        cut = ctx.shape.updated_since
+        meas.excluded.append(Note(code="no_updates_update_cut", params=cut.params())
+                             if has_updates and cut is not None and not cut.covered
+                             and ctx.shape.closure is None and ctx.shape.none_open is None
+                             and ctx.shape.one_instant is None
+                             else Note(code="no_updates"))
         return
     # silence up to the data's end (``--until`` past it adds weeks nobody could act in)
     end = w.covered_end
