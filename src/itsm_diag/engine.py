@@ -246,7 +246,8 @@ def choose_window(
     data_to = data_end[0] if until is not None and data_end is not None else None
     if data_to is not None and data_to < as_of:
         data_to = _last_activity(tickets, data_to, as_of, tz, done)
-    _holds_data(tickets, start, as_of, data_to, tz)
+    # an as-of read off the data is never before its first record: only a --until can be
+    _holds_data(tickets, start, as_of, data_to, tz, first_known=until is None)
     if data_to is None or not max(start, data_from or start) < data_to < as_of:
         data_to = None
     window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
@@ -261,12 +262,14 @@ class OutsideData(UsageError):
 
 
 def _holds_data(tickets: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp,
-                data_to: pd.Timestamp | None, tz: str) -> None:
+                data_to: pd.Timestamp | None, tz: str, *, first_known: bool = False) -> None:
     """Refuse a window that holds none of the data: a ``--until`` before its first record,
     or a window starting after its last arrival or completion (``data_to``). Every sign
     would read unknown and every count zero under dates that look like a diagnosis of
-    them: a stale export in a monthly job is an error to fix, not a report to file."""
-    first = m.activity_bound(tickets, last=False)
+    them: a stale export in a monthly job is an error to fix, not a report to file.
+    ``first_known``: ``as_of`` was read off the data's own times, so it is not before its
+    first record (four columns' minima left unread)."""
+    first = None if first_known else m.activity_bound(tickets, last=False)
     if first is not None and first > as_of:
         where = f"its first record is on {_local(first, tz, with_time=False)}"
     elif data_to is not None and data_to <= start:
