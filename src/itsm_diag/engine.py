@@ -1080,7 +1080,10 @@ def diagnose(
     period's trend point needs the signs alone), and assemble the Report."""
     d = rules.defaults
     progress.say(f"reading the shape of {len(data.tickets):,} tickets")
-    done_at = m.done_at(data.tickets)
+    # model.done_at made of its two parts, which the Context keeps for the signs that
+    # read them (reporting, backlog): each a million-row pass, worked out once a run
+    stamp, done = m.done_stamp(data.tickets), m.is_done(data.tickets)
+    done_at = stamp.where(done)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape,
                            done_at)
@@ -1103,7 +1106,7 @@ def diagnose(
         # the canonical fields each input's header carries (filled or not), by its tool
         # and file: a blank column is a configuration gap, an absent one a capability gap
         read_fields=tuple((i.tool, i.path, frozenset(i.column_map)) for i in data.inputs),
-    ).given_done_at(done_at)
+    ).given_done_at(done_at, stamp=stamp, done=done)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
     more: dict[str, Callable[[], Any]] = {}

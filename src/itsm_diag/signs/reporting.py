@@ -362,7 +362,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     opened = t[m.OPENED_AT]
     # without a status column a resolved/closed time still says the ticket is done
     status_known = t[m.STATUS].notna()
-    finish = m.done_stamp(t)
+    finish = ctx.done_stamp
     finished = scope & (ctx.is_done() | (~status_known & finish.notna()))
     done_pop = finished & (w.contains(finish) | (finish.isna() & w.contains(opened)))
     if not done_pop.any():
