@@ -1107,6 +1107,20 @@ def test_distinct_codes_equals_unique_with_counts(values: list[int], scale: int,
     assert found.dtype == np.int64 and counts.dtype == np.int64
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=80),
+       st.sampled_from([np.int64, np.int32]))
+def test_sorted_distinct_equals_unique(values: list[int], dtype: type) -> None:
+    # np.unique's values and dtype, by a sort (negative and wide keys alike)
+    from itsm_diag.signs.common import sorted_distinct
+
+    keys = np.array(values, dtype=np.int64)
+    if dtype is np.int32:
+        keys = (keys % 2**31).astype(np.int32)
+    got, want = sorted_distinct(keys), np.unique(keys)
+    assert got.tolist() == want.tolist() and got.dtype == want.dtype
+
+
 def test_distinct_codes_refuses_negative_codes() -> None:
     from itsm_diag.signs.common import distinct_codes
 

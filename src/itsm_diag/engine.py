@@ -251,7 +251,8 @@ def choose_window(
     data_to = data_end[0] if until is not None and data_end is not None else None
     if data_to is not None and data_to < as_of:
         data_to = _last_activity(tickets, data_to, as_of, tz, done)
-    _holds_data(tickets, start, as_of, data_to, tz)
+    # an as-of read off the data is never before its first record: only a --until can be
+    _holds_data(tickets, start, as_of, data_to, tz, first_known=until is None)
     if data_to is None or not max(start, data_from or start) < data_to < as_of:
         data_to = None
     window = Window(start=start, end=as_of, data_from=data_from, data_to=data_to)
@@ -266,12 +267,14 @@ class OutsideData(UsageError):
 
 
 def _holds_data(tickets: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp,
-                data_to: pd.Timestamp | None, tz: str) -> None:
+                data_to: pd.Timestamp | None, tz: str, *, first_known: bool = False) -> None:
     """Refuse a window that holds none of the data: a ``--until`` before its first record,
     or a window starting after its last arrival or completion (``data_to``). Every sign
     would read unknown and every count zero under dates that look like a diagnosis of
-    them: a stale export in a monthly job is an error to fix, not a report to file."""
-    first = m.activity_bound(tickets, last=False)
+    them: a stale export in a monthly job is an error to fix, not a report to file.
+    ``first_known``: ``as_of`` was read off the data's own times, so it is not before its
+    first record (four columns' minima left unread)."""
+    first = None if first_known else m.activity_bound(tickets, last=False)
     if first is not None and first > as_of:
         where = f"its first record is on {_local(first, tz, with_time=False)}"
     elif data_to is not None and data_to <= start:
@@ -1157,7 +1160,10 @@ def diagnose(
     period's trend point needs the signs alone), and assemble the Report."""
     d = rules.defaults
     progress.say(f"reading the shape of {len(data.tickets):,} tickets")
-    done_at = m.done_at(data.tickets)
+    # model.done_at made of its two parts, which the Context keeps for the signs that
+    # read them (reporting, backlog): each a million-row pass, worked out once a run
+    stamp, done = m.done_stamp(data.tickets), m.is_done(data.tickets)
+    done_at = stamp.where(done)
     shape = measure_shape(data.tickets, d.shape, done_at)
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape,
                            done_at)
@@ -1184,7 +1190,7 @@ def diagnose(
         # the canonical fields each input's header carries (filled or not), by its tool
         # and file: a blank column is a configuration gap, an absent one a capability gap
         read_fields=tuple((i.tool, i.path, frozenset(i.column_map)) for i in data.inputs),
-    ).given_done_at(done_at)
+    ).given_done_at(done_at, stamp=stamp, done=done)
     sign_rules = list(rules.signs.values())
     check_rules = list(rules.checks.values()) if checks else []
     more: dict[str, Callable[[], Any]] = {}

@@ -599,9 +599,15 @@ def latest_time(times: pd.Series) -> pd.Timestamp | None:
 
 def earliest_time(times: pd.Series) -> pd.Timestamp | None:
     """The earliest time in a timestamp column, None when it holds none: ``times.min()``
-    read on the int64 view, the missing times (:data:`NAT`) left out by a mask, not by a
-    copy of the column."""
+    read on the int64 view, the missing times (:data:`NAT`, the smallest int64: a plain
+    minimum is one of them only when some is missing) left out by a mask, not by a copy
+    of the column."""
     values = ts_us(times)
+    if not len(values):
+        return None
+    low = int(values.min())  # no missing time (an opened column): one plain pass
+    if low != NAT:
+        return _utc(low)
     present = values != NAT
     if not present.any():
         return None

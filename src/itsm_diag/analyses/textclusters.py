@@ -41,6 +41,7 @@ from itsm_diag.signs.common import (
     distinct_codes,
     fold_words,
     normalise_summary,
+    sorted_distinct,
 )
 from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
 from itsm_diag.text import SPACE
@@ -282,10 +283,11 @@ def _person_words(ctx: Context, params: Mapping[str, Any]) -> set[str]:
 
 def _holders(words: pa.Array, owner: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """(each distinct word of ``words``, how many distinct ``owner`` values hold it)."""
-    uniq = pc.unique(words)
-    code = np.asarray(pc.index_in(words, value_set=uniq).to_numpy(zero_copy_only=False),
-                      dtype=np.int64)
-    pairs = np.unique(owner * len(uniq) + code)
+    # one pass codes the words (in first-seen order, as pc.unique lists them)
+    coded = pc.dictionary_encode(words)
+    uniq = coded.dictionary
+    code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    pairs = sorted_distinct(owner * len(uniq) + code)
     return uniq, np.bincount(pairs % len(uniq), minlength=len(uniq))
 
 
@@ -312,7 +314,7 @@ def _desk_words(ctx: Context, words: pa.Array, held: np.ndarray, least: int,
     if not hit.any():
         return out
     parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)[hit]
-    pairs = np.unique(parent * len(words) + code[hit])  # (summary, name word) once
+    pairs = sorted_distinct(parent * len(words) + code[hit])  # (summary, name word) once
     summary, word = pairs // len(words), pairs % len(words)
     alone = np.bincount(summary, minlength=len(norm))[summary] == 1
     wordings = np.bincount(word[alone], minlength=len(words))

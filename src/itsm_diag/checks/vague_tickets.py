@@ -43,6 +43,7 @@ from itsm_diag.signs.base import (
     Measurement,
     Note,
     ParamMap,
+    in_values,
     per_month,
     ratio,
 )
@@ -80,23 +81,29 @@ def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
     return [{"value": str(k), "count": int(v)} for k, v in counts.items()]
 
 
-def _exported(ctx: Context, kinds: list[str], name: str, *fields: str) -> np.ndarray:
-    """Per ticket: some ticket of its tool and kind holds one of ``fields`` (its table
-    exports them), by :meth:`Context.source_holds` once per kind: a tool's tables are its
-    kinds (ServiceNow's task table has no category column, its incident table has)."""
-    out = np.zeros(len(ctx.tickets), dtype=bool)
-    for kind in kinds:
-        of_kind = ctx.of_kind(kind)
+def _tool_kind(ctx: Context) -> tuple[np.ndarray, int]:
+    """(per ticket, its tool and kind as one code; how many such codes)."""
+    tool_codes, tools = ctx.source_codes
+    kind_codes, kinds = ctx.distinct(m.KIND)
+    return tool_codes.astype(np.int64) * len(kinds) + kind_codes, len(tools) * len(kinds)
 
-        def evidence(of_kind: pd.Series = of_kind) -> pd.Series:
-            found = of_kind.copy()
-            held = ctx.filled(fields[0])
-            for field in fields[1:]:
-                held = held | ctx.filled(field)
-            return found & held
 
-        holds = ctx.source_holds(f"vague.{name}.{kind}", evidence)
-        out |= of_kind.to_numpy(dtype=bool) & holds
+def _exported(ctx: Context, kinds: list[str], key: tuple[np.ndarray, int],
+              *fields: str) -> np.ndarray:
+    """Per ticket: its kind is one of ``kinds`` and some ticket of its tool and kind holds
+    one of ``fields`` (its table exports them): a tool's tables are its kinds
+    (ServiceNow's task table has no category column, its incident table has). ``key``:
+    :func:`_tool_kind`; one grouping of the filled rows by it (not one per kind)."""
+    codes, size = key
+    held = ctx.filled(fields[0]).to_numpy(dtype=bool)
+    for field in fields[1:]:
+        held = held | ctx.filled(field).to_numpy(dtype=bool)
+    distinct = ctx.distinct(m.KIND)[1]
+    # per (tool, kind) code: the kind is listed (judged per distinct kind, as of_kind)
+    listed = np.tile(in_values(distinct.reset_index(drop=True), tuple(kinds))
+                     .to_numpy(dtype=bool), size // max(len(distinct), 1))
+    exported = (np.bincount(codes[held], minlength=size) > 0) & listed
+    out: np.ndarray = exported[codes]
     return out
 
 
@@ -124,8 +131,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # a field a ticket's table never fills is not judged on it: per tool and kind (a field
     # filled nowhere is missing from the export, not blank on every ticket)
     # every text pass below runs once per distinct value (Context.per_value), then spreads
-    by_category = _exported(ctx, kinds, "category", m.CATEGORY, m.REQUEST_ITEM)
-    by_summary = _exported(ctx, kinds, "summary", m.SUMMARY)
+    key = _tool_kind(ctx)
+    by_category = _exported(ctx, kinds, key, m.CATEGORY, m.REQUEST_ITEM)
+    by_summary = _exported(ctx, kinds, key, m.SUMMARY)
     has_category = bool((in_kind & by_category).any())
     has_summary = bool((in_kind & by_summary).any())
     if not (has_category or has_summary):

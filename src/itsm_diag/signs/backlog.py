@@ -208,7 +208,7 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
     ends = m.ts_us(trend["week_end"].iloc[first:])
     history = status_history(ctx, keep & t[m.OPENED_AT].notna())
     plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
-    was = m.done_stamp(t)
+    was = ctx.done_stamp
     stale = (plain & ~ctx.is_done() & (was >= t[m.OPENED_AT]) & (was <= w.end)
              ).fillna(False).astype(bool)
     if not stale.any():

@@ -204,10 +204,24 @@ class Context:
     def done_at(self) -> pd.Series:
         return _cached(self, "_done_at", lambda: m.done_at(self.tickets))
 
-    def given_done_at(self, done_at: pd.Series) -> Context:
+    @property
+    def done_stamp(self) -> pd.Series:
+        """:func:`model.done_stamp` of the tickets (resolved, else closed, whatever the
+        status says), computed once, handed out as a copy like :meth:`is_done`."""
+        return _cached(self, "_done_stamp",
+                       lambda: m.done_stamp(self.tickets)).copy(deep=False)
+
+    def given_done_at(self, done_at: pd.Series, *, stamp: pd.Series | None = None,
+                      done: pd.Series | None = None) -> Context:
         """This Context with :attr:`done_at` already known (the engine computed it for
-        the extract's shape): a million-row pass saved, the same values."""
-        self.__dict__.setdefault("_cache", {})["_done_at"] = done_at
+        the extract's shape), and the :attr:`done_stamp` and :meth:`is_done` it was
+        made of when given: million-row passes saved, the same values."""
+        cache = self.__dict__.setdefault("_cache", {})
+        cache["_done_at"] = done_at
+        if stamp is not None:
+            cache["_done_stamp"] = stamp
+        if done is not None:
+            cache["_is_done"] = done
         return self
 
     def of_kind(self, *kinds: str) -> pd.Series:
@@ -478,7 +492,8 @@ class SourceSplit:
 
 
 #: the Context caches (:func:`_cached` names) that do not depend on the window
-_TIMELESS = frozenset({"_done_at", "_is_done", "_id_ranks", "_id_rows", "_event_id_codes"})
+_TIMELESS = frozenset({"_done_at", "_done_stamp", "_is_done", "_id_ranks", "_id_rows",
+                       "_event_id_codes"})
 
 
 def _timeless(key: Hashable) -> bool:

@@ -10,6 +10,8 @@
 - :func:`filled`: present and not blank;
 - :func:`sla_outcome` (:func:`day_stamp_end`): each ticket's SLA outcome, met, breached or
   unknown, the one every SLA figure reads;
+- :func:`sorted_distinct`: ``np.unique`` of integers by a sort (numpy's hash path is
+  slow on codes spread wide);
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
 - :func:`too_few`: the ``unknown`` note of a sign measured on too small a sample;
 - :func:`isin_values` / :func:`lookup`: membership and mapping on Arrow strings in C
@@ -246,6 +248,20 @@ def distinct_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(codes, minlength=top + 1)
     found = np.flatnonzero(counts)
     return found.astype(np.int64), counts[found].astype(np.int64)
+
+
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, ascending: ``np.unique(values)`` by one
+    sort and one comparison of neighbours. numpy 2.4's ``np.unique`` without indices or
+    counts goes through a hash table that costs 20-60 times a sort on codes spread
+    wide (pair keys such as ``a * n + b``: 100,000 of them ~20 ms against ~1 ms)."""
+    ordered = np.sort(values, axis=None)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def by_code_then(codes: np.ndarray, at: np.ndarray) -> np.ndarray:

@@ -120,6 +120,11 @@ def _cut_shape(ctx: Context) -> str | None:
 
 
 def _share(part: pd.Series, whole: pd.Series) -> float:
+    if part.dtype == bool and whole.dtype == bool:  # the usual masks: counted in numpy,
+        # not through two pandas operations on a million rows
+        of = whole.to_numpy()
+        n = int(np.count_nonzero(of))
+        return float(np.count_nonzero(part.to_numpy() & of)) / n if n else 1.0
     n = int(whole.sum())
     return float((part & whole).sum()) / n if n else 1.0
 
@@ -366,16 +371,25 @@ def exported_fields(ctx: Context, scope: pd.Series,
         file_codes, files = ctx.distinct(m.SOURCE_FILE)
     else:
         file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
-    key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
-    size = len(tools) * len(files)
+    def pair_of(k: int) -> tuple[str, str]:
+        return str(tools.iloc[k // len(files)]), str(files.iloc[k % len(files)])
 
-    def pairs(rows: np.ndarray) -> set[tuple[str, str]]:
-        held = np.flatnonzero(np.bincount(key[rows], minlength=size))
-        return {(str(tools.iloc[int(k) // len(files)]), str(files.iloc[int(k) % len(files)]))
-                for k in held}
+    in_scope = scope.to_numpy(dtype=bool)
+    if len(t) and (file_codes == file_codes[0]).all() and \
+            (tool_codes == tool_codes[0]).all():
+        # one file of one tool (the usual export): its one pair, no key per ticket
+        every = {pair_of(int(tool_codes[0]) * len(files) + int(file_codes[0]))}
+        within = every if in_scope.any() else set()
+    else:
+        key = tool_codes.astype(np.int64) * len(files) + file_codes.astype(np.int64)
+        size = len(tools) * len(files)
 
-    every = pairs(np.ones(len(t), dtype=bool))
-    within = pairs(scope.to_numpy(dtype=bool))
+        def pairs(rows: np.ndarray) -> set[tuple[str, str]]:
+            return {pair_of(int(k)) for k in np.flatnonzero(np.bincount(key[rows],
+                                                                     minlength=size))}
+
+        every = pairs(np.ones(len(t), dtype=bool))
+        within = pairs(in_scope)
     # the tickets' source file is the file's name; the input's path has a sheet's name
     # after it ("tickets.xlsx [Tickets]"): the sheets of one workbook share their tickets'
     # file name, so which sheet a ticket came from is not known
@@ -409,7 +423,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     opened = t[m.OPENED_AT]
     # without a status column a resolved/closed time still says the ticket is done
     status_known = t[m.STATUS].notna()
-    finish = m.done_stamp(t)
+    finish = ctx.done_stamp
     finished = scope & (ctx.is_done() | (~status_known & finish.notna()))
     done_pop = finished & (w.contains(finish) | (finish.isna() & w.contains(opened)))
     if not done_pop.any():
@@ -430,7 +444,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     both = done_pop & opened.notna() & finish.notna()
     negative = both & (finish < opened).fillna(False).astype(bool)
     times_share = _share(both, done_pop)
-    held_times = _share(both, done_pop & ~left_done)
+    # a held share is the whole share again when no file left the field out (the usual
+    # export): not counted twice
+    any_left_done = bool(no_done_time.any())
+    held_times = _share(both, done_pop & ~left_done) if any_left_done else times_share
     neg_share = _share(negative, both) if both.any() else 0.0
     neg_ok = neg_share < float(params["max_negative"])
     ttr = _left_out_verdict(
@@ -449,8 +466,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # first-contact resolution, by its proxy: first-assignment resolution
     fcr_filled = done_pop & t[m.REASSIGNMENT_COUNT].notna()
     fcr_share = _share(fcr_filled, done_pop)
-    left_fcr = files.rows(files.left_out(m.REASSIGNMENT_COUNT))
-    held_fcr = _share(fcr_filled, done_pop & ~left_fcr)
+    fcr_out = files.left_out(m.REASSIGNMENT_COUNT)
+    left_fcr = files.rows(fcr_out)
+    held_fcr = _share(fcr_filled, done_pop & ~left_fcr) if fcr_out.any() else fcr_share
     fcr = _left_out_verdict(
         "first_contact_resolution", "fcr", fcr_share >= min_fill, done_pop, left_fcr,
         held_fcr >= min_fill, held_fcr, files, gone_all,
@@ -470,9 +488,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     has_flag, has_due, has_done = (files.holds(m.SLA_MET), files.holds(m.DUE_AT),
                                    files.holds(m.RESOLVED_AT, m.CLOSED_AT))
     flag_out, due_out = files.left_out(m.SLA_MET), files.left_out(m.DUE_AT)
-    left_sla = files.rows(~(has_flag | (has_due & has_done)) & (
-        (has_flag | flag_out) | ((has_due | due_out) & (has_done | no_done_time))))
-    held_sla = _share(done_pop & sla_known, done_pop & ~left_sla)
+    sla_out = ~(has_flag | (has_due & has_done)) & (
+        (has_flag | flag_out) | ((has_due | due_out) & (has_done | no_done_time)))
+    left_sla = files.rows(sla_out)
+    held_sla = (_share(done_pop & sla_known, done_pop & ~left_sla) if sla_out.any()
+                else sla_share)
     sla = _left_out_verdict(
         "sla_adherence", "sla", sla_share >= min_fill, done_pop, left_sla,
         held_sla >= min_fill, held_sla, files, gone_all, has_flag | (has_due & has_done),
@@ -541,11 +561,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         status_unread = ~status_known & ctx.filled(m.STATUS_RAW)
     opened_share = _share(opened.notna(), bl_pop)
     done_share = _share(finish.notna(), bl_pop & finished)
-    bl_read = min(opened_share, _share(status_known, bl_pop), done_share)
-    bl_share = min(opened_share, _share(status_known | status_unread, bl_pop), done_share)
-    left_status = files.rows(files.left_out(m.STATUS, m.STATUS_RAW))
-    held_bl = min(opened_share, _share(status_known | status_unread, bl_pop & ~left_status),
-                  _share(finish.notna(), bl_pop & finished & ~left_done))
+    # with every status read (none unread) the two shares are one
+    known_share = _share(status_known | status_unread, bl_pop)
+    bl_read = min(opened_share, _share(status_known, bl_pop) if status_unread.any()
+                  else known_share, done_share)
+    bl_share = min(opened_share, known_share, done_share)
+    status_out = files.left_out(m.STATUS, m.STATUS_RAW)
+    left_status = files.rows(status_out)
+    held_bl = min(opened_share,
+                  _share(status_known | status_unread, bl_pop & ~left_status)
+                  if status_out.any() else known_share,
+                  _share(finish.notna(), bl_pop & finished & ~left_done)
+                  if any_left_done else done_share)
     backlog_out = _left_out_verdict(
         "backlog_trend", "backlog", bl_share >= min_fill, bl_pop,
         (bl_pop & ~status_known & left_status) | (bl_pop & finished & left_done),
@@ -588,7 +615,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         _on_edge(cat_share, n_vol, min_fill, ">=")
         or _on_edge(catch_share, n_vol, max_catch, "<="),
         _on_edge(opened_share, n_bl, min_fill, ">=")
-        or _on_edge(_share(status_known | status_unread, bl_pop), n_bl, min_fill, ">=")
+        or _on_edge(known_share, n_bl, min_fill, ">=")
         or _on_edge(done_share, int((bl_pop & finished).sum()), min_fill, ">="),
     ]
     # a KPI left unread is not reliable here, but the export is not short of it: counted

@@ -290,9 +290,13 @@ def _duplicates(
             "n": int(base.sum()), "min": _minimum(params)}))
         return False
     timed = _in_time_order(ctx, cand)  # one sort for the duplicates and their chance level
-    is_dup = pd.Series(_near_open_pairs(ctx, timed, hours), index=t.index) & in_win
+    # each row's cover read once, in row order (a gather of the done times in order), for
+    # both the duplicates and their chance level, each of which orders it its own way
+    cover = _cover(ctx, timed[0], timed[1], hours)
+    is_dup = pd.Series(_near_open_pairs(ctx, timed, hours, cover), index=t.index) & in_win
     found, n_base = int(is_dup.sum()), int(base.sum())
-    expected, near = _chance_matches(ctx, timed, hours, in_win)
+    expected, near = _chance_matches(ctx, timed, hours, in_win, cover)
+    del cover
     explained = min(round(expected), found)
     count = found - explained
     meas.metrics["duplicate_share"] = ratio(count, n_base, ctx.samples(is_dup))
@@ -384,7 +388,8 @@ def _cover(ctx: Context, rows: np.ndarray, at: np.ndarray, hours: pd.Timedelta
 
 
 def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    hours: pd.Timedelta, in_win: pd.Series) -> tuple[float, int]:
+                    hours: pd.Timedelta, in_win: pd.Series,
+                    covers: np.ndarray | None = None) -> tuple[float, int]:
     """(how many duplicates chance gives, the window's tickets near an open one of any
     category): a requester with two tickets open at once is a duplicate only when they
     share a category, and some share one by chance.
@@ -394,7 +399,8 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
     with that category's share among the window's tickets; the sum is the chance level.
     It leans low, so the share beyond it leans high: one person's tickets keep to fewer
     categories than the whole export's, and only the previous ticket is compared (not
-    every one still open)."""
+    every one still open). ``covers``: :func:`_cover` of the ``timed`` rows as they are
+    listed, when the caller has it."""
     rows, opened, by_time = timed
     if len(rows) < 2:
         return 0.0, 0
@@ -402,7 +408,7 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
     order = then_by_code(by_time, req)
     req, at, rows = req[order], opened[order], rows[order]
     cat = fold_codes(ctx, m.CATEGORY)[0][rows]
-    cover = _cover(ctx, rows, at, hours)
+    cover = _cover(ctx, rows, at, hours) if covers is None else covers[order]
     near = np.zeros(len(rows), dtype=bool)
     near[1:] = (req[1:] == req[:-1]) & (cover[:-1] >= at[1:])
     win = in_win.to_numpy(dtype=bool)[rows]
@@ -413,7 +419,7 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
-                     hours: pd.Timedelta) -> np.ndarray:
+                     hours: pd.Timedelta, covers: np.ndarray | None = None) -> np.ndarray:
     """Per ticket: among the ``timed`` rows (:func:`_in_time_order`), opened within
     ``hours`` after an earlier ticket of the same requester and category that was still
     open then.
@@ -424,7 +430,8 @@ def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarr
     cover of the tickets before it in its group reaches its own opened time: one
     cumulative maximum per group, so an alert storm of 30,000 tickets from one requester
     within a minute costs what any 30,000 tickets cost (the lag-by-lag loop it replaces
-    took 7.8 s on it, and hours on larger storms).
+    took 7.8 s on it, and hours on larger storms). ``covers``: :func:`_cover` of the
+    ``timed`` rows as they are listed, when the caller has it.
     """
     # a million candidates make each array here 8 MB: each is freed once used, and
     # worked on in place where it is this function's own (fresh pages cost more than
@@ -442,8 +449,8 @@ def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarr
     # id order already), then a radix pass by group
     order = then_by_code(by_time, group)
     group, at, rows = group[order], opened[order], rows[order]
+    cover = _cover(ctx, rows, at, hours) if covers is None else covers[order]
     del order, opened
-    cover = _cover(ctx, rows, at, hours)
     earlier = np.empty_like(cover)  # the cover of the ticket before, in its group
     earlier[0] = np.iinfo(np.int64).min
     earlier[1:] = cover[:-1]
