@@ -766,7 +766,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # a tool whose export writes its link columns whenever an incident has a problem link
     # (a Jira all-fields file with issue-link columns) shows, without any, that none does
     by_header, header_tools = links_in_header(ctx, params.get("links_exported_by", ()))
-    shown = incident & (has_ref | by_header)
+    any_header = bool(by_header.any())
+    shown = incident & (has_ref | by_header) if any_header else incident & has_ref
     links_known = bool(shown.any())
     # per source, as the key: a cluster of a tool whose export names no problem on any
     # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
@@ -783,8 +784,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # had it written its link columns (a Jira file without them: "current fields", or
     # issue linking off) get that tool's way to export them
     codes_all, source_names = ctx.source_codes
+    # (no tool of the list among the inputs: no million-row pass)
     incident_tools = {str(source_names.iloc[c]) if pd.notna(source_names.iloc[c]) else ""
-                      for c in np.unique(codes_all[incident.to_numpy(dtype=bool)])}
+                      for c in distinct_codes(codes_all[incident.to_numpy(dtype=bool)])[0]
+                      } if header_tools else set()
     no_columns = bool(incident_tools) and incident_tools <= header_tools
     no_links = Note(code="no_problem_link_columns" if no_columns else "no_problem_links",
                     params={"problems": problems_in_export})
@@ -799,8 +802,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the tools whose header alone shows that no incident of theirs names a problem: said
     # with the clusters counted without a problem record on that evidence
     unnamed = by_header & incident.to_numpy(dtype=bool) & ~ctx.source_holds(
-        "recurrence.problem_named", lambda: incident & has_ref)
-    if n_judged and (unnamed & in_cluster).any():
+        "recurrence.problem_named", lambda: incident & has_ref) if any_header else by_header
+    if n_judged and any_header and (unnamed & in_cluster).any():
         header_codes = np.unique(codes_all[unnamed])
         notes.append(Note(code="links_by_header", params={
             "tools": ", ".join(sorted(str(source_names.iloc[c]) for c in header_codes)),
