@@ -208,3 +208,18 @@ def test_the_columns_named_are_the_importers() -> None:
         for column in columns:
             assert f"'{column}'" in text, (tool, column)
             assert column in vocab[tool], (tool, column)
+
+
+def test_an_unknown_whose_fields_are_all_there_does_not_say_it_needs_them(
+        real_log: Path) -> None:
+    # the real log's backlog is unknown for its cut (selected on closure), not for a
+    # field: it read "Needs: opened_at, resolved_at or closed_at, status, kind"
+    report = api.diagnose_paths([real_log], api.RunOptions())
+    found = {f.id: f for f in [*report.signs, *report.checks]}
+    backlog = found["backlog"].what_would_answer or ""
+    assert found["backlog"].status == "unknown"
+    assert backlog.startswith("It reads opened_at, resolved_at or closed_at, status, kind, "
+                              "and some ticket fills each")
+    assert not backlog.startswith("Needs:")
+    # strategy's needs name records no field stands for: its list stays
+    assert (found["strategy"].what_would_answer or "").startswith("Needs:")

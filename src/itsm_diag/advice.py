@@ -8,7 +8,9 @@ first field with wording (``answer.FIELD`` in ``rules/defaults.yaml``) gives one
 per tool among the inputs: the field in people's words, its canonical name, and that
 tool's column and way to get it (``answer.FIELD.TOOL``). A tool read through a mapping
 gets the generic ``answer.mapped`` (the mapping key to set); a column the tool's header
-carries that no ticket fills gets ``answer.empty``. All the words are the rules'.
+carries that no ticket fills gets ``answer.empty``. An unknown whose every field some
+ticket fills says so (``answer.present``): its reason says what the export lacks. All the
+words are the rules'.
 """
 
 from __future__ import annotations
@@ -127,6 +129,18 @@ def what_would_answer(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, s
     return ". ".join(lines) if lines else None
 
 
+def all_present(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None) -> bool:
+    """Whether every item the rule needs names a canonical field and some ticket (or
+    event) fills one of its alternatives: an unknown then comes from what the export
+    holds of them (too few tickets, its cut), never from a field it lacks."""
+    # a bare "kind" is every ticket's (always filled); "kind request or task" is about
+    # its values, which only the reason can speak to
+    items = [_tokens(item) for item in _items(rule.data_needed)
+             if item.strip().lower() != m.KIND]
+    return bool(items) and len(tickets) > 0 and all(
+        tokens and any(_filled(t, tickets, events) for t in tokens) for tokens in items)
+
+
 def answered(findings: list[Finding], rules: Rules,
              inputs: Sequence[tuple[str, Mapping[str, str]]], tickets: pd.DataFrame,
              events: pd.DataFrame | None) -> list[Finding]:
@@ -135,9 +149,13 @@ def answered(findings: list[Finding], rules: Rules,
     wording = rules.defaults.wording
     out = []
     for f in findings:
-        text = (what_would_answer(rules.get(f.id), inputs, tickets, events, wording)
-                if f.status == "unknown" and (f.id in rules.signs or f.id in rules.checks)
-                else None)
+        text = None
+        if f.status == "unknown" and (f.id in rules.signs or f.id in rules.checks):
+            rule = rules.get(f.id)
+            text = what_would_answer(rule, inputs, tickets, events, wording)
+            if text is None and all_present(rule, tickets, events):
+                # "Needs: opened_at, …" read as if the export lacked them
+                text = fmt(wording["answer.present"], {"needs": ", ".join(rule.data_needed)})
         out.append(f.model_copy(update={"what_would_answer": text}) if text else f)
     return out
 
