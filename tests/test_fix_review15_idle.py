@@ -171,3 +171,17 @@ def test_real_log_other_flow_figures_do_not_move(real: Report) -> None:
     assert checks["routing"].metrics["multi_reassigned_share"].numerator == 2_524
     assert checks["reopens"].metrics["reopen_rate"].numerator == 243
     assert real.kpis.time_to_resolve_hours["median"] == pytest.approx(7.37, abs=0.01)
+
+
+def test_the_flow_does_not_send_jira_or_zendesk_users_to_a_history_it_cannot_read() -> None:
+    # it said "Export … the Jira change history, or the Zendesk full export with audits
+    # to see the flow": neither becomes a status history here (a pull's changelog gives
+    # the reassignment and reopen counts only)
+    from itsm_diag import api
+
+    root = Path(__file__).parents[1] / "samples"
+    for tool in ("jira", "zendesk"):
+        flow = api.diagnose_paths([root / tool], api.RunOptions()).analyses["flow"]
+        assert flow.status == "unknown"
+        assert "event-log mapping" in flow.reason
+        assert "change history" not in flow.reason and "audits" not in flow.reason
