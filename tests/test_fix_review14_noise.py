@@ -181,6 +181,10 @@ def test_a_sign_newly_triggered_within_noise_does_not_fire_the_gate(demo_report:
     assert c.increased is False  # neither the new trigger nor the score it raised
     assert any(n.startswith("Within noise:") and sign in n for n in c.notes)
     assert common.change_words(row) == "newly triggered, within noise"
+    # nor a direction for the score it raised: another window of the same process
+    assert c.score.delta == 1 and c.score.direction is None
+    assert c.direction_note.startswith(f"no direction: the score moved only by {sign}")
+    assert f"({c.direction_note})" in common.comparison_headline(c)
     text = markdown.render_comparison(c) if hasattr(markdown, "render_comparison") else ""
     assert not text or "within noise" in text
     # the baseline's verdict does not decide (review rd14): a clear a few tickets off the
@@ -198,6 +202,7 @@ def test_a_sign_newly_triggered_beyond_noise_still_fires_the_gate(demo_report: R
     row = next(s for s in c.signs if s.id == sign)
     assert row.change == "appeared" and row.within_noise is False
     assert c.increased is True
+    assert c.score.direction == "worse" and not c.direction_note
     # and a beyond-noise trigger fires it even beside another sign's within-noise one
     other = next(s.id for s in demo_report.signs if s.status == "triggered" and s.id != sign)
     base2 = _with(base, other, status="clear", hours_at_stake_per_month=None,

@@ -655,6 +655,15 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
     skip = {c.id for c in changes if c.self_assessed_old or c.self_assessed_new}
     # a sign that appeared or cleared within noise moves neither side of the gate
     noisy = {c.id for c in changes if c.within_noise}
+    # nor the score's direction: a score (and band) moved by such signs alone is no
+    # better or worse process, only another window of the same one
+    flipped = set(appeared) | set(cleared)
+    if (flipped and flipped <= noisy and not direction_note
+            and (band_direction != "same" or score.direction != "same")):
+        direction_note = fmt(wording["compare_note.score_noise"],
+                             {"signs": ", ".join(c.id for c in changes if c.id in flipped)})
+        band_direction = None if band_direction != "same" else band_direction
+        score = score.model_copy(update={"direction": None})
     kpis, kpi_notes = _kpi_deltas(old, new, wording)
     hours, hours_notes, left_out = _hours(old, new, changes, settings, wording)
     notes = [*kpi_notes, *_notes(old, new, wording, settings)]

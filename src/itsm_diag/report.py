@@ -578,7 +578,8 @@ class Comparison(_Model):
         "Whether the band (of the score, the lower end) moved for the better: better, "
         "worse or same; null when it moved but not like for like: a sign that moved it is "
         "unknown or absent in one report, or was graded under a changed threshold, or an "
-        "answer (a self-assessed status) moved or settled it (direction_note says which).")
+        "answer (a self-assessed status) moved or settled it, or only signs that appeared "
+        "or cleared within noise moved it (direction_note says which).")
     direction_note: str = D("Why the band's and the score's direction is null, in words; "
                             "empty when it is not.", default="")
     appeared: list[str] = D("Ids of signs triggered now and not in the baseline (a "
