@@ -409,3 +409,126 @@ def test_the_link_messages_say_the_problem_records_are_the_exports(name: str) ->
 
     text = config.load_rules().get("recurrence").messages[name]
     assert "problem records in the export" in text
+
+
+# ---- review 15, rd15 items 2 and 6: the link columns' evidence is the file's -------------
+#
+# rd15 2: one all-fields file with issue-link columns (no Problem/Incident one) beside
+# "current fields" files without any link column made recurrence count every cluster of
+# the tool without a problem record (53 of 53), the current-fields files' too. The
+# evidence is per file: a cluster with an incident of a file that cannot show its links
+# is left out, with a note naming the files; the text clusters follow the same rule.
+# rd15 6: the links_by_header note counted every tool's problem records as the Jira
+# export's (32, 20 of them ServiceNow's).
+
+#: "CSV (current fields)": the all-fields columns a user's view keeps, without Resolved
+#: and without any issue-link column
+CURRENT_NO_LINKS = [h for h in HEADER if h != "Resolved"]
+
+
+def _split_desk(tmp_path: Path, in_b: set[int], mixed: set[int] = frozenset()
+                ) -> list[Path]:
+    """desk() in two files: ``all.csv`` all fields with its issue-link columns (Causes
+    only, no Problem/Incident), ``cur.csv`` a current-fields file with no link column.
+    The incidents of the recurring issues numbered in ``in_b`` go to cur.csv, those of
+    ``mixed`` alternate between the files; odd one-offs go to cur.csv too."""
+    rows = desk()
+    a: list[dict[str, Any]] = []
+    b: list[dict[str, Any]] = []
+    n = 0
+    for k, (_, _, count) in enumerate(RECURRING):
+        for i in range(count):
+            row = rows[n]
+            n += 1
+            to_b = k in in_b or (k in mixed and i % 2 == 1)
+            (b if to_b else a).append(row)
+    for i, row in enumerate(rows[n:]):
+        if row["kind"] == "incident" and i % 2 == 1 and "Inward issue link (Causes)" not in row:
+            b.append(row)
+        else:
+            a.append(row)
+    return [write(tmp_path / "all.csv", a),
+            write(tmp_path / "cur.csv", b, CURRENT_NO_LINKS, links=False)]
+
+
+def _note(finding: Any, code: str) -> str:
+    return next(n.text for n in [*finding.evidence.notes, *finding.evidence.excluded]
+                if n.code == code)
+
+
+def test_a_current_fields_file_is_not_shown_linkless_by_another_files_columns(
+        tmp_path: Path) -> None:
+    # issue 0 mixes the files, issue 1 is the all-fields file's, issues 2 and 3 the
+    # current-fields file's: only issue 1's cluster can be told without a problem record
+    paths = _split_desk(tmp_path, in_b={2, 3}, mixed={0})
+    srcs = loaded(paths[0]).sources[0].column_map, loaded(paths[1]).sources[0].column_map
+    assert m.PROBLEM_REF in srcs[0] and m.PROBLEM_REF not in srcs[1]
+    rec = sign(paths, "recurrence")
+    assert value(rec, "recurring_clusters") == 4
+    assert value(rec, "uncovered_clusters") == 1  # was 4: every cluster of the tool
+    assert rec.metrics["uncovered_share"].value == 1.0
+    assert rec.metrics["uncovered_share"].denominator == 1
+    left = _note(rec, "links_files")
+    assert "'cur.csv'" in left and "'all.csv'" not in left
+    assert "The 3 recurring clusters" in left
+    said = _note(rec, "links_by_header_files")
+    assert "headers of 1 of its 2 files" in said and "'all.csv'" in said
+    assert "links_by_header" not in codes(rec)
+
+
+def test_current_fields_files_alone_in_the_window_stay_unknown(tmp_path: Path) -> None:
+    # the report's export: every recurring incident in the current-fields file (the
+    # all-fields file's incidents recur in none) reads unknown, as those files alone do
+    paths = _split_desk(tmp_path, in_b={0, 1, 2, 3})
+    rec = sign(paths, "recurrence")
+    assert rec.status == "unknown"
+    assert value(rec, "recurring_clusters") == 4
+    assert value(rec, "uncovered_clusters") is None
+    assert "'cur.csv'" in rec.reason and "CSV (all fields)" in rec.reason
+    assert "links_by_header" not in codes(rec)
+    alone = sign([paths[1]], "recurrence")
+    assert alone.status == "unknown" and value(alone, "uncovered_clusters") is None
+
+
+def test_the_text_clusters_read_the_links_per_file(tmp_path: Path) -> None:
+    # the analysis said 0 of the 4 recurring text clusters are linked, on the evidence of
+    # a file that holds one of them whole
+    paths = _split_desk(tmp_path, in_b={2, 3}, mixed={0})
+    clusters = api.diagnose_paths(paths, api.RunOptions()).analyses["text-clusters"]
+    assert "covered_share" not in clusters.metrics
+    assert "no_problem_links" in {n.code for n in clusters.notes}
+    assert all(row["problem_linked"] is None for row in clusters.tables["clusters"].rows)
+    # the all-fields file alone still shows it
+    whole = api.diagnose_paths([write(tmp_path / "one.csv", desk())], api.RunOptions())
+    assert whole.analyses["text-clusters"].metrics["covered_share"].value == 0
+
+
+def test_every_all_fields_file_keeps_the_tool_note(tmp_path: Path) -> None:
+    # two all-fields files, both with issue-link columns: the tool's note, as before
+    rows = desk()
+    half = len(rows) // 2
+    paths = [write(tmp_path / "a.csv", rows[:half]), write(tmp_path / "b.csv", rows[half:])]
+    rec = sign(paths, "recurrence")
+    assert value(rec, "uncovered_clusters") == 4
+    assert "links_by_header" in codes(rec)
+    assert {"links_files", "links_by_header_files"}.isdisjoint(codes(rec))
+
+
+def test_the_header_note_counts_the_problem_records_of_its_tool(tmp_path: Path) -> None:
+    # a Jira desk with one Problem issue (linked to nothing) beside ServiceNow's problem
+    # list of five: the note on Jira's export says 1, not 6
+    rows = desk()
+    rows.append({**rows[0], "Summary": "VPN drops", "Issue key": "ITSD-999",
+                 "Issue id": "10999", "Issue Type": "Problem", "Status": "Open",
+                 "Resolution": "", "Resolved": "", "kind": "problem"})
+    jira = write(tmp_path / "jira.csv", rows)
+    prb = tmp_path / "problem.csv"
+    with prb.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["number", "short_description", "state", "priority", "opened_at"])
+        for i in range(5):
+            w.writerow([f"PRB{40001 + i:07d}", f"Problem {i}", "Open", "3 - Moderate",
+                        (START + timedelta(days=3 * i)).strftime("%Y-%m-%d %H:%M:%S")])
+    rec = sign([jira, prb], "recurrence")
+    said = _note(rec, "links_by_header")
+    assert "(1 problem records in the export)" in said

@@ -7,10 +7,14 @@ fields any ticket fills (nor, for a history, any event of its kind) is missing; 
 first field with wording (``answer.FIELD`` in ``rules/defaults.yaml``) gives one line
 per tool among the inputs: the field in people's words, its canonical name, and that
 tool's column and way to get it (``answer.FIELD.TOOL``). A tool read through a mapping
-gets the generic ``answer.mapped`` (the mapping key to set); a column the tool's header
-carries that no ticket fills gets ``answer.empty``. An unknown whose every field some
-ticket fills says so (``answer.present``): its reason says what the export lacks. All the
-words are the rules'.
+gets the generic ``answer.mapped`` (the mapping key to set), except a field an event-log
+mapping derives from its events (a done time from the activities its ``values.status``
+maps to a done status, a reopen count from its statuses, a reassignment count from its
+group column or assignment activities): that gets ``answer.event_log.FIELD``, how an
+event log supplies it, never a column to map that an event log does not have. A column
+the tool's header carries that no ticket fills gets ``answer.empty``. An unknown whose
+every field some ticket fills says so (``answer.present``): its reason says what the
+export lacks. All the words are the rules'.
 """
 
 from __future__ import annotations
@@ -84,6 +88,18 @@ def missing_fields(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame |
     return out
 
 
+#: the importer's marks on the columns an event-log mapping derives from its events
+#: (``importers.mapping``: "Time (first event)", "Activity (last mapped event)")
+_EVENT_LOG_MARKS = {m.OPENED_AT: " (first event)", m.STATUS: " (last mapped event)"}
+
+
+def _event_logs(inputs: Iterable[tuple[str, Mapping[str, str]]]) -> set[str]:
+    """The tools among the inputs read through an event-log mapping."""
+    return {tool for tool, column_map in inputs
+            if any(str(column_map.get(field, "")).endswith(mark)
+                   for field, mark in _EVENT_LOG_MARKS.items())}
+
+
 def _tools(inputs: Iterable[tuple[str, Mapping[str, str]]]) -> dict[str, dict[str, str]]:
     """Each tool among the inputs, in their order, with the columns its headers carry
     (canonical field -> the first file's column)."""
@@ -102,7 +118,7 @@ def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]]
     what would answer ``rule`` from each tool. Empty when no field it needs is missing
     (too few tickets, a value outside the vocabulary: its reason says so)."""
     quiz = wording["answer.quiz" if rule.kind == "sign" else "answer.no_quiz"]
-    tools = _tools(inputs)
+    tools, logs = _tools(inputs), _event_logs(inputs)
     lines = []
     for field in missing_fields(rule, tickets, events, wording):
         for tool, columns in tools.items():
@@ -110,6 +126,9 @@ def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]]
             key = f"answer.{field}.{tool}"
             if field in columns:
                 how = fmt(wording["answer.empty"], values)
+            elif tool in logs and f"answer.event_log.{field}" in wording:
+                # derived from the events: no column to map
+                how = fmt(wording[f"answer.event_log.{field}"], values)
             elif tool in m.BUILT_IN_TOOLS and key in wording:
                 how = fmt(wording[key], values)
             else:

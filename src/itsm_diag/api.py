@@ -178,8 +178,9 @@ def input_info(src: SourceInfo) -> InputInfo:
 
 
 def _reported(src: SourceInfo) -> dict[str, Any]:
-    """What the report says of a table it read (its headers serve the signs alone)."""
-    return {k: v for k, v in vars(src).items() if k != "headers"}
+    """What the report says of a table it read (its headers and their fill serve the
+    signs alone)."""
+    return {k: v for k, v in vars(src).items() if k not in ("headers", "fill")}
 
 
 def unread_columns(sources: Sequence[SourceInfo]) -> tuple[str, ...]:
@@ -190,6 +191,16 @@ def unread_columns(sources: Sequence[SourceInfo]) -> tuple[str, ...]:
         used = set(src.column_map.values())
         seen.update((h, None) for h in src.headers if h not in used and h.strip())
     return tuple(seen)
+
+
+def unread_filled(sources: Sequence[SourceInfo]) -> dict[str, int]:
+    """Each of :func:`unread_columns`' columns: the rows of the inputs that hold a value
+    in it (``SourceInfo.fill``, summed over the tables whose header has it)."""
+    filled: dict[str, int] = {}
+    for src in sources:
+        for h, n in src.fill.items():
+            filled[h] = filled.get(h, 0) + n
+    return filled
 
 
 def parse_bound(text: str | None, option: str, tz: str = "UTC") -> pd.Timestamp | str | None:
@@ -513,6 +524,7 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,
         day_only=frozenset(loaded.day_only), name_words=names,
         unread_columns=unread_columns(loaded.sources),
+        unread_filled=unread_filled(loaded.sources),
     )
     try:
         since_ts, until_ts, window_note = resolve_bounds(data.tickets, rules, since, until,

@@ -1144,6 +1144,8 @@ class Diagnosis:
     name_words: frozenset[str] | None = None
     #: the inputs' headers no field was read from (Context.unread_columns)
     unread_columns: tuple[str, ...] = ()
+    #: the rows that fill each of them (Context.unread_filled)
+    unread_filled: Mapping[str, int] = field(default_factory=dict)
 
 
 def diagnose(
@@ -1187,6 +1189,7 @@ def diagnose(
         day_only=data.day_only,
         name_words=data.name_words,
         unread_columns=data.unread_columns,
+        unread_filled=data.unread_filled,
         # the canonical fields each input's header carries (filled or not), by its tool
         # and file: a blank column is a configuration gap, an absent one a capability gap
         read_fields=tuple((i.tool, i.path, frozenset(i.column_map)) for i in data.inputs),

@@ -24,7 +24,9 @@ a week needed to bring the backlog down by the backlog sign's threshold in a qua
 (13 weeks): today's mean completions plus the extra ones that bring the trend down to
 ``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,
 in agent hours, at the handle time of the open tickets' kinds. A trend the backlog sign
-found lacking the tickets of an export cut on the opened date, and not shrinking
+found lacking the tickets of an export cut on the opened date, whose line in its weekly
+rows (the export's own tickets, also where the sign's figures count the estimate of those
+it lacks: the line projected here) does not shrink
 (:func:`itsm_diag.signs.backlog.trend_cut`), is not projected: its growth may be the
 cut's ramp.
 
@@ -89,7 +91,8 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     if backlog.get("status") == "unknown":
         return Measurement(unknown=note("backlog_unknown", reason=backlog.get("reason", "")))
     # a trend that lacks the tickets an export cut on the opened date does not hold, and
-    # did not shrink, may show the cut's ramp as growth: not projected, as when unknown
+    # whose line here (the export's own tickets) did not shrink, may show the cut's ramp
+    # as growth: not projected, as when unknown (a counted shrink does not make it one)
     cut = trend_cut(ctx)
     if cut is not None:
         return Measurement(unknown=note(

@@ -1069,7 +1069,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # writes its link columns whenever an incident has one shows that none does
     has_ref = ctx.filled(m.PROBLEM_REF)
     by_header, _ = links_in_header(ctx, params.get("links_exported_by", ()))
-    linked_known = bool((ctx.of_kind("incident") & (has_ref | by_header)).any())
+    incident = ctx.of_kind("incident")
+    named = bool((incident & has_ref).any())
+    # the header's evidence is its file's: without an incident that names a problem, a
+    # cluster is told linked or not only when each of its incidents comes from a file
+    # that shows it (a Jira "current fields" file beside an all-fields one shows nothing)
+    shows = not named and bool((incident & by_header).any())
+    blind = (distinct_codes(cl[~by_header[rows]])[0] if shows  # clusters told nothing of
+             else np.zeros(0, dtype=np.int64))
+    linked_known = named or (shows and not np.isin(recurring, blind).any())
     linked = has_ref.to_numpy(dtype=bool)[rows]
     covered = (distinct_codes(cl[linked & np.isin(cl, recurring)])[0] if linked_known
                else np.zeros(0))
@@ -1112,6 +1120,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         ctx.max_samples)
     ids_by = {int(c): ids_of(ctx, grp.to_numpy()) for c, grp in ids.groupby("c")["row"]}
     rec_set = set(recurring.tolist())
+    blind_set = set(blind.tolist())
     table = [{
         "label": _shown_label(str(found.labels[c]), int(r["wordings"]),
                               shown.get(int(c), [])),
@@ -1119,7 +1128,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "wordings": int(r["wordings"]),
         "min_similarity": rounded(float(found.min_similarity[c]), 2),
         "recurring": int(c) in rec_set,
-        "problem_linked": int(r["linked"]) if linked_known else None,
+        "problem_linked": (int(r["linked"]) if linked_known and int(c) not in blind_set
+                           else None),
         "first_seen": pd.Timestamp(r["first"]).date().isoformat(),
         "last_seen": pd.Timestamp(r["last"]).date().isoformat(),
         "summaries": shown.get(int(c), []),

@@ -99,6 +99,10 @@ class SourceInfo:
     #: that looks like a field it lacks and was not read (not part of the report: columns
     #: a reader takes outside ``column_map``, comments or links, are among them)
     headers: tuple[str, ...] = ()
+    #: each header no canonical field was read from: the table's rows holding a value in
+    #: it (a column in every header of a Jira all-fields export is no proof that the tool
+    #: keeps anything there). Not part of the report either
+    fill: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -470,6 +470,12 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
             continue
         part.info.warnings[:0] = det.warnings  # the choice of reader first
         part.info.headers = tuple(str(h) for h in raw.headers)
+        # how full each column no field was read from is (a count per column, no row
+        # loop): a sign names such a column as where the export keeps a field only
+        # when the export fills it
+        read = set(part.info.column_map.values())
+        part.info.fill = {str(h): int(raw.frame.iloc[:, j].count())
+                          for j, h in enumerate(raw.frame.columns) if str(h) not in read}
         part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))
         out.append(part)
     if unread and not out:  # no sheet read: the error of the first sheet with rows

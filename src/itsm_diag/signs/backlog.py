@@ -364,11 +364,12 @@ def _unseen_material(unseen: Note | None, open_now: int, mean_arrivals: float
 
 def trend_cut(ctx: Context) -> dict[str, Any] | None:
     """What the backlog sign measured of its trend lacking tickets the export does not
-    hold (opened before its first one and still open in the trend's weeks), when that
-    trend did not shrink, else ``None``: ``first`` (the export's first day) and either
-    ``unseen`` (about how many are missing from the trend's first week) or ``still`` of
-    the ``first_week`` tickets of its first week still open at the window end (how many
-    are missing has no bound).
+    hold (opened before its first one and still open in the trend's weeks), when the
+    weekly table's trend line (the export's own tickets, also where the sign's figures
+    count the estimate of those it lacks) did not shrink, else ``None``: ``first`` (the
+    export's first day) and either ``unseen`` (about how many are missing from the
+    trend's first week) or ``still`` of the ``first_week`` tickets of its first week
+    still open at the window end (how many are missing has no bound).
 
     A growth read from such a trend may be the cut's ramp, not the queue's (missing
     tickets only make the early weeks look smaller; a shrink is shown all the same). The
@@ -397,7 +398,10 @@ def unseen_at_end(ctx: Context) -> tuple[Note, pd.Timestamp, str] | None:
 
 def _trend_cut(unseen: Note | None, first_day: str, start: float, end: float
                ) -> dict[str, Any] | None:
-    """:func:`trend_cut`'s figures from the sign's unseen note and trend levels."""
+    """:func:`trend_cut`'s figures from the sign's unseen note and the levels of the
+    weekly table's trend line (``start``, ``end``: the line the forecast projects, of
+    the export's own tickets even where the sign's figures count the estimate of those
+    it lacks, whose shrink does not make the own line's ramp the queue's)."""
     if unseen is None or end < start:
         return None
     if unseen.code == "unseen_unbounded":
@@ -967,8 +971,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 if unseen is not None and unseen.code == "unseen_at_start" else None)
     if estimate is not None:
         notes.append(estimate)
-    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`)
-    ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, start, end))
+    # the forecast reads whether the trend lacks tickets (:func:`trend_cut`): of the line
+    # it projects, the weekly table's (the export's own tickets where the sign's figures
+    # count the estimate: a counted shrink does not make their ramp a projection)
+    ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, *line))
     material = _unseen_material(unseen, open_now, mean_arrivals)
     # a flat queue's week ends with the desk's own arrivals and stays (read only when the
     # trend shrank at all: the stays are a pass over every ticket)
@@ -983,16 +989,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     absence, clear_case = noisy, ({} if noisy is None else {
         "backlog_shrink": noisy.params["shrink"] - noisy.params["noise"]})
     # a shrink that only the estimate of the tickets the export lacks shows is no clear:
-    # it must hold on the export's own tickets too (a shrink there stands)
-    # (its note the reason of an unknown: the shrink's noise, if any, among the notes)
+    # it must hold on the export's own tickets too (a shrink there stands). Its note is
+    # the reason of an unknown only when a clear could rest on the counted shrink (at
+    # some bar: not one that grew, under every bar), and over the shrink's noise only
+    # when the export's own tickets do not shrink (their ramp is the story; where they
+    # shrink too, the estimate adds a few tickets and the noise's note says why, the
+    # estimate among the notes). Whether the clear rested on the shrink or on a small
+    # queue is the thresholds' to say: the open count's note joins it below
     if counted is not None and estimate is not None:
         own_start = float(estimate.params["seen_start"])
         own = ((own_start - float(estimate.params["seen_end"])) / own_start
                if own_start > 0 else -1.0)
         clear_case = {"backlog_shrink": min(own, clear_case.get("backlog_shrink", own))}
-        if absence is not None:
-            notes.append(absence)
-        absence = estimate
+        shrank = end < start if shrink.value is None else shrink.value >= 0
+        if shrank and (absence is None or own <= 0):
+            if absence is not None:
+                notes.append(absence)
+            absence = estimate
     if shrink.value is not None:
         histories, whens, stale = _reopened_then(ctx, usable & ~mass, trend, lead + ramp)
         if histories.any():
@@ -1033,11 +1046,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         weeks_at = max(clear_case.get("backlog_weeks_of_arrivals", 0.0) + margin,
                        said.params["weeks_upper"])
         clear_case = {**clear_case, "backlog_weeks_of_arrivals": weeks_at}
+        small_params = {f"small_{k}": v for k, v in said.params.items()}
         if absence is None:
             absence = said
         elif absence.code == "shrink_in_noise":
-            small_params = {f"small_{k}": v for k, v in said.params.items()}
             absence = Note(code="shrink_and_small_in_noise",
+                           params={**absence.params, **small_params})
+        elif absence.code == "unseen_counted":
+            # whether the clear rested on the counted shrink (the estimate refuses it)
+            # or on the queue being small (its noise refuses that) is the thresholds'
+            # to say, so one note says both, as above
+            absence = Note(code="unseen_counted_and_small_in_noise",
                            params={**absence.params, **small_params})
         else:
             notes.append(said)

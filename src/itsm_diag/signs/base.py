@@ -175,6 +175,10 @@ class Context:
     #: field may name a column that looks like it (onboarding's start date under a custom
     #: name). Only for naming: columns read outside the column map are among them
     unread_columns: tuple[str, ...] = ()
+    #: of those columns, the rows of the inputs that hold a value in each: a column blank
+    #: on every row keeps nothing there. A column not in it is not known (a Context
+    #: built without the files)
+    unread_filled: Mapping[str, int] = field(default_factory=dict)
     #: per input, its tool (``InputInfo.tool``), its path (``InputInfo.path``, a sheet's
     #: name after it) and the canonical fields it read from a column of its header (the
     #: keys of its ``column_map``): a field no ticket holds is then in the export, empty

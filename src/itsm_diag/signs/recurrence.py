@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from itsm_diag.signs.common import (
     recurrence_key_codes,
     too_few,
 )
+from itsm_diag.text import named_counts
 
 #: key candidates, most specific first; the first whose fields are filled enough is used
 KEY_CANDIDATES: tuple[tuple[str, ...], ...] = (
@@ -621,25 +623,168 @@ def _no_key(ctx: Context, scope: pd.Series, min_fill: float) -> Note:
         "linked": int((ctx.filled(m.PROBLEM_REF) & scope).sum())})
 
 
+@dataclass(frozen=True)
+class HeaderFiles:
+    """The input files whose header shows that no incident of theirs names a problem
+    (:func:`header_files`), as a table over the tickets' (tool, file) codes."""
+
+    #: per (tool code, file code): every input of that tool and file name read
+    #: ``problem_ref`` from its header
+    shows: np.ndarray
+    #: per (tool code, file code): some ticket came from it
+    held: np.ndarray
+    tool_codes: np.ndarray
+    file_codes: np.ndarray
+    files: pd.Series
+
+
+def header_files(ctx: Context, tools: Sequence[str]) -> HeaderFiles | None:
+    """The (tool, file) pairs among ``tools`` whose inputs read ``problem_ref`` from
+    their header (see :func:`links_in_header`), by the tickets' codes of ``source_tool``
+    and ``source_file``; None when no input is of one of ``tools`` (no pass over the
+    tickets). A file name two inputs of one tool share (two folders, two sheets) shows it
+    only when every one of them does: its tickets' input is not known. Cached."""
+    read = ctx.read_fields
+    if isinstance(read, frozenset):  # one input of no known tool
+        return None
+    wanted = set(tools)
+    if not any(tool in wanted for tool, _, _ in read):
+        return None
+
+    def make() -> HeaderFiles:
+        t = ctx.tickets
+        tool_codes, tool_names = ctx.source_codes
+        if m.SOURCE_FILE in t.columns:
+            file_codes, files = ctx.distinct(m.SOURCE_FILE)
+        else:  # no file known: each tool's inputs are one
+            file_codes, files = np.zeros(len(t), dtype=np.intp), pd.Series([pd.NA])
+        # per (tool, file name): whether each of its inputs read problem_ref from a column
+        by_pair: dict[tuple[str, str | None], bool] = {}
+        for tool, path, fields in read:  # a few inputs
+            name = PurePath(path).name
+            bare = name.split(" [", 1)[0] if name.endswith("]") else name
+            key = (tool, bare if m.SOURCE_FILE in t.columns else None)
+            by_pair[key] = by_pair.get(key, True) and tool in wanted and (
+                m.PROBLEM_REF in fields)
+        shows = np.zeros((len(tool_names), len(files)), dtype=bool)
+        for i, tool in enumerate(tool_names):
+            for j, file in enumerate(files):
+                of: str | None = (None if pd.isna(file) or m.SOURCE_FILE not in t.columns
+                                  else str(file))
+                shows[i, j] = pd.notna(tool) and by_pair.get((str(tool), of), False)
+        held = np.zeros_like(shows)
+        if shows.any():  # which pairs hold tickets: one grouping of the codes
+            pair = tool_codes.astype(np.int64) * len(files) + file_codes
+            held = (np.bincount(pair, minlength=shows.size) > 0).reshape(shows.shape)
+        return HeaderFiles(shows, held, tool_codes, file_codes, files)
+    result: HeaderFiles = ctx.memo(("recurrence.header_files", tuple(sorted(wanted))), make)
+    return result
+
+
 def links_in_header(ctx: Context, tools: Sequence[str]) -> tuple[np.ndarray, set[str]]:
-    """(per ticket: its source is one of ``tools`` and an input of that tool read
+    """(per ticket: its source file is one of a tool among ``tools`` whose input read
     ``problem_ref`` from its header; the tools among ``tools`` that some input is of).
 
     ``tools`` (the ``links_exported_by`` param) are those whose export writes its problem
     link columns whenever some exported incident has such a link, and whose reader names
     ``problem_ref`` in its column map only when the file writes its link columns (a Jira
-    "CSV (all fields)" file with issue-link columns): no incident of theirs naming a
-    problem then shows that none does. Any other tool's header proves nothing (a list
-    column of a field the team may fill elsewhere)."""
+    "CSV (all fields)" file with issue-link columns): no incident of that file naming a
+    problem then shows that none does. The evidence is the file's, not its tool's: a
+    "CSV (current fields)" file of the same tool writes no link column and shows
+    nothing. Any other tool's header proves nothing (a list column of a field the team
+    may fill elsewhere)."""
     read = ctx.read_fields
+    none = np.zeros(len(ctx.tickets), dtype=bool)
     if isinstance(read, frozenset):  # one input of no known tool
-        return np.zeros(len(ctx.tickets), dtype=bool), set()
+        return none, set()
     wanted = set(tools)
     present = {tool for tool, _, _ in read if tool in wanted}
-    written = {tool for tool, _, fields in read if tool in wanted and m.PROBLEM_REF in fields}
-    codes, names = ctx.source_codes
-    per_source = np.array([pd.notna(n) and str(n) in written for n in names], dtype=bool)
-    return per_source[codes], present
+    found = header_files(ctx, tools)
+    if found is None or not found.shows.any():
+        return none, present
+    out: np.ndarray = ctx.memo(
+        ("recurrence.links_in_header", tuple(sorted(wanted))),
+        lambda: found.shows[found.tool_codes, found.file_codes])
+    return out, present
+
+
+def _judged(codes: np.ndarray, in_cluster: np.ndarray, with_links: np.ndarray,
+            cluster_keys: np.ndarray) -> np.ndarray:
+    """The cluster keys every incident of which ``with_links`` holds: a cluster with an
+    incident whose file cannot show a problem link cannot be told uncovered (a tool's
+    files may differ: one exported with its link columns, one without)."""
+    return np.setdiff1d(cluster_keys, distinct_codes(codes[in_cluster & ~with_links])[0])
+
+
+#: how many files a links note names (most incidents first, the rest counted)
+FILES_NAMED = 3
+
+
+def _left_out_notes(ctx: Context, keyed: pd.Series, in_cluster: np.ndarray,
+                    codes: np.ndarray, unjudged_keys: np.ndarray, shown: pd.Series,
+                    with_links: np.ndarray | None, tools: Sequence[str]) -> list[Note]:
+    """The notes on the keyed incidents whose clusters cannot be told uncovered: those of
+    the tools whose export names no problem on any incident (``links_sources``, by tool)
+    and, with ``with_links`` (some file's header shows its links), those of the files of
+    a tool of the list that cannot show theirs (``links_files``, by file). Each counts
+    the clusters with an incident of its own."""
+    rows = keyed.to_numpy(dtype=bool)
+    out: list[Note] = []
+    unlinked = ctx.by_source(keyed, "recurrence.problem_links", lambda: shown)
+    tool_shows = ctx.source_holds("recurrence.problem_links", lambda: shown)
+    if unlinked.left_out:
+        left = rows & ~tool_shows
+        out.append(unlinked.note("links_sources", clusters=len(
+            distinct_codes(codes[in_cluster & left])[0])))
+    found = header_files(ctx, tools) if with_links is not None else None
+    if found is not None and with_links is not None:
+        left = rows & tool_shows & ~with_links
+        if left.any():
+            _, tool_names = ctx.source_codes
+            per = np.bincount(found.file_codes[left], minlength=len(found.files))
+            by_file = pd.Series({str(found.files.iloc[f]): int(per[f])
+                                 for f in np.flatnonzero(per)})  # a few files
+            held = np.flatnonzero(np.bincount(found.tool_codes[left],
+                                              minlength=len(tool_names)))
+            out.append(Note(code="links_files", count=int(left.sum()), params={
+                "clusters": len(distinct_codes(codes[in_cluster & left])[0]),
+                "files": named_counts(by_file, FILES_NAMED), "n_files": len(by_file),
+                "tools": ", ".join(sorted(str(tool_names.iloc[c]) for c in held))}))
+    if not out:  # (an unjudged cluster has an incident of one of them)
+        out.append(unlinked.note("links_sources", clusters=len(unjudged_keys)))
+    return out
+
+
+def _by_header_note(ctx: Context, unnamed: np.ndarray, in_cluster: np.ndarray,
+                    codes: np.ndarray, judged_keys: np.ndarray, keyed: pd.Series,
+                    tools: Sequence[str]) -> Note | None:
+    """The note on the clusters counted without a problem record because their files'
+    header shows that none of their incidents names one (``unnamed``: such incidents of
+    a tool none of whose incidents names a problem): ``links_by_header`` when every file
+    of those tools shows it, else ``links_by_header_files``, naming the files that do.
+    Its problem records are those of the tools it names. None when no judged cluster
+    holds such an incident."""
+    at = np.flatnonzero(unnamed & in_cluster)
+    at = at[np.isin(codes[at], judged_keys)]
+    found = header_files(ctx, tools)
+    if not len(at) or found is None:
+        return None
+    _, tool_names = ctx.source_codes
+    held_tools = np.flatnonzero(np.bincount(found.tool_codes[at], minlength=len(tool_names)))
+    named = ", ".join(sorted(str(tool_names.iloc[c]) for c in held_tools))
+    problems = int((ctx.of_kind("problem").to_numpy(dtype=bool)
+                    & np.isin(found.tool_codes, held_tools)).sum())
+    shows, held = found.shows[held_tools], found.held[held_tools]
+    if not (held & ~shows).any():
+        return Note(code="links_by_header", params={"tools": named, "problems": problems})
+    # the files that show it, with their keyed incidents in the window
+    mine = keyed.to_numpy(dtype=bool) & unnamed
+    per = np.bincount(found.file_codes[mine], minlength=len(found.files))
+    files = np.flatnonzero((shows & held).any(axis=0))
+    by_file = pd.Series({str(found.files.iloc[f]): int(per[f]) for f in files})
+    return Note(code="links_by_header_files", params={
+        "tools": named, "problems": problems, "shown": len(files),
+        "files": int(held.any(axis=0).sum()), "names": named_counts(by_file, FILES_NAMED)})
 
 
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
@@ -763,18 +908,23 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # columns only when links exist, all look like "nobody links" (missing data, not
     # missing problem management)
     has_ref = ctx.filled(m.PROBLEM_REF)
-    # a tool whose export writes its link columns whenever an incident has a problem link
-    # (a Jira all-fields file with issue-link columns) shows, without any, that none does
-    by_header, header_tools = links_in_header(ctx, params.get("links_exported_by", ()))
+    # a file whose export writes its link columns whenever an incident has a problem link
+    # (a Jira all-fields file with issue-link columns) shows, without any, that none of
+    # its incidents names one; another file of the tool without them shows nothing
+    listed = params.get("links_exported_by", ())
+    by_header, header_tools = links_in_header(ctx, listed)
     any_header = bool(by_header.any())
     shown = incident & (has_ref | by_header) if any_header else incident & has_ref
     links_known = bool(shown.any())
     # per source, as the key: a cluster of a tool whose export names no problem on any
     # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
-    # whatever another tool's incidents name; its clusters are left out of the coverage
-    with_links = ctx.source_holds("recurrence.problem_links", lambda: shown)
+    # whatever another tool's incidents name, nor can one with an incident of a file that
+    # cannot show its links (a tool of the list whose incidents name none); such clusters
+    # are left out of the coverage
+    named = ctx.source_holds("recurrence.problem_named", lambda: incident & has_ref)
+    with_links = named | by_header if any_header else named
     linked = keyed & has_ref
-    judged_keys = distinct_codes(codes[in_cluster & with_links])[0]
+    judged_keys = _judged(codes, in_cluster, with_links, cluster_keys)
     unjudged_keys = np.setdiff1d(cluster_keys, judged_keys)
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
     uncovered_keys = np.setdiff1d(judged_keys, covered_keys)
@@ -794,20 +944,20 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if not links_known and n_clusters == 0:
         notes.append(no_links)
     if links_known and len(unjudged_keys):
-        # the keyed incidents of the tools whose export names no problem, by tool
-        unlinked = ctx.by_source(keyed, "recurrence.problem_links", lambda: shown)
-        no_links = unlinked.note("links_sources", clusters=len(unjudged_keys))
+        left_notes = _left_out_notes(ctx, keyed, in_cluster, codes, unjudged_keys, shown,
+                                     with_links if any_header else None, listed)
         if n_judged:
-            excluded.append(no_links)
-    # the tools whose header alone shows that no incident of theirs names a problem: said
+            excluded.extend(left_notes)
+        else:  # the first is the reason, any other a note beside it
+            no_links = left_notes[0]
+            excluded.extend(left_notes[1:])
+    # the files whose header alone shows that no incident of theirs names a problem: said
     # with the clusters counted without a problem record on that evidence
-    unnamed = by_header & incident.to_numpy(dtype=bool) & ~ctx.source_holds(
-        "recurrence.problem_named", lambda: incident & has_ref) if any_header else by_header
-    if n_judged and any_header and (unnamed & in_cluster).any():
-        header_codes = np.unique(codes_all[unnamed])
-        notes.append(Note(code="links_by_header", params={
-            "tools": ", ".join(sorted(str(source_names.iloc[c]) for c in header_codes)),
-            "problems": problems_in_export}))
+    if n_judged and any_header:
+        said = _by_header_note(ctx, by_header & incident.to_numpy(dtype=bool) & ~named,
+                               in_cluster, codes, judged_keys, keyed, listed)
+        if said is not None:
+            notes.append(said)
     in_cluster_ids = ctx.samples(member)
     if n_judged or not len(unjudged_keys):
         # with no clusters nothing can be uncovered, whatever the export says about links

@@ -45,6 +45,7 @@ extract's, not the tool's.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -156,12 +157,17 @@ def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
 _COLUMN_SEPARATORS = re.compile(r"[_.\-]+")
 
 
-def sla_columns(columns: tuple[str, ...], params: Mapping[str, Any]) -> list[str]:
+def sla_columns(columns: tuple[str, ...], params: Mapping[str, Any],
+                filled: Mapping[str, int] | None = None, needed: int = 0) -> list[str]:
     """The columns of the inputs' headers no field was read from
     (:attr:`Context.unread_columns`) whose name looks like an SLA outcome (a
     ``sla_column_words`` phrase, none of ``not_sla_column_words``), in the files' order:
-    JSM's ``Custom field (Time to resolution)``, a text this report does not read. Only
-    named, never read: whether it is filled, and with what, is not known here."""
+    JSM's ``Custom field (Time to resolution)``, a text this report does not read. Named,
+    never read: with ``filled`` (:attr:`Context.unread_filled`), only a column at least
+    ``needed`` rows fill (the done tickets it would have to give an outcome to for the
+    KPI to reach its bar): a Jira all-fields export carries every custom field of the
+    site, filled or not, and an empty one keeps no SLA. A column ``filled`` does not know
+    is named on its name alone."""
     looks = phrase_pattern([str(x) for x in params.get("sla_column_words", [])])
     not_it = phrase_pattern([str(x) for x in params.get("not_sla_column_words", [])])
     if looks == NEVER or not columns:
@@ -170,7 +176,8 @@ def sla_columns(columns: tuple[str, ...], params: Mapping[str, Any]) -> list[str
     for column in columns:
         name = _COLUMN_SEPARATORS.sub(" ", column)
         if re.search(looks, name, re.IGNORECASE) and not (
-                not_it != NEVER and re.search(not_it, name, re.IGNORECASE)):
+                not_it != NEVER and re.search(not_it, name, re.IGNORECASE)) and (
+                filled is None or column not in filled or filled[column] >= needed):
             out.append(column)
     return out
 
@@ -503,8 +510,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # an SLA the export keeps in a column this report does not read (JSM's Time to
     # resolution, a text): the tool records it there, so it is no gap of the tool or the
     # workflow (it read "configuration gap ... attach an SLA to every ticket"), but
-    # unread here, named, counted as a status left unread is
-    held_in = (sla_columns(ctx.unread_columns, params)
+    # unread here, named, counted as a status left unread is; only where the export
+    # fills it: on at least as many rows as the done tickets without a readable outcome
+    # it would have to give one to for the KPI's bar (an empty column of a Jira
+    # all-fields export, or a near-empty one, leaves the gap as it was)
+    n_done = int(done_pop.sum())
+    needed = math.ceil(min_fill * n_done - 1e-9) - int((done_pop & sla_known).sum())
+    held_in = (sla_columns(ctx.unread_columns, params, ctx.unread_filled, max(needed, 1))
                if sla.gap in ("configuration", "capability") else [])
     if held_in:
         sla = Verdict("sla_adherence", False, "sla_column_unread", "unread", sla.share, {
