@@ -232,11 +232,13 @@ def _reopened_then(ctx: Context, keep: pd.Series, trend: pd.DataFrame, first: in
 
 
 def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts: Note,
-                     trend: pd.DataFrame, first: int, start: float,
-                     params: Mapping[str, Any]) -> Note | None:
+                     trend: pd.DataFrame, first: int, start: float, end: float,
+                     params: Mapping[str, Any]) -> tuple[Note | None, np.ndarray | None]:
     """A note when an export that does not reach back far enough (:func:`reaches_back`: cut
     on the opened date, or a tool only just adopted) lacks part of the backlog of the trend's
-    weeks, else ``None``.
+    weeks, else ``None``; with ``unseen_at_start``, the estimate of the tickets missing at
+    each week end of the trend (which the sign's figures may count). ``start`` and ``end``
+    are the trend's levels from the export's own tickets.
 
     The tickets opened before the export's first one and still open at a week's end are
     not in it. Their number is estimated from the export's own flow (:func:`_unseen`:
@@ -259,20 +261,19 @@ def _unseen_at_start(ctx: Context, stays: _Stays, earliest: pd.Timestamp, starts
     if first_week.any() and still >= max(tail * int(first_week.sum()), 1.0):
         return Note(code="unseen_unbounded", params={
             "starts": starts, "still": still,
-            "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0})
+            "first_week": int(first_week.sum()), "share": tail, "shrink_with": 1.0}), None
     missing, per_day = _unseen(opened_us, end_us, done, earliest, trend, first)
     if missing[0] < 1.5:  # not two tickets (or no stays at all): nothing to weigh
-        return None
+        return None, None
     start_with, end_with = trend_levels(trend["open"].to_numpy()[first:] + missing)
     shrink_with = (start_with - end_with) / start_with if start_with > 0 else 0.0
     # ``unseen_end``: those still open at the last week end (the window end), for the
     # materiality (:func:`_unseen_material`)
-    seen_start, seen_end = trend_levels(trend["open"].to_numpy()[first:])
     return Note(code="unseen_at_start", params={
         "starts": starts, "unseen": float(missing[0]), "start": start,
         "per_day": per_day, "start_with": start_with, "end_with": end_with,
         "shrink_with": shrink_with, "unseen_end": float(missing[-1]),
-        "seen_start": seen_start, "seen_end": seen_end})
+        "seen_start": start, "seen_end": end}), missing
 
 
 def _counted(unseen: Note, levels: np.ndarray, start: float, end: float
@@ -898,16 +899,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     start, end = trend_levels(levels)
     # the tickets opened before the export and still open in the trend's weeks, when it
     # does not reach back far enough (their estimate, or that they have no bound)
-    unseen = (_unseen_at_start(ctx, stays(), earliest, starts, trend, lead + ramp, start,
-                               params) if cut_on_open else None)
+    unseen, missing = (_unseen_at_start(ctx, stays(), earliest, starts, trend, lead + ramp,
+                                        start, end, params) if cut_on_open else (None, None))
     # ... which the trend's figures count when it estimates them and they make the trend
     # shrink more (or grow less): the export's own tickets alone read the cut's ramp as
     # the queue's growth (a desk that grew 4% read "growth 118%"). The weekly table and
     # its trend line stay the export's own counts; the note gives both trends
     counted = _counted(unseen, levels, start, end) if unseen is not None else None
     own_line = start, end
-    if counted is not None:
-        missing = _unseen(*stays(), earliest, trend, lead + ramp)[0]
+    if counted is not None and missing is not None:
         levels = levels + missing
         start, end = counted
     if min(start, end) < 0:
@@ -997,9 +997,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # estimate among the notes). Whether the clear rested on the shrink or on a small
     # queue is the thresholds' to say: the open count's note joins it below
     if counted is not None and estimate is not None:
-        own_start = float(estimate.params["seen_start"])
-        own = ((own_start - float(estimate.params["seen_end"])) / own_start
-               if own_start > 0 else -1.0)
+        own_start, own_end = own_line
+        own = (own_start - own_end) / own_start if own_start > 0 else -1.0
         clear_case = {"backlog_shrink": min(own, clear_case.get("backlog_shrink", own))}
         shrank = end < start if shrink.value is None else shrink.value >= 0
         if shrank and (absence is None or own <= 0):
