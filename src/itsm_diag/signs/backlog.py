@@ -46,10 +46,12 @@ MAX_MASS_NOTES = 5
 #: is unknown on them, and the reporting sign's backlog trend is the extract's gap
 NO_TREND_SHAPES: tuple[str, ...] = ("closure_selected", "none_open", "open_only",
                                     "source_ends")
-#: those shapes and an export selected on its update time (the engine makes the sign
-#: unknown on it before it measures): no week's open count can be rebuilt from any of
-#: them, so none is shown beside the sign's "n/a", only the weeks' arrivals and
-#: completions of the tickets the export holds (:func:`flow_rows`)
+#: those shapes and an export selected on its update time whose floor lies after the
+#: window's start (the engine makes the sign unknown on it before it measures; one on or
+#: before it is measured: :attr:`~itsm_diag.signs.shape.ExtractShape.update_cut_measured`):
+#: no week's open count can be rebuilt from any of them, so none is shown beside the
+#: sign's "n/a", only the weeks' arrivals and completions of the tickets the export holds
+#: (:func:`flow_rows`)
 NO_WEEK_SHAPES: tuple[str, ...] = (*NO_TREND_SHAPES, "updated_since")
 
 
@@ -57,7 +59,8 @@ def no_week_shape(ctx: Context) -> str | None:
     """The extract shape (:data:`NO_WEEK_SHAPES`) that leaves no week's backlog to rebuild
     from the export, else ``None``."""
     seen = ctx.shape.as_dict()
-    return next((code for code in NO_WEEK_SHAPES if code in seen), None)
+    return next((code for code in NO_WEEK_SHAPES if code in seen and not (
+        code == "updated_since" and ctx.shape.update_cut_measured)), None)
 
 
 def flow_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
