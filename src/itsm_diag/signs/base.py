@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
@@ -755,6 +756,14 @@ def ratio(numerator: float, denominator: float, ids: list[str] | None = None) ->
         denominator=float(denominator),
         sample_ids=ids or [],
     )
+
+
+def input_file(path: str) -> str:
+    """The file name an input's tickets carry (``source_file``): its path's name without
+    the sheet a workbook's input names after it ("tickets.xlsx [Tickets]" is
+    "tickets.xlsx": the sheets of one workbook share their tickets' file name)."""
+    name = PurePath(path).name
+    return name.split(" [", 1)[0] if name.endswith("]") else name
 
 
 def per_month(count: float, window: Window) -> float:

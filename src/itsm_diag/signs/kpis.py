@@ -15,7 +15,6 @@ reporting sign judges the fill share on the same classification: one number per 
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
-from itsm_diag.signs.base import Context, utc64
+from itsm_diag.signs.base import Context, input_file, utc64
 from itsm_diag.signs.common import filled, sla_outcome
 
 TOP_CATEGORIES = 15
@@ -81,7 +80,7 @@ def by_item(ctx: Context) -> np.ndarray:
         only = (np.bincount(pair[~candidate], minlength=len(tool_names) * n_files) == 0)
         read = ctx.read_fields
         if isinstance(read, tuple) and read:
-            headed = {(tool, PurePath(path).name.split(" [", 1)[0])
+            headed = {(tool, input_file(path))
                       for tool, path, fields in read if m.CATEGORY in fields}
             with_column = np.array([
                 (tool_names[p // n_files], None if pd.isna(files.iloc[p % n_files])

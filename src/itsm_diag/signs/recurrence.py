@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from itsm_diag.signs.base import (
     Figure,
     Measurement,
     Note,
+    input_file,
     per_month,
     ratio,
 )
@@ -661,9 +661,7 @@ def header_files(ctx: Context, tools: Sequence[str]) -> HeaderFiles | None:
         # per (tool, file name): whether each of its inputs read problem_ref from a column
         by_pair: dict[tuple[str, str | None], bool] = {}
         for tool, path, fields in read:  # a few inputs
-            name = PurePath(path).name
-            bare = name.split(" [", 1)[0] if name.endswith("]") else name
-            key = (tool, bare if m.SOURCE_FILE in t.columns else None)
+            key = (tool, input_file(path) if m.SOURCE_FILE in t.columns else None)
             by_pair[key] = by_pair.get(key, True) and tool in wanted and (
                 m.PROBLEM_REF in fields)
         shows = np.zeros((len(tool_names), len(files)), dtype=bool)

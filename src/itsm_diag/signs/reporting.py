@@ -59,7 +59,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import NO_TREND_SHAPES
-from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, input_file, ratio
 from itsm_diag.signs.common import (
     NEVER,
     fold_words,
@@ -401,7 +401,7 @@ def exported_fields(ctx: Context, scope: pd.Series,
     # after it ("tickets.xlsx [Tickets]"): the sheets of one workbook share their tickets'
     # file name, so which sheet a ticket came from is not known
     names = [PurePath(path).name for _, path, _ in read]
-    bare = [name.split(" [", 1)[0] if name.endswith("]") else name for name in names]
+    bare = [input_file(path) for _, path, _ in read]
     inputs_of = Counter((tool, file) for (tool, _, _), file in zip(read, bare, strict=True))
     out: set[str] = set()
     for (tool, _, fields), name, file in zip(read, names, bare, strict=True):
