@@ -16,7 +16,6 @@ unknown, with the true reason.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +24,10 @@ import pytest
 
 from itsm_diag import api
 from itsm_diag.report import Finding, Report
+from test_fix_update_cut import _write as write_list
 
 END = pd.Timestamp("2026-04-03 18:00")
 FLOOR = END - pd.Timedelta(days=70)
-HEADER = ["number", "short_description", "state", "priority", "category", "assignment_group",
-          "assigned_to", "caller_id", "contact_type", "opened_at", "resolved_at", "closed_at",
-          "sys_updated_on"]
 
 
 def _desk(seed: int, per_day: tuple[float, float], median_days: float,
@@ -71,25 +68,7 @@ def _desk(seed: int, per_day: tuple[float, float], median_days: float,
 
 
 def _write(df: pd.DataFrame, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def when(ts: object) -> str:
-        return "" if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
-
-    with (folder / "incident.csv").open("w", newline="", encoding="utf-8") as fh:
-        out = csv.DictWriter(fh, HEADER)
-        out.writeheader()
-        for i, row in enumerate(df.itertuples(index=False)):
-            state = ("Closed" if not pd.isna(row.closed) else
-                     "Resolved" if not pd.isna(row.done) else "In Progress")
-            out.writerow({
-                "number": f"INC{i + 1:07d}", "short_description": f"problem {i % 97}",
-                "state": state, "priority": "3 - Moderate", "category": "Software",
-                "assignment_group": ("Desk", "Network", "Apps")[i % 3], "assigned_to": "Agent 1",
-                "caller_id": f"User {i % 700}", "contact_type": "Self-service",
-                "opened_at": when(row.opened), "resolved_at": when(row.done),
-                "closed_at": when(row.closed), "sys_updated_on": when(row.updated)})
-    return folder
+    return write_list(df, folder, groups=("Desk", "Network", "Apps"))
 
 
 def _updated(df: pd.DataFrame, folder: Path) -> Report:

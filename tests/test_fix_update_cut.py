@@ -53,7 +53,8 @@ def _desk(seed: int = 3, per_day: float = 30, weeks: int = 40, median_days: floa
                          "updated": updated.to_numpy()})
 
 
-def _write(df: pd.DataFrame, folder: Path) -> Path:
+def _write(df: pd.DataFrame, folder: Path, groups: tuple[str, ...] = ("Desk",)) -> Path:
+    """The tickets as a ServiceNow incident list, assigned to ``groups`` in turn."""
     folder.mkdir(parents=True, exist_ok=True)
 
     def when(ts: object) -> str:
@@ -68,7 +69,7 @@ def _write(df: pd.DataFrame, folder: Path) -> Path:
             out.writerow({
                 "number": f"INC{i + 1:07d}", "short_description": f"problem {i % 97}",
                 "state": state, "priority": "3 - Moderate", "category": "Software",
-                "assignment_group": "Desk", "assigned_to": "Agent 1",
+                "assignment_group": groups[i % len(groups)], "assigned_to": "Agent 1",
                 "caller_id": f"User {i % 700}", "contact_type": "Self-service",
                 "opened_at": when(row.opened), "resolved_at": when(row.done),
                 "closed_at": when(row.closed), "sys_updated_on": when(row.updated)})
