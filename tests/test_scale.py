@@ -893,7 +893,7 @@ def test_near_open_duplicates_equal_the_lag_by_lag_rule(seed: int, n: int,
     group, flags exactly the tickets the lag-by-lag loop flags: on storms (many tickets
     at one second), ties, tickets done before they were opened, never done, or done at
     the very microsecond the next one opens, and tickets without an opened time."""
-    from itsm_diag.signs.trust import _in_time_order, _near_open_pairs
+    from itsm_diag.signs.trust import _by_requester, _in_time_order, _near_open_pairs
 
     rng = np.random.default_rng(seed)
     base = pd.Timestamp("2024-01-10", tz="UTC")
@@ -917,7 +917,8 @@ def test_near_open_duplicates_equal_the_lag_by_lag_rule(seed: int, n: int,
     ctx = context_over(tickets)
     cand = pd.Series(rng.random(n) < 0.9, index=tickets.index)
     want = _near_open_pairs_by_lag(ctx, cand, pd.Timedelta(hours=hours))
-    got = _near_open_pairs(ctx, _in_time_order(ctx, cand), pd.Timedelta(hours=hours))
+    got = _near_open_pairs(ctx, _by_requester(ctx, _in_time_order(ctx, cand),
+                                                pd.Timedelta(hours=hours)))
     assert np.array_equal(got, want)
 
 

@@ -11,6 +11,8 @@ A signal the data cannot give is a Figure with value ``None``; the engine skips 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -289,14 +291,12 @@ def _duplicates(
         meas.excluded.append(Note(code="duplicates_too_few", params={
             "n": int(base.sum()), "min": _minimum(params)}))
         return False
-    timed = _in_time_order(ctx, cand)  # one sort for the duplicates and their chance level
-    # each row's cover read once, in row order (a gather of the done times in order), for
-    # both the duplicates and their chance level, each of which orders it its own way
-    cover = _cover(ctx, timed[0], timed[1], hours)
-    is_dup = pd.Series(_near_open_pairs(ctx, timed, hours, cover), index=t.index) & in_win
+    # one order by (requester, opened, id) for the duplicates and their chance level
+    by_req = _by_requester(ctx, _in_time_order(ctx, cand), hours)
+    is_dup = pd.Series(_near_open_pairs(ctx, by_req), index=t.index) & in_win
     found, n_base = int(is_dup.sum()), int(base.sum())
-    expected, near = _chance_matches(ctx, timed, hours, in_win, cover)
-    del cover
+    expected, near = _chance_matches(by_req, in_win)
+    del by_req
     explained = min(round(expected), found)
     count = found - explained
     meas.metrics["duplicate_share"] = ratio(count, n_base, ctx.samples(is_dup))
@@ -387,9 +387,33 @@ def _cover(ctx: Context, rows: np.ndarray, at: np.ndarray, hours: pd.Timedelta
     return cover
 
 
-def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    hours: pd.Timedelta, in_win: pd.Series,
-                    covers: np.ndarray | None = None) -> tuple[float, int]:
+class _ByRequester(NamedTuple):
+    """The candidate rows in (requester, opened, id) order: each row's requester and
+    category codes, opened time and cover (:func:`_cover`), all in that order."""
+
+    rows: np.ndarray
+    req: np.ndarray
+    cat: np.ndarray
+    at: np.ndarray
+    cover: np.ndarray
+
+
+def _by_requester(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  hours: pd.Timedelta) -> _ByRequester:
+    """The ``timed`` rows (:func:`_in_time_order`) re-sorted by requester, stably, so
+    each requester's tickets follow in (opened, id) order; their cover read once, in row
+    order (a gather of the done times in order), before the re-sort."""
+    rows, opened, by_time = timed
+    cover = _cover(ctx, rows, opened, hours)
+    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    order = then_by_code(by_time, req)
+    req, at, cover, rows = req[order], opened[order], cover[order], rows[order]
+    del order
+    return _ByRequester(rows=rows, req=req, cat=fold_codes(ctx, m.CATEGORY)[0][rows],
+                        at=at, cover=cover)
+
+
+def _chance_matches(by_req: _ByRequester, in_win: pd.Series) -> tuple[float, int]:
     """(how many duplicates chance gives, the window's tickets near an open one of any
     category): a requester with two tickets open at once is a duplicate only when they
     share a category, and some share one by chance.
@@ -399,16 +423,10 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
     with that category's share among the window's tickets; the sum is the chance level.
     It leans low, so the share beyond it leans high: one person's tickets keep to fewer
     categories than the whole export's, and only the previous ticket is compared (not
-    every one still open). ``covers``: :func:`_cover` of the ``timed`` rows as they are
-    listed, when the caller has it."""
-    rows, opened, by_time = timed
+    every one still open)."""
+    rows, req, cat, at, cover = by_req
     if len(rows) < 2:
         return 0.0, 0
-    req = fold_codes(ctx, m.REQUESTER)[0][rows]
-    order = then_by_code(by_time, req)
-    req, at, rows = req[order], opened[order], rows[order]
-    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
-    cover = _cover(ctx, rows, at, hours) if covers is None else covers[order]
     near = np.zeros(len(rows), dtype=bool)
     near[1:] = (req[1:] == req[:-1]) & (cover[:-1] >= at[1:])
     win = in_win.to_numpy(dtype=bool)[rows]
@@ -418,43 +436,38 @@ def _chance_matches(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarra
     return float(share[cat[previous]].sum()), int(hit.sum())
 
 
-def _near_open_pairs(ctx: Context, timed: tuple[np.ndarray, np.ndarray, np.ndarray],
-                     hours: pd.Timedelta, covers: np.ndarray | None = None) -> np.ndarray:
-    """Per ticket: among the ``timed`` rows (:func:`_in_time_order`), opened within
+def _near_open_pairs(ctx: Context, by_req: _ByRequester) -> np.ndarray:
+    """Per ticket: among the ``by_req`` rows (:func:`_by_requester`), opened within
     ``hours`` after an earlier ticket of the same requester and category that was still
     open then.
 
-    Tickets are ordered by (requester, category) on top of their time order. An
-    earlier ticket j of the group covers the times up to ``min(opened_j + hours, done_j -
-    1 us)`` (still open, and near enough); ticket i is a duplicate when the furthest
-    cover of the tickets before it in its group reaches its own opened time: one
-    cumulative maximum per group, so an alert storm of 30,000 tickets from one requester
-    within a minute costs what any 30,000 tickets cost (the lag-by-lag loop it replaces
-    took 7.8 s on it, and hours on larger storms). ``covers``: :func:`_cover` of the
-    ``timed`` rows as they are listed, when the caller has it.
+    Tickets are ordered by (category, requester) on top of their (opened, id) order: a
+    stable pass by category over the requester order (the groups' own order does not
+    matter, only that each is contiguous and in time order). An earlier ticket j of the
+    group covers the times up to ``min(opened_j + hours, done_j - 1 us)`` (still open,
+    and near enough); ticket i is a duplicate when the furthest cover of the tickets
+    before it in its group reaches its own opened time: one cumulative maximum per
+    group, so an alert storm of 30,000 tickets from one requester within a minute costs
+    what any 30,000 tickets cost (the lag-by-lag loop it replaces took 7.8 s on it, and
+    hours on larger storms).
     """
     # a million candidates make each array here 8 MB: each is freed once used, and
     # worked on in place where it is this function's own (fresh pages cost more than
     # the arithmetic)
     out = np.zeros(len(ctx.tickets), dtype=bool)
-    rows, opened, by_time = timed
+    rows, req, cat, at, cover = by_req
     if len(rows) < 2:
         return out
-    group = fold_codes(ctx, m.REQUESTER)[0][rows]
-    cat = fold_codes(ctx, m.CATEGORY)[0][rows]
-    group *= int(cat.max()) + 1
-    group += cat  # both present (>= 0) under cand
-    del cat
-    # by (group, opened, id): time and id first (cheap: exports are mostly in time and
-    # id order already), then a radix pass by group
-    order = then_by_code(by_time, group)
-    group, at, rows = group[order], opened[order], rows[order]
-    cover = _cover(ctx, rows, at, hours) if covers is None else covers[order]
-    del order, opened
+    order = then_by_code(np.arange(len(rows)), cat)
+    # (category, requester) as one code, ascending in this order: the grouping below
+    # reads its codes in runs (in another order its hash lookups land anywhere)
+    group = cat * (int(req.max()) + 1)
+    group += req  # both present (>= 0) under cand
+    group, at, rows = group[order], at[order], rows[order]
     earlier = np.empty_like(cover)  # the cover of the ticket before, in its group
     earlier[0] = np.iinfo(np.int64).min
-    earlier[1:] = cover[:-1]
-    del cover
+    earlier[1:] = cover[order[:-1]]
+    del order
     earlier[1:][group[1:] != group[:-1]] = np.iinfo(np.int64).min  # a group's first
     reach = pd.Series(earlier, copy=False).groupby(group, sort=False).cummax().to_numpy()
     out[rows] = reach >= at
