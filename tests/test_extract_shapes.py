@@ -98,17 +98,19 @@ def test_a_verdict_of_no_shrink_stands_when_the_missing_tickets_cannot_clear_it(
         tmp_path: Path) -> None:
     # a desk whose tickets all close within days, cut on the opened date: the tickets it
     # lacks are few and estimated from its own flow; with them the backlog still did not
-    # shrink, so the verdict stands, at medium confidence, with the estimate in a note.
+    # shrink, so the verdict stands, with the estimate in a note.
     # (Seed 1: its whole history reads triggered too. The default seed's whole history
     # shrinks 6%, within its noise: unknown, and so is its cut since the estimate counts
-    # the stays still running, 11 tickets where there are about 11.)
+    # the stays still running, 11 tickets where there are about 11.) A queue of a few
+    # dozen tickets that did not move is within its noise of the 5% bar either way
+    # (review 16: its 90% interval is about -22% to +24%): low confidence, within noise
     full_log, mapping = shapes.quick_desk_log(tmp_path / "full", seed=1)
     full = by_id(api.diagnose_paths([full_log], api.RunOptions(mapping=mapping)))["backlog"]
-    assert full.status == "triggered" and full.confidence == "high"
+    assert full.status == "triggered" and full.confidence == "low" and full.within_noise
     log, mapping = shapes.quick_desk_log(tmp_path / "cut", opened_weeks=16, seed=1)
     r = api.diagnose_paths([log], api.RunOptions(mapping=mapping))
     b = by_id(r)["backlog"]
-    assert b.status == "triggered" and b.confidence == "medium"
+    assert b.status == "triggered" and b.confidence == "low" and b.within_noise
     note = next(n for n in b.evidence.notes if "would be missing from the trend" in n.text)
     assert "stands only if it holds with them too" in note.text
 

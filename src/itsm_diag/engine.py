@@ -53,7 +53,7 @@ from itsm_diag.signs.shape import (
     measure_shape,
     weeks_of,
 )
-from itsm_diag.stats import newcombe, poisson_score, wilson
+from itsm_diag.stats import newcombe, poisson_score, t_quantile, wilson
 from itsm_diag.text import figure, figure_beside, fmt, fmt_known
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
@@ -84,16 +84,29 @@ def honest_band(score: int, unknown: int) -> str:
     return low if low == high else UNDETERMINED
 
 
+def noise_band_range(score: int, unknown: int, noisy: tuple[int, int] = (0, 0)
+                     ) -> tuple[str, str]:
+    """:func:`band_range` widened by the verdicts within sampling noise, each read the
+    other way: ``noisy`` is (triggered within noise, clear within noise)."""
+    return band_for(score - noisy[0]), band_for(score + unknown + noisy[1])
+
+
 def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, str],
-                  bands: Mapping[str, str]) -> str:
+                  bands: Mapping[str, str], noisy: tuple[int, int] = (0, 0)) -> str:
     """The verdict in words: the band's sentence, or, when unknown signs could move it,
-    how many signs were answered and where the band lies."""
+    how many signs were answered and where the band lies; and, when verdicts within
+    sampling noise (``noisy``: triggered, clear) could move it further, by how far."""
     low, high = band_range(score, unknown)
-    if low == high:
-        return bands[low]
-    return fmt(wording["band_undetermined"], {
+    said = bands[low] if low == high else fmt(wording["band_undetermined"], {
         "score": score, "answered": signs - unknown, "unknown": unknown, "low": low,
         "high": high})
+    wide = noise_band_range(score, unknown, noisy)
+    if wide == (low, high):
+        return said
+    return f"{said} " + fmt(wording["band_within_noise"], {
+        "noisy": sum(noisy), "verb": "is" if sum(noisy) == 1 else "are",
+        "low": score - noisy[0], "high": score + unknown + noisy[1],
+        "low_band": wide[0], "high_band": wide[1]})
 
 
 def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
@@ -536,8 +549,10 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
     two shares of counted tickets (:func:`_gap_of`): Newcombe's hybrid score interval. A
     whole count over a span of time (a rate a quarter or a month,
     :func:`_counted_over_time`): the Poisson score interval of the count over that span.
-    A ratio that reads as a signed change (its metric has a label for negative values, a
-    backlog's shrink) is no share and has none. A
+    A value fitted to a series that carries its standard error (``se`` and ``se_df``: a
+    backlog trend line's shrink, whose week ends are no tickets drawn from a population):
+    its t interval. Another ratio that reads as a signed change (its metric has a label for
+    negative values) is no share and has none. A
     condition is within noise when the figure at either end of its interval would grade
     the finding otherwise (its threshold lies inside the interval, and the other
     conditions let it decide). Conditions the module settled itself are not weighed."""
@@ -552,8 +567,14 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             continue
         eff = meas.metrics.get(f"{cond.metric}_effective_n")
         values: dict[str, Any]
-        method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson"]
-        if doc.unit == "ratio" and eff is not None and eff.value and fig.denominator:
+        method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson", "trend"]
+        if fig.se is not None and fig.se_df:
+            # a value fitted to a series (a backlog trend's change): its t interval
+            half = t_quantile(0.5 + level / 2, fig.se_df) * fig.se
+            low, high = fig.value - half, fig.value + half
+            method, n = "trend", float(fig.se_df + 2)
+            values = {"key": "trend", "points": n}
+        elif doc.unit == "ratio" and eff is not None and eff.value and fig.denominator:
             n = float(eff.value)
             (low, high), method = wilson(fig.value * n, n, level), "wilson_effective_n"
             values = {"key": "weighted", "total": fig.denominator, "n": n}
@@ -588,8 +609,11 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
                              method=method, n=n, threshold=cond.value, within=within)
         if within and not words:
             more = 1 if doc.unit == "ratio" else 0
-            words = {**values, "label": doc.label[:1].lower() + doc.label[1:],
-                     "value": figure(fig.value, doc.unit, more),
+            # a signed change below zero in its own words ("growth 19%", not "shrink -19%")
+            label, value = ((doc.label_if_negative, -fig.value)
+                            if fig.value < 0 and doc.label_if_negative else (doc.label, fig.value))
+            words = {**values, "label": label[:1].lower() + label[1:],
+                     "value": figure(value, doc.unit, more),
                      "low": figure(low, doc.unit, more), "high": figure(high, doc.unit, more),
                      "threshold": figure(cond.value, doc.unit), "level": level}
     return out, words
@@ -804,7 +828,7 @@ def build_finding(
     confidence = meas.confidence
     shaky = fragile(rule, meas, conds, status)
     intervals, noisy = noise(rule, meas, conds, status, rules.defaults.noise_level)
-    if shaky or noisy:
+    if shaky or noisy or status == "unknown":  # an unknown has no verdict to trust
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     # the weeks the figures are over: the window's, from the export's first ticket on
@@ -1233,6 +1257,9 @@ def diagnose(
                 self_assessed += 1
     score = sum(1 for s in signs if s.status == "triggered")
     unknown = sum(1 for s in signs if s.status == "unknown")
+    # the verdicts another window of the same desk could read the other way
+    noisy = (sum(1 for s in signs if s.status == "triggered" and s.within_noise),
+             sum(1 for s in signs if s.status == "clear" and s.within_noise))
     kpis = _kpis(raw_kpis, choice, rules, signs, data.day_only, ctx)
     by_kind = data.tickets[m.KIND].value_counts()
     total_hours, total_money, hours_note = hours_counted_once(signs, rules)
@@ -1250,7 +1277,9 @@ def diagnose(
         score=score,
         band=honest_band(score, unknown),  # type: ignore[arg-type]
         band_range=list(band_range(score, unknown)),  # type: ignore[arg-type]
-        band_text=band_sentence(score, unknown, len(signs), d.wording, d.bands),
+        band_range_within_noise=list(
+            noise_band_range(score, unknown, noisy)),  # type: ignore[arg-type]
+        band_text=band_sentence(score, unknown, len(signs), d.wording, d.bands, noisy),
         unknown=unknown,
         score_max_if_unknown_apply=score + unknown,
         self_assessed=self_assessed,

@@ -278,14 +278,17 @@ class NoiseOut(_Model):
     level: float = D("The interval's two-sided level (defaults.noise_level, 0.9 is 90%).")
     low: float = D("The interval's lower end, in the metric's unit.")
     high: float = D("The interval's upper end, in the metric's unit.")
-    method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson"] = D(
+    method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson", "trend"] = D(
         "wilson: the Wilson score interval of numerator of denominator tickets; "
         "wilson_effective_n: the same on the effective number of tickets behind a share of "
         "hours (the metric <metric>_effective_n); newcombe: Newcombe's hybrid score "
         "interval of the difference of two shares of tickets; poisson: the Poisson score "
-        "interval of a rate's count (its numerator) over its span (its denominator).")
+        "interval of a rate's count (its numerator) over its span (its denominator); "
+        "trend: the t interval of a change read off a trend line (the backlog's shrink), "
+        "from the line's slope error over its week ends.")
     n: float = D("The tickets the interval stands on: the denominator, the effective "
-                 "number, both groups' tickets for a gap, or a rate's count.")
+                 "number, both groups' tickets for a gap, or a rate's count; for a trend, "
+                 "its week ends.")
     threshold: float = D("The condition's threshold, in the metric's unit.")
     within: bool = D("Whether the threshold lies inside the interval: a figure at either "
                      "end would grade the finding otherwise.")
@@ -302,7 +305,8 @@ class Finding(_Model):
                        "export cannot tell (never counted as clear).")
     confidence: Literal["high", "medium", "low"] = D(
         "How far the verdict can be trusted: low when thin or indirect evidence carries "
-        "it, one ticket would flip it, or it is within noise (within_noise).")
+        "it, one ticket would flip it, or it is within noise (within_noise); always low "
+        "for an unknown finding (there is no verdict to trust).")
     within_noise: bool = D(
         "The verdict is within sampling noise: a threshold it is graded on lies inside its "
         "figure's sampling interval (noise), so another window of the same process could "
@@ -637,6 +641,12 @@ class Report(_Model):
     band_range: list[Band] = D(
         "[band of score, band of score + unknown]: the lowest and highest band the report "
         "can have whatever the unknown signs turn out to be.", min_length=2, max_length=2)
+    band_range_within_noise: list[Band] | None = D(
+        "[band of score - triggered signs within noise, band of score + unknown + clear "
+        "signs within noise]: band_range widened by the verdicts within sampling noise "
+        "(within_noise), each read the other way. Differs from band_range when noise alone "
+        "could move the band, and band_text then says so. Null in reports written before "
+        "it was added.", default=None, min_length=2, max_length=2)
     band_text: str = D("The band in a sentence.")
     unknown: int = D("Signs the export cannot answer.")
     score_max_if_unknown_apply: int = D("score + unknown.")

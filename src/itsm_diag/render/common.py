@@ -317,13 +317,26 @@ def is_numeric(col: ColumnOut | None) -> bool:
                                             "business_days", "per_month")
 
 
+def noise_band(r: Report) -> str:
+    """``within noise: healthy to gaps`` when verdicts within sampling noise could move
+    the band beyond ``band_range`` (the band's sentence says by how much), else ''."""
+    wide = r.band_range_within_noise
+    if not wide or list(wide) == list(r.band_range):
+        return ""
+    return f"within noise: {wide[0]} to {wide[1]}"
+
+
 def band_label(r: Report) -> str:
     """``SLOWING``, or ``BAND UNDETERMINED (HEALTHY-SLOWING)`` when unknown signs could
-    still move it."""
+    still move it; ``HEALTHY (WITHIN NOISE: HEALTHY TO GAPS)`` when verdicts within
+    sampling noise could."""
     if r.band == "undetermined":
         low, high = r.band_range
-        return f"BAND UNDETERMINED ({low.upper()} TO {high.upper()})"
-    return r.band.upper()
+        label = f"BAND UNDETERMINED ({low.upper()} TO {high.upper()})"
+    else:
+        label = r.band.upper()
+    noise = noise_band(r)
+    return f"{label} ({noise.upper()})" if noise else label
 
 
 def headline(r: Report) -> str:

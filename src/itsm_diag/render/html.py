@@ -154,6 +154,7 @@ def _environment() -> Any:
         count_suffix=common.count_suffix, hours_word=common.hours_word,
         data_notes=common.data_notes,
         kpi_caveat=common.kpi_caveat, confidence_text=common.confidence_text,
+        noise_band=common.noise_band,
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE, status_words=common.STATUS_WORDS,
         summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,

@@ -77,6 +77,8 @@ def _headline(r: Report, w: int) -> Panel:
     text.append(f"Score {r.score} of 7", style=f"bold {style}")
     band = (f"band undetermined ({r.band_range[0]} to {r.band_range[1]})"
             if r.band == "undetermined" else f"{r.band.upper()}")
+    if common.noise_band(r):
+        band = f"{band} ({common.noise_band(r)})"
     text.append(f"  {band}", style=f"bold {style}")
     text.append(f"  {clean(r.band_text)}\n")
     if common.stake_text(r):

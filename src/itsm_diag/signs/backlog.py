@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import cache, partial
 from itertools import pairwise
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -34,6 +33,7 @@ from itsm_diag.signs.common import (
     week_edges,
     weekly_backlog,
 )
+from itsm_diag.stats import t_quantile
 
 SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
 #: at most this many mass-closure hours get their own note (the rest are still excluded)
@@ -316,7 +316,7 @@ def _estimate_note(unseen: Note, levels: np.ndarray, counted: bool,
     give = 0.0
     if levels.size >= 3 and start_with > 0:
         trend = _trend_noise(np.asarray(levels, dtype="float64"), start_with, params, flat)
-        tq = _t_quantile(0.5 + float(params["noise_interval_share"]) / 2, levels.size - 2)
+        tq = t_quantile(0.5 + float(params["noise_interval_share"]) / 2, levels.size - 2)
         count = tq * float(np.sqrt(max(float(p["unseen"]), 0.0))) / start_with
         give = float(np.hypot(trend["noise"], count))
     return Note(code="unseen_counted" if counted else "unseen_estimate", params={
@@ -414,20 +414,6 @@ def _trend_cut(unseen: Note | None, first_day: str, start: float, end: float
     return {"first": first_day, "unseen": unseen.params["unseen"]}
 
 
-def _t_quantile(p: float, df: int) -> float:
-    """Student's t quantile at ``p`` with ``df`` degrees of freedom: exact for 1 and 2,
-    else the Cornish-Fisher expansion around the normal one (within 0.3% of the exact
-    value from 3 degrees of freedom on, exact in the limit)."""
-    if df == 1:
-        return float(np.tan(np.pi * (p - 0.5)))
-    if df == 2:
-        return float((2 * p - 1) / np.sqrt(2 * p * (1 - p)))
-    z = NormalDist().inv_cdf(p)
-    v = float(df)
-    return (z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2)
-            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3))
-
-
 def flat_queue_cov(stays: _Stays, per_day: float, weeks: int) -> np.ndarray:
     """The autocovariance of the week-end backlog of a queue that did not move, at lags
     0 .. ``weeks`` - 1 weeks, from the desk's own flow: ``per_day`` arrivals a day and the
@@ -458,7 +444,8 @@ def _scatter(y: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
                      params: Mapping[str, Any],
-                     flat: Callable[[int], np.ndarray] | None = None) -> Note | None:
+                     flat: Callable[[int], np.ndarray] | None = None,
+                     said: Mapping[str, float] | None = None) -> Note | None:
     """A note when the shrink lies within the queue's own week-to-week noise, else
     ``None``.
 
@@ -494,12 +481,14 @@ def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
     degrees of freedom) is one a queue that did not move shows as often: no evidence that
     it shrank (a stationary queue of 30 over a month's 4 week ends reads anything from
     -40% to +40%). ``None`` with fewer than 3 weeks or no shrink at all (a backlog that grew is
-    not cleared by this rule).
+    not cleared by this rule). ``said``: :func:`_trend_noise` of these levels, when the
+    caller has it.
     """
     y = np.asarray(levels, dtype="float64")
     if y.size < 3 or start <= 0 or end >= start:
         return None
-    said = _trend_noise(y, start, params, flat)
+    if said is None:
+        said = _trend_noise(y, start, params, flat)
     shrink = (start - end) / start
     if shrink >= said["noise"]:
         return None
@@ -523,7 +512,7 @@ def _trend_noise(y: np.ndarray, start: float, params: Mapping[str, Any],
     sxx = float(((t - t.mean()) ** 2).sum())
     se_weeks = scatter / float(np.sqrt(sxx)) * float(np.sqrt(widen))
     share = float(params["noise_interval_share"])
-    tq = _t_quantile(0.5 + share / 2, y.size - 2)
+    tq = t_quantile(0.5 + share / 2, y.size - 2)
     flat_se = 0.0
     if flat is not None:
         cov = np.asarray(flat(y.size), dtype="float64")
@@ -562,7 +551,7 @@ def _small_in_noise(levels: np.ndarray, end: float, open_now: int, mean_arrivals
     flat_sd = float(np.sqrt(max(level, 0.0)))
     sd = max(scatter, flat_sd)
     share = float(params["noise_interval_share"])
-    margin = _t_quantile(0.5 + share / 2, y.size - 2) * sd
+    margin = t_quantile(0.5 + share / 2, y.size - 2) * sd
     upper = level + margin
     return Note(code="small_in_noise", params={
         "open_now": int(open_now), "weeks": open_now / mean_arrivals, "end": float(end),
@@ -979,10 +968,21 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # count the estimate: a counted shrink does not make their ramp a projection)
     ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, *line))
     material = _unseen_material(unseen, open_now, mean_arrivals)
-    # a flat queue's week ends with the desk's own arrivals and stays (read only when the
-    # trend shrank at all: the stays are a pass over every ticket)
-    noisy = (_shrink_in_noise(levels, start, end, params, flat)
-             if shrink.value is not None else None)
+    # the move a queue that did not move shows over these week ends (with a flat queue's
+    # week ends from the desk's own arrivals and stays): a shrink within it is no clear,
+    # and a growth within it no firm trigger (the engine grades either end of the
+    # shrink's interval, its standard error below)
+    moves = (_trend_noise(np.asarray(levels, dtype="float64"), start, params, flat)
+             if shrink.value is not None and levels.size >= 3 and start > 0 else None)
+    noisy = _shrink_in_noise(levels, start, end, params, said=moves) if moves else None
+    if moves is not None:
+        # the counted trend's give-or-take adds the estimate's own count noise to it
+        se = (estimate.params["give"] / t_quantile(
+            0.5 + float(params["noise_interval_share"]) / 2, levels.size - 2)
+            if counted is not None and estimate is not None
+            else moves["se"] * (levels.size - 1) / start)
+        metrics["backlog_shrink"] = shrink.model_copy(update={
+            "se": se, "se_df": int(levels.size) - 2})
     # the open count at the window end is one week end's draw: a clear that the queue is
     # too small to matter is graded again at the top of its noise
     small = _small_in_noise(levels, end, open_now, mean_arrivals, params)

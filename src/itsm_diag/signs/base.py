@@ -632,6 +632,11 @@ class Figure(_Strict):
     #: numerator / denominator (the gap between two shares): the engine's one-ticket test
     #: of a verdict reads these
     nudged: list[float] = Field(default_factory=list)
+    #: the standard error of a value fitted to a series (the backlog's trend line, whose
+    #: week ends are no tickets drawn from a population), and the degrees of freedom of
+    #: its t: the engine's sampling interval of the value reads these
+    se: float | None = None
+    se_df: int | None = None
 
 
 class Note(_Strict):
