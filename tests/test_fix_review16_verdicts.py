@@ -23,6 +23,7 @@ import pytest
 from itsm_diag import api, config
 from itsm_diag.engine import band_sentence, noise_band_range
 from itsm_diag.render import common
+from itsm_diag.report import Finding
 from itsm_diag.stats import t_quantile
 from test_fix_backlog_cut import END, _desk, _write
 
@@ -105,3 +106,38 @@ def test_the_reports_band_fields_and_labels_agree(tmp_path: Path) -> None:
             report)
     else:
         assert common.noise_band(report) == ""
+
+
+def _changes(report: api.Report) -> Finding:
+    return next(s for s in report.signs if s.id == "changes")
+
+
+def test_a_second_tools_changes_do_not_clear_a_desk_they_cannot_search(
+        tmp_path: Path) -> None:
+    """A ServiceNow list whose incidents carry neither a caused-by-change link nor a CI,
+    beside a small Jira desk with change records: changes read "clear" from the Jira
+    desk's 149 incidents for a window of 22,936 (review 16, the real log). A clear needs
+    most of the window's incidents searchable; the note names the input left out."""
+    from itsm_diag import synth
+    from itsm_diag.writers.jira import write_jira
+
+    folder = _write(_desk(0, 12.0, 30, 6.0), tmp_path / "mixed")
+    jira = synth.generate(300, seed=3, end=f"{END:%Y-%m-%d}", weeks=16)
+    write_jira(jira.tickets, jira.events, folder, name="jira_desk")
+    alone = tmp_path / "jira"
+    write_jira(jira.tickets, jira.events, alone, name="jira_desk")
+    by_itself = _changes(_report(alone))
+    assert by_itself.status != "unknown"  # the Jira desk alone is judged
+    sign = _changes(_report(folder))
+    assert sign.status == "unknown"
+    assert "come from inputs whose export gives no way to find a change-caused" in sign.reason
+    assert "servicenow: " in sign.reason
+    n_sn = sum(1 for _ in (folder / "incident.csv").open()) - 1
+    assert n_sn > 0
+
+
+def test_one_input_keeps_its_verdict(tmp_path: Path) -> None:
+    """A single input is never split: its changes sign reads as before."""
+    folder = _write(_desk(0, 12.0, 30, 6.0), tmp_path / "sn")
+    sign = _changes(_report(folder))
+    assert "come from inputs whose export" not in sign.reason

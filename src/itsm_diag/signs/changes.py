@@ -153,6 +153,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.absence_unproven = Note(code="links_sparse", params={
             "linked": n_linked_win, "n": int(inc_win.sum()), "share": link_share,
             "min": min_share, "all_linked": int(linked.sum())})
+    # an input whose incidents neither carry links nor name a CI or service a change
+    # names (a second tool's desk, a list without CIs) is never searched: a clear from
+    # the others' incidents says nothing of its own, and when most of the window's
+    # incidents are its, nothing of the desk
+    unsearched = _unsearched(ctx, params, inc_win, linked, shared)
+    if unsearched is not None:
+        meas.notes.append(unsearched)
     # tiers 2-3 search only the changes whose CI or service an incident names: when most
     # changes name keys no incident names (two spellings of the CIs), "none followed"
     # covers a part of the changes, and links too sparse to clear cannot make up for it
@@ -223,6 +230,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         if tier3_ok else 0
     if partly is not None:  # no count of tier 3 can clear what was never searched
         meas.absence_unproven, meas.clear_case = partly, {}
+    if unsearched is not None and unsearched.params["share"] > 1.0 - float(
+            params["min_searched_share"]):
+        if meas.absence_unproven is not None:
+            meas.notes.append(meas.absence_unproven)
+        meas.absence_unproven, meas.clear_case = unsearched, {}
     count = len(best) - chance
     # the samples of the rate: tiers 1-2 alone when chance explains all of tier 3
     shown = best["incident"] if chance < (best["tier"] == 3).sum() \
@@ -369,6 +381,37 @@ def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.Dat
     return explained
 
 
+def _unsearched(ctx: Context, params: ParamMap, inc_win: pd.Series, linked: pd.Series,
+                shared: _Overlap | None) -> Note | None:
+    """A note naming the inputs (by tool) whose window incidents no tier can search, with
+    their incidents and share of the window's, or None when every input's can be or the
+    window's incidents come from one input. An input's incidents can be searched when
+    links are filled on at least ``min_link_share`` of them or some of them name a CI or
+    service an implemented change names."""
+    codes, names = ctx.source_codes
+    if len(names) < 2:
+        return None
+    win = inc_win.to_numpy(dtype=bool)
+    size = len(names)
+    n = np.bincount(codes[win], minlength=size)
+    if int((n > 0).sum()) < 2:
+        return None
+    links = np.bincount(codes[win & linked.to_numpy(dtype=bool)], minlength=size)
+    keyed = (np.bincount(codes[shared.incident_ok], minlength=size) if shared is not None
+             else np.zeros(size, dtype=np.int64))
+    blind = (n > 0) & (links < float(params["min_link_share"]) * n) & (keyed == 0)
+    if not blind.any():
+        return None
+    order = np.flatnonzero(blind)[np.argsort(-n[blind], kind="stable")]
+    left = int(n[blind].sum())
+    total = int(n.sum())
+    return Note(code="sources_unsearched", count=left, params={
+        "sources": "; ".join(f"{names.iloc[c]}: {int(n[c]):,}" for c in order),
+        "n": total, "share": left / total, "searched": total - left,
+        "min": float(params["min_searched_share"]),
+        "link_min": float(params["min_link_share"])})
+
+
 class _Overlap:
     """Which changes and incidents name a CI or service the other side names, as tiers
     2-3 match them (same CI; else the same service where one of the two has no CI), on
@@ -392,7 +435,9 @@ class _Overlap:
         chg_ok = ci_of(self.inc_rows)[self.ci] | (ci_blank & svc_of(self.inc_rows)[self.svc]) \
             | svc_of(self.inc_rows & ci_blank)[self.svc]
         self.incidents = int(self.inc_rows.sum())
-        self.incidents_linkable = int((inc_ok & self.inc_rows).sum())
+        #: per ticket: a window incident an implemented change could match
+        self.incident_ok = inc_ok & self.inc_rows
+        self.incidents_linkable = int(self.incident_ok.sum())
         self.changes = int(self.chg_rows.sum())
         self.changes_linkable = int((chg_ok & self.chg_rows).sum())
         self.any_incident = self.incidents_linkable > 0
