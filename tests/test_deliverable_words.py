@@ -138,6 +138,12 @@ def test_copied_flow_tables_show_percentages_in_the_report(real: Report) -> None
     text = markdown.render(real)
     for rule_id, names in COPIED.items():
         f = _sign(real, rule_id)
+        if rule_id == "ownership":
+            # the log's tickets open at its window end were all updated after it: their
+            # assignee then is not seen, and the check is unknown, with no evidence
+            # tables (review 16b, D5: it read "clear, 0 of 921 unowned")
+            assert f.status == "unknown" and "921 of the 921 tickets" in f.reason
+            continue
         for name in names:
             about = f.evidence.about_tables[f"flow_{name}"]
             assert about.title == real.analyses["flow"].tables[name].label

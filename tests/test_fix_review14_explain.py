@@ -54,7 +54,7 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     # the thresholds in an example
     ("strategy", "example"): ("operational above 70%",),
     # "the one in the export", "one assignment group"
-    ("ownership", "scope"): ("The owner is the one in", "not a historical one"),
+    ("ownership", "scope"): ("The owner is the one in",),
     ("ownership", "presence"): ("carries one assignment group",),
     # from one group to another; "one short of" a param the same sentence fills
     ("routing", "question"): ("from one group",),

@@ -57,7 +57,9 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
 def _row(i: int, caller: str, category: str, opened: pd.Timestamp, done: pd.Timestamp,
          comments: str) -> list[str]:
     return [f"INC{i:07d}", f"{category} issue", "Closed", "4 - Low", category,
-            "Service Desk", "Agent Smith", caller, "Phone", _stamp(opened), _stamp(done),
+            # two groups: on one, the duplicate share is a floor that cannot clear trust
+            ("Service Desk", "Network")[i % 2], "Agent Smith", caller, "Phone",
+            _stamp(opened), _stamp(done),
             _stamp(done + pd.Timedelta(days=2)), _stamp(done + pd.Timedelta(days=2)),
             comments]
 

@@ -5,9 +5,18 @@ assignee or no assignment group. Only fields the export actually fills are judge
 export without a group column must not make every ticket look unowned. Open is the
 backlog's open (:func:`itsm_diag.checks._common.open_now`, the Monday list's too): a
 ticket whose status the export's mapping does not read, with no done time, is open.
+
+The owner is the one the export shows, as of each ticket's last update. An export cut
+after the window end (a current-state list) shows, for a ticket updated since, its owner
+then: one that shows none counts unowned, the assignment history (where the events hold
+one covering the ticket) gives its group at the window end, and no history gives its
+assignee, so the others are unseen: the share counts them owned (a floor), a clear must
+hold with them all unowned, and with fewer than ``min_tickets`` seen the check is unknown.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +24,17 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import in_kinds, no_field, note
 from itsm_diag.checks._common import open_now as backlog_open
-from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
+from itsm_diag.signs.base import (
+    Confidence,
+    Context,
+    Figure,
+    Measurement,
+    Note,
+    ParamMap,
+    ratio,
+    utc64,
+)
+from itsm_diag.signs.common import filled
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -75,9 +94,26 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # assignee's alone can show unowned tickets but not that there are none
     one_group = ctx.shape.one_group
     judged_group = has_group and one_group is None
+    # the export holds each ticket's owner as of its last update: a ticket updated after
+    # the as-of (a list exported later) shows its owner then, not at the as-of; its
+    # group at the as-of is rebuilt from the assignment history where the events hold
+    # one, its assignee never is (no history carries it)
+    as_of = ctx.window.covered_end
+    latest = m.activity_bound(t, last=True)
+    cut_later = latest is not None and latest > as_of
+    moved = aged & pd.Series(_touched_after(ctx, as_of), index=t.index) if cut_later \
+        else none
+    rebuilt, grouped = _group_at(ctx, moved, as_of) if judged_group and moved.any() \
+        else (none, none)
+    # a ticket that shows no owner now had none at the as-of either (an owner is seldom
+    # taken away); the group history, where it covers a ticket, says which it had then
     no_assignee = aged & ~ctx.filled(m.ASSIGNEE) if has_assignee else none
-    no_group = aged & ~ctx.filled(m.ASSIGNMENT_GROUP) if judged_group else none
+    no_group = ((aged & ~rebuilt & ~ctx.filled(m.ASSIGNMENT_GROUP)) | (rebuilt & ~grouped)
+                if judged_group else none)
     unowned = no_assignee | no_group
+    # updated after the as-of and showing an owner: whether it had that owner then is
+    # not seen, unless its group history says so and the export fills no assignee
+    unseen = moved & ~unowned & ~(rebuilt if not has_assignee else none)
     for field, present in ((m.ASSIGNEE, has_assignee), (m.ASSIGNMENT_GROUP, has_group)):
         if not present:
             notes.append(note("field_absent", field=field))
@@ -86,12 +122,31 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         unproven = note("one_group", **one_group.params(), aged=n_aged)
         notes.append(note("one_group_part", **one_group.params()))
 
-    # the export holds today's owner: with an earlier window end the owner may have changed
-    latest = m.activity_bound(t, last=True)
     confidence: Confidence = "high"
-    if latest is not None and latest > ctx.window.end:
-        notes.append(note("current_owner", latest=f"{latest:%Y-%m-%d}"))
+    clear_case: dict[str, float] = {}
+    n_unseen, n_unowned = int(unseen.sum()), int(unowned.sum())
+    if cut_later and latest is not None:
         confidence = "medium"
+        if not moved.any():
+            notes.append(note("current_owner", latest=f"{latest:%Y-%m-%d}"))
+        else:
+            after: dict[str, Any] = {
+                "as_of": f"{as_of:%Y-%m-%d}", "latest": f"{latest:%Y-%m-%d}",
+                "days": float((latest - as_of) / pd.Timedelta(days=1)),
+                "aged": n_aged, "moved": int(moved.sum()), "rebuilt": int(rebuilt.sum()),
+                "unseen": n_unseen, "unowned": n_unowned,
+                "worst": (n_unowned + n_unseen) / n_aged}
+            code = ("owner_after_rebuilt" if rebuilt.any() else "owner_after" if n_unseen
+                    else "owner_after_unowned")
+            if n_aged - n_unseen < int(params["min_tickets"]):
+                # next to none seen at the as-of: no share of them is a figure
+                return Measurement(unknown=note(code, **after), excluded=excluded)
+            notes.append(note(code, **after))
+            if n_unseen:
+                # the share counts the unseen ones as owned (a floor): a trigger stands,
+                # a clear must hold with every one of them unowned
+                clear_case["unowned_share"] = after["worst"]
+                unproven = unproven or note("owner_unseen", **after)
 
     oldest_first = pd.Series(age, index=t.index)
     metrics: dict[str, Figure] = {
@@ -125,6 +180,53 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 **flow_evidence(ctx, ("idle_by_group",))},
         excluded=excluded,
         notes=notes,
-        # the assignee's share alone: a triggered check stands, a clear one is unknown
+        # the assignee's share alone, or owners not seen at the as-of: a triggered check
+        # stands, a clear one is unknown (unless it holds with the unseen ones unowned)
         absence_unproven=unproven,
+        clear_case=clear_case if unproven is not None and unproven.code != "one_group"
+        else {},
     )
+
+
+def _touched_after(ctx: Context, as_of: pd.Timestamp) -> np.ndarray:
+    """Per ticket: updated, resolved or closed after ``as_of``, or with an event after it
+    (the owner a list shows is the one at that later update)."""
+    t = ctx.tickets
+    cut = utc64(as_of).astype("datetime64[us]")
+    out = np.zeros(len(t), dtype=bool)
+    for column in (m.UPDATED_AT, m.RESOLVED_AT, m.CLOSED_AT):
+        out |= t[column].to_numpy(dtype="datetime64[us]") > cut
+    ev = ctx.events
+    if not ev.empty:
+        out |= ctx.tickets_of_events(ev[m.EV_AT].to_numpy(dtype="datetime64[us]") > cut)
+    return out
+
+
+def _group_at(ctx: Context, moved: pd.Series, as_of: pd.Timestamp
+              ) -> tuple[pd.Series, pd.Series]:
+    """Of the tickets under ``moved``: those whose group at ``as_of`` the assignment
+    history shows (their history holds a group and reaches back to the as-of: an event
+    of theirs at or before it), and of those, the ones that had a group then (their last
+    group event at or before the as-of names one; none yet is none)."""
+    t, ev = ctx.tickets, ctx.events
+    none = pd.Series(False, index=t.index)
+    if ev.empty:
+        return none, none
+    cut = utc64(as_of).astype("datetime64[us]")
+    at = ev[m.EV_AT].to_numpy(dtype="datetime64[us]")
+    mine = ctx.events_of_tickets(moved)
+    assign = mine & ev[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool)
+    # a history that holds the ticket's group and covers the as-of
+    covered = ctx.tickets_of_events(assign) & ctx.tickets_of_events(mine & (at <= cut))
+    # the last group event at or before the as-of, per ticket (by id code, then time)
+    rows = np.flatnonzero(assign & (at <= cut))
+    codes = ctx.event_id_codes[rows]
+    order = np.lexsort((at[rows].view(np.int64), codes))
+    rows, codes = rows[order], codes[order]
+    last = np.r_[codes[1:] != codes[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+    named = filled(ev[m.EV_VALUE].take(rows[last])).to_numpy(dtype=bool)
+    held = np.zeros(len(ctx.id_ranks[1]) + 2, dtype=bool)
+    held[codes[last][named]] = True
+    had = held[ctx.id_ranks[0]]
+    rebuilt = moved & pd.Series(covered, index=t.index)
+    return rebuilt, rebuilt & pd.Series(had, index=t.index)

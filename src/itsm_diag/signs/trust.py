@@ -4,7 +4,8 @@ Four signals, each measured only where the export supports it: **chasers** (requ
 comments in the events table that match a phrase list, unless they confirm a fix or
 answer an agent's comment of a few hours before), **bypass** (intake outside the
 official channels), **duplicates** (same requester and category opened again while the
-first is still open; requesters busy enough to be desks or shared accounts left out) and
+first is still open; requesters busy enough to be desks or shared accounts left out; on
+an export of one assignment group only a floor, as a pair split across groups is cut) and
 **silence** (open tickets nobody touched for N business days).
 A signal the data cannot give is a Figure with value ``None``; the engine skips it.
 """
@@ -310,6 +311,16 @@ def _duplicates(
         # every duplicate counted
         meas.absence_unproven = Note(code="duplicates_chance_decides", params=values)
         meas.clear_case["duplicate_share"] = found / n_base
+    one = ctx.shape.one_group
+    if one is not None:
+        # one group on every incident and request: a cut to the group keeps a pair only
+        # when both tickets sat in it, so the share can only read low (a quarter of the
+        # real log's Group 70 pairs had their other ticket in another group): a trigger
+        # stands, a clear is unknown, whatever chance explains
+        meas.absence_unproven = Note(code="duplicates_one_group", params={
+            **one.params(), "found": found, "beyond": count, "base": n_base,
+            "share": count / n_base})
+        meas.clear_case.pop("duplicate_share", None)
     if count:
         handle = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
         minutes = t.loc[is_dup, m.KIND].astype("object").map(handle).astype("float64").fillna(
