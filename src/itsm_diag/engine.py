@@ -48,6 +48,7 @@ from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
 from itsm_diag.signs.shape import (
     ExtractShape,
     StartsLate,
+    export_first_day,
     flow_start,
     judge_update_cut,
     measure_shape,
@@ -250,13 +251,7 @@ def choose_window(
         how += f"; {note}"
     # the first ticket of the flow, not a stray opened long before it (ExtractShape),
     # and never before an update cut's floor (a --since before it reaches back further)
-    first = (shape.flow_start if shape is not None and shape.flow_start is not None
-             else m.earliest_time(tickets[m.OPENED_AT]))
-    data_from = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
-    if shape is not None and shape.updated_since is not None:
-        after_floor = m.wall_time_to_utc(
-            m.local_day(shape.updated_since.floor, tz) + pd.Timedelta(days=1), tz)
-        data_from = after_floor if data_from is None else max(data_from, after_floor)
+    data_from = export_first_day(tickets, shape, tz)
     if data_from is None or not start < data_from < as_of:
         data_from = None  # the weeks before the first ticket hold none: see _starts_late
     # a --until after the data's end (an export pulled before the reporting date): the
@@ -1209,6 +1204,7 @@ def diagnose(
         max_samples=d.max_samples,
         shape=shape,
         analyses={a.id: a.params for a in rules.analyses.values()},
+        checks={c.id: c.params for c in rules.checks.values()},
         tz=tz,
         day_only=data.day_only,
         name_words=data.name_words,

@@ -42,6 +42,8 @@ from itsm_diag.signs.common import (
     fold_words,
     normalise_summary,
     sorted_distinct,
+    vague_max_words,
+    vague_summaries,
 )
 from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
 from itsm_diag.text import SPACE
@@ -913,9 +915,23 @@ def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     return result
 
 
+def vague_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
+    """Per ticket: its summary is vague as the vague-tickets check calls it
+    (:func:`~itsm_diag.signs.common.vague_summaries`, the check's max_words), when the
+    ``vague_summaries`` param leaves such summaries out (all False otherwise, or when
+    the run has no such check's params): "urgent", "not working" say nothing about what
+    recurs."""
+    max_words = vague_max_words(ctx)
+    if not params.get("vague_summaries", True) or max_words is None:
+        return np.zeros(len(ctx.tickets), dtype=bool)
+    return vague_summaries(ctx, max_words).to_numpy(dtype=bool)
+
+
 def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
-    # what users wrote: a machine's alert is left out (:func:`machine_made`)
-    scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window() & ~machine_made(ctx, params)
+    # what users wrote: a machine's alert is left out (:func:`machine_made`), and so is a
+    # summary that says nothing (:func:`vague_made`)
+    scope = (ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
+             & ~machine_made(ctx, params) & ~vague_made(ctx, params))
     norm_codes, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
     in_scope = scope.to_numpy(dtype=bool) & (norm_codes >= 0)
     used, tickets = distinct_codes(norm_codes[in_scope])
@@ -1036,8 +1052,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                              ids_of(ctx, np.flatnonzero(machine)[:ctx.max_samples]),
                              n=int(has_summary.sum()),
                              channels=" or ".join(str(c) for c in params["machine_channels"])))
+    # a summary that says nothing ("urgent", "not working") is no issue: left out too
+    vague = has_summary.to_numpy(dtype=bool) & ~machine & vague_made(ctx, params)
+    if vague.any():
+        excluded.append(note("vague", int(vague.sum()), ctx.samples(
+            pd.Series(vague, index=t.index)), n=int(has_summary.sum()),
+            max_words=vague_max_words(ctx)))
     # a form's or channel's fixed subject is no issue: its incidents are left out
-    templates = summary_templates(ctx, scope.to_numpy(dtype=bool) & ~machine, params)
+    templates = summary_templates(ctx, scope.to_numpy(dtype=bool) & ~machine & ~vague,
+                                  params)
     if templates.count():
         excluded.append(note("templates", templates.count(),
                              ctx.samples(pd.Series(templates.mask, index=t.index)),
@@ -1053,6 +1076,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # too few only because the machines' alerts were left out
         return Measurement(unknown=note("only_machine", int(machine.sum()),
                                         n=int(has_summary.sum()), left=keyed, min=minimum),
+                           excluded=excluded)
+    if keyed < minimum <= keyed + int(((machine | vague) & (norm_codes >= 0)).sum()):
+        # too few only because the vague summaries (and the alerts) were left out
+        return Measurement(unknown=note("only_vague", int(vague.sum()),
+                                        n=int(has_summary.sum()), machine=int(machine.sum()),
+                                        left=keyed, min=minimum,
+                                        max_words=vague_max_words(ctx)),
                            excluded=excluded)
     if keyed < minimum:  # summaries that are only ids, numbers, links or e-mail addresses
         return Measurement(unknown=note("no_words", n=int(has_summary.sum()), words=keyed,

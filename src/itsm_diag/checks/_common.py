@@ -9,7 +9,6 @@ signs' public helpers, not copied.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -30,14 +29,6 @@ def norm_list(words: Iterable[Any]) -> set[str]:
     """A configured word list folded as the checks fold free text (inner whitespace
     runs as one space)."""
     return fold_words(words, spaces=True)
-
-
-def words_pattern(phrases: Iterable[str]) -> str | None:
-    """Regex matching any phrase as whole words in space-separated text (None when empty)."""
-    alts = sorted({p for p in phrases if p}, key=len, reverse=True)
-    if not alts:
-        return None
-    return r"(?:^| )(?:" + "|".join(re.escape(p) for p in alts) + r")(?: |$)"
 
 
 def in_kinds(ctx: Context, params: Mapping[str, Any]) -> pd.Series:

@@ -23,17 +23,14 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     blank,
-    filled,
     in_kinds,
     no_field,
     norm_list,
     note,
-    words_pattern,
 )
 from itsm_diag.signs.base import (
     Confidence,
@@ -47,33 +44,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
 )
-from itsm_diag.signs.common import fold_key, per_distinct
-from itsm_diag.text import SPACE_RUNS
-
-# punctuation that separates words; listed explicitly (not \W) so that accented letters
-# survive whichever regex engine (RE2 for Arrow strings, re otherwise) runs it
-_PUNCT = r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~“”«»…–—]+"
-
-
-def _words(values: pd.Series) -> pd.Series:
-    """Lower-case words separated by single spaces; curly apostrophes made straight."""
-    text = values.astype(m.STRING_DTYPE).str.lower().str.replace("’", "'", regex=False)
-    text = text.str.replace(_PUNCT, " ", regex=True)
-    return text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
-
-
-def _fewer_words(words: pd.Series, limit: int) -> pd.Series:
-    """Mask: the text (words separated by single spaces, see :func:`_words`) holds fewer
-    than ``limit`` words (an empty text none); missing is False. Spaces are counted by
-    Arrow's literal substring count (pandas' ``str.count`` is a regex, 10x slower)."""
-    if m.is_arrow_text(words):
-        spaces = pc.count_substring(words.array.__arrow_array__(), " ").to_numpy(
-            zero_copy_only=False)
-        n_words = pd.Series(spaces, index=words.index, dtype="float64") + 1
-    else:
-        n_words = words.str.count(" ").astype("float64") + 1
-    n_words = n_words.where(words.ne("").fillna(True).to_numpy(dtype=bool), 0)
-    return (n_words < limit).fillna(False).astype(bool)
+from itsm_diag.signs.common import fold_key, per_distinct, vague_summaries
 
 
 def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
@@ -168,26 +139,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                      & ctx.per_value(m.REQUEST_ITEM, how, is_catch_all))
     vague_summary = none
     if has_summary:
-        listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
-        pattern = words_pattern(set(_words(listed).dropna()))
-        max_words = int(params["max_words"])
-
-        def is_vague(summary: pd.Series) -> pd.Series:
-            words = _words(summary)
-            short = _fewer_words(words, max_words)
-            if not pattern:
-                return pd.Series(False, index=summary.index)
-            # the phrase match only where it can matter: a long summary is never vague
-            # (a regex over 660 MB of long summaries cost 30 s)
-            matches = pd.Series(False, index=summary.index)
-            if short.any():
-                matches[short] = words[short].str.contains(pattern, regex=True).fillna(
-                    False).astype(bool)
-            return filled(summary) & short & matches
-
+        # the one test of a vague summary (the recurrence sign's key leaves them out too)
         vague_summary = (scope & pd.Series(by_summary, index=t.index)
-                         & ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words),
-                                         is_vague))
+                         & vague_summaries(ctx, int(params["max_words"])))
 
     confidence: Confidence = "high"
     # a field a ticket's table never fills is not judged on it: the share is then a floor,

@@ -162,6 +162,11 @@ class Context:
     #: analysis's measurement (the recurrence sign's text clusters, the routing check's
     #: handoff pairs) reads its params here, so both use one setting
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: each extra check's params (``rules/checks/<id>.yaml``), by id, whether or not the
+    #: run grades the checks: a test a check defines and a sign shares (the
+    #: vague-tickets check's vague summary, which the recurrence key leaves out) reads
+    #: them here, so both use one setting
+    checks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: the run's time zone (``--tz``): a calendar day a ticket names (a start date) is
     #: that day in this zone
     tz: str = "UTC"

@@ -761,3 +761,74 @@ def per_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.
     """``fn(values)`` for a value-by-value ``fn``, computed on the distinct values only."""
     codes, distinct = factorize_na(values)
     return spread(fn(distinct), codes, values.index)
+
+
+# ---- vague summaries: one test for the vague-tickets check and the recurrence key -------
+
+# punctuation that separates words; listed explicitly (not \W) so that accented letters
+# survive whichever regex engine (RE2 for Arrow strings, re otherwise) runs it
+_WORD_PUNCT = r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~“”«»…–—]+"
+
+
+def plain_words(values: pd.Series) -> pd.Series:
+    """Lower-case words separated by single spaces; curly apostrophes made straight."""
+    text = values.astype(m.STRING_DTYPE).str.lower().str.replace("’", "'", regex=False)
+    text = text.str.replace(_WORD_PUNCT, " ", regex=True)
+    return text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
+
+
+def fewer_words(words: pd.Series, limit: int) -> pd.Series:
+    """Mask: the text (words separated by single spaces, see :func:`plain_words`) holds
+    fewer than ``limit`` words (an empty text none); missing is False. Spaces are counted
+    by Arrow's literal substring count (pandas' ``str.count`` is a regex, 10x slower)."""
+    if m.is_arrow_text(words):
+        spaces = pc.count_substring(words.array.__arrow_array__(), " ").to_numpy(
+            zero_copy_only=False)
+        n_words = pd.Series(spaces, index=words.index, dtype="float64") + 1
+    else:
+        n_words = words.str.count(" ").astype("float64") + 1
+    n_words = n_words.where(words.ne("").fillna(True).to_numpy(dtype=bool), 0)
+    return (n_words < limit).fillna(False).astype(bool)
+
+
+def words_pattern(phrases: Iterable[str]) -> str | None:
+    """Regex matching any phrase as whole words in space-separated text (None when empty)."""
+    alts = sorted({p for p in phrases if p}, key=len, reverse=True)
+    if not alts:
+        return None
+    return r"(?:^| )(?:" + "|".join(re.escape(p) for p in alts) + r")(?: |$)"
+
+
+def vague_summaries(ctx: Context, max_words: int) -> pd.Series:
+    """Per ticket: its summary is vague, as the vague-tickets check calls a summary vague
+    (one definition for the check and for the recurrence sign's summary key, which leaves
+    such a summary out): filled, fewer than ``max_words`` words (the check's param) and
+    holding one of the ``vague_summaries`` phrases of the defaults as whole words,
+    punctuation ignored. Computed once per distinct summary (``Context.per_value``),
+    shared by every caller with the same phrases and ``max_words``; read, never modify."""
+    listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
+    pattern = words_pattern(set(plain_words(listed).dropna()))
+
+    def is_vague(summary: pd.Series) -> pd.Series:
+        words = plain_words(summary)
+        short = fewer_words(words, max_words)
+        if not pattern:
+            return pd.Series(False, index=summary.index)
+        # the phrase match only where it can matter: a long summary is never vague
+        # (a regex over 660 MB of long summaries cost 30 s)
+        matches = pd.Series(False, index=summary.index)
+        if short.any():
+            matches[short] = words[short].str.contains(pattern, regex=True).fillna(
+                False).astype(bool)
+        return filled(summary) & short & matches
+
+    return ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words), is_vague)
+
+
+def vague_max_words(ctx: Context) -> int | None:
+    """The vague-tickets check's ``max_words`` param (:func:`vague_summaries`), None when
+    the run has no such check's params (a Context built without them)."""
+    params = ctx.checks.get("vague-tickets")
+    if not params or "max_words" not in params:
+        return None
+    return int(params["max_words"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from itsm_diag.signs.base import (
     Figure,
     Measurement,
     Note,
+    Window,
     input_file,
     per_month,
     ratio,
@@ -37,7 +38,10 @@ from itsm_diag.signs.common import (
     normalise_summary,
     recurrence_key_codes,
     too_few,
+    vague_max_words,
+    vague_summaries,
 )
+from itsm_diag.signs.shape import export_first_day
 from itsm_diag.text import named_counts
 
 #: key candidates, most specific first; the first whose fields are filled enough is used
@@ -94,6 +98,8 @@ class SourceKey:
     rows: np.ndarray
     incidents: int
     key: tuple[str, ...] | None
+    #: its code among ``Context.source_codes`` (-1: none)
+    code: int = -1
 
 
 def source_keys(ctx: Context, scope: pd.Series, min_fill: float) -> list[SourceKey]:
@@ -108,12 +114,13 @@ def source_keys(ctx: Context, scope: pd.Series, min_fill: float) -> list[SourceK
         name = str(names.iloc[present[0]]) if len(present) else ""
         # choose_key reads only the index and length of what it is given when given ctx
         return [SourceKey(name, in_scope, int(in_scope.sum()),
-                          choose_key(ctx.tickets.loc[scope, []], min_fill, ctx))]
+                          choose_key(ctx.tickets.loc[scope, []], min_fill, ctx),
+                          int(present[0]) if len(present) else -1)]
     out = []
     for code in present:  # a few tools
         rows = in_scope & (codes == code)
         out.append(SourceKey(str(names.iloc[code]), rows, int(rows.sum()),
-                             choose_key(ctx.tickets.loc[rows, []], min_fill, ctx)))
+                             choose_key(ctx.tickets.loc[rows, []], min_fill, ctx), int(code)))
     return sorted(out, key=lambda s: s.name)
 
 
@@ -443,6 +450,9 @@ class Templates:
     n: int = 0
     #: the template wordings (people's names dropped) and their incidents, most first
     items: list[tuple[str, int]] = field(default_factory=list)
+    #: per ticket: one of the ``also`` tickets of :func:`summary_templates` (beyond the
+    #: scope the templates were told in) with a summary that is one of these wordings
+    beyond: np.ndarray | None = None
 
     def count(self) -> int:
         return int(self.mask.sum())
@@ -472,8 +482,8 @@ def _effective(counts: np.ndarray) -> np.ndarray:
     return np.where(total >= 2, eff, 1.0)
 
 
-def summary_templates(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
-                      ) -> Templates:
+def summary_templates(ctx: Context, scope: np.ndarray, params: Mapping[str, Any],
+                      also: np.ndarray | None = None) -> Templates:
     """The summary wordings of the ``scope`` tickets that are intake templates: a form's
     or a channel's fixed subject ("Incident created from inbound email", "(no
     subject)", "Conversation with <requester>"), not an issue that recurs.
@@ -486,7 +496,9 @@ def summary_templates(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
     ``template_min_spread`` times theirs and at least ``template_min_categories``: an
     issue sits in one or two categories) or is the same words around
     ``template_min_names`` or more distinct names (most of its incidents naming one).
-    Counted per unnamed wording over arrays; a few per export become text.
+    Counted per unnamed wording over arrays; a few per export become text. ``also``:
+    tickets beyond the scope whose summary is marked (``Templates.beyond``) when it is
+    one of the template wordings the scope shows (they take no part in telling them).
     """
     from itsm_diag.analyses.textclusters import unnamed_wordings
 
@@ -538,8 +550,14 @@ def summary_templates(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
     hit[found] = True
     mask = np.zeros(len(scope), dtype=bool)
     mask[rows] = np.where(unit >= 0, hit[np.maximum(unit, 0)], False)
+    beyond = None
+    if also is not None:
+        more = np.flatnonzero(also & (norm_codes >= 0))
+        more_unit = unit_of[norm_codes[more]]
+        beyond = np.zeros(len(scope), dtype=bool)
+        beyond[more] = np.where(more_unit >= 0, hit[np.maximum(more_unit, 0)], False)
     order = found[np.lexsort((found, -cnt[found]))]
-    return Templates(mask=mask, n=n,
+    return Templates(mask=mask, n=n, beyond=beyond,
                      items=[(str(texts[u]), int(cnt[u])) for u in order])  # a few
 
 
@@ -785,6 +803,55 @@ def _by_header_note(ctx: Context, unnamed: np.ndarray, in_cluster: np.ndarray,
         "files": int(held.any(axis=0).sum()), "names": named_counts(by_file, FILES_NAMED)})
 
 
+@dataclass(frozen=True)
+class SpanReach:
+    """How a window shorter than the span a cluster is counted over (``span_days``) is
+    read (:func:`span_reach`)."""
+
+    #: per ticket: an incident opened before the window, inside the span up to its end
+    #: (and inside the export): counted with the window's incidents of its key
+    earlier: np.ndarray
+    #: the note's params saying so (None: the window holds the span)
+    params: dict[str, Any] | None = None
+    #: the export does not reach back the span: a clear cannot stand
+    short: bool = False
+
+
+def span_reach(ctx: Context, incident: pd.Series, span_days: float) -> SpanReach:
+    """A recurring cluster is three incidents within any ``span_days``: a window shorter
+    than that cannot hold one that recurs once a month. Then each key's incidents are
+    counted over the span that ends at the end of the window's data
+    (``Window.covered_end``), as far back as the export reaches
+    (:func:`~itsm_diag.signs.shape.export_first_day`): the incidents opened in that span
+    before the window join the window's (``earlier``). A window whose data holds the span
+    (the default 13 weeks: 91 days) is read as before, alone. ``short`` when the window
+    itself is shorter than the span (``--since``) and the export does not reach back the
+    whole span: a window of the default weeks over a shorter export is read as it
+    always was."""
+    w = ctx.window
+    none = np.zeros(len(ctx.tickets), dtype=bool)
+    end = w.covered_end
+    reach_start = end - pd.Timedelta(days=span_days)
+    if w.covered_start <= reach_start:
+        return SpanReach(earlier=none)
+    first = export_first_day(ctx.tickets, ctx.shape, ctx.tz)
+    start = reach_start if first is None else max(reach_start, first)
+    earlier = none
+    if start < w.start:
+        before = Window(start=start, end=w.start - pd.Timedelta(microseconds=1))
+        earlier = (incident & before.contains(ctx.tickets[m.OPENED_AT])).to_numpy(dtype=bool)
+    start = min(start, w.covered_start)
+
+    def day(at: pd.Timestamp) -> str:
+        return f"{m.local_day(at, ctx.tz):%Y-%m-%d}"
+
+    said = {"window_days": w.covered_days, "span": float(span_days),
+            "days": float((end - start) / pd.Timedelta(days=1)),
+            "from": day(start), "to": day(end), "window_from": day(w.covered_start)}
+    return SpanReach(earlier=earlier, params=said,
+                     short=start > reach_start and w.days < span_days)
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     w = ctx.window
@@ -802,6 +869,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         return Measurement(unknown=Note(code=code, count=int(no_open.sum())), excluded=excluded)
 
     min_fill = float(params["key_min_fill"])
+    # a window shorter than the span a cluster is counted over: the span up to its end
+    reach = span_reach(ctx, incident, float(params["span_days"]))
+    win = scope.to_numpy(dtype=bool)  # the window's incidents
     # each tool's export fills its own fields: the key is chosen per source, and a source
     # that fills none is left out (a tool without subcategories does not drop out of a
     # key another tool fills)
@@ -822,7 +892,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         key_name = "; ".join(f"{s.name}: {' + '.join(s.key or ())}" for s in keyed_sources)
         notes = [Note(code="keys_by_source", params={"keys": "; ".join(
             f"{s.name}: {' + '.join(s.key or ())} ({s.incidents:,})" for s in keyed_sources)})]
-    in_scope = np.zeros(len(t), dtype=bool)  # the incidents of the keyed sources
+    if reach.earlier.any():
+        # the incidents of the span before the window, each of its own tool's key
+        tool_codes = ctx.source_codes[0]
+        keyed_sources = [replace(s, rows=s.rows | (reach.earlier & (tool_codes == s.code)))
+                         for s in keyed_sources]
+    # the incidents of the keyed sources (with those of the span before a short window;
+    # every note counts the window's)
+    in_scope = np.zeros(len(t), dtype=bool)
     for source in keyed_sources:
         in_scope |= source.rows
     # a form's or channel's fixed subject is no issue: its incidents cannot be keyed on
@@ -840,24 +917,51 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         from itsm_diag.analyses.textclusters import machine_made
 
         machine = summary_scope & machine_made(ctx, text_params)
-        if machine.any():
-            excluded.append(Note(code="machine_summaries", count=int(machine.sum()),
-                                 sample_ids=ctx.samples(pd.Series(machine, index=t.index))))
-            summary_scope &= ~machine
-            in_scope &= ~machine
+        if (machine & win).any():
+            excluded.append(Note(code="machine_summaries", count=int((machine & win).sum()),
+                                 sample_ids=ctx.samples(pd.Series(machine & win,
+                                                                  index=t.index))))
+        summary_scope &= ~machine
+        in_scope &= ~machine
+    n_scope = int((summary_scope & win).sum())
+    # a summary that says nothing ("urgent", "not working", "help!") is no issue that
+    # recurs: the vague-tickets check's own test (its max_words) leaves it out of the key
+    vague = np.zeros(len(t), dtype=bool)
+    max_words = vague_max_words(ctx)
+    if with_summary and params.get("vague_summaries", True) and max_words is not None:
+        everywhere = summary_scope & vague_summaries(ctx, max_words).to_numpy(dtype=bool)
+        summary_scope &= ~everywhere
+        in_scope &= ~everywhere
+        vague = everywhere & win
+        if vague.any():
+            excluded.append(Note(code="vague_summaries", count=int(vague.sum()), params={
+                "max_words": max_words},
+                sample_ids=ctx.samples(pd.Series(vague, index=t.index))))
     if with_summary:
-        templates = summary_templates(ctx, summary_scope, params)
+        # told among the window's incidents; the span's before it with the same wordings
+        templates = summary_templates(ctx, summary_scope & win, params,
+                                      also=summary_scope & ~win if reach.earlier.any()
+                                      else None)
     if templates.count():
         excluded.append(Note(code="template_summaries", count=templates.count(),
                              params=templates.note_params(params),
                              sample_ids=ctx.samples(pd.Series(templates.mask, index=t.index))))
-        n_scope = int(summary_scope.sum())
+    if templates.count() and not vague.any():
         left = templates.n - templates.count()
         if left < min_fill * n_scope:
             return Measurement(unknown=Note(code="template_key", count=templates.count(), params={
                 **templates.note_params(params), "incidents": n_scope, "left": left,
                 "left_share": left / n_scope, "min_fill": min_fill}),
                 excluded=excluded, notes=notes)
+    elif vague.any():
+        # the summaries left to key on: neither vague nor a template
+        norm_codes = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)[0]
+        left = int((summary_scope & win & (norm_codes >= 0) & ~templates.mask).sum())
+        if left < min_fill * n_scope:
+            return Measurement(unknown=Note(code="vague_key", count=int(vague.sum()), params={
+                "templates": templates.count(), "incidents": n_scope, "left": left,
+                "left_share": left / n_scope, "min_fill": min_fill,
+                "max_words": max_words}), excluded=excluded, notes=notes)
     # a summary part groups wordings of one issue together (the text clusters), where on
     summary_table = None
     if with_summary and params.get("text_clusters", True) and text_params:
@@ -873,14 +977,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                 "distinct": found.n_distinct, "compared": found.compared,
                 "limit": int(text_params["max_candidate_pairs"])}))
     # the key as integer codes (equal codes, equal key text): -1 outside scope or blank
-    codes, key_text = _key_codes(ctx, keyed_sources, in_scope & ~templates.mask,
-                                 summary_table)
+    no_template = ~templates.mask if templates.beyond is None else ~(
+        templates.mask | templates.beyond)
+    codes, key_text = _key_codes(ctx, keyed_sources, in_scope & no_template, summary_table)
     # a category scheme replaced inside the window would count one CI's repeats twice
     # (old names, new names), or split them into halves too small to recur
     codes, turned = _across_turnover(ctx, keyed_sources, codes, summary_table)
     notes.extend(turned)
-    keyed = pd.Series(codes >= 0, index=t.index)
-    no_key = pd.Series(in_scope, index=t.index) & ~keyed & ~templates.mask
+    keyed = pd.Series((codes >= 0) & win, index=t.index)  # the window's
+    no_key = pd.Series(in_scope & win, index=t.index) & ~keyed & ~templates.mask
     if no_key.any():
         excluded.append(Note(code="no_key_value" if len(keyed_sources) == 1
                              else "no_key_value_sources", count=int(no_key.sum()),
@@ -898,8 +1003,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     in_cluster = np.zeros(len(t), dtype=bool)
     in_cluster[rows] = cluster_codes(codes[rows], opened[rows], int(params["cluster_size"]),
                                      pd.Timedelta(days=float(params["span_days"])))
+    # a cluster recurs in the window: it holds one of the window's incidents (those of
+    # the span before a short window count only with them)
+    cluster_keys = distinct_codes(codes[in_cluster & win])[0]
+    if reach.earlier.any() and reach.params is not None:
+        in_cluster &= np.isin(codes, cluster_keys)
+        earlier_keyed = (codes >= 0) & ~win
+        notes.append(Note(code="span_before_window", params={
+            **reach.params, "earlier": int(earlier_keyed.sum()),
+            "clusters": len(distinct_codes(codes[in_cluster & ~win])[0])}))
+    # the clusters' incidents (the span's before a short window too), and the window's
     member = pd.Series(in_cluster, index=t.index)
-    cluster_keys = distinct_codes(codes[in_cluster])[0]
+    member_here = member & win
     # a cluster is covered when any of its incidents in the window names a problem. Only
     # an export in which some incident names one can show that the others do not: a list
     # exported without the problem field, a format that has no such field or writes link
@@ -921,7 +1036,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # are left out of the coverage
     named = ctx.source_holds("recurrence.problem_named", lambda: incident & has_ref)
     with_links = named | by_header if any_header else named
-    linked = keyed & has_ref
+    # a cluster is covered when any of its incidents counted names a problem
+    linked = pd.Series(codes >= 0, index=t.index) & has_ref
     judged_keys = _judged(codes, in_cluster, with_links, cluster_keys)
     unjudged_keys = np.setdiff1d(cluster_keys, judged_keys)
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
@@ -974,7 +1090,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "recurring_clusters": Figure(value=float(n_clusters), sample_ids=in_cluster_ids),
         "uncovered_clusters": uncovered,
         "uncovered_share": share,
-        "recurring_incident_share": ratio(int(member.sum()), int(keyed.sum()), in_cluster_ids),
+        "recurring_incident_share": ratio(int(member_here.sum()), int(keyed.sum()),
+                                          ctx.samples(member_here)),
         "problem_records": Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems)),
     }
     table = _top_clusters(ctx, codes, key_text, uncovered_keys if n_judged else cluster_keys,
@@ -986,7 +1103,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # and what its priced fixes address: a cluster with a problem record has its root
     # cause in hand (its incidents are no gap), and one whose tool exports no problem
     # field cannot be told uncovered
-    priced = member & np.isin(codes, uncovered_keys)
+    priced = member_here & np.isin(codes, uncovered_keys)
     if priced.any() and minutes > 0:
         per_m = per_month(int(priced.sum()), w)
         costs.append(Cost(basis="recurring", count=float(priced.sum()),
@@ -1006,5 +1123,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         costs=costs,
         # clusters recur, but with no link in the export their coverage is unknown: the
         # sign's reason says why, not only which conditions could not be measured
-        absence_unproven=no_links if uncovered.value is None else None,
+        absence_unproven=no_links if uncovered.value is None else (
+            # a window shorter than the span, and an export that does not reach back it:
+            # an issue that recurs once a month shows once or twice, so a clear cannot
+            # stand (a triggered one does)
+            Note(code="span_not_covered", params=reach.params)
+            if reach.short and reach.params is not None else None),
     )

@@ -1080,3 +1080,22 @@ def _read_numbers(mat: np.ndarray, rows: np.ndarray | None, code: np.ndarray,
         else:
             code[at] = coded[which]
             number[at] = value
+
+
+def export_first_day(tickets: pd.DataFrame, shape: ExtractShape | None, tz: str
+                     ) -> pd.Timestamp | None:
+    """Where the export's data starts, whatever the window: the start of the day (in
+    ``tz``) of its flow's first ticket (:attr:`ExtractShape.flow_start`, so strays opened
+    long before do not stand for it), else of its first opened time, and never before
+    the first whole day after an update cut's floor (it lacks what was done before). None
+    when no ticket has an opened time. The window's ``data_from`` is this day when it
+    falls inside the window; the recurrence sign reads how far before the window it
+    reaches."""
+    first = (shape.flow_start if shape is not None and shape.flow_start is not None
+             else m.earliest_time(tickets[m.OPENED_AT]))
+    day = None if first is None else m.wall_time_to_utc(m.local_day(first, tz), tz)
+    if shape is not None and shape.updated_since is not None:
+        after_floor = m.wall_time_to_utc(
+            m.local_day(shape.updated_since.floor, tz) + pd.Timedelta(days=1), tz)
+        day = after_floor if day is None else max(day, after_floor)
+    return day
