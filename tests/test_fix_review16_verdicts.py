@@ -141,3 +141,25 @@ def test_one_input_keeps_its_verdict(tmp_path: Path) -> None:
     folder = _write(_desk(0, 12.0, 30, 6.0), tmp_path / "sn")
     sign = _changes(_report(folder))
     assert "come from inputs whose export" not in sign.reason
+
+
+def test_a_second_tools_clusters_do_not_clear_a_desk_it_cannot_key(tmp_path: Path) -> None:
+    """A ServiceNow list whose incidents fill no recurrence key (no CI, no summary) beside
+    a small Jira desk: recurrence read "clear, high" from the Jira desk's incidents alone
+    (review 16, the real log). A clear needs most of the window's incidents keyed."""
+    from itsm_diag import synth
+    from itsm_diag.writers.jira import write_jira
+
+    folder = _write(_desk(0, 12.0, 30, 6.0), tmp_path / "mixed")
+    listing = pd.read_csv(folder / "incident.csv", dtype=str, keep_default_na=False)
+    listing["short_description"] = ""
+    listing.to_csv(folder / "incident.csv", index=False)
+    jira = synth.generate(300, seed=3, end=f"{END:%Y-%m-%d}", weeks=16)
+    write_jira(jira.tickets, jira.events, folder, name="jira_desk")
+    alone = tmp_path / "jira"
+    write_jira(jira.tickets, jira.events, alone, name="jira_desk")
+    assert next(s for s in _report(alone).signs if s.id == "recurrence").status != "unknown"
+    sign = next(s for s in _report(folder).signs if s.id == "recurrence")
+    assert sign.status == "unknown"
+    assert "come from tools whose export fills no recurrence key" in sign.reason
+    assert "servicenow: " in sign.reason

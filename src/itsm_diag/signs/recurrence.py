@@ -880,9 +880,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if not keyed_sources:
         return Measurement(unknown=_no_key(ctx, scope, min_fill), excluded=excluded)
     unkeyed = [s for s in sources if s.key is None]
+    # the incidents of a tool that fills no key are never grouped: when they are most of
+    # the window's, a clear from the others says nothing of the desk (a trigger stands)
+    unjudged = None
     if unkeyed:
-        excluded.append(Note(code="key_sources", count=sum(s.incidents for s in unkeyed),
+        left = sum(s.incidents for s in unkeyed)
+        excluded.append(Note(code="key_sources", count=left,
                              params={"sources": _listed(unkeyed), "min_fill": min_fill}))
+        total = left + sum(s.incidents for s in keyed_sources)
+        if left > (1.0 - float(params["min_keyed_share"])) * total:
+            unjudged = Note(code="key_sources_most", count=left, params={
+                "sources": _listed(unkeyed), "n": total, "share": left / total,
+                "keyed": total - left, "min": float(params["min_keyed_share"]),
+                "min_fill": min_fill})
     every_key = [s.key for s in keyed_sources if s.key is not None]
     with_summary = any(m.SUMMARY in k for k in every_key)
     if len(keyed_sources) == 1:
@@ -1128,5 +1138,5 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             # an issue that recurs once a month shows once or twice, so a clear cannot
             # stand (a triggered one does)
             Note(code="span_not_covered", params=reach.params)
-            if reach.short and reach.params is not None else None),
+            if reach.short and reach.params is not None else unjudged),
     )
