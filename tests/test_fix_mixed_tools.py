@@ -204,12 +204,9 @@ def test_recurrence_keys_each_tool_on_what_it_fills() -> None:
     rec = _sign(_diagnose([jira, _freshservice_b()], events), "recurrence")
     # before: the key took Freshservice's subcategory, all 200 Jira incidents dropped out
     # and Freshservice's clusters were the "uncovered" ones (triggered)
-    # (Jira's "wifi not working", three words holding "not working", is a vague summary
-    # as the vague-tickets check calls it: its 50 incidents leave the summary key, and
-    # its cluster the coverage, since review 16)
-    assert _figure(rec, "recurring_incident_share")[2] == 550
+    assert _figure(rec, "recurring_incident_share")[2] == 600
     assert _figure(rec, "uncovered_clusters")[0] == 2  # Jira's two unlinked issues
-    assert _figure(rec, "uncovered_share")[1:] == (2.0, 3.0)
+    assert _figure(rec, "uncovered_share")[1:] == (2.0, 4.0)
     assert rec.status == "clear"
     table = rec.evidence.tables["top_uncovered_clusters"]
     assert {row["key"].split(": ")[0] for row in table} == {"jira"}

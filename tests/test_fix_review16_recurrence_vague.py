@@ -122,6 +122,24 @@ def test_one_test_of_a_vague_summary() -> None:
     assert vague_summaries(ctx, 4).tolist() == [True, True, False, True, False, False]
 
 
+def test_a_vague_summary_that_names_something_keeps_its_key() -> None:
+    # the check calls "Outlook not working" vague (it asks for more words), but it names
+    # what recurs: only a summary of vague phrases and filler words alone leaves the key
+    ctx = _ctx(_frame(["Not working!", "urgent", "please help asap", "Outlook not working",
+                       "wifi not working", "IT issue", "VPN drops every hour from home"],
+                      None))
+    from itsm_diag.signs.common import wordless_summaries
+
+    assert wordless_summaries(ctx, 4).tolist() == [True, True, True, False, False, True,
+                                                   False]
+    tickets = _frame(["wifi not working"] * 30 + ["urgent"] * 10, None)
+    meas = recurrence.measure(_ctx(tickets), _params())
+    assert meas.unknown is None
+    assert meas.metrics["recurring_clusters"].value == 1  # wifi's; "urgent" left out
+    vague = next(n for n in meas.excluded if n.code == "vague_summaries")
+    assert vague.count == 10
+
+
 def test_a_summary_key_leaves_vague_summaries_out() -> None:
     # 40 incidents: 30 "not working", 10 of a real issue linked to a problem
     tickets = _frame(["not working"] * 30 + ["VPN drops every hour from home"] * 10, None)

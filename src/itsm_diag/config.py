@@ -323,6 +323,7 @@ class Defaults(_Strict):
     currency: str = Field("EUR", max_length=12)
     catch_all_categories: list[str] = Field(default_factory=list)
     vague_summaries: list[str] = Field(default_factory=list)
+    vague_filler_words: list[str] = Field(default_factory=list)
     #: structural fixes pay back in 60-90 days: their hours count this much in the ranking
     structural_weight: float = Field(0.5, ge=0, le=1)
     #: targets a client sets for the KPI panel, by KPI key (``sla_adherence: 0.9``); none

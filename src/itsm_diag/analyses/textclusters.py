@@ -43,7 +43,7 @@ from itsm_diag.signs.common import (
     normalise_summary,
     sorted_distinct,
     vague_max_words,
-    vague_summaries,
+    wordless_summaries,
 )
 from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
 from itsm_diag.text import SPACE
@@ -924,7 +924,7 @@ def vague_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
     max_words = vague_max_words(ctx)
     if not params.get("vague_summaries", True) or max_words is None:
         return np.zeros(len(ctx.tickets), dtype=bool)
-    return vague_summaries(ctx, max_words).to_numpy(dtype=bool)
+    return wordless_summaries(ctx, max_words).to_numpy(dtype=bool)
 
 
 def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:

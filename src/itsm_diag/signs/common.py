@@ -825,6 +825,31 @@ def vague_summaries(ctx: Context, max_words: int) -> pd.Series:
     return ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words), is_vague)
 
 
+def wordless_summaries(ctx: Context, max_words: int) -> pd.Series:
+    """Per ticket: its summary is vague (:func:`vague_summaries`) and holds nothing but
+    the vague phrases and the defaults' ``vague_filler_words`` ("urgent", "help!", "it
+    issue", "please help asap"): no word says what it is about. "wifi not working" is
+    vague to the check, which asks for more words, but names what recurs: the
+    recurrence key keeps it. Computed once per distinct summary; read, never modify."""
+    vague = vague_summaries(ctx, max_words)
+    listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
+    filler = pd.Series(list(ctx.defaults.get("vague_filler_words") or []), dtype="object")
+    pattern = words_pattern(set(plain_words(pd.concat([listed, filler])).dropna()))
+
+    def is_wordless(summary: pd.Series) -> pd.Series:
+        words = plain_words(summary)
+        if pattern is None:
+            return pd.Series(False, index=summary.index)
+        # each pass takes every other of two adjacent phrases (a match keeps the space
+        # before the next one): as many passes as the words a vague summary can hold
+        for _ in range(max(max_words, 1)):
+            words = words.str.replace(pattern, " ", regex=True)
+        return words.str.strip().eq("").fillna(False).astype(bool)
+
+    made = ctx.per_value(m.SUMMARY, ("wordless.summary", pattern, max_words), is_wordless)
+    return vague & made
+
+
 def vague_max_words(ctx: Context) -> int | None:
     """The vague-tickets check's ``max_words`` param (:func:`vague_summaries`), None when
     the run has no such check's params (a Context built without them)."""

@@ -39,7 +39,7 @@ from itsm_diag.signs.common import (
     recurrence_key_codes,
     too_few,
     vague_max_words,
-    vague_summaries,
+    wordless_summaries,
 )
 from itsm_diag.signs.shape import export_first_day
 from itsm_diag.text import named_counts
@@ -939,7 +939,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     vague = np.zeros(len(t), dtype=bool)
     max_words = vague_max_words(ctx)
     if with_summary and params.get("vague_summaries", True) and max_words is not None:
-        everywhere = summary_scope & vague_summaries(ctx, max_words).to_numpy(dtype=bool)
+        everywhere = summary_scope & wordless_summaries(ctx, max_words).to_numpy(dtype=bool)
         summary_scope &= ~everywhere
         in_scope &= ~everywhere
         vague = everywhere & win
