@@ -131,5 +131,5 @@ def test_against_a_short_reach_the_low_lean_is_said_after_the_high_one(
     report = api.diagnose_paths([_write(late, tmp_path / "late")], api.RunOptions())
     caveat = (report.kpis.caveats or {}).get("time_to_resolve_hours", "")
     assert caveat.startswith("Leans high: ")
-    assert ". Against that, it leans low: the export's incidents and requests start" \
+    assert ". Against that, it leans low: the median and p90 lack the tickets opened before" \
         in caveat

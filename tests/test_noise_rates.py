@@ -21,11 +21,14 @@ import yaml
 
 from casekit import run_case
 from itsm_diag.render import common
+from itsm_diag.signs.base import QUARTER_DAYS
 from itsm_diag.stats import _z, poisson_score
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "changes.yaml").read_text())
 AS_OF = "2024-03-29T12:00:00"
-QUARTERS = 91 / 90  # the 13-week window in quarters
+#: the 13-week window in quarters: a calendar quarter's window is that quarter (a quarter
+#: is 3 x 30.44 = 91.31 days; 90 to 91.31 days count as one, review 16)
+QUARTERS = 1.0
 SMALL = {"signs": {"changes": {"params": {"min_incidents": 1, "min_changes": 1}}}}
 
 
@@ -114,7 +117,8 @@ def test_none_in_one_quarter_is_clear_within_noise_none_in_a_year_is_not() -> No
                              "window_weeks": 52})
     assert f.status == "clear"
     band = f.noise["rate"]
-    assert band.high == pytest.approx(_z(0.9) ** 2 / (364 / 90), abs=1e-3) and band.high < 1
+    assert band.high == pytest.approx(_z(0.9) ** 2 / (364 / QUARTER_DAYS), abs=1e-3)
+    assert band.high < 1
     # (medium, not high: the changes name CIs and times but no incident names a change)
     assert not band.within and not f.within_noise and f.confidence == "medium"
 

@@ -79,7 +79,11 @@ def _table_rows(table: AnalysisTable, limit: int, skip: frozenset[str] = frozens
     # the ticket of the action list): never skipped, or the figures lose their subject
     keys = [k for i, k in enumerate(table.columns) if i == 0 or k not in skip]
     labels = [table.columns[k] for k in keys]
-    rows = [[value(k, r.get(k)) for k in keys] for r in table.rows[:limit]]
+    shown = table.rows[:limit]
+    # each column at one precision ("199,097.4" above "98,327" read as two scales)
+    columns = [common.column_cells([r.get(k) for r in shown], [value(k, r.get(k)) for r in shown])
+               for k in keys]
+    rows = [list(cells) for cells in zip(*columns, strict=True)] if keys else []
     return keys, labels, rows
 
 

@@ -51,6 +51,10 @@ PLOT_HEIGHT = 180
 ROW = 26
 #: the most a category label may take beside a horizontal bar or the heatmap
 LABEL_ROOM = 330
+#: the longest label the product words itself (a strategy bucket's rule and kind), and the
+#: room it has: whole, not cut as ticket text is
+OWN_LABEL_LIMIT = 90
+OWN_LABEL_ROOM = 380
 
 
 @dataclass(frozen=True)
@@ -190,11 +194,12 @@ def _chart(chart_id: str, caption: str, canvas: Canvas, height: float) -> Chart:
 
 def _sideways(chart_id: str, caption: str, labels: Sequence[str], values: Sequence[float],
               colours: Sequence[str], notes: Sequence[str], xlabel: str,
-              keys: Sequence[Key] = (), *, whole: bool = True) -> Chart:
-    """Horizontal bars, the first row on top: a label left of each bar (at most
-    :data:`LABEL_ROOM` wide; the bar's tooltip has it whole), its note (the value) right
-    of its end, a round value axis below."""
-    cut = [svg.fit(t, TICK_SIZE, LABEL_ROOM) for t in labels]
+              keys: Sequence[Key] = (), *, whole: bool = True,
+              room: float = LABEL_ROOM) -> Chart:
+    """Horizontal bars, the first row on top: a label left of each bar (at most ``room``
+    wide; the bar's tooltip has it whole), its note (the value) right of its end, a round
+    value axis below."""
+    cut = [svg.fit(t, TICK_SIZE, room) for t in labels]
     label_w = max(text_width(t, TICK_SIZE) for t in cut)
     note_w = max((text_width(t, SMALL) for t in notes), default=0.0)
     left = 12 + label_w + 8
@@ -381,9 +386,11 @@ def strategy_effort(finding: Finding) -> Chart | None:
     words = [rule_words.get(str(r.get("rule")), str(r.get("rule") or r["bucket"]))
              for r in rows]
     repeated = {w for w, c in Counter(words).items() if c > 1}
-    labels = [_label(w + (f" ({kind_words.get(str(r['kind']), r['kind'])})"
-                          if (r.get("rule") in planned or w in repeated) and r.get("kind")
-                          else ""))
+    # the rules' own words, whole: LABEL_LIMIT is for ticket text ("planned work labelled
+    # as project work (other re…" was cut at it)
+    labels = [one_line(w + (f" ({kind_words.get(str(r['kind']), r['kind'])})"
+                            if (r.get("rule") in planned or w in repeated) and r.get("kind")
+                            else ""), OWN_LABEL_LIMIT)
               for w, r in zip(words, rows, strict=True)]
     buckets = [str(r["bucket"]) for r in rows]
     colours = {"operational": RED, "tactical": AMBER, "strategic": GREEN}
@@ -394,7 +401,7 @@ def strategy_effort(finding: Finding) -> Chart | None:
                      [labels[i] for i in order], shown,
                      [colours.get(buckets[i], GREY) for i in order],
                      [figure(v, "count") for v in shown],
-                     "hours logged" if use_hours else "tickets", keys)
+                     "hours logged" if use_hours else "tickets", keys, room=OWN_LABEL_ROOM)
 
 
 _BAND_COLOURS = {"healthy": GREEN, "gaps": AMBER, "slowing": "#c45000", "crisis": RED}

@@ -10,7 +10,7 @@ a table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from itsm_diag.report import (
@@ -87,6 +87,27 @@ def cell(value: Any, key: str = "", limit: int = CELL_LIMIT) -> str:
     if isinstance(value, dict):
         return one_line(", ".join(f"{k}: {v}" for k, v in value.items()), limit)
     return one_line(value, limit)
+
+
+def column_cells(values: Sequence[Any], texts: Sequence[str]) -> list[str]:
+    """One column's cells (``texts``, as :func:`cell` wrote each of ``values``) at one
+    precision: the most decimals any of its numbers was shown with, for all of them (a
+    column of idle hours read "199,097.4" above "98,327", which a reader takes for a
+    hundred times more). Shares and other text are left as they are."""
+    def decimals(text: str) -> int:
+        number = text.replace(",", "")
+        return len(number.split(".", 1)[1]) if re.fullmatch(r"-?\d+\.\d+", number) else 0
+
+    numbers = [isinstance(v, int | float) and not isinstance(v, bool) and v == v
+               and re.fullmatch(r"-?[\d,]+(?:\.\d+)?", t) is not None
+               for v, t in zip(values, texts, strict=True)]
+    most = max((decimals(t) for t, n in zip(texts, numbers, strict=True) if n), default=0)
+    if any(n and abs(v) >= 1 for v, n in zip(values, numbers, strict=True)):
+        most = min(most, 2)  # cell's most beside a number of 1 or more (3 is for a 0.123)
+    if not most:
+        return list(texts)
+    return [f"{float(v):,.{most}f}" if n else t
+            for v, t, n in zip(values, texts, numbers, strict=True)]
 
 
 def hours(value: float | None) -> str:
@@ -288,6 +309,16 @@ def value_text(value: Any, col: ColumnOut | None, limit: int = CELL_LIMIT) -> st
     return cell(value, limit=limit)
 
 
+def table_texts(rows: Sequence[dict[str, Any]], cols: Mapping[str, ColumnOut | None],
+                limit: int = CELL_LIMIT) -> list[dict[str, str]]:
+    """An evidence table's rows as :func:`value_text` writes each cell, each column at one
+    precision (:func:`column_cells`: a trend column read "167" among "134.7")."""
+    texts = {k: column_cells([r.get(k) for r in rows],
+                             [value_text(r.get(k), col, limit) for r in rows])
+             for k, col in cols.items()}
+    return [{k: texts[k][i] for k in cols} for i in range(len(rows))]
+
+
 def amount(value: float | None, unit: str = "") -> str:
     """A numerator or denominator: whole numbers with separators, else one decimal (a
     robust trend's level is a fraction of a ticket; three decimals would be noise)."""
@@ -399,6 +430,26 @@ def kpi_caveat(r: Report, key: str) -> str:
     return r.kpis.caveats.get(key, "")
 
 
+#: the longest a KPI caveat's page-1 line is (its first sentence; the whole caveat is in
+#: the KPI notes after the fix plan)
+CAVEAT_HEAD_LIMIT = 260
+#: a sentence's end: a full stop, then a capital (or a bracket) opening the next one
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+#: the heading of the KPI notes (HTML and PDF: each KPI's definition and caveat whole)
+KPI_NOTES_TITLE = "How the KPIs are computed"
+
+
+def kpi_caveat_head(r: Report, key: str) -> str:
+    """A KPI caveat's first sentence, for page 1 of the HTML and PDF (the whole caveat is
+    in the KPI notes): cut at a word, an ellipsis marking it, only if that sentence is
+    itself longer than :data:`CAVEAT_HEAD_LIMIT`."""
+    whole = " ".join(clean(kpi_caveat(r, key)).split())
+    head = _SENTENCE_END.split(whole, maxsplit=1)[0]
+    if len(head) <= CAVEAT_HEAD_LIMIT:
+        return head
+    return head[: CAVEAT_HEAD_LIMIT].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def kpi_label(r: Report, key: str) -> str:
     """The KPI's name as the Report carries it (worded by the rules); the bare key only
     for a report that has no labels, so a KPI row is never left unnamed."""
@@ -407,6 +458,12 @@ def kpi_label(r: Report, key: str) -> str:
 
 def top_categories(r: Report, n: int = 5) -> list[tuple[str, int]]:
     return sorted(r.kpis.volume_by_category.items(), key=lambda kv: -kv[1])[:n]
+
+
+def category_counts(r: Report, n: int, limit: int) -> str:
+    """The volume by category's top ``n`` as "name: count, ...": a colon between them, as
+    a name may end in a number itself ("Windows 11: 40", not "Windows 11 40")."""
+    return ", ".join(f"{one_line(c, limit)}: {k:,}" for c, k in top_categories(r, n))
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:

@@ -99,9 +99,7 @@ def _kpi_rows(r: Report) -> list[tuple[str, str]]:
             ("first_assignment_resolution", common.figure(k.first_assignment_resolution,
                                                           "ratio")),
             ("sla_adherence", common.figure(k.sla_adherence, "ratio"))]
-    top = common.top_categories(r, 3)
-    rows.append(("volume_by_category", ", ".join(
-        f"{common.one_line(c, 40)} {n:,}" for c, n in top) or "n/a"))
+    rows.append(("volume_by_category", common.category_counts(r, 3, 40) or "n/a"))
     if k.backlog or k.backlog_weekly:
         rows.append(("backlog_weekly", common.backlog_text(r)))
     return rows
@@ -153,12 +151,13 @@ def _environment() -> Any:
         check_fix_note=common.check_fix_note,
         count_suffix=common.count_suffix, hours_word=common.hours_word,
         data_notes=common.data_notes,
-        kpi_caveat=common.kpi_caveat, confidence_text=common.confidence_text,
-        noise_band=common.noise_band,
+        kpi_caveat=common.kpi_caveat, kpi_caveat_head=common.kpi_caveat_head,
+        confidence_text=common.confidence_text, noise_band=common.noise_band,
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE, status_words=common.STATUS_WORDS,
         summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,
         table_extent=_table_extent, value_text=common.value_text,
+        table_texts=common.table_texts,
         is_numeric=common.is_numeric, as_list=_as_list, kpi_target=_kpi_target,
         change=common.change, column_name_limit=common.COLUMN_NAME_LIMIT,
     )
@@ -203,4 +202,12 @@ def render(report: Report) -> str:
         sign_titles=titles,
         kpi_rows=_kpi_rows(report), hours_note=common.HOURS_NOTE,
         kpi_caveat_keys=[k for k, _ in _kpi_rows(report) if common.kpi_caveat(report, k)],
+        kpi_note_keys=_kpi_note_keys(report), kpi_notes_title=common.KPI_NOTES_TITLE,
     ))
+
+
+def _kpi_note_keys(r: Report) -> list[str]:
+    """The KPIs the notes after the fix plan speak of: each defined one, then any other
+    with a caveat (a report written before KPIs were defined)."""
+    keys = list(r.kpis.definitions)
+    return keys + [k for k in r.kpis.caveats if k not in keys]

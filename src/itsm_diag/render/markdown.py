@@ -82,8 +82,8 @@ def _data_table(about: TableOut | None, name: str, rows: list[dict[str, Any]]) -
         extent += f"; the first {len(rows)} shown"
     lines = [f"**{_prose(title)}** ({extent})", ""]
     lines += _table([md(labels[c]) for c in cols],
-                    ([md(common.value_text(r.get(c), col)) for c, col in cols.items()]
-                     for r in rows[:MAX_ROWS]),
+                    ([md(t[c]) for c in cols]
+                     for t in common.table_texts(rows[:MAX_ROWS], cols)),
                     ["r" if common.is_numeric(col) else "l" for col in cols.values()])
     return [*lines, ""]
 
@@ -193,23 +193,28 @@ def _figure(f: Finding) -> str:
     return f"{f.key_figure.label}: {common.key_value(f)}"
 
 
+#: the longest a KPI's caveat or definition is in its table row (each whole; the limit
+#: only keeps a runaway value from swamping the table)
+KPI_TEXT_LIMIT = 2000
+
+
 def _kpis(r: Report) -> list[str]:
     k = r.kpis
 
     def row(key: str, value: str) -> list[str]:
         caveat = common.kpi_caveat(r, key)
         if caveat:
-            value = f"{value} ⚠ {md(caveat, 400)}"
-        return [_prose(common.kpi_label(r, key)), value, md(k.definitions.get(key, ""), 800)]
+            # whole: it qualifies the figure beside it (cut at 400, its end was lost)
+            value = f"{value} ⚠ {md(caveat, KPI_TEXT_LIMIT)}"
+        return [_prose(common.kpi_label(r, key)), value,
+                md(k.definitions.get(key, ""), KPI_TEXT_LIMIT)]
 
     rows = [
         row("time_to_resolve_hours", md(common.ttr_text(r))),
         row("first_assignment_resolution",
             md(common.figure(k.first_assignment_resolution, "ratio"))),
         row("sla_adherence", md(common.figure(k.sla_adherence, "ratio"))),
-        row("volume_by_category", md(", ".join(f"{common.one_line(c, 60)} {n:,}"
-                                               for c, n in common.top_categories(r))
-                                     or "n/a", 400)),
+        row("volume_by_category", md(common.category_counts(r, 5, 60) or "n/a", 400)),
     ]
     if k.backlog or k.backlog_weekly:
         rows.append(row("backlog_weekly", md(common.backlog_text(r))))

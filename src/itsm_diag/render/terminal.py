@@ -32,7 +32,6 @@ from itsm_diag.render.common import (
     figure,
     headline,
     key_figure_text,
-    one_line,
 )
 from itsm_diag.render.safety import safe
 from itsm_diag.report import Comparison, Finding, InputInfo, Report
@@ -174,9 +173,8 @@ def _kpis(r: Report, w: int, verbose: bool = False) -> Table:
         "first_assignment_resolution", figure(k.first_assignment_resolution, "ratio")))
     table.add_row(label("sla_adherence"), value("sla_adherence",
                                                 figure(k.sla_adherence, "ratio")))
-    top = common.top_categories(r, 3)
     table.add_row(label("volume_by_category"), value(
-        "volume_by_category", ", ".join(f"{one_line(c, 60)} {n:,}" for c, n in top) or "n/a"))
+        "volume_by_category", common.category_counts(r, 3, 60) or "n/a"))
     if k.backlog or k.backlog_weekly:
         table.add_row(label("backlog_weekly"), value("backlog_weekly", common.backlog_text(r)))
     return table

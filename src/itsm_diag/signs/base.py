@@ -31,6 +31,13 @@ from itsm_diag.text import fmt
 Confidence = Literal["high", "medium", "low"]
 
 
+#: a month of every "a month" figure: a year's 365.25 days / 12
+MONTH_DAYS = 30.4375
+#: a quarter of every "a quarter" figure: three such months (91.31 days), so a count
+#: reads the same a quarter as three times a month
+QUARTER_DAYS = 3 * MONTH_DAYS
+
+
 @dataclass(frozen=True)
 class Window:
     """The analysis window, [start, end], UTC. ``data_from``: the start of the day of the
@@ -70,7 +77,7 @@ class Window:
         """Length in months of 30.44 days of the part of the window the export covers
         (for 'per month' figures: a count over the weeks that hold tickets, not spread
         over weeks before the first one or after the last)."""
-        return self.covered_days / 30.4375
+        return self.covered_days / MONTH_DAYS
 
     def contains(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps inside the window (NaT is outside)."""

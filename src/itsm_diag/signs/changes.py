@@ -38,6 +38,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import (
+    QUARTER_DAYS,
     Confidence,
     Context,
     Cost,
@@ -52,6 +53,9 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
 from itsm_diag.signs.shape import week_numbers
+
+#: the shortest calendar quarter: a window this long is a quarter's, not a projection
+CALENDAR_QUARTER_DAYS = 90.0
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
 _FAILED = ("failed", "backed_out")
@@ -224,7 +228,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                        incident=_names(inc_names, best["incident"], na_code=len(inc_names)),
                        change=_names(chg_names, best["change"], na_code=-1))
 
-    quarters = w.covered_days / 90.0  # the weeks the export holds tickets in
+    # the weeks the export holds tickets in, in quarters of three 30.44-day months: the
+    # rate a quarter is three times the hours line's count a month (a 90-day quarter read
+    # 28.7 a quarter beside 9.7 a month)
+    quarters = w.covered_days / QUARTER_DAYS
+    if CALENDAR_QUARTER_DAYS <= w.covered_days < QUARTER_DAYS:
+        # a window of a calendar quarter (90 days up to the 91.31: the default 13 weeks)
+        # is that quarter, not projected up to it: one incident in 13 weeks is 1.0 a
+        # quarter, never 1.003 against "more than 1"
+        quarters = 1.0
     # the count a verdict can rest on: tier 3 beyond what timing gives by chance
     chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
         if tier3_ok else 0

@@ -1,0 +1,48 @@
+"""Review 16 (angle C), D5 and D8: figures that say what they count, over one calendar.
+
+D5: the demo's trust sign said "chasers on 22% of tickets (116.1 a month)", where 116.1 is
+requester chaser *comments* a month (347 over the window), not tickets with a chaser (245,
+81.9 a month). Each figure now says what it counts.
+
+D8: the changes sign scaled its count to 90-day quarters while every "a month" is 30.44
+days: the demo's 29 change-caused incidents read 28.7 a quarter beside 9.7 a month
+(28.7 / 3 = 9.56). A quarter is three such months (91.31 days) now, and a window of a
+calendar quarter (90 to 91.31 days, the default 13 weeks) is that quarter: 29.0 a quarter.
+"""
+
+from __future__ import annotations
+
+from renderkit import demo_report
+
+
+def _sign(sign_id: str):  # type: ignore[no-untyped-def]
+    return next(f for f in demo_report().signs if f.id == sign_id)
+
+
+def test_the_chaser_figures_each_say_what_they_count() -> None:
+    trust = _sign("trust")
+    share, comments = trust.metrics["chaser_share"], trust.metrics["chasers_per_month"]
+    assert (share.numerator, share.denominator) == (245, 1131)
+    assert comments.numerator == 347 and round(comments.value, 1) == 116.1
+    summary = trust.evidence.summary
+    assert summary.startswith("22% of tickets with a chaser; 116.1 chaser comments a month;")
+    assert "chasers on 22% of tickets (116.1 a month)" not in summary
+    assert comments.label == "Chaser comments per month"
+    assert trust.evidence.costs[0].text.startswith("Chaser comments: 116.1 a month x 5")
+
+
+def test_a_quarter_is_three_of_the_reports_months() -> None:
+    from itsm_diag.signs.base import MONTH_DAYS, QUARTER_DAYS
+
+    assert QUARTER_DAYS == 3 * MONTH_DAYS
+    changes = _sign("changes")
+    rate = changes.metrics["change_caused_per_quarter"]
+    assert rate.numerator == 29
+    # the rate a quarter and the hours line's count a month: one count, one calendar
+    per_month = changes.evidence.costs[0].text.split("Change-caused incidents: ", 1)[1]
+    assert per_month.startswith("9.7 a month")
+    # the 13 weeks of a calendar quarter are that quarter (not 29 / (91 / 90) = 28.7, nor
+    # projected up to 91.31 days): 29.0 a quarter, a third of it the 9.7 a month
+    assert rate.value == 29.0 and rate.denominator == 1.0
+    assert round(rate.value / 3, 1) == round(29 / (91 / MONTH_DAYS), 1) == 9.7
+    assert changes.evidence.summary.startswith("29.0 change-caused incidents a quarter")
