@@ -74,14 +74,15 @@ def test_drivers_stand_only_under_triggered_findings(real_log: Path, open_kept: 
     assert any(f.drivers for f in findings)  # sla-by-priority and routing: triggered
     for f in findings:
         assert not f.drivers or f.status == "triggered", (f.id, f.status)
-    if not config:  # the real log's backlog is unknown (none open at its cut)
+    if not config:  # the real log's backlog is clear (its cut, long after the window,
+        # leaves next to none of the window's open tickets missing: review 16)
         backlog = _find(report, "backlog")
-        assert backlog.status == "unknown" and backlog.drivers == []
+        assert backlog.status == "clear" and backlog.drivers == []
         assert report.analyses["drivers"].metrics["drivers"].value == 18  # all still here
 
 
-def test_the_reporting_sign_and_the_kpi_panel_agree_on_a_cut_extract(tmp_path: Path,
-                                                                      real_log: Path) -> None:
+def test_the_reporting_sign_and_the_kpi_panel_agree_on_a_cut_extract(
+        tmp_path: Path, real_log: Path, cut_kept: Path) -> None:
     """Item 2: on a closed-only extract the panel marked the backlog trend unusable while
     the reporting sign counted it computable and cleared (counted as the panel counts,
     2 of 5 missing, it would trigger); the JSON flag said reliable beside a caveat that
@@ -103,8 +104,9 @@ def test_the_reporting_sign_and_the_kpi_panel_agree_on_a_cut_extract(tmp_path: P
     row = next(r for r in reporting.evidence.tables["kpis"] if r["kpi"] == "backlog_trend")
     assert row["computable"] is False
     assert closed.kpis.reliable["backlog_weekly"] is False
-    # the real log (none open at its cut): 4 of 5, as its panel shows, and still clear
-    real = api.diagnose_paths([real_log], api.RunOptions())
+    # the real log read as none open for its window too (``cut_kept``): 4 of 5, as its
+    # panel shows, and still clear
+    real = api.diagnose_paths([real_log], api.RunOptions(config_file=cut_kept))
     assert real.kpis.reliable["backlog_weekly"] is False
     assert real.kpis.caveats["backlog_weekly"]
     sign = _find(real, "reporting")

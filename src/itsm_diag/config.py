@@ -911,6 +911,7 @@ RANGES: dict[str, Valid] = {
     "defaults.shape.none_open_min_settle_hours": Valid(0, MAX_DAYS * 24),
     "defaults.shape.gap_min_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "defaults.shape.source_end_min_weeks": Valid(0, MAX_WINDOW_WEEKS, lo_open=True),
+    "defaults.shape.source_min_share": SHARE,
     "defaults.shape.gap_min_expected": Valid(0, 1_000_000),
     "defaults.shape.none_open_max_share": SHARE,
     "defaults.shape.one_instant_hours": Valid(0, MAX_DAYS * 24),

@@ -50,6 +50,7 @@ from itsm_diag.signs.shape import (
     StartsLate,
     export_first_day,
     flow_start,
+    judge_none_open,
     judge_update_cut,
     measure_shape,
     weeks_of,
@@ -114,6 +115,13 @@ def shape_notes(shape: ExtractShape, wording: Mapping[str, str]) -> list[str]:
     """The extract's shape as data notes (worded by ``defaults.wording``)."""
     out = []
     for code, values in shape.as_dict().items():
+        # the whole export, or the one tool whose tickets alone are cut so
+        values = {**values, "subject": fmt(wording[
+            "shape_subject.source" if values.get("source") else "shape_subject.export"],
+            values)}
+        if code == "none_open":  # its cut after the window's end: what the window lacks
+            values = {**values, "at_end": fmt(wording["none_open_at_end"], values)
+                      if "window_end" in values else ""}
         if code == "starts_late":  # the strays before the flow, said only when there are any
             values = {**values, "strays": " " + fmt(wording["starts_late_strays"], values)
                       if values["earlier"] else ""}
@@ -372,6 +380,16 @@ def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> Extract
     if cut is None or cut.floor >= min(window.start, full) - pd.Timedelta(days=2):
         return shape
     return replace(shape, updated_since=None)
+
+
+def _gap_in_window(shape: ExtractShape, window: Window) -> ExtractShape:
+    """``shape`` without its gap when the weeks without an arrival start after the
+    window's end: no figure of the window is over them (a ``--until`` before a missing
+    file's weeks; a group's cut read a gap in June where its window ended 5 June)."""
+    gap = shape.gap
+    if gap is None or gap.last_before < window.end:
+        return shape
+    return replace(shape, gap=None)
 
 
 def _source_ends_in_window(shape: ExtractShape, window: Window, weeks: float
@@ -1189,8 +1207,11 @@ def diagnose(
     choice = choose_window(data.tickets, rules, since, until, window_note, tz, shape,
                            done_at)
     shape = _starts_late(_source_ends_in_window(
-        _floor_in_window(shape, choice.window, d.window_weeks), choice.window,
+        _floor_in_window(_gap_in_window(shape, choice.window), choice.window,
+                         d.window_weeks), choice.window,
         float(d.shape["source_end_min_weeks"])), choice.window, tz)
+    # the tickets a none-open cut lacks, as they bear on the window's weeks
+    shape = judge_none_open(shape, data.tickets, done_at, choice.window.end, d.shape)
     # what an update cut shows of the tickets it lacks (the backlog sign's bars)
     backlog_rule = rules.signs.get("backlog")
     shape = judge_update_cut(shape, data.tickets, done_at, choice.window.start,

@@ -63,6 +63,16 @@ def no_week_shape(ctx: Context) -> str | None:
         code == "updated_since" and ctx.shape.update_cut_measured)), None)
 
 
+def _shape_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A shape's params (:meth:`~itsm_diag.signs.shape.ExtractShape.as_dict`) with the
+    clauses its message names: whom it is found in (the export, or one tool's tickets on
+    their own) and, for a none-open cut after the window's end, what the window lacks."""
+    return {**params, "subject": Note(code="shape_subject_source" if params.get("source")
+                                      else "shape_subject_export", params=params),
+            "at_end": Note(code="none_open_at_end" if "window_end" in params
+                           else "none_open_at_cut", params=params)}
+
+
 def flow_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Weekly rows without their open count (and trend line): each week's arrivals and
     completions of the tickets the export holds, all that an extract lacking the tickets
@@ -783,7 +793,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # panel's time to resolve leans low on it whatever the trend's verdict): the shape's
     # unknown is returned once the reach test below has recorded what it found
     seen = ctx.shape.as_dict()
-    shaped = next((Measurement(unknown=Note(code=code, params=seen[code]),
+    shaped = next((Measurement(unknown=Note(code=code, params=_shape_params(seen[code])),
                                excluded=excluded,
                                # no week's open count stands beside its "n/a": the
                                # weeks' arrivals and completions do (:func:`flow_rows`)
@@ -813,9 +823,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
 
     raw = raw_weekly(ctx)
     gap = ctx.shape.gap
-    if gap is not None and gap.first_after > w.start:
+    if gap is not None and gap.first_after > w.start and gap.last_before < w.end:
         # weeks without a ticket (a file of a split export missing) inside the window:
-        # the backlog dips through them and climbs back, which no trend measures
+        # the backlog dips through them and climbs back, which no trend measures (weeks
+        # after its end are no week of it)
         return shaped or Measurement(unknown=Note(code="gap", params=gap.params()),
                                      excluded=excluded, series={"weekly": series_rows(raw)})
     trend = _in_data(ctx, weekly_backlog(ctx, usable, mass)) if mass.any() else raw
