@@ -91,6 +91,11 @@ def test_the_band_says_how_far_verdicts_within_noise_could_move_it() -> None:
     assert noise_band_range(2, 2, (1, 1)) == ("healthy", "slowing")
     wide = band_sentence(2, 2, 7, d.wording, d.bands, (1, 1))
     assert "between gaps and slowing" in wide and "healthy to slowing" in wide
+    # the unknowns' share of the range is said with it (review 16's read: one noisy
+    # clear beside one unknown sign read as if the noise alone moved the band)
+    assert "and with the 2 unknown signs applying, the score could be 1 to 5" in wide
+    one = band_sentence(2, 1, 7, d.wording, d.bands, (0, 1))
+    assert "with the 1 unknown sign applying, the score could be 2 to 4" in one
 
 
 def test_the_reports_band_fields_and_labels_agree(tmp_path: Path) -> None:
@@ -102,7 +107,8 @@ def test_the_reports_band_fields_and_labels_agree(tmp_path: Path) -> None:
     assert report.band_range_within_noise == list(wide)
     if list(wide) != list(report.band_range):
         assert "within sampling noise" in report.band_text
-        assert f"WITHIN NOISE: {wide[0].upper()} TO {wide[1].upper()}" in common.band_label(
+        said = "WITHIN NOISE AND UNKNOWNS" if report.unknown else "WITHIN NOISE"
+        assert f"{said}: {wide[0].upper()} TO {wide[1].upper()}" in common.band_label(
             report)
     else:
         assert common.noise_band(report) == ""
@@ -163,3 +169,15 @@ def test_a_second_tools_clusters_do_not_clear_a_desk_it_cannot_key(tmp_path: Pat
     assert sign.status == "unknown"
     assert "come from tools whose export fills no recurrence key" in sign.reason
     assert "servicenow: " in sign.reason
+
+
+@pytest.mark.parametrize(("days", "quarters"), [
+    (90.0, 1.0), (91.0, 1.0), (91.31, 1.0), (92.0, 1.0),  # Q1 to Q4, 13 weeks
+    (28.0, 28.0 / 91.31), (89.0, 89.0 / 91.31), (93.0, 93.0 / 91.31), (182.0, 182 / 91.31)])
+def test_a_calendar_quarter_is_one_quarter(days: float, quarters: float) -> None:
+    """A quarter is three 30.44-day months, and a window of a calendar quarter (90 to 92
+    days) is one: the read of review 16 found Q3's and Q4's 92 days scaled (170 incidents
+    read 168.7 a quarter) where a 91-day window's counted whole."""
+    from itsm_diag.signs.changes import window_quarters
+
+    assert window_quarters(days) == pytest.approx(quarters, rel=1e-3)

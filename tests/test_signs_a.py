@@ -243,9 +243,12 @@ def test_compute_kpis_panel() -> None:
     # the engine adds the wording, the backlog sign's figures and the reporting sign's
     # reliability verdicts; the measure layer adds what the window left out
     assert set(kpis) == (set(Kpis.model_fields) - {"definitions", "labels", "backlog",
-                                                   "reliable", "caveats", "targets"}) | {"left_out"}
+                                                   "reliable", "caveats", "targets"}) | {
+                                                       "left_out", "ttr_closed"}
     left_out = kpis.pop("left_out")
     assert left_out["done_after"] == 0 and left_out["negative"] == 0
+    # the closed-time fallback's count, which the engine words as a caveat
+    assert kpis.pop("ttr_closed")["leaning"] == 0
     Kpis.model_validate(kpis)
     # hours: 2 x 6 and 12 x 4 -> median 2, p90 at position 8.1 of 0..9 -> 12
     assert kpis["time_to_resolve_hours"] == {"median": 2.0, "p90": 12.0, "n": 10}

@@ -105,8 +105,10 @@ def band_sentence(score: int, unknown: int, signs: int, wording: Mapping[str, st
     wide = noise_band_range(score, unknown, noisy)
     if wide == (low, high):
         return said
-    return f"{said} " + fmt(wording["band_within_noise"], {
-        "noisy": sum(noisy), "verb": "is" if sum(noisy) == 1 else "are",
+    # the unknown signs' share of the range is said with it, not laid on the noise
+    key = "band_within_noise.unknown" if unknown else "band_within_noise"
+    return f"{said} " + fmt(wording[key], {
+        "noisy": sum(noisy), "verb": "is" if sum(noisy) == 1 else "are", "unknown": unknown,
         "low": score - noisy[0], "high": score + unknown + noisy[1],
         "low_band": wide[0], "high_band": wide[1]})
 

@@ -354,7 +354,9 @@ def noise_band(r: Report) -> str:
     wide = r.band_range_within_noise
     if not wide or list(wide) == list(r.band_range):
         return ""
-    return f"within noise: {wide[0]} to {wide[1]}"
+    # with unknown signs the range is theirs and the noise's together
+    return (f"within noise and unknowns: {wide[0]} to {wide[1]}" if r.unknown
+            else f"within noise: {wide[0]} to {wide[1]}")
 
 
 def band_label(r: Report) -> str:

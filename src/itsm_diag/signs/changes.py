@@ -54,10 +54,21 @@ from itsm_diag.signs.base import (
 from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
 from itsm_diag.signs.shape import week_numbers
 
-#: the shortest calendar quarter: a window this long is a quarter's, not a projection
-CALENDAR_QUARTER_DAYS = 90.0
+#: the shortest and the longest calendar quarter: a window of these days (a calendar
+#: quarter, the default 13 weeks) is a quarter's, neither projected up nor scaled down
+CALENDAR_QUARTER_DAYS = (90.0, 92.0)
 
 _COMPLETED = ("successful", "successful_with_issues", "failed", "backed_out")
+
+
+def window_quarters(days: float) -> float:
+    """A window of ``days`` in quarters of three 30.44-day months (91.31 days); a window of
+    a calendar quarter (90 to 92 days: the default 13 weeks, Q1 to Q4) is that quarter,
+    not projected up or down to 91.31 days: one incident in 13 weeks is 1.0 a quarter,
+    never 1.003 against "more than 1", and Q3's 170 incidents read 170."""
+    if CALENDAR_QUARTER_DAYS[0] <= days <= CALENDAR_QUARTER_DAYS[1]:
+        return 1.0
+    return days / QUARTER_DAYS
 _FAILED = ("failed", "backed_out")
 
 
@@ -231,12 +242,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # the weeks the export holds tickets in, in quarters of three 30.44-day months: the
     # rate a quarter is three times the hours line's count a month (a 90-day quarter read
     # 28.7 a quarter beside 9.7 a month)
-    quarters = w.covered_days / QUARTER_DAYS
-    if CALENDAR_QUARTER_DAYS <= w.covered_days < QUARTER_DAYS:
-        # a window of a calendar quarter (90 days up to the 91.31: the default 13 weeks)
-        # is that quarter, not projected up to it: one incident in 13 weeks is 1.0 a
-        # quarter, never 1.003 against "more than 1"
-        quarters = 1.0
+    quarters = window_quarters(w.covered_days)
     # the count a verdict can rest on: tier 3 beyond what timing gives by chance
     chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
         if tier3_ok else 0
