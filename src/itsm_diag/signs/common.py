@@ -830,24 +830,30 @@ def wordless_summaries(ctx: Context, max_words: int) -> pd.Series:
     the vague phrases and the defaults' ``vague_filler_words`` ("urgent", "help!", "it
     issue", "please help asap"): no word says what it is about. "wifi not working" is
     vague to the check, which asks for more words, but names what recurs: the
-    recurrence key keeps it. Computed once per distinct summary; read, never modify."""
+    recurrence key keeps it. Read only on the distinct summaries that are vague (a few
+    hundred among a million tickets' tens of thousands), once per Context; read, never
+    modify."""
     vague = vague_summaries(ctx, max_words)
     listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
     filler = pd.Series(list(ctx.defaults.get("vague_filler_words") or []), dtype="object")
     pattern = words_pattern(set(plain_words(pd.concat([listed, filler])).dropna()))
 
-    def is_wordless(summary: pd.Series) -> pd.Series:
-        words = plain_words(summary)
-        if pattern is None:
-            return pd.Series(False, index=summary.index)
-        # each pass takes every other of two adjacent phrases (a match keeps the space
-        # before the next one): as many passes as the words a vague summary can hold
-        for _ in range(max(max_words, 1)):
-            words = words.str.replace(pattern, " ", regex=True)
-        return words.str.strip().eq("").fillna(False).astype(bool)
+    def make() -> pd.Series:
+        codes, values = ctx.distinct(m.SUMMARY)
+        on = vague.to_numpy(dtype=bool)
+        made = np.zeros(len(values) + 1, dtype=bool)  # and a last, False slot for -1
+        if pattern is not None and on.any():
+            which = np.flatnonzero(np.bincount(codes[on], minlength=len(values)))
+            words = plain_words(values.iloc[which].reset_index(drop=True))
+            # each pass takes every other of two adjacent phrases (a match keeps the
+            # space before the next one): as many passes as a vague summary has words
+            for _ in range(max(max_words, 1)):
+                words = words.str.replace(pattern, " ", regex=True)
+            made[which] = words.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        return pd.Series(made[codes], index=ctx.tickets.index)
 
-    made = ctx.per_value(m.SUMMARY, ("wordless.summary", pattern, max_words), is_wordless)
-    return vague & made
+    result: pd.Series = ctx.memo(("wordless.summary", pattern, max_words), make)
+    return result
 
 
 def vague_max_words(ctx: Context) -> int | None:

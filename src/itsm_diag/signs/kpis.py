@@ -166,12 +166,19 @@ def _closed_lean(ctx: Context, done: pd.Series) -> dict[str, Any]:
         dtype="float64", na_value=np.nan)
     measured = is_done & (hours >= 0)
     leaning = measured & closed & ~resolved & records[group]
+    n_leaning, n_measured = int(leaning.sum()), int(measured.sum())
+    if n_leaning < float(ctx.defaults.get("ttr_closed_share", 0.0)) * n_measured \
+            or not n_leaning:
+        # under the share the caveat needs, no caveat reads the rest: two million-row
+        # passes and a median and a p90 of a million hours saved on most exports
+        return {"leaning": n_leaning, "n": n_measured, "lag_median": None, "lag_n": 0,
+                "median_without": None, "p90_without": None, "n_without": 0}
     lag = ((t[m.CLOSED_AT] - t[m.RESOLVED_AT]) / pd.Timedelta(hours=1)).to_numpy(
         dtype="float64", na_value=np.nan)
     both = is_done & resolved & closed & records[group] & (lag >= 0)
     rest = hours[measured & ~leaning]
     return {
-        "leaning": int(leaning.sum()), "n": int(measured.sum()),
+        "leaning": n_leaning, "n": n_measured,
         "lag_median": float(np.median(lag[both])) if both.any() else None,
         "lag_n": int(both.sum()),
         "median_without": float(np.median(rest)) if len(rest) else None,
