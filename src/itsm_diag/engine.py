@@ -1335,7 +1335,7 @@ _HOURS_KPIS = {"time_to_resolve_hours": (m.OPENED_AT, m.RESOLVED_AT, m.CLOSED_AT
 
 
 def _ttr_reach(ttr: Mapping[str, Any], ctx: Context, tz: str,
-               words: Mapping[str, str], lean: str = "Leans low") -> str:
+               words: Mapping[str, str], lean: str) -> str:
     """The time to resolve's caveat when the export does not reach back before the
     window's start ('' when it does): its tickets opened before then and done in the
     window, the slowest ones, are not in the median and p90, which lean low (a baseline

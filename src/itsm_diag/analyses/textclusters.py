@@ -43,7 +43,7 @@ from itsm_diag.signs.common import (
     normalise_summary,
     sorted_distinct,
     vague_max_words,
-    wordless_summaries,
+    wordless_left_out,
 )
 from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
 from itsm_diag.text import SPACE
@@ -915,23 +915,11 @@ def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     return result
 
 
-def vague_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
-    """Per ticket: its summary is vague as the vague-tickets check calls it
-    (:func:`~itsm_diag.signs.common.vague_summaries`, the check's max_words), when the
-    ``vague_summaries`` param leaves such summaries out (all False otherwise, or when
-    the run has no such check's params): "urgent", "not working" say nothing about what
-    recurs."""
-    max_words = vague_max_words(ctx)
-    if not params.get("vague_summaries", True) or max_words is None:
-        return np.zeros(len(ctx.tickets), dtype=bool)
-    return wordless_summaries(ctx, max_words).to_numpy(dtype=bool)
-
-
 def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     # what users wrote: a machine's alert is left out (:func:`machine_made`), and so is a
-    # summary that says nothing (:func:`vague_made`)
+    # summary that says nothing (:func:`~itsm_diag.signs.common.wordless_left_out`)
     scope = (ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
-             & ~machine_made(ctx, params) & ~vague_made(ctx, params))
+             & ~machine_made(ctx, params) & ~wordless_left_out(ctx, params))
     norm_codes, norm = ctx.value_table(m.SUMMARY, _SUMMARY_KEY, normalise_summary)
     in_scope = scope.to_numpy(dtype=bool) & (norm_codes >= 0)
     used, tickets = distinct_codes(norm_codes[in_scope])
@@ -1053,7 +1041,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                              n=int(has_summary.sum()),
                              channels=" or ".join(str(c) for c in params["machine_channels"])))
     # a summary that says nothing ("urgent", "not working") is no issue: left out too
-    vague = has_summary.to_numpy(dtype=bool) & ~machine & vague_made(ctx, params)
+    vague = has_summary.to_numpy(dtype=bool) & ~machine & wordless_left_out(ctx, params)
     if vague.any():
         excluded.append(note("vague", int(vague.sum()), ctx.samples(
             pd.Series(vague, index=t.index)), n=int(has_summary.sum()),

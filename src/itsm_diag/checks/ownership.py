@@ -34,7 +34,7 @@ from itsm_diag.signs.base import (
     ratio,
     utc64,
 )
-from itsm_diag.signs.common import filled
+from itsm_diag.signs.common import by_code_then, filled
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -221,7 +221,7 @@ def _group_at(ctx: Context, moved: pd.Series, as_of: pd.Timestamp
     # the last group event at or before the as-of, per ticket (by id code, then time)
     rows = np.flatnonzero(assign & (at <= cut))
     codes = ctx.event_id_codes[rows]
-    order = np.lexsort((at[rows].view(np.int64), codes))
+    order = by_code_then(codes, at[rows].view(np.int64))
     rows, codes = rows[order], codes[order]
     last = np.r_[codes[1:] != codes[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
     named = filled(ev[m.EV_VALUE].take(rows[last])).to_numpy(dtype=bool)

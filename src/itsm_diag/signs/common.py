@@ -856,6 +856,17 @@ def wordless_summaries(ctx: Context, max_words: int) -> pd.Series:
     return result
 
 
+def wordless_left_out(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
+    """Per ticket: a summary that says nothing (:func:`wordless_summaries`, the
+    vague-tickets check's max_words) which a rule's ``vague_summaries`` param leaves out
+    of what it groups (the recurrence key, the text clusters); all False when the param
+    is false or the run has no such check's params."""
+    max_words = vague_max_words(ctx)
+    if not params.get("vague_summaries", True) or max_words is None:
+        return np.zeros(len(ctx.tickets), dtype=bool)
+    return wordless_summaries(ctx, max_words).to_numpy(dtype=bool)
+
+
 def vague_max_words(ctx: Context) -> int | None:
     """The vague-tickets check's ``max_words`` param (:func:`vague_summaries`), None when
     the run has no such check's params (a Context built without them)."""

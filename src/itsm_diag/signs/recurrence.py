@@ -39,7 +39,7 @@ from itsm_diag.signs.common import (
     recurrence_key_codes,
     too_few,
     vague_max_words,
-    wordless_summaries,
+    wordless_left_out,
 )
 from itsm_diag.signs.shape import export_first_day
 from itsm_diag.text import named_counts
@@ -882,14 +882,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     unkeyed = [s for s in sources if s.key is None]
     # the incidents of a tool that fills no key are never grouped: when they are most of
     # the window's, a clear from the others says nothing of the desk (a trigger stands)
-    unjudged = None
+    unkeyed_most = None
     if unkeyed:
         left = sum(s.incidents for s in unkeyed)
         excluded.append(Note(code="key_sources", count=left,
                              params={"sources": _listed(unkeyed), "min_fill": min_fill}))
         total = left + sum(s.incidents for s in keyed_sources)
         if left > (1.0 - float(params["min_keyed_share"])) * total:
-            unjudged = Note(code="key_sources_most", count=left, params={
+            unkeyed_most = Note(code="key_sources_most", count=left, params={
                 "sources": _listed(unkeyed), "n": total, "share": left / total,
                 "keyed": total - left, "min": float(params["min_keyed_share"]),
                 "min_fill": min_fill})
@@ -938,8 +938,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # recurs: the vague-tickets check's own test (its max_words) leaves it out of the key
     vague = np.zeros(len(t), dtype=bool)
     max_words = vague_max_words(ctx)
-    if with_summary and params.get("vague_summaries", True) and max_words is not None:
-        everywhere = summary_scope & wordless_summaries(ctx, max_words).to_numpy(dtype=bool)
+    if with_summary:
+        everywhere = summary_scope & wordless_left_out(ctx, params)
         summary_scope &= ~everywhere
         in_scope &= ~everywhere
         vague = everywhere & win
@@ -1121,6 +1121,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           params={"incidents_per_month": per_m, "minutes": minutes,
                                   "clusters": len(uncovered_keys)}
                           ).handling(t, priced, per_month(1, w) * minutes / 60.0))
+    # why a clear cannot stand (a triggered verdict does): with no link in the export
+    # the clusters' coverage is unknown; a window shorter than the span over an export
+    # that does not reach back it shows an issue that recurs monthly once or twice; most
+    # of the window's incidents are of tools that fill no key. The first that holds is
+    # the reason, the others are among the notes
+    reasons = [no_links if uncovered.value is None else None,
+               Note(code="span_not_covered", params=reach.params)
+               if reach.short and reach.params is not None else None, unkeyed_most]
+    held = [r for r in reasons if r is not None]
+    unproven = held[0] if held else None
+    notes.extend(held[1:])
     return Measurement(
         metrics=metrics,
         nudges=_one_cluster_moved(uncovered.value, n_judged),
@@ -1131,12 +1142,5 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         excluded=excluded,
         notes=notes,
         costs=costs,
-        # clusters recur, but with no link in the export their coverage is unknown: the
-        # sign's reason says why, not only which conditions could not be measured
-        absence_unproven=no_links if uncovered.value is None else (
-            # a window shorter than the span, and an export that does not reach back it:
-            # an issue that recurs once a month shows once or twice, so a clear cannot
-            # stand (a triggered one does)
-            Note(code="span_not_covered", params=reach.params)
-            if reach.short and reach.params is not None else unjudged),
+        absence_unproven=unproven,
     )

@@ -548,9 +548,7 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     ``min_silent_arrivals_share``, ``min_done_share``, ``min_tickets``. ``done_at``:
     :func:`model.done_at` of ``tickets`` when the caller has it already.
     """
-    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
-    if not scope.any():
-        scope = np.ones(len(tickets), dtype=bool)
+    scope = _flow_scope(tickets)
     t = m.rows_of(tickets, scope, [m.OPENED_AT])
     done_at = (m.done_at(tickets) if done_at is None else done_at)[scope]
     opened = t[m.OPENED_AT]
@@ -756,9 +754,7 @@ def flow_start(tickets: pd.DataFrame, params: Mapping[str, Any]) -> pd.Timestamp
     ticket when there are none) when tickets of that scope came before it (strays, a
     pilot's trickle), else None: for what needs it without the whole shape (the
     ``--period`` trend's first period)."""
-    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
-    if not scope.any():
-        scope = np.ones(len(tickets), dtype=bool)
+    scope = _flow_scope(tickets)
     opened = m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT]
     start, earlier, _ = _flow_start(*_opened_weeks(opened), params)
     return start if earlier else None
@@ -858,11 +854,7 @@ def judge_update_cut(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Ser
     cut = shape.updated_since
     if cut is None:
         return shape
-    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
-    if not scope.any():
-        scope = np.ones(len(tickets), dtype=bool)
-    if cut.source:  # one tool's cut: its own open tickets show what it lacks
-        scope = scope & _of_tool(tickets, cut.source)
+    scope = _flow_scope(tickets, cut.source)
     t = m.rows_of(tickets, scope, [m.OPENED_AT, m.UPDATED_AT])
     done_us = m.ts_us(done_at[scope])
     opened_us, updated_us = m.ts_us(t[m.OPENED_AT]), m.ts_us(t[m.UPDATED_AT])
@@ -889,10 +881,17 @@ def judge_update_cut(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Ser
     return replace(shape, updated_since=replace(cut, reach=reach))
 
 
-def _of_tool(tickets: pd.DataFrame, tool: str) -> np.ndarray:
-    """Which tickets ``tool`` holds (its ``source_tool``)."""
-    return tickets[m.SOURCE_TOOL].astype(object).eq(tool).to_numpy(dtype=bool,
-                                                                     na_value=False)
+def _flow_scope(tickets: pd.DataFrame, source: str = "") -> np.ndarray:
+    """The tickets the shape is read over: the incidents and requests (every ticket when
+    there are none); of the one tool ``source`` names when a cut is its own (its own
+    open tickets show what it lacks)."""
+    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
+    if not scope.any():
+        scope = np.ones(len(tickets), dtype=bool)
+    if source:
+        scope = scope & tickets[m.SOURCE_TOOL].astype(object).eq(source).to_numpy(
+            dtype=bool, na_value=False)
+    return scope
 
 
 def judge_none_open(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Series,
@@ -913,11 +912,7 @@ def judge_none_open(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Seri
     cut = shape.none_open
     if cut is None or cut.cut <= window_end:
         return shape
-    scope = tickets[m.KIND].isin(FLOW_KINDS).fillna(False).to_numpy(dtype=bool)
-    if not scope.any():
-        scope = np.ones(len(tickets), dtype=bool)
-    if cut.source:
-        scope = scope & _of_tool(tickets, cut.source)
+    scope = _flow_scope(tickets, cut.source)
     opened_us = m.ts_us(m.rows_of(tickets, scope, [m.OPENED_AT])[m.OPENED_AT])
     done_us = m.ts_us(done_at[scope])
     both = (opened_us != m.NAT) & (done_us != m.NAT) & (done_us >= opened_us)
