@@ -29,24 +29,8 @@ from itsm_diag.report import Finding, Report
 from itsm_diag.signs import shape as sh
 from itsm_diag.writers.jira import write_jira
 
-END = pd.Timestamp("2026-04-03 18:00")
-HEADER = ["number", "short_description", "state", "priority", "category", "assignment_group",
-          "assigned_to", "caller_id", "contact_type", "opened_at", "resolved_at", "closed_at",
-          "sys_updated_on"]
-
-
-def _desk(seed: int, per_day: float, weeks: int, median_days: float,
-          end: pd.Timestamp = END) -> pd.DataFrame:
-    """Opened and done times of a stationary desk: ``per_day`` arrivals each working day
-    over ``weeks`` up to ``end``, lognormal stays of median ``median_days``."""
-    rng = np.random.default_rng(seed)
-    days = pd.date_range((end - pd.Timedelta(weeks=weeks)).normalize(),
-                         end.normalize() - pd.Timedelta(days=1), freq="B")
-    counts = rng.poisson(per_day, len(days))
-    opened = (pd.to_datetime(np.repeat(days.to_numpy(), counts))
-              + pd.to_timedelta(rng.uniform(8, 18, int(counts.sum())), unit="h"))
-    stay = pd.to_timedelta(median_days * np.exp(rng.normal(0, 1.2, len(opened))), unit="D")
-    return pd.DataFrame({"opened": opened, "done": opened + stay})
+# the stationary desk of the backlog-cut tests, and its ServiceNow incident list header
+from test_fix_backlog_cut import END, HEADER, _desk
 
 
 def _write(rows: pd.DataFrame, folder: Path, name: str = "incident.csv") -> Path:

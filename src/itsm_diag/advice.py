@@ -69,7 +69,9 @@ def _filled(token: str, tickets: pd.DataFrame, events: pd.DataFrame | None) -> b
         if events is None or not len(events):
             return False
         kind = token.partition(":")[2]
-        return not kind or bool((events[m.EV_KIND].astype("string") == kind).any())
+        # compared in the column's own type: a copy of a million events' kinds as
+        # strings, once per field asked, was the cost of it
+        return not kind or bool(events[m.EV_KIND].eq(kind).fillna(False).any())
     return token in tickets.columns and bool(tickets[token].notna().any())
 
 

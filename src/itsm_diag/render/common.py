@@ -439,6 +439,9 @@ CAVEAT_HEAD_LIMIT = 260
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 #: the heading of the KPI notes (HTML and PDF: each KPI's definition and caveat whole)
 KPI_NOTES_TITLE = "How the KPIs are computed"
+#: the longest a KPI's definition or caveat is where it is shown whole (the KPI notes,
+#: the markdown panel): the limit only keeps a runaway value from swamping the page
+KPI_TEXT_LIMIT = 2000
 
 
 def kpi_caveat_head(r: Report, key: str) -> str:

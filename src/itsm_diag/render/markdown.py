@@ -193,11 +193,6 @@ def _figure(f: Finding) -> str:
     return f"{f.key_figure.label}: {common.key_value(f)}"
 
 
-#: the longest a KPI's caveat or definition is in its table row (each whole; the limit
-#: only keeps a runaway value from swamping the table)
-KPI_TEXT_LIMIT = 2000
-
-
 def _kpis(r: Report) -> list[str]:
     k = r.kpis
 
@@ -205,9 +200,9 @@ def _kpis(r: Report) -> list[str]:
         caveat = common.kpi_caveat(r, key)
         if caveat:
             # whole: it qualifies the figure beside it (cut at 400, its end was lost)
-            value = f"{value} ⚠ {md(caveat, KPI_TEXT_LIMIT)}"
+            value = f"{value} ⚠ {md(caveat, common.KPI_TEXT_LIMIT)}"
         return [_prose(common.kpi_label(r, key)), value,
-                md(k.definitions.get(key, ""), KPI_TEXT_LIMIT)]
+                md(k.definitions.get(key, ""), common.KPI_TEXT_LIMIT)]
 
     rows = [
         row("time_to_resolve_hours", md(common.ttr_text(r))),
