@@ -24,7 +24,6 @@ from itsm_diag import api, config
 from itsm_diag.engine import band_sentence, noise_band_range
 from itsm_diag.render import common
 from itsm_diag.report import Finding
-from itsm_diag.stats import t_quantile
 from test_fix_backlog_cut import END, _desk, _write
 
 MONTH = f"{(END - pd.Timedelta(weeks=4)).normalize():%Y-%m-%d}"
@@ -64,9 +63,6 @@ def test_a_large_desks_clear_growth_stays_a_high_confidence_trigger(tmp_path: Pa
     noise = sign.noise["min_shrink"]
     assert noise.method == "trend" and not noise.within and noise.n == 13
     assert noise.high < 0.05  # even the top of its interval is no shrink at all
-    # the interval's half width is t (11 degrees of freedom, 90%) standard errors
-    half = (noise.high - noise.low) / 2
-    assert half / t_quantile(0.95, 11) > 0
 
 
 def test_an_unknown_finding_claims_no_confidence(tmp_path: Path) -> None:
@@ -138,8 +134,6 @@ def test_a_second_tools_changes_do_not_clear_a_desk_they_cannot_search(
     assert sign.status == "unknown"
     assert "come from inputs whose export gives no way to find a change-caused" in sign.reason
     assert "servicenow: " in sign.reason
-    n_sn = sum(1 for _ in (folder / "incident.csv").open()) - 1
-    assert n_sn > 0
 
 
 def test_one_input_keeps_its_verdict(tmp_path: Path) -> None:
