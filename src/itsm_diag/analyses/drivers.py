@@ -21,6 +21,12 @@ values hold the candidate's tickets with almost no others beside them (less than
 its tickets share a value with other tickets) cannot separate the two and is skipped for
 it.
 
+Carried by a group: a category's (channel's, priority's) like for like figure never
+holds the groups equal, so a group that alone makes a category's excess made the category
+a driver too. Where a group that is a driver of the same outcome works some of its
+tickets, the category is compared again with each such group held apart (:func:`_carried`);
+under ``min_lift`` there it is no driver of its own, with a note.
+
 Like for like in time too: a desk changes over a window (a category scheme retired on its
 first day, a group renamed in its middle, a slow September), and a value that exists in
 only part of it would be compared with tickets of other months. The strata are each
@@ -91,7 +97,8 @@ ATTRIBUTES = {"first_group": None, "assignment_group": m.ASSIGNMENT_GROUP,
 #: (category, channel and priority as the ticket is logged, then the first group, then the
 #: last). Never one set after it: a category's tickets are slow through the groups it is
 #: routed to, and the last group of a ticket follows its reassignments, so holding those
-#: equal would explain away the very effect
+#: equal would explain away the very effect (but a group that is itself a driver of the
+#: same outcome is held apart from it afterwards: :func:`_carried`)
 CONFOUNDERS = {"category": ("priority", "channel"), "channel": ("priority", "category"),
                "priority": ("category", "channel"),
                "first_group": ("priority", "category", "channel"),
@@ -280,7 +287,8 @@ SAME_TICKETS = 0.9
 
 
 def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarray,
-                   strata: Mapping[str, tuple[np.ndarray, int]], required: str
+                   strata: Mapping[str, tuple[np.ndarray, int]], required: str,
+                   min_shared: int | None = None
                    ) -> tuple[np.ndarray, list[str | None], np.ndarray]:
     """Per hit (a code of ``codes``, over the tickets whose outcome is known): the
     smallest Mantel-Haenszel ratio of its outcome rate to the other tickets' within the
@@ -288,8 +296,8 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
     more stratum), and that attribute (inf and None where no attribute separates it);
     and how many of its tickets share a stratum of ``required`` (the period of opening)
     with other tickets. An attribute separates a hit when at least :data:`SEPARABLE` of
-    its tickets share a value of it with other tickets. Vectorised: two bincounts per
-    attribute."""
+    its tickets share a value of it with other tickets (``min_shared``: at least that
+    many of them). Vectorised: two bincounts per attribute."""
     has = codes >= 0
     at = np.full(size, -1, dtype=np.int64)
     at[hits] = np.arange(len(hits))
@@ -317,7 +325,8 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
         shared = (n1 * (n0 > 0)).sum(axis=1)
         if name == required:
             in_time = shared
-        usable = shared >= SEPARABLE * n1.sum(axis=1)
+        usable = (shared >= SEPARABLE * n1.sum(axis=1) if min_shared is None
+                  else shared >= min_shared)
         with np.errstate(divide="ignore", invalid="ignore"):
             rr = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
         lower = usable & (rr < best)
@@ -405,7 +414,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     bar = alpha / max(family, 1)
     said: list[Note] = []
     rows, fragile = _drivers(ctx, outcomes, attrs, cand, bar, min_k, min_lift,
-                             int(params["max_drivers"]), like, said, in_time)
+                             int(params["max_drivers"]), like, said, in_time,
+                             period=(period, n_period), min_n=min_n)
     metrics["values_tested"] = Figure(value=float(family))
     metrics["drivers"] = Figure(value=float(len(rows)))
     notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
@@ -443,7 +453,8 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
              cand: list[tuple[str, str, int, int, int, int, int]], bar: float, min_k: int,
              min_lift: float, max_drivers: int,
              like: list[tuple[float, str | None]],
-             notes: list[Note], in_time: list[int] | None = None
+             notes: list[Note], in_time: list[int] | None = None,
+             period: tuple[np.ndarray, int] | None = None, min_n: int = 1
              ) -> tuple[list[dict[str, Any]], int]:
     """The drivers' rows (at most ``max_drivers`` per outcome, the most outcomes in
     excess of like tickets first) among the candidates, and how many candidates passed
@@ -452,8 +463,11 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
     lift); ``in_time``: per candidate, how many of its tickets were opened in a period
     other tickets were opened in too (None: all of them). A candidate under ``min_lift``
     like for like, or with fewer than :data:`SEPARABLE` of its tickets in such periods,
-    is left out. The notes on those and on drivers that are the same tickets go to
-    ``notes``."""
+    is left out. So is a category, channel or priority whose excess a group that is a
+    driver of the same outcome carries (:func:`_carried`; ``period``: per ticket, the code
+    of its period of opening and their number, held equal there too; ``min_n``: the
+    tickets that must share a stratum with others for that test). The notes on those
+    and on drivers that are the same tickets go to ``notes``."""
     if not cand:
         return [], 0
     n, k, n_out, k_out = (np.array([c[i] for c in cand], dtype=np.int64) for i in range(3, 7))
@@ -520,13 +534,16 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
             "like_by": like[i][1], "p": float(f"{p[i]:.2g}"),
             "same_tickets": [],
             "excess": float(k[i] * (1.0 - 1.0 / adjusted[i])),
-            "members": len(members) - 1,
+            "members": len(members) - 1, "code": int(code),
             "sample_ids": ids_of(ctx, np.flatnonzero(mine & bad)[:ctx.max_samples]),
         })
     rows: list[dict[str, Any]] = []
     for outcome in OUTCOMES:
         ranked = sorted(found.get(outcome, []),
                         key=lambda r: (-r["excess"], -r["lift"], r["attribute"], r["value"]))
+        if len(ranked) >= 2:
+            ranked = _carried(ranked, members, outcomes[outcome], attrs, period,
+                              min_lift, min_n, notes)
         kept: list[dict[str, Any]] = []
         for r in ranked:
             mine = members[r["members"]]
@@ -546,8 +563,101 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
         for r in kept[:max_drivers]:
             r.pop("excess")
             r.pop("members")
+            r.pop("code")
             rows.append(r)
     return rows, int((ok & ~ok_less).sum())
+
+
+#: the attributes that are groups: a category, channel or priority set before them may be
+#: carried by one that is a driver of the same outcome
+GROUPS = ("first_group", "assignment_group")
+
+
+def _carried(ranked: list[dict[str, Any]], members: Mapping[int, np.ndarray],
+             outcome: tuple[np.ndarray, np.ndarray],
+             attrs: Mapping[str, tuple[np.ndarray, np.ndarray]],
+             period: tuple[np.ndarray, int] | None, min_lift: float, min_n: int,
+             notes: list[Note]) -> list[dict[str, Any]]:
+    """The drivers of one outcome (``ranked``, strongest first) without the categories,
+    channels and priorities a group carries, each with a note; one the groups cannot be
+    told from moved after the group.
+
+    A category's like for like figure never holds the groups equal (its tickets may be
+    slow through the groups they are routed to, :data:`CONFOUNDERS`), so a group that
+    alone makes a category's excess (it works only that category, half of it, and
+    reopens 4x) made the category a driver too, "2.7x like for like". Where a group that
+    is a driver of the outcome works some of a category's (channel's, priority's) tickets,
+    the category is compared again within that group attribute: each group that is a
+    driver of the outcome a stratum of its own, every other ticket one more (the groups
+    that are no drivers are not held equal: routing stays the category's), crossed with
+    the period of opening. Under ``min_lift`` (over at least ``min_n`` of its tickets
+    sharing a stratum with other tickets) while the group stays a driver (its own like
+    for like, within the category's values too, at least ``min_lift``): carried by the
+    group, no driver of its own. With fewer such tickets the two cannot be told apart:
+    shown, but never above the group. One Mantel-Haenszel pass per category-like
+    attribute and group attribute that overlap (two bincounts each)."""
+    known, bad = outcome
+    at_known = np.flatnonzero(known)
+    bad_known = bad[at_known]
+    when, n_period = period if period is not None else (
+        np.full(len(known), -1, dtype=np.int64), 0)
+    when = when[at_known]
+    groups = [r for r in ranked if r["attribute"] in GROUPS]
+    others = [r for r in ranked if r["attribute"] not in GROUPS]
+    # per category-like driver: (smallest ratio, its group attribute, the overlapping
+    # groups with the tickets each shares)
+    best: dict[int, tuple[float, str, list[tuple[int, dict[str, Any]]]]] = {}
+    for gattr in GROUPS:
+        mine = [g for g in groups if g["attribute"] == gattr]
+        if not mine:
+            continue
+        overlap = {id(x): [(int(np.intersect1d(members[x["members"]], members[g["members"]],
+                                               assume_unique=True).size), g) for g in mine]
+                   for x in others}
+        gcodes, gshown = attrs[gattr]
+        g_known = gcodes[at_known]
+        held = np.where(np.isin(g_known, [g["code"] for g in mine]), g_known, -1)
+        strata = {gattr: _crossed(held, len(gshown), when, n_period)}
+        for xattr in dict.fromkeys(x["attribute"] for x in others):
+            xs = [x for x in others if x["attribute"] == xattr
+                  and any(k for k, _ in overlap[id(x)])]
+            if not xs:
+                continue
+            xcodes, xshown = attrs[xattr]
+            ratio, _, _ = _like_for_like(xcodes[at_known], len(xshown), bad_known,
+                                         np.array([x["code"] for x in xs]), strata, gattr,
+                                         min_shared=min_n)
+            for x, rr in zip(xs, ratio.tolist(), strict=True):
+                shared = [(k, g) for k, g in overlap[id(x)] if k]
+                if id(x) not in best or rr < best[id(x)][0]:
+                    best[id(x)] = (rr, gattr, shared)
+    if not best:
+        return ranked
+    out = [r for r in ranked if not (id(r) in best and best[id(r)][0] < min_lift)]
+    for x in others:
+        if id(x) not in best:
+            continue
+        rr, gattr, shared = best[id(x)]
+        k, group = max(shared, key=lambda s: (s[0], -ranked.index(s[1])))
+        if rr < min_lift:
+            notes.append(note(
+                "carried", example=_named(x["attribute"], x["value"]),
+                outcome=note(f"named.{x['outcome']}"),
+                lift_shown=x["lift_shown"],
+                # rounded down: a ratio under the bar never reads as the bar
+                adjusted=math.floor(rr * 10) / 10, min_lift=min_lift,
+                kind=note(f"kind.{gattr}"),
+                group=_named(gattr, group["value"]), most=k, tickets=x["tickets"],
+                # the groups' tickets among its own (a ticket has one group of each)
+                shared=sum(s[0] for s in shared),
+                group_lift=group["lift_like_shown"] or group["lift_shown"]))
+        elif not math.isfinite(rr):
+            # the groups cannot tell it from them: never above the group that works it
+            last = max(out.index(g) for _, g in shared)
+            if out.index(x) < last:
+                out.remove(x)
+                out.insert(last, x)
+    return out
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
