@@ -7,19 +7,25 @@ are the means of the trend's weeks, the spread 1.4826 x the median absolute devi
 those weeks' arrivals minus completions. With mass closures the rates, the spread and the
 deviations from the line are of the series the trend is fitted to (the sign's
 ``trend_weekly``: their tickets left out). The backlog in ``h`` weeks is ``open now + h x
-trend a week``, with an interval of ``z x sqrt(spread^2 x h + (h x se)^2)``: the weeks
-varying independently, and the trend's own uncertainty (``se``: 1.4826 x the median
-absolute deviation of the week-end backlogs' deviations from the sign's published trend
-line, the ``trend`` of its weekly rows, rounded to 0.1: the line the projection moves
-along, over the square root of the sum of squared distances of the weeks from their
-middle), which grows with ``h``, not ``sqrt(h)``; ``z`` for the ``interval`` coverage;
-never below zero. This ``se`` is not the one of the backlog sign's noise rule
+trend a week``, held at the desk's work in progress where the trend would take it lower
+(:func:`_wip`: mean arrivals a week x the mean weeks a ticket opened in the trend's weeks
+stays open, Kaplan-Meier, when that is under every week-end backlog of the trend and the
+open count now: a week end can sit under the week's average in work, or the arrivals
+fall, and the trend is then projected as it runs), never below zero, with an interval of
+``z x sqrt(spread^2 x h + (h x se)^2)`` around that value: the weeks varying
+independently, and the trend's own uncertainty ``se``, which grows with ``h``, not
+``sqrt(h)``. ``se`` is the larger of two: ``spread / sqrt(weeks - 1)``, the error of the
+mean of the backlog's weekly changes (a week-end backlog carries its open tickets into
+the next week: the week ends are the running sum of the nets, not independent draws
+around the line, and their scatter alone read a slope error of 0.6-2.6 a week where the
+slopes scattered by 7.4, review 17b), and 1.4826 x the median absolute deviation of the
+week-end backlogs' deviations from the sign's published trend line (the ``trend`` of its
+weekly rows, rounded to 0.1: the line the projection moves along) over the square root of
+the sum of squared distances of the weeks from their middle; ``z`` for the ``interval``
+coverage. This ``se`` is not the one of the backlog sign's noise rule
 (:func:`itsm_diag.signs.backlog._shrink_in_noise`), which refits the Theil-Sen line
-unrounded and takes the larger of this scatter and the deviations' root mean square over
-``n - 2`` weeks, since a month's 4 or 5 week ends can be all its evidence: the forecast's
-trend spans ``min_weeks`` or more weeks (6 by default), where the robust scatter keeps
-one odd week from widening the projection, and the weeks' own variation (``spread``)
-keeps the interval open when the scatter is small. The completions
+unrounded and widens the scatter to an effective number of week ends, since a month's 4
+or 5 week ends can be all its evidence. The completions
 a week needed to bring the backlog down by the backlog sign's threshold in a quarter
 (13 weeks): today's mean completions plus the extra ones that bring the trend down to
 ``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,
@@ -52,7 +58,7 @@ mass closures as the raw weekly series does (the sign's mass-closure rule is its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from statistics import NormalDist
 from typing import Any
@@ -63,7 +69,15 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_now
-from itsm_diag.signs.backlog import reaches_back, scope_masks, stays_of, trend_cut, with_trend
+from itsm_diag.signs.backlog import (
+    flat_queue_cov,
+    mass_closed,
+    reaches_back,
+    scope_masks,
+    stays_of,
+    trend_cut,
+    with_trend,
+)
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, Window
 from itsm_diag.signs.common import (
     series_rows,
@@ -111,7 +125,13 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     if len(fitted) != len(weekly):
         fitted = weekly
     now = float(backlog["open_now"])
-    line = _project(weekly, fitted, at, now, params)
+    # the work in progress the desk's own flow keeps open: of the tickets opened in the
+    # trend's weeks, a clean-up script's left out as the trend leaves them out
+    usable = scope_masks(ctx)[0]
+    mass = mass_closed(ctx)
+    keep = usable & ~mass if mass is not None and len(mass) == len(usable) else usable
+    first = pd.Timestamp(int(week_edges(ctx.window, ctx.tz)[at[0]]), tz="UTC")
+    line = _project(weekly, fitted, at, now, params, partial(_wip, ctx, keep, first))
     # the same method a year earlier, held against what the export shows came next
     reach = {**_REACH_PARAMS, **dict(backlog.get("params") or {})}
     history, checked, withheld = _history(ctx, params, reach, len(weekly), at, line)
@@ -141,21 +161,67 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     metrics["completions_needed_per_week"] = Figure(value=needed)
     metrics["extra_completions_per_week"] = Figure(value=extra)
     metrics["extra_agent_hours_per_week"] = Figure(value=extra * minutes / 60.0)
+    held = _held_note(line)
     return Measurement(
         metrics=metrics,
         tables={"projection": line["projection"], **({"history": checked} if checked else {})},
-        notes=[note("assumptions", weeks=len(at), spread=line["spread"], interval=float(
-            params["interval"]), shrink=shrink, minutes=minutes, quarter=QUARTER_WEEKS),
-            history])
+        notes=[*([held] if held is not None else []),
+               note("assumptions", weeks=len(at), spread=line["spread"], se=line["se"],
+                    interval=float(params["interval"]), shrink=shrink, minutes=minutes,
+                    quarter=QUARTER_WEEKS),
+               history])
+
+
+def _held_note(line: Mapping[str, Any]) -> Note | None:
+    """The note when the projection is held at the desk's work in progress at a horizon
+    (:func:`_project`'s ``floor``), else ``None``."""
+    floor = line.get("floor")
+    if not floor or not floor["held"]:
+        return None
+    weeks = [h for h, _ in floor["held"]]
+    trend = [max(round(mid), 0) for _, mid in floor["held"]]
+    return note("wip_floor", floor=floor["floor"], per_week=floor["per_week"],
+                stay=floor["stay"], reach=floor["reach"], slope=line["slope"],
+                weeks=_and(weeks), trend=_and(trend))
+
+
+def _and(values: list[int]) -> str:
+    """``4``, ``4 and 12``, ``4, 8 and 12``: the horizons as a sentence names them."""
+    said = [f"{v:,}" for v in values]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
+def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float
+         ) -> tuple[float, float]:
+    """The work in progress the desk's own flow implies (Little's law), and the mean weeks
+    a ticket stays open: ``per_week`` arrivals a week x the mean stay of the ``keep``
+    tickets opened after ``first`` (the trend's first week's start) and by the window end,
+    from opened to done, a stay still running at the window end counted for as long as it
+    was seen (Kaplan-Meier, through the backlog sign's flat-queue level,
+    :func:`~itsm_diag.signs.backlog.flat_queue_cov` at lag 0: a lower bound)."""
+    opened = ctx.tickets[m.OPENED_AT]
+    window = keep & ((opened > first) & (opened <= ctx.window.end)).fillna(False).astype(bool)
+    if per_week <= 0 or not window.any():
+        return 0.0, 0.0
+    days = float(flat_queue_cov(stays_of(ctx, window), 1.0, 1)[0])
+    return per_week * days / 7.0, days / 7.0
 
 
 def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: list[int],
-             now: float, params: Mapping[str, Any]) -> dict[str, Any]:
+             now: float, params: Mapping[str, Any],
+             wip: Callable[[float], tuple[float, float]] | None = None) -> dict[str, Any]:
     """The projection from ``now`` along the trend of ``weekly`` (its ``trend`` at the
     weeks ``at``), with the rates, the spread and the deviations from the line of
     ``fitted`` (the series the trend is fitted to): the slope a week (``slope``, moved
     ``moved`` over the trend's weeks), the weeks' ``arrivals`` and ``completions``, the
-    ``spread`` and the ``projection`` rows (weeks, expected, low, high)."""
+    ``spread``, the trend's own error ``se`` and the ``projection`` rows (weeks,
+    expected, low, high).
+
+    The expected value is held at the desk's work in progress where the trend would take
+    it lower (``floor``: ``wip(mean arrivals a week)``, :func:`_wip`, read only when a
+    horizon falls under the lowest week-end backlog of the trend's weeks and ``now``, and
+    a floor only when under that lowest level too), and never below zero; the range is
+    around that held value."""
     weeks = [fitted[i] for i in at]
     a = np.array([float(r["arrivals"]) for r in weeks])
     c = np.array([float(r["completions"]) for r in weeks])
@@ -168,19 +234,44 @@ def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: lis
     off = np.array([float(fitted[i]["open"]) - float(weekly[i]["trend"]) for i in at
                     if fitted[i].get("open") is not None])
     t = np.array(at, dtype=float)
-    se = (1.4826 * float(np.median(np.abs(off - np.median(off))))
-          / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
+    scatter = (1.4826 * float(np.median(np.abs(off - np.median(off))))
+               / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
+    # ... and a week-end backlog carries its open tickets into the next week: the week
+    # ends are the running sum of the weekly nets, not independent draws around the line,
+    # so their scatter says little of the slope. The slope is then the mean of the
+    # backlog's increments, whose error is the nets' spread / sqrt(weeks - 1) (a backlog
+    # growing a true 10 a week read slopes from -1 to +26 over 13 weeks, with a scatter
+    # error of 0.6-2.6 a week: its 80% range held 60% of the time)
+    se = max(scatter, spread / float(np.sqrt(max(len(at) - 1, 1))))
     z = NormalDist().inv_cdf(0.5 + float(params["interval"]) / 2)
+    horizons = [int(h) for h in params["horizons_weeks"]]
+    mids = {h: now + h * slope for h in horizons}
+    # the backlog cannot fall below the tickets the desk's own flow keeps in work: a
+    # trend that drains an old backlog stops where the old backlog runs out (a desk of
+    # 300 arrivals a week read "2 (0-82)" in 12 weeks and showed 147)
+    levels = [float(fitted[i]["open"]) for i in at if fitted[i].get("open") is not None]
+    lowest = min([*levels, now])
+    floor: dict[str, Any] | None = None
+    if wip is not None and lowest > 0 and min(mids.values()) < lowest:
+        per_week = float(a.mean())
+        work, stay = wip(per_week)
+        # a level above the lowest week end is no floor the week ends can be held to
+        # (a week end can sit under the week's average in work, or the arrivals fall):
+        # the trend is then projected as it runs
+        if 0 < work < lowest:
+            floor = {"floor": work, "stay": stay, "per_week": per_week,
+                     "held": [(h, mids[h]) for h in horizons if mids[h] < work],
+                     "reach": (now - work) / -slope}
+    bottom = floor["floor"] if floor is not None else 0.0
     projection = []
-    for h in params["horizons_weeks"]:
-        h = int(h)
-        mid = now + h * slope
+    for h in horizons:
+        expected = max(mids[h], bottom, 0.0)
         half = z * float(np.sqrt(spread ** 2 * h + (h * se) ** 2))
-        projection.append({"weeks": h, "expected": round(max(mid, 0.0)),
-                           "low": round(max(mid - half, 0.0)),
-                           "high": round(max(mid + half, 0.0))})
+        projection.append({"weeks": h, "expected": round(expected),
+                           "low": round(max(expected - half, 0.0)),
+                           "high": round(expected + half)})
     return {"slope": slope, "moved": moved, "arrivals": a, "completions": c,
-            "spread": spread, "projection": projection}
+            "spread": spread, "se": se, "projection": projection, "floor": floor}
 
 
 def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str, Any],
@@ -252,9 +343,14 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     start, end = trend_levels(np.array([float(r["open"]) for r in rows[at[0]:]]))
     rows = with_trend(rows, at[0], start, end)
     then = float(rows[at[-1]]["open"])
-    line = _project(rows, rows, at, then, params)
     shown = frame["open"].to_numpy()
     ends = frame["week_end"]
+    # the work in progress of the desk then: its tickets of those weeks, their stays as
+    # the export showed them as of that date (the raw series counts mass closures)
+    as_of = pd.Timestamp(ends.iloc[at[-1]]).tz_convert("UTC")
+    earlier = ctx.at_window(Window(start=start_then, end=as_of))
+    line = _project(rows, rows, at, then, params,
+                    partial(_wip, earlier, usable, pd.Timestamp(int(edges[at[0]]), tz="UTC")))
     checked = []
     for row in line["projection"]:
         k = at[-1] + int(row["weeks"])

@@ -393,6 +393,14 @@ def trend_cut(ctx: Context) -> dict[str, Any] | None:
     return cut
 
 
+def mass_closed(ctx: Context) -> pd.Series | None:
+    """The tickets the backlog sign left out of its trend as a clean-up script's closures
+    (its ``trend_weekly`` series is without them), ``None`` when the sign did not measure
+    a trend. Recorded once per Context when it measures; the forecast reads it."""
+    mass: pd.Series | None = ctx.memo(("backlog", "mass"), lambda: None)
+    return mass
+
+
 def unseen_at_end(ctx: Context) -> tuple[Note, pd.Timestamp, str] | None:
     """What the backlog sign found of an export that does not reach back far enough
     (cut on the opened date): its unseen note (``unseen_unbounded``: tickets of the
@@ -482,10 +490,10 @@ def _shrink_in_noise(levels: np.ndarray, start: float, end: float,
       still cleared 7-15% against its 5%, where the larger of the two clears 2-4%.
 
     The forecast's ``se`` (:mod:`itsm_diag.analyses.forecast`) is deliberately not this
-    one: it takes the robust scatter alone, around the sign's published trend line
-    (rounded to 0.1, the line it projects along), over a whole window's trend (6 weeks or
-    more by default), where one odd week must not widen a projection and the weeks' own
-    variation keeps its interval open; here 4 or 5 week ends can be all the evidence,
+    one: it takes the larger of the weekly nets' robust spread / sqrt(weeks - 1) (the
+    trend as the mean of the backlog's weekly changes) and the robust scatter around the
+    sign's published trend line (rounded to 0.1, the line it projects along), over a whole
+    window's trend (6 weeks or more by default); here 4 or 5 week ends can be all the evidence,
     and a scatter that collapses would clear a queue that did not move. A shrink under
     ``t`` times that (``t`` of a two-sided ``noise_interval_share`` interval on ``n - 2``
     degrees of freedom) is one a queue that did not move shows as often: no evidence that
@@ -978,6 +986,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # it projects, the weekly table's (the export's own tickets where the sign's figures
     # count the estimate: a counted shrink does not make their ramp a projection)
     ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, *line))
+    # ... and which tickets a clean-up script closed (out of the trend's series: out of
+    # the stays its work-in-progress floor reads too, :func:`mass_closed`)
+    ctx.memo(("backlog", "mass"), lambda: mass)
     material = _unseen_material(unseen, open_now, mean_arrivals)
     # the move a queue that did not move shows over these week ends (with a flat queue's
     # week ends from the desk's own arrivals and stays): a shrink within it is no clear,
