@@ -249,7 +249,9 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     # the active life ends at done: what is recorded after it is not part of the flow
     keep = (tie == 2) | (at <= done_us[row])
     row, at, tie, grp = row[keep], at[keep], tie[keep], grp[keep]
-    order = then_by_code(np.lexsort((tie, at)), row)
+    # at one time, a save's assignment before its other events: the status event of the
+    # creation save (New) belongs to the group the same save assigned, not "(no group)"
+    order = then_by_code(np.lexsort((grp < 0, tie, at)), row)
     row, at, tie, grp = row[order], at[order], tie[order], grp[order]
     n = len(row)
     first = np.r_[True, row[1:] != row[:-1]]

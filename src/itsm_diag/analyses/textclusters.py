@@ -23,6 +23,7 @@ No model, no download, no dependency beyond numpy, pandas and pyarrow.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -427,14 +428,66 @@ def unnamed_wordings(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return result
 
 
-def _vocabulary(words: np.ndarray, stop: set[str], names: set[str], min_len: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(stem code of each word, -1 when dropped; the stems)."""
+@dataclass(frozen=True)
+class Lexicon:
+    """The stop words and the ``opposed_words`` param, stemmed once per rule set."""
+
+    #: the stop words dropped (a stop word whose stem is a state word's stays)
+    dropped: frozenset[str]
+    #: the stems that weigh nothing: stop words kept for their state ("on", "failed")
+    quiet: frozenset[str]
+    #: per state word's stem: its set's bit in each opposition (0: not in it)
+    bits: dict[str, tuple[int, ...]]
+    oppositions: int
+
+
+def _frozen(value: Any) -> Any:
+    """A param's nested lists as nested tuples (hashable)."""
+    return tuple(_frozen(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def lexicon(params: Mapping[str, Any]) -> Lexicon:
+    """:class:`Lexicon` of the params' ``stop_words`` and ``opposed_words``."""
+    return _lexicon(_frozen(params.get("stop_words") or []),
+                    _frozen(params.get("opposed_words") or []))
+
+
+@functools.lru_cache(maxsize=16)
+def _lexicon(stop_words: tuple[Any, ...], opposed: tuple[Any, ...]) -> Lexicon:
+    stop = {str(w).lower() for w in stop_words if isinstance(w, str)}
+    groups = [[{stem(str(w).lower()) for w in words if isinstance(w, str)} for words in sets]
+              for sets in opposed if isinstance(sets, tuple) and len(sets) >= 2]
+    bits: dict[str, list[int]] = {}
+    for g, sets in enumerate(groups):  # a handful of oppositions and word sets
+        for bit, words in enumerate(sets):
+            for word in words:
+                bits.setdefault(word, [0] * len(groups))[g] |= 1 << bit
+    kept = {w for w in stop if stem(w) in bits}
+    return Lexicon(dropped=frozenset(stop - kept), quiet=frozenset(stem(w) for w in kept),
+                   bits={k: tuple(v) for k, v in bits.items()}, oppositions=len(groups))
+
+
+def _vocabulary(words: np.ndarray, lex: Lexicon, names: set[str], min_len: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(stem code of each word, -1 when dropped; the stems; per stem, whether it weighs
+    nothing (a stop word kept for its state); per stem, its bit per opposition, None
+    without oppositions)."""
     codes, uniques = pd.factorize(words)
-    kept = [None if (w in stop or w in names or len(w) < min_len) else stem(w)
+    kept = [None if (w in lex.dropped or w in names or len(w) < min_len) else stem(w)
             for w in uniques]  # one per distinct word (the vocabulary), not per ticket
     stem_codes, stems = pd.factorize(pd.Series(kept, dtype=object))
-    return np.asarray(stem_codes, dtype=np.int64)[codes], np.asarray(stems, dtype=object)
+    quiet = np.zeros(len(stems), dtype=bool)
+    states = None
+    if lex.oppositions and len(stems):
+        index = pd.Index(stems)
+        states = np.zeros((len(stems), lex.oppositions), dtype=np.int64)
+        at = index.get_indexer(list(lex.bits))
+        states[at[at >= 0]] = np.asarray(list(lex.bits.values()), dtype=np.int64)[at >= 0]
+        if lex.quiet:
+            at = index.get_indexer(sorted(lex.quiet))
+            quiet[at[at >= 0]] = True
+    return (np.asarray(stem_codes, dtype=np.int64)[codes], np.asarray(stems, dtype=object),
+            quiet, states)
 
 
 def _rarest_first(w: np.ndarray) -> np.ndarray:
@@ -462,11 +515,12 @@ def _entries(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     return d, t, start, in_prefix, total[d] - before
 
 
-def _rare_words(d: np.ndarray, t: np.ndarray, start: np.ndarray, n_doc: int
+def _rare_words(d: np.ndarray, t: np.ndarray, w: np.ndarray, start: np.ndarray, n_doc: int
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(document, its rarest word) of the documents of two words or more: what the
-    containment rule looks up in the other documents."""
-    n_words = np.bincount(d, minlength=n_doc)
+    """(document, its rarest word) of the documents of two words or more (words that
+    weigh: a state word of no weight is not counted): what the containment rule looks up
+    in the other documents."""
+    n_words = np.bincount(d, weights=w[t] > 0, minlength=n_doc)
     two = n_words[d[start]] >= 2
     return d[start][two], t[start][two]
 
@@ -482,17 +536,32 @@ def _candidate_count(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.
                                                 theta)
     n = int(_range_bounds(ptok, pweight, lo, hi)[1].sum())
     if contained <= 1.0:  # the containment join: one row per posting of a rare word
-        _, rare_t = _rare_words(d, t, start, int(doc.max()) + 1)
+        _, rare_t = _rare_words(d, t, w, start, int(doc.max()) + 1)
         n += int(np.bincount(t, minlength=len(w))[rare_t].sum())
     return n
 
 
+def _opposed(doc: np.ndarray, tok: np.ndarray, states: np.ndarray, n_doc: int,
+             a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair (a, b) of documents: in some opposition, each holds a word set the other
+    lacks ("laptop turn on" and "laptop turn off"; "sap login slow" and "sap login
+    fail"), so they are different issues whatever their similarity. A document without
+    a word of the opposition clashes with none ("sap login" joins either)."""
+    hit = np.asarray(states.any(axis=1))[tok]
+    masks = np.zeros((n_doc, states.shape[1]), dtype=np.int64)
+    np.bitwise_or.at(masks, doc[hit], states[tok[hit]])  # the few state words only
+    ma, mb = masks[a], masks[b]
+    return (((ma & ~mb) != 0) & ((mb & ~ma) != 0)).any(axis=1)
+
+
 def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
-           theta: float, floor: float, contained: float) -> pd.DataFrame:
+           theta: float, floor: float, contained: float,
+           states: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
     ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
     least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
-    every hour").
+    every hour"). Never two documents :func:`_opposed` by ``states`` (per word, its bit
+    per opposition: :func:`_vocabulary`).
 
     Candidates, never all pairs: (1) prefix filtering at ``theta`` (a pair that similar
     shares a word among each side's rarest words worth more than ``1 - theta`` of its
@@ -506,13 +575,13 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
         return empty
     n_tok = len(w)
     d, t, start, in_prefix, rest = _entries(doc, tok, w, total, theta)
-    n_words = np.bincount(doc, minlength=n_doc)
+    n_words = np.bincount(doc, weights=w[tok] > 0, minlength=n_doc)  # words that weigh
     cand = _prefix_pairs(d[in_prefix], t[in_prefix], total[d[in_prefix]], rest[in_prefix],
                          theta)
     if contained <= 1.0:
         # the lighter document's rarest word must be among the other's words (with
         # contained < 1 this finds the pairs whose overlap holds that word)
-        rare_d, rare_t = _rare_words(d, t, start, n_doc)
+        rare_d, rare_t = _rare_words(d, t, w, start, n_doc)
         rare = pd.DataFrame({"da": rare_d, "t": rare_t}, copy=False)
         full = pd.DataFrame({"db": d, "t": t}, copy=False)
         more = rare.merge(full, on="t")[["da", "db"]]
@@ -547,6 +616,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     share = overlap / np.minimum(total[a], total[b])
     ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
                                    & (n_words[lighter] >= 2))
+    if states is not None:  # opposite states never join (checked on the similar pairs)
+        ok[ok] = ~_opposed(doc, tok, states, n_doc, a[ok], b[ok])
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]},
                         copy=False)
 
@@ -771,8 +842,8 @@ def _within_budget(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.n
 
 
 def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarray,
-               tickets: np.ndarray, theta: float, floor: float, contained: float
-               ) -> tuple[np.ndarray, np.ndarray]:
+               tickets: np.ndarray, theta: float, floor: float, contained: float,
+               states: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Star clusters of the documents: (centre of each, its similarity to it).
 
     The same greedy as pairing every two documents and running :func:`_stars` on them
@@ -788,7 +859,7 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     n_docs = len(tickets)
     sets, first, sd, st = _heads(d, t, n_docs)
     n_sets = len(first)
-    edges = _pairs(sd, st, weight, total[first], theta, floor, contained)
+    edges = _pairs(sd, st, weight, total[first], theta, floor, contained, states)
     ea, eb = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
     e_sim = edges["sim"].to_numpy(dtype="float64")
     e_ov = edges["overlap"].to_numpy(dtype="float64")
@@ -879,9 +950,14 @@ def _shown_label(label: str, wordings: int, summaries: list[dict[str, Any]]) -> 
 
 
 def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndarray,
-            cluster: np.ndarray, wanted: np.ndarray, top: int) -> dict[int, str]:
+            cluster: np.ndarray, wanted: np.ndarray, top: int,
+            quiet: np.ndarray | None = None) -> dict[int, str]:
     """For the clusters in ``wanted``: their ``top`` commonest words (by tickets using
-    them; ties: the rarer word first), each in the form users wrote most, space-joined."""
+    them; ties: the rarer word first), each in the form users wrote most, space-joined.
+    A word of no weight (a state word such as "on"; per word, ``quiet`` 1) only when half
+    the cluster's tickets or more use it, and after the others at equal use ("laptop
+    turn on" beside "laptop turn off"); never one whose opposite the desk does not write
+    (``quiet`` 2: the "on" of "printer jams on every job" tells nothing apart)."""
     keep = np.isin(cluster[doc], wanted)
     if not keep.any():
         return {}
@@ -892,7 +968,16 @@ def _labels(doc: np.ndarray, tok: np.ndarray, words: np.ndarray, weight: np.ndar
     shown = np.empty(int(tok.max()) + 1, dtype=object)
     shown[forms["t"].to_numpy()] = forms["word"].to_numpy(dtype=object)
     counts = frame.groupby(["c", "t"])["n"].sum().reset_index()
-    counts = counts.sort_values(["c", "n", "t"], ascending=[True, False, True])
+    rank = "t"
+    if quiet is not None and quiet.any():
+        shy = quiet[counts["t"].to_numpy()]
+        held = np.bincount(cluster, weights=weight)[counts["c"].to_numpy()]
+        keep = (shy == 0) | ((shy == 1) & (2 * counts["n"].to_numpy() >= held))
+        # at equal use, after the words that weigh
+        counts = counts[keep].assign(rank=(counts["t"].to_numpy() + (shy > 0)
+                                           * (int(tok.max()) + 1))[keep])
+        rank = "rank"
+    counts = counts.sort_values(["c", "n", rank], ascending=[True, False, True])
     counts = counts.groupby("c").head(top)
     counts["word"] = shown[counts["t"].to_numpy()]
     joined = counts.groupby("c", sort=False)["word"].agg(" ".join)
@@ -932,23 +1017,28 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
                         cluster_of_norm=cluster_of_norm, n_distinct=0, scope=scope)
     texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
     doc, words = _tokens(texts)
-    stop = {str(w).lower() for w in params["stop_words"] if isinstance(w, str)}
-    tok, stems = _vocabulary(words, stop, _person_words(ctx, params),
-                             int(params["min_word_length"]))
+    tok, stems, quiet, states = _vocabulary(words, lexicon(params),
+                                            _person_words(ctx, params),
+                                            int(params["min_word_length"]))
     keep = tok >= 0
     pairs = pd.DataFrame({"d": doc[keep], "t": tok[keep], "word": words[keep]},
                          copy=False).drop_duplicates(["d", "t"])
     d, t, wd = pairs["d"].to_numpy(), pairs["t"].to_numpy(), pairs["word"].to_numpy()
     n_docs = len(used)
     df = np.bincount(t, minlength=len(stems)).astype("float64")
-    weight = np.log1p(n_docs / (df + float(params["df_smoothing"])))
+    # a stop word kept for its state ("on", "failed") weighs nothing
+    weight = np.where(quiet, 0.0, np.log1p(n_docs / (df + float(params["df_smoothing"]))))
     total = np.bincount(d, weights=weight[t], minlength=n_docs)
+    alone = quiet[t] & (total[d] <= 0) if quiet.any() else None
+    if alone is not None and alone.any():  # state words alone ("not working"): no word
+        d, t, wd = d[~alone], t[~alone], wd[~alone]
     theta = float(params["similarity"])
     floor, contained = float(params["contained_similarity"]), float(params["containment"])
     chosen, candidates = _within_budget(d, t, weight, total, tickets, theta, contained,
                                         int(params["max_candidate_pairs"]))
     if chosen is None:
-        centre, sim_to = _clustered(d, t, weight, total, tickets, theta, floor, contained)
+        centre, sim_to = _clustered(d, t, weight, total, tickets, theta, floor, contained,
+                                    states)
     else:
         # the wordings left out stand alone (their own centre, similarity 1)
         centre, sim_to = np.arange(n_docs, dtype=np.int64), np.ones(n_docs)
@@ -956,7 +1046,7 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
         if len(picked):
             sd, st = _subset(d, t, chosen)
             c_sub, s_sub = _clustered(sd, st, weight, total[picked], tickets[picked], theta,
-                                      floor, contained)
+                                      floor, contained, states)
             centre[picked], sim_to[picked] = picked[c_sub], s_sub
     cluster_of_norm[used] = used[centre]
     # per cluster (coded by its centre's normalised summary): label, wordings, cohesion
@@ -965,7 +1055,15 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     low = pd.Series(sim_to).groupby(c_index).min().to_numpy()
     # a lone wording is its own label; a cluster of several, its commonest words
     merged = np.flatnonzero(per_c > 1)
-    words_of = _labels(d, t, wd, tickets, c_index, merged, int(params["label_words"]))
+    shy = np.zeros(len(stems), dtype=np.int64)
+    if states is not None and quiet.any():  # a state word of no weight, for the labels
+        present = np.bitwise_or.reduce(states[np.bincount(t, minlength=len(stems)) > 0],
+                                       axis=0)
+        # the desk writes another set of the word's opposition ("off" beside "on")
+        opposite = ((states != 0) & ((present & ~states) != 0)).any(axis=1)
+        shy[quiet] = np.where(opposite, 1, 2)[quiet]
+    words_of = _labels(d, t, wd, tickets, c_index, merged, int(params["label_words"]),
+                       shy)
     labels = np.asarray(pd.array(norm, dtype=m.STRING_DTYPE), dtype=object).copy()
     wordings = np.ones(n_norm, dtype=np.int64)
     min_sim = np.ones(n_norm)
