@@ -140,9 +140,10 @@ def test_the_backlog_leaves_out_the_weeks_after_the_data(
     late, trim = demo_pair
     backlog = _sign(late, "backlog")
     weekly = backlog.evidence.series["weekly"]
-    # 13 weeks up to 31 October; those starting after 30 September are out
-    assert len(weekly) == 9
-    assert str(weekly[-1]["week_end"]).startswith("2026-10-03")
+    # 13 weeks up to 31 October: the whole weeks up to 30 September, the data's end (no
+    # week across it, part empty: review 17)
+    assert len(weekly) == 8
+    assert str(weekly[-1]["week_end"]).startswith("2026-09-30")
     assert all(row["arrivals"] > 0 for row in weekly[1:])
     assert any(n.code == "after_data" for n in backlog.evidence.notes)
     # the open tickets in weeks of arrivals: the data's, not spread over an empty month

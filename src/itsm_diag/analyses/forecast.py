@@ -311,7 +311,8 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     first = f"{m.local_day(earliest, tz):%Y-%m-%d}" if earliest is not None else ""
     n_weeks = len(week_edges(w, tz)) - 1
     start_then = _weeks_later(w.start, -YEAR_WEEKS, tz)
-    end_then = _weeks_later(w.end, reach - YEAR_WEEKS, tz)
+    # the window's weeks end at the data's end when it reaches past it (week_edges)
+    end_then = _weeks_later(w.covered_end, reach - YEAR_WEEKS, tz)
     # the outcome a year earlier must be in the data the window covers
     edges = week_edges(Window(start=start_then, end=end_then), tz)
     if (earliest is None or reach >= YEAR_WEEKS or end_then > w.covered_end

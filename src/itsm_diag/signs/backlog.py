@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.base import Context, Cost, Figure, Measurement, Note, per_month, ratio
+from itsm_diag.signs.base import (
+    Context,
+    Cost,
+    Figure,
+    Measurement,
+    Note,
+    per_month,
+    ratio,
+    weeks_said,
+)
 from itsm_diag.signs.common import (
     count_upto,
     filled,
@@ -105,10 +114,12 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
 def stays_of(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Opened and end times (µs) of the kept tickets with an opened time, and whether
     each was done by the window end: the end is the done time, or the window end for a
-    ticket still open then (its stay so far: a stay cut short, not ended)."""
+    ticket still open then (its stay so far: a stay cut short, not ended). The data's
+    end when the window reaches past it (:attr:`Window.covered_end`): a stay is not seen
+    to go on through weeks the export never saw."""
     rows = keep.to_numpy(dtype=bool)
     opened_us = m.ts_us(m.rows_of(ctx.tickets, rows, [m.OPENED_AT])[m.OPENED_AT])
-    window_end_us = int(ctx.window.end.value // 1000)
+    window_end_us = int(ctx.window.covered_end.value // 1000)
     end_us = m.ts_us(ctx.done_at[rows])
     done = (end_us != m.NAT) & (end_us <= window_end_us)
     end_us = np.where(done, end_us, window_end_us)
@@ -580,29 +591,14 @@ def _small_in_noise(levels: np.ndarray, end: float, open_now: int, mean_arrivals
 
 def raw_weekly(ctx: Context) -> pd.DataFrame:
     """The weekly series of all usable incidents and requests (mass closures included),
-    computed once per Context for the backlog sign and the KPI panel."""
+    computed once per Context for the backlog sign and the KPI panel. Its weeks end at
+    the data's end when the window reaches past it (:func:`week_edges`): the weeks after
+    it hold no arrival and no completion, only the open tickets carried flat, which would
+    read as a desk gone quiet, and a week across it would hold a few days of tickets
+    counted as a whole week's."""
     usable, _, _ = scope_masks(ctx)
-    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: _in_data(
-        ctx, weekly_backlog(ctx, usable)))
+    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: weekly_backlog(ctx, usable))
     return frame
-
-
-def _in_data(ctx: Context, weekly: pd.DataFrame) -> pd.DataFrame:
-    """``weekly`` (a series over the window's weeks) without the weeks that start after
-    the data's end (:attr:`Window.data_to`: a ``--until`` after the export was pulled):
-    they hold no arrival and no completion, only the open tickets carried flat, which
-    would read as a desk gone quiet."""
-    kept = _weeks_in_data(ctx)
-    return weekly if kept is None else weekly.iloc[:kept]
-
-
-def _weeks_in_data(ctx: Context) -> int | None:
-    """How many of the window's weeks (:func:`week_edges`) start before the data's end
-    (:attr:`Window.data_to`); None when the data reaches the window's end."""
-    to = ctx.window.data_to
-    if to is None:
-        return None
-    return int((week_edges(ctx.window, ctx.tz)[:-1] < to.value).sum())
 
 
 def weekly_rows(ctx: Context) -> list[dict[str, Any]]:
@@ -837,11 +833,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # after its end are no week of it)
         return shaped or Measurement(unknown=Note(code="gap", params=gap.params()),
                                      excluded=excluded, series={"weekly": series_rows(raw)})
-    trend = _in_data(ctx, weekly_backlog(ctx, usable, mass)) if mass.any() else raw
-    # weeks of the window that start after the data's end (a --until after the export
-    # was pulled) hold no evidence: out of the series, the trend and the arrival rate
-    kept = _weeks_in_data(ctx)
-    tail = 0 if kept is None else len(week_edges(w, ctx.tz)) - 1 - kept
+    trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
+    # the window's weeks after the data's end (a --until after the export was pulled)
+    # hold no evidence: the weeks end at the data's end (week_edges), and a note says so
+    tail = w.covered_end < w.end
     last_day = f"{m.local_day(w.covered_end, ctx.tz):%Y-%m-%d}"
     earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
     flow = ctx.shape.flow_start
@@ -869,15 +864,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if len(trend) - lead < min_weeks:
         # the end's note when the window reaches past the data's end (said with its day)
         covers: dict[str, Any] = {"starts": starts, "weeks": len(trend) - lead,
-                                  "window_weeks": len(trend) + tail, "min": min_weeks}
+                                  "window_weeks": len(trend), "min": min_weeks}
+        ends = {**covers, "last": last_day, "covered": w.covered_weeks,
+                "window_weeks": weeks_said(w.days)}
         return shaped or Measurement(unknown=Note(
-            code="data_ends_early", params={**covers, "last": last_day}) if tail else Note(
+            code="data_ends_early", params=ends) if tail else Note(
             code="data_starts_late", params=covers),
             excluded=excluded, series={"weekly": series_rows(raw)})
     if lead:
         notes.append(Note(code="before_data", params={"weeks": lead, "starts": starts}))
     if tail:
-        notes.append(Note(code="after_data", params={"weeks": tail, "last": last_day}))
+        notes.append(Note(code="after_data", params={"weeks": w.weeks_after_data,
+                                                     "last": last_day}))
     # the weeks are whole weeks back from the window end: days of a window that is not a
     # whole number of weeks come before the first one, and their arrivals are in no week
     first_start = pd.Timestamp(week_edges(w, ctx.tz)[0], tz="UTC")
@@ -887,7 +885,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if before.any() and not lead:
         notes.append(Note(code="days_before_weeks", count=int(before.sum()), params={
             "days": (m.local_day(first_start, ctx.tz) - m.local_day(w.start, ctx.tz)).days
-            + 1, "weeks": len(trend)}, sample_ids=ctx.samples(before)))
+            + 1, "weeks": len(trend), "last": last_day}, sample_ids=ctx.samples(before)))
     # an export filtered by open date lacks the tickets opened before it and still open
     # in the window's first weeks: its backlog starts low and climbs. Whether it reaches
     # back far enough is read from its own stays (a queue whose tickets stay open for

@@ -38,6 +38,13 @@ MONTH_DAYS = 30.4375
 QUARTER_DAYS = 3 * MONTH_DAYS
 
 
+def weeks_said(days: float) -> float:
+    """A span of ``days`` in weeks as every sentence of a report says it: to a tenth of a
+    week, worded with ``:g`` ("13 weeks", "4.3 weeks"), so the data note, the signs'
+    summaries and their notes give the same weeks for the same days."""
+    return round(float(days) / 7.0, 1)
+
+
 @dataclass(frozen=True)
 class Window:
     """The analysis window, [start, end], UTC. ``data_from``: the start of the day of the
@@ -71,6 +78,18 @@ class Window:
         """Days of the part of the window the export covers (from ``data_from`` on, up to
         ``data_to``)."""
         return float((self.covered_end - self.covered_start) / pd.Timedelta(days=1))
+
+    @property
+    def covered_weeks(self) -> float:
+        """The weeks the export covers of the window, as a report says them
+        (:func:`weeks_said`)."""
+        return weeks_said(self.covered_days)
+
+    @property
+    def weeks_after_data(self) -> float:
+        """The weeks of the window after the data's end (:attr:`data_to`; 0 when the data
+        reaches the window's end), as a report says them (:func:`weeks_said`)."""
+        return weeks_said((self.end - self.covered_end) / pd.Timedelta(days=1))
 
     @property
     def months(self) -> float:

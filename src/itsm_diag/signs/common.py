@@ -147,16 +147,20 @@ def too_few(n: int, minimum: int, **params: Any) -> Note | None:
 
 
 def week_edges(window: Window, tz: str = "UTC") -> np.ndarray:
-    """The weeks' edges (ns) over the window: the last exactly at the window end, each
-    seven calendar days in ``tz`` before the next (a week across a clock change is 167 or
-    169 hours, and its days are the report's days); week ``k`` is ``(edges[k],
-    edges[k + 1]]``. Whole weeks only, so none reaches back before the window start (a
-    window of 6.6 weeks counted one from 3 days before it)."""
-    days = (m.local_day(window.end, tz) - m.local_day(window.start, tz)).days + 1
+    """The weeks' edges (ns) over the window: the last exactly at the end of the part of
+    the window the data covers (:attr:`Window.covered_end`: the window's end, or the
+    data's end when a ``--until`` reaches past it, so the weeks are those of a window
+    ending there and no week is part empty), each seven calendar days in ``tz`` before
+    the next (a week across a clock change is 167 or 169 hours, and its days are the
+    report's days); week ``k`` is ``(edges[k], edges[k + 1]]``. Whole weeks only, so
+    none reaches back before the window start (a window of 6.6 weeks counted one from 3
+    days before it)."""
+    end = window.covered_end
+    days = (m.local_day(end, tz) - m.local_day(window.start, tz)).days + 1
     back = np.arange(max(1, days // 7), -1, -1)
     if tz == "UTC":
-        return np.asarray(window.end.value - WEEK_NS * back, dtype="int64")
-    wall = window.end.tz_convert(tz).tz_localize(None)
+        return np.asarray(end.value - WEEK_NS * back, dtype="int64")
+    wall = end.tz_convert(tz).tz_localize(None)
     edges = m.wall_to_utc(pd.Series(wall - pd.to_timedelta(7 * back, unit="D")), tz)[0]
     return edges.to_numpy(dtype="datetime64[ns]").astype("int64")
 
@@ -166,7 +170,8 @@ def weekly_backlog(
 ) -> pd.DataFrame:
     """Weekly arrivals, completions and open backlog of the tickets under ``mask``.
 
-    Weeks end at the window end and every 7 days before it; week ``k`` is
+    Weeks end at the window end (the data's end when the window reaches past it:
+    :func:`week_edges`) and every 7 days before it; week ``k`` is
     ``(end_k - 7d, end_k]``. ``open`` at ``t`` = opened <= t and not done at t.
     Tickets under ``exclude_mask`` are left out entirely; tickets without an opened
     time cannot be placed and are ignored (callers report them).
