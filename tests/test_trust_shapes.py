@@ -222,7 +222,7 @@ def test_proxy_rate_counts_the_weeks_the_export_covers() -> None:
     assert found.metrics["duplicate_share"].value == 0.0
     assert found.metrics["duplicate_share"].denominator == 36
     proxy = note(found, "proxy_requesters")
-    assert "over 4 weeks" in proxy.text and "1 of them, with 25 tickets" in proxy.text
+    assert "over 4.0 weeks" in proxy.text and "1 of them, with 25 tickets" in proxy.text
     assert found.status == "clear"
 
 

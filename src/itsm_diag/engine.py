@@ -44,7 +44,7 @@ from itsm_diag.report import (
     WindowOut,
 )
 from itsm_diag.signs.backlog import flow_rows, no_week_shape, unseen_at_end
-from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window
+from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window, weeks_said
 from itsm_diag.signs.shape import (
     ExtractShape,
     StartsLate,
@@ -56,7 +56,7 @@ from itsm_diag.signs.shape import (
     weeks_of,
 )
 from itsm_diag.stats import newcombe, poisson_score, t_quantile, wilson
-from itsm_diag.text import figure, figure_beside, fmt, fmt_known
+from itsm_diag.text import figure, figure_beside, fmt, fmt_known, with_named
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the bands from best to worst, and the highest score (every sign triggered)
@@ -367,8 +367,7 @@ def _ends_early(window: Window, tz: str, words: Mapping[str, str]) -> str:
     return fmt(words["window_after_data"], {
         "as_of": _local(window.end, tz, with_time=False),
         "last": _local(window.covered_end, tz, with_time=False),
-        "after": (window.end - window.covered_end) / pd.Timedelta(weeks=1),
-        "covered": window.covered_days / 7})
+        "after": window.weeks_after_data, "covered": window.covered_weeks})
 
 
 def _floor_in_window(shape: ExtractShape, window: Window, weeks: int) -> ExtractShape:
@@ -413,8 +412,8 @@ def _starts_late(shape: ExtractShape, window: Window, tz: str) -> ExtractShape:
         return shape  # an update cut's note says where its figures begin
     return replace(shape, starts_late=StartsLate(
         first=_local(window.data_from, tz, with_time=False),
-        weeks_before=(window.days - window.covered_days) / 7,
-        weeks_covered=window.covered_days / 7, earlier=shape.flow_earlier))
+        weeks_before=weeks_said(window.days - window.covered_days),
+        weeks_covered=window.covered_weeks, earlier=shape.flow_earlier))
 
 
 def _local(ts: pd.Timestamp, tz: str, *, with_time: bool = True) -> str:
@@ -847,17 +846,22 @@ def build_finding(
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
     # the weeks the figures are over: the window's, from the export's first ticket on
-    values["window_weeks"] = choice.window.covered_days / 7
+    values["window_weeks"] = choice.window.covered_weeks
     # the dates its figures cover: from the export's first day to its last, as the weeks
     values["window_start"] = _local(choice.window.covered_start, choice.tz, with_time=False)
     values["window_end"] = _local(choice.window.covered_end, choice.tz, with_time=False)
+    # where its open tickets are counted, as its definitions and summary say it
+    from itsm_diag.insights import end_said
+
+    said = {"end_said": end_said(choice.window, choice.tz, rules.defaults.wording)}
+    values.update(said)
     for name, cond in rule.thresholds.conditions.items():
         values[f"threshold_{name}"] = cond.value
     for name, param in rule.params.items():
         values[f"param_{name}"] = param
     metrics = {
         name: MetricOut(
-            label=doc.label, definition=doc.definition, unit=doc.unit,
+            label=doc.label, definition=with_named(doc.definition, said), unit=doc.unit,
             value=meas.metrics[name].value if name in meas.metrics else None,
             numerator=meas.metrics[name].numerator if name in meas.metrics else None,
             denominator=meas.metrics[name].denominator if name in meas.metrics else None,

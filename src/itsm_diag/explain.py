@@ -13,7 +13,7 @@ from typing import Any
 
 from itsm_diag import config
 from itsm_diag.config import AnalysisFile, Defaults, RuleFile, worded
-from itsm_diag.text import fmt, plurals
+from itsm_diag.text import fmt, plurals, with_named
 
 
 def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> str:
@@ -24,7 +24,7 @@ def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> 
     rules = shipped if config_file is None else config.load_rules_with(config_file)
     if rule_id in rules.analyses:
         text = analysis_page(rules.analyses[rule_id], rules.overrides,
-                             shipped.analyses[rule_id])
+                             shipped.analyses[rule_id], rules.defaults)
     else:
         text = page(rules.get(rule_id), rules.overrides, shipped.get(rule_id),
                     rules.defaults, shipped.defaults)
@@ -176,7 +176,8 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
         "",
         "Metrics",
     ]
-    lines += [f"  {k}: {d.label}. {d.definition}" for k, d in rule.metrics.items()]
+    lines += [f"  {k}: {d.label}. {_defined(d.definition, defaults)}"
+              for k, d in rule.metrics.items()]
     if rule.example:
         lines += ["", "Example", f"  {_prose(rule.example)}"]
     lines += ["", *hours]
@@ -186,11 +187,23 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
     return "\n".join(lines) + "\n"
 
 
+def _defined(text: str, defaults: Defaults) -> str:
+    """A definition as a page without a run says it: where its open tickets are counted
+    is the window end (a report says the data's end, with its day, when a ``--until``
+    reaches past the data: :func:`itsm_diag.insights.end_said`)."""
+    return " ".join(with_named(text, {"end_said": defaults.wording["end_said.window"]}
+                               ).split())
+
+
 def analysis_page(rule: AnalysisFile, overrides: Mapping[str, str] | None = None,
-                  shipped: AnalysisFile | None = None) -> str:
+                  shipped: AnalysisFile | None = None, defaults: Defaults | None = None
+                  ) -> str:
     """An analysis's page: what it shows, why, scope, presence rule, params, figures,
     tables and how to override its params. Analyses are never graded or scored; a param
-    a config set is marked as on :func:`page`."""
+    a config set is marked as on :func:`page`. ``defaults``: the wording in force (None:
+    the shipped)."""
+    if defaults is None:
+        defaults = config.load_rules().defaults
     rule = worded(rule)
     lines = [
         f"{rule.title}  [{rule.id}]  (an analysis: not graded, not counted in the score)",
@@ -220,11 +233,11 @@ def analysis_page(rule: AnalysisFile, overrides: Mapping[str, str] | None = None
                   f"      params: {{{first}: {rule.params[first]!r}}}"]
     if rule.metrics:
         lines += ["", "Figures"]
-        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
+        lines += [f"  {k}: {d.label}. {_defined(d.definition, defaults)}"
                   for k, d in rule.metrics.items()]
     if rule.tables:
         lines += ["", "Tables"]
-        lines += [f"  {k}: {d.label}. {' '.join(d.definition.split())}"
+        lines += [f"  {k}: {d.label}. {_defined(d.definition, defaults)}"
                   for k, d in rule.tables.items()]
     if rule.example:
         lines += ["", "Example", f"  {_prose(rule.example)}"]

@@ -14,9 +14,10 @@ from functools import partial
 from typing import Any, Literal
 
 from itsm_diag.config import AnalysisFile, Rules, worded
+from itsm_diag.model import local_day
 from itsm_diag.report import AnalysisOut, AnalysisTable, DriverOut, Finding, MetricOut, NoteOut
-from itsm_diag.signs.base import Context, Measurement, Note
-from itsm_diag.text import fmt
+from itsm_diag.signs.base import Context, Measurement, Note, Window
+from itsm_diag.text import fmt, with_named
 
 #: module of each analysis id
 MODULES = {"flow": "flow", "text-clusters": "textclusters", "drivers": "drivers",
@@ -85,9 +86,21 @@ def _rows(rule: AnalysisFile, name: str, rows: list[dict[str, Any]]) -> list[dic
     return out
 
 
-def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
-    """The analysis as the Report holds it."""
+def end_said(window: Window, tz: str, wording: Mapping[str, str]) -> str:
+    """Where a figure of open tickets is counted, as its definition says it: the window
+    end, or, when a ``--until`` reaches past the data (:attr:`Window.covered_end`), the
+    data's end with its day (``defaults.wording``: ``end_said.window``,
+    ``end_said.data``). The ``{end_said}`` of a definition or a summary."""
+    if window.covered_end >= window.end:
+        return wording["end_said.window"]
+    return fmt(wording["end_said.data"], {
+        "last": f"{local_day(window.covered_end, tz):%Y-%m-%d}"})
+
+
+def build(rule: AnalysisFile, meas: Measurement, end: str = "") -> AnalysisOut:
+    """The analysis as the Report holds it. ``end``: :func:`end_said` of the run."""
     rule = worded(rule)  # its words follow its params
+    said = {"end_said": end} if end else {}
     undocumented = set(meas.metrics) - set(rule.metrics)
     if undocumented:
         raise KeyError(f"analysis {rule.id!r} does not document metrics {sorted(undocumented)}")
@@ -95,7 +108,8 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     if unknown_tables:
         raise KeyError(f"analysis {rule.id!r} does not document tables {sorted(unknown_tables)}")
     metrics = {
-        name: MetricOut(label=doc.label, definition=" ".join(doc.definition.split()),
+        name: MetricOut(label=doc.label,
+                        definition=" ".join(with_named(doc.definition, said).split()),
                         unit=doc.unit, value=meas.metrics[name].value,
                         numerator=meas.metrics[name].numerator,
                         denominator=meas.metrics[name].denominator,
@@ -105,7 +119,8 @@ def build(rule: AnalysisFile, meas: Measurement) -> AnalysisOut:
     n_of = {"tickets": "tickets", "open_tickets": "open_tickets"}
     n = next((int(meas.metrics[k].value or 0) for k in n_of if k in meas.metrics), None)
     tables = {
-        name: AnalysisTable(label=doc.label, definition=" ".join(doc.definition.split()),
+        name: AnalysisTable(label=doc.label,
+                            definition=" ".join(with_named(doc.definition, said).split()),
                        columns=doc.columns, n=n, rows=_rows(rule, name, meas.tables[name]))
         for name, doc in rule.tables.items() if meas.tables.get(name)
     }
@@ -177,7 +192,8 @@ def analyse(ctx: Context, rules: Rules, signs: list[Finding], checks: list[Findi
                         "after_signs", None)
         if after is not None:
             meas = after(ctx, meas)
-        outs[rule.id] = build(rule, meas)
+        outs[rule.id] = build(rule, meas, end_said(ctx.window, ctx.tz,
+                                                   rules.defaults.wording))
     drivers = rules.analyses.get("drivers")
     if drivers is not None and "drivers" in outs:
         # where a triggered problem concentrates: under a sign that is clear or unknown

@@ -168,6 +168,16 @@ def with_params(text: str, params: Mapping[str, Any]) -> str:
     return re.sub(r"\{param_(\w+)(?::([^{}]*))?\}", fill, text)
 
 
+def with_named(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with each ``{NAME}`` that ``values`` holds filled, every other placeholder
+    left as it is (a definition's words that depend on the run, such as where its open
+    tickets are counted)."""
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return str(values[name]) if name in values else match.group(0)
+    return re.sub(r"\{(\w+)\}", fill, text)
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 

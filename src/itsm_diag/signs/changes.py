@@ -50,6 +50,7 @@ from itsm_diag.signs.base import (
     less_sure,
     per_month,
     ratio,
+    weeks_said,
 )
 from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
 from itsm_diag.signs.shape import week_numbers
@@ -266,7 +267,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="too_few_to_project", params={
             "found": count, "days": round(w.covered_days, 1), "min": minimum})
     # the weeks the rate is over: the window's, or the part the change records cover
-    meas.metrics["rate_weeks"] = Figure(value=round(w.covered_days / 7.0, 2))
+    meas.metrics["rate_weeks"] = Figure(value=w.covered_weeks)
     meas.metrics["change_caused_per_quarter"] = Figure(
         value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
@@ -353,7 +354,7 @@ def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
     cover = Window(start=lo, end=hi)
     return cover, Note(code="changes_cover_less", params={
         "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "lead": lead, "tail": tail,
-        "weeks": cover.days / 7.0, "window_weeks": days / 7.0, "changes": n_win,
+        "weeks": weeks_said(cover.days), "window_weeks": w.covered_weeks, "changes": n_win,
         "change_days": change_days,
         "longest": longest, "from": f"{lo:%Y-%m-%d}", "to": f"{hi:%Y-%m-%d}"})
 

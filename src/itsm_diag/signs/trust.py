@@ -30,6 +30,7 @@ from itsm_diag.signs.base import (
     per_month,
     ratio,
     utc64,
+    weeks_said,
 )
 from itsm_diag.signs.common import (
     contains_where,
@@ -366,7 +367,7 @@ def _proxies(ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series
              for c in top]
     meas.excluded.append(Note(
         code="proxy_requesters", count=int(left.sum()),
-        params={"requesters": int(busy.sum()), "per_week": limit, "weeks": weeks,
+        params={"requesters": int(busy.sum()), "per_week": limit, "weeks": weeks_said(7 * weeks),
                 "largest": "; ".join(names)},
         sample_ids=ctx.samples(pd.Series(left, index=t.index))))
     return out
