@@ -70,17 +70,23 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("flow", "metrics.bounced_tickets.definition"): ("two steps before",),
     # the formula's 1; one issue; a person's name of two words; two summaries
     ("text-clusters", "what_it_shows"): ("ln(1 +", "are one issue", "counts one issue",
-                                         "two words or more", "Two summaries"),
+                                         "two words or more", "Two summaries",
+                                         "Two wordings of opposite states",
+                                         "states of one thing", "are never one issue"),
     ("text-clusters", "why_it_matters"): ("40 one-offs",),
     ("text-clusters", "metrics.merged_ticket_share.definition"): ("two or more distinct",),
-    ("drivers", "what_it_shows"): ("Two drivers of one",),
+    ("drivers", "what_it_shows"): ("Two drivers of one", "the two cannot be told apart"),
     ("drivers", "metrics.drivers.definition"): ("two values that are",),
     # an example's measured counts
     ("actions", "example"): ("9 overdue, 4 due",),
     # arithmetic on an illustrative desk; an example's measured projection at the shipped
     # horizons (each horizon's own figure says its weeks: "Backlog in 8 weeks")
-    ("forecast", "why_it_matters"): ("needs 12 more", "about 6 more"),
-    ("forecast", "example"): ("trend of +6", "in 4 weeks", "in 12;", "about 4 agent"),
+    ("forecast", "why_it_matters"): ("needs 12 more", "about 6 more", "more in a quarter"),
+    ("forecast", "example"): ("trend of +6", "in 4 weeks", "in 12;", "about 4 agent",
+                              "5% in a quarter"),
+    # a quarter of a year (13 weeks), not history_miss_share's quarter of the range
+    ("forecast", "what_it_shows"): ("threshold in a quarter",),
+    ("forecast", "metrics.completions_needed_per_week.label"): ("threshold in a quarter",),
     # an example's measured priorities
     ("sla-by-priority", "example"): ("Priority 1-2 met", "priorities 3-5"),
 }
