@@ -78,3 +78,18 @@ def test_a_window_a_month_past_a_months_data() -> None:
     # the weeks after the data's end, said as the data note says them
     assert "the window's last 8.7 weeks" in notes["after_data"].text
     assert "the weeks end on 2026-09-30" in notes["after_data"].text
+
+
+def test_the_changes_read_as_a_window_ending_at_the_data(
+        august: tuple[Report, Report]) -> None:
+    # a change belongs to the window by its (planned) end: with --until past the data, 4
+    # changes planned for October counted (43 against 39), moving the emergency share
+    # from 18% to 16%, while the rates divide by the data's 8.6 weeks
+    late, trim = august
+    a = next(s for s in late.signs if s.id == "changes")
+    b = next(s for s in trim.signs if s.id == "changes")
+    assert a.metrics["changes_in_window"].value == 39
+    for name in ("changes_in_window", "emergency_share", "standard_share",
+                 "change_failure_rate", "change_caused_per_quarter", "rate_weeks"):
+        assert a.metrics[name].value == b.metrics[name].value, name
+    assert a.status == b.status

@@ -638,8 +638,12 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     """Change failure rate and the standard / normal / emergency tiering."""
     t, w = ctx.tickets, ctx.window
     end = t[m.ACTUAL_END].fillna(t[m.PLANNED_END]).fillna(t[m.CLOSED_AT])
-    # a change belongs to the window by its end, else (not yet ended) by its opening
-    in_win = chg & w.contains(end.fillna(t[m.OPENED_AT]))
+    # a change belongs to the window by its end, else (not yet ended) by its opening; a
+    # planned end after the data's end (a --until past the pull) is a plan the export
+    # could not yet show done or failed: the window's changes are those up to the data's
+    # end, as a run whose --until is that end counts them (the rates divide by its weeks)
+    when = end.fillna(t[m.OPENED_AT])
+    in_win = chg & w.contains(when) & (when <= w.covered_end).fillna(False).astype(bool)
     outcome = t[m.CHANGE_OUTCOME]
     completed = in_win & outcome.isin(_COMPLETED).fillna(False).astype(bool)
     failed = completed & outcome.isin(_FAILED).fillna(False).astype(bool)
