@@ -1485,7 +1485,8 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
     # tool records resolutions, it leans high; lacking the slowest tickets, it leans low
     # (said against the first when both hold), and ``compare`` gives a KPI not reliable
     # on either side no direction
-    high = _ttr_closed(raw.pop("ttr_closed", None), rules.defaults.ttr_closed_share, words)
+    high = _ttr_closed(raw.pop("ttr_closed", None), rules.defaults.ttr_closed_share, words,
+                       raw["time_to_resolve_hours"])
     lean = words["kpi_caveat.ttr_lean.against" if high else "kpi_caveat.ttr_lean.low"]
     reach = "" if ctx is None else _ttr_reach(raw["time_to_resolve_hours"], ctx, choice.tz,
                                                words, lean)
@@ -1498,20 +1499,34 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
 
 
 def _ttr_closed(lean: Mapping[str, Any] | None, share: float,
-                words: Mapping[str, str]) -> str:
+                words: Mapping[str, str], ttr: Mapping[str, Any] | None = None) -> str:
     """The time to resolve's caveat when the closed-time fallback measures at least
     ``share`` (``defaults.ttr_closed_share``) of its tickets where their tool records
     resolutions ('' otherwise): their closure comes after the resolution, so the figure
     leans high; by how much, where tickets with both times show the lag, and what the
     median and p90 are without them (:func:`~itsm_diag.signs.kpis._closed_lean`). The
     real log's list read 23.95 h where its audit log, which knows when its 1,524
-    incidents created already resolved were resolved, reads 7.37 h."""
+    incidents created already resolved were resolved, reads 7.37 h.
+
+    It leans high as far as the figures without them say: both, or only the median or
+    only the p90 where the other would be no lower without them
+    (``kpi_caveat.ttr_closed.lean.*``); where neither would be lower, those tickets do
+    not pull the figure high (closed straight away, they are among the fastest), and no
+    caveat is said."""
     if not lean or not lean.get("n") or not lean.get("leaning"):
         return ""
     part = lean["leaning"] / lean["n"]
     if part < share:
         return ""
-    values = {**lean, "share": part}
+    which = "both"
+    median, p90 = (ttr or {}).get("median"), (ttr or {}).get("p90")
+    if lean.get("median_without") is not None and median is not None and p90 is not None:
+        lower = (lean["median_without"] < median, lean["p90_without"] < p90)
+        if not any(lower):
+            return ""
+        which = "both" if all(lower) else "median" if lower[0] else "p90"
+    values = {**lean, "share": part,
+              "lean": fmt(words[f"kpi_caveat.ttr_closed.lean.{which}"], {})}
     lag = "" if lean.get("lag_median") is None else fmt(
         words["kpi_caveat.ttr_closed.lag"], values)
     without = "" if lean.get("median_without") is None else fmt(

@@ -159,21 +159,30 @@ def _closed_lean(ctx: Context, done: pd.Series, hours: np.ndarray) -> dict[str, 
 
     The closure comes after the resolution (an auto-close days later: the real
     ServiceNow log's 1,524 incidents created already resolved sat at their closure a
-    median 120.8 h after opening), so those tickets pull the figure high."""
+    median 120.8 h after opening), so those tickets pull the figure high. A ticket never
+    resolved has no resolution for its closure to come after: its closed time is its
+    done time. So a cancelled one (status cancelled) and one whose status history never
+    shows it resolved (:func:`_never_resolved`) are not counted: a desk that cancels 5%
+    of its done incidents read "leans high" (71 of the 1,050 tickets) with the p90
+    without them higher (78.1 h against 76.6 h)."""
     t = ctx.tickets
     scope = ctx.of_kind(*SCOPE_KINDS).to_numpy(dtype=bool)
     resolved = t[m.RESOLVED_AT].notna().to_numpy(dtype=bool)
     closed = t[m.CLOSED_AT].notna().to_numpy(dtype=bool)
+    cancelled = (t[m.STATUS] == "cancelled").to_numpy(dtype=bool, na_value=False)
     tool_codes, tools = ctx.source_codes
     kind_codes, kinds = ctx.distinct(m.KIND)
     group = tool_codes.astype(np.int64) * (len(kinds) + 1) + kind_codes
     size = (len(tools) + 1) * (len(kinds) + 1)
     records = np.bincount(group[scope & resolved], minlength=size) > 0
     measured = ~np.isnan(hours)  # done, with a duration that is no junk
-    leaning = measured & closed & ~resolved & records[group]
+    leaning = measured & closed & ~resolved & ~cancelled & records[group]
+    share = float(ctx.defaults.get("ttr_closed_share", 0.0))
+    if leaning.any() and int(leaning.sum()) >= share * int(measured.sum()):
+        # the history read only where a caveat could follow (most exports: none)
+        leaning &= ~_never_resolved(ctx)
     n_leaning, n_measured = int(leaning.sum()), int(measured.sum())
-    if n_leaning < float(ctx.defaults.get("ttr_closed_share", 0.0)) * n_measured \
-            or not n_leaning:
+    if n_leaning < share * n_measured or not n_leaning:
         # under the share the caveat needs, no caveat reads the rest: two million-row
         # passes and a median and a p90 of a million hours saved on most exports
         return {"leaning": n_leaning, "n": n_measured, "lag_median": None, "lag_n": 0,
@@ -190,6 +199,22 @@ def _closed_lean(ctx: Context, done: pd.Series, hours: np.ndarray) -> dict[str, 
         "p90_without": float(pd.Series(rest).quantile(0.9)) if len(rest) else None,
         "n_without": len(rest),
     }
+
+
+def _never_resolved(ctx: Context) -> np.ndarray:
+    """Per ticket: its status history (status events with a canonical status) holds no
+    resolved state: closed without a resolution (cancelled, or closed straight from
+    work). False for a ticket with no status history: nothing says either way."""
+    ev = ctx.events
+    out = np.zeros(len(ctx.tickets), dtype=bool)
+    if ev.empty or m.EV_STATUS not in ev:
+        return out
+    status = ev[m.EV_STATUS]
+    known = status.notna().to_numpy(dtype=bool)
+    if not known.any():
+        return out
+    was_resolved = (status == "resolved").to_numpy(dtype=bool, na_value=False)
+    return ctx.tickets_of_events(known) & ~ctx.tickets_of_events(was_resolved)
 
 
 def _first_assignment(ctx: Context, done: pd.Series) -> tuple[float | None, int, int]:
