@@ -241,10 +241,11 @@ def test_compute_kpis_panel() -> None:
     kpis = compute_kpis(ctx)
     # the engine adds the wording (definitions) from the rule files; the rest is measured
     # the engine adds the wording, the backlog sign's figures and the reporting sign's
-    # reliability verdicts; the measure layer adds what the window left out
-    assert set(kpis) == (set(Kpis.model_fields) - {"definitions", "labels", "backlog",
-                                                   "reliable", "caveats", "targets"}) | {
-                                                       "left_out", "ttr_closed"}
+    # reliability verdicts, and holds the targets against the figures; the measure
+    # layer adds what the window left out
+    assert set(kpis) == (set(Kpis.model_fields) - {
+        "definitions", "labels", "backlog", "reliable", "caveats", "targets",
+        "targets_met", "target_texts", "volume_words"}) | {"left_out", "ttr_closed"}
     left_out = kpis.pop("left_out")
     assert left_out["done_after"] == 0 and left_out["negative"] == 0
     # the closed-time fallback's count, which the engine words as a caveat

@@ -1421,8 +1421,8 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             "volume_by_category", "backlog_weekly")
     raw["labels"] = {kpi: words[f"kpi.{kpi}"] for kpi in keys}
     raw["targets"] = {k: v for k, v in rules.defaults.kpi_targets.items() if k in keys}
-    raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {**bounds, **left_out})
-                          for kpi in keys}
+    raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {
+        **bounds, **left_out, "rest": words["kpi_volume.rest"]}) for kpi in keys}
     # the requests of a table with no category field (ServiceNow's requested items) are
     # counted by their catalogue item: labelled so, in the one volume table, and said
     _volume_items(raw, left_out, words)
@@ -1495,6 +1495,9 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
         caveats = raw.setdefault("caveats", {})
         caveats[key] = " ".join(text for text in (caveats.get(key, ""), high, reach) if text)
         raw.setdefault("reliable", {})[key] = False
+    from itsm_diag.signs.kpis import OTHER  # as compute_kpis: imported where it runs
+
+    raw["volume_words"] = {"other": OTHER, "rest": words["kpi_volume.rest"]}
     return Kpis.model_validate(raw)
 
 

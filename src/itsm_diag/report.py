@@ -442,6 +442,11 @@ class Kpis(_Model):
         "Targets set in the configuration (kpi_targets), by KPI key: time_to_resolve_hours "
         "(median hours, at most), first_assignment_resolution and sla_adherence (ratios, "
         "at least).", default_factory=dict)
+    volume_words: dict[str, str] = D(
+        "The words every format's volume by category uses: other, the key of "
+        "volume_by_category that holds the tickets beyond its top 15 (no category: never "
+        "ranked among them); rest, what the categories shown end with, the tickets "
+        "opened in the window beyond them ('the rest: 1,940').", default_factory=dict)
 
 
 class Assumptions(_Model):

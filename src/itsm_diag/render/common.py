@@ -462,13 +462,25 @@ def kpi_label(r: Report, key: str) -> str:
 
 
 def top_categories(r: Report, n: int = 5) -> list[tuple[str, int]]:
-    return sorted(r.kpis.volume_by_category.items(), key=lambda kv: -kv[1])[:n]
+    """The ``n`` largest categories of the volume by category, the tickets beyond its
+    top 15 (its "(other)", ``kpis.volume_words["other"]``) never among them: a sum of
+    25 categories led a 40-category desk's panel, and hid the real log's fifth."""
+    other = r.kpis.volume_words.get("other", "(other)")
+    real = [(c, k) for c, k in r.kpis.volume_by_category.items() if c != other]
+    return sorted(real, key=lambda kv: -kv[1])[:n]
 
 
 def category_counts(r: Report, n: int, limit: int) -> str:
     """The volume by category's top ``n`` as "name: count, ...": a colon between them, as
-    a name may end in a number itself ("Windows 11: 40", not "Windows 11 40")."""
-    return ", ".join(f"{one_line(c, limit)}: {k:,}" for c, k in top_categories(r, n))
+    a name may end in a number itself ("Windows 11: 40", not "Windows 11 40"); then the
+    tickets beyond them, "the rest: N" (``kpis.volume_words["rest"]``; N the tickets
+    opened in the window less those shown), where there are any."""
+    top = top_categories(r, n)
+    parts = [f"{one_line(c, limit)}: {k:,}" for c, k in top]
+    rest = sum(r.kpis.volume_by_category.values()) - sum(k for _, k in top)
+    if top and rest > 0:
+        parts.append(f"{clean(r.kpis.volume_words.get('rest', 'the rest'))}: {rest:,}")
+    return ", ".join(parts)
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
