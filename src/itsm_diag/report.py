@@ -442,6 +442,14 @@ class Kpis(_Model):
         "Targets set in the configuration (kpi_targets), by KPI key: time_to_resolve_hours "
         "(median hours, at most), first_assignment_resolution and sla_adherence (ratios, "
         "at least).", default_factory=dict)
+    targets_met: dict[str, bool | None] = D(
+        "Whether each target in targets is met, by KPI key: time_to_resolve_hours by its "
+        "median, the shares by their value; null where the KPI has no value or is not "
+        "reliable (reliable false).", default_factory=dict)
+    target_texts: dict[str, str] = D(
+        "Each target in targets in words, with the figure it is held against and whether "
+        "it is met ('median at most 24.0 h: met (19.1 h)'), by KPI key: what every format "
+        "shows beside the KPI, and its definition repeats.", default_factory=dict)
     volume_words: dict[str, str] = D(
         "The words every format's volume by category uses: other, the key of "
         "volume_by_category that holds the tickets beyond its top 15 (no category: never "

@@ -483,6 +483,13 @@ def category_counts(r: Report, n: int, limit: int) -> str:
     return ", ".join(parts)
 
 
+def kpi_target(r: Report, key: str) -> str:
+    """The KPI's target in words, with what it is held against and whether it is met
+    ("median at most 24.0 h: met (19.1 h)"; the Report words it), '' where none is set:
+    one text for every format (the terminal and the markdown showed none)."""
+    return clean(r.kpis.target_texts.get(key, ""))
+
+
 def columns(rows: list[dict[str, Any]]) -> list[str]:
     """The union of the rows' keys, in first-seen order."""
     seen: dict[str, None] = {}

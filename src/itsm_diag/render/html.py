@@ -105,17 +105,6 @@ def _kpi_rows(r: Report) -> list[tuple[str, str]]:
     return rows
 
 
-def _kpi_target(r: Report, key: str) -> str:
-    from itsm_diag.config import KPI_TARGETS
-
-    target = r.kpis.targets.get(key)
-    if target is None:
-        return ""
-    way = "at most" if KPI_TARGETS.get(key) == "at_most" else "at least"
-    unit = "hours" if key == "time_to_resolve_hours" else "ratio"
-    return f"{way} {common.figure(target, unit)}"
-
-
 @functools.cache
 def _environment() -> Any:
     """The templates' environment, made once per process: Jinja compiles each template
@@ -158,7 +147,7 @@ def _environment() -> Any:
         summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,
         table_extent=_table_extent, value_text=common.value_text,
         table_texts=common.table_texts,
-        is_numeric=common.is_numeric, as_list=_as_list, kpi_target=_kpi_target,
+        is_numeric=common.is_numeric, as_list=_as_list, kpi_target=common.kpi_target,
         change=common.change, column_name_limit=common.COLUMN_NAME_LIMIT,
     )
     from itsm_diag.render.analyses import driver_lines

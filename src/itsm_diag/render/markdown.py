@@ -196,12 +196,17 @@ def _figure(f: Finding) -> str:
 def _kpis(r: Report) -> list[str]:
     k = r.kpis
 
+    # the targets a config set (defaults.kpi_targets), each met or not: a column of
+    # their own only then
+    targets = bool(k.target_texts)
+
     def row(key: str, value: str) -> list[str]:
         caveat = common.kpi_caveat(r, key)
         if caveat:
             # whole: it qualifies the figure beside it (cut at 400, its end was lost)
             value = f"{value} ⚠ {md(caveat, common.KPI_TEXT_LIMIT)}"
-        return [_prose(common.kpi_label(r, key)), value,
+        target = [md(common.kpi_target(r, key))] if targets else []
+        return [_prose(common.kpi_label(r, key)), value, *target,
                 md(k.definitions.get(key, ""), common.KPI_TEXT_LIMIT)]
 
     rows = [
@@ -213,7 +218,8 @@ def _kpis(r: Report) -> list[str]:
     ]
     if k.backlog or k.backlog_weekly:
         rows.append(row("backlog_weekly", md(common.backlog_text(r))))
-    lines = ["## Core KPIs", "", *_table(["KPI", "Value", "How it is computed"], rows), ""]
+    head = ["KPI", "Value", *(["Target"] if targets else []), "How it is computed"]
+    lines = ["## Core KPIs", "", *_table(head, rows), ""]
     if k.notes:
         lines += [f"KPI notes: {md('; '.join(k.notes), 1000)}", ""]
     return lines
