@@ -954,7 +954,7 @@ def build_finding(
             # an unknown finding keeps every clause: its n/a are the evidence
             summary=(fmt(rule.evidence_template, values) if status == "unknown"
                      else fmt_known(rule.evidence_template, values)),
-            scope=rule.scope,
+            scope=with_named(rule.scope, said),
             window=_window_out(choice),
             tables=_one_time_form(meas.tables, about),
             series=_one_time_form(meas.series, about),
@@ -1421,8 +1421,16 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
             "volume_by_category", "backlog_weekly")
     raw["labels"] = {kpi: words[f"kpi.{kpi}"] for kpi in keys}
     raw["targets"] = {k: v for k, v in rules.defaults.kpi_targets.items() if k in keys}
+    # the backlog's week ends run to the data's end when a --until reaches past it, and
+    # its open tickets are counted there (as the backlog sign says it)
+    from itsm_diag.insights import end_said
+
+    open_at = end_said(choice.window, choice.tz, words)
+    weeks_end = _local(choice.window.covered_end, choice.tz, with_time=False)
     raw["definitions"] = {kpi: fmt(words[f"kpi_def.{kpi}"], {
-        **bounds, **left_out, "rest": words["kpi_volume.rest"]}) for kpi in keys}
+        **bounds, **left_out, "rest": words["kpi_volume.rest"], "weeks_end": weeks_end,
+        "end_said": open_at}) for kpi in keys}
+    raw["backlog_open_at"] = open_at
     # the requests of a table with no category field (ServiceNow's requested items) are
     # counted by their catalogue item: labelled so, in the one volume table, and said
     _volume_items(raw, left_out, words)

@@ -131,7 +131,7 @@ def build(rule: AnalysisFile, meas: Measurement, end: str = "") -> AnalysisOut:
         reason = f"{reason} {_note(rule, meas.unknown).text}"
     return AnalysisOut(
         id=rule.id, title=rule.title, question=rule.question, status=status, reason=reason,
-        scope=" ".join(rule.scope.split()), metrics=metrics, tables=tables,
+        scope=" ".join(with_named(rule.scope, said).split()), metrics=metrics, tables=tables,
         notes=[_note(rule, x) for x in meas.notes],
         excluded=[_note(rule, x) for x in meas.excluded])
 

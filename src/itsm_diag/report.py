@@ -450,6 +450,10 @@ class Kpis(_Model):
         "Each target in targets in words, with the figure it is held against and whether "
         "it is met ('median at most 24.0 h: met (19.1 h)'), by KPI key: what every format "
         "shows beside the KPI, and its definition repeats.", default_factory=dict)
+    backlog_open_at: str = D(
+        "Where the backlog's open tickets (backlog.open_now) are counted, as every format "
+        "says it: 'the window end', or 'the data's end (2026-09-30)' when a --until reaches "
+        "past the data.", default="")
     volume_words: dict[str, str] = D(
         "The words every format's volume by category uses: other, the key of "
         "volume_by_category that holds the tickets beyond its top 15 (no category: never "

@@ -416,14 +416,15 @@ def ttr_text(r: Report) -> str:
 
 def backlog_text(r: Report) -> str:
     """The backlog KPI as the backlog sign measured it: '135 → 212 (trend), 218 open at
-    the window end' (the one figure shown wherever the backlog appears)."""
+    the window end' (the one figure shown wherever the backlog appears; 'at the data's
+    end (2026-09-30)' when a --until reaches past the data, as the sign says it)."""
     b = r.kpis.backlog
     start, end, now = b.get("start"), b.get("end"), b.get("open_now")
     parts = []
     if start is not None and end is not None:
         parts.append(f"{start:,.0f} → {end:,.0f} (trend)")
     if now is not None:
-        parts.append(f"{now:,.0f} open at the window end")
+        parts.append(f"{now:,.0f} open at {r.kpis.backlog_open_at or 'the window end'}")
     return ", ".join(parts) or "n/a"
 
 
