@@ -40,16 +40,18 @@ ISSUES: dict[str, tuple[int, list[str]]] = {
 SIX = ("turn_on", "turn_off", "vol_up", "vol_down", "sap_slow", "sap_fail")
 
 
-def _desk() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+def _desk(issues: dict[str, tuple[int, list[str]]] | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    issues = ISSUES if issues is None else issues
     s = synth.generate(6_000, seed=5)
     t = s.tickets.copy()
     rng = np.random.default_rng(5)
     recent = np.flatnonzero((t[m.KIND] == "incident").to_numpy() & (
         t[m.OPENED_AT] >= t[m.OPENED_AT].max() - pd.Timedelta(weeks=12)).fillna(False)
         .to_numpy())
-    rows = rng.permutation(recent)[:sum(n for n, _ in ISSUES.values())]
-    texts = [w for n, forms in ISSUES.values() for w in (forms * n)[:n]]
-    truth = [k for k, (n, _) in ISSUES.items() for _ in range(n)]
+    rows = rng.permutation(recent)[:sum(n for n, _ in issues.values())]
+    texts = [w for n, forms in issues.values() for w in (forms * n)[:n]]
+    truth = [k for k, (n, _) in issues.items() for _ in range(n)]
     summary = t[m.SUMMARY].astype(object).to_numpy().copy()
     summary[rows] = texts
     t[m.SUMMARY] = pd.Series(summary, dtype=m.STRING_DTYPE)

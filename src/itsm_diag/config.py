@@ -747,6 +747,25 @@ def _vocabulary(key: str) -> tuple[Any, ...] | None:
             "target_hours": PRIORITIES}.get(key)
 
 
+#: the shape ``opposed_words`` takes, as a refusal says it
+OPPOSITIONS_SHAPE = ('a list of oppositions, each a list of two or more lists of words, '
+                     'such as [[["on"], ["off"]], [[up], [down]]]')
+
+
+def _check_oppositions(dotted: str, value: Any, source: str) -> None:
+    """``opposed_words`` is a list of oppositions, each a list of two or more lists of
+    words: written flat (``[["on", "off"]]``) its word sets would be the letters, and an
+    opposition of one set opposes nothing; either did nothing without a word."""
+    fine = isinstance(value, list) and all(
+        isinstance(sets, list) and len(sets) >= 2 and all(
+            isinstance(words, list) and words
+            and all(isinstance(w, str) and w.strip() for w in words) for words in sets)
+        for sets in value)
+    if not fine:
+        raise ConfigError(f"{dotted} must be {OPPOSITIONS_SHAPE}, not {quote(value)}",
+                          file=source)
+
+
 def _check_vocabulary(dotted: str, key: str, value: Any, source: str) -> None:
     """A param naming canonical values (channels, kinds, change outcomes, priorities)
     holds only those: a misspelt ``portl`` would match no ticket and change the verdict
@@ -763,6 +782,9 @@ def _check_vocabulary(dotted: str, key: str, value: Any, source: str) -> None:
                     raise ConfigError(f"{dotted}.{tool}: {quote(item)} is not a field",
                                       file=source, hint="valid: the canonical fields ("
                                       "README, canonical model), such as due_at")
+        return
+    if key == "opposed_words":  # the flat [["on", "off"]] would oppose letters
+        _check_oppositions(dotted, value, source)
         return
     valid = _vocabulary(key)
     if valid is None:

@@ -541,17 +541,30 @@ def _candidate_count(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.
     return n
 
 
+def _masks(doc: np.ndarray, tok: np.ndarray, states: np.ndarray, n_doc: int
+           ) -> np.ndarray:
+    """Per document, per opposition: the bits of the word sets it holds (0: none)."""
+    hit = np.asarray(states.any(axis=1))[tok]
+    masks = np.zeros((n_doc, states.shape[1]), dtype=np.int64)
+    np.bitwise_or.at(masks, doc[hit], states[tok[hit]])  # the few state words only
+    return masks
+
+
+def _clash(ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
+    """Per row of two mask arrays (:func:`_masks`): in some opposition, each holds a
+    word set the other lacks."""
+    return (((ma & ~mb) != 0) & ((mb & ~ma) != 0)).any(axis=-1)
+
+
 def _opposed(doc: np.ndarray, tok: np.ndarray, states: np.ndarray, n_doc: int,
              a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair (a, b) of documents: in some opposition, each holds a word set the other
     lacks ("laptop turn on" and "laptop turn off"; "sap login slow" and "sap login
     fail"), so they are different issues whatever their similarity. A document without
-    a word of the opposition clashes with none ("sap login" joins either)."""
-    hit = np.asarray(states.any(axis=1))[tok]
-    masks = np.zeros((n_doc, states.shape[1]), dtype=np.int64)
-    np.bitwise_or.at(masks, doc[hit], states[tok[hit]])  # the few state words only
-    ma, mb = masks[a], masks[b]
-    return (((ma & ~mb) != 0) & ((mb & ~ma) != 0)).any(axis=1)
+    a word of the opposition clashes with none ("sap login" joins either, though never
+    both: :func:`_stars` keeps a star's states)."""
+    masks = _masks(doc, tok, states, n_doc)
+    return _clash(masks[a], masks[b])
 
 
 def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
@@ -677,12 +690,20 @@ MAX_ROUNDS = 64
 
 
 def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame,
-           max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+           masks: np.ndarray | None = None, max_rounds: int = MAX_ROUNDS
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Star clusters: (centre of each document, its similarity to it), decided greedily
     by ``priority`` (0 first) in rounds over arrays.
 
-    A round decides every document whose more frequent neighbours are all decided, so
-    the rounds are as many as the longest chain of such dependencies: a handful on real
+    With ``masks`` (per document, its state bits per opposition: :func:`_masks`) a star
+    keeps the OR of its members' bits, and a document whose bits clash with a star's
+    (:func:`_clash`) does not join it: it joins another or becomes a centre. Without
+    that, "laptop not turning" (no state) took "turn on" and "turn off" both.
+
+    A round decides every document whose more frequent neighbours are all decided (and,
+    for one with a state, whose centres no undecided more frequent document with a state
+    of the same opposition may still join: it could change the star's bits), so the
+    rounds are as many as the longest chain of such dependencies: a handful on real
     wordings, but a chain of wordings each similar only to the next (64,000 long: 15 s)
     would make them quadratic. After ``max_rounds`` the rest is decided in priority
     order, one document at a time over its own edges: the same greedy, the same answer.
@@ -700,19 +721,35 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame,
     touched[u] = True
     state[~touched] = 1  # no more frequent neighbour: a centre at once
     centre[state == 1] = np.flatnonzero(state == 1)
+    stated = None  # per opposition with a state written: who holds one
+    star = None
+    if masks is not None and masks.any():
+        stated = [masks[:, g] != 0 for g in range(masks.shape[1]) if masks[:, g].any()]
+        star = masks.copy()  # per centre: the OR of its members' bits (its own first)
     for done_rounds in range(n + 1):
         undecided = state == 0
         if not undecided.any():
             break
         if done_rounds >= max_rounds:
-            _finish_in_order(state, centre, sim_to, priority, u, v, s)
+            _finish_in_order(state, centre, sim_to, priority, u, v, s, masks, star)
             break
         blocked = np.zeros(n, dtype=bool)
         blocked[u[state[v] == 0]] = True
-        ready = undecided & ~blocked
         to_centre = state[v] == 1
+        for has in stated or ():  # a handful of oppositions
+            # a document with a state waits while a more frequent undecided one with a
+            # state of the same opposition may still join one of its centres
+            e = undecided[u] & has[u]
+            first = np.full(n, np.iinfo(np.int64).max)  # priorities need not be 0..n-1
+            np.minimum.at(first, v[e], priority[u[e]])
+            wait = e & to_centre & (first[v] < priority[u])
+            blocked[u[wait]] = True
+        ready = undecided & ~blocked
         # each ready document joins its most similar centre (ties: the more frequent one)
+        # whose star's states do not clash with its own
         cand = ready[u] & to_centre
+        if star is not None and masks is not None and cand.any():
+            cand[cand] = ~_clash(masks[u[cand]], star[v[cand]])
         if cand.any():
             cu, cv, cs = u[cand], v[cand], s[cand]
             order = np.lexsort((priority[cv], -cs, cu))
@@ -720,6 +757,8 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame,
             first = np.r_[True, cu[1:] != cu[:-1]]
             centre[cu[first]], sim_to[cu[first]] = cv[first], cs[first]
             state[cu[first]] = 2
+            if star is not None and masks is not None:
+                np.bitwise_or.at(star, cv[first], masks[cu[first]])
         alone = ready & (state == 0)
         state[alone] = 1
         centre[alone] = np.flatnonzero(alone)
@@ -727,11 +766,13 @@ def _stars(n: int, priority: np.ndarray, edges: pd.DataFrame,
 
 
 def _finish_in_order(state: np.ndarray, centre: np.ndarray, sim_to: np.ndarray,
-                     priority: np.ndarray, u: np.ndarray, v: np.ndarray, s: np.ndarray
+                     priority: np.ndarray, u: np.ndarray, v: np.ndarray, s: np.ndarray,
+                     masks: np.ndarray | None = None, star: np.ndarray | None = None
                      ) -> None:
     """Decide the undecided documents (``state`` 0) in priority order, in place: each
     joins its most similar centre among its more frequent neighbours (ties: the more
-    frequent centre), else becomes a centre. Its neighbours are decided by then, as in
+    frequent centre) whose star's states (``star``) do not clash with its own
+    (``masks``), else becomes a centre. Its neighbours are decided by then, as in
     a round. A loop over the wordings left after the rounds (a long chain), each step a
     slice of its own edges; never over tickets."""
     by_u = np.argsort(u, kind="stable")
@@ -743,10 +784,14 @@ def _finish_in_order(state: np.ndarray, centre: np.ndarray, sim_to: np.ndarray,
         x, lo, hi = int(left[k]), int(starts[k]), int(ends[k])
         nv, ns = vs[lo:hi], ss[lo:hi]
         is_c = state[nv] == 1
+        if star is not None and masks is not None:
+            is_c &= ~_clash(masks[x][None, :], star[nv])
         if is_c.any():
             nv, ns = nv[is_c], ns[is_c]
             best = np.lexsort((priority[nv], -ns))[0]
             centre[x], sim_to[x], state[x] = nv[best], ns[best], 2
+            if star is not None and masks is not None:
+                star[nv[best]] |= masks[x]
         else:
             centre[x], state[x] = x, 1
 
@@ -889,8 +934,12 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     doc_at[priority] = np.arange(n_docs)
     head = doc_at[best]
     head_sim = e_ov / (total[head[ea]] + total[head[eb]] - e_ov)
+    # a set's states (its words, so its documents', are the same): a star never holds
+    # two that clash, whatever its centre holds
+    set_masks = _masks(sd, st, states, n_sets) if states is not None else None
     set_centre, set_sim = _stars(n_sets, priority[head],
-                                 pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}, copy=False))
+                                 pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}, copy=False),
+                                 set_masks)
     centre = np.arange(n_docs, dtype=np.int64)
     sim_to = np.ones(n_docs)
     centre[head] = head[set_centre]
@@ -922,6 +971,12 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
         pe = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
         c_doc = head[f_c[pe]]
         fine = priority[c_doc] < priority[px]
+        if set_masks is not None and set_masks.any():
+            # nor a star lacking one of its states: it adds none to a star its head is
+            # not in, so no two of these add clashing ones (its head's star holds them)
+            star = np.zeros_like(set_masks)
+            np.bitwise_or.at(star, set_centre, set_masks)
+            fine &= ((set_masks[sets[px]] & ~star[f_c[pe]]) == 0).all(axis=1)
         px, pe, c_doc = px[fine], pe[fine], c_doc[fine]
         sim = f_ov[pe] / (total[px] + total[c_doc] - f_ov[pe])
         order = np.lexsort((priority[c_doc], -sim, px))
