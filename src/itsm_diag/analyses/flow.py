@@ -263,20 +263,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     next_day = np.r_[day[1:], day[-1:]] if n else day
     bdays = ctx.calendar.count_days(day, next_day)
     idle = next_same & (bdays > int(params["idle_business_days"]))
-    # a save that sets a group and a status (the creation save's New; a transfer that
-    # sets a status) is one update, the group's: a status or other change at the time of
-    # an assignment of the same ticket is not one of its own. Not every change at one
-    # time: a log stamped to the minute holds several saves a minute (the real log's
-    # INC0000063 went to Group 70 and on to Group 23 in one minute: both held it)
-    change = tie == 1
-    assigned = change & (grp >= 0)
-    if n:
-        run = np.cumsum(np.r_[True, (row[1:] != row[:-1]) | (at[1:] != at[:-1])]) - 1
-        starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-        with_group = np.maximum.reduceat(assigned, starts)[run]
-        update = assigned | (change & ~with_group)
-    else:
-        update = change
+    update = tie == 1
     label = np.where(cur >= 0, cur, len(g_shown) - 1)
     frame = pd.DataFrame({"g": label, "row": row, "h": hours(gap_us),
                           "idle_h": np.where(idle, hours(gap_us), 0.0),
