@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demokit import done_in_window
 from itsm_diag import api, synth
 from itsm_diag.report import Report
 from itsm_diag.synth import Conditions
@@ -29,7 +30,6 @@ from itsm_diag.writers.servicenow import write_servicenow_log
 
 TTR = "time_to_resolve_hours"
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo"
-START, END = pd.Timestamp("2026-07-02"), pd.Timestamp("2026-10-01")
 
 
 def _diagnose(path: Path) -> Report:
@@ -56,17 +56,8 @@ def _demo_cancelled(folder: Path) -> Path:
 def _recount(folder: Path) -> tuple[pd.Series, pd.Series]:
     """Incidents and requests done in the window: their hours, and which incidents have
     no resolved time."""
-    inc = pd.concat([pd.read_csv(folder / f) for f in ("incident_1.csv", "incident_2.csv")])
-    req = pd.read_csv(folder / "sc_req_item.csv")
-    for x in (inc, req):
-        for c in ("opened_at", "resolved_at", "closed_at"):
-            if c in x:
-                x[c] = pd.to_datetime(x[c])
-    inc["done"] = inc["resolved_at"].fillna(inc["closed_at"])
-    req["done"] = req["closed_at"]
-    a = pd.concat([inc.assign(k="inc"), req.assign(k="req")])
-    a = a[(a["done"] >= START) & (a["done"] < END)]
-    hours = (a["done"] - a["opened_at"]) / pd.Timedelta(hours=1)
+    a = done_in_window(folder)
+    hours = a["hours"]
     no_res = (a["k"] == "inc") & a["resolved_at"].isna()
     assert set(a.loc[no_res, "state"]) == {"Canceled"}
     return hours, no_res
