@@ -124,9 +124,28 @@ def test_a_wording_without_a_state_joins_either_side(
     # "on" and "failed" weigh nothing: they only keep opposite states apart
     assert quiet[tok[2]] and quiet[tok[13]] and not quiet[tok[10]]
     pairs = [(0, 1), (0, 2), (1, 2), (3, 4)]
-    veto = textclusters._opposed(doc, tok, states, 5, np.asarray([a for a, _ in pairs]),
-                                 np.asarray([b for _, b in pairs]))
+    masks = textclusters._masks(doc, tok, states, 5)
+    veto = textclusters._clash(masks[[a for a, _ in pairs]], masks[[b for _, b in pairs]])
     assert veto.tolist() == [True, False, False, True]
+
+
+def test_a_state_word_shorter_than_min_word_length_is_kept(
+        desk: tuple[Context, pd.Series, config.Rules]) -> None:
+    """Under ``min_word_length: 3`` (a valid override) "on" and "up" were dropped as too
+    short, and on/off, up/down kept nothing apart: a state word is kept whatever its
+    length, while another short word still goes."""
+    _, _, rules = desk
+    params = rules.analyses["text-clusters"].params
+    words = np.asarray(["laptop", "turn", "on", "laptop", "turn", "off", "key", "up",
+                        "key", "down", "it", "pc"], dtype=object)
+    doc = np.asarray([0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4])
+    tok, _, _, states = textclusters._vocabulary(words, textclusters.lexicon(params),
+                                                     set(), 3)
+    assert states is not None
+    assert tok[2] >= 0 and tok[7] >= 0  # "on", "up"
+    assert tok[10] < 0 and tok[11] < 0  # "it", "pc": too short, no state
+    masks = textclusters._masks(doc, tok, states, 5)
+    assert textclusters._clash(masks[[0, 2]], masks[[1, 3]]).tolist() == [True, True]
 
 
 def _recurring_keys(ctx: Context) -> dict[str, int]:

@@ -473,8 +473,12 @@ def _vocabulary(words: np.ndarray, lex: Lexicon, names: set[str], min_len: int
     nothing (a stop word kept for its state); per stem, its bit per opposition, None
     without oppositions)."""
     codes, uniques = pd.factorize(words)
-    kept = [None if (w in lex.dropped or w in names or len(w) < min_len) else stem(w)
-            for w in uniques]  # one per distinct word (the vocabulary), not per ticket
+    # one per distinct word (the vocabulary), not per ticket; a word of an opposition is
+    # kept whatever its length ("on", "up" under min_word_length 3 would leave on/off
+    # and up/down apart from nothing)
+    kept = [None if (w in lex.dropped or w in names
+                     or (len(w) < min_len and stem(w) not in lex.bits)) else stem(w)
+            for w in uniques]
     stem_codes, stems = pd.factorize(pd.Series(kept, dtype=object))
     quiet = np.zeros(len(stems), dtype=bool)
     states = None
@@ -556,25 +560,18 @@ def _clash(ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
     return (((ma & ~mb) != 0) & ((mb & ~ma) != 0)).any(axis=-1)
 
 
-def _opposed(doc: np.ndarray, tok: np.ndarray, states: np.ndarray, n_doc: int,
-             a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair (a, b) of documents: in some opposition, each holds a word set the other
-    lacks ("laptop turn on" and "laptop turn off"; "sap login slow" and "sap login
-    fail"), so they are different issues whatever their similarity. A document without
-    a word of the opposition clashes with none ("sap login" joins either, though never
-    both: :func:`_stars` keeps a star's states)."""
-    masks = _masks(doc, tok, states, n_doc)
-    return _clash(masks[a], masks[b])
-
-
 def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
            theta: float, floor: float, contained: float,
-           states: np.ndarray | None = None) -> pd.DataFrame:
+           masks: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs of documents (a < b) that are similar, with their weighted Jaccard: at least
     ``theta``; or at least ``floor`` when the lighter one, of two words or more, has at
     least ``contained`` of its weight in the other ("vpn disconnects" in "vpn disconnects
-    every hour"). Never two documents :func:`_opposed` by ``states`` (per word, its bit
-    per opposition: :func:`_vocabulary`).
+    every hour"). Never two documents whose state bits (``masks``, per document:
+    :func:`_masks`) clash: in some opposition each holds a word set the other lacks
+    ("laptop turn on" and "laptop turn off"; "sap login slow" and "sap login fail"), so
+    they are different issues whatever their similarity; a document without a word of
+    the opposition clashes with none ("sap login" joins either, though never both:
+    :func:`_stars` keeps a star's states).
 
     Candidates, never all pairs: (1) prefix filtering at ``theta`` (a pair that similar
     shares a word among each side's rarest words worth more than ``1 - theta`` of its
@@ -629,8 +626,8 @@ def _pairs(doc: np.ndarray, tok: np.ndarray, w: np.ndarray, total: np.ndarray,
     share = overlap / np.minimum(total[a], total[b])
     ok = (sim >= theta - 1e-12) | ((sim >= floor - 1e-12) & (share >= contained - 1e-12)
                                    & (n_words[lighter] >= 2))
-    if states is not None:  # opposite states never join (checked on the similar pairs)
-        ok[ok] = ~_opposed(doc, tok, states, n_doc, a[ok], b[ok])
+    if masks is not None:  # opposite states never join (checked on the similar pairs)
+        ok[ok] = ~_clash(masks[a[ok]], masks[b[ok]])
     return pd.DataFrame({"a": a[ok], "b": b[ok], "sim": sim[ok], "overlap": overlap[ok]},
                         copy=False)
 
@@ -904,7 +901,10 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     n_docs = len(tickets)
     sets, first, sd, st = _heads(d, t, n_docs)
     n_sets = len(first)
-    edges = _pairs(sd, st, weight, total[first], theta, floor, contained, states)
+    # a set's states (its words, so its documents', are the same): a pair that clashes
+    # never joins, and a star never holds two that clash, whatever its centre holds
+    set_masks = _masks(sd, st, states, n_sets) if states is not None else None
+    edges = _pairs(sd, st, weight, total[first], theta, floor, contained, set_masks)
     ea, eb = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
     e_sim = edges["sim"].to_numpy(dtype="float64")
     e_ov = edges["overlap"].to_numpy(dtype="float64")
@@ -934,9 +934,6 @@ def _clustered(d: np.ndarray, t: np.ndarray, weight: np.ndarray, total: np.ndarr
     doc_at[priority] = np.arange(n_docs)
     head = doc_at[best]
     head_sim = e_ov / (total[head[ea]] + total[head[eb]] - e_ov)
-    # a set's states (its words, so its documents', are the same): a star never holds
-    # two that clash, whatever its centre holds
-    set_masks = _masks(sd, st, states, n_sets) if states is not None else None
     set_centre, set_sim = _stars(n_sets, priority[head],
                                  pd.DataFrame({"a": ea, "b": eb, "sim": head_sim}, copy=False),
                                  set_masks)
