@@ -134,6 +134,8 @@ def test_a_second_tools_changes_do_not_clear_a_desk_they_cannot_search(
     assert sign.status == "unknown"
     assert "come from inputs whose export gives no way to find a change-caused" in sign.reason
     assert "servicenow: " in sign.reason
+    # said once, as the reason: not again among the notes
+    assert not any("come from inputs whose export" in n.text for n in sign.evidence.notes)
 
 
 def test_one_input_keeps_its_verdict(tmp_path: Path) -> None:

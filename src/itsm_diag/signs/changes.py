@@ -174,7 +174,10 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # the others' incidents says nothing of its own, and when most of the window's
     # incidents are its, nothing of the desk
     unsearched = _unsearched(ctx, params, inc_win, linked, shared)
-    if unsearched is not None:
+    # over the bar it is the reason a clear cannot stand (said there, not twice)
+    unproven = unsearched is not None and unsearched.params["share"] > 1.0 - float(
+        params["min_searched_share"])
+    if unsearched is not None and not unproven:
         meas.notes.append(unsearched)
     # tiers 2-3 search only the changes whose CI or service an incident names: when most
     # changes name keys no incident names (two spellings of the CIs), "none followed"
@@ -249,8 +252,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         if tier3_ok else 0
     if partly is not None:  # no count of tier 3 can clear what was never searched
         meas.absence_unproven, meas.clear_case = partly, {}
-    if unsearched is not None and unsearched.params["share"] > 1.0 - float(
-            params["min_searched_share"]):
+    if unsearched is not None and unproven:
         if meas.absence_unproven is not None:
             meas.notes.append(meas.absence_unproven)
         meas.absence_unproven, meas.clear_case = unsearched, {}
