@@ -431,7 +431,8 @@ class Kpis(_Model):
     backlog: dict[str, float | None] = D(
         "The backlog as the backlog sign measured it: start and end (levels of a robust "
         "trend, tickets), shrink (ratio; negative means it grew) and open_now (tickets "
-        "open at the window end).", default_factory=dict)
+        "open where backlog_open_at says: the window end, or the data's end).",
+        default_factory=dict)
     reliable: dict[str, bool] = D(
         "Whether the export supports each KPI reliably (the reporting sign's verdict; the "
         "time to resolve is not reliable either when the export does not reach back "

@@ -145,7 +145,7 @@ def _environment() -> Any:
         columns=common.columns, max_rows=MAX_ROWS,
         redacted_note=common.REDACTED_NOTE, status_words=common.STATUS_WORDS,
         summary_figure=_summary_figure, detail_summary=_detail_summary, about=_about,
-        table_extent=_table_extent, value_text=common.value_text,
+        table_extent=_table_extent,
         table_texts=common.table_texts,
         is_numeric=common.is_numeric, as_list=_as_list, kpi_target=common.kpi_target,
         change=common.change, column_name_limit=common.COLUMN_NAME_LIMIT,
