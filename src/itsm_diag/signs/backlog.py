@@ -652,23 +652,21 @@ def _automation(
     ctx: Context, done_in_window: pd.Series, params: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], list[Cost]]:
     """The ticket types with the most volume and the shortest median time to done."""
-    t = ctx.tickets
     pair, fields, types = _ticket_type_codes(ctx)
     minutes_by_kind = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
     # once per distinct kind (a handful), spread back to the tickets
     minutes = ctx.per_value(m.KIND, ("backlog.minutes", tuple(minutes_by_kind.items())),
                             lambda kind: kind.astype("object").map(minutes_by_kind)
                             .astype("float64").fillna(minutes_by_kind.get("other", 0.0)))
-    hours = (ctx.done_at - t[m.OPENED_AT]) / pd.Timedelta(hours=1)
     rows = done_in_window.to_numpy(dtype=bool) & (pair >= 0)
     sel = np.flatnonzero(rows)
     if not len(sel):
         return [], []
-    hours_sel = hours.iloc[sel]
+    hours_sel = ctx.hours_to_done[sel]
     df = pd.DataFrame({
         "pair": pair[sel],
         # a negative duration is junk: it counts for volume, not for the median
-        "hours": hours_sel.where(hours_sel >= 0).astype("float64").to_numpy(),
+        "hours": np.where(hours_sel >= 0, hours_sel, np.nan),
         "minutes": minutes.iloc[sel].to_numpy(),
     }, copy=False)
     g = df.groupby("pair").agg(

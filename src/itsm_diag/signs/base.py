@@ -241,6 +241,20 @@ class Context:
         return _cached(self, "_done_at", lambda: m.done_at(self.tickets))
 
     @property
+    def hours_to_done(self) -> np.ndarray:
+        """Per ticket, the hours from its opened time to :attr:`done_at` (NaN where
+        either is missing; a negative one kept: each reader decides it is junk), computed
+        once: the KPI panel's time to resolve and the backlog's automation candidates
+        both read it. Read-only."""
+        def make() -> np.ndarray:
+            out = ((self.done_at - self.tickets[m.OPENED_AT]) / pd.Timedelta(hours=1)
+                   ).to_numpy(dtype="float64", na_value=np.nan)
+            out.flags.writeable = False
+            return out
+        result: np.ndarray = _cached(self, "_hours_to_done", make)
+        return result
+
+    @property
     def done_stamp(self) -> pd.Series:
         """:func:`model.done_stamp` of the tickets (resolved, else closed, whatever the
         status says), computed once, handed out as a copy like :meth:`is_done`."""
@@ -254,6 +268,7 @@ class Context:
         made of when given: million-row passes saved, the same values."""
         cache = self.__dict__.setdefault("_cache", {})
         cache["_done_at"] = done_at
+        cache.pop("_hours_to_done", None)  # made of the done times
         if stamp is not None:
             cache["_done_stamp"] = stamp
         if done is not None:
@@ -528,8 +543,8 @@ class SourceSplit:
 
 
 #: the Context caches (:func:`_cached` names) that do not depend on the window
-_TIMELESS = frozenset({"_done_at", "_done_stamp", "_is_done", "_id_ranks", "_id_rows",
-                       "_event_id_codes"})
+_TIMELESS = frozenset({"_done_at", "_done_stamp", "_is_done", "_hours_to_done",
+                       "_id_ranks", "_id_rows", "_event_id_codes"})
 
 
 def _timeless(key: Hashable) -> bool:

@@ -131,8 +131,7 @@ def _done_hours(ctx: Context, done: pd.Series) -> np.ndarray:
     """Per ticket: the hours from its opened to its done time for the ``done`` tickets
     (NaN for the others, and for a negative duration: junk, not a very fast
     resolution): what the time to resolve and its closed-time lean both read."""
-    hours = ((ctx.done_at - ctx.tickets[m.OPENED_AT]) / pd.Timedelta(hours=1)).to_numpy(
-        dtype="float64", na_value=np.nan)
+    hours = ctx.hours_to_done
     return np.where(done.to_numpy(dtype=bool) & (hours >= 0), hours, np.nan)
 
 
