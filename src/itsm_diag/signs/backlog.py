@@ -971,8 +971,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
     per_day = float(trend["arrivals"].to_numpy()[lead + ramp:].sum()) / (7.0 * len(levels))
 
+    covs: dict[int, np.ndarray] = {}
+
     def flat(weeks: int) -> np.ndarray:
-        return flat_queue_cov(stays(), per_day, weeks)
+        # the estimate's note and the shrink's noise both read it: one Kaplan-Meier pass
+        if weeks not in covs:
+            covs[weeks] = flat_queue_cov(stays(), per_day, weeks)
+        return covs[weeks]
 
     estimate = (_estimate_note(unseen, levels, counted is not None, params, flat)
                 if unseen is not None and unseen.code == "unseen_at_start" else None)
