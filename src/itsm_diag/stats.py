@@ -136,10 +136,14 @@ def poisson_score(k: float, level: float) -> tuple[float, float]:
     return max(0.0, centre - half), centre + half
 
 
-def t_quantile(p: float, df: int) -> float:
+def t_quantile(p: float, df: float) -> float:
     """Student's t quantile at ``p`` with ``df`` degrees of freedom: exact for 1 and 2,
     else the Cornish-Fisher expansion around the normal one (within 0.3% of the exact
-    value from 3 degrees of freedom on, exact in the limit)."""
+    value from 3 degrees of freedom on, exact in the limit). A ``df`` between two whole
+    numbers (an effective one, from 1 on) reads between their quantiles, linearly."""
+    if df != int(df) and df > 1:
+        lo = int(df)
+        return ((lo + 1 - df) * t_quantile(p, lo) + (df - lo) * t_quantile(p, lo + 1))
     if df == 1:
         return float(np.tan(np.pi * (p - 0.5)))
     if df == 2:
