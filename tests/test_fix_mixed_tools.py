@@ -217,7 +217,8 @@ def test_recurrence_keys_each_tool_on_what_it_fills() -> None:
 def test_one_source_is_measured_as_before() -> None:
     # Freshservice alone cannot name a problem: unknown, as it always was
     rec = _sign(_diagnose([_freshservice_a()]), "recurrence")
-    assert rec.status == "unknown" and "No incident in the export names a problem" in rec.reason
+    assert rec.status == "unknown"
+    assert "No incident opened by the window end names a problem" in rec.reason
     # a field missing on some tickets of the one source is no source left out: the
     # tickets without a channel are counted out as they always were
     fs = _freshservice_b()

@@ -34,7 +34,10 @@ def test_flow_of_the_real_log(report: Report) -> None:
     variants = flow.tables["status_variants"].rows
     assert variants[0]["path"] == "New → Resolved → Closed"
     assert variants[-1]["path"].endswith("other paths)")
-    assert flow.metrics["tail_hours_per_month"].value == pytest.approx(89.2, abs=0.1)
+    # the paths as they stood at the as-of (2016-06-05, the log runs on after it): a
+    # ticket resolved by then and closed after it ends its path at Resolved (review 18;
+    # 872 tickets off the top paths, 89.2 h a month, when its later events were read)
+    assert flow.metrics["tail_hours_per_month"].value == pytest.approx(99.7, abs=0.1)
 
 
 def test_one_bounce_count_for_the_flow_and_the_routing_check(report: Report) -> None:

@@ -49,7 +49,7 @@ from itsm_diag.analyses._util import (
     top_rows_per_key,
 )
 from itsm_diag.model import NAT, ts_us
-from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio, utc64
 from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct, then_by_code
 
 NO_GROUP = "(no group)"
@@ -99,7 +99,10 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"row": [], "at": [], "kind": [], "i": []}, dtype=np.int64)
     rows = ticket_rows_of_events(ctx)
     at = ts_us(ev[m.EV_AT])
-    keep = ctx.events_of_tickets(scope) & (rows >= 0) & (at != NAT)
+    # the events up to the window end: a done ticket's later close or reopen was not
+    # there yet (an export pulled weeks later reads the window's paths as one pulled then)
+    end = int(utc64(ctx.window.end).astype("datetime64[us]").astype(np.int64))
+    keep = ctx.events_of_tickets(scope) & (rows >= 0) & (at != NAT) & (at <= end)
     idx = np.flatnonzero(keep)
     kind = np.asarray(ev[m.EV_KIND].cat.codes)[idx].astype(np.int64) if isinstance(
         ev[m.EV_KIND].dtype, pd.CategoricalDtype) else pd.Categorical(

@@ -1238,7 +1238,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     has_ref = ctx.filled(m.PROBLEM_REF)
     by_header, _ = links_in_header(ctx, params.get("links_exported_by", ()))
     incident = ctx.of_kind("incident")
-    named = bool((incident & has_ref).any())
+    # by the incidents that existed at the window end, as the sign reads it
+    named = bool((incident & has_ref & ctx.opened_by_end()).any())
     # the header's evidence is its file's: without an incident that names a problem, a
     # cluster is told linked or not only when each of its incidents comes from a file
     # that shows it (a Jira "current fields" file beside an all-fields one shows nothing)

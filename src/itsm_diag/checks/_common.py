@@ -75,10 +75,13 @@ def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
     ev = ctx.events
     if ev.empty:
         return ev
+    # up to the window end: a reassignment or reopen after it was not there yet (an
+    # export pulled weeks later reads the window as one pulled at its end)
     keep = (
         ev[m.EV_KIND].eq(kind).fillna(False).to_numpy(dtype=bool)
         & ctx.events_of_tickets(tickets_mask)
         & ev[m.EV_AT].notna().to_numpy()
+        & ~ctx.window.after(ev[m.EV_AT]).to_numpy()
     )
     # the blank test (a strip of every value) only on the events the rest keeps
     rows = np.flatnonzero(keep)

@@ -109,6 +109,13 @@ class Window:
                              index=ts.index, name=ts.name)
         return ((ts >= self.start) & (ts <= self.end)).fillna(False).astype(bool)
 
+    def after(self, ts: pd.Series) -> pd.Series:
+        """Mask of timestamps after the window's end (NaT is not)."""
+        if isinstance(ts.dtype, pd.DatetimeTZDtype):
+            at = ts.to_numpy(dtype=f"datetime64[{ts.dtype.unit}]")
+            return pd.Series(at > utc64(self.end), index=ts.index, name=ts.name)
+        return (ts > self.end).fillna(False).astype(bool)
+
 
 def utc64(at: pd.Timestamp) -> np.datetime64:
     """A window bound as a naive UTC datetime64 (in its own unit: nothing rounded)."""
@@ -301,6 +308,32 @@ class Context:
         """Mask of tickets done (:attr:`done_at`) inside the window, computed once."""
         return _cached(self, "_done_in_window",
                        lambda: self.window.contains(self.done_at)).copy(deep=False)
+
+    def as_of_end(self, column: str) -> pd.Series:
+        """Ticket time ``column`` as the window end saw it: missing where it falls after
+        the window end (a change that ended, a ticket closed or answered later had not
+        then). A report as of the window end reads each ticket as it stood then, so two
+        exports of one desk, pulled on different days after it, give the same figures.
+        Computed once per column and window, handed out as a copy."""
+        def make() -> pd.Series:
+            at = self.tickets[column]
+            return at.where(~self.window.after(at))
+        return _cached(self, ("as_of_end", column), make).copy(deep=False)
+
+    def done_by_end(self) -> pd.Series:
+        """:attr:`done_at` as the window end saw it (:meth:`as_of_end`): missing for a
+        ticket done after the window end, which was still open then. Computed once per
+        window, handed out as a copy."""
+        def make() -> pd.Series:
+            return self.done_at.where(~self.window.after(self.done_at))
+        return _cached(self, "_done_by_end", make).copy(deep=False)
+
+    def opened_by_end(self) -> pd.Series:
+        """Mask of tickets opened by the window end (or with no opened time): the
+        tickets that existed at it. What one opened later shows (a problem link of
+        next month's incidents) is no evidence of the desk as it stood then."""
+        return _cached(self, "_opened_by_end", lambda: ~self.window.after(
+            self.tickets[m.OPENED_AT])).copy(deep=False)
 
     def opened_in_window(self) -> pd.Series:
         mask = _cached(self, "_opened_in_window",

@@ -93,11 +93,14 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     hours = pd.Timedelta(hours=float(params.get("window_hours", 48.0)))
     bad = [str(x) for x in params.get("failed_outcomes",
                                       ["failed", "backed_out", "successful_with_issues"])]
-    cancelled = (t[m.STATUS] == "cancelled").fillna(False) | (
-        t[m.CHANGE_OUTCOME] == "cancelled").fillna(False)
-    end = t[m.ACTUAL_END].fillna(t[m.PLANNED_END]).fillna(t[m.CLOSED_AT])
-    start = t[m.ACTUAL_START].fillna(t[m.PLANNED_START]).fillna(end)
-    implemented = chg & ~cancelled.astype(bool) & end.notna()
+    # each change as it stood at the window end (:func:`_as_of_end`)
+    end, outcome, done_later = _as_of_end(ctx)
+    cancelled = ((t[m.STATUS] == "cancelled").fillna(False).astype(bool) & ~done_later) | (
+        outcome == "cancelled").fillna(False).astype(bool)
+    start = ctx.as_of_end(m.ACTUAL_START).fillna(t[m.PLANNED_START]).fillna(end)
+    # a change opened after the window end was no record at it (an incident of the
+    # window's last days is no match "by chance" for next month's change)
+    implemented = chg & ~cancelled.astype(bool) & end.notna() & ~w.after(t[m.OPENED_AT])
 
     # ---- which tiers can this export answer at all? (missing data must not read as 0)
     unusable: list[Note] = []
@@ -133,7 +136,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         unusable.append(keys_note)
         keys_ok = False
     tier3_ok = bool(implemented.any()) and keys_ok
-    tier2_ok = tier3_ok and bool(t.loc[implemented, m.CHANGE_OUTCOME].notna().any())
+    tier2_ok = tier3_ok and bool(outcome[implemented].notna().any())
     if tier3_ok and not tier2_ok:
         unusable.append(Note(code="tier2_no_outcome"))
     if not (tier1_ok or tier2_ok or tier3_ok):
@@ -217,7 +220,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     chgs = pd.DataFrame({
         "change": chg_codes[n_links:], "start": start[implemented],
         "end": end[implemented], "ci": ci[implemented], "service": svc[implemented],
-        "bad": t.loc[implemented, m.CHANGE_OUTCOME].isin(bad).fillna(False).astype(bool),
+        "bad": outcome[implemented].isin(bad).fillna(False).astype(bool),
     }, copy=False)
     # only pairs that can pass a time filter below: from the change's start (tier 2, on a
     # failed change) or end, up to ``hours`` after its end
@@ -636,17 +639,32 @@ def _merge_in_range(inc_key: pd.Series, opened: np.ndarray, chg_key: pd.Series,
     return inc_rows[keep], chg_rows[keep]
 
 
+def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each change as it stood at the window end: (its end: the actual end, else the
+    planned end, else the closed time, an actual end or closed time after the window end
+    unknown then; its outcome, unknown then when it ended, or without an end was closed,
+    after the window end; the tickets done after the window end, still open then). A
+    change that ended on 1 September was running on 31 August: August's report reads it
+    by its planned end with no outcome, from an export pulled that night or weeks later."""
+    t = ctx.tickets
+    actual, closed = ctx.as_of_end(m.ACTUAL_END), ctx.as_of_end(m.CLOSED_AT)
+    end = actual.fillna(t[m.PLANNED_END]).fillna(closed)
+    w = ctx.window
+    later = w.after(t[m.ACTUAL_END]) | (t[m.ACTUAL_END].isna() & w.after(t[m.CLOSED_AT]))
+    outcome = t[m.CHANGE_OUTCOME].where(~later)
+    return end, outcome, w.after(ctx.done_at)
+
+
 def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurement) -> None:
     """Change failure rate and the standard / normal / emergency tiering."""
     t, w = ctx.tickets, ctx.window
-    end = t[m.ACTUAL_END].fillna(t[m.PLANNED_END]).fillna(t[m.CLOSED_AT])
+    end, outcome, _ = _as_of_end(ctx)
     # a change belongs to the window by its end, else (not yet ended) by its opening; a
     # planned end after the data's end (a --until past the pull) is a plan the export
     # could not yet show done or failed: the window's changes are those up to the data's
     # end, as a run whose --until is that end counts them (the rates divide by its weeks)
     when = end.fillna(t[m.OPENED_AT])
     in_win = chg & w.contains(when) & (when <= w.covered_end).fillna(False).astype(bool)
-    outcome = t[m.CHANGE_OUTCOME]
     completed = in_win & outcome.isin(_COMPLETED).fillna(False).astype(bool)
     failed = completed & outcome.isin(_FAILED).fillna(False).astype(bool)
     if completed.any():

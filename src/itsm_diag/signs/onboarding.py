@@ -33,6 +33,10 @@ left out are reported). A request is **late**:
   Tuesday 08:30 in Tokyo is a Tuesday, not UTC's Monday); an open request already older
   than that is late, a younger one pending.
 
+Each request is read as it stood at the window end: one done or cancelled after it was
+open then (pending, or late once its deadline had passed), so a report as of a month's
+end gives the same figures from an export pulled that day and from one pulled weeks later.
+
 Pending and cancelled requests are left out of the late share, and reported. Fewer
 than ``min_requests`` decided requests make the sign unknown.
 
@@ -344,13 +348,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         )
         return meas
 
+    # each request as it stood at the window end: one done (or cancelled) after it was
+    # open then, judged as open (pending, or late once its deadline passed), so an export
+    # pulled weeks after the window end reads the window as one pulled at its end did
+    later = ctx.window.after(ctx.done_at)
     # a cancelled onboarding request (the hire withdrew) says nothing about speed
-    cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool)
+    cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool) & ~later
     # done by the status without a resolved or closed time: decided, but whether it was
     # late is unknown (left out of the share only within a range the verdict must hold on)
     done_no_time = onb & ~cancelled & ctx.is_done() & ctx.done_at.isna()
     scope = onb & ~cancelled & ~done_no_time
-    done = ctx.done_at.where(scope)
+    done = ctx.done_by_end().where(scope)
     # open requests are measured up to the as-of time (the data's end, when a --until
     # goes past it: a request cannot be late in weeks the export does not hold)
     end = pd.Series(w.covered_end, index=t.index)

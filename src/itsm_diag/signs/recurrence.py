@@ -584,7 +584,8 @@ def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarra
         bar = np.partition(sizes, len(sizes) - top)[len(sizes) - top]
         rows = rows[np.isin(codes[rows], found[sizes >= bar])]
     opened = t[m.OPENED_AT].iloc[rows]
-    hours = ((ctx.done_at.iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
+    # resolved as the window end saw it: one resolved after it was still open then
+    hours = ((ctx.done_by_end().iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
     df = pd.DataFrame({"code": codes[rows], "row": rows, "at": opened.array,
                        "hours": hours.where(hours >= 0).to_numpy()}, copy=False)
     g = df.groupby("code").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),
@@ -1037,14 +1038,17 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     listed = params.get("links_exported_by", ())
     by_header, header_tools = links_in_header(ctx, listed)
     any_header = bool(by_header.any())
-    shown = incident & (has_ref | by_header) if any_header else incident & has_ref
+    # the incidents that existed at the window end: next month's links (an export
+    # pulled weeks later) say nothing of how the desk linked as of the window end
+    existed = incident & ctx.opened_by_end()
+    shown = existed & (has_ref | by_header) if any_header else existed & has_ref
     links_known = bool(shown.any())
     # per source, as the key: a cluster of a tool whose export names no problem on any
     # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
     # whatever another tool's incidents name, nor can one with an incident of a file that
     # cannot show its links (a tool of the list whose incidents name none); such clusters
     # are left out of the coverage
-    named = ctx.source_holds("recurrence.problem_named", lambda: incident & has_ref)
+    named = ctx.source_holds("recurrence.problem_named", lambda: existed & has_ref)
     with_links = named | by_header if any_header else named
     # a cluster is covered when any of its incidents counted names a problem
     linked = pd.Series(codes >= 0, index=t.index) & has_ref
@@ -1053,7 +1057,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
     uncovered_keys = np.setdiff1d(judged_keys, covered_keys)
     n_clusters, n_judged = len(cluster_keys), len(judged_keys)
-    problems_in_export = int(ctx.of_kind("problem").sum())
+    problems_in_export = int((ctx.of_kind("problem") & ctx.opened_by_end()).sum())
     # the incidents' tools: all of them read by a tool whose export would show its links
     # had it written its link columns (a Jira file without them: "current fields", or
     # issue linking off) get that tool's way to export them

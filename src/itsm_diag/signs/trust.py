@@ -99,8 +99,10 @@ def _chasers(
     phrases = [str(x) for x in params.get("chaser_phrases", []) if str(x).strip()]
     # comments on tickets in scope; the membership tests go through the Context's id
     # codes (one integer lookup per event) rather than a per-call string ``isin``
+    # up to the window end: a later comment was not there yet
     comments = (ev[m.EV_KIND] == "comment").to_numpy(dtype=bool, na_value=False) \
-        & ctx.events_of_tickets(scope) if not ev.empty else np.zeros(0, dtype=bool)
+        & ctx.events_of_tickets(scope) & ~w.after(ev[m.EV_AT]).to_numpy() \
+        if not ev.empty else np.zeros(0, dtype=bool)
     # a comment whose author role is unknown cannot be a requester chaser or rule one out
     attributed = comments & ev[m.EV_AUTHOR_ROLE].notna().to_numpy() if not ev.empty \
         else comments
