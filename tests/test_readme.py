@@ -66,3 +66,19 @@ def test_every_sample_command_names_an_existing_folder() -> None:
     root = Path(__file__).resolve().parents[1]
     for folder in folders:
         assert (root / folder).is_dir(), folder
+
+
+def test_library_example_runs(monkeypatch) -> None:
+    """The library section's example runs as written (from the checkout's root, where
+    its samples path is), and says what it shows: the repeated ticket kept once."""
+    section = README.split("### Using it as a library", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S)
+    assert code
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    scope: dict[str, object] = {}
+    exec(compile(code.group(1), "README.md", "exec"), scope)
+    report = scope["report"]
+    assert report.tickets.total == 2  # type: ignore[attr-defined]
+    assert report.data_notes[0].startswith(  # type: ignore[attr-defined]
+        "1 ticket ids appear in more than one input row")
+    assert '"schema_version"' in str(scope["json_text"])

@@ -4,7 +4,7 @@ read a saved report back (for comparisons)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,6 +56,22 @@ class RunOptions:
     #: meant for some of its clients); any other mapping that fits no file is an error
     shared_mappings: tuple[Path, ...] = ()
 
+    def __post_init__(self) -> None:
+        # a library caller's str is a path as the command line's is (``Path`` methods
+        # are called on them), and the answers are checked as an answers file's are
+        for name in ("config_file", "baseline", "client_config", "answers_file"):
+            object.__setattr__(self, name, _path_option(getattr(self, name), name))
+        if self.mapping is not None:
+            object.__setattr__(self, "mapping", (
+                _path_option(self.mapping, "mapping")
+                if isinstance(self.mapping, str | Path) else tuple(
+                    _path_option(p, "mapping") for p in _several(self.mapping, "mapping"))))
+        object.__setattr__(self, "shared_mappings", tuple(
+            _path_option(p, "shared_mappings")
+            for p in _several(self.shared_mappings, "shared_mappings")))
+        if self.answers is not None:
+            object.__setattr__(self, "answers", check_answers(self.answers))
+
     @property
     def mappings(self) -> tuple[Path, ...]:
         """``mapping`` as a tuple (empty without one)."""
@@ -64,6 +80,34 @@ class RunOptions:
         if isinstance(self.mapping, str | Path):
             return (Path(self.mapping),)
         return tuple(Path(p) for p in self.mapping)
+
+
+def _path_option(value: object, name: str) -> Any:
+    """A path option as a :class:`Path` (None stays None); anything else is refused."""
+    import os
+
+    if value is None or isinstance(value, Path):
+        return value
+    if isinstance(value, str | os.PathLike):
+        return Path(value)
+    raise UsageError(f"RunOptions.{name} must be a path, not {type(value).__name__}",
+                     hint="pass a str or pathlib.Path")
+
+
+def _input_paths(paths: object) -> list[Path]:
+    """The inputs as :class:`Path` (a library caller's ``str`` too; one path alone is a
+    list of one, not its characters)."""
+    return [_path_option(p, "paths") for p in _several(paths, "paths")]
+
+
+def _several(value: object, name: str) -> tuple[object, ...]:
+    """The items of a path-list option (a str is one path, not its characters)."""
+    if isinstance(value, str | Path):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    raise UsageError(f"RunOptions.{name} must be paths, not {type(value).__name__}",
+                     hint="pass a path, or a list or tuple of paths")
 
 
 def demo_dir() -> Path:
@@ -92,7 +136,6 @@ def load_answers(path: Path | None) -> dict[str, bool] | None:
         return None
     from itsm_diag.errors import ConfigError
     from itsm_diag.rulefiles import yaml_load
-    from itsm_diag.text import quote
 
     if Path(path).suffix.lower() == ".toml":
         data: Any = config.load_config_file(path)
@@ -102,20 +145,38 @@ def load_answers(path: Path | None) -> dict[str, bool] | None:
         except OSError as exc:
             raise ConfigError(f"cannot read the answers file: {exc.strerror}",
                               file=path) from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
+    return check_answers({} if data is None else data, path)
+
+
+#: how ``RunOptions.answers`` looks, as every refusal of them shows it
+ANSWERS_OPTION_SHAPE = ("RunOptions.answers maps a sign id to True (applies) or False "
+                        "(does not apply), e.g. {'recurrence': True}")
+
+
+def check_answers(data: object, path: Path | None = None) -> dict[str, bool]:
+    """Self-assessed answers, checked: each key a sign id, each value ``True`` or
+    ``False`` (nothing read for its truth: ``'no'`` or ``0`` is refused, not read as an
+    answer). The one check of an answers file (``path``) and of ``RunOptions.answers``;
+    a refusal is a :class:`~itsm_diag.errors.ConfigError` saying which it was."""
+    from itsm_diag.errors import ConfigError
+    from itsm_diag.text import quote
+
+    shape = ANSWERS_SHAPE if path is not None else ANSWERS_OPTION_SHAPE
+    source = "the answers file" if path is not None else "RunOptions.answers"
+    if not isinstance(data, Mapping):
         what = "a list" if isinstance(data, list) else quote(data)
-        raise ConfigError(f"not an answers file: it holds {what}, not signs with true or "
-                          "false", file=path, hint=ANSWERS_SHAPE)
+        said = (f"not an answers file: it holds {what}, not signs with true or false"
+                if path is not None else
+                f"RunOptions.answers holds {what}, not signs with True or False")
+        raise ConfigError(said, file=path, hint=shape)
     out: dict[str, bool] = {}
     for key, value in data.items():
         if key not in config.SIGN_IDS:
-            raise ConfigError(f"the answers file names no sign {quote(key)}", file=path,
+            raise ConfigError(f"{source} names no sign {quote(key)}", file=path,
                               hint=f"valid signs: {', '.join(config.SIGN_IDS)}")
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: answer true (applies) or false (does not apply), "
-                              f"not {quote(value)}", file=path, hint=ANSWERS_SHAPE)
+                              f"not {quote(value)}", file=path, hint=shape)
         out[key] = value
     return out
 
@@ -449,13 +510,14 @@ def load_report(path: Path) -> Report:
     return report
 
 
-def diagnose_paths(paths: Sequence[Path], options: RunOptions,
+def diagnose_paths(paths: Sequence[Path | str], options: RunOptions,
                    warn: Callable[[str], None] | None = None) -> Report:
     """Read ``paths`` and return the full diagnosis (with periods and the comparison
     with a baseline when ``options`` ask for them). ``warn`` hears of each file inside an
     input folder that was not read (the report's data notes name them too). With
     ``redact``, neither the report, nor an error, nor a warning names an input path, file
     or folder (``input 1``…)."""
+    paths = _input_paths(paths)
     if not options.redact:
         return _diagnose_paths(paths, options, warn)
     from itsm_diag import progress
@@ -481,26 +543,67 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     """:func:`diagnose_paths` before any redaction of the inputs' names (``labels``:
     with ``redact``, hidden before the people's names are swept, which could otherwise
     rewrite part of a file name: "Jürgen Müller salary.docx")."""
-    from itsm_diag.engine import Diagnosis, diagnose
-    from itsm_diag.errors import ItsmDiagError
-
-    # everything that can be wrong with the options fails before the (slow) read
-    since = parse_bound(options.since, "--since", options.tz)
-    until = parse_bound(options.until, "--until", options.tz)
-    period = parse_period(options.period)
-    baseline = load_report(options.baseline) if options.baseline is not None else None
-    rules = load_rules(options.config_file, options.client_config)
+    rules, baseline = _checked_options(options)
     loaded = _load(paths, options, rules.defaults.wording)
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
     _check_some_time(loaded)
+    return _diagnose_loaded(loaded, options, rules, baseline, labels)
+
+
+def diagnose_frames(tickets: pd.DataFrame, events: pd.DataFrame | None = None,
+                    options: RunOptions | None = None) -> Report:
+    """The full diagnosis of a tickets frame of the canonical model's columns (and an
+    optional events frame), as :func:`diagnose_paths` gives it for files.
+
+    The frames are read as the files are read and never changed: each column typed as
+    :func:`itsm_diag.model.conform_tickets` types it (text of any string dtype, times
+    naive (read in ``options.tz``) or in any zone, categories as text), a repeated
+    ticket id kept once (the latest update wins) with a data note saying so, tickets of
+    several ``source_tool`` values kept apart. Columns outside the model are not read
+    (as a file's unread headers; a sign may name one). What cannot be read is an
+    :class:`~itsm_diag.errors.InputError` naming the column and what to do. The options
+    that read files (``source``, ``mapping``, ``date_format``, ``max_file_mb``) are
+    refused; with ``redact`` the inputs keep the names the frame's ``source_file`` gives.
+    """
+    from itsm_diag.importers.frames import read_frames
+
+    options = RunOptions() if options is None else options
+    for name in ("source", "mapping", "date_format", "max_file_mb"):
+        if getattr(options, name) is not None:
+            raise UsageError(f"RunOptions.{name} is for reading files; diagnose_frames "
+                             "reads the canonical columns", hint=f"leave {name} out, or "
+                             "pass the export files to diagnose_paths")
+    rules, baseline = _checked_options(options)
+    loaded = read_frames(tickets, events, _import_options(options, rules.defaults.wording))
+    return _diagnose_loaded(loaded, options, rules, baseline)
+
+
+def _checked_options(options: RunOptions) -> tuple[config.Rules, Report | None]:
+    """The run's rules and baseline; everything that can be wrong with the options
+    fails here, before the (slow) read."""
+    parse_bound(options.since, "--since", options.tz)
+    parse_bound(options.until, "--until", options.tz)
+    parse_period(options.period)
+    baseline = load_report(options.baseline) if options.baseline is not None else None
+    return load_rules(options.config_file, options.client_config), baseline
+
+
+def _diagnose_loaded(loaded: Loaded, options: RunOptions, rules: config.Rules,
+                     baseline: Report | None,
+                     labels: Mapping[str, str] | None = None) -> Report:
+    """The diagnosis of the tables read (from files or frames), as ``options`` ask."""
+    from itsm_diag.engine import Diagnosis, diagnose
+    from itsm_diag.errors import ItsmDiagError
+
     # the days are counted in the zone the times were read in: --tz, else the one zone
-    # every input was read in (a mapping's time_zone), else UTC (registry.run_zone)
+    # every input was read in (a mapping's time_zone), else UTC (registry.run_zone); a
+    # date alone is a whole day in the run's zone
     tz = loaded.tz
-    if tz != options.tz:  # a date alone is a whole day in the run's zone
-        since = parse_bound(options.since, "--since", tz)
-        until = parse_bound(options.until, "--until", tz)
+    since = parse_bound(options.since, "--since", tz)
+    until = parse_bound(options.until, "--until", tz)
+    period = parse_period(options.period)
     tickets, events = loaded.tickets, loaded.events
     people = None
     names: frozenset[str] | None = None
@@ -604,21 +707,25 @@ def _load(paths: Sequence[Path], options: RunOptions,
 
     read_as = (options.config_file, options.client_config, options.answers_file,
                options.baseline)
-    return load_paths(paths, ImportOptions(date_format=options.date_format, tz=options.tz,
-                                           tz_given=options.tz_given,
-                                           max_file_mb=options.max_file_mb,
-                                           wording=wording),
+    return load_paths(paths, _import_options(options, wording),
                       options.source, options.mappings,
                       consumed=[p for p in read_as if p is not None],
                       shared_mappings=options.shared_mappings)
 
 
-def inspect_paths(paths: Sequence[Path], options: RunOptions) -> dict[str, Any]:
+def _import_options(options: RunOptions,
+                    wording: Mapping[str, str] | None = None) -> ImportOptions:
+    return ImportOptions(date_format=options.date_format, tz=options.tz,
+                         tz_given=options.tz_given, max_file_mb=options.max_file_mb,
+                         wording=wording)
+
+
+def inspect_paths(paths: Sequence[Path | str], options: RunOptions) -> dict[str, Any]:
     """What was detected and how well each canonical field is covered; nothing diagnosed."""
 
     from itsm_diag.advice import unanswerable
 
-    loaded = _load(paths, options)
+    loaded = _load(_input_paths(paths), options)
     t = loaded.tickets
     read = [(s.tool, s.column_map) for s in loaded.sources]
     coverage = {

@@ -157,4 +157,17 @@ def from_environment(exc: BaseException) -> ResourceError | None:
 
 
 class ModelError(Exception):
-    """A frame does not conform to the canonical model: a bug in an importer."""
+    """A frame does not conform to the canonical model: a bug in an importer, or a
+    caller's own frame (``itsm_diag.api.diagnose_frames`` turns it into an
+    :class:`InputError` that names the column and what to do).
+
+    ``column``: the column at fault (None: the table); ``problem``: what is wrong, as
+    data (``unknown_columns``, ``vocabulary``, ``timestamps``, ``type``,
+    ``missing_id``); ``values``: the offending values or columns, a few."""
+
+    def __init__(self, message: str, *, column: str | None = None,
+                 problem: str | None = None, values: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.column = column
+        self.problem = problem
+        self.values = values

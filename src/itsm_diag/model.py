@@ -493,10 +493,11 @@ def vocabulary_codes(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index
         # only results some row takes (the trailing missing slot may be unused)
         bad &= np.bincount(codes, minlength=len(per_distinct)) > 0
         if bad.any():
+            found = sorted(dict.fromkeys(map(str, per_distinct[bad])))[:5]
             raise ModelError(
-                f"column {column!r} holds values outside its vocabulary: "
-                f"{sorted(dict.fromkeys(map(str, per_distinct[bad])))[:5]} "
-                f"(allowed: {list(dtype.categories)})")
+                f"column {column!r} holds values outside its vocabulary: {found} "
+                f"(allowed: {list(dtype.categories)})", column=column,
+                problem="vocabulary", values=tuple(found))
     # -1 (missing) where the result is missing; int8: the codes of a small vocabulary
     taken = lookup.astype(np.int8 if len(dtype.categories) < 128 else np.int32)[codes]
     return pd.Series(pd.Categorical.from_codes(taken, dtype=dtype), index=index,
@@ -522,7 +523,8 @@ def _coerce(series: pd.Series, family: str, dtype: object, column: str) -> pd.Se
             return series.dt.tz_localize("UTC").astype(TIMESTAMP_DTYPE)
         if series.isna().all():
             return pd.Series(pd.NaT, index=series.index, dtype=TIMESTAMP_DTYPE)
-        raise ModelError(f"column {column!r} must hold timestamps, not {series.dtype}")
+        raise ModelError(f"column {column!r} must hold timestamps, not {series.dtype}",
+                         column=column, problem="timestamps", values=(str(series.dtype),))
     if family in ("category", "category_open"):
         if isinstance(dtype, pd.CategoricalDtype):
             return _vocabulary(series, dtype, column)
@@ -535,7 +537,8 @@ def _conform(
 ) -> pd.DataFrame:
     extra = [c for c in df.columns if c not in schema]
     if extra:
-        raise ModelError(f"{what} table has unknown columns: {extra}")
+        raise ModelError(f"{what} table has unknown columns: {extra}",
+                         problem="unknown_columns", values=tuple(map(str, extra)))
     out: dict[str, pd.Series] = {}
     no_times: pd.Series | None = None
     for column, family in schema.items():
@@ -543,7 +546,9 @@ def _conform(
             try:
                 out[column] = _coerce(df[column], family, dtypes[column], column)
             except (TypeError, ValueError) as exc:
-                raise ModelError(f"column {column!r} cannot be typed as {family}: {exc}") from exc
+                raise ModelError(f"column {column!r} cannot be typed as {family}: {exc}",
+                                 column=column, problem="type",
+                                 values=(str(df[column].dtype),)) from exc
         elif family == _TS and _COPY_ON_WRITE:
             # every absent time column is one all-NaT column: NaT is not zero, so each
             # would be 8 bytes a row written (a ServiceNow list lacks nine: 72 MB at 1M,
@@ -564,7 +569,9 @@ def conform_tickets(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = _conform(df, TICKET_SCHEMA, ticket_dtypes(), "tickets")
     if out[TICKET_ID].isna().any():
-        raise ModelError("every ticket needs a ticket_id")
+        raise ModelError("every ticket needs a ticket_id", column=TICKET_ID,
+                         problem="missing_id",
+                         values=(str(int(out[TICKET_ID].isna().sum())),))
     return out
 
 

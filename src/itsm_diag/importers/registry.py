@@ -359,12 +359,21 @@ def load_paths(
                          hint="pass ticket export files (CSV, XLSX or JSON)")
     _check_mappings_fit(given, seen, shared_mappings)
     progress.say("combining the files" if len(parts) > 1 else "checking the tickets")
+    return combined(parts, options, skipped, field_notes)
+
+
+def combined(parts: Sequence[Imported], options: ImportOptions,
+             skipped: Sequence[Skipped] = (), notes: Sequence[str] = ()) -> Loaded:
+    """The tables read, as one run reads them, whether from files or a caller's frames
+    (:mod:`itsm_diag.importers.frames`): combined and de-duplicated (:func:`combine`),
+    with the columns holding dates alone and the zone the run counts its days in.
+    ``skipped`` and ``notes`` lead the data notes."""
     day_only, day_note = _day_only(parts, options)
     loaded = combine(parts, options)
-    loaded.skipped = skipped
+    loaded.skipped = list(skipped)
     loaded.day_only = day_only
     loaded.tz, zone_note = run_zone(parts, options)
-    loaded.notes[:0] = [*(s.note() for s in skipped), *field_notes, *day_note, *zone_note]
+    loaded.notes[:0] = [*(s.note() for s in skipped), *notes, *day_note, *zone_note]
     return loaded
 
 
