@@ -727,9 +727,10 @@ def measure_all(rule_list: list[RuleFile], ctx: Context,
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="itsm-diag") as pool:
         # the longest first (the analyses, then the panel), so no thread is left with
         # one long job at the end
-        later = {k: pool.submit(job) for k, job in extra.items()}
-        panel = pool.submit(compute_kpis, ctx)
-        measured = list(pool.map(one, rule_list))
+        # each in the run's context: the stages it says pass through this run's hider
+        later = {k: pool.submit(progress.carried(job)) for k, job in extra.items()}
+        panel = pool.submit(progress.carried(compute_kpis), ctx)
+        measured = list(pool.map(progress.carried(one), rule_list))
         return measured, panel.result(), {k: f.result() for k, f in later.items()}
 
 

@@ -253,8 +253,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         any_flag |= f
     metrics: dict[str, Figure] = {"open_tickets": Figure(value=float(len(rows)))}
     for name, mask in flags.items():
-        metrics[name] = ratio(int(mask.sum()), len(rows), _ids(t, rows[mask], age_days[mask],
-                                                               ctx.max_samples))
+        metrics[name] = ratio(int(mask.sum()), len(rows), _ids(ctx, rows[mask],
+                                                               age_days[mask]))
     metrics["listed"] = ratio(int(any_flag.sum()), len(rows))
     if from_target.any():
         # an overdue share resting on assumed due times says so beside it, in every format
@@ -273,6 +273,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # a ticket without a kind is counted with the catch-all kind, other
         kinds = pd.Series(m.take_rows(t[m.KIND], rows[untimed]).astype("string").fillna(
             "other").to_numpy()).value_counts()
+        # the most first; at equal counts by name (not in the export's row order)
+        kinds = kinds.iloc[np.lexsort((kinds.index.to_numpy(dtype=str), -kinds.to_numpy()))]
         notes.append(note("no_target", int(untimed.sum()), kinds=", ".join(
             f"{k} {n:,}" for k, n in kinds.items()), target_kinds=", ".join(target_kinds)))
     unread_open = unread.to_numpy(dtype=bool)[rows]
@@ -292,8 +294,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if done_since.any():
         excluded.append(note("done_since", int(done_since.sum()), ctx.samples(done_since)))
     # the list: flagged tickets, overdue first (earliest due), then due soon, by priority, age
+    # and, at last, by id (not in the export's row order)
     sel = np.flatnonzero(any_flag)
-    order = np.lexsort((-np.nan_to_num(age_days[sel], nan=0.0),
+    order = np.lexsort((ctx.id_ranks[0][rows[sel]], -np.nan_to_num(age_days[sel], nan=0.0),
                         np.nan_to_num(prio[sel], nan=9.0),
                         np.where(overdue[sel] | due_soon[sel], due[sel], np.iinfo(np.int64).max),
                         ~due_soon[sel], ~overdue[sel]))
@@ -330,10 +333,11 @@ def _cut_note(ctx: Context, params: Mapping[str, Any]) -> Note:
                 hours=shape.one_instant.hours if shape.one_instant is not None else 0.0)
 
 
-def _ids(t: pd.DataFrame, rows: np.ndarray, age: np.ndarray, k: int) -> list[str]:
-    """The ids of the ``k`` oldest of ``rows``."""
-    order = np.argsort(-np.nan_to_num(age, nan=-1.0), kind="stable")[:k]
-    return [str(x) for x in m.take_rows(t[m.TICKET_ID], rows[order]).tolist()]
+def _ids(ctx: Context, rows: np.ndarray, age: np.ndarray) -> list[str]:
+    """The ids of the ``max_samples`` oldest of ``rows`` (at equal age, the smaller id)."""
+    order = np.lexsort((ctx.id_ranks[0][rows], -np.nan_to_num(age, nan=-1.0)))
+    order = order[:ctx.max_samples]
+    return [str(x) for x in m.take_rows(ctx.tickets[m.TICKET_ID], rows[order]).tolist()]
 
 
 def _iso(us: int) -> str | None:

@@ -72,7 +72,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses import flow as flow_mod
-from itsm_diag.analyses._util import ids_of, note, rounded, ticket_rows_of_events
+from itsm_diag.analyses._util import note, rounded, ticket_rows_of_events
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio, utc64
 from itsm_diag.signs.common import (
@@ -535,7 +535,7 @@ def _drivers(ctx: Context, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray]]
             "same_tickets": [],
             "excess": float(k[i] * (1.0 - 1.0 / adjusted[i])),
             "members": len(members) - 1, "code": int(code),
-            "sample_ids": ids_of(ctx, np.flatnonzero(mine & bad)[:ctx.max_samples]),
+            "sample_ids": ctx.sample_rows(np.flatnonzero(mine & bad)),
         })
     rows: list[dict[str, Any]] = []
     for outcome in OUTCOMES:

@@ -203,9 +203,12 @@ def _status_part(ctx: Context, ev: pd.DataFrame, done_us: np.ndarray, params: Ma
     total = float(per["h"].sum())
     agg = per.groupby("label")["h"].agg(["count", "median", "sum"])
     agg["p90"] = per.groupby("label")["h"].quantile(0.9)
-    agg = agg.sort_values(["sum", "count"], ascending=False)
+    # at equal time and count by status name; each row's samples at equal hours by id
+    agg = agg.assign(name=shown[agg.index.to_numpy()].astype(str)).sort_values(
+        ["sum", "count", "name"], ascending=[False, False, True], kind="stable")
     top = top_rows_per_key(per["label"].to_numpy(), per["h"].to_numpy(), per["row"].to_numpy(),
-                           int(params["samples_per_row"]))
+                           int(params["samples_per_row"]),
+                           ctx.id_ranks[0][per["row"].to_numpy()])
     flow.time_in_status = [
         {"status": str(shown[code]), "tickets": int(r["count"]),
          "median_hours": rounded(r["median"]), "p90_hours": rounded(r["p90"]),
@@ -304,7 +307,7 @@ def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarr
     """For each key of ``index``, the ticket ids of its ``k`` rows with the largest
     ``order_by`` (ties: first): ``ids_of`` of :func:`top_rows_per_key`'s rows, with one
     sort and one gather of the ids for all keys, not a look-up per key."""
-    keep = top_positions_per_key(keys, order_by, k)
+    keep = top_positions_per_key(keys, order_by, k, ctx.id_ranks[0][rows])
     return _ids_per_key(ctx, keys[keep], rows[keep], index)
 
 
@@ -346,8 +349,13 @@ def _handoffs(ctx: Context, row: np.ndarray, codes: np.ndarray, shown: np.ndarra
     b_pairs, b_counts = np.unique(pair[bounce], return_counts=True)
     b_of = dict(zip(b_pairs.tolist(), b_counts.tolist(), strict=True))
     t_tickets = pd.Series(row[transfer]).groupby(pair[transfer]).nunique()
-    order = np.argsort(-t_counts, kind="stable")[: int(params["top_handoffs"])]
-    t_ids = _ids_per_key(ctx, *_first_rows(pair[transfer], row[transfer], k), t_pairs[order])
+    # the most first; at equal counts by the groups' names (not the export's row order)
+    names = shown.astype(str)
+    order = np.lexsort((names[t_pairs % width], names[t_pairs // width], -t_counts))[
+        : int(params["top_handoffs"])]
+    idr = ctx.id_ranks[0]
+    t_ids = _ids_per_key(ctx, *_first_rows(pair[transfer], row[transfer], k, idr),
+                         t_pairs[order])
     flow.handoffs = [
         {"from": str(shown[p // width]), "to": str(shown[p % width]), "transfers": int(c),
          "tickets": int(t_tickets.get(p, 0)), "sent_back": int(b_of.get(int(p), 0)),
@@ -355,8 +363,9 @@ def _handoffs(ctx: Context, row: np.ndarray, codes: np.ndarray, shown: np.ndarra
         for p, c, ids in zip(t_pairs[order], t_counts[order], t_ids, strict=True)]
     # a bounce A -> B -> A is counted for the pair (A, B): A sent it to B, B sent it back
     b_tickets = pd.Series(row[bounce]).groupby(pair[bounce]).nunique()
-    order = np.argsort(-b_counts, kind="stable")[: int(params["top_rows"])]
-    b_ids = _ids_per_key(ctx, *_first_rows(pair[bounce], row[bounce], k), b_pairs[order])
+    order = np.lexsort((names[b_pairs // width], names[b_pairs % width], -b_counts))[
+        : int(params["top_rows"])]
+    b_ids = _ids_per_key(ctx, *_first_rows(pair[bounce], row[bounce], k, idr), b_pairs[order])
     flow.bounce_pairs = [
         {"group": str(shown[p % width]), "bounced_via": str(shown[p // width]),
          "bounces": int(c), "tickets": int(b_tickets.get(p, 0)), "sample_ids": ids}
@@ -364,12 +373,14 @@ def _handoffs(ctx: Context, row: np.ndarray, codes: np.ndarray, shown: np.ndarra
     flow.group_variants = _variants(ctx, row, shown[codes], done_us, params)[0]
 
 
-def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per key, its first ``k`` distinct ticket rows by id order (stable samples): (the
-    keys, ascending, and their rows), for :func:`_ids_per_key`."""
+def _first_rows(keys: np.ndarray, rows: np.ndarray, k: int, idr: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per key, its first ``k`` distinct ticket rows by id order (``idr``: the tickets'
+    id ranks, so the samples do not follow the export's row order): (the keys, ascending,
+    and their rows), for :func:`_ids_per_key`."""
     if not len(keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.lexsort((rows, keys))
+    order = np.lexsort((rows, idr[rows], keys))
     keys, rows = keys[order], rows[order]
     new = np.r_[True, (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])]
     keys, rows = keys[new], rows[new]
@@ -398,16 +409,18 @@ def _variants(ctx: Context, row: np.ndarray, labels: np.ndarray, done_us: np.nda
     dur = np.where((opened != NAT) & (done_us[tickets] != NAT),
                    hours(done_us[tickets] - opened), np.nan)
     dur = np.where(dur >= 0, dur, np.nan)
-    frame = pd.DataFrame({"code": codes, "h": dur, "row": tickets}, copy=False)
+    # "first": a path's smallest ticket id (rank), its tie-break: not the export's row order
+    idr = ctx.id_ranks[0]
+    frame = pd.DataFrame({"code": codes, "h": dur, "idr": idr[tickets]}, copy=False)
     by = frame.groupby("code")
     agg = pd.DataFrame({"tickets": by.size(), "median_hours": by["h"].median(),
-                        "first": by["row"].min()}, copy=False)
+                        "first": by["idr"].min()}, copy=False)
     agg = agg.sort_values(["tickets", "first"], ascending=[False, True])
     top_n = int(params["top_variants"])
     top = agg.head(top_n)
     n = len(tickets)
     k = int(params["samples_per_row"])
-    ids = _ids_per_key(ctx, *_first_rows(codes, tickets, k), top.index)
+    ids = _ids_per_key(ctx, *_first_rows(codes, tickets, k, idr), top.index)
     out = [{"path": str(uniques[code]), "tickets": int(r["tickets"]),
             "share": round(float(r["tickets"]) / n, 4), "median_hours": rounded(r["median_hours"]),
             "sample_ids": sample} for (code, r), sample in zip(top.iterrows(), ids, strict=True)]
@@ -418,7 +431,7 @@ def _variants(ctx: Context, row: np.ndarray, labels: np.ndarray, done_us: np.nda
                     "share": round(float(rest.sum()) / n, 4),
                     "median_hours": rounded(float(np.nanmedian(dur[rest]))
                                             if np.isfinite(dur[rest]).any() else None),
-                    "sample_ids": ids_of(ctx, np.sort(tail_rows)[:k]), "tail": True})
+                    "sample_ids": ctx.sample_rows(tail_rows, k), "tail": True})
     return out, tickets[~rest], tickets[rest]
 
 
@@ -458,7 +471,8 @@ def _group_rows(flow: Flow, sort: str, cols: dict[str, str], ids: str, top: int
                 ) -> list[dict[str, Any]]:
     if flow.groups is None:
         return []
-    g = flow.groups.sort_values([sort, "tickets"], ascending=False).head(top)
+    g = flow.groups.sort_values([sort, "tickets", "label"], ascending=[False, False, True],
+                                kind="stable").head(top)
     out = []
     for _, r in g.iterrows():  # at most ``top`` rows
         row: dict[str, Any] = {"group": str(r["label"])}
@@ -505,11 +519,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             value=flow.transfers / with_hist, numerator=float(flow.transfers),
             denominator=float(with_hist))
         metrics["bounced_tickets"] = ratio(len(flow.bounced_rows), with_hist,
-                                           ids_of(ctx, flow.bounced_rows[:ctx.max_samples]))
+                                           ctx.sample_rows(flow.bounced_rows))
         metrics["idle_share"] = Figure(
             value=flow.idle_hours / flow.held_hours if flow.held_hours else None,
             numerator=rounded(flow.idle_hours), denominator=rounded(flow.held_hours),
-            sample_ids=ids_of(ctx, flow.idle_rows[:ctx.max_samples]))
+            sample_ids=ctx.sample_rows(flow.idle_rows))
         tables["time_in_group"] = _group_rows(
             flow, "hours", {"tickets": "int", "median_hours": "h", "p90_hours": "h",
                             "share_of_time": "share"}, "time_ids", top)
@@ -560,7 +574,7 @@ def _tail(ctx: Context, flow: Flow, params: Mapping[str, Any]) -> dict[str, Any]
             "top_updates": round(float(top.mean()), 1), "extra_updates": round(extra, 1),
             "minutes": minutes, "hours_per_month": round(per_m * minutes / 60.0, 1),
             "hours": extra * minutes / 60.0,
-            "sample_ids": ids_of(ctx, np.sort(flow.tail_rows)[:ctx.max_samples])}
+            "sample_ids": ctx.sample_rows(flow.tail_rows)}
 
 
 def evidence(ctx: Context, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:

@@ -1068,6 +1068,12 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
                         wordings=np.ones(n_norm, dtype=np.int64), min_similarity=np.ones(n_norm),
                         cluster_of_norm=cluster_of_norm, n_distinct=0, scope=scope)
     texts = pa.array(pd.array(norm, dtype=m.STRING_DTYPE).take(used))
+    # the wordings in text order, not in the order the export first lists them: every
+    # tie of the clustering ("then text order") and the word codes follow it, so the
+    # clusters and their labels are a function of the wordings (a sort of the distinct
+    # wordings only)
+    by_text = np.asarray(pc.sort_indices(texts), dtype=np.int64)
+    used, tickets, texts = used[by_text], tickets[by_text], texts.take(pa.array(by_text))
     doc, words = _tokens(texts)
     tok, stems, quiet, states = _vocabulary(words, lexicon(params),
                                             _person_words(ctx, params),
@@ -1170,6 +1176,21 @@ def _samples(ctx: Context, rows: np.ndarray, cluster: np.ndarray, k: int
     return out
 
 
+def _largest(g: pd.DataFrame, labels: np.ndarray, n: int) -> pd.DataFrame:
+    """The ``n`` largest clusters of ``g`` (by tickets, then wordings; at a tie by label,
+    then by smallest ticket id ``idr``): the tie-breaks are sorted among the few clusters
+    tied at the n-th place, not over every cluster."""
+    key = g[["tickets", "wordings"]].to_numpy(dtype=np.int64)
+    if len(g) > n > 0:
+        order = np.lexsort((-key[:, 1], -key[:, 0]))
+        t, w = key[order[n - 1]]
+        g = g[(key[:, 0] > t) | ((key[:, 0] == t) & (key[:, 1] >= w))]
+    g = g.assign(label=labels[g.index.to_numpy()].astype(str))
+    g = g.sort_values(["tickets", "wordings", "label", "idr"],
+                      ascending=[False, False, True, True], kind="stable")
+    return g.head(n) if n > 0 else g.iloc[:0]
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     scope = ctx.of_kind(*params["kinds"]) & ctx.opened_in_window()
@@ -1187,7 +1208,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     excluded = []
     if machine.any():
         excluded.append(note("machine_made", int(machine.sum()),
-                             ids_of(ctx, np.flatnonzero(machine)[:ctx.max_samples]),
+                             ctx.sample_rows(np.flatnonzero(machine)),
                              n=int(has_summary.sum()),
                              channels=" or ".join(str(c) for c in params["machine_channels"])))
     # a summary that says nothing ("urgent", "not working") is no issue: left out too
@@ -1257,10 +1278,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "distinct_summaries": Figure(value=float(found.n_distinct)),
         "clusters": Figure(value=float(n_clusters), numerator=float(exact)),
         "merged_ticket_share": ratio(int(merged_rows.sum()), keyed,
-                                     ids_of(ctx, rows[merged_rows][:ctx.max_samples])),
+                                     ctx.sample_rows(rows[merged_rows])),
         "recurring_clusters": Figure(value=float(len(recurring)),
-                                     sample_ids=ids_of(ctx, rows[recurring_row][
-                                         :ctx.max_samples])),
+                                     sample_ids=ctx.sample_rows(rows[recurring_row])),
     }
     notes: list[Note] = [note("key_used", similarity=float(params["similarity"]),
                               distinct=found.n_distinct, clusters=n_clusters,
@@ -1275,17 +1295,19 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     elif not linked_known:
         notes.append(note("no_problem_links"))
     # the table: the largest clusters, with the wordings they hold (purity evidence)
+    # "idr": each ticket's id rank, the tie-break that makes the table a function of the
+    # tickets (not of the export's row order): its sample ids are each cluster's smallest
     frame = pd.DataFrame({"c": cl, "row": rows, "rec": recurring_row,
                           "link": linked if linked_known else np.zeros(len(rows), bool),
-                          "at": opened}, copy=False)
+                          "at": opened, "idr": ctx.id_ranks[0][rows]}, copy=False)
     g = frame.groupby("c").agg(tickets=("row", "size"), first=("at", "min"),
-                               last=("at", "max"), linked=("link", "sum"))
+                               last=("at", "max"), linked=("link", "sum"),
+                               idr=("idr", "min"))
     g["wordings"] = found.wordings[g.index.to_numpy()]
-    g = g.sort_values(["tickets", "wordings"], ascending=False)
-    top = g.head(int(params["top_clusters"]))
+    top = _largest(g, found.labels, int(params["top_clusters"]))
     shown = _samples(ctx, rows[np.isin(cl, top.index.to_numpy())],
                      cl[np.isin(cl, top.index.to_numpy())], int(params["sample_wordings"]))
-    ids = frame[frame["c"].isin(top.index)].sort_values("row").groupby("c").head(
+    ids = frame[frame["c"].isin(top.index)].sort_values(["c", "idr"]).groupby("c").head(
         ctx.max_samples)
     ids_by = {int(c): ids_of(ctx, grp.to_numpy()) for c, grp in ids.groupby("c")["row"]}
     rec_set = set(recurring.tolist())

@@ -30,7 +30,9 @@ def _by_category(tickets: pd.DataFrame, with_ref: pd.Series, top: int) -> list[d
     cat = tickets[m.CATEGORY].str.strip().mask(blank(tickets[m.CATEGORY]), "")
     frame = pd.DataFrame({"category": cat.fillna(""), "with_article": with_ref.astype(int)},
                          copy=False)
-    grouped = frame.groupby("category", sort=False)["with_article"].agg(["size", "sum"])
+    # the categories by name (a sort of the few distinct ones), then the most frequent
+    # first: at equal counts by name, not in the export's row order
+    grouped = frame.groupby("category", sort=True)["with_article"].agg(["size", "sum"])
     grouped = grouped.sort_values("size", ascending=False, kind="stable").head(top)
     return [
         {"category": str(c), "resolved": int(r["size"]), "with_article": int(r["sum"]),

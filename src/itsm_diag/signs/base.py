@@ -341,10 +341,12 @@ class Context:
         return mask.copy(deep=False)
 
     def samples(self, mask: pd.Series, order_by: pd.Series | None = None) -> list[str]:
-        """Up to ``max_samples`` ticket ids under ``mask`` (stable: sorted, or by ``order_by``)."""
+        """Up to ``max_samples`` ticket ids under ``mask``: the smallest ids, or the
+        largest ``order_by`` first and, at equal keys, the smaller id first (the sample is
+        a function of the tickets, not of the export's row order)."""
         if order_by is not None:
             return _top_by(self.tickets, _positions(self.tickets, mask), self.max_samples,
-                           order_by)
+                           order_by, self.id_ranks[0])
         # by id: the ids' sort ranks are computed once, so a sample is a partial sort of
         # small integers instead of a sort of every matching id string; an export listed
         # in id order (most are) has its smallest ids in its first matching rows
@@ -354,6 +356,15 @@ class Context:
         else:
             rows = _positions(self.tickets, mask)
         return _smallest_ids(codes[rows], self.tickets[m.TICKET_ID], first, self.max_samples)
+
+    def sample_rows(self, rows: np.ndarray, n: int | None = None) -> list[str]:
+        """Up to ``n`` (``max_samples``) ticket ids of the tickets at row positions
+        ``rows``: the smallest ids, as :meth:`samples` names them (a partial sort of the
+        chosen rows' id ranks only), whatever order the export listed them in."""
+        rows = np.asarray(rows, dtype=np.int64)
+        codes, first = self.id_ranks
+        return _smallest_ids(codes[rows], self.tickets[m.TICKET_ID], first,
+                             self.max_samples if n is None else n)
 
     @property
     def _ids_in_row_order(self) -> bool:
@@ -674,9 +685,11 @@ def _smallest_ids(codes: np.ndarray, ids: pd.Series, first: np.ndarray, n: int) 
     return named + [str(pd.NA)] * (len(codes) - len(known))
 
 
-def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series) -> list[str]:
-    """The first ``n`` ids under a stable sort of ``rows`` by ``order_by`` descending
-    (missing last), without sorting every row: only those up to the n-th key."""
+def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series,
+            id_codes: np.ndarray) -> list[str]:
+    """The first ``n`` ids of ``rows`` by ``order_by`` descending (missing last), at
+    equal keys by id (``id_codes``: :attr:`Context.id_ranks`), without sorting every row:
+    only those up to the n-th key."""
     if not order_by.index.equals(tickets.index):
         order_by = order_by.reindex(tickets.index)
     # the chosen rows' keys only: a float copy of a million-row key costs ~0.05 s
@@ -687,7 +700,7 @@ def _top_by(tickets: pd.DataFrame, rows: np.ndarray, n: int, order_by: pd.Series
         kth = np.partition(keys, n - 1)[n - 1]
         keep = keys <= kth  # everything before the n-th key, and all its ties
         rows, keys = rows[keep], keys[keep]
-    pick = rows[np.argsort(keys, kind="stable")[:n]]
+    pick = rows[np.lexsort((id_codes[rows], keys))[:n]]
     return [str(x) for x in m.take_rows(tickets[m.TICKET_ID], pick).tolist()]
 
 
