@@ -23,8 +23,9 @@ from itsm_diag import api
 from itsm_diag.report import Finding, Report
 
 START = pd.Timestamp("2026-04-01")
-#: the window end the run chooses: the end of the last active week (opened up to 30 June)
-AS_OF = pd.Timestamp("2026-07-05 23:59")
+#: the window end the run chooses: the day of the last active week's latest timestamp
+#: (opened up to 30 June, the last closure on 4 July; review 18: not the week's end, 5 July)
+AS_OF = pd.Timestamp("2026-07-04 23:59")
 #: when the list was exported: long after the window end
 LATER = pd.Timestamp("2026-09-15")
 HEADER = ("number", "state", "priority", "category", "assignment_group", "assigned_to",
@@ -134,11 +135,11 @@ def later_list(tmp_path_factory: pytest.TempPathFactory) -> Report:
 
 
 def test_a_list_exported_later_cannot_clear_ownership(later_list: Report) -> None:
-    assert str(later_list.window.end)[:10] == "2026-07-05"
+    assert str(later_list.window.end)[:10] == "2026-07-04"
     own = _ownership(later_list)
     # before: clear, medium, "0 of 60 open tickets past the grace period have no owner"
     assert own.status == "unknown"
-    assert "was cut 71 days after the window end (2026-07-05" in own.reason
+    assert "was cut 72 days after the window end (2026-07-04" in own.reason
     assert "60 of the 60 tickets open at the window end" in own.reason
     assert "updated after it" in own.reason
     assert "the share would be 100%" in own.reason

@@ -125,7 +125,7 @@ def test_the_window_note_is_said_once(tmp_path: Path) -> None:
     assert any("thins out" in n for n in r.data_notes)
     for text in (terminal.render(r, color=False, columns=100), markdown.render(r),
                  html.render(r)):
-        assert text.count("thins out") == 1
+        assert " ".join(text.split()).count("thins out") == 1  # wrapped or not
 
 
 def test_an_overdue_share_on_assumed_due_times_says_so(reports: list[Report]) -> None:

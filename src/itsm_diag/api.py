@@ -293,8 +293,9 @@ def resolve_bounds(
     """Turn keyword bounds into timestamps: ``(since, until, sentence for the report)``.
 
     Keywords count back from the data's own as-of time (the one a plain run uses: the
-    latest timestamp, or the end of the last active week when the data thins out), never
-    from the wall clock, so a report on an old export comes out the same any day.
+    latest timestamp, or the day of the last active week's latest timestamp when the
+    data thins out), never from the wall clock, so a report on an old export comes out
+    the same any day.
     ``--since KEYWORD`` starts the window at the period's first instant and, without
     ``--until``, ends it at the period's last second; ``--until KEYWORD`` ends it there.
     """

@@ -303,6 +303,7 @@ class Defaults(_Strict):
     #: a week is 'active' when its arrivals reach this share of the 90th-percentile week
     active_week_share: float = Field(0.1, ge=0, le=1)
     #: when the last active week is this many weeks before the data's end, as-of moves back
+    #: (to the day of that week's latest timestamp)
     tail_weeks: int = Field(2, ge=0, le=MAX_WINDOW_WEEKS)
     #: how the extract's shape is read (see itsm_diag.signs.shape.measure_shape)
     shape: dict[str, Annotated[float, Field(ge=0, le=1_000_000)]] = Field(

@@ -203,9 +203,10 @@ def choose_window(
     the end of the day of the latest timestamp in the data, unless the data thins out:
     when the last *active* week (arrivals at least ``active_week_share`` of the
     90th-percentile week) ends more than ``tail_weeks`` before the latest timestamp,
-    as-of moves back to the end of that week, and a note counts the tickets opened and
-    the tickets done after it. An extract selected on closure keeps its end: its
-    completions come last, and moving back would hide them.
+    as-of moves back to the end of the day of that week's latest timestamp, and a note
+    counts the tickets opened and the tickets done after it. An extract
+    selected on closure keeps its end: its completions come last, and moving back would
+    hide them.
     """
     d = rules.defaults
     words = d.wording
@@ -312,9 +313,11 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
               ) -> tuple[pd.Timestamp, str, list[str]]:
     """The automatic as-of (``latest``: the data's latest timestamp), how it was chosen
     and the note of a thinning tail (:func:`choose_window`): the end of the day of
-    ``latest``, or, when the data thins out, the end of the last active week. The same
-    instant is the data's end a ``--until`` after it is measured against: a stray
-    timestamp weeks after the flow stopped is no part of it."""
+    ``latest``, or, when the data thins out, the end of the day of the latest timestamp
+    in the last active week (not the week's end: a cut on a Thursday put the window's
+    end on the Sunday after it, three days that hold no ticket, and its first three days
+    out). The same instant is the data's end a ``--until`` after it is
+    measured against: a stray timestamp weeks after the flow stopped is no part of it."""
     d = rules.defaults
     words = d.wording
     notes: list[str] = []
@@ -329,7 +332,11 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
         if not active.empty:
             last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
             if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
-                as_of = day_end(last_active_end.floor("s"), tz)
+                # the day of the week's latest timestamp, as a plain run ends on the
+                # data's (it holds arrivals): not the week's end
+                upto = [at[at <= last_active_end] for at in
+                        (tickets[c] for c in m.ACTIVITY_COLUMNS)]
+                as_of = day_end(max(at.max() for at in upto if len(at)), tz)
                 after = _after_as_of(tickets, as_of, done)
                 # what was opened or done later ends at the latest arrival or completion
                 # (the cut the extract's shape names), not at a later closed or updated

@@ -189,9 +189,12 @@ class Gap:
     last_before: pd.Timestamp
     first_after: pd.Timestamp
     weeks: int
+    #: the quieter side's arrivals a week over its ``side_weeks`` weeks
     per_week: float
     expected: float
     total: int
+    #: the weeks each side is judged on (``flow_rolling_weeks``)
+    side_weeks: int = 4
 
     def params(self) -> dict[str, Any]:
         return {"last_before": f"{self.last_before:%Y-%m-%d}",
@@ -199,7 +202,7 @@ class Gap:
                 # the whole days between the two, neither of which holds an arrival
                 "days": (self.first_after.normalize() - self.last_before.normalize()).days - 1,
                 "weeks": self.weeks, "per_week": self.per_week, "expected": self.expected,
-                "total": self.total}
+                "side_weeks": self.side_weeks, "total": self.total}
 
 
 @dataclass(frozen=True)
@@ -1009,7 +1012,8 @@ def _gap(us: np.ndarray, week: np.ndarray, flow_week: int, params: Mapping[str, 
          total: int) -> Gap | None:
     """:class:`Gap` for the run of at least ``gap_min_weeks`` whole weeks without an
     arrival, between weeks with arrivals after the flow's start, whose weeks around
-    (``flow_rolling_weeks`` on each side) predict the most arrivals in it, when those
+    (``flow_rolling_weeks`` on each side, weeks before the flow's first arrival or
+    after its last counted as empty) predict the most arrivals in it, when those
     are at least ``gap_min_expected`` (none where 10 are expected: about 5e-5), at the
     rate of the quieter side (each side alone predicts them); else None. A file of a
     split export left out leaves such a hole; a quiet desk's weeks without a ticket are
@@ -1039,9 +1043,12 @@ def _gap(us: np.ndarray, week: np.ndarray, flow_week: int, params: Mapping[str, 
             # each side must predict the arrivals, not their mean: a missing file has a
             # busy flow on both sides, a flow that ends (a group's cut whose last weeks
             # hold a trickle of stragglers: 2,687 arrivals in the 4 weeks before, 2 in
-            # the 4 after) has one busy side only
-            per_week = min(float(counts[max(w - side, 0):w].mean()),
-                           float(counts[end:end + side].mean()))
+            # the 4 after) has one busy side only. Each side's arrivals over its whole
+            # `side` weeks, those past the flow's first or last week counted as empty:
+            # one stray in the data's last week, 10 weeks after a cut, read 1.0 a week
+            # over the one week there is, 10 expected, a gap
+            per_week = min(float(counts[max(w - side, 0):w].sum()),
+                           float(counts[end:end + side].sum())) / side
             expected = per_week * (end - w)
             if best is None or expected > best[0]:
                 best = (expected, w, end, per_week)
@@ -1053,7 +1060,8 @@ def _gap(us: np.ndarray, week: np.ndarray, flow_week: int, params: Mapping[str, 
     after = us[week >= first + end]
     return Gap(last_before=pd.Timestamp(int(before.max()), unit="us", tz="UTC"),
                first_after=pd.Timestamp(int(after.min()), unit="us", tz="UTC"),
-               weeks=end - start, per_week=per_week, expected=expected, total=total)
+               weeks=end - start, per_week=per_week, expected=expected, total=total,
+               side_weeks=side)
 
 
 def _selections(tickets: pd.DataFrame, scope: np.ndarray) -> dict[str, Any]:
