@@ -2,9 +2,11 @@
 read "measured 3%" in its reason, "3.5%" in the within-noise words after it and "3%" as
 the terminal's key figure; a reopen rate of 36 of 724 (4.97%) read "measured 4.97%"
 beside "reopen rate 5.0%" against its 5% threshold. The engine now decides the decimals
-a measured figure is shown with once (as many as tell it from its threshold, and one for
-a share within noise, as its interval), and the reason, the noise words, the conditions
-table and the key figure all use them (``decimals`` on the condition and key figure)."""
+a measured figure is shown with once (the unit's usual, and as many more as tell it from
+its threshold, as the sign modules' own notes and the rest of the report show a share),
+and the reason, the noise words, the conditions table and the key figure all use them
+(``decimals`` on the condition and key figure); the interval's ends, other figures, keep
+their tenth of a point."""
 
 from __future__ import annotations
 
@@ -34,11 +36,13 @@ def test_a_share_within_noise_reads_one_figure_in_its_reason_and_key_figure() ->
     # "measured 6%" and "reopen rate 6.2%"
     f = run_case("reopens", {"as_of": AS_OF, "tickets": [_done(75, 0), _done(5, 1)]})
     assert f.status == "triggered" and f.within_noise
-    assert _figures(f.reason) == ("6.2%", "6.2%")
+    assert _figures(f.reason) == ("6%", "6%")
+    # the interval's ends keep their tenth of a point
+    assert re.search(r"its 90% interval, \d+\.\d% to \d+\.\d%", f.reason), f.reason
     cond = f.threshold.conditions["reopen_rate"]
-    assert cond.decimals == 1 and f.key_figure.decimals == 1
-    assert common.key_value(f) == "6.2%"
-    assert html._measured(f, cond) == "6.2%"
+    assert cond.decimals == 0 and f.key_figure.decimals == 0
+    assert common.key_value(f) == "6%"
+    assert html._measured(f, cond) == "6%"
 
 
 def test_a_share_beside_its_threshold_reads_the_decimals_that_tell_them_apart() -> None:

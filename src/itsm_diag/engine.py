@@ -635,37 +635,32 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
                             if fig.value < 0 and doc.label_if_negative else (doc.label, fig.value))
             words = {**values, "label": label[:1].lower() + label[1:],
                      # the figure as the reason's "measured" and the key figure show it
-                     "value": figure(value, doc.unit, _decimals(doc, fig.value, cond.value,
-                                                                within=True)),
+                     "value": figure(value, doc.unit, _decimals(doc, fig.value, cond.value)),
                      "low": figure(low, doc.unit, more), "high": figure(high, doc.unit, more),
                      "threshold": figure(cond.value, doc.unit), "level": level}
     return out, words
 
 
-#: the decimals beyond the unit's usual of a figure within noise and its interval: a share
-#: of tickets to a tenth of a point ("3.5%; its 90% interval, -6.9% to 13.8%")
+#: the decimals beyond the unit's usual of a within-noise interval's ends: a share of
+#: tickets to a tenth of a point ("its 90% interval, -6.9% to 13.8%")
 _NOISE_DECIMALS = {"ratio": 1}
 
 
-def _decimals(doc: Any, measured: float | None, threshold: float, within: bool) -> int:
+def _decimals(doc: Any, measured: float | None, threshold: float) -> int:
     """The decimals beyond the unit's usual with which a finding shows a measured figure,
-    one for its reason, noise words, table and key figure: as many as tell it from its
-    threshold, and a figure within noise at least as many as its interval's."""
+    the same in its reason, noise words, tables and key figure: as many as tell it from
+    its threshold (its interval's ends are other figures, with their own)."""
     if measured is None:
         return 0
-    least = _NOISE_DECIMALS.get(doc.unit, 0) if within else 0
     if measured < 0 and doc.label_if_negative:  # shown by its size under that label
         measured, threshold = -measured, -threshold
-    return beside_decimals(measured, threshold, doc.unit, least)
+    return beside_decimals(measured, threshold, doc.unit)
 
 
-def _shown(rule: RuleFile, conds: dict[str, ConditionOut],
-           intervals: Mapping[str, NoiseOut]) -> dict[str, ConditionOut]:
+def _shown(rule: RuleFile, conds: dict[str, ConditionOut]) -> dict[str, ConditionOut]:
     """``conds`` with the decimals each measured figure is shown with (:func:`_decimals`)."""
     return {name: o.model_copy(update={"decimals": _decimals(
-        rule.metrics[o.metric], o.measured, o.value,
-        within=name in intervals and intervals[name].within)})
-        for name, o in conds.items()}
+        rule.metrics[o.metric], o.measured, o.value)}) for name, o in conds.items()}
 
 
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
@@ -673,7 +668,7 @@ def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     doc = rule.metrics[out.metric]
     # the decimals the finding shows it with (:func:`_shown`), never fewer than tell it
     # from its threshold
-    more = max(out.decimals, _decimals(doc, out.measured, out.value, within=False))
+    more = max(out.decimals, _decimals(doc, out.measured, out.value))
     if out.measured is None:
         said = "no figure: see the notes"
     elif out.measured < 0 and doc.label_if_negative:
@@ -881,7 +876,7 @@ def build_finding(
     confidence = meas.confidence
     shaky = fragile(rule, meas, conds, status)
     intervals, noisy = noise(rule, meas, conds, status, rules.defaults.noise_level)
-    conds = _shown(rule, conds, intervals)
+    conds = _shown(rule, conds)
     if shaky or noisy or status == "unknown":  # an unknown has no verdict to trust
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
