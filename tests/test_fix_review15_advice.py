@@ -219,8 +219,8 @@ def test_an_unknown_whose_fields_are_all_there_does_not_say_it_needs_them(
     found = {f.id: f for f in [*report.signs, *report.checks]}
     backlog = found["backlog"].what_would_answer or ""
     assert found["backlog"].status == "unknown"
-    assert backlog.startswith("It reads opened_at, resolved_at or closed_at, status, kind, "
-                              "and some ticket fills each")
+    assert backlog.startswith("It reads opened_at, resolved_at or closed_at, status, kind "
+                              "incident or request, and some ticket fills each")
     assert not backlog.startswith("Needs:")
     # strategy's needs name records no field stands for: its list stays
     assert (found["strategy"].what_would_answer or "").startswith("Needs:")

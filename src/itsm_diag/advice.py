@@ -15,6 +15,14 @@ event log supplies it, never a column to map that an event log does not have. A 
 the tool's header carries that no ticket fills gets ``answer.empty``. An unknown whose
 every field some ticket fills says so (``answer.present``): its reason says what the
 export lacks. All the words are the rules'.
+
+A field counts as filled only on the tickets it is read on. An item's alternative that
+names its kind ("change records (kind change) with ci or service and end times") counts
+its fields on tickets of that kind alone, none when the export holds none: an incident's
+own CI is no change record. The rule's other fields count on the kinds it reads (its
+``kinds`` param, else a ``kind request or task`` item), when the export holds any of
+them (else on every ticket: the lack of those tickets is its reason's to say, not a
+field's).
 """
 
 from __future__ import annotations
@@ -39,29 +47,94 @@ _WORD = re.compile(r"[a-z_:]+")
 _FIELDS = frozenset(m.TICKET_COLUMNS) - {m.KIND}
 
 
-def _items(data_needed: Iterable[str]) -> list[str]:
-    """The rule's items, an item that begins with "or" joined to the one before (a YAML
-    list splits "change records ..., or incidents with caused_by_change" at its comma);
-    optional items left out."""
-    out: list[str] = []
+#: "(kind change)", "(kind request or task)": the kinds an alternative is read on
+_KIND_MARK = re.compile(r"\(kind ([a-z_ ]+)\)")
+#: "kind request or task": the kinds the rule reads (a bare "kind" is every kind)
+_KIND_ITEM = re.compile(r"^kind ([a-z_ ]+)$")
+
+
+def _kind_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"\s+or\s+|\s*,\s*|\s+", text.strip())
+                 if w in m.KINDS)
+
+
+def _alternatives(data_needed: Iterable[str]) -> list[list[str]]:
+    """The rule's items, each as its alternatives: an item that begins with "or" is one
+    more alternative of the one before (a YAML list splits "change records ..., or
+    incidents with caused_by_change" at its comma); optional items left out."""
+    out: list[list[str]] = []
     for raw in data_needed:
         item = raw.strip()
         if out and item.lower().startswith("or "):
-            out[-1] = f"{out[-1]} {item}"
+            out[-1].append(item[3:].strip())
         else:
-            out.append(item)
-    return [i for i in out if "(optional)" not in i]
+            out.append([item])
+    return [alts for alts in out if not any("(optional)" in a for a in alts)]
 
 
 def _tokens(item: str) -> list[str]:
     """The canonical fields (and event histories) an item names, in its order."""
     text = _COMMENTS.sub("events:comment", _HISTORY.sub(r"events:\1", item.lower()))
+    text = _KIND_MARK.sub(" ", text)
     out: list[str] = []
     for word in _WORD.findall(text):
         if (word in _FIELDS or word == "events" or word.startswith("events:")) \
                 and word not in out:
             out.append(word)
     return out
+
+
+class _Scope:
+    """Where a rule's fields count as filled: its alternatives' own kinds (strict), else
+    the kinds the rule reads (when the export holds any of them), else every ticket."""
+
+    def __init__(self, rule: RuleFile, tickets: pd.DataFrame,
+                 events: pd.DataFrame | None) -> None:
+        self.tickets, self.events = tickets, events
+        kinds: tuple[str, ...] = tuple(str(k) for k in rule.params.get("kinds", ()) or ())
+        if not kinds:
+            for item in rule.data_needed:
+                found = _KIND_ITEM.match(item.strip().lower())
+                if found:
+                    kinds = _kind_words(found.group(1))
+                    break
+        self._masks: dict[tuple[str, ...], pd.Series | None] = {}
+        rule_mask = self._mask(kinds) if kinds else None
+        # the rule's kinds absent from the export: its reason says so; every ticket counts
+        self.rule_mask = rule_mask if rule_mask is not None and bool(rule_mask.any()) \
+            else None
+
+    def _mask(self, kinds: tuple[str, ...]) -> pd.Series | None:
+        if kinds not in self._masks:
+            self._masks[kinds] = (self.tickets[m.KIND].isin(kinds).fillna(False)
+                                  .astype(bool) if m.KIND in self.tickets.columns else None)
+        return self._masks[kinds]
+
+    def kinds_held(self, item: str) -> bool:
+        """Whether some ticket is of a kind a "kind request or task" item names."""
+        found = _KIND_ITEM.match(item.strip().lower())
+        mask = self._mask(_kind_words(found.group(1))) if found else None
+        return mask is not None and bool(mask.any())
+
+    def filled(self, token: str, kinds: tuple[str, ...] = ()) -> bool:
+        """Whether some ticket of ``kinds`` (else of the rule's kinds) fills ``token``
+        (an event history: some event of its kind)."""
+        if token.startswith("events"):
+            return _filled(token, self.tickets, self.events)
+        if token not in self.tickets.columns:
+            return False
+        mask = self._mask(kinds) if kinds else self.rule_mask
+        held = self.tickets[token].notna()
+        return bool((held & mask).any() if mask is not None else held.any())
+
+    def item_filled(self, alternatives: list[str]) -> bool:
+        """Whether some alternative of an item has a field filled where it is read."""
+        for alt in alternatives:
+            marked = _KIND_MARK.search(alt.lower())
+            kinds = _kind_words(marked.group(1)) if marked else ()
+            if any(self.filled(t, kinds) for t in _tokens(alt)):
+                return True
+        return False
 
 
 def _filled(token: str, tickets: pd.DataFrame, events: pd.DataFrame | None) -> bool:
@@ -77,13 +150,15 @@ def _filled(token: str, tickets: pd.DataFrame, events: pd.DataFrame | None) -> b
 
 def missing_fields(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None,
                    wording: Mapping[str, str]) -> list[str]:
-    """The fields with wording that the rule needs and no ticket (or event) holds: of
-    each item none of whose alternatives is filled, its first field with wording."""
+    """The fields with wording that the rule needs and no ticket (or event) holds where
+    the rule reads it: of each item none of whose alternatives is filled, its first
+    field with wording."""
+    scope = _Scope(rule, tickets, events)
     out: list[str] = []
-    for item in _items(rule.data_needed):
-        tokens = _tokens(item)
+    for alternatives in _alternatives(rule.data_needed):
+        tokens = _tokens(" or ".join(alternatives))
         worded = [t for t in tokens if f"answer.{t}" in wording]
-        if not worded or any(_filled(t, tickets, events) for t in tokens):
+        if not worded or scope.item_filled(alternatives):
             continue
         if worded[0] not in out:
             out.append(worded[0])
@@ -154,12 +229,14 @@ def all_present(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | No
     """Whether every item the rule needs names a canonical field and some ticket (or
     event) fills one of its alternatives: an unknown then comes from what the export
     holds of them (too few tickets, its cut), never from a field it lacks."""
-    # a bare "kind" is every ticket's (always filled); "kind request or task" is about
-    # its values, which only the reason can speak to
-    items = [_tokens(item) for item in _items(rule.data_needed)
-             if item.strip().lower() != m.KIND]
+    # a bare "kind" is every ticket's (always filled); "kind request or task" is there
+    # when some ticket is of one of those kinds
+    scope = _Scope(rule, tickets, events)
+    items = [alts for alts in _alternatives(rule.data_needed)
+             if " or ".join(alts).strip().lower() != m.KIND]
     return bool(items) and len(tickets) > 0 and all(
-        tokens and any(_filled(t, tickets, events) for t in tokens) for tokens in items)
+        scope.kinds_held(alts[0]) if len(alts) == 1 and _KIND_ITEM.match(alts[0].lower())
+        else bool(_tokens(" or ".join(alts))) and scope.item_filled(alts) for alts in items)
 
 
 def answered(findings: list[Finding], rules: Rules,

@@ -56,7 +56,14 @@ from itsm_diag.signs.shape import (
     weeks_of,
 )
 from itsm_diag.stats import newcombe, poisson_score, t_quantile, wilson
-from itsm_diag.text import figure, figure_beside, fmt, fmt_known, with_named
+from itsm_diag.text import (
+    beside_decimals,
+    figure,
+    figure_beside,
+    fmt,
+    fmt_known,
+    with_named,
+)
 
 BANDS: tuple[tuple[int, str], ...] = ((1, "healthy"), (3, "gaps"), (5, "slowing"), (7, "crisis"))
 #: the bands from best to worst, and the highest score (every sign triggered)
@@ -629,28 +636,53 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
         out[name] = NoiseOut(metric=cond.metric, level=level, low=low, high=high,
                              method=method, n=n, threshold=cond.value, within=within)
         if within and not words:
-            more = 1 if doc.unit == "ratio" else 0
+            more = _NOISE_DECIMALS.get(doc.unit, 0)
             # a signed change below zero in its own words ("growth 19%", not "shrink -19%")
             label, value = ((doc.label_if_negative, -fig.value)
                             if fig.value < 0 and doc.label_if_negative else (doc.label, fig.value))
             words = {**values, "label": label[:1].lower() + label[1:],
-                     "value": figure(value, doc.unit, more),
+                     # the figure as the reason's "measured" and the key figure show it
+                     "value": figure(value, doc.unit, _decimals(doc, fig.value, cond.value)),
                      "low": figure(low, doc.unit, more), "high": figure(high, doc.unit, more),
                      "threshold": figure(cond.value, doc.unit), "level": level}
     return out, words
 
 
+#: the decimals beyond the unit's usual of a within-noise interval's ends: a share of
+#: tickets to a tenth of a point ("its 90% interval, -6.9% to 13.8%")
+_NOISE_DECIMALS = {"ratio": 1}
+
+
+def _decimals(doc: Any, measured: float | None, threshold: float) -> int:
+    """The decimals beyond the unit's usual with which a finding shows a measured figure,
+    the same in its reason, noise words, tables and key figure: as many as tell it from
+    its threshold (its interval's ends are other figures, with their own)."""
+    if measured is None:
+        return 0
+    if measured < 0 and doc.label_if_negative:  # shown by its size under that label
+        measured, threshold = -measured, -threshold
+    return beside_decimals(measured, threshold, doc.unit)
+
+
+def _shown(rule: RuleFile, conds: dict[str, ConditionOut]) -> dict[str, ConditionOut]:
+    """``conds`` with the decimals each measured figure is shown with (:func:`_decimals`)."""
+    return {name: o.model_copy(update={"decimals": _decimals(
+        rule.metrics[o.metric], o.measured, o.value)}) for name, o in conds.items()}
+
+
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     doc = rule.metrics[out.metric]
+    # the decimals the finding shows it with (:func:`_shown`), never fewer than tell it
+    # from its threshold
+    more = max(out.decimals, _decimals(doc, out.measured, out.value))
     if out.measured is None:
         said = "no figure: see the notes"
     elif out.measured < 0 and doc.label_if_negative:
         # "measured -58%" of a shrink reads as a riddle: say what the sign of it means
-        said = (f"{doc.label_if_negative.lower()}: "
-                f"{figure_beside(-out.measured, -out.value, doc.unit)}")
+        said = f"{doc.label_if_negative.lower()}: {figure(-out.measured, doc.unit, more)}"
     else:
-        said = f"measured {figure_beside(out.measured, out.value, doc.unit)}"
+        said = f"measured {figure(out.measured, doc.unit, more)}"
     return f"{out.text} ({said})"
 
 
@@ -746,13 +778,15 @@ def _note_out(rule: RuleFile, note: Note) -> NoteOut:
                    count=note.count, sample_ids=note.sample_ids)
 
 
-def _key_figure(metric: str, doc: Any, value: float | None) -> KeyFigure:
+def _key_figure(metric: str, doc: Any, value: float | None, decimals: int) -> KeyFigure:
     """The key figure as it reads: a negative value with a label for that case (a shrink
-    below zero is growth) is shown by its size under that label."""
+    below zero is growth) is shown by its size under that label; with its condition's
+    decimals, as the reason shows it."""
     if value is not None and value < 0 and doc.label_if_negative:
         return KeyFigure(metric=metric, label=doc.label_if_negative, unit=doc.unit,
-                         value=-value)
-    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value)
+                         value=-value, decimals=decimals)
+    return KeyFigure(metric=metric, label=doc.label, unit=doc.unit, value=value,
+                     decimals=decimals)
 
 
 def _humanised(key: str) -> str:
@@ -850,6 +884,7 @@ def build_finding(
     confidence = meas.confidence
     shaky = fragile(rule, meas, conds, status)
     intervals, noisy = noise(rule, meas, conds, status, rules.defaults.noise_level)
+    conds = _shown(rule, conds)
     if shaky or noisy or status == "unknown":  # an unknown has no verdict to trust
         confidence = "low"
     values: dict[str, Any] = {k: f.value for k, f in meas.metrics.items()}
@@ -955,7 +990,8 @@ def build_finding(
         confidence=confidence,
         within_noise=bool(noisy),
         noise=intervals,
-        key_figure=_key_figure(key_metric, key, meas.value(key_metric)),
+        key_figure=_key_figure(key_metric, key, meas.value(key_metric), max(
+            (o.decimals for o in conds.values() if o.metric == key_metric), default=0)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
         evidence=Evidence(

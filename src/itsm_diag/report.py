@@ -130,6 +130,10 @@ class ConditionOut(_Model):
     text: str = D("The condition in words.")
     measured: float | None = D("The metric's value (null: not measurable).")
     met: bool | None = D("Whether the condition holds; null when it cannot be measured.")
+    decimals: int = D("Decimals beyond the unit's usual with which the report shows "
+                      "measured, in its reason, its noise words, its table and its key "
+                      "figure alike: as many as tell it from the threshold, and at least "
+                      "one for a share within noise.", default=0)
 
 
 class ThresholdOut(_Model):
@@ -243,6 +247,9 @@ class KeyFigure(_Model):
     value: float | None = D("The value as the label reads it: a metric with a label for "
                             "negative values (a shrink that is growth) is given by its "
                             "size; metrics[metric].value keeps the sign.")
+    decimals: int = D("Decimals beyond the unit's usual with which the report shows the "
+                      "value: its condition's decimals (the same figure in the reason and "
+                      "the tables), 0 when no condition compares it.", default=0)
 
 
 class DriverOut(_Model):

@@ -113,19 +113,28 @@ def figure(value: float | None, unit: str, more: int = 0) -> str:
     return f"{value:g}"
 
 
-def figure_beside(value: float | None, other: float | None, unit: str) -> str:
+def beside_decimals(value: float | None, other: float | None, unit: str,
+                    least: int = 0) -> int:
+    """The decimals beyond the unit's usual (``more`` of :func:`figure`, at least
+    ``least``) with which ``value`` is shown beside ``other`` (a measured figure beside
+    its threshold): where the two differ but would print alike, as many more (up to
+    three) as tell them apart."""
+    if value is None or other is None or value == other \
+            or figure(value, unit, least) != figure(other, unit, least):
+        return least
+    for more in range(least + 1, max(least, 3) + 1):
+        if figure(value, unit, more) != figure(other, unit, more):
+            return more
+    return max(least, 3)
+
+
+def figure_beside(value: float | None, other: float | None, unit: str,
+                  least: int = 0) -> str:
     """:func:`figure` of ``value`` shown beside ``other`` (a measured figure beside its
     threshold): where the two differ but would print alike, with as many more decimals
     (up to three) as tell them apart. A backlog of 0.482 weeks of arrivals against "more
     than 0.5 weeks" read "measured 0.5 weeks", not met, beside 0.525 "0.5 weeks", met."""
-    text = figure(value, unit)
-    if value is None or other is None or value == other or text != figure(other, unit):
-        return text
-    for more in (1, 2, 3):
-        text = figure(value, unit, more)
-        if text != figure(other, unit, more):
-            break
-    return text
+    return figure(value, unit, beside_decimals(value, other, unit, least))
 
 
 #: a number, up to three words, and a noun written "word(s)" in a rule's wording

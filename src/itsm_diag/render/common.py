@@ -203,8 +203,9 @@ def key_value(f: Finding) -> str:
     label = k.label.lower()
     if (k.unit == "per_quarter" and "quarter" in label) or (
             k.unit == "per_month" and "month" in label):
-        return "n/a" if k.value is None else f"{k.value:,.1f}"
-    return figure(k.value, k.unit)
+        return "n/a" if k.value is None else f"{k.value:,.{1 + k.decimals}f}"
+    # with the decimals the reason shows it with (to tell it from its threshold)
+    return figure(k.value, k.unit, k.decimals)
 
 
 def key_figure_text(f: Finding) -> str:

@@ -26,7 +26,7 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 def _measured(finding: Finding, cond: ConditionOut) -> str:
     metric = finding.metrics.get(cond.metric)
-    return common.figure_beside(cond.measured, cond.value, metric.unit if metric else "")
+    return common.figure(cond.measured, metric.unit if metric else "", cond.decimals)
 
 
 def _threshold(finding: Finding, cond: ConditionOut) -> str:

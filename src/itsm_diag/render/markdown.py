@@ -127,7 +127,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
             unit = f.metrics[c.metric].unit if c.metric in f.metrics else ""
             met = "yes" if c.met else ("no" if c.met is False else "not measurable")
             rows.append([_prose(c.text), md(f"{c.op} {common.figure(c.value, unit)}"),
-                         md(common.figure_beside(c.measured, c.value, unit)), met])
+                         md(common.figure(c.measured, unit, c.decimals)), met])
         lines += [*_table(["Condition", "Threshold", "Measured", "Holds"], rows, "lrrl"), ""]
     if f.evidence.costs:
         lines += ["**Hours at stake**", ""]
