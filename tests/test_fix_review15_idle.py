@@ -154,7 +154,9 @@ def test_real_log_other_flow_figures_do_not_move(real: Report) -> None:
     assert flow.metrics["transfers_per_ticket"].numerator == 16_587
     assert flow.metrics["bounced_tickets"].numerator == 1_861
     assert flow.metrics["median_updates"].value == 4.0
-    assert flow.metrics["tail_hours_per_month"].value == pytest.approx(89.17, abs=0.01)
+    # 89.17 until review 18a: the paths now stop at the window end (the log's events after
+    # its as-of, 2016-06-05, were not there yet), and more of them fall off the top paths
+    assert flow.metrics["tail_hours_per_month"].value == pytest.approx(99.75, abs=0.01)
     status = {r["status"]: r for r in flow.tables["time_in_status"].rows}
     assert status["Awaiting User Info"]["median_hours"] == pytest.approx(92.5, abs=0.1)
     assert status["Active"]["tickets"] == 13_704

@@ -114,11 +114,15 @@ def old_ids_by(ctx: Any, top: dict[int, np.ndarray], index: pd.Index) -> list[li
     return [ids_of(ctx, top.get(int(code), [])) for code in index]
 
 
-def old_first_rows(keys: np.ndarray, rows: np.ndarray, k: int) -> dict[int, np.ndarray]:
+def old_first_rows(keys: np.ndarray, rows: np.ndarray, k: int, idr: np.ndarray
+                   ) -> dict[int, np.ndarray]:
+    # per key its first k distinct rows by the ticket's id rank (review 18b: the samples
+    # follow the ids, not the export's row order), then by row
     if not len(keys):
         return {}
     frame = pd.DataFrame({"key": keys, "row": rows}, copy=False).drop_duplicates()
-    frame = frame.sort_values(["key", "row"]).groupby("key").head(k)
+    frame = frame.assign(rank=idr[frame["row"].to_numpy()])
+    frame = frame.sort_values(["key", "rank", "row"]).groupby("key").head(k)
     return {int(key): grp.to_numpy() for key, grp in frame.groupby("key")["row"]}
 
 
@@ -382,7 +386,9 @@ def _ctx(n: int) -> Any:
     ids = pd.Series(pa.chunked_array([pa.array([f"T{i}" for i in range(c, min(c + 7, n))])
                                       for c in range(0, n, 7)] or [pa.array([], pa.string())]))
     ids = ids.astype(m.STRING_DTYPE)
-    return SimpleNamespace(tickets=pd.DataFrame({m.TICKET_ID: ids}))
+    # "T10" sorts before "T2": the id ranks are not the row order
+    return SimpleNamespace(tickets=pd.DataFrame({m.TICKET_ID: ids}),
+                           id_ranks=(m.dense_ranks(ids), None))
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 50])
@@ -406,7 +412,8 @@ def test_ids_by_as_before(k: int, case: str) -> None:
     rows = rng.integers(0, 40, len(keys))
     index = pd.Index(np.unique(np.r_[keys, [0, 11, 3]]) if case == "absent keys"
                      else np.unique(keys))
-    want = old_ids_by(ctx, top_rows_per_key(keys, order_by, rows, k), index)
+    want = old_ids_by(ctx, top_rows_per_key(keys, order_by, rows, k, ctx.id_ranks[0][rows]),
+                      index)
     assert flow._ids_by(ctx, keys, order_by, rows, k, index) == want
 
 
@@ -417,7 +424,8 @@ def test_first_rows_as_before(k: int) -> None:
     for n in (0, 1, 300):
         keys = rng.integers(0, 12, n) * 1000 + 7
         rows = rng.integers(0, 30, n)
-        old = old_first_rows(keys, rows, k)
+        idr = ctx.id_ranks[0]
+        old = old_first_rows(keys, rows, k, idr)
         wanted = np.r_[np.unique(keys)[::-1], [5, 123456]]
         want = [ids_of(ctx, old.get(int(p), [])) for p in wanted]
-        assert flow._ids_per_key(ctx, *flow._first_rows(keys, rows, k), wanted) == want
+        assert flow._ids_per_key(ctx, *flow._first_rows(keys, rows, k, idr), wanted) == want
