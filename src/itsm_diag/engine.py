@@ -673,9 +673,7 @@ def _shown(rule: RuleFile, conds: dict[str, ConditionOut]) -> dict[str, Conditio
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     doc = rule.metrics[out.metric]
-    # the decimals the finding shows it with (:func:`_shown`), never fewer than tell it
-    # from its threshold
-    more = max(out.decimals, _decimals(doc, out.measured, out.value))
+    more = out.decimals  # the decimals the finding shows it with (:func:`_shown`)
     if out.measured is None:
         said = "no figure: see the notes"
     elif out.measured < 0 and doc.label_if_negative:
