@@ -1307,8 +1307,11 @@ def diagnose(
     from itsm_diag.advice import answered
 
     read = [(i.tool, i.column_map) for i in data.inputs]
-    signs = answered(signs, rules, read, data.tickets, data.events)
-    checked = answered(checked, rules, read, data.tickets, data.events)
+    def mask_of(kinds: tuple[str, ...]) -> pd.Series:
+        return ctx.of_kind(*kinds)  # the masks the signs asked for (ctx.tickets is data's)
+
+    signs = answered(signs, rules, read, data.tickets, data.events, mask_of=mask_of)
+    checked = answered(checked, rules, read, data.tickets, data.events, mask_of=mask_of)
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):
