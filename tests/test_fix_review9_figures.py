@@ -37,6 +37,7 @@ def test_the_grading_sentence_says_the_figure_that_decides() -> None:
     rule = config.load_rules().signs["backlog"]
     metric = next(c.metric for c in rule.thresholds.conditions.values()
                   if rule.metrics[c.metric].unit == "weeks")
-    out = ConditionOut(metric=metric, op=">", value=0.5, measured=0.482, met=False,
-                       text="the backlog is larger than 0.5 weeks of arrivals")
+    out = engine._shown(rule, {"c": ConditionOut(
+        metric=metric, op=">", value=0.5, measured=0.482, met=False,
+        text="the backlog is larger than 0.5 weeks of arrivals")})["c"]
     assert engine._measured_text(rule, out).endswith("(measured 0.48 weeks)")

@@ -28,13 +28,15 @@ field's).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 
 import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.config import RuleFile, Rules
 from itsm_diag.report import Finding
+from itsm_diag.signs.base import in_values
 from itsm_diag.text import fmt
 
 #: "status history (events)", "assignment history": the events of that kind
@@ -84,36 +86,64 @@ def _tokens(item: str) -> list[str]:
     return out
 
 
+#: the tickets of the kinds given (None: the export has no kind column): the run's
+#: cached masks (the engine's ``Context.of_kind``) or :func:`kind_masks`'
+MaskOf = Callable[[tuple[str, ...]], "pd.Series | None"]
+
+
+def kind_masks(tickets: pd.DataFrame) -> MaskOf:
+    """Masks of the tickets of some kinds, each built once (one pass of the kind codes)
+    however many rules and items ask for it: ``inspect`` has no run's Context."""
+    cache: dict[tuple[str, ...], pd.Series | None] = {}
+
+    def mask_of(kinds: tuple[str, ...]) -> pd.Series | None:
+        if kinds not in cache:
+            cache[kinds] = (in_values(tickets[m.KIND], kinds) if m.KIND in tickets.columns
+                            else None)
+        return cache[kinds]
+    return mask_of
+
+
+def _masks(tickets: pd.DataFrame, mask_of: MaskOf | None) -> MaskOf:
+    return kind_masks(tickets) if mask_of is None else mask_of
+
+
+def _item_kinds(item: str) -> tuple[str, ...] | None:
+    """The kinds a "kind request or task" item names (None: the item is no such)."""
+    found = _KIND_ITEM.match(item.strip().lower())
+    return _kind_words(found.group(1)) if found else None
+
+
 class _Scope:
     """Where a rule's fields count as filled: its alternatives' own kinds (strict), else
     the kinds the rule reads (when the export holds any of them), else every ticket."""
 
     def __init__(self, rule: RuleFile, tickets: pd.DataFrame,
-                 events: pd.DataFrame | None) -> None:
-        self.tickets, self.events = tickets, events
+                 events: pd.DataFrame | None, mask_of: MaskOf) -> None:
+        self.tickets, self.events, self._mask_of = tickets, events, mask_of
         kinds: tuple[str, ...] = tuple(str(k) for k in rule.params.get("kinds", ()) or ())
         if not kinds:
-            for item in rule.data_needed:
-                found = _KIND_ITEM.match(item.strip().lower())
-                if found:
-                    kinds = _kind_words(found.group(1))
-                    break
-        self._masks: dict[tuple[str, ...], pd.Series | None] = {}
-        rule_mask = self._mask(kinds) if kinds else None
-        # the rule's kinds absent from the export: its reason says so; every ticket counts
-        self.rule_mask = rule_mask if rule_mask is not None and bool(rule_mask.any()) \
-            else None
+            kinds = next((k for k in map(_item_kinds, rule.data_needed) if k is not None),
+                         ())
+        self.kinds = kinds
 
     def _mask(self, kinds: tuple[str, ...]) -> pd.Series | None:
-        if kinds not in self._masks:
-            self._masks[kinds] = (self.tickets[m.KIND].isin(kinds).fillna(False)
-                                  .astype(bool) if m.KIND in self.tickets.columns else None)
-        return self._masks[kinds]
+        # in the vocabulary's order: the rules that read the same kinds share one mask
+        return self._mask_of(tuple(k for k in m.KINDS if k in kinds))
 
-    def kinds_held(self, item: str) -> bool:
-        """Whether some ticket is of a kind a "kind request or task" item names."""
-        found = _KIND_ITEM.match(item.strip().lower())
-        mask = self._mask(_kind_words(found.group(1))) if found else None
+    @cached_property
+    def rule_mask(self) -> pd.Series | None:
+        """The tickets of the kinds the rule reads; None: every ticket (no kinds named,
+        none of them in the export, or every ticket of one of them)."""
+        mask = self._mask(self.kinds) if self.kinds else None
+        # the rule's kinds absent from the export: its reason says so; every ticket counts
+        if mask is None or not bool(mask.any()):
+            return None
+        return None if set(self.kinds) >= set(m.KINDS) and bool(mask.all()) else mask
+
+    def kinds_held(self, kinds: tuple[str, ...]) -> bool:
+        """Whether some ticket is of one of ``kinds`` (a "kind request or task" item)."""
+        mask = self._mask(kinds)
         return mask is not None and bool(mask.any())
 
     def filled(self, token: str, kinds: tuple[str, ...] = ()) -> bool:
@@ -149,11 +179,12 @@ def _filled(token: str, tickets: pd.DataFrame, events: pd.DataFrame | None) -> b
 
 
 def missing_fields(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None,
-                   wording: Mapping[str, str]) -> list[str]:
+                   wording: Mapping[str, str], *, mask_of: MaskOf | None = None
+                   ) -> list[str]:
     """The fields with wording that the rule needs and no ticket (or event) holds where
     the rule reads it: of each item none of whose alternatives is filled, its first
     field with wording."""
-    scope = _Scope(rule, tickets, events)
+    scope = _Scope(rule, tickets, events, _masks(tickets, mask_of))
     out: list[str] = []
     for alternatives in _alternatives(rule.data_needed):
         tokens = _tokens(" or ".join(alternatives))
@@ -190,14 +221,14 @@ def _tools(inputs: Iterable[tuple[str, Mapping[str, str]]]) -> dict[str, dict[st
 
 def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]],
                  tickets: pd.DataFrame, events: pd.DataFrame | None,
-                 wording: Mapping[str, str]) -> list[str]:
+                 wording: Mapping[str, str], *, mask_of: MaskOf | None = None) -> list[str]:
     """One line per missing field per tool among ``inputs`` ((tool, column map) pairs):
     what would answer ``rule`` from each tool. Empty when no field it needs is missing
     (too few tickets, a value outside the vocabulary: its reason says so)."""
     quiz = wording["answer.quiz" if rule.kind == "sign" else "answer.no_quiz"]
     tools, logs = _tools(inputs), _event_logs(inputs)
     lines = []
-    for field in missing_fields(rule, tickets, events, wording):
+    for field in missing_fields(rule, tickets, events, wording, mask_of=mask_of):
         for tool, columns in tools.items():
             values = {"canonical": field, "quiz": quiz, "column": columns.get(field, "")}
             key = f"answer.{field}.{tool}"
@@ -218,40 +249,55 @@ def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]]
 
 def what_would_answer(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]],
                       tickets: pd.DataFrame, events: pd.DataFrame | None,
-                      wording: Mapping[str, str]) -> str | None:
+                      wording: Mapping[str, str], *, mask_of: MaskOf | None = None
+                      ) -> str | None:
     """:func:`answer_lines` as one text (lines as sentences; the formats end it), or
     None when no field the rule needs is missing."""
-    lines = answer_lines(rule, inputs, tickets, events, wording)
+    lines = answer_lines(rule, inputs, tickets, events, wording, mask_of=mask_of)
     return ". ".join(lines) if lines else None
 
 
-def all_present(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None) -> bool:
+def all_present(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame | None, *,
+                mask_of: MaskOf | None = None) -> bool:
     """Whether every item the rule needs names a canonical field and some ticket (or
     event) fills one of its alternatives: an unknown then comes from what the export
     holds of them (too few tickets, its cut), never from a field it lacks."""
     # a bare "kind" is every ticket's (always filled); "kind request or task" is there
     # when some ticket is of one of those kinds
-    scope = _Scope(rule, tickets, events)
+    scope = _Scope(rule, tickets, events, _masks(tickets, mask_of))
     items = [alts for alts in _alternatives(rule.data_needed)
              if " or ".join(alts).strip().lower() != m.KIND]
-    return bool(items) and len(tickets) > 0 and all(
-        scope.kinds_held(alts[0]) if len(alts) == 1 and _KIND_ITEM.match(alts[0].lower())
-        else bool(_tokens(" or ".join(alts))) and scope.item_filled(alts) for alts in items)
+    return bool(items) and len(tickets) > 0 and all(map(scope_holds(scope), items))
+
+
+def scope_holds(scope: _Scope) -> Callable[[list[str]], bool]:
+    """Whether ``scope`` holds an item: some ticket of the kinds a "kind request or
+    task" item names, else a field of one of its alternatives filled."""
+    def holds(alts: list[str]) -> bool:
+        kinds = _item_kinds(alts[0]) if len(alts) == 1 else None
+        if kinds is not None:
+            return scope.kinds_held(kinds)
+        return bool(_tokens(" or ".join(alts))) and scope.item_filled(alts)
+    return holds
 
 
 def answered(findings: list[Finding], rules: Rules,
              inputs: Sequence[tuple[str, Mapping[str, str]]], tickets: pd.DataFrame,
-             events: pd.DataFrame | None) -> list[Finding]:
+             events: pd.DataFrame | None, *, mask_of: MaskOf | None = None
+             ) -> list[Finding]:
     """``findings`` with each unknown one's ``what_would_answer`` in the words of the
-    inputs' tools, where a field it needs is missing (else as the engine wrote it)."""
+    inputs' tools, where a field it needs is missing (else as the engine wrote it).
+    ``mask_of``: the run's masks of the tickets by kind (else built here, once each)."""
     wording = rules.defaults.wording
+    mask_of = _masks(tickets, mask_of)
     out = []
     for f in findings:
         text = None
         if f.status == "unknown" and (f.id in rules.signs or f.id in rules.checks):
             rule = rules.get(f.id)
-            text = what_would_answer(rule, inputs, tickets, events, wording)
-            if text is None and all_present(rule, tickets, events):
+            text = what_would_answer(rule, inputs, tickets, events, wording,
+                                     mask_of=mask_of)
+            if text is None and all_present(rule, tickets, events, mask_of=mask_of):
                 # "Needs: opened_at, …" read as if the export lacked them
                 text = fmt(wording["answer.present"], {"needs": ", ".join(rule.data_needed)})
         out.append(f.model_copy(update={"what_would_answer": text}) if text else f)
@@ -264,9 +310,10 @@ def unanswerable(rules: Rules, inputs: Sequence[tuple[str, Mapping[str, str]]],
     """``inspect``'s list: each sign, then each check, that misses a field it needs, with
     its :func:`answer_lines` (nothing diagnosed: too few tickets is not said here)."""
     wording = rules.defaults.wording
+    mask_of = kind_masks(tickets)  # one mask per set of kinds, for every rule
     out = {}
     for rule in rules.all():
-        lines = answer_lines(rule, inputs, tickets, events, wording)
+        lines = answer_lines(rule, inputs, tickets, events, wording, mask_of=mask_of)
         if lines:
             out[rule.id] = lines
     return out

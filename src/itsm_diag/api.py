@@ -3,6 +3,7 @@ read a saved report back (for comparisons)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,15 +78,11 @@ class RunOptions:
         """``mapping`` as a tuple (empty without one)."""
         if self.mapping is None:
             return ()
-        if isinstance(self.mapping, str | Path):
-            return (Path(self.mapping),)
-        return tuple(Path(p) for p in self.mapping)
+        return (self.mapping,) if isinstance(self.mapping, Path) else self.mapping
 
 
 def _path_option(value: object, name: str) -> Any:
     """A path option as a :class:`Path` (None stays None); anything else is refused."""
-    import os
-
     if value is None or isinstance(value, Path):
         return value
     if isinstance(value, str | os.PathLike):
@@ -544,13 +541,13 @@ def _diagnose_paths(paths: Sequence[Path], options: RunOptions,
     """:func:`diagnose_paths` before any redaction of the inputs' names (``labels``:
     with ``redact``, hidden before the people's names are swept, which could otherwise
     rewrite part of a file name: "Jürgen Müller salary.docx")."""
-    rules, baseline = _checked_options(options)
-    loaded = _load(paths, options, rules.defaults.wording)
+    checked = _checked_options(options)
+    loaded = _load(paths, options, checked.rules.defaults.wording)
     if warn is not None:
         for skipped in loaded.skipped:
             warn(skipped.note())
     _check_some_time(loaded)
-    return _diagnose_loaded(loaded, options, rules, baseline, labels)
+    return _diagnose_loaded(loaded, options, checked, labels)
 
 
 def diagnose_frames(tickets: pd.DataFrame, events: pd.DataFrame | None = None,
@@ -576,35 +573,49 @@ def diagnose_frames(tickets: pd.DataFrame, events: pd.DataFrame | None = None,
             raise UsageError(f"RunOptions.{name} is for reading files; diagnose_frames "
                              "reads the canonical columns", hint=f"leave {name} out, or "
                              "pass the export files to diagnose_paths")
-    rules, baseline = _checked_options(options)
-    loaded = read_frames(tickets, events, _import_options(options, rules.defaults.wording))
-    return _diagnose_loaded(loaded, options, rules, baseline)
+    checked = _checked_options(options)
+    loaded = read_frames(tickets, events,
+                         _import_options(options, checked.rules.defaults.wording))
+    return _diagnose_loaded(loaded, options, checked)
 
 
-def _checked_options(options: RunOptions) -> tuple[config.Rules, Report | None]:
-    """The run's rules and baseline; everything that can be wrong with the options
-    fails here, before the (slow) read."""
-    parse_bound(options.since, "--since", options.tz)
-    parse_bound(options.until, "--until", options.tz)
-    parse_period(options.period)
+@dataclass(frozen=True)
+class _Checked:
+    """What :func:`_checked_options` read of the options: the run's rules and baseline,
+    the bounds (read in ``options.tz``) and the period."""
+
+    rules: config.Rules
+    baseline: Report | None
+    since: pd.Timestamp | str | None
+    until: pd.Timestamp | str | None
+    period: str | None
+
+
+def _checked_options(options: RunOptions) -> _Checked:
+    """The options read; everything that can be wrong with them fails here, before the
+    (slow) read."""
+    since = parse_bound(options.since, "--since", options.tz)
+    until = parse_bound(options.until, "--until", options.tz)
+    period = parse_period(options.period)
     baseline = load_report(options.baseline) if options.baseline is not None else None
-    return load_rules(options.config_file, options.client_config), baseline
+    return _Checked(load_rules(options.config_file, options.client_config), baseline,
+                    since, until, period)
 
 
-def _diagnose_loaded(loaded: Loaded, options: RunOptions, rules: config.Rules,
-                     baseline: Report | None,
+def _diagnose_loaded(loaded: Loaded, options: RunOptions, checked: _Checked,
                      labels: Mapping[str, str] | None = None) -> Report:
     """The diagnosis of the tables read (from files or frames), as ``options`` ask."""
     from itsm_diag.engine import Diagnosis, diagnose
     from itsm_diag.errors import ItsmDiagError
 
+    rules, baseline, period = checked.rules, checked.baseline, checked.period
     # the days are counted in the zone the times were read in: --tz, else the one zone
-    # every input was read in (a mapping's time_zone), else UTC (registry.run_zone); a
-    # date alone is a whole day in the run's zone
+    # every input was read in (a mapping's time_zone), else UTC (registry.run_zone)
     tz = loaded.tz
-    since = parse_bound(options.since, "--since", tz)
-    until = parse_bound(options.until, "--until", tz)
-    period = parse_period(options.period)
+    since, until = checked.since, checked.until
+    if tz != options.tz:  # a date alone is a whole day in the run's zone
+        since = parse_bound(options.since, "--since", tz)
+        until = parse_bound(options.until, "--until", tz)
     tickets, events = loaded.tickets, loaded.events
     people = None
     names: frozenset[str] | None = None

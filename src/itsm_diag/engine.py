@@ -321,9 +321,11 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
     """The automatic as-of (``latest``: the data's latest timestamp), how it was chosen
     and the note of a thinning tail (:func:`choose_window`): the end of the day of
     ``latest``, or, when the data thins out, the end of the day of the latest timestamp
-    in the last active week (not the week's end: a cut on a Thursday put the window's
-    end on the Sunday after it, three days that hold no ticket, and its first three days
-    out). The same instant is the data's end a ``--until`` after it is
+    of any kind in the last active week (not the week's end: a cut on a Thursday put the
+    window's end on the Sunday after it, three days that hold no ticket, and its first
+    three days out). The note counts the tickets opened and done after it, up to the
+    latest arrival or completion, or says that only closed or updated times come later.
+    The same instant is the data's end a ``--until`` after it is
     measured against: a stray timestamp weeks after the flow stopped is no part of it."""
     d = rules.defaults
     words = d.wording
@@ -339,18 +341,24 @@ def _data_end(tickets: pd.DataFrame, rules: Rules, latest: pd.Timestamp, tz: str
         if not active.empty:
             last_active_end = pd.Timestamp(active.index.max().end_time).tz_localize("UTC")
             if latest - last_active_end > pd.Timedelta(weeks=d.tail_weeks):
-                # the day of the week's latest timestamp, as a plain run ends on the
-                # data's (it holds arrivals): not the week's end
+                # the day of the week's latest timestamp of any kind, as a plain run
+                # ends on the data's latest (an auto-close on the Sunday after a
+                # Thursday's last ticket is a record of that day: the real log's 5 June
+                # 2016): not the week's end, which may hold none
                 upto = [at[at <= last_active_end] for at in
                         (tickets[c] for c in m.ACTIVITY_COLUMNS)]
                 as_of = day_end(max(at.max() for at in upto if len(at)), tz)
                 after = _after_as_of(tickets, as_of, done)
-                # what was opened or done later ends at the latest arrival or completion
-                # (the cut the extract's shape names), not at a later closed or updated
-                # stamp (the real log: an auto-close on 18 Feb of a ticket resolved 17 Feb)
+                # the tail left out ends at its latest arrival or completion (the cut the
+                # extract's shape names), not at a later closed or updated stamp (the
+                # real log: an auto-close on 18 Feb of a ticket resolved 17 Feb); a tail
+                # of such stamps alone (nothing opened or done after the as-of) is said
+                # as one, up to its latest
+                key = "window_thins_out" if after["opened"] or after["done"] \
+                    else "window_thins_out_stamps"
                 seen = max((s.max() for s in (opened, done) if s.notna().any()),
-                           default=latest)
-                how = fmt(words["window_thins_out"], {
+                           default=latest) if key == "window_thins_out" else latest
+                how = fmt(words[key], {
                     "as_of": _local(as_of, tz, with_time=False),
                     "latest": _local(seen, tz, with_time=False), **after,
                     "opened_share": after["opened"] / max(after["total"], 1),
@@ -673,9 +681,7 @@ def _shown(rule: RuleFile, conds: dict[str, ConditionOut]) -> dict[str, Conditio
 def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
     """'the backlog is larger than 0.5 weeks of arrivals (measured 0.3 weeks)'."""
     doc = rule.metrics[out.metric]
-    # the decimals the finding shows it with (:func:`_shown`), never fewer than tell it
-    # from its threshold
-    more = max(out.decimals, _decimals(doc, out.measured, out.value))
+    more = out.decimals  # the decimals the finding shows it with (:func:`_shown`)
     if out.measured is None:
         said = "no figure: see the notes"
     elif out.measured < 0 and doc.label_if_negative:
@@ -1309,8 +1315,11 @@ def diagnose(
     from itsm_diag.advice import answered
 
     read = [(i.tool, i.column_map) for i in data.inputs]
-    signs = answered(signs, rules, read, data.tickets, data.events)
-    checked = answered(checked, rules, read, data.tickets, data.events)
+    def mask_of(kinds: tuple[str, ...]) -> pd.Series:
+        return ctx.of_kind(*kinds)  # the masks the signs asked for (ctx.tickets is data's)
+
+    signs = answered(signs, rules, read, data.tickets, data.events, mask_of=mask_of)
+    checked = answered(checked, rules, read, data.tickets, data.events, mask_of=mask_of)
     self_assessed = 0
     if answers:
         for i, finding in enumerate(signs):

@@ -162,8 +162,8 @@ class ModelError(Exception):
     :class:`InputError` that names the column and what to do).
 
     ``column``: the column at fault (None: the table); ``problem``: what is wrong, as
-    data (``unknown_columns``, ``vocabulary``, ``timestamps``, ``type``,
-    ``missing_id``); ``values``: the offending values or columns, a few."""
+    data (``vocabulary``, ``timestamps``, ``type``, ``missing_id``; None: a bug, such as
+    a column the table does not have); ``values``: the offending values or columns, a few."""
 
     def __init__(self, message: str, *, column: str | None = None,
                  problem: str | None = None, values: tuple[str, ...] = ()) -> None:

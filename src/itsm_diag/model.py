@@ -537,8 +537,7 @@ def _conform(
 ) -> pd.DataFrame:
     extra = [c for c in df.columns if c not in schema]
     if extra:
-        raise ModelError(f"{what} table has unknown columns: {extra}",
-                         problem="unknown_columns", values=tuple(map(str, extra)))
+        raise ModelError(f"{what} table has unknown columns: {extra}")
     out: dict[str, pd.Series] = {}
     no_times: pd.Series | None = None
     for column, family in schema.items():

@@ -132,8 +132,7 @@ class ConditionOut(_Model):
     met: bool | None = D("Whether the condition holds; null when it cannot be measured.")
     decimals: int = D("Decimals beyond the unit's usual with which the report shows "
                       "measured, in its reason, its noise words, its table and its key "
-                      "figure alike: as many as tell it from the threshold, and at least "
-                      "one for a share within noise.", default=0)
+                      "figure alike: as many as tell it from the threshold.", default=0)
 
 
 class ThresholdOut(_Model):

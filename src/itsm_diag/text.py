@@ -113,28 +113,25 @@ def figure(value: float | None, unit: str, more: int = 0) -> str:
     return f"{value:g}"
 
 
-def beside_decimals(value: float | None, other: float | None, unit: str,
-                    least: int = 0) -> int:
-    """The decimals beyond the unit's usual (``more`` of :func:`figure`, at least
-    ``least``) with which ``value`` is shown beside ``other`` (a measured figure beside
-    its threshold): where the two differ but would print alike, as many more (up to
-    three) as tell them apart."""
+def beside_decimals(value: float | None, other: float | None, unit: str) -> int:
+    """The decimals beyond the unit's usual (``more`` of :func:`figure`) with which
+    ``value`` is shown beside ``other`` (a measured figure beside its threshold): where the
+    two differ but would print alike, as many more (up to three) as tell them apart."""
     if value is None or other is None or value == other \
-            or figure(value, unit, least) != figure(other, unit, least):
-        return least
-    for more in range(least + 1, max(least, 3) + 1):
+            or figure(value, unit) != figure(other, unit):
+        return 0
+    for more in (1, 2):
         if figure(value, unit, more) != figure(other, unit, more):
             return more
-    return max(least, 3)
+    return 3
 
 
-def figure_beside(value: float | None, other: float | None, unit: str,
-                  least: int = 0) -> str:
+def figure_beside(value: float | None, other: float | None, unit: str) -> str:
     """:func:`figure` of ``value`` shown beside ``other`` (a measured figure beside its
     threshold): where the two differ but would print alike, with as many more decimals
     (up to three) as tell them apart. A backlog of 0.482 weeks of arrivals against "more
     than 0.5 weeks" read "measured 0.5 weeks", not met, beside 0.525 "0.5 weeks", met."""
-    return figure(value, unit, beside_decimals(value, other, unit, least))
+    return figure(value, unit, beside_decimals(value, other, unit))
 
 
 #: a number, up to three words, and a noun written "word(s)" in a rule's wording

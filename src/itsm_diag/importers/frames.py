@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.errors import InputError, ModelError, UsageError
@@ -159,7 +161,9 @@ def _named(values: pd.Series, label: str) -> pd.Series:
     """A source tool or file column with ``label`` where the frame gives none."""
     if not values.isna().any():
         return values
-    return values.cat.add_categories(pd.Index([label], dtype=m.STRING_DTYPE)).fillna(label)
+    if label not in values.cat.categories:  # some rows may name it already
+        values = values.cat.add_categories(pd.Index([label], dtype=m.STRING_DTYPE))
+    return values.fillna(label)
 
 
 def _parts(tickets: pd.DataFrame, events: pd.DataFrame, frame: pd.DataFrame,
@@ -178,27 +182,49 @@ def _parts(tickets: pd.DataFrame, events: pd.DataFrame, frame: pd.DataFrame,
     file_codes = tickets[m.SOURCE_FILE].cat.codes.to_numpy(dtype=np.int64)
     n_files = len(tickets[m.SOURCE_FILE].cat.categories)
     group, _ = pd.factorize(tool_codes * max(n_files, 1) + file_codes)
+    never = [c for c in read if not tickets[c].notna().any()]
+    if group.max() == 0:  # the usual frame: one input, every ticket and event in it
+        return [_part(tickets, events, frame, None, unread, read, never, tz)]
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(group.max() + 2))
-    if len(events):
-        first = pd.Series(group, index=tickets[m.TICKET_ID].to_numpy()).groupby(
-            level=0, sort=False).first()
-        ev_group = events[m.EV_TICKET_ID].map(first).fillna(0).to_numpy(dtype=np.int64)
-    never = [c for c in read if not tickets[c].notna().any()]
+    ev_group = _event_groups(tickets[m.TICKET_ID], group, events[m.EV_TICKET_ID])
     parts = []
     for g in range(len(bounds) - 1):
         rows = order[bounds[g]:bounds[g + 1]]
-        part = tickets.take(rows).reset_index(drop=True)
-        own = events.loc[ev_group == g].reset_index(drop=True) if len(events) else events
-        fill = {c: int(frame[c].take(rows).count()) for c in unread}
-        column_map = {c: c for c in read if c in never or part[c].notna().any()}
-        info = SourceInfo(
-            path=str(part[m.SOURCE_FILE].iloc[0]), tool=str(part[m.SOURCE_TOOL].iloc[0]),
-            table="tickets", rows=len(part), tickets=int(part[m.TICKET_ID].nunique()),
-            confidence=1.0, detected_by=DETECTED_BY, encoding=None, delimiter=None,
-            date_formats={}, column_map=column_map, warnings=[],
-            # a canonical column the rows leave empty is no header of a field not read
-            headers=(*column_map, *unread),
-            fill=fill)
-        parts.append(Imported(tickets=part, events=own, info=info, zone=tz))
+        parts.append(_part(tickets.take(rows).reset_index(drop=True),
+                           events.loc[ev_group == g].reset_index(drop=True), frame, rows,
+                           unread, read, never, tz))
     return parts
+
+
+def _event_groups(ids: pd.Series, group: np.ndarray, ev_ids: pd.Series) -> np.ndarray:
+    """Each event's input: its ticket's (the first row's of its id), else the first."""
+    if not len(ev_ids):
+        return np.zeros(0, dtype=np.int64)
+    first = ~ids.duplicated().to_numpy()
+    keys = pa.array(ids.array[first], type=pa.large_string())
+    at = pc.index_in(pa.array(ev_ids.array, type=pa.large_string()), value_set=keys)
+    pos = at.to_numpy(zero_copy_only=False)
+    found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), dtype=bool)
+    out = np.zeros(len(ev_ids), dtype=np.int64)
+    out[found] = group[first][pos[found].astype(np.int64)]
+    return out
+
+
+def _part(part: pd.DataFrame, own: pd.DataFrame, frame: pd.DataFrame,
+          rows: np.ndarray | None, unread: list[str], read: list[str], never: list[str],
+          tz: str) -> Imported:
+    """The input of the tickets ``part`` (the frame's ``rows``; None: all of them) and
+    their events ``own``."""
+    fill = {c: int((frame[c] if rows is None else frame[c].take(rows)).count())
+            for c in unread}
+    column_map = {c: c for c in read if c in never or part[c].notna().any()}
+    info = SourceInfo(
+        path=str(part[m.SOURCE_FILE].iloc[0]), tool=str(part[m.SOURCE_TOOL].iloc[0]),
+        table="tickets", rows=len(part), tickets=int(part[m.TICKET_ID].nunique()),
+        confidence=1.0, detected_by=DETECTED_BY, encoding=None, delimiter=None,
+        date_formats={}, column_map=column_map, warnings=[],
+        # a canonical column the rows leave empty is no header of a field not read
+        headers=(*column_map, *unread),
+        fill=fill)
+    return Imported(tickets=part, events=own, info=info, zone=tz)

@@ -25,7 +25,6 @@ from itsm_diag.report import (
 )
 from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
-from itsm_diag.text import figure_beside as figure_beside  # a figure beside its threshold
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
@@ -203,7 +202,7 @@ def key_value(f: Finding) -> str:
     label = k.label.lower()
     if (k.unit == "per_quarter" and "quarter" in label) or (
             k.unit == "per_month" and "month" in label):
-        return "n/a" if k.value is None else f"{k.value:,.{1 + k.decimals}f}"
+        return "n/a" if k.value is None else f"{k.value:,.{SHOWN_DIGITS[k.unit] + k.decimals}f}"
     # with the decimals the reason shows it with (to tell it from its threshold)
     return figure(k.value, k.unit, k.decimals)
 
