@@ -86,8 +86,10 @@ def cut(tickets: pd.DataFrame, events: pd.DataFrame, when: str | pd.Timestamp
 
     for c in (m.FIRST_RESPONSE_AT, m.ACTUAL_START, m.ACTUAL_END):
         t[c] = t[c].where(~(t[c] > at))
+    # a change's outcome is known once it ended, or (no actual end: cancelled, or a tool
+    # that keeps none) once it was closed
     outcome = t[m.CHANGE_OUTCOME].astype(object).where(
-        ~(t[m.KIND].eq("change") & t[m.ACTUAL_END].isna()))
+        ~(t[m.KIND].eq("change") & t[m.ACTUAL_END].isna() & closed.isna()))
     t[m.CHANGE_OUTCOME] = pd.Categorical(outcome, categories=t[m.CHANGE_OUTCOME].cat.categories)
     # last update: the last event up to the cut (else opened)
     last_ev = e.groupby(m.EV_TICKET_ID, observed=True)[m.EV_AT].max()

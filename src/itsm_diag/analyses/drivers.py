@@ -117,17 +117,14 @@ def _outcomes(ctx: Context, scope: np.ndarray, params: Mapping[str, Any]
     reopen = t[m.REOPEN_COUNT]
     out["reopen"] = (scope & reopen.notna().to_numpy(),
                      scope & (reopen > 0).fillna(False).to_numpy(dtype=bool))
-    # bounces: the flow view's, on the tickets with an assignment history
+    # bounces: the flow view's, on the tickets with an assignment history (both read by
+    # the flow view up to the window end: one reading for the share's two sides)
     history = np.zeros(len(t), dtype=bool)
     bounced = np.zeros(len(t), dtype=bool)
     flow_params = ctx.analyses.get("flow")
     if flow_params and not ctx.events.empty:
         flow = flow_mod.flow_of(ctx, flow_params)
-        ev_rows = ticket_rows_of_events(ctx)
-        assign = (ctx.events[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool)
-                  & filled(ctx.events[m.EV_VALUE]).to_numpy(dtype=bool))
-        history[ev_rows[assign & (ev_rows >= 0)]] = True
-        history &= flow.scope.to_numpy(dtype=bool)
+        history[flow.group_rows] = True
         bounced[flow.bounced_rows] = True
     out["bounce"] = (scope & history, scope & bounced)
     # floats, NaN where unknown (no nullable column copied for a comparison)
@@ -209,7 +206,8 @@ def _long(hours: np.ndarray, ok: np.ndarray, priority: pd.Series, q: float,
 
 
 def _first_group(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per ticket, the code of the first group in its assignment history (-1: none)."""
+    """Per ticket, the code of the first group in its assignment history up to the window
+    end (-1: none; a group first named after it was none then)."""
     ev = ctx.events
     codes = np.full(len(ctx.tickets), -1, dtype=np.int64)
     if ev.empty:
@@ -217,7 +215,7 @@ def _first_group(ctx: Context, scope: np.ndarray) -> tuple[np.ndarray, np.ndarra
     rows = ticket_rows_of_events(ctx)
     at = ts_us(ev[m.EV_AT])
     keep = (ev[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool) & (rows >= 0)
-            & (at != NAT) & filled(ev[m.EV_VALUE]).to_numpy(dtype=bool))
+            & (at != NAT) & ctx.events_by_end() & filled(ev[m.EV_VALUE]).to_numpy(dtype=bool))
     keep = keep & scope[np.maximum(rows, 0)]
     idx = np.flatnonzero(keep)
     if not len(idx):

@@ -49,7 +49,7 @@ from itsm_diag.analyses._util import (
     top_rows_per_key,
 )
 from itsm_diag.model import NAT, ts_us
-from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio, utc64
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, per_month, ratio
 from itsm_diag.signs.common import by_code_then, filled, fold_key, per_distinct, then_by_code
 
 NO_GROUP = "(no group)"
@@ -71,8 +71,10 @@ class Flow:
     bounce_pairs: list[dict[str, Any]] = field(default_factory=list)
     status_variants: list[dict[str, Any]] = field(default_factory=list)
     group_variants: list[dict[str, Any]] = field(default_factory=list)
-    #: ticket rows that bounced A -> B -> A, and that have any assignment history
+    #: ticket rows that bounced A -> B -> A, and those with an assignment history (a
+    #: group named up to the window end): the bounce share's numerator and denominator
     bounced_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    group_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     transfers: int = 0
     updates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     update_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -101,8 +103,7 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
     at = ts_us(ev[m.EV_AT])
     # the events up to the window end: a done ticket's later close or reopen was not
     # there yet (an export pulled weeks later reads the window's paths as one pulled then)
-    end = int(utc64(ctx.window.end).astype("datetime64[us]").astype(np.int64))
-    keep = ctx.events_of_tickets(scope) & (rows >= 0) & (at != NAT) & (at <= end)
+    keep = ctx.events_of_tickets(scope) & (rows >= 0) & (at != NAT) & ctx.events_by_end()
     idx = np.flatnonzero(keep)
     kind = np.asarray(ev[m.EV_KIND].cat.codes)[idx].astype(np.int64) if isinstance(
         ev[m.EV_KIND].dtype, pd.CategoricalDtype) else pd.Categorical(
@@ -240,6 +241,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     # the group timeline covers the tickets with an assignment history
     g_rows = gv["row"].to_numpy()
     rows_all = g_rows[run_starts(g_rows)]
+    flow.group_rows = rows_all
     has_hist = np.zeros(len(ctx.tickets), dtype=bool)
     has_hist[rows_all] = True
     in_hist = has_hist[ev["row"].to_numpy()]

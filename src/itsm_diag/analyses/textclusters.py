@@ -46,7 +46,7 @@ from itsm_diag.signs.common import (
     vague_max_words,
     wordless_left_out,
 )
-from itsm_diag.signs.recurrence import cluster_codes, links_in_header, summary_templates
+from itsm_diag.signs.recurrence import cluster_codes, problem_links, summary_templates
 from itsm_diag.text import SPACE
 
 #: suffix rules of the light stemmer, applied in order to each distinct word
@@ -1180,11 +1180,14 @@ def _largest(g: pd.DataFrame, labels: np.ndarray, n: int) -> pd.DataFrame:
     """The ``n`` largest clusters of ``g`` (by tickets, then wordings; at a tie by label,
     then by smallest ticket id ``idr``): the tie-breaks are sorted among the few clusters
     tied at the n-th place, not over every cluster."""
-    key = g[["tickets", "wordings"]].to_numpy(dtype=np.int64)
     if len(g) > n > 0:
-        order = np.lexsort((-key[:, 1], -key[:, 0]))
-        t, w = key[order[n - 1]]
-        g = g[(key[:, 0] > t) | ((key[:, 0] == t) & (key[:, 1] >= w))]
+        # (tickets, wordings) as one int64 that sorts as the pair (wordings below the step),
+        # the n-th largest by a partition, then every cluster up to it and its ties
+        tickets = g["tickets"].to_numpy(dtype=np.int64)
+        wordings = g["wordings"].to_numpy(dtype=np.int64)
+        key = tickets * (int(wordings.max()) + 1) + wordings
+        kth = np.partition(key, len(key) - n)[len(key) - n]
+        g = g[key >= kth]
     g = g.assign(label=labels[g.index.to_numpy()].astype(str))
     g = g.sort_values(["tickets", "wordings", "label", "idr"],
                       ascending=[False, False, True, True], kind="stable")
@@ -1256,15 +1259,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # as the recurrence sign reads links: known when some incident names a problem (an
     # empty or absent problem column cannot show that nobody links), or an export that
     # writes its link columns whenever an incident has one shows that none does
-    has_ref = ctx.filled(m.PROBLEM_REF)
-    by_header, _ = links_in_header(ctx, params.get("links_exported_by", ()))
-    incident = ctx.of_kind("incident")
-    # by the incidents that existed at the window end, as the sign reads it
-    named = bool((incident & has_ref & ctx.opened_by_end()).any())
+    # by the incidents that existed at the window end, as the sign reads it (one reading:
+    # :func:`problem_links`)
+    links = problem_links(ctx, params.get("links_exported_by", ()))
+    has_ref, by_header = links.has_ref, links.by_header
+    named = bool(links.named.any())
     # the header's evidence is its file's: without an incident that names a problem, a
     # cluster is told linked or not only when each of its incidents comes from a file
     # that shows it (a Jira "current fields" file beside an all-fields one shows nothing)
-    shows = not named and bool((incident & by_header).any())
+    shows = not named and bool(links.shown.any())
     blind = (distinct_codes(cl[~by_header[rows]])[0] if shows  # clusters told nothing of
              else np.zeros(0, dtype=np.int64))
     linked_known = named or (shows and not np.isin(recurring, blind).any())

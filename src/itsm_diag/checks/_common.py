@@ -81,7 +81,7 @@ def events_of(ctx: Context, kind: str, tickets_mask: pd.Series) -> pd.DataFrame:
         ev[m.EV_KIND].eq(kind).fillna(False).to_numpy(dtype=bool)
         & ctx.events_of_tickets(tickets_mask)
         & ev[m.EV_AT].notna().to_numpy()
-        & ~ctx.window.after(ev[m.EV_AT]).to_numpy()
+        & ctx.events_by_end()
     )
     # the blank test (a strip of every value) only on the events the rest keeps
     rows = np.flatnonzero(keep)

@@ -190,7 +190,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
 
 def _touched_after(ctx: Context, as_of: pd.Timestamp) -> np.ndarray:
     """Per ticket: updated, resolved or closed after ``as_of``, or with an event after it
-    (the owner a list shows is the one at that later update)."""
+    (the owner a list shows is the one at that later update). It reads the events after
+    the as-of time on purpose (not :meth:`Context.events_by_end`): they are what makes
+    the row's owner a later one."""
     t = ctx.tickets
     cut = utc64(as_of).astype("datetime64[us]")
     out = np.zeros(len(t), dtype=bool)

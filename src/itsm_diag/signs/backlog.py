@@ -106,7 +106,7 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     t = ctx.tickets
     scope = ctx.of_kind(*SCOPE_KINDS)
     no_open = scope & t[m.OPENED_AT].isna()
-    by_end = scope & (t[m.OPENED_AT] <= ctx.window.end).fillna(False).astype(bool)
+    by_end = scope & ~no_open & ctx.opened_by_end()
     no_done_time = by_end & ctx.is_done() & ctx.done_at.isna()
     return by_end & ~no_done_time, no_open, no_done_time
 
@@ -780,12 +780,15 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     short = too_few(int((scope & ctx.opened_in_window()).sum()), int(params["min_tickets"]))
     if short is not None:
         return Measurement(unknown=short, excluded=excluded)
-    # done tickets that cannot be placed in time leave holes in every week's backlog
-    done_by_end = scope & ctx.is_done() & ~(t[m.OPENED_AT] > w.end).fillna(False).astype(bool)
-    placed = 1.0 - float(no_done_time.sum()) / max(int(done_by_end.sum()), 1)
+    # done tickets that cannot be placed in time leave holes in every week's backlog: of
+    # the tickets done at the window end (by a done time up to it; one done after it was
+    # open then), and those done without a time, which might have been
+    done_then = scope & ctx.opened_by_end() & (
+        ctx.is_done() & ctx.done_by_end().notna() | no_done_time)
+    placed = 1.0 - float(no_done_time.sum()) / max(int(done_then.sum()), 1)
     if placed < float(params["min_done_time_share"]):
         return Measurement(unknown=Note(code="done_times_sparse", count=int(no_done_time.sum()),
-                                        params={"share": placed, "done": int(done_by_end.sum()),
+                                        params={"share": placed, "done": int(done_then.sum()),
                                                 "min": float(params["min_done_time_share"])}),
                            excluded=excluded)
     # an extract selected on closure holds no ticket that was still open when it was cut:
@@ -849,7 +852,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # the window: a trickle there holds no evidence of the flow's trend, and the
         # queue that fills from the flow's start is the tool's adoption, not its growth
         before = usable & (t[m.OPENED_AT] < flow).fillna(False).astype(bool)
-        earlier, done = int(before.sum()), int((before & ctx.done_at.notna()).sum())
+        # done by the window end: one done after it was still open then
+        earlier, done = int(before.sum()), int((before & ctx.done_by_end().notna()).sum())
         if flow > w.start or done <= float(params["carried_max_done_share"]) * earlier:
             earliest = flow
             first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}"
@@ -971,13 +975,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     candidates, costs = _automation(ctx, done_in_window & ~mass, params)
     per_day = float(trend["arrivals"].to_numpy()[lead + ramp:].sum()) / (7.0 * len(levels))
 
-    covs: dict[int, np.ndarray] = {}
-
+    @cache
     def flat(weeks: int) -> np.ndarray:
         # the estimate's note and the shrink's noise both read it: one Kaplan-Meier pass
-        if weeks not in covs:
-            covs[weeks] = flat_queue_cov(stays(), per_day, weeks)
-        return covs[weeks]
+        return flat_queue_cov(stays(), per_day, weeks)
 
     estimate = (_estimate_note(unseen, levels, counted is not None, params, flat)
                 if unseen is not None and unseen.code == "unseen_at_start" else None)

@@ -100,21 +100,27 @@ class Window:
 
     def contains(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps inside the window (NaT is outside)."""
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):
-            # the canonical columns: compared as UTC datetime64 in numpy (NaT compares
-            # False; in the column's own unit, nothing rounded), a fifth of the time of
-            # pandas' masked comparisons
-            at = ts.to_numpy(dtype=f"datetime64[{ts.dtype.unit}]")
+        at = _utc_values(ts)
+        if at is not None:
             return pd.Series((at >= utc64(self.start)) & (at <= utc64(self.end)),
                              index=ts.index, name=ts.name)
         return ((ts >= self.start) & (ts <= self.end)).fillna(False).astype(bool)
 
     def after(self, ts: pd.Series) -> pd.Series:
         """Mask of timestamps after the window's end (NaT is not)."""
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):
-            at = ts.to_numpy(dtype=f"datetime64[{ts.dtype.unit}]")
+        at = _utc_values(ts)
+        if at is not None:
             return pd.Series(at > utc64(self.end), index=ts.index, name=ts.name)
         return (ts > self.end).fillna(False).astype(bool)
+
+
+def _utc_values(ts: pd.Series) -> np.ndarray | None:
+    """A tz-aware column (the canonical ones) as UTC datetime64 in numpy, in its own unit
+    (nothing rounded; NaT compares False): a fifth of the time of pandas' masked
+    comparisons. None for any other column."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        return ts.to_numpy(dtype=f"datetime64[{ts.dtype.unit}]")
+    return None
 
 
 def utc64(at: pd.Timestamp) -> np.datetime64:
@@ -320,13 +326,18 @@ class Context:
             return at.where(~self.window.after(at))
         return _cached(self, ("as_of_end", column), make).copy(deep=False)
 
+    def done_after_end(self) -> pd.Series:
+        """Mask of tickets done (:attr:`done_at`) after the window end: still open at it.
+        Computed once per window, handed out as a copy."""
+        return _cached(self, "_done_after_end",
+                       lambda: self.window.after(self.done_at)).copy(deep=False)
+
     def done_by_end(self) -> pd.Series:
         """:attr:`done_at` as the window end saw it (:meth:`as_of_end`): missing for a
-        ticket done after the window end, which was still open then. Computed once per
-        window, handed out as a copy."""
-        def make() -> pd.Series:
-            return self.done_at.where(~self.window.after(self.done_at))
-        return _cached(self, "_done_by_end", make).copy(deep=False)
+        ticket done after the window end (:meth:`done_after_end`), which was still open
+        then. Computed once per window, handed out as a copy."""
+        return _cached(self, "_done_by_end", lambda: self.done_at.where(
+            ~self.done_after_end())).copy(deep=False)
 
     def opened_by_end(self) -> pd.Series:
         """Mask of tickets opened by the window end (or with no opened time): the
@@ -334,6 +345,19 @@ class Context:
         next month's incidents) is no evidence of the desk as it stood then."""
         return _cached(self, "_opened_by_end", lambda: ~self.window.after(
             self.tickets[m.OPENED_AT])).copy(deep=False)
+
+    def events_by_end(self) -> np.ndarray:
+        """Boolean array over events (read-only): the event happened by the window end
+        (or has no time). What a window figure reads of the events: a report as of the
+        window end knows no later status, assignment or comment, so two exports of one
+        desk pulled on different days after it read the same history. A reader of later
+        events says why in a comment."""
+        def make() -> np.ndarray:
+            out = ~self.window.after(self.events[m.EV_AT]).to_numpy(dtype=bool)
+            out.flags.writeable = False
+            return out
+        result: np.ndarray = _cached(self, "_events_by_end", make)
+        return result
 
     def opened_in_window(self) -> pd.Series:
         mask = _cached(self, "_opened_in_window",

@@ -76,8 +76,12 @@ _FAILED = ("failed", "backed_out")
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w = ctx.tickets, ctx.window
     meas = Measurement()
-    inc = ctx.of_kind("incident")
-    chg = ctx.of_kind("change")
+    # the incidents and changes that existed at the window end: next month's change is no
+    # change of this window's desk, nor is next month's incident's link to one evidence
+    # that the desk links them (an export pulled weeks later reads as one pulled then)
+    opened = ctx.opened_by_end()
+    inc = ctx.of_kind("incident") & opened
+    chg = ctx.of_kind("change") & opened
     linked = inc & folded(ctx, m.CAUSED_BY_CHANGE).notna()
     if not chg.any() and not linked.any():
         meas.unknown = Note(code="no_changes")
@@ -88,19 +92,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.unknown = Note(code="no_incidents")
         return meas
 
-    _change_model(ctx, params, chg, meas)
+    # each change as it stood at the window end (:func:`_as_of_end`)
+    end, outcome = _as_of_end(ctx)
+    _change_model(ctx, params, chg, meas, end, outcome)
 
     hours = pd.Timedelta(hours=float(params.get("window_hours", 48.0)))
     bad = [str(x) for x in params.get("failed_outcomes",
                                       ["failed", "backed_out", "successful_with_issues"])]
-    # each change as it stood at the window end (:func:`_as_of_end`)
-    end, outcome, done_later = _as_of_end(ctx)
-    cancelled = ((t[m.STATUS] == "cancelled").fillna(False).astype(bool) & ~done_later) | (
-        outcome == "cancelled").fillna(False).astype(bool)
+    # cancelled at the window end: a ticket cancelled (done) after it was still open then
+    cancelled = ((t[m.STATUS] == "cancelled").fillna(False).astype(bool)
+                 & ~ctx.done_after_end()) | (outcome == "cancelled").fillna(False).astype(bool)
     start = ctx.as_of_end(m.ACTUAL_START).fillna(t[m.PLANNED_START]).fillna(end)
-    # a change opened after the window end was no record at it (an incident of the
-    # window's last days is no match "by chance" for next month's change)
-    implemented = chg & ~cancelled.astype(bool) & end.notna() & ~w.after(t[m.OPENED_AT])
+    # (a change opened after the window end, left out of ``chg``, was no record at it: an
+    # incident of the window's last days is no match "by chance" for next month's change)
+    implemented = chg & ~cancelled.astype(bool) & end.notna()
 
     # ---- which tiers can this export answer at all? (missing data must not read as 0)
     unusable: list[Note] = []
@@ -639,26 +644,28 @@ def _merge_in_range(inc_key: pd.Series, opened: np.ndarray, chg_key: pd.Series,
     return inc_rows[keep], chg_rows[keep]
 
 
-def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series]:
     """Each change as it stood at the window end: (its end: the actual end, else the
     planned end, else the closed time, an actual end or closed time after the window end
     unknown then; its outcome, unknown then when it ended, or without an end was closed,
-    after the window end; the tickets done after the window end, still open then). A
-    change that ended on 1 September was running on 31 August: August's report reads it
-    by its planned end with no outcome, from an export pulled that night or weeks later."""
+    after the window end). A change that ended on 1 September was running on 31 August:
+    August's report reads it by its planned end with no outcome, from an export pulled
+    that night or weeks later."""
     t = ctx.tickets
     actual, closed = ctx.as_of_end(m.ACTUAL_END), ctx.as_of_end(m.CLOSED_AT)
     end = actual.fillna(t[m.PLANNED_END]).fillna(closed)
-    w = ctx.window
-    later = w.after(t[m.ACTUAL_END]) | (t[m.ACTUAL_END].isna() & w.after(t[m.CLOSED_AT]))
+    # a time there that :meth:`Context.as_of_end` left out fell after the window end
+    has_end = t[m.ACTUAL_END].notna()
+    later = (has_end & actual.isna()) | (~has_end & t[m.CLOSED_AT].notna() & closed.isna())
     outcome = t[m.CHANGE_OUTCOME].where(~later)
-    return end, outcome, w.after(ctx.done_at)
+    return end, outcome
 
 
-def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurement) -> None:
-    """Change failure rate and the standard / normal / emergency tiering."""
+def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurement,
+                  end: pd.Series, outcome: pd.Series) -> None:
+    """Change failure rate and the standard / normal / emergency tiering, of each change
+    as it stood at the window end (``end`` and ``outcome``: :func:`_as_of_end`)."""
     t, w = ctx.tickets, ctx.window
-    end, outcome, _ = _as_of_end(ctx)
     # a change belongs to the window by its end, else (not yet ended) by its opening; a
     # planned end after the data's end (a --until past the pull) is a plan the export
     # could not yet show done or failed: the window's changes are those up to the data's

@@ -329,7 +329,12 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
     canonical status (None when there are none). A ticket whose history ends in another
     state than its final status says (done or not) keeps its final done time instead:
     its history is incomplete. Moments before the ticket was opened count at its
-    opening. Computed once per ``keep`` (the backlog's scope) and cached."""
+    opening. Computed once per ``keep`` (the backlog's scope) and cached.
+
+    It holds the events after the window end too, on purpose: it is shared by every
+    window (:meth:`Context.at_window`) and read at moments up to the window end (the week
+    ends, :meth:`StatusHistory.done_by`), and whether a history is complete is judged
+    against the ticket's final status, which only its last event can agree with."""
     ev = ctx.events
     if ev.empty or m.EV_STATUS not in ev or not ev[m.EV_STATUS].notna().any():
         return None

@@ -186,9 +186,12 @@ def _closed_lean(ctx: Context, done: pd.Series, hours: np.ndarray) -> dict[str, 
         # passes and a median and a p90 of a million hours saved on most exports
         return {"leaning": n_leaning, "n": n_measured, "lag_median": None, "lag_n": 0,
                 "median_without": None, "p90_without": None, "n_without": 0}
-    lag = ((t[m.CLOSED_AT] - t[m.RESOLVED_AT]) / pd.Timedelta(hours=1)).to_numpy(
-        dtype="float64", na_value=np.nan)
-    both = done.to_numpy(dtype=bool) & resolved & closed & records[group] & (lag >= 0)
+    # the closure as the window end saw it: a ticket resolved in the window and closed
+    # after it had no closure then (its lag would enter only a later export's median)
+    lag = ((ctx.as_of_end(m.CLOSED_AT) - t[m.RESOLVED_AT]) / pd.Timedelta(hours=1)
+           ).to_numpy(dtype="float64", na_value=np.nan)
+    # a missing closure (or one after the window end) is a NaN lag: no ``lag >= 0``
+    both = done.to_numpy(dtype=bool) & resolved & records[group] & (lag >= 0)
     rest = hours[measured & ~leaning]
     return {
         "leaning": n_leaning, "n": n_measured,
@@ -203,16 +206,18 @@ def _closed_lean(ctx: Context, done: pd.Series, hours: np.ndarray) -> dict[str, 
 def _never_resolved(ctx: Context) -> np.ndarray:
     """Per ticket: its status history (status events with a canonical status) holds no
     resolved state: closed without a resolution (cancelled, or closed straight from
-    work). False for a ticket with no status history: nothing says either way."""
+    work). False for a ticket with no status history: nothing says either way. The
+    history up to the window end (:meth:`Context.events_by_end`): a resolve after it
+    was not there yet."""
     ev = ctx.events
     out = np.zeros(len(ctx.tickets), dtype=bool)
     if ev.empty or m.EV_STATUS not in ev:
         return out
     status = ev[m.EV_STATUS]
-    known = status.notna().to_numpy(dtype=bool)
+    known = status.notna().to_numpy(dtype=bool) & ctx.events_by_end()
     if not known.any():
         return out
-    was_resolved = (status == "resolved").to_numpy(dtype=bool, na_value=False)
+    was_resolved = (status == "resolved").to_numpy(dtype=bool, na_value=False) & known
     return ctx.tickets_of_events(known) & ~ctx.tickets_of_events(was_resolved)
 
 

@@ -351,7 +351,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # each request as it stood at the window end: one done (or cancelled) after it was
     # open then, judged as open (pending, or late once its deadline passed), so an export
     # pulled weeks after the window end reads the window as one pulled at its end did
-    later = ctx.window.after(ctx.done_at)
+    later = ctx.done_after_end()
     # a cancelled onboarding request (the hire withdrew) says nothing about speed
     cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool) & ~later
     # done by the status without a resolved or closed time: decided, but whether it was

@@ -725,6 +725,48 @@ def links_in_header(ctx: Context, tools: Sequence[str]) -> tuple[np.ndarray, set
     return out, present
 
 
+@dataclass(frozen=True)
+class ProblemLinks:
+    """What the export shows of the incidents' problem links as of the window end
+    (:func:`problem_links`): the recurrence sign and the text-clusters analysis read
+    them alike."""
+
+    #: per ticket: it names a problem (``problem_ref`` filled)
+    has_ref: pd.Series
+    #: per ticket: its file's header shows its links (:func:`links_in_header`), and the
+    #: tools of the ``links_exported_by`` list among the inputs
+    by_header: np.ndarray
+    header_tools: set[str]
+    #: the incidents that existed at the window end (:meth:`Context.opened_by_end`) and
+    #: name a problem: next month's links (an export pulled weeks later) say nothing of
+    #: how the desk linked as of the window end
+    named: pd.Series
+    #: of those incidents, the ones that show their links: they name a problem, or their
+    #: file's header shows that they name none
+    shown: pd.Series
+
+
+def problem_links(ctx: Context, tools: Sequence[str]) -> ProblemLinks:
+    """The incidents' problem links as the window end saw them (:class:`ProblemLinks`),
+    computed once per Context and ``tools`` (the ``links_exported_by`` param)."""
+    def make() -> ProblemLinks:
+        has_ref = ctx.filled(m.PROBLEM_REF)
+        by_header, header_tools = links_in_header(ctx, tools)
+        existed = ctx.of_kind("incident") & ctx.opened_by_end()
+        named = existed & has_ref
+        shown = named | (existed & by_header) if by_header.any() else named
+        return ProblemLinks(has_ref=has_ref, by_header=by_header, header_tools=header_tools,
+                            named=named, shown=shown)
+    result: ProblemLinks = ctx.memo(("recurrence.problem_links", tuple(tools)), make)
+    return result
+
+
+def problems_by_end(ctx: Context) -> pd.Series:
+    """The problem records that existed at the window end: the one count of problems a
+    report gives (a problem opened after it is next month's)."""
+    return ctx.of_kind("problem") & ctx.opened_by_end()
+
+
 def _judged(codes: np.ndarray, in_cluster: np.ndarray, with_links: np.ndarray,
             cluster_keys: np.ndarray) -> np.ndarray:
     """The cluster keys every incident of which ``with_links`` holds: a cluster with an
@@ -774,13 +816,13 @@ def _left_out_notes(ctx: Context, keyed: pd.Series, in_cluster: np.ndarray,
 
 def _by_header_note(ctx: Context, unnamed: np.ndarray, in_cluster: np.ndarray,
                     codes: np.ndarray, judged_keys: np.ndarray, keyed: pd.Series,
-                    tools: Sequence[str]) -> Note | None:
+                    tools: Sequence[str], problem: pd.Series) -> Note | None:
     """The note on the clusters counted without a problem record because their files'
     header shows that none of their incidents names one (``unnamed``: such incidents of
     a tool none of whose incidents names a problem): ``links_by_header`` when every file
     of those tools shows it, else ``links_by_header_files``, naming the files that do.
-    Its problem records are those of the tools it names. None when no judged cluster
-    holds such an incident."""
+    Its problem records are those of the tools it names, among ``problem``
+    (:func:`problems_by_end`). None when no judged cluster holds such an incident."""
     at = np.flatnonzero(unnamed & in_cluster)
     at = at[np.isin(codes[at], judged_keys)]
     found = header_files(ctx, tools)
@@ -789,7 +831,7 @@ def _by_header_note(ctx: Context, unnamed: np.ndarray, in_cluster: np.ndarray,
     _, tool_names = ctx.source_codes
     held_tools = np.flatnonzero(np.bincount(found.tool_codes[at], minlength=len(tool_names)))
     named = ", ".join(sorted(str(tool_names.iloc[c]) for c in held_tools))
-    problems = int((ctx.of_kind("problem").to_numpy(dtype=bool)
+    problems = int((problem.to_numpy(dtype=bool)
                     & np.isin(found.tool_codes, held_tools)).sum())
     shows, held = found.shows[held_tools], found.held[held_tools]
     if not (held & ~shows).any():
@@ -1031,24 +1073,22 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # exported without the problem field, a format that has no such field or writes link
     # columns only when links exist, all look like "nobody links" (missing data, not
     # missing problem management)
-    has_ref = ctx.filled(m.PROBLEM_REF)
     # a file whose export writes its link columns whenever an incident has a problem link
     # (a Jira all-fields file with issue-link columns) shows, without any, that none of
-    # its incidents names one; another file of the tool without them shows nothing
+    # its incidents names one; another file of the tool without them shows nothing.
+    # Read by the incidents that existed at the window end (:func:`problem_links`)
     listed = params.get("links_exported_by", ())
-    by_header, header_tools = links_in_header(ctx, listed)
+    links = problem_links(ctx, listed)
+    has_ref, by_header, header_tools = links.has_ref, links.by_header, links.header_tools
     any_header = bool(by_header.any())
-    # the incidents that existed at the window end: next month's links (an export
-    # pulled weeks later) say nothing of how the desk linked as of the window end
-    existed = incident & ctx.opened_by_end()
-    shown = existed & (has_ref | by_header) if any_header else existed & has_ref
+    shown = links.shown
     links_known = bool(shown.any())
     # per source, as the key: a cluster of a tool whose export names no problem on any
     # incident (Freshservice's UI export has no problem field) cannot be told uncovered,
     # whatever another tool's incidents name, nor can one with an incident of a file that
     # cannot show its links (a tool of the list whose incidents name none); such clusters
     # are left out of the coverage
-    named = ctx.source_holds("recurrence.problem_named", lambda: existed & has_ref)
+    named = ctx.source_holds("recurrence.problem_named", lambda: links.named)
     with_links = named | by_header if any_header else named
     # a cluster is covered when any of its incidents counted names a problem
     linked = pd.Series(codes >= 0, index=t.index) & has_ref
@@ -1057,7 +1097,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     covered_keys = np.intersect1d(codes[linked.to_numpy(dtype=bool)], judged_keys)
     uncovered_keys = np.setdiff1d(judged_keys, covered_keys)
     n_clusters, n_judged = len(cluster_keys), len(judged_keys)
-    problems_in_export = int((ctx.of_kind("problem") & ctx.opened_by_end()).sum())
+    problem = problems_by_end(ctx)
+    problems_in_export = int(problem.sum())
     # the incidents' tools: all of them read by a tool whose export would show its links
     # had it written its link columns (a Jira file without them: "current fields", or
     # issue linking off) get that tool's way to export them
@@ -1083,7 +1124,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # with the clusters counted without a problem record on that evidence
     if n_judged and any_header:
         said = _by_header_note(ctx, by_header & incident.to_numpy(dtype=bool) & ~named,
-                               in_cluster, codes, judged_keys, keyed, listed)
+                               in_cluster, codes, judged_keys, keyed, listed, problem)
         if said is not None:
             notes.append(said)
     in_cluster_ids = ctx.samples(member)
@@ -1097,9 +1138,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         uncovered = Figure(value=None)
         share = Figure(value=None, denominator=float(n_clusters))
 
-    done_at = ctx.done_at
-    problems = ctx.of_kind("problem") & ~(t[m.OPENED_AT] > w.end).fillna(False).astype(bool) & ~(
-        done_at < w.start).fillna(False).astype(bool)
+    # the problems that existed at the window end and were not done before its start
+    problems = problem & ~(ctx.done_at < w.start).fillna(False).astype(bool)
     metrics = {
         "recurring_clusters": Figure(value=float(n_clusters), sample_ids=in_cluster_ids),
         "uncovered_clusters": uncovered,

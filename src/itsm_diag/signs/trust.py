@@ -101,7 +101,7 @@ def _chasers(
     # codes (one integer lookup per event) rather than a per-call string ``isin``
     # up to the window end: a later comment was not there yet
     comments = (ev[m.EV_KIND] == "comment").to_numpy(dtype=bool, na_value=False) \
-        & ctx.events_of_tickets(scope) & ~w.after(ev[m.EV_AT]).to_numpy() \
+        & ctx.events_of_tickets(scope) & ctx.events_by_end() \
         if not ev.empty else np.zeros(0, dtype=bool)
     # a comment whose author role is unknown cannot be a requester chaser or rule one out
     attributed = comments & ev[m.EV_AUTHOR_ROLE].notna().to_numpy() if not ev.empty \
@@ -534,7 +534,9 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
 
 
 def _updated_or_events(ctx: Context) -> np.ndarray:
-    """Per ticket: it carries an updated time or some event."""
+    """Per ticket: it carries an updated time or some event. Events after the window end
+    count too, on purpose: it tells which tools' exports carry signs of life at all (a
+    property of the tool, :meth:`Context.by_source`), not what a ticket showed then."""
     updated = ctx.tickets[m.UPDATED_AT].notna().to_numpy(dtype=bool)
     if ctx.events.empty:
         return updated
@@ -546,12 +548,13 @@ def _last_event_us(ctx: Context) -> np.ndarray:
     (:data:`~itsm_diag.model.NAT` when none): the events of every ticket with its id, by
     the Context's integer id codes instead of a group-by on id strings and a reindex by
     1M id strings."""
-    ev, w = ctx.events, ctx.window
+    ev = ctx.events
     codes, first = ctx.id_ranks
     latest = np.full(len(first) + 2, m.NAT, dtype=np.int64)
     if not ev.empty:
         at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
-        past = (at <= w.end).fillna(False).to_numpy(dtype=bool)
+        # one without a time is kept: its NAT is below any time (no sign of life)
+        past = ctx.events_by_end()
         ev_codes = ctx.event_id_codes[past]
         # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
         keep = ev_codes < len(first)
