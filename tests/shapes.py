@@ -262,3 +262,17 @@ def mapped_priorities(folder: Path, labels: list[str],
     return ({str(raw): (None if pd.isna(got) else float(got)) for raw, got in zip(
         tickets[m.PRIORITY_RAW], tickets[m.PRIORITY], strict=True)},
             [w for source in loaded.sources for w in source.warnings])
+
+
+def printer_desk_csv(path: Path, opened: pd.Series, resolved: pd.Series) -> Path:
+    """A ServiceNow incident list (label headers) of one desk's printer jams: one row per
+    opened time, resolved where ``resolved`` is set, in progress where it is not."""
+    pd.DataFrame({
+        "Number": [f"INC{1000000 + i}" for i in range(len(opened))],
+        "Short description": [f"Printer {i % 40} jammed" for i in range(len(opened))],
+        "State": np.where(resolved.notna(), "Resolved", "In Progress"),
+        "Priority": "3 - Moderate", "Assignment group": "Service Desk",
+        "Opened": opened.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "Resolved": resolved.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
+    }).to_csv(path, index=False)
+    return path

@@ -25,6 +25,7 @@ import pytest
 from itsm_diag import api, engine
 from itsm_diag.report import Finding, Report
 from itsm_diag.signs.base import Window
+from shapes import printer_desk_csv
 
 
 def _desk(path: Path, start: str, end: str, *, seed: int = 1, extra: tuple[str, ...] = ()
@@ -47,15 +48,7 @@ def _desk(path: Path, start: str, end: str, *, seed: int = 1, extra: tuple[str, 
     opened = pd.concat([opened, strays], ignore_index=True)
     resolved = pd.concat([resolved, pd.Series(pd.NaT, index=range(len(strays)))],
                          ignore_index=True)
-    pd.DataFrame({
-        "Number": [f"INC{1000000 + i}" for i in range(len(opened))],
-        "Short description": [f"Printer {i % 40} jammed" for i in range(len(opened))],
-        "State": np.where(resolved.notna(), "Resolved", "In Progress"),
-        "Priority": "3 - Moderate", "Assignment group": "Service Desk",
-        "Opened": opened.dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "Resolved": resolved.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
-    }).to_csv(path, index=False)
-    return path
+    return printer_desk_csv(path, opened, resolved)
 
 
 def _sign(report: Report, sign: str) -> Finding:

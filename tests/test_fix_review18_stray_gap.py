@@ -22,6 +22,7 @@ import pytest
 from itsm_diag import api, config
 from itsm_diag.report import Finding, Report
 from itsm_diag.signs import shape as sh
+from shapes import printer_desk_csv
 
 #: a Thursday afternoon: the export's cut
 CUT = pd.Timestamp("2025-09-18 14:20:00")
@@ -52,15 +53,7 @@ def _desk(path: Path, *, stray: str | None = None,
     if stray is not None:
         opened = pd.concat([opened, pd.Series([pd.Timestamp(stray)])], ignore_index=True)
         resolved = pd.concat([resolved, pd.Series([pd.NaT])], ignore_index=True)
-    pd.DataFrame({
-        "Number": [f"INC{1000000 + i}" for i in range(len(opened))],
-        "Short description": [f"Printer {i % 40} jammed" for i in range(len(opened))],
-        "State": np.where(resolved.notna(), "Resolved", "In Progress"),
-        "Priority": "3 - Moderate", "Assignment group": "Service Desk",
-        "Opened": opened.dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "Resolved": resolved.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
-    }).to_csv(path, index=False)
-    return path
+    return printer_desk_csv(path, opened, resolved)
 
 
 def _backlog(report: Report) -> Finding:
