@@ -62,6 +62,7 @@ from itsm_diag.text import (
     figure_beside,
     fmt,
     fmt_known,
+    joined,
     with_named,
 )
 
@@ -1076,7 +1077,7 @@ def count_once(signs: list[Finding], measured: list[Measurement], n_tickets: int
             if joint > 0:
                 signs_named = list(dict.fromkeys(x.sign for x in shared))
                 text = f"{text} " + fmt(words["cost_shared"], {
-                    "hours": joint, "others": _and_list(signs_named)})
+                    "hours": joint, "others": joined(signs_named)})
             costs.append(cost.model_copy(update={
                 "text": text, "hours_shared_per_month": joint, "shared_with": shared}))
             mine.append((finding.id, cost.basis, rows, each))
@@ -1092,9 +1093,6 @@ def count_once(signs: list[Finding], measured: list[Measurement], n_tickets: int
     return out
 
 
-def _and_list(names: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def hours_counted_once(signs: list[Finding], rules: Rules
@@ -1114,7 +1112,7 @@ def hours_counted_once(signs: list[Finding], rules: Rules
     # them (a ticket three signs price is left out once, not once per earlier sign)
     pairs = [fmt(d.wording["hours_shared_pair"], {
         "sign": s.id, "hours": s.hours_shared_per_month,
-        "earlier": _and_list(list(s.hours_shared_with))})
+        "earlier": joined(list(s.hours_shared_with))})
         for s in priced if s.hours_shared_per_month and s.hours_shared_with]
     note = fmt(d.wording["hours_counted_once"], {
         "total": total, "added": added, "pairs": "; ".join(pairs)}) if pairs else ""
@@ -1135,7 +1133,7 @@ def _fix_action(fix: Fix, rule: RuleFile, finding: Finding,
     if not parts:
         return fix.action
     return fmt(words["fix_parts"], {"action": fix.action.strip().rstrip("."),
-                                    "parts": _and_list(parts)})
+                                    "parts": joined(parts)})
 
 
 def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> list[FixOut]:

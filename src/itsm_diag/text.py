@@ -138,6 +138,14 @@ def figure_beside(value: float | None, other: float | None, unit: str) -> str:
 _PLURAL = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)((?:\s+[\w-]+){0,3}?)\s+([\w-]+)\(s\)")
 
 
+def joined(items: list[str], word: str = "and") -> str:
+    """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c`` (``word``:
+    the last joint, e.g. "or"; no items: empty)."""
+    if len(items) < 2:
+        return items[0] if items else ""
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
 def plurals(text: str) -> str:
     """Each "N word(s)" as English says it: "1 channel", "6 channels", "1 agent hour",
     "2.5 hours" (only 1 itself is singular)."""
@@ -167,7 +175,7 @@ def with_params(text: str, params: Mapping[str, Any]) -> str:
         value, spec = params.get(match.group(1)), match.group(2) or ""
         if isinstance(value, list | tuple) and value and all(scalar(v) for v in value):
             items = [_FMT.format_field(v, spec) for v in value]
-            return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+            return joined(items)
         if value is None or not scalar(value):
             return match.group(0)
         return _FMT.format_field(value, spec)

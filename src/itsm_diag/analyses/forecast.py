@@ -89,6 +89,7 @@ from itsm_diag.signs.common import (
 )
 from itsm_diag.signs.shape import ExtractShape
 from itsm_diag.stats import t_quantile
+from itsm_diag.text import joined
 
 QUARTER_WEEKS = 13
 #: how far back the method is checked on the export's history: a year of whole weeks
@@ -190,8 +191,7 @@ def _held_note(line: Mapping[str, Any]) -> Note | None:
 
 def _and(values: list[int]) -> str:
     """``4``, ``4 and 12``, ``4, 8 and 12``: the horizons as a sentence names them."""
-    said = [f"{v:,}" for v in values]
-    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    return joined([f"{v:,}" for v in values])
 
 
 def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float

@@ -70,6 +70,7 @@ from itsm_diag.importers.base import (
     share_matching,
 )
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.text import joined
 
 NAME = "jira"
 #: the comment/work-log dates, parsed with the date columns (named in error messages)
@@ -399,7 +400,7 @@ def _left_out(found: dict[str, str]) -> str | None:
     if not missing:
         return None
     names = [h for h, _ in missing]
-    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    named = joined(names, "or")
     return (f"no {named} column in this file (an export of the current fields, or columns "
             "left out): " + "; ".join(f"without {h}, {loses}" for h, loses in missing)
             + ". Export with 'CSV (all fields)' to read them")

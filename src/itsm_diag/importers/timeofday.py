@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag.text import joined
 
 #: the fewest values of a column, in one file, all at midnight before the column is read
 #: as dates without a time of day. A real time falls on 00:00:00 about once in 86,400
@@ -90,8 +91,6 @@ HOUR_USES: dict[str, tuple[str, ...]] = {
 _WINDOWS = ("change_window", "duplicates")
 
 
-def _joined(parts: Sequence[str]) -> str:
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def effects(found: Mapping[str, int], tz: str, wording: Mapping[str, str]) -> str:
@@ -115,12 +114,12 @@ def effects(found: Mapping[str, int], tz: str, wording: Mapping[str, str]) -> st
     # days": each part only where a column it reads is a day stamp
     uses = [fmt(wording["date_only.use.time_to_resolve"], {})] if said("time_to_resolve") else []
     if figures:
-        uses.append(fmt(wording["date_only.use.read"], {"figures": _joined(figures)}))
+        uses.append(fmt(wording["date_only.use.read"], {"figures": joined(figures)}))
     sentences: list[str] = []
     if uses:
         names = [c for c in found if any(c in cols for cols in HOUR_USES.values())]
         sentences.append(fmt(wording["date_only.hours"],
-                             {"names": _joined(names), "uses": ", and ".join(uses)}))
+                             {"names": joined(names), "uses": ", and ".join(uses)}))
     if m.DUE_AT in found:
         sentences.append(fmt(wording["date_only.due"], {"tz": tz}))
     if not sentences:
@@ -138,5 +137,5 @@ def note(found: Mapping[str, int], filled: Mapping[str, int], zones: Sequence[st
     parts = [f"{count:,} of {filled.get(column, count):,} {column}"
              for column, count in found.items()]
     tz = " / ".join(dict.fromkeys(zones)) or "UTC"
-    return fmt(wording["date_only"], {"columns": _joined(parts), "count": sum(found.values()),
+    return fmt(wording["date_only"], {"columns": joined(parts), "count": sum(found.values()),
                                       "tz": tz, "effects": effects(found, tz, wording)})
