@@ -186,17 +186,22 @@ def reaches_back(ctx: Context, keep: pd.Series, earliest: pd.Timestamp, trend: p
     ticket opened earlier was done by then (one never done shifts the start and the end
     of the trend alike). Else it lacks tickets opened earlier and still open in that
     week (:func:`_unseen`); it still reaches back when fewer than two tickets, or under
-    ``unseen_min_share`` of that week's backlog, would be missing. A queue whose tickets
+    ``unseen_min_share`` of that week's backlog, would be missing. Read as the window end
+    saw the stays (a ticket done after it was still open). A queue whose tickets
     stay open for months needs an export that reaches back months, however many days
     that is. ``stays``: :func:`stays_of` of ``keep`` (read once, for the unseen estimate too).
     """
     week_end = pd.Timestamp(trend["week_end"].iloc[first])
     gap = max((week_end - earliest) / pd.Timedelta(days=1), 0.0)
     opened = ctx.tickets[m.OPENED_AT]
-    done = keep & ctx.done_at.notna() & opened.notna()
+    # the stays as the window end saw them, as :func:`stays_of` reads them: a ticket done
+    # after it was still open then (a 14-month stay ended after the window end made an
+    # export pulled later read "does not reach back" where one pulled then did not)
+    done_at = ctx.done_by_end()
+    done = keep & done_at.notna() & opened.notna()
     early = done & (opened <= week_end).fillna(False).astype(bool)
     rows = early if early.any() else done
-    took = ((ctx.done_at[rows] - opened[rows]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    took = ((done_at[rows] - opened[rows]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     took = took[np.isfinite(took) & (took >= 0)]
     quantile = (float(np.quantile(took, float(params["reach_done_share"])))
                 if took.size else 0.0)
