@@ -253,6 +253,8 @@ class ServiceNowImporter(Importer):
                 if _looks_like_log(counts):
                     keep, events, note = _collapse_log(out, cols.get("_counter"),
                                                        touches=True)
+                    # the log's numbers with a single row (dated by it below)
+                    out["_single"] = out[m.TICKET_ID].isin(counts.index[counts == 1])
                 else:
                     keep, note = _latest_of_list(out, cols.get("_counter"), counts)
                 warnings.append(note)
@@ -264,6 +266,15 @@ class ServiceNowImporter(Importer):
                 warnings.append(f"{skipped} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings)
+        if "_single" in out:
+            dated = _resolved_from_single_row(tickets, out["_single"].to_numpy(dtype=bool))
+            if dated:
+                warnings.append(
+                    f"resolved time taken from the row's update time for {dated:,} "
+                    f"{'ticket' if dated == 1 else 'tickets'} of the audit log with a single "
+                    "row, in the resolved state with no resolved_at (created resolved, or "
+                    "pulled before its next update): the time its history gives once a "
+                    "later row is added, never before the opened time")
         # the change fields made from a raw column of their own, as status and channel are
         # (those show through their *_raw entries): named by the column that fed them
         derived = {canon: cols[key] for canon, key in _DERIVED.items()
@@ -594,7 +605,9 @@ def _collapse_log(
     ticket opened near the end of a log cut from a window, or a number that one of two
     pasted snapshots holds alone) is read as a list export's row, by its own resolved
     and closed times: its one row, stamped at ``sys_updated_on``, is no status change,
-    and an event there would be read as the ticket's history.
+    and an event there would be read as the ticket's history. Only a resolved row with no
+    resolved time is then dated by its update time (:func:`_resolved_from_single_row`, in
+    :meth:`ServiceNowImporter.load`), as its history would date it once a later row came.
 
     ``touches``: also one ``update`` event for each other row of those numbers with an
     updated time (a row that changed neither the state nor the group: the assignee, the
@@ -664,6 +677,38 @@ def _collapse_log(
         note += (f"; {single:,} {'number has' if single == 1 else 'numbers have'} a single "
                  f"row, read as a list export's, with no history")
     return keep, ev, note
+
+
+def _resolved_from_single_row(tickets: dict[str, pd.Series], single: np.ndarray) -> int:
+    """Date a resolved ticket of an audit log that has a single row and no resolved time
+    by that row's update time (never before its opened time); return how many were dated.
+
+    Its one row is the first event of its history: the same row with a later one added
+    (a later pull of the same log) makes a status history whose resolved run starts at
+    this row, and :func:`_resolved_from_history` dates the ticket there. Only the
+    ``resolved`` state: a closed row alone is left to its closed time, as a run of
+    closed states is. ``single``: per ticket row, whether its number has one row."""
+    if m.STATUS not in tickets or m.UPDATED_AT not in tickets:
+        return 0
+    ids = tickets[m.TICKET_ID]
+    resolved = tickets.get(m.RESOLVED_AT)
+    missing = (resolved.isna().to_numpy(dtype=bool) if resolved is not None
+               else np.ones(len(ids), dtype=bool))
+    updated = tickets[m.UPDATED_AT].to_numpy(dtype="datetime64[us]")
+    want = (single & missing & ~np.isnat(updated)
+            & (tickets[m.STATUS] == "resolved").fillna(False).to_numpy(dtype=bool))
+    if not want.any():
+        return 0
+    when = updated
+    if m.OPENED_AT in tickets:
+        opened = tickets[m.OPENED_AT].to_numpy(dtype="datetime64[us]")
+        when = np.where(~np.isnat(opened) & (opened > updated), opened, updated)
+    values = (resolved.to_numpy(dtype="datetime64[us]").copy() if resolved is not None
+              else np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[us]"))
+    values[want] = when[want]
+    tickets[m.RESOLVED_AT] = pd.Series(values, index=ids.index).dt.tz_localize("UTC").astype(
+        m.TIMESTAMP_DTYPE)
+    return int(want.sum())
 
 
 #: the canonical statuses of a resolution's run: resolved, then closed (a cancelled
