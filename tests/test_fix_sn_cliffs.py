@@ -181,7 +181,11 @@ LOGS = {
 def test_collapse_log_as_before(name: str) -> None:
     cols = LOGS[name]
     keep0, ev0, note0 = old_collapse_log(dict(cols), "sys_mod_count")
-    keep1, ev1, note1 = sn._collapse_log(dict(cols), "sys_mod_count")
+    keep1, ev1, note1, lone = sn._collapse_log(dict(cols), "sys_mod_count")
+    ids = cols[m.TICKET_ID]
+    # each row's number has one row: what the importer dates a lone resolved row by
+    counts = ids.value_counts()
+    assert lone.tolist() == ids.map(counts).eq(1).fillna(False).tolist()
     pd.testing.assert_series_equal(keep1, keep0)
     # a number with a single row has no history since review 13 (its one row stamped a
     # status at its update time, which the backlog read as history): the old events of

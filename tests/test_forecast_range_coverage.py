@@ -62,3 +62,14 @@ def test_walk_error_is_the_least_squares_slope_error_of_a_running_sum() -> None:
     wg = (g - g.mean()) / ((g - g.mean()) ** 2).sum()
     assert forecast.walk_error(g) == pytest.approx(float((y[:, at] @ wg).std()), rel=0.02)
     assert forecast.walk_error(np.array([3.0])) == 0.0
+
+
+@pytest.mark.parametrize(("df", "exact", "within"), [
+    (1.5, 2.196, 0.05), (1.84, 1.960, 0.02), (3.3, 1.598, 0.003), (4.41, 1.505, 0.003)])
+def test_a_fractional_degrees_of_freedom_reads_near_the_exact_quantile(
+        df: float, exact: float, within: float) -> None:
+    # linearly in df the quantile read 2.482 at 1.5 and 2.076 at 1.84 (13% and 6% wide):
+    # the forecast's range over its 6 minimum weeks is on 1.84 degrees of freedom
+    from itsm_diag.stats import t_quantile
+
+    assert t_quantile(0.9, df) == pytest.approx(exact, rel=within)

@@ -1093,8 +1093,6 @@ def count_once(signs: list[Finding], measured: list[Measurement], n_tickets: int
     return out
 
 
-
-
 def hours_counted_once(signs: list[Finding], rules: Rules
                        ) -> tuple[float | None, float | None, str]:
     """The agent hours a month at stake over the triggered signs, each ticket's handle

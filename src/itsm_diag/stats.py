@@ -139,11 +139,15 @@ def poisson_score(k: float, level: float) -> tuple[float, float]:
 def t_quantile(p: float, df: float) -> float:
     """Student's t quantile at ``p`` with ``df`` degrees of freedom: exact for 1 and 2,
     else the Cornish-Fisher expansion around the normal one (within 0.3% of the exact
-    value from 3 degrees of freedom on, exact in the limit). A ``df`` between two whole
-    numbers (an effective one, from 1 on) reads between their quantiles, linearly."""
-    if df != int(df) and df > 1:
-        lo = int(df)
-        return ((lo + 1 - df) * t_quantile(p, lo) + (df - lo) * t_quantile(p, lo + 1))
+    value from 3 degrees of freedom on, exact in the limit). An effective ``df`` that is
+    not a whole number takes the expansion from 3 on (at 3.3: 1.598, the exact 1.598),
+    and between 1 and 3 reads between the whole numbers' quantiles linearly in 1 / df,
+    in which the quantile is nearly straight (at p = 0.9, df 1.84: 1.989 against the
+    exact 1.960; linearly in df it read 2.076)."""
+    if df != int(df) and 1 < df < 3:
+        lo, hi = int(df), int(df) + 1
+        share = (1 / lo - 1 / df) / (1 / lo - 1 / hi)
+        return (1 - share) * t_quantile(p, lo) + share * t_quantile(p, hi)
     if df == 1:
         return float(np.tan(np.pi * (p - 0.5)))
     if df == 2:

@@ -186,12 +186,8 @@ def _held_note(line: Mapping[str, Any]) -> Note | None:
     trend = [max(round(mid), 0) for _, mid in floor["held"]]
     return note("wip_floor", floor=floor["floor"], per_week=floor["per_week"],
                 stay=floor["stay"], reach=floor["reach"], slope=line["slope"],
-                weeks=_and(weeks), trend=_and(trend))
-
-
-def _and(values: list[int]) -> str:
-    """``4``, ``4 and 12``, ``4, 8 and 12``: the horizons as a sentence names them."""
-    return joined([f"{v:,}" for v in values])
+                weeks=joined([f"{w:,}" for w in weeks]),
+                trend=joined([f"{t:,}" for t in trend]))
 
 
 def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float

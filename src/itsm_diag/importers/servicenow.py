@@ -251,10 +251,9 @@ class ServiceNowImporter(Importer):
             counts = _repeat_counts(out[m.TICKET_ID])
             if len(counts) and int(counts.max()) >= 2:
                 if _looks_like_log(counts):
-                    keep, events, note = _collapse_log(out, cols.get("_counter"),
-                                                       touches=True)
-                    # the log's numbers with a single row (dated by it below)
-                    out["_single"] = out[m.TICKET_ID].isin(counts.index[counts == 1])
+                    # and the log's numbers with a single row (dated by it below)
+                    keep, events, note, out["_single"] = _collapse_log(
+                        out, cols.get("_counter"), touches=True)
                 else:
                     keep, note = _latest_of_list(out, cols.get("_counter"), counts)
                 warnings.append(note)
@@ -597,9 +596,9 @@ def _latest_rows(cols: dict[str, pd.Series]
 
 def _collapse_log(
     cols: dict[str, pd.Series], counter: str | None, *, touches: bool = False
-) -> tuple[pd.Series, pd.DataFrame, str]:
+) -> tuple[pd.Series, pd.DataFrame, str, pd.Series]:
     """Keep the latest row per ticket (:func:`_latest_rows`); turn the update history
-    into events.
+    into events. Returns (keep, the events, the note, each row's number has one row).
 
     Only a number with two or more rows has a history. A number with a single row (a
     ticket opened near the end of a log cut from a window, or a number that one of two
@@ -627,7 +626,9 @@ def _collapse_log(
     # the rows (in update order) of the numbers with two or more rows
     first = ~same_ticket
     several = (~first | ~last) if len(pos) else np.zeros(0, dtype=bool)
-    single = int((first & last).sum())
+    lone = np.zeros(n, dtype=bool)
+    lone[pos[first & last]] = True
+    single = int(lone.sum())
     # the rows (in update order) that made a status or a group event
     evented = np.zeros(len(pos), dtype=bool)
     for canon, kind in ((m.STATUS_RAW, "status"), (m.ASSIGNMENT_GROUP, "assignment")):
@@ -676,7 +677,7 @@ def _collapse_log(
     if single:
         note += (f"; {single:,} {'number has' if single == 1 else 'numbers have'} a single "
                  f"row, read as a list export's, with no history")
-    return keep, ev, note
+    return keep, ev, note, pd.Series(lone, index=ids.index)
 
 
 def _resolved_from_single_row(tickets: dict[str, pd.Series], single: np.ndarray) -> int:

@@ -91,8 +91,6 @@ HOUR_USES: dict[str, tuple[str, ...]] = {
 _WINDOWS = ("change_window", "duplicates")
 
 
-
-
 def effects(found: Mapping[str, int], tz: str, wording: Mapping[str, str]) -> str:
     """What the day stamps of the ``found`` columns affect, worded: the figures in hours
     counted between them (only those reading one of them), a due date standing for its

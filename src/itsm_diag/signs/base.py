@@ -332,6 +332,13 @@ class Context:
         return _cached(self, "_done_after_end",
                        lambda: self.window.after(self.done_at)).copy(deep=False)
 
+    def cancelled_by_end(self) -> pd.Series:
+        """Mask of tickets cancelled by the window end: cancelled now, and not done after
+        it (a ticket cancelled later was still open then). Computed once per window."""
+        return _cached(self, "_cancelled_by_end", lambda: (
+            self.tickets[m.STATUS] == "cancelled").fillna(False).astype(bool)
+            & ~self.done_after_end()).copy(deep=False)
+
     def done_by_end(self) -> pd.Series:
         """:attr:`done_at` as the window end saw it (:meth:`as_of_end`): missing for a
         ticket done after the window end (:meth:`done_after_end`), which was still open

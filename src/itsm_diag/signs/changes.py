@@ -100,8 +100,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     bad = [str(x) for x in params.get("failed_outcomes",
                                       ["failed", "backed_out", "successful_with_issues"])]
     # cancelled at the window end: a ticket cancelled (done) after it was still open then
-    cancelled = ((t[m.STATUS] == "cancelled").fillna(False).astype(bool)
-                 & ~ctx.done_after_end()) | (outcome == "cancelled").fillna(False).astype(bool)
+    cancelled = ctx.cancelled_by_end() | (outcome == "cancelled").fillna(False).astype(bool)
     start = ctx.as_of_end(m.ACTUAL_START).fillna(t[m.PLANNED_START]).fillna(end)
     # (a change opened after the window end, left out of ``chg``, was no record at it: an
     # incident of the window's last days is no match "by chance" for next month's change)

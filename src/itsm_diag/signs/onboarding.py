@@ -351,9 +351,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # each request as it stood at the window end: one done (or cancelled) after it was
     # open then, judged as open (pending, or late once its deadline passed), so an export
     # pulled weeks after the window end reads the window as one pulled at its end did
-    later = ctx.done_after_end()
     # a cancelled onboarding request (the hire withdrew) says nothing about speed
-    cancelled = onb & (t[m.STATUS] == "cancelled").fillna(False).astype(bool) & ~later
+    cancelled = onb & ctx.cancelled_by_end()
     # done by the status without a resolved or closed time: decided, but whether it was
     # late is unknown (left out of the share only within a range the verdict must hold on)
     done_no_time = onb & ~cancelled & ctx.is_done() & ctx.done_at.isna()

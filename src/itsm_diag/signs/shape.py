@@ -194,7 +194,7 @@ class Gap:
     expected: float
     total: int
     #: the weeks each side is judged on (``flow_rolling_weeks``)
-    side_weeks: int = 4
+    side_weeks: int
 
     def params(self) -> dict[str, Any]:
         return {"last_before": f"{self.last_before:%Y-%m-%d}",
