@@ -61,21 +61,21 @@ def rank_in_runs(sorted_keys: np.ndarray) -> np.ndarray:
 
 
 def top_positions_per_key(keys: np.ndarray, order_by: np.ndarray, k: int,
-                          tie: np.ndarray | None = None) -> np.ndarray:
+                          tie: np.ndarray) -> np.ndarray:
     """The positions of each key's ``k`` largest ``order_by`` values (ties: the smallest
-    ``tie``, e.g. the ticket's id rank, else first), in key order: one sort for every key."""
+    ``tie``, the ticket's id rank: not the export's row order), in key order: one sort
+    for every key."""
     if not len(keys) or k <= 0:
         return np.zeros(0, dtype=np.int64)
-    order = (np.lexsort((-order_by, keys)) if tie is None
-             else np.lexsort((tie, -order_by, keys)))
+    order = np.lexsort((tie, -order_by, keys))
     kept: np.ndarray = order[rank_in_runs(keys[order]) < k]
     return kept
 
 
 def top_rows_per_key(keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int,
-                     tie: np.ndarray | None = None) -> dict[int, np.ndarray]:
+                     tie: np.ndarray) -> dict[int, np.ndarray]:
     """For each key, the ``rows`` of its ``k`` largest ``order_by`` values (ties: the
-    smallest ``tie``, else first)."""
+    smallest ``tie``)."""
     keep = top_positions_per_key(keys, order_by, k, tie)
     if not len(keep):
         return {}

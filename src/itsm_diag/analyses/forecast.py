@@ -72,8 +72,8 @@ from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_now
 from itsm_diag.signs.backlog import (
-    flat_queue_cov,
     mass_closed,
+    mean_stay,
     reaches_back,
     scope_masks,
     stays_of,
@@ -196,13 +196,13 @@ def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float
     a ticket stays open: ``per_week`` arrivals a week x the mean stay of the ``keep``
     tickets opened after ``first`` (the trend's first week's start) and by the window end,
     from opened to done, a stay still running at the window end counted for as long as it
-    was seen (Kaplan-Meier, through the backlog sign's flat-queue level,
-    :func:`~itsm_diag.signs.backlog.flat_queue_cov` at lag 0: a lower bound)."""
+    was seen (:func:`~itsm_diag.signs.backlog.mean_stay`, Kaplan-Meier: a lower
+    bound)."""
     opened = ctx.tickets[m.OPENED_AT]
     window = keep & ((opened > first) & (opened <= ctx.window.end)).fillna(False).astype(bool)
     if per_week <= 0 or not window.any():
         return 0.0, 0.0
-    days = float(flat_queue_cov(stays_of(ctx, window), 1.0, 1)[0])
+    days = mean_stay(stays_of(ctx, window))
     return per_week * days / 7.0, days / 7.0
 
 

@@ -464,6 +464,16 @@ def flat_queue_cov(stays: _Stays, per_day: float, weeks: int) -> np.ndarray:
     return per_day * _residual_stay(stay, done, 7.0 * np.arange(weeks, dtype="float64"))
 
 
+def mean_stay(stays: _Stays) -> float:
+    """The mean stay in days of ``stays`` (:func:`stays_of`), a stay still running counted
+    for as long as it was seen (Kaplan-Meier: the area under the survival curve, a lower
+    bound)."""
+    opened_us, end_us, done = stays
+    if opened_us.size == 0:
+        return 0.0
+    return float(_residual_stay((end_us - opened_us) / 86_400e6, done, np.zeros(1))[0])
+
+
 def _scatter(y: np.ndarray) -> tuple[np.ndarray, float]:
     """The week-end backlogs ``y`` (3 or more) against their Theil-Sen line: each one's
     deviation from it, and their scatter, 1.4826 x the median absolute deviation of the
