@@ -54,7 +54,7 @@ def read_frames(tickets: object, events: object, options: ImportOptions) -> Load
     unread = [c for c in frame.columns if c not in m.TICKET_SCHEMA]
     # a new frame of the caller's canonical columns on a fresh index (an index level
     # named like a column would make the two ambiguous); the caller's is not touched
-    own = frame[canonical].reset_index(drop=True)
+    own = _cells_read(frame[canonical].reset_index(drop=True), m.TICKET_SCHEMA)
     t = _conformed(_zoned(own, m.TIMESTAMP_COLUMNS, options.tz), m.conform_tickets,
                    "tickets")
     t = t.assign(**{m.SOURCE_TOOL: _named(t[m.SOURCE_TOOL], FRAME_TOOL),
@@ -69,8 +69,8 @@ def read_frames(tickets: object, events: object, options: ImportOptions) -> Load
                 f"the events frame has columns the events table does not have: "
                 f"{', '.join(quote(c) for c in extra[:5])}", column=extra[0],
                 hint=f"drop them; the events columns are {', '.join(m.EVENT_SCHEMA)}")
-        ev = _conformed(_zoned(eframe.reset_index(drop=True), (m.EV_AT,), options.tz),
-                        m.conform_events, "events")
+        ev = _conformed(_zoned(_cells_read(eframe.reset_index(drop=True), m.EVENT_SCHEMA),
+                               (m.EV_AT,), options.tz), m.conform_events, "events")
     read = [c for c in canonical if c not in (m.SOURCE_TOOL, m.SOURCE_FILE)]
     return combined(_parts(t, ev, frame, unread, read, options.tz), options)
 
@@ -100,6 +100,34 @@ def _require(frame: pd.DataFrame, required: tuple[str, ...], what: str) -> None:
         raise InputError(f"the {what} frame has no {missing[0]} column", column=missing[0],
                          hint=f"a {what} frame needs the columns {', '.join(required)} "
                               f"({_SEE})")
+
+
+#: the dtype families whose cells are text a file's reader trims (the ids are normalised
+#: by the combination, as a file's are)
+_TEXT_FAMILIES = ("string", "category", "category_open")
+
+
+def _cells_read(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with its text cells read as a file's cells are
+    (:func:`~itsm_diag.importers.readers.trim_cells`): trimmed, and a blank cell or a
+    missing-value token (``N/A``, ``-``, ``null``, ...) missing. A caller's ``""`` read as
+    a value would count a field filled that no ticket fills (``fillna("")`` is common),
+    and a blank channel or change type would be refused as outside the vocabulary."""
+    from itsm_diag.importers.readers import trim_cells
+
+    read = {}
+    for column in frame.columns:
+        values = frame[column]
+        if (column == m.TICKET_ID or schema[column] not in _TEXT_FAMILIES
+                or not (pd.api.types.is_object_dtype(values.dtype)
+                        or pd.api.types.is_string_dtype(values.dtype)
+                        or isinstance(values.dtype, pd.CategoricalDtype))):
+            continue
+        text = pa.chunked_array([pa.array(values.astype(m.STRING_DTYPE))])
+        trimmed = trim_cells(text)
+        if not trimmed.equals(text):
+            read[column] = pd.Series(pd.arrays.ArrowStringArray(trimmed), index=values.index)
+    return frame.assign(**read) if read else frame
 
 
 def _zoned(frame: pd.DataFrame, columns: tuple[str, ...], tz: str) -> pd.DataFrame:

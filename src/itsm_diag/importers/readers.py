@@ -505,7 +505,7 @@ def _read_ragged(
     return pa.table(columns, names=all_names), warnings
 
 
-def _trim_arrow(column: Any, tokens_nulled: bool = False) -> Any:
+def trim_cells(column: Any, tokens_nulled: bool = False) -> Any:
     """Trim the cells of one Arrow string column; blank-after-trim and missing-value
     tokens become null (padded ones such as `` - `` too, which no reader option covers).
 
@@ -569,7 +569,7 @@ def _arrow_frame(table: Any, tokens_nulled: bool = False) -> pd.DataFrame:
     """An Arrow table of text -> trimmed pandas frame (Arrow-backed strings, no copy)."""
     import pyarrow as pa
 
-    columns = [_trim_arrow(table.column(i), tokens_nulled) for i in range(table.num_columns)]
+    columns = [trim_cells(table.column(i), tokens_nulled) for i in range(table.num_columns)]
     text = pd.StringDtype("pyarrow")
     return pa.table(columns, names=table.column_names).to_pandas(
         types_mapper={pa.string(): text, pa.large_string(): text}.get)
