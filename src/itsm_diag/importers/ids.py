@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
@@ -102,3 +103,45 @@ def namespace(frame: pd.DataFrame, source: str, columns: Sequence[str]) -> pd.Da
             values = out[col]
             out[col] = (prefix + values.astype(m.STRING_DTYPE)).where(values.notna())
     return out
+
+
+#: rows of one number whose opened times lie further apart than this are two tickets: a
+#: ticket's opened time does not move (in the real ServiceNow audit log, none of 24,918
+#: numbers carries two), while numbering restarted by a migration, or two instances'
+#: tickets in one file, give one number to tickets opened months apart
+REUSE_GAP = pd.Timedelta(days=1)
+
+
+def split_reused(ids: pd.Series, opened: pd.Series) -> tuple[pd.Series, int, str | None]:
+    """``(ids, how many numbers were held by more than one ticket, an example)``: a row
+    opened more than :data:`REUSE_GAP` before the latest-opened row of its number is
+    another ticket, its id ``NUMBER (opened YYYY-MM-DD)`` (the opened day, UTC); the
+    latest-opened ticket keeps the number. A row without an id or an opened time is left
+    as it is."""
+    codes, _ = pd.factorize(ids.astype(m.STRING_DTYPE), use_na_sentinel=True)
+    at = m.ts_us(opened)
+    present = (codes >= 0) & (at != m.NAT)
+    if not present.any():
+        return ids, 0, None
+    latest = np.full(int(codes.max()) + 1, m.NAT, dtype=np.int64)
+    np.maximum.at(latest, codes[present], at[present])
+    gap = int(REUSE_GAP / pd.Timedelta(microseconds=1))
+    older = present & (at < latest[np.where(codes >= 0, codes, 0)] - gap)
+    if not older.any():
+        return ids, 0, None
+    rows = np.flatnonzero(older)
+    text = ids.astype(m.STRING_DTYPE)
+    renamed = (text.iloc[rows] + " (opened "
+               + opened.iloc[rows].dt.strftime("%Y-%m-%d").astype(m.STRING_DTYPE) + ")")
+    out = text.copy()
+    out.iloc[rows] = renamed.to_numpy()
+    return out, int(np.unique(codes[rows]).size), f"{text.iloc[rows[0]]} -> {renamed.iloc[0]}"
+
+
+def reused_note(numbers: int, example: str | None) -> str:
+    """The warning for :func:`split_reused`'s tickets."""
+    return (f"{numbers:,} {'number is' if numbers == 1 else 'numbers are'} held by tickets "
+            f"opened more than {REUSE_GAP.days} day apart (e.g. {example}): read as "
+            "different tickets (numbering restarted by a migration, or two instances' "
+            "tickets in one export), the older ones named by their number and opened day; "
+            "a ticket's own rows never carry two opened times")

@@ -665,6 +665,40 @@ def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
                  f"{example}) and equal numbers from different tools stay separate tickets")
 
 
+def _reused_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
+    """A number two inputs give to tickets opened more than a day apart (numbering
+    restarted by a migration: the old tool's files and the new one's) is two tickets
+    (:func:`ids.split_reused`): the older one, and its events, renamed ``NUMBER (opened
+    DAY)``, instead of one ticket whose latest update drops the other."""
+    if len(parts) < 2:
+        return parts, None
+    tickets = pd.concat([p.tickets[[m.TICKET_ID, m.OPENED_AT]] for p in parts],
+                        ignore_index=True)
+    if not tickets[m.TICKET_ID].duplicated().any():
+        return parts, None
+    split, reused, example = ids.split_reused(tickets[m.TICKET_ID], tickets[m.OPENED_AT])
+    if not reused:
+        return parts, None
+    out, start = [], 0
+    for p in parts:
+        new = split.iloc[start:start + len(p.tickets)].set_axis(p.tickets.index)
+        start += len(p.tickets)
+        old = p.tickets[m.TICKET_ID].astype(m.STRING_DTYPE)
+        moved = (new != old).fillna(False).to_numpy(dtype=bool)
+        if not moved.any():
+            out.append(p)
+            continue
+        renames = pd.Series(new[moved].to_numpy(), index=old[moved].to_numpy())
+        renames = renames[~renames.index.duplicated()]
+        events = p.events
+        if len(events):
+            ev_ids = events[m.EV_TICKET_ID].astype(m.STRING_DTYPE)
+            events = events.assign(**{m.EV_TICKET_ID: ev_ids.map(renames).fillna(ev_ids)})
+        out.append(replace(p, tickets=p.tickets.assign(**{m.TICKET_ID: new}),
+                           events=events, unique_ids=False))
+    return out, ids.reused_note(reused, example)
+
+
 def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> Loaded:
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
@@ -672,6 +706,9 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
     parts, apart = _kept_apart([_identified(p) for p in parts])
     if apart is not None:
         notes.append(apart)
+    parts, reused = _reused_apart(parts)
+    if reused is not None:
+        notes.append(reused)
     one = len(parts) == 1
     tickets = parts[0].tickets if one else pd.concat([p.tickets for p in parts],
                                                      ignore_index=True)
