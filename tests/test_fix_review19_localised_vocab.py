@@ -196,8 +196,14 @@ def sn_changes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         folder = root / name
         folder.mkdir()
         for p in base.iterdir():
-            if p.name not in ("incident.csv", "change_request.csv"):
+            if p.name not in ("incident.csv", "change_request.csv", "sc_req_item.csv"):
                 (folder / p.name).write_bytes(p.read_bytes())
+        req = pd.read_csv(base / "sc_req_item.csv", dtype=str, keep_default_na=False)
+        if name == "de":  # a German instance's request item states
+            req["state"] = req["state"].replace({
+                "Closed Complete": "Geschlossen - Abgeschlossen",
+                "Closed Incomplete": "Geschlossen - Unvollständig"})
+        req.to_csv(folder / "sc_req_item.csv", index=False)
         inc.drop(columns=["caused_by"]).to_csv(folder / "incident.csv", index=False)
         c = chg.copy()
         c["close_code"] = c["close_code"].replace(codes)
@@ -235,6 +241,12 @@ def test_german_close_codes_types_and_cancelled_changes_read_as_the_english_ones
         assert _value(de, metric) == _value(en, metric), metric
     assert de["status"] == en["status"] == "triggered"
     assert _value(de, "change_caused_per_quarter") > 100
+    # the German request item states are read by their label, not by their done time: the
+    # onboarding sign is the English twin's, never unknown for want of a label
+    on_en, on_de = (_sign(sn_changes[n], "onboarding") for n in ("en", "de"))
+    assert (on_de["status"], on_de["confidence"]) == (on_en["status"], on_en["confidence"])
+    assert _value(on_de, "late_share") == _value(on_en, "late_share")
+    assert not any("Abgeschlossen" in w for w in _warnings(sn_changes["de"]))
 
 
 def test_unread_types_and_close_codes_are_counted_and_not_read_as_zero(

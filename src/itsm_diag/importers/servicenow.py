@@ -145,6 +145,18 @@ _STATES: dict[str, dict[str, str]] = {
         "complete": "closed", "completed": "closed", "draft": "new",
     },
 }
+# a request item's closed states as a localised instance writes them (de, fr, es, nl)
+_STATES["request"].update({
+    **{w: "closed" for w in (
+        "geschlossen abgeschlossen", "geschlossen vollständig", "geschlossen unvollständig",
+        "fermé terminé", "fermé complet", "fermé incomplet", "cerrado completo",
+        "cerrado completado", "cerrado incompleto", "gesloten voltooid",
+        "gesloten volledig", "gesloten onvolledig")},
+    **{w: "cancelled" for w in (
+        "geschlossen übersprungen", "geschlossen storniert", "geschlossen abgebrochen",
+        "fermé ignoré", "fermé annulé", "cerrado omitido", "cerrado cancelado",
+        "gesloten overgeslagen", "gesloten geannuleerd")},
+})
 # a localised instance's done and cancelled labels (Geschlossen, Gelöst, Storniert...),
 # shared with the other importers: each table's own labels win
 _STATES = {table: {**v.DONE_STATUSES, **v.CANCELLED_STATUSES, **labels}
