@@ -216,7 +216,8 @@ def _full_mapping(path: Path) -> Path:
     """A mapping file naming a column for every canonical ticket field it can map, with
     day-first dates in a local zone (as an in-house tool would export them)."""
     fields = [c for c in m.TICKET_SCHEMA
-              if c not in (m.SOURCE_TOOL, m.SOURCE_FILE) and not c.endswith("_raw")]
+              if c not in (m.SOURCE_TOOL, m.SOURCE_FILE, m.STATUS_INFERRED)
+              and not c.endswith("_raw")]
     spec = {"tool": "inhouse", "date_format": "%d.%m.%Y %H:%M", "time_zone": "Europe/Berlin",
             "columns": {f: f.replace("_", " ").title() for f in fields}}
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
@@ -359,7 +360,7 @@ def observed_gaps(truth: pd.DataFrame, truth_events: pd.DataFrame, loaded: Loade
     kinds = set(t[m.KIND].dropna().astype(str))
     gaps |= {f"kind:{k}" for k in set(truth[m.KIND].astype(str)) - kinds}
     fields = [c for c in m.TICKET_SCHEMA if c not in (m.SOURCE_TOOL, m.SOURCE_FILE,
-                                                      m.TICKET_ID, m.KIND)
+                                                      m.TICKET_ID, m.KIND, m.STATUS_INFERRED)
               and not c.endswith("_raw")]
     by_kind_a = dict(tuple(truth.groupby(truth[m.KIND].astype(str))))
     by_kind_b = dict(tuple(t.groupby(t[m.KIND].astype(str))))

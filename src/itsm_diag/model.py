@@ -25,6 +25,10 @@ SOURCE_FILE: Final = "source_file"
 SUMMARY: Final = "summary"
 STATUS: Final = "status"
 STATUS_RAW: Final = "status_raw"
+#: True where the importer read a done status (resolved, closed) from the ticket's done
+#: time, or from Jira's Status Category, for a status label outside its vocabulary: the
+#: ticket is done, but whether it was cancelled instead the label did not say
+STATUS_INFERRED: Final = "status_inferred"
 PRIORITY: Final = "priority"
 PRIORITY_RAW: Final = "priority_raw"
 CATEGORY: Final = "category"
@@ -51,6 +55,10 @@ PROBLEM_REF: Final = "problem_ref"
 CAUSED_BY_CHANGE: Final = "caused_by_change"
 CHANGE_TYPE: Final = "change_type"
 CHANGE_OUTCOME: Final = "change_outcome"
+#: a change's type and outcome as the export wrote them (on changes): a value outside the
+#: vocabulary leaves change_type / change_outcome empty, and is "not read", not missing
+CHANGE_TYPE_RAW: Final = "change_type_raw"
+CHANGE_OUTCOME_RAW: Final = "change_outcome_raw"
 PLANNED_START: Final = "planned_start"
 PLANNED_END: Final = "planned_end"
 ACTUAL_START: Final = "actual_start"
@@ -100,6 +108,7 @@ TICKET_SCHEMA: Final[dict[str, str]] = {
     SUMMARY: _STR,
     STATUS: "category",
     STATUS_RAW: _STR,
+    STATUS_INFERRED: _BOOL,
     PRIORITY: _INT8,
     PRIORITY_RAW: _STR,
     CATEGORY: _STR,
@@ -126,6 +135,8 @@ TICKET_SCHEMA: Final[dict[str, str]] = {
     CAUSED_BY_CHANGE: _STR,
     CHANGE_TYPE: "category",
     CHANGE_OUTCOME: "category",
+    CHANGE_TYPE_RAW: _STR,
+    CHANGE_OUTCOME_RAW: _STR,
     PLANNED_START: _TS,
     PLANNED_END: _TS,
     ACTUAL_START: _TS,

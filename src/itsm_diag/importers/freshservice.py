@@ -158,8 +158,7 @@ _TICKET_STATUS = {
     "4": "resolved", "resolved": "resolved", "resuelto": "resolved", "résolu": "resolved",
     "gelöst": "resolved", "5": "closed", "closed": "closed", "cerrado": "closed",
     "fermé": "closed", "clos": "closed", "geschlossen": "closed",
-    "cancelled": "cancelled", "canceled": "cancelled", "cancelado": "cancelled",
-    "annulé": "cancelled", "abgebrochen": "cancelled", "storniert": "cancelled",
+    **v.CANCELLED_STATUSES,
 }
 # custom statuses an admin adds ("Completed", "Done", "Finished"...): the common status
 # words a mapping understands (mapping.DEFAULT_STATUS), the tool's own labels first
@@ -339,11 +338,12 @@ class FreshserviceImporter(Importer):
         if "status" in cols:
             raw_status = frame[cols["status"]]
             df[m.STATUS_RAW] = raw_status
-            status = map_values(raw_status, _CHANGE_STATUS if table == "changes"
-                                 else _TICKET_STATUS)
+            read = map_values(raw_status, _CHANGE_STATUS if table == "changes"
+                               else _TICKET_STATUS)
             # any other custom status on a ticket with a done time is a done status
-            status = v.done_by_time(status, raw_status, df.get(m.RESOLVED_AT),
+            status = v.done_by_time(read, raw_status, df.get(m.RESOLVED_AT),
                                     df.get(m.CLOSED_AT), warnings, left="left without status")
+            df[m.STATUS_INFERRED] = v.inferred(raw_status, read, status)
             df[m.STATUS] = status
         if "priority" in cols:
             df[m.PRIORITY_RAW] = frame[cols["priority"]]
@@ -362,9 +362,13 @@ class FreshserviceImporter(Importer):
                               {k: str(b) for k, b in _SLA.items()})
             df[m.SLA_MET] = sla.map({"True": True, "False": False}).astype("boolean")
         if "change_type" in cols:
-            english = map_values(frame[cols["change_type"]], _CHANGE_TYPE)
+            change = (df[m.KIND] == "change").fillna(False).to_numpy(dtype=bool)
+            raw_type = frame[cols["change_type"]].astype(m.STRING_DTYPE).where(change)
+            english = map_values(raw_type, _CHANGE_TYPE)
             change_type = pd.Series(english, index=frame.index).map(v.CHANGE_TYPES)
-            df[m.CHANGE_TYPE] = change_type.where(df[m.KIND] == "change")
+            df[m.CHANGE_TYPE_RAW] = raw_type
+            df[m.CHANGE_TYPE] = change_type
+            v.note_unmapped(warnings, "change type", raw_type, change_type, "left empty")
 
 
 def _first(frame: pd.DataFrame, cols: dict[str, str], fields: tuple[str, ...]) -> pd.Series:

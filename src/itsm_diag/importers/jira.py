@@ -149,6 +149,9 @@ KINDS: dict[str, str] = {
     "improvement": "other", "new feature": "other",
 }
 STATUSES: dict[str, str] = {
+    # the done and given-up labels of localised sites (Fertig, Abgebrochen, Wird nicht
+    # erledigt...), shared with the other importers; Jira's own names below win
+    **v.DONE_STATUSES, **v.GAVE_UP,
     "open": "new", "to do": "new", "new": "new", "backlog": "new", "awaiting assignment": "new",
     "untriaged": "new", "triage": "new", "selected for development": "new",
     "waiting for support": "open", "in progress": "open", "work in progress": "open",
@@ -169,7 +172,18 @@ STATUSES: dict[str, str] = {
 #: epic-level issue types (Jira's hierarchy level 1, and Initiative above it in Premium
 #: plans): project records, and the label each one and the issues under it carry
 PROJECT_TYPES: dict[str, str] = {"epic": "epic", "initiative": "initiative"}
-_CATEGORY_STATUS = {"to do": "new", "in progress": "open", "done": "closed"}
+#: Jira's three status categories, and their names on a localised site (de, fr, es, nl,
+#: it, pt)
+_CATEGORY_STATUS = {
+    "to do": "new", "in progress": "open", "done": "closed",
+    "zu erledigen": "new", "in arbeit": "open", "fertig": "closed",
+    "à faire": "new", "en cours": "open", "terminé": "closed", "terminée": "closed",
+    "por hacer": "new", "en curso": "open", "en progreso": "open", "listo": "closed",
+    "te doen": "new", "in uitvoering": "open", "bezig": "open", "gereed": "closed",
+    "klaar": "closed", "da fare": "new", "in corso": "open", "completato": "closed",
+    "fatto": "closed", "a fazer": "new", "itens pendentes": "new", "em andamento": "open",
+    "concluído": "closed", "itens concluídos": "closed",
+}
 #: the default scheme (Highest..Lowest) and the older one (Blocker..Trivial)
 _PRIORITY_OLD = {"blocker": 1, "critical": 2, "major": 3, "minor": 4, "trivial": 5}
 
@@ -300,13 +314,21 @@ class JiraImporter(Importer):
                 df[count] = v.read_count(frame[cols[key]], warnings, field)
         change = (kind == "change").to_numpy()
         if "_change_type" in cols:
-            df[m.CHANGE_TYPE] = v.map_vocab(frame[cols["_change_type"]],
-                                            v.CHANGE_TYPES).where(change)
+            raw_type = frame[cols["_change_type"]].astype(m.STRING_DTYPE).where(change)
+            df[m.CHANGE_TYPE_RAW] = raw_type
+            df[m.CHANGE_TYPE] = v.map_vocab(raw_type, v.CHANGE_TYPES)
+            v.note_unmapped(warnings, "change type", raw_type, df[m.CHANGE_TYPE],
+                            "left empty")
         outcome = pd.Series(None, index=frame.index, dtype="object")
         for key in ("_change_outcome", "_resolution"):
             if key in cols:
                 outcome = outcome.fillna(v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES))
         outcome = outcome.where(change)
+        if "_change_outcome" in cols:
+            # the outcome's own column (a resolution also says Done, read by the status)
+            raw_outcome = frame[cols["_change_outcome"]].astype(m.STRING_DTYPE).where(change)
+            df[m.CHANGE_OUTCOME_RAW] = raw_outcome
+            v.note_unmapped(warnings, "change outcome", raw_outcome, outcome, "left empty")
         outcome = outcome.mask(change & (df[m.STATUS] == "cancelled").fillna(False).to_numpy()
                                & outcome.isna().to_numpy(), "cancelled")
         df[m.CHANGE_OUTCOME] = outcome
@@ -359,20 +381,31 @@ class JiraImporter(Importer):
                 warnings: list[str]) -> pd.Series:
         if m.STATUS_RAW not in df:
             return pd.Series(None, index=df.index, dtype="object")
-        status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
+        raw = df[m.STATUS_RAW]
+        read = v.map_vocab(raw, STATUSES)
+        status = read
         if "_status_category" in cols:
-            status = status.fillna(v.map_vocab(frame[cols["_status_category"]],
-                                               _CATEGORY_STATUS))
+            by_category = v.map_vocab(frame[cols["_status_category"]], _CATEGORY_STATUS)
+            placed = (read.isna() & raw.notna() & by_category.notna()).to_numpy(dtype=bool)
+            if placed.any():
+                # a workflow status the vocabulary does not know, placed by its category:
+                # named, as one read by its done time is (a done one may be a cancellation)
+                counts = by_category[placed].value_counts()
+                v.note_unmapped(warnings, "status", raw.where(placed), read,
+                                "placed by their Status Category: " + ", ".join(
+                                    f"{s} ({int(counts[s]):,})" for s in m.STATUSES
+                                    if s in counts.index))
+            status = status.fillna(by_category)
         # workflow-specific statuses: a resolution date means the issue was resolved
         # (Jira exports no close time), counted in a warning naming them
-        status = v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
-                                warnings)
+        status = v.done_by_time(status, raw, df.get(m.RESOLVED_AT), None, warnings)
         if "_resolution" in cols:
-            gave_up = v.fold(frame[cols["_resolution"]]).isin(
-                ["won't do", "won't fix", "declined", "cancelled", "canceled", "rejected"])
+            # Won't Do, Declined, Duplicate... (and their localised names): given up
+            gave_up = v.map_vocab(frame[cols["_resolution"]], v.GAVE_UP).notna()
             done = status.isin(["resolved", "closed"])
-            status = status.mask((gave_up.fillna(False) & done).astype(bool), "cancelled")
-        v.note_unmapped(warnings, "status", df[m.STATUS_RAW], status, "left without status")
+            status = status.mask((gave_up & done).to_numpy(dtype=bool), "cancelled")
+        v.note_unmapped(warnings, "status", raw, status, "left without status")
+        df[m.STATUS_INFERRED] = v.inferred(raw, read, status)
         return status
 
 

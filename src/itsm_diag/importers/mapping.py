@@ -60,6 +60,11 @@ _RESERVED = {
     m.STATUS_RAW: "map `status`; the raw value is kept in status_raw automatically",
     m.PRIORITY_RAW: "map `priority`; the raw value is kept in priority_raw automatically",
     m.CHANNEL_RAW: "map `channel`; the raw value is kept in channel_raw automatically",
+    m.STATUS_INFERRED: "it is set when a status outside the vocabulary is read by a done time",
+    m.CHANGE_TYPE_RAW: "map `change_type`; the raw value is kept in change_type_raw "
+                       "automatically",
+    m.CHANGE_OUTCOME_RAW: "map `change_outcome`; the raw value is kept in change_outcome_raw "
+                          "automatically",
 }
 MAPPABLE: tuple[str, ...] = tuple(c for c in m.TICKET_COLUMNS if c not in _RESERVED)
 
@@ -69,6 +74,8 @@ FREQUENT_SHARE = 0.01
 
 #: common status words understood without a `values.status` entry
 DEFAULT_STATUS: dict[str, str] = {
+    # done and cancelled labels in the languages exports come in (shared vocabulary)
+    **v.DONE_STATUSES, **v.CANCELLED_STATUSES,
     **{s: s for s in m.STATUSES}, "canceled": "cancelled", "in progress": "open",
     "assigned": "open", "active": "open", "work in progress": "open", "on hold": "pending",
     "waiting": "pending", "solved": "resolved", "done": "closed", "completed": "closed",
@@ -645,11 +652,12 @@ class MappingImporter(Importer):
         if m.STATUS in rows:
             raw_status = rows[m.STATUS].astype(m.STRING_DTYPE)
             df[m.STATUS_RAW] = raw_status
-            status = map_values(raw_status, self._status_map())
+            read = map_values(raw_status, self._status_map())
             # a value no key maps (a custom or misspelt one) on a ticket with a done time
-            status = v.done_by_time(status, raw_status, rows.get(m.RESOLVED_AT),
+            status = v.done_by_time(read, raw_status, rows.get(m.RESOLVED_AT),
                                     rows.get(m.CLOSED_AT), warnings,
                                     left="left without status (map them under values.status)")
+            df[m.STATUS_INFERRED] = v.inferred(raw_status, read, status)
             df[m.STATUS] = status
         if m.PRIORITY in rows:
             raw_priority = rows[m.PRIORITY].astype(m.STRING_DTYPE)
@@ -684,11 +692,16 @@ class MappingImporter(Importer):
                             "signs count incidents, requests and changes separately)")
         df[m.KIND] = kind
         change = (kind == "change").fillna(False).astype(bool)
-        for field, defaults in ((m.CHANGE_TYPE, v.CHANGE_TYPES),
-                                (m.CHANGE_OUTCOME, v.CHANGE_OUTCOMES)):
+        for field, raw_field, defaults in (
+                (m.CHANGE_TYPE, m.CHANGE_TYPE_RAW, v.CHANGE_TYPES),
+                (m.CHANGE_OUTCOME, m.CHANGE_OUTCOME_RAW, v.CHANGE_OUTCOMES)):
             if field in rows:
-                mapped_v = map_values(rows[field], {**defaults, **getattr(vals, field)})
-                df[field] = mapped_v.where(change)
+                raw_v = rows[field].astype(m.STRING_DTYPE).where(change)
+                mapped_v = map_values(raw_v, {**defaults, **getattr(vals, field)})
+                df[raw_field] = raw_v
+                df[field] = mapped_v
+                v.note_unmapped(warnings, field.replace("_", " "), raw_v, mapped_v,
+                                f"left empty (map them under values.{field})")
         if m.SLA_MET in rows:
             if vals.sla_met:
                 table = {k: str(b) for k, b in vals.sla_met.items()}

@@ -92,8 +92,8 @@ _DATES_REQUEST: dict[str, tuple[str, ...]] = {
     m.START_DATE: ("u_start_date", "variables.start_date", "Start date", "start_date"),
 }
 _CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
-    "change_type_raw": ("type", "Type"),
-    "close_code_raw": ("close_code", "Close code", "closed_code", "Resolution code"),
+    "_change_type": ("type", "Type"),
+    "_close_code": ("close_code", "Close code", "closed_code", "Resolution code"),
 }
 _JOURNAL = ("comments_and_work_notes", "Comments and Work notes", "comments",
             "Additional comments", "Comments", "work_notes", "Work notes")
@@ -146,6 +146,22 @@ _STATES: dict[str, dict[str, str]] = {
         "complete": "closed", "completed": "closed", "draft": "new",
     },
 }
+# a request item's closed states as a localised instance writes them (de, fr, es, nl)
+_STATES["request"].update({
+    **{w: "closed" for w in (
+        "geschlossen abgeschlossen", "geschlossen vollständig", "geschlossen unvollständig",
+        "fermé terminé", "fermé complet", "fermé incomplet", "cerrado completo",
+        "cerrado completado", "cerrado incompleto", "gesloten voltooid",
+        "gesloten volledig", "gesloten onvolledig")},
+    **{w: "cancelled" for w in (
+        "geschlossen übersprungen", "geschlossen storniert", "geschlossen abgebrochen",
+        "fermé ignoré", "fermé annulé", "cerrado omitido", "cerrado cancelado",
+        "gesloten overgeslagen", "gesloten geannuleerd")},
+})
+# a localised instance's done and cancelled labels (Geschlossen, Gelöst, Storniert...),
+# shared with the other importers: each table's own labels win
+_STATES = {table: {**v.DONE_STATUSES, **v.CANCELLED_STATUSES, **labels}
+           for table, labels in _STATES.items()}
 _STATES["task"] = _STATES["request"]
 _STATES["other"] = {**_STATES["incident"], **_STATES["request"]}
 
@@ -216,7 +232,7 @@ class ServiceNowImporter(Importer):
             aliases.pop(m.REQUEST_ITEM, None)
         else:
             date_aliases.update(_DATES_REQUEST if table in ("request", "task") else {})
-            aliases["close_code_raw"] = ("close_code", "closed_code", "Resolution code")
+            aliases["_close_code"] = ("close_code", "closed_code", "Resolution code")
         aliases[m.STATUS_RAW] = _STATE
         # travel with the mapped columns so a log collapse filters them the same way
         aliases["_journal"] = _JOURNAL
@@ -320,8 +336,8 @@ class ServiceNowImporter(Importer):
 
 #: canonical field -> the raw column (a key of ``cols``) it is made from, when some
 #: ticket is a change (the close code of an incident table feeds nothing)
-_DERIVED: dict[str, str] = {m.CHANGE_TYPE: "change_type_raw",
-                            m.CHANGE_OUTCOME: "close_code_raw"}
+_DERIVED: dict[str, str] = {m.CHANGE_TYPE: "_change_type",
+                            m.CHANGE_OUTCOME: "_close_code"}
 
 _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "problem",
                 "request": "sc_req_item", "task": "sc_task", "other": "task"}
@@ -403,10 +419,16 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
         df.update(columns)
         warnings.extend(notes)
     change = df[m.KIND] == "change"
-    if "change_type_raw" in cols and change.any():
-        df[m.CHANGE_TYPE] = v.map_vocab(cols["change_type_raw"], v.CHANGE_TYPES).where(change)
-    if "close_code_raw" in cols and change.any():
-        outcome = v.map_vocab(cols["close_code_raw"], v.CHANGE_OUTCOMES).where(change)
+    if "_change_type" in cols and change.any():
+        raw_type = cols["_change_type"].astype(m.STRING_DTYPE).where(change)
+        df[m.CHANGE_TYPE_RAW] = raw_type
+        df[m.CHANGE_TYPE] = v.map_vocab(raw_type, v.CHANGE_TYPES)
+        v.note_unmapped(warnings, "change type", raw_type, df[m.CHANGE_TYPE], "left empty")
+    if "_close_code" in cols and change.any():
+        raw_code = cols["_close_code"].astype(m.STRING_DTYPE).where(change)
+        df[m.CHANGE_OUTCOME_RAW] = raw_code
+        outcome = v.map_vocab(raw_code, v.CHANGE_OUTCOMES)
+        v.note_unmapped(warnings, "close code", raw_code, outcome, "left empty")
         if m.STATUS in df:
             cancelled = (df[m.STATUS] == "cancelled") & change & outcome.isna()
             outcome = outcome.mask(cancelled, "cancelled")
@@ -433,6 +455,7 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
             v.note_unmapped_distinct(warnings, "state", raw, mapped, "left without status")
         else:
             v.note_unmapped(warnings, "state", df[m.STATUS_RAW], done, "left without status")
+            out[m.STATUS_INFERRED] = v.inferred(df[m.STATUS_RAW], status, done)
             status = done.astype(m.ticket_dtypes()[m.STATUS])
         out[m.STATUS] = status
     else:
@@ -441,7 +464,10 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
             sel = kinds == kind
             status[sel] = v.map_vocab(df[m.STATUS_RAW][sel],
                                       _STATES.get(str(kind), _STATES["other"]))
+        read = status
         status = _done_by_time(df, status, warnings, left="left without status")
+        if status is not read:
+            out[m.STATUS_INFERRED] = v.inferred(df[m.STATUS_RAW], read, status)
         out[m.STATUS] = status
     return out, warnings
 

@@ -164,6 +164,19 @@ def read_done_by_time(status: pd.Series, raw: pd.Series, resolved: pd.Series | N
     return out
 
 
+def inferred(raw: pd.Series, read: pd.Series, status: pd.Series) -> pd.Series:
+    """``model.STATUS_INFERRED``: True on each ticket whose ``raw`` status the vocabulary
+    did not read (``read`` empty) but which ends done (resolved or closed in ``status``:
+    by its done time, :func:`read_done_by_time`, or by Jira's Status Category), <NA>
+    elsewhere. Such a ticket is done, but the label did not say whether it was cancelled
+    instead: a sign whose verdict they could undo must not rest on them."""
+    done = status.isin(("resolved", "closed")).fillna(False).to_numpy(dtype=bool)
+    mask = raw.notna().to_numpy(dtype=bool) & read.isna().to_numpy(dtype=bool) & done
+    out = pd.Series(pd.NA, index=status.index, dtype="boolean")
+    out[mask] = True
+    return out
+
+
 #: the most hours a duration of one ticket may hold: more (114 years) is not one, and a
 #: few such values would turn every sum of effort into infinity
 MAX_DURATION_HOURS = 1_000_000.0
@@ -412,11 +425,62 @@ def note_channels(warnings: list[str], raw: pd.Series, known: Mapping[str, str])
     note_unmapped(warnings, "channel", raw, map_vocab(raw, known), "counted as 'other'")
 
 
+#: status labels that say a ticket was cancelled (withdrawn, called off), in the
+#: languages a tool exports its display values in (en, de, fr, es, nl, it, pt): shared by
+#: every importer's status vocabulary, so a German ``Abgebrochen`` or ``Storniert`` is
+#: never read as done by its done time
+CANCELLED_STATUSES: dict[str, str] = {w: "cancelled" for w in (
+    "cancelled", "canceled", "withdrawn",
+    "abgebrochen", "storniert", "annulliert", "abgesagt", "zurückgezogen",
+    "annulé", "annulée", "annule", "abandonné", "retiré", "retirée",
+    "cancelado", "cancelada", "anulado", "anulada", "retirado", "retirada",
+    "geannuleerd", "ingetrokken", "afgebroken",
+    "annullato", "annullata", "cancellato", "cancellata", "ritirato", "ritirata",
+)}
+#: resolutions (and Jira statuses) that say the work was given up, not done: Jira's
+#: "Won't Do", "Won't Fix", "Declined", "Duplicate" and the like, in the same languages,
+#: and the cancelled words. A done issue with one is cancelled
+GAVE_UP: dict[str, str] = {**CANCELLED_STATUSES, **{w: "cancelled" for w in (
+    "won't do", "won’t do", "won't fix", "won’t fix", "declined", "rejected", "duplicate",
+    "wird nicht erledigt", "wird nicht behoben", "wird nicht umgesetzt", "abgelehnt",
+    "duplikat",
+    "ne sera pas fait", "ne sera pas réalisé", "ne sera pas corrigé", "refusé", "rejeté",
+    "doublon",
+    "no se hará", "no se realizará", "no se corregirá", "rechazado", "rechazada",
+    "denegado", "duplicado", "duplicada",
+    "wordt niet gedaan", "wordt niet uitgevoerd", "wordt niet opgelost", "afgewezen",
+    "geweigerd", "duplicaat",
+    "non verrà eseguito", "non sarà fatto", "non verrà risolto", "rifiutato", "respinto",
+    "duplicato",
+    "não será feito", "não será corrigido", "recusado", "rejeitado",
+)}}
+#: done status labels in the same languages (resolved / closed / done): a localised
+#: export's done tickets read by their label, not guessed from a done time
+DONE_STATUSES: dict[str, str] = {
+    **{w: "resolved" for w in ("gelöst", "behoben", "résolu", "résolue", "resuelto",
+                               "resuelta", "opgelost", "risolto", "risolta", "resolvido",
+                               "resolvida")},
+    **{w: "closed" for w in ("geschlossen", "abgeschlossen", "erledigt", "fertig", "fermé",
+                             "fermée", "clos", "clôturé", "terminé", "cerrado", "cerrada",
+                             "terminado", "finalizado", "listo", "hecho", "gesloten",
+                             "afgerond", "gereed", "klaar", "chiuso", "chiusa",
+                             "completato", "fatto", "fechado", "fechada", "concluído",
+                             "concluido", "feito")},
+}
+
 CHANGE_TYPES: dict[str, str] = {
     "standard": "standard", "pre approved": "standard", "preapproved": "standard",
     "minor": "standard", "normal": "normal", "major": "normal", "comprehensive": "normal",
     "significant": "normal", "emergency": "emergency", "expedited": "emergency",
     "urgent": "emergency", "latent": "emergency",
+    # de, fr, es, nl, it, pt (a localised instance exports its display values)
+    **{w: "standard" for w in ("standardänderung", "estándar", "estandar", "standaard",
+                               "padrão", "padrao", "vorab genehmigt", "pré approuvé",
+                               "preaprobado")},
+    **{w: "normal" for w in ("normale", "normaal", "normalen")},
+    **{w: "emergency" for w in ("notfall", "notfalländerung", "dringend", "urgence",
+                                "urgente", "emergencia", "spoed", "nood", "noodgeval",
+                                "spoedwijziging", "emergenza", "emergência")},
 }
 
 CHANGE_OUTCOMES: dict[str, str] = {
@@ -427,4 +491,25 @@ CHANGE_OUTCOMES: dict[str, str] = {
     "unsuccessful": "failed", "failed": "failed", "failure": "failed",
     "backed out": "backed_out", "back out": "backed_out", "rolled back": "backed_out",
     "rollback": "backed_out", "canceled": "cancelled", "cancelled": "cancelled",
+    # de, fr, es, nl, it, pt
+    **{w: "successful" for w in (
+        "erfolgreich", "réussi", "réussie", "succès", "exitoso", "exitosa", "con éxito",
+        "geslaagd", "succesvol", "riuscito", "riuscita", "completato con successo",
+        "bem sucedido", "bem sucedida", "sucesso", "implementiert", "implémenté",
+        "implementado", "geïmplementeerd", "implementato")},
+    **{w: "successful_with_issues" for w in (
+        "erfolgreich mit problemen", "teilweise erfolgreich", "réussi avec problèmes",
+        "réussi avec des problèmes", "partiellement réussi", "exitoso con problemas",
+        "parcialmente exitoso", "geslaagd met problemen", "succesvol met problemen",
+        "gedeeltelijk geslaagd", "riuscito con problemi", "parzialmente riuscito",
+        "bem sucedido com problemas", "parcialmente bem sucedido")},
+    **{w: "failed" for w in (
+        "nicht erfolgreich", "fehlgeschlagen", "gescheitert", "échoué", "échec", "non réussi",
+        "fallido", "fallida", "no exitoso", "fracasado", "mislukt", "niet geslaagd",
+        "niet succesvol", "fallito", "non riuscito", "falhou", "falha", "mal sucedido",
+        "não bem sucedido")},
+    **{w: "backed_out" for w in (
+        "zurückgesetzt", "zurückgenommen", "rückgängig gemacht", "retour arrière",
+        "revertido", "revertida", "teruggedraaid", "ripristinato")},
+    **CANCELLED_STATUSES,
 }

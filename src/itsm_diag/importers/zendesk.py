@@ -125,6 +125,8 @@ _TYPE_TAGS = {"tagger": "list", "multiselect": "multiselect", "text": "txt",
 KINDS: dict[str, str] = {"incident": "incident", "problem": "problem", "question": "request",
                          "task": "task"}
 STATUSES: dict[str, str] = {
+    # a localised or custom done / cancelled status (shared with the other importers)
+    **v.DONE_STATUSES, **v.CANCELLED_STATUSES,
     "new": "new", "open": "open", "pending": "pending", "hold": "pending",
     "on hold": "pending", "solved": "resolved", "closed": "closed",
 }
@@ -247,9 +249,10 @@ class ZendeskImporter(Importer):
             df[canonical] = series
         df[m.KIND] = _kinds(frame, cols, warnings)
         if m.STATUS_RAW in df:
-            status = v.map_vocab(df[m.STATUS_RAW], STATUSES)
-            status = v.done_by_time(status, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
+            read = v.map_vocab(df[m.STATUS_RAW], STATUSES)
+            status = v.done_by_time(read, df[m.STATUS_RAW], df.get(m.RESOLVED_AT), None,
                                     warnings, left="left without status")
+            df[m.STATUS_INFERRED] = v.inferred(df[m.STATUS_RAW], read, status)
             df[m.STATUS] = status
             solve_known = _solve_known(frame, df, date_cols.get(m.RESOLVED_AT))
             if m.UPDATED_AT in df:

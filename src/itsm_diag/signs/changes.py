@@ -54,6 +54,7 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
 from itsm_diag.signs.shape import week_numbers
+from itsm_diag.text import named_counts
 
 #: the shortest and the longest calendar quarter: a window of these days (a calendar
 #: quarter, the default 13 weeks) is a quarter's, neither projected up nor scaled down
@@ -93,8 +94,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return meas
 
     # each change as it stood at the window end (:func:`_as_of_end`)
-    end, outcome = _as_of_end(ctx)
-    _change_model(ctx, params, chg, meas, end, outcome)
+    end, outcome, unread_outcome = _as_of_end(ctx)
+    _change_model(ctx, params, chg, meas, end, outcome, unread_outcome)
 
     hours = pd.Timedelta(hours=float(params.get("window_hours", 48.0)))
     bad = [str(x) for x in params.get("failed_outcomes",
@@ -264,6 +265,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             meas.notes.append(meas.absence_unproven)
         meas.absence_unproven, meas.clear_case = unsearched, {}
     count = len(best) - chance
+    _inferred_changes(ctx, meas, best, count, quarters)
     # the samples of the rate: tiers 1-2 alone when chance explains all of tier 3
     shown = best["incident"] if chance < (best["tier"] == 3).sum() \
         else best.loc[best["tier"] < 3, "incident"]
@@ -643,11 +645,12 @@ def _merge_in_range(inc_key: pd.Series, opened: np.ndarray, chg_key: pd.Series,
     return inc_rows[keep], chg_rows[keep]
 
 
-def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series]:
+def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Each change as it stood at the window end: (its end: the actual end, else the
     planned end, else the closed time, an actual end or closed time after the window end
     unknown then; its outcome, unknown then when it ended, or without an end was closed,
-    after the window end). A change that ended on 1 September was running on 31 August:
+    after the window end; and the changes whose outcome was filled with a value not read,
+    by then). A change that ended on 1 September was running on 31 August:
     August's report reads it by its planned end with no outcome, from an export pulled
     that night or weeks later."""
     t = ctx.tickets
@@ -657,13 +660,56 @@ def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series]:
     has_end = t[m.ACTUAL_END].notna()
     later = (has_end & actual.isna()) | (~has_end & t[m.CLOSED_AT].notna() & closed.isna())
     outcome = t[m.CHANGE_OUTCOME].where(~later)
-    return end, outcome
+    # an outcome the export fills with a value the reading could not put in the
+    # vocabulary (a localised close code): not read, not missing
+    unread = (ctx.filled(m.CHANGE_OUTCOME_RAW) & t[m.CHANGE_OUTCOME].isna() & ~later
+              ).fillna(False).astype(bool)
+    return end, outcome, unread
+
+
+def _inferred_changes(ctx: Context, meas: Measurement, best: pd.DataFrame, count: int,
+                      quarters: float) -> None:
+    """A trigger that the changes done by a status label outside the vocabulary (read
+    done by their done time: ``model.STATUS_INFERRED``) could undo is unproven: had they
+    been cancelled, no incident would be matched to them. Graded again without every
+    incident matched on timing to one (``worst_case``)."""
+    inferred = ctx.tickets[m.STATUS_INFERRED].fillna(False).astype(bool) & ctx.of_kind("change")
+    if not inferred.any() or quarters <= 0 or meas.presence_unproven is not None:
+        return
+    ids = ctx.tickets.loc[inferred, m.TICKET_ID].astype(str)
+    on_them = (best["tier"] > 1) & best["change"].astype(str).isin(set(ids))
+    n = int(on_them.sum())
+    if not n:
+        return
+    meas.presence_unproven = Note(code="status_inferred_decides", count=int(inferred.sum()),
+                                  params={"incidents": n, "rate": count / quarters,
+                                          "low": max(count - n, 0) / quarters})
+    meas.worst_case = {"change_caused_per_quarter": max(count - n, 0) / quarters}
+
+
+def _unread_note(ctx: Context, meas: Measurement, code: str, unread: pd.Series, read: int,
+                 column: str, params: ParamMap) -> bool:
+    """A note counting the window's changes whose ``column`` (a raw change field) holds a
+    value the reading left empty, naming them; True when they are more than
+    ``max_unread_share`` of the filled ones: the share of the read ones is then not read
+    (n/a), not 0%."""
+    n = int(unread.sum())
+    if not n:
+        return False
+    share = n / (n + read)
+    top = ctx.tickets.loc[unread, column].astype(str).str.strip().value_counts()
+    most = float(params.get("max_unread_share", 0.05))
+    meas.notes.append(Note(code=code, count=n, params={
+        "read": read, "share": share, "values": named_counts(top, 3), "max": most},
+        sample_ids=ctx.samples(unread)))
+    return share > most
 
 
 def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurement,
-                  end: pd.Series, outcome: pd.Series) -> None:
+                  end: pd.Series, outcome: pd.Series, unread_outcome: pd.Series) -> None:
     """Change failure rate and the standard / normal / emergency tiering, of each change
-    as it stood at the window end (``end`` and ``outcome``: :func:`_as_of_end`)."""
+    as it stood at the window end (``end`` and ``outcome``: :func:`_as_of_end`; the
+    outcomes filled but not read: ``unread_outcome``)."""
     t, w = ctx.tickets, ctx.window
     # a change belongs to the window by its end, else (not yet ended) by its opening; a
     # planned end after the data's end (a --until past the pull) is a plan the export
@@ -673,7 +719,10 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     in_win = chg & w.contains(when) & (when <= w.covered_end).fillna(False).astype(bool)
     completed = in_win & outcome.isin(_COMPLETED).fillna(False).astype(bool)
     failed = completed & outcome.isin(_FAILED).fillna(False).astype(bool)
-    if completed.any():
+    if _unread_note(ctx, meas, "outcomes_unread", in_win & unread_outcome,
+                    int(completed.sum()), m.CHANGE_OUTCOME_RAW, params):
+        meas.metrics["change_failure_rate"] = Figure(value=None)
+    elif completed.any():
         meas.metrics["change_failure_rate"] = ratio(
             int(failed.sum()), int(completed.sum()), ctx.samples(failed))
     else:
@@ -683,12 +732,16 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     ctype = t[m.CHANGE_TYPE]
     typed = in_win & ctype.notna()
     meas.metrics["changes_in_window"] = Figure(value=float(in_win.sum()))
+    unread_type = (in_win & ctx.filled(m.CHANGE_TYPE_RAW) & ctype.isna()).astype(bool)
+    if _unread_note(ctx, meas, "types_unread", unread_type, int(typed.sum()),
+                    m.CHANGE_TYPE_RAW, params):
+        typed = typed & False  # the shares of the read ones alone are not the desk's
     if not typed.any():
         meas.metrics["emergency_share"] = Figure(value=None)
         meas.metrics["standard_share"] = Figure(value=None)
         # the tiering findings plan the tiered-model fix (when_metrics): none measured
         meas.metrics["tiering_problems"] = Figure(value=None)
-        if in_win.any():
+        if in_win.any() and not unread_type.any():
             meas.notes.append(Note(code="no_change_types", count=int(in_win.sum())))
         return
     emergency = typed & (ctype == "emergency").fillna(False).astype(bool)

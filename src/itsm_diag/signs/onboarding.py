@@ -283,6 +283,36 @@ def _start_columns(columns: Sequence[str], params: ParamMap) -> list[str]:
     return [c for c, h in zip(columns, hit.to_numpy(dtype=bool), strict=True) if h]
 
 
+def _inferred(ctx: Context, meas: Measurement, done: pd.Series, late: pd.Series,
+              n_late: int, n_all: int) -> None:
+    # n_all: the late share's denominator (the decided requests with a done time or late)
+    """The done requests whose status label the reading did not know, read done by their
+    done time (``model.STATUS_INFERRED``): had they been cancelled (the hire withdrew,
+    ``Abgebrochen`` in a language not read), they would leave the share. A trigger must
+    hold without the late ones, a clear without the ones on time; the range is said."""
+    inferred = done & ctx.tickets[m.STATUS_INFERRED].fillna(False).astype(bool)
+    n = int(inferred.sum())
+    if not n or not n_all:
+        return
+    n_il = int((inferred & late).sum())
+    n_io = n - n_il
+    low = (n_late - n_il) / (n_all - n_il) if n_all > n_il else 0.0
+    high = n_late / (n_all - n_io) if n_all > n_io else 0.0
+    span = {"count": n, "late": n_il, "on_time": n_io, "decided": n_all, "low": low,
+            "high": high, "values": named_counts(ctx.tickets.loc[inferred, m.STATUS_RAW]
+                                                 .astype(str).value_counts(), NAMED)}
+    note = Note(code="status_inferred_decides", count=n, params=span,
+                sample_ids=ctx.samples(inferred))
+    meas.notes.append(Note(code="status_inferred", count=n, params=span,
+                           sample_ids=ctx.samples(inferred)))
+    if n_il:
+        meas.presence_unproven = meas.presence_unproven or note
+        meas.worst_case = {"late_share": min(low, meas.worst_case.get("late_share", low))}
+    if n_io and meas.absence_unproven is None:
+        meas.absence_unproven = note
+        meas.clear_case = {"late_share": max(high, meas.clear_case.get("late_share", high))}
+
+
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t, w, cal = ctx.tickets, ctx.window, ctx.calendar
     meas = Measurement()
@@ -453,6 +483,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.worst_case = {"late_share": (n_late - n_late_lt) / n_all}
         if n_sd:  # the start-date ones may carry the verdict: say what is left unpriced
             meas.notes.append(Note(code="lead_time_unpriced", count=n_late_lt))
+    _inferred(ctx, meas, onb & ctx.done_by_end().notna() & decided, late, n_late, n_decided)
     priced = late_sd if raised_ahead else late
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
     # the late share's denominator, said beside it: "3 of 33 decided", not "3 of 34 found"
