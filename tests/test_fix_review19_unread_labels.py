@@ -1,4 +1,4 @@
-"""Unread vocabulary labels are named, not called missing (review 19a, D6).
+"""Unread vocabulary labels are named, not called missing (review 19a, D6 and D7).
 
 A German Jira exports its priorities as ``Höchste`` .. ``Niedrigste``; a desk renames its
 top two ``Sev 1`` / ``Sev 2``. The reading leaves such a priority empty (never guessed)
@@ -8,8 +8,12 @@ tickets done in the window have no priority; left out" (they carry ``Sev 1``/``S
 the client was sent to add a field the tool fills. It now counts the tickets whose
 priority it could not read, names the labels with their counts and says what reads them
 (a leading number, or a mapping's ``values.priority``). The ownership and channels checks
-word an unread status or channel the same way, through one helper
+and the action list word an unread status or channel the same way, through one helper
 (``checks._common.unread``).
+
+The action list's note on open tickets with an unread status said "a status the
+export's mapping does not read" for exports a built-in importer read (D7): it now names
+the tool, and the mapping only when one read them.
 
 Every figure is recounted from the files the test writes, with pandas.
 """
@@ -118,6 +122,11 @@ def _done_in_window(report: Report, frame: pd.DataFrame, resolved: pd.Series) ->
         ["Incident", "Service Request"])
 
 
+def _action_note(report: Report, code: str) -> Any:
+    actions = report.analyses["actions"]
+    return next((n for n in actions.notes if n.code == code), None)
+
+
 def test_an_unread_priority_is_named_not_called_missing(root: Path) -> None:
     """jira_de: every priority a German label. Unknown as before, but the reason counts
     the tickets, names the labels with their counts and says what reads them."""
@@ -182,6 +191,23 @@ def test_renamed_top_priorities_are_named_where_they_are_left_out(root: Path) ->
         f"could not read ({_named(left)})" in check.reason
 
 
+def test_the_action_list_names_the_tool_not_a_mapping(root: Path) -> None:
+    """D7: the open tickets whose custom status the Jira importer could not read are
+    counted with their labels and the tool; no mapping is spoken of, none was used."""
+    note = _action_note(_report(root, "de"), "status_unread")
+    frame = _read(root / "de" / "jira.csv")
+    custom = frame["Status"].isin(set(CUSTOM.values())) & frame["Resolved"].eq("")
+    counts = frame.loc[custom, "Status"].value_counts()
+    assert note is not None and note.count == int(counts.sum()) == 172
+    assert note.text.startswith(
+        f"{int(counts.sum()):,} open tickets carry a status this report could not read "
+        f"({_named(counts)}) and have no done time")
+    assert "for jira" in note.text and "values.status" in note.text
+    assert "mapping does not" not in note.text and "export's mapping" not in note.text
+    assert _action_note(_report(root, "de"), "status_blank") is None
+    assert _action_note(_report(root, "en"), "status_unread") is None
+
+
 def test_a_mappings_unread_labels_point_to_its_values(root: Path) -> None:
     """Read through a mapping (GLPI's), the same notes say the mapping's values do not
     name the labels: its values.priority and values.status are the fix."""
@@ -205,6 +231,12 @@ def test_a_mappings_unread_labels_point_to_its_values(root: Path) -> None:
     assert f"({_named(left)}); left out. The mapping's values.priority does not name " \
         "them" in unread.text
     assert "For glpi" not in unread.text
+    note = _action_note(report, "status_unread")
+    custom = frame["Status"].isin(set(GLPI_STATUS.values())) & done_at.isna()
+    counts = frame.loc[custom, "Status"].value_counts()
+    assert note is not None and note.count == int(counts.sum())
+    assert f"({_named(counts)}) and have no done time" in note.text
+    assert "The mapping's values.status does not name them" in note.text
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +255,7 @@ def frames_report() -> tuple[pd.DataFrame, Report]:
 
 def test_a_frames_unread_status_and_channel_are_named(
         frames_report: tuple[pd.DataFrame, Report]) -> None:
-    """ownership and channels: unknown as before, each naming the
+    """ownership, channels and the action list: unknown as before, each naming the
     labels with their counts and the frame's own column as the fix."""
     t, report = frames_report
     statuses = t[m.STATUS_RAW].value_counts()
@@ -232,6 +264,9 @@ def test_a_frames_unread_status_and_channel_are_named(
     assert ownership.status == "unknown"
     assert said in ownership.reason and "no value at all" not in ownership.reason
     assert "frame's status column" in ownership.reason and "mapping" not in ownership.reason
+    actions = report.analyses["actions"]
+    assert actions.status == "unknown"
+    assert said in actions.reason and "frame's status column" in actions.reason
     channels = _check(report, "channels")
     assert channels.status == "unknown"
     opened = t[m.OPENED_AT].between(pd.Timestamp(report.window.start),
@@ -273,10 +308,10 @@ def test_some_unread_channels_are_named_apart_and_the_verdict_holds() -> None:
     assert blank_note.count == int(counts.sum())
 
 
-@pytest.mark.parametrize("rule", ["sla-by-priority", "ownership", "channels"])
+@pytest.mark.parametrize("rule", ["sla-by-priority", "ownership", "channels", "actions"])
 def test_every_rule_naming_unread_labels_words_each_reader(rule: str) -> None:
     """The fix clause of checks._common.unread is one of three codes, built at run time
     (the literal-code test cannot see them): each rule that uses it words all three."""
     rules = config.load_rules()
-    doc = rules.checks[rule]
+    doc = rules.analyses[rule] if rule == "actions" else rules.checks[rule]
     assert {"unread_by_tool", "unread_by_mapping", "unread_by_frame"} <= set(doc.messages)
