@@ -21,6 +21,8 @@ SOURCE_TOOL: Final = "source_tool"
 #: the ``source_tool`` of the tools itsm-diag reads without a mapping (the importers'
 #: names; a test holds them equal)
 BUILT_IN_TOOLS: Final = ("servicenow", "jira", "zendesk", "freshservice")
+#: the ``source_tool`` of a caller's frame that names none (``api.diagnose_frames``)
+FRAME_TOOL: Final = "dataframe"
 SOURCE_FILE: Final = "source_file"
 SUMMARY: Final = "summary"
 STATUS: Final = "status"

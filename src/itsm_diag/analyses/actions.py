@@ -23,8 +23,9 @@ Vectorised over the open tickets; only the rows kept for the report become dicts
 
 Open is the backlog's open (:func:`itsm_diag.checks._common.open_now`): opened by the
 window end and not done by it, by the status history or the done time. A ticket whose
-status the export's mapping does not read, and that has no done time, is open there and
-here (a note counts them).
+status the reading could not put in the vocabulary (a tool's custom status, one a
+mapping does not map), and that has no done time, is open there and here (a note counts
+them, names their statuses and the tool or mapping that left them unread).
 
 An export cut on the opened date lacks the tickets opened before its first one and still
 open: when the backlog sign finds so (tickets of its first week still open at the window
@@ -49,7 +50,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import note, ticket_rows_of_events
-from itsm_diag.checks._common import open_now
+from itsm_diag.checks._common import open_now, unread
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.backlog import scope_masks, unseen_at_end
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio
@@ -59,6 +60,7 @@ from itsm_diag.signs.common import (
     filled,
     fold_key,
     per_distinct,
+    unread_of,
 )
 
 REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
@@ -159,15 +161,19 @@ def after_signs(ctx: Context, meas: Measurement) -> Measurement:
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     t = ctx.tickets
     if not t[m.STATUS].notna().any():
-        return Measurement(unknown=note("no_status"))
+        # statuses the reading could not put in the vocabulary are filled in the tool:
+        # named with their labels and what reads them, not called missing
+        every = pd.Series(True, index=t.index)
+        return Measurement(unknown=unread(ctx, m.STATUS, every, code="no_status_unread")
+                           or note("no_status"))
     if ctx.shape.biases_open_tickets:
         return Measurement(unknown=_cut_note(ctx, params))
     open_then = open_now(ctx, ctx.of_kind(*params["kinds"]))
     # a to-do list holds what is still open: a ticket open at the as-of but done since (the
     # export runs past a window that ended earlier) needs nobody on Monday; one whose
     # status is not read is done since by its done time
-    unread = t[m.STATUS].isna()
-    done_since = open_then & (ctx.is_done() | (unread & ctx.done_at.notna()))
+    status_empty = t[m.STATUS].isna()
+    done_since = open_then & (ctx.is_done() | (status_empty & ctx.done_at.notna()))
     open_mask = open_then & ~done_since
     rows = np.flatnonzero(open_mask.to_numpy(dtype=bool))
     if not len(rows):
@@ -277,10 +283,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         kinds = kinds.iloc[np.lexsort((kinds.index.to_numpy(dtype=str), -kinds.to_numpy()))]
         notes.append(note("no_target", int(untimed.sum()), kinds=", ".join(
             f"{k} {n:,}" for k, n in kinds.items()), target_kinds=", ".join(target_kinds)))
-    unread_open = unread.to_numpy(dtype=bool)[rows]
-    if unread_open.any():
-        notes.append(note("status_unread", int(unread_open.sum()),
-                          ctx.samples(open_mask & unread)))
+    # the open tickets without a status: a label the reading could not put in the
+    # vocabulary (named, with the tool or mapping that left it), or none at all
+    unread_open = unread(ctx, m.STATUS, open_mask, code="status_unread")
+    if unread_open is not None:
+        notes.append(unread_open)
+    blank_open = open_mask & status_empty & ~unread_of(ctx, m.STATUS)
+    if blank_open.any():
+        notes.append(note("status_blank", int(blank_open.sum()), ctx.samples(blank_open)))
     if not (has_due | untimed | work_ended).any():
         notes.append(note("no_due"))
     if opened_days or (due_days and from_field.any()):

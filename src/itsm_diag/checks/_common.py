@@ -17,7 +17,16 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
-from itsm_diag.signs.common import by_code_then, filled, fold_words, isin_values, open_at
+from itsm_diag.signs.common import (
+    RAW_OF,
+    by_code_then,
+    filled,
+    fold_words,
+    isin_values,
+    open_at,
+    unread_labels,
+    unread_of,
+)
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -40,8 +49,9 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     """Tickets under ``mask`` open at the window end (the data's end when a --until goes
     past it) as the backlog sign counts them (:func:`~itsm_diag.signs.common.open_at`:
     opened by then and not done then, by the status history, else the done time), a
-    done ticket without a done time left out. A ticket whose status the export's mapping
-    does not read (no canonical status) and that has no done time is open: one
+    done ticket without a done time left out. A ticket whose status the reading could not
+    put in the vocabulary (no canonical status: a tool's custom status, one a mapping
+    does not map) and that has no done time is open: one
     definition of open in one report (the Monday list, ownership, the forecast)."""
     def every() -> pd.Series:  # per ticket, whatever the mask: worked out once a run
         no_time = ctx.is_done() & ctx.done_at.isna()
@@ -102,3 +112,49 @@ def note(code: str, count: int | None = None, ids: list[str] | None = None, **pa
 def no_field(*fields: str) -> Note:
     """The unknown note: these fields hold no value at all in the export."""
     return note("no_field", field=" / ".join(fields))
+
+
+def unread(ctx: Context, field: str, mask: pd.Series, code: str) -> Note | None:
+    """The tickets under ``mask`` whose vocabulary ``field`` (status, priority, channel)
+    the reading left empty while the tool's own label is kept in its raw twin
+    (:func:`~itsm_diag.signs.common.unread_of`), as the note ``code``: how many
+    (``count``), their most frequent labels with counts (``values``), the tools that
+    read them (``tools``) and what reads them, a clause worded by the rule file's
+    ``unread_by_tool`` (every one read by a built-in importer: rename the labels, or
+    read the export through a mapping), ``unread_by_mapping`` (a mapping file read
+    some: its ``values`` section) or ``unread_by_frame`` (a caller's frame: its own
+    column); None when there are none. The field is filled in the
+    client's tool: such tickets carry a value this report could not read, never "no
+    value", as :mod:`itsm_diag.signs.reporting` words an unread status."""
+    lacking = mask & unread_of(ctx, field)
+    if not lacking.any():
+        return None
+    found = unread_labels(ctx, RAW_OF[field], lacking)
+    fix = note(f"unread_by_{found['reader']}", tools=found["tools"])
+    return note(code, found["unread"], ctx.samples(lacking), values=found["values"],
+                tools=found["tools"], fix=fix)
+
+
+def no_value(ctx: Context, fields: Iterable[str], code: str,
+             mask: pd.Series | None = None) -> Note:
+    """The unknown note when no ticket of the export (or of ``mask``) holds a value in
+    any of ``fields``:
+    a vocabulary field whose tool labels the reading kept (its raw twin filled) is
+    unread, the note ``code`` of :func:`unread` (how many tickets, which labels, what to
+    do), not "no value at all" (``no_field``, said of the rest; both together:
+    ``no_field_unread``, the unread note as its ``unread`` clause). At most one of
+    ``fields`` is a vocabulary field."""
+    fields = list(fields)
+    scope = pd.Series(True, index=ctx.tickets.index) if mask is None else mask
+    found = [(f, n) for f in fields if f in RAW_OF
+             and (n := unread(ctx, f, scope, code)) is not None]
+    if not found:
+        return no_field(*fields)
+    if len(found) > 1:
+        raise ValueError(f"no_value words one unread field, not {[f for f, _ in found]}")
+    read, clause = found[0]
+    rest = [f for f in fields if f != read]
+    if not rest:
+        return clause
+    return note("no_field_unread", clause.count, clause.sample_ids,
+                field=" / ".join(rest), unread=clause)

@@ -8,8 +8,9 @@ with no channel are left out (and counted); no channel at all is unknown.
 from __future__ import annotations
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import in_kinds, no_field, note
+from itsm_diag.checks._common import in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
+from itsm_diag.signs.common import unread_of
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -17,7 +18,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     scope = in_kinds(ctx, params) & ctx.opened_in_window()
     known = scope & t[m.CHANNEL].notna()
     if scope.any() and not known.any():
-        return Measurement(unknown=no_field(m.CHANNEL))
+        # channels the reading could not put in the vocabulary: named, not called missing
+        return Measurement(unknown=no_value(ctx, [m.CHANNEL], code="channel_unread",
+                                            mask=scope))
     one = ctx.shape.one_channel
     if one is not None:
         # every incident and request through one channel: an export of one intake reads
@@ -35,12 +38,16 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     excluded: list[Note] = []
     confidence: Confidence = "high"
     unknown_channel = scope & ~known
-    if unknown_channel.any():
-        excluded.append(note("no_channel", int(unknown_channel.sum()),
-                             ctx.samples(unknown_channel)))
-        # shares of a minority of tickets may not describe the whole intake
-        if unknown_channel.sum() / scope.sum() > float(params["max_unknown_share"]):
-            confidence = "medium"
+    # a channel left empty by the reading while the tool's label is kept: named apart
+    unread_channel = unread(ctx, m.CHANNEL, scope, code="channel_left_out")
+    blank = unknown_channel & ~unread_of(ctx, m.CHANNEL)
+    if blank.any():
+        excluded.append(note("no_channel", int(blank.sum()), ctx.samples(blank)))
+    if unread_channel is not None:
+        excluded.append(unread_channel)
+    # shares of a minority of tickets may not describe the whole intake
+    if unknown_channel.sum() / scope.sum() > float(params["max_unknown_share"]):
+        confidence = "medium"
 
     counts = t.loc[known, m.CHANNEL].value_counts()
     counts = counts[counts > 0].sort_values(ascending=False, kind="stable")

@@ -4,7 +4,8 @@ Open at the window end, older than the grace period in business days, and with n
 assignee or no assignment group. Only fields the export actually fills are judged: an
 export without a group column must not make every ticket look unowned. Open is the
 backlog's open (:func:`itsm_diag.checks._common.open_now`, the Monday list's too): a
-ticket whose status the export's mapping does not read, with no done time, is open.
+ticket whose status the reading could not put in the vocabulary (a tool's custom status,
+one a mapping does not map), with no done time, is open.
 
 The owner is the one the export shows, as of each ticket's last update. An export cut
 after the window end (a current-state list) shows, for a ticket updated since, its owner
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import in_kinds, no_field, note
+from itsm_diag.checks._common import in_kinds, no_field, no_value, note
 from itsm_diag.checks._common import open_now as backlog_open
 from itsm_diag.signs.base import (
     Confidence,
@@ -46,7 +47,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not t[m.OPENED_AT].notna().any():
         return Measurement(unknown=no_field(m.OPENED_AT))
     if not t[m.STATUS].notna().any():
-        return Measurement(unknown=no_field(m.STATUS))
+        # statuses the reading could not put in the vocabulary: named, not called missing
+        return Measurement(unknown=no_value(ctx, [m.STATUS], code="status_unread"))
     if ctx.shape.biases_open_tickets:
         # one selected on its update time lacks the open tickets untouched since its
         # floor (the unowned ones, as likely as not), more than its own show to be few

@@ -5,6 +5,9 @@ window; the gap is the adherence of the other priorities minus that of the high 
 Each ticket's outcome is the one the SLA adherence KPI reads
 (:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
 else done by its due time (a due date without a time of day through the end of its day).
+A priority the reading left empty while the tool's label is kept (``Höchste``, ``Sev 1``
+in ``priority_raw``) is unread, not missing: the notes count such tickets and name their
+labels (:func:`~itsm_diag.checks._common.unread`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import in_kinds, no_field, note
+from itsm_diag.checks._common import in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
-from itsm_diag.signs.common import sla_outcome
+from itsm_diag.signs.common import sla_outcome, unread_of
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
@@ -43,17 +46,24 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     missing = [*((m.SLA_MET, m.DUE_AT) if no_sla else ()),
                *((m.PRIORITY,) if not t[m.PRIORITY].notna().any() else ())]
     if missing:
-        return Measurement(unknown=no_field(*missing))
+        # a priority the reading could not put on the scale (Höchste, Sev 1) is filled in
+        # the tool: named with its labels, not called missing
+        return Measurement(unknown=no_value(ctx, missing, code="priority_unread"))
     done = in_kinds(ctx, params) & ctx.done_in_window()
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
     scope = done & known & t[m.PRIORITY].notna()
 
     excluded: list[Note] = []
-    for lacking, code in ((done & ~known, "no_sla"), (done & t[m.PRIORITY].isna(),
-                                                       "no_priority")):
+    # a priority left empty by the reading while the tool's label is kept: unread, named
+    # apart from the tickets with no priority at all
+    unread_done = unread(ctx, m.PRIORITY, done, code="priority_left_out")
+    blank = done & t[m.PRIORITY].isna() & ~unread_of(ctx, m.PRIORITY)
+    for lacking, code in ((done & ~known, "no_sla"), (blank, "no_priority")):
         if lacking.any():
             excluded.append(note(code, int(lacking.sum()), ctx.samples(lacking)))
+    if unread_done is not None:
+        excluded.append(unread_done)
 
     top = [int(p) for p in params["high_priorities"]]
     high = scope & t[m.PRIORITY].isin(top).fillna(False).astype(bool)
@@ -62,9 +72,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     n_high, n_rest = int(high.sum()), int(rest.sum())
     minimum = int(params["min_per_group"])
     if min(n_high, n_rest) < minimum:
+        # the tickets whose priority is unread said in the reason too: a top priority
+        # renamed (Sev 1) leaves its group empty
+        unread_clause = note("none_clause") if unread_done is None else note(
+            "too_few_unread", unread_done.count, values=unread_done.params["values"])
         return Measurement(
             unknown=note("too_few", high=n_high, rest=n_rest, min=minimum,
-                         priorities=", ".join(map(str, top))),
+                         priorities=", ".join(map(str, top)), unread=unread_clause),
             excluded=excluded,
         )
 

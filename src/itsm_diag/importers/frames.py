@@ -26,7 +26,7 @@ from itsm_diag.text import quote
 
 #: the input's name and tool when the frame has no source_file / source_tool
 FRAME_FILE = "DataFrame"
-FRAME_TOOL = "dataframe"
+FRAME_TOOL = m.FRAME_TOOL
 #: how the report's inputs say where a frame's tickets came from
 DETECTED_BY = "a pandas DataFrame passed to itsm_diag.api.diagnose_frames"
 

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
 from itsm_diag.signs.base import Context, Note, Window
-from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS
+from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS, named_counts
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -634,6 +634,48 @@ class SlaOutcome:
     def by_due(self) -> np.ndarray:
         """The outcome is the done time held against the due time."""
         return self.known & ~self.by_flag
+
+
+#: the vocabulary fields whose reading keeps the tool's own label beside them: a label it
+#: could not put in the vocabulary leaves the field empty and its raw twin filled
+RAW_OF: dict[str, str] = {m.STATUS: m.STATUS_RAW, m.PRIORITY: m.PRIORITY_RAW,
+                          m.CHANNEL: m.CHANNEL_RAW}
+#: how many of the unread values a note names (most frequent first)
+UNREAD_NAMED = 3
+
+
+def unread_of(ctx: Context, field: str) -> pd.Series:
+    """Mask of tickets whose vocabulary ``field`` (a key of :data:`RAW_OF`) the reading
+    left empty while the tool's own label is kept: the field is filled in the tool, with
+    a value this report could not read (not "no value")."""
+    return ctx.tickets[field].isna() & ctx.filled(RAW_OF[field])
+
+
+def unread_labels(ctx: Context, raw: str, unread: pd.Series) -> dict[str, Any]:
+    """The tickets of ``unread`` (a vocabulary field left empty, its raw twin ``raw``
+    filled: :func:`unread_of`): how many (``unread``), their most frequent raw values
+    with counts (``values``: ``'In Progress - L2' (40)``, as the file's warning quotes
+    them), the tools that read them (``tools``), and whether every one of them came
+    through a built-in reader (``by_tool``; else a mapping file read some: its
+    ``values`` section is the fix), and who left them so (``reader``: ``tool``, every
+    one a built-in importer's; ``mapping``, a mapping file read some; ``frame``, the
+    rest came in a caller's frame). One wording of unread labels for every sign, check
+    and analysis that names them."""
+    rows = unread.to_numpy(dtype=bool)
+    # counted on the column's codes, each distinct raw value trimmed once
+    codes, distinct = ctx.distinct(raw)
+    per = np.bincount(codes[rows], minlength=len(distinct))
+    counts = pd.Series(per, index=distinct.astype("object").where(distinct.notna(), "")
+                       .astype(str).str.strip()).groupby(level=0).sum()
+    named = named_counts(counts[counts > 0], UNREAD_NAMED)
+    source_codes, sources = ctx.source_codes
+    held = np.flatnonzero(np.bincount(source_codes[rows], minlength=len(sources)))
+    tools = sorted(str(sources.iloc[c]) for c in held if pd.notna(sources.iloc[c]))
+    by_tool = len(tools) > 0 and all(tool in m.BUILT_IN_TOOLS for tool in tools)
+    mapped = any(tool not in (*m.BUILT_IN_TOOLS, m.FRAME_TOOL) for tool in tools)
+    reader = "tool" if by_tool else "mapping" if mapped or not tools else "frame"
+    return {"unread": int(rows.sum()), "values": named,
+            "tools": ", ".join(tools), "by_tool": by_tool, "reader": reader}
 
 
 def sla_outcome(ctx: Context) -> SlaOutcome:

@@ -67,9 +67,10 @@ from itsm_diag.signs.common import (
     phrase_pattern,
     sla_outcome,
     too_few,
+    unread_labels,
 )
 from itsm_diag.signs.kpis import by_item
-from itsm_diag.text import named_counts, quote
+from itsm_diag.text import quote
 
 #: ``unread``: the field is filled, with values the reading could not put in the
 #: vocabulary (no gap of the export; the reading's to fix); ``export``: the field is
@@ -325,30 +326,6 @@ def _left_out_verdict(kpi: str, prefix: str, full_ok: bool, pop: pd.Series,
                    {**params, **files.named(gone), "of": int(pop.sum())})
 
 
-#: how many of the unread values a note names (most frequent first)
-UNREAD_NAMED = 3
-
-
-def _unread_params(ctx: Context, unread: pd.Series) -> dict[str, Any]:
-    """The tickets of ``unread`` (status empty, raw status filled): how many, their most
-    frequent raw values with counts (``'In Progress - L2' (40)``, as the file's warning
-    quotes them), and whether every one of them came through a built-in reader (else a
-    mapping file read some: its ``values.status`` is the fix)."""
-    rows = unread.to_numpy(dtype=bool)
-    # counted on the column's codes, each distinct raw status trimmed once
-    codes, distinct = ctx.distinct(m.STATUS_RAW)
-    per = np.bincount(codes[rows], minlength=len(distinct))
-    counts = pd.Series(per, index=distinct.astype("object").where(distinct.notna(), "")
-                       .astype(str).str.strip()).groupby(level=0).sum()
-    named = named_counts(counts[counts > 0], UNREAD_NAMED)
-    source_codes, sources = ctx.source_codes
-    held = np.flatnonzero(np.bincount(source_codes[rows], minlength=len(sources)))
-    tools = sorted(str(sources.iloc[c]) for c in held if pd.notna(sources.iloc[c]))
-    by_tool = len(tools) > 0 and all(tool in m.BUILT_IN_TOOLS for tool in tools)
-    return {"unread": int(rows.sum()), "values": named,
-            "tools": ", ".join(tools), "by_tool": by_tool}
-
-
 def _by_item_params(pop: pd.Series, item: pd.Series, ok: pd.Series,
                     catch: pd.Series) -> dict[str, Any]:
     """The volume's figures apart for the tickets of ``pop`` a catalogue item classifies
@@ -595,7 +572,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if backlog_out is not None:
         backlog = backlog_out
     elif bl_read < min_fill <= bl_share:
-        unread = _unread_params(ctx, bl_pop & status_unread)
+        unread = unread_labels(ctx, m.STATUS_RAW, bl_pop & status_unread)
+        unread.pop("reader")  # the two codes tell the built-in reading from the rest
         code = "backlog_unread" if unread.pop("by_tool") else "backlog_unmapped"
         backlog = Verdict("backlog_trend", False, code, "unread", bl_share,
                           {"min_fill": min_fill, "read_share": bl_read, **unread})
