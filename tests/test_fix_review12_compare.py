@@ -38,15 +38,17 @@ def test_other_cost_minutes_give_the_hours_no_direction(base: Report, tmp_path: 
                    "  trust:\n    params: {minutes_per_chaser: 15}\n")
     new = api.diagnose_paths([api.demo_dir()], api.RunOptions(config_file=cfg))
     got = compare.compare(base, new, WORDING)
-    assert got.hours_at_stake.new > got.hours_at_stake.old  # the same tickets, more minutes
-    assert got.hours_at_stake.direction is None
+    # the signs priced under other minutes are measured under other params (review 19b,
+    # item 1): left out of the hours compared, named with their hours, never "worse"
+    assert {"changes", "trust"} <= set(got.hours_left_out)
+    assert got.hours_at_stake.direction not in ("better", "worse")
+    assert got.hours_at_stake.new == got.hours_at_stake.old  # the signs compared
     keys = {s.key for s in got.settings}
     assert {"signs.changes.params.extra_minutes", "signs.trust.params.minutes_per_chaser"} <= keys
     notes = " ".join(got.notes)
     assert "extra_minutes 30 → 90" in notes and "minutes_per_chaser 5 → 15" in notes
     assert "because a threshold moved" not in notes
-    assert " ".join(WORDING["compare_note.hours_minutes"].split()) in [
-        " ".join(n.split()) for n in got.notes]
+    assert "changes (9.7 h → 19.4 h)" in notes
 
 
 def test_a_baseline_made_before_counting_once_is_compared_like_for_like(base: Report) -> None:

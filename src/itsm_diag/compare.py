@@ -16,15 +16,20 @@ signs. Nothing else fails it: a sign
 turning unknown, a KPI getting worse or more hours at stake are reported, never gated.
 
 A move is like for like only when the same thing was measured the same way: each report
-records the thresholds it graded with and its cost assumptions, and compare names every
-value that differs (:func:`_settings`). A sign unknown or absent in either report,
-self-assessed in either (an answers file filled what the data could not tell), or graded
-under a changed threshold, is not comparable: the hours at stake are summed over the
+records the thresholds it graded with, every param each finding was measured under, the
+global defaults that decide what is measured and its cost assumptions, and compare names
+every value that differs (:func:`_settings`). A sign unknown or absent in either report,
+self-assessed in either (an answers file filled what the data could not tell), graded
+under a changed threshold, or measured under changed params (:func:`_params_changed`;
+with a report that does not record them, a param overridden in one report only or from
+another source), is not comparable: the hours at stake are summed over the
 comparable signs only (the others are named, and so is a sign triggered in both but
 priced in one only), and the score and band get no direction when such a sign moved them
 (a sign turning unknown, or answered clear, lowers the score but improves nothing). A
 self-assessed status counts as what the data said, unknown: it never reads cleared or
-newly triggered, and never fires the gate.
+newly triggered, and never fires the gate; nor does a sign measured under changed params
+(the baseline measured another figure), while one graded under a tightened threshold
+still does.
 
 A KPI's move is called better or worse only when the samples behind the two figures
 resolve it (:func:`_kpi_deltas`): a move two samples of an unchanged process make more often
@@ -46,7 +51,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from itsm_diag.engine import band_for
+from itsm_diag.engine import READ_BY_EVERY_SIGN, band_for
 from itsm_diag.report import (
     Band,
     Comparison,
@@ -217,9 +222,18 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
+def _params(r: Report) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """Each finding's params in force: (signs|checks, id) -> name -> value; None for a
+    finding of a report made before they were recorded."""
+    return {(top, f.id): f.params
+            for top, findings in (("signs", r.signs), ("checks", r.checks))
+            for f in findings}
+
+
 def _settings(old: Report, new: Report) -> list[SettingChange]:
-    """The thresholds, cost assumptions and KPI targets whose values differ. A condition
-    or finding in one report only is left to the version note (rules changed)."""
+    """The thresholds, params, cost assumptions, KPI targets and measuring defaults whose
+    values differ. A condition, param or finding in one report only is left to the
+    version note (rules changed)."""
     out: list[SettingChange] = []
     t_old, t_new = _thresholds(old), _thresholds(new)
     for (top, fid), conds in t_new.items():
@@ -228,6 +242,18 @@ def _settings(old: Report, new: Report) -> list[SettingChange]:
                               old=before[name], new=value)
                 for name, value in conds.items()
                 if name in before and not _same(before[name], value)]
+    # every param a finding was measured under, where both reports record them
+    p_old, p_new = _params(old), _params(new)
+    recorded = set()
+    for (top, fid), params in p_new.items():
+        was = p_old.get((top, fid))
+        if params is None or was is None:
+            continue
+        recorded.add((top, fid))
+        out += [SettingChange(key=f"{top}.{fid}.params.{name}", finding=fid,
+                              old=was[name], new=value)
+                for name, value in params.items()
+                if name in was and not _same(was[name], value)]
     a_old, a_new = old.assumptions, new.assumptions
     pairs: list[tuple[str, Any, Any]] = [
         (f"handle_minutes.{kind}", a_old.handle_minutes.get(kind),
@@ -237,19 +263,69 @@ def _settings(old: Report, new: Report) -> list[SettingChange]:
               ("currency", a_old.currency, a_new.currency)]
     pairs += [(f"kpi_targets.{kpi}", old.kpis.targets.get(kpi), new.kpis.targets.get(kpi))
               for kpi in sorted(set(old.kpis.targets) | set(new.kpis.targets))]
+    m_old, m_new = a_old.measuring or {}, a_new.measuring or {}
+    pairs += [(key, m_old[key], m_new[key]) for key in m_new if key in m_old]
     out += [SettingChange(key=f"defaults.{key}", old=o, new=n)
             for key, o, n in pairs if not _same(o, n)]
-    # the rule params the hours rest on, where both reports record them
+    # the rule params the hours rest on, where both reports record them (a report made
+    # before the findings recorded their params records these)
     c_old, c_new = old.assumptions.cost_params, new.assumptions.cost_params
-    out += [SettingChange(key=key, old=c_old[key], new=c_new[key])
-            for key in sorted(set(c_old) & set(c_new)) if not _same(c_old[key], c_new[key])]
+    for key in sorted(set(c_old) & set(c_new)):
+        top, fid = key.split(".")[:2]
+        if (top, fid) not in recorded and not _same(c_old[key], c_new[key]):
+            out.append(SettingChange(key=key, finding=fid, old=c_old[key], new=c_new[key]))
     return out
 
 
-def _shown(value: float | str | None, wording: Mapping[str, str]) -> str:
+def _params_changed(old: Report, new: Report, settings: Sequence[SettingChange]
+                    ) -> dict[str, list[str]]:
+    """Each sign's params measured under other values (sign id -> names), and
+    ``defaults.<key>`` for a changed default every sign reads. Where a report does not
+    record a value (made before it did), an override of the param in one report only, or
+    from another source, counts as changed: the value cannot be shown equal."""
+    out: dict[str, set[str]] = {}
+    for c in settings:
+        if c.finding is not None and ".params." in c.key:
+            out.setdefault(c.finding, set()).add(c.key.rsplit(".", 1)[-1])
+    o_over, n_over = old.assumptions.overrides, new.assumptions.overrides
+    differ = {key for key in set(o_over) | set(n_over) if o_over.get(key) != n_over.get(key)}
+    p_old = _params(old)
+    valued = {c.key for c in settings}
+    for f in new.signs:
+        if p_old.get(("signs", f.id)) is not None and f.params is not None:
+            continue  # both record every value: the settings hold what differs
+        prefix = f"signs.{f.id}.params."
+        out.setdefault(f.id, set()).update(
+            key.removeprefix(prefix) for key in differ
+            if key.startswith(prefix) and key not in valued)
+    every = {f"defaults.{key}" for key in READ_BY_EVERY_SIGN
+             if f"defaults.{key}" in valued
+             or (f"defaults.{key}" in differ
+                 and (old.assumptions.measuring is None or new.assumptions.measuring is None))}
+    ids = {f.id for f in (*old.signs, *new.signs)}
+    return {i: sorted(out.get(i, set())) + sorted(every) for i in ids
+            if out.get(i) or every}
+
+
+#: the longest a setting's value is shown in the settings note (a list of holidays or
+#: channels is cut, an ellipsis marking it: the note keeps every name and its conclusion)
+_VALUE_LIMIT = 80
+
+
+def _shown(value: Any, wording: Mapping[str, str]) -> str:
     if value is None:
         return wording["compare_setting.unset"]
-    return f"{value:g}" if isinstance(value, float | int) else str(value)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float | int):
+        text = f"{value:g}"
+    elif isinstance(value, list | tuple):
+        text = "[" + ", ".join(_shown(v, wording) for v in value) + "]"
+    elif isinstance(value, Mapping):
+        text = "{" + ", ".join(f"{k}: {_shown(v, wording)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= _VALUE_LIMIT else text[:_VALUE_LIMIT - 1] + "…"
 
 
 def _settings_note(changes: list[SettingChange], wording: Mapping[str, str]) -> str:
@@ -578,7 +654,7 @@ def _notes(old: Report, new: Report, wording: Mapping[str, str],
         notes.append(note("version", old=old.generated_by.version,
                           new=new.generated_by.version))
     # keys whose values both reports record are in the settings note (old -> new): the
-    # overrides note names the others (a param's value is not recorded)
+    # overrides note names the others (a value a report does not record)
     valued = {c.key for c in settings}
     only_old = sorted(set(old.assumptions.overrides) - set(new.assumptions.overrides) - valued)
     only_new = sorted(set(new.assumptions.overrides) - set(old.assumptions.overrides) - valued)
@@ -600,7 +676,9 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
     after: dict[str, Finding] = {f.id: f for f in new.signs}
     order = [*after, *(i for i in before if i not in after)]
     settings = _settings(old, new)
-    moved = {(c.finding, c.key.rsplit(".", 1)[-1]) for c in settings if c.finding}
+    moved = {(c.finding, c.key.rsplit(".", 1)[-1]) for c in settings
+             if c.finding and ".thresholds." in c.key}
+    params_changed = _params_changed(old, new, settings)
     changes = []
     for sign_id in order:
         o, n = before.get(sign_id), after.get(sign_id)
@@ -609,6 +687,7 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         s_old, s_new = (o.status if o else None), (n.status if n else None)
         sa_old, sa_new = bool(o and o.self_assessed), bool(n and n.self_assessed)
         changed = sorted(name for fid, name in moved if fid == sign_id)
+        measured_under = params_changed.get(sign_id, [])
         sides = "both" if sa_old and sa_new else "old" if sa_old else "new" if sa_new else ""
         changes.append(SignChange(
             id=sign_id, number=ref.number,
@@ -620,8 +699,10 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
             hours_old=o.hours_at_stake_per_month if o else None,
             hours_new=n.hours_at_stake_per_month if n else None,
             thresholds_changed=changed,
+            params_changed=measured_under,
             self_assessed_old=sa_old, self_assessed_new=sa_new,
-            comparable=not changed and s_old in _MEASURED and s_new in _MEASURED
+            comparable=not changed and not measured_under
+            and s_old in _MEASURED and s_new in _MEASURED
             and not (sa_old or sa_new),
             # a flip to a verdict that lies within its figure's sampling noise now (the
             # baseline's noise says nothing of whether today's verdict is real: a clear
@@ -645,7 +726,10 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
               if (not c.comparable and (c.old == "triggered") != (c.new == "triggered"))
               or c.id in answered]
     direction_note = ""
-    if unlike and (band_direction != "same" or score.direction != "same"):
+    # signs that flipped under other rules: even a score they left the same (one appeared,
+    # one cleared) compares reports made under different rules
+    rules_moved = any(c.thresholds_changed or c.params_changed for c in unlike)
+    if unlike and (band_direction != "same" or score.direction != "same" or rules_moved):
         direction_note = _direction_note(unlike, wording)
         band_direction = None if band_direction != "same" else band_direction
         score = score.model_copy(update={"direction": None})
@@ -653,6 +737,8 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         direction_note = _direction_note(unlike, wording)
         band_direction = None
     skip = {c.id for c in changes if c.self_assessed_old or c.self_assessed_new}
+    # nor does a sign measured under other params: the baseline measured another figure
+    measured_apart = {c.id for c in changes if c.params_changed}
     # a sign that appeared or cleared within noise moves neither side of the gate
     noisy = {c.id for c in changes if c.within_noise}
     # nor the score's direction: a score (and band) moved by such signs alone is no
@@ -689,8 +775,9 @@ def compare(old: Report, new: Report, wording: Mapping[str, str]) -> Comparison:
         settings=settings,
         # a self-assessed status on either side never fires the gate
         # and a sign that appeared or cleared within noise counts on neither side
-        increased=_gated_score(new, skip | noisy) > _gated_score(old, skip | noisy)
-        or any(i not in noisy for i in appeared),
+        increased=_gated_score(new, skip | noisy | measured_apart)
+        > _gated_score(old, skip | noisy | measured_apart)
+        or any(i not in noisy and i not in measured_apart for i in appeared),
         notes=[*notes, *hours_notes],
     )
 
@@ -711,9 +798,10 @@ def _direction_note(unlike: list[SignChange], wording: Mapping[str, str]) -> str
     like, and how (measured on one side only, or under a changed threshold)."""
     parts = []
     for c in unlike:
-        if c.thresholds_changed:
-            parts.append(fmt(wording["compare_unlike.threshold"],
-                             {"id": c.id, "names": ", ".join(c.thresholds_changed)}))
+        if c.thresholds_changed or c.params_changed:
+            key = "threshold" if not c.params_changed else "params"
+            parts.append(fmt(wording[f"compare_unlike.{key}"], {
+                "id": c.id, "names": ", ".join([*c.thresholds_changed, *c.params_changed])}))
         else:
             parts.append(fmt(wording["compare_unlike.measured"],
                              {"id": c.id,
@@ -736,7 +824,10 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
 
     comparable = {c.id for c in changes if c.comparable and not priced_once(c)}
     left = [c for c in changes if c.id not in comparable and (c.hours_old or c.hours_new)]
-    key = "compare.hours_at_stake_compared" if left else "compare.hours_at_stake"
+    # a sign compared that could carry hours: triggered on either side
+    weighed = any(c.id in comparable and "triggered" in (c.old, c.new) for c in changes)
+    key = ("compare.hours_at_stake" if not left else "compare.hours_at_stake_compared"
+           if weighed else "compare.hours_at_stake_none")
     # a baseline made before the hours counted each ticket once adds the signs' hours up:
     # so does the other side then (like for like, not a fall from counting)
     once = counts_once(old) and counts_once(new)
@@ -763,7 +854,10 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
                           "new": figure(hours_at_stake(new, once=once), "hours")}))
     # handle minutes, or a rule's own minutes or target the hours rest on
     minutes = [c for c in settings if c.key.startswith("defaults.handle_minutes.")
-               or ".params." in c.key]
+               or (".params." in c.key and (c.finding is None or c.finding in comparable))]
+    if left and not weighed:
+        # every sign with hours was left out: "0.0 h -> 0.0 h" compares nothing
+        return row.model_copy(update={"direction": None}), notes, [c.id for c in left]
     spread = [_hours_variance(r, comparable) for r in (old, new)]
     moved = row.delta
     if not minutes and row.direction in ("better", "worse") and None in spread:
@@ -782,8 +876,9 @@ def _hours(old: Report, new: Report, changes: list[SignChange],
             row = row.model_copy(update={"direction": "same"})
             notes.append(fmt(wording["compare_note.hours_noise"], {
                 "delta": abs(moved), "band": band, "one_in": round(1 / _ALPHA)}))
-    if minutes and row.direction in ("better", "worse"):
-        # the same tickets cost other hours: the move is the assumption's, not the process's
+    if minutes and row.direction is not None:
+        # the same tickets cost other hours: the move is the assumption's, not the
+        # process's (hours the same under other minutes are no more like for like)
         row = row.model_copy(update={"direction": None})
         notes.append(wording["compare_note.hours_minutes"])
     return row, notes, [c.id for c in left]

@@ -1001,6 +1001,8 @@ def build_finding(
             (o.decimals for o in conds.values() if o.metric == key_metric), default=0)),
         metrics=metrics,
         threshold=ThresholdOut(combine=rule.thresholds.combine, conditions=conds),
+        # every param in force: compare tells a sign measured under other values apart
+        params=dict(rule.params),
         evidence=Evidence(
             # an unknown finding keeps every clause: its n/a are the evidence
             summary=(fmt(rule.evidence_template, values) if status == "unknown"
@@ -1372,8 +1374,20 @@ def diagnose(
                          for section, group in (("signs", rules.signs), ("checks", rules.checks))
                          for rule in group.values()
                          for name, value in rule.cost_params().items()},
+            measuring={key: getattr(d, key) for key in MEASURING_DEFAULTS},
         ),
     )
+
+
+#: the global defaults that decide what is measured (``assumptions.measuring``): compare
+#: names any that differ between two reports
+MEASURING_DEFAULTS = ("weekmask", "holidays", "catch_all_categories", "vague_summaries",
+                      "vague_filler_words", "shape", "active_week_share", "tail_weeks",
+                      "ttr_closed_share", "noise_level")
+#: those of them several signs read (the business-day calendar, the category and summary
+#: word lists): a change leaves every sign measured under other rules
+READ_BY_EVERY_SIGN = ("weekmask", "holidays", "catch_all_categories", "vague_summaries",
+                      "vague_filler_words")
 
 
 #: the reporting sign's KPI names and the KPI panel's keys they judge

@@ -327,6 +327,11 @@ class Finding(_Model):
     key_figure: KeyFigure = D("The figure that sums the finding up.")
     metrics: dict[str, MetricOut] = D("Every figure measured, by metric key.")
     threshold: ThresholdOut = D("The conditions and whether each holds.")
+    params: dict[str, Any] | None = D(
+        "Every param of the rule in force when it was measured (the rule file's, after the "
+        "configuration's overrides), by name: compare grades a sign measured under other "
+        "values not comparable, as it does one graded under another threshold; null in a "
+        "report made before they were recorded.", default=None)
     evidence: Evidence = D("What the finding rests on.")
     hours_at_stake_per_month: float | None = D(
         "Agent hours a month the finding costs (the sum of its costs, unrounded); only on "
@@ -480,6 +485,13 @@ class Assumptions(_Model):
         "The rule params the hours rest on (minutes, targets), by config key "
         "(signs.<id>.params.<name>, checks.<id>.params.<name>): compare weighs hours "
         "made under other values as it does other handle minutes.", default_factory=dict)
+    measuring: dict[str, Any] | None = D(
+        "The global defaults in force that decide what is measured, by key (weekmask, "
+        "holidays, catch_all_categories, vague_summaries, vague_filler_words, shape, "
+        "active_week_share, tail_weeks, ttr_closed_share, noise_level): compare names any "
+        "that differ, and a changed calendar or word list (weekmask, holidays, "
+        "catch_all_categories, vague_summaries, vague_filler_words) leaves every sign not "
+        "comparable; null in a report made before they were recorded.", default=None)
 
 
 class PeriodOut(_Model):
@@ -550,6 +562,13 @@ class SignChange(_Model):
     thresholds_changed: list[str] = D(
         "Its threshold conditions whose value differs between the two reports (a config "
         "moved them; settings says from what to what).", default_factory=list)
+    params_changed: list[str] = D(
+        "Its params whose value differs between the two reports (settings says from what "
+        "to what), a param a configuration overrides in one report only or from another "
+        "source where a report does not record the values (overrides names it), and "
+        "defaults.<key> for a changed global default every sign reads (weekmask, "
+        "holidays, the category and summary word lists): it was measured under other "
+        "rules.", default_factory=list)
     self_assessed_old: bool = D("Its status in the baseline comes from an answers file, "
                                 "not from the data.", default=False)
     self_assessed_new: bool = D("Its status now comes from an answers file, not from the "
@@ -560,21 +579,27 @@ class SignChange(_Model):
         "--fail-on-increase does not fire on it.", default=False)
     comparable: bool = D(
         "False when the sign is unknown, absent or self-assessed in either report, or was "
-        "graded under a changed threshold: its move is not the process moving, so it is "
+        "graded under a changed threshold or measured under changed params "
+        "(thresholds_changed, params_changed): its move is not the process moving, so it is "
         "left out of hours_at_stake and of the score's and band's direction (a "
         "self-assessed status never sets increased either).", default=True)
 
 
 class SettingChange(_Model):
     """A value a report was made with that differs in the other report: a threshold, a
-    cost assumption or a KPI target (each report records these values)."""
+    param, a cost assumption, a KPI target or a global default that decides what is
+    measured (each report records these values)."""
 
     key: str = D("The setting as a config key: signs.<id>.thresholds.<name>, "
-                 "checks.<id>.thresholds.<name>, defaults.handle_minutes.<kind>, "
-                 "defaults.hourly_rate, defaults.currency or defaults.kpi_targets.<kpi>.")
-    finding: str | None = D("The sign or check it grades, for a threshold.", default=None)
-    old: float | str | None = D("Its value in the baseline (null: not set there).")
-    new: float | str | None = D("Its value now (null: not set).")
+                 "checks.<id>.thresholds.<name>, signs.<id>.params.<name>, "
+                 "checks.<id>.params.<name>, defaults.handle_minutes.<kind>, "
+                 "defaults.hourly_rate, defaults.currency, defaults.kpi_targets.<kpi> or "
+                 "defaults.<key> (assumptions.measuring).")
+    finding: str | None = D("The sign or check it grades or measures, for a threshold or "
+                            "a param.", default=None)
+    old: Any = D("Its value in the baseline (a number, text, list or mapping; null: not "
+                 "set there).")
+    new: Any = D("Its value now (null: not set).")
 
 
 class Delta(_Model):
@@ -590,7 +615,8 @@ class Delta(_Model):
         "better, worse or same (a move smaller than the shown precision is same); null "
         "for a figure with no good direction, a move the reports cannot weigh, and a move "
         "that is not like for like (the score or hours moved by signs measured on one side "
-        "only or graded under changed thresholds, hours under other handle minutes).",
+        "only or graded under changed thresholds or params, hours under other handle "
+        "minutes, or no sign compared).",
         default=None)
 
 
@@ -605,7 +631,8 @@ class Comparison(_Model):
     band_direction: Direction | None = D(
         "Whether the band (of the score, the lower end) moved for the better: better, "
         "worse or same; null when it moved but not like for like: a sign that moved it is "
-        "unknown or absent in one report, or was graded under a changed threshold, or an "
+        "unknown or absent in one report, or was graded under a changed threshold or "
+        "measured under changed params, or an "
         "answer (a self-assessed status) moved or settled it, or only signs that appeared "
         "or cleared within noise moved it (direction_note says which).")
     direction_note: str = D("Why the band's and the score's direction is null, in words; "
@@ -619,21 +646,25 @@ class Comparison(_Model):
     hours_at_stake: Delta = D(
         "Agent hours a month at stake, then and now, over the comparable signs only "
         "(signs[].comparable): a sign measured on one side only, self-assessed on either, "
-        "or graded under a changed threshold, is left out (hours_left_out), and so is a "
-        "sign triggered in both but priced in one only, so hours that fell because a sign "
-        "turned unknown or lost its price are not called better.")
+        "or graded under a changed threshold or params, is left out (hours_left_out), and "
+        "so is a sign triggered in both but priced in one only, so hours that fell because "
+        "a sign turned unknown or lost its price are not called better. When no sign "
+        "triggered on either side is compared while some are left out, the label says no "
+        "sign was compared and the move has no direction.")
     hours_left_out: list[str] = D("Ids of the signs with hours at stake on either side "
                                   "left out of hours_at_stake: not comparable, or triggered "
                                   "in both but priced in one only.", default_factory=list)
     settings: list[SettingChange] = D(
-        "Thresholds, cost assumptions and KPI targets whose value differs between the two "
-        "reports (a note words them).", default_factory=list)
+        "Thresholds, params, cost assumptions, KPI targets and the global defaults that "
+        "decide what is measured whose value differs between the two reports (a note "
+        "words them).", default_factory=list)
     increased: bool = D("The --fail-on-increase verdict: the score rose or a sign is newly "
                         "triggered; the scores are counted without the signs self-assessed "
                         "in either report and without the signs that appeared or cleared "
-                        "within noise (signs[].within_noise), an answer never makes a sign "
-                        "newly triggered, and a sign newly triggered within noise does not "
-                        "count.")
+                        "within noise (signs[].within_noise) or measured under changed params "
+                        "(signs[].params_changed), an answer never makes a sign newly "
+                        "triggered, and a sign newly triggered within noise or under "
+                        "changed params does not count.")
     notes: list[str] = D("Reasons to read the deltas with care (different tools, ticket "
                          "populations, windows, versions or settings).",
                          default_factory=list)

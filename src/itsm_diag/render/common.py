@@ -599,27 +599,47 @@ CHANGE_WORDS = {"appeared": "newly triggered", "cleared": "cleared",
                 "unchanged": "unchanged"}
 #: after a sign's change when one of its thresholds moved between the two reports
 UNDER_CHANGED_THRESHOLD = "under a changed threshold"
+#: after a sign's change when it was measured under other params (or a changed calendar
+#: or word list every sign reads)
+UNDER_CHANGED_PARAMS = "under changed params"
+#: after a sign's change when both moved
+UNDER_CHANGED_RULES = "under a changed threshold and params"
+#: the longest a comparison's note is shown: the settings note lists every value that
+#: differs (each cut to a few words), so it is not cut at a table cell's length
+COMPARE_NOTE_LIMIT = 6000
+
+
+def under_changed_rules(s: SignChange) -> str:
+    """Why a sign is not compared like for like, when its rules moved; '' when not."""
+    if s.thresholds_changed and s.params_changed:
+        return UNDER_CHANGED_RULES
+    if s.thresholds_changed:
+        return UNDER_CHANGED_THRESHOLD
+    return UNDER_CHANGED_PARAMS if s.params_changed else ""
 
 
 def change_words(s: SignChange) -> str:
     """A sign's change in words, qualified when it was graded under a changed threshold
-    ("cleared, under a changed threshold": not the process improving) or within noise
-    ("newly triggered, within noise": the gate does not fire on it)."""
+    or measured under changed params ("cleared, under a changed threshold": not the
+    process improving; "unchanged, under changed params": the same status says nothing of
+    the process either) or within noise ("newly triggered, within noise": the gate does
+    not fire on it)."""
     words = CHANGE_WORDS[s.change]
-    if s.thresholds_changed and s.change != "unchanged":
-        words = f"{words}, {UNDER_CHANGED_THRESHOLD}"
+    rules = under_changed_rules(s)
+    if rules:
+        words = f"{words}, {rules}"
     return f"{words}, {WITHIN_NOISE}" if s.within_noise else words
 
 
 def moved_signs(c: Comparison, ids: Sequence[str],
                 name: Callable[[str], str] = str) -> str:
     """Signs that appeared or cleared, each named by ``name`` and qualified when it was
-    graded under a changed threshold."""
-    moved = {s.id for s in c.signs if s.thresholds_changed}
+    graded under a changed threshold or measured under changed params."""
+    rules = {s.id: under_changed_rules(s) for s in c.signs}
     noisy = {s.id for s in c.signs if s.within_noise}
 
     def said(i: str) -> str:
-        quals = [q for q, held in ((UNDER_CHANGED_THRESHOLD, i in moved),
+        quals = [q for q, held in ((rules.get(i, ""), bool(rules.get(i))),
                                    (WITHIN_NOISE, i in noisy)) if held]
         return f"{name(i)} ({', '.join(quals)})" if quals else name(i)
 
@@ -673,6 +693,11 @@ def comparison_headline(c: Comparison) -> str:
 
 def comparison_verdict(c: Comparison) -> str:
     """The --fail-on-increase verdict in words."""
+    # a sign measured under other params that flipped counts on neither side
+    apart = [s.id for s in c.signs
+             if s.params_changed and (s.old == "triggered") != (s.new == "triggered")]
+    why = (f" ({', '.join(apart)}: measured under changed params, counted on neither side)"
+           if apart else "")
     if c.increased:
-        return "Worse than the baseline: --fail-on-increase would fail."
-    return "Not worse than the baseline: --fail-on-increase would pass."
+        return f"Worse than the baseline: --fail-on-increase would fail{why}."
+    return f"Not worse than the baseline: --fail-on-increase would pass{why}."

@@ -132,6 +132,7 @@ def _environment() -> Any:
         status_move=common.status_move, change_words=common.change_words,
         comparison_headline=common.comparison_headline,
         comparison_verdict=common.comparison_verdict,
+        compare_note_limit=common.COMPARE_NOTE_LIMIT,
     )
     env.globals.update(
         marks=common.MARKS, measured=_measured, threshold=_threshold, money=_money,

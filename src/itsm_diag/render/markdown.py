@@ -358,7 +358,7 @@ def _comparison(c: Comparison, heading: str) -> list[str]:
         align="lrrrl",
     )
     lines.append("")
-    lines += [f"- ⚠ {md(n, 1000)}" for n in c.notes]
+    lines += [f"- ⚠ {md(n, common.COMPARE_NOTE_LIMIT)}" for n in c.notes]
     if c.notes:
         lines.append("")
     return lines

@@ -395,7 +395,7 @@ def _comparison(c: Comparison, title: str, w: int) -> Group:
                      common.change(d), d.direction or "")
     notes = Text()
     for note in c.notes:
-        notes.append(f"• {clip(note, 1000)}\n", style="yellow")
+        notes.append(f"• {clip(note, common.COMPARE_NOTE_LIMIT)}\n", style="yellow")
     return Group(head, signs, kpis, notes)
 
 
