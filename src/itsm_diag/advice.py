@@ -12,7 +12,8 @@ mapping derives from its events (a done time from the activities its ``values.st
 maps to a done status, a reopen count from its statuses, a reassignment count from its
 group column or assignment activities): that gets ``answer.event_log.FIELD``, how an
 event log supplies it, never a column to map that an event log does not have. A column
-the tool's header carries that no ticket fills gets ``answer.empty``. An unknown whose
+the tool's header carries that no ticket fills gets ``answer.empty`` (``answer.unread`` when its
+values are there, unread: a made-SLA flag in words not read). An unknown whose
 every field some ticket fills says so (``answer.present``): its reason says what the
 export lacks. All the words are the rules'.
 
@@ -201,6 +202,11 @@ def missing_fields(rule: RuleFile, tickets: pd.DataFrame, events: pd.DataFrame |
 _EVENT_LOG_MARKS = {m.OPENED_AT: " (first event)", m.STATUS: " (last mapped event)"}
 
 
+#: a field whose file's own values the tickets keep: filled there while the field is
+#: empty is filled with values the reading could not read, not unfilled
+_RAW = {m.SLA_MET: m.SLA_MET_RAW}
+
+
 def _event_logs(inputs: Iterable[tuple[str, Mapping[str, str]]]) -> set[str]:
     """The tools among the inputs read through an event-log mapping."""
     return {tool for tool, column_map in inputs
@@ -233,7 +239,10 @@ def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]]
             values = {"canonical": field, "quiz": quiz, "column": columns.get(field, "")}
             key = f"answer.{field}.{tool}"
             if field in columns:
-                how = fmt(wording["answer.empty"], values)
+                raw = _RAW.get(field)
+                unread = raw is not None and raw in tickets and bool(
+                    tickets[raw].notna().any())
+                how = fmt(wording["answer.unread" if unread else "answer.empty"], values)
             elif tool in logs and f"answer.event_log.{field}" in wording:
                 # derived from the events: no column to map
                 how = fmt(wording[f"answer.event_log.{field}"], values)

@@ -53,6 +53,9 @@ START_DATE: Final = "start_date"
 REASSIGNMENT_COUNT: Final = "reassignment_count"
 REOPEN_COUNT: Final = "reopen_count"
 SLA_MET: Final = "sla_met"
+#: the file's own SLA flag value (``sla_met`` read from it): a flag filled with words the
+#: reading could not read is unread, not unfilled
+SLA_MET_RAW: Final = "sla_met_raw"
 PROBLEM_REF: Final = "problem_ref"
 CAUSED_BY_CHANGE: Final = "caused_by_change"
 CHANGE_TYPE: Final = "change_type"
@@ -133,6 +136,7 @@ TICKET_SCHEMA: Final[dict[str, str]] = {
     REASSIGNMENT_COUNT: _INT32,
     REOPEN_COUNT: _INT32,
     SLA_MET: _BOOL,
+    SLA_MET_RAW: _STR,
     PROBLEM_REF: _STR,
     CAUSED_BY_CHANGE: _STR,
     CHANGE_TYPE: "category",

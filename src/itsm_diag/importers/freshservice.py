@@ -358,9 +358,12 @@ class FreshserviceImporter(Importer):
                             "counted as 'other'")
             df[m.CHANNEL] = mapped.where(mapped.notna() | frame[cols["source"]].isna(), "other")
         if "resolution_status" in cols:
-            sla = map_values(frame[cols["resolution_status"]],
-                              {k: str(b) for k, b in _SLA.items()})
+            raw_sla = frame[cols["resolution_status"]].astype(m.STRING_DTYPE)
+            sla = map_values(raw_sla, {k: str(b) for k, b in _SLA.items()})
             df[m.SLA_MET] = sla.map({"True": True, "False": False}).astype("boolean")
+            df[m.SLA_MET_RAW] = raw_sla
+            v.note_unmapped(warnings, "resolution status (SLA)", raw_sla, df[m.SLA_MET],
+                            "left empty")
         if "change_type" in cols:
             change = (df[m.KIND] == "change").fillna(False).to_numpy(dtype=bool)
             raw_type = frame[cols["change_type"]].astype(m.STRING_DTYPE).where(change)

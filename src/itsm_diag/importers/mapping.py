@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -703,12 +703,13 @@ class MappingImporter(Importer):
                 v.note_unmapped(warnings, field.replace("_", " "), raw_v, mapped_v,
                                 f"left empty (map them under values.{field})")
         if m.SLA_MET in rows:
+            raw_sla = rows[m.SLA_MET].astype(m.STRING_DTYPE)
+            df[m.SLA_MET_RAW] = raw_sla
             if vals.sla_met:
-                table = {k: str(b) for k, b in vals.sla_met.items()}
-                sla = map_values(rows[m.SLA_MET], table).map({"True": True, "False": False})
-                df[m.SLA_MET] = sla.astype("boolean").fillna(v.boolean(rows[m.SLA_MET]))
+                df[m.SLA_MET] = _sla_by_map(raw_sla, vals.sla_met, warnings)
             else:
-                df[m.SLA_MET] = v.boolean(rows[m.SLA_MET])
+                df[m.SLA_MET] = v.read_flag(raw_sla, warnings, "sla_met",
+                                            "left empty (map them under values.sla_met)")
         for field in (m.REASSIGNMENT_COUNT, m.REOPEN_COUNT):
             if field in rows:
                 df[field] = v.read_count(rows[field].astype(m.STRING_DTYPE), warnings, field)
@@ -716,6 +717,50 @@ class MappingImporter(Importer):
             df[m.TIME_SPENT_HOURS] = v.duration(hours(rows[m.TIME_SPENT_HOURS]),
                                                 rows[m.TIME_SPENT_HOURS], warnings)
         return df
+
+
+def _sla_by_map(raw: pd.Series, table: Mapping[str, bool], warnings: list[str]
+                ) -> pd.Series:
+    """The SLA flag through ``values.sla_met`` (``table``), the authority on what the
+    column asks: ``SLA breached`` with ``Yes: false`` inverts it.
+
+    A value the map does not list is read only where its meaning does not hang on the
+    column's question: a word that names the outcome (``met``, ``within SLA``,
+    ``breached``, ``SLA violated``) as it says; a plain yes/no word (``Y``, ``N``,
+    ``WAHR``) in the polarity the map gives its own yes/no keys, when they all give one
+    (``Yes: false`` makes every yes-word not met), with a warning counting them; without
+    such keys (or with keys of both polarities) it is left empty, counted in a warning.
+    Read with the default polarity, the README's own "SLA breached" example turned 73%
+    adherence into 27%."""
+    by_map = map_values(raw, {k: str(b) for k, b in table.items()}).map(
+        {"True": True, "False": False}).astype("boolean")
+    left = (by_map.isna() & raw.notna()).to_numpy(dtype=bool)
+    if not left.any():
+        return by_map
+    keys = pd.Series(list(table), dtype=m.STRING_DTYPE)
+    said = v.plain_boolean(keys).to_numpy(dtype="float64", na_value=np.nan)
+    given = np.array([float(b) for b in table.values()])
+    has = ~np.isnan(said)
+    sides = set((said[has] == given[has]).tolist())
+    plain = v.plain_boolean(raw)
+    outcome = v.boolean(raw).where(plain.isna())
+    read = by_map.fillna(outcome)
+    polarity = len(sides) == 1
+    if polarity:
+        same = sides.pop()
+        polar = plain if same else ~plain
+        by_polarity = read.isna() & polar.notna()
+        read = read.fillna(polar)
+        v.note_unmapped(
+            warnings, "sla_met", raw.where(by_polarity), pd.Series(pd.NA, index=raw.index),
+            "read in the polarity values.sla_met gives its own yes/no keys (a yes is "
+            f"{'met' if same else 'not met'})", "yes/no values values.sla_met does not list")
+    v.note_unmapped(warnings, "sla_met", raw, read,
+                    "left empty (map them under values.sla_met" + (
+                        ")" if polarity else "; a yes or no it does not list is read only "
+                        "in the polarity its own yes/no keys give, and it has none)"),
+                    "values values.sla_met does not list")
+    return read.astype("boolean")
 
 
 def hours(s: pd.Series) -> pd.Series:

@@ -16,7 +16,10 @@ one, else unknown), and one data note per column says so in numbers (worded by
 the run's ``defaults.wording``: ``export_default``).
 
 Only the three canonical flags and counts: a column where one value is normal (``kind``,
-``status``, a single priority in a small queue) is never touched.
+``status``, a single priority in a small queue) is never touched. A flag is judged after
+its unread values are known: one value read beside values the reading could not read
+(``Ja`` beside ``Nee``) is not one value on every ticket that carries the flag; and a
+flag read as the default is emptied with its raw column (not left as unread).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from itsm_diag import model as m
 #: the canonical flag and count columns (model.TICKET_SCHEMA: the one boolean and the two
 #: Int32 counts) a tool fills with a default when nothing records them
 COLUMNS: tuple[str, ...] = (m.SLA_MET, m.REASSIGNMENT_COUNT, m.REOPEN_COUNT)
+
+#: each flag's raw column: a ticket whose raw value the reading left empty carries a
+#: value all the same, one this report could not read
+RAW: dict[str, str] = {m.SLA_MET: m.SLA_MET_RAW}
 
 #: the fewest tickets carrying a column before one value on all of them is read as the
 #: tool's default. A real flag or count that differs on as few as 2% of tickets (reopen
@@ -56,6 +63,10 @@ def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]
         count = int(values.count())  # masked reductions: ~5 ms a column at 1M tickets
         if count < min_tickets or values.min() != values.max():
             continue
+        raw = RAW.get(column)
+        if raw in tickets and bool((tickets[raw].notna() & values.isna()).any()):
+            # other values are there, unread (Nee beside Ja): one value read is no default
+            continue
         first = values.min()
         shown = (str(bool(first)).lower() if isinstance(values.dtype, pd.BooleanDtype)
                  else f"{int(first):,}")
@@ -65,8 +76,9 @@ def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]
     words = wording()
     notes = [_note(column, value, count, min_tickets, tickets, column_maps, words)
              for column, value, count in found]
-    emptied = {column: pd.Series(pd.NA, index=tickets.index, dtype=tickets[column].dtype)
-               for column, _, _ in found}
+    emptied = {name: pd.Series(pd.NA, index=tickets.index, dtype=tickets[name].dtype)
+               for column, _, _ in found
+               for name in (column, *((RAW[column],) if RAW.get(column) in tickets else ()))}
     return tickets.assign(**emptied), notes
 
 

@@ -307,16 +307,64 @@ def read_priority(raw: pd.Series, warnings: list[str], *, count_unread: bool = T
     return out
 
 
-_TRUE = {"true", "yes", "y", "1", "t", "x", "within sla", "met", "ja", "oui", "si", "sí"}
-_FALSE = {"false", "no", "n", "0", "f", "sla violated", "breached", "nein", "non"}
+#: the plain yes and no words of a flag, in the languages exports come in: a spreadsheet
+#: re-saved in a localised Excel writes its booleans in the locale's words (WAHR/FALSCH,
+#: VRAI/FAUX, VERDADERO/FALSO, WAAR/ONWAAR, VERO/FALSO, VERDADEIRO/FALSO, SANT/FALSKT,
+#: SAND/FALSK, SANN/USANN, TOSI/EPÄTOSI, PRAWDA/FAŁSZ), and a tool in the site's
+#: language its yes and no (ja/nein/nee, oui/non, sí/no, sim/não). What such a word
+#: means depends on the column's question ("met?" or "breached?")
+YES_WORDS: frozenset[str] = frozenset({
+    "true", "yes", "y", "1", "t", "x", "ja", "j", "oui", "si", "sí", "sì", "sim", "s",
+    "wahr", "vrai", "verdadero", "verdadeiro", "vero", "waar", "sant", "sand", "sann",
+    "tosi", "prawda"})
+NO_WORDS: frozenset[str] = frozenset({
+    "false", "no", "n", "0", "f", "nein", "nee", "non", "não", "nao", "falsch", "faux",
+    "falso", "onwaar", "falskt", "falsk", "usann", "epätosi", "fałsz", "nej"})
+#: words that say an SLA's outcome itself, whatever the column asks
+MET_WORDS: frozenset[str] = frozenset({"within sla", "met", "sla met"})
+BREACHED_WORDS: frozenset[str] = frozenset({"sla violated", "breached", "sla breached",
+                                            "not met"})
+_TRUE = YES_WORDS | MET_WORDS
+_FALSE = NO_WORDS | BREACHED_WORDS
+
+
+def _flag_key(s: pd.Series) -> pd.Series:
+    return s.astype(_STR).str.strip().str.lower()
 
 
 @per_value
 def boolean(s: pd.Series) -> pd.Series:
-    folded = s.astype(_STR).str.strip().str.lower()
+    """A flag's yes and no (:data:`YES_WORDS`, :data:`NO_WORDS`, in any case) and the
+    words of an SLA's outcome -> True/False; anything else <NA>."""
+    folded = _flag_key(s)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out = out.mask(folded.isin(_TRUE).fillna(False).astype(bool), True)
     return out.mask(folded.isin(_FALSE).fillna(False).astype(bool), False)
+
+
+@per_value
+def plain_boolean(s: pd.Series) -> pd.Series:
+    """:func:`boolean` of the plain yes and no words alone (no outcome words): the
+    values whose meaning the column's question decides."""
+    folded = _flag_key(s)
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out = out.mask(folded.isin(YES_WORDS).fillna(False).astype(bool), True)
+    return out.mask(folded.isin(NO_WORDS).fillna(False).astype(bool), False)
+
+
+#: what a flag's warning says its unread values are
+NOT_YES_NO = "values that are not yes/no"
+
+
+def read_flag(raw: pd.Series, warnings: list[str], field: str,
+              outcome: str = "left empty") -> pd.Series:
+    """:func:`boolean` of a flag column, each value it cannot read left empty and
+    counted in a warning naming the values (one factorize serves both): ``Nee`` or
+    ``FALSCH`` dropped without a word read as a flag nobody filled."""
+    column = Distinct.of(raw)
+    flags = column.apply(boolean)
+    note_unmapped_distinct(warnings, field, column, flags, outcome, NOT_YES_NO)
+    return m.spread(flags, column.codes, raw.index).astype("boolean").rename(raw.name)
 
 
 def whole(num: pd.Series, dtype: str) -> pd.Series:

@@ -244,8 +244,10 @@ def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
     n_due = int((known & outcome.by_due).sum())
     n = n_flag + n_due
     met = int((known & outcome.met).sum())
+    # done without an outcome while the file fills the flag with words not read
+    unread = is_done & ~outcome.known & ctx.filled(m.SLA_MET_RAW).to_numpy(dtype=bool)
     counts = {"sla_met": met, "sla_n": n, "sla_flag": n_flag, "sla_due": n_due,
-              "sla_neither": int(is_done.sum()) - n}
+              "sla_neither": int(is_done.sum()) - n, "sla_unread": int(unread.sum())}
     return (met / n if n else None), counts
 
 
@@ -298,7 +300,9 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     for name, value in (("time_to_resolve_hours", ttr["median"]),
                         ("first_assignment_resolution", far), ("sla_adherence", sla)):
         if scope.any() and value is None:
-            notes.append(f"{name}.{reason}")
+            # an SLA flag filled with words not read is no empty field
+            said = "unread" if name == "sla_adherence" and sla_counts["sla_unread"] else reason
+            notes.append(f"{name}.{said}")
     volume = _volume(ctx, opened) if opened.any() else {}
     if scope.any() and not opened.any():
         notes.append("volume_by_category.no_opened")

@@ -469,9 +469,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     sla_share = _share(done_pop & sla_known, done_pop)
     # a file gives an SLA outcome from its flag, or from a due time and a done time: it
     # left that out when it cannot, and could with the columns its tool exports
-    has_flag, has_due, has_done = (files.holds(m.SLA_MET), files.holds(m.DUE_AT),
+    # a flag the reading left empty where the file holds one (sla_met_raw) is filled in
+    # the tool, as an unread status is: no gap of the export, unread in this report
+    has_flag, has_due, has_done = (files.holds(m.SLA_MET, m.SLA_MET_RAW),
+                                   files.holds(m.DUE_AT),
                                    files.holds(m.RESOLVED_AT, m.CLOSED_AT))
-    flag_out, due_out = files.left_out(m.SLA_MET), files.left_out(m.DUE_AT)
+    flag_out = files.left_out(m.SLA_MET, m.SLA_MET_RAW)
+    due_out = files.left_out(m.DUE_AT)
     sla_out = ~(has_flag | (has_due & has_done)) & (
         (has_flag | flag_out) | ((has_due | due_out) & (has_done | no_done_time)))
     left_sla = files.rows(sla_out)
@@ -484,6 +488,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     ) or _verdict("sla_adherence", sla_share >= min_fill, not present(m.SLA_MET, m.DUE_AT),
                   "sla_sparse", sla_share if sla_share >= min_fill else held_sla, "sla",
                   min_fill=min_fill)
+    sla_unread = done_pop & ~sla_known & t[m.SLA_MET].isna() & ctx.filled(m.SLA_MET_RAW)
+    if sla.gap in ("configuration", "capability") and sla_unread.any():
+        filled_share = _share(done_pop & (sla_known | sla_unread), done_pop)
+        if filled_share >= min_fill:
+            unread = unread_labels(ctx, m.SLA_MET_RAW, sla_unread)
+            unread.pop("by_tool")
+            sla = Verdict("sla_adherence", False, "sla_unread", "unread", filled_share,
+                          {"min_fill": min_fill, "read_share": sla_share, **unread})
     # an SLA the export keeps in a column this report does not read (JSM's Time to
     # resolution, a text): the tool records it there, so it is no gap of the tool or the
     # workflow (it read "configuration gap ... attach an SLA to every ticket"), but
