@@ -297,3 +297,20 @@ def test_a_mapping_without_a_yes_no_key_leaves_yes_no_words_empty(
     assert pd.isna(t["T2"]) and pd.isna(t["T3"])
     warned = " ".join(w for s in loaded.sources for w in s.warnings)
     assert "sla_met: 2 tickets with values values.sla_met does not list, left empty" in warned
+
+
+def test_sla_by_priority_names_the_unread_flag_words(english: Path,
+                                                     sla_runs: dict[str, Report]) -> None:
+    """The flag filled with words the reading cannot take as yes or no and no due time:
+    sla-by-priority is unknown, and its reason names the words with their counts (it
+    said "The export has no value at all in sla_met / due_at")."""
+    run = sla_runs["unread"]
+    check = _check(run, "sla-by-priority")
+    assert check.status == "unknown"
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in english.glob("*.csv")]
+    flags = pd.concat([f["made_sla"] for f in frames if "made_sla" in f])
+    n_yes, n_no = int((flags == "true").sum()), int((flags == "false").sum())
+    assert "no value at all in sla_met" not in check.reason
+    assert f"{n_yes + n_no:,} tickets carry one" in check.reason
+    assert f"'DOGRU' ({n_yes:,})" in check.reason and f"'YANLIS' ({n_no:,})" in check.reason
+    assert "values.sla_met" in check.reason

@@ -17,7 +17,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
-from itsm_diag.signs.common import sla_outcome, unread_of
+from itsm_diag.signs.common import sla_outcome, unread_labels, unread_of
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
@@ -48,6 +48,16 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if missing:
         # a priority the reading could not put on the scale (Höchste, Sev 1) is filled in
         # the tool: named with its labels, not called missing
+        rest = [f for f in missing if f not in (m.SLA_MET, m.DUE_AT)]
+        flag_words = t[m.SLA_MET].isna() & ctx.filled(m.SLA_MET_RAW)
+        if no_sla and flag_words.any():
+            # a made-SLA flag in words the reading could not read (DOGRU/YANLIS) is
+            # filled in the tool too: named with its words, never "no value at all"
+            found = unread_labels(ctx, m.SLA_MET_RAW, flag_words)
+            also = no_value(ctx, rest, code="priority_unread") if rest else ""
+            return Measurement(unknown=note("sla_unread", found["unread"],
+                                            ctx.samples(flag_words),
+                                            values=found["values"], also=also))
         return Measurement(unknown=no_value(ctx, missing, code="priority_unread"))
     done = in_kinds(ctx, params) & ctx.done_in_window()
     outcome = sla_outcome(ctx)
