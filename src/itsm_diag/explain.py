@@ -13,7 +13,7 @@ from typing import Any
 
 from itsm_diag import config
 from itsm_diag.config import AnalysisFile, Defaults, RuleFile, worded
-from itsm_diag.text import fmt, plurals, with_named
+from itsm_diag.text import fmt, plurals, with_exact, with_named
 
 
 def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> str:
@@ -150,7 +150,7 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
         f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
     ]
     for name, cond in rule.thresholds.conditions.items():
-        text = fmt(cond.text, {"value": cond.value})
+        text = fmt(with_exact(cond.text, {"value": cond.value}), {})
         was = shipped.thresholds.conditions[name].value if shipped else None
         mark = _mark(f"{section}.{rule.id}.thresholds.{name}", overrides, was)
         lines.append(f"  {name}: {cond.metric} {cond.op} {cond.value:g}  ({text}){mark}")
