@@ -37,11 +37,9 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("backlog", "example"): ("(+10%)",),
     # the sign's four signals; the thresholds, not a param
     ("trust", "what_it_checks"): ("Four signals",),
-    ("trust", "example"): ("bypass at least 50%",),
     # tier numbers, "the two records", an example's measured counts
     ("changes", "what_it_checks"): ("Tier 2:", "of the two records"),
     ("changes", "presence"): ("tiers 2-3",),
-    ("changes", "example"): ("2 linked", "change, 2 within"),
     ("changes", "metrics.change_caused_per_quarter.definition"): ("tiers 1-2",),
     ("changes", "metrics.tier2_incidents.label"): ("Tier 2:",),
     ("changes", "metrics.tier3_incidents.definition"): ("tiers 1-2",),
@@ -51,8 +49,6 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     # the day after the first day; an example's measured figures
     ("onboarding", "title"): ("on day two",),
     ("onboarding", "example"): ("9 of 31", "lead time 4 business days"),
-    # the thresholds in an example
-    ("strategy", "example"): ("operational above 70%",),
     # "the one in the export", "one assignment group"
     ("ownership", "scope"): ("The owner is the one in",),
     ("ownership", "presence"): ("carries one assignment group",),

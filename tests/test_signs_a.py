@@ -245,7 +245,7 @@ def test_compute_kpis_panel() -> None:
     # layer adds what the window left out
     assert set(kpis) == (set(Kpis.model_fields) - {
         "definitions", "labels", "backlog", "reliable", "caveats", "targets",
-        "targets_met", "target_texts", "volume_words", "backlog_open_at"}) | {
+        "targets_met", "target_texts", "decimals", "volume_words", "backlog_open_at"}) | {
             "left_out", "ttr_closed"}
     left_out = kpis.pop("left_out")
     assert left_out["done_after"] == 0 and left_out["negative"] == 0

@@ -59,10 +59,11 @@ from itsm_diag.stats import newcombe, poisson_score, t_quantile, wilson
 from itsm_diag.text import (
     beside_decimals,
     figure,
-    figure_beside,
+    figure_exact,
     fmt,
     fmt_known,
     joined,
+    with_exact,
     with_named,
 )
 
@@ -653,7 +654,7 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
                      # the figure as the reason's "measured" and the key figure show it
                      "value": figure(value, doc.unit, _decimals(doc, fig.value, cond.value)),
                      "low": figure(low, doc.unit, more), "high": figure(high, doc.unit, more),
-                     "threshold": figure(cond.value, doc.unit), "level": level}
+                     "threshold": figure_exact(cond.value, doc.unit), "level": level}
     return out, words
 
 
@@ -694,7 +695,9 @@ def _measured_text(rule: RuleFile, out: ConditionOut) -> str:
 
 
 def _condition_text(cond: Condition) -> str:
-    return fmt(cond.text, {"value": cond.value})
+    """The condition in words, its threshold as the value in force reads (8.5%, not the
+    shipped spec's 8%: :func:`~itsm_diag.text.with_exact`)."""
+    return fmt(with_exact(cond.text, {"value": cond.value}), {})
 
 
 # ---- findings --------------------------------------------------------------------------
@@ -778,6 +781,18 @@ def measure_all(rule_list: list[RuleFile], ctx: Context,
         panel = pool.submit(progress.carried(compute_kpis), ctx)
         measured = list(pool.map(progress.carried(one), rule_list))
         return measured, panel.result(), {k: f.result() for k, f in later.items()}
+
+
+def _beside(rule: RuleFile, note: Note, conds: Mapping[str, ConditionOut]) -> Note:
+    """``note`` with ``{shown_METRIC}`` (each condition's figure with the decimals the
+    finding shows it with) and ``{threshold_NAME}`` (each threshold in force, exactly) for
+    its words to say a figure beside its threshold with."""
+    said: dict[str, Any] = {}
+    for name, o in conds.items():
+        unit = rule.metrics[o.metric].unit
+        said[f"shown_{o.metric}"] = figure(o.measured, unit, o.decimals)
+        said[f"threshold_{name}"] = figure_exact(o.value, unit)
+    return note.model_copy(update={"params": {**said, **note.params}})
 
 
 def _note_out(rule: RuleFile, note: Note) -> NoteOut:
@@ -905,8 +920,10 @@ def build_finding(
 
     said = {"end_said": end_said(choice.window, choice.tz, rules.defaults.wording)}
     values.update(said)
-    for name, cond in rule.thresholds.conditions.items():
-        values[f"threshold_{name}"] = cond.value
+    # a threshold a text names reads as the value in force, whatever its spec's precision
+    thresholds = {f"threshold_{name}": cond.value
+                  for name, cond in rule.thresholds.conditions.items()}
+    values.update(thresholds)
     for name, param in rule.params.items():
         values[f"param_{name}"] = param
     metrics = {
@@ -935,7 +952,7 @@ def build_finding(
         )
         for c in meas.costs
     ]
-    reason = fmt(getattr(rule.reasons, status), values)
+    reason = fmt(with_exact(getattr(rule.reasons, status), thresholds), values)
     what_would_answer = None
     # what left a measured grade unknown: absence (a clear) or presence (a triggered),
     # the one of the grade the measures gave (a sign may carry both)
@@ -948,14 +965,17 @@ def build_finding(
         if meas.unknown is not None:
             reason = f"{reason} {_note_out(rule, meas.unknown).text}"
         elif unproven is not None and not any(o.met is None for o in conds.values()):
-            reason = f"{reason} {_note_out(rule, unproven).text}"
+            # the note holds a figure against its threshold: both as the finding shows
+            # them ("the share is 8.47%, under the 8.5% threshold", not "8.5%, under")
+            reason = f"{reason} {_note_out(rule, _beside(rule, unproven, conds)).text}"
         else:
             missing = [o.text for o in conds.values() if o.met is None]
             reason = f"{reason} Not measurable: {'; '.join(missing)}."
             # and why, where the module knows (no incident names a problem): a list of
             # conditions alone tells the reader what is missing, not what to export
             if meas.absence_unproven is not None:
-                reason = f"{reason} {_note_out(rule, meas.absence_unproven).text}"
+                told = _beside(rule, meas.absence_unproven, conds)
+                reason = f"{reason} {_note_out(rule, told).text}"
         what_would_answer = "Needs: " + ", ".join(rule.data_needed)
     elif status == "triggered":
         met_texts = [_measured_text(rule, o) for o in conds.values() if o.met]
@@ -1005,8 +1025,8 @@ def build_finding(
         params=dict(rule.params),
         evidence=Evidence(
             # an unknown finding keeps every clause: its n/a are the evidence
-            summary=(fmt(rule.evidence_template, values) if status == "unknown"
-                     else fmt_known(rule.evidence_template, values)),
+            summary=(fmt if status == "unknown" else fmt_known)(
+                with_exact(rule.evidence_template, thresholds), values),
             scope=with_named(rule.scope, said),
             window=_window_out(choice),
             tables=_one_time_form(meas.tables, about),
@@ -1585,11 +1605,14 @@ def _kpi_targets(raw: dict[str, Any], words: Mapping[str, str]) -> None:
     a median of 19.1 h and a p90 of 76.6 h, with no word of which or whether met."""
     met: dict[str, bool | None] = {}
     texts: dict[str, str] = {}
+    decimals: dict[str, int] = {}
     for key, target in raw["targets"].items():
         unit = "hours" if key == "time_to_resolve_hours" else "ratio"
         value = (raw["time_to_resolve_hours"] or {}).get("median") \
             if key == "time_to_resolve_hours" else raw.get(key)
-        goal = fmt(words[f"kpi_target.{key}"], {"target": figure(target, unit)})
+        # the target in force, exactly (77.53%, not 78%; 19.08 h, not 19.1 h), and the
+        # figure beside it with the decimals that keep it on its side
+        goal = fmt(words[f"kpi_target.{key}"], {"target": figure_exact(target, unit)})
         if value is None:
             met[key], outcome = None, "none"
         elif not raw.get("reliable", {}).get(key, True):
@@ -1598,11 +1621,12 @@ def _kpi_targets(raw: dict[str, Any], words: Mapping[str, str]) -> None:
             up = KPI_TARGETS.get(key) == "at_least"
             met[key] = bool(value >= target if up else value <= target)
             outcome = "met" if met[key] else "missed"
+        decimals[key] = beside_decimals(value, target, unit)
         texts[key] = fmt(words[f"kpi_target.{outcome}"], {
-            "target": goal, "value": figure_beside(value, target, unit)})
+            "target": goal, "value": figure(value, unit, decimals[key])})
         raw["definitions"][key] = " ".join(
             (raw["definitions"][key], fmt(words["kpi_def.target"], {"target": texts[key]})))
-    raw["targets_met"], raw["target_texts"] = met, texts
+    raw["targets_met"], raw["target_texts"], raw["decimals"] = met, texts, decimals
 
 
 def _ttr_closed(lean: Mapping[str, Any] | None, share: float,

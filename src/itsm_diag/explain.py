@@ -13,7 +13,7 @@ from typing import Any
 
 from itsm_diag import config
 from itsm_diag.config import AnalysisFile, Defaults, RuleFile, worded
-from itsm_diag.text import fmt, plurals, with_named
+from itsm_diag.text import fmt, plurals, with_exact, with_named
 
 
 def explain_page(rule_id: str, config_file: Path | None, found_by: str = "") -> str:
@@ -150,7 +150,7 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
         f"Thresholds (triggered when {rule.thresholds.combine} of these hold)",
     ]
     for name, cond in rule.thresholds.conditions.items():
-        text = fmt(cond.text, {"value": cond.value})
+        text = fmt(with_exact(cond.text, {"value": cond.value}), {})
         was = shipped.thresholds.conditions[name].value if shipped else None
         mark = _mark(f"{section}.{rule.id}.thresholds.{name}", overrides, was)
         lines.append(f"  {name}: {cond.metric} {cond.op} {cond.value:g}  ({text}){mark}")
@@ -179,12 +179,22 @@ def page(rule: RuleFile, overrides: Mapping[str, str] | None = None,
     lines += [f"  {k}: {d.label}. {_defined(d.definition, defaults)}"
               for k, d in rule.metrics.items()]
     if rule.example:
-        lines += ["", "Example", f"  {_prose(rule.example)}"]
+        lines += ["", "Example", f"  {_prose(_in_force(rule, rule.example, defaults))}"]
     lines += ["", *hours]
     if rule.fixes:
         lines += ["", "Fixes"]
         lines += [f"  - [{f.horizon}] {f.id}: {f.action}" for f in rule.fixes]
     return "\n".join(lines) + "\n"
+
+
+def _in_force(rule: RuleFile, text: str, defaults: Defaults) -> str:
+    """``text`` (an example) with each ``{threshold_NAME}`` the rule's threshold in force,
+    exactly, and ``{window_weeks}`` the window's weeks in force: under a config, an
+    example that wrote "threshold: shrink by at least 5%" and "over 13 weeks" stood
+    below "min_shrink: backlog_shrink < 0.13" and "Values in force"."""
+    exact = with_exact(text, {f"threshold_{name}": cond.value
+                              for name, cond in rule.thresholds.conditions.items()})
+    return with_named(exact, {"window_weeks": f"{defaults.window_weeks:,}"})
 
 
 def _defined(text: str, defaults: Defaults) -> str:

@@ -462,6 +462,11 @@ class Kpis(_Model):
         "Each target in targets in words, with the figure it is held against and whether "
         "it is met ('median at most 24.0 h: met (19.1 h)'), by KPI key: what every format "
         "shows beside the KPI, and its definition repeats.", default_factory=dict)
+    decimals: dict[str, int] = D(
+        "Decimals beyond the unit's usual with which each KPI held against a target is "
+        "shown, in its value and its target text alike (the median for "
+        "time_to_resolve_hours), by KPI key: as many as tell it from the target (77.52% "
+        "beside at least 77.53%, not 78%).", default_factory=dict)
     backlog_open_at: str = D(
         "Where the backlog's open tickets (backlog.open_now) are counted, as every format "
         "says it: 'the window end', or 'the data's end (2026-09-30)' when a --until reaches "

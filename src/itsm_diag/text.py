@@ -75,18 +75,19 @@ SHOWN_DIGITS = {"count": 0, "index": 2, "ratio": 2, "points": 2,
 
 
 def share(value: float, digits: int = 0) -> str:
-    """A share as a percentage with ``digits`` decimals; under 1% one decimal, and a share
-    above zero that would still print as 0.0% reads "<0.1%" (not zero: some tickets)."""
-    if 0 < value < 0.0005:
-        return "<0.1%"
-    if value != 0 and abs(value) < 0.01:
-        return f"{value:.1%}"
-    return f"{value:.{digits}%}"
+    """A share as a percentage with ``digits`` decimals; under 1% at least one decimal,
+    and a share above zero that would still print as zero reads "<0.1%" (not zero: some
+    tickets; "<0.01%" with two decimals)."""
+    shown = max(digits, 1) if value != 0 and abs(value) < 0.01 else digits
+    if 0 < value < 0.5 * 10 ** -(shown + 2):
+        return f"<{10 ** -shown:.{shown}f}%"
+    return f"{value:.{shown}%}"
 
 
-def points(value: float, signed: bool = False) -> str:
-    """A difference of two shares (a fraction) in points: "66 points", "+1 point"."""
-    return plurals(f"{value * 100:{'+' if signed else ''},.0f} point(s)")
+def points(value: float, signed: bool = False, digits: int = 0) -> str:
+    """A difference of two shares (a fraction) in points: "66 points", "+1 point" (with
+    ``digits`` decimals: "29.55 points")."""
+    return plurals(f"{value * 100:{'+' if signed else ''},.{digits}f} point(s)")
 
 
 def figure(value: float | None, unit: str, more: int = 0) -> str:
@@ -107,18 +108,52 @@ def figure(value: float | None, unit: str, more: int = 0) -> str:
     if unit == "index":  # a plain number, not a share of tickets: no %
         return f"{value:.{SHOWN_DIGITS[unit] + more}f}"
     if unit == "points":  # a difference of two shares: "66 points", never "66%"
-        return points(value)
+        return points(value, digits=more)
     if unit in UNIT_SUFFIX:
         return f"{value:,.{SHOWN_DIGITS[unit] + more}f}{UNIT_SUFFIX[unit]}"
     return f"{value:g}"
 
 
+#: the most decimals beyond a unit's usual a figure is shown with (a threshold to be
+#: exact, a measured figure to tell it from its threshold)
+MORE_DECIMALS = 3
+
+
+def _exact_at(value: float, decimals: int) -> bool:
+    """Whether ``value`` rounded to ``decimals`` is ``value`` (to a float's noise)."""
+    return abs(round(value, decimals) - value) <= 1e-9 * max(1.0, abs(value))
+
+
+def exact_decimals(value: float | None, unit: str) -> int:
+    """The decimals beyond the unit's usual (``more`` of :func:`figure`) with which a value
+    a rule or a config file set (a threshold, a KPI target) reads as itself, up to
+    three: 0.085 as 8.5%, not 8%; 0.509 as 50.9%, not 51%; 19.08 hours as 19.08 h, not
+    19.1 h. A threshold printed at the shipped precision read "at least 8% ... measured
+    8.47%: no" beside a threshold of 8.5% in force."""
+    if value is None or unit not in SHOWN_DIGITS:
+        return 0  # figure() prints it with :g, which is exact
+    scaled = value * 100 if unit in ("ratio", "points") else value
+    usual = 0 if unit in ("ratio", "points") else SHOWN_DIGITS[unit]
+    return next((more for more in range(MORE_DECIMALS) if _exact_at(scaled, usual + more)),
+                MORE_DECIMALS)
+
+
+def figure_exact(value: float | None, unit: str) -> str:
+    """:func:`figure` of a threshold or target, with the decimals that show the value in
+    force (:func:`exact_decimals`)."""
+    return figure(value, unit, exact_decimals(value, unit))
+
+
 def beside_decimals(value: float | None, other: float | None, unit: str) -> int:
     """The decimals beyond the unit's usual (``more`` of :func:`figure`) with which
-    ``value`` is shown beside ``other`` (a measured figure beside its threshold): where the
-    two differ but would print alike, as many more (up to three) as tell them apart."""
-    if value is None or other is None or value == other \
-            or figure(value, unit) != figure(other, unit):
+    ``value`` is shown beside ``other`` (a measured figure beside its threshold, which
+    reads exactly: :func:`figure_exact`): where the two differ but would print alike, as
+    many more (up to three) as tell them apart, so the figure never reads on the wrong
+    side of it; equal to it, as the threshold reads ("measured 8.5%" beside "at least
+    8.5%", not "8%")."""
+    if value is not None and other is not None and value == other:
+        return exact_decimals(other, unit)
+    if value is None or other is None or figure(value, unit) != figure(other, unit):
         return 0
     for more in (1, 2):
         if figure(value, unit, more) != figure(other, unit, more):
@@ -180,6 +215,42 @@ def with_params(text: str, params: Mapping[str, Any]) -> str:
             return match.group(0)
         return _FMT.format_field(value, spec)
     return re.sub(r"\{param_(\w+)(?::([^{}]*))?\}", fill, text)
+
+
+#: a format spec with a precision: ".0%", ",.1f"
+_SPEC_DECIMALS = re.compile(r"(?P<head>[^.]*)\.(?P<n>\d+)(?P<kind>[f%])")
+
+
+def exact_field(value: float, spec: str) -> str:
+    """``value`` (a threshold or target in force) as a rule file's ``spec`` shows it
+    (".0%", ".2f", "points", "g"), with as many more decimals (up to three) as show it
+    exactly: the spec gives the shipped value's precision, and a config may set a value
+    between two of its steps (a duplicates threshold of 0.085 read "at least 8%")."""
+    if spec in ("points", "+points"):
+        return points(value, signed=spec.startswith("+"),
+                      digits=exact_decimals(value, "points"))
+    found = _SPEC_DECIMALS.fullmatch(spec)
+    if found is None:  # "g", or no spec: shown as it is
+        return _FMT.format_field(value, spec)
+    n, percent = int(found["n"]), found["kind"] == "%"
+    scaled = value * 100 if percent else value
+    n += next((more for more in range(MORE_DECIMALS) if _exact_at(scaled, n + more)),
+              MORE_DECIMALS)
+    if percent and not found["head"]:
+        return share(value, n)
+    return _FMT.format_field(value, f"{found['head']}.{n}{found['kind']}")
+
+
+def with_exact(text: str, values: Mapping[str, float | None]) -> str:
+    """``text`` with each ``{NAME}`` or ``{NAME:spec}`` that ``values`` holds (thresholds
+    or targets in force) filled by :func:`exact_field`; every other placeholder left for
+    later."""
+    def fill(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None or isinstance(value, bool):
+            return match.group(0)
+        return exact_field(value, match.group(2) or "")
+    return re.sub(r"\{(\w+)(?::([^{}]*))?\}", fill, text)
 
 
 def with_named(text: str, values: Mapping[str, Any]) -> str:

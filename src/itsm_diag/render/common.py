@@ -25,6 +25,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
+from itsm_diag.text import figure_exact as figure_exact  # a threshold as it is in force
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
@@ -407,11 +408,20 @@ def header_counts(r: Report) -> tuple[str, str]:
 
 
 def ttr_text(r: Report) -> str:
+    """The time to resolve's median (with the decimals its target text shows it with),
+    90th percentile and tickets."""
     ttr = r.kpis.time_to_resolve_hours
     if ttr.get("median") is None:
         return "n/a"
-    return (f"median {ttr['median']:,.1f} h, 90th percentile {ttr.get('p90') or 0:,.1f} h "
-            f"({ttr.get('n') or 0:,.0f} tickets)")
+    more = r.kpis.decimals.get("time_to_resolve_hours", 0)
+    return (f"median {ttr['median']:,.{1 + more}f} h, 90th percentile "
+            f"{ttr.get('p90') or 0:,.1f} h ({ttr.get('n') or 0:,.0f} tickets)")
+
+
+def kpi_share(r: Report, key: str) -> str:
+    """A share KPI (first_assignment_resolution, sla_adherence) with the decimals its
+    target text shows it with: "77.52%" beside "at least 77.53%: missed", not "78%"."""
+    return figure(getattr(r.kpis, key), "ratio", r.kpis.decimals.get(key, 0))
 
 
 def backlog_text(r: Report) -> str:

@@ -31,7 +31,7 @@ def _measured(finding: Finding, cond: ConditionOut) -> str:
 
 def _threshold(finding: Finding, cond: ConditionOut) -> str:
     metric = finding.metrics.get(cond.metric)
-    return f"{cond.op} {common.figure(cond.value, metric.unit if metric else '')}"
+    return f"{cond.op} {common.figure_exact(cond.value, metric.unit if metric else '')}"
 
 
 def _money(value: float | None, currency: str) -> str:
@@ -96,9 +96,8 @@ def _as_list(value: Any) -> list[Any]:
 def _kpi_rows(r: Report) -> list[tuple[str, str]]:
     k = r.kpis
     rows = [("time_to_resolve_hours", common.ttr_text(r)),
-            ("first_assignment_resolution", common.figure(k.first_assignment_resolution,
-                                                          "ratio")),
-            ("sla_adherence", common.figure(k.sla_adherence, "ratio"))]
+            ("first_assignment_resolution", common.kpi_share(r, "first_assignment_resolution")),
+            ("sla_adherence", common.kpi_share(r, "sla_adherence"))]
     rows.append(("volume_by_category", common.category_counts(r, 3, 40) or "n/a"))
     if k.backlog or k.backlog_weekly:
         rows.append(("backlog_weekly", common.backlog_text(r)))

@@ -126,7 +126,7 @@ def _finding(f: Finding, r: Report) -> list[str]:
         for c in f.threshold.conditions.values():
             unit = f.metrics[c.metric].unit if c.metric in f.metrics else ""
             met = "yes" if c.met else ("no" if c.met is False else "not measurable")
-            rows.append([_prose(c.text), md(f"{c.op} {common.figure(c.value, unit)}"),
+            rows.append([_prose(c.text), md(f"{c.op} {common.figure_exact(c.value, unit)}"),
                          md(common.figure(c.measured, unit, c.decimals)), met])
         lines += [*_table(["Condition", "Threshold", "Measured", "Holds"], rows, "lrrl"), ""]
     if f.evidence.costs:
@@ -212,8 +212,8 @@ def _kpis(r: Report) -> list[str]:
     rows = [
         row("time_to_resolve_hours", md(common.ttr_text(r))),
         row("first_assignment_resolution",
-            md(common.figure(k.first_assignment_resolution, "ratio"))),
-        row("sla_adherence", md(common.figure(k.sla_adherence, "ratio"))),
+            md(common.kpi_share(r, "first_assignment_resolution"))),
+        row("sla_adherence", md(common.kpi_share(r, "sla_adherence"))),
         row("volume_by_category", md(common.category_counts(r, 5, 60) or "n/a", 400)),
     ]
     if k.backlog or k.backlog_weekly:

@@ -174,8 +174,8 @@ def _kpis(r: Report, w: int, verbose: bool = False) -> Table:
     if targets:
         table.add_column("Target", ratio=3)
     rows = [("time_to_resolve_hours", common.ttr_text(r)),
-            ("first_assignment_resolution", figure(k.first_assignment_resolution, "ratio")),
-            ("sla_adherence", figure(k.sla_adherence, "ratio")),
+            ("first_assignment_resolution", common.kpi_share(r, "first_assignment_resolution")),
+            ("sla_adherence", common.kpi_share(r, "sla_adherence")),
             ("volume_by_category", common.category_counts(r, 3, 60) or "n/a")]
     if k.backlog or k.backlog_weekly:
         rows.append(("backlog_weekly", common.backlog_text(r)))
