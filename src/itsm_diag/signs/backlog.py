@@ -43,6 +43,7 @@ from itsm_diag.signs.common import (
     week_edges,
     weekly_backlog,
 )
+from itsm_diag.signs.shape import opening_burst_rows
 from itsm_diag.stats import t_quantile
 
 SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
@@ -803,8 +804,13 @@ def _automation(
     return table, costs
 
 
-def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> list[dict[str, Any]]:
-    age = (ctx.window.covered_end - ctx.tickets.loc[open_mask, m.OPENED_AT]
+def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float],
+                 stamped: pd.Series | None = None) -> list[dict[str, Any]]:
+    """The open tickets by age in days; those under ``stamped`` (opened in an import's
+    hour: the extract's opening burst) in a row of their own (``stamped``), their age not
+    known, the shares over every open ticket."""
+    aged = open_mask if stamped is None else open_mask & ~stamped
+    age = (ctx.window.covered_end - ctx.tickets.loc[aged, m.OPENED_AT]
            ) / pd.Timedelta(days=1)
     edges = [float(b) for b in bounds]
     counts = np.bincount(np.searchsorted(edges, age.to_numpy("float64"), side="right"),
@@ -812,6 +818,10 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     labels = [f"<{edges[0]:g}"]
     labels += [f"{a:g}-{b:g}" for a, b in pairwise(edges)]
     labels.append(f">{edges[-1]:g}")
+    unknown = 0 if stamped is None else int((open_mask & stamped).sum())
+    if unknown:
+        labels.append("stamped")
+        counts = np.append(counts, unknown)
     total = int(counts.sum())
     return [
         {"age_days": label, "count": int(c), "share": (int(c) / total) if total else None}
@@ -1030,6 +1040,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     age = (w.covered_end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())
+    # tickets "opened" in an import's hour (the extract's opening burst): their age is
+    # the import's, not theirs, so the age table counts them apart and says so
+    stamped = open_mask & opening_burst_rows(ctx.shape, t[m.OPENED_AT])
+    if stamped.any():
+        burst = ctx.shape.opening_burst
+        assert burst is not None
+        notes.append(Note(code="open_by_age_stamped", count=int(stamped.sum()), params={
+            "open": open_now, "hour": f"{burst.hours[0]:%Y-%m-%d %H:00}",
+            "days": float((w.covered_end - burst.hours[-1]) / pd.Timedelta(days=1))},
+            sample_ids=ctx.samples(stamped)))
     if mass_notes:
         # each clean-up with both readings: its tickets open to the window end (the
         # sign's figures) and counted done at it, as the tool records them
@@ -1201,7 +1221,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         else {"backlog_shrink": unseen.params["shrink_with"]},
         confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",
         tables={
-            "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),
+            "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"]),
+                                        stamped if stamped.any() else None),
             "automation_candidates": candidates,
             # where the time to done goes, from the flow view (status history)
             **_flow_evidence(ctx),
