@@ -670,16 +670,17 @@ def test_forecast_projects_along_the_backlog_trend(world: FlowWorld) -> None:
 
 
 def test_forecast_reads_the_series_without_a_mass_closure(world: FlowWorld) -> None:
-    # a clean-up script closed 800 old tickets in week 9: the raw series counts them as
-    # completions and as open until then; the trend is fitted without them, and so are
-    # the forecast's rates, spread and deviations from the line
+    # a clean-up script closed 800 old tickets in week 9: the sign's weekly series counts
+    # them open to the window end (no completion: review 19c), so the forecast's rates,
+    # spread and deviations from the line are of that series; the tool's record of the
+    # weeks (the clean-up a completion) is the sign's own table and not read here
     rules = config.load_rules()
     ctx = _ctx(world.tickets, world.events, rules=rules)
     line = [280.0 + 10 * i for i in range(13)]
-    raw_open = [o + (800 if i < 9 else 0) for i, o in enumerate(line)]
+    recorded = [o - (800 if i >= 9 else 0) for i, o in enumerate(line)]
     backlog = {"status": "triggered", "open_now": 400.0, "threshold": 0.05,
-               "weekly": _weekly([100] * 13, [90] * 9 + [890] + [90] * 3, line, raw_open),
-               "trend_weekly": _weekly([100] * 13, [90] * 13, line)}
+               "weekly": _weekly([100] * 13, [90] * 13, line),
+               "recorded_weekly": _weekly([100] * 13, [90] * 9 + [890] + [90] * 3, recorded)}
     meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
     assert meas.metrics["completions_per_week"].value == 90
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(

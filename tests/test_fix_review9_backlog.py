@@ -110,7 +110,7 @@ def _forecast(cut: dict[str, Any] | None) -> Any:
         # what the backlog sign records when it measures a trend that lacks tickets
         ctx.memo(("backlog", "trend_cut"), lambda: cut)
     backlog = {"status": "clear", "reason": "", "open_now": 180.0,
-               "weekly": _weekly([100.0 + 5 * i for i in range(13)]), "trend_weekly": [],
+               "weekly": _weekly([100.0 + 5 * i for i in range(13)]), "recorded_weekly": [],
                "threshold": 0.05}
     params = config.load_rules().analyses["forecast"].params
     return forecast.measure(ctx, params, backlog)
@@ -134,7 +134,7 @@ def test_arrivals_per_completion_says_it_counts_completions() -> None:
     definition = rule.metrics["arrivals_per_completion"].definition
     assert not definition.startswith("Tickets opened / tickets done")
     assert "completions" in definition and "done again" in definition
-    for table in ("weekly", "trend_weekly"):
+    for table in ("weekly", "recorded_weekly"):
         assert rule.tables[table].columns["completions"].label == "Completions in the week"
 
 

@@ -1300,6 +1300,7 @@ def diagnose(
         shape=shape,
         analyses={a.id: a.params for a in rules.analyses.values()},
         checks={c.id: c.params for c in rules.checks.values()},
+        signs={s.id: s.params for s in rules.signs.values()},
         tz=tz,
         day_only=data.day_only,
         name_words=data.name_words,

@@ -39,7 +39,6 @@ def _backlog(findings: list[Finding], rules: Rules) -> dict[str, Any]:
             "open_now": found.metrics["open_now"].value if "open_now" in found.metrics
             else None,
             "weekly": found.evidence.series.get("weekly", []),
-            "trend_weekly": found.evidence.series.get("trend_weekly", []),
             "threshold": shrink.value if shrink is not None else 0.05,
             # the reach test's params, as a config sets them (the forecast's year-earlier
             # check asks the backlog's own test)

@@ -1,17 +1,18 @@
 """Analysis ``forecast``: the backlog's forward look along the backlog sign's trend.
 
 Reads the backlog sign's own weekly series and open count (one number per concept): the
-net change a week is the slope of the sign's trend line (the ``trend`` of its weekly rows:
-the Theil-Sen line behind its start and end levels, mass closures left out), the rates
-are the means of the trend's weeks, the spread 1.4826 x the median absolute deviation of
-those weeks' arrivals minus completions. With mass closures the rates, the spread and the
-deviations from the line are of the series the trend is fitted to (the sign's
-``trend_weekly``: their tickets left out). The backlog in ``h`` weeks is ``open now + h x
-trend a week``, held at the desk's work in progress where the trend would take it lower
-(:func:`_wip`: mean arrivals a week x the mean weeks a ticket opened in the trend's weeks
-stays open, Kaplan-Meier, when that is under every week-end backlog of the trend and the
-open count now: a week end can sit under the week's average in work, or the arrivals
-fall, and the trend is then projected as it runs), never below zero, with an interval of
+net change a week is the slope of the sign's trend line (the ``trend`` of its weekly
+rows: the Theil-Sen line behind its start and end levels, a mass closure's tickets open
+to the window end: no completion), the rates are the means of the trend's weeks, the
+spread 1.4826 x the median absolute deviation of those weeks' arrivals minus completions,
+of that series (the sign's ``recorded_weekly``, the clean-up a completion, is not read;
+the work in progress below counts their stays as still running). The backlog in ``h``
+weeks is ``open now + h x trend a week``, held at the desk's work in progress where the
+trend would take it lower (:func:`_wip`: mean arrivals a week x the mean weeks a ticket
+opened in the trend's weeks stays open, Kaplan-Meier, when that is under every week-end
+backlog of the trend and the open count now: a week end can sit under the week's average
+in work, or the arrivals fall, and the trend is then projected as it runs), never below
+zero, with an interval of
 ``t x sqrt(spread^2 x h + (h x se)^2)`` around that value: the weeks varying
 independently, and the trend's own uncertainty ``se``, which grows with ``h``, not
 ``sqrt(h)``. ``se`` is the larger of two: ``spread x`` :func:`walk_error`, the error of a
@@ -122,20 +123,19 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     if len(at) < max(int(params["min_weeks"]), 2) or backlog.get("open_now") is None:
         return Measurement(unknown=note("too_few_weeks", n=len(at),
                                         min=int(params["min_weeks"])))
-    # the series the trend is fitted to: with a mass closure, the sign's weekly series
-    # without its tickets (a clean-up script's closures are no throughput, and the raw
-    # backlog sits off the line by them until the clean-up)
-    fitted = list(backlog.get("trend_weekly") or weekly)
-    if len(fitted) != len(weekly):
-        fitted = weekly
+    # the series the trend is fitted to: the sign's weekly series, a clean-up script's
+    # closures no completion there (their tickets open to the window end: no throughput)
+    fitted = weekly
     now = float(backlog["open_now"])
     # the work in progress the desk's own flow keeps open: of the tickets opened in the
-    # trend's weeks, a clean-up script's left out as the trend leaves them out
+    # trend's weeks, a clean-up script's still open at the window end, as the trend
+    # counts them
     usable = scope_masks(ctx)[0]
     mass = mass_closed(ctx)
-    keep = usable & ~mass if mass is not None and len(mass) == len(usable) else usable
+    held = mass if mass is not None and len(mass) == len(usable) and mass.any() else None
     first = pd.Timestamp(int(week_edges(ctx.window, ctx.tz)[at[0]]), tz="UTC")
-    line = _project(weekly, fitted, at, now, params, partial(_wip, ctx, keep, first))
+    line = _project(weekly, fitted, at, now, params,
+                    partial(_wip, ctx, usable, first, open_through=held))
     # the same method a year earlier, held against what the export shows came next
     reach = {**_REACH_PARAMS, **dict(backlog.get("params") or {})}
     history, checked, withheld = _history(ctx, params, reach, len(weekly), at, line)
@@ -190,19 +190,19 @@ def _held_note(line: Mapping[str, Any]) -> Note | None:
                 trend=joined([f"{t:,}" for t in trend]))
 
 
-def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float
-         ) -> tuple[float, float]:
+def _wip(ctx: Context, keep: pd.Series, first: pd.Timestamp, per_week: float,
+         open_through: pd.Series | None = None) -> tuple[float, float]:
     """The work in progress the desk's own flow implies (Little's law), and the mean weeks
     a ticket stays open: ``per_week`` arrivals a week x the mean stay of the ``keep``
     tickets opened after ``first`` (the trend's first week's start) and by the window end,
     from opened to done, a stay still running at the window end counted for as long as it
     was seen (:func:`~itsm_diag.signs.backlog.mean_stay`, Kaplan-Meier: a lower
-    bound)."""
+    bound); a ticket under ``open_through`` (a clean-up script's closure) still open."""
     opened = ctx.tickets[m.OPENED_AT]
     window = keep & ((opened > first) & (opened <= ctx.window.end)).fillna(False).astype(bool)
     if per_week <= 0 or not window.any():
         return 0.0, 0.0
-    days = mean_stay(stays_of(ctx, window))
+    days = mean_stay(stays_of(ctx, window, open_through))
     return per_week * days / 7.0, days / 7.0
 
 
@@ -444,9 +444,13 @@ def _weeks_later(at: pd.Timestamp, weeks: int, tz: str) -> pd.Timestamp:
 
 
 def _handle_minutes(ctx: Context) -> float:
-    """Handle minutes of an open incident or request, weighted by the open tickets' kinds."""
+    """Handle minutes of an open incident or request, weighted by the open tickets' kinds
+    (the backlog's open: a clean-up script's closures still open)."""
     table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}
-    kinds = ctx.tickets.loc[open_now(ctx, ctx.of_kind("incident", "request")), m.KIND]
+    scope = ctx.of_kind("incident", "request")
+    mass = mass_closed(ctx)
+    still = open_now(ctx, scope) | (scope & mass) if mass is not None else open_now(ctx, scope)
+    kinds = ctx.tickets.loc[still, m.KIND]
     counts = kinds.astype("object").value_counts()
     if counts.empty:
         return float(table.get("incident", 0.0))

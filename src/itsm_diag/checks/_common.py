@@ -61,6 +61,25 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     return mask & opened
 
 
+def cleanup_closed(ctx: Context, scope: pd.Series) -> tuple[pd.Series, Note | None]:
+    """The tickets under ``scope`` whose only done time is a clean-up script's closure
+    (the backlog sign's mass closure, :func:`~itsm_diag.signs.backlog.mass_closure`: one
+    set per Context), and the ``mass_closed`` note that counts them with the clean-up's
+    hours (``None`` when there are none). Closed unworked: no resolution, no done work a
+    check of resolved tickets weighs."""
+    from itsm_diag.signs.backlog import mass_closure
+
+    found = mass_closure(ctx)
+    if found is None:
+        return pd.Series(False, index=scope.index), None
+    mass = scope & found.tickets
+    if not mass.any():
+        return mass, None
+    hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}" for h in found.hours)
+    return mass, note("mass_closed", int(mass.sum()), ctx.samples(mass), hours=hours,
+                      kept=int((scope & ~mass).sum()))
+
+
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:
     """Handle minutes (``defaults.handle_minutes``) of each ticket under ``mask`` by its kind."""
     table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}

@@ -1,8 +1,10 @@
 """Extra check ``knowledge``: do resolved incidents reference a knowledge article?
 
-Share of incidents resolved in the window with ``knowledge_ref`` filled. An export whose
-``knowledge_ref`` is empty on every ticket lacks the field: unknown, not 0%. Flag-style
-values ("false", "no") some tools export instead of a reference count as empty.
+Share of incidents resolved in the window with ``knowledge_ref`` filled; those a clean-up
+script closed (the backlog sign's mass closure) are no resolution and are left out,
+counted. An export whose ``knowledge_ref`` is empty on every ticket lacks the field:
+unknown, not 0%. Flag-style values ("false", "no") some tools export instead of a
+reference count as empty.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     blank,
+    cleanup_closed,
     filled,
     in_kinds,
     no_field,
@@ -58,10 +61,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
     resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
     scope = in_kinds(ctx, params) & resolved & ctx.done_in_window()
+    # closed by a clean-up script with no resolution of their own (the backlog sign's
+    # mass closure): nothing was fixed, so no article could apply
+    cleanup, said = cleanup_closed(ctx, scope)
+    scope = scope & ~cleanup
+    excluded = [said] if said is not None else []
     n = int(scope.sum())
     minimum = int(params["min_tickets"])
     if n < minimum:
-        return Measurement(unknown=note("too_few", n=n, min=minimum))
+        return Measurement(unknown=note("too_few", n=n, min=minimum), excluded=excluded)
 
     with_ref = scope & referenced
     without = scope & ~with_ref
@@ -72,6 +80,6 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     table = _by_category(t.loc[scope], with_ref[scope], int(params["top_categories"]))
     categories = int(t.loc[scope, m.CATEGORY].str.strip().mask(
         blank(t.loc[scope, m.CATEGORY]), "").fillna("").nunique())
-    return Measurement(metrics=metrics, tables={"by_category": table},
+    return Measurement(metrics=metrics, tables={"by_category": table}, excluded=excluded,
                        table_totals={"by_category": categories}
                        if categories > len(table) else {})

@@ -1,6 +1,7 @@
 """Extra check ``reopens``: done tickets that had to be reopened.
 
-A ticket done in the window was reopened when its ``reopen_count`` is above zero, or
+A ticket done in the window (not one a clean-up script closed: the backlog sign's mass
+closure, left out and counted) was reopened when its ``reopen_count`` is above zero, or
 when its status history goes from a done status back to a working one. Tickets with
 neither a count nor a status history are left out, never counted as not reopened; the
 rate is measured only when the others are at least ``min_fill`` of the done tickets of
@@ -18,6 +19,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
+    cleanup_closed,
     events_of,
     handle_minutes,
     ids_mask,
@@ -66,6 +68,10 @@ def _by_kind(kinds: pd.Series, reopened: pd.Series) -> list[dict[str, object]]:
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     scope = in_kinds(ctx, params) & ctx.done_in_window()
+    # closed by a clean-up script, not worked (the backlog sign's mass closure): no done
+    # work that could have to be reopened
+    cleanup, said = cleanup_closed(ctx, scope)
+    scope = scope & ~cleanup
     minimum = int(params["min_tickets"])
     ev = events_of(ctx, "status", scope)
     has_history = ids_mask(ctx, ev[m.EV_TICKET_ID].unique()) & scope
@@ -104,7 +110,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if n < minimum:
         return Measurement(unknown=note("too_few", n=n, min=minimum))
 
-    excluded: list[Note] = []
+    excluded: list[Note] = [said] if said is not None else []
     notes: list[Note] = []
     other_kinds = scope & ~carried & ~thin
     if other_kinds.any():

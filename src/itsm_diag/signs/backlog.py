@@ -9,6 +9,7 @@ Fewer than ``min_tickets`` incidents and requests opened in the window make it u
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache, partial
 from itertools import pairwise
 from typing import Any
@@ -42,6 +43,7 @@ from itsm_diag.signs.common import (
     week_edges,
     weekly_backlog,
 )
+from itsm_diag.signs.shape import opening_burst_rows
 from itsm_diag.stats import t_quantile
 
 SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
@@ -111,16 +113,70 @@ def _scope_masks(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return by_end & ~no_done_time, no_open, no_done_time
 
 
-def stays_of(ctx: Context, keep: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class MassClosure:
+    """A clean-up script's closures (:func:`mass_closure`): the clock ``hours`` whose
+    completions are a clean-up, the incidents and requests whose done time in the window
+    *is* one of them (``tickets``: no work done, counted open from their opening to the
+    window end), and those closed or done in those hours at all (``touched``: a ticket
+    resolved earlier by a person keeps its real done time)."""
+
+    hours: pd.Index
+    tickets: pd.Series
+    touched: pd.Series
+
+
+def _mass_key(ctx: Context, params: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    given = params if params is not None else ctx.signs.get("backlog")
+    if given is None or "mass_closure_min" not in given:
+        return None
+    return float(given["mass_closure_min"]), float(given["mass_closure_factor"])
+
+
+def mass_closure(ctx: Context, params: Mapping[str, Any] | None = None) -> MassClosure | None:
+    """The clean-up script's closures among the incidents and requests, found once per
+    Context by the backlog sign's rule (``params``, else its params in
+    :attr:`Context.signs`; ``None`` when neither holds them): an hour is one when its
+    completions (by the closed time: a script closing long-resolved tickets, or by the
+    done time: a script resolving stale ones) reach ``mass_closure_min`` and
+    ``mass_closure_factor`` x the ordinary hours' 99th percentile
+    (:func:`~itsm_diag.signs.common.mass_closures`). The backlog sign, its weekly series
+    (the KPI panel's too), the forecast and the knowledge and reopen checks read this one
+    set."""
+    key = _mass_key(ctx, params)
+    if key is None:
+        return None
+    found: MassClosure = ctx.memo(("backlog", "mass", key), lambda: _mass_closure(ctx, {
+        "mass_closure_min": key[0], "mass_closure_factor": key[1]}))
+    return found
+
+
+def _mass_closure(ctx: Context, params: Mapping[str, Any]) -> MassClosure:
+    t, w = ctx.tickets, ctx.window
+    usable = scope_masks(ctx)[0]
+    done_at = ctx.done_at
+    done_in_window = usable & ctx.done_in_window()
+    closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
+    hours = mass_closures(closed, params).index.union(
+        mass_closures(done_at[done_in_window], params).index)
+    return MassClosure(hours=hours, tickets=done_in_window & in_hours(done_at, hours),
+                       touched=usable & (in_hours(done_at, hours) | in_hours(closed, hours)))
+
+
+def stays_of(ctx: Context, keep: pd.Series, open_through: pd.Series | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Opened and end times (µs) of the kept tickets with an opened time, and whether
     each was done by the window end: the end is the done time, or the window end for a
     ticket still open then (its stay so far: a stay cut short, not ended). The data's
     end when the window reaches past it (:attr:`Window.covered_end`): a stay is not seen
-    to go on through weeks the export never saw."""
+    to go on through weeks the export never saw. A ticket under ``open_through`` (a
+    clean-up script's closure: no work done) is still open then."""
     rows = keep.to_numpy(dtype=bool)
     opened_us = m.ts_us(m.rows_of(ctx.tickets, rows, [m.OPENED_AT])[m.OPENED_AT])
     window_end_us = int(ctx.window.covered_end.value // 1000)
     end_us = m.ts_us(ctx.done_at[rows])
+    if open_through is not None:
+        end_us = np.where(open_through.to_numpy(dtype=bool)[rows], m.NAT, end_us)
     done = (end_us != m.NAT) & (end_us <= window_end_us)
     end_us = np.where(done, end_us, window_end_us)
     ok = opened_us != m.NAT
@@ -410,11 +466,13 @@ def trend_cut(ctx: Context) -> dict[str, Any] | None:
 
 
 def mass_closed(ctx: Context) -> pd.Series | None:
-    """The tickets the backlog sign left out of its trend as a clean-up script's closures
-    (its ``trend_weekly`` series is without them), ``None`` when the sign did not measure
-    a trend. Recorded once per Context when it measures; the forecast reads it."""
-    mass: pd.Series | None = ctx.memo(("backlog", "mass"), lambda: None)
-    return mass
+    """The tickets whose only done time is a clean-up script's closure
+    (:attr:`MassClosure.tickets` of :func:`mass_closure`, by the backlog sign's params in
+    :attr:`Context.signs`): no work done. The backlog counts them open to the window end;
+    the forecast reads them so, and the knowledge and reopen checks leave them out of
+    their done work. ``None`` when the Context holds no backlog params."""
+    found = mass_closure(ctx)
+    return None if found is None else found.tickets
 
 
 def unseen_at_end(ctx: Context) -> tuple[Note, pd.Timestamp, str] | None:
@@ -604,15 +662,31 @@ def _small_in_noise(levels: np.ndarray, end: float, open_now: int, mean_arrivals
     }), margin / mean_arrivals
 
 
-def raw_weekly(ctx: Context) -> pd.DataFrame:
-    """The weekly series of all usable incidents and requests (mass closures included),
-    computed once per Context for the backlog sign and the KPI panel. Its weeks end at
+def recorded_weekly(ctx: Context) -> pd.DataFrame:
+    """The weekly series of all usable incidents and requests as the tool records them
+    (a clean-up script's closures counted as completions), computed once per Context."""
+    usable, _, _ = scope_masks(ctx)
+    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: weekly_backlog(ctx, usable))
+    return frame
+
+
+def raw_weekly(ctx: Context, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The backlog's weekly series of all usable incidents and requests, computed once per
+    Context for the backlog sign and the KPI panel: a clean-up script's closures
+    (:func:`mass_closure`, by ``params`` or the sign's params in :attr:`Context.signs`)
+    are no completions, their tickets open from their opening to the window end (the
+    series as the tool records it: :func:`recorded_weekly`). Its weeks end at
     the data's end when the window reaches past it (:func:`week_edges`): the weeks after
     it hold no arrival and no completion, only the open tickets carried flat, which would
     read as a desk gone quiet, and a week across it would hold a few days of tickets
     counted as a whole week's."""
+    mass = mass_closure(ctx, params)
+    if mass is None or not mass.tickets.any():
+        return recorded_weekly(ctx)
     usable, _, _ = scope_masks(ctx)
-    frame: pd.DataFrame = ctx.memo("backlog_weekly", lambda: weekly_backlog(ctx, usable))
+    frame: pd.DataFrame = ctx.memo(("backlog_weekly", "mass_open", _mass_key(ctx, params)),
+                                   lambda: weekly_backlog(ctx, usable,
+                                                          open_through=mass.tickets))
     return frame
 
 
@@ -730,8 +804,13 @@ def _automation(
     return table, costs
 
 
-def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> list[dict[str, Any]]:
-    age = (ctx.window.covered_end - ctx.tickets.loc[open_mask, m.OPENED_AT]
+def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float],
+                 stamped: pd.Series | None = None) -> list[dict[str, Any]]:
+    """The open tickets by age in days; those under ``stamped`` (opened in an import's
+    hour: the extract's opening burst) in a row of their own (``stamped``), their age not
+    known, the shares over every open ticket."""
+    aged = open_mask if stamped is None else open_mask & ~stamped
+    age = (ctx.window.covered_end - ctx.tickets.loc[aged, m.OPENED_AT]
            ) / pd.Timedelta(days=1)
     edges = [float(b) for b in bounds]
     counts = np.bincount(np.searchsorted(edges, age.to_numpy("float64"), side="right"),
@@ -739,6 +818,10 @@ def _open_by_age(ctx: Context, open_mask: pd.Series, bounds: list[float]) -> lis
     labels = [f"<{edges[0]:g}"]
     labels += [f"{a:g}-{b:g}" for a, b in pairwise(edges)]
     labels.append(f">{edges[-1]:g}")
+    unknown = 0 if stamped is None else int((open_mask & stamped).sum())
+    if unknown:
+        labels.append("stamped")
+        counts = np.append(counts, unknown)
     total = int(counts.sum())
     return [
         {"age_days": label, "count": int(c), "share": (int(c) / total) if total else None}
@@ -825,23 +908,26 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # a clean-up script closing thousands in an hour is not productivity. It shows in the
     # closed time (a script closing long-resolved tickets) or in the done time (a script
     # resolving stale ones): look at both. Only tickets whose done time *is* the clean-up
-    # leave the trend; a ticket resolved earlier by a person keeps its real done time.
+    # are no completion: open from their opening to the window end, as they were before
+    # it and would be without it (nobody worked them); a ticket resolved earlier by a
+    # person keeps its real done time.
     done_in_window = usable & ctx.done_in_window()
+    found = mass_closure(ctx, params)
+    assert found is not None  # the sign's own params hold the rule
+    mass_hours, mass, touched = found.hours, found.tickets, found.touched
     closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
-    mass_hours = mass_closures(closed, params).index.union(
-        mass_closures(done_at[done_in_window], params).index)
-    mass = done_in_window & in_hours(done_at, mass_hours)
-    touched = usable & (in_hours(done_at, mass_hours) | in_hours(closed, mass_hours))
+    mass_notes: list[Note] = []
     for hour in mass_hours[:MAX_MASS_NOTES]:
         in_hour = touched & (done_at.dt.floor("h").eq(hour) | closed.dt.floor("h").eq(hour)
                              ).fillna(False).astype(bool)
         left_out = in_hour & mass & done_at.dt.floor("h").eq(hour).fillna(False).astype(bool)
-        notes.append(Note(code="mass_closure", count=int(in_hour.sum()),
-                          params={"hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC",
-                                  "excluded": int(left_out.sum())},
-                          sample_ids=ctx.samples(in_hour)))
+        mass_notes.append(Note(code="mass_closure", count=int(in_hour.sum()), params={
+            "hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC",
+            "excluded": int(left_out.sum())}, sample_ids=ctx.samples(in_hour)))
 
-    raw = raw_weekly(ctx)
+    # the backlog's weeks: the clean-up's tickets open to the window end (the tool's
+    # record, their closure a completion, is its own table)
+    raw = raw_weekly(ctx, params)
     gap = ctx.shape.gap
     if gap is not None and gap.first_after > w.start and gap.last_before < w.end:
         # weeks without a ticket (a file of a split export missing) inside the window:
@@ -849,12 +935,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # after its end are no week of it)
         return shaped or Measurement(unknown=Note(code="gap", params=gap.params()),
                                      excluded=excluded, series={"weekly": series_rows(raw)})
-    trend = weekly_backlog(ctx, usable, mass) if mass.any() else raw
+    trend = raw
     # the window's weeks after the data's end (a --until after the export was pulled)
     # hold no evidence: the weeks end at the data's end (week_edges), and a note says so
     tail = w.covered_end < w.end
     last_day = f"{m.local_day(w.covered_end, ctx.tz):%Y-%m-%d}"
-    earliest = t.loc[usable & ~mass, m.OPENED_AT].min()
+    earliest = t.loc[usable, m.OPENED_AT].min()
     flow = ctx.shape.flow_start
     first_day = f"{m.local_day(earliest, ctx.tz):%Y-%m-%d}" if pd.notna(earliest) else ""
     # the clause the notes open with: where the export starts, and why there
@@ -897,7 +983,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # whole number of weeks come before the first one, and their arrivals are in no week
     first_start = pd.Timestamp(week_edges(w, ctx.tz)[0], tz="UTC")
     opened = t[m.OPENED_AT]
-    before = usable & ~mass & ((opened >= w.start) & (opened <= first_start)).fillna(
+    before = usable & ((opened >= w.start) & (opened <= first_start)).fillna(
         False).astype(bool)
     if before.any() and not lead:
         notes.append(Note(code="days_before_weeks", count=int(before.sum()), params={
@@ -911,9 +997,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     lookback = pd.Timedelta(days=float(params["ramp_lookback_days"]))
     # for both, read once; the stays of the tickets from the start on (those before a
     # flow's start are there for being still open: a stay the cut chose, not the flow's)
-    from_start = usable & ~mass & (t[m.OPENED_AT] >= earliest).fillna(False).astype(bool) \
-        if pd.notna(earliest) else usable & ~mass
-    stays = cache(partial(stays_of, ctx, from_start))
+    from_start = usable & (t[m.OPENED_AT] >= earliest).fillna(False).astype(bool) \
+        if pd.notna(earliest) else usable
+    # (a clean-up's ticket: a stay still running at the window end)
+    stays = cache(partial(stays_of, ctx, from_start, mass if mass.any() else None))
     cut_on_open = bool(pd.notna(earliest) and (
         earliest >= w.start - lookback
         or not reaches_back(ctx, usable & ~mass, earliest, trend, lead, params, stays)))
@@ -948,10 +1035,31 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # open at the end as the weekly series counts it (by the status history where known)
     # (at the data's end when the window reaches past it: ages do not grow through weeks
     # the export never saw)
-    open_mask = open_at(ctx, usable, w.covered_end)
+    open_mask = open_at(ctx, usable, w.covered_end) | (mass & (
+        t[m.OPENED_AT] <= w.covered_end).fillna(False).astype(bool))
     age = (w.covered_end - t[m.OPENED_AT]) / pd.Timedelta(days=1)
     oldest = ctx.samples(open_mask, order_by=age)
     open_now = int(open_mask.sum())
+    # tickets "opened" in an import's hour (the extract's opening burst): their age is
+    # the import's, not theirs, so the age table counts them apart and says so
+    stamped = open_mask & opening_burst_rows(ctx.shape, t[m.OPENED_AT])
+    if stamped.any():
+        burst = ctx.shape.opening_burst
+        assert burst is not None
+        notes.append(Note(code="open_by_age_stamped", count=int(stamped.sum()), params={
+            "open": open_now, "hour": f"{burst.hours[0]:%Y-%m-%d %H:00}",
+            "days": float((w.covered_end - burst.hours[-1]) / pd.Timedelta(days=1))},
+            sample_ids=ctx.samples(stamped)))
+    if mass_notes:
+        # each clean-up with both readings: its tickets open to the window end (the
+        # sign's figures) and counted done at it, as the tool records them
+        recorded = recorded_weekly(ctx)["open"].to_numpy()[lead + ramp:]
+        rec_start, rec_end = trend_levels(recorded)
+        readings = {"start": start, "end": end, "open_with": open_now,
+                    "open_without": int((open_mask & ~mass).sum()),
+                    "recorded_start": rec_start, "recorded_end": rec_end}
+        notes[0:0] = [n.model_copy(update={"params": {**n.params, **readings}})
+                      for n in mass_notes]
     mean_arrivals = float(raw["arrivals"].to_numpy()[lead:].mean())
     # a share of a near-empty start is no figure (0.4 -> 768 is "+190,000%"): below the
     # floor the shrink is not a percentage, and whether the queue shrank is settled by
@@ -1003,9 +1111,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # it projects, the weekly table's (the export's own tickets where the sign's figures
     # count the estimate: a counted shrink does not make their ramp a projection)
     ctx.memo(("backlog", "trend_cut"), lambda: _trend_cut(unseen, first_day, *line))
-    # ... and which tickets a clean-up script closed (out of the trend's series: out of
-    # the stays its work-in-progress floor reads too, :func:`mass_closed`)
-    ctx.memo(("backlog", "mass"), lambda: mass)
     material = _unseen_material(unseen, open_now, mean_arrivals)
     # the move a queue that did not move shows over these week ends (with a flat queue's
     # week ends from the desk's own arrivals and stays): a shrink within it is no clear,
@@ -1116,15 +1221,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         else {"backlog_shrink": unseen.params["shrink_with"]},
         confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",
         tables={
-            "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"])),
+            "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"]),
+                                        stamped if stamped.any() else None),
             "automation_candidates": candidates,
             # where the time to done goes, from the flow view (status history)
             **_flow_evidence(ctx),
         },
-        # with mass closures, the series the trend is fitted to (their tickets left out):
-        # the forecast's rates and the trend's uncertainty come from it, not the raw one
+        # the backlog's weeks (a clean-up's tickets open to the window end: the series
+        # the trend is fitted to, and the forecast's), and with mass closures the weeks
+        # as the tool records them (their closure a completion)
         series={"weekly": with_trend(series_rows(raw), lead + ramp, *line),
-                **({"trend_weekly": series_rows(trend)} if mass.any() else {})},
+                **({"recorded_weekly": series_rows(recorded_weekly(ctx))}
+                   if mass.any() else {})},
         excluded=excluded,
         notes=notes,
         costs=costs,

@@ -206,6 +206,10 @@ class Context:
     #: vague-tickets check's vague summary, which the recurrence key leaves out) reads
     #: them here, so both use one setting
     checks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: each sign's params (``rules/<id>.yaml``), by id: a test a sign defines and a check
+    #: shares (the backlog sign's mass closure, which the knowledge and reopen checks
+    #: leave out of their done work) reads them here, so both use one setting
+    signs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: the run's time zone (``--tz``): a calendar day a ticket names (a start date) is
     #: that day in this zone
     tz: str = "UTC"

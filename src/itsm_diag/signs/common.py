@@ -166,7 +166,8 @@ def week_edges(window: Window, tz: str = "UTC") -> np.ndarray:
 
 
 def weekly_backlog(
-    ctx: Context, mask: pd.Series, exclude_mask: pd.Series | None = None
+    ctx: Context, mask: pd.Series, exclude_mask: pd.Series | None = None,
+    open_through: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Weekly arrivals, completions and open backlog of the tickets under ``mask``.
 
@@ -174,7 +175,9 @@ def weekly_backlog(
     :func:`week_edges`) and every 7 days before it; week ``k`` is
     ``(end_k - 7d, end_k]``. ``open`` at ``t`` = opened <= t and not done at t.
     Tickets under ``exclude_mask`` are left out entirely; tickets without an opened
-    time cannot be placed and are ignored (callers report them).
+    time cannot be placed and are ignored (callers report them). Tickets under
+    ``open_through`` (a clean-up script's closures: no work done) arrive when opened and
+    are never done: open at every week end from their opening on, no completion.
 
     Where the events hold a ticket's status history (status events with a canonical
     status), "done at t" is the status it had at t: a ticket resolved, reopened and
@@ -184,8 +187,11 @@ def weekly_backlog(
     """
     keep = mask if exclude_mask is None else mask & ~exclude_mask
     keep = keep & ctx.tickets[m.OPENED_AT].notna()
-    history = status_history(ctx, keep)
-    plain = keep if history is None else keep & ~pd.Series(history.tickets, index=keep.index)
+    never = None if open_through is None or not open_through.any() else keep & open_through
+    worked = keep if never is None else keep & ~never
+    history = status_history(ctx, worked)
+    plain = worked if history is None else worked & ~pd.Series(history.tickets,
+                                                                index=keep.index)
     edges = week_edges(ctx.window, ctx.tz)
     starts, ends = edges[:-1], edges[1:]
     # the times as int64 microseconds cut by the masks, then in ns (what numpy's cast to

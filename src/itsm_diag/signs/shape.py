@@ -45,6 +45,10 @@ signs a shape biases become ``unknown``:
   the chance f squared; recurrence and trust's duplicates are not judged. A random
   sample cannot be told from the numbers (a whole log may hold a fifth of its range):
   the README asks for every ticket of the window.
+- **an opening burst**: a clock hour whose incidents and requests "opened" far over any
+  ordinary hour, most still open a day later (a migration that stamped the tickets it
+  carried over with its run time): their age and time to done are not known; the
+  backlog's age table counts them apart.
 - **one group, one channel**: every incident and request carries one and the same
   assignment group (a team's queue), or one and the same channel (one intake's
   export): a filter on that field, or a desk whose tool records one value, and the
@@ -217,6 +221,29 @@ class OneInstant:
     def params(self) -> dict[str, Any]:
         return {"first": f"{self.first:%Y-%m-%d %H:%M}", "last": f"{self.last:%Y-%m-%d %H:%M}",
                 "hours": self.hours, "total": self.total}
+
+
+@dataclass(frozen=True)
+class OpeningBurst:
+    """Clock hours whose incidents and requests "opened" far over any ordinary hour, most
+    of them still open a day later: a migration or import that stamped the tickets it
+    carried over with its own run time (:func:`_opening_burst`). Their opened time is the
+    import's, so their age and time to done are not known (at least the time since)."""
+
+    hours: tuple[pd.Timestamp, ...]
+    count: int
+    top: int
+    ordinary: float
+    per_day: float
+    open_share: float
+    open_hours: float
+    still_open: int
+
+    def params(self) -> dict[str, Any]:
+        return {"hour": f"{self.hours[0]:%Y-%m-%d %H:00}", "hours": len(self.hours),
+                "count": self.count, "top": self.top, "ordinary": self.ordinary,
+                "per_day": self.per_day, "open_share": self.open_share,
+                "open_hours": self.open_hours, "still_open": self.still_open}
 
 
 @dataclass(frozen=True)
@@ -443,7 +470,8 @@ _MAX_ID_BYTES = 64
 #: in the order the report lists them
 SHAPE_FIELDS: tuple[tuple[str, str], ...] = (
     ("closure_selected", "closure"), ("none_open", "none_open"), ("open_only", "open_only"),
-    ("one_instant", "one_instant"), ("no_done_times", "no_done_times"),
+    ("one_instant", "one_instant"), ("opening_burst", "opening_burst"),
+    ("no_done_times", "no_done_times"),
     ("updated_since", "updated_since"), ("gap", "gap"), ("source_ends", "source_ends"),
     ("starts_late", "starts_late"), ("every_nth", "every_nth"), ("one_group", "one_group"),
     ("one_channel", "one_channel"))
@@ -457,6 +485,9 @@ class ExtractShape:
     none_open: NoneOpen | None = None
     open_only: OpenOnly | None = None
     one_instant: OneInstant | None = None
+    #: tickets "opened" in an import's hour (their opened time the import's): the age of
+    #: the open tickets among them is not known
+    opening_burst: OpeningBurst | None = None
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
     gap: Gap | None = None
@@ -608,9 +639,63 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
             closure, none_open, updated_since = tool
     ends = _source_ends(m.rows_of(tickets, scope, [m.SOURCE_TOOL, m.UPDATED_AT]), opened,
                         done_at, status_done, params) if several else None
+    burst = _opening_burst(opened, done_at, params, last)
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since, gap=gap,
-                        source_ends=ends, flow_start=flow, flow_earlier=earlier, **picked)
+                        source_ends=ends, opening_burst=burst, flow_start=flow,
+                        flow_earlier=earlier, **picked)
+
+
+def _opening_burst(opened: pd.Series, done_at: pd.Series, params: Mapping[str, Any],
+                   last: pd.Timestamp) -> OpeningBurst | None:
+    """The clock hours whose arrivals are an import's stamp, not arrivals, else ``None``.
+
+    An hour is one when its incidents and requests "opened" reach ``opening_burst_min``
+    and ``opening_burst_factor`` x the 99th percentile of the ordinary hours (those with
+    at least one and fewer than ``opening_burst_min``: the mass closures' rule, on the
+    opened time), and at least ``opening_burst_open_share`` of them were still open
+    ``opening_burst_open_hours`` after the hour's end (or at the data's end, ``last``):
+    a migration carries the tickets open at its run, long stays among them; a storm of
+    alerts resolved within minutes, or an outage's tickets closed with it, is no import.
+    """
+    hours = opened.dt.floor("h")
+    counts = hours.value_counts()
+    min_n = float(params["opening_burst_min"])
+    ordinary = counts[counts < min_n]
+    p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
+    big = counts[(counts >= min_n) & (counts >= float(params["opening_burst_factor"]) * p99)]
+    if big.empty:
+        return None
+    wait = pd.Timedelta(hours=float(params["opening_burst_open_hours"]))
+    share = float(params["opening_burst_open_share"])
+    in_big = hours.isin(big.index).fillna(False).astype(bool)
+    # per ticket of those hours: still open a while after its hour (a vectorised test)
+    later = (hours + pd.Timedelta(hours=1) + wait).where(in_big)
+    later = later.where(later <= last, last)
+    still = in_big & ~(done_at <= later).fillna(False).astype(bool)
+    held = still.groupby(hours.where(in_big)).sum().reindex(big.index, fill_value=0)
+    kept = big[(held / big) >= share].sort_index()
+    if kept.empty:
+        return None
+    rows = hours.isin(kept.index).fillna(False).astype(bool)
+    # the desk's own arrivals a day over the 28 days before the first such hour
+    first = pd.Timestamp(kept.index[0])
+    before = ((opened >= first - pd.Timedelta(days=28)) & (opened < first)).fillna(False)
+    return OpeningBurst(
+        hours=tuple(pd.Timestamp(h) for h in kept.index), count=int(kept.sum()),
+        top=int(kept.max()), ordinary=p99, per_day=float(before.sum()) / 28.0,
+        open_share=float(held[kept.index].sum()) / float(kept.sum()),
+        open_hours=float(params["opening_burst_open_hours"]),
+        still_open=int((rows & done_at.isna()).sum()))
+
+
+def opening_burst_rows(shape: ExtractShape, opened: pd.Series) -> pd.Series:
+    """Mask: opened within one of the shape's opening-burst hours (none when it has
+    none)."""
+    burst = shape.opening_burst
+    if burst is None:
+        return pd.Series(False, index=opened.index)
+    return opened.dt.floor("h").isin(list(burst.hours)).fillna(False).astype(bool)
 
 
 def _cut_shapes(opened: pd.Series, done_at: pd.Series, status_done: np.ndarray,
