@@ -10,6 +10,8 @@
 - :func:`filled`: present and not blank;
 - :func:`sla_outcome` (:func:`day_stamp_end`): each ticket's SLA outcome, met, breached or
   unknown, the one every SLA figure reads;
+- :func:`machine_raised`: the tickets a machine raised (the text clusters' test), left out
+  of what measures the desk's work;
 - :func:`sorted_distinct`: ``np.unique`` of integers by a sort (numpy's hash path is
   slow on codes spread wide);
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
@@ -654,6 +656,30 @@ def sla_outcome(ctx: Context) -> SlaOutcome:
         return SlaOutcome(known=by_flag | by_due, met=met, by_flag=by_flag)
     result: SlaOutcome = ctx.memo("sla_outcome", make)
     return result
+
+
+def machine_raised(ctx: Context) -> np.ndarray:
+    """Per ticket (read-only): raised by a machine, not by a person: the text-clusters
+    analysis's test (:func:`~itsm_diag.analyses.textclusters.machine_made`: a
+    ``machine_channels`` channel, or a requester whose name holds one of
+    ``machine_words``) with its params (``ctx.analyses``), the one definition recurrence,
+    the text clusters, the knowledge and SLA-by-priority checks, the KPI panel's time to
+    resolve, first-assignment resolution and SLA adherence, and the drivers read, worked
+    out once a run (the test's Context cache). An alert storm (3,000 alerts a monitoring
+    account raised and resolved in minutes) is no work of the desk's: counted in, it
+    halved the median time to resolve and flipped two checks. All False without the
+    analysis's params."""
+    params = ctx.analyses.get("text-clusters")
+    if not params:
+        def none() -> np.ndarray:
+            out = np.zeros(len(ctx.tickets), dtype=bool)
+            out.flags.writeable = False
+            return out
+        empty: np.ndarray = ctx.memo("machine_raised.none", none)
+        return empty
+    from itsm_diag.analyses.textclusters import machine_made  # analyses build on signs
+
+    return machine_made(ctx, params)
 
 
 # ---- fast membership and text passes ----------------------------------------------------
