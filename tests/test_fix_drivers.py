@@ -211,7 +211,10 @@ def test_the_demo_names_no_chance_driver() -> None:
     assert out.metrics["drivers"].value == 1
     [row] = out.tables["drivers"].rows
     assert (row["outcome_id"], row["attribute_id"], row["value"], row["with_outcome"],
-            row["tickets"]) == ("long_resolution", "assignment_group", "Desktop Support", 50, 293)
+            row["tickets"]) == ("long_resolution", "assignment_group", "Desktop Support", 47, 290)
+    # 50 of 293 before its 3 monitoring alerts were left out with the demo's 16 others
+    # (review 19c): each priority's bar is the people-raised tickets'
+    assert any(n.code == "machine_made" and n.count == 19 for n in out.notes)
     like = next(n.text for n in out.notes if n.code == "like_for_like")
     assert "priority 2, SLA breaches 2.6x as often as the other tickets but 1.9x within " \
            "the same category and month of opening" in like

@@ -26,7 +26,7 @@ TTR, FAR, SLA = "time_to_resolve_hours", "first_assignment_resolution", "sla_adh
 CONFIG = """defaults:
   kpi_targets: {time_to_resolve_hours: 24, first_assignment_resolution: 0.7, sla_adherence: 0.9}
 """
-TEXTS = {TTR: "median at most 24.0 h: met (19.1 h)",
+TEXTS = {TTR: "median at most 24.0 h: met (19.2 h)",
          FAR: "at least 70%: missed (64%)",
          SLA: "at least 90%: missed (78%)"}
 
@@ -47,10 +47,11 @@ def test_each_target_is_held_against_its_figure(report: Report) -> None:
     # recount: incidents and requests done in the window (resolved, else closed; a
     # requested item when closed)
     a = done_in_window(api.demo_dir())
+    a = a[~a["machine"]]  # the 19 monitoring alerts are left out (review 19c)
     median = a["hours"].median()
     far = (a["reassignment_count"] == 0).mean()
     sla = (a["made_sla"].astype(str).str.lower() == "true").mean()
-    assert (round(median, 2), round(far, 3), round(sla, 3)) == (19.09, 0.641, 0.775)
+    assert (round(median, 2), round(far, 3), round(sla, 3)) == (19.17, 0.644, 0.776)
     assert report.kpis.targets_met == {TTR: median <= 24, FAR: far >= 0.7,
                                        SLA: sla >= 0.9} == {TTR: True, FAR: False,
                                                             SLA: False}
@@ -97,7 +98,7 @@ def test_the_markdown_and_the_html_show_each_target(report: Report) -> None:
     assert rows["Volume by category"][2] == ""
     page = unescape(html.render(report))
     # before: "at most 24.0 h", which figure and whether met unsaid
-    assert ("<td>median 19.1 h, 90th percentile 76.6 h (1,050 tickets)</td>"
+    assert ("<td>median 19.2 h, 90th percentile 76.6 h (1,031 tickets)</td>"
             f"<td>{TEXTS[TTR]}</td>") in page
     assert f"<td>64%</td><td>{TEXTS[FAR]}</td>" in page
     notes = page[page.index('id="kpi-notes"'):]

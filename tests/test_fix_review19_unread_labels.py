@@ -225,6 +225,8 @@ def test_a_mappings_unread_labels_point_to_its_values(root: Path) -> None:
     done_at = resolved.fillna(closed)
     start, end = pd.Timestamp(report.window.start), pd.Timestamp(report.window.end)
     done = done_at.between(start, end).fillna(False).astype(bool)
+    # a person's: an alert (a monitoring source) is left out of the check as a machine's
+    done &= ~frame["Request source"].str.lower().isin(["monitoring", "api"]).fillna(False)
     left = frame.loc[done & renamed, "Priority"].value_counts()
     unread = next(n for n in check.evidence.excluded if n.code == "priority_left_out")
     assert unread.count == int(left.sum()) > 50

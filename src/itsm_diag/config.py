@@ -313,6 +313,10 @@ class Defaults(_Strict):
     #: the share of the time to resolve's tickets measured to their closed time (where
     #: their tool records resolutions) from which the KPI panel says it leans high
     ttr_closed_share: float = Field(0.05, ge=0, le=1)
+    #: the share of the incidents and requests done in the window raised by a machine
+    #: (left out of the time to resolve, first-assignment resolution and SLA adherence)
+    #: from which the KPI panel gives those figures with them too, in a caveat
+    machine_made_share: float = Field(0.05, ge=0, le=1)
     max_samples: int = Field(10, ge=0, le=1000)
     #: working days Monday..Sunday, 1 = working
     weekmask: str = Field("1111100", pattern=r"^[01]{7}$")
@@ -950,6 +954,7 @@ RANGES: dict[str, Valid] = {
     "defaults.shape.flow_rolling_weeks": Valid(1, MAX_WINDOW_WEEKS, whole=True),
     "defaults.max_samples": Valid(0, 1000, whole=True),
     "defaults.ttr_closed_share": SHARE,
+    "defaults.machine_made_share": SHARE,
     "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
     "defaults.hourly_rate": Valid(0, 1_000_000),
     "defaults.structural_weight": Valid(0, 1),

@@ -1,10 +1,11 @@
 """Extra check ``knowledge``: do resolved incidents reference a knowledge article?
 
 Share of incidents resolved in the window with ``knowledge_ref`` filled; those a clean-up
-script closed (the backlog sign's mass closure) are no resolution and are left out,
-counted. An export whose ``knowledge_ref`` is empty on every ticket lacks the field:
-unknown, not 0%. Flag-style values ("false", "no") some tools export instead of a
-reference count as empty.
+script closed (the backlog sign's mass closure) are no resolution, and those a machine
+raised (:func:`~itsm_diag.signs.common.machine_raised`) no fix a person could write up:
+both left out, counted. An export whose ``knowledge_ref`` is empty on every ticket lacks
+the field: unknown, not 0%. Flag-style values ("false", "no") some tools export instead of
+a reference count as empty.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from itsm_diag.checks._common import (
     norm_list,
     note,
 )
-from itsm_diag.signs.base import Context, Figure, Measurement, ParamMap, ratio
-from itsm_diag.signs.common import fold_key
+from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
+from itsm_diag.signs.common import fold_key, machine_raised
 
 # cancelled tickets were not resolved: nothing was fixed, so no article could apply
 _RESOLVED = ("resolved", "closed")
@@ -61,11 +62,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
     resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
     scope = in_kinds(ctx, params) & resolved & ctx.done_in_window()
+    excluded: list[Note] = []
+    # an alert a machine raised and resolved is no fix a person could have written up:
+    # 3,000 alerts of a storm read 18% where the desk's own incidents hold 29%
+    machine = scope & machine_raised(ctx)
+    if machine.any():
+        excluded.append(note("machine_made", int(machine.sum()), ctx.samples(machine)))
+        scope &= ~machine
     # closed by a clean-up script with no resolution of their own (the backlog sign's
-    # mass closure): nothing was fixed, so no article could apply
+    # mass closure): nothing was fixed, so no article could apply; after the machine's,
+    # so its "over the other N" is the share's denominator
     cleanup, said = cleanup_closed(ctx, scope)
     scope = scope & ~cleanup
-    excluded = [said] if said is not None else []
+    if said is not None:
+        excluded.append(said)
     n = int(scope.sum())
     minimum = int(params["min_tickets"])
     if n < minimum:

@@ -10,6 +10,8 @@
 - :func:`filled`: present and not blank;
 - :func:`sla_outcome` (:func:`day_stamp_end`): each ticket's SLA outcome, met, breached or
   unknown, the one every SLA figure reads;
+- :func:`machine_raised`: the tickets a machine raised (the text clusters' test), left out
+  of what measures the desk's work;
 - :func:`sorted_distinct`: ``np.unique`` of integers by a sort (numpy's hash path is
   slow on codes spread wide);
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
@@ -704,6 +706,30 @@ def sla_outcome(ctx: Context) -> SlaOutcome:
     return result
 
 
+def machine_raised(ctx: Context) -> np.ndarray:
+    """Per ticket (read-only): raised by a machine, not by a person: the text-clusters
+    analysis's test (:func:`~itsm_diag.analyses.textclusters.machine_made`: a
+    ``machine_channels`` channel, or a requester whose name holds one of
+    ``machine_words``) with its params (``ctx.analyses``), the one definition recurrence,
+    the text clusters, the knowledge and SLA-by-priority checks, the KPI panel's time to
+    resolve, first-assignment resolution and SLA adherence, and the drivers read, worked
+    out once a run (the test's Context cache). An alert storm (3,000 alerts a monitoring
+    account raised and resolved in minutes) is no work of the desk's: counted in, it
+    halved the median time to resolve and flipped two checks. All False without the
+    analysis's params."""
+    params = ctx.analyses.get("text-clusters")
+    if not params:
+        def none() -> np.ndarray:
+            out = np.zeros(len(ctx.tickets), dtype=bool)
+            out.flags.writeable = False
+            return out
+        empty: np.ndarray = ctx.memo("machine_raised.none", none)
+        return empty
+    from itsm_diag.analyses.textclusters import machine_made  # analyses build on signs
+
+    return machine_made(ctx, params)
+
+
 # ---- fast membership and text passes ----------------------------------------------------
 
 def _arrow_text(values: pd.Series | pd.Index | Any, *, one: bool = False
@@ -932,3 +958,194 @@ def vague_max_words(ctx: Context) -> int | None:
     if not params or "max_words" not in params:
         return None
     return int(params["max_words"])
+
+
+# ---- a value scheme replaced inside the window ------------------------------------------
+
+#: a scheme that turns over inside the window (a category scheme, the assignment groups
+#: of a reorganisation): the values whose last ticket falls before a moment D carry at
+#: least this share of the tickets before D, and the values whose first falls on or after
+#: D at least this share of those from D on. Half: most of each side's tickets changed
+#: names, which is a new scheme, not a value added or retired (a few renamed values split
+#: a few clusters, as any reclassification does)
+SCHEME_MIN_SHARE = 0.5
+#: a value counts towards a side only with this many tickets: a name used once or twice
+#: (a typo, a free-text subcategory) ends and begins anywhere, a scheme's names carry the
+#: work
+SCHEME_MIN_VALUE = 5
+#: each side of D holds at least this many tickets (the recurrence sign's own default
+#: min_incidents): a side of a handful is no scheme
+SCHEME_MIN_SIDE = 30
+#: the ended and the begun values share at least this many values of what they hold (the
+#: CI, service or summary cluster of a category; the categories of a group): the work the
+#: change would split, as many as the fewest uncovered clusters the recurrence sign
+#: triggers on
+SCHEME_MIN_SHARED = 3
+#: a value has ended at D when at most this share of its tickets fall on or after D, and
+#: begun at D when at most this share fall before it: a scheme replaced leaves stragglers
+#: (an agent picking an old value, a template, a reclassification), and read by its last
+#: (or first) ticket alone one straggler a value hid the change (2% of the incidents
+#: after it given an old value read 120 clusters for 60). A value used on both sides
+#: (more than this share on each) runs on through D
+SCHEME_STRAY_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class SchemeChange:
+    """A scheme of values replaced inside the window (:func:`scheme_change`)."""
+
+    #: the value codes that end before the change and those that begin at it
+    ended: np.ndarray
+    begun: np.ndarray
+    #: per value code, the value it is read as across the change: a begun value the ended
+    #: value that shares the most of what they hold with it, any other value itself
+    read_as: np.ndarray
+    #: per row, the code of what it holds (``other_of``'s)
+    other: np.ndarray
+    #: the last ended row's and the first begun row's time (int64 UTC microseconds)
+    last_us: int
+    first_us: int
+    share_before: float
+    share_after: float
+    #: the values of what they hold that the ended and the begun share
+    shared: int
+    #: the begun values read as an ended one, and the ended values they are read as
+    mapped: int
+    onto: int
+
+    def params(self, tz: str) -> dict[str, Any]:
+        """The figures a note words: the values that end and begin, the days in ``tz``,
+        the shares, what they share and how they map."""
+        def day(us: int) -> str:
+            return pd.Timestamp(us, unit="us", tz="UTC").tz_convert(tz).date().isoformat()
+
+        return {"ended": len(self.ended), "begun": len(self.begun),
+                "last_day": day(self.last_us), "first_day": day(self.first_us),
+                "share_before": self.share_before, "share_after": self.share_after,
+                "shared": self.shared, "mapped": self.mapped, "onto": self.onto}
+
+
+def scheme_change(value: np.ndarray, t: np.ndarray, other_of: Callable[[], np.ndarray]
+                  ) -> SchemeChange | None:
+    """A scheme of values turning over among some rows (tickets), each with the code of
+    its ``value`` (0..k-1) at the time ``t`` (int64 UTC microseconds): a set of values
+    that end before a moment D and another that begin on or after it, each carrying
+    :data:`SCHEME_MIN_SHARE` of the rows on its side, sharing :data:`SCHEME_MIN_SHARED` or
+    more of what the rows hold (``other_of()``: per row, a code, asked only once a moment
+    qualifies: the CI or summary cluster of a category, the category of a group). None
+    when no D qualifies. Found, each begun value is read as the ended value that shares
+    the most of it (per held value, the fewer of its rows under either), ties to the
+    first: a one-to-one rename keeps every CI's (category's) work under one name, a split
+    or merge reads it as the old value it came from. Ended and begun are read by share,
+    not by the extreme row: a value has ended at D when at most
+    :data:`SCHEME_STRAY_SHARE` of its rows fall on or after D, begun when at most that
+    share fall before D, so a few stragglers under the old names do not hide the change.
+    The recurrence sign reads a category scheme replaced with it, the drivers a
+    reorganisation's renamed groups.
+
+    Per value: its rows (bincount over integer codes), and its start and stop, the times
+    with that share of its rows before and after them (one sort of the rows by value and
+    time, read at each value's quantile index); the candidate moments are the values'
+    starts, and the shares' numerators are sums over the values sorted by start and by
+    stop. Only a moment whose ended and begun values hold half the rows between them (as
+    a turnover must) is counted exactly."""
+    n = len(value)
+    if n < 2 * SCHEME_MIN_SIDE:
+        return None
+    k = int(value.max(initial=-1)) + 1
+    cnt = np.bincount(value, minlength=k)
+    used = np.flatnonzero(cnt >= SCHEME_MIN_VALUE)
+    if len(used) < 2:
+        return None
+    # the times sorted within each value: one sort of value and time packed in an int64
+    # (a lexsort when they do not fit)
+    t0 = int(t.min())
+    span_bits = max(int(t.max()) - t0, 1).bit_length()
+    packed = span_bits + max(k - 1, 1).bit_length() <= 62
+    in_order = (np.sort((value << span_bits) | (t - t0)) if packed
+                else t[np.lexsort((t, value))])
+    # per value: stragglers allowed on either side, its start (the time that many of its
+    # rows precede) and its stop (that many follow); with none allowed, its first and last
+    stray = (SCHEME_STRAY_SHARE * cnt[used]).astype(np.int64)  # floor: at most the share
+    base = np.concatenate(([0], np.cumsum(cnt)[:-1]))[used]
+    ends = np.stack((in_order[base + stray], in_order[base + cnt[used] - 1 - stray]))
+    if packed:
+        ends = (ends & ((1 << span_bits) - 1)) + t0
+    first = np.full(k, np.iinfo(np.int64).max)
+    last = np.full(k, np.iinfo(np.int64).min)
+    first[used], last[used] = ends[0], ends[1]
+    # the candidates: each used value's start; ended(D) = stop < D, begun(D) = start >= D
+    # (the sums count a value's stragglers too: up to that share more, bounds only)
+    cand = np.unique(first[used])
+    by_last = used[np.argsort(last[used], kind="stable")]
+    by_first = used[np.argsort(first[used], kind="stable")]
+    ended_n = np.concatenate(([0], np.cumsum(cnt[by_last])))[
+        np.searchsorted(last[by_last], cand, side="left")]
+    begun_cum = np.concatenate(([0], np.cumsum(cnt[by_first])))
+    begun_n = begun_cum[-1] - begun_cum[np.searchsorted(first[by_first], cand, side="left")]
+    # ended/before >= s and begun/after >= s, each side at least SCHEME_MIN_SIDE, need
+    # ended + begun >= s * n and each of them >= s * SCHEME_MIN_SIDE: values that run on
+    # through the window stop here, before any sort of the rows
+    least = SCHEME_MIN_SHARE * SCHEME_MIN_SIDE
+    maybe = np.flatnonzero((ended_n + begun_n >= SCHEME_MIN_SHARE * n)
+                           & (ended_n >= least) & (begun_n >= least))
+    if not len(maybe):
+        return None
+    t_sorted = np.sort(t)
+    before = np.searchsorted(t_sorted, cand[maybe], side="left")
+    after = n - before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_before = np.where(before > 0, ended_n[maybe] / np.maximum(before, 1), 0.0)
+        share_after = np.where(after > 0, begun_n[maybe] / np.maximum(after, 1), 0.0)
+    ok = ((before >= SCHEME_MIN_SIDE) & (after >= SCHEME_MIN_SIDE)
+          & (share_before >= SCHEME_MIN_SHARE) & (share_after >= SCHEME_MIN_SHARE))
+    if not ok.any():
+        return None
+    best = int(np.flatnonzero(ok)[np.argmax(np.minimum(share_before, share_after)[ok])])
+    d = int(cand[maybe[best]])
+    ended = used[last[used] < d]
+    begun = used[first[used] >= d]
+    in_ended = np.isin(value, ended)
+    in_begun = np.isin(value, begun)
+    # any D after the ended values' stops and up to the begun values' starts makes these
+    # sets: D is the one that leaves the fewest of their rows on the wrong side (the first
+    # row under a new name when there are no stragglers; a value's start alone falls
+    # inside its first few rows)
+    lo, hi = int(last[ended].max()), int(first[begun].min())
+    near = np.flatnonzero((in_ended | in_begun) & (t > lo) & (t <= hi))
+    if len(near):
+        order = near[np.argsort(t[near], kind="stable")]
+        was_begun = np.concatenate(([0], np.cumsum(in_begun[order])))
+        was_ended = np.concatenate(([0], np.cumsum(in_ended[order])))
+        wrong = was_begun + (was_ended[-1] - was_ended)  # D at each one's time, or past all
+        at = int(np.argmin(wrong[:-1]))  # D past them all: at most hi, one of them
+        d = int(t[order[at]])
+    early = t < d
+    n_before = int(np.searchsorted(t_sorted, d, side="left"))
+    n_after = n - n_before
+    if n_before < SCHEME_MIN_SIDE or n_after < SCHEME_MIN_SIDE:
+        return None
+    # the shares at D exactly: the ended values' rows before D, the begun ones' from D on
+    # (the sums above counted their stragglers too)
+    share_b = int(np.count_nonzero(in_ended & early)) / n_before
+    share_a = int(np.count_nonzero(in_begun & ~early)) / n_after
+    if share_b < SCHEME_MIN_SHARE or share_a < SCHEME_MIN_SHARE:
+        return None
+    mine = other_of()
+    shared = np.intersect1d(mine[in_ended], mine[in_begun])
+    if len(shared) < SCHEME_MIN_SHARED:
+        return None
+    olds = pd.DataFrame({"o": mine[in_ended], "a": value[in_ended]}).value_counts()
+    news = pd.DataFrame({"o": mine[in_begun], "b": value[in_begun]}).value_counts()
+    pairs = olds.rename("na").reset_index().merge(news.rename("nb").reset_index(), on="o")
+    pairs["n"] = np.minimum(pairs["na"], pairs["nb"])
+    votes = pairs.groupby(["b", "a"], sort=False)["n"].sum().reset_index()
+    best_a = votes.sort_values(["b", "n", "a"], ascending=[True, False, True]
+                               ).drop_duplicates("b")  # one row a value, a few
+    read_as = np.arange(k, dtype=np.int64)
+    read_as[best_a["b"].to_numpy(dtype=np.int64)] = best_a["a"].to_numpy(dtype=np.int64)
+    return SchemeChange(ended=ended, begun=begun, read_as=read_as, other=mine,
+                        last_us=int(t[in_ended & early].max()),
+                        first_us=int(t[in_begun & ~early].min()),
+                        share_before=share_b, share_after=share_a, shared=len(shared),
+                        mapped=len(best_a), onto=int(best_a["a"].nunique()))

@@ -31,12 +31,14 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import (
     _SUMMARY_KEY,
+    SCHEME_MIN_SIDE,
     by_code_then,
     distinct_codes,
     filled,
     fold_codes,
     normalise_summary,
     recurrence_key_codes,
+    scheme_change,
     too_few,
     vague_max_words,
     wordless_left_out,
@@ -167,33 +169,6 @@ def _key_codes(ctx: Context, sources: list[SourceKey], usable: np.ndarray,
     return codes, key_text
 
 
-#: a category scheme that turns over inside the window: the key's category (and
-#: subcategory) values whose last incident falls before a moment D carry at least this
-#: share of the keyed incidents opened before D, and the values whose first falls on or
-#: after D at least this share of those opened from D on. Half: most of each side's
-#: incidents changed names, which is a new scheme, not a value added or retired (a few
-#: renamed values split a few clusters, as any reclassification does)
-SCHEME_MIN_SHARE = 0.5
-#: a value counts towards a side only with this many incidents in the window: a name used
-#: once or twice (a typo, a free-text subcategory) ends and begins anywhere, a scheme's
-#: names carry the work
-SCHEME_MIN_VALUE = 5
-#: each side of D holds at least this many keyed incidents (the sign's own default
-#: min_incidents): a side of a handful is no scheme
-SCHEME_MIN_SIDE = 30
-#: the ended and the begun values share at least this many of the key's other part (the
-#: CI, service or summary cluster): the repeats the change would split, as many as the
-#: fewest uncovered clusters the sign triggers on
-SCHEME_MIN_SHARED = 3
-#: a value has ended at D when at most this share of its incidents fall on or after D,
-#: and begun at D when at most this share fall before it: a scheme replaced leaves
-#: stragglers (an agent picking an old value, a template, a reclassification), and read
-#: by its last (or first) incident alone one straggler a value hid the change (2% of the
-#: incidents after it given an old value read 120 clusters for 60). A value used on both
-#: sides (more than this share on each) runs on through D
-SCHEME_STRAY_SHARE = 0.05
-
-
 @dataclass
 class Turnover:
     """A category scheme that turns over inside the window (:func:`scheme_turnover`)."""
@@ -209,26 +184,12 @@ class Turnover:
 def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
                     summary: tuple[np.ndarray, Any] | None) -> Turnover | None:
     """The category scheme turning over among the ``sel`` incidents (keyed on ``key``):
-    a set of the key's category/subcategory values that end before a moment D and
-    another that begin on or after it, each carrying
-    :data:`SCHEME_MIN_SHARE` of the keyed incidents on its side, on
-    :data:`SCHEME_MIN_SHARED` or more of the same CIs (services, summary clusters: the
-    key's other part). None when the key has no category or no other part, or no D
-    qualifies. Found, each begun value is read as the ended value that shares the most
-    of the other part with it, so the key across the change is the other part with the
-    old value (a value that does not turn over keeps its own). Ended and begun are read
-    by share, not by the extreme incident: a value has ended at D when at most
-    :data:`SCHEME_STRAY_SHARE` of its incidents fall on or after D, begun when at most
-    that share fall before D, so a few stragglers under the old names do not hide the
-    change.
-
-    Per value: its incidents (bincount over integer codes), and its start and stop, the
-    open times with that share of its incidents before and after them (one sort of the
-    incidents by value and time, read at each value's quantile index); the candidate
-    moments are the values' starts, and the shares' numerators are sums over the values
-    sorted by start and by stop. Only a moment whose ended and begun values hold half
-    the incidents between them (as a turnover must) is counted exactly.
-    """
+    :func:`~itsm_diag.signs.common.scheme_change` on the key's category/subcategory
+    values by open time, the key's other part (the CI, service or summary cluster) the
+    values the ended and the begun share. None when the key has no category or no other
+    part, or no moment qualifies. Found, each begun value is read as the ended value that
+    shares the most of the other part with it, so the key across the change is the other
+    part with the old value (a value that does not turn over keeps its own)."""
     parts = tuple(c for c in key if c in (m.CATEGORY, m.SUBCATEGORY))
     other = tuple(c for c in key if c not in parts)
     rows = np.flatnonzero(sel)
@@ -239,120 +200,20 @@ def scheme_turnover(ctx: Context, key: tuple[str, ...], sel: np.ndarray,
     value = np.asarray(pd.factorize(recurrence_key_codes(ctx, parts)[0][rows])[0],
                        dtype=np.int64)
     t = m.ts_us(ctx.tickets[m.OPENED_AT])[rows]
-    k = int(value.max(initial=-1)) + 1
-    cnt = np.bincount(value, minlength=k)
-    used = np.flatnonzero(cnt >= SCHEME_MIN_VALUE)
-    if len(used) < 2:
-        return None
-    n = len(rows)
-    # the open times sorted within each value: one sort of value and time packed in an
-    # int64 (a lexsort when they do not fit)
-    t0 = int(t.min())
-    span_bits = max(int(t.max()) - t0, 1).bit_length()
-    packed = span_bits + max(k - 1, 1).bit_length() <= 62
-    in_order = (np.sort((value << span_bits) | (t - t0)) if packed
-                else t[np.lexsort((t, value))])
-    # per value: stragglers allowed on either side, its start (the time that many of its
-    # incidents precede) and its stop (that many follow); with none allowed, its first
-    # and last
-    stray = (SCHEME_STRAY_SHARE * cnt[used]).astype(np.int64)  # floor: at most the share
-    base = np.concatenate(([0], np.cumsum(cnt)[:-1]))[used]
-    ends = np.stack((in_order[base + stray], in_order[base + cnt[used] - 1 - stray]))
-    if packed:
-        ends = (ends & ((1 << span_bits) - 1)) + t0
-    first = np.full(k, np.iinfo(np.int64).max)
-    last = np.full(k, np.iinfo(np.int64).min)
-    first[used], last[used] = ends[0], ends[1]
-    # the candidates: each used value's start; ended(D) = stop < D, begun(D) = start >= D
-    # (the sums count a value's stragglers too: up to that share more, bounds only)
-    cand = np.unique(first[used])
-    by_last = used[np.argsort(last[used], kind="stable")]
-    by_first = used[np.argsort(first[used], kind="stable")]
-    ended_n = np.concatenate(([0], np.cumsum(cnt[by_last])))[
-        np.searchsorted(last[by_last], cand, side="left")]
-    begun_cum = np.concatenate(([0], np.cumsum(cnt[by_first])))
-    begun_n = begun_cum[-1] - begun_cum[np.searchsorted(first[by_first], cand, side="left")]
-    # ended/before >= s and begun/after >= s, each side at least SCHEME_MIN_SIDE, need
-    # ended + begun >= s * n and each of them >= s * SCHEME_MIN_SIDE: a desk whose values
-    # run on through the window stops here, before any sort of its incidents
-    least = SCHEME_MIN_SHARE * SCHEME_MIN_SIDE
-    maybe = np.flatnonzero((ended_n + begun_n >= SCHEME_MIN_SHARE * n)
-                           & (ended_n >= least) & (begun_n >= least))
-    if not len(maybe):
-        return None
-    t_sorted = np.sort(t)
-    before = np.searchsorted(t_sorted, cand[maybe], side="left")
-    after = n - before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share_before = np.where(before > 0, ended_n[maybe] / np.maximum(before, 1), 0.0)
-        share_after = np.where(after > 0, begun_n[maybe] / np.maximum(after, 1), 0.0)
-    ok = ((before >= SCHEME_MIN_SIDE) & (after >= SCHEME_MIN_SIDE)
-          & (share_before >= SCHEME_MIN_SHARE) & (share_after >= SCHEME_MIN_SHARE))
-    if not ok.any():
-        return None
-    best = int(np.flatnonzero(ok)[np.argmax(np.minimum(share_before, share_after)[ok])])
-    d = int(cand[maybe[best]])
-    ended = used[last[used] < d]
-    begun = used[first[used] >= d]
-    in_ended = np.isin(value, ended)
-    in_begun = np.isin(value, begun)
-    # any D after the ended values' stops and up to the begun values' starts makes these
-    # sets: D is the one that leaves the fewest of their incidents on the wrong side (the
-    # first incident under a new name when there are no stragglers; a value's start
-    # alone falls inside its first few incidents)
-    lo, hi = int(last[ended].max()), int(first[begun].min())
-    near = np.flatnonzero((in_ended | in_begun) & (t > lo) & (t <= hi))
-    if len(near):
-        order = near[np.argsort(t[near], kind="stable")]
-        was_begun = np.concatenate(([0], np.cumsum(in_begun[order])))
-        was_ended = np.concatenate(([0], np.cumsum(in_ended[order])))
-        wrong = was_begun + (was_ended[-1] - was_ended)  # D at each one's time, or past all
-        at = int(np.argmin(wrong[:-1]))  # D past them all: at most hi, one of them
-        d = int(t[order[at]])
-    early = t < d
-    n_before = int(np.searchsorted(t_sorted, d, side="left"))
-    n_after = n - n_before
-    if n_before < SCHEME_MIN_SIDE or n_after < SCHEME_MIN_SIDE:
-        return None
-    # the shares at D exactly: the ended values' incidents before D, the begun ones' from
-    # D on (the sums above counted their stragglers too)
-    share_b = int(np.count_nonzero(in_ended & early)) / n_before
-    share_a = int(np.count_nonzero(in_begun & ~early)) / n_after
-    if share_b < SCHEME_MIN_SHARE or share_a < SCHEME_MIN_SHARE:
-        return None
-    mine = np.asarray(pd.factorize(recurrence_key_codes(ctx, other, summary)[0][rows])[0],
-                      dtype=np.int64)
-    shared = np.intersect1d(mine[in_ended], mine[in_begun])
-    if len(shared) < SCHEME_MIN_SHARED:
-        return None
-    # each begun value read as the ended value sharing the most repeats with it (per CI,
-    # the fewer of its incidents under either), ties to the first: a one-to-one rename
-    # keeps every CI's clusters as they were under one name, a split or merge keys its
-    # CIs on the old value they came from
-    olds = pd.DataFrame({"o": mine[in_ended], "a": value[in_ended]}).value_counts()
-    news = pd.DataFrame({"o": mine[in_begun], "b": value[in_begun]}).value_counts()
-    pairs = olds.rename("na").reset_index().merge(news.rename("nb").reset_index(), on="o")
-    pairs["n"] = np.minimum(pairs["na"], pairs["nb"])
-    votes = pairs.groupby(["b", "a"], sort=False)["n"].sum().reset_index()
-    best_a = votes.sort_values(["b", "n", "a"], ascending=[True, False, True]
-                               ).drop_duplicates("b")  # one row a value, a few
-    read_as = np.arange(k, dtype=np.int64)
-    read_as[best_a["b"].to_numpy(dtype=np.int64)] = best_a["a"].to_numpy(dtype=np.int64)
-    canon = read_as[value]
-    codes = np.asarray(pd.factorize(mine * k + canon)[0], dtype=np.int64)
 
-    def day(us: int) -> str:
-        at = pd.Timestamp(us, unit="us", tz="UTC").tz_convert(ctx.tz)
-        return at.date().isoformat()
+    def mine() -> np.ndarray:
+        return np.asarray(pd.factorize(recurrence_key_codes(ctx, other, summary)[0][rows])[0],
+                          dtype=np.int64)
 
+    change = scheme_change(value, t, mine)
+    if change is None:
+        return None
+    k = len(change.read_as)
+    canon = change.read_as[value]
+    codes = np.asarray(pd.factorize(change.other * k + canon)[0], dtype=np.int64)
     return Turnover(rows=rows, codes=codes,
-                    params={"ended": len(ended), "begun": len(begun),
-                            "last_day": day(int(t[in_ended & early].max())),
-                            "first_day": day(int(t[in_begun & ~early].min())),
-                            "share_before": share_b, "share_after": share_a,
-                            "parts": "/".join(parts), "other": " + ".join(other),
-                            "shared": len(shared), "mapped": len(best_a),
-                            "onto": int(best_a["a"].nunique()),
+                    params={**change.params(ctx.tz), "parts": "/".join(parts),
+                            "other": " + ".join(other),
                             "incidents": int((canon != value).sum())})
 
 
