@@ -30,8 +30,8 @@ from itsm_diag.text import beside_decimals, figure, share
 #: thresholds and targets between two steps of the shipped precision (the demo export's
 #: figures: duplicates 63/744 = 8.468%, reopens 31/690 = 4.493%, operational effort
 #: 50.904%, the priorities' gap 29.48 points, SLA adherence 800/1031 = 77.595%, the
-#: median time to resolve 19.166 h: the tickets a person raised); silence and onboarding limits of 3 business days;
-#: a change rate of 28
+#: median time to resolve 19.166 h: the tickets a person raised); silence and
+#: onboarding limits of 3 business days; a change rate of 28
 CONFIG = """defaults:
   kpi_targets: {sla_adherence: 0.776, time_to_resolve_hours: 19.16}
 signs:
