@@ -663,10 +663,12 @@ def test_forecast_projects_along_the_backlog_trend(world: FlowWorld) -> None:
     # the weeks on the line and their net changes alike: no spread, no interval
     assert proj[4] == {"weeks": 4, "expected": 440, "low": 440, "high": 440}
     assert proj[12]["expected"] == 520
+    # the backlog sign's bar: its trend line 5% smaller than its start level (280) over
+    # the 12 weeks from its first week end to its last (review 19b: not open now / 13)
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
-        90 + 10 + 0.05 * 400 / 13)
+        90 + 10 + 0.05 * 280 / 12)
     assert meas.metrics["extra_completions_per_week"].value == pytest.approx(
-        10 + 0.05 * 400 / 13)
+        10 + 0.05 * 280 / 12)
 
 
 def test_forecast_reads_the_series_without_a_mass_closure(world: FlowWorld) -> None:
@@ -684,7 +686,7 @@ def test_forecast_reads_the_series_without_a_mass_closure(world: FlowWorld) -> N
     meas = forecast.measure(ctx, rules.analyses["forecast"].params, backlog)
     assert meas.metrics["completions_per_week"].value == 90
     assert meas.metrics["completions_needed_per_week"].value == pytest.approx(
-        90 + 10 + 0.05 * 400 / 13)
+        90 + 10 + 0.05 * 280 / 12)
     proj = {r["weeks"]: r for r in meas.tables["projection"]}
     assert proj[12] == {"weeks": 12, "expected": 520, "low": 520, "high": 520}
 

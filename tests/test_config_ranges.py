@@ -194,7 +194,7 @@ def test_a_share_threshold_written_as_a_percent_says_how_to_write_it() -> None:
         config.apply_overrides(config.load_rules(),
                                {"signs": {"trust": {"thresholds": {"chasers": 10}}}}, "pct.yaml")
     assert caught.value.one_line() == (
-        "pct.yaml: signs.trust.thresholds.chasers: 10 is out of range. valid: from 0 to 1 "
+        "pct.yaml: signs.trust.thresholds.chasers: 10 is out of range. valid: above 0 up to 1 "
         "(a share is a fraction: write 0.10 for 10%).")
 
 
@@ -283,7 +283,7 @@ def test_a_batch_clients_weekmask_without_a_working_day_is_named_not_a_bug(
 def test_config_command_shows_each_range() -> None:
     result = runner.invoke(app, ["config"])
     assert result.exit_code == 0
-    assert "      chasers: 0.1  # shipped default; valid: from 0 to 1\n" in result.stdout
+    assert "      chasers: 0.1  # shipped default; valid: above 0 up to 1\n" in result.stdout
     assert ("      interval: 0.8  # shipped default; valid: above 0 and below 1\n"
             in result.stdout)
     assert ("      horizons_weeks: [4, 12]  # shipped default; valid: one or more items, "

@@ -78,11 +78,7 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     # arithmetic on an illustrative desk; an example's measured projection at the shipped
     # horizons (each horizon's own figure says its weeks: "Backlog in 8 weeks")
     ("forecast", "why_it_matters"): ("needs 12 more", "about 6 more", "more in a quarter"),
-    ("forecast", "example"): ("trend of +6", "in 4 weeks", "in 12;", "about 4 agent",
-                              "5% in a quarter"),
-    # a quarter of a year (13 weeks), not history_miss_share's quarter of the range
-    ("forecast", "what_it_shows"): ("threshold in a quarter",),
-    ("forecast", "metrics.completions_needed_per_week.label"): ("threshold in a quarter",),
+    ("forecast", "example"): ("trend of +6", "in 4 weeks", "in 12;", "about 4 agent"),
     # an example's measured priorities
     ("sla-by-priority", "example"): ("Priority 1-2 met", "priorities 3-5"),
 }

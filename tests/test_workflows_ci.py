@@ -31,11 +31,12 @@ DEMO = str(ROOT / "samples" / "demo")
 EXAMPLES = ROOT / "examples"
 runner = CliRunner()
 
-#: two configs that pin two of the demo's signs either way (a share is never above 1 nor
-#: below 0), whatever the defaults say: BASE has onboarding clear and trust triggered,
-#: FLIP the reverse, so the score stays the same while onboarding newly triggers
+#: two configs that pin two of the demo's signs either way, at thresholds far from its
+#: shares (a share of 0, which every export meets, is refused): BASE has onboarding clear
+#: and trust triggered, FLIP the reverse, so the score stays the same while onboarding
+#: newly triggers (the demo: 9.1% late, 21.7% chasers, 65.0% bypass, 8.5% duplicates)
 NEVER = 1.0
-ALWAYS = 0.0
+ALWAYS = 0.01
 BASE = {"signs": {"onboarding": {"thresholds": {"late": NEVER}},
                   "trust": {"thresholds": {"chasers": ALWAYS}}}}
 FLIP = {"signs": {"onboarding": {"thresholds": {"late": ALWAYS}},
@@ -478,7 +479,7 @@ def test_config_command_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     doc = json.loads(out)
     assert doc["found_by"] == "--config"
     assert doc["settings"]["checks.routing.thresholds.bounces"] == {
-        "value": 0.05, "source": str(path), "shipped": 0.1, "valid": "from 0 to 1"}
+        "value": 0.05, "source": str(path), "shipped": 0.1, "valid": "above 0 up to 1"}
     assert doc["settings"]["defaults.window_weeks"]["source"] == "shipped default"
 
 

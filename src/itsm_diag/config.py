@@ -17,7 +17,7 @@ import math
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -902,6 +902,15 @@ UNIT_RANGES: dict[str, Valid] = {
     "days": Valid(0, MAX_DAYS), "weeks": Valid(0, MAX_WINDOW_WEEKS),
 }
 
+#: the least and greatest value a metric of each unit can measure (None: no bound): a
+#: threshold at a bound can make its comparison hold for every export or for none
+#: (:func:`threshold_range` leaves that end out, by the comparison's direction)
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "ratio": (0, 1), "index": (0, 1), "points": (-1, 1), "count": (0, None),
+    "per_quarter": (0, None), "per_month": (0, None), "hours": (0, None),
+    "days": (0, None), "weeks": (0, None),
+}
+
 #: the intake-template params, the same in the recurrence sign and the text-clusters
 #: analysis (each rule file holds its own copy): a share of the incidents with a summary;
 #: at least one incident; a wording's effective number of categories as a fraction of all
@@ -1105,12 +1114,65 @@ def param_range(top: str, rule_id: str, name: str, default: Any) -> Valid | None
     return KINDS if name == "kinds" else _generic_param(name, default)
 
 
-def threshold_range(top: str, rule: RuleFile, name: str) -> Valid | None:
-    """The values a threshold may take: declared, else by its metric's unit."""
+def metric_bounds(doc: MetricDoc) -> tuple[float | None, float | None]:
+    """The least and the greatest value a metric can measure, by its unit
+    (:data:`UNIT_BOUNDS`); a metric worded for a negative value (``label_if_negative``:
+    the backlog's shrink is negative when it grew) has no least one."""
+    lo, hi = UNIT_BOUNDS.get(doc.unit, (None, None))
+    return (None if doc.label_if_negative else lo), hi
+
+
+def _unit_range(top: str, rule: RuleFile, name: str) -> Valid | None:
+    """The values a threshold's number may be: declared, else by its metric's unit."""
     declared = RANGES.get(f"{top}.{rule.id}.thresholds.{name}")
     if declared is not None:
         return declared
     return UNIT_RANGES.get(rule.metrics[rule.thresholds.conditions[name].metric].unit)
+
+
+def threshold_range(top: str, rule: RuleFile, name: str) -> Valid | None:
+    """The values a threshold may take: declared, else by its metric's unit; without the
+    end at which its comparison would decide the verdict whatever the data
+    (:func:`_deciding_alone`: ``>= 0`` on a share holds for every export, ``< 0`` for
+    none)."""
+    cond = rule.thresholds.conditions[name]
+    valid = _unit_range(top, rule, name)
+    if valid is None:
+        return None
+    lo, hi = metric_bounds(rule.metrics[cond.metric])
+    if cond.op in (">=", "<") and lo is not None and valid.lo is not None and valid.lo <= lo:
+        valid = replace(valid, lo=lo, lo_open=True)
+    if cond.op in (">", "<=") and hi is not None and valid.hi is not None and valid.hi >= hi:
+        valid = replace(valid, hi=hi, hi_open=True)
+    return valid
+
+
+def _deciding_alone(rule: RuleFile, name: str, value: float) -> str:
+    """Why ``value`` as threshold ``name`` of ``rule`` would decide its verdict whatever
+    the data (its comparison holds for every value the metric can measure, or for none),
+    or "" when it would not."""
+    cond = rule.thresholds.conditions[name]
+    lo, hi = metric_bounds(rule.metrics[cond.metric])
+    always = ((cond.op == ">=" and lo is not None and value <= lo)
+              or (cond.op == "<=" and hi is not None and value >= hi)
+              or (cond.op == ">" and lo is not None and value < lo)
+              or (cond.op == "<" and hi is not None and value > hi))
+    never = ((cond.op == "<" and lo is not None and value <= lo)
+             or (cond.op == ">" and hi is not None and value >= hi)
+             or (cond.op == "<=" and lo is not None and value < lo)
+             or (cond.op == ">=" and hi is not None and value > hi))
+    if not (always or never):
+        return ""
+    if lo is not None and hi is not None:
+        bounds = f"from {_number_words(lo)} to {_number_words(hi)}"
+    elif lo is not None:
+        bounds = f"never below {_number_words(lo)}"
+    else:  # a bound there is: the comparison met it
+        bounds = f"never above {_number_words(hi or 0)}"
+    said = (f"{cond.metric} {cond.op} {_number_words(value)} holds for "
+            f"{'every export' if always else 'no export'} ({cond.metric} is {bounds})")
+    return said + (f", so the {rule.kind} would be triggered by the configuration, not "
+                   "the data" if always else f", so the {rule.kind} could never trigger")
 
 
 def default_range(key: str) -> Valid | None:
@@ -1245,7 +1307,15 @@ def _override_rule(out: Rules, top: str, rule: RuleFile, body: Any, source: str)
                         not math.isfinite(value):
                     raise ConfigError(f"{dotted} must be a finite number, not {quote(value)}",
                                       file=source)
-                check_range(dotted, value, threshold_range(top, rule, key), source)
+                # a number its metric's unit takes (not 10 meant as 10%) at which the
+                # comparison alone would give the verdict is refused with why
+                valid, unit = threshold_range(top, rule, key), _unit_range(top, rule, key)
+                alone = (_deciding_alone(rule, key, float(value))
+                         if unit is None or unit.holds(value) else "")
+                if alone and valid is not None:
+                    raise ConfigError(f"{dotted}: {quote(value)} is out of range: {alone}",
+                                      file=source, hint=f"valid: {valid.words()}")
+                check_range(dotted, value, valid, source)
                 conds[key].value = float(value)
             else:
                 if key not in rule.params:

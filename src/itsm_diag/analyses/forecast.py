@@ -30,10 +30,16 @@ This ``se`` is not the one of the backlog sign's noise rule
 (:func:`itsm_diag.signs.backlog._shrink_in_noise`), which refits the Theil-Sen line
 unrounded and widens the scatter to an effective number of week ends, since a month's 4
 or 5 week ends can be all its evidence. The completions
-a week needed to bring the backlog down by the backlog sign's threshold in a quarter
-(13 weeks): today's mean completions plus the extra ones that bring the trend down to
-``-threshold x open now / 13`` (none when it already shrinks that fast); the extra ones,
-in agent hours, at the handle time of the open tickets' kinds. A trend the backlog sign
+a week needed to meet the backlog sign's threshold over the period the sign judges its
+shrink across: the sign's shrink is ``(start - end) / start`` of its trend line, from the
+trend's first week end to its last, so the line must fall by ``threshold x start`` over
+the weeks between them (``span``: 12 in a 13-week window whose trend holds its every
+week end, 5 in a 6-week one); today's mean completions plus the extra ones that bring the
+trend down to ``-threshold x start / span`` a week (none when it already falls that
+fast: exactly when the line shrank by the threshold or more, whatever the window); the
+extra ones, in agent hours, at the handle time of the open tickets' kinds. (A 13-week
+quarter here judged a 6-week window's 3% shrink against 5% a quarter: "0 extra needed"
+beside a sign triggered on it, review 19b.) A trend the backlog sign
 found lacking the tickets of an export cut on the opened date, whose line in its weekly
 rows (the export's own tickets, also where the sign's figures count the estimate of those
 it lacks: the line projected here) does not shrink
@@ -92,7 +98,6 @@ from itsm_diag.signs.shape import ExtractShape
 from itsm_diag.stats import t_quantile
 from itsm_diag.text import joined
 
-QUARTER_WEEKS = 13
 #: how far back the method is checked on the export's history: a year of whole weeks
 #: (the same weekdays, the same time of year)
 YEAR_WEEKS = 52
@@ -156,9 +161,15 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     for row in line["projection"]:
         metrics[f"backlog_in_{row['weeks']}_weeks"] = Figure(value=float(row["expected"]))
     shrink = float(backlog["threshold"])
-    # the trend must reach -shrink x now / 13 a week; today it runs at slope: the
-    # completions a week must grow by the difference (never below zero)
-    extra = max(slope + shrink * now / QUARTER_WEEKS, 0.0)
+    # the sign's bar as a trend a week: its shrink is the line's fall from its first week
+    # end to its last over the line's start level, so the line must fall by shrink x
+    # start over those weeks; today it runs at slope: the completions a week must grow
+    # by the difference (never below zero; above it exactly when the sign's shrink on
+    # this line is under its threshold)
+    span = float(at[-1] - at[0])
+    start = max(float(weekly[at[0]]["trend"]), 0.0)
+    pace = shrink * start / span
+    extra = max(slope + pace, 0.0)
     needed = mean_c + extra
     minutes = _handle_minutes(ctx)
     # no numerator and denominator: a sum of a mean and a rate, no ratio of two counts
@@ -172,7 +183,7 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
         notes=[*([held] if held is not None else []),
                note("assumptions", weeks=len(at), spread=line["spread"], se=line["se"],
                     interval=float(params["interval"]), shrink=shrink, minutes=minutes,
-                    quarter=QUARTER_WEEKS),
+                    span=span, start=start, goal=start * (1 - shrink), pace=pace),
                history])
 
 
