@@ -78,3 +78,16 @@ def test_event_text_is_read_as_a_files(sample: tuple[pd.DataFrame, pd.DataFrame]
     want = read_frames(t, missing, ImportOptions()).events
     assert read[m.EV_VALUE].isna().sum() == int(third.sum()) > 0
     pd.testing.assert_series_equal(read[m.EV_VALUE], want[m.EV_VALUE])
+
+
+def test_padded_categories_read_as_their_trimmed_value(
+        sample: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """A categorical column is read category by category: a padded or blank category
+    reads as the file's cell would."""
+    t, e = sample
+    status = t[m.STATUS].astype(object)
+    padded = t.assign(**{m.STATUS: pd.Categorical((" " + status).where(status.notna(), " ")),
+                         m.CHANNEL: pd.Categorical(t[m.CHANNEL].astype(object)
+                                                   .where(t[m.CHANNEL].notna(), "N/A"))})
+    blanked = t.assign(**{m.STATUS: t[m.STATUS]})
+    assert _report(padded, e) == _report(blanked, e)

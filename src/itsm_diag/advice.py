@@ -239,9 +239,11 @@ def answer_lines(rule: RuleFile, inputs: Sequence[tuple[str, Mapping[str, str]]]
             values = {"canonical": field, "quiz": quiz, "column": columns.get(field, "")}
             key = f"answer.{field}.{tool}"
             if field in columns:
+                # this tool's tickets' own labels (another tool's unread words are not
+                # this column's)
                 raw = _RAW.get(field)
                 unread = raw is not None and raw in tickets and bool(
-                    tickets[raw].notna().any())
+                    (tickets[raw].notna() & (tickets[m.SOURCE_TOOL] == tool)).any())
                 how = fmt(wording["answer.unread" if unread else "answer.empty"], values)
             elif tool in logs and f"answer.event_log.{field}" in wording:
                 # derived from the events: no column to map

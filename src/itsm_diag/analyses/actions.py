@@ -22,7 +22,10 @@ Ordered: overdue first (earliest due first), then due soon, then by priority and
 Vectorised over the open tickets; only the rows kept for the report become dicts.
 
 Open is the backlog's open (:func:`itsm_diag.checks._common.open_now`): opened by the
-window end and not done by it, by the status history or the done time. A ticket whose
+window end and not done by it, by the status history or the done time; a clean-up
+script's closures, which the backlog sign counts open (no work done), are closed in the
+tool and need nobody, so they are not open here (the sign's mass-closure note says how
+many). A ticket whose
 status the reading could not put in the vocabulary (a tool's custom status, one a
 mapping does not map), and that has no done time, is open there and here (a note counts
 them, names their statuses and the tool or mapping that left them unread).

@@ -52,7 +52,10 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     done ticket without a done time left out. A ticket whose status the reading could not
     put in the vocabulary (no canonical status: a tool's custom status, one a mapping
     does not map) and that has no done time is open: one
-    definition of open in one report (the Monday list, ownership, the forecast)."""
+    definition of open in one report (the Monday list, ownership, the forecast's work
+    in progress). The backlog sign's open count adds a clean-up script's closures
+    (:func:`~itsm_diag.signs.backlog.mass_closure`: no work done, so still the desk's
+    backlog); they are closed in the tool, and its mass-closure note counts them."""
     def every() -> pd.Series:  # per ticket, whatever the mask: worked out once a run
         no_time = ctx.is_done() & ctx.done_at.isna()
         everyone = pd.Series(True, index=ctx.tickets.index)

@@ -5,7 +5,9 @@ assignee or no assignment group. Only fields the export actually fills are judge
 export without a group column must not make every ticket look unowned. Open is the
 backlog's open (:func:`itsm_diag.checks._common.open_now`, the Monday list's too): a
 ticket whose status the reading could not put in the vocabulary (a tool's custom status,
-one a mapping does not map), with no done time, is open.
+one a mapping does not map), with no done time, is open; a clean-up script's closures
+(which the backlog sign counts open, no work done) are closed in the tool: nobody need
+own them.
 
 The owner is the one the export shows, as of each ticket's last update. An export cut
 after the window end (a current-state list) shows, for a ticket updated since, its owner

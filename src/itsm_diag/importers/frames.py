@@ -123,6 +123,21 @@ def _cells_read(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
                         or pd.api.types.is_string_dtype(values.dtype)
                         or isinstance(values.dtype, pd.CategoricalDtype))):
             continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # each category read once (a million statuses are a handful of labels); a
+            # category read as missing leaves its tickets' codes missing
+            cats = values.cat.categories
+            if not len(cats):
+                continue
+            text = pa.chunked_array([pa.array(pd.Series(cats).astype(m.STRING_DTYPE))])
+            trimmed = trim_cells(text)
+            if trimmed.equals(text):
+                continue
+            labels = pd.Series(pd.arrays.ArrowStringArray(trimmed))
+            codes = values.cat.codes.to_numpy()
+            read[column] = pd.Series(labels.take(np.where(codes < 0, 0, codes)).array,
+                                     index=values.index).mask(codes < 0)
+            continue
         text = pa.chunked_array([pa.array(values.astype(m.STRING_DTYPE))])
         trimmed = trim_cells(text)
         if not trimmed.equals(text):

@@ -503,15 +503,17 @@ GAVE_UP: dict[str, str] = {**CANCELLED_STATUSES, **{w: "cancelled" for w in (
     "não será feito", "não será corrigido", "recusado", "rejeitado",
 )}}
 #: done status labels in the same languages (resolved / closed / done): a localised
-#: export's done tickets read by their label, not guessed from a done time
+#: export's done tickets read by their label, not guessed from a done time. Not the
+#: words that also mean "ready" (es "listo", nl "gereed", "klaar"): a custom "Ready"
+#: status is open; Jira's Status Category reads them as its Done (``jira``)
 DONE_STATUSES: dict[str, str] = {
     **{w: "resolved" for w in ("gelöst", "behoben", "résolu", "résolue", "resuelto",
                                "resuelta", "opgelost", "risolto", "risolta", "resolvido",
                                "resolvida")},
     **{w: "closed" for w in ("geschlossen", "abgeschlossen", "erledigt", "fertig", "fermé",
                              "fermée", "clos", "clôturé", "terminé", "cerrado", "cerrada",
-                             "terminado", "finalizado", "listo", "hecho", "gesloten",
-                             "afgerond", "gereed", "klaar", "chiuso", "chiusa",
+                             "terminado", "finalizado", "hecho", "gesloten",
+                             "afgerond", "chiuso", "chiusa",
                              "completato", "fatto", "fechado", "fechada", "concluído",
                              "concluido", "feito")},
 }

@@ -913,7 +913,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # person keeps its real done time.
     done_in_window = usable & ctx.done_in_window()
     found = mass_closure(ctx, params)
-    assert found is not None  # the sign's own params hold the rule
+    if found is None:  # the sign's own params hold the rule: never, but typed so
+        raise ValueError("the backlog sign's params hold no mass-closure rule")
     mass_hours, mass, touched = found.hours, found.tickets, found.touched
     closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
     mass_notes: list[Note] = []
@@ -1043,9 +1044,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # tickets "opened" in an import's hour (the extract's opening burst): their age is
     # the import's, not theirs, so the age table counts them apart and says so
     stamped = open_mask & opening_burst_rows(ctx.shape, t[m.OPENED_AT])
-    if stamped.any():
-        burst = ctx.shape.opening_burst
-        assert burst is not None
+    burst = ctx.shape.opening_burst
+    if burst is not None and stamped.any():  # rows in a burst only when there is one
         notes.append(Note(code="open_by_age_stamped", count=int(stamped.sum()), params={
             "open": open_now, "hour": f"{burst.hours[0]:%Y-%m-%d %H:00}",
             "days": float((w.covered_end - burst.hours[-1]) / pd.Timedelta(days=1))},
