@@ -292,17 +292,20 @@ def _renamed(ctx: Context, attrs: Mapping[str, tuple[np.ndarray, np.ndarray]],
     rows = np.flatnonzero(scope & (codes >= 0) & (at != NAT))
     if not len(rows):
         return dict(attrs), []
-    who, _ = ctx.distinct(m.ASSIGNEE)
-    who = np.where(ctx.filled(m.ASSIGNEE).to_numpy(dtype=bool), who, -1).astype(np.int64)
-    cat = attrs["category"][0]
-    # an assignee, else the category (its own codes after the assignees'), else the row
-    # alone (shared with no other)
-    held = np.where(who >= 0, who, np.where(cat >= 0, int(who.max(initial=-1)) + 1 + cat,
-                                            -1))
-    lone = held < 0
-    held[lone] = int(held.max(initial=-1)) + 1 + np.arange(int(lone.sum()))
+    def shared() -> np.ndarray:
+        # an assignee, else the category (its own codes after the assignees'), else the
+        # row alone (shared with no other); only when the names turn over
+        who, _ = ctx.distinct(m.ASSIGNEE)
+        who = np.where(ctx.filled(m.ASSIGNEE).to_numpy(dtype=bool), who, -1)[rows]
+        cat = attrs["category"][0][rows]
+        held = np.where(who >= 0, who, np.where(
+            cat >= 0, int(who.max(initial=-1)) + 1 + cat, -1)).astype(np.int64)
+        lone = held < 0
+        held[lone] = int(held.max(initial=-1)) + 1 + np.arange(int(lone.sum()))
+        return held
+
     value = codes[rows]
-    change = scheme_change(value, at[rows], partial(held.__getitem__, rows))
+    change = scheme_change(value, at[rows], shared)
     if change is None:
         return dict(attrs), []
     read_as = np.arange(len(shown), dtype=np.int64)

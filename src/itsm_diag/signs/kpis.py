@@ -292,7 +292,8 @@ def _machine(ctx: Context, done: pd.Series, machine: pd.Series) -> dict[str, Any
     done tickets or more."""
     n = int(machine.sum())
     out: dict[str, Any] = {"machine": n, "done": int(done.sum())}
-    if not n:
+    # the figures with them in are the caveat's alone: worked out only when it is said
+    if not n or n < float(ctx.defaults.get("machine_made_share", 0.05)) * out["done"]:
         return out
     ttr = _time_to_resolve(_done_hours(ctx, done))
     far, _, _ = _first_assignment(ctx, done)
