@@ -195,3 +195,29 @@ def test_the_control_has_no_mass_closure(runs: dict[str, Any]) -> None:
     for cid in ("knowledge", "reopens"):
         assert not any(n.code == "mass_closed"
                        for n in _check(runs["control"], cid).evidence.excluded)
+
+
+def test_the_kpis_leave_the_cleanup_out(runs: dict[str, Any]) -> None:
+    """The KPI panel's time to resolve, first-assignment resolution and SLA adherence
+    leave a clean-up's closures out, as the backlog (open to the window end), knowledge
+    and reopens do: counted done at the clean-up, the stale incidents' months-long stays
+    read as resolution times (the panel disagreed with its own backlog trend)."""
+    control, cleanup = runs["control"].kpis, runs["cleanup"].kpis
+    t, pick = runs["tickets"], runs["pick"]
+    people = t.loc[pick]
+    people = people[~people.channel.isin(["monitoring", "api"]).fillna(False)]
+    assert cleanup.time_to_resolve_hours is not None
+    assert control.time_to_resolve_hours is not None
+    # the clean-up's tickets in: their stays (opened weeks or months before) would move
+    # the p90 far above the control's
+    stays = (t.loc[pick, "closed_at"] - t.loc[pick, "opened_at"]) / pd.Timedelta(hours=1)
+    ttr, ttr_control = cleanup.time_to_resolve_hours, control.time_to_resolve_hours
+    assert float(stays.median()) > 3 * ttr_control["p90"]
+    assert ttr["p90"] == pytest.approx(ttr_control["p90"], rel=0.02)
+    assert ttr["median"] == pytest.approx(ttr_control["median"], rel=0.02)
+    assert cleanup.sla_adherence == pytest.approx(control.sla_adherence, abs=0.005)
+    definition = cleanup.definitions["time_to_resolve_hours"]
+    assert f"Also left out: {len(people):,} closed unworked by a clean-up script" in definition
+    for kpi in ("first_assignment_resolution", "sla_adherence"):
+        assert f"{len(people):,} closed unworked" in cleanup.definitions[kpi]
+    assert "clean-up" not in control.definitions["time_to_resolve_hours"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
+from itsm_diag.signs.backlog import SCOPE_KINDS, mass_closure, scope_masks, weekly_rows
 from itsm_diag.signs.base import Context, input_file, utc64
 from itsm_diag.signs.common import filled, machine_raised, sla_outcome
 
@@ -306,12 +306,18 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     """The KPI panel over incidents and requests: keys as ``report.Kpis``. The time to
     resolve, first-assignment resolution and SLA adherence leave out the tickets a
     machine raised (:func:`~itsm_diag.signs.common.machine_raised`: an alert storm's
-    3,000 auto-resolved alerts halved the median), counted in their definitions; the
-    volume counts every ticket opened."""
+    3,000 auto-resolved alerts halved the median) and a clean-up script's closures (the
+    backlog sign's mass closure: no work done), counted in their definitions; the volume
+    counts every ticket opened."""
     scope = ctx.of_kind(*SCOPE_KINDS)
     done_all = scope & ctx.done_in_window()
     machine = done_all & pd.Series(machine_raised(ctx), index=done_all.index)
-    done = done_all & ~machine
+    # a clean-up script's closures are no work done (the backlog sign counts them open to
+    # the window end): 1,955 stale incidents closed in 25 minutes are no resolution time
+    found = mass_closure(ctx)
+    cleanup = (done_all & found.tickets & ~machine if found is not None
+               else pd.Series(False, index=done_all.index))
+    done = done_all & ~machine & ~cleanup
     opened = scope & ctx.opened_in_window()
     hours = _done_hours(ctx, done)
     ttr = _time_to_resolve(hours)
@@ -345,9 +351,9 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
         # ``machine``: done in the window, raised by a machine, left out
         "left_out": {**_left_out(ctx, scope, done), **sla_counts, **far_counts,
                      "by_item": int((opened.to_numpy(dtype=bool) & by_item(ctx)).sum()),
-                     "machine": int(machine.sum())},
+                     "machine": int(machine.sum()), "cleanup": int(cleanup.sum())},
         # the three figures with the machine-raised tickets in: the engine's caveat
-        "machine_made": _machine(ctx, done_all, machine),
+        "machine_made": _machine(ctx, done_all & ~cleanup, machine),
         "time_to_resolve_hours": ttr,
         # the tickets measured to their closed time where their tool records
         # resolutions: the engine words the caveat (the figure leans high)
