@@ -123,28 +123,24 @@ def test_a_six_week_window_the_sign_triggers_on_needs_extra_completions(
     assert "13 weeks" not in said and "quarter" not in said
 
 
-def test_a_26_week_window_the_sign_clears_needs_none(tmp_path: Path) -> None:
-    # 2 a week fewer over the 25 weeks between the 26 week ends: 50 of 600, 8.3%, over
-    # 5%: clear, and no extra completions (a quarter's 0.05 x 550 / 13 = 2.1 a week
-    # asked for 0.1 more)
-    opened, done = _desk(tmp_path / "long", stock=596, per_week=2, weeks=30)
-    levels = _recount(opened, done, 26)
-    assert (levels[0], levels[-1]) == (600, 550)
-    doc = _diagnose(tmp_path, tmp_path / "long", 26)
-    sign, fc = _agree(doc, levels)
-    assert sign["status"] == "clear"
-    assert fc["metrics"]["extra_completions_per_week"]["value"] == 0
-
-
-def test_a_shrink_just_under_the_threshold_needs_extra_completions(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "stock", "per_week", "weeks", "window", "ends", "status",
+                          "extra"), [
+    # 2 a week fewer over the 25 weeks between the 26 week ends: 50 of 600, 8.3%, over 5%:
+    # clear, and no extra completions (a quarter's 0.05 x 550 / 13 = 2.1 a week asked for
+    # 0.1 more)
+    ("long", 596, 2, 30, 26, (600, 550), "clear", 0.0),
     # 13 weeks, 2 a week fewer: 24 of 500 over the 12 weeks between the week ends, 4.8%,
     # under 5%: the sign triggers, and the trend must fall 0.05 x 500 / 12 = 2.08 a week
     # (open now / 13 read 1.8: "0 extra" beside the sign)
-    opened, done = _desk(tmp_path / "edge", stock=488, per_week=2, weeks=13)
-    levels = _recount(opened, done, 13)
-    assert (levels[0], levels[-1]) == (500, 476)
-    doc = _diagnose(tmp_path, tmp_path / "edge", 13)
+    ("edge", 488, 2, 13, 13, (500, 476), "triggered", -2 + 0.05 * 500 / 12),
+])
+def test_the_sign_and_the_forecast_agree_on_either_side(
+        tmp_path: Path, name: str, stock: int, per_week: int, weeks: int, window: int,
+        ends: tuple[int, int], status: str, extra: float) -> None:
+    opened, done = _desk(tmp_path / name, stock=stock, per_week=per_week, weeks=weeks)
+    levels = _recount(opened, done, window)
+    assert (levels[0], levels[-1]) == ends
+    doc = _diagnose(tmp_path, tmp_path / name, window)
     sign, fc = _agree(doc, levels)
-    assert sign["status"] == "triggered"
-    assert fc["metrics"]["extra_completions_per_week"]["value"] == pytest.approx(
-        -2 + 0.05 * 500 / 12)
+    assert sign["status"] == status
+    assert fc["metrics"]["extra_completions_per_week"]["value"] == pytest.approx(extra)
