@@ -146,7 +146,7 @@ def test_seasonal_peak_is_not_projected(seasonal: Path) -> None:
     at = [i for i, r in enumerate(weekly) if r.get("trend") is not None]
     params = config.load_rules().analyses["forecast"].params
     said = {r["weeks"]: r for r in forecast._project(
-        weekly, weekly, at, float(sign.metrics["open_now"].value), params)["projection"]}
+        weekly, at, float(sign.metrics["open_now"].value), params)["projection"]}
     for row in rows:
         assert {k: row[k] for k in ("expected", "low", "high")} == {
             k: said[row["weeks"]][k] for k in ("expected", "low", "high")}

@@ -147,7 +147,7 @@ def test_a_range_is_never_built_around_a_negative_value() -> None:
     weekly = [{"week_end": f"w{i}", "arrivals": 100, "completions": 100 - n,
                "open": 125.0 - 10 * i, "trend": 125.0 - 10 * i} for i, n in enumerate(nets)]
     params = {"interval": 0.8, "horizons_weeks": [4, 12]}
-    rows = {r["weeks"]: r for r in forecast._project(weekly, weekly, list(range(13)), 5.0,
+    rows = {r["weeks"]: r for r in forecast._project(weekly, list(range(13)), 5.0,
                                                       params)["projection"]}
     for h in (4, 12):
         assert rows[h]["expected"] == 0 and rows[h]["low"] == 0

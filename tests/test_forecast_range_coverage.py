@@ -32,7 +32,7 @@ def _coverage(weeks: int, walks: int, seed: int) -> dict[int, float]:
         slope, level = theil_sen(y)
         rows = [{"arrivals": int(a[i]), "completions": int(c[i]), "open": float(y[i]),
                  "trend": round(level + slope * i, 1)} for i in range(weeks)]
-        line = forecast._project(rows, rows, list(range(weeks)), float(y[-1]), params)
+        line = forecast._project(rows, list(range(weeks)), float(y[-1]), params)
         for row in line["projection"]:
             actual = opens[weeks - 1 + row["weeks"]]
             inside[row["weeks"]].append(row["low"] <= actual <= row["high"])

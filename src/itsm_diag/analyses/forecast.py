@@ -128,9 +128,6 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     if len(at) < max(int(params["min_weeks"]), 2) or backlog.get("open_now") is None:
         return Measurement(unknown=note("too_few_weeks", n=len(at),
                                         min=int(params["min_weeks"])))
-    # the series the trend is fitted to: the sign's weekly series, a clean-up script's
-    # closures no completion there (their tickets open to the window end: no throughput)
-    fitted = weekly
     now = float(backlog["open_now"])
     # the work in progress the desk's own flow keeps open: of the tickets opened in the
     # trend's weeks, a clean-up script's still open at the window end, as the trend
@@ -139,7 +136,7 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     mass = mass_closed(ctx)
     held = mass if mass is not None and len(mass) == len(usable) and mass.any() else None
     first = pd.Timestamp(int(week_edges(ctx.window, ctx.tz)[at[0]]), tz="UTC")
-    line = _project(weekly, fitted, at, now, params,
+    line = _project(weekly, at, now, params,
                     partial(_wip, ctx, usable, first, open_through=held))
     # the same method a year earlier, held against what the export shows came next
     reach = {**_REACH_PARAMS, **dict(backlog.get("params") or {})}
@@ -242,12 +239,12 @@ def walk_error(t: np.ndarray) -> float:
     return float(np.sqrt((np.diff(t) * reach ** 2).sum()))
 
 
-def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: list[int],
+def _project(weekly: list[dict[str, Any]], at: list[int],
              now: float, params: Mapping[str, Any],
              wip: Callable[[float], tuple[float, float]] | None = None) -> dict[str, Any]:
     """The projection from ``now`` along the trend of ``weekly`` (its ``trend`` at the
-    weeks ``at``), with the rates, the spread and the deviations from the line of
-    ``fitted`` (the series the trend is fitted to): the slope a week (``slope``, moved
+    weeks ``at``), with the rates, the spread and the deviations from that line: the
+    slope a week (``slope``, moved
     ``moved`` over the trend's weeks), the weeks' ``arrivals`` and ``completions``, the
     ``spread``, the trend's own error ``se`` and the ``projection`` rows (weeks,
     expected, low, high).
@@ -257,7 +254,7 @@ def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: lis
     horizon falls under the lowest week-end backlog of the trend's weeks and ``now``, and
     a floor only when under that lowest level too), and never below zero; the range is
     around that held value."""
-    weeks = [fitted[i] for i in at]
+    weeks = [weekly[i] for i in at]
     a = np.array([float(r["arrivals"]) for r in weeks])
     c = np.array([float(r["completions"]) for r in weeks])
     net = a - c
@@ -266,8 +263,8 @@ def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: lis
     spread = 1.4826 * float(np.median(np.abs(net - np.median(net))))
     # the trend's slope is itself uncertain: noise in a flat backlog must not project as
     # a certain drift (a stationary queue of 57 read "33 (13-53)" in 12 weeks)
-    off = np.array([float(fitted[i]["open"]) - float(weekly[i]["trend"]) for i in at
-                    if fitted[i].get("open") is not None])
+    off = np.array([float(weekly[i]["open"]) - float(weekly[i]["trend"]) for i in at
+                    if weekly[i].get("open") is not None])
     t = np.array(at, dtype=float)
     scatter = (1.4826 * float(np.median(np.abs(off - np.median(off))))
                / float(np.sqrt(((t - t.mean()) ** 2).sum()))) if len(off) else 0.0
@@ -288,7 +285,7 @@ def _project(weekly: list[dict[str, Any]], fitted: list[dict[str, Any]], at: lis
     # the backlog cannot fall below the tickets the desk's own flow keeps in work: a
     # trend that drains an old backlog stops where the old backlog runs out (a desk of
     # 300 arrivals a week read "2 (0-82)" in 12 weeks and showed 147)
-    levels = [float(fitted[i]["open"]) for i in at if fitted[i].get("open") is not None]
+    levels = [float(weekly[i]["open"]) for i in at if weekly[i].get("open") is not None]
     lowest = min([*levels, now])
     floor: dict[str, Any] | None = None
     if wip is not None and lowest > 0 and min(mids.values()) < lowest:
@@ -389,7 +386,7 @@ def _history(ctx: Context, params: Mapping[str, Any], reach_params: Mapping[str,
     # the export showed them as of that date (the raw series counts mass closures)
     as_of = pd.Timestamp(ends.iloc[at[-1]]).tz_convert("UTC")
     earlier = ctx.at_window(Window(start=start_then, end=as_of))
-    line = _project(rows, rows, at, then, params,
+    line = _project(rows, at, then, params,
                     partial(_wip, earlier, usable, pd.Timestamp(int(edges[at[0]]), tz="UTC")))
     checked = []
     for row in line["projection"]:

@@ -36,6 +36,7 @@ from itsm_diag.signs.common import (
     distinct_codes,
     filled,
     fold_codes,
+    machine_raised,
     normalise_summary,
     recurrence_key_codes,
     scheme_change,
@@ -828,9 +829,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # an alert a machine raised is keyed on what a machine wrote ("CPU load above 95%
         # on srv-app-07", its host dropped with the digits): no issue users report, and
         # not one a known-error article resolves at first contact. A CI key keeps it.
-        from itsm_diag.analyses.textclusters import machine_made
-
-        machine = summary_scope & machine_made(ctx, text_params)
+        machine = summary_scope & machine_raised(ctx)
         if (machine & win).any():
             excluded.append(Note(code="machine_summaries", count=int((machine & win).sum()),
                                  sample_ids=ctx.samples(pd.Series(machine & win,
