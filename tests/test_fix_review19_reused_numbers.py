@@ -95,3 +95,17 @@ def test_rows_of_one_ticket_stay_one_ticket() -> None:
     assert n == 1 and split.tolist() == ["INC1 (opened 2026-01-05)"] * 2 + ["INC1", "INC2",
                                                                           "INC2"]
     assert example == "INC1 -> INC1 (opened 2026-01-05)"
+
+
+def test_one_frame_holds_every_ticket(desk: tuple[pd.DataFrame, pd.DataFrame, pd.Series]
+                                      ) -> None:
+    """One input read by another route than ServiceNow's importer (here a caller's frame)
+    splits a reused number as two inputs do: it kept the latest row of each number and
+    dropped the other tickets (the split ran only beside a second input)."""
+    t, e, _ = desk
+    report = api.diagnose_frames(t, e)
+    assert report.tickets.total == len(t)
+    shared = int(t[m.TICKET_ID].duplicated().sum())
+    assert any(n.startswith(f"{shared:,} numbers are held by tickets")
+               for n in report.data_notes)
+    assert not any("appear in more than one input row" in n for n in report.data_notes)

@@ -129,20 +129,27 @@ def _cells_read(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
             cats = values.cat.categories
             if not len(cats):
                 continue
-            text = pa.chunked_array([pa.array(pd.Series(cats).astype(m.STRING_DTYPE))])
+            text = _arrow_text(pd.Series(cats))
             trimmed = trim_cells(text)
             if trimmed.equals(text):
                 continue
-            labels = pd.Series(pd.arrays.ArrowStringArray(trimmed))
-            codes = values.cat.codes.to_numpy()
-            read[column] = pd.Series(labels.take(np.where(codes < 0, 0, codes)).array,
-                                     index=values.index).mask(codes < 0)
+            # one missing label last, for the missing code (-1)
+            labels = pd.Series(pd.arrays.ArrowStringArray(
+                pa.chunked_array([*trimmed.chunks, pa.nulls(1, trimmed.type)])))
+            read[column] = m.spread(labels, values.cat.codes.to_numpy(), values.index)
             continue
-        text = pa.chunked_array([pa.array(values.astype(m.STRING_DTYPE))])
+        text = _arrow_text(values)
         trimmed = trim_cells(text)
         if not trimmed.equals(text):
             read[column] = pd.Series(pd.arrays.ArrowStringArray(trimmed), index=values.index)
     return frame.assign(**read) if read else frame
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """``values`` as Arrow strings, the chunks of an Arrow-backed column as they are (no
+    copy: ``pa.array`` of a column of several chunks converts it value by value)."""
+    text = values.astype(m.STRING_DTYPE).array.__arrow_array__()
+    return text if isinstance(text, pa.ChunkedArray) else pa.chunked_array([text])
 
 
 def _zoned(frame: pd.DataFrame, columns: tuple[str, ...], tz: str) -> pd.DataFrame:

@@ -118,7 +118,8 @@ def split_reused(ids: pd.Series, opened: pd.Series) -> tuple[pd.Series, int, str
     another ticket, its id ``NUMBER (opened YYYY-MM-DD)`` (the opened day, UTC); the
     latest-opened ticket keeps the number. A row without an id or an opened time is left
     as it is."""
-    codes, _ = pd.factorize(ids.astype(m.STRING_DTYPE), use_na_sentinel=True)
+    text = ids.astype(m.STRING_DTYPE)
+    codes, _ = pd.factorize(text, use_na_sentinel=True)
     at = m.ts_us(opened)
     present = (codes >= 0) & (at != m.NAT)
     if not present.any():
@@ -130,7 +131,6 @@ def split_reused(ids: pd.Series, opened: pd.Series) -> tuple[pd.Series, int, str
     if not older.any():
         return ids, 0, None
     rows = np.flatnonzero(older)
-    text = ids.astype(m.STRING_DTYPE)
     renamed = (text.iloc[rows] + " (opened "
                + opened.iloc[rows].dt.strftime("%Y-%m-%d").astype(m.STRING_DTYPE) + ")")
     out = text.copy()

@@ -666,11 +666,12 @@ def _kept_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
 
 
 def _reused_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
-    """A number two inputs give to tickets opened more than a day apart (numbering
-    restarted by a migration: the old tool's files and the new one's) is two tickets
-    (:func:`ids.split_reused`): the older one, and its events, renamed ``NUMBER (opened
-    DAY)``, instead of one ticket whose latest update drops the other."""
-    if len(parts) < 2:
+    """A number the inputs give to tickets opened more than a day apart (numbering
+    restarted by a migration: the old tool's files and the new one's, or one export of
+    both) is two tickets (:func:`ids.split_reused`): the older one, its events and its
+    deletion record renamed ``NUMBER (opened DAY)``, instead of one ticket whose latest
+    update drops the other. One input whose importer found its ids unique is skipped."""
+    if len(parts) == 1 and parts[0].unique_ids:
         return parts, None
     tickets = pd.concat([p.tickets[[m.TICKET_ID, m.OPENED_AT]] for p in parts],
                         ignore_index=True)
@@ -694,8 +695,12 @@ def _reused_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
         if len(events):
             ev_ids = events[m.EV_TICKET_ID].astype(m.STRING_DTYPE)
             events = events.assign(**{m.EV_TICKET_ID: ev_ids.map(renames).fillna(ev_ids)})
+        gone = p.gone
+        if gone is not None and len(gone):
+            gone_ids = gone[m.TICKET_ID].astype(m.STRING_DTYPE)
+            gone = gone.assign(**{m.TICKET_ID: gone_ids.map(renames).fillna(gone_ids)})
         out.append(replace(p, tickets=p.tickets.assign(**{m.TICKET_ID: new}),
-                           events=events, unique_ids=False))
+                           events=events, gone=gone, unique_ids=False))
     return out, ids.reused_note(reused, example)
 
 

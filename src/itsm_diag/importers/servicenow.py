@@ -263,11 +263,12 @@ class ServiceNowImporter(Importer):
                 warnings.append(_copies_note(ids[copies]))
                 out = {k: s[~copies] for k, s in out.items()}
                 blank = blank[~copies]
-            if m.OPENED_AT in out:  # one number, tickets opened months apart: two tickets
-                split, reused, example = split_reused(out[m.TICKET_ID], out[m.OPENED_AT])
-                if reused:
-                    out[m.TICKET_ID] = split
-                    warnings.append(reused_note(reused, example))
+            # one number, tickets opened months apart: two tickets (require_ids made sure
+            # of the opened column)
+            split, reused, example = split_reused(out[m.TICKET_ID], out[m.OPENED_AT])
+            if reused:
+                out[m.TICKET_ID] = split
+                warnings.append(reused_note(reused, example))
             # rows per number, counted once: whether any repeats (after the copies
             # left), whether the file is a log, and the list export's note
             counts = _repeat_counts(out[m.TICKET_ID])
