@@ -1,16 +1,18 @@
 """Analysis ``drivers``: where each bad outcome is most likely.
 
-For the done tickets in the window (those a machine raised left out, with a note:
-:func:`~itsm_diag.signs.common.machine_raised`), each bad outcome (SLA breach, reopen, three or more
-reassignments, an A -> B -> A bounce, a long time to resolve) is compared across the
-values of each attribute (first and last assignment group, category, channel, priority):
-a value is a driver when its tickets have the outcome at least ``min_lift`` times as
-often as the other tickets whose outcome and attribute are known, with at least
-``min_sample`` tickets and ``min_events`` outcomes behind it, and when the one-sided
-exact (Fisher, hypergeometric) p-value of so many outcomes among its tickets is at most
-``family_alpha`` divided by the number of values tested (Bonferroni: every value of every
-attribute with ``min_sample`` tickets on each side, over the outcomes tested). A driver
-must pass all of it with one outcome fewer as well: one ticket does not make a driver.
+For the done tickets in the window (those a machine raised and a clean-up script's
+closures left out, with a note, as the KPI panel leaves them out:
+:func:`~itsm_diag.signs.common.machine_raised`, the backlog sign's mass closure), each
+bad outcome (SLA breach, reopen, three or more reassignments, an A -> B -> A bounce, a
+long time to resolve) is compared across the values of each attribute (first and last
+assignment group, category, channel, priority): a value is a driver when its tickets
+have the outcome at least ``min_lift`` times as often as the other tickets whose outcome
+and attribute are known, with at least ``min_sample`` tickets and ``min_events``
+outcomes behind it, and when the one-sided exact (Fisher, hypergeometric) p-value of so
+many outcomes among its tickets is at most ``family_alpha`` divided by the number of
+values tested (Bonferroni: every value of every attribute with ``min_sample`` tickets on
+each side, over the outcomes tested). A driver must pass all of it with one outcome
+fewer as well: one ticket does not make a driver.
 
 Like for like: a value whose tickets are mostly of a kind that has the outcome more often
 everywhere (a group that works the P1s misses more SLAs) is no driver. Each candidate is
@@ -404,6 +406,17 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
     return best, by, in_time
 
 
+def _cleanup(ctx: Context, scope: np.ndarray) -> np.ndarray:
+    """The ``scope`` tickets whose only done time is a clean-up script's closure (the
+    backlog sign's mass closure, the set the KPI panel and the checks leave out)."""
+    from itsm_diag.signs.backlog import mass_closure  # the backlog sign's one set
+
+    found = mass_closure(ctx)
+    if found is None:
+        return np.zeros(len(scope), dtype=bool)
+    return scope & found.tickets.to_numpy(dtype=bool)
+
+
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     scope = (ctx.of_kind(*params["kinds"]) & ctx.done_in_window()).to_numpy()
     # the tickets a machine raised are no work of the desk's (the KPI panel, knowledge
@@ -412,6 +425,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # ordinary P2 tickets read long
     machine = scope & machine_raised(ctx)
     scope = scope & ~machine
+    # a clean-up script's closures (the backlog sign's mass closure) are no work done
+    # either: stale tickets closed in one hour read as long resolutions of their groups
+    cleanup = _cleanup(ctx, scope)
+    scope = scope & ~cleanup
     n_scope = int(scope.sum())
     min_n, min_k = int(params["min_sample"]), int(params["min_events"])
     if n_scope < min_n:
@@ -499,7 +516,9 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                   bar=bar)]
     if machine.any():
         notes.append(note("machine_made", count=int(machine.sum()),
-                          n=int(machine.sum()) + n_scope))
+                          n=int(machine.sum()) + int(cleanup.sum()) + n_scope))
+    if cleanup.any():
+        notes.append(note("mass_closed", count=int(cleanup.sum()), kept=n_scope))
     if "long_resolution_rate" in metrics:
         # the done tickets opened before the window, left out of a long time to resolve
         opened = ts_us(ctx.tickets[m.OPENED_AT])

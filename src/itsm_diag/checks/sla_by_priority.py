@@ -1,8 +1,10 @@
 """Extra check ``sla-by-priority``: do the most urgent tickets miss their SLA most?
 
 SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
-window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`) left out
-with a note; the gap is the adherence of the other priorities minus that of the high ones.
+window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`) and a
+clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) left out
+with a note, as the SLA adherence KPI leaves them out; the gap is the adherence of the
+other priorities minus that of the high ones.
 Each ticket's outcome is the one the SLA adherence KPI reads
 (:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
 else done by its due time (a due date without a time of day through the end of its day).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import in_kinds, no_value, note, unread
+from itsm_diag.checks._common import cleanup_closed, in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
 from itsm_diag.signs.common import machine_raised, sla_outcome, unread_labels, unread_of
 
@@ -69,6 +71,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if machine.any():
         excluded.append(note("machine_made", int(machine.sum()), ctx.samples(machine)))
         done &= ~machine
+    # a clean-up script's closures (the backlog sign's mass closure) kept no SLA of their
+    # own: stale tickets closed in one hour read as breaches of whatever priority they had
+    cleanup, said = cleanup_closed(ctx, done)
+    if said is not None:
+        excluded.append(said)
+        done &= ~cleanup
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
     scope = done & known & t[m.PRIORITY].notna()
