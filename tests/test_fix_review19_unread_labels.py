@@ -141,7 +141,7 @@ def test_an_unread_priority_is_named_not_called_missing(root: Path) -> None:
     assert f"{len(carried):,} tickets carry one ({_named(carried.value_counts())})" \
         in check.reason
     assert "'Niedrig' (1,490)" in check.reason  # the recount, spelled out once
-    assert "For jira" in check.reason and "values.priority" in check.reason
+    assert "For Jira Service Management" in check.reason and "values.priority" in check.reason
     assert "leading number" in check.reason
 
 
@@ -154,7 +154,7 @@ def test_an_unread_priority_beside_a_missing_field_says_both(root: Path) -> None
     assert check.reason.endswith(
         "The export has no value at all in sla_met / due_at. The export's priority is "
         f"filled, but with labels this report could not read: {int(carried.sum()):,} "
-        f"tickets carry one ({_named(carried)}). For jira, this report reads a priority "
+        f"tickets carry one ({_named(carried)}). For Jira Service Management, this report reads a priority "
         "by its leading number (1 - Critical .. 5 - Planning) or its English name "
         "(Critical, High, Medium, Low): rename these with a leading number in the tool "
         "(or the export), or read the export through a mapping file (--mapping) with "
@@ -183,7 +183,7 @@ def test_renamed_top_priorities_are_named_where_they_are_left_out(root: Path) ->
     assert unread.text.startswith(
         f"{int(left.sum()):,} tickets done in the window carry a priority this report "
         f"could not read ({_named(left)}); left out.")
-    assert "For jira" in unread.text and "values.priority" in unread.text
+    assert "For Jira Service Management" in unread.text and "values.priority" in unread.text
     # the reason says it too, beside the group sizes: the rest is the control's rest
     rest = int(control.metrics["rest_adherence"].denominator)
     assert f"0 with a high priority (1, 2) and {rest:,} with another priority" in check.reason
@@ -202,7 +202,7 @@ def test_the_action_list_names_the_tool_not_a_mapping(root: Path) -> None:
     assert note.text.startswith(
         f"{int(counts.sum()):,} open tickets carry a status this report could not read "
         f"({_named(counts)}) and have no done time")
-    assert "for jira" in note.text and "values.status" in note.text
+    assert "for Jira Service Management" in note.text and "values.status" in note.text
     assert "mapping does not" not in note.text and "export's mapping" not in note.text
     assert _action_note(_report(root, "de"), "status_blank") is None
     assert _action_note(_report(root, "en"), "status_unread") is None

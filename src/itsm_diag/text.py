@@ -33,6 +33,12 @@ NOT_SPACE = f"[^{WHITESPACE}]"
 SPACE_RUNS = f"{SPACE}{{2,}}|[{WHITESPACE.replace(' ', '')}]"
 
 
+#: the built-in tools' names for people (their ``source_tool`` ids as keys), as every
+#: report and note names them
+TOOL_TITLES: dict[str, str] = {"servicenow": "ServiceNow", "jira": "Jira Service Management",
+                               "zendesk": "Zendesk", "freshservice": "Freshservice"}
+
+
 class _SafeFormatter(string.Formatter):
     """Missing or None values print as ``n/a``; a bad spec falls back to ``str()``; a
     whole number with no spec prints with thousands separators (``24,918``), so a count a

@@ -23,7 +23,7 @@ from itsm_diag.report import (
     Report,
     SignChange,
 )
-from itsm_diag.text import SHOWN_DIGITS, UNIT_SUFFIX, plurals, points, shown
+from itsm_diag.text import SHOWN_DIGITS, TOOL_TITLES, UNIT_SUFFIX, plurals, points, shown
 from itsm_diag.text import figure as figure  # the renderers' one number format
 from itsm_diag.text import figure_exact as figure_exact  # a threshold as it is in force
 
@@ -273,11 +273,9 @@ def window_text(r: Report) -> str:
 
 def tools_text(r: Report) -> str:
     """The exporting tools, named once ('ServiceNow')."""
-    names = {"servicenow": "ServiceNow", "jira": "Jira Service Management",
-             "zendesk": "Zendesk", "freshservice": "Freshservice"}
     seen: dict[str, None] = {}
     for i in r.inputs:
-        seen.setdefault(names.get(i.tool, clip(i.tool, 40)), None)
+        seen.setdefault(TOOL_TITLES.get(i.tool, clip(i.tool, 40)), None)
     return ", ".join(seen)
 
 

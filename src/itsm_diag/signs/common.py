@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
 from itsm_diag.signs.base import Context, Note, Window
-from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS, named_counts
+from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS, TOOL_TITLES, named_counts
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -683,7 +683,8 @@ def unread_labels(ctx: Context, raw: str, unread: pd.Series) -> dict[str, Any]:
     mapped = any(tool not in (*m.BUILT_IN_TOOLS, m.FRAME_TOOL) for tool in tools)
     reader = "tool" if by_tool else "mapping" if mapped or not tools else "frame"
     return {"unread": int(rows.sum()), "values": named,
-            "tools": ", ".join(tools), "by_tool": by_tool, "reader": reader}
+            "tools": ", ".join(TOOL_TITLES.get(tool, tool) for tool in tools),
+            "by_tool": by_tool, "reader": reader}
 
 
 def sla_outcome(ctx: Context) -> SlaOutcome:
