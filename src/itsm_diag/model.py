@@ -43,6 +43,9 @@ ASSIGNEE: Final = "assignee"
 REQUESTER: Final = "requester"
 CHANNEL: Final = "channel"
 CHANNEL_RAW: Final = "channel_raw"
+#: the vocabulary fields whose reading keeps the tool's own label beside them: a label it
+#: could not put in the vocabulary leaves the field empty and its raw twin filled
+RAW_OF: Final = {STATUS: STATUS_RAW, PRIORITY: PRIORITY_RAW, CHANNEL: CHANNEL_RAW}
 OPENED_AT: Final = "opened_at"
 FIRST_RESPONSE_AT: Final = "first_response_at"
 RESOLVED_AT: Final = "resolved_at"

@@ -35,8 +35,6 @@ DETECTED_BY = "a pandas DataFrame passed to itsm_diag.api.diagnose_frames"
 REQUIRED_TICKETS = (m.TICKET_ID, m.KIND, m.STATUS, m.OPENED_AT)
 REQUIRED_EVENTS = (m.EV_TICKET_ID, m.EV_AT, m.EV_KIND)
 
-#: the canonical column that keeps a tool's own label beside a vocabulary column
-_RAW_OF = {m.STATUS: m.STATUS_RAW, m.PRIORITY: m.PRIORITY_RAW, m.CHANNEL: m.CHANNEL_RAW}
 #: what each dtype family takes, for the hint on a column that cannot be typed
 _TAKES = {"string": "text", "Int8": "whole numbers", "Int32": "whole numbers",
           "Float64": "numbers", "boolean": "True or False"}
@@ -179,7 +177,7 @@ def _refusal(exc: ModelError, what: str) -> InputError:
     if exc.problem == "vocabulary" and column is not None:
         dtype = (m.ticket_dtypes() if what == "tickets" else m.event_dtypes())[column]
         allowed = list(dtype.categories) if isinstance(dtype, pd.CategoricalDtype) else []
-        raw = _RAW_OF.get(column) if what == "tickets" else None
+        raw = m.RAW_OF.get(column) if what == "tickets" else None
         return InputError(
             f"the {what} frame holds values outside the column's vocabulary: "
             f"{', '.join(quote(v) for v in values)}", column=column,

@@ -644,10 +644,8 @@ class SlaOutcome:
         return self.known & ~self.by_flag
 
 
-#: the vocabulary fields whose reading keeps the tool's own label beside them: a label it
-#: could not put in the vocabulary leaves the field empty and its raw twin filled
-RAW_OF: dict[str, str] = {m.STATUS: m.STATUS_RAW, m.PRIORITY: m.PRIORITY_RAW,
-                          m.CHANNEL: m.CHANNEL_RAW}
+#: the vocabulary fields whose raw twin keeps the tool's own label (the model's)
+RAW_OF = m.RAW_OF
 #: how many of the unread values a note names (most frequent first)
 UNREAD_NAMED = 3
 
