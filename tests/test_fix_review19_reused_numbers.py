@@ -109,3 +109,27 @@ def test_one_frame_holds_every_ticket(desk: tuple[pd.DataFrame, pd.DataFrame, pd
     assert any(n.startswith(f"{shared:,} numbers are held by tickets")
                for n in report.data_notes)
     assert not any("appear in more than one input row" in n for n in report.data_notes)
+
+
+def test_each_event_goes_to_the_ticket_open_then(
+        desk: tuple[pd.DataFrame, pd.DataFrame, pd.Series]) -> None:
+    """A reused number's events go to the holder opened last at or before each event:
+    the newer ticket keeps its own history (before, every event of the number went to
+    the older ticket, and the newer one read as never touched)."""
+    from itsm_diag.importers.base import ImportOptions
+    from itsm_diag.importers.frames import read_frames
+
+    t, e, new_tool = desk
+    loaded = read_frames(t, e, ImportOptions())
+    ev = loaded.events
+    newer = set(t.loc[new_tool & t[m.TICKET_ID].duplicated(keep=False), m.TICKET_ID])
+    assert len(newer) > 100
+    # the truth: each event of such a number belongs to the ticket opened last before it
+    truth = e[e[m.EV_TICKET_ID].isin(newer)].merge(
+        t.loc[new_tool, [m.TICKET_ID, m.OPENED_AT]], left_on=m.EV_TICKET_ID,
+        right_on=m.TICKET_ID, suffixes=("", "_t"))
+    of_newer = int((truth[m.EV_AT] >= truth[m.OPENED_AT]).sum())
+    assert of_newer > 500
+    assert int(ev[m.EV_TICKET_ID].isin(newer).sum()) == of_newer
+    older = ev[ev[m.EV_TICKET_ID].str.contains(" (opened ", regex=False).fillna(False)]
+    assert len(older) + of_newer == len(e[e[m.EV_TICKET_ID].isin(newer)])

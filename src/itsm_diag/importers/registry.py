@@ -680,21 +680,22 @@ def _reused_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
     split, reused, example = ids.split_reused(tickets[m.TICKET_ID], tickets[m.OPENED_AT])
     if not reused:
         return parts, None
+    owners = _owners(tickets, split)
     out, start = [], 0
     for p in parts:
         new = split.iloc[start:start + len(p.tickets)].set_axis(p.tickets.index)
         start += len(p.tickets)
         old = p.tickets[m.TICKET_ID].astype(m.STRING_DTYPE)
         moved = (new != old).fillna(False).to_numpy(dtype=bool)
+        events = p.events
+        if len(events):
+            # every input's events: a history file may come apart from its tickets
+            events = _owned(events, owners)
         if not moved.any():
-            out.append(p)
+            out.append(p if events is p.events else replace(p, events=events))
             continue
         renames = pd.Series(new[moved].to_numpy(), index=old[moved].to_numpy())
         renames = renames[~renames.index.duplicated()]
-        events = p.events
-        if len(events):
-            ev_ids = events[m.EV_TICKET_ID].astype(m.STRING_DTYPE)
-            events = events.assign(**{m.EV_TICKET_ID: ev_ids.map(renames).fillna(ev_ids)})
         gone = p.gone
         if gone is not None and len(gone):
             gone_ids = gone[m.TICKET_ID].astype(m.STRING_DTYPE)
@@ -702,6 +703,41 @@ def _reused_apart(parts: list[Imported]) -> tuple[list[Imported], str | None]:
         out.append(replace(p, tickets=p.tickets.assign(**{m.TICKET_ID: new}),
                            events=events, gone=gone, unique_ids=False))
     return out, ids.reused_note(reused, example)
+
+
+def _owners(tickets: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
+    """The tickets of each reused number (``split`` renamed at least one of its
+    holders): the number, each holder's opened time and its id after the split, in
+    opened order."""
+    number = tickets[m.TICKET_ID].astype(m.STRING_DTYPE)
+    reused = number[(split != number).fillna(False)].unique()
+    rows = number.isin(reused).fillna(False) & tickets[m.OPENED_AT].notna()
+    return pd.DataFrame({"number": number[rows].to_numpy(),
+                         "opened": tickets.loc[rows, m.OPENED_AT].to_numpy(),
+                         "owner": split[rows].to_numpy()}).sort_values("opened")
+
+
+def _owned(events: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
+    """``events`` whose ticket number is reused (:func:`_owners`) given to the holder
+    open at the event: the latest opened at or before it (one before every holder's
+    opening, to the first holder), not all to one of them."""
+    ev_ids = events[m.EV_TICKET_ID].astype(m.STRING_DTYPE)
+    hit = ev_ids.isin(owners["number"].unique()).fillna(False).to_numpy(dtype=bool)
+    if not hit.any():
+        return events
+    at = events[m.EV_AT]
+    asked = pd.DataFrame({"number": ev_ids[hit].to_numpy(), "at": at[hit].to_numpy(),
+                          "row": np.flatnonzero(hit)})
+    timed = asked[asked["at"].notna()].sort_values("at")
+    found = pd.merge_asof(timed, owners, left_on="at", right_on="opened", by="number",
+                          direction="backward")
+    first = owners.drop_duplicates("number").set_index("number")["owner"]
+    owner = pd.Series(asked["number"].map(first).to_numpy(), index=asked["row"].to_numpy())
+    placed = found["owner"].notna().to_numpy()
+    owner.loc[found["row"].to_numpy()[placed]] = found["owner"].to_numpy()[placed]
+    ids = ev_ids.copy()
+    ids.iloc[owner.index.to_numpy()] = owner.to_numpy(dtype=object)
+    return events.assign(**{m.EV_TICKET_ID: ids})
 
 
 def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> Loaded:
