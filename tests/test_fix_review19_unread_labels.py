@@ -154,8 +154,8 @@ def test_an_unread_priority_beside_a_missing_field_says_both(root: Path) -> None
     assert check.reason.endswith(
         "The export has no value at all in sla_met / due_at. The export's priority is "
         f"filled, but with labels this report could not read: {int(carried.sum()):,} "
-        f"tickets carry one ({_named(carried)}). For Jira Service Management, this report reads a priority "
-        "by its leading number (1 - Critical .. 5 - Planning) or its English name "
+        f"tickets carry one ({_named(carried)}). For Jira Service Management, this report "
+        "reads a priority by its leading number (1 - Critical .. 5 - Planning) or its English name "
         "(Critical, High, Medium, Low): rename these with a leading number in the tool "
         "(or the export), or read the export through a mapping file (--mapping) with "
         "them under values.priority.")
