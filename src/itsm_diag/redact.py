@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +212,8 @@ class _Marks:
 
 def _trie_pattern(words: Iterable[str]) -> str:
     """One regex alternative matching any of ``words``, shaped as a character trie so a
-    few thousand names cost one pass over the text, not one pass per name."""
+    few thousand names cost one pass over the text, not one pass per name. A space in a
+    word matches any run of whitespace ("Anna  Kowalska", "Anna\u00a0Kowalska")."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -221,7 +222,8 @@ def _trie_pattern(words: Iterable[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        alts = [(r"\s+" if ch == " " else re.escape(ch)) + build(sub)
+                for ch, sub in sorted(node.items()) if ch]
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
@@ -258,6 +260,11 @@ def name_forms(key: str) -> list[str]:
     if "@" in key or any(ch.isdigit() for ch in key):
         return [key]
     forms = [key]
+    # the name with each inner run of whitespace one space, as the text may write it
+    # ("anna  kowalska" exported is "anna kowalska" in a group's name)
+    key = " ".join(key.split())
+    if key not in forms:
+        forms.append(key)
     if key.count(",") == 1:
         last, first = (" ".join(part.split()) for part in key.split(","))
         if last and first:
@@ -284,6 +291,9 @@ class Pseudonyms:
     words: tuple[str, ...] = ()
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
                                                    compare=False)
+    #: the single-word names swept in lower-cased text too (:meth:`sweep_folded`)
+    _folded: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                            compare=False)
     #: each written form of a name (:func:`name_forms`, lower case) -> its pseudonym
     _forms: Mapping[str, str] = field(default_factory=dict, init=False, repr=False,
                                       compare=False)
@@ -308,19 +318,51 @@ class Pseudonyms:
         if single:
             patterns.append(re.compile(rf"(?<!\w)(?:{_trie_pattern(single)})(?!\w)"))
         object.__setattr__(self, "_patterns", tuple(patterns))
+        # in lower-cased text a name's case cannot tell "Zorro" from a word: a name
+        # written lower case is swept there already, one that is a word the rules write
+        # in lower case ("Max", "System", "Will") is left
+        ordinary = _ordinary_words()
+        folded = sorted({w.lower() for w in single if not w.islower()} - ordinary)
+        if folded:
+            object.__setattr__(self, "_folded", re.compile(
+                rf"(?<!\w)(?:{_trie_pattern(folded)})(?!\w)", re.IGNORECASE))
 
     def of(self, name: str) -> str | None:
         return self.by_key.get(name.strip().lower())
 
+    def _pseudonym(self, mt: re.Match[str]) -> str:
+        found = mt.group().lower()
+        return (self._forms.get(found) or self.by_key.get(found)
+                or self._forms.get(" ".join(found.split())) or mt.group())
+
     def sweep(self, text: str) -> str:
         """``text`` with every known name replaced by its pseudonym."""
-        def pseudonym(mt: re.Match[str]) -> str:
-            found = mt.group().lower()
-            return self._forms.get(found) or self.by_key.get(found) or mt.group()
-
         for pattern in self._patterns:
-            text = pattern.sub(pseudonym, text)
+            text = pattern.sub(self._pseudonym, text)
         return text
+
+    def sweep_folded(self, text: str) -> str:
+        """:meth:`sweep` for text the diagnosis lower-cased (a recurrence key, folded as
+        :func:`itsm_diag.signs.common.fold_key` folds it): a single-word name is swept
+        there whatever its case ("exchange zorro" for the requester "Zorro"), unless it is
+        an ordinary word (:func:`_ordinary_words`)."""
+        text = self.sweep(text)
+        return text if self._folded is None else self._folded.sub(self._pseudonym, text)
+
+
+@functools.lru_cache(maxsize=1)
+def _ordinary_words() -> frozenset[str]:
+    """The words the shipped rule files write in lower case (their wording, stop words,
+    machine words and parameter names: "max", "system", "email"): ordinary words, never
+    swept as a one-word name where the case cannot tell them apart. A word they only
+    capitalise ("Anna" in an example) is not one."""
+    from itsm_diag.rulefiles import rules_dir
+
+    words: set[str] = set()
+    for path in sorted(rules_dir().rglob("*.yaml")):
+        words.update(w for w in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8"))
+                     if w.islower())
+    return frozenset(words)
 
 
 def pseudonymise(
@@ -413,6 +455,9 @@ def _strip_evidence(finding: dict[str, Any], people: Pseudonyms) -> None:
                     row[key] = people.of(row[key]) or row[key]
             if keyed_on_text and "key" in row:
                 row["key"] = f"Cluster {i}"
+            elif finding["id"] == "recurrence" and isinstance(row.get("key"), str):
+                # the classification's values, lower-cased (fold_key)
+                row["key"] = people.sweep_folded(row["key"])
             if name == "vague_summaries" and "value" in row:
                 row["value"] = f"Summary {i}"
 
@@ -423,24 +468,68 @@ def _own(text: str) -> bool:
     return text.isdigit() or _ISO_TIME.fullmatch(text) is not None
 
 
-def _sweep(value: Any, people: Pseudonyms, marks: _Marks, key: str = "",
+def _sweep(value: Any, clean: Callable[[str, bool], str], key: str = "",
            raw: bool = False) -> Any:
-    """Every text string in ``value`` (dict keys included) swept of names, e-mail
-    addresses and phone numbers (each held in ``marks``, to be numbered). Ticket ids,
-    times and numbers are left alone, and so is a run of bare digits inside the engine's
-    text (a group id, a count). Text the reading wrote (``raw``: the data notes) may
-    quote a cell: there bare digits are swept too."""
+    """Every text string in ``value`` (dict keys included) as ``clean`` makes it (given
+    whether it is raw text). Ticket ids are left alone. Text the reading wrote (``raw``:
+    the data notes) may quote a cell: there bare digits are swept too."""
     if key in ID_LIST_FIELDS:
         return value
     raw = raw or key in RAW_TEXT_FIELDS
     if isinstance(value, str):
-        return value if _own(value) else marks.scrub(people.sweep(value), ids=not raw)
+        return clean(value, raw)
     if isinstance(value, dict):
-        return {_sweep(k, people, marks, raw=raw): _sweep(v, people, marks, k, raw)
-                for k, v in value.items()}
+        return {_sweep(k, clean, raw=raw): _sweep(v, clean, k, raw) for k, v in value.items()}
     if isinstance(value, list):
-        return [_sweep(v, people, marks, key, raw) for v in value]
+        return [_sweep(v, clean, key, raw) for v in value]
     return value
+
+
+#: what tells apart two values of a report that one sweep would write alike
+APART_MARK = "{text} ({n})"
+
+
+def _swept(data: Any, people: Pseudonyms, marks: _Marks) -> Any:
+    """``data`` with every text string swept of names, e-mail addresses and phone numbers
+    (each held in ``marks``, to be numbered); times and numbers written as digits are the
+    report's own and stay, and so is a run of bare digits inside the engine's text (a
+    group id, a count).
+
+    Two distinct strings the sweep would write alike (one person written two ways:
+    "Network - Carla Diaz-Ortega" and "Network - Diaz-Ortega, Carla", both "Network -
+    Agent 4") stay two: the one already written so (or else the first in sorted order)
+    keeps the text, each other one gets `` (2)``, `` (3)``… in sorted order, the same in
+    every table, so two dict keys never become one and no count is lost."""
+    swept: dict[tuple[str, bool], str] = {}
+
+    def collect(text: str, raw: bool) -> str:
+        if (text, raw) not in swept:
+            swept[(text, raw)] = text if _own(text) else marks.scrub(people.sweep(text),
+                                                                     ids=not raw)
+        return text
+
+    _sweep(data, collect)
+    by_text: dict[str, set[str]] = {}
+    for (text, _), out in swept.items():
+        by_text.setdefault(out, set()).add(text)
+    used = set(by_text)
+    apart: dict[tuple[str, str], str] = {}  # (swept, as written) -> told apart
+    for out, texts in by_text.items():
+        if len(texts) < 2:
+            continue
+        n = 1
+        for text in sorted(texts, key=lambda t: (t != out, t))[1:]:
+            n += 1
+            while APART_MARK.format(text=out, n=n) in used:
+                n += 1
+            apart[(out, text)] = APART_MARK.format(text=out, n=n)
+            used.add(apart[(out, text)])
+
+    def clean(text: str, raw: bool) -> str:
+        out = swept[(text, raw)]
+        return apart.get((out, text), out)
+
+    return _sweep(data, clean)
 
 
 def _strip_analyses(analyses: dict[str, Any], people: Pseudonyms) -> None:
@@ -497,7 +586,7 @@ def redact_report(report: Report, people: Pseudonyms) -> Report:
         _strip_evidence(finding, people)
     _strip_analyses(data["analyses"], people)
     marks = _Marks()
-    data = marks.put(_sweep(data, people, marks))
+    data = marks.put(_swept(data, people, marks))
     data["redacted"] = True
     return Report.model_validate(data)
 
