@@ -143,14 +143,15 @@ def test_each_address_and_number_has_its_own_marker_in_the_report() -> None:
     report = api.diagnose_paths([Path(__file__).parent / "fixtures" / "servicenow" /
                                  "incident_fields_dayfirst.csv"], api.RunOptions())
     data = report.model_dump()
-    data["data_notes"] = ["CI 'sales@acme.example' (2), CI 'payroll@acme.example' (2)",
+    # (unquoted: a note's quoted value is a cell, and goes whole: review 20c)
+    data["data_notes"] = ["CI sales@acme.example (2), CI payroll@acme.example (2)",
                           "again: Payroll@Acme.example; call +49 171 5550123 or "
                           "+491715550123, not 0171 5550124"]
     red = redact_report(Report.model_validate(data), Pseudonyms())
     # numbered in sorted order, one number per value as written (two forms of one
     # address or number are two values of the export: two markers)
     assert red.data_notes == [
-        "CI '[email 3]' (2), CI '[email 2]' (2)",
+        "CI [email 3] (2), CI [email 2] (2)",
         "again: [email 1]; call [phone 1] or [phone 2], not [phone 3]"]
 
 

@@ -520,10 +520,18 @@ def diagnose_paths(paths: Sequence[Path | str], options: RunOptions,
         return _diagnose_paths(paths, options, warn)
     from itsm_diag import progress
     from itsm_diag.errors import ItsmDiagError
-    from itsm_diag.redact import hide_inputs, input_labels, redact_error, redact_inputs
+    from itsm_diag.redact import (
+        hide_inputs,
+        input_labels,
+        redact_error,
+        redact_error_text,
+        redact_inputs,
+    )
 
     labels = input_labels(paths)
-    hidden = None if warn is None else (lambda text: warn(hide_inputs(text, labels)))
+    # a warning (a file not read) may quote its first line, as an error its cell: it is
+    # swept as a redacted error line is (names, quoted values, addresses, numbers)
+    hidden = None if warn is None else (lambda text: warn(redact_error_text(text, labels)))
     try:
         # the progress display on stderr names files too
         with progress.hiding(lambda text: hide_inputs(text, labels)):

@@ -47,13 +47,26 @@ from itsm_diag.report import Report
 
 #: an e-mail address, internationalised ones included ("jürgen.müller@müller-bau.de":
 #: letters of any script on both sides of the @); an apostrophe only inside it ("o'brien@"),
-#: never the quote before it ("'sales@acme.example'")
-EMAIL_RE = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)+")
+#: never the quote before it ("'sales@acme.example'"); a quoted local part ("\"lady
+#: jane\"@acme.example") and a host without a dot ("helpdesk@acme", an intranet's) too
+EMAIL_RE = re.compile(r"""(?:"[^"\n]+"|[\w.%+-][\w.%+'-]*)@[\w-]+(?:\.[\w-]+)*""")
+#: what separates a phone number's digits: spaces (the no-break ones a spreadsheet or a
+#: French number writes: "+33 1 23 45 67 89"), hyphens and dashes ("+49–89–2180–2000"),
+#: brackets, dots, slashes
+_PHONE_SEPARATORS = " \u00a0\u2007\u202f().\\-/\u2010-\u2015\u2212"
+_DASHES = "\\-\u2010-\u2015\u2212"
 # a phone candidate: digits with the usual separators; _phone() decides (dates are not).
-# Never the minutes or seconds of a clock time: "23:59:59.999999" holds 8 digits and a dot
-PHONE_RE = re.compile(r"(?<![\w+/.-])(?<!\d:)\+?\(?\d[\d ().\-/]{5,}\d(?![\w])")
+# Never the minutes or seconds of a clock time: "23:59:59.999999" holds 8 digits and a dot.
+# It starts after no digit, letter, "+", "/", "." or dash (not inside an id, a version, a
+# longer number), except a number with its "+" right after a word ("Tel.+49…",
+# "x+49…", "Callback+49…") and one with its leading 0 right after a word's dot
+# ("Mob.0171 5550123"): never a letter then a 0 ("INC0012345", a ticket id)
+PHONE_RE = re.compile(
+    rf"(?:(?<![\w+/.{_DASHES}])(?<!\d:)|(?<=[^\W\d_])(?=\(?\+)|(?<=[^\W\d_]\.)(?=\(?[+0]))"
+    rf"\+?\(?\d[\d{_PHONE_SEPARATORS}]{{5,}}\d(?!\w)")
 _DATE_LIKE = re.compile(
-    r"^\(?(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?\)?$"
+    rf"^\(?(?:\d{{4}}[/.{_DASHES}]\d{{1,2}}[/.{_DASHES}]\d{{1,2}}|"
+    rf"\d{{1,2}}[/.{_DASHES}]\d{{1,2}}[/.{_DASHES}]\d{{2,4}})(?: \d{{1,2}})?\)?$"
 )
 #: an ISO 8601 date or time, as the report writes its own
 #: (``2026-09-30T23:59:59.999999+00:00``)
@@ -62,6 +75,8 @@ _ISO_TIME = re.compile(
 )
 #: a number below one written with its leading zero
 _FRACTION = re.compile(r"^\(?0\.\d")
+#: a range of years ("2019–2024", "2019 - 2024"): two years, no phone number
+_YEARS = re.compile(rf"^(?:19|20)\d\d ?[{_DASHES}] ?(?:19|20)\d\d$")
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
 
@@ -108,7 +123,7 @@ def _phone(match: re.Match[str], bare_is_id: bool = False) -> str:
         return text
     # a decimal fraction and what follows it ("at most 0.00052 (0.05 divided by"): no
     # phone number starts "0."
-    if _FRACTION.match(text):
+    if _FRACTION.match(text) or _YEARS.match(text):
         return text
     # a bare run of digits is more often an id or an amount than a phone number
     if text.isdigit() and (bare_is_id or digits < 9):
@@ -472,7 +487,8 @@ def _sweep(value: Any, clean: Callable[[str, bool], str], key: str = "",
            raw: bool = False) -> Any:
     """Every text string in ``value`` (dict keys included) as ``clean`` makes it (given
     whether it is raw text). Ticket ids are left alone. Text the reading wrote (``raw``:
-    the data notes) may quote a cell: there bare digits are swept too."""
+    the data notes, an input's warnings) may quote a cell: there bare digits are swept
+    too, and every quoted value becomes ``[value]`` (:func:`_swept`)."""
     if key in ID_LIST_FIELDS:
         return value
     raw = raw or key in RAW_TEXT_FIELDS
@@ -504,14 +520,18 @@ def _swept(data: Any, people: Pseudonyms, marks: _Marks) -> Any:
 
     def collect(text: str, raw: bool) -> str:
         if (text, raw) not in swept:
-            swept[(text, raw)] = text if _own(text) else marks.scrub(people.sweep(text),
-                                                                     ids=not raw)
+            # the reading's own text quotes cells ("first at row 53: 'when … is back from
+            # sick leave'"), as an error does: they go as a redacted error's do
+            # (:func:`hide_quoted`: a column's name, a date format, an input's label stay)
+            swept[(text, raw)] = text if _own(text) else marks.scrub(
+                people.sweep(hide_quoted(text) if raw else text), ids=not raw)
         return text
 
     _sweep(data, collect)
     by_text: dict[str, set[str]] = {}
-    for (text, _), out in swept.items():
-        by_text.setdefault(out, set()).add(text)
+    for (text, raw), out in swept.items():
+        if not raw:  # the reading's notes and warnings are sentences, never a key
+            by_text.setdefault(out, set()).add(text)
     used = set(by_text)
     apart: dict[tuple[str, str], str] = {}  # (swept, as written) -> told apart
     for out, texts in by_text.items():
@@ -527,7 +547,7 @@ def _swept(data: Any, people: Pseudonyms, marks: _Marks) -> Any:
 
     def clean(text: str, raw: bool) -> str:
         out = swept[(text, raw)]
-        return apart.get((out, text), out)
+        return out if raw else apart.get((out, text), out)
 
     return _sweep(data, clean)
 
@@ -593,6 +613,11 @@ def redact_report(report: Report, people: Pseudonyms) -> Report:
 
 # ---- input paths: a redacted report names no file or folder ------------------------------
 
+#: what a redacted report calls the n-th input file read
+INPUT_LABEL = "input {n}"
+#: ... and the n-th sheet of a workbook (its name is the client's as much as the file's:
+#: "Kasimir Wolkenstein list"), in the workbook's order
+SHEET_LABEL = "{input} sheet {n}"
 #: what a redacted report calls the folders the inputs came from
 INPUT_FOLDER = "the input folder"
 #: what it calls an entry of an input folder that was not read (a ZIP archive, a
@@ -622,8 +647,15 @@ def input_labels(paths: Iterable[Any]) -> dict[str, str]:
     given_folders = [p for p in given if p.is_dir()]
     folders: list[Path] = list(given_folders)
     for n, f in enumerate(files, start=1):
-        for form in (str(f), str(f.absolute()), str(f.resolve()), f.name):
-            out.setdefault(form, f"input {n}")
+        label = INPUT_LABEL.format(n=n)
+        named = (str(f), str(f.absolute()), str(f.resolve()), f.name, path_text(f),
+                 path_text(f.name))
+        for form in named:
+            out.setdefault(form, label)
+        # a workbook's table is named "file.xlsx [Sheet]" (readers.RawTable.label)
+        for s, sheet in enumerate(_sheet_names(f), start=1):
+            for form in named:
+                out.setdefault(f"{form} [{sheet}]", SHEET_LABEL.format(input=label, n=s))
         folders.append(f.parent)
     skipped = 0
     for d in given_folders:
@@ -653,6 +685,32 @@ def input_labels(paths: Iterable[Any]) -> dict[str, str]:
         if len(d.name) >= 3:
             out.setdefault(d.name, INPUT_FOLDER)
     return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+
+#: a workbook's sheets as its workbook.xml lists them, in order
+_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
+#: read at most this much of workbook.xml (a few hundred bytes a sheet)
+_WORKBOOK_XML_MAX = 4_000_000
+
+
+def _sheet_names(path: Any) -> list[str]:
+    """The names of ``path``'s sheets when it is an XLSX workbook (read from its
+    ``xl/workbook.xml`` alone, no cell), else none."""
+    import html
+    import zipfile
+
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":
+                return []
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > _WORKBOOK_XML_MAX:
+                return []
+            xml = zf.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return []
+    return [html.unescape(name.decode("utf-8", "replace")) for name in _SHEET_RE.findall(xml)]
 
 
 def hide_inputs(text: str, labels: Mapping[str, str]) -> str:
@@ -687,10 +745,17 @@ _DATE_FORMAT = re.compile(r"(?:%[-#]?[A-Za-z]|[^A-Za-z%])*%[-#]?[A-Za-z](?:%[-#]
                           r"[^A-Za-z%])*")
 
 
+#: what a redacted report calls an input (:func:`input_labels`): no cell
+_LABEL_RE = re.compile("|".join(
+    re.escape(label).replace(r"\{n\}", r"\d+").replace(r"\{input\}", r"input\ \d+")
+    for label in (INPUT_LABEL, SHEET_LABEL, INPUT_FOLDER, SKIPPED_ENTRY)))
+
+
 def hide_quoted(text: str, keep: Iterable[str] = ()) -> str:
     """``text`` with every quoted value replaced by :data:`QUOTED_MARK`, except what is
     no cell: a column's name (after "column", or in the list after "columns"), a date
-    format ('%d.%m.%Y') and the values of ``keep`` (an input's label, ``'input 1'``).
+    format ('%d.%m.%Y'), an input's label (``'input 1'``, :data:`_LABEL_RE`) and the
+    values of ``keep``.
     A redacted error quotes no cell, whatever words its reading would have quoted: a
     person's name a shifted column put in a date column is not known to be one."""
     kept = frozenset(keep)
@@ -703,7 +768,8 @@ def hide_quoted(text: str, keep: Iterable[str] = ()) -> str:
         column_list = bool(_COLUMN_BEFORE.search(text[max(0, match.start() - 9):
                                                       match.start()])) or (
             column_list and _LIST_JOIN.match(before) is not None)
-        own = column_list or inner in kept or _DATE_FORMAT.fullmatch(inner) is not None
+        own = column_list or inner in kept or _DATE_FORMAT.fullmatch(inner) is not None or (
+            _LABEL_RE.fullmatch(inner) is not None)
         out += [before, match.group() if own else QUOTED_MARK]
         at = match.end()
     out.append(text[at:])
@@ -722,10 +788,14 @@ def redact_error(exc: Any, labels: Mapping[str, str], people: Pseudonyms | None 
     def sweep(text: str) -> str:
         return scrub_text(text if people is None else people.sweep(text))
 
-    # a cell is quoted by an error that names its row or column (the reading's); an
-    # option's or a config key's value is the user's own and stays, to be fixed
+    from itsm_diag.errors import UnknownTool
+
+    # a cell is quoted by an error that names its row or column (the reading's), and by
+    # one that lists a file's first line (no tool's export); an option's or a config
+    # key's value is the user's own and stays, to be fixed
     message = hide_inputs(exc.message, labels)
-    if getattr(exc, "row", None) is not None or getattr(exc, "column", None) is not None:
+    if getattr(exc, "row", None) is not None or getattr(exc, "column", None) is not None or (
+            isinstance(exc, UnknownTool)):
         message = hide_quoted(message, labels.values())
     exc.message = sweep(message)
     exc.file = None if exc.file is None else sweep(hide_inputs(exc.file, labels))

@@ -152,5 +152,6 @@ def test_header_text_list_in_detection_errors_is_capped(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith(f"itsm-diag: error: {bad}: cannot tell which tool exported this "
                           "file (scores: ")
-    assert "headers: col0yyy" in err and "col399" not in err
-    assert len(err) < 1100 and err.rstrip().endswith("…."), (len(err), err[-40:])
+    assert "headers: 'col0yyy" in err and "col399" not in err
+    # each header quoted, cut short (review 20c: quoted, a redacted run hides them)
+    assert len(err) < 1100 and err.count("y…'") == 6, (len(err), err)

@@ -211,7 +211,7 @@ def detect(raw: RawTable, source: str | None = None) -> tuple[Importer, Detectio
 
         raise UnknownTool(
             f"cannot tell which tool exported this file (scores: {listing}; headers: "
-            f"{', '.join(raw.headers[:6])}...)",
+            f"{', '.join(quote(h) for h in raw.headers[:6])}...)",
             file=raw.path,
             hint=f"pass --source with one of: {', '.join(sorted(table))} if it is one of "
                  "them; for any other tool pass --mapping FILE or a shipped mapping "
