@@ -236,3 +236,22 @@ def test_hide_quoted_keeps_labels_columns_and_formats() -> None:
             "row 9: 'when X is back'); read as '%d.%m.%Y'; 'input 3', 'skipped entry 2 of "
             "the input folder', 'the input folder'")
     assert hide_quoted(text) == text.replace("'when X is back'", "[value]")
+
+
+@pytest.mark.parametrize("name", ["export", "glpi", "data"])
+def test_a_folder_named_by_a_word_leaves_the_reports_words(tmp_path: Path, name: str) -> None:
+    """A folder whose name is a word of the report's own text (``export``, ``data``, a
+    shipped mapping's ``glpi``) is not replaced where that word stands: the redacted
+    report of ``export/`` read "When the the input folder starts too late", and a
+    redacted error listed "shipped mappings: the input folder, remedy, topdesk". Its
+    redacted report is the one of a folder named ``acme-dump``, word for word."""
+    texts = []
+    for folder_name in (name, "acme-dump"):
+        folder = tmp_path / folder_name
+        folder.mkdir()
+        _export().to_csv(folder / "incident.csv", index=False)
+        texts.append(_run(folder, tmp_path / f"{folder_name}.md", "--redact")[1])
+    assert "the the input folder" not in texts[0]
+    # the as-of line and the run's own times aside, the two reports are the same words
+    same = [re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\S*", "", t) for t in texts]
+    assert same[0] == same[1]

@@ -365,6 +365,16 @@ class Pseudonyms:
         return text if self._folded is None else self._folded.sub(self._pseudonym, text)
 
 
+def _report_word(name: str) -> bool:
+    """Whether ``name`` (a folder's) is one word the report's own text uses: a word the
+    rule files write in lower case (:func:`_ordinary_words`) or a shipped mapping's
+    name."""
+    from itsm_diag.importers.mapping import shipped_mappings
+
+    word = name.lower()
+    return name.isalpha() and (word in _ordinary_words() or word in shipped_mappings())
+
+
 @functools.lru_cache(maxsize=1)
 def _ordinary_words() -> frozenset[str]:
     """The words the shipped rule files write in lower case (their wording, stop words,
@@ -681,8 +691,11 @@ def input_labels(paths: Iterable[Any]) -> dict[str, str]:
         for form in (str(d), str(d.absolute()), str(d.resolve())):
             if form not in (".", "/", ""):
                 out.setdefault(form, INPUT_FOLDER)
-        # a folder's own name often is the client's ("AcmeCorp Confidential")
-        if len(d.name) >= 3:
+        # a folder's own name often is the client's ("AcmeCorp Confidential"); one that
+        # is a word of the report's own text ("export", "data", a shipped mapping's
+        # "glpi") is no one's, and replacing it would rewrite that text ("When the the
+        # input folder starts too late")
+        if len(d.name) >= 3 and not _report_word(d.name):
             out.setdefault(d.name, INPUT_FOLDER)
     return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
 
