@@ -81,6 +81,12 @@ STATUSES: Final = ("new", "open", "pending", "resolved", "closed", "cancelled")
 DONE_STATUSES: Final = frozenset({"resolved", "closed", "cancelled"})
 #: the strategy sign's effort buckets
 BUCKETS: Final = ("operational", "tactical", "strategic")
+#: label tags an importer gives a step of another ticket (a Jira sub-task) from its
+#: parent, the model keeping no parent reference: ``incident:KEY`` / ``request:KEY`` on a
+#: step of an incident or request the export holds (its work is that ticket's, operational
+#: in the strategy sign), ``parent:KEY`` on one whose parent the export does not hold
+STEP_OF_TAGS: Final = ("incident", "request")
+PARENT_UNSEEN_TAG: Final = "parent"
 CHANNELS: Final = ("portal", "email", "phone", "chat", "walk_in", "api", "monitoring", "other")
 CHANGE_TYPES: Final = ("standard", "normal", "emergency")
 CHANGE_OUTCOMES: Final = (

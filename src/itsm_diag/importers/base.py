@@ -120,6 +120,10 @@ class Imported:
     #: ``tickets``: :func:`~itsm_diag.importers.registry.combine` leaves out every row of
     #: such a ticket that another input holds from before its deletion
     gone: pd.DataFrame | None = None
+    #: the ticket ids of orders among ``tickets`` (kind request): records that hold
+    #: requests of their own, a ServiceNow REQ its requested items (RITM). Left out where
+    #: the input holds those requests (:func:`~itsm_diag.importers.servicenow.orders_apart`)
+    orders: pd.Index | None = None
 
 
 def fold_name(name: str) -> str:

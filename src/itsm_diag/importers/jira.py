@@ -290,7 +290,7 @@ class JiraImporter(Importer):
         if labels:
             df[m.LABELS] = _join(frame[labels])
         if "_type" in cols:
-            tagged = _hierarchy_labels(frame, cols, ids, df.get(m.LABELS), warnings)
+            tagged = _hierarchy_labels(frame, cols, ids, df.get(m.LABELS), kind, warnings)
             if tagged is not None:
                 df[m.LABELS] = tagged
         if m.START_DATE in df:
@@ -440,10 +440,15 @@ def _left_out(found: dict[str, str]) -> str | None:
 
 
 def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,
-                      labels: pd.Series | None, warnings: list[str]) -> pd.Series | None:
+                      labels: pd.Series | None, kind: pd.Series, warnings: list[str]
+                      ) -> pd.Series | None:
     """The labels with the project-record tags (see the module doc): ``epic`` on an
-    epic-level issue, ``epic:KEY`` on an issue under one; None when no issue gets one.
-    Parents are looked up in this file, by issue key or issue id, with no per-row loop."""
+    epic-level issue, ``epic:KEY`` on an issue under one; and the step tags
+    (:data:`~itsm_diag.model.STEP_OF_TAGS`): ``incident:KEY`` / ``request:KEY`` on a
+    sub-task whose parent in the file is an incident / request (its work is that ticket's),
+    ``parent:KEY`` on a sub-task whose parent the file does not hold; None when no issue
+    gets one. Parents are looked up in this file, by issue key or issue id, with no
+    per-row loop."""
     n = len(frame)
     folded = v.fold(_type_names(frame[cols["_type"]]))
     level = folded.map(PROJECT_TYPES).astype("object")
@@ -476,6 +481,9 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
     parent_id = column("_parent_id")
     linked = epic_link is not None or parent is not None or parent_id is not None
     tag = pd.Series(None, index=frame.index, dtype="object")
+    steps = np.zeros(n, dtype=bool)
+    step_tag = np.empty(0, dtype=object)
+    unseen = np.zeros(n, dtype=bool)
     if linked:
         key_of = key_text.to_numpy(dtype=object)
         level_of = level.to_numpy(dtype=object)
@@ -496,6 +504,17 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
             tag[under] = (pd.Series(parent_level[under], dtype=m.STRING_DTYPE) + ":"
                           + pd.Series(parent_key[under], dtype=m.STRING_DTYPE)).to_numpy(
                 dtype=object)
+            # a sub-task of an incident or request of the file is a step of that ticket's
+            # work (operational, whatever epic its parent sits under); one whose parent
+            # the file does not hold is named as such: its work cannot be placed
+            kind_of = kind.astype("object").to_numpy(dtype=object)
+            parent_kind = np.full(n, None, dtype=object)
+            parent_kind[known] = kind_of[at[known]]
+            steps = subtask & ~under & np.isin(parent_kind, m.STEP_OF_TAGS)
+            step_tag = (pd.Series(parent_kind[steps], dtype=m.STRING_DTYPE) + ":"
+                        + pd.Series(parent_key[steps], dtype=m.STRING_DTYPE)).to_numpy(
+                dtype=object)
+            unseen = subtask & ~known & ref.notna().to_numpy(dtype=bool)
         if epic_link is not None:
             at = resolve(epic_link)
             link_key = np.where(at >= 0, key_of[np.maximum(at, 0)],
@@ -503,10 +522,19 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
             filled = epic_link.notna().to_numpy()
             tag[filled] = ("epic:" + pd.Series(link_key[filled], dtype=m.STRING_DTYPE)
                            ).to_numpy(dtype=object)
+        if steps.any():
+            tag[steps] = step_tag
         if parent_at is not None:
-            # a sub-task under a story under an epic: the story's tag, one level up
+            # a sub-task under a story under an epic: the story's tag, one level up (a
+            # step of an incident or request keeps its own)
             inherit = tag.isna().to_numpy() & (parent_at >= 0)
             tag[inherit] = tag.to_numpy(dtype=object)[parent_at[inherit]]
+        # a sub-task without an epic link whose parent is not in the file
+        unseen &= tag.isna().to_numpy()
+        if unseen.any() and ref is not None:
+            tag[unseen] = (f"{m.PARENT_UNSEEN_TAG}:" + pd.Series(
+                ref.to_numpy(dtype=object)[unseen], dtype=m.STRING_DTYPE)).to_numpy(
+                dtype=object)
     elif project.any():
         warnings.append(
             f"{int(project.sum()):,} epic-level issues ({', '.join(sorted(set(level[project])))})"
@@ -532,14 +560,32 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
     joined = (have.fillna("") + ";" + token.fillna("")).str.strip(";")
     out = have.where(~add, joined)
     added_epics = int((add & project).sum())
-    added_under = int((add & ~project).sum())
+    added_under = int((add & ~project & ~steps & ~unseen).sum())
     types = ", ".join(sorted(set(level[add & project])))
     parts = ([f"{added_epics:,} epic-level issues the label of their type ({types})"]
              if added_epics else []) + (
         [f"{added_under:,} issues under an epic the label epic:KEY"] if added_under else [])
-    warnings.append(
-        f"project records: {' and '.join(parts)}, so the strategy sign counts them as "
-        "project work (the model keeps no issue type or parent)")
+    if parts:
+        warnings.append(
+            f"project records: {' and '.join(parts)}, so the strategy sign counts them as "
+            "project work (the model keeps no issue type or parent)")
+    if steps.any():
+        by_kind = pd.Series(tag[steps].to_numpy(dtype=object)).str.split(":").str[0]
+        counts = by_kind.value_counts()
+        named = " and ".join(f"{int(counts[k]):,} of {k}s (label {k}:KEY)"
+                             for k in m.STEP_OF_TAGS if k in counts.index)
+        warnings.append(
+            f"sub-tasks of an incident or request in this file: {named}; the strategy "
+            "sign counts them as their parent's work, operational (the model keeps no "
+            "issue type or parent)")
+    if unseen.any():
+        warnings.append(
+            f"{int(unseen.sum()):,} sub-tasks name a Parent that is not in this file (label "
+            f"{m.PARENT_UNSEEN_TAG}:KEY): whether they are steps of incidents or requests "
+            "(operational work) or of other work cannot be told; the strategy sign judges "
+            "them by their own words like other tasks and says whether its verdict "
+            "depends on them. "
+            "Export their parent issues in the same file")
     return out
 
 

@@ -744,6 +744,10 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
+    from itsm_diag.importers.servicenow import orders_apart
+
+    # a ServiceNow REQ is the order of its requested items, not a request of its own
+    parts = orders_apart(list(parts))
     parts, apart = _kept_apart([_identified(p) for p in parts])
     if apart is not None:
         notes.append(apart)

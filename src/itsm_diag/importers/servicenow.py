@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
@@ -98,9 +99,15 @@ _CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
 _JOURNAL = ("comments_and_work_notes", "Comments and Work notes", "comments",
             "Additional comments", "Comments", "work_notes", "Work notes")
 
+#: a request (``sc_request``, REQ): the order (the cart) that holds the requested items
+#: (``sc_req_item``, RITM), the requests fulfilled. Read as a request of kind
+#: ``request``, its ticket id named in :attr:`~.base.Imported.orders`: where the input
+#: holds requested items it is left out (:func:`orders_apart`), else it is the request
+ORDER = "order"
+
 _PREFIX_KIND: tuple[tuple[str, str], ...] = (
     ("SCTASK", "task"), ("CTASK", "task"), ("PTASK", "task"), ("RITM", "request"),
-    ("REQ", "request"), ("INC", "incident"), ("CHG", "change"), ("PRB", "problem"),
+    ("REQ", ORDER), ("INC", "incident"), ("CHG", "change"), ("PRB", "problem"),
     ("TASK", "task"),
 )
 _NUMBER_RE = r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK)\d{5,}$"
@@ -162,7 +169,7 @@ _STATES["request"].update({
 # shared with the other importers: each table's own labels win
 _STATES = {table: {**v.DONE_STATUSES, **v.CANCELLED_STATUSES, **labels}
            for table, labels in _STATES.items()}
-_STATES["task"] = _STATES["request"]
+_STATES["task"] = _STATES[ORDER] = _STATES["request"]
 _STATES["other"] = {**_STATES["incident"], **_STATES["request"]}
 
 _TABLE_HINTS: dict[str, tuple[str, ...]] = {
@@ -231,7 +238,7 @@ class ServiceNowImporter(Importer):
             aliases.update(_CHANGE_FIELDS)
             aliases.pop(m.REQUEST_ITEM, None)
         else:
-            date_aliases.update(_DATES_REQUEST if table in ("request", "task") else {})
+            date_aliases.update(_DATES_REQUEST if table in ("request", ORDER, "task") else {})
             aliases["_close_code"] = ("close_code", "closed_code", "Resolution code")
         aliases[m.STATUS_RAW] = _STATE
         # travel with the mapped columns so a log collapse filters them the same way
@@ -320,6 +327,7 @@ class ServiceNowImporter(Importer):
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
                                       raw, options)
             events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
+        order = tickets.pop(_ORDER_COLUMN, None)
         tickets = m.conform_tickets(pd.DataFrame(tickets, copy=False))
         info = SourceInfo(
             path=raw.label,
@@ -332,7 +340,8 @@ class ServiceNowImporter(Importer):
         )
         # unique: repeated numbers were collapsed to one row each above
         return Imported(tickets=tickets, events=m.conform_events(events), info=info,
-                        unique_ids=True)
+                        unique_ids=True, orders=None if order is None else pd.Index(
+                            tickets[m.TICKET_ID].to_numpy()[order.to_numpy(dtype=bool)]))
 
 
 #: canonical field -> the raw column (a key of ``cols``) it is made from, when some
@@ -340,15 +349,67 @@ class ServiceNowImporter(Importer):
 _DERIVED: dict[str, str] = {m.CHANGE_TYPE: "_change_type",
                             m.CHANGE_OUTCOME: "_close_code"}
 
+
+def orders_apart(parts: list[Imported]) -> list[Imported]:
+    """The parts with their orders (REQ, ``sc_request``) left out where the ServiceNow
+    inputs hold requested items (RITM): a REQ is the order (the cart), its RITMs the
+    requests fulfilled, so counting both counts every order twice (1,200 requests for
+    600 orders, the onboarding hours and the backlog doubled). Each file's warnings
+    count the orders left out and say why; where no requested item is in the input, the
+    orders are the requests, and their files' warnings say so."""
+    if not any(p.orders is not None and len(p.orders) for p in parts):
+        return parts
+    items = 0
+    for p in parts:
+        if p.info.tool == NAME:
+            request = (p.tickets[m.KIND] == "request").to_numpy(dtype=bool)
+            if p.orders is not None:
+                request = request & ~p.tickets[m.TICKET_ID].isin(p.orders).to_numpy(dtype=bool)
+            items += int(request.sum())
+    item_table, order_table = _TABLE_NAMES["request"], _TABLE_NAMES[ORDER]
+    out: list[Imported] = []
+    for p in parts:
+        if p.orders is None or not len(p.orders):
+            out.append(p)
+            continue
+        order = p.tickets[m.TICKET_ID].isin(p.orders).to_numpy(dtype=bool)
+        n = int(order.sum())
+        if not items:
+            out.append(replace(p, info=replace(p.info, warnings=[
+                *p.info.warnings,
+                f"{n:,} requests (REQ, {order_table}) read as the requests: the input holds "
+                f"no requested items (RITM, {item_table}), the requests a REQ orders, "
+                f"fulfilled and timed one by one. Export {item_table} for the request "
+                "figures per item (with it the REQs are left out)"])))
+            continue
+        events = p.events
+        if len(events):
+            events = events[~events[m.EV_TICKET_ID].isin(p.orders).to_numpy(dtype=bool)
+                            ].reset_index(drop=True)
+        tickets = p.tickets[~order].reset_index(drop=True)
+        info = replace(p.info, tickets=len(tickets), warnings=[
+            *p.info.warnings,
+            f"{n:,} requests (REQ, {order_table}) left out: a REQ is the order (the cart) "
+            f"that holds requested items (RITM, {item_table}), and the input's {items:,} "
+            "requested items are the requests fulfilled; counting both would count every "
+            "order twice (requests, onboarding, backlog, time to resolve)"])
+        out.append(replace(p, tickets=tickets, events=events, info=info, orders=None))
+    return out
+
+
+#: the orders' mask among :func:`_canonical`'s columns (no canonical column)
+_ORDER_COLUMN = "_order"
+
 _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "problem",
-                "request": "sc_req_item", "task": "sc_task", "other": "task"}
+                "request": "sc_req_item", ORDER: "sc_request", "task": "sc_task",
+                "other": "task"}
 
 
 #: ``sys_class_name`` (label "Task type") values, raw and display, -> kind
 _CLASS_KIND: dict[str, str] = {
     "incident": "incident", "change request": "change", "problem": "problem",
-    "requested item": "request", "sc req item": "request", "request": "request",
-    "sc request": "request", "catalog task": "task", "sc task": "task", "task": "task",
+    "requested item": "request", "sc req item": "request", "request": ORDER,
+    "sc request": ORDER, "catalog task": "task", "sc task": "task", "task": "task",
     "change task": "task", "problem task": "task", "incident task": "task",
     "epic": "other", "rm epic": "other", "story": "other", "rm story": "other",
     "project": "other", "pm project": "other", "project task": "other",
@@ -368,16 +429,26 @@ def _prefix_kind(head: pd.Series) -> pd.Series:
     return prefix.map(dict(_PREFIX_KIND)).astype("object")
 
 
-def _kind(ids: pd.Series, table: str, task_type: pd.Series | None) -> pd.Series:
+def _kind(ids: pd.Series, table: str, task_type: pd.Series | None
+          ) -> tuple[pd.Series, np.ndarray]:
     """An explicit task type wins, then the number prefix, then the table (a categorical
-    of the kinds, built from each column's distinct values)."""
+    of the kinds, built from each column's distinct values); and per row whether it is
+    an order (:data:`ORDER`, a REQ: kind ``request``)."""
     head = v.Distinct.of(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
-    kind = head.category(head.apply(_prefix_kind), m.KIND)
+    by_prefix = head.apply(_prefix_kind)
+    kind = head.category(by_prefix.replace(ORDER, "request"), m.KIND)
+    order = by_prefix.eq(ORDER).fillna(False).to_numpy(dtype=bool)[head.codes]
     if task_type is not None:
         types = v.Distinct.of(task_type)
-        explicit = types.category(types.apply(v.map_vocab, _CLASS_KIND), m.KIND)
+        by_class = types.apply(v.map_vocab, _CLASS_KIND)
+        explicit = types.category(by_class.replace(ORDER, "request"), m.KIND)
+        stated = explicit.notna().to_numpy(dtype=bool)
+        order = np.where(stated, by_class.eq(ORDER).fillna(False).to_numpy(
+            dtype=bool)[types.codes], order)
         kind = explicit.where(explicit.notna(), kind)
-    return kind.where(kind.notna(), table)
+    unstated = kind.isna().to_numpy(dtype=bool)
+    order = order | (unstated & (table == ORDER))
+    return kind.where(kind.notna(), "request" if table == ORDER else table), order
 
 
 #: rows from which :func:`_canonical` normalises its columns in two threads: each part is
@@ -442,7 +513,11 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
     """The kind, then the status read through the labels of each kind's table."""
     out: dict[str, pd.Series] = {}
     warnings: list[str] = []
-    kinds = out[m.KIND] = _kind(df[m.TICKET_ID], table, task_type)
+    kinds, order = _kind(df[m.TICKET_ID], table, task_type)
+    out[m.KIND] = kinds
+    if order.any():
+        # popped by the importer into Imported.orders: no canonical column
+        out[_ORDER_COLUMN] = pd.Series(order, index=kinds.index)
     if m.STATUS_RAW not in df:
         return out, warnings
     present = kinds.dropna().unique()

@@ -9,9 +9,15 @@ Every ticket opened in the window is put in one bucket, first rule that applies:
 4. a task that is a step of fulfilling a request -> its parent's bucket, operational: a
    ServiceNow catalog task (number prefix ``request_task_prefixes``, SCTASK: a step of a
    requested item), or a task / other naming a catalogue item or request type (the
-   request_item column). The model keeps no parent reference, so a task linked to its
-   request or incident only through a parent field (an incident task, a Jira sub-task)
-   cannot be told apart and falls to the rules below;
+   request_item column); and a step of an incident or request of the export (a Jira
+   sub-task whose Parent is one: the importer labels it ``incident:KEY`` /
+   ``request:KEY``, :data:`~itsm_diag.model.STEP_OF_TAGS`). The model keeps no parent
+   reference, so a task linked to its request or incident only through a parent field
+   the importer does not read (an incident task) falls to the rules below; so does a
+   sub-task whose parent is not in the export (labelled ``parent:KEY``): those the rules
+   below leave in ``unmatched_bucket`` or tactical are counted in a note
+   (``parent_unseen``), and a clear verdict that would not hold were they operational is
+   unknown (``absence_unproven``, ``parent_unseen_unproven``);
 5. task / other whose labels or category hold a strategic word (project, epic,
    initiative, roadmap...) -> strategic: a field the team sets on project records (a
    Jira Epic and the issues under it carry ``epic`` / ``epic:KEY`` in their labels, see
@@ -163,6 +169,16 @@ def _request_steps(ctx: Context, params: ParamMap, rows: np.ndarray) -> np.ndarr
     return out
 
 
+def _tagged(ctx: Context, tags: Iterable[str], rows: np.ndarray, scope: np.ndarray
+            ) -> np.ndarray:
+    """Per ticket: its labels hold a token ``TAG:...`` for one of ``tags`` (the parent
+    tags an importer sets, :data:`~itsm_diag.model.STEP_OF_TAGS`), looked at on ``rows``
+    only (False elsewhere)."""
+    names = "|".join(re.escape(x) for x in tags)
+    pattern = f"(?:^|[{_LABEL_SEP}])(?:{names}):[^{_LABEL_SEP}]"
+    return contains_in(ctx, m.LABELS, rows, pattern, case=False, scope=scope)
+
+
 def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool:
     """Whether any ticket outside the window is strategic work (marked by the user, or
     planned work named as a project, epic, initiative...): proof that the export can
@@ -268,6 +284,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return pd.Series(hits[keep], index=tw.index)
 
     request_step = pd.Series(_request_steps(ctx, params, planned_at)[keep], index=tw.index)
+    # a step of an incident or request of the export (a Jira sub-task under one); one
+    # whose parent the export does not hold cannot be placed
+    operational_step = pd.Series(_tagged(ctx, m.STEP_OF_TAGS, planned_at, keep)[keep],
+                                 index=tw.index)
+    parent_unseen = pd.Series(_tagged(ctx, [m.PARENT_UNSEEN_TAG], planned_at, keep)[keep],
+                              index=tw.index)
     # a strategic word makes planned work strategic only in the fields a team sets on a
     # record (labels, category); in the summary alone it is a word a desk task may hold
     # ("Install program Visio", "Create project folder"): listed, not counted
@@ -290,6 +312,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         ("problem", "tactical", (kind == "problem").fillna(False).astype(bool)),
         # a request's steps are its fulfilment: the request's bucket, however named
         ("step of a request", "operational", request_step),
+        ("step of an incident or request", "operational", operational_step),
         ("strategic word", "strategic", strategic_word),
         ("improvement word", "tactical", tactical_word),
         ("summary word", unmatched, summary_word),
@@ -358,6 +381,19 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.notes.append(Note(code="summary_words", count=int(summary_rule.sum()),
                                params=named_params, sample_ids=samples(named)))
 
+    # sub-tasks whose parent is not in the export, placed by no record field: had they
+    # been steps of incidents or requests, they would be operational work
+    unplaced = (parent_unseen
+                & rule.isin(["improvement word", "summary word", "other planned work"])
+                & (bucket != "operational"))
+    unplaced_effort = float(effort[unplaced].sum())
+    if unplaced.any():
+        meas.notes.append(Note(code="parent_unseen", count=int(unplaced.sum()), params={
+            "hours": Note(code="summary_hours", params={"hours": float(hours[unplaced].sum())})
+            if use_time else Note(code="summary_no_hours"),
+            "bucket": ", ".join(sorted(set(bucket[unplaced].astype(str))))},
+            sample_ids=samples(unplaced)))
+
     unclassified = bucket == "unclassified"
     if unclassified.any():
         meas.excluded.append(Note(code="unclassified", count=int(unclassified.sum()),
@@ -408,6 +444,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             **named_params, "with_share": with_named,
             "share": meas.value("strategic_share") or 0.0})
         meas.worst_case = {"strategic_share": with_named}
+
+    # a clear verdict the sub-tasks of unseen parents could undo, were they steps of
+    # incidents or requests (operational), cannot be shown from the export
+    if unplaced_effort > 0 and total > 0:
+        moved_strategic = float(effort[unplaced & (bucket == "strategic")].sum())
+        with_op = (meas.value("operational_share") or 0.0) + unplaced_effort / total
+        with_strategic = (meas.value("strategic_share") or 0.0) - moved_strategic / total
+        meas.absence_unproven = Note(code="parent_unseen_unproven", count=int(unplaced.sum()),
+                                     params={"share": meas.value("operational_share") or 0.0,
+                                             "with_share": with_op})
+        meas.clear_case = {"operational_share": with_op, "strategic_share": with_strategic}
 
     if not use_time and not params.get("grade_ticket_counts", False):
         # a count is not effort (a password reset weighs what a month of project work
