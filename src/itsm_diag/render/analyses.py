@@ -38,7 +38,7 @@ TERMINAL_NOTES = {"text-clusters": ("over_budget",)}
 TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
                            "due_from", "summary", "p", "others", "p90_hours", "status", "due",
                            "idle_business_days", "reassignments", "problem_linked",
-                           "idle_gaps", "rate", "rate_elsewhere"})
+                           "idle_gaps", "waiting_gaps", "rate", "rate_elsewhere"})
 
 
 def value(key: str, raw: Any, limit: int = common.CELL_LIMIT) -> str:
