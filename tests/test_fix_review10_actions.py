@@ -117,7 +117,9 @@ def test_a_stale_epic_is_still_listed_as_stale() -> None:
     tickets = m.conform_tickets(pd.DataFrame([epic, *_history()]))
     meas = actions.measure(_ctx(tickets, rules), rules.analyses["actions"].params)
     row = _reasons(meas)["EPIC-2"]
-    assert row["reasons"] == ["stale"] and row["due"] is None and row["due_from"] is None
+    # in Pending: marked as waiting on the customer or a vendor too (review 20b)
+    assert row["reasons"] == ["stale", "waiting"] and row["due"] is None
+    assert row["due_from"] is None
 
 
 def _flow(first: pd.Timestamp, days: int, tag: str, open_every: int = 0

@@ -16,9 +16,17 @@ needs attention:
   ``stale_business_days`` business days;
 - ``unowned``: no assignee more than ``unowned_hours`` after it was opened;
 - ``bouncing``: its assignment history went A -> B -> A within ``bounce_days``, or it was
-  reassigned ``min_reassignments`` times or more.
+  reassigned ``min_reassignments`` times or more;
+- ``waiting``: in a waiting status at the as-of time (pending: on hold, awaiting the
+  caller or a vendor; by its status history where it has one, else by its status), given
+  with another reason or when past its assumed due time. SLA clocks pause on hold, and
+  the assumed due time (opened + target) does not: a waiting ticket is not called
+  overdue or due soon on it (a due time of the export's own or a planned end still
+  counts), and a note counts the waiting tickets.
 
-Ordered: overdue first (earliest due first), then due soon, then by priority and age.
+Ordered: the workable tickets first, those waiting on the customer or a vendor after
+them; in each, overdue first (earliest due first), then due soon, then by priority and
+age.
 Vectorised over the open tickets; only the rows kept for the report become dicts.
 
 Open is the backlog's open (:func:`itsm_diag.checks._common.open_now`): opened by the
@@ -52,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.analyses._util import note, ticket_rows_of_events
+from itsm_diag.analyses._util import WAITING_STATUSES, note, ticket_rows_of_events
 from itsm_diag.checks._common import open_now, unread
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.backlog import scope_masks, unseen_at_end
@@ -66,7 +74,7 @@ from itsm_diag.signs.common import (
     unread_of,
 )
 
-REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing")
+REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing", "waiting")
 US_HOUR = 3_600_000_000
 US_DAY = 24 * US_HOUR
 
@@ -88,6 +96,50 @@ def _last_update(ctx: Context, rows: np.ndarray, end: int) -> np.ndarray:
     last = np.where(use_upd, updated, last)
     last = np.where((last == NAT) & (opened != NAT), opened, last)
     return last[rows]
+
+
+def _waiting(ctx: Context, rows: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per open ticket (``rows``): in a waiting status (``WAITING_STATUSES``) at ``end``
+    (us), by its status (the one the list shows), or, for a ticket whose status changed
+    after ``end``, by its last status event with a canonical status up to ``end``; and
+    since when (the first of its last run of waiting status events up to ``end``; NAT
+    where no status history shows it)."""
+    t = ctx.tickets
+    final = t[m.STATUS].isin(WAITING_STATUSES).fillna(False).to_numpy(dtype=bool)
+    none = np.full(len(rows), NAT, dtype=np.int64)
+    ev = ctx.events
+    if ev.empty or m.EV_STATUS not in ev.columns or not len(rows):
+        return final[rows], none
+    ev_rows = ticket_rows_of_events(ctx)
+    at = ts_us(ev[m.EV_AT])
+    wanted = np.zeros(len(t), dtype=bool)
+    wanted[rows] = True
+    keep = (ev[m.EV_KIND].eq("status").fillna(False).to_numpy(dtype=bool)
+            & ev[m.EV_STATUS].notna().to_numpy(dtype=bool)
+            & (ev_rows >= 0) & (at != NAT))
+    keep = keep & wanted[np.maximum(ev_rows, 0)]
+    later = np.zeros(len(t), dtype=bool)
+    later[ev_rows[keep & (at > end)]] = True
+    idx = np.flatnonzero(keep & (at <= end))
+    if not len(idx):
+        return final[rows], none
+    idx = idx[by_code_then(ev_rows[idx], at[idx])]
+    r, when = ev_rows[idx], at[idx]
+    w = ev[m.EV_STATUS].take(idx).isin(WAITING_STATUSES).to_numpy(dtype=bool)
+    same = np.r_[False, r[1:] == r[:-1]]
+    # where each run of waiting events of one ticket starts, carried along the run
+    run_start = w & ~(same & np.r_[False, w[:-1]])
+    start = np.maximum.accumulate(np.where(run_start, np.arange(len(r)), 0))
+    last = np.r_[r[1:] != r[:-1], True]
+    # per ticket: its history's status at the end (-1: none up to it), and since when
+    at_end = np.full(len(t), -1, dtype=np.int64)
+    at_end[r[last]] = w[last]
+    since = np.full(len(t), NAT, dtype=np.int64)
+    ended_waiting = last & w
+    since[r[ended_waiting]] = when[start[ended_waiting]]
+    waiting = np.where(later & (at_end >= 0), at_end == 1, final)
+    since = np.where(waiting & (at_end == 1), since, NAT)
+    return waiting[rows], since[rows]
 
 
 def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarray:
@@ -230,8 +282,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         due_latest = np.where(from_field, day_stamp_end(due, ctx.tz), due_latest)
     if m.PLANNED_END in ctx.day_only:
         due_latest = np.where(from_plan, day_stamp_end(due, ctx.tz), due_latest)
-    overdue = has_due & (due_latest < end)
-    due_soon = has_due & ~overdue & (due_latest <= end + int(
+    # a ticket waiting on the caller or a vendor: an SLA clock pauses there, the assumed
+    # due time's (opened + target) does not, so it is not judged on that one
+    waiting, waiting_since = _waiting(ctx, rows, end)
+    paused = waiting & from_target
+    clock = has_due & ~paused
+    passed = due_latest < end
+    overdue = clock & passed
+    due_soon = clock & ~passed & (due_latest <= end + int(
         float(params["due_within_hours"]) * US_HOUR))
 
     last = _last_update(ctx, rows, end)
@@ -260,16 +318,36 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     any_flag = np.zeros(len(rows), dtype=bool)
     for f in flags.values():
         any_flag |= f
+    # a waiting ticket is listed with another reason, or once past its assumed due time
+    # (which it would have been called overdue on), saying it waits
+    paused_past = paused & passed
+    flags["waiting"] = waiting & (any_flag | paused_past)
+    any_flag |= flags["waiting"]
     metrics: dict[str, Figure] = {"open_tickets": Figure(value=float(len(rows)))}
     for name, mask in flags.items():
+        if name == "waiting":
+            continue
         metrics[name] = ratio(int(mask.sum()), len(rows), _ids(ctx, rows[mask],
                                                                age_days[mask]))
     metrics["listed"] = ratio(int(any_flag.sum()), len(rows))
+    if waiting.any():
+        # every open ticket waiting on the caller or a vendor, listed or not
+        metrics["waiting"] = ratio(int(waiting.sum()), len(rows),
+                                   _ids(ctx, rows[waiting], age_days[waiting]))
     if from_target.any():
         # an overdue share resting on assumed due times says so beside it, in every format
         metrics["due_assumed"] = ratio(int(from_target.sum()), len(rows))
     notes: list[Note] = []
     excluded: list[Note] = []
+    if waiting.any():
+        notes.append(note("waiting", int(waiting.sum()), _ids(ctx, rows[waiting],
+                                                              age_days[waiting]),
+                          paused=note("paused_clause", int(paused_past.sum()),
+                                      assumed=int(paused.sum())) if paused.any()
+                          else note("none_clause"),
+                          listed=int(flags["waiting"].sum()),
+                          own=note("own_clause" if (waiting & overdue).any()
+                                   else "none_clause", int((waiting & overdue).sum()))))
     if from_target.any():
         notes.append(note("due_from_targets", int(from_target.sum()),
                           kinds=", ".join(target_kinds),
@@ -306,19 +384,21 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         excluded.append(note("no_opened", int((~has_opened).sum())))
     if done_since.any():
         excluded.append(note("done_since", int(done_since.sum()), ctx.samples(done_since)))
-    # the list: flagged tickets, overdue first (earliest due), then due soon, by priority, age
-    # and, at last, by id (not in the export's row order)
+    # the list: flagged tickets, the workable ones first, those waiting on the caller or a
+    # vendor after them; in each, overdue first (earliest due), then due soon, by priority,
+    # age and, at last, by id (not in the export's row order)
     sel = np.flatnonzero(any_flag)
     order = np.lexsort((ctx.id_ranks[0][rows[sel]], -np.nan_to_num(age_days[sel], nan=0.0),
                         np.nan_to_num(prio[sel], nan=9.0),
                         np.where(overdue[sel] | due_soon[sel], due[sel], np.iinfo(np.int64).max),
-                        ~due_soon[sel], ~overdue[sel]))
+                        ~due_soon[sel], ~overdue[sel], waiting[sel]))
     sel = sel[order]
     cap = int(params["max_rows"])
     kept = sel[:cap]
     table = _rows(ctx, rows[kept], flags, kept, age_days, idle_days, due,
                   {"field": from_field, "planned end": from_plan,
-                   "priority target": from_target}, reassign, prio)
+                   "priority target": from_target}, reassign, prio,
+                  np.where(waiting, waiting_since, NAT))
     if len(sel) > cap:
         notes.append(note("capped", len(sel), shown=cap))
     return Measurement(metrics=metrics, tables={"actions": table}, notes=notes,
@@ -359,8 +439,8 @@ def _iso(us: int) -> str | None:
 
 def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.ndarray,
           age: np.ndarray, idle: np.ndarray, due: np.ndarray,
-          sources: dict[str, np.ndarray], reassign: np.ndarray, prio: np.ndarray
-          ) -> list[dict[str, Any]]:
+          sources: dict[str, np.ndarray], reassign: np.ndarray, prio: np.ndarray,
+          since: np.ndarray) -> list[dict[str, Any]]:
     """The kept rows as plain dicts (at most ``max_rows``); ``sources``: where each due
     time came from (its word in the table, the mask of the open tickets it holds for)."""
     t = ctx.tickets
@@ -384,6 +464,7 @@ def _rows(ctx: Context, rows: np.ndarray, flags: dict[str, np.ndarray], pos: np.
             "idle_business_days": None if idle[p] < 0 else int(idle[p]),
             "due": _iso(int(due[p])) if due_from is not None else None,
             "due_from": due_from,
+            "waiting_since": _iso(int(since[p])),
             "reassignments": None if not np.isfinite(reassign[p]) else int(reassign[p]),
         })
     return out

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import (
+    WAITING_STATUSES,
     ffill_within,
     hours,
     ids_of,
@@ -79,8 +80,13 @@ class Flow:
     updates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     update_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     held_hours: float = 0.0
+    #: idle gaps spent in a waiting status (pending: on hold, awaiting the caller or a
+    #: vendor) apart from the other idle gaps: hours, gaps and ticket rows
     idle_hours: float = 0.0
     idle_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    waiting_hours: float = 0.0
+    waiting_gaps: int = 0
+    waiting_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: ticket rows on one of the top status paths, and in the long tail
     top_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     tail_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -129,11 +135,12 @@ def _labels(ctx: Context, ev_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, shown
 
 
-def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: int
-                 ) -> np.ndarray:
-    """Per status label code: True when the status it names is done (resolved, closed,
-    cancelled), by the events' canonical status where the importer set it, else by the
-    tickets' own pairs of raw and canonical status, else by the label itself."""
+def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: int,
+                 statuses: frozenset[str] = m.DONE_STATUSES) -> np.ndarray:
+    """Per status label code: True when the status it names is one of ``statuses`` (by
+    default done: resolved, closed, cancelled; or ``WAITING_STATUSES``: pending), by the
+    events' canonical status where the importer set it, else by the tickets' own pairs of
+    raw and canonical status, else by the label itself."""
     done = np.zeros(n_labels, dtype=bool)
     known = np.zeros(n_labels, dtype=bool)
     ev = ctx.events
@@ -141,7 +148,7 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
         canon = ev[m.EV_STATUS].take(ev_idx).to_numpy(dtype=object)
         ok = (codes >= 0) & pd.notna(canon)
         frame = pd.DataFrame({"code": codes[ok], "done": pd.Series(canon[ok]).isin(
-            m.DONE_STATUSES).to_numpy()}, copy=False)
+            statuses).to_numpy()}, copy=False)
         by = frame.groupby("code")["done"].mean()
         done[by.index.to_numpy()] = by.to_numpy() >= 0.5
         known[by.index.to_numpy()] = True
@@ -165,7 +172,7 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
         if known[code]:
             continue
         canon = by_raw.get(text, text)
-        done[code] = canon in m.DONE_STATUSES
+        done[code] = canon in statuses
     return done
 
 
@@ -247,35 +254,46 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     in_hist = has_hist[ev["row"].to_numpy()]
     e_row, e_at, e_grp = ev["row"].to_numpy()[in_hist], ev["at"].to_numpy()[in_hist], \
         group_code[in_hist]
+    e_wait = _waiting_events(ctx, ev)[in_hist]
     ok_open = opened_us[rows_all] != NAT
-    # [row, at, tie (0 opened, 1 update, 2 done), group, is_update]
+    # [row, at, tie (0 opened, 1 update, 2 done), group, waiting (status events: 1 a
+    # waiting status, 0 another; -1 no status event)]
     row = np.concatenate([rows_all[ok_open], e_row, rows_all])
     at = np.concatenate([opened_us[rows_all][ok_open], e_at, done_us[rows_all]])
     tie = np.concatenate([np.zeros(ok_open.sum(), np.int64), np.ones(len(e_row), np.int64),
                           np.full(len(rows_all), 2, np.int64)])
     grp = np.concatenate([np.full(ok_open.sum(), -1), e_grp, np.full(len(rows_all), -1)])
+    wait = np.concatenate([np.full(ok_open.sum(), -1), e_wait, np.full(len(rows_all), -1)])
     # the active life ends at done: what is recorded after it is not part of the flow
     keep = (tie == 2) | (at <= done_us[row])
-    row, at, tie, grp = row[keep], at[keep], tie[keep], grp[keep]
+    row, at, tie, grp, wait = row[keep], at[keep], tie[keep], grp[keep], wait[keep]
     # at one time, a save's assignment before its other events: the status event of the
     # creation save (New) belongs to the group the same save assigned, not "(no group)"
     order = then_by_code(np.lexsort((grp < 0, tie, at)), row)
-    row, at, tie, grp = row[order], at[order], tie[order], grp[order]
+    row, at, tie, grp, wait = row[order], at[order], tie[order], grp[order], wait[order]
     n = len(row)
     first = np.r_[True, row[1:] != row[:-1]]
     cur = ffill_within(grp, grp >= 0, first)
+    # the status each gap starts in: waiting on someone else (the caller, a vendor) or not
+    waiting_now = ffill_within(wait, wait >= 0, first) == 1
     next_same = np.r_[row[1:] == row[:-1], False]
     gap_us = np.where(next_same, np.r_[at[1:], 0] - at, 0).clip(min=0)
     # each update's calendar day in the run's zone (--tz), as every business-day count
     day = ctx.calendar.local_days(at)
     next_day = np.r_[day[1:], day[-1:]] if n else day
     bdays = ctx.calendar.count_days(day, next_day)
-    idle = next_same & (bdays > int(params["idle_business_days"]))
+    long_gap = next_same & (bdays > int(params["idle_business_days"]))
+    # a long gap in a waiting status is time the ticket waited on the caller or a vendor,
+    # not time the group held it untouched: counted apart, out of the idle time
+    waiting = long_gap & waiting_now
+    idle = long_gap & ~waiting
     update = tie == 1
     label = np.where(cur >= 0, cur, len(g_shown) - 1)
     frame = pd.DataFrame({"g": label, "row": row, "h": hours(gap_us),
                           "idle_h": np.where(idle, hours(gap_us), 0.0),
-                          "idle_n": idle.astype(np.int64), "upd": update.astype(np.int64)},
+                          "idle_n": idle.astype(np.int64),
+                          "wait_h": np.where(waiting, hours(gap_us), 0.0),
+                          "wait_n": waiting.astype(np.int64), "upd": update.astype(np.int64)},
                          copy=False)
     per = frame.groupby(["g", "row"], sort=False).sum().reset_index()
     # a group that held a ticket for no time and made no update did not hold it
@@ -285,11 +303,14 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
         "tickets": by.size(), "median_hours": by["h"].median(), "p90_hours": by["h"].quantile(0.9),
         "hours": by["h"].sum(), "idle_hours": by["idle_h"].sum(),
         "idle_tickets": (per["idle_n"] > 0).groupby(per["g"]).sum(),
-        "idle_gaps": by["idle_n"].sum(), "median_updates": by["upd"].median(),
+        "idle_gaps": by["idle_n"].sum(), "waiting_hours": by["wait_h"].sum(),
+        "waiting_gaps": by["wait_n"].sum(), "median_updates": by["upd"].median(),
         "p90_updates": by["upd"].quantile(0.9), "updates": by["upd"].sum()}, copy=False)
     total = float(out["hours"].sum())
     out["share_of_time"] = out["hours"] / total if total else np.nan
-    out["idle_share"] = (out["idle_hours"] / out["hours"]).where(out["hours"] > 0)
+    # idle out of the hours the group held tickets not waiting on someone else
+    workable = out["hours"] - out["waiting_hours"]
+    out["idle_share"] = (out["idle_hours"] / workable).where(workable > 0)
     out["label"] = g_shown[out.index.to_numpy()]
     k = int(params["samples_per_row"])
     g, row = per["g"].to_numpy(), per["row"].to_numpy()
@@ -302,6 +323,28 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     flow.held_hours = total
     flow.idle_hours = float(out["idle_hours"].sum())
     flow.idle_rows = np.unique(row[idle])
+    flow.waiting_hours = float(out["waiting_hours"].sum())
+    flow.waiting_gaps = int(out["waiting_gaps"].sum())
+    flow.waiting_rows = np.unique(row[(per["wait_h"] > 0).to_numpy(dtype=bool)])
+
+
+def _waiting_events(ctx: Context, ev: pd.DataFrame) -> np.ndarray:
+    """Per event of ``ev``: 1 when it sets a waiting status (``WAITING_STATUSES``: pending,
+    by the event's canonical status, else the tickets' raw and canonical pairs, else the
+    label), 0 when it sets another status, -1 when it sets none (not a status event, or
+    blank)."""
+    out = np.full(len(ev), -1, dtype=np.int64)
+    pos = np.flatnonzero(ev["kind"].to_numpy() == m.EVENT_KINDS.index("status"))
+    if not len(pos):
+        return out
+    codes, shown = _labels(ctx, ev["i"].to_numpy()[pos])
+    ok = codes >= 0
+    pos, codes = pos[ok], codes[ok]
+    if not len(pos):
+        return out
+    waiting = _done_labels(ctx, ev["i"].to_numpy()[pos], codes, len(shown), WAITING_STATUSES)
+    out[pos] = waiting[codes].astype(np.int64)
+    return out
 
 
 def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int,
@@ -522,18 +565,33 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
             denominator=float(with_hist))
         metrics["bounced_tickets"] = ratio(len(flow.bounced_rows), with_hist,
                                            ctx.sample_rows(flow.bounced_rows))
+        # idle out of the hours not spent waiting on the caller or a vendor (a long gap
+        # in a waiting status), which are shown apart
+        workable = flow.held_hours - flow.waiting_hours
         metrics["idle_share"] = Figure(
-            value=flow.idle_hours / flow.held_hours if flow.held_hours else None,
-            numerator=rounded(flow.idle_hours), denominator=rounded(flow.held_hours),
+            value=flow.idle_hours / workable if workable > 0 else None,
+            numerator=rounded(flow.idle_hours), denominator=rounded(workable),
             sample_ids=ctx.sample_rows(flow.idle_rows))
+        if flow.waiting_gaps:
+            metrics["waiting_share"] = Figure(
+                value=flow.waiting_hours / flow.held_hours if flow.held_hours else None,
+                numerator=rounded(flow.waiting_hours), denominator=rounded(flow.held_hours),
+                sample_ids=ctx.sample_rows(flow.waiting_rows))
+            notes.append(note("waiting", len(flow.waiting_rows),
+                              ctx.sample_rows(flow.waiting_rows), gaps=flow.waiting_gaps,
+                              hours=flow.waiting_hours,
+                              share=flow.waiting_hours / flow.held_hours,
+                              days=int(params["idle_business_days"])))
         tables["time_in_group"] = _group_rows(
             flow, "hours", {"tickets": "int", "median_hours": "h", "p90_hours": "h",
                             "share_of_time": "share"}, "time_ids", top)
         tables["idle_by_group"] = _group_rows(
             flow, "idle_hours", {"idle_hours": "h", "idle_share": "share",
-                                 "idle_tickets": "int", "idle_gaps": "int", "tickets": "int"},
+                                 "idle_tickets": "int", "idle_gaps": "int",
+                                 "waiting_hours": "h", "waiting_gaps": "int", "tickets": "int"},
             "idle_ids", top)
-        tables["idle_by_group"] = [r for r in tables["idle_by_group"] if r["idle_hours"]]
+        tables["idle_by_group"] = [r for r in tables["idle_by_group"]
+                                   if r["idle_hours"] or r["waiting_hours"]]
         tables["touchpoints_by_group"] = _group_rows(
             flow, "median_updates", {"median_updates": "h", "p90_updates": "h",
                                      "tickets": "int"}, "touch_ids", top)

@@ -37,15 +37,16 @@ TERMINAL_NOTES = {"text-clusters": ("over_budget",)}
 #: table's first column
 TERMINAL_SKIP = frozenset({"sample_ids", "summaries", "first_seen", "last_seen", "assignee",
                            "due_from", "summary", "p", "others", "p90_hours", "status", "due",
+                           "waiting_since",
                            "idle_business_days", "reassignments", "problem_linked",
-                           "idle_gaps", "rate", "rate_elsewhere"})
+                           "idle_gaps", "waiting_gaps", "rate", "rate_elsewhere"})
 
 
 def value(key: str, raw: Any, limit: int = common.CELL_LIMIT) -> str:
     """An analysis cell as text."""
     if key in PERCENT and isinstance(raw, int | float) and not isinstance(raw, bool):
         return common.figure(float(raw), "ratio")
-    if key == "due" and isinstance(raw, str):
+    if key in ("due", "waiting_since") and isinstance(raw, str):
         return raw[:16].replace("T", " ")
     if key == "summaries" and isinstance(raw, list):
         return common.one_line("; ".join(
