@@ -140,7 +140,9 @@ def test_a_value_with_every_outcome_is_the_first_driver(base: synth.Synthetic,
     priority = rng.choice([2, 3, 4], n)
     if stray:  # a done ticket of another group, in the window
         ctx = _context(base, _tickets(base, groups, priority, breached))
-        done = (ctx.done_in_window() & ctx.of_kind("incident")).to_numpy()
+        # done and not cancelled: the drivers' scope (a cancelled ticket is left out)
+        done = (ctx.done_in_window() & ctx.of_kind("incident")
+                & ~ctx.cancelled_by_end()).to_numpy()
         breached[np.flatnonzero(done & ~vendor)[-1]] = True
     meas = _measure(base, _tickets(base, groups, priority, breached))
     rows = [r for r in meas.tables["drivers"] if r["outcome"] == "sla_breach"]
@@ -148,7 +150,8 @@ def test_a_value_with_every_outcome_is_the_first_driver(base: synth.Synthetic,
                                                                   "Vendor Desk")
     r = rows[0]
     assert r["others_with_outcome"] == stray
-    floor = r["rate"] / (10 / r["others"])
+    # from the counts: the table's rate is rounded to 4 places
+    floor = r["with_outcome"] / r["tickets"] / (10 / r["others"])
     assert r["lift"] == pytest.approx(floor, rel=1e-3) and np.isfinite(r["lift"])
     assert r["lift_shown"].startswith(">")
     assert float(r["lift_shown"][1:]) <= floor < float(r["lift_shown"][1:]) + 0.1
@@ -207,7 +210,7 @@ def test_the_terminal_says_how_many_drivers_it_shows(columns: int) -> None:
 
 
 def test_a_bounded_lift_is_never_shown_under_the_bar_it_passed() -> None:
-    """14 of 1,427 breaches in one group, 1 of 1,628 elsewhere: 16x as often, shown as
+    """14 of 1,405 breaches in one group, 1 of 1,596 elsewhere: 16x as often, shown as
     ">1.5x" (the lift with 10 outcomes elsewhere) under the 2x bar it passed (review of
     the change, item 3). The bound is at least that bar."""
     base = synth.generate(8000, seed=5)
@@ -217,7 +220,8 @@ def test_a_bounded_lift_is_never_shown_under_the_bar_it_passed() -> None:
     groups = np.where(big, "Big", rng.choice([f"G{i}" for i in range(6)], n))
     priority = rng.choice([2, 3, 4], n)
     ctx = _context(base, _tickets(base, groups, priority, np.zeros(n, bool)))
-    done = (ctx.done_in_window() & ctx.of_kind("incident", "request")).to_numpy()
+    done = (ctx.done_in_window() & ctx.of_kind("incident", "request")
+            & ~ctx.cancelled_by_end()).to_numpy()
     breached = np.zeros(n, bool)
     breached[np.flatnonzero(done & big)[:14]] = True
     breached[np.flatnonzero(done & ~big)[:1]] = True
@@ -225,8 +229,9 @@ def test_a_bounded_lift_is_never_shown_under_the_bar_it_passed() -> None:
     row = next(r for r in meas.tables["drivers"] if r["value"] == "Big")
     assert row["others_with_outcome"] == 1
     assert row["lift_shown"] == ">2.0" and row["lift"] == 2.0
+    # Big's done tickets less its 22 cancelled ones (no work resolved them: review 20a)
     assert _sentences(meas)[0].startswith("Tickets last assigned to Big miss their SLA "
-                                          ">2.0x as often (14 of 1,427;")
+                                          ">2.0x as often (14 of 1,405;")
 
 
 def test_no_like_for_like_where_nothing_was_held_equal() -> None:

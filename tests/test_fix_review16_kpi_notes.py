@@ -98,8 +98,9 @@ def test_every_kpi_definition_prints() -> None:
     for key, definition in demo_report().kpis.definitions.items():
         assert definition in _text(notes), key
     text = _text(notes)
-    # the 19 monitoring alerts left out (review 19c): 673 of 1,050 and 814 of 1,050 before
-    assert "664 of 1,031" in text and "800 of 1,031" in text
+    # the 19 monitoring alerts left out (review 19c): 673 of 1,050 and 814 of 1,050 before;
+    # and the 51 cancelled tickets (review 20a): 664 of 1,031 and 800 of 1,031 before
+    assert "638 of 980" in text and "770 of 980" in text
     assert "a proxy for first-contact resolution" in text
     assert "2026-07-02 to 2026-09-30" in text
     style = page.split("<style>", 1)[1].split("</style>", 1)[0]

@@ -26,9 +26,9 @@ TTR, FAR, SLA = "time_to_resolve_hours", "first_assignment_resolution", "sla_adh
 CONFIG = """defaults:
   kpi_targets: {time_to_resolve_hours: 24, first_assignment_resolution: 0.7, sla_adherence: 0.9}
 """
-TEXTS = {TTR: "median at most 24.0 h: met (19.2 h)",
-         FAR: "at least 70%: missed (64%)",
-         SLA: "at least 90%: missed (78%)"}
+TEXTS = {TTR: "median at most 24.0 h: met (18.6 h)",
+         FAR: "at least 70%: missed (65%)",
+         SLA: "at least 90%: missed (79%)"}
 
 
 def _config(tmp_path: Path) -> Path:
@@ -48,10 +48,11 @@ def test_each_target_is_held_against_its_figure(report: Report) -> None:
     # requested item when closed)
     a = done_in_window(api.demo_dir())
     a = a[~a["machine"]]  # the 19 monitoring alerts are left out (review 19c)
+    a = a[~a["cancelled"]]  # and the 51 cancelled tickets (review 20a)
     median = a["hours"].median()
     far = (a["reassignment_count"] == 0).mean()
     sla = (a["made_sla"].astype(str).str.lower() == "true").mean()
-    assert (round(median, 2), round(far, 3), round(sla, 3)) == (19.17, 0.644, 0.776)
+    assert (round(median, 2), round(far, 3), round(sla, 3)) == (18.61, 0.651, 0.786)
     assert report.kpis.targets_met == {TTR: median <= 24, FAR: far >= 0.7,
                                        SLA: sla >= 0.9} == {TTR: True, FAR: False,
                                                             SLA: False}
@@ -98,9 +99,10 @@ def test_the_markdown_and_the_html_show_each_target(report: Report) -> None:
     assert rows["Volume by category"][2] == ""
     page = unescape(html.render(report))
     # before: "at most 24.0 h", which figure and whether met unsaid
-    assert ("<td>median 19.2 h, 90th percentile 76.6 h (1,031 tickets)</td>"
+    # (the cancelled tickets left out since review 20a: 19.2 h, 76.6 h, 1,031 before)
+    assert ("<td>median 18.6 h, 90th percentile 78.1 h (980 tickets)</td>"
             f"<td>{TEXTS[TTR]}</td>") in page
-    assert f"<td>64%</td><td>{TEXTS[FAR]}</td>" in page
+    assert f"<td>65%</td><td>{TEXTS[FAR]}</td>" in page
     notes = page[page.index('id="kpi-notes"'):]
     assert f"Target (defaults.kpi_targets in the configuration): {TEXTS[SLA]}." in notes
 

@@ -116,10 +116,14 @@ def _named(counts: pd.Series, shown: int = 3) -> str:
 
 
 def _done_in_window(report: Report, frame: pd.DataFrame, resolved: pd.Series) -> pd.Series:
+    """Incidents and requests done in the window and not cancelled (a won't-do or
+    duplicate resolution: no work done, left out of the SLA figures since review 20a)."""
     start = pd.Timestamp(report.window.start)
     end = pd.Timestamp(report.window.end)
-    return resolved.between(start, end).fillna(False).astype(bool) & frame["Issue Type"].isin(
-        ["Incident", "Service Request"])
+    gave_up = frame["Resolution"].str.lower().isin(["won't do", "duplicate", "declined",
+                                                    "cancelled", "canceled"])
+    return (resolved.between(start, end).fillna(False).astype(bool) & ~gave_up
+            & frame["Issue Type"].isin(["Incident", "Service Request"]))
 
 
 def _action_note(report: Report, code: str) -> Any:

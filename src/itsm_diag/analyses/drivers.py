@@ -1,8 +1,9 @@
 """Analysis ``drivers``: where each bad outcome is most likely.
 
-For the done tickets in the window (those a machine raised and a clean-up script's
-closures left out, with a note, as the KPI panel leaves them out:
-:func:`~itsm_diag.signs.common.machine_raised`, the backlog sign's mass closure), each
+For the done tickets in the window (those a machine raised, a clean-up script's
+closures and the cancelled tickets left out, with a note, as the KPI panel leaves them out:
+:func:`~itsm_diag.signs.common.machine_raised`, the backlog sign's mass closure,
+:func:`~itsm_diag.signs.common.cancelled_done`), each
 bad outcome (SLA breach, reopen, three or more reassignments, an A -> B -> A bounce, a
 long time to resolve) is compared across the values of each attribute (first and last
 assignment group, category, channel, priority): a value is a driver when its tickets
@@ -81,6 +82,7 @@ from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio, utc6
 from itsm_diag.signs.common import (
     FOLD_KEY,
     by_code_then,
+    cancelled_done,
     filled,
     fold_key,
     machine_raised,
@@ -429,6 +431,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # either: stale tickets closed in one hour read as long resolutions of their groups
     cleanup = _cleanup(ctx, scope)
     scope = scope & ~cleanup
+    # a cancelled ticket (a duplicate closed in minutes, withdrawn) was resolved by no
+    # work: no breach, no long or quick resolution of its group (the KPI panel's set)
+    cancelled = scope & cancelled_done(ctx).to_numpy(dtype=bool)
+    scope = scope & ~cancelled
     n_scope = int(scope.sum())
     min_n, min_k = int(params["min_sample"]), int(params["min_events"])
     if n_scope < min_n:
@@ -516,9 +522,12 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                   bar=bar)]
     if machine.any():
         notes.append(note("machine_made", count=int(machine.sum()),
-                          n=int(machine.sum()) + int(cleanup.sum()) + n_scope))
+                          n=int(machine.sum()) + int(cleanup.sum()) + int(cancelled.sum())
+                          + n_scope))
     if cleanup.any():
         notes.append(note("mass_closed", count=int(cleanup.sum()), kept=n_scope))
+    if cancelled.any():
+        notes.append(note("cancelled", count=int(cancelled.sum()), kept=n_scope))
     if "long_resolution_rate" in metrics:
         # the done tickets opened before the window, left out of a long time to resolve
         opened = ts_us(ctx.tickets[m.OPENED_AT])

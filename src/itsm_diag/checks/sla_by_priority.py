@@ -1,8 +1,9 @@
 """Extra check ``sla-by-priority``: do the most urgent tickets miss their SLA most?
 
 SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
-window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`) and a
-clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) left out
+window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`), a
+clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) and the
+cancelled ones (:func:`~itsm_diag.signs.common.cancelled_done`) left out
 with a note, as the SLA adherence KPI leaves them out; the gap is the adherence of the
 other priorities minus that of the high ones.
 Each ticket's outcome is the one the SLA adherence KPI reads
@@ -20,7 +21,13 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import cleanup_closed, in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
-from itsm_diag.signs.common import machine_raised, sla_outcome, unread_labels, unread_of
+from itsm_diag.signs.common import (
+    cancelled_done,
+    machine_raised,
+    sla_outcome,
+    unread_labels,
+    unread_of,
+)
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
@@ -77,6 +84,12 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if said is not None:
         excluded.append(said)
         done &= ~cleanup
+    # a cancelled ticket (a duplicate closed in minutes, withdrawn) met no target by any
+    # work: the SLA adherence KPI leaves it out too
+    cancelled = done & cancelled_done(ctx)
+    if cancelled.any():
+        excluded.append(note("cancelled", int(cancelled.sum()), ctx.samples(cancelled)))
+        done &= ~cancelled
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
     scope = done & known & t[m.PRIORITY].notna()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,6 +232,41 @@ def repeated_header_notes(raw: RawTable, column_map: Mapping[str, str]) -> list[
             f"{canonical} was read from column {pos + 1}; {'; '.join(unread)}; keep one "
             "such column in the export")
     return notes
+
+
+#: per tool, the columns the export-formats reference lists for its exports that bear on
+#: a reading but that no field is read from (by field name; a label header such as
+#: ``Parent Incident`` folds to the same name): a file that fills one has it named in its
+#: warnings with what is not read (:func:`unread_reference_notes`), never dropped without
+#: a word. What each leaves unread is the wording's ``unread_column.<tool>.<name>``. A
+#: column an importer comes to read (into its column map) is no longer named
+REFERENCE_UNREAD: dict[str, tuple[str, ...]] = {
+    "servicenow": ("parent_incident", "child_incidents", "duplicate_of"),
+}
+
+
+def unread_reference_notes(info: SourceInfo, rows: int,
+                           words: Callable[[], Mapping[str, str]]) -> list[str]:
+    """One warning per column of :data:`REFERENCE_UNREAD` for ``info``'s tool that the
+    file fills and no field was read from (``info.fill``: a header outside the column
+    map, with its filled rows): its header, how many of the table's ``rows`` fill it and
+    what is not read (``unread_column`` of ``words()``, read only when one is found). A
+    parent incident column dropped without a word left a client no way to tell that 120
+    child incidents were counted as incidents of their own."""
+    names = REFERENCE_UNREAD.get(info.tool, ())
+    if not names:
+        return []
+    wanted = {fold_name(n): n for n in names}
+    found = [(header, n, wanted[fold_name(header)]) for header, n in info.fill.items()
+             if n and fold_name(header) in wanted]
+    if not found:
+        return []
+    from itsm_diag.text import fmt
+
+    wording = words()
+    return [fmt(wording["unread_column"], {
+        "column": header, "filled": n, "rows": rows,
+        "effect": wording[f"unread_column.{info.tool}.{name}"]}) for header, n, name in found]
 
 
 #: below this many rows, date columns are parsed one after another (threads cost more)

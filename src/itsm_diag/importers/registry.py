@@ -43,6 +43,7 @@ from itsm_diag.importers.base import (
     kept_of_repeats,
     repeat_order,
     repeated_header_notes,
+    unread_reference_notes,
 )
 from itsm_diag.importers.readers import RawTable, read_raw
 from itsm_diag.text import path_text, plurals, quote
@@ -486,6 +487,9 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
         part.info.fill = {str(h): int(raw.frame.iloc[:, j].count())
                           for j, h in enumerate(raw.frame.columns) if str(h) not in read}
         part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))
+        # a filled column the tool's reference format lists that no field was read from
+        part.info.warnings.extend(unread_reference_notes(part.info, len(raw.frame),
+                                                         options.words))
         out.append(part)
     if unread and not out:  # no sheet read: the error of the first sheet with rows
         raise next((exc for raw, exc in unread if raw.not_read is None), unread[0][1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cache, partial
 from typing import TYPE_CHECKING
@@ -44,7 +44,7 @@ from itsm_diag.importers.base import (
 )
 from itsm_diag.importers.ids import reused_note, split_reused
 from itsm_diag.importers.readers import RawTable
-from itsm_diag.text import quote
+from itsm_diag.text import fmt, named_counts, quote
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -294,7 +294,7 @@ class ServiceNowImporter(Importer):
             if skipped:
                 warnings.append(f"{skipped} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
-        tickets = _canonical(out, table, warnings)
+        tickets = _canonical(out, table, warnings, options.words)
         if "_single" in out:
             dated = _resolved_from_single_row(tickets, out["_single"].to_numpy(dtype=bool))
             if dated:
@@ -308,6 +308,11 @@ class ServiceNowImporter(Importer):
         # (those show through their *_raw entries): named by the column that fed them
         derived = {canon: cols[key] for canon, key in _DERIVED.items()
                    if canon in tickets and key in cols}
+        if "_close_code" in cols and m.STATUS in tickets and not (
+                tickets[m.KIND] == "change").fillna(False).all():
+            # the close code decides whether a done incident was cancelled (a duplicate,
+            # withdrawn): read for the status of every ticket that is no change
+            derived[m.STATUS] = cols["_close_code"]
         if len(events) and m.EV_KIND in events:
             # the status history in canonical terms, through the table's own state labels
             is_status = (events[m.EV_KIND] == "status").to_numpy(dtype=bool)
@@ -345,7 +350,8 @@ class ServiceNowImporter(Importer):
 
 
 #: canonical field -> the raw column (a key of ``cols``) it is made from, when some
-#: ticket is a change (the close code of an incident table feeds nothing)
+#: ticket is a change (the close code of the other tickets feeds their status:
+#: :func:`_gave_up`)
 _DERIVED: dict[str, str] = {m.CHANGE_TYPE: "_change_type",
                             m.CHANGE_OUTCOME: "_close_code"}
 
@@ -460,7 +466,8 @@ CANONICAL_IN_THREADS = 200_000
 _Part = tuple[dict[str, pd.Series], list[str]]
 
 
-def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
+def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str],
+               words: Callable[[], Mapping[str, str]] | None = None
                ) -> dict[str, pd.Series]:
     """Normalise the mapped raw columns into canonical values (by canonical name).
 
@@ -505,7 +512,37 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str]
             cancelled = (df[m.STATUS] == "cancelled") & change & outcome.isna()
             outcome = outcome.mask(cancelled, "cancelled")
         df[m.CHANGE_OUTCOME] = outcome
+    if "_close_code" in cols and m.STATUS in df and not change.all():
+        df[m.STATUS] = _gave_up(cols["_close_code"], df[m.STATUS], change, warnings, words)
     return df
+
+
+def _gave_up(code: pd.Series, status: pd.Series, change: pd.Series, warnings: list[str],
+             words: Callable[[], Mapping[str, str]] | None) -> pd.Series:
+    """``status`` with each done ticket that is no change whose close code (an
+    incident's ``close_code``, label "Resolution code") says the work was not done read
+    as cancelled: ``Duplicate`` (a base choice), and the shared words of a given-up
+    resolution in the languages exports come in (:data:`values.GAVE_UP`: Won't Do,
+    Canceled, Duplikat...), as the Jira importer reads its Resolution. The ticket keeps
+    its own state label (``status_raw``) and the close code is named, with its count, in
+    a warning. Read as closed, 144 duplicates closed within minutes of their original
+    counted as recurrences (a recurrence verdict flipped to triggered) and as the fastest
+    resolutions of the KPI panel."""
+    raw = v.Distinct.of(code.astype(m.STRING_DTYPE))
+    said = raw.apply(v.map_vocab, v.GAVE_UP).notna().to_numpy(dtype=bool)
+    if not said.any():
+        return status
+    done = status.isin(("resolved", "closed")).fillna(False).to_numpy(dtype=bool)
+    hit = said[raw.codes] & done & ~change.fillna(False).to_numpy(dtype=bool)
+    if not hit.any():
+        return status
+    out = status.copy()
+    out[hit] = "cancelled"
+    if words is not None:
+        counts = code[hit].astype(m.STRING_DTYPE).str.strip().value_counts()
+        warnings.append(fmt(words()["close_code_gave_up"], {
+            "count": int(hit.sum()), "codes": named_counts(counts, v.NAMED_VALUES)}))
+    return out
 
 
 def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series | None

@@ -23,7 +23,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.backlog import SCOPE_KINDS, mass_closure, scope_masks, weekly_rows
 from itsm_diag.signs.base import Context, input_file, utc64
-from itsm_diag.signs.common import filled, machine_raised, sla_outcome
+from itsm_diag.signs.common import cancelled_done, filled, machine_raised, sla_outcome
 
 TOP_CATEGORIES = 15
 OTHER = "(other)"
@@ -306,9 +306,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     """The KPI panel over incidents and requests: keys as ``report.Kpis``. The time to
     resolve, first-assignment resolution and SLA adherence leave out the tickets a
     machine raised (:func:`~itsm_diag.signs.common.machine_raised`: an alert storm's
-    3,000 auto-resolved alerts halved the median) and a clean-up script's closures (the
-    backlog sign's mass closure: no work done), counted in their definitions; the volume
-    counts every ticket opened."""
+    3,000 auto-resolved alerts halved the median), a clean-up script's closures (the
+    backlog sign's mass closure: no work done) and the cancelled tickets
+    (:func:`~itsm_diag.signs.common.cancelled_done`: a duplicate closed in minutes is no
+    resolution), counted in their definitions; the volume counts every ticket opened."""
     scope = ctx.of_kind(*SCOPE_KINDS)
     done_all = scope & ctx.done_in_window()
     machine = done_all & pd.Series(machine_raised(ctx), index=done_all.index)
@@ -317,7 +318,12 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     found = mass_closure(ctx)
     cleanup = (done_all & found.tickets & ~machine if found is not None
                else pd.Series(False, index=done_all.index))
-    done = done_all & ~machine & ~cleanup
+    # a cancelled ticket (closed as a duplicate, withdrawn, won't do) was resolved by no
+    # work either: 134 duplicates closed a median 4 minutes after opening, never
+    # reassigned, pulled the median 8.17 h to 7.48 h and added 2.9 points of
+    # first-assignment resolution
+    cancelled = done_all & cancelled_done(ctx) & ~machine & ~cleanup
+    done = done_all & ~machine & ~cleanup & ~cancelled
     opened = scope & ctx.opened_in_window()
     hours = _done_hours(ctx, done)
     ttr = _time_to_resolve(hours)
@@ -351,9 +357,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
         # ``machine``: done in the window, raised by a machine, left out
         "left_out": {**_left_out(ctx, scope, done), **sla_counts, **far_counts,
                      "by_item": int((opened.to_numpy(dtype=bool) & by_item(ctx)).sum()),
-                     "machine": int(machine.sum()), "cleanup": int(cleanup.sum())},
+                     "machine": int(machine.sum()), "cleanup": int(cleanup.sum()),
+                     "cancelled": int(cancelled.sum())},
         # the three figures with the machine-raised tickets in: the engine's caveat
-        "machine_made": _machine(ctx, done_all & ~cleanup, machine),
+        "machine_made": _machine(ctx, done_all & ~cleanup & ~cancelled, machine),
         "time_to_resolve_hours": ttr,
         # the tickets measured to their closed time where their tool records
         # resolutions: the engine words the caveat (the figure leans high)
