@@ -1,9 +1,10 @@
 """Extra check ``sla-by-priority``: do the most urgent tickets miss their SLA most?
 
 SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
-window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`) and a
-clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) left out
-with a note, as the SLA adherence KPI leaves them out; the gap is the adherence of the
+window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`), a
+clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) and a
+major incident's children (:func:`~itsm_diag.signs.common.parent_rows`) left out with a
+note, as the SLA adherence KPI leaves them out; the gap is the adherence of the
 other priorities minus that of the high ones.
 Each ticket's outcome is the one the SLA adherence KPI reads
 (:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
@@ -20,7 +21,13 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import cleanup_closed, in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
-from itsm_diag.signs.common import machine_raised, sla_outcome, unread_labels, unread_of
+from itsm_diag.signs.common import (
+    machine_raised,
+    parent_rows,
+    sla_outcome,
+    unread_labels,
+    unread_of,
+)
 
 
 def _by_priority(priority: pd.Series, met: pd.Series) -> list[dict[str, object]]:
@@ -77,6 +84,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if said is not None:
         excluded.append(said)
         done &= ~cleanup
+    # a major incident's children are resolved with it: its one outage, once
+    children = done & (parent_rows(ctx) >= 0)
+    if children.any():
+        excluded.append(note("child_incidents", int(children.sum()), ctx.samples(children)))
+        done &= ~children
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
     scope = done & known & t[m.PRIORITY].notna()
