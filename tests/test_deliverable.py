@@ -478,7 +478,7 @@ def test_labels_and_thresholds_follow_the_params_a_config_sets(tmp_path: Path) -
         "Tier 3: within 24 hours of a change (heuristic)"
     assert "opened within 24 hours after its end" in changes.metrics["tier3_incidents"].definition
     recurrence = next(s for s in report.signs if s.id == "recurrence")
-    assert "at least 4 incidents within some 60-day span" in \
+    assert "at least 4 occurrences within some 60-day span" in \
         recurrence.metrics["recurring_clusters"].definition
     shown = json_render.render(report)
     assert "three or more" not in shown and "3 or more" not in shown

@@ -66,11 +66,12 @@ def _rows(report: Report) -> list[dict[str, object]]:
 
 
 def _people_done(t: pd.DataFrame) -> pd.DataFrame:
-    """Incidents and requests a person raised, done in the window, with their hours."""
+    """Incidents and requests a person raised, done in the window and not cancelled (no
+    work resolved those: the drivers leave them out, review 20a), with their hours."""
     done = t["resolved_at"].fillna(t["closed_at"])
     machine = t["channel"].isin(["monitoring", "api"]) | t["requester"].eq("Monitoring System")
     d = t[t["kind"].isin(["incident", "request"]) & (done >= _WIN_START) & (done < _WIN_END)
-          & ~machine].copy()
+          & ~machine & t["status"].ne("cancelled")].copy()
     d["h"] = (done[d.index] - d["opened_at"]).dt.total_seconds() / 3600
     return d
 

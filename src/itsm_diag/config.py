@@ -993,6 +993,8 @@ RANGES: dict[str, Valid] = {
     # a cluster of one incident is no recurrence; a span of 0 days joins none
     "signs.recurrence.params.cluster_size": Valid(2, COUNT_CAP, whole=True),
     "signs.recurrence.params.span_days": Valid(0, MAX_DAYS, lo_open=True),
+    # 0: every incident its own occurrence; an occurrence no longer than the span
+    "signs.recurrence.params.episode_hours": Valid(0, MAX_DAYS * 24),
     # intake templates: the same params in the sign and the analysis
     **{f"{rule}.params.{name}": valid for rule in ("signs.recurrence",
                                                    "analyses.text-clusters")

@@ -61,6 +61,11 @@ SLA_MET: Final = "sla_met"
 SLA_MET_RAW: Final = "sla_met_raw"
 PROBLEM_REF: Final = "problem_ref"
 CAUSED_BY_CHANGE: Final = "caused_by_change"
+#: the incident this incident is a child of (a major incident's parent: ServiceNow's
+#: ``parent_incident``, a Jira incident's ``Parent`` that is an incident of the file), as
+#: the tool's number; filled on incidents only. A child is a report of its parent's
+#: outage: recurrence folds it into its parent, the KPI panel counts it with its parent
+PARENT_REF: Final = "parent_ref"
 CHANGE_TYPE: Final = "change_type"
 CHANGE_OUTCOME: Final = "change_outcome"
 #: a change's type and outcome as the export wrote them (on changes): a value outside the
@@ -148,6 +153,7 @@ TICKET_SCHEMA: Final[dict[str, str]] = {
     SLA_MET_RAW: _STR,
     PROBLEM_REF: _STR,
     CAUSED_BY_CHANGE: _STR,
+    PARENT_REF: _STR,
     CHANGE_TYPE: "category",
     CHANGE_OUTCOME: "category",
     CHANGE_TYPE_RAW: _STR,

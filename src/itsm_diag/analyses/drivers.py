@@ -1,7 +1,8 @@
 """Analysis ``drivers``: where each bad outcome is most likely.
 
 For the done tickets in the window (those a machine raised, a clean-up script's
-closures and the cancelled tickets left out, with a note, as the KPI panel leaves them out:
+closures, the cancelled tickets and a major incident's children left out, with a note, as
+the KPI panel leaves them out:
 :func:`~itsm_diag.signs.common.machine_raised`, the backlog sign's mass closure,
 :func:`~itsm_diag.signs.common.cancelled_done`), each
 bad outcome (SLA breach, reopen, three or more reassignments, an A -> B -> A bounce, a
@@ -86,6 +87,7 @@ from itsm_diag.signs.common import (
     filled,
     fold_key,
     machine_raised,
+    parent_rows,
     per_distinct,
     scheme_change,
     sla_outcome,
@@ -435,6 +437,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # work: no breach, no long or quick resolution of its group (the KPI panel's set)
     cancelled = scope & cancelled_done(ctx).to_numpy(dtype=bool)
     scope = scope & ~cancelled
+    # a major incident's children are resolved with it: its one outage, once (the KPI
+    # panel's set too), not 40 breaches or long resolutions of the group that held it
+    children = scope & (parent_rows(ctx) >= 0)
+    scope = scope & ~children
     n_scope = int(scope.sum())
     min_n, min_k = int(params["min_sample"]), int(params["min_events"])
     if n_scope < min_n:
@@ -523,11 +529,13 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if machine.any():
         notes.append(note("machine_made", count=int(machine.sum()),
                           n=int(machine.sum()) + int(cleanup.sum()) + int(cancelled.sum())
-                          + n_scope))
+                          + int(children.sum()) + n_scope))
     if cleanup.any():
         notes.append(note("mass_closed", count=int(cleanup.sum()), kept=n_scope))
     if cancelled.any():
         notes.append(note("cancelled", count=int(cancelled.sum()), kept=n_scope))
+    if children.any():
+        notes.append(note("child_incidents", count=int(children.sum()), kept=n_scope))
     if "long_resolution_rate" in metrics:
         # the done tickets opened before the window, left out of a long time to resolve
         opened = ts_us(ctx.tickets[m.OPENED_AT])

@@ -2,9 +2,10 @@
 
 SLA adherence (met / tickets with an SLA outcome) per priority, for tickets done in the
 window, those a machine raised (:func:`~itsm_diag.signs.common.machine_raised`), a
-clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`) and the
-cancelled ones (:func:`~itsm_diag.signs.common.cancelled_done`) left out
-with a note, as the SLA adherence KPI leaves them out; the gap is the adherence of the
+clean-up script's closures (:func:`~itsm_diag.checks._common.cleanup_closed`), the
+cancelled ones (:func:`~itsm_diag.signs.common.cancelled_done`) and a major incident's
+children (:func:`~itsm_diag.signs.common.parent_rows`) left out with a note, as the SLA
+adherence KPI leaves them out; the gap is the adherence of the
 other priorities minus that of the high ones.
 Each ticket's outcome is the one the SLA adherence KPI reads
 (:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
@@ -24,6 +25,7 @@ from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, r
 from itsm_diag.signs.common import (
     cancelled_done,
     machine_raised,
+    parent_rows,
     sla_outcome,
     unread_labels,
     unread_of,
@@ -90,6 +92,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if cancelled.any():
         excluded.append(note("cancelled", int(cancelled.sum()), ctx.samples(cancelled)))
         done &= ~cancelled
+    # a major incident's children are resolved with it: its one outage, once
+    children = done & (parent_rows(ctx) >= 0)
+    if children.any():
+        excluded.append(note("child_incidents", int(children.sum()), ctx.samples(children)))
+        done &= ~children
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
     scope = done & known & t[m.PRIORITY].notna()

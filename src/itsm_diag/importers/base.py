@@ -241,7 +241,7 @@ def repeated_header_notes(raw: RawTable, column_map: Mapping[str, str]) -> list[
 #: a word. What each leaves unread is the wording's ``unread_column.<tool>.<name>``. A
 #: column an importer comes to read (into its column map) is no longer named
 REFERENCE_UNREAD: dict[str, tuple[str, ...]] = {
-    "servicenow": ("parent_incident", "child_incidents", "duplicate_of"),
+    "servicenow": ("child_incidents", "duplicate_of"),
 }
 
 

@@ -345,6 +345,10 @@ class JiraImporter(Importer):
             derived[m.CATEGORY] = category_from
         df[m.PROBLEM_REF], df[m.CAUSED_BY_CHANGE] = _links(frame, raw.headers, df[m.TICKET_ID],
                                                            kind)
+        parents = _parent_incidents(frame, cols, ids, kind)
+        if parents is not None:
+            df[m.PARENT_REF] = parents
+            derived[m.PARENT_REF] = cols.get("_parent", cols.get("_parent_id", ""))
         written = _problem_links_written(frame, raw.headers, left_out is None)
         if written is not None:
             derived[m.PROBLEM_REF] = written
@@ -437,6 +441,40 @@ def _left_out(found: dict[str, str]) -> str | None:
     return (f"no {named} column in this file (an export of the current fields, or columns "
             "left out): " + "; ".join(f"without {h}, {loses}" for h, loses in missing)
             + ". Export with 'CSV (all fields)' to read them")
+
+
+def _parent_incidents(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,
+                      kind: pd.Series) -> pd.Series | None:
+    """``parent_ref`` of the incidents whose ``Parent`` (``Parent key``, else ``Parent
+    id``) is an incident of this file: its issue key. An incident's parent is otherwise
+    an epic (Jira's hierarchy) and a sub-task is no incident, so only a parent found in
+    the file as an incident makes a child incident. None when no incident has one."""
+    refs = [frame[cols[k]].astype(m.STRING_DTYPE).str.strip() for k in ("_parent", "_parent_id")
+            if k in cols]
+    if not refs:
+        return None
+    ref = refs[0] if len(refs) == 1 else refs[0].mask(refs[0] == "").fillna(refs[1])
+    ref = ref.mask(ref == "")
+    incident = (kind == "incident").fillna(False).to_numpy(dtype=bool)
+    if not (incident & ref.notna().to_numpy(dtype=bool)).any():
+        return None
+    key_text = keys.astype(m.STRING_DTYPE).str.strip()
+    n = len(frame)
+    # row position by issue key and by issue id (a Cloud export's Parent may hold either)
+    by_ref = [pd.Series(np.arange(n), index=key_text.to_numpy(dtype=object))]
+    if "_issue_id" in cols:
+        issue_id = frame[cols["_issue_id"]].astype(m.STRING_DTYPE).str.strip()
+        by_ref.append(pd.Series(np.arange(n), index=issue_id.to_numpy(dtype=object)))
+    position = pd.concat(by_ref)
+    position = position[position.index.notna() & ~position.index.duplicated()]
+    at = ref.astype(object).map(position).fillna(-1).to_numpy(dtype=np.int64)
+    child = incident & (at >= 0)
+    child[child] = incident[at[child]]
+    if not child.any():
+        return None
+    out = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
+    out[child] = key_text.to_numpy(dtype=object)[at[child]]
+    return out
 
 
 def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,

@@ -70,6 +70,10 @@ _COMMON: dict[str, tuple[str, ...]] = {
     m.SLA_MET: ("made_sla", "Made SLA"),
     m.PROBLEM_REF: ("problem_id", "Problem"),
     m.CAUSED_BY_CHANGE: ("caused_by", "Caused by Change"),
+    # the major incident an incident is a child of (a reference: its number); ``parent``
+    # is the task table's generic parent, read on incidents only (:func:`_parents`)
+    m.PARENT_REF: ("parent_incident", "Parent Incident", "Parent incident", "parent",
+                   "Parent"),
     m.LABELS: ("sys_tags", "Tags", "u_labels", "Labels"),
     m.KNOWLEDGE_REF: ("u_knowledge_article", "Knowledge article", "knowledge", "Knowledge"),
     m.REQUEST_ITEM: ("cat_item", "Item", "Catalog item"),
@@ -240,6 +244,9 @@ class ServiceNowImporter(Importer):
         else:
             date_aliases.update(_DATES_REQUEST if table in ("request", ORDER, "task") else {})
             aliases["_close_code"] = ("close_code", "closed_code", "Resolution code")
+        if table in ("change", "request", "task", "problem"):
+            # the generic ``parent`` of a table whose records are no incidents
+            aliases.pop(m.PARENT_REF, None)
         aliases[m.STATUS_RAW] = _STATE
         # travel with the mapped columns so a log collapse filters them the same way
         aliases["_journal"] = _JOURNAL
@@ -295,6 +302,7 @@ class ServiceNowImporter(Importer):
                 warnings.append(f"{skipped} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings, options.words)
+        _parents(tickets)
         if "_single" in out:
             dated = _resolved_from_single_row(tickets, out["_single"].to_numpy(dtype=bool))
             if dated:
@@ -543,6 +551,18 @@ def _gave_up(code: pd.Series, status: pd.Series, change: pd.Series, warnings: li
         warnings.append(fmt(words()["close_code_gave_up"], {
             "count": int(hit.sum()), "codes": named_counts(counts, v.NAMED_VALUES)}))
     return out
+
+
+def _parents(tickets: dict[str, pd.Series]) -> None:
+    """The parent reference kept on incidents alone, trimmed: ``parent_incident`` is an
+    incident's, and the generic ``parent`` of another table's record (a catalog task's
+    requested item, a change task's change) is no parent incident."""
+    if m.PARENT_REF not in tickets:
+        return
+    ref = tickets[m.PARENT_REF].str.strip()
+    incident = (tickets[m.KIND] == "incident").fillna(False).to_numpy(dtype=bool)
+    tickets[m.PARENT_REF] = ref.where(incident & (ref != "").fillna(False).to_numpy(
+        dtype=bool))
 
 
 def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series | None

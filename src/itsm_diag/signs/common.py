@@ -740,6 +740,63 @@ def cancelled_done(ctx: Context) -> pd.Series:
     return ctx.cancelled_by_end()
 
 
+#: how many links up a child's parent is followed (a child of a child of a major incident)
+PARENT_HOPS = 8
+
+
+def parent_rows(ctx: Context) -> np.ndarray:
+    """Per ticket (read-only): the row of the incident it is a child of, -1 for none.
+
+    A child is an incident whose ``parent_ref`` names an incident of the same tool in
+    the export (a major incident's child: ServiceNow's ``parent_incident``); a parent that
+    is itself a child is followed up to its top (:data:`PARENT_HOPS` links), a link to
+    itself or a loop is none. Only the few linked rows are looked up. Recurrence folds a
+    child into its parent (one occurrence: the parent's key and time) and the KPI panel
+    leaves it out of the time to resolve, first-assignment resolution and SLA adherence
+    (counted with its parent). Worked out once a run."""
+    def make() -> np.ndarray:
+        t = ctx.tickets
+        out = np.full(len(t), -1, dtype=np.int64)
+        if m.PARENT_REF not in t.columns:
+            out.flags.writeable = False
+            return out
+        incident = ctx.of_kind("incident").to_numpy(dtype=bool)
+        linked = np.flatnonzero(ctx.filled(m.PARENT_REF).to_numpy(dtype=bool) & incident)
+        if not len(linked):
+            out.flags.writeable = False
+            return out
+        tool, _ = ctx.source_codes
+        id_codes, ids = ctx.distinct(m.TICKET_ID)
+        width = int(tool.max(initial=0)) + 1
+        # each incident's (id, tool) pair as one integer; the first row holding it
+        rows = np.flatnonzero(incident)
+        pair = id_codes[rows].astype(np.int64) * width + tool[rows]
+        first, at = np.unique(pair, return_index=True)
+        refs = t[m.PARENT_REF].iloc[linked].astype(m.STRING_DTYPE).str.strip()
+        ref_code = pd.Index(ids.astype(m.STRING_DTYPE).array).get_indexer(refs.array)
+        wanted = np.where(ref_code >= 0, ref_code.astype(np.int64) * width + tool[linked], -1)
+        # (the linked rows are incidents: ``first`` holds some pair)
+        hit = np.minimum(np.searchsorted(first, wanted), len(first) - 1)
+        parent = np.where((wanted >= 0) & (first[hit] == wanted), rows[at[hit]], -1)
+        out[linked] = np.where(parent == linked, -1, parent)
+        for _ in range(PARENT_HOPS):  # a parent that is a child: its own parent
+            up = out[linked]
+            has = up >= 0
+            higher = np.where(has, out[np.maximum(up, 0)], -1)
+            if not (higher >= 0).any():
+                break
+            out[linked] = np.where(higher >= 0, higher, up)
+        else:
+            up = out[linked]
+            loop = (up >= 0) & (out[np.maximum(up, 0)] >= 0)
+            out[linked[loop]] = -1
+        out[linked[out[linked] == linked]] = -1  # a loop back to itself
+        out.flags.writeable = False
+        return out
+    result: np.ndarray = ctx.memo("parent_rows", make)
+    return result
+
+
 # ---- fast membership and text passes ----------------------------------------------------
 
 def _arrow_text(values: pd.Series | pd.Index | Any, *, one: bool = False

@@ -40,6 +40,7 @@ from itsm_diag.signs.common import (
     fold_codes,
     machine_raised,
     normalise_summary,
+    parent_rows,
     recurrence_key_codes,
     scheme_change,
     too_few,
@@ -296,6 +297,75 @@ def cluster_codes(codes: np.ndarray, at: np.ndarray, min_n: int, span: pd.Timede
     return out
 
 
+@dataclass(frozen=True)
+class Episodes:
+    """The occurrences a key's incidents make (:func:`episodes`): each incident is one,
+    except a child incident, which is its parent's, and an incident opened within
+    ``episode_hours`` of an occurrence's first incident on the same key, which is that
+    one's."""
+
+    #: per ticket: the key code of its occurrence (a child's is its parent's), -1 none
+    codes: np.ndarray
+    #: per ticket: the first incident of an occurrence (the one counted)
+    head: np.ndarray
+    #: per ticket: the row of its occurrence's first incident, -1 none
+    rep: np.ndarray
+    #: per ticket: a child folded into its parent (keyed, with a keyed parent)
+    child: np.ndarray
+    #: per ticket: opened within the hours of an earlier incident of its key
+    burst: np.ndarray
+
+
+def episodes(ctx: Context, codes: np.ndarray, opened: np.ndarray, hours: float
+             ) -> Episodes:
+    """The occurrences of the keyed incidents (``codes`` >= 0; ``opened`` as
+    ``datetime64[us]``): a child incident (:func:`~itsm_diag.signs.common.parent_rows`: a
+    major incident's child) takes its parent's key and time, one occurrence with it (a
+    child whose parent has no key here, one outside the window's span, is in none); then
+    each key's incidents are cut into occurrences of less than ``hours`` from their first
+    incident, in time order (``hours`` 0: each incident is one). Sorted once by key and
+    time; each pass moves every key's occurrence on at once, so the passes are the
+    most occurrences one key has, not the incidents."""
+    n = len(codes)
+    parent = parent_rows(ctx)
+    child = (parent >= 0) & (codes >= 0)
+    child &= codes[np.maximum(parent, 0)] >= 0
+    ep = np.where(parent >= 0, -1, codes)
+    ep[child] = codes[parent[child]]
+    rep = np.full(n, -1, dtype=np.int64)
+    burst = np.zeros(n, dtype=bool)
+    top = np.flatnonzero((parent < 0) & (codes >= 0))
+    if len(top):
+        order = top[by_code_then(codes[top], opened[top])]
+        c = codes[order]
+        sec = opened[order].astype("datetime64[s]").astype(np.int64)
+        sec = sec - int(sec.min())
+        limit = round(max(hours, 0.0) * 3600)
+        head = np.zeros(len(order), dtype=bool)
+        if limit <= 0:
+            head[:] = True
+        else:
+            # one ordered number per (key, time): the first incident ``hours`` or more
+            # after each one (a day later is another occurrence)
+            width = int(sec.max()) + limit + 1
+            flat = c.astype(np.int64) * width + sec
+            after = np.searchsorted(flat, flat + limit, side="left")
+            at = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])  # each key's first
+            while len(at):  # one pass per occurrence of the key with the most
+                head[at] = True
+                nxt = after[at]
+                on = nxt < len(order)
+                at, nxt = at[on], nxt[on]
+                at = nxt[c[nxt] == c[at]]  # the key's next occurrence starts there
+        first = np.maximum.accumulate(np.where(head, np.arange(len(order)), 0))
+        rep[order] = order[first]
+        burst[order] = ~head
+    rep[child] = rep[parent[child]]
+    heads = np.zeros(n, dtype=bool)
+    heads[top] = rep[top] == top
+    return Episodes(codes=ep, head=heads, rep=rep, child=child, burst=burst)
+
+
 #: one template wording as the notes list it, with its incidents: ``"no subject": 129``
 TEMPLATE_ITEM = '"{text}": {n:,}'
 #: a listed template wording (group 1) up to its count: a normalised wording holds no
@@ -433,35 +503,43 @@ def _total(table: list[dict[str, Any]], clusters: float | None) -> dict[str, int
 
 
 def _top_clusters(ctx: Context, codes: np.ndarray, key_text: Callable[[np.ndarray], list[str]],
-                  show: np.ndarray, top: int, links_known: bool) -> list[dict[str, Any]]:
-    """Evidence: the largest clusters in ``show`` (key codes), by size then latest
-    incident; ties in the order of the key text."""
+                  show: np.ndarray, top: int, links_known: bool, ep: Episodes | None = None
+                  ) -> list[dict[str, Any]]:
+    """Evidence: the largest clusters in ``show`` (key codes), by occurrences
+    (:func:`episodes`; without ``ep`` each incident is one), then incidents, then latest
+    incident; ties in the order of the key text, that of an occurrence's first incident
+    (a child's own key may differ)."""
     t = ctx.tickets
+    head = np.ones(len(codes), dtype=bool) if ep is None else ep.head
     rows = np.flatnonzero(np.isin(codes, show) & (codes >= 0))
     if not len(rows) or top < 1:
         return []
-    # only the clusters whose size can reach the table: one with fewer incidents than the
-    # top-th largest cannot be shown, whatever its dates or key (the rest keep their rows
-    # in order, so each cluster's figures are those over all its rows)
-    found, sizes = distinct_codes(codes[rows])
+    # only the clusters whose size can reach the table: one with fewer occurrences than
+    # the top-th largest cannot be shown, whatever its incidents, dates or key (the rest
+    # keep their rows in order, so each cluster's figures are those over all its rows)
+    found, sizes = distinct_codes(codes[rows[head[rows]]])
     if len(found) > top:
         bar = np.partition(sizes, len(sizes) - top)[len(sizes) - top]
         rows = rows[np.isin(codes[rows], found[sizes >= bar])]
     opened = t[m.OPENED_AT].iloc[rows]
     # resolved as the window end saw it: one resolved after it was still open then
     hours = ((ctx.done_by_end().iloc[rows] - opened) / pd.Timedelta(hours=1)).astype("float64")
-    df = pd.DataFrame({"code": codes[rows], "row": rows, "at": opened.array,
+    df = pd.DataFrame({"code": codes[rows], "row": np.where(head[rows], rows, np.nan),
+                       "at": opened.array, "head": head[rows],
                        "hours": hours.where(hours >= 0).to_numpy()}, copy=False)
     g = df.groupby("code").agg(count=("at", "size"), first=("at", "min"), last=("at", "max"),
+                               occurrences=("head", "sum"),
                                median_hours=("hours", "median"), row=("row", "first"))
-    g["key"] = key_text(g["row"].to_numpy())
+    g["key"] = key_text(g["row"].to_numpy(dtype=np.int64))
     # the order a grouping by key text gives, then the same stable ranking
-    g = g.sort_values("key").sort_values(["count", "last"], ascending=[False, False]).head(top)
+    g = g.sort_values("key").sort_values(["occurrences", "count", "last"],
+                                         ascending=[False, False, False]).head(top)
     table: list[dict[str, Any]] = []
     for code, row in g.iterrows():  # at most ``top`` rows
         table.append({
             "key": str(row["key"]),
             "count": int(row["count"]),
+            "occurrences": int(row["occurrences"]),
             "first_seen": pd.Timestamp(row["first"]).isoformat(),
             "last_seen": pd.Timestamp(row["last"]).isoformat(),
             "median_hours_to_resolve": None if pd.isna(row["median_hours"])
@@ -710,6 +788,53 @@ def _by_header_note(ctx: Context, unnamed: np.ndarray, in_cluster: np.ndarray,
         "files": int(held.any(axis=0).sum()), "names": named_counts(by_file, FILES_NAMED)})
 
 
+def _folded_notes(ctx: Context, ep: Episodes, own_codes: np.ndarray, opened: np.ndarray,
+                  win: np.ndarray, cluster_keys: np.ndarray, size: int, span: pd.Timedelta,
+                  hours: float) -> list[Note]:
+    """The notes on what :func:`episodes` counted as one occurrence among the window's
+    keyed incidents: child incidents folded into their parents (``children_folded``),
+    incidents that name a parent not in the export (``parent_not_found``: each its own),
+    a key's incidents within ``hours`` of its first (``burst_folded``), and the keys that
+    would be recurring clusters were every incident an occurrence (``folded_clusters``,
+    with those whose incidents all lie within one day). Empty when nothing folds."""
+    t = ctx.tickets
+    notes: list[Note] = []
+    keyed = (own_codes >= 0) & win
+    child = ep.child & win
+    if child.any():
+        notes.append(Note(code="children_folded", count=int(child.sum()), params={
+            "parents": len(distinct_codes(ep.rep[child])[0])},
+            sample_ids=ctx.samples(pd.Series(child, index=t.index))))
+    if m.PARENT_REF in t.columns:
+        lost = keyed & ctx.filled(m.PARENT_REF).to_numpy(dtype=bool) & (parent_rows(ctx) < 0)
+        if lost.any():
+            notes.append(Note(code="parent_not_found", count=int(lost.sum()),
+                              sample_ids=ctx.samples(pd.Series(lost, index=t.index))))
+    burst = ep.burst & win
+    if burst.any():
+        notes.append(Note(code="burst_folded", count=int(burst.sum()), params={
+            "hours": hours, "occurrences": int((ep.head & win).sum()),
+            "incidents": int(keyed.sum())},
+            sample_ids=ctx.samples(pd.Series(burst, index=t.index))))
+    if not (child.any() or burst.any()):
+        return notes
+    # the clusters every incident counted as an occurrence would make
+    codes = ep.codes
+    rows = np.flatnonzero(codes >= 0)
+    every = np.zeros(len(codes), dtype=bool)
+    every[rows] = cluster_codes(codes[rows], opened[rows], size, span)
+    gone = np.setdiff1d(distinct_codes(codes[every & win])[0], cluster_keys)
+    if len(gone):
+        at = rows[np.isin(codes[rows], gone)]
+        frame = pd.DataFrame({"c": codes[at], "t": opened[at]})
+        width = frame.groupby("c")["t"].agg(["min", "max"])
+        one_day = int(((width["max"] - width["min"]) <= pd.Timedelta(days=1)).sum())
+        notes.append(Note(code="folded_clusters", params={
+            "clusters": len(gone), "one_day": one_day, "size": size,
+            "span": span / pd.Timedelta(days=1)}))
+    return notes
+
+
 @dataclass(frozen=True)
 class SpanReach:
     """How a window shorter than the span a cluster is counted over (``span_days``) is
@@ -922,14 +1047,25 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     if short is not None:
         return Measurement(unknown=short, excluded=excluded, notes=notes)
 
-    rows = np.flatnonzero(codes >= 0)
     opened = t[m.OPENED_AT].to_numpy(dtype="datetime64[us]")
+    size, span = int(params["cluster_size"]), pd.Timedelta(days=float(params["span_days"]))
+    # what recurs is an occurrence, not a report of one: a major incident's child
+    # incidents are its one outage (the parent's key and time), and a key's incidents
+    # within episode_hours of the first are one occurrence (an outage many called in
+    # about, a ticket raised twice). From here on a child carries its parent's key
+    ep = episodes(ctx, codes, opened, float(params.get("episode_hours", 0.0)))
+    own_codes, codes = codes, ep.codes
+    heads = np.flatnonzero(ep.head)
     in_cluster = np.zeros(len(t), dtype=bool)
-    in_cluster[rows] = cluster_codes(codes[rows], opened[rows], int(params["cluster_size"]),
-                                     pd.Timedelta(days=float(params["span_days"])))
-    # a cluster recurs in the window: it holds one of the window's incidents (those of
+    in_cluster[heads] = cluster_codes(codes[heads], opened[heads], size, span)
+    # every incident of an occurrence in a cluster is in it
+    has_rep = ep.rep >= 0
+    in_cluster[has_rep] = in_cluster[ep.rep[has_rep]]
+    # a cluster recurs in the window: it holds one of the window's occurrences (those of
     # the span before a short window count only with them)
-    cluster_keys = distinct_codes(codes[in_cluster & win])[0]
+    cluster_keys = distinct_codes(codes[in_cluster & win & ep.head])[0]
+    notes.extend(_folded_notes(ctx, ep, own_codes, opened, win, cluster_keys, size, span,
+                               float(params.get("episode_hours", 0.0))))
     if reach.earlier.any() and reach.params is not None:
         in_cluster &= np.isin(codes, cluster_keys)
         earlier_keyed = (codes >= 0) & ~win
@@ -1020,7 +1156,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         "problem_records": Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems)),
     }
     table = _top_clusters(ctx, codes, key_text, uncovered_keys if n_judged else cluster_keys,
-                          int(params["top_clusters"]), n_judged > 0)
+                          int(params["top_clusters"]), n_judged > 0, ep)
 
     costs: list[Cost] = []
     minutes = float(ctx.defaults.get("handle_minutes", {}).get("incident", 0.0))
@@ -1028,7 +1164,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # and what its priced fixes address: a cluster with a problem record has its root
     # cause in hand (its incidents are no gap), and one whose tool exports no problem
     # field cannot be told uncovered
-    priced = member_here & np.isin(codes, uncovered_keys)
+    # one occurrence, one handling: a major incident's children are resolved with it
+    priced = member_here & np.isin(codes, uncovered_keys) & ep.head
     if priced.any() and minutes > 0:
         per_m = per_month(int(priced.sum()), w)
         costs.append(Cost(basis="recurring", count=float(priced.sum()),
