@@ -125,8 +125,8 @@ def test_verbose_shows_each_definition_whole(real: Report) -> None:
     for key, definition in real.kpis.definitions.items():
         assert " ".join(definition.split()) in out, key
     # what the 400-character cut hid
-    assert "Left out: 0 done with neither a flag nor a due time, 0 raised by a machine (as " \
-           "the time to resolve and the sla-by-priority check leave them out), 1,195 done " \
+    assert "Left out: 0 done with neither a flag nor a due time, 0 raised by a machine and " \
+           "0 cancelled (as the time to resolve and sla-by-priority do), 1,195 done " \
            "after the window end." in out
 
 

@@ -447,8 +447,12 @@ def test_kpi_labels_come_from_the_rules_in_every_format(tmp_path: Path) -> None:
     outputs = {"terminal": (terminal.render(report, color=False, verbose=True, columns=200), 2),
                "markdown": (markdown.render(report), 2), "html": (html.render(report), 3)}
     for fmt, (text, times) in outputs.items():
-        for label in renamed.values():
-            assert text.count(label) == times, f"{fmt} shows {label!r} {text.count(label)}x"
+        for key, label in renamed.items():
+            # the HTML's KPI notes name each KPI with a caveat once more (the demo's
+            # backlog: its tickets waiting on callers and vendors)
+            more = int(fmt == "html" and key in report.kpis.caveats)
+            assert text.count(label) == times + more, \
+                f"{fmt} shows {label!r} {text.count(label)}x"
     assert json.loads(json_render.render(report))["kpis"]["labels"] == renamed
 
 

@@ -238,7 +238,7 @@ def input_info(src: SourceInfo) -> InputInfo:
 def _reported(src: SourceInfo) -> dict[str, Any]:
     """What the report says of a table it read (its headers and their fill serve the
     signs alone)."""
-    return {k: v for k, v in vars(src).items() if k not in ("headers", "fill")}
+    return {k: v for k, v in vars(src).items() if k not in ("headers", "fill", "read_also")}
 
 
 def unread_columns(sources: Sequence[SourceInfo]) -> tuple[str, ...]:
@@ -246,7 +246,7 @@ def unread_columns(sources: Sequence[SourceInfo]) -> tuple[str, ...]:
     order the files wrote them (columns read outside a column map are among them)."""
     seen: dict[str, None] = {}
     for src in sources:
-        used = set(src.column_map.values())
+        used = set(src.column_map.values()) | set(src.read_also)
         seen.update((h, None) for h in src.headers if h not in used and h.strip())
     return tuple(seen)
 

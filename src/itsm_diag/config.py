@@ -317,6 +317,18 @@ class Defaults(_Strict):
     #: (left out of the time to resolve, first-assignment resolution and SLA adherence)
     #: from which the KPI panel gives those figures with them too, in a caveat
     machine_made_share: float = Field(0.05, ge=0, le=1)
+    #: the share of the calendar hours the time to resolve measures that its tickets
+    #: spent waiting on the requester or a third party (where the export measures it),
+    #: and of the open tickets that wait so, from which the KPI panel says it in a caveat
+    waiting_share: float = Field(0.1, ge=0, le=1)
+    #: the share of the backlog's open tickets waiting on the caller or a third party
+    #: from which the KPI panel's backlog line says so in a caveat (its count is on the
+    #: line whatever the share)
+    waiting_open_share: float = Field(0.5, ge=0, le=1)
+    #: words of an export's column names about holds (``hold_reason``): a column with one
+    #: that no field is read from is named in the time to resolve's definition
+    hold_column_words: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=lambda: ["hold", "awaiting", "agent wait"])
     max_samples: int = Field(10, ge=0, le=1000)
     #: working days Monday..Sunday, 1 = working
     weekmask: str = Field("1111100", pattern=r"^[01]{7}$")
@@ -964,6 +976,8 @@ RANGES: dict[str, Valid] = {
     "defaults.max_samples": Valid(0, 1000, whole=True),
     "defaults.ttr_closed_share": SHARE,
     "defaults.machine_made_share": SHARE,
+    "defaults.waiting_share": SHARE,
+    "defaults.waiting_open_share": SHARE,
     "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
     "defaults.hourly_rate": Valid(0, 1_000_000),
     "defaults.structural_weight": Valid(0, 1),

@@ -77,6 +77,10 @@ PLANNED_END: Final = "planned_end"
 ACTUAL_START: Final = "actual_start"
 ACTUAL_END: Final = "actual_end"
 TIME_SPENT_HOURS: Final = "time_spent_hours"
+#: the hours a ticket waited on the requester or a third party (pending, on hold), as the
+#: export measures it (Zendesk's agent wait and on-hold minutes): the part of its time to
+#: done that was not the desk's to work
+WAITING_HOURS: Final = "waiting_hours"
 LABELS: Final = "labels"
 KNOWLEDGE_REF: Final = "knowledge_ref"
 
@@ -163,6 +167,7 @@ TICKET_SCHEMA: Final[dict[str, str]] = {
     ACTUAL_START: _TS,
     ACTUAL_END: _TS,
     TIME_SPENT_HOURS: _FLOAT,
+    WAITING_HOURS: _FLOAT,
     LABELS: _STR,
     KNOWLEDGE_REF: _STR,
 }

@@ -413,7 +413,8 @@ class Kpis(_Model):
     """The core KPI panel."""
 
     time_to_resolve_hours: dict[str, int | float | None] = D(
-        "Hours from opened to done for incidents and requests done in the window: median, "
+        "Calendar hours from opened to done (time waiting on the requester or a third "
+        "party included) for incidents and requests done in the window: median, "
         "p90 (90th percentile) and n (tickets measured).", default_factory=dict)
     first_assignment_resolution: float | None = D(
         "Ratio (0-1) of done incidents and requests never reassigned.", default=None)
@@ -441,8 +442,10 @@ class Kpis(_Model):
         "out), by KPI key.", default_factory=dict)
     backlog: dict[str, float | None] = D(
         "The backlog as the backlog sign measured it: start and end (levels of a robust "
-        "trend, tickets), shrink (ratio; negative means it grew) and open_now (tickets "
-        "open where backlog_open_at says: the window end, or the data's end).",
+        "trend, tickets), shrink (ratio; negative means it grew), open_now (tickets "
+        "open where backlog_open_at says: the window end, or the data's end) and "
+        "waiting_now (of those, the tickets waiting on the caller or a third party, "
+        "status pending; null where no open ticket's status then is known).",
         default_factory=dict)
     reliable: dict[str, bool] = D(
         "Whether the export supports each KPI reliably (the reporting sign's verdict; the "

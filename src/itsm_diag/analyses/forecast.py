@@ -79,12 +79,14 @@ from itsm_diag import model as m
 from itsm_diag.analyses._util import note
 from itsm_diag.checks._common import open_now
 from itsm_diag.signs.backlog import (
+    Waiting,
     mass_closed,
     mean_stay,
     reaches_back,
     scope_masks,
     stays_of,
     trend_cut,
+    waiting_found,
     with_trend,
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, Window
@@ -167,21 +169,51 @@ def measure(ctx: Context, params: Mapping[str, Any], backlog: Mapping[str, Any]
     start = max(float(weekly[at[0]]["trend"]), 0.0)
     pace = shrink * start / span
     extra = max(slope + pace, 0.0)
+    # the tickets waiting on the caller or a third party are no work the desk can
+    # complete: the extra completions are those of the queue it can work
+    extra, waiting = _workable(waiting_found(ctx), slope, start, span, shrink, extra)
     needed = mean_c + extra
     minutes = _handle_minutes(ctx)
     # no numerator and denominator: a sum of a mean and a rate, no ratio of two counts
     metrics["completions_needed_per_week"] = Figure(value=needed)
     metrics["extra_completions_per_week"] = Figure(value=extra)
     metrics["extra_agent_hours_per_week"] = Figure(value=extra * minutes / 60.0)
+    if waiting is not None:
+        metrics["waiting_now"] = Figure(value=float(waiting.params["waiting"]))
     held = _held_note(line)
     return Measurement(
         metrics=metrics,
         tables={"projection": line["projection"], **({"history": checked} if checked else {})},
         notes=[*([held] if held is not None else []),
+               *([waiting] if waiting is not None else []),
                note("assumptions", weeks=len(at), spread=line["spread"], se=line["se"],
                     interval=float(params["interval"]), shrink=shrink, minutes=minutes,
                     span=span, start=start, goal=start * (1 - shrink), pace=pace),
                history])
+
+
+def _workable(waits: Waiting | None, slope: float, start: float, span: float,
+              shrink: float, extra: float) -> tuple[float, Note | None]:
+    """The extra completions a week the desk can make, and the note that says how, when
+    the backlog sign found open tickets waiting on the caller or a third party (status
+    pending; :func:`~itsm_diag.signs.backlog.waiting_found`): agents cannot complete a
+    ticket that waits on someone else, so no agent hours are priced on them. With the
+    waiting tickets at each week end (a status history), the workable queue's own trend
+    (the sign's weekly counts less them, its start and end levels): the completions that
+    bring it down by the sign's threshold over the same span; else (a list export: which
+    tickets waited is known at its cut only) the whole trend's extra completions x the
+    share of the open tickets the desk can work now. ``extra`` and no note when none
+    wait."""
+    if waits is None or waits.decides is None or span <= 0:
+        return extra, None
+    p = waits.decides.params
+    if "rest_start" in p:
+        r_start, r_end = max(float(p["rest_start"]), 0.0), float(p["rest_end"])
+        workable = max((r_end - r_start) / span + shrink * r_start / span, 0.0)
+        return workable, note("waiting_weekly", **p, extra_all=extra, extra=workable,
+                              slope=slope, start=start)
+    workable = extra * (1.0 - float(p["share"]))
+    return workable, note("waiting_at_end", **p, extra_all=extra, extra=workable)
 
 
 def _held_note(line: Mapping[str, Any]) -> Note | None:

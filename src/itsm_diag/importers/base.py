@@ -103,6 +103,10 @@ class SourceInfo:
     #: it (a column in every header of a Jira all-fields export is no proof that the tool
     #: keeps anything there). Not part of the report either
     fill: dict[str, int] = field(default_factory=dict)
+    #: headers read outside ``column_map`` into a field it names once (Zendesk's agent
+    #: wait and on-hold minutes, summed into ``waiting_hours``): no unread column. Not
+    #: part of the report
+    read_also: tuple[str, ...] = ()
 
 
 @dataclass

@@ -716,6 +716,9 @@ class MappingImporter(Importer):
         if m.TIME_SPENT_HOURS in rows:
             df[m.TIME_SPENT_HOURS] = v.duration(hours(rows[m.TIME_SPENT_HOURS]),
                                                 rows[m.TIME_SPENT_HOURS], warnings)
+        if m.WAITING_HOURS in rows:
+            df[m.WAITING_HOURS] = v.duration(hours(rows[m.WAITING_HOURS]),
+                                             rows[m.WAITING_HOURS], warnings, "waiting hours")
         return df
 
 

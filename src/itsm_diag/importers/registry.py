@@ -483,7 +483,7 @@ def _load_file(path: Path, options: ImportOptions, source: str | None,
         # how full each column no field was read from is (a count per column, no row
         # loop): a sign names such a column as where the export keeps a field only
         # when the export fills it
-        read = set(part.info.column_map.values())
+        read = set(part.info.column_map.values()) | set(part.info.read_also)
         part.info.fill = {str(h): int(raw.frame.iloc[:, j].count())
                           for j, h in enumerate(raw.frame.columns) if str(h) not in read}
         part.info.warnings.extend(repeated_header_notes(raw, part.info.column_map))

@@ -10,6 +10,8 @@ Derived fields (documented choices):
 - ``reassignment_count`` = group stations - 1 (the first assignment is a station too),
   never below 0; ``reopen_count`` = Reopens.
 - ``first_response_at`` = created + first reply time in minutes (calendar minutes).
+- ``waiting_hours`` = (agent wait time + on hold time in minutes) / 60 (calendar minutes
+  in Pending, waiting on the requester, and in On-hold, waiting on a third party).
 - ``resolved_at`` = Solved at (the last change to solved); ``closed_at`` = the update
   time of a closed ticket (closed tickets can no longer be updated, so their last update
   is the close), only where the solve time was exported too: the close is an automation's,
@@ -93,6 +95,10 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "_reply_minutes": ("First reply time in minutes",
                        "metric_set.reply_time_in_minutes.calendar"),
     "_requester_id": ("requester_id", "Requester id"),
+    # the time in Pending (waiting on the requester) and in On-hold (on a third party)
+    "_agent_wait": ("Agent wait time in minutes",
+                    "metric_set.agent_wait_time_in_minutes.calendar"),
+    "_on_hold": ("On hold time in minutes", "metric_set.on_hold_time_in_minutes.calendar"),
     "_comments": ("comments",),
 }
 _DATES: dict[str, tuple[str, ...]] = {
@@ -288,6 +294,14 @@ class ZendeskImporter(Importer):
                                  frame[cols["_reply_minutes"]], warnings,
                                  "first reply minutes", most=v.MAX_DURATION_HOURS * 60)
             df[m.FIRST_RESPONSE_AT] = df[m.OPENED_AT] + pd.to_timedelta(minutes, unit="m")
+        waits = [v.duration(v.number(frame[cols[key]], thousands=True), frame[cols[key]],
+                            warnings, label, most=v.MAX_DURATION_HOURS * 60)
+                 for key, label in (("_agent_wait", "agent wait minutes"),
+                                    ("_on_hold", "on-hold minutes")) if key in cols]
+        if waits:
+            # calendar minutes in Pending and in On-hold, summed where either is given
+            total = waits[0] if len(waits) == 1 else waits[0].add(waits[1], fill_value=0)
+            df[m.WAITING_HOURS] = (total / 60).astype("Float64")
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],
@@ -301,6 +315,7 @@ class ZendeskImporter(Importer):
                                                                                  "")), raw,
                                options)
         rows = len(raw.frame)
+        waited = tuple(cols[k] for k in ("_agent_wait", "_on_hold") if k in cols)
         tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
         info = SourceInfo(
             path=raw.label, tool=NAME, table=detection.table, rows=rows,
@@ -308,8 +323,11 @@ class ZendeskImporter(Importer):
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter if raw.delimiter != "ndjson" else None,
             date_formats=formats,
-            column_map={k: h for k, h in {**cols, **date_cols}.items() if k in m.TICKET_SCHEMA},
+            column_map={**{k: h for k, h in {**cols, **date_cols}.items()
+                           if k in m.TICKET_SCHEMA},
+                        **({m.WAITING_HOURS: " + ".join(waited)} if waited else {})},
             warnings=warnings,
+            read_also=waited,
         )
         return Imported(tickets=tickets, events=m.conform_events(events), info=info,
                         gone=gone)

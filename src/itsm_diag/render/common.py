@@ -424,8 +424,9 @@ def kpi_share(r: Report, key: str) -> str:
 
 def backlog_text(r: Report) -> str:
     """The backlog KPI as the backlog sign measured it: '135 → 212 (trend), 218 open at
-    the window end' (the one figure shown wherever the backlog appears; 'at the data's
-    end (2026-09-30)' when a --until reaches past the data, as the sign says it)."""
+    the window end, 45 of them waiting' (the one figure shown wherever the backlog
+    appears; 'at the data's end (2026-09-30)' when a --until reaches past the data, as
+    the sign says it; the waiting ones, on the caller or a third party, where any)."""
     b = r.kpis.backlog
     start, end, now = b.get("start"), b.get("end"), b.get("open_now")
     parts = []
@@ -433,6 +434,9 @@ def backlog_text(r: Report) -> str:
         parts.append(f"{start:,.0f} → {end:,.0f} (trend)")
     if now is not None:
         parts.append(f"{now:,.0f} open at {r.kpis.backlog_open_at or 'the window end'}")
+        wait = b.get("waiting_now")
+        if wait:  # waiting on the caller or a third party (status pending)
+            parts.append(f"{wait:,.0f} of them waiting")
     return ", ".join(parts) or "n/a"
 
 

@@ -9,7 +9,7 @@ Fewer than ``min_tickets`` incidents and requests opened in the window make it u
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import pairwise
 from typing import Any
@@ -37,9 +37,12 @@ from itsm_diag.signs.common import (
     open_at,
     series_rows,
     status_history,
+    status_trail,
     theil_sen,
     too_few,
     trend_levels,
+    waiting_at_end,
+    waiting_weekly,
     week_edges,
     weekly_backlog,
 )
@@ -662,6 +665,125 @@ def _small_in_noise(levels: np.ndarray, end: float, open_now: int, mean_arrivals
     }), margin / mean_arrivals
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """The open tickets waiting on the caller or a third party (:func:`_waiting`): the
+    ``waiting_now`` figure, the notes that say it, and the note and workable-queue
+    metrics a trigger is graded again with when waiting tickets are open (``decides``,
+    ``workable``; None and empty when none are)."""
+
+    figure: Figure
+    notes: list[Note]
+    decides: Note | None = None
+    workable: dict[str, float] = field(default_factory=dict)
+
+    def presence(self, other: Note | None) -> Note | None:
+        """The trigger's unproven note: another one already there (the tickets the export
+        lacks) stays, and this one is then among the notes; else this one."""
+        return other if other is not None else self.decides
+
+    def worst_case(self, other: dict[str, float]) -> dict[str, float]:
+        """The metrics a trigger is graded again with: the other case's and the workable
+        queue's, each metric at the value nearer a clear (a larger shrink, a smaller
+        queue)."""
+        out = dict(other)
+        for key, value in self.workable.items():
+            if key not in out:
+                out[key] = value
+            elif key == "backlog_shrink":
+                out[key] = max(out[key], value)
+            else:
+                out[key] = min(out[key], value)
+        return out
+
+
+def waiting_found(ctx: Context) -> Waiting | None:
+    """What the backlog sign found of its open tickets waiting on the caller or a third
+    party (:func:`_waiting`), ``None`` when it did not get as far as counting them. Read
+    after the signs (the KPI panel, the forecast)."""
+    found: Waiting | None = ctx.memo(("backlog", "waiting"), lambda: None)
+    return found
+
+
+def _waiting(ctx: Context, open_mask: pd.Series, usable: pd.Series, raw: pd.DataFrame,
+             first: int, levels: np.ndarray, mean_arrivals: float, floor: float,
+             open_now: int) -> Waiting:
+    """Of the ``open_now`` tickets open at the window end (``open_mask``), those waiting
+    on the caller or a third party: status ``pending`` (ServiceNow On Hold / Awaiting
+    ..., Zendesk pending and on-hold, Jira Waiting for customer, Freshservice Pending),
+    by their status events where the export holds them, else by their status now where
+    nothing changed it after the window end (:func:`waiting_at_end`). Where status events
+    give it at each week end of the trend (from week ``first`` on: ``levels``), the
+    workable queue's trend too.
+
+    The desk cannot complete a ticket that waits on someone else, so a queue that grows
+    in its waiting part is no capacity problem, yet waiting tickets may also be work
+    parked out of sight: the statuses alone cannot say which. A trigger that the workable
+    queue alone would not give (too small to matter, or shrinking) is so graded again
+    (``presence_unproven``): unknown, with the numbers. The workable queue's trend is the
+    weekly one less the waiting tickets where status events give them at each week end;
+    a list export says which tickets wait only at its cut, and the trend is then judged
+    on the whole queue (a waiting share that held through the window leaves the shrink
+    as it is), its size on the workable part."""
+    waiting, known = waiting_at_end(ctx, open_mask)
+    n_wait, n_known = int(waiting.sum()), int(known.sum())
+    sample = ctx.samples(pd.Series(waiting, index=open_mask.index))
+    if not n_known:
+        return Waiting(figure=Figure(value=None), notes=[])
+    figure = Figure(value=float(n_wait), sample_ids=sample)
+    if not n_wait:
+        return Waiting(figure=figure, notes=[])
+    ends = week_edges(ctx.window, ctx.tz)[1:][first:]
+    weekly = waiting_weekly(ctx, usable, ends)
+    rest = open_now - n_wait
+    weeks_rest = rest / mean_arrivals if mean_arrivals > 0 else None
+    said: dict[str, Any] = {
+        "open_now": open_now, "waiting": n_wait, "share": n_wait / open_now,
+        "rest": rest, "weeks_rest": weeks_rest if weeks_rest is not None else 0.0,
+        "per_week": mean_arrivals, "unknown": open_now - n_known,
+        "labels": ", ".join(_waiting_labels(ctx, waiting))}
+    workable: dict[str, float] = {}
+    if weeks_rest is not None:
+        workable["backlog_weeks_of_arrivals"] = weeks_rest
+    if weekly is not None and len(weekly) == len(levels) and levels.size >= 2:
+        rest_levels = np.asarray(levels, dtype="float64") - weekly
+        w_start, w_end = trend_levels(weekly.astype("float64"))
+        r_start, r_end = trend_levels(rest_levels)
+        said.update({"wait_first": int(weekly[0]), "wait_last": int(weekly[-1]),
+                     "wait_peak": int(weekly.max()), "wait_start": w_start,
+                     "wait_end": w_end, "rest_start": r_start, "rest_end": r_end,
+                     "rest_low": int(rest_levels.min()), "rest_high": int(rest_levels.max()),
+                     "weeks": int(levels.size)})
+        if r_start >= floor and r_start > 0:
+            workable["backlog_shrink"] = (r_start - r_end) / r_start
+        elif r_end < r_start:  # a near-empty workable start that did not grow: shrank
+            workable["backlog_shrink"] = 1.0
+        code = "waiting_weekly"
+    else:
+        code = "waiting_at_end"
+    note = Note(code=code, count=n_wait, params=said, sample_ids=sample)
+    decides = Note(code=f"{code}_decides", count=n_wait, params=said, sample_ids=sample)
+    return Waiting(figure=figure, notes=[note], decides=decides, workable=workable)
+
+
+def _waiting_labels(ctx: Context, waiting: np.ndarray) -> list[str]:
+    """The tool's own labels of the waiting tickets' statuses (On Hold, Awaiting Vendor,
+    pending), most first: what the reader knows them by."""
+    raw = ctx.tickets[m.STATUS_RAW]
+    trail = status_trail(ctx)
+    labels = raw[waiting].astype("object").dropna().astype(str).str.strip()
+    if trail is not None and (waiting & trail.tickets).any():
+        # the status events' own labels (an audit log: Awaiting User Info, Awaiting Vendor)
+        ev = ctx.events
+        theirs = ctx.events_of_tickets(pd.Series(waiting, index=ctx.tickets.index))
+        held = ev[(ev[m.EV_STATUS] == "pending").to_numpy(dtype=bool, na_value=False)
+                  & theirs]
+        labels = pd.concat([labels, held[m.EV_VALUE].astype("object").dropna()
+                            .astype(str).str.strip()])
+    counts = labels[labels != ""].value_counts()
+    return [str(k) for k in counts.index[:4]]
+
+
 def recorded_weekly(ctx: Context) -> pd.DataFrame:
     """The weekly series of all usable incidents and requests as the tool records them
     (a clean-up script's closures counted as completions), computed once per Context."""
@@ -1090,6 +1212,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                          float(trend["completions"].sum())),
         "open_now": Figure(value=float(open_now), sample_ids=oldest),
     }
+    # of the open tickets, those waiting on the caller or a third party (pending): at
+    # the window end, and at each week end where status events say so (an audit log)
+    waits = _waiting(ctx, open_mask, usable, raw, lead + ramp, levels, mean_arrivals,
+                     floor, open_now)
+    metrics["waiting_now"] = waits.figure
+    notes.extend(waits.notes)
+    # the KPI panel and the forecast read them (:func:`waiting_found`)
+    ctx.memo(("backlog", "waiting"), lambda: waits)
     # the Monday list and the KPI panel read whether the queue at the window end lacks
     # tickets (:func:`unseen_at_end`), whatever the verdict
     ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
@@ -1215,10 +1345,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         # matter); a triggered one stands
         absence_unproven=absence,
         clear_case=clear_case,
-        # (the trend's figures count the estimate already: no second grade on it)
-        presence_unproven=None if counted is not None else unseen,
-        worst_case={} if unseen is None or counted is not None
-        else {"backlog_shrink": unseen.params["shrink_with"]},
+        # (the trend's figures count the estimate already: no second grade on it); a
+        # trigger that the waiting tickets decide is graded again on the workable queue
+        presence_unproven=waits.presence(None if counted is not None else unseen),
+        worst_case=waits.worst_case({} if unseen is None or counted is not None
+                                    else {"backlog_shrink": unseen.params["shrink_with"]}),
         confidence="medium" if (ramp or mass.any() or unseen is not None) else "high",
         tables={
             "open_by_age": _open_by_age(ctx, open_mask, list(params["age_buckets_days"]),

@@ -378,6 +378,144 @@ def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
     return result
 
 
+@dataclass(frozen=True)
+class StatusTrail:
+    """The canonical status events of the tickets, by ticket row then time (ns): what a
+    ticket's status was at a moment, and how long it sat waiting (``pending``: on hold,
+    awaiting the caller or a vendor, waiting for the customer)."""
+
+    #: per ticket row: its status is known from status events
+    tickets: np.ndarray
+    rows: np.ndarray
+    when: np.ndarray
+    pending: np.ndarray
+
+    def pending_at(self, t_ns: int) -> np.ndarray:
+        """Per ticket row: its last status event at or before ``t_ns`` set a waiting
+        status (False before its first status event, and without one)."""
+        out = np.zeros(len(self.tickets), dtype=bool)
+        past = self.when <= t_ns
+        rows, pending = self.rows[past], self.pending[past]
+        last = np.r_[rows[1:] != rows[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+        out[rows[last]] = pending[last]
+        return out
+
+    def pending_hours(self, upto_ns: np.ndarray) -> np.ndarray:
+        """Per ticket row: the hours its status history spent in a waiting status up to
+        ``upto_ns`` (per ticket row, ns: its done time), each waiting spell ending at the
+        next status event or there; NaN for a ticket with no status events."""
+        n = len(self.tickets)
+        if not len(self.rows):
+            return np.full(n, np.nan)
+        same = np.r_[self.rows[1:] == self.rows[:-1], False]
+        end = np.where(same, np.r_[self.when[1:], 0], upto_ns[self.rows])
+        end = np.minimum(end, upto_ns[self.rows])
+        spell = np.where(self.pending, np.maximum(end - self.when, 0), 0) / 3.6e12
+        out = np.bincount(self.rows, weights=spell, minlength=n)
+        return np.where(self.tickets, out, np.nan)
+
+
+def status_trail(ctx: Context) -> StatusTrail | None:
+    """The tickets' status events with a canonical status and a time (:class:`StatusTrail`),
+    None when the events hold none; moments before a ticket's opening count at it.
+    Computed once per Context."""
+    ev = ctx.events
+    if ev.empty or m.EV_STATUS not in ev or not ev[m.EV_STATUS].notna().any():
+        return None
+
+    def make() -> StatusTrail | None:
+        sel = (ev[m.EV_STATUS].notna() & ev[m.EV_AT].notna()).to_numpy(dtype=bool)
+        rows = np.flatnonzero(sel)
+        codes = ctx.event_id_codes[rows]
+        t_rows = ctx.id_rows[codes]
+        ok = t_rows >= 0  # an event of no ticket of the export
+        rows, codes, t_rows = rows[ok], codes[ok], t_rows[ok]
+        if not len(rows):
+            return None
+        at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        pending = (ev[m.EV_STATUS].iloc[rows] == "pending").to_numpy(dtype=bool,
+                                                                     na_value=False)
+        order = by_code_then(t_rows, at)
+        t_rows, at, pending = t_rows[order], at[order], pending[order]
+        opened = ctx.tickets[m.OPENED_AT].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        has = np.zeros(len(ctx.tickets), dtype=bool)
+        has[t_rows] = True
+        return StatusTrail(tickets=has, rows=t_rows, when=np.maximum(at, opened[t_rows]),
+                           pending=pending)
+    result: StatusTrail | None = ctx.memo("status_trail", make)
+    return result
+
+
+def waiting_at_end(ctx: Context, open_mask: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per ticket row, of the ``open_mask`` tickets (open at the window end): (waiting
+    then, whether that is known). A ticket with status events: its last status by the
+    window end (the data's end when the window reaches past it) was ``pending``. Any
+    other: its status now is ``pending``, known only when nothing changed it after the
+    window end (its last update is by then, or, with none, the window reaches the
+    data's end): a list export says which tickets wait at its cut, not before."""
+    t, w = ctx.tickets, ctx.window
+    open_now = open_mask.to_numpy(dtype=bool)
+    now = (t[m.STATUS] == "pending").to_numpy(dtype=bool, na_value=False)
+    updated = t[m.UPDATED_AT]
+    latest = m.activity_bound(t, last=True)
+    whole = latest is None or w.covered_end >= latest
+    known = (updated <= w.covered_end).to_numpy(dtype=bool, na_value=False)
+    if whole:
+        known = known | updated.isna().to_numpy(dtype=bool)
+    trail = status_trail(ctx)
+    waiting = now & known
+    if trail is not None:
+        then = trail.pending_at(int(w.covered_end.value))
+        waiting = np.where(trail.tickets, then, waiting)
+        known = known | trail.tickets
+    return waiting & open_now, known & open_now
+
+
+def waiting_weekly(ctx: Context, keep: pd.Series, ends_ns: np.ndarray
+                   ) -> np.ndarray | None:
+    """Per week end (``ends_ns``), how many of the ``keep`` tickets open then (as the
+    weekly backlog counts them: :func:`open_at`) were waiting by their status events;
+    None when no ticket of them has status events (a list export: which tickets waited
+    at the week ends before its cut is not known)."""
+    trail = status_trail(ctx)
+    rows = keep.to_numpy(dtype=bool)
+    if trail is None or not (trail.tickets & rows).any() or not trail.pending.any():
+        return None
+    out = np.zeros(len(ends_ns), dtype=np.int64)
+    for i, end in enumerate(ends_ns):  # a dozen week ends, each one vectorised pass
+        when = pd.Timestamp(int(end), tz="UTC")
+        open_then = open_at(ctx, keep, when).to_numpy(dtype=bool)
+        out[i] = int((open_then & trail.tickets & trail.pending_at(int(end))).sum())
+    return out
+
+
+def waiting_hours(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Per ticket: the hours it waited on the requester or a third party from its
+    opening to its done time (:attr:`Context.done_at`), and where they were taken from
+    (0: not measured, NaN hours; 1: the export's own measure, ``waiting_hours``; 2: its
+    status history, the time in ``pending``). The export's measure wins where it gives
+    one. Computed once per Context."""
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        t = ctx.tickets
+        given = t[m.WAITING_HOURS].to_numpy(dtype="float64", na_value=np.nan) \
+            if m.WAITING_HOURS in t else np.full(len(t), np.nan)
+        source = np.where(np.isnan(given), 0, 1).astype(np.int8)
+        hours = given.copy()
+        trail = status_trail(ctx)
+        if trail is not None:
+            done = ctx.done_at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            upto = np.where(done == np.iinfo(np.int64).min, np.iinfo(np.int64).max, done)
+            from_history = trail.pending_hours(upto)
+            use = (source == 0) & ~np.isnan(from_history)
+            hours[use] = from_history[use]
+            source[use] = 2
+        hours.flags.writeable = False
+        source.flags.writeable = False
+        return hours, source
+    result: tuple[np.ndarray, np.ndarray] = ctx.memo("waiting_hours", make)
+    return result
+
+
 def series_rows(weekly: pd.DataFrame) -> list[dict[str, Any]]:
     """The weekly frame as plain rows (week_end as ISO text) for Measurement.series."""
     return [

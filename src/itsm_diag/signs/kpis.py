@@ -29,6 +29,7 @@ from itsm_diag.signs.common import (
     machine_raised,
     parent_rows,
     sla_outcome,
+    waiting_hours,
 )
 
 TOP_CATEGORIES = 15
@@ -150,6 +151,44 @@ def _time_to_resolve(hours: np.ndarray) -> dict[str, Any]:
         "p90": float(measured.quantile(0.9)) if n else None,
         "n": n,
     }
+
+
+def _waiting_time(ctx: Context, hours: np.ndarray) -> dict[str, Any]:
+    """The time to resolve's hours (``hours``: :func:`_done_hours`) spent waiting on the
+    requester or a third party, where the export measures it (:func:`waiting_hours`:
+    its own waiting minutes, Zendesk's agent wait and on-hold time; else the time its
+    status history spent in ``pending``): how many tickets measured have a measure
+    (``known``: from the export, ``export``, and from the history, ``history``), how
+    many of those waited at all (``held``), the share of their calendar hours that was
+    waiting (``share``), and the median and p90 of their hours without it (``median_without``,
+    ``p90_without``). ``known`` is 0 where nothing measures it."""
+    wait, source = waiting_hours(ctx)
+    measured = ~np.isnan(hours)
+    known = measured & ~np.isnan(wait)
+    out: dict[str, Any] = {"n": int(measured.sum()), "known": int(known.sum()),
+                           "export": int((known & (source == 1)).sum()),
+                           "history": int((known & (source == 2)).sum())}
+    if not known.any():
+        return out
+    # a wait longer than the ticket's own time (a measure of another clock) is all of it
+    waited = np.minimum(np.maximum(wait[known], 0.0), hours[known])
+    total = float(hours[known].sum())
+    own = hours[known] - waited
+    return {**out, "held": int((waited > 0).sum()),
+            "share": float(waited.sum()) / total if total > 0 else 0.0,
+            "hours": float(waited.sum()), "total": total,
+            "median_without": float(np.median(own)),
+            "p90_without": float(pd.Series(own).quantile(0.9))}
+
+
+def _hold_columns(ctx: Context) -> list[str]:
+    """The export's columns about holds that no field is read from (ServiceNow's
+    ``hold_reason``, a Zendesk column of waiting minutes within business hours): named
+    in the time to resolve's definition, by the words ``defaults.hold_column_words``."""
+    words = [str(w).casefold() for w in ctx.defaults.get("hold_column_words", ())]
+    return [c for c in ctx.unread_columns if ctx.unread_filled.get(c, 1) > 0
+            and any(w in " ".join(str(c).replace("_", " ").casefold().split())
+                    for w in words)]
 
 
 def _closed_lean(ctx: Context, done: pd.Series, hours: np.ndarray) -> dict[str, Any]:
@@ -388,6 +427,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
         # the tickets measured to their closed time where their tool records
         # resolutions: the engine words the caveat (the figure leans high)
         "ttr_closed": _closed_lean(ctx, done, hours),
+        # the time to resolve's hours spent waiting on the requester or a third party,
+        # where the export measures them, and the export's hold columns left unread: the
+        # engine words the definition's clause and the caveat
+        "ttr_waiting": {**_waiting_time(ctx, hours), "columns": _hold_columns(ctx)},
         "first_assignment_resolution": far,
         "sla_adherence": sla,
         # the tickets behind each share: a comparison weighs a move on them
