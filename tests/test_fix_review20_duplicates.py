@@ -21,90 +21,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
+from tests import snkit
 
 from itsm_diag import api
 from itsm_diag.importers import registry
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.report import Report
 
-FMT = "%Y-%m-%d %H:%M:%S"
-START = pd.Timestamp("2026-06-01 00:00")
-END = pd.Timestamp("2026-09-07 00:00")  # 14 weeks
 JIRA_FMT = "%d/%b/%y %I:%M %p"
 
 
-# ---- the reviewer's generator (gen_sn.base, gen_sn.dups, to_jira.jira), as written ----
-
-def _base(n: int = 1800, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    opened = START + pd.to_timedelta(rng.uniform(0, (END - START).total_seconds(), n), unit="s")
-    opened = pd.Series(opened).sort_values().reset_index(drop=True).dt.floor("s")
-    hrs = rng.lognormal(np.log(8), 1.0, n)
-    resolved = (opened + pd.to_timedelta(hrs, unit="h")).dt.floor("s")
-    open_now = resolved > END
-    cats = [("Software", "Email"), ("Hardware", "Laptop"), ("Network", "VPN"),
-            ("Software", "ERP"), ("Access", "Password"), ("Hardware", "Printer"),
-            ("Network", "WiFi"), ("Database", "SQL")]
-    ci = [f"CI-{rng.integers(0, 4000):04d}" for _ in range(n)]
-    c = rng.integers(0, len(cats), n)
-    closed = resolved + pd.Timedelta(days=3)
-    df = pd.DataFrame({
-        "number": [f"INC{1000000 + i:07d}" for i in range(n)],
-        "opened_at": opened.dt.strftime(FMT),
-        "resolved_at": resolved.dt.strftime(FMT).where(~open_now, ""),
-        "closed_at": closed.dt.strftime(FMT).where(~open_now & (closed <= END), ""),
-        "state": np.where(open_now, "In Progress",
-                          np.where(closed <= END, "Closed", "Resolved")),
-        "priority": [f"{p} - {w}" for p, w in zip(rng.choice([2, 3, 4], n, p=[.1, .5, .4]),
-                                                  ["x"] * n, strict=True)],
-        "category": [cats[i][0] for i in c],
-        "subcategory": [cats[i][1] for i in c],
-        "cmdb_ci": ci,
-        "short_description": [f"{cats[i][1]} issue for user {k}" for k, i in enumerate(c)],
-        "assignment_group": rng.choice(["Service Desk", "Network", "Apps"], n),
-        "assigned_to": rng.choice([f"Agent {i}" for i in range(12)], n),
-        "caller_id": [f"User {rng.integers(0, 3000)}" for _ in range(n)],
-        "contact_type": rng.choice(["Self-service", "Phone", "Email"], n, p=[.5, .3, .2]),
-        "reassignment_count": rng.choice([0, 1, 2, 3], n, p=[.6, .25, .1, .05]),
-        "reopen_count": rng.choice([0, 1], n, p=[.95, .05]),
-        "made_sla": rng.choice(["true", "false"], n, p=[.85, .15]),
-        "problem_id": "",
-        "close_code": np.where(open_now, "", "Solved (Permanently)"),
-        "parent_incident": "",
-    })
-    for k in range(8):
-        idx = [k * 200 + 13 + 40 * j for j in range(4)]
-        df.loc[idx, "cmdb_ci"] = f"CI-REC-{k}"
-        df.loc[idx, "category"] = "Software"
-        df.loc[idx, "subcategory"] = "ERP"
-        if k < 6:
-            df.loc[idx[0], "problem_id"] = f"PRB{5000 + k:07d}"
-    df["priority"] = df["priority"].str.replace(" - x", "", regex=False).map(
-        {"2": "2 - High", "3": "3 - Moderate", "4": "4 - Low"})
-    return df
-
-
-def _dups(df: pd.DataFrame, share: float = 0.08, seed: int = 11,
-          start_no: int = 3000000) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    base = df[df.parent_incident.eq("") & df.resolved_at.ne("")].sample(
-        int(len(df) * share), random_state=seed)
-    rows = []
-    for k, (_, r) in enumerate(base.iterrows()):
-        o = pd.Timestamp(r.opened_at) + pd.Timedelta(minutes=int(rng.integers(5, 60)))
-        res = o + pd.Timedelta(minutes=int(rng.integers(2, 10)))
-        closed = res + pd.Timedelta(days=3)
-        rows.append({**r.to_dict(), "number": f"INC{start_no + k:07d}",
-                     "opened_at": o.strftime(FMT), "resolved_at": res.strftime(FMT),
-                     "closed_at": closed.strftime(FMT) if closed <= END else "",
-                     "state": "Closed" if closed <= END else "Resolved",
-                     "close_code": "Duplicate", "reassignment_count": 0, "reopen_count": 0,
-                     "made_sla": "true", "parent_incident": ""})
-    return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
-
+# ---- the reviewer's Jira export of the desk (to_jira.jira), as written ----
 
 def _jira(df: pd.DataFrame) -> pd.DataFrame:
     key = {n: f"ITSM-{i + 1}" for i, n in enumerate(df.number)}
@@ -158,7 +87,7 @@ def _kpis(df: pd.DataFrame, w0: pd.Timestamp, w1: pd.Timestamp) -> dict[str, Any
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("dups")
-    frame = _dups(_base())
+    frame = snkit.dups(snkit.base())
     sn, jira = folder / "dups_incident.csv", folder / "jira_dups.csv"
     frame.to_csv(sn, index=False)
     _jira(frame).to_csv(jira, index=False)
@@ -179,11 +108,18 @@ def _sign(r: Report, sign: str) -> Any:
     return next(s for s in r.signs if s.id == sign)
 
 
-def test_the_desk_is_as_the_review_built_it(desk: dict[str, Any]) -> None:
+def _read(desk: dict[str, Any], tool: str) -> tuple[Report, pd.DataFrame, pd.Series,
+                                                   tuple[pd.Timestamp, pd.Timestamp]]:
+    """The tool's report, the desk's rows, which of them are duplicates and the
+    report's window."""
+    r = desk["reports"][tool]
     frame = desk["frame"]
-    dup = frame.close_code == "Duplicate"
+    return r, frame, frame.close_code == "Duplicate", _window(r)
+
+
+def test_the_desk_is_as_the_review_built_it(desk: dict[str, Any]) -> None:
+    _, frame, dup, (w0, w1) = _read(desk, "servicenow")
     assert int(dup.sum()) == 144
-    w0, w1 = _window(desk["reports"]["servicenow"])
     assert (w0, w1) == (pd.Timestamp("2026-06-08"), pd.Timestamp("2026-09-07"))
     # the duplicates counted: 13 recurring, 8 uncovered (the defect); without them 7 and 2
     assert _recurrence(frame, w0, w1) == (13, 8)
@@ -217,10 +153,7 @@ def test_duplicates_are_read_as_cancelled_in_both_tools(desk: dict[str, Any],
 @pytest.mark.parametrize("tool", TOOLS)
 def test_recurrence_counts_no_duplicate_as_an_occurrence(desk: dict[str, Any],
                                                          tool: str) -> None:
-    r = desk["reports"][tool]
-    frame = desk["frame"]
-    dup = frame.close_code == "Duplicate"
-    w0, w1 = _window(r)
+    r, frame, dup, (w0, w1) = _read(desk, tool)
     clusters, uncovered = _recurrence(frame[~dup], w0, w1)
     sign = _sign(r, "recurrence")
     assert sign.status == "clear"  # triggered before (13 recurring, 8 uncovered)
@@ -237,10 +170,7 @@ def test_recurrence_counts_no_duplicate_as_an_occurrence(desk: dict[str, Any],
 @pytest.mark.parametrize("tool", TOOLS)
 def test_kpis_measure_the_work_done_not_the_duplicates(desk: dict[str, Any],
                                                        tool: str) -> None:
-    r = desk["reports"][tool]
-    frame = desk["frame"]
-    dup = frame.close_code == "Duplicate"
-    w0, w1 = _window(r)
+    r, frame, dup, (w0, w1) = _read(desk, tool)
     want = _kpis(frame[~dup], w0, w1)
     with_dups = _kpis(frame, w0, w1)
     ttr = r.kpis.time_to_resolve_hours

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from tests import snkit
+from tests.snkit import END, FMT, START
 from typer.testing import CliRunner
 
 from itsm_diag import model as m
@@ -32,44 +34,6 @@ from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import load_paths
 
 runner = CliRunner()
-FMT = "%Y-%m-%d %H:%M:%S"
-START = pd.Timestamp("2026-06-01 00:00")
-END = pd.Timestamp("2026-09-07 00:00")
-
-
-def _incidents(n: int = 1800, seed: int = 1) -> pd.DataFrame:
-    """The reviewer's base desk (gen_sn.base) without its planted clusters."""
-    rng = np.random.default_rng(seed)
-    opened = START + pd.to_timedelta(rng.uniform(0, (END - START).total_seconds(), n),
-                                     unit="s")
-    opened = pd.Series(opened).sort_values().reset_index(drop=True).dt.floor("s")
-    resolved = (opened + pd.to_timedelta(rng.lognormal(np.log(8), 1.0, n), unit="h")
-                ).dt.floor("s")
-    open_now = resolved > END
-    closed = resolved + pd.Timedelta(days=3)
-    cats = [("Software", "Email"), ("Hardware", "Laptop"), ("Network", "VPN"),
-            ("Access", "Password")]
-    c = rng.integers(0, len(cats), n)
-    return pd.DataFrame({
-        "number": [f"INC{1000000 + i:07d}" for i in range(n)],
-        "opened_at": opened.dt.strftime(FMT),
-        "resolved_at": resolved.dt.strftime(FMT).where(~open_now, ""),
-        "closed_at": closed.dt.strftime(FMT).where(~open_now & (closed <= END), ""),
-        "state": np.where(open_now, "In Progress",
-                          np.where(closed <= END, "Closed", "Resolved")),
-        "priority": rng.choice(["2 - High", "3 - Moderate", "4 - Low"], n, p=[.1, .5, .4]),
-        "category": [cats[i][0] for i in c],
-        "subcategory": [cats[i][1] for i in c],
-        "cmdb_ci": [f"CI-{rng.integers(0, 4000):04d}" for _ in range(n)],
-        "short_description": [f"{cats[i][1]} issue for user {k}" for k, i in enumerate(c)],
-        "assignment_group": rng.choice(["Service Desk", "Network", "Apps"], n),
-        "assigned_to": rng.choice([f"Agent {i}" for i in range(12)], n),
-        "caller_id": [f"User {rng.integers(0, 3000)}" for _ in range(n)],
-        "contact_type": rng.choice(["Self-service", "Phone", "Email"], n, p=[.5, .3, .2]),
-        "reassignment_count": rng.choice([0, 1, 2, 3], n, p=[.6, .25, .1, .05]),
-        "reopen_count": rng.choice([0, 1], n, p=[.95, .05]),
-        "made_sla": rng.choice(["true", "false"], n, p=[.85, .15]),
-    })
 
 
 def _orders(n: int = 600, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -112,7 +76,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The folders (incidents plus: RITM only, REQ + RITM, REQ + RITM + SCTASK, REQ only,
     REQ and RITM rows in one file) and their JSON reports."""
     root = tmp_path_factory.mktemp("req_ritm")
-    inc = _incidents()
+    inc = snkit.base()
     rq, ri, tk = _orders()
     layouts = {
         "ritm_only": [("sc_req_item", ri)],
