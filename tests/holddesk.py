@@ -1,28 +1,37 @@
 """A ServiceNow incident desk where a share of tickets sit On Hold (awaiting the caller or
 a vendor) for days, written as a list export, an audit log in the UCI log's shape and a
-Zendesk admin CSV, with the truth: the backlog, KPI and forecast tests' desk (the flow
-and action list tests read :mod:`holdkit`'s). Review 20b: ``/work/rv20b/gen_hold.py`` and
-``gen_hold_zendesk.py``, vectorised. About 25 incidents a day over 26 weeks to
-2026-09-30 23:59; each ticket's own work time lognormal (median ``work_median`` hours).
+Zendesk admin CSV, with the truth: the backlog, KPI, forecast, flow and action list
+tests' desk. Review 20b: ``/work/rv20b/gen_hold.py`` and ``gen_hold_zendesk.py``,
+vectorised. About 25 incidents a day over 26 weeks to 2026-09-30 23:59; each ticket's
+own work time lognormal (median ``work_median`` hours).
+
+Each ticket: New at its opened time, Active 10 minutes later, for a held one Awaiting
+User Info / Awaiting Vendor at ``hold_start`` and Active again at ``hold_end``, Resolved
+at ``resolved``, Closed three days later, all on whole minutes (so the log's times are
+the truth's); rows after ``END`` are not in the exports (as a pull at ``END``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from itsm_diag.writers.servicenow import LOG_COLUMNS
+
 END = pd.Timestamp("2026-09-30 23:59:00")
 
 
 def desk(share: float, days: float, seed: int, *, per_day: float = 25.0,
-         work_median: float = 8.0, ramp: float = 1.0) -> pd.DataFrame:
-    """The truth: one row a ticket (number, opened, resolved, closed, work_h, hold_h,
-    held, hold_start, hold_end, reason, category). ``ramp``: the arrival rate at the end
-    over the one at the start (a rate rising linearly)."""
+         work_median: float = 8.0, ramp: float = 1.0, weeks: int = 26) -> pd.DataFrame:
+    """The truth: one row a ticket (number, opened, active, resolved, closed, work_h,
+    hold_h, held, hold_start, hold_end, reason, category), ``per_day`` a day over
+    ``weeks`` weeks to END. ``ramp``: the arrival rate at the end over the one at the
+    start (a rate rising linearly)."""
     rng = np.random.default_rng(seed)
-    start = END - pd.Timedelta(days=26 * 7)
+    start = END - pd.Timedelta(weeks=weeks)
     span = (END - start).days
     n = rng.poisson(per_day * span * (1 + ramp) / 2)
     # arrivals with a density rising linearly from 1 to ``ramp``
@@ -44,7 +53,9 @@ def desk(share: float, days: float, seed: int, *, per_day: float = 25.0,
     minute = "min"
     return pd.DataFrame({
         "number": [f"INC{1000000 + i}" for i in range(n)],
-        "opened": opened.floor(minute), "resolved": resolved.floor(minute),
+        "opened": opened.floor(minute),
+        "active": opened.floor(minute) + pd.Timedelta(minutes=10),
+        "resolved": resolved.floor(minute),
         "closed": (resolved + pd.Timedelta(days=3)).floor(minute),
         "work_h": work_h, "hold_h": hold_h, "held": held,
         "hold_start": hold_start.floor(minute), "hold_end": hold_end.floor(minute),
@@ -83,22 +94,11 @@ def write_list(t: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-LOG_COLUMNS = [
-    "number", "incident_state", "active", "reassignment_count", "reopen_count",
-    "sys_mod_count", "made_sla", "caller_id", "opened_by", "opened_at", "sys_created_by",
-    "sys_created_at", "sys_updated_by", "sys_updated_at", "contact_type", "location",
-    "category", "subcategory", "u_symptom", "cmdb_ci", "impact", "urgency", "priority",
-    "assignment_group", "assigned_to", "knowledge", "u_priority_confirmation", "notify",
-    "problem_id", "rfc", "vendor", "caused_by", "closed_code", "resolved_by", "resolved_at",
-    "closed_at"]
-
-
 def log_events(t: pd.DataFrame) -> pd.DataFrame:
     """The audit log's state changes up to END: (number, state, at)."""
     waits = np.where(t.reason == "Awaiting Caller", "Awaiting User Info", "Awaiting Vendor")
     parts = [pd.DataFrame({"number": t.number, "state": "New", "at": t.opened, "k": 0}),
-             pd.DataFrame({"number": t.number, "state": "Active",
-                           "at": t.opened + pd.Timedelta(minutes=10), "k": 1})]
+             pd.DataFrame({"number": t.number, "state": "Active", "at": t.active, "k": 1})]
     h = t.held.to_numpy()
     parts += [pd.DataFrame({"number": t.number[h], "state": waits[h], "at": t.hold_start[h],
                             "k": 2}),
@@ -177,3 +177,21 @@ def write_zendesk(t: pd.DataFrame, path: Path) -> Path:
         "On hold time in minutes": mins(np.where(vendor, hold_h, 0)),
         "Ticket Category [list]": t.category}).to_csv(path, index=False)
     return path
+
+
+@dataclass
+class Desk:
+    truth: pd.DataFrame
+    list_csv: Path
+    log_csv: Path
+
+
+def make(out: Path, share: float, days: float, seed: int = 1, per_day: float = 4.0,
+         weeks: int = 20) -> Desk:
+    """:func:`desk` (its truth with each ticket's ``state`` at END) written as
+    ``out/incident.csv`` and ``out/log/incident_event_log.csv``."""
+    t = desk(share, days, seed, per_day=per_day, weeks=weeks)
+    t["state"] = state_at(t, END)
+    (out / "log").mkdir(parents=True, exist_ok=True)
+    return Desk(truth=t, list_csv=write_list(t, out / "incident.csv"),
+                log_csv=write_log(t, out / "log" / "incident_event_log.csv"))

@@ -8,7 +8,7 @@ gap (more than ``idle_business_days`` business days with no update) spent in a w
 status is now counted apart: the share of time waiting (156,943 of 199,734 h, 79%, on
 1,024 gaps), and the idle share is of the other hours (2,563 of 42,791, 6%).
 
-The truth is recounted with pandas from the generator's own table (tests/holdkit.py):
+The truth is recounted with pandas from the generator's own table (tests/holddesk.py):
 each ticket New -> Active -> (Awaiting ... -> Active) -> Resolved on whole minutes.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests.holddesk import Desk, make
 
-from holdkit import Desk, make
 from itsm_diag import api
 from itsm_diag.report import Report
 
