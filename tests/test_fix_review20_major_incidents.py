@@ -195,3 +195,27 @@ def test_jira_incident_parents(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     t = registry.load_paths([path], registry.ImportOptions()).tickets.set_index(m.TICKET_ID)
     assert t[m.PARENT_REF].dropna().to_dict() == {"ITSM-2": "ITSM-1", "ITSM-3": "ITSM-1"}
+
+
+def test_a_parent_link_beside_another_tool_finds_its_parent(files: dict[str, Path]) -> None:
+    """With a second tool's export beside it, every id becomes ``tool:id``: the parent
+    link too (it kept the bare number, so no child found its parent: 120 children read
+    as incidents of their own, "parent not found")."""
+    jira = Path(__file__).resolve().parents[1] / "samples" / "jira"
+    loaded = registry.load_paths([files["major"], jira], registry.ImportOptions())
+    refs = loaded.tickets[m.PARENT_REF].dropna()
+    assert sorted(refs.unique()) == ["servicenow:INC2000000", "servicenow:INC2000041",
+                                     "servicenow:INC2000082"]
+    report = api.diagnose_paths([files["major"], jira], api.RunOptions())
+    # the Jira samples move the window (to 2026-07-02 .. 09-30): the children done in it
+    raw = pd.read_csv(files["major"], dtype=str, keep_default_na=False)
+    done = pd.to_datetime(raw.resolved_at.replace("", None))
+    child = raw.parent_incident.isin(raw.number) & (done >= pd.Timestamp(
+        report.window.first_day)) & (done < pd.Timestamp(report.window.last_day)
+                                     + pd.Timedelta(days=1))
+    said = (f"{int(child.sum())} child incidents of "
+            f"{raw.parent_incident[child].nunique()} parent incidents")
+    assert int(child.sum()) == 80
+    for kpi in ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence"):
+        assert said in report.kpis.definitions[kpi]
+    assert "parent_not_found" not in _notes(_sign(report, "recurrence"))

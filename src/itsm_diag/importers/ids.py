@@ -34,7 +34,7 @@ from itsm_diag.text import SPACE, SPACE_RUNS, quote
 INVISIBLE = ("[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
              "\ufeff]")
 #: canonical columns holding ticket ids of the same source
-ID_COLUMNS = (m.TICKET_ID, m.PROBLEM_REF, m.CAUSED_BY_CHANGE)
+ID_COLUMNS = (m.TICKET_ID, m.PROBLEM_REF, m.CAUSED_BY_CHANGE, m.PARENT_REF)
 
 
 def normalise(ids: pd.Series) -> tuple[pd.Series, int, str | None]:
