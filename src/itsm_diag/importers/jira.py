@@ -48,7 +48,7 @@ fields export as text), and usually the channel.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -289,8 +289,10 @@ class JiraImporter(Importer):
         labels = repeated(raw.headers, "Labels")
         if labels:
             df[m.LABELS] = _join(frame[labels])
+        # the Parent column looked up once, for the project tags and the parent incidents
+        found = _parents(frame, cols, ids)
         if "_type" in cols:
-            tagged = _hierarchy_labels(frame, cols, ids, df.get(m.LABELS), kind, warnings)
+            tagged = _hierarchy_labels(frame, cols, found, df.get(m.LABELS), kind, warnings)
             if tagged is not None:
                 df[m.LABELS] = tagged
         if m.START_DATE in df:
@@ -345,7 +347,7 @@ class JiraImporter(Importer):
             derived[m.CATEGORY] = category_from
         df[m.PROBLEM_REF], df[m.CAUSED_BY_CHANGE] = _links(frame, raw.headers, df[m.TICKET_ID],
                                                            kind)
-        parents = _parent_incidents(frame, cols, ids, kind)
+        parents = _parent_incidents(found, kind)
         if parents is not None:
             df[m.PARENT_REF] = parents
             derived[m.PARENT_REF] = cols.get("_parent", cols.get("_parent_id", ""))
@@ -443,41 +445,72 @@ def _left_out(found: dict[str, str]) -> str | None:
             + ". Export with 'CSV (all fields)' to read them")
 
 
-def _parent_incidents(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,
-                      kind: pd.Series) -> pd.Series | None:
+class _Parents(NamedTuple):
+    """Each issue's place in this file's hierarchy, looked up once for both readers of
+    the Parent column (the project tags and the parent incidents)."""
+
+    #: each issue's key, trimmed
+    keys: pd.Series
+    #: row of the issue a reference names, by issue key or issue id (a Cloud export's
+    #: Parent may hold either), the first row of each
+    position: pd.Series
+    #: each issue's Parent (``Parent key``, else ``Parent id``), NA where none; None
+    #: when the export has no Parent column
+    ref: pd.Series | None
+    #: the row ``ref`` names, -1 when not in this file (None with ``ref``)
+    at: np.ndarray | None
+
+
+def _column(frame: pd.DataFrame, cols: dict[str, str], key: str) -> pd.Series | None:
+    """The trimmed text of a role's column, blank as NA; None when the export lacks it."""
+    if key not in cols:
+        return None
+    text = frame[cols[key]].astype(m.STRING_DTYPE).str.strip()
+    return text.mask(text == "")
+
+
+def _parents(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series) -> _Parents:
+    """The file's :class:`_Parents`, with no per-row loop."""
+    key_text = keys.astype(m.STRING_DTYPE).str.strip()
+    n = len(frame)
+    by_ref = [pd.Series(np.arange(n), index=key_text.to_numpy(dtype=object))]
+    issue_id = _column(frame, cols, "_issue_id")
+    if issue_id is not None:
+        by_ref.append(pd.Series(np.arange(n), index=issue_id.to_numpy(dtype=object)))
+    position = pd.concat(by_ref)
+    position = position[position.index.notna() & ~position.index.duplicated()]
+    parent, parent_id = _column(frame, cols, "_parent"), _column(frame, cols, "_parent_id")
+    ref = parent if parent is not None else parent_id
+    if parent is not None and parent_id is not None:
+        ref = parent.fillna(parent_id)
+    at = None if ref is None else _rows_named(ref, position)
+    return _Parents(keys=key_text, position=position, ref=ref, at=at)
+
+
+def _rows_named(ref: pd.Series, position: pd.Series) -> np.ndarray:
+    """Row of the issue each of ``ref`` names, -1 when not in this file."""
+    return ref.astype(object).map(position).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _parent_incidents(found: _Parents, kind: pd.Series) -> pd.Series | None:
     """``parent_ref`` of the incidents whose ``Parent`` (``Parent key``, else ``Parent
     id``) is an incident of this file: its issue key. An incident's parent is otherwise
     an epic (Jira's hierarchy) and a sub-task is no incident, so only a parent found in
     the file as an incident makes a child incident. None when no incident has one."""
-    refs = [frame[cols[k]].astype(m.STRING_DTYPE).str.strip() for k in ("_parent", "_parent_id")
-            if k in cols]
-    if not refs:
+    if found.ref is None or found.at is None:
         return None
-    ref = refs[0] if len(refs) == 1 else refs[0].mask(refs[0] == "").fillna(refs[1])
-    ref = ref.mask(ref == "")
     incident = (kind == "incident").fillna(False).to_numpy(dtype=bool)
-    if not (incident & ref.notna().to_numpy(dtype=bool)).any():
-        return None
-    key_text = keys.astype(m.STRING_DTYPE).str.strip()
-    n = len(frame)
-    # row position by issue key and by issue id (a Cloud export's Parent may hold either)
-    by_ref = [pd.Series(np.arange(n), index=key_text.to_numpy(dtype=object))]
-    if "_issue_id" in cols:
-        issue_id = frame[cols["_issue_id"]].astype(m.STRING_DTYPE).str.strip()
-        by_ref.append(pd.Series(np.arange(n), index=issue_id.to_numpy(dtype=object)))
-    position = pd.concat(by_ref)
-    position = position[position.index.notna() & ~position.index.duplicated()]
-    at = ref.astype(object).map(position).fillna(-1).to_numpy(dtype=np.int64)
+    at = found.at
     child = incident & (at >= 0)
     child[child] = incident[at[child]]
     if not child.any():
         return None
-    out = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
-    out[child] = key_text.to_numpy(dtype=object)[at[child]]
+    out = pd.Series(pd.NA, index=kind.index, dtype=m.STRING_DTYPE)
+    out[child] = found.keys.to_numpy(dtype=object)[at[child]]
     return out
 
 
-def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series,
+def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], found: _Parents,
                       labels: pd.Series | None, kind: pd.Series, warnings: list[str]
                       ) -> pd.Series | None:
     """The labels with the project-record tags (see the module doc): ``epic`` on an
@@ -493,42 +526,16 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
     project = level.notna().to_numpy(dtype=bool)
     subtask = folded.str.contains(r"sub ?task", regex=True).fillna(False).to_numpy(dtype=bool)
 
-    def column(key: str) -> pd.Series | None:
-        if key not in cols:
-            return None
-        text = frame[cols[key]].astype(m.STRING_DTYPE).str.strip()
-        return text.mask(text == "")
-
-    key_text = keys.astype(m.STRING_DTYPE).str.strip()
-    # row position by issue key and by issue id (the Parent column of a Cloud export may
-    # hold either), first row of each
-    by_ref = [pd.Series(np.arange(n), index=key_text.to_numpy(dtype=object))]
-    issue_id = column("_issue_id")
-    if issue_id is not None:
-        by_ref.append(pd.Series(np.arange(n), index=issue_id.to_numpy(dtype=object)))
-    position = pd.concat(by_ref)
-    position = position[position.index.notna() & ~position.index.duplicated()]
-
-    def resolve(ref: pd.Series) -> np.ndarray:
-        """Row of the issue ``ref`` names, -1 when not in this file."""
-        found = ref.astype(object).map(position)
-        return found.fillna(-1).to_numpy(dtype=np.int64)
-
-    epic_link = column("_epic_link")
-    parent = column("_parent")
-    parent_id = column("_parent_id")
-    linked = epic_link is not None or parent is not None or parent_id is not None
+    epic_link = _column(frame, cols, "_epic_link")
+    ref, parent_at = found.ref, found.at
+    linked = epic_link is not None or ref is not None
     tag = pd.Series(None, index=frame.index, dtype="object")
     steps = np.zeros(n, dtype=bool)
     step_tag = np.empty(0, dtype=object)
     unseen = np.zeros(n, dtype=bool)
     if linked:
-        key_of = key_text.to_numpy(dtype=object)
+        key_of = found.keys.to_numpy(dtype=object)
         level_of = level.to_numpy(dtype=object)
-        ref = (parent if parent is not None else parent_id)
-        if parent is not None and parent_id is not None:
-            ref = parent.fillna(parent_id)
-        parent_at = resolve(ref) if ref is not None else None
         if ref is not None and parent_at is not None:
             at = parent_at
             known = at >= 0
@@ -554,7 +561,7 @@ def _hierarchy_labels(frame: pd.DataFrame, cols: dict[str, str], keys: pd.Series
                 dtype=object)
             unseen = subtask & ~known & ref.notna().to_numpy(dtype=bool)
         if epic_link is not None:
-            at = resolve(epic_link)
+            at = _rows_named(epic_link, found.position)
             link_key = np.where(at >= 0, key_of[np.maximum(at, 0)],
                                 epic_link.to_numpy(dtype=object))
             filled = epic_link.notna().to_numpy()
