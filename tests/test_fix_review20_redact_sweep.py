@@ -255,3 +255,21 @@ def test_a_folder_named_by_a_word_leaves_the_reports_words(tmp_path: Path, name:
     # the as-of line and the run's own times aside, the two reports are the same words
     same = [re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\S*", "", t) for t in texts]
     assert same[0] == same[1]
+
+
+def test_a_skipped_entry_is_hidden_by_its_bare_name_unless_a_report_word(
+        tmp_path: Path) -> None:
+    """A folder's entry that was not read is hidden by its bare name too, as a folder
+    is (rd20a: one test for both): a client's ``AcmeCorp`` was kept for being all
+    letters, while ``data`` and ``export`` are words of the report's own text."""
+    from itsm_diag.redact import input_labels
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _export().to_csv(folder / "incident.csv", index=False)
+    for name in ("AcmeCorp", "data", "export"):
+        (folder / name).mkdir()
+    labels = input_labels([folder])
+    assert labels["AcmeCorp"].startswith("skipped entry")
+    assert "data" not in labels and "export" not in labels
+    assert labels[str(folder / "data")].startswith("skipped entry")

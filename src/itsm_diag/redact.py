@@ -680,10 +680,11 @@ def input_labels(paths: Iterable[Any]) -> dict[str, str]:
             label = SKIPPED_ENTRY.format(n=skipped)
             # as the notes write it (path_text: a name that is not UTF-8 escaped)
             forms = [str(entry), path_text(entry), str(entry.absolute())]
-            # a bare name (a sheet's label may use one) unless it could be a word of the
-            # report's own text: "a", "data", "old" (the notes and errors name the whole
-            # path, replaced above)
-            if len(entry.name) >= 3 and not entry.name.isalpha():
+            # a bare name (a sheet's label may use one) unless it is a word of the
+            # report's own text, as for a folder (:func:`_report_word`: "data", "old";
+            # the notes and errors name the whole path, replaced above): a client's
+            # "AcmeCorp" is hidden as "AcmeCorp.zip" is
+            if len(entry.name) >= 3 and not _report_word(entry.name):
                 forms += [entry.name, path_text(entry.name)]
             for form in forms:
                 out.setdefault(form, label)
