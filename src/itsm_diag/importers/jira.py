@@ -407,9 +407,7 @@ class JiraImporter(Importer):
         status = v.done_by_time(status, raw, df.get(m.RESOLVED_AT), None, warnings)
         if "_resolution" in cols:
             # Won't Do, Declined, Duplicate... (and their localised names): given up
-            gave_up = v.map_vocab(frame[cols["_resolution"]], v.GAVE_UP).notna()
-            done = status.isin(["resolved", "closed"])
-            status = status.mask((gave_up & done).to_numpy(dtype=bool), "cancelled")
+            status = v.gave_up(frame[cols["_resolution"]], status, warnings, None)
         v.note_unmapped(warnings, "status", raw, status, "left without status")
         df[m.STATUS_INFERRED] = v.inferred(raw, read, status)
         return status

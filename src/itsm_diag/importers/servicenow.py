@@ -44,7 +44,7 @@ from itsm_diag.importers.base import (
 )
 from itsm_diag.importers.ids import reused_note, split_reused
 from itsm_diag.importers.readers import RawTable
-from itsm_diag.text import fmt, named_counts, quote
+from itsm_diag.text import quote
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -521,36 +521,11 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str],
             outcome = outcome.mask(cancelled, "cancelled")
         df[m.CHANGE_OUTCOME] = outcome
     if "_close_code" in cols and m.STATUS in df and not change.all():
-        df[m.STATUS] = _gave_up(cols["_close_code"], df[m.STATUS], change, warnings, words)
+        # an incident's close code (label "Resolution code") that says the work was not
+        # done: cancelled, as Jira reads its Resolution (a change's is its outcome)
+        df[m.STATUS] = v.gave_up(cols["_close_code"], df[m.STATUS], warnings, words,
+                                 skip=change)
     return df
-
-
-def _gave_up(code: pd.Series, status: pd.Series, change: pd.Series, warnings: list[str],
-             words: Callable[[], Mapping[str, str]] | None) -> pd.Series:
-    """``status`` with each done ticket that is no change whose close code (an
-    incident's ``close_code``, label "Resolution code") says the work was not done read
-    as cancelled: ``Duplicate`` (a base choice), and the shared words of a given-up
-    resolution in the languages exports come in (:data:`values.GAVE_UP`: Won't Do,
-    Canceled, Duplikat...), as the Jira importer reads its Resolution. The ticket keeps
-    its own state label (``status_raw``) and the close code is named, with its count, in
-    a warning. Read as closed, 144 duplicates closed within minutes of their original
-    counted as recurrences (a recurrence verdict flipped to triggered) and as the fastest
-    resolutions of the KPI panel."""
-    raw = v.Distinct.of(code.astype(m.STRING_DTYPE))
-    said = raw.apply(v.map_vocab, v.GAVE_UP).notna().to_numpy(dtype=bool)
-    if not said.any():
-        return status
-    done = status.isin(("resolved", "closed")).fillna(False).to_numpy(dtype=bool)
-    hit = said[raw.codes] & done & ~change.fillna(False).to_numpy(dtype=bool)
-    if not hit.any():
-        return status
-    out = status.copy()
-    out[hit] = "cancelled"
-    if words is not None:
-        counts = code[hit].astype(m.STRING_DTYPE).str.strip().value_counts()
-        warnings.append(fmt(words()["close_code_gave_up"], {
-            "count": int(hit.sum()), "codes": named_counts(counts, v.NAMED_VALUES)}))
-    return out
 
 
 def _parents(tickets: dict[str, pd.Series]) -> None:

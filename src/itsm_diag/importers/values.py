@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.text import SPACE_RUNS, named_counts, plurals, quote
+from itsm_diag.text import SPACE_RUNS, fmt, named_counts, plurals, quote
 
 _STR = m.STRING_DTYPE
 
@@ -563,3 +563,34 @@ CHANGE_OUTCOMES: dict[str, str] = {
         "revertido", "revertida", "teruggedraaid", "ripristinato")},
     **CANCELLED_STATUSES,
 }
+
+
+def gave_up(code: pd.Series, status: pd.Series, warnings: list[str],
+            words: Callable[[], Mapping[str, str]] | None,
+            skip: pd.Series | None = None) -> pd.Series:
+    """``status`` with each done ticket (not under ``skip``) whose resolution code says
+    the work was not done read as cancelled: ServiceNow's ``Duplicate`` close code, a
+    Jira Resolution of Won't Do, and the shared words of a given-up resolution in the
+    languages exports come in (:data:`GAVE_UP`: Canceled, Duplikat...), read once per
+    distinct code. The ticket keeps its own status label (``status_raw``); with
+    ``words``, a warning names the codes with their counts. Read as closed, 144
+    duplicates closed within minutes of their original counted as recurrences (a
+    recurrence verdict flipped to triggered) and as the fastest resolutions of the KPI
+    panel."""
+    raw = Distinct.of(code.astype(m.STRING_DTYPE))
+    said = raw.apply(map_vocab, GAVE_UP).notna().to_numpy(dtype=bool)
+    if not said.any():
+        return status
+    hit = said[raw.codes] & status.isin(("resolved", "closed")).fillna(False).to_numpy(
+        dtype=bool)
+    if skip is not None:
+        hit &= ~skip.fillna(False).to_numpy(dtype=bool)
+    if not hit.any():
+        return status
+    out = status.copy()
+    out[hit] = "cancelled"
+    if words is not None:
+        counts = code[hit].astype(m.STRING_DTYPE).str.strip().value_counts()
+        warnings.append(fmt(words()["close_code_gave_up"], {
+            "count": int(hit.sum()), "codes": named_counts(counts, NAMED_VALUES)}))
+    return out
