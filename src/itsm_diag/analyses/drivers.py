@@ -1,10 +1,8 @@
 """Analysis ``drivers``: where each bad outcome is most likely.
 
 For the done tickets in the window (those a machine raised, a clean-up script's
-closures, the cancelled tickets and a major incident's children left out, with a note, as
-the KPI panel leaves them out:
-:func:`~itsm_diag.signs.common.machine_raised`, the backlog sign's mass closure,
-:func:`~itsm_diag.signs.common.cancelled_done`), each
+closures, the cancelled tickets and a major incident's children left out, each once with a
+note, as the KPI panel leaves them out: :func:`~itsm_diag.signs.common.left_out_done`), each
 bad outcome (SLA breach, reopen, three or more reassignments, an A -> B -> A bounce, a
 long time to resolve) is compared across the values of each attribute (first and last
 assignment group, category, channel, priority): a value is a driver when its tickets
@@ -82,12 +80,11 @@ from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio, utc64
 from itsm_diag.signs.common import (
     FOLD_KEY,
+    LEFT_OUT_KINDS,
     by_code_then,
-    cancelled_done,
     filled,
     fold_key,
-    machine_raised,
-    parent_rows,
+    left_out_done,
     per_distinct,
     scheme_change,
     sla_outcome,
@@ -410,37 +407,20 @@ def _like_for_like(codes: np.ndarray, size: int, bad: np.ndarray, hits: np.ndarr
     return best, by, in_time
 
 
-def _cleanup(ctx: Context, scope: np.ndarray) -> np.ndarray:
-    """The ``scope`` tickets whose only done time is a clean-up script's closure (the
-    backlog sign's mass closure, the set the KPI panel and the checks leave out)."""
-    from itsm_diag.signs.backlog import mass_closure  # the backlog sign's one set
-
-    found = mass_closure(ctx)
-    if found is None:
-        return np.zeros(len(scope), dtype=bool)
-    return scope & found.tickets.to_numpy(dtype=bool)
-
-
 def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
-    scope = (ctx.of_kind(*params["kinds"]) & ctx.done_in_window()).to_numpy()
-    # the tickets a machine raised are no work of the desk's (the KPI panel, knowledge
-    # and SLA-by-priority leave them out too): 3,000 alerts of a storm, all priority 2 and
-    # resolved in minutes, pulled P2's long-resolution bar from 20.4 h to 2.9 h, and 300
-    # ordinary P2 tickets read long
-    machine = scope & machine_raised(ctx)
-    scope = scope & ~machine
-    # a clean-up script's closures (the backlog sign's mass closure) are no work done
-    # either: stale tickets closed in one hour read as long resolutions of their groups
-    cleanup = _cleanup(ctx, scope)
-    scope = scope & ~cleanup
-    # a cancelled ticket (a duplicate closed in minutes, withdrawn) was resolved by no
-    # work: no breach, no long or quick resolution of its group (the KPI panel's set)
-    cancelled = scope & cancelled_done(ctx).to_numpy(dtype=bool)
-    scope = scope & ~cancelled
-    # a major incident's children are resolved with it: its one outage, once (the KPI
-    # panel's set too), not 40 breaches or long resolutions of the group that held it
-    children = scope & (parent_rows(ctx) >= 0)
-    scope = scope & ~children
+    # left out of done work, each counted once, as the KPI panel leaves them out (its
+    # one split, :func:`~itsm_diag.signs.common.left_out_done`):
+    # - the tickets a machine raised are no work of the desk's: 3,000 alerts of a storm,
+    #   all priority 2 and resolved in minutes, pulled P2's long-resolution bar from
+    #   20.4 h to 2.9 h, and 300 ordinary P2 tickets read long;
+    # - a clean-up script's closures (the backlog sign's mass closure) are no work done
+    #   either: stale tickets closed in one hour read as long resolutions of their groups;
+    # - a cancelled ticket (a duplicate closed in minutes, withdrawn) was resolved by no
+    #   work: no breach, no long or quick resolution of its group;
+    # - a major incident's children are resolved with it: its one outage, once, not 40
+    #   breaches or long resolutions of the group that held it
+    left = left_out_done(ctx, ctx.of_kind(*params["kinds"]) & ctx.done_in_window())
+    scope = left.kept.to_numpy(dtype=bool)
     n_scope = int(scope.sum())
     min_n, min_k = int(params["min_sample"]), int(params["min_events"])
     if n_scope < min_n:
@@ -526,16 +506,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     metrics["drivers"] = Figure(value=float(len(rows)))
     notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
                   bar=bar)]
-    if machine.any():
-        notes.append(note("machine_made", count=int(machine.sum()),
-                          n=int(machine.sum()) + int(cleanup.sum()) + int(cancelled.sum())
-                          + int(children.sum()) + n_scope))
-    if cleanup.any():
-        notes.append(note("mass_closed", count=int(cleanup.sum()), kept=n_scope))
-    if cancelled.any():
-        notes.append(note("cancelled", count=int(cancelled.sum()), kept=n_scope))
-    if children.any():
-        notes.append(note("child_incidents", count=int(children.sum()), kept=n_scope))
+    counts = left.counts()
+    if counts["machine"]:
+        notes.append(note("machine_made", count=counts["machine"],
+                          n=sum(counts[k] for k in (*LEFT_OUT_KINDS, "kept"))))
+    for kind, code in (("cleanup", "mass_closed"), ("cancelled", "cancelled"),
+                       ("children", "child_incidents")):
+        if counts[kind]:
+            notes.append(note(code, count=counts[kind], kept=counts["kept"]))
     if "long_resolution_rate" in metrics:
         # the done tickets opened before the window, left out of a long time to resolve
         opened = ts_us(ctx.tickets[m.OPENED_AT])

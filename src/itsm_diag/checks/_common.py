@@ -19,6 +19,7 @@ from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
 from itsm_diag.signs.common import (
     RAW_OF,
+    LeftOut,
     by_code_then,
     filled,
     fold_words,
@@ -64,23 +65,22 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     return mask & opened
 
 
-def cleanup_closed(ctx: Context, scope: pd.Series) -> tuple[pd.Series, Note | None]:
-    """The tickets under ``scope`` whose only done time is a clean-up script's closure
-    (the backlog sign's mass closure, :func:`~itsm_diag.signs.backlog.mass_closure`: one
-    set per Context), and the ``mass_closed`` note that counts them with the clean-up's
-    hours (``None`` when there are none). Closed unworked: no resolution, no done work a
-    check of resolved tickets weighs."""
+def cleanup_note(ctx: Context, left: LeftOut) -> Note | None:
+    """The ``mass_closed`` note of the tickets ``left`` leaves out as a clean-up script's
+    closures (:func:`~itsm_diag.signs.common.left_out_done`: the backlog sign's mass
+    closure, :func:`~itsm_diag.signs.backlog.mass_closure`, one set per Context), with the
+    clean-up's hours and the ``kept`` tickets the figure is over (``None`` when there are
+    none). Closed unworked: no resolution, no done work a check of resolved tickets
+    weighs."""
     from itsm_diag.signs.backlog import mass_closure
 
     found = mass_closure(ctx)
-    if found is None:
-        return pd.Series(False, index=scope.index), None
-    mass = scope & found.tickets
-    if not mass.any():
-        return mass, None
+    mass = left.cleanup
+    if found is None or not mass.any():
+        return None
     hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}" for h in found.hours)
-    return mass, note("mass_closed", int(mass.sum()), ctx.samples(mass), hours=hours,
-                      kept=int((scope & ~mass).sum()))
+    return note("mass_closed", int(mass.sum()), ctx.samples(mass), hours=hours,
+                kept=int(left.kept.sum()))
 
 
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:

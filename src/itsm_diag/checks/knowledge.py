@@ -15,7 +15,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     blank,
-    cleanup_closed,
+    cleanup_note,
     filled,
     in_kinds,
     no_field,
@@ -23,7 +23,7 @@ from itsm_diag.checks._common import (
     note,
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
-from itsm_diag.signs.common import fold_key, machine_raised
+from itsm_diag.signs.common import fold_key, left_out_done
 
 # cancelled tickets were not resolved: nothing was fixed, so no article could apply
 _RESOLVED = ("resolved", "closed")
@@ -62,20 +62,21 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return Measurement(unknown=no_field(m.KNOWLEDGE_REF))
     resolved = t[m.STATUS].isin(_RESOLVED).fillna(False).astype(bool)
     scope = in_kinds(ctx, params) & resolved & ctx.done_in_window()
-    excluded: list[Note] = []
     # an alert a machine raised and resolved is no fix a person could have written up:
-    # 3,000 alerts of a storm read 18% where the desk's own incidents hold 29%
-    machine = scope & machine_raised(ctx)
-    if machine.any():
-        excluded.append(note("machine_made", int(machine.sum()), ctx.samples(machine)))
-        scope &= ~machine
-    # closed by a clean-up script with no resolution of their own (the backlog sign's
-    # mass closure): nothing was fixed, so no article could apply; after the machine's,
-    # so its "over the other N" is the share's denominator
-    cleanup, said = cleanup_closed(ctx, scope)
-    scope = scope & ~cleanup
+    # 3,000 alerts of a storm read 18% where the desk's own incidents hold 29%; closed by
+    # a clean-up script with no resolution of their own (the backlog sign's mass
+    # closure): nothing was fixed, so no article could apply. The done-work split's
+    # first two kinds (:func:`~itsm_diag.signs.common.left_out_done`), each counted once,
+    # the clean-up's "over the other N" the share's denominator
+    left = left_out_done(ctx, scope, kinds=("machine", "cleanup"))
+    excluded: list[Note] = []
+    if left.machine.any():
+        excluded.append(note("machine_made", int(left.machine.sum()),
+                             ctx.samples(left.machine)))
+    said = cleanup_note(ctx, left)
     if said is not None:
         excluded.append(said)
+    scope = left.kept
     n = int(scope.sum())
     minimum = int(params["min_tickets"])
     if n < minimum:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
-    cleanup_closed,
+    cleanup_note,
     events_of,
     handle_minutes,
     ids_mask,
@@ -37,7 +37,7 @@ from itsm_diag.signs.base import (
     ParamMap,
     ratio,
 )
-from itsm_diag.signs.common import fold_key, per_distinct
+from itsm_diag.signs.common import fold_key, left_out_done, per_distinct
 from itsm_diag.text import figure_beside
 
 
@@ -69,9 +69,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     scope = in_kinds(ctx, params) & ctx.done_in_window()
     # closed by a clean-up script, not worked (the backlog sign's mass closure): no done
-    # work that could have to be reopened
-    cleanup, said = cleanup_closed(ctx, scope)
-    scope = scope & ~cleanup
+    # work that could have to be reopened (the done-work split's clean-up alone,
+    # :func:`~itsm_diag.signs.common.left_out_done`)
+    left = left_out_done(ctx, scope, kinds=("cleanup",))
+    said = cleanup_note(ctx, left)
+    scope = left.kept
     minimum = int(params["min_tickets"])
     ev = events_of(ctx, "status", scope)
     has_history = ids_mask(ctx, ev[m.EV_TICKET_ID].unique()) & scope

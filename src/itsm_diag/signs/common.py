@@ -12,6 +12,8 @@
   unknown, the one every SLA figure reads;
 - :func:`machine_raised`: the tickets a machine raised (the text clusters' test), left out
   of what measures the desk's work;
+- :func:`left_out_done`: a done mask's tickets no figure of done work weighs (a machine's,
+  a clean-up's, cancelled, a major incident's children), disjoint, and the kept rest;
 - :func:`sorted_distinct`: ``np.unique`` of integers by a sort (numpy's hash path is
   slow on codes spread wide);
 - :func:`phrase_pattern`: one regex matching any of a word/phrase list as whole words;
@@ -933,6 +935,79 @@ def parent_rows(ctx: Context) -> np.ndarray:
         return out
     result: np.ndarray = ctx.memo("parent_rows", make)
     return result
+
+
+#: the tickets left out of done work, in their one precedence: a ticket of two kinds is
+#: counted as the first one's (a machine's alert a clean-up closed is the machine's)
+LEFT_OUT_KINDS = ("machine", "cleanup", "cancelled", "children")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """The tickets of a done mask left out of every figure of done work
+    (:func:`left_out_done`), each in one mask only, and the ``kept`` rest: ``machine``
+    raised by a machine (:func:`machine_raised`), ``cleanup`` a clean-up script's
+    closures (the backlog sign's mass closure), ``cancelled`` (:func:`cancelled_done`),
+    ``children`` a major incident's child incidents (:func:`parent_rows`). A kind not
+    asked for is all False. Masks are per ticket, indexed as :attr:`Context.tickets`."""
+
+    machine: pd.Series
+    cleanup: pd.Series
+    cancelled: pd.Series
+    children: pd.Series
+    kept: pd.Series
+
+    def counts(self) -> dict[str, int]:
+        """Each kind's count and the kept tickets' (``kept``): what the notes say."""
+        return {name: int(getattr(self, name).sum()) for name in (*LEFT_OUT_KINDS, "kept")}
+
+
+def _left_out_codes(ctx: Context, kinds: tuple[str, ...]) -> np.ndarray:
+    """Per ticket (read-only): 1 + the index in ``kinds`` of the first kind it is of, 0
+    for none. Worked out once a run per ``kinds``."""
+    def make() -> np.ndarray:
+        from itsm_diag.signs.backlog import mass_closure  # the backlog sign's one set
+
+        n = len(ctx.tickets)
+
+        def raw(kind: str) -> np.ndarray:
+            if kind == "machine":
+                return machine_raised(ctx)
+            if kind == "cleanup":
+                found = mass_closure(ctx)
+                return (np.zeros(n, dtype=bool) if found is None
+                        else found.tickets.to_numpy(dtype=bool))
+            if kind == "cancelled":
+                return cancelled_done(ctx).to_numpy(dtype=bool)
+            return parent_rows(ctx) >= 0
+
+        codes = np.zeros(n, dtype=np.int8)
+        for at, kind in reversed(list(enumerate(kinds, start=1))):  # the first one wins
+            codes[raw(kind)] = at
+        codes.flags.writeable = False
+        return codes
+    result: np.ndarray = ctx.memo(("left_out_codes", kinds), make)
+    return result
+
+
+def left_out_done(ctx: Context, done: pd.Series,
+                  kinds: Sequence[str] = LEFT_OUT_KINDS) -> LeftOut:
+    """The ``done`` tickets (a mask of tickets done in the window) no figure of done work
+    weighs, split into disjoint masks in :data:`LEFT_OUT_KINDS`'s order (of those in
+    ``kinds``), and the ``kept`` rest: the one split the KPI panel's time to resolve,
+    first-assignment resolution and SLA adherence, the sla-by-priority check and the
+    drivers leave out (the knowledge and reopen checks take some kinds only), so each
+    note's "kept" is the count its figure is over. Which kind each ticket is of is worked
+    out once a run; ``done`` only selects."""
+    chosen = tuple(k for k in LEFT_OUT_KINDS if k in kinds)
+    codes = _left_out_codes(ctx, chosen)
+    index = ctx.tickets.index
+    in_done = done.to_numpy(dtype=bool)
+    masks = {kind: pd.Series(in_done & (codes == chosen.index(kind) + 1)
+                             if kind in chosen else np.zeros(len(index), dtype=bool),
+                             index=index)
+             for kind in LEFT_OUT_KINDS}
+    return LeftOut(**masks, kept=pd.Series(in_done & (codes == 0), index=index))
 
 
 # ---- fast membership and text passes ----------------------------------------------------

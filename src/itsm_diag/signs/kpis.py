@@ -21,12 +21,11 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.signs.backlog import SCOPE_KINDS, mass_closure, scope_masks, weekly_rows
+from itsm_diag.signs.backlog import SCOPE_KINDS, scope_masks, weekly_rows
 from itsm_diag.signs.base import Context, input_file, utc64
 from itsm_diag.signs.common import (
-    cancelled_done,
     filled,
-    machine_raised,
+    left_out_done,
     parent_rows,
     sla_outcome,
     waiting_hours,
@@ -363,28 +362,29 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     (:func:`~itsm_diag.signs.common.cancelled_done`: a duplicate closed in minutes is no
     resolution) and the child incidents of a parent incident in the export
     (:func:`~itsm_diag.signs.common.parent_rows`: a major incident's reports, resolved
-    with it; the parent counts once), counted in their definitions; the volume counts
-    every ticket opened."""
+    with it; the parent counts once), each once (the one split,
+    :func:`~itsm_diag.signs.common.left_out_done`), counted in their definitions; the
+    volume counts every ticket opened."""
     scope = ctx.of_kind(*SCOPE_KINDS)
     done_all = scope & ctx.done_in_window()
-    machine = done_all & pd.Series(machine_raised(ctx), index=done_all.index)
-    # a clean-up script's closures are no work done (the backlog sign counts them open to
-    # the window end): 1,955 stale incidents closed in 25 minutes are no resolution time
-    found = mass_closure(ctx)
-    cleanup = (done_all & found.tickets & ~machine if found is not None
-               else pd.Series(False, index=done_all.index))
-    # a cancelled ticket (closed as a duplicate, withdrawn, won't do) was resolved by no
-    # work either: 134 duplicates closed a median 4 minutes after opening, never
-    # reassigned, pulled the median 8.17 h to 7.48 h and added 2.9 points of
-    # first-assignment resolution
-    cancelled = done_all & cancelled_done(ctx) & ~machine & ~cleanup
-    # a major incident's child incidents are reports of its one outage, resolved with it
-    # and never worked on their own: counted, 120 children of three outages read as 120
-    # first-assignment resolutions and moved the median to the parents' hours. The
-    # parent carries the outage's figures once
-    children = done_all & ~machine & ~cleanup & ~cancelled & pd.Series(
-        parent_rows(ctx) >= 0, index=done_all.index)
-    done = done_all & ~machine & ~cleanup & ~cancelled & ~children
+    # left out of done work, each counted once (:func:`left_out_done`, the one split the
+    # sla-by-priority check and the drivers take too):
+    # - an alert storm's auto-resolved alerts halved the median;
+    # - a clean-up script's closures are no work done (the backlog sign counts them open
+    #   to the window end): 1,955 stale incidents closed in 25 minutes are no resolution
+    #   time;
+    # - a cancelled ticket (closed as a duplicate, withdrawn, won't do) was resolved by no
+    #   work either: 134 duplicates closed a median 4 minutes after opening, never
+    #   reassigned, pulled the median 8.17 h to 7.48 h and added 2.9 points of
+    #   first-assignment resolution;
+    # - a major incident's child incidents are reports of its one outage, resolved with
+    #   it and never worked on their own: counted, 120 children of three outages read as
+    #   120 first-assignment resolutions and moved the median to the parents' hours. The
+    #   parent carries the outage's figures once
+    left = left_out_done(ctx, done_all)
+    machine, cleanup, cancelled, children = (
+        left.machine, left.cleanup, left.cancelled, left.children)
+    done = left.kept
     opened = scope & ctx.opened_in_window()
     hours = _done_hours(ctx, done)
     ttr = _time_to_resolve(hours)
@@ -421,8 +421,7 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
                      "machine": int(machine.sum()), "cleanup": int(cleanup.sum()),
                      "cancelled": int(cancelled.sum()), **_children(ctx, children)},
         # the three figures with the machine-raised tickets in: the engine's caveat
-        "machine_made": _machine(ctx, done_all & ~cleanup & ~cancelled & ~children,
-                                 machine),
+        "machine_made": _machine(ctx, done | machine, machine),
         "time_to_resolve_hours": ttr,
         # the tickets measured to their closed time where their tool records
         # resolutions: the engine words the caveat (the figure leans high)
