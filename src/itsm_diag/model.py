@@ -88,6 +88,13 @@ KNOWLEDGE_REF: Final = "knowledge_ref"
 KINDS: Final = ("incident", "request", "change", "problem", "task", "other")
 STATUSES: Final = ("new", "open", "pending", "resolved", "closed", "cancelled")
 DONE_STATUSES: Final = frozenset({"resolved", "closed", "cancelled"})
+#: the canonical statuses of a ticket waiting on someone else (the caller, a vendor, an
+#: approver): ServiceNow On Hold / Awaiting User Info / Awaiting Vendor, Jira Waiting for
+#: customer, Zendesk pending and on-hold, Freshservice Pending. The backlog counts its open
+#: tickets in one apart (``waiting_now``), the flow a long gap in one apart from idle time,
+#: and the action list calls no ticket in one overdue on an assumed due time (SLA clocks
+#: pause there): one set, read by all of them
+WAITING_STATUSES: Final = frozenset({"pending"})
 #: the strategy sign's effort buckets
 BUCKETS: Final = ("operational", "tactical", "strategic")
 #: label tags an importer gives a step of another ticket (a Jira sub-task) from its

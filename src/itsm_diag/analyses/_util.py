@@ -11,13 +11,6 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
 
-#: the canonical statuses of a ticket waiting on someone else (the caller, a vendor, an
-#: approver): ServiceNow On Hold / Awaiting User Info / Awaiting Vendor, Jira Waiting for
-#: customer, Zendesk pending and on-hold, Freshservice Pending. The flow counts a long
-#: gap in one apart from idle time; the action list calls no ticket in one overdue on an
-#: assumed due time (SLA clocks pause there)
-WAITING_STATUSES: frozenset[str] = frozenset({"pending"})
-
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in sorted ``keys``."""

@@ -18,7 +18,9 @@ needs attention:
 - ``bouncing``: its assignment history went A -> B -> A within ``bounce_days``, or it was
   reassigned ``min_reassignments`` times or more;
 - ``waiting``: in a waiting status at the as-of time (pending: on hold, awaiting the
-  caller or a vendor; by its status history where it has one, else by its status), given
+  caller or a vendor), by the rule the backlog's ``waiting_now`` counts
+  (:func:`~itsm_diag.signs.common.waiting_at_end`: by its status history where it has
+  an event by then, else by its status now where nothing changed it after), given
   with another reason or when past its assumed due time. SLA clocks pause on hold, and
   the assumed due time (opened + target) does not: a waiting ticket is not called
   overdue or due soon on it (a due time of the export's own or a planned end still
@@ -60,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.analyses._util import WAITING_STATUSES, note, ticket_rows_of_events
+from itsm_diag.analyses._util import note, ticket_rows_of_events
 from itsm_diag.checks._common import open_now, unread
 from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.backlog import scope_masks, unseen_at_end
@@ -71,7 +73,9 @@ from itsm_diag.signs.common import (
     filled,
     fold_key,
     per_distinct,
+    status_trail,
     unread_of,
+    waiting_at_end,
 )
 
 REASONS = ("overdue", "due_soon", "stale", "unowned", "bouncing", "waiting")
@@ -98,48 +102,20 @@ def _last_update(ctx: Context, rows: np.ndarray, end: int) -> np.ndarray:
     return last[rows]
 
 
-def _waiting(ctx: Context, rows: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per open ticket (``rows``): in a waiting status (``WAITING_STATUSES``) at ``end``
-    (us), by its status (the one the list shows), or, for a ticket whose status changed
-    after ``end``, by its last status event with a canonical status up to ``end``; and
-    since when (the first of its last run of waiting status events up to ``end``; NAT
-    where no status history shows it)."""
-    t = ctx.tickets
-    final = t[m.STATUS].isin(WAITING_STATUSES).fillna(False).to_numpy(dtype=bool)
-    none = np.full(len(rows), NAT, dtype=np.int64)
-    ev = ctx.events
-    if ev.empty or m.EV_STATUS not in ev.columns or not len(rows):
-        return final[rows], none
-    ev_rows = ticket_rows_of_events(ctx)
-    at = ts_us(ev[m.EV_AT])
-    wanted = np.zeros(len(t), dtype=bool)
-    wanted[rows] = True
-    keep = (ev[m.EV_KIND].eq("status").fillna(False).to_numpy(dtype=bool)
-            & ev[m.EV_STATUS].notna().to_numpy(dtype=bool)
-            & (ev_rows >= 0) & (at != NAT))
-    keep = keep & wanted[np.maximum(ev_rows, 0)]
-    later = np.zeros(len(t), dtype=bool)
-    later[ev_rows[keep & (at > end)]] = True
-    idx = np.flatnonzero(keep & (at <= end))
-    if not len(idx):
-        return final[rows], none
-    idx = idx[by_code_then(ev_rows[idx], at[idx])]
-    r, when = ev_rows[idx], at[idx]
-    w = ev[m.EV_STATUS].take(idx).isin(WAITING_STATUSES).to_numpy(dtype=bool)
-    same = np.r_[False, r[1:] == r[:-1]]
-    # where each run of waiting events of one ticket starts, carried along the run
-    run_start = w & ~(same & np.r_[False, w[:-1]])
-    start = np.maximum.accumulate(np.where(run_start, np.arange(len(r)), 0))
-    last = np.r_[r[1:] != r[:-1], True]
-    # per ticket: its history's status at the end (-1: none up to it), and since when
-    at_end = np.full(len(t), -1, dtype=np.int64)
-    at_end[r[last]] = w[last]
-    since = np.full(len(t), NAT, dtype=np.int64)
-    ended_waiting = last & w
-    since[r[ended_waiting]] = when[start[ended_waiting]]
-    waiting = np.where(later & (at_end >= 0), at_end == 1, final)
-    since = np.where(waiting & (at_end == 1), since, NAT)
-    return waiting[rows], since[rows]
+def _waiting(ctx: Context, open_mask: pd.Series, rows: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Per open ticket (``rows``, of ``open_mask``): in a waiting status at the window end
+    by the one rule the backlog's ``waiting_now`` counts (:func:`waiting_at_end`: by its
+    status history where it has an event by then, else by its status now where nothing
+    changed it after), and since when (us: the first of its last run of waiting status
+    events up to the end; NAT where no status history shows it)."""
+    waiting, _ = waiting_at_end(ctx, open_mask)
+    since = np.full(len(rows), NAT, dtype=np.int64)
+    trail = status_trail(ctx)
+    if trail is not None:
+        ns = trail.pending_since(int(ctx.window.covered_end.value))[rows]
+        since = np.where(ns == NAT, NAT, ns // 1000)
+    return waiting[rows], np.where(waiting[rows], since, NAT)
 
 
 def _bouncing(ctx: Context, rows: np.ndarray, end: int, since: int) -> np.ndarray:
@@ -284,7 +260,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         due_latest = np.where(from_plan, day_stamp_end(due, ctx.tz), due_latest)
     # a ticket waiting on the caller or a vendor: an SLA clock pauses there, the assumed
     # due time's (opened + target) does not, so it is not judged on that one
-    waiting, waiting_since = _waiting(ctx, rows, end)
+    waiting, waiting_since = _waiting(ctx, open_mask, rows)
     paused = waiting & from_target
     clock = has_due & ~paused
     passed = due_latest < end

@@ -36,7 +36,6 @@ import pyarrow.compute as pc
 
 from itsm_diag import model as m
 from itsm_diag.analyses._util import (
-    WAITING_STATUSES,
     ffill_within,
     hours,
     ids_of,
@@ -138,7 +137,7 @@ def _labels(ctx: Context, ev_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: int,
                  statuses: frozenset[str] = m.DONE_STATUSES) -> np.ndarray:
     """Per status label code: True when the status it names is one of ``statuses`` (by
-    default done: resolved, closed, cancelled; or ``WAITING_STATUSES``: pending), by the
+    default done: resolved, closed, cancelled; or ``m.WAITING_STATUSES``: pending), by the
     events' canonical status where the importer set it, else by the tickets' own pairs of
     raw and canonical status, else by the label itself."""
     done = np.zeros(n_labels, dtype=bool)
@@ -179,15 +178,24 @@ def _done_labels(ctx: Context, ev_idx: np.ndarray, codes: np.ndarray, n_labels: 
 # ---- status timeline ------------------------------------------------------------------------
 
 def _status_part(ctx: Context, ev: pd.DataFrame, done_us: np.ndarray, params: Mapping[str, Any],
-                 flow: Flow) -> None:
-    st = ev[ev["kind"].to_numpy() == m.EVENT_KINDS.index("status")]
-    st = st[filled(ctx.events[m.EV_VALUE].take(st["i"].to_numpy())).to_numpy()]
+                 flow: Flow) -> np.ndarray:
+    """The time-in-status table and the status paths; returns, per event of ``ev``, 1
+    when it sets a waiting status (``m.WAITING_STATUSES``: pending, by the event's
+    canonical status, else the tickets' raw and canonical pairs, else the label), 0 when
+    it sets another status, -1 when it sets none (not a status event, or blank): read
+    from the labels computed here once, for the group timeline's waiting gaps."""
+    wait = np.full(len(ev), -1, dtype=np.int64)
+    pos = np.flatnonzero(ev["kind"].to_numpy() == m.EVENT_KINDS.index("status"))
+    pos = pos[filled(ctx.events[m.EV_VALUE].take(ev["i"].to_numpy()[pos])).to_numpy()]
+    st = ev.iloc[pos]
     if st.empty:
-        return
+        return wait
     codes, shown = _labels(ctx, st["i"].to_numpy())
     row, at = st["row"].to_numpy(), st["at"].to_numpy()
     keep = codes >= 0
     row, at, codes, ev_i = row[keep], at[keep], codes[keep], st["i"].to_numpy()[keep]
+    wait[pos[keep]] = _done_labels(ctx, ev_i, codes, len(shown),
+                                   m.WAITING_STATUSES)[codes].astype(np.int64)
     # a status saved again is no new status
     same = np.r_[False, (row[1:] == row[:-1]) & (codes[1:] == codes[:-1])]
     row, at, codes, ev_i = row[~same], at[~same], codes[~same], ev_i[~same]
@@ -225,12 +233,15 @@ def _status_part(ctx: Context, ev: pd.DataFrame, done_us: np.ndarray, params: Ma
         for code, r in agg.head(int(params["top_rows"])).iterrows()]
     flow.status_variants, flow.top_rows, flow.tail_rows = _variants(
         ctx, row, shown[codes], done_us, params)
+    return wait
 
 
 # ---- group timeline: time held, idle gaps, touchpoints, handoffs -------------------------
 
 def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: np.ndarray,
-                params: Mapping[str, Any], flow: Flow) -> None:
+                params: Mapping[str, Any], flow: Flow, ev_wait: np.ndarray) -> None:
+    """The group timeline: time held, idle gaps, touchpoints, handoffs; ``ev_wait``
+    per event of ``ev``: whether it set a waiting status (:func:`_status_part`)."""
     assign = ev["kind"].to_numpy() == m.EVENT_KINDS.index("assignment")
     gv = ev[assign]
     gv = gv[filled(ctx.events[m.EV_VALUE].take(gv["i"].to_numpy())).to_numpy()]
@@ -254,7 +265,7 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     in_hist = has_hist[ev["row"].to_numpy()]
     e_row, e_at, e_grp = ev["row"].to_numpy()[in_hist], ev["at"].to_numpy()[in_hist], \
         group_code[in_hist]
-    e_wait = _waiting_events(ctx, ev)[in_hist]
+    e_wait = ev_wait[in_hist]
     ok_open = opened_us[rows_all] != NAT
     # [row, at, tie (0 opened, 1 update, 2 done), group, waiting (status events: 1 a
     # waiting status, 0 another; -1 no status event)]
@@ -326,25 +337,6 @@ def _group_part(ctx: Context, ev: pd.DataFrame, opened_us: np.ndarray, done_us: 
     flow.waiting_hours = float(out["waiting_hours"].sum())
     flow.waiting_gaps = int(out["waiting_gaps"].sum())
     flow.waiting_rows = np.unique(row[(per["wait_h"] > 0).to_numpy(dtype=bool)])
-
-
-def _waiting_events(ctx: Context, ev: pd.DataFrame) -> np.ndarray:
-    """Per event of ``ev``: 1 when it sets a waiting status (``WAITING_STATUSES``: pending,
-    by the event's canonical status, else the tickets' raw and canonical pairs, else the
-    label), 0 when it sets another status, -1 when it sets none (not a status event, or
-    blank)."""
-    out = np.full(len(ev), -1, dtype=np.int64)
-    pos = np.flatnonzero(ev["kind"].to_numpy() == m.EVENT_KINDS.index("status"))
-    if not len(pos):
-        return out
-    codes, shown = _labels(ctx, ev["i"].to_numpy()[pos])
-    ok = codes >= 0
-    pos, codes = pos[ok], codes[ok]
-    if not len(pos):
-        return out
-    waiting = _done_labels(ctx, ev["i"].to_numpy()[pos], codes, len(shown), WAITING_STATUSES)
-    out[pos] = waiting[codes].astype(np.int64)
-    return out
 
 
 def _ids_by(ctx: Context, keys: np.ndarray, order_by: np.ndarray, rows: np.ndarray, k: int,
@@ -505,8 +497,8 @@ def flow_of(ctx: Context, params: Mapping[str, Any]) -> Flow:
         starts = run_starts(active_rows)
         flow.update_rows = active_rows[starts]
         flow.updates = np.diff(np.r_[starts, len(active_rows)])
-        _status_part(ctx, ev, done_us, params, flow)
-        _group_part(ctx, ev, opened_us, done_us, params, flow)
+        ev_wait = _status_part(ctx, ev, done_us, params, flow)
+        _group_part(ctx, ev, opened_us, done_us, params, flow, ev_wait)
         return flow
     result: Flow = ctx.memo(("analyses.flow", params_key(params)), make)
     return result

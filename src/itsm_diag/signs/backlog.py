@@ -705,14 +705,15 @@ def waiting_found(ctx: Context) -> Waiting | None:
     return found
 
 
-def _waiting(ctx: Context, open_mask: pd.Series, usable: pd.Series, raw: pd.DataFrame,
-             first: int, levels: np.ndarray, mean_arrivals: float, floor: float,
-             open_now: int) -> Waiting:
+def _waiting(ctx: Context, open_mask: pd.Series, usable: pd.Series, first: int,
+             levels: np.ndarray, mean_arrivals: float, floor: float, open_now: int
+             ) -> Waiting:
     """Of the ``open_now`` tickets open at the window end (``open_mask``), those waiting
-    on the caller or a third party: status ``pending`` (ServiceNow On Hold / Awaiting
-    ..., Zendesk pending and on-hold, Jira Waiting for customer, Freshservice Pending),
-    by their status events where the export holds them, else by their status now where
-    nothing changed it after the window end (:func:`waiting_at_end`). Where status events
+    on the caller or a third party: a waiting status (``m.WAITING_STATUSES``: ServiceNow
+    On Hold / Awaiting ..., Zendesk pending and on-hold, Jira Waiting for customer,
+    Freshservice Pending), by their status history where it has an event by the window
+    end, else by their status now where nothing changed it after the window end
+    (:func:`waiting_at_end`, the one rule the Monday list reads too). Where status events
     give it at each week end of the trend (from week ``first`` on: ``levels``), the
     workable queue's trend too.
 
@@ -773,13 +774,11 @@ def _waiting_labels(ctx: Context, waiting: np.ndarray) -> list[str]:
     trail = status_trail(ctx)
     labels = raw[waiting].astype("object").dropna().astype(str).str.strip()
     if trail is not None and (waiting & trail.tickets).any():
-        # the status events' own labels (an audit log: Awaiting User Info, Awaiting Vendor)
-        ev = ctx.events
-        theirs = ctx.events_of_tickets(pd.Series(waiting, index=ctx.tickets.index))
-        held = ev[(ev[m.EV_STATUS] == "pending").to_numpy(dtype=bool, na_value=False)
-                  & theirs]
-        labels = pd.concat([labels, held[m.EV_VALUE].astype("object").dropna()
-                            .astype(str).str.strip()])
+        # the status events' own labels (an audit log: Awaiting User Info, Awaiting
+        # Vendor): the trail's waiting events of these tickets
+        held = trail.events[trail.pending & waiting[trail.rows]]
+        labels = pd.concat([labels, ctx.events[m.EV_VALUE].take(held).astype("object")
+                            .dropna().astype(str).str.strip()])
     counts = labels[labels != ""].value_counts()
     return [str(k) for k in counts.index[:4]]
 
@@ -1214,8 +1213,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     }
     # of the open tickets, those waiting on the caller or a third party (pending): at
     # the window end, and at each week end where status events say so (an audit log)
-    waits = _waiting(ctx, open_mask, usable, raw, lead + ramp, levels, mean_arrivals,
-                     floor, open_now)
+    waits = _waiting(ctx, open_mask, usable, lead + ramp, levels, mean_arrivals, floor,
+                     open_now)
     metrics["waiting_now"] = waits.figure
     notes.extend(waits.notes)
     # the KPI panel and the forecast read them (:func:`waiting_found`)

@@ -296,27 +296,104 @@ def count_upto(values: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class StatusHistory:
-    """Done and reopen moments (ns) of the tickets whose status history is known."""
+    """Tickets' status histories: their events with a canonical status and a time, by
+    ticket row, then time (ns), then export order, sorted once per Context
+    (:func:`status_trail`, every ticket of the export); a scope's histories that agree
+    with the tickets' final status are cut from it (:func:`status_history`). What status
+    a ticket had at a moment (done, waiting: :meth:`state_at`), its done and reopen
+    moments, and how long it sat waiting."""
 
-    #: per ticket row: the backlog follows its history
+    #: per ticket row: its status at a moment is read from this history
     tickets: np.ndarray
     #: each time one of them became done (resolved, closed, cancelled)
     done: np.ndarray
     #: each time one of them left a done status again (a reopen)
     reopened: np.ndarray
-    #: the history itself, by ticket then time: ticket row, moment (ns), done after it
+    #: the history itself, by ticket then time: ticket row, moment (ns), done after it,
+    #: waiting after it (:data:`itsm_diag.model.WAITING_STATUSES`: on hold, awaiting the
+    #: caller or a vendor), and the event's position in ``ctx.events``
     rows: np.ndarray
     when: np.ndarray
     is_done: np.ndarray
+    pending: np.ndarray
+    events: np.ndarray
+
+    def _last_by(self, t_ns: int) -> np.ndarray:
+        """Positions of each ticket's last event at or before ``t_ns``."""
+        past = np.flatnonzero(self.when <= t_ns)
+        rows = self.rows[past]
+        last = np.r_[rows[1:] != rows[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+        return past[last]
+
+    def state_at(self, flag: np.ndarray, t_ns: int) -> np.ndarray:
+        """Per ticket row: ``flag`` (one per event: :attr:`is_done`, :attr:`pending`) of its
+        last event at or before ``t_ns`` (False before its first event, and without one)."""
+        out = np.zeros(len(self.tickets), dtype=bool)
+        at = self._last_by(t_ns)
+        out[self.rows[at]] = flag[at]
+        return out
 
     def done_by(self, t_ns: int) -> np.ndarray:
         """Per ticket row: done at ``t_ns`` by its history (False before its first event)."""
+        return self.state_at(self.is_done, t_ns)
+
+    def pending_at(self, t_ns: int) -> np.ndarray:
+        """Per ticket row: its last status event at or before ``t_ns`` set a waiting
+        status (False before its first status event, and without one)."""
+        return self.state_at(self.pending, t_ns)
+
+    def seen_by(self, t_ns: int) -> np.ndarray:
+        """Per ticket row: its history has an event at or before ``t_ns`` (it says the
+        ticket's status then)."""
         out = np.zeros(len(self.tickets), dtype=bool)
-        past = self.when <= t_ns
-        rows, done = self.rows[past], self.is_done[past]
-        last = np.r_[rows[1:] != rows[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
-        out[rows[last]] = done[last]
+        out[self.rows[self.when <= t_ns]] = True
         return out
+
+    def pending_since(self, t_ns: int) -> np.ndarray:
+        """Per ticket row waiting at ``t_ns`` (:meth:`pending_at`): since when (ns), the
+        first of its last run of waiting events up to ``t_ns``; NaT (int64 min) for the
+        others."""
+        out = np.full(len(self.tickets), np.iinfo(np.int64).min, dtype=np.int64)
+        n = len(self.rows)
+        same = np.r_[False, self.rows[1:] == self.rows[:-1]]
+        # where each run of waiting events of one ticket starts, carried along the run
+        run_start = self.pending & ~(same & np.r_[False, self.pending[:-1]])
+        start = np.maximum.accumulate(np.where(run_start, np.arange(n), 0)) if n else \
+            np.zeros(0, dtype=np.int64)
+        at = self._last_by(t_ns)
+        at = at[self.pending[at]]
+        out[self.rows[at]] = self.when[start[at]]
+        return out
+
+    def pending_spells(self, upto_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each spell in a waiting status: (ticket row, from, to; ns), a spell ending at
+        the ticket's next event or at ``upto_ns`` (per ticket row), whichever is first;
+        empty spells (to <= from) left out."""
+        same = np.r_[self.rows[1:] == self.rows[:-1], False]
+        nxt = np.where(same, np.r_[self.when[1:], 0], np.iinfo(np.int64).max)
+        end = np.minimum(nxt, upto_ns[self.rows])
+        keep = self.pending & (end > self.when)
+        return self.rows[keep], self.when[keep], end[keep]
+
+    def pending_hours(self, upto_ns: np.ndarray) -> np.ndarray:
+        """Per ticket row: the hours its status history spent in a waiting status up to
+        ``upto_ns`` (per ticket row, ns: its done time), each waiting spell ending at the
+        next status event or there; NaN for a ticket with no status events."""
+        n = len(self.tickets)
+        if not len(self.rows):
+            return np.full(n, np.nan)
+        rows, start, end = self.pending_spells(upto_ns)
+        out = np.bincount(rows, weights=(end - start) / 3.6e12, minlength=n)
+        return np.where(self.tickets, out, np.nan)
+
+
+def _turns(rows: np.ndarray, is_done: np.ndarray, when: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Of a history by ticket then time: the moments a ticket became done, and those it
+    left a done status again (a reopen)."""
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    prev = np.r_[False, is_done[:-1]] & ~first if len(rows) else first
+    return when[is_done & ~prev], when[~is_done & prev]
 
 
 def open_at(ctx: Context, mask: pd.Series, when: pd.Timestamp) -> pd.Series:
@@ -335,129 +412,97 @@ def open_at(ctx: Context, mask: pd.Series, when: pd.Timestamp) -> pd.Series:
 
 
 def status_history(ctx: Context, keep: pd.Series) -> StatusHistory | None:
-    """The status history of the tickets under ``keep`` from the status events with a
-    canonical status (None when there are none). A ticket whose history ends in another
-    state than its final status says (done or not) keeps its final done time instead:
-    its history is incomplete. Moments before the ticket was opened count at its
-    opening. Computed once per ``keep`` (the backlog's scope) and cached.
+    """The status history of the tickets under ``keep``, cut from :func:`status_trail`
+    (None when there is none). A ticket whose history ends in another state than its
+    final status says (done or not) keeps its final done time instead: its history is
+    incomplete. Moments before the ticket was opened count at its opening. Computed once
+    per ``keep`` (the backlog's scope) and cached.
 
     It holds the events after the window end too, on purpose: it is shared by every
     window (:meth:`Context.at_window`) and read at moments up to the window end (the week
     ends, :meth:`StatusHistory.done_by`), and whether a history is complete is judged
     against the ticket's final status, which only its last event can agree with."""
-    ev = ctx.events
-    if ev.empty or m.EV_STATUS not in ev or not ev[m.EV_STATUS].notna().any():
+    trail = status_trail(ctx)
+    if trail is None:
         return None
 
     def make() -> StatusHistory | None:
-        sel = (ev[m.EV_STATUS].notna() & ev[m.EV_AT].notna()).to_numpy(dtype=bool) \
-            & ctx.events_of_tickets(keep)
-        rows = np.flatnonzero(sel)
-        if not len(rows):
+        sel = ctx.events_of_tickets(keep)[trail.events]
+        if not sel.any():
             return None
-        codes = ctx.event_id_codes[rows]
-        at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
-        is_done = ev[m.EV_STATUS].iloc[rows].isin(m.DONE_STATUSES).to_numpy(dtype=bool)
-        # ticket, time, then export order (rows ascend: a stable sort keeps it)
-        order = by_code_then(codes, at)
-        codes, at, is_done = codes[order], at[order], is_done[order]
-        first = np.r_[True, codes[1:] != codes[:-1]]
-        last = np.r_[codes[1:] != codes[:-1], True]
-        prev = np.r_[False, is_done[:-1]] & ~first
-        t_rows = ctx.id_rows[codes]  # the ticket row of each event's id
+        rows, when, is_done = trail.rows[sel], trail.when[sel], trail.is_done[sel]
+        last = np.r_[rows[1:] != rows[:-1], True]
         final_done = ctx.is_done().to_numpy(dtype=bool)
         agree = np.zeros(len(ctx.tickets), dtype=bool)
-        agree[t_rows[last]] = is_done[last] == final_done[t_rows[last]]
-        use = agree[t_rows]
-        opened = ctx.tickets[m.OPENED_AT].to_numpy(dtype="datetime64[ns]").view(np.int64)
-        when = np.maximum(at, opened[t_rows])
-        return StatusHistory(tickets=agree & keep.to_numpy(dtype=bool),
-                             done=when[use & is_done & ~prev],
-                             reopened=when[use & ~is_done & prev],
-                             rows=t_rows[use], when=when[use], is_done=is_done[use])
+        agree[rows[last]] = is_done[last] == final_done[rows[last]]
+        use = agree[rows]
+        done, reopened = _turns(rows[use], is_done[use], when[use])
+        return StatusHistory(tickets=agree & keep.to_numpy(dtype=bool), done=done,
+                             reopened=reopened, rows=rows[use], when=when[use],
+                             is_done=is_done[use], pending=trail.pending[sel][use],
+                             events=trail.events[sel][use])
     key = ("status_history", hash(np.packbits(keep.to_numpy(dtype=bool)).tobytes()))
     result: StatusHistory | None = ctx.memo(key, make)
     return result
 
 
-@dataclass(frozen=True)
-class StatusTrail:
-    """The canonical status events of the tickets, by ticket row then time (ns): what a
-    ticket's status was at a moment, and how long it sat waiting (``pending``: on hold,
-    awaiting the caller or a vendor, waiting for the customer)."""
-
-    #: per ticket row: its status is known from status events
-    tickets: np.ndarray
-    rows: np.ndarray
-    when: np.ndarray
-    pending: np.ndarray
-
-    def pending_at(self, t_ns: int) -> np.ndarray:
-        """Per ticket row: its last status event at or before ``t_ns`` set a waiting
-        status (False before its first status event, and without one)."""
-        out = np.zeros(len(self.tickets), dtype=bool)
-        past = self.when <= t_ns
-        rows, pending = self.rows[past], self.pending[past]
-        last = np.r_[rows[1:] != rows[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
-        out[rows[last]] = pending[last]
-        return out
-
-    def pending_hours(self, upto_ns: np.ndarray) -> np.ndarray:
-        """Per ticket row: the hours its status history spent in a waiting status up to
-        ``upto_ns`` (per ticket row, ns: its done time), each waiting spell ending at the
-        next status event or there; NaN for a ticket with no status events."""
-        n = len(self.tickets)
-        if not len(self.rows):
-            return np.full(n, np.nan)
-        same = np.r_[self.rows[1:] == self.rows[:-1], False]
-        end = np.where(same, np.r_[self.when[1:], 0], upto_ns[self.rows])
-        end = np.minimum(end, upto_ns[self.rows])
-        spell = np.where(self.pending, np.maximum(end - self.when, 0), 0) / 3.6e12
-        out = np.bincount(self.rows, weights=spell, minlength=n)
-        return np.where(self.tickets, out, np.nan)
-
-
-def status_trail(ctx: Context) -> StatusTrail | None:
-    """The tickets' status events with a canonical status and a time (:class:`StatusTrail`),
-    None when the events hold none; moments before a ticket's opening count at it.
-    Computed once per Context."""
+def status_trail(ctx: Context) -> StatusHistory | None:
+    """Every ticket's status history (:class:`StatusHistory`): the events with a
+    canonical status and a time of a ticket of the export, sorted by ticket row, time and
+    export order once per run (shared by every window, like :func:`status_history`,
+    which is cut from it); None when the events hold none. Moments before a ticket's
+    opening count at it. Its :attr:`~StatusHistory.tickets` are those with any such
+    event, whether or not their history agrees with their status now."""
     ev = ctx.events
     if ev.empty or m.EV_STATUS not in ev or not ev[m.EV_STATUS].notna().any():
         return None
 
-    def make() -> StatusTrail | None:
+    def make() -> StatusHistory | None:
         sel = (ev[m.EV_STATUS].notna() & ev[m.EV_AT].notna()).to_numpy(dtype=bool)
         rows = np.flatnonzero(sel)
-        codes = ctx.event_id_codes[rows]
-        t_rows = ctx.id_rows[codes]
+        t_rows = ctx.id_rows[ctx.event_id_codes[rows]]
         ok = t_rows >= 0  # an event of no ticket of the export
-        rows, codes, t_rows = rows[ok], codes[ok], t_rows[ok]
+        rows, t_rows = rows[ok], t_rows[ok]
         if not len(rows):
             return None
         at = ev[m.EV_AT].iloc[rows].to_numpy(dtype="datetime64[ns]").view(np.int64)
-        pending = (ev[m.EV_STATUS].iloc[rows] == "pending").to_numpy(dtype=bool,
-                                                                     na_value=False)
+        status = ev[m.EV_STATUS].iloc[rows]
+        is_done = status.isin(m.DONE_STATUSES).to_numpy(dtype=bool)
+        pending = status.isin(m.WAITING_STATUSES).to_numpy(dtype=bool)
+        # ticket, time, then export order (rows ascend: a stable sort keeps it)
         order = by_code_then(t_rows, at)
-        t_rows, at, pending = t_rows[order], at[order], pending[order]
+        rows, t_rows, at = rows[order], t_rows[order], at[order]
+        is_done, pending = is_done[order], pending[order]
         opened = ctx.tickets[m.OPENED_AT].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        when = np.maximum(at, opened[t_rows])
         has = np.zeros(len(ctx.tickets), dtype=bool)
         has[t_rows] = True
-        return StatusTrail(tickets=has, rows=t_rows, when=np.maximum(at, opened[t_rows]),
-                           pending=pending)
-    result: StatusTrail | None = ctx.memo("status_trail", make)
+        done, reopened = _turns(t_rows, is_done, when)
+        return StatusHistory(tickets=has, done=done, reopened=reopened, rows=t_rows,
+                             when=when, is_done=is_done, pending=pending, events=rows)
+    result: StatusHistory | None = ctx.memo(("status_history", "trail"), make)
     return result
 
 
 def waiting_at_end(ctx: Context, open_mask: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per ticket row, of the ``open_mask`` tickets (open at the window end): (waiting
-    then, whether that is known). A ticket with status events: its last status by the
-    window end (the data's end when the window reaches past it) was ``pending``. Any
-    other: its status now is ``pending``, known only when nothing changed it after the
-    window end (its last update is by then, or, with none, the window reaches the
-    data's end): a list export says which tickets wait at its cut, not before."""
+    then, whether that is known): its status at the window end (the data's end when the
+    window reaches past it) is one of :data:`itsm_diag.model.WAITING_STATUSES`. The one
+    rule of "waiting at the end" (the backlog's ``waiting_now``, the KPI panel, the
+    forecast and the Monday list read it).
+
+    - A ticket with a status event by then: the status its history gives then (its last
+      status event by then), whatever its status now says. The history says what the
+      status was at the end; the status now was set at the export's cut, maybe after.
+      The history wins even where its last event disagrees with the status now (an
+      incomplete log): it is the record of the moment asked about.
+    - Any other (no status events, or only later ones): its status now, known only when
+      nothing changed it after the window end (its last update is by then, or, with
+      none, the window reaches the data's end): a list export says which tickets wait
+      at its cut, not before. A ticket updated after the end is not known to wait then."""
     t, w = ctx.tickets, ctx.window
     open_now = open_mask.to_numpy(dtype=bool)
-    now = (t[m.STATUS] == "pending").to_numpy(dtype=bool, na_value=False)
+    now = t[m.STATUS].isin(m.WAITING_STATUSES).to_numpy(dtype=bool)
     updated = t[m.UPDATED_AT]
     latest = m.activity_bound(t, last=True)
     whole = latest is None or w.covered_end >= latest
@@ -467,9 +512,10 @@ def waiting_at_end(ctx: Context, open_mask: pd.Series) -> tuple[np.ndarray, np.n
     trail = status_trail(ctx)
     waiting = now & known
     if trail is not None:
-        then = trail.pending_at(int(w.covered_end.value))
-        waiting = np.where(trail.tickets, then, waiting)
-        known = known | trail.tickets
+        end = int(w.covered_end.value)
+        seen = trail.seen_by(end)
+        waiting = np.where(seen, trail.pending_at(end), waiting)
+        known = known | seen
     return waiting & open_now, known & open_now
 
 
@@ -478,17 +524,27 @@ def waiting_weekly(ctx: Context, keep: pd.Series, ends_ns: np.ndarray
     """Per week end (``ends_ns``), how many of the ``keep`` tickets open then (as the
     weekly backlog counts them: :func:`open_at`) were waiting by their status events;
     None when no ticket of them has status events (a list export: which tickets waited
-    at the week ends before its cut is not known)."""
+    at the week ends before its cut is not known).
+
+    One pass: each waiting spell of the trail (a waiting event to the ticket's next
+    event), cut at the final done time where the ticket's open-ness is not read from its
+    history, counted at the week ends it spans. A spell starts at or after the opening,
+    and where the history says open-ness its waiting event says not done."""
     trail = status_trail(ctx)
     rows = keep.to_numpy(dtype=bool)
     if trail is None or not (trail.tickets & rows).any() or not trail.pending.any():
         return None
-    out = np.zeros(len(ends_ns), dtype=np.int64)
-    for i, end in enumerate(ends_ns):  # a dozen week ends, each one vectorised pass
-        when = pd.Timestamp(int(end), tz="UTC")
-        open_then = open_at(ctx, keep, when).to_numpy(dtype=bool)
-        out[i] = int((open_then & trail.tickets & trail.pending_at(int(end))).sum())
-    return out
+    t = ctx.tickets
+    has_opened = t[m.OPENED_AT].notna()
+    history = status_history(ctx, keep & has_opened)
+    by_history = np.zeros(len(t), dtype=bool) if history is None else history.tickets
+    never = np.iinfo(np.int64).max
+    done = ctx.done_at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    upto = np.where(by_history | (done == np.iinfo(np.int64).min), never, done)
+    s_rows, start, end = trail.pending_spells(upto)
+    mine = (rows & has_opened.to_numpy(dtype=bool))[s_rows]
+    ends = np.asarray(ends_ns, dtype=np.int64)
+    return (count_upto(start[mine], ends) - count_upto(end[mine], ends)).astype(np.int64)
 
 
 def waiting_hours(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
