@@ -209,7 +209,8 @@ def test_the_backlog_shows_one_number_everywhere() -> None:
     b = by_id(r)["backlog"]
     assert r.kpis.backlog == {
         "start": b.metrics["backlog_start"].value, "end": b.metrics["backlog_end"].value,
-        "shrink": b.metrics["backlog_shrink"].value, "open_now": b.metrics["open_now"].value}
+        "shrink": b.metrics["backlog_shrink"].value, "open_now": b.metrics["open_now"].value,
+        "waiting_now": b.metrics["waiting_now"].value}
     assert b.metrics["open_now"].value == b.evidence.series["weekly"][-1]["open"]
     start, end = f"{r.kpis.backlog['start']:,.0f}", f"{r.kpis.backlog['end']:,.0f}"
     first_week = f"{r.kpis.backlog_weekly[0]['open']:,}"

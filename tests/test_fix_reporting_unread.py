@@ -121,7 +121,7 @@ def test_a_built_in_tools_custom_status_is_named_as_outside_its_statuses() -> No
     assert row["gap"] == "unread" and row["detail"] == "backlog_unread"
     f = graded(rows)
     text = next(n.text for n in f.evidence.notes if n.code == "backlog_unread")
-    assert "freshservice" in text and f"'{CUSTOM}' (30)" in text
+    assert "Freshservice" in text and f"'{CUSTOM}' (30)" in text
     assert "--mapping" in text and "configuration gap)" not in text
 
 

@@ -33,7 +33,7 @@ def test_the_kpi_panel_counts_the_backlog_where_the_sign_does(late: Report) -> N
     assert DATA_END in backlog.evidence.summary
     assert late.kpis.backlog_open_at == DATA_END
     text = backlog_text(late)
-    assert text.endswith(f"218 open at {DATA_END}") and "window end" not in text
+    assert f"218 open at {DATA_END}" in text and "window end" not in text
     for page in (markdown.render(late), terminal.render(late, color=False, columns=200)):
         assert f"218 open at {DATA_END}" in page
         assert "open at the window end" not in page
@@ -58,7 +58,7 @@ def test_the_scopes_say_the_data_end(late: Report) -> None:
 def test_a_window_the_data_reaches_and_the_explain_pages_say_the_window_end() -> None:
     report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
     assert report.kpis.backlog_open_at == "the window end"
-    assert backlog_text(report).endswith("open at the window end")
+    assert "open at the window end" in backlog_text(report)
     assert "the tickets open at the window end" in report.kpis.definitions["backlog_weekly"]
     for rule_id in ("actions", "ownership", "trust"):
         page = explain.explain_page(rule_id, None)

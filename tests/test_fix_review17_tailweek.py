@@ -64,7 +64,9 @@ def test_the_forecast_rates_read_as_a_window_ending_at_the_data(
                  "net_per_week", "open_now"):
         assert got[0].metrics[name].value == got[1].metrics[name].value, name
     assert round(got[0].metrics["completions_per_week"].value) == 83
-    assert round(got[0].metrics["completions_needed_per_week"].value) == 91
+    # 91 before review 20b: the demo's 45 tickets waiting on others at the data's end
+    # are in the projection, not in the completions needed (extra x 173 / 218 open)
+    assert round(got[0].metrics["completions_needed_per_week"].value) == 89
     assert got[0].tables == got[1].tables
 
 

@@ -59,7 +59,7 @@ LEGIT = {
     # in a note (its excluded[0])
     r"\.analyses\.actions\.tables\.actions\.(n|rows\[\d+\]\.\w+)": "the list's rows",
     r"\.analyses\.actions\.metrics\.(open_tickets|listed|overdue|due_soon|due_assumed|stale"
-    r"|unowned|bouncing)\.(value|numerator|denominator|sample_ids\[\d+\])":
+    r"|unowned|bouncing|waiting)\.(value|numerator|denominator|sample_ids\[\d+\])":
         "the list's shares, over the tickets on it",
     r"\.analyses\.actions\.notes\[\d+\]\.(code|count|text|params\.\w+)":
         "the list's notes on its tickets' due times",

@@ -142,8 +142,14 @@ def test_the_forecast_reads_the_same_series(runs: dict[str, Any]) -> None:
     assert cleanup["net_per_week"].value > 0
     assert cleanup["net_per_week"].value == pytest.approx(control["net_per_week"].value,
                                                           abs=1.0)
-    assert cleanup["extra_completions_per_week"].value == pytest.approx(
-        control["extra_completions_per_week"].value, abs=1.0)
+    # the extra completions before the waiting tickets' share is taken off (review 20b):
+    # the clean-up closed 32 tickets on hold too, so the tool no longer says they waited
+    # (27 waiting against the control's 59) and only that share differs
+    def before_waiting(f: Any) -> float:
+        share = 1 - f["waiting_now"].value / f["open_now"].value
+        return float(f["extra_completions_per_week"].value) / share
+
+    assert before_waiting(cleanup) == pytest.approx(before_waiting(control), abs=1.0)
 
 
 def _resolved_incidents(t: pd.DataFrame, pick: pd.Index) -> pd.DataFrame:

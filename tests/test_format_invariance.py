@@ -158,9 +158,10 @@ NEEDS: dict[str, frozenset[str]] = {
     # format carries it: a ticket reopened and done again counts back in between
     "backlog": frozenset({"kind:incident", "kind:request", *_DONE, "category", "subcategory",
                           "request_item", "events:status"}),
+    # a cancelled incident (a duplicate) is no occurrence: the status counts (review 20a)
     "recurrence": frozenset({"kind:incident", "kind:problem", "opened_at", "ci@incident",
                              "service@incident", "category@incident", "subcategory@incident",
-                             "summary@incident", "problem_ref"}),
+                             "summary@incident", "problem_ref", "status"}),
     "reporting": frozenset({"kind:incident", "kind:request", *_DONE, "reassignment_count",
                             "sla_met", "due_at", "category"}),
     "trust": frozenset({"kind:incident", "kind:request", "events:comment", "channel",

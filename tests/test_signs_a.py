@@ -246,13 +246,16 @@ def test_compute_kpis_panel() -> None:
     assert set(kpis) == (set(Kpis.model_fields) - {
         "definitions", "labels", "backlog", "reliable", "caveats", "targets",
         "targets_met", "target_texts", "decimals", "volume_words", "backlog_open_at"}) | {
-            "left_out", "ttr_closed", "machine_made"}
+            "left_out", "ttr_closed", "machine_made", "ttr_waiting"}
     left_out = kpis.pop("left_out")
     assert left_out["done_after"] == 0 and left_out["negative"] == 0
     # the closed-time fallback's count, which the engine words as a caveat
     assert kpis.pop("ttr_closed")["leaning"] == 0
     # the tickets a machine raised, left out (none here), which the engine words as a caveat
     assert kpis.pop("machine_made") == {"machine": 0, "done": 10}
+    # the waiting the export measures (none here), which the engine words as a caveat
+    waiting = kpis.pop("ttr_waiting")
+    assert waiting["n"] == 10 and waiting["known"] == 0 and waiting["columns"] == []
     Kpis.model_validate(kpis)
     # hours: 2 x 6 and 12 x 4 -> median 2, p90 at position 8.1 of 0..9 -> 12
     assert kpis["time_to_resolve_hours"] == {"median": 2.0, "p90": 12.0, "n": 10}

@@ -742,7 +742,10 @@ def _waiting(ctx: Context, open_mask: pd.Series, usable: pd.Series, first: int,
         "open_now": open_now, "waiting": n_wait, "share": n_wait / open_now,
         "rest": rest, "weeks_rest": weeks_rest if weeks_rest is not None else 0.0,
         "per_week": mean_arrivals, "unknown": open_now - n_known,
-        "labels": ", ".join(_waiting_labels(ctx, waiting))}
+        "labels": ", ".join(_waiting_labels(ctx, waiting)),
+        # where the open tickets are counted, as the sign's summary says it (the data's
+        # end when a --until reaches past it)
+        "end_said": _end_said(ctx)}
     workable: dict[str, float] = {}
     if weeks_rest is not None:
         workable["backlog_weeks_of_arrivals"] = weeks_rest
@@ -765,6 +768,17 @@ def _waiting(ctx: Context, open_mask: pd.Series, usable: pd.Series, first: int,
     note = Note(code=code, count=n_wait, params=said, sample_ids=sample)
     decides = Note(code=f"{code}_decides", count=n_wait, params=said, sample_ids=sample)
     return Waiting(figure=figure, notes=[note], decides=decides, workable=workable)
+
+
+def _end_said(ctx: Context) -> str:
+    """:func:`itsm_diag.insights.end_said` of the run's window, in the run's words (the
+    window end where the data reaches it)."""
+    from itsm_diag.insights import end_said
+
+    wording = ctx.defaults.get("wording") or {}
+    if "end_said.window" not in wording:  # a Context built without the rule files
+        return "the window end"
+    return end_said(ctx.window, ctx.tz, wording)
 
 
 def _waiting_labels(ctx: Context, waiting: np.ndarray) -> list[str]:
