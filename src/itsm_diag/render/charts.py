@@ -275,7 +275,10 @@ def recurrence_clusters(finding: Finding) -> Chart | None:
     if not rows:
         return None
     top = rows[:10]
-    counts = [_num(r["count"]) or 0.0 for r in top]
+    # the sign counts (and ranks, and prices) occurrences: a major incident's children
+    # and a same-day burst are one (a table from before occurrences holds incidents only)
+    unit = "occurrences" if all("occurrences" in r for r in top) else "count"
+    counts = [_num(r[unit]) or 0.0 for r in top]
     colours = [GREEN if r.get("covered") is True else RED if r.get("covered") is False
                else GREY for r in top]
     keys = [Key(text, c) for c, text in ((GREEN, "has a problem record"),
@@ -283,7 +286,9 @@ def recurrence_clusters(finding: Finding) -> Chart | None:
                                          (GREY, "problem coverage unknown")) if c in colours]
     return _sideways("recurrence-clusters", "Recurring clusters, top 10",
                      [_label(r["key"]) for r in top], counts, colours,
-                     [figure(c, "count") for c in counts], "incidents in the cluster", keys)
+                     [figure(c, "count") for c in counts],
+                     "occurrences in the cluster" if unit == "occurrences"
+                     else "incidents in the cluster", keys)
 
 
 def _week_start(d: datetime) -> date:
