@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.holddesk import Desk, make
 
+from holddesk import Desk, make
 from itsm_diag import api
 from itsm_diag.report import Report
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.holddesk import Desk, make
 
+from holddesk import Desk, make
 from itsm_diag import api
 from itsm_diag.report import Report
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests import holddesk
 
+import holddesk
 from itsm_diag import api
 from itsm_diag import model as m
 

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests import snkit
 
+import snkit
 from itsm_diag import api
 from itsm_diag.report import Report
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests import snkit
 
+import snkit
 from itsm_diag import api
 from itsm_diag import model as m
 from itsm_diag.importers import registry

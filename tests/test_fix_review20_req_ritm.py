@@ -24,14 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests import snkit
-from tests.snkit import END, FMT, START
 from typer.testing import CliRunner
 
+import snkit
 from itsm_diag import model as m
 from itsm_diag.cli import app
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import load_paths
+from snkit import END, FMT, START
 
 runner = CliRunner()
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests import holddesk
 
+import holddesk
 from itsm_diag import api
 
 END = pd.Timestamp("2026-09-30 23:59:59")
