@@ -65,22 +65,27 @@ def open_now(ctx: Context, mask: pd.Series) -> pd.Series:
     return mask & opened
 
 
-def cleanup_note(ctx: Context, left: LeftOut) -> Note | None:
-    """The ``mass_closed`` note of the tickets ``left`` leaves out as a clean-up script's
-    closures (:func:`~itsm_diag.signs.common.left_out_done`: the backlog sign's mass
-    closure, :func:`~itsm_diag.signs.backlog.mass_closure`, one set per Context), with the
-    clean-up's hours and the ``kept`` tickets the figure is over (``None`` when there are
-    none). Closed unworked: no resolution, no done work a check of resolved tickets
-    weighs."""
+def left_out_notes(ctx: Context, left: LeftOut) -> list[Note]:
+    """The notes of the tickets ``left`` leaves out of a check's done work
+    (:func:`~itsm_diag.signs.common.left_out_done`), in its order, each kind with tickets
+    once: ``machine_made``; ``mass_closed`` with the clean-up's hours (the backlog sign's
+    mass closure, :func:`~itsm_diag.signs.backlog.mass_closure`, one set per Context) and
+    the ``kept`` tickets the figure is over; ``cancelled``; ``child_incidents``. A kind the
+    split was not asked for has no tickets and no note."""
     from itsm_diag.signs.backlog import mass_closure
 
+    out: list[Note] = []
+    if left.machine.any():
+        out.append(note("machine_made", int(left.machine.sum()), ctx.samples(left.machine)))
     found = mass_closure(ctx)
-    mass = left.cleanup
-    if found is None or not mass.any():
-        return None
-    hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}" for h in found.hours)
-    return note("mass_closed", int(mass.sum()), ctx.samples(mass), hours=hours,
-                kept=int(left.kept.sum()))
+    if found is not None and left.cleanup.any():
+        hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}" for h in found.hours)
+        out.append(note("mass_closed", int(left.cleanup.sum()), ctx.samples(left.cleanup),
+                        hours=hours, kept=int(left.kept.sum())))
+    for mask, code in ((left.cancelled, "cancelled"), (left.children, "child_incidents")):
+        if mask.any():
+            out.append(note(code, int(mask.sum()), ctx.samples(mask)))
+    return out
 
 
 def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:

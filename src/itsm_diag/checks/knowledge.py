@@ -15,9 +15,9 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     blank,
-    cleanup_note,
     filled,
     in_kinds,
+    left_out_notes,
     no_field,
     norm_list,
     note,
@@ -69,13 +69,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # first two kinds (:func:`~itsm_diag.signs.common.left_out_done`), each counted once,
     # the clean-up's "over the other N" the share's denominator
     left = left_out_done(ctx, scope, kinds=("machine", "cleanup"))
-    excluded: list[Note] = []
-    if left.machine.any():
-        excluded.append(note("machine_made", int(left.machine.sum()),
-                             ctx.samples(left.machine)))
-    said = cleanup_note(ctx, left)
-    if said is not None:
-        excluded.append(said)
+    excluded: list[Note] = left_out_notes(ctx, left)
     scope = left.kept
     n = int(scope.sum())
     minimum = int(params["min_tickets"])

@@ -19,11 +19,11 @@ import pandas as pd
 
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
-    cleanup_note,
     events_of,
     handle_minutes,
     ids_mask,
     in_kinds,
+    left_out_notes,
     no_field,
     norm_list,
     note,
@@ -72,7 +72,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # work that could have to be reopened (the done-work split's clean-up alone,
     # :func:`~itsm_diag.signs.common.left_out_done`)
     left = left_out_done(ctx, scope, kinds=("cleanup",))
-    said = cleanup_note(ctx, left)
+    said = left_out_notes(ctx, left)
     scope = left.kept
     minimum = int(params["min_tickets"])
     ev = events_of(ctx, "status", scope)
@@ -112,7 +112,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if n < minimum:
         return Measurement(unknown=note("too_few", n=n, min=minimum))
 
-    excluded: list[Note] = [said] if said is not None else []
+    excluded: list[Note] = said
     notes: list[Note] = []
     other_kinds = scope & ~carried & ~thin
     if other_kinds.any():

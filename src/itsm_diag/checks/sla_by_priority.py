@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from itsm_diag import model as m
-from itsm_diag.checks._common import cleanup_note, in_kinds, no_value, note, unread
+from itsm_diag.checks._common import in_kinds, left_out_notes, no_value, note, unread
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ParamMap, ratio
 from itsm_diag.signs.common import (
     left_out_done,
@@ -80,16 +80,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     #   any work;
     # - a major incident's children are resolved with it: its one outage, once
     left = left_out_done(ctx, in_kinds(ctx, params) & ctx.done_in_window())
-    excluded: list[Note] = []
-    if left.machine.any():
-        excluded.append(note("machine_made", int(left.machine.sum()),
-                             ctx.samples(left.machine)))
-    said = cleanup_note(ctx, left)
-    if said is not None:
-        excluded.append(said)
-    for mask, code in ((left.cancelled, "cancelled"), (left.children, "child_incidents")):
-        if mask.any():
-            excluded.append(note(code, int(mask.sum()), ctx.samples(mask)))
+    excluded: list[Note] = left_out_notes(ctx, left)
     done = left.kept
     outcome = sla_outcome(ctx)
     known = pd.Series(outcome.known, index=t.index)
