@@ -191,7 +191,12 @@ def test_reopens_leaves_the_cleanup_out(runs: dict[str, Any]) -> None:
     assert control.metrics["reopen_rate"].denominator - rate.denominator < 10
     assert cleanup.status == control.status
     said = next(n for n in cleanup.evidence.excluded if n.code == "mass_closed")
-    assert said.count == len(runs["pick"])
+    # the clean-up's tickets a person raised: an alert it closed is counted as the
+    # machine's (the done-work split: each ticket left out once)
+    t = runs["tickets"]
+    picked = t.loc[runs["pick"]]
+    people = picked[~picked.channel.isin(["monitoring", "api"]).fillna(False)]
+    assert said.count == len(people) < len(picked)
 
 
 def test_the_control_has_no_mass_closure(runs: dict[str, Any]) -> None:
