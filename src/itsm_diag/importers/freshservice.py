@@ -201,9 +201,11 @@ _KIND = {
 _PREFIX_KIND = {"INC": "incident", "SR": "request", "CHN": "change", "CHG": "change",
                 "PRB": "problem"}
 _SOURCE = {
+    # the shared channel words (chat and messaging, Freshservice's alert sources "AWS
+    # Cloudwatch" and "Pagerduty" as monitoring), then Freshservice's own sources
     **v.CHANNELS,
-    "portal": "portal", "feedback widget": "portal", "walkup": "walk_in",
-    "outbound email": "email", "ms teams": "chat", "microsoft teams": "chat",
+    "feedback widget": "portal", "walkup": "walk_in",
+    "outbound email": "email",
     "workplace": "chat", "yammer": "chat", "mobile": "portal", "service desk": "portal",
     "correo electrónico": "email", "teléfono": "phone", "portail": "portal",
     "téléphone": "phone", "courriel": "email", "telefon": "phone",

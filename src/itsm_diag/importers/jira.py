@@ -70,7 +70,7 @@ from itsm_diag.importers.base import (
     share_matching,
 )
 from itsm_diag.importers.readers import RawTable
-from itsm_diag.text import joined
+from itsm_diag.text import joined, quote
 
 NAME = "jira"
 #: the comment/work-log dates, parsed with the date columns (named in error messages)
@@ -185,6 +185,31 @@ _CATEGORY_STATUS = {
     "concluído": "closed", "itens concluídos": "closed",
 }
 #: the default scheme (Highest..Lowest) and the older one (Blocker..Trivial)
+#: JSM request channels (JQL ``request-channel-type``) that name no door the requester
+#: used: ``jira``, an issue an agent raised in Jira for them (a call, a chat, a word in
+#: the corridor, an e-mail to the agent). Read as no channel, never as ``other``
+_AGENT_RAISED = ("jira",)
+
+
+def _channel(raw: pd.Series, warnings: list[str]) -> pd.Series:
+    """The canonical channel of JSM's request channels (``values.CHANNELS``: ``portal``,
+    ``anonymousportal``, ``email``, ``api``, chat) with the issues an agent raised in
+    Jira left without one, counted in a warning: the door their requester came through
+    is not recorded, so they are no evidence of intake outside the official channels,
+    nor of intake through them."""
+    agent = v.fold(raw).isin(_AGENT_RAISED).to_numpy(dtype=bool, na_value=False)
+    kept = raw.where(~agent)
+    if agent.any():
+        warnings.append(
+            f"channel: {int(agent.sum()):,} issues with request channel "
+            f"{quote(str(raw[agent].iloc[0]))} were raised by an agent in Jira for their "
+            "requester; the door the requester came through is not recorded, so they "
+            "carry no channel (map the value under values.channel in a mapping file if "
+            "your agents log one door, such as phone)")
+    v.note_channels(warnings, kept, v.CHANNELS)
+    return v.channel(kept)
+
+
 _PRIORITY_OLD = {"blocker": 1, "critical": 2, "major": 3, "minor": 4, "trivial": 5}
 
 _KEY_RE = r"^[A-Z][A-Z0-9_]+-\d+$"
@@ -303,8 +328,7 @@ class JiraImporter(Importer):
             v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
                             "left without priority")
         if m.CHANNEL_RAW in df:
-            df[m.CHANNEL] = v.channel(df[m.CHANNEL_RAW])
-            v.note_channels(warnings, df[m.CHANNEL_RAW], v.CHANNELS)
+            df[m.CHANNEL] = _channel(df[m.CHANNEL_RAW], warnings)
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])
             df[m.TIME_SPENT_HOURS] = v.duration(secs / 3600, frame[cols["_time_spent"]],

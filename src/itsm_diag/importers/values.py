@@ -446,12 +446,23 @@ CHANNELS: dict[str, str] = {
     "help center": "portal", "web widget": "portal", "form": "portal",
     "email": "email", "e mail": "email", "mail": "email", "inbound email": "email",
     "phone": "phone", "telephone": "phone", "call": "phone", "voice": "phone", "ivr": "phone",
+    # JSM's customer portal used signed out (request channel ``anonymousportal``)
+    "anonymousportal": "portal", "anonymous portal": "portal",
+    # live chat and messaging are one channel in every tool: a ServiceNow "Chat", a
+    # Freshservice "MS Teams" and a Zendesk ``chat`` or ``native_messaging`` alike
+    # (trust's official_channels says whether the desk takes chat as a front door)
     "chat": "chat", "virtual agent": "chat", "messaging": "chat", "teams": "chat",
     "slack": "chat", "whatsapp": "chat", "sms": "chat", "native messaging": "chat",
+    "ms teams": "chat", "msteams": "chat", "microsoft teams": "chat", "mobile sdk": "chat",
     "walk in": "walk_in", "walkin": "walk_in", "walk up": "walk_in", "in person": "walk_in",
     "api": "api", "integration": "api", "rest": "api",
     "monitoring": "monitoring", "event": "monitoring", "alert": "monitoring",
     "system": "monitoring", "discovery": "monitoring",
+    # alerting tools a desk tool names as a ticket's source (Freshservice's built-in
+    # "AWS Cloudwatch" and "Pagerduty"): their tickets are alerts, not a person's
+    "aws cloudwatch": "monitoring", "cloudwatch": "monitoring", "pagerduty": "monitoring",
+    "opsgenie": "monitoring", "datadog": "monitoring", "nagios": "monitoring",
+    "zabbix": "monitoring",
 }
 
 

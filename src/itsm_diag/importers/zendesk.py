@@ -34,8 +34,8 @@ Derived fields (documented choices):
 - ``channel`` from ``via.channel``: tickets an agent or the system made (side
   conversations, triggers and automations, merges, linked problems) are ``monitoring``,
   the machine-made channel trust's bypass leaves out; a follow-up of a closed ticket is
-  the requester's e-mail reply (``email``: a recurrence in their words); the messaging
-  Web Widget (``native_messaging``) is the portal, like the classic one.
+  the requester's e-mail reply (``email``: a recurrence in their words); live chat and
+  the messaging Web Widget (``chat``, ``native_messaging``) are ``chat``, as in every tool.
 - A ticket metrics response (``GET /api/v2/ticket_metrics.json``: ``{"ticket_metrics":
   [...]}``) passed with the tickets is joined to them by ticket id, as side-loaded
   ``metric_sets`` are (:func:`split_ticket_fields`); metric records that reach the
@@ -145,10 +145,10 @@ _MADE_BY_SYSTEM = "monitoring"
 VIA: dict[str, str] = {
     "mail": "email", "email": "email", "web form": "portal", "web": "portal",
     "help center": "portal", "web widget": "portal", "mobile": "portal",
-    "web service": "api", "api": "api", "chat": "chat",
-    # the messaging Web Widget is the account's own widget, as the classic one is
-    "native messaging": "portal", "messaging": "portal",
-    "mobile sdk": "chat", "sms": "chat", "voice": "phone",
+    "web service": "api", "api": "api",
+    # live chat, messaging (the messaging Web Widget, native_messaging) and the mobile
+    # SDK are chat, as a chat is in every tool (values.CHANNELS maps them)
+    "voice": "phone",
     "phone": "phone", "phone call (incoming)": "phone", "phone call (outgoing)": "phone",
     "voicemail": "phone",
     # made by an agent or by Zendesk itself, not raised by a user through some door:

@@ -40,6 +40,7 @@ from itsm_diag.signs.common import (
     then_by_code,
     too_few,
 )
+from itsm_diag.text import figure_beside
 
 _GRADED = ("chaser_share", "bypass_share", "duplicate_share")
 
@@ -124,7 +125,9 @@ def _chasers(
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
         meas.excluded.append(Note(code="comments_sparse", count=int(commented.sum()), params={
-            "n": int(in_win.sum()), "share": share, "min": float(params["min_comment_share"])}))
+            "n": int(in_win.sum()),
+            "share": figure_beside(share, float(params["min_comment_share"]), "ratio"),
+            "min": figure_beside(float(params["min_comment_share"]), share, "ratio")}))
         return
     values = ev.loc[attributed, m.EV_VALUE]
     by_requester = (ev.loc[attributed, m.EV_AUTHOR_ROLE] == "requester").fillna(False) & (
