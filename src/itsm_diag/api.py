@@ -639,9 +639,13 @@ def _diagnose_loaded(loaded: Loaded, options: RunOptions, checked: _Checked,
         words = name_words_of([requesters, assignees])
         # before the diagnosis, so no real name can reach any evidence row
         tickets, events, people = redact_tables(tickets, events)
-        # and each requester's name as exported by its pseudonym, for telling a machine
-        # account ("Zabbix Monitoring") by its name's words (only matched, never written)
-        names = frozenset(words | requesters_of(requesters.map(people.of), requesters))
+        # and each requester's and comment author's name as exported by its pseudonym,
+        # for telling a machine account ("Zabbix Monitoring", a "System" reminder) by its
+        # name's words (only matched, never written)
+        authors = pd.Series(loaded.events[m.EV_AUTHOR].dropna().unique()) \
+            if m.EV_AUTHOR in loaded.events.columns else pd.Series([], dtype=object)
+        names = frozenset(words | requesters_of(requesters.map(people.of), requesters)
+                          | requesters_of(authors.map(people.of), authors))
     data = Diagnosis(
         tickets=tickets, events=events,
         inputs=[input_info(s) for s in loaded.sources], data_notes=loaded.notes,

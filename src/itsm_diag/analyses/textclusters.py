@@ -382,6 +382,33 @@ def machine_made(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
     return result
 
 
+def machine_named(ctx: Context, params: Mapping[str, Any], names: pd.Series) -> np.ndarray:
+    """Per value of ``names`` (an events table's authors): a name that holds one of
+    ``machine_words`` ("System", "SLA Reminder Job"), read as :func:`machine_made` reads
+    a requester's, per distinct name. Under ``--redact`` each pseudonym's name as
+    exported (:func:`requesters_of`) tells; a pseudonym without one is no machine's."""
+    words = tuple(sorted(fold_words(params.get("machine_words", []))))
+    out = np.zeros(len(names), dtype=bool)
+    codes, distinct = pd.factorize(names.astype(m.STRING_DTYPE).to_numpy(
+        dtype=object, na_value=None))
+    if not words or not len(distinct):
+        return out
+    values = pd.Series(distinct, dtype=object)
+    if ctx.name_words is not None:  # --redact: the names behind the pseudonyms
+        tied = dict(e[1:].split(_WHOLE, 1) for e in ctx.name_words
+                    if e.startswith(_REQUESTER_OF))
+        values = values.map(tied).astype(object)
+        values = values.where(values.notna(), None)
+    lists = pc.utf8_split_whitespace(_whole_names(values))
+    hit = pc.is_in(pc.list_flatten(lists), value_set=pa.array(
+        list(words), type=pa.string())).to_numpy(zero_copy_only=False)
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    held = np.bincount(parent[hit], minlength=len(values)) > 0
+    known = codes >= 0
+    out[known] = held[codes[known]]
+    return out
+
+
 #: the Context cache name of :func:`unnamed_wordings`
 _UNNAMED = "textclusters.unnamed_wordings"
 

@@ -2,7 +2,10 @@
 
 Fragmentation is 1 - the Herfindahl index of channel shares: 0 when every ticket comes
 through one channel, approaching 1 - 1/k when k channels carry equal shares. Tickets
-with no channel are left out (and counted); no channel at all is unknown.
+with no channel are left out (and counted); no channel at all is unknown. Tickets a
+machine raised (the trust sign's bypass set: :func:`~itsm_diag.signs.trust.
+raised_by_machine`) are no door a person chose: left out, counted, so the check reads
+the intake the bypass share reads.
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ from itsm_diag import model as m
 from itsm_diag.checks._common import in_kinds, no_value, note, unread
 from itsm_diag.signs.base import Confidence, Context, Figure, Measurement, Note, ParamMap, ratio
 from itsm_diag.signs.common import unread_of
+from itsm_diag.signs.trust import raised_by_machine
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
     t = ctx.tickets
     scope = in_kinds(ctx, params) & ctx.opened_in_window()
+    # a monitoring alert, or one e-mailed by "Zabbix Monitoring", is no door a person
+    # chose: left out as the trust sign's bypass leaves it out (its neutral channels)
+    machine = scope & raised_by_machine(ctx, ctx.signs.get("trust") or {})
+    scope = scope & ~machine
     known = scope & t[m.CHANNEL].notna()
     if scope.any() and not known.any():
         # channels the reading could not put in the vocabulary: named, not called missing
@@ -36,6 +44,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                                         min=float(params["min_fill"])))
 
     excluded: list[Note] = []
+    if machine.any():
+        excluded.append(note("machine_made", int(machine.sum()), ctx.samples(machine),
+                             n=int(scope.sum() + machine.sum())))
     confidence: Confidence = "high"
     unknown_channel = scope & ~known
     # a channel left empty by the reading while the tool's label is kept: named apart

@@ -12,7 +12,7 @@ A signal the data cannot give is a Figure with value ``None``; the engine skips 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,10 +35,12 @@ from itsm_diag.signs.base import (
 from itsm_diag.signs.common import (
     contains_where,
     fold_codes,
+    machine_raised,
     open_at,
     phrase_pattern,
     then_by_code,
     too_few,
+    waiting_at_end,
 )
 from itsm_diag.text import figure_beside
 
@@ -219,13 +221,14 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
         return
     t = ctx.tickets
     official = [str(c) for c in params.get("official_channels", ["portal", "phone"])]
-    # machine-made tickets (monitoring alerts) say nothing about whether people trust intake
-    neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
     channel = t[m.CHANNEL]
+    # machine-made tickets (monitoring alerts, an alert e-mailed by "Zabbix Monitoring")
+    # say nothing about whether people trust intake: left out, numerator and denominator
+    in_win = _by_people(ctx, params, in_win, meas, "bypass")
     # the tools whose export carries a channel
     in_win = ctx.by_source(in_win, m.CHANNEL).kept_noted(meas.excluded, "bypass_sources")
     no_channel = in_win & channel.isna()
-    known = in_win & channel.notna() & ~channel.isin(neutral)
+    known = in_win & channel.notna()
     if not known.any():
         meas.metrics["bypass_share"] = _none()
         meas.excluded.append(Note(code="no_channel", count=int(no_channel.sum())))
@@ -250,6 +253,55 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
     meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
 
 
+def raised_by_machine(ctx: Context, params: ParamMap) -> pd.Series:
+    """Per ticket: raised by a machine (:func:`~itsm_diag.signs.common.machine_raised`:
+    a monitoring or integration channel, or a requester such as "Zabbix Monitoring" or
+    "Backup Job Alerts"), or through one of the sign's ``neutral_channels``."""
+    t = ctx.tickets
+    neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
+    out = machine_raised(ctx) | t[m.CHANNEL].isin(neutral).to_numpy(dtype=bool,
+                                                                    na_value=False)
+    return pd.Series(out, index=t.index)
+
+
+def _by_people(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement,
+               signal: str) -> pd.Series:
+    """``in_win`` less the tickets a machine raised (:func:`raised_by_machine`), and one note
+    (``machine_made``) that counts them among the window's tickets and names the signals
+    that leave them out: an alert is no user chasing, going round the desk or raising an
+    issue twice."""
+    machine = in_win & raised_by_machine(ctx, params)
+    if not machine.any():
+        return in_win
+    found = next((n for n in meas.excluded if n.code == "machine_made"), None)
+    if found is None:
+        t = ctx.tickets
+        neutral = {str(c) for c in params.get("neutral_channels", ["monitoring"])} | {
+            str(c) for c in (ctx.analyses.get("text-clusters") or {}).get(
+                "machine_channels", [])}
+        by_channel = machine & t[m.CHANNEL].isin(sorted(neutral)).fillna(False).astype(bool)
+        by_name = machine & ~by_channel
+        codes = fold_codes(ctx, m.REQUESTER)[0]
+        rows = by_name.to_numpy(dtype=bool) & (codes >= 0)
+        counts = np.bincount(codes[rows], minlength=int(codes.max()) + 1 if len(codes) else 0)
+        top = [c for c in np.argsort(-counts, kind="stable")[:3] if counts[c]]
+        # the busiest requesters named as machines, as the export spells them (a few
+        # lookups): a person's name on a monitoring ticket is not named
+        names = "; ".join(f"{t[m.REQUESTER].iat[int(np.argmax(codes == c))]}: "
+                          f"{int(counts[c]):,}" for c in top)
+        found = Note(code="machine_made", count=int(machine.sum()), params={
+            "n": int(in_win.sum()), "share": float(machine.sum()) / int(in_win.sum()),
+            "by_channel": int(by_channel.sum()), "by_name": int(by_name.sum()),
+            "largest": Note(code="machine_named", params={"names": names}) if names
+            else Note(code="machine_unnamed"), "signals": signal},
+            sample_ids=ctx.samples(machine))
+        meas.excluded.append(found)
+    elif signal not in str(found.params["signals"]).split("_"):
+        found.params["signals"] = f"{found.params['signals']}_{signal}"
+    found.params["left_out_of"] = Note(code=f"machine_out_{found.params['signals']}")
+    return in_win & ~machine
+
+
 def _duplicates(
     ctx: Context, params: ParamMap, scope: pd.Series, in_win: pd.Series, meas: Measurement
 ) -> bool:
@@ -268,7 +320,11 @@ def _duplicates(
     req_ok = fold_codes(ctx, m.REQUESTER)[0] >= 0
     cat_ok = fold_codes(ctx, m.CATEGORY)[0] >= 0
     # the tools whose export carries a requester and a category on some ticket
-    in_win = ctx.by_source(in_win, "trust.duplicate_key", lambda: req_ok & cat_ok
+    # a job or monitoring account's retries (two alerts of one category within hours,
+    # under the proxy bar) are no person raising an issue again: the tickets a machine
+    # raised, or through a neutral channel, are left out, numerator and denominator
+    people = _by_people(ctx, params, in_win, meas, "duplicates")
+    in_win = ctx.by_source(people, "trust.duplicate_key", lambda: req_ok & cat_ok
                            ).kept_noted(meas.excluded, "duplicates_sources")
     win = in_win.to_numpy(dtype=bool)
     for column, ok in (("no_requester", req_ok), ("no_category", cat_ok)):
@@ -276,7 +332,8 @@ def _duplicates(
             meas.metrics["duplicate_share"] = _none()
             meas.excluded.append(Note(code=column))
             return False
-    keyed_rows = scope & (req_ok & cat_ok) & t[m.OPENED_AT].notna()
+    keyed_rows = scope & ~raised_by_machine(ctx, params) & (req_ok & cat_ok) \
+        & t[m.OPENED_AT].notna()
     missing = in_win & ~keyed_rows
     keyed = float((in_win & keyed_rows).sum()) / max(int(in_win.sum()), 1)
     if keyed < float(params["min_signal_fill"]):
@@ -516,24 +573,114 @@ def _silence(ctx: Context, params: ParamMap, scope: pd.Series, meas: Measurement
         ctx)).kept_noted(meas.excluded, "silence_sources")
     # the tickets open at the end only (the others are never silent): each one's latest
     # sign of life as int64 microseconds, NaT the smallest int64 so a maximum passes it by
-    rows = np.flatnonzero(open_at_end.to_numpy(dtype=bool))
-    opened = m.ts_us(t[m.OPENED_AT])[rows]
-    updated = m.ts_us(t[m.UPDATED_AT])[rows]
-    # an updated_at after the as-of time hides the activity before it: ignore it then
-    # (a missing one, NAT, is below any time and stays missing)
-    end_us = int(utc64(end).astype("datetime64[us]").view(np.int64))
-    updated = np.where(updated <= end_us, updated, m.NAT)
-    last = np.maximum(np.maximum(opened, updated), _last_event_us(ctx)[rows])
-    seen = last != m.NAT
-    last_at = pd.Series(pd.DatetimeIndex(last[seen].view("datetime64[us]")).tz_localize("UTC"))
-    quiet = ctx.calendar.busday_count(last_at, pd.Series(end, index=last_at.index))
-    silent_at = np.zeros(len(t), dtype=bool)
-    silent_at[rows[seen]] = (quiet > limit).fillna(False).to_numpy(dtype=bool)
-    silent = pd.Series(silent_at, index=t.index)
+    touch = _touches(ctx, params, np.flatnonzero(open_at_end.to_numpy(dtype=bool)),
+                     int(utc64(end).astype("datetime64[us]").view(np.int64)))
+    # a ticket waiting on the caller or a third party (the backlog's waiting_now, one
+    # rule: :func:`waiting_at_end`) is not left in silence by the desk: left out of both
+    waiting = pd.Series(waiting_at_end(ctx, open_at_end)[0], index=t.index)
+    open_at_end = open_at_end & ~waiting
+
+    def silent_since(within: pd.Series, *last: np.ndarray) -> pd.Series:
+        """The ``within`` tickets whose latest of ``last`` is more than ``limit``
+        business days before the end (a ticket with none of them known is not)."""
+        at = np.maximum.reduce(last)
+        on = within.to_numpy(dtype=bool) & (at != m.NAT)
+        when = pd.Series(pd.DatetimeIndex(at[on].view("datetime64[us]")).tz_localize("UTC"))
+        quiet = ctx.calendar.busday_count(when, pd.Series(end, index=when.index))
+        out = np.zeros(len(t), dtype=bool)
+        out[on] = (quiet > limit).fillna(False).to_numpy(dtype=bool)
+        return pd.Series(out, index=t.index)
+
+    # a person's touch (opening, an event by a named person or role), and what the export
+    # cannot attribute (an updated time, an event with no author) as a sign of life; a
+    # machine's touch (a "System" reminder, a job's stamp) is none
+    silent = silent_since(open_at_end, touch.person, touch.unattributed)
     meas.metrics["silent_share"] = ratio(
         int(silent.sum()), int(open_at_end.sum()), ctx.samples(silent)
     )
     meas.metrics["silent_open"] = Figure(value=float(silent.sum()), sample_ids=ctx.samples(silent))
+    said: dict[str, Any] = {"days": limit, "silent": int(silent.sum()),
+                            "open": int(open_at_end.sum())}
+    by_machine = silent & ~silent_since(open_at_end, touch.person, touch.unattributed,
+                                        touch.machine)
+    if by_machine.any():
+        meas.notes.append(Note(code="silence_machine_touches", count=int(by_machine.sum()),
+                               params={**said, "batch": touch.batch},
+                               sample_ids=ctx.samples(by_machine)))
+    blind = silent_since(open_at_end, touch.person) & ~silent
+    if blind.any():
+        meas.notes.append(Note(code="silence_unattributed", count=int(blind.sum()),
+                               params={**said, "upper": int(silent.sum() + blind.sum())},
+                               sample_ids=ctx.samples(blind)))
+    if waiting.any():
+        quiet = silent_since(waiting, touch.person, touch.unattributed)
+        meas.excluded.append(Note(code="silence_waiting", count=int(waiting.sum()), params={
+            **said, "quiet": int(quiet.sum())}, sample_ids=ctx.samples(waiting)))
+
+
+class _Touches(NamedTuple):
+    """Per ticket (NAT but on the rows asked for), its latest sign of life up to the
+    as-of time ``end`` (int64 microseconds), by who the export says made it:
+    ``person`` (the opening, an event by a named author or a requester or agent role
+    that is no machine's), ``unattributed`` (an event with neither author nor role, an
+    updated time that is no machine's), ``machine`` (an event by the system role or an
+    author named like one, an updated time stamped with such an event or shared by many
+    open tickets). ``batch`` words the shared instant, if any, as a clause."""
+
+    person: np.ndarray
+    unattributed: np.ndarray
+    machine: np.ndarray
+    batch: Note
+
+
+def _touches(ctx: Context, params: ParamMap, rows: np.ndarray, end: int) -> _Touches:
+    from itsm_diag.analyses.textclusters import machine_named  # analyses build on signs
+
+    t, ev = ctx.tickets, ctx.events
+    nat = np.full(len(t), m.NAT, dtype=np.int64)
+    person, blind, machine = nat.copy(), nat.copy(), nat.copy()
+    person[rows] = m.ts_us(t[m.OPENED_AT])[rows]
+    if not ev.empty:
+        role = ev[m.EV_AUTHOR_ROLE]
+        author = ev[m.EV_AUTHOR].astype(m.STRING_DTYPE).str.strip()
+        named = author.notna().to_numpy(dtype=bool) & (author != "").to_numpy(
+            dtype=bool, na_value=False)
+        by_machine = (role == "system").to_numpy(dtype=bool, na_value=False) | (
+            named & machine_named(ctx, ctx.analyses.get("text-clusters") or {}, author))
+        attributed = named | role.notna().to_numpy(dtype=bool)
+        person = np.maximum(person, _last_event_us(ctx, attributed & ~by_machine))
+        blind = _last_event_us(ctx, ~attributed)
+        machine = _last_event_us(ctx, by_machine)
+    updated = m.ts_us(t[m.UPDATED_AT])
+    # an updated_at after the as-of time hides the activity before it: ignore it then
+    # (a missing one, NAT, is below any time and stays missing)
+    updated = np.where(updated <= end, updated, m.NAT)
+    # the stamp of a machine's own event (a reminder's comment sets the updated time)
+    tolerance = int(float(params.get("silence_stamp_seconds", 60)) * 1_000_000)
+    stamped = (machine != m.NAT) & (updated >= machine) & (updated - machine <= tolerance)
+    # one instant shared by many open tickets: a job's stamp (a nightly recalculation),
+    # unless the updated times carry no time of day at all
+    batch: Note = Note(code="silence_no_batch")
+    least = int(params.get("silence_batch_tickets", 10))
+    share = float(params.get("silence_batch_share", 0.2))
+    if len(rows) and m.UPDATED_AT not in ctx.day_only:
+        at = updated[rows]
+        at = at[at != m.NAT]
+        if len(at):
+            values, counts = np.unique(at, return_counts=True)
+            top = int(np.argmax(counts))
+            if counts[top] >= max(least, share * len(rows)):
+                stamped |= updated == values[top]
+                instant = pd.Timestamp(int(values[top]), unit="us", tz="UTC")
+                batch = Note(code="silence_batch", params={
+                    "tickets": int(counts[top]), "open": len(rows),
+                    "at": f"{instant:%Y-%m-%d %H:%M:%S}"})
+    machine = np.maximum(machine, np.where(stamped, updated, m.NAT))
+    blind = np.maximum(blind, np.where(stamped, m.NAT, updated))
+    keep = np.zeros(len(t), dtype=bool)
+    keep[rows] = True
+    person, blind, machine = (np.where(keep, x, m.NAT) for x in (person, blind, machine))
+    return _Touches(person=person, unattributed=blind, machine=machine, batch=batch)
 
 
 def _updated_or_events(ctx: Context) -> np.ndarray:
@@ -546,11 +693,11 @@ def _updated_or_events(ctx: Context) -> np.ndarray:
     return updated | ctx.tickets_of_events(np.ones(len(ctx.events), dtype=bool))
 
 
-def _last_event_us(ctx: Context) -> np.ndarray:
+def _last_event_us(ctx: Context, which: np.ndarray | None = None) -> np.ndarray:
     """Each ticket's latest event time up to the as-of time, as int64 microseconds
-    (:data:`~itsm_diag.model.NAT` when none): the events of every ticket with its id, by
-    the Context's integer id codes instead of a group-by on id strings and a reindex by
-    1M id strings."""
+    (:data:`~itsm_diag.model.NAT` when none), of the events ``which`` marks (every one
+    without): the events of every ticket with its id, by the Context's integer id codes
+    instead of a group-by on id strings and a reindex by 1M id strings."""
     ev = ctx.events
     codes, first = ctx.id_ranks
     latest = np.full(len(first) + 2, m.NAT, dtype=np.int64)
@@ -558,6 +705,8 @@ def _last_event_us(ctx: Context) -> np.ndarray:
         at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
         # one without a time is kept: its NAT is below any time (no sign of life)
         past = ctx.events_by_end()
+        if which is not None:
+            past = past & which
         ev_codes = ctx.event_id_codes[past]
         # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
         keep = ev_codes < len(first)
