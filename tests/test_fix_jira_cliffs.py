@@ -324,12 +324,16 @@ def test_load_equals_the_old_reading(tmp_path: Path, monkeypatch: pytest.MonkeyP
         patch.setattr(jira, "_events", _old_events)
         old = jira.IMPORTER.load(raw, detection, ImportOptions())
     _same(new.tickets, old.tickets)
-    _same(new.events, old.events)
+    # the comment roles follow one rule since review 21 (importers.roles, tested in
+    # test_fix_review21_chasers*): this test keeps the cells' reading as before
+    _same(new.events.drop(columns=[m.EV_AUTHOR_ROLE]),
+          old.events.drop(columns=[m.EV_AUTHOR_ROLE]))
     assert new.tickets[m.PROBLEM_REF].notna().sum() >= 80
     assert (new.events[m.EV_KIND] == "comment").sum() > 150
     assert (new.events[m.EV_KIND] == "worklog").sum() == 40
     assert new.info.date_formats == old.info.date_formats
-    assert new.info.warnings == old.info.warnings
+    assert [w for w in new.info.warnings if "comment" not in w] == [
+        w for w in old.info.warnings if "comment" not in w]
 
 
 _SCREENED = [

@@ -47,6 +47,9 @@ def planted_export(folder: Path) -> Path:
     e[m.EV_AUTHOR] = e[m.EV_AUTHOR].replace(ren)
     agent_comments = e.index[(e[m.EV_KIND] == "comment") & (e[m.EV_AUTHOR_ROLE] == "agent")]
     e.loc[agent_comments[::7], m.EV_AUTHOR] = "Carla Diaz-Ortega"
+    # and holds tickets: a known agent (review 21: a commenter who is neither the
+    # requester nor an assignee or work note's author has no role, importers.roles)
+    t.loc[t.index[t[m.ASSIGNEE].notna()][::97], m.ASSIGNEE] = "Carla Diaz-Ortega"
     groups = {"Messaging & Collaboration": "Msg Anna Kowalska"}
     t[m.ASSIGNMENT_GROUP] = t[m.ASSIGNMENT_GROUP].replace(groups)
     e[m.EV_VALUE] = e[m.EV_VALUE].where(e[m.EV_KIND] != "assignment",

@@ -231,7 +231,7 @@ def test_c5_alerts_by_email_are_no_users_going_round_the_desk(runs: dict[str, An
     text = " ".join(note[0].text.split())
     assert "400 from a requester whose name says so" in text
     assert "Zabbix Monitoring: 400" in text
-    assert "bypass and duplicate shares" in note[0].text
+    assert "the bypass share and the duplicate share" in note[0].text
 
 
 def test_c6_job_accounts_under_the_proxy_bar_are_no_duplicates(runs: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from itsm_diag.importers import servicenow as sn
 from itsm_diag.importers import values as v
 from itsm_diag.importers.base import ImportOptions, parse_dates
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.importers.roles import comment_roles
 
 # ---- the old code paths ------------------------------------------------------------------
 
@@ -87,10 +88,7 @@ def old_journal_events(journal: pd.Series, ids: pd.Series, requester: pd.Series 
         return m.empty_events()
     row = parts.index.get_level_values(0)
     tid = ids.loc[row].to_numpy(dtype=object)
-    req = requester.loc[row].astype(str).str.strip().str.lower().to_numpy() if (
-        requester is not None) else np.full(len(parts), "")
     author = parts["author"].str.strip()
-    is_req = (author.str.lower().to_numpy() == req) & (parts["type"] != "Work notes").to_numpy()
     label = f"{journal.name} (the times of its entries)"
     stamp = RawTable(path=raw.path, frame=pd.DataFrame({label: parts["at"].reset_index(drop=True)}),
                      first_data_row=raw.first_data_row)
@@ -104,7 +102,13 @@ def old_journal_events(journal: pd.Series, ids: pd.Series, requester: pd.Series 
         m.EV_TICKET_ID: tid,
         m.EV_AT: parsed["at"].to_numpy(),
         m.EV_KIND: np.where(parts["type"].to_numpy() == "Work notes", "worklog", "comment"),
-        m.EV_AUTHOR_ROLE: np.where(is_req, "requester", "agent"),
+        # the role rule since review 21 (importers.roles, tested in
+        # test_fix_review21_chasers*): this test keeps the parsing as before
+        m.EV_AUTHOR_ROLE: comment_roles(
+            author.reset_index(drop=True),
+            None if requester is None else requester.loc[row].reset_index(drop=True),
+            (parts["type"] == "Work notes").to_numpy(), None, [], requester_label="",
+            hint="").to_numpy(),
         m.EV_AUTHOR: author.to_numpy(),
         m.EV_VALUE: parts["text"].str.strip().to_numpy(),
     })
@@ -329,7 +333,9 @@ def test_journal_as_before(chunks: int, large: bool, requester: bool | None) -> 
     old, new = _both(*_journal(cells, chunks, large, requester),
                      ImportOptions(date_format="%Y-%m-%d %H:%M:%S"))
     assert isinstance(old, pd.DataFrame) and len(old) > 15
-    assert old[m.EV_VALUE].isna().any() and old[m.EV_AUTHOR_ROLE].eq("requester").any()
+    # without a caller column no comment is a requester's (review 21: unknown instead)
+    assert old[m.EV_VALUE].isna().any() and (
+        requester is None) != old[m.EV_AUTHOR_ROLE].eq("requester").any()
     assert old[m.EV_KIND].eq("worklog").any() and old[m.EV_AUTHOR_ROLE].eq("agent").any()
     _same(old, new)
 

@@ -70,6 +70,7 @@ from itsm_diag.importers.base import (
     share_matching,
 )
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.importers.roles import comment_roles
 from itsm_diag.text import joined, quote
 
 NAME = "jira"
@@ -896,10 +897,10 @@ def _events(
     ids: pd.Series,
     warnings: list[str],
 ) -> pd.DataFrame:
-    """Comment and work-log cells -> events; comment roles by matching the reporter."""
+    """Comment and work-log cells -> events; comment roles by
+    :func:`~itsm_diag.importers.roles.comment_roles` (the reporter: requester)."""
     if stamps is None or (comments.empty and work.empty):
         return m.empty_events()
-    n_c = len(comments)
     at = stamps.reset_index(drop=True)
     both = pd.concat([comments.assign(kind="comment"), work.assign(kind="worklog")],
                      ignore_index=True)
@@ -912,29 +913,27 @@ def _events(
         else False
     rep_key = "_reporter_id" if ids_like and "_reporter_id" in cols else m.REQUESTER
     agent_key = "_assignee_id" if rep_key == "_reporter_id" else m.ASSIGNEE
-    role = pd.Series(pd.NA, index=both.index, dtype="object")
     rows = both["row"].to_numpy()
+    reporter = None
     if rep_key in cols:
         reporters = frame[cols[rep_key]].astype(m.STRING_DTYPE)
         reporter = pd.Series(reporters.array.take(rows), index=both.index)
-        # looked up by hash, not through a Python set built ticket by ticket
-        known = author.isin(reporters.dropna().unique())
-        if agent_key in cols:
-            known |= author.isin(frame[cols[agent_key]].astype(m.STRING_DTYPE).dropna().unique())
-        known = known.fillna(False)
-        if author.notna().any() and known[author.notna()].mean() >= 0.2:
-            is_req = (author == reporter).fillna(False).astype(bool)
-            role = pd.Series(np.where(is_req, "requester", "agent"), index=both.index,
-                             dtype="object").where(author.notna() & reporter.notna())
-        else:
-            role[:] = pd.NA
-            warnings.append("comment authors are not in the same form as the Reporter "
-                            "column (account ids vs names): comment roles left unknown; "
-                            "export with Reporter Id to tell requesters from agents")
-    elif n_c:
-        warnings.append("no Reporter column: comment roles left unknown")
-    # work logs are agents' time entries whoever wrote them
-    role = role.mask(both["kind"] == "worklog", "agent")
+    assignees = frame[cols[agent_key]] if agent_key in cols else None
+    if rep_key == "_reporter_id" and m.ASSIGNEE in cols and m.REQUESTER in cols:
+        # an export with Reporter Id but no Assignee Id: an assignee's account id from
+        # the (Reporter, Reporter Id) pairs, where the agent raised a ticket themselves
+        pairs = pd.DataFrame({"name": frame[cols[m.REQUESTER]].astype(m.STRING_DTYPE),
+                              "id": frame[cols[rep_key]].astype(m.STRING_DTYPE)}).dropna()
+        named = frame[cols[m.ASSIGNEE]].astype(m.STRING_DTYPE).map(
+            pairs.drop_duplicates("name").set_index("name")["id"])
+        assignees = named if assignees is None else pd.concat(
+            [assignees.astype(m.STRING_DTYPE), named], ignore_index=True)
+    # work logs are agents' time entries whoever wrote them; a comment's role by the one
+    # rule every importer follows (importers.roles)
+    role = comment_roles(author, reporter, (both["kind"] == "worklog").to_numpy(dtype=bool),
+                         assignees, warnings,
+                         requester_label="Reporter",
+                         hint="export with Reporter Id to tell requesters from agents")
     # typed arrays taken as they are (an object array is a Python object a cell)
     return pd.DataFrame({
         m.EV_TICKET_ID: ids.iloc[rows].array,

@@ -44,6 +44,7 @@ from itsm_diag.importers.base import (
 )
 from itsm_diag.importers.ids import reused_note, split_reused
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.importers.roles import comment_roles
 from itsm_diag.text import quote
 
 if TYPE_CHECKING:
@@ -338,7 +339,7 @@ class ServiceNowImporter(Importer):
         stamp_source(tickets, NAME, raw.name, tickets[m.TICKET_ID].index)
         if "_journal" in out:
             journal = _journal_events(out["_journal"], out[m.TICKET_ID], out.get(m.REQUESTER),
-                                      raw, options)
+                                      raw, options, out.get(m.ASSIGNEE), warnings)
             events = pd.concat([events, journal], ignore_index=True) if len(events) else journal
         order = tickets.pop(_ORDER_COLUMN, None)
         tickets = m.conform_tickets(pd.DataFrame(tickets, copy=False))
@@ -982,11 +983,15 @@ def _journal_events(
     requester: pd.Series | None,
     raw: RawTable,
     options: ImportOptions,
+    assignees: pd.Series | None = None,
+    warnings: list[str] | None = None,
 ) -> pd.DataFrame:
     """ServiceNow journal cells (``<time> - <name> (Additional comments)\\n<text>``) -> events.
 
-    A comment whose author is the ticket's requester is a requester comment; work notes
-    and other people's comments are agent comments.
+    Work notes are agents'; a comment's author role follows
+    :func:`~itsm_diag.importers.roles.comment_roles` (the ticket's caller: requester; an
+    assignee of some ticket or a work note's author: agent; anyone else, or every
+    comment when the journal's names cannot meet the caller column's: unknown).
     """
     has = journal.notna()
     if not has.any():
@@ -1008,13 +1013,11 @@ def _journal_events(
     tid = ids[has].take(cell).reset_index(drop=True)
     author = parts["author"].str.strip()
     work = (parts["type"] == "Work notes").to_numpy(dtype=bool)
-    if requester is not None:
-        req = requester[has].astype(str).str.strip().str.lower().take(cell).reset_index(
-            drop=True)
-        same = author.str.lower().eq(req).fillna(False).to_numpy(dtype=bool)
-    else:
-        same = author.str.lower().eq("").to_numpy(dtype=bool)
-    is_req = same & ~work
+    req = None if requester is None else requester[has].take(cell).reset_index(drop=True)
+    role = comment_roles(author, req, work, assignees, [] if warnings is None else warnings,
+                         requester_label="caller_id/Caller",
+                         hint="export caller_id as the display value (the name the "
+                              "journal shows) to tell requesters from agents")
     # errors name the journal's own header and the file row of the cell, not the entry's
     # place among all entries
     label = f"{journal.name} (the times of its entries)"
@@ -1031,7 +1034,7 @@ def _journal_events(
         m.EV_TICKET_ID: tid,
         m.EV_AT: parsed["at"].reset_index(drop=True),
         m.EV_KIND: _category(work, "worklog", "comment", dtypes[m.EV_KIND]),
-        m.EV_AUTHOR_ROLE: _category(is_req, "requester", "agent", dtypes[m.EV_AUTHOR_ROLE]),
+        m.EV_AUTHOR_ROLE: pd.Categorical(role.to_numpy(), dtype=dtypes[m.EV_AUTHOR_ROLE]),
         m.EV_AUTHOR: author,
         m.EV_VALUE: parts["text"].str.strip(),
     }, copy=False)

@@ -26,8 +26,10 @@ Derived fields (documented choices):
   /api/v2/ticket_fields.json``, a file passed with the tickets, see
   :func:`split_ticket_fields`) name them and their options, so the JSON carries what the
   CSV does. Without that file they stay unnamed, with a warning.
-- Comments exist only in the NDJSON full export (``comments``): an author equal to the
-  requester is a requester comment, others agent comments; private notes are work logs.
+- Comments exist only in the NDJSON full export (``comments``): private notes are agents'
+  work logs; an author equal to the requester is a requester comment, an assignee of some
+  ticket (or a private note's author) an agent's, anyone else's (a CC'd end user's) role
+  is unknown (:mod:`itsm_diag.importers.roles`).
 - Deleted tickets (``status: deleted``, which the incremental export lists until they
   are purged: spam, test tickets) are no work of the desk and no user's request: they
   are left out, counted in a warning, never read as cancelled.
@@ -74,6 +76,7 @@ from itsm_diag.importers.base import (
     resolve_columns,
 )
 from itsm_diag.importers.readers import RawTable
+from itsm_diag.importers.roles import comment_roles
 from itsm_diag.text import WHITESPACE
 
 NAME = "zendesk"
@@ -95,6 +98,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "_reply_minutes": ("First reply time in minutes",
                        "metric_set.reply_time_in_minutes.calendar"),
     "_requester_id": ("requester_id", "Requester id"),
+    # the agents' ids, the space comments' author_id is in (Assignee may be side-loaded names)
+    "_assignee_id": ("assignee_id", "Assignee id"),
     # the time in Pending (waiting on the requester) and in On-hold (on a third party)
     "_agent_wait": ("Agent wait time in minutes",
                     "metric_set.agent_wait_time_in_minutes.calendar"),
@@ -313,7 +318,7 @@ class ZendeskImporter(Importer):
         if "_comments" in cols:
             events = _comments(frame[cols["_comments"]], ids, frame.get(cols.get("_requester_id",
                                                                                  "")), raw,
-                               options)
+                               options, frame.get(cols.get("_assignee_id", "")), warnings)
         rows = len(raw.frame)
         waited = tuple(cols[k] for k in ("_agent_wait", "_on_hold") if k in cols)
         tickets = finish_tickets(df, blank, raw, NAME, "Id", warnings)
@@ -660,9 +665,14 @@ def _kinds(frame: pd.DataFrame, cols: dict[str, str], warnings: list[str]) -> pd
 
 def _comments(
     cells: pd.Series, ids: pd.Series, requester_ids: pd.Series | None, raw: RawTable,
-    options: ImportOptions,
+    options: ImportOptions, assignee_ids: pd.Series | None = None,
+    warnings: list[str] | None = None,
 ) -> pd.DataFrame:
-    """The full export's ``comments`` lists (JSON text per ticket) -> events."""
+    """The full export's ``comments`` lists (JSON text per ticket) -> events. A private
+    comment is an agent's work log; a public one's author role follows
+    :func:`~itsm_diag.importers.roles.comment_roles` (the requester; an assignee of some
+    ticket or a private comment's author: agent; anyone else, such as a CC'd end user:
+    unknown)."""
     has = cells.notna() & ids.notna()
     if not has.any():
         return m.empty_events()
@@ -692,14 +702,13 @@ def _comments(
         {"comments.created_at": c.get("created_at", pd.Series(pd.NA, index=c.index))
          .astype(m.STRING_DTYPE)}), first_data_row=raw.first_data_row)
     parsed, _, _ = parse_dates(stamp, {"at": "comments.created_at"}, options)
-    role = pd.Series(pd.NA, index=c.index, dtype="object")
-    if requester_ids is not None:
-        req = pd.Series(requester_ids.to_numpy(dtype=object)[rows], index=c.index)
-        # compared as text: an element-wise == over object arrays fails on a missing id
-        is_req = author.eq(req.astype(m.STRING_DTYPE)).fillna(False).to_numpy(dtype=bool)
-        role = pd.Series(np.where(is_req, "requester", "agent"), index=c.index,
-                         dtype="object").where(author.notna())
-    role = role.mask(~public, "agent")
+    req = None if requester_ids is None else _id_text(pd.Series(
+        requester_ids.to_numpy(dtype=object)[rows], index=c.index))
+    role = comment_roles(author, req, ~public.to_numpy(dtype=bool),
+                         None if assignee_ids is None else _id_text(assignee_ids),
+                         [] if warnings is None else warnings,
+                         requester_label="requester_id",
+                         hint="export the tickets with their requester_id")
     return pd.DataFrame({
         m.EV_TICKET_ID: ids.to_numpy(dtype=object)[rows],
         m.EV_AT: parsed["at"].array,  # typed times (to_numpy: a Timestamp object each)
@@ -708,6 +717,13 @@ def _comments(
         m.EV_AUTHOR: author.to_numpy(),
         m.EV_VALUE: pd.Series(text).astype(m.STRING_DTYPE).str.strip().to_numpy(),
     })
+
+
+def _id_text(ids: pd.Series) -> pd.Series:
+    """User ids (JSON numbers, floats once a null is among them) as the text of the
+    integer, as the comments' ``author_id`` is printed; any other value as its text."""
+    number = v.whole(pd.to_numeric(ids, errors="coerce"), "Int64")
+    return number.astype("Int64").astype(m.STRING_DTYPE).fillna(ids.astype(m.STRING_DTYPE))
 
 
 IMPORTER = ZendeskImporter()

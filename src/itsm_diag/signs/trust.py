@@ -100,11 +100,16 @@ def _chasers(
 ) -> None:
     ev, w = ctx.events, ctx.window
     phrases = [str(x) for x in params.get("chaser_phrases", []) if str(x).strip()]
-    # comments on tickets in scope; the membership tests go through the Context's id
-    # codes (one integer lookup per event) rather than a per-call string ``isin``
-    # up to the window end: a later comment was not there yet
+    # a ticket a machine raised (a monitoring alert) has no requester to chase it: left
+    # out of the share and of the chaser comments, as bypass and duplicates leave it out
+    # (one set, :func:`raised_by_machine`, and one note)
+    machine = scope & raised_by_machine(ctx, params)
+    people = scope & ~machine
+    # comments on people's tickets in scope; the membership tests go through the
+    # Context's id codes (one integer lookup per event) rather than a per-call string
+    # ``isin``; up to the window end: a later comment was not there yet
     comments = (ev[m.EV_KIND] == "comment").to_numpy(dtype=bool, na_value=False) \
-        & ctx.events_of_tickets(scope) & ctx.events_by_end() \
+        & ctx.events_of_tickets(people) & ctx.events_by_end() \
         if not ev.empty else np.zeros(0, dtype=bool)
     # a comment whose author role is unknown cannot be a requester chaser or rule one out
     attributed = comments & ev[m.EV_AUTHOR_ROLE].notna().to_numpy() if not ev.empty \
@@ -112,16 +117,35 @@ def _chasers(
     # chasers count the tickets of the tools whose export carries attributed comments: a
     # tool that exports no conversation (Freshservice's UI export) is no evidence that
     # its requesters never chased
+    with_machine = in_win
+    in_win = _by_people(ctx, params, in_win, meas, "chasers")
     in_win = ctx.by_source(in_win, "trust.comments", lambda: ctx.tickets_of_events(
         attributed)).kept_noted(meas.excluded, "chasers_sources")
-    if not phrases or not (attributed & ctx.events_of_tickets(in_win)).any():
+    if (with_machine & machine).any() and int(in_win.sum()) < _minimum(params):
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
-        meas.excluded.append(Note(code="no_comments"))
+        meas.excluded.append(Note(code="chasers_too_few", params={
+            "n": int(in_win.sum()), "min": _minimum(params)}))
         return
-    # comments on a few tickets only (an export that carries some threads, not all) would
-    # make "no chaser" read as "nobody chased": the comments must cover the tickets
-    commented = in_win & ctx.tickets_of_events(comments)
+    on_win = ctx.events_of_tickets(in_win) if not ev.empty else comments
+    if not phrases or not (attributed & on_win).any():
+        meas.metrics["chaser_share"] = _none()
+        meas.metrics["chasers_per_month"] = _none()
+        unroled = comments & on_win
+        # comments there, but none with an author role: say how many, not "no comments"
+        meas.excluded.append(Note(
+            code="comment_roles_unknown", count=int(unroled.sum()),
+            params={"tickets": int((in_win & ctx.tickets_of_events(unroled)).sum())})
+            if phrases and unroled.any() else Note(code="no_comments"))
+        return
+    # threads on a few tickets only (an export that carries some, not all) would make "no
+    # chaser" read as "nobody chased": the threads must cover the tickets. A thread is any
+    # comment or work note: a ticket whose journal holds only the agents' work notes is a
+    # thread nobody commented on, not a missing one
+    threads = ((ev[m.EV_KIND].isin(["comment", "worklog"])).to_numpy(dtype=bool,
+                                                                     na_value=False)
+               & ctx.events_of_tickets(people) & ctx.events_by_end())
+    commented = in_win & ctx.tickets_of_events(threads)
     share = float(commented.sum()) / max(int(in_win.sum()), 1)
     if share < float(params["min_comment_share"]):
         meas.metrics["chaser_share"] = _none()
@@ -131,6 +155,13 @@ def _chasers(
             "share": figure_beside(share, float(params["min_comment_share"]), "ratio"),
             "min": figure_beside(float(params["min_comment_share"]), share, "ratio")}))
         return
+    # comments by someone neither the requester nor a known agent (a CC'd colleague, a
+    # watcher): no chaser, and no agent's word a chase answers; counted
+    unroled = comments & on_win & ~attributed
+    if unroled.any():
+        meas.notes.append(Note(code="comment_roles_partly", count=int(unroled.sum()), params={
+            "comments": int((comments & on_win).sum()),
+            "tickets": int((in_win & ctx.tickets_of_events(unroled)).sum())}))
     values = ev.loc[attributed, m.EV_VALUE]
     by_requester = (ev.loc[attributed, m.EV_AUTHOR_ROLE] == "requester").fillna(False) & (
         ev.loc[attributed, m.EV_AT] <= w.end).fillna(False)
