@@ -520,7 +520,11 @@ DONE_STATUSES: dict[str, str] = {
 
 CHANGE_TYPES: dict[str, str] = {
     "standard": "standard", "pre approved": "standard", "preapproved": "standard",
-    "minor": "standard", "normal": "normal", "major": "normal", "comprehensive": "normal",
+    # a minor change is a low-risk one still approved change by change (Freshservice's
+    # Minor "undergoes every stage in a change lifecycle, including CAB approval"; ITIL's
+    # minor change is a normal change the change manager authorises): only a standard
+    # change is pre-approved
+    "minor": "normal", "normal": "normal", "major": "normal", "comprehensive": "normal",
     "significant": "normal", "emergency": "emergency", "expedited": "emergency",
     "urgent": "emergency", "latent": "emergency",
     # de, fr, es, nl, it, pt (a localised instance exports its display values)
