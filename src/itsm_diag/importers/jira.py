@@ -330,7 +330,10 @@ class JiraImporter(Importer):
         outcome = pd.Series(None, index=frame.index, dtype="object")
         for key in ("_change_outcome", "_resolution"):
             if key in cols:
-                outcome = outcome.fillna(v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES))
+                read = v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES)
+                if key == "_change_outcome":  # a resolution's words say no outcome
+                    read = v.change_outcome_words(frame[cols[key]], read)
+                outcome = outcome.fillna(read)
         outcome = outcome.where(change)
         if "_change_outcome" in cols:
             # the outcome's own column (a resolution also says Done, read by the status)
