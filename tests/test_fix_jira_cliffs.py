@@ -64,12 +64,16 @@ def _old_pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.
     long["linked"] = long["key"].map(key_kind)
     long["own"] = kind.to_numpy(dtype=object)[long["row"].to_numpy()]
     long["own_key"] = keys.to_numpy(dtype=object)[long["row"].to_numpy()]
-    fwd = long[(long["own"] != target)
+    # review 21 (defect 2): a change link counts in its causing direction only (an
+    # incident's inward "is caused by", a change's outward "causes"); a problem link either
+    directed = target == "change"
+    fwd = long[(long["own"] != target) & (long["inward"] | (not directed))
                & ((long["linked"] == target) | (long["linked"].isna() & long["inward"]))]
     fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0, 1))
     fwd = fwd.sort_values(["row", "rank", "pos"], kind="stable").drop_duplicates("row")
     result.iloc[fwd["row"].to_numpy()] = fwd["key"].to_numpy()
-    back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()]
+    back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()
+                & (~long["inward"] | (not directed))]
     if len(back):
         by_key = back.drop_duplicates("key").set_index("key")["own_key"]
         fill = keys.map(by_key).astype(m.STRING_DTYPE)

@@ -92,7 +92,8 @@ def test_changes_known_answers() -> None:
     t = loaded.tickets.set_index(m.TICKET_ID)
     assert list(t.index) == ["CHN-7", "CHN-8", "CHN-9", "CHN-10"]
     assert set(t[m.KIND]) == {"change"}
-    assert list(t[m.CHANGE_TYPE]) == ["normal", "standard", "emergency", "standard"]
+    # Minor (CHN-10) is normal: only Standard is pre-approved (review 21b, defect 6)
+    assert list(t[m.CHANGE_TYPE]) == ["normal", "standard", "emergency", "normal"]
     assert list(t[m.STATUS]) == ["closed", "open", "pending", "new"]
     assert list(t[m.PRIORITY]) == [2, 4, 1, 4]
     assert t.loc["CHN-7", m.PLANNED_START] == ts("2026-03-20 20:00")

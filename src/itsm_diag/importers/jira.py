@@ -6,13 +6,16 @@ become comment events; an author equal to the issue's reporter (by account id wh
 export has ``Reporter Id``, else by name) is the requester, anyone else an agent; when
 authors and reporters are in different identity spaces (account ids vs names) the role
 stays unknown. Issue links: ``Inward/Outward issue link (Problem/Incident)`` give
-``problem_ref``; any link type about causing (``Causes``, ``is caused by``) gives
-``caused_by_change``. Several chunked exports (the 1,000-issue cap) are combined by the
-registry, the latest ``Updated`` winning (without it, the row showing more of the
-issue's life: :func:`~.base.repeat_order`). A file without ``Resolved``, ``Updated``,
-``Status`` or ``Resolution`` (a "current fields" export) is named in a warning with the
-columns it lacks: the export's cut, not fields the workflow leaves empty. (Most
-all-fields headers have no ``Status Category``: its absence is no warning.)
+``problem_ref`` (either direction); any link type about causing (``Causes``, ``is caused
+by``) gives ``caused_by_change`` in its causing direction only: an incident's inward
+``Causes`` link ("is caused by" the change), or a change's outward one (it "causes" the
+incident); an incident that causes a change (the fix it prompted) is no change-caused
+one. Several chunked exports (the 1,000-issue cap) are combined by the registry, the
+latest ``Updated`` winning (without it, the row showing more of the issue's life:
+:func:`~.base.repeat_order`). A file without ``Resolved``, ``Updated``, ``Status`` or
+``Resolution`` (a "current fields" export) is named in a warning with the columns it
+lacks: the export's cut, not fields the workflow leaves empty. (Most all-fields headers
+have no ``Status Category``: its absence is no warning.)
 
 Kinds from ``Issue Type``: Incident / Fault / Major incident -> incident; Service
 Request (with Approvals) / IT Help / Access / Purchase -> request; Change (any change
@@ -218,6 +221,9 @@ _JIRA_DATE_RE = r"^\d{1,2}/[A-Z][a-z]{2}/\d{2}( \d{1,2}:\d{2} [AP]M)?$"
 #: Atlassian Cloud account ids (557058:uuid, or 24 hex) and Server/DC user keys
 _ACCOUNT_RE = r"^(\d{6}:[0-9a-fA-F-]{20,}|[0-9a-f]{24}|JIRAUSER\d+)$"
 _LINK_RE = re.compile(r"^(inward|outward) issue link \((.+)\)(\.\d+)?$", re.I)
+#: a link type named by its inward side ("Caused by", "is caused by"): its outward column
+#: on an issue says the issue is caused by the linked one
+_PASSIVE_RE = re.compile(r"\bcaused by\b")
 _STRONG = ("issue key", "issue id", "issue type")
 _SUPPORT = ("summary", "project key", "project name", "project type", "reporter", "resolution",
             "status category", "watchers", "sprint", "last viewed", "creator")
@@ -349,7 +355,10 @@ class JiraImporter(Importer):
         outcome = pd.Series(None, index=frame.index, dtype="object")
         for key in ("_change_outcome", "_resolution"):
             if key in cols:
-                outcome = outcome.fillna(v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES))
+                read = v.map_vocab(frame[cols[key]], v.CHANGE_OUTCOMES)
+                if key == "_change_outcome":  # a resolution's words say no outcome
+                    read = v.change_outcome_words(frame[cols[key]], read)
+                outcome = outcome.fillna(read)
         outcome = outcome.where(change)
         if "_change_outcome" in cols:
             # the outcome's own column (a resolution also says Done, read by the status)
@@ -967,28 +976,47 @@ def _links(frame: pd.DataFrame, headers: list[str], keys: pd.Series,
 
 def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Series,
                kind: pd.Series, key_kind: pd.Series, target: str) -> pd.Series:
+    """The ``target`` issue (a problem, a change) each issue is linked to by ``family``'s
+    columns, filled from the target's side where the issue does not name it.
+
+    A change link has a direction: an incident's ``Inward issue link (Causes)`` says it
+    "is caused by" the change, its ``Outward`` one that it "causes" the change (the fix it
+    prompted), which is no change-caused incident; from the change's side, its outward
+    link is the incident it caused. A link type named in the passive (``Caused by``,
+    ``is caused by``) reads the other way round. A problem link is kept either way: an
+    incident "causes" its problem as much as the problem "causes" it (JSM desks write both),
+    and the problem names the incidents it covers."""
     result = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
     if not family:
         return result
     row, pos, cells = _long(frame, [h for h, _ in family])
     inward = np.array([direction == "inward" for _, direction in family], dtype=bool)
+    # the column says "this issue is caused by the linked one" (inward of an active type)
+    passive = np.array([bool(_PASSIVE_RE.search(fold_name(h))) for h, _ in family],
+                       dtype=bool)
+    caused_by = inward != passive
     long = pd.DataFrame({
-        "row": row, "pos": pos, "inward": inward[pos],
+        "row": row, "pos": pos, "inward": inward[pos], "caused_by": caused_by[pos],
         "key": (np.concatenate([_objects(values) for values in cells]) if cells
                 else np.zeros(0, dtype=object)),
     })
     long["linked"] = long["key"].map(key_kind)
     long["own"] = kind.to_numpy(dtype=object)[long["row"].to_numpy()]
     long["own_key"] = keys.to_numpy(dtype=object)[long["row"].to_numpy()]
+    directed = target == "change"
     # this issue points at a problem/change: known kind first, else the inward direction
-    # ("is caused by"), the side an incident shows
-    fwd = long[(long["own"] != target)
-               & ((long["linked"] == target) | (long["linked"].isna() & long["inward"]))]
+    # ("is caused by"), the side an incident shows; a change only in its causing direction
+    toward = long["caused_by"] if directed else pd.Series(True, index=long.index)
+    fwd = long[(long["own"] != target) & toward
+               & ((long["linked"] == target) | (long["linked"].isna() & long["caused_by"]))]
     fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0, 1))
     fwd = fwd.sort_values(["row", "rank", "pos"], kind="stable").drop_duplicates("row")
     result.iloc[fwd["row"].to_numpy()] = fwd["key"].to_numpy()
-    # the problem/change side lists its incidents: fill issues that did not link back
-    back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()]
+    # the problem/change side lists its incidents: fill issues that did not link back (a
+    # change's "causes" link only: "is caused by" an incident is the change it prompted)
+    away = ~long["caused_by"] if directed else pd.Series(True, index=long.index)
+    back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()
+                & away]
     if len(back):
         by_key = back.drop_duplicates("key").set_index("key")["own_key"]
         fill = keys.map(by_key).astype(m.STRING_DTYPE)

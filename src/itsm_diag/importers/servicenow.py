@@ -515,7 +515,7 @@ def _canonical(cols: dict[str, pd.Series], table: str, warnings: list[str],
     if "_close_code" in cols and change.any():
         raw_code = cols["_close_code"].astype(m.STRING_DTYPE).where(change)
         df[m.CHANGE_OUTCOME_RAW] = raw_code
-        outcome = v.map_vocab(raw_code, v.CHANGE_OUTCOMES)
+        outcome = v.change_outcome_words(raw_code, v.map_vocab(raw_code, v.CHANGE_OUTCOMES))
         v.note_unmapped(warnings, "close code", raw_code, outcome, "left empty")
         if m.STATUS in df:
             cancelled = (df[m.STATUS] == "cancelled") & change & outcome.isna()

@@ -531,7 +531,11 @@ DONE_STATUSES: dict[str, str] = {
 
 CHANGE_TYPES: dict[str, str] = {
     "standard": "standard", "pre approved": "standard", "preapproved": "standard",
-    "minor": "standard", "normal": "normal", "major": "normal", "comprehensive": "normal",
+    # a minor change is a low-risk one still approved change by change (Freshservice's
+    # Minor "undergoes every stage in a change lifecycle, including CAB approval"; ITIL's
+    # minor change is a normal change the change manager authorises): only a standard
+    # change is pre-approved
+    "minor": "normal", "normal": "normal", "major": "normal", "comprehensive": "normal",
     "significant": "normal", "emergency": "emergency", "expedited": "emergency",
     "urgent": "emergency", "latent": "emergency",
     # de, fr, es, nl, it, pt (a localised instance exports its display values)
@@ -574,6 +578,37 @@ CHANGE_OUTCOMES: dict[str, str] = {
         "revertido", "revertida", "teruggedraaid", "ripristinato")},
     **CANCELLED_STATUSES,
 }
+
+
+#: a close code outside :data:`CHANGE_OUTCOMES` that says in words that the change was
+#: backed out or failed ("Backed out - rollback done", "Rolled back partially",
+#: "Unsuccessful - reverted"): failures are the codes a desk customises. A code that also
+#: says success ("Successful, no rollback needed") or negates ("no rollback") stays unread
+_BACKED_OUT_WORDS = re.compile(r"\b(?:backed out|back out|backout|rolled back|roll back|"
+                               r"rollback|reverted|revert)\b")
+_FAILED_WORDS = re.compile(r"\b(?:unsuccessful|failed|failure|not successful|aborted)\b")
+_NOT_FAILED_WORDS = re.compile(r"(?<!un)\bsuccess(?:ful(?:ly)?)?\b|\b(?:no|not needed|"
+                               r"not required|without)\b")
+
+
+def change_outcome_words(raw: pd.Series, outcome: pd.Series) -> pd.Series:
+    """``outcome`` (the close codes read by :data:`CHANGE_OUTCOMES`) with each code it left
+    empty read by its words: a backed-out or rolled-back wording is ``backed_out``, an
+    unsuccessful or failed one ``failed`` (:data:`_BACKED_OUT_WORDS`); a code that also
+    says success or negates stays unread."""
+    left = (raw.notna() & outcome.isna()).to_numpy(dtype=bool)
+    if not left.any():
+        return outcome
+    folded = _fold(raw[left])
+    plain = ~folded.str.contains(_NOT_FAILED_WORDS).fillna(True).astype(bool)
+    words = pd.Series(None, index=folded.index, dtype="object")
+    words = words.mask(plain & folded.str.contains(_FAILED_WORDS).fillna(False)
+                       .astype(bool), "failed")
+    words = words.mask(plain & folded.str.contains(_BACKED_OUT_WORDS).fillna(False)
+                       .astype(bool), "backed_out")
+    out = outcome.astype("object").copy()
+    out[left] = words.to_numpy()
+    return out.where(out.notna(), None)
 
 
 def gave_up(code: pd.Series, status: pd.Series, warnings: list[str],

@@ -688,11 +688,14 @@ def _inferred_changes(ctx: Context, meas: Measurement, best: pd.DataFrame, count
 
 
 def _unread_note(ctx: Context, meas: Measurement, code: str, unread: pd.Series, read: int,
-                 column: str, params: ParamMap) -> bool:
+                 column: str, params: ParamMap, extra: dict[str, Any] | None = None,
+                 moved: int | None = None) -> bool:
     """A note counting the window's changes whose ``column`` (a raw change field) holds a
     value the reading left empty, naming them; True when they are more than
-    ``max_unread_share`` of the filled ones: the share of the read ones is then not read
-    (n/a), not 0%."""
+    ``max_unread_share`` of the filled ones, or (``moved``: the count of the read ones the
+    figure counts, the failed changes of a failure rate) more than ``max_unread_moved`` of
+    that count: the unread ones could then each be one, so the share of the read ones
+    is not read (n/a), not 0%. ``extra``: the note's other params (the range)."""
     n = int(unread.sum())
     if not n:
         return False
@@ -700,8 +703,10 @@ def _unread_note(ctx: Context, meas: Measurement, code: str, unread: pd.Series, 
     top = ctx.tickets.loc[unread, column].astype(str).str.strip().value_counts()
     most = float(params.get("max_unread_share", 0.05))
     meas.notes.append(Note(code=code, count=n, params={
-        "read": read, "share": share, "values": named_counts(top, 3), "max": most},
-        sample_ids=ctx.samples(unread)))
+        "read": read, "share": share, "values": named_counts(top, 3), "max": most,
+        **(extra or {})}, sample_ids=ctx.samples(unread)))
+    if moved is not None and n > float(params.get("max_unread_moved", 0.25)) * moved:
+        return True
     return share > most
 
 
@@ -709,22 +714,38 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
                   end: pd.Series, outcome: pd.Series, unread_outcome: pd.Series) -> None:
     """Change failure rate and the standard / normal / emergency tiering, of each change
     as it stood at the window end (``end`` and ``outcome``: :func:`_as_of_end`; the
-    outcomes filled but not read: ``unread_outcome``)."""
+    outcomes filled but not read: ``unread_outcome``). Cancelled changes are left out of
+    the window's changes (a note counts them); the outcomes not read give the failure
+    rate's range; the changes without a type give the shares' range, and a tiering
+    problem that range could undo (or make) is not measured."""
     t, w = ctx.tickets, ctx.window
     # a change belongs to the window by its end, else (not yet ended) by its opening; a
     # planned end after the data's end (a --until past the pull) is a plan the export
     # could not yet show done or failed: the window's changes are those up to the data's
     # end, as a run whose --until is that end counts them (the rates divide by its weeks)
     when = end.fillna(t[m.OPENED_AT])
-    in_win = chg & w.contains(when) & (when <= w.covered_end).fillna(False).astype(bool)
+    of_win = chg & w.contains(when) & (when <= w.covered_end).fillna(False).astype(bool)
+    # cancelled at the window end (status or outcome): never implemented, no change of it
+    cancelled = (ctx.cancelled_by_end() | (outcome == "cancelled")).fillna(False).astype(bool)
+    in_win = of_win & ~cancelled
+    n_cancelled = int((of_win & cancelled).sum())
+    if n_cancelled:
+        meas.notes.append(Note(code="changes_cancelled", count=n_cancelled,
+                               params={"kept": int(in_win.sum())}))
     completed = in_win & outcome.isin(_COMPLETED).fillna(False).astype(bool)
     failed = completed & outcome.isin(_FAILED).fillna(False).astype(bool)
-    if _unread_note(ctx, meas, "outcomes_unread", in_win & unread_outcome,
-                    int(completed.sum()), m.CHANGE_OUTCOME_RAW, params):
+    unread = (in_win & unread_outcome).astype(bool)
+    n_unread, n_failed = int(unread.sum()), int(failed.sum())
+    over = int(completed.sum()) + n_unread
+    rate_range = {"low": n_failed / over if over else 0.0,
+                  "high": (n_failed + n_unread) / over if over else 0.0,
+                  "failed": n_failed, "over": over}
+    if _unread_note(ctx, meas, "outcomes_unread", unread, int(completed.sum()),
+                    m.CHANGE_OUTCOME_RAW, params, extra=rate_range, moved=n_failed):
         meas.metrics["change_failure_rate"] = Figure(value=None)
     elif completed.any():
         meas.metrics["change_failure_rate"] = ratio(
-            int(failed.sum()), int(completed.sum()), ctx.samples(failed))
+            n_failed, int(completed.sum()), ctx.samples(failed))
     else:
         meas.metrics["change_failure_rate"] = Figure(value=None)
         if in_win.any():
@@ -736,6 +757,7 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     if _unread_note(ctx, meas, "types_unread", unread_type, int(typed.sum()),
                     m.CHANGE_TYPE_RAW, params):
         typed = typed & False  # the shares of the read ones alone are not the desk's
+    meas.metrics["typed_changes"] = Figure(value=float(typed.sum()) if typed.any() else None)
     if not typed.any():
         meas.metrics["emergency_share"] = Figure(value=None)
         meas.metrics["standard_share"] = Figure(value=None)
@@ -751,6 +773,23 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
     n_normal = n - n_emergency - n_standard
     meas.metrics["emergency_share"] = ratio(n_emergency, n, ctx.samples(emergency))
     meas.metrics["standard_share"] = ratio(n_standard, n, ctx.samples(standard))
+    emergency_max = float(params.get("emergency_share_max", 0.10))
+    # the window's changes without a type (blank, not unread: those are counted above):
+    # each could be of any lane, so the shares of all the window's changes lie in a range
+    untyped = (in_win & ~typed & ~unread_type).astype(bool)
+    n_untyped, n_all = int(untyped.sum()), int(in_win.sum())
+    share_untyped = n_untyped / n_all if n_all else 0.0
+    # a range worth saying: more untyped than the unread share a reading may leave
+    ranged = n_untyped > 0 and share_untyped > float(params.get("max_unread_share", 0.05))
+    if ranged:
+        meas.notes.append(Note(code="types_partly_missing", count=n_untyped, params={
+            "n": n_all, "share": share_untyped, "typed": n,
+            "emergency": n_emergency, "standard": n_standard,
+            "emergency_low": n_emergency / n_all,
+            "emergency_high": (n_emergency + n_untyped) / n_all,
+            "standard_low": n_standard / n_all,
+            "standard_high": (n_standard + n_untyped) / n_all,
+            "max": emergency_max}, sample_ids=ctx.samples(untyped)))
     lanes = {"standard": n_standard, "normal": n_normal, "emergency": n_emergency}
     only = [lane for lane, count in lanes.items() if count == n]
     if only:
@@ -759,16 +798,25 @@ def _change_model(ctx: Context, params: ParamMap, chg: pd.Series, meas: Measurem
         meas.notes.append(Note(code=f"only_{only[0]}_changes", count=n))
         meas.metrics["tiering_problems"] = Figure(value=None)
         return
-    emergency_max = float(params.get("emergency_share_max", 0.10))
     share = n_emergency / n
-    problems = 0
+    problems, open_questions = 0, []
     if not standard.any():  # normal and emergency changes only
-        problems += 1
-        meas.notes.append(Note(code="no_standard_changes", count=n, params={
-            "normal": n_normal, "emergency": n_emergency}))
-    if share > emergency_max:
+        if ranged:  # the untyped ones may hold the standard changes
+            open_questions.append("no_standard")
+        else:
+            problems += 1
+            meas.notes.append(Note(code="no_standard_changes", count=n, params={
+                "normal": n_normal, "emergency": n_emergency}))
+    if ranged and (n_emergency / n_all <= emergency_max
+                   < (n_emergency + n_untyped) / n_all):
+        open_questions.append("emergency")  # the range straddles the threshold
+    elif share > emergency_max and (
+            not ranged or n_emergency / n_all > emergency_max):
         problems += 1
         meas.notes.append(Note(code="emergency_high", count=n_emergency,
                                params={"share": float(share), "max": emergency_max},
                                sample_ids=ctx.samples(emergency)))
-    meas.metrics["tiering_problems"] = Figure(value=float(problems))
+    # a problem the untyped changes could undo or make is not measured; one that holds
+    # whatever they are stands (the advice follows it)
+    meas.metrics["tiering_problems"] = Figure(
+        value=None if open_questions and not problems else float(problems))
