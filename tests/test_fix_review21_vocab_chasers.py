@@ -101,5 +101,5 @@ def test_the_coverage_note_tells_the_share_from_the_bar() -> None:
     texts = [str(n.text) for n in found.evidence.notes + found.evidence.excluded
              if n.code == "comments_sparse"]
     assert len(texts) == 1
-    assert "only 59 of the window's 300 tickets (19.7%) carry a comment or a work note (at least 20.0% " \
-        "needed)" in texts[0], texts[0]
+    assert ("only 59 of the window's 300 tickets (19.7%) carry a comment or a work note "
+            "(at least 20.0% needed)") in texts[0], texts[0]
