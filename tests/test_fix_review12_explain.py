@@ -63,16 +63,16 @@ def test_the_minutes_are_the_ones_in_force(tmp_path: Path) -> None:
                    "signs:\n  changes:\n    params:\n      extra_minutes: 90\n"
                    "  trust:\n    params:\n      minutes_per_chaser: 15\n", encoding="utf-8")
     changes = _section(_explain("changes", "--config", str(cfg)))
-    assert "45 (handle_minutes.incident in force) + 90 (extra_minutes)" in changes
+    assert "45 (handle_minutes.incident in force), + 90 (extra_minutes)" in changes
     assert f"handle_minutes.incident: 45  # {cfg}; shipped 30" in changes
     assert f"extra_minutes: 90  # {cfg}; shipped 30" in changes
     trust = _section(_explain("trust", "--config", str(cfg)))
     assert "Each counts 15 agent minutes (minutes_per_chaser)" in trust
     recurrence = _section(_explain("recurrence", "--config", str(cfg)))
-    assert "incident handle time, 45 minutes" in recurrence
+    assert "else 45 minutes (handle_minutes.incident in force)" in recurrence
     # the shipped page: the shipped minutes, nothing marked
     shipped = _section(_explain("changes"))
-    assert "30 (handle_minutes.incident in force) + 30 (extra_minutes)" in shipped
+    assert "30 (handle_minutes.incident in force), + 30 (extra_minutes)" in shipped
     assert "#" not in shipped
 
 

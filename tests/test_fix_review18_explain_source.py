@@ -22,7 +22,7 @@ runner = CliRunner()
 WITH_MINUTES = {"trust": "45 an incident, 20 a request (handle_minutes in force)",
                 "backlog": "45 an incident, 20 a request (handle_minutes in force)",
                 "reopens": "task 20, other 20 minutes (handle_minutes in force)",
-                "changes": "45 (handle_minutes.incident in force) + 30 (extra_minutes)",
+                "changes": "45 (handle_minutes.incident in force), + 30 (extra_minutes)",
                 "recurrence": "45 minutes (handle_minutes.incident in force)"}
 
 

@@ -336,6 +336,11 @@ class Defaults(_Strict):
     holidays: list[Annotated[str, BeforeValidator(_iso_day)]] = Field(default_factory=list)
     handle_minutes: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
         default_factory=dict)
+    #: a kind's handle time is its median logged time over the window's done tickets of
+    #: the kind when at least this share of them log time (and at least
+    #: ``logged_time_min_tickets``), else its ``handle_minutes``
+    logged_time_share: float = Field(0.5, ge=0, le=1)
+    logged_time_min_tickets: int = Field(10, ge=1, le=1_000_000)
     hourly_rate: float | None = Field(None, ge=0, le=1_000_000)
     currency: str = Field("EUR", max_length=12)
     catch_all_categories: list[str] = Field(default_factory=list)
@@ -706,7 +711,7 @@ def _kinds() -> tuple[str, ...]:
 #: grouping, a width and a precision of two digits at most, a type (``,.0f``, ``.1%``,
 #: ``>12``); a width of a billion characters is no wording
 _WORDING_SPEC = re.compile(r"(?:[^{}]?[<>=^])?[-+ ]?#?0?\d{0,2}[,_]?(?:\.\d{1,2})?"
-                           r"[bcdeEfFgGnosxX%]?")
+                           r"[bcdeEfFgGnosxX%]?|hours")  # hours: text.hours_figure
 
 
 def _placeholders(text: str) -> set[str]:
@@ -980,6 +985,8 @@ RANGES: dict[str, Valid] = {
     "defaults.waiting_open_share": SHARE,
     "defaults.handle_minutes.*": Valid(0, MAX_MINUTES),
     "defaults.hourly_rate": Valid(0, 1_000_000),
+    "defaults.logged_time_share": SHARE,
+    "defaults.logged_time_min_tickets": Valid(1, 1_000_000, whole=True),
     "defaults.structural_weight": Valid(0, 1),
     "defaults.kpi_targets.time_to_resolve_hours": Valid(0, MAX_DAYS * 24),
     "defaults.kpi_targets.first_assignment_resolution": SHARE,

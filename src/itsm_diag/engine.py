@@ -24,6 +24,7 @@ from itsm_diag.report import (
     ColumnOut,
     ConditionOut,
     CostOut,
+    EffortOut,
     Evidence,
     Finding,
     FixOut,
@@ -45,6 +46,7 @@ from itsm_diag.report import (
 )
 from itsm_diag.signs.backlog import flow_rows, no_week_shape, unseen_at_end
 from itsm_diag.signs.base import Calendar, Context, Measurement, Note, Window, weeks_said
+from itsm_diag.signs.common import kind_effort
 from itsm_diag.signs.shape import (
     ExtractShape,
     StartsLate,
@@ -1168,6 +1170,8 @@ def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> lis
     rows: list[tuple[tuple[float, int, int, int], FixOut]] = []
     #: the cost bases each planned fix addresses, to name fixes that share their hours
     bases_of: dict[int, set[tuple[str, str]]] = {}
+    #: the planned fixes of signs the answers file triggered (no data measured them)
+    answered: set[int] = set()
     #: each cost basis with the other signs' bases that price some of its tickets' handle
     #: minutes (both ways): fixes of two signs can address the same hours too
     linked: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -1209,13 +1213,16 @@ def fix_plan(findings: list[Finding], rules: Rules, checks: bool = False) -> lis
                 why_here="",
             )
             bases_of[id(planned)] = {(finding.id, b) for b in bases}
+            if finding.self_assessed:
+                answered.add(id(planned))
             rows.append((key, planned))
     rows.sort(key=lambda r: r[0])
     seen: list[tuple[int, set[tuple[str, str]]]] = []
     out: list[FixOut] = []
     for rank, (_, planned) in enumerate(rows, start=1):
         if planned.hours_at_stake_per_month is None:
-            template = d.wording["why_unquantified"]
+            template = d.wording["why_self_assessed" if id(planned) in answered
+                                 else "why_unquantified"]
         elif planned.horizon == "quick":
             template = d.wording["why_quick"]
         else:
@@ -1390,6 +1397,10 @@ def diagnose(
         extract_shape=shape.as_dict(),
         assumptions=Assumptions(
             handle_minutes=d.handle_minutes, hourly_rate=d.hourly_rate, currency=d.currency,
+            effort={kind: EffortOut(
+                minutes=e.minutes, source="logged" if e.from_log else "default",
+                done=e.done, logged=e.logged, text=e.words(kind, d.wording))
+                for kind, e in kind_effort(ctx).items()},
             overrides=rules.overrides,
             cost_params={f"{section}.{rule.id}.params.{name}": value
                          for section, group in (("signs", rules.signs), ("checks", rules.checks))

@@ -481,10 +481,28 @@ class Kpis(_Model):
         "opened in the window beyond them ('the rest: 1,940').", default_factory=dict)
 
 
+class EffortOut(_Model):
+    """One ticket kind's handle minutes as the hours at stake price it."""
+
+    minutes: float = D("Agent minutes a ticket of the kind is priced at.")
+    source: Literal["logged", "default"] = D(
+        "logged: the median time logged on the window's done tickets of the kind (enough of "
+        "them log time: defaults.logged_time_share, logged_time_min_tickets); default: "
+        "handle_minutes.")
+    done: int = D("The window's done tickets of the kind.")
+    logged: int = D("Of them, those that log time (above zero).")
+    text: str = D("The same in words, as the cost lines say it.")
+
+
 class Assumptions(_Model):
     """What every hours figure rests on."""
 
-    handle_minutes: dict[str, float] = D("Agent minutes per ticket, by kind.")
+    handle_minutes: dict[str, float] = D("Agent minutes per ticket, by kind (the defaults in "
+                                         "force; effort gives the minutes priced).")
+    effort: dict[str, EffortOut] = D(
+        "Per ticket kind, the handle minutes every handle-time cost prices (automation, "
+        "recurring, duplicates, change-caused): its median logged time, or handle_minutes.",
+        default_factory=dict)
     hourly_rate: float | None = D("Money per agent hour, when set.")
     currency: str = D("The currency of every money figure.")
     overrides: dict[str, str] = D("Settings the configuration changed -> where from.",

@@ -60,6 +60,9 @@ class _SafeFormatter(string.Formatter):
         # the key figure, never "0%" beside "73.3 a month"
         if format_spec in (".0%", ".1%") and isinstance(value, float):
             return share(value, int(format_spec[1]))
+        # an hours-at-stake figure as every report shows it ("0.3", "9.5", "127")
+        if format_spec == "hours" and isinstance(value, int | float):
+            return hours_figure(float(value))
         # a difference of two shares in points, as figure() shows the unit "points"
         if format_spec in ("points", "+points") and isinstance(value, int | float):
             return points(value, signed=format_spec.startswith("+"))
@@ -70,6 +73,20 @@ class _SafeFormatter(string.Formatter):
 
 
 _FMT = _SafeFormatter()
+
+
+def hours_figure(value: float) -> str:
+    """Agent hours a month as every report shows them (the ``{x:hours}`` spec): whole
+    hours from 10 on, one decimal under (a 0.33 h stake beside its 18 EUR reads "0.3",
+    not "0")."""
+    return f"{value:,.1f}" if abs(value) < 9.95 else f"{value:,.0f}"
+
+
+def plain_amount(value: float) -> str:
+    """A rate or other amount a user set, whole: grouped, with its own decimals and no
+    more ("1,000,000", "123,456.7", "55.5"), never in e-notation."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 # units in words (an "h" is the one abbreviation, and every report says it means hours)
 UNIT_SUFFIX = {"hours": " h", "days": " days", "weeks": " weeks", "per_quarter": " a quarter",

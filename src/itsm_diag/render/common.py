@@ -23,9 +23,18 @@ from itsm_diag.report import (
     Report,
     SignChange,
 )
-from itsm_diag.text import SHOWN_DIGITS, TOOL_TITLES, UNIT_SUFFIX, plurals, points, shown
+from itsm_diag.text import (
+    SHOWN_DIGITS,
+    TOOL_TITLES,
+    UNIT_SUFFIX,
+    hours_figure,
+    plurals,
+    points,
+    shown,
+)
 from itsm_diag.text import figure as figure  # the renderers' one number format
 from itsm_diag.text import figure_exact as figure_exact  # a threshold as it is in force
+from itsm_diag.text import plain_amount as plain_amount  # a rate as the user set it
 
 #: the longest a ticket-derived value may be in a table cell or list item
 CELL_LIMIT = 200
@@ -111,7 +120,8 @@ def column_cells(values: Sequence[Any], texts: Sequence[str]) -> list[str]:
 
 
 def hours(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
+    """Agent hours a month (:func:`~itsm_diag.text.hours_figure`: one decimal under 10)."""
+    return "" if value is None else hours_figure(value)
 
 
 def hours_word(value: float | None) -> str:
@@ -146,8 +156,19 @@ def stake_text(r: Report) -> str:
         return ""
     money = ("" if r.money_per_month is None else
              f" ({r.money_per_month:,.0f} {r.assumptions.currency} a month)")
-    return (f"{hours(value)} agent {hours_word(value)} a month at stake{money} over the "
-            "triggered signs, each ticket counted once.")
+    triggered = [f for f in r.signs if f.status == "triggered"]
+    priced = [f for f in triggered if f.hours_at_stake_per_month is not None]
+    if len(priced) == len(triggered):
+        over = "the triggered signs"
+    else:  # the signs the total leaves out, and why: an answer prices nothing
+        answered = sum(1 for f in triggered if f.self_assessed and f not in priced)
+        rest = len(triggered) - len(priced) - answered
+        why = [f"{answered} self-assessed in the answers file" if answered else "",
+               f"{rest} with no hours measurable" if rest else ""]
+        over = (f"{len(priced)} of the {len(triggered)} triggered signs "
+                f"({'; '.join(w for w in why if w)}: not priced)")
+    return (f"{hours(value)} agent {hours_word(value)} a month at stake{money} over "
+            f"{over}, each ticket counted once.")
 
 
 #: the heading of a triggered check's fixes (listed with the checks, never in the plan)
@@ -235,8 +256,40 @@ def unknown_range(r: Report) -> str:
 STATUS_WORDS = {"triggered": "Triggered", "clear": "Clear", "unknown": "Unknown"}
 
 #: what "hours at stake" means, said once wherever hours appear
-HOURS_NOTE = ("Hours at stake: agent hours a month the sign costs now, from ticket volumes "
-              "and the handle minutes under Assumptions; shown only for triggered signs.")
+HOURS_NOTE = ("Hours at stake: agent hours a month the sign costs now, each cost line giving "
+              "its basis: tickets or events a month x agent minutes each (a ticket's handle "
+              "time as under Assumptions, its kind's median logged time or the default; a "
+              "chaser's, a late request's or a change's rework minutes as the line says), "
+              "or the logged hours themselves (operational work above the target); shown "
+              "only for triggered signs.")
+
+
+def effort_text(r: Report) -> str:
+    """Each ticket kind's handle minutes as the hours price them ("incident: median
+    logged 60 min (…); request: default 20 min (…)"); a report made before the logged
+    time was read (no ``assumptions.effort``) lists its handle minutes."""
+    a = r.assumptions
+    if a.effort:
+        return "; ".join(e.text for e in a.effort.values())
+    return ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())
+
+
+#: the cost params that are agent minutes per event (not handle time): each cost line
+#: says its own, Assumptions lists them all
+_EVENT_MINUTES = ("minutes_per_chaser", "extra_minutes", "expedite_minutes",
+                  "handoff_minutes", "clarify_minutes")
+
+
+def assumptions_text(r: Report) -> str:
+    """What every hours figure rests on, in words: the handle minutes per ticket
+    (:func:`effort_text`) and the minutes per event in force (chaser, change rework,
+    late onboarding, handoff, clarification), by their config key."""
+    events = [f"{key} {v:g}" for key, v in r.assumptions.cost_params.items()
+              if key.rsplit(".", 1)[-1] in _EVENT_MINUTES]
+    text = f"handle minutes per ticket: {effort_text(r)}"
+    if events:
+        text += f"; minutes per event: {', '.join(events)}"
+    return text
 
 #: month names for people, fixed (not the locale's: the same report gives the same bytes)
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -190,6 +190,7 @@ def render(report: Report) -> str:
         window_text=common.window_text(report), header_counts=common.header_counts(report),
         sign_titles=titles,
         kpi_rows=_kpi_rows(report), hours_note=common.HOURS_NOTE,
+        assumptions_text=common.assumptions_text(report),
         kpi_caveat_keys=[k for k, _ in _kpi_rows(report) if common.kpi_caveat(report, k)],
         kpi_note_keys=_kpi_note_keys(report), kpi_notes_title=common.KPI_NOTES_TITLE,
         kpi_text_limit=common.KPI_TEXT_LIMIT,

@@ -298,10 +298,9 @@ def _data_notes(r: Report) -> list[str]:
     if notes:
         lines.append("")
     a = r.assumptions
-    minutes = ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())
-    rate = (f"{a.hourly_rate:g} {md(a.currency)}" if a.hourly_rate is not None
+    rate = (f"{common.plain_amount(a.hourly_rate)} {md(a.currency)}" if a.hourly_rate is not None
             else "not set (hours only)")
-    lines += [f"**Assumptions:** handle minutes per ticket: {md(minutes, 1000)}; hourly rate: "
+    lines += [f"**Assumptions:** {md(common.assumptions_text(r), 2000)}; hourly rate: "
               f"{rate}.", ""]
     lines += [f"- override {md(k)}: {md(v)}" for k, v in a.overrides.items()]
     if a.overrides:

@@ -118,14 +118,14 @@ def _checklist(findings: list[Finding], title: str, w: int, numbered: bool = Tru
         # a narrow cell cannot hold why a sign is unknown: that has its own lines below
         label = "see why below" if (f.status == "unknown" and not f.self_assessed) \
             else key_figure_text(f)
-        hours = "" if f.hours_at_stake_per_month is None else f"{f.hours_at_stake_per_month:,.0f}"
+        hours = common.hours(f.hours_at_stake_per_month)
         cells: list[RenderableType] = [str(f.number or "")] if numbered else []
         cells += [Text(clean(f.title)), Text(f"{mark} {f.status}", style=style),
                   Text(clip(label, 400)), hours]
         table.add_row(*cells, end_section=total is not None and f is findings[-1])
     if total is not None:
         table.add_row(*([""] if numbered else []), Text(common.STAKE_ROW, style="bold"), "",
-                      "", Text(f"{total:,.0f}", style="bold"))
+                      "", Text(common.hours(total), style="bold"))
     return table
 
 
@@ -209,8 +209,11 @@ def _fixes(r: Report, w: int, top: int | None = TOP_FIXES) -> Table:
     table.add_column("Horizon", width=10)
     table.add_column("Hours", width=15, justify="right")
     money = r.assumptions.hourly_rate is not None
-    if money:
-        table.add_column(clean(r.assumptions.currency)[:4], width=9, justify="right")
+    if money:  # as wide as its widest figure: 13,551,377 IDR is never cut to "13,551,3…"
+        widest = max((len(f"{fix.money_per_month:,.0f}") for fix in shown
+                      if fix.money_per_month is not None), default=0)
+        table.add_column(clean(r.assumptions.currency)[:4], width=max(9, widest),
+                         justify="right", no_wrap=True)
     for fix in shown:
         hours = common.fix_hours(fix)
         cells: list[RenderableType] = [str(fix.rank), Text(clean(fix.action)), fix.horizon,
@@ -227,10 +230,9 @@ def _fixes(r: Report, w: int, top: int | None = TOP_FIXES) -> Table:
 def _assumptions(r: Report) -> Text:
     """The basis of every hours figure, so a reader can judge (and tune) it."""
     a = r.assumptions
-    minutes = ", ".join(f"{k} {v:g}" for k, v in a.handle_minutes.items())
-    rate = (f"{a.hourly_rate:g} {clean(a.currency)} an hour" if a.hourly_rate is not None
-            else "no hourly rate (hours only)")
-    text = Text(f"Assumptions: handle minutes per ticket: {minutes}; {rate}", style="dim")
+    rate = (f"{common.plain_amount(a.hourly_rate)} {clean(a.currency)} an hour"
+            if a.hourly_rate is not None else "no hourly rate (hours only)")
+    text = Text(f"Assumptions: {clean(common.assumptions_text(r))}; {rate}", style="dim")
     if a.overrides:
         text.append("; overridden: " + ", ".join(
             f"{clip(k, 80)} ({clip(v, 80)})" for k, v in a.overrides.items()), style="dim")

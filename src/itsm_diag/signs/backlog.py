@@ -30,8 +30,10 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import (
     count_upto,
+    effort_words,
     filled,
     in_hours,
+    kind_effort,
     leading_ramp,
     mass_closures,
     open_at,
@@ -877,7 +879,8 @@ def _automation(
 ) -> tuple[list[dict[str, Any]], list[Cost]]:
     """The ticket types with the most volume and the shortest median time to done."""
     pair, fields, types = _ticket_type_codes(ctx)
-    minutes_by_kind = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
+    # by kind: its median logged time where the export logs enough, else handle_minutes
+    minutes_by_kind = {k: e.minutes for k, e in kind_effort(ctx).items()}
     # once per distinct kind (a handful), spread back to the tickets
     minutes = ctx.per_value(m.KIND, ("backlog.minutes", tuple(minutes_by_kind.items())),
                             lambda kind: kind.astype("object").map(minutes_by_kind)
@@ -933,7 +936,9 @@ def _automation(
             hours_per_month=per_month(total_minutes / 60.0, ctx.window),
             params={"volume_per_month": per_month(volume, ctx.window),
                     "minutes": total_minutes / volume, "types": len(table),
-                    "max_hours": float(params["automation_max_median_hours"])},
+                    "max_hours": float(params["automation_max_median_hours"]),
+                    "effort": effort_words(ctx, ctx.tickets[m.KIND].iloc[np.flatnonzero(
+                        rows & np.isin(pair, g["pair"].to_numpy()))].dropna().unique())},
         ).handling(ctx.tickets, rows & np.isin(pair, g["pair"].to_numpy()),
                    minutes * per_month(1, ctx.window) / 60.0))
     return table, costs

@@ -52,7 +52,14 @@ from itsm_diag.signs.base import (
     ratio,
     weeks_said,
 )
-from itsm_diag.signs.common import fold_codes, folded, isin_values, too_few
+from itsm_diag.signs.common import (
+    effort_words,
+    fold_codes,
+    folded,
+    isin_values,
+    kind_minutes,
+    too_few,
+)
 from itsm_diag.signs.shape import week_numbers
 from itsm_diag.text import named_counts
 
@@ -311,7 +318,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if len(best) > len(rows):
         meas.table_totals["change_caused"] = len(best)
     if count:
-        handle = dict(ctx.defaults.get("handle_minutes", {}))
+        handle = {"incident": kind_minutes(ctx, "incident")}  # logged median or default
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
         # the incidents' own handle minutes (the extra minutes are rework, no handle time):
         # tiers 1-2 whole, tier 3 at its share beyond the count timing gives by chance
@@ -324,7 +331,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.costs.append(Cost(
             basis="change_caused", count=float(count),
             hours_per_month=per_month(count, w) * minutes / 60.0,
-            params={"per_month": per_month(count, w), "minutes": minutes},
+            params={"per_month": per_month(count, w), "minutes": minutes,
+                    "effort": effort_words(ctx, ["incident"])},
         ).handling(t, isin_values(t[m.TICKET_ID], best["incident"]) & inc_win,
                    each * per_month(1, w) * float(handle.get("incident", 0.0)) / 60.0))
     return meas

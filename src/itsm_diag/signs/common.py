@@ -21,7 +21,11 @@
 - :func:`isin_values` / :func:`lookup`: membership and mapping on Arrow strings in C
   (pandas 3's ``ArrowStringArray.isin`` builds one Python scalar per lookup value);
 - :func:`contains_where`: a regex match on some rows only, computed on their distinct
-  values, with exactly the result of ``str.contains`` on the whole column.
+  values, with exactly the result of ``str.contains`` on the whole column;
+- :func:`kind_effort` / :func:`effort_minutes`: each ticket kind's handle minutes, its
+  median logged time where the export logs enough, else ``handle_minutes``, the one
+  every handle-time cost prices (:func:`effort_words` says which, by the defaults'
+  wording).
 
 Nothing here words anything; it only computes.
 """
@@ -42,7 +46,7 @@ import pyarrow.compute as pc
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
 from itsm_diag.signs.base import Context, Note, Window
-from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS, TOOL_TITLES, named_counts
+from itsm_diag.text import NOT_SPACE, SPACE, SPACE_RUNS, TOOL_TITLES, fmt, named_counts
 
 WEEK_NS: int = 7 * 24 * 3600 * 10**9
 HOUR = pd.Timedelta(hours=1)
@@ -1485,3 +1489,97 @@ def scheme_change(value: np.ndarray, t: np.ndarray, other_of: Callable[[], np.nd
                         first_us=int(t[in_begun & ~early].min()),
                         share_before=share_b, share_after=share_a, shared=len(shared),
                         mapped=len(best_a), onto=int(best_a["a"].nunique()))
+
+
+@dataclass(frozen=True)
+class KindEffort:
+    """One ticket kind's handle time, as every handle-time cost prices it
+    (:func:`kind_effort`)."""
+
+    #: the minutes a ticket of the kind is priced at
+    minutes: float
+    #: the kind's ``handle_minutes`` in force
+    default: float
+    #: the window's done tickets of the kind, and those of them that log time (above 0)
+    done: int
+    logged: int
+    #: their median logged minutes (``None`` when none logs time)
+    median: float | None
+    #: ``minutes`` is ``median``: logged time covers enough of the done tickets
+    #: (``logged_time_share`` of them, and at least ``logged_time_min_tickets``)
+    from_log: bool
+
+    #: the coverage it needed (``logged_time_share``, ``logged_time_min_tickets``)
+    share: float = 0.5
+    least: int = 10
+
+    def words(self, kind: str, wording: Mapping[str, str]) -> str:
+        """Where the minutes come from, worded by ``effort_logged`` or ``effort_default``
+        ("incident: median logged 60 min (435 of 438 done log time)")."""
+        return fmt(wording.get("effort_logged" if self.from_log else "effort_default", ""), {
+            "kind": kind, "minutes": self.minutes, "logged": self.logged, "done": self.done,
+            "share": self.share, "least": self.least})
+
+
+def kind_effort(ctx: Context) -> dict[str, KindEffort]:
+    """Per ticket kind of ``handle_minutes``: its median logged time (the export's time
+    worked, ``time_spent_hours``) over the window's done tickets of the kind when at
+    least ``logged_time_share`` of them (and ``logged_time_min_tickets``) log time above
+    zero, else its ``handle_minutes``. One answer per Context: every handle-time cost
+    (automation, recurring, duplicates, change-caused) prices a ticket the same."""
+    d = ctx.defaults
+
+    def make() -> dict[str, KindEffort]:
+        table = {str(k): float(v) for k, v in (d.get("handle_minutes") or {}).items()}
+        share = float(d.get("logged_time_share", 0.5))
+        least = int(d.get("logged_time_min_tickets", 10))
+        t = ctx.tickets
+        rows = np.flatnonzero(ctx.done_in_window().to_numpy(dtype=bool))
+        kinds = t[m.KIND].iloc[rows].astype("object").to_numpy()
+        if m.TIME_SPENT_HOURS in t.columns:
+            spent = t[m.TIME_SPENT_HOURS].iloc[rows].to_numpy(dtype="float64",
+                                                               na_value=np.nan)
+        else:
+            spent = np.full(len(rows), np.nan)
+        minutes = np.where(spent > 0, spent * 60.0, np.nan)
+        g = pd.DataFrame({"kind": kinds, "minutes": minutes}, copy=False).groupby(
+            "kind", dropna=True)["minutes"].agg(["size", "count", "median"])
+        out: dict[str, KindEffort] = {}
+        for kind, default in table.items():  # a handful of kinds
+            done, logged, median = (int(g.at[kind, "size"]), int(g.at[kind, "count"]),
+                                    g.at[kind, "median"]) if kind in g.index else (0, 0, np.nan)
+            median = None if pd.isna(median) else float(median)
+            use = median is not None and logged >= least and logged >= share * done
+            out[kind] = KindEffort(minutes=median if use and median is not None else default,
+                                   default=default, done=done, logged=logged, median=median,
+                                   from_log=use, share=share, least=least)
+        return out
+
+    found: dict[str, KindEffort] = ctx.memo(
+        ("kind_effort", ctx.window.start, ctx.window.end), make)
+    return found
+
+
+def effort_minutes(ctx: Context, mask: pd.Series | np.ndarray) -> pd.Series:
+    """The handle minutes (:func:`kind_effort`) of each ticket under ``mask`` by its
+    kind (a kind with none, the ``other`` kind's; else 0), indexed as the tickets."""
+    table = {k: e.minutes for k, e in kind_effort(ctx).items()}
+    sel = np.asarray(mask, dtype=bool)
+    kinds = ctx.tickets[m.KIND].iloc[np.flatnonzero(sel)].astype("object")
+    return kinds.map(table).astype("float64").fillna(table.get("other", 0.0))
+
+
+def effort_words(ctx: Context, kinds: Iterable[Any]) -> str:
+    """Where the handle minutes of ``kinds`` come from (:meth:`KindEffort.words`), each
+    kind once, in ``handle_minutes`` order, joined by "; "."""
+    wording = ctx.defaults.get("wording") or {}
+    wanted = {str(k) for k in kinds}
+    return "; ".join(e.words(k, wording) for k, e in kind_effort(ctx).items()
+                     if k in wanted)
+
+
+def kind_minutes(ctx: Context, kind: str) -> float:
+    """The handle minutes (:func:`kind_effort`) of one ticket ``kind`` (0 when
+    ``handle_minutes`` has no such kind)."""
+    found = kind_effort(ctx).get(kind)
+    return 0.0 if found is None else found.minutes

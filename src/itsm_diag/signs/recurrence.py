@@ -36,8 +36,10 @@ from itsm_diag.signs.common import (
     by_code_then,
     cancelled_done,
     distinct_codes,
+    effort_words,
     filled,
     fold_codes,
+    kind_minutes,
     machine_raised,
     normalise_summary,
     parent_rows,
@@ -1159,7 +1161,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           int(params["top_clusters"]), n_judged > 0, ep)
 
     costs: list[Cost] = []
-    minutes = float(ctx.defaults.get("handle_minutes", {}).get("incident", 0.0))
+    # an incident's handle time: its median logged time where the export logs enough
+    minutes = kind_minutes(ctx, "incident")
     # the hours are those of the clusters without a problem record, the sign's finding
     # and what its priced fixes address: a cluster with a problem record has its root
     # cause in hand (its incidents are no gap), and one whose tool exports no problem
@@ -1171,7 +1174,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         costs.append(Cost(basis="recurring", count=float(priced.sum()),
                           hours_per_month=per_m * minutes / 60.0,
                           params={"incidents_per_month": per_m, "minutes": minutes,
-                                  "clusters": len(uncovered_keys)}
+                                  "clusters": len(uncovered_keys),
+                                  "effort": effort_words(ctx, ["incident"])}
                           ).handling(t, priced, per_month(1, w) * minutes / 60.0))
     # why a clear cannot stand (a triggered verdict does): with no link in the export
     # the clusters' coverage is unknown; a window shorter than the span over an export

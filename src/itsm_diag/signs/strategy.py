@@ -470,10 +470,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # hours above the target are only honest with logged time, never with ticket counts
     if use_time and op is not None and op > target:
         excess = (op - target) * total
+        # the operational tickets' logged hours, each at the excess's share of them: the
+        # hours the other signs price on the same incidents and requests (a recurring
+        # one, a duplicate) are in these, and the report's total counts them once
+        operational = bucket == "operational"
+        part = excess / float(effort[operational].sum())
         meas.costs.append(Cost(
             basis="operational_excess",
             hours_per_month=per_month(excess, w),
-            params={"hours": per_month(excess, w), "share": op, "target": target},
-        ))
+            params={"hours": per_month(excess, w), "share": op, "target": target,
+                    "part": part, "tickets": int(operational.sum())},
+        ).handling(t, operational.reindex(t.index, fill_value=False).astype(bool),
+                   effort.where(operational, 0.0).reindex(t.index, fill_value=0.0)
+                   * part * per_month(1, w)))
     return meas
 

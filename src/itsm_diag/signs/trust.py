@@ -34,6 +34,8 @@ from itsm_diag.signs.base import (
 )
 from itsm_diag.signs.common import (
     contains_where,
+    effort_minutes,
+    effort_words,
     fold_codes,
     machine_raised,
     open_at,
@@ -416,16 +418,15 @@ def _duplicates(
             "share": count / n_base})
         meas.clear_case.pop("duplicate_share", None)
     if count:
-        handle = {str(k): float(v) for k, v in ctx.defaults.get("handle_minutes", {}).items()}
-        minutes = t.loc[is_dup, m.KIND].astype("object").map(handle).astype("float64").fillna(
-            0.0)
+        minutes = effort_minutes(ctx, is_dup)  # by kind: logged median or default
         mean = float(minutes.sum()) / found  # the hours are the duplicates beyond chance
         # each duplicate's handle minutes, at the share of the duplicates beyond chance
         each = minutes.reindex(t.index, fill_value=0.0) * (count / found) / 60.0
         meas.costs.append(Cost(
             basis="duplicates", count=float(count),
             hours_per_month=per_month(count * mean, w) / 60.0,
-            params={"per_month": per_month(count, w), "minutes": mean},
+            params={"per_month": per_month(count, w), "minutes": mean,
+                    "effort": effort_words(ctx, t.loc[is_dup, m.KIND].dropna().unique())},
         ).handling(t, is_dup, each * per_month(1, w)))
     return 2 * explained > found
 
