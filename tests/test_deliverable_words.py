@@ -172,7 +172,7 @@ def test_onboarding_says_late_of_the_decided_requests() -> None:
     assert f.metrics["late_share"].value == pytest.approx(0.5)
     assert f.metrics["decided_requests"].value == 6
     assert f.evidence.summary.startswith(
-        "3 of 6 decided onboarding requests late (50%), of 7 opened in the window;")
+        "3 of 6 decided onboarding requests late, of 7 opened in the window; late share 50%;")
 
 
 # ---- 7. Markdown: no empty quote under an undetermined band ----------------------------------

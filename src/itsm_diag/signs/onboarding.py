@@ -87,10 +87,11 @@ from itsm_diag.signs.common import (
     WORD_CHARS,
     contains_values,
     distinct_codes,
+    fold_codes,
     phrase_pattern,
     too_few,
 )
-from itsm_diag.text import named_counts, quote
+from itsm_diag.text import SPACE, named_counts, quote
 
 #: where onboarding words are looked for, most specific first (a catalogue item says what
 #: was asked for, a category groups items, a summary or a tag is free text); the first
@@ -117,6 +118,61 @@ class _Patterns:
     words: str      # an onboarding word
     cut: str        # a phrase in which an onboarding word names no person
     leaver: str     # a leaver, mover or offboarding word
+    other: str      # a word of an item that is no request to set a starter up (a survey)
+
+
+#: a whole word's edges (as :func:`~itsm_diag.signs.common.phrase_pattern` checks them)
+_BEFORE = f"(?:^|[^{WORD_CHARS}])"
+_AFTER = f"(?:[^{WORD_CHARS}]|$)"
+#: what may stand between a party and its onboarding word ("Vendor/Supplier – onboarding",
+#: "Supplier: onboarding"): a few characters that are no letter or digit
+_GAP = f"[^{WORD_CHARS}]{{1,6}}"
+#: words that may stand before the party in "Onboarding of a new supplier"
+_FILL = f"(?:(?:a|an|the|new|our|external){_GAP})*"
+
+
+def _bodies(words: Sequence[str]) -> str:
+    """The phrases of ``words`` as one alternation without word boundaries (a trailing
+    ``*`` runs to the end of the word), for a pattern that puts them beside each other;
+    empty when none."""
+    bodies = []
+    for phrase in sorted({" ".join(str(w).lower().split()) for w in words}, key=len,
+                         reverse=True):
+        prefix = phrase.endswith("*")
+        phrase = phrase.rstrip("*").rstrip()
+        if phrase:
+            body = f"{SPACE}+".join(re.escape(part) for part in phrase.split(" "))
+            bodies.append(body + (f"[{WORD_CHARS}]*" if prefix else ""))
+    return "|".join(bodies)
+
+
+def _beside(params: ParamMap) -> list[str]:
+    """Patterns of an onboarding verb beside what is onboarded when no person is: a party
+    before it, whatever the punctuation between ("Supplier – onboarding", "Vendor/Supplier
+    onboarding"), or a party or a thing after it and "of" ("Onboarding of a new
+    supplier", "Onboarding of an application"). A thing before it needs no pattern of its
+    own: the ``not_person_words`` list holds those phrases."""
+    verbs = _bodies([str(x) for x in params.get("onboard_words", []) if str(x).strip()])
+    parties = _bodies([str(x) for x in params.get("not_person_parties", [])
+                       if str(x).strip()])
+    things = _bodies([str(x) for x in params.get("not_person_things", []) if str(x).strip()])
+    if not verbs:
+        return []
+    out = []
+    if parties:
+        out.append(f"{_BEFORE}(?:{parties}){_GAP}(?:{verbs})")
+    after = "|".join(b for b in (parties, things) if b)
+    if after:
+        out.append(f"{_BEFORE}(?:{verbs}){_GAP}of{_GAP}{_FILL}(?:{after}){_AFTER}")
+    return out
+
+
+def _cut_pattern(params: ParamMap) -> str:
+    """One pattern of every phrase in which an onboarding word names no person."""
+    literal = phrase_pattern([str(x) for x in params.get("not_person_words", [])
+                              if str(x).strip()])
+    parts = [p for p in [literal, *_beside(params)] if p != NEVER]
+    return "(?:" + "|".join(parts) + ")" if parts else NEVER
 
 
 @dataclass(frozen=True)
@@ -167,15 +223,18 @@ def _field(ctx: Context, column: str, rows: np.ndarray, pats: _Patterns) -> _Fie
         has = contains_values(values, seen, pats.words, False)
         qualified = contains_values(values, seen, pats.cut, False)  # NEVER: none
         leaver = contains_values(values, seen, pats.leaver, False)
+        # about new starters (a survey, a report) or another person (an existing employee)
+        other = contains_values(values, seen, pats.other, False)
         # an onboarding word left once the application/vendor phrases are cut out
         starter = has.copy()
         if qualified.any():
             starter[qualified] = contains_values(
                 _cut(values[qualified], pats).reset_index(drop=True), seen, pats.words,
                 False)
-        out = np.where(starter & ~leaver, STARTER,
-                       np.where(starter, SHARED,
-                                np.where(leaver | qualified, NOT_STARTER, NO_WORD)))
+        out = np.where(other, NOT_STARTER,
+                       np.where(starter & ~leaver, STARTER,
+                                np.where(starter, SHARED,
+                                         np.where(leaver | qualified, NOT_STARTER, NO_WORD))))
         cls[used] = out
         raw[used] = has
     return _Field(name=column, codes=codes, distinct=distinct, cls=cls, raw=raw)
@@ -239,7 +298,7 @@ def _scope_rows(fields: list[_Field], sc: _Scope, counted: np.ndarray, pats: _Pa
                     values = _found(_cut(text, pats), pats.words)
                 else:  # the leaver word, else the application phrase: never the text
                     word = pd.Series(pd.NA, index=text.index, dtype=object)
-                    for pattern in (pats.leaver, pats.cut):
+                    for pattern in (pats.other, pats.leaver, pats.cut):
                         if pattern != NEVER:
                             word = word.fillna(_found(text, pattern))
                     values = word
@@ -283,24 +342,64 @@ def _start_columns(columns: Sequence[str], params: ParamMap) -> list[str]:
     return [c for c, h in zip(columns, hit.to_numpy(dtype=bool), strict=True) if h]
 
 
-def _inferred(ctx: Context, meas: Measurement, done: pd.Series, late: pd.Series,
-              n_late: int, n_all: int) -> None:
-    # n_all: the late share's denominator (the decided requests with a done time or late)
+@dataclass(frozen=True)
+class _Units:
+    """The requests judged, each in its unit: a new starter (one requester, one start
+    day) or, where no requester and start date tie it to one, the request alone."""
+
+    rows: np.ndarray        # int: the tickets' positions
+    unit: np.ndarray        # int per row: its unit, 0..n-1
+    keyed_units: int        # units that are new starters (a requester and a start date)
+    keyed_rows: int         # requests in them
+    many_starts: int        # requesters with requests for several start days
+
+
+def _units(ctx: Context, members: pd.Series, start_day: pd.Series) -> _Units:
+    rows = np.flatnonzero(members.to_numpy(dtype=bool))
+    req = fold_codes(ctx, m.REQUESTER)[0][rows]
+    day = start_day.iloc[rows]
+    keyed = (req >= 0) & day.notna().to_numpy(dtype=bool)
+    days = np.where(keyed, (day.to_numpy(dtype="datetime64[D]", na_value=np.datetime64(0, "D"))
+                            .astype(np.int64)), 0)
+    # a keyed request's key is its (requester, day); any other its own (negative) one
+    key = np.where(keyed, req.astype(np.int64) * 10_000_000 + (days + 5_000_000),
+                   -1 - rows.astype(np.int64))
+    found, unit = np.unique(key, return_inverse=True)
+    k_req = req[keyed]
+    many = 0
+    if keyed.any():
+        per = pd.Series(days[keyed]).groupby(k_req).nunique()
+        many = int((per > 1).sum())
+    return _Units(rows=rows, unit=unit.astype(np.int64), keyed_units=int((found >= 0).sum()),
+                  keyed_rows=int(keyed.sum()), many_starts=many)
+
+
+def _inferred(ctx: Context, meas: Measurement, u: _Units, done: pd.Series,
+              u_late: np.ndarray, u_decided: np.ndarray, n_late: int, n_all: int,
+              unit_word: Note) -> None:
+    # n_all: the late share's denominator (the decided units with a done time or late)
     """The done requests whose status label the reading did not know, read done by their
     done time (``model.STATUS_INFERRED``): had they been cancelled (the hire withdrew,
     ``Abgebrochen`` in a language not read), they would leave the share. A trigger must
-    hold without the late ones, a clear without the ones on time; the range is said."""
-    inferred = done & ctx.tickets[m.STATUS_INFERRED].fillna(False).astype(bool)
-    n = int(inferred.sum())
-    if not n or not n_all:
+    hold without the late ones, a clear without the ones on time; the range is said.
+    Counted in the share's units: a new starter with such a request is one."""
+    inferred_t = done & ctx.tickets[m.STATUS_INFERRED].fillna(False).astype(bool)
+    if not inferred_t.any() or not n_all:
         return
-    n_il = int((inferred & late).sum())
+    by_unit = pd.Series(inferred_t.to_numpy(dtype=bool)[u.rows]).groupby(u.unit).any()
+    inferred_u = by_unit.to_numpy(dtype=bool) & u_decided
+    n = int(inferred_u.sum())
+    if not n:
+        return
+    inferred = inferred_t
+    n_il = int((inferred_u & u_late).sum())
     n_io = n - n_il
     low = (n_late - n_il) / (n_all - n_il) if n_all > n_il else 0.0
     high = n_late / (n_all - n_io) if n_all > n_io else 0.0
     span = {"count": n, "late": n_il, "on_time": n_io, "decided": n_all, "low": low,
-            "high": high, "values": named_counts(ctx.tickets.loc[inferred, m.STATUS_RAW]
-                                                 .astype(str).value_counts(), NAMED)}
+            "high": high, "unit": unit_word,
+            "values": named_counts(ctx.tickets.loc[inferred, m.STATUS_RAW]
+                                   .astype(str).value_counts(), NAMED)}
     note = Note(code="status_inferred_decides", count=n, params=span,
                 sample_ids=ctx.samples(inferred))
     meas.notes.append(Note(code="status_inferred", count=n, params=span,
@@ -330,10 +429,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     scopes: dict[str, _Scope] = {}
     pats = _Patterns(
         words=phrase_pattern(words),
-        cut=phrase_pattern([str(x) for x in params.get("not_person_words", [])
-                            if str(x).strip()]),
+        cut=_cut_pattern(params),
         leaver=phrase_pattern([str(x) for x in params.get("leaver_words", [])
-                               if str(x).strip()]))
+                               if str(x).strip()]),
+        other=phrase_pattern([str(x) for x in params.get("not_starter_words", [])
+                              if str(x).strip()]))
     if words and (t_req | t_task).any():
         # once per distinct value of each field (request items and categories repeat)
         fields = [_field(ctx, f, t_req | t_task, pats) for f in FIELDS]
@@ -394,16 +494,22 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     until = done.fillna(end)
     lead = cal.busday_count(t[m.OPENED_AT], until)
 
-    has_start = scope & t[m.START_DATE].notna()
     # start_hour on the start day in the run's zone: a start date "2026-01-12" read in
     # Europe/Berlin is 2026-01-11 23:00 UTC, and the UTC day put the deadline on Sunday
-    deadline = m.wall_to_utc(m.local_day(t[m.START_DATE], ctx.tz)
-                             + pd.Timedelta(hours=start_hour), ctx.tz)[0]
+    start_day = m.local_day(t[m.START_DATE], ctx.tz)
+    deadline = m.wall_to_utc(start_day + pd.Timedelta(hours=start_hour), ctx.tz)[0]
+    dated = scope & t[m.START_DATE].notna()
+    # raised after the start morning (HR's late notice): the desk could not be on time,
+    # however fast it was; left out of the late share and counted in a note
+    late_notice = (onb & ~cancelled & t[m.START_DATE].notna()
+                   & (t[m.OPENED_AT] > deadline).fillna(False).astype(bool))
+    has_start = dated & ~late_notice
+    done_no_time = done_no_time & ~late_notice
     late_sd = has_start & (until > deadline).fillna(False).astype(bool)
     # an open request is decided only once its deadline has passed
     decided_sd = has_start & (done.notna() | late_sd)
 
-    by_lead = scope & ~has_start & t[m.OPENED_AT].notna()
+    by_lead = scope & ~dated & t[m.OPENED_AT].notna()
     late_lt = by_lead & (lead > limit).fillna(False).astype(bool)
     decided_lt = by_lead & (done.notna() | late_lt)
 
@@ -418,7 +524,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                                params={"total": int(scope.sum()),
                                        "columns": ", ".join(quote(c, 40) for c in unread)}))
     pending = scope & ~decided & (has_start | by_lead)
-    no_time = scope & ~has_start & t[m.OPENED_AT].isna()
+    no_time = scope & ~dated & t[m.OPENED_AT].isna()
 
     n_onb = int(onb.sum())
     meas.metrics["onboarding_requests"] = Figure(value=float(n_onb), sample_ids=ctx.samples(onb))
@@ -426,13 +532,62 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         if mask.any():
             meas.excluded.append(Note(code=code, count=int(mask.sum()),
                                       sample_ids=ctx.samples(mask)))
-    n_decided, n_late = int(decided.sum()), int(late.sum())
-    n_unknown = int(done_no_time.sum())
+    # the unit counted: a new starter (the requests of one requester and one start date),
+    # each late when any of their requests is; a request no requester and start date tie
+    # to one counts alone
+    members = has_start | by_lead | done_no_time
+    u = _units(ctx, members, start_day)
+    n_starters = int(u.keyed_units)
+    agg = pd.DataFrame({"unit": u.unit, "late": late.to_numpy(dtype=bool)[u.rows],
+                        "decided": decided.to_numpy(dtype=bool)[u.rows],
+                        "unknown": done_no_time.to_numpy(dtype=bool)[u.rows],
+                        "pending": pending.to_numpy(dtype=bool)[u.rows],
+                        "sd": has_start.to_numpy(dtype=bool)[u.rows]}
+                       ).groupby("unit", sort=True).agg(
+        late=("late", "any"), unknown=("unknown", "any"), pending=("pending", "any"),
+        sd=("sd", "any"))
+    u_late = agg["late"].to_numpy(dtype=bool)
+    u_unknown = ~u_late & agg["unknown"].to_numpy(dtype=bool)
+    u_decided = u_late | ~(u_unknown | agg["pending"].to_numpy(dtype=bool))
+    u_sd = agg["sd"].to_numpy(dtype=bool)
+    grouped = n_starters > 0
+    unit_word = Note(code="unit_starters" if grouped else "unit_requests")
+    if grouped:
+        meas.notes.append(Note(code="per_starter", count=n_starters, params={
+            "requests": int(u.keyed_rows),
+            "alone": Note(code="alone_clause" if len(u.rows) > u.keyed_rows else "none_alone",
+                          count=len(u.rows) - u.keyed_rows),
+            "hour": start_hour}))
+        if u.many_starts:
+            meas.notes.append(Note(code="requester_many_starts", count=int(u.many_starts)))
+    elif len(u.rows):
+        meas.notes.append(Note(code="per_request", count=len(u.rows)))
+
+    n_decided, n_late = int(u_decided.sum()), int(u_late.sum())
+    n_unknown = int(u_unknown.sum())
+    if late_notice.any():
+        # had they been counted: late, each (their new starter) with the rest
+        w_u = _units(ctx, members | late_notice, start_day)
+        w_late = pd.Series((late | late_notice).to_numpy(dtype=bool)[w_u.rows]).groupby(
+            w_u.unit).any().to_numpy(dtype=bool)
+        w_dec = pd.Series((decided | late_notice).to_numpy(dtype=bool)[w_u.rows]).groupby(
+            w_u.unit).all().to_numpy(dtype=bool) | w_late
+        hours = (ctx.done_at - t[m.OPENED_AT]).dt.total_seconds()[late_notice] / 3600.0
+        n_ln = int(late_notice.sum())
+        meas.excluded.append(Note(code="raised_after_start", count=n_ln, params={
+            "unit": unit_word,
+            "starters": int(w_late.sum()) - n_late if grouped else n_ln,
+            "done": int(hours.notna().sum()),
+            "median_hours": float(hours.median()) if hours.notna().any() else 0.0,
+            "with_share": float(w_late.sum() / w_dec.sum()) if w_dec.sum() else 0.0,
+            "share": n_late / n_decided if n_decided else 0.0, "hour": start_hour},
+            sample_ids=ctx.samples(late_notice)))
     n_all = n_decided + n_unknown  # done ones count as decided, their lateness or not
     # the late share the done requests without a done time could make: all on time, all late
-    span = {"count": n_unknown, "decided": n_all, "late": n_late,
-            "low": n_late / n_all if n_all else 0.0,
-            "high": (n_late + n_unknown) / n_all if n_all else 0.0}
+    low = n_late / n_all if n_all else 0.0
+    high = (n_late + n_unknown) / n_all if n_all else 0.0
+    span = {"count": n_unknown, "decided": n_all, "late": n_late, "unit": unit_word,
+            "low": low, "high": high}
     # too many decided requests whose lateness is unknown: the share of the rest says
     # nothing (the open late ones would make it alone), whatever the range
     min_timed = float(params.get("min_done_time_share", 0.9))
@@ -454,54 +609,64 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         return meas
 
     meas.metrics["late_share"] = ratio(n_late, n_decided, ctx.samples(late))
+    if grouped:
+        meas.metrics["late_starters"] = Figure(value=float(n_late), sample_ids=ctx.samples(late))
+        meas.metrics["decided_starters"] = Figure(value=float(n_decided),
+                                                  sample_ids=ctx.samples(decided))
     if n_unknown:
         # graded on the share of the timed ones, and again at both ends of the range: a
         # triggered verdict must hold with them all on time, a clear one with them all late
         unproven = Note(code="lateness_unknown_decides", count=n_unknown, params=span)
         meas.presence_unproven = meas.absence_unproven = unproven
-        meas.worst_case = {"late_share": span["low"]}
-        meas.clear_case = {"late_share": span["high"]}
+        meas.worst_case = {"late_share": low}
+        meas.clear_case = {"late_share": high}
     # without a start date, a lead time far over the limit is what a request raised weeks
     # ahead of the first day and done before it looks like, as much as a slow one: their
     # lateness is unproven, the verdict must hold with them all on time, and they are not
     # priced (neither the agents' expedite hours nor the new starters' lost hours)
     lt_done = lead[by_lead & done.notna()].dropna()
     lt_median = float(lt_done.median()) if len(lt_done) else None
+    # requests judged by lead time are never grouped: each is a unit of its own
     n_late_lt = int(late_lt.sum())
     ahead = float(params.get("raised_ahead_days", 5))
     raised_ahead = bool(n_late_lt) and lt_median is not None and (
         lt_median >= ahead and lt_median > limit)
+    n_sd = int((u_decided & u_sd).sum())
     if raised_ahead:
-        n_sd = int(decided_sd.sum())
         meas.presence_unproven = Note(
             code="raised_ahead", count=int(decided_lt.sum()),
             params={"late": n_late_lt, "median": lt_median, "limit": limit, "ahead": ahead,
                     "share": n_late_lt / int(decided_lt.sum()),
                     "others": Note(code="with_start_clause" if n_sd else "no_start_clause",
-                                   count=n_sd)},
+                                   count=n_sd, params={"unit": unit_word})},
             sample_ids=ctx.samples(late_lt))
         meas.worst_case = {"late_share": (n_late - n_late_lt) / n_all}
         if n_sd:  # the start-date ones may carry the verdict: say what is left unpriced
             meas.notes.append(Note(code="lead_time_unpriced", count=n_late_lt))
-    _inferred(ctx, meas, onb & ctx.done_by_end().notna() & decided, late, n_late, n_decided)
+    _inferred(ctx, meas, u, onb & ctx.done_by_end().notna() & decided, u_late, u_decided,
+              n_late, n_decided, unit_word)
     priced = late_sd if raised_ahead else late
     meas.metrics["late_requests"] = Figure(value=float(late.sum()), sample_ids=ctx.samples(late))
     # the late share's denominator, said beside it: "3 of 33 decided", not "3 of 34 found"
-    meas.metrics["decided_requests"] = Figure(value=float(n_decided),
+    meas.metrics["decided_requests"] = Figure(value=float(decided.sum()),
                                               sample_ids=ctx.samples(decided))
-    meas.metrics["start_date_share"] = ratio(int(has_start.sum()), int(scope.sum()),
-                                             ctx.samples(has_start))
-    done_lead = lead[scope & done.notna()].dropna()
+    meas.metrics["start_date_share"] = ratio(int(dated.sum()), int(scope.sum()),
+                                             ctx.samples(dated))
+    done_lead = lead[scope & ~late_notice & done.notna()].dropna()
     meas.metrics["median_lead_business_days"] = Figure(
         value=float(done_lead.median()) if len(done_lead) else None,
         numerator=None, denominator=float(len(done_lead)),
     )
     # the lead-time rule is a proxy for "ready on day one": say how much rests on it
-    n_sd, n_lt = int(decided_sd.sum()), int(decided_lt.sum())
+    n_lt = int((u_decided & ~u_sd).sum())
     meas.notes.append(Note(code="basis", params={"with_start": n_sd, "without_start": n_lt,
                                                  "limit": limit, "hour": start_hour,
-                                                 "tz": ctx.tz}))
-    meas.confidence = "high" if n_sd >= n_lt else "medium"
+                                                 "tz": ctx.tz, "unit": unit_word}))
+    # graded on what makes the share: its late ones (a share made of lead-time requests
+    # alone is a proxy, however many start dates the on-time ones carry) and its whole
+    n_late_sd_u = int((u_late & u_sd).sum())
+    meas.confidence = ("high" if n_sd >= n_lt and n_late_sd_u >= n_late - n_late_sd_u
+                       else "medium")
     if ctx.shape.biases_open_tickets:
         # an extract without the tickets open at its cut lacks the open requests past
         # their start day, the late ones: a share from the rest can only be too low, so a
@@ -516,25 +681,30 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             else Note(code="open_requests_missing"))
         meas.clear_case = {}
 
-    sel = scope & (has_start | by_lead)
+    sel = (scope & (dated | by_lead)) | late_notice
+    rule = np.where(late_notice[sel], "late_notice",
+                    np.where(has_start[sel], "start_date", "lead_time"))
     frame = pd.DataFrame({
         "ticket_id": t.loc[sel, m.TICKET_ID].astype(str),
         # the day its business days are counted from: the opened day in the run's zone
         "opened": m.local_day(t.loc[sel, m.OPENED_AT], ctx.tz).dt.strftime("%Y-%m-%d"),
         "business_days": lead[sel],
-        "done": done[sel].notna(),
-        "late": late[sel],
-        "rule": has_start[sel].map({True: "start_date", False: "lead_time"}),
+        "done": done[sel].notna() | ctx.done_by_end()[sel].notna(),
+        "late": late[sel] | late_notice[sel],
+        "rule": rule,
     }, copy=False).sort_values(["opened", "ticket_id"], kind="stable").astype(object)
     meas.series["lead_times"] = frame.where(frame.notna(), None).to_dict("records")
 
     # the new starters' wait: business days each late request ran past its deadline (at
-    # least one), priced in *their* hours. Evidence, not a cost: costs are agent hours.
-    # (a lead time that cannot tell a slow request from one raised ahead prices nothing:
-    # with no start date at all the figure is unknown, not 0)
+    # least one), priced in *their* hours, once per new starter (their longest wait).
+    # Evidence, not a cost: costs are agent hours. (a lead time that cannot tell a slow
+    # request from one raised ahead prices nothing: with no start date at all the figure
+    # is unknown, not 0)
     past_sd = cal.busday_count(t[m.START_DATE], until).clip(lower=1)
     days_late = past_sd.where(late_sd).fillna((lead - limit).where(late_lt)).fillna(0)
-    total_days = float(days_late[priced].sum())
+    per_unit = pd.Series(days_late.where(priced, 0.0).to_numpy(dtype=float)[u.rows]
+                         ).groupby(u.unit).max()
+    total_days = float(per_unit.sum())
     starter_hours = float(params.get("lost_hours_per_late_day", 4.0))
     unpriced = raised_ahead and not decided_sd.any()
     meas.metrics["starter_hours_lost_per_month"] = Figure(
