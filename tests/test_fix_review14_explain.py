@@ -37,15 +37,29 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("backlog", "example"): ("(+10%)",),
     # the sign's four signals; the thresholds, not a param
     ("trust", "what_it_checks"): ("Four signals",),
-    # tier numbers, "the two records", an example's measured counts
-    ("changes", "what_it_checks"): ("Tier 2:", "of the two records"),
+    # tier numbers, "the two records", "the two counts" (after and before the changes),
+    # "half of the tail" (of the noise level, per tier),
+    # an example's measured counts
+    ("changes", "what_it_checks"): ("Tier 2:", "of the two records", "Tiers 2 and 3",
+                                    "the two counts", "both tiers",
+                                    "half of the tail"),
     ("changes", "presence"): ("tiers 2-3",),
-    ("changes", "metrics.change_caused_per_quarter.definition"): ("tiers 1-2",),
+    # review 21b: the rate counts tier 1 whole and tiers 2-3 only beyond chance (it read
+    # "found by tiers 1-2, plus tier 3's beyond ...")
+    ("changes", "metrics.change_caused_per_quarter.definition"): ("tier 2's and tier 3's",),
     ("changes", "metrics.tier2_incidents.label"): ("Tier 2:",),
     ("changes", "metrics.tier3_incidents.definition"): ("tiers 1-2",),
-    ("changes", "metrics.tier3_by_chance.definition"): ("tiers 1-2",),
+    ("changes", "metrics.tier2_by_chance.label"): ("Tier 2 by chance",),
+    ("changes", "metrics.tier2_by_chance.definition"): ("tier 2's",),
+    ("changes", "metrics.tier2_beyond_chance.label"): ("Tier 2 beyond chance",),
+    ("changes", "metrics.tier2_beyond_chance.definition"): ("Tier 2's incidents less tier 2",
+                                                           "the two counts", "half its tail",
+                                                           "tier 2 incidents"),
+    ("changes", "metrics.tier3_by_chance.definition"): ("nor tier 2 by chance",),
+    ("changes", "metrics.tier3_beyond_chance.definition"): ("the two counts",
+                                                           "half its tail"),
     ("changes", "metrics.tiering_problems.definition"): ("the two tiering problems",),
-    ("changes", "costs.change_caused"): ("tiers 1-2",),
+    ("changes", "costs.change_caused"): ("tiers 2 and 3",),
     # the day after the first day; an example's measured figures
     ("onboarding", "title"): ("on day two",),
     ("onboarding", "example"): ("9 of 31", "lead time 4 business days"),

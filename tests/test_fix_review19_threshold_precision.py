@@ -28,7 +28,9 @@ from itsm_diag.report import Report
 from itsm_diag.text import beside_decimals, figure, share
 
 #: thresholds and targets between two steps of the shipped precision (the demo export's
-#: figures: duplicates 63/744 = 8.468%, reopens 31/690 = 4.493%, operational effort
+#: figures: duplicates 63/723 = 8.714%, reopens 31/620 = 5.000% (review 21a/21b: the
+#: machine's tickets out of the duplicates, the done-work split out of reopens; 63/744 and
+#: 31/690 before), operational effort
 #: 50.904%, the priorities' gap 27.56 points, SLA adherence 770/980 = 78.571%, the
 #: median time to resolve 18.613 h: the tickets a person raised and did not cancel, as
 #: review 20a leaves the 51 cancelled out; 29.48 points, 800/1031 and 19.166 h before); silence and
@@ -37,21 +39,21 @@ CONFIG = """defaults:
   kpi_targets: {sla_adherence: 0.786, time_to_resolve_hours: 18.6}
 signs:
   trust:
-    thresholds: {duplicates: 0.085, chasers: 0.5, bypass: 0.9}
+    thresholds: {duplicates: 0.0875, chasers: 0.5, bypass: 0.9}
     params: {silence_business_days: 3}
   strategy: {thresholds: {operational: 0.509, strategic: 0.5}}
   changes: {thresholds: {rate: 28}}
   onboarding: {params: {max_business_days: 3}}
 checks:
-  reopens: {thresholds: {reopen_rate: 0.045}}
+  reopens: {thresholds: {reopen_rate: 0.0505}}
   sla-by-priority: {thresholds: {high_worse: 0.2762}}
 """
 
 #: the condition texts under CONFIG, each with the value in force
 TEXTS = {
-    ("trust", "duplicates"): "at least 8.5% of tickets were duplicates of an open one",
+    ("trust", "duplicates"): "at least 8.75% of tickets were duplicates of an open one",
     ("strategy", "operational"): "operational work took more than 50.9% of the effort",
-    ("reopens", "reopen_rate"): "at least 4.5% of done tickets were reopened",
+    ("reopens", "reopen_rate"): "at least 5.05% of done tickets were reopened",
     ("sla-by-priority", "high_worse"):
         "the high priorities' SLA adherence is at least 27.62 points below the rest's",
     ("changes", "rate"): "changes caused more than 28 incidents a quarter",
@@ -112,10 +114,10 @@ def test_condition_texts_say_the_value_in_force(report: Report) -> None:
     assert found == TEXTS
     conds = {(f.id, name): c for f in _findings(report)
              for name, c in f.threshold.conditions.items()}
-    # the verdicts (unchanged): 63/744 < 8.5%, 31/690 < 4.5%, 50.904% > 50.9%
-    assert conds["trust", "duplicates"].measured == pytest.approx(63 / 744)
+    # the verdicts (unchanged): 63/723 < 8.75%, 31/620 < 5.05%, 50.904% > 50.9%
+    assert conds["trust", "duplicates"].measured == pytest.approx(63 / 723)
     assert conds["trust", "duplicates"].met is False
-    assert conds["reopens", "reopen_rate"].measured == pytest.approx(31 / 690)
+    assert conds["reopens", "reopen_rate"].measured == pytest.approx(31 / 620)
     assert conds["reopens", "reopen_rate"].met is False
     assert conds["strategy", "operational"].met is True
     assert conds["sla-by-priority", "high_worse"].met is False
@@ -149,8 +151,8 @@ def test_no_threshold_row_reads_against_its_verdict(report: Report) -> None:
         checked += 1
     assert checked >= 10
     # the reviewer's rows
-    assert "| at least 8.5% of tickets were duplicates of an open one | &gt;= 8.5% | " \
-           "8\\.47% | no |" in text
+    assert "| at least 8.75% of tickets were duplicates of an open one | &gt;= 8.75% | " \
+           "8\\.7% | no |" in text
     assert "| operational work took more than 50.9% of the effort | &gt; 50.9% | " \
            "50\\.904% | yes |" in text
 
@@ -159,18 +161,18 @@ def test_every_format_says_the_threshold_in_force(report: Report) -> None:
     page = unescape(html.render(report))
     out = " ".join(terminal.render(report, color=False, columns=100, verbose=True).split())
     md = markdown.render(report).replace("\\", "")
-    for said in ("Not met: at least 4.5% of done tickets were reopened (measured 4.49%)",
+    for said in ("Not met: at least 5.05% of done tickets were reopened (measured 5.0%)",
                  # trust is unknown: duplicates beyond chance clear, all of them not
-                 "the share is 8.47%, under the 8.5% threshold",
+                 "the share is 8.7%, under the 8.75% threshold",
                  "Met: operational work took more than 50.9% of the effort "
                  "(measured 50.904%)"):
         assert said in md and said in " ".join(page.split()), said
     # the terminal gives the reasons of unknown signs (its table: the key figures)
-    assert "the share is 8.47%, under the 8.5% threshold" in out
+    assert "the share is 8.7%, under the 8.75% threshold" in out
     # the within-noise sentence's threshold
     strategy = next(f for f in report.signs if f.id == "strategy")
     assert "holds the 50.9% threshold" in strategy.reason
-    assert ">= 8.5%" in page and "> 50.9%" in page
+    assert ">= 8.75%" in page and "> 50.9%" in page
     # no line keeps the shipped precision
     for wrong in ("at least 8% of tickets", "more than 51% of the effort",
                   "at least 4% of done", "at least 30 points"):
@@ -200,7 +202,7 @@ def test_explain_says_the_threshold_in_force(tmp_path: Path) -> None:
     path = tmp_path / "between.yaml"
     path.write_text(CONFIG, encoding="utf-8")
     trust = explain.explain_page("trust", path)
-    assert "duplicates: duplicate_share >= 0.085  (at least 8.5% of tickets were " \
+    assert "duplicates: duplicate_share >= 0.0875  (at least 8.75% of tickets were " \
            "duplicates of an open one)" in trust
     changes = explain.explain_page("changes", path)
     assert "(changes caused more than 28 incidents a quarter)" in changes
@@ -214,7 +216,7 @@ def test_definitions_say_the_business_days_in_force(report: Report) -> None:
     metrics = {(f.id, k): m for f in _findings(report) for k, m in f.metrics.items()}
     assert "more than 3 business days old" in metrics["trust", "silent_share"].definition
     assert metrics["trust", "silent_open"].definition.endswith(
-        "with no update for more than 3 business days.")
+        "with no update by a person for more than 3 business days.")
     assert "without a start date, more than 3 business days from opening to done." in \
         metrics["onboarding", "late_share"].definition
     for m in metrics.values():

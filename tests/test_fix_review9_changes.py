@@ -54,11 +54,23 @@ def _write(path: Path, head: list[str], rows: list[dict[str, str]]) -> None:
 
 def _export(folder: Path, *, change_ci: Callable[[str], str] = lambda c: c,
             types: tuple[str, ...] = ("Normal", "Standard", "Emergency"),
-            weights: tuple[float, ...] = (0.6, 0.3, 0.1), seed: int = 7) -> Path:
+            weights: tuple[float, ...] = (0.64, 0.3, 0.06), seed: int = 7,
+            followed: float = 0.5) -> Path:
     """A ServiceNow incident and change export: 300 changes on 40 CIs over 26 weeks, a
-    quarter of them followed 1-20 hours after their end by an incident on their CI, and
-    1,500 incidents at random (the review's scenario at a third of its incidents). The
-    change table writes each CI as ``change_ci`` makes it."""
+    share ``followed`` of them followed 1-20 hours after their end by an incident on
+    their CI, and 1,500 incidents at random (the review's scenario at a third of its
+    incidents). The change table writes each CI as ``change_ci`` makes it.
+
+    Review 21b: tiers 2-3 count only an excess over the same spans before the changes
+    that is beyond chance. With a quarter of the changes followed, the base export's
+    window held 87 timing matches after changes against 66 before them (about 56 by
+    chance, 34 planted): an excess of 21 that an even split gives one time in ten, so
+    the control no longer triggered. Half of them followed plants about 68 in the window,
+    a clear excess; the partly-shared export keeps a quarter (its counts are asserted).
+    That draws the changes after the first planted one otherwise: at 10% emergency the
+    healthy tiering read 11.8% emergency, so the weight is 6% (it reads 7.8%, the
+    review's 7%; choice draws one number whatever the weights, so the partly-shared
+    export's changes stay as they were)."""
     rng = np.random.default_rng(seed)
     chg, inc = [], []
     for i in range(300):
@@ -77,7 +89,7 @@ def _export(folder: Path, *, change_ci: Callable[[str], str] = lambda c: c,
                     "opened_at": _f(start - pd.Timedelta(days=7)),
                     "closed_at": _f(end + pd.Timedelta(days=1)),
                     "sys_updated_on": _f(end + pd.Timedelta(days=1))})
-        if rng.random() < 0.25:
+        if rng.random() < followed:
             inc.append((end + pd.Timedelta(hours=float(rng.uniform(1, 20))), ci))
     for _ in range(1500):
         inc.append((T0 + pd.Timedelta(seconds=float(rng.uniform(0, DAYS * 86400))),
@@ -121,7 +133,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Finding
                         change_ci=lambda c: c.lower() + ".corp.example.com"),
         # 8 CIs of 40 spelled alike: about a fifth of the changes can be searched
         "partly": _export(root / "partly", change_ci=lambda c: c if c < "SRV-APP-08"
-                          else c.lower() + ".corp.example.com"),
+                          else c.lower() + ".corp.example.com", followed=0.25),
         "emergency": _export(root / "emergency", types=("Emergency",), weights=(1.0,)),
         "no_standard": _export(root / "no_standard", types=("Normal", "Emergency"),
                                weights=(0.95, 0.05)),
@@ -169,7 +181,7 @@ def test_few_shared_names_and_nothing_found_is_unknown(tmp_path: Path) -> None:
     """Tier 3 finds nothing on the few CIs both sides spell alike (no incident within
     60 hours of a change there), and cannot search the rest: the old code read clear."""
     folder = _export(tmp_path / "x", change_ci=lambda c: c if c < "SRV-APP-08"
-                     else c.lower() + ".corp.example.com")
+                     else c.lower() + ".corp.example.com", followed=0.25)
     inc = pd.read_csv(folder / "incident.csv", dtype=str, keep_default_na=False)
     chg = pd.read_csv(folder / "change_request.csv", dtype=str, keep_default_na=False)
     pairs = inc.reset_index().merge(chg[["cmdb_ci", "work_start", "work_end"]], on="cmdb_ci")

@@ -21,24 +21,25 @@ def render(report: Report, fmt: str, width: int = 100) -> str:
         return terminal.render(report, color=False, columns=width)
     return {"markdown": markdown.render, "html": html.render}[fmt](report)
 
-STAKE = "211 agent hours a month at stake over the triggered signs, each ticket counted once."
+STAKE = "208 agent hours a month at stake over the triggered signs, each ticket counted once."
 
 
 def test_every_format_shows_the_total_counted_once(demo_report: Report) -> None:
     assert demo_report.hours_at_stake_per_month is not None
-    assert round(demo_report.hours_at_stake_per_month) == 211  # logged time (review 21c): was 112
+    # logged time (review 21c): was 112; the changes sign's tiers against chance (21b): 211
+    assert round(demo_report.hours_at_stake_per_month) == 208
     added = sum(s.hours_at_stake_per_month or 0 for s in demo_report.signs)
-    assert round(added, 1) == 217.4  # the column's sum: not the total
+    assert round(added, 1) == 211.4  # the column's sum: not the total
     md = render(demo_report, "markdown")
     assert f"**{STAKE}**" in md
-    assert "|  | **All triggered signs, each ticket counted once** |  |  |  | **211** |" in md
+    assert "|  | **All triggered signs, each ticket counted once** |  |  |  | **208** |" in md
     html = render(demo_report, "html")
     assert f'<p class="stake">{STAKE}</p>' in html
     assert re.search(r'<tr class="total"><td></td><td colspan="4">All triggered signs, each '
-                     r'ticket counted once</td><td class="num">211</td></tr>', html)
+                     r'ticket counted once</td><td class="num">208</td></tr>', html)
     text = render(demo_report, "terminal", width=120)
-    assert "211 agent hours a month at stake over the triggered signs" in text
-    assert re.search(r"All triggered signs, each ticket counted once +211\n", text)
+    assert "208 agent hours a month at stake over the triggered signs" in text
+    assert re.search(r"All triggered signs, each ticket counted once +208\n", text)
 
 
 def test_no_total_without_priced_triggered_signs(demo_report: Report) -> None:
@@ -53,5 +54,5 @@ def test_no_total_without_priced_triggered_signs(demo_report: Report) -> None:
 def test_money_beside_the_hours_when_a_rate_is_set(demo_report: Report) -> None:
     priced = demo_report.model_copy(update={"money_per_month": 9525.0, "assumptions":
         demo_report.assumptions.model_copy(update={"currency": "EUR"})})
-    assert ("211 agent hours a month at stake (9,525 EUR a month) over the triggered signs"
+    assert ("208 agent hours a month at stake (9,525 EUR a month) over the triggered signs"
             in render(priced, "markdown"))

@@ -57,7 +57,7 @@ from itsm_diag.signs.shape import (
     measure_shape,
     weeks_of,
 )
-from itsm_diag.stats import newcombe, poisson_score, t_quantile, wilson
+from itsm_diag.stats import newcombe, poisson_difference, poisson_score, t_quantile, wilson
 from itsm_diag.text import (
     beside_decimals,
     figure,
@@ -588,7 +588,10 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
     numerator is hours): the Wilson interval of its value on that many tickets. A gap of
     two shares of counted tickets (:func:`_gap_of`): Newcombe's hybrid score interval. A
     whole count over a span of time (a rate a quarter or a month,
-    :func:`_counted_over_time`): the Poisson score interval of the count over that span.
+    :func:`_counted_over_time`): the Poisson score interval of the count over that span;
+    one that subtracts a baseline count (``Figure.chance``: changes' incidents less those
+    before the changes) the score interval of the difference of the two Poisson counts
+    (:func:`~itsm_diag.stats.poisson_difference`), not below zero.
     A value fitted to a series that carries its standard error (``se`` and ``se_df``: a
     backlog trend line's shrink, whose week ends are no tickets drawn from a population):
     its t interval. Another ratio that reads as a signed change (its metric has a label for
@@ -607,7 +610,8 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             continue
         eff = meas.metrics.get(f"{cond.metric}_effective_n")
         values: dict[str, Any]
-        method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson", "trend"]
+        method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson",
+                        "poisson_difference", "trend"]
         if fig.se is not None and fig.se_df:
             # a value fitted to a series (a backlog trend's change): its t interval
             half = t_quantile(0.5 + level / 2, fig.se_df) * fig.se
@@ -634,6 +638,16 @@ def noise(rule: RuleFile, meas: Measurement, outs: dict[str, ConditionOut],
             method, n = "newcombe", float(a.denominator + b.denominator)
             values = {"key": "gap", "k1": a.numerator, "n1": a.denominator,
                       "k2": b.numerator, "n2": b.denominator}
+        elif doc.unit in _RATE_SPANS and _counted_over_time(fig) and fig.chance is not None:
+            # a count less a baseline count (changes' incidents after changes less those
+            # in the same spans before them): both Poisson, the difference's interval
+            span, chance = float(fig.denominator or 0), float(fig.chance)
+            found = float(fig.numerator or 0) + chance
+            low, high = (max(end, 0.0) / span
+                         for end in poisson_difference(found, chance, level))
+            method, n = "poisson_difference", found + chance
+            values = {"key": "rate_chance", "k": fig.numerator, "found": found,
+                      "chance": chance, "span": span, "per": _RATE_SPANS[doc.unit]}
         elif doc.unit in _RATE_SPANS and _counted_over_time(fig):
             # a count over a span of time (changes' incidents a quarter): the count is
             # Poisson, the span fixed

@@ -284,17 +284,21 @@ class NoiseOut(_Model):
     level: float = D("The interval's two-sided level (defaults.noise_level, 0.9 is 90%).")
     low: float = D("The interval's lower end, in the metric's unit.")
     high: float = D("The interval's upper end, in the metric's unit.")
-    method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson", "trend"] = D(
+    method: Literal["wilson", "wilson_effective_n", "newcombe", "poisson",
+                    "poisson_difference", "trend"] = D(
         "wilson: the Wilson score interval of numerator of denominator tickets; "
         "wilson_effective_n: the same on the effective number of tickets behind a share of "
         "hours (the metric <metric>_effective_n); newcombe: Newcombe's hybrid score "
         "interval of the difference of two shares of tickets; poisson: the Poisson score "
         "interval of a rate's count (its numerator) over its span (its denominator); "
+        "poisson_difference: the score interval of a rate's count that is a difference of "
+        "two Poisson counts (changes' incidents after changes less those in the same spans "
+        "before them, by chance), not below zero, over its span; "
         "trend: the t interval of a change read off a trend line (the backlog's shrink), "
         "from the line's slope error over its week ends.")
     n: float = D("The tickets the interval stands on: the denominator, the effective "
-                 "number, both groups' tickets for a gap, or a rate's count; for a trend, "
-                 "its week ends.")
+                 "number, both groups' tickets for a gap, or a rate's count (for a "
+                 "difference, both counts); for a trend, its week ends.")
     threshold: float = D("The condition's threshold, in the metric's unit.")
     within: bool = D("Whether the threshold lies inside the interval: a figure at either "
                      "end would grade the finding otherwise.")

@@ -764,6 +764,10 @@ class Figure(_Strict):
     #: its t: the engine's sampling interval of the value reads these
     se: float | None = None
     se_df: int | None = None
+    #: a count over time that subtracts a baseline count (changes' incidents after a
+    #: change less those in the same spans before it): that baseline, Poisson like the
+    #: count it is taken from (numerator + chance); the engine's interval reads both
+    chance: float | None = None
 
 
 class Note(_Strict):

@@ -31,6 +31,7 @@ than one type: an export of one type is a filtered export, named as such.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,7 @@ from itsm_diag.signs.common import (
     too_few,
 )
 from itsm_diag.signs.shape import week_numbers
+from itsm_diag.stats import even_split_tail, poisson_difference
 from itsm_diag.text import named_counts
 
 #: the shortest and the longest calendar quarter: a window of these days (a calendar
@@ -112,7 +114,15 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     start = ctx.as_of_end(m.ACTUAL_START).fillna(t[m.PLANNED_START]).fillna(end)
     # (a change opened after the window end, left out of ``chg``, was no record at it: an
     # incident of the window's last days is no match "by chance" for next month's change)
-    implemented = chg & ~cancelled.astype(bool) & end.notna()
+    # implemented by the window end: an actual start or end then, a done status (resolved,
+    # closed) or a read close code. A change still in Assess, Authorize or Scheduled whose
+    # planned dates passed was postponed, not done: no incident follows it
+    acted = (ctx.as_of_end(m.ACTUAL_START).notna() | ctx.as_of_end(m.ACTUAL_END).notna()
+             | ctx.done_by_end().notna()
+             | outcome.isin(_COMPLETED).fillna(False).astype(bool))
+    dated = chg & ~cancelled.astype(bool) & end.notna()
+    implemented = dated & acted
+    not_done = _not_implemented(ctx, dated & ~acted, implemented, end)
 
     # ---- which tiers can this export answer at all? (missing data must not read as 0)
     unusable: list[Note] = []
@@ -139,6 +149,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     keys_note = None
     if not chg.any():
         unusable.append(Note(code="tier23_no_changes"))
+    elif not implemented.any() and not_done is not None:
+        unusable.append(not_done.model_copy(update={"code": "tier23_not_implemented"}))
+        not_done = None
     elif not implemented.any():
         unusable.append(Note(code="tier23_no_end"))
     elif not keys_ok:
@@ -154,9 +167,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not (tier1_ok or tier2_ok or tier3_ok):
         # the unknown says it in numbers (the note would repeat it)
         meas.notes.extend(n for n in unusable if n is not keys_note)
-        meas.unknown = keys_note or Note(code="no_tier_usable")
+        never = next((n for n in unusable if n.code == "tier23_not_implemented"), None)
+        meas.notes[:] = [n for n in meas.notes if n is not never]
+        meas.unknown = keys_note or never or Note(code="no_tier_usable")
         return meas
     meas.notes.extend(unusable)
+    if not_done is not None:
+        meas.notes.append(not_done)
     # the rate is sought among the window's incidents: a few dozen at least, or "none was
     # caused by a change" only means "there were hardly any incidents"
     short = too_few(int(inc_win.sum()), int(params.get("min_incidents", 30)))
@@ -262,20 +279,24 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # rate a quarter is three times the hours line's count a month (a 90-day quarter read
     # 28.7 a quarter beside 9.7 a month)
     quarters = window_quarters(w.covered_days)
-    # the count a verdict can rest on: tier 3 beyond what timing gives by chance
-    chance = _by_chance(ctx, meas, best, incs, chgs, hours, quarters, inc_names) \
-        if tier3_ok else 0
-    if partly is not None:  # no count of tier 3 can clear what was never searched
+    # the count a verdict can rest on: tier 1, and tiers 2-3 only where they find more
+    # than the same spans before the changes hold (which no change can have caused),
+    # beyond chance at the noise level: a difference within noise is no count
+    level = float(ctx.defaults.get("noise_level", 0.9))
+    tiers = _by_chance(ctx, meas, best, incs, chgs, hours, inc_names, tier2_ok, level) \
+        if tier3_ok else {}
+    counted = [c for c in tiers.values() if c.counted]
+    count = int((best["tier"] == 1).sum()) + sum(c.excess for c in counted)
+    _chance_unproven(meas, tiers, count, quarters, hours)
+    if partly is not None:  # no count of tiers 2-3 can clear what was never searched
         meas.absence_unproven, meas.clear_case = partly, {}
     if unsearched is not None and unproven:
         if meas.absence_unproven is not None:
             meas.notes.append(meas.absence_unproven)
         meas.absence_unproven, meas.clear_case = unsearched, {}
-    count = len(best) - chance
     _inferred_changes(ctx, meas, best, count, quarters)
-    # the samples of the rate: tiers 1-2 alone when chance explains all of tier 3
-    shown = best["incident"] if chance < (best["tier"] == 3).sum() \
-        else best.loc[best["tier"] < 3, "incident"]
+    # the samples of the rate: tier 1's and those of the tiers beyond chance
+    shown = best.loc[best["tier"].isin([1, *(c.tier for c in counted)]), "incident"]
     caused = isin_values(t[m.TICKET_ID], shown) & inc_win
     # a rate projected up from a short window rests on its few incidents alone: one in a
     # month is no "three a quarter" (none stays none, whatever the window)
@@ -289,6 +310,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     meas.metrics["change_caused_per_quarter"] = Figure(
         value=count / quarters if quarters > 0 and not projected_from_few else None,
         numerator=float(count), denominator=quarters, sample_ids=ctx.samples(caused),
+        # the counts before the changes subtracted from it: Poisson too (the noise)
+        chance=float(sum(c.before for c in counted)) if counted else None,
     )
     meas.series["change_caused_weekly"] = _weekly_by_tier(best)
     if (best["tier"] > 1).any():  # tiers 2-3 count hours between day stamps
@@ -321,19 +344,17 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         handle = {"incident": kind_minutes(ctx, "incident")}  # logged median or default
         minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
         # the incidents' own handle minutes (the extra minutes are rework, no handle time):
-        # tiers 1-2 whole, tier 3 at its share beyond the count timing gives by chance
-        tier3 = best["tier"] == 3
-        n3 = int(tier3.sum())
-        each = pd.Series(np.where(isin_values(t[m.TICKET_ID], best.loc[tier3, "incident"]),
-                                  max(n3 - chance, 0) / n3, 1.0) if chance and n3
-                         else 1.0,
-                         index=t.index)
+        # tier 1 whole, a tier beyond chance at its share beyond the count before changes
+        each = pd.Series(1.0, index=t.index)
+        for c in counted:
+            on = isin_values(t[m.TICKET_ID], best.loc[best["tier"] == c.tier, "incident"])
+            each = each.mask(on, c.excess / c.after)
         meas.costs.append(Cost(
             basis="change_caused", count=float(count),
             hours_per_month=per_month(count, w) * minutes / 60.0,
             params={"per_month": per_month(count, w), "minutes": minutes,
                     "effort": effort_words(ctx, ["incident"])},
-        ).handling(t, isin_values(t[m.TICKET_ID], best["incident"]) & inc_win,
+        ).handling(t, caused,
                    each * per_month(1, w) * float(handle.get("incident", 0.0)) / 60.0))
     return meas
 
@@ -378,45 +399,116 @@ def _change_span(ctx: Context, params: ParamMap, ends: pd.Series,
         "longest": longest, "from": f"{lo:%Y-%m-%d}", "to": f"{hi:%Y-%m-%d}"})
 
 
-def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.DataFrame,
-               chgs: pd.DataFrame, hours: pd.Timedelta, quarters: float,
-               inc_names: Any) -> int:
-    """How many of tier 3's matches timing gives by chance.
+@dataclass(frozen=True)
+class _Chance:
+    """One tier's incidents after changes (``after``: the tier's own) against the same
+    spans before the changes began (``before``), the ``level`` interval of their
+    difference (``low`` to ``high``: two Poisson counts, :func:`poisson_difference`) and
+    the exact chance ``p`` of ``after`` or more of their sum after the changes when chance
+    splits them evenly (:func:`even_split_tail`)."""
 
-    Tier 3 matches an incident to a change on timing alone, and on a busy CI or service
-    timing matches by chance: the same count in the same span *before* each change's start
-    (an incident cannot be caused by a change not yet begun) is what chance gives, counted
-    among the incidents tiers 1-2 did not find. The rate counts tier 3 beyond it; a clear
-    that all of tier 3's matches would turn into a trigger is graded again with them
-    (``absence_unproven`` with ``clear_case``); more than half of tier 3 by chance costs a
-    step of confidence.
+    tier: int
+    after: int
+    before: int
+    low: float
+    high: float
+    p: float
+    level: float
+
+    @property
+    def excess(self) -> int:
+        return self.after - self.before
+
+    @property
+    def alpha(self) -> float:
+        """The one-sided chance under which the excess is beyond chance: the ``level``
+        interval's tail."""
+        return (1.0 - self.level) / 2
+
+    @property
+    def counted(self) -> bool:
+        """Beyond chance: an even split gives this many after the changes less often
+        than :attr:`alpha` (exact, the interval's own test at small counts is not)."""
+        return self.excess > 0 and self.p < self.alpha
+
+
+def _by_chance(ctx: Context, meas: Measurement, best: pd.DataFrame, incs: pd.DataFrame,
+               chgs: pd.DataFrame, hours: pd.Timedelta, inc_names: Any, tier2_ok: bool,
+               level: float) -> dict[int, _Chance]:
+    """Tiers 2 and 3 against what timing gives by chance, per tier.
+
+    Tiers 2-3 match an incident to a change on its CI or service and its timing alone, and
+    on a busy CI or service timing matches by chance. A span of the same length *before*
+    each change's start (an incident cannot be caused by a change not yet begun) holds
+    what chance gives: tier 2's span of a failed change (from its start to ``hours``
+    after its end) and tier 3's ``hours``, each counted as the tier is (distinct
+    incidents, not in tier 1; tier 3's not in tier 2's). Both counts are Poisson: the
+    tier's excess counts only when it is beyond chance at ``level`` (the exact test of an
+    even split of their sum, :attr:`_Chance.counted`); else the
+    tier cannot be told from chance and counts none (a note says so in numbers). With
+    both tiers tested, each is at ``1 - (1 - level) / 2`` (95% for a 90% noise level), so
+    a desk where changes break nothing reads a tier beyond chance no more often than the
+    noise level allows for one figure (one desk in 20, not one in ten). A tier
+    counted with more than half its matches by chance costs a step of confidence.
 
     Incidents that prompt a change also land before it, so this leans towards chance: the
-    rate it gives is a floor, and a clear must hold without it."""
-    found_12 = best.loc[best["tier"] < 3, "_rank"].to_numpy(dtype=np.int64)
-    pairs = _pairs(incs, chgs, chgs["start"] - hours, chgs["start"])
-    before = (pairs["opened"] >= pairs["start"] - hours) & (pairs["opened"] < pairs["start"])
-    codes = pairs.loc[before, "incident"].to_numpy(dtype=np.int64)
-    chance = np.unique(codes[~np.isin(codes, found_12)])
-    ids = _names(inc_names, pd.Series(chance[:ctx.max_samples]), na_code=len(inc_names))
-    meas.metrics["tier3_by_chance"] = Figure(value=float(len(chance)),
-                                             sample_ids=[str(i) for i in ids.dropna()])
-    after = int((best["tier"] == 3).sum())
-    explained = min(after, len(chance))
-    meas.metrics["tier3_beyond_chance"] = Figure(value=float(after - explained))
-    if not explained:
-        return 0
-    params = {"after": after, "before": len(chance), "beyond": after - explained,
-              "hours": hours / pd.Timedelta(hours=1)}
-    meas.notes.append(Note(code="tier3_chance", params=params))
-    if quarters > 0:
-        rate, raw = (len(best) - explained) / quarters, len(best) / quarters
-        meas.absence_unproven = Note(code="tier3_chance_decides",
-                                     params={**params, "rate": rate, "raw": raw})
-        meas.clear_case["change_caused_per_quarter"] = raw
-    if 2 * explained > after:
+    rate it gives is a floor."""
+    found_1 = best.loc[best["tier"] == 1, "_rank"].to_numpy(dtype=np.int64)
+    # tier 2's span of a failed change: its start to ``hours`` after its end
+    run = (chgs["end"] + hours - chgs["start"]).clip(lower=pd.Timedelta(0))
+    span = run.where(chgs["bad"], hours) if tier2_ok else pd.Series(hours, index=chgs.index)
+    span = span.where(span > hours, hours)
+    pairs = _pairs(incs, chgs, chgs["start"] - span, chgs["start"])
+    opened, start = pairs["opened"], pairs["start"]
+    code = pairs["incident"].to_numpy(dtype=np.int64)
+    tail = (opened >= start - hours) & (opened <= start)
+    before_run = (opened >= start - (pairs["end"] + hours - start)) & (opened <= start)
+    seen = found_1
+    out: dict[int, _Chance] = {}
+    level = 1.0 - (1.0 - level) / (2 if tier2_ok else 1)
+    for tier, mask in ((2, pairs["bad"] & before_run), (3, tail)):
+        if tier == 2 and not tier2_ok:
+            continue
+        codes = np.unique(code[mask.to_numpy(dtype=bool)])
+        codes = codes[~np.isin(codes, seen)]
+        seen = np.concatenate([seen, codes])
+        after = int((best["tier"] == tier).sum())
+        low, high = poisson_difference(after, len(codes), level)
+        c = out[tier] = _Chance(tier, after, len(codes), low, high,
+                                even_split_tail(after, after + len(codes)), level)
+        ids = _names(inc_names, pd.Series(codes[:ctx.max_samples]), na_code=len(inc_names))
+        meas.metrics[f"tier{tier}_by_chance"] = Figure(
+            value=float(c.before), sample_ids=[str(i) for i in ids.dropna()])
+        meas.metrics[f"tier{tier}_beyond_chance"] = Figure(
+            value=float(c.excess if c.counted else 0))
+        if not (after or c.before):
+            continue
+        verdict = Note(code="chance_beyond" if c.counted else "chance_within", params={
+            "excess": c.excess, "low": low, "high": high, "level": level, "p": c.p,
+            "alpha": c.alpha, "total": after + c.before, "after": after})
+        meas.notes.append(Note(code=f"tier{tier}_chance", params={
+            "after": after, "before": c.before, "hours": hours / pd.Timedelta(hours=1),
+            "verdict": verdict}))
+    if any(c.counted and 2 * c.before > c.after for c in out.values()):
         meas.confidence = less_sure(meas.confidence)
-    return explained
+    return out
+
+
+def _chance_unproven(meas: Measurement, tiers: dict[int, _Chance], count: int,
+                     quarters: float, hours: pd.Timedelta) -> None:
+    """A clear is unproven when the tiers that could not be told from chance would, at
+    their measured excess, make it a trigger: timing alone cannot tell either way
+    (``absence_unproven``, graded again with that rate in ``clear_case``)."""
+    left = [c for c in tiers.values() if not c.counted and c.excess > 0]
+    if not left or quarters <= 0:
+        return
+    extra = sum(c.excess for c in left)
+    meas.absence_unproven = Note(code="chance_decides", params={
+        "rate": count / quarters, "raw": (count + extra) / quarters, "extra": extra,
+        "after": sum(c.after for c in left), "before": sum(c.before for c in left),
+        "high": sum(c.high for c in left), "tiers": " and ".join(str(c.tier) for c in left),
+        "hours": hours / pd.Timedelta(hours=1)})
+    meas.clear_case["change_caused_per_quarter"] = (count + extra) / quarters
 
 
 def _unsearched(ctx: Context, params: ParamMap, inc_win: pd.Series, linked: pd.Series,
@@ -673,6 +765,23 @@ def _as_of_end(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     unread = (ctx.filled(m.CHANGE_OUTCOME_RAW) & t[m.CHANGE_OUTCOME].isna() & ~later
               ).fillna(False).astype(bool)
     return end, outcome, unread
+
+
+def _not_implemented(ctx: Context, planned: pd.Series, implemented: pd.Series,
+                     end: pd.Series) -> Note | None:
+    """A note counting the changes left out of tiers 2-3 as never implemented by the
+    window end: planned (an end time there, by then) with no actual start or end, no done
+    status and no close code then, naming their statuses; None when there are none."""
+    passed = planned & ~ctx.window.after(end)
+    n = int(passed.sum())
+    if not n:
+        return None
+    status = ctx.tickets.loc[passed, m.STATUS_RAW].astype("string").str.strip()
+    top = status.fillna("(blank)").replace("", "(blank)").value_counts()
+    return Note(code="changes_not_implemented", count=n, params={
+        "statuses": named_counts(top, 3),
+        "implemented": int((implemented & ~ctx.window.after(end)).sum())},
+        sample_ids=ctx.samples(passed))
 
 
 def _inferred_changes(ctx: Context, meas: Measurement, best: pd.DataFrame, count: int,
