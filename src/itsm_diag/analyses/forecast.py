@@ -91,6 +91,7 @@ from itsm_diag.signs.backlog import (
 )
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, Window
 from itsm_diag.signs.common import (
+    kind_effort,
     series_rows,
     trend_levels,
     week_edges,
@@ -485,8 +486,10 @@ def _weeks_later(at: pd.Timestamp, weeks: int, tz: str) -> pd.Timestamp:
 
 def _handle_minutes(ctx: Context) -> float:
     """Handle minutes of an open incident or request, weighted by the open tickets' kinds
-    (the backlog's open: a clean-up script's closures still open)."""
-    table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}
+    (the backlog's open: a clean-up script's closures still open), each kind at the handle
+    time every cost prices it at (:func:`~itsm_diag.signs.common.kind_effort`: its median
+    logged time where enough is logged, else ``handle_minutes``)."""
+    table = {k: e.minutes for k, e in kind_effort(ctx).items()}
     scope = ctx.of_kind("incident", "request")
     mass = mass_closed(ctx)
     still = open_now(ctx, scope) | (scope & mass) if mass is not None else open_now(ctx, scope)

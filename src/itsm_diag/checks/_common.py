@@ -88,13 +88,6 @@ def left_out_notes(ctx: Context, left: LeftOut) -> list[Note]:
     return out
 
 
-def handle_minutes(ctx: Context, mask: pd.Series) -> pd.Series:
-    """Handle minutes (``defaults.handle_minutes``) of each ticket under ``mask`` by its kind."""
-    table = {str(k): float(v) for k, v in (ctx.defaults.get("handle_minutes") or {}).items()}
-    kinds = ctx.tickets.loc[mask, m.KIND].astype("object")
-    return kinds.map(table).astype("float64").fillna(0.0)
-
-
 def ids_mask(ctx: Context, ids: Iterable[Any]) -> pd.Series:
     """Ticket mask from a collection of ticket ids (e.g. found in the events table)."""
     if isinstance(ids, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):

@@ -20,7 +20,6 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import (
     events_of,
-    handle_minutes,
     ids_mask,
     in_kinds,
     left_out_notes,
@@ -37,7 +36,13 @@ from itsm_diag.signs.base import (
     ParamMap,
     ratio,
 )
-from itsm_diag.signs.common import fold_key, left_out_done, per_distinct
+from itsm_diag.signs.common import (
+    effort_minutes,
+    effort_words,
+    fold_key,
+    left_out_done,
+    per_distinct,
+)
 from itsm_diag.text import figure_beside
 
 
@@ -148,7 +153,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     months = ctx.window.months
     # per kind: its reopens scaled to its own done tickets (a kind's rate never stands
     # for another's: incidents reopened at 8% beside requests at 1%)
-    minutes = handle_minutes(ctx, reopened)  # over the reopened tickets' rows
+    # over the reopened tickets' rows, each kind at the handle time every cost prices it
+    # at (its median logged time where enough is logged, else handle_minutes)
+    minutes = effort_minutes(ctx, reopened)
     minutes_by = minutes.groupby(kinds.loc[minutes.index].astype("object")).sum()
     seen_by = kinds[known].astype("object").value_counts()
     done_in = kinds[carried].astype("object").value_counts()
@@ -173,7 +180,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         hours = spent / months / 60.0 if months > 0 else 0.0
         costs.append(Cost(
             basis="reopens", count=float(n_reopened), hours_per_month=hours,
-            params={"per_month": monthly, "minutes": float(minutes.mean())},
+            params={"per_month": monthly, "minutes": float(minutes.mean()),
+                    "effort": effort_words(ctx, reopened_by.index)},
         ))
     return Measurement(
         metrics=metrics,

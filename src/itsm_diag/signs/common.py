@@ -1534,7 +1534,10 @@ def kind_effort(ctx: Context) -> dict[str, KindEffort]:
         share = float(d.get("logged_time_share", 0.5))
         least = int(d.get("logged_time_min_tickets", 10))
         t = ctx.tickets
-        rows = np.flatnonzero(ctx.done_in_window().to_numpy(dtype=bool))
+        # a cancelled ticket logs no work (a duplicate closed in minutes): counted, it would
+        # make logging look rarer than it is and push a kind back to the default
+        rows = np.flatnonzero((ctx.done_in_window() & ~cancelled_done(ctx)).to_numpy(
+            dtype=bool))
         kinds = t[m.KIND].iloc[rows].astype("object").to_numpy()
         if m.TIME_SPENT_HOURS in t.columns:
             spent = t[m.TIME_SPENT_HOURS].iloc[rows].to_numpy(dtype="float64",

@@ -572,7 +572,9 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             w_u.unit).any().to_numpy(dtype=bool)
         w_dec = pd.Series((decided | late_notice).to_numpy(dtype=bool)[w_u.rows]).groupby(
             w_u.unit).all().to_numpy(dtype=bool) | w_late
-        hours = (ctx.done_at - t[m.OPENED_AT]).dt.total_seconds()[late_notice] / 3600.0
+        # done by the window end, as every other figure of the sign reads them
+        hours = (done[late_notice] - t.loc[late_notice, m.OPENED_AT]).dt.total_seconds() \
+            / 3600.0
         n_ln = int(late_notice.sum())
         meas.excluded.append(Note(code="raised_after_start", count=n_ln, params={
             "unit": unit_word,

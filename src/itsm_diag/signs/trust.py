@@ -119,11 +119,11 @@ def _chasers(
     # chasers count the tickets of the tools whose export carries attributed comments: a
     # tool that exports no conversation (Freshservice's UI export) is no evidence that
     # its requesters never chased
-    with_machine = in_win
     in_win = _by_people(ctx, params, in_win, meas, "chasers")
     in_win = ctx.by_source(in_win, "trust.comments", lambda: ctx.tickets_of_events(
         attributed)).kept_noted(meas.excluded, "chasers_sources")
-    if (with_machine & machine).any() and int(in_win.sum()) < _minimum(params):
+    # as bypass: a share needs min_tickets behind it, whatever took the others out
+    if int(in_win.sum()) < _minimum(params):
         meas.metrics["chaser_share"] = _none()
         meas.metrics["chasers_per_month"] = _none()
         meas.excluded.append(Note(code="chasers_too_few", params={
@@ -291,10 +291,14 @@ def raised_by_machine(ctx: Context, params: ParamMap) -> pd.Series:
     a monitoring or integration channel, or a requester such as "Zabbix Monitoring" or
     "Backup Job Alerts"), or through one of the sign's ``neutral_channels``."""
     t = ctx.tickets
-    neutral = [str(c) for c in params.get("neutral_channels", ["monitoring"])]
-    out = machine_raised(ctx) | t[m.CHANNEL].isin(neutral).to_numpy(dtype=bool,
-                                                                    na_value=False)
-    return pd.Series(out, index=t.index)
+    neutral = tuple(str(c) for c in params.get("neutral_channels", ["monitoring"]))
+
+    def make() -> pd.Series:  # once a run: chasers, bypass, duplicates and channels ask
+        out = machine_raised(ctx) | t[m.CHANNEL].isin(list(neutral)).to_numpy(
+            dtype=bool, na_value=False)
+        return pd.Series(out, index=t.index)
+    found: pd.Series = ctx.memo(("raised_by_machine", neutral), make)
+    return found
 
 
 def _by_people(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement,
