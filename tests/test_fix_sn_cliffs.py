@@ -66,7 +66,7 @@ def old_collapse_log(cols: dict[str, pd.Series], counter: str | None
             m.EV_TICKET_ID: ticket.astype("object")[changed],
             m.EV_AT: pd.Series(at)[changed],
             m.EV_KIND: kind,
-            m.EV_AUTHOR_ROLE: "agent",
+            m.EV_AUTHOR_ROLE: pd.NA,  # whose update: unknown (review 21a reader)
             m.EV_AUTHOR: pd.NA,
             m.EV_VALUE: val[changed],
         }))

@@ -822,7 +822,9 @@ def _collapse_log(
             m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
             m.EV_AT: cols[m.UPDATED_AT].take(rows).reset_index(drop=True),
             m.EV_KIND: kind,
-            m.EV_AUTHOR_ROLE: "agent",
+            # no author read (sys_updated_by is not): whose update it was is unknown, a
+            # person's or a job's (a nightly stamp is no agent's update: trust's silence)
+            m.EV_AUTHOR_ROLE: pd.NA,
             m.EV_AUTHOR: pd.NA,
             m.EV_VALUE: cols[canon].take(rows).reset_index(drop=True),
         }))
@@ -837,7 +839,7 @@ def _collapse_log(
             m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
             m.EV_AT: at.take(rows).reset_index(drop=True),
             m.EV_KIND: "update",
-            m.EV_AUTHOR_ROLE: "agent",
+            m.EV_AUTHOR_ROLE: pd.NA,  # unknown, as the status and group events'
             m.EV_AUTHOR: pd.NA,
             m.EV_VALUE: pd.NA,
         }))
