@@ -40,9 +40,12 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     # tier numbers, "the two records", "the two counts" (after and before the changes),
     # "half of the tail" (of the noise level, per tier),
     # an example's measured counts
+    # and "a quarter" (three months), not max_unread_moved's 0.25
     ("changes", "what_it_checks"): ("Tier 2:", "of the two records", "Tiers 2 and 3",
                                     "the two counts", "both tiers",
-                                    "half of the tail"),
+                                    "half of the tail", "to a quarter of three"),
+    ("changes", "question"): ("once a quarter",),
+    ("changes", "example"): ("incidents a quarter", "} a quarter"),
     ("changes", "presence"): ("tiers 2-3",),
     # review 21b: the rate counts tier 1 whole and tiers 2-3 only beyond chance (it read
     # "found by tiers 1-2, plus tier 3's beyond ...")
@@ -63,6 +66,8 @@ COINCIDENCES: dict[tuple[str, str], tuple[str, ...]] = {
     # the day after the first day; an example's measured figures
     ("onboarding", "title"): ("on day two",),
     ("onboarding", "example"): ("9 of 31", "lead time 4 business days"),
+    # two late items of one new starter, not max_business_days
+    ("onboarding", "metrics.late_requests.definition"): ("with two late items counts two",),
     # "the one in the export", "one assignment group"
     ("ownership", "scope"): ("The owner is the one in",),
     ("ownership", "presence"): ("carries one assignment group",),

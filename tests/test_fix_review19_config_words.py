@@ -35,8 +35,8 @@ def test_the_change_rate_takes_its_number(rate: float, said: str) -> None:
 def test_definitions_say_the_business_days_in_force(days: int, said: str) -> None:
     trust = _rule("signs", "trust", "params", {"silence_business_days": days})
     assert trust.metrics["silent_open"].definition.endswith(
-        f"with no update for more than {said}.")
-    assert f"is more than {said} old / tickets open then." in " ".join(
+        f"with no update by a person for more than {said}.")
+    assert f"is more than {said} old / tickets open then," in " ".join(
         trust.metrics["silent_share"].definition.split())
     onboarding = _rule("signs", "onboarding", "params", {"max_business_days": days})
     assert f"without a start date, more than {said} from opening to done." in " ".join(

@@ -1001,6 +1001,13 @@ RANGES: dict[str, Valid] = {
     # the levels from the edges one week at least
     "signs.backlog.params.min_trend_weeks": Valid(3, MAX_WINDOW_WEEKS, whole=True),
     "signs.backlog.params.carried_max_done_share": SHARE,
+    # unread close codes may move the failure rate by at most this share of its failed
+    # count (0: any unread code leaves it unread)
+    "signs.changes.params.max_unread_moved": Valid(0, 1_000_000),
+    # a job's stamp: within this many seconds after a machine's event (0: the same instant)
+    "signs.trust.params.silence_stamp_seconds": Valid(0, 86_400),
+    # a batch stamp: at least this many open tickets share one updated instant
+    "signs.trust.params.silence_batch_tickets": Valid(2, COUNT_CAP, whole=True),
     # the noise rule's interval: at 1 it would be infinitely wide (t of p = 1)
     "signs.backlog.params.noise_interval_share": Valid(0, 1, hi_open=True),
     "signs.backlog.params.noise_max_autocorrelation": Valid(0, 1, hi_open=True),
