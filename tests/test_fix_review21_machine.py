@@ -231,7 +231,9 @@ def test_c5_alerts_by_email_are_no_users_going_round_the_desk(runs: dict[str, An
     text = " ".join(note[0].text.split())
     assert "400 from a requester whose name says so" in text
     assert "Zabbix Monitoring: 400" in text
-    assert "the bypass share and the duplicate share" in note[0].text
+    # the journals hold work notes only: no chaser share, and the note does not name one
+    assert _metric(_trust(r), "chaser_share").value is None
+    assert "left out of the bypass and duplicate shares" in text and "chaser" not in text
 
 
 def test_c6_job_accounts_under_the_proxy_bar_are_no_duplicates(runs: dict[str, Any]) -> None:
@@ -340,3 +342,20 @@ def test_redacted_run_reads_the_machines_as_the_plain_one(
         for key in ("bypass_share", "duplicate_share", "silent_share"):
             a, b = _metric(_trust(r), key), _metric(_trust(red), key)
             assert (a.numerator, a.denominator) == (b.numerator, b.denominator), key
+
+
+def test_the_machine_note_names_only_the_shares_measured(tmp_path: Path) -> None:
+    """Without a journal the chaser share is not measured: the one note on the machine's
+    tickets names the bypass and duplicate shares it left them out of, not the chaser
+    share (each signal joined the note before its own early exits: a reader saw the 400
+    alerts "left out of the chaser share" of a report with no chaser share)."""
+    path = tmp_path / "nojournal_incident.csv"
+    desk("mailmon").drop(columns=["comments_and_work_notes"]).to_csv(path, index=False)
+    trust = _trust(api.diagnose_paths([path], api.RunOptions(since=SINCE, until=UNTIL)))
+    assert trust.metrics["chaser_share"].value is None
+    assert trust.metrics["bypass_share"].value is not None
+    note = _notes(trust, "machine_made")
+    assert len(note) == 1 and note[0].count == 400
+    text = " ".join(note[0].text.split())
+    assert "left out of the bypass and duplicate shares" in text
+    assert "chaser" not in text

@@ -77,6 +77,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     _bypass(ctx, params, in_win, meas)
     mostly_chance = _duplicates(ctx, params, scope, in_win, meas)
     _silence(ctx, params, scope, meas)
+    _machine_note_measured(meas)
 
     measured = sum(meas.value(k) is not None for k in _GRADED)
     if measured == 0:
@@ -284,6 +285,27 @@ def _bypass(ctx: Context, params: ParamMap, in_win: pd.Series, meas: Measurement
         return
     bypass = known & ~channel.isin(official)
     meas.metrics["bypass_share"] = ratio(int(bypass.sum()), int(known.sum()), ctx.samples(bypass))
+
+
+#: each signal that leaves the machine's tickets out, and the metric that says it measured
+_SIGNAL_METRIC = {"chasers": "chaser_share", "bypass": "bypass_share",
+                  "duplicates": "duplicate_share"}
+
+
+def _machine_note_measured(meas: Measurement) -> None:
+    """The ``machine_made`` note names only the shares that were measured: each signal
+    joins it before its own early exits (too few tickets, no threads), and a note saying
+    the alerts were left out of a share never measured reads as if it had been."""
+    found = next((n for n in meas.excluded if n.code == "machine_made"), None)
+    if found is None:
+        return
+    kept = [sig for sig in str(found.params["signals"]).split("_")
+            if meas.value(_SIGNAL_METRIC[sig]) is not None]
+    if not kept:
+        meas.excluded.remove(found)
+        return
+    found.params["signals"] = "_".join(kept)
+    found.params["left_out_of"] = Note(code=f"machine_out_{found.params['signals']}")
 
 
 def raised_by_machine(ctx: Context, params: ParamMap) -> pd.Series:
