@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from itsm_diag import model as m
+from itsm_diag.importers.values import per_value
 
 #: of the comments whose author is no known agent, at least this share must be by someone
 #: the export names as a requester, or its names and its requesters are in two identity
@@ -31,6 +32,7 @@ from itsm_diag import model as m
 MIN_REQUESTER_MATCH = 0.2
 
 
+@per_value  # a name once, not once per comment (the requester is spread to each comment)
 def _key(s: pd.Series) -> pd.Series:
     text = s.astype(m.STRING_DTYPE).str.strip().str.lower()
     return text.where(text.ne("").fillna(False))

@@ -931,6 +931,7 @@ def _automation(
     total_minutes = float(g["minutes"].sum())
     costs: list[Cost] = []
     if total_minutes > 0:
+        priced = rows & np.isin(pair, g["pair"].to_numpy())  # the candidates' tickets
         costs.append(Cost(
             basis="automation", count=volume,
             hours_per_month=per_month(total_minutes / 60.0, ctx.window),
@@ -938,8 +939,8 @@ def _automation(
                     "minutes": total_minutes / volume, "types": len(table),
                     "max_hours": float(params["automation_max_median_hours"]),
                     "effort": effort_words(ctx, ctx.tickets[m.KIND].iloc[np.flatnonzero(
-                        rows & np.isin(pair, g["pair"].to_numpy()))].dropna().unique())},
-        ).handling(ctx.tickets, rows & np.isin(pair, g["pair"].to_numpy()),
+                        priced)].dropna().unique())},
+        ).handling(ctx.tickets, priced,
                    minutes * per_month(1, ctx.window) / 60.0))
     return table, costs
 

@@ -341,8 +341,8 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if len(best) > len(rows):
         meas.table_totals["change_caused"] = len(best)
     if count:
-        handle = {"incident": kind_minutes(ctx, "incident")}  # logged median or default
-        minutes = float(handle.get("incident", 0.0)) + float(params.get("extra_minutes", 30.0))
+        handle = kind_minutes(ctx, "incident")  # its logged median, else the default
+        minutes = handle + float(params.get("extra_minutes", 30.0))
         # the incidents' own handle minutes (the extra minutes are rework, no handle time):
         # tier 1 whole, a tier beyond chance at its share beyond the count before changes
         each = pd.Series(1.0, index=t.index)
@@ -355,7 +355,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
             params={"per_month": per_month(count, w), "minutes": minutes,
                     "effort": effort_words(ctx, ["incident"])},
         ).handling(t, caused,
-                   each * per_month(1, w) * float(handle.get("incident", 0.0)) / 60.0))
+                   each * per_month(1, w) * handle / 60.0))
     return meas
 
 

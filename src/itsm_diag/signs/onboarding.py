@@ -691,7 +691,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         # the day its business days are counted from: the opened day in the run's zone
         "opened": m.local_day(t.loc[sel, m.OPENED_AT], ctx.tz).dt.strftime("%Y-%m-%d"),
         "business_days": lead[sel],
-        "done": done[sel].notna() | ctx.done_by_end()[sel].notna(),
+        "done": done[sel].notna(),
         "late": late[sel] | late_notice[sel],
         "rule": rule,
     }, copy=False).sort_values(["opened", "ticket_id"], kind="stable").astype(object)

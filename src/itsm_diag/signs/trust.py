@@ -751,24 +751,23 @@ def _updated_or_events(ctx: Context) -> np.ndarray:
     return updated | ctx.tickets_of_events(np.ones(len(ctx.events), dtype=bool))
 
 
-def _last_event_us(ctx: Context, which: np.ndarray | None = None) -> np.ndarray:
+def _last_event_us(ctx: Context, which: np.ndarray) -> np.ndarray:
     """Each ticket's latest event time up to the as-of time, as int64 microseconds
-    (:data:`~itsm_diag.model.NAT` when none), of the events ``which`` marks (every one
-    without): the events of every ticket with its id, by the Context's integer id codes
-    instead of a group-by on id strings and a reindex by 1M id strings."""
+    (:data:`~itsm_diag.model.NAT` when none), of the events ``which`` marks: the events of
+    every ticket with its id, by the Context's integer id codes instead of a group-by on
+    id strings and a reindex by 1M id strings. The events' times are converted once a run
+    (three event sets ask)."""
     ev = ctx.events
     codes, first = ctx.id_ranks
     latest = np.full(len(first) + 2, m.NAT, dtype=np.int64)
     if not ev.empty:
-        at = ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)
+        stamps: np.ndarray = ctx.memo("trust.event_us", lambda: m.ts_us(
+            ev[m.EV_AT].astype(m.TIMESTAMP_DTYPE)))
         # one without a time is kept: its NAT is below any time (no sign of life)
-        past = ctx.events_by_end()
-        if which is not None:
-            past = past & which
+        past = ctx.events_by_end() & which
         ev_codes = ctx.event_id_codes[past]
         # a missing id groups nowhere (group-by drops <NA> keys); unknown ids match no ticket
         keep = ev_codes < len(first)
-        stamps = m.ts_us(at)
         np.maximum.at(latest, ev_codes[keep], stamps[past][keep])
     return latest[codes]
 
