@@ -71,12 +71,13 @@ def test_constant_flag_and_counts_are_read_as_not_filled(tmp_path: Path) -> None
     assert len(notes) == 3
     sla, reassign, reopen = notes
     # the export's own header, the value and the count, in numbers
-    assert sla.startswith("made_sla is true on all 300 tickets that carry it: one value on "
-                          "200 or more tickets is the tool's default")
+    # the file named too: each table is judged on its own (review 22a)
+    assert sla.startswith("made_sla in incident.csv is true on all 300 tickets that carry "
+                          "it: one value on 200 or more tickets is the tool's default")
     assert "SLA adherence is read from the due times instead (300 tickets carry one)" in sla
-    assert reassign.startswith("reassignment_count is 0 on all 300 tickets")
+    assert reassign.startswith("reassignment_count in incident.csv is 0 on all 300 tickets")
     assert "First-assignment resolution is not reported" in reassign
-    assert reopen.startswith("reopen_count is 0 on all 300 tickets")
+    assert reopen.startswith("reopen_count in incident.csv is 0 on all 300 tickets")
 
 
 def test_notes_are_worded_by_the_rules_file(tmp_path: Path) -> None:
@@ -84,7 +85,10 @@ def test_notes_are_worded_by_the_rules_file(tmp_path: Path) -> None:
     path = write_incidents(tmp_path / "incident.csv", 250, due=False)
     notes = default_notes(load_paths([path], ImportOptions()).notes)
     words = load_rules().defaults.wording
-    values = {"column": "made_sla", "value": "true", "count": 250, "min": 200, "due": 0}
+    column = fmt(words["export_default.in_files"], {"column": "made_sla",
+                                                     "files": "incident.csv"})
+    values = {"column": column, "value": "true", "count": 250, "min": 200, "due": 0,
+              "others": 0}
     effect = fmt(words["export_default.sla_met"], values)  # no due times: the other sentence
     assert notes[0] == fmt(words["export_default"], {**values, "effect": effect})
     assert "the export holds no due times either" in notes[0]
@@ -99,7 +103,8 @@ def test_a_configs_wording_reaches_the_loaders_notes(tmp_path: Path) -> None:
                       "{count}: {effect}'\n", encoding="utf-8")
     report = api.diagnose_paths([tmp_path / "incident.csv"],
                                 api.RunOptions(config_file=config))
-    assert any(n.startswith("DEFAULT made_sla 250: ") for n in report.data_notes), \
+    assert any(n.startswith("DEFAULT made_sla in incident.csv 250: ")
+               for n in report.data_notes), \
         report.data_notes
 
 
@@ -132,8 +137,9 @@ def test_inspect_shows_the_notes(tmp_path: Path) -> None:
     write_incidents(tmp_path / "incident.csv", 300)
     result = CliRunner().invoke(app, ["inspect", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "note: made_sla is true on all 300 tickets that carry it" in result.output
-    assert "note: reassignment_count is 0 on all 300 tickets" in result.output
+    assert "note: made_sla in incident.csv is true on all 300 tickets that carry it" \
+        in result.output
+    assert "note: reassignment_count in incident.csv is 0 on all 300 tickets" in result.output
 
 
 @pytest.mark.parametrize("case", ["too_few", "one_differs"])
@@ -160,14 +166,16 @@ def test_only_the_constant_column_goes_and_blanks_do_not_count(tmp_path: Path) -
                            reassign=lambda i: str(i % 3), reopen=lambda i: str(int(i % 20 == 0)))
     loaded = load_paths([path], ImportOptions())
     notes = default_notes(loaded.notes)
-    assert len(notes) == 1 and notes[0].startswith("made_sla is true on all 210 tickets")
+    assert len(notes) == 1 and notes[0].startswith(
+        "made_sla in incident.csv is true on all 210 tickets")
     assert loaded.tickets[m.SLA_MET].isna().all()
     assert loaded.tickets[m.REASSIGNMENT_COUNT].notna().all()
     assert loaded.tickets[m.REOPEN_COUNT].notna().all()
 
 
 def test_checked_over_every_input_combined(tmp_path: Path) -> None:
-    """Two chunks of one export: each half holds 150 (under the minimum), together 300."""
+    """Two chunks of one export: each half holds 150 (under the minimum), together 300:
+    the chunks of one table are judged together (and named)."""
     whole = write_incidents(tmp_path / "whole.csv", 300)
     rows = whole.read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "a.csv").write_text("".join(rows[:151]), encoding="utf-8")
@@ -176,9 +184,9 @@ def test_checked_over_every_input_combined(tmp_path: Path) -> None:
     loaded = load_paths([tmp_path], ImportOptions())
     assert len(loaded.tickets) == 300
     assert [n.split(":")[0] for n in default_notes(loaded.notes)] == [
-        "made_sla is true on all 300 tickets that carry it",
-        "reassignment_count is 0 on all 300 tickets that carry it",
-        "reopen_count is 0 on all 300 tickets that carry it"]
+        "made_sla in a.csv, b.csv is true on all 300 tickets that carry it",
+        "reassignment_count in a.csv, b.csv is 0 on all 300 tickets that carry it",
+        "reopen_count in a.csv, b.csv is 0 on all 300 tickets that carry it"]
 
 
 def test_the_frame_passed_in_is_left_alone() -> None:

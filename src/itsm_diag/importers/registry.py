@@ -630,6 +630,16 @@ def _fill_from_other_forms(tickets: pd.DataFrame, order: pd.DataFrame, keep: pd.
             "row of the same ticket: " + "; ".join(said))
 
 
+def _file_names(tickets: pd.DataFrame) -> list[str]:
+    """The file names an input's tickets carry (``source_file``: one, as a categorical)."""
+    column = tickets.get(m.SOURCE_FILE)
+    if column is None:
+        return []
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return [str(c) for c in column.dropna().unique()]
+
+
 def _identified(part: Imported) -> Imported:
     """``part`` with its ids normalised (:func:`ids.normalise`), the change counted in
     its warnings."""
@@ -793,9 +803,12 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
         raise InputError("no tickets were read from the inputs", hint="check the files")
     tickets = m.conform_tickets(tickets)
     notes.extend(guards.ticket_notes(tickets))  # resolved before opened: counted, reported
-    # a flag or count with one value on every ticket is the tool's default: not filled
-    tickets, unset = tooldefaults.read_as_unset(tickets, [p.info.column_map for p in parts],
-                                                (options or ImportOptions()).words)
+    # a flag or count with one value on every ticket of a table is the tool's default
+    # there: not filled in that table (each table judged on its own, its chunks together)
+    tickets, unset = tooldefaults.read_as_unset(
+        tickets, [p.info.column_map for p in parts], (options or ImportOptions()).words,
+        inputs=[(_file_names(p.tickets), (p.info.tool, p.info.table), p.info.column_map)
+                for p in parts])
     notes.extend(unset)
     return Loaded(tickets=tickets, events=m.conform_events(events),
                   sources=[p.info for p in parts], notes=notes)
