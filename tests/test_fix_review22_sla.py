@@ -141,3 +141,93 @@ def test_tables_with_one_value_each_are_judged_together_and_apart() -> None:
         "reassignment_count in incident.csv is 0 on all 250 tickets that carry it")
     # the other table's counts are read: the note does not say "not reported"
     assert "reads the other tables' 250 tickets with a count" in notes[0]
+
+
+# ---- finding 2: a flag on a ticket with no SLA attached -------------------------------
+
+
+def _urgent_only(folder: Path, *, measured_elsewhere: bool = False) -> list[Path]:
+    """The review's s2: only the priority 1-2 incidents carry an SLA (sla_due filled, 60%
+    met); every other ticket has no sla_due and made_sla true, the default. The urgent
+    incidents are raised by people (the KPI leaves a machine's out: the review's recount
+    counted 3 alerts in). ``measured_elsewhere``: one routine incident without a due time
+    has the flag false."""
+    s = synth.generate(3000, seed=11)
+    t, e = s.tickets.copy(), s.events.copy()
+    rng = np.random.default_rng(5)
+    inc, req = t.kind.eq("incident"), t.kind.eq("request")
+    has_sla = inc & t.priority.isin([1, 2])
+    t.loc[~has_sla, "due_at"] = pd.NaT
+    t.loc[~has_sla & (inc | req), "sla_met"] = True
+    t.loc[has_sla, "sla_met"] = rng.random(int(has_sla.sum())) < 0.6
+    alerts = has_sla & t.channel.isin(["monitoring", "api"])
+    t.loc[alerts, "channel"], t.loc[alerts, "channel_raw"] = "email", "Email"
+    if measured_elsewhere:
+        t.loc[(inc & ~has_sla).idxmax(), "sla_met"] = False
+    paths = list(write_servicenow(t, e, folder))
+    for p in paths:  # the SLA engine's field, as the incident list exports it
+        if p.name in ("incident.csv", "sc_req_item.csv"):
+            p.write_text(p.read_text().replace('"due_date"', '"sla_due"', 1))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def urgent_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Report]:
+    paths = _urgent_only(tmp_path_factory.mktemp("s2"))
+    return paths, api.diagnose_paths(paths, api.RunOptions())
+
+
+def test_a_flag_without_an_sla_is_no_outcome(urgent_only: tuple[list[Path], Report]
+                                             ) -> None:
+    paths, report = urgent_only
+    tables = [p for p in paths if p.name in ("incident.csv", "sc_req_item.csv")]
+    met, n = _recount(report, tables, with_due=True)
+    assert (met, n) == (62, 93)  # the review's recount: 66.7%
+    counts = report.kpis.counts["sla_adherence"]
+    assert (counts["numerator"], counts["denominator"]) == (62, 93)  # was 1,090 of 1,121
+    assert report.kpis.sla_adherence == pytest.approx(0.6667, abs=1e-4)  # was 0.972
+    assert report.kpis.reliable["sla_adherence"] is False  # 93 of 1,121 carry an SLA
+    definition = report.kpis.definitions["sla_adherence"]
+    assert "62 of 93" in definition
+    # the incidents' defaults counted in the definition (the requests' flags, one value
+    # on all 869 of their table, are read as not filled there: no flag, no due time)
+    kept_out = int(definition.split("Also left out: ")[1].split(" done with a made-SLA")[0]
+                   .replace(",", ""))
+    assert kept_out > 500
+    assert "a flag without one is the tool's default on a ticket with no SLA" in definition
+    assert "words this report could not read" not in definition
+
+
+def test_sla_by_priority_compares_no_tickets_without_an_sla(
+        urgent_only: tuple[list[Path], Report]) -> None:
+    _, report = urgent_only
+    check = _check(report, "sla-by-priority")
+    # was triggered: high 71% against "the rest" at 100%, none of which had an SLA
+    assert check.status == "unknown"
+    assert "93 with a high priority (1, 2) and 0 with another priority" in check.reason
+    excluded = {n.code: n.count for n in check.evidence.excluded}
+    definition = report.kpis.definitions["sla_adherence"]
+    assert f"Also left out: {excluded['no_sla_attached']:,} done with a made-SLA flag" \
+        in definition  # the KPI and the check leave out the same tickets
+
+
+def test_a_false_flag_without_a_due_time_keeps_the_flags(tmp_path: Path) -> None:
+    """A file whose tickets without a due time hold a false flag measures the flag
+    without one: every flag of that file is read, as before."""
+    paths = _urgent_only(tmp_path, measured_elsewhere=True)
+    report = api.diagnose_paths(paths, api.RunOptions())
+    counts = report.kpis.counts["sla_adherence"]
+    # the incidents' flags all read (the requests' one value is still the default)
+    assert counts["denominator"] > 600
+    assert "done with a made-SLA flag but no due time" not in \
+        report.kpis.definitions["sla_adherence"]
+    assert _check(report, "sla-by-priority").status != "unknown"
+
+
+def test_an_export_without_due_times_reads_every_flag() -> None:
+    """The demo holds no due time: its flags are its outcomes, as before (770 of 980)."""
+    report = api.diagnose_paths([api.demo_dir()], api.RunOptions())
+    counts = report.kpis.counts["sla_adherence"]
+    assert (counts["numerator"], counts["denominator"]) == (770, 980)
+    assert _check(report, "sla-by-priority").status == "triggered"
+    assert "no due time" not in report.kpis.definitions["sla_adherence"]

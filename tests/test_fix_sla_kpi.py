@@ -103,7 +103,10 @@ def test_the_flag_wins_on_a_ticket_with_both() -> None:
 
 
 def test_a_ticket_with_neither_is_left_out_and_counted() -> None:
-    ctx = ctx_of([done(9, flag=True, due=False), done(1, flag=False), done(2, due=False)])
+    # no due time anywhere: every flag is an outcome (a true flag without a due time
+    # beside due times is the tool's default on a ticket with no SLA: review 22a)
+    ctx = ctx_of([done(9, flag=True, due=False), done(1, flag=False, due=False),
+                  done(2, due=False)])
     kpis = compute_kpis(ctx)
     assert kpis["sla_adherence"] == pytest.approx(0.9)
     assert kpis["left_out"]["sla_n"] == 10 and kpis["left_out"]["sla_neither"] == 2
@@ -123,8 +126,11 @@ def test_the_reporting_verdicts() -> None:
     assert sla_row(ctx_of([done(10, flag=True, due=False)]))["computable"]
     assert sla_row(ctx_of([done(10)]))["computable"]
     # a flag on one half and a due time on the other: each ticket has an outcome and the
-    # KPI counts them all (the larger of the two shares, 50%, called it sparse)
-    split = ctx_of([done(10, flag=True, due=False), done(10)])
+    # KPI counts them all (the larger of the two shares, 50%, called it sparse); the flags
+    # without a due time hold a false one, so they are measured there (all true beside due
+    # times they are the tool's default where no SLA is attached: review 22a)
+    split = ctx_of([done(8, flag=True, due=False), done(2, flag=False, due=False),
+                    done(10)])
     row = sla_row(split)
     assert row["computable"] and row["share"] == 1.0
     assert compute_kpis(split)["left_out"]["sla_n"] == 20

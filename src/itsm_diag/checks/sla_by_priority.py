@@ -7,7 +7,11 @@ leaves them out (:func:`~itsm_diag.signs.common.left_out_done`); the gap is the 
 of the other priorities minus that of the high ones.
 Each ticket's outcome is the one the SLA adherence KPI reads
 (:func:`~itsm_diag.signs.common.sla_outcome`): its made-SLA flag where it carries one,
-else done by its due time (a due date without a time of day through the end of its day).
+else done by its due time (a due date without a time of day through the end of its day);
+a flag on a ticket with no due time, where the export holds due times, is the tool's
+default on a ticket with no SLA attached: no outcome, left out with a note that counts
+them (ServiceNow's ``made_sla`` true on every priority 3-5 ticket with no SLA read as
+"the rest" meeting its SLA 100% of the time, and triggered the check).
 A priority the reading left empty while the tool's label is kept (``Höchste``, ``Sev 1``
 in ``priority_raw``) is unread, not missing: the notes count such tickets and name their
 labels (:func:`~itsm_diag.checks._common.unread`).
@@ -90,7 +94,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     # apart from the tickets with no priority at all
     unread_done = unread(ctx, m.PRIORITY, done, code="priority_left_out")
     blank = done & t[m.PRIORITY].isna() & ~unread_of(ctx, m.PRIORITY)
-    for lacking, code in ((done & ~known, "no_sla"), (blank, "no_priority")):
+    # a flag on a ticket with no SLA attached (no due time where the export holds them):
+    # the tool's default, left out and counted apart, as the KPI leaves it out
+    attached_not = done & pd.Series(outcome.no_sla, index=t.index)
+    for lacking, code in ((done & ~known & ~attached_not, "no_sla"),
+                          (attached_not, "no_sla_attached"), (blank, "no_priority")):
         if lacking.any():
             excluded.append(note(code, int(lacking.sum()), ctx.samples(lacking)))
     if unread_done is not None:

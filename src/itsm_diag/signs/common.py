@@ -823,8 +823,11 @@ class SlaOutcome:
     """Each ticket's SLA outcome, met, breached or unknown (arrays over the Context's
     ticket rows): its made-SLA flag where it carries one, else whether it was done by its
     due time (a due date without a time of day is met through the end of its day in the
-    run's zone), else unknown. The SLA adherence KPI, the sla-by-priority check and the
-    drivers' SLA breach all read it, so the same tickets stand behind the three."""
+    run's zone), else unknown. A flag on a ticket with no due time, where the export
+    holds due times and its file has no such flag false, is the tool's default on a
+    ticket with no SLA attached (:attr:`no_sla`): unknown. The SLA adherence KPI, the
+    sla-by-priority check and the drivers' SLA breach all read it, so the same tickets
+    stand behind the three."""
 
     #: the outcome is known: a made-SLA flag, or a due time and a done time
     known: np.ndarray
@@ -832,6 +835,9 @@ class SlaOutcome:
     met: np.ndarray
     #: the outcome is the flag's (where known and not by the flag: the due time's)
     by_flag: np.ndarray
+    #: a made-SLA flag on a ticket with no SLA attached (no due time, where the export
+    #: holds due times): the tool's default, no outcome (not in ``known``)
+    no_sla: np.ndarray
 
     @property
     def breached(self) -> np.ndarray:
@@ -888,21 +894,50 @@ def unread_labels(ctx: Context, raw: str, unread: pd.Series) -> dict[str, Any]:
 def sla_outcome(ctx: Context) -> SlaOutcome:
     """Each ticket's :class:`SlaOutcome`, computed once per Context (shared: never modify
     it). A due time is a day stamp where the loader found the column without a time of
-    day (``ctx.day_only``): it is then met through the end of its day in ``ctx.tz``."""
+    day (``ctx.day_only``): it is then met through the end of its day in ``ctx.tz``.
+
+    Where the export holds a due time on some tickets, the due time marks where an SLA
+    runs: a made-SLA flag on a ticket without one is no outcome (:attr:`SlaOutcome.no_sla`)
+    when its file holds no ticket without a due time whose flag is false. ServiceNow sets
+    ``made_sla`` true on every ticket with no SLA attached: an export where only the
+    priority 1-2 incidents carried an SLA (``sla_due`` filled, 62 of 93 met) read SLA
+    adherence 97% from 1,030 such defaults, and sla-by-priority compared the urgent
+    tickets with "the rest" at 100%, none of which had an SLA. A false flag without a due
+    time shows the file's flag is measured without one: that file's flags are read as
+    they are, as every flag is where the export holds no due time at all."""
     def make() -> SlaOutcome:
         t = ctx.tickets
         flag = t[m.SLA_MET]
-        by_flag = flag.notna().to_numpy(dtype=bool)
+        has_flag = flag.notna().to_numpy(dtype=bool)
         flag_met = flag.to_numpy(dtype=bool, na_value=False)
         due = m.ts_us(t[m.DUE_AT])
         if m.DUE_AT in ctx.day_only:
             due = day_stamp_end(due, ctx.tz)
+        has_due = due != m.NAT
+        no_sla = _flag_without_sla(ctx, has_flag & ~has_due, flag_met, bool(has_due.any()))
+        by_flag = has_flag & ~no_sla
         done = m.ts_us(ctx.done_at)
-        by_due = ~by_flag & (due != m.NAT) & (done != m.NAT)
+        by_due = ~has_flag & has_due & (done != m.NAT)
         met = np.where(by_flag, flag_met, by_due & (done <= due))
-        return SlaOutcome(known=by_flag | by_due, met=met, by_flag=by_flag)
+        return SlaOutcome(known=by_flag | by_due, met=met, by_flag=by_flag, no_sla=no_sla)
     result: SlaOutcome = ctx.memo("sla_outcome", make)
     return result
+
+
+def _flag_without_sla(ctx: Context, lone: np.ndarray, flag_met: np.ndarray,
+                      any_due: bool) -> np.ndarray:
+    """Per ticket: a made-SLA flag with no due time (``lone``) read as no SLA attached:
+    the export holds a due time somewhere (``any_due``) and the ticket's file holds no
+    ticket with the flag false and no due time."""
+    if not any_due or not lone.any():
+        return np.zeros(len(lone), dtype=bool)
+    if m.SOURCE_FILE in ctx.tickets.columns:
+        codes, files = ctx.distinct(m.SOURCE_FILE)
+    else:
+        codes, files = np.zeros(len(lone), dtype=np.intp), pd.Series([pd.NA])
+    # the files with a false flag on a ticket without a due time: their flags are measured
+    measured = np.bincount(codes[lone & ~flag_met], minlength=len(files)) > 0
+    return lone & ~measured[codes]
 
 
 def machine_raised(ctx: Context) -> np.ndarray:

@@ -278,9 +278,12 @@ def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
     carries one, else done by its due time (a due date without a time of day through the
     end of its day). A flag on some tickets (only the urgent ones carry an SLA) leaves the
     others to their due times: the flag on 14% of the tickets must not stand for all of
-    them. Also the counts its definition states: ``sla_met`` of ``sla_n`` (``sla_flag``
-    read from the flag, ``sla_due`` from the due time), ``sla_neither`` done with
-    neither."""
+    them. A flag on a ticket with no due time where the export holds due times is no
+    outcome (:attr:`~itsm_diag.signs.common.SlaOutcome.no_sla`: the tool's default where
+    no SLA is attached), left out and counted. Also the counts its definition states:
+    ``sla_met`` of ``sla_n`` (``sla_flag`` read from the flag, ``sla_due`` from the due
+    time), ``sla_no_sla`` done with such a flag, ``sla_neither`` done with neither a flag
+    nor a due time."""
     outcome = sla_outcome(ctx)
     is_done = done.to_numpy(dtype=bool)
     known = is_done & outcome.known
@@ -288,10 +291,13 @@ def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
     n_due = int((known & outcome.by_due).sum())
     n = n_flag + n_due
     met = int((known & outcome.met).sum())
+    no_sla = int((is_done & outcome.no_sla).sum())
     # done without an outcome while the file fills the flag with words not read
-    unread = is_done & ~outcome.known & ctx.filled(m.SLA_MET_RAW).to_numpy(dtype=bool)
+    unread = (is_done & ~outcome.known & ~outcome.no_sla
+              & ctx.filled(m.SLA_MET_RAW).to_numpy(dtype=bool))
     counts = {"sla_met": met, "sla_n": n, "sla_flag": n_flag, "sla_due": n_due,
-              "sla_neither": int(is_done.sum()) - n, "sla_unread": int(unread.sum())}
+              "sla_no_sla": no_sla, "sla_neither": int(is_done.sum()) - n - no_sla,
+              "sla_unread": int(unread.sum())}
     return (met / n if n else None), counts
 
 
@@ -398,7 +404,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
                         ("first_assignment_resolution", far), ("sla_adherence", sla)):
         if scope.any() and value is None:
             # an SLA flag filled with words not read is no empty field
-            said = "unread" if name == "sla_adherence" and sla_counts["sla_unread"] else reason
+            # ... nor a flag on tickets with no SLA attached (the tool's default)
+            said = reason if name != "sla_adherence" else (
+                "unread" if sla_counts["sla_unread"] else
+                "no_sla" if sla_counts["sla_no_sla"] else reason)
             notes.append(f"{name}.{said}")
     volume = _volume(ctx, opened) if opened.any() else {}
     if scope.any() and not opened.any():
