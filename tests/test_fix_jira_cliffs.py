@@ -67,9 +67,13 @@ def _old_pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.
     # review 21 (defect 2): a change link counts in its causing direction only (an
     # incident's inward "is caused by", a change's outward "causes"); a problem link either
     directed = target == "change"
+    # review 22b (item 5): a problem link to an issue not in the file either way too, the
+    # inward one first
     fwd = long[(long["own"] != target) & (long["inward"] | (not directed))
-               & ((long["linked"] == target) | (long["linked"].isna() & long["inward"]))]
-    fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0, 1))
+               & ((long["linked"] == target)
+                  | (long["linked"].isna() & (long["inward"] | (not directed))))]
+    fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0,
+                                   np.where(fwd["inward"], 1, 2)))
     fwd = fwd.sort_values(["row", "rank", "pos"], kind="stable").drop_duplicates("row")
     result.iloc[fwd["row"].to_numpy()] = fwd["key"].to_numpy()
     back = long[(long["own"] == target) & (long["linked"] != target) & long["linked"].notna()

@@ -234,7 +234,9 @@ def test_task_type_labels_and_complete_state(tmp_path: Path) -> None:
     t = load_paths([f], ImportOptions()).tickets.set_index(m.TICKET_ID)
     assert list(t[m.KIND]) == ["other", "task", "task"]
     assert list(t[m.STATUS]) == ["closed", "open", "cancelled"]
-    assert t.loc["TASK0001001", m.LABELS] == "roadmap;q2"
+    # an Epic row is a project record: labelled project:rm_epic after its own labels
+    # (review 22b item 2); one already labelled project or epic keeps them as they are
+    assert t.loc["TASK0001001", m.LABELS] == "roadmap;q2;project:rm_epic"
 
 
 def test_written_audit_log_reads_back_as_the_incidents(tmp_path: Path) -> None:

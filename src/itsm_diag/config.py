@@ -1047,6 +1047,10 @@ RANGES: dict[str, Valid] = {
     "signs.onboarding.params.start_hour": Valid(0, 24, hi_open=True),
     "signs.onboarding.params.lost_hours_per_late_day": Valid(0, 24),
     "signs.strategy.params.operational_target": SHARE,
+    # 0: any ticket makes a kind of work; 0.5: at most two kinds could ever count
+    "signs.strategy.params.min_kind_share": Valid(0, 0.5, note=SHARE_NOTE),
+    # 0: only a strategic record still open at the window start proves the export
+    "signs.strategy.params.strategic_lookback_days": Valid(0, MAX_DAYS),
     # ---- checks
     "checks.routing.params.min_reassignments": REASSIGNMENTS,
     "checks.routing.params.normal_reassignments": Valid(0, COUNT_CAP, whole=True),

@@ -983,9 +983,10 @@ def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Seri
     "is caused by" the change, its ``Outward`` one that it "causes" the change (the fix it
     prompted), which is no change-caused incident; from the change's side, its outward
     link is the incident it caused. A link type named in the passive (``Caused by``,
-    ``is caused by``) reads the other way round. A problem link is kept either way: an
-    incident "causes" its problem as much as the problem "causes" it (JSM desks write both),
-    and the problem names the incidents it covers."""
+    ``is caused by``) reads the other way round. A problem link is kept either way, to a
+    problem of the file or to an issue the file does not hold (a file of incidents only):
+    an incident "causes" its problem as much as the problem "causes" it (JSM desks write
+    both), and the problem names the incidents it covers."""
     result = pd.Series(pd.NA, index=frame.index, dtype=m.STRING_DTYPE)
     if not family:
         return result
@@ -1005,11 +1006,15 @@ def _pick_link(frame: pd.DataFrame, family: list[tuple[str, str]], keys: pd.Seri
     long["own_key"] = keys.to_numpy(dtype=object)[long["row"].to_numpy()]
     directed = target == "change"
     # this issue points at a problem/change: known kind first, else the inward direction
-    # ("is caused by"), the side an incident shows; a change only in its causing direction
+    # ("is caused by"), the side an incident shows; a change only in its causing direction.
+    # A problem link to an issue outside the file is kept either way too: a
+    # Problem/Incident link written from the incident's side names its problem whichever
+    # way the agent linked (the inward one first, where an issue has both)
     toward = long["caused_by"] if directed else pd.Series(True, index=long.index)
-    fwd = long[(long["own"] != target) & toward
-               & ((long["linked"] == target) | (long["linked"].isna() & long["caused_by"]))]
-    fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0, 1))
+    unseen = long["linked"].isna() & (long["caused_by"] | (not directed))
+    fwd = long[(long["own"] != target) & toward & ((long["linked"] == target) | unseen)]
+    fwd = fwd.assign(rank=np.where(fwd["linked"] == target, 0,
+                                   np.where(fwd["caused_by"], 1, 2)))
     fwd = fwd.sort_values(["row", "rank", "pos"], kind="stable").drop_duplicates("row")
     result.iloc[fwd["row"].to_numpy()] = fwd["key"].to_numpy()
     # the problem/change side lists its incidents: fill issues that did not link back (a

@@ -304,6 +304,7 @@ class ServiceNowImporter(Importer):
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings, options.words)
         _parents(tickets)
+        _project_labels(tickets, out.get("_task_type"), warnings)
         if "_single" in out:
             dated = _resolved_from_single_row(tickets, out["_single"].to_numpy(dtype=bool))
             if dated:
@@ -428,8 +429,66 @@ _CLASS_KIND: dict[str, str] = {
     "change task": "task", "problem task": "task", "incident task": "task",
     "epic": "other", "rm epic": "other", "story": "other", "rm story": "other",
     "project": "other", "pm project": "other", "project task": "other",
-    "pm project task": "other", "feature": "other",
+    "pm project task": "other", "feature": "other", "rm feature": "other",
 }
+
+#: ``sys_class_name`` values (raw and display) of the project and agile tables -> the
+#: table a row of them is a record of: a project record, labelled ``project:TABLE`` by
+#: :func:`_project_labels` (the strategy sign counts a strategic word in the labels as
+#: project work, as it counts a Jira epic's ``epic`` / ``epic:KEY``)
+_PROJECT_CLASSES: dict[str, str] = {
+    "pm project": "pm_project", "project": "pm_project",
+    "pm project task": "pm_project_task", "project task": "pm_project_task",
+    "rm epic": "rm_epic", "epic": "rm_epic",
+    "rm story": "rm_story", "story": "rm_story",
+    "rm feature": "rm_feature", "feature": "rm_feature",
+}
+
+#: the label a project-class row gains: the word the strategy sign's strategic_words
+#: hold, then the table (``project:pm_project_task``)
+PROJECT_TAG = "project"
+#: labels that already name a row project work: a whole label ``project`` or ``epic``
+_HELD_RE = r"(?i)(?:^|[;,])\s*(?:project|epic)\s*(?:[;,]|$)"
+
+
+def _project_labels(tickets: dict[str, pd.Series], task_type: pd.Series | None,
+                    warnings: list[str]) -> None:
+    """Label the rows of the project and agile tables (pm_project, pm_project_task,
+    rm_epic, rm_story, rm_feature, by their ``sys_class_name`` or its display label)
+    ``project:TABLE`` in :data:`~itsm_diag.model.LABELS` (after their own tags, unless
+    these hold a label ``project`` or ``epic``), with a warning counting them by table:
+    the model keeps no table, and the strategy sign reads project work from the labels
+    (as the Jira importer labels epics and the issues under them). The kind stays
+    ``other``."""
+    if task_type is None:
+        return
+    types = v.Distinct.of(task_type)
+    table = types.apply(v.map_vocab, _PROJECT_CLASSES).to_numpy(dtype=object)
+    per_row = table[types.codes]
+    hit = pd.notna(per_row)
+    if not hit.any():
+        return
+    index = tickets[m.TICKET_ID].index
+    token = pd.Series(pd.NA, index=index, dtype=m.STRING_DTYPE)
+    token[hit] = (PROJECT_TAG + ":" + pd.Series(per_row[hit], dtype=m.STRING_DTYPE)
+                  ).to_numpy(dtype=object)
+    have = tickets.get(m.LABELS)
+    have = (pd.Series(pd.NA, index=index, dtype=m.STRING_DTYPE) if have is None
+            else have.astype(m.STRING_DTYPE))
+    # a row already labelled project or epic keeps its labels as they are (as a Jira
+    # epic labelled epic does)
+    held = have.str.contains(_HELD_RE, regex=True).fillna(False).to_numpy(dtype=bool)
+    hit &= ~held
+    if not hit.any():
+        return
+    joined = (have.fillna("") + ";" + token.fillna("")).str.strip(";")
+    tickets[m.LABELS] = have.where(~hit, joined)
+    counts = pd.Series(per_row[hit]).value_counts().sort_index()
+    by_table = ", ".join(f"{name} {int(n):,}" for name, n in counts.items())
+    warnings.append(
+        f"project records: {int(hit.sum()):,} rows of the project and agile tables "
+        f"({by_table}) the label {PROJECT_TAG}:TABLE, so the strategy sign counts them as "
+        "project work (the model keeps no table)")
 
 
 #: the longest known prefix (SCTASK) and its first digit: a number's first 7 characters

@@ -38,6 +38,13 @@ counts and hours of one set of tickets can give opposite verdicts: an export for
 without logged time would contradict one with it); ``grade_ticket_counts`` grades the
 count split anyway, with low confidence. Fewer than ``min_tickets`` classified tickets
 make the sign unknown.
+
+A kind of work counts as held by the export only from ``min_kind_share`` of the
+window's effort (the largest always counts): with one kind counted the sign is unknown
+(``one_kind``, naming the thinner kinds in numbers). With no strategic work in the
+window, a strategic record outside it must be within reach (opened in the
+``strategic_lookback_days`` before the window, or still open at its start; never one
+opened after the window end) to show the export can hold strategic work at all.
 """
 
 from __future__ import annotations
@@ -179,24 +186,47 @@ def _tagged(ctx: Context, tags: Iterable[str], rows: np.ndarray, scope: np.ndarr
     return contains_in(ctx, m.LABELS, rows, pattern, case=False, scope=scope)
 
 
-def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series) -> bool:
-    """Whether any ticket outside the window is strategic work (marked by the user, or
-    planned work named as a project, epic, initiative...): proof that the export can
-    hold strategic work at all."""
+def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series
+                         ) -> tuple[bool, int, int]:
+    """Whether a ticket outside the window is strategic work (marked by the user, or
+    planned work whose labels or category name a project, epic, initiative...) within
+    reach of it: proof that the export can hold the window's strategic work. Within
+    reach: opened in the ``strategic_lookback_days`` before the window start, or before
+    them and still open at the start (a programme running into the window). One opened
+    after the window end proves nothing of the window (an export pulled before it was
+    opened would not hold it: the same window would read differently by pull date), and
+    one long done before the lookback shows a past practice (a one-off rollout epic,
+    projects since kept elsewhere). Also the strategic records left out: how many opened
+    before the lookback (and done by the start), how many after the window end."""
     t = ctx.tickets
     rest = ~inw
     if not rest.any():
-        return False
+        return False, 0, 0
     marked = _marked(ctx, rest, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
-    if marked.any():
-        return True
+    strategic = np.zeros(len(t), dtype=bool)
+    strategic[rest.to_numpy(dtype=bool)] = marked.to_numpy(dtype=bool)
     planned = (rest & t[m.KIND].isin(["task", "other"]).fillna(False)).to_numpy(dtype=bool)
     # a request's steps are request work, whatever their summary says
     planned = planned & ~_request_steps(ctx, params, planned)
     words = _words(params.get("strategic_words", []))
     # a word in a summary is no project record: only labels and category count
-    return bool(planned.any() and _any_field(ctx, RECORD_FIELDS, words, planned).any())
+    if planned.any():
+        strategic |= _any_field(ctx, RECORD_FIELDS, words, planned)
+    if not strategic.any():
+        return False, 0, 0
+    start = ctx.window.start
+    lookback = pd.Timedelta(days=float(params.get("strategic_lookback_days", 365)))
+    opened = t[m.OPENED_AT]
+    later = ctx.window.after(opened).to_numpy(dtype=bool)
+    recent = ((opened >= start - lookback) & (opened < start)).fillna(False).to_numpy(
+        dtype=bool)
+    done = ctx.done_at
+    open_at_start = ((opened < start).fillna(False)
+                     & ~(done < start).fillna(False)).to_numpy(dtype=bool)
+    reach = strategic & ~later & (recent | open_at_start)
+    return (bool(reach.any()), int((strategic & ~later & ~reach).sum()),
+            int((strategic & later).sum()))
 
 
 def _first_word(ctx: Context, column: str, rows: np.ndarray, words: list[str],
@@ -399,21 +429,49 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         meas.excluded.append(Note(code="unclassified", count=int(unclassified.sum()),
                                   sample_ids=samples(unclassified)))
     # sets of the distinct values: iterating a million Arrow strings in Python is slow
-    present = sorted(set(bucket.unique()) & set(BUCKETS))
-    if not present:
+    held = sorted(set(bucket.unique()) & set(BUCKETS))
+    if not held:
         meas.unknown = Note(code="no_kind", count=len(tw))
         return meas
+    # a kind of work counts only from a floor of the window's effort: three changes
+    # among 20,000 incidents make no second kind, the export is an incident queue
+    by_kind = pd.DataFrame({"bucket": bucket, "effort": effort}, copy=False).groupby(
+        "bucket", observed=True)["effort"].agg(["size", "sum"])
+    by_kind = by_kind[by_kind.index.isin(BUCKETS)]
+    shares = by_kind["sum"] / float(by_kind["sum"].sum()) if float(
+        by_kind["sum"].sum()) > 0 else by_kind["size"] / float(by_kind["size"].sum())
+    floor = float(params.get("min_kind_share", 0.01))
+    # the largest kind always counts: a floor above every share leaves one kind
+    counted = (shares >= floor) | (shares.index == shares.idxmax())
+    present = sorted(str(x) for x in shares.index[counted.to_numpy(dtype=bool)])
     if len(present) < 2:
-        meas.unknown = Note(code="one_kind", count=len(tw),
-                            params={"bucket": ", ".join(present) or "none",
-                                    "kinds": ", ".join(sorted(set(kind.dropna().unique())))})
+        thin = [str(x) for x in shares.index[~counted.to_numpy(dtype=bool)]]
+        kinds = ", ".join(sorted(set(kind.dropna().unique())))
+        main = present[0]
+        meas.unknown = Note(code="one_kind", params={
+            "work": Note(code="one_kind_thin", count=len(tw), params={
+                "bucket": main, "main": int(by_kind.loc[main, "size"]),
+                "share": float(shares[main]), "kinds": kinds, "min": floor,
+                "thin": ", ".join(f"{b} ({int(by_kind.loc[b, 'size']):,}; "
+                                  f"{float(shares[b]):.2%})" for b in sorted(thin))})
+            if thin else Note(code="one_kind_all", count=len(tw),
+                              params={"bucket": main, "kinds": kinds})}, count=len(tw))
         return meas
     # strategic work the export cannot hold is not work the team did not do: a ticket-only
-    # export (incidents, requests, tasks, changes) has no project records at all
-    if not (bucket == "strategic").any() and not _strategic_elsewhere(ctx, params, inw):
-        meas.unknown = Note(code="no_strategic_records", count=len(t), params={
-            "kinds": ", ".join(sorted(set(t[m.KIND].dropna().astype(str).unique())))})
-        return meas
+    # export (incidents, requests, tasks, changes) has no project records at all, and
+    # one holding them only long before the window (or after it) shows no practice of
+    # the window's
+    if not (bucket == "strategic").any():
+        reach, older, later = _strategic_elsewhere(ctx, params, inw)
+        if not reach:
+            lookback = float(params.get("strategic_lookback_days", 365))
+            meas.unknown = Note(code="no_strategic_records", count=len(t), params={
+                "kinds": ", ".join(sorted(set(t[m.KIND].dropna().astype(str).unique()))),
+                "days": lookback,
+                "out_of_reach": Note(code="strategic_out_of_reach", params={
+                    "older": older, "later": later, "days": lookback})
+                if older or later else Note(code="strategic_none")})
+            return meas
     # a split of a dozen tickets swings by 8 points per ticket: no basis for a verdict
     short = too_few(int(bucket.isin(BUCKETS).sum()), int(params.get("min_tickets", 30)))
     if short is not None:
