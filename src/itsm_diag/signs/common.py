@@ -975,6 +975,29 @@ def cancelled_done(ctx: Context) -> pd.Series:
     return ctx.cancelled_by_end()
 
 
+def ref_rows(ctx: Context, column: str, linked: np.ndarray, targets: np.ndarray
+             ) -> np.ndarray:
+    """For the ``linked`` ticket rows (whose ``column`` names a ticket id), the row of the
+    ticket among ``targets`` (a mask over tickets) that holds that id in the same tool,
+    -1 where none does (an id outside the export, or of another kind). The few linked
+    rows are looked up by their (id, tool) pair as one integer: no pass per ticket."""
+    t = ctx.tickets
+    rows = np.flatnonzero(targets)
+    if not len(linked) or not len(rows):
+        return np.full(len(linked), -1, dtype=np.int64)
+    tool, _ = ctx.source_codes
+    id_codes, ids = ctx.distinct(m.TICKET_ID)
+    width = int(tool.max(initial=0)) + 1
+    # each target's (id, tool) pair as one integer; the first row holding it
+    pair = id_codes[rows].astype(np.int64) * width + tool[rows]
+    first, at = np.unique(pair, return_index=True)
+    refs = t[column].iloc[linked].astype(m.STRING_DTYPE).str.strip()
+    ref_code = pd.Index(ids.astype(m.STRING_DTYPE).array).get_indexer(refs.array)
+    wanted = np.where(ref_code >= 0, ref_code.astype(np.int64) * width + tool[linked], -1)
+    hit = np.minimum(np.searchsorted(first, wanted), len(first) - 1)
+    return np.where((wanted >= 0) & (first[hit] == wanted), rows[at[hit]], -1).astype(np.int64)
+
+
 #: how many links up a child's parent is followed (a child of a child of a major incident)
 PARENT_HOPS = 8
 
@@ -1000,19 +1023,7 @@ def parent_rows(ctx: Context) -> np.ndarray:
         if not len(linked):
             out.flags.writeable = False
             return out
-        tool, _ = ctx.source_codes
-        id_codes, ids = ctx.distinct(m.TICKET_ID)
-        width = int(tool.max(initial=0)) + 1
-        # each incident's (id, tool) pair as one integer; the first row holding it
-        rows = np.flatnonzero(incident)
-        pair = id_codes[rows].astype(np.int64) * width + tool[rows]
-        first, at = np.unique(pair, return_index=True)
-        refs = t[m.PARENT_REF].iloc[linked].astype(m.STRING_DTYPE).str.strip()
-        ref_code = pd.Index(ids.astype(m.STRING_DTYPE).array).get_indexer(refs.array)
-        wanted = np.where(ref_code >= 0, ref_code.astype(np.int64) * width + tool[linked], -1)
-        # (the linked rows are incidents: ``first`` holds some pair)
-        hit = np.minimum(np.searchsorted(first, wanted), len(first) - 1)
-        parent = np.where((wanted >= 0) & (first[hit] == wanted), rows[at[hit]], -1)
+        parent = ref_rows(ctx, m.PARENT_REF, linked, incident)
         out[linked] = np.where(parent == linked, -1, parent)
         for _ in range(PARENT_HOPS):  # a parent that is a child: its own parent
             up = out[linked]

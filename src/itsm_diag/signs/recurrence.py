@@ -44,6 +44,7 @@ from itsm_diag.signs.common import (
     normalise_summary,
     parent_rows,
     recurrence_key_codes,
+    ref_rows,
     scheme_change,
     too_few,
     vague_max_words,
@@ -675,40 +676,111 @@ class ProblemLinks:
     (:func:`problem_links`): the recurrence sign and the text-clusters analysis read
     them alike."""
 
-    #: per ticket: it names a problem (``problem_ref`` filled)
+    #: per ticket: it names a problem that stood at the window end: ``problem_ref``
+    #: filled, and, when the id is a problem record of the export (of the same tool),
+    #: that record is one :func:`problems_by_end` counts (opened by the window end and
+    #: not cancelled by it). A link to a problem outside the export counts as it is (the
+    #: problem table is often exported by date)
     has_ref: pd.Series
     #: per ticket: its file's header shows its links (:func:`links_in_header`), and the
     #: tools of the ``links_exported_by`` list among the inputs
     by_header: np.ndarray
     header_tools: set[str]
     #: the incidents that existed at the window end (:meth:`Context.opened_by_end`) and
-    #: name a problem: next month's links (an export pulled weeks later) say nothing of
-    #: how the desk linked as of the window end
+    #: name a problem that existed then (cancelled or not): next month's links (an export
+    #: pulled weeks later) say nothing of how the desk linked as of the window end
     named: pd.Series
     #: of those incidents, the ones that show their links: they name a problem, or their
     #: file's header shows that they name none
     shown: pd.Series
+    #: per ticket: it names a problem record of the export opened after the window end
+    #: (a link not counted)
+    later: np.ndarray
+    #: per ticket: it names a problem record of the export cancelled by the window end
+    #: (no root-cause work: a link not counted)
+    cancelled: np.ndarray
+    #: per ticket: it names a problem that is no ticket of the export (a link counted)
+    outside: np.ndarray
+    #: per ticket: the row of the problem record of the export it names, -1 none
+    problem_row: np.ndarray
 
 
 def problem_links(ctx: Context, tools: Sequence[str]) -> ProblemLinks:
     """The incidents' problem links as the window end saw them (:class:`ProblemLinks`),
     computed once per Context and ``tools`` (the ``links_exported_by`` param)."""
     def make() -> ProblemLinks:
-        has_ref = ctx.filled(m.PROBLEM_REF)
+        filled_ref = ctx.filled(m.PROBLEM_REF)
+        ref = filled_ref.to_numpy(dtype=bool)
+        linked = np.flatnonzero(ref)
+        # the problem record of the export each link names (the few linked rows)
+        row = np.full(len(ref), -1, dtype=np.int64)
+        row[linked] = ref_rows(ctx, m.PROBLEM_REF, linked,
+                               ctx.of_kind("problem").to_numpy(dtype=bool))
+        found = row >= 0
+        at = np.maximum(row, 0)
+        # one rule for what a problem record is at the window end: the one count of them
+        stood = problems_by_end(ctx).to_numpy(dtype=bool)[at]
+        opened = ctx.opened_by_end().to_numpy(dtype=bool)[at]
+        later = found & ~opened
+        cancelled = found & opened & ~stood
+        has_ref = pd.Series(ref & ~later & ~cancelled, index=filled_ref.index)
         by_header, header_tools = links_in_header(ctx, tools)
         existed = ctx.of_kind("incident") & ctx.opened_by_end()
-        named = existed & has_ref
+        named = existed & pd.Series(ref & ~later, index=filled_ref.index)
         shown = named | (existed & by_header) if by_header.any() else named
         return ProblemLinks(has_ref=has_ref, by_header=by_header, header_tools=header_tools,
-                            named=named, shown=shown)
+                            named=named, shown=shown, later=later, cancelled=cancelled,
+                            outside=ref & ~found, problem_row=row)
     result: ProblemLinks = ctx.memo(("recurrence.problem_links", tuple(tools)), make)
     return result
 
 
 def problems_by_end(ctx: Context) -> pd.Series:
-    """The problem records that existed at the window end: the one count of problems a
-    report gives (a problem opened after it is next month's)."""
-    return ctx.of_kind("problem") & ctx.opened_by_end()
+    """The problem records that stood at the window end: opened by it, and not cancelled
+    by it (:meth:`Context.cancelled_by_end`: closed as not a problem, a duplicate or
+    withdrawn, no root-cause work). The one count of problems a report gives (a problem
+    opened after it is next month's), and the one test of a link to a problem record of
+    the export (:func:`problem_links`)."""
+    return ctx.of_kind("problem") & ctx.opened_by_end() & ~ctx.cancelled_by_end()
+
+
+def _distinct_named(ctx: Context, rows: pd.Series) -> int:
+    """The distinct problem ids the ``rows`` tickets name (a few linked rows)."""
+    refs = ctx.tickets.loc[rows.to_numpy(dtype=bool), m.PROBLEM_REF]
+    return int(refs.astype(m.STRING_DTYPE).str.strip().nunique())
+
+
+def _link_notes(ctx: Context, links: ProblemLinks, scope: pd.Series, codes: np.ndarray,
+                uncovered_keys: np.ndarray, problem_kind: pd.Series) -> list[Note]:
+    """The notes on the window's links to problem records of the export that covered no
+    cluster: those opened after the window end (``problem_links_later``) and the
+    cancelled problems (``problem_links_cancelled``, said whenever a problem record that
+    would have counted was cancelled by the window end: ``problem_kind``, the problems
+    not done before the window's start), each with the incidents, the problems and the
+    recurring clusters counted without a problem record for it, and the links to
+    problems outside the export, which count."""
+    win = scope.to_numpy(dtype=bool)
+    keyed = codes >= 0
+    rows = links.problem_row
+    out: list[Note] = []
+
+    def said(mask: np.ndarray) -> dict[str, Any]:
+        return {"problems": len(distinct_codes(rows[mask & win])[0]),
+                "clusters": len(np.intersect1d(codes[mask & keyed], uncovered_keys))}
+
+    later = links.later & win
+    if later.any():
+        out.append(Note(code="problem_links_later", count=int(later.sum()), params={
+            **said(links.later), "end": f"{m.local_day(ctx.window.end, ctx.tz):%Y-%m-%d}",
+            "outside": int((links.outside & win).sum())},
+            sample_ids=ctx.samples(pd.Series(later, index=scope.index))))
+    dropped = (problem_kind & ctx.opened_by_end() & ctx.cancelled_by_end()).to_numpy(dtype=bool)
+    cancelled = links.cancelled & win
+    if dropped.any() or cancelled.any():
+        out.append(Note(code="problem_links_cancelled", count=int(dropped.sum()), params={
+            "clusters": said(links.cancelled)["clusters"], "incidents": int(cancelled.sum())},
+            sample_ids=ctx.samples(pd.Series(dropped, index=scope.index))))
+    return out
 
 
 def _judged(codes: np.ndarray, in_cluster: np.ndarray, with_links: np.ndarray,
@@ -1108,6 +1180,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     n_clusters, n_judged = len(cluster_keys), len(judged_keys)
     problem = problems_by_end(ctx)
     problems_in_export = int(problem.sum())
+    problem_kind = ctx.of_kind("problem")
     # the incidents' tools: all of them read by a tool whose export would show its links
     # had it written its link columns (a Jira file without them: "current fields", or
     # issue linking off) get that tool's way to export them
@@ -1147,15 +1220,24 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         uncovered = Figure(value=None)
         share = Figure(value=None, denominator=float(n_clusters))
 
-    # the problems that existed at the window end and were not done before its start
-    problems = problem & ~(ctx.done_at < w.start).fillna(False).astype(bool)
+    # the problems that stood at the window end and were not done before its start; an
+    # export that holds no problem record at all (an incident list pulled alone) cannot
+    # say how many the desk keeps: n/a, with what its incidents name
+    before = (ctx.done_at < w.start).fillna(False).astype(bool)
+    problems = problem & ~before
+    records = Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems))
+    notes.extend(_link_notes(ctx, links, scope, codes, uncovered_keys, problem_kind & ~before))
+    if not problem_kind.any():
+        records = Figure(value=None)
+        notes.append(Note(code="no_problem_records", params={
+            "named": _distinct_named(ctx, scope & links.named)}))
     metrics = {
         "recurring_clusters": Figure(value=float(n_clusters), sample_ids=in_cluster_ids),
         "uncovered_clusters": uncovered,
         "uncovered_share": share,
         "recurring_incident_share": ratio(int(member_here.sum()), int(keyed.sum()),
                                           ctx.samples(member_here)),
-        "problem_records": Figure(value=float(problems.sum()), sample_ids=ctx.samples(problems)),
+        "problem_records": records,
     }
     table = _top_clusters(ctx, codes, key_text, uncovered_keys if n_judged else cluster_keys,
                           int(params["top_clusters"]), n_judged > 0, ep)
