@@ -111,8 +111,10 @@ def test_the_touches_are_update_events_apart_from_the_history(tmp_path: Path) ->
     ev = loaded.events
     kinds = ev[m.EV_KIND].astype(str)
     assert "update" in m.EVENT_KINDS
-    # per ticket: New, Active, Resolved as status events, Group A once, the touch once
-    assert kinds.value_counts().to_dict() == {"status": 6, "assignment": 2, "update": 2}
+    # per ticket: New, Active, Resolved as status events, Group A once, the touch once;
+    # and (review 22) the assignee's history beside them, at those rows' times
+    assert kinds.value_counts().to_dict() == {"status": 6, "assignment": 2, "update": 2,
+                                              "assignee": 4}
     touches = ev[kinds == "update"]
     assert sorted(touches[m.EV_TICKET_ID]) == ["INC1", "INC2"]
     assert touches[m.EV_STATUS].isna().all() and touches[m.EV_VALUE].isna().all()

@@ -181,6 +181,11 @@ class RuleFile(_Strict):
     metrics: dict[str, MetricDoc]
     evidence_template: str
     reasons: Reasons
+    #: other wordings of the three reasons, by a code the module names
+    #: (:attr:`~itsm_diag.signs.base.Measurement.reasons`): where what the figures measure
+    #: depends on the export (the ownership check: a time without an owner dated by the
+    #: assignment history, or the owner now where the export holds no history)
+    reason_variants: dict[str, Reasons] = Field(default_factory=dict)
     messages: dict[str, str] = Field(default_factory=dict)
     #: cost basis -> the template of its cost line (a rule file may write an entry as a
     #: :class:`CostDoc` mapping; :func:`load_rule_file` splits it into this and

@@ -968,7 +968,8 @@ def build_finding(
         )
         for c in meas.costs
     ]
-    reason = fmt(with_exact(getattr(rule.reasons, status), thresholds), values)
+    reasons = rule.reasons if meas.reasons is None else rule.reason_variants[meas.reasons]
+    reason = fmt(with_exact(getattr(reasons, status), thresholds), values)
     what_would_answer = None
     # what left a measured grade unknown: absence (a clear) or presence (a triggered),
     # the one of the grade the measures gave (a sign may carry both)

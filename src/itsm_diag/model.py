@@ -194,8 +194,14 @@ EV_STATUS: Final = "status"
 #: ``update``: a recorded update that set no status or group and wrote no comment or work
 #: note (an audit log's other rows: an assignee, priority or category changed, or only
 #: the updater): a touch, read as an update (the flow's idle gaps and touchpoints, a
-#: ticket's last update) and never as a status or group change
-EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog", "update")
+#: ticket's last update) and never as a status or group change.
+#: ``assignee``: the assignee changed (an audit log's ``assigned_to`` from one row to the
+#: next); ``value`` the new assignee, blank when the update cleared it (ServiceNow clears
+#: it with every group change): the history the ownership check dates a ticket's time
+#: without an assignee from. An audit log's rows each make another event at the same
+#: time (a status, a group or a touch): the flow analysis skips these, so no update is
+#: counted twice
+EVENT_KINDS: Final = ("comment", "status", "assignment", "worklog", "update", "assignee")
 AUTHOR_ROLES: Final = ("requester", "agent", "system")
 
 EVENT_SCHEMA: Final[dict[str, str]] = {

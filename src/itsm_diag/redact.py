@@ -393,15 +393,20 @@ def _ordinary_words() -> frozenset[str]:
 def pseudonymise(
     tickets: pd.DataFrame, events: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, Pseudonyms]:
-    """Replace requester, assignee and comment author by ``Requester N`` / ``Agent N``.
+    """Replace requester, assignee (an assignee event's too) and comment author by
+    ``Requester N`` / ``Agent N``.
 
-    One factorisation over all three columns, sorted, so one person has one number
+    One factorisation over all four columns, sorted, so one person has one number
     everywhere and the numbering depends only on the names. A person is an agent when
     they are ever an assignee, or write agent comments without ever requesting.
     """
-    people = [tickets[m.REQUESTER], tickets[m.ASSIGNEE], events[m.EV_AUTHOR]]
-    req, asg, aut = (_key(col) for col in people)
-    stacked = pd.concat([req, asg, aut], ignore_index=True)
+    # an assignee event's value is an assignee too (an audit log's assignee history)
+    assignee_event = events[m.EV_KIND].eq("assignee").fillna(False).to_numpy(dtype=bool)
+    people = [tickets[m.REQUESTER], tickets[m.ASSIGNEE], events[m.EV_AUTHOR],
+              events[m.EV_VALUE].where(assignee_event)]
+    req, asg_now, aut, asg_ev = (_key(col) for col in people)
+    asg = pd.concat([asg_now, asg_ev], ignore_index=True)
+    stacked = pd.concat([req, asg_now, aut, asg_ev], ignore_index=True)
     codes, uniques = pd.factorize(stacked, sort=True)
     names = pd.Index(uniques)
     agent_authors = aut[(events[m.EV_AUTHOR_ROLE] == "agent").fillna(False).to_numpy()]
@@ -425,7 +430,11 @@ def pseudonymise(
         m.REQUESTER: pd.array(mapped[:n_t], dtype=m.STRING_DTYPE),
         m.ASSIGNEE: pd.array(mapped[n_t:2 * n_t], dtype=m.STRING_DTYPE),
     })
-    events = events.assign(**{m.EV_AUTHOR: pd.array(mapped[2 * n_t:], dtype=m.STRING_DTYPE)})
+    n_e = len(events)
+    value = pd.array(mapped[2 * n_t + n_e:], dtype=m.STRING_DTYPE)
+    events = events.assign(**{
+        m.EV_AUTHOR: pd.array(mapped[2 * n_t:2 * n_t + n_e], dtype=m.STRING_DTYPE),
+        m.EV_VALUE: events[m.EV_VALUE].where(~assignee_event, value)})
     return tickets, events, Pseudonyms(
         by_key=dict(zip(names.astype(str), labels.tolist(), strict=True)),
         words=tuple(sorted(words.unique())),

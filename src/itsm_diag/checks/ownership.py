@@ -9,11 +9,20 @@ one a mapping does not map), with no done time, is open; a clean-up script's clo
 (which the backlog sign counts open, no work done) are closed in the tool: nobody need
 own them.
 
-The owner is the one the export shows, as of each ticket's last update. An export cut
+Where the export holds a ticket's assignee history (a ServiceNow audit log's
+``assignee`` events), its assignee at the window end is the history's, and it counts
+unowned on the assignee only when it has had none for more than the grace period since
+the update that cleared it (ServiceNow clears the assignee on every group change: a
+ticket handed on an hour ago is a recent handoff, not an unowned ticket); the rule's
+reasons say so. Where the history does not cover every aged ticket, the reasons are
+the ``owner_now`` ones: open more than the grace period and with no owner now, a fresh
+handoff included.
+
+The owner is otherwise the one the export shows, as of each ticket's last update. An export cut
 after the window end (a current-state list) shows, for a ticket updated since, its owner
 then: one that shows none counts unowned, the assignment history (where the events hold
-one covering the ticket) gives its group at the window end, and no history gives its
-assignee, so the others are unseen: the share counts them owned (a floor), a clear must
+one covering the ticket) gives its group at the window end, and the assignee history its
+assignee; the others are unseen: the share counts them owned (a floor), a clear must
 hold with them all unowned, and with fewer than ``min_tickets`` seen the check is unknown.
 """
 
@@ -109,15 +118,32 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         else none
     rebuilt, grouped = _group_at(ctx, moved, as_of) if judged_group and moved.any() \
         else (none, none)
-    # a ticket that shows no owner now had none at the as-of either (an owner is seldom
-    # taken away); the group history, where it covers a ticket, says which it had then
-    no_assignee = aged & ~ctx.filled(m.ASSIGNEE) if has_assignee else none
+    # the assignee's history (an audit log's assignee events), where it covers a ticket:
+    # its assignee at the as-of, and since when it had none (the update that cleared it:
+    # ServiceNow clears the assignee with every group change, and a ticket handed on an
+    # hour ago has had no assignee for an hour, not since it was opened)
+    dated, assigned, since = _assignee_at(ctx, aged, as_of) if has_assignee \
+        else (none, none, pd.Series(pd.NaT, index=t.index, dtype=m.TIMESTAMP_DTYPE))
+    without = dated & ~assigned
+    # its business days without one: from the clearing, else (none yet) from its opening
+    start = since.where(since.notna(), t[m.OPENED_AT])[without]
+    gap_days = ctx.calendar.busday_count(start, pd.Series(as_of, index=start.index))
+    long_without = pd.Series(False, index=t.index)
+    long_without[without] = gap_days.to_numpy(dtype="float64", na_value=np.nan) > grace
+    fresh = without & ~long_without
+    # no history: a ticket that shows no owner now had none at the as-of either (an
+    # owner is seldom taken away); the group history, where it covers a ticket, says
+    # which it had then
+    no_assignee = ((aged & ~dated & ~ctx.filled(m.ASSIGNEE)) | long_without) if has_assignee \
+        else none
     no_group = ((aged & ~rebuilt & ~ctx.filled(m.ASSIGNMENT_GROUP)) | (rebuilt & ~grouped)
                 if judged_group else none)
     unowned = no_assignee | no_group
     # updated after the as-of and showing an owner: whether it had that owner then is
-    # not seen, unless its group history says so and the export fills no assignee
-    unseen = moved & ~unowned & ~(rebuilt if not has_assignee else none)
+    # not seen, unless its history says so (the assignee's where the export fills one,
+    # and its group's where the group is judged)
+    seen = (dated & (rebuilt if judged_group else True)) if has_assignee else rebuilt
+    unseen = moved & ~unowned & ~seen
     for field, present in ((m.ASSIGNEE, has_assignee), (m.ASSIGNMENT_GROUP, has_group)):
         if not present:
             notes.append(note("field_absent", field=field))
@@ -138,10 +164,13 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 "as_of": f"{as_of:%Y-%m-%d}", "latest": f"{latest:%Y-%m-%d}",
                 "days": float((latest - as_of) / pd.Timedelta(days=1)),
                 "aged": n_aged, "moved": int(moved.sum()), "rebuilt": int(rebuilt.sum()),
+                "dated": int((moved & dated).sum()),
                 "unseen": n_unseen, "unowned": n_unowned,
                 "worst": (n_unowned + n_unseen) / n_aged}
-            code = ("owner_after_rebuilt" if rebuilt.any() else "owner_after" if n_unseen
-                    else "owner_after_unowned")
+            history = bool(rebuilt.any() or (moved & dated).any())
+            code = ("owner_after_history" if history and not n_unseen
+                    else "owner_after_rebuilt" if history
+                    else "owner_after" if n_unseen else "owner_after_unowned")
             if n_aged - n_unseen < int(params["min_tickets"]):
                 # next to none seen at the as-of: no share of them is a figure
                 return Measurement(unknown=note(code, **after), excluded=excluded)
@@ -151,6 +180,20 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 # a clear must hold with every one of them unowned
                 clear_case["unowned_share"] = after["worst"]
                 unproven = unproven or note("owner_unseen", **after)
+
+    # what the figures measure: a time without an owner where the assignee history
+    # dates every aged ticket's, else (some or all judged by their owner now) the owner
+    # now, a ticket handed to a new group moments ago included: the reasons say which
+    n_dated = int(dated.sum())
+    reasons: str | None = None
+    if has_assignee and n_dated == n_aged:
+        notes.append(note("dated", aged=n_aged, without=int(without.sum()),
+                          fresh=int(fresh.sum()), grace=grace))
+    else:
+        reasons = "owner_now"
+        if n_dated:
+            notes.append(note("dated_part", aged=n_aged, dated=n_dated,
+                              fresh=int(fresh.sum()), grace=grace))
 
     oldest_first = pd.Series(age, index=t.index)
     metrics: dict[str, Figure] = {
@@ -186,6 +229,7 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         notes=notes,
         # the assignee's share alone, or owners not seen at the as-of: a triggered check
         # stands, a clear one is unknown (unless it holds with the unseen ones unowned)
+        reasons=reasons,
         absence_unproven=unproven,
         clear_case=clear_case if unproven is not None and unproven.code != "one_group"
         else {},
@@ -236,3 +280,42 @@ def _group_at(ctx: Context, moved: pd.Series, as_of: pd.Timestamp
     had = held[ctx.id_ranks[0]]
     rebuilt = moved & pd.Series(covered, index=t.index)
     return rebuilt, rebuilt & pd.Series(had, index=t.index)
+
+
+def _assignee_at(ctx: Context, aged: pd.Series, as_of: pd.Timestamp
+                 ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Of the tickets under ``aged``: those whose assignee at ``as_of`` the assignee
+    history shows (an ``assignee`` event of theirs: an audit log's first row naming one,
+    and every change, a cleared one included), which of them had one then (their last
+    assignee event at or before the as-of names one; none yet is none), and, for those
+    with none, when they lost it (that event's time; NaT: never had one, so since their
+    opening)."""
+    t, ev = ctx.tickets, ctx.events
+    none = pd.Series(False, index=t.index)
+    since = pd.Series(pd.NaT, index=t.index, dtype=m.TIMESTAMP_DTYPE)
+    if ev.empty:
+        return none, none, since
+    mine = ctx.events_of_tickets(aged) & ev[m.EV_KIND].eq("assignee").fillna(
+        False).to_numpy(dtype=bool)
+    if not mine.any():
+        return none, none, since
+    cut = utc64(as_of).astype("datetime64[us]")
+    at = ev[m.EV_AT].to_numpy(dtype="datetime64[us]")
+    dated = aged & pd.Series(ctx.tickets_of_events(mine), index=t.index)
+    # the last assignee event at or before the as-of, per ticket (by id code, then time,
+    # then the log's own order: two updates of one minute keep their order)
+    rows = np.flatnonzero(mine & (at <= cut))
+    codes = ctx.event_id_codes[rows]
+    order = by_code_then(codes, at[rows].view(np.int64))
+    rows, codes = rows[order], codes[order]
+    last = np.r_[codes[1:] != codes[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+    rows, codes = rows[last], codes[last]
+    named = filled(ev[m.EV_VALUE].take(rows)).to_numpy(dtype=bool)
+    held = np.zeros(len(ctx.id_ranks[1]) + 2, dtype=bool)
+    held[codes[named]] = True
+    cleared = np.full(len(held), np.datetime64("NaT"), dtype="datetime64[us]")
+    cleared[codes[~named]] = at[rows[~named]]
+    ranks = ctx.id_ranks[0]
+    assigned = dated & pd.Series(held[ranks], index=t.index)
+    when = pd.Series(pd.DatetimeIndex(cleared[ranks]).tz_localize("UTC"), index=t.index)
+    return dated, assigned, since.where(~(dated & ~assigned), when.astype(since.dtype))

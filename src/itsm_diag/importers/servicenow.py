@@ -3,7 +3,7 @@
 Accepts field-name headers (CSV default: ``number``, ``opened_at``) and label headers
 (XLSX default: ``Number``, ``Opened``), display values (``3 - Moderate``) and raw values
 (``3``). Audit-log exports, one row per update (the UCI event log), collapse to the
-latest row per ticket and feed the events table with status and assignment changes. A
+latest row per ticket and feed the events table with status, group and assignee changes. A
 row that repeats another in every column is dropped first; a file that then repeats
 only a few of its numbers (a list export with a duplicated row, two team exports pasted
 into one file) keeps the latest row of each and makes no history from them.
@@ -844,6 +844,10 @@ def _collapse_log(
     resolved time is then dated by its update time (:func:`_resolved_from_single_row`, in
     :meth:`ServiceNowImporter.load`), as its history would date it once a later row came.
 
+    The assignee's changes are ``assignee`` events too (a cleared one blank), beside the
+    others at the same times: the history the ownership check dates a time without an
+    assignee from (the other readers skip them or see no new time).
+
     ``touches``: also one ``update`` event for each other row of those numbers with an
     updated time (a row that changed neither the state nor the group: the assignee, the
     priority, the category, or only the updater), after the status and group events.
@@ -902,16 +906,44 @@ def _collapse_log(
             m.EV_AUTHOR: pd.NA,
             m.EV_VALUE: pd.NA,
         }))
+    n_assignee = 0
+    if m.ASSIGNEE in cols and m.UPDATED_AT in cols and events:
+        # the assignee's history, beside the events above (each of its rows already made
+        # one at that time: a status, a group or a touch): each row whose assignee
+        # differs from the ticket's previous row (the first row when it names one),
+        # cleared ones included (blank value). ServiceNow clears assigned_to on every
+        # group change; the ownership check dates a time without an assignee from it
+        at = cols[m.UPDATED_AT]
+        codes, distinct = m.factorize_na(cols[m.ASSIGNEE])
+        code = np.asarray(codes, dtype=np.int64)[pos]
+        missing = len(distinct) - 1
+        prev = np.where(same_ticket, np.r_[missing, code[:-1]] if len(code) else code,
+                        missing)
+        rows = pos[several & (code != prev)]
+        rows = rows[at.take(rows).notna().to_numpy(dtype=bool)]
+        n_assignee = len(rows)
+        events.append(pd.DataFrame({
+            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
+            m.EV_AT: at.take(rows).reset_index(drop=True),
+            m.EV_KIND: "assignee",
+            m.EV_AUTHOR_ROLE: pd.NA,
+            m.EV_AUTHOR: pd.NA,
+            m.EV_VALUE: cols[m.ASSIGNEE].take(rows).reset_index(drop=True),
+        }))
     ev = pd.concat(events, ignore_index=True) if events else m.empty_events()
     n_tickets = int(last.sum())
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
             f"number{', by ' + counter if counter else ''}); history kept as "
-            f"{len(ev) - n_touches:,} events")
+            f"{len(ev) - n_touches - n_assignee:,} events")
     if n_touches:
         note += (f", and {n_touches:,} other update {'row' if n_touches == 1 else 'rows'} "
                  "(no state or group change: assignee, priority, category, or only the "
                  "updater) as touches, which end the flow's idle gaps and count as its "
                  "touchpoints")
+    if n_assignee:
+        note += (f"; {n_assignee:,} assignee {'change' if n_assignee == 1 else 'changes'} "
+                 "(cleared ones included) as assignee events, which date a ticket's time "
+                 "without an assignee")
     if single:
         note += (f"; {single:,} {'number has' if single == 1 else 'numbers have'} a single "
                  f"row, read as a list export's, with no history")

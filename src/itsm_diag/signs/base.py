@@ -861,6 +861,9 @@ class Measurement(_Strict):
     presence_unproven: Note | None = None
     worst_case: dict[str, float] = Field(default_factory=dict)
     confidence: Confidence = "high"
+    #: the rule's ``reason_variants`` entry its reasons are worded by (what the figures
+    #: measure, where the export decides it); None: the rule's ``reasons``
+    reasons: str | None = None
     #: what one ticket more or less would make of several figures at once, for figures
     #: that move together (an incident more can close a new cluster, counted and in the
     #: share): each a {metric: value} the engine's one-ticket test grades whole
