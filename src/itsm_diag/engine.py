@@ -1549,6 +1549,9 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
     if left_out.get("children"):  # a major incident's children: its one outage
         for kpi in ("time_to_resolve_hours", "first_assignment_resolution", "sla_adherence"):
             raw["definitions"][kpi] += " " + fmt(words["kpi_def.children"], left_out)
+    if left_out.get("far_unassigned"):  # done never assigned: no first assignment
+        raw["definitions"]["first_assignment_resolution"] += " " + fmt(
+            words["kpi_def.first_assignment_resolution.unassigned"], left_out)
     if left_out.get("sla_unread"):  # a made-SLA flag filled with words not read
         raw["definitions"]["sla_adherence"] += " " + fmt(
             words["kpi_def.sla_adherence.unread"], left_out)
