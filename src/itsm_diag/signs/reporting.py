@@ -70,7 +70,7 @@ from itsm_diag.signs.common import (
     unread_labels,
 )
 from itsm_diag.signs.kpis import by_item
-from itsm_diag.text import quote
+from itsm_diag.text import figure_beside, figure_exact, quote
 
 #: ``unread``: the field is filled, with values the reading could not put in the
 #: vocabulary (no gap of the export; the reading's to fix); ``export``: the field is
@@ -140,6 +140,29 @@ def _on_edge(share: float, n: int, limit: float, op: str) -> bool:
     passes = {">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
     now = passes(k / n, limit)
     return any(passes(j / n, limit) != now for j in (k - 1, k + 1) if 0 <= j <= n)
+
+
+#: the shares a note prints beside a bar, each with the bar it is held against:
+#: (figure, bar) param names
+_BESIDE: tuple[tuple[str, str], ...] = (
+    ("share", "min_fill"), ("read_share", "min_fill"), ("catch_all_share", "max_catch_all"),
+    ("top_share", "one_value_share"))
+
+
+def _shown(v: Verdict) -> dict[str, str]:
+    """A verdict's shares as its note prints them beside their bars: ``<share>_shown``
+    with the decimals that tell it from the bar (:func:`~itsm_diag.text.figure_beside`),
+    ``<bar>_shown`` as the bar in force reads (:func:`~itsm_diag.text.figure_exact`). At
+    the bar's precision a failing share read as a pass: "only 90% ... (needs 90%)" for
+    1,043 of 1,160 (89.91%), "20% ... (at most 20% allowed)" for 239 of 1,193 (20.03%)."""
+    values = {"share": v.share, **v.params}
+    out: dict[str, str] = {}
+    for name, bar in _BESIDE:
+        figure, limit = values.get(name), values.get(bar)
+        if isinstance(figure, int | float) and isinstance(limit, int | float):
+            out[f"{name}_shown"] = figure_beside(float(figure), float(limit), "ratio")
+            out[f"{bar}_shown"] = figure_exact(float(limit), "ratio")
+    return out
 
 
 def _verdict(kpi: str, ok: bool, absent: bool, sparse: str, share: float,
@@ -630,7 +653,7 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     left_kpis = [v for v in not_computable if v.gap == "export"]
     # the KPI's code: the engine words it with the KPI's name in force
     notes = [Note(code=v.detail, params={"gap": v.gap, "share": v.share, **v.params,
-                                         "kpi": v.kpi})
+                                         "kpi": v.kpi, **_shown(v)})
              for v in not_computable]
     decides = None
     if unread_kpis:
