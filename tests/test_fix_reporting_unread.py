@@ -29,7 +29,8 @@ AS_OF = pd.Timestamp("2024-04-01", tz="UTC")
 WINDOW = Window(start=AS_OF - pd.Timedelta(weeks=13), end=AS_OF)
 DEFAULTS = config.Defaults(handle_minutes={"incident": 30, "request": 20},
                            catch_all_categories=["other"]).model_dump()
-PARAMS = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2, "min_done": 30}
+PARAMS = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2,
+          "one_value_share": 0.95, "one_value_min_tickets": 200, "min_done": 30}
 CUSTOM = "In Progress - L2"
 
 

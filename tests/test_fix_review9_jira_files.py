@@ -177,7 +177,8 @@ def test_a_table_that_cannot_hold_the_field_left_nothing_out() -> None:
     ]), events=m.empty_events(), window=window,
         defaults=config.Defaults(handle_minutes={"incident": 30, "request": 20},
                                  catch_all_categories=["other"]).model_dump())
-    params = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2, "min_done": 30}
+    params = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2,
+              "one_value_share": 0.95, "one_value_min_tickets": 200, "min_done": 30}
     rows = {r["kpi"]: r for r in reporting.measure(ctx, params).tables["kpis"]}
     assert rows["volume_by_category"]["gap"] == "configuration"
 

@@ -30,7 +30,8 @@ AS_OF = pd.Timestamp("2024-04-01", tz="UTC")
 WINDOW = Window(start=AS_OF - pd.Timedelta(weeks=13), end=AS_OF)
 DEFAULTS = config.Defaults(handle_minutes={"incident": 30, "request": 20},
                            catch_all_categories=["other"]).model_dump()
-REPORTING = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2, "min_done": 1}
+REPORTING = {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2,
+             "one_value_share": 0.95, "one_value_min_tickets": 200, "min_done": 1}
 OPENED = "2024-02-01T09:00:00"
 ON_TIME = "2024-02-01T11:00:00"   # resolved 2 hours after opening
 DUE = "2024-02-02T09:00:00"       # due a day after opening

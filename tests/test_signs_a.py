@@ -218,6 +218,7 @@ def test_reporting_gaps_capability_vs_configuration() -> None:
          "_count": 10, "_every": "1D"},
     ])
     meas = reporting.measure(ctx, {"min_fill": 0.9, "max_negative": 0.01, "max_catch_all": 0.2,
+                                   "one_value_share": 0.95, "one_value_min_tickets": 200,
                                    "min_done": 1})
     rows = {r["kpi"]: r for r in meas.tables["kpis"]}
     assert rows["first_contact_resolution"]["gap"] == "capability"

@@ -1036,6 +1036,11 @@ RANGES: dict[str, Valid] = {
     "signs.reporting.thresholds.min_missing": Valid(0, 5),
     "signs.reporting.params.max_negative": SHARE,
     "signs.reporting.params.max_catch_all": SHARE,
+    # one value on this share of the tickets or more is no breakdown: at 0 every export's
+    # volume would be one value
+    "signs.reporting.params.one_value_share": Valid(
+        0, 1, lo_open=True, note="a share above 0: 1 judges only one value on every ticket"),
+    "signs.reporting.params.one_value_min_tickets": MINIMUM,
     # a second ticket within 0 hours is none: the duplicate share would read 0
     "signs.trust.params.duplicate_hours": Valid(0, MAX_DAYS * 24, lo_open=True),
     # 0 turns the proxy exclusion off

@@ -1553,6 +1553,9 @@ def _kpis(raw: dict[str, Any], choice: WindowChoice, rules: Rules,
     if left_out.get("sla_no_sla"):  # a made-SLA flag on tickets with no SLA attached
         raw["definitions"]["sla_adherence"] += " " + fmt(
             words["kpi_def.sla_adherence.no_sla"], left_out)
+    if left_out.get("far_unassigned"):  # done never assigned: no first assignment
+        raw["definitions"]["first_assignment_resolution"] += " " + fmt(
+            words["kpi_def.first_assignment_resolution.unassigned"], left_out)
     if left_out.get("sla_unread"):  # a made-SLA flag filled with words not read
         raw["definitions"]["sla_adherence"] += " " + fmt(
             words["kpi_def.sla_adherence.unread"], left_out)

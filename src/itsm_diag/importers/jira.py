@@ -26,7 +26,9 @@ own types ``[System] Incident``, ``[System] Service request``...: read as the ba
 
 Category: the first of ``Custom field (Category)``, ``Components`` (the issue's first),
 ``Labels`` (the issue's first) and ``Custom field (Request Type)`` filled on at least
-half of the file's incidents and requests, else the best filled (:func:`_category`).
+half of the file's incidents and requests, else the best filled (:func:`_category`);
+a Request Type of one value on every issue (JSM's default) only when the others are
+empty.
 
 Problem links: an all-fields file that writes issue-link columns writes the
 ``Problem/Incident`` ones whenever an issue names a problem, so its column map names
@@ -701,6 +703,14 @@ def _note_mostly_other(warnings: list[str], raw_type: pd.Series, kind: pd.Series
         "columns it names (not the Jira comments or issue links)")
 
 
+def _one_value(column: pd.Series, scope: np.ndarray) -> bool | None:
+    """Whether ``column`` holds one distinct value (trimmed) on the ``scope`` rows that
+    fill it; None when none fills it."""
+    text = column.astype(m.STRING_DTYPE).str.strip()
+    held = text[scope & text.fillna("").ne("").to_numpy(dtype=bool)]
+    return None if held.empty else bool(held.nunique() == 1)
+
+
 def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
               kind: pd.Series) -> tuple[pd.Series | None, str | None]:
     """The category and the column it comes from (a repeated column's family, named as
@@ -708,7 +718,14 @@ def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
     the issue's first), ``Labels`` (the issue's first label) and ``Custom field (Request
     Type)`` filled on at least half of the file's incidents and requests (of all its
     issues when it has none), else the best filled of them (the first on a tie); the
-    first of them, blank, when all are empty; (None, None) when the file has none."""
+    first of them, blank, when all are empty; (None, None) when the file has none.
+
+    A Request Type holding one value on every incident and request that has one (JSM's
+    default, "Get IT help", on a desk that set up no request types of its own) classifies
+    nothing: it is not read as the category when one of the other columns holds a value,
+    however few (a category field filled on 30% is the desk's own classification, and a
+    gap named as such; the one default would show one bar). Alone, it is read, and the
+    reporting sign judges it (one value on nearly every ticket is no breakdown)."""
     families: list[str] = []
     if m.CATEGORY in cols:
         families.append(cols[m.CATEGORY])
@@ -721,12 +738,14 @@ def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
                 # the column map names the family (a repeated header read is otherwise
                 # warned about as a column kept twice by mistake)
                 named[found[0]] = f"{name} (the issue's first, of {len(found)} columns)"
-    request_type = cols.get(m.REQUEST_ITEM)
-    if request_type is not None:
-        families.append(request_type)
     scope = kind.isin(["incident", "request"]).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(frame), dtype=bool)
+    request_type = cols.get(m.REQUEST_ITEM)
+    if request_type is not None and not (
+            families and _one_value(frame[request_type], scope)
+            and any(_one_value(frame[h], scope) is not None for h in families)):
+        families.append(request_type)
     best: tuple[float, str | None] = (0.0, None)
     for header in dict.fromkeys(families):
         text = frame[header].astype(m.STRING_DTYPE).str.strip()

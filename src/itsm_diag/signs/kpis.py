@@ -26,6 +26,7 @@ from itsm_diag.signs.base import Context, input_file, utc64
 from itsm_diag.signs.common import (
     filled,
     left_out_done,
+    never_assigned,
     parent_rows,
     sla_outcome,
     waiting_hours,
@@ -265,11 +266,20 @@ def _never_resolved(ctx: Context) -> np.ndarray:
     return ctx.tickets_of_events(known) & ~ctx.tickets_of_events(was_resolved)
 
 
-def _first_assignment(ctx: Context, done: pd.Series) -> tuple[float | None, int, int]:
-    """The share never reassigned, and its numerator and denominator."""
-    count = ctx.tickets.loc[done, m.REASSIGNMENT_COUNT].dropna()
-    never = int((count == 0).sum())
-    return (never / len(count) if len(count) else None), never, len(count)
+def _first_assignment(ctx: Context, done: pd.Series
+                      ) -> tuple[float | None, int, int, int]:
+    """The share never reassigned among the ``done`` tickets with a reassignment count
+    that were assigned at all, its numerator and denominator, and how many were never
+    assigned (:func:`~itsm_diag.signs.common.never_assigned`: a count of 0 with no group
+    and no assignee), left out of both: a ticket solved by a trigger or by its requester
+    is no resolution at a first assignment (Zendesk's 155 never-assigned tickets read
+    69.6% where 64.7% of those assigned were resolved at their first)."""
+    is_done = done.to_numpy(dtype=bool)
+    count = ctx.tickets[m.REASSIGNMENT_COUNT].to_numpy(dtype="float64", na_value=np.nan)
+    unassigned = is_done & never_assigned(ctx)
+    known = is_done & ~np.isnan(count) & ~unassigned
+    n, never = int(known.sum()), int((known & (count == 0)).sum())
+    return (never / n if n else None), never, n, int(unassigned.sum())
 
 
 def _sla(ctx: Context, done: pd.Series) -> tuple[float | None, dict[str, int]]:
@@ -346,7 +356,7 @@ def _machine(ctx: Context, done: pd.Series, machine: pd.Series) -> dict[str, Any
     if not n or n < float(ctx.defaults.get("machine_made_share", 0.05)) * out["done"]:
         return out
     ttr = _time_to_resolve(_done_hours(ctx, done))
-    far, _, _ = _first_assignment(ctx, done)
+    far, _, _, _ = _first_assignment(ctx, done)
     sla, _ = _sla(ctx, done)
     return {**out, "median_with": ttr["median"], "p90_with": ttr["p90"], "n_with": ttr["n"],
             "far_with": far, "sla_with": sla}
@@ -394,7 +404,7 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     opened = scope & ctx.opened_in_window()
     hours = _done_hours(ctx, done)
     ttr = _time_to_resolve(hours)
-    far, far_k, far_n = _first_assignment(ctx, done)
+    far, far_k, far_n, far_unassigned = _first_assignment(ctx, done)
     sla, sla_counts = _sla(ctx, done)
     notes: list[str] = []
     if not scope.any():
@@ -417,9 +427,10 @@ def compute_kpis(ctx: Context) -> dict[str, Any]:
     if scope.any() and not usable.any():
         notes.append("backlog_weekly.no_field")
     # the first-assignment figure's counts, as SLA adherence's: ``far_never`` of
-    # ``far_n``, ``far_unknown`` done with no reassignment count
-    far_counts = {"far_never": far_k, "far_n": far_n,
-                  "far_unknown": int(done.sum()) - far_n}
+    # ``far_n``, ``far_unknown`` done with no reassignment count, ``far_unassigned`` done
+    # never assigned (left out of both)
+    far_counts = {"far_never": far_k, "far_n": far_n, "far_unassigned": far_unassigned,
+                  "far_unknown": int(done.sum()) - far_n - far_unassigned}
     return {
         # what the window leaves out, and the shares' counts: worded in the KPI
         # definitions
