@@ -269,3 +269,100 @@ def test_a_cleanup_beside_a_nightly_job_is_one() -> None:
     assert list(found.index) == [pd.Timestamp("2024-02-10 02:00", tz="UTC"),
                                  pd.Timestamp("2024-03-15 14:00", tz="UTC")]
     assert found.iloc[1] == 600 + 5
+
+
+# ---- D3: cancelled and duplicate tickets are no automation candidate --------------------
+
+def _cancelled_desk() -> pd.DataFrame:
+    """The review's E4 (``e4_cancelled_candidates.py``), vectorised: "Access" takes 10-30
+    hours, 55% of it closed as Duplicate or Canceled within 20 minutes; "Password" 2-6
+    hours; "Printer" 20-60 hours; plus "Disk" incidents nobody resolves (the backlog grows,
+    so the fix plan prices the candidates)."""
+    rng = np.random.default_rng(3)
+    days = (PULLED - START).days
+    n = 60 * days
+    opened = pd.Series(START + pd.to_timedelta(rng.uniform(0, days * 86400, n), unit="s")
+                       ).dt.floor("s")
+    sub = rng.choice(["Access", "Password", "Printer"], n, p=[0.4, 0.3, 0.3])
+    given_up = (sub == "Access") & (rng.random(n) < 0.55)
+    duplicate = given_up & (rng.random(n) < 0.7)
+    hours = np.select([given_up, sub == "Access", sub == "Password"],
+                      [rng.uniform(0.05, 0.33, n), rng.uniform(10, 30, n),
+                       rng.uniform(2, 6, n)], rng.uniform(20, 60, n))
+    done = (opened + pd.to_timedelta(hours, unit="h")).dt.floor("s")
+    done = done.where(done <= PULLED)
+    closed = (done + pd.Timedelta(days=3)).where(done + pd.Timedelta(days=3) <= PULLED)
+    cancelled = given_up & ~duplicate & done.notna()
+    state = np.select([cancelled, closed.notna(), done.notna()],
+                      ["Canceled", "Closed", "Resolved"], "In Progress")
+    frame = pd.DataFrame({
+        "number": [f"INC{3000000 + i:07d}" for i in range(n)], "opened_at": opened,
+        "state": state, "resolved_at": done.where(~cancelled),
+        "closed_at": closed.where(~cancelled, done), "category": "Software",
+        "subcategory": sub,
+        "close_code": np.where(duplicate & done.notna(), "Duplicate",
+                               np.where(done.notna() & ~cancelled, "Solution provided", ""))})
+    k = 5 * days  # five a day nobody resolves
+    stale = pd.DataFrame({
+        "number": [f"INC{8000000 + i:07d}" for i in range(k)],
+        "opened_at": pd.Series(START + pd.to_timedelta(np.sort(
+            rng.uniform(0, days * 86400, k)), unit="s")).dt.floor("s"),
+        "state": "In Progress", "resolved_at": pd.NaT, "closed_at": pd.NaT,
+        "category": "Hardware", "subcategory": "Disk", "close_code": ""})
+    out = pd.concat([frame, stale], ignore_index=True)
+    out["assignment_group"], out["assigned_to"] = "Service Desk", "Ann Lee"
+    out["priority"], out["caller_id"] = "3 - Moderate", "Dee Ray"
+    out["short_description"] = "Need access to the finance share"
+    return out
+
+
+@pytest.fixture(scope="module")
+def cancelled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, pd.DataFrame]:
+    frame = _cancelled_desk()
+    path = _write(frame, tmp_path_factory.mktemp("rv22c_e4") / "incident.csv")
+    return api.diagnose_paths([path], api.RunOptions()), frame
+
+
+def _done_in_window(r: Report, frame: pd.DataFrame) -> pd.Series:
+    done = frame["resolved_at"].fillna(frame["closed_at"])
+    start = pd.Timestamp(r.window.start).tz_localize(None)
+    end = pd.Timestamp(r.window.end).tz_localize(None)
+    return (frame["state"] != "In Progress") & (done >= start) & (done <= end)
+
+
+def test_cancelled_and_duplicates_are_no_automation_candidate(
+        cancelled: tuple[Report, pd.DataFrame]) -> None:
+    r, frame = cancelled
+    backlog = _sign(r)
+    rows = backlog.evidence.tables["automation_candidates"]
+    # it read "Software / Access 2,123 ... median 0.3 h" first: the worked ones take 20 h
+    win = _done_in_window(r, frame)
+    gave_up = (frame["state"] == "Canceled") | (frame["close_code"] == "Duplicate")
+    done = frame["resolved_at"].fillna(frame["closed_at"])
+    hours = (done - frame["opened_at"]) / pd.Timedelta(hours=1)
+    access = win & (frame["subcategory"] == "Access") & ~gave_up
+    assert hours[access].median() > 8
+    password = win & (frame["subcategory"] == "Password")
+    assert [(x["ticket_type"], x["volume"]) for x in rows] == [
+        ("Software / Password", int(password.sum()))]
+    assert rows[0]["median_hours_to_done"] == pytest.approx(
+        round(float(hours[password].median()), 2))
+    note = next(n for n in backlog.evidence.notes if n.code == "automation_left_out")
+    kept, left = int((win & ~gave_up).sum()), int((win & gave_up).sum())
+    assert note.count == left > 1000
+    text = " ".join(note.text.split())
+    assert f"count the {kept:,} incidents and requests" in text
+    assert f"{left:,} are left out" in text and f"{left:,} cancelled" in text
+
+
+def test_the_automation_cost_prices_the_same_tickets(
+        cancelled: tuple[Report, pd.DataFrame]) -> None:
+    r, frame = cancelled
+    backlog = _sign(r)
+    assert backlog.status == "triggered"
+    cost = next(c for c in backlog.evidence.costs if c.basis == "automation")
+    password = _done_in_window(r, frame) & (frame["subcategory"] == "Password")
+    assert cost.count == int(password.sum())
+    row = backlog.evidence.tables["automation_candidates"][0]
+    assert cost.hours_per_month == pytest.approx(
+        row["volume_per_month"] * row["minutes_each"] / 60, rel=1e-3)

@@ -29,12 +29,14 @@ from itsm_diag.signs.base import (
     weeks_said,
 )
 from itsm_diag.signs.common import (
+    LEFT_OUT_KINDS,
     count_upto,
     effort_words,
     filled,
     in_hours,
     kind_effort,
     leading_ramp,
+    left_out_done,
     mass_closures,
     open_at,
     scheduled_hours,
@@ -1286,7 +1288,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
     if shaped is not None:  # no trend to grade, nor one the forecast could read
         return shaped
-    candidates, costs = _automation(ctx, done_in_window & ~mass, params)
+    # the candidates are done work: the tickets the KPI panel, the reopen check and the
+    # drivers weigh (a cancelled or duplicate ticket given up in minutes, a machine's
+    # alert, a major incident's child are no quick type a script could take over)
+    left = left_out_done(ctx, done_in_window)
+    candidates, costs = _automation(ctx, left.kept & ~mass, params)
+    left_out = left.counts()
+    if any(left_out[kind] for kind in LEFT_OUT_KINDS):
+        notes.append(Note(code="automation_left_out", count=sum(
+            left_out[kind] for kind in LEFT_OUT_KINDS), params=left_out,
+            sample_ids=ctx.samples(done_in_window & ~left.kept)))
     per_day = float(trend["arrivals"].to_numpy()[lead + ramp:].sum()) / (7.0 * len(levels))
 
     @cache
