@@ -29,14 +29,17 @@ from itsm_diag.signs.base import (
     weeks_said,
 )
 from itsm_diag.signs.common import (
+    LEFT_OUT_KINDS,
     count_upto,
     effort_words,
     filled,
     in_hours,
     kind_effort,
     leading_ramp,
+    left_out_done,
     mass_closures,
     open_at,
+    scheduled_hours,
     series_rows,
     status_history,
     status_trail,
@@ -124,11 +127,19 @@ class MassClosure:
     completions are a clean-up, the incidents and requests whose done time in the window
     *is* one of them (``tickets``: no work done, counted open from their opening to the
     window end), and those closed or done in those hours at all (``touched``: a ticket
-    resolved earlier by a person keeps its real done time)."""
+    resolved earlier by a person keeps its real done time). ``resolved`` counts, by hour
+    start, the hours in which the tool closed already-resolved tickets in bulk (a nightly
+    auto-close job's, or a one-off), and ``resolved_closed`` marks those tickets: the
+    tool's lifecycle, no completion and no clean-up (their done time is the resolved
+    time); ``resolved_scheduled`` of those hours are a scheduled job's
+    (:func:`~itsm_diag.signs.common.scheduled_hours`)."""
 
     hours: pd.Index
     tickets: pd.Series
     touched: pd.Series
+    resolved: pd.Series
+    resolved_closed: pd.Series
+    resolved_scheduled: int
 
 
 def _mass_key(ctx: Context, params: Mapping[str, Any] | None) -> tuple[float, float] | None:
@@ -142,10 +153,13 @@ def mass_closure(ctx: Context, params: Mapping[str, Any] | None = None) -> MassC
     """The clean-up script's closures among the incidents and requests, found once per
     Context by the backlog sign's rule (``params``, else its params in
     :attr:`Context.signs`; ``None`` when neither holds them): an hour is one when its
-    completions (by the closed time: a script closing long-resolved tickets, or by the
-    done time: a script resolving stale ones) reach ``mass_closure_min`` and
-    ``mass_closure_factor`` x the ordinary hours' 99th percentile
-    (:func:`~itsm_diag.signs.common.mass_closures`). The backlog sign, its weekly series
+    completions (by the done time: a script resolving or closing stale ones; or by the
+    closed time of the tickets with no resolved time, whose done time it is) reach
+    ``mass_closure_min`` and ``mass_closure_factor`` x the ordinary hours' 99th
+    percentile, and it is no scheduled job's
+    (:func:`~itsm_diag.signs.common.mass_closures`). Closing tickets resolved before is
+    the tool's lifecycle (a nightly auto-close), never a clean-up's: those hours are only
+    said (:attr:`MassClosure.resolved`). The backlog sign, its weekly series
     (the KPI panel's too), the forecast and the knowledge and reopen checks read this one
     set."""
     key = _mass_key(ctx, params)
@@ -162,10 +176,30 @@ def _mass_closure(ctx: Context, params: Mapping[str, Any]) -> MassClosure:
     done_at = ctx.done_at
     done_in_window = usable & ctx.done_in_window()
     closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
-    hours = mass_closures(closed, params).index.union(
-        mass_closures(done_at[done_in_window], params).index)
-    return MassClosure(hours=hours, tickets=done_in_window & in_hours(done_at, hours),
-                       touched=usable & (in_hours(done_at, hours) | in_hours(closed, hours)))
+    unresolved = t[m.RESOLVED_AT].isna()
+    span = (w.start, w.covered_end)
+    # a ticket is a clean-up's only when its own done time is the clean-up: an hour of
+    # done times, or of closures of tickets with no resolved time (the closure their done
+    # time); closing a ticket resolved before is the tool's lifecycle, never a completion.
+    # A scheduled job's hours (the same clock time on most days) are none: a clean-up
+    # stands out against its clock time's other days
+    by_done = mass_closures(done_at[done_in_window], params, span=span, tz=ctx.tz).index
+    by_close = mass_closures(closed.where(unresolved & done_in_window), params, span=span,
+                             tz=ctx.tz).index
+    hours = by_done.union(by_close)
+    tickets = done_in_window & (in_hours(done_at, by_done)
+                                | (unresolved & in_hours(done_at, by_close)))
+    # the tool closing already-resolved tickets in bulk: said, nothing left out
+    closing = closed.where(~unresolved)
+    resolved = mass_closures(closing, params)
+    resolved_closed = usable & ~unresolved & in_hours(closed, resolved.index)
+    nightly = int(scheduled_hours(resolved, closing.dropna().dt.floor("h"), span, ctx.tz,
+                                  float(params["mass_closure_factor"])).sum()
+                  ) if len(resolved) else 0
+    return MassClosure(hours=hours, tickets=tickets,
+                       touched=usable & (in_hours(done_at, hours) | in_hours(closed, hours)),
+                       resolved=resolved, resolved_closed=resolved_closed,
+                       resolved_scheduled=nightly)
 
 
 def stays_of(ctx: Context, keep: pd.Series, open_through: pd.Series | None = None
@@ -1066,6 +1100,16 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
         mass_notes.append(Note(code="mass_closure", count=int(in_hour.sum()), params={
             "hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC",
             "excluded": int(left_out.sum())}, sample_ids=ctx.samples(in_hour)))
+    if found.resolved_closed.any():
+        # the tool closing resolved tickets in bulk (a nightly auto-close job): said, and
+        # no week moves (their done time is the resolved time)
+        notes.append(Note(code="mass_close_resolved", count=int(found.resolved_closed.sum()),
+                          params={"hours": len(found.resolved),
+                                  "first": f"{found.resolved.index[0]:%Y-%m-%d %H:00} UTC",
+                                  "last": f"{found.resolved.index[-1]:%Y-%m-%d %H:00} UTC",
+                                  "scheduled": found.resolved_scheduled,
+                                  "min": int(params["mass_closure_min"])},
+                          sample_ids=ctx.samples(found.resolved_closed)))
 
     # the backlog's weeks: the clean-up's tickets open to the window end (the tool's
     # record, their closure a completion, is its own table)
@@ -1244,7 +1288,20 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     ctx.memo(("backlog", "unseen"), lambda: (unseen, earliest, first_day))
     if shaped is not None:  # no trend to grade, nor one the forecast could read
         return shaped
-    candidates, costs = _automation(ctx, done_in_window & ~mass, params)
+    # the candidates are done work: the tickets the KPI panel, the reopen check and the
+    # drivers weigh (a cancelled or duplicate ticket given up in minutes, a machine's
+    # alert, a major incident's child are no quick type a script could take over)
+    left = left_out_done(ctx, done_in_window)
+    candidates, costs = _automation(ctx, left.kept & ~mass, params)
+    left_out = left.counts()
+    if any(left_out[kind] for kind in LEFT_OUT_KINDS):
+        # the kinds it holds, each a clause; a kind with none is not said
+        parts = [Note(code=f"automation_left_out.{kind}", count=left_out[kind])
+                 for kind in ("cancelled", "machine", "children", "cleanup") if left_out[kind]]
+        notes.append(Note(code="automation_left_out", count=sum(
+            left_out[kind] for kind in LEFT_OUT_KINDS),
+            params={"kept": left_out["kept"], "parts": parts},
+            sample_ids=ctx.samples(done_in_window & ~left.kept)))
     per_day = float(trend["arrivals"].to_numpy()[lead + ramp:].sum()) / (7.0 * len(levels))
 
     @cache

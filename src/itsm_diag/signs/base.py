@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from itsm_diag import model as m
 from itsm_diag.model import factorize_na, spread
 from itsm_diag.signs.shape import ExtractShape
-from itsm_diag.text import fmt
+from itsm_diag.text import fmt, joined
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -773,7 +773,9 @@ class Figure(_Strict):
 class Note(_Strict):
     """A coded statement; the rule file's ``messages[code]`` words it using ``params``.
     A param that is itself a Note is a clause the module chose between (which of two
-    things the data shows), worded from the same messages first (:meth:`text`)."""
+    things the data shows), worded from the same messages first (:meth:`text`); a list
+    of Notes is the clauses that apply (the kinds a count holds, zeros left unsaid),
+    worded each and joined as a sentence lists them ("a, b and c")."""
 
     code: str
     params: dict[str, Any] = Field(default_factory=dict)
@@ -785,8 +787,9 @@ class Note(_Strict):
         template = messages.get(self.code)
         if template is None:
             raise KeyError(f"{owner} has no message for code {self.code!r}")
-        values = {k: v.text(messages, owner) if isinstance(v, Note) else v
-                  for k, v in self.params.items()}
+        values = {k: v.text(messages, owner) if isinstance(v, Note) else joined(
+            [n.text(messages, owner) for n in v]) if isinstance(v, list) and v and all(
+                isinstance(n, Note) for n in v) else v for k, v in self.params.items()}
         return fmt(template, {**values, "count": self.count})
 
 

@@ -6,7 +6,8 @@
 - :func:`fold_key` (:func:`folded` / :func:`fold_codes` on a Context, :func:`fold_words`
   for configured word lists): text as a grouping or comparison key;
 - :func:`normalise_summary` / :func:`recurrence_key`: grouping keys for recurrence;
-- :func:`mass_closures`: clock hours whose completions are a clean-up, not work;
+- :func:`mass_closures`: clock hours whose completions are a clean-up, not work (not a
+  scheduled job's: :func:`scheduled_hours`);
 - :func:`filled`: present and not blank;
 - :func:`sla_outcome` (:func:`day_stamp_end`): each ticket's SLA outcome, met, breached or
   unknown, the one every SLA figure reads;
@@ -760,13 +761,17 @@ def recurrence_key_codes(ctx: Context, columns: Sequence[str],
     return codes.astype(np.int64), text
 
 
-def mass_closures(done_at: pd.Series, params: Mapping[str, Any]) -> pd.Series:
+def mass_closures(done_at: pd.Series, params: Mapping[str, Any], *,
+                  span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                  tz: str = "UTC") -> pd.Series:
     """Clock hours that look like a clean-up script, with their completion counts.
 
     An hour is a mass closure when its completions reach ``mass_closure_min`` and
     ``mass_closure_factor`` x the 99th percentile of the ordinary hours (hours with at
     least one and fewer than ``mass_closure_min`` completions: the candidates
-    themselves must not raise the bar). Returns a Series indexed by hour start, sorted.
+    themselves must not raise the bar). Given the ``span`` the times were taken over (the
+    window), an hour of a scheduled job is none (:func:`scheduled_hours`: the same clock
+    time holds as many on most days). Returns a Series indexed by hour start, sorted.
     """
     hours = done_at.dropna().dt.floor("h")
     counts = hours.value_counts()
@@ -775,7 +780,36 @@ def mass_closures(done_at: pd.Series, params: Mapping[str, Any]) -> pd.Series:
     ordinary = counts[counts < min_n]
     p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
     mass = counts[(counts >= min_n) & (counts >= factor * p99)]
+    if span is not None and len(mass):
+        mass = mass[~scheduled_hours(mass, hours, span, tz, factor)]
     return mass.sort_index()
+
+
+def scheduled_hours(mass: pd.Series, hours: pd.Series,
+                    span: tuple[pd.Timestamp, pd.Timestamp], tz: str,
+                    factor: float) -> np.ndarray:
+    """Per hour of ``mass`` (counts by hour start), whether it is a scheduled job's: on the
+    median day of the ``span`` the same clock time in ``tz`` (within an hour either side,
+    so a job that moves with daylight saving stays one) holds more than 1/``factor`` of its
+    count among ``hours`` (every time's hour start). A nightly job closing the resolved
+    tickets of a week ago runs at the same clock time every night at about the same size;
+    a clean-up is one night's, ``factor`` times any night's at its clock time."""
+    first = pd.Timestamp(span[0]).tz_convert(tz).normalize()
+    n_days = max(int((pd.Timestamp(span[1]).tz_convert(tz).normalize() - first)
+                     / pd.Timedelta(days=1)) + 1, 1)
+    local = hours.dt.tz_convert(tz)
+    day = ((local.dt.normalize() - first) / pd.Timedelta(days=1)).to_numpy(
+        dtype="float64", na_value=np.nan)
+    clock = local.dt.hour.to_numpy(dtype="float64", na_value=np.nan)
+    keep = (day >= 0) & (day < n_days) & ~np.isnan(clock)
+    grid = np.bincount(day[keep].astype(np.int64) * 24 + clock[keep].astype(np.int64),
+                       minlength=n_days * 24).reshape(n_days, 24)
+    # each day's busiest of the clock time and the hours either side (days wrap at 0:00)
+    near = np.maximum(grid, np.maximum(np.roll(grid, 1, axis=1), np.roll(grid, -1, axis=1)))
+    typical = np.median(near, axis=0)
+    at = pd.DatetimeIndex(mass.index).tz_convert(tz).hour.to_numpy()
+    return np.asarray(mass.to_numpy(dtype="float64") < factor * typical[at],
+                      dtype=bool)
 
 
 def in_hours(done_at: pd.Series, hours: pd.Index) -> pd.Series:
