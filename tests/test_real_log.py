@@ -41,6 +41,8 @@ def test_mass_closure_is_a_data_note(report: Report) -> None:
     bulk = [n for n in backlog.evidence.notes if n.code == "mass_close_resolved"]
     assert len(bulk) == 1, [n.code for n in backlog.evidence.notes]
     assert "2016-03-24 18:00" in bulk[0].text and bulk[0].count == 3112
+    # no hour of it is a nightly job's: that clause is not said (it read "0 of those hours")
+    assert "of those hours" not in bulk[0].text
 
 
 def test_forecast_rates_read_the_people_resolutions_done(report: Report) -> None:

@@ -1107,7 +1107,11 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                           params={"hours": len(found.resolved),
                                   "first": f"{found.resolved.index[0]:%Y-%m-%d %H:00} UTC",
                                   "last": f"{found.resolved.index[-1]:%Y-%m-%d %H:00} UTC",
-                                  "scheduled": found.resolved_scheduled,
+                                  "scheduled": Note(
+                                      code="mass_close_resolved." + (
+                                          "scheduled" if found.resolved_scheduled
+                                          else "unscheduled"),
+                                      count=found.resolved_scheduled),
                                   "min": int(params["mass_closure_min"])},
                           sample_ids=ctx.samples(found.resolved_closed)))
 
