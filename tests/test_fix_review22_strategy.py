@@ -108,7 +108,8 @@ def test_servicenow_project_rows_are_labelled_project_records(
     assert pd.isna(t.loc["INC0010000", m.LABELS])
     warnings = [w for s in loaded.sources for w in s.warnings]
     assert ("project records: 65 rows of the project and agile tables (pm_project 5, "
-            "pm_project_task 40, rm_story 20) the label project:TABLE") in " ".join(warnings)
+            "pm_project_task 40, rm_story 20) are given the label project:TABLE"
+            ) in " ".join(warnings)
 
 
 def test_servicenow_project_rows_keep_their_own_tags(tmp_path: Path) -> None:

@@ -110,12 +110,18 @@ _JOURNAL = ("comments_and_work_notes", "Comments and Work notes", "comments",
 #: holds requested items it is left out (:func:`orders_apart`), else it is the request
 ORDER = "order"
 
+#: the project and agile tables' number prefixes (a list export of pm_project: PRJ0010001)
+#: -> the table: their rows are project records (kind ``other``, labelled by
+#: :func:`_project_labels`), never the incidents a file of unknown numbers defaults to
+_PROJECT_PREFIXES: dict[str, str] = {
+    "PRJTASK": "pm_project_task", "PRJ": "pm_project", "STRY": "rm_story", "EPIC": "rm_epic",
+}
 _PREFIX_KIND: tuple[tuple[str, str], ...] = (
     ("SCTASK", "task"), ("CTASK", "task"), ("PTASK", "task"), ("RITM", "request"),
     ("REQ", ORDER), ("INC", "incident"), ("CHG", "change"), ("PRB", "problem"),
-    ("TASK", "task"),
+    ("TASK", "task"), *((prefix, "other") for prefix in _PROJECT_PREFIXES),
 )
-_NUMBER_RE = r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK)\d{5,}$"
+_NUMBER_RE = r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK|PRJTASK|PRJ|STRY|EPIC)\d{5,}$"
 
 # state label or raw value -> canonical status, per table (raw numbers differ by table)
 _STATES: dict[str, dict[str, str]] = {
@@ -454,17 +460,25 @@ _HELD_RE = r"(?i)(?:^|[;,])\s*(?:project|epic)\s*(?:[;,]|$)"
 def _project_labels(tickets: dict[str, pd.Series], task_type: pd.Series | None,
                     warnings: list[str]) -> None:
     """Label the rows of the project and agile tables (pm_project, pm_project_task,
-    rm_epic, rm_story, rm_feature, by their ``sys_class_name`` or its display label)
+    rm_epic, rm_story, rm_feature, by their ``sys_class_name`` or its display label, else
+    by their number's prefix: PRJ, PRJTASK, STRY, EPIC)
     ``project:TABLE`` in :data:`~itsm_diag.model.LABELS` (after their own tags, unless
     these hold a label ``project`` or ``epic``), with a warning counting them by table:
     the model keeps no table, and the strategy sign reads project work from the labels
     (as the Jira importer labels epics and the issues under them). The kind stays
     ``other``."""
-    if task_type is None:
-        return
-    types = v.Distinct.of(task_type)
-    table = types.apply(v.map_vocab, _PROJECT_CLASSES).to_numpy(dtype=object)
-    per_row = table[types.codes]
+    # a row's table by its task type, else by its number's prefix (a list export of one
+    # project table has no task type column)
+    head = v.Distinct.of(tickets[m.TICKET_ID].astype(m.STRING_DTYPE).str.slice(
+        0, _PREFIX_SPAN))
+    per_row = head.apply(_project_prefix).to_numpy(dtype=object)[head.codes]
+    if task_type is not None:
+        types = v.Distinct.of(task_type)
+        by_class = types.apply(v.map_vocab, _PROJECT_CLASSES).to_numpy(dtype=object)[
+            types.codes]
+        stated = pd.notna(types.apply(v.map_vocab, _CLASS_KIND).to_numpy(dtype=object)[
+            types.codes])
+        per_row = np.where(stated, by_class, per_row)
     hit = pd.notna(per_row)
     if not hit.any():
         return
@@ -487,13 +501,20 @@ def _project_labels(tickets: dict[str, pd.Series], task_type: pd.Series | None,
     by_table = ", ".join(f"{name} {int(n):,}" for name, n in counts.items())
     warnings.append(
         f"project records: {int(hit.sum()):,} rows of the project and agile tables "
-        f"({by_table}) the label {PROJECT_TAG}:TABLE, so the strategy sign counts them as "
-        "project work (the model keeps no table)")
+        f"({by_table}) are given the label {PROJECT_TAG}:TABLE, so the strategy sign "
+        "counts them as project work (the model keeps no table)")
 
 
 #: the longest known prefix (SCTASK) and its first digit: a number's first 7 characters
 #: decide its kind, and they take few distinct values (INC0010, INC0011, ...)
 _PREFIX_SPAN = max(len(p) for p, _ in _PREFIX_KIND) + 1
+
+
+@v.per_value
+def _project_prefix(head: pd.Series) -> pd.Series:
+    """The project or agile table of a number's start (``PRJ0010``), else None."""
+    prefix = head.str.extract(r"^([A-Z]+)\d", expand=False)
+    return prefix.map(_PROJECT_PREFIXES).astype("object")
 
 
 @v.per_value
