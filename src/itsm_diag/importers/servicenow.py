@@ -310,7 +310,7 @@ class ServiceNowImporter(Importer):
             out = {k: s[~blank] for k, s in out.items()}
         tickets = _canonical(out, table, warnings, options.words)
         _parents(tickets)
-        _project_labels(tickets, out.get("_task_type"), warnings)
+        _project_labels(tickets, tickets.pop(_PROJECT_COLUMN, None), warnings)
         if "_single" in out:
             dated = _resolved_from_single_row(tickets, out["_single"].to_numpy(dtype=bool))
             if dated:
@@ -427,21 +427,10 @@ _TABLE_NAMES = {"incident": "incident", "change": "change_request", "problem": "
                 "other": "task"}
 
 
-#: ``sys_class_name`` (label "Task type") values, raw and display, -> kind
-_CLASS_KIND: dict[str, str] = {
-    "incident": "incident", "change request": "change", "problem": "problem",
-    "requested item": "request", "sc req item": "request", "request": ORDER,
-    "sc request": ORDER, "catalog task": "task", "sc task": "task", "task": "task",
-    "change task": "task", "problem task": "task", "incident task": "task",
-    "epic": "other", "rm epic": "other", "story": "other", "rm story": "other",
-    "project": "other", "pm project": "other", "project task": "other",
-    "pm project task": "other", "feature": "other", "rm feature": "other",
-}
-
 #: ``sys_class_name`` values (raw and display) of the project and agile tables -> the
-#: table a row of them is a record of: a project record, labelled ``project:TABLE`` by
-#: :func:`_project_labels` (the strategy sign counts a strategic word in the labels as
-#: project work, as it counts a Jira epic's ``epic`` / ``epic:KEY``)
+#: table a row of them is a record of: a project record (kind ``other``), labelled
+#: ``project:TABLE`` by :func:`_project_labels` (the strategy sign counts a strategic
+#: word in the labels as project work, as it counts a Jira epic's ``epic`` / ``epic:KEY``)
 _PROJECT_CLASSES: dict[str, str] = {
     "pm project": "pm_project", "project": "pm_project",
     "pm project task": "pm_project_task", "project task": "pm_project_task",
@@ -450,6 +439,19 @@ _PROJECT_CLASSES: dict[str, str] = {
     "rm feature": "rm_feature", "feature": "rm_feature",
 }
 
+#: ``sys_class_name`` (label "Task type") values, raw and display, -> kind
+_CLASS_KIND: dict[str, str] = {
+    "incident": "incident", "change request": "change", "problem": "problem",
+    "requested item": "request", "sc req item": "request", "request": ORDER,
+    "sc request": ORDER, "catalog task": "task", "sc task": "task", "task": "task",
+    "change task": "task", "problem task": "task", "incident task": "task",
+    **{name: "other" for name in _PROJECT_CLASSES},
+}
+
+#: the project table of each row, where :func:`_kind` finds one: popped by the importer
+#: for :func:`_project_labels` (no canonical column)
+_PROJECT_COLUMN = "_project_table"
+
 #: the label a project-class row gains: the word the strategy sign's strategic_words
 #: hold, then the table (``project:pm_project_task``)
 PROJECT_TAG = "project"
@@ -457,82 +459,66 @@ PROJECT_TAG = "project"
 _HELD_RE = r"(?i)(?:^|[;,])\s*(?:project|epic)\s*(?:[;,]|$)"
 
 
-def _project_labels(tickets: dict[str, pd.Series], task_type: pd.Series | None,
+def _project_labels(tickets: dict[str, pd.Series], project: pd.Series | None,
                     warnings: list[str]) -> None:
     """Label the rows of the project and agile tables (pm_project, pm_project_task,
-    rm_epic, rm_story, rm_feature, by their ``sys_class_name`` or its display label, else
-    by their number's prefix: PRJ, PRJTASK, STRY, EPIC)
-    ``project:TABLE`` in :data:`~itsm_diag.model.LABELS` (after their own tags, unless
+    rm_epic, rm_story, rm_feature; ``project``: each row's table, as :func:`_kind` found
+    it) ``project:TABLE`` in :data:`~itsm_diag.model.LABELS` (after their own tags, unless
     these hold a label ``project`` or ``epic``), with a warning counting them by table:
     the model keeps no table, and the strategy sign reads project work from the labels
     (as the Jira importer labels epics and the issues under them). The kind stays
     ``other``."""
-    # a row's table by its task type, else by its number's prefix (a list export of one
-    # project table has no task type column)
-    head = v.Distinct.of(tickets[m.TICKET_ID].astype(m.STRING_DTYPE).str.slice(
-        0, _PREFIX_SPAN))
-    per_row = head.apply(_project_prefix).to_numpy(dtype=object)[head.codes]
-    if task_type is not None:
-        types = v.Distinct.of(task_type)
-        by_class = types.apply(v.map_vocab, _PROJECT_CLASSES).to_numpy(dtype=object)[
-            types.codes]
-        stated = pd.notna(types.apply(v.map_vocab, _CLASS_KIND).to_numpy(dtype=object)[
-            types.codes])
-        per_row = np.where(stated, by_class, per_row)
-    hit = pd.notna(per_row)
-    if not hit.any():
+    if project is None:
         return
+    at = np.flatnonzero(project.notna().to_numpy(dtype=bool))
     index = tickets[m.TICKET_ID].index
-    token = pd.Series(pd.NA, index=index, dtype=m.STRING_DTYPE)
-    token[hit] = (PROJECT_TAG + ":" + pd.Series(per_row[hit], dtype=m.STRING_DTYPE)
-                  ).to_numpy(dtype=object)
     have = tickets.get(m.LABELS)
     have = (pd.Series(pd.NA, index=index, dtype=m.STRING_DTYPE) if have is None
             else have.astype(m.STRING_DTYPE))
     # a row already labelled project or epic keeps its labels as they are (as a Jira
-    # epic labelled epic does)
-    held = have.str.contains(_HELD_RE, regex=True).fillna(False).to_numpy(dtype=bool)
-    hit &= ~held
-    if not hit.any():
+    # epic labelled epic does); only the project rows are read
+    held = have.iloc[at].str.contains(_HELD_RE, regex=True).fillna(False).to_numpy(
+        dtype=bool)
+    at = at[~held]
+    if not len(at):
         return
-    joined = (have.fillna("") + ";" + token.fillna("")).str.strip(";")
-    tickets[m.LABELS] = have.where(~hit, joined)
-    counts = pd.Series(per_row[hit]).value_counts().sort_index()
+    table = project.iloc[at].astype(m.STRING_DTYPE)
+    mine = have.iloc[at]
+    labelled = have.copy()
+    labelled.iloc[at] = (mine.fillna("") + ";" + PROJECT_TAG + ":" + table).str.strip(
+        ";").to_numpy(dtype=object)
+    tickets[m.LABELS] = labelled
+    counts = table.value_counts().sort_index()
     by_table = ", ".join(f"{name} {int(n):,}" for name, n in counts.items())
     warnings.append(
-        f"project records: {int(hit.sum()):,} rows of the project and agile tables "
+        f"project records: {len(at):,} rows of the project and agile tables "
         f"({by_table}) are given the label {PROJECT_TAG}:TABLE, so the strategy sign "
         "counts them as project work (the model keeps no table)")
 
 
-#: the longest known prefix (SCTASK) and its first digit: a number's first 7 characters
-#: decide its kind, and they take few distinct values (INC0010, INC0011, ...)
+#: the longest known prefix (PRJTASK) and its first digit: a number's first 8 characters
+#: decide its kind, and they take few distinct values (INC00100, INC00101, ...)
 _PREFIX_SPAN = max(len(p) for p, _ in _PREFIX_KIND) + 1
 
 
 @v.per_value
-def _project_prefix(head: pd.Series) -> pd.Series:
-    """The project or agile table of a number's start (``PRJ0010``), else None."""
-    prefix = head.str.extract(r"^([A-Z]+)\d", expand=False)
-    return prefix.map(_PROJECT_PREFIXES).astype("object")
-
-
-@v.per_value
-def _prefix_kind(head: pd.Series) -> pd.Series:
-    """Kind from the start of a number (``INC0010``), or None when no prefix matches."""
-    prefix = head.str.extract(r"^([A-Z]+)\d", expand=False)
-    return prefix.map(dict(_PREFIX_KIND)).astype("object")
+def _prefix(head: pd.Series) -> pd.Series:
+    """The letters a number starts with (``INC`` of ``INC0010``), or None."""
+    return head.str.extract(r"^([A-Z]+)\d", expand=False).astype("object")
 
 
 def _kind(ids: pd.Series, table: str, task_type: pd.Series | None
-          ) -> tuple[pd.Series, np.ndarray]:
+          ) -> tuple[pd.Series, np.ndarray, pd.Series | None]:
     """An explicit task type wins, then the number prefix, then the table (a categorical
-    of the kinds, built from each column's distinct values); and per row whether it is
-    an order (:data:`ORDER`, a REQ: kind ``request``)."""
+    of the kinds, built from each column's distinct values); per row whether it is an
+    order (:data:`ORDER`, a REQ: kind ``request``); and the project table of each row
+    that is a project record (by the same task type, else prefix), None when none is."""
     head = v.Distinct.of(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
-    by_prefix = head.apply(_prefix_kind)
+    prefix = head.apply(_prefix)
+    by_prefix = prefix.map(dict(_PREFIX_KIND))
     kind = head.category(by_prefix.replace(ORDER, "request"), m.KIND)
     order = by_prefix.eq(ORDER).fillna(False).to_numpy(dtype=bool)[head.codes]
+    project = prefix.map(_PROJECT_PREFIXES).to_numpy(dtype=object)[head.codes]
     if task_type is not None:
         types = v.Distinct.of(task_type)
         by_class = types.apply(v.map_vocab, _CLASS_KIND)
@@ -541,9 +527,13 @@ def _kind(ids: pd.Series, table: str, task_type: pd.Series | None
         order = np.where(stated, by_class.eq(ORDER).fillna(False).to_numpy(
             dtype=bool)[types.codes], order)
         kind = explicit.where(explicit.notna(), kind)
+        project = np.where(stated, types.apply(v.map_vocab, _PROJECT_CLASSES).to_numpy(
+            dtype=object)[types.codes], project)
     unstated = kind.isna().to_numpy(dtype=bool)
     order = order | (unstated & (table == ORDER))
-    return kind.where(kind.notna(), "request" if table == ORDER else table), order
+    projects = pd.Series(project, index=kind.index, dtype="object") if pd.notna(
+        project).any() else None
+    return kind.where(kind.notna(), "request" if table == ORDER else table), order, projects
 
 
 #: rows from which :func:`_canonical` normalises its columns in two threads: each part is
@@ -626,8 +616,10 @@ def _kind_and_status(df: dict[str, pd.Series], table: str, task_type: pd.Series 
     """The kind, then the status read through the labels of each kind's table."""
     out: dict[str, pd.Series] = {}
     warnings: list[str] = []
-    kinds, order = _kind(df[m.TICKET_ID], table, task_type)
+    kinds, order, projects = _kind(df[m.TICKET_ID], table, task_type)
     out[m.KIND] = kinds
+    if projects is not None:
+        out[_PROJECT_COLUMN] = projects
     if order.any():
         # popped by the importer into Imported.orders: no canonical column
         out[_ORDER_COLUMN] = pd.Series(order, index=kinds.index)
