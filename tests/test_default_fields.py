@@ -197,7 +197,7 @@ def test_the_frame_passed_in_is_left_alone() -> None:
         m.TICKET_ID: pd.array([f"T{i}" for i in range(n)], dtype=m.STRING_DTYPE),
         m.REOPEN_COUNT: pd.array([3] * n, dtype="Int32"),
     }))
-    out, notes = tooldefaults.read_as_unset(tickets, [{}], ImportOptions().words)
+    out, notes = tooldefaults.read_as_unset(tickets, ImportOptions().words)
     # no header known (a count an importer derived): the canonical name
     assert notes[0].startswith("reopen_count is 3 on all 250 tickets")
     assert out[m.REOPEN_COUNT].isna().all()

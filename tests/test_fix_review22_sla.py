@@ -127,14 +127,14 @@ def test_tables_with_one_value_each_are_judged_together_and_apart() -> None:
               (["sc_req_item.csv"], ("servicenow", "sc_req_item"), {m.SLA_MET: "made_sla"})]
     files = ["incident.csv"] * 150 + ["sc_req_item.csv"] * 150
     both = frame({m.SLA_MET: [True] * 300}, files)
-    out, notes = tooldefaults.read_as_unset(both, [], ImportOptions().words, inputs=inputs)
+    out, notes = tooldefaults.read_as_unset(both, ImportOptions().words, inputs=inputs)
     assert out[m.SLA_MET].isna().all()
     assert [n.split(":")[0] for n in notes] == [
         "made_sla in incident.csv, sc_req_item.csv is true on all 300 tickets that carry it"]
 
     files = ["incident.csv"] * 250 + ["sc_req_item.csv"] * 250
     counts = frame({m.REASSIGNMENT_COUNT: [0] * 250 + [i % 3 for i in range(250)]}, files)
-    out, notes = tooldefaults.read_as_unset(counts, [], ImportOptions().words, inputs=inputs)
+    out, notes = tooldefaults.read_as_unset(counts, ImportOptions().words, inputs=inputs)
     assert out[m.REASSIGNMENT_COUNT].isna().sum() == 250
     assert out[m.REASSIGNMENT_COUNT].iloc[250:].notna().all()
     assert len(notes) == 1 and notes[0].startswith(

@@ -401,9 +401,10 @@ def pseudonymise(
     they are ever an assignee, or write agent comments without ever requesting.
     """
     # an assignee event's value is an assignee too (an audit log's assignee history)
+    # (those events' values alone: the other events' values are no names)
     assignee_event = events[m.EV_KIND].eq("assignee").fillna(False).to_numpy(dtype=bool)
     people = [tickets[m.REQUESTER], tickets[m.ASSIGNEE], events[m.EV_AUTHOR],
-              events[m.EV_VALUE].where(assignee_event)]
+              events[m.EV_VALUE][assignee_event]]
     req, asg_now, aut, asg_ev = (_key(col) for col in people)
     asg = pd.concat([asg_now, asg_ev], ignore_index=True)
     stacked = pd.concat([req, asg_now, aut, asg_ev], ignore_index=True)
@@ -431,10 +432,11 @@ def pseudonymise(
         m.ASSIGNEE: pd.array(mapped[n_t:2 * n_t], dtype=m.STRING_DTYPE),
     })
     n_e = len(events)
-    value = pd.array(mapped[2 * n_t + n_e:], dtype=m.STRING_DTYPE)
+    value = events[m.EV_VALUE].astype(m.STRING_DTYPE).copy()
+    value[assignee_event] = pd.array(mapped[2 * n_t + n_e:], dtype=m.STRING_DTYPE)
     events = events.assign(**{
         m.EV_AUTHOR: pd.array(mapped[2 * n_t:2 * n_t + n_e], dtype=m.STRING_DTYPE),
-        m.EV_VALUE: events[m.EV_VALUE].where(~assignee_event, value)})
+        m.EV_VALUE: value})
     return tickets, events, Pseudonyms(
         by_key=dict(zip(names.astype(str), labels.tolist(), strict=True)),
         words=tuple(sorted(words.unique())),

@@ -806,7 +806,7 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
     # a flag or count with one value on every ticket of a table is the tool's default
     # there: not filled in that table (each table judged on its own, its chunks together)
     tickets, unset = tooldefaults.read_as_unset(
-        tickets, [p.info.column_map for p in parts], (options or ImportOptions()).words,
+        tickets, (options or ImportOptions()).words,
         inputs=[(_file_names(p.tickets), (p.info.tool, p.info.table), p.info.column_map)
                 for p in parts])
     notes.extend(unset)

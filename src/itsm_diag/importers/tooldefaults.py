@@ -61,8 +61,7 @@ MIN_TICKETS = 200
 Input = tuple[Sequence[str], Hashable, Mapping[str, str]]
 
 
-def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]],
-                  wording: Callable[[], Mapping[str, str]],
+def read_as_unset(tickets: pd.DataFrame, wording: Callable[[], Mapping[str, str]],
                   min_tickets: int = MIN_TICKETS,
                   inputs: Sequence[Input] = ()) -> tuple[pd.DataFrame, list[str]]:
     """``tickets`` with every :data:`COLUMNS` column emptied on each table where it holds
@@ -71,9 +70,9 @@ def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]
 
     ``inputs`` (:data:`Input`): which table each file's tickets are of, and the header
     each input names a field by; without them (or for a ticket whose file no input
-    names) the tickets are judged as one table, named by ``column_maps`` (each input's
-    canonical field -> its header). A count an importer derived (from a history, or
-    Zendesk's group stations) is named by its canonical name. ``wording`` gives the
+    names) the tickets are judged as one table, named by every input's header. A count
+    an importer derived (from a history, or Zendesk's group stations) is named by its
+    canonical name. ``wording`` gives the
     run's ``defaults.wording`` (called only when a note is written). The frame passed
     in is not changed."""
     group, names = _tables(tickets, inputs)
@@ -92,7 +91,8 @@ def read_as_unset(tickets: pd.DataFrame, column_maps: Sequence[Mapping[str, str]
         for name in (column, *((RAW[column],) if RAW.get(column) in tickets else ())):
             emptied[name] = tickets[name].mask(rows)
     notes = [_note(column, value, count, min_tickets, tickets, scope,
-                   _headers(column, scope, group, names, column_maps),
+                   _headers(column, scope, group, names,
+                            [column_map for _, _, column_map in inputs]),
                    _files(tickets, scope & tickets[column].notna().to_numpy(dtype=bool),
                           words), _others(tickets, column, scope, gone[column]),
                    words)
@@ -146,8 +146,8 @@ def _one_valued(tickets: pd.DataFrame, column: str, group: np.ndarray, n_groups:
     per = frame.groupby("group").agg(count=("value", "count"), low=("value", "min"),
                                      high=("value", "max"), unread=("unread", "any"))
     held = per[(per["count"] >= least) & (per["low"] == per["high"]) & ~per["unread"]]
-    return [(column, _shown(values, float(row["low"])), int(row["count"]), group == number)
-            for number, row in held.iterrows()]
+    return [(column, _shown(values, float(row["low"])), int(row["count"]), group == table)
+            for table, row in held.iterrows()]
 
 
 def _shown(values: pd.Series, value: float) -> str:
