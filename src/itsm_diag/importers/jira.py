@@ -703,12 +703,10 @@ def _note_mostly_other(warnings: list[str], raw_type: pd.Series, kind: pd.Series
         "columns it names (not the Jira comments or issue links)")
 
 
-def _one_value(column: pd.Series, scope: np.ndarray) -> bool | None:
-    """Whether ``column`` holds one distinct value (trimmed) on the ``scope`` rows that
-    fill it; None when none fills it."""
-    text = column.astype(m.STRING_DTYPE).str.strip()
-    held = text[scope & text.fillna("").ne("").to_numpy(dtype=bool)]
-    return None if held.empty else bool(held.nunique() == 1)
+def _one_value(text: pd.Series, scope: np.ndarray) -> bool:
+    """Whether ``text`` (trimmed, blank as <NA>) holds one distinct value on the
+    ``scope`` rows that fill it (False when none does)."""
+    return bool(text[scope].nunique() == 1)
 
 
 def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
@@ -741,15 +739,23 @@ def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
     scope = kind.isin(["incident", "request"]).to_numpy(dtype=bool)
     if not scope.any():
         scope = np.ones(len(frame), dtype=bool)
+    texts: dict[str, pd.Series] = {}
+
+    def trimmed(header: str) -> pd.Series:
+        # each column trimmed once, blank as <NA>, for the test and the choice alike
+        if header not in texts:
+            text = frame[header].astype(m.STRING_DTYPE).str.strip()
+            texts[header] = text.mask(text == "")
+        return texts[header]
+
     request_type = cols.get(m.REQUEST_ITEM)
     if request_type is not None and not (
-            families and _one_value(frame[request_type], scope)
-            and any(_one_value(frame[h], scope) is not None for h in families)):
+            families and _one_value(trimmed(request_type), scope)
+            and any(trimmed(h)[scope].notna().any() for h in families)):
         families.append(request_type)
     best: tuple[float, str | None] = (0.0, None)
     for header in dict.fromkeys(families):
-        text = frame[header].astype(m.STRING_DTYPE).str.strip()
-        text = text.mask(text == "")
+        text = trimmed(header)
         share = float(text.notna().to_numpy(dtype=bool)[scope].mean())
         if share >= 0.5:
             return text, named.get(header, header)
@@ -760,8 +766,7 @@ def _category(frame: pd.DataFrame, headers: list[str], cols: dict[str, str],
     chosen = best[1] if best[1] is not None else next(iter(families), None)
     if chosen is None:
         return None, None
-    text = frame[chosen].astype(m.STRING_DTYPE).str.strip()
-    return text.mask(text == ""), named.get(chosen, chosen)
+    return trimmed(chosen), named.get(chosen, chosen)
 
 
 def _problem_links_written(frame: pd.DataFrame, headers: list[str],

@@ -597,27 +597,27 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     top = _top_value(ctx, vol_pop, item)
     # the requests a catalogue item classifies left no category out: their table has none
     left_cat = files.rows(files.left_out(m.CATEGORY) & ~item)
-    def one_ok(top: dict[str, Any]) -> bool:
-        return bool(top["top_share"] < one_value or top["n"] < one_value_min)
-
-    cat_ok_all = cat_share >= min_fill and catch_share <= max_catch and one_ok(top)
+    one_ok = bool(top["top_share"] < one_value or top["n"] < one_value_min)
+    cat_ok_all = cat_share >= min_fill and catch_share <= max_catch and one_ok
     if (vol_pop & left_cat).any() and not cat_ok_all:
         cat_share = _share(cat_ok, vol_pop & ~left_cat)
         catch_share = _share(catch, vol_pop & ~left_cat)
         top = _top_value(ctx, vol_pop & ~left_cat, item)
+        one_ok = bool(top["top_share"] < one_value or top["n"] < one_value_min)
+    # which gap it is (a catalogue item's requests among them: its _items wording)
+    gap = ("volume_sparse" if cat_share < min_fill else
+           "volume_catch_all" if catch_share > max_catch else "volume_one_value")
+    if gap != "volume_one_value" and (vol_pop & item_rows).any():
+        gap += "_items"
     volume = _left_out_verdict(
         "volume_by_category", "volume", cat_ok_all, vol_pop, left_cat,
-        cat_share >= min_fill and catch_share <= max_catch and one_ok(top),
+        cat_share >= min_fill and catch_share <= max_catch and one_ok,
         cat_share, files, gone_all, files.holds(m.CATEGORY), min_fill=min_fill,
     ) or _verdict(
         "volume_by_category", cat_ok_all,
         not present(m.CATEGORY) and not (
             bool((vol_pop & item_rows).any()) and present(m.REQUEST_ITEM)),
-        "volume_sparse" + ("_items" if (vol_pop & item_rows).any() else "")
-        if cat_share < min_fill else
-        "volume_catch_all" + ("_items" if (vol_pop & item_rows).any() else "")
-        if catch_share > max_catch else "volume_one_value",
-        cat_share, "volume", min_fill=min_fill, catch_all_share=catch_share,
+        gap, cat_share, "volume", min_fill=min_fill, catch_all_share=catch_share,
         max_catch_all=max_catch, one_value_share=one_value, **top,
         **_by_item_params(vol_pop, item_rows, cat_ok, catch),
     )
