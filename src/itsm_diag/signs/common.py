@@ -1038,9 +1038,10 @@ def never_assigned(ctx: Context) -> np.ndarray:
     an assignee (a tool whose export carries neither says nothing of it). One rule for
     every tool: Zendesk's ``Group stations`` 0 (read as 0 reassignments), a ServiceNow
     ticket resolved with ``reassignment_count`` 0 and no group nor ``assigned_to``, an
-    unassigned Jira issue with a reassignment count. Such a ticket was solved by a
-    trigger or by its requester, not at a first assignment: the first-assignment
-    resolution leaves it out (counted in its definition); 155 of 1,144 Zendesk tickets
+    unassigned Jira issue with a reassignment count. Who solved such a ticket the export
+    does not say (an agent on first contact, a trigger, its requester): the
+    first-assignment resolution leaves it out (counted in its definition); 155 of 1,144
+    Zendesk tickets
     read as "resolved at the first assignment" (69.6%; 64.7% of those assigned)."""
     def make() -> np.ndarray:
         t = ctx.tickets

@@ -271,9 +271,10 @@ def _first_assignment(ctx: Context, done: pd.Series
     """The share never reassigned among the ``done`` tickets with a reassignment count
     that were assigned at all, its numerator and denominator, and how many were never
     assigned (:func:`~itsm_diag.signs.common.never_assigned`: a count of 0 with no group
-    and no assignee), left out of both: a ticket solved by a trigger or by its requester
-    is no resolution at a first assignment (Zendesk's 155 never-assigned tickets read
-    69.6% where 64.7% of those assigned were resolved at their first)."""
+    and no assignee), left out of both: who resolved such a ticket the export does not
+    say (an agent on first contact, a trigger, its requester), so it counts neither way
+    (Zendesk's 155 never-assigned tickets read 69.6% where 64.7% of those assigned were
+    resolved at their first)."""
     is_done = done.to_numpy(dtype=bool)
     count = ctx.tickets[m.REASSIGNMENT_COUNT].to_numpy(dtype="float64", na_value=np.nan)
     unassigned = is_done & never_assigned(ctx)
