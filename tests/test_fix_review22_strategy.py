@@ -236,12 +236,12 @@ def test_min_kind_share_has_a_range() -> None:
     # 14 months before the window start, done the same day: a past practice
     (pd.Timestamp("2025-01-02 09:00"),
      "; the export's other strategic records are out of the window's reach: 1 opened "
-     "and done before those 365 days"),
+     "before those 365 days and done by the window start"),
     # opened after the window end: an export pulled at its end would not hold it
     (pd.Timestamp("2026-06-20 09:00"),
-     "the export's other strategic records are out of the window's reach: 0 opened and "
-     "done before those 365 days (a past practice, not the window's: the sign's "
-     "strategic_lookback_days param), 1 opened after the window end"),
+     "the export's other strategic records are out of the window's reach: 0 opened "
+     "before those 365 days and done by the window start (a past practice, not the "
+     "window's: the sign's strategic_lookback_days param), 1 opened after the window end"),
 ], ids=["before-lookback", "after-end"])
 def test_a_strategic_record_out_of_reach_proves_nothing(
         tmp_path: Path, epic_at: pd.Timestamp, clause: str) -> None:

@@ -73,6 +73,7 @@ from itsm_diag.signs.common import (
     distinct_codes,
     fold_words,
     folded_in,
+    open_at,
     phrase_pattern,
     too_few,
 )
@@ -186,22 +187,25 @@ def _tagged(ctx: Context, tags: Iterable[str], rows: np.ndarray, scope: np.ndarr
     return contains_in(ctx, m.LABELS, rows, pattern, case=False, scope=scope)
 
 
-def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series
-                         ) -> tuple[bool, int, int]:
+def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series, days: float
+                         ) -> tuple[bool, int, int, int]:
     """Whether a ticket outside the window is strategic work (marked by the user, or
     planned work whose labels or category name a project, epic, initiative...) within
     reach of it: proof that the export can hold the window's strategic work. Within
-    reach: opened in the ``strategic_lookback_days`` before the window start, or before
-    them and still open at the start (a programme running into the window). One opened
-    after the window end proves nothing of the window (an export pulled before it was
-    opened would not hold it: the same window would read differently by pull date), and
+    reach: opened in the ``days`` (``strategic_lookback_days``) before the window start,
+    or before them and still open at the start (a programme running into the window). One
+    opened after the window end proves nothing of the window (an export pulled before it
+    was opened would not hold it: the same window would read differently by pull date), and
     one long done before the lookback shows a past practice (a one-off rollout epic,
-    projects since kept elsewhere). Also the strategic records left out: how many opened
-    before the lookback (and done by the start), how many after the window end."""
+    projects since kept elsewhere). Open at the start is :func:`open_at`, as the backlog
+    counts it (opened by then and not done by then, by the status history where it is
+    known). Also the strategic records left out: how many opened before the lookback and
+    done by the start, how many with no opened time (neither placed in reach nor out of
+    it), how many opened after the window end."""
     t = ctx.tickets
     rest = ~inw
     if not rest.any():
-        return False, 0, 0
+        return False, 0, 0, 0
     marked = _marked(ctx, rest, _words(params.get("strategic_labels", [])),
                      [str(x) for x in params.get("strategic_categories", [])])
     strategic = np.zeros(len(t), dtype=bool)
@@ -214,19 +218,20 @@ def _strategic_elsewhere(ctx: Context, params: ParamMap, inw: pd.Series
     if planned.any():
         strategic |= _any_field(ctx, RECORD_FIELDS, words, planned)
     if not strategic.any():
-        return False, 0, 0
+        return False, 0, 0, 0
     start = ctx.window.start
-    lookback = pd.Timedelta(days=float(params.get("strategic_lookback_days", 365)))
+    lookback = pd.Timedelta(days=days)
     opened = t[m.OPENED_AT]
     later = ctx.window.after(opened).to_numpy(dtype=bool)
+    dated = opened.notna().to_numpy(dtype=bool)
     recent = ((opened >= start - lookback) & (opened < start)).fillna(False).to_numpy(
         dtype=bool)
-    done = ctx.done_at
-    open_at_start = ((opened < start).fillna(False)
-                     & ~(done < start).fillna(False)).to_numpy(dtype=bool)
-    reach = strategic & ~later & (recent | open_at_start)
-    return (bool(reach.any()), int((strategic & ~later & ~reach).sum()),
-            int((strategic & later).sum()))
+    before = strategic & ~later & dated
+    open_at_start = open_at(ctx, pd.Series(before & ~recent, index=t.index),
+                            start).to_numpy(dtype=bool)
+    reach = before & (recent | open_at_start)
+    return (bool(reach.any()), int((before & ~reach).sum()),
+            int((strategic & ~dated).sum()), int((strategic & later).sum()))
 
 
 def _first_word(ctx: Context, column: str, rows: np.ndarray, words: list[str],
@@ -428,18 +433,19 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if unclassified.any():
         meas.excluded.append(Note(code="unclassified", count=int(unclassified.sum()),
                                   sample_ids=samples(unclassified)))
-    # sets of the distinct values: iterating a million Arrow strings in Python is slow
-    held = sorted(set(bucket.unique()) & set(BUCKETS))
-    if not held:
+    # each kind's tickets and effort, summed once: the kinds held, the floor below, the
+    # total and each share's numerator are all read from it
+    by_kind = pd.DataFrame({"bucket": bucket, "effort": effort}, copy=False).groupby(
+        "bucket", observed=True)["effort"].agg(["size", "sum"])
+    by_kind = by_kind[by_kind.index.isin(BUCKETS)]
+    if by_kind.empty:
         meas.unknown = Note(code="no_kind", count=len(tw))
         return meas
     # a kind of work counts only from a floor of the window's effort: three changes
     # among 20,000 incidents make no second kind, the export is an incident queue
-    by_kind = pd.DataFrame({"bucket": bucket, "effort": effort}, copy=False).groupby(
-        "bucket", observed=True)["effort"].agg(["size", "sum"])
-    by_kind = by_kind[by_kind.index.isin(BUCKETS)]
-    shares = by_kind["sum"] / float(by_kind["sum"].sum()) if float(
-        by_kind["sum"].sum()) > 0 else by_kind["size"] / float(by_kind["size"].sum())
+    total = float(by_kind["sum"].sum())
+    shares = by_kind["sum"] / total if total > 0 else by_kind["size"] / float(
+        by_kind["size"].sum())
     floor = float(params.get("min_kind_share", 0.01))
     # the largest kind always counts: a floor above every share leaves one kind
     counted = (shares >= floor) | (shares.index == shares.idxmax())
@@ -455,36 +461,37 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 "thin": ", ".join(f"{b} ({int(by_kind.loc[b, 'size']):,}; "
                                   f"{float(shares[b]):.2%})" for b in sorted(thin))})
             if thin else Note(code="one_kind_all", count=len(tw),
-                              params={"bucket": main, "kinds": kinds})}, count=len(tw))
+                              params={"bucket": main, "kinds": kinds})})
         return meas
     # strategic work the export cannot hold is not work the team did not do: a ticket-only
     # export (incidents, requests, tasks, changes) has no project records at all, and
     # one holding them only long before the window (or after it) shows no practice of
     # the window's
     if not (bucket == "strategic").any():
-        reach, older, later = _strategic_elsewhere(ctx, params, inw)
+        lookback = float(params.get("strategic_lookback_days", 365))
+        reach, older, undated, later = _strategic_elsewhere(ctx, params, inw, lookback)
         if not reach:
-            lookback = float(params.get("strategic_lookback_days", 365))
             meas.unknown = Note(code="no_strategic_records", count=len(t), params={
                 "kinds": ", ".join(sorted(set(t[m.KIND].dropna().astype(str).unique()))),
                 "days": lookback,
                 "out_of_reach": Note(code="strategic_out_of_reach", params={
-                    "older": older, "later": later, "days": lookback})
-                if older or later else Note(code="strategic_none")})
+                    "older": older, "later": later, "days": lookback,
+                    "undated": Note(code="strategic_undated", count=undated)
+                    if undated else Note(code="strategic_none")})
+                if older or later or undated else Note(code="strategic_none")})
             return meas
     # a split of a dozen tickets swings by 8 points per ticket: no basis for a verdict
-    short = too_few(int(bucket.isin(BUCKETS).sum()), int(params.get("min_tickets", 30)))
+    short = too_few(int(by_kind["size"].sum()), int(params.get("min_tickets", 30)))
     if short is not None:
         meas.unknown = short
         return meas
 
-    total = float(effort[bucket.isin(BUCKETS)].sum())
     classified = bucket.isin(BUCKETS).to_numpy(dtype=bool)
     weights = effort.to_numpy(dtype="float64")[classified]
     for name in BUCKETS:
         mask = bucket == name
         meas.metrics[f"{name}_share"] = ratio(
-            float(effort[mask].sum()), total, samples(mask))
+            float(by_kind["sum"].get(name, 0.0)), total, samples(mask))
         if name in GRADED and use_time:
             # the share's numerator is hours, not tickets: the engine weighs its chance
             # variation on the tickets behind it (their effective number); a share of
