@@ -211,6 +211,27 @@ def test_a_kind_above_the_floor_still_counts(tmp_path: Path) -> None:
     assert sign["metrics"]["strategic_share"]["value"] == 0.0
 
 
+@pytest.mark.parametrize("hours", [8, 12])
+def test_thin_strategic_work_is_the_finding_not_a_missing_kind(tmp_path: Path,
+                                                               hours: int) -> None:
+    # 2,000 incidents (1,000 h) and one epic in the window (review 22e): with 8 logged
+    # hours (0.8%, under the 1% floor) it read unknown, "too thin to count", while with
+    # 12 (1.2%) it read triggered. How little strategic work there is is the sign's
+    # finding: strategic work counts at any size, and both read triggered
+    path = tmp_path / "jira.csv"
+    _jira(path, 2000, 0, None)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    epic = rows.iloc[0].copy()
+    epic.update({"Issue key": "ITSM-9999", "Issue id": "99999", "Issue Type": "Epic",
+                 "Summary": "ITSM tool rollout", "Time Spent": str(3600 * hours),
+                 "Created": pd.Timestamp("2026-04-02 09:00").strftime(JIRA)})
+    _write(path, [*rows.to_dict("records"), epic.to_dict()])
+    sign = _strategy(path, tmp_path, *WINDOW)
+    assert sign["status"] == "triggered", sign["reason"]
+    assert sign["metrics"]["strategic_share"]["value"] == pytest.approx(
+        hours / (1000 + hours))
+
+
 def test_the_floor_is_tunable(tmp_path: Path) -> None:
     # min_kind_share 0 counts any ticket: the three changes make a kind again
     path = tmp_path / "jira.csv"

@@ -40,7 +40,8 @@ count split anyway, with low confidence. Fewer than ``min_tickets`` classified t
 make the sign unknown.
 
 A kind of work counts as held by the export only from ``min_kind_share`` of the
-window's effort (the largest always counts): with one kind counted the sign is unknown
+window's effort (the largest always counts, and strategic work of any size: its
+thinness is the finding): with one kind counted the sign is unknown
 (``one_kind``, naming the thinner kinds in numbers). With no strategic work in the
 window, a strategic record outside it must be within reach (opened in the
 ``strategic_lookback_days`` before the window, or still open at its start; never one
@@ -447,8 +448,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     shares = by_kind["sum"] / total if total > 0 else by_kind["size"] / float(
         by_kind["size"].sum())
     floor = float(params.get("min_kind_share", 0.01))
-    # the largest kind always counts: a floor above every share leaves one kind
-    counted = (shares >= floor) | (shares.index == shares.idxmax())
+    # the largest kind always counts (a floor above every share leaves one kind), and
+    # strategic work of any size does: its thinness is what the sign measures (an 8-hour
+    # epic among 2,000 incidents is project work the export holds, little of it)
+    counted = (shares >= floor) | (shares.index == shares.idxmax()) | (
+        shares.index == "strategic")
     present = sorted(str(x) for x in shares.index[counted.to_numpy(dtype=bool)])
     if len(present) < 2:
         thin = [str(x) for x in shares.index[~counted.to_numpy(dtype=bool)]]
