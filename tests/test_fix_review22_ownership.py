@@ -200,3 +200,61 @@ def test_real_log_ownership_from_its_assignee_history(real_log: Path) -> None:
     note = next(n for n in own.evidence.notes if n.code == "dated")
     assert "130 of the 921 aged open tickets had no assignee" in note.text
     assert "18 of them had lost it" in note.text
+
+
+# rd22b, 1: coverage is the source's history reaching the window end, not a ticket's own
+# assignee event
+
+
+def test_a_never_assigned_ticket_in_the_log_is_unowned_since_opening(tmp_path: Path) -> None:
+    # one more aged ticket whose two log rows both leave the assignee blank: the log
+    # writes no assignee event for it, yet covers it (nobody ever owned it)
+    desk = _desk(stale=0)
+    h = pd.Timedelta(hours=1)
+    desk["INC02000"] = _rows("INC02000", pd.Timestamp("2026-05-04 09:00"), [
+        (pd.Timedelta(0), "New", "Service Desk", "?"),
+        (2 * h, "Active", "Service Desk", "?")])
+    own = _run(_write(tmp_path, "incident_event_log.csv", desk, log=True))
+    # before: the whole check worded as the owner now ("Few tickets ... have no assignee
+    # or no group now (for a ticket without an assignee history in the export, how long
+    # it has had no owner is not seen)"), with a dated_part note of 50 of the 51
+    assert own.status == "clear" and own.confidence == "high"
+    assert own.reason.startswith("Open tickets get an owner within a business day.")
+    assert "not seen" not in own.reason
+    share = own.metrics["no_assignee_share"]
+    assert (share.numerator, share.denominator) == (1.0, 51.0)
+    assert share.sample_ids == ["INC02000"]
+    assert not any(n.code == "dated_part" for n in own.evidence.notes)
+    note = next(n for n in own.evidence.notes if n.code == "dated")
+    assert "11 of the 51 aged open tickets had no assignee at the window end; 10 of them " \
+        "had lost it" in note.text
+
+
+def test_a_log_that_begins_after_the_window_end_does_not_date_a_ticket(
+        tmp_path: Path) -> None:
+    # the window ends Thursday 21 May; one more aged ticket (opened 4 May) whose log rows
+    # are all of Friday 22 May, each naming its assignee: its log says nothing of the
+    # window end, so whether it had an assignee then is not seen
+    desk = _desk(stale=0)
+    friday = pd.Timestamp("2026-05-22 10:00")
+    desk["INC03000"] = _rows("INC03000", pd.Timestamp("2026-05-04 09:00"), [
+        (friday, "Active", "Network Ops", "Nia Obi"),
+        (friday + pd.Timedelta(hours=1), "Active", "Network Ops", "Nia Obi")])
+    path = _write(tmp_path, "incident_event_log.csv", desk, log=True)
+    own = _ownership(api.diagnose_paths([path], api.RunOptions(until="2026-05-21")))
+    # before: read as unassigned since its opening, 1 of 51 with no assignee, and the
+    # check worded as dated by the assignee history
+    assert own.metrics["no_assignee_share"].numerator == 0
+    assert own.metrics["unowned_share"].denominator == 51
+    assert own.reason.startswith(
+        "Few tickets open for more than a business day have no assignee or no group now")
+    part = next(n for n in own.evidence.notes if n.code == "dated_part")
+    assert part.text.startswith("50 of the 51 aged open tickets have an assignee history")
+    # updated after the window end and showing an assignee: its owner then is unseen
+    # (the share would be 1 of 51 with it unowned); the history gives the other 11's
+    assert own.status == "clear" and own.confidence == "medium"
+    after = next(n for n in own.evidence.notes if n.code == "owner_after_rebuilt")
+    assert "12 of the 51 tickets" in after.text
+    assert "the group at the window end of 11 of them and the assignee of 11, but the 1 " \
+        "that show an owner" in after.text
+    assert "the share would be 2%" in after.text

@@ -38,8 +38,8 @@ from itsm_diag.errors import ConfigError
 # the rule ids and the rules folder live in the light module that start-up paths use
 from itsm_diag.rulefiles import ANALYSIS_IDS as ANALYSIS_IDS
 from itsm_diag.rulefiles import CHECK_IDS as CHECK_IDS
+from itsm_diag.rulefiles import REASON_VARIANTS, read_text, yaml_load
 from itsm_diag.rulefiles import SIGN_IDS as SIGN_IDS
-from itsm_diag.rulefiles import read_text, yaml_load
 from itsm_diag.rulefiles import rules_dir as rules_dir
 from itsm_diag.text import plurals, quote, with_params
 
@@ -159,6 +159,15 @@ class Reasons(_Strict):
     unknown: str
 
 
+class ReasonVariant(_Strict):
+    """Another wording of a rule's reasons (``reason_variants``): a reason it leaves out
+    is the rule's own."""
+
+    triggered: str | None = None
+    clear: str | None = None
+    unknown: str | None = None
+
+
 class RuleFile(_Strict):
     """One sign or extra check: its documentation, tunables and wording."""
 
@@ -181,11 +190,13 @@ class RuleFile(_Strict):
     metrics: dict[str, MetricDoc]
     evidence_template: str
     reasons: Reasons
-    #: other wordings of the three reasons, by a code the module names
-    #: (:attr:`~itsm_diag.signs.base.Measurement.reasons`): where what the figures measure
-    #: depends on the export (the ownership check: a time without an owner dated by the
-    #: assignment history, or the owner now where the export holds no history)
-    reason_variants: dict[str, Reasons] = Field(default_factory=dict)
+    #: other wordings of the reasons, by a code the module names
+    #: (:attr:`~itsm_diag.signs.base.Measurement.reasons`; the codes it may name are
+    #: :data:`~itsm_diag.rulefiles.REASON_VARIANTS`): where what the figures measure
+    #: depends on the export (the ownership check: the owner now, or, where the assignee
+    #: history dates every aged ticket's time without one, that time). A reason a variant
+    #: leaves out is the rule's own
+    reason_variants: dict[str, ReasonVariant] = Field(default_factory=dict)
     messages: dict[str, str] = Field(default_factory=dict)
     #: cost basis -> the template of its cost line (a rule file may write an entry as a
     #: :class:`CostDoc` mapping; :func:`load_rule_file` splits it into this and
@@ -212,8 +223,31 @@ class RuleFile(_Strict):
         return {n: float(v) for n, v in self.params.items()
                 if n in names and isinstance(v, int | float) and not isinstance(v, bool)}
 
+    def reason(self, status: Literal["triggered", "clear", "unknown"],
+               variant: str | None = None) -> str:
+        """The reason worded for ``status``: the ``variant``'s (a code of
+        ``reason_variants``) where it words one, else the rule's own."""
+        if variant is None:
+            return str(getattr(self.reasons, status))
+        if variant not in self.reason_variants:
+            raise KeyError(f"rule {self.id!r} has no reason variant {variant!r}")
+        own: str | None = getattr(self.reason_variants[variant], status)
+        return own if own is not None else str(getattr(self.reasons, status))
+
     def check_consistency(self, source: str) -> None:
         """Cross-field checks pydantic cannot express."""
+        picked = REASON_VARIANTS.get(self.id, ())
+        for code in picked:
+            if code not in self.reason_variants:
+                raise ConfigError(f"the {self.id} module may word its reasons by "
+                                  f"{code!r}, which is not under 'reason_variants'",
+                                  file=source)
+        for code in self.reason_variants:
+            if code not in picked:
+                raise ConfigError(f"reason_variants names {code!r}, which the {self.id} "
+                                  f"module never picks (it picks: "
+                                  f"{', '.join(map(repr, picked)) or 'none'})",
+                                  file=source)
         for code in self.unknown_on_shape:
             if code not in self.messages:
                 raise ConfigError(f"unknown_on_shape names {code!r}, which has no message",

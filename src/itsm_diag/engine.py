@@ -968,8 +968,7 @@ def build_finding(
         )
         for c in meas.costs
     ]
-    reasons = rule.reasons if meas.reasons is None else rule.reason_variants[meas.reasons]
-    reason = fmt(with_exact(getattr(reasons, status), thresholds), values)
+    reason = fmt(with_exact(rule.reason(status, meas.reasons), thresholds), values)
     what_would_answer = None
     # what left a measured grade unknown: absence (a clear) or presence (a triggered),
     # the one of the grade the measures gave (a sign may carry both)

@@ -33,6 +33,15 @@ CHECK_IDS: tuple[str, ...] = (
     "sla-by-priority",
     "reopens",
 )
+#: the reason variants each sign's or check's module may pick
+#: (:attr:`~itsm_diag.signs.base.Measurement.reasons`), by rule id: its rule file words
+#: each under ``reason_variants`` and no other (checked when the rules load, so a
+#: misspelt code fails then, not mid-run); the module takes its codes from here
+REASON_VARIANTS: dict[str, tuple[str, ...]] = {
+    # worded by the assignee history (an audit log) dating every aged ticket's time
+    # without an assignee; the rule's own reasons judge the owner now
+    "ownership": ("dated",),
+}
 #: analyses (``rules/analyses/<id>.yaml``): where the work goes, what recurs, what to do
 #: next; measured and worded like the signs, never graded or scored
 ANALYSIS_IDS: tuple[str, ...] = (

@@ -14,9 +14,12 @@ Where the export holds a ticket's assignee history (a ServiceNow audit log's
 unowned on the assignee only when it has had none for more than the grace period since
 the update that cleared it (ServiceNow clears the assignee on every group change: a
 ticket handed on an hour ago is a recent handoff, not an unowned ticket); the rule's
-reasons say so. Where the history does not cover every aged ticket, the reasons are
-the ``owner_now`` ones: open more than the grace period and with no owner now, a fresh
-handoff included.
+reasons' ``dated`` variant says so. Where the history does not cover every aged ticket
+(a list export holds none), the rule's reasons say what is judged: open more than the
+grace period and with no owner now, a fresh handoff included. A ticket is covered when
+its source writes the assignee history and it has an event at or before the window end
+(:func:`_last_at`): one never assigned has no assignee event, and has had none since its
+opening.
 
 The owner is otherwise the one the export shows, as of each ticket's last update. An export cut
 after the window end (a current-state list) shows, for a ticket updated since, its owner
@@ -36,6 +39,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.checks._common import in_kinds, no_field, no_value, note
 from itsm_diag.checks._common import open_now as backlog_open
+from itsm_diag.rulefiles import REASON_VARIANTS
 from itsm_diag.signs.base import (
     Confidence,
     Context,
@@ -47,6 +51,11 @@ from itsm_diag.signs.base import (
     utc64,
 )
 from itsm_diag.signs.common import by_code_then, filled
+
+#: the reasons' variant worded by the assignee history (every aged ticket's time without
+#: an assignee dated from the update that cleared it); the rule's own reasons judge the
+#: owner now
+(DATED,) = REASON_VARIANTS["ownership"]
 
 
 def measure(ctx: Context, params: ParamMap) -> Measurement:
@@ -181,19 +190,18 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
                 clear_case["unowned_share"] = after["worst"]
                 unproven = unproven or note("owner_unseen", **after)
 
-    # what the figures measure: a time without an owner where the assignee history
-    # dates every aged ticket's, else (some or all judged by their owner now) the owner
-    # now, a ticket handed to a new group moments ago included: the reasons say which
+    # what the figures measure: the owner now (the rule's reasons), a ticket handed to a
+    # new group moments ago included, unless the assignee history dates every aged
+    # ticket's time without an owner (the "dated" variant)
     n_dated = int(dated.sum())
     reasons: str | None = None
     if has_assignee and n_dated == n_aged:
+        reasons = DATED
         notes.append(note("dated", aged=n_aged, without=int(without.sum()),
                           fresh=int(fresh.sum()), grace=grace))
-    else:
-        reasons = "owner_now"
-        if n_dated:
-            notes.append(note("dated_part", aged=n_aged, dated=n_dated,
-                              fresh=int(fresh.sum()), grace=grace))
+    elif n_dated:
+        notes.append(note("dated_part", aged=n_aged, dated=n_dated,
+                          fresh=int(fresh.sum()), grace=grace))
 
     oldest_first = pd.Series(age, index=t.index)
     metrics: dict[str, Figure] = {
@@ -252,69 +260,70 @@ def _touched_after(ctx: Context, as_of: pd.Timestamp) -> np.ndarray:
     return out
 
 
-def _group_at(ctx: Context, moved: pd.Series, as_of: pd.Timestamp
-              ) -> tuple[pd.Series, pd.Series]:
-    """Of the tickets under ``moved``: those whose group at ``as_of`` the assignment
-    history shows (their history holds a group and reaches back to the as-of: an event
-    of theirs at or before it), and of those, the ones that had a group then (their last
-    group event at or before the as-of names one; none yet is none)."""
+def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
+             ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Of the tickets under ``scope``: those whose ``kind`` history (``assignment``: the
+    group's, ``assignee``: the assignee's) covers ``as_of``, and for them, each one's last
+    ``kind`` event at or before it (its event row and the ticket's id code; a covered
+    ticket without one had none yet).
+
+    Covered: its source writes that history (some ticket of it has a ``kind`` event: an
+    audit log writes one for the first row naming a value and for every change, so a
+    ticket never assigned has none, and its history is still whole) and it has an event
+    of any kind at or before the as-of (a log that begins after it says nothing of
+    then)."""
     t, ev = ctx.tickets, ctx.events
-    none = pd.Series(False, index=t.index)
+    nothing = np.zeros(0, dtype=np.int64)
     if ev.empty:
-        return none, none
-    cut = utc64(as_of).astype("datetime64[us]")
+        return pd.Series(False, index=t.index), nothing, nothing
+    of_kind = ev[m.EV_KIND].eq(kind).fillna(False).to_numpy(dtype=bool)
     at = ev[m.EV_AT].to_numpy(dtype="datetime64[us]")
-    mine = ctx.events_of_tickets(moved)
-    assign = mine & ev[m.EV_KIND].eq("assignment").fillna(False).to_numpy(dtype=bool)
-    # a history that holds the ticket's group and covers the as-of
-    covered = ctx.tickets_of_events(assign) & ctx.tickets_of_events(mine & (at <= cut))
-    # the last group event at or before the as-of, per ticket (by id code, then time)
-    rows = np.flatnonzero(assign & (at <= cut))
+    by_cut = at <= utc64(as_of).astype("datetime64[us]")
+    written = ctx.source_holds(f"{kind}_history", lambda: ctx.tickets_of_events(of_kind))
+    covered = scope & pd.Series(written & ctx.tickets_of_events(by_cut), index=t.index)
+    # the last one at or before the as-of, per ticket (by id code, then time, then the
+    # log's own order: two updates of one minute keep their order)
+    rows = np.flatnonzero(of_kind & by_cut & ctx.events_of_tickets(covered))
     codes = ctx.event_id_codes[rows]
     order = by_code_then(codes, at[rows].view(np.int64))
     rows, codes = rows[order], codes[order]
     last = np.r_[codes[1:] != codes[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
-    named = filled(ev[m.EV_VALUE].take(rows[last])).to_numpy(dtype=bool)
+    return covered, rows[last], codes[last]
+
+
+def _group_at(ctx: Context, moved: pd.Series, as_of: pd.Timestamp
+              ) -> tuple[pd.Series, pd.Series]:
+    """Of the tickets under ``moved``: those whose group at ``as_of`` the assignment
+    history shows (:func:`_last_at`), and of those, the ones that had a group then (their
+    last group event at or before the as-of names one; none yet is none)."""
+    rebuilt, rows, codes = _last_at(ctx, moved, "assignment", as_of)
+    if not rebuilt.any():
+        return rebuilt, rebuilt
+    named = filled(ctx.events[m.EV_VALUE].take(rows)).to_numpy(dtype=bool)
     held = np.zeros(len(ctx.id_ranks[1]) + 2, dtype=bool)
-    held[codes[last][named]] = True
-    had = held[ctx.id_ranks[0]]
-    rebuilt = moved & pd.Series(covered, index=t.index)
-    return rebuilt, rebuilt & pd.Series(had, index=t.index)
+    held[codes[named]] = True
+    return rebuilt, rebuilt & pd.Series(held[ctx.id_ranks[0]], index=rebuilt.index)
 
 
 def _assignee_at(ctx: Context, aged: pd.Series, as_of: pd.Timestamp
                  ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Of the tickets under ``aged``: those whose assignee at ``as_of`` the assignee
-    history shows (an ``assignee`` event of theirs: an audit log's first row naming one,
-    and every change, a cleared one included), which of them had one then (their last
-    assignee event at or before the as-of names one; none yet is none), and, for those
-    with none, when they lost it (that event's time; NaT: never had one, so since their
-    opening)."""
-    t, ev = ctx.tickets, ctx.events
-    none = pd.Series(False, index=t.index)
+    history shows (:func:`_last_at`: an audit log's ``assignee`` events, its first row
+    naming one and every change, a cleared one included), which of them had one then
+    (their last assignee event at or before the as-of names one; none yet is none), and,
+    for those with none, when they lost it (that event's time; NaT: never had one, so
+    since their opening)."""
+    t = ctx.tickets
     since = pd.Series(pd.NaT, index=t.index, dtype=m.TIMESTAMP_DTYPE)
-    if ev.empty:
-        return none, none, since
-    mine = ctx.events_of_tickets(aged) & ev[m.EV_KIND].eq("assignee").fillna(
-        False).to_numpy(dtype=bool)
-    if not mine.any():
-        return none, none, since
-    cut = utc64(as_of).astype("datetime64[us]")
-    at = ev[m.EV_AT].to_numpy(dtype="datetime64[us]")
-    dated = aged & pd.Series(ctx.tickets_of_events(mine), index=t.index)
-    # the last assignee event at or before the as-of, per ticket (by id code, then time,
-    # then the log's own order: two updates of one minute keep their order)
-    rows = np.flatnonzero(mine & (at <= cut))
-    codes = ctx.event_id_codes[rows]
-    order = by_code_then(codes, at[rows].view(np.int64))
-    rows, codes = rows[order], codes[order]
-    last = np.r_[codes[1:] != codes[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
-    rows, codes = rows[last], codes[last]
+    dated, rows, codes = _last_at(ctx, aged, "assignee", as_of)
+    if not dated.any():
+        return dated, dated, since
+    ev = ctx.events
     named = filled(ev[m.EV_VALUE].take(rows)).to_numpy(dtype=bool)
     held = np.zeros(len(ctx.id_ranks[1]) + 2, dtype=bool)
     held[codes[named]] = True
     cleared = np.full(len(held), np.datetime64("NaT"), dtype="datetime64[us]")
-    cleared[codes[~named]] = at[rows[~named]]
+    cleared[codes[~named]] = ev[m.EV_AT].take(rows[~named]).to_numpy(dtype="datetime64[us]")
     ranks = ctx.id_ranks[0]
     assigned = dated & pd.Series(held[ranks], index=t.index)
     when = pd.Series(pd.DatetimeIndex(cleared[ranks]).tz_localize("UTC"), index=t.index)
