@@ -14,7 +14,11 @@ summary when some ticket of its tool and kind holds one (``Context.source_holds`
 kind), so a ServiceNow task table, which has no category column, is judged by its
 summaries alone, and a table with neither is left out with a note counting its tickets.
 The default scope is incidents and requests: the requester call-back the check prices
-is theirs; changes, problems, tasks and epics are planned work written by IT.
+is theirs; changes, problems, tasks and epics are planned work written by IT. Tickets a
+machine raised (the trust sign's bypass set: :func:`~itsm_diag.signs.trust.
+raised_by_machine`, the set channels leaves out) have no requester to call back and a
+category and subject written by the integration: left out of the scope and the cost,
+and counted (``machine_made``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from itsm_diag.signs.base import (
     ratio,
 )
 from itsm_diag.signs.common import fold_key, per_distinct, vague_summaries
+from itsm_diag.signs.trust import raised_by_machine
 
 
 def _top(values: pd.Series, n: int = 10) -> list[dict[str, object]]:
@@ -110,9 +115,19 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
     if not (has_category or has_summary):
         return Measurement(unknown=no_field(m.CATEGORY, m.SUMMARY))
     opened = ctx.opened_in_window().to_numpy(dtype=bool) & in_kind
+    # a monitoring alert ("Problem: Disk full" from "Zabbix Monitoring") has no requester
+    # to call back, and its category and subject are the integration's: left out as the
+    # channels check and the trust sign's bypass leave it out (one set, one note)
+    machine = opened & raised_by_machine(ctx, ctx.signs.get("trust") or {}).to_numpy(
+        dtype=bool)
+    opened = opened & ~machine
     judged = by_category | by_summary
     notes: list[Note] = []
     excluded: list[Note] = []
+    if machine.any():
+        made = pd.Series(machine, index=t.index)
+        excluded.append(note("machine_made", int(machine.sum()), ctx.samples(made),
+                             n=int(opened.sum() + machine.sum())))
     neither = opened & ~judged
     if neither.any():
         excluded.append(Note(code="no_field_in_table", count=int(neither.sum()),

@@ -1306,6 +1306,19 @@ def plain_words(values: pd.Series) -> pd.Series:
     return text.str.replace(SPACE_RUNS, " ", regex=True).str.strip()
 
 
+#: combining accents, dropped after a canonical decomposition (see :func:`unaccented`)
+_COMBINING = "[\u0300-\u036f]"
+
+
+def unaccented(words: pd.Series) -> pd.Series:
+    """``words`` with their accents dropped where Unicode decomposes them ("problème" reads
+    "probleme", "não" "nao", "störung" "storung"); letters that do not decompose (ß, ø,
+    ł) stay. A canonical decomposition (NFD), so no word is split or joined: the word
+    count of :func:`fewer_words` is the same before and after."""
+    text = words.astype(m.STRING_DTYPE).str.normalize("NFD")
+    return text.str.replace(_COMBINING, "", regex=True)
+
+
 def fewer_words(words: pd.Series, limit: int) -> pd.Series:
     """Mask: the text (words separated by single spaces, see :func:`plain_words`) holds
     fewer than ``limit`` words (an empty text none); missing is False. Spaces are counted
@@ -1333,10 +1346,12 @@ def vague_summaries(ctx: Context, max_words: int) -> pd.Series:
     (one definition for the check and for the recurrence sign's summary key, which leaves
     such a summary out): filled, fewer than ``max_words`` words (the check's param) and
     holding one of the ``vague_summaries`` phrases of the defaults as whole words,
-    punctuation ignored. Computed once per distinct summary (``Context.per_value``),
-    shared by every caller with the same phrases and ``max_words``; read, never modify."""
+    punctuation and accents ignored ("probleme" is "problème": :func:`unaccented`, on
+    the phrases and the summaries alike). Computed once per distinct summary
+    (``Context.per_value``), shared by every caller with the same phrases and
+    ``max_words``; read, never modify."""
     listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
-    pattern = words_pattern(set(plain_words(listed).dropna()))
+    pattern = words_pattern(set(unaccented(plain_words(listed)).dropna()))
 
     def is_vague(summary: pd.Series) -> pd.Series:
         words = plain_words(summary)
@@ -1347,8 +1362,8 @@ def vague_summaries(ctx: Context, max_words: int) -> pd.Series:
         # (a regex over 660 MB of long summaries cost 30 s)
         matches = pd.Series(False, index=summary.index)
         if short.any():
-            matches[short] = words[short].str.contains(pattern, regex=True).fillna(
-                False).astype(bool)
+            matches[short] = unaccented(words[short]).str.contains(
+                pattern, regex=True).fillna(False).astype(bool)
         return filled(summary) & short & matches
 
     return ctx.per_value(m.SUMMARY, ("vague.summary", pattern, max_words), is_vague)
@@ -1365,7 +1380,8 @@ def wordless_summaries(ctx: Context, max_words: int) -> pd.Series:
     vague = vague_summaries(ctx, max_words)
     listed = pd.Series(list(ctx.defaults.get("vague_summaries") or []), dtype="object")
     filler = pd.Series(list(ctx.defaults.get("vague_filler_words") or []), dtype="object")
-    pattern = words_pattern(set(plain_words(pd.concat([listed, filler])).dropna()))
+    pattern = words_pattern(set(unaccented(plain_words(pd.concat([listed, filler])))
+                                .dropna()))
 
     def make() -> pd.Series:
         codes, values = ctx.distinct(m.SUMMARY)
@@ -1373,7 +1389,7 @@ def wordless_summaries(ctx: Context, max_words: int) -> pd.Series:
         made = np.zeros(len(values) + 1, dtype=bool)  # and a last, False slot for -1
         if pattern is not None and on.any():
             which = np.flatnonzero(np.bincount(codes[on], minlength=len(values)))
-            words = plain_words(values.iloc[which].reset_index(drop=True))
+            words = unaccented(plain_words(values.iloc[which].reset_index(drop=True)))
             # each pass takes every other of two adjacent phrases (a match keeps the
             # space before the next one): as many passes as a vague summary has words
             for _ in range(max(max_words, 1)):
