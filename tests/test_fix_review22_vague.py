@@ -131,7 +131,7 @@ def _ctx(summaries: list[str]) -> Context:
 VAGUE_ELSEWHERE = ["Fehler", "Hilfe!", "funktioniert nicht", "geht nicht", "Störung",
                    "Drucker geht nicht", "problème", "Probleme", "PROBLÈME !",
                    "ne fonctionne pas", "ne marche pas", "erreur", "no funciona", "ayuda",
-                   "werkt niet", "storing", "não funciona", "nao funciona", "erro",
+                   "werkt niet", "não funciona", "nao funciona", "erro",
                    "non funziona"]
 SPECIFIC = ["Fehler beim Drucken auf Etage 3", "problème imprimante RH étage 2",
             "Drucker im 3. Stock druckt nur leere Seiten",
@@ -164,7 +164,7 @@ def test_a_german_desk_reads_vague(tmp_path: Path) -> None:
                               for i in range(1000)]
     words = ["funktioniert nicht", "Fehler", "Drucker geht nicht", "Hilfe", "Störung",
              "geht nicht", "ne marche pas", "problème", "erreur", "no funciona",
-             "werkt niet", "storing"]
+             "werkt niet"]
     vague = rng.random(1000) < 0.30
     d.loc[vague, "short_description"] = rng.choice(words, int(vague.sum()))
     path = tmp_path / "incident.csv"
@@ -179,9 +179,9 @@ def test_a_german_desk_reads_vague(tmp_path: Path) -> None:
 
 
 def test_the_check_measures_the_same(tmp_path: Path) -> None:
-    # the check's summary share is the shared test's: 20 vague of 27
+    # the check's summary share is the shared test's: 19 vague of 26
     ctx = _ctx(VAGUE_ELSEWHERE + SPECIFIC)
     params = dict(config.load_rules().get("vague-tickets").params)
     meas = vague_tickets.measure(ctx, params)
     figure = meas.metrics["vague_summary_share"]
-    assert (figure.numerator, figure.denominator) == (20, 27)
+    assert (figure.numerator, figure.denominator) == (19, 26)
