@@ -475,8 +475,11 @@ def measure(ctx: Context, params: ParamMap) -> Measurement:
         lookback = float(params.get("strategic_lookback_days", 365))
         reach, older, undated, later = _strategic_elsewhere(ctx, params, inw, lookback)
         if not reach:
-            meas.unknown = Note(code="no_strategic_records", count=len(t), params={
-                "kinds": ", ".join(sorted(set(t[m.KIND].dropna().astype(str).unique()))),
+            # the tickets that existed at the window end: a later pull's count would
+            # differ, the verdict and its reason must not
+            existed = t[m.KIND][ctx.opened_by_end().to_numpy(dtype=bool)]
+            meas.unknown = Note(code="no_strategic_records", count=len(existed), params={
+                "kinds": ", ".join(sorted(set(existed.dropna().astype(str).unique()))),
                 "days": lookback,
                 "out_of_reach": Note(code="strategic_out_of_reach", params={
                     "older": older, "later": later, "days": lookback,
