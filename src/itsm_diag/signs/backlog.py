@@ -1132,7 +1132,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                           "scheduled" if found.resolved_scheduled
                                           else "unscheduled"),
                                       count=found.resolved_scheduled),
-                                  "min": int(params["mass_closure_min"])},
+                                  "min": int(params["mass_closure_min"]),
+                                  "factor": float(params["mass_closure_factor"])},
                           sample_ids=ctx.samples(found.resolved_closed)))
 
     # the backlog's weeks: the clean-up's tickets open to the window end (the tool's
