@@ -80,7 +80,7 @@ from itsm_diag.model import NAT, ts_us
 from itsm_diag.signs.base import Context, Figure, Measurement, Note, ratio, utc64
 from itsm_diag.signs.common import (
     FOLD_KEY,
-    LEFT_OUT_KINDS,
+    LEFT_OUT_CODES,
     by_code_then,
     filled,
     fold_key,
@@ -506,14 +506,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     metrics["drivers"] = Figure(value=float(len(rows)))
     notes = [note("tested", lift=min_lift, n=min_n, k=min_k, alpha=alpha, family=family,
                   bar=bar)]
-    counts = left.counts()
-    if counts["machine"]:
-        notes.append(note("machine_made", count=counts["machine"],
-                          n=sum(counts[k] for k in (*LEFT_OUT_KINDS, "kept"))))
-    for kind, code in (("cleanup", "mass_closed"), ("cancelled", "cancelled"),
-                       ("children", "child_incidents")):
-        if counts[kind]:
-            notes.append(note(code, count=counts[kind], kept=counts["kept"]))
+    parts = left.parts()
+    kept = int(left.kept.sum())
+    for kind, left_n in parts:
+        if kind == "machine":  # of every done ticket
+            notes.append(note(LEFT_OUT_CODES[kind], count=left_n,
+                              n=sum(k for _, k in parts) + kept))
+        else:
+            notes.append(note(LEFT_OUT_CODES[kind], count=left_n, kept=kept))
     if "long_resolution_rate" in metrics:
         # the done tickets opened before the window, left out of a long time to resolve
         opened = ts_us(ctx.tickets[m.OPENED_AT])

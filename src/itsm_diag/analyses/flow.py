@@ -109,13 +109,20 @@ def _sorted_events(ctx: Context, scope: pd.Series) -> pd.DataFrame:
     # the events up to the window end: a done ticket's later close or reopen was not
     # there yet (an export pulled weeks later reads the window's paths as one pulled then)
     keep = ctx.events_of_tickets(scope) & (rows >= 0) & (at != NAT) & ctx.events_by_end()
-    # an assignee event stands beside the event its audit-log row already made (a
-    # status, a group or a touch): one update, counted once
-    keep &= ev[m.EV_KIND].ne("assignee").fillna(True).to_numpy(dtype=bool)
     idx = np.flatnonzero(keep)
-    kind = np.asarray(ev[m.EV_KIND].cat.codes)[idx].astype(np.int64) if isinstance(
-        ev[m.EV_KIND].dtype, pd.CategoricalDtype) else pd.Categorical(
-        ev[m.EV_KIND].iloc[idx], categories=list(m.EVENT_KINDS)).codes.astype(np.int64)
+    kinds = ev[m.EV_KIND]
+    if isinstance(kinds.dtype, pd.CategoricalDtype):
+        kind = np.asarray(kinds.cat.codes)[idx].astype(np.int64)
+        names = list(kinds.dtype.categories)
+    else:
+        names = list(m.EVENT_KINDS)
+        kind = pd.Categorical(kinds.iloc[idx], categories=names).codes.astype(np.int64)
+    # an assignee event stands beside the event its audit-log row already made (a
+    # status, a group or a touch): one update, counted once (by its code, on the kept
+    # events only)
+    if "assignee" in names:
+        other = kind != names.index("assignee")
+        idx, kind = idx[other], kind[other]
     order = by_code_then(rows[idx], at[idx])
     idx = idx[order]
     return pd.DataFrame({"row": rows[idx], "at": at[idx], "kind": kind[order], "i": idx},

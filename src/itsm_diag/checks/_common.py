@@ -18,6 +18,7 @@ import pandas as pd
 from itsm_diag import model as m
 from itsm_diag.signs.base import Context, Note
 from itsm_diag.signs.common import (
+    LEFT_OUT_CODES,
     RAW_OF,
     LeftOut,
     by_code_then,
@@ -75,16 +76,16 @@ def left_out_notes(ctx: Context, left: LeftOut) -> list[Note]:
     from itsm_diag.signs.backlog import mass_closure
 
     out: list[Note] = []
-    if left.machine.any():
-        out.append(note("machine_made", int(left.machine.sum()), ctx.samples(left.machine)))
-    found = mass_closure(ctx)
-    if found is not None and left.cleanup.any():
-        hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}" for h in found.hours)
-        out.append(note("mass_closed", int(left.cleanup.sum()), ctx.samples(left.cleanup),
-                        hours=hours, kept=int(left.kept.sum())))
-    for mask, code in ((left.cancelled, "cancelled"), (left.children, "child_incidents")):
-        if mask.any():
-            out.append(note(code, int(mask.sum()), ctx.samples(mask)))
+    for kind, n in left.parts():
+        mask = getattr(left, kind)
+        if kind == "cleanup":
+            found = mass_closure(ctx)  # it holds the cleanup's tickets: never None here
+            hours = ", ".join(f"{pd.Timestamp(h):%Y-%m-%d %H:00}"
+                              for h in (found.hours if found is not None else []))
+            out.append(note(LEFT_OUT_CODES[kind], n, ctx.samples(mask), hours=hours,
+                            kept=int(left.kept.sum())))
+        else:
+            out.append(note(LEFT_OUT_CODES[kind], n, ctx.samples(mask)))
     return out
 
 

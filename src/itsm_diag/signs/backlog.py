@@ -29,17 +29,16 @@ from itsm_diag.signs.base import (
     weeks_said,
 )
 from itsm_diag.signs.common import (
-    LEFT_OUT_KINDS,
     count_upto,
     effort_words,
     filled,
+    hour_numbers,
     in_hours,
     kind_effort,
     leading_ramp,
     left_out_done,
-    mass_closures,
+    mass_hours,
     open_at,
-    scheduled_hours,
     series_rows,
     status_history,
     status_trail,
@@ -57,6 +56,9 @@ from itsm_diag.stats import t_quantile
 SCOPE_KINDS: tuple[str, ...] = ("incident", "request")
 #: at most this many mass-closure hours get their own note (the rest are still excluded)
 MAX_MASS_NOTES = 5
+#: the order the automation note lists the tickets left out of its candidates in (every
+#: kind of :data:`~itsm_diag.signs.common.LEFT_OUT_KINDS`)
+AUTOMATION_LEFT_OUT = ("cancelled", "machine", "children", "cleanup")
 
 
 
@@ -132,7 +134,8 @@ class MassClosure:
     auto-close job's, or a one-off), and ``resolved_closed`` marks those tickets: the
     tool's lifecycle, no completion and no clean-up (their done time is the resolved
     time); ``resolved_scheduled`` of those hours are a scheduled job's
-    (:func:`~itsm_diag.signs.common.scheduled_hours`)."""
+    (:func:`~itsm_diag.signs.common.scheduled_hours`). ``done_hour`` and ``closed_hour``
+    are the floors every hour was found on."""
 
     hours: pd.Index
     tickets: pd.Series
@@ -140,6 +143,11 @@ class MassClosure:
     resolved: pd.Series
     resolved_closed: pd.Series
     resolved_scheduled: int
+    #: each ticket's done time and its closed time in the window (of the usable
+    #: tickets), as its clock hour (:func:`~itsm_diag.signs.common.hour_numbers`): the
+    #: notes on each hour read them
+    done_hour: np.ndarray
+    closed_hour: np.ndarray
 
 
 def _mass_key(ctx: Context, params: Mapping[str, Any] | None) -> tuple[float, float] | None:
@@ -183,23 +191,35 @@ def _mass_closure(ctx: Context, params: Mapping[str, Any]) -> MassClosure:
     # time); closing a ticket resolved before is the tool's lifecycle, never a completion.
     # A scheduled job's hours (the same clock time on most days) are none: a clean-up
     # stands out against its clock time's other days
-    by_done = mass_closures(done_at[done_in_window], params, span=span, tz=ctx.tz).index
-    by_close = mass_closures(closed.where(unresolved & done_in_window), params, span=span,
-                             tz=ctx.tz).index
+    # each time column floored to its hour once: the hours are found on these floors,
+    # and every ticket is tested against them
+    done_hour, closed_hour = hour_numbers(done_at), hour_numbers(closed)
+    in_window = done_in_window.to_numpy(dtype=bool)
+    no_resolved = unresolved.to_numpy(dtype=bool)
+    by_done = _unscheduled(mass_hours(done_hour[in_window], params, span=span, tz=ctx.tz))
+    by_close = _unscheduled(mass_hours(closed_hour[no_resolved & in_window], params,
+                                       span=span, tz=ctx.tz))
     hours = by_done.union(by_close)
-    tickets = done_in_window & (in_hours(done_at, by_done)
-                                | (unresolved & in_hours(done_at, by_close)))
-    # the tool closing already-resolved tickets in bulk: said, nothing left out
-    closing = closed.where(~unresolved)
-    resolved = mass_closures(closing, params)
-    resolved_closed = usable & ~unresolved & in_hours(closed, resolved.index)
-    nightly = int(scheduled_hours(resolved, closing.dropna().dt.floor("h"), span, ctx.tz,
-                                  float(params["mass_closure_factor"])).sum()
-                  ) if len(resolved) else 0
+    tickets = done_in_window & (in_hours(done_hour, by_done)
+                                | (no_resolved & in_hours(done_hour, by_close)))
+    # the tool closing already-resolved tickets in bulk: said, nothing left out; of its
+    # hours, those of a scheduled job (found in the same pass) are counted
+    resolved, scheduled = mass_hours(closed_hour[~no_resolved], params, span=span,
+                                     tz=ctx.tz)
+    resolved_closed = usable & ~unresolved & in_hours(closed_hour, resolved.index)
     return MassClosure(hours=hours, tickets=tickets,
-                       touched=usable & (in_hours(done_at, hours) | in_hours(closed, hours)),
+                       touched=usable & (in_hours(done_hour, hours)
+                                         | in_hours(closed_hour, hours)),
                        resolved=resolved, resolved_closed=resolved_closed,
-                       resolved_scheduled=nightly)
+                       resolved_scheduled=int(scheduled.sum()),
+                       done_hour=done_hour, closed_hour=closed_hour)
+
+
+def _unscheduled(found: tuple[pd.Series, np.ndarray]) -> pd.Index:
+    """The hour starts of :func:`~itsm_diag.signs.common.mass_hours`'s hours that are no
+    scheduled job's."""
+    mass, scheduled = found
+    return mass.index[~scheduled]
 
 
 def stays_of(ctx: Context, keep: pd.Series, open_through: pd.Series | None = None
@@ -1078,7 +1098,6 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                series={"weekly_flow": flow_rows(weekly_rows(ctx))})
                    for code in NO_TREND_SHAPES if code in seen), None)
 
-    done_at = ctx.done_at
     notes: list[Note] = []
     # a clean-up script closing thousands in an hour is not productivity. It shows in the
     # closed time (a script closing long-resolved tickets) or in the done time (a script
@@ -1090,13 +1109,14 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     found = mass_closure(ctx, params)
     if found is None:  # the sign's own params hold the rule: never, but typed so
         raise ValueError("the backlog sign's params hold no mass-closure rule")
-    mass_hours, mass, touched = found.hours, found.tickets, found.touched
-    closed = t[m.CLOSED_AT].where(usable & w.contains(t[m.CLOSED_AT]))
+    mass, touched = found.tickets, found.touched
+    done_hour, closed_hour = found.done_hour, found.closed_hour
     mass_notes: list[Note] = []
-    for hour in mass_hours[:MAX_MASS_NOTES]:
-        in_hour = touched & (done_at.dt.floor("h").eq(hour) | closed.dt.floor("h").eq(hour)
-                             ).fillna(False).astype(bool)
-        left_out = in_hour & mass & done_at.dt.floor("h").eq(hour).fillna(False).astype(bool)
+    for hour in found.hours[:MAX_MASS_NOTES]:
+        start = hour_numbers(pd.Series([hour]))[0]
+        done_then = done_hour == start
+        in_hour = touched & (done_then | (closed_hour == start))
+        left_out = in_hour & mass & done_then
         mass_notes.append(Note(code="mass_closure", count=int(in_hour.sum()), params={
             "hour": f"{pd.Timestamp(hour):%Y-%m-%d %H:00} UTC",
             "excluded": int(left_out.sum())}, sample_ids=ctx.samples(in_hour)))
@@ -1112,7 +1132,8 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
                                           "scheduled" if found.resolved_scheduled
                                           else "unscheduled"),
                                       count=found.resolved_scheduled),
-                                  "min": int(params["mass_closure_min"])},
+                                  "min": int(params["mass_closure_min"]),
+                                  "factor": float(params["mass_closure_factor"])},
                           sample_ids=ctx.samples(found.resolved_closed)))
 
     # the backlog's weeks: the clean-up's tickets open to the window end (the tool's
@@ -1295,17 +1316,18 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     # the candidates are done work: the tickets the KPI panel, the reopen check and the
     # drivers weigh (a cancelled or duplicate ticket given up in minutes, a machine's
     # alert, a major incident's child are no quick type a script could take over)
+    # (``kept`` already leaves out the clean-up's tickets: the same memoised set as
+    # ``found``, so the note's count and the candidates agree)
     left = left_out_done(ctx, done_in_window)
-    candidates, costs = _automation(ctx, left.kept & ~mass, params)
-    left_out = left.counts()
-    if any(left_out[kind] for kind in LEFT_OUT_KINDS):
+    candidates, costs = _automation(ctx, left.kept, params)
+    parts = left.parts(AUTOMATION_LEFT_OUT)
+    if parts:
         # the kinds it holds, each a clause; a kind with none is not said
-        parts = [Note(code=f"automation_left_out.{kind}", count=left_out[kind])
-                 for kind in ("cancelled", "machine", "children", "cleanup") if left_out[kind]]
-        notes.append(Note(code="automation_left_out", count=sum(
-            left_out[kind] for kind in LEFT_OUT_KINDS),
-            params={"kept": left_out["kept"], "parts": parts},
-            sample_ids=ctx.samples(done_in_window & ~left.kept)))
+        notes.append(Note(code="automation_left_out", count=sum(n for _, n in parts),
+                          params={"kept": int(left.kept.sum()), "parts": [
+                              Note(code=f"automation_left_out.{kind}", count=n)
+                              for kind, n in parts]},
+                          sample_ids=ctx.samples(done_in_window & ~left.kept)))
     per_day = float(trend["arrivals"].to_numpy()[lead + ramp:].sum()) / (7.0 * len(levels))
 
     @cache

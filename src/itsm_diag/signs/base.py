@@ -787,9 +787,14 @@ class Note(_Strict):
         template = messages.get(self.code)
         if template is None:
             raise KeyError(f"{owner} has no message for code {self.code!r}")
-        values = {k: v.text(messages, owner) if isinstance(v, Note) else joined(
-            [n.text(messages, owner) for n in v]) if isinstance(v, list) and v and all(
-                isinstance(n, Note) for n in v) else v for k, v in self.params.items()}
+        def worded(v: Any) -> Any:
+            # a clause; the clauses that apply (none: nothing said); any other value as is
+            if isinstance(v, Note):
+                return v.text(messages, owner)
+            if isinstance(v, list) and all(isinstance(n, Note) for n in v):
+                return joined([n.text(messages, owner) for n in v])
+            return v
+        values = {k: worded(v) for k, v in self.params.items()}
         return fmt(template, {**values, "count": self.count})
 
 

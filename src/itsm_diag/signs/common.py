@@ -773,36 +773,65 @@ def mass_closures(done_at: pd.Series, params: Mapping[str, Any], *,
     window), an hour of a scheduled job is none (:func:`scheduled_hours`: the same clock
     time holds as many on most days). Returns a Series indexed by hour start, sorted.
     """
-    hours = done_at.dropna().dt.floor("h")
-    counts = hours.value_counts()
+    mass, scheduled = mass_hours(hour_numbers(done_at), params, span=span, tz=tz)
+    return mass[~scheduled]
+
+
+_HOUR_US = 3_600 * 10**6
+#: the hour number (:func:`hour_numbers`) of a missing time: no real time's
+NO_HOUR = m.NAT // _HOUR_US
+
+
+def hour_numbers(times: pd.Series) -> np.ndarray:
+    """Each time's clock hour as whole hours since the epoch (UTC), :data:`NO_HOUR` where
+    missing: the floor :func:`mass_hours` and :func:`in_hours` read, taken once a column
+    (one integer division of its microseconds)."""
+    return m.ts_us(times) // _HOUR_US
+
+
+def mass_hours(hours: np.ndarray, params: Mapping[str, Any], *,
+               span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+               tz: str = "UTC") -> tuple[pd.Series, np.ndarray]:
+    """The hours :func:`mass_closures` finds among times' clock hours (``hours``:
+    :func:`hour_numbers`; :data:`NO_HOUR` ones are none), before a scheduled job's are
+    left out: (every hour past the bar with its count, indexed by hour start (UTC),
+    sorted; per hour, whether it is a scheduled job's, all False without the ``span``).
+    A caller that has the hours of a column tests its tickets against them
+    (:func:`in_hours`) and counts the scheduled hours from the one pass."""
+    held = pd.Series(hours[hours != NO_HOUR]).value_counts(sort=False)  # distinct hours
+    starts = (held.index.to_numpy(dtype=np.int64) * _HOUR_US).astype("datetime64[us]")
+    counts = pd.Series(held.to_numpy(), index=pd.DatetimeIndex(starts).tz_localize("UTC"),
+                       name="count")
     min_n = float(params["mass_closure_min"])
     factor = float(params["mass_closure_factor"])
     ordinary = counts[counts < min_n]
     p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
-    mass = counts[(counts >= min_n) & (counts >= factor * p99)]
-    if span is not None and len(mass):
-        mass = mass[~scheduled_hours(mass, hours, span, tz, factor)]
-    return mass.sort_index()
+    mass = counts[(counts >= min_n) & (counts >= factor * p99)].sort_index()
+    scheduled = (scheduled_hours(mass, counts, span, tz, factor)
+                 if span is not None and len(mass) else np.zeros(len(mass), dtype=bool))
+    return mass, scheduled
 
 
-def scheduled_hours(mass: pd.Series, hours: pd.Series,
+def scheduled_hours(mass: pd.Series, counts: pd.Series,
                     span: tuple[pd.Timestamp, pd.Timestamp], tz: str,
                     factor: float) -> np.ndarray:
     """Per hour of ``mass`` (counts by hour start), whether it is a scheduled job's: on the
     median day of the ``span`` the same clock time in ``tz`` (within an hour either side,
     so a job that moves with daylight saving stays one) holds more than 1/``factor`` of its
-    count among ``hours`` (every time's hour start). A nightly job closing the resolved
+    count among ``counts`` (every time's count by hour start: the few thousand distinct
+    hours are put in the zone, not each time). A nightly job closing the resolved
     tickets of a week ago runs at the same clock time every night at about the same size;
     a clean-up is one night's, ``factor`` times any night's at its clock time."""
     first = pd.Timestamp(span[0]).tz_convert(tz).normalize()
     n_days = max(int((pd.Timestamp(span[1]).tz_convert(tz).normalize() - first)
                      / pd.Timedelta(days=1)) + 1, 1)
-    local = hours.dt.tz_convert(tz)
-    day = ((local.dt.normalize() - first) / pd.Timedelta(days=1)).to_numpy(
+    local = pd.DatetimeIndex(counts.index).tz_convert(tz)
+    day = ((local.normalize() - first) / pd.Timedelta(days=1)).to_numpy(
         dtype="float64", na_value=np.nan)
-    clock = local.dt.hour.to_numpy(dtype="float64", na_value=np.nan)
+    clock = np.asarray(local.hour, dtype="float64")
     keep = (day >= 0) & (day < n_days) & ~np.isnan(clock)
     grid = np.bincount(day[keep].astype(np.int64) * 24 + clock[keep].astype(np.int64),
+                       weights=counts.to_numpy(dtype="float64")[keep],
                        minlength=n_days * 24).reshape(n_days, 24)
     # each day's busiest of the clock time and the hours either side (days wrap at 0:00)
     near = np.maximum(grid, np.maximum(np.roll(grid, 1, axis=1), np.roll(grid, -1, axis=1)))
@@ -812,11 +841,12 @@ def scheduled_hours(mass: pd.Series, hours: pd.Series,
                       dtype=bool)
 
 
-def in_hours(done_at: pd.Series, hours: pd.Index) -> pd.Series:
-    """Mask: done within one of the clock ``hours`` (as returned by :func:`mass_closures`)."""
+def in_hours(numbers: np.ndarray, hours: pd.Index) -> np.ndarray:
+    """Mask: a time's clock hour (``numbers``: :func:`hour_numbers`) is one of the clock
+    ``hours`` (hour starts, as returned by :func:`mass_closures`)."""
     if len(hours) == 0:
-        return pd.Series(False, index=done_at.index)
-    return done_at.dt.floor("h").isin(hours).fillna(False).astype(bool)
+        return np.zeros(len(numbers), dtype=bool)
+    return np.isin(numbers, pd.DatetimeIndex(hours).as_unit("us").asi8 // _HOUR_US)
 
 
 # ---- each ticket's SLA outcome ----------------------------------------------------------
@@ -1026,7 +1056,17 @@ def ref_rows(ctx: Context, column: str, linked: np.ndarray, targets: np.ndarray
     pair = id_codes[rows].astype(np.int64) * width + tool[rows]
     first, at = np.unique(pair, return_index=True)
     refs = t[column].iloc[linked].astype(m.STRING_DTYPE).str.strip()
-    ref_code = pd.Index(ids.astype(m.STRING_DTYPE).array).get_indexer(refs.array)
+    # the few distinct refs are hashed and each distinct id probed against them: no hash
+    # index of every id is built (a million ids took 0.3 s a call)
+    ref_at, named = pd.factorize(refs.array)
+    code_of = np.full(len(named), -1, dtype=np.int64)
+    if len(named):
+        every = pa.array(ids.astype(m.STRING_DTYPE).array)
+        pos = pc.fill_null(pc.index_in(every, value_set=pa.array(named).cast(every.type)),
+                           -1).to_numpy(zero_copy_only=False)
+        hit = np.flatnonzero(pos >= 0)
+        code_of[pos[hit]] = hit
+    ref_code = np.where(ref_at >= 0, code_of[ref_at], -1)
     wanted = np.where(ref_code >= 0, ref_code.astype(np.int64) * width + tool[linked], -1)
     hit = np.minimum(np.searchsorted(first, wanted), len(first) - 1)
     return np.where((wanted >= 0) & (first[hit] == wanted), rows[at[hit]], -1).astype(np.int64)
@@ -1105,6 +1145,9 @@ def parent_rows(ctx: Context) -> np.ndarray:
 #: the tickets left out of done work, in their one precedence: a ticket of two kinds is
 #: counted as the first one's (a machine's alert a clean-up closed is the machine's)
 LEFT_OUT_KINDS = ("machine", "cleanup", "cancelled", "children")
+#: each kind's note code in the rule files of the checks and analyses that say it
+LEFT_OUT_CODES = {"machine": "machine_made", "cleanup": "mass_closed",
+                  "cancelled": "cancelled", "children": "child_incidents"}
 
 
 @dataclass(frozen=True)
@@ -1125,6 +1168,13 @@ class LeftOut:
     def counts(self) -> dict[str, int]:
         """Each kind's count and the kept tickets' (``kept``): what the notes say."""
         return {name: int(getattr(self, name).sum()) for name in (*LEFT_OUT_KINDS, "kept")}
+
+    def parts(self, order: Sequence[str] = LEFT_OUT_KINDS) -> list[tuple[str, int]]:
+        """The kinds with tickets, each with its count, in ``order`` (the kinds a note
+        lists, each a clause: a kind with none is not said). Their sum is every ticket
+        left out."""
+        counts = {kind: int(getattr(self, kind).sum()) for kind in order}
+        return [(kind, n) for kind, n in counts.items() if n]
 
 
 def _left_out_codes(ctx: Context, kinds: tuple[str, ...]) -> np.ndarray:

@@ -717,12 +717,16 @@ def problem_links(ctx: Context, tools: Sequence[str]) -> ProblemLinks:
         row[linked] = ref_rows(ctx, m.PROBLEM_REF, linked,
                                ctx.of_kind("problem").to_numpy(dtype=bool))
         found = row >= 0
-        at = np.maximum(row, 0)
-        # one rule for what a problem record is at the window end: the one count of them
-        stood = problems_by_end(ctx).to_numpy(dtype=bool)[at]
+        # the problem rows the links found (a few): opened after the window end, or
+        # opened by it yet no problem then (one rule for what a problem record is at the
+        # window end: the one count of them)
+        at = row[found]
         opened = ctx.opened_by_end().to_numpy(dtype=bool)[at]
-        later = found & ~opened
-        cancelled = found & opened & ~stood
+        stood = problems_by_end(ctx).to_numpy(dtype=bool)[at]
+        later = np.zeros(len(ref), dtype=bool)
+        later[found] = ~opened
+        cancelled = np.zeros(len(ref), dtype=bool)
+        cancelled[found] = opened & ~stood
         has_ref = pd.Series(ref & ~later & ~cancelled, index=filled_ref.index)
         by_header, header_tools = links_in_header(ctx, tools)
         existed = ctx.of_kind("incident") & ctx.opened_by_end()
