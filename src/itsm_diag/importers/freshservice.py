@@ -354,11 +354,13 @@ class FreshserviceImporter(Importer):
             v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
                             "left without priority")
         if "source" in cols:
-            df[m.CHANNEL_RAW] = frame[cols["source"]]
-            mapped = map_values(frame[cols["source"]], _SOURCE)
-            v.note_unmapped(warnings, "source (channel)", frame[cols["source"]], mapped,
+            # a placeholder ("Unknown") is no channel recorded, not a door named "other"
+            source = v.drop_placeholders(frame[cols["source"]], warnings, "source (channel)")
+            df[m.CHANNEL_RAW] = source
+            mapped = map_values(source, _SOURCE)
+            v.note_unmapped(warnings, "source (channel)", source, mapped,
                             "counted as 'other'")
-            df[m.CHANNEL] = mapped.where(mapped.notna() | frame[cols["source"]].isna(), "other")
+            df[m.CHANNEL] = mapped.where(mapped.notna() | source.isna(), "other")
         if "resolution_status" in cols:
             raw_sla = frame[cols["resolution_status"]].astype(m.STRING_DTYPE)
             sla = map_values(raw_sla, {k: str(b) for k, b in _SLA.items()})

@@ -337,6 +337,7 @@ class JiraImporter(Importer):
             v.note_unmapped(warnings, "priority", df[m.PRIORITY_RAW], df[m.PRIORITY],
                             "left without priority")
         if m.CHANNEL_RAW in df:
+            df[m.CHANNEL_RAW] = v.drop_placeholders(df[m.CHANNEL_RAW], warnings)
             df[m.CHANNEL] = _channel(df[m.CHANNEL_RAW], warnings)
         if "_time_spent" in cols:
             secs = v.number(frame[cols["_time_spent"]])

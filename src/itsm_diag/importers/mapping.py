@@ -673,7 +673,9 @@ class MappingImporter(Importer):
             v.note_unmapped(warnings, "priority", raw_priority, df[m.PRIORITY],
                             "left without priority (map them under values.priority)")
         if m.CHANNEL in rows:
-            raw_channel = rows[m.CHANNEL].astype(m.STRING_DTYPE)
+            # a placeholder ("Unknown") is no channel, unless the mapping maps it
+            raw_channel = v.drop_placeholders(rows[m.CHANNEL].astype(m.STRING_DTYPE),
+                                              warnings, mapped=vals.channel)
             df[m.CHANNEL_RAW] = raw_channel
             mapped_ch = map_values(raw_channel, {**v.CHANNELS, **vals.channel})
             v.note_unmapped(warnings, "channel", raw_channel, mapped_ch,

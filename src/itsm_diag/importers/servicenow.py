@@ -674,11 +674,13 @@ def _channel_part(df: dict[str, pd.Series]) -> _Part:
     warnings: list[str] = []
     if m.CHANNEL_RAW not in df:
         return {}, warnings
-    raw = v.Distinct.of(df[m.CHANNEL_RAW])
+    # "Unknown", "-- None --": no channel recorded, not a door named "other"
+    labels = v.drop_placeholders(df[m.CHANNEL_RAW], warnings)
+    raw = v.Distinct.of(labels)
     mapped = raw.apply(v.map_vocab, v.CHANNELS)  # once, for the column and the warning
     channel = raw.category(v.channel_of(mapped, raw.values), m.CHANNEL)
     v.note_unmapped_distinct(warnings, "channel", raw, mapped, "counted as 'other'")
-    return {m.CHANNEL: channel}, warnings
+    return {m.CHANNEL: channel, m.CHANNEL_RAW: labels}, warnings
 
 
 def _other_parts(cols: dict[str, pd.Series]) -> _Part:

@@ -281,6 +281,7 @@ class ZendeskImporter(Importer):
         if m.PRIORITY_RAW in df:
             df[m.PRIORITY] = v.read_priority(df[m.PRIORITY_RAW], warnings)
         if m.CHANNEL_RAW in df:
+            df[m.CHANNEL_RAW] = v.drop_placeholders(df[m.CHANNEL_RAW], warnings)
             via = v.map_vocab(df[m.CHANNEL_RAW], VIA)
             df[m.CHANNEL] = via.fillna(v.channel(df[m.CHANNEL_RAW]))
             v.note_channels(warnings, df[m.CHANNEL_RAW], {**v.CHANNELS, **VIA})

@@ -546,43 +546,79 @@ class Context:
                     pd.Series([pd.NA], dtype="object"))
         return self.distinct(m.SOURCE_TOOL)
 
+    @property
+    def file_codes(self) -> tuple[np.ndarray, pd.Series]:
+        """(code of each ticket's input: its tool and its file, ``source_tool`` and
+        ``source_file`` together; the inputs' names: the file's, with the tool after it
+        when one file name holds tickets of two tools, the tool's for tickets without a
+        file), as :attr:`source_codes` gives the tools. Two exports of one tool, one
+        with a column and one without (two list views, two teams' exports), are two
+        inputs. A table without ``source_file`` has its tools as its inputs."""
+        if m.SOURCE_FILE not in self.tickets.columns:
+            return self.source_codes
+        result: tuple[np.ndarray, pd.Series] = _cached(self, "_file_codes",
+                                                        self._make_file_codes)
+        return result
+
+    def _make_file_codes(self) -> tuple[np.ndarray, pd.Series]:
+        tool_codes, tools = self.source_codes
+        file_codes, files = self.distinct(m.SOURCE_FILE)
+        # each (file, tool) pair as one integer, numbered by np.unique (a sort of the
+        # tickets' small integers, no pass per ticket); the few pairs named one by one
+        pairs, codes = np.unique(file_codes.astype(np.int64) * len(tools) + tool_codes,
+                                 return_inverse=True)
+        file_of, tool_of = pairs // len(tools), pairs % len(tools)
+        file_names = files.astype("object").to_numpy()[file_of]
+        tool_names = tools.astype("object").to_numpy()[tool_of]
+        shared = pd.Series(file_of).duplicated(keep=False).to_numpy()
+        names = [str(t) if pd.isna(f) else f"{f} ({t})" if two else str(f)
+                 for f, t, two in zip(file_names, tool_names, shared, strict=True)]
+        out = np.asarray(codes, dtype=np.intp).reshape(-1)
+        out.flags.writeable = False
+        return out, pd.Series(names, dtype="object")
+
     def source_holds(self, what: str,
-                     evidence: Callable[[], pd.Series | np.ndarray] | None = None
-                     ) -> np.ndarray:
+                     evidence: Callable[[], pd.Series | np.ndarray] | None = None,
+                     *, per_file: bool = False) -> np.ndarray:
         """Per ticket (a read-only bool array): some ticket of its source holds ``what``,
         a column (filled, :meth:`filled`), or, with ``evidence``, the mask over tickets
         ``evidence()`` gives (comments for chasers, a problem link for coverage), cached
         under the name ``what``. A tool that cannot export a field has it on none of its
         tickets: its tickets are no evidence of the field's absence. One grouping of the
-        evidence by the source codes (a bincount), computed once per name."""
+        evidence by the source codes (a bincount), computed once per name. With
+        ``per_file``, the sources are the input files (:attr:`file_codes`: tool and
+        file), for a field one export of a tool holds and another does not (a list
+        view without the column)."""
         def make() -> np.ndarray:
-            codes, names = self.source_codes
+            codes, names = self.file_codes if per_file else self.source_codes
             found = self.filled(what) if evidence is None else evidence()
             has = _mask_array(self.tickets, found)
             held = np.bincount(codes[has], minlength=len(names)) > 0
             out: np.ndarray = held[codes]
             out.flags.writeable = False
             return out
-        result: np.ndarray = _cached(self, ("source_holds", what), make)
+        result: np.ndarray = _cached(self, ("file_holds" if per_file else "source_holds",
+                                            what), make)
         return result
 
     def by_source(self, scope: pd.Series | np.ndarray, what: str,
-                  evidence: Callable[[], pd.Series | np.ndarray] | None = None
-                  ) -> SourceSplit:
+                  evidence: Callable[[], pd.Series | np.ndarray] | None = None,
+                  *, per_file: bool = False) -> SourceSplit:
         """The ``scope`` tickets split by whether their source holds ``what``
-        (:meth:`source_holds`): a measure that needs it counts the tickets of the sources
-        that hold it, and names the others in a note. When every source of the scope holds
-        it, or none does, nothing is left out (the measure's own missing-field path
-        applies), so a run over one source measures as it always did."""
+        (:meth:`source_holds`, its input file with ``per_file``): a measure that needs
+        it counts the tickets of the sources that hold it, and names the others in a
+        note. When every source of the scope holds it, or none does, nothing is left
+        out (the measure's own missing-field path applies), so a run over one source
+        measures as it always did."""
         t = self.tickets
         in_scope = _mask_array(t, scope)
-        holds = self.source_holds(what, evidence)
+        holds = self.source_holds(what, evidence, per_file=per_file)
         left = in_scope & ~holds
         kept = in_scope & holds
         whole = scope if isinstance(scope, pd.Series) else pd.Series(in_scope, index=t.index)
         if not left.any():
             return SourceSplit(kept=whole.copy(deep=False))
-        codes, names = self.source_codes
+        codes, names = self.file_codes if per_file else self.source_codes
         per = np.bincount(codes[left], minlength=len(names))
         named = np.flatnonzero(per)
         order = named[np.lexsort((names.astype("object").astype(str).to_numpy()[named],

@@ -992,16 +992,15 @@ def _flag_without_sla(ctx: Context, lone: np.ndarray, flag_met: np.ndarray,
                       any_due: bool) -> np.ndarray:
     """Per ticket: a made-SLA flag with no due time (``lone``) read as no SLA attached:
     the export holds a due time somewhere (``any_due``) and the ticket's file holds no
-    ticket with the flag false and no due time."""
+    ticket with the flag false and no due time (its input, :attr:`Context.file_codes`:
+    tool and file)."""
     if not any_due or not lone.any():
         return np.zeros(len(lone), dtype=bool)
-    if m.SOURCE_FILE in ctx.tickets.columns:
-        codes, files = ctx.distinct(m.SOURCE_FILE)
-    else:
-        codes, files = np.zeros(len(lone), dtype=np.intp), pd.Series([pd.NA])
     # the files with a false flag on a ticket without a due time: their flags are measured
-    measured = np.bincount(codes[lone & ~flag_met], minlength=len(files)) > 0
-    return lone & ~measured[codes]
+    measured = ctx.source_holds("sla.flag_false_undue", lambda: lone & ~flag_met,
+                                per_file=True)
+    out: np.ndarray = lone & ~measured
+    return out
 
 
 def machine_raised(ctx: Context) -> np.ndarray:
