@@ -806,22 +806,34 @@ def mass_hours(hours: np.ndarray, params: Mapping[str, Any], *,
     factor = float(params["mass_closure_factor"])
     ordinary = counts[counts < min_n]
     p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
-    mass = counts[(counts >= min_n) & (counts >= factor * p99)].sort_index()
-    scheduled = (scheduled_hours(mass, counts, span, tz, factor)
+    bar = max(min_n, factor * p99)
+    mass = counts[counts >= bar].sort_index()
+    scheduled = (scheduled_hours(mass, counts, span, tz, factor, bar=bar)
                  if span is not None and len(mass) else np.zeros(len(mass), dtype=bool))
     return mass, scheduled
 
 
+#: a scheduled job is recognised by its runs on at least this many other days at its clock
+#: time (a weekly job in a month's window has three; a one-off clean-up has none). Not a
+#: rule file param: the report's params block (and its golden files) would change
+JOB_RUNS = 3
+
+
 def scheduled_hours(mass: pd.Series, counts: pd.Series,
                     span: tuple[pd.Timestamp, pd.Timestamp], tz: str,
-                    factor: float) -> np.ndarray:
-    """Per hour of ``mass`` (counts by hour start), whether it is a scheduled job's: on the
-    median day of the ``span`` the same clock time in ``tz`` (within an hour either side,
-    so a job that moves with daylight saving stays one) holds more than 1/``factor`` of its
-    count among ``counts`` (every time's count by hour start: the few thousand distinct
-    hours are put in the zone, not each time). A nightly job closing the resolved
-    tickets of a week ago runs at the same clock time every night at about the same size;
-    a clean-up is one night's, ``factor`` times any night's at its clock time."""
+                    factor: float, *, bar: float | None = None,
+                    recur: int = JOB_RUNS) -> np.ndarray:
+    """Per hour of ``mass`` (counts by hour start), whether it is a scheduled job's: its
+    surplus over its clock time's usual count is under the mass ``bar`` (by default the
+    smallest of ``mass``). The usual count is the median, over the other days of the
+    ``span`` whose same clock time in ``tz`` (within an hour either side, so a job that
+    moves with daylight saving stays one) holds more than 1/``factor`` of the hour's
+    count, of what they hold there, when at least ``recur`` days do (a job recurs at its
+    clock time: every night, every Sunday, or every night since it was switched on);
+    else the median day's. ``counts`` is every time's count by hour start (the few
+    thousand distinct hours are put in the zone, not each time). A job's run stands
+    level with its other runs; a clean-up stands out by the bar, at any clock time
+    (a busy hour's or a job's own hour's usual count is taken off, not its total)."""
     first = pd.Timestamp(span[0]).tz_convert(tz).normalize()
     n_days = max(int((pd.Timestamp(span[1]).tz_convert(tz).normalize() - first)
                      / pd.Timedelta(days=1)) + 1, 1)
@@ -836,9 +848,20 @@ def scheduled_hours(mass: pd.Series, counts: pd.Series,
     # each day's busiest of the clock time and the hours either side (days wrap at 0:00)
     near = np.maximum(grid, np.maximum(np.roll(grid, 1, axis=1), np.roll(grid, -1, axis=1)))
     typical = np.median(near, axis=0)
-    at = pd.DatetimeIndex(mass.index).tz_convert(tz).hour.to_numpy()
-    return np.asarray(mass.to_numpy(dtype="float64") < factor * typical[at],
-                      dtype=bool)
+    at_local = pd.DatetimeIndex(mass.index).tz_convert(tz)
+    at = at_local.hour.to_numpy()
+    own = ((at_local.normalize() - first) / pd.Timedelta(days=1)).to_numpy(
+        dtype="float64", na_value=np.nan)
+    count = mass.to_numpy(dtype="float64")
+    # per mass hour (columns), each day's holding at its clock time, its own day left out
+    column = near[:, at]
+    others = np.arange(n_days)[:, None] != own[None, :]
+    similar = others & (column > count / factor)
+    runs = similar.sum(axis=0)
+    held = np.where(similar | (runs == 0)[None, :], column, np.nan)  # no all-NaN column
+    usual = np.where(runs >= recur, np.nanmedian(held, axis=0), typical[at])
+    lowest = float(count.min()) if len(count) else 0.0
+    return np.asarray(count - usual < (lowest if bar is None else bar), dtype=bool)
 
 
 def in_hours(numbers: np.ndarray, hours: pd.Index) -> np.ndarray:
