@@ -1035,6 +1035,7 @@ RANGES: dict[str, Valid] = {
     "signs.backlog.params.mass_closure_min": Valid(2, COUNT_CAP, whole=True),
     # "times the 99th-percentile hour": below 1 an ordinary hour would be a mass closure
     "signs.backlog.params.mass_closure_factor": Valid(1, 1_000_000),
+    "signs.backlog.params.mass_closure_job_runs": Valid(1, COUNT_CAP, whole=True),
     # a trend line needs two weeks, and its noise (the scatter around the line, on n - 2
     # degrees of freedom) three: a clear on two week ends could not be weighed against it;
     # the levels from the edges one week at least

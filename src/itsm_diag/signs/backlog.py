@@ -29,6 +29,7 @@ from itsm_diag.signs.base import (
     weeks_said,
 )
 from itsm_diag.signs.common import (
+    JOB_RUNS,
     count_upto,
     effort_words,
     filled,
@@ -150,11 +151,13 @@ class MassClosure:
     closed_hour: np.ndarray
 
 
-def _mass_key(ctx: Context, params: Mapping[str, Any] | None) -> tuple[float, float] | None:
+def _mass_key(ctx: Context, params: Mapping[str, Any] | None
+              ) -> tuple[float, float, int] | None:
     given = params if params is not None else ctx.signs.get("backlog")
     if given is None or "mass_closure_min" not in given:
         return None
-    return float(given["mass_closure_min"]), float(given["mass_closure_factor"])
+    return (float(given["mass_closure_min"]), float(given["mass_closure_factor"]),
+            int(given.get("mass_closure_job_runs", JOB_RUNS)))
 
 
 def mass_closure(ctx: Context, params: Mapping[str, Any] | None = None) -> MassClosure | None:
@@ -174,7 +177,8 @@ def mass_closure(ctx: Context, params: Mapping[str, Any] | None = None) -> MassC
     if key is None:
         return None
     found: MassClosure = ctx.memo(("backlog", "mass", key), lambda: _mass_closure(ctx, {
-        "mass_closure_min": key[0], "mass_closure_factor": key[1]}))
+        "mass_closure_min": key[0], "mass_closure_factor": key[1],
+        "mass_closure_job_runs": key[2]}))
     return found
 
 

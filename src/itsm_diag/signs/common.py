@@ -808,14 +808,15 @@ def mass_hours(hours: np.ndarray, params: Mapping[str, Any], *,
     p99 = float(np.percentile(ordinary.to_numpy(), 99)) if len(ordinary) else 0.0
     bar = max(min_n, factor * p99)
     mass = counts[counts >= bar].sort_index()
-    scheduled = (scheduled_hours(mass, counts, span, tz, factor, bar=bar)
+    scheduled = (scheduled_hours(mass, counts, span, tz, factor, bar=bar,
+                                 recur=int(params.get("mass_closure_job_runs", JOB_RUNS)))
                  if span is not None and len(mass) else np.zeros(len(mass), dtype=bool))
     return mass, scheduled
 
 
 #: a scheduled job is recognised by its runs on at least this many other days at its clock
-#: time (a weekly job in a month's window has three; a one-off clean-up has none). Not a
-#: rule file param: the report's params block (and its golden files) would change
+#: time (a weekly job in a month's window has three; a one-off clean-up has none): the
+#: backlog sign's ``mass_closure_job_runs`` param, this when a caller gives none
 JOB_RUNS = 3
 
 
