@@ -531,4 +531,4 @@ def test_the_header_note_counts_the_problem_records_of_its_tool(tmp_path: Path) 
                         (START + timedelta(days=3 * i)).strftime("%Y-%m-%d %H:%M:%S")])
     rec = sign([jira, prb], "recurrence")
     said = _note(rec, "links_by_header")
-    assert "(1 problem records in the export)" in said
+    assert "(1 problem records in the export opened by the window end and not cancelled)" in said
