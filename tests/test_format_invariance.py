@@ -179,6 +179,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "routing": frozenset({*_EVERY_KIND, "reassignment_count", "events:assignment", *_DONE}),
     # a request's catalogue item says what it is about: its category is not needed
     "vague-tickets": frozenset({*_EVERY_KIND, "summary", "request_item@request", "opened_at",
+                                # machine-raised tickets are left out by their channel
+                                "channel",
                                 "minutes", *(f"category@{k}" for k in m.KINDS
                                              if k != "request")}),
     "channels": frozenset({"kind:incident", "kind:request", "channel", "opened_at",

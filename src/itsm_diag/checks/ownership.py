@@ -267,7 +267,7 @@ def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
     ``kind`` event at or before it (its event row and the ticket's id code; a covered
     ticket without one had none yet).
 
-    Covered: its source writes that history (some ticket of it has a ``kind`` event: an
+    Covered: its input file writes that history (some ticket of it has a ``kind`` event: an
     audit log writes one for the first row naming a value and for every change, so a
     ticket never assigned has none, and its history is still whole) and it has an event
     of any kind at or before the as-of (a log that begins after it says nothing of
@@ -279,7 +279,10 @@ def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
     of_kind = ev[m.EV_KIND].eq(kind).fillna(False).to_numpy(dtype=bool)
     at = ev[m.EV_AT].to_numpy(dtype="datetime64[us]")
     by_cut = at <= utc64(as_of).astype("datetime64[us]")
-    written = ctx.source_holds(f"{kind}_history", lambda: ctx.tickets_of_events(of_kind))
+    # per input file: a list export of the same tool beside the audit log (its requested
+    # items) writes no history, and its tickets are no never-assigned ones
+    written = ctx.source_holds(f"{kind}_history", lambda: ctx.tickets_of_events(of_kind),
+                               per_file=True)
     covered = scope & pd.Series(written & ctx.tickets_of_events(by_cut), index=t.index)
     # the last one at or before the as-of, per ticket (by id code, then time, then the
     # log's own order: two updates of one minute keep their order)
