@@ -845,6 +845,22 @@ def _latest_rows(cols: dict[str, pd.Series]
     return pd.Series(kept, index=ids.index), pos, sorted_rank, last
 
 
+def _row_events(ids: pd.Series, at: pd.Series, rows: np.ndarray, kind: str,
+                values: pd.Series | None = None) -> pd.DataFrame:
+    """Events of the log's ``rows``: their ticket, their ``at`` time, ``kind``, and the
+    row's value of ``values`` (none without). No author is read (sys_updated_by is not):
+    whose update it was is unknown, a person's or a job's (a nightly stamp is no agent's
+    update: trust's silence)."""
+    return pd.DataFrame({
+        m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
+        m.EV_AT: at.take(rows).reset_index(drop=True),
+        m.EV_KIND: kind,
+        m.EV_AUTHOR_ROLE: pd.NA,
+        m.EV_AUTHOR: pd.NA,
+        m.EV_VALUE: pd.NA if values is None else values.take(rows).reset_index(drop=True),
+    })
+
+
 def _collapse_log(
     cols: dict[str, pd.Series], counter: str | None, *, touches: bool = False
 ) -> tuple[pd.Series, pd.DataFrame, str, pd.Series]:
@@ -896,16 +912,7 @@ def _collapse_log(
         changed = several & (code != missing) & ((code != prev) | ~same_ticket)
         evented |= changed
         rows = pos[changed]
-        events.append(pd.DataFrame({
-            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
-            m.EV_AT: cols[m.UPDATED_AT].take(rows).reset_index(drop=True),
-            m.EV_KIND: kind,
-            # no author read (sys_updated_by is not): whose update it was is unknown, a
-            # person's or a job's (a nightly stamp is no agent's update: trust's silence)
-            m.EV_AUTHOR_ROLE: pd.NA,
-            m.EV_AUTHOR: pd.NA,
-            m.EV_VALUE: cols[canon].take(rows).reset_index(drop=True),
-        }))
+        events.append(_row_events(ids, cols[m.UPDATED_AT], rows, kind, cols[canon]))
     n_touches = 0
     if touches and events and m.UPDATED_AT in cols:
         # every other row of a history is an update too: a touch at its updated time
@@ -913,14 +920,7 @@ def _collapse_log(
         rows = pos[several & ~evented]
         rows = rows[at.take(rows).notna().to_numpy(dtype=bool)]
         n_touches = len(rows)
-        events.append(pd.DataFrame({
-            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
-            m.EV_AT: at.take(rows).reset_index(drop=True),
-            m.EV_KIND: "update",
-            m.EV_AUTHOR_ROLE: pd.NA,  # unknown, as the status and group events'
-            m.EV_AUTHOR: pd.NA,
-            m.EV_VALUE: pd.NA,
-        }))
+        events.append(_row_events(ids, at, rows, "update"))
     n_assignee = 0
     if m.ASSIGNEE in cols and m.UPDATED_AT in cols and events:
         # the assignee's history, beside the events above (each of its rows already made
@@ -937,14 +937,7 @@ def _collapse_log(
         rows = pos[several & (code != prev)]
         rows = rows[at.take(rows).notna().to_numpy(dtype=bool)]
         n_assignee = len(rows)
-        events.append(pd.DataFrame({
-            m.EV_TICKET_ID: ids.take(rows).reset_index(drop=True),
-            m.EV_AT: at.take(rows).reset_index(drop=True),
-            m.EV_KIND: "assignee",
-            m.EV_AUTHOR_ROLE: pd.NA,
-            m.EV_AUTHOR: pd.NA,
-            m.EV_VALUE: cols[m.ASSIGNEE].take(rows).reset_index(drop=True),
-        }))
+        events.append(_row_events(ids, at, rows, "assignee", cols[m.ASSIGNEE]))
     ev = pd.concat(events, ignore_index=True) if events else m.empty_events()
     n_tickets = int(last.sum())
     note = (f"audit log: {n:,} update rows collapsed to {n_tickets:,} tickets (latest row per "
