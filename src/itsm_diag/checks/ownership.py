@@ -260,6 +260,11 @@ def _touched_after(ctx: Context, as_of: pd.Timestamp) -> np.ndarray:
     return out
 
 
+#: the event kinds an audit log's rows make (comments and work logs a list's journal
+#: writes too)
+_HISTORY_KINDS = ("status", "assignment", "update", "assignee")
+
+
 def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
              ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Of the tickets under ``scope``: those whose ``kind`` history (``assignment``: the
@@ -269,9 +274,9 @@ def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
 
     Covered: its input file writes that history (some ticket of it has a ``kind`` event: an
     audit log writes one for the first row naming a value and for every change, so a
-    ticket never assigned has none, and its history is still whole) and it has an event
-    of any kind at or before the as-of (a log that begins after it says nothing of
-    then)."""
+    ticket never assigned has none, and its history is still whole) and it has a history
+    event (a status, group, assignee or update row's) at or before the as-of (a log that
+    begins after it says nothing of then)."""
     t, ev = ctx.tickets, ctx.events
     nothing = np.zeros(0, dtype=np.int64)
     if ev.empty:
@@ -283,7 +288,11 @@ def _last_at(ctx: Context, scope: pd.Series, kind: str, as_of: pd.Timestamp
     # items) writes no history, and its tickets are no never-assigned ones
     written = ctx.source_holds(f"{kind}_history", lambda: ctx.tickets_of_events(of_kind),
                                per_file=True)
-    covered = scope & pd.Series(written & ctx.tickets_of_events(by_cut), index=t.index)
+    # a row of the ticket's own history by then (a comment is no history row: a list's
+    # journal writes those, and a number with a single row in a log has no history)
+    history = ev[m.EV_KIND].isin(_HISTORY_KINDS).fillna(False).to_numpy(dtype=bool)
+    covered = scope & pd.Series(written & ctx.tickets_of_events(by_cut & history),
+                                index=t.index)
     # the last one at or before the as-of, per ticket (by id code, then time, then the
     # log's own order: two updates of one minute keep their order)
     rows = np.flatnonzero(of_kind & by_cut & ctx.events_of_tickets(covered))
