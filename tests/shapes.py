@@ -276,3 +276,30 @@ def printer_desk_csv(path: Path, opened: pd.Series, resolved: pd.Series) -> Path
         "Resolved": resolved.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
     }).to_csv(path, index=False)
     return path
+
+
+def sn_incident_rows(n: int, rng: np.random.Generator, base: int = 0,
+                     days: float = 90) -> pd.DataFrame:
+    """A ServiceNow incident list export of ``n`` closed incidents opened over ``days``
+    from 2026-07-01, raised by people on the portal (``Self-service``), each resolved
+    within 3 days and closed a day later: the desk the review-22 checks' tests change
+    one column of. The draws' order is fixed (the tests' figures rest on it)."""
+    opened = (pd.Timestamp("2026-07-01")
+              + pd.to_timedelta(rng.uniform(0, days * 86400, n), unit="s")).floor("s")
+    resolved = (opened + pd.to_timedelta(rng.uniform(1800, 3 * 86400, n), unit="s")).floor("s")
+    return pd.DataFrame({
+        "number": [f"INC{base + i:07d}" for i in range(n)],
+        "opened_at": opened.strftime("%Y-%m-%d %H:%M:%S"),
+        "state": "Closed",
+        "priority": rng.choice(["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"], n,
+                               p=[.05, .15, .5, .3]),
+        "category": rng.choice(["Software", "Hardware", "Network", "Database"], n),
+        "short_description": [f"Outlook crashes when opening calendar item {i}"
+                              for i in range(n)],
+        "contact_type": "Self-service",
+        "caller_id": rng.choice([f"Person {c} Surname" for c in "ABCDEFGHIJKLMNOP"], n),
+        "assignment_group": rng.choice(["Service Desk", "Network Ops", "Apps"], n),
+        "assigned_to": rng.choice(["Ann Agent", "Bob Agent", "Cid Agent"], n),
+        "resolved_at": resolved.strftime("%Y-%m-%d %H:%M:%S"),
+        "closed_at": (resolved + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
+    })

@@ -23,6 +23,7 @@ from itsm_diag.importers import values as v
 from itsm_diag.importers.base import ImportOptions
 from itsm_diag.importers.registry import load_paths
 from itsm_diag.report import Finding, Report
+from shapes import sn_incident_rows
 
 _WINDOW = {"since": "2026-07-01", "until": "2026-09-30"}
 _DOORS = ["Self-service", "Email", "Phone"]
@@ -31,25 +32,7 @@ _DOORS = ["Self-service", "Email", "Phone"]
 def _servicenow(path: Path) -> pd.DataFrame:
     rng = np.random.default_rng(2)
     n = 1500
-    opened = (pd.Timestamp("2026-07-01")
-              + pd.to_timedelta(rng.uniform(0, 90 * 86400, n), unit="s")).floor("s")
-    resolved = (opened + pd.to_timedelta(rng.uniform(1800, 3 * 86400, n), unit="s")).floor("s")
-    frame = pd.DataFrame({
-        "number": [f"INC{i:07d}" for i in range(n)],
-        "opened_at": opened.strftime("%Y-%m-%d %H:%M:%S"),
-        "state": "Closed",
-        "priority": rng.choice(["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"], n,
-                               p=[.05, .15, .5, .3]),
-        "category": rng.choice(["Software", "Hardware", "Network", "Database"], n),
-        "short_description": [f"Outlook crashes when opening calendar item {i}"
-                              for i in range(n)],
-        "contact_type": "Self-service",
-        "caller_id": rng.choice([f"Person {c} Surname" for c in "ABCDEFGHIJKLMNOP"], n),
-        "assignment_group": rng.choice(["Service Desk", "Network Ops", "Apps"], n),
-        "assigned_to": rng.choice(["Ann Agent", "Bob Agent", "Cid Agent"], n),
-        "resolved_at": resolved.strftime("%Y-%m-%d %H:%M:%S"),
-        "closed_at": (resolved + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-    })
+    frame = sn_incident_rows(n, rng)
     # drawn last, as the review's script draws it
     frame["contact_type"] = rng.choice(
         [*_DOORS, "Unknown", "-- None --", "n/a", "Not specified"], n,

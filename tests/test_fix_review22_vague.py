@@ -30,31 +30,14 @@ from itsm_diag import api, config, engine
 from itsm_diag.checks import vague_tickets
 from itsm_diag.signs.base import Context
 from itsm_diag.signs.common import vague_summaries, wordless_summaries
+from shapes import sn_incident_rows
 
 WINDOW = api.RunOptions(since="2026-07-01", until="2026-09-30")
 
 
 def _rows(n: int, rng: np.random.Generator, base: int = 0) -> pd.DataFrame:
     """ServiceNow incident list rows opened in Q3 2026, raised by people on the portal."""
-    opened = (pd.Timestamp("2026-07-01")
-              + pd.to_timedelta(rng.uniform(0, 89 * 86400, n), unit="s")).floor("s")
-    res = (opened + pd.to_timedelta(rng.uniform(1800, 3 * 86400, n), unit="s")).floor("s")
-    return pd.DataFrame({
-        "number": [f"INC{base + i:07d}" for i in range(n)],
-        "opened_at": opened.strftime("%Y-%m-%d %H:%M:%S"),
-        "state": "Closed",
-        "priority": rng.choice(["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"], n,
-                               p=[.05, .15, .5, .3]),
-        "category": rng.choice(["Software", "Hardware", "Network", "Database"], n),
-        "short_description": [f"Outlook crashes when opening calendar item {i}"
-                              for i in range(n)],
-        "contact_type": "Self-service",
-        "caller_id": rng.choice([f"Person {c} Surname" for c in "ABCDEFGHIJKLMNOP"], n),
-        "assignment_group": rng.choice(["Service Desk", "Network Ops", "Apps"], n),
-        "assigned_to": rng.choice(["Ann Agent", "Bob Agent", "Cid Agent"], n),
-        "resolved_at": res.strftime("%Y-%m-%d %H:%M:%S"),
-        "closed_at": (res + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-    })
+    return sn_incident_rows(n, rng, base, days=89)
 
 
 def _vague(path: Path) -> Any:
