@@ -1113,6 +1113,10 @@ RANGES: dict[str, Valid] = {
     # a share of the lighter wording's weight
     "analyses.text-clusters.params.containment": Valid(0, 1, note=SHARE_NOTE),
     "analyses.text-clusters.params.df_smoothing": Valid(0, 1_000_000),
+    # a share of the distinct wordings: 0 would take every word held by any
+    "analyses.text-clusters.params.common_word_share": Valid(0, 1, lo_open=True),
+    "analyses.text-clusters.params.common_word_min_wordings": Valid(0, COUNT_CAP,
+                                                                   whole=True),
     "analyses.text-clusters.params.sample_wordings": AT_LEAST_ONE,
     "analyses.text-clusters.params.label_words": Valid(1, 100, whole=True),
     "analyses.text-clusters.params.min_word_length": Valid(1, 100, whole=True),

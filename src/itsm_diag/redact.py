@@ -619,10 +619,32 @@ def _hide_templates(data: dict[str, Any]) -> None:
         entry["reason"] = TEMPLATE_ITEM_RE.sub(label, entry["reason"])
 
 
+#: what a redacted report calls a word the text clusters' ``common_words`` note lists
+COMMON_WORD_LABEL = "Word {n}"
+
+
+def _hide_common_words(data: dict[str, Any]) -> None:
+    """The words in nearly every summary that the text clusters' ``common_words`` note
+    lists (the summaries' own words: a footer's) become ``Word N``, the word sets holding
+    each kept (in place)."""
+    from itsm_diag.analyses.textclusters import COMMON_ITEM_RE
+
+    analysis = data["analyses"].get("text-clusters")
+    if not analysis:
+        return
+    for note in analysis["notes"]:
+        if note["code"] == "common_words":
+            parts = COMMON_ITEM_RE.split(note["text"])  # text, word, text, word, ...
+            note["text"] = "".join(
+                part if i % 2 == 0 else f'"{COMMON_WORD_LABEL.format(n=i // 2 + 1)}" ('
+                for i, part in enumerate(parts))
+
+
 def redact_report(report: Report, people: Pseudonyms) -> Report:
     """``report`` without ticket text or personal data, marked ``redacted``."""
     data = report.model_dump()
     _hide_templates(data)
+    _hide_common_words(data)
     for finding in [*data["signs"], *data["checks"]]:
         _strip_evidence(finding, people)
     _strip_analyses(data["analyses"], people)

@@ -10,7 +10,9 @@ one word), never on the tickets: a million tickets repeat a few thousand wording
 
 Similarity is the weighted Jaccard of the word sets, a word weighing ``ln(1 + N / df)``
 (N distinct summaries, df those holding the word): rare words (``sync``) decide, common
-ones (``laptop``, ``error``) barely count. Pairs at or above ``similarity`` are found with
+ones (``laptop``, ``error``) barely count, and one in more than ``common_word_share`` of
+the distinct word sets (a mail footer copied into every summary) weighs nothing and
+names no cluster (:func:`common_words`). Pairs at or above ``similarity`` are found with
 prefix filtering (a pair that similar must share one of each side's rarest words, so only
 summaries sharing such a word are compared); clusters are stars: the most frequent wording
 not yet placed becomes a centre, and each other wording joins the most similar centre it
@@ -26,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -90,6 +92,12 @@ class Clusters:
     compared: int = 0
     compared_tickets: int = 0
     candidates: int = 0
+    #: the words held by more than ``common_word_share`` of the distinct word sets
+    #: (:func:`common_words`), each in the form users wrote most, with the sets holding
+    #: it, most held first: they weigh nothing and name no cluster
+    common: list[tuple[str, int]] = field(default_factory=list)
+    #: the distinct word sets of the wordings compared (what ``common`` is a share of)
+    n_sets: int = 0
 
 
 def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -1071,6 +1079,52 @@ def _through(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(codes >= 0, table[np.maximum(codes, 0)], -1)
 
 
+def common_words(df: np.ndarray, n_sets: int, params: Mapping[str, Any]) -> np.ndarray:
+    """Per word (``df``: the distinct word sets holding it, of ``n_sets``;
+    :func:`_word_sets`): held by more than ``common_word_share`` of them, among
+    ``common_word_min_wordings`` sets or more. Such a word (a mail footer's
+    "confidentiality notice", copied into every summary) tells no wording from another,
+    however many other words it is with: under ln(1 + N/df) it still weighed ln 2 in
+    each, and a dozen footer words outweighed the two that named the issue (168 clusters
+    fell to 61, most labelled "confidentiality notice mail")."""
+    share = float(params.get("common_word_share", 1.0))
+    least = int(params.get("common_word_min_wordings", 0))
+    if share >= 1.0 or n_sets < max(least, 1):
+        return np.zeros(len(df), dtype=bool)
+    return df > share * n_sets
+
+
+def _common_forms(t: np.ndarray, wd: np.ndarray, df: np.ndarray, common: np.ndarray
+                  ) -> list[tuple[str, int]]:
+    """The ``common`` words (per word code) as (the form users wrote most, the word sets
+    holding it: ``df``), most held first (ties: the form's text): from the (wording, word)
+    entries ``t``/``wd``, counted over arrays; a few become text."""
+    hit = common[t]
+    if not hit.any():
+        return []
+    forms = (pd.DataFrame({"t": t[hit], "word": wd[hit]}, copy=False).value_counts()
+             .reset_index(name="n").sort_values(["t", "n", "word"],
+                                                ascending=[True, False, True])
+             .drop_duplicates("t"))
+    forms["held"] = df[forms["t"].to_numpy()].astype(np.int64)
+    forms = forms.sort_values(["held", "word"], ascending=[False, True])
+    return [(str(w), int(h)) for w, h in zip(forms["word"], forms["held"], strict=True)]
+
+
+#: how a common word is listed in the ``common_words`` note (:func:`common_listed`); a
+#: word is letters and digits, so never a quote, and a redacted report finds each one
+#: again (:func:`itsm_diag.redact.redact_report` writes ``Word N`` in its place)
+COMMON_ITEM = '"{text}" ({n:,})'
+COMMON_ITEM_RE = re.compile(r'"([^"]*)" \((?=\d)')
+
+
+def common_listed(common: list[tuple[str, int]], shown: int = 10) -> str:
+    """The ``shown`` most held of ``common`` as :data:`COMMON_ITEM`, and how many more."""
+    listed = ", ".join(COMMON_ITEM.format(text=w, n=n) for w, n in common[:shown])
+    more = len(common) - shown
+    return f"{listed} and {more:,} more" if more > 0 else listed
+
+
 def clusters_of(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     """The text clusters of the summaries of the tickets in scope (cached per Context)."""
     def make() -> Clusters:
@@ -1111,12 +1165,25 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     d, t, wd = pairs["d"].to_numpy(), pairs["t"].to_numpy(), pairs["word"].to_numpy()
     n_docs = len(used)
     df = np.bincount(t, minlength=len(stems)).astype("float64")
+    # a word in nearly every wording (a mail footer, a form's text copied into each
+    # summary) tells no issue from another: it weighs nothing, names no cluster and
+    # holds no state; its entries go (:func:`common_words`)
+    # counted over the word sets, not the wordings: 3,000 "new hire onboarding <name>"
+    # wordings are one set, and their words are no footer
+    _, set_first = _word_sets(d, t, n_docs)
+    set_df = np.bincount(t[np.isin(d, set_first)], minlength=len(stems))
+    common = common_words(set_df, len(set_first), params)
+    held_words = _common_forms(t, wd, set_df, common)
     # a stop word kept for its state ("on", "failed") weighs nothing
-    weight = np.where(quiet, 0.0, np.log1p(n_docs / (df + float(params["df_smoothing"]))))
+    weight = np.where(quiet | common, 0.0,
+                      np.log1p(n_docs / (df + float(params["df_smoothing"]))))
     total = np.bincount(d, weights=weight[t], minlength=n_docs)
-    alone = quiet[t] & (total[d] <= 0) if quiet.any() else None
-    if alone is not None and alone.any():  # state words alone ("not working"): no word
-        d, t, wd = d[~alone], t[~alone], wd[~alone]
+    light = quiet | common
+    # state words alone ("not working"), or with only common words: no word
+    gone = light[t] & (total[d] <= 0) if light.any() else None
+    if gone is not None:
+        gone |= common[t]
+        d, t, wd = d[~gone], t[~gone], wd[~gone]
     theta = float(params["similarity"])
     floor, contained = float(params["contained_similarity"]), float(params["containment"])
     chosen, candidates = _within_budget(d, t, weight, total, tickets, theta, contained,
@@ -1160,7 +1227,8 @@ def _clusters(ctx: Context, params: Mapping[str, Any]) -> Clusters:
     compared = n_docs if chosen is None else int(chosen.sum())
     return Clusters(codes=codes, labels=labels, wordings=wordings, min_similarity=min_sim,
                     cluster_of_norm=cluster_of_norm, n_distinct=n_docs, scope=scope,
-                    compared=compared, candidates=candidates,
+                    compared=compared, candidates=candidates, common=held_words,
+                    n_sets=len(set_first),
                     compared_tickets=int(tickets.sum() if chosen is None
                                          else tickets[chosen].sum()))
 
@@ -1315,6 +1383,10 @@ def measure(ctx: Context, params: Mapping[str, Any]) -> Measurement:
     notes: list[Note] = [note("key_used", similarity=float(params["similarity"]),
                               distinct=found.n_distinct, clusters=n_clusters,
                               exact=exact)]
+    if found.common:
+        notes.append(note("common_words", len(found.common), n=found.n_sets,
+                          share=float(params["common_word_share"]),
+                          words=common_listed(found.common)))
     if found.compared < found.n_distinct:
         notes.append(note("over_budget", n=found.n_distinct, pairs=found.candidates,
                           limit=int(params["max_candidate_pairs"]), compared=found.compared,
