@@ -1011,6 +1011,8 @@ RANGES: dict[str, Valid] = {
     "defaults.shape.opening_burst_factor": Valid(1, 1_000_000),
     "defaults.shape.opening_burst_open_hours": Valid(0, MAX_DAYS * 24),
     "defaults.shape.opening_burst_open_share": SHARE,
+    "defaults.shape.migration_hours": Valid(0, MAX_DAYS * 24),
+    "defaults.shape.migration_count_ratio": Valid(1, 1_000_000),
     "defaults.shape.updated_min_fill": SHARE,
     "defaults.shape.updated_floor_days": Valid(0, MAX_DAYS),
     "defaults.shape.updated_min_opened": Valid(1, 1_000_000, whole=True),

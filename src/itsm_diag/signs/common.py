@@ -188,6 +188,11 @@ def weekly_backlog(
     ``open_through`` (a clean-up script's closures: no work done) arrive when opened and
     are never done: open at every week end from their opening on, no completion.
 
+    A ticket an import or migration carried over (:meth:`Context.carried_in`) is open
+    from its opened time on but no arrival; an old tool's copy a migration closed
+    (:meth:`Context.moved_out`) leaves the backlog then but is no completion: one ticket
+    moved, counted once (a desk's move read +385 arrivals and completions in one week).
+
     Where the events hold a ticket's status history (status events with a canonical
     status), "done at t" is the status it had at t: a ticket resolved, reopened and
     closed again is back in the backlog between the two, and each time it is done
@@ -198,7 +203,8 @@ def weekly_backlog(
     keep = keep & ctx.tickets[m.OPENED_AT].notna()
     never = None if open_through is None or not open_through.any() else keep & open_through
     worked = keep if never is None else keep & ~never
-    history = status_history(ctx, worked)
+    moved = worked & ctx.moved_out()
+    history = status_history(ctx, worked & ~moved)
     plain = worked if history is None else worked & ~pd.Series(history.tickets,
                                                                 index=keep.index)
     edges = week_edges(ctx.window, ctx.tz)
@@ -208,12 +214,15 @@ def weekly_backlog(
     opened = m.ts_us(ctx.tickets[m.OPENED_AT])
     keep_at, plain_at = keep.to_numpy(dtype=bool), plain.to_numpy(dtype=bool)
     o = opened[keep_at] * 1000  # every kept ticket has an opened time
+    # the arrivals leave out the carried-over tickets, the completions the moved ones
+    arrived = o[~ctx.carried_in().to_numpy(dtype=bool)[keep_at]]
     done = m.ts_us(ctx.done_at)[plain_at]
     both = done != m.NAT
     d = done[both] * 1000
     # a ticket leaves the backlog at max(opened, done): a done time before the opened
     # time (junk) must not make the count negative
     leave = np.maximum(opened[plain_at][both] * 1000, d)
+    d = d[~moved.to_numpy(dtype=bool)[plain_at][both]]
     back = np.array([], "int64")
     if history is not None:
         d = np.concatenate([d, history.done])
@@ -227,7 +236,7 @@ def weekly_backlog(
         {
             # in the report's zone: the same instants, written as its days are
             "week_end": pd.to_datetime(ends, utc=True).tz_convert(ctx.tz),
-            "arrivals": upto(o, ends) - upto(o, starts),
+            "arrivals": upto(arrived, ends) - upto(arrived, starts),
             "completions": upto(d, ends) - upto(d, starts),
             "open": upto(o, ends) - upto(leave, ends) + upto(back, ends),
         },

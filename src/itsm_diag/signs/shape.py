@@ -247,6 +247,39 @@ class OpeningBurst:
 
 
 @dataclass(frozen=True)
+class Migration:
+    """A tool change: one tool (``source``) closed ``closed`` incidents and requests
+    within the ``hours`` of another tool's (``target``) opening burst, or a few hours
+    either side (``migration_hours``), comparable in number to the ``carried`` tickets
+    that burst "opened" (within ``migration_count_ratio`` either way): the old tool's
+    open tickets closed as they were carried into the new one (:func:`_migration`).
+    Each is one ticket: the old copy's done time is the move, not work done
+    (:func:`migrated_rows`), and the new copy's opened time is the move, not an arrival
+    (:func:`carried_rows`); the old tool's queue is not cut but carried on."""
+
+    source: str
+    target: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+    closed: int
+    carried: int
+    source_first: pd.Timestamp
+    source_last: pd.Timestamp
+    target_first: pd.Timestamp
+    target_last: pd.Timestamp
+
+    def params(self) -> dict[str, Any]:
+        return {"source": self.source, "target": self.target,
+                "from": f"{self.first:%Y-%m-%d %H:%M}",
+                "to": f"{self.last:%Y-%m-%d %H:%M}", "closed": self.closed,
+                "carried": self.carried,
+                "source_first": f"{self.source_first:%Y-%m-%d}",
+                "source_last": f"{self.source_last:%Y-%m-%d}",
+                "target_first": f"{self.target_first:%Y-%m-%d}",
+                "target_last": f"{self.target_last:%Y-%m-%d}"}
+
+
+@dataclass(frozen=True)
 class OpenOnly:
     """Not one ticket done: an extract of the open queue."""
 
@@ -471,7 +504,7 @@ _MAX_ID_BYTES = 64
 SHAPE_FIELDS: tuple[tuple[str, str], ...] = (
     ("closure_selected", "closure"), ("none_open", "none_open"), ("open_only", "open_only"),
     ("one_instant", "one_instant"), ("opening_burst", "opening_burst"),
-    ("no_done_times", "no_done_times"),
+    ("migration", "migration"), ("no_done_times", "no_done_times"),
     ("updated_since", "updated_since"), ("gap", "gap"), ("source_ends", "source_ends"),
     ("starts_late", "starts_late"), ("every_nth", "every_nth"), ("one_group", "one_group"),
     ("one_channel", "one_channel"))
@@ -488,6 +521,8 @@ class ExtractShape:
     #: tickets "opened" in an import's hour (their opened time the import's): the age of
     #: the open tickets among them is not known
     opening_burst: OpeningBurst | None = None
+    #: the opening burst is a tool change: another tool closed its copies then
+    migration: Migration | None = None
     no_done_times: NoDoneTimes | None = None
     updated_since: UpdatedSince | None = None
     gap: Gap | None = None
@@ -628,21 +663,31 @@ def measure_shape(tickets: pd.DataFrame, params: Mapping[str, Any],
     tools = tickets[m.SOURCE_TOOL]
     several = (len(tools.cat.categories) > 1 if isinstance(tools.dtype, pd.CategoricalDtype)
                else tools.nunique() > 1)
+    burst = _opening_burst(opened, done_at, params, last)
+    moved = (_migration(m.rows_of(tickets, scope, [m.SOURCE_TOOL])[m.SOURCE_TOOL], opened,
+                        done_at, burst, params) if several and burst is not None else None)
+    if moved is not None and (none_open is not None or closure is not None):
+        # the pooled cut may be the old tool's move: read each tool apart, the old one
+        # aside (a new tool cut on closure is still found so)
+        closure = none_open = None
     if several and closure is None and none_open is None:
         # each tool's tickets on their own: a closed-only or update-cut export of one
         # tool is not hidden by another tool's open tickets or earlier updates (a cut
         # that lacks open tickets before one selected on the update time, which the
         # export's own floor, when it has one, stands for)
         tool = _tool_cuts(m.rows_of(tickets, scope, [m.SOURCE_TOOL])[m.SOURCE_TOOL], opened,
-                          done_at, status_done, updated, last_done, params, total)
+                          done_at, status_done, updated, last_done, params, total,
+                          retired="" if moved is None else moved.source)
         if tool[0] is not None or tool[1] is not None or updated_since is None:
             closure, none_open, updated_since = tool
     ends = _source_ends(m.rows_of(tickets, scope, [m.SOURCE_TOOL, m.UPDATED_AT]), opened,
                         done_at, status_done, params) if several else None
-    burst = _opening_burst(opened, done_at, params, last)
+    if moved is not None and ends is not None and ends.source == moved.source:
+        ends = None  # the old tool's open tickets went on in the new one
     return ExtractShape(closure=closure, none_open=none_open, open_only=open_only,
                         no_done_times=no_done_times, updated_since=updated_since, gap=gap,
-                        source_ends=ends, opening_burst=burst, flow_start=flow,
+                        source_ends=ends, opening_burst=burst, migration=moved,
+                        flow_start=flow,
                         flow_earlier=earlier, **picked)
 
 
@@ -696,6 +741,70 @@ def opening_burst_rows(shape: ExtractShape, opened: pd.Series) -> pd.Series:
     if burst is None:
         return pd.Series(False, index=opened.index)
     return opened.dt.floor("h").isin(list(burst.hours)).fillna(False).astype(bool)
+
+
+def _migration(tools: pd.Series, opened: pd.Series, done_at: pd.Series,
+               burst: OpeningBurst, params: Mapping[str, Any]) -> Migration | None:
+    """:class:`Migration` when the opening ``burst`` (of incidents and requests ``opened``
+    by tool ``tools``) is one tool's (the most of its tickets) and another tool's
+    incidents and requests done (``done_at``) from ``migration_hours`` before its first
+    hour to as many after its last number between 1/``migration_count_ratio`` and
+    ``migration_count_ratio`` x its count: the old tool closed what the new one took
+    over, the same tickets twice. The old tool with most such closures; else None."""
+    hours = opened.dt.floor("h")
+    in_burst = hours.isin(list(burst.hours)).fillna(False).to_numpy(dtype=bool)
+    codes, names = pd.factorize(tools, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.intp)
+    if len(names) < 2 or not in_burst.any():
+        return None
+    counts = np.bincount(codes[in_burst & (codes >= 0)], minlength=len(names))
+    target = int(np.argmax(counts))
+    carried = int(counts[target])
+    pad = pd.Timedelta(hours=float(params["migration_hours"]))
+    first = min(burst.hours) - pad
+    last = max(burst.hours) + pd.Timedelta(hours=1) + pad
+    near = ((done_at >= first) & (done_at < last)).fillna(False).to_numpy(dtype=bool)
+    closed = np.bincount(codes[near & (codes >= 0)], minlength=len(names))
+    closed[target] = 0
+    source = int(np.argmax(closed))
+    ratio = float(params["migration_count_ratio"])
+    if not carried or not closed[source] or not (
+            carried / ratio <= closed[source] <= carried * ratio):
+        return None
+    opened_us = m.ts_us(opened)
+    has = opened_us != m.NAT
+
+    def stamp(us: int) -> pd.Timestamp:
+        return pd.Timestamp(us, unit="us", tz="UTC")
+
+    of_source, of_target = has & (codes == source), has & (codes == target)
+    return Migration(source=str(names[source]), target=str(names[target]), first=first,
+                     last=last, closed=int(closed[source]), carried=carried,
+                     source_first=stamp(int(opened_us[of_source].min())),
+                     source_last=stamp(int(opened_us[of_source].max())),
+                     target_first=stamp(int(opened_us[of_target].min())),
+                     target_last=stamp(int(opened_us[of_target].max())))
+
+
+def carried_rows(shape: ExtractShape, opened: pd.Series) -> pd.Series:
+    """Mask: the tickets an import or migration carried over (:func:`opening_burst_rows`,
+    of any kind): their opened time is the move's, so they are no arrival of the window
+    (their time to done counts from the move: at least that). Every figure that counts
+    arrivals reads this one mask (:meth:`~itsm_diag.signs.base.Context.carried_in`)."""
+    return opening_burst_rows(shape, opened)
+
+
+def migrated_rows(shape: ExtractShape, tickets: pd.DataFrame, done_at: pd.Series
+                  ) -> pd.Series:
+    """Mask: the old tool's tickets (of any kind) done within a :class:`Migration`'s
+    hours: closed as they moved to the new tool, no work done and no completion; the
+    new tool's copy carries them on. None without a migration."""
+    moved = shape.migration
+    if moved is None:
+        return pd.Series(False, index=tickets.index)
+    of_source = tickets[m.SOURCE_TOOL].astype(object).eq(moved.source).fillna(False)
+    within = ((done_at >= moved.first) & (done_at < moved.last)).fillna(False)
+    return (of_source & within).astype(bool)
 
 
 def _cut_shapes(opened: pd.Series, done_at: pd.Series, status_done: np.ndarray,
@@ -758,7 +867,7 @@ def _cut_shapes(opened: pd.Series, done_at: pd.Series, status_done: np.ndarray,
 
 def _tool_cuts(tools: pd.Series, opened: pd.Series, done_at: pd.Series,
                status_done: np.ndarray, updated: pd.Series, last_done: np.ndarray,
-               params: Mapping[str, Any], scope: int
+               params: Mapping[str, Any], scope: int, retired: str = ""
                ) -> tuple[ClosureSelection | None, NoneOpen | None, UpdatedSince | None]:
     """:func:`_cut_shapes` of each tool's tickets on their own (the tools holding at least
     ``source_min_share`` of the export's ``scope`` incidents and requests, and
@@ -769,7 +878,12 @@ def _tool_cuts(tools: pd.Series, opened: pd.Series, done_at: pd.Series,
     no" on the two together (129 over 5% of the 794 expected) and its backlog "clear,
     shrank 82%", where the list alone is ``none_open``. Per tool, not per file: the files
     of one tool can be parts of one split export (its resolved tickets in one, its open
-    ones in another), which only together hold what a whole export holds."""
+    ones in another), which only together hold what a whole export holds.
+
+    The ``retired`` tool (a :class:`Migration`'s old one) is not read: its open tickets
+    were closed as they moved to the new tool, so none is open at its cut by design (a
+    desk that moved from ServiceNow to Jira read "selected on closure: 0 open where about
+    557 are due" and advised exporting open tickets that did not exist)."""
     codes, names = pd.factorize(tools, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.intp)
     counts = np.bincount(codes[codes >= 0], minlength=len(names))
@@ -779,6 +893,8 @@ def _tool_cuts(tools: pd.Series, opened: pd.Series, done_at: pd.Series,
     for i in np.argsort(-counts, kind="stable"):  # one value a tool: a few at most
         if counts[i] < least:
             break
+        if retired and str(names[i]) == retired:
+            continue
         rows = np.flatnonzero(codes == i)
         closure, none_open, cut = _cut_shapes(opened.iloc[rows], done_at.iloc[rows],
                                               status_done[rows], updated.iloc[rows],
