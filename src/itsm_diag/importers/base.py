@@ -128,6 +128,10 @@ class Imported:
     #: requests of their own, a ServiceNow REQ its requested items (RITM). Left out where
     #: the input holds those requests (:func:`~itsm_diag.importers.servicenow.orders_apart`)
     orders: pd.Index | None = None
+    #: records of other departments' work (HR, customer service, security, facilities
+    #: and legal cases, any record class the importer does not know as IT work) left out
+    #: of ``tickets``: how they are named -> their count, for the run's data note
+    foreign: dict[str, int] | None = None
 
 
 def fold_name(name: str) -> str:

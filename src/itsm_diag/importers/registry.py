@@ -758,8 +758,20 @@ def combine(parts: Sequence[Imported], options: ImportOptions | None = None) -> 
     notes: list[str] = []
     if not parts:  # every input was an empty JSON page
         raise InputError("no tickets were read from the inputs", hint="check the files")
-    from itsm_diag.importers.servicenow import orders_apart
+    from itsm_diag.importers.servicenow import foreign_note, orders_apart
 
+    foreign: dict[str, int] = {}
+    for p in parts:
+        for name, n in (p.foreign or {}).items():
+            foreign[name] = foreign.get(name, 0) + n
+    if foreign:
+        # other departments' records (HR, customer service, security cases), named
+        notes.append(foreign_note(foreign, " of the inputs"))
+        if not any(len(p.tickets) for p in parts):
+            raise InputError(
+                "no IT service management work was read from the inputs: "
+                + foreign_note(foreign),
+                hint="export the IT tables (incident, sc_req_item, change_request, problem)")
     # a ServiceNow REQ is the order of its requested items, not a request of its own
     parts = orders_apart(list(parts))
     parts, apart = _kept_apart([_identified(p) for p in parts])

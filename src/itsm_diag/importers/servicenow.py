@@ -115,13 +115,49 @@ ORDER = "order"
 #: :func:`_project_labels`), never the incidents a file of unknown numbers defaults to
 _PROJECT_PREFIXES: dict[str, str] = {
     "PRJTASK": "pm_project_task", "PRJ": "pm_project", "STRY": "rm_story", "EPIC": "rm_epic",
+    "ENHC": "rm_enhancement",
 }
 _PREFIX_KIND: tuple[tuple[str, str], ...] = (
     ("SCTASK", "task"), ("CTASK", "task"), ("PTASK", "task"), ("RITM", "request"),
     ("REQ", ORDER), ("INC", "incident"), ("CHG", "change"), ("PRB", "problem"),
     ("TASK", "task"), *((prefix, "other") for prefix in _PROJECT_PREFIXES),
 )
-_NUMBER_RE = r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK|PRJTASK|PRJ|STRY|EPIC)\d{5,}$"
+_NUMBER_RE = (r"^(SCTASK|CTASK|PTASK|RITM|REQ|INC|CHG|PRB|TASK|PRJTASK|PRJ|STRY|EPIC|ENHC)"
+              r"\d{5,}$")
+
+#: the tables of other departments' work that ServiceNow keeps beside IT's (HR Service
+#: Delivery, Customer Service Management, Security Incident Response, Facilities, Legal
+#: Service Delivery) -> the words that name their records. Their rows are no IT service
+#: management work: the importer leaves them out of every figure and names them with
+#: their counts (:func:`_foreign`), never reads them as the file's table
+FOREIGN_TABLES: dict[str, str] = {
+    "sn_hr_core_case": "HR case", "sn_hr_core_task": "HR task", "hr_case": "HR case",
+    "hr_task": "HR task",
+    "sn_customerservice_case": "customer service case",
+    "sn_customerservice_task": "customer service task",
+    "sn_si_incident": "security incident", "sn_si_task": "security incident task",
+    "facilities_request": "facilities request", "sn_lg_ops_request": "legal request",
+}
+#: a table family's name start -> the words for a table of it not listed above (HR's
+#: per-service case tables extend sn_hr_core_case: sn_hr_core_case_payroll ...)
+_FOREIGN_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("sn_hr_", "HR record"), ("hr_", "HR record"),
+    ("sn_customerservice_", "customer service record"), ("sn_si_", "security incident record"),
+    ("facilities_", "facilities record"), ("sn_wsd_", "workplace service record"),
+    ("sn_lg_", "legal record"),
+)
+#: the display names (label exports, "Task type") of those tables -> the table
+_FOREIGN_LABELS: dict[str, str] = {
+    "hr case": "sn_hr_core_case", "hr task": "sn_hr_core_task",
+    "case": "sn_customerservice_case", "customer service case": "sn_customerservice_case",
+    "security incident": "sn_si_incident", "security incident task": "sn_si_task",
+    "facilities request": "facilities_request", "legal request": "sn_lg_ops_request",
+}
+#: their number prefixes (HRC0001001, CS0001001, SIR0001001, FAC0001001) -> the table
+_FOREIGN_PREFIXES: dict[str, str] = {
+    "HRC": "sn_hr_core_case", "CS": "sn_customerservice_case", "SIR": "sn_si_incident",
+    "FAC": "facilities_request",
+}
 
 # state label or raw value -> canonical status, per table (raw numbers differ by table)
 _STATES: dict[str, dict[str, str]] = {
@@ -225,9 +261,16 @@ class ServiceNowImporter(Importer):
             score = max(score, 0.6) + 0.15
             reasons.append("ticket numbers like " + sample[0])
         table = self._table(raw, folded)
+        if table in FOREIGN_TABLES or table.startswith(tuple(f for f, _ in _FOREIGN_FAMILIES)):
+            reasons.append(f"a table of {_foreign_words(table)}s ({table}), not IT service "
+                           "management work: its records are left out")
         return Detection(NAME, min(score, 1.0), table, reasons)
 
     def _table(self, raw: RawTable, folded: set[str]) -> str:
+        """The kind the file's records are (its table's), by its numbers' most common
+        prefix, else the table its file name names, else its headers; or the name of a
+        table of other departments' work (:data:`FOREIGN_TABLES`) its numbers' prefix or
+        its file name names."""
         col = next((h for h in raw.headers if fold_name(h) == "number"), None)
         if col is not None:
             top = most_common_prefix(head_texts(raw.frame[col], 500), r"([A-Z]+)\d")
@@ -235,6 +278,11 @@ class ServiceNowImporter(Importer):
                 for prefix, kind in _PREFIX_KIND:
                     if top == prefix:
                         return kind
+                if top in _FOREIGN_PREFIXES:
+                    return _FOREIGN_PREFIXES[top]
+        named = _foreign_file(raw.name)
+        if named is not None:
+            return named
         hits = {t: sum(1 for h in hints if h in folded) for t, hints in _TABLE_HINTS.items()}
         best = max(hits, key=lambda t: hits[t])
         return best if hits[best] > 0 else "incident"
@@ -308,6 +356,18 @@ class ServiceNowImporter(Importer):
             if skipped:
                 warnings.append(f"{skipped} rows without a ticket number were skipped")
             out = {k: s[~blank] for k, s in out.items()}
+        foreign = _foreign(out[m.TICKET_ID], table, out.get("_task_type"))
+        left_out: dict[str, int] | None = None
+        if foreign is not None:
+            # other departments' records: out of every figure, named with their counts
+            away = pd.notna(foreign)
+            left_out = {str(k): int(n) for k, n in pd.Series(
+                foreign[away], dtype="object").value_counts().items()}
+            warnings.append(foreign_note(left_out))
+            if len(events):
+                events = events[~events[m.EV_TICKET_ID].isin(
+                    out[m.TICKET_ID][away]).to_numpy(dtype=bool)].reset_index(drop=True)
+            out = {k: s[~away] for k, s in out.items()}
         tickets = _canonical(out, table, warnings, options.words)
         _parents(tickets)
         _project_labels(tickets, tickets.pop(_PROJECT_COLUMN, None), warnings)
@@ -352,7 +412,7 @@ class ServiceNowImporter(Importer):
         tickets = m.conform_tickets(pd.DataFrame(tickets, copy=False))
         info = SourceInfo(
             path=raw.label,
-            tool=NAME, table=_TABLE_NAMES[table], rows=rows, tickets=len(tickets),
+            tool=NAME, table=_TABLE_NAMES.get(table, table), rows=rows, tickets=len(tickets),
             confidence=round(detection.score, 2), detected_by="; ".join(detection.reasons),
             encoding=raw.encoding, delimiter=raw.delimiter, date_formats=formats,
             column_map={**{k: h for k, h in {**cols, **date_cols}.items()
@@ -362,7 +422,8 @@ class ServiceNowImporter(Importer):
         # unique: repeated numbers were collapsed to one row each above
         return Imported(tickets=tickets, events=m.conform_events(events), info=info,
                         unique_ids=True, orders=None if order is None else pd.Index(
-                            tickets[m.TICKET_ID].to_numpy()[order.to_numpy(dtype=bool)]))
+                            tickets[m.TICKET_ID].to_numpy()[order.to_numpy(dtype=bool)]),
+                        foreign=left_out)
 
 
 #: canonical field -> the raw column (a key of ``cols``) it is made from, when some
@@ -437,6 +498,9 @@ _PROJECT_CLASSES: dict[str, str] = {
     "rm epic": "rm_epic", "epic": "rm_epic",
     "rm story": "rm_story", "story": "rm_story",
     "rm feature": "rm_feature", "feature": "rm_feature",
+    "rm enhancement": "rm_enhancement", "enhancement": "rm_enhancement",
+    "pm program": "pm_program", "program": "pm_program",
+    "pm portfolio": "pm_portfolio", "portfolio": "pm_portfolio",
 }
 
 #: ``sys_class_name`` (label "Task type") values, raw and display, -> kind
@@ -462,9 +526,10 @@ _HELD_RE = r"(?i)(?:^|[;,])\s*(?:project|epic)\s*(?:[;,]|$)"
 def _project_labels(tickets: dict[str, pd.Series], project: pd.Series | None,
                     warnings: list[str]) -> None:
     """Label the rows of the project and agile tables (pm_project, pm_project_task,
-    rm_epic, rm_story, rm_feature; ``project``: each row's table, as :func:`_kind` found
-    it) ``project:TABLE`` in :data:`~itsm_diag.model.LABELS` (after their own tags, unless
-    these hold a label ``project`` or ``epic``), with a warning counting them by table:
+    pm_program, pm_portfolio, rm_epic, rm_story, rm_feature, rm_enhancement; ``project``:
+    each row's table, as :func:`_kind` found it) ``project:TABLE`` in
+    :data:`~itsm_diag.model.LABELS` (after their own tags, unless these hold a label
+    ``project`` or ``epic``), with a warning counting them by table:
     the model keeps no table, and the strategy sign reads project work from the labels
     (as the Jira importer labels epics and the issues under them). The kind stays
     ``other``."""
@@ -507,6 +572,91 @@ def _prefix(head: pd.Series) -> pd.Series:
     return head.str.extract(r"^([A-Z]+)\d", expand=False).astype("object")
 
 
+def _foreign_words(table: str) -> str:
+    """The words for a record of a table of other departments' work ("HR case"), or ""."""
+    if table in FOREIGN_TABLES:
+        return FOREIGN_TABLES[table]
+    return next((words for start, words in _FOREIGN_FAMILIES if table.startswith(start)), "")
+
+
+_FOREIGN_FILE_RE = re.compile(
+    r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, FOREIGN_TABLES), key=len, reverse=True))
+    + r"|(?:sn_hr|sn_customerservice|sn_si|sn_wsd|sn_lg)_[a-z0-9_]*[a-z0-9])(?![a-z0-9])")
+
+
+def _foreign_file(name: str) -> str | None:
+    """The table of other departments' work a file's name names (``sn_hr_core_case.csv``,
+    ``sn_customerservice_case_list.xlsx``), else None."""
+    hit = _FOREIGN_FILE_RE.search(name.lower())
+    return None if hit is None else hit.group(1)
+
+
+@v.per_value
+def _class_names(values: pd.Series) -> pd.Series:
+    """Each ``sys_class_name`` value the importer does not know as IT work -> how its
+    records are named: a known table of other departments' work as the table and its
+    words (``sn_hr_core_case (HR case)``, also for its display name "HR Case"), any other
+    class by its own value, quoted. None for an IT class (:data:`_CLASS_KIND`) or none."""
+    text = values.astype(m.STRING_DTYPE).str.strip()
+    it = v.map_vocab(text, _CLASS_KIND).notna().to_numpy(dtype=bool)
+    by_label = v.map_vocab(text, _FOREIGN_LABELS)
+    out: list[str | None] = []
+    for raw, known, label in zip(text.tolist(), it, by_label.tolist(), strict=True):
+        if known or raw is None or raw is pd.NA or raw == "":
+            out.append(None)
+            continue
+        table = raw if re.fullmatch(r"[a-z][a-z0-9_]*", raw) else label
+        words = "" if table is None else _foreign_words(table)
+        out.append(f"{table} ({words})" if words else quote(raw))
+    return pd.Series(out, index=values.index, dtype="object")
+
+
+def _foreign(ids: pd.Series, table: str, task_type: pd.Series | None) -> np.ndarray | None:
+    """How each row that is no IT service management work is named (None for an IT
+    row), or None when every row is IT work. A stated record class (``sys_class_name``)
+    decides: one outside the IT classes (:data:`_CLASS_KIND`) is another department's
+    (:func:`_class_names`). A row without one goes by its number's prefix: a known
+    other department's (HRC, CS, SIR, FAC) names its table; a prefix the importer does
+    not know, in a file that holds IT numbers too, is named as that prefix; and in a file
+    of such a table (its numbers' or its file name's: :meth:`ServiceNowImporter._table`)
+    every row without an IT prefix is of that table. Each column's distinct values are
+    read, and the names taken to the rows by code."""
+    head = v.Distinct.of(ids.astype(m.STRING_DTYPE).str.slice(0, _PREFIX_SPAN))
+    prefix = head.apply(_prefix)
+    it = prefix.map(dict(_PREFIX_KIND)).notna().to_numpy(dtype=bool)
+    name = prefix.map(_FOREIGN_PREFIXES).map(
+        lambda t: t if pd.isna(t) else f"{t} ({_foreign_words(t)})").to_numpy(dtype=object)
+    unknown = prefix.notna().to_numpy(dtype=bool) & ~it & pd.isna(name)
+    if it[head.codes].any() and unknown.any():
+        name = np.where(unknown, prefix.map(
+            lambda p: f"{p}... numbers (a prefix of no IT table)").to_numpy(
+                dtype=object), name)
+    if table not in _TABLE_NAMES:  # a file of another department's table
+        words = _foreign_words(table)
+        name = np.where(~it & pd.isna(name), f"{table} ({words})" if words else table, name)
+    row = name[head.codes]
+    if task_type is not None:
+        types = v.Distinct.of(task_type)
+        text = types.values.astype(m.STRING_DTYPE).str.strip()
+        stated = (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
+        row = np.where(stated[types.codes],
+                       types.apply(_class_names).to_numpy(dtype=object)[types.codes], row)
+    return row if pd.notna(row).any() else None
+
+
+def foreign_note(counts: Mapping[str, int], where: str = "") -> str:
+    """The words that name the records left out as no IT service management work, each
+    name with its count (largest first), and say they reach no figure."""
+    total = sum(counts.values())
+    named = ", ".join(f"{n:,} {name}" for name, n in sorted(
+        counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"{total:,} {'record' if total == 1 else 'records'}{where} left out as not IT "
+            f"service management work: {named}. Their record class or number prefix is no "
+            "IT table's (incident, requested item, catalog task, change, problem, their "
+            "tasks, project records), so no sign, check, KPI, hours figure, text cluster or "
+            "action list counts them; none is read as an incident")
+
+
 def _kind(ids: pd.Series, table: str, task_type: pd.Series | None
           ) -> tuple[pd.Series, np.ndarray, pd.Series | None]:
     """An explicit task type wins, then the number prefix, then the table (a categorical
@@ -533,7 +683,9 @@ def _kind(ids: pd.Series, table: str, task_type: pd.Series | None
     order = order | (unstated & (table == ORDER))
     projects = pd.Series(project, index=kind.index, dtype="object") if pd.notna(
         project).any() else None
-    return kind.where(kind.notna(), "request" if table == ORDER else table), order, projects
+    # a table of other departments' work leaves none of its rows here (:func:`_foreign`)
+    fallback = "request" if table == ORDER else table if table in m.KINDS else "other"
+    return kind.where(kind.notna(), fallback), order, projects
 
 
 #: rows from which :func:`_canonical` normalises its columns in two threads: each part is
